@@ -1,0 +1,1 @@
+"""mlgraph: a GraphQL API server for the machine-learning lifecycle."""

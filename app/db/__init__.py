@@ -1,0 +1,1 @@
+"""Database plumbing: engine, sessions, the embedded server, the declarative base, ids."""

@@ -1,0 +1,1 @@
+"""Bounded contexts: SQLAlchemy models, pure rules and the services that run them."""

@@ -1,0 +1,1 @@
+"""Monitoring: metric time series per deployment, and alerts."""

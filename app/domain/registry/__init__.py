@@ -1,0 +1,1 @@
+"""Registry: projects, models and their versions."""

@@ -1,0 +1,137 @@
+"""Registry tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
+from app.domain.registry.enums import Framework, ModelStage, ModelType, TaskType
+
+LIVE = text("deleted_at IS NULL")
+
+
+class Project(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
+    __tablename__ = "projects"
+    __table_args__ = (
+        Index(
+            "uq_projects_organization_id_slug_live",
+            "organization_id",
+            "slug",
+            unique=True,
+            postgresql_where=LIVE,
+        ),
+    )
+
+    slug: Mapped[str] = mapped_column(String(63), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class Model(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
+    __tablename__ = "models"
+    __table_args__ = (
+        check_in("model_type", ModelType),
+        check_in("framework", Framework),
+        check_in("task_type", TaskType),
+        Index(
+            "uq_models_project_id_name_live",
+            "project_id",
+            "name",
+            unique=True,
+            postgresql_where=LIVE,
+        ),
+        Index("ix_models_tags", "tags", postgresql_using="gin"),
+        Index("ix_models_search_vector", "search_vector", postgresql_using="gin"),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    model_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    framework: Mapped[str] = mapped_column(String(32), nullable=False)
+    task_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    tags: Mapped[list[str]] = mapped_column(
+        ARRAY(String(64)), nullable=False, server_default=text("'{}'")
+    )
+    metadata_: Mapped[dict[str, Any]] = mapped_column(
+        "metadata", JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "to_tsvector('english', coalesce(name, '') || ' ' || coalesce(description, ''))",
+            persisted=True,
+        ),
+    )
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+# Index the per-project listing that model loaders page through.
+Index("ix_models_project_id_live", Model.project_id, Model.id, postgresql_where=LIVE)
+
+
+class ModelVersion(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        check_in("stage", ModelStage),
+        CheckConstraint(
+            "artifact_size_bytes IS NULL OR artifact_size_bytes >= 0", name="artifact_size_valid"
+        ),
+        Index(
+            "uq_model_versions_model_id_version_live",
+            "model_id",
+            "version",
+            unique=True,
+            postgresql_where=LIVE,
+        ),
+        # At most one production version per model.
+        Index(
+            "uq_model_versions_model_id_production",
+            "model_id",
+            unique=True,
+            postgresql_where=text("stage = 'production' AND deleted_at IS NULL"),
+        ),
+        Index("ix_model_versions_model_id_stage", "model_id", "stage", postgresql_where=LIVE),
+    )
+
+    model_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("models.id", ondelete="CASCADE"), nullable=False
+    )
+    version: Mapped[str] = mapped_column(String(64), nullable=False)
+    stage: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=ModelStage.DEVELOPMENT.value
+    )
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    artifact_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    artifact_size_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    metrics: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    signature: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    stage_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )

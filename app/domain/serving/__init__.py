@@ -1,0 +1,1 @@
+"""Serving: environments, deployments and their event history."""

@@ -1,0 +1,59 @@
+"""Tenancy enums and the plan quotas."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Plan(enum.Enum):
+    STARTER = "starter"
+    PROFESSIONAL = "professional"
+    ENTERPRISE = "enterprise"
+
+
+class OrganizationStatus(enum.Enum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    SUSPENDED = "suspended"
+
+
+class OrgRole(enum.Enum):
+    ADMIN = "admin"
+    DEVELOPER = "developer"
+    VIEWER = "viewer"
+
+
+class ProjectRole(enum.Enum):
+    OWNER = "owner"
+    CONTRIBUTOR = "contributor"
+    VIEWER = "viewer"
+
+
+class ApiKeyScope(enum.Enum):
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True)
+class Quota:
+    """None means unlimited."""
+
+    max_users: int | None
+    max_models: int | None
+
+
+PLAN_QUOTAS: dict[Plan, Quota] = {
+    Plan.STARTER: Quota(max_users=5, max_models=2),
+    Plan.PROFESSIONAL: Quota(max_users=50, max_models=50),
+    Plan.ENTERPRISE: Quota(max_users=None, max_models=None),
+}
+
+ORG_ROLE_RANK = {OrgRole.VIEWER: 0, OrgRole.DEVELOPER: 1, OrgRole.ADMIN: 2}
+PROJECT_ROLE_RANK = {ProjectRole.VIEWER: 0, ProjectRole.CONTRIBUTOR: 1, ProjectRole.OWNER: 2}
+# What an organization role grants in every project of that organization.
+PROJECT_ROLE_FROM_ORG_ROLE = {
+    OrgRole.ADMIN: ProjectRole.OWNER,
+    OrgRole.DEVELOPER: ProjectRole.CONTRIBUTOR,
+    OrgRole.VIEWER: ProjectRole.VIEWER,
+}

@@ -1,0 +1,133 @@
+"""Tenancy tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import (
+    Base,
+    IdMixin,
+    SoftDeleteMixin,
+    TenantMixin,
+    TimestampsMixin,
+    check_in,
+    utc_timestamp,
+)
+from app.domain.tenancy.enums import ApiKeyScope, OrganizationStatus, OrgRole, Plan, ProjectRole
+
+
+class Organization(IdMixin, TimestampsMixin, SoftDeleteMixin, Base):
+    __tablename__ = "organizations"
+    __table_args__ = (
+        check_in("plan", Plan),
+        check_in("status", OrganizationStatus),
+        Index(
+            "uq_organizations_slug_live",
+            "slug",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
+
+    slug: Mapped[str] = mapped_column(String(63), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    plan: Mapped[str] = mapped_column(String(20), nullable=False, default=Plan.STARTER.value)
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=OrganizationStatus.ACTIVE.value
+    )
+
+
+class User(IdMixin, TimestampsMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (Index("uq_users_email_lower", text("lower(email)"), unique=True),)
+
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class Membership(IdMixin, TenantMixin, TimestampsMixin, Base):
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "user_id"),
+        check_in("role", OrgRole),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+
+
+class ProjectMember(IdMixin, TenantMixin, TimestampsMixin, Base):
+    __tablename__ = "project_members"
+    __table_args__ = (
+        UniqueConstraint("project_id", "user_id"),
+        check_in("role", ProjectRole),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+
+
+class ApiKey(IdMixin, Base):
+    """A user's key. Only a SHA-256 of the secret is stored; ``prefix`` identifies it."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        Index("uq_api_keys_prefix", "prefix", unique=True),
+        Index("ix_api_keys_user_id", "user_id"),
+        CheckConstraint(
+            f"scopes <@ ARRAY[{', '.join(repr(s.value) for s in ApiKeyScope)}]::varchar[]"
+            " AND cardinality(scopes) > 0",
+            name="scopes_valid",
+        ),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    # A key may be restricted to one organization; NULL means all of its user's organizations.
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True
+    )
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(32), nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(10)), nullable=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = utc_timestamp(nullable=False)
+
+
+class AuditLog(IdMixin, Base):
+    """Append-only (a trigger refuses UPDATE and DELETE): one row per mutation."""
+
+    __tablename__ = "audit_logs"
+    __table_args__ = (Index("ix_audit_logs_organization_id_created_at", "organization_id", "id"),)
+
+    organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True
+    )
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True
+    )
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    target_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    target_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, default=dict)
+    created_at: Mapped[datetime] = utc_timestamp(nullable=False)

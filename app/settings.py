@@ -1,0 +1,79 @@
+"""One Settings object, read from the environment (prefix ``MLGRAPH_``, plus ``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request limits; every one has a clear error when exceeded."""
+
+    max_depth: int = 12
+    max_tokens: int = 5_000
+    max_aliases: int = 30
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_page_size: int = 100
+    max_metric_points: int = 10_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server reads from its environment."""
+
+    database_url: str | None = None
+    data_dir: Path = field(default_factory=lambda: REPO_ROOT / ".data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    graphiql: bool = True
+    limits: Limits = field(default_factory=Limits)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        limits = Limits(
+            max_depth=_int("MLGRAPH_MAX_DEPTH", Limits.max_depth),
+            max_tokens=_int("MLGRAPH_MAX_TOKENS", Limits.max_tokens),
+            max_aliases=_int("MLGRAPH_MAX_ALIASES", Limits.max_aliases),
+            max_body_bytes=_int("MLGRAPH_MAX_BODY_BYTES", Limits.max_body_bytes),
+            max_page_size=_int("MLGRAPH_MAX_PAGE_SIZE", Limits.max_page_size),
+            max_metric_points=_int("MLGRAPH_MAX_METRIC_POINTS", Limits.max_metric_points),
+        )
+        data_dir = os.environ.get("MLGRAPH_DATA_DIR")
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or None,
+            data_dir=Path(data_dir).resolve() if data_dir else REPO_ROOT / ".data",
+            host=os.environ.get("MLGRAPH_HOST", "127.0.0.1"),
+            port=_int("MLGRAPH_PORT", 8000),
+            log_level=os.environ.get("MLGRAPH_LOG_LEVEL", "info"),
+            db_pool_size=_int("MLGRAPH_DB_POOL_SIZE", 10),
+            db_max_overflow=_int("MLGRAPH_DB_MAX_OVERFLOW", 10),
+            graphiql=_bool("MLGRAPH_GRAPHIQL", True),
+            limits=limits,
+        )
+
+    def with_database(self, url: str) -> Settings:
+        return replace(self, database_url=url)
