@@ -1,0 +1,1 @@
+"""The GraphQL layer: thin resolvers over the domain services."""

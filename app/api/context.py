@@ -1,0 +1,59 @@
+"""The per-request context: the caller, a session factory (never a shared session), loaders."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.api.loaders.child_counts import ChildCountLoader
+from app.api.loaders.child_pages import ChildPageLoader
+from app.api.loaders.list_spec import ListSpec
+from app.api.loaders.organizations_by_slug import OrganizationBySlugLoader
+from app.api.loaders.production_versions import ProductionVersionLoader
+from app.api.loaders.rows_by_id import RowsByIdLoader
+from app.db.engine import SessionFactory
+from app.domain.tenancy.access import Actor
+from app.settings import Limits
+
+
+class DataLoaders:
+    """Loaders made per request (a module-level loader would cache across requests and users)."""
+
+    def __init__(self, session_factory: SessionFactory, actor: Actor) -> None:
+        self._session_factory = session_factory
+        self._org_ids = actor.org_ids
+        self._user_id = actor.user_id
+        self._by_id: dict[Any, RowsByIdLoader] = {}
+        self._pages: dict[str, ChildPageLoader] = {}
+        self._counts: dict[str, ChildCountLoader] = {}
+        self.production_version = ProductionVersionLoader(session_factory, self._org_ids)
+        self.organization_by_slug = OrganizationBySlugLoader(session_factory, self._org_ids)
+
+    def by_id(self, model: Any) -> RowsByIdLoader:
+        if model not in self._by_id:
+            self._by_id[model] = RowsByIdLoader(
+                self._session_factory, self._org_ids, self._user_id, model
+            )
+        return self._by_id[model]
+
+    def page(self, spec: ListSpec) -> ChildPageLoader:
+        if spec.name not in self._pages:
+            self._pages[spec.name] = ChildPageLoader(self._session_factory, self._org_ids, spec)
+        return self._pages[spec.name]
+
+    def count(self, spec: ListSpec) -> ChildCountLoader:
+        if spec.name not in self._counts:
+            self._counts[spec.name] = ChildCountLoader(self._session_factory, self._org_ids, spec)
+        return self._counts[spec.name]
+
+
+@dataclass
+class Context:
+    session_factory: SessionFactory
+    actor: Actor
+    loaders: DataLoaders
+    limits: Limits
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    request: Any = None
+    response: Any = None

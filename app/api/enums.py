@@ -1,0 +1,64 @@
+"""GraphQL enums: the domain enums, exposed by member name (e.g. PRODUCTION)."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from app.domain.monitoring import enums as monitoring
+from app.domain.registry import enums as registry
+from app.domain.serving import enums as serving
+from app.domain.tenancy import enums as tenancy
+
+Plan = strawberry.enum(tenancy.Plan)
+OrganizationStatus = strawberry.enum(tenancy.OrganizationStatus)
+OrgRole = strawberry.enum(tenancy.OrgRole)
+ProjectRole = strawberry.enum(tenancy.ProjectRole)
+ApiKeyScope = strawberry.enum(tenancy.ApiKeyScope)
+ModelType = strawberry.enum(registry.ModelType)
+Framework = strawberry.enum(registry.Framework)
+TaskType = strawberry.enum(registry.TaskType)
+ModelStage = strawberry.enum(registry.ModelStage)
+DeploymentStatus = strawberry.enum(serving.DeploymentStatus)
+DeploymentEventType = strawberry.enum(serving.DeploymentEventType)
+AlertSeverity = strawberry.enum(monitoring.AlertSeverity)
+AlertStatus = strawberry.enum(monitoring.AlertStatus)
+
+
+@strawberry.enum(description="Orders of projects.")
+class ProjectOrder(enum.Enum):
+    CREATED_ASC = "CREATED_ASC"
+    CREATED_DESC = "CREATED_DESC"
+    NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"
+    SLUG_ASC = "SLUG_ASC"
+
+
+@strawberry.enum(description="Orders of models.")
+class ModelOrder(enum.Enum):
+    CREATED_ASC = "CREATED_ASC"
+    CREATED_DESC = "CREATED_DESC"
+    NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"
+    UPDATED_DESC = "UPDATED_DESC"
+
+
+@strawberry.enum(description="Orders by creation time.")
+class CreatedOrder(enum.Enum):
+    CREATED_ASC = "CREATED_ASC"
+    CREATED_DESC = "CREATED_DESC"
+
+
+@strawberry.enum(description="Orders of deployments and environments.")
+class NamedOrder(enum.Enum):
+    CREATED_ASC = "CREATED_ASC"
+    CREATED_DESC = "CREATED_DESC"
+    NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"
+
+
+@strawberry.enum(description="Orders of metric points.")
+class MetricOrder(enum.Enum):
+    RECORDED_AT_ASC = "RECORDED_AT_ASC"
+    RECORDED_AT_DESC = "RECORDED_AT_DESC"

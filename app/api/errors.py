@@ -1,0 +1,96 @@
+"""userErrors, the one place domain failures become them, and masking of unexpected errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.extensions import MaskErrors
+
+from app.domain.errors import DomainError
+from app.domain.errors import ErrorCode as DomainErrorCode
+from app.domain.tenancy.access import Actor
+
+if TYPE_CHECKING:
+    from strawberry.types import Info
+
+log = logging.getLogger("mlgraph.errors")
+
+ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a mutation failed.")
+
+T = TypeVar("T")
+
+
+@strawberry.type(description="An expected failure of a mutation, tied to an input field.")
+class UserError:
+    field: list[str] | None = strawberry.field(description="Path to the offending input field.")
+    code: ErrorCode  # type: ignore[valid-type]
+    message: str
+
+    @classmethod
+    def from_domain(cls, error: DomainError) -> UserError:
+        return cls(field=error.field, code=error.code, message=error.message)
+
+
+class ClientError(GraphQLError):
+    """A top-level error caused by the request (bad arguments); shown to the client as is."""
+
+    def __init__(self, message: str, code: str = "BAD_USER_INPUT") -> None:
+        super().__init__(message, extensions={"code": code})
+
+
+UNIQUE_VIOLATION = "23505"
+
+
+async def run_mutation(
+    info: Info, work: Callable[[AsyncSession, Actor], Awaitable[T]]
+) -> tuple[T | None, list[UserError]]:
+    """Run ``work`` in one transaction; expected failures become userErrors, nothing commits."""
+    context = info.context
+    try:
+        async with context.session_factory() as session, session.begin():
+            result = await work(session, context.actor)
+        return result, []
+    except DomainError as error:
+        return None, [UserError.from_domain(error)]
+    except IntegrityError as error:
+        # A concurrent request won a uniqueness race that the service's own check could not see.
+        if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION or "23505" in str(error.orig):
+            conflict = DomainError(DomainErrorCode.CONFLICT, "conflicts with a concurrent change")
+            return None, [UserError.from_domain(conflict)]
+        raise
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Unexpected exceptions are logged with the request id and replaced by a generic message;
+    client errors (validation, bad arguments) pass through unchanged."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_is_unexpected, error_message="Internal server error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = getattr(self.execution_context.context, "request_id", None)
+        log.error(
+            "unexpected error [request_id=%s] at %s",
+            request_id,
+            error.path,
+            exc_info=error.original_error,
+        )
+        return GraphQLError(
+            message=f"Internal server error (request id {request_id}).",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        )

@@ -1,0 +1,40 @@
+"""Relay global ids: base64url("<TypeName>:<uuid>")."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Sequence
+
+from app.domain.errors import not_found
+
+
+def encode_id(type_name: str, row_id: uuid.UUID) -> str:
+    raw = f"{type_name}:{row_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_any(global_id: str) -> tuple[str, uuid.UUID] | None:
+    """(type name, uuid), or None for anything that is not one of our ids."""
+    if not global_id or len(global_id) > 200:
+        return None
+    try:
+        padded = global_id + "=" * (-len(global_id) % 4)
+        type_name, _, raw_uuid = base64.urlsafe_b64decode(padded).decode().partition(":")
+        return type_name, uuid.UUID(raw_uuid)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def decode_id(global_id: str | None, type_name: str, field: Sequence[str]) -> uuid.UUID:
+    """The uuid inside a global id of the expected type; anything else is NOT_FOUND."""
+    decoded = decode_any(global_id or "")
+    if decoded is None or decoded[0] != type_name:
+        raise not_found(_words(type_name), field)
+    return decoded[1]
+
+
+def _words(type_name: str) -> str:
+    out = "".join(f" {ch.lower()}" if ch.isupper() else ch for ch in type_name).strip()
+    return out

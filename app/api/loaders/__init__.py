@@ -1,0 +1,1 @@
+"""Per-request aiodataloader loaders: every database read of a resolver goes through one."""

@@ -1,0 +1,101 @@
+"""Pages of child rows for many parents in one statement, limited per parent in SQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import ColumnElement, func, select, tuple_
+from sqlalchemy.orm import aliased
+
+from app.api.loaders.list_spec import ListSpec, PageKey, PageQuery
+from app.api.pagination import Page, coerce_cursor_value, encode_cursor
+from app.db.engine import SessionFactory
+
+
+def base_conditions(
+    spec: ListSpec, parent_ids: list[uuid.UUID], org_ids: list[uuid.UUID]
+) -> list[ColumnElement[bool]]:
+    """Parent, tenancy (defence in depth: parents were already checked) and liveness."""
+    model = spec.model
+    conditions = [
+        getattr(model, spec.parent_column).in_(parent_ids),
+        model.organization_id.in_(org_ids),
+    ]
+    if spec.live_only:
+        conditions.append(model.deleted_at.is_(None))
+    return conditions
+
+
+class ChildPageLoader(DataLoader):  # type: ignore[misc]
+    """key: (parent id, PageQuery) -> Page."""
+
+    def __init__(
+        self, session_factory: SessionFactory, org_ids: list[uuid.UUID], spec: ListSpec
+    ) -> None:
+        super().__init__()
+        self.session_factory = session_factory
+        self.org_ids = org_ids
+        self.spec = spec
+
+    async def batch_load_fn(self, keys: list[PageKey]) -> list[Page]:
+        groups: dict[PageQuery, list[uuid.UUID]] = defaultdict(list)
+        for parent_id, query in keys:
+            groups[query].append(parent_id)
+        pages: dict[PageKey, Page] = {}
+        async with self.session_factory() as session:
+            for query, parent_ids in groups.items():
+                rows_by_parent = await self._load_group(session, query, parent_ids)
+                for parent_id in parent_ids:
+                    pages[(parent_id, query)] = self._page(query, rows_by_parent.get(parent_id, []))
+        return [pages[key] for key in keys]
+
+    async def _load_group(
+        self, session: Any, query: PageQuery, parent_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Any]]:
+        spec, model, args = self.spec, self.spec.model, query.args
+        order = spec.orders[query.order]
+        columns = [getattr(model, name) for name in order.columns]
+        descending = order.descending != args.backward  # reading backward flips the order
+        conditions = base_conditions(spec, parent_ids, self.org_ids)
+        if query.filter is not None:
+            conditions.extend(query.filter.conditions(model))
+        if args.cursor is not None:
+            if len(args.cursor) != len(columns):
+                from app.api.errors import ClientError
+
+                raise ClientError("invalid cursor for this list and order")
+            values = [
+                coerce_cursor_value(raw, column.type.python_type)
+                for raw, column in zip(args.cursor, columns, strict=True)
+            ]
+            key, bound = tuple_(*columns), tuple_(*values)
+            conditions.append(key < bound if descending else key > bound)
+        parent = getattr(model, spec.parent_column)
+        rank = func.row_number().over(
+            partition_by=parent,
+            order_by=[column.desc() if descending else column.asc() for column in columns],
+        )
+        ranked = select(model, rank.label("page_rank")).where(*conditions).subquery()
+        entity = aliased(model, ranked)
+        statement = (
+            select(entity)
+            .where(ranked.c.page_rank <= args.size + 1)
+            .order_by(ranked.c[parent.key], ranked.c.page_rank)
+        )
+        out: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        for row in (await session.execute(statement)).scalars():
+            out[getattr(row, spec.parent_column)].append(row)
+        return out
+
+    def _page(self, query: PageQuery, rows: list[Any]) -> Page:
+        size = query.args.size
+        has_more = len(rows) > size
+        rows = rows[:size]
+        if query.args.backward:
+            rows.reverse()
+        names = self.spec.orders[query.order].columns
+        cursors = [encode_cursor([getattr(row, name) for name in names]) for row in rows]
+        return Page(rows=rows, cursors=cursors, has_more=has_more)

@@ -1,0 +1,128 @@
+"""How a child list maps to a table: its parent column, its orders and its filters."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, func
+
+from app.api.pagination import PageArgs
+
+
+class ListFilter(Protocol):
+    """A hashable filter that turns into SQL conditions on one table."""
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]: ...
+
+
+@dataclass(frozen=True)
+class Order:
+    """A total order: the last column is unique, so keyset cursors never skip or repeat."""
+
+    columns: tuple[str, ...]
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    name: str
+    model: Any
+    parent_column: str
+    orders: Mapping[str, Order] = field(hash=False)
+    default_order: str = "CREATED_ASC"
+    live_only: bool = True
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """Everything but the parent id that shapes one page: keys sharing it batch together."""
+
+    order: str
+    args: PageArgs
+    filter: ListFilter | None = None
+
+
+PageKey = tuple[uuid.UUID, PageQuery]
+CountKey = tuple[uuid.UUID, "ListFilter | None"]
+
+
+@dataclass(frozen=True)
+class ModelFilter:
+    frameworks: tuple[str, ...] = ()
+    model_types: tuple[str, ...] = ()
+    task_types: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # all of them
+    search: str | None = None  # PostgreSQL full-text search (websearch syntax)
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.frameworks:
+            out.append(model.framework.in_(self.frameworks))
+        if self.model_types:
+            out.append(model.model_type.in_(self.model_types))
+        if self.task_types:
+            out.append(model.task_type.in_(self.task_types))
+        if self.tags:
+            out.append(model.tags.contains(list(self.tags)))
+        if self.search:
+            out.append(
+                model.search_vector.op("@@")(func.websearch_to_tsquery("english", self.search))
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class VersionFilter:
+    stages: tuple[str, ...] = ()
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        return [model.stage.in_(self.stages)] if self.stages else []
+
+
+@dataclass(frozen=True)
+class DeploymentFilter:
+    environment_ids: tuple[uuid.UUID, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.environment_ids:
+            out.append(model.environment_id.in_(self.environment_ids))
+        if self.statuses:
+            out.append(model.status.in_(self.statuses))
+        return out
+
+
+@dataclass(frozen=True)
+class MetricFilter:
+    names: tuple[str, ...] = ()
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.names:
+            out.append(model.name.in_(self.names))
+        if self.since is not None:
+            out.append(model.recorded_at >= self.since)
+        if self.until is not None:
+            out.append(model.recorded_at < self.until)
+        return out
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    statuses: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.statuses:
+            out.append(model.status.in_(self.statuses))
+        if self.severities:
+            out.append(model.severity.in_(self.severities))
+        return out

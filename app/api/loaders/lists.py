@@ -1,0 +1,88 @@
+"""Every child list of the graph: which table, which parent column, which orders."""
+
+from __future__ import annotations
+
+from app.api.loaders.list_spec import ListSpec, Order
+from app.domain.monitoring.models import Alert, MonitoringMetric
+from app.domain.registry.models import Model, ModelVersion, Project
+from app.domain.serving.models import Deployment, DeploymentEvent, Environment
+from app.domain.tenancy.models import AuditLog, Membership
+
+# uuid7 ids are time-ordered, so "id" doubles as creation order and as the unique tiebreaker.
+CREATED = {"CREATED_ASC": Order(("id",)), "CREATED_DESC": Order(("id",), descending=True)}
+BY_NAME = {
+    "NAME_ASC": Order(("name", "id")),
+    "NAME_DESC": Order(("name", "id"), descending=True),
+}
+
+PROJECTS_OF_ORGANIZATION = ListSpec(
+    "projects_of_organization",
+    Project,
+    "organization_id",
+    {**CREATED, **BY_NAME, "SLUG_ASC": Order(("slug", "id"))},
+)
+ENVIRONMENTS_OF_ORGANIZATION = ListSpec(
+    "environments_of_organization", Environment, "organization_id", {**CREATED, **BY_NAME}
+)
+MEMBERSHIPS_OF_ORGANIZATION = ListSpec(
+    "memberships_of_organization", Membership, "organization_id", CREATED, live_only=False
+)
+MEMBERSHIPS_OF_USER = ListSpec(
+    "memberships_of_user", Membership, "user_id", CREATED, live_only=False
+)
+AUDIT_LOGS_OF_ORGANIZATION = ListSpec(
+    "audit_logs_of_organization",
+    AuditLog,
+    "organization_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
+)
+MODELS_OF_PROJECT = ListSpec(
+    "models_of_project",
+    Model,
+    "project_id",
+    {
+        **CREATED,
+        **BY_NAME,
+        "UPDATED_DESC": Order(("updated_at", "id"), descending=True),
+    },
+)
+VERSIONS_OF_MODEL = ListSpec(
+    "versions_of_model", ModelVersion, "model_id", CREATED, default_order="CREATED_DESC"
+)
+DEPLOYMENTS = {**CREATED, **BY_NAME}
+DEPLOYMENTS_OF_VERSION = ListSpec(
+    "deployments_of_version", Deployment, "model_version_id", DEPLOYMENTS
+)
+DEPLOYMENTS_OF_PROJECT = ListSpec("deployments_of_project", Deployment, "project_id", DEPLOYMENTS)
+DEPLOYMENTS_OF_ENVIRONMENT = ListSpec(
+    "deployments_of_environment", Deployment, "environment_id", DEPLOYMENTS
+)
+EVENTS_OF_DEPLOYMENT = ListSpec(
+    "events_of_deployment",
+    DeploymentEvent,
+    "deployment_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
+)
+METRICS_OF_DEPLOYMENT = ListSpec(
+    "metrics_of_deployment",
+    MonitoringMetric,
+    "deployment_id",
+    {
+        "RECORDED_AT_ASC": Order(("recorded_at", "name")),
+        "RECORDED_AT_DESC": Order(("recorded_at", "name"), descending=True),
+    },
+    default_order="RECORDED_AT_ASC",
+    live_only=False,
+)
+ALERTS_OF_DEPLOYMENT = ListSpec(
+    "alerts_of_deployment",
+    Alert,
+    "deployment_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
+)

@@ -1,0 +1,54 @@
+"""Rows by primary key, limited to the caller's organizations; None where not visible."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import ColumnElement, exists, or_, select
+
+from app.db.engine import SessionFactory
+from app.domain.tenancy.models import Membership, Organization, User
+
+
+def visibility(
+    model: Any, org_ids: list[uuid.UUID], user_id: uuid.UUID | None
+) -> list[ColumnElement[bool]]:
+    """Tenancy conditions for a by-id read of ``model``."""
+    if model is Organization:
+        return [Organization.id.in_(org_ids), Organization.deleted_at.is_(None)]
+    if model is User:
+        shares_org = exists().where(
+            Membership.user_id == User.id, Membership.organization_id.in_(org_ids)
+        )
+        return [or_(User.id == user_id, shares_org)]
+    conditions = [model.organization_id.in_(org_ids)]
+    if hasattr(model, "deleted_at"):
+        conditions.append(model.deleted_at.is_(None))
+    return conditions
+
+
+class RowsByIdLoader(DataLoader):  # type: ignore[misc]
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        org_ids: list[uuid.UUID],
+        user_id: uuid.UUID | None,
+        model: Any,
+    ) -> None:
+        super().__init__()
+        self.session_factory = session_factory
+        self.org_ids = org_ids
+        self.user_id = user_id
+        self.model = model
+
+    async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[Any | None]:
+        if not self.org_ids and self.model is not User:
+            return [None] * len(keys)
+        statement = select(self.model).where(
+            self.model.id.in_(keys), *visibility(self.model, self.org_ids, self.user_id)
+        )
+        async with self.session_factory() as session:
+            found = {row.id: row for row in (await session.execute(statement)).scalars()}
+        return [found.get(key) for key in keys]

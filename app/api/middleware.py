@@ -1,0 +1,166 @@
+"""Pure ASGI middleware: request ids, request-body size limit, API-key authentication."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.db.engine import SessionFactory
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.services import InvalidKey, authenticate
+
+log = logging.getLogger("mlgraph.http")
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+async def send_json_error(
+    send: Send,
+    status: int,
+    message: str,
+    code: str,
+    request_id: str | None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    body = orjson.dumps(
+        {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def request_id_of(scope: Scope) -> str | None:
+    return scope.get("state", {}).get("request_id")
+
+
+class RequestIdMiddleware:
+    """Tag every request with an id (the client's X-Request-ID if sane), echoed in the response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimitMiddleware:
+    """Refuse request bodies over ``max_bytes`` with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        message = f"request body exceeds {self.max_bytes} bytes"
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await send_json_error(send, 413, message, "PAYLOAD_TOO_LARGE", request_id_of(scope))
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            incoming = await receive()
+            if incoming["type"] == "http.request":
+                received += len(incoming.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return incoming
+
+        async def tracking_send(outgoing: Message) -> None:
+            nonlocal started
+            started = started or outgoing["type"] == "http.response.start"
+            await send(outgoing)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await send_json_error(send, 413, message, "PAYLOAD_TOO_LARGE", request_id_of(scope))
+
+
+def bearer_token(scope: Scope) -> str | None:
+    header = dict(scope.get("headers") or []).get(b"authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.decode("latin-1").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+async def actor_for_token(session_factory: SessionFactory, token: str | None) -> Actor:
+    """The caller for a bearer token: anonymous without one; InvalidKey for a bad one."""
+    if token is None:
+        return Actor()
+    if not token:
+        raise InvalidKey("use the Bearer scheme: Authorization: Bearer <key>")
+    async with session_factory() as session:
+        return await authenticate(session, token)
+
+
+class ApiKeyAuthMiddleware:
+    """Resolve ``Authorization: Bearer <key>`` to an Actor before GraphQL runs (HTTP only;
+    WebSocket clients authenticate in ``connection_init``)."""
+
+    def __init__(self, app: ASGIApp, session_factory: SessionFactory) -> None:
+        self.app = app
+        self.session_factory = session_factory
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/graphql"):
+            await self.app(scope, receive, send)
+            return
+        try:
+            actor: Any = await actor_for_token(self.session_factory, bearer_token(scope))
+        except InvalidKey as error:
+            await send_json_error(
+                send,
+                401,
+                str(error),
+                "UNAUTHENTICATED",
+                request_id_of(scope),
+                [(b"www-authenticate", b'Bearer realm="mlgraph"')],
+            )
+            return
+        except Exception:
+            log.exception("authentication failed [request_id=%s]", request_id_of(scope))
+            await send_json_error(
+                send, 503, "authentication is unavailable", "UNAVAILABLE", request_id_of(scope)
+            )
+            return
+        scope.setdefault("state", {})["actor"] = actor
+        await self.app(scope, receive, send)

@@ -1,0 +1,49 @@
+"""Root query fields: node, nodes, viewer, organization."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from app.api.errors import ClientError
+from app.api.ids import decode_any
+from app.api.node import NODE_KINDS, Node
+from app.api.tenancy.types import Organization, Viewer
+
+MAX_NODES = 100
+
+
+async def _resolve_node(info: Info, global_id: str) -> Node | None:
+    decoded = decode_any(global_id)
+    if decoded is None or decoded[0] not in NODE_KINDS:
+        return None
+    kind = NODE_KINDS[decoded[0]]
+    row = await info.context.loaders.by_id(kind.model).load(decoded[1])
+    return kind.to_node(row) if row is not None else None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any object by global id; null if it does not exist for you.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await _resolve_node(info, id)
+
+    @strawberry.field(description="Objects by global ids, in order; null where not found.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        import asyncio
+
+        if len(ids) > MAX_NODES:
+            raise ClientError(f"nodes takes at most {MAX_NODES} ids")
+        return list(await asyncio.gather(*(_resolve_node(info, gid) for gid in ids)))
+
+    @strawberry.field(description="The caller; null without an API key.")
+    def viewer(self, info: Info) -> Viewer | None:
+        user_id = info.context.actor.user_id
+        return Viewer(user_id=user_id) if user_id else None
+
+    @strawberry.field(description="One of your organizations by slug.")
+    async def organization(self, info: Info, slug: str) -> Organization | None:
+        if len(slug) > 63:
+            return None
+        row = await info.context.loaders.organization_by_slug.load(slug)
+        return Organization.from_row(row) if row else None

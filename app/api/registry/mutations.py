@@ -1,0 +1,258 @@
+"""Registry mutations: projects, models, model versions."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import UNSET
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from app.api.enums import Framework, ModelStage, ModelType, TaskType
+from app.api.errors import UserError, run_mutation
+from app.api.ids import decode_id
+from app.api.inputs import provided
+from app.api.registry.types import Model, ModelVersion, Project
+from app.domain.registry import model_service, projects, version_service
+
+
+@strawberry.input
+class ProjectCreateInput:
+    organization_id: strawberry.ID
+    slug: str = strawberry.field(description="Lowercase kebab-case, unique per organization.")
+    name: str
+    description: str | None = None
+
+
+@strawberry.input
+class ProjectUpdateInput:
+    project_id: strawberry.ID
+    slug: str | None = UNSET
+    name: str | None = UNSET
+    description: str | None = UNSET
+
+
+@strawberry.input
+class ProjectDeleteInput:
+    project_id: strawberry.ID
+
+
+@strawberry.type
+class ProjectPayload:
+    project: Project | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class ModelCreateInput:
+    project_id: strawberry.ID
+    name: str
+    model_type: ModelType  # type: ignore[valid-type]
+    framework: Framework  # type: ignore[valid-type]
+    task_type: TaskType | None = None  # type: ignore[valid-type]
+    description: str | None = None
+    tags: list[str] = strawberry.field(default_factory=list)
+    metadata: JSON | None = None
+
+
+@strawberry.input
+class ModelUpdateInput:
+    model_id: strawberry.ID
+    name: str | None = UNSET
+    description: str | None = UNSET
+    model_type: ModelType | None = UNSET  # type: ignore[valid-type]
+    framework: Framework | None = UNSET  # type: ignore[valid-type]
+    task_type: TaskType | None = UNSET  # type: ignore[valid-type]
+    tags: list[str] | None = UNSET
+    metadata: JSON | None = UNSET
+
+
+@strawberry.input
+class ModelDeleteInput:
+    model_id: strawberry.ID
+
+
+@strawberry.type
+class ModelPayload:
+    model: Model | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class ModelVersionCreateInput:
+    model_id: strawberry.ID
+    version: str = strawberry.field(description="A semantic version, unique per model.")
+    description: str | None = None
+    artifact_uri: str | None = None
+    artifact_size_bytes: float | None = None
+    metrics: JSON | None = None
+    signature: JSON | None = None
+
+
+@strawberry.type
+class ModelVersionCreatePayload:
+    model_version: ModelVersion | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class ModelVersionTransitionInput:
+    model_version_id: strawberry.ID
+    stage: ModelStage  # type: ignore[valid-type]
+
+
+@strawberry.type
+class ModelVersionTransitionPayload:
+    model_version: ModelVersion | None
+    archived_version: ModelVersion | None = strawberry.field(
+        description="The previous production version, archived by this promotion."
+    )
+    user_errors: list[UserError]
+
+
+def _whole_bytes(value: float | None) -> int | None:
+    if value is None:
+        return None
+    if value != int(value):
+        from app.domain.errors import validation
+
+        raise validation("must be a whole number of bytes", ["input", "artifactSizeBytes"])
+    return int(value)
+
+
+@strawberry.type
+class RegistryMutations:
+    @strawberry.mutation(description="Create a project; you become its owner. Developers+.")
+    async def project_create(self, info: Info, input: ProjectCreateInput) -> ProjectPayload:
+        field = ["input", "organizationId"]
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: projects.project_create(
+                session,
+                actor,
+                organization_id=decode_id(input.organization_id, "Organization", field),
+                slug=input.slug,
+                name=input.name,
+                description=input.description,
+            ),
+        )
+        return ProjectPayload(project=Project.from_row(row) if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Change a project's slug, name or description. Owners.")
+    async def project_update(self, info: Info, input: ProjectUpdateInput) -> ProjectPayload:
+        field = ["input", "projectId"]
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: projects.project_update(
+                session,
+                actor,
+                project_id=decode_id(input.project_id, "Project", field),
+                changes=provided(input, "slug", "name", "description"),
+            ),
+        )
+        return ProjectPayload(project=Project.from_row(row) if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Soft-delete a project with its models. Owners.")
+    async def project_delete(self, info: Info, input: ProjectDeleteInput) -> ProjectPayload:
+        field = ["input", "projectId"]
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: projects.project_delete(
+                session, actor, project_id=decode_id(input.project_id, "Project", field)
+            ),
+        )
+        return ProjectPayload(project=Project.from_row(row) if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Register a model (plan quota applies). Contributors+.")
+    async def model_create(self, info: Info, input: ModelCreateInput) -> ModelPayload:
+        field = ["input", "projectId"]
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: model_service.model_create(
+                session,
+                actor,
+                project_id=decode_id(input.project_id, "Project", field),
+                name=input.name,
+                description=input.description,
+                model_type=input.model_type,
+                framework=input.framework,
+                task_type=input.task_type,
+                tags=input.tags,
+                metadata=input.metadata,
+            ),
+        )
+        return ModelPayload(model=Model.from_row(row) if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Change a model's fields. Contributors+.")
+    async def model_update(self, info: Info, input: ModelUpdateInput) -> ModelPayload:
+        field = ["input", "modelId"]
+        changes = provided(
+            input, "name", "description", "model_type", "framework", "task_type", "tags", "metadata"
+        )
+        for key in ("model_type", "framework", "task_type"):
+            if changes.get(key) is not None:
+                changes[key] = changes[key].value
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: model_service.model_update(
+                session, actor, model_id=decode_id(input.model_id, "Model", field), changes=changes
+            ),
+        )
+        return ModelPayload(model=Model.from_row(row) if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Soft-delete a model and its versions. Contributors+.")
+    async def model_delete(self, info: Info, input: ModelDeleteInput) -> ModelPayload:
+        field = ["input", "modelId"]
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: model_service.model_delete(
+                session, actor, model_id=decode_id(input.model_id, "Model", field)
+            ),
+        )
+        return ModelPayload(model=Model.from_row(row) if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Add a version (in development) to a model. Contributors+.")
+    async def model_version_create(
+        self, info: Info, input: ModelVersionCreateInput
+    ) -> ModelVersionCreatePayload:
+        field = ["input", "modelId"]
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: version_service.model_version_create(
+                session,
+                actor,
+                model_id=decode_id(input.model_id, "Model", field),
+                version=input.version,
+                description=input.description,
+                artifact_uri=input.artifact_uri,
+                artifact_size_bytes=_whole_bytes(input.artifact_size_bytes),
+                metrics=input.metrics,
+                signature=input.signature,
+            ),
+        )
+        return ModelVersionCreatePayload(
+            model_version=ModelVersion.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Move a version to a stage; promoting to PRODUCTION archives the previous one."
+    )
+    async def model_version_transition(
+        self, info: Info, input: ModelVersionTransitionInput
+    ) -> ModelVersionTransitionPayload:
+        field = ["input", "modelVersionId"]
+        result, errors = await run_mutation(
+            info,
+            lambda session, actor: version_service.model_version_transition(
+                session,
+                actor,
+                version_id=decode_id(input.model_version_id, "ModelVersion", field),
+                stage=input.stage,
+            ),
+        )
+        return ModelVersionTransitionPayload(
+            model_version=ModelVersion.from_row(result.version) if result else None,
+            archived_version=ModelVersion.from_row(result.archived)
+            if result and result.archived
+            else None,
+            user_errors=errors,
+        )

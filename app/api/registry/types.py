@@ -1,0 +1,255 @@
+"""Registry types: projects, models, model versions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from app.api.enums import (
+    CreatedOrder,
+    Framework,
+    ModelOrder,
+    ModelStage,
+    ModelType,
+    NamedOrder,
+    TaskType,
+)
+from app.api.errors import ClientError
+from app.api.ids import encode_id
+from app.api.lists import child_connection, load_row
+from app.api.loaders import lists
+from app.api.loaders.list_spec import ModelFilter, VersionFilter
+from app.api.node import Node, register_node
+from app.api.pagination import Connection
+from app.api.serving.types import Deployment, DeploymentFilterInput, deployment_filter
+from app.domain.registry import enums
+from app.domain.registry.models import Model as ModelRow
+from app.domain.registry.models import ModelVersion as ModelVersionRow
+from app.domain.registry.models import Project as ProjectRow
+from app.domain.tenancy.models import Organization as OrganizationRow
+
+if TYPE_CHECKING:
+    from app.api.tenancy.types import Organization
+
+MAX_SEARCH_LENGTH = 200
+
+
+@strawberry.input(description="Filter models; all given conditions must hold.")
+class ModelFilterInput:
+    framework: list[Framework] | None = None  # type: ignore[valid-type]
+    model_type: list[ModelType] | None = None  # type: ignore[valid-type]
+    task_type: list[TaskType] | None = None  # type: ignore[valid-type]
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Models with all these tags."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Full-text search over name and description (web syntax)."
+    )
+
+    def to_filter(self) -> ModelFilter:
+        if self.search is not None and len(self.search) > MAX_SEARCH_LENGTH:
+            raise ClientError(f"search must be at most {MAX_SEARCH_LENGTH} characters")
+        if self.tags is not None and len(self.tags) > 20:
+            raise ClientError("tags takes at most 20 entries")
+        return ModelFilter(
+            frameworks=tuple(f.value for f in self.framework or []),
+            model_types=tuple(t.value for t in self.model_type or []),
+            task_types=tuple(t.value for t in self.task_type or []),
+            tags=tuple(sorted(set(self.tags or []))),
+            search=(self.search or "").strip() or None,
+        )
+
+
+@strawberry.type(description="A project groups models and their deployments.")
+class Project(Node):
+    slug: str
+    name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    organization_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: ProjectRow) -> Project:
+        return cls(
+            id=strawberry.ID(encode_id("Project", row.id)),
+            slug=row.slug,
+            name=row.name,
+            description=row.description,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            db_id=row.id,
+            organization_id=row.organization_id,
+        )
+
+    @strawberry.field
+    async def organization(
+        self, info: Info
+    ) -> Annotated[Organization, strawberry.lazy("app.api.tenancy.types")] | None:
+        from app.api.tenancy.types import Organization
+
+        row = await load_row(info, OrganizationRow, self.organization_id)
+        return Organization.from_row(row) if row else None
+
+    @strawberry.field
+    async def models(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: ModelFilterInput | None = None,
+        order_by: ModelOrder = ModelOrder.CREATED_ASC,
+    ) -> Connection[Model]:
+        return await child_connection(
+            info, lists.MODELS_OF_PROJECT, self.db_id, Model.from_row,
+            first=first, after=after, last=last, before=before,
+            order=order_by.value, list_filter=filter.to_filter() if filter else None,
+        )  # fmt: skip
+
+    @strawberry.field(description="Deployments of every model of this project.")
+    async def deployments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: DeploymentFilterInput | None = None,
+        order_by: NamedOrder = NamedOrder.CREATED_ASC,
+    ) -> Connection[Deployment]:
+        return await child_connection(
+            info, lists.DEPLOYMENTS_OF_PROJECT, self.db_id, Deployment.from_row,
+            first=first, after=after, last=last, before=before,
+            order=order_by.value, list_filter=deployment_filter(filter),
+        )  # fmt: skip
+
+
+@strawberry.type(description="A registered model; its versions move through stages.")
+class Model(Node):
+    name: str
+    description: str | None
+    model_type: ModelType  # type: ignore[valid-type]
+    framework: Framework  # type: ignore[valid-type]
+    task_type: TaskType | None  # type: ignore[valid-type]
+    tags: list[str]
+    metadata: JSON
+    created_at: datetime
+    updated_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    project_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: ModelRow) -> Model:
+        return cls(
+            id=strawberry.ID(encode_id("Model", row.id)),
+            name=row.name,
+            description=row.description,
+            model_type=enums.ModelType(row.model_type),
+            framework=enums.Framework(row.framework),
+            task_type=enums.TaskType(row.task_type) if row.task_type else None,
+            tags=list(row.tags),
+            metadata=row.metadata_,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            db_id=row.id,
+            project_id=row.project_id,
+        )
+
+    @strawberry.field
+    async def project(self, info: Info) -> Project | None:
+        row = await load_row(info, ProjectRow, self.project_id)
+        return Project.from_row(row) if row else None
+
+    @strawberry.field(description="Versions, newest first by default.")
+    async def versions(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        stage: list[ModelStage] | None = None,  # type: ignore[valid-type]
+        order_by: CreatedOrder = CreatedOrder.CREATED_DESC,
+    ) -> Connection[ModelVersion]:
+        version_filter = (
+            VersionFilter(stages=tuple(s.value for s in stage or [])) if stage else None
+        )
+        return await child_connection(
+            info, lists.VERSIONS_OF_MODEL, self.db_id, ModelVersion.from_row,
+            first=first, after=after, last=last, before=before,
+            order=order_by.value, list_filter=version_filter,
+        )  # fmt: skip
+
+    @strawberry.field(description="The version in production, if any (at most one).")
+    async def production_version(self, info: Info) -> ModelVersion | None:
+        row = await info.context.loaders.production_version.load(self.db_id)
+        return ModelVersion.from_row(row) if row else None
+
+
+@strawberry.type(description="One version of a model: artifact, metrics and stage.")
+class ModelVersion(Node):
+    version: str
+    stage: ModelStage  # type: ignore[valid-type]
+    description: str | None
+    artifact_uri: str | None
+    artifact_size_bytes: float | None = strawberry.field(
+        description="Artifact size in bytes (a Float: sizes can exceed 32-bit Int)."
+    )
+    metrics: JSON
+    signature: JSON | None
+    stage_changed_at: datetime | None
+    created_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    model_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: ModelVersionRow) -> ModelVersion:
+        return cls(
+            id=strawberry.ID(encode_id("ModelVersion", row.id)),
+            version=row.version,
+            stage=enums.ModelStage(row.stage),
+            description=row.description,
+            artifact_uri=row.artifact_uri,
+            artifact_size_bytes=row.artifact_size_bytes,
+            metrics=row.metrics,
+            signature=row.signature,
+            stage_changed_at=row.stage_changed_at,
+            created_at=row.created_at,
+            db_id=row.id,
+            model_id=row.model_id,
+        )
+
+    @strawberry.field
+    async def model(self, info: Info) -> Model | None:
+        row = await load_row(info, ModelRow, self.model_id)
+        return Model.from_row(row) if row else None
+
+    @strawberry.field
+    async def deployments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: DeploymentFilterInput | None = None,
+        order_by: NamedOrder = NamedOrder.CREATED_ASC,
+    ) -> Connection[Deployment]:
+        return await child_connection(
+            info, lists.DEPLOYMENTS_OF_VERSION, self.db_id, Deployment.from_row,
+            first=first, after=after, last=last, before=before,
+            order=order_by.value, list_filter=deployment_filter(filter),
+        )  # fmt: skip
+
+
+register_node("Project", ProjectRow, Project.from_row)
+register_node("Model", ModelRow, Model.from_row)
+register_node("ModelVersion", ModelVersionRow, ModelVersion.from_row)

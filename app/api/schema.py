@@ -1,0 +1,44 @@
+"""The schema: root types composed from per-domain mixins, plus the request limits."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+
+from app.api.errors import MaskUnexpectedErrors
+from app.api.monitoring.mutations import MonitoringMutations
+from app.api.queries import Query
+from app.api.registry.mutations import RegistryMutations
+from app.api.serving.mutations import ServingMutations
+from app.api.tenancy.mutations import TenancyMutations
+from app.api.tenancy.types import AuditLogEntry, Membership, Organization, User
+from app.settings import Limits
+
+
+@strawberry.type
+class Mutation(TenancyMutations, RegistryMutations, ServingMutations, MonitoringMutations):
+    pass
+
+
+class QuietSchema(strawberry.Schema):
+    """Errors are logged once, by MaskUnexpectedErrors (with the request id), not here too."""
+
+    def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def]
+        return None
+
+
+def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+    limits = limits or Limits()
+    return QuietSchema(
+        query=Query,
+        mutation=Mutation,
+        types=[Organization, User, Membership, AuditLogEntry],
+        extensions=[
+            QueryDepthLimiter(max_depth=limits.max_depth),
+            MaxTokensLimiter(max_token_count=limits.max_tokens),
+            MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+            MaskUnexpectedErrors(),
+        ],
+        config=StrawberryConfig(auto_camel_case=True),
+    )

@@ -1,0 +1,269 @@
+"""Serving types: environments, deployments and their events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from app.api.enums import (
+    AlertSeverity,
+    AlertStatus,
+    CreatedOrder,
+    DeploymentEventType,
+    DeploymentStatus,
+    MetricOrder,
+    NamedOrder,
+)
+from app.api.errors import ClientError
+from app.api.ids import encode_id
+from app.api.lists import child_connection, load_row
+from app.api.loaders import lists
+from app.api.loaders.list_spec import AlertFilter, DeploymentFilter, MetricFilter
+from app.api.monitoring.types import Alert, MonitoringMetricPoint
+from app.api.node import Node, register_node
+from app.api.pagination import Connection
+from app.domain.registry.models import ModelVersion as ModelVersionRow
+from app.domain.registry.models import Project as ProjectRow
+from app.domain.serving import enums
+from app.domain.serving.models import Deployment as DeploymentRow
+from app.domain.serving.models import DeploymentEvent as DeploymentEventRow
+from app.domain.serving.models import Environment as EnvironmentRow
+
+if TYPE_CHECKING:
+    from app.api.registry.types import ModelVersion, Project
+
+MAX_METRIC_NAMES = 50
+
+
+@strawberry.input(description="Filter deployments.")
+class DeploymentFilterInput:
+    status: list[DeploymentStatus] | None = None  # type: ignore[valid-type]
+    environment_id: list[strawberry.ID] | None = None
+
+    def to_filter(self) -> DeploymentFilter:
+        from app.api.ids import decode_any
+
+        env_ids: list[uuid.UUID] = []
+        for gid in self.environment_id or []:
+            decoded = decode_any(gid)
+            # An id that is not an environment matches nothing (not an error: it is a filter).
+            env_ids.append(
+                decoded[1] if decoded and decoded[0] == "Environment" else uuid.UUID(int=0)
+            )
+        return DeploymentFilter(
+            environment_ids=tuple(env_ids),
+            statuses=tuple(s.value for s in self.status or []),
+        )
+
+
+def deployment_filter(value: DeploymentFilterInput | None) -> DeploymentFilter | None:
+    return value.to_filter() if value else None
+
+
+@strawberry.type(description="A named place models are served in (e.g. staging, production).")
+class Environment(Node):
+    name: str
+    description: str | None
+    protected: bool
+    config: JSON
+    created_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: EnvironmentRow) -> Environment:
+        return cls(
+            id=strawberry.ID(encode_id("Environment", row.id)),
+            name=row.name,
+            description=row.description,
+            protected=row.protected,
+            config=row.config,
+            created_at=row.created_at,
+            db_id=row.id,
+        )
+
+    @strawberry.field(description="Deployments in this environment.")
+    async def deployments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: DeploymentFilterInput | None = None,
+        order_by: NamedOrder = NamedOrder.CREATED_ASC,
+    ) -> Connection[Deployment]:
+        return await child_connection(
+            info, lists.DEPLOYMENTS_OF_ENVIRONMENT, self.db_id, Deployment.from_row,
+            first=first, after=after, last=last, before=before,
+            order=order_by.value, list_filter=deployment_filter(filter),
+        )  # fmt: skip
+
+
+@strawberry.type(description="A model version served in an environment.")
+class Deployment(Node):
+    name: str
+    status: DeploymentStatus  # type: ignore[valid-type]
+    min_instances: int
+    max_instances: int
+    autoscaling: bool
+    traffic_percentage: int
+    endpoint_url: str | None
+    config: JSON
+    created_at: datetime
+    updated_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    project_id: strawberry.Private[uuid.UUID]
+    model_version_id: strawberry.Private[uuid.UUID]
+    environment_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: DeploymentRow) -> Deployment:
+        return cls(
+            id=strawberry.ID(encode_id("Deployment", row.id)),
+            name=row.name,
+            status=enums.DeploymentStatus(row.status),
+            min_instances=row.min_instances,
+            max_instances=row.max_instances,
+            autoscaling=row.autoscaling,
+            traffic_percentage=row.traffic_percentage,
+            endpoint_url=row.endpoint_url,
+            config=row.config,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            db_id=row.id,
+            project_id=row.project_id,
+            model_version_id=row.model_version_id,
+            environment_id=row.environment_id,
+        )
+
+    @strawberry.field
+    async def environment(self, info: Info) -> Environment | None:
+        row = await load_row(info, EnvironmentRow, self.environment_id)
+        return Environment.from_row(row) if row else None
+
+    @strawberry.field(name="modelVersion")
+    async def model_version(
+        self, info: Info
+    ) -> Annotated[ModelVersion, strawberry.lazy("app.api.registry.types")] | None:
+        from app.api.registry.types import ModelVersion
+
+        row = await load_row(info, ModelVersionRow, self.model_version_id)
+        return ModelVersion.from_row(row) if row else None
+
+    @strawberry.field
+    async def project(
+        self, info: Info
+    ) -> Annotated[Project, strawberry.lazy("app.api.registry.types")] | None:
+        from app.api.registry.types import Project
+
+        row = await load_row(info, ProjectRow, self.project_id)
+        return Project.from_row(row) if row else None
+
+    @strawberry.field(description="Metric points, optionally of some names and within [from, to).")
+    async def monitoring_metrics(
+        self,
+        info: Info,
+        names: list[str] | None = None,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: MetricOrder = MetricOrder.RECORDED_AT_ASC,
+    ) -> Connection[MonitoringMetricPoint]:
+        if names is not None and len(names) > MAX_METRIC_NAMES:
+            raise ClientError(f"names takes at most {MAX_METRIC_NAMES} entries")
+        if from_ is not None and to is not None and from_ > to:
+            raise ClientError("from must not be after to")
+        metric_filter = MetricFilter(names=tuple(sorted(set(names or []))), since=from_, until=to)
+        return await child_connection(
+            info, lists.METRICS_OF_DEPLOYMENT, self.db_id, MonitoringMetricPoint.from_row,
+            first=first, after=after, last=last, before=before,
+            order=order_by.value, list_filter=metric_filter,
+        )  # fmt: skip
+
+    @strawberry.field(description="Alerts raised on this deployment, newest first by default.")
+    async def alerts(
+        self,
+        info: Info,
+        status: list[AlertStatus] | None = None,  # type: ignore[valid-type]
+        severity: list[AlertSeverity] | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: CreatedOrder = CreatedOrder.CREATED_DESC,
+    ) -> Connection[Alert]:
+        alert_filter = AlertFilter(
+            statuses=tuple(s.value for s in status or []),
+            severities=tuple(s.value for s in severity or []),
+        )
+        return await child_connection(
+            info, lists.ALERTS_OF_DEPLOYMENT, self.db_id, Alert.from_row,
+            first=first, after=after, last=last, before=before,
+            order=order_by.value, list_filter=alert_filter,
+        )  # fmt: skip
+
+    @strawberry.field(description="History: deploy, update, rollback, terminate.")
+    async def events(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: CreatedOrder = CreatedOrder.CREATED_DESC,
+    ) -> Connection[DeploymentEvent]:
+        return await child_connection(
+            info, lists.EVENTS_OF_DEPLOYMENT, self.db_id, DeploymentEvent.from_row,
+            first=first, after=after, last=last, before=before, order=order_by.value,
+        )  # fmt: skip
+
+
+@strawberry.type(description="One step of a deployment's history.")
+class DeploymentEvent(Node):
+    event_type: DeploymentEventType  # type: ignore[valid-type]
+    details: JSON
+    created_at: datetime
+    from_version_id: strawberry.Private[uuid.UUID | None]
+    to_version_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: DeploymentEventRow) -> DeploymentEvent:
+        return cls(
+            id=strawberry.ID(encode_id("DeploymentEvent", row.id)),
+            event_type=enums.DeploymentEventType(row.event_type),
+            details=row.details,
+            created_at=row.created_at,
+            from_version_id=row.from_model_version_id,
+            to_version_id=row.to_model_version_id,
+        )
+
+    @strawberry.field
+    async def from_version(
+        self, info: Info
+    ) -> Annotated[ModelVersion, strawberry.lazy("app.api.registry.types")] | None:
+        from app.api.registry.types import ModelVersion
+
+        row = await load_row(info, ModelVersionRow, self.from_version_id)
+        return ModelVersion.from_row(row) if row else None
+
+    @strawberry.field
+    async def to_version(
+        self, info: Info
+    ) -> Annotated[ModelVersion, strawberry.lazy("app.api.registry.types")] | None:
+        from app.api.registry.types import ModelVersion
+
+        row = await load_row(info, ModelVersionRow, self.to_version_id)
+        return ModelVersion.from_row(row) if row else None
+
+
+register_node("Environment", EnvironmentRow, Environment.from_row)
+register_node("Deployment", DeploymentRow, Deployment.from_row)
+register_node("DeploymentEvent", DeploymentEventRow, DeploymentEvent.from_row)

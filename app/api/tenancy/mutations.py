@@ -1,0 +1,188 @@
+"""Tenancy mutations: organizations, memberships, API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from app.api.enums import ApiKeyScope, OrgRole, Plan
+from app.api.errors import UserError, run_mutation
+from app.api.ids import decode_id
+from app.api.tenancy.types import ApiKey, Membership, Organization
+from app.domain.tenancy import enums
+from app.domain.tenancy import services as tenancy
+
+
+@strawberry.input
+class OrganizationCreateInput:
+    slug: str = strawberry.field(description="Lowercase kebab-case, unique among live orgs.")
+    name: str
+    plan: Plan = enums.Plan.STARTER  # type: ignore[valid-type]
+
+
+@strawberry.type
+class OrganizationCreatePayload:
+    organization: Organization | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class MembershipInviteInput:
+    organization_id: strawberry.ID
+    email: str
+    role: OrgRole = enums.OrgRole.VIEWER  # type: ignore[valid-type]
+    name: str | None = None
+
+
+@strawberry.input
+class MembershipRoleUpdateInput:
+    membership_id: strawberry.ID
+    role: OrgRole  # type: ignore[valid-type]
+
+
+@strawberry.input
+class MembershipRemoveInput:
+    membership_id: strawberry.ID
+
+
+@strawberry.type
+class MembershipPayload:
+    membership: Membership | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class ApiKeyCreateInput:
+    name: str
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Restrict the key to one organization."
+    )
+    scopes: list[ApiKeyScope] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=lambda: [enums.ApiKeyScope.READ, enums.ApiKeyScope.WRITE]
+    )
+    expires_at: datetime | None = None
+
+
+@strawberry.type
+class ApiKeyCreatePayload:
+    api_key: ApiKey | None
+    secret: str | None = strawberry.field(description="The whole key; shown only this once.")
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class ApiKeyRevokeInput:
+    api_key_id: strawberry.ID
+
+
+@strawberry.type
+class ApiKeyRevokePayload:
+    api_key: ApiKey | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class TenancyMutations:
+    @strawberry.mutation(description="Create an organization; you become its admin.")
+    async def organization_create(
+        self, info: Info, input: OrganizationCreateInput
+    ) -> OrganizationCreatePayload:
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: tenancy.organization_create(
+                session, actor, slug=input.slug, name=input.name, plan=input.plan
+            ),
+        )
+        return OrganizationCreatePayload(
+            organization=Organization.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="Add a user (created if new) to an organization. Admins.")
+    async def membership_invite(
+        self, info: Info, input: MembershipInviteInput
+    ) -> MembershipPayload:
+        field = ["input", "organizationId"]
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: tenancy.membership_invite(
+                session,
+                actor,
+                organization_id=decode_id(input.organization_id, "Organization", field),
+                email=input.email,
+                role=input.role,
+                name=input.name,
+            ),
+        )
+        return MembershipPayload(
+            membership=Membership.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="Change a member's role. Admins; the last admin stays.")
+    async def membership_role_update(
+        self, info: Info, input: MembershipRoleUpdateInput
+    ) -> MembershipPayload:
+        field = ["input", "membershipId"]
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: tenancy.membership_role_update(
+                session,
+                actor,
+                membership_id=decode_id(input.membership_id, "Membership", field),
+                role=input.role,
+            ),
+        )
+        return MembershipPayload(
+            membership=Membership.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="Remove a member (or leave). The last admin cannot leave.")
+    async def membership_remove(
+        self, info: Info, input: MembershipRemoveInput
+    ) -> MembershipPayload:
+        field = ["input", "membershipId"]
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: tenancy.membership_remove(
+                session, actor, membership_id=decode_id(input.membership_id, "Membership", field)
+            ),
+        )
+        return MembershipPayload(
+            membership=Membership.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="Create an API key for yourself; the secret is shown once.")
+    async def api_key_create(self, info: Info, input: ApiKeyCreateInput) -> ApiKeyCreatePayload:
+        field = ["input", "organizationId"]
+        created, errors = await run_mutation(
+            info,
+            lambda session, actor: tenancy.api_key_create(
+                session,
+                actor,
+                name=input.name,
+                organization_id=decode_id(input.organization_id, "Organization", field)
+                if input.organization_id
+                else None,
+                scopes=list(input.scopes),
+                expires_at=input.expires_at,
+            ),
+        )
+        return ApiKeyCreatePayload(
+            api_key=ApiKey.from_row(created.key) if created else None,
+            secret=created.secret if created else None,
+            user_errors=errors,
+        )
+
+    @strawberry.mutation(description="Revoke one of your API keys; it stops working at once.")
+    async def api_key_revoke(self, info: Info, input: ApiKeyRevokeInput) -> ApiKeyRevokePayload:
+        field = ["input", "apiKeyId"]
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: tenancy.api_key_revoke(
+                session, actor, key_id=decode_id(input.api_key_id, "ApiKey", field)
+            ),
+        )
+        return ApiKeyRevokePayload(
+            api_key=ApiKey.from_row(row) if row else None, user_errors=errors
+        )

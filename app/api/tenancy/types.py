@@ -1,0 +1,258 @@
+"""Tenancy types: organizations, users, memberships, API keys, audit log entries."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from app.api.enums import (
+    ApiKeyScope,
+    CreatedOrder,
+    NamedOrder,
+    OrganizationStatus,
+    OrgRole,
+    Plan,
+    ProjectOrder,
+)
+from app.api.errors import ClientError
+from app.api.ids import encode_id
+from app.api.lists import child_connection, load_row
+from app.api.loaders import lists
+from app.api.node import Node, register_node
+from app.api.pagination import Connection
+from app.api.registry.types import Project
+from app.api.serving.types import Environment
+from app.domain.tenancy import enums
+from app.domain.tenancy.models import ApiKey as ApiKeyRow
+from app.domain.tenancy.models import AuditLog as AuditLogRow
+from app.domain.tenancy.models import Membership as MembershipRow
+from app.domain.tenancy.models import Organization as OrganizationRow
+from app.domain.tenancy.models import User as UserRow
+
+
+@strawberry.type(description="What the organization's plan allows (null: unlimited).")
+class Quota:
+    max_users: int | None
+    max_models: int | None
+
+
+@strawberry.type(description="A tenant: everything else belongs to exactly one organization.")
+class Organization(Node):
+    slug: str
+    name: str
+    plan: Plan  # type: ignore[valid-type]
+    status: OrganizationStatus  # type: ignore[valid-type]
+    created_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: OrganizationRow) -> Organization:
+        return cls(
+            id=strawberry.ID(encode_id("Organization", row.id)),
+            slug=row.slug,
+            name=row.name,
+            plan=enums.Plan(row.plan),
+            status=enums.OrganizationStatus(row.status),
+            created_at=row.created_at,
+            db_id=row.id,
+        )
+
+    @strawberry.field
+    def quota(self) -> Quota:
+        quota = enums.PLAN_QUOTAS[self.plan]
+        return Quota(max_users=quota.max_users, max_models=quota.max_models)
+
+    @strawberry.field(description="The caller's role in this organization.")
+    def viewer_role(self, info: Info) -> OrgRole | None:  # type: ignore[valid-type]
+        return info.context.actor.org_roles.get(self.db_id)
+
+    @strawberry.field
+    async def projects(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: ProjectOrder = ProjectOrder.CREATED_ASC,
+    ) -> Connection[Project]:
+        return await child_connection(
+            info, lists.PROJECTS_OF_ORGANIZATION, self.db_id, Project.from_row,
+            first=first, after=after, last=last, before=before, order=order_by.value,
+        )  # fmt: skip
+
+    @strawberry.field
+    async def environments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: NamedOrder = NamedOrder.NAME_ASC,
+    ) -> Connection[Environment]:
+        return await child_connection(
+            info, lists.ENVIRONMENTS_OF_ORGANIZATION, self.db_id, Environment.from_row,
+            first=first, after=after, last=last, before=before, order=order_by.value,
+        )  # fmt: skip
+
+    @strawberry.field
+    async def members(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Membership]:
+        return await child_connection(
+            info, lists.MEMBERSHIPS_OF_ORGANIZATION, self.db_id, Membership.from_row,
+            first=first, after=after, last=last, before=before,
+        )  # fmt: skip
+
+    @strawberry.field(description="Every mutation in this organization; admins only.")
+    async def audit_logs(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: CreatedOrder = CreatedOrder.CREATED_DESC,
+    ) -> Connection[AuditLogEntry]:
+        if info.context.actor.org_roles.get(self.db_id) != enums.OrgRole.ADMIN:
+            raise ClientError("only organization admins can read the audit log", "FORBIDDEN")
+        return await child_connection(
+            info, lists.AUDIT_LOGS_OF_ORGANIZATION, self.db_id, AuditLogEntry.from_row,
+            first=first, after=after, last=last, before=before, order=order_by.value,
+        )  # fmt: skip
+
+
+@strawberry.type(description="A person; acts through API keys.")
+class User(Node):
+    email: str
+    name: str | None
+    db_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: UserRow) -> User:
+        return cls(
+            id=strawberry.ID(encode_id("User", row.id)),
+            email=row.email,
+            name=row.name,
+            db_id=row.id,
+        )
+
+
+@strawberry.type(description="A user's role in an organization.")
+class Membership(Node):
+    role: OrgRole  # type: ignore[valid-type]
+    created_at: datetime
+    organization_id: strawberry.Private[uuid.UUID]
+    user_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: MembershipRow) -> Membership:
+        return cls(
+            id=strawberry.ID(encode_id("Membership", row.id)),
+            role=enums.OrgRole(row.role),
+            created_at=row.created_at,
+            organization_id=row.organization_id,
+            user_id=row.user_id,
+        )
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization | None:
+        row = await load_row(info, OrganizationRow, self.organization_id)
+        return Organization.from_row(row) if row else None
+
+    @strawberry.field
+    async def user(self, info: Info) -> User | None:
+        row = await load_row(info, UserRow, self.user_id)
+        return User.from_row(row) if row else None
+
+
+@strawberry.type(description="An API key. The secret is shown only once, by apiKeyCreate.")
+class ApiKey(Node):
+    name: str
+    prefix: str = strawberry.field(description="Public part of the key, to recognise it.")
+    scopes: list[ApiKeyScope]  # type: ignore[valid-type]
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: ApiKeyRow) -> ApiKey:
+        return cls(
+            id=strawberry.ID(encode_id("ApiKey", row.id)),
+            name=row.name,
+            prefix=row.prefix,
+            scopes=[enums.ApiKeyScope(scope) for scope in row.scopes],
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+            last_used_at=row.last_used_at,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(description="One audited mutation.")
+class AuditLogEntry(Node):
+    action: str
+    target_type: str
+    target_id: strawberry.ID | None = strawberry.field(description="Global id of the target.")
+    details: JSON
+    created_at: datetime
+    actor_user_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: AuditLogRow) -> AuditLogEntry:
+        target = encode_id(row.target_type, row.target_id) if row.target_id else None
+        return cls(
+            id=strawberry.ID(encode_id("AuditLogEntry", row.id)),
+            action=row.action,
+            target_type=row.target_type,
+            target_id=strawberry.ID(target) if target else None,
+            details=row.details,
+            created_at=row.created_at,
+            actor_user_id=row.actor_user_id,
+        )
+
+    @strawberry.field
+    async def actor(self, info: Info) -> User | None:
+        row = await load_row(info, UserRow, self.actor_user_id)
+        return User.from_row(row) if row else None
+
+
+@strawberry.type(description="The caller: its user and memberships.")
+class Viewer:
+    user_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def user(self, info: Info) -> User | None:
+        row = await load_row(info, UserRow, self.user_id)
+        return User.from_row(row) if row else None
+
+    @strawberry.field(description="Memberships this API key can act through.")
+    async def memberships(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Membership]:
+        return await child_connection(
+            info, lists.MEMBERSHIPS_OF_USER, self.user_id, Membership.from_row,
+            first=first, after=after, last=last, before=before,
+        )  # fmt: skip
+
+
+register_node("Organization", OrganizationRow, Organization.from_row)
+register_node("User", UserRow, User.from_row)
+register_node("Membership", MembershipRow, Membership.from_row)
+register_node("AuditLogEntry", AuditLogRow, AuditLogEntry.from_row)

@@ -1,0 +1,46 @@
+"""The Strawberry ASGI view: builds the per-request Context and serves the local GraphiQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from app.api.context import Context, DataLoaders
+from app.db.engine import SessionFactory
+from app.domain.tenancy.access import Actor
+from app.settings import Limits
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(
+        self, schema: Any, session_factory: SessionFactory, limits: Limits, graphiql: bool
+    ) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
+        self.session_factory = session_factory
+        self.limits = limits
+        self._graphiql_html = (STATIC_DIR / "graphiql.html").read_text()
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        state = request.scope.get("state", {})
+        actor = state.get("actor") or Actor()
+        return Context(
+            session_factory=self.session_factory,
+            actor=actor,
+            loaders=DataLoaders(self.session_factory, actor),
+            limits=self.limits,
+            request_id=state.get("request_id", "-"),
+            request=request,
+            response=response,
+        )
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(self._graphiql_html)

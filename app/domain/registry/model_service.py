@@ -1,0 +1,181 @@
+"""Model operations: create (within the plan quota), update, soft delete."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.errors import DomainError, ErrorCode
+from app.domain.lookup import get_visible
+from app.domain.registry.enums import Framework, ModelType, TaskType
+from app.domain.registry.models import Model, ModelVersion, Project
+from app.domain.registry.projects import ensure_no_live_deployments, require_project_role
+from app.domain.registry.rules import ensure_model_quota
+from app.domain.serving.models import Deployment
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import Plan, ProjectRole
+from app.domain.tenancy.models import Organization
+
+
+async def _name_taken(
+    session: AsyncSession, project_id: uuid.UUID, name: str, except_id: uuid.UUID | None
+) -> bool:
+    query = (
+        select(func.count())
+        .select_from(Model)
+        .where(Model.project_id == project_id, Model.name == name, Model.deleted_at.is_(None))
+    )
+    if except_id is not None:
+        query = query.where(Model.id != except_id)
+    return bool(await session.scalar(query))
+
+
+async def model_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    project_id: uuid.UUID | None,
+    name: str,
+    description: str | None,
+    model_type: ModelType,
+    framework: Framework,
+    task_type: TaskType | None,
+    tags: list[str],
+    metadata: Any,
+) -> Model:
+    field = ["input", "projectId"]
+    project = await get_visible(session, Project, project_id, actor, what="project", field=field)
+    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    name = v.name(name, ["input", "name"])
+    description = v.optional_text(description, ["input", "description"])
+    clean_tags = v.tags(tags, ["input", "tags"])
+    clean_metadata = v.json_object(metadata, ["input", "metadata"])
+    # The organization row lock serialises concurrent creates, so the quota cannot be overrun.
+    org = await session.scalar(
+        select(Organization).where(Organization.id == project.organization_id).with_for_update()
+    )
+    assert org is not None
+    live_models = await session.scalar(
+        select(func.count())
+        .select_from(Model)
+        .where(Model.organization_id == org.id, Model.deleted_at.is_(None))
+    )
+    ensure_model_quota(Plan(org.plan), int(live_models or 0), ["input", "projectId"])
+    if await _name_taken(session, project.id, name, None):
+        raise DomainError(
+            ErrorCode.CONFLICT, "a live model in this project has this name", ["input", "name"]
+        )
+    model = Model(
+        organization_id=project.organization_id,
+        project_id=project.id,
+        name=name,
+        description=description,
+        model_type=model_type.value,
+        framework=framework.value,
+        task_type=task_type.value if task_type else None,
+        tags=clean_tags,
+        metadata_=clean_metadata,
+        created_by_id=actor.user_id,
+    )
+    session.add(model)
+    await session.flush()
+    record_audit(
+        session,
+        actor,
+        "model.create",
+        organization_id=model.organization_id,
+        target_type="Model",
+        target_id=model.id,
+        details={"name": name, "project_id": str(project.id)},
+    )
+    return model
+
+
+async def _writable_model(session: AsyncSession, actor: Actor, model_id: uuid.UUID | None) -> Model:
+    field = ["input", "modelId"]
+    model = await get_visible(
+        session, Model, model_id, actor, what="model", field=field, for_update=True
+    )
+    project = await get_visible(
+        session, Project, model.project_id, actor, what="model", field=field
+    )
+    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    return model
+
+
+async def model_update(
+    session: AsyncSession, actor: Actor, *, model_id: uuid.UUID | None, changes: Mapping[str, Any]
+) -> Model:
+    model = await _writable_model(session, actor, model_id)
+    if "name" in changes:
+        name = v.name(changes["name"], ["input", "name"])
+        if await _name_taken(session, model.project_id, name, model.id):
+            raise DomainError(
+                ErrorCode.CONFLICT, "a live model in this project has this name", ["input", "name"]
+            )
+        model.name = name
+    if "description" in changes:
+        model.description = v.optional_text(changes["description"], ["input", "description"])
+    for key in ("model_type", "framework"):
+        if key in changes and changes[key] is None:
+            raise v.validation(
+                "must not be null", ["input", "modelType" if key == "model_type" else key]
+            )
+    if "model_type" in changes:
+        model.model_type = ModelType(changes["model_type"]).value
+    if "framework" in changes:
+        model.framework = Framework(changes["framework"]).value
+    if "task_type" in changes:
+        task_type = changes["task_type"]
+        model.task_type = TaskType(task_type).value if task_type else None
+    if "tags" in changes:
+        model.tags = v.tags(changes["tags"], ["input", "tags"])
+    if "metadata" in changes:
+        model.metadata_ = v.json_object(changes["metadata"], ["input", "metadata"])
+    model.updated_at = datetime.now(UTC)
+    record_audit(
+        session,
+        actor,
+        "model.update",
+        organization_id=model.organization_id,
+        target_type="Model",
+        target_id=model.id,
+        details={"fields": sorted(changes)},
+    )
+    await session.flush()
+    # The search vector is computed by PostgreSQL; read it back with the row.
+    await session.refresh(model)
+    return model
+
+
+async def model_delete(session: AsyncSession, actor: Actor, *, model_id: uuid.UUID | None) -> Model:
+    model = await _writable_model(session, actor, model_id)
+    version_ids = select(ModelVersion.id).where(ModelVersion.model_id == model.id).scalar_subquery()
+    await ensure_no_live_deployments(
+        session, Deployment.model_version_id.in_(version_ids), "model", ["input", "modelId"]
+    )
+    now = datetime.now(UTC)
+    model.deleted_at = now
+    await session.execute(
+        update(ModelVersion)
+        .where(ModelVersion.model_id == model.id, ModelVersion.deleted_at.is_(None))
+        .values(deleted_at=now)
+    )
+    record_audit(
+        session,
+        actor,
+        "model.delete",
+        organization_id=model.organization_id,
+        target_type="Model",
+        target_id=model.id,
+        details={"name": model.name},
+    )
+    await session.flush()
+    return model

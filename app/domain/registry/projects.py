@@ -1,0 +1,210 @@
+"""Project operations and the project-role check every registry write goes through."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.errors import DomainError, ErrorCode
+from app.domain.lookup import get_visible
+from app.domain.registry.models import Model, ModelVersion, Project
+from app.domain.serving.enums import DeploymentStatus
+from app.domain.serving.models import Deployment
+from app.domain.tenancy.access import Actor, effective_project_role, ensure_project_role
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import OrgRole, ProjectRole
+from app.domain.tenancy.models import ProjectMember
+
+# Deployments in these states still serve (or may serve) traffic.
+LIVE_DEPLOYMENT_STATUSES = [
+    s.value
+    for s in DeploymentStatus
+    if s not in (DeploymentStatus.TERMINATED, DeploymentStatus.FAILED, DeploymentStatus.INACTIVE)
+]
+
+
+async def require_project_role(
+    session: AsyncSession,
+    actor: Actor,
+    project: Project,
+    minimum: ProjectRole,
+    field: Sequence[str],
+) -> ProjectRole:
+    actor.require_write()
+    org_role = actor.org_role(project.organization_id, "project", field)
+    member_role = await session.scalar(
+        select(ProjectMember.role).where(
+            ProjectMember.project_id == project.id, ProjectMember.user_id == actor.user_id
+        )
+    )
+    role = effective_project_role(org_role, ProjectRole(member_role) if member_role else None)
+    ensure_project_role(role, minimum, field)
+    return role
+
+
+async def _slug_taken(
+    session: AsyncSession, organization_id: uuid.UUID, slug: str, except_id: uuid.UUID | None
+) -> bool:
+    query = (
+        select(func.count())
+        .select_from(Project)
+        .where(
+            Project.organization_id == organization_id,
+            Project.slug == slug,
+            Project.deleted_at.is_(None),
+        )
+    )
+    if except_id is not None:
+        query = query.where(Project.id != except_id)
+    return bool(await session.scalar(query))
+
+
+async def project_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    organization_id: uuid.UUID | None,
+    slug: str,
+    name: str,
+    description: str | None,
+) -> Project:
+    """Org developers and admins create projects; the creator becomes the project owner."""
+    if organization_id is None:
+        raise DomainError(
+            ErrorCode.NOT_FOUND, "organization not found", ["input", "organizationId"]
+        )
+    actor.require_org_role(organization_id, OrgRole.DEVELOPER, field=["input", "organizationId"])
+    slug = v.slug(slug, ["input", "slug"])
+    name = v.name(name, ["input", "name"])
+    description = v.optional_text(description, ["input", "description"])
+    if await _slug_taken(session, organization_id, slug, None):
+        raise DomainError(
+            ErrorCode.CONFLICT, "a live project already has this slug", ["input", "slug"]
+        )
+    project = Project(
+        organization_id=organization_id,
+        slug=slug,
+        name=name,
+        description=description,
+        created_by_id=actor.user_id,
+    )
+    session.add(project)
+    await session.flush()
+    session.add(
+        ProjectMember(
+            organization_id=organization_id,
+            project_id=project.id,
+            user_id=actor.user_id,
+            role=ProjectRole.OWNER.value,
+        )
+    )
+    record_audit(
+        session,
+        actor,
+        "project.create",
+        organization_id=organization_id,
+        target_type="Project",
+        target_id=project.id,
+        details={"slug": slug},
+    )
+    await session.flush()
+    return project
+
+
+async def project_update(
+    session: AsyncSession, actor: Actor, *, project_id: uuid.UUID | None, changes: Mapping[str, Any]
+) -> Project:
+    field = ["input", "projectId"]
+    project = await get_visible(
+        session, Project, project_id, actor, what="project", field=field, for_update=True
+    )
+    await require_project_role(session, actor, project, ProjectRole.OWNER, field)
+    if "slug" in changes:
+        slug = v.slug(changes["slug"], ["input", "slug"])
+        if await _slug_taken(session, project.organization_id, slug, project.id):
+            raise DomainError(
+                ErrorCode.CONFLICT, "a live project already has this slug", ["input", "slug"]
+            )
+        project.slug = slug
+    if "name" in changes:
+        project.name = v.name(changes["name"], ["input", "name"])
+    if "description" in changes:
+        project.description = v.optional_text(changes["description"], ["input", "description"])
+    record_audit(
+        session,
+        actor,
+        "project.update",
+        organization_id=project.organization_id,
+        target_type="Project",
+        target_id=project.id,
+        details={"fields": sorted(changes)},
+    )
+    await session.flush()
+    return project
+
+
+async def ensure_no_live_deployments(
+    session: AsyncSession, condition: Any, what: str, field: Sequence[str]
+) -> None:
+    live = await session.scalar(
+        select(func.count())
+        .select_from(Deployment)
+        .where(
+            condition,
+            Deployment.deleted_at.is_(None),
+            Deployment.status.in_(LIVE_DEPLOYMENT_STATUSES),
+        )
+    )
+    if live:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            f"this {what} has {live} live deployment(s); terminate them first",
+            field,
+        )
+
+
+async def project_delete(
+    session: AsyncSession, actor: Actor, *, project_id: uuid.UUID | None
+) -> Project:
+    """Soft delete: the project, its models and their versions leave every listing."""
+    field = ["input", "projectId"]
+    project = await get_visible(
+        session, Project, project_id, actor, what="project", field=field, for_update=True
+    )
+    await require_project_role(session, actor, project, ProjectRole.OWNER, field)
+    await ensure_no_live_deployments(session, Deployment.project_id == project.id, "project", field)
+    now = datetime.now(UTC)
+    project.deleted_at = now
+    model_ids = select(Model.id).where(Model.project_id == project.id).scalar_subquery()
+    await session.execute(
+        update(ModelVersion)
+        .where(ModelVersion.model_id.in_(model_ids), ModelVersion.deleted_at.is_(None))
+        .values(deleted_at=now)
+    )
+    await session.execute(
+        update(Model)
+        .where(Model.project_id == project.id, Model.deleted_at.is_(None))
+        .values(deleted_at=now)
+    )
+    await session.execute(
+        update(Deployment)
+        .where(Deployment.project_id == project.id, Deployment.deleted_at.is_(None))
+        .values(deleted_at=now)
+    )
+    record_audit(
+        session,
+        actor,
+        "project.delete",
+        organization_id=project.organization_id,
+        target_type="Project",
+        target_id=project.id,
+        details={"slug": project.slug},
+    )
+    await session.flush()
+    return project

@@ -1,0 +1,149 @@
+"""Model version operations: create, and move between stages."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.errors import DomainError, ErrorCode
+from app.domain.lookup import get_visible
+from app.domain.registry.enums import ModelStage
+from app.domain.registry.models import Model, ModelVersion, Project
+from app.domain.registry.projects import require_project_role
+from app.domain.registry.rules import ensure_stage_transition, semver
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import ProjectRole
+
+
+async def _writable_model(
+    session: AsyncSession, actor: Actor, model_id: uuid.UUID | None, field: list[str]
+) -> Model:
+    # Lock the model: version creation and production promotion are serialised per model.
+    model = await get_visible(
+        session, Model, model_id, actor, what="model", field=field, for_update=True
+    )
+    project = await get_visible(
+        session, Project, model.project_id, actor, what="model", field=field
+    )
+    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    return model
+
+
+async def model_version_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    model_id: uuid.UUID | None,
+    version: str,
+    description: str | None,
+    artifact_uri: str | None,
+    artifact_size_bytes: int | None,
+    metrics: Any,
+    signature: Any,
+) -> ModelVersion:
+    model = await _writable_model(session, actor, model_id, ["input", "modelId"])
+    version = semver(version, ["input", "version"])
+    if artifact_size_bytes is not None and artifact_size_bytes < 0:
+        raise DomainError(ErrorCode.VALIDATION, "must be >= 0", ["input", "artifactSizeBytes"])
+    taken = await session.scalar(
+        select(func.count())
+        .select_from(ModelVersion)
+        .where(
+            ModelVersion.model_id == model.id,
+            ModelVersion.version == version,
+            ModelVersion.deleted_at.is_(None),
+        )
+    )
+    if taken:
+        raise DomainError(
+            ErrorCode.CONFLICT, f"version {version} of this model exists", ["input", "version"]
+        )
+    row = ModelVersion(
+        organization_id=model.organization_id,
+        model_id=model.id,
+        version=version,
+        stage=ModelStage.DEVELOPMENT.value,
+        description=v.optional_text(description, ["input", "description"]),
+        artifact_uri=v.url(artifact_uri, ["input", "artifactUri"]),
+        artifact_size_bytes=artifact_size_bytes,
+        metrics=v.json_object(metrics, ["input", "metrics"]),
+        signature=v.json_object(signature, ["input", "signature"]) if signature else None,
+        stage_changed_at=datetime.now(UTC),
+        created_by_id=actor.user_id,
+    )
+    session.add(row)
+    await session.flush()
+    record_audit(
+        session,
+        actor,
+        "model_version.create",
+        organization_id=row.organization_id,
+        target_type="ModelVersion",
+        target_id=row.id,
+        details={"model_id": str(model.id), "version": version},
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    version: ModelVersion
+    archived: ModelVersion | None  # the previous production version, when one was replaced
+
+
+async def model_version_transition(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    version_id: uuid.UUID | None,
+    stage: ModelStage,
+) -> TransitionResult:
+    """Move a version to a stage. Promoting to production archives the previous production
+    version in the same transaction, so a model never has two."""
+    field = ["input", "modelVersionId"]
+    row = await get_visible(
+        session, ModelVersion, version_id, actor, what="model version", field=field
+    )
+    await _writable_model(session, actor, row.model_id, field)
+    # Re-read under the model lock: a concurrent transition may have moved it.
+    await session.refresh(row, with_for_update=True)
+    current = ModelStage(row.stage)
+    ensure_stage_transition(current, stage, ["input", "stage"])
+    now = datetime.now(UTC)
+    archived: ModelVersion | None = None
+    if stage == ModelStage.PRODUCTION:
+        archived = await session.scalar(
+            select(ModelVersion).where(
+                ModelVersion.model_id == row.model_id,
+                ModelVersion.stage == ModelStage.PRODUCTION.value,
+                ModelVersion.deleted_at.is_(None),
+            )
+        )
+        if archived is not None:
+            archived.stage = ModelStage.ARCHIVED.value
+            archived.stage_changed_at = now
+            await session.flush()  # free the one-production-per-model index before promoting
+    row.stage = stage.value
+    row.stage_changed_at = now
+    record_audit(
+        session,
+        actor,
+        "model_version.transition",
+        organization_id=row.organization_id,
+        target_type="ModelVersion",
+        target_id=row.id,
+        details={
+            "from": current.value,
+            "to": stage.value,
+            "archived_version_id": str(archived.id) if archived else None,
+        },
+    )
+    await session.flush()
+    return TransitionResult(version=row, archived=archived)

@@ -1,0 +1,173 @@
+"""Serving operations: environments and deployments."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.errors import DomainError, ErrorCode, not_found
+from app.domain.lookup import get_visible
+from app.domain.registry.enums import ModelStage
+from app.domain.registry.models import Model, ModelVersion, Project
+from app.domain.registry.projects import require_project_role
+from app.domain.serving.enums import DeploymentEventType, DeploymentStatus
+from app.domain.serving.models import Deployment, DeploymentEvent, Environment
+from app.domain.serving.rules import ensure_instances
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import OrgRole, ProjectRole
+
+
+async def environment_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    organization_id: uuid.UUID | None,
+    name: str,
+    description: str | None,
+    protected: bool,
+    config: Any,
+) -> Environment:
+    """Org admins create environments (they gate where models serve)."""
+    if organization_id is None:
+        raise not_found("organization", ["input", "organizationId"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
+    name = v.slug(name, ["input", "name"])
+    taken = await session.scalar(
+        select(func.count())
+        .select_from(Environment)
+        .where(
+            Environment.organization_id == organization_id,
+            Environment.name == name,
+            Environment.deleted_at.is_(None),
+        )
+    )
+    if taken:
+        raise DomainError(ErrorCode.CONFLICT, "an environment has this name", ["input", "name"])
+    environment = Environment(
+        organization_id=organization_id,
+        name=name,
+        description=v.optional_text(description, ["input", "description"]),
+        protected=protected,
+        config=v.json_object(config, ["input", "config"]),
+    )
+    session.add(environment)
+    await session.flush()
+    record_audit(
+        session,
+        actor,
+        "environment.create",
+        organization_id=organization_id,
+        target_type="Environment",
+        target_id=environment.id,
+        details={"name": name, "protected": protected},
+    )
+    return environment
+
+
+async def deployment_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    model_version_id: uuid.UUID | None,
+    environment_id: uuid.UUID | None,
+    name: str,
+    min_instances: int,
+    max_instances: int,
+    autoscaling: bool,
+    endpoint_url: str | None,
+    config: Any,
+) -> Deployment:
+    version_field = ["input", "modelVersionId"]
+    version = await get_visible(
+        session, ModelVersion, model_version_id, actor, what="model version", field=version_field
+    )
+    environment = await get_visible(
+        session,
+        Environment,
+        environment_id,
+        actor,
+        what="environment",
+        field=["input", "environmentId"],
+    )
+    if environment.organization_id != version.organization_id:
+        # Both are visible to this caller, but a deployment never crosses organizations.
+        raise not_found("environment", ["input", "environmentId"])
+    model = await get_visible(
+        session, Model, version.model_id, actor, what="model version", field=version_field
+    )
+    project = await get_visible(
+        session, Project, model.project_id, actor, what="model version", field=version_field
+    )
+    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, version_field)
+    if environment.protected:
+        actor.require_org_role(
+            environment.organization_id, OrgRole.ADMIN, field=["input", "environmentId"]
+        )
+    if version.stage == ModelStage.ARCHIVED.value:
+        raise DomainError(
+            ErrorCode.VALIDATION, "an archived version cannot be deployed", version_field
+        )
+    name = v.slug(name, ["input", "name"])
+    ensure_instances(min_instances, max_instances)
+    taken = await session.scalar(
+        select(func.count())
+        .select_from(Deployment)
+        .where(
+            Deployment.project_id == project.id,
+            Deployment.environment_id == environment.id,
+            Deployment.name == name,
+            Deployment.deleted_at.is_(None),
+        )
+    )
+    if taken:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            "a deployment of this project in this environment has this name",
+            ["input", "name"],
+        )
+    deployment = Deployment(
+        organization_id=version.organization_id,
+        project_id=project.id,
+        model_version_id=version.id,
+        environment_id=environment.id,
+        name=name,
+        status=DeploymentStatus.PENDING.value,
+        min_instances=min_instances,
+        max_instances=max_instances,
+        autoscaling=autoscaling,
+        endpoint_url=v.url(endpoint_url, ["input", "endpointUrl"]),
+        config=v.json_object(config, ["input", "config"]),
+        created_by_id=actor.user_id,
+    )
+    session.add(deployment)
+    await session.flush()
+    session.add(
+        DeploymentEvent(
+            organization_id=deployment.organization_id,
+            deployment_id=deployment.id,
+            event_type=DeploymentEventType.DEPLOY.value,
+            from_model_version_id=None,
+            to_model_version_id=version.id,
+            actor_user_id=actor.user_id,
+        )
+    )
+    record_audit(
+        session,
+        actor,
+        "deployment.create",
+        organization_id=deployment.organization_id,
+        target_type="Deployment",
+        target_id=deployment.id,
+        details={
+            "name": name,
+            "model_version_id": str(version.id),
+            "environment": environment.name,
+        },
+    )
+    await session.flush()
+    return deployment

@@ -1,0 +1,90 @@
+"""Who is calling (the Actor) and what they may do.
+
+A caller who is not a member of an organization gets NOT_FOUND for anything in it, never
+FORBIDDEN: an outsider must not learn that an id exists."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from app.domain.errors import DomainError, ErrorCode, not_found
+from app.domain.tenancy.enums import (
+    ORG_ROLE_RANK,
+    PROJECT_ROLE_FROM_ORG_ROLE,
+    PROJECT_ROLE_RANK,
+    ApiKeyScope,
+    OrgRole,
+    ProjectRole,
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated caller: a user acting through one API key."""
+
+    user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+    org_roles: Mapping[uuid.UUID, OrgRole] = field(default_factory=dict)
+    scopes: frozenset[ApiKeyScope] = frozenset()
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def org_ids(self) -> list[uuid.UUID]:
+        return list(self.org_roles)
+
+    def require_user(self) -> uuid.UUID:
+        if self.user_id is None:
+            raise DomainError(
+                ErrorCode.UNAUTHENTICATED, "send an API key: Authorization: Bearer <key>"
+            )
+        return self.user_id
+
+    def require_write(self) -> uuid.UUID:
+        user_id = self.require_user()
+        if ApiKeyScope.WRITE not in self.scopes:
+            raise DomainError(ErrorCode.FORBIDDEN, "this API key is read-only")
+        return user_id
+
+    def org_role(self, organization_id: uuid.UUID, what: str, field: Sequence[str]) -> OrgRole:
+        role = self.org_roles.get(organization_id)
+        if role is None:
+            raise not_found(what, field)
+        return role
+
+    def require_org_role(
+        self,
+        organization_id: uuid.UUID,
+        minimum: OrgRole,
+        what: str = "organization",
+        field: Sequence[str] = ("organizationId",),
+    ) -> OrgRole:
+        """Check write access at organization level: outsiders get NOT_FOUND, members FORBIDDEN."""
+        self.require_write()
+        role = self.org_role(organization_id, what, field)
+        if ORG_ROLE_RANK[role] < ORG_ROLE_RANK[minimum]:
+            raise DomainError(
+                ErrorCode.FORBIDDEN,
+                f"requires the organization role {minimum.value} or higher",
+                field,
+            )
+        return role
+
+
+def effective_project_role(org_role: OrgRole, member_role: ProjectRole | None) -> ProjectRole:
+    """A project role is the higher of what the org role grants and the project membership."""
+    granted = PROJECT_ROLE_FROM_ORG_ROLE[org_role]
+    if member_role is None or PROJECT_ROLE_RANK[granted] >= PROJECT_ROLE_RANK[member_role]:
+        return granted
+    return member_role
+
+
+def ensure_project_role(effective: ProjectRole, minimum: ProjectRole, field: Sequence[str]) -> None:
+    if PROJECT_ROLE_RANK[effective] < PROJECT_ROLE_RANK[minimum]:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, f"requires the project role {minimum.value} or higher", field
+        )

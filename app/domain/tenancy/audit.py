@@ -1,0 +1,34 @@
+"""Append a row to the audit log inside the mutation's own transaction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.models import AuditLog
+
+
+def record_audit(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    *,
+    organization_id: uuid.UUID | None,
+    target_type: str,
+    target_id: uuid.UUID | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditLog(
+            organization_id=organization_id,
+            actor_user_id=actor.user_id,
+            api_key_id=actor.api_key_id,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            details=details or {},
+        )
+    )

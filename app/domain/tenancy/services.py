@@ -1,0 +1,369 @@
+"""Tenancy operations: organizations, memberships, API keys, authentication."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.errors import DomainError, ErrorCode, not_found
+from app.domain.lookup import get_visible
+from app.domain.tenancy import keys
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import PLAN_QUOTAS, ApiKeyScope, OrganizationStatus, OrgRole, Plan
+from app.domain.tenancy.models import ApiKey, Membership, Organization, User
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+async def organization_create(
+    session: AsyncSession, actor: Actor, *, slug: str, name: str, plan: Plan
+) -> Organization:
+    """Create an organization; the caller becomes its first admin."""
+    user_id = actor.require_write()
+    slug = v.slug(slug, ["input", "slug"])
+    name = v.name(name, ["input", "name"])
+    taken = await session.scalar(
+        select(func.count())
+        .select_from(Organization)
+        .where(Organization.slug == slug, Organization.deleted_at.is_(None))
+    )
+    if taken:
+        raise DomainError(ErrorCode.CONFLICT, "this slug is taken", ["input", "slug"])
+    org = Organization(slug=slug, name=name, plan=plan.value, status="active")
+    session.add(org)
+    await session.flush()
+    session.add(Membership(organization_id=org.id, user_id=user_id, role=OrgRole.ADMIN.value))
+    record_audit(
+        session,
+        actor,
+        "organization.create",
+        organization_id=org.id,
+        target_type="Organization",
+        target_id=org.id,
+        details={"slug": slug, "plan": plan.value},
+    )
+    return org
+
+
+async def _locked_org(session: AsyncSession, organization_id: uuid.UUID) -> Organization:
+    # Lock the organization row: quota counts and last-admin checks stay true under concurrency.
+    org = await session.scalar(
+        select(Organization).where(Organization.id == organization_id).with_for_update()
+    )
+    if org is None:
+        raise not_found("organization", ["input", "organizationId"])
+    if org.status != OrganizationStatus.ACTIVE.value:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, f"the organization is {org.status}", ["input", "organizationId"]
+        )
+    return org
+
+
+async def membership_invite(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    organization_id: uuid.UUID,
+    email: str,
+    role: OrgRole,
+    name: str | None = None,
+) -> Membership:
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
+    email = v.email(email, ["input", "email"])
+    org = await _locked_org(session, organization_id)
+    quota = PLAN_QUOTAS[Plan(org.plan)]
+    members = await session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.organization_id == org.id)
+    )
+    if quota.max_users is not None and (members or 0) >= quota.max_users:
+        raise DomainError(
+            ErrorCode.QUOTA_EXCEEDED,
+            f"the {org.plan} plan allows {quota.max_users} members",
+            ["input", "email"],
+        )
+    user = await session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is None:
+        user = User(email=email, name=v.name(name, ["input", "name"]) if name else None)
+        session.add(user)
+        await session.flush()
+    existing = await session.scalar(
+        select(Membership).where(
+            Membership.organization_id == org.id, Membership.user_id == user.id
+        )
+    )
+    if existing is not None:
+        raise DomainError(ErrorCode.CONFLICT, "already a member", ["input", "email"])
+    membership = Membership(organization_id=org.id, user_id=user.id, role=role.value)
+    session.add(membership)
+    await session.flush()
+    record_audit(
+        session,
+        actor,
+        "membership.invite",
+        organization_id=org.id,
+        target_type="Membership",
+        target_id=membership.id,
+        details={"email": email, "role": role.value},
+    )
+    return membership
+
+
+async def _admin_count(session: AsyncSession, organization_id: uuid.UUID) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(
+            Membership.organization_id == organization_id,
+            Membership.role == OrgRole.ADMIN.value,
+        )
+    )
+    return int(count or 0)
+
+
+async def membership_role_update(
+    session: AsyncSession, actor: Actor, *, membership_id: uuid.UUID | None, role: OrgRole
+) -> Membership:
+    field = ["input", "membershipId"]
+    membership = await get_visible(
+        session, Membership, membership_id, actor, what="membership", field=field, for_update=True
+    )
+    actor.require_org_role(membership.organization_id, OrgRole.ADMIN, field=field)
+    await _locked_org(session, membership.organization_id)
+    if (
+        membership.role == OrgRole.ADMIN.value
+        and role != OrgRole.ADMIN
+        and await _admin_count(session, membership.organization_id) <= 1
+    ):
+        raise DomainError(
+            ErrorCode.CONFLICT, "an organization needs at least one admin", ["input", "role"]
+        )
+    previous = membership.role
+    membership.role = role.value
+    record_audit(
+        session,
+        actor,
+        "membership.role_update",
+        organization_id=membership.organization_id,
+        target_type="Membership",
+        target_id=membership.id,
+        details={"from": previous, "to": role.value},
+    )
+    await session.flush()
+    return membership
+
+
+async def membership_remove(
+    session: AsyncSession, actor: Actor, *, membership_id: uuid.UUID | None
+) -> Membership:
+    """Admins remove anyone; any member may remove (leave) themselves. The last admin stays."""
+    field = ["input", "membershipId"]
+    membership = await get_visible(
+        session, Membership, membership_id, actor, what="membership", field=field, for_update=True
+    )
+    if membership.user_id != actor.user_id:
+        actor.require_org_role(membership.organization_id, OrgRole.ADMIN, field=field)
+    else:
+        actor.require_user()
+    await _locked_org(session, membership.organization_id)
+    if (
+        membership.role == OrgRole.ADMIN.value
+        and await _admin_count(session, membership.organization_id) <= 1
+    ):
+        raise DomainError(ErrorCode.CONFLICT, "the last admin cannot leave the organization", field)
+    record_audit(
+        session,
+        actor,
+        "membership.remove",
+        organization_id=membership.organization_id,
+        target_type="Membership",
+        target_id=membership.id,
+        details={"user_id": str(membership.user_id), "role": membership.role},
+    )
+    await session.delete(membership)
+    await session.flush()
+    return membership
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    key: ApiKey
+    secret: str
+
+
+async def api_key_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    name: str,
+    organization_id: uuid.UUID | None,
+    scopes: list[ApiKeyScope],
+    expires_at: datetime | None,
+) -> CreatedKey:
+    """A new key for the caller; the secret is returned here and never again."""
+    user_id = actor.require_write()
+    name = v.name(name, ["input", "name"], max_length=100)
+    if organization_id is not None:
+        actor.org_role(organization_id, "organization", ["input", "organizationId"])
+    if not scopes:
+        raise DomainError(ErrorCode.VALIDATION, "give at least one scope", ["input", "scopes"])
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            raise DomainError(
+                ErrorCode.VALIDATION, "needs a time zone offset", ["input", "expiresAt"]
+            )
+        if expires_at <= datetime.now(UTC):
+            raise DomainError(ErrorCode.VALIDATION, "must be in the future", ["input", "expiresAt"])
+    return await issue_key(
+        session,
+        actor,
+        user_id=user_id,
+        name=name,
+        organization_id=organization_id,
+        scopes=scopes,
+        expires_at=expires_at,
+    )
+
+
+async def issue_key(
+    session: AsyncSession,
+    actor: Actor | None,
+    *,
+    user_id: uuid.UUID,
+    name: str,
+    organization_id: uuid.UUID | None,
+    scopes: list[ApiKeyScope],
+    expires_at: datetime | None = None,
+) -> CreatedKey:
+    new = keys.generate_key()
+    key = ApiKey(
+        user_id=user_id,
+        organization_id=organization_id,
+        name=name,
+        prefix=new.prefix,
+        secret_hash=new.secret_hash,
+        scopes=sorted({scope.value for scope in scopes}),
+        expires_at=expires_at,
+    )
+    session.add(key)
+    await session.flush()
+    record_audit(
+        session,
+        actor or Actor(user_id=user_id),
+        "api_key.create",
+        organization_id=organization_id,
+        target_type="ApiKey",
+        target_id=key.id,
+        details={"name": name, "prefix": new.prefix, "scopes": key.scopes},
+    )
+    return CreatedKey(key=key, secret=new.secret)
+
+
+async def api_key_revoke(
+    session: AsyncSession, actor: Actor, *, key_id: uuid.UUID | None
+) -> ApiKey:
+    """Revoke one of the caller's own keys."""
+    user_id = actor.require_write()
+    key = None
+    if key_id is not None:
+        key = await session.scalar(
+            select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id).with_for_update()
+        )
+    if key is None:
+        raise not_found("API key", ["input", "apiKeyId"])
+    if key.revoked_at is None:
+        key.revoked_at = datetime.now(UTC)
+    record_audit(
+        session,
+        actor,
+        "api_key.revoke",
+        organization_id=key.organization_id,
+        target_type="ApiKey",
+        target_id=key.id,
+        details={"prefix": key.prefix},
+    )
+    await session.flush()
+    return key
+
+
+class InvalidKey(Exception):
+    """The presented key is unknown, malformed, revoked or expired."""
+
+
+async def authenticate(session: AsyncSession, secret: str) -> Actor:
+    """Resolve a presented API key to an Actor (its user's memberships, narrowed by the key)."""
+    prefix = keys.split_prefix(secret)
+    if prefix is None:
+        raise InvalidKey("malformed API key")
+    key = await session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None or not keys.matches(secret, key.secret_hash):
+        raise InvalidKey("unknown API key")
+    now = datetime.now(UTC)
+    if key.revoked_at is not None:
+        raise InvalidKey("this API key was revoked")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise InvalidKey("this API key has expired")
+    query = (
+        select(Membership.organization_id, Membership.role)
+        .join(Organization, Organization.id == Membership.organization_id)
+        .where(Membership.user_id == key.user_id, Organization.deleted_at.is_(None))
+    )
+    if key.organization_id is not None:
+        query = query.where(Membership.organization_id == key.organization_id)
+    roles = {org_id: OrgRole(role) for org_id, role in (await session.execute(query)).all()}
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        # Coarse on purpose: one write per key per minute, not per request.
+        await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+        await session.commit()
+    return Actor(
+        user_id=key.user_id,
+        api_key_id=key.id,
+        org_roles=roles,
+        scopes=frozenset(ApiKeyScope(scope) for scope in key.scopes),
+    )
+
+
+async def bootstrap_admin(
+    session: AsyncSession, *, email: str, org_slug: str, org_name: str | None = None
+) -> CreatedKey:
+    """CLI bootstrap: ensure the user, the organization (enterprise plan) and an admin
+    membership exist, then issue a read+write key. Idempotent apart from the new key."""
+    email = v.email(email, ["email"])
+    org_slug = v.slug(org_slug, ["organization"])
+    user = await session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is None:
+        user = User(email=email)
+        session.add(user)
+        await session.flush()
+    org = await session.scalar(
+        select(Organization).where(Organization.slug == org_slug, Organization.deleted_at.is_(None))
+    )
+    if org is None:
+        org = Organization(
+            slug=org_slug, name=org_name or org_slug, plan=Plan.ENTERPRISE.value, status="active"
+        )
+        session.add(org)
+        await session.flush()
+    membership = await session.scalar(
+        select(Membership).where(
+            Membership.organization_id == org.id, Membership.user_id == user.id
+        )
+    )
+    if membership is None:
+        session.add(Membership(organization_id=org.id, user_id=user.id, role=OrgRole.ADMIN.value))
+    else:
+        membership.role = OrgRole.ADMIN.value
+    await session.flush()
+    return await issue_key(
+        session,
+        None,
+        user_id=user.id,
+        name="bootstrap (mlgraph create-key)",
+        organization_id=None,
+        scopes=[ApiKeyScope.READ, ApiKeyScope.WRITE],
+    )

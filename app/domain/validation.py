@@ -1,0 +1,112 @@
+"""Pure input rules shared by every bounded context (no database, unit-tested)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from app.domain.errors import validation
+
+__all__ = ["validation"]
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
+MAX_JSON_BYTES = 64 * 1024
+MAX_TAGS = 50
+
+
+def slug(value: str | None, field: Sequence[str]) -> str:
+    """A lowercase kebab-case slug, 2 to 63 characters."""
+    if value is None or not 2 <= len(value) <= 63 or not SLUG_RE.match(value):
+        raise validation(
+            "must be 2-63 characters of lowercase letters, digits and single hyphens "
+            "(kebab-case), e.g. 'fraud-detection'",
+            field,
+        )
+    return value
+
+
+def name(value: str | None, field: Sequence[str], max_length: int = 200) -> str:
+    """A display name: trimmed, non-empty, bounded, no control characters."""
+    if value is None:
+        raise validation("must not be null", field)
+    cleaned = value.strip()
+    if not cleaned:
+        raise validation("must not be blank", field)
+    if len(cleaned) > max_length:
+        raise validation(f"must be at most {max_length} characters", field)
+    if any(ord(ch) < 32 for ch in cleaned):
+        raise validation("must not contain control characters", field)
+    return cleaned
+
+
+def optional_text(value: str | None, field: Sequence[str], max_length: int = 10_000) -> str | None:
+    if value is None:
+        return None
+    if len(value) > max_length:
+        raise validation(f"must be at most {max_length} characters", field)
+    return value
+
+
+def email(value: str, field: Sequence[str]) -> str:
+    cleaned = value.strip().lower()
+    if len(cleaned) > 320 or not EMAIL_RE.match(cleaned):
+        raise validation("must be an email address", field)
+    return cleaned
+
+
+def tags(values: Sequence[str] | None, field: Sequence[str]) -> list[str]:
+    """Up to 50 distinct tags of letters, digits and ``_ . : / -``; order kept."""
+    if values is None:
+        return []
+    if len(values) > MAX_TAGS:
+        raise validation(f"at most {MAX_TAGS} tags", field)
+    seen: dict[str, None] = {}
+    for index, tag in enumerate(values):
+        if not TAG_RE.match(tag):
+            raise validation(
+                "a tag is 1-64 letters, digits or '_.:/-', starting with a letter or digit",
+                [*field, str(index)],
+            )
+        seen.setdefault(tag, None)
+    return list(seen)
+
+
+def json_object(value: Any, field: Sequence[str]) -> dict[str, Any]:
+    """A JSON object of bounded size with only finite numbers."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise validation("must be a JSON object", field)
+    try:
+        encoded = orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise validation("must be plain JSON", field) from exc
+    if len(encoded) > MAX_JSON_BYTES:
+        raise validation(f"must be at most {MAX_JSON_BYTES} bytes of JSON", field)
+    if not _all_finite(value):
+        raise validation("numbers must be finite (no NaN or Infinity)", field)
+    return value
+
+
+def _all_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_all_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_all_finite(v) for v in value)
+    return True
+
+
+def url(value: str | None, field: Sequence[str]) -> str | None:
+    if value is None:
+        return None
+    if len(value) > 2048 or not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", value):
+        raise validation("must be an absolute URI such as s3://bucket/key or https://...", field)
+    return value

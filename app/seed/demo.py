@@ -1,0 +1,160 @@
+"""The demo story: Acme's fraud team ships a credit-card fraud model to production.
+
+Built through the domain services, so every rule (stages, quotas, audit log) holds."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.monitoring.enums import AlertSeverity, AlertStatus
+from app.domain.monitoring.models import Alert
+from app.domain.monitoring.rules import MetricPoint
+from app.domain.monitoring.services import monitoring_metrics_record
+from app.domain.registry import model_service, projects, version_service
+from app.domain.registry.enums import Framework, ModelStage, ModelType, TaskType
+from app.domain.serving import services as serving
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.enums import ApiKeyScope, OrgRole, Plan
+from app.domain.tenancy.models import Membership, Organization, User
+
+DEMO_ORG = "acme"
+DEMO_ADMIN = "admin@acme.example"
+METRIC_HOURS = 48
+
+
+async def seed_demo(session: AsyncSession) -> bool:
+    """Load the demo once; returns False when it is already there."""
+    exists = await session.scalar(
+        select(func.count()).select_from(Organization).where(Organization.slug == DEMO_ORG)
+    )
+    if exists:
+        return False
+    admin = User(email=DEMO_ADMIN, name="Ada Admin")
+    session.add(admin)
+    await session.flush()
+    actor = Actor(user_id=admin.id, scopes=frozenset(ApiKeyScope))
+    from app.domain.tenancy.services import organization_create
+
+    org = await organization_create(
+        session, actor, slug=DEMO_ORG, name="Acme Corp", plan=Plan.ENTERPRISE
+    )
+    actor = Actor(user_id=admin.id, org_roles={org.id: OrgRole.ADMIN}, scopes=actor.scopes)
+    analyst = User(email="dev@acme.example", name="Dev Eloper")
+    session.add(analyst)
+    await session.flush()
+    session.add(
+        Membership(organization_id=org.id, user_id=analyst.id, role=OrgRole.DEVELOPER.value)
+    )
+
+    project = await projects.project_create(
+        session,
+        actor,
+        organization_id=org.id,
+        slug="fraud-detection",
+        name="Fraud Detection",
+        description="Real-time scoring of card transactions.",
+    )
+    model = await model_service.model_create(
+        session,
+        actor,
+        project_id=project.id,
+        name="credit-card-fraud",
+        description="Gradient-boosted trees over transaction, merchant and device features.",
+        model_type=ModelType.CLASSIFICATION,
+        framework=Framework.XGBOOST,
+        task_type=TaskType.BINARY_CLASSIFICATION,
+        tags=["fraud", "payments", "tabular"],
+        metadata={"owner_team": "risk-ml", "training_rows": 12_500_000},
+    )
+    versions = {}
+    for version, auc in (("1.0.0", 0.941), ("1.1.0", 0.952), ("1.2.0", 0.957)):
+        versions[version] = await version_service.model_version_create(
+            session,
+            actor,
+            model_id=model.id,
+            version=version,
+            description=f"AUC {auc}",
+            artifact_uri=f"s3://acme-models/credit-card-fraud/{version}/model.json",
+            artifact_size_bytes=48_000_000,
+            metrics={"auc": auc, "precision_at_1pct_fpr": round(auc - 0.2, 3)},
+            signature={
+                "inputs": [{"name": "amount", "type": "double"}],
+                "outputs": [{"name": "p_fraud", "type": "double"}],
+            },
+        )
+    for stage in (ModelStage.STAGING, ModelStage.PRODUCTION):
+        await version_service.model_version_transition(
+            session, actor, version_id=versions["1.0.0"].id, stage=stage
+        )
+    await version_service.model_version_transition(
+        session, actor, version_id=versions["1.1.0"].id, stage=ModelStage.STAGING
+    )
+
+    staging = await serving.environment_create(
+        session, actor, organization_id=org.id, name="staging", description="Pre-production",
+        protected=False, config={"region": "eu-west-1"},
+    )  # fmt: skip
+    production = await serving.environment_create(
+        session, actor, organization_id=org.id, name="production", description="Live traffic",
+        protected=True, config={"region": "eu-west-1", "replicas_per_zone": 2},
+    )  # fmt: skip
+    prod = await serving.deployment_create(
+        session, actor, model_version_id=versions["1.0.0"].id, environment_id=production.id,
+        name="fraud-api-prod", min_instances=2, max_instances=10, autoscaling=True,
+        endpoint_url="https://fraud-api.acme.example/v1/score", config={"timeout_ms": 50},
+    )  # fmt: skip
+    prod.status = "active"
+    stage_deployment = await serving.deployment_create(
+        session, actor, model_version_id=versions["1.1.0"].id, environment_id=staging.id,
+        name="fraud-api-staging", min_instances=1, max_instances=2, autoscaling=False,
+        endpoint_url=None, config={},
+    )  # fmt: skip
+    stage_deployment.status = "active"
+
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    points = []
+    for hour in range(METRIC_HOURS):
+        at = now - timedelta(hours=METRIC_HOURS - hour)
+        wave = math.sin(hour / 24 * 2 * math.pi)
+        points += [
+            MetricPoint("latency_p95_ms", round(31 + 6 * wave + (25 if hour == 40 else 0), 2), at),
+            MetricPoint("error_rate", round(0.004 + 0.002 * max(wave, 0), 5), at),
+            MetricPoint("accuracy", round(0.962 - 0.004 * max(-wave, 0), 4), at),
+            MetricPoint("requests_per_second", round(420 + 180 * wave, 1), at),
+        ]
+    await monitoring_metrics_record(
+        session, actor, deployment_id=prod.id, points=points, max_points=10_000
+    )
+    session.add_all(
+        [
+            Alert(
+                organization_id=org.id,
+                deployment_id=prod.id,
+                alert_type="metric_threshold",
+                severity=AlertSeverity.HIGH.value,
+                status=AlertStatus.RESOLVED.value,
+                title="p95 latency above 50 ms",
+                message="latency_p95_ms reached 62 ms",
+                metric_name="latency_p95_ms",
+                metric_value=62.0,
+                opened_at=now - timedelta(hours=8),
+                resolved_at=now - timedelta(hours=7),
+            ),
+            Alert(
+                organization_id=org.id,
+                deployment_id=prod.id,
+                alert_type="data_drift",
+                severity=AlertSeverity.MEDIUM.value,
+                status=AlertStatus.OPEN.value,
+                title="Feature drift on merchant_category",
+                message="PSI 0.27 over the last 24 h",
+                opened_at=now - timedelta(hours=2),
+            ),
+        ]
+    )
+    await session.flush()
+    return True
