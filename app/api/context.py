@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.api.loaders.child_counts import ChildCountLoader
@@ -14,6 +14,7 @@ from app.api.loaders.production_versions import ProductionVersionLoader
 from app.api.loaders.rows_by_id import RowsByIdLoader
 from app.db.engine import SessionFactory
 from app.domain.tenancy.access import Actor
+from app.domain.tenancy.enums import OrgRole
 from app.settings import Limits
 
 
@@ -57,3 +58,10 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     request: Any = None
     response: Any = None
+
+    def grant(self, organization_id: uuid.UUID, role: OrgRole) -> None:
+        """Reflect a role the caller gained during this request (organizationCreate), so the
+        rest of the response can read the new organization."""
+        roles = {**self.actor.org_roles, organization_id: role}
+        self.actor = replace(self.actor, org_roles=roles)
+        self.loaders = DataLoaders(self.session_factory, self.actor)

@@ -23,6 +23,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Fetch server-made values (timestamps, generated columns) with RETURNING at flush time:
+    # rows outlive their session, and lazy loads are impossible under asyncio.
+    __mapper_args__ = {"eager_defaults": True}
 
 
 def utc_timestamp(**kwargs: object) -> Mapped[datetime]:

@@ -95,6 +95,8 @@ class TenancyMutations:
                 session, actor, slug=input.slug, name=input.name, plan=input.plan
             ),
         )
+        if row is not None:
+            info.context.grant(row.id, enums.OrgRole.ADMIN)
         return OrganizationCreatePayload(
             organization=Organization.from_row(row) if row else None, user_errors=errors
         )

