@@ -54,10 +54,14 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
             )
         if current != expected_revision:
             return JSONResponse(
-                {"status": "unavailable", "reason": "migrations pending", "revision": current,
-                 "expected": expected_revision},
+                {
+                    "status": "unavailable",
+                    "reason": "migrations pending",
+                    "revision": current,
+                    "expected": expected_revision,
+                },
                 status_code=503,
-            )  # fmt: skip
+            )
         return JSONResponse({"status": "ready", "revision": current})
 
     @contextlib.asynccontextmanager

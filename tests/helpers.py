@@ -68,8 +68,13 @@ async def create_project(
 
 
 async def create_model(client: GraphQLClient, project_id: str, **fields: Any) -> dict[str, Any]:
-    input = {"projectId": project_id, "name": unique("model"), "modelType": "CLASSIFICATION",
-             "framework": "SKLEARN", **fields}  # fmt: skip
+    input = {
+        "projectId": project_id,
+        "name": unique("model"),
+        "modelType": "CLASSIFICATION",
+        "framework": "SKLEARN",
+        **fields,
+    }
     return assert_ok(await client.mutate(MODEL_CREATE, input))["model"]
 
 
@@ -92,8 +97,12 @@ async def create_environment(
 async def create_deployment(
     client: GraphQLClient, version_id: str, environment_id: str, **fields: Any
 ) -> dict[str, Any]:
-    input = {"modelVersionId": version_id, "environmentId": environment_id,
-             "name": unique("dep"), **fields}  # fmt: skip
+    input = {
+        "modelVersionId": version_id,
+        "environmentId": environment_id,
+        "name": unique("dep"),
+        **fields,
+    }
     return assert_ok(await client.mutate(DEPLOYMENT_CREATE, input))["deployment"]
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,12 @@ class EmbeddedPostgres:
     _server: Any
 
     def stop(self) -> None:
+        """Stop the server now (idempotent). pgserver caches one handle per folder and
+        registers an exit hook; both are dropped so a later start in this process really
+        starts the server again."""
         self._server.stop()
+        atexit.unregister(self._server._cleanup)
+        type(self._server)._instances.pop(self._server.pgdata, None)
 
 
 def start_embedded(data_dir: Path) -> EmbeddedPostgres:

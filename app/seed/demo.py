@@ -95,24 +95,48 @@ async def seed_demo(session: AsyncSession) -> bool:
     )
 
     staging = await serving.environment_create(
-        session, actor, organization_id=org.id, name="staging", description="Pre-production",
-        protected=False, config={"region": "eu-west-1"},
-    )  # fmt: skip
+        session,
+        actor,
+        organization_id=org.id,
+        name="staging",
+        description="Pre-production",
+        protected=False,
+        config={"region": "eu-west-1"},
+    )
     production = await serving.environment_create(
-        session, actor, organization_id=org.id, name="production", description="Live traffic",
-        protected=True, config={"region": "eu-west-1", "replicas_per_zone": 2},
-    )  # fmt: skip
+        session,
+        actor,
+        organization_id=org.id,
+        name="production",
+        description="Live traffic",
+        protected=True,
+        config={"region": "eu-west-1", "replicas_per_zone": 2},
+    )
     prod = await serving.deployment_create(
-        session, actor, model_version_id=versions["1.0.0"].id, environment_id=production.id,
-        name="fraud-api-prod", min_instances=2, max_instances=10, autoscaling=True,
-        endpoint_url="https://fraud-api.acme.example/v1/score", config={"timeout_ms": 50},
-    )  # fmt: skip
+        session,
+        actor,
+        model_version_id=versions["1.0.0"].id,
+        environment_id=production.id,
+        name="fraud-api-prod",
+        min_instances=2,
+        max_instances=10,
+        autoscaling=True,
+        endpoint_url="https://fraud-api.acme.example/v1/score",
+        config={"timeout_ms": 50},
+    )
     prod.status = "active"
     stage_deployment = await serving.deployment_create(
-        session, actor, model_version_id=versions["1.1.0"].id, environment_id=staging.id,
-        name="fraud-api-staging", min_instances=1, max_instances=2, autoscaling=False,
-        endpoint_url=None, config={},
-    )  # fmt: skip
+        session,
+        actor,
+        model_version_id=versions["1.1.0"].id,
+        environment_id=staging.id,
+        name="fraud-api-staging",
+        min_instances=1,
+        max_instances=2,
+        autoscaling=False,
+        endpoint_url=None,
+        config={},
+    )
     stage_deployment.status = "active"
 
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)

@@ -82,8 +82,10 @@ async def test_non_finite_values_are_a_clear_graphql_error(tenant):
     for bad in (float("nan"), float("inf")):
         batch = points(4)
         batch[3]["value"] = bad
-        body = {"query": METRICS_RECORD, "variables": {"input": {"deploymentId": ids["deployment"],
-                                                                 "points": batch}}}  # fmt: skip
+        body = {
+            "query": METRICS_RECORD,
+            "variables": {"input": {"deploymentId": ids["deployment"], "points": batch}},
+        }
         response = await tenant.client.post_raw(json.dumps(body, allow_nan=True))
         assert response.status_code == 200
         result = response.json()
@@ -128,9 +130,13 @@ async def test_names_and_time_range_filter(tenant):
     assert [e["node"]["value"] for e in page["edges"]] == [3.0, 4.0, 5.0]
     assert {e["node"]["name"] for e in page["edges"]} == {"accuracy"}
     inverted = await tenant.client.execute(
-        METRICS, {"id": ids["deployment"], "from": T0.isoformat(),
-                  "to": (T0 - timedelta(days=1)).isoformat()},
-    )  # fmt: skip
+        METRICS,
+        {
+            "id": ids["deployment"],
+            "from": T0.isoformat(),
+            "to": (T0 - timedelta(days=1)).isoformat(),
+        },
+    )
     assert "from must not be after to" in inverted["errors"][0]["message"]
 
 

@@ -129,9 +129,14 @@ async def test_model_update_and_validation(tenant):
     assert_error(bad_tags, "VALIDATION", ["input", "tags", "0"])
     bad_meta = await tenant.client.mutate(
         MODEL_CREATE,
-        {"projectId": project["id"], "name": "m", "modelType": "NLP", "framework": "ONNX",
-         "metadata": [1, 2]},
-    )  # fmt: skip
+        {
+            "projectId": project["id"],
+            "name": "m",
+            "modelType": "NLP",
+            "framework": "ONNX",
+            "metadata": [1, 2],
+        },
+    )
     assert_error(bad_meta, "VALIDATION", ["input", "metadata"])
 
 
@@ -146,12 +151,31 @@ query($slug: String!, $filter: ModelFilterInput, $order: ModelOrder!) {
 
 async def test_model_filters_and_ordering(tenant):
     project = await create_project(tenant.client, tenant.org_id)
-    await create_model(tenant.client, project["id"], name="fraud-xgb", framework="XGBOOST",
-                       tags=["fraud", "tabular"], description="Detects card fraud")  # fmt: skip
-    await create_model(tenant.client, project["id"], name="churn-torch", framework="PYTORCH",
-                       modelType="REGRESSION", tags=["churn"], description="Customer churn")  # fmt: skip
-    await create_model(tenant.client, project["id"], name="aml-xgb", framework="XGBOOST",
-                       tags=["fraud"], description="Money laundering")  # fmt: skip
+    await create_model(
+        tenant.client,
+        project["id"],
+        name="fraud-xgb",
+        framework="XGBOOST",
+        tags=["fraud", "tabular"],
+        description="Detects card fraud",
+    )
+    await create_model(
+        tenant.client,
+        project["id"],
+        name="churn-torch",
+        framework="PYTORCH",
+        modelType="REGRESSION",
+        tags=["churn"],
+        description="Customer churn",
+    )
+    await create_model(
+        tenant.client,
+        project["id"],
+        name="aml-xgb",
+        framework="XGBOOST",
+        tags=["fraud"],
+        description="Money laundering",
+    )
 
     async def names(filter, order="NAME_ASC"):  # type: ignore[no-untyped-def]
         data = await tenant.client.data(

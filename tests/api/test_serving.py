@@ -25,8 +25,11 @@ async def test_environment_names_unique_and_admin_only(tenant, http, database_ur
     )
     assert_error(again, "CONFLICT", ["input", "name"])
     email = f"d-{tenant.org_slug}@example.com"
-    assert_ok(await tenant.client.mutate(
-        INVITE, {"organizationId": tenant.org_id, "email": email, "role": "DEVELOPER"}))  # fmt: skip
+    assert_ok(
+        await tenant.client.mutate(
+            INVITE, {"organizationId": tenant.org_id, "email": email, "role": "DEVELOPER"}
+        )
+    )
     developer = await bootstrap_key_for(database_url, http, email)
     denied = await developer.mutate(
         ENVIRONMENT_CREATE, {"organizationId": tenant.org_id, "name": "dev"}
@@ -92,8 +95,11 @@ async def test_protected_environment_needs_an_admin(tenant, http, database_url):
     ids = await build_graph(tenant.client, tenant.org_id)
     protected = await create_environment(tenant.client, tenant.org_id, protected=True)
     email = f"p-{tenant.org_slug}@example.com"
-    assert_ok(await tenant.client.mutate(
-        INVITE, {"organizationId": tenant.org_id, "email": email, "role": "DEVELOPER"}))  # fmt: skip
+    assert_ok(
+        await tenant.client.mutate(
+            INVITE, {"organizationId": tenant.org_id, "email": email, "role": "DEVELOPER"}
+        )
+    )
     developer = await bootstrap_key_for(database_url, http, email)
     denied = await developer.mutate(
         DEPLOYMENT_CREATE,

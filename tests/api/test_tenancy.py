@@ -31,7 +31,9 @@ mutation($input: MembershipRemoveInput!) {{
 }}"""
 KEY_CREATE = f"""
 mutation($input: ApiKeyCreateInput!) {{
-  apiKeyCreate(input: $input) {{ apiKey {{ id name prefix scopes expiresAt }} secret {USER_ERRORS} }}
+  apiKeyCreate(input: $input) {{
+    apiKey {{ id name prefix scopes expiresAt }} secret {USER_ERRORS}
+  }}
 }}"""
 KEY_REVOKE = f"""
 mutation($input: ApiKeyRevokeInput!) {{
@@ -112,8 +114,11 @@ async def test_starter_plan_member_quota(tenant):
 
 async def test_viewer_and_read_only_keys_cannot_mutate(tenant, http, database_url):
     # A viewer of the organization, acting through its own key.
-    invite = {"organizationId": tenant.org_id, "email": f"v-{tenant.org_slug}@example.com",
-              "role": "VIEWER"}  # fmt: skip
+    invite = {
+        "organizationId": tenant.org_id,
+        "email": f"v-{tenant.org_slug}@example.com",
+        "role": "VIEWER",
+    }
     assert_ok(await tenant.client.mutate(INVITE, invite))
     viewer = await bootstrap_key_for(database_url, http, invite["email"])
     project = await create_project(tenant.client, tenant.org_id)
@@ -151,9 +156,13 @@ async def bootstrap_key_for(database_url: str, http, email: str) -> GraphQLClien
         async with make_session_factory(engine)() as session, session.begin():
             user = await session.scalar(select(User).where(User.email == email))
             created = await issue_key(
-                session, None, user_id=user.id, name="t", organization_id=None,
+                session,
+                None,
+                user_id=user.id,
+                name="t",
+                organization_id=None,
                 scopes=[ApiKeyScope.READ, ApiKeyScope.WRITE],
-            )  # fmt: skip
+            )
     finally:
         await engine.dispose()
     return GraphQLClient(http, created.secret)
@@ -161,8 +170,11 @@ async def bootstrap_key_for(database_url: str, http, email: str) -> GraphQLClien
 
 async def test_project_contributor_can_write_in_that_project_only(tenant, http, database_url):
     email = f"c-{tenant.org_slug}@example.com"
-    assert_ok(await tenant.client.mutate(
-        INVITE, {"organizationId": tenant.org_id, "email": email, "role": "DEVELOPER"}))  # fmt: skip
+    assert_ok(
+        await tenant.client.mutate(
+            INVITE, {"organizationId": tenant.org_id, "email": email, "role": "DEVELOPER"}
+        )
+    )
     developer = await bootstrap_key_for(database_url, http, email)
     own = await create_project(developer, tenant.org_id)  # developers create projects...
     admin_project = await create_project(tenant.client, tenant.org_id)
@@ -254,8 +266,12 @@ async def test_every_mutation_is_audited(tenant):
         {"slug": tenant.org_slug},
     )
     entries = data["organization"]["auditLogs"]["nodes"]
-    assert entries[0] == {"action": "project.create", "targetType": "Project",
-                          "targetId": project["id"], "actor": {"email": tenant.email}}  # fmt: skip
+    assert entries[0] == {
+        "action": "project.create",
+        "targetType": "Project",
+        "targetId": project["id"],
+        "actor": {"email": tenant.email},
+    }
     assert [e["action"] for e in entries].count("project.create") == 1
 
 
@@ -267,9 +283,11 @@ async def test_audit_log_is_append_only(database_url):
     try:
         async with engine.begin() as conn:  # row triggers need a row to fire on
             await conn.execute(
-                text("INSERT INTO audit_logs (id, action, target_type, details) "
-                     "VALUES (gen_random_uuid(), 'test', 'Test', '{}')")
-            )  # fmt: skip
+                text(
+                    "INSERT INTO audit_logs (id, action, target_type, details) "
+                    "VALUES (gen_random_uuid(), 'test', 'Test', '{}')"
+                )
+            )
         for statement in ("UPDATE audit_logs SET action = 'x'", "DELETE FROM audit_logs"):
             with pytest.raises(DBAPIError, match="append-only"):
                 async with engine.begin() as conn:

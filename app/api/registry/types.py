@@ -109,10 +109,17 @@ class Project(Node):
         order_by: ModelOrder = ModelOrder.CREATED_ASC,
     ) -> Connection[Model]:
         return await child_connection(
-            info, lists.MODELS_OF_PROJECT, self.db_id, Model.from_row,
-            first=first, after=after, last=last, before=before,
-            order=order_by.value, list_filter=filter.to_filter() if filter else None,
-        )  # fmt: skip
+            info,
+            lists.MODELS_OF_PROJECT,
+            self.db_id,
+            Model.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+            list_filter=filter.to_filter() if filter else None,
+        )
 
     @strawberry.field(description="Deployments of every model of this project.")
     async def deployments(
@@ -126,10 +133,17 @@ class Project(Node):
         order_by: NamedOrder = NamedOrder.CREATED_ASC,
     ) -> Connection[Deployment]:
         return await child_connection(
-            info, lists.DEPLOYMENTS_OF_PROJECT, self.db_id, Deployment.from_row,
-            first=first, after=after, last=last, before=before,
-            order=order_by.value, list_filter=deployment_filter(filter),
-        )  # fmt: skip
+            info,
+            lists.DEPLOYMENTS_OF_PROJECT,
+            self.db_id,
+            Deployment.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+            list_filter=deployment_filter(filter),
+        )
 
 
 @strawberry.type(description="A registered model; its versions move through stages.")
@@ -183,10 +197,17 @@ class Model(Node):
             VersionFilter(stages=tuple(s.value for s in stage or [])) if stage else None
         )
         return await child_connection(
-            info, lists.VERSIONS_OF_MODEL, self.db_id, ModelVersion.from_row,
-            first=first, after=after, last=last, before=before,
-            order=order_by.value, list_filter=version_filter,
-        )  # fmt: skip
+            info,
+            lists.VERSIONS_OF_MODEL,
+            self.db_id,
+            ModelVersion.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+            list_filter=version_filter,
+        )
 
     @strawberry.field(description="The version in production, if any (at most one).")
     async def production_version(self, info: Info) -> ModelVersion | None:
@@ -244,10 +265,17 @@ class ModelVersion(Node):
         order_by: NamedOrder = NamedOrder.CREATED_ASC,
     ) -> Connection[Deployment]:
         return await child_connection(
-            info, lists.DEPLOYMENTS_OF_VERSION, self.db_id, Deployment.from_row,
-            first=first, after=after, last=last, before=before,
-            order=order_by.value, list_filter=deployment_filter(filter),
-        )  # fmt: skip
+            info,
+            lists.DEPLOYMENTS_OF_VERSION,
+            self.db_id,
+            Deployment.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+            list_filter=deployment_filter(filter),
+        )
 
 
 register_node("Project", ProjectRow, Project.from_row)

@@ -98,10 +98,17 @@ class Environment(Node):
         order_by: NamedOrder = NamedOrder.CREATED_ASC,
     ) -> Connection[Deployment]:
         return await child_connection(
-            info, lists.DEPLOYMENTS_OF_ENVIRONMENT, self.db_id, Deployment.from_row,
-            first=first, after=after, last=last, before=before,
-            order=order_by.value, list_filter=deployment_filter(filter),
-        )  # fmt: skip
+            info,
+            lists.DEPLOYMENTS_OF_ENVIRONMENT,
+            self.db_id,
+            Deployment.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+            list_filter=deployment_filter(filter),
+        )
 
 
 @strawberry.type(description="A model version served in an environment.")
@@ -183,10 +190,17 @@ class Deployment(Node):
             raise ClientError("from must not be after to")
         metric_filter = MetricFilter(names=tuple(sorted(set(names or []))), since=from_, until=to)
         return await child_connection(
-            info, lists.METRICS_OF_DEPLOYMENT, self.db_id, MonitoringMetricPoint.from_row,
-            first=first, after=after, last=last, before=before,
-            order=order_by.value, list_filter=metric_filter,
-        )  # fmt: skip
+            info,
+            lists.METRICS_OF_DEPLOYMENT,
+            self.db_id,
+            MonitoringMetricPoint.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+            list_filter=metric_filter,
+        )
 
     @strawberry.field(description="Alerts raised on this deployment, newest first by default.")
     async def alerts(
@@ -205,10 +219,17 @@ class Deployment(Node):
             severities=tuple(s.value for s in severity or []),
         )
         return await child_connection(
-            info, lists.ALERTS_OF_DEPLOYMENT, self.db_id, Alert.from_row,
-            first=first, after=after, last=last, before=before,
-            order=order_by.value, list_filter=alert_filter,
-        )  # fmt: skip
+            info,
+            lists.ALERTS_OF_DEPLOYMENT,
+            self.db_id,
+            Alert.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+            list_filter=alert_filter,
+        )
 
     @strawberry.field(description="History: deploy, update, rollback, terminate.")
     async def events(
@@ -221,9 +242,16 @@ class Deployment(Node):
         order_by: CreatedOrder = CreatedOrder.CREATED_DESC,
     ) -> Connection[DeploymentEvent]:
         return await child_connection(
-            info, lists.EVENTS_OF_DEPLOYMENT, self.db_id, DeploymentEvent.from_row,
-            first=first, after=after, last=last, before=before, order=order_by.value,
-        )  # fmt: skip
+            info,
+            lists.EVENTS_OF_DEPLOYMENT,
+            self.db_id,
+            DeploymentEvent.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+        )
 
 
 @strawberry.type(description="One step of a deployment's history.")

@@ -81,9 +81,16 @@ class Organization(Node):
         order_by: ProjectOrder = ProjectOrder.CREATED_ASC,
     ) -> Connection[Project]:
         return await child_connection(
-            info, lists.PROJECTS_OF_ORGANIZATION, self.db_id, Project.from_row,
-            first=first, after=after, last=last, before=before, order=order_by.value,
-        )  # fmt: skip
+            info,
+            lists.PROJECTS_OF_ORGANIZATION,
+            self.db_id,
+            Project.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+        )
 
     @strawberry.field
     async def environments(
@@ -96,9 +103,16 @@ class Organization(Node):
         order_by: NamedOrder = NamedOrder.NAME_ASC,
     ) -> Connection[Environment]:
         return await child_connection(
-            info, lists.ENVIRONMENTS_OF_ORGANIZATION, self.db_id, Environment.from_row,
-            first=first, after=after, last=last, before=before, order=order_by.value,
-        )  # fmt: skip
+            info,
+            lists.ENVIRONMENTS_OF_ORGANIZATION,
+            self.db_id,
+            Environment.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+        )
 
     @strawberry.field
     async def members(
@@ -110,9 +124,15 @@ class Organization(Node):
         before: str | None = None,
     ) -> Connection[Membership]:
         return await child_connection(
-            info, lists.MEMBERSHIPS_OF_ORGANIZATION, self.db_id, Membership.from_row,
-            first=first, after=after, last=last, before=before,
-        )  # fmt: skip
+            info,
+            lists.MEMBERSHIPS_OF_ORGANIZATION,
+            self.db_id,
+            Membership.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
     @strawberry.field(description="Every mutation in this organization; admins only.")
     async def audit_logs(
@@ -127,9 +147,16 @@ class Organization(Node):
         if info.context.actor.org_roles.get(self.db_id) != enums.OrgRole.ADMIN:
             raise ClientError("only organization admins can read the audit log", "FORBIDDEN")
         return await child_connection(
-            info, lists.AUDIT_LOGS_OF_ORGANIZATION, self.db_id, AuditLogEntry.from_row,
-            first=first, after=after, last=last, before=before, order=order_by.value,
-        )  # fmt: skip
+            info,
+            lists.AUDIT_LOGS_OF_ORGANIZATION,
+            self.db_id,
+            AuditLogEntry.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+        )
 
 
 @strawberry.type(description="A person; acts through API keys.")
@@ -247,9 +274,15 @@ class Viewer:
         before: str | None = None,
     ) -> Connection[Membership]:
         return await child_connection(
-            info, lists.MEMBERSHIPS_OF_USER, self.user_id, Membership.from_row,
-            first=first, after=after, last=last, before=before,
-        )  # fmt: skip
+            info,
+            lists.MEMBERSHIPS_OF_USER,
+            self.user_id,
+            Membership.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
 
 register_node("Organization", OrganizationRow, Organization.from_row)

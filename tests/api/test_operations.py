@@ -1,0 +1,117 @@
+"""Health, readiness, offline GraphiQL, the committed schema, and the CLI."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import httpx
+
+from app.api.schema import build_schema
+from app.settings import REPO_ROOT, Settings
+from tests.conftest import GraphQLClient, create_database, serve
+
+
+async def test_healthz(http):
+    response = await http.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_readyz_when_migrated(http):
+    response = await http.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+
+
+async def test_readyz_reports_pending_migrations(pg_server_url):
+    url = await create_database(pg_server_url, f"mlgraph_unmigrated_{os.getpid()}")
+    async with serve(Settings(database_url=url)) as running:
+        async with httpx.AsyncClient(base_url=running.base_url) as client:
+            response = await client.get("/readyz")
+            assert (await client.get("/healthz")).status_code == 200
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+
+
+async def test_graphiql_is_served_with_local_assets_only(http):
+    page = await http.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "GraphiQL" in page.text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(src.startswith("/static/") for src in sources), sources
+    assert "unpkg.com" not in page.text and "cdn" not in page.text.lower()
+    for src in sources:
+        asset = await http.get(src)
+        assert asset.status_code == 200 and len(asset.content) > 1000, src
+
+
+def test_committed_schema_matches_the_code():
+    committed = (REPO_ROOT / "schema.graphql").read_text()
+    assert committed == build_schema().as_str() + "\n", (
+        "schema.graphql is stale: run `mlgraph export-schema > schema.graphql`"
+    )
+
+
+def run_cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+async def test_create_key_bootstraps_an_admin(database_url, http):
+    done = run_cli(
+        "create-key",
+        "--email",
+        "ops@example.com",
+        "--organization",
+        "ops-team",
+        database_url=database_url,
+    )
+    assert done.returncode == 0, done.stderr
+    secret = done.stdout.strip().splitlines()[-1]
+    client = GraphQLClient(http, secret)
+    data = await client.data('{ organization(slug: "ops-team") { slug viewerRole plan } }')
+    assert data["organization"] == {"slug": "ops-team", "viewerRole": "ADMIN", "plan": "ENTERPRISE"}
+    bad = run_cli(
+        "create-key", "--email", "nope", "--organization", "ops-team", database_url=database_url
+    )
+    assert bad.returncode == 2 and "email" in bad.stderr
+
+
+async def test_seed_demo_tells_the_acme_story(pg_server_url, http):
+    url = await create_database(pg_server_url, f"mlgraph_demo_{os.getpid()}")
+    done = run_cli("seed", "--demo", database_url=url)
+    assert done.returncode == 0 and "demo loaded" in done.stdout, done.stderr
+    again = run_cli("seed", "--demo", database_url=url)
+    assert "already present" in again.stdout
+    key = run_cli(
+        "create-key", "--email", "admin@acme.example", "--organization", "acme", database_url=url
+    ).stdout.strip()
+    async with serve(Settings(database_url=url)) as running:
+        async with httpx.AsyncClient(base_url=running.base_url) as raw:
+            data = await GraphQLClient(raw, key).data(DEMO_QUERY)
+    project = data["organization"]["projects"]["nodes"][0]
+    assert project["slug"] == "fraud-detection"
+    model = project["models"]["nodes"][0]
+    assert model["name"] == "credit-card-fraud"
+    stages = {v["version"]: v["stage"] for v in model["versions"]["nodes"]}
+    assert stages == {"1.0.0": "PRODUCTION", "1.1.0": "STAGING", "1.2.0": "DEVELOPMENT"}
+    deployment = project["deployments"]["nodes"][0]
+    assert deployment["name"] == "fraud-api-prod"
+    assert deployment["modelVersion"]["version"] == "1.0.0"
+    assert deployment["monitoringMetrics"]["totalCount"] > 0
+
+
+DEMO_QUERY = """{
+  organization(slug: "acme") { projects(first: 5) { nodes { slug
+    models { nodes { name versions { nodes { version stage } } } }
+    deployments(first: 1, filter: {status: [ACTIVE]}, orderBy: CREATED_ASC) { nodes {
+      name modelVersion { version } monitoringMetrics(first: 1) { totalCount } } }
+  } } }
+}"""

@@ -1,0 +1,213 @@
+"""A second organization tries every id-taking query and mutation on the first one's objects.
+
+Each answers NOT_FOUND (or null) exactly as for an id that does not exist, never FORBIDDEN,
+and nothing changes."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app.api.ids import encode_id
+from tests.api.test_registry import MODEL_DELETE, MODEL_UPDATE, PROJECT_DELETE, PROJECT_UPDATE
+from tests.api.test_tenancy import INVITE, KEY_CREATE, KEY_REVOKE, REMOVE, ROLE_UPDATE, VIEWER
+from tests.helpers import (
+    DEPLOYMENT_CREATE,
+    ENVIRONMENT_CREATE,
+    METRICS_RECORD,
+    MODEL_CREATE,
+    PROJECT_CREATE,
+    VERSION_CREATE,
+    VERSION_TRANSITION,
+    assert_error,
+    assert_ok,
+    build_graph,
+    create_environment,
+)
+
+SNAPSHOT = """
+query($slug: String!) {
+  organization(slug: $slug) {
+    members { totalCount nodes { role } }
+    environments { totalCount nodes { name } }
+    auditLogs(first: 100) { totalCount }
+    projects { totalCount nodes { slug name description
+      models { totalCount nodes { name tags
+        versions { totalCount nodes { version stage
+          deployments { totalCount nodes { name status monitoringMetrics { totalCount } } } } } } }
+    } }
+  }
+}"""
+
+NOW = "2026-01-01T00:00:00+00:00"
+
+
+@pytest.fixture
+async def victim(make_tenant):  # type: ignore[no-untyped-def]
+    tenant = await make_tenant("victim")
+    ids = await build_graph(tenant.client, tenant.org_id)
+    viewer = await tenant.client.data(VIEWER)
+    ids["membership"] = viewer["viewer"]["memberships"]["nodes"][0]["id"]
+    key = assert_ok(await tenant.client.mutate(KEY_CREATE, {"name": "victim-key"}))
+    ids["api_key"] = key["apiKey"]["id"]
+    ids["organization"] = tenant.org_id
+    return tenant, ids
+
+
+def attempts(ids: dict[str, str], own_env: str) -> list[tuple[str, str, dict, list[str]]]:  # type: ignore[type-arg]
+    """(name, document, input, expected error field) for every id-taking mutation."""
+    return [
+        (
+            "projectCreate",
+            PROJECT_CREATE,
+            {"organizationId": ids["organization"], "slug": "x-x", "name": "x"},
+            ["input", "organizationId"],
+        ),
+        (
+            "projectUpdate",
+            PROJECT_UPDATE,
+            {"projectId": ids["project"], "name": "pwned"},
+            ["input", "projectId"],
+        ),
+        ("projectDelete", PROJECT_DELETE, {"projectId": ids["project"]}, ["input", "projectId"]),
+        (
+            "modelCreate",
+            MODEL_CREATE,
+            {"projectId": ids["project"], "name": "m", "modelType": "NLP", "framework": "ONNX"},
+            ["input", "projectId"],
+        ),
+        (
+            "modelUpdate",
+            MODEL_UPDATE,
+            {"modelId": ids["model"], "tags": ["pwned"]},
+            ["input", "modelId"],
+        ),
+        ("modelDelete", MODEL_DELETE, {"modelId": ids["model"]}, ["input", "modelId"]),
+        (
+            "modelVersionCreate",
+            VERSION_CREATE,
+            {"modelId": ids["model"], "version": "9.9.9"},
+            ["input", "modelId"],
+        ),
+        (
+            "modelVersionTransition",
+            VERSION_TRANSITION,
+            {"modelVersionId": ids["version"], "stage": "STAGING"},
+            ["input", "modelVersionId"],
+        ),
+        (
+            "environmentCreate",
+            ENVIRONMENT_CREATE,
+            {"organizationId": ids["organization"], "name": "evil"},
+            ["input", "organizationId"],
+        ),
+        (
+            "deploymentCreate",
+            DEPLOYMENT_CREATE,
+            {"modelVersionId": ids["version"], "environmentId": ids["environment"], "name": "evil"},
+            ["input", "modelVersionId"],
+        ),
+        (
+            "deploymentCreate/own-env",
+            DEPLOYMENT_CREATE,
+            {"modelVersionId": ids["version"], "environmentId": own_env, "name": "evil"},
+            ["input", "modelVersionId"],
+        ),
+        (
+            "monitoringMetricsRecord",
+            METRICS_RECORD,
+            {
+                "deploymentId": ids["deployment"],
+                "points": [{"name": "x", "value": 1, "recordedAt": NOW}],
+            },
+            ["input", "deploymentId"],
+        ),
+        (
+            "membershipInvite",
+            INVITE,
+            {"organizationId": ids["organization"], "email": "evil@example.com", "role": "ADMIN"},
+            ["input", "organizationId"],
+        ),
+        (
+            "membershipRoleUpdate",
+            ROLE_UPDATE,
+            {"membershipId": ids["membership"], "role": "VIEWER"},
+            ["input", "membershipId"],
+        ),
+        (
+            "membershipRemove",
+            REMOVE,
+            {"membershipId": ids["membership"]},
+            ["input", "membershipId"],
+        ),
+        (
+            "apiKeyCreate",
+            KEY_CREATE,
+            {"name": "evil", "organizationId": ids["organization"]},
+            ["input", "organizationId"],
+        ),
+        ("apiKeyRevoke", KEY_REVOKE, {"apiKeyId": ids["api_key"]}, ["input", "apiKeyId"]),
+    ]
+
+
+def random_twin(global_id: str) -> str:
+    """An id of the same type that exists nowhere."""
+    import base64
+
+    padded = global_id + "=" * (-len(global_id) % 4)
+    type_name = base64.urlsafe_b64decode(padded).decode().split(":")[0]
+    return encode_id(type_name, uuid.uuid4())
+
+
+async def test_other_tenant_cannot_touch_anything(victim, make_tenant):
+    owner, ids = victim
+    before = await owner.client.data(SNAPSHOT, {"slug": owner.org_slug})
+    attacker = await make_tenant("attacker")
+    own_env = (await create_environment(attacker.client, attacker.org_id))["id"]
+
+    for name, document, input, field in attempts(ids, own_env):
+        payload = await attacker.client.mutate(document, input)
+        error = assert_error(payload, "NOT_FOUND", field)
+        # Indistinguishable from an id that does not exist at all.
+        twin_input = {k: random_twin(v) if v in ids.values() else v for k, v in input.items()}
+        twin = assert_error(await attacker.client.mutate(document, twin_input), "NOT_FOUND", field)
+        assert twin["message"] == error["message"], name
+
+    # Reads: null, like a missing id.
+    for global_id in ids.values():
+        data = await attacker.client.data(
+            "query($id: ID!) { node(id: $id) { id } }", {"id": global_id}
+        )
+        assert data["node"] is None
+    data = await attacker.client.data(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": list(ids.values())}
+    )
+    assert data["nodes"] == [None] * len(ids)
+    data = await attacker.client.data(SNAPSHOT, {"slug": owner.org_slug})
+    assert data["organization"] is None
+    # A deployment filter naming the victim's environment matches nothing of the attacker's.
+    data = await attacker.client.data(
+        "query($s: String!, $e: ID!) { organization(slug: $s) { projects { nodes { "
+        "deployments(filter: {environmentId: [$e]}) { totalCount } } } } }",
+        {"s": attacker.org_slug, "e": ids["environment"]},
+    )
+    assert data["organization"]["projects"]["nodes"] == []
+
+    after = await owner.client.data(SNAPSHOT, {"slug": owner.org_slug})
+    assert after == before
+    # The victim's key still works (it was not revoked).
+    assert (await owner.client.post(VIEWER)).status_code == 200
+
+
+async def test_narrowed_key_still_sees_its_own_organization(victim, make_tenant, http):
+    """The isolation above is not blanket denial: the owner reads its objects by id."""
+    from tests.conftest import GraphQLClient
+
+    owner, ids = victim
+    narrow = assert_ok(
+        await owner.client.mutate(KEY_CREATE, {"name": "n", "organizationId": owner.org_id})
+    )
+    client = GraphQLClient(http, narrow["secret"])
+    data = await client.data("query($id: ID!) { node(id: $id) { id } }", {"id": ids["project"]})
+    assert data["node"] == {"id": ids["project"]}
