@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
@@ -41,6 +42,10 @@ class GraphQLView(GraphQL[Context, None]):
             request=request,
             response=response,
         )
+
+    def encode_json(self, data: object) -> bytes:
+        # orjson: several times faster than json.dumps on large nested results.
+        return orjson.dumps(data)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._graphiql_html)

@@ -294,3 +294,49 @@ async def test_audit_log_is_append_only(database_url):
                     await conn.execute(text(statement))
     finally:
         await engine.dispose()
+
+
+MEMBER_SET = f"""
+mutation($input: ProjectMemberSetInput!) {{
+  projectMemberSet(input: $input) {{ projectMember {{ role user {{ email }} }} {USER_ERRORS} }}
+}}"""
+
+
+async def test_project_roles_lift_an_org_viewer_in_one_project(tenant, http, database_url):
+    email = f"pv-{tenant.org_slug}@example.com"
+    invite = {"organizationId": tenant.org_id, "email": email, "role": "VIEWER"}
+    assert_ok(await tenant.client.mutate(INVITE, invite))
+    viewer = await bootstrap_key_for(database_url, http, email)
+    project = await create_project(tenant.client, tenant.org_id)
+    other = await create_project(tenant.client, tenant.org_id)
+    model = {"name": "m", "modelType": "NLP", "framework": "ONNX"}
+    denied = await viewer.mutate(MODEL_CREATE, {"projectId": project["id"], **model})
+    assert_error(denied, "FORBIDDEN")
+
+    granted = assert_ok(
+        await tenant.client.mutate(
+            MEMBER_SET, {"projectId": project["id"], "email": email, "role": "CONTRIBUTOR"}
+        )
+    )
+    assert granted["projectMember"] == {"role": "CONTRIBUTOR", "user": {"email": email}}
+    assert_ok(await viewer.mutate(MODEL_CREATE, {"projectId": project["id"], **model}))
+    # Only in that project; and a contributor cannot hand out roles.
+    assert_error(
+        await viewer.mutate(MODEL_CREATE, {"projectId": other["id"], **model}), "FORBIDDEN"
+    )
+    self_promote = await viewer.mutate(
+        MEMBER_SET, {"projectId": project["id"], "email": email, "role": "OWNER"}
+    )
+    assert_error(self_promote, "FORBIDDEN")
+    # Removing the role takes the right away again.
+    assert_ok(
+        await tenant.client.mutate(
+            MEMBER_SET, {"projectId": project["id"], "email": email, "role": None}
+        )
+    )
+    again = await viewer.mutate(MODEL_CREATE, {"projectId": project["id"], **model, "name": "n"})
+    assert_error(again, "FORBIDDEN")
+    stranger = await tenant.client.mutate(
+        MEMBER_SET, {"projectId": project["id"], "email": "nobody@example.com", "role": "VIEWER"}
+    )
+    assert_error(stranger, "NOT_FOUND", ["input", "email"])

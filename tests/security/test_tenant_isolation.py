@@ -11,7 +11,15 @@ import pytest
 
 from app.api.ids import encode_id
 from tests.api.test_registry import MODEL_DELETE, MODEL_UPDATE, PROJECT_DELETE, PROJECT_UPDATE
-from tests.api.test_tenancy import INVITE, KEY_CREATE, KEY_REVOKE, REMOVE, ROLE_UPDATE, VIEWER
+from tests.api.test_tenancy import (
+    INVITE,
+    KEY_CREATE,
+    KEY_REVOKE,
+    MEMBER_SET,
+    REMOVE,
+    ROLE_UPDATE,
+    VIEWER,
+)
 from tests.helpers import (
     DEPLOYMENT_CREATE,
     ENVIRONMENT_CREATE,
@@ -68,6 +76,12 @@ def attempts(ids: dict[str, str], own_env: str) -> list[tuple[str, str, dict, li
             "projectUpdate",
             PROJECT_UPDATE,
             {"projectId": ids["project"], "name": "pwned"},
+            ["input", "projectId"],
+        ),
+        (
+            "projectMemberSet",
+            MEMBER_SET,
+            {"projectId": ids["project"], "email": "e@example.com", "role": "OWNER"},
             ["input", "projectId"],
         ),
         ("projectDelete", PROJECT_DELETE, {"projectId": ids["project"]}, ["input", "projectId"]),

@@ -6,7 +6,7 @@ from app.api.loaders.list_spec import ListSpec, Order
 from app.domain.monitoring.models import Alert, MonitoringMetric
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
-from app.domain.tenancy.models import AuditLog, Membership
+from app.domain.tenancy.models import AuditLog, Membership, ProjectMember
 
 # uuid7 ids are time-ordered, so "id" doubles as creation order and as the unique tiebreaker.
 CREATED = {"CREATED_ASC": Order(("id",)), "CREATED_DESC": Order(("id",), descending=True)}
@@ -37,6 +37,9 @@ AUDIT_LOGS_OF_ORGANIZATION = ListSpec(
     CREATED,
     default_order="CREATED_DESC",
     live_only=False,
+)
+MEMBERS_OF_PROJECT = ListSpec(
+    "members_of_project", ProjectMember, "project_id", CREATED, live_only=False
 )
 MODELS_OF_PROJECT = ListSpec(
     "models_of_project",

@@ -7,11 +7,11 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import Framework, ModelStage, ModelType, TaskType
+from app.api.enums import Framework, ModelStage, ModelType, ProjectRole, TaskType
 from app.api.errors import UserError, run_mutation
 from app.api.ids import decode_id
 from app.api.inputs import provided
-from app.api.registry.types import Model, ModelVersion, Project
+from app.api.registry.types import Model, ModelVersion, Project, ProjectMember
 from app.domain.registry import model_service, projects, version_service
 
 
@@ -39,6 +39,21 @@ class ProjectDeleteInput:
 @strawberry.type
 class ProjectPayload:
     project: Project | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class ProjectMemberSetInput:
+    project_id: strawberry.ID
+    email: str = strawberry.field(description="A member of the project's organization.")
+    role: ProjectRole | None = strawberry.field(  # type: ignore[valid-type]
+        description="The project role; null removes the explicit role."
+    )
+
+
+@strawberry.type
+class ProjectMemberSetPayload:
+    project_member: ProjectMember | None
     user_errors: list[UserError]
 
 
@@ -161,6 +176,25 @@ class RegistryMutations:
             ),
         )
         return ProjectPayload(project=Project.from_row(row) if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Set or remove a member's project role. Project owners.")
+    async def project_member_set(
+        self, info: Info, input: ProjectMemberSetInput
+    ) -> ProjectMemberSetPayload:
+        field = ["input", "projectId"]
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: projects.project_member_set(
+                session,
+                actor,
+                project_id=decode_id(input.project_id, "Project", field),
+                email=input.email,
+                role=input.role,
+            ),
+        )
+        return ProjectMemberSetPayload(
+            project_member=ProjectMember.from_row(row) if row else None, user_errors=errors
+        )
 
     @strawberry.mutation(description="Register a model (plan quota applies). Contributors+.")
     async def model_create(self, info: Info, input: ModelCreateInput) -> ModelPayload:

@@ -17,6 +17,7 @@ from app.api.enums import (
     ModelStage,
     ModelType,
     NamedOrder,
+    ProjectRole,
     TaskType,
 )
 from app.api.errors import ClientError
@@ -31,10 +32,13 @@ from app.domain.registry import enums
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import ModelVersion as ModelVersionRow
 from app.domain.registry.models import Project as ProjectRow
+from app.domain.tenancy import enums as tenancy_enums
 from app.domain.tenancy.models import Organization as OrganizationRow
+from app.domain.tenancy.models import ProjectMember as ProjectMemberRow
+from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
-    from app.api.tenancy.types import Organization
+    from app.api.tenancy.types import Organization, User
 
 MAX_SEARCH_LENGTH = 200
 
@@ -97,6 +101,26 @@ class Project(Node):
         row = await load_row(info, OrganizationRow, self.organization_id)
         return Organization.from_row(row) if row else None
 
+    @strawberry.field(description="Explicit project roles (on top of organization roles).")
+    async def members(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[ProjectMember]:
+        return await child_connection(
+            info,
+            lists.MEMBERS_OF_PROJECT,
+            self.db_id,
+            ProjectMember.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+
     @strawberry.field
     async def models(
         self,
@@ -144,6 +168,28 @@ class Project(Node):
             order=order_by.value,
             list_filter=deployment_filter(filter),
         )
+
+
+@strawberry.type(description="A user's role in one project.")
+class ProjectMember:
+    role: ProjectRole  # type: ignore[valid-type]
+    created_at: datetime
+    user_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: ProjectMemberRow) -> ProjectMember:
+        return cls(
+            role=tenancy_enums.ProjectRole(row.role), created_at=row.created_at, user_id=row.user_id
+        )
+
+    @strawberry.field
+    async def user(
+        self, info: Info
+    ) -> Annotated[User, strawberry.lazy("app.api.tenancy.types")] | None:
+        from app.api.tenancy.types import User
+
+        row = await load_row(info, UserRow, self.user_id)
+        return User.from_row(row) if row else None
 
 
 @strawberry.type(description="A registered model; its versions move through stages.")

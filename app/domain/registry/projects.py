@@ -19,7 +19,7 @@ from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor, effective_project_role, ensure_project_role
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole, ProjectRole
-from app.domain.tenancy.models import ProjectMember
+from app.domain.tenancy.models import Membership, ProjectMember, User
 
 # Deployments in these states still serve (or may serve) traffic.
 LIVE_DEPLOYMENT_STATUSES = [
@@ -208,3 +208,63 @@ async def project_delete(
     )
     await session.flush()
     return project
+
+
+async def project_member_set(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    project_id: uuid.UUID | None,
+    email: str,
+    role: ProjectRole | None,
+) -> ProjectMember | None:
+    """Give an organization member a role in one project (None removes it). Owners only.
+
+    Project roles add to what the organization role grants: an org viewer can contribute to
+    one project; they never take rights away."""
+    field = ["input", "projectId"]
+    project = await get_visible(
+        session, Project, project_id, actor, what="project", field=field, for_update=True
+    )
+    await require_project_role(session, actor, project, ProjectRole.OWNER, field)
+    email = v.email(email, ["input", "email"])
+    user_id = await session.scalar(
+        select(Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.organization_id == project.organization_id, func.lower(User.email) == email
+        )
+    )
+    if user_id is None:
+        raise DomainError(
+            ErrorCode.NOT_FOUND, "no member of this organization has this email", ["input", "email"]
+        )
+    member = await session.scalar(
+        select(ProjectMember).where(
+            ProjectMember.project_id == project.id, ProjectMember.user_id == user_id
+        )
+    )
+    if role is None:
+        if member is not None:
+            await session.delete(member)
+    elif member is None:
+        member = ProjectMember(
+            organization_id=project.organization_id,
+            project_id=project.id,
+            user_id=user_id,
+            role=role.value,
+        )
+        session.add(member)
+    else:
+        member.role = role.value
+    record_audit(
+        session,
+        actor,
+        "project_member.set",
+        organization_id=project.organization_id,
+        target_type="Project",
+        target_id=project.id,
+        details={"email": email, "role": role.value if role else None},
+    )
+    await session.flush()
+    return member if role is not None else None

@@ -1,0 +1,139 @@
+"""Benchmark plumbing: a throwaway database, a counted server process, a closed-loop load."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import platform
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def database() -> Iterator[str]:
+    """DATABASE_URL if set, else an embedded PostgreSQL in a temporary folder."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    warnings.filterwarnings("ignore", module="platformdirs")
+    from app.db.embedded import start_embedded
+
+    embedded = start_embedded(Path(tempfile.mkdtemp(prefix="mlgraph-bench-")))
+    try:
+        yield embedded.url
+    finally:
+        embedded.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServerRun:
+    base_url: str
+
+    async def statements(self) -> int:
+        """SQL statements the server has sent so far."""
+        async with httpx.AsyncClient(base_url=self.base_url) as client:
+            return int((await client.get("/bench/statements")).json()["statements"])
+
+
+@contextlib.asynccontextmanager
+async def counted_server(database_url: str) -> AsyncIterator[ServerRun]:
+    """Start bench/counted_server.py in its own process; stop it on exit."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.counted_server", str(port), cwd=REPO, env=env
+    )
+    run = ServerRun(base_url=f"http://127.0.0.1:{port}")
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(200):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{run.base_url}/readyz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError("server did not become ready")
+        yield run
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=30)
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] if ordered else 0.0
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies_ms) if self.latencies_ms else 0.0
+
+
+async def closed_loop(
+    base_url: str,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    *,
+    concurrency: int,
+    seconds: float,
+) -> LoadResult:
+    """``concurrency`` clients, each sending the next request when the last one answers."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                response = await client.post("/graphql", json=body, headers=headers)
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200 or response.json().get("errors"):
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return LoadResult(len(latencies), errors, elapsed, latencies)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
