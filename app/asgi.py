@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from app.api.middleware import ApiKeyAuthMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
 from app.api.schema import build_schema
 from app.api.view import STATIC_DIR, GraphQLView
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine, make_read_session_factory, make_session_factory
 from app.db.migrate import head_revision
 from app.settings import Settings
 
@@ -35,9 +35,14 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         max_overflow=settings.db_max_overflow,
     )
     session_factory = make_session_factory(engine)
+    read_session_factory = make_read_session_factory(engine)
     expected_revision = head_revision()
     view = GraphQLView(
-        build_schema(settings.limits), session_factory, settings.limits, settings.graphiql
+        build_schema(settings.limits),
+        session_factory,
+        read_session_factory,
+        settings.limits,
+        settings.graphiql,
     )
 
     async def healthz(request: Request) -> JSONResponse:
@@ -84,7 +89,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     app.state.engine = engine
     app.state.session_factory = session_factory
     # Outermost first: request id, then body limit, then authentication.
-    app.add_middleware(ApiKeyAuthMiddleware, session_factory=session_factory)
+    app.add_middleware(ApiKeyAuthMiddleware, session_factory=read_session_factory)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -51,7 +51,8 @@ class DataLoaders:
 
 @dataclass
 class Context:
-    session_factory: SessionFactory
+    session_factory: SessionFactory  # one transaction per mutation
+    read_session_factory: SessionFactory  # autocommit reads, used by the loaders
     actor: Actor
     loaders: DataLoaders
     limits: Limits
@@ -64,4 +65,4 @@ class Context:
         rest of the response can read the new organization."""
         roles = {**self.actor.org_roles, organization_id: role}
         self.actor = replace(self.actor, org_roles=roles)
-        self.loaders = DataLoaders(self.session_factory, self.actor)
+        self.loaders = DataLoaders(self.read_session_factory, self.actor)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from app.api.errors import MaskUnexpectedErrors
@@ -35,6 +41,9 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         mutation=Mutation,
         types=[Organization, User, Membership, AuditLogEntry],
         extensions=[
+            # Dashboards send the same few documents over and over: parse and validate once.
+            ParserCache(maxsize=512),
+            ValidationCache(maxsize=512),
             QueryDepthLimiter(max_depth=limits.max_depth),
             MaxTokensLimiter(max_token_count=limits.max_tokens),
             MaxAliasesLimiter(max_alias_count=limits.max_aliases),

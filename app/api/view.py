@@ -21,10 +21,16 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 class GraphQLView(GraphQL[Context, None]):
     def __init__(
-        self, schema: Any, session_factory: SessionFactory, limits: Limits, graphiql: bool
+        self,
+        schema: Any,
+        session_factory: SessionFactory,
+        read_session_factory: SessionFactory,
+        limits: Limits,
+        graphiql: bool,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self.session_factory = session_factory
+        self.read_session_factory = read_session_factory
         self.limits = limits
         self._graphiql_html = (STATIC_DIR / "graphiql.html").read_text()
 
@@ -35,8 +41,9 @@ class GraphQLView(GraphQL[Context, None]):
         actor = state.get("actor") or Actor()
         return Context(
             session_factory=self.session_factory,
+            read_session_factory=self.read_session_factory,
             actor=actor,
-            loaders=DataLoaders(self.session_factory, actor),
+            loaders=DataLoaders(self.read_session_factory, actor),
             limits=self.limits,
             request_id=state.get("request_id", "-"),
             request=request,

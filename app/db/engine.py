@@ -25,3 +25,13 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Asy
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def make_read_session_factory(engine: AsyncEngine) -> SessionFactory:
+    """Sessions for single-statement reads (loaders, authentication): autocommit, so a read
+    costs one round trip instead of BEGIN + statement + ROLLBACK."""
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        expire_on_commit=False,
+        autoflush=False,
+    )
