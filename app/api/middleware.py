@@ -115,19 +115,22 @@ class BodySizeLimitMiddleware:
 
 
 def bearer_token(scope: Scope) -> str | None:
+    """The token of an ``Authorization`` header; None when there is no header."""
     header = dict(scope.get("headers") or []).get(b"authorization")
     if header is None:
         return None
     scheme, _, token = header.decode("latin-1").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
+    if scheme.lower() != "bearer":
+        raise InvalidKey("use the Bearer scheme: Authorization: Bearer <key>")
+    if not token.strip():
+        raise InvalidKey("the API key is empty: Authorization: Bearer <key>")
+    return token.strip()
 
 
 async def actor_for_token(session_factory: SessionFactory, token: str | None) -> Actor:
     """The caller for a bearer token: anonymous without one; InvalidKey for a bad one."""
     if token is None:
         return Actor()
-    if not token:
-        raise InvalidKey("use the Bearer scheme: Authorization: Bearer <key>")
     async with session_factory() as session:
         return await authenticate(session, token)
 
@@ -145,7 +148,8 @@ class ApiKeyAuthMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            actor: Any = await actor_for_token(self.session_factory, bearer_token(scope))
+            token = bearer_token(scope)
+            actor: Any = await actor_for_token(self.session_factory, token)
         except InvalidKey as error:
             await send_json_error(
                 send,

@@ -19,11 +19,15 @@ class EmbeddedPostgres:
     data_dir: Path
     url: str
     _server: Any
+    _stopped: bool = False
 
     def stop(self) -> None:
         """Stop the server now (idempotent). pgserver caches one handle per folder and
         registers an exit hook; both are dropped so a later start in this process really
         starts the server again."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._server.stop()
         atexit.unregister(self._server._cleanup)
         type(self._server)._instances.pop(self._server.pgdata, None)

@@ -34,6 +34,7 @@ async def test_restart_reuses_the_data_folder(tmp_path):
         "SELECT system_identifier FROM pg_control_system()",
     )
     await asyncio.to_thread(first.stop)
+    await asyncio.to_thread(first.stop)  # stopping twice is harmless (lifespan, then exit)
     assert not (tmp_path / "pg" / "postmaster.pid").exists()  # a clean shutdown
 
     second = await asyncio.to_thread(start_embedded, tmp_path)
