@@ -60,7 +60,7 @@ async def run_mutation(
         return None, [UserError.from_domain(error)]
     except IntegrityError as error:
         # A concurrent request won a uniqueness race that the service's own check could not see.
-        if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION or "23505" in str(error.orig):
+        if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
             conflict = DomainError(DomainErrorCode.CONFLICT, "conflicts with a concurrent change")
             return None, [UserError.from_domain(conflict)]
         raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import strawberry
 from strawberry.types import Info
 
@@ -30,8 +32,6 @@ class Query:
 
     @strawberry.field(description="Objects by global ids, in order; null where not found.")
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        import asyncio
-
         if len(ids) > MAX_NODES:
             raise ClientError(f"nodes takes at most {MAX_NODES} ids")
         return list(await asyncio.gather(*(_resolve_node(info, gid) for gid in ids)))

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http.async_base_view import HTTPException  # cross_web or older strawberry
 
 from app.api.context import Context, DataLoaders
 from app.db.engine import SessionFactory
@@ -49,6 +50,12 @@ class GraphQLView(GraphQL[Context, None]):
             request=request,
             response=response,
         )
+
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict):  # Strawberry would fail on e.g. `null` with a 500
+            raise HTTPException(400, "the request body must be a JSON object")
+        return parsed
 
     def encode_json(self, data: object) -> bytes:
         # orjson: several times faster than json.dumps on large nested results.

@@ -119,3 +119,28 @@ def test_unexpected_errors_are_masked_and_logged_with_request_id(caplog):
     # Client errors (validation) are not masked.
     result = schema.execute_sync("{ nope }", context_value=Context())
     assert "Cannot query field 'nope'" in result.errors[0].message
+
+
+MALFORMED_BODIES = [
+    "",
+    "null",
+    "[]",
+    '{"query": 42}',
+    '{"query": "{ viewer { user { email } } }", "variables": "nope"}',
+    '{"query": "query($n: Int) { organization(slug: \\"x\\") { projects(first: $n) { totalCount } } }", '
+    '"variables": {"n": 99999999999999}}',
+    '{"query": "mutation { deploymentCreate(input: {modelVersionId: 1, environmentId: [], name: null}) '
+    '{ deployment { id } } }"}',
+    '{"query": "{ node(id: \\"' + "A" * 10_000 + '\\") { id } }"}',
+    '{"query": "{ organization(slug: \\"' + "x" * 5_000 + '\\") { id } }"}',
+    '{"query": "{ __schema { types { name } } }", "operationName": "missing"}',
+    '{"query": "subscription { nothing }"}',
+    '{"query": "\\u0000"}',
+]
+
+
+async def test_malformed_requests_never_give_500_or_stack_traces(tenant):
+    for body in MALFORMED_BODIES:
+        response = await tenant.client.post_raw(body)
+        assert response.status_code < 500, (body[:80], response.status_code, response.text[:200])
+        assert "Traceback" not in response.text and 'File "' not in response.text, body[:80]

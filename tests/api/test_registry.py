@@ -255,3 +255,21 @@ async def test_concurrent_promotions_leave_one_production_version(tenant):
         {"id": model["id"]},
     )
     assert data["node"]["versions"]["totalCount"] == 1
+
+
+async def test_concurrent_creates_with_one_slug_give_one_project_and_conflicts(tenant):
+    """The service's own check can miss a concurrent insert; the partial unique index settles
+    it and the loser gets a CONFLICT userError, not a 500."""
+    import asyncio
+
+    input = {"organizationId": tenant.org_id, "slug": "race", "name": "Race"}
+    payloads = await asyncio.gather(
+        *(tenant.client.mutate(PROJECT_CREATE, input) for _ in range(6))
+    )
+    created = [p for p in payloads if p["project"]]
+    assert len(created) == 1
+    for payload in payloads:
+        if not payload["project"]:
+            assert payload["userErrors"][0]["code"] == "CONFLICT"
+    listing = await tenant.client.data(PROJECTS, {"slug": tenant.org_slug})
+    assert [p["slug"] for p in listing["organization"]["projects"]["nodes"]] == ["race"]

@@ -10,6 +10,7 @@ from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.orm import aliased
 
+from app.api.errors import ClientError
 from app.api.loaders.list_spec import ListSpec, PageKey, PageQuery
 from app.api.pagination import Page, coerce_cursor_value, encode_cursor
 from app.db.engine import SessionFactory
@@ -64,8 +65,6 @@ class ChildPageLoader(DataLoader):  # type: ignore[misc]
             conditions.extend(query.filter.conditions(model))
         if args.cursor is not None:
             if len(args.cursor) != len(columns):
-                from app.api.errors import ClientError
-
                 raise ClientError("invalid cursor for this list and order")
             values = [
                 coerce_cursor_value(raw, column.type.python_type)

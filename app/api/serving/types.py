@@ -20,7 +20,7 @@ from app.api.enums import (
     NamedOrder,
 )
 from app.api.errors import ClientError
-from app.api.ids import encode_id
+from app.api.ids import decode_any, encode_id
 from app.api.lists import child_connection, load_row
 from app.api.loaders import lists
 from app.api.loaders.list_spec import AlertFilter, DeploymentFilter, MetricFilter
@@ -46,8 +46,6 @@ class DeploymentFilterInput:
     environment_id: list[strawberry.ID] | None = None
 
     def to_filter(self) -> DeploymentFilter:
-        from app.api.ids import decode_any
-
         env_ids: list[uuid.UUID] = []
         for gid in self.environment_id or []:
             decoded = decode_any(gid)
