@@ -1,4 +1,5 @@
 # Two commands on a fresh machine: `make run` and `make test`.
+# Versions are pinned in constraints.txt (regenerate: .venv/bin/pip freeze --exclude-editable).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,10 +7,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint schema bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
