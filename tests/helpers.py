@@ -120,3 +120,47 @@ async def build_graph(client: GraphQLClient, org_id: str) -> dict[str, Any]:
         "environment": environment["id"],
         "deployment": deployment["id"],
     }
+
+
+EXPERIMENT_CREATE = f"""
+mutation($input: ExperimentCreateInput!) {{
+  experimentCreate(input: $input) {{ experiment {{ id name status }} {USER_ERRORS} }}
+}}"""
+RUN_CREATE = f"""
+mutation($input: RunCreateInput!) {{
+  runCreate(input: $input) {{ run {{ id name status params tags }} {USER_ERRORS} }}
+}}"""
+RUN_FINISH = f"""
+mutation($input: RunFinishInput!) {{
+  runFinish(input: $input) {{ run {{ id status endedAt }} {USER_ERRORS} }}
+}}"""
+RUN_METRICS_LOG = f"""
+mutation($input: RunMetricsLogInput!) {{
+  runMetricsLog(input: $input) {{ loggedCount newCount run {{ id }} {USER_ERRORS} }}
+}}"""
+
+
+async def create_run(client: GraphQLClient, org_id: str, **fields: Any) -> dict[str, Any]:
+    """project -> experiment -> run; returns the ids."""
+    project = await create_project(client, org_id)
+    experiment = assert_ok(
+        await client.mutate(EXPERIMENT_CREATE, {"projectId": project["id"], "name": unique("exp")})
+    )["experiment"]
+    run = assert_ok(await client.mutate(RUN_CREATE, {"experimentId": experiment["id"], **fields}))[
+        "run"
+    ]
+    return {"project": project["id"], "experiment": experiment["id"], "run": run["id"]}
+
+
+async def log_points(
+    client: GraphQLClient, run_id: str, points: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Log in batches of 10,000; returns the last payload."""
+    payload: dict[str, Any] = {}
+    for start in range(0, len(points), 10_000):
+        payload = assert_ok(
+            await client.mutate(
+                RUN_METRICS_LOG, {"runId": run_id, "points": points[start : start + 10_000]}
+            )
+        )
+    return payload

@@ -9,6 +9,8 @@ from typing import Any
 from app.api.loaders.child_counts import ChildCountLoader
 from app.api.loaders.child_pages import ChildPageLoader
 from app.api.loaders.list_spec import ListSpec
+from app.api.loaders.metric_history import MetricHistoryLoader
+from app.api.loaders.metric_summaries import MetricSummariesLoader
 from app.api.loaders.organizations_by_slug import OrganizationBySlugLoader
 from app.api.loaders.production_versions import ProductionVersionLoader
 from app.api.loaders.rows_by_id import RowsByIdLoader
@@ -30,6 +32,8 @@ class DataLoaders:
         self._counts: dict[str, ChildCountLoader] = {}
         self.production_version = ProductionVersionLoader(session_factory, self._org_ids)
         self.organization_by_slug = OrganizationBySlugLoader(session_factory, self._org_ids)
+        self.metric_summaries = MetricSummariesLoader(session_factory, self._org_ids)
+        self.metric_history = MetricHistoryLoader(session_factory, self._org_ids)
 
     def by_id(self, model: Any) -> RowsByIdLoader:
         if model not in self._by_id:

@@ -6,6 +6,7 @@ import enum
 
 import strawberry
 
+from app.domain.experiments import enums as experiments
 from app.domain.monitoring import enums as monitoring
 from app.domain.registry import enums as registry
 from app.domain.serving import enums as serving
@@ -62,3 +63,29 @@ class NamedOrder(enum.Enum):
 class MetricOrder(enum.Enum):
     RECORDED_AT_ASC = "RECORDED_AT_ASC"
     RECORDED_AT_DESC = "RECORDED_AT_DESC"
+
+
+ExperimentStatus = strawberry.enum(experiments.ExperimentStatus)
+RunStatus = strawberry.enum(experiments.RunStatus)
+
+
+@strawberry.enum(
+    description="Orders of runs. METRIC_* and PARAM_* need orderKey (the metric "
+    "key, or a numeric param's name); runs without it come last."
+)
+class RunOrder(enum.Enum):
+    CREATED_ASC = "CREATED_ASC"
+    CREATED_DESC = "CREATED_DESC"
+    NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"
+    STARTED_DESC = "STARTED_DESC"
+    METRIC_ASC = "METRIC_ASC"
+    METRIC_DESC = "METRIC_DESC"
+    PARAM_ASC = "PARAM_ASC"
+    PARAM_DESC = "PARAM_DESC"
+
+
+@strawberry.enum(description="Orders of raw metric points.")
+class StepOrder(enum.Enum):
+    STEP_ASC = "STEP_ASC"
+    STEP_DESC = "STEP_DESC"

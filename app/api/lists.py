@@ -26,11 +26,17 @@ async def child_connection(
     last: int | None,
     before: str | None,
     order: str | None = None,
+    order_argument: str | None = None,
     list_filter: ListFilter | None = None,
 ) -> Connection[NodeT]:
     context = info.context
     args = page_args(first, after, last, before, max_size=context.limits.max_page_size)
-    query = PageQuery(order=order or spec.default_order, args=args, filter=list_filter)
+    query = PageQuery(
+        order=order or spec.default_order,
+        args=args,
+        filter=list_filter,
+        order_argument=order_argument,
+    )
     page = await context.loaders.page(spec).load((parent_id, query))
     count_loader = context.loaders.count(spec)
 

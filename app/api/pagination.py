@@ -68,6 +68,10 @@ def decode_cursor(cursor: str | None) -> tuple[Any, ...]:
 
 def coerce_cursor_value(raw: Any, python_type: type) -> Any:
     try:
+        if python_type is bool:
+            if raw not in ("True", "False"):
+                raise ValueError(raw)
+            return raw == "True"
         if python_type is datetime:
             return datetime.fromisoformat(raw)
         if python_type is uuid.UUID:

@@ -13,6 +13,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from app.api.errors import MaskUnexpectedErrors
+from app.api.experiments.mutations import ExperimentMutations
 from app.api.monitoring.mutations import MonitoringMutations
 from app.api.queries import Query
 from app.api.registry.mutations import RegistryMutations
@@ -23,7 +24,13 @@ from app.settings import Limits
 
 
 @strawberry.type
-class Mutation(TenancyMutations, RegistryMutations, ServingMutations, MonitoringMutations):
+class Mutation(
+    TenancyMutations,
+    RegistryMutations,
+    ServingMutations,
+    MonitoringMutations,
+    ExperimentMutations,
+):
     pass
 
 

@@ -1,6 +1,13 @@
 """Imports every table so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from app.db.base import Base
+from app.domain.experiments.models import (
+    Experiment,
+    Run,
+    RunMetric,
+    RunMetricRollup,
+    RunMetricSummary,
+)
 from app.domain.monitoring.models import Alert, MonitoringMetric
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
@@ -21,6 +28,7 @@ __all__ = [
     "Deployment",
     "DeploymentEvent",
     "Environment",
+    "Experiment",
     "Membership",
     "Model",
     "ModelVersion",
@@ -28,5 +36,9 @@ __all__ = [
     "Organization",
     "Project",
     "ProjectMember",
+    "Run",
+    "RunMetric",
+    "RunMetricRollup",
+    "RunMetricSummary",
     "User",
 ]

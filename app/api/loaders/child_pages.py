@@ -55,46 +55,56 @@ class ChildPageLoader(DataLoader):  # type: ignore[misc]
 
     async def _load_group(
         self, session: Any, query: PageQuery, parent_ids: list[uuid.UUID]
-    ) -> dict[uuid.UUID, list[Any]]:
+    ) -> dict[uuid.UUID, list[tuple[Any, str]]]:
+        """Rows per parent in page order, each with its cursor."""
         spec, model, args = self.spec, self.spec.model, query.args
         order = spec.orders[query.order]
-        columns = [getattr(model, name) for name in order.columns]
+        keys = order.expressions(model, query.order_argument)
         descending = order.descending != args.backward  # reading backward flips the order
         conditions = base_conditions(spec, parent_ids, self.org_ids)
         if query.filter is not None:
             conditions.extend(query.filter.conditions(model))
         if args.cursor is not None:
-            if len(args.cursor) != len(columns):
+            if len(args.cursor) != len(keys):
                 raise ClientError("invalid cursor for this list and order")
             values = [
-                coerce_cursor_value(raw, column.type.python_type)
-                for raw, column in zip(args.cursor, columns, strict=True)
+                coerce_cursor_value(raw, key.type.python_type)
+                for raw, key in zip(args.cursor, keys, strict=True)
             ]
-            key, bound = tuple_(*columns), tuple_(*values)
-            conditions.append(key < bound if descending else key > bound)
+            row_key, bound = tuple_(*keys), tuple_(*values)
+            conditions.append(row_key < bound if descending else row_key > bound)
         parent = getattr(model, spec.parent_column)
         rank = func.row_number().over(
             partition_by=parent,
-            order_by=[column.desc() if descending else column.asc() for column in columns],
+            order_by=[key.desc() if descending else key.asc() for key in keys],
         )
-        ranked = select(model, rank.label("page_rank")).where(*conditions).subquery()
+        sort_labels = [f"page_sort_{i}" for i in range(len(keys))]
+        ranked = (
+            select(
+                model,
+                *(key.label(label) for key, label in zip(keys, sort_labels, strict=True)),
+                rank.label("page_rank"),
+            )
+            .where(*conditions)
+            .subquery()
+        )
         entity = aliased(model, ranked)
         statement = (
-            select(entity)
+            select(entity, *(ranked.c[label] for label in sort_labels))
             .where(ranked.c.page_rank <= args.size + 1)
             .order_by(ranked.c[parent.key], ranked.c.page_rank)
         )
-        out: dict[uuid.UUID, list[Any]] = defaultdict(list)
-        for row in (await session.execute(statement)).scalars():
-            out[getattr(row, spec.parent_column)].append(row)
+        out: dict[uuid.UUID, list[tuple[Any, str]]] = defaultdict(list)
+        for row, *sort_values in (await session.execute(statement)).tuples():
+            out[getattr(row, spec.parent_column)].append((row, encode_cursor(sort_values)))
         return out
 
-    def _page(self, query: PageQuery, rows: list[Any]) -> Page:
+    def _page(self, query: PageQuery, rows: list[tuple[Any, str]]) -> Page:
         size = query.args.size
         has_more = len(rows) > size
         rows = rows[:size]
         if query.args.backward:
             rows.reverse()
-        names = self.spec.orders[query.order].columns
-        cursors = [encode_cursor([getattr(row, name) for name in names]) for row in rows]
-        return Page(rows=rows, cursors=cursors, has_more=has_more)
+        return Page(
+            rows=[row for row, _ in rows], cursors=[cursor for _, cursor in rows], has_more=has_more
+        )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import ColumnElement, func
 
 from app.api.pagination import PageArgs
@@ -25,6 +26,10 @@ class Order:
 
     columns: tuple[str, ...]
     descending: bool = False
+
+    def expressions(self, model: Any, argument: str | None) -> list[ColumnElement[Any]]:
+        """The sort keys, compared as one tuple (all in the same direction)."""
+        return [getattr(model, name) for name in self.columns]
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class PageQuery:
     order: str
     args: PageArgs
     filter: ListFilter | None = None
+    order_argument: str | None = None  # e.g. the metric key of an order by metric value
 
 
 PageKey = tuple[uuid.UUID, PageQuery]
@@ -126,3 +132,37 @@ class AlertFilter:
         if self.severities:
             out.append(model.severity.in_(self.severities))
         return out
+
+
+@dataclass(frozen=True)
+class ExperimentFilter:
+    statuses: tuple[str, ...] = ()
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        return [model.status.in_(self.statuses)] if self.statuses else []
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    statuses: tuple[str, ...] = ()
+    params_json: str | None = None  # runs whose params contain this JSON object
+    tags_json: str | None = None
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.statuses:
+            out.append(model.status.in_(self.statuses))
+        # Kept as JSON text so the filter stays hashable (it is part of a loader key).
+        if self.params_json is not None:
+            out.append(model.params.contains(orjson.loads(self.params_json)))
+        if self.tags_json is not None:
+            out.append(model.tags.contains(orjson.loads(self.tags_json)))
+        return out
+
+
+@dataclass(frozen=True)
+class MetricKeyFilter:
+    key: str
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        return [model.key == self.key]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from app.api.loaders.list_spec import ListSpec, Order
+from app.api.loaders.run_orders import ByMetricLast, ByNumericParam
+from app.domain.experiments.models import Experiment, Run, RunMetric
 from app.domain.monitoring.models import Alert, MonitoringMetric
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
@@ -87,5 +89,33 @@ ALERTS_OF_DEPLOYMENT = ListSpec(
     "deployment_id",
     CREATED,
     default_order="CREATED_DESC",
+    live_only=False,
+)
+
+EXPERIMENTS_OF_PROJECT = ListSpec(
+    "experiments_of_project", Experiment, "project_id", {**CREATED, **BY_NAME}
+)
+RUNS_OF_EXPERIMENT = ListSpec(
+    "runs_of_experiment",
+    Run,
+    "experiment_id",
+    {
+        **CREATED,
+        **BY_NAME,
+        "STARTED_DESC": Order(("started_at", "id"), descending=True),
+        "METRIC_ASC": ByMetricLast(),
+        "METRIC_DESC": ByMetricLast(value_descending=True),
+        "PARAM_ASC": ByNumericParam(),
+        "PARAM_DESC": ByNumericParam(value_descending=True),
+    },
+    default_order="CREATED_DESC",
+)
+VERSIONS_OF_RUN = ListSpec("versions_of_run", ModelVersion, "run_id", CREATED)
+POINTS_OF_RUN = ListSpec(
+    "points_of_run",
+    RunMetric,
+    "run_id",
+    {"STEP_ASC": Order(("step",)), "STEP_DESC": Order(("step",), descending=True)},
+    default_order="STEP_ASC",
     live_only=False,
 )

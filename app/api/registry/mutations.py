@@ -101,6 +101,9 @@ class ModelVersionCreateInput:
     artifact_size_bytes: float | None = None
     metrics: JSON | None = None
     signature: JSON | None = None
+    run_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The training run that produced this version."
+    )
 
 
 @strawberry.type
@@ -261,6 +264,7 @@ class RegistryMutations:
                 artifact_size_bytes=_whole_bytes(input.artifact_size_bytes),
                 metrics=input.metrics,
                 signature=input.signature,
+                run_id=decode_id(input.run_id, "Run", ["input", "runId"]) if input.run_id else None,
             ),
         )
         return ModelVersionCreatePayload(

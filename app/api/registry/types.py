@@ -28,6 +28,7 @@ from app.api.loaders.list_spec import ModelFilter, VersionFilter
 from app.api.node import Node, register_node
 from app.api.pagination import Connection
 from app.api.serving.types import Deployment, DeploymentFilterInput, deployment_filter
+from app.domain.experiments.models import Run as RunRow
 from app.domain.registry import enums
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import ModelVersion as ModelVersionRow
@@ -38,6 +39,7 @@ from app.domain.tenancy.models import ProjectMember as ProjectMemberRow
 from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
+    from app.api.experiments.types import Experiment, Run
     from app.api.tenancy.types import Organization, User
 
 MAX_SEARCH_LENGTH = 200
@@ -143,6 +145,30 @@ class Project(Node):
             before=before,
             order=order_by.value,
             list_filter=filter.to_filter() if filter else None,
+        )
+
+    @strawberry.field(description="Experiments of this project.")
+    async def experiments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: NamedOrder = NamedOrder.CREATED_ASC,
+    ) -> Connection[Annotated[Experiment, strawberry.lazy("app.api.experiments.types")]]:
+        from app.api.experiments.types import Experiment
+
+        return await child_connection(
+            info,
+            lists.EXPERIMENTS_OF_PROJECT,
+            self.db_id,
+            Experiment.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
         )
 
     @strawberry.field(description="Deployments of every model of this project.")
@@ -276,6 +302,7 @@ class ModelVersion(Node):
     created_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID]
+    run_id: strawberry.Private[uuid.UUID | None]
 
     @classmethod
     def from_row(cls, row: ModelVersionRow) -> ModelVersion:
@@ -292,12 +319,22 @@ class ModelVersion(Node):
             created_at=row.created_at,
             db_id=row.id,
             model_id=row.model_id,
+            run_id=row.run_id,
         )
 
     @strawberry.field
     async def model(self, info: Info) -> Model | None:
         row = await load_row(info, ModelRow, self.model_id)
         return Model.from_row(row) if row else None
+
+    @strawberry.field(description="The training run that produced this version (lineage).")
+    async def run(
+        self, info: Info
+    ) -> Annotated[Run, strawberry.lazy("app.api.experiments.types")] | None:
+        from app.api.experiments.types import Run
+
+        row = await load_row(info, RunRow, self.run_id)
+        return Run.from_row(row) if row else None
 
     @strawberry.field
     async def deployments(

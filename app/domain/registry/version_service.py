@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
-from app.domain.errors import DomainError, ErrorCode
+from app.domain.errors import DomainError, ErrorCode, not_found
+from app.domain.experiments.models import Run
 from app.domain.lookup import get_visible
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion, Project
@@ -47,8 +48,13 @@ async def model_version_create(
     artifact_size_bytes: int | None,
     metrics: Any,
     signature: Any,
+    run_id: uuid.UUID | None = None,
 ) -> ModelVersion:
     model = await _writable_model(session, actor, model_id, ["input", "modelId"])
+    if run_id is not None:
+        run = await get_visible(session, Run, run_id, actor, what="run", field=["input", "runId"])
+        if run.organization_id != model.organization_id:
+            raise not_found("run", ["input", "runId"])
     version = semver(version, ["input", "version"])
     if artifact_size_bytes is not None and artifact_size_bytes < 0:
         raise DomainError(ErrorCode.VALIDATION, "must be >= 0", ["input", "artifactSizeBytes"])
@@ -77,6 +83,7 @@ async def model_version_create(
         signature=v.json_object(signature, ["input", "signature"]) if signature else None,
         stage_changed_at=datetime.now(UTC),
         created_by_id=actor.user_id,
+        run_id=run_id,
     )
     session.add(row)
     await session.flush()
@@ -87,7 +94,11 @@ async def model_version_create(
         organization_id=row.organization_id,
         target_type="ModelVersion",
         target_id=row.id,
-        details={"model_id": str(model.id), "version": version},
+        details={
+            "model_id": str(model.id),
+            "version": version,
+            "run_id": str(run_id) if run_id else None,
+        },
     )
     return row
 

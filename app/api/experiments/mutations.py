@@ -1,0 +1,195 @@
+"""Experiment mutations: experiments, runs, metric logging."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import UNSET
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from app.api.enums import RunStatus
+from app.api.errors import UserError, run_mutation
+from app.api.experiments.types import Experiment, Run
+from app.api.ids import decode_id
+from app.api.inputs import provided
+from app.domain.experiments import services
+from app.domain.experiments.rules import RunMetricPoint as DomainPoint
+
+
+@strawberry.input
+class ExperimentCreateInput:
+    project_id: strawberry.ID
+    name: str = strawberry.field(description="Unique per project among live experiments.")
+    description: str | None = None
+    config: JSON | None = None
+    model_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The model this experiment works on (same project)."
+    )
+
+
+@strawberry.type
+class ExperimentCreatePayload:
+    experiment: Experiment | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class RunCreateInput:
+    experiment_id: strawberry.ID
+    name: str | None = None
+    description: str | None = None
+    params: JSON | None = strawberry.field(default=None, description="Immutable once logged.")
+    tags: JSON | None = None
+    started_at: datetime | None = None
+    tracking_system: str | None = strawberry.field(
+        default=None, description="mlflow, wandb, tensorboard, neptune, comet or other."
+    )
+    tracking_run_id: str | None = strawberry.field(
+        default=None, description="The run's id in that system; unique per system."
+    )
+
+
+@strawberry.input
+class RunUpdateInput:
+    run_id: strawberry.ID
+    name: str | None = UNSET
+    description: str | None = UNSET
+    params: JSON | None = strawberry.field(
+        default=UNSET, description="New params are added; a logged param cannot change."
+    )
+    tags: JSON | None = strawberry.field(
+        default=UNSET, description="Merged into the tags; a null value removes that tag."
+    )
+
+
+@strawberry.input
+class RunFinishInput:
+    run_id: strawberry.ID
+    status: RunStatus  # type: ignore[valid-type]
+    ended_at: datetime | None = None
+
+
+@strawberry.type
+class RunPayload:
+    run: Run | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class RunMetricPointInput:
+    key: str
+    step: int
+    value: float
+    timestamp: datetime | None = strawberry.field(default=None, description="Default: now.")
+
+
+@strawberry.input
+class RunMetricsLogInput:
+    run_id: strawberry.ID
+    points: list[RunMetricPointInput] = strawberry.field(
+        description="Up to 10,000 points, written atomically. (run, key, step) identifies a "
+        "point: a retried batch adds nothing and does not fail."
+    )
+
+
+@strawberry.type
+class RunMetricsLogPayload:
+    run: Run | None
+    logged_count: int = strawberry.field(description="Points accepted in this call.")
+    new_count: int = strawberry.field(description="Of those, points not already stored.")
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ExperimentMutations:
+    @strawberry.mutation(description="Create an experiment in a project. Contributors+.")
+    async def experiment_create(
+        self, info: Info, input: ExperimentCreateInput
+    ) -> ExperimentCreatePayload:
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: services.experiment_create(
+                session,
+                actor,
+                project_id=decode_id(input.project_id, "Project", ["input", "projectId"]),
+                name=input.name,
+                description=input.description,
+                config=input.config,
+                model_id=decode_id(input.model_id, "Model", ["input", "modelId"])
+                if input.model_id
+                else None,
+            ),
+        )
+        return ExperimentCreatePayload(
+            experiment=Experiment.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="Start a run (status RUNNING). Contributors+.")
+    async def run_create(self, info: Info, input: RunCreateInput) -> RunPayload:
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: services.run_create(
+                session,
+                actor,
+                experiment_id=decode_id(
+                    input.experiment_id, "Experiment", ["input", "experimentId"]
+                ),
+                name=input.name,
+                description=input.description,
+                params=input.params,
+                tags=input.tags,
+                started_at=input.started_at,
+                tracking_system=input.tracking_system,
+                tracking_run_id=input.tracking_run_id,
+            ),
+        )
+        return RunPayload(run=Run.from_row(row) if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Rename a run, add params, set tags. Contributors+.")
+    async def run_update(self, info: Info, input: RunUpdateInput) -> RunPayload:
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: services.run_update(
+                session,
+                actor,
+                run_id=decode_id(input.run_id, "Run", ["input", "runId"]),
+                changes=provided(input, "name", "description", "params", "tags"),
+            ),
+        )
+        return RunPayload(run=Run.from_row(row) if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Finish a running run: COMPLETED, FAILED or KILLED.")
+    async def run_finish(self, info: Info, input: RunFinishInput) -> RunPayload:
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: services.run_finish(
+                session,
+                actor,
+                run_id=decode_id(input.run_id, "Run", ["input", "runId"]),
+                status=input.status,
+                ended_at=input.ended_at,
+            ),
+        )
+        return RunPayload(run=Run.from_row(row) if row else None, user_errors=errors)
+
+    @strawberry.mutation(description="Log a batch of metric points (atomic, idempotent).")
+    async def run_metrics_log(self, info: Info, input: RunMetricsLogInput) -> RunMetricsLogPayload:
+        points = [DomainPoint(p.key, p.step, p.value, p.timestamp) for p in input.points]
+        result, errors = await run_mutation(
+            info,
+            lambda session, actor: services.run_metrics_log(
+                session,
+                actor,
+                run_id=decode_id(input.run_id, "Run", ["input", "runId"]),
+                points=points,
+                max_points=info.context.limits.max_metric_points,
+            ),
+        )
+        return RunMetricsLogPayload(
+            run=Run.from_row(result[0]) if result else None,
+            logged_count=len(points) if result else 0,
+            new_count=result[1] if result else 0,
+            user_errors=errors,
+        )

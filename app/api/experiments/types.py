@@ -1,0 +1,349 @@
+"""Experiment types: experiments, runs, metric series, summaries and chart history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import orjson
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from app.api.enums import ExperimentStatus, NamedOrder, RunOrder, RunStatus, StepOrder
+from app.api.errors import ClientError
+from app.api.ids import encode_id
+from app.api.lists import child_connection, load_row
+from app.api.loaders import lists
+from app.api.loaders.list_spec import MetricKeyFilter, RunFilter
+from app.api.loaders.metric_history import HistoryKey
+from app.api.node import Node, register_node
+from app.api.pagination import Connection
+from app.domain.errors import DomainError
+from app.domain.experiments import enums
+from app.domain.experiments.history import MAX_HISTORY_KEYS, plan_history
+from app.domain.experiments.models import Experiment as ExperimentRow
+from app.domain.experiments.models import Run as RunRow
+from app.domain.experiments.models import RunMetric as RunMetricRow
+from app.domain.experiments.models import RunMetricSummary as SummaryRow
+from app.domain.experiments.rules import METRIC_KEY_RE
+from app.domain.experiments.services import ROLLUP_WIDTHS
+from app.domain.registry.models import Model as ModelRow
+from app.domain.registry.models import Project as ProjectRow
+
+if TYPE_CHECKING:
+    from app.api.registry.types import Model, ModelVersion, Project
+
+
+@strawberry.input(description="Filter runs; all given conditions must hold.")
+class RunFilterInput:
+    status: list[RunStatus] | None = None  # type: ignore[valid-type]
+    params: JSON | None = strawberry.field(
+        default=None,
+        description='Runs whose params contain this object, e.g. {"optimizer": "adam"}.',
+    )
+    tags: JSON | None = strawberry.field(
+        default=None, description="Runs whose tags contain this object."
+    )
+
+    def to_filter(self) -> RunFilter:
+        for name, value in (("params", self.params), ("tags", self.tags)):
+            if value is not None and not isinstance(value, dict):
+                raise ClientError(f"filter.{name} must be a JSON object")
+        return RunFilter(
+            statuses=tuple(s.value for s in self.status or []),
+            params_json=orjson.dumps(self.params).decode() if self.params is not None else None,
+            tags_json=orjson.dumps(self.tags).decode() if self.tags is not None else None,
+        )
+
+
+@strawberry.type(description="A group of runs exploring one question, optionally for a model.")
+class Experiment(Node):
+    name: str
+    description: str | None
+    status: ExperimentStatus  # type: ignore[valid-type]
+    config: JSON
+    created_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    project_id: strawberry.Private[uuid.UUID]
+    model_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: ExperimentRow) -> Experiment:
+        return cls(
+            id=strawberry.ID(encode_id("Experiment", row.id)),
+            name=row.name,
+            description=row.description,
+            status=enums.ExperimentStatus(row.status),
+            config=row.config,
+            created_at=row.created_at,
+            db_id=row.id,
+            project_id=row.project_id,
+            model_id=row.model_id,
+        )
+
+    @strawberry.field
+    async def project(
+        self, info: Info
+    ) -> Annotated[Project, strawberry.lazy("app.api.registry.types")] | None:
+        from app.api.registry.types import Project
+
+        row = await load_row(info, ProjectRow, self.project_id)
+        return Project.from_row(row) if row else None
+
+    @strawberry.field
+    async def model(
+        self, info: Info
+    ) -> Annotated[Model, strawberry.lazy("app.api.registry.types")] | None:
+        from app.api.registry.types import Model
+
+        row = await load_row(info, ModelRow, self.model_id)
+        return Model.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Runs; compare them by ordering on a metric's last value or a param."
+    )
+    async def runs(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: RunFilterInput | None = None,
+        order_by: RunOrder = RunOrder.CREATED_DESC,
+        order_key: str | None = None,
+    ) -> Connection[Run]:
+        return await child_connection(
+            info,
+            lists.RUNS_OF_EXPERIMENT,
+            self.db_id,
+            Run.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+            order_argument=order_key,
+            list_filter=filter.to_filter() if filter else None,
+        )
+
+
+@strawberry.type(description="count, min, max and last (the value at the highest step) of a key.")
+class RunMetricSummary:
+    key: str
+    count: int
+    min: float
+    max: float
+    last: float
+    last_step: int
+    last_timestamp: datetime
+
+    @classmethod
+    def from_row(cls, row: SummaryRow) -> RunMetricSummary:
+        return cls(
+            key=row.key,
+            count=row.count,
+            min=row.min_value,
+            max=row.max_value,
+            last=row.last_value,
+            last_step=row.last_step,
+            last_timestamp=row.last_timestamp,
+        )
+
+
+@strawberry.type(description="One logged point of a run metric.")
+class RunMetricPoint:
+    key: str
+    step: int
+    value: float
+    timestamp: datetime
+
+    @classmethod
+    def from_row(cls, row: RunMetricRow) -> RunMetricPoint:
+        return cls(key=row.key, step=row.step, value=row.value, timestamp=row.timestamp)
+
+
+@strawberry.type(description="A downsampled bucket: min and max keep spikes, last the trend.")
+class RunMetricBucket:
+    step_start: int
+    step_end: int
+    min: float
+    max: float
+    last: float
+    last_step: int
+    count: int
+
+
+@strawberry.type(description="A metric's history at chart resolution.")
+class RunMetricHistory:
+    key: str
+    buckets: list[RunMetricBucket]
+
+
+@strawberry.type(description="One metric key of a run: its summary and every raw point.")
+class RunMetricSeries:
+    key: str
+    run_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def summary(self, info: Info) -> RunMetricSummary | None:
+        rows = await info.context.loaders.metric_summaries.load(self.run_id)
+        row = next((r for r in rows if r.key == self.key), None)
+        return RunMetricSummary.from_row(row) if row else None
+
+    @strawberry.field(description="Raw points by step (keyset paging, up to 100 per page).")
+    async def points(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: StepOrder = StepOrder.STEP_ASC,
+    ) -> Connection[RunMetricPoint]:
+        return await child_connection(
+            info,
+            lists.POINTS_OF_RUN,
+            self.run_id,
+            RunMetricPoint.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+            list_filter=MetricKeyFilter(self.key),
+        )
+
+
+@strawberry.type(description="A training run: params, tags, status and metric series.")
+class Run(Node):
+    name: str
+    description: str | None
+    status: RunStatus  # type: ignore[valid-type]
+    params: JSON
+    tags: JSON
+    started_at: datetime
+    ended_at: datetime | None
+    tracking_system: str | None
+    tracking_run_id: str | None
+    created_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    experiment_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: RunRow) -> Run:
+        return cls(
+            id=strawberry.ID(encode_id("Run", row.id)),
+            name=row.name,
+            description=row.description,
+            status=enums.RunStatus(row.status),
+            params=row.params,
+            tags=row.tags,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            tracking_system=row.tracking_system,
+            tracking_run_id=row.tracking_run_id,
+            created_at=row.created_at,
+            db_id=row.id,
+            experiment_id=row.experiment_id,
+        )
+
+    @strawberry.field
+    async def experiment(self, info: Info) -> Experiment | None:
+        row = await load_row(info, ExperimentRow, self.experiment_id)
+        return Experiment.from_row(row) if row else None
+
+    @strawberry.field(description="Metric keys logged so far.")
+    async def metric_keys(self, info: Info) -> list[str]:
+        return [row.key for row in await info.context.loaders.metric_summaries.load(self.db_id)]
+
+    @strawberry.field(description="count/min/max/last per key (all keys, or the given ones).")
+    async def metric_summary(
+        self, info: Info, keys: list[str] | None = None
+    ) -> list[RunMetricSummary]:
+        rows = await info.context.loaders.metric_summaries.load(self.db_id)
+        wanted = set(keys) if keys is not None else None
+        return [RunMetricSummary.from_row(r) for r in rows if wanted is None or r.key in wanted]
+
+    @strawberry.field(description="One metric key: summary and raw points.")
+    def metric(self, key: str) -> RunMetricSeries:
+        if not METRIC_KEY_RE.match(key):
+            raise ClientError("invalid metric key")
+        return RunMetricSeries(key=key, run_id=self.db_id)
+
+    @strawberry.field(
+        description="At most maxPoints buckets per key over [stepFrom, stepTo] (default: the "
+        "whole run), each with min, max and last so spikes survive downsampling."
+    )
+    async def metric_history(
+        self,
+        info: Info,
+        keys: list[str],
+        max_points: int = 1000,
+        step_from: int | None = None,
+        step_to: int | None = None,
+    ) -> list[RunMetricHistory]:
+        if not 1 <= len(keys) <= MAX_HISTORY_KEYS:
+            raise ClientError(f"keys takes 1 to {MAX_HISTORY_KEYS} metric keys")
+        unique_keys = tuple(dict.fromkeys(keys))
+        summaries = await info.context.loaders.metric_summaries.load(self.db_id)
+        highest = max((s.last_step for s in summaries if s.key in unique_keys), default=None)
+        if highest is None:  # nothing logged for these keys yet
+            return [RunMetricHistory(key=key, buckets=[]) for key in unique_keys]
+        start = step_from if step_from is not None else 0
+        end = step_to if step_to is not None else highest
+        try:
+            plan = plan_history(start, end, max_points, ROLLUP_WIDTHS)
+        except DomainError as error:
+            raise ClientError(error.message) from error
+        found = await info.context.loaders.metric_history.load(
+            HistoryKey(run_id=self.db_id, keys=unique_keys, plan=plan)
+        )
+        return [
+            RunMetricHistory(
+                key=key,
+                buckets=[
+                    RunMetricBucket(
+                        step_start=b.step_start,
+                        step_end=b.step_end,
+                        min=b.min,
+                        max=b.max,
+                        last=b.last,
+                        last_step=b.last_step,
+                        count=b.count,
+                    )
+                    for b in found[key]
+                ],
+            )
+            for key in unique_keys
+        ]
+
+    @strawberry.field(description="Model versions this run produced (lineage).")
+    async def model_versions(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[ModelVersion, strawberry.lazy("app.api.registry.types")]]:
+        from app.api.registry.types import ModelVersion
+
+        return await child_connection(
+            info,
+            lists.VERSIONS_OF_RUN,
+            self.db_id,
+            ModelVersion.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+
+
+register_node("Experiment", ExperimentRow, Experiment.from_row)
+register_node("Run", RunRow, Run.from_row)
+
+__all__ = ["Experiment", "NamedOrder", "Run"]

@@ -1,0 +1,40 @@
+"""Downsampled metric history; runs asking with the same plan share one statement."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+from aiodataloader import DataLoader
+
+from app.db.engine import SessionFactory
+from app.domain.experiments.history import HistoryBucket, HistoryPlan, read_history
+
+
+@dataclass(frozen=True)
+class HistoryKey:
+    run_id: uuid.UUID
+    keys: tuple[str, ...]
+    plan: HistoryPlan
+
+
+class MetricHistoryLoader(DataLoader):  # type: ignore[misc]
+    """key: HistoryKey -> {metric key: buckets}."""
+
+    def __init__(self, session_factory: SessionFactory, org_ids: list[uuid.UUID]) -> None:
+        super().__init__()
+        self.session_factory = session_factory
+        self.org_ids = org_ids
+
+    async def batch_load_fn(self, keys: list[HistoryKey]) -> list[dict[str, list[HistoryBucket]]]:
+        groups: dict[tuple[tuple[str, ...], HistoryPlan], list[uuid.UUID]] = defaultdict(list)
+        for key in keys:
+            groups[(key.keys, key.plan)].append(key.run_id)
+        found: dict[tuple[uuid.UUID, str], list[HistoryBucket]] = {}
+        async with self.session_factory() as session:
+            for (metric_keys, plan), run_ids in groups.items():
+                found.update(await read_history(session, plan, run_ids, metric_keys, self.org_ids))
+        return [
+            {metric: found.get((key.run_id, metric), []) for metric in key.keys} for key in keys
+        ]

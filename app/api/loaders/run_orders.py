@@ -1,0 +1,51 @@
+"""Orders of runs by a metric's last value or a numeric param (runs missing it come last)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, case, cast, func, select
+
+from app.api.errors import ClientError
+from app.api.loaders.list_spec import Order
+from app.domain.experiments.models import RunMetricSummary
+
+
+@dataclass(frozen=True)
+class ByValue(Order):
+    """Sort keys (missing?, value, id), always compared ascending: DESC negates the value,
+    so runs without the value come last in both directions."""
+
+    columns: tuple[str, ...] = ("id",)
+    value_descending: bool = False
+
+    def value(self, model: Any, argument: str) -> ColumnElement[Any]:
+        raise NotImplementedError
+
+    def expressions(self, model: Any, argument: str | None) -> list[ColumnElement[Any]]:
+        if not argument:
+            raise ClientError("this order needs a key (the metric key or param name)")
+        value = self.value(model, argument)
+        ordered = -func.coalesce(value, 0.0) if self.value_descending else func.coalesce(value, 0.0)
+        return [value.is_(None), ordered, model.id]
+
+
+@dataclass(frozen=True)
+class ByMetricLast(ByValue):
+    def value(self, model: Any, argument: str) -> ColumnElement[Any]:
+        return (
+            select(RunMetricSummary.last_value)
+            .where(RunMetricSummary.run_id == model.id, RunMetricSummary.key == argument)
+            .scalar_subquery()
+        )
+
+
+@dataclass(frozen=True)
+class ByNumericParam(ByValue):
+    def value(self, model: Any, argument: str) -> ColumnElement[Any]:
+        param = model.params[argument]
+        return case(
+            (func.jsonb_typeof(param) == "number", cast(param.astext, Float(precision=53))),
+            else_=None,
+        )

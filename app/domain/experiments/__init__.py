@@ -1,0 +1,1 @@
+"""Experiments: experiments, runs and their metric time series."""

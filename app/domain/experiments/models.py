@@ -1,0 +1,175 @@
+"""Experiment tables, including the metric rollups kept at ingest time."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
+from app.domain.experiments.enums import ExperimentStatus, RunStatus
+
+LIVE = text("deleted_at IS NULL")
+FINITE = "NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)"
+
+
+class Experiment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
+    __tablename__ = "experiments"
+    __table_args__ = (
+        check_in("status", ExperimentStatus),
+        Index(
+            "uq_experiments_project_id_name_live",
+            "project_id",
+            "name",
+            unique=True,
+            postgresql_where=LIVE,
+        ),
+        Index("ix_experiments_project_id_live", "project_id", "id", postgresql_where=LIVE),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    model_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("models.id", ondelete="SET NULL"), nullable=True
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=ExperimentStatus.ACTIVE.value
+    )
+    config: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class Run(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        check_in("status", RunStatus),
+        CheckConstraint(
+            "(tracking_system IS NULL) = (tracking_run_id IS NULL)", name="tracking_link_complete"
+        ),
+        Index("ix_runs_experiment_id_live", "experiment_id", "id", postgresql_where=LIVE),
+        # One mlgraph run per external run, per tracking system, within an organization.
+        Index(
+            "uq_runs_tracking_link",
+            "organization_id",
+            "tracking_system",
+            "tracking_run_id",
+            unique=True,
+            postgresql_where=text("tracking_system IS NOT NULL AND deleted_at IS NULL"),
+        ),
+    )
+
+    experiment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False
+    )
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=RunStatus.RUNNING.value)
+    params: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    tags: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    tracking_system: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    tracking_run_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Ingest sequence: bumped under this row's lock by every metric batch, so sequence order
+    # is commit order and subscribers can resume from a sequence number without gaps.
+    metric_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    # Bumped with every status change: the runStatus subscription's high-water mark.
+    status_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class RunMetric(Base):
+    """One point; the key (run, metric key, step) makes retried writes idempotent."""
+
+    __tablename__ = "run_metrics"
+    __table_args__ = (
+        CheckConstraint(f"value {FINITE}", name="value_finite"),
+        CheckConstraint("step >= 0", name="step_non_negative"),
+        Index("ix_run_metrics_run_id_seq", "run_id", "seq"),
+    )
+
+    run_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    step: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    )
+    value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class RunMetricRollup(Base):
+    """min/max/last/count of one key over a bucket of ``width`` steps, kept at ingest time so
+    that chart reads of million-point series touch thousands of rows, not millions."""
+
+    __tablename__ = "run_metric_rollups"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    width: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # step // width
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    )
+    min_value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    max_value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_step: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+
+
+class RunMetricSummary(Base):
+    """Per run and key: count, min, max and the value at the highest step."""
+
+    __tablename__ = "run_metric_summaries"
+    __table_args__ = (Index("ix_run_metric_summaries_key_last", "key", "last_value"),)
+
+    run_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    )
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    min_value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    max_value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    last_step: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    last_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,353 @@
+"""Experiment and run operations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.ids import uuid7
+from app.domain import validation as v
+from app.domain.errors import DomainError, ErrorCode, not_found
+from app.domain.experiments.enums import ExperimentStatus, RunStatus
+from app.domain.experiments.models import Experiment, Run
+from app.domain.experiments.rules import (
+    RunMetricPoint,
+    ensure_run_finish,
+    merge_params,
+    tracking_link,
+    validate_run_points,
+)
+from app.domain.lookup import get_visible
+from app.domain.registry.models import Model, Project
+from app.domain.registry.projects import require_project_role
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import ProjectRole
+from app.events import topics
+
+# Rollup widths (steps per bucket) kept at ingest time; see run_metric_rollups.
+ROLLUP_WIDTHS = (64, 4096, 262144)
+
+
+async def experiment_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    project_id: uuid.UUID | None,
+    name: str,
+    description: str | None,
+    config: Any,
+    model_id: uuid.UUID | None,
+) -> Experiment:
+    field = ["input", "projectId"]
+    project = await get_visible(session, Project, project_id, actor, what="project", field=field)
+    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    name = v.name(name, ["input", "name"])
+    if model_id is not None:
+        model = await get_visible(
+            session, Model, model_id, actor, what="model", field=["input", "modelId"]
+        )
+        if model.project_id != project.id:
+            raise DomainError(
+                ErrorCode.VALIDATION, "the model belongs to another project", ["input", "modelId"]
+            )
+    taken = await session.scalar(
+        select(func.count())
+        .select_from(Experiment)
+        .where(
+            Experiment.project_id == project.id,
+            Experiment.name == name,
+            Experiment.deleted_at.is_(None),
+        )
+    )
+    if taken:
+        raise DomainError(
+            ErrorCode.CONFLICT, "an experiment in this project has this name", ["input", "name"]
+        )
+    experiment = Experiment(
+        organization_id=project.organization_id,
+        project_id=project.id,
+        model_id=model_id,
+        name=name,
+        description=v.optional_text(description, ["input", "description"]),
+        status=ExperimentStatus.ACTIVE.value,
+        config=v.json_object(config, ["input", "config"]),
+        created_by_id=actor.user_id,
+    )
+    session.add(experiment)
+    await session.flush()
+    record_audit(
+        session,
+        actor,
+        "experiment.create",
+        organization_id=experiment.organization_id,
+        target_type="Experiment",
+        target_id=experiment.id,
+        details={"name": name},
+    )
+    return experiment
+
+
+async def run_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    experiment_id: uuid.UUID | None,
+    name: str | None,
+    description: str | None,
+    params: Any,
+    tags: Any,
+    started_at: datetime | None,
+    tracking_system: str | None,
+    tracking_run_id: str | None,
+) -> Run:
+    field = ["input", "experimentId"]
+    experiment = await get_visible(
+        session, Experiment, experiment_id, actor, what="experiment", field=field
+    )
+    project = await get_visible(
+        session, Project, experiment.project_id, actor, what="experiment", field=field
+    )
+    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    system, external_id = tracking_link(tracking_system, tracking_run_id)
+    if system is not None:
+        linked = await session.scalar(
+            select(func.count())
+            .select_from(Run)
+            .where(
+                Run.organization_id == experiment.organization_id,
+                Run.tracking_system == system,
+                Run.tracking_run_id == external_id,
+                Run.deleted_at.is_(None),
+            )
+        )
+        if linked:
+            raise DomainError(
+                ErrorCode.CONFLICT,
+                f"a run is already linked to this {system} run",
+                ["input", "trackingRunId"],
+            )
+    now = datetime.now(UTC)
+    if started_at is not None and (started_at.tzinfo is None or started_at > now):
+        raise DomainError(
+            ErrorCode.VALIDATION,
+            "must have a time zone offset and not be in the future",
+            ["input", "startedAt"],
+        )
+    run_id = uuid7()
+    run = Run(
+        id=run_id,
+        organization_id=experiment.organization_id,
+        experiment_id=experiment.id,
+        project_id=experiment.project_id,
+        name=v.name(name, ["input", "name"]) if name else f"run-{str(run_id)[-8:]}",
+        description=v.optional_text(description, ["input", "description"]),
+        status=RunStatus.RUNNING.value,
+        params=v.json_object(params, ["input", "params"]),
+        tags=v.json_object(tags, ["input", "tags"]),
+        started_at=started_at or now,
+        tracking_system=system,
+        tracking_run_id=external_id,
+        created_by_id=actor.user_id,
+    )
+    session.add(run)
+    await session.flush()
+    record_audit(
+        session,
+        actor,
+        "run.create",
+        organization_id=run.organization_id,
+        target_type="Run",
+        target_id=run.id,
+        details={"experiment_id": str(experiment.id)},
+    )
+    return run
+
+
+async def _writable_run(session: AsyncSession, actor: Actor, run_id: uuid.UUID | None) -> Run:
+    field = ["input", "runId"]
+    run = await get_visible(session, Run, run_id, actor, what="run", field=field, for_update=True)
+    project = await get_visible(session, Project, run.project_id, actor, what="run", field=field)
+    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    return run
+
+
+async def run_update(
+    session: AsyncSession, actor: Actor, *, run_id: uuid.UUID | None, changes: Mapping[str, Any]
+) -> Run:
+    """Rename, describe, add params (immutable once set) and set tags (merged; null removes)."""
+    run = await _writable_run(session, actor, run_id)
+    if "name" in changes:
+        run.name = v.name(changes["name"], ["input", "name"])
+    if "description" in changes:
+        run.description = v.optional_text(changes["description"], ["input", "description"])
+    if changes.get("params") is not None:
+        new_params = v.json_object(changes["params"], ["input", "params"])
+        run.params = v.json_object(merge_params(run.params, new_params), ["input", "params"])
+    if changes.get("tags") is not None:
+        merged = {**run.tags, **v.json_object(changes["tags"], ["input", "tags"])}
+        run.tags = v.json_object(
+            {k: val for k, val in merged.items() if val is not None}, ["input", "tags"]
+        )
+    record_audit(
+        session,
+        actor,
+        "run.update",
+        organization_id=run.organization_id,
+        target_type="Run",
+        target_id=run.id,
+        details={"fields": sorted(changes)},
+    )
+    await session.flush()
+    return run
+
+
+async def run_finish(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    run_id: uuid.UUID | None,
+    status: RunStatus,
+    ended_at: datetime | None,
+) -> Run:
+    run = await _writable_run(session, actor, run_id)
+    ensure_run_finish(RunStatus(run.status), status)
+    ended = ended_at or datetime.now(UTC)
+    if ended.tzinfo is None or ended < run.started_at:
+        raise DomainError(
+            ErrorCode.VALIDATION,
+            "must have a time zone offset and not be before startedAt",
+            ["input", "endedAt"],
+        )
+    run.status = status.value
+    run.ended_at = ended
+    run.status_version += 1
+    record_audit(
+        session,
+        actor,
+        "run.finish",
+        organization_id=run.organization_id,
+        target_type="Run",
+        target_id=run.id,
+        details={"status": status.value},
+    )
+    await session.flush()
+    await topics.publish(session, topics.RUN_STATUS, run=run.id, version=run.status_version)
+    return run
+
+
+# One statement per batch: bump the run's ingest sequence (under its row lock, so sequence
+# order is commit order), insert the new points (retries hit the primary key and are
+# skipped), and fold exactly the inserted points into the rollups and the summaries.
+LOG_POINTS = text(
+    """
+    WITH bumped AS (
+        UPDATE runs SET metric_seq = metric_seq + :n WHERE id = :run_id
+        RETURNING metric_seq - :n AS base, metric_seq AS high_water
+    ),
+    incoming AS (
+        SELECT p.key, p.step, p.value, p.ts, p.ord
+        FROM unnest(CAST(:keys AS varchar[]), CAST(:steps AS int8[]),
+                    CAST(:values AS float8[]), CAST(:timestamps AS timestamptz[]))
+             WITH ORDINALITY AS p(key, step, value, ts, ord)
+    ),
+    inserted AS (
+        INSERT INTO run_metrics (run_id, key, step, organization_id, value, timestamp, seq)
+        SELECT :run_id, i.key, i.step, :org_id, i.value, i.ts, b.base + i.ord
+        FROM incoming i CROSS JOIN bumped b
+        ORDER BY i.key, i.step
+        ON CONFLICT (run_id, key, step) DO NOTHING
+        RETURNING key, step, value, timestamp
+    ),
+    rolled AS (
+        INSERT INTO run_metric_rollups AS r
+            (run_id, key, width, bucket, organization_id, min_value, max_value, count,
+             last_step, last_value)
+        SELECT :run_id, key, w.width, step / w.width, :org_id, min(value), max(value), count(*),
+               max(step), (array_agg(value ORDER BY step DESC))[1]
+        FROM inserted CROSS JOIN unnest(CAST(:widths AS int4[])) AS w(width)
+        GROUP BY key, w.width, step / w.width
+        ORDER BY key, w.width, step / w.width
+        ON CONFLICT (run_id, key, width, bucket) DO UPDATE SET
+            min_value = least(r.min_value, EXCLUDED.min_value),
+            max_value = greatest(r.max_value, EXCLUDED.max_value),
+            count = r.count + EXCLUDED.count,
+            last_value = CASE WHEN EXCLUDED.last_step > r.last_step
+                              THEN EXCLUDED.last_value ELSE r.last_value END,
+            last_step = greatest(r.last_step, EXCLUDED.last_step)
+        RETURNING 1
+    ),
+    summarized AS (
+        INSERT INTO run_metric_summaries AS s
+            (run_id, key, organization_id, count, min_value, max_value, last_step, last_value,
+             last_timestamp)
+        SELECT :run_id, key, :org_id, count(*), min(value), max(value), max(step),
+               (array_agg(value ORDER BY step DESC))[1],
+               (array_agg(timestamp ORDER BY step DESC))[1]
+        FROM inserted GROUP BY key ORDER BY key
+        ON CONFLICT (run_id, key) DO UPDATE SET
+            count = s.count + EXCLUDED.count,
+            min_value = least(s.min_value, EXCLUDED.min_value),
+            max_value = greatest(s.max_value, EXCLUDED.max_value),
+            last_value = CASE WHEN EXCLUDED.last_step > s.last_step
+                              THEN EXCLUDED.last_value ELSE s.last_value END,
+            last_timestamp = CASE WHEN EXCLUDED.last_step > s.last_step
+                                  THEN EXCLUDED.last_timestamp ELSE s.last_timestamp END,
+            last_step = greatest(s.last_step, EXCLUDED.last_step)
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM inserted) AS inserted,
+           (SELECT high_water FROM bumped) AS high_water,
+           (SELECT count(*) FROM rolled) + (SELECT count(*) FROM summarized) AS folded
+    """
+)
+
+
+async def run_metrics_log(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    run_id: uuid.UUID | None,
+    points: list[RunMetricPoint],
+    max_points: int,
+) -> tuple[Run, int]:
+    """Log a batch atomically; returns the run and how many points were new."""
+    field = ["input", "runId"]
+    run = await get_visible(session, Run, run_id, actor, what="run", field=field)
+    project = await get_visible(session, Project, run.project_id, actor, what="run", field=field)
+    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    checked = validate_run_points(points, max_points)
+    result = (
+        await session.execute(
+            LOG_POINTS,
+            {
+                "run_id": run.id,
+                "org_id": run.organization_id,
+                "n": len(checked),
+                "keys": [p.key for p in checked],
+                "steps": [p.step for p in checked],
+                "values": [p.value for p in checked],
+                "timestamps": [p.timestamp for p in checked],
+                "widths": list(ROLLUP_WIDTHS),
+            },
+        )
+    ).one()
+    if result.high_water is None:
+        raise not_found("run", field)
+    record_audit(
+        session,
+        actor,
+        "run_metrics.log",
+        organization_id=run.organization_id,
+        target_type="Run",
+        target_id=run.id,
+        details={"points": len(checked), "new": int(result.inserted)},
+    )
+    if result.inserted:
+        await topics.publish(session, topics.RUN_METRICS, run=run.id, seq=result.high_water)
+    return run, int(result.inserted)

@@ -1,0 +1,1 @@
+"""Pub/sub over PostgreSQL LISTEN/NOTIFY: topics, one listener per process, fan-out hubs."""

@@ -1,0 +1,26 @@
+"""Channels and payloads. Payloads carry ids and high-water marks, never the data: a hub
+reads the rows itself, once per notification, for all of its subscribers."""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+RUN_METRICS = "mlgraph_run_metrics"  # {"run": id, "seq": metric_seq after the write}
+RUN_STATUS = "mlgraph_run_status"  # {"run": id, "version": status_version}
+ALERTS = "mlgraph_alerts"  # {"org": id, "alert": id}
+CHANNELS = (RUN_METRICS, RUN_STATUS, ALERTS)
+
+NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+
+
+async def publish(session: AsyncSession, channel: str, **payload: object) -> None:
+    """Queue a notification inside the writing transaction: PostgreSQL delivers it only if,
+    and when, the transaction commits."""
+    encoded = orjson.dumps(
+        {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in payload.items()}
+    ).decode()
+    await session.execute(NOTIFY, {"channel": channel, "payload": encoded})

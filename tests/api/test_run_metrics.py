@@ -1,0 +1,199 @@
+"""Run metric ingest and chart reads through GraphQL."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from tests.helpers import RUN_METRICS_LOG, assert_error, create_run, log_points
+
+SUMMARY = """
+query($id: ID!) { node(id: $id) { ... on Run {
+  metricKeys
+  metricSummary { key count min max last lastStep }
+} } }"""
+
+POINTS = """
+query($id: ID!, $key: String!, $after: String, $first: Int) { node(id: $id) { ... on Run {
+  metric(key: $key) { key summary { count } points(first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { step value } } }
+} } }"""
+
+HISTORY = """
+query($id: ID!, $keys: [String!]!, $max: Int!, $from: Int, $to: Int) { node(id: $id) { ... on Run {
+  metricHistory(keys: $keys, maxPoints: $max, stepFrom: $from, stepTo: $to) {
+    key buckets { stepStart stepEnd min max last lastStep count } }
+} } }"""
+
+
+def series(key: str, steps: range, seed: int = 1) -> list[dict]:  # type: ignore[type-arg]
+    rng = random.Random(seed)
+    return [{"key": key, "step": s, "value": round(rng.gauss(0, 1), 6)} for s in steps]
+
+
+async def test_retried_batches_leave_one_copy_of_each_point(tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    batch = series("loss", range(10_000))
+    first = await log_points(tenant.client, ids["run"], batch)
+    assert (first["loggedCount"], first["newCount"]) == (10_000, 10_000)
+    retry = await log_points(tenant.client, ids["run"], batch)  # a client retrying after a timeout
+    assert (retry["loggedCount"], retry["newCount"]) == (10_000, 0)
+    # A retry that overlaps the next batch adds only the new points.
+    overlap = await log_points(tenant.client, ids["run"], series("loss", range(9_990, 10_010)))
+    assert overlap["newCount"] == 10
+    data = await tenant.client.data(SUMMARY, {"id": ids["run"]})
+    assert data["node"]["metricKeys"] == ["loss"]
+    summary = data["node"]["metricSummary"][0]
+    assert summary["count"] == 10_010 and summary["lastStep"] == 10_009
+    values = [p["value"] for p in batch] + [
+        p["value"] for p in series("loss", range(9_990, 10_010))
+    ][10:]
+    assert summary["min"] == min(values) and summary["max"] == max(values)
+    assert summary["last"] == values[-1]
+
+
+@pytest.mark.parametrize(
+    ("point", "field"),
+    [
+        ({"key": "bad\nkey", "step": 1, "value": 1.0}, "key"),
+        ({"key": " padded", "step": 1, "value": 1.0}, "key"),
+        ({"key": "x" * 251, "step": 1, "value": 1.0}, "key"),
+        ({"key": "loss", "step": -1, "value": 1.0}, "step"),
+        (
+            {"key": "loss", "step": 1, "value": 1.0, "timestamp": "1999-01-01T00:00:00Z"},
+            "timestamp",
+        ),
+        (
+            {"key": "loss", "step": 1, "value": 1.0, "timestamp": "2999-01-01T00:00:00Z"},
+            "timestamp",
+        ),
+        ({"key": "loss", "step": 0, "value": 1.0}, "step"),  # repeats point 0
+    ],
+)
+async def test_a_bad_point_rejects_the_batch_with_its_index(tenant, point, field):
+    ids = await create_run(tenant.client, tenant.org_id)
+    points = [
+        {"key": "loss", "step": 0, "value": 1.0},
+        {"key": "acc", "step": 0, "value": 0.5},
+        point,
+    ]
+    payload = await tenant.client.mutate(RUN_METRICS_LOG, {"runId": ids["run"], "points": points})
+    assert_error(payload, "VALIDATION", ["input", "points", "2", field])
+    assert payload["newCount"] == 0
+    data = await tenant.client.data(SUMMARY, {"id": ids["run"]})
+    assert data["node"]["metricKeys"] == []  # atomic: nothing of the batch was written
+
+
+async def test_non_finite_values_and_oversized_batches_are_refused(tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    body = {
+        "query": RUN_METRICS_LOG,
+        "variables": {
+            "input": {
+                "runId": ids["run"],
+                "points": [
+                    {"key": "loss", "step": 0, "value": 1.0},
+                    {"key": "loss", "step": 1, "value": float("inf")},
+                ],
+            }
+        },
+    }
+    response = await tenant.client.post_raw(json.dumps(body, allow_nan=True))
+    message = response.json()["errors"][0]["message"]
+    assert "points[1].value" in message
+    too_many = await tenant.client.mutate(
+        RUN_METRICS_LOG, {"runId": ids["run"], "points": series("loss", range(10_001))}
+    )
+    assert_error(too_many, "VALIDATION", ["input", "points"])
+
+
+async def test_every_raw_point_pages_exactly_once(tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    await log_points(
+        tenant.client, ids["run"], series("loss", range(0, 500, 2)) + series("acc", range(300))
+    )
+    steps, after = [], None
+    while True:
+        data = await tenant.client.data(
+            POINTS, {"id": ids["run"], "key": "loss", "first": 100, "after": after}
+        )
+        metric = data["node"]["metric"]
+        steps += [p["step"] for p in metric["points"]["nodes"]]
+        if not metric["points"]["pageInfo"]["hasNextPage"]:
+            break
+        after = metric["points"]["pageInfo"]["endCursor"]
+    assert steps == list(range(0, 500, 2))
+    assert metric["points"]["totalCount"] == 250 and metric["summary"]["count"] == 250
+
+
+def check_buckets(
+    points: list[dict], buckets: list[dict], step_from: int, step_to: int, max_points: int
+) -> None:  # type: ignore[type-arg]
+    """Every bucket is exact against the raw points it covers; together they cover the range."""
+    assert 0 < len(buckets) <= max_points
+    by_step = {p["step"]: p["value"] for p in points}
+    covered = 0
+    previous_end = step_from - 1
+    for bucket in buckets:
+        assert bucket["stepStart"] > previous_end and bucket["stepEnd"] >= bucket["stepStart"]
+        previous_end = bucket["stepEnd"]
+        inside = [
+            (s, v) for s, v in by_step.items() if bucket["stepStart"] <= s <= bucket["stepEnd"]
+        ]
+        assert bucket["count"] == len(inside)
+        assert bucket["min"] == min(v for _, v in inside)
+        assert bucket["max"] == max(v for _, v in inside)
+        last_step, last_value = max(inside)
+        assert (bucket["lastStep"], bucket["last"]) == (last_step, last_value)
+        covered += len(inside)
+    assert covered == sum(1 for s in by_step if step_from <= s <= step_to)
+
+
+async def test_history_buckets_are_exact_and_keep_spikes(tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    points = series("loss", range(60_000), seed=7)
+    points[41_234]["value"] = 1_000.0  # a spike that must survive downsampling
+    points[7]["value"] = -1_000.0
+    await log_points(tenant.client, ids["run"], points)
+    for step_from, step_to, max_points in [
+        (None, None, 1000),  # whole run: reads the 64-step rollup plus edges
+        (None, None, 10),  # coarse: the 4096-step rollup
+        (123, 45_678, 300),  # unaligned range: raw head and tail plus rollups
+        (1_000, 1_100, 1000),  # narrow: raw points only
+        (59_990, 70_000, 5),  # past the end
+    ]:
+        data = await tenant.client.data(
+            HISTORY,
+            {
+                "id": ids["run"],
+                "keys": ["loss"],
+                "max": max_points,
+                "from": step_from,
+                "to": step_to,
+            },
+        )
+        history = data["node"]["metricHistory"]
+        assert [h["key"] for h in history] == ["loss"]
+        start = step_from if step_from is not None else 0
+        end = step_to if step_to is not None else 59_999
+        check_buckets(points, history[0]["buckets"], start, end, max_points)
+        if start <= 41_234 <= end:
+            assert max(b["max"] for b in history[0]["buckets"]) == 1_000.0
+
+
+async def test_history_of_several_keys_and_unknown_keys(tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    await log_points(
+        tenant.client, ids["run"], series("a", range(100)) + series("b", range(50, 70))
+    )
+    data = await tenant.client.data(
+        HISTORY, {"id": ids["run"], "keys": ["a", "b", "zzz"], "max": 7}
+    )
+    history = {h["key"]: h["buckets"] for h in data["node"]["metricHistory"]}
+    assert sum(b["count"] for b in history["a"]) == 100
+    assert sum(b["count"] for b in history["b"]) == 20
+    assert history["zzz"] == []
+    bad = await tenant.client.execute(HISTORY, {"id": ids["run"], "keys": ["a"], "max": 0})
+    assert "maxPoints" in bad["errors"][0]["message"]
