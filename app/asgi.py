@@ -18,6 +18,8 @@ from app.api.schema import build_schema
 from app.api.view import STATIC_DIR, GraphQLView
 from app.db.engine import make_engine, make_read_session_factory, make_session_factory
 from app.db.migrate import head_revision
+from app.events.hubs import Broker
+from app.events.listener import Listener
 from app.settings import Settings
 
 log = logging.getLogger("mlgraph")
@@ -37,12 +39,14 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     session_factory = make_session_factory(engine)
     read_session_factory = make_read_session_factory(engine)
     expected_revision = head_revision()
+    broker = Broker(read_session_factory)
     view = GraphQLView(
         build_schema(settings.limits),
         session_factory,
         read_session_factory,
         settings.limits,
         settings.graphiql,
+        broker,
     )
 
     async def healthz(request: Request) -> JSONResponse:
@@ -71,7 +75,11 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        listener = Listener(settings.database_url or "", broker.on_notification, broker.resync)
+        listener.start()
+        app.state.listener = listener
         yield
+        await listener.stop()
         await engine.dispose()
         if on_shutdown is not None:
             on_shutdown()
@@ -88,6 +96,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     )
     app.state.engine = engine
     app.state.session_factory = session_factory
+    app.state.broker = broker
     # Outermost first: request id, then body limit, then authentication.
     app.add_middleware(ApiKeyAuthMiddleware, session_factory=read_session_factory)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.limits.max_body_bytes)

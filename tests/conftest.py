@@ -215,3 +215,40 @@ def count_statements(server: RunningServer):  # type: ignore[no-untyped-def]
             event.remove(engine, "before_cursor_execute", counter)
 
     return counting
+
+
+@dataclass
+class ServerProcess:
+    base_url: str
+    process: Any  # asyncio.subprocess.Process
+
+
+@contextlib.asynccontextmanager
+async def server_process(database_url: str) -> AsyncIterator[ServerProcess]:
+    """A second, separate server process (`mlgraph serve`) on the same database."""
+    import socket
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": database_url, "MLGRAPH_PORT": str(port),
+           "MLGRAPH_LOG_LEVEL": "warning"}  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app.cli", "serve", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            for _ in range(300):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/readyz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError("the second server did not start")
+        yield ServerProcess(base_url, process)
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 30)

@@ -63,6 +63,8 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     request: Any = None
     response: Any = None
+    broker: Any = None  # app.events.hubs.Broker
+    connection_params: dict[str, Any] | None = None  # WebSocket connection_init payload
 
     def grant(self, organization_id: uuid.UUID, role: OrgRole) -> None:
         """Reflect a role the caller gained during this request (organizationCreate), so the

@@ -18,6 +18,7 @@ from app.api.monitoring.mutations import MonitoringMutations
 from app.api.queries import Query
 from app.api.registry.mutations import RegistryMutations
 from app.api.serving.mutations import ServingMutations
+from app.api.subscriptions import Subscription
 from app.api.tenancy.mutations import TenancyMutations
 from app.api.tenancy.types import AuditLogEntry, Membership, Organization, User
 from app.settings import Limits
@@ -46,6 +47,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     return QuietSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Organization, User, Membership, AuditLogEntry],
         extensions=[
             # Dashboards send the same few documents over and over: parse and validate once.

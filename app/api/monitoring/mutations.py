@@ -9,7 +9,10 @@ from strawberry.types import Info
 
 from app.api.errors import UserError, run_mutation
 from app.api.ids import decode_id
+from app.api.monitoring.types import Alert
 from app.api.serving.types import Deployment
+from app.domain.monitoring.alerts import alert_set_status
+from app.domain.monitoring.enums import AlertStatus
 from app.domain.monitoring.rules import MetricPoint
 from app.domain.monitoring.services import monitoring_metrics_record
 
@@ -37,8 +40,42 @@ class MonitoringMetricsRecordPayload:
     user_errors: list[UserError]
 
 
+@strawberry.input
+class AlertStatusInput:
+    alert_id: strawberry.ID
+
+
+@strawberry.type
+class AlertPayload:
+    alert: Alert | None
+    user_errors: list[UserError]
+
+
+async def _set_alert_status(
+    info: Info, input: AlertStatusInput, status: AlertStatus
+) -> AlertPayload:
+    row, errors = await run_mutation(
+        info,
+        lambda session, actor: alert_set_status(
+            session,
+            actor,
+            alert_id=decode_id(input.alert_id, "Alert", ["input", "alertId"]),
+            status=status,
+        ),
+    )
+    return AlertPayload(alert=Alert.from_row(row) if row else None, user_errors=errors)
+
+
 @strawberry.type
 class MonitoringMutations:
+    @strawberry.mutation(description="Acknowledge an open alert (records who and when).")
+    async def alert_acknowledge(self, info: Info, input: AlertStatusInput) -> AlertPayload:
+        return await _set_alert_status(info, input, AlertStatus.ACKNOWLEDGED)
+
+    @strawberry.mutation(description="Resolve an open or acknowledged alert.")
+    async def alert_resolve(self, info: Info, input: AlertStatusInput) -> AlertPayload:
+        return await _set_alert_status(info, input, AlertStatus.RESOLVED)
+
     @strawberry.mutation(description="Record a batch of metric points for a deployment.")
     async def monitoring_metrics_record(
         self, info: Info, input: MonitoringMetricsRecordInput

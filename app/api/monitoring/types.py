@@ -17,9 +17,11 @@ from app.domain.monitoring import enums
 from app.domain.monitoring.models import Alert as AlertRow
 from app.domain.monitoring.models import MonitoringMetric
 from app.domain.serving.models import Deployment as DeploymentRow
+from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
     from app.api.serving.types import Deployment
+    from app.api.tenancy.types import User
 
 
 @strawberry.type(description="One point of a deployment's metric series.")
@@ -46,6 +48,8 @@ class Alert(Node):
     acknowledged_at: datetime | None
     resolved_at: datetime | None
     deployment_id: strawberry.Private[uuid.UUID]
+    acknowledged_by_id: strawberry.Private[uuid.UUID | None]
+    resolved_by_id: strawberry.Private[uuid.UUID | None]
 
     @classmethod
     def from_row(cls, row: AlertRow) -> Alert:
@@ -62,6 +66,8 @@ class Alert(Node):
             acknowledged_at=row.acknowledged_at,
             resolved_at=row.resolved_at,
             deployment_id=row.deployment_id,
+            acknowledged_by_id=row.acknowledged_by_id,
+            resolved_by_id=row.resolved_by_id,
         )
 
     @strawberry.field
@@ -72,6 +78,24 @@ class Alert(Node):
 
         row = await load_row(info, DeploymentRow, self.deployment_id)
         return Deployment.from_row(row) if row else None
+
+    @strawberry.field
+    async def acknowledged_by(
+        self, info: Info
+    ) -> Annotated[User, strawberry.lazy("app.api.tenancy.types")] | None:
+        from app.api.tenancy.types import User
+
+        row = await load_row(info, UserRow, self.acknowledged_by_id)
+        return User.from_row(row) if row else None
+
+    @strawberry.field
+    async def resolved_by(
+        self, info: Info
+    ) -> Annotated[User, strawberry.lazy("app.api.tenancy.types")] | None:
+        from app.api.tenancy.types import User
+
+        row = await load_row(info, UserRow, self.resolved_by_id)
+        return User.from_row(row) if row else None
 
 
 register_node("Alert", AlertRow, Alert.from_row)

@@ -1,0 +1,157 @@
+"""Root subscriptions (graphql-transport-ws). Authorised once, when subscribing; the streams
+themselves live in app/events/streams.py."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from app.api.context import DataLoaders
+from app.api.enums import AlertSeverity, RunStatus
+from app.api.errors import ClientError
+from app.api.experiments.types import RunMetricPoint
+from app.api.ids import decode_any, encode_id
+from app.api.monitoring.types import Alert
+from app.domain.experiments import enums as experiment_enums
+from app.domain.experiments.models import Run as RunRow
+from app.domain.experiments.rules import METRIC_KEY_RE
+from app.domain.monitoring import enums as monitoring_enums
+from app.domain.monitoring.models import Alert as AlertRow
+from app.events import streams
+
+SEVERITY_RANK = {s: i for i, s in enumerate(monitoring_enums.AlertSeverity)}
+MAX_KEYS = 50
+
+
+@strawberry.type(description="Points of one run, in commit order; resume with after: cursor.")
+class RunMetricsBatch:
+    run_id: strawberry.ID
+    points: list[RunMetricPoint]
+    cursor: str = strawberry.field(
+        description="Opaque position after this batch: resubscribe with after: cursor to "
+        "continue with no gap and no duplicate."
+    )
+    replay: bool = strawberry.field(description="True while replaying stored points.")
+
+
+@strawberry.type(description="A run's status.")
+class RunStatusChange:
+    run_id: strawberry.ID
+    status: RunStatus  # type: ignore[valid-type]
+    ended_at: datetime | None
+
+
+def _require_auth(info: Info) -> None:
+    if not info.context.actor.is_authenticated:
+        raise ClientError("authenticate in connection_init", "UNAUTHENTICATED")
+
+
+async def _visible_run(info: Info, run_id: str) -> uuid.UUID:
+    """The run, if the caller may read it (a fresh read: the connection lives long)."""
+    _require_auth(info)
+    decoded = decode_any(run_id)
+    context = info.context
+    if decoded is not None and decoded[0] == "Run" and context.actor.org_ids:
+        async with context.read_session_factory() as session:
+            found = await session.scalar(
+                select(RunRow.id).where(
+                    RunRow.id == decoded[1],
+                    RunRow.organization_id.in_(context.actor.org_ids),
+                    RunRow.deleted_at.is_(None),
+                )
+            )
+        if found is not None:
+            return found
+    raise ClientError("run not found", "NOT_FOUND")
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Stored points after afterStep (or after a cursor), then new points as "
+        "they are committed. Batches are coalesced for slow clients; nothing is skipped."
+    )
+    async def run_metrics(
+        self,
+        info: Info,
+        run_id: strawberry.ID,
+        keys: list[str] | None = None,
+        after_step: int | None = None,
+        after: str | None = None,
+    ) -> AsyncGenerator[RunMetricsBatch, None]:
+        run = await _visible_run(info, run_id)
+        if keys is not None and (
+            len(keys) > MAX_KEYS or not all(METRIC_KEY_RE.match(k) for k in keys)
+        ):
+            raise ClientError(f"keys takes at most {MAX_KEYS} valid metric keys")
+        if after is not None and not after.isdigit():
+            raise ClientError("invalid cursor")
+        context = info.context
+        async for batch in streams.run_metric_batches(
+            context.broker,
+            context.read_session_factory,
+            run,
+            keys=keys,
+            after_step=after_step,
+            after_cursor=int(after) if after is not None else None,
+        ):
+            yield RunMetricsBatch(
+                run_id=run_id,
+                points=[
+                    RunMetricPoint(key=p.key, step=p.step, value=p.value, timestamp=p.timestamp)
+                    for p in batch.points
+                ],
+                cursor=str(batch.cursor),
+                replay=batch.replay,
+            )
+
+    @strawberry.subscription(
+        description="The run's status now, then each change; ends when the run ends."
+    )
+    async def run_status(
+        self, info: Info, run_id: strawberry.ID
+    ) -> AsyncGenerator[RunStatusChange, None]:
+        run = await _visible_run(info, run_id)
+        async for state in streams.run_states(info.context.broker, run):
+            yield RunStatusChange(
+                run_id=strawberry.ID(encode_id("Run", run)),
+                status=experiment_enums.RunStatus(state.status),
+                ended_at=state.ended_at,
+            )
+
+    @strawberry.subscription(description="Alerts of an organization as they open or change.")
+    async def alerts(
+        self,
+        info: Info,
+        organization_id: strawberry.ID,
+        min_severity: AlertSeverity = monitoring_enums.AlertSeverity.LOW,  # type: ignore[valid-type]
+    ) -> AsyncGenerator[Alert, None]:
+        _require_auth(info)
+        context = info.context
+        decoded = decode_any(organization_id)
+        if (
+            decoded is None
+            or decoded[0] != "Organization"
+            or decoded[1] not in context.actor.org_roles
+        ):
+            raise ClientError("organization not found", "NOT_FOUND")
+        floor = SEVERITY_RANK[min_severity]
+        async for alert_ids in streams.alert_changes(context.broker, decoded[1]):
+            async with context.read_session_factory() as session:
+                rows = (
+                    await session.scalars(
+                        select(AlertRow)
+                        .where(AlertRow.id.in_(alert_ids), AlertRow.organization_id == decoded[1])
+                        .order_by(AlertRow.updated_at)
+                    )
+                ).all()
+            for row in rows:
+                if SEVERITY_RANK[monitoring_enums.AlertSeverity(row.severity)] >= floor:
+                    # Fresh loaders per event: a connection's loaders would cache forever.
+                    context.loaders = DataLoaders(context.read_session_factory, context.actor)
+                    yield Alert.from_row(row)

@@ -1,0 +1,264 @@
+"""Per-process fan-out hubs, one per active topic. A hub reads new rows once per
+notification and wakes its subscribers; subscribers pull from the hub's bounded ring (or
+from the database when they have fallen behind it), so a slow subscriber costs no memory."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import logging
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+
+from app.db.engine import SessionFactory
+from app.events import topics
+
+log = logging.getLogger("mlgraph.events")
+
+RING_SIZE = 20_000  # rows kept per run hub
+PAGE = 5_000  # rows per database read
+
+
+class Subscriber:
+    def __init__(self) -> None:
+        self.wake = asyncio.Event()
+
+
+class Hub:
+    """Common machinery: subscribers, and a refresh loop that coalesces notifications."""
+
+    def __init__(self, session_factory: SessionFactory) -> None:
+        self.session_factory = session_factory
+        self.subscribers: set[Subscriber] = set()
+        self._dirty = False
+        self._task: asyncio.Task[None] | None = None
+        self.ready = asyncio.Event()
+
+    def poke(self) -> None:
+        """Something changed: refresh soon (one read serves any number of notifications)."""
+        self._dirty = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._refresh_loop())
+
+    async def _refresh_loop(self) -> None:
+        while self._dirty:
+            self._dirty = False
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("hub refresh failed; will retry on the next notification")
+                return
+            finally:
+                self.ready.set()
+            for subscriber in self.subscribers:
+                subscriber.wake.set()
+
+    async def refresh(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    seq: int
+    key: str
+    step: int
+    value: float
+    timestamp: datetime
+
+
+NEW_POINTS = text(
+    "SELECT seq, key, step, value, timestamp FROM run_metrics "
+    "WHERE run_id = :run_id AND seq > :after ORDER BY seq LIMIT :limit"
+)
+HIGH_WATER = text("SELECT metric_seq FROM runs WHERE id = :run_id")
+
+
+async def read_points_after(
+    session_factory: SessionFactory, run_id: uuid.UUID, after: int, limit: int = PAGE
+) -> list[MetricRow]:
+    async with session_factory() as session:
+        rows = await session.execute(NEW_POINTS, {"run_id": run_id, "after": after, "limit": limit})
+        return [MetricRow(*row) for row in rows]
+
+
+class RunMetricsHub(Hub):
+    """New points of one run, in ingest-sequence (= commit) order."""
+
+    def __init__(self, session_factory: SessionFactory, run_id: uuid.UUID) -> None:
+        super().__init__(session_factory)
+        self.run_id = run_id
+        self.last_seq: int | None = None
+        self.floor = 0  # the ring holds every row with seq > floor
+        self.ring: deque[MetricRow] = deque()
+        self.ring_seqs: deque[int] = deque()
+
+    async def refresh(self) -> None:
+        if self.last_seq is None:
+            async with self.session_factory() as session:
+                high_water = await session.scalar(HIGH_WATER, {"run_id": self.run_id})
+            self.last_seq = self.floor = int(high_water or 0)
+        while True:
+            rows = await read_points_after(self.session_factory, self.run_id, self.last_seq)
+            for row in rows:
+                self.ring.append(row)
+                self.ring_seqs.append(row.seq)
+            if rows:
+                self.last_seq = rows[-1].seq
+            while len(self.ring) > RING_SIZE:
+                self.ring.popleft()
+                self.floor = self.ring_seqs.popleft()
+            if len(rows) < PAGE:
+                return
+
+    def rows_after(self, seq: int, limit: int = PAGE) -> list[MetricRow] | None:
+        """Rows with seq > ``seq`` from the ring; None if the ring no longer has them all."""
+        if self.last_seq is None or seq < self.floor:
+            return None
+        start = bisect.bisect_right(self.ring_seqs, seq)
+        end = min(len(self.ring), start + limit)
+        return [self.ring[i] for i in range(start, end)]
+
+
+@dataclass
+class RunState:
+    status: str
+    ended_at: datetime | None
+    version: int
+
+
+RUN_STATE = text("SELECT status, ended_at, status_version FROM runs WHERE id = :run_id")
+
+
+class RunStatusHub(Hub):
+    def __init__(self, session_factory: SessionFactory, run_id: uuid.UUID) -> None:
+        super().__init__(session_factory)
+        self.run_id = run_id
+        self.state: RunState | None = None
+
+    async def refresh(self) -> None:
+        async with self.session_factory() as session:
+            row = (await session.execute(RUN_STATE, {"run_id": self.run_id})).first()
+        if row is not None and (self.state is None or row.status_version > self.state.version):
+            self.state = RunState(row.status, row.ended_at, row.status_version)
+
+
+ALERT_CHANGES = text(
+    "SELECT id, updated_at FROM alerts WHERE organization_id = :org_id "
+    "AND (id = ANY(:ids) OR (CAST(:since AS timestamptz) IS NOT NULL AND updated_at > :since)) "
+    "ORDER BY updated_at, id"
+)
+LATEST_ALERT_CHANGE = text("SELECT max(updated_at) FROM alerts WHERE organization_id = :org_id")
+
+
+class AlertsHub(Hub):
+    """Ids of alerts of one organization that opened or changed, numbered in arrival order."""
+
+    def __init__(self, session_factory: SessionFactory, organization_id: uuid.UUID) -> None:
+        super().__init__(session_factory)
+        self.organization_id = organization_id
+        self.changes: deque[tuple[int, uuid.UUID]] = deque(maxlen=1_000)
+        self.counter = 0
+        self.pending: set[uuid.UUID] = set()
+        self.last_seen: datetime | None = None
+        self.catch_up = False
+
+    def notify(self, alert_id: uuid.UUID) -> None:
+        self.pending.add(alert_id)
+        self.poke()
+
+    def resync(self) -> None:
+        self.catch_up = True
+        self.poke()
+
+    async def refresh(self) -> None:
+        ids, self.pending = list(self.pending), set()
+        since = self.last_seen if self.catch_up else None
+        self.catch_up = False
+        async with self.session_factory() as session:
+            if self.last_seen is None:
+                latest = await session.scalar(LATEST_ALERT_CHANGE, {"org_id": self.organization_id})
+                self.last_seen = latest or datetime.min.replace(tzinfo=UTC)
+            if not ids and since is None:
+                return
+            rows = await session.execute(
+                ALERT_CHANGES, {"org_id": self.organization_id, "ids": ids, "since": since}
+            )
+            for alert_id, updated_at in rows:
+                self.counter += 1
+                self.changes.append((self.counter, alert_id))
+                self.last_seen = max(self.last_seen, updated_at)
+
+    def changes_after(self, position: int) -> list[tuple[int, uuid.UUID]]:
+        return [change for change in self.changes if change[0] > position]
+
+
+class Broker:
+    """The process's hubs, created on first subscription and dropped with the last."""
+
+    def __init__(self, session_factory: SessionFactory) -> None:
+        self.session_factory = session_factory
+        self.hubs: dict[tuple[str, uuid.UUID], Any] = {}
+
+    def _hub(self, kind: str, key: uuid.UUID) -> Any:
+        hub = self.hubs.get((kind, key))
+        if hub is None:
+            if kind == "metrics":
+                hub = RunMetricsHub(self.session_factory, key)
+            elif kind == "status":
+                hub = RunStatusHub(self.session_factory, key)
+            else:
+                hub = AlertsHub(self.session_factory, key)
+            self.hubs[(kind, key)] = hub
+            hub.poke()  # initial state
+        return hub
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, kind: str, key: uuid.UUID):  # type: ignore[no-untyped-def]
+        hub = self._hub(kind, key)
+        subscriber = Subscriber()
+        hub.subscribers.add(subscriber)
+        try:
+            await hub.ready.wait()
+            yield hub, subscriber
+        finally:
+            hub.subscribers.discard(subscriber)
+            if not hub.subscribers and self.hubs.get((kind, key)) is hub:
+                del self.hubs[(kind, key)]
+                hub.close()
+
+    def on_notification(self, channel: str, payload: str) -> None:
+        try:
+            data = orjson.loads(payload)
+            if channel == topics.RUN_METRICS:
+                hub = self.hubs.get(("metrics", uuid.UUID(data["run"])))
+                if hub is not None and (hub.last_seq is None or data["seq"] > hub.last_seq):
+                    hub.poke()
+            elif channel == topics.RUN_STATUS:
+                hub = self.hubs.get(("status", uuid.UUID(data["run"])))
+                if hub is not None:
+                    hub.poke()
+            elif channel == topics.ALERTS:
+                hub = self.hubs.get(("alerts", uuid.UUID(data["org"])))
+                if hub is not None:
+                    hub.notify(uuid.UUID(data["alert"]))
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed notification on %s", channel)
+
+    async def resync(self) -> None:
+        """After (re)connecting: notifications may have been missed; re-read everything."""
+        for hub in list(self.hubs.values()):
+            if isinstance(hub, AlertsHub):
+                hub.resync()
+            else:
+                hub.poke()

@@ -1,0 +1,85 @@
+"""One LISTEN connection per process. It reconnects when its connection drops and then asks
+every hub to re-read from the database, so notifications lost meanwhile cost nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from app.events.topics import CHANNELS
+
+log = logging.getLogger("mlgraph.events")
+
+HEALTH_CHECK_SECONDS = 5.0
+MAX_BACKOFF_SECONDS = 5.0
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Listener:
+    def __init__(
+        self,
+        database_url: str,
+        on_notification: Callable[[str, str], None],
+        on_connected: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.dsn = asyncpg_dsn(database_url)
+        self.on_notification = on_notification
+        self.on_connected = on_connected
+        self.connected = asyncio.Event()
+        self.connection: asyncpg.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.reconnects = 0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="mlgraph-listener")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def _dispatch(self, connection: object, pid: int, channel: str, payload: str) -> None:
+        self.on_notification(channel, payload)
+
+    async def _run(self) -> None:
+        backoff = 0.1
+        while True:
+            connection: asyncpg.Connection | None = None
+            try:
+                connection = await asyncpg.connect(self.dsn)
+                closed = asyncio.Event()
+                connection.add_termination_listener(lambda _, closed=closed: closed.set())
+                for channel in CHANNELS:
+                    await connection.add_listener(channel, self._dispatch)
+                self.connection = connection
+                self.connected.set()
+                backoff = 0.1
+                await self.on_connected()
+                while not closed.is_set():
+                    try:
+                        await asyncio.wait_for(closed.wait(), HEALTH_CHECK_SECONDS)
+                    except TimeoutError:
+                        await connection.fetchval("SELECT 1")  # raises on a dead connection
+                log.warning("LISTEN connection closed; reconnecting")
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # any connection failure: retry with backoff
+                log.warning("LISTEN connection failed (%s); retrying", type(error).__name__)
+            finally:
+                self.connected.clear()
+                self.connection = None
+                if connection is not None and not connection.is_closed():
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(connection.close(), 2)
+            self.reconnects += 1
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)

@@ -1,0 +1,118 @@
+"""Subscription streams, free of GraphQL: replay from the database, then follow a hub.
+
+Run metrics are numbered by the run's ingest sequence, which is commit order (see
+LOG_POINTS). A subscriber takes the committed high-water mark S, replays rows with
+seq <= S, then takes only rows with seq > S from the hub: no gap, no duplicate."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from app.db.engine import SessionFactory
+from app.domain.experiments.enums import TERMINAL_RUN_STATUSES, RunStatus
+from app.events.hubs import HIGH_WATER, PAGE, Broker, MetricRow, RunState, read_points_after
+
+REPLAY = text(
+    "SELECT seq, key, step, value, timestamp FROM run_metrics "
+    "WHERE run_id = :run_id AND seq > :after AND seq <= :until "
+    "AND step > :after_step AND (CAST(:keys AS varchar[]) IS NULL OR key = ANY(:keys)) "
+    "ORDER BY seq LIMIT :limit"
+)
+
+
+@dataclass(frozen=True)
+class MetricBatch:
+    points: list[MetricRow]
+    cursor: int  # the highest sequence number covered; resume with after=cursor
+    replay: bool
+
+
+async def run_metric_batches(
+    broker: Broker,
+    session_factory: SessionFactory,
+    run_id: uuid.UUID,
+    *,
+    keys: Sequence[str] | None,
+    after_step: int | None,
+    after_cursor: int | None,
+) -> AsyncIterator[MetricBatch]:
+    wanted = set(keys) if keys else None
+    async with broker.subscribe("metrics", run_id) as (hub, subscriber):
+        async with session_factory() as session:
+            high_water = int(await session.scalar(HIGH_WATER, {"run_id": run_id}) or 0)
+        cursor = after_cursor or 0
+        while cursor < high_water:
+            async with session_factory() as session:
+                rows = [
+                    MetricRow(*row)
+                    for row in await session.execute(
+                        REPLAY,
+                        {
+                            "run_id": run_id,
+                            "after": cursor,
+                            "until": high_water,
+                            "after_step": -1 if after_step is None else after_step,
+                            "keys": list(wanted) if wanted else None,
+                            "limit": PAGE,
+                        },
+                    )
+                ]
+            if not rows:
+                break
+            cursor = rows[-1].seq
+            yield MetricBatch(rows, cursor, replay=True)
+        delivered = max(high_water, after_cursor or 0)
+        while True:
+            rows_or_none = hub.rows_after(delivered)
+            if rows_or_none is None:  # fell behind the hub's ring: read from the database
+                rows_or_none = await read_points_after(session_factory, run_id, delivered)
+            if rows_or_none:
+                delivered = rows_or_none[-1].seq
+                selected = [r for r in rows_or_none if wanted is None or r.key in wanted]
+                if selected:
+                    yield MetricBatch(selected, delivered, replay=False)
+                continue
+            subscriber.wake.clear()
+            if hub.last_seq is not None and hub.last_seq > delivered:
+                continue
+            await subscriber.wake.wait()
+
+
+async def run_states(broker: Broker, run_id: uuid.UUID) -> AsyncIterator[RunState]:
+    """The current state, then every change; ends after a terminal status."""
+    async with broker.subscribe("status", run_id) as (hub, subscriber):
+        version = -1
+        while True:
+            state = hub.state
+            if state is not None and state.version > version:
+                version = state.version
+                yield state
+                if RunStatus(state.status) in TERMINAL_RUN_STATUSES:
+                    return
+                continue
+            subscriber.wake.clear()
+            if hub.state is not None and hub.state.version > version:
+                continue
+            await subscriber.wake.wait()
+
+
+async def alert_changes(
+    broker: Broker, organization_id: uuid.UUID
+) -> AsyncIterator[list[uuid.UUID]]:
+    """Ids of alerts opened or changed from now on, in batches."""
+    async with broker.subscribe("alerts", organization_id) as (hub, subscriber):
+        position = hub.counter
+        while True:
+            changes = hub.changes_after(position)
+            if changes:
+                position = changes[-1][0]
+                yield list(dict.fromkeys(alert_id for _, alert_id in changes))
+                continue
+            subscriber.wake.clear()
+            if hub.changes_after(position):
+                continue
+            await subscriber.wake.wait()

@@ -1,0 +1,64 @@
+"""Several server processes on one database; slow subscribers; bounded memory."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psutil
+
+from tests.api.test_subscriptions import RUN_METRICS, collect, points
+from tests.conftest import server_process
+from tests.helpers import create_run, log_points
+from tests.ws import WSClient
+
+
+async def test_points_written_through_one_process_reach_subscribers_of_another(
+    server, tenant, database_url
+):
+    ids = await create_run(tenant.client, tenant.org_id)
+    async with server_process(database_url) as other:
+        client = await WSClient.connect(other.base_url, tenant.key)
+        try:
+            await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+            await asyncio.sleep(0.3)
+            # Written through the in-test server, received from the separate process.
+            await log_points(tenant.client, ids["run"], points("loss", range(500)))
+            seen: list[tuple[str, int]] = []
+            await collect(client, 500, seen)
+            assert seen == [("loss", s) for s in range(500)]
+        finally:
+            await client.close()
+
+
+async def test_a_slow_subscriber_keeps_server_memory_bounded(server, tenant, database_url):
+    """A client that stops reading gets coalesced batches later; the server holds no queue
+    for it (the hub's ring is bounded, the rest is re-read from the database)."""
+    ids = await create_run(tenant.client, tenant.org_id)
+    total = 200_000
+    async with server_process(database_url) as other:
+        rss = psutil.Process(other.process.pid)
+        # max_queue=1: the client library stops reading its socket as soon as one message
+        # waits, so the server's writes block on a full TCP buffer.
+        slow = await WSClient.connect(other.base_url, tenant.key, max_queue=1)
+        fast = await WSClient.connect(other.base_url, tenant.key)
+        try:
+            await slow.subscribe(RUN_METRICS, {"runId": ids["run"]})
+            await fast.subscribe(RUN_METRICS, {"runId": ids["run"]})
+            await asyncio.sleep(0.3)
+            baseline = rss.memory_info().rss
+            fast_seen: list[tuple[str, int]] = []
+            for start in range(0, total, 10_000):
+                await log_points(
+                    tenant.client, ids["run"], points("loss", range(start, start + 10_000))
+                )
+                await collect(fast, start + 10_000, fast_seen)  # the fast one keeps up meanwhile
+            grown = rss.memory_info().rss - baseline
+            assert grown < 40 * 1024 * 1024, f"server grew by {grown / 2**20:.0f} MiB"
+            assert len(fast_seen) == total
+            # The slow one still gets every point exactly once, in few large batches.
+            slow_seen: list[tuple[str, int]] = []
+            await collect(slow, total, slow_seen)
+            assert slow_seen == [("loss", s) for s in range(total)]
+        finally:
+            await slow.close()
+            await fast.close()

@@ -1,0 +1,241 @@
+"""Live metrics, run status and alerts over graphql-transport-ws, on a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+import websockets
+from sqlalchemy import text
+
+from app.api.ids import decode_id
+from app.db.engine import make_engine, make_session_factory
+from app.seed.fanout import FanoutShape, seed_fanout
+from tests.helpers import RUN_FINISH, assert_ok, create_run, log_points
+from tests.ws import SubscriptionError, WSClient
+
+RUN_METRICS = """
+subscription($runId: ID!, $keys: [String!], $afterStep: Int, $after: String) {
+  runMetrics(runId: $runId, keys: $keys, afterStep: $afterStep, after: $after) {
+    cursor replay points { key step value }
+  }
+}"""
+
+
+def points(key: str, steps: range) -> list[dict]:  # type: ignore[type-arg]
+    return [{"key": key, "step": s, "value": float(s)} for s in steps]
+
+
+async def collect(client: WSClient, until: int, seen: list[tuple[str, int]]) -> str:
+    """Read batches until ``until`` points have been seen; returns the last cursor."""
+    cursor = ""
+    while len(seen) < until:
+        data = await client.next(seconds=20)
+        assert data is not None
+        batch = data["runMetrics"]
+        seen += [(p["key"], p["step"]) for p in batch["points"]]
+        cursor = batch["cursor"]
+    return cursor
+
+
+async def test_connection_needs_a_valid_key(server, tenant):
+    for key in (None, "mlg_00000000_wrong"):
+        url = server.base_url.replace("http://", "ws://") + "/graphql"
+        async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as socket:
+            payload = {"Authorization": f"Bearer {key}"} if key else {}
+            await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(socket.recv(), 10)
+            assert closed.value.rcvd.code == 4403
+
+
+async def test_replay_after_step_then_live_points(server, tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    await log_points(
+        tenant.client, ids["run"], points("loss", range(100)) + points("acc", range(100))
+    )
+    client = await WSClient.connect(server.base_url, tenant.key)
+    try:
+        await client.subscribe(
+            RUN_METRICS, {"runId": ids["run"], "keys": ["loss"], "afterStep": 49}
+        )
+        first = (await client.next())["runMetrics"]
+        assert first["replay"] is True
+        assert [p["step"] for p in first["points"]] == list(range(50, 100))
+        assert {p["key"] for p in first["points"]} == {"loss"}
+        await log_points(
+            tenant.client,
+            ids["run"],
+            points("loss", range(100, 120)) + points("acc", range(100, 120)),
+        )
+        live = (await client.next())["runMetrics"]
+        assert live["replay"] is False
+        assert [p["step"] for p in live["points"]] == list(range(100, 120))
+    finally:
+        await client.close()
+
+
+async def test_reconnecting_with_the_cursor_sees_every_point_exactly_once(server, tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    expected = [(key, step) for step in range(3_000) for key in ("loss", "acc")]
+
+    async def writer() -> None:
+        for start in range(0, 3_000, 100):
+            await log_points(
+                tenant.client,
+                ids["run"],
+                points("loss", range(start, start + 100))
+                + points("acc", range(start, start + 100)),
+            )
+            await asyncio.sleep(0.01)
+
+    writing = asyncio.create_task(writer())
+    seen: list[tuple[str, int]] = []
+    client = await WSClient.connect(server.base_url, tenant.key)
+    await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+    cursor = await collect(client, 1_000, seen)
+    await client.close()  # drop the connection mid-stream; the writer goes on
+    await asyncio.sleep(0.2)
+    client = await WSClient.connect(server.base_url, tenant.key)
+    try:
+        await client.subscribe(RUN_METRICS, {"runId": ids["run"], "after": cursor})
+        await collect(client, len(expected), seen)
+    finally:
+        await client.close()
+        await writing
+    assert len(seen) == len(set(seen)) == len(expected)
+    assert sorted(seen) == sorted(expected)
+
+
+async def test_resume_with_after_step(server, tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    await log_points(tenant.client, ids["run"], points("loss", range(10)))
+    client = await WSClient.connect(server.base_url, tenant.key)
+    seen: list[tuple[str, int]] = []
+    await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+    await collect(client, 10, seen)
+    await client.close()
+    await log_points(tenant.client, ids["run"], points("loss", range(10, 15)))
+    client = await WSClient.connect(server.base_url, tenant.key)
+    try:
+        await client.subscribe(RUN_METRICS, {"runId": ids["run"], "afterStep": seen[-1][1]})
+        await log_points(tenant.client, ids["run"], points("loss", range(15, 20)))
+        await collect(client, 20, seen)
+    finally:
+        await client.close()
+    assert seen == [("loss", s) for s in range(20)]
+
+
+async def test_other_tenants_cannot_subscribe(server, tenant, make_tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    stranger = await make_tenant("stranger")
+    client = await WSClient.connect(server.base_url, stranger.key)
+    try:
+        await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+        with pytest.raises(SubscriptionError, match="run not found"):
+            await client.next()
+    finally:
+        await client.close()
+    client = await WSClient.connect(server.base_url, stranger.key)
+    try:
+        await client.subscribe(
+            "subscription($o: ID!) { alerts(organizationId: $o) { id } }", {"o": tenant.org_id}
+        )
+        with pytest.raises(SubscriptionError, match="organization not found"):
+            await client.next()
+    finally:
+        await client.close()
+
+
+RUN_STATUS = "subscription($id: ID!) { runStatus(runId: $id) { status endedAt } }"
+
+
+async def test_run_status_streams_until_the_run_ends(server, tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    client = await WSClient.connect(server.base_url, tenant.key)
+    try:
+        await client.subscribe(RUN_STATUS, {"id": ids["run"]})
+        assert (await client.next())["runStatus"] == {"status": "RUNNING", "endedAt": None}
+        assert_ok(await tenant.client.mutate(RUN_FINISH, {"runId": ids["run"], "status": "FAILED"}))
+        change = (await client.next())["runStatus"]
+        assert change["status"] == "FAILED" and change["endedAt"]
+        assert await client.next() is None  # completed
+    finally:
+        await client.close()
+
+
+ALERTS = """
+subscription($org: ID!, $min: AlertSeverity!) {
+  alerts(organizationId: $org, minSeverity: $min) { id status severity title acknowledgedBy { email } }
+}"""
+ACK = "mutation($input: AlertStatusInput!) { alertAcknowledge(input: $input) { alert { id } userErrors { code } } }"
+
+
+async def test_alert_changes_reach_subscribers_by_severity(server, make_tenant, database_url):
+    tenant = await make_tenant("alerts")
+    org_id = decode_id(tenant.org_id, "Organization", ["org"])
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with make_session_factory(engine)() as session, session.begin():
+            await seed_fanout(session, org_id, FanoutShape(fanout=1, versions=2, points=0))
+            await session.execute(
+                text(
+                    "UPDATE alerts SET severity = 'low' WHERE id = (SELECT id FROM alerts WHERE organization_id = :o ORDER BY id LIMIT 1)"
+                ),
+                {"o": org_id},
+            )  # noqa: E501
+            rows = (
+                await session.execute(
+                    text("SELECT id, severity FROM alerts WHERE organization_id = :o ORDER BY id"),
+                    {"o": org_id},
+                )
+            ).all()  # noqa: E501
+    finally:
+        await engine.dispose()
+    from app.api.ids import encode_id
+
+    low, high = (encode_id("Alert", r.id) for r in rows)
+    client = await WSClient.connect(server.base_url, tenant.key)
+    try:
+        await client.subscribe(ALERTS, {"org": tenant.org_id, "min": "HIGH"})
+        await asyncio.sleep(0.3)  # the subscription is registered before the changes
+        assert (await tenant.client.mutate(ACK, {"alertId": low}))["userErrors"] == []
+        assert (await tenant.client.mutate(ACK, {"alertId": high}))["userErrors"] == []
+        alert = (await client.next())["alerts"]
+        assert alert["id"] == high and alert["status"] == "ACKNOWLEDGED"
+        assert alert["acknowledgedBy"] == {"email": tenant.email}
+        with pytest.raises(asyncio.TimeoutError):
+            await client.next(seconds=0.5)  # the LOW one was filtered out
+    finally:
+        await client.close()
+
+
+async def test_listener_reconnects_and_catches_up(server, tenant, database_url):
+    ids = await create_run(tenant.client, tenant.org_id)
+    client = await WSClient.connect(server.base_url, tenant.key)
+    try:
+        await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+        await log_points(tenant.client, ids["run"], points("loss", range(5)))
+        seen: list[tuple[str, int]] = []
+        await collect(client, 5, seen)
+        listener = server.app.state.listener
+        reconnects = listener.reconnects
+        engine = make_engine(database_url, pool_size=1, max_overflow=0)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    text("SELECT pg_terminate_backend(:pid)"),
+                    {"pid": listener.connection.get_server_pid()},
+                )
+        finally:
+            await engine.dispose()
+        # Written while the listener is down: its notification is lost, the resync is not.
+        await log_points(tenant.client, ids["run"], points("loss", range(5, 10)))
+        await collect(client, 10, seen)
+        assert listener.reconnects > reconnects
+        await log_points(tenant.client, ids["run"], points("loss", range(10, 15)))
+        await collect(client, 15, seen)
+        assert seen == [("loss", s) for s in range(15)]
+    finally:
+        await client.close()
