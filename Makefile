@@ -30,6 +30,8 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/nested_query.py
+	$(BIN)/python bench/run_metrics.py
+	$(BIN)/python bench/fanout.py
 
 clean:
 	rm -rf $(VENV) .data

@@ -197,3 +197,26 @@ async def test_history_of_several_keys_and_unknown_keys(tenant):
     assert history["zzz"] == []
     bad = await tenant.client.execute(HISTORY, {"id": ids["run"], "keys": ["a"], "max": 0})
     assert "maxPoints" in bad["errors"][0]["message"]
+
+
+async def test_columns_input_is_the_same_batch_as_parallel_arrays(tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    columns = {"keys": ["loss", "loss", "acc"], "steps": [0, 1, 0], "values": [0.9, 0.7, 0.5]}
+    payload = await tenant.client.mutate(RUN_METRICS_LOG, {"runId": ids["run"], "columns": columns})
+    assert (payload["loggedCount"], payload["newCount"], payload["userErrors"]) == (3, 3, [])
+    again = await tenant.client.mutate(RUN_METRICS_LOG, {"runId": ids["run"], "columns": columns})
+    assert (again["loggedCount"], again["newCount"]) == (3, 0)
+    data = await tenant.client.data(SUMMARY, {"id": ids["run"]})
+    assert {s["key"]: s["last"] for s in data["node"]["metricSummary"]} == {"acc": 0.5, "loss": 0.7}
+    # Points keep their index in error paths whichever shape they came in.
+    bad = {**columns, "steps": [0, -1, 0]}
+    payload = await tenant.client.mutate(RUN_METRICS_LOG, {"runId": ids["run"], "columns": bad})
+    assert_error(payload, "VALIDATION", ["input", "points", "1", "step"])
+    ragged = {**columns, "values": [1.0]}
+    payload = await tenant.client.mutate(RUN_METRICS_LOG, {"runId": ids["run"], "columns": ragged})
+    assert_error(payload, "VALIDATION", ["input", "columns"])
+    for both_or_neither in ({"columns": columns, "points": []}, {}):
+        payload = await tenant.client.mutate(
+            RUN_METRICS_LOG, {"runId": ids["run"], **both_or_neither}
+        )
+        assert_error(payload, "VALIDATION", ["input", "points"])

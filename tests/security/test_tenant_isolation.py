@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from app.api.ids import encode_id
+from tests.api.test_experiments import RUN_UPDATE
 from tests.api.test_registry import MODEL_DELETE, MODEL_UPDATE, PROJECT_DELETE, PROJECT_UPDATE
 from tests.api.test_tenancy import (
     INVITE,
@@ -23,38 +24,79 @@ from tests.api.test_tenancy import (
 from tests.helpers import (
     DEPLOYMENT_CREATE,
     ENVIRONMENT_CREATE,
+    EXPERIMENT_CREATE,
     METRICS_RECORD,
     MODEL_CREATE,
     PROJECT_CREATE,
+    RUN_CREATE,
+    RUN_FINISH,
+    RUN_METRICS_LOG,
     VERSION_CREATE,
     VERSION_TRANSITION,
     assert_error,
     assert_ok,
     build_graph,
     create_environment,
+    create_run,
+    log_points,
 )
 
 SNAPSHOT = """
 query($slug: String!) {
   organization(slug: $slug) {
+    projects_with_runs: projects { nodes { experiments { nodes { name runs { nodes {
+      status tags params metricSummary { key count last } } } } } } }
     members { totalCount nodes { role } }
     environments { totalCount nodes { name } }
     auditLogs(first: 100) { totalCount }
     projects { totalCount nodes { slug name description
       models { totalCount nodes { name tags
         versions { totalCount nodes { version stage
-          deployments { totalCount nodes { name status monitoringMetrics { totalCount } } } } } } }
+          deployments { totalCount nodes { name status monitoringMetrics { totalCount }
+            alerts { nodes { status } } } } } } } }
     } }
   }
 }"""
 
 NOW = "2026-01-01T00:00:00+00:00"
+ALERT_ACK = "mutation($input: AlertStatusInput!) { alertAcknowledge(input: $input) { alert { id } userErrors { field code message } } }"
+ALERT_RESOLVE = "mutation($input: AlertStatusInput!) { alertResolve(input: $input) { alert { id } userErrors { field code message } } }"
+
+
+async def insert_alert(database_url: str, deployment_gid: str) -> str:
+    """An open alert on the victim's deployment (alert rules arrive with a later issue)."""
+    from sqlalchemy import text
+
+    from app.api.ids import decode_id
+    from app.db.engine import make_engine
+    from app.db.ids import uuid7
+
+    deployment_id = decode_id(deployment_gid, "Deployment", ["d"])
+    alert_id = uuid7()
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO alerts (id, organization_id, deployment_id, alert_type, severity,"
+                    " status, title, opened_at) SELECT :id, organization_id, id, 'metric_threshold',"
+                    " 'high', 'open', 'latency', now() FROM deployments WHERE id = :d"
+                ),
+                {"id": alert_id, "d": deployment_id},
+            )
+    finally:
+        await engine.dispose()
+    return encode_id("Alert", alert_id)
 
 
 @pytest.fixture
-async def victim(make_tenant):  # type: ignore[no-untyped-def]
+async def victim(make_tenant, database_url):  # type: ignore[no-untyped-def]
     tenant = await make_tenant("victim")
     ids = await build_graph(tenant.client, tenant.org_id)
+    run = await create_run(tenant.client, tenant.org_id)
+    ids["experiment"], ids["run"] = run["experiment"], run["run"]
+    await log_points(tenant.client, ids["run"], [{"key": "loss", "step": 0, "value": 1.0}])
+    ids["alert"] = await insert_alert(database_url, ids["deployment"])
     viewer = await tenant.client.data(VIEWER)
     ids["membership"] = viewer["viewer"]["memberships"]["nodes"][0]["id"]
     key = assert_ok(await tenant.client.mutate(KEY_CREATE, {"name": "victim-key"}))
@@ -162,6 +204,28 @@ def attempts(ids: dict[str, str], own_env: str) -> list[tuple[str, str, dict, li
             ["input", "organizationId"],
         ),
         ("apiKeyRevoke", KEY_REVOKE, {"apiKeyId": ids["api_key"]}, ["input", "apiKeyId"]),
+        (
+            "experimentCreate",
+            EXPERIMENT_CREATE,
+            {"projectId": ids["project"], "name": "evil"},
+            ["input", "projectId"],
+        ),
+        ("runCreate", RUN_CREATE, {"experimentId": ids["experiment"]}, ["input", "experimentId"]),
+        (
+            "runUpdate",
+            RUN_UPDATE,
+            {"runId": ids["run"], "tags": {"pwned": True}},
+            ["input", "runId"],
+        ),
+        ("runFinish", RUN_FINISH, {"runId": ids["run"], "status": "KILLED"}, ["input", "runId"]),
+        (
+            "runMetricsLog",
+            RUN_METRICS_LOG,
+            {"runId": ids["run"], "points": [{"key": "loss", "step": 1, "value": 9.0}]},
+            ["input", "runId"],
+        ),
+        ("alertAcknowledge", ALERT_ACK, {"alertId": ids["alert"]}, ["input", "alertId"]),
+        ("alertResolve", ALERT_RESOLVE, {"alertId": ids["alert"]}, ["input", "alertId"]),
     ]
 
 
@@ -188,6 +252,13 @@ async def test_other_tenant_cannot_touch_anything(victim, make_tenant):
         twin = assert_error(await attacker.client.mutate(document, twin_input), "NOT_FOUND", field)
         assert twin["message"] == error["message"], name
 
+    # Lineage cannot point at another tenant's run either.
+    own = await build_graph(attacker.client, attacker.org_id)
+    lineage = await attacker.client.mutate(
+        VERSION_CREATE, {"modelId": own["model"], "version": "6.6.6", "runId": ids["run"]}
+    )
+    assert_error(lineage, "NOT_FOUND", ["input", "runId"])
+
     # Reads: null, like a missing id.
     for global_id in ids.values():
         data = await attacker.client.data(
@@ -206,7 +277,8 @@ async def test_other_tenant_cannot_touch_anything(victim, make_tenant):
         "deployments(filter: {environmentId: [$e]}) { totalCount } } } } }",
         {"s": attacker.org_slug, "e": ids["environment"]},
     )
-    assert data["organization"]["projects"]["nodes"] == []
+    projects = data["organization"]["projects"]["nodes"]
+    assert projects and all(p["deployments"]["totalCount"] == 0 for p in projects)
 
     after = await owner.client.data(SNAPSHOT, {"slug": owner.org_slug})
     assert after == before

@@ -14,6 +14,7 @@ from app.api.errors import UserError, run_mutation
 from app.api.experiments.types import Experiment, Run
 from app.api.ids import decode_id
 from app.api.inputs import provided
+from app.domain.errors import validation
 from app.domain.experiments import services
 from app.domain.experiments.rules import RunMetricPoint as DomainPoint
 
@@ -85,13 +86,48 @@ class RunMetricPointInput:
     timestamp: datetime | None = strawberry.field(default=None, description="Default: now.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="The same points as parallel arrays (point i is keys[i], steps[i], values[i], "
+    "timestamps[i]): several times cheaper to parse than a list of objects."
+)
+class RunMetricColumnsInput:
+    keys: list[str]
+    steps: list[int]
+    values: list[float]
+    timestamps: list[datetime | None] | None = None
+
+    def to_points(self) -> list[DomainPoint]:
+        n = len(self.keys)
+        stamps = self.timestamps if self.timestamps is not None else [None] * n
+        if not len(self.steps) == len(self.values) == len(stamps) == n:
+            raise validation(
+                "keys, steps, values (and timestamps, if given) must have the same length",
+                ["input", "columns"],
+            )
+        return [
+            DomainPoint(*point)
+            for point in zip(self.keys, self.steps, self.values, stamps, strict=True)
+        ]
+
+
+@strawberry.input(description="Give exactly one of points and columns.")
 class RunMetricsLogInput:
     run_id: strawberry.ID
-    points: list[RunMetricPointInput] = strawberry.field(
+    points: list[RunMetricPointInput] | None = strawberry.field(
+        default=None,
         description="Up to 10,000 points, written atomically. (run, key, step) identifies a "
-        "point: a retried batch adds nothing and does not fail."
+        "point: a retried batch adds nothing and does not fail.",
     )
+    columns: RunMetricColumnsInput | None = strawberry.field(
+        default=None, description="The same, as parallel arrays (for high-volume loggers)."
+    )
+
+    def to_points(self) -> list[DomainPoint]:
+        if (self.points is None) == (self.columns is None):
+            raise validation("give exactly one of points and columns", ["input", "points"])
+        if self.columns is not None:
+            return self.columns.to_points()
+        return [DomainPoint(p.key, p.step, p.value, p.timestamp) for p in self.points or []]
 
 
 @strawberry.type
@@ -176,20 +212,19 @@ class ExperimentMutations:
 
     @strawberry.mutation(description="Log a batch of metric points (atomic, idempotent).")
     async def run_metrics_log(self, info: Info, input: RunMetricsLogInput) -> RunMetricsLogPayload:
-        points = [DomainPoint(p.key, p.step, p.value, p.timestamp) for p in input.points]
         result, errors = await run_mutation(
             info,
             lambda session, actor: services.run_metrics_log(
                 session,
                 actor,
                 run_id=decode_id(input.run_id, "Run", ["input", "runId"]),
-                points=points,
+                points=input.to_points(),
                 max_points=info.context.limits.max_metric_points,
             ),
         )
         return RunMetricsLogPayload(
             run=Run.from_row(result[0]) if result else None,
-            logged_count=len(points) if result else 0,
+            logged_count=result[2] if result else 0,
             new_count=result[1] if result else 0,
             user_errors=errors,
         )

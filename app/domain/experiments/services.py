@@ -315,8 +315,8 @@ async def run_metrics_log(
     run_id: uuid.UUID | None,
     points: list[RunMetricPoint],
     max_points: int,
-) -> tuple[Run, int]:
-    """Log a batch atomically; returns the run and how many points were new."""
+) -> tuple[Run, int, int]:
+    """Log a batch atomically; returns the run, how many points were new, and the batch size."""
     field = ["input", "runId"]
     run = await get_visible(session, Run, run_id, actor, what="run", field=field)
     project = await get_visible(session, Project, run.project_id, actor, what="run", field=field)
@@ -350,4 +350,4 @@ async def run_metrics_log(
     )
     if result.inserted:
         await topics.publish(session, topics.RUN_METRICS, run=run.id, seq=result.high_water)
-    return run, int(result.inserted)
+    return run, int(result.inserted), len(checked)

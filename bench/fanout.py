@@ -1,0 +1,164 @@
+"""Subscription fan-out: N WebSocket subscribers on one run, latency from write to receipt.
+
+    .venv/bin/python bench/fanout.py [--subscribers 1000] [--writes 40] [--interval 0.25]
+
+For 1 and for 2 server processes on one database (subscribers spread evenly), a writer logs
+one point per write through the first process; every subscriber records when each point
+arrives. Latency is measured from just before the write request is sent (so it includes
+the write's own round trip and commit) to receipt; the write's round trip alone is printed
+next to it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+import websockets  # noqa: E402
+
+from app.db.engine import make_engine, make_session_factory  # noqa: E402
+from app.db.migrate import upgrade  # noqa: E402
+from app.domain.tenancy.services import bootstrap_admin  # noqa: E402
+from bench.common import counted_server, database, machine  # noqa: E402
+from bench.run_metrics import EXPERIMENT, LOG, PROJECT, RUN, Api  # noqa: E402
+
+SUBSCRIBE = "subscription($id: ID!) { runMetrics(runId: $id) { points { step } } }"
+
+
+async def subscriber(
+    url: str,
+    key: str,
+    run_id: str,
+    received: dict[int, list[float]],
+    ready: asyncio.Event,
+    counter: list[int],
+    total: int,
+) -> None:
+    async with websockets.connect(
+        url, subprotocols=["graphql-transport-ws"], open_timeout=60
+    ) as socket:
+        await socket.send(
+            json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}})
+        )
+        await socket.recv()
+        await socket.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": SUBSCRIBE, "variables": {"id": run_id}},
+                }
+            )
+        )
+        counter[0] += 1
+        if counter[0] == total:
+            ready.set()
+        async for raw in socket:
+            now = time.perf_counter()
+            message = json.loads(raw)
+            if message.get("type") == "next":
+                for point in message["payload"]["data"]["runMetrics"]["points"]:
+                    received.setdefault(point["step"], []).append(now)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+async def measure(url: str, key: str, processes: int, args: argparse.Namespace) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        servers = [await stack.enter_async_context(counted_server(url)) for _ in range(processes)]
+        async with httpx.AsyncClient(base_url=servers[0].base_url, timeout=60) as client:
+            api = Api(client, key)
+            org = (await api.call('{ organization(slug: "bench") { id } }', {}))["organization"][
+                "id"
+            ]
+            slug = f"fan-{processes}"
+            project = (
+                await api.call(PROJECT, {"i": {"organizationId": org, "slug": slug, "name": slug}})
+            )["projectCreate"]["project"]["id"]
+            experiment = (await api.call(EXPERIMENT, {"i": {"projectId": project, "name": slug}}))[
+                "experimentCreate"
+            ]["experiment"]["id"]
+            run_id = (await api.call(RUN, {"i": {"experimentId": experiment}}))["runCreate"]["run"][
+                "id"
+            ]
+            received: dict[int, list[float]] = {}
+            ready, counter = asyncio.Event(), [0]
+            tasks = []
+            for i in range(args.subscribers):
+                ws_url = servers[i % processes].base_url.replace("http://", "ws://") + "/graphql"
+                tasks.append(
+                    asyncio.create_task(
+                        subscriber(ws_url, key, run_id, received, ready, counter, args.subscribers)
+                    )
+                )
+                if i % 50 == 49:
+                    await asyncio.sleep(0.05)  # do not stampede the accept queue
+            await asyncio.wait_for(ready.wait(), 120)
+            await asyncio.sleep(1.0)  # let every subscription register with its hub
+            sent: dict[int, float] = {}
+            round_trips = []
+            for step in range(args.writes):
+                sent[step] = time.perf_counter()
+                await api.call(
+                    LOG,
+                    {"i": {"runId": run_id, "points": [{"key": "x", "step": step, "value": 1.0}]}},
+                )
+                round_trips.append((time.perf_counter() - sent[step]) * 1000)
+                await asyncio.sleep(args.interval)
+            deadline = time.perf_counter() + 30
+            while (  # noqa: ASYNC110 - a bounded wait for stragglers, polled
+                time.perf_counter() < deadline
+                and sum(len(v) for v in received.values()) < args.writes * args.subscribers
+            ):
+                await asyncio.sleep(0.1)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    latencies = [(t - sent[step]) * 1000 for step, times in received.items() for t in times]
+    delivered = len(latencies)
+    expected = args.writes * args.subscribers
+    print(
+        f"{processes:>9} {args.subscribers:>11} {delivered:>9}/{expected:<9} {statistics.median(latencies):>8.1f} "
+        f"{pct(latencies, 99):>8.1f} {max(latencies):>8.1f} {statistics.median(round_trips):>12.1f}"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--writes", type=int, default=40)
+    parser.add_argument("--interval", type=float, default=0.25)
+    parser.add_argument("--processes", default="1,2")
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    print(
+        f"{args.subscribers} subscribers on one run, {args.writes} writes of one point, one every {args.interval} s\n"
+    )
+    print(
+        f"{'processes':>9} {'subscribers':>11} {'delivered':>19} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'write p50 ms':>12}"
+    )
+    with database() as url:
+        upgrade(url)
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        async with make_session_factory(engine)() as session, session.begin():
+            key = (
+                await bootstrap_admin(session, email="bench@example.com", org_slug="bench")
+            ).secret
+        await engine.dispose()
+        for processes in (int(p) for p in args.processes.split(",")):
+            await measure(url, key, processes, args)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,195 @@
+"""Run-metric benchmarks: ingest throughput, chart-history latency, raw paging.
+
+    .venv/bin/python bench/run_metrics.py [--seconds 8] [--big 1000000]
+
+1. Ingest: 1, 4 and 16 concurrent clients, each logging batches of 1,000 or 10,000 points
+   to its own run with runMetricsLog (as a list of point objects, and as parallel arrays),
+   for a fixed time: points/s and batch p50/p99.
+2. metricHistory(maxPoints: 1000) on a run with 10,000 and with --big points per key:
+   latency p50/p99 (closed loop, one client).
+3. Paging every raw point of a 10,000-point key with first: 100: total time and pages.
+The server runs in its own process (bench/counted_server.py) on the embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+
+from app.db.engine import make_engine, make_session_factory  # noqa: E402
+from app.db.migrate import upgrade  # noqa: E402
+from app.domain.tenancy.services import bootstrap_admin  # noqa: E402
+from bench.common import counted_server, database, machine  # noqa: E402
+
+PROJECT = "mutation($i: ProjectCreateInput!) { projectCreate(input: $i) { project { id } } }"
+EXPERIMENT = (
+    "mutation($i: ExperimentCreateInput!) { experimentCreate(input: $i) { experiment { id } } }"
+)
+RUN = "mutation($i: RunCreateInput!) { runCreate(input: $i) { run { id } } }"
+LOG = "mutation($i: RunMetricsLogInput!) { runMetricsLog(input: $i) { newCount userErrors { message } } }"
+
+
+def columns(start: int, size: int) -> dict:  # type: ignore[type-arg]
+    steps = list(range(start, start + size))
+    return {"keys": ["loss"] * size, "steps": steps, "values": [1.0 / (1 + s) for s in steps]}
+
+
+HISTORY = """query($id: ID!) { node(id: $id) { ... on Run {
+  metricHistory(keys: ["loss"], maxPoints: 1000) { key buckets { stepStart min max last count } } } } }"""
+PAGE = """query($id: ID!, $after: String) { node(id: $id) { ... on Run { metric(key: "loss") {
+  points(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { step value } } } } } }"""
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, key: str) -> None:
+        self.client, self.headers = client, {"Authorization": f"Bearer {key}"}
+
+    async def call(self, query: str, variables: dict) -> dict:  # type: ignore[type-arg]
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=self.headers
+        )
+        body = response.json()
+        if body.get("errors"):
+            raise RuntimeError(body["errors"])
+        return body["data"]
+
+
+async def new_run(api: Api, experiment: str) -> str:
+    return (await api.call(RUN, {"i": {"experimentId": experiment}}))["runCreate"]["run"]["id"]
+
+
+def batch(start: int, size: int) -> list[dict]:  # type: ignore[type-arg]
+    return [{"key": "loss", "step": s, "value": 1.0 / (1 + s)} for s in range(start, start + size)]
+
+
+async def ingest(
+    api: Api, experiment: str, clients: int, size: int, seconds: float, shape: str
+) -> tuple[float, list[float]]:
+    runs = [await new_run(api, experiment) for _ in range(clients)]
+    latencies: list[float] = []
+    points = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(run_id: str) -> None:
+        nonlocal points
+        step = 0
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            body = (
+                {"points": batch(step, size)}
+                if shape == "points"
+                else {"columns": columns(step, size)}
+            )
+            data = await api.call(LOG, {"i": {"runId": run_id, **body}})
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert data["runMetricsLog"]["newCount"] == size, data
+            points += size
+            step += size
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(run) for run in runs))
+    return points / (time.perf_counter() - started), latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+async def fill(api: Api, run_id: str, total: int) -> None:
+    for start in range(0, total, 10_000):
+        await api.call(
+            LOG, {"i": {"runId": run_id, "points": batch(start, min(10_000, total - start))}}
+        )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--big", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=100)
+    args = parser.parse_args()
+    print(f"machine: {machine()}\n")
+    with database() as url:
+        upgrade(url)
+        engine = make_engine(url, pool_size=1, max_overflow=0)
+        async with make_session_factory(engine)() as session, session.begin():
+            key = (
+                await bootstrap_admin(session, email="bench@example.com", org_slug="bench")
+            ).secret
+        await engine.dispose()
+        async with counted_server(url) as server:
+            limits = httpx.Limits(max_connections=32)
+            async with httpx.AsyncClient(
+                base_url=server.base_url, timeout=120, limits=limits
+            ) as client:
+                api = Api(client, key)
+                org = (await api.call('{ organization(slug: "bench") { id } }', {}))[
+                    "organization"
+                ]["id"]
+                project = await api.call(
+                    PROJECT, {"i": {"organizationId": org, "slug": "bench", "name": "B"}}
+                )
+                project_id = project["projectCreate"]["project"]["id"]
+                experiment = (await api.call(EXPERIMENT, {"i": {"projectId": project_id, "name": "bench"}}))[
+                    "experimentCreate"]["experiment"]["id"]  # fmt: skip
+
+                print("ingest (runMetricsLog, each client its own run)")
+                print(
+                    f"{'input':>8} {'clients':>7} {'batch':>6} {'points/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
+                )
+                for shape in ("points", "columns"):
+                    for size in (1_000, 10_000):
+                        for clients in (1, 4, 16):
+                            rate, lat = await ingest(
+                                api, experiment, clients, size, args.seconds, shape
+                            )
+                            print(
+                                f"{shape:>8} {clients:>7} {size:>6} {rate:>10,.0f} {statistics.median(lat):>8.1f} {pct(lat, 99):>8.1f}"
+                            )
+
+                print("\nmetricHistory(maxPoints: 1000), one key")
+                print(f"{'points':>9} {'fill s':>7} {'p50 ms':>8} {'p99 ms':>8} {'buckets':>8}")
+                for total in (10_000, args.big):
+                    run_id = await new_run(api, experiment)
+                    started = time.perf_counter()
+                    await fill(api, run_id, total)
+                    fill_seconds = time.perf_counter() - started
+                    lat = []
+                    for _ in range(args.samples):
+                        started = time.perf_counter()
+                        data = await api.call(HISTORY, {"id": run_id})
+                        lat.append((time.perf_counter() - started) * 1000)
+                    buckets = data["node"]["metricHistory"][0]["buckets"]
+                    assert sum(b["count"] for b in buckets) == total
+                    print(
+                        f"{total:>9,} {fill_seconds:>7.1f} {statistics.median(lat):>8.1f} {pct(lat, 99):>8.1f} {len(buckets):>8}"
+                    )
+
+                run_id = await new_run(api, experiment)
+                await fill(api, run_id, 10_000)
+                started, after, pages, seen = time.perf_counter(), None, 0, 0
+                while True:
+                    data = await api.call(PAGE, {"id": run_id, "after": after})
+                    page = data["node"]["metric"]["points"]
+                    pages, seen = pages + 1, seen + len(page["nodes"])
+                    if not page["pageInfo"]["hasNextPage"]:
+                        break
+                    after = page["pageInfo"]["endCursor"]
+                elapsed = time.perf_counter() - started
+                assert seen == 10_000
+                print(
+                    f"\npaging 10,000 raw points, first: 100: {pages} pages in {elapsed * 1000:.0f} ms "
+                    f"({elapsed * 1000 / pages:.1f} ms/page)"
+                )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
