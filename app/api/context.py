@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.api.loaders.active_deployments import ActiveDeploymentLoader
 from app.api.loaders.child_counts import ChildCountLoader
 from app.api.loaders.child_pages import ChildPageLoader
 from app.api.loaders.list_spec import ListSpec
@@ -34,6 +35,7 @@ class DataLoaders:
         self.organization_by_slug = OrganizationBySlugLoader(session_factory, self._org_ids)
         self.metric_summaries = MetricSummariesLoader(session_factory, self._org_ids)
         self.metric_history = MetricHistoryLoader(session_factory, self._org_ids)
+        self.active_deployment = ActiveDeploymentLoader(session_factory, self._org_ids)
 
     def by_id(self, model: Any) -> RowsByIdLoader:
         if model not in self._by_id:

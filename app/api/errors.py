@@ -68,7 +68,8 @@ async def run_mutation(
 
 def _is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    # A DomainError outside a mutation payload is still an expected failure: show it.
+    return original is not None and not isinstance(original, GraphQLError | DomainError)
 
 
 class MaskUnexpectedErrors(MaskErrors):

@@ -17,7 +17,7 @@ from app.api.experiments.mutations import ExperimentMutations
 from app.api.monitoring.mutations import MonitoringMutations
 from app.api.queries import Query
 from app.api.registry.mutations import RegistryMutations
-from app.api.serving.mutations import ServingMutations
+from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
 from app.api.subscriptions import Subscription
 from app.api.tenancy.mutations import TenancyMutations
 from app.api.tenancy.types import AuditLogEntry, Membership, Organization, User
@@ -29,6 +29,7 @@ class Mutation(
     TenancyMutations,
     RegistryMutations,
     ServingMutations,
+    DeploymentLifecycleMutations,
     MonitoringMutations,
     ExperimentMutations,
 ):

@@ -21,7 +21,7 @@ from app.api.enums import (
     TaskType,
 )
 from app.api.errors import ClientError
-from app.api.ids import encode_id
+from app.api.ids import decode_any, encode_id
 from app.api.lists import child_connection, load_row
 from app.api.loaders import lists
 from app.api.loaders.list_spec import ModelFilter, VersionFilter
@@ -280,6 +280,19 @@ class Model(Node):
             order=order_by.value,
             list_filter=version_filter,
         )
+
+    @strawberry.field(
+        description="The active deployment of this model in an environment (the one taking "
+        "the most traffic), if any."
+    )
+    async def active_deployment(
+        self, info: Info, environment_id: strawberry.ID
+    ) -> Deployment | None:
+        decoded = decode_any(environment_id)
+        if decoded is None or decoded[0] != "Environment":
+            return None
+        row = await info.context.loaders.active_deployment.load((self.db_id, decoded[1]))
+        return Deployment.from_row(row) if row else None
 
     @strawberry.field(description="The version in production, if any (at most one).")
     async def production_version(self, info: Info) -> ModelVersion | None:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.enums import DeploymentStatus
 from app.api.errors import UserError, run_mutation
 from app.api.ids import decode_id
+from app.api.inputs import provided
 from app.api.serving.types import Deployment, Environment
+from app.domain.serving import lifecycle
 from app.domain.serving import services as serving
+from app.domain.serving.models import Deployment as DeploymentRow
+from app.domain.tenancy.access import Actor
 
 
 @strawberry.input
@@ -98,4 +105,162 @@ class ServingMutations:
         )
         return DeploymentCreatePayload(
             deployment=Deployment.from_row(row) if row else None, user_errors=errors
+        )
+
+
+@strawberry.input
+class DeploymentTransitionInput:
+    deployment_id: strawberry.ID
+    status: DeploymentStatus  # type: ignore[valid-type]
+
+
+@strawberry.input
+class DeploymentUpdateInput:
+    deployment_id: strawberry.ID
+    model_version_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Serve another version of the same model."
+    )
+    min_instances: int | None = UNSET
+    max_instances: int | None = UNSET
+    autoscaling: bool | None = UNSET
+    config: JSON | None = UNSET
+
+
+@strawberry.input
+class DeploymentRollbackInput:
+    deployment_id: strawberry.ID
+
+
+@strawberry.type
+class DeploymentPayload:
+    deployment: Deployment | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class TrafficSplitInput:
+    deployment_id: strawberry.ID
+    percentage: int
+
+
+@strawberry.input
+class DeploymentTrafficSetInput:
+    model_id: strawberry.ID
+    environment_id: strawberry.ID
+    splits: list[TrafficSplitInput] = strawberry.field(
+        description="Active deployments of the model in the environment and their share of "
+        "traffic, summing to 100; active deployments not listed get 0."
+    )
+
+
+@strawberry.type
+class DeploymentTrafficSetPayload:
+    deployments: list[Deployment] | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeploymentLifecycleMutations:
+    @strawberry.mutation(
+        description="Move a deployment: PENDING → DEPLOYING → ACTIVE | FAILED; ACTIVE → "
+        "INACTIVE | TERMINATING → TERMINATED (and back to DEPLOYING from INACTIVE/FAILED)."
+    )
+    async def deployment_transition(
+        self, info: Info, input: DeploymentTransitionInput
+    ) -> DeploymentPayload:
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: lifecycle.deployment_transition(
+                session,
+                actor,
+                deployment_id=decode_id(
+                    input.deployment_id, "Deployment", ["input", "deploymentId"]
+                ),
+                status=input.status,
+            ),
+        )
+        return DeploymentPayload(
+            deployment=Deployment.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Change the version, instances or config; records an UPDATE event."
+    )
+    async def deployment_update(
+        self, info: Info, input: DeploymentUpdateInput
+    ) -> DeploymentPayload:
+        async def work(session: AsyncSession, actor: Actor) -> DeploymentRow:
+            changes = provided(
+                input, "model_version_id", "min_instances", "max_instances", "autoscaling", "config"
+            )
+            if changes.get("model_version_id") is not None:
+                changes["model_version_id"] = decode_id(
+                    changes["model_version_id"], "ModelVersion", ["input", "modelVersionId"]
+                )
+            return await lifecycle.deployment_update(
+                session,
+                actor,
+                deployment_id=decode_id(
+                    input.deployment_id, "Deployment", ["input", "deploymentId"]
+                ),
+                changes=changes,
+            )
+
+        row, errors = await run_mutation(info, work)
+        return DeploymentPayload(
+            deployment=Deployment.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Serve the previously served version again (one step back in history)."
+    )
+    async def deployment_rollback(
+        self, info: Info, input: DeploymentRollbackInput
+    ) -> DeploymentPayload:
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: lifecycle.deployment_rollback(
+                session,
+                actor,
+                deployment_id=decode_id(
+                    input.deployment_id, "Deployment", ["input", "deploymentId"]
+                ),
+            ),
+        )
+        return DeploymentPayload(
+            deployment=Deployment.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Split an endpoint's traffic between its active deployments, atomically."
+    )
+    async def deployment_traffic_set(
+        self, info: Info, input: DeploymentTrafficSetInput
+    ) -> DeploymentTrafficSetPayload:
+        def splits() -> list[lifecycle.TrafficSplit]:
+            return [
+                lifecycle.TrafficSplit(
+                    decode_id(
+                        s.deployment_id, "Deployment", ["input", "splits", str(i), "deploymentId"]
+                    ),
+                    s.percentage,
+                )
+                for i, s in enumerate(input.splits)
+            ]
+
+        rows, errors = await run_mutation(
+            info,
+            lambda session, actor: lifecycle.deployment_traffic_set(
+                session,
+                actor,
+                model_id=decode_id(input.model_id, "Model", ["input", "modelId"]),
+                environment_id=decode_id(
+                    input.environment_id, "Environment", ["input", "environmentId"]
+                ),
+                splits=splits(),
+            ),
+        )
+        return DeploymentTrafficSetPayload(
+            deployments=[Deployment.from_row(r) for r in rows] if rows is not None else None,
+            user_errors=errors,
         )

@@ -108,6 +108,29 @@ class Environment(Node):
             list_filter=deployment_filter(filter),
         )
 
+    @strawberry.field(description="Deployments serving here now (status ACTIVE).")
+    async def active_deployments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: NamedOrder = NamedOrder.NAME_ASC,
+    ) -> Connection[Deployment]:
+        return await child_connection(
+            info,
+            lists.DEPLOYMENTS_OF_ENVIRONMENT,
+            self.db_id,
+            Deployment.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_by.value,
+            list_filter=DeploymentFilter(statuses=(enums.DeploymentStatus.ACTIVE.value,)),
+        )
+
 
 @strawberry.type(description="A model version served in an environment.")
 class Deployment(Node):

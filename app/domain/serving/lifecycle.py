@@ -1,0 +1,290 @@
+"""Deployment lifecycle: status moves, updates, rollback and traffic splits. Every change to a
+deployment in a protected environment needs an organization admin."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.errors import DomainError, ErrorCode, not_found
+from app.domain.lookup import get_visible
+from app.domain.registry.enums import ModelStage
+from app.domain.registry.models import ModelVersion, Project
+from app.domain.registry.projects import require_project_role
+from app.domain.serving.enums import DeploymentEventType, DeploymentStatus
+from app.domain.serving.models import Deployment, DeploymentEvent, Environment
+from app.domain.serving.rules import (
+    ENDED,
+    ensure_deployment_transition,
+    ensure_instances,
+    ensure_traffic_split,
+    rollback_target,
+)
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import OrgRole, ProjectRole
+
+
+async def writable_deployment(
+    session: AsyncSession, actor: Actor, deployment_id: uuid.UUID | None
+) -> Deployment:
+    """The deployment, locked, if the caller may change it (contributor; admin if protected)."""
+    field = ["input", "deploymentId"]
+    deployment = await get_visible(
+        session, Deployment, deployment_id, actor, what="deployment", field=field, for_update=True
+    )
+    project = await get_visible(
+        session, Project, deployment.project_id, actor, what="deployment", field=field
+    )
+    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    environment = await session.get(Environment, deployment.environment_id)
+    if environment is not None and environment.protected:
+        actor.require_org_role(deployment.organization_id, OrgRole.ADMIN, field=field)
+    return deployment
+
+
+def _event(
+    deployment: Deployment,
+    actor: Actor,
+    event_type: DeploymentEventType,
+    from_version: uuid.UUID | None,
+    to_version: uuid.UUID | None,
+    details: dict[str, Any] | None = None,
+) -> DeploymentEvent:
+    return DeploymentEvent(
+        organization_id=deployment.organization_id,
+        deployment_id=deployment.id,
+        event_type=event_type.value,
+        from_model_version_id=from_version,
+        to_model_version_id=to_version,
+        actor_user_id=actor.user_id,
+        details=details or {},
+    )
+
+
+async def deployment_transition(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    deployment_id: uuid.UUID | None,
+    status: DeploymentStatus,
+) -> Deployment:
+    deployment = await writable_deployment(session, actor, deployment_id)
+    current = DeploymentStatus(deployment.status)
+    ensure_deployment_transition(current, status)
+    deployment.status = status.value
+    if status == DeploymentStatus.TERMINATING:
+        session.add(
+            _event(
+                deployment, actor, DeploymentEventType.TERMINATE, deployment.model_version_id, None
+            )
+        )
+    if status in ENDED:
+        deployment.traffic_percentage = 0
+    record_audit(
+        session,
+        actor,
+        "deployment.transition",
+        organization_id=deployment.organization_id,
+        target_type="Deployment",
+        target_id=deployment.id,
+        details={"from": current.value, "to": status.value},
+    )
+    await session.flush()
+    return deployment
+
+
+async def _servable_version(
+    session: AsyncSession, actor: Actor, deployment: Deployment, version_id: uuid.UUID | None
+) -> ModelVersion:
+    field = ["input", "modelVersionId"]
+    version = await get_visible(
+        session, ModelVersion, version_id, actor, what="model version", field=field
+    )
+    current = await session.get(ModelVersion, deployment.model_version_id)
+    if current is None or version.model_id != current.model_id:
+        raise DomainError(ErrorCode.VALIDATION, "a deployment serves versions of one model", field)
+    if version.stage == ModelStage.ARCHIVED.value:
+        raise DomainError(ErrorCode.VALIDATION, "an archived version cannot be deployed", field)
+    return version
+
+
+def _ensure_not_ended(deployment: Deployment) -> None:
+    if DeploymentStatus(deployment.status) in ENDED:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"the deployment is {deployment.status}",
+            ["input", "deploymentId"],
+        )
+
+
+async def deployment_update(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    deployment_id: uuid.UUID | None,
+    changes: Mapping[str, Any],
+) -> Deployment:
+    """Change the served version, the instance bounds, autoscaling or the config."""
+    deployment = await writable_deployment(session, actor, deployment_id)
+    _ensure_not_ended(deployment)
+    from_version = deployment.model_version_id
+    if changes.get("model_version_id") is not None:
+        version = await _servable_version(session, actor, deployment, changes["model_version_id"])
+        deployment.model_version_id = version.id
+    low = changes.get("min_instances", deployment.min_instances)
+    high = changes.get("max_instances", deployment.max_instances)
+    if low is None or high is None:
+        raise v.validation(
+            "must not be null", ["input", "minInstances" if low is None else "maxInstances"]
+        )
+    ensure_instances(low, high)
+    deployment.min_instances, deployment.max_instances = low, high
+    if changes.get("autoscaling") is not None:
+        deployment.autoscaling = bool(changes["autoscaling"])
+    if "config" in changes:
+        deployment.config = v.json_object(changes["config"], ["input", "config"])
+    session.add(
+        _event(
+            deployment,
+            actor,
+            DeploymentEventType.UPDATE,
+            from_version,
+            deployment.model_version_id,
+            {"fields": sorted(changes)},
+        )
+    )
+    record_audit(
+        session,
+        actor,
+        "deployment.update",
+        organization_id=deployment.organization_id,
+        target_type="Deployment",
+        target_id=deployment.id,
+        details={"fields": sorted(changes)},
+    )
+    await session.flush()
+    return deployment
+
+
+async def deployment_rollback(
+    session: AsyncSession, actor: Actor, *, deployment_id: uuid.UUID | None
+) -> Deployment:
+    """Serve the version that was served before the current one (from the event history)."""
+    deployment = await writable_deployment(session, actor, deployment_id)
+    _ensure_not_ended(deployment)
+    events = (
+        await session.execute(
+            select(DeploymentEvent.event_type, DeploymentEvent.to_model_version_id)
+            .where(DeploymentEvent.deployment_id == deployment.id)
+            .order_by(DeploymentEvent.id)
+        )
+    ).all()
+    target = rollback_target([(row.event_type, row.to_model_version_id) for row in events])
+    if target is None:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            "no earlier version to roll back to",
+            ["input", "deploymentId"],
+        )
+    from_version = deployment.model_version_id
+    deployment.model_version_id = target
+    session.add(_event(deployment, actor, DeploymentEventType.ROLLBACK, from_version, target))
+    record_audit(
+        session,
+        actor,
+        "deployment.rollback",
+        organization_id=deployment.organization_id,
+        target_type="Deployment",
+        target_id=deployment.id,
+        details={"from": str(from_version), "to": str(target)},
+    )
+    await session.flush()
+    return deployment
+
+
+@dataclass(frozen=True)
+class TrafficSplit:
+    deployment_id: uuid.UUID
+    percentage: int
+
+
+async def deployment_traffic_set(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    model_id: uuid.UUID | None,
+    environment_id: uuid.UUID | None,
+    splits: Sequence[TrafficSplit],
+) -> list[Deployment]:
+    """Set, in one transaction, the traffic of every active deployment of a model in an
+    environment (its endpoint): listed ones get their percentage, the others 0; the listed
+    percentages must sum to 100."""
+    ensure_traffic_split([s.percentage for s in splits])
+    ids = [s.deployment_id for s in splits]
+    if len(set(ids)) != len(ids):
+        raise v.validation("a deployment is listed twice", ["input", "splits"])
+    environment = await get_visible(
+        session,
+        Environment,
+        environment_id,
+        actor,
+        what="environment",
+        field=["input", "environmentId"],
+    )
+    endpoint = (
+        await session.scalars(
+            select(Deployment)
+            .join(ModelVersion, ModelVersion.id == Deployment.model_version_id)
+            .where(
+                ModelVersion.model_id == model_id,
+                Deployment.environment_id == environment.id,
+                Deployment.organization_id.in_(actor.org_ids),
+                Deployment.deleted_at.is_(None),
+                Deployment.status == DeploymentStatus.ACTIVE.value,
+            )
+            .order_by(Deployment.id)
+            .with_for_update(of=Deployment)
+        )
+    ).all()
+    by_id = {d.id: d for d in endpoint}
+    for index, split in enumerate(splits):
+        if split.deployment_id not in by_id:
+            raise not_found(
+                "active deployment of this model in this environment",
+                ["input", "splits", str(index), "deploymentId"],
+            )
+    for deployment in endpoint:  # every write below is allowed only if each one is
+        await writable_deployment(session, actor, deployment.id)
+    wanted = {s.deployment_id: s.percentage for s in splits}
+    for deployment in endpoint:
+        percentage = wanted.get(deployment.id, 0)
+        if percentage != deployment.traffic_percentage:
+            session.add(
+                _event(
+                    deployment,
+                    actor,
+                    DeploymentEventType.UPDATE,
+                    deployment.model_version_id,
+                    deployment.model_version_id,
+                    {"traffic_percentage": [deployment.traffic_percentage, percentage]},
+                )
+            )
+            deployment.traffic_percentage = percentage
+    record_audit(
+        session,
+        actor,
+        "deployment.traffic_set",
+        organization_id=environment.organization_id,
+        target_type="Environment",
+        target_id=environment.id,
+        details={"splits": {str(k): p for k, p in wanted.items()}},
+    )
+    await session.flush()
+    return list(endpoint)
