@@ -250,5 +250,6 @@ async def server_process(database_url: str) -> AsyncIterator[ServerProcess]:
                 raise RuntimeError("the second server did not start")
         yield ServerProcess(base_url, process)
     finally:
-        process.terminate()
+        if process.returncode is None:  # a test may have killed it already
+            process.terminate()
         await asyncio.wait_for(process.wait(), 30)

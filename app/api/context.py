@@ -13,6 +13,7 @@ from app.api.loaders.list_spec import ListSpec
 from app.api.loaders.metric_history import MetricHistoryLoader
 from app.api.loaders.metric_summaries import MetricSummariesLoader
 from app.api.loaders.organizations_by_slug import OrganizationBySlugLoader
+from app.api.loaders.prediction_stats import PredictionStatsLoader
 from app.api.loaders.production_versions import ProductionVersionLoader
 from app.api.loaders.rows_by_id import RowsByIdLoader
 from app.db.engine import SessionFactory
@@ -36,6 +37,7 @@ class DataLoaders:
         self.metric_summaries = MetricSummariesLoader(session_factory, self._org_ids)
         self.metric_history = MetricHistoryLoader(session_factory, self._org_ids)
         self.active_deployment = ActiveDeploymentLoader(session_factory, self._org_ids)
+        self.prediction_stats = PredictionStatsLoader(session_factory, self._org_ids)
 
     def by_id(self, model: Any) -> RowsByIdLoader:
         if model not in self._by_id:

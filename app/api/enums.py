@@ -25,6 +25,8 @@ DeploymentStatus = strawberry.enum(serving.DeploymentStatus)
 DeploymentEventType = strawberry.enum(serving.DeploymentEventType)
 AlertSeverity = strawberry.enum(monitoring.AlertSeverity)
 AlertStatus = strawberry.enum(monitoring.AlertStatus)
+Comparator = strawberry.enum(monitoring.Comparator)
+Aggregation = strawberry.enum(monitoring.Aggregation)
 
 
 @strawberry.enum(description="Orders of projects.")

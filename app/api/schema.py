@@ -14,7 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from app.api.errors import MaskUnexpectedErrors
 from app.api.experiments.mutations import ExperimentMutations
-from app.api.monitoring.mutations import MonitoringMutations
+from app.api.monitoring.mutations import AlertRuleMutations, MonitoringMutations
 from app.api.queries import Query
 from app.api.registry.mutations import RegistryMutations
 from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
@@ -31,6 +31,7 @@ class Mutation(
     ServingMutations,
     DeploymentLifecycleMutations,
     MonitoringMutations,
+    AlertRuleMutations,
     ExperimentMutations,
 ):
     pass

@@ -8,7 +8,7 @@ from app.domain.experiments.models import (
     RunMetricRollup,
     RunMetricSummary,
 )
-from app.domain.monitoring.models import Alert, MonitoringMetric
+from app.domain.monitoring.models import Alert, AlertRule, MonitoringMetric, Prediction
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
 from app.domain.tenancy.models import (
@@ -22,6 +22,7 @@ from app.domain.tenancy.models import (
 
 __all__ = [
     "Alert",
+    "AlertRule",
     "ApiKey",
     "AuditLog",
     "Base",
@@ -34,6 +35,7 @@ __all__ = [
     "ModelVersion",
     "MonitoringMetric",
     "Organization",
+    "Prediction",
     "Project",
     "ProjectMember",
     "Run",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.api.loaders.list_spec import ListSpec, Order
 from app.api.loaders.run_orders import ByMetricLast, ByNumericParam
 from app.domain.experiments.models import Experiment, Run, RunMetric
-from app.domain.monitoring.models import Alert, MonitoringMetric
+from app.domain.monitoring.models import Alert, AlertRule, MonitoringMetric
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
 from app.domain.tenancy.models import AuditLog, Membership, ProjectMember
@@ -118,4 +118,7 @@ POINTS_OF_RUN = ListSpec(
     {"STEP_ASC": Order(("step",)), "STEP_DESC": Order(("step",), descending=True)},
     default_order="STEP_ASC",
     live_only=False,
+)
+ALERT_RULES_OF_PROJECT = ListSpec(
+    "alert_rules_of_project", AlertRule, "project_id", {**CREATED, **BY_NAME}
 )

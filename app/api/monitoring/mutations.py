@@ -5,14 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from sqlalchemy import select
+from strawberry import UNSET
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.enums import Aggregation, AlertSeverity, Comparator
 from app.api.errors import UserError, run_mutation
 from app.api.ids import decode_id
-from app.api.monitoring.types import Alert
+from app.api.inputs import provided
+from app.api.monitoring.types import Alert, AlertRule
 from app.api.serving.types import Deployment
+from app.domain.monitoring import alert_rules, predictions
 from app.domain.monitoring.alerts import alert_set_status
+from app.domain.monitoring.enums import Aggregation as AggregationEnum
+from app.domain.monitoring.enums import AlertSeverity as SeverityEnum
 from app.domain.monitoring.enums import AlertStatus
+from app.domain.monitoring.models import Alert as AlertRow
+from app.domain.monitoring.predictions import PredictionIn
 from app.domain.monitoring.rules import MetricPoint
 from app.domain.monitoring.services import monitoring_metrics_record
 
@@ -96,5 +106,181 @@ class MonitoringMutations:
         return MonitoringMetricsRecordPayload(
             deployment=Deployment.from_row(row) if row else None,
             recorded_count=0 if errors else len(points),
+            user_errors=errors,
+        )
+
+
+@strawberry.input
+class AlertRuleCreateInput:
+    project_id: strawberry.ID
+    deployment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Watch one deployment; default: every deployment of the project."
+    )
+    name: str
+    metric_name: str = strawberry.field(
+        description="A monitoring metric name, or predictions.latency_ms / predictions.confidence."
+    )
+    comparator: Comparator  # type: ignore[valid-type]
+    threshold: float
+    aggregation: Aggregation = AggregationEnum.LAST  # type: ignore[valid-type]
+    window_seconds: int = 300
+    severity: AlertSeverity = SeverityEnum.MEDIUM  # type: ignore[valid-type]
+    cooldown_seconds: int = strawberry.field(
+        default=0,
+        description="After an alert of this rule resolves, wait this long before another.",
+    )
+    auto_resolve: bool = strawberry.field(
+        default=False, description="Resolve the open alert when the condition clears."
+    )
+
+
+@strawberry.input
+class AlertRuleUpdateInput:
+    alert_rule_id: strawberry.ID
+    name: str | None = UNSET
+    metric_name: str | None = UNSET
+    comparator: Comparator | None = UNSET  # type: ignore[valid-type]
+    threshold: float | None = UNSET
+    aggregation: Aggregation | None = UNSET  # type: ignore[valid-type]
+    window_seconds: int | None = UNSET
+    severity: AlertSeverity | None = UNSET  # type: ignore[valid-type]
+    cooldown_seconds: int | None = UNSET
+    auto_resolve: bool | None = UNSET
+    enabled: bool | None = UNSET
+
+
+@strawberry.input
+class AlertRuleDeleteInput:
+    alert_rule_id: strawberry.ID
+
+
+@strawberry.type
+class AlertRulePayload:
+    alert_rule: AlertRule | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class PredictionInput:
+    input: JSON | None = None
+    output: JSON | None = None
+    latency_ms: float
+    confidence: float | None = None
+    recorded_at: datetime | None = strawberry.field(default=None, description="Default: now.")
+
+
+@strawberry.input
+class PredictionsRecordInput:
+    deployment_id: strawberry.ID
+    predictions: list[PredictionInput] = strawberry.field(
+        description="Up to 10,000 predictions; alert rules on predictions.* are evaluated."
+    )
+
+
+@strawberry.type
+class PredictionsRecordPayload:
+    deployment: Deployment | None
+    recorded_count: int
+    alerts_opened: list[Alert]
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class AlertRuleMutations:
+    @strawberry.mutation(description="Create an alert rule. Contributors+.")
+    async def alert_rule_create(self, info: Info, input: AlertRuleCreateInput) -> AlertRulePayload:
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: alert_rules.alert_rule_create(
+                session,
+                actor,
+                project_id=decode_id(input.project_id, "Project", ["input", "projectId"]),
+                deployment_id=decode_id(
+                    input.deployment_id, "Deployment", ["input", "deploymentId"]
+                )
+                if input.deployment_id
+                else None,
+                name=input.name,
+                metric_name=input.metric_name,
+                comparator=input.comparator,
+                threshold=input.threshold,
+                aggregation=input.aggregation,
+                window_seconds=input.window_seconds,
+                severity=input.severity,
+                cooldown_seconds=input.cooldown_seconds,
+                auto_resolve=input.auto_resolve,
+            ),
+        )
+        return AlertRulePayload(
+            alert_rule=AlertRule.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="Change an alert rule (enabled: false pauses it).")
+    async def alert_rule_update(self, info: Info, input: AlertRuleUpdateInput) -> AlertRulePayload:
+        changes = provided(
+            input, "name", "metric_name", "comparator", "threshold", "aggregation",
+            "window_seconds", "severity", "cooldown_seconds", "auto_resolve", "enabled",
+        )  # fmt: skip
+        for key in ("comparator", "aggregation", "severity"):
+            if changes.get(key) is not None:
+                changes[key] = changes[key].value
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: alert_rules.alert_rule_update(
+                session,
+                actor,
+                rule_id=decode_id(input.alert_rule_id, "AlertRule", ["input", "alertRuleId"]),
+                changes=changes,
+            ),
+        )
+        return AlertRulePayload(
+            alert_rule=AlertRule.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="Delete an alert rule (its alerts stay).")
+    async def alert_rule_delete(self, info: Info, input: AlertRuleDeleteInput) -> AlertRulePayload:
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: alert_rules.alert_rule_delete(
+                session,
+                actor,
+                rule_id=decode_id(input.alert_rule_id, "AlertRule", ["input", "alertRuleId"]),
+            ),
+        )
+        return AlertRulePayload(
+            alert_rule=AlertRule.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(description="Record served predictions for a deployment.")
+    async def predictions_record(
+        self, info: Info, input: PredictionsRecordInput
+    ) -> PredictionsRecordPayload:
+        items = [
+            PredictionIn(p.input, p.output, p.latency_ms, p.confidence, p.recorded_at)
+            for p in input.predictions
+        ]
+        result, errors = await run_mutation(
+            info,
+            lambda session, actor: predictions.predictions_record(
+                session,
+                actor,
+                deployment_id=decode_id(
+                    input.deployment_id, "Deployment", ["input", "deploymentId"]
+                ),
+                items=items,
+                max_items=info.context.limits.max_metric_points,
+            ),
+        )
+        opened: list[Alert] = []
+        if result is not None and result[1].opened:
+            async with info.context.read_session_factory() as session:
+                rows = await session.scalars(
+                    select(AlertRow).where(AlertRow.id.in_(result[1].opened))
+                )
+                opened = [Alert.from_row(row) for row in rows]
+        return PredictionsRecordPayload(
+            deployment=Deployment.from_row(result[0]) if result else None,
+            recorded_count=len(items) if result else 0,
+            alerts_opened=opened,
             user_errors=errors,
         )

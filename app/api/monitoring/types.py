@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
-from app.api.enums import AlertSeverity, AlertStatus
+from app.api.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
 from app.api.ids import encode_id
 from app.api.lists import load_row
 from app.api.node import Node, register_node
 from app.domain.monitoring import enums
 from app.domain.monitoring.models import Alert as AlertRow
+from app.domain.monitoring.models import AlertRule as AlertRuleRow
 from app.domain.monitoring.models import MonitoringMetric
 from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.tenancy.models import User as UserRow
@@ -35,6 +36,62 @@ class MonitoringMetricPoint:
         return cls(name=row.name, value=row.value, recorded_at=row.recorded_at)
 
 
+@strawberry.type(
+    description="Opens an alert when aggregation(metric) over the window compares true with "
+    "the threshold; evaluated whenever the metric is recorded."
+)
+class AlertRule(Node):
+    name: str
+    metric_name: str
+    comparator: Comparator  # type: ignore[valid-type]
+    threshold: float
+    aggregation: Aggregation  # type: ignore[valid-type]
+    window_seconds: int
+    severity: AlertSeverity  # type: ignore[valid-type]
+    cooldown_seconds: int
+    auto_resolve: bool
+    enabled: bool
+    created_at: datetime
+    deployment_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: AlertRuleRow) -> AlertRule:
+        return cls(
+            id=strawberry.ID(encode_id("AlertRule", row.id)),
+            name=row.name,
+            metric_name=row.metric_name,
+            comparator=enums.Comparator(row.comparator),
+            threshold=row.threshold,
+            aggregation=enums.Aggregation(row.aggregation),
+            window_seconds=row.window_seconds,
+            severity=enums.AlertSeverity(row.severity),
+            cooldown_seconds=row.cooldown_seconds,
+            auto_resolve=row.auto_resolve,
+            enabled=row.enabled,
+            created_at=row.created_at,
+            deployment_id=row.deployment_id,
+        )
+
+    @strawberry.field(
+        description="The one deployment watched; null: every deployment of the project."
+    )
+    async def deployment(
+        self, info: Info
+    ) -> Annotated[Deployment, strawberry.lazy("app.api.serving.types")] | None:
+        from app.api.serving.types import Deployment
+
+        row = await load_row(info, DeploymentRow, self.deployment_id)
+        return Deployment.from_row(row) if row else None
+
+
+@strawberry.type(description="Aggregates of a deployment's recorded predictions over a window.")
+class PredictionStats:
+    count: int
+    avg_latency_ms: float | None
+    p95_latency_ms: float | None
+    avg_confidence: float | None
+
+
 @strawberry.type(description="An alert raised on a deployment.")
 class Alert(Node):
     alert_type: str
@@ -48,6 +105,7 @@ class Alert(Node):
     acknowledged_at: datetime | None
     resolved_at: datetime | None
     deployment_id: strawberry.Private[uuid.UUID]
+    rule_id: strawberry.Private[uuid.UUID | None]
     acknowledged_by_id: strawberry.Private[uuid.UUID | None]
     resolved_by_id: strawberry.Private[uuid.UUID | None]
 
@@ -66,6 +124,7 @@ class Alert(Node):
             acknowledged_at=row.acknowledged_at,
             resolved_at=row.resolved_at,
             deployment_id=row.deployment_id,
+            rule_id=row.rule_id,
             acknowledged_by_id=row.acknowledged_by_id,
             resolved_by_id=row.resolved_by_id,
         )
@@ -78,6 +137,11 @@ class Alert(Node):
 
         row = await load_row(info, DeploymentRow, self.deployment_id)
         return Deployment.from_row(row) if row else None
+
+    @strawberry.field(description="The rule that opened this alert, if any.")
+    async def rule(self, info: Info) -> AlertRule | None:
+        row = await load_row(info, AlertRuleRow, self.rule_id)
+        return AlertRule.from_row(row) if row else None
 
     @strawberry.field
     async def acknowledged_by(
@@ -99,3 +163,4 @@ class Alert(Node):
 
 
 register_node("Alert", AlertRow, Alert.from_row)
+register_node("AlertRule", AlertRuleRow, AlertRule.from_row)

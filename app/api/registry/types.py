@@ -40,6 +40,7 @@ from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
     from app.api.experiments.types import Experiment, Run
+    from app.api.monitoring.types import AlertRule
     from app.api.tenancy.types import Organization, User
 
 MAX_SEARCH_LENGTH = 200
@@ -145,6 +146,28 @@ class Project(Node):
             before=before,
             order=order_by.value,
             list_filter=filter.to_filter() if filter else None,
+        )
+
+    @strawberry.field(description="Alert rules of this project (project- or deployment-scoped).")
+    async def alert_rules(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[AlertRule, strawberry.lazy("app.api.monitoring.types")]]:
+        from app.api.monitoring.types import AlertRule
+
+        return await child_connection(
+            info,
+            lists.ALERT_RULES_OF_PROJECT,
+            self.db_id,
+            AlertRule.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
         )
 
     @strawberry.field(description="Experiments of this project.")

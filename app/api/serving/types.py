@@ -24,7 +24,7 @@ from app.api.ids import decode_any, encode_id
 from app.api.lists import child_connection, load_row
 from app.api.loaders import lists
 from app.api.loaders.list_spec import AlertFilter, DeploymentFilter, MetricFilter
-from app.api.monitoring.types import Alert, MonitoringMetricPoint
+from app.api.monitoring.types import Alert, MonitoringMetricPoint, PredictionStats
 from app.api.node import Node, register_node
 from app.api.pagination import Connection
 from app.domain.registry.models import ModelVersion as ModelVersionRow
@@ -250,6 +250,23 @@ class Deployment(Node):
             before=before,
             order=order_by.value,
             list_filter=alert_filter,
+        )
+
+    @strawberry.field(description="Aggregates of recorded predictions over the last windowSeconds.")
+    async def prediction_stats(self, info: Info, window_seconds: int = 3600) -> PredictionStats:
+        if not 1 <= window_seconds <= 30 * 24 * 3600:
+            raise ClientError("windowSeconds must be between 1 and 2592000 (30 days)")
+        (
+            count,
+            avg_latency,
+            p95_latency,
+            avg_confidence,
+        ) = await info.context.loaders.prediction_stats.load((self.db_id, window_seconds))
+        return PredictionStats(
+            count=count,
+            avg_latency_ms=avg_latency,
+            p95_latency_ms=p95_latency,
+            avg_confidence=avg_confidence,
         )
 
     @strawberry.field(description="History: deploy, update, rollback, terminate.")

@@ -16,3 +16,18 @@ class AlertStatus(enum.Enum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+
+
+class Comparator(enum.Enum):
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+
+
+class Aggregation(enum.Enum):
+    LAST = "last"
+    AVG = "avg"
+    MAX = "max"
+    MIN = "min"
+    P95 = "p95"

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Index, String, Text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, IdMixin, TenantMixin, TimestampsMixin, check_in
-from app.domain.monitoring.enums import AlertSeverity, AlertStatus
+from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
+from app.domain.monitoring.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
+
+LIVE = text("deleted_at IS NULL")
 
 
 class MonitoringMetric(Base):
@@ -41,12 +55,61 @@ class MonitoringMetric(Base):
     value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
 
 
+class AlertRule(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
+    """When an aggregate of a metric over a window crosses a threshold, open an alert.
+
+    Scope: every deployment of the project, or one deployment."""
+
+    __tablename__ = "alert_rules"
+    __table_args__ = (
+        check_in("comparator", Comparator),
+        check_in("aggregation", Aggregation),
+        check_in("severity", AlertSeverity),
+        CheckConstraint("window_seconds BETWEEN 1 AND 604800", name="window_valid"),
+        CheckConstraint("cooldown_seconds BETWEEN 0 AND 604800", name="cooldown_valid"),
+        Index("ix_alert_rules_project_id_live", "project_id", "id", postgresql_where=LIVE),
+        Index("ix_alert_rules_deployment_id_live", "deployment_id", postgresql_where=LIVE),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    deployment_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), nullable=True
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    metric_name: Mapped[str] = mapped_column(String(128), nullable=False)
+    comparator: Mapped[str] = mapped_column(String(8), nullable=False)
+    threshold: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    aggregation: Mapped[str] = mapped_column(String(8), nullable=False)
+    window_seconds: Mapped[int] = mapped_column(Integer, nullable=False)
+    severity: Mapped[str] = mapped_column(String(20), nullable=False)
+    cooldown_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    auto_resolve: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
 class Alert(IdMixin, TenantMixin, TimestampsMixin, Base):
     __tablename__ = "alerts"
     __table_args__ = (
         check_in("severity", AlertSeverity),
         check_in("status", AlertStatus),
         Index("ix_alerts_deployment_id", "deployment_id", "id"),
+        # At most one open (or acknowledged) alert per rule and deployment.
+        Index(
+            "uq_alerts_rule_id_deployment_id_open",
+            "rule_id",
+            "deployment_id",
+            unique=True,
+            postgresql_where=text("status IN ('open', 'acknowledged') AND rule_id IS NOT NULL"),
+        ),
+    )
+
+    rule_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("alert_rules.id", ondelete="SET NULL"), nullable=True
     )
 
     deployment_id: Mapped[uuid.UUID] = mapped_column(
@@ -68,3 +131,26 @@ class Alert(IdMixin, TenantMixin, TimestampsMixin, Base):
     resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+
+
+class Prediction(IdMixin, TenantMixin, Base):
+    """One served prediction; windows over these feed monitoring and alert rules
+    (metric names ``predictions.latency_ms`` and ``predictions.confidence``)."""
+
+    __tablename__ = "predictions"
+    __table_args__ = (
+        CheckConstraint("latency_ms >= 0", name="latency_non_negative"),
+        CheckConstraint(
+            "confidence IS NULL OR confidence BETWEEN 0 AND 1", name="confidence_valid"
+        ),
+        Index("ix_predictions_deployment_id_recorded_at", "deployment_id", "recorded_at"),
+    )
+
+    deployment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    )
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    input: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    output: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    latency_ms: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    confidence: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)

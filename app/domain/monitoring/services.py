@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.lookup import get_visible
 from app.domain.monitoring.rules import MetricPoint, validate_points
+from app.domain.monitoring.rules_engine import evaluate_rules
 from app.domain.registry.models import Project
 from app.domain.registry.projects import require_project_role
 from app.domain.serving.models import Deployment
@@ -38,8 +39,9 @@ async def monitoring_metrics_record(
     max_points: int,
 ) -> Deployment:
     field = ["input", "deploymentId"]
+    # Locked: rule evaluation for one deployment is serialised with its writes.
     deployment = await get_visible(
-        session, Deployment, deployment_id, actor, what="deployment", field=field
+        session, Deployment, deployment_id, actor, what="deployment", field=field, for_update=True
     )
     project = await get_visible(
         session, Project, deployment.project_id, actor, what="deployment", field=field
@@ -56,6 +58,7 @@ async def monitoring_metrics_record(
             "values": [p.value for p in points],
         },
     )
+    evaluation = await evaluate_rules(session, deployment, {p.name for p in points})
     record_audit(
         session,
         actor,
@@ -63,6 +66,11 @@ async def monitoring_metrics_record(
         organization_id=deployment.organization_id,
         target_type="Deployment",
         target_id=deployment.id,
-        details={"points": len(points), "names": sorted({p.name for p in points})[:20]},
+        details={
+            "points": len(points),
+            "names": sorted({p.name for p in points})[:20],
+            "alerts_opened": len(evaluation.opened),
+            "alerts_resolved": len(evaluation.resolved),
+        },
     )
     return deployment
