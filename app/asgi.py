@@ -18,6 +18,7 @@ from app.api.schema import build_schema
 from app.api.view import STATIC_DIR, GraphQLView
 from app.db.engine import make_engine, make_read_session_factory, make_session_factory
 from app.db.migrate import head_revision
+from app.domain.notifications.worker import OutboxWorker
 from app.events.hubs import Broker
 from app.events.listener import Listener
 from app.settings import Settings
@@ -75,10 +76,21 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        worker = OutboxWorker(
+            session_factory,
+            backoff_seconds=settings.notification_backoff_seconds,
+            max_attempts=settings.notification_max_attempts,
+            poll_seconds=settings.notification_poll_seconds,
+            smtp_url=settings.smtp_url,
+        )
+        broker.outbox_wake = worker.wake
         listener = Listener(settings.database_url or "", broker.on_notification, broker.resync)
         listener.start()
+        worker.start()
         app.state.listener = listener
+        app.state.outbox_worker = worker
         yield
+        await worker.stop()
         await listener.stop()
         await engine.dispose()
         if on_shutdown is not None:

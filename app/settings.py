@@ -51,6 +51,10 @@ class Settings:
     db_max_overflow: int = 10
     graphiql: bool = True
     limits: Limits = field(default_factory=Limits)
+    notification_backoff_seconds: float = 5.0
+    notification_max_attempts: int = 6
+    notification_poll_seconds: float = 1.0
+    smtp_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -73,6 +77,12 @@ class Settings:
             db_max_overflow=_int("MLGRAPH_DB_MAX_OVERFLOW", 10),
             graphiql=_bool("MLGRAPH_GRAPHIQL", True),
             limits=limits,
+            notification_backoff_seconds=float(
+                os.environ.get("MLGRAPH_NOTIFY_BACKOFF_SECONDS", "5")
+            ),
+            notification_max_attempts=_int("MLGRAPH_NOTIFY_MAX_ATTEMPTS", 6),
+            notification_poll_seconds=float(os.environ.get("MLGRAPH_NOTIFY_POLL_SECONDS", "1")),
+            smtp_url=os.environ.get("MLGRAPH_SMTP_URL") or None,
         )
 
     def with_database(self, url: str) -> Settings:

@@ -92,10 +92,63 @@ async def serve(settings: Settings) -> AsyncIterator[RunningServer]:
 TEST_LIMITS = Limits(max_depth=16, max_tokens=2_000, max_aliases=15, max_body_bytes=2 * 1024 * 1024)
 
 
+TEST_SETTINGS = dict(  # noqa: C408
+    limits=TEST_LIMITS,
+    notification_backoff_seconds=0.2,  # retries in tenths of seconds, not minutes
+    notification_max_attempts=3,
+    notification_poll_seconds=0.2,
+)
+
+
 @pytest.fixture(scope="session")
 async def server(database_url: str) -> AsyncIterator[RunningServer]:
-    async with serve(Settings(database_url=database_url, limits=TEST_LIMITS)) as running:
+    async with serve(Settings(database_url=database_url, **TEST_SETTINGS)) as running:  # type: ignore[arg-type]
         yield running
+
+
+@dataclass
+class Receiver:
+    """A real local HTTP endpoint for webhooks: records requests, fails on purpose."""
+
+    base_url: str
+    requests: list[dict[str, Any]]
+    failures: dict[str, int]  # path -> how many more requests to fail
+
+    def received(self, path: str) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["path"] == path]
+
+
+@pytest.fixture(scope="session")
+async def receiver() -> AsyncIterator[Receiver]:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    state = Receiver(base_url="", requests=[], failures={})
+
+    async def hook(request: Request) -> Response:
+        body = await request.body()
+        state.requests.append(
+            {"path": request.url.path, "headers": dict(request.headers), "body": body}
+        )
+        remaining = state.failures.get(request.url.path, 0)
+        if remaining != 0:
+            state.failures[request.url.path] = remaining - 1
+            return Response("nope", status_code=500)
+        return Response("ok")
+
+    app = Starlette(routes=[Route("/{path:path}", hook, methods=["POST"])])
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    http_server = uvicorn.Server(config)
+    http_server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(http_server.serve())
+    while not http_server.started:
+        await asyncio.sleep(0.01)
+    state.base_url = f"http://127.0.0.1:{http_server.servers[0].sockets[0].getsockname()[1]}"
+    yield state
+    http_server.should_exit = True
+    await task
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import strawberry
 
 from app.domain.experiments import enums as experiments
 from app.domain.monitoring import enums as monitoring
+from app.domain.notifications import enums as notifications
 from app.domain.registry import enums as registry
 from app.domain.serving import enums as serving
 from app.domain.tenancy import enums as tenancy
@@ -91,3 +92,8 @@ class RunOrder(enum.Enum):
 class StepOrder(enum.Enum):
     STEP_ASC = "STEP_ASC"
     STEP_DESC = "STEP_DESC"
+
+
+ChannelType = strawberry.enum(notifications.ChannelType, name="NotificationChannelType")
+NotificationTrigger = strawberry.enum(notifications.Trigger, name="NotificationTrigger")
+DeliveryStatus = strawberry.enum(notifications.DeliveryStatus, name="NotificationDeliveryStatus")

@@ -15,6 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from app.api.errors import MaskUnexpectedErrors
 from app.api.experiments.mutations import ExperimentMutations
 from app.api.monitoring.mutations import AlertRuleMutations, MonitoringMutations
+from app.api.notifications.mutations import NotificationMutations
 from app.api.queries import Query
 from app.api.registry.mutations import RegistryMutations
 from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
@@ -33,6 +34,7 @@ class Mutation(
     MonitoringMutations,
     AlertRuleMutations,
     ExperimentMutations,
+    NotificationMutations,
 ):
     pass
 

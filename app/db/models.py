@@ -9,6 +9,12 @@ from app.domain.experiments.models import (
     RunMetricSummary,
 )
 from app.domain.monitoring.models import Alert, AlertRule, MonitoringMetric, Prediction
+from app.domain.notifications.models import (
+    NotificationAttempt,
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationRule,
+)
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
 from app.domain.tenancy.models import (
@@ -34,6 +40,10 @@ __all__ = [
     "Model",
     "ModelVersion",
     "MonitoringMetric",
+    "NotificationAttempt",
+    "NotificationChannel",
+    "NotificationDelivery",
+    "NotificationRule",
     "Organization",
     "Prediction",
     "Project",

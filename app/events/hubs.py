@@ -209,6 +209,7 @@ class Broker:
     def __init__(self, session_factory: SessionFactory) -> None:
         self.session_factory = session_factory
         self.hubs: dict[tuple[str, uuid.UUID], Any] = {}
+        self.outbox_wake: asyncio.Event | None = None  # the notification worker's
 
     def _hub(self, kind: str, key: uuid.UUID) -> Any:
         hub = self.hubs.get((kind, key))
@@ -248,6 +249,9 @@ class Broker:
                 hub = self.hubs.get(("status", uuid.UUID(data["run"])))
                 if hub is not None:
                     hub.poke()
+            elif channel == topics.OUTBOX:
+                if self.outbox_wake is not None:
+                    self.outbox_wake.set()
             elif channel == topics.ALERTS:
                 hub = self.hubs.get(("alerts", uuid.UUID(data["org"])))
                 if hub is not None:

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 RUN_METRICS = "mlgraph_run_metrics"  # {"run": id, "seq": metric_seq after the write}
 RUN_STATUS = "mlgraph_run_status"  # {"run": id, "version": status_version}
 ALERTS = "mlgraph_alerts"  # {"org": id, "alert": id}
-CHANNELS = (RUN_METRICS, RUN_STATUS, ALERTS)
+OUTBOX = "mlgraph_outbox"  # {"org": id}: notification deliveries are due
+CHANNELS = (RUN_METRICS, RUN_STATUS, ALERTS, OUTBOX)
 
 NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 

@@ -6,6 +6,12 @@ from app.api.loaders.list_spec import ListSpec, Order
 from app.api.loaders.run_orders import ByMetricLast, ByNumericParam
 from app.domain.experiments.models import Experiment, Run, RunMetric
 from app.domain.monitoring.models import Alert, AlertRule, MonitoringMetric
+from app.domain.notifications.models import (
+    NotificationAttempt,
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationRule,
+)
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
 from app.domain.tenancy.models import AuditLog, Membership, ProjectMember
@@ -121,4 +127,19 @@ POINTS_OF_RUN = ListSpec(
 )
 ALERT_RULES_OF_PROJECT = ListSpec(
     "alert_rules_of_project", AlertRule, "project_id", {**CREATED, **BY_NAME}
+)
+CHANNELS_OF_ORGANIZATION = ListSpec(
+    "channels_of_organization", NotificationChannel, "organization_id", {**CREATED, **BY_NAME}
+)
+RULES_OF_CHANNEL = ListSpec("rules_of_channel", NotificationRule, "channel_id", CREATED)
+DELIVERIES_OF_CHANNEL = ListSpec(
+    "deliveries_of_channel",
+    NotificationDelivery,
+    "channel_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
+)
+ATTEMPTS_OF_DELIVERY = ListSpec(
+    "attempts_of_delivery", NotificationAttempt, "delivery_id", CREATED, live_only=False
 )

@@ -23,6 +23,7 @@ from app.api.ids import encode_id
 from app.api.lists import child_connection, load_row
 from app.api.loaders import lists
 from app.api.node import Node, register_node
+from app.api.notifications.types import NotificationChannel
 from app.api.pagination import Connection
 from app.api.registry.types import Project
 from app.api.serving.types import Environment
@@ -128,6 +129,26 @@ class Organization(Node):
             lists.MEMBERSHIPS_OF_ORGANIZATION,
             self.db_id,
             Membership.from_row,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+
+    @strawberry.field(description="Notification channels of this organization.")
+    async def notification_channels(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[NotificationChannel]:
+        return await child_connection(
+            info,
+            lists.CHANNELS_OF_ORGANIZATION,
+            self.db_id,
+            NotificationChannel.from_row,
             first=first,
             after=after,
             last=last,

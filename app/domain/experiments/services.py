@@ -23,6 +23,8 @@ from app.domain.experiments.rules import (
     validate_run_points,
 )
 from app.domain.lookup import get_visible
+from app.domain.notifications.enums import Trigger
+from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.models import Model, Project
 from app.domain.registry.projects import require_project_role
 from app.domain.tenancy.access import Actor
@@ -238,6 +240,18 @@ async def run_finish(
     )
     await session.flush()
     await topics.publish(session, topics.RUN_STATUS, run=run.id, version=run.status_version)
+    await enqueue_notifications(
+        session,
+        organization_id=run.organization_id,
+        trigger=Trigger.EXPERIMENT_COMPLETE,
+        event_type="run.finished",
+        payload={
+            "run_id": str(run.id),
+            "title": f"{run.name} {status.value}",
+            "status": status.value,
+        },
+        project_id=run.project_id,
+    )
     return run
 
 

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.ids import uuid7
 from app.domain.errors import validation
 from app.domain.monitoring.enums import Comparator
+from app.domain.notifications.enums import Trigger
+from app.domain.notifications.services import enqueue_notifications
 from app.domain.serving.models import Deployment
 from app.events import topics
 
@@ -201,6 +203,24 @@ async def evaluate_rules(
                 )
                 if alert_id is not None:
                     opened.append(alert_id)
+                    await enqueue_notifications(
+                        session,
+                        organization_id=deployment.organization_id,
+                        trigger=Trigger.ALERT,
+                        event_type="alert.opened",
+                        payload={
+                            "alert_id": str(alert_id),
+                            "title": f"{rule['name']} on {deployment.name}",
+                            "severity": rule["severity"],
+                            "metric": rule["metric_name"],
+                            "value": value,
+                            "threshold": rule["threshold"],
+                            "deployment_id": str(deployment.id),
+                        },
+                        project_id=deployment.project_id,
+                        deployment_id=deployment.id,
+                        severity=rule["severity"],
+                    )
         elif result.open_id is not None and rule["auto_resolve"]:
             await session.execute(AUTO_RESOLVE, {"id": result.open_id, "now": now})
             resolved.append(result.open_id)

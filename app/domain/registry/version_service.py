@@ -14,6 +14,8 @@ from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.experiments.models import Run
 from app.domain.lookup import get_visible
+from app.domain.notifications.enums import Trigger
+from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.registry.projects import require_project_role
@@ -21,6 +23,24 @@ from app.domain.registry.rules import ensure_stage_transition, semver
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
+
+
+async def notify_model_update(
+    session: AsyncSession, model: Model, version: ModelVersion, action: str
+) -> None:
+    await enqueue_notifications(
+        session,
+        organization_id=model.organization_id,
+        trigger=Trigger.MODEL_UPDATE,
+        event_type=f"model_version.{action}",
+        payload={
+            "model_id": str(model.id),
+            "model_version_id": str(version.id),
+            "title": f"{model.name} {version.version}: {action} ({version.stage})",
+            "stage": version.stage,
+        },
+        project_id=model.project_id,
+    )
 
 
 async def _writable_model(
@@ -100,6 +120,7 @@ async def model_version_create(
             "run_id": str(run_id) if run_id else None,
         },
     )
+    await notify_model_update(session, model, row, "create")
     return row
 
 
@@ -122,7 +143,7 @@ async def model_version_transition(
     row = await get_visible(
         session, ModelVersion, version_id, actor, what="model version", field=field
     )
-    await _writable_model(session, actor, row.model_id, field)
+    model = await _writable_model(session, actor, row.model_id, field)
     # Re-read under the model lock: a concurrent transition may have moved it.
     await session.refresh(row, with_for_update=True)
     current = ModelStage(row.stage)
@@ -157,4 +178,5 @@ async def model_version_transition(
         },
     )
     await session.flush()
+    await notify_model_update(session, model, row, "transition")
     return TransitionResult(version=row, archived=archived)

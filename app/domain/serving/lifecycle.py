@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.lookup import get_visible
+from app.domain.notifications.enums import Trigger
+from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import ModelVersion, Project
 from app.domain.registry.projects import require_project_role
@@ -47,6 +49,23 @@ async def writable_deployment(
     if environment is not None and environment.protected:
         actor.require_org_role(deployment.organization_id, OrgRole.ADMIN, field=field)
     return deployment
+
+
+async def notify_deployment(session: AsyncSession, deployment: Deployment, action: str) -> None:
+    await enqueue_notifications(
+        session,
+        organization_id=deployment.organization_id,
+        trigger=Trigger.DEPLOYMENT,
+        event_type=f"deployment.{action}",
+        payload={
+            "deployment_id": str(deployment.id),
+            "title": f"{deployment.name}: {action}",
+            "status": deployment.status,
+            "model_version_id": str(deployment.model_version_id),
+        },
+        project_id=deployment.project_id,
+        deployment_id=deployment.id,
+    )
 
 
 def _event(
@@ -97,6 +116,7 @@ async def deployment_transition(
         details={"from": current.value, "to": status.value},
     )
     await session.flush()
+    await notify_deployment(session, deployment, "status")
     return deployment
 
 
@@ -170,6 +190,7 @@ async def deployment_update(
         details={"fields": sorted(changes)},
     )
     await session.flush()
+    await notify_deployment(session, deployment, "update")
     return deployment
 
 
@@ -206,6 +227,7 @@ async def deployment_rollback(
         details={"from": str(from_version), "to": str(target)},
     )
     await session.flush()
+    await notify_deployment(session, deployment, "rollback")
     return deployment
 
 
@@ -287,4 +309,6 @@ async def deployment_traffic_set(
         details={"splits": {str(k): p for k, p in wanted.items()}},
     )
     await session.flush()
+    for deployment in endpoint:
+        await notify_deployment(session, deployment, "traffic")
     return list(endpoint)

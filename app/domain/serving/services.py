@@ -15,6 +15,7 @@ from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.registry.projects import require_project_role
 from app.domain.serving.enums import DeploymentEventType, DeploymentStatus
+from app.domain.serving.lifecycle import notify_deployment
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
 from app.domain.serving.rules import ensure_instances
 from app.domain.tenancy.access import Actor
@@ -170,4 +171,5 @@ async def deployment_create(
         },
     )
     await session.flush()
+    await notify_deployment(session, deployment, "create")
     return deployment

@@ -1,0 +1,108 @@
+"""Notification mutations: channels and rules (organization admins)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from app.api.enums import AlertSeverity, ChannelType, NotificationTrigger
+from app.api.errors import UserError, run_mutation
+from app.api.ids import decode_id
+from app.api.notifications.types import NotificationChannel, NotificationRule
+from app.domain.notifications import services
+
+
+@strawberry.input
+class NotificationChannelCreateInput:
+    organization_id: strawberry.ID
+    name: str
+    type: ChannelType  # type: ignore[valid-type]
+    url: str | None = strawberry.field(default=None, description="Webhook or Slack URL.")
+    recipients: list[str] | None = strawberry.field(default=None, description="Email addresses.")
+    secret: str | None = strawberry.field(
+        default=None,
+        description="Webhook signing key (X-Mlgraph-Signature: sha256=HMAC) or Slack token. "
+        "Stored for delivery; never returned.",
+    )
+
+
+@strawberry.type
+class NotificationChannelCreatePayload:
+    notification_channel: NotificationChannel | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class NotificationRuleCreateInput:
+    channel_id: strawberry.ID
+    trigger: NotificationTrigger  # type: ignore[valid-type]
+    project_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Scope: a project."
+    )
+    deployment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Scope: one deployment."
+    )
+    min_severity: AlertSeverity | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="For the alert trigger: only alerts at least this severe."
+    )
+
+
+@strawberry.type
+class NotificationRuleCreatePayload:
+    notification_rule: NotificationRule | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class NotificationMutations:
+    @strawberry.mutation(description="Create a webhook, Slack or email channel. Admins.")
+    async def notification_channel_create(
+        self, info: Info, input: NotificationChannelCreateInput
+    ) -> NotificationChannelCreatePayload:
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: services.notification_channel_create(
+                session,
+                actor,
+                organization_id=decode_id(
+                    input.organization_id, "Organization", ["input", "organizationId"]
+                ),
+                name=input.name,
+                channel_type=input.type,
+                url=input.url,
+                recipients=input.recipients,
+                secret=input.secret,
+            ),
+        )
+        return NotificationChannelCreatePayload(
+            notification_channel=NotificationChannel.from_row(row) if row else None,
+            user_errors=errors,
+        )
+
+    @strawberry.mutation(description="Route events of a trigger (and scope) to a channel. Admins.")
+    async def notification_rule_create(
+        self, info: Info, input: NotificationRuleCreateInput
+    ) -> NotificationRuleCreatePayload:
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: services.notification_rule_create(
+                session,
+                actor,
+                channel_id=decode_id(
+                    input.channel_id, "NotificationChannel", ["input", "channelId"]
+                ),
+                trigger=input.trigger,
+                project_id=decode_id(input.project_id, "Project", ["input", "projectId"])
+                if input.project_id
+                else None,
+                deployment_id=decode_id(
+                    input.deployment_id, "Deployment", ["input", "deploymentId"]
+                )
+                if input.deployment_id
+                else None,
+                min_severity=input.min_severity,
+            ),
+        )
+        return NotificationRuleCreatePayload(
+            notification_rule=NotificationRule.from_row(row) if row else None, user_errors=errors
+        )

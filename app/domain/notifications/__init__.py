@@ -1,0 +1,1 @@
+"""Notifications: channels, rules, and an outbox delivered by a background worker."""

@@ -1,0 +1,24 @@
+"""Notification enums."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ChannelType(enum.Enum):
+    WEBHOOK = "webhook"
+    SLACK = "slack"
+    EMAIL = "email"
+
+
+class Trigger(enum.Enum):
+    ALERT = "alert"
+    DEPLOYMENT = "deployment"
+    MODEL_UPDATE = "model_update"
+    EXPERIMENT_COMPLETE = "experiment_complete"
+
+
+class DeliveryStatus(enum.Enum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"

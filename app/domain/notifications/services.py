@@ -1,0 +1,214 @@
+"""Channels, rules, and the outbox write that goes with every notifiable event."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.errors import DomainError, ErrorCode, not_found, validation
+from app.domain.lookup import get_visible
+from app.domain.monitoring.enums import AlertSeverity
+from app.domain.notifications.enums import ChannelType, Trigger
+from app.domain.notifications.models import NotificationChannel, NotificationRule
+from app.domain.registry.models import Project
+from app.domain.serving.models import Deployment
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import OrgRole
+from app.events import topics
+
+HTTP_URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+
+
+def channel_config(
+    channel_type: ChannelType, url: str | None, recipients: list[str] | None
+) -> dict[str, Any]:
+    if channel_type in (ChannelType.WEBHOOK, ChannelType.SLACK):
+        if url is None or len(url) > 2048 or not HTTP_URL_RE.match(url):
+            raise validation("an http(s) URL is required", ["input", "url"])
+        return {"url": url}
+    emails = [v.email(r, ["input", "recipients", str(i)]) for i, r in enumerate(recipients or [])]
+    if not 1 <= len(emails) <= 50:
+        raise validation("give 1 to 50 recipients", ["input", "recipients"])
+    return {"recipients": emails}
+
+
+async def notification_channel_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    organization_id: uuid.UUID | None,
+    name: str,
+    channel_type: ChannelType,
+    url: str | None,
+    recipients: list[str] | None,
+    secret: str | None,
+) -> NotificationChannel:
+    """Organization admins. The secret (webhook signing key, Slack token) is stored for
+    delivery and never returned."""
+    if organization_id is None:
+        raise not_found("organization", ["input", "organizationId"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
+    name = v.name(name, ["input", "name"], max_length=100)
+    config = channel_config(channel_type, url, recipients)
+    if secret is not None and not 1 <= len(secret) <= 1024:
+        raise validation("must be 1-1024 characters", ["input", "secret"])
+    taken = await session.scalar(
+        select(func.count())
+        .select_from(NotificationChannel)
+        .where(
+            NotificationChannel.organization_id == organization_id,
+            NotificationChannel.name == name,
+            NotificationChannel.deleted_at.is_(None),
+        )
+    )
+    if taken:
+        raise DomainError(ErrorCode.CONFLICT, "a channel has this name", ["input", "name"])
+    channel = NotificationChannel(
+        organization_id=organization_id,
+        name=name,
+        channel_type=channel_type.value,
+        config=config,
+        secret=secret,
+        created_by_id=actor.user_id,
+    )
+    session.add(channel)
+    await session.flush()
+    record_audit(
+        session,
+        actor,
+        "notification_channel.create",
+        organization_id=organization_id,
+        target_type="NotificationChannel",
+        target_id=channel.id,
+        details={"name": name, "type": channel_type.value, "has_secret": secret is not None},
+    )
+    return channel
+
+
+async def notification_rule_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    channel_id: uuid.UUID | None,
+    trigger: Trigger,
+    project_id: uuid.UUID | None,
+    deployment_id: uuid.UUID | None,
+    min_severity: AlertSeverity | None,
+) -> NotificationRule:
+    """Organization admins. Scope: the whole organization, one project or one deployment."""
+    field = ["input", "channelId"]
+    channel = await get_visible(
+        session, NotificationChannel, channel_id, actor, what="notification channel", field=field
+    )
+    actor.require_org_role(channel.organization_id, OrgRole.ADMIN, field=field)
+    if project_id is not None:
+        project = await get_visible(
+            session, Project, project_id, actor, what="project", field=["input", "projectId"]
+        )
+        if project.organization_id != channel.organization_id:
+            raise not_found("project", ["input", "projectId"])
+    if deployment_id is not None:
+        deployment = await get_visible(
+            session,
+            Deployment,
+            deployment_id,
+            actor,
+            what="deployment",
+            field=["input", "deploymentId"],
+        )
+        if deployment.organization_id != channel.organization_id:
+            raise not_found("deployment", ["input", "deploymentId"])
+    if min_severity is not None and trigger != Trigger.ALERT:
+        raise validation("minSeverity applies to the alert trigger only", ["input", "minSeverity"])
+    rule = NotificationRule(
+        organization_id=channel.organization_id,
+        channel_id=channel.id,
+        trigger=trigger.value,
+        project_id=project_id,
+        deployment_id=deployment_id,
+        min_severity=min_severity.value if min_severity else None,
+        enabled=True,
+        created_by_id=actor.user_id,
+    )
+    session.add(rule)
+    await session.flush()
+    record_audit(
+        session,
+        actor,
+        "notification_rule.create",
+        organization_id=rule.organization_id,
+        target_type="NotificationRule",
+        target_id=rule.id,
+        details={"trigger": trigger.value},
+    )
+    return rule
+
+
+SEVERITY_ORDER = [s.value for s in AlertSeverity]
+
+# One statement: a delivery for every enabled rule that matches the event's scope.
+ENQUEUE = text(
+    """
+    INSERT INTO notification_deliveries
+        (id, organization_id, rule_id, channel_id, event_type, payload, status, attempts,
+         next_attempt_at, created_at)
+    SELECT gen_random_uuid(), r.organization_id, r.id, r.channel_id, :event_type,
+           CAST(:payload AS jsonb), 'pending', 0, :now, :now
+    FROM notification_rules r
+    JOIN notification_channels c ON c.id = r.channel_id AND c.deleted_at IS NULL
+    WHERE r.organization_id = :org_id AND r.trigger = :trigger AND r.enabled
+      AND r.deleted_at IS NULL
+      AND (r.project_id IS NULL OR r.project_id = :project_id)
+      AND (r.deployment_id IS NULL OR r.deployment_id = :deployment_id)
+      AND (r.min_severity IS NULL OR array_position(CAST(:severities AS text[]), r.min_severity)
+           <= array_position(CAST(:severities AS text[]), CAST(:severity AS text)))
+    RETURNING id
+    """
+)
+
+
+async def enqueue_notifications(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    trigger: Trigger,
+    event_type: str,
+    payload: dict[str, Any],
+    project_id: uuid.UUID | None = None,
+    deployment_id: uuid.UUID | None = None,
+    severity: str | None = None,
+) -> int:
+    """Write the deliveries for an event in the caller's transaction; wake the workers."""
+    now = datetime.now(UTC)
+    body = {
+        "event": event_type,
+        "organization_id": str(organization_id),
+        "at": now.isoformat(),
+        **payload,
+    }
+    created = await session.execute(
+        ENQUEUE,
+        {
+            "event_type": event_type,
+            "payload": orjson.dumps(body, default=str).decode(),
+            "now": now,
+            "org_id": organization_id,
+            "trigger": trigger.value,
+            "project_id": project_id,
+            "deployment_id": deployment_id,
+            "severities": SEVERITY_ORDER,
+            "severity": severity or SEVERITY_ORDER[-1],
+        },
+    )
+    count = len(created.all())
+    if count:
+        await topics.publish(session, topics.OUTBOX, org=organization_id)
+    return count

@@ -1,0 +1,185 @@
+"""Notifications through GraphQL, delivered to a real local HTTP receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+
+from tests.api.test_alert_rules import record, rule
+from tests.api.test_tenancy import INVITE, bootstrap_key_for
+from tests.helpers import (
+    RUN_FINISH,
+    USER_ERRORS,
+    assert_error,
+    assert_ok,
+    build_graph,
+    create_run,
+    unique,
+)
+
+CHANNEL = f"""mutation($input: NotificationChannelCreateInput!) {{
+  notificationChannelCreate(input: $input) {{ notificationChannel {{ id name type config hasSecret }} {USER_ERRORS} }} }}"""
+NRULE = f"""mutation($input: NotificationRuleCreateInput!) {{
+  notificationRuleCreate(input: $input) {{ notificationRule {{ id trigger }} {USER_ERRORS} }} }}"""
+DELIVERIES = """query($id: ID!) { node(id: $id) { ... on NotificationChannel {
+  deliveries { nodes { eventType status attempts lastError payload
+    attemptLog { nodes { attempt statusCode succeeded error } } } } } } }"""
+
+
+async def channel(client, org_id, url, **fields):  # type: ignore[no-untyped-def]
+    input = {
+        "organizationId": org_id,
+        "name": unique("ch"),
+        "type": "WEBHOOK",
+        "url": url,
+        **fields,
+    }
+    return assert_ok(await client.mutate(CHANNEL, input))["notificationChannel"]
+
+
+async def deliveries(client, channel_id, until, timeout=10.0):  # type: ignore[no-untyped-def]
+    """Poll until ``until(deliveries)`` holds (the worker sends in the background)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        data = await client.data(DELIVERIES, {"id": channel_id})
+        nodes = data["node"]["deliveries"]["nodes"]
+        if until(nodes) or asyncio.get_running_loop().time() > deadline:
+            return nodes
+        await asyncio.sleep(0.1)
+
+
+async def test_an_opened_alert_is_delivered_signed(tenant, receiver):
+    ids = await build_graph(tenant.client, tenant.org_id)
+    hook = await channel(
+        tenant.client,
+        tenant.org_id,
+        f"{receiver.base_url}/alerts-{tenant.org_slug}",
+        secret="s3cret",
+    )
+    assert hook["hasSecret"] is True and "secret" not in json.dumps(hook).replace("hasSecret", "")
+    assert_ok(
+        await tenant.client.mutate(
+            NRULE, {"channelId": hook["id"], "trigger": "ALERT", "minSeverity": "HIGH"}
+        )
+    )
+    await rule(tenant.client, ids, aggregation="LAST", severity="CRITICAL")
+    await record(tenant.client, ids["deployment"], "latency_ms", [999])
+    nodes = await deliveries(
+        tenant.client, hook["id"], lambda n: n and n[0]["status"] == "DELIVERED"
+    )
+    assert nodes[0]["eventType"] == "alert.opened" and nodes[0]["attempts"] == 1
+    request = receiver.received(f"/alerts-{tenant.org_slug}")[0]
+    body = json.loads(request["body"])
+    assert body["severity"] == "critical" and body["value"] == 999
+    expected = "sha256=" + hmac.new(b"s3cret", request["body"], hashlib.sha256).hexdigest()
+    assert request["headers"]["x-mlgraph-signature"] == expected
+
+
+async def test_a_receiver_failing_twice_gets_it_on_the_third_attempt(tenant, receiver):
+    path = f"/flaky-{tenant.org_slug}"
+    receiver.failures[path] = 2
+    hook = await channel(tenant.client, tenant.org_id, receiver.base_url + path)
+    assert_ok(
+        await tenant.client.mutate(
+            NRULE, {"channelId": hook["id"], "trigger": "EXPERIMENT_COMPLETE"}
+        )
+    )
+    ids = await create_run(tenant.client, tenant.org_id)
+    assert_ok(await tenant.client.mutate(RUN_FINISH, {"runId": ids["run"], "status": "COMPLETED"}))
+    nodes = await deliveries(
+        tenant.client, hook["id"], lambda n: n and n[0]["status"] == "DELIVERED"
+    )
+    delivery = nodes[0]
+    assert delivery["status"] == "DELIVERED" and delivery["attempts"] == 3
+    log = delivery["attemptLog"]["nodes"]
+    assert [(a["attempt"], a["statusCode"], a["succeeded"]) for a in log] == [
+        (1, 500, False), (2, 500, False), (3, 200, True)]  # fmt: skip
+    assert len(receiver.received(path)) == 3
+
+
+async def test_a_receiver_that_never_answers_well_ends_failed(tenant, receiver):
+    path = f"/down-{tenant.org_slug}"
+    receiver.failures[path] = -1  # always fail
+    hook = await channel(tenant.client, tenant.org_id, receiver.base_url + path)
+    assert_ok(await tenant.client.mutate(NRULE, {"channelId": hook["id"], "trigger": "DEPLOYMENT"}))
+    await build_graph(tenant.client, tenant.org_id)  # deploymentCreate notifies
+    nodes = await deliveries(tenant.client, hook["id"], lambda n: n and n[0]["status"] == "FAILED")
+    assert nodes[0]["status"] == "FAILED" and nodes[0]["attempts"] == 3  # the test limit
+    assert nodes[0]["lastError"] == "HTTP 500"
+
+
+async def test_rules_respect_scope_and_admin_only_access(tenant, receiver, http, database_url):
+    a = await build_graph(tenant.client, tenant.org_id)
+    b = await build_graph(tenant.client, tenant.org_id)
+    hook = await channel(
+        tenant.client, tenant.org_id, f"{receiver.base_url}/scoped-{tenant.org_slug}"
+    )
+    assert_ok(
+        await tenant.client.mutate(
+            NRULE, {"channelId": hook["id"], "trigger": "MODEL_UPDATE", "projectId": a["project"]}
+        )
+    )
+    from tests.helpers import create_version
+
+    await create_version(tenant.client, a["model"], "2.0.0")
+    await create_version(tenant.client, b["model"], "2.0.0")  # another project: not routed
+    nodes = await deliveries(
+        tenant.client, hook["id"], lambda n: n and all(d["status"] == "DELIVERED" for d in n)
+    )
+    assert [d["eventType"] for d in nodes] == ["model_version.create"]
+    assert nodes[0]["payload"]["model_id"]
+
+    email = f"nd-{tenant.org_slug}@example.com"
+    assert_ok(
+        await tenant.client.mutate(
+            INVITE, {"organizationId": tenant.org_id, "email": email, "role": "DEVELOPER"}
+        )
+    )
+    developer = await bootstrap_key_for(database_url, http, email)
+    denied = await developer.execute(DELIVERIES, {"id": hook["id"]})
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    create = await developer.mutate(
+        CHANNEL,
+        {
+            "organizationId": tenant.org_id,
+            "name": "x",
+            "type": "SLACK",
+            "url": "https://example.com",
+        },
+    )
+    assert_error(create, "FORBIDDEN")
+
+
+async def test_channel_validation(tenant):
+    base = {"organizationId": tenant.org_id, "name": "c"}
+    assert_error(
+        await tenant.client.mutate(CHANNEL, {**base, "type": "WEBHOOK", "url": "ftp://x"}),
+        "VALIDATION",
+        ["input", "url"],
+    )
+    assert_error(
+        await tenant.client.mutate(CHANNEL, {**base, "type": "EMAIL", "recipients": ["nope"]}),
+        "VALIDATION",
+        ["input", "recipients", "0"],
+    )
+    email = await tenant.client.mutate(
+        CHANNEL, {**base, "type": "EMAIL", "recipients": ["Ops@Example.com"]}
+    )
+    assert assert_ok(email)["notificationChannel"]["config"] == {"recipients": ["ops@example.com"]}
+    dup = await tenant.client.mutate(
+        CHANNEL, {**base, "type": "EMAIL", "recipients": ["a@example.com"]}
+    )
+    assert_error(dup, "CONFLICT", ["input", "name"])
+
+
+async def test_slack_channels_get_a_text_message(tenant, receiver):
+    hook = await channel(
+        tenant.client, tenant.org_id, f"{receiver.base_url}/slack-{tenant.org_slug}", type="SLACK"
+    )
+    assert_ok(await tenant.client.mutate(NRULE, {"channelId": hook["id"], "trigger": "DEPLOYMENT"}))
+    await build_graph(tenant.client, tenant.org_id)
+    await deliveries(tenant.client, hook["id"], lambda n: n and n[0]["status"] == "DELIVERED")
+    body = json.loads(receiver.received(f"/slack-{tenant.org_slug}")[0]["body"])
+    assert body["text"].startswith("[mlgraph] deployment.create")
