@@ -76,8 +76,10 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Its own small pool: background delivery never competes with requests for connections.
+        worker_engine = make_engine(settings.database_url or "", pool_size=2, max_overflow=0)
         worker = OutboxWorker(
-            session_factory,
+            make_session_factory(worker_engine),
             backoff_seconds=settings.notification_backoff_seconds,
             max_attempts=settings.notification_max_attempts,
             poll_seconds=settings.notification_poll_seconds,
@@ -91,6 +93,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         app.state.outbox_worker = worker
         yield
         await worker.stop()
+        await worker_engine.dispose()
         await listener.stop()
         await engine.dispose()
         if on_shutdown is not None:

@@ -77,7 +77,7 @@ async def serve(settings: Settings) -> AsyncIterator[RunningServer]:
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         if task.done():
             task.result()
         await asyncio.sleep(0.01)
@@ -143,7 +143,7 @@ async def receiver() -> AsyncIterator[Receiver]:
     http_server = uvicorn.Server(config)
     http_server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(http_server.serve())
-    while not http_server.started:
+    while not http_server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         await asyncio.sleep(0.01)
     state.base_url = f"http://127.0.0.1:{http_server.servers[0].sockets[0].getsockname()[1]}"
     yield state

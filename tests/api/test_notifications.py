@@ -39,9 +39,9 @@ async def channel(client, org_id, url, **fields):  # type: ignore[no-untyped-def
     return assert_ok(await client.mutate(CHANNEL, input))["notificationChannel"]
 
 
-async def deliveries(client, channel_id, until, timeout=10.0):  # type: ignore[no-untyped-def]
+async def deliveries(client, channel_id, until, seconds=10.0):  # type: ignore[no-untyped-def]
     """Poll until ``until(deliveries)`` holds (the worker sends in the background)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + seconds
     while True:
         data = await client.data(DELIVERIES, {"id": channel_id})
         nodes = data["node"]["deliveries"]["nodes"]
