@@ -9,6 +9,7 @@ from typing import Any
 from app.api.loaders.active_deployments import ActiveDeploymentLoader
 from app.api.loaders.child_counts import ChildCountLoader
 from app.api.loaders.child_pages import ChildPageLoader
+from app.api.loaders.embeddings import EmbeddingSamplesLoader, SimilarPredictionsLoader
 from app.api.loaders.list_spec import ListSpec
 from app.api.loaders.metric_history import MetricHistoryLoader
 from app.api.loaders.metric_summaries import MetricSummariesLoader
@@ -25,7 +26,12 @@ from app.settings import Limits
 class DataLoaders:
     """Loaders made per request (a module-level loader would cache across requests and users)."""
 
-    def __init__(self, session_factory: SessionFactory, actor: Actor) -> None:
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        actor: Actor,
+        transactional_factory: SessionFactory | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._org_ids = actor.org_ids
         self._user_id = actor.user_id
@@ -38,6 +44,10 @@ class DataLoaders:
         self.metric_history = MetricHistoryLoader(session_factory, self._org_ids)
         self.active_deployment = ActiveDeploymentLoader(session_factory, self._org_ids)
         self.prediction_stats = PredictionStatsLoader(session_factory, self._org_ids)
+        self.embedding_samples = EmbeddingSamplesLoader(session_factory, self._org_ids)
+        self.similar_predictions = SimilarPredictionsLoader(
+            transactional_factory or session_factory, self._org_ids
+        )
 
     def by_id(self, model: Any) -> RowsByIdLoader:
         if model not in self._by_id:
@@ -75,4 +85,4 @@ class Context:
         rest of the response can read the new organization."""
         roles = {**self.actor.org_roles, organization_id: role}
         self.actor = replace(self.actor, org_roles=roles)
-        self.loaders = DataLoaders(self.read_session_factory, self.actor)
+        self.loaders = DataLoaders(self.read_session_factory, self.actor, self.session_factory)

@@ -14,7 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from app.api.errors import MaskUnexpectedErrors
 from app.api.experiments.mutations import ExperimentMutations
-from app.api.monitoring.mutations import AlertRuleMutations, MonitoringMutations
+from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
 from app.api.queries import Query
 from app.api.registry.mutations import RegistryMutations
@@ -33,6 +33,7 @@ class Mutation(
     DeploymentLifecycleMutations,
     MonitoringMutations,
     AlertRuleMutations,
+    DriftMutations,
     ExperimentMutations,
     NotificationMutations,
 ):

@@ -153,5 +153,7 @@ class Subscription:
             for row in rows:
                 if SEVERITY_RANK[monitoring_enums.AlertSeverity(row.severity)] >= floor:
                     # Fresh loaders per event: a connection's loaders would cache forever.
-                    context.loaders = DataLoaders(context.read_session_factory, context.actor)
+                    context.loaders = DataLoaders(
+                        context.read_session_factory, context.actor, context.session_factory
+                    )
                     yield Alert.from_row(row)

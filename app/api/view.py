@@ -57,7 +57,7 @@ class GraphQLView(GraphQL[Context, None]):
             session_factory=self.session_factory,
             read_session_factory=self.read_session_factory,
             actor=actor,
-            loaders=DataLoaders(self.read_session_factory, actor),
+            loaders=DataLoaders(self.read_session_factory, actor, self.session_factory),
             limits=self.limits,
             request_id=state.get("request_id", "-"),
             request=request,
@@ -79,7 +79,7 @@ class GraphQLView(GraphQL[Context, None]):
         except InvalidKey as error:
             raise ConnectionRejectionError({"message": str(error)}) from error
         context.actor = actor
-        context.loaders = DataLoaders(self.read_session_factory, actor)
+        context.loaders = DataLoaders(self.read_session_factory, actor, self.session_factory)
         return None
 
     def parse_json(self, data: str | bytes) -> Any:

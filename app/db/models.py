@@ -8,7 +8,15 @@ from app.domain.experiments.models import (
     RunMetricRollup,
     RunMetricSummary,
 )
-from app.domain.monitoring.models import Alert, AlertRule, MonitoringMetric, Prediction
+from app.domain.monitoring.models import (
+    Alert,
+    AlertRule,
+    DriftFeatureScore,
+    DriftReport,
+    MonitoringMetric,
+    Prediction,
+    PredictionEmbedding,
+)
 from app.domain.notifications.models import (
     NotificationAttempt,
     NotificationChannel,
@@ -34,6 +42,8 @@ __all__ = [
     "Base",
     "Deployment",
     "DeploymentEvent",
+    "DriftFeatureScore",
+    "DriftReport",
     "Environment",
     "Experiment",
     "Membership",
@@ -46,6 +56,7 @@ __all__ = [
     "NotificationRule",
     "Organization",
     "Prediction",
+    "PredictionEmbedding",
     "Project",
     "ProjectMember",
     "Run",

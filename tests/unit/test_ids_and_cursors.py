@@ -23,6 +23,8 @@ def test_uuid7_layout_and_order() -> None:
     assert first.int >> 80 == 1_700_000_000_000
     assert first < later
     assert len({uuid7() for _ in range(1000)}) == 1000
+    burst = [uuid7() for _ in range(10_000)]  # many per millisecond
+    assert burst == sorted(burst)
 
 
 def test_global_ids_round_trip_and_reject_other_types() -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from app.api.loaders.list_spec import ListSpec, Order
 from app.api.loaders.run_orders import ByMetricLast, ByNumericParam
 from app.domain.experiments.models import Experiment, Run, RunMetric
-from app.domain.monitoring.models import Alert, AlertRule, MonitoringMetric
+from app.domain.monitoring.models import (
+    Alert,
+    AlertRule,
+    DriftFeatureScore,
+    DriftReport,
+    MonitoringMetric,
+)
 from app.domain.notifications.models import (
     NotificationAttempt,
     NotificationChannel,
@@ -142,4 +148,15 @@ DELIVERIES_OF_CHANNEL = ListSpec(
 )
 ATTEMPTS_OF_DELIVERY = ListSpec(
     "attempts_of_delivery", NotificationAttempt, "delivery_id", CREATED, live_only=False
+)
+DRIFT_REPORTS_OF_DEPLOYMENT = ListSpec(
+    "drift_reports_of_deployment",
+    DriftReport,
+    "deployment_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
+)
+SCORES_OF_REPORT = ListSpec(
+    "scores_of_report", DriftFeatureScore, "report_id", CREATED, live_only=False
 )

@@ -14,10 +14,12 @@ from app.api.enums import Aggregation, AlertSeverity, Comparator
 from app.api.errors import UserError, run_mutation
 from app.api.ids import decode_id
 from app.api.inputs import provided
-from app.api.monitoring.types import Alert, AlertRule
+from app.api.monitoring.types import Alert, AlertRule, DriftReport
+from app.api.scalars import Vector
 from app.api.serving.types import Deployment
-from app.domain.monitoring import alert_rules, predictions
+from app.domain.monitoring import alert_rules, drift_reports, embeddings, predictions
 from app.domain.monitoring.alerts import alert_set_status
+from app.domain.monitoring.drift import FeatureInput
 from app.domain.monitoring.enums import Aggregation as AggregationEnum
 from app.domain.monitoring.enums import AlertSeverity as SeverityEnum
 from app.domain.monitoring.enums import AlertStatus
@@ -282,5 +284,104 @@ class AlertRuleMutations:
             deployment=Deployment.from_row(result[0]) if result else None,
             recorded_count=len(items) if result else 0,
             alerts_opened=opened,
+            user_errors=errors,
+        )
+
+
+@strawberry.input(
+    description="One feature: raw samples (reference, current) or histogram counts over the "
+    "same bins (referenceCounts, currentCounts)."
+)
+class DriftFeatureInput:
+    name: str
+    reference: list[float] | None = None
+    current: list[float] | None = None
+    reference_counts: list[float] | None = None
+    current_counts: list[float] | None = None
+
+
+@strawberry.input
+class DriftReportCreateInput:
+    deployment_id: strawberry.ID
+    features: list[DriftFeatureInput]
+    threshold: float = strawberry.field(
+        default=0.2, description="PSI at which a feature counts as drifted (0.2: the usual rule)."
+    )
+
+
+@strawberry.type
+class DriftReportCreatePayload:
+    drift_report: DriftReport | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class PredictionEmbeddingsRecordInput:
+    deployment_id: strawberry.ID
+    vectors: list[Vector]  # type: ignore[valid-type]
+    reference: bool = strawberry.field(
+        default=False, description="Reference vectors (e.g. from validation data) for drift."
+    )
+
+
+@strawberry.type
+class PredictionEmbeddingsRecordPayload:
+    deployment: Deployment | None
+    recorded_count: int
+    dimension: int | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DriftMutations:
+    @strawberry.mutation(
+        description="Score feature drift; detected drift opens a data_drift alert."
+    )
+    async def drift_report_create(
+        self, info: Info, input: DriftReportCreateInput
+    ) -> DriftReportCreatePayload:
+        features = [
+            FeatureInput(f.name, f.reference, f.current, f.reference_counts, f.current_counts)
+            for f in input.features
+        ]
+        row, errors = await run_mutation(
+            info,
+            lambda session, actor: drift_reports.drift_report_create(
+                session,
+                actor,
+                deployment_id=decode_id(
+                    input.deployment_id, "Deployment", ["input", "deploymentId"]
+                ),
+                features=features,
+                threshold=input.threshold,
+            ),
+        )
+        return DriftReportCreatePayload(
+            drift_report=DriftReport.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Record prediction embeddings (up to 1,000); the first batch fixes the "
+        "deployment's dimension."
+    )
+    async def prediction_embeddings_record(
+        self, info: Info, input: PredictionEmbeddingsRecordInput
+    ) -> PredictionEmbeddingsRecordPayload:
+        result, errors = await run_mutation(
+            info,
+            lambda session, actor: embeddings.prediction_embeddings_record(
+                session,
+                actor,
+                deployment_id=decode_id(
+                    input.deployment_id, "Deployment", ["input", "deploymentId"]
+                ),
+                vectors=input.vectors,
+                is_reference=input.reference,
+            ),
+        )
+        return PredictionEmbeddingsRecordPayload(
+            deployment=Deployment.from_row(result[0]) if result else None,
+            recorded_count=len(input.vectors) if result else 0,
+            dimension=result[1] if result else None,
             user_errors=errors,
         )

@@ -14,8 +14,11 @@ from app.api.ids import encode_id
 from app.api.lists import load_row
 from app.api.node import Node, register_node
 from app.domain.monitoring import enums
+from app.domain.monitoring.drift import MAX_FEATURES
 from app.domain.monitoring.models import Alert as AlertRow
 from app.domain.monitoring.models import AlertRule as AlertRuleRow
+from app.domain.monitoring.models import DriftFeatureScore as DriftFeatureScoreRow
+from app.domain.monitoring.models import DriftReport as DriftReportRow
 from app.domain.monitoring.models import MonitoringMetric
 from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.tenancy.models import User as UserRow
@@ -164,3 +167,86 @@ class Alert(Node):
 
 register_node("Alert", AlertRow, Alert.from_row)
 register_node("AlertRule", AlertRuleRow, AlertRule.from_row)
+
+
+@strawberry.type(description="Drift scores of one feature.")
+class DriftFeatureScore:
+    name: str
+    psi: float = strawberry.field(
+        description="Population stability index (10 reference-quantile bins)."
+    )
+    ks_statistic: float = strawberry.field(description="Kolmogorov–Smirnov statistic.")
+    js_distance: float = strawberry.field(description="Jensen–Shannon distance, base 2 (0..1).")
+    is_drifted: bool
+
+    @classmethod
+    def from_row(cls, row: DriftFeatureScoreRow) -> DriftFeatureScore:
+        return cls(
+            name=row.name,
+            psi=row.psi,
+            ks_statistic=row.ks_statistic,
+            js_distance=row.js_distance,
+            is_drifted=row.is_drifted,
+        )
+
+
+@strawberry.type(description="Reference vs current distributions of a deployment's features.")
+class DriftReport(Node):
+    threshold: float
+    overall_score: float = strawberry.field(description="Mean PSI over the features.")
+    is_drift_detected: bool = strawberry.field(
+        description="Some feature's PSI reached the threshold."
+    )
+    created_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    alert_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: DriftReportRow) -> DriftReport:
+        return cls(
+            id=strawberry.ID(encode_id("DriftReport", row.id)),
+            threshold=row.threshold,
+            overall_score=row.overall_score,
+            is_drift_detected=row.is_drift_detected,
+            created_at=row.created_at,
+            db_id=row.id,
+            alert_id=row.alert_id,
+        )
+
+    @strawberry.field(description="Scores per feature, in the order they were given.")
+    async def features(self, info: Info) -> list[DriftFeatureScore]:
+        from app.api.loaders import lists
+        from app.api.loaders.list_spec import PageQuery
+        from app.api.pagination import PageArgs
+
+        # A report has at most MAX_FEATURES scores: all of them, in one batched read.
+        query = PageQuery("CREATED_ASC", PageArgs(size=MAX_FEATURES, backward=False, cursor=None))
+        page = await info.context.loaders.page(lists.SCORES_OF_REPORT).load((self.db_id, query))
+        return [DriftFeatureScore.from_row(row) for row in page.rows]
+
+    @strawberry.field(description="The data_drift alert this report opened, if any.")
+    async def alert(self, info: Info) -> Alert | None:
+        row = await load_row(info, AlertRow, self.alert_id)
+        return Alert.from_row(row) if row else None
+
+
+@strawberry.type(description="Embedding drift between reference vectors and recent ones.")
+class EmbeddingDrift:
+    reference_count: int
+    current_count: int
+    centroid_cosine_distance: float | None
+    p_value: float | None = strawberry.field(
+        description="Permutation test of the centroid distance."
+    )
+    is_drift_detected: bool
+
+
+@strawberry.type(description="A recorded prediction embedding near a query vector.")
+class SimilarPrediction:
+    id: strawberry.ID
+    distance: float = strawberry.field(description="Cosine distance (0 = same direction).")
+    is_reference: bool
+    recorded_at: datetime
+
+
+register_node("DriftReport", DriftReportRow, DriftReport.from_row)

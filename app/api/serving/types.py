@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
@@ -24,9 +26,18 @@ from app.api.ids import decode_any, encode_id
 from app.api.lists import child_connection, load_row
 from app.api.loaders import lists
 from app.api.loaders.list_spec import AlertFilter, DeploymentFilter, MetricFilter
-from app.api.monitoring.types import Alert, MonitoringMetricPoint, PredictionStats
+from app.api.monitoring.types import (
+    Alert,
+    DriftReport,
+    EmbeddingDrift,
+    MonitoringMetricPoint,
+    PredictionStats,
+    SimilarPrediction,
+)
 from app.api.node import Node, register_node
 from app.api.pagination import Connection
+from app.api.scalars import Vector
+from app.domain.monitoring.embeddings import embedding_drift
 from app.domain.registry.models import ModelVersion as ModelVersionRow
 from app.domain.registry.models import Project as ProjectRow
 from app.domain.serving import enums
@@ -148,6 +159,7 @@ class Deployment(Node):
     project_id: strawberry.Private[uuid.UUID]
     model_version_id: strawberry.Private[uuid.UUID]
     environment_id: strawberry.Private[uuid.UUID]
+    embedding_dim: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: DeploymentRow) -> Deployment:
@@ -167,6 +179,7 @@ class Deployment(Node):
             project_id=row.project_id,
             model_version_id=row.model_version_id,
             environment_id=row.environment_id,
+            embedding_dim=row.embedding_dimension,
         )
 
     @strawberry.field
@@ -268,6 +281,82 @@ class Deployment(Node):
             p95_latency_ms=p95_latency,
             avg_confidence=avg_confidence,
         )
+
+    @strawberry.field(description="Dimension of this deployment's prediction embeddings.")
+    def embedding_dimension(self) -> int | None:
+        return self.embedding_dim
+
+    @strawberry.field(description="Drift reports, newest first.")
+    async def drift_reports(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[DriftReport]:
+        return await child_connection(
+            info, lists.DRIFT_REPORTS_OF_DEPLOYMENT, self.db_id, DriftReport.from_row,
+            first=first, after=after, last=last, before=before,
+        )  # fmt: skip
+
+    @strawberry.field(
+        description="Drift of recent prediction embeddings (last windowSeconds) from the "
+        "reference ones: centroid cosine distance with a permutation p-value (up to 500 "
+        "vectors per side)."
+    )
+    async def embedding_drift(
+        self, info: Info, window_seconds: int = 86_400, permutations: int = 200
+    ) -> EmbeddingDrift:
+        if not 1 <= window_seconds <= 90 * 86_400:
+            raise ClientError("windowSeconds must be between 1 and 7776000 (90 days)")
+        if not 10 <= permutations <= 2_000:
+            raise ClientError("permutations must be between 10 and 2000")
+        reference, current = await info.context.loaders.embedding_samples.load(
+            (self.db_id, window_seconds)
+        )
+        result = await asyncio.to_thread(
+            embedding_drift,
+            reference,
+            current,
+            permutations=permutations,
+            seed=self.db_id.int % 2**32,
+        )
+        return EmbeddingDrift(
+            reference_count=result.reference_count,
+            current_count=result.current_count,
+            centroid_cosine_distance=result.centroid_cosine_distance,
+            p_value=result.p_value,
+            is_drift_detected=result.is_drift_detected,
+        )
+
+    @strawberry.field(
+        description="The k recorded embeddings nearest to vector (cosine), via the HNSW index."
+    )
+    async def similar_predictions(
+        self,
+        info: Info,
+        vector: Vector,
+        k: int = 10,  # type: ignore[valid-type]
+    ) -> list[SimilarPrediction]:
+        if not 1 <= k <= 100:
+            raise ClientError("k must be between 1 and 100")
+        if self.embedding_dim is None:
+            return []
+        if len(vector) != self.embedding_dim or not all(math.isfinite(x) for x in vector):
+            raise ClientError(f"vector must have {self.embedding_dim} finite values")
+        rows = await info.context.loaders.similar_predictions.load(
+            (self.db_id, self.embedding_dim, tuple(vector), k)
+        )
+        return [
+            SimilarPrediction(
+                id=strawberry.ID(encode_id("PredictionEmbedding", row.id)),
+                distance=row.distance,
+                is_reference=row.is_reference,
+                recorded_at=row.recorded_at,
+            )
+            for row in rows
+        ]
 
     @strawberry.field(description="History: deploy, update, rollback, terminate.")
     async def events(

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pgvector.sqlalchemy import VECTOR
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     text,
@@ -154,3 +156,75 @@ class Prediction(IdMixin, TenantMixin, Base):
     output: Mapped[Any] = mapped_column(JSONB, nullable=True)
     latency_ms: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
     confidence: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+
+
+class DriftReport(IdMixin, TenantMixin, Base):
+    """A comparison of reference and current feature distributions for a deployment."""
+
+    __tablename__ = "drift_reports"
+    __table_args__ = (Index("ix_drift_reports_deployment_id", "deployment_id", "id"),)
+
+    deployment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    )
+    threshold: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    overall_score: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    is_drift_detected: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    alert_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("alerts.id", ondelete="SET NULL"), nullable=True
+    )
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()"), nullable=False
+    )
+
+
+class DriftFeatureScore(IdMixin, TenantMixin, Base):
+    __tablename__ = "drift_feature_scores"
+    __table_args__ = (Index("ix_drift_feature_scores_report_id", "report_id", "id"),)
+
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("drift_reports.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    psi: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    ks_statistic: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    js_distance: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    is_drifted: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+# Dimensions with an HNSW index (cosine). pgvector indexes need a fixed dimension, so each is a
+# partial expression index over rows of that dimension; other dimensions are searched exactly.
+HNSW_DIMENSIONS = (8, 16, 32, 64, 128, 256, 384, 512, 768, 1024, 1536)
+
+
+class PredictionEmbedding(IdMixin, TenantMixin, Base):
+    __tablename__ = "prediction_embeddings"
+    __table_args__ = (
+        CheckConstraint("dimension BETWEEN 1 AND 2000", name="dimension_valid"),
+        Index(
+            "ix_prediction_embeddings_deployment_reference_time",
+            "deployment_id",
+            "is_reference",
+            "recorded_at",
+        ),
+        *(
+            Index(
+                f"ix_prediction_embeddings_hnsw_{dim}",
+                text(f"(embedding::vector({dim})) vector_cosine_ops"),
+                postgresql_using="hnsw",
+                postgresql_where=text(f"dimension = {dim}"),
+            )
+            for dim in HNSW_DIMENSIONS
+        ),
+    )
+
+    deployment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    )
+    dimension: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    embedding: Mapped[Any] = mapped_column(VECTOR(), nullable=False)
+    is_reference: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,114 @@
+"""Drift reports: score features, store the scores, open a data_drift alert when detected."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.lookup import get_visible
+from app.domain.monitoring.drift import FeatureInput, score_features
+from app.domain.monitoring.enums import AlertSeverity, AlertStatus
+from app.domain.monitoring.models import Alert, DriftFeatureScore, DriftReport
+from app.domain.notifications.enums import Trigger
+from app.domain.notifications.services import enqueue_notifications
+from app.domain.registry.models import Project
+from app.domain.registry.projects import require_project_role
+from app.domain.serving.models import Deployment
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import ProjectRole
+from app.events import topics
+
+
+async def drift_report_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    deployment_id: uuid.UUID | None,
+    features: Sequence[FeatureInput],
+    threshold: float,
+) -> DriftReport:
+    """Overall score = mean PSI over features; drift is detected when any feature's PSI
+    reaches the threshold, and then a data_drift alert opens."""
+    field = ["input", "deploymentId"]
+    deployment = await get_visible(
+        session, Deployment, deployment_id, actor, what="deployment", field=field
+    )
+    project = await get_visible(
+        session, Project, deployment.project_id, actor, what="deployment", field=field
+    )
+    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    scores = score_features(features, threshold)
+    drifted = [s for s in scores if s.is_drifted]
+    report = DriftReport(
+        organization_id=deployment.organization_id,
+        deployment_id=deployment.id,
+        threshold=threshold,
+        overall_score=sum(s.psi for s in scores) / len(scores),
+        is_drift_detected=bool(drifted),
+        created_by_id=actor.user_id,
+    )
+    session.add(report)
+    await session.flush()
+    session.add_all(
+        DriftFeatureScore(
+            organization_id=deployment.organization_id,
+            report_id=report.id,
+            name=s.name,
+            psi=s.psi,
+            ks_statistic=s.ks_statistic,
+            js_distance=s.js_distance,
+            is_drifted=s.is_drifted,
+        )
+        for s in scores
+    )
+    if drifted:
+        worst = max(s.psi for s in drifted)
+        severity = AlertSeverity.HIGH if worst >= 2 * threshold else AlertSeverity.MEDIUM
+        now = datetime.now(UTC)
+        names = ", ".join(s.name for s in drifted[:10])
+        alert = Alert(
+            organization_id=deployment.organization_id,
+            deployment_id=deployment.id,
+            alert_type="data_drift",
+            severity=severity.value,
+            status=AlertStatus.OPEN.value,
+            title=f"Data drift on {deployment.name}: {names}",
+            message=f"{len(drifted)} of {len(scores)} features drifted (max PSI {worst:.3f})",
+            metric_name="psi",
+            metric_value=worst,
+            opened_at=now,
+        )
+        session.add(alert)
+        await session.flush()
+        report.alert_id = alert.id
+        await topics.publish(session, topics.ALERTS, org=deployment.organization_id, alert=alert.id)
+        await enqueue_notifications(
+            session,
+            organization_id=deployment.organization_id,
+            trigger=Trigger.ALERT,
+            event_type="alert.opened",
+            payload={
+                "alert_id": str(alert.id),
+                "title": alert.title,
+                "severity": severity.value,
+                "features": [s.name for s in drifted],
+            },  # fmt: skip
+            project_id=deployment.project_id,
+            deployment_id=deployment.id,
+            severity=severity.value,
+        )
+    record_audit(
+        session,
+        actor,
+        "drift_report.create",
+        organization_id=deployment.organization_id,
+        target_type="DriftReport",
+        target_id=report.id,
+        details={"features": len(scores), "drifted": len(drifted)},
+    )
+    await session.flush()
+    return report
