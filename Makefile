@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/nested_query.py
 	$(BIN)/python bench/run_metrics.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/alert_eval.py
 
 clean:
 	rm -rf $(VENV) .data

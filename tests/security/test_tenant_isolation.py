@@ -10,7 +10,11 @@ import uuid
 import pytest
 
 from app.api.ids import encode_id
+from tests.api.test_alert_rules import PREDICTIONS, RULE_CREATE, RULE_UPDATE
+from tests.api.test_deployment_lifecycle import ROLLBACK, TRAFFIC, TRANSITION, UPDATE
+from tests.api.test_drift_and_embeddings import DRIFT, EMBED
 from tests.api.test_experiments import RUN_UPDATE
+from tests.api.test_notifications import CHANNEL, NRULE
 from tests.api.test_registry import MODEL_DELETE, MODEL_UPDATE, PROJECT_DELETE, PROJECT_UPDATE
 from tests.api.test_tenancy import (
     INVITE,
@@ -44,21 +48,34 @@ from tests.helpers import (
 SNAPSHOT = """
 query($slug: String!) {
   organization(slug: $slug) {
-    projects_with_runs: projects { nodes { experiments { nodes { name runs { nodes {
-      status tags params metricSummary { key count last } } } } } } }
     members { totalCount nodes { role } }
     environments { totalCount nodes { name } }
     auditLogs(first: 100) { totalCount }
-    projects { totalCount nodes { slug name description
-      models { totalCount nodes { name tags
-        versions { totalCount nodes { version stage
-          deployments { totalCount nodes { name status monitoringMetrics { totalCount }
-            alerts { nodes { status } } } } } } } }
+    notificationChannels { nodes { name rules { nodes { trigger } } } }
+    projects { totalCount nodes {
+      slug name description
+      alertRules { nodes { threshold enabled } }
+      experiments { nodes { name runs { nodes {
+        status tags params metricSummary { key count last } } } } }
+      models { totalCount nodes {
+        name tags
+        versions { totalCount nodes {
+          version stage
+          deployments { totalCount nodes {
+            name status maxInstances trafficPercentage embeddingDimension
+            monitoringMetrics { totalCount }
+            alerts { nodes { status } }
+            driftReports { totalCount }
+            predictionStats { count }
+          } }
+        } }
+      } }
     } }
   }
 }"""
 
 NOW = "2026-01-01T00:00:00+00:00"
+RULE_DELETE = "mutation($input: AlertRuleDeleteInput!) { alertRuleDelete(input: $input) { alertRule { id } userErrors { field code message } } }"
 ALERT_ACK = "mutation($input: AlertStatusInput!) { alertAcknowledge(input: $input) { alert { id } userErrors { field code message } } }"
 ALERT_RESOLVE = "mutation($input: AlertStatusInput!) { alertResolve(input: $input) { alert { id } userErrors { field code message } } }"
 
@@ -97,6 +114,27 @@ async def victim(make_tenant, database_url):  # type: ignore[no-untyped-def]
     ids["experiment"], ids["run"] = run["experiment"], run["run"]
     await log_points(tenant.client, ids["run"], [{"key": "loss", "step": 0, "value": 1.0}])
     ids["alert"] = await insert_alert(database_url, ids["deployment"])
+    rule_payload = await tenant.client.mutate(
+        RULE_CREATE,
+        {
+            "projectId": ids["project"],
+            "name": "r",
+            "metricName": "latency_ms",
+            "comparator": "GT",
+            "threshold": 1.0,
+        },
+    )
+    ids["alert_rule"] = assert_ok(rule_payload)["alertRule"]["id"]
+    channel_payload = await tenant.client.mutate(
+        CHANNEL,
+        {
+            "organizationId": tenant.org_id,
+            "name": "c",
+            "type": "WEBHOOK",
+            "url": "http://127.0.0.1:9/x",
+        },
+    )
+    ids["channel"] = assert_ok(channel_payload)["notificationChannel"]["id"]
     viewer = await tenant.client.data(VIEWER)
     ids["membership"] = viewer["viewer"]["memberships"]["nodes"][0]["id"]
     key = assert_ok(await tenant.client.mutate(KEY_CREATE, {"name": "victim-key"}))
@@ -226,6 +264,98 @@ def attempts(ids: dict[str, str], own_env: str) -> list[tuple[str, str, dict, li
         ),
         ("alertAcknowledge", ALERT_ACK, {"alertId": ids["alert"]}, ["input", "alertId"]),
         ("alertResolve", ALERT_RESOLVE, {"alertId": ids["alert"]}, ["input", "alertId"]),
+        (
+            "deploymentTransition",
+            TRANSITION,
+            {"deploymentId": ids["deployment"], "status": "DEPLOYING"},
+            ["input", "deploymentId"],
+        ),
+        (
+            "deploymentUpdate",
+            UPDATE,
+            {"deploymentId": ids["deployment"], "maxInstances": 9},
+            ["input", "deploymentId"],
+        ),
+        (
+            "deploymentRollback",
+            ROLLBACK,
+            {"deploymentId": ids["deployment"]},
+            ["input", "deploymentId"],
+        ),
+        (
+            "deploymentTrafficSet",
+            TRAFFIC,
+            {
+                "modelId": ids["model"],
+                "environmentId": ids["environment"],
+                "splits": [{"deploymentId": ids["deployment"], "percentage": 100}],
+            },
+            ["input", "environmentId"],
+        ),
+        (
+            "alertRuleCreate",
+            RULE_CREATE,
+            {
+                "projectId": ids["project"],
+                "name": "x",
+                "metricName": "m",
+                "comparator": "GT",
+                "threshold": 1.0,
+            },
+            ["input", "projectId"],
+        ),
+        (
+            "alertRuleUpdate",
+            RULE_UPDATE,
+            {"alertRuleId": ids["alert_rule"], "threshold": 5.0},
+            ["input", "alertRuleId"],
+        ),
+        (
+            "alertRuleDelete",
+            RULE_DELETE,
+            {"alertRuleId": ids["alert_rule"]},
+            ["input", "alertRuleId"],
+        ),
+        (
+            "predictionsRecord",
+            PREDICTIONS,
+            {"deploymentId": ids["deployment"], "predictions": [{"latencyMs": 1.0}]},
+            ["input", "deploymentId"],
+        ),
+        (
+            "driftReportCreate",
+            DRIFT,
+            {
+                "deploymentId": ids["deployment"],
+                "features": [
+                    {"name": "f", "referenceCounts": [1.0, 1.0], "currentCounts": [1.0, 1.0]}
+                ],
+            },
+            ["input", "deploymentId"],
+        ),
+        (
+            "predictionEmbeddingsRecord",
+            EMBED,
+            {"deploymentId": ids["deployment"], "vectors": [[1.0, 0.0]]},
+            ["input", "deploymentId"],
+        ),
+        (
+            "notificationChannelCreate",
+            CHANNEL,
+            {
+                "organizationId": ids["organization"],
+                "name": "evil",
+                "type": "WEBHOOK",
+                "url": "http://127.0.0.1:9/evil",
+            },
+            ["input", "organizationId"],
+        ),
+        (
+            "notificationRuleCreate",
+            NRULE,
+            {"channelId": ids["channel"], "trigger": "ALERT"},
+            ["input", "channelId"],
+        ),
     ]
 
 
