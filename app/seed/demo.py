@@ -10,7 +10,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.monitoring.enums import AlertSeverity, AlertStatus
+from app.domain.experiments import services as experiment_services
+from app.domain.experiments.enums import RunStatus
+from app.domain.experiments.rules import RunMetricPoint
+from app.domain.monitoring import alert_rules
+from app.domain.monitoring.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
 from app.domain.monitoring.models import Alert
 from app.domain.monitoring.rules import MetricPoint
 from app.domain.monitoring.services import monitoring_metrics_record
@@ -70,6 +74,7 @@ async def seed_demo(session: AsyncSession) -> bool:
         tags=["fraud", "payments", "tabular"],
         metadata={"owner_team": "risk-ml", "training_rows": 12_500_000},
     )
+    runs = await _training_runs(session, actor, project.id, model.id)
     versions = {}
     for version, auc in (("1.0.0", 0.941), ("1.1.0", 0.952), ("1.2.0", 0.957)):
         versions[version] = await version_service.model_version_create(
@@ -85,6 +90,7 @@ async def seed_demo(session: AsyncSession) -> bool:
                 "inputs": [{"name": "amount", "type": "double"}],
                 "outputs": [{"name": "p_fraud", "type": "double"}],
             },
+            run_id=runs[version],
         )
     for stage in (ModelStage.STAGING, ModelStage.PRODUCTION):
         await version_service.model_version_transition(
@@ -150,6 +156,12 @@ async def seed_demo(session: AsyncSession) -> bool:
             MetricPoint("accuracy", round(0.962 - 0.004 * max(-wave, 0), 4), at),
             MetricPoint("requests_per_second", round(420 + 180 * wave, 1), at),
         ]
+    await alert_rules.alert_rule_create(
+        session, actor, project_id=project.id, deployment_id=None, name="p95 latency",
+        metric_name="latency_p95_ms", comparator=Comparator.GT, threshold=80.0,
+        aggregation=Aggregation.MAX, window_seconds=3600, severity=AlertSeverity.HIGH,
+        cooldown_seconds=900, auto_resolve=True,
+    )  # fmt: skip
     await monitoring_metrics_record(
         session, actor, deployment_id=prod.id, points=points, max_points=10_000
     )
@@ -182,3 +194,43 @@ async def seed_demo(session: AsyncSession) -> bool:
     )
     await session.flush()
     return True
+
+
+async def _training_runs(
+    session: AsyncSession, actor: Actor, project_id: object, model_id: object
+) -> dict[str, object]:
+    """An experiment whose three runs produced the three versions, with learning curves."""
+    experiment = await experiment_services.experiment_create(
+        session, actor, project_id=project_id, name="xgb depth sweep",
+        description="Tree depth vs. AUC on the 2026-Q3 snapshot",
+        config={"dataset": "cards-2026q3", "folds": 5}, model_id=model_id,
+    )  # fmt: skip
+    runs: dict[str, object] = {}
+    for version, depth, final_auc in (
+        ("1.0.0", 4, 0.941),
+        ("1.1.0", 6, 0.952),
+        ("1.2.0", 8, 0.957),
+    ):
+        run = await experiment_services.run_create(
+            session, actor, experiment_id=experiment.id, name=f"depth-{depth}", description=None,
+            params={"max_depth": depth, "eta": 0.1, "subsample": 0.8}, tags={"team": "risk-ml"},
+            started_at=None, tracking_system="mlflow", tracking_run_id=f"acme-{depth}",
+        )  # fmt: skip
+        steps = range(500)
+        points = [
+            RunMetricPoint(
+                "train/loss", s, round(0.69 * math.exp(-s / (60 + 10 * depth)) + 0.05, 5)
+            )
+            for s in steps
+        ] + [
+            RunMetricPoint("val/auc", s, round(final_auc - 0.3 * math.exp(-s / 80), 5))
+            for s in steps
+        ]
+        await experiment_services.run_metrics_log(
+            session, actor, run_id=run.id, points=points, max_points=10_000
+        )
+        await experiment_services.run_finish(
+            session, actor, run_id=run.id, status=RunStatus.COMPLETED, ended_at=None
+        )
+        runs[version] = run.id
+    return runs

@@ -102,6 +102,11 @@ async def test_seed_demo_tells_the_acme_story(pg_server_url, http):
     assert model["name"] == "credit-card-fraud"
     stages = {v["version"]: v["stage"] for v in model["versions"]["nodes"]}
     assert stages == {"1.0.0": "PRODUCTION", "1.1.0": "STAGING", "1.2.0": "DEVELOPMENT"}
+    runs = project["experiments"]["nodes"][0]["runs"]["nodes"]
+    assert [r["name"] for r in runs] == ["depth-8", "depth-6", "depth-4"]  # by last val/auc
+    assert runs[0]["modelVersions"]["nodes"] == [{"version": "1.2.0"}]
+    assert runs[0]["metricSummary"][0]["count"] == 500
+    assert project["alertRules"]["totalCount"] == 1
     deployment = project["deployments"]["nodes"][0]
     assert deployment["name"] == "fraud-api-prod"
     assert deployment["modelVersion"]["version"] == "1.0.0"
@@ -111,6 +116,9 @@ async def test_seed_demo_tells_the_acme_story(pg_server_url, http):
 DEMO_QUERY = """{
   organization(slug: "acme") { projects(first: 5) { nodes { slug
     models { nodes { name versions { nodes { version stage } } } }
+    alertRules { totalCount }
+    experiments { nodes { runs(orderBy: METRIC_DESC, orderKey: "val/auc") { nodes {
+      name status modelVersions { nodes { version } } metricSummary(keys: ["val/auc"]) { count } } } } }
     deployments(first: 1, filter: {status: [ACTIVE]}, orderBy: CREATED_ASC) { nodes {
       name modelVersion { version } monitoringMetrics(first: 1) { totalCount } } }
   } } }
