@@ -36,6 +36,7 @@ class Limits:
     max_body_bytes: int = 4 * 1024 * 1024
     max_page_size: int = 100
     max_metric_points: int = 10_000
+    max_nodes: int = 500_000  # connection nodes a query may ask for (GitHub's limit)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Settings:
             max_body_bytes=_int("MLGRAPH_MAX_BODY_BYTES", Limits.max_body_bytes),
             max_page_size=_int("MLGRAPH_MAX_PAGE_SIZE", Limits.max_page_size),
             max_metric_points=_int("MLGRAPH_MAX_METRIC_POINTS", Limits.max_metric_points),
+            max_nodes=_int("MLGRAPH_MAX_NODES", Limits.max_nodes),
         )
         data_dir = os.environ.get("MLGRAPH_DATA_DIR")
         return cls(

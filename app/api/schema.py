@@ -12,6 +12,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from app.api.complexity import MaxNodesLimiter
 from app.api.errors import MaskUnexpectedErrors
 from app.api.experiments.mutations import ExperimentMutations
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
@@ -61,6 +62,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
             QueryDepthLimiter(max_depth=limits.max_depth),
             MaxTokensLimiter(max_token_count=limits.max_tokens),
             MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+            MaxNodesLimiter(max_nodes=limits.max_nodes),
             MaskUnexpectedErrors(),
         ],
         config=StrawberryConfig(auto_camel_case=True),

@@ -144,3 +144,34 @@ async def test_malformed_requests_never_give_500_or_stack_traces(tenant):
         response = await tenant.client.post_raw(body)
         assert response.status_code < 500, (body[:80], response.status_code, response.text[:200])
         assert "Traceback" not in response.text and 'File "' not in response.text, body[:80]
+
+
+WIDE = """query($slug: String!, $n: Int) { organization(slug: $slug) {
+  projects(first: $n) { nodes { models(first: $n) { nodes { versions(first: $n) { nodes {
+    deployments(first: $n) { nodes { monitoringMetrics(first: $n) { totalCount } } } } } } } } } } }"""
+
+
+async def test_queries_that_could_return_too_many_nodes_are_refused_before_any_sql(
+    tenant, count_statements
+):
+    with count_statements() as counter:
+        result = await tenant.client.execute(WIDE, {"slug": tenant.org_slug, "n": 100})
+    error = result["errors"][0]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert "10,101,010,100 nodes" in error["message"] and result["data"] is None
+    assert not any("FROM projects" in s for s in counter.statements)  # only authentication ran
+    ok = await tenant.client.execute(WIDE, {"slug": tenant.org_slug, "n": 10})  # 111,110 nodes
+    assert "errors" not in ok
+
+
+def test_node_estimate_counts_fragments_and_nodes_ids():
+    from graphql import parse
+
+    from app.api.complexity import estimate_nodes
+    from app.api.schema import build_schema
+
+    schema = build_schema()._schema
+    query = parse("""query($ids: [ID!]!) { nodes(ids: $ids) { ...P } }
+      fragment P on Project { models(last: 5) { nodes { versions { totalCount } } } }""")
+    # 3 ids x (5 models + 5 x 20 default versions)
+    assert estimate_nodes(schema, query, None, {"ids": ["a", "b", "c"]}) == 3 * (5 + 5 * 20)

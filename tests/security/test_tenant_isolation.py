@@ -51,21 +51,21 @@ query($slug: String!) {
     members { totalCount nodes { role } }
     environments { totalCount nodes { name } }
     auditLogs(first: 100) { totalCount }
-    notificationChannels { nodes { name rules { nodes { trigger } } } }
-    projects { totalCount nodes {
+    notificationChannels(first: 5) { nodes { name rules(first: 5) { nodes { trigger } } } }
+    projects(first: 5) { totalCount nodes {
       slug name description
-      alertRules { nodes { threshold enabled } }
-      experiments { nodes { name runs { nodes {
+      alertRules(first: 5) { nodes { threshold enabled } }
+      experiments(first: 5) { nodes { name runs(first: 5) { nodes {
         status tags params metricSummary { key count last } } } } }
-      models { totalCount nodes {
+      models(first: 5) { totalCount nodes {
         name tags
-        versions { totalCount nodes {
+        versions(first: 5) { totalCount nodes {
           version stage
-          deployments { totalCount nodes {
+          deployments(first: 5) { totalCount nodes {
             name status maxInstances trafficPercentage embeddingDimension
-            monitoringMetrics { totalCount }
-            alerts { nodes { status } }
-            driftReports { totalCount }
+            monitoringMetrics(first: 1) { totalCount }
+            alerts(first: 5) { nodes { status } }
+            driftReports(first: 1) { totalCount }
             predictionStats { count }
           } }
         } }
