@@ -239,3 +239,24 @@ async def test_listener_reconnects_and_catches_up(server, tenant, database_url):
         assert seen == [("loss", s) for s in range(15)]
     finally:
         await client.close()
+
+
+async def test_disconnecting_tears_the_hub_down(server, tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    run_id = decode_id(ids["run"], "Run", ["r"])
+    broker = server.app.state.broker
+    clients = [await WSClient.connect(server.base_url, tenant.key) for _ in range(3)]
+    for client in clients:
+        await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+    await log_points(tenant.client, ids["run"], points("loss", range(3)))
+    for client in clients:
+        assert (await client.next())["runMetrics"]["points"]
+    hub = broker.hubs[("metrics", run_id)]
+    assert len(hub.subscribers) == 3  # one hub per run per process, whatever the subscribers
+    for client in clients:
+        await client.close()
+    for _ in range(50):
+        if ("metrics", run_id) not in broker.hubs:
+            break
+        await asyncio.sleep(0.05)
+    assert ("metrics", run_id) not in broker.hubs and not hub.subscribers
