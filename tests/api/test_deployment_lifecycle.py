@@ -25,7 +25,7 @@ ROLLBACK = f"""mutation($input: DeploymentRollbackInput!) {{
 TRAFFIC = f"""mutation($input: DeploymentTrafficSetInput!) {{
   deploymentTrafficSet(input: $input) {{ deployments {{ id trafficPercentage }} {USER_ERRORS} }} }}"""
 EVENTS = """query($id: ID!) { node(id: $id) { ... on Deployment {
-  events(orderBy: CREATED_ASC) { nodes { eventType fromVersion { version } toVersion { version } } } } } }"""
+  events(orderBy: CREATED_ASC) { nodes { eventType fromVersion { version } toVersion { version } actor { email } } } } } }"""
 
 
 async def setup(client, org_id, protected=False):  # type: ignore[no-untyped-def]
@@ -86,6 +86,7 @@ async def test_update_and_rollback_walk_back_through_history(tenant):
     none_left = await tenant.client.mutate(ROLLBACK, {"deploymentId": dep})
     assert_error(none_left, "INVALID_TRANSITION", ["input", "deploymentId"])
     data = await tenant.client.data(EVENTS, {"id": dep})
+    assert {e["actor"]["email"] for e in data["node"]["events"]["nodes"]} == {tenant.email}
     events = [
         (
             e["eventType"],

@@ -44,9 +44,11 @@ from app.domain.serving import enums
 from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.serving.models import DeploymentEvent as DeploymentEventRow
 from app.domain.serving.models import Environment as EnvironmentRow
+from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
     from app.api.registry.types import ModelVersion, Project
+    from app.api.tenancy.types import User
 
 MAX_METRIC_NAMES = 50
 
@@ -388,6 +390,7 @@ class DeploymentEvent(Node):
     created_at: datetime
     from_version_id: strawberry.Private[uuid.UUID | None]
     to_version_id: strawberry.Private[uuid.UUID | None]
+    actor_user_id: strawberry.Private[uuid.UUID | None]
 
     @classmethod
     def from_row(cls, row: DeploymentEventRow) -> DeploymentEvent:
@@ -398,7 +401,17 @@ class DeploymentEvent(Node):
             created_at=row.created_at,
             from_version_id=row.from_model_version_id,
             to_version_id=row.to_model_version_id,
+            actor_user_id=row.actor_user_id,
         )
+
+    @strawberry.field(description="Who made this change.")
+    async def actor(
+        self, info: Info
+    ) -> Annotated[User, strawberry.lazy("app.api.tenancy.types")] | None:
+        from app.api.tenancy.types import User
+
+        row = await load_row(info, UserRow, self.actor_user_id)
+        return User.from_row(row) if row else None
 
     @strawberry.field
     async def from_version(
