@@ -20,10 +20,13 @@ def parse_vector(value: Any) -> tuple[float, ...]:
     return tuple(float(x) for x in value)
 
 
-Vector = strawberry.scalar(
-    NewType("Vector", tuple),
-    name="Vector",
-    description="An embedding: a JSON list of numbers, e.g. [0.12, -0.5, 0.33].",
-    serialize=list,
-    parse_value=parse_vector,
-)
+Vector = NewType("Vector", tuple)  # annotate fields with this; the schema maps it below
+
+SCALAR_MAP = {
+    Vector: strawberry.scalar(
+        name="Vector",
+        description="An embedding: a JSON list of numbers, e.g. [0.12, -0.5, 0.33].",
+        serialize=list,
+        parse_value=parse_vector,
+    )
+}

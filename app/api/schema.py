@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -19,6 +20,7 @@ from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, Mon
 from app.api.notifications.mutations import NotificationMutations
 from app.api.queries import Query
 from app.api.registry.mutations import RegistryMutations
+from app.api.scalars import SCALAR_MAP
 from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
 from app.api.subscriptions import Subscription
 from app.api.tenancy.mutations import TenancyMutations
@@ -49,7 +51,14 @@ class QuietSchema(strawberry.Schema):
 
 
 def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+    """Extensions are given as classes or factories, never instances: an instance would be
+    shared by concurrent requests (its ``execution_context`` overwritten mid-request)."""
     limits = limits or Limits()
+    # Rule classes built once, so the validation cache (keyed by the rules) keeps hitting.
+    shape_rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     return QuietSchema(
         query=Query,
         mutation=Mutation,
@@ -57,13 +66,12 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         types=[Organization, User, Membership, AuditLogEntry],
         extensions=[
             # Dashboards send the same few documents over and over: parse and validate once.
-            ParserCache(maxsize=512),
-            ValidationCache(maxsize=512),
-            QueryDepthLimiter(max_depth=limits.max_depth),
-            MaxTokensLimiter(max_token_count=limits.max_tokens),
-            MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-            MaxNodesLimiter(max_nodes=limits.max_nodes),
-            MaskUnexpectedErrors(),
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            lambda: AddValidationRules(shape_rules),
+            lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+            lambda: MaxNodesLimiter(max_nodes=limits.max_nodes),
+            MaskUnexpectedErrors,
         ],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )

@@ -103,7 +103,7 @@ class BrokenQuery:
 
 
 def test_unexpected_errors_are_masked_and_logged_with_request_id(caplog):
-    schema = strawberry.Schema(query=BrokenQuery, extensions=[MaskUnexpectedErrors()])
+    schema = strawberry.Schema(query=BrokenQuery, extensions=[MaskUnexpectedErrors])
 
     class Context:
         request_id = "req-42"

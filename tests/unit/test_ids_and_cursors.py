@@ -80,3 +80,15 @@ def test_page_args_directions() -> None:
     assert (forward.size, forward.backward) == (5, False)
     backward = page_args(None, None, 3, encode_cursor(["x"]), max_size=100)
     assert (backward.size, backward.backward, backward.cursor) == (3, True, ("x",))
+
+
+def test_schema_extensions_are_made_per_request():
+    """A shared extension instance would see another request's execution context."""
+    from strawberry.extensions import SchemaExtension
+
+    from app.api.schema import build_schema
+
+    schema = build_schema()
+    assert schema.extensions and not any(isinstance(e, SchemaExtension) for e in schema.extensions)
+    first, second = schema.get_extensions(), schema.get_extensions()
+    assert all(a is not b for a, b in zip(first, second, strict=True))

@@ -39,7 +39,7 @@ class ActiveDeploymentLoader(DataLoader):  # type: ignore[misc]
         )
         best: dict[ActiveKey, Deployment] = {}
         async with self.session_factory() as session:
-            for model_id, deployment in (await session.execute(statement)).tuples():
+            for model_id, deployment in await session.execute(statement):
                 best.setdefault((model_id, deployment.environment_id), deployment)
         found: dict[ActiveKey, Deployment | None] = defaultdict(lambda: None, best)
         return [found[key] for key in keys]

@@ -36,7 +36,7 @@ class ChildCountLoader(DataLoader):  # type: ignore[misc]
                 if list_filter is not None:
                     conditions.extend(list_filter.conditions(self.spec.model))
                 statement = select(parent, func.count()).where(*conditions).group_by(parent)
-                found = dict((await session.execute(statement)).tuples().all())
+                found = dict((await session.execute(statement)).all())
                 for parent_id in parent_ids:
                     counts[(parent_id, list_filter)] = int(found.get(parent_id, 0))
         return [counts[key] for key in keys]

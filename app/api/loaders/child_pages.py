@@ -95,7 +95,7 @@ class ChildPageLoader(DataLoader):  # type: ignore[misc]
             .order_by(ranked.c[parent.key], ranked.c.page_rank)
         )
         out: dict[uuid.UUID, list[tuple[Any, str]]] = defaultdict(list)
-        for row, *sort_values in (await session.execute(statement)).tuples():
+        for row, *sort_values in await session.execute(statement):
             out[getattr(row, spec.parent_column)].append((row, encode_cursor(sort_values)))
         return out
 
