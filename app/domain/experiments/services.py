@@ -25,8 +25,8 @@ from app.domain.experiments.rules import (
 from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
-from app.domain.registry.models import Model, Project
-from app.domain.registry.projects import require_project_role
+from app.domain.registry.models import Model
+from app.domain.registry.projects import require_project_access
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
@@ -47,8 +47,9 @@ async def experiment_create(
     model_id: uuid.UUID | None,
 ) -> Experiment:
     field = ["input", "projectId"]
-    project = await get_visible(session, Project, project_id, actor, what="project", field=field)
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    project = await require_project_access(
+        session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project", field=field
+    )
     name = v.name(name, ["input", "name"])
     if model_id is not None:
         model = await get_visible(
@@ -112,10 +113,14 @@ async def run_create(
     experiment = await get_visible(
         session, Experiment, experiment_id, actor, what="experiment", field=field
     )
-    project = await get_visible(
-        session, Project, experiment.project_id, actor, what="experiment", field=field
+    await require_project_access(
+        session,
+        actor,
+        experiment.project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="experiment",
+        field=field,
     )
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
     system, external_id = tracking_link(tracking_system, tracking_run_id)
     if system is not None:
         linked = await session.scalar(
@@ -174,8 +179,9 @@ async def run_create(
 async def _writable_run(session: AsyncSession, actor: Actor, run_id: uuid.UUID | None) -> Run:
     field = ["input", "runId"]
     run = await get_visible(session, Run, run_id, actor, what="run", field=field, for_update=True)
-    project = await get_visible(session, Project, run.project_id, actor, what="run", field=field)
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    await require_project_access(
+        session, actor, run.project_id, ProjectRole.CONTRIBUTOR, what="run", field=field
+    )
     return run
 
 
@@ -333,8 +339,9 @@ async def run_metrics_log(
     """Log a batch atomically; returns the run, how many points were new, and the batch size."""
     field = ["input", "runId"]
     run = await get_visible(session, Run, run_id, actor, what="run", field=field)
-    project = await get_visible(session, Project, run.project_id, actor, what="run", field=field)
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    await require_project_access(
+        session, actor, run.project_id, ProjectRole.CONTRIBUTOR, what="run", field=field
+    )
     checked = validate_run_points(points, max_points)
     result = (
         await session.execute(

@@ -15,8 +15,7 @@ from app.domain.lookup import get_visible
 from app.domain.monitoring.enums import Aggregation, AlertSeverity, Comparator
 from app.domain.monitoring.models import AlertRule
 from app.domain.monitoring.rules_engine import validate_rule_fields
-from app.domain.registry.models import Project
-from app.domain.registry.projects import require_project_role
+from app.domain.registry.projects import require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -41,8 +40,9 @@ async def alert_rule_create(
 ) -> AlertRule:
     """Scope: the project's deployments, or (with deploymentId) one deployment of it."""
     field = ["input", "projectId"]
-    project = await get_visible(session, Project, project_id, actor, what="project", field=field)
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    project = await require_project_access(
+        session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project", field=field
+    )
     if deployment_id is not None:
         deployment = await get_visible(
             session,
@@ -97,10 +97,9 @@ async def _writable_rule(
     rule = await get_visible(
         session, AlertRule, rule_id, actor, what="alert rule", field=field, for_update=True
     )
-    project = await get_visible(
-        session, Project, rule.project_id, actor, what="alert rule", field=field
+    await require_project_access(
+        session, actor, rule.project_id, ProjectRole.CONTRIBUTOR, what="alert rule", field=field
     )
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
     return rule
 
 

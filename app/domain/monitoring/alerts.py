@@ -11,8 +11,7 @@ from app.domain.errors import DomainError, ErrorCode
 from app.domain.lookup import get_visible
 from app.domain.monitoring.enums import AlertStatus
 from app.domain.monitoring.models import Alert
-from app.domain.registry.models import Project
-from app.domain.registry.projects import require_project_role
+from app.domain.registry.projects import require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -45,10 +44,9 @@ async def alert_set_status(
     deployment = await get_visible(
         session, Deployment, alert.deployment_id, actor, what="alert", field=field
     )
-    project = await get_visible(
-        session, Project, deployment.project_id, actor, what="alert", field=field
+    await require_project_access(
+        session, actor, deployment.project_id, ProjectRole.CONTRIBUTOR, what="alert", field=field
     )
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
     ensure_alert_transition(AlertStatus(alert.status), status)
     now = datetime.now(UTC)
     alert.status = status.value

@@ -14,8 +14,7 @@ from app.domain.monitoring.enums import AlertSeverity, AlertStatus
 from app.domain.monitoring.models import Alert, DriftFeatureScore, DriftReport
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
-from app.domain.registry.models import Project
-from app.domain.registry.projects import require_project_role
+from app.domain.registry.projects import require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -37,10 +36,14 @@ async def drift_report_create(
     deployment = await get_visible(
         session, Deployment, deployment_id, actor, what="deployment", field=field
     )
-    project = await get_visible(
-        session, Project, deployment.project_id, actor, what="deployment", field=field
+    await require_project_access(
+        session,
+        actor,
+        deployment.project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="deployment",
+        field=field,
     )
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
     scores = score_features(features, threshold)
     drifted = [s for s in scores if s.is_drifted]
     report = DriftReport(

@@ -17,8 +17,7 @@ from app.db.ids import uuid7
 from app.domain.errors import validation
 from app.domain.lookup import get_visible
 from app.domain.monitoring.rules_engine import PREDICTION_METRICS, Evaluation, evaluate_rules
-from app.domain.registry.models import Project
-from app.domain.registry.projects import require_project_role
+from app.domain.registry.projects import require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -83,10 +82,14 @@ async def predictions_record(
     deployment = await get_visible(
         session, Deployment, deployment_id, actor, what="deployment", field=field, for_update=True
     )
-    project = await get_visible(
-        session, Project, deployment.project_id, actor, what="deployment", field=field
+    await require_project_access(
+        session,
+        actor,
+        deployment.project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="deployment",
+        field=field,
     )
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
     now = datetime.now(UTC)
     validate_predictions(items, max_items, now)
     await session.execute(

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.lookup import get_visible
 from app.domain.monitoring.rules import MetricPoint, validate_points
 from app.domain.monitoring.rules_engine import evaluate_rules
-from app.domain.registry.models import Project
-from app.domain.registry.projects import require_project_role
+from app.domain.registry.projects import require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -43,10 +42,14 @@ async def monitoring_metrics_record(
     deployment = await get_visible(
         session, Deployment, deployment_id, actor, what="deployment", field=field, for_update=True
     )
-    project = await get_visible(
-        session, Project, deployment.project_id, actor, what="deployment", field=field
+    await require_project_access(
+        session,
+        actor,
+        deployment.project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="deployment",
+        field=field,
     )
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
     validate_points(points, max_points)
     await session.execute(
         UPSERT_POINTS,

@@ -14,8 +14,8 @@ from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.lookup import get_visible
 from app.domain.registry.enums import Framework, ModelType, TaskType
-from app.domain.registry.models import Model, ModelVersion, Project
-from app.domain.registry.projects import ensure_no_live_deployments, require_project_role
+from app.domain.registry.models import Model, ModelVersion
+from app.domain.registry.projects import ensure_no_live_deployments, require_project_access
 from app.domain.registry.rules import ensure_model_quota
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
@@ -51,8 +51,9 @@ async def model_create(
     metadata: Any,
 ) -> Model:
     field = ["input", "projectId"]
-    project = await get_visible(session, Project, project_id, actor, what="project", field=field)
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
+    project = await require_project_access(
+        session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project", field=field
+    )
     name = v.name(name, ["input", "name"])
     description = v.optional_text(description, ["input", "description"])
     clean_tags = v.tags(tags, ["input", "tags"])
@@ -98,22 +99,24 @@ async def model_create(
     return model
 
 
-async def _writable_model(session: AsyncSession, actor: Actor, model_id: uuid.UUID | None) -> Model:
-    field = ["input", "modelId"]
+async def writable_model(
+    session: AsyncSession, actor: Actor, model_id: uuid.UUID | None, field: list[str]
+) -> Model:
+    """The model, locked (version creation and promotion serialise per model), if the caller
+    contributes to its project."""
     model = await get_visible(
         session, Model, model_id, actor, what="model", field=field, for_update=True
     )
-    project = await get_visible(
-        session, Project, model.project_id, actor, what="model", field=field
+    await require_project_access(
+        session, actor, model.project_id, ProjectRole.CONTRIBUTOR, what="model", field=field
     )
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
     return model
 
 
 async def model_update(
     session: AsyncSession, actor: Actor, *, model_id: uuid.UUID | None, changes: Mapping[str, Any]
 ) -> Model:
-    model = await _writable_model(session, actor, model_id)
+    model = await writable_model(session, actor, model_id, ["input", "modelId"])
     if "name" in changes:
         name = v.name(changes["name"], ["input", "name"])
         if await _name_taken(session, model.project_id, name, model.id):
@@ -156,7 +159,7 @@ async def model_update(
 
 
 async def model_delete(session: AsyncSession, actor: Actor, *, model_id: uuid.UUID | None) -> Model:
-    model = await _writable_model(session, actor, model_id)
+    model = await writable_model(session, actor, model_id, ["input", "modelId"])
     version_ids = select(ModelVersion.id).where(ModelVersion.model_id == model.id).scalar_subquery()
     await ensure_no_live_deployments(
         session, Deployment.model_version_id.in_(version_ids), "model", ["input", "modelId"]

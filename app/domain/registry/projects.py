@@ -48,6 +48,25 @@ async def require_project_role(
     return role
 
 
+async def require_project_access(
+    session: AsyncSession,
+    actor: Actor,
+    project_id: uuid.UUID | None,
+    minimum: ProjectRole,
+    *,
+    what: str,
+    field: Sequence[str],
+    for_update: bool = False,
+) -> Project:
+    """The project, if the caller sees it (else NOT_FOUND about ``what``) and holds at least
+    ``minimum`` in it (else FORBIDDEN): the check every write under a project starts with."""
+    project = await get_visible(
+        session, Project, project_id, actor, what=what, field=field, for_update=for_update
+    )
+    await require_project_role(session, actor, project, minimum, field)
+    return project
+
+
 async def _slug_taken(
     session: AsyncSession, organization_id: uuid.UUID, slug: str, except_id: uuid.UUID | None
 ) -> bool:
@@ -121,10 +140,9 @@ async def project_update(
     session: AsyncSession, actor: Actor, *, project_id: uuid.UUID | None, changes: Mapping[str, Any]
 ) -> Project:
     field = ["input", "projectId"]
-    project = await get_visible(
-        session, Project, project_id, actor, what="project", field=field, for_update=True
+    project = await require_project_access(
+        session, actor, project_id, ProjectRole.OWNER, what="project", field=field, for_update=True
     )
-    await require_project_role(session, actor, project, ProjectRole.OWNER, field)
     if "slug" in changes:
         slug = v.slug(changes["slug"], ["input", "slug"])
         if await _slug_taken(session, project.organization_id, slug, project.id):
@@ -174,10 +192,9 @@ async def project_delete(
 ) -> Project:
     """Soft delete: the project, its models and their versions leave every listing."""
     field = ["input", "projectId"]
-    project = await get_visible(
-        session, Project, project_id, actor, what="project", field=field, for_update=True
+    project = await require_project_access(
+        session, actor, project_id, ProjectRole.OWNER, what="project", field=field, for_update=True
     )
-    await require_project_role(session, actor, project, ProjectRole.OWNER, field)
     await ensure_no_live_deployments(session, Deployment.project_id == project.id, "project", field)
     now = datetime.now(UTC)
     project.deleted_at = now
@@ -223,10 +240,9 @@ async def project_member_set(
     Project roles add to what the organization role grants: an org viewer can contribute to
     one project; they never take rights away."""
     field = ["input", "projectId"]
-    project = await get_visible(
-        session, Project, project_id, actor, what="project", field=field, for_update=True
+    project = await require_project_access(
+        session, actor, project_id, ProjectRole.OWNER, what="project", field=field, for_update=True
     )
-    await require_project_role(session, actor, project, ProjectRole.OWNER, field)
     email = v.email(email, ["input", "email"])
     user_id = await session.scalar(
         select(Membership.user_id)

@@ -17,12 +17,11 @@ from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.enums import ModelStage
-from app.domain.registry.models import Model, ModelVersion, Project
-from app.domain.registry.projects import require_project_role
+from app.domain.registry.model_service import writable_model
+from app.domain.registry.models import Model, ModelVersion
 from app.domain.registry.rules import ensure_stage_transition, semver
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
-from app.domain.tenancy.enums import ProjectRole
 
 
 async def notify_model_update(
@@ -43,20 +42,6 @@ async def notify_model_update(
     )
 
 
-async def _writable_model(
-    session: AsyncSession, actor: Actor, model_id: uuid.UUID | None, field: list[str]
-) -> Model:
-    # Lock the model: version creation and production promotion are serialised per model.
-    model = await get_visible(
-        session, Model, model_id, actor, what="model", field=field, for_update=True
-    )
-    project = await get_visible(
-        session, Project, model.project_id, actor, what="model", field=field
-    )
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
-    return model
-
-
 async def model_version_create(
     session: AsyncSession,
     actor: Actor,
@@ -70,7 +55,7 @@ async def model_version_create(
     signature: Any,
     run_id: uuid.UUID | None = None,
 ) -> ModelVersion:
-    model = await _writable_model(session, actor, model_id, ["input", "modelId"])
+    model = await writable_model(session, actor, model_id, ["input", "modelId"])
     if run_id is not None:
         run = await get_visible(session, Run, run_id, actor, what="run", field=["input", "runId"])
         if run.organization_id != model.organization_id:
@@ -143,7 +128,7 @@ async def model_version_transition(
     row = await get_visible(
         session, ModelVersion, version_id, actor, what="model version", field=field
     )
-    model = await _writable_model(session, actor, row.model_id, field)
+    model = await writable_model(session, actor, row.model_id, field)
     # Re-read under the model lock: a concurrent transition may have moved it.
     await session.refresh(row, with_for_update=True)
     current = ModelStage(row.stage)

@@ -17,8 +17,8 @@ from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.enums import ModelStage
-from app.domain.registry.models import ModelVersion, Project
-from app.domain.registry.projects import require_project_role
+from app.domain.registry.models import ModelVersion
+from app.domain.registry.projects import require_project_access
 from app.domain.serving.enums import DeploymentEventType, DeploymentStatus
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
 from app.domain.serving.rules import (
@@ -41,10 +41,14 @@ async def writable_deployment(
     deployment = await get_visible(
         session, Deployment, deployment_id, actor, what="deployment", field=field, for_update=True
     )
-    project = await get_visible(
-        session, Project, deployment.project_id, actor, what="deployment", field=field
+    await require_project_access(
+        session,
+        actor,
+        deployment.project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="deployment",
+        field=field,
     )
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, field)
     environment = await session.get(Environment, deployment.environment_id)
     if environment is not None and environment.protected:
         actor.require_org_role(deployment.organization_id, OrgRole.ADMIN, field=field)

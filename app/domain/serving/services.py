@@ -12,8 +12,8 @@ from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.lookup import get_visible
 from app.domain.registry.enums import ModelStage
-from app.domain.registry.models import Model, ModelVersion, Project
-from app.domain.registry.projects import require_project_role
+from app.domain.registry.models import Model, ModelVersion
+from app.domain.registry.projects import require_project_access
 from app.domain.serving.enums import DeploymentEventType, DeploymentStatus
 from app.domain.serving.lifecycle import notify_deployment
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
@@ -101,10 +101,14 @@ async def deployment_create(
     model = await get_visible(
         session, Model, version.model_id, actor, what="model version", field=version_field
     )
-    project = await get_visible(
-        session, Project, model.project_id, actor, what="model version", field=version_field
+    project = await require_project_access(
+        session,
+        actor,
+        model.project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="model version",
+        field=version_field,
     )
-    await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, version_field)
     if environment.protected:
         actor.require_org_role(
             environment.organization_id, OrgRole.ADMIN, field=["input", "environmentId"]
