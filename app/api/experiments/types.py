@@ -11,7 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import ExperimentStatus, NamedOrder, RunOrder, RunStatus, StepOrder
+from app.api.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
 from app.api.errors import ClientError
 from app.api.ids import encode_id
 from app.api.lists import child_connection, load_row
@@ -345,5 +345,3 @@ class Run(Node):
 
 register_node("Experiment", ExperimentRow, Experiment.from_row)
 register_node("Run", RunRow, Run.from_row)
-
-__all__ = ["Experiment", "NamedOrder", "Run"]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
-from app.domain.errors import DomainError, ErrorCode
+from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.lookup import get_visible
 from app.domain.registry.enums import Framework, ModelType, TaskType
 from app.domain.registry.models import Model, ModelVersion
@@ -128,7 +128,7 @@ async def model_update(
         model.description = v.optional_text(changes["description"], ["input", "description"])
     for key in ("model_type", "framework"):
         if key in changes and changes[key] is None:
-            raise v.validation(
+            raise validation(
                 "must not be null", ["input", "modelType" if key == "model_type" else key]
             )
     if "model_type" in changes:

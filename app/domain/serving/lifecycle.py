@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
-from app.domain.errors import DomainError, ErrorCode, not_found
+from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
@@ -165,7 +165,7 @@ async def deployment_update(
     low = changes.get("min_instances", deployment.min_instances)
     high = changes.get("max_instances", deployment.max_instances)
     if low is None or high is None:
-        raise v.validation(
+        raise validation(
             "must not be null", ["input", "minInstances" if low is None else "maxInstances"]
         )
     ensure_instances(low, high)
@@ -255,7 +255,7 @@ async def deployment_traffic_set(
     ensure_traffic_split([s.percentage for s in splits])
     ids = [s.deployment_id for s in splits]
     if len(set(ids)) != len(ids):
-        raise v.validation("a deployment is listed twice", ["input", "splits"])
+        raise validation("a deployment is listed twice", ["input", "splits"])
     environment = await get_visible(
         session,
         Environment,
