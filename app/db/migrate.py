@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -67,7 +65,3 @@ async def current_revision(database_url: str) -> str | None:
             return await conn.scalar(text("SELECT version_num FROM alembic_version"))
     finally:
         await engine.dispose()
-
-
-def current_revision_sync(database_url: str) -> str | None:
-    return asyncio.run(current_revision(database_url))
