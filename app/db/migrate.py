@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -23,8 +25,6 @@ def alembic_config(database_url: str) -> Config:
 
 def _in_thread(fn: object, *args: object) -> None:
     # env.py calls asyncio.run(); keep it off any running event loop.
-    import threading
-
     errors: list[BaseException] = []
 
     def target() -> None:

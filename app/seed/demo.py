@@ -24,6 +24,7 @@ from app.domain.serving import services as serving
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.enums import ApiKeyScope, OrgRole, Plan
 from app.domain.tenancy.models import Membership, Organization, User
+from app.domain.tenancy.services import organization_create
 
 DEMO_ORG = "acme"
 DEMO_ADMIN = "admin@acme.example"
@@ -41,8 +42,6 @@ async def seed_demo(session: AsyncSession) -> bool:
     session.add(admin)
     await session.flush()
     actor = Actor(user_id=admin.id, scopes=frozenset(ApiKeyScope))
-    from app.domain.tenancy.services import organization_create
-
     org = await organization_create(
         session, actor, slug=DEMO_ORG, name="Acme Corp", plan=Plan.ENTERPRISE
     )
