@@ -8,13 +8,17 @@ from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route, WebSocketRoute
 
+from app.api.compression import CompressionMiddleware
 from app.api.middleware import ApiKeyAuthMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
+from app.api.origins import OriginPolicy
+from app.api.persisted import PersistedOperations, load_manifest
 from app.api.schema import build_schema
+from app.api.static_assets import StaticAssets
 from app.api.view import STATIC_DIR, GraphQLView
 from app.db.engine import make_engine, make_read_session_factory, make_session_factory
 from app.db.migrate import head_revision
@@ -41,13 +45,22 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     read_session_factory = make_read_session_factory(engine)
     expected_revision = head_revision()
     broker = Broker(read_session_factory)
+    origins = OriginPolicy(settings.cors_origins, settings.cors_credentials)
+    persisted = PersistedOperations(
+        settings.apq_cache_bytes,
+        load_manifest(settings.trusted_documents) if settings.trusted_documents else None,
+    )
+    static = StaticAssets(STATIC_DIR)
     view = GraphQLView(
-        build_schema(settings.limits),
+        build_schema(settings.limits, persisted),
         session_factory,
         read_session_factory,
         settings.limits,
         settings.graphiql,
         broker,
+        origins=origins,
+        persisted=persisted,
+        static=static,
     )
 
     async def healthz(request: Request) -> JSONResponse:
@@ -103,17 +116,29 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/graphql", view),  # every method: the view answers 405 itself, as JSON
             WebSocketRoute("/graphql", view),
-            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+            Route("/static/{name}", static.handle, methods=["GET", "HEAD"]),
         ],
         lifespan=lifespan,
     )
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.broker = broker
-    # Outermost first: request id, then body limit, then authentication.
+    # Outermost first: request id, CORS (so even a 401 or 413 is readable by an allowed
+    # page), compression, body limit, authentication.
     app.add_middleware(ApiKeyAuthMiddleware, session_factory=read_session_factory)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(CompressionMiddleware, minimum_size=settings.compression_min_bytes)
+    if origins.regex is not None:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origin_regex=origins.regex,
+            allow_credentials=settings.cors_credentials,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Retry-After", "ETag"],
+            max_age=3600,
+        )
     app.add_middleware(RequestIdMiddleware)
     return app

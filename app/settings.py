@@ -19,6 +19,13 @@ def _int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _list(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -56,6 +63,15 @@ class Settings:
     notification_max_attempts: int = 6
     notification_poll_seconds: float = 1.0
     smtp_url: str | None = None
+    # Browser origins allowed to call the API (HTTP CORS and the WebSocket origin check):
+    # exact origins, or patterns with a `*` port or subdomain (http://localhost:*). Empty:
+    # same-origin only.
+    cors_origins: tuple[str, ...] = ()
+    cors_credentials: bool = False
+    # A manifest of trusted documents (JSON: {id: document}); when set, nothing else runs.
+    trusted_documents: Path | None = None
+    apq_cache_bytes: int = 16 * 1024 * 1024  # automatic persisted queries kept in memory
+    compression_min_bytes: int = 1024
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -85,6 +101,15 @@ class Settings:
             notification_max_attempts=_int("MLGRAPH_NOTIFY_MAX_ATTEMPTS", 6),
             notification_poll_seconds=float(os.environ.get("MLGRAPH_NOTIFY_POLL_SECONDS", "1")),
             smtp_url=os.environ.get("MLGRAPH_SMTP_URL") or None,
+            cors_origins=_list("MLGRAPH_CORS_ORIGINS"),
+            cors_credentials=_bool("MLGRAPH_CORS_CREDENTIALS", False),
+            trusted_documents=(
+                Path(os.environ["MLGRAPH_TRUSTED_DOCUMENTS"]).resolve()
+                if os.environ.get("MLGRAPH_TRUSTED_DOCUMENTS")
+                else None
+            ),
+            apq_cache_bytes=_int("MLGRAPH_APQ_CACHE_BYTES", 16 * 1024 * 1024),
+            compression_min_bytes=_int("MLGRAPH_COMPRESSION_MIN_BYTES", 1024),
         )
 
     def with_database(self, url: str) -> Settings:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
+from graphql.validation import ASTValidationRule
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
 
 from app.domain.errors import DomainError
 from app.domain.errors import ErrorCode as DomainErrorCode
@@ -95,3 +96,68 @@ class MaskUnexpectedErrors(MaskErrors):
             path=error.path,
             extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         )
+
+
+# Codes of errors raised before execution: the operation never ran, so a
+# graphql-response+json client gets 400 and no `data`.
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+REQUEST_ERROR_CODES = frozenset(
+    {
+        GRAPHQL_PARSE_FAILED,
+        GRAPHQL_VALIDATION_FAILED,
+        QUERY_TOO_COMPLEX,
+        BAD_USER_INPUT,
+        PERSISTED_QUERY_NOT_FOUND,
+        "OPERATION_NOT_IN_PERSISTED_QUERY_LIST",
+    }
+)
+
+
+def tag_error(error: GraphQLError, code: str) -> None:
+    """Give an error an ``extensions.code`` unless it already has one."""
+    extensions = dict(error.extensions or {})
+    if "code" not in extensions:
+        extensions["code"] = code
+        error.extensions = extensions
+
+
+def coded_rule(rule: type[ASTValidationRule], code: str) -> type[ASTValidationRule]:
+    """The validation rule, reporting its errors with ``extensions.code = code``."""
+
+    class CodedRule(rule):  # type: ignore[valid-type,misc]
+        def report_error(self, error: GraphQLError) -> None:
+            tag_error(error, code)
+            super().report_error(error)
+
+    CodedRule.__name__ = f"Coded{rule.__name__}"
+    return CodedRule
+
+
+class ErrorCodes(SchemaExtension):
+    """Every error that stops an operation before it runs gets an ``extensions.code``:
+    GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX (limits) or
+    BAD_USER_INPUT (variables that do not coerce). Listed first among the extensions, so
+    its code runs after every other extension's."""
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            too_long = isinstance(error, GraphQLSyntaxError) and "tokens" in error.message
+            tag_error(error, QUERY_TOO_COMPLEX if too_long else GRAPHQL_PARSE_FAILED)
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            tag_error(error, GRAPHQL_VALIDATION_FAILED)
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result: Any = self.execution_context.result
+        if result is not None and result.data is None:
+            for error in result.errors or ():
+                if not error.path:  # variables that did not coerce: nothing ran
+                    tag_error(error, BAD_USER_INPUT)

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.graphql_http import error_body, negotiate
 from app.db.engine import SessionFactory
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.services import InvalidKey, authenticate
@@ -20,21 +21,22 @@ REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 async def send_json_error(
     send: Send,
+    scope: Scope,
     status: int,
     message: str,
     code: str,
-    request_id: str | None,
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    body = orjson.dumps(
-        {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
-    )
+    """A JSON error response in the media type the client accepts."""
+    body = orjson.dumps(error_body(message, code, request_id_of(scope)))
+    accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
+    media_type = negotiate(accept)
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", f"{media_type}; charset=utf-8".encode()),
                 (b"content-length", str(len(body)).encode()),
                 *(headers or []),
             ],
@@ -88,7 +90,7 @@ class BodySizeLimitMiddleware:
         message = f"request body exceeds {self.max_bytes} bytes"
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await send_json_error(send, 413, message, "PAYLOAD_TOO_LARGE", request_id_of(scope))
+            await send_json_error(send, scope, 413, message, "PAYLOAD_TOO_LARGE")
             return
         received = 0
         started = False
@@ -111,7 +113,7 @@ class BodySizeLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await send_json_error(send, 413, message, "PAYLOAD_TOO_LARGE", request_id_of(scope))
+                await send_json_error(send, scope, 413, message, "PAYLOAD_TOO_LARGE")
 
 
 def bearer_token(scope: Scope) -> str | None:
@@ -153,18 +155,16 @@ class ApiKeyAuthMiddleware:
         except InvalidKey as error:
             await send_json_error(
                 send,
+                scope,
                 401,
                 str(error),
                 "UNAUTHENTICATED",
-                request_id_of(scope),
                 [(b"www-authenticate", b'Bearer realm="mlgraph"')],
             )
             return
         except Exception:
             log.exception("authentication failed [request_id=%s]", request_id_of(scope))
-            await send_json_error(
-                send, 503, "authentication is unavailable", "UNAVAILABLE", request_id_of(scope)
-            )
+            await send_json_error(send, scope, 503, "authentication is unavailable", "UNAVAILABLE")
             return
         scope.setdefault("state", {})["actor"] = actor
         await self.app(scope, receive, send)

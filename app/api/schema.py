@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
@@ -14,10 +16,11 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from app.api.complexity import MaxNodesLimiter
-from app.api.errors import MaskUnexpectedErrors
+from app.api.errors import QUERY_TOO_COMPLEX, ErrorCodes, MaskUnexpectedErrors, coded_rule
 from app.api.experiments.mutations import ExperimentMutations
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
+from app.api.persisted import PersistedOperations, TrustedDocumentsOnly
 from app.api.queries import Query
 from app.api.registry.mutations import RegistryMutations
 from app.api.scalars import SCALAR_MAP
@@ -50,21 +53,31 @@ class QuietSchema(strawberry.Schema):
         return None
 
 
-def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+def build_schema(
+    limits: Limits | None = None, persisted: PersistedOperations | None = None
+) -> strawberry.Schema:
     """Extensions are given as classes or factories, never instances: an instance would be
     shared by concurrent requests (its ``execution_context`` overwritten mid-request)."""
     limits = limits or Limits()
     # Rule classes built once, so the validation cache (keyed by the rules) keeps hitting.
     shape_rules = [
-        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        coded_rule(rule, QUERY_TOO_COMPLEX)
+        for rule in (
+            *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+            *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        )
     ]
+    trusted: list[Any] = []
+    if persisted is not None and persisted.trusted is not None:
+        trusted.append(lambda: TrustedDocumentsOnly(persisted))
     return QuietSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Organization, User, Membership, AuditLogEntry],
         extensions=[
+            ErrorCodes,  # first, so it sees (and codes) what every other one reported
+            *trusted,
             # Dashboards send the same few documents over and over: parse and validate once.
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),

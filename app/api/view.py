@@ -1,7 +1,10 @@
-"""The Strawberry ASGI view: builds the per-request Context and serves the local GraphiQL."""
+"""The GraphQL endpoint: plain HTTP through app/api/graphql_http.py; subscriptions over
+WebSocket (graphql-transport-ws and the legacy graphql-ws) and over HTTP streams
+(multipart/mixed, SSE) through Strawberry's view; and the local GraphiQL page."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -9,14 +12,39 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.async_base_view import HTTPException  # cross_web or older strawberry
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from app.api.context import Context, DataLoaders
+from app.api.graphql_http import (
+    GraphQLHTTPHandler,
+    HTTPOperation,
+    RequestError,
+    error_body,
+    json_response,
+    negotiate,
+)
 from app.api.middleware import actor_for_token
+from app.api.origins import OriginPolicy
+from app.api.persisted import PersistedOperations
+from app.api.static_assets import StaticAssets
+from app.api.ws_protocols import (
+    REJECT_BAD_KEY,
+    REJECT_NO_KEY,
+    GraphQLTransportWSHandler,
+    GraphQLWSHandler,
+)
 from app.db.engine import SessionFactory
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.services import InvalidKey
@@ -24,9 +52,13 @@ from app.events.hubs import Broker
 from app.settings import Limits
 
 STATIC_DIR = Path(__file__).parent / "static"
+log = logging.getLogger("mlgraph.http")
 
 
 class GraphQLView(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = GraphQLTransportWSHandler
+    graphql_ws_handler_class = GraphQLWSHandler
+
     def __init__(
         self,
         schema: Any,
@@ -35,18 +67,81 @@ class GraphQLView(GraphQL[Context, None]):
         limits: Limits,
         graphiql: bool,
         broker: Broker,
+        *,
+        origins: OriginPolicy | None = None,
+        persisted: PersistedOperations | None = None,
+        static: StaticAssets | None = None,
     ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql else None,
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            subscription_protocols=(
+                GRAPHQL_TRANSPORT_WS_PROTOCOL,
+                GRAPHQL_WS_PROTOCOL,
+                MULTIPART_SUBSCRIPTION_PROTOCOL,
+                GRAPHQL_SSE_PROTOCOL,
+            ),
             connection_init_wait_timeout=timedelta(seconds=10),
+            keep_alive=True,  # legacy graphql-ws: "ka" messages keep proxies from idling out
+            keep_alive_interval=15,
         )
         self.broker = broker
         self.session_factory = session_factory
         self.read_session_factory = read_session_factory
         self.limits = limits
-        self._graphiql_html = (STATIC_DIR / "graphiql.html").read_text()
+        self.origins = origins or OriginPolicy(())
+        self.persisted = persisted or PersistedOperations(16 * 1024 * 1024)
+        self.http = GraphQLHTTPHandler(self._execute, self.persisted)
+        static = static or StaticAssets(STATIC_DIR)
+        html = (STATIC_DIR / "graphiql.html").read_text()
+        for name in static.urls:
+            html = html.replace(f'"/static/{name}"', f'"{static.url(name)}"')
+        self._graphiql_html = html
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        media_type = negotiate(request.headers.get("accept"))
+        try:
+            response = await self._respond(request, media_type)
+        except RequestError as error:
+            status = error.status if media_type != "application/json" else (
+                error.legacy_status or error.status
+            )  # fmt: skip
+            body = error_body(error.message, error.code, _request_id(scope))
+            response = json_response(body, status, media_type, error.headers)
+        except HTTPException as error:  # raised by Strawberry's stream parsing
+            body = error_body(error.reason, "BAD_REQUEST", _request_id(scope))
+            response = json_response(body, error.status_code, media_type)
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request, media_type: str) -> Response:
+        if request.method not in ("GET", "POST"):
+            raise RequestError(
+                "use GET (queries) or POST", "METHOD_NOT_ALLOWED", 405, {"Allow": "GET, POST"}
+            )
+        if self.should_render_graphql_ide(self.request_adapter_class(request)):
+            if self.graphql_ide:
+                return await self.render_graphql_ide(request)
+            raise RequestError("GraphiQL is turned off (MLGRAPH_GRAPHIQL)", "NOT_FOUND", 404)
+        if self._get_stream_transport_from_headers(request.headers) is not None:
+            return await self.run(request)  # subscriptions over multipart or SSE
+        return await self.http(request, media_type)
+
+    async def _execute(
+        self, request: Request, operation: HTTPOperation, allowed: set[OperationType]
+    ) -> ExecutionResult:
+        context = await self.get_context(request, Response())
+        return await self.schema.execute(
+            operation.query,
+            variable_values=operation.variables,
+            context_value=context,
+            operation_name=operation.operation_name,
+            allowed_operation_types=allowed,
+            operation_extensions=operation.extensions,
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -65,32 +160,42 @@ class GraphQLView(GraphQL[Context, None]):
             broker=self.broker,
         )
 
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        return self.origins.allows(origin)
+
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
-        """Authenticate a WebSocket in connection_init: {"Authorization": "Bearer <key>"}."""
+        """Authenticate a WebSocket in connection_init: {"Authorization": "Bearer <key>"}
+        (browsers cannot set headers on a WebSocket; keys never go in the URL)."""
         params = context.connection_params or {}
         raw = params.get("Authorization") or params.get("authorization")
-        if not isinstance(raw, str):
-            raise ConnectionRejectionError({"message": "send Authorization: Bearer <key>"})
-        scheme, _, token = raw.partition(" ")
+        if raw is None:
+            raise ConnectionRejectionError(
+                {
+                    **REJECT_NO_KEY,
+                    "message": "send {Authorization: Bearer <key>} in connection_init",
+                }
+            )
+        scheme, _, token = raw.partition(" ") if isinstance(raw, str) else ("", "", "")
         if scheme.lower() != "bearer" or not token.strip():
-            raise ConnectionRejectionError({"message": "use the Bearer scheme"})
+            raise ConnectionRejectionError(
+                {**REJECT_BAD_KEY, "message": "use the Bearer scheme: Bearer <key>"}
+            )
         try:
             actor = await actor_for_token(self.read_session_factory, token.strip())
         except InvalidKey as error:
-            raise ConnectionRejectionError({"message": str(error)}) from error
+            raise ConnectionRejectionError({**REJECT_BAD_KEY, "message": str(error)}) from error
         context.actor = actor
         context.loaders = DataLoaders(self.read_session_factory, actor, self.session_factory)
         return None
 
-    def parse_json(self, data: str | bytes) -> Any:
-        parsed = super().parse_json(data)
-        if not isinstance(parsed, dict):  # Strawberry would fail on e.g. `null` with a 500
-            raise HTTPException(400, "the request body must be a JSON object")
-        return parsed
-
-    def encode_json(self, data: object) -> bytes:
-        # orjson: several times faster than json.dumps on large nested results.
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # Text, never bytes: WebSocket messages must go out as text frames (graphql-ws,
+        # GraphiQL and gql reject binary ones); orjson is several times faster than json.
+        return orjson.dumps(data).decode()
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(self._graphiql_html)
+        return HTMLResponse(self._graphiql_html, headers={"Cache-Control": "no-cache"})
+
+
+def _request_id(scope: Scope) -> str | None:
+    return scope.get("state", {}).get("request_id")

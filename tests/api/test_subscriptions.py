@@ -40,14 +40,20 @@ async def collect(client: WSClient, until: int, seen: list[tuple[str, int]]) -> 
 
 
 async def test_connection_needs_a_valid_key(server, tenant):
-    for key in (None, "mlg_00000000_wrong"):
+    """No key closes with 4401, a bad one with 4403; the reason says which."""
+    cases = [
+        (None, 4401, "Unauthorized: send {Authorization: Bearer <key>} in connection_init"),
+        ("mlg_00000000_wrong", 4403, "Forbidden: unknown API key"),
+        ("garbage", 4403, "Forbidden: malformed API key"),
+    ]
+    for key, code, reason in cases:
         url = server.base_url.replace("http://", "ws://") + "/graphql"
         async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as socket:
             payload = {"Authorization": f"Bearer {key}"} if key else {}
             await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await asyncio.wait_for(socket.recv(), 10)
-            assert closed.value.rcvd.code == 4403
+            assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (code, reason)
 
 
 async def test_replay_after_step_then_live_points(server, tenant):

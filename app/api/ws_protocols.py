@@ -1,0 +1,81 @@
+"""WebSocket subprotocol handlers: Strawberry's, with connection_init rewritten so the
+close code tells a missing key (4401) from a bad one (4403), with the reason spelled out
+for the client to show (Strawberry closes every rejection with 4403 "Forbidden", or 1011
+on the legacy protocol)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import (
+    ConnectionInitMessage as LegacyConnectionInitMessage,
+)
+
+REJECT_NO_KEY: dict[str, Any] = {"code": 4401, "reason": "Unauthorized"}
+REJECT_BAD_KEY: dict[str, Any] = {"code": 4403, "reason": "Forbidden"}
+MAX_REASON_BYTES = 123  # RFC 6455: a close frame's reason is at most 123 bytes
+
+
+def close_reason(payload: dict[str, Any]) -> tuple[int, str]:
+    code = int(payload.get("code", 4403))
+    reason = str(payload.get("reason", "Forbidden"))
+    if payload.get("message"):
+        reason = f"{reason}: {payload['message']}"
+    return code, reason.encode()[:MAX_REASON_BYTES].decode(errors="ignore")
+
+
+class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        if self.connection_timed_out:
+            return
+        if self.connection_init_timeout_task:
+            self.connection_init_timeout_task.cancel()
+        payload = message.get("payload") or {}
+        if not isinstance(payload, dict):
+            await self.websocket.close(code=4400, reason="Invalid connection init payload")
+            return
+        if self.connection_init_received:
+            await self.websocket.close(code=4429, reason="Too many initialisation requests")
+            return
+        self.connection_init_received = True
+        self.context.connection_params = payload
+        try:
+            ack_payload = await self.view.on_ws_connect(self.context)
+        except ConnectionRejectionError as error:
+            await self.websocket.close(*close_reason(error.payload))
+            return
+        if ack_payload:
+            await self.send_message({"type": "connection_ack", "payload": ack_payload})
+        else:
+            await self.send_message({"type": "connection_ack"})
+        self.connection_acknowledged = True
+
+
+class GraphQLWSHandler(BaseGraphQLWSHandler[Any, Any]):
+    """The legacy ``graphql-ws`` subprotocol (Apollo's subscriptions-transport-ws)."""
+
+    async def handle_connection_init(self, message: LegacyConnectionInitMessage) -> None:
+        payload = message.get("payload") or {}
+        if not isinstance(payload, dict):
+            await self.send_message({"type": "connection_error"})
+            await self.websocket.close(code=4400, reason="Invalid connection init payload")
+            return
+        self.context.connection_params = payload
+        try:
+            await self.view.on_ws_connect(self.context)
+        except ConnectionRejectionError as error:
+            code, reason = close_reason(error.payload)
+            await self.send_message({"type": "connection_error", "payload": {"message": reason}})
+            await self.websocket.close(code=code, reason=reason)
+            return
+        await self.send_message({"type": "connection_ack"})
+        self.connection_acknowledged = True
+        if self.keep_alive:
+            self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
