@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
-from graphql.validation import ASTValidationRule
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import MaskErrors, SchemaExtension
@@ -123,18 +122,6 @@ def tag_error(error: GraphQLError, code: str) -> None:
     if "code" not in extensions:
         extensions["code"] = code
         error.extensions = extensions
-
-
-def coded_rule(rule: type[ASTValidationRule], code: str) -> type[ASTValidationRule]:
-    """The validation rule, reporting its errors with ``extensions.code = code``."""
-
-    class CodedRule(rule):  # type: ignore[valid-type,misc]
-        def report_error(self, error: GraphQLError) -> None:
-            tag_error(error, code)
-            super().report_error(error)
-
-    CodedRule.__name__ = f"Coded{rule.__name__}"
-    return CodedRule
 
 
 class ErrorCodes(SchemaExtension):

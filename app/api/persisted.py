@@ -162,11 +162,15 @@ class TrustedDocumentsOnly(SchemaExtension):
     def __init__(self, persisted: PersistedOperations) -> None:
         self.persisted = persisted
 
-    def on_parse(self) -> Iterator[None]:
+    def on_validate(self) -> Iterator[None]:
+        # Reported as a validation failure (not raised), so every transport answers it
+        # as a request error. Listed after the validation cache, which sets the errors.
         query = self.execution_context.query
         if query is not None and not self.persisted.is_trusted_text(query):
-            raise GraphQLError(
-                "this server runs only trusted documents, and this is not one of them",
-                extensions={"code": "OPERATION_NOT_IN_PERSISTED_QUERY_LIST"},
-            )
+            self.execution_context.pre_execution_errors = [
+                GraphQLError(
+                    "this server runs only trusted documents, and this is not one of them",
+                    extensions={"code": "OPERATION_NOT_IN_PERSISTED_QUERY_LIST"},
+                )
+            ]
         yield

@@ -7,16 +7,14 @@ from typing import Any
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 
 from app.api.complexity import MaxNodesLimiter
-from app.api.errors import QUERY_TOO_COMPLEX, ErrorCodes, MaskUnexpectedErrors, coded_rule
+from app.api.document_cache import CachedParsing, ParsedDocuments
+from app.api.errors import ErrorCodes, MaskUnexpectedErrors
 from app.api.experiments.mutations import ExperimentMutations
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
@@ -25,6 +23,7 @@ from app.api.queries import Query
 from app.api.registry.mutations import RegistryMutations
 from app.api.scalars import SCALAR_MAP
 from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
+from app.api.shape_limits import shape_limits_rule
 from app.api.subscriptions import Subscription
 from app.api.tenancy.mutations import TenancyMutations
 from app.api.tenancy.types import AuditLogEntry, Membership, Organization, User
@@ -60,13 +59,8 @@ def build_schema(
     shared by concurrent requests (its ``execution_context`` overwritten mid-request)."""
     limits = limits or Limits()
     # Rule classes built once, so the validation cache (keyed by the rules) keeps hitting.
-    shape_rules = [
-        coded_rule(rule, QUERY_TOO_COMPLEX)
-        for rule in (
-            *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
-            *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
-        )
-    ]
+    shape_rules = [shape_limits_rule(limits.max_depth, limits.max_aliases)]
+    parsed_documents = ParsedDocuments(max_bytes=64 * 1024 * 1024)
     trusted: list[Any] = []
     if persisted is not None and persisted.trusted is not None:
         trusted.append(lambda: TrustedDocumentsOnly(persisted))
@@ -77,14 +71,14 @@ def build_schema(
         types=[Organization, User, Membership, AuditLogEntry],
         extensions=[
             ErrorCodes,  # first, so it sees (and codes) what every other one reported
-            *trusted,
             # Dashboards send the same few documents over and over: parse and validate once.
-            lambda: ParserCache(maxsize=512),
+            lambda: CachedParsing(parsed_documents),
             lambda: ValidationCache(maxsize=512),
             lambda: AddValidationRules(shape_rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: MaxNodesLimiter(max_nodes=limits.max_nodes),
             MaskUnexpectedErrors,
+            *trusted,  # after the validation cache, whose result it overrides
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )

@@ -17,6 +17,7 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage as LegacyConnectionInitMessage,
 )
+from strawberry.types.execution import PreExecutionError
 
 REJECT_NO_KEY: dict[str, Any] = {"code": 4401, "reason": "Unauthorized"}
 REJECT_BAD_KEY: dict[str, Any] = {"code": 4403, "reason": "Forbidden"}
@@ -79,3 +80,37 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Any, Any]):
         self.connection_acknowledged = True
         if self.keep_alive:
             self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        """Run any operation, as subscriptions-transport-ws clients expect (Strawberry's
+        handler runs subscriptions only and answers a query with an internal error)."""
+        try:
+            results = await self.schema.stream(
+                query,
+                variable_values=variables,
+                operation_name=operation_name,
+                context_value=self.context,
+                root_value=self.root_value,
+            )
+            self.subscriptions[operation_id] = results
+            first = True
+            async for result in results:
+                if first and isinstance(result, PreExecutionError):
+                    assert result.errors
+                    error = result.errors[0].formatted
+                    await self.send_message({"type": "error", "id": operation_id, "payload": error})
+                    return
+                await self.send_data_message(result, operation_id)  # type: ignore[arg-type]
+                first = False
+            await self.send_message({"type": "complete", "id": operation_id})
+        except asyncio.CancelledError:
+            await self.send_message({"type": "complete", "id": operation_id})
+        finally:
+            self.subscriptions.pop(operation_id, None)
+            self.tasks.pop(operation_id, None)

@@ -1,0 +1,124 @@
+"""The clients our users run, against the live server: `gql` over HTTP and over both
+WebSocket subprotocols. gql refuses binary frames ("Binary data received in the
+websocket"), so these tests also prove every message goes out as text."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from gql import Client, gql
+from gql.transport.exceptions import TransportQueryError
+from gql.transport.httpx import HTTPXAsyncTransport
+from gql.transport.websockets import WebsocketsTransport
+
+from tests.api.test_subscriptions import RUN_METRICS, points
+from tests.helpers import create_project, create_run, log_points
+
+LEGACY = WebsocketsTransport.APOLLO_SUBPROTOCOL  # "graphql-ws"
+TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL  # "graphql-transport-ws"
+
+
+def doc(text: str, **variables: object):  # type: ignore[no-untyped-def]
+    """A gql request with its variables (gql 4 style)."""
+    request = gql(text)
+    request.variable_values = variables or None
+    return request
+
+
+def http_client(base_url: str, key: str | None) -> Client:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return Client(transport=HTTPXAsyncTransport(url=f"{base_url}/graphql", headers=headers))
+
+
+def ws_client(base_url: str, key: str | None, subprotocol: str) -> Client:
+    transport = WebsocketsTransport(
+        url=base_url.replace("http://", "ws://") + "/graphql",
+        init_payload={"Authorization": f"Bearer {key}"} if key else {},
+        subprotocols=[subprotocol],
+    )
+    return Client(transport=transport)
+
+
+async def test_gql_over_http_queries_and_mutates(server, tenant):
+    async with http_client(server.base_url, tenant.key) as session:
+        viewer = await session.execute(gql("{ viewer { user { email } } }"))
+        assert viewer == {"viewer": {"user": {"email": tenant.email}}}
+        created = await session.execute(
+            doc(
+                """mutation($input: ProjectCreateInput!) {
+                  projectCreate(input: $input) { project { slug } userErrors { code } } }""",
+                input={"organizationId": tenant.org_id, "slug": "gql-made", "name": "G"},
+            )
+        )
+        assert created["projectCreate"] == {"project": {"slug": "gql-made"}, "userErrors": []}
+        with pytest.raises(TransportQueryError) as failed:
+            await session.execute(gql("{ organization(slug: 1) { id } }"))
+        assert failed.value.errors[0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_gql_over_http_reads_the_401_of_a_bad_key(server):
+    async with http_client(server.base_url, "mlg_00000000_nope") as session:
+        with pytest.raises(TransportQueryError) as failed:
+            await session.execute(gql("{ viewer { user { email } } }"))
+    assert failed.value.errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert failed.value.errors[0]["message"] == "unknown API key"
+
+
+@pytest.mark.parametrize("subprotocol", [TRANSPORT_WS, LEGACY])
+async def test_gql_subscribes_over_both_websocket_protocols(server, tenant, subprotocol):
+    ids = await create_run(tenant.client, tenant.org_id)
+    await log_points(tenant.client, ids["run"], points("loss", range(3)))
+    seen: list[int] = []
+    async with ws_client(server.base_url, tenant.key, subprotocol) as session:
+        stream = session.subscribe(doc(RUN_METRICS, runId=ids["run"]))
+
+        replayed = asyncio.Event()
+
+        async def read() -> None:
+            async for result in stream:
+                seen.extend(p["step"] for p in result["runMetrics"]["points"])
+                if len(seen) >= 3:
+                    replayed.set()  # the replay arrived: the subscription is live
+                if len(seen) >= 6:
+                    return
+
+        reader = asyncio.create_task(read())
+        await asyncio.wait_for(replayed.wait(), 15)
+        await log_points(tenant.client, ids["run"], points("loss", range(3, 6)))
+        await asyncio.wait_for(reader, 15)
+        await stream.aclose()  # unsubscribes (complete / stop)
+        # Queries run over the same socket too.
+        viewer = await session.execute(gql("{ viewer { user { email } } }"))
+    assert seen == [0, 1, 2, 3, 4, 5]
+    assert viewer["viewer"]["user"]["email"] == tenant.email
+
+
+@pytest.mark.parametrize("subprotocol", [TRANSPORT_WS, LEGACY])
+async def test_gql_websocket_without_a_key_is_told_why(server, subprotocol):
+    client = ws_client(server.base_url, None, subprotocol)
+    with pytest.raises(Exception) as failed:  # gql raises its own error types per protocol
+        async with client as session:
+            await session.execute(gql("{ __typename }"))
+    assert "Unauthorized" in _close_story(failed.value)
+
+
+def _close_story(error: BaseException | None) -> str:
+    """What the client learnt: its error texts and any WebSocket close frame's reason."""
+    parts = []
+    while error is not None:
+        parts.append(str(error))
+        received = getattr(error, "rcvd", None)
+        if received is not None:
+            parts.append(f"{received.code} {received.reason}")
+        error = error.__cause__ or error.__context__
+    return " | ".join(parts)
+
+
+async def test_gql_runs_a_mutation_then_reads_it_back_over_websocket(server, tenant):
+    project = await create_project(tenant.client, tenant.org_id)
+    async with ws_client(server.base_url, tenant.key, TRANSPORT_WS) as session:
+        result = await session.execute(
+            doc("query($id: ID!) { node(id: $id) { ... on Project { id } } }", id=project["id"])
+        )
+    assert result == {"node": {"id": project["id"]}}
