@@ -72,6 +72,9 @@ class Settings:
     trusted_documents: Path | None = None
     apq_cache_bytes: int = 16 * 1024 * 1024  # automatic persisted queries kept in memory
     compression_min_bytes: int = 1024
+    # WebSocket keepalive: the server pings every N seconds and drops a client whose pong
+    # does not come within N seconds (0: no pings).
+    ws_ping_seconds: float = 20.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -110,6 +113,7 @@ class Settings:
             ),
             apq_cache_bytes=_int("MLGRAPH_APQ_CACHE_BYTES", 16 * 1024 * 1024),
             compression_min_bytes=_int("MLGRAPH_COMPRESSION_MIN_BYTES", 1024),
+            ws_ping_seconds=float(os.environ.get("MLGRAPH_WS_PING_SECONDS") or 20),
         )
 
     def with_database(self, url: str) -> Settings:

@@ -277,7 +277,7 @@ class ServerProcess:
 
 
 @contextlib.asynccontextmanager
-async def server_process(database_url: str) -> AsyncIterator[ServerProcess]:
+async def server_process(database_url: str, **extra_env: str) -> AsyncIterator[ServerProcess]:
     """A second, separate server process (`mlgraph serve`) on the same database."""
     import socket
     import sys
@@ -286,7 +286,7 @@ async def server_process(database_url: str) -> AsyncIterator[ServerProcess]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": database_url, "MLGRAPH_PORT": str(port),
-           "MLGRAPH_LOG_LEVEL": "warning"}  # fmt: skip
+           "MLGRAPH_LOG_LEVEL": "warning", **extra_env}  # fmt: skip
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "app.cli", "serve", env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,

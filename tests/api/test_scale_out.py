@@ -35,11 +35,13 @@ async def test_a_slow_subscriber_keeps_server_memory_bounded(server, tenant, dat
     for it (the hub's ring is bounded, the rest is re-read from the database)."""
     ids = await create_run(tenant.client, tenant.org_id)
     total = 200_000
-    async with server_process(database_url) as other:
+    # No keepalive pings either way: a client that does not read cannot answer them, and
+    # on a loaded machine a ping timeout (not the behaviour under test) closed the socket.
+    async with server_process(database_url, MLGRAPH_WS_PING_SECONDS="0") as other:
         rss = psutil.Process(other.process.pid)
         # max_queue=1: the client library stops reading its socket as soon as one message
         # waits, so the server's writes block on a full TCP buffer.
-        slow = await WSClient.connect(other.base_url, tenant.key, max_queue=1)
+        slow = await WSClient.connect(other.base_url, tenant.key, max_queue=1, ping_interval=None)
         fast = await WSClient.connect(other.base_url, tenant.key)
         try:
             await slow.subscribe(RUN_METRICS, {"runId": ids["run"]})
