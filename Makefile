@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# Development: pages served from any local port (a React dev server) may call the API.
 run: $(STAMP)
-	$(BIN)/mlgraph serve --seed-demo
+	MLGRAPH_CORS_ORIGINS="$${MLGRAPH_CORS_ORIGINS-http://localhost:*,http://127.0.0.1:*}" \
+	  $(BIN)/mlgraph serve --seed-demo
 
 test: $(STAMP)
 	$(BIN)/pytest
