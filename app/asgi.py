@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from app.api.compression import CompressionMiddleware
+from app.api.graphql_http import error_body, json_response, negotiate
 from app.api.middleware import ApiKeyAuthMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
 from app.api.origins import OriginPolicy
 from app.api.persisted import PersistedOperations, load_manifest
@@ -112,7 +114,28 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         if on_shutdown is not None:
             on_shutdown()
 
+    async def json_http_error(request: Request, error: Exception) -> Response:
+        """Starlette's own 404/405 (unknown paths, methods) as JSON like every other error."""
+        status = getattr(error, "status_code", 500)
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "BAD_REQUEST")
+        message = getattr(error, "detail", None) or "error"
+        body = error_body(str(message), code, request.scope.get("state", {}).get("request_id"))
+        return json_response(body, status, negotiate(request.headers.get("accept")),
+                             dict(getattr(error, "headers", None) or {}))  # fmt: skip
+
+    async def json_internal_error(request: Request, error: Exception) -> Response:
+        request_id = request.scope.get("state", {}).get("request_id")
+        log.error("unhandled error [request_id=%s]", request_id, exc_info=error)
+        body = error_body(
+            f"Internal server error (request id {request_id}).", "INTERNAL_SERVER_ERROR", request_id
+        )
+        return json_response(body, 500, negotiate(request.headers.get("accept")))
+
     app = Starlette(
+        exception_handlers={
+            HTTPException: json_http_error,
+            Exception: json_internal_error,
+        },
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),

@@ -394,3 +394,11 @@ async def test_subscriptions_over_http_streams(http, tenant):
     )
     assert multipart.headers["content-type"].startswith("multipart/mixed")
     assert '"status":"COMPLETED"' in multipart.text.replace(" ", "")
+
+
+async def test_unknown_paths_and_methods_are_json_too(http):
+    for response in (await http.get("/nope"), await http.post("/healthz")):
+        assert response.status_code in (404, 405)
+        assert response.headers["content-type"].startswith("application/json")
+        assert only_error(response)["extensions"]["code"] in ("NOT_FOUND", "METHOD_NOT_ALLOWED")
+        assert response.headers["x-request-id"]
