@@ -340,3 +340,42 @@ async def test_project_roles_lift_an_org_viewer_in_one_project(tenant, http, dat
         MEMBER_SET, {"projectId": project["id"], "email": "nobody@example.com", "role": "VIEWER"}
     )
     assert_error(stranger, "NOT_FOUND", ["input", "email"])
+
+
+async def test_a_key_only_mints_keys_no_wider_than_itself(tenant, http):
+    """A key limited to one organization, a READ key and an expiring key cannot create a
+    key that reaches further (other organizations, WRITE, no or later expiry)."""
+    soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    org_limited = await key_for(tenant.client, http, organizationId=tenant.org_id)
+    denied = await org_limited.mutate(KEY_CREATE, {"name": "wider"})
+    assert_error(denied, "FORBIDDEN", ["input", "organizationId"])
+    assert_ok(
+        await org_limited.mutate(KEY_CREATE, {"name": "same", "organizationId": tenant.org_id})
+    )
+
+    expiring = await key_for(tenant.client, http, expiresAt=soon)
+    assert_error(
+        await expiring.mutate(KEY_CREATE, {"name": "forever"}), "FORBIDDEN", ["input", "expiresAt"]
+    )
+    assert_error(
+        await expiring.mutate(KEY_CREATE, {"name": "later", "expiresAt": later}),
+        "FORBIDDEN",
+        ["input", "expiresAt"],
+    )
+    assert_ok(await expiring.mutate(KEY_CREATE, {"name": "sooner", "expiresAt": soon}))
+
+    write_only = await key_for(tenant.client, http, scopes=["WRITE"])
+    denied = await write_only.mutate(KEY_CREATE, {"name": "rw", "scopes": ["READ", "WRITE"]})
+    assert_error(denied, "FORBIDDEN", ["input", "scopes"])
+
+
+async def test_a_read_key_cannot_leave_the_organization(tenant, http, database_url):
+    email = f"leaver-{tenant.org_slug}@example.com"
+    invite = {"organizationId": tenant.org_id, "email": email, "role": "DEVELOPER"}
+    membership = assert_ok(await tenant.client.mutate(INVITE, invite))["membership"]
+    member = await bootstrap_key_for(database_url, http, email)
+    read_only = await key_for(member, http, scopes=["READ"])
+    denied = await read_only.mutate(REMOVE, {"membershipId": membership["id"]})
+    assert_error(denied, "FORBIDDEN")
+    assert_ok(await member.mutate(REMOVE, {"membershipId": membership["id"]}))  # WRITE may

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.tenancy.enums import (
@@ -28,6 +29,9 @@ class Actor:
     api_key_id: uuid.UUID | None = None
     org_roles: Mapping[uuid.UUID, OrgRole] = field(default_factory=dict)
     scopes: frozenset[ApiKeyScope] = frozenset()
+    # The limits of the key in use: a key can only mint keys within them.
+    key_organization_id: uuid.UUID | None = None
+    key_expires_at: datetime | None = None
 
     @property
     def is_authenticated(self) -> bool:

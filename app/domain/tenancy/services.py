@@ -169,7 +169,7 @@ async def membership_remove(
     if membership.user_id != actor.user_id:
         actor.require_org_role(membership.organization_id, OrgRole.ADMIN, field=field)
     else:
-        actor.require_user()
+        actor.require_write()  # leaving is a write: a READ key may not do it
     await _locked_org(session, membership.organization_id)
     if (
         membership.role == OrgRole.ADMIN.value
@@ -205,7 +205,8 @@ async def api_key_create(
     scopes: list[ApiKeyScope],
     expires_at: datetime | None,
 ) -> CreatedKey:
-    """A new key for the caller; the secret is returned here and never again."""
+    """A new key for the caller; the secret is returned here and never again. A key can
+    only mint keys no wider than itself: same or narrower organization, scopes, expiry."""
     user_id = actor.require_write()
     name = v.name(name, ["input", "name"], max_length=100)
     if organization_id is not None:
@@ -219,6 +220,7 @@ async def api_key_create(
             )
         if expires_at <= datetime.now(UTC):
             raise DomainError(ErrorCode.VALIDATION, "must be in the future", ["input", "expiresAt"])
+    ensure_within_key(actor, organization_id=organization_id, scopes=scopes, expires_at=expires_at)
     return await issue_key(
         session,
         actor,
@@ -228,6 +230,36 @@ async def api_key_create(
         scopes=scopes,
         expires_at=expires_at,
     )
+
+
+def ensure_within_key(
+    actor: Actor,
+    *,
+    organization_id: uuid.UUID | None,
+    scopes: list[ApiKeyScope],
+    expires_at: datetime | None,
+) -> None:
+    """Refuse a new key wider than the key that asks for it."""
+    if actor.key_organization_id is not None and organization_id != actor.key_organization_id:
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            "this key is limited to one organization: keys it creates must be limited to it",
+            ["input", "organizationId"],
+        )
+    if not set(scopes) <= set(actor.scopes):
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            "a key cannot create a key with scopes it does not have",
+            ["input", "scopes"],
+        )
+    if actor.key_expires_at is not None and (
+        expires_at is None or expires_at > actor.key_expires_at
+    ):
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            "this key expires: keys it creates must expire no later than it does",
+            ["input", "expiresAt"],
+        )
 
 
 async def issue_key(
@@ -325,6 +357,8 @@ async def authenticate(session: AsyncSession, secret: str) -> Actor:
         api_key_id=key.id,
         org_roles=roles,
         scopes=frozenset(ApiKeyScope(scope) for scope in key.scopes),
+        key_organization_id=key.organization_id,
+        key_expires_at=key.expires_at,
     )
 
 
