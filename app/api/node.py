@@ -18,10 +18,15 @@ class Node:
 class NodeKind:
     model: Any
     to_node: Callable[[Any], Node]
+    # Rows that only organization admins may list (the audit log, notification deliveries)
+    # are only admins' through node(id:) too.
+    admin_only: bool = False
 
 
 NODE_KINDS: dict[str, NodeKind] = {}
 
 
-def register_node(type_name: str, model: Any, to_node: Callable[[Any], Node]) -> None:
-    NODE_KINDS[type_name] = NodeKind(model=model, to_node=to_node)
+def register_node(
+    type_name: str, model: Any, to_node: Callable[[Any], Node], *, admin_only: bool = False
+) -> None:
+    NODE_KINDS[type_name] = NodeKind(model=model, to_node=to_node, admin_only=admin_only)

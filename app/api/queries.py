@@ -11,6 +11,7 @@ from app.api.errors import ClientError
 from app.api.ids import decode_any
 from app.api.node import NODE_KINDS, Node
 from app.api.tenancy.types import Organization, Viewer
+from app.domain.tenancy.enums import OrgRole
 
 MAX_NODES = 100
 
@@ -21,7 +22,11 @@ async def _resolve_node(info: Info, global_id: str) -> Node | None:
         return None
     kind = NODE_KINDS[decoded[0]]
     row = await info.context.loaders.by_id(kind.model).load(decoded[1])
-    return kind.to_node(row) if row is not None else None
+    if row is None:
+        return None
+    if kind.admin_only and info.context.actor.org_roles.get(row.organization_id) != OrgRole.ADMIN:
+        return None  # as the list would refuse it; null, like any id you cannot see
+    return kind.to_node(row)
 
 
 @strawberry.type

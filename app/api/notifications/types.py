@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -132,7 +133,7 @@ class NotificationRule(Node):
 class NotificationChannel(Node):
     name: str
     type: ChannelType  # type: ignore[valid-type]
-    config: JSON = strawberry.field(description="url (webhook, slack) or recipients (email).")
+    config_: strawberry.Private[dict[str, Any]]
     has_secret: bool
     created_at: datetime
     db_id: strawberry.Private[uuid.UUID]
@@ -144,12 +145,22 @@ class NotificationChannel(Node):
             id=strawberry.ID(encode_id("NotificationChannel", row.id)),
             name=row.name,
             type=enums.ChannelType(row.channel_type),
-            config=row.config,
+            config_=row.config,
             has_secret=row.secret is not None,
             created_at=row.created_at,
             db_id=row.id,
             organization_id=row.organization_id,
         )
+
+    @strawberry.field(
+        description="url (webhook, slack) or recipients (email). A Slack URL is a "
+        "credential: only organization admins see it."
+    )
+    def config(self, info: Info) -> JSON:
+        admin = info.context.actor.org_roles.get(self.organization_id) == OrgRole.ADMIN
+        if self.type == enums.ChannelType.SLACK and not admin:
+            return {**self.config_, "url": None}
+        return self.config_
 
     @strawberry.field
     async def rules(
@@ -192,4 +203,4 @@ class NotificationChannel(Node):
 
 register_node("NotificationChannel", ChannelRow, NotificationChannel.from_row)
 register_node("NotificationRule", RuleRow, NotificationRule.from_row)
-register_node("NotificationDelivery", DeliveryRow, NotificationDelivery.from_row)
+register_node("NotificationDelivery", DeliveryRow, NotificationDelivery.from_row, admin_only=True)

@@ -309,4 +309,4 @@ class Viewer:
 register_node("Organization", OrganizationRow, Organization.from_row)
 register_node("User", UserRow, User.from_row)
 register_node("Membership", MembershipRow, Membership.from_row)
-register_node("AuditLogEntry", AuditLogRow, AuditLogEntry.from_row)
+register_node("AuditLogEntry", AuditLogRow, AuditLogEntry.from_row, admin_only=True)
