@@ -22,7 +22,7 @@ def origin_regex(entries: Iterable[str]) -> str | None:
         if entry == "*":
             alternatives.append(r"https?://.+")
             continue
-        match = _PATTERN.match(entry)
+        match = _PATTERN.fullmatch(entry)
         if match is None:
             raise ValueError(
                 f"invalid origin {entry!r} in MLGRAPH_CORS_ORIGINS: expected e.g. "
@@ -55,4 +55,4 @@ class OriginPolicy:
 
     def allows(self, origin: str) -> bool:
         normalized = normalize_origin(origin)
-        return bool(self._compiled and normalized and self._compiled.match(normalized))
+        return bool(self._compiled and normalized and self._compiled.fullmatch(normalized))

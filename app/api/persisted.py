@@ -146,7 +146,7 @@ def _apq_hash(extensions: Any) -> str | None:
         not isinstance(persisted, dict)
         or persisted.get("version") != 1
         or not isinstance(persisted.get("sha256Hash"), str)
-        or not SHA256_RE.match(persisted["sha256Hash"])
+        or not SHA256_RE.fullmatch(persisted["sha256Hash"])
     ):
         raise PersistedOperationError(
             "extensions.persistedQuery must be {version: 1, sha256Hash: <64 hex digits>}",

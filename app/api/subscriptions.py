@@ -86,7 +86,7 @@ class Subscription:
     ) -> AsyncGenerator[RunMetricsBatch, None]:
         run = await _visible_run(info, run_id)
         if keys is not None and (
-            len(keys) > MAX_KEYS or not all(METRIC_KEY_RE.match(k) for k in keys)
+            len(keys) > MAX_KEYS or not all(METRIC_KEY_RE.fullmatch(k) for k in keys)
         ):
             raise ClientError(f"keys takes at most {MAX_KEYS} valid metric keys")
         if after is not None and not after.isdigit():

@@ -20,7 +20,7 @@ MAX_TAGS = 50
 
 def slug(value: str | None, field: Sequence[str]) -> str:
     """A lowercase kebab-case slug, 2 to 63 characters."""
-    if value is None or not 2 <= len(value) <= 63 or not SLUG_RE.match(value):
+    if value is None or not 2 <= len(value) <= 63 or not SLUG_RE.fullmatch(value):
         raise validation(
             "must be 2-63 characters of lowercase letters, digits and single hyphens "
             "(kebab-case), e.g. 'fraud-detection'",
@@ -53,7 +53,7 @@ def optional_text(value: str | None, field: Sequence[str], max_length: int = 10_
 
 def email(value: str, field: Sequence[str]) -> str:
     cleaned = value.strip().lower()
-    if len(cleaned) > 320 or not EMAIL_RE.match(cleaned):
+    if len(cleaned) > 320 or not EMAIL_RE.fullmatch(cleaned):
         raise validation("must be an email address", field)
     return cleaned
 
@@ -66,7 +66,7 @@ def tags(values: Sequence[str] | None, field: Sequence[str]) -> list[str]:
         raise validation(f"at most {MAX_TAGS} tags", field)
     seen: dict[str, None] = {}
     for index, tag in enumerate(values):
-        if not TAG_RE.match(tag):
+        if not TAG_RE.fullmatch(tag):
             raise validation(
                 "a tag is 1-64 letters, digits or '_.:/-', starting with a letter or digit",
                 [*field, str(index)],
@@ -105,6 +105,6 @@ def _all_finite(value: Any) -> bool:
 def url(value: str | None, field: Sequence[str]) -> str | None:
     if value is None:
         return None
-    if len(value) > 2048 or not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", value):
+    if len(value) > 2048 or not re.fullmatch(r"^[a-z][a-z0-9+.-]*://\S+$", value):
         raise validation("must be an absolute URI such as s3://bucket/key or https://...", field)
     return value

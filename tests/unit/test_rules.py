@@ -194,3 +194,18 @@ def test_outsiders_get_not_found_members_get_forbidden() -> None:
     )
     assert code_of(read_only.require_org_role, mine, OrgRole.VIEWER) == ErrorCode.FORBIDDEN
     assert code_of(Actor().require_write) == ErrorCode.UNAUTHENTICATED
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        lambda value: v.slug(value, ["slug"]),
+        lambda value: v.tags([value], ["tags"]),
+        lambda value: v.url("https://example.com/" + value, ["url"]),
+    ],
+)
+def test_patterns_match_the_whole_value_not_up_to_a_trailing_newline(check):
+    """`$` in Python matches before a final newline: `slug` and `slug\\n` both passed."""
+    check("fraud-detection")
+    with pytest.raises(DomainError):
+        check("fraud-detection\n")

@@ -42,7 +42,7 @@ def validate_run_points(
     out: list[RunMetricPoint] = []
     for index, point in enumerate(points):
         field = ["input", "points", str(index)]
-        if not METRIC_KEY_RE.match(point.key) or point.key != point.key.strip():
+        if not METRIC_KEY_RE.fullmatch(point.key) or point.key != point.key.strip():
             raise validation(
                 "a metric key is 1-250 letters, digits, spaces or '_-./:', "
                 "without leading or trailing spaces",

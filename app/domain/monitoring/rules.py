@@ -34,7 +34,7 @@ def validate_points(
     seen: set[tuple[str, datetime]] = set()
     for index, point in enumerate(points):
         field = ["input", "points", str(index)]
-        if not METRIC_NAME_RE.match(point.name):
+        if not METRIC_NAME_RE.fullmatch(point.name):
             raise validation(
                 "a metric name is 1-128 letters, digits or '_.:/-', starting with a letter or '_'",
                 [*field, "name"],

@@ -30,7 +30,7 @@ MAX_WINDOW_SECONDS = 7 * 24 * 3600
 def validate_rule_fields(
     *, metric_name: str, threshold: float, window_seconds: int, cooldown_seconds: int
 ) -> None:
-    if not METRIC_NAME_RE.match(metric_name):
+    if not METRIC_NAME_RE.fullmatch(metric_name):
         raise validation(
             "a metric name is 1-128 letters, digits or '_.:/-'", ["input", "metricName"]
         )

@@ -31,7 +31,7 @@ def channel_config(
     channel_type: ChannelType, url: str | None, recipients: list[str] | None
 ) -> dict[str, Any]:
     if channel_type in (ChannelType.WEBHOOK, ChannelType.SLACK):
-        if url is None or len(url) > 2048 or not HTTP_URL_RE.match(url):
+        if url is None or len(url) > 2048 or not HTTP_URL_RE.fullmatch(url):
             raise validation("an http(s) URL is required", ["input", "url"])
         return {"url": url}
     emails = [v.email(r, ["input", "recipients", str(i)]) for i, r in enumerate(recipients or [])]

@@ -27,7 +27,7 @@ STAGE_TRANSITIONS: dict[ModelStage, frozenset[ModelStage]] = {
 
 
 def semver(version: str, field: Sequence[str]) -> str:
-    if len(version) > 64 or not SEMVER_RE.match(version):
+    if len(version) > 64 or not SEMVER_RE.fullmatch(version):
         raise validation("must be a semantic version such as 1.2.0 or 2.0.0-rc.1", field)
     return version
 
