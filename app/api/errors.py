@@ -50,9 +50,12 @@ UNIQUE_VIOLATION = "23505"
 async def run_mutation(
     info: Info, work: Callable[[AsyncSession, Actor], Awaitable[T]]
 ) -> tuple[T | None, list[UserError]]:
-    """Run ``work`` in one transaction; expected failures become userErrors, nothing commits."""
+    """Run ``work`` in one transaction; expected failures become userErrors, nothing commits.
+    Every mutation is a write: the key's WRITE scope is checked here, once, before anything
+    else (no mutation can forget it)."""
     context = info.context
     try:
+        context.actor.require_write()
         async with context.session_factory() as session, session.begin():
             result = await work(session, context.actor)
         return result, []
