@@ -99,6 +99,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
             max_attempts=settings.notification_max_attempts,
             poll_seconds=settings.notification_poll_seconds,
             smtp_url=settings.smtp_url,
+            allow_private_targets=settings.webhook_allow_private,
         )
         broker.outbox_wake = worker.wake
         listener = Listener(settings.database_url or "", broker.on_notification, broker.resync)

@@ -75,6 +75,8 @@ class Settings:
     # WebSocket keepalive: the server pings every N seconds and drops a client whose pong
     # does not come within N seconds (0: no pings).
     ws_ping_seconds: float = 20.0
+    # Webhooks to loopback/private/link-local addresses: refused unless this is set (dev).
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -114,6 +116,7 @@ class Settings:
             apq_cache_bytes=_int("MLGRAPH_APQ_CACHE_BYTES", 16 * 1024 * 1024),
             compression_min_bytes=_int("MLGRAPH_COMPRESSION_MIN_BYTES", 1024),
             ws_ping_seconds=float(os.environ.get("MLGRAPH_WS_PING_SECONDS") or 20),
+            webhook_allow_private=_bool("MLGRAPH_WEBHOOK_ALLOW_PRIVATE", False),
         )
 
     def with_database(self, url: str) -> Settings:

@@ -97,6 +97,7 @@ TEST_SETTINGS = dict(  # noqa: C408
     notification_backoff_seconds=0.2,  # retries in tenths of seconds, not minutes
     notification_max_attempts=3,
     notification_poll_seconds=0.2,
+    webhook_allow_private=True,  # the test receiver listens on 127.0.0.1
 )
 
 

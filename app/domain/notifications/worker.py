@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from app.db.engine import SessionFactory
 from app.db.ids import uuid7
+from app.domain.notifications.egress import UNREACHABLE, EgressRefused, post_public
 
 log = logging.getLogger("mlgraph.notifications")
 
@@ -84,6 +85,7 @@ class OutboxWorker:
         poll_seconds: float,
         timeout_seconds: float = 10.0,
         smtp_url: str | None = None,
+        allow_private_targets: bool = False,
     ) -> None:
         self.session_factory = session_factory
         self.backoff_seconds = backoff_seconds
@@ -91,6 +93,7 @@ class OutboxWorker:
         self.poll_seconds = poll_seconds
         self.timeout_seconds = timeout_seconds
         self.smtp_url = smtp_url
+        self.allow_private_targets = allow_private_targets
         self.wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
@@ -143,6 +146,10 @@ class OutboxWorker:
             outcome = await self._send(
                 row.channel_type, row.config, row.secret, row.id, row.event_type, row.payload
             )
+        except (EgressRefused, httpx.TransportError):
+            # One answer for "refused by policy" and "could not connect": the delivery log
+            # must not tell an admin's probe which internal ports are open.
+            outcome = Outcome(False, None, UNREACHABLE)
         except Exception as error:  # a broken channel must not stop the worker
             outcome = Outcome(False, None, f"{type(error).__name__}: {error}")
         duration_ms = (time.perf_counter() - started) * 1000
@@ -202,7 +209,13 @@ class OutboxWorker:
             }
             if secret:
                 headers["X-Mlgraph-Signature"] = signature(secret, body)
-        response = await self._client.post(config["url"], content=body, headers=headers)
+        response = await post_public(
+            self._client,
+            config["url"],
+            content=body,
+            headers=headers,
+            allow_private=self.allow_private_targets,
+        )
         if 200 <= response.status_code < 300:
             return Outcome(True, response.status_code)
         return Outcome(False, response.status_code, f"HTTP {response.status_code}")
