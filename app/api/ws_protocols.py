@@ -32,7 +32,26 @@ def close_reason(payload: dict[str, Any]) -> tuple[int, str]:
     return code, reason.encode()[:MAX_REASON_BYTES].decode(errors="ignore")
 
 
-class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
+class WatchedAccess:
+    """Registers the connection once its key is accepted, so revoking the key or removing
+    the member closes it (app/events/access.py); unregisters when it ends."""
+
+    live: Any = None
+
+    def watch_access(self: Any) -> None:
+        self.live = self.view.broker.access.register(self.context.actor, self.close_socket)
+
+    async def close_socket(self: Any, code: int, reason: str) -> None:
+        await self.websocket.close(code=code, reason=reason)
+
+    async def handle(self: Any) -> None:
+        try:
+            await super().handle()  # type: ignore[misc]
+        finally:
+            self.view.broker.access.unregister(self.live)
+
+
+class GraphQLTransportWSHandler(WatchedAccess, BaseGraphQLTransportWSHandler[Any, Any]):
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         if self.connection_timed_out:
             return
@@ -57,9 +76,10 @@ class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         else:
             await self.send_message({"type": "connection_ack"})
         self.connection_acknowledged = True
+        self.watch_access()
 
 
-class GraphQLWSHandler(BaseGraphQLWSHandler[Any, Any]):
+class GraphQLWSHandler(WatchedAccess, BaseGraphQLWSHandler[Any, Any]):
     """The legacy ``graphql-ws`` subprotocol (Apollo's subscriptions-transport-ws)."""
 
     async def handle_connection_init(self, message: LegacyConnectionInitMessage) -> None:
@@ -78,6 +98,7 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Any, Any]):
             return
         await self.send_message({"type": "connection_ack"})
         self.connection_acknowledged = True
+        self.watch_access()
         if self.keep_alive:
             self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
 

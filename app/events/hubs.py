@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from app.db.engine import SessionFactory
 from app.events import topics
+from app.events.access import AccessWatch
 
 log = logging.getLogger("mlgraph.events")
 
@@ -210,6 +211,7 @@ class Broker:
         self.session_factory = session_factory
         self.hubs: dict[tuple[str, uuid.UUID], Any] = {}
         self.outbox_wake: asyncio.Event | None = None  # the notification worker's
+        self.access = AccessWatch(session_factory)
 
     def _hub(self, kind: str, key: uuid.UUID) -> Any:
         hub = self.hubs.get((kind, key))
@@ -249,6 +251,8 @@ class Broker:
                 hub = self.hubs.get(("status", uuid.UUID(data["run"])))
                 if hub is not None:
                     hub.poke()
+            elif channel == topics.ACCESS:
+                self.access.changed(uuid.UUID(data["user"]))
             elif channel == topics.OUTBOX:
                 if self.outbox_wake is not None:
                     self.outbox_wake.set()
@@ -261,6 +265,7 @@ class Broker:
 
     async def resync(self) -> None:
         """After (re)connecting: notifications may have been missed; re-read everything."""
+        self.access.resync()
         for hub in list(self.hubs.values()):
             if isinstance(hub, AlertsHub):
                 hub.resync()

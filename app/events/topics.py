@@ -13,7 +13,8 @@ RUN_METRICS = "mlgraph_run_metrics"  # {"run": id, "seq": metric_seq after the w
 RUN_STATUS = "mlgraph_run_status"  # {"run": id, "version": status_version}
 ALERTS = "mlgraph_alerts"  # {"org": id, "alert": id}
 OUTBOX = "mlgraph_outbox"  # {"org": id}: notification deliveries are due
-CHANNELS = (RUN_METRICS, RUN_STATUS, ALERTS, OUTBOX)
+ACCESS = "mlgraph_access"  # {"user": id}: a key revoked, a membership removed or changed
+CHANNELS = (RUN_METRICS, RUN_STATUS, ALERTS, OUTBOX, ACCESS)
 
 NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 

@@ -17,6 +17,7 @@ from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import PLAN_QUOTAS, ApiKeyScope, OrganizationStatus, OrgRole, Plan
 from app.domain.tenancy.models import ApiKey, Membership, Organization, User
+from app.events import topics
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -155,6 +156,7 @@ async def membership_role_update(
         details={"from": previous, "to": role.value},
     )
     await session.flush()
+    await topics.publish(session, topics.ACCESS, user=membership.user_id)
     return membership
 
 
@@ -187,6 +189,7 @@ async def membership_remove(
     )
     await session.delete(membership)
     await session.flush()
+    await topics.publish(session, topics.ACCESS, user=membership.user_id)
     return membership
 
 
@@ -320,6 +323,7 @@ async def api_key_revoke(
         details={"prefix": key.prefix},
     )
     await session.flush()
+    await topics.publish(session, topics.ACCESS, user=key.user_id)
     return key
 
 
@@ -335,6 +339,19 @@ async def authenticate(session: AsyncSession, secret: str) -> Actor:
     key = await session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     if key is None or not keys.matches(secret, key.secret_hash):
         raise InvalidKey("unknown API key")
+    return await _actor_for_key(session, key, touch=True)
+
+
+async def reauthenticate(session: AsyncSession, key_id: uuid.UUID) -> Actor:
+    """The Actor of a key already presented (a live WebSocket), read afresh: InvalidKey once
+    it is revoked or expired, narrower roles once memberships changed."""
+    key = await session.scalar(select(ApiKey).where(ApiKey.id == key_id))
+    if key is None:
+        raise InvalidKey("unknown API key")
+    return await _actor_for_key(session, key, touch=False)
+
+
+async def _actor_for_key(session: AsyncSession, key: ApiKey, *, touch: bool) -> Actor:
     now = datetime.now(UTC)
     if key.revoked_at is not None:
         raise InvalidKey("this API key was revoked")
@@ -348,7 +365,7 @@ async def authenticate(session: AsyncSession, secret: str) -> Actor:
     if key.organization_id is not None:
         query = query.where(Membership.organization_id == key.organization_id)
     roles = {org_id: OrgRole(role) for org_id, role in (await session.execute(query)).all()}
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+    if touch and (key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION):
         # Coarse on purpose: one write per key per minute, not per request.
         await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
         await session.commit()

@@ -1,0 +1,94 @@
+"""Live WebSocket connections per user, closed when their access goes: a key revoked or
+expired, a membership removed, a role lowered. The writing transaction NOTIFYs
+``mlgraph_access`` (so every server process hears it); each process re-reads the keys of
+that user's connections and closes those that lost anything (the client reconnects and is
+authorised afresh)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from app.db.engine import SessionFactory
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.enums import ORG_ROLE_RANK
+from app.domain.tenancy.services import InvalidKey, reauthenticate
+
+log = logging.getLogger("mlgraph.events")
+
+CloseSocket = Callable[[int, str], Awaitable[None]]
+
+
+@dataclass(eq=False)
+class LiveConnection:
+    actor: Actor
+    close: CloseSocket
+
+
+def lost_access(before: Actor, after: Actor) -> bool:
+    """True if ``after`` may do less than ``before`` in any organization."""
+    return any(
+        org_id not in after.org_roles
+        or ORG_ROLE_RANK[after.org_roles[org_id]] < ORG_ROLE_RANK[role]
+        for org_id, role in before.org_roles.items()
+    )
+
+
+class AccessWatch:
+    def __init__(self, session_factory: SessionFactory) -> None:
+        self.session_factory = session_factory
+        self.by_user: dict[uuid.UUID, set[LiveConnection]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def register(self, actor: Actor, close: CloseSocket) -> LiveConnection | None:
+        if actor.user_id is None or actor.api_key_id is None:
+            return None
+        connection = LiveConnection(actor, close)
+        self.by_user.setdefault(actor.user_id, set()).add(connection)
+        return connection
+
+    def unregister(self, connection: LiveConnection | None) -> None:
+        if connection is None or connection.actor.user_id is None:
+            return
+        live = self.by_user.get(connection.actor.user_id)
+        if live is not None:
+            live.discard(connection)
+            if not live:
+                del self.by_user[connection.actor.user_id]
+
+    def changed(self, user_id: uuid.UUID) -> None:
+        """A notification: recheck this user's connections (in the background)."""
+        if user_id in self.by_user:
+            task = asyncio.create_task(self.recheck(user_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def resync(self) -> None:
+        """After the LISTEN connection came back: notifications may have been missed."""
+        for user_id in list(self.by_user):
+            self.changed(user_id)
+
+    async def recheck(self, user_id: uuid.UUID) -> None:
+        for connection in list(self.by_user.get(user_id, ())):
+            assert connection.actor.api_key_id is not None
+            try:
+                async with self.session_factory() as session:
+                    fresh = await reauthenticate(session, connection.actor.api_key_id)
+            except InvalidKey as error:
+                await self._close(connection, f"Forbidden: {error}")
+                continue
+            except Exception:
+                log.exception("could not recheck a live connection's access")
+                continue
+            if lost_access(connection.actor, fresh):
+                await self._close(connection, "Forbidden: your access changed; reconnect")
+
+    async def _close(self, connection: LiveConnection, reason: str) -> None:
+        self.unregister(connection)
+        try:
+            await connection.close(4403, reason)
+        except Exception:  # already closed by the client: nothing to end
+            log.debug("live connection already closed", exc_info=True)

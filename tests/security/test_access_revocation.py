@@ -1,0 +1,74 @@
+"""Live subscriptions end when the access behind them goes: a revoked key, a removed
+member, a lowered role; in every server process (the NOTIFY bus carries the change)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import websockets
+
+from tests.api.test_subscriptions import RUN_METRICS
+from tests.api.test_tenancy import (
+    INVITE,
+    KEY_CREATE,
+    KEY_REVOKE,
+    REMOVE,
+    ROLE_UPDATE,
+    bootstrap_key_for,
+)
+from tests.conftest import GraphQLClient, server_process
+from tests.helpers import assert_ok, create_run
+from tests.ws import WSClient
+
+ALERTS = "subscription($org: ID!) { alerts(organizationId: $org) { title } }"
+
+
+async def closed_with(client: WSClient) -> tuple[int, str]:
+    """Wait (bounded) for the server to close the socket; its close code and reason."""
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:
+            await asyncio.wait_for(client.socket.recv(), 10)
+    return closed.value.rcvd.code, closed.value.rcvd.reason
+
+
+async def test_revoking_a_key_ends_its_subscriptions_in_every_process(
+    server, tenant, http, database_url
+):
+    ids = await create_run(tenant.client, tenant.org_id)
+    created = assert_ok(await tenant.client.mutate(KEY_CREATE, {"name": "live"}))
+    async with server_process(database_url) as other:
+        here = await WSClient.connect(server.base_url, created["secret"])
+        there = await WSClient.connect(other.base_url, created["secret"])
+        for client in (here, there):
+            await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+        bystander = await WSClient.connect(server.base_url, tenant.key)  # another key: stays
+        await bystander.subscribe(RUN_METRICS, {"runId": ids["run"]})
+        await asyncio.sleep(0.2)
+        assert_ok(await tenant.client.mutate(KEY_REVOKE, {"apiKeyId": created["apiKey"]["id"]}))
+        for client in (here, there):
+            assert await closed_with(client) == (4403, "Forbidden: this API key was revoked")
+        assert (
+            await GraphQLClient(http, created["secret"]).post("{ __typename }")
+        ).status_code == 401
+        await bystander.socket.send('{"type": "ping"}')
+        assert "pong" in await asyncio.wait_for(bystander.socket.recv(), 10)
+        await bystander.close()
+
+
+async def test_removing_a_member_or_lowering_a_role_ends_theirs(server, tenant, http, database_url):
+    for change in ("remove", "demote"):
+        email = f"{change}-{tenant.org_slug}@example.com"
+        invite = {"organizationId": tenant.org_id, "email": email, "role": "DEVELOPER"}
+        membership = assert_ok(await tenant.client.mutate(INVITE, invite))["membership"]
+        member = await bootstrap_key_for(database_url, http, email)
+        client = await WSClient.connect(server.base_url, member.key)
+        await client.subscribe(ALERTS, {"org": tenant.org_id})
+        await asyncio.sleep(0.2)
+        if change == "remove":
+            assert_ok(await tenant.client.mutate(REMOVE, {"membershipId": membership["id"]}))
+        else:
+            update = {"membershipId": membership["id"], "role": "VIEWER"}
+            assert_ok(await tenant.client.mutate(ROLE_UPDATE, update))
+        code, reason = await closed_with(client)
+        assert (code, reason) == (4403, "Forbidden: your access changed; reconnect")
