@@ -113,6 +113,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             port=settings.port,
             log_level=settings.log_level,
             workers=1,
+            ws_max_size=settings.limits.max_body_bytes,
             ws_ping_interval=settings.ws_ping_seconds or None,
             ws_ping_timeout=settings.ws_ping_seconds or None,
         )

@@ -44,6 +44,9 @@ class Limits:
     max_page_size: int = 100
     max_metric_points: int = 10_000
     max_nodes: int = 500_000  # connection nodes a query may ask for (GitHub's limit)
+    max_selections: int = 200  # fields in one selection set
+    max_document_bytes: int = 256 * 1024  # a GraphQL document's text
+    document_cache_bytes: int = 64 * 1024 * 1024  # validated documents kept per process
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ class Settings:
             max_page_size=_int("MLGRAPH_MAX_PAGE_SIZE", Limits.max_page_size),
             max_metric_points=_int("MLGRAPH_MAX_METRIC_POINTS", Limits.max_metric_points),
             max_nodes=_int("MLGRAPH_MAX_NODES", Limits.max_nodes),
+            max_selections=_int("MLGRAPH_MAX_SELECTIONS", Limits.max_selections),
+            max_document_bytes=_int("MLGRAPH_MAX_DOCUMENT_BYTES", Limits.max_document_bytes),
+            document_cache_bytes=_int("MLGRAPH_DOCUMENT_CACHE_BYTES", Limits.document_cache_bytes),
         )
         data_dir = os.environ.get("MLGRAPH_DATA_DIR")
         return cls(

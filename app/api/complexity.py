@@ -5,6 +5,7 @@ the number of ids."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -71,10 +72,12 @@ def estimate_nodes(
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     root = schema.get_root_type(operation.operation)
-    total = 0
+    fragment_costs: dict[str, int] = {}
 
-    def walk(selections: SelectionSetNode, parent: Any, multiplier: int) -> None:
-        nonlocal total
+    def cost(selections: SelectionSetNode, parent: Any, visiting: frozenset[str]) -> int:
+        """Nodes below this selection set for one parent object. A fragment's cost is
+        computed once, however often it is spread (a fragment bomb costs its size)."""
+        total = 0
         for selection in selections.selections:
             if isinstance(selection, FieldNode):
                 fields = getattr(parent, "fields", {})
@@ -82,28 +85,39 @@ def estimate_nodes(
                 if definition is None:
                     continue
                 named = get_named_type(definition.type)
-                factor = multiplier
+                below = (
+                    cost(selection.selection_set, named, visiting)
+                    if selection.selection_set is not None
+                    else 0
+                )
                 if named.name.endswith("Connection"):
                     size = _int_argument(selection, ("first", "last"), variables)
-                    factor = multiplier * max(size if size is not None else default_page, 1)
-                    total += factor
+                    total += max(size if size is not None else default_page, 1) * (1 + below)
                 elif selection.name.value == "nodes" and parent is root:
-                    factor = multiplier * max(_list_length(selection, "ids", variables) or 1, 1)
-                if selection.selection_set is not None:
-                    walk(selection.selection_set, named, factor)
+                    total += max(_list_length(selection, "ids", variables) or 1, 1) * below
+                else:
+                    total += below
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = schema.get_type(condition.name.value) if condition else parent
-                walk(selection.selection_set, target, multiplier)
+                total += cost(selection.selection_set, target, visiting)
             elif isinstance(selection, FragmentSpreadNode):
-                fragment = fragments.get(selection.name.value)
-                if fragment is not None:
+                name = selection.name.value
+                fragment = fragments.get(name)
+                if fragment is None or name in visiting:
+                    continue
+                if name not in fragment_costs:
                     target = schema.get_type(fragment.type_condition.name.value)
-                    walk(fragment.selection_set, target, multiplier)
+                    fragment_costs[name] = cost(fragment.selection_set, target, visiting | {name})
+                total += fragment_costs[name]
+        return total
 
-    if root is not None:
-        walk(operation.selection_set, root, 1)
-    return total
+    if root is None:
+        return 0
+    try:
+        return cost(operation.selection_set, root, frozenset())
+    except RecursionError:
+        return sys.maxsize
 
 
 class MaxNodesLimiter(SchemaExtension):

@@ -1,22 +1,44 @@
-"""Parsed documents, cached per process: dashboards send the same few documents over and
-over. Bounded in bytes of source text (not in entries: one entry may be megabytes), and
-only documents that parsed are kept, so junk cannot evict the working set for long."""
+"""Documents that parsed and validated, cached per process: dashboards send the same few
+documents over and over. The cache is bounded in bytes (not in entries: one entry may be
+megabytes) and keeps only documents that validated, so junk cannot take its room.
+
+Validation is bounded for any document: the cheap shape checks (depth, aliases, fields per
+selection set; app/api/shape_limits.py) run alone first, and only a document that passes
+them meets graphql-core's own rules (some quadratic in the fields of a selection set).
+Introspection answers are cached too: the schema does not change while the process runs."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
+from typing import Any
 
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse
+import orjson
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    ValidationRule,
+    get_operation_ast,
+    parse,
+    validate,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
+AST_BYTES_PER_CHAR = 8  # a document's AST takes several times its text; count that, roughly
+INTROSPECTION_ENTRIES = 16
 
-class ParsedDocuments:
+
+class ValidatedDocuments:
+    """An LRU of documents that validated, keyed by their text, bounded in bytes."""
+
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.bytes = 0
         self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
+        self.introspection: OrderedDict[str, Any] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._documents)
@@ -28,46 +50,86 @@ class ParsedDocuments:
         return document
 
     def put(self, text: str, document: DocumentNode) -> None:
-        # The AST of a document takes several times its text; count that, roughly.
-        size = len(text) * 8
+        size = len(text) * AST_BYTES_PER_CHAR
         if text in self._documents or size > self.max_bytes:
             return
         self._documents[text] = document
         self.bytes += size
         while self.bytes > self.max_bytes:
             dropped, _ = self._documents.popitem(last=False)
-            self.bytes -= len(dropped) * 8
+            self.bytes -= len(dropped) * AST_BYTES_PER_CHAR
 
 
-class CachedParsing(SchemaExtension):
-    """Look the document up before Strawberry parses it. A document that fails to parse is
-    left to Strawberry, which reports the syntax error as a GraphQL error (raising from
-    here would skip the error handling of every other extension).
+def is_introspection(document: DocumentNode, operation_name: str | None) -> bool:
+    operation = get_operation_ast(document, operation_name)
+    return operation is not None and all(
+        isinstance(selection, FieldNode) and selection.name.value.startswith("__")
+        for selection in operation.selection_set.selections
+    )
 
-    A document with several operations and no operationName is refused here: Strawberry
-    would quietly run the first one."""
 
-    def __init__(self, cache: ParsedDocuments) -> None:
+class CachedDocuments(SchemaExtension):
+    """Parse and validate through the cache. A document that fails to parse is left to
+    Strawberry, which reports the syntax error as a GraphQL error (raising from here would
+    skip the error handling of every other extension).
+
+    A document with several operations and no operationName is refused: Strawberry would
+    quietly run the first one."""
+
+    def __init__(self, cache: ValidatedDocuments, shape_rules: list[type[ValidationRule]]) -> None:
         self.cache = cache
+        self.shape_rules = shape_rules
+        self.hit = False
+        self.introspection_key: str | None = None
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         if context.query is not None and context.graphql_document is None:
             document = self.cache.get(context.query)
+            self.hit = document is not None
             if document is None:
                 try:
                     document = parse(context.query, **context.parse_options)
                 except GraphQLError:
                     document = None
-                else:
-                    self.cache.put(context.query, document)
             context.graphql_document = document
         # Not context.operation_name: it falls back to the first operation's name.
         provided_name = getattr(context, "_provided_operation_name", None)
         if context.graphql_document is not None and provided_name is None:
-            operations = sum(
-                isinstance(d, OperationDefinitionNode) for d in context.graphql_document.definitions
-            )
-            if operations > 1:
+            definitions = context.graphql_document.definitions
+            if sum(isinstance(d, OperationDefinitionNode) for d in definitions) > 1:
                 raise CannotGetOperationTypeError(None)
         yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if self.hit:
+            context.pre_execution_errors = []  # validated before: skip graphql-core's rules
+        elif document is not None:
+            shape_errors = validate(context.schema._schema, document, self.shape_rules)
+            if shape_errors:
+                context.pre_execution_errors = shape_errors
+        yield
+        if not self.hit and document is not None and context.pre_execution_errors == []:
+            assert context.query is not None
+            self.cache.put(context.query, document)
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and is_introspection(document, context.operation_name):
+            self.introspection_key = orjson.dumps(
+                [context.query, context.operation_name, context.variables],
+                option=orjson.OPT_SORT_KEYS,
+            ).decode()
+            cached = self.cache.introspection.get(self.introspection_key)
+            if cached is not None:
+                context.result = cached
+        yield
+        result: Any = context.result
+        if self.introspection_key is not None and result is not None and not result.errors:
+            introspection = self.cache.introspection
+            introspection[self.introspection_key] = result
+            while len(introspection) > INTROSPECTION_ENTRIES:
+                introspection.popitem(last=False)

@@ -200,9 +200,12 @@ Execute = Callable[[Request, HTTPOperation, set[OperationType]], Awaitable[Execu
 class GraphQLHTTPHandler:
     """Turns one HTTP request into one executed operation and a spec-conforming response."""
 
-    def __init__(self, execute: Execute, persisted: PersistedOperations) -> None:
+    def __init__(
+        self, execute: Execute, persisted: PersistedOperations, max_document_bytes: int
+    ) -> None:
         self.execute = execute
         self.persisted = persisted
+        self.max_document_bytes = max_document_bytes
 
     async def __call__(self, request: Request, media_type: str) -> Response:
         params = await read_params(request)
@@ -214,6 +217,12 @@ class GraphQLHTTPHandler:
             ) from error
         if not resolved.query:
             raise RequestError("no GraphQL document in the request: send a query")
+        if len(resolved.query) > self.max_document_bytes:
+            raise RequestError(
+                f"the GraphQL document exceeds {self.max_document_bytes} characters",
+                "QUERY_TOO_COMPLEX",
+                legacy_status=400,
+            )
         allowed = {OperationType.QUERY}
         if request.method == "POST":
             allowed.add(OperationType.MUTATION)

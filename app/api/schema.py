@@ -6,14 +6,12 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import (
-    AddValidationRules,
     MaxTokensLimiter,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 
 from app.api.complexity import MaxNodesLimiter
-from app.api.document_cache import CachedParsing, ParsedDocuments
+from app.api.document_cache import CachedDocuments, ValidatedDocuments
 from app.api.errors import ErrorCodes, MaskUnexpectedErrors
 from app.api.experiments.mutations import ExperimentMutations
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
@@ -58,13 +56,12 @@ def build_schema(
     """Extensions are given as classes or factories, never instances: an instance would be
     shared by concurrent requests (its ``execution_context`` overwritten mid-request)."""
     limits = limits or Limits()
-    # Rule classes built once, so the validation cache (keyed by the rules) keeps hitting.
-    shape_rules = [shape_limits_rule(limits.max_depth, limits.max_aliases)]
-    parsed_documents = ParsedDocuments(max_bytes=64 * 1024 * 1024)
+    shape_rules = [shape_limits_rule(limits.max_depth, limits.max_aliases, limits.max_selections)]
+    documents = ValidatedDocuments(max_bytes=limits.document_cache_bytes)
     trusted: list[Any] = []
     if persisted is not None and persisted.trusted is not None:
         trusted.append(lambda: TrustedDocumentsOnly(persisted))
-    return QuietSchema(
+    schema = QuietSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -72,13 +69,13 @@ def build_schema(
         extensions=[
             ErrorCodes,  # first, so it sees (and codes) what every other one reported
             # Dashboards send the same few documents over and over: parse and validate once.
-            lambda: CachedParsing(parsed_documents),
-            lambda: ValidationCache(maxsize=512),
-            lambda: AddValidationRules(shape_rules),
+            lambda: CachedDocuments(documents, shape_rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: MaxNodesLimiter(max_nodes=limits.max_nodes),
             MaskUnexpectedErrors,
-            *trusted,  # after the validation cache, whose result it overrides
+            *trusted,  # after the document cache, whose "already valid" it overrides
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
+    schema.documents = documents  # type: ignore[attr-defined]  # for tests and metrics
+    return schema

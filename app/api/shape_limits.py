@@ -25,7 +25,9 @@ from graphql import (
 from app.api.errors import GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX
 
 
-def shape_limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
+def shape_limits_rule(
+    max_depth: int, max_aliases: int, max_selections: int = 200
+) -> type[ValidationRule]:
     class ShapeLimits(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
@@ -61,27 +63,29 @@ def shape_limits_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
             """Aliases in a selection set (textually); reports empty selection sets."""
             if selection_set is None:
                 return 0
-            if not selection_set.selections:
-                self._report(
-                    "a selection set must select at least one field",
-                    selection_set,
-                    GRAPHQL_VALIDATION_FAILED,
-                )
             aliases = 0
-            stack = list(selection_set.selections)
+            stack = [selection_set]
             while stack:
-                selection = stack.pop()
-                if isinstance(selection, FieldNode) and selection.alias is not None:
-                    aliases += 1
-                inner = getattr(selection, "selection_set", None)
-                if inner is not None:
-                    if not inner.selections:
-                        self._report(
-                            "a selection set must select at least one field",
-                            inner,
-                            GRAPHQL_VALIDATION_FAILED,
-                        )
-                    stack.extend(inner.selections)
+                current = stack.pop()
+                if not current.selections:
+                    self._report(
+                        "a selection set must select at least one field",
+                        current,
+                        GRAPHQL_VALIDATION_FAILED,
+                    )
+                elif len(current.selections) > max_selections:
+                    self._report(
+                        f"a selection set selects {len(current.selections)} fields; the limit "
+                        f"is {max_selections}",
+                        current,
+                    )
+                    return aliases  # no need to look further
+                for selection in current.selections:
+                    if isinstance(selection, FieldNode) and selection.alias is not None:
+                        aliases += 1
+                    inner = getattr(selection, "selection_set", None)
+                    if inner is not None:
+                        stack.append(inner)
             return aliases
 
         def _depth(self, selection_set: SelectionSetNode, visiting: frozenset[str]) -> int:

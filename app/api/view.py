@@ -91,7 +91,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.limits = limits
         self.origins = origins or OriginPolicy(())
         self.persisted = persisted or PersistedOperations(16 * 1024 * 1024)
-        self.http = GraphQLHTTPHandler(self._execute, self.persisted)
+        self.http = GraphQLHTTPHandler(self._execute, self.persisted, limits.max_document_bytes)
         static = static or StaticAssets(STATIC_DIR)
         html = (STATIC_DIR / "graphiql.html").read_text()
         for name in static.urls:
