@@ -46,7 +46,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     session_factory = make_session_factory(engine)
     read_session_factory = make_read_session_factory(engine)
     expected_revision = head_revision()
-    broker = Broker(read_session_factory)
+    broker = Broker(read_session_factory, replay_concurrency=max(1, settings.db_pool_size // 2))
     origins = OriginPolicy(settings.cors_origins, settings.cors_credentials)
     persisted = PersistedOperations(
         settings.apq_cache_bytes,

@@ -47,6 +47,8 @@ class Limits:
     max_selections: int = 200  # fields in one selection set
     max_document_bytes: int = 256 * 1024  # a GraphQL document's text
     document_cache_bytes: int = 64 * 1024 * 1024  # validated documents kept per process
+    max_subscriptions_per_connection: int = 20
+    max_subscriptions_per_key: int = 100  # per server process
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,12 @@ class Settings:
             max_selections=_int("MLGRAPH_MAX_SELECTIONS", Limits.max_selections),
             max_document_bytes=_int("MLGRAPH_MAX_DOCUMENT_BYTES", Limits.max_document_bytes),
             document_cache_bytes=_int("MLGRAPH_DOCUMENT_CACHE_BYTES", Limits.document_cache_bytes),
+            max_subscriptions_per_connection=_int(
+                "MLGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", Limits.max_subscriptions_per_connection
+            ),
+            max_subscriptions_per_key=_int(
+                "MLGRAPH_MAX_SUBSCRIPTIONS_PER_KEY", Limits.max_subscriptions_per_key
+            ),
         )
         data_dir = os.environ.get("MLGRAPH_DATA_DIR")
         return cls(

@@ -78,6 +78,7 @@ class Context:
     request: Any = None
     response: Any = None
     broker: Any = None  # app.events.hubs.Broker
+    subscription_slots: Any = None  # app.api.subscription_slots.SubscriptionSlots
     connection_params: dict[str, Any] | None = None  # WebSocket connection_init payload
 
     def grant(self, organization_id: uuid.UUID, role: OrgRole) -> None:

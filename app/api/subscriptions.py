@@ -3,6 +3,7 @@ themselves live in app/events/streams.py."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncGenerator
 from datetime import datetime
@@ -44,6 +45,12 @@ class RunStatusChange:
     run_id: strawberry.ID
     status: RunStatus  # type: ignore[valid-type]
     ended_at: datetime | None
+
+
+def _slot(info: Info) -> contextlib.AbstractContextManager[None]:
+    """One of the key's subscription slots in this process, held while the stream lives."""
+    slots = info.context.subscription_slots
+    return slots.hold(info.context.actor.api_key_id) if slots else contextlib.nullcontext()
 
 
 def _require_auth(info: Info) -> None:
@@ -92,23 +99,24 @@ class Subscription:
         if after is not None and not after.isdigit():
             raise ClientError("invalid cursor")
         context = info.context
-        async for batch in streams.run_metric_batches(
-            context.broker,
-            context.read_session_factory,
-            run,
-            keys=keys,
-            after_step=after_step,
-            after_cursor=int(after) if after is not None else None,
-        ):
-            yield RunMetricsBatch(
-                run_id=run_id,
-                points=[
-                    RunMetricPoint(key=p.key, step=p.step, value=p.value, timestamp=p.timestamp)
-                    for p in batch.points
-                ],
-                cursor=str(batch.cursor),
-                replay=batch.replay,
-            )
+        with _slot(info):
+            async for batch in streams.run_metric_batches(
+                context.broker,
+                context.read_session_factory,
+                run,
+                keys=keys,
+                after_step=after_step,
+                after_cursor=int(after) if after is not None else None,
+            ):
+                yield RunMetricsBatch(
+                    run_id=run_id,
+                    points=[
+                        RunMetricPoint(key=p.key, step=p.step, value=p.value, timestamp=p.timestamp)
+                        for p in batch.points
+                    ],
+                    cursor=str(batch.cursor),
+                    replay=batch.replay,
+                )
 
     @strawberry.subscription(
         description="The run's status now, then each change; ends when the run ends."
@@ -117,12 +125,13 @@ class Subscription:
         self, info: Info, run_id: strawberry.ID
     ) -> AsyncGenerator[RunStatusChange, None]:
         run = await _visible_run(info, run_id)
-        async for state in streams.run_states(info.context.broker, run):
-            yield RunStatusChange(
-                run_id=strawberry.ID(encode_id("Run", run)),
-                status=experiment_enums.RunStatus(state.status),
-                ended_at=state.ended_at,
-            )
+        with _slot(info):
+            async for state in streams.run_states(info.context.broker, run):
+                yield RunStatusChange(
+                    run_id=strawberry.ID(encode_id("Run", run)),
+                    status=experiment_enums.RunStatus(state.status),
+                    ended_at=state.ended_at,
+                )
 
     @strawberry.subscription(description="Alerts of an organization as they open or change.")
     async def alerts(
@@ -141,19 +150,22 @@ class Subscription:
         ):
             raise ClientError("organization not found", "NOT_FOUND")
         floor = SEVERITY_RANK[min_severity]
-        async for alert_ids in streams.alert_changes(context.broker, decoded[1]):
-            async with context.read_session_factory() as session:
-                rows = (
-                    await session.scalars(
-                        select(AlertRow)
-                        .where(AlertRow.id.in_(alert_ids), AlertRow.organization_id == decoded[1])
-                        .order_by(AlertRow.updated_at)
-                    )
-                ).all()
-            for row in rows:
-                if SEVERITY_RANK[monitoring_enums.AlertSeverity(row.severity)] >= floor:
-                    # Fresh loaders per event: a connection's loaders would cache forever.
-                    context.loaders = DataLoaders(
-                        context.read_session_factory, context.actor, context.session_factory
-                    )
-                    yield Alert.from_row(row)
+        with _slot(info):
+            async for alert_ids in streams.alert_changes(context.broker, decoded[1]):
+                async with context.read_session_factory() as session:
+                    rows = (
+                        await session.scalars(
+                            select(AlertRow)
+                            .where(
+                                AlertRow.id.in_(alert_ids), AlertRow.organization_id == decoded[1]
+                            )
+                            .order_by(AlertRow.updated_at)
+                        )
+                    ).all()
+                for row in rows:
+                    if SEVERITY_RANK[monitoring_enums.AlertSeverity(row.severity)] >= floor:
+                        # Fresh loaders per event: a connection's loaders would cache forever.
+                        context.loaders = DataLoaders(
+                            context.read_session_factory, context.actor, context.session_factory
+                        )
+                        yield Alert.from_row(row)

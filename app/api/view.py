@@ -39,6 +39,7 @@ from app.api.middleware import actor_for_token
 from app.api.origins import OriginPolicy
 from app.api.persisted import PersistedOperations
 from app.api.static_assets import StaticAssets
+from app.api.subscription_slots import SubscriptionSlots
 from app.api.ws_protocols import (
     REJECT_BAD_KEY,
     REJECT_NO_KEY,
@@ -82,6 +83,7 @@ class GraphQLView(GraphQL[Context, None]):
                 GRAPHQL_SSE_PROTOCOL,
             ),
             connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=limits.max_subscriptions_per_connection,
             keep_alive=True,  # legacy graphql-ws: "ka" messages keep proxies from idling out
             keep_alive_interval=15,
         )
@@ -89,6 +91,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.session_factory = session_factory
         self.read_session_factory = read_session_factory
         self.limits = limits
+        self.subscription_slots = SubscriptionSlots(limits.max_subscriptions_per_key)
         self.origins = origins or OriginPolicy(())
         self.persisted = persisted or PersistedOperations(16 * 1024 * 1024)
         self.http = GraphQLHTTPHandler(self._execute, self.persisted, limits.max_document_bytes)
@@ -158,6 +161,7 @@ class GraphQLView(GraphQL[Context, None]):
             request=request,
             response=response,
             broker=self.broker,
+            subscription_slots=self.subscription_slots,
         )
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:

@@ -207,9 +207,12 @@ class AlertsHub(Hub):
 class Broker:
     """The process's hubs, created on first subscription and dropped with the last."""
 
-    def __init__(self, session_factory: SessionFactory) -> None:
+    def __init__(self, session_factory: SessionFactory, replay_concurrency: int = 5) -> None:
         self.session_factory = session_factory
         self.hubs: dict[tuple[str, uuid.UUID], Any] = {}
+        # Subscribers replaying from the database take turns, so a flood of replays leaves
+        # the rest of the connection pool to queries.
+        self.replay_reads = asyncio.Semaphore(replay_concurrency)
         self.outbox_wake: asyncio.Event | None = None  # the notification worker's
         self.access = AccessWatch(session_factory)
 

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from app.db.engine import SessionFactory
 from app.domain.experiments.enums import TERMINAL_RUN_STATUSES, RunStatus
-from app.events.hubs import HIGH_WATER, PAGE, Broker, MetricRow, RunState, read_points_after
+from app.events.hubs import HIGH_WATER, Broker, MetricRow, RunState, read_points_after
 
 REPLAY = text(
     "SELECT seq, key, step, value, timestamp FROM run_metrics "
@@ -22,6 +22,11 @@ REPLAY = text(
     "AND step > :after_step AND (CAST(:keys AS varchar[]) IS NULL OR key = ANY(:keys)) "
     "ORDER BY seq LIMIT :limit"
 )
+
+
+# Points per replayed batch: what one subscription holds in memory at a time, however long
+# the run (a client that reads slowly gets more batches, not bigger ones).
+REPLAY_PAGE = 1_000
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ async def run_metric_batches(
             high_water = int(await session.scalar(HIGH_WATER, {"run_id": run_id}) or 0)
         cursor = after_cursor or 0
         while cursor < high_water:
-            async with session_factory() as session:
+            async with broker.replay_reads, session_factory() as session:
                 rows = [
                     MetricRow(*row)
                     for row in await session.execute(
@@ -57,7 +62,7 @@ async def run_metric_batches(
                             "until": high_water,
                             "after_step": -1 if after_step is None else after_step,
                             "keys": list(wanted) if wanted else None,
-                            "limit": PAGE,
+                            "limit": REPLAY_PAGE,
                         },
                     )
                 ]
@@ -69,7 +74,10 @@ async def run_metric_batches(
         while True:
             rows_or_none = hub.rows_after(delivered)
             if rows_or_none is None:  # fell behind the hub's ring: read from the database
-                rows_or_none = await read_points_after(session_factory, run_id, delivered)
+                async with broker.replay_reads:
+                    rows_or_none = await read_points_after(
+                        session_factory, run_id, delivered, REPLAY_PAGE
+                    )
             if rows_or_none:
                 delivered = rows_or_none[-1].seq
                 selected = [r for r in rows_or_none if wanted is None or r.key in wanted]
