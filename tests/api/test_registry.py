@@ -273,3 +273,43 @@ async def test_concurrent_creates_with_one_slug_give_one_project_and_conflicts(t
             assert payload["userErrors"][0]["code"] == "CONFLICT"
     listing = await tenant.client.data(PROJECTS, {"slug": tenant.org_slug})
     assert [p["slug"] for p in listing["organization"]["projects"]["nodes"]] == ["race"]
+
+
+async def test_deleting_a_project_retires_everything_in_it(tenant, receiver):
+    from tests.api.test_notifications import NRULE, channel
+    from tests.helpers import USER_ERRORS, create_run
+
+    ids = await create_run(tenant.client, tenant.org_id)
+    rule = assert_ok(
+        await tenant.client.mutate(
+            f"""mutation($input: AlertRuleCreateInput!) {{
+              alertRuleCreate(input: $input) {{ alertRule {{ id }} {USER_ERRORS} }} }}""",
+            {
+                "projectId": ids["project"],
+                "name": "r",
+                "metricName": "latency_ms",
+                "comparator": "GT",
+                "threshold": 1,
+            },
+        )  # fmt: skip
+    )["alertRule"]
+    hook = await channel(tenant.client, tenant.org_id, f"{receiver.base_url}/cascade")
+    scoped = assert_ok(
+        await tenant.client.mutate(
+            NRULE,
+            {
+                "channelId": hook["id"],
+                "trigger": "EXPERIMENT_COMPLETE",
+                "projectId": ids["project"],
+            },
+        )
+    )["notificationRule"]
+    retired = [ids["experiment"], ids["run"], rule["id"], scoped["id"]]
+    node = "query($id: ID!) { node(id: $id) { id } }"
+    for global_id in retired:
+        assert (await tenant.client.data(node, {"id": global_id}))["node"] is not None
+    assert_ok(await tenant.client.mutate(PROJECT_DELETE, {"projectId": ids["project"]}))
+    for global_id in retired:
+        assert (await tenant.client.data(node, {"id": global_id}))["node"] is None, global_id
+    # The organization's channel stays.
+    assert (await tenant.client.data(node, {"id": hook["id"]}))["node"] is not None

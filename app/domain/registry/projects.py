@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode
+from app.domain.experiments.models import Experiment, Run
 from app.domain.lookup import get_visible
+from app.domain.monitoring.models import AlertRule
+from app.domain.notifications.models import NotificationRule
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.enums import DeploymentStatus
 from app.domain.serving.models import Deployment
@@ -190,7 +193,9 @@ async def ensure_no_live_deployments(
 async def project_delete(
     session: AsyncSession, actor: Actor, *, project_id: uuid.UUID | None
 ) -> Project:
-    """Soft delete: the project, its models and their versions leave every listing."""
+    """Soft delete: the project and everything in it leave every listing and node(id:):
+    models and their versions, deployments, experiments and runs, alert rules, and the
+    notification rules scoped to it (notification channels belong to the organization)."""
     field = ["input", "projectId"]
     project = await require_project_access(
         session, actor, project_id, ProjectRole.OWNER, what="project", field=field, for_update=True
@@ -204,16 +209,12 @@ async def project_delete(
         .where(ModelVersion.model_id.in_(model_ids), ModelVersion.deleted_at.is_(None))
         .values(deleted_at=now)
     )
-    await session.execute(
-        update(Model)
-        .where(Model.project_id == project.id, Model.deleted_at.is_(None))
-        .values(deleted_at=now)
-    )
-    await session.execute(
-        update(Deployment)
-        .where(Deployment.project_id == project.id, Deployment.deleted_at.is_(None))
-        .values(deleted_at=now)
-    )
+    for table in (Model, Deployment, Experiment, Run, AlertRule, NotificationRule):
+        await session.execute(
+            update(table)
+            .where(table.project_id == project.id, table.deleted_at.is_(None))
+            .values(deleted_at=now)
+        )
     record_audit(
         session,
         actor,
