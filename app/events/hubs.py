@@ -162,13 +162,17 @@ ALERT_CHANGES = text(
 LATEST_ALERT_CHANGE = text("SELECT max(updated_at) FROM alerts WHERE organization_id = :org_id")
 
 
+ALERT_RING_SIZE = 1_000  # changes kept per organization hub
+
+
 class AlertsHub(Hub):
-    """Ids of alerts of one organization that opened or changed, numbered in arrival order."""
+    """Ids of alerts of one organization that opened or changed, numbered in arrival order,
+    with the time of the change (a subscriber that fell behind the ring re-reads from it)."""
 
     def __init__(self, session_factory: SessionFactory, organization_id: uuid.UUID) -> None:
         super().__init__(session_factory)
         self.organization_id = organization_id
-        self.changes: deque[tuple[int, uuid.UUID]] = deque(maxlen=1_000)
+        self.changes: deque[tuple[int, uuid.UUID, datetime]] = deque(maxlen=ALERT_RING_SIZE)
         self.counter = 0
         self.pending: set[uuid.UUID] = set()
         self.last_seen: datetime | None = None
@@ -197,10 +201,13 @@ class AlertsHub(Hub):
             )
             for alert_id, updated_at in rows:
                 self.counter += 1
-                self.changes.append((self.counter, alert_id))
+                self.changes.append((self.counter, alert_id, updated_at))
                 self.last_seen = max(self.last_seen, updated_at)
 
-    def changes_after(self, position: int) -> list[tuple[int, uuid.UUID]]:
+    def changes_after(self, position: int) -> list[tuple[int, uuid.UUID, datetime]] | None:
+        """Changes numbered after ``position``; None if the ring no longer holds them all."""
+        if self.changes and self.changes[0][0] > position + 1:
+            return None
         return [change for change in self.changes if change[0] > position]
 
 

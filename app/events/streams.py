@@ -108,19 +108,45 @@ async def run_states(broker: Broker, run_id: uuid.UUID) -> AsyncIterator[RunStat
             await subscriber.wake.wait()
 
 
+ALERTS_SINCE = text(
+    "SELECT id, updated_at FROM alerts WHERE organization_id = :org_id "
+    "AND (updated_at, id) > (:since, :since_id) ORDER BY updated_at, id LIMIT :limit"
+)
+LAST_ID = uuid.UUID(int=2**128 - 1)
+
+
 async def alert_changes(
     broker: Broker, organization_id: uuid.UUID
 ) -> AsyncIterator[list[uuid.UUID]]:
-    """Ids of alerts opened or changed from now on, in batches."""
+    """Ids of alerts opened or changed from now on, in batches. A subscriber that falls
+    behind the hub's ring catches up from the database (by change time), like the metrics
+    stream: nothing is skipped, at worst an alert comes twice."""
     async with broker.subscribe("alerts", organization_id) as (hub, subscriber):
         position = hub.counter
+        since = (hub.last_seen, LAST_ID)  # (change time, id) of the last change seen
         while True:
             changes = hub.changes_after(position)
+            if changes is None:  # fell behind the ring: read what changed since, in pages
+                position = hub.counter
+                while True:
+                    async with broker.replay_reads, broker.session_factory() as session:
+                        params = {"org_id": organization_id, "limit": REPLAY_PAGE}
+                        rows = (
+                            await session.execute(
+                                ALERTS_SINCE, {**params, "since": since[0], "since_id": since[1]}
+                            )
+                        ).all()
+                    if not rows:
+                        break
+                    since = (rows[-1].updated_at, rows[-1].id)
+                    yield list(dict.fromkeys(row.id for row in rows))
+                continue
             if changes:
                 position = changes[-1][0]
-                yield list(dict.fromkeys(alert_id for _, alert_id in changes))
+                since = max(since, (changes[-1][2], changes[-1][1]))
+                yield list(dict.fromkeys(alert_id for _, alert_id, _ in changes))
                 continue
             subscriber.wake.clear()
-            if hub.changes_after(position):
+            if hub.changes_after(position) != []:
                 continue
             await subscriber.wake.wait()
