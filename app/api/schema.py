@@ -14,6 +14,7 @@ from app.api.complexity import MaxNodesLimiter
 from app.api.document_cache import CachedDocuments, ValidatedDocuments
 from app.api.errors import ErrorCodes, MaskUnexpectedErrors
 from app.api.experiments.mutations import ExperimentMutations
+from app.api.input_safety import SafeStringLiterals, SafeVariables
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
 from app.api.persisted import PersistedOperations, TrustedDocumentsOnly
@@ -56,7 +57,11 @@ def build_schema(
     """Extensions are given as classes or factories, never instances: an instance would be
     shared by concurrent requests (its ``execution_context`` overwritten mid-request)."""
     limits = limits or Limits()
-    shape_rules = [shape_limits_rule(limits.max_depth, limits.max_aliases, limits.max_selections)]
+    # Checked alone, before graphql-core's rules (see CachedDocuments).
+    shape_rules = [
+        shape_limits_rule(limits.max_depth, limits.max_aliases, limits.max_selections),
+        SafeStringLiterals,
+    ]
     documents = ValidatedDocuments(max_bytes=limits.document_cache_bytes)
     trusted: list[Any] = []
     if persisted is not None and persisted.trusted is not None:
@@ -72,6 +77,7 @@ def build_schema(
             lambda: CachedDocuments(documents, shape_rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: MaxNodesLimiter(max_nodes=limits.max_nodes),
+            SafeVariables,
             MaskUnexpectedErrors,
             *trusted,  # after the document cache, whose "already valid" it overrides
         ],

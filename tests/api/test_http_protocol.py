@@ -402,3 +402,28 @@ async def test_unknown_paths_and_methods_are_json_too(http):
         assert response.headers["content-type"].startswith("application/json")
         assert only_error(response)["extensions"]["code"] in ("NOT_FOUND", "METHOD_NOT_ALLOWED")
         assert response.headers["x-request-id"]
+
+
+async def test_nul_and_lone_surrogates_are_bad_user_input(http, tenant):
+    auth = {"authorization": f"Bearer {tenant.key}"}
+    create = "mutation($input: ProjectCreateInput!) { projectCreate(input: $input) { userErrors { code } } }"
+    bad_names = ["a\x00b", "a\ud800b"]
+    for name in bad_names:
+        body = json.dumps(
+            {
+                "query": create,
+                "variables": {
+                    "input": {"organizationId": tenant.org_id, "slug": "nul", "name": name}
+                },
+            }
+        )  # json.dumps keeps the lone surrogate as an escape, as a client would send it
+        response = await post(http, body.encode(), **auth)
+        assert response.status_code == 400
+        assert only_error(response)["extensions"]["code"] == "BAD_USER_INPUT"
+    literal = await post(http, {"query": '{ organization(slug: "a\\u0000") { id } }'}, **auth)
+    assert only_error(literal)["extensions"]["code"] == "BAD_USER_INPUT"
+    deep: object = "x"
+    for _ in range(100):
+        deep = [deep]
+    nested = await post(http, {"query": "query($v: JSON) { __typename }", "variables": {"v": deep}})
+    assert nested.status_code == 400
