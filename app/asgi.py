@@ -38,8 +38,10 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     in the caller would never run)."""
     if not settings.database_url:
         raise ValueError("create_app needs settings.database_url (the CLI starts the embedded one)")
+    # Least privilege: the server runs as mlgraph_app (migration 0007), never as the owner.
+    server_url = settings.server_database_url
     engine = make_engine(
-        settings.database_url,
+        server_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
     )
@@ -92,7 +94,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Its own small pool: background delivery never competes with requests for connections.
-        worker_engine = make_engine(settings.database_url or "", pool_size=2, max_overflow=0)
+        worker_engine = make_engine(server_url, pool_size=2, max_overflow=0)
         worker = OutboxWorker(
             make_session_factory(worker_engine),
             backoff_seconds=settings.notification_backoff_seconds,
@@ -102,7 +104,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
             allow_private_targets=settings.webhook_allow_private,
         )
         broker.outbox_wake = worker.wake
-        listener = Listener(settings.database_url or "", broker.on_notification, broker.resync)
+        listener = Listener(server_url, broker.on_notification, broker.resync)
         listener.start()
         worker.start()
         app.state.listener = listener

@@ -55,7 +55,11 @@ class Limits:
 class Settings:
     """Everything the server reads from its environment."""
 
-    database_url: str | None = None
+    database_url: str | None = None  # the owner's: migrations run with it
+    # What the server connects as (least privilege): this URL, or the owner's URL with the
+    # mlgraph_app role as user and MLGRAPH_APP_DB_PASSWORD as password.
+    app_database_url: str | None = None
+    app_db_password: str | None = None
     data_dir: Path = field(default_factory=lambda: REPO_ROOT / ".data")
     host: str = "127.0.0.1"
     port: int = 8000
@@ -106,6 +110,8 @@ class Settings:
         data_dir = os.environ.get("MLGRAPH_DATA_DIR")
         return cls(
             database_url=os.environ.get("DATABASE_URL") or None,
+            app_database_url=os.environ.get("MLGRAPH_APP_DATABASE_URL") or None,
+            app_db_password=os.environ.get("MLGRAPH_APP_DB_PASSWORD") or None,
             data_dir=Path(data_dir).resolve() if data_dir else REPO_ROOT / ".data",
             host=os.environ.get("MLGRAPH_HOST", "127.0.0.1"),
             port=_int("MLGRAPH_PORT", 8000),
@@ -135,3 +141,14 @@ class Settings:
 
     def with_database(self, url: str) -> Settings:
         return replace(self, database_url=url)
+
+    @property
+    def server_database_url(self) -> str:
+        """The least-privileged URL the server's requests, listener and worker use."""
+        from app.db.url import app_role_url
+
+        if self.app_database_url:
+            return self.app_database_url
+        if not self.database_url:
+            raise ValueError("no DATABASE_URL")
+        return app_role_url(self.database_url, self.app_db_password)

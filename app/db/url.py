@@ -9,3 +9,14 @@ def async_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
     raise ValueError("DATABASE_URL must be a postgresql:// URL")
+
+
+APP_ROLE = "mlgraph_app"  # created by migration 0007; what the server connects as
+
+
+def app_role_url(owner_url: str, password: str | None = None) -> str:
+    """The owner's URL with the least-privileged application role as its user."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(owner_url).set(username=APP_ROLE, password=password)
+    return url.render_as_string(hide_password=False)
