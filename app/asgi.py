@@ -19,6 +19,7 @@ from app.api.graphql_http import error_body, json_response, negotiate
 from app.api.middleware import ApiKeyAuthMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
 from app.api.origins import OriginPolicy
 from app.api.persisted import PersistedOperations, load_manifest
+from app.api.rate_limits import RateLimiter
 from app.api.schema import build_schema
 from app.api.static_assets import StaticAssets
 from app.api.view import STATIC_DIR, GraphQLView
@@ -49,6 +50,13 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     read_session_factory = make_read_session_factory(engine)
     expected_revision = head_revision()
     broker = Broker(read_session_factory, replay_concurrency=max(1, settings.db_pool_size // 2))
+    rate_limiter = RateLimiter(
+        session_factory,
+        auth_failures_per_address=settings.rate_auth_failures_per_address,
+        auth_failures_per_prefix=settings.rate_auth_failures_per_prefix,
+        requests_per_key=settings.rate_requests_per_key,
+    )
+    broker.rate_limiter = rate_limiter
     origins = OriginPolicy(settings.cors_origins, settings.cors_credentials)
     persisted = PersistedOperations(
         settings.apq_cache_bytes,
@@ -64,6 +72,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         broker,
         origins=origins,
         persisted=persisted,
+        rate_limiter=rate_limiter,
         static=static,
     )
 
@@ -153,7 +162,9 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     app.state.broker = broker
     # Outermost first: request id, CORS (so even a 401 or 413 is readable by an allowed
     # page), compression, body limit, authentication.
-    app.add_middleware(ApiKeyAuthMiddleware, session_factory=read_session_factory)
+    app.add_middleware(
+        ApiKeyAuthMiddleware, session_factory=read_session_factory, rate_limiter=rate_limiter
+    )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
     app.add_middleware(CompressionMiddleware, minimum_size=settings.compression_min_bytes)
     if origins.regex is not None:

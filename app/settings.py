@@ -86,6 +86,10 @@ class Settings:
     ws_ping_seconds: float = 20.0
     # Webhooks to loopback/private/link-local addresses: refused unless this is set (dev).
     webhook_allow_private: bool = False
+    # Rate limits per minute, shared by every server process (0: off).
+    rate_auth_failures_per_address: int = 30
+    rate_auth_failures_per_prefix: int = 10
+    rate_requests_per_key: int = 6_000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -137,6 +141,9 @@ class Settings:
             compression_min_bytes=_int("MLGRAPH_COMPRESSION_MIN_BYTES", 1024),
             ws_ping_seconds=float(os.environ.get("MLGRAPH_WS_PING_SECONDS") or 20),
             webhook_allow_private=_bool("MLGRAPH_WEBHOOK_ALLOW_PRIVATE", False),
+            rate_auth_failures_per_address=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_ADDRESS", 30),
+            rate_auth_failures_per_prefix=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_PREFIX", 10),
+            rate_requests_per_key=_int("MLGRAPH_RATE_REQUESTS_PER_KEY", 6_000),
         )
 
     def with_database(self, url: str) -> Settings:

@@ -98,6 +98,10 @@ TEST_SETTINGS = dict(  # noqa: C408
     notification_max_attempts=3,
     notification_poll_seconds=0.2,
     webhook_allow_private=True,  # the test receiver listens on 127.0.0.1
+    # Every test client is 127.0.0.1: the rate limit test has its own database and server.
+    rate_auth_failures_per_address=0,
+    rate_auth_failures_per_prefix=0,
+    rate_requests_per_key=0,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import uuid
@@ -11,7 +12,9 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.graphql_http import error_body, negotiate
+from app.api.rate_limits import RateLimiter, auth_address, auth_prefix, requests_key
 from app.db.engine import SessionFactory
+from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.services import InvalidKey, authenticate
 
@@ -137,22 +140,51 @@ async def actor_for_token(session_factory: SessionFactory, token: str | None) ->
         return await authenticate(session, token)
 
 
+def client_address(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
+async def send_rate_limited(send: Send, scope: Scope, wait: int) -> None:
+    await send_json_error(
+        send,
+        scope,
+        429,
+        f"too many requests: try again in {wait} s",
+        "RATE_LIMITED",
+        [(b"retry-after", str(wait).encode())],
+    )
+
+
 class ApiKeyAuthMiddleware:
     """Resolve ``Authorization: Bearer <key>`` to an Actor before GraphQL runs (HTTP only;
-    WebSocket clients authenticate in ``connection_init``)."""
+    WebSocket clients authenticate in ``connection_init``), within the rate limits."""
 
-    def __init__(self, app: ASGIApp, session_factory: SessionFactory) -> None:
+    def __init__(
+        self, app: ASGIApp, session_factory: SessionFactory, rate_limiter: RateLimiter
+    ) -> None:
         self.app = app
         self.session_factory = session_factory
+        self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/graphql"):
             await self.app(scope, receive, send)
             return
+        limiter = self.rate_limiter
+        address = client_address(scope)
+        prefix: str | None = None
         try:
             token = bearer_token(scope)
+            prefix = keys.split_prefix(token) if token else None
+            wait = limiter.retry_after(auth_address(address), auth_prefix(prefix))
+            if wait is not None:
+                await send_rate_limited(send, scope, wait)
+                return
             actor: Any = await actor_for_token(self.session_factory, token)
         except InvalidKey as error:
+            with contextlib.suppress(Exception):  # counting must not turn a 401 into a 500
+                await limiter.record_auth_failure(address, prefix)
             await send_json_error(
                 send,
                 scope,
@@ -166,5 +198,11 @@ class ApiKeyAuthMiddleware:
             log.exception("authentication failed [request_id=%s]", request_id_of(scope))
             await send_json_error(send, scope, 503, "authentication is unavailable", "UNAVAILABLE")
             return
+        if actor.api_key_id is not None:
+            wait = limiter.retry_after(requests_key(actor.api_key_id))
+            if wait is not None:
+                await send_rate_limited(send, scope, wait)
+                return
+            limiter.count_request(actor.api_key_id)
         scope.setdefault("state", {})["actor"] = actor
         await self.app(scope, receive, send)

@@ -4,6 +4,7 @@ WebSocket (graphql-transport-ws and the legacy graphql-ws) and over HTTP streams
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +39,7 @@ from app.api.graphql_http import (
 from app.api.middleware import actor_for_token
 from app.api.origins import OriginPolicy
 from app.api.persisted import PersistedOperations
+from app.api.rate_limits import RateLimiter, auth_address, auth_prefix
 from app.api.static_assets import StaticAssets
 from app.api.subscription_slots import SubscriptionSlots
 from app.api.ws_protocols import (
@@ -47,6 +49,7 @@ from app.api.ws_protocols import (
     GraphQLWSHandler,
 )
 from app.db.engine import SessionFactory
+from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.services import InvalidKey
 from app.events.hubs import Broker
@@ -72,6 +75,7 @@ class GraphQLView(GraphQL[Context, None]):
         origins: OriginPolicy | None = None,
         persisted: PersistedOperations | None = None,
         static: StaticAssets | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -92,6 +96,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.read_session_factory = read_session_factory
         self.limits = limits
         self.subscription_slots = SubscriptionSlots(limits.max_subscriptions_per_key)
+        self.rate_limiter = rate_limiter
         self.origins = origins or OriginPolicy(())
         self.persisted = persisted or PersistedOperations(16 * 1024 * 1024)
         self.http = GraphQLHTTPHandler(self._execute, self.persisted, limits.max_document_bytes)
@@ -184,9 +189,23 @@ class GraphQLView(GraphQL[Context, None]):
             raise ConnectionRejectionError(
                 {**REJECT_BAD_KEY, "message": "use the Bearer scheme: Bearer <key>"}
             )
+        token = token.strip()
+        limiter = self.rate_limiter
+        request = context.request
+        address = request.client.host if request is not None and request.client else None
+        prefix = keys.split_prefix(token)
+        if limiter is not None:
+            wait = limiter.retry_after(auth_address(address), auth_prefix(prefix))
+            if wait is not None:
+                raise ConnectionRejectionError(
+                    {"code": 4429, "reason": "Too many requests", "message": f"retry in {wait} s"}
+                )
         try:
-            actor = await actor_for_token(self.read_session_factory, token.strip())
+            actor = await actor_for_token(self.read_session_factory, token)
         except InvalidKey as error:
+            if limiter is not None:
+                with contextlib.suppress(Exception):
+                    await limiter.record_auth_failure(address, prefix)
             raise ConnectionRejectionError({**REJECT_BAD_KEY, "message": str(error)}) from error
         context.actor = actor
         context.loaders = DataLoaders(self.read_session_factory, actor, self.session_factory)

@@ -1,6 +1,7 @@
 """Imports every table so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from app.db.base import Base
+from app.db.rate_limits import RateLimitCounter
 from app.domain.experiments.models import (
     Experiment,
     Run,
@@ -59,6 +60,7 @@ __all__ = [
     "PredictionEmbedding",
     "Project",
     "ProjectMember",
+    "RateLimitCounter",
     "Run",
     "RunMetric",
     "RunMetricRollup",

@@ -222,6 +222,7 @@ class Broker:
         self.replay_reads = asyncio.Semaphore(replay_concurrency)
         self.outbox_wake: asyncio.Event | None = None  # the notification worker's
         self.access = AccessWatch(session_factory)
+        self.rate_limiter: Any = None  # app.api.rate_limits.RateLimiter, told of blocks
 
     def _hub(self, kind: str, key: uuid.UUID) -> Any:
         hub = self.hubs.get((kind, key))
@@ -261,6 +262,9 @@ class Broker:
                 hub = self.hubs.get(("status", uuid.UUID(data["run"])))
                 if hub is not None:
                     hub.poke()
+            elif channel == topics.RATE_LIMITS:
+                if self.rate_limiter is not None:
+                    self.rate_limiter.on_notification(payload)
             elif channel == topics.ACCESS:
                 self.access.changed(uuid.UUID(data["user"]))
             elif channel == topics.OUTBOX:
