@@ -15,6 +15,7 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
 MAX_JSON_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 32
 MAX_TAGS = 50
 
 
@@ -76,30 +77,46 @@ def tags(values: Sequence[str] | None, field: Sequence[str]) -> list[str]:
 
 
 def json_object(value: Any, field: Sequence[str]) -> dict[str, Any]:
-    """A JSON object of bounded size with only finite numbers."""
+    """A JSON object of bounded size and depth with only finite, 64-bit-safe numbers."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise validation("must be a JSON object", field)
+    json_value(value, field)
+    return value
+
+
+def json_value(value: Any, field: Sequence[str], max_bytes: int = MAX_JSON_BYTES) -> bytes:
+    """Check any JSON value (depth, numbers, size); returns its encoding."""
+    problem = _json_problem(value, 1)
+    if problem:
+        raise validation(problem, field)
     try:
         encoded = orjson.dumps(value)
     except (TypeError, orjson.JSONEncodeError) as exc:
         raise validation("must be plain JSON", field) from exc
-    if len(encoded) > MAX_JSON_BYTES:
-        raise validation(f"must be at most {MAX_JSON_BYTES} bytes of JSON", field)
-    if not _all_finite(value):
-        raise validation("numbers must be finite (no NaN or Infinity)", field)
-    return value
+    if len(encoded) > max_bytes:
+        raise validation(f"must be at most {max_bytes} bytes of JSON", field)
+    return encoded
 
 
-def _all_finite(value: Any) -> bool:
+def _json_problem(value: Any, depth: int) -> str | None:
+    if depth > MAX_JSON_DEPTH:
+        return f"must be nested at most {MAX_JSON_DEPTH} levels deep"
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
     if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_all_finite(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_all_finite(v) for v in value)
-    return True
+        return None if math.isfinite(value) else "numbers must be finite (no NaN or Infinity)"
+    if isinstance(value, int):
+        return None if -(2**63) <= value < 2**63 else "integers must fit in 64 bits"
+    children = (
+        value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    )
+    for child in children:
+        problem = _json_problem(child, depth + 1)
+        if problem:
+            return problem
+    return None
 
 
 def url(value: str | None, field: Sequence[str]) -> str | None:

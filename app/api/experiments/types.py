@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
-import orjson
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -31,6 +30,7 @@ from app.domain.experiments.rules import METRIC_KEY_RE
 from app.domain.experiments.services import ROLLUP_WIDTHS
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import Project as ProjectRow
+from app.domain.validation import json_object, json_value
 
 if TYPE_CHECKING:
     from app.api.registry.types import Model, ModelVersion, Project
@@ -48,13 +48,18 @@ class RunFilterInput:
     )
 
     def to_filter(self) -> RunFilter:
+        encoded: dict[str, str | None] = {"params": None, "tags": None}
         for name, value in (("params", self.params), ("tags", self.tags)):
-            if value is not None and not isinstance(value, dict):
-                raise ClientError(f"filter.{name} must be a JSON object")
+            if value is None:
+                continue
+            try:
+                encoded[name] = json_value(json_object(value, ["filter", name]), []).decode()
+            except DomainError as error:
+                raise ClientError(f"filter.{name} {error.message}") from error
         return RunFilter(
             statuses=tuple(s.value for s in self.status or []),
-            params_json=orjson.dumps(self.params).decode() if self.params is not None else None,
-            tags_json=orjson.dumps(self.tags).decode() if self.tags is not None else None,
+            params_json=encoded["params"],
+            tags_json=encoded["tags"],
         )
 
 

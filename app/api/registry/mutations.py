@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import strawberry
 from strawberry import UNSET
 from strawberry.scalars import JSON
@@ -130,7 +132,7 @@ class ModelVersionTransitionPayload:
 def _whole_bytes(value: float | None) -> int | None:
     if value is None:
         return None
-    if value != int(value):
+    if not math.isfinite(value) or not value.is_integer():
         from app.domain.errors import validation
 
         raise validation("must be a whole number of bytes", ["input", "artifactSizeBytes"])

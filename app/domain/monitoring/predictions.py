@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.ids import uuid7
+from app.domain import validation as v
 from app.domain.errors import validation
 from app.domain.lookup import get_visible
 from app.domain.monitoring.rules_engine import PREDICTION_METRICS, Evaluation, evaluate_rules
@@ -52,8 +53,7 @@ def validate_predictions(items: Sequence[PredictionIn], max_items: int, now: dat
         if at.tzinfo is None or at > now + timedelta(days=1) or at.year < 2000:
             raise validation("needs a time zone and a sane date", [*field, "recordedAt"])
         for name, payload in (("input", item.input), ("output", item.output)):
-            if len(orjson.dumps(payload)) > MAX_PAYLOAD_BYTES:
-                raise validation(f"at most {MAX_PAYLOAD_BYTES} bytes of JSON", [*field, name])
+            v.json_value(payload, [*field, name], max_bytes=MAX_PAYLOAD_BYTES)
 
 
 INSERT_PREDICTIONS = text(

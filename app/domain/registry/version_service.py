@@ -61,8 +61,10 @@ async def model_version_create(
         if run.organization_id != model.organization_id:
             raise not_found("run", ["input", "runId"])
     version = semver(version, ["input", "version"])
-    if artifact_size_bytes is not None and artifact_size_bytes < 0:
-        raise DomainError(ErrorCode.VALIDATION, "must be >= 0", ["input", "artifactSizeBytes"])
+    if artifact_size_bytes is not None and not 0 <= artifact_size_bytes < 2**63:
+        raise DomainError(
+            ErrorCode.VALIDATION, "must be between 0 and 2^63-1", ["input", "artifactSizeBytes"]
+        )
     taken = await session.scalar(
         select(func.count())
         .select_from(ModelVersion)
