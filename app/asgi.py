@@ -25,7 +25,9 @@ from app.api.static_assets import StaticAssets
 from app.api.view import STATIC_DIR, GraphQLView
 from app.db.engine import make_engine, make_read_session_factory, make_session_factory
 from app.db.migrate import head_revision
+from app.domain.notifications.services import seal_legacy_channel_secrets
 from app.domain.notifications.worker import OutboxWorker
+from app.domain.secrets import SecretBox
 from app.events.hubs import Broker
 from app.events.listener import Listener
 from app.settings import Settings
@@ -39,6 +41,12 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     in the caller would never run)."""
     if not settings.database_url:
         raise ValueError("create_app needs settings.database_url (the CLI starts the embedded one)")
+    if not settings.secret_key:
+        raise ValueError(
+            "create_app needs settings.secret_key (MLGRAPH_SECRET_KEY; the CLI keeps one in the "
+            "data folder when it is unset)"
+        )
+    secrets = SecretBox(settings.secret_key)
     # Least privilege: the server runs as mlgraph_app (migration 0007), never as the owner.
     server_url = settings.server_database_url
     engine = make_engine(
@@ -73,6 +81,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         origins=origins,
         persisted=persisted,
         rate_limiter=rate_limiter,
+        secrets=secrets,
         static=static,
     )
 
@@ -111,7 +120,15 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
             poll_seconds=settings.notification_poll_seconds,
             smtp_url=settings.smtp_url,
             allow_private_targets=settings.webhook_allow_private,
+            secrets=secrets,
         )
+        try:
+            async with worker.session_factory() as session, session.begin():
+                sealed = await seal_legacy_channel_secrets(session, secrets)
+            if sealed:
+                log.info("sealed the plaintext secrets of %d notification channels", sealed)
+        except Exception as error:  # not migrated yet, or no database: next start seals them
+            log.warning("could not seal legacy channel secrets (%s)", type(error).__name__)
         broker.outbox_wake = worker.wake
         listener = Listener(server_url, broker.on_notification, broker.resync)
         listener.start()

@@ -66,6 +66,23 @@ def _create_key(url: str, email: str, organization: str) -> str:
     return str(asyncio.run(_session_run(url, work)))
 
 
+def with_secret_key(settings: Settings) -> Settings:
+    """MLGRAPH_SECRET_KEY, or a key kept in the data folder (made once, mode 0600): the
+    embedded server works out of the box; production sets the variable."""
+    if settings.secret_key:
+        return settings
+    from dataclasses import replace
+
+    from app.domain.secrets import SecretBox
+
+    path = settings.data_dir / "secret-key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(SecretBox.generate_key())
+        path.chmod(0o600)
+    return replace(settings, secret_key=path.read_text().strip())
+
+
 def _dev_key(settings: Settings, url: str) -> str:
     """Reuse the development key kept in the data folder while it still works."""
     from app.domain.tenancy.services import InvalidKey, authenticate
@@ -106,7 +123,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             banner.append(f"mlgraph: development API key (admin of 'acme'): {key}")
             banner.append(f'mlgraph: GraphiQL headers: {{"Authorization": "Bearer {key}"}}')
         print("\n".join(banner), flush=True)
-        app = create_app(settings.with_database(url), on_shutdown=db.stop)
+        app = create_app(with_secret_key(settings.with_database(url)), on_shutdown=db.stop)
         uvicorn.run(
             app,
             host=settings.host,

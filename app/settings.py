@@ -86,6 +86,8 @@ class Settings:
     ws_ping_seconds: float = 20.0
     # Webhooks to loopback/private/link-local addresses: refused unless this is set (dev).
     webhook_allow_private: bool = False
+    # Fernet key sealing credentials at rest; the CLI keeps one in the data folder if unset.
+    secret_key: str | None = None
     # Rate limits per minute, shared by every server process (0: off).
     rate_auth_failures_per_address: int = 30
     rate_auth_failures_per_prefix: int = 10
@@ -141,6 +143,7 @@ class Settings:
             compression_min_bytes=_int("MLGRAPH_COMPRESSION_MIN_BYTES", 1024),
             ws_ping_seconds=float(os.environ.get("MLGRAPH_WS_PING_SECONDS") or 20),
             webhook_allow_private=_bool("MLGRAPH_WEBHOOK_ALLOW_PRIVATE", False),
+            secret_key=os.environ.get("MLGRAPH_SECRET_KEY") or None,
             rate_auth_failures_per_address=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_ADDRESS", 30),
             rate_auth_failures_per_prefix=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_PREFIX", 10),
             rate_requests_per_key=_int("MLGRAPH_RATE_REQUESTS_PER_KEY", 6_000),

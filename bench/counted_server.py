@@ -12,12 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.asgi import create_app
+from app.cli import with_secret_key
 from app.settings import Settings
 
 
 def main() -> None:
     port = int(sys.argv[1])
-    app = create_app(Settings.from_env())
+    app = create_app(with_secret_key(Settings.from_env()))
     counter = {"statements": 0}
 
     def count(*_: object) -> None:

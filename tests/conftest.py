@@ -92,7 +92,10 @@ async def serve(settings: Settings) -> AsyncIterator[RunningServer]:
 TEST_LIMITS = Limits(max_depth=16, max_tokens=2_000, max_aliases=15, max_body_bytes=2 * 1024 * 1024)
 
 
+TEST_SECRET_KEY = "kT6gkF0mFqVbq6Y6d0v3J3n2Xb0cDq9S7mC1jK8r2wE="  # a Fernet key for tests only
+
 TEST_SETTINGS = dict(  # noqa: C408
+    secret_key=TEST_SECRET_KEY,
     limits=TEST_LIMITS,
     notification_backoff_seconds=0.2,  # retries in tenths of seconds, not minutes
     notification_max_attempts=3,
@@ -291,7 +294,8 @@ async def server_process(database_url: str, **extra_env: str) -> AsyncIterator[S
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": database_url, "MLGRAPH_PORT": str(port),
-           "MLGRAPH_LOG_LEVEL": "warning", **extra_env}  # fmt: skip
+           "MLGRAPH_LOG_LEVEL": "warning", "MLGRAPH_SECRET_KEY": TEST_SECRET_KEY,
+           **extra_env}  # fmt: skip
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "app.cli", "serve", env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,

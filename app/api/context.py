@@ -79,6 +79,7 @@ class Context:
     response: Any = None
     broker: Any = None  # app.events.hubs.Broker
     subscription_slots: Any = None  # app.api.subscription_slots.SubscriptionSlots
+    secrets: Any = None  # app.domain.secrets.SecretBox: seals credentials at rest
     connection_params: dict[str, Any] | None = None  # WebSocket connection_init payload
 
     def grant(self, organization_id: uuid.UUID, role: OrgRole) -> None:

@@ -49,6 +49,7 @@ from app.api.ws_protocols import (
     GraphQLWSHandler,
 )
 from app.db.engine import SessionFactory
+from app.domain.secrets import SecretBox
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.services import InvalidKey
@@ -76,6 +77,7 @@ class GraphQLView(GraphQL[Context, None]):
         persisted: PersistedOperations | None = None,
         static: StaticAssets | None = None,
         rate_limiter: RateLimiter | None = None,
+        secrets: SecretBox | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -97,6 +99,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.limits = limits
         self.subscription_slots = SubscriptionSlots(limits.max_subscriptions_per_key)
         self.rate_limiter = rate_limiter
+        self.secrets = secrets
         self.origins = origins or OriginPolicy(())
         self.persisted = persisted or PersistedOperations(16 * 1024 * 1024)
         self.http = GraphQLHTTPHandler(self._execute, self.persisted, limits.max_document_bytes)
@@ -167,6 +170,7 @@ class GraphQLView(GraphQL[Context, None]):
             response=response,
             broker=self.broker,
             subscription_slots=self.subscription_slots,
+            secrets=self.secrets,
         )
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:

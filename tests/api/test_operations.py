@@ -11,7 +11,7 @@ import httpx
 
 from app.api.schema import build_schema
 from app.settings import REPO_ROOT, Settings
-from tests.conftest import GraphQLClient, create_database, serve
+from tests.conftest import TEST_SECRET_KEY, GraphQLClient, create_database, serve
 
 
 async def test_healthz(http):
@@ -27,7 +27,7 @@ async def test_readyz_when_migrated(http):
 
 async def test_readyz_reports_pending_migrations(pg_server_url):
     url = await create_database(pg_server_url, f"mlgraph_unmigrated_{os.getpid()}")
-    async with serve(Settings(database_url=url)) as running:
+    async with serve(Settings(database_url=url, secret_key=TEST_SECRET_KEY)) as running:
         async with httpx.AsyncClient(base_url=running.base_url) as client:
             response = await client.get("/readyz")
             assert (await client.get("/healthz")).status_code == 200
@@ -93,7 +93,7 @@ async def test_seed_demo_tells_the_acme_story(pg_server_url, http):
     key = run_cli(
         "create-key", "--email", "admin@acme.example", "--organization", "acme", database_url=url
     ).stdout.strip()
-    async with serve(Settings(database_url=url)) as running:
+    async with serve(Settings(database_url=url, secret_key=TEST_SECRET_KEY)) as running:
         async with httpx.AsyncClient(base_url=running.base_url) as raw:
             data = await GraphQLClient(raw, key).data(DEMO_QUERY)
     project = data["organization"]["projects"]["nodes"][0]

@@ -72,6 +72,7 @@ class NotificationMutations:
                 url=input.url,
                 recipients=input.recipients,
                 secret=input.secret,
+                secrets=info.context.secrets,
             ),
         )
         return NotificationChannelCreatePayload(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
@@ -18,6 +18,7 @@ from app.domain.monitoring.enums import AlertSeverity
 from app.domain.notifications.enums import ChannelType, Trigger
 from app.domain.notifications.models import NotificationChannel, NotificationRule
 from app.domain.registry.models import Project
+from app.domain.secrets import PREFIX, SecretBox
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -40,6 +41,40 @@ def channel_config(
     return {"recipients": emails}
 
 
+def seal_config(
+    channel_type: ChannelType, config: dict[str, Any], secrets: SecretBox
+) -> dict[str, Any]:
+    """A Slack webhook URL is a credential: sealed like the secret."""
+    if channel_type == ChannelType.SLACK and isinstance(config.get("url"), str):
+        return {**config, "url": secrets.seal(config["url"])}
+    return config
+
+
+async def seal_legacy_channel_secrets(session: AsyncSession, secrets: SecretBox) -> int:
+    """Seal what was stored in plaintext before secrets were encrypted; how many rows."""
+    rows = (
+        await session.scalars(
+            select(NotificationChannel).where(
+                or_(
+                    and_(
+                        NotificationChannel.secret.is_not(None),
+                        ~NotificationChannel.secret.startswith(PREFIX),
+                    ),
+                    and_(
+                        NotificationChannel.channel_type == ChannelType.SLACK.value,
+                        ~NotificationChannel.config["url"].astext.startswith(PREFIX),
+                    ),
+                )
+            )
+        )
+    ).all()
+    for channel in rows:
+        if channel.secret is not None:
+            channel.secret = secrets.seal(channel.secret)
+        channel.config = seal_config(ChannelType(channel.channel_type), channel.config, secrets)
+    return len(rows)
+
+
 async def notification_channel_create(
     session: AsyncSession,
     actor: Actor,
@@ -50,9 +85,10 @@ async def notification_channel_create(
     url: str | None,
     recipients: list[str] | None,
     secret: str | None,
+    secrets: SecretBox,
 ) -> NotificationChannel:
-    """Organization admins. The secret (webhook signing key, Slack token) is stored for
-    delivery and never returned."""
+    """Organization admins. The secret (webhook signing key, Slack token) and a Slack
+    webhook URL (itself a credential) are sealed at rest and never returned."""
     if organization_id is None:
         raise not_found("organization", ["input", "organizationId"])
     actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
@@ -75,8 +111,8 @@ async def notification_channel_create(
         organization_id=organization_id,
         name=name,
         channel_type=channel_type.value,
-        config=config,
-        secret=secret,
+        config=seal_config(channel_type, config, secrets),
+        secret=secrets.seal(secret) if secret is not None else None,
         created_by_id=actor.user_id,
     )
     session.add(channel)

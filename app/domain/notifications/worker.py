@@ -21,6 +21,7 @@ from sqlalchemy import text
 from app.db.engine import SessionFactory
 from app.db.ids import uuid7
 from app.domain.notifications.egress import UNREACHABLE, EgressRefused, post_public
+from app.domain.secrets import SecretBox
 
 log = logging.getLogger("mlgraph.notifications")
 
@@ -86,6 +87,7 @@ class OutboxWorker:
         timeout_seconds: float = 10.0,
         smtp_url: str | None = None,
         allow_private_targets: bool = False,
+        secrets: SecretBox | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.backoff_seconds = backoff_seconds
@@ -94,6 +96,7 @@ class OutboxWorker:
         self.timeout_seconds = timeout_seconds
         self.smtp_url = smtp_url
         self.allow_private_targets = allow_private_targets
+        self.secrets = secrets
         self.wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
@@ -193,6 +196,10 @@ class OutboxWorker:
         payload: dict[str, Any],
     ) -> Outcome:
         assert self._client is not None
+        if self.secrets is not None:  # sealed at rest: opened only to deliver
+            secret = self.secrets.open(secret) if secret else secret
+            if isinstance(config.get("url"), str):
+                config = {**config, "url": self.secrets.open(config["url"])}
         if channel_type == "email":
             return await self._send_email(config, event_type, payload)
         if channel_type == "slack":
