@@ -30,6 +30,7 @@ from app.domain.notifications.worker import OutboxWorker
 from app.domain.secrets import SecretBox
 from app.events.hubs import Broker
 from app.events.listener import Listener
+from app.log_throttle import throttle_mlgraph_logs
 from app.settings import Settings
 
 log = logging.getLogger("mlgraph")
@@ -47,6 +48,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
             "data folder when it is unset)"
         )
     secrets = SecretBox(settings.secret_key)
+    throttle_mlgraph_logs()
     # Least privilege: the server runs as mlgraph_app (migration 0007), never as the owner.
     server_url = settings.server_database_url
     engine = make_engine(
