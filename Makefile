@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_metrics.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/alert_eval.py
+	$(BIN)/python bench/hostile.py
 
 clean:
 	rm -rf $(VENV) .data

@@ -9,8 +9,10 @@ Introspection answers are cached too: the schema does not change while the proce
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import orjson
@@ -39,6 +41,7 @@ class ValidatedDocuments:
         self.bytes = 0
         self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
         self.introspection: OrderedDict[str, Any] = OrderedDict()
+        self.introspection_in_flight: dict[str, asyncio.Future[None]] = {}
 
     def __len__(self) -> int:
         return len(self._documents)
@@ -80,7 +83,6 @@ class CachedDocuments(SchemaExtension):
         self.cache = cache
         self.shape_rules = shape_rules
         self.hit = False
-        self.introspection_key: str | None = None
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
@@ -115,21 +117,36 @@ class CachedDocuments(SchemaExtension):
             assert context.query is not None
             self.cache.put(context.query, document)
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         document = context.graphql_document
+        key: str | None = None
+        in_flight = self.cache.introspection_in_flight
         if document is not None and is_introspection(document, context.operation_name):
-            self.introspection_key = orjson.dumps(
+            key = orjson.dumps(
                 [context.query, context.operation_name, context.variables],
                 option=orjson.OPT_SORT_KEYS,
             ).decode()
-            cached = self.cache.introspection.get(self.introspection_key)
+            if key not in self.cache.introspection and key in in_flight:
+                # Another request is computing this very answer: wait for it, once.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(in_flight[key])
+            cached = self.cache.introspection.get(key)
             if cached is not None:
                 context.result = cached
-        yield
-        result: Any = context.result
-        if self.introspection_key is not None and result is not None and not result.errors:
-            introspection = self.cache.introspection
-            introspection[self.introspection_key] = result
-            while len(introspection) > INTROSPECTION_ENTRIES:
-                introspection.popitem(last=False)
+                key = None
+            else:
+                in_flight[key] = asyncio.get_running_loop().create_future()
+        try:
+            yield
+        finally:
+            if key is not None:
+                result: Any = context.result
+                if result is not None and not result.errors:
+                    introspection = self.cache.introspection
+                    introspection[key] = result
+                    while len(introspection) > INTROSPECTION_ENTRIES:
+                        introspection.popitem(last=False)
+                waiting = in_flight.pop(key, None)
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(None)

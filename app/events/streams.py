@@ -26,7 +26,7 @@ REPLAY = text(
 
 # Points per replayed batch: what one subscription holds in memory at a time, however long
 # the run (a client that reads slowly gets more batches, not bigger ones).
-REPLAY_PAGE = 1_000
+REPLAY_PAGE = 250
 
 
 @dataclass(frozen=True)
