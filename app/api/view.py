@@ -4,6 +4,7 @@ WebSocket (graphql-transport-ws and the legacy graphql-ws) and over HTTP streams
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from datetime import timedelta
@@ -12,7 +13,7 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -53,6 +54,7 @@ from app.domain.secrets import SecretBox
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.services import InvalidKey
+from app.events.access import until_revoked
 from app.events.hubs import Broker
 from app.settings import Limits
 
@@ -126,7 +128,23 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as error:  # raised by Strawberry's stream parsing
             body = error_body(error.reason, "BAD_REQUEST", _request_id(scope))
             response = json_response(body, error.status_code, media_type)
-        await response(scope, receive, send)
+        if not isinstance(response, StreamingResponse):
+            await response(scope, receive, send)
+            return
+        # A subscription over an HTTP stream: it ends, like a WebSocket closes, when the key
+        # or membership behind it goes (app/events/access.py).
+        revoked = asyncio.Event()
+
+        async def end_stream(code: int, reason: str) -> None:
+            revoked.set()
+
+        actor = scope.get("state", {}).get("actor") or Actor()
+        live = self.broker.access.register(actor, end_stream)
+        response.body_iterator = until_revoked(response.body_iterator, revoked)
+        try:
+            await response(scope, receive, send)
+        finally:
+            self.broker.access.unregister(live)
 
     async def _respond(self, request: Request, media_type: str) -> Response:
         if request.method not in ("GET", "POST"):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from app.db.engine import SessionFactory
 from app.domain.tenancy.access import Actor
@@ -92,3 +93,23 @@ class AccessWatch:
             await connection.close(4403, reason)
         except Exception:  # already closed by the client: nothing to end
             log.debug("live connection already closed", exc_info=True)
+
+
+async def until_revoked(stream: AsyncIterator[Any], revoked: asyncio.Event) -> AsyncIterator[Any]:
+    """The items of ``stream`` until ``revoked`` is set; then the stream ends (an HTTP
+    subscription stream has no close code: the response just ends)."""
+    iterator = stream.__aiter__()
+    waiter = asyncio.ensure_future(revoked.wait())
+    try:
+        while True:
+            item = asyncio.ensure_future(iterator.__anext__())
+            done, _ = await asyncio.wait({item, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if item not in done:
+                item.cancel()
+                return
+            try:
+                yield item.result()
+            except StopAsyncIteration:
+                return
+    finally:
+        waiter.cancel()

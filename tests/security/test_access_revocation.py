@@ -72,3 +72,25 @@ async def test_removing_a_member_or_lowering_a_role_ends_theirs(server, tenant, 
             assert_ok(await tenant.client.mutate(ROLE_UPDATE, update))
         code, reason = await closed_with(client)
         assert (code, reason) == (4403, "Forbidden: your access changed; reconnect")
+
+
+async def test_revoking_a_key_ends_its_http_subscription_streams(server, tenant, http):
+    ids = await create_run(tenant.client, tenant.org_id)
+    created = assert_ok(await tenant.client.mutate(KEY_CREATE, {"name": "sse"}))
+    body = {
+        "query": "subscription($r: ID!) { runStatus(runId: $r) { status } }",
+        "variables": {"r": ids["run"]},
+    }
+    headers = {"authorization": f"Bearer {created['secret']}", "accept": "text/event-stream"}
+    events = []
+    async with (
+        asyncio.timeout(20),
+        http.stream("POST", "/graphql", json=body, headers=headers) as stream,
+    ):
+        async for line in stream.aiter_lines():
+            if line.startswith("data: {"):
+                events.append(line)
+                assert_ok(
+                    await tenant.client.mutate(KEY_REVOKE, {"apiKeyId": created["apiKey"]["id"]})
+                )
+    assert len(events) == 1  # RUNNING, then the stream ended: the run never finished
