@@ -34,8 +34,12 @@ COPY --chown=mlgraph:mlgraph migrations ./migrations
 COPY --chown=mlgraph:mlgraph app ./app
 USER mlgraph:mlgraph
 EXPOSE 8000
-# Set DATABASE_URL to your PostgreSQL (>= 15 with the vector extension). Without it the
-# embedded PostgreSQL starts in /data (mount a volume there to keep the data).
+# Set DATABASE_URL to your PostgreSQL (>= 15 with the vector extension): the owner's URL,
+# used for migrations; the server itself connects as the mlgraph_app role they create
+# (give it a password and set MLGRAPH_APP_DB_PASSWORD, or set MLGRAPH_APP_DATABASE_URL).
+# Set MLGRAPH_SECRET_KEY (a Fernet key) so sealed credentials survive a new container;
+# without it a key is kept in /data/secret-key. Without DATABASE_URL the embedded
+# PostgreSQL starts in /data (mount a volume there to keep the data).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"
 CMD ["python", "-m", "app.cli", "serve"]
