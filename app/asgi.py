@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from app.api.auth_cache import AuthCache
 from app.api.compression import CompressionMiddleware
 from app.api.graphql_http import error_body, json_response, negotiate
 from app.api.middleware import ApiKeyAuthMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
@@ -68,6 +69,8 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         requests_per_key=settings.rate_requests_per_key,
     )
     broker.rate_limiter = rate_limiter
+    auth_cache = AuthCache(settings.auth_cache_seconds)
+    broker.auth_cache = auth_cache
     origins = OriginPolicy(settings.cors_origins, settings.cors_credentials)
     persisted = PersistedOperations(
         settings.apq_cache_bytes,
@@ -85,6 +88,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         persisted=persisted,
         rate_limiter=rate_limiter,
         secrets=secrets,
+        auth_cache=auth_cache,
         static=static,
     )
 
@@ -188,7 +192,10 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     # Outermost first: request id, CORS (so even a 401 or 413 is readable by an allowed
     # page), compression, body limit, authentication.
     app.add_middleware(
-        ApiKeyAuthMiddleware, session_factory=read_session_factory, rate_limiter=rate_limiter
+        ApiKeyAuthMiddleware,
+        session_factory=read_session_factory,
+        rate_limiter=rate_limiter,
+        auth_cache=auth_cache,
     )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
     app.add_middleware(CompressionMiddleware, minimum_size=settings.compression_min_bytes)

@@ -92,6 +92,7 @@ class Settings:
     rate_auth_failures_per_address: int = 30
     rate_auth_failures_per_prefix: int = 10
     rate_requests_per_key: int = 6_000
+    auth_cache_seconds: float = 5.0  # who a key is, remembered (revocation forgets at once)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -147,6 +148,7 @@ class Settings:
             rate_auth_failures_per_address=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_ADDRESS", 30),
             rate_auth_failures_per_prefix=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_PREFIX", 10),
             rate_requests_per_key=_int("MLGRAPH_RATE_REQUESTS_PER_KEY", 6_000),
+            auth_cache_seconds=float(os.environ.get("MLGRAPH_AUTH_CACHE_SECONDS") or 5),
         )
 
     def with_database(self, url: str) -> Settings:

@@ -80,7 +80,15 @@ class Context:
     broker: Any = None  # app.events.hubs.Broker
     subscription_slots: Any = None  # app.api.subscription_slots.SubscriptionSlots
     secrets: Any = None  # app.domain.secrets.SecretBox: seals credentials at rest
+    auth_cache: Any = None  # app.api.auth_cache.AuthCache: forget users who lose access
     connection_params: dict[str, Any] | None = None  # WebSocket connection_init payload
+
+    def forget_access(self, user_id: uuid.UUID | None) -> None:
+        """A user's access just changed (a key revoked, a membership added, changed or
+        removed): stop trusting what this process remembers of them (other processes hear
+        it over NOTIFY)."""
+        if self.auth_cache is not None and user_id is not None:
+            self.auth_cache.forget_user(user_id)
 
     def grant(self, organization_id: uuid.UUID, role: OrgRole) -> None:
         """Reflect a role the caller gained during this request (organizationCreate), so the

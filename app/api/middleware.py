@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.auth_cache import AuthCache
 from app.api.graphql_http import error_body, negotiate
 from app.api.rate_limits import RateLimiter, auth_address, auth_prefix, requests_key
 from app.db.engine import SessionFactory
@@ -132,12 +133,19 @@ def bearer_token(scope: Scope) -> str | None:
     return token.strip()
 
 
-async def actor_for_token(session_factory: SessionFactory, token: str | None) -> Actor:
+async def actor_for_token(
+    session_factory: SessionFactory, token: str | None, cache: AuthCache | None = None
+) -> Actor:
     """The caller for a bearer token: anonymous without one; InvalidKey for a bad one."""
     if token is None:
         return Actor()
+    if cache is not None and (cached := cache.get(token)) is not None:
+        return cached
     async with session_factory() as session:
-        return await authenticate(session, token)
+        actor = await authenticate(session, token)
+    if cache is not None:
+        cache.put(token, actor)
+    return actor
 
 
 def client_address(scope: Scope) -> str | None:
@@ -161,11 +169,16 @@ class ApiKeyAuthMiddleware:
     WebSocket clients authenticate in ``connection_init``), within the rate limits."""
 
     def __init__(
-        self, app: ASGIApp, session_factory: SessionFactory, rate_limiter: RateLimiter
+        self,
+        app: ASGIApp,
+        session_factory: SessionFactory,
+        rate_limiter: RateLimiter,
+        auth_cache: AuthCache | None = None,
     ) -> None:
         self.app = app
         self.session_factory = session_factory
         self.rate_limiter = rate_limiter
+        self.auth_cache = auth_cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/graphql"):
@@ -181,7 +194,7 @@ class ApiKeyAuthMiddleware:
             if wait is not None:
                 await send_rate_limited(send, scope, wait)
                 return
-            actor: Any = await actor_for_token(self.session_factory, token)
+            actor: Any = await actor_for_token(self.session_factory, token, self.auth_cache)
         except InvalidKey as error:
             with contextlib.suppress(Exception):  # counting must not turn a 401 into a 500
                 await limiter.record_auth_failure(address, prefix)

@@ -28,6 +28,7 @@ from strawberry.subscriptions import (
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from app.api.auth_cache import AuthCache
 from app.api.context import Context, DataLoaders
 from app.api.graphql_http import (
     GraphQLHTTPHandler,
@@ -80,6 +81,7 @@ class GraphQLView(GraphQL[Context, None]):
         static: StaticAssets | None = None,
         rate_limiter: RateLimiter | None = None,
         secrets: SecretBox | None = None,
+        auth_cache: AuthCache | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -102,6 +104,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.subscription_slots = SubscriptionSlots(limits.max_subscriptions_per_key)
         self.rate_limiter = rate_limiter
         self.secrets = secrets
+        self.auth_cache = auth_cache
         self.origins = origins or OriginPolicy(())
         self.persisted = persisted or PersistedOperations(16 * 1024 * 1024)
         self.http = GraphQLHTTPHandler(self._execute, self.persisted, limits.max_document_bytes)
@@ -189,6 +192,7 @@ class GraphQLView(GraphQL[Context, None]):
             broker=self.broker,
             subscription_slots=self.subscription_slots,
             secrets=self.secrets,
+            auth_cache=self.auth_cache,
         )
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
@@ -223,7 +227,7 @@ class GraphQLView(GraphQL[Context, None]):
                     {"code": 4429, "reason": "Too many requests", "message": f"retry in {wait} s"}
                 )
         try:
-            actor = await actor_for_token(self.read_session_factory, token)
+            actor = await actor_for_token(self.read_session_factory, token, self.auth_cache)
         except InvalidKey as error:
             if limiter is not None:
                 with contextlib.suppress(Exception):

@@ -223,6 +223,7 @@ class Broker:
         self.outbox_wake: asyncio.Event | None = None  # the notification worker's
         self.access = AccessWatch(session_factory)
         self.rate_limiter: Any = None  # app.api.rate_limits.RateLimiter, told of blocks
+        self.auth_cache: Any = None  # app.api.auth_cache.AuthCache, told of lost access
 
     def _hub(self, kind: str, key: uuid.UUID) -> Any:
         hub = self.hubs.get((kind, key))
@@ -266,6 +267,8 @@ class Broker:
                 if self.rate_limiter is not None:
                     self.rate_limiter.on_notification(payload)
             elif channel == topics.ACCESS:
+                if self.auth_cache is not None:
+                    self.auth_cache.forget_user(uuid.UUID(data["user"]))
                 self.access.changed(uuid.UUID(data["user"]))
             elif channel == topics.OUTBOX:
                 if self.outbox_wake is not None:
@@ -279,6 +282,8 @@ class Broker:
 
     async def resync(self) -> None:
         """After (re)connecting: notifications may have been missed; re-read everything."""
+        if self.auth_cache is not None:
+            self.auth_cache.clear()
         self.access.resync()
         for hub in list(self.hubs.values()):
             if isinstance(hub, AlertsHub):

@@ -13,7 +13,7 @@ RUN_METRICS = "mlgraph_run_metrics"  # {"run": id, "seq": metric_seq after the w
 RUN_STATUS = "mlgraph_run_status"  # {"run": id, "version": status_version}
 ALERTS = "mlgraph_alerts"  # {"org": id, "alert": id}
 OUTBOX = "mlgraph_outbox"  # {"org": id}: notification deliveries are due
-ACCESS = "mlgraph_access"  # {"user": id}: a key revoked, a membership removed or changed
+ACCESS = "mlgraph_access"  # {"user": id}: a user's keys or memberships changed
 RATE_LIMITS = "mlgraph_ratelimit"  # {"bucket": name, "until": epoch seconds}: a block
 CHANNELS = (RUN_METRICS, RUN_STATUS, ALERTS, OUTBOX, ACCESS, RATE_LIMITS)
 

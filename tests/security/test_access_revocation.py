@@ -94,3 +94,25 @@ async def test_revoking_a_key_ends_its_http_subscription_streams(server, tenant,
                     await tenant.client.mutate(KEY_REVOKE, {"apiKeyId": created["apiKey"]["id"]})
                 )
     assert len(events) == 1  # RUNNING, then the stream ended: the run never finished
+
+
+async def test_a_revoked_key_is_refused_at_once_although_authentication_is_cached(
+    server, tenant, http, database_url
+):
+    created = assert_ok(await tenant.client.mutate(KEY_CREATE, {"name": "cached"}))
+    key = GraphQLClient(http, created["secret"])
+    assert (await key.post("{ __typename }")).status_code == 200  # now cached here
+    async with server_process(database_url) as other:
+        import httpx
+
+        async with httpx.AsyncClient(base_url=other.base_url) as elsewhere_http:
+            elsewhere = GraphQLClient(elsewhere_http, created["secret"])
+            assert (await elsewhere.post("{ __typename }")).status_code == 200  # cached there
+            assert_ok(await tenant.client.mutate(KEY_REVOKE, {"apiKeyId": created["apiKey"]["id"]}))
+            assert (await key.post("{ __typename }")).status_code == 401  # this process: at once
+            for _ in range(100):  # the other process: as soon as the NOTIFY arrives
+                status = (await elsewhere.post("{ __typename }")).status_code
+                if status == 401:
+                    break
+                await asyncio.sleep(0.02)
+            assert status == 401

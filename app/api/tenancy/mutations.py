@@ -96,6 +96,7 @@ class TenancyMutations:
             ),
         )
         if row is not None:
+            info.context.forget_access(info.context.actor.user_id)
             info.context.grant(row.id, enums.OrgRole.ADMIN)
         return OrganizationCreatePayload(
             organization=Organization.from_row(row) if row else None, user_errors=errors
@@ -117,6 +118,7 @@ class TenancyMutations:
                 name=input.name,
             ),
         )
+        info.context.forget_access(row.user_id if row else None)
         return MembershipPayload(
             membership=Membership.from_row(row) if row else None, user_errors=errors
         )
@@ -135,6 +137,7 @@ class TenancyMutations:
                 role=input.role,
             ),
         )
+        info.context.forget_access(row.user_id if row else None)
         return MembershipPayload(
             membership=Membership.from_row(row) if row else None, user_errors=errors
         )
@@ -150,6 +153,7 @@ class TenancyMutations:
                 session, actor, membership_id=decode_id(input.membership_id, "Membership", field)
             ),
         )
+        info.context.forget_access(row.user_id if row else None)
         return MembershipPayload(
             membership=Membership.from_row(row) if row else None, user_errors=errors
         )
@@ -185,6 +189,7 @@ class TenancyMutations:
                 session, actor, key_id=decode_id(input.api_key_id, "ApiKey", field)
             ),
         )
+        info.context.forget_access(row.user_id if row else None)
         return ApiKeyRevokePayload(
             api_key=ApiKey.from_row(row) if row else None, user_errors=errors
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
@@ -49,6 +50,7 @@ async def organization_create(
         target_id=org.id,
         details={"slug": slug, "plan": plan.value},
     )
+    await topics.publish(session, topics.ACCESS, user=user_id)  # the caller gained a role
     return org
 
 
@@ -112,6 +114,7 @@ async def membership_invite(
         target_id=membership.id,
         details={"email": email, "role": role.value},
     )
+    await topics.publish(session, topics.ACCESS, user=user.id)
     return membership
 
 
@@ -331,40 +334,56 @@ class InvalidKey(Exception):
     """The presented key is unknown, malformed, revoked or expired."""
 
 
+# One statement per authentication: the key and the roles it grants, together. Roles come
+# from the user's memberships in live organizations, narrowed to the key's organization.
+KEY_WITH_ROLES = text(
+    """
+    SELECT k.id, k.user_id, k.organization_id, k.secret_hash, k.scopes, k.expires_at,
+           k.revoked_at, k.last_used_at,
+           coalesce(array_agg(m.organization_id) FILTER (WHERE o.id IS NOT NULL), '{}')
+               AS role_orgs,
+           coalesce(array_agg(m.role) FILTER (WHERE o.id IS NOT NULL), '{}') AS roles
+    FROM api_keys k
+    LEFT JOIN memberships m ON m.user_id = k.user_id
+        AND (k.organization_id IS NULL OR m.organization_id = k.organization_id)
+    LEFT JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL
+    WHERE {where}
+    GROUP BY k.id
+    """
+)
+
+
 async def authenticate(session: AsyncSession, secret: str) -> Actor:
     """Resolve a presented API key to an Actor (its user's memberships, narrowed by the key)."""
     prefix = keys.split_prefix(secret)
     if prefix is None:
         raise InvalidKey("malformed API key")
-    key = await session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
-    if key is None or not keys.matches(secret, key.secret_hash):
+    row = (await session.execute(_key_query("k.prefix = :v"), {"v": prefix})).first()
+    if row is None or not keys.matches(secret, row.secret_hash):
         raise InvalidKey("unknown API key")
-    return await _actor_for_key(session, key, touch=True)
+    return await _actor_for_key(session, row, touch=True)
 
 
 async def reauthenticate(session: AsyncSession, key_id: uuid.UUID) -> Actor:
     """The Actor of a key already presented (a live WebSocket), read afresh: InvalidKey once
     it is revoked or expired, narrower roles once memberships changed."""
-    key = await session.scalar(select(ApiKey).where(ApiKey.id == key_id))
-    if key is None:
+    row = (await session.execute(_key_query("k.id = :v"), {"v": key_id})).first()
+    if row is None:
         raise InvalidKey("unknown API key")
-    return await _actor_for_key(session, key, touch=False)
+    return await _actor_for_key(session, row, touch=False)
 
 
-async def _actor_for_key(session: AsyncSession, key: ApiKey, *, touch: bool) -> Actor:
+def _key_query(where: str) -> Any:
+    return text(KEY_WITH_ROLES.text.replace("{where}", where))
+
+
+async def _actor_for_key(session: AsyncSession, key: Any, *, touch: bool) -> Actor:
     now = datetime.now(UTC)
     if key.revoked_at is not None:
         raise InvalidKey("this API key was revoked")
     if key.expires_at is not None and key.expires_at <= now:
         raise InvalidKey("this API key has expired")
-    query = (
-        select(Membership.organization_id, Membership.role)
-        .join(Organization, Organization.id == Membership.organization_id)
-        .where(Membership.user_id == key.user_id, Organization.deleted_at.is_(None))
-    )
-    if key.organization_id is not None:
-        query = query.where(Membership.organization_id == key.organization_id)
-    roles = {org_id: OrgRole(role) for org_id, role in (await session.execute(query)).all()}
+    roles = {org_id: OrgRole(role) for org_id, role in zip(key.role_orgs, key.roles, strict=True)}
     if touch and (key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION):
         # Coarse on purpose: one write per key per minute, not per request.
         await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
@@ -410,6 +429,7 @@ async def bootstrap_admin(
     else:
         membership.role = OrgRole.ADMIN.value
     await session.flush()
+    await topics.publish(session, topics.ACCESS, user=user.id)  # servers forget cached roles
     return await issue_key(
         session,
         None,
