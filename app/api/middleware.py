@@ -148,6 +148,44 @@ async def actor_for_token(
     return actor
 
 
+class TooManyAttempts(Exception):
+    """The caller's address or key prefix is blocked for ``wait`` more seconds."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(f"too many failed attempts: retry in {wait} s")
+        self.wait = wait
+
+
+async def count_auth_failure(
+    limiter: RateLimiter | None, address: str | None, prefix: str | None
+) -> None:
+    if limiter is not None:
+        with contextlib.suppress(Exception):  # counting must not turn a 401 into a 500
+            await limiter.record_auth_failure(address, prefix)
+
+
+async def authenticate_within_limits(
+    session_factory: SessionFactory,
+    token: str | None,
+    *,
+    address: str | None,
+    limiter: RateLimiter | None,
+    cache: AuthCache | None,
+) -> Actor:
+    """actor_for_token for HTTP and WebSocket alike: refused (TooManyAttempts) while the
+    caller's address or key prefix is blocked, and every bad key counted."""
+    prefix = keys.split_prefix(token) if token else None
+    if limiter is not None:
+        wait = limiter.retry_after(auth_address(address), auth_prefix(prefix))
+        if wait is not None:
+            raise TooManyAttempts(wait)
+    try:
+        return await actor_for_token(session_factory, token, cache)
+    except InvalidKey:
+        await count_auth_failure(limiter, address, prefix)
+        raise
+
+
 def client_address(scope: Scope) -> str | None:
     client = scope.get("client")
     return str(client[0]) if client else None
@@ -186,18 +224,23 @@ class ApiKeyAuthMiddleware:
             return
         limiter = self.rate_limiter
         address = client_address(scope)
-        prefix: str | None = None
         try:
-            token = bearer_token(scope)
-            prefix = keys.split_prefix(token) if token else None
-            wait = limiter.retry_after(auth_address(address), auth_prefix(prefix))
-            if wait is not None:
-                await send_rate_limited(send, scope, wait)
-                return
-            actor: Any = await actor_for_token(self.session_factory, token, self.auth_cache)
+            try:
+                token = bearer_token(scope)
+            except InvalidKey:
+                await count_auth_failure(limiter, address, None)
+                raise
+            actor: Any = await authenticate_within_limits(
+                self.session_factory,
+                token,
+                address=address,
+                limiter=limiter,
+                cache=self.auth_cache,
+            )
+        except TooManyAttempts as blocked:
+            await send_rate_limited(send, scope, blocked.wait)
+            return
         except InvalidKey as error:
-            with contextlib.suppress(Exception):  # counting must not turn a 401 into a 500
-                await limiter.record_auth_failure(address, prefix)
             await send_json_error(
                 send,
                 scope,

@@ -5,8 +5,6 @@ WebSocket (graphql-transport-ws and the legacy graphql-ws) and over HTTP streams
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,10 +36,10 @@ from app.api.graphql_http import (
     json_response,
     negotiate,
 )
-from app.api.middleware import actor_for_token
+from app.api.middleware import TooManyAttempts, authenticate_within_limits, request_id_of
 from app.api.origins import OriginPolicy
 from app.api.persisted import PersistedOperations
-from app.api.rate_limits import RateLimiter, auth_address, auth_prefix
+from app.api.rate_limits import RateLimiter
 from app.api.static_assets import StaticAssets
 from app.api.subscription_slots import SubscriptionSlots
 from app.api.ws_protocols import (
@@ -52,7 +50,6 @@ from app.api.ws_protocols import (
 )
 from app.db.engine import SessionFactory
 from app.domain.secrets import SecretBox
-from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.services import InvalidKey
 from app.events.access import until_revoked
@@ -60,7 +57,6 @@ from app.events.hubs import Broker
 from app.settings import Limits
 
 STATIC_DIR = Path(__file__).parent / "static"
-log = logging.getLogger("mlgraph.http")
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -126,10 +122,10 @@ class GraphQLView(GraphQL[Context, None]):
             status = error.status if media_type != "application/json" else (
                 error.legacy_status or error.status
             )  # fmt: skip
-            body = error_body(error.message, error.code, _request_id(scope))
+            body = error_body(error.message, error.code, request_id_of(scope))
             response = json_response(body, status, media_type, error.headers)
         except HTTPException as error:  # raised by Strawberry's stream parsing
-            body = error_body(error.reason, "BAD_REQUEST", _request_id(scope))
+            body = error_body(error.reason, "BAD_REQUEST", request_id_of(scope))
             response = json_response(body, error.status_code, media_type)
         if not isinstance(response, StreamingResponse):
             await response(scope, receive, send)
@@ -215,23 +211,24 @@ class GraphQLView(GraphQL[Context, None]):
             raise ConnectionRejectionError(
                 {**REJECT_BAD_KEY, "message": "use the Bearer scheme: Bearer <key>"}
             )
-        token = token.strip()
-        limiter = self.rate_limiter
         request = context.request
-        address = request.client.host if request is not None and request.client else None
-        prefix = keys.split_prefix(token)
-        if limiter is not None:
-            wait = limiter.retry_after(auth_address(address), auth_prefix(prefix))
-            if wait is not None:
-                raise ConnectionRejectionError(
-                    {"code": 4429, "reason": "Too many requests", "message": f"retry in {wait} s"}
-                )
         try:
-            actor = await actor_for_token(self.read_session_factory, token, self.auth_cache)
+            actor = await authenticate_within_limits(
+                self.read_session_factory,
+                token.strip(),
+                address=request.client.host if request is not None and request.client else None,
+                limiter=self.rate_limiter,
+                cache=self.auth_cache,
+            )
+        except TooManyAttempts as blocked:
+            raise ConnectionRejectionError(
+                {
+                    "code": 4429,
+                    "reason": "Too many requests",
+                    "message": f"retry in {blocked.wait} s",
+                }
+            ) from blocked
         except InvalidKey as error:
-            if limiter is not None:
-                with contextlib.suppress(Exception):
-                    await limiter.record_auth_failure(address, prefix)
             raise ConnectionRejectionError({**REJECT_BAD_KEY, "message": str(error)}) from error
         context.actor = actor
         context.loaders = DataLoaders(self.read_session_factory, actor, self.session_factory)
@@ -244,7 +241,3 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._graphiql_html, headers={"Cache-Control": "no-cache"})
-
-
-def _request_id(scope: Scope) -> str | None:
-    return scope.get("state", {}).get("request_id")
