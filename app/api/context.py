@@ -81,6 +81,7 @@ class Context:
     subscription_slots: Any = None  # app.api.subscription_slots.SubscriptionSlots
     secrets: Any = None  # app.domain.secrets.SecretBox: seals credentials at rest
     auth_cache: Any = None  # app.api.auth_cache.AuthCache: forget users who lose access
+    variables_checked: bool = False  # input safety already done by the HTTP layer
     connection_params: dict[str, Any] | None = None  # WebSocket connection_init payload
 
     def forget_access(self, user_id: uuid.UUID | None) -> None:

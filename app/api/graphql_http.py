@@ -27,11 +27,11 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app.api.errors import REQUEST_ERROR_CODES
+from app.api.input_safety import MAX_VARIABLE_DEPTH, nested_deeper_than
 from app.api.persisted import PersistedOperationError, PersistedOperations
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
-MAX_VARIABLES_DEPTH = 64
 
 
 class RequestError(Exception):
@@ -101,22 +101,6 @@ def json_response(
     )
 
 
-def _depth(value: Any, limit: int) -> int:
-    """Nesting depth of decoded JSON, stopping at ``limit``."""
-    stack = [(value, 1)]
-    deepest = 0
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > limit:
-            return deepest
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
-
-
 def _decode_json_param(raw: str | None, name: str) -> Any:
     if raw is None or raw == "":
         return None
@@ -126,22 +110,26 @@ def _decode_json_param(raw: str | None, name: str) -> Any:
         raise RequestError(f"the {name} parameter is not valid JSON") from error
 
 
-def decode_body(body: bytes) -> Any:
-    """The JSON body. orjson first (fast, strict UTF-8); Python's parser second, only so
-    the NaN / Infinity that Python clients write reach input validation, which names the
-    offending item instead of refusing the whole body."""
+def decode_body(body: bytes) -> tuple[Any, bool]:
+    """The JSON body, and whether its strings are known clean. orjson first (fast; it
+    refuses invalid UTF-8 and lone surrogates, so only an escaped NUL could be left);
+    Python's parser second, only so the NaN / Infinity that Python clients write reach
+    input validation, which names the offending item instead of refusing the whole body."""
     try:
-        return orjson.loads(body)
+        return orjson.loads(body), b"\\u0000" not in body
     except orjson.JSONDecodeError:
         pass
     try:
-        return json.loads(body.decode("utf-8"))
+        return json.loads(body.decode("utf-8")), False
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise RequestError("the request body is not valid JSON (UTF-8)") from error
 
 
-async def read_params(request: Request) -> dict[str, Any]:
-    """The GraphQL request parameters of a GET (query string) or POST (JSON body)."""
+async def read_params(request: Request) -> tuple[dict[str, Any], bool]:
+    """The GraphQL request parameters of a GET (query string) or POST (JSON body), and
+    whether every string in them is known free of NUL and lone surrogates (so input
+    safety need not walk the variables again)."""
+    strings_clean = False
     if request.method == "GET":
         query = request.query_params
         params: dict[str, Any] = {k: query.get(k) for k in query.keys()}
@@ -157,7 +145,7 @@ async def read_params(request: Request) -> dict[str, Any]:
         body = await request.body()
         if not body.strip():
             raise RequestError('the request body is empty: send {"query": ...}')
-        params = decode_body(body)
+        params, strings_clean = decode_body(body)
         if isinstance(params, list):
             raise RequestError("batched requests are not supported: send one operation")
         if not isinstance(params, dict):
@@ -172,9 +160,9 @@ async def read_params(request: Request) -> dict[str, Any]:
             kind = "a string" if kinds is str else "an object"
             raise RequestError(f"{name} must be {kind} or null")
     for name in ("variables", "extensions"):
-        if params.get(name) and _depth(params[name], MAX_VARIABLES_DEPTH) > MAX_VARIABLES_DEPTH:
-            raise RequestError(f"{name} are nested too deeply (at most {MAX_VARIABLES_DEPTH})")
-    return params
+        if params.get(name) and nested_deeper_than(params[name], MAX_VARIABLE_DEPTH):
+            raise RequestError(f"{name} are nested too deeply (at most {MAX_VARIABLE_DEPTH})")
+    return params, strings_clean
 
 
 def is_request_failure(result: ExecutionResult) -> bool:
@@ -192,6 +180,8 @@ class HTTPOperation:
     variables: dict[str, Any] | None
     operation_name: str | None
     extensions: dict[str, Any] | None
+    # Depth checked here, strings known clean: nothing left for input safety to walk.
+    variables_checked: bool = False
 
 
 Execute = Callable[[Request, HTTPOperation, set[OperationType]], Awaitable[ExecutionResult]]
@@ -208,7 +198,7 @@ class GraphQLHTTPHandler:
         self.max_document_bytes = max_document_bytes
 
     async def __call__(self, request: Request, media_type: str) -> Response:
-        params = await read_params(request)
+        params, strings_clean = await read_params(request)
         try:
             resolved = self.persisted.resolve(params.get("query"), params)
         except PersistedOperationError as error:
@@ -231,6 +221,7 @@ class GraphQLHTTPHandler:
             params.get("variables"),
             params.get("operationName"),
             params.get("extensions"),
+            variables_checked=strings_clean,
         )
         try:
             result = await self.execute(request, operation, allowed)

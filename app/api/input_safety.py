@@ -37,6 +37,24 @@ class SafeStringLiterals(ValidationRule):
             )
 
 
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """True if some value sits more than ``limit`` levels deep (the value itself is level
+    1), walked level by level: no recursion, no work per scalar beyond a type check."""
+    level, depth = [value], 1
+    while True:
+        if depth > limit:
+            return True
+        containers = [item for item in level if isinstance(item, dict | list) and item]
+        if not containers:
+            return False
+        level = [
+            child
+            for container in containers
+            for child in (container.values() if isinstance(container, dict) else container)
+        ]
+        depth += 1
+
+
 def variable_problem(value: Any, path: str, depth: int = 1) -> str | None:
     """What is wrong with a variable's value, naming where; None if nothing."""
     if depth > MAX_VARIABLE_DEPTH:
@@ -62,6 +80,9 @@ def variable_problem(value: Any, path: str, depth: int = 1) -> str | None:
 class SafeVariables(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
+        if getattr(context.context, "variables_checked", False):
+            yield  # the HTTP layer already knows them clean (app/api/graphql_http.py)
+            return
         for name, value in (context.variables or {}).items():
             problem = variable_problem(value, f"${name}")
             if problem:

@@ -162,6 +162,7 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request, operation: HTTPOperation, allowed: set[OperationType]
     ) -> ExecutionResult:
         context = await self.get_context(request, Response())
+        context.variables_checked = operation.variables_checked
         return await self.schema.execute(
             operation.query,
             variable_values=operation.variables,

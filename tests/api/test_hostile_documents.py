@@ -78,3 +78,12 @@ async def test_concurrent_introspection_does_not_starve_other_clients(http):
         *(http.post("/graphql", json={"query": query}) for _ in range(20))
     )
     assert all(r.status_code == 200 and "__schema" in r.json()["data"] for r in responses)
+
+
+async def test_variables_are_checked_where_the_http_layer_did_not():
+    """WebSocket (and GET) variables reach the schema unchecked: input safety walks them."""
+    schema = build_schema()
+    query = "query($s: String!) { organization(slug: $s) { id } }"
+    result = await schema.execute(query, variable_values={"s": "a\x00b"})
+    assert [e.extensions["code"] for e in result.errors] == ["BAD_USER_INPUT"]
+    assert "NUL" in result.errors[0].message
