@@ -29,38 +29,20 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
+from app.api.sized_lru import SizedLRU
+
 AST_BYTES_PER_CHAR = 8  # a document's AST takes several times its text; count that, roughly
 INTROSPECTION_ENTRIES = 16
 
 
-class ValidatedDocuments:
-    """An LRU of documents that validated, keyed by their text, bounded in bytes."""
+class ValidatedDocuments(SizedLRU[str, DocumentNode]):
+    """Documents that validated, keyed by their text, bounded in bytes; and introspection
+    answers (a few, and the ones being computed right now)."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
+        super().__init__(max_bytes, lambda text, _: len(text) * AST_BYTES_PER_CHAR)
         self.introspection: OrderedDict[str, Any] = OrderedDict()
         self.introspection_in_flight: dict[str, asyncio.Future[None]] = {}
-
-    def __len__(self) -> int:
-        return len(self._documents)
-
-    def get(self, text: str) -> DocumentNode | None:
-        document = self._documents.get(text)
-        if document is not None:
-            self._documents.move_to_end(text)
-        return document
-
-    def put(self, text: str, document: DocumentNode) -> None:
-        size = len(text) * AST_BYTES_PER_CHAR
-        if text in self._documents or size > self.max_bytes:
-            return
-        self._documents[text] = document
-        self.bytes += size
-        while self.bytes > self.max_bytes:
-            dropped, _ = self._documents.popitem(last=False)
-            self.bytes -= len(dropped) * AST_BYTES_PER_CHAR
 
 
 def is_introspection(document: DocumentNode, operation_name: str | None) -> bool:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,8 @@ from typing import Any
 import orjson
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+
+from app.api.sized_lru import SizedLRU
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 ID_PARAMS = ("documentId", "doc_id", "id")
@@ -72,9 +73,7 @@ class ResolvedDocument:
 
 class PersistedOperations:
     def __init__(self, apq_max_bytes: int, trusted: dict[str, str] | None = None) -> None:
-        self.apq_max_bytes = apq_max_bytes
-        self._apq: OrderedDict[str, str] = OrderedDict()
-        self._apq_bytes = 0
+        self._apq: SizedLRU[str, str] = SizedLRU(apq_max_bytes, lambda _, q: len(q.encode()))
         self.trusted = trusted
         self.trusted_hashes = (
             {sha256_hex(text): text for text in trusted.values()} if trusted else {}
@@ -102,19 +101,11 @@ class PersistedOperations:
         known = self._apq.get(apq_hash)
         if known is None:
             raise PersistedOperationError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
-        self._apq.move_to_end(apq_hash)
         return ResolvedDocument(known)
 
     def register(self, apq_hash: str, query: str) -> None:
         """Keep a validated APQ document (least recently used ones go first)."""
-        size = len(query.encode())
-        if apq_hash in self._apq or size > self.apq_max_bytes:
-            return
-        self._apq[apq_hash] = query
-        self._apq_bytes += size
-        while self._apq_bytes > self.apq_max_bytes:
-            _, dropped = self._apq.popitem(last=False)
-            self._apq_bytes -= len(dropped.encode())
+        self._apq.put(apq_hash, query)
 
     def _resolve_trusted(self, query: str | None, document_id: str | None) -> str:
         assert self.trusted is not None

@@ -54,7 +54,7 @@ def test_the_document_cache_is_bounded_in_bytes():
         cache.put(f"{{ a{i} }}" + " " * 20, object())  # type: ignore[arg-type]
     assert cache.bytes <= 1000 and 0 < len(cache) < 50
     cache.put("x" * 1000, object())  # type: ignore[arg-type]  # bigger than the whole cache
-    assert all(len(text) < 1000 for text in cache._documents)
+    assert all(len(text) < 1000 for text in cache.keys())
 
 
 async def test_only_documents_that_validated_are_cached_and_introspection_is_reused():
