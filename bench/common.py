@@ -48,6 +48,7 @@ def free_port() -> int:
 @dataclass
 class ServerRun:
     base_url: str
+    pid: int  # the server process (for its memory)
 
     async def statements(self) -> int:
         """SQL statements the server has sent so far."""
@@ -63,7 +64,7 @@ async def counted_server(database_url: str) -> AsyncIterator[ServerRun]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.counted_server", str(port), cwd=REPO, env=env
     )
-    run = ServerRun(base_url=f"http://127.0.0.1:{port}")
+    run = ServerRun(base_url=f"http://127.0.0.1:{port}", pid=process.pid)
     try:
         async with httpx.AsyncClient() as client:
             for _ in range(200):

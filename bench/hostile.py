@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
-import signal
 import statistics
 import sys
 import time
@@ -29,7 +26,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO, database, free_port, machine  # noqa: E402
+from bench.common import counted_server, database, machine  # noqa: E402
 
 PROBE = {"query": "{ viewer { user { email } } }"}
 ONLY: str | None = None
@@ -51,8 +48,8 @@ def deep_json(depth: int) -> bytes:
     )
 
 
-async def setup(database_url: str) -> tuple[str, str]:
-    """An organization with a key, and a run holding 50,000 points to replay."""
+async def setup(database_url: str) -> str:
+    """The migrated database and an organization with a key (its run: make_run)."""
     from app.db.engine import make_engine, make_session_factory
     from app.db.migrate import upgrade
     from app.domain.tenancy.services import bootstrap_admin
@@ -62,7 +59,7 @@ async def setup(database_url: str) -> tuple[str, str]:
     async with make_session_factory(engine)() as session, session.begin():
         created = await bootstrap_admin(session, email="hostile@example.com", org_slug="hostile")
     await engine.dispose()
-    return created.secret, ""
+    return created.secret
 
 
 async def make_run(base_url: str, key: str) -> str:
@@ -151,27 +148,11 @@ async def run_case(
 
 async def main(seconds: float) -> None:
     with database() as database_url:
-        key, _ = await setup(database_url)
-        port = free_port()
-        env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO),
-               "MLGRAPH_RATE_AUTH_FAILURES_PER_ADDRESS": "30"}  # fmt: skip
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.counted_server", str(port), cwd=REPO, env=env
-        )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            async with httpx.AsyncClient() as client:
-                for _ in range(200):
-                    with contextlib.suppress(httpx.HTTPError):
-                        if (await client.get(f"{base_url}/readyz")).status_code == 200:
-                            break
-                    await asyncio.sleep(0.05)
-            rss = psutil.Process(process.pid)
-            run_id = await make_run(base_url, key)
-            results = await cases(base_url, key, run_id, rss, seconds)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), 30)
+        key = await setup(database_url)
+        async with counted_server(database_url) as server:
+            run_id = await make_run(server.base_url, key)
+            rss = psutil.Process(server.pid)
+            results = await cases(server.base_url, key, run_id, rss, seconds)
     print(f"machine: {machine()}; one server process; the attacker and the probe share the cores")
     columns = list(results[0])
     print("| " + " | ".join(columns) + " |")
