@@ -336,21 +336,21 @@ class InvalidKey(Exception):
 
 # One statement per authentication: the key and the roles it grants, together. Roles come
 # from the user's memberships in live organizations, narrowed to the key's organization.
-KEY_WITH_ROLES = text(
-    """
+_KEY_WITH_ROLES = """
     SELECT k.id, k.user_id, k.organization_id, k.secret_hash, k.scopes, k.expires_at,
            k.revoked_at, k.last_used_at,
-           coalesce(array_agg(m.organization_id) FILTER (WHERE o.id IS NOT NULL), '{}')
+           coalesce(array_agg(m.organization_id) FILTER (WHERE o.id IS NOT NULL), '{{}}')
                AS role_orgs,
-           coalesce(array_agg(m.role) FILTER (WHERE o.id IS NOT NULL), '{}') AS roles
+           coalesce(array_agg(m.role) FILTER (WHERE o.id IS NOT NULL), '{{}}') AS roles
     FROM api_keys k
     LEFT JOIN memberships m ON m.user_id = k.user_id
         AND (k.organization_id IS NULL OR m.organization_id = k.organization_id)
     LEFT JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL
     WHERE {where}
     GROUP BY k.id
-    """
-)
+"""
+KEY_BY_PREFIX = text(_KEY_WITH_ROLES.format(where="k.prefix = :v"))
+KEY_BY_ID = text(_KEY_WITH_ROLES.format(where="k.id = :v"))
 
 
 async def authenticate(session: AsyncSession, secret: str) -> Actor:
@@ -358,7 +358,7 @@ async def authenticate(session: AsyncSession, secret: str) -> Actor:
     prefix = keys.split_prefix(secret)
     if prefix is None:
         raise InvalidKey("malformed API key")
-    row = (await session.execute(_key_query("k.prefix = :v"), {"v": prefix})).first()
+    row = (await session.execute(KEY_BY_PREFIX, {"v": prefix})).first()
     if row is None or not keys.matches(secret, row.secret_hash):
         raise InvalidKey("unknown API key")
     return await _actor_for_key(session, row, touch=True)
@@ -367,14 +367,10 @@ async def authenticate(session: AsyncSession, secret: str) -> Actor:
 async def reauthenticate(session: AsyncSession, key_id: uuid.UUID) -> Actor:
     """The Actor of a key already presented (a live WebSocket), read afresh: InvalidKey once
     it is revoked or expired, narrower roles once memberships changed."""
-    row = (await session.execute(_key_query("k.id = :v"), {"v": key_id})).first()
+    row = (await session.execute(KEY_BY_ID, {"v": key_id})).first()
     if row is None:
         raise InvalidKey("unknown API key")
     return await _actor_for_key(session, row, touch=False)
-
-
-def _key_query(where: str) -> Any:
-    return text(KEY_WITH_ROLES.text.replace("{where}", where))
 
 
 async def _actor_for_key(session: AsyncSession, key: Any, *, touch: bool) -> Actor:
