@@ -78,7 +78,12 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     )
     static = StaticAssets(STATIC_DIR)
     view = GraphQLView(
-        build_schema(settings.limits, persisted),
+        build_schema(
+            settings.limits,
+            persisted,
+            compiled_reads=settings.compiled_reads,
+            read_path_override=settings.read_path_override,
+        ),
         session_factory,
         read_session_factory,
         settings.limits,

@@ -93,6 +93,11 @@ class Settings:
     rate_auth_failures_per_prefix: int = 10
     rate_requests_per_key: int = 6_000
     auth_cache_seconds: float = 5.0  # who a key is, remembered (revocation forgets at once)
+    # Queries over declared fields answered by one SQL statement (app/api/graph/compiler.py).
+    compiled_reads: bool = True
+    # Honour a request header "X-MLGraph-Path: resolvers" that forces the resolver path
+    # (differential tests, debugging); off in production.
+    read_path_override: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -149,6 +154,8 @@ class Settings:
             rate_auth_failures_per_prefix=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_PREFIX", 10),
             rate_requests_per_key=_int("MLGRAPH_RATE_REQUESTS_PER_KEY", 6_000),
             auth_cache_seconds=float(os.environ.get("MLGRAPH_AUTH_CACHE_SECONDS") or 5),
+            compiled_reads=_bool("MLGRAPH_COMPILED_READS", True),
+            read_path_override=_bool("MLGRAPH_READ_PATH_OVERRIDE", False),
         )
 
     def with_database(self, url: str) -> Settings:

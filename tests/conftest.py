@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import tempfile
 import uuid
@@ -105,6 +106,7 @@ TEST_SETTINGS = dict(  # noqa: C408
     rate_auth_failures_per_address=0,
     rate_auth_failures_per_prefix=0,
     rate_requests_per_key=0,
+    read_path_override=True,  # "X-MLGraph-Path: resolvers" forces the resolver path
 )
 
 
@@ -168,12 +170,22 @@ async def http(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
 class GraphQLClient:
     """Posts documents to /graphql as a client would."""
 
-    def __init__(self, http: httpx.AsyncClient, key: str | None) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, key: str | None, headers: dict[str, str] | None = None
+    ) -> None:
         self.http = http
         self.key = key
+        self.headers = headers or {}
+
+    def on_resolvers(self) -> GraphQLClient:
+        """The same client, asking the server for its resolver path (test servers honour
+        X-MLGraph-Path: resolvers): the reference the compiled path is held to."""
+        return GraphQLClient(self.http, self.key, {**self.headers, "X-MLGraph-Path": "resolvers"})
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        headers = {**self.headers}
+        if self.key:
+            headers["Authorization"] = f"Bearer {self.key}"
         return await self.http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
@@ -315,3 +327,26 @@ async def server_process(database_url: str, **extra_env: str) -> AsyncIterator[S
         if process.returncode is None:  # a test may have killed it already
             process.terminate()
         await asyncio.wait_for(process.wait(), 30)
+
+
+class _CompiledPathFailures(logging.Handler):
+    """Errors of the compiled read path (it answers on the resolver path instead, so a
+    test would pass without noticing): every test fails if one was logged."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(self.format(record))
+
+
+_compiled_failures = _CompiledPathFailures()
+logging.getLogger("mlgraph.graphql").addHandler(_compiled_failures)
+
+
+@pytest.fixture(autouse=True)
+def no_compiled_path_failures() -> Iterator[None]:
+    yield
+    failures, _compiled_failures.messages[:] = list(_compiled_failures.messages), []
+    assert not failures, failures

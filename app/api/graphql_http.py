@@ -255,16 +255,22 @@ class GraphQLHTTPHandler:
         if result.extensions:
             body["extensions"] = result.extensions
         status = 400 if failed and media_type == GRAPHQL_RESPONSE_JSON else 200
+        # data may be an orjson.Fragment: JSON text PostgreSQL built (app/api/graph).
         encoded = orjson.dumps(body)
+        path = getattr(request.state, "read_path", None)
+        headers = {"X-MLGraph-Path": path} if path else {}
         if request.method != "GET" or status != 200:
-            return json_response(encoded, status, media_type)
-        return conditional_response(request, encoded, media_type)
+            return json_response(encoded, status, media_type, headers)
+        return conditional_response(request, encoded, media_type, headers)
 
 
-def conditional_response(request: Request, body: bytes, media_type: str) -> Response:
+def conditional_response(
+    request: Request, body: bytes, media_type: str, extra: dict[str, str] | None = None
+) -> Response:
     """A GET answer the client may cache privately and revalidate with If-None-Match."""
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {
+        **(extra or {}),
         "ETag": etag,
         "Cache-Control": "private, no-cache",
         "Vary": "Accept, Authorization",

@@ -14,6 +14,8 @@ from app.api.complexity import MaxNodesLimiter
 from app.api.document_cache import CachedDocuments, ValidatedDocuments
 from app.api.errors import ErrorCodes, MaskUnexpectedErrors
 from app.api.experiments.mutations import ExperimentMutations
+from app.api.graph.compiler import Compiler
+from app.api.graph.extension import CompiledReads, NotCompiled
 from app.api.input_safety import SafeStringLiterals, SafeVariables
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
@@ -52,7 +54,11 @@ class QuietSchema(strawberry.Schema):
 
 
 def build_schema(
-    limits: Limits | None = None, persisted: PersistedOperations | None = None
+    limits: Limits | None = None,
+    persisted: PersistedOperations | None = None,
+    *,
+    compiled_reads: bool = True,
+    read_path_override: bool = False,
 ) -> strawberry.Schema:
     """Extensions are given as classes or factories, never instances: an instance would be
     shared by concurrent requests (its ``execution_context`` overwritten mid-request)."""
@@ -66,6 +72,13 @@ def build_schema(
     trusted: list[Any] = []
     if persisted is not None and persisted.trusted is not None:
         trusted.append(lambda: TrustedDocumentsOnly(persisted))
+    compiled: list[Any] = []
+    compilers: list[Compiler] = []  # made once the schema exists
+    if compiled_reads:
+        not_compiled = NotCompiled(max_bytes=limits.document_cache_bytes // 8)
+        compiled.append(
+            lambda: CompiledReads(compilers[0], not_compiled, override=read_path_override)
+        )
     schema = QuietSchema(
         query=Query,
         mutation=Mutation,
@@ -80,8 +93,10 @@ def build_schema(
             SafeVariables,
             MaskUnexpectedErrors,
             *trusted,  # after the document cache, whose "already valid" it overrides
+            *compiled,  # last: answers only what every check above let through
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
+    compilers.append(Compiler(schema, limits.max_page_size))
     schema.documents = documents  # type: ignore[attr-defined]  # for tests and metrics
     return schema

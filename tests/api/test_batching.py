@@ -1,4 +1,5 @@
-"""A deep query costs one SQL statement per level, whatever the fan-out."""
+"""A deep query costs one SQL statement on the compiled path, and one per level on the
+resolver path, whatever the fan-out."""
 
 from __future__ import annotations
 
@@ -42,10 +43,11 @@ async def seeded_tenant(make_tenant, database_url: str, fanout: int):  # type: i
     return tenant
 
 
-async def statements_for(tenant, count_statements) -> tuple[int, dict]:  # type: ignore[no-untyped-def,type-arg]
-    await tenant.client.data(NESTED, {"slug": tenant.org_slug})  # warm: key last-used update
+async def statements_for(tenant, count_statements, client=None) -> tuple[int, dict]:  # type: ignore[no-untyped-def,type-arg]
+    client = client or tenant.client
+    await client.data(NESTED, {"slug": tenant.org_slug})  # warm: key last-used update
     with count_statements() as counter:
-        data = await tenant.client.data(NESTED, {"slug": tenant.org_slug})
+        data = await client.data(NESTED, {"slug": tenant.org_slug})
     return len(counter.statements), data
 
 
@@ -67,13 +69,25 @@ async def test_nested_query_returns_the_whole_tree(
     assert all(d["environment"]["name"] == "production" for d in deployments)
 
 
+async def test_the_compiled_path_answers_in_one_statement(
+    make_tenant, database_url, count_statements
+):
+    small = await seeded_tenant(make_tenant, database_url, 2)
+    large = await seeded_tenant(make_tenant, database_url, 10)
+    for tenant in (small, large):
+        count, _ = await statements_for(tenant, count_statements)
+        assert count == 1  # authentication is cached; the whole tree is one statement
+        response = await tenant.client.post(NESTED, {"slug": tenant.org_slug})
+        assert response.headers["x-mlgraph-path"] == "compiled"
+
+
 async def test_statement_count_does_not_grow_with_fan_out(
     make_tenant, database_url, count_statements
 ):
     small = await seeded_tenant(make_tenant, database_url, 2)
     large = await seeded_tenant(make_tenant, database_url, 10)
-    small_count, _ = await statements_for(small, count_statements)
-    large_count, _ = await statements_for(large, count_statements)
+    small_count, _ = await statements_for(small, count_statements, small.client.on_resolvers())
+    large_count, _ = await statements_for(large, count_statements, large.client.on_resolvers())
     assert small_count == large_count
     # organization + projects page + count + models + production versions + versions page
     # + count + deployments + environments + metrics + alerts (the key is known already:

@@ -1,0 +1,643 @@
+"""Compile a query over declared fields into ONE SQL statement that returns the whole
+``data`` object as JSON text, built by PostgreSQL.
+
+Each object is a text concatenation ``'{"key":' || value || ...'}'`` (not
+``json_build_object``, whose output has spaces and whose floats and dates are not written
+the way the resolver path writes them); values are written by the functions of migration
+0009 so that both paths answer byte for byte the same. A to-one link is a correlated
+subquery by id; a connection is a correlated subquery that reads one page with a keyset
+condition and ``LIMIT size + 1`` (the extra row says whether there is a next page),
+numbers its rows and aggregates them with ``string_agg``; ``totalCount`` is a
+``count(*)`` beside it. Every table read carries the caller's organizations
+(``organization_id = ANY($1)``) and, where the table soft-deletes, ``deleted_at IS NULL``:
+tenancy is inside the SQL, as in the loaders.
+
+What does not compile raises ``Unsupported`` and the operation runs on the resolver path,
+unchanged: fields that are not declared (app/api/graph/declarations.py), directives other
+than @skip/@include, orders by a float key, and any argument the resolver would refuse
+(``ClientError``: the resolver path then reports it, with its usual error)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLIncludeDirective,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+)
+from graphql.execution.values import get_argument_values, get_directive_values
+from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
+from sqlalchemy.orm import aliased
+from strawberry.types.arguments import convert_arguments
+
+import app.api.graph.declarations  # noqa: F401  (declares the graph)
+from app.api.errors import ClientError
+from app.api.graph.declare import GRAPH, Children, NodeType
+from app.api.ids import decode_any
+from app.api.node import NODE_KINDS
+from app.api.pagination import PageArgs, coerce_cursor_value, page_args
+
+PAGING = ("first", "after", "last", "before")
+MAX_NODES_IDS = 100
+MAX_SLUG = 63
+DIALECT = pg_asyncpg.dialect()
+PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+class Unsupported(Exception):
+    """This operation (or this part of it) is not compiled: the resolver path runs it.
+    ``by_document``: every request with this document would fail the same way (so the
+    document need not be tried again); False where it depends on the variables."""
+
+    def __init__(self, reason: str, *, by_document: bool = True) -> None:
+        super().__init__(reason)
+        self.by_document = by_document
+
+
+@dataclass
+class CompiledQuery:
+    sql: str
+    params: list[Any]
+
+
+@dataclass
+class _Emitter:
+    org_ids: list[uuid.UUID]
+    params: list[Any] = field(default_factory=list)
+    aliases: int = 0
+
+    def __post_init__(self) -> None:
+        self.params.append(list(self.org_ids))  # $1: the caller's organizations
+
+    def param(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}"
+
+    def alias(self) -> str:
+        self.aliases += 1
+        return f"a{self.aliases}"
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def concat(parts: Sequence[str]) -> str:
+    """``parts`` are SQL text expressions; adjacent literals are merged."""
+    merged: list[str] = []
+    for part in parts:
+        if merged and part.startswith("'") and merged[-1].startswith("'") and _is_literal(part):
+            if _is_literal(merged[-1]):
+                merged[-1] = merged[-1][:-1] + part[1:]
+                continue
+        merged.append(part)
+    return "(" + " || ".join(merged) + ")"
+
+
+def _is_literal(sql: str) -> bool:
+    return (
+        len(sql) >= 2
+        and sql[0] == "'"
+        and sql[-1] == "'"
+        and "'" not in sql[1:-1].replace("''", "")
+    )
+
+
+def _unwrap(gql_type: Any) -> Any:
+    return gql_type.of_type if isinstance(gql_type, GraphQLNonNull) else gql_type
+
+
+class Compiler:
+    """One per schema. ``compile`` is pure Python and cheap; PostgreSQL caches the plan of
+    each distinct statement text (asyncpg's prepared statements)."""
+
+    def __init__(self, strawberry_schema: Any, max_page_size: int) -> None:
+        self.strawberry_schema = strawberry_schema
+        self.schema = strawberry_schema._schema
+        self.max_page_size = max_page_size
+        self.scalar_registry = strawberry_schema.schema_converter.scalar_registry
+        self.config = strawberry_schema.config
+
+    def compile(
+        self,
+        document: Any,
+        operation: OperationDefinitionNode,
+        variables: Any,
+        org_ids: list[uuid.UUID],
+    ) -> CompiledQuery:
+        if operation.operation != OperationType.QUERY:
+            raise Unsupported("not a query")
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        run = _Run(self, fragments, variables, _Emitter(org_ids))
+        root = self.schema.query_type
+        data = run.root_object(root, [operation.selection_set])
+        # $1 (the caller's organizations) is typed once here, and bound even when unused.
+        sql = f"SELECT {data} FROM (SELECT $1::uuid[]) AS caller(organizations)"
+        return CompiledQuery(sql=sql, params=run.emitter.params)
+
+
+@dataclass
+class _Run:
+    compiler: Compiler
+    fragments: Mapping[str, FragmentDefinitionNode]
+    variables: Any
+    emitter: _Emitter
+
+    # -- selections --------------------------------------------------------------------
+
+    def collect(
+        self, parent: GraphQLObjectType, selection_sets: Sequence[SelectionSetNode]
+    ) -> dict[str, list[FieldNode]]:
+        """Fields by response key, in document order, as graphql-core collects them."""
+        fields: dict[str, list[FieldNode]] = {}
+        seen_fragments: set[str] = set()
+
+        def visit(selection_set: SelectionSetNode) -> None:
+            for selection in selection_set.selections:
+                if not self._included(selection):
+                    continue
+                if isinstance(selection, FieldNode):
+                    key = selection.alias.value if selection.alias else selection.name.value
+                    fields.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    condition = selection.type_condition
+                    if condition is None or self._matches(condition.name.value, parent):
+                        visit(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    if name in seen_fragments:
+                        continue
+                    seen_fragments.add(name)
+                    fragment = self.fragments.get(name)
+                    if fragment is None:
+                        raise Unsupported(f"unknown fragment {name}")
+                    if self._matches(fragment.type_condition.name.value, parent):
+                        visit(fragment.selection_set)
+
+        for selection_set in selection_sets:
+            visit(selection_set)
+        return fields
+
+    def _included(self, node: Any) -> bool:
+        for directive in node.directives or ():
+            if directive.name.value not in ("skip", "include"):
+                raise Unsupported(f"directive @{directive.name.value}")
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        if skip is not None and skip.get("if") is True:
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return not (include is not None and include.get("if") is False)
+
+    def _matches(self, type_name: str, parent: GraphQLObjectType) -> bool:
+        if type_name == parent.name:
+            return True
+        condition = self.compiler.schema.get_type(type_name)
+        return isinstance(condition, GraphQLInterfaceType) and self.compiler.schema.is_sub_type(
+            condition, parent
+        )
+
+    def arguments(self, parent: GraphQLObjectType, node: FieldNode) -> dict[str, Any]:
+        """The field's arguments as its resolver receives them (Strawberry-converted)."""
+        gql_field = parent.fields[node.name.value]
+        try:
+            raw = get_argument_values(gql_field, node, self.variables)
+        except GraphQLError as error:
+            raise Unsupported("arguments do not coerce", by_document=False) from error
+        definition = (gql_field.extensions or {}).get("strawberry-definition")
+        if definition is None:
+            return raw
+        return convert_arguments(
+            raw,
+            definition.arguments,
+            scalar_registry=self.compiler.scalar_registry,
+            config=self.compiler.config,
+        )
+
+    # -- objects -----------------------------------------------------------------------
+
+    def root_object(
+        self, root: GraphQLObjectType, selection_sets: Sequence[SelectionSetNode]
+    ) -> str:
+        parts: list[str] = ["'{'"]
+        for index, (key, nodes) in enumerate(self.collect(root, selection_sets).items()):
+            parts.append(literal(("," if index else "") + f'"{key}":'))
+            parts.append(self.root_field(root, nodes))
+        parts.append("'}'")
+        return concat(parts)
+
+    def root_field(self, root: GraphQLObjectType, nodes: list[FieldNode]) -> str:
+        name = nodes[0].name.value
+        if name == "__typename":
+            return literal(f'"{root.name}"')
+        if name not in ("organization", "node", "nodes"):
+            raise Unsupported(f"Query.{name}")
+        kwargs = self.arguments(root, nodes[0])
+        if name == "organization":
+            slug = kwargs["slug"]
+            if len(slug) > MAX_SLUG:
+                return "'null'"
+            declared = GRAPH["Organization"]
+            gql_type = self.compiler.schema.get_type("Organization")
+            alias = self.emitter.alias()
+            body = self.object(declared, gql_type, alias, nodes)
+            return (
+                f"coalesce((SELECT {body} FROM organizations {alias} WHERE {alias}.slug = "
+                f"{self.emitter.param(slug)} AND {self._visible(declared, alias)}), 'null')"
+            )
+        if name == "node":
+            return self.node_by_id(kwargs["id"], nodes)
+        if name == "nodes":
+            ids = kwargs["ids"]
+            if len(ids) > MAX_NODES_IDS:
+                raise Unsupported("too many ids", by_document=False)  # the resolver reports it
+            if not ids:
+                return "'[]'"
+            items: list[str] = ["'['"]
+            for index, global_id in enumerate(ids):
+                if index:
+                    items.append("','")
+                items.append(self.node_by_id(global_id, nodes))
+            items.append("']'")
+            return concat(items)
+        raise Unsupported(f"Query.{name}")
+
+    def node_by_id(self, global_id: str, nodes: list[FieldNode]) -> str:
+        decoded = decode_any(global_id)
+        if decoded is None or decoded[0] not in NODE_KINDS:
+            return "'null'"
+        declared = GRAPH.get(decoded[0])
+        if declared is None or not declared.global_id or declared.admin_only:
+            raise Unsupported(f"node of type {decoded[0]}", by_document=False)
+        gql_type = self.compiler.schema.get_type(declared.name)
+        alias = self.emitter.alias()
+        body = self.object(declared, gql_type, alias, nodes)
+        table = declared.model.__table__.name
+        return (
+            f"coalesce((SELECT {body} FROM {table} {alias} WHERE {alias}.id = "
+            f"{self.emitter.param(decoded[1])} AND {self._visible(declared, alias)}), 'null')"
+        )
+
+    def object(
+        self,
+        declared: NodeType,
+        gql_type: GraphQLObjectType,
+        alias: str,
+        nodes: Sequence[FieldNode],
+    ) -> str:
+        """The JSON object of the row ``alias`` with the merged sub-selections of ``nodes``."""
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        parts: list[str] = ["'{'"]
+        for index, (key, field_nodes) in enumerate(self.collect(gql_type, selection_sets).items()):
+            parts.append(literal(("," if index else "") + f'"{key}":'))
+            parts.append(self.field(declared, gql_type, alias, field_nodes))
+        parts.append("'}'")
+        return concat(parts)
+
+    def field(
+        self, declared: NodeType, gql_type: GraphQLObjectType, alias: str, nodes: list[FieldNode]
+    ) -> str:
+        name = nodes[0].name.value
+        if name == "__typename":
+            return literal(f'"{gql_type.name}"')
+        if name == "id" and declared.global_id:
+            return global_id_sql(declared.name, f"{alias}.id")
+        if name in declared.links:
+            link = declared.links[name]
+            return self.to_one(link.target, nodes, f"{{a}}.id = {alias}.{link.column}", [])
+        if name in declared.lookups:
+            lookup = declared.lookups[name]
+            target = GRAPH[lookup.target]
+            other = aliased(target.model, name="{a}")
+            conditions = [self.sa_sql(c) for c in lookup.where(other)]
+            return self.to_one(
+                lookup.target, nodes, f"{{a}}.{lookup.parent_column} = {alias}.id", conditions
+            )
+        if name in declared.lists:
+            return self.connection(declared.lists[name], gql_type, alias, nodes)
+        column = declared.column_of(name)
+        if column is None or nodes[0].arguments:
+            raise Unsupported(f"{gql_type.name}.{name}")
+        return scalar_json(gql_type.fields[name].type, f"{alias}.{column}")
+
+    def to_one(
+        self, target_name: str, nodes: list[FieldNode], join: str, conditions: list[str]
+    ) -> str:
+        target = GRAPH.get(target_name)
+        if target is None:
+            raise Unsupported(target_name)
+        gql_type = self.compiler.schema.get_type(target_name)
+        alias = self.emitter.alias()
+        body = self.object(target, gql_type, alias, nodes)
+        where = " AND ".join(
+            [join.replace("{a}", alias), *(c.replace("{a}", alias) for c in conditions)]
+            + [self._visible(target, alias)]
+        )
+        table = target.model.__table__.name
+        return f"coalesce((SELECT {body} FROM {table} {alias} WHERE {where} LIMIT 1), 'null')"
+
+    def _visible(self, declared: NodeType, alias: str) -> str:
+        """Tenancy of a row read by id (as app/api/loaders/rows_by_id.visibility)."""
+        table = declared.model.__table__
+        if declared.name == "Organization":
+            return f"{alias}.id = ANY($1) AND {alias}.deleted_at IS NULL"
+        live = f" AND {alias}.deleted_at IS NULL" if "deleted_at" in table.c else ""
+        return f"{alias}.organization_id = ANY($1){live}"
+
+    # -- connections -------------------------------------------------------------------
+
+    def connection(
+        self,
+        children: Children,
+        parent_type: GraphQLObjectType,
+        parent_alias: str,
+        nodes: list[FieldNode],
+    ) -> str:
+        spec = children.spec
+        kwargs = self.arguments(parent_type, nodes[0])
+        try:
+            args = page_args(
+                *(kwargs.get(name) for name in PAGING), max_size=self.compiler.max_page_size
+            )
+            query = children.query({k: v for k, v in kwargs.items() if k not in PAGING})
+        except ClientError as error:
+            raise Unsupported("arguments refused", by_document=False) from error
+        order = spec.orders.get(query.order or spec.default_order)
+        if order is None:
+            raise Unsupported("order")
+        target = GRAPH.get(children.target)
+        if target is None:
+            raise Unsupported(children.target)
+        connection_type = _unwrap(parent_type.fields[nodes[0].name.value].type)
+        selections = [n.selection_set for n in nodes if n.selection_set is not None]
+        selected = self.collect(connection_type, selections)
+        if not any(f[0].name.value in ("nodes", "edges", "pageInfo") for f in selected.values()):
+            return self.counts_only(children, connection_type, parent_alias, query, selected)
+        alias = self.emitter.alias()
+        entity = aliased(spec.model, name=alias)
+        key_exprs = order.expressions(entity, query.order_argument)
+        key_types = [key.type.python_type for key in key_exprs]
+        if any(t not in (uuid.UUID, str, int, datetime, bool) for t in key_types):
+            raise Unsupported("order key type")
+        descending = order.descending != args.backward
+        direction = " DESC" if descending else ""
+        keys_sql = [self.sa_sql(key) for key in key_exprs]
+
+        base = self._list_conditions(children, entity, alias, parent_alias, query)
+        where = list(base)
+        if args.cursor is not None:
+            if len(args.cursor) != len(keys_sql):
+                raise Unsupported("cursor of another order", by_document=False)
+            try:
+                pairs = zip(args.cursor, key_types, strict=True)
+                values = [coerce_cursor_value(raw, key_type) for raw, key_type in pairs]
+            except ClientError as error:
+                raise Unsupported("invalid cursor", by_document=False) from error
+            bound = ", ".join(self.emitter.param(v) for v in values)
+            comparison = "<" if descending else ">"
+            where.append(f"({', '.join(keys_sql)}) {comparison} ({bound})")
+
+        table = spec.model.__table__.name
+        keys_select = ", ".join(f"{sql} AS _k{i}" for i, sql in enumerate(keys_sql))
+        order_by = ", ".join(f"{sql}{direction}" for sql in keys_sql)
+        limit = self.emitter.param(args.size + 1) + "::bigint"
+        size = self.emitter.param(args.size) + "::bigint"
+        inner = (
+            f"SELECT {alias}.*, {keys_select} FROM {table} {alias} "
+            f"WHERE {' AND '.join(where)} ORDER BY {order_by} LIMIT {limit}"
+        )
+        numbered_order = ", ".join(f"p._k{i}{direction}" for i in range(len(keys_sql)))
+        rows = f"SELECT p.*, row_number() OVER (ORDER BY {numbered_order}) AS _rn FROM ({inner}) p"
+        display = " DESC" if args.backward else ""
+        cursor = cursor_sql(alias, key_types)
+
+        aggregates: list[str] = ["count(*) AS n"]
+        parts: list[str] = ["'{'"]
+        has_cursor = "'true'" if args.cursor is not None else "'false'"
+        for index, (key, field_nodes) in enumerate(selected.items()):
+            parts.append(literal(("," if index else "") + f'"{key}":'))
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                parts.append(literal(f'"{connection_type.name}"'))
+            elif name == "totalCount":
+                parts.append(self.total_count(children, parent_alias, query))
+            elif name == "nodes":
+                node_type = _unwrap(_unwrap(connection_type.fields["nodes"].type).of_type)
+                body = self.object(target, node_type, alias, field_nodes)
+                column = f"j{len(aggregates)}"
+                aggregates.append(
+                    f"coalesce(string_agg({body}, ',' ORDER BY {alias}._rn{display}) "
+                    f"FILTER (WHERE {alias}._rn <= {size}), '') AS {column}"
+                )
+                parts.append(f"('[' || g.{column} || ']')")
+            elif name == "edges":
+                edge_type = _unwrap(_unwrap(connection_type.fields["edges"].type).of_type)
+                body = self.edge(target, edge_type, alias, cursor, field_nodes)
+                column = f"j{len(aggregates)}"
+                aggregates.append(
+                    f"coalesce(string_agg({body}, ',' ORDER BY {alias}._rn{display}) "
+                    f"FILTER (WHERE {alias}._rn <= {size}), '') AS {column}"
+                )
+                parts.append(f"('[' || g.{column} || ']')")
+            elif name == "pageInfo":
+                if not any(a.startswith("array_agg") for a in aggregates):
+                    aggregates.append(
+                        f"array_agg({cursor} ORDER BY {alias}._rn) "
+                        f"FILTER (WHERE {alias}._rn <= {size}) AS cs"
+                    )
+                page_type = _unwrap(connection_type.fields["pageInfo"].type)
+                parts.append(self.page_info(page_type, field_nodes, args, size, has_cursor))
+            else:
+                raise Unsupported(f"{connection_type.name}.{name}")
+        parts.append("'}'")
+        return (
+            f"(SELECT {concat(parts)} FROM (SELECT {', '.join(aggregates)} "
+            f"FROM ({rows}) {alias}) g)"
+        )
+
+    def counts_only(
+        self,
+        children: Children,
+        connection_type: GraphQLObjectType,
+        parent_alias: str,
+        query: Any,
+        selected: dict[str, list[FieldNode]],
+    ) -> str:
+        """A connection of which only totalCount (and __typename) is asked: no page read."""
+        parts: list[str] = ["'{'"]
+        for index, (key, field_nodes) in enumerate(selected.items()):
+            parts.append(literal(("," if index else "") + f'"{key}":'))
+            if field_nodes[0].name.value == "totalCount":
+                parts.append(self.total_count(children, parent_alias, query))
+            else:
+                parts.append(literal(f'"{connection_type.name}"'))
+        parts.append("'}'")
+        return concat(parts)
+
+    def total_count(self, children: Children, parent_alias: str, query: Any) -> str:
+        alias = self.emitter.alias()
+        entity = aliased(children.spec.model, name=alias)
+        conditions = self._list_conditions(children, entity, alias, parent_alias, query)
+        table = children.spec.model.__table__.name
+        return f"(SELECT count(*) FROM {table} {alias} WHERE {' AND '.join(conditions)})::text"
+
+    def _list_conditions(
+        self, children: Children, entity: Any, alias: str, parent_alias: str, query: Any
+    ) -> list[str]:
+        """Parent, tenancy, liveness and filter (as app/api/loaders/child_pages)."""
+        spec = children.spec
+        conditions = [
+            f"{alias}.{spec.parent_column} = {parent_alias}.id",
+            f"{alias}.organization_id = ANY($1)",
+        ]
+        if spec.live_only:
+            conditions.append(f"{alias}.deleted_at IS NULL")
+        if query.filter is not None:
+            conditions.extend(self.sa_sql(c) for c in query.filter.conditions(entity))
+        return conditions
+
+    def edge(
+        self,
+        target: NodeType,
+        edge_type: GraphQLObjectType,
+        alias: str,
+        cursor: str,
+        nodes: list[FieldNode],
+    ) -> str:
+        parts: list[str] = ["'{'"]
+        selections = [n.selection_set for n in nodes if n.selection_set is not None]
+        for index, (key, field_nodes) in enumerate(self.collect(edge_type, selections).items()):
+            parts.append(literal(("," if index else "") + f'"{key}":'))
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                parts.append(literal(f'"{edge_type.name}"'))
+            elif name == "cursor":
+                parts.append(f"('\"' || {cursor} || '\"')")
+            elif name == "node":
+                node_type = _unwrap(edge_type.fields["node"].type)
+                parts.append(self.object(target, node_type, alias, field_nodes))
+            else:
+                raise Unsupported(f"{edge_type.name}.{name}")
+        parts.append("'}'")
+        return concat(parts)
+
+    def page_info(
+        self,
+        page_type: GraphQLObjectType,
+        nodes: list[FieldNode],
+        args: PageArgs,
+        size: str,
+        has_cursor: str,
+    ) -> str:
+        more = f"(CASE WHEN g.n > {size} THEN 'true' ELSE 'false' END)"
+        first_cursor = "g.cs[1]"
+        last_cursor = "g.cs[array_length(g.cs, 1)]"
+        start, end = (last_cursor, first_cursor) if args.backward else (first_cursor, last_cursor)
+        values = {
+            "hasNextPage": has_cursor if args.backward else more,
+            "hasPreviousPage": more if args.backward else has_cursor,
+            "startCursor": f"coalesce('\"' || {start} || '\"', 'null')",
+            "endCursor": f"coalesce('\"' || {end} || '\"', 'null')",
+            "__typename": literal(f'"{page_type.name}"'),
+        }
+        parts: list[str] = ["'{'"]
+        selections = [n.selection_set for n in nodes if n.selection_set is not None]
+        for index, (key, field_nodes) in enumerate(self.collect(page_type, selections).items()):
+            parts.append(literal(("," if index else "") + f'"{key}":'))
+            parts.append(values[field_nodes[0].name.value])
+        parts.append("'}'")
+        return concat(parts)
+
+    # -- SQLAlchemy fragments ------------------------------------------------------------
+
+    def sa_sql(self, expression: Any) -> str:
+        """A SQLAlchemy expression (a list filter's condition, an order key) as SQL text,
+        its bound values appended to this statement's parameters."""
+        compiled = expression.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
+        values = compiled.construct_params()
+        processors = compiled._bind_processors
+        names = compiled.positiontup or []
+
+        def bind(match: re.Match[str]) -> str:
+            name = names[int(match.group(1)) - 1]
+            value = values[name]
+            processor = processors.get(name)
+            return self.emitter.param(processor(value) if processor else value)
+
+        return PLACEHOLDER.sub(bind, compiled.string)
+
+
+# -- values ----------------------------------------------------------------------------
+
+
+def global_id_sql(type_name: str, id_sql: str) -> str:
+    """base64url("<Type>:<uuid>") without padding, as app/api/ids.encode_id."""
+    raw = f"convert_to({literal(type_name + ':')} || {id_sql}::text, 'UTF8')"
+    return f"('\"' || translate(encode({raw}, 'base64'), E'+/=\\n', '-_') || '\"')"
+
+
+def cursor_sql(alias: str, key_types: Sequence[type]) -> str:
+    """The cursor of a row, as app/api/pagination.encode_cursor writes it."""
+    items = []
+    for index, key_type in enumerate(key_types):
+        column = f"{alias}._k{index}"
+        if key_type is datetime:
+            text = f"btrim(mlgraph_json_time({column}), '\"')"
+        elif key_type is bool:
+            text = f"CASE WHEN {column} THEN 'True' ELSE 'False' END"
+        else:
+            text = f"{column}::text"
+        items.append(f"to_json(coalesce({text}, 'None'))::text")
+    json_text = "'[' || " + " || ',' || ".join(items) + " || ']'"
+    return f"translate(encode(convert_to({json_text}, 'UTF8'), 'base64'), E'+/=\\n', '-_')"
+
+
+def scalar_json(gql_type: Any, column: str) -> str:
+    """A column written as the resolver path writes the field's GraphQL type."""
+    gql_type = _unwrap(gql_type)
+    if isinstance(gql_type, GraphQLList):
+        item = _unwrap(gql_type.of_type)
+        if isinstance(item, GraphQLScalarType) and item.name == "String":
+            return f"coalesce(array_to_json({column})::text, 'null')"
+        raise Unsupported(f"list of {item}")
+    if isinstance(gql_type, GraphQLEnumType):
+        cases = " ".join(
+            f"WHEN {literal(str(getattr(value.value, 'value', value.value)))} "
+            f"THEN {literal(chr(34) + name + chr(34))}"
+            for name, value in gql_type.values.items()
+        )
+        return f"(CASE {column} {cases} ELSE 'null' END)"
+    name = gql_type.name
+    if name in ("String", "ID"):
+        return f"coalesce(to_json({column})::text, 'null')"
+    if name == "Int":
+        return f"coalesce({column}::text, 'null')"
+    if name == "Float":
+        return f"mlgraph_json_float({column}::float8)"
+    if name == "Boolean":
+        return f"(CASE WHEN {column} THEN 'true' WHEN NOT {column} THEN 'false' ELSE 'null' END)"
+    if name == "DateTime":
+        return f"mlgraph_json_time({column})"
+    if name == "JSON":
+        return f"mlgraph_json({column})"
+    raise Unsupported(f"scalar {name}")

@@ -1,0 +1,151 @@
+"""The declared read graph: organizations down to deployments, their metrics and alerts.
+
+Fields not named here (e.g. ``Deployment.predictionStats``, ``Model.activeDeployment``,
+types such as ``Run`` or ``User``) are resolved by hand-written resolvers only; a query
+that selects one runs on the resolver path (see app/api/graph/compiler.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.api.errors import ClientError
+from app.api.graph.declare import Children, Link, ListQuery, Lookup, NodeType, declare
+from app.api.loaders import lists
+from app.api.loaders.list_spec import AlertFilter, DeploymentFilter, MetricFilter, VersionFilter
+from app.domain.monitoring.models import Alert, MonitoringMetric
+from app.domain.registry.enums import ModelStage
+from app.domain.registry.models import Model, ModelVersion, Project
+from app.domain.serving.enums import DeploymentStatus
+from app.domain.serving.models import Deployment, Environment
+from app.domain.tenancy.models import Organization
+
+MAX_METRIC_NAMES = 50
+
+
+def _order(kwargs: Mapping[str, Any]) -> str | None:
+    order_by = kwargs.get("order_by")
+    return order_by.value if order_by is not None else None
+
+
+def models_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    value = kwargs.get("filter")
+    return ListQuery(order=_order(kwargs), filter=value.to_filter() if value else None)
+
+
+def deployments_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    value = kwargs.get("filter")
+    return ListQuery(order=_order(kwargs), filter=value.to_filter() if value else None)
+
+
+def active_deployments_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    return ListQuery(
+        order=_order(kwargs), filter=DeploymentFilter(statuses=(DeploymentStatus.ACTIVE.value,))
+    )
+
+
+def versions_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    stages = kwargs.get("stage")
+    version_filter = VersionFilter(stages=tuple(s.value for s in stages)) if stages else None
+    return ListQuery(order=_order(kwargs), filter=version_filter)
+
+
+def metric_points_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    names, since, until = kwargs.get("names"), kwargs.get("from_"), kwargs.get("to")
+    if names is not None and len(names) > MAX_METRIC_NAMES:
+        raise ClientError(f"names takes at most {MAX_METRIC_NAMES} entries")
+    if since is not None and until is not None and since > until:
+        raise ClientError("from must not be after to")
+    metric_filter = MetricFilter(names=tuple(sorted(set(names or []))), since=since, until=until)
+    return ListQuery(order=_order(kwargs), filter=metric_filter)
+
+
+def alerts_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    alert_filter = AlertFilter(
+        statuses=tuple(s.value for s in kwargs.get("status") or []),
+        severities=tuple(s.value for s in kwargs.get("severity") or []),
+    )
+    return ListQuery(order=_order(kwargs), filter=alert_filter)
+
+
+declare(
+    NodeType(
+        "Organization",
+        Organization,
+        lists={
+            "projects": Children("Project", lists.PROJECTS_OF_ORGANIZATION),
+            "environments": Children("Environment", lists.ENVIRONMENTS_OF_ORGANIZATION),
+        },
+        python={
+            "quota": "derived from the plan by app.domain.tenancy.quotas",
+            "viewerRole": "the caller's role, known to the request",
+        },
+    ),
+    NodeType(
+        "Project",
+        Project,
+        links={"organization": Link("Organization", "organization_id")},
+        lists={
+            "models": Children("Model", lists.MODELS_OF_PROJECT, models_query),
+            "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_PROJECT, deployments_query),
+        },
+    ),
+    NodeType(
+        "Model",
+        Model,
+        links={"project": Link("Project", "project_id")},
+        lookups={
+            "productionVersion": Lookup(
+                "ModelVersion",
+                "model_id",
+                lambda version: [version.stage == ModelStage.PRODUCTION.value],
+            )
+        },
+        lists={"versions": Children("ModelVersion", lists.VERSIONS_OF_MODEL, versions_query)},
+    ),
+    NodeType(
+        "ModelVersion",
+        ModelVersion,
+        links={"model": Link("Model", "model_id")},
+        lists={
+            "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_VERSION, deployments_query)
+        },
+    ),
+    NodeType(
+        "Environment",
+        Environment,
+        lists={
+            "deployments": Children(
+                "Deployment", lists.DEPLOYMENTS_OF_ENVIRONMENT, deployments_query
+            ),
+            "activeDeployments": Children(
+                "Deployment", lists.DEPLOYMENTS_OF_ENVIRONMENT, active_deployments_query
+            ),
+        },
+    ),
+    NodeType(
+        "Deployment",
+        Deployment,
+        links={
+            "environment": Link("Environment", "environment_id"),
+            "modelVersion": Link("ModelVersion", "model_version_id"),
+            "project": Link("Project", "project_id"),
+        },
+        lists={
+            "monitoringMetrics": Children(
+                "MonitoringMetricPoint", lists.METRICS_OF_DEPLOYMENT, metric_points_query
+            ),
+            "alerts": Children("Alert", lists.ALERTS_OF_DEPLOYMENT, alerts_query),
+        },
+        python={
+            "predictionStats": "percentiles over a time window (a loader's SQL, per window)",
+            "embeddingDrift": "a permutation test over embeddings, in numpy",
+        },
+    ),
+    NodeType("MonitoringMetricPoint", MonitoringMetric, global_id=False),
+    NodeType(
+        "Alert",
+        Alert,
+        links={"deployment": Link("Deployment", "deployment_id")},
+    ),
+)

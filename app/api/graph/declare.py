@@ -1,0 +1,106 @@
+"""The read graph, declared: for each GraphQL node type, its table and how each field reads.
+
+One ``NodeType`` per type says everything both read paths need:
+
+- its table (the SQLAlchemy model) and global-id name;
+- its columns: a GraphQL field reads the column of the same name in snake_case unless
+  ``columns`` maps it elsewhere; the JSON form follows the field's GraphQL type;
+- its to-one ``links`` (a foreign key on this row) and ``lookups`` (a row of another
+  table found by a condition, e.g. the production version of a model);
+- its child ``lists`` (a ``ListSpec``: table, parent column, orders, and the filter the
+  field's arguments build);
+- ``python``: fields that genuinely compute in Python (drift statistics, quotas, ...),
+  each with the reason. A query that selects one of them runs on the resolver path.
+
+Tenancy is the table's: rows of the caller's organizations only, live rows only where the
+table soft-deletes (``visibility``). The compiler (app/api/graph/compiler.py) turns a query
+over declared fields into one SQL statement; the resolvers of the same fields
+(app/api/graph/fields.py) read through the per-request loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from app.api.loaders.list_spec import ListFilter, ListSpec
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What a list field's arguments ask for, beyond first/after/last/before."""
+
+    order: str | None = None  # a key of the ListSpec's orders; None: its default
+    filter: ListFilter | None = None
+    order_argument: str | None = None
+
+
+def order_only(kwargs: Mapping[str, Any]) -> ListQuery:
+    """The list query of a field whose only argument (besides paging) is ``orderBy``."""
+    order_by = kwargs.get("order_by")
+    return ListQuery(order=order_by.value if order_by is not None else None)
+
+
+@dataclass(frozen=True)
+class Children:
+    """A child connection: rows of ``spec.model`` whose ``spec.parent_column`` is our id."""
+
+    target: str
+    spec: ListSpec
+    # The resolver's keyword arguments (Strawberry-converted, minus paging) -> what to read.
+    # It raises ClientError for arguments it refuses; both paths call it.
+    query: Callable[[Mapping[str, Any]], ListQuery] = order_only
+
+
+@dataclass(frozen=True)
+class Link:
+    """A to-one link by a foreign key column of this row (null when the row is not
+    visible to the caller)."""
+
+    target: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A to-one link found by a condition: the target row whose ``parent_column`` is our
+    id and for which ``where`` holds (at most one by a unique index)."""
+
+    target: str
+    parent_column: str
+    where: Callable[[Any], list[ColumnElement[bool]]]
+
+
+@dataclass(frozen=True)
+class NodeType:
+    name: str
+    model: Any
+    global_id: bool = True  # has ``id: ID!`` (the Relay Node interface)
+    columns: Mapping[str, str] = field(default_factory=dict)  # field -> column, when not snake
+    links: Mapping[str, Link] = field(default_factory=dict)
+    lookups: Mapping[str, Lookup] = field(default_factory=dict)
+    lists: Mapping[str, Children] = field(default_factory=dict)
+    python: Mapping[str, str] = field(default_factory=dict)  # field -> why it is not SQL
+    admin_only: bool = False  # rows only organization admins may read
+
+    def column_of(self, field_name: str) -> str | None:
+        """The column a scalar field reads, or None if the table has no such column."""
+        name = self.columns.get(field_name) or snake_case(field_name)
+        table = self.model.__table__
+        return name if name in table.c else None
+
+
+def snake_case(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+GRAPH: dict[str, NodeType] = {}
+
+
+def declare(*types: NodeType) -> None:
+    for node_type in types:
+        if node_type.name in GRAPH:
+            raise ValueError(f"{node_type.name} is declared twice")
+        GRAPH[node_type.name] = node_type

@@ -1,0 +1,100 @@
+"""Run a query on the compiled path when it compiles; otherwise leave it to the resolvers.
+
+Placed last among the schema extensions, so every check has run (document cache and
+validation, token and node limits, variable safety, trusted documents) and an earlier
+extension that already answered (an error, a cached introspection) wins. The answer is
+the JSON text PostgreSQL built, handed to orjson as a ``Fragment``: it is never parsed
+into Python objects. Which path ran is recorded on the request (the HTTP handler sends
+it as ``X-MLGraph-Path``) and logged at debug level."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import orjson
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import get_operation_ast
+from graphql.execution.values import get_variable_values
+from starlette.requests import Request
+from strawberry.extensions import SchemaExtension
+
+from app.api.graph.compiler import Compiler, Unsupported
+from app.api.sized_lru import SizedLRU
+
+log = logging.getLogger("mlgraph.graphql")
+
+COMPILED = "compiled"
+RESOLVERS = "resolvers"
+FAILED = "resolvers-after-compiled-failure"
+PATH_HEADER = "x-mlgraph-path"
+
+
+class NotCompiled(SizedLRU[tuple[str, str | None], str]):
+    """Documents known not to compile (with the reason), so they skip the attempt."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(max_bytes, lambda key, reason: len(key[0]) + len(reason))
+
+
+class CompiledReads(SchemaExtension):
+    def __init__(self, compiler: Compiler, not_compiled: NotCompiled, *, override: bool) -> None:
+        self.compiler = compiler
+        self.not_compiled = not_compiled
+        self.override = override
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        request = getattr(context.context, "request", None)
+        if (
+            context.result is None
+            and isinstance(request, Request)
+            and context.graphql_document is not None
+            and context.query is not None
+        ):
+            path = await self._try(context, request)
+            request.state.read_path = path
+            log.debug("read path %s [request_id=%s]", path, context.context.request_id)
+        yield
+
+    async def _try(self, context: object, request: Request) -> str:
+        ctx = self.execution_context
+        if self.override and request.headers.get(PATH_HEADER, "").lower() == RESOLVERS:
+            return RESOLVERS
+        operation_name = getattr(ctx, "_provided_operation_name", None)
+        key = (ctx.query or "", operation_name)
+        if self.not_compiled.get(key) is not None:
+            return RESOLVERS
+        operation = get_operation_ast(ctx.graphql_document, operation_name)
+        if operation is None:
+            return RESOLVERS
+        variables = get_variable_values(
+            self.compiler.schema, operation.variable_definitions or (), ctx.variables or {}
+        )
+        if isinstance(variables, list):
+            return RESOLVERS  # the resolver path reports the variable errors
+        app_context = ctx.context
+        try:
+            compiled = self.compiler.compile(
+                ctx.graphql_document, operation, variables, app_context.actor.org_ids
+            )
+        except Unsupported as reason:
+            if reason.by_document:
+                self.not_compiled.put(key, str(reason))
+            return RESOLVERS
+        except Exception:  # a compiler bug must not cost the caller an answer
+            log.exception("compiling failed [request_id=%s]", app_context.request_id)
+            return FAILED
+        try:
+            async with app_context.read_session_factory() as session:
+                connection = await session.connection()
+                result = await connection.exec_driver_sql(compiled.sql, tuple(compiled.params))
+                text = result.scalar()
+        except Exception:  # a compiler bug must not cost the caller an answer
+            log.exception(
+                "compiled read failed; answering on the resolver path [request_id=%s]",
+                app_context.request_id,
+            )
+            return FAILED
+        ctx.result = GraphQLExecutionResult(data=orjson.Fragment(text), errors=None)
+        return COMPILED
