@@ -257,8 +257,8 @@ class GraphQLHTTPHandler:
         status = 400 if failed and media_type == GRAPHQL_RESPONSE_JSON else 200
         # data may be an orjson.Fragment: JSON text PostgreSQL built (app/api/graph).
         encoded = orjson.dumps(body)
-        path = getattr(request.state, "read_path", None)
-        headers = {"X-MLGraph-Path": path} if path else {}
+        # Which read path answered (app/api/graph/extension.py), for debugging.
+        headers = {"X-MLGraph-Path": getattr(request.state, "read_path", "resolvers")}
         if request.method != "GET" or status != 200:
             return json_response(encoded, status, media_type, headers)
         return conditional_response(request, encoded, media_type, headers)
