@@ -50,6 +50,18 @@ class ServerRun:
     base_url: str
     pid: int  # the server process (for its memory)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def peak_rss_mb(self) -> float:
+        """The server's resident memory high-water mark (VmHWM)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
     async def statements(self) -> int:
         """SQL statements the server has sent so far."""
         async with httpx.AsyncClient(base_url=self.base_url) as client:
@@ -57,10 +69,12 @@ class ServerRun:
 
 
 @contextlib.asynccontextmanager
-async def counted_server(database_url: str) -> AsyncIterator[ServerRun]:
+async def counted_server(
+    database_url: str, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[ServerRun]:
     """Start bench/counted_server.py in its own process; stop it on exit."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO), **(extra_env or {})}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.counted_server", str(port), cwd=REPO, env=env
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -38,16 +39,40 @@ class DataLoaders:
         self._by_id: dict[Any, RowsByIdLoader] = {}
         self._pages: dict[str, ChildPageLoader] = {}
         self._counts: dict[str, ChildCountLoader] = {}
-        self.production_version = ProductionVersionLoader(session_factory, self._org_ids)
-        self.organization_by_slug = OrganizationBySlugLoader(session_factory, self._org_ids)
-        self.metric_summaries = MetricSummariesLoader(session_factory, self._org_ids)
-        self.metric_history = MetricHistoryLoader(session_factory, self._org_ids)
-        self.active_deployment = ActiveDeploymentLoader(session_factory, self._org_ids)
-        self.prediction_stats = PredictionStatsLoader(session_factory, self._org_ids)
-        self.embedding_samples = EmbeddingSamplesLoader(session_factory, self._org_ids)
-        self.similar_predictions = SimilarPredictionsLoader(
-            transactional_factory or session_factory, self._org_ids
-        )
+        self._transactional_factory = transactional_factory or session_factory
+
+    # Made on first use: a request answered on the compiled path needs none of them.
+    @functools.cached_property
+    def production_version(self) -> ProductionVersionLoader:
+        return ProductionVersionLoader(self._session_factory, self._org_ids)
+
+    @functools.cached_property
+    def organization_by_slug(self) -> OrganizationBySlugLoader:
+        return OrganizationBySlugLoader(self._session_factory, self._org_ids)
+
+    @functools.cached_property
+    def metric_summaries(self) -> MetricSummariesLoader:
+        return MetricSummariesLoader(self._session_factory, self._org_ids)
+
+    @functools.cached_property
+    def metric_history(self) -> MetricHistoryLoader:
+        return MetricHistoryLoader(self._session_factory, self._org_ids)
+
+    @functools.cached_property
+    def active_deployment(self) -> ActiveDeploymentLoader:
+        return ActiveDeploymentLoader(self._session_factory, self._org_ids)
+
+    @functools.cached_property
+    def prediction_stats(self) -> PredictionStatsLoader:
+        return PredictionStatsLoader(self._session_factory, self._org_ids)
+
+    @functools.cached_property
+    def embedding_samples(self) -> EmbeddingSamplesLoader:
+        return EmbeddingSamplesLoader(self._session_factory, self._org_ids)
+
+    @functools.cached_property
+    def similar_predictions(self) -> SimilarPredictionsLoader:
+        return SimilarPredictionsLoader(self._transactional_factory, self._org_ids)
 
     def by_id(self, model: Any) -> RowsByIdLoader:
         if model not in self._by_id:

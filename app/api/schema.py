@@ -15,7 +15,7 @@ from app.api.document_cache import CachedDocuments, ValidatedDocuments
 from app.api.errors import ErrorCodes, MaskUnexpectedErrors
 from app.api.experiments.mutations import ExperimentMutations
 from app.api.graph.compiler import Compiler
-from app.api.graph.extension import CompiledReads, NotCompiled
+from app.api.graph.extension import CompiledReads, NotCompiled, Plans
 from app.api.input_safety import SafeStringLiterals, SafeVariables
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
@@ -76,8 +76,9 @@ def build_schema(
     compilers: list[Compiler] = []  # made once the schema exists
     if compiled_reads:
         not_compiled = NotCompiled(max_bytes=limits.document_cache_bytes // 8)
+        plans = Plans(max_bytes=limits.document_cache_bytes // 2)
         compiled.append(
-            lambda: CompiledReads(compilers[0], not_compiled, override=read_path_override)
+            lambda: CompiledReads(compilers[0], not_compiled, plans, override=read_path_override)
         )
     schema = QuietSchema(
         query=Query,

@@ -19,6 +19,7 @@ than @skip/@include, orders by a float key, and any argument the resolver would 
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -327,9 +328,7 @@ class _Run:
             return self.to_one(link.target, nodes, f"{{a}}.id = {alias}.{link.column}", [])
         if name in declared.lookups:
             lookup = declared.lookups[name]
-            target = GRAPH[lookup.target]
-            other = aliased(target.model, name="{a}")
-            conditions = [self.sa_sql(c) for c in lookup.where(other)]
+            conditions = [self.bind(f) for f in lookup_fragments(declared.name, name)]
             return self.to_one(
                 lookup.target, nodes, f"{{a}}.{lookup.parent_column} = {alias}.id", conditions
             )
@@ -394,16 +393,14 @@ class _Run:
         if not any(f[0].name.value in ("nodes", "edges", "pageInfo") for f in selected.values()):
             return self.counts_only(children, connection_type, parent_alias, query, selected)
         alias = self.emitter.alias()
-        entity = aliased(spec.model, name=alias)
-        key_exprs = order.expressions(entity, query.order_argument)
-        key_types = [key.type.python_type for key in key_exprs]
+        key_types = order_fragments(spec, order, query.order_argument, alias)[1]
         if any(t not in (uuid.UUID, str, int, datetime, bool) for t in key_types):
             raise Unsupported("order key type")
         descending = order.descending != args.backward
         direction = " DESC" if descending else ""
-        keys_sql = [self.sa_sql(key) for key in key_exprs]
+        keys_sql = self.order_keys(spec, order, query.order_argument, alias)
 
-        base = self._list_conditions(children, entity, alias, parent_alias, query)
+        base = self._list_conditions(children, alias, parent_alias, query)
         where = list(base)
         if args.cursor is not None:
             if len(args.cursor) != len(keys_sql):
@@ -496,13 +493,12 @@ class _Run:
 
     def total_count(self, children: Children, parent_alias: str, query: Any) -> str:
         alias = self.emitter.alias()
-        entity = aliased(children.spec.model, name=alias)
-        conditions = self._list_conditions(children, entity, alias, parent_alias, query)
+        conditions = self._list_conditions(children, alias, parent_alias, query)
         table = children.spec.model.__table__.name
         return f"(SELECT count(*) FROM {table} {alias} WHERE {' AND '.join(conditions)})::text"
 
     def _list_conditions(
-        self, children: Children, entity: Any, alias: str, parent_alias: str, query: Any
+        self, children: Children, alias: str, parent_alias: str, query: Any
     ) -> list[str]:
         """Parent, tenancy, liveness and filter (as app/api/loaders/child_pages)."""
         spec = children.spec
@@ -513,7 +509,7 @@ class _Run:
         if spec.live_only:
             conditions.append(f"{alias}.deleted_at IS NULL")
         if query.filter is not None:
-            conditions.extend(self.sa_sql(c) for c in query.filter.conditions(entity))
+            conditions.extend(self.filter_conditions(spec, query.filter, alias))
         return conditions
 
     def edge(
@@ -570,21 +566,67 @@ class _Run:
 
     # -- SQLAlchemy fragments ------------------------------------------------------------
 
-    def sa_sql(self, expression: Any) -> str:
-        """A SQLAlchemy expression (a list filter's condition, an order key) as SQL text,
-        its bound values appended to this statement's parameters."""
-        compiled = expression.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
-        values = compiled.construct_params()
-        processors = compiled._bind_processors
-        names = compiled.positiontup or []
+    def bind(self, fragment: Fragment) -> str:
+        text, values = fragment
+        if not values:
+            return text
+        return MARKER.sub(lambda m: self.emitter.param(values[int(m.group(1))]), text)
 
-        def bind(match: re.Match[str]) -> str:
-            name = names[int(match.group(1)) - 1]
-            value = values[name]
-            processor = processors.get(name)
-            return self.emitter.param(processor(value) if processor else value)
+    def order_keys(self, spec: Any, order: Any, argument: str | None, alias: str) -> list[str]:
+        return [self.bind(f) for f in order_fragments(spec, order, argument, alias)[0]]
 
-        return PLACEHOLDER.sub(bind, compiled.string)
+    def filter_conditions(self, spec: Any, list_filter: Any, alias: str) -> list[str]:
+        return [self.bind(f) for f in filter_fragments(spec, list_filter, alias)]
+
+
+# -- SQLAlchemy fragments, compiled once ------------------------------------------------
+# Compiling SQLAlchemy expressions costs far more than the rest of a compile: the
+# fragments of an order, a filter (by value) or a lookup are compiled once per alias and
+# kept, with their bound values, as text with markers for the values.
+
+Fragment = tuple[str, tuple[Any, ...]]
+MARKER = re.compile("\x01(\\d+)\x01")
+
+
+def sql_fragment(expression: Any) -> Fragment:
+    compiled = expression.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
+    processors = compiled._bind_processors
+    names = compiled.positiontup or []
+    bound: list[Any] = []
+
+    def mark(match: re.Match[str]) -> str:
+        name = names[int(match.group(1)) - 1]
+        processor = processors.get(name)
+        bound.append(processor(values[name]) if processor else values[name])
+        return f"\x01{len(bound) - 1}\x01"
+
+    return PLACEHOLDER.sub(mark, compiled.string), tuple(bound)
+
+
+@functools.lru_cache(maxsize=1024)
+def entity(model: Any, alias: str) -> Any:
+    return aliased(model, name=alias)
+
+
+@functools.lru_cache(maxsize=4096)
+def order_fragments(
+    spec: Any, order: Any, argument: str | None, alias: str
+) -> tuple[tuple[Fragment, ...], tuple[type, ...]]:
+    keys = order.expressions(entity(spec.model, alias), argument)
+    return tuple(sql_fragment(k) for k in keys), tuple(k.type.python_type for k in keys)
+
+
+@functools.lru_cache(maxsize=4096)
+def filter_fragments(spec: Any, list_filter: Any, alias: str) -> tuple[Fragment, ...]:
+    return tuple(sql_fragment(c) for c in list_filter.conditions(entity(spec.model, alias)))
+
+
+@functools.lru_cache(maxsize=256)
+def lookup_fragments(type_name: str, field_name: str) -> tuple[Fragment, ...]:
+    lookup = GRAPH[type_name].lookups[field_name]
+    target = entity(GRAPH[lookup.target].model, "{a}")
+    return tuple(sql_fragment(c) for c in lookup.where(target))
 
 
 # -- values ----------------------------------------------------------------------------

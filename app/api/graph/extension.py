@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import orjson
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -19,7 +20,7 @@ from graphql.execution.values import get_variable_values
 from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 
-from app.api.graph.compiler import Compiler, Unsupported
+from app.api.graph.compiler import CompiledQuery, Compiler, Unsupported
 from app.api.sized_lru import SizedLRU
 
 log = logging.getLogger("mlgraph.graphql")
@@ -37,10 +38,21 @@ class NotCompiled(SizedLRU[tuple[str, str | None], str]):
         super().__init__(max_bytes, lambda key, reason: len(key[0]) + len(reason))
 
 
+class Plans(SizedLRU[tuple[Any, ...], CompiledQuery]):
+    """Compiled statements by (document, operation, variables, caller's organizations):
+    a dashboard repeating a query skips even the compile. Bounded in bytes."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(max_bytes, lambda key, plan: 2 * len(key[0]) + 2 * len(plan.sql) + 256)
+
+
 class CompiledReads(SchemaExtension):
-    def __init__(self, compiler: Compiler, not_compiled: NotCompiled, *, override: bool) -> None:
+    def __init__(
+        self, compiler: Compiler, not_compiled: NotCompiled, plans: Plans, *, override: bool
+    ) -> None:
         self.compiler = compiler
         self.not_compiled = not_compiled
+        self.plans = plans
         self.override = override
 
     async def on_execute(self) -> AsyncIterator[None]:
@@ -65,29 +77,44 @@ class CompiledReads(SchemaExtension):
         key = (ctx.query or "", operation_name)
         if self.not_compiled.get(key) is not None:
             return RESOLVERS
-        operation = get_operation_ast(ctx.graphql_document, operation_name)
-        if operation is None:
-            return RESOLVERS
-        variables = get_variable_values(
-            self.compiler.schema, operation.variable_definitions or (), ctx.variables or {}
-        )
-        if isinstance(variables, list):
-            return RESOLVERS  # the resolver path reports the variable errors
         app_context = ctx.context
+        org_ids = app_context.actor.org_ids
         try:
-            compiled = self.compiler.compile(
-                ctx.graphql_document, operation, variables, app_context.actor.org_ids
+            plan_key = (
+                key[0],
+                operation_name,
+                orjson.dumps(ctx.variables or {}, option=orjson.OPT_SORT_KEYS),
+                tuple(org_ids),
             )
-        except Unsupported as reason:
-            if reason.by_document:
-                self.not_compiled.put(key, str(reason))
-            return RESOLVERS
-        except Exception:  # a compiler bug must not cost the caller an answer
-            log.exception("compiling failed [request_id=%s]", app_context.request_id)
-            return FAILED
+        except TypeError:  # variables orjson cannot write (e.g. huge ints): no plan cache
+            plan_key = None
+        compiled = self.plans.get(plan_key) if plan_key is not None else None
+        if compiled is None:
+            operation = get_operation_ast(ctx.graphql_document, operation_name)
+            if operation is None:
+                return RESOLVERS
+            variables = get_variable_values(
+                self.compiler.schema, operation.variable_definitions or (), ctx.variables or {}
+            )
+            if isinstance(variables, list):
+                return RESOLVERS  # the resolver path reports the variable errors
+            try:
+                compiled = self.compiler.compile(
+                    ctx.graphql_document, operation, variables, org_ids
+                )
+            except Unsupported as reason:
+                if reason.by_document:
+                    self.not_compiled.put(key, str(reason))
+                return RESOLVERS
+            except Exception:  # a compiler bug must not cost the caller an answer
+                log.exception("compiling failed [request_id=%s]", app_context.request_id)
+                return FAILED
+            if plan_key is not None:
+                self.plans.put(plan_key, compiled)
         try:
-            async with app_context.read_session_factory() as session:
-                connection = await session.connection()
+            # The read engine (autocommit) directly: one statement needs no ORM session.
+            engine = app_context.read_session_factory.kw["bind"]
+            async with engine.connect() as connection:
                 result = await connection.exec_driver_sql(compiled.sql, tuple(compiled.params))
                 text = result.scalar()
         except Exception:  # a compiler bug must not cost the caller an answer
