@@ -12,11 +12,11 @@ from app.api.loaders.child_counts import ChildCountLoader
 from app.api.loaders.child_pages import ChildPageLoader
 from app.api.loaders.embeddings import EmbeddingSamplesLoader, SimilarPredictionsLoader
 from app.api.loaders.list_spec import ListSpec
+from app.api.loaders.lookups import LookupLoader
 from app.api.loaders.metric_history import MetricHistoryLoader
 from app.api.loaders.metric_summaries import MetricSummariesLoader
 from app.api.loaders.organizations_by_slug import OrganizationBySlugLoader
 from app.api.loaders.prediction_stats import PredictionStatsLoader
-from app.api.loaders.production_versions import ProductionVersionLoader
 from app.api.loaders.rows_by_id import RowsByIdLoader
 from app.db.engine import SessionFactory
 from app.domain.tenancy.access import Actor
@@ -39,13 +39,10 @@ class DataLoaders:
         self._by_id: dict[Any, RowsByIdLoader] = {}
         self._pages: dict[str, ChildPageLoader] = {}
         self._counts: dict[str, ChildCountLoader] = {}
+        self._lookups: dict[tuple[str, str], LookupLoader] = {}
         self._transactional_factory = transactional_factory or session_factory
 
     # Made on first use: a request answered on the compiled path needs none of them.
-    @functools.cached_property
-    def production_version(self) -> ProductionVersionLoader:
-        return ProductionVersionLoader(self._session_factory, self._org_ids)
-
     @functools.cached_property
     def organization_by_slug(self) -> OrganizationBySlugLoader:
         return OrganizationBySlugLoader(self._session_factory, self._org_ids)
@@ -73,6 +70,17 @@ class DataLoaders:
     @functools.cached_property
     def similar_predictions(self) -> SimilarPredictionsLoader:
         return SimilarPredictionsLoader(self._transactional_factory, self._org_ids)
+
+    def lookup(self, type_name: str, field_name: str) -> LookupLoader:
+        """The loader of a declared ``Lookup`` (e.g. Model.productionVersion)."""
+        key = (type_name, field_name)
+        if key not in self._lookups:
+            from app.api.graph.declare import GRAPH
+
+            lookup = GRAPH[type_name].lookups[field_name]
+            model = GRAPH[lookup.target].model
+            self._lookups[key] = LookupLoader(self._session_factory, self._org_ids, model, lookup)
+        return self._lookups[key]
 
     def by_id(self, model: Any) -> RowsByIdLoader:
         if model not in self._by_id:

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.api.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
+from app.api.graph.fields import related
 from app.api.ids import encode_id
 from app.api.lists import load_row
 from app.api.node import Node, register_node
@@ -132,14 +133,7 @@ class Alert(Node):
             resolved_by_id=row.resolved_by_id,
         )
 
-    @strawberry.field
-    async def deployment(
-        self, info: Info
-    ) -> Annotated[Deployment, strawberry.lazy("app.api.serving.types")] | None:
-        from app.api.serving.types import Deployment
-
-        row = await load_row(info, DeploymentRow, self.deployment_id)
-        return Deployment.from_row(row) if row else None
+    deployment = related("Alert", "deployment", "app.api.serving.types")
 
     @strawberry.field(description="The rule that opened this alert, if any.")
     async def rule(self, info: Info) -> AlertRule | None:

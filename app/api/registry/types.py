@@ -21,27 +21,27 @@ from app.api.enums import (
     TaskType,
 )
 from app.api.errors import ClientError
+from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any, encode_id
 from app.api.lists import child_connection, load_row
 from app.api.loaders import lists
-from app.api.loaders.list_spec import ModelFilter, VersionFilter
+from app.api.loaders.list_spec import ModelFilter
 from app.api.node import Node, register_node
 from app.api.pagination import Connection
-from app.api.serving.types import Deployment, DeploymentFilterInput, deployment_filter
+from app.api.serving.types import Deployment, DeploymentFilterInput
 from app.domain.experiments.models import Run as RunRow
 from app.domain.registry import enums
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import ModelVersion as ModelVersionRow
 from app.domain.registry.models import Project as ProjectRow
 from app.domain.tenancy import enums as tenancy_enums
-from app.domain.tenancy.models import Organization as OrganizationRow
 from app.domain.tenancy.models import ProjectMember as ProjectMemberRow
 from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
     from app.api.experiments.types import Experiment, Run
     from app.api.monitoring.types import AlertRule
-    from app.api.tenancy.types import Organization, User
+    from app.api.tenancy.types import User
 
 MAX_SEARCH_LENGTH = 200
 
@@ -95,14 +95,7 @@ class Project(Node):
             organization_id=row.organization_id,
         )
 
-    @strawberry.field
-    async def organization(
-        self, info: Info
-    ) -> Annotated[Organization, strawberry.lazy("app.api.tenancy.types")] | None:
-        from app.api.tenancy.types import Organization
-
-        row = await load_row(info, OrganizationRow, self.organization_id)
-        return Organization.from_row(row) if row else None
+    organization = related("Project", "organization", "app.api.tenancy.types")
 
     @strawberry.field(description="Explicit project roles (on top of organization roles).")
     async def members(
@@ -124,29 +117,16 @@ class Project(Node):
             before=before,
         )
 
-    @strawberry.field
-    async def models(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: ModelFilterInput | None = None,
-        order_by: ModelOrder = ModelOrder.CREATED_ASC,
-    ) -> Connection[Model]:
-        return await child_connection(
-            info,
-            lists.MODELS_OF_PROJECT,
-            self.db_id,
-            Model.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-            list_filter=filter.to_filter() if filter else None,
-        )
+    models = children(
+        "Project",
+        "models",
+        "app.api.registry.types",
+        [
+            *PAGING,
+            ("filter", ModelFilterInput | None, None),
+            ("order_by", ModelOrder, ModelOrder.CREATED_ASC),
+        ],
+    )
 
     @strawberry.field(description="Alert rules of this project (project- or deployment-scoped).")
     async def alert_rules(
@@ -194,29 +174,17 @@ class Project(Node):
             order=order_by.value,
         )
 
-    @strawberry.field(description="Deployments of every model of this project.")
-    async def deployments(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: DeploymentFilterInput | None = None,
-        order_by: NamedOrder = NamedOrder.CREATED_ASC,
-    ) -> Connection[Deployment]:
-        return await child_connection(
-            info,
-            lists.DEPLOYMENTS_OF_PROJECT,
-            self.db_id,
-            Deployment.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-            list_filter=deployment_filter(filter),
-        )
+    deployments = children(
+        "Project",
+        "deployments",
+        "app.api.serving.types",
+        [
+            *PAGING,
+            ("filter", DeploymentFilterInput | None, None),
+            ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
+        ],
+        description="Deployments of every model of this project.",
+    )
 
 
 @strawberry.type(description="A user's role in one project.")
@@ -272,37 +240,18 @@ class Model(Node):
             project_id=row.project_id,
         )
 
-    @strawberry.field
-    async def project(self, info: Info) -> Project | None:
-        row = await load_row(info, ProjectRow, self.project_id)
-        return Project.from_row(row) if row else None
-
-    @strawberry.field(description="Versions, newest first by default.")
-    async def versions(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        stage: list[ModelStage] | None = None,  # type: ignore[valid-type]
-        order_by: CreatedOrder = CreatedOrder.CREATED_DESC,
-    ) -> Connection[ModelVersion]:
-        version_filter = (
-            VersionFilter(stages=tuple(s.value for s in stage or [])) if stage else None
-        )
-        return await child_connection(
-            info,
-            lists.VERSIONS_OF_MODEL,
-            self.db_id,
-            ModelVersion.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-            list_filter=version_filter,
-        )
+    project = related("Model", "project", "app.api.registry.types")
+    versions = children(
+        "Model",
+        "versions",
+        "app.api.registry.types",
+        [
+            *PAGING,
+            ("stage", list[ModelStage] | None, None),
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
+        ],
+        description="Versions, newest first by default.",
+    )
 
     @strawberry.field(
         description="The active deployment of this model in an environment (the one taking "
@@ -317,10 +266,12 @@ class Model(Node):
         row = await info.context.loaders.active_deployment.load((self.db_id, decoded[1]))
         return Deployment.from_row(row) if row else None
 
-    @strawberry.field(description="The version in production, if any (at most one).")
-    async def production_version(self, info: Info) -> ModelVersion | None:
-        row = await info.context.loaders.production_version.load(self.db_id)
-        return ModelVersion.from_row(row) if row else None
+    production_version = related(
+        "Model",
+        "productionVersion",
+        "app.api.registry.types",
+        description="The version in production, if any (at most one).",
+    )
 
 
 @strawberry.type(description="One version of a model: artifact, metrics and stage.")
@@ -358,10 +309,7 @@ class ModelVersion(Node):
             run_id=row.run_id,
         )
 
-    @strawberry.field
-    async def model(self, info: Info) -> Model | None:
-        row = await load_row(info, ModelRow, self.model_id)
-        return Model.from_row(row) if row else None
+    model = related("ModelVersion", "model", "app.api.registry.types")
 
     @strawberry.field(description="The training run that produced this version (lineage).")
     async def run(
@@ -372,29 +320,16 @@ class ModelVersion(Node):
         row = await load_row(info, RunRow, self.run_id)
         return Run.from_row(row) if row else None
 
-    @strawberry.field
-    async def deployments(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: DeploymentFilterInput | None = None,
-        order_by: NamedOrder = NamedOrder.CREATED_ASC,
-    ) -> Connection[Deployment]:
-        return await child_connection(
-            info,
-            lists.DEPLOYMENTS_OF_VERSION,
-            self.db_id,
-            Deployment.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-            list_filter=deployment_filter(filter),
-        )
+    deployments = children(
+        "ModelVersion",
+        "deployments",
+        "app.api.serving.types",
+        [
+            *PAGING,
+            ("filter", DeploymentFilterInput | None, None),
+            ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
+        ],
+    )
 
 
 register_node("Project", ProjectRow, Project.from_row)

@@ -22,15 +22,14 @@ from app.api.enums import (
     NamedOrder,
 )
 from app.api.errors import ClientError
+from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any, encode_id
 from app.api.lists import child_connection, load_row
 from app.api.loaders import lists
-from app.api.loaders.list_spec import AlertFilter, DeploymentFilter, MetricFilter
+from app.api.loaders.list_spec import DeploymentFilter
 from app.api.monitoring.types import (
-    Alert,
     DriftReport,
     EmbeddingDrift,
-    MonitoringMetricPoint,
     PredictionStats,
     SimilarPrediction,
 )
@@ -39,7 +38,6 @@ from app.api.pagination import Connection
 from app.api.scalars import Vector
 from app.domain.monitoring.embeddings import embedding_drift
 from app.domain.registry.models import ModelVersion as ModelVersionRow
-from app.domain.registry.models import Project as ProjectRow
 from app.domain.serving import enums
 from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.serving.models import DeploymentEvent as DeploymentEventRow
@@ -47,7 +45,7 @@ from app.domain.serving.models import Environment as EnvironmentRow
 from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
-    from app.api.registry.types import ModelVersion, Project
+    from app.api.registry.types import ModelVersion
     from app.api.tenancy.types import User
 
 MAX_METRIC_NAMES = 50
@@ -97,52 +95,24 @@ class Environment(Node):
             db_id=row.id,
         )
 
-    @strawberry.field(description="Deployments in this environment.")
-    async def deployments(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: DeploymentFilterInput | None = None,
-        order_by: NamedOrder = NamedOrder.CREATED_ASC,
-    ) -> Connection[Deployment]:
-        return await child_connection(
-            info,
-            lists.DEPLOYMENTS_OF_ENVIRONMENT,
-            self.db_id,
-            Deployment.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-            list_filter=deployment_filter(filter),
-        )
-
-    @strawberry.field(description="Deployments serving here now (status ACTIVE).")
-    async def active_deployments(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        order_by: NamedOrder = NamedOrder.NAME_ASC,
-    ) -> Connection[Deployment]:
-        return await child_connection(
-            info,
-            lists.DEPLOYMENTS_OF_ENVIRONMENT,
-            self.db_id,
-            Deployment.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-            list_filter=DeploymentFilter(statuses=(enums.DeploymentStatus.ACTIVE.value,)),
-        )
+    deployments = children(
+        "Environment",
+        "deployments",
+        "app.api.serving.types",
+        [
+            *PAGING,
+            ("filter", DeploymentFilterInput | None, None),
+            ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
+        ],
+        description="Deployments in this environment.",
+    )
+    active_deployments = children(
+        "Environment",
+        "activeDeployments",
+        "app.api.serving.types",
+        [*PAGING, ("order_by", NamedOrder, NamedOrder.NAME_ASC)],
+        description="Deployments serving here now (status ACTIVE).",
+    )
 
 
 @strawberry.type(description="A model version served in an environment.")
@@ -184,88 +154,36 @@ class Deployment(Node):
             embedding_dim=row.embedding_dimension,
         )
 
-    @strawberry.field
-    async def environment(self, info: Info) -> Environment | None:
-        row = await load_row(info, EnvironmentRow, self.environment_id)
-        return Environment.from_row(row) if row else None
-
-    @strawberry.field(name="modelVersion")
-    async def model_version(
-        self, info: Info
-    ) -> Annotated[ModelVersion, strawberry.lazy("app.api.registry.types")] | None:
-        from app.api.registry.types import ModelVersion
-
-        row = await load_row(info, ModelVersionRow, self.model_version_id)
-        return ModelVersion.from_row(row) if row else None
-
-    @strawberry.field
-    async def project(
-        self, info: Info
-    ) -> Annotated[Project, strawberry.lazy("app.api.registry.types")] | None:
-        from app.api.registry.types import Project
-
-        row = await load_row(info, ProjectRow, self.project_id)
-        return Project.from_row(row) if row else None
-
-    @strawberry.field(description="Metric points, optionally of some names and within [from, to).")
-    async def monitoring_metrics(
-        self,
-        info: Info,
-        names: list[str] | None = None,
-        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
-        to: datetime | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        order_by: MetricOrder = MetricOrder.RECORDED_AT_ASC,
-    ) -> Connection[MonitoringMetricPoint]:
-        if names is not None and len(names) > MAX_METRIC_NAMES:
-            raise ClientError(f"names takes at most {MAX_METRIC_NAMES} entries")
-        if from_ is not None and to is not None and from_ > to:
-            raise ClientError("from must not be after to")
-        metric_filter = MetricFilter(names=tuple(sorted(set(names or []))), since=from_, until=to)
-        return await child_connection(
-            info,
-            lists.METRICS_OF_DEPLOYMENT,
-            self.db_id,
-            MonitoringMetricPoint.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-            list_filter=metric_filter,
-        )
-
-    @strawberry.field(description="Alerts raised on this deployment, newest first by default.")
-    async def alerts(
-        self,
-        info: Info,
-        status: list[AlertStatus] | None = None,  # type: ignore[valid-type]
-        severity: list[AlertSeverity] | None = None,  # type: ignore[valid-type]
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        order_by: CreatedOrder = CreatedOrder.CREATED_DESC,
-    ) -> Connection[Alert]:
-        alert_filter = AlertFilter(
-            statuses=tuple(s.value for s in status or []),
-            severities=tuple(s.value for s in severity or []),
-        )
-        return await child_connection(
-            info,
-            lists.ALERTS_OF_DEPLOYMENT,
-            self.db_id,
-            Alert.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-            list_filter=alert_filter,
-        )
+    environment = related("Deployment", "environment", "app.api.serving.types")
+    model_version = related(
+        "Deployment", "modelVersion", "app.api.registry.types", name="modelVersion"
+    )
+    project = related("Deployment", "project", "app.api.registry.types")
+    monitoring_metrics = children(
+        "Deployment",
+        "monitoringMetrics",
+        "app.api.monitoring.types",
+        [
+            ("names", list[str] | None, None),
+            ("from_", Annotated[datetime | None, strawberry.argument(name="from")], None),
+            ("to", datetime | None, None),
+            *PAGING,
+            ("order_by", MetricOrder, MetricOrder.RECORDED_AT_ASC),
+        ],
+        description="Metric points, optionally of some names and within [from, to).",
+    )
+    alerts = children(
+        "Deployment",
+        "alerts",
+        "app.api.monitoring.types",
+        [
+            ("status", list[AlertStatus] | None, None),
+            ("severity", list[AlertSeverity] | None, None),
+            *PAGING,
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
+        ],
+        description="Alerts raised on this deployment, newest first by default.",
+    )
 
     @strawberry.field(description="Aggregates of recorded predictions over the last windowSeconds.")
     async def prediction_stats(self, info: Info, window_seconds: int = 3600) -> PredictionStats:

@@ -19,14 +19,13 @@ from app.api.enums import (
     ProjectOrder,
 )
 from app.api.errors import ClientError
+from app.api.graph.fields import PAGING, children
 from app.api.ids import encode_id
 from app.api.lists import child_connection, load_row
 from app.api.loaders import lists
 from app.api.node import Node, register_node
 from app.api.notifications.types import NotificationChannel
 from app.api.pagination import Connection
-from app.api.registry.types import Project
-from app.api.serving.types import Environment
 from app.domain.tenancy import enums
 from app.domain.tenancy.models import ApiKey as ApiKeyRow
 from app.domain.tenancy.models import AuditLog as AuditLogRow
@@ -71,49 +70,18 @@ class Organization(Node):
     def viewer_role(self, info: Info) -> OrgRole | None:  # type: ignore[valid-type]
         return info.context.actor.org_roles.get(self.db_id)
 
-    @strawberry.field
-    async def projects(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        order_by: ProjectOrder = ProjectOrder.CREATED_ASC,
-    ) -> Connection[Project]:
-        return await child_connection(
-            info,
-            lists.PROJECTS_OF_ORGANIZATION,
-            self.db_id,
-            Project.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-        )
-
-    @strawberry.field
-    async def environments(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        order_by: NamedOrder = NamedOrder.NAME_ASC,
-    ) -> Connection[Environment]:
-        return await child_connection(
-            info,
-            lists.ENVIRONMENTS_OF_ORGANIZATION,
-            self.db_id,
-            Environment.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-        )
+    projects = children(
+        "Organization",
+        "projects",
+        "app.api.registry.types",
+        [*PAGING, ("order_by", ProjectOrder, ProjectOrder.CREATED_ASC)],
+    )
+    environments = children(
+        "Organization",
+        "environments",
+        "app.api.serving.types",
+        [*PAGING, ("order_by", NamedOrder, NamedOrder.NAME_ASC)],
+    )
 
     @strawberry.field
     async def members(
