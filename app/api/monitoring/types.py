@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.api.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
+from app.api.graph.converters import from_declaration
 from app.api.graph.fields import related
 from app.api.ids import encode_id
 from app.api.lists import load_row
@@ -20,7 +21,6 @@ from app.domain.monitoring.models import Alert as AlertRow
 from app.domain.monitoring.models import AlertRule as AlertRuleRow
 from app.domain.monitoring.models import DriftFeatureScore as DriftFeatureScoreRow
 from app.domain.monitoring.models import DriftReport as DriftReportRow
-from app.domain.monitoring.models import MonitoringMetric
 from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.tenancy.models import User as UserRow
 
@@ -29,15 +29,12 @@ if TYPE_CHECKING:
     from app.api.tenancy.types import User
 
 
+@from_declaration("MonitoringMetricPoint")
 @strawberry.type(description="One point of a deployment's metric series.")
 class MonitoringMetricPoint:
     name: str
     value: float
     recorded_at: datetime
-
-    @classmethod
-    def from_row(cls, row: MonitoringMetric) -> MonitoringMetricPoint:
-        return cls(name=row.name, value=row.value, recorded_at=row.recorded_at)
 
 
 @strawberry.type(
@@ -96,6 +93,7 @@ class PredictionStats:
     avg_confidence: float | None
 
 
+@from_declaration("Alert")
 @strawberry.type(description="An alert raised on a deployment.")
 class Alert(Node):
     alert_type: str
@@ -112,26 +110,6 @@ class Alert(Node):
     rule_id: strawberry.Private[uuid.UUID | None]
     acknowledged_by_id: strawberry.Private[uuid.UUID | None]
     resolved_by_id: strawberry.Private[uuid.UUID | None]
-
-    @classmethod
-    def from_row(cls, row: AlertRow) -> Alert:
-        return cls(
-            id=strawberry.ID(encode_id("Alert", row.id)),
-            alert_type=row.alert_type,
-            severity=enums.AlertSeverity(row.severity),
-            status=enums.AlertStatus(row.status),
-            title=row.title,
-            message=row.message,
-            metric_name=row.metric_name,
-            metric_value=row.metric_value,
-            opened_at=row.opened_at,
-            acknowledged_at=row.acknowledged_at,
-            resolved_at=row.resolved_at,
-            deployment_id=row.deployment_id,
-            rule_id=row.rule_id,
-            acknowledged_by_id=row.acknowledged_by_id,
-            resolved_by_id=row.resolved_by_id,
-        )
 
     deployment = related("Alert", "deployment", "app.api.serving.types")
 

@@ -21,8 +21,9 @@ from app.api.enums import (
     TaskType,
 )
 from app.api.errors import ClientError
+from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children, related
-from app.api.ids import decode_any, encode_id
+from app.api.ids import decode_any
 from app.api.lists import child_connection, load_row
 from app.api.loaders import lists
 from app.api.loaders.list_spec import ModelFilter
@@ -30,7 +31,6 @@ from app.api.node import Node, register_node
 from app.api.pagination import Connection
 from app.api.serving.types import Deployment, DeploymentFilterInput
 from app.domain.experiments.models import Run as RunRow
-from app.domain.registry import enums
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import ModelVersion as ModelVersionRow
 from app.domain.registry.models import Project as ProjectRow
@@ -72,6 +72,7 @@ class ModelFilterInput:
         )
 
 
+@from_declaration("Project")
 @strawberry.type(description="A project groups models and their deployments.")
 class Project(Node):
     slug: str
@@ -81,19 +82,6 @@ class Project(Node):
     updated_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     organization_id: strawberry.Private[uuid.UUID]
-
-    @classmethod
-    def from_row(cls, row: ProjectRow) -> Project:
-        return cls(
-            id=strawberry.ID(encode_id("Project", row.id)),
-            slug=row.slug,
-            name=row.name,
-            description=row.description,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            db_id=row.id,
-            organization_id=row.organization_id,
-        )
 
     organization = related("Project", "organization", "app.api.tenancy.types")
 
@@ -209,6 +197,7 @@ class ProjectMember:
         return User.from_row(row) if row else None
 
 
+@from_declaration("Model")
 @strawberry.type(description="A registered model; its versions move through stages.")
 class Model(Node):
     name: str
@@ -222,23 +211,6 @@ class Model(Node):
     updated_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID]
-
-    @classmethod
-    def from_row(cls, row: ModelRow) -> Model:
-        return cls(
-            id=strawberry.ID(encode_id("Model", row.id)),
-            name=row.name,
-            description=row.description,
-            model_type=enums.ModelType(row.model_type),
-            framework=enums.Framework(row.framework),
-            task_type=enums.TaskType(row.task_type) if row.task_type else None,
-            tags=list(row.tags),
-            metadata=row.metadata_,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            db_id=row.id,
-            project_id=row.project_id,
-        )
 
     project = related("Model", "project", "app.api.registry.types")
     versions = children(
@@ -274,6 +246,7 @@ class Model(Node):
     )
 
 
+@from_declaration("ModelVersion")
 @strawberry.type(description="One version of a model: artifact, metrics and stage.")
 class ModelVersion(Node):
     version: str
@@ -290,24 +263,6 @@ class ModelVersion(Node):
     db_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID]
     run_id: strawberry.Private[uuid.UUID | None]
-
-    @classmethod
-    def from_row(cls, row: ModelVersionRow) -> ModelVersion:
-        return cls(
-            id=strawberry.ID(encode_id("ModelVersion", row.id)),
-            version=row.version,
-            stage=enums.ModelStage(row.stage),
-            description=row.description,
-            artifact_uri=row.artifact_uri,
-            artifact_size_bytes=row.artifact_size_bytes,
-            metrics=row.metrics,
-            signature=row.signature,
-            stage_changed_at=row.stage_changed_at,
-            created_at=row.created_at,
-            db_id=row.id,
-            model_id=row.model_id,
-            run_id=row.run_id,
-        )
 
     model = related("ModelVersion", "model", "app.api.registry.types")
 

@@ -22,6 +22,7 @@ from app.api.enums import (
     NamedOrder,
 )
 from app.api.errors import ClientError
+from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any, encode_id
 from app.api.lists import child_connection, load_row
@@ -74,6 +75,7 @@ def deployment_filter(value: DeploymentFilterInput | None) -> DeploymentFilter |
     return value.to_filter() if value else None
 
 
+@from_declaration("Environment")
 @strawberry.type(description="A named place models are served in (e.g. staging, production).")
 class Environment(Node):
     name: str
@@ -82,18 +84,6 @@ class Environment(Node):
     config: JSON
     created_at: datetime
     db_id: strawberry.Private[uuid.UUID]
-
-    @classmethod
-    def from_row(cls, row: EnvironmentRow) -> Environment:
-        return cls(
-            id=strawberry.ID(encode_id("Environment", row.id)),
-            name=row.name,
-            description=row.description,
-            protected=row.protected,
-            config=row.config,
-            created_at=row.created_at,
-            db_id=row.id,
-        )
 
     deployments = children(
         "Environment",
@@ -115,6 +105,7 @@ class Environment(Node):
     )
 
 
+@from_declaration("Deployment", attributes={"embedding_dim": "embedding_dimension"})
 @strawberry.type(description="A model version served in an environment.")
 class Deployment(Node):
     name: str
@@ -132,27 +123,6 @@ class Deployment(Node):
     model_version_id: strawberry.Private[uuid.UUID]
     environment_id: strawberry.Private[uuid.UUID]
     embedding_dim: strawberry.Private[int | None]
-
-    @classmethod
-    def from_row(cls, row: DeploymentRow) -> Deployment:
-        return cls(
-            id=strawberry.ID(encode_id("Deployment", row.id)),
-            name=row.name,
-            status=enums.DeploymentStatus(row.status),
-            min_instances=row.min_instances,
-            max_instances=row.max_instances,
-            autoscaling=row.autoscaling,
-            traffic_percentage=row.traffic_percentage,
-            endpoint_url=row.endpoint_url,
-            config=row.config,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            db_id=row.id,
-            project_id=row.project_id,
-            model_version_id=row.model_version_id,
-            environment_id=row.environment_id,
-            embedding_dim=row.embedding_dimension,
-        )
 
     environment = related("Deployment", "environment", "app.api.serving.types")
     model_version = related(

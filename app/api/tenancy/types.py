@@ -19,6 +19,7 @@ from app.api.enums import (
     ProjectOrder,
 )
 from app.api.errors import ClientError
+from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children
 from app.api.ids import encode_id
 from app.api.lists import child_connection, load_row
@@ -40,6 +41,7 @@ class Quota:
     max_models: int | None
 
 
+@from_declaration("Organization")
 @strawberry.type(description="A tenant: everything else belongs to exactly one organization.")
 class Organization(Node):
     slug: str
@@ -48,18 +50,6 @@ class Organization(Node):
     status: OrganizationStatus  # type: ignore[valid-type]
     created_at: datetime
     db_id: strawberry.Private[uuid.UUID]
-
-    @classmethod
-    def from_row(cls, row: OrganizationRow) -> Organization:
-        return cls(
-            id=strawberry.ID(encode_id("Organization", row.id)),
-            slug=row.slug,
-            name=row.name,
-            plan=enums.Plan(row.plan),
-            status=enums.OrganizationStatus(row.status),
-            created_at=row.created_at,
-            db_id=row.id,
-        )
 
     @strawberry.field
     def quota(self) -> Quota:

@@ -1,0 +1,89 @@
+"""Row → Strawberry object converters made from the declaration.
+
+``@from_declaration("Project")`` on a Strawberry type gives it ``from_row``: every init
+field reads the row — ``id`` as the global id, ``db_id`` as the primary key, a field the
+table has by name (``project_id``), or the column the declaration maps the GraphQL field to
+(``metadata`` → ``metadata_``) — and enum fields become their enum. The plan is worked
+out once, when the type is made; a field the row cannot fill is an error at import, not
+at request time."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import inspect as sa_inspect
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.enum import StrawberryEnumDefinition
+
+import app.api.graph.declarations  # noqa: F401  (fills GRAPH)
+from app.api.graph.declare import GRAPH
+from app.api.ids import encode_id
+
+T = TypeVar("T")
+Getter = Callable[[Any], Any]
+
+
+def _enum_of(field_type: Any) -> type[enum.Enum] | None:
+    optional = isinstance(field_type, StrawberryOptional)
+    inner = field_type.of_type if optional else field_type
+    return inner.wrapped_cls if isinstance(inner, StrawberryEnumDefinition) else None
+
+
+def _getter(attribute: str, enum_cls: type[enum.Enum] | None) -> Getter:
+    if enum_cls is None:
+        return lambda row: getattr(row, attribute)
+
+    def as_enum(row: Any) -> Any:
+        value = getattr(row, attribute)
+        return None if value is None else enum_cls(value)
+
+    return as_enum
+
+
+def from_declaration(
+    type_name: str, attributes: dict[str, str] | None = None
+) -> Callable[[type[T]], type[T]]:
+    """``attributes``: private fields named unlike the row's attribute they hold."""
+
+    def install(cls: type[T]) -> type[T]:
+        declared = GRAPH[type_name]
+        mapper = sa_inspect(declared.model)
+        table = declared.model.__table__
+        definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+        graphql_fields = {f.python_name: f for f in definition.fields}
+        plan: list[tuple[str, Getter]] = []
+        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if not field.init:
+                continue  # a resolver
+            name = field.name
+            if name == "id" and declared.global_id:
+                plan.append((name, lambda row: encode_id(type_name, row.id)))
+                continue
+            if name == "db_id":
+                plan.append((name, lambda row: row.id))
+                continue
+            if attributes and name in attributes:
+                plan.append((name, _getter(attributes[name], None)))
+                continue
+            strawberry_field = graphql_fields.get(name)
+            enum_cls = _enum_of(strawberry_field.type) if strawberry_field else None
+            if name in mapper.attrs:
+                plan.append((name, _getter(name, enum_cls)))
+                continue
+            graphql_name = strawberry_field.graphql_name if strawberry_field else None
+            column = declared.column_of(graphql_name or name)
+            if column is None:
+                raise TypeError(f"{type_name}.{name}: no column of {table.name} fills it")
+            attribute = mapper.get_property_by_column(table.c[column]).key
+            plan.append((name, _getter(attribute, enum_cls)))
+
+        def from_row(klass: type[T], row: Any) -> T:
+            return klass(**{name: get(row) for name, get in plan})
+
+        cls.from_row = classmethod(from_row)  # type: ignore[attr-defined]
+        return cls
+
+    return install
