@@ -30,6 +30,7 @@ from graphql import (
     Undefined,
     ast_from_value,
     parse,
+    parse_value,
     print_ast,
     print_type,
 )
@@ -43,6 +44,7 @@ from app.api.ids import decode_id, encode_id
 from app.api.schema import build_schema
 from app.db.engine import make_engine, make_session_factory
 from app.db.ids import uuid7
+from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import Alert, MonitoringMetric
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, Environment
@@ -94,8 +96,40 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                         deleted_at=start if p == 2 else None,
                     )
                 )  # fmt: skip
+                runs: list[Any] = []
+                for e in range(2):
+                    experiment = uuid7()
+                    await session.execute(
+                        insert(Experiment).values(
+                            id=experiment, organization_id=org, project_id=project,
+                            name=f"exp {rng.choice(ODD_TEXT)} {e}",
+                            status=rng.choice(["active", "completed", "archived"]),
+                            config=rng.choice(ODD_JSON), description=rng.choice([None, "d"]),
+                            deleted_at=start if e == 1 and p == 0 else None,
+                        )
+                    )  # fmt: skip
+                    for r in range(rng.randint(0, 3)):
+                        run = uuid7()
+                        runs.append(run)
+                        await session.execute(
+                            insert(Run).values(
+                                id=run, organization_id=org, project_id=project,
+                                experiment_id=experiment, name=f"run {r} {rng.choice(ODD_TEXT)}",
+                                status=rng.choice(["running", "completed", "failed", "killed"]),
+                                params=rng.choice(
+                                    [{}, {"lr": 0.001, "optimizer": "adam"}, {"lr": 1e-7}]
+                                ),
+                                tags=rng.choice([{}, {"team": "é"}, {"a": [1, 2.50]}]),
+                                started_at=start + timedelta(seconds=r, microseconds=r * 7),
+                                ended_at=rng.choice([None, start + timedelta(hours=1)]),
+                                tracking_system="mlflow" if r == 1 else None,
+                                tracking_run_id=f"mlflow-{r}-{e}-{p}-{seed}" if r == 1 else None,
+                            )
+                        )  # fmt: skip
+                models_of_project = []
                 for m in range(3):
                     model = uuid7()
+                    models_of_project.append(model)
                     await session.execute(
                         insert(Model).values(
                             id=model, organization_id=org, project_id=project,
@@ -123,6 +157,12 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                                     microseconds=rng.randint(0, 5_000_000))]),
                             )
                         )  # fmt: skip
+                        if runs and rng.random() < 0.6:
+                            await session.execute(
+                                update(ModelVersion)
+                                .where(ModelVersion.id == version)
+                                .values(run_id=rng.choice(runs))
+                            )
                         for d in range(rng.randint(0, 2)):
                             deployment = uuid7()
                             await session.execute(
@@ -322,6 +362,9 @@ def differential(base_url: str, keys: list[str | None], slugs: list[str], ids: l
         "Slug": st.sampled_from(slugs).map(lambda s: StringValueNode(value=s)),
         "GlobalId": st.sampled_from(ids).map(lambda s: StringValueNode(value=s)),
         "PageSize": st.integers(0, 6).map(lambda n: IntValueNode(value=str(n))),
+        "JSON": st.sampled_from(['{optimizer: "adam"}', "{lr: 0.001}", "{}", "{a: [1, 2.5]}"]).map(
+            parse_value
+        ),
         "DateTime": st.sampled_from(
             ["2026-03-01T12:00:01+00:00", "2026-03-01T12:00:03.5+00:00", "2020-01-01T00:00:00Z"]
         ).map(lambda s: StringValueNode(value=s)),
@@ -378,7 +421,9 @@ async def test_both_paths_answer_the_same_bytes_for_every_caller(server, make_te
 
 INVENTORY = """query($slug: String!) { organization(slug: $slug) { id
   environments(first: 10) { nodes { id } }
-  projects(first: 10) { nodes { id models(first: 10) { nodes { id
+  projects(first: 10) { nodes { id
+    experiments(first: 10) { nodes { id runs(first: 10) { nodes { id } } } }
+    models(first: 10) { nodes { id
     versions(first: 10) { nodes { id deployments(first: 10) { nodes { id
       alerts(first: 10) { nodes { id } } } } } } } } } } } }"""
 

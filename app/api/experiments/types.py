@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.scalars import JSON
@@ -12,15 +12,15 @@ from strawberry.types import Info
 
 from app.api.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
 from app.api.errors import ClientError
-from app.api.ids import encode_id
-from app.api.lists import child_connection, load_row
+from app.api.graph.converters import from_declaration
+from app.api.graph.fields import PAGING, children, related
+from app.api.lists import child_connection
 from app.api.loaders import lists
 from app.api.loaders.list_spec import MetricKeyFilter, RunFilter
 from app.api.loaders.metric_history import HistoryKey
 from app.api.node import Node, register_node
 from app.api.pagination import Connection
 from app.domain.errors import DomainError
-from app.domain.experiments import enums
 from app.domain.experiments.history import MAX_HISTORY_KEYS, plan_history
 from app.domain.experiments.models import Experiment as ExperimentRow
 from app.domain.experiments.models import Run as RunRow
@@ -28,12 +28,10 @@ from app.domain.experiments.models import RunMetric as RunMetricRow
 from app.domain.experiments.models import RunMetricSummary as SummaryRow
 from app.domain.experiments.rules import METRIC_KEY_RE
 from app.domain.experiments.services import ROLLUP_WIDTHS
-from app.domain.registry.models import Model as ModelRow
-from app.domain.registry.models import Project as ProjectRow
 from app.domain.validation import json_object, json_value
 
 if TYPE_CHECKING:
-    from app.api.registry.types import Model, ModelVersion, Project
+    pass
 
 
 @strawberry.input(description="Filter runs; all given conditions must hold.")
@@ -63,6 +61,7 @@ class RunFilterInput:
         )
 
 
+@from_declaration("Experiment")
 @strawberry.type(description="A group of runs exploring one question, optionally for a model.")
 class Experiment(Node):
     name: str
@@ -74,65 +73,20 @@ class Experiment(Node):
     project_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID | None]
 
-    @classmethod
-    def from_row(cls, row: ExperimentRow) -> Experiment:
-        return cls(
-            id=strawberry.ID(encode_id("Experiment", row.id)),
-            name=row.name,
-            description=row.description,
-            status=enums.ExperimentStatus(row.status),
-            config=row.config,
-            created_at=row.created_at,
-            db_id=row.id,
-            project_id=row.project_id,
-            model_id=row.model_id,
-        )
-
-    @strawberry.field
-    async def project(
-        self, info: Info
-    ) -> Annotated[Project, strawberry.lazy("app.api.registry.types")] | None:
-        from app.api.registry.types import Project
-
-        row = await load_row(info, ProjectRow, self.project_id)
-        return Project.from_row(row) if row else None
-
-    @strawberry.field
-    async def model(
-        self, info: Info
-    ) -> Annotated[Model, strawberry.lazy("app.api.registry.types")] | None:
-        from app.api.registry.types import Model
-
-        row = await load_row(info, ModelRow, self.model_id)
-        return Model.from_row(row) if row else None
-
-    @strawberry.field(
-        description="Runs; compare them by ordering on a metric's last value or a param."
+    project = related("Experiment", "project", "app.api.registry.types")
+    model = related("Experiment", "model", "app.api.registry.types")
+    runs = children(
+        "Experiment",
+        "runs",
+        "app.api.experiments.types",
+        [
+            *PAGING,
+            ("filter", RunFilterInput | None, None),
+            ("order_by", RunOrder, RunOrder.CREATED_DESC),
+            ("order_key", str | None, None),
+        ],
+        description="Runs; compare them by ordering on a metric's last value or a param.",
     )
-    async def runs(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: RunFilterInput | None = None,
-        order_by: RunOrder = RunOrder.CREATED_DESC,
-        order_key: str | None = None,
-    ) -> Connection[Run]:
-        return await child_connection(
-            info,
-            lists.RUNS_OF_EXPERIMENT,
-            self.db_id,
-            Run.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-            order_argument=order_key,
-            list_filter=filter.to_filter() if filter else None,
-        )
 
 
 @strawberry.type(description="count, min, max and last (the value at the highest step) of a key.")
@@ -222,6 +176,7 @@ class RunMetricSeries:
         )
 
 
+@from_declaration("Run")
 @strawberry.type(description="A training run: params, tags, status and metric series.")
 class Run(Node):
     name: str
@@ -237,28 +192,7 @@ class Run(Node):
     db_id: strawberry.Private[uuid.UUID]
     experiment_id: strawberry.Private[uuid.UUID]
 
-    @classmethod
-    def from_row(cls, row: RunRow) -> Run:
-        return cls(
-            id=strawberry.ID(encode_id("Run", row.id)),
-            name=row.name,
-            description=row.description,
-            status=enums.RunStatus(row.status),
-            params=row.params,
-            tags=row.tags,
-            started_at=row.started_at,
-            ended_at=row.ended_at,
-            tracking_system=row.tracking_system,
-            tracking_run_id=row.tracking_run_id,
-            created_at=row.created_at,
-            db_id=row.id,
-            experiment_id=row.experiment_id,
-        )
-
-    @strawberry.field
-    async def experiment(self, info: Info) -> Experiment | None:
-        row = await load_row(info, ExperimentRow, self.experiment_id)
-        return Experiment.from_row(row) if row else None
+    experiment = related("Run", "experiment", "app.api.experiments.types")
 
     @strawberry.field(description="Metric keys logged so far.")
     async def metric_keys(self, info: Info) -> list[str]:
@@ -325,27 +259,12 @@ class Run(Node):
             for key in unique_keys
         ]
 
-    @strawberry.field(description="Model versions this run produced (lineage).")
-    async def model_versions(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated[ModelVersion, strawberry.lazy("app.api.registry.types")]]:
-        from app.api.registry.types import ModelVersion
-
-        return await child_connection(
-            info,
-            lists.VERSIONS_OF_RUN,
-            self.db_id,
-            ModelVersion.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    model_versions = children(
+        "Run",
+        "modelVersions",
+        "app.api.registry.types",
+        description="Model versions this run produced (lineage).",
+    )
 
 
 register_node("Experiment", ExperimentRow, Experiment.from_row)

@@ -393,7 +393,10 @@ class _Run:
         if not any(f[0].name.value in ("nodes", "edges", "pageInfo") for f in selected.values()):
             return self.counts_only(children, connection_type, parent_alias, query, selected)
         alias = self.emitter.alias()
-        key_types = order_fragments(spec, order, query.order_argument, alias)[1]
+        try:
+            key_types = order_fragments(spec, order, query.order_argument, alias)[1]
+        except ClientError as error:  # e.g. an order by a metric without its key
+            raise Unsupported("order refused", by_document=False) from error
         if any(t not in (uuid.UUID, str, int, datetime, bool) for t in key_types):
             raise Unsupported("order key type")
         descending = order.descending != args.backward

@@ -13,6 +13,7 @@ from app.api.errors import ClientError
 from app.api.graph.declare import Children, Link, ListQuery, Lookup, NodeType, declare
 from app.api.loaders import lists
 from app.api.loaders.list_spec import AlertFilter, DeploymentFilter, MetricFilter, VersionFilter
+from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import Alert, MonitoringMetric
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion, Project
@@ -60,6 +61,15 @@ def metric_points_query(kwargs: Mapping[str, Any]) -> ListQuery:
     return ListQuery(order=_order(kwargs), filter=metric_filter)
 
 
+def runs_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    value = kwargs.get("filter")
+    return ListQuery(
+        order=_order(kwargs),
+        filter=value.to_filter() if value else None,
+        order_argument=kwargs.get("order_key"),
+    )
+
+
 def alerts_query(kwargs: Mapping[str, Any]) -> ListQuery:
     alert_filter = AlertFilter(
         statuses=tuple(s.value for s in kwargs.get("status") or []),
@@ -88,6 +98,7 @@ declare(
         lists={
             "models": Children("Model", lists.MODELS_OF_PROJECT, models_query),
             "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_PROJECT, deployments_query),
+            "experiments": Children("Experiment", lists.EXPERIMENTS_OF_PROJECT),
         },
     ),
     NodeType(
@@ -106,7 +117,7 @@ declare(
     NodeType(
         "ModelVersion",
         ModelVersion,
-        links={"model": Link("Model", "model_id")},
+        links={"model": Link("Model", "model_id"), "run": Link("Run", "run_id")},
         lists={
             "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_VERSION, deployments_query)
         },
@@ -143,6 +154,24 @@ declare(
         },
     ),
     NodeType("MonitoringMetricPoint", MonitoringMetric, global_id=False),
+    NodeType(
+        "Experiment",
+        Experiment,
+        links={"project": Link("Project", "project_id"), "model": Link("Model", "model_id")},
+        lists={"runs": Children("Run", lists.RUNS_OF_EXPERIMENT, runs_query)},
+    ),
+    NodeType(
+        "Run",
+        Run,
+        links={"experiment": Link("Experiment", "experiment_id")},
+        lists={"modelVersions": Children("ModelVersion", lists.VERSIONS_OF_RUN)},
+        python={
+            "metricKeys": "from the metric summaries loader (shared with metricSummary)",
+            "metricSummary": "filtered by key in Python over the summaries loader",
+            "metric": "a series object whose points page by key",
+            "metricHistory": "a downsampling plan chosen in Python (rollup level per range)",
+        },
+    ),
     NodeType(
         "Alert",
         Alert,

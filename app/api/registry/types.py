@@ -30,7 +30,6 @@ from app.api.loaders.list_spec import ModelFilter
 from app.api.node import Node, register_node
 from app.api.pagination import Connection
 from app.api.serving.types import Deployment, DeploymentFilterInput
-from app.domain.experiments.models import Run as RunRow
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import ModelVersion as ModelVersionRow
 from app.domain.registry.models import Project as ProjectRow
@@ -39,7 +38,6 @@ from app.domain.tenancy.models import ProjectMember as ProjectMemberRow
 from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
-    from app.api.experiments.types import Experiment, Run
     from app.api.monitoring.types import AlertRule
     from app.api.tenancy.types import User
 
@@ -138,30 +136,13 @@ class Project(Node):
             before=before,
         )
 
-    @strawberry.field(description="Experiments of this project.")
-    async def experiments(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        order_by: NamedOrder = NamedOrder.CREATED_ASC,
-    ) -> Connection[Annotated[Experiment, strawberry.lazy("app.api.experiments.types")]]:
-        from app.api.experiments.types import Experiment
-
-        return await child_connection(
-            info,
-            lists.EXPERIMENTS_OF_PROJECT,
-            self.db_id,
-            Experiment.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-        )
-
+    experiments = children(
+        "Project",
+        "experiments",
+        "app.api.experiments.types",
+        [*PAGING, ("order_by", NamedOrder, NamedOrder.CREATED_ASC)],
+        description="Experiments of this project.",
+    )
     deployments = children(
         "Project",
         "deployments",
@@ -266,14 +247,12 @@ class ModelVersion(Node):
 
     model = related("ModelVersion", "model", "app.api.registry.types")
 
-    @strawberry.field(description="The training run that produced this version (lineage).")
-    async def run(
-        self, info: Info
-    ) -> Annotated[Run, strawberry.lazy("app.api.experiments.types")] | None:
-        from app.api.experiments.types import Run
-
-        row = await load_row(info, RunRow, self.run_id)
-        return Run.from_row(row) if row else None
+    run = related(
+        "ModelVersion",
+        "run",
+        "app.api.experiments.types",
+        description="The training run that produced this version (lineage).",
+    )
 
     deployments = children(
         "ModelVersion",
