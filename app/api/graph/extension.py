@@ -46,6 +46,19 @@ class Plans(SizedLRU[tuple[Any, ...], CompiledQuery]):
         super().__init__(max_bytes, lambda key, plan: 2 * len(key[0]) + 2 * len(plan.sql) + 256)
 
 
+async def fetch_text(engine: Any, compiled: CompiledQuery) -> str:
+    """Run the statement on a pooled connection of the read engine, straight through
+    asyncpg (its prepared-statement cache keeps each statement's plan): one value, no
+    result machinery. SQLAlchemy's statement listeners still hear of it."""
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        sync_connection = connection.sync_connection
+        sync_connection.dispatch.before_cursor_execute(
+            sync_connection, None, compiled.sql, compiled.params, None, False
+        )
+        return str(await raw.driver_connection.fetchval(compiled.sql, *compiled.params))
+
+
 class CompiledReads(SchemaExtension):
     def __init__(
         self, compiler: Compiler, not_compiled: NotCompiled, plans: Plans, *, override: bool
@@ -113,10 +126,7 @@ class CompiledReads(SchemaExtension):
                 self.plans.put(plan_key, compiled)
         try:
             # The read engine (autocommit) directly: one statement needs no ORM session.
-            engine = app_context.read_session_factory.kw["bind"]
-            async with engine.connect() as connection:
-                result = await connection.exec_driver_sql(compiled.sql, tuple(compiled.params))
-                text = result.scalar()
+            text = await fetch_text(app_context.read_session_factory.kw["bind"], compiled)
         except Exception:  # a compiler bug must not cost the caller an answer
             log.exception(
                 "compiled read failed; answering on the resolver path [request_id=%s]",
