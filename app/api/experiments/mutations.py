@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.enums import RunStatus
-from app.api.errors import UserError, run_mutation
+from app.api.errors import UserError, mutate, run_mutation
 from app.api.experiments.types import Experiment, Run
 from app.api.ids import decode_id
 from app.api.inputs import provided
@@ -144,8 +144,10 @@ class ExperimentMutations:
     async def experiment_create(
         self, info: Info, input: ExperimentCreateInput
     ) -> ExperimentCreatePayload:
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            ExperimentCreatePayload,
+            "experiment",
             lambda session, actor: services.experiment_create(
                 session,
                 actor,
@@ -158,14 +160,13 @@ class ExperimentMutations:
                 else None,
             ),
         )
-        return ExperimentCreatePayload(
-            experiment=Experiment.from_row(row) if row else None, user_errors=errors
-        )
 
     @strawberry.mutation(description="Start a run (status RUNNING). Contributors+.")
     async def run_create(self, info: Info, input: RunCreateInput) -> RunPayload:
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            RunPayload,
+            "run",
             lambda session, actor: services.run_create(
                 session,
                 actor,
@@ -181,12 +182,13 @@ class ExperimentMutations:
                 tracking_run_id=input.tracking_run_id,
             ),
         )
-        return RunPayload(run=Run.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Rename a run, add params, set tags. Contributors+.")
     async def run_update(self, info: Info, input: RunUpdateInput) -> RunPayload:
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            RunPayload,
+            "run",
             lambda session, actor: services.run_update(
                 session,
                 actor,
@@ -194,12 +196,13 @@ class ExperimentMutations:
                 changes=provided(input, "name", "description", "params", "tags"),
             ),
         )
-        return RunPayload(run=Run.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Finish a running run: COMPLETED, FAILED or KILLED.")
     async def run_finish(self, info: Info, input: RunFinishInput) -> RunPayload:
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            RunPayload,
+            "run",
             lambda session, actor: services.run_finish(
                 session,
                 actor,
@@ -208,7 +211,6 @@ class ExperimentMutations:
                 ended_at=input.ended_at,
             ),
         )
-        return RunPayload(run=Run.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Log a batch of metric points (atomic, idempotent).")
     async def run_metrics_log(self, info: Info, input: RunMetricsLogInput) -> RunMetricsLogPayload:

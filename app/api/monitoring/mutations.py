@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.enums import Aggregation, AlertSeverity, Comparator
-from app.api.errors import UserError, run_mutation
+from app.api.errors import UserError, mutate, run_mutation
 from app.api.ids import decode_id
 from app.api.inputs import provided
 from app.api.monitoring.types import Alert, AlertRule, DriftReport
@@ -191,8 +191,10 @@ class PredictionsRecordPayload:
 class AlertRuleMutations:
     @strawberry.mutation(description="Create an alert rule. Contributors+.")
     async def alert_rule_create(self, info: Info, input: AlertRuleCreateInput) -> AlertRulePayload:
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            AlertRulePayload,
+            "alert_rule",
             lambda session, actor: alert_rules.alert_rule_create(
                 session,
                 actor,
@@ -213,9 +215,6 @@ class AlertRuleMutations:
                 auto_resolve=input.auto_resolve,
             ),
         )
-        return AlertRulePayload(
-            alert_rule=AlertRule.from_row(row) if row else None, user_errors=errors
-        )
 
     @strawberry.mutation(description="Change an alert rule (enabled: false pauses it).")
     async def alert_rule_update(self, info: Info, input: AlertRuleUpdateInput) -> AlertRulePayload:
@@ -226,8 +225,10 @@ class AlertRuleMutations:
         for key in ("comparator", "aggregation", "severity"):
             if changes.get(key) is not None:
                 changes[key] = changes[key].value
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            AlertRulePayload,
+            "alert_rule",
             lambda session, actor: alert_rules.alert_rule_update(
                 session,
                 actor,
@@ -235,22 +236,18 @@ class AlertRuleMutations:
                 changes=changes,
             ),
         )
-        return AlertRulePayload(
-            alert_rule=AlertRule.from_row(row) if row else None, user_errors=errors
-        )
 
     @strawberry.mutation(description="Delete an alert rule (its alerts stay).")
     async def alert_rule_delete(self, info: Info, input: AlertRuleDeleteInput) -> AlertRulePayload:
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            AlertRulePayload,
+            "alert_rule",
             lambda session, actor: alert_rules.alert_rule_delete(
                 session,
                 actor,
                 rule_id=decode_id(input.alert_rule_id, "AlertRule", ["input", "alertRuleId"]),
             ),
-        )
-        return AlertRulePayload(
-            alert_rule=AlertRule.from_row(row) if row else None, user_errors=errors
         )
 
     @strawberry.mutation(description="Record served predictions for a deployment.")
@@ -344,8 +341,10 @@ class DriftMutations:
             FeatureInput(f.name, f.reference, f.current, f.reference_counts, f.current_counts)
             for f in input.features
         ]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            DriftReportCreatePayload,
+            "drift_report",
             lambda session, actor: drift_reports.drift_report_create(
                 session,
                 actor,
@@ -355,9 +354,6 @@ class DriftMutations:
                 features=features,
                 threshold=input.threshold,
             ),
-        )
-        return DriftReportCreatePayload(
-            drift_report=DriftReport.from_row(row) if row else None, user_errors=errors
         )
 
     @strawberry.mutation(

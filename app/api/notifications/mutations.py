@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.api.enums import AlertSeverity, ChannelType, NotificationTrigger
-from app.api.errors import UserError, run_mutation
+from app.api.errors import UserError, mutate
 from app.api.ids import decode_id
 from app.api.notifications.types import NotificationChannel, NotificationRule
 from app.domain.notifications import services
@@ -59,8 +59,10 @@ class NotificationMutations:
     async def notification_channel_create(
         self, info: Info, input: NotificationChannelCreateInput
     ) -> NotificationChannelCreatePayload:
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            NotificationChannelCreatePayload,
+            "notification_channel",
             lambda session, actor: services.notification_channel_create(
                 session,
                 actor,
@@ -75,17 +77,15 @@ class NotificationMutations:
                 secrets=info.context.secrets,
             ),
         )
-        return NotificationChannelCreatePayload(
-            notification_channel=NotificationChannel.from_row(row) if row else None,
-            user_errors=errors,
-        )
 
     @strawberry.mutation(description="Route events of a trigger (and scope) to a channel. Admins.")
     async def notification_rule_create(
         self, info: Info, input: NotificationRuleCreateInput
     ) -> NotificationRuleCreatePayload:
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            NotificationRuleCreatePayload,
+            "notification_rule",
             lambda session, actor: services.notification_rule_create(
                 session,
                 actor,
@@ -103,7 +103,4 @@ class NotificationMutations:
                 else None,
                 min_severity=input.min_severity,
             ),
-        )
-        return NotificationRuleCreatePayload(
-            notification_rule=NotificationRule.from_row(row) if row else None, user_errors=errors
         )

@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.enums import Framework, ModelStage, ModelType, ProjectRole, TaskType
-from app.api.errors import UserError, run_mutation
+from app.api.errors import UserError, mutate, run_mutation
 from app.api.ids import decode_id
 from app.api.inputs import provided
 from app.api.registry.types import Model, ModelVersion, Project, ProjectMember
@@ -144,8 +144,10 @@ class RegistryMutations:
     @strawberry.mutation(description="Create a project; you become its owner. Developers+.")
     async def project_create(self, info: Info, input: ProjectCreateInput) -> ProjectPayload:
         field = ["input", "organizationId"]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            ProjectPayload,
+            "project",
             lambda session, actor: projects.project_create(
                 session,
                 actor,
@@ -155,13 +157,14 @@ class RegistryMutations:
                 description=input.description,
             ),
         )
-        return ProjectPayload(project=Project.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Change a project's slug, name or description. Owners.")
     async def project_update(self, info: Info, input: ProjectUpdateInput) -> ProjectPayload:
         field = ["input", "projectId"]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            ProjectPayload,
+            "project",
             lambda session, actor: projects.project_update(
                 session,
                 actor,
@@ -169,26 +172,28 @@ class RegistryMutations:
                 changes=provided(input, "slug", "name", "description"),
             ),
         )
-        return ProjectPayload(project=Project.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Soft-delete a project with its models. Owners.")
     async def project_delete(self, info: Info, input: ProjectDeleteInput) -> ProjectPayload:
         field = ["input", "projectId"]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            ProjectPayload,
+            "project",
             lambda session, actor: projects.project_delete(
                 session, actor, project_id=decode_id(input.project_id, "Project", field)
             ),
         )
-        return ProjectPayload(project=Project.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Set or remove a member's project role. Project owners.")
     async def project_member_set(
         self, info: Info, input: ProjectMemberSetInput
     ) -> ProjectMemberSetPayload:
         field = ["input", "projectId"]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            ProjectMemberSetPayload,
+            "project_member",
             lambda session, actor: projects.project_member_set(
                 session,
                 actor,
@@ -197,15 +202,14 @@ class RegistryMutations:
                 role=input.role,
             ),
         )
-        return ProjectMemberSetPayload(
-            project_member=ProjectMember.from_row(row) if row else None, user_errors=errors
-        )
 
     @strawberry.mutation(description="Register a model (plan quota applies). Contributors+.")
     async def model_create(self, info: Info, input: ModelCreateInput) -> ModelPayload:
         field = ["input", "projectId"]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            ModelPayload,
+            "model",
             lambda session, actor: model_service.model_create(
                 session,
                 actor,
@@ -219,7 +223,6 @@ class RegistryMutations:
                 metadata=input.metadata,
             ),
         )
-        return ModelPayload(model=Model.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Change a model's fields. Contributors+.")
     async def model_update(self, info: Info, input: ModelUpdateInput) -> ModelPayload:
@@ -230,32 +233,36 @@ class RegistryMutations:
         for key in ("model_type", "framework", "task_type"):
             if changes.get(key) is not None:
                 changes[key] = changes[key].value
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            ModelPayload,
+            "model",
             lambda session, actor: model_service.model_update(
                 session, actor, model_id=decode_id(input.model_id, "Model", field), changes=changes
             ),
         )
-        return ModelPayload(model=Model.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Soft-delete a model and its versions. Contributors+.")
     async def model_delete(self, info: Info, input: ModelDeleteInput) -> ModelPayload:
         field = ["input", "modelId"]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            ModelPayload,
+            "model",
             lambda session, actor: model_service.model_delete(
                 session, actor, model_id=decode_id(input.model_id, "Model", field)
             ),
         )
-        return ModelPayload(model=Model.from_row(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(description="Add a version (in development) to a model. Contributors+.")
     async def model_version_create(
         self, info: Info, input: ModelVersionCreateInput
     ) -> ModelVersionCreatePayload:
         field = ["input", "modelId"]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            ModelVersionCreatePayload,
+            "model_version",
             lambda session, actor: version_service.model_version_create(
                 session,
                 actor,
@@ -268,9 +275,6 @@ class RegistryMutations:
                 signature=input.signature,
                 run_id=decode_id(input.run_id, "Run", ["input", "runId"]) if input.run_id else None,
             ),
-        )
-        return ModelVersionCreatePayload(
-            model_version=ModelVersion.from_row(row) if row else None, user_errors=errors
         )
 
     @strawberry.mutation(

@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.enums import DeploymentStatus
-from app.api.errors import UserError, run_mutation
+from app.api.errors import UserError, mutate, run_mutation
 from app.api.ids import decode_id
 from app.api.inputs import provided
 from app.api.serving.types import Deployment, Environment
@@ -61,8 +61,10 @@ class ServingMutations:
         self, info: Info, input: EnvironmentCreateInput
     ) -> EnvironmentCreatePayload:
         field = ["input", "organizationId"]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            EnvironmentCreatePayload,
+            "environment",
             lambda session, actor: serving.environment_create(
                 session,
                 actor,
@@ -73,9 +75,6 @@ class ServingMutations:
                 config=input.config,
             ),
         )
-        return EnvironmentCreatePayload(
-            environment=Environment.from_row(row) if row else None, user_errors=errors
-        )
 
     @strawberry.mutation(
         description="Deploy a (non-archived) model version to an environment. Contributors+; "
@@ -84,8 +83,10 @@ class ServingMutations:
     async def deployment_create(
         self, info: Info, input: DeploymentCreateInput
     ) -> DeploymentCreatePayload:
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            DeploymentCreatePayload,
+            "deployment",
             lambda session, actor: serving.deployment_create(
                 session,
                 actor,
@@ -102,9 +103,6 @@ class ServingMutations:
                 endpoint_url=input.endpoint_url,
                 config=input.config,
             ),
-        )
-        return DeploymentCreatePayload(
-            deployment=Deployment.from_row(row) if row else None, user_errors=errors
         )
 
 
@@ -168,8 +166,10 @@ class DeploymentLifecycleMutations:
     async def deployment_transition(
         self, info: Info, input: DeploymentTransitionInput
     ) -> DeploymentPayload:
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            DeploymentPayload,
+            "deployment",
             lambda session, actor: lifecycle.deployment_transition(
                 session,
                 actor,
@@ -178,9 +178,6 @@ class DeploymentLifecycleMutations:
                 ),
                 status=input.status,
             ),
-        )
-        return DeploymentPayload(
-            deployment=Deployment.from_row(row) if row else None, user_errors=errors
         )
 
     @strawberry.mutation(
@@ -217,8 +214,10 @@ class DeploymentLifecycleMutations:
     async def deployment_rollback(
         self, info: Info, input: DeploymentRollbackInput
     ) -> DeploymentPayload:
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            DeploymentPayload,
+            "deployment",
             lambda session, actor: lifecycle.deployment_rollback(
                 session,
                 actor,
@@ -226,9 +225,6 @@ class DeploymentLifecycleMutations:
                     input.deployment_id, "Deployment", ["input", "deploymentId"]
                 ),
             ),
-        )
-        return DeploymentPayload(
-            deployment=Deployment.from_row(row) if row else None, user_errors=errors
         )
 
     @strawberry.mutation(
