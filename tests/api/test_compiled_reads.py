@@ -466,3 +466,31 @@ async def test_cursor_pages_match_forward_and_backward(make_tenant, database_url
                 cursor = info["endCursor"] if forward else info["startCursor"]
                 if cursor is None:
                     break
+
+
+TENANCY = """query($slug: String!, $ids: [ID!]!) {
+  organization(slug: $slug) { id projects(first: 10) { totalCount nodes { id } } }
+  nodes(ids: $ids) { id ... on Project { slug models(first: 5) { totalCount } } } }"""
+
+
+async def test_the_compiled_path_shows_nothing_of_another_organization(make_tenant, database_url):
+    mine, theirs = await make_tenant("cmpd"), await make_tenant("cmpe")
+    await seed_varied(database_url, theirs.org_id, 4)
+    inventory = await theirs.client.on_resolvers().data(INVENTORY, {"slug": theirs.org_slug})
+    their_ids = collect_ids(inventory)
+    assert len(their_ids) > 20
+    variables = {"slug": theirs.org_slug, "ids": their_ids[:100]}
+    response = await mine.client.post(TENANCY, variables)
+    assert response.headers["x-mlgraph-path"] == "compiled"
+    body = response.json()
+    assert body == {"data": {"organization": None, "nodes": [None] * len(variables["ids"])}}
+    # The owner sees them on the same path; soft-deleted projects stay hidden (p-2).
+    own = (await theirs.client.post(TENANCY, variables)).json()["data"]
+    assert own["organization"]["projects"]["totalCount"] == 2
+    slugs = sorted(n["slug"] for n in own["nodes"] if n and "slug" in n)
+    assert slugs == ["p-0", "p-1"]
+    anonymous = await mine.client.http.post(
+        "/graphql", json={"query": TENANCY, "variables": variables}
+    )
+    assert anonymous.headers["x-mlgraph-path"] == "compiled"
+    assert anonymous.json()["data"]["organization"] is None
