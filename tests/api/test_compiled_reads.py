@@ -37,7 +37,7 @@ from graphql import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from app.api.graph.declare import GRAPH
 from app.api.ids import decode_id, encode_id
@@ -45,9 +45,10 @@ from app.api.schema import build_schema
 from app.db.engine import make_engine, make_session_factory
 from app.db.ids import uuid7
 from app.domain.experiments.models import Experiment, Run
-from app.domain.monitoring.models import Alert, MonitoringMetric
+from app.domain.monitoring.models import Alert, AlertRule, MonitoringMetric
 from app.domain.registry.models import Model, ModelVersion, Project
-from app.domain.serving.models import Deployment, Environment
+from app.domain.serving.models import Deployment, DeploymentEvent, Environment
+from app.domain.tenancy.models import Membership
 from tests.conftest import TEST_LIMITS
 
 SCHEMA = build_schema(TEST_LIMITS)
@@ -79,6 +80,11 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
     engine = make_engine(database_url, pool_size=1, max_overflow=0)
     try:
         async with make_session_factory(engine)() as session, session.begin():
+            users = list(
+                await session.scalars(
+                    select(Membership.user_id).where(Membership.organization_id == org)
+                )
+            )
             envs = [uuid7() for _ in range(2)]
             for i, env in enumerate(envs):
                 await session.execute(
@@ -96,6 +102,18 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                         deleted_at=start if p == 2 else None,
                     )
                 )  # fmt: skip
+                rules = [uuid7() for _ in range(rng.randint(0, 2))]
+                for i, rule in enumerate(rules):
+                    await session.execute(
+                        insert(AlertRule).values(
+                            id=rule, organization_id=org, project_id=project,
+                            name=f"rule {i} {rng.choice(ODD_TEXT)}", metric_name="latency",
+                            comparator=rng.choice(["gt", "lte"]), threshold=rng.choice(ODD_FLOATS),
+                            aggregation=rng.choice(["last", "p95"]), window_seconds=60,
+                            severity=rng.choice(["low", "critical"]), cooldown_seconds=0,
+                            auto_resolve=i == 0, enabled=rng.random() < 0.8,
+                        )
+                    )  # fmt: skip
                 runs: list[Any] = []
                 for e in range(2):
                     experiment = uuid7()
@@ -190,6 +208,17 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                             ]
                             if points:
                                 await session.execute(insert(MonitoringMetric), points)
+                            for _ in range(rng.randint(0, 2)):
+                                await session.execute(
+                                    insert(DeploymentEvent).values(
+                                        id=uuid7(), organization_id=org, deployment_id=deployment,
+                                        event_type=rng.choice(["deploy", "update", "rollback"]),
+                                        from_model_version_id=rng.choice([None, version]),
+                                        to_model_version_id=version,
+                                        actor_user_id=rng.choice([None, *users]),
+                                        details=rng.choice(ODD_JSON[:3]),
+                                    )
+                                )  # fmt: skip
                             for a in range(rng.randint(0, 3)):
                                 await session.execute(
                                     insert(Alert).values(
@@ -201,6 +230,9 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                                         metric_name=rng.choice([None, "latency"]),
                                         metric_value=rng.choice([None, *ODD_FLOATS]),
                                         opened_at=start + timedelta(minutes=a),
+                                        rule_id=rules[0] if rules and a == 0 else None,
+                                        acknowledged_by_id=rng.choice([None, *users]),
+                                        resolved_by_id=rng.choice([None, *users]),
                                     )
                                 )  # fmt: skip
             # A model updated later than its siblings: UPDATED_DESC has something to sort.
@@ -419,13 +451,27 @@ async def test_both_paths_answer_the_same_bytes_for_every_caller(server, make_te
     )
 
 
-INVENTORY = """query($slug: String!) { organization(slug: $slug) { id
+INVENTORY = """query($slug: String!) { organization(slug: $slug) {
+  id
   environments(first: 10) { nodes { id } }
-  projects(first: 10) { nodes { id
+  members(first: 10) { nodes { id user { id } } }
+  projects(first: 10) { nodes {
+    id
     experiments(first: 10) { nodes { id runs(first: 10) { nodes { id } } } }
-    models(first: 10) { nodes { id
-    versions(first: 10) { nodes { id deployments(first: 10) { nodes { id
-      alerts(first: 10) { nodes { id } } } } } } } } } } } }"""
+    alertRules(first: 10) { nodes { id } }
+    models(first: 10) { nodes {
+      id
+      versions(first: 10) { nodes {
+        id
+        deployments(first: 10) { nodes {
+          id
+          events(first: 10) { nodes { id actor { id } } }
+          alerts(first: 10) { nodes { id } }
+        } }
+      } }
+    } }
+  } }
+} }"""
 
 
 def collect_ids(data: Any) -> list[str]:

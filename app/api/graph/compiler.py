@@ -83,11 +83,13 @@ class CompiledQuery:
 @dataclass
 class _Emitter:
     org_ids: list[uuid.UUID]
+    user_id: uuid.UUID | None = None
     params: list[Any] = field(default_factory=list)
     aliases: int = 0
 
     def __post_init__(self) -> None:
         self.params.append(list(self.org_ids))  # $1: the caller's organizations
+        self.params.append(self.user_id)  # $2: the caller (users see themselves)
 
     def param(self, value: Any) -> str:
         self.params.append(value)
@@ -144,17 +146,18 @@ class Compiler:
         operation: OperationDefinitionNode,
         variables: Any,
         org_ids: list[uuid.UUID],
+        user_id: uuid.UUID | None = None,
     ) -> CompiledQuery:
         if operation.operation != OperationType.QUERY:
             raise Unsupported("not a query")
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        run = _Run(self, fragments, variables, _Emitter(org_ids))
+        run = _Run(self, fragments, variables, _Emitter(org_ids, user_id))
         root = self.schema.query_type
         data = run.root_object(root, [operation.selection_set])
-        # $1 (the caller's organizations) is typed once here, and bound even when unused.
-        sql = f"SELECT {data} FROM (SELECT $1::uuid[]) AS caller(organizations)"
+        # $1 and $2 (the caller) are typed once here, and bound even when unused.
+        sql = f"SELECT {data} FROM (SELECT $1::uuid[], $2::uuid) AS caller(organizations, id)"
         return CompiledQuery(sql=sql, params=run.emitter.params)
 
 
@@ -360,6 +363,11 @@ class _Run:
         table = declared.model.__table__
         if declared.name == "Organization":
             return f"{alias}.id = ANY($1) AND {alias}.deleted_at IS NULL"
+        if declared.name == "User":
+            return (
+                f"({alias}.id = $2 OR EXISTS (SELECT 1 FROM memberships m WHERE "
+                f"m.user_id = {alias}.id AND m.organization_id = ANY($1)))"
+            )
         live = f" AND {alias}.deleted_at IS NULL" if "deleted_at" in table.c else ""
         return f"{alias}.organization_id = ANY($1){live}"
 

@@ -80,6 +80,11 @@ def from_declaration(
             attribute = mapper.get_property_by_column(table.c[column]).key
             plan.append((name, _getter(attribute, enum_cls)))
 
+        held = {name for name, _ in plan}
+        for field_name, link in declared.links.items():
+            if link.column not in held:  # related() reads the key from the object
+                raise TypeError(f"{type_name}.{field_name}: the object does not hold {link.column}")
+
         def from_row(klass: type[T], row: Any) -> T:
             return klass(**{name: get(row) for name, get in plan})
 

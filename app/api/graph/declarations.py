@@ -14,12 +14,12 @@ from app.api.graph.declare import Children, Link, ListQuery, Lookup, NodeType, d
 from app.api.loaders import lists
 from app.api.loaders.list_spec import AlertFilter, DeploymentFilter, MetricFilter, VersionFilter
 from app.domain.experiments.models import Experiment, Run
-from app.domain.monitoring.models import Alert, MonitoringMetric
+from app.domain.monitoring.models import Alert, AlertRule, MonitoringMetric
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.enums import DeploymentStatus
-from app.domain.serving.models import Deployment, Environment
-from app.domain.tenancy.models import Organization
+from app.domain.serving.models import Deployment, DeploymentEvent, Environment
+from app.domain.tenancy.models import Membership, Organization, User
 
 MAX_METRIC_NAMES = 50
 
@@ -85,6 +85,7 @@ declare(
         lists={
             "projects": Children("Project", lists.PROJECTS_OF_ORGANIZATION),
             "environments": Children("Environment", lists.ENVIRONMENTS_OF_ORGANIZATION),
+            "members": Children("Membership", lists.MEMBERSHIPS_OF_ORGANIZATION),
         },
         python={
             "quota": "derived from the plan by app.domain.tenancy.quotas",
@@ -99,6 +100,7 @@ declare(
             "models": Children("Model", lists.MODELS_OF_PROJECT, models_query),
             "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_PROJECT, deployments_query),
             "experiments": Children("Experiment", lists.EXPERIMENTS_OF_PROJECT),
+            "alertRules": Children("AlertRule", lists.ALERT_RULES_OF_PROJECT),
         },
     ),
     NodeType(
@@ -147,6 +149,7 @@ declare(
                 "MonitoringMetricPoint", lists.METRICS_OF_DEPLOYMENT, metric_points_query
             ),
             "alerts": Children("Alert", lists.ALERTS_OF_DEPLOYMENT, alerts_query),
+            "events": Children("DeploymentEvent", lists.EVENTS_OF_DEPLOYMENT),
         },
         python={
             "predictionStats": "percentiles over a time window (a loader's SQL, per window)",
@@ -175,6 +178,32 @@ declare(
     NodeType(
         "Alert",
         Alert,
-        links={"deployment": Link("Deployment", "deployment_id")},
+        links={
+            "deployment": Link("Deployment", "deployment_id"),
+            "rule": Link("AlertRule", "rule_id"),
+            "acknowledgedBy": Link("User", "acknowledged_by_id"),
+            "resolvedBy": Link("User", "resolved_by_id"),
+        },
+    ),
+    NodeType("AlertRule", AlertRule, links={"deployment": Link("Deployment", "deployment_id")}),
+    NodeType(
+        "DeploymentEvent",
+        DeploymentEvent,
+        links={
+            "actor": Link("User", "actor_user_id"),
+            "fromVersion": Link("ModelVersion", "from_model_version_id"),
+            "toVersion": Link("ModelVersion", "to_model_version_id"),
+        },
+    ),
+    # Users have no organization: visible to themselves and to members of an organization
+    # they belong to (the compiler and app/api/loaders/rows_by_id.visibility say so).
+    NodeType("User", User),
+    NodeType(
+        "Membership",
+        Membership,
+        links={
+            "organization": Link("Organization", "organization_id"),
+            "user": Link("User", "user_id"),
+        },
     ),
 )

@@ -92,12 +92,14 @@ class CompiledReads(SchemaExtension):
             return RESOLVERS
         app_context = ctx.context
         org_ids = app_context.actor.org_ids
+        user_id = app_context.actor.user_id
         try:
             plan_key = (
                 key[0],
                 operation_name,
                 orjson.dumps(ctx.variables or {}, option=orjson.OPT_SORT_KEYS),
                 tuple(org_ids),
+                user_id,
             )
         except TypeError:  # variables orjson cannot write (e.g. huge ints): no plan cache
             plan_key = None
@@ -113,7 +115,7 @@ class CompiledReads(SchemaExtension):
                 return RESOLVERS  # the resolver path reports the variable errors
             try:
                 compiled = self.compiler.compile(
-                    ctx.graphql_document, operation, variables, org_ids
+                    ctx.graphql_document, operation, variables, org_ids, user_id
                 )
             except Unsupported as reason:
                 if reason.by_document:

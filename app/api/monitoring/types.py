@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.types import Info
@@ -15,18 +15,14 @@ from app.api.graph.fields import related
 from app.api.ids import encode_id
 from app.api.lists import load_row
 from app.api.node import Node, register_node
-from app.domain.monitoring import enums
 from app.domain.monitoring.drift import MAX_FEATURES
 from app.domain.monitoring.models import Alert as AlertRow
 from app.domain.monitoring.models import AlertRule as AlertRuleRow
 from app.domain.monitoring.models import DriftFeatureScore as DriftFeatureScoreRow
 from app.domain.monitoring.models import DriftReport as DriftReportRow
-from app.domain.serving.models import Deployment as DeploymentRow
-from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
-    from app.api.serving.types import Deployment
-    from app.api.tenancy.types import User
+    pass
 
 
 @from_declaration("MonitoringMetricPoint")
@@ -37,6 +33,7 @@ class MonitoringMetricPoint:
     recorded_at: datetime
 
 
+@from_declaration("AlertRule")
 @strawberry.type(
     description="Opens an alert when aggregation(metric) over the window compares true with "
     "the threshold; evaluated whenever the metric is recorded."
@@ -55,34 +52,12 @@ class AlertRule(Node):
     created_at: datetime
     deployment_id: strawberry.Private[uuid.UUID | None]
 
-    @classmethod
-    def from_row(cls, row: AlertRuleRow) -> AlertRule:
-        return cls(
-            id=strawberry.ID(encode_id("AlertRule", row.id)),
-            name=row.name,
-            metric_name=row.metric_name,
-            comparator=enums.Comparator(row.comparator),
-            threshold=row.threshold,
-            aggregation=enums.Aggregation(row.aggregation),
-            window_seconds=row.window_seconds,
-            severity=enums.AlertSeverity(row.severity),
-            cooldown_seconds=row.cooldown_seconds,
-            auto_resolve=row.auto_resolve,
-            enabled=row.enabled,
-            created_at=row.created_at,
-            deployment_id=row.deployment_id,
-        )
-
-    @strawberry.field(
-        description="The one deployment watched; null: every deployment of the project."
+    deployment = related(
+        "AlertRule",
+        "deployment",
+        "app.api.serving.types",
+        description="The one deployment watched; null: every deployment of the project.",
     )
-    async def deployment(
-        self, info: Info
-    ) -> Annotated[Deployment, strawberry.lazy("app.api.serving.types")] | None:
-        from app.api.serving.types import Deployment
-
-        row = await load_row(info, DeploymentRow, self.deployment_id)
-        return Deployment.from_row(row) if row else None
 
 
 @strawberry.type(description="Aggregates of a deployment's recorded predictions over a window.")
@@ -113,28 +88,14 @@ class Alert(Node):
 
     deployment = related("Alert", "deployment", "app.api.serving.types")
 
-    @strawberry.field(description="The rule that opened this alert, if any.")
-    async def rule(self, info: Info) -> AlertRule | None:
-        row = await load_row(info, AlertRuleRow, self.rule_id)
-        return AlertRule.from_row(row) if row else None
-
-    @strawberry.field
-    async def acknowledged_by(
-        self, info: Info
-    ) -> Annotated[User, strawberry.lazy("app.api.tenancy.types")] | None:
-        from app.api.tenancy.types import User
-
-        row = await load_row(info, UserRow, self.acknowledged_by_id)
-        return User.from_row(row) if row else None
-
-    @strawberry.field
-    async def resolved_by(
-        self, info: Info
-    ) -> Annotated[User, strawberry.lazy("app.api.tenancy.types")] | None:
-        from app.api.tenancy.types import User
-
-        row = await load_row(info, UserRow, self.resolved_by_id)
-        return User.from_row(row) if row else None
+    rule = related(
+        "Alert",
+        "rule",
+        "app.api.monitoring.types",
+        description="The rule that opened this alert, if any.",
+    )
+    acknowledged_by = related("Alert", "acknowledgedBy", "app.api.tenancy.types")
+    resolved_by = related("Alert", "resolvedBy", "app.api.tenancy.types")
 
 
 register_node("Alert", AlertRow, Alert.from_row)

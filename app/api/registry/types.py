@@ -38,7 +38,6 @@ from app.domain.tenancy.models import ProjectMember as ProjectMemberRow
 from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
-    from app.api.monitoring.types import AlertRule
     from app.api.tenancy.types import User
 
 MAX_SEARCH_LENGTH = 200
@@ -114,28 +113,12 @@ class Project(Node):
         ],
     )
 
-    @strawberry.field(description="Alert rules of this project (project- or deployment-scoped).")
-    async def alert_rules(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Annotated[AlertRule, strawberry.lazy("app.api.monitoring.types")]]:
-        from app.api.monitoring.types import AlertRule
-
-        return await child_connection(
-            info,
-            lists.ALERT_RULES_OF_PROJECT,
-            self.db_id,
-            AlertRule.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
-
+    alert_rules = children(
+        "Project",
+        "alertRules",
+        "app.api.monitoring.types",
+        description="Alert rules of this project (project- or deployment-scoped).",
+    )
     experiments = children(
         "Project",
         "experiments",

@@ -25,7 +25,7 @@ from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any, encode_id
-from app.api.lists import child_connection, load_row
+from app.api.lists import child_connection
 from app.api.loaders import lists
 from app.api.loaders.list_spec import DeploymentFilter
 from app.api.monitoring.types import (
@@ -38,16 +38,12 @@ from app.api.node import Node, register_node
 from app.api.pagination import Connection
 from app.api.scalars import Vector
 from app.domain.monitoring.embeddings import embedding_drift
-from app.domain.registry.models import ModelVersion as ModelVersionRow
-from app.domain.serving import enums
 from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.serving.models import DeploymentEvent as DeploymentEventRow
 from app.domain.serving.models import Environment as EnvironmentRow
-from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
-    from app.api.registry.types import ModelVersion
-    from app.api.tenancy.types import User
+    pass
 
 MAX_METRIC_NAMES = 50
 
@@ -248,76 +244,30 @@ class Deployment(Node):
             for row in rows
         ]
 
-    @strawberry.field(description="History: deploy, update, rollback, terminate.")
-    async def events(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        order_by: CreatedOrder = CreatedOrder.CREATED_DESC,
-    ) -> Connection[DeploymentEvent]:
-        return await child_connection(
-            info,
-            lists.EVENTS_OF_DEPLOYMENT,
-            self.db_id,
-            DeploymentEvent.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-        )
+    events = children(
+        "Deployment",
+        "events",
+        "app.api.serving.types",
+        [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
+        description="History: deploy, update, rollback, terminate.",
+    )
 
 
+@from_declaration("DeploymentEvent")
 @strawberry.type(description="One step of a deployment's history.")
 class DeploymentEvent(Node):
     event_type: DeploymentEventType  # type: ignore[valid-type]
     details: JSON
     created_at: datetime
-    from_version_id: strawberry.Private[uuid.UUID | None]
-    to_version_id: strawberry.Private[uuid.UUID | None]
+    from_model_version_id: strawberry.Private[uuid.UUID | None]
+    to_model_version_id: strawberry.Private[uuid.UUID | None]
     actor_user_id: strawberry.Private[uuid.UUID | None]
 
-    @classmethod
-    def from_row(cls, row: DeploymentEventRow) -> DeploymentEvent:
-        return cls(
-            id=strawberry.ID(encode_id("DeploymentEvent", row.id)),
-            event_type=enums.DeploymentEventType(row.event_type),
-            details=row.details,
-            created_at=row.created_at,
-            from_version_id=row.from_model_version_id,
-            to_version_id=row.to_model_version_id,
-            actor_user_id=row.actor_user_id,
-        )
-
-    @strawberry.field(description="Who made this change.")
-    async def actor(
-        self, info: Info
-    ) -> Annotated[User, strawberry.lazy("app.api.tenancy.types")] | None:
-        from app.api.tenancy.types import User
-
-        row = await load_row(info, UserRow, self.actor_user_id)
-        return User.from_row(row) if row else None
-
-    @strawberry.field
-    async def from_version(
-        self, info: Info
-    ) -> Annotated[ModelVersion, strawberry.lazy("app.api.registry.types")] | None:
-        from app.api.registry.types import ModelVersion
-
-        row = await load_row(info, ModelVersionRow, self.from_version_id)
-        return ModelVersion.from_row(row) if row else None
-
-    @strawberry.field
-    async def to_version(
-        self, info: Info
-    ) -> Annotated[ModelVersion, strawberry.lazy("app.api.registry.types")] | None:
-        from app.api.registry.types import ModelVersion
-
-        row = await load_row(info, ModelVersionRow, self.to_version_id)
-        return ModelVersion.from_row(row) if row else None
+    actor = related(
+        "DeploymentEvent", "actor", "app.api.tenancy.types", description="Who made this change."
+    )
+    from_version = related("DeploymentEvent", "fromVersion", "app.api.registry.types")
+    to_version = related("DeploymentEvent", "toVersion", "app.api.registry.types")
 
 
 register_node("Environment", EnvironmentRow, Environment.from_row)

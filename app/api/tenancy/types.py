@@ -20,7 +20,7 @@ from app.api.enums import (
 )
 from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
-from app.api.graph.fields import PAGING, children
+from app.api.graph.fields import PAGING, children, related
 from app.api.ids import encode_id
 from app.api.lists import child_connection, load_row
 from app.api.loaders import lists
@@ -73,25 +73,7 @@ class Organization(Node):
         [*PAGING, ("order_by", NamedOrder, NamedOrder.NAME_ASC)],
     )
 
-    @strawberry.field
-    async def members(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Membership]:
-        return await child_connection(
-            info,
-            lists.MEMBERSHIPS_OF_ORGANIZATION,
-            self.db_id,
-            Membership.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    members = children("Organization", "members", "app.api.tenancy.types")
 
     @strawberry.field(description="Notification channels of this organization.")
     async def notification_channels(
@@ -138,22 +120,15 @@ class Organization(Node):
         )
 
 
+@from_declaration("User")
 @strawberry.type(description="A person; acts through API keys.")
 class User(Node):
     email: str
     name: str | None
     db_id: strawberry.Private[uuid.UUID]
 
-    @classmethod
-    def from_row(cls, row: UserRow) -> User:
-        return cls(
-            id=strawberry.ID(encode_id("User", row.id)),
-            email=row.email,
-            name=row.name,
-            db_id=row.id,
-        )
 
-
+@from_declaration("Membership")
 @strawberry.type(description="A user's role in an organization.")
 class Membership(Node):
     role: OrgRole  # type: ignore[valid-type]
@@ -161,25 +136,8 @@ class Membership(Node):
     organization_id: strawberry.Private[uuid.UUID]
     user_id: strawberry.Private[uuid.UUID]
 
-    @classmethod
-    def from_row(cls, row: MembershipRow) -> Membership:
-        return cls(
-            id=strawberry.ID(encode_id("Membership", row.id)),
-            role=enums.OrgRole(row.role),
-            created_at=row.created_at,
-            organization_id=row.organization_id,
-            user_id=row.user_id,
-        )
-
-    @strawberry.field
-    async def organization(self, info: Info) -> Organization | None:
-        row = await load_row(info, OrganizationRow, self.organization_id)
-        return Organization.from_row(row) if row else None
-
-    @strawberry.field
-    async def user(self, info: Info) -> User | None:
-        row = await load_row(info, UserRow, self.user_id)
-        return User.from_row(row) if row else None
+    organization = related("Membership", "organization", "app.api.tenancy.types")
+    user = related("Membership", "user", "app.api.tenancy.types")
 
 
 @strawberry.type(description="An API key. The secret is shown only once, by apiKeyCreate.")
