@@ -271,7 +271,7 @@ def compiled_sdl() -> str:
         "scalar DateTime", "scalar JSON", "scalar Slug", "scalar GlobalId", "scalar PageSize",
         "interface Node { id: ID! }",
         "type Query { organization(slug: Slug!): Organization  node(id: GlobalId!): Node  "
-        "nodes(ids: [GlobalId!]!): [Node]! }",
+        "nodes(ids: [GlobalId!]!): [Node]!  viewer: Viewer }",
     ]  # fmt: skip
     extra: set[str] = set()
     for type_name in GRAPH:

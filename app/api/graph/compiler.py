@@ -254,8 +254,15 @@ class _Run:
         name = nodes[0].name.value
         if name == "__typename":
             return literal(f'"{root.name}"')
-        if name not in ("organization", "node", "nodes"):
+        if name not in ("organization", "node", "nodes", "viewer"):
             raise Unsupported(f"Query.{name}")
+        if name == "viewer":
+            if self.emitter.user_id is None:
+                return "'null'"
+            gql_type = self.compiler.schema.get_type("Viewer")
+            alias = self.emitter.alias()
+            body = self.object(GRAPH["Viewer"], gql_type, alias, nodes)
+            return f"coalesce((SELECT {body} FROM users {alias} WHERE {alias}.id = $2), 'null')"
         kwargs = self.arguments(root, nodes[0])
         if name == "organization":
             slug = kwargs["slug"]
