@@ -19,8 +19,6 @@ than @skip/@include, orders by a float key, and any argument the resolver would 
 
 from __future__ import annotations
 
-import functools
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,14 +29,10 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLEnumType,
     GraphQLError,
     GraphQLIncludeDirective,
     GraphQLInterfaceType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLScalarType,
     GraphQLSkipDirective,
     InlineFragmentNode,
     OperationDefinitionNode,
@@ -46,13 +40,25 @@ from graphql import (
     SelectionSetNode,
 )
 from graphql.execution.values import get_argument_values, get_directive_values
-from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
-from sqlalchemy.orm import aliased
 from strawberry.types.arguments import convert_arguments
 
 import app.api.graph.declarations  # noqa: F401  (declares the graph)
 from app.api.errors import ClientError
 from app.api.graph.declare import GRAPH, Children, NodeType
+from app.api.graph.sql_text import (
+    MARKER,
+    Fragment,
+    Unsupported,
+    concat,
+    cursor_sql,
+    filter_fragments,
+    global_id_sql,
+    literal,
+    lookup_fragments,
+    order_fragments,
+    scalar_json,
+    unwrap,
+)
 from app.api.ids import decode_any
 from app.api.node import NODE_KINDS
 from app.api.pagination import PageArgs, coerce_cursor_value, page_args
@@ -60,18 +66,6 @@ from app.api.pagination import PageArgs, coerce_cursor_value, page_args
 PAGING = ("first", "after", "last", "before")
 MAX_NODES_IDS = 100
 MAX_SLUG = 63
-DIALECT = pg_asyncpg.dialect()
-PLACEHOLDER = re.compile(r"\$(\d+)")
-
-
-class Unsupported(Exception):
-    """This operation (or this part of it) is not compiled: the resolver path runs it.
-    ``by_document``: every request with this document would fail the same way (so the
-    document need not be tried again); False where it depends on the variables."""
-
-    def __init__(self, reason: str, *, by_document: bool = True) -> None:
-        super().__init__(reason)
-        self.by_document = by_document
 
 
 @dataclass
@@ -98,35 +92,6 @@ class _Emitter:
     def alias(self) -> str:
         self.aliases += 1
         return f"a{self.aliases}"
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def concat(parts: Sequence[str]) -> str:
-    """``parts`` are SQL text expressions; adjacent literals are merged."""
-    merged: list[str] = []
-    for part in parts:
-        if merged and part.startswith("'") and merged[-1].startswith("'") and _is_literal(part):
-            if _is_literal(merged[-1]):
-                merged[-1] = merged[-1][:-1] + part[1:]
-                continue
-        merged.append(part)
-    return "(" + " || ".join(merged) + ")"
-
-
-def _is_literal(sql: str) -> bool:
-    return (
-        len(sql) >= 2
-        and sql[0] == "'"
-        and sql[-1] == "'"
-        and "'" not in sql[1:-1].replace("''", "")
-    )
-
-
-def _unwrap(gql_type: Any) -> Any:
-    return gql_type.of_type if isinstance(gql_type, GraphQLNonNull) else gql_type
 
 
 class Compiler:
@@ -402,7 +367,7 @@ class _Run:
         target = GRAPH.get(children.target)
         if target is None:
             raise Unsupported(children.target)
-        connection_type = _unwrap(parent_type.fields[nodes[0].name.value].type)
+        connection_type = unwrap(parent_type.fields[nodes[0].name.value].type)
         selections = [n.selection_set for n in nodes if n.selection_set is not None]
         selected = self.collect(connection_type, selections)
         if not any(f[0].name.value in ("nodes", "edges", "pageInfo") for f in selected.values()):
@@ -457,7 +422,7 @@ class _Run:
             elif name == "totalCount":
                 parts.append(self.total_count(children, parent_alias, query))
             elif name == "nodes":
-                node_type = _unwrap(_unwrap(connection_type.fields["nodes"].type).of_type)
+                node_type = unwrap(unwrap(connection_type.fields["nodes"].type).of_type)
                 body = self.object(target, node_type, alias, field_nodes)
                 column = f"j{len(aggregates)}"
                 aggregates.append(
@@ -466,7 +431,7 @@ class _Run:
                 )
                 parts.append(f"('[' || g.{column} || ']')")
             elif name == "edges":
-                edge_type = _unwrap(_unwrap(connection_type.fields["edges"].type).of_type)
+                edge_type = unwrap(unwrap(connection_type.fields["edges"].type).of_type)
                 body = self.edge(target, edge_type, alias, cursor, field_nodes)
                 column = f"j{len(aggregates)}"
                 aggregates.append(
@@ -480,7 +445,7 @@ class _Run:
                         f"array_agg({cursor} ORDER BY {alias}._rn) "
                         f"FILTER (WHERE {alias}._rn <= {size}) AS cs"
                     )
-                page_type = _unwrap(connection_type.fields["pageInfo"].type)
+                page_type = unwrap(connection_type.fields["pageInfo"].type)
                 parts.append(self.page_info(page_type, field_nodes, args, size, has_cursor))
             else:
                 raise Unsupported(f"{connection_type.name}.{name}")
@@ -548,7 +513,7 @@ class _Run:
             elif name == "cursor":
                 parts.append(f"('\"' || {cursor} || '\"')")
             elif name == "node":
-                node_type = _unwrap(edge_type.fields["node"].type)
+                node_type = unwrap(edge_type.fields["node"].type)
                 parts.append(self.object(target, node_type, alias, field_nodes))
             else:
                 raise Unsupported(f"{edge_type.name}.{name}")
@@ -595,109 +560,3 @@ class _Run:
 
     def filter_conditions(self, spec: Any, list_filter: Any, alias: str) -> list[str]:
         return [self.bind(f) for f in filter_fragments(spec, list_filter, alias)]
-
-
-# -- SQLAlchemy fragments, compiled once ------------------------------------------------
-# Compiling SQLAlchemy expressions costs far more than the rest of a compile: the
-# fragments of an order, a filter (by value) or a lookup are compiled once per alias and
-# kept, with their bound values, as text with markers for the values.
-
-Fragment = tuple[str, tuple[Any, ...]]
-MARKER = re.compile("\x01(\\d+)\x01")
-
-
-def sql_fragment(expression: Any) -> Fragment:
-    compiled = expression.compile(dialect=DIALECT, compile_kwargs={"render_postcompile": True})
-    values = compiled.construct_params()
-    processors = compiled._bind_processors
-    names = compiled.positiontup or []
-    bound: list[Any] = []
-
-    def mark(match: re.Match[str]) -> str:
-        name = names[int(match.group(1)) - 1]
-        processor = processors.get(name)
-        bound.append(processor(values[name]) if processor else values[name])
-        return f"\x01{len(bound) - 1}\x01"
-
-    return PLACEHOLDER.sub(mark, compiled.string), tuple(bound)
-
-
-@functools.lru_cache(maxsize=1024)
-def entity(model: Any, alias: str) -> Any:
-    return aliased(model, name=alias)
-
-
-@functools.lru_cache(maxsize=4096)
-def order_fragments(
-    spec: Any, order: Any, argument: str | None, alias: str
-) -> tuple[tuple[Fragment, ...], tuple[type, ...]]:
-    keys = order.expressions(entity(spec.model, alias), argument)
-    return tuple(sql_fragment(k) for k in keys), tuple(k.type.python_type for k in keys)
-
-
-@functools.lru_cache(maxsize=4096)
-def filter_fragments(spec: Any, list_filter: Any, alias: str) -> tuple[Fragment, ...]:
-    return tuple(sql_fragment(c) for c in list_filter.conditions(entity(spec.model, alias)))
-
-
-@functools.lru_cache(maxsize=256)
-def lookup_fragments(type_name: str, field_name: str) -> tuple[Fragment, ...]:
-    lookup = GRAPH[type_name].lookups[field_name]
-    target = entity(GRAPH[lookup.target].model, "{a}")
-    return tuple(sql_fragment(c) for c in lookup.where(target))
-
-
-# -- values ----------------------------------------------------------------------------
-
-
-def global_id_sql(type_name: str, id_sql: str) -> str:
-    """base64url("<Type>:<uuid>") without padding, as app/api/ids.encode_id."""
-    raw = f"convert_to({literal(type_name + ':')} || {id_sql}::text, 'UTF8')"
-    return f"('\"' || translate(encode({raw}, 'base64'), E'+/=\\n', '-_') || '\"')"
-
-
-def cursor_sql(alias: str, key_types: Sequence[type]) -> str:
-    """The cursor of a row, as app/api/pagination.encode_cursor writes it."""
-    items = []
-    for index, key_type in enumerate(key_types):
-        column = f"{alias}._k{index}"
-        if key_type is datetime:
-            text = f"btrim(mlgraph_json_time({column}), '\"')"
-        elif key_type is bool:
-            text = f"CASE WHEN {column} THEN 'True' ELSE 'False' END"
-        else:
-            text = f"{column}::text"
-        items.append(f"to_json(coalesce({text}, 'None'))::text")
-    json_text = "'[' || " + " || ',' || ".join(items) + " || ']'"
-    return f"translate(encode(convert_to({json_text}, 'UTF8'), 'base64'), E'+/=\\n', '-_')"
-
-
-def scalar_json(gql_type: Any, column: str) -> str:
-    """A column written as the resolver path writes the field's GraphQL type."""
-    gql_type = _unwrap(gql_type)
-    if isinstance(gql_type, GraphQLList):
-        item = _unwrap(gql_type.of_type)
-        if isinstance(item, GraphQLScalarType) and item.name == "String":
-            return f"coalesce(array_to_json({column})::text, 'null')"
-        raise Unsupported(f"list of {item}")
-    if isinstance(gql_type, GraphQLEnumType):
-        cases = " ".join(
-            f"WHEN {literal(str(getattr(value.value, 'value', value.value)))} "
-            f"THEN {literal(chr(34) + name + chr(34))}"
-            for name, value in gql_type.values.items()
-        )
-        return f"(CASE {column} {cases} ELSE 'null' END)"
-    name = gql_type.name
-    if name in ("String", "ID"):
-        return f"coalesce(to_json({column})::text, 'null')"
-    if name == "Int":
-        return f"coalesce({column}::text, 'null')"
-    if name == "Float":
-        return f"mlgraph_json_float({column}::float8)"
-    if name == "Boolean":
-        return f"(CASE WHEN {column} THEN 'true' WHEN NOT {column} THEN 'false' ELSE 'null' END)"
-    if name == "DateTime":
-        return f"mlgraph_json_time({column})"
-    if name == "JSON":
-        return f"mlgraph_json({column})"
-    raise Unsupported(f"scalar {name}")
