@@ -45,7 +45,7 @@ from app.api.schema import build_schema
 from app.db.engine import make_engine, make_session_factory
 from app.db.ids import uuid7
 from app.domain.experiments.models import Experiment, Run
-from app.domain.monitoring.models import Alert, AlertRule, MonitoringMetric
+from app.domain.monitoring.models import Alert, AlertRule, DriftReport, MonitoringMetric
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
 from app.domain.tenancy.models import Membership
@@ -208,6 +208,15 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                             ]
                             if points:
                                 await session.execute(insert(MonitoringMetric), points)
+                            if rng.random() < 0.5:
+                                await session.execute(
+                                    insert(DriftReport).values(
+                                        id=uuid7(), organization_id=org, deployment_id=deployment,
+                                        threshold=0.2, overall_score=rng.choice(ODD_FLOATS),
+                                        is_drift_detected=rng.random() < 0.5,
+                                        created_at=start + timedelta(microseconds=rng.randint(0, 9)),
+                                    )
+                                )  # fmt: skip
                             for _ in range(rng.randint(0, 2)):
                                 await session.execute(
                                     insert(DeploymentEvent).values(
@@ -466,6 +475,7 @@ INVENTORY = """query($slug: String!) { organization(slug: $slug) {
         deployments(first: 10) { nodes {
           id
           events(first: 10) { nodes { id actor { id } } }
+          driftReports(first: 10) { nodes { id } }
           alerts(first: 10) { nodes { id } }
         } }
       } }

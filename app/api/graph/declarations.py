@@ -14,7 +14,7 @@ from app.api.graph.declare import Children, Link, ListQuery, Lookup, NodeType, d
 from app.api.loaders import lists
 from app.api.loaders.list_spec import AlertFilter, DeploymentFilter, MetricFilter, VersionFilter
 from app.domain.experiments.models import Experiment, Run
-from app.domain.monitoring.models import Alert, AlertRule, MonitoringMetric
+from app.domain.monitoring.models import Alert, AlertRule, DriftReport, MonitoringMetric
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.enums import DeploymentStatus
@@ -150,6 +150,7 @@ declare(
             ),
             "alerts": Children("Alert", lists.ALERTS_OF_DEPLOYMENT, alerts_query),
             "events": Children("DeploymentEvent", lists.EVENTS_OF_DEPLOYMENT),
+            "driftReports": Children("DriftReport", lists.DRIFT_REPORTS_OF_DEPLOYMENT),
         },
         python={
             "predictionStats": "percentiles over a time window (a loader's SQL, per window)",
@@ -184,6 +185,12 @@ declare(
             "acknowledgedBy": Link("User", "acknowledged_by_id"),
             "resolvedBy": Link("User", "resolved_by_id"),
         },
+    ),
+    NodeType(
+        "DriftReport",
+        DriftReport,
+        links={"alert": Link("Alert", "alert_id")},
+        python={"features": "every score of the report as a plain list, in the given order"},
     ),
     NodeType("AlertRule", AlertRule, links={"deployment": Link("Deployment", "deployment_id")}),
     NodeType(

@@ -12,8 +12,6 @@ from strawberry.types import Info
 from app.api.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
 from app.api.graph.converters import from_declaration
 from app.api.graph.fields import related
-from app.api.ids import encode_id
-from app.api.lists import load_row
 from app.api.node import Node, register_node
 from app.domain.monitoring.drift import MAX_FEATURES
 from app.domain.monitoring.models import Alert as AlertRow
@@ -123,6 +121,7 @@ class DriftFeatureScore:
         )
 
 
+@from_declaration("DriftReport")
 @strawberry.type(description="Reference vs current distributions of a deployment's features.")
 class DriftReport(Node):
     threshold: float
@@ -133,18 +132,6 @@ class DriftReport(Node):
     created_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     alert_id: strawberry.Private[uuid.UUID | None]
-
-    @classmethod
-    def from_row(cls, row: DriftReportRow) -> DriftReport:
-        return cls(
-            id=strawberry.ID(encode_id("DriftReport", row.id)),
-            threshold=row.threshold,
-            overall_score=row.overall_score,
-            is_drift_detected=row.is_drift_detected,
-            created_at=row.created_at,
-            db_id=row.id,
-            alert_id=row.alert_id,
-        )
 
     @strawberry.field(description="Scores per feature, in the order they were given.")
     async def features(self, info: Info) -> list[DriftFeatureScore]:
@@ -157,10 +144,12 @@ class DriftReport(Node):
         page = await info.context.loaders.page(lists.SCORES_OF_REPORT).load((self.db_id, query))
         return [DriftFeatureScore.from_row(row) for row in page.rows]
 
-    @strawberry.field(description="The data_drift alert this report opened, if any.")
-    async def alert(self, info: Info) -> Alert | None:
-        row = await load_row(info, AlertRow, self.alert_id)
-        return Alert.from_row(row) if row else None
+    alert = related(
+        "DriftReport",
+        "alert",
+        "app.api.monitoring.types",
+        description="The data_drift alert this report opened, if any.",
+    )
 
 
 @strawberry.type(description="Embedding drift between reference vectors and recent ones.")

@@ -25,17 +25,13 @@ from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any, encode_id
-from app.api.lists import child_connection
-from app.api.loaders import lists
 from app.api.loaders.list_spec import DeploymentFilter
 from app.api.monitoring.types import (
-    DriftReport,
     EmbeddingDrift,
     PredictionStats,
     SimilarPrediction,
 )
 from app.api.node import Node, register_node
-from app.api.pagination import Connection
 from app.api.scalars import Vector
 from app.domain.monitoring.embeddings import embedding_drift
 from app.domain.serving.models import Deployment as DeploymentRow
@@ -172,19 +168,12 @@ class Deployment(Node):
     def embedding_dimension(self) -> int | None:
         return self.embedding_dim
 
-    @strawberry.field(description="Drift reports, newest first.")
-    async def drift_reports(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[DriftReport]:
-        return await child_connection(
-            info, lists.DRIFT_REPORTS_OF_DEPLOYMENT, self.db_id, DriftReport.from_row,
-            first=first, after=after, last=last, before=before,
-        )  # fmt: skip
+    drift_reports = children(
+        "Deployment",
+        "driftReports",
+        "app.api.monitoring.types",
+        description="Drift reports, newest first.",
+    )
 
     @strawberry.field(
         description="Drift of recent prediction embeddings (last windowSeconds) from the "
