@@ -43,7 +43,11 @@ class Plans(SizedLRU[tuple[Any, ...], CompiledQuery]):
     a dashboard repeating a query skips even the compile. Bounded in bytes."""
 
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(max_bytes, lambda key, plan: 2 * len(key[0]) + 2 * len(plan.sql) + 256)
+        super().__init__(
+            max_bytes,
+            # the document, the variables' JSON, the statement, and its parameters (~ as big)
+            lambda key, plan: len(key[0]) + 2 * len(key[2]) + 2 * len(plan.sql) + 256,
+        )
 
 
 async def fetch_text(engine: Any, compiled: CompiledQuery) -> str:

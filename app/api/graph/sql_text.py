@@ -96,7 +96,7 @@ def order_fragments(
     return tuple(sql_fragment(k) for k in keys), tuple(k.type.python_type for k in keys)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)  # by filter value: bounded (a filter is a few KB at most)
 def filter_fragments(spec: Any, list_filter: Any, alias: str) -> tuple[Fragment, ...]:
     return tuple(sql_fragment(c) for c in list_filter.conditions(entity(spec.model, alias)))
 
