@@ -74,9 +74,9 @@ def build_schema(
         trusted.append(lambda: TrustedDocumentsOnly(persisted))
     compiled: list[Any] = []
     compilers: list[Compiler] = []  # made once the schema exists
+    not_compiled = NotCompiled(max_bytes=limits.document_cache_bytes // 8)
+    plans = Plans(max_bytes=limits.document_cache_bytes // 2)
     if compiled_reads:
-        not_compiled = NotCompiled(max_bytes=limits.document_cache_bytes // 8)
-        plans = Plans(max_bytes=limits.document_cache_bytes // 2)
         compiled.append(
             lambda: CompiledReads(compilers[0], not_compiled, plans, override=read_path_override)
         )
@@ -99,5 +99,7 @@ def build_schema(
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
     compilers.append(Compiler(schema, limits.max_page_size))
+    schema.compiled_plans = plans if compiled_reads else None  # type: ignore[attr-defined]
+    schema.read_path_override = read_path_override  # type: ignore[attr-defined]
     schema.documents = documents  # type: ignore[attr-defined]  # for tests and metrics
     return schema

@@ -28,6 +28,7 @@ from strawberry.types.graphql import OperationType
 
 from app.api.auth_cache import AuthCache
 from app.api.context import Context, DataLoaders
+from app.api.graph.extension import answer_from_plan
 from app.api.graphql_http import (
     GraphQLHTTPHandler,
     HTTPOperation,
@@ -161,6 +162,20 @@ class GraphQLView(GraphQL[Context, None]):
     async def _execute(
         self, request: Request, operation: HTTPOperation, allowed: set[OperationType]
     ) -> ExecutionResult:
+        plans = getattr(self.schema, "compiled_plans", None)
+        if plans is not None and OperationType.QUERY in allowed:
+            answer = await answer_from_plan(
+                plans,
+                self.read_session_factory.kw["bind"],
+                request,
+                operation.query,
+                operation.operation_name,
+                operation.variables,
+                request.scope.get("state", {}).get("actor") or Actor(),
+                getattr(self.schema, "read_path_override", False),
+            )
+            if answer is not None:
+                return answer  # type: ignore[return-value]
         context = await self.get_context(request, Response())
         context.variables_checked = operation.variables_checked
         return await self.schema.execute(

@@ -545,6 +545,10 @@ async def test_the_compiled_path_shows_nothing_of_another_organization(make_tena
     assert own["organization"]["projects"]["totalCount"] == 2
     slugs = sorted(n["slug"] for n in own["nodes"] if n and "slug" in n)
     assert slugs == ["p-0", "p-1"]
+    # The owner's answer is now a cached plan: another caller never gets it.
+    again = await mine.client.post(TENANCY, variables)
+    assert again.headers["x-mlgraph-path"] == "compiled"
+    assert again.json() == body
     anonymous = await mine.client.http.post(
         "/graphql", json={"query": TENANCY, "variables": variables}
     )

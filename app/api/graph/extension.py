@@ -39,8 +39,25 @@ class NotCompiled(SizedLRU[tuple[str, str | None], str]):
 
 
 class Plans(SizedLRU[tuple[Any, ...], CompiledQuery]):
-    """Compiled statements by (document, operation, variables, caller's organizations):
-    a dashboard repeating a query skips even the compile. Bounded in bytes."""
+    """Compiled statements by (document, operation, variables, caller): a dashboard
+    repeating a query skips even the compile. Bounded in bytes.
+
+    A plan is stored only once its request passed every check of the schema's extensions
+    (validation, token and node limits, variable safety, trusted documents), and those
+    depend on nothing but this key and the process's fixed limits: the HTTP handler
+    answers a request whose key holds a plan straight from it (``answer_from_plan``),
+    without running Strawberry's pipeline again. Who the caller is (and whether its key
+    still works) is settled before, by the authentication middleware."""
+
+    @staticmethod
+    def key(
+        query: str, operation_name: str | None, variables: Any, actor: Any
+    ) -> tuple[Any, ...] | None:
+        try:
+            encoded = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # variables orjson cannot write (e.g. huge ints): no plan cache
+            return None
+        return (query, operation_name, encoded, tuple(actor.org_ids), actor.user_id)
 
     def __init__(self, max_bytes: int) -> None:
         super().__init__(
@@ -61,6 +78,32 @@ async def fetch_text(engine: Any, compiled: CompiledQuery) -> str:
             sync_connection, None, compiled.sql, compiled.params, None, False
         )
         return str(await raw.driver_connection.fetchval(compiled.sql, *compiled.params))
+
+
+async def answer_from_plan(
+    plans: Plans,
+    engine: Any,
+    request: Request,
+    query: str,
+    operation_name: str | None,
+    variables: Any,
+    actor: Any,
+    override: bool,
+) -> GraphQLExecutionResult | None:
+    """The answer of a request whose plan is cached, or None (then the schema runs)."""
+    if override and request.headers.get(PATH_HEADER, "").lower() == RESOLVERS:
+        return None
+    plan_key = plans.key(query, operation_name, variables, actor)
+    compiled = plans.get(plan_key) if plan_key is not None else None
+    if compiled is None:
+        return None
+    try:
+        text = await fetch_text(engine, compiled)
+    except Exception:  # a failure here is the schema path's to report
+        log.exception("compiled read from a cached plan failed; running the schema")
+        return None
+    request.state.read_path = COMPILED
+    return GraphQLExecutionResult(data=orjson.Fragment(text), errors=None)
 
 
 class CompiledReads(SchemaExtension):
@@ -97,16 +140,7 @@ class CompiledReads(SchemaExtension):
         app_context = ctx.context
         org_ids = app_context.actor.org_ids
         user_id = app_context.actor.user_id
-        try:
-            plan_key = (
-                key[0],
-                operation_name,
-                orjson.dumps(ctx.variables or {}, option=orjson.OPT_SORT_KEYS),
-                tuple(org_ids),
-                user_id,
-            )
-        except TypeError:  # variables orjson cannot write (e.g. huge ints): no plan cache
-            plan_key = None
+        plan_key = self.plans.key(key[0], operation_name, ctx.variables, app_context.actor)
         compiled = self.plans.get(plan_key) if plan_key is not None else None
         if compiled is None:
             operation = get_operation_ast(ctx.graphql_document, operation_name)
