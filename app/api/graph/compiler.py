@@ -20,7 +20,7 @@ than @skip/@include, orders by a float key, and any argument the resolver would 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -62,6 +62,7 @@ from app.api.graph.sql_text import (
 from app.api.ids import decode_any
 from app.api.node import NODE_KINDS
 from app.api.pagination import PageArgs, coerce_cursor_value, page_args
+from app.domain.tenancy.models import Organization, User
 
 PAGING = ("first", "after", "last", "before")
 MAX_NODES_IDS = 100
@@ -203,17 +204,31 @@ class _Run:
             config=self.compiler.config,
         )
 
+    def selected(
+        self, gql_type: GraphQLObjectType, nodes: Sequence[FieldNode]
+    ) -> dict[str, list[FieldNode]]:
+        """The merged sub-selections of ``nodes`` on ``gql_type``."""
+        return self.collect(gql_type, [n.selection_set for n in nodes if n.selection_set])
+
+    @staticmethod
+    def json_object(
+        fields: Mapping[str, list[FieldNode]], value: Callable[[str, list[FieldNode]], str]
+    ) -> str:
+        """``{"key": value, ...}`` in response-key order; ``value(field name, nodes)``."""
+        parts: list[str] = ["'{'"]
+        for index, (key, field_nodes) in enumerate(fields.items()):
+            parts.append(literal(("," if index else "") + f'"{key}":'))
+            parts.append(value(field_nodes[0].name.value, field_nodes))
+        parts.append("'}'")
+        return concat(parts)
+
     # -- objects -----------------------------------------------------------------------
 
     def root_object(
         self, root: GraphQLObjectType, selection_sets: Sequence[SelectionSetNode]
     ) -> str:
-        parts: list[str] = ["'{'"]
-        for index, (key, nodes) in enumerate(self.collect(root, selection_sets).items()):
-            parts.append(literal(("," if index else "") + f'"{key}":'))
-            parts.append(self.root_field(root, nodes))
-        parts.append("'}'")
-        return concat(parts)
+        fields = self.collect(root, selection_sets)
+        return self.json_object(fields, lambda _, nodes: self.root_field(root, nodes))
 
     def root_field(self, root: GraphQLObjectType, nodes: list[FieldNode]) -> str:
         name = nodes[0].name.value
@@ -224,23 +239,13 @@ class _Run:
         if name == "viewer":
             if self.emitter.user_id is None:
                 return "'null'"
-            gql_type = self.compiler.schema.get_type("Viewer")
-            alias = self.emitter.alias()
-            body = self.object(GRAPH["Viewer"], gql_type, alias, nodes)
-            return f"coalesce((SELECT {body} FROM users {alias} WHERE {alias}.id = $2), 'null')"
+            return self.to_one("Viewer", nodes, "{a}.id = $2")
         kwargs = self.arguments(root, nodes[0])
         if name == "organization":
             slug = kwargs["slug"]
             if len(slug) > MAX_SLUG:
                 return "'null'"
-            declared = GRAPH["Organization"]
-            gql_type = self.compiler.schema.get_type("Organization")
-            alias = self.emitter.alias()
-            body = self.object(declared, gql_type, alias, nodes)
-            return (
-                f"coalesce((SELECT {body} FROM organizations {alias} WHERE {alias}.slug = "
-                f"{self.emitter.param(slug)} AND {self._visible(declared, alias)}), 'null')"
-            )
+            return self.to_one("Organization", nodes, f"{{a}}.slug = {self.emitter.param(slug)}")
         if name == "node":
             return self.node_by_id(kwargs["id"], nodes)
         if name == "nodes":
@@ -265,14 +270,7 @@ class _Run:
         declared = GRAPH.get(decoded[0])
         if declared is None or not declared.global_id or declared.admin_only:
             raise Unsupported(f"node of type {decoded[0]}", by_document=False)
-        gql_type = self.compiler.schema.get_type(declared.name)
-        alias = self.emitter.alias()
-        body = self.object(declared, gql_type, alias, nodes)
-        table = declared.model.__table__.name
-        return (
-            f"coalesce((SELECT {body} FROM {table} {alias} WHERE {alias}.id = "
-            f"{self.emitter.param(decoded[1])} AND {self._visible(declared, alias)}), 'null')"
-        )
+        return self.to_one(declared.name, nodes, f"{{a}}.id = {self.emitter.param(decoded[1])}")
 
     def object(
         self,
@@ -282,13 +280,10 @@ class _Run:
         nodes: Sequence[FieldNode],
     ) -> str:
         """The JSON object of the row ``alias`` with the merged sub-selections of ``nodes``."""
-        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
-        parts: list[str] = ["'{'"]
-        for index, (key, field_nodes) in enumerate(self.collect(gql_type, selection_sets).items()):
-            parts.append(literal(("," if index else "") + f'"{key}":'))
-            parts.append(self.field(declared, gql_type, alias, field_nodes))
-        parts.append("'}'")
-        return concat(parts)
+        return self.json_object(
+            self.selected(gql_type, nodes),
+            lambda _, field_nodes: self.field(declared, gql_type, alias, field_nodes),
+        )
 
     def field(
         self, declared: NodeType, gql_type: GraphQLObjectType, alias: str, nodes: list[FieldNode]
@@ -300,7 +295,7 @@ class _Run:
             return global_id_sql(declared.name, f"{alias}.id")
         if name in declared.links:
             link = declared.links[name]
-            return self.to_one(link.target, nodes, f"{{a}}.id = {alias}.{link.column}", [])
+            return self.to_one(link.target, nodes, f"{{a}}.id = {alias}.{link.column}")
         if name in declared.lookups:
             lookup = declared.lookups[name]
             conditions = [self.bind(f) for f in lookup_fragments(declared.name, name)]
@@ -315,8 +310,10 @@ class _Run:
         return scalar_json(gql_type.fields[name].type, f"{alias}.{column}")
 
     def to_one(
-        self, target_name: str, nodes: list[FieldNode], join: str, conditions: list[str]
+        self, target_name: str, nodes: list[FieldNode], join: str, conditions: Sequence[str] = ()
     ) -> str:
+        """The visible row of ``target_name`` for which ``join`` (and ``conditions``) hold,
+        ``{a}`` standing for its alias; null if there is none."""
         target = GRAPH.get(target_name)
         if target is None:
             raise Unsupported(target_name)
@@ -333,9 +330,9 @@ class _Run:
     def _visible(self, declared: NodeType, alias: str) -> str:
         """Tenancy of a row read by id (as app/api/loaders/rows_by_id.visibility)."""
         table = declared.model.__table__
-        if declared.name == "Organization":
+        if declared.model is Organization:
             return f"{alias}.id = ANY($1) AND {alias}.deleted_at IS NULL"
-        if declared.name == "User":
+        if declared.model is User:  # the User type, and the viewer (the caller's own row)
             return (
                 f"({alias}.id = $2 OR EXISTS (SELECT 1 FROM memberships m WHERE "
                 f"m.user_id = {alias}.id AND m.organization_id = ANY($1)))"
@@ -368,8 +365,7 @@ class _Run:
         if target is None:
             raise Unsupported(children.target)
         connection_type = unwrap(parent_type.fields[nodes[0].name.value].type)
-        selections = [n.selection_set for n in nodes if n.selection_set is not None]
-        selected = self.collect(connection_type, selections)
+        selected = self.selected(connection_type, nodes)
         if not any(f[0].name.value in ("nodes", "edges", "pageInfo") for f in selected.values()):
             return self.counts_only(children, connection_type, parent_alias, query, selected)
         alias = self.emitter.alias()
@@ -412,48 +408,40 @@ class _Run:
         cursor = cursor_sql(alias, key_types)
 
         aggregates: list[str] = ["count(*) AS n"]
-        parts: list[str] = ["'{'"]
         has_cursor = "'true'" if args.cursor is not None else "'false'"
-        for index, (key, field_nodes) in enumerate(selected.items()):
-            parts.append(literal(("," if index else "") + f'"{key}":'))
-            name = field_nodes[0].name.value
+
+        def page_items(item: str) -> str:
+            """The JSON array of the page's rows written as ``item``, in display order."""
+            column = f"j{len(aggregates)}"
+            aggregates.append(
+                f"coalesce(string_agg({item}, ',' ORDER BY {alias}._rn{display}) "
+                f"FILTER (WHERE {alias}._rn <= {size}), '') AS {column}"
+            )
+            return f"('[' || g.{column} || ']')"
+
+        def value(name: str, field_nodes: list[FieldNode]) -> str:
             if name == "__typename":
-                parts.append(literal(f'"{connection_type.name}"'))
-            elif name == "totalCount":
-                parts.append(self.total_count(children, parent_alias, query))
-            elif name == "nodes":
+                return literal(f'"{connection_type.name}"')
+            if name == "totalCount":
+                return self.total_count(children, parent_alias, query)
+            if name == "nodes":
                 node_type = unwrap(unwrap(connection_type.fields["nodes"].type).of_type)
-                body = self.object(target, node_type, alias, field_nodes)
-                column = f"j{len(aggregates)}"
-                aggregates.append(
-                    f"coalesce(string_agg({body}, ',' ORDER BY {alias}._rn{display}) "
-                    f"FILTER (WHERE {alias}._rn <= {size}), '') AS {column}"
-                )
-                parts.append(f"('[' || g.{column} || ']')")
-            elif name == "edges":
+                return page_items(self.object(target, node_type, alias, field_nodes))
+            if name == "edges":
                 edge_type = unwrap(unwrap(connection_type.fields["edges"].type).of_type)
-                body = self.edge(target, edge_type, alias, cursor, field_nodes)
-                column = f"j{len(aggregates)}"
-                aggregates.append(
-                    f"coalesce(string_agg({body}, ',' ORDER BY {alias}._rn{display}) "
-                    f"FILTER (WHERE {alias}._rn <= {size}), '') AS {column}"
-                )
-                parts.append(f"('[' || g.{column} || ']')")
-            elif name == "pageInfo":
+                return page_items(self.edge(target, edge_type, alias, cursor, field_nodes))
+            if name == "pageInfo":
                 if not any(a.startswith("array_agg") for a in aggregates):
                     aggregates.append(
                         f"array_agg({cursor} ORDER BY {alias}._rn) "
                         f"FILTER (WHERE {alias}._rn <= {size}) AS cs"
                     )
                 page_type = unwrap(connection_type.fields["pageInfo"].type)
-                parts.append(self.page_info(page_type, field_nodes, args, size, has_cursor))
-            else:
-                raise Unsupported(f"{connection_type.name}.{name}")
-        parts.append("'}'")
-        return (
-            f"(SELECT {concat(parts)} FROM (SELECT {', '.join(aggregates)} "
-            f"FROM ({rows}) {alias}) g)"
-        )
+                return self.page_info(page_type, field_nodes, args, size, has_cursor)
+            raise Unsupported(f"{connection_type.name}.{name}")
+
+        body = self.json_object(selected, value)  # fills aggregates
+        return f"(SELECT {body} FROM (SELECT {', '.join(aggregates)} FROM ({rows}) {alias}) g)"
 
     def counts_only(
         self,
@@ -464,15 +452,14 @@ class _Run:
         selected: dict[str, list[FieldNode]],
     ) -> str:
         """A connection of which only totalCount (and __typename) is asked: no page read."""
-        parts: list[str] = ["'{'"]
-        for index, (key, field_nodes) in enumerate(selected.items()):
-            parts.append(literal(("," if index else "") + f'"{key}":'))
-            if field_nodes[0].name.value == "totalCount":
-                parts.append(self.total_count(children, parent_alias, query))
-            else:
-                parts.append(literal(f'"{connection_type.name}"'))
-        parts.append("'}'")
-        return concat(parts)
+        return self.json_object(
+            selected,
+            lambda name, _: (
+                self.total_count(children, parent_alias, query)
+                if name == "totalCount"
+                else literal(f'"{connection_type.name}"')
+            ),
+        )
 
     def total_count(self, children: Children, parent_alias: str, query: Any) -> str:
         alias = self.emitter.alias()
@@ -503,22 +490,18 @@ class _Run:
         cursor: str,
         nodes: list[FieldNode],
     ) -> str:
-        parts: list[str] = ["'{'"]
-        selections = [n.selection_set for n in nodes if n.selection_set is not None]
-        for index, (key, field_nodes) in enumerate(self.collect(edge_type, selections).items()):
-            parts.append(literal(("," if index else "") + f'"{key}":'))
-            name = field_nodes[0].name.value
+
+        def value(name: str, field_nodes: list[FieldNode]) -> str:
             if name == "__typename":
-                parts.append(literal(f'"{edge_type.name}"'))
-            elif name == "cursor":
-                parts.append(f"('\"' || {cursor} || '\"')")
-            elif name == "node":
+                return literal(f'"{edge_type.name}"')
+            if name == "cursor":
+                return f"('\"' || {cursor} || '\"')"
+            if name == "node":
                 node_type = unwrap(edge_type.fields["node"].type)
-                parts.append(self.object(target, node_type, alias, field_nodes))
-            else:
-                raise Unsupported(f"{edge_type.name}.{name}")
-        parts.append("'}'")
-        return concat(parts)
+                return self.object(target, node_type, alias, field_nodes)
+            raise Unsupported(f"{edge_type.name}.{name}")
+
+        return self.json_object(self.selected(edge_type, nodes), value)
 
     def page_info(
         self,
@@ -539,13 +522,7 @@ class _Run:
             "endCursor": f"coalesce('\"' || {end} || '\"', 'null')",
             "__typename": literal(f'"{page_type.name}"'),
         }
-        parts: list[str] = ["'{'"]
-        selections = [n.selection_set for n in nodes if n.selection_set is not None]
-        for index, (key, field_nodes) in enumerate(self.collect(page_type, selections).items()):
-            parts.append(literal(("," if index else "") + f'"{key}":'))
-            parts.append(values[field_nodes[0].name.value])
-        parts.append("'}'")
-        return concat(parts)
+        return self.json_object(self.selected(page_type, nodes), lambda name, _: values[name])
 
     # -- SQLAlchemy fragments ------------------------------------------------------------
 
