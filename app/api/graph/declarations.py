@@ -10,7 +10,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.api.errors import ClientError
-from app.api.graph.declare import Children, Link, ListQuery, Lookup, NodeType, declare
+from app.api.graph.declare import (
+    Children,
+    Link,
+    ListQuery,
+    Lookup,
+    NodeType,
+    declare,
+    order_of,
+)
 from app.api.loaders import lists
 from app.api.loaders.list_spec import AlertFilter, DeploymentFilter, MetricFilter, VersionFilter
 from app.domain.experiments.models import Experiment, Run
@@ -24,31 +32,23 @@ from app.domain.tenancy.models import Membership, Organization, User
 MAX_METRIC_NAMES = 50
 
 
-def _order(kwargs: Mapping[str, Any]) -> str | None:
-    order_by = kwargs.get("order_by")
-    return order_by.value if order_by is not None else None
-
-
-def models_query(kwargs: Mapping[str, Any]) -> ListQuery:
+def filtered_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    """``orderBy`` and a ``filter:`` input object (ModelFilterInput, DeploymentFilterInput)."""
     value = kwargs.get("filter")
-    return ListQuery(order=_order(kwargs), filter=value.to_filter() if value else None)
-
-
-def deployments_query(kwargs: Mapping[str, Any]) -> ListQuery:
-    value = kwargs.get("filter")
-    return ListQuery(order=_order(kwargs), filter=value.to_filter() if value else None)
+    return ListQuery(order=order_of(kwargs), filter=value.to_filter() if value else None)
 
 
 def active_deployments_query(kwargs: Mapping[str, Any]) -> ListQuery:
     return ListQuery(
-        order=_order(kwargs), filter=DeploymentFilter(statuses=(DeploymentStatus.ACTIVE.value,))
+        order=order_of(kwargs),
+        filter=DeploymentFilter(statuses=(DeploymentStatus.ACTIVE.value,)),
     )
 
 
 def versions_query(kwargs: Mapping[str, Any]) -> ListQuery:
     stages = kwargs.get("stage")
     version_filter = VersionFilter(stages=tuple(s.value for s in stages)) if stages else None
-    return ListQuery(order=_order(kwargs), filter=version_filter)
+    return ListQuery(order=order_of(kwargs), filter=version_filter)
 
 
 def metric_points_query(kwargs: Mapping[str, Any]) -> ListQuery:
@@ -58,13 +58,13 @@ def metric_points_query(kwargs: Mapping[str, Any]) -> ListQuery:
     if since is not None and until is not None and since > until:
         raise ClientError("from must not be after to")
     metric_filter = MetricFilter(names=tuple(sorted(set(names or []))), since=since, until=until)
-    return ListQuery(order=_order(kwargs), filter=metric_filter)
+    return ListQuery(order=order_of(kwargs), filter=metric_filter)
 
 
 def runs_query(kwargs: Mapping[str, Any]) -> ListQuery:
     value = kwargs.get("filter")
     return ListQuery(
-        order=_order(kwargs),
+        order=order_of(kwargs),
         filter=value.to_filter() if value else None,
         order_argument=kwargs.get("order_key"),
     )
@@ -75,7 +75,7 @@ def alerts_query(kwargs: Mapping[str, Any]) -> ListQuery:
         statuses=tuple(s.value for s in kwargs.get("status") or []),
         severities=tuple(s.value for s in kwargs.get("severity") or []),
     )
-    return ListQuery(order=_order(kwargs), filter=alert_filter)
+    return ListQuery(order=order_of(kwargs), filter=alert_filter)
 
 
 declare(
@@ -97,8 +97,8 @@ declare(
         Project,
         links={"organization": Link("Organization", "organization_id")},
         lists={
-            "models": Children("Model", lists.MODELS_OF_PROJECT, models_query),
-            "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_PROJECT, deployments_query),
+            "models": Children("Model", lists.MODELS_OF_PROJECT, filtered_query),
+            "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_PROJECT, filtered_query),
             "experiments": Children("Experiment", lists.EXPERIMENTS_OF_PROJECT),
             "alertRules": Children("AlertRule", lists.ALERT_RULES_OF_PROJECT),
         },
@@ -120,17 +120,13 @@ declare(
         "ModelVersion",
         ModelVersion,
         links={"model": Link("Model", "model_id"), "run": Link("Run", "run_id")},
-        lists={
-            "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_VERSION, deployments_query)
-        },
+        lists={"deployments": Children("Deployment", lists.DEPLOYMENTS_OF_VERSION, filtered_query)},
     ),
     NodeType(
         "Environment",
         Environment,
         lists={
-            "deployments": Children(
-                "Deployment", lists.DEPLOYMENTS_OF_ENVIRONMENT, deployments_query
-            ),
+            "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_ENVIRONMENT, filtered_query),
             "activeDeployments": Children(
                 "Deployment", lists.DEPLOYMENTS_OF_ENVIRONMENT, active_deployments_query
             ),

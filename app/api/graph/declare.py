@@ -37,10 +37,15 @@ class ListQuery:
     order_argument: str | None = None
 
 
+def order_of(kwargs: Mapping[str, Any]) -> str | None:
+    """The order a list field's ``orderBy`` argument names (None: the list's default)."""
+    order_by = kwargs.get("order_by")
+    return order_by.value if order_by is not None else None
+
+
 def order_only(kwargs: Mapping[str, Any]) -> ListQuery:
     """The list query of a field whose only argument (besides paging) is ``orderBy``."""
-    order_by = kwargs.get("order_by")
-    return ListQuery(order=order_by.value if order_by is not None else None)
+    return ListQuery(order=order_of(kwargs))
 
 
 @dataclass(frozen=True)

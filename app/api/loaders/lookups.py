@@ -9,6 +9,7 @@ from aiodataloader import DataLoader
 from sqlalchemy import select
 
 from app.api.graph.declare import Lookup
+from app.api.loaders.rows_by_id import visibility
 from app.db.engine import SessionFactory
 
 
@@ -28,11 +29,9 @@ class LookupLoader(DataLoader):  # type: ignore[misc]
         model, parent_column = self.model, self.lookup.parent_column
         conditions = [
             getattr(model, parent_column).in_(keys),
-            model.organization_id.in_(self.org_ids),
             *self.lookup.where(model),
+            *visibility(model, self.org_ids, None),  # tenancy and liveness, as by id
         ]
-        if hasattr(model, "deleted_at"):
-            conditions.append(model.deleted_at.is_(None))
         async with self.session_factory() as session:
             rows = (await session.execute(select(model).where(*conditions))).scalars()
             found = {getattr(row, parent_column): row for row in rows}

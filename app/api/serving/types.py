@@ -6,7 +6,7 @@ import asyncio
 import math
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -38,11 +38,6 @@ from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.serving.models import DeploymentEvent as DeploymentEventRow
 from app.domain.serving.models import Environment as EnvironmentRow
 
-if TYPE_CHECKING:
-    pass
-
-MAX_METRIC_NAMES = 50
-
 
 @strawberry.input(description="Filter deployments.")
 class DeploymentFilterInput:
@@ -61,10 +56,6 @@ class DeploymentFilterInput:
             environment_ids=tuple(env_ids),
             statuses=tuple(s.value for s in self.status or []),
         )
-
-
-def deployment_filter(value: DeploymentFilterInput | None) -> DeploymentFilter | None:
-    return value.to_filter() if value else None
 
 
 @from_declaration("Environment")
