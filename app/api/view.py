@@ -60,6 +60,11 @@ from app.settings import Limits
 STATIC_DIR = Path(__file__).parent / "static"
 
 
+def actor_of(scope: Scope) -> Actor:
+    """Who the authentication middleware says the caller is (anonymous without a key)."""
+    return scope.get("state", {}).get("actor") or Actor()
+
+
 class GraphQLView(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = GraphQLTransportWSHandler
     graphql_ws_handler_class = GraphQLWSHandler
@@ -138,7 +143,7 @@ class GraphQLView(GraphQL[Context, None]):
         async def end_stream(code: int, reason: str) -> None:
             revoked.set()
 
-        actor = scope.get("state", {}).get("actor") or Actor()
+        actor = actor_of(scope)
         live = self.broker.access.register(actor, end_stream)
         response.body_iterator = until_revoked(response.body_iterator, revoked)
         try:
@@ -171,7 +176,7 @@ class GraphQLView(GraphQL[Context, None]):
                 operation.query,
                 operation.operation_name,
                 operation.variables,
-                request.scope.get("state", {}).get("actor") or Actor(),
+                actor_of(request.scope),
                 getattr(self.schema, "read_path_override", False),
             )
             if answer is not None:
@@ -191,7 +196,7 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         state = request.scope.get("state", {})
-        actor = state.get("actor") or Actor()
+        actor = actor_of(request.scope)
         return Context(
             session_factory=self.session_factory,
             read_session_factory=self.read_session_factory,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.scalars import JSON
@@ -29,9 +28,6 @@ from app.domain.experiments.models import RunMetricSummary as SummaryRow
 from app.domain.experiments.rules import METRIC_KEY_RE
 from app.domain.experiments.services import ROLLUP_WIDTHS
 from app.domain.validation import json_object, json_value
-
-if TYPE_CHECKING:
-    pass
 
 
 @strawberry.input(description="Filter runs; all given conditions must hold.")

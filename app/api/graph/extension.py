@@ -65,6 +65,22 @@ class Plans(SizedLRU[tuple[Any, ...], CompiledQuery]):
             # the document, the variables' JSON, the statement, and its parameters (~ as big)
             lambda key, plan: len(key[0]) + 2 * len(key[2]) + 2 * len(plan.sql) + 256,
         )
+        # (document, operation) pairs that have compiled: only their requests are worth
+        # encoding the variables of, to look for a plan (not an ingest mutation's).
+        self.documents: SizedLRU[tuple[str, str | None], bool] = SizedLRU(
+            max_bytes // 8, lambda key, _: len(key[0]) + 64
+        )
+
+    def remember(self, key: tuple[Any, ...], plan: CompiledQuery) -> None:
+        self.put(key, plan)
+        self.documents.put((key[0], key[1]), True)
+
+    def lookup(
+        self, query: str, operation_name: str | None, variables: Any, actor: Any
+    ) -> tuple[tuple[Any, ...] | None, CompiledQuery | None]:
+        """The plan key of a request and its cached plan, if any."""
+        key = self.key(query, operation_name, variables, actor)
+        return key, (self.get(key) if key is not None else None)
 
 
 async def fetch_text(engine: Any, compiled: CompiledQuery) -> str:
@@ -80,6 +96,11 @@ async def fetch_text(engine: Any, compiled: CompiledQuery) -> str:
         return str(await raw.driver_connection.fetchval(compiled.sql, *compiled.params))
 
 
+def resolvers_asked(request: Request, override: bool) -> bool:
+    """The request asks for the resolver path (honoured only with the override on)."""
+    return override and request.headers.get(PATH_HEADER, "").lower() == RESOLVERS
+
+
 async def answer_from_plan(
     plans: Plans,
     engine: Any,
@@ -91,10 +112,9 @@ async def answer_from_plan(
     override: bool,
 ) -> GraphQLExecutionResult | None:
     """The answer of a request whose plan is cached, or None (then the schema runs)."""
-    if override and request.headers.get(PATH_HEADER, "").lower() == RESOLVERS:
+    if resolvers_asked(request, override) or plans.documents.get((query, operation_name)) is None:
         return None
-    plan_key = plans.key(query, operation_name, variables, actor)
-    compiled = plans.get(plan_key) if plan_key is not None else None
+    _, compiled = plans.lookup(query, operation_name, variables, actor)
     if compiled is None:
         return None
     try:
@@ -131,7 +151,7 @@ class CompiledReads(SchemaExtension):
 
     async def _try(self, context: object, request: Request) -> str:
         ctx = self.execution_context
-        if self.override and request.headers.get(PATH_HEADER, "").lower() == RESOLVERS:
+        if resolvers_asked(request, self.override):
             return RESOLVERS
         operation_name = getattr(ctx, "_provided_operation_name", None)
         key = (ctx.query or "", operation_name)
@@ -140,8 +160,9 @@ class CompiledReads(SchemaExtension):
         app_context = ctx.context
         org_ids = app_context.actor.org_ids
         user_id = app_context.actor.user_id
-        plan_key = self.plans.key(key[0], operation_name, ctx.variables, app_context.actor)
-        compiled = self.plans.get(plan_key) if plan_key is not None else None
+        plan_key, compiled = self.plans.lookup(
+            key[0], operation_name, ctx.variables, app_context.actor
+        )
         if compiled is None:
             operation = get_operation_ast(ctx.graphql_document, operation_name)
             if operation is None:
@@ -163,7 +184,7 @@ class CompiledReads(SchemaExtension):
                 log.exception("compiling failed [request_id=%s]", app_context.request_id)
                 return FAILED
             if plan_key is not None:
-                self.plans.put(plan_key, compiled)
+                self.plans.remember(plan_key, compiled)
         try:
             # The read engine (autocommit) directly: one statement needs no ORM session.
             text = await fetch_text(app_context.read_session_factory.kw["bind"], compiled)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.types import Info
@@ -18,9 +17,6 @@ from app.domain.monitoring.models import Alert as AlertRow
 from app.domain.monitoring.models import AlertRule as AlertRuleRow
 from app.domain.monitoring.models import DriftFeatureScore as DriftFeatureScoreRow
 from app.domain.monitoring.models import DriftReport as DriftReportRow
-
-if TYPE_CHECKING:
-    pass
 
 
 @from_declaration("MonitoringMetricPoint")
