@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
 
+from app.api.loaders.base import SharedLoader
 from app.db.engine import SessionFactory
 from app.domain.registry.models import ModelVersion
 from app.domain.serving.enums import DeploymentStatus
@@ -16,7 +16,7 @@ from app.domain.serving.models import Deployment
 ActiveKey = tuple[uuid.UUID, uuid.UUID]  # (model id, environment id)
 
 
-class ActiveDeploymentLoader(DataLoader):  # type: ignore[misc]
+class ActiveDeploymentLoader(SharedLoader):
     def __init__(self, session_factory: SessionFactory, org_ids: list[uuid.UUID]) -> None:
         super().__init__()
         self.session_factory = session_factory

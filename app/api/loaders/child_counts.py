@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
-from aiodataloader import DataLoader
 from sqlalchemy import func, select
 
+from app.api.loaders.base import SharedLoader
 from app.api.loaders.child_pages import base_conditions
 from app.api.loaders.list_spec import CountKey, ListFilter, ListSpec
 from app.db.engine import SessionFactory
 
 
-class ChildCountLoader(DataLoader):  # type: ignore[misc]
+class ChildCountLoader(SharedLoader):
     """key: (parent id, filter) -> number of live child rows."""
 
     def __init__(

@@ -6,11 +6,11 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from app.api.errors import ClientError
+from app.api.loaders.base import SharedLoader
 from app.api.loaders.list_spec import ListSpec, PageKey, PageQuery
 from app.api.pagination import Page, coerce_cursor_value, encode_cursor
 from app.db.engine import SessionFactory
@@ -30,7 +30,7 @@ def base_conditions(
     return conditions
 
 
-class ChildPageLoader(DataLoader):  # type: ignore[misc]
+class ChildPageLoader(SharedLoader):
     """key: (parent id, PageQuery) -> Page."""
 
     def __init__(

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Sequence
 
 import numpy as np
-from aiodataloader import DataLoader
 from sqlalchemy import text
 
+from app.api.loaders.base import SharedLoader
 from app.db.engine import SessionFactory
 from app.domain.monitoring.embeddings import similar_query, vector_literal
 
@@ -35,7 +35,7 @@ def parse_vector(literal: str) -> list[float]:
 SamplesKey = tuple[uuid.UUID, int]
 
 
-class EmbeddingSamplesLoader(DataLoader):  # type: ignore[misc]
+class EmbeddingSamplesLoader(SharedLoader):
     """key: (deployment id, window seconds) -> (reference matrix, current matrix)."""
 
     def __init__(self, session_factory: SessionFactory, org_ids: list[uuid.UUID]) -> None:
@@ -67,7 +67,7 @@ class EmbeddingSamplesLoader(DataLoader):  # type: ignore[misc]
 SimilarKey = tuple[uuid.UUID, int, tuple[float, ...], int]  # deployment, dimension, vector, k
 
 
-class SimilarPredictionsLoader(DataLoader):  # type: ignore[misc]
+class SimilarPredictionsLoader(SharedLoader):
     """key: SimilarKey -> rows (id, is_reference, recorded_at, distance), nearest first."""
 
     def __init__(self, session_factory: SessionFactory, org_ids: list[uuid.UUID]) -> None:

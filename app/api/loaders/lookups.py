@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
 
 from app.api.graph.declare import Lookup
+from app.api.loaders.base import SharedLoader
 from app.api.loaders.rows_by_id import visibility
 from app.db.engine import SessionFactory
 
 
-class LookupLoader(DataLoader):  # type: ignore[misc]
+class LookupLoader(SharedLoader):
     """key: parent id -> the target row (at most one, by a unique index) or None."""
 
     def __init__(

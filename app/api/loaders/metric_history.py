@@ -6,8 +6,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
-from aiodataloader import DataLoader
-
+from app.api.loaders.base import SharedLoader
 from app.db.engine import SessionFactory
 from app.domain.experiments.history import HistoryBucket, HistoryPlan, read_history
 
@@ -19,7 +18,7 @@ class HistoryKey:
     plan: HistoryPlan
 
 
-class MetricHistoryLoader(DataLoader):  # type: ignore[misc]
+class MetricHistoryLoader(SharedLoader):
     """key: HistoryKey -> {metric key: buckets}."""
 
     def __init__(self, session_factory: SessionFactory, org_ids: list[uuid.UUID]) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
 
+from app.api.loaders.base import SharedLoader
 from app.db.engine import SessionFactory
 from app.domain.experiments.models import RunMetricSummary
 
 
-class MetricSummariesLoader(DataLoader):  # type: ignore[misc]
+class MetricSummariesLoader(SharedLoader):
     """key: run id -> its summaries, ordered by key."""
 
     def __init__(self, session_factory: SessionFactory, org_ids: list[uuid.UUID]) -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
 
+from app.api.loaders.base import SharedLoader
 from app.db.engine import SessionFactory
 from app.domain.tenancy.models import Organization
 
 
-class OrganizationBySlugLoader(DataLoader):  # type: ignore[misc]
+class OrganizationBySlugLoader(SharedLoader):
     def __init__(self, session_factory: SessionFactory, org_ids: list[uuid.UUID]) -> None:
         super().__init__()
         self.session_factory = session_factory

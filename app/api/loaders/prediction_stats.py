@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 
-from aiodataloader import DataLoader
 from sqlalchemy import text
 
+from app.api.loaders.base import SharedLoader
 from app.db.engine import SessionFactory
 
 StatsKey = tuple[uuid.UUID, int]  # (deployment id, window seconds)
@@ -25,7 +25,7 @@ STATS = text(
 )
 
 
-class PredictionStatsLoader(DataLoader):  # type: ignore[misc]
+class PredictionStatsLoader(SharedLoader):
     def __init__(self, session_factory: SessionFactory, org_ids: list[uuid.UUID]) -> None:
         super().__init__()
         self.session_factory = session_factory

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, exists, or_, select
 
+from app.api.loaders.base import SharedLoader
 from app.db.engine import SessionFactory
 from app.domain.tenancy.models import Membership, Organization, User
 
@@ -29,7 +29,7 @@ def visibility(
     return conditions
 
 
-class RowsByIdLoader(DataLoader):  # type: ignore[misc]
+class RowsByIdLoader(SharedLoader):
     def __init__(
         self,
         session_factory: SessionFactory,
