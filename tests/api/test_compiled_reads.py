@@ -414,7 +414,7 @@ def differential(base_url: str, keys: list[str | None], slugs: list[str], ids: l
     paths: dict[str, int] = {}
 
     @settings(
-        max_examples=1500,
+        max_examples=2000,
         deadline=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
