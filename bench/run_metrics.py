@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/run_metrics.py [--seconds 8] [--big 1000000]
 
-1. Ingest: 1, 4 and 16 concurrent clients, each logging batches of 1,000 or 10,000 points
-   to its own run with runMetricsLog (as a list of point objects, and as parallel arrays),
-   for a fixed time: points/s and batch p50/p99.
+1. Ingest: 1 and 4 concurrent clients, each logging batches of 1,000 or 10,000 points to
+   its own run with runMetricsLog, in the three input formats (a list of point objects,
+   parallel arrays, whole columns per key = `series`), for a fixed time: points/s, batch
+   p50/p99, and CPU per 1,000 points of the server process and of PostgreSQL (all its
+   processes).
 2. metricHistory(maxPoints: 1000) on a run with 10,000 and with --big points per key:
    latency p50/p99 (closed loop, one client).
 3. Paging every raw point of a 10,000-point key with first: 100: total time and pages.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import sys
 import time
@@ -22,6 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
+import orjson  # noqa: E402
+import psutil  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from app.db.engine import make_engine, make_session_factory  # noqa: E402
 from app.db.migrate import upgrade  # noqa: E402
@@ -60,6 +66,26 @@ class Api:
             raise RuntimeError(body["errors"])
         return body["data"]
 
+    async def post(self, body: bytes) -> dict:  # type: ignore[type-arg]
+        response = await self.client.post(
+            "/graphql",
+            content=body,
+            headers={**self.headers, "Content-Type": "application/json"},
+        )
+        result = orjson.loads(response.content)
+        if result.get("errors"):
+            raise RuntimeError(result["errors"])
+        return result["data"]
+
+
+async def backend_pid(url: str) -> int:
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as conn:
+            return int(await conn.scalar(text("SELECT pg_backend_pid()")))
+    finally:
+        await engine.dispose()
+
 
 async def new_run(api: Api, experiment: str) -> str:
     return (await api.call(RUN, {"i": {"experimentId": experiment}}))["runCreate"]["run"]["id"]
@@ -69,25 +95,53 @@ def batch(start: int, size: int) -> list[dict]:  # type: ignore[type-arg]
     return [{"key": "loss", "step": s, "value": 1.0 / (1 + s)} for s in range(start, start + size)]
 
 
+def series(start: int, size: int) -> dict:  # type: ignore[type-arg]
+    steps = list(range(start, start + size))
+    return {"loss": {"steps": steps, "values": [1.0 / (1 + s) for s in steps]}}
+
+
+SHAPES = {"points": batch, "columns": columns, "series": series}
+
+
+class Cpu:
+    """CPU seconds used so far by the server process and by PostgreSQL (postmaster, its
+    live children and the children it has reaped)."""
+
+    def __init__(self, server_pid: int, postmaster_pid: int) -> None:
+        self.server, self.postgres = psutil.Process(server_pid), psutil.Process(postmaster_pid)
+
+    def seconds(self) -> tuple[float, float]:
+        t = self.server.cpu_times()
+        server = t.user + t.system
+        p = self.postgres.cpu_times()
+        postgres = p.user + p.system + p.children_user + p.children_system
+        for child in self.postgres.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                c = child.cpu_times()
+                postgres += c.user + c.system
+        return server, postgres
+
+
 async def ingest(
     api: Api, experiment: str, clients: int, size: int, seconds: float, shape: str
-) -> tuple[float, list[float]]:
+) -> tuple[float, list[float], int]:
     runs = [await new_run(api, experiment) for _ in range(clients)]
     latencies: list[float] = []
     points = 0
     deadline = time.perf_counter() + seconds
+    make = SHAPES[shape]
 
     async def worker(run_id: str) -> None:
         nonlocal points
         step = 0
         while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            body = (
-                {"points": batch(step, size)}
-                if shape == "points"
-                else {"columns": columns(step, size)}
+            # The body is serialised before the clock starts: the client's JSON encoding is
+            # not the server's cost (the client shares the 2 cores).
+            body = orjson.dumps(
+                {"query": LOG, "variables": {"i": {"runId": run_id, shape: make(step, size)}}}
             )
-            data = await api.call(LOG, {"i": {"runId": run_id, **body}})
+            started = time.perf_counter()
+            data = await api.post(body)
             latencies.append((time.perf_counter() - started) * 1000)
             assert data["runMetricsLog"]["newCount"] == size, data
             points += size
@@ -95,7 +149,7 @@ async def ingest(
 
     started = time.perf_counter()
     await asyncio.gather(*(worker(run) for run in runs))
-    return points / (time.perf_counter() - started), latencies
+    return points / (time.perf_counter() - started), latencies, points
 
 
 def pct(values: list[float], q: float) -> float:
@@ -115,6 +169,7 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--shapes", default="points,columns,series")
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     with database() as url:
@@ -141,18 +196,28 @@ async def main() -> None:
                 experiment = (await api.call(EXPERIMENT, {"i": {"projectId": project_id, "name": "bench"}}))[
                     "experimentCreate"]["experiment"]["id"]  # fmt: skip
 
+                postmaster = psutil.Process(await backend_pid(url)).ppid()
+                cpu = Cpu(server.pid, postmaster)
                 print("ingest (runMetricsLog, each client its own run)")
                 print(
-                    f"{'input':>8} {'clients':>7} {'batch':>6} {'points/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
+                    f"{'input':>8} {'clients':>7} {'batch':>6} {'points/s':>10} {'p50 ms':>8} "
+                    f"{'p99 ms':>8} {'server ms/1k':>12} {'pg ms/1k':>9} {'total ms/1k':>11}"
                 )
-                for shape in ("points", "columns"):
+                for shape in args.shapes.split(","):
                     for size in (1_000, 10_000):
-                        for clients in (1, 4, 16):
-                            rate, lat = await ingest(
+                        for clients in (1, 4):
+                            before = cpu.seconds()
+                            rate, lat, points = await ingest(
                                 api, experiment, clients, size, args.seconds, shape
                             )
+                            after = cpu.seconds()
+                            thousands = points / 1000
+                            server_ms = (after[0] - before[0]) * 1000 / thousands
+                            pg_ms = (after[1] - before[1]) * 1000 / thousands
                             print(
-                                f"{shape:>8} {clients:>7} {size:>6} {rate:>10,.0f} {statistics.median(lat):>8.1f} {pct(lat, 99):>8.1f}"
+                                f"{shape:>8} {clients:>7} {size:>6} {rate:>10,.0f} "
+                                f"{statistics.median(lat):>8.1f} {pct(lat, 99):>8.1f} "
+                                f"{server_ms:>12.2f} {pg_ms:>9.2f} {server_ms + pg_ms:>11.2f}"
                             )
 
                 print("\nmetricHistory(maxPoints: 1000), one key")

@@ -8,6 +8,7 @@ import os
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from app.db.base import not_a_partition
 from app.db.engine import make_engine
 from app.db.models import Base
 
@@ -29,6 +30,7 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
+        include_name=not_a_partition,
         transaction_per_migration=True,
     )
     with context.begin_transaction():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,6 +13,9 @@ from app.api.ids import decode_any
 from app.api.node import NODE_KINDS, Node
 from app.api.tenancy.types import Organization, Viewer
 from app.domain.tenancy.enums import OrgRole
+
+if TYPE_CHECKING:
+    from app.api.experiments.types import RunMetricHistory
 
 MAX_NODES = 100
 
@@ -45,6 +49,32 @@ class Query:
     def viewer(self, info: Info) -> Viewer | None:
         user_id = info.context.actor.user_id
         return Viewer(user_id=user_id) if user_id else None
+
+    @strawberry.field(
+        description="Compare runs: the histories of up to 100 runs for the same keys over one "
+        "step range (default: 0 to the highest step logged), at most maxPoints buckets each, "
+        "read in one statement. Ask for columns to get chart-ready arrays."
+    )
+    async def run_metric_histories(
+        self,
+        info: Info,
+        run_ids: list[strawberry.ID],
+        keys: list[str],
+        max_points: int = 1000,
+        step_from: int | None = None,
+        step_to: int | None = None,
+    ) -> list[Annotated[RunMetricHistory, strawberry.lazy("app.api.experiments.types")]]:
+        from app.api.experiments.types import Run, metric_histories
+
+        if not 1 <= len(run_ids) <= MAX_NODES:
+            raise ClientError(f"runIds takes 1 to {MAX_NODES} run ids")
+        wanted = list(dict.fromkeys(run_ids))
+        runs = await asyncio.gather(*(_resolve_node(info, gid) for gid in wanted))
+        for gid, run in zip(wanted, runs, strict=True):
+            if not isinstance(run, Run):
+                raise ClientError(f"run not found: {gid}", "NOT_FOUND")
+        run_ids_db = [run.db_id for run in runs]  # type: ignore[union-attr]
+        return await metric_histories(info, run_ids_db, keys, max_points, step_from, step_to)
 
     @strawberry.field(description="One of your organizations by slug.")
     async def organization(self, info: Info, slug: str) -> Organization | None:

@@ -60,3 +60,12 @@ def check_in(column: str, values: type[enum.Enum], name: str | None = None) -> C
     """A CHECK constraint that keeps a text column within an enum's values."""
     allowed = ", ".join(f"'{member.value}'" for member in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=name or f"{column}_valid")
+
+
+def not_a_partition(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    """Alembic's ``include_name``: partitions (``<table>_p<N>``, created by their table's
+    migration) are not tables of the models, so autogenerate must not drop them."""
+    if type_ != "table" or name is None:
+        return True
+    table, _, number = name.rpartition("_p")
+    return not (number.isdigit() and table in Base.metadata.tables)

@@ -5,7 +5,7 @@ from app.db.rate_limits import RateLimitCounter
 from app.domain.experiments.models import (
     Experiment,
     Run,
-    RunMetric,
+    RunMetricChunk,
     RunMetricRollup,
     RunMetricSummary,
 )
@@ -62,7 +62,7 @@ __all__ = [
     "ProjectMember",
     "RateLimitCounter",
     "Run",
-    "RunMetric",
+    "RunMetricChunk",
     "RunMetricRollup",
     "RunMetricSummary",
     "User",

@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy import text
 
 from app.db.engine import SessionFactory
+from app.domain.experiments.reads import MetricRow, points_after
 from app.events import topics
 from app.events.access import AccessWatch
 
@@ -69,28 +70,15 @@ class Hub:
             self._task.cancel()
 
 
-@dataclass(frozen=True)
-class MetricRow:
-    seq: int
-    key: str
-    step: int
-    value: float
-    timestamp: datetime
-
-
-NEW_POINTS = text(
-    "SELECT seq, key, step, value, timestamp FROM run_metrics "
-    "WHERE run_id = :run_id AND seq > :after ORDER BY seq LIMIT :limit"
-)
 HIGH_WATER = text("SELECT metric_seq FROM runs WHERE id = :run_id")
 
 
 async def read_points_after(
     session_factory: SessionFactory, run_id: uuid.UUID, after: int, limit: int = PAGE
-) -> list[MetricRow]:
+) -> tuple[list[MetricRow], int]:
+    """Points after a sequence number, and the sequence number they cover."""
     async with session_factory() as session:
-        rows = await session.execute(NEW_POINTS, {"run_id": run_id, "after": after, "limit": limit})
-        return [MetricRow(*row) for row in rows]
+        return await points_after(session, run_id, after, limit)
 
 
 class RunMetricsHub(Hub):
@@ -110,12 +98,13 @@ class RunMetricsHub(Hub):
                 high_water = await session.scalar(HIGH_WATER, {"run_id": self.run_id})
             self.last_seq = self.floor = int(high_water or 0)
         while True:
-            rows = await read_points_after(self.session_factory, self.run_id, self.last_seq)
+            rows, covered = await read_points_after(
+                self.session_factory, self.run_id, self.last_seq
+            )
             for row in rows:
                 self.ring.append(row)
                 self.ring_seqs.append(row.seq)
-            if rows:
-                self.last_seq = rows[-1].seq
+            self.last_seq = covered
             while len(self.ring) > RING_SIZE:
                 self.ring.popleft()
                 self.floor = self.ring_seqs.popleft()

@@ -14,15 +14,8 @@ from sqlalchemy import text
 
 from app.db.engine import SessionFactory
 from app.domain.experiments.enums import TERMINAL_RUN_STATUSES, RunStatus
-from app.events.hubs import HIGH_WATER, Broker, MetricRow, RunState, read_points_after
-
-REPLAY = text(
-    "SELECT seq, key, step, value, timestamp FROM run_metrics "
-    "WHERE run_id = :run_id AND seq > :after AND seq <= :until "
-    "AND step > :after_step AND (CAST(:keys AS varchar[]) IS NULL OR key = ANY(:keys)) "
-    "ORDER BY seq LIMIT :limit"
-)
-
+from app.domain.experiments.reads import MetricRow, points_after
+from app.events.hubs import HIGH_WATER, Broker, RunState, read_points_after
 
 # Points per replayed batch: what one subscription holds in memory at a time, however long
 # the run (a client that reads slowly gets more batches, not bigger ones).
@@ -52,30 +45,26 @@ async def run_metric_batches(
         cursor = after_cursor or 0
         while cursor < high_water:
             async with broker.replay_reads, session_factory() as session:
-                rows = [
-                    MetricRow(*row)
-                    for row in await session.execute(
-                        REPLAY,
-                        {
-                            "run_id": run_id,
-                            "after": cursor,
-                            "until": high_water,
-                            "after_step": -1 if after_step is None else after_step,
-                            "keys": list(wanted) if wanted else None,
-                            "limit": REPLAY_PAGE,
-                        },
-                    )
-                ]
-            if not rows:
+                rows, covered = await points_after(
+                    session,
+                    run_id,
+                    cursor,
+                    REPLAY_PAGE,
+                    until=high_water,
+                    keys=sorted(wanted) if wanted else None,
+                    after_step=-1 if after_step is None else after_step,
+                )
+            if covered == cursor:
                 break
-            cursor = rows[-1].seq
-            yield MetricBatch(rows, cursor, replay=True)
+            cursor = covered
+            if rows:
+                yield MetricBatch(rows, cursor, replay=True)
         delivered = max(high_water, after_cursor or 0)
         while True:
             rows_or_none = hub.rows_after(delivered)
             if rows_or_none is None:  # fell behind the hub's ring: read from the database
                 async with broker.replay_reads:
-                    rows_or_none = await read_points_after(
+                    rows_or_none, _ = await read_points_after(
                         session_factory, run_id, delivered, REPLAY_PAGE
                     )
             if rows_or_none:

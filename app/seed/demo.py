@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.experiments import services as experiment_services
 from app.domain.experiments.enums import RunStatus
+from app.domain.experiments.points import batch_from_points
 from app.domain.experiments.rules import RunMetricPoint
 from app.domain.monitoring import alert_rules
 from app.domain.monitoring.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
@@ -226,7 +227,7 @@ async def _training_runs(
             for s in steps
         ]
         await experiment_services.run_metrics_log(
-            session, actor, run_id=run.id, points=points, max_points=10_000
+            session, actor, run_id=run.id, batch=batch_from_points(points, 10_000)
         )
         await experiment_services.run_finish(
             session, actor, run_id=run.id, status=RunStatus.COMPLETED, ended_at=None

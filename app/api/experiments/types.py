@@ -13,21 +13,36 @@ from app.api.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
 from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children, related
-from app.api.lists import child_connection
-from app.api.loaders import lists
-from app.api.loaders.list_spec import MetricKeyFilter, RunFilter
+from app.api.ids import encode_id
+from app.api.loaders.list_spec import RunFilter
 from app.api.loaders.metric_history import HistoryKey
 from app.api.node import Node, register_node
-from app.api.pagination import Connection
+from app.api.pagination import (
+    Connection,
+    Page,
+    coerce_cursor_value,
+    encode_cursor,
+    page_args,
+    to_connection,
+)
+from app.api.scalars import FloatColumn, IntColumn
 from app.domain.errors import DomainError
-from app.domain.experiments.history import MAX_HISTORY_KEYS, plan_history
+from app.domain.experiments.history import (
+    EMPTY,
+    MAX_HISTORY_KEYS,
+    HistoryColumns,
+    plan_history,
+)
 from app.domain.experiments.models import Experiment as ExperimentRow
 from app.domain.experiments.models import Run as RunRow
-from app.domain.experiments.models import RunMetric as RunMetricRow
 from app.domain.experiments.models import RunMetricSummary as SummaryRow
+from app.domain.experiments.reads import RawPoint, points_page
 from app.domain.experiments.rules import METRIC_KEY_RE
 from app.domain.experiments.services import ROLLUP_WIDTHS
 from app.domain.validation import json_object, json_value
+
+MAX_POINT_COLUMNS = 10_000
+MAX_HISTORY_BUCKETS = 200_000  # runs x keys x maxPoints per call
 
 
 @strawberry.input(description="Filter runs; all given conditions must hold.")
@@ -116,7 +131,7 @@ class RunMetricPoint:
     timestamp: datetime
 
     @classmethod
-    def from_row(cls, row: RunMetricRow) -> RunMetricPoint:
+    def from_row(cls, row: RawPoint) -> RunMetricPoint:
         return cls(key=row.key, step=row.step, value=row.value, timestamp=row.timestamp)
 
 
@@ -131,10 +146,105 @@ class RunMetricBucket:
     count: int
 
 
+@strawberry.type(
+    description="Buckets as columns: item i of every column is bucket i. One JSON array per "
+    "column, as uPlot and ECharts take them; far cheaper than buckets for long histories."
+)
+class RunMetricBucketColumns:
+    step_start: IntColumn
+    step_end: IntColumn
+    min: FloatColumn
+    max: FloatColumn
+    last: FloatColumn
+    last_step: IntColumn
+    count: IntColumn
+
+
 @strawberry.type(description="A metric's history at chart resolution.")
 class RunMetricHistory:
     key: str
-    buckets: list[RunMetricBucket]
+    run_id: strawberry.ID = strawberry.field(description="The run this history belongs to.")
+    found: strawberry.Private[HistoryColumns]
+
+    @strawberry.field(description="The buckets, one object each.")
+    def buckets(self) -> list[RunMetricBucket]:
+        c = self.found
+        return [
+            RunMetricBucket(
+                step_start=c.step_start[i],
+                step_end=c.step_end[i],
+                min=c.min[i],
+                max=c.max[i],
+                last=c.last[i],
+                last_step=c.last_step[i],
+                count=c.count[i],
+            )
+            for i in range(len(c.step_start))
+        ]
+
+    @strawberry.field(description="The same buckets as columns (one array per field).")
+    def columns(self) -> RunMetricBucketColumns:
+        c = self.found
+        return RunMetricBucketColumns(
+            step_start=IntColumn(c.step_start),
+            step_end=IntColumn(c.step_end),
+            min=FloatColumn(c.min),
+            max=FloatColumn(c.max),
+            last=FloatColumn(c.last),
+            last_step=IntColumn(c.last_step),
+            count=IntColumn(c.count),
+        )
+
+
+@strawberry.type(description="Raw points as columns, by step; continue with afterStep.")
+class RunMetricPointColumns:
+    steps: IntColumn
+    values: FloatColumn
+    timestamps: FloatColumn = strawberry.field(description="Epoch milliseconds.")
+    has_more: bool = strawberry.field(description="More points lie beyond the last step.")
+
+
+async def metric_histories(
+    info: Info,
+    run_ids: list[uuid.UUID],
+    keys: list[str],
+    max_points: int,
+    step_from: int | None,
+    step_to: int | None,
+) -> list[RunMetricHistory]:
+    """Histories of visible runs over one common step range (default: 0 to the highest step
+    any of them logged for these keys), so a compare chart shares its x axis; runs asking
+    with one plan are read in one statement."""
+    if not 1 <= len(keys) <= MAX_HISTORY_KEYS:
+        raise ClientError(f"keys takes 1 to {MAX_HISTORY_KEYS} metric keys")
+    unique_keys = tuple(dict.fromkeys(keys))
+    if len(run_ids) * len(unique_keys) * max_points > MAX_HISTORY_BUCKETS:
+        raise ClientError(
+            f"runs x keys x maxPoints must be at most {MAX_HISTORY_BUCKETS:,}".replace(",", " ")
+        )
+    loaders = info.context.loaders
+    summaries = await loaders.metric_summaries.load_many(run_ids)
+    highest = max(
+        (s.last_step for rows in summaries for s in rows if s.key in unique_keys), default=None
+    )
+    found: list[dict[str, HistoryColumns]] = [{} for _ in run_ids]
+    if highest is not None:
+        start = step_from if step_from is not None else 0
+        end = step_to if step_to is not None else highest
+        try:
+            plan = plan_history(start, end, max_points, ROLLUP_WIDTHS)
+        except DomainError as error:
+            raise ClientError(error.message) from error
+        found = await loaders.metric_history.load_many(
+            [HistoryKey(run_id=run_id, keys=unique_keys, plan=plan) for run_id in run_ids]
+        )
+    return [
+        RunMetricHistory(
+            key=key, run_id=strawberry.ID(encode_id("Run", run_id)), found=by_key.get(key, EMPTY)
+        )
+        for run_id, by_key in zip(run_ids, found, strict=True)
+        for key in unique_keys
+    ]
 
 
 @strawberry.type(description="One metric key of a run: its summary and every raw point.")
@@ -158,17 +268,62 @@ class RunMetricSeries:
         before: str | None = None,
         order_by: StepOrder = StepOrder.STEP_ASC,
     ) -> Connection[RunMetricPoint]:
-        return await child_connection(
-            info,
-            lists.POINTS_OF_RUN,
-            self.run_id,
-            RunMetricPoint.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-            list_filter=MetricKeyFilter(self.key),
+        context = info.context
+        args = page_args(first, after, last, before, max_size=context.limits.max_page_size)
+        bound = None
+        if args.cursor is not None:
+            if len(args.cursor) != 1:
+                raise ClientError("invalid cursor for this list and order")
+            bound = coerce_cursor_value(args.cursor[0], int)
+        descending = (order_by == StepOrder.STEP_DESC) != args.backward
+        rows = await self._points(info, bound, descending, args.size + 1)
+        has_more = len(rows) > args.size
+        rows = rows[: args.size]
+        if args.backward:
+            rows.reverse()
+        page = Page(rows=rows, cursors=[encode_cursor([r.step]) for r in rows], has_more=has_more)
+        summaries = context.loaders.metric_summaries
+
+        async def count_total() -> int:
+            found = [r.count for r in await summaries.load(self.run_id) if r.key == self.key]
+            return int(found[0]) if found else 0
+
+        return to_connection(page, args, RunMetricPoint.from_row, count_total)
+
+    async def _points(
+        self, info: Info, bound: int | None, descending: bool, want: int
+    ) -> list[RawPoint]:
+        async with info.context.read_session_factory() as session:
+            return await points_page(
+                session,
+                self.run_id,
+                self.key,
+                info.context.actor.org_ids,
+                bound=bound,
+                descending=descending,
+                want=want,
+            )
+
+    @strawberry.field(
+        description="Up to `first` raw points (at most 10,000) beyond afterStep (above it, or "
+        "below it for STEP_DESC) as columns: page on with the last step returned."
+    )
+    async def point_columns(
+        self,
+        info: Info,
+        first: int = 1000,
+        after_step: int | None = None,
+        order_by: StepOrder = StepOrder.STEP_ASC,
+    ) -> RunMetricPointColumns:
+        if not 1 <= first <= MAX_POINT_COLUMNS:
+            raise ClientError(f"first must be between 1 and {MAX_POINT_COLUMNS}")
+        rows = await self._points(info, after_step, order_by == StepOrder.STEP_DESC, first + 1)
+        shown = rows[:first]
+        return RunMetricPointColumns(
+            steps=IntColumn([p.step for p in shown]),
+            values=FloatColumn([p.value for p in shown]),
+            timestamps=FloatColumn([p.timestamp.timestamp() * 1000 for p in shown]),
+            has_more=len(rows) > first,
         )
 
 
@@ -220,40 +375,7 @@ class Run(Node):
         step_from: int | None = None,
         step_to: int | None = None,
     ) -> list[RunMetricHistory]:
-        if not 1 <= len(keys) <= MAX_HISTORY_KEYS:
-            raise ClientError(f"keys takes 1 to {MAX_HISTORY_KEYS} metric keys")
-        unique_keys = tuple(dict.fromkeys(keys))
-        summaries = await info.context.loaders.metric_summaries.load(self.db_id)
-        highest = max((s.last_step for s in summaries if s.key in unique_keys), default=None)
-        if highest is None:  # nothing logged for these keys yet
-            return [RunMetricHistory(key=key, buckets=[]) for key in unique_keys]
-        start = step_from if step_from is not None else 0
-        end = step_to if step_to is not None else highest
-        try:
-            plan = plan_history(start, end, max_points, ROLLUP_WIDTHS)
-        except DomainError as error:
-            raise ClientError(error.message) from error
-        found = await info.context.loaders.metric_history.load(
-            HistoryKey(run_id=self.db_id, keys=unique_keys, plan=plan)
-        )
-        return [
-            RunMetricHistory(
-                key=key,
-                buckets=[
-                    RunMetricBucket(
-                        step_start=b.step_start,
-                        step_end=b.step_end,
-                        min=b.min,
-                        max=b.max,
-                        last=b.last,
-                        last_step=b.last_step,
-                        count=b.count,
-                    )
-                    for b in found[key]
-                ],
-            )
-            for key in unique_keys
-        ]
+        return await metric_histories(info, [self.db_id], keys, max_points, step_from, step_to)
 
     model_versions = children(
         "Run",

@@ -158,11 +158,3 @@ class RunFilter:
         if self.tags_json is not None:
             out.append(model.tags.contains(orjson.loads(self.tags_json)))
         return out
-
-
-@dataclass(frozen=True)
-class MetricKeyFilter:
-    key: str
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        return [model.key == self.key]

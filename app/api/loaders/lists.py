@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.api.loaders.list_spec import ListSpec, Order
 from app.api.loaders.run_orders import ByMetricLast, ByNumericParam
-from app.domain.experiments.models import Experiment, Run, RunMetric
+from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import (
     Alert,
     AlertRule,
@@ -123,14 +123,6 @@ RUNS_OF_EXPERIMENT = ListSpec(
     default_order="CREATED_DESC",
 )
 VERSIONS_OF_RUN = ListSpec("versions_of_run", ModelVersion, "run_id", CREATED)
-POINTS_OF_RUN = ListSpec(
-    "points_of_run",
-    RunMetric,
-    "run_id",
-    {"STEP_ASC": Order(("step",)), "STEP_DESC": Order(("step",), descending=True)},
-    default_order="STEP_ASC",
-    live_only=False,
-)
 ALERT_RULES_OF_PROJECT = ListSpec(
     "alert_rules_of_project", AlertRule, "project_id", {**CREATED, **BY_NAME}
 )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from app.api.loaders.base import SharedLoader
 from app.db.engine import SessionFactory
-from app.domain.experiments.history import HistoryBucket, HistoryPlan, read_history
+from app.domain.experiments.history import EMPTY, HistoryColumns, HistoryPlan, read_history
 
 
 @dataclass(frozen=True)
@@ -26,14 +26,14 @@ class MetricHistoryLoader(SharedLoader):
         self.session_factory = session_factory
         self.org_ids = org_ids
 
-    async def batch_load_fn(self, keys: list[HistoryKey]) -> list[dict[str, list[HistoryBucket]]]:
+    async def batch_load_fn(self, keys: list[HistoryKey]) -> list[dict[str, HistoryColumns]]:
         groups: dict[tuple[tuple[str, ...], HistoryPlan], list[uuid.UUID]] = defaultdict(list)
         for key in keys:
             groups[(key.keys, key.plan)].append(key.run_id)
-        found: dict[tuple[uuid.UUID, str], list[HistoryBucket]] = {}
+        found: dict[tuple[uuid.UUID, str], HistoryColumns] = {}
         async with self.session_factory() as session:
             for (metric_keys, plan), run_ids in groups.items():
                 found.update(await read_history(session, plan, run_ids, metric_keys, self.org_ids))
         return [
-            {metric: found.get((key.run_id, metric), []) for metric in key.keys} for key in keys
+            {metric: found.get((key.run_id, metric), EMPTY) for metric in key.keys} for key in keys
         ]

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from math import ceil
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,15 +65,20 @@ def plan_history(
     )
 
 
-@dataclass(frozen=True)
-class HistoryBucket:
-    step_start: int
-    step_end: int
-    min: float
-    max: float
-    last: float
-    last_step: int
-    count: int
+@dataclass(frozen=True, eq=False)
+class HistoryColumns:
+    """Buckets of one (run, key) as columns: item i of each list is bucket i."""
+
+    step_start: list[int]
+    step_end: list[int]
+    min: list[float]
+    max: list[float]
+    last: list[float]
+    last_step: list[int]
+    count: list[int]
+
+
+EMPTY = HistoryColumns([], [], [], [], [], [], [])
 
 
 HISTORY = text(
@@ -84,14 +90,24 @@ HISTORY = text(
         WHERE run_id = ANY(:run_ids) AND organization_id = ANY(:org_ids)
           AND key = ANY(:keys) AND width = :width AND bucket BETWEEN :first_full AND :last_full
         UNION ALL
-        SELECT run_id, key, (step - :origin) / :bucket_size, value, value, 1, step, value
-        FROM run_metrics
-        WHERE run_id = ANY(:run_ids) AND organization_id = ANY(:org_ids) AND key = ANY(:keys)
-          AND (step BETWEEN :step_from AND :head_end OR step BETWEEN :tail_start AND :step_to)
+        SELECT c.run_id, c.key, (u.step - :origin) / :bucket_size, u.value, u.value, 1, u.step,
+               u.value
+        FROM run_metric_chunks c CROSS JOIN unnest(c.steps, c."values") AS u(step, value)
+        WHERE c.run_id = ANY(:run_ids) AND c.organization_id = ANY(:org_ids)
+          AND c.key = ANY(:keys)
+          AND ((c.max_step >= :step_from AND c.min_step <= :head_end)
+               OR (c.max_step >= :tail_start AND c.min_step <= :step_to))
+          AND (u.step BETWEEN :step_from AND :head_end OR u.step BETWEEN :tail_start AND :step_to)
     )
-    SELECT run_id, key, ob, min(mn) AS mn, max(mx) AS mx, sum(n) AS n, max(ls) AS ls,
-           (array_agg(lv ORDER BY ls DESC))[1] AS lv
-    FROM parts GROUP BY run_id, key, ob ORDER BY run_id, key, ob
+    , buckets AS (
+        SELECT run_id, key, ob, min(mn) AS mn, max(mx) AS mx, sum(n) AS n, max(ls) AS ls,
+               (array_agg(lv ORDER BY ls DESC))[1] AS lv
+        FROM parts GROUP BY run_id, key, ob
+    )
+    SELECT run_id, key, array_agg(ob ORDER BY ob) AS ob, array_agg(mn ORDER BY ob) AS mn,
+           array_agg(mx ORDER BY ob) AS mx, array_agg(n::int8 ORDER BY ob) AS n,
+           array_agg(ls ORDER BY ob) AS ls, array_agg(lv ORDER BY ob) AS lv
+    FROM buckets GROUP BY run_id, key
     """
 )
 
@@ -102,7 +118,7 @@ async def read_history(
     run_ids: Sequence[uuid.UUID],
     keys: Sequence[str],
     org_ids: Sequence[uuid.UUID],
-) -> dict[tuple[uuid.UUID, str], list[HistoryBucket]]:
+) -> dict[tuple[uuid.UUID, str], HistoryColumns]:
     """Buckets per (run, key) for runs that share one plan: one statement."""
     rows = await session.execute(
         HISTORY,
@@ -121,18 +137,16 @@ async def read_history(
             "step_to": plan.step_to,
         },
     )
-    out: dict[tuple[uuid.UUID, str], list[HistoryBucket]] = {}
+    out: dict[tuple[uuid.UUID, str], HistoryColumns] = {}
     for row in rows:
-        start = plan.origin + row.ob * plan.bucket_size
-        out.setdefault((row.run_id, row.key), []).append(
-            HistoryBucket(
-                step_start=max(start, plan.step_from),
-                step_end=min(start + plan.bucket_size - 1, plan.step_to),
-                min=row.mn,
-                max=row.mx,
-                last=row.lv,
-                last_step=row.ls,
-                count=int(row.n),
-            )
+        start = plan.origin + np.asarray(row.ob, dtype=np.int64) * plan.bucket_size
+        out[(row.run_id, row.key)] = HistoryColumns(
+            step_start=np.maximum(start, plan.step_from).tolist(),
+            step_end=np.minimum(start + plan.bucket_size - 1, plan.step_to).tolist(),
+            min=row.mn,
+            max=row.mx,
+            last=row.lv,
+            last_step=row.ls,
+            count=row.n,
         )
     return out

@@ -18,14 +18,13 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
 from app.domain.experiments.enums import ExperimentStatus, RunStatus
 
 LIVE = text("deleted_at IS NULL")
-FINITE = "NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)"
 
 
 class Experiment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
@@ -109,27 +108,43 @@ class Run(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     )
 
 
-class RunMetric(Base):
-    """One point; the key (run, metric key, step) makes retried writes idempotent."""
+class RunMetricChunk(Base):
+    """The new points of one key from one batch, as arrays in step order. Points are numbered
+    ``seq_lo..seq_hi`` in the run's ingest sequence (commit order). (run, key, step) is
+    unique: a batch is written under the run's row lock, after dropping steps already stored
+    (migration 0010 explains the layout; the table is hash-partitioned by run)."""
 
-    __tablename__ = "run_metrics"
+    __tablename__ = "run_metric_chunks"
     __table_args__ = (
-        CheckConstraint(f"value {FINITE}", name="value_finite"),
-        CheckConstraint("step >= 0", name="step_non_negative"),
-        Index("ix_run_metrics_run_id_seq", "run_id", "seq"),
+        CheckConstraint(
+            "seq_hi - seq_lo + 1 = cardinality(steps) "
+            'AND cardinality("values") = cardinality(steps) '
+            "AND cardinality(times) = cardinality(steps) "
+            "AND 0 <= min_step AND min_step <= max_step",
+            name="shape",
+        ),
+        CheckConstraint(
+            "NOT (\"values\" && ARRAY['NaN', 'Infinity', '-Infinity']::double precision[])",
+            name="values_finite",
+        ),
+        Index("ix_run_metric_chunks_run_id_key_max_step", "run_id", "key", "max_step"),
+        {"postgresql_partition_by": "HASH (run_id)"},
     )
 
     run_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
     )
-    key: Mapped[str] = mapped_column(String(250), primary_key=True)
-    step: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    seq_hi: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), nullable=False)
+    seq_lo: Mapped[int] = mapped_column(BigInteger, nullable=False)
     organization_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
     )
-    value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
-    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    min_step: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    max_step: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    steps: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), nullable=False)
+    values: Mapped[list[float]] = mapped_column(ARRAY(Float(precision=53)), nullable=False)
+    times: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), nullable=False)  # epoch µs
 
 
 class RunMetricRollup(Base):

@@ -7,21 +7,17 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.ids import uuid7
 from app.domain import validation as v
-from app.domain.errors import DomainError, ErrorCode, not_found
+from app.domain.errors import DomainError, ErrorCode
 from app.domain.experiments.enums import ExperimentStatus, RunStatus
 from app.domain.experiments.models import Experiment, Run
-from app.domain.experiments.rules import (
-    RunMetricPoint,
-    ensure_run_finish,
-    merge_params,
-    tracking_link,
-    validate_run_points,
-)
+from app.domain.experiments.points import PointBatch, fold
+from app.domain.experiments.rules import ensure_run_finish, merge_params, tracking_link
 from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
@@ -261,38 +257,52 @@ async def run_finish(
     return run
 
 
+# Steps of a batch's keys already stored (a retried batch): read under the run's row lock,
+# so two retries of one batch cannot both write. A run that only appends reads no chunk.
+STORED_STEPS = text(
+    """
+    SELECT c.key, c.steps
+    FROM unnest(CAST(:keys AS varchar[]), CAST(:lows AS int8[]), CAST(:highs AS int8[]))
+         AS k(key, low, high)
+    JOIN run_metric_chunks c
+      ON c.run_id = :run_id AND c.key = k.key AND c.max_step >= k.low AND c.min_step <= k.high
+    """
+)
+
 # One statement per batch: bump the run's ingest sequence (under its row lock, so sequence
-# order is commit order), insert the new points (retries hit the primary key and are
-# skipped), and fold exactly the inserted points into the rollups and the summaries.
+# order is commit order), write one chunk per key (slices of the flat arrays) and fold the
+# batch's per-bucket and per-key aggregates (computed by numpy) into rollups and summaries.
 LOG_POINTS = text(
     """
     WITH bumped AS (
         UPDATE runs SET metric_seq = metric_seq + :n WHERE id = :run_id
         RETURNING metric_seq - :n AS base, metric_seq AS high_water
     ),
-    incoming AS (
-        SELECT p.key, p.step, p.value, p.ts, p.ord
-        FROM unnest(CAST(:keys AS varchar[]), CAST(:steps AS int8[]),
-                    CAST(:values AS float8[]), CAST(:timestamps AS timestamptz[]))
-             WITH ORDINALITY AS p(key, step, value, ts, ord)
-    ),
-    inserted AS (
-        INSERT INTO run_metrics (run_id, key, step, organization_id, value, timestamp, seq)
-        SELECT :run_id, i.key, i.step, :org_id, i.value, i.ts, b.base + i.ord
-        FROM incoming i CROSS JOIN bumped b
-        ORDER BY i.key, i.step
-        ON CONFLICT (run_id, key, step) DO NOTHING
-        RETURNING key, step, value, timestamp
+    chunks AS (
+        INSERT INTO run_metric_chunks (run_id, key, seq_lo, seq_hi, organization_id, min_step,
+                                       max_step, steps, "values", times)
+        SELECT :run_id, k.key, b.base + k.off + 1, b.base + k.off + k.len, :org_id,
+               k.min_step, k.max_step,
+               (CAST(:steps AS int8[]))[k.off + 1 : k.off + k.len],
+               (CAST(:values AS float8[]))[k.off + 1 : k.off + k.len],
+               (CAST(:times AS int8[]))[k.off + 1 : k.off + k.len]
+        FROM unnest(CAST(:keys AS varchar[]), CAST(:offs AS int8[]), CAST(:lens AS int8[]),
+                    CAST(:min_steps AS int8[]), CAST(:max_steps AS int8[]))
+             AS k(key, off, len, min_step, max_step)
+        CROSS JOIN bumped b
+        RETURNING 1
     ),
     rolled AS (
         INSERT INTO run_metric_rollups AS r
             (run_id, key, width, bucket, organization_id, min_value, max_value, count,
              last_step, last_value)
-        SELECT :run_id, key, w.width, step / w.width, :org_id, min(value), max(value), count(*),
-               max(step), (array_agg(value ORDER BY step DESC))[1]
-        FROM inserted CROSS JOIN unnest(CAST(:widths AS int4[])) AS w(width)
-        GROUP BY key, w.width, step / w.width
-        ORDER BY key, w.width, step / w.width
+        SELECT :run_id, f.key, f.width, f.bucket, :org_id, f.mn, f.mx, f.n, f.ls, f.lv
+        FROM unnest(CAST(:r_keys AS varchar[]), CAST(:r_widths AS int4[]),
+                    CAST(:r_buckets AS int8[]), CAST(:r_mins AS float8[]),
+                    CAST(:r_maxs AS float8[]), CAST(:r_counts AS int8[]),
+                    CAST(:r_last_steps AS int8[]), CAST(:r_last_values AS float8[]))
+             AS f(key, width, bucket, mn, mx, n, ls, lv)
+        ORDER BY f.key, f.width, f.bucket
         ON CONFLICT (run_id, key, width, bucket) DO UPDATE SET
             min_value = least(r.min_value, EXCLUDED.min_value),
             max_value = greatest(r.max_value, EXCLUDED.max_value),
@@ -306,10 +316,14 @@ LOG_POINTS = text(
         INSERT INTO run_metric_summaries AS s
             (run_id, key, organization_id, count, min_value, max_value, last_step, last_value,
              last_timestamp)
-        SELECT :run_id, key, :org_id, count(*), min(value), max(value), max(step),
-               (array_agg(value ORDER BY step DESC))[1],
-               (array_agg(timestamp ORDER BY step DESC))[1]
-        FROM inserted GROUP BY key ORDER BY key
+        SELECT :run_id, f.key, :org_id, f.n, f.mn, f.mx, f.ls, f.lv,
+               timestamptz 'epoch' + f.lt * interval '1 microsecond'
+        FROM unnest(CAST(:keys AS varchar[]), CAST(:lens AS int8[]),
+                    CAST(:s_mins AS float8[]), CAST(:s_maxs AS float8[]),
+                    CAST(:max_steps AS int8[]), CAST(:s_last_values AS float8[]),
+                    CAST(:s_last_times AS int8[]))
+             AS f(key, n, mn, mx, ls, lv, lt)
+        ORDER BY f.key
         ON CONFLICT (run_id, key) DO UPDATE SET
             count = s.count + EXCLUDED.count,
             min_value = least(s.min_value, EXCLUDED.min_value),
@@ -321,45 +335,79 @@ LOG_POINTS = text(
             last_step = greatest(s.last_step, EXCLUDED.last_step)
         RETURNING 1
     )
-    SELECT (SELECT count(*) FROM inserted) AS inserted,
-           (SELECT high_water FROM bumped) AS high_water,
-           (SELECT count(*) FROM rolled) + (SELECT count(*) FROM summarized) AS folded
+    SELECT (SELECT high_water FROM bumped) AS high_water,
+           (SELECT count(*) FROM chunks) + (SELECT count(*) FROM rolled)
+           + (SELECT count(*) FROM summarized) AS written
     """
 )
 
 
+async def _new_points(session: AsyncSession, run_id: uuid.UUID, batch: PointBatch) -> PointBatch:
+    """The batch without the steps already stored (call under the run's row lock)."""
+    stored = await session.execute(
+        STORED_STEPS,
+        {
+            "run_id": run_id,
+            "keys": [s.key for s in batch.series],
+            "lows": [int(s.steps[0]) for s in batch.series],
+            "highs": [int(s.steps[-1]) for s in batch.series],
+        },
+    )
+    taken: dict[str, list[np.ndarray]] = {}
+    for key, steps in stored:
+        taken.setdefault(key, []).append(np.asarray(steps, dtype=np.int64))
+    if not taken:
+        return batch
+    kept = []
+    for series in batch.series:
+        if series.key in taken:
+            series = series.only(~np.isin(series.steps, np.concatenate(taken[series.key])))
+        if len(series):
+            kept.append(series)
+    return PointBatch(tuple(kept))
+
+
+def _log_parameters(run: Run, batch: PointBatch) -> dict[str, Any]:
+    series = batch.series
+    lens = [len(s) for s in series]
+    folds = [(s.key, width, fold(s, width)) for s in series for width in ROLLUP_WIDTHS]
+    return {
+        "run_id": run.id,
+        "org_id": run.organization_id,
+        "n": batch.size,
+        "keys": [s.key for s in series],
+        "offs": np.cumsum([0, *lens[:-1]]).tolist(),
+        "lens": lens,
+        "min_steps": [int(s.steps[0]) for s in series],
+        "max_steps": [int(s.steps[-1]) for s in series],
+        "steps": np.concatenate([s.steps for s in series]).tolist(),
+        "values": np.concatenate([s.values for s in series]).tolist(),
+        "times": np.concatenate([s.times for s in series]).tolist(),
+        "r_keys": [key for key, _, f in folds for _ in range(len(f.buckets))],
+        "r_widths": [width for _, width, f in folds for _ in range(len(f.buckets))],
+        "r_buckets": np.concatenate([f.buckets for *_, f in folds]).tolist(),
+        "r_mins": np.concatenate([f.mins for *_, f in folds]).tolist(),
+        "r_maxs": np.concatenate([f.maxs for *_, f in folds]).tolist(),
+        "r_counts": np.concatenate([f.counts for *_, f in folds]).tolist(),
+        "r_last_steps": np.concatenate([f.last_steps for *_, f in folds]).tolist(),
+        "r_last_values": np.concatenate([f.last_values for *_, f in folds]).tolist(),
+        "s_mins": [float(s.values.min()) for s in series],
+        "s_maxs": [float(s.values.max()) for s in series],
+        "s_last_values": [float(s.values[-1]) for s in series],
+        "s_last_times": [int(s.times[-1]) for s in series],
+    }
+
+
 async def run_metrics_log(
-    session: AsyncSession,
-    actor: Actor,
-    *,
-    run_id: uuid.UUID | None,
-    points: list[RunMetricPoint],
-    max_points: int,
+    session: AsyncSession, actor: Actor, *, run_id: uuid.UUID | None, batch: PointBatch
 ) -> tuple[Run, int, int]:
     """Log a batch atomically; returns the run, how many points were new, and the batch size."""
-    field = ["input", "runId"]
-    run = await get_visible(session, Run, run_id, actor, what="run", field=field)
-    await require_project_access(
-        session, actor, run.project_id, ProjectRole.CONTRIBUTOR, what="run", field=field
-    )
-    checked = validate_run_points(points, max_points)
-    result = (
-        await session.execute(
-            LOG_POINTS,
-            {
-                "run_id": run.id,
-                "org_id": run.organization_id,
-                "n": len(checked),
-                "keys": [p.key for p in checked],
-                "steps": [p.step for p in checked],
-                "values": [p.value for p in checked],
-                "timestamps": [p.timestamp for p in checked],
-                "widths": list(ROLLUP_WIDTHS),
-            },
-        )
-    ).one()
-    if result.high_water is None:
-        raise not_found("run", field)
+    run = await _writable_run(session, actor, run_id)  # locks the run: writes are serial
+    new = await _new_points(session, run.id, batch)
+    high_water = None
+    if new.size:
+        result = (await session.execute(LOG_POINTS, _log_parameters(run, new))).one()
+        high_water = result.high_water
     record_audit(
         session,
         actor,
@@ -367,8 +415,8 @@ async def run_metrics_log(
         organization_id=run.organization_id,
         target_type="Run",
         target_id=run.id,
-        details={"points": len(checked), "new": int(result.inserted)},
+        details={"points": batch.size, "new": new.size},
     )
-    if result.inserted:
-        await topics.publish(session, topics.RUN_METRICS, run=run.id, seq=result.high_water)
-    return run, int(result.inserted), len(checked)
+    if high_water is not None:
+        await topics.publish(session, topics.RUN_METRICS, run=run.id, seq=high_water)
+    return run, new.size, batch.size

@@ -1,0 +1,148 @@
+"""Reading points back out of run_metric_chunks: in ingest-sequence order (the metric
+stream) and in step order (raw pages). Each is one statement that reads only the chunks it
+needs; points are cut out of the arrays in Python."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.experiments.points import from_micros
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    seq: int
+    key: str
+    step: int
+    value: float
+    timestamp: datetime
+
+
+# Chunks after a sequence number, at most ``limit`` points' worth (a chunk that starts
+# before the limit is read whole and cut in Python).
+CHUNKS_AFTER = text(
+    """
+    SELECT key, seq_lo, steps, "values", times FROM (
+        SELECT key, seq_lo, seq_hi, steps, "values", times,
+               sum(seq_hi - seq_lo + 1) OVER (ORDER BY seq_hi) - (seq_hi - seq_lo + 1) AS before
+        FROM run_metric_chunks
+        WHERE run_id = :run_id AND seq_hi > :after AND seq_lo <= :until
+          AND max_step > :after_step AND (CAST(:keys AS varchar[]) IS NULL OR key = ANY(:keys))
+        ORDER BY seq_hi
+        LIMIT :limit
+    ) c
+    WHERE before < :limit
+    ORDER BY seq_hi
+    """
+)
+
+NO_LIMIT = 2**62
+
+
+async def points_after(
+    session: AsyncSession,
+    run_id: uuid.UUID,
+    after: int,
+    limit: int,
+    *,
+    until: int = NO_LIMIT,
+    keys: Sequence[str] | None = None,
+    after_step: int = -1,
+) -> tuple[list[MetricRow], int]:
+    """Up to ``limit`` points with after < seq <= until (and step > after_step, key in
+    keys), in sequence order; and the sequence number covered (resume after it)."""
+    rows = await session.execute(
+        CHUNKS_AFTER,
+        {
+            "run_id": run_id,
+            "after": after,
+            "until": until,
+            "after_step": after_step,
+            "keys": list(keys) if keys else None,
+            "limit": limit,
+        },
+    )
+    out: list[MetricRow] = []
+    covered = after
+    for key, seq_lo, steps, values, times in rows:
+        first = max(0, after + 1 - seq_lo)
+        last = min(len(steps), until - seq_lo + 1)
+        for i in range(first, last):
+            if len(out) == limit:
+                return out, covered
+            covered = seq_lo + i
+            if steps[i] > after_step:
+                out.append(MetricRow(covered, key, steps[i], values[i], from_micros(times[i])))
+    return out, covered
+
+
+def _page_statement(descending: bool) -> str:
+    """Chunks of a key holding the ``want`` first steps beyond a bound, then those points.
+    Chunks of one key may overlap in steps (out-of-order logging), so a chunk is read only
+    if it starts before the point where the chunks before it surely hold ``want`` points."""
+    if descending:  # the largest steps below the bound
+        beyond, sure, point = "min_step < :bound", "max_step < :bound", "u.step < :bound"
+        near, far, reach, edge = "max_step", "min_step", "min", "max"
+        inside, direction = ">=", "DESC"
+    else:  # the smallest steps above the bound
+        beyond, sure, point = "max_step > :bound", "min_step > :bound", "u.step > :bound"
+        near, far, reach, edge = "min_step", "max_step", "max", "min"
+        inside, direction = "<=", "ASC"
+    return f"""
+    WITH meta AS (
+        SELECT seq_hi, {near} AS near,
+               sum(CASE WHEN {sure} THEN seq_hi - seq_lo + 1 ELSE 0 END)
+                   OVER w AS sure_count,
+               {reach}({far}) OVER w AS reach
+        FROM run_metric_chunks
+        WHERE run_id = :run_id AND organization_id = ANY(:org_ids) AND key = :key
+          AND {beyond}
+        WINDOW w AS (ORDER BY {near} {direction}, seq_hi)
+    ),
+    b AS (SELECT {edge}(reach) FILTER (WHERE sure_count >= :want) AS edge FROM meta)
+    SELECT u.step, u.value, u.t
+    FROM meta CROSS JOIN b
+    JOIN run_metric_chunks c ON c.run_id = :run_id AND c.seq_hi = meta.seq_hi
+    CROSS JOIN unnest(c.steps, c."values", c.times) AS u(step, value, t)
+    WHERE (b.edge IS NULL OR meta.near {inside} b.edge) AND {point}
+    ORDER BY u.step {direction}
+    LIMIT :want
+    """
+
+
+PAGE_ASC = text(_page_statement(descending=False))
+PAGE_DESC = text(_page_statement(descending=True))
+
+
+@dataclass(frozen=True)
+class RawPoint:
+    key: str
+    step: int
+    value: float
+    timestamp: datetime
+
+
+async def points_page(
+    session: AsyncSession,
+    run_id: uuid.UUID,
+    key: str,
+    org_ids: Sequence[uuid.UUID],
+    *,
+    bound: int | None,
+    descending: bool,
+    want: int,
+) -> list[RawPoint]:
+    """The ``want`` points of a key nearest beyond ``bound`` (a step, exclusive), by step."""
+    if bound is None:
+        bound = 2**63 - 1 if descending else -1
+    rows = await session.execute(
+        PAGE_DESC if descending else PAGE_ASC,
+        {"run_id": run_id, "org_ids": list(org_ids), "key": key, "bound": bound, "want": want},
+    )
+    return [RawPoint(key, step, value, from_micros(t)) for step, value, t in rows]
