@@ -7,9 +7,11 @@
    parallel arrays, whole columns per key = `series`), for a fixed time: points/s, batch
    p50/p99, and CPU per 1,000 points of the server process and of PostgreSQL (all its
    processes).
-2. metricHistory(maxPoints: 1000) on a run with 10,000 and with --big points per key:
-   latency p50/p99 (closed loop, one client).
-3. Paging every raw point of a 10,000-point key with first: 100: total time and pages.
+2. metricHistory(maxPoints: 1000) on a run with 10,000 and with --big points per key,
+   asked as bucket objects and as columns: latency p50/p99 (closed loop, one client); and
+   runMetricHistories over 100 runs (the compare view).
+3. Paging every raw point of a 10,000-point key, 100 per page, with the points connection
+   and with pointColumns: latency per page.
 The server runs in its own process (bench/counted_server.py) on the embedded PostgreSQL."""
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ def columns(start: int, size: int) -> dict:  # type: ignore[type-arg]
 
 HISTORY = """query($id: ID!) { node(id: $id) { ... on Run {
   metricHistory(keys: ["loss"], maxPoints: 1000) { key buckets { stepStart min max last count } } } } }"""
+COLUMNS = """query($id: ID!) { node(id: $id) { ... on Run {
+  metricHistory(keys: ["loss"], maxPoints: 1000) { key columns { stepStart min max last count } }
+} } }"""
+COMPARE = """query($ids: [ID!]!) { runMetricHistories(runIds: $ids, keys: ["loss"], maxPoints: 500) {
+  runId columns { stepStart min max last } } }"""
+PAGE_COLUMNS = """query($id: ID!, $after: Int) { node(id: $id) { ... on Run { metric(key: "loss") {
+  pointColumns(first: 100, afterStep: $after) { steps values hasMore } } } } }"""
 PAGE = """query($id: ID!, $after: String) { node(id: $id) { ... on Run { metric(key: "loss") {
   points(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { step value } } } } } }"""
 
@@ -78,11 +87,13 @@ class Api:
         return result["data"]
 
 
-async def backend_pid(url: str) -> int:
+async def postmaster_pid(url: str) -> int:
+    """PostgreSQL's main process: the parent of any backend."""
     engine = make_engine(url, pool_size=1, max_overflow=0)
     try:
         async with engine.connect() as conn:
-            return int(await conn.scalar(text("SELECT pg_backend_pid()")))
+            backend = int(await conn.scalar(text("SELECT pg_backend_pid()")))
+            return psutil.Process(backend).ppid()
     finally:
         await engine.dispose()
 
@@ -170,6 +181,9 @@ async def main() -> None:
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--shapes", default="points,columns,series")
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--clients", default="1,4")
+    parser.add_argument("--only-ingest", action="store_true")
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     with database() as url:
@@ -196,16 +210,15 @@ async def main() -> None:
                 experiment = (await api.call(EXPERIMENT, {"i": {"projectId": project_id, "name": "bench"}}))[
                     "experimentCreate"]["experiment"]["id"]  # fmt: skip
 
-                postmaster = psutil.Process(await backend_pid(url)).ppid()
-                cpu = Cpu(server.pid, postmaster)
+                cpu = Cpu(server.pid, await postmaster_pid(url))
                 print("ingest (runMetricsLog, each client its own run)")
                 print(
                     f"{'input':>8} {'clients':>7} {'batch':>6} {'points/s':>10} {'p50 ms':>8} "
                     f"{'p99 ms':>8} {'server ms/1k':>12} {'pg ms/1k':>9} {'total ms/1k':>11}"
                 )
                 for shape in args.shapes.split(","):
-                    for size in (1_000, 10_000):
-                        for clients in (1, 4):
+                    for size in map(int, args.sizes.split(",")):
+                        for clients in map(int, args.clients.split(",")):
                             before = cpu.seconds()
                             rate, lat, points = await ingest(
                                 api, experiment, clients, size, args.seconds, shape
@@ -220,40 +233,73 @@ async def main() -> None:
                                 f"{server_ms:>12.2f} {pg_ms:>9.2f} {server_ms + pg_ms:>11.2f}"
                             )
 
-                print("\nmetricHistory(maxPoints: 1000), one key")
-                print(f"{'points':>9} {'fill s':>7} {'p50 ms':>8} {'p99 ms':>8} {'buckets':>8}")
+                if args.only_ingest:
+                    return
+                print("\nmetricHistory(maxPoints: 1000), one key: buckets (objects) / columns")
+                print(
+                    f"{'points':>9} {'fill s':>7} {'objects p50':>11} {'p99':>6} "
+                    f"{'columns p50':>11} {'p99':>6} {'buckets':>8}"
+                )
                 for total in (10_000, args.big):
                     run_id = await new_run(api, experiment)
                     started = time.perf_counter()
                     await fill(api, run_id, total)
                     fill_seconds = time.perf_counter() - started
-                    lat = []
-                    for _ in range(args.samples):
-                        started = time.perf_counter()
-                        data = await api.call(HISTORY, {"id": run_id})
-                        lat.append((time.perf_counter() - started) * 1000)
-                    buckets = data["node"]["metricHistory"][0]["buckets"]
-                    assert sum(b["count"] for b in buckets) == total
+                    objects = await sample(api, HISTORY, {"id": run_id}, args.samples)
+                    columns_ms = await sample(api, COLUMNS, {"id": run_id}, args.samples)
+                    data = await api.call(COLUMNS, {"id": run_id})
+                    counts = data["node"]["metricHistory"][0]["columns"]["count"]
+                    assert sum(counts) == total
                     print(
-                        f"{total:>9,} {fill_seconds:>7.1f} {statistics.median(lat):>8.1f} {pct(lat, 99):>8.1f} {len(buckets):>8}"
+                        f"{total:>9,} {fill_seconds:>7.1f} {statistics.median(objects):>11.1f} "
+                        f"{pct(objects, 99):>6.1f} {statistics.median(columns_ms):>11.1f} "
+                        f"{pct(columns_ms, 99):>6.1f} {len(counts):>8}"
                     )
+
+                runs = [await new_run(api, experiment) for _ in range(100)]
+                for number, run in enumerate(runs):
+                    await fill(api, run, 1_000 + 10 * number)
+                compare = await sample(api, COMPARE, {"ids": runs}, args.samples)
+                print(
+                    f"\nrunMetricHistories, 100 runs of ~1,500 points, maxPoints 500, columns: "
+                    f"p50 {statistics.median(compare):.1f} ms, p99 {pct(compare, 99):.1f} ms"
+                )
 
                 run_id = await new_run(api, experiment)
                 await fill(api, run_id, 10_000)
-                started, after, pages, seen = time.perf_counter(), None, 0, 0
-                while True:
-                    data = await api.call(PAGE, {"id": run_id, "after": after})
-                    page = data["node"]["metric"]["points"]
-                    pages, seen = pages + 1, seen + len(page["nodes"])
-                    if not page["pageInfo"]["hasNextPage"]:
-                        break
-                    after = page["pageInfo"]["endCursor"]
-                elapsed = time.perf_counter() - started
-                assert seen == 10_000
-                print(
-                    f"\npaging 10,000 raw points, first: 100: {pages} pages in {elapsed * 1000:.0f} ms "
-                    f"({elapsed * 1000 / pages:.1f} ms/page)"
-                )
+                print("\npaging 10,000 raw points, 100 per page")
+                for name, document in (("points connection", PAGE), ("pointColumns", PAGE_COLUMNS)):
+                    lat, after, seen = [], None, 0
+                    while True:
+                        started = time.perf_counter()
+                        data = await api.call(document, {"id": run_id, "after": after})
+                        lat.append((time.perf_counter() - started) * 1000)
+                        series_ = data["node"]["metric"]
+                        if name == "pointColumns":
+                            page = series_["pointColumns"]
+                            seen += len(page["steps"])
+                            more, after = page["hasMore"], page["steps"][-1]
+                        else:
+                            page = series_["points"]
+                            seen += len(page["nodes"])
+                            more = page["pageInfo"]["hasNextPage"]
+                            after = page["pageInfo"]["endCursor"]
+                        if not more:
+                            break
+                    assert seen == 10_000
+                    print(
+                        f"{name:>18}: {len(lat)} pages, p50 {statistics.median(lat):.1f} ms, "
+                        f"p99 {pct(lat, 99):.1f} ms per page"
+                    )
+
+
+async def sample(api: Api, document: str, variables: dict, samples: int) -> list[float]:  # type: ignore[type-arg]
+    latencies = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        await api.call(document, variables)
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
 
 
 if __name__ == "__main__":

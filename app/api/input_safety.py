@@ -39,7 +39,9 @@ class SafeStringLiterals(ValidationRule):
 
 def nested_deeper_than(value: Any, limit: int) -> bool:
     """True if some value sits more than ``limit`` levels deep (the value itself is level
-    1), walked level by level: no recursion, no work per scalar beyond a type check."""
+    1), walked level by level: no recursion, and a container holding only scalars (say a
+    column of 10,000 numbers) costs one C-level pass over its item types, not a Python
+    step per item."""
     level, depth = [value], 1
     while True:
         if depth > limit:
@@ -47,11 +49,13 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
         containers = [item for item in level if isinstance(item, dict | list) and item]
         if not containers:
             return False
-        level = [
-            child
-            for container in containers
-            for child in (container.values() if isinstance(container, dict) else container)
-        ]
+        if depth + 1 > limit:
+            return True  # the containers' items sit one level deeper
+        level = []
+        for container in containers:
+            items = container.values() if isinstance(container, dict) else container
+            if any(issubclass(kind, dict | list) for kind in set(map(type, items))):
+                level.extend(items)
         depth += 1
 
 

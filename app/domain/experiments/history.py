@@ -81,35 +81,73 @@ class HistoryColumns:
 EMPTY = HistoryColumns([], [], [], [], [], [], [])
 
 
+# The parts of a history, as arrays: per (run, key) one row of the rollup buckets that lie
+# inside the range, and the raw chunks that overlap its edges (whole; cut by numpy). No
+# per-point work in PostgreSQL: numpy buckets and folds them (``_fold``).
 HISTORY = text(
     """
-    WITH parts AS (
-        SELECT run_id, key, (bucket * :width - :origin) / :bucket_size AS ob,
-               min_value AS mn, max_value AS mx, count AS n, last_step AS ls, last_value AS lv
-        FROM run_metric_rollups
-        WHERE run_id = ANY(:run_ids) AND organization_id = ANY(:org_ids)
-          AND key = ANY(:keys) AND width = :width AND bucket BETWEEN :first_full AND :last_full
-        UNION ALL
-        SELECT c.run_id, c.key, (u.step - :origin) / :bucket_size, u.value, u.value, 1, u.step,
-               u.value
-        FROM run_metric_chunks c CROSS JOIN unnest(c.steps, c."values") AS u(step, value)
-        WHERE c.run_id = ANY(:run_ids) AND c.organization_id = ANY(:org_ids)
-          AND c.key = ANY(:keys)
-          AND ((c.max_step >= :step_from AND c.min_step <= :head_end)
-               OR (c.max_step >= :tail_start AND c.min_step <= :step_to))
-          AND (u.step BETWEEN :step_from AND :head_end OR u.step BETWEEN :tail_start AND :step_to)
-    )
-    , buckets AS (
-        SELECT run_id, key, ob, min(mn) AS mn, max(mx) AS mx, sum(n) AS n, max(ls) AS ls,
-               (array_agg(lv ORDER BY ls DESC))[1] AS lv
-        FROM parts GROUP BY run_id, key, ob
-    )
-    SELECT run_id, key, array_agg(ob ORDER BY ob) AS ob, array_agg(mn ORDER BY ob) AS mn,
-           array_agg(mx ORDER BY ob) AS mx, array_agg(n::int8 ORDER BY ob) AS n,
-           array_agg(ls ORDER BY ob) AS ls, array_agg(lv ORDER BY ob) AS lv
-    FROM buckets GROUP BY run_id, key
+    SELECT run_id, key, 'r' AS kind, array_agg(bucket ORDER BY bucket) AS a,
+           array_agg(min_value ORDER BY bucket) AS mn, array_agg(max_value ORDER BY bucket) AS mx,
+           array_agg(count ORDER BY bucket) AS n, array_agg(last_step ORDER BY bucket) AS ls,
+           array_agg(last_value ORDER BY bucket) AS lv
+    FROM run_metric_rollups
+    WHERE run_id = ANY(:run_ids) AND organization_id = ANY(:org_ids)
+      AND key = ANY(:keys) AND width = :width AND bucket BETWEEN :first_full AND :last_full
+    GROUP BY run_id, key
+    UNION ALL
+    SELECT run_id, key, 'c', steps, "values", NULL, NULL, NULL, NULL
+    FROM run_metric_chunks
+    WHERE run_id = ANY(:run_ids) AND organization_id = ANY(:org_ids) AND key = ANY(:keys)
+      AND ((max_step >= :step_from AND min_step <= :head_end)
+           OR (max_step >= :tail_start AND min_step <= :step_to))
     """
 )
+
+
+def _fold(plan: HistoryPlan, parts: list[tuple[str, tuple[list, ...]]]) -> HistoryColumns:
+    """Output buckets from rollup buckets and raw points: sort by (bucket, step), then
+    min/max/sum per bucket and the value at each bucket's highest step."""
+    obs, mins, maxs, counts, last_steps, last_values = [], [], [], [], [], []
+    for kind, (a, mn, mx, n, ls, lv) in parts:
+        if kind == "r":
+            buckets = np.asarray(a, dtype=np.int64)
+            obs.append((buckets * plan.width - plan.origin) // plan.bucket_size)
+            mins.append(np.asarray(mn, dtype=np.float64))
+            maxs.append(np.asarray(mx, dtype=np.float64))
+            counts.append(np.asarray(n, dtype=np.int64))
+            last_steps.append(np.asarray(ls, dtype=np.int64))
+            last_values.append(np.asarray(lv, dtype=np.float64))
+            continue
+        steps, values = np.asarray(a, dtype=np.int64), np.asarray(mn, dtype=np.float64)
+        keep = ((steps >= plan.step_from) & (steps <= plan.head_end)) | (
+            (steps >= plan.tail_start) & (steps <= plan.step_to)
+        )
+        steps, values = steps[keep], values[keep]
+        obs.append((steps - plan.origin) // plan.bucket_size)
+        mins.append(values)
+        maxs.append(values)
+        counts.append(np.ones(len(steps), dtype=np.int64))
+        last_steps.append(steps)
+        last_values.append(values)
+    if not obs or not sum(len(o) for o in obs):
+        return EMPTY
+    ob, ls = np.concatenate(obs), np.concatenate(last_steps)
+    order = np.lexsort((ls, ob))
+    ob, ls = ob[order], ls[order]
+    mn, mx = np.concatenate(mins)[order], np.concatenate(maxs)[order]
+    n, lv = np.concatenate(counts)[order], np.concatenate(last_values)[order]
+    starts = np.flatnonzero(np.concatenate(([True], ob[1:] != ob[:-1])))
+    ends = np.concatenate((starts[1:], [len(ob)])) - 1
+    first = plan.origin + ob[starts] * plan.bucket_size
+    return HistoryColumns(
+        step_start=np.maximum(first, plan.step_from).tolist(),
+        step_end=np.minimum(first + plan.bucket_size - 1, plan.step_to).tolist(),
+        min=np.minimum.reduceat(mn, starts).tolist(),
+        max=np.maximum.reduceat(mx, starts).tolist(),
+        last=lv[ends].tolist(),
+        last_step=ls[ends].tolist(),
+        count=np.add.reduceat(n, starts).tolist(),
+    )
 
 
 async def read_history(
@@ -127,8 +165,6 @@ async def read_history(
             "org_ids": list(org_ids),
             "keys": list(keys),
             "width": plan.width,
-            "origin": plan.origin,
-            "bucket_size": plan.bucket_size,
             "first_full": plan.first_full,
             "last_full": plan.last_full,
             "step_from": plan.step_from,
@@ -137,16 +173,7 @@ async def read_history(
             "step_to": plan.step_to,
         },
     )
-    out: dict[tuple[uuid.UUID, str], HistoryColumns] = {}
-    for row in rows:
-        start = plan.origin + np.asarray(row.ob, dtype=np.int64) * plan.bucket_size
-        out[(row.run_id, row.key)] = HistoryColumns(
-            step_start=np.maximum(start, plan.step_from).tolist(),
-            step_end=np.minimum(start + plan.bucket_size - 1, plan.step_to).tolist(),
-            min=row.mn,
-            max=row.mx,
-            last=row.lv,
-            last_step=row.ls,
-            count=row.n,
-        )
-    return out
+    parts: dict[tuple[uuid.UUID, str], list[tuple[str, tuple[list, ...]]]] = {}
+    for run_id, key, kind, *arrays in rows:
+        parts.setdefault((run_id, key), []).append((kind, tuple(arrays)))
+    return {where: _fold(plan, found) for where, found in parts.items()}

@@ -105,12 +105,16 @@ def _page_statement(descending: bool) -> str:
           AND {beyond}
         WINDOW w AS (ORDER BY {near} {direction}, seq_hi)
     ),
-    b AS (SELECT {edge}(reach) FILTER (WHERE sure_count >= :want) AS edge FROM meta)
+    b AS (SELECT {edge}(reach) FILTER (WHERE sure_count >= :want) AS edge FROM meta),
+    picked AS MATERIALIZED (
+        SELECT meta.seq_hi FROM meta CROSS JOIN b
+        WHERE b.edge IS NULL OR meta.near {inside} b.edge
+    )
     SELECT u.step, u.value, u.t
-    FROM meta CROSS JOIN b
-    JOIN run_metric_chunks c ON c.run_id = :run_id AND c.seq_hi = meta.seq_hi
+    FROM picked
+    JOIN run_metric_chunks c ON c.run_id = :run_id AND c.seq_hi = picked.seq_hi
     CROSS JOIN unnest(c.steps, c."values", c.times) AS u(step, value, t)
-    WHERE (b.edge IS NULL OR meta.near {inside} b.edge) AND {point}
+    WHERE {point}
     ORDER BY u.step {direction}
     LIMIT :want
     """

@@ -30,6 +30,7 @@ from app.events import topics
 
 # Rollup widths (steps per bucket) kept at ingest time; see run_metric_rollups.
 ROLLUP_WIDTHS = (64, 4096, 262144)
+CHUNK_POINTS = 1024  # points per run_metric_chunks row at most
 
 
 async def experiment_create(
@@ -286,8 +287,8 @@ LOG_POINTS = text(
                (CAST(:steps AS int8[]))[k.off + 1 : k.off + k.len],
                (CAST(:values AS float8[]))[k.off + 1 : k.off + k.len],
                (CAST(:times AS int8[]))[k.off + 1 : k.off + k.len]
-        FROM unnest(CAST(:keys AS varchar[]), CAST(:offs AS int8[]), CAST(:lens AS int8[]),
-                    CAST(:min_steps AS int8[]), CAST(:max_steps AS int8[]))
+        FROM unnest(CAST(:c_keys AS varchar[]), CAST(:offs AS int8[]), CAST(:c_lens AS int8[]),
+                    CAST(:c_min_steps AS int8[]), CAST(:c_max_steps AS int8[]))
              AS k(key, off, len, min_step, max_step)
         CROSS JOIN bumped b
         RETURNING 1
@@ -371,16 +372,27 @@ def _log_parameters(run: Run, batch: PointBatch) -> dict[str, Any]:
     series = batch.series
     lens = [len(s) for s in series]
     folds = [(s.key, width, fold(s, width)) for s in series for width in ROLLUP_WIDTHS]
+    # Chunks hold at most CHUNK_POINTS points: a page or a chart edge unnests at most that
+    # many points per chunk it touches, however large the batch.
+    pieces = [
+        (s.key, start, min(len(s), start + CHUNK_POINTS) - start, base)
+        for s, base in zip(series, np.cumsum([0, *lens[:-1]]).tolist(), strict=True)
+        for start in range(0, len(s), CHUNK_POINTS)
+    ]
+    steps = np.concatenate([s.steps for s in series])
     return {
         "run_id": run.id,
         "org_id": run.organization_id,
         "n": batch.size,
+        "c_keys": [key for key, *_ in pieces],
+        "offs": [base + start for _, start, _, base in pieces],
+        "c_lens": [length for _, _, length, _ in pieces],
+        "c_min_steps": [int(steps[base + start]) for _, start, _, base in pieces],
+        "c_max_steps": [int(steps[base + start + n - 1]) for _, start, n, base in pieces],
         "keys": [s.key for s in series],
-        "offs": np.cumsum([0, *lens[:-1]]).tolist(),
         "lens": lens,
-        "min_steps": [int(s.steps[0]) for s in series],
         "max_steps": [int(s.steps[-1]) for s in series],
-        "steps": np.concatenate([s.steps for s in series]).tolist(),
+        "steps": steps.tolist(),
         "values": np.concatenate([s.values for s in series]).tolist(),
         "times": np.concatenate([s.times for s in series]).tolist(),
         "r_keys": [key for key, _, f in folds for _ in range(len(f.buckets))],
