@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
+import orjson  # noqa: E402
 import websockets  # noqa: E402
 
 from app.db.engine import make_engine, make_session_factory  # noqa: E402
@@ -30,6 +31,7 @@ from app.domain.tenancy.services import bootstrap_admin  # noqa: E402
 from bench.common import counted_server, database, machine  # noqa: E402
 from bench.run_metrics import EXPERIMENT, LOG, PROJECT, RUN, Api  # noqa: E402
 
+COMPRESSION = False  # --compression: negotiate permessage-deflate, as browsers do
 SUBSCRIBE = "subscription($id: ID!) { runMetrics(runId: $id) { points { step } } }"
 
 
@@ -43,7 +45,10 @@ async def subscriber(
     total: int,
 ) -> None:
     async with websockets.connect(
-        url, subprotocols=["graphql-transport-ws"], open_timeout=60
+        url,
+        subprotocols=["graphql-transport-ws"],
+        open_timeout=60,
+        compression="deflate" if COMPRESSION else None,
     ) as socket:
         await socket.send(
             json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}})
@@ -63,10 +68,12 @@ async def subscriber(
             ready.set()
         async for raw in socket:
             now = time.perf_counter()
-            message = json.loads(raw)
+            message = orjson.loads(raw)
             if message.get("type") == "next":
                 for point in message["payload"]["data"]["runMetrics"]["points"]:
                     received.setdefault(point["step"], []).append(now)
+            elif message.get("type") == "error":
+                raise RuntimeError(f"subscription refused: {message}")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -76,7 +83,12 @@ def pct(values: list[float], q: float) -> float:
 
 async def measure(url: str, key: str, processes: int, args: argparse.Namespace) -> None:
     async with contextlib.AsyncExitStack() as stack:
-        servers = [await stack.enter_async_context(counted_server(url)) for _ in range(processes)]
+        # One key for every subscriber: lift the per-key subscription cap (default 100 per
+        # process) that would otherwise refuse all but the first hundred.
+        env = {"MLGRAPH_MAX_SUBSCRIPTIONS_PER_KEY": str(args.subscribers + 10)}
+        servers = [
+            await stack.enter_async_context(counted_server(url, env)) for _ in range(processes)
+        ]
         async with httpx.AsyncClient(base_url=servers[0].base_url, timeout=60) as client:
             api = Api(client, key)
             org = (await api.call('{ organization(slug: "bench") { id } }', {}))["organization"][
@@ -140,7 +152,14 @@ async def main() -> None:
     parser.add_argument("--writes", type=int, default=40)
     parser.add_argument("--interval", type=float, default=0.25)
     parser.add_argument("--processes", default="1,2")
+    parser.add_argument(
+        "--compression",
+        action="store_true",
+        help="negotiate permessage-deflate (the server then compresses per subscriber)",
+    )
     args = parser.parse_args()
+    global COMPRESSION
+    COMPRESSION = args.compression
     print(f"machine: {machine()}")
     print(
         f"{args.subscribers} subscribers on one run, {args.writes} writes of one point, one every {args.interval} s\n"

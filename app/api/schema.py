@@ -25,6 +25,7 @@ from app.api.registry.mutations import RegistryMutations
 from app.api.scalars import SCALAR_MAP
 from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
 from app.api.shape_limits import shape_limits_rule
+from app.api.shared_events import SharedEventExecutor
 from app.api.subscriptions import Subscription
 from app.api.tenancy.mutations import TenancyMutations
 from app.api.tenancy.types import AuditLogEntry, Membership, Organization, User
@@ -97,6 +98,8 @@ def build_schema(
             *compiled,  # last: answers only what every check above let through
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
+        # Subscription events shared by many subscribers execute once (shared_events.py).
+        execution_context_class=SharedEventExecutor,
     )
     compilers.append(Compiler(schema, limits.max_page_size))
     schema.compiled_plans = plans if compiled_reads else None  # type: ignore[attr-defined]

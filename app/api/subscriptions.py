@@ -7,6 +7,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from app.api.errors import ClientError
 from app.api.experiments.types import RunMetricPoint
 from app.api.ids import decode_any, encode_id
 from app.api.monitoring.types import Alert
+from app.api.shared_events import shared_event
 from app.domain.experiments import enums as experiment_enums
 from app.domain.experiments.models import Run as RunRow
 from app.domain.experiments.rules import METRIC_KEY_RE
@@ -38,6 +40,7 @@ class RunMetricsBatch:
         "continue with no gap and no duplicate."
     )
     replay: bool = strawberry.field(description="True while replaying stored points.")
+    shared_results: strawberry.Private[dict[Any, Any] | None] = None
 
 
 @strawberry.type(description="A run's status.")
@@ -108,15 +111,25 @@ class Subscription:
                 after_step=after_step,
                 after_cursor=int(after) if after is not None else None,
             ):
-                yield RunMetricsBatch(
-                    run_id=run_id,
-                    points=[
-                        RunMetricPoint(key=p.key, step=p.step, value=p.value, timestamp=p.timestamp)
-                        for p in batch.points
-                    ],
-                    cursor=str(batch.cursor),
-                    replay=batch.replay,
-                )
+
+                def event(batch: streams.MetricBatch = batch) -> RunMetricsBatch:
+                    return RunMetricsBatch(
+                        run_id=run_id,
+                        points=[
+                            RunMetricPoint(
+                                key=p.key, step=p.step, value=p.value, timestamp=p.timestamp
+                            )
+                            for p in batch.points
+                        ],
+                        cursor=str(batch.cursor),
+                        replay=batch.replay,
+                    )
+
+                if batch.shared is None:
+                    yield event()
+                else:  # one event (so one execution, one JSON text) for equal arguments
+                    key = ("RunMetricsBatch", run_id, tuple(keys) if keys is not None else None)
+                    yield shared_event(batch.shared.memo, key, event)
 
     @strawberry.subscription(
         description="The run's status now, then each change; ends when the run ends."

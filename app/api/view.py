@@ -41,6 +41,7 @@ from app.api.middleware import TooManyAttempts, authenticate_within_limits, requ
 from app.api.origins import OriginPolicy
 from app.api.persisted import PersistedOperations
 from app.api.rate_limits import RateLimiter
+from app.api.shared_events import encode_next
 from app.api.static_assets import StaticAssets
 from app.api.subscription_slots import SubscriptionSlots
 from app.api.ws_protocols import (
@@ -258,7 +259,9 @@ class GraphQLView(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str:
         # Text, never bytes: WebSocket messages must go out as text frames (graphql-ws,
         # GraphiQL and gql reject binary ones); orjson is several times faster than json.
-        return orjson.dumps(data).decode()
+        # A subscription event shared by many subscribers is written once (shared_events).
+        shared = encode_next(data)
+        return shared if shared is not None else orjson.dumps(data).decode()
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._graphiql_html, headers={"Cache-Control": "no-cache"})

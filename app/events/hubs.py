@@ -9,8 +9,8 @@ import bisect
 import contextlib
 import logging
 import uuid
-from collections import deque
-from dataclasses import dataclass
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,6 +81,34 @@ async def read_points_after(
         return await points_after(session, run_id, after, limit)
 
 
+# Recent refreshes kept as shared batches per run hub: long enough for subscribers that keep
+# up to take them (within milliseconds), few enough rows that their derived events and JSON
+# stay small; a subscriber that finds its batch gone reads the ring, unshared, and is back
+# in step with the next refresh.
+SHARED_BATCHES = 8
+SHARED_ROWS = 10_000
+
+
+@dataclass(eq=False)
+class SharedBatch:
+    """The points one refresh read (seq in (after, cursor]): handed, as this one object, to
+    every subscriber that had delivered up to ``after``, so what they derive from it (the
+    rows of some keys, the GraphQL event, its result and JSON) is made once, in ``memo``."""
+
+    after: int
+    cursor: int
+    rows: list[MetricRow]
+    memo: dict[Any, Any] = field(default_factory=dict)
+
+    def select(self, wanted: frozenset[str] | None) -> list[MetricRow]:
+        if wanted is None:
+            return self.rows
+        found = self.memo.get(("rows", wanted))
+        if found is None:
+            found = self.memo[("rows", wanted)] = [r for r in self.rows if r.key in wanted]
+        return found
+
+
 class RunMetricsHub(Hub):
     """New points of one run, in ingest-sequence (= commit) order."""
 
@@ -91,6 +119,8 @@ class RunMetricsHub(Hub):
         self.floor = 0  # the ring holds every row with seq > floor
         self.ring: deque[MetricRow] = deque()
         self.ring_seqs: deque[int] = deque()
+        self.recent: OrderedDict[int, SharedBatch] = OrderedDict()  # by ``after``
+        self.recent_rows = 0
 
     async def refresh(self) -> None:
         if self.last_seq is None:
@@ -104,12 +134,22 @@ class RunMetricsHub(Hub):
             for row in rows:
                 self.ring.append(row)
                 self.ring_seqs.append(row.seq)
+            if rows:
+                self.recent[self.last_seq] = SharedBatch(self.last_seq, covered, rows)
+                self.recent_rows += len(rows)
+                while len(self.recent) > SHARED_BATCHES or self.recent_rows > SHARED_ROWS:
+                    self.recent_rows -= len(self.recent.popitem(last=False)[1].rows)
             self.last_seq = covered
             while len(self.ring) > RING_SIZE:
                 self.ring.popleft()
                 self.floor = self.ring_seqs.popleft()
             if len(rows) < PAGE:
                 return
+
+    def shared_after(self, seq: int) -> SharedBatch | None:
+        """The batch that continues a subscriber that delivered up to ``seq``, if a refresh
+        started exactly there (the case of every subscriber that keeps up)."""
+        return self.recent.get(seq)
 
     def rows_after(self, seq: int, limit: int = PAGE) -> list[MetricRow] | None:
         """Rows with seq > ``seq`` from the ring; None if the ring no longer has them all."""

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from app.db.engine import SessionFactory
 from app.domain.experiments.enums import TERMINAL_RUN_STATUSES, RunStatus
 from app.domain.experiments.reads import MetricRow, points_after
-from app.events.hubs import HIGH_WATER, Broker, RunState, read_points_after
+from app.events.hubs import HIGH_WATER, Broker, RunState, SharedBatch, read_points_after
 
 # Points per replayed batch: what one subscription holds in memory at a time, however long
 # the run (a client that reads slowly gets more batches, not bigger ones).
@@ -27,6 +27,7 @@ class MetricBatch:
     points: list[MetricRow]
     cursor: int  # the highest sequence number covered; resume with after=cursor
     replay: bool
+    shared: SharedBatch | None = None  # the same object for every subscriber keeping up
 
 
 async def run_metric_batches(
@@ -60,7 +61,15 @@ async def run_metric_batches(
             if rows:
                 yield MetricBatch(rows, cursor, replay=True)
         delivered = max(high_water, after_cursor or 0)
+        wanted_keys = frozenset(wanted) if wanted else None
         while True:
+            shared = hub.shared_after(delivered)
+            if shared is not None:
+                delivered = shared.cursor
+                selected = shared.select(wanted_keys)
+                if selected:
+                    yield MetricBatch(selected, delivered, replay=False, shared=shared)
+                continue
             rows_or_none = hub.rows_after(delivered)
             if rows_or_none is None:  # fell behind the hub's ring: read from the database
                 async with broker.replay_reads:

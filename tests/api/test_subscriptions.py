@@ -266,3 +266,47 @@ async def test_disconnecting_tears_the_hub_down(server, tenant):
             break
         await asyncio.sleep(0.05)
     assert ("metrics", run_id) not in broker.hubs and not hub.subscribers
+
+
+async def test_subscribers_asking_the_same_share_one_execution_and_one_message(server, tenant):
+    """Per batch, one execution per distinct (document, variables): five subscribers with
+    the same arguments cost one, a sixth with other keys its own; all get the same bytes."""
+    from app.api.shared_events import STATS
+
+    ids = await create_run(tenant.client, tenant.org_id)
+    same = [await WSClient.connect(server.base_url, tenant.key) for _ in range(5)]
+    other = await WSClient.connect(server.base_url, tenant.key)
+    try:
+        for client in same:
+            await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+        await other.subscribe(RUN_METRICS, {"runId": ids["run"], "keys": ["acc"]})
+        await asyncio.sleep(0.3)  # every subscription registered with the hub
+        before = dict(STATS)
+        await log_points(
+            tenant.client, ids["run"], points("loss", range(3)) + points("acc", range(2))
+        )
+        batches = [(await client.next())["runMetrics"] for client in same]
+        assert all(batch == batches[0] for batch in batches)
+        assert len(batches[0]["points"]) == 5
+        assert [p["key"] for p in (await other.next())["runMetrics"]["points"]] == ["acc", "acc"]
+        assert STATS["executed"] - before.get("executed", 0) == 2
+        assert STATS["shared"] - before.get("shared", 0) == 4
+    finally:
+        for client in [*same, other]:
+            await client.close()
+
+
+async def test_a_commit_larger_than_a_hub_read_reaches_subscribers_whole(server, tenant):
+    """A 10,000-point batch (ten chunks, two hub reads of 5,000) arrives without waiting
+    for another write."""
+    ids = await create_run(tenant.client, tenant.org_id)
+    client = await WSClient.connect(server.base_url, tenant.key)
+    try:
+        await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+        await asyncio.sleep(0.3)
+        await log_points(tenant.client, ids["run"], points("loss", range(10_000)))
+        seen: list[tuple[str, int]] = []
+        await collect(client, 10_000, seen)
+        assert seen == [("loss", s) for s in range(10_000)]
+    finally:
+        await client.close()

@@ -24,13 +24,15 @@ class MetricRow:
     timestamp: datetime
 
 
-# Chunks after a sequence number, at most ``limit`` points' worth (a chunk that starts
-# before the limit is read whole and cut in Python).
+# Chunks after a sequence number, at most ``limit`` points' worth: ``before`` counts the
+# points after ``after`` in the chunks before this one, so a page holds exactly ``limit``
+# points when there are that many (a chunk that starts before the limit is cut in Python).
 CHUNKS_AFTER = text(
     """
     SELECT key, seq_lo, steps, "values", times FROM (
         SELECT key, seq_lo, seq_hi, steps, "values", times,
-               sum(seq_hi - seq_lo + 1) OVER (ORDER BY seq_hi) - (seq_hi - seq_lo + 1) AS before
+               sum(seq_hi - greatest(seq_lo, :after + 1) + 1) OVER (ORDER BY seq_hi)
+                   - (seq_hi - greatest(seq_lo, :after + 1) + 1) AS before
         FROM run_metric_chunks
         WHERE run_id = :run_id AND seq_hi > :after AND seq_lo <= :until
           AND max_step > :after_step AND (CAST(:keys AS varchar[]) IS NULL OR key = ANY(:keys))

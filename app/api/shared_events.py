@@ -1,0 +1,100 @@
+"""Subscription events executed and serialised once for every subscriber that asked the
+same thing.
+
+A hub (app/events/hubs.py) turns each refresh into one ``SharedBatch``; every subscriber
+that is caught up receives that same object, and the subscription resolver turns it into
+one event object per (arguments) — ``shared_event``. graphql-core executes the operation's
+selection per event and per subscriber; ``SharedEventExecutor`` remembers the result on the
+event, keyed by (operation, variables), so the second subscriber with the same document and
+variables gets the first one's result without executing anything. The result's data is a
+``SharedData``, whose JSON text is written once (``encode_next``): what is left per
+subscriber is framing the message with its id and the socket write.
+
+Only event types that opt in (``shared_results``) are shared, and only results without
+errors. An event type may opt in only if nothing under it depends on the caller (each
+subscriber was authorised when it subscribed); RunMetricsBatch holds the run's points."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from graphql import ExecutionResult
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+MAX_SHARED_RESULTS = 64  # distinct (operation, variables) remembered per event
+# Per process, since start: events executed, and events answered from another subscriber's
+# execution (what tests count, and what a metrics endpoint would export).
+STATS = Counter[str]()
+
+
+class SharedData(dict):  # type: ignore[type-arg]
+    """A result's ``data``, given to many subscribers; its JSON is written once."""
+
+    __slots__ = ("_json",)
+
+    def json(self) -> str:
+        try:
+            return self._json
+        except AttributeError:
+            self._json: str = orjson.dumps(self).decode()
+            return self._json
+
+
+def shared_event(memo: dict[Any, Any], key: Any, build: Callable[[], Any]) -> Any:
+    """The one event object for ``key`` among the subscribers of a shared batch."""
+    event = memo.get(key)
+    if event is None:
+        event = memo[key] = build()
+        event.shared_results = {}
+    return event
+
+
+class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        results = getattr(self.root_value, "shared_results", None)
+        if results is None:
+            return super().execute_operation(serially)
+        variables = getattr(self.variable_values, "coerced", self.variable_values) or {}
+        key = (id(self.operation), repr(sorted(variables.items())))
+        found = results.get(key)
+        if found is not None and found[0] is self.operation:  # the entry holds the node, so
+            STATS["shared"] += 1  # its id cannot be reused while the entry lives
+            return found[1]
+        STATS["executed"] += 1
+        result = super().execute_operation(serially)
+        if self.is_awaitable(result):
+
+            async def remember() -> Any:
+                return self._remember(results, key, await result)
+
+            return remember()
+        return self._remember(results, key, result)
+
+    def _remember(self, results: dict[Any, Any], key: Any, result: Any) -> Any:
+        if (
+            isinstance(result, ExecutionResult)
+            and not result.errors
+            and isinstance(result.data, dict)
+            and len(results) < MAX_SHARED_RESULTS
+        ):
+            result.data = SharedData(result.data)
+            results[key] = (self.operation, result)
+        return result
+
+
+def encode_next(message: Any) -> str | None:
+    """The text of a ``next`` message whose payload is only shared data; None otherwise."""
+    if not isinstance(message, dict) or message.get("type") not in ("next", "data"):
+        return None
+    payload = message.get("payload")
+    if not isinstance(payload, dict) or len(payload) != 1:
+        return None
+    data = payload.get("data")
+    if type(data) is not SharedData:
+        return None
+    operation_id = orjson.dumps(message.get("id")).decode()
+    kind = message["type"]
+    return f'{{"id":{operation_id},"type":"{kind}","payload":{{"data":{data.json()}}}}}'
