@@ -16,13 +16,16 @@ from strawberry.types import Info
 from app.api.context import DataLoaders
 from app.api.enums import AlertSeverity, RunStatus
 from app.api.errors import ClientError
-from app.api.experiments.types import RunMetricPoint
+from app.api.experiments.types import RunMetricHistory, RunMetricPoint
 from app.api.ids import decode_any, encode_id
 from app.api.monitoring.types import Alert
 from app.api.shared_events import shared_event
 from app.domain.experiments import enums as experiment_enums
+from app.domain.experiments.history import MAX_HISTORY_KEYS, MAX_HISTORY_POINTS
+from app.domain.experiments.live_history import LiveHistory
 from app.domain.experiments.models import Run as RunRow
 from app.domain.experiments.rules import METRIC_KEY_RE
+from app.domain.experiments.services import ROLLUP_WIDTHS
 from app.domain.monitoring import enums as monitoring_enums
 from app.domain.monitoring.models import Alert as AlertRow
 from app.events import streams
@@ -41,6 +44,21 @@ class RunMetricsBatch:
     )
     replay: bool = strawberry.field(description="True while replaying stored points.")
     shared_results: strawberry.Private[dict[Any, Any] | None] = None
+
+
+@strawberry.type(
+    description="A live chart's update: all buckets (reset) or only those that changed."
+)
+class RunMetricHistoryUpdate:
+    run_id: strawberry.ID
+    reset: bool = strawberry.field(
+        description="True: these are all the buckets — the first message, or the run outgrew "
+        "the planned range and was bucketed again (twice as wide): replace the chart. False: "
+        "only the buckets new points changed: replace those with the same stepStart."
+    )
+    bucket_size: int = strawberry.field(description="Steps per bucket.")
+    histories: list[RunMetricHistory]
+    cursor: str = strawberry.field(description="The ingest position this update includes.")
 
 
 @strawberry.type(description="A run's status.")
@@ -130,6 +148,63 @@ class Subscription:
                 else:  # one event (so one execution, one JSON text) for equal arguments
                     key = ("RunMetricsBatch", run_id, tuple(keys) if keys is not None else None)
                     yield shared_event(batch.shared.memo, key, event)
+
+    @strawberry.subscription(
+        description="A live chart: the downsampled history of the keys (at most maxPoints "
+        "buckets, planned over twice the steps logged so far), then, per commit, only the "
+        "buckets that changed, so updates stay small however long the run grows."
+    )
+    async def run_metric_history(
+        self, info: Info, run_id: strawberry.ID, keys: list[str], max_points: int = 1000
+    ) -> AsyncGenerator[RunMetricHistoryUpdate, None]:
+        run = await _visible_run(info, run_id)
+        if not 1 <= len(keys) <= MAX_HISTORY_KEYS or not all(
+            METRIC_KEY_RE.fullmatch(k) for k in keys
+        ):
+            raise ClientError(f"keys takes 1 to {MAX_HISTORY_KEYS} valid metric keys")
+        if not 1 <= max_points <= MAX_HISTORY_POINTS:
+            raise ClientError(f"maxPoints must be between 1 and {MAX_HISTORY_POINTS}")
+        context = info.context
+        live = LiveHistory(tuple(dict.fromkeys(keys)), max_points, ROLLUP_WIDTHS)
+        run_gid = strawberry.ID(encode_id("Run", run))
+
+        async def snapshot() -> RunMetricHistoryUpdate:
+            async with context.session_factory() as session:
+                await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+                await live.load(session, run, context.actor.org_ids)
+            return update(True, {key: None for key in live.keys})
+
+        def update(reset: bool, changed: dict[str, Any]) -> RunMetricHistoryUpdate:
+            assert live.plan is not None
+            return RunMetricHistoryUpdate(
+                run_id=run_gid,
+                reset=reset,
+                bucket_size=live.plan.bucket_size,
+                histories=[
+                    RunMetricHistory(key=key, run_id=run_gid, found=live.columns(key, indexes))
+                    for key, indexes in changed.items()
+                ],
+                cursor=str(live.through),
+            )
+
+        with _slot(info):
+            yield await snapshot()
+            async for batch in streams.run_metric_batches(
+                context.broker,
+                context.read_session_factory,
+                run,
+                keys=live.keys,
+                after_step=None,
+                after_cursor=live.through,
+            ):
+                fresh = [p for p in batch.points if p.seq > live.through]
+                if not live.fits(fresh):
+                    yield await snapshot()
+                    continue
+                changed = live.fold(fresh)
+                live.through = max(live.through, batch.cursor)
+                if changed:
+                    yield update(False, changed)
 
     @strawberry.subscription(
         description="The run's status now, then each change; ends when the run ends."

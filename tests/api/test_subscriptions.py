@@ -310,3 +310,97 @@ async def test_a_commit_larger_than_a_hub_read_reaches_subscribers_whole(server,
         assert seen == [("loss", s) for s in range(10_000)]
     finally:
         await client.close()
+
+
+LIVE_CHART = """subscription($runId: ID!, $keys: [String!]!, $max: Int!) {
+  runMetricHistory(runId: $runId, keys: $keys, maxPoints: $max) {
+    reset bucketSize cursor histories { key columns { stepStart stepEnd min max last lastStep count } }
+  }
+}"""
+
+CHART_NOW = """query($id: ID!, $keys: [String!]!, $max: Int!, $to: Int!) { node(id: $id) { ... on Run {
+  metricHistory(keys: $keys, maxPoints: $max, stepTo: $to) {
+    key columns { stepStart stepEnd min max last lastStep count } } } } }"""
+
+
+def rows_of(columns: dict) -> dict[int, tuple]:  # type: ignore[type-arg]
+    fields = ("stepEnd", "min", "max", "last", "lastStep", "count")
+    return {
+        start: tuple(columns[f][i] for f in fields) for i, start in enumerate(columns["stepStart"])
+    }
+
+
+async def test_a_live_chart_sends_the_history_then_only_changed_buckets(server, tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    await log_points(tenant.client, ids["run"], points("loss", range(1000)))
+    client = await WSClient.connect(server.base_url, tenant.key)
+    chart: dict[str, dict[int, tuple]] = {}  # type: ignore[type-arg]
+    bucket_size = 0
+
+    async def apply() -> dict:  # type: ignore[type-arg]
+        nonlocal bucket_size
+        update = (await client.next())["runMetricHistory"]
+        if update["reset"]:
+            chart.clear()
+        bucket_size = update["bucketSize"]
+        for history in update["histories"]:
+            chart.setdefault(history["key"], {}).update(rows_of(history["columns"]))
+        return update
+
+    async def matches_a_fresh_read(planned_to: int) -> None:
+        fresh = await tenant.client.data(
+            CHART_NOW, {"id": ids["run"], "keys": ["loss"], "max": 100, "to": planned_to}
+        )
+        assert chart["loss"] == rows_of(fresh["node"]["metricHistory"][0]["columns"])
+
+    try:
+        await client.subscribe(LIVE_CHART, {"runId": ids["run"], "keys": ["loss"], "max": 100})
+        first = await apply()
+        assert first["reset"] and bucket_size == 20  # planned over 0..1,999: 100 buckets
+        assert len(chart["loss"]) == 50
+        await matches_a_fresh_read(1999)
+        # New points touch one or two buckets: only those come, whatever the run's length.
+        await log_points(tenant.client, ids["run"], points("loss", range(1000, 1005)))
+        update = await apply()
+        assert not update["reset"]
+        assert update["histories"][0]["columns"]["stepStart"] == [1000]
+        await log_points(tenant.client, ids["run"], [{"key": "loss", "step": 1500, "value": 99.0}])
+        update = await apply()
+        assert update["histories"][0]["columns"]["stepStart"] == [1500]
+        assert update["histories"][0]["columns"]["max"] == [99.0]
+        await matches_a_fresh_read(1999)
+        # The run outgrows the planned range: bucketed again (wider) and sent whole, once.
+        await log_points(tenant.client, ids["run"], [{"key": "loss", "step": 5000, "value": -1.0}])
+        update = await apply()
+        assert update["reset"] and bucket_size == 128  # over 0..10,001, whole 64-step rollups
+        await matches_a_fresh_read(10_001)
+        await log_points(tenant.client, ids["run"], points("loss", range(5001, 5003)))
+        update = await apply()
+        assert not update["reset"] and len(update["histories"][0]["columns"]["count"]) == 1
+        await matches_a_fresh_read(10_001)  # nothing counted twice across the reset
+    finally:
+        await client.close()
+
+
+async def test_a_live_chart_checks_its_arguments(server, tenant, make_tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    other = await make_tenant("chart")
+    for variables, message in (
+        ({"runId": ids["run"], "keys": [], "max": 10}, "keys takes 1 to 20"),
+        ({"runId": ids["run"], "keys": ["bad\\nkey"], "max": 10}, "valid metric keys"),
+        ({"runId": ids["run"], "keys": ["loss"], "max": 0}, "maxPoints must be between"),
+    ):
+        client = await WSClient.connect(server.base_url, tenant.key)
+        try:
+            await client.subscribe(LIVE_CHART, variables)
+            with pytest.raises(SubscriptionError, match=message):
+                await client.next()
+        finally:
+            await client.close()
+    stranger = await WSClient.connect(server.base_url, other.key)
+    try:
+        await stranger.subscribe(LIVE_CHART, {"runId": ids["run"], "keys": ["loss"], "max": 10})
+        with pytest.raises(SubscriptionError, match="run not found"):
+            await stranger.next()
+    finally:
+        await stranger.close()
