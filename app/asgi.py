@@ -216,3 +216,11 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         )
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def app_from_env() -> Starlette:
+    """The app of one worker of ``mlgraph serve --workers N`` (uvicorn imports it by name
+    in each process): settings from the environment, which the CLI filled in."""
+    from app.cli import with_secret_key
+
+    return create_app(with_secret_key(Settings.from_env()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -122,18 +123,34 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             key = _dev_key(settings, url)
             banner.append(f"mlgraph: development API key (admin of 'acme'): {key}")
             banner.append(f'mlgraph: GraphiQL headers: {{"Authorization": "Bearer {key}"}}')
-        print("\n".join(banner), flush=True)
-        app = create_app(with_secret_key(settings.with_database(url)), on_shutdown=db.stop)
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            workers=1,
-            ws_max_size=settings.limits.max_body_bytes,
-            ws_ping_interval=settings.ws_ping_seconds or None,
-            ws_ping_timeout=settings.ws_ping_seconds or None,
-        )
+        server = {
+            "host": settings.host,
+            "port": settings.port,
+            "log_level": settings.log_level,
+            "ws_max_size": settings.limits.max_body_bytes,
+            "ws_ping_interval": settings.ws_ping_seconds or None,
+            "ws_ping_timeout": settings.ws_ping_seconds or None,
+        }
+        workers = args.workers if args.workers is not None else settings.workers
+        if workers < 1:
+            print("--workers must be at least 1", file=sys.stderr)
+            return 2
+        resolved = with_secret_key(settings.with_database(url))
+        if workers == 1:
+            app = create_app(resolved, on_shutdown=db.stop)
+            uvicorn.run(app, workers=1, **server)  # type: ignore[arg-type]
+            return 0
+        # N stateless processes on one port (uvicorn's supervisor restarts a dead one). They
+        # share nothing but the database: subscriptions already fan out through
+        # LISTEN/NOTIFY, so any process serves any subscriber. Each worker reads its
+        # settings from the environment, given the database and key resolved here.
+        print(f"mlgraph: {workers} worker processes", flush=True)
+        os.environ["DATABASE_URL"] = url
+        os.environ["MLGRAPH_SECRET_KEY"] = resolved.secret_key or ""
+        try:
+            uvicorn.run("app.asgi:app_from_env", factory=True, workers=workers, **server)  # type: ignore[arg-type]
+        finally:
+            db.stop()
     return 0
 
 
@@ -187,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="migrate and serve GraphQL (embedded db by default)")
     serve.add_argument("--seed-demo", action="store_true", help="load the demo, print a dev key")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes on the port (default MLGRAPH_WORKERS, else 1)",
+    )
     serve.set_defaults(run=cmd_serve)
     migrate = commands.add_parser("migrate", help="apply migrations (or --downgrade REV)")
     migrate.add_argument("--revision", default="head")

@@ -98,6 +98,7 @@ class Settings:
     # Honour a request header "X-MLGraph-Path: resolvers" that forces the resolver path
     # (differential tests, debugging); off in production.
     read_path_override: bool = False
+    workers: int = 1  # server processes (mlgraph serve --workers)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -156,6 +157,7 @@ class Settings:
             auth_cache_seconds=float(os.environ.get("MLGRAPH_AUTH_CACHE_SECONDS") or 5),
             compiled_reads=_bool("MLGRAPH_COMPILED_READS", True),
             read_path_override=_bool("MLGRAPH_READ_PATH_OVERRIDE", False),
+            workers=_int("MLGRAPH_WORKERS", 1),
         )
 
     def with_database(self, url: str) -> Settings:

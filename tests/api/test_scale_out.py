@@ -64,3 +64,38 @@ async def test_a_slow_subscriber_keeps_server_memory_bounded(server, tenant, dat
         finally:
             await slow.close()
             await fast.close()
+
+
+async def test_serve_with_workers_runs_stateless_processes_on_one_port(tenant, database_url):
+    """`mlgraph serve --workers 2` (here MLGRAPH_WORKERS=2): two worker processes answer on
+    one port; a subscriber of one sees points written through the other; SIGTERM stops all."""
+    async with server_process(database_url, MLGRAPH_WORKERS="2") as served:
+        supervisor = psutil.Process(served.process.pid)
+        workers = [
+            p for p in supervisor.children() if "resource_tracker" not in " ".join(p.cmdline())
+        ]
+        assert len(workers) == 2, supervisor.children()
+        ids = await create_run(tenant.client, tenant.org_id)
+        subscribers = [await WSClient.connect(served.base_url, tenant.key) for _ in range(6)]
+        try:
+            for client in subscribers:
+                await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+            await asyncio.sleep(0.5)
+            # Six connections spread over the two workers (the kernel balances accepts).
+            busy = {
+                w.pid
+                for w in workers
+                if any(c.status == "ESTABLISHED" for c in w.net_connections())
+            }
+            await log_points(tenant.client, ids["run"], points("loss", range(100)))
+            for client in subscribers:
+                seen: list[tuple[str, int]] = []
+                await collect(client, 100, seen)
+                assert seen == [("loss", s) for s in range(100)]
+        finally:
+            for client in subscribers:
+                await client.close()
+        assert busy  # at least one worker holds sockets (both, usually; not asserted)
+        served.process.terminate()
+        await asyncio.wait_for(served.process.wait(), 30)
+        assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
