@@ -60,6 +60,15 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     )
     session_factory = make_session_factory(engine)
     read_session_factory = make_read_session_factory(engine)
+    replica_url = settings.server_read_database_url
+    replica_engine = (
+        make_engine(replica_url, pool_size=settings.db_pool_size, max_overflow=0)
+        if replica_url
+        else None
+    )
+    lagging_read_session_factory = (
+        make_read_session_factory(replica_engine) if replica_engine else read_session_factory
+    )
     expected_revision = head_revision()
     broker = Broker(read_session_factory, replay_concurrency=max(1, settings.db_pool_size // 2))
     rate_limiter = RateLimiter(
@@ -95,6 +104,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         secrets=secrets,
         auth_cache=auth_cache,
         static=static,
+        lagging_read_session_factory=lagging_read_session_factory,
     )
 
     async def healthz(request: Request) -> JSONResponse:
@@ -157,6 +167,8 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         await worker_engine.dispose()
         await listener.stop()
         await engine.dispose()
+        if replica_engine is not None:
+            await replica_engine.dispose()
         if on_shutdown is not None:
             on_shutdown()
 

@@ -99,6 +99,8 @@ class Settings:
     # (differential tests, debugging); off in production.
     read_path_override: bool = False
     workers: int = 1  # server processes (mlgraph serve --workers)
+    # A streaming replica for reads that tolerate lag (chart histories, raw point pages).
+    database_read_url: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -123,6 +125,7 @@ class Settings:
         data_dir = os.environ.get("MLGRAPH_DATA_DIR")
         return cls(
             database_url=os.environ.get("DATABASE_URL") or None,
+            database_read_url=os.environ.get("DATABASE_READ_URL") or None,
             app_database_url=os.environ.get("MLGRAPH_APP_DATABASE_URL") or None,
             app_db_password=os.environ.get("MLGRAPH_APP_DB_PASSWORD") or None,
             data_dir=Path(data_dir).resolve() if data_dir else REPO_ROOT / ".data",
@@ -162,6 +165,15 @@ class Settings:
 
     def with_database(self, url: str) -> Settings:
         return replace(self, database_url=url)
+
+    @property
+    def server_read_database_url(self) -> str | None:
+        """The replica's URL as the application role (the role replicates with the rest)."""
+        from app.db.url import app_role_url
+
+        if not self.database_read_url:
+            return None
+        return app_role_url(self.database_read_url, self.app_db_password)
 
     @property
     def server_database_url(self) -> str:

@@ -118,12 +118,12 @@ class Cpu:
     """CPU seconds used so far by the server process and by PostgreSQL (postmaster, its
     live children and the children it has reaped)."""
 
-    def __init__(self, server_pid: int, postmaster_pid: int) -> None:
-        self.server, self.postgres = psutil.Process(server_pid), psutil.Process(postmaster_pid)
+    def __init__(self, server_pids: list[int], postmaster_pid: int) -> None:
+        self.servers = [psutil.Process(pid) for pid in server_pids]
+        self.postgres = psutil.Process(postmaster_pid)
 
     def seconds(self) -> tuple[float, float]:
-        t = self.server.cpu_times()
-        server = t.user + t.system
+        server = sum(t.user + t.system for t in (p.cpu_times() for p in self.servers))
         p = self.postgres.cpu_times()
         postgres = p.user + p.system + p.children_user + p.children_system
         for child in self.postgres.children(recursive=True):
@@ -134,16 +134,17 @@ class Cpu:
 
 
 async def ingest(
-    api: Api, experiment: str, clients: int, size: int, seconds: float, shape: str
+    apis: list[Api], experiment: str, clients: int, size: int, seconds: float, shape: str
 ) -> tuple[float, list[float], int]:
-    runs = [await new_run(api, experiment) for _ in range(clients)]
+    runs = [await new_run(apis[0], experiment) for _ in range(clients)]
     latencies: list[float] = []
     points = 0
     deadline = time.perf_counter() + seconds
     make = SHAPES[shape]
 
-    async def worker(run_id: str) -> None:
+    async def worker(number: int, run_id: str) -> None:
         nonlocal points
+        api = apis[number % len(apis)]  # clients spread over the server processes
         step = 0
         while time.perf_counter() < deadline:
             # The body is serialised before the clock starts: the client's JSON encoding is
@@ -159,7 +160,7 @@ async def ingest(
             step += size
 
     started = time.perf_counter()
-    await asyncio.gather(*(worker(run) for run in runs))
+    await asyncio.gather(*(worker(number, run) for number, run in enumerate(runs)))
     return points / (time.perf_counter() - started), latencies, points
 
 
@@ -184,6 +185,7 @@ async def main() -> None:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--clients", default="1,4")
     parser.add_argument("--only-ingest", action="store_true")
+    parser.add_argument("--processes", type=int, default=1, help="server processes for ingest")
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     with database() as url:
@@ -194,7 +196,8 @@ async def main() -> None:
                 await bootstrap_admin(session, email="bench@example.com", org_slug="bench")
             ).secret
         await engine.dispose()
-        async with counted_server(url) as server:
+        async with contextlib.AsyncExitStack() as stack:
+            server = await stack.enter_async_context(counted_server(url))
             limits = httpx.Limits(max_connections=32)
             async with httpx.AsyncClient(
                 base_url=server.base_url, timeout=120, limits=limits
@@ -210,7 +213,21 @@ async def main() -> None:
                 experiment = (await api.call(EXPERIMENT, {"i": {"projectId": project_id, "name": "bench"}}))[
                     "experimentCreate"]["experiment"]["id"]  # fmt: skip
 
-                cpu = Cpu(server.pid, await postmaster_pid(url))
+                others = [
+                    await stack.enter_async_context(counted_server(url))
+                    for _ in range(args.processes - 1)
+                ]
+                apis = [api] + [
+                    Api(
+                        await stack.enter_async_context(
+                            httpx.AsyncClient(base_url=other.base_url, timeout=120, limits=limits)
+                        ),
+                        key,
+                    )
+                    for other in others
+                ]
+                cpu = Cpu([server.pid, *(o.pid for o in others)], await postmaster_pid(url))
+                print(f"server processes: {args.processes}")
                 print("ingest (runMetricsLog, each client its own run)")
                 print(
                     f"{'input':>8} {'clients':>7} {'batch':>6} {'points/s':>10} {'p50 ms':>8} "
@@ -221,7 +238,7 @@ async def main() -> None:
                         for clients in map(int, args.clients.split(",")):
                             before = cpu.seconds()
                             rate, lat, points = await ingest(
-                                api, experiment, clients, size, args.seconds, shape
+                                apis, experiment, clients, size, args.seconds, shape
                             )
                             after = cpu.seconds()
                             thousands = points / 1000

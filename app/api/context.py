@@ -32,8 +32,12 @@ class DataLoaders:
         session_factory: SessionFactory,
         actor: Actor,
         transactional_factory: SessionFactory | None = None,
+        lagging_factory: SessionFactory | None = None,
     ) -> None:
         self._session_factory = session_factory
+        # Reads that tolerate replication lag (chart histories): the read replica when
+        # DATABASE_READ_URL is set.
+        self._lagging_factory = lagging_factory or session_factory
         self._org_ids = actor.org_ids
         self._user_id = actor.user_id
         self._by_id: dict[Any, RowsByIdLoader] = {}
@@ -53,7 +57,7 @@ class DataLoaders:
 
     @functools.cached_property
     def metric_history(self) -> MetricHistoryLoader:
-        return MetricHistoryLoader(self._session_factory, self._org_ids)
+        return MetricHistoryLoader(self._lagging_factory, self._org_ids)
 
     @functools.cached_property
     def active_deployment(self) -> ActiveDeploymentLoader:
@@ -116,6 +120,12 @@ class Context:
     auth_cache: Any = None  # app.api.auth_cache.AuthCache: forget users who lose access
     variables_checked: bool = False  # input safety already done by the HTTP layer
     connection_params: dict[str, Any] | None = None  # WebSocket connection_init payload
+    # Reads that tolerate replication lag (raw point pages): the replica, if configured.
+    lagging_read_session_factory: SessionFactory | None = None
+
+    @property
+    def lagging_reads(self) -> SessionFactory:
+        return self.lagging_read_session_factory or self.read_session_factory
 
     def forget_access(self, user_id: uuid.UUID | None) -> None:
         """A user's access just changed (a key revoked, a membership added, changed or

@@ -85,6 +85,7 @@ class GraphQLView(GraphQL[Context, None]):
         rate_limiter: RateLimiter | None = None,
         secrets: SecretBox | None = None,
         auth_cache: AuthCache | None = None,
+        lagging_read_session_factory: SessionFactory | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -103,6 +104,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.broker = broker
         self.session_factory = session_factory
         self.read_session_factory = read_session_factory
+        self.lagging_read_session_factory = lagging_read_session_factory or read_session_factory
         self.limits = limits
         self.subscription_slots = SubscriptionSlots(limits.max_subscriptions_per_key)
         self.rate_limiter = rate_limiter
@@ -201,8 +203,9 @@ class GraphQLView(GraphQL[Context, None]):
         return Context(
             session_factory=self.session_factory,
             read_session_factory=self.read_session_factory,
+            lagging_read_session_factory=self.lagging_read_session_factory,
             actor=actor,
-            loaders=DataLoaders(self.read_session_factory, actor, self.session_factory),
+            loaders=self.loaders_for(actor),
             limits=self.limits,
             request_id=state.get("request_id", "-"),
             request=request,
@@ -253,8 +256,16 @@ class GraphQLView(GraphQL[Context, None]):
         except InvalidKey as error:
             raise ConnectionRejectionError({**REJECT_BAD_KEY, "message": str(error)}) from error
         context.actor = actor
-        context.loaders = DataLoaders(self.read_session_factory, actor, self.session_factory)
+        context.loaders = self.loaders_for(actor)
         return None
+
+    def loaders_for(self, actor: Actor) -> DataLoaders:
+        return DataLoaders(
+            self.read_session_factory,
+            actor,
+            self.session_factory,
+            lagging_factory=self.lagging_read_session_factory,
+        )
 
     def encode_json(self, data: object) -> str:
         # Text, never bytes: WebSocket messages must go out as text frames (graphql-ws,

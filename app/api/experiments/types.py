@@ -293,7 +293,7 @@ class RunMetricSeries:
     async def _points(
         self, info: Info, bound: int | None, descending: bool, want: int
     ) -> list[RawPoint]:
-        async with info.context.read_session_factory() as session:
+        async with info.context.lagging_reads() as session:
             return await points_page(
                 session,
                 self.run_id,

@@ -26,6 +26,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
 from app.domain.monitoring.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
 
+# The deployment time series are hash-partitioned by deployment (migration 0011): every
+# query names one deployment, and it is their Citus distribution column.
+PARTITIONED_BY_DEPLOYMENT = {"postgresql_partition_by": "HASH (deployment_id)"}
+
 LIVE = text("deleted_at IS NULL")
 
 
@@ -39,6 +43,7 @@ class MonitoringMetric(Base):
             name="value_finite",
         ),
         Index("ix_monitoring_metrics_deployment_id_recorded_at", "deployment_id", "recorded_at"),
+        PARTITIONED_BY_DEPLOYMENT,
     )
 
     deployment_id: Mapped[uuid.UUID] = mapped_column(
@@ -146,10 +151,11 @@ class Prediction(IdMixin, TenantMixin, Base):
             "confidence IS NULL OR confidence BETWEEN 0 AND 1", name="confidence_valid"
         ),
         Index("ix_predictions_deployment_id_recorded_at", "deployment_id", "recorded_at"),
+        PARTITIONED_BY_DEPLOYMENT,
     )
 
-    deployment_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    deployment_id: Mapped[uuid.UUID] = mapped_column(  # in the key: the partition column
+        UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), primary_key=True
     )
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     input: Mapped[Any] = mapped_column(JSONB, nullable=True)
@@ -219,10 +225,11 @@ class PredictionEmbedding(IdMixin, TenantMixin, Base):
             )
             for dim in HNSW_DIMENSIONS
         ),
+        PARTITIONED_BY_DEPLOYMENT,
     )
 
-    deployment_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    deployment_id: Mapped[uuid.UUID] = mapped_column(  # in the key: the partition column
+        UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), primary_key=True
     )
     dimension: Mapped[int] = mapped_column(SmallInteger, nullable=False)
     embedding: Mapped[Any] = mapped_column(VECTOR(), nullable=False)
