@@ -416,3 +416,33 @@ async def test_compare_runs_share_one_range_and_one_statement(
         COMPARE, {"ids": runs, "keys": [f"k{i}" for i in range(20)], "max": 5000}
     )
     assert "at most 200 000" in budget["errors"][0]["message"]
+
+
+async def test_ingest_checks_the_caller_in_one_statement_as_every_write_does(
+    tenant, http, database_url, count_statements
+):
+    """The ingest path's own access check (one locking statement): an org viewer is
+    refused until a project role lifts them, a read-only key is refused, a run of a deleted
+    project is not found; and the whole batch costs a fixed number of statements."""
+    from tests.api.test_registry import PROJECT_DELETE
+    from tests.api.test_tenancy import INVITE, MEMBER_SET, bootstrap_key_for, key_for
+
+    ids = await create_run(tenant.client, tenant.org_id)
+    email = f"ingest-{tenant.org_slug}@example.com"
+    invite = {"organizationId": tenant.org_id, "email": email, "role": "VIEWER"}
+    assert_ok(await tenant.client.mutate(INVITE, invite))
+    viewer = await bootstrap_key_for(database_url, http, email)
+    batch = log_series(ids["run"], {"loss": {"steps": [1, 2], "values": [1, 2]}})
+    assert_error(await viewer.mutate(LOG, batch), "FORBIDDEN", ["input", "runId"])
+    role = {"projectId": ids["project"], "email": email, "role": "CONTRIBUTOR"}
+    assert_ok(await tenant.client.mutate(MEMBER_SET, role))
+    with count_statements() as counter:
+        payload = assert_ok(await viewer.mutate(LOG, batch))
+    assert payload["newCount"] == 2
+    # lock + access, stored steps, write, audit, notify (+ BEGIN/COMMIT are not statements)
+    writes = [s for s in counter.statements if "api_keys" not in s]
+    assert len(writes) == 5, writes
+    read_only = await key_for(tenant.client, http, scopes=["READ"])
+    assert_error(await read_only.mutate(LOG, batch), "FORBIDDEN")
+    assert_ok(await tenant.client.mutate(PROJECT_DELETE, {"projectId": ids["project"]}))
+    assert_error(await tenant.client.mutate(LOG, batch), "NOT_FOUND", ["input", "runId"])

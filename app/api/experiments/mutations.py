@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import strawberry
@@ -14,9 +15,11 @@ from app.api.errors import UserError, mutate, run_mutation
 from app.api.experiments.types import Experiment, Run
 from app.api.ids import decode_id
 from app.api.inputs import provided
+from app.api.lists import load_row
 from app.api.scalars import MetricSeries
 from app.domain.errors import validation
 from app.domain.experiments import services
+from app.domain.experiments.models import Run as RunRow
 from app.domain.experiments.points import PointBatch, batch_from_points, batch_from_series
 from app.domain.experiments.rules import RunMetricPoint as DomainPoint
 
@@ -143,10 +146,15 @@ class RunMetricsLogInput:
 
 @strawberry.type
 class RunMetricsLogPayload:
-    run: Run | None
     logged_count: int = strawberry.field(description="Points accepted in this call.")
     new_count: int = strawberry.field(description="Of those, points not already stored.")
     user_errors: list[UserError]
+    run_id: strawberry.Private[uuid.UUID | None] = None
+
+    @strawberry.field(description="The run (read only if asked for).")
+    async def run(self, info: Info) -> Run | None:
+        row = await load_row(info, RunRow, self.run_id)
+        return Run.from_row(row) if row is not None else None
 
 
 @strawberry.type
@@ -235,7 +243,7 @@ class ExperimentMutations:
             ),
         )
         return RunMetricsLogPayload(
-            run=Run.from_row(result[0]) if result else None,
+            run_id=result[0] if result else None,
             logged_count=result[2] if result else 0,
             new_count=result[1] if result else 0,
             user_errors=errors,

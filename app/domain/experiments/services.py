@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.ids import uuid7
 from app.domain import validation as v
-from app.domain.errors import DomainError, ErrorCode
+from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.experiments.enums import ExperimentStatus, RunStatus
 from app.domain.experiments.models import Experiment, Run
 from app.domain.experiments.points import PointBatch, fold
@@ -23,7 +24,7 @@ from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.models import Model
 from app.domain.registry.projects import require_project_access
-from app.domain.tenancy.access import Actor
+from app.domain.tenancy.access import Actor, effective_project_role, ensure_project_role
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.events import topics
@@ -368,7 +369,7 @@ async def _new_points(session: AsyncSession, run_id: uuid.UUID, batch: PointBatc
     return PointBatch(tuple(kept))
 
 
-def _log_parameters(run: Run, batch: PointBatch) -> dict[str, Any]:
+def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
     series = batch.series
     lens = [len(s) for s in series]
     folds = [(s.key, width, fold(s, width)) for s in series for width in ROLLUP_WIDTHS]
@@ -410,11 +411,54 @@ def _log_parameters(run: Run, batch: PointBatch) -> dict[str, Any]:
     }
 
 
+# The run (live, in one of the caller's organizations, its project live too), locked, with
+# the caller's project role: what get_visible + require_project_access check in three
+# statements, in one, for the hottest write path.
+LOCK_RUN_FOR_INGEST = text(
+    """
+    SELECT r.id, r.organization_id, m.role AS member_role
+    FROM runs r
+    JOIN projects p ON p.id = r.project_id AND p.deleted_at IS NULL
+    LEFT JOIN project_members m ON m.project_id = r.project_id AND m.user_id = :user_id
+    WHERE r.id = :run_id AND r.organization_id = ANY(:org_ids) AND r.deleted_at IS NULL
+    FOR UPDATE OF r
+    """
+)
+
+
+@dataclass(frozen=True)
+class IngestTarget:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+
+
+async def _lock_run_for_ingest(
+    session: AsyncSession, actor: Actor, run_id: uuid.UUID | None
+) -> IngestTarget:
+    field = ["input", "runId"]
+    if run_id is None or not actor.org_ids:
+        raise not_found("run", field)
+    row = (
+        await session.execute(
+            LOCK_RUN_FOR_INGEST,
+            {"run_id": run_id, "org_ids": list(actor.org_ids), "user_id": actor.user_id},
+        )
+    ).first()
+    if row is None:
+        raise not_found("run", field)
+    actor.require_write()
+    org_role = actor.org_role(row.organization_id, "project", field)
+    member = ProjectRole(row.member_role) if row.member_role else None
+    ensure_project_role(effective_project_role(org_role, member), ProjectRole.CONTRIBUTOR, field)
+    return IngestTarget(row.id, row.organization_id)
+
+
 async def run_metrics_log(
     session: AsyncSession, actor: Actor, *, run_id: uuid.UUID | None, batch: PointBatch
-) -> tuple[Run, int, int]:
-    """Log a batch atomically; returns the run, how many points were new, and the batch size."""
-    run = await _writable_run(session, actor, run_id)  # locks the run: writes are serial
+) -> tuple[uuid.UUID, int, int]:
+    """Log a batch atomically; returns the run's id, how many points were new, and the
+    batch size."""
+    run = await _lock_run_for_ingest(session, actor, run_id)  # writes to a run are serial
     new = await _new_points(session, run.id, batch)
     high_water = None
     if new.size:
@@ -431,4 +475,4 @@ async def run_metrics_log(
     )
     if high_water is not None:
         await topics.publish(session, topics.RUN_METRICS, run=run.id, seq=high_water)
-    return run, new.size, batch.size
+    return run.id, new.size, batch.size
