@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import shutil
 import statistics
 import sys
 import time
@@ -81,6 +82,79 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
 
 
+async def write_points(
+    api: Api, run_id: str, args: argparse.Namespace, clock
+) -> tuple[dict[int, float], list[float]]:  # type: ignore[no-untyped-def]
+    sent: dict[int, float] = {}
+    round_trips = []
+    for step in range(args.writes):
+        sent[step] = clock()
+        await api.call(
+            LOG, {"i": {"runId": run_id, "points": [{"key": "x", "step": step, "value": 1.0}]}}
+        )
+        round_trips.append((clock() - sent[step]) * 1000)
+        await asyncio.sleep(args.interval)
+    return sent, round_trips
+
+
+async def node_subscribers(
+    api: Api, key: str, run_id: str, base_urls: list[str], args: argparse.Namespace
+) -> tuple[dict[int, float], list[float], list[float]]:
+    """Subscribers in one Node process (the reference graphql-ws client); receipt times are
+    CLOCK_MONOTONIC, the same clock as time.monotonic() here."""
+    urls = ",".join(u.replace("http://", "ws://") + "/graphql" for u in base_urls)
+    process = await asyncio.create_subprocess_exec(
+        "node", str(Path(__file__).parent / "fanout_client.mjs"), urls, key, run_id,
+        str(args.subscribers), str(args.writes),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**28,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stdin is not None
+    line = await asyncio.wait_for(process.stdout.readline(), 300)
+    if line.strip() != b"ready":
+        raise RuntimeError(f"subscribers failed: {line!r}")
+    sent, round_trips = await write_points(api, run_id, args, time.monotonic)
+    try:
+        line = await asyncio.wait_for(process.stdout.readline(), 60)
+    except TimeoutError:
+        process.stdin.write(b"stop\n")
+        line = await process.stdout.readline()
+    await process.wait()
+    receipts = json.loads(line)
+    latencies = [(int(t) / 1e9 - sent[step]) * 1000 for step, t in receipts]
+    return sent, round_trips, latencies
+
+
+async def python_subscribers(  # type: ignore[no-untyped-def]
+    api: Api, key: str, run_id: str, servers, processes: int, args: argparse.Namespace
+) -> tuple[dict[int, float], list[float], list[float]]:
+    received: dict[int, list[float]] = {}
+    ready, counter = asyncio.Event(), [0]
+    tasks = []
+    for i in range(args.subscribers):
+        ws_url = servers[i % processes].base_url.replace("http://", "ws://") + "/graphql"
+        tasks.append(
+            asyncio.create_task(
+                subscriber(ws_url, key, run_id, received, ready, counter, args.subscribers)
+            )
+        )
+        if i % 50 == 49:
+            await asyncio.sleep(0.05)  # do not stampede the accept queue
+    await asyncio.wait_for(ready.wait(), 120)
+    await asyncio.sleep(1.0)  # let every subscription register with its hub
+    sent, round_trips = await write_points(api, run_id, args, time.perf_counter)
+    deadline = time.perf_counter() + 30
+    while (  # noqa: ASYNC110 - a bounded wait for stragglers, polled
+        time.perf_counter() < deadline
+        and sum(len(v) for v in received.values()) < args.writes * args.subscribers
+    ):
+        await asyncio.sleep(0.1)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    latencies = [(t - sent[step]) * 1000 for step, times in received.items() for t in times]
+    return sent, round_trips, latencies
+
+
 async def measure(url: str, key: str, processes: int, args: argparse.Namespace) -> None:
     async with contextlib.AsyncExitStack() as stack:
         # One key for every subscriber: lift the per-key subscription cap (default 100 per
@@ -104,40 +178,14 @@ async def measure(url: str, key: str, processes: int, args: argparse.Namespace) 
             run_id = (await api.call(RUN, {"i": {"experimentId": experiment}}))["runCreate"]["run"][
                 "id"
             ]
-            received: dict[int, list[float]] = {}
-            ready, counter = asyncio.Event(), [0]
-            tasks = []
-            for i in range(args.subscribers):
-                ws_url = servers[i % processes].base_url.replace("http://", "ws://") + "/graphql"
-                tasks.append(
-                    asyncio.create_task(
-                        subscriber(ws_url, key, run_id, received, ready, counter, args.subscribers)
-                    )
+            if args.client == "node":
+                sent, round_trips, latencies = await node_subscribers(
+                    api, key, run_id, [s.base_url for s in servers], args
                 )
-                if i % 50 == 49:
-                    await asyncio.sleep(0.05)  # do not stampede the accept queue
-            await asyncio.wait_for(ready.wait(), 120)
-            await asyncio.sleep(1.0)  # let every subscription register with its hub
-            sent: dict[int, float] = {}
-            round_trips = []
-            for step in range(args.writes):
-                sent[step] = time.perf_counter()
-                await api.call(
-                    LOG,
-                    {"i": {"runId": run_id, "points": [{"key": "x", "step": step, "value": 1.0}]}},
+            else:
+                sent, round_trips, latencies = await python_subscribers(
+                    api, key, run_id, servers, processes, args
                 )
-                round_trips.append((time.perf_counter() - sent[step]) * 1000)
-                await asyncio.sleep(args.interval)
-            deadline = time.perf_counter() + 30
-            while (  # noqa: ASYNC110 - a bounded wait for stragglers, polled
-                time.perf_counter() < deadline
-                and sum(len(v) for v in received.values()) < args.writes * args.subscribers
-            ):
-                await asyncio.sleep(0.1)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-    latencies = [(t - sent[step]) * 1000 for step, times in received.items() for t in times]
     delivered = len(latencies)
     expected = args.writes * args.subscribers
     print(
@@ -153,6 +201,13 @@ async def main() -> None:
     parser.add_argument("--interval", type=float, default=0.25)
     parser.add_argument("--processes", default="1,2")
     parser.add_argument(
+        "--client",
+        choices=["node", "python"],
+        default="node" if shutil.which("node") else "python",
+        help="node: the reference graphql-ws client in one Node process (light); python: "
+        "the websockets library in this process",
+    )
+    parser.add_argument(
         "--compression",
         action="store_true",
         help="negotiate permessage-deflate (the server then compresses per subscriber)",
@@ -162,7 +217,8 @@ async def main() -> None:
     COMPRESSION = args.compression
     print(f"machine: {machine()}")
     print(
-        f"{args.subscribers} subscribers on one run, {args.writes} writes of one point, one every {args.interval} s\n"
+        f"{args.subscribers} subscribers on one run ({args.client} client), {args.writes} "
+        f"writes of one point, one every {args.interval} s\n"
     )
     print(
         f"{'processes':>9} {'subscribers':>11} {'delivered':>19} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'write p50 ms':>12}"

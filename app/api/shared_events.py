@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 from graphql import ExecutionResult
+from graphql.execution.executor import CollectedErrors
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 MAX_SHARED_RESULTS = 64  # distinct (operation, variables) remembered per event
@@ -53,6 +54,15 @@ def shared_event(memo: dict[Any, Any], key: Any, build: Callable[[], Any]) -> An
 
 
 class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
+    def build_per_event_executor(self, payload: Any) -> Any:
+        """graphql-core's, without ``copy.copy`` (its generic path was 8% of a fan-out's
+        server time): the same shallow copy, made directly."""
+        executor = object.__new__(type(self))
+        executor.__dict__.update(self.__dict__)
+        executor.root_value = payload
+        executor.collected_errors = CollectedErrors()
+        return executor
+
     def execute_operation(self, serially: bool | None = None) -> Any:
         results = getattr(self.root_value, "shared_results", None)
         if results is None:
