@@ -36,7 +36,7 @@ from app.domain.experiments.history import (
 from app.domain.experiments.models import Experiment as ExperimentRow
 from app.domain.experiments.models import Run as RunRow
 from app.domain.experiments.models import RunMetricSummary as SummaryRow
-from app.domain.experiments.reads import RawPoint, points_page
+from app.domain.experiments.reads import PointColumns, RawPoint, points_page
 from app.domain.experiments.rules import METRIC_KEY_RE
 from app.domain.experiments.services import ROLLUP_WIDTHS
 from app.domain.validation import json_object, json_value
@@ -276,9 +276,9 @@ class RunMetricSeries:
                 raise ClientError("invalid cursor for this list and order")
             bound = coerce_cursor_value(args.cursor[0], int)
         descending = (order_by == StepOrder.STEP_DESC) != args.backward
-        rows = await self._points(info, bound, descending, args.size + 1)
-        has_more = len(rows) > args.size
-        rows = rows[: args.size]
+        found = await self._points(info, bound, descending, args.size + 1)
+        has_more = len(found) > args.size
+        rows = found.head(args.size).points()
         if args.backward:
             rows.reverse()
         page = Page(rows=rows, cursors=[encode_cursor([r.step]) for r in rows], has_more=has_more)
@@ -292,7 +292,7 @@ class RunMetricSeries:
 
     async def _points(
         self, info: Info, bound: int | None, descending: bool, want: int
-    ) -> list[RawPoint]:
+    ) -> PointColumns:
         async with info.context.lagging_reads() as session:
             return await points_page(
                 session,
@@ -317,13 +317,13 @@ class RunMetricSeries:
     ) -> RunMetricPointColumns:
         if not 1 <= first <= MAX_POINT_COLUMNS:
             raise ClientError(f"first must be between 1 and {MAX_POINT_COLUMNS}")
-        rows = await self._points(info, after_step, order_by == StepOrder.STEP_DESC, first + 1)
-        shown = rows[:first]
+        found = await self._points(info, after_step, order_by == StepOrder.STEP_DESC, first + 1)
+        shown = found.head(first)
         return RunMetricPointColumns(
-            steps=IntColumn([p.step for p in shown]),
-            values=FloatColumn([p.value for p in shown]),
-            timestamps=FloatColumn([p.timestamp.timestamp() * 1000 for p in shown]),
-            has_more=len(rows) > first,
+            steps=IntColumn(shown.steps),
+            values=FloatColumn(shown.values),
+            timestamps=FloatColumn([t / 1000 for t in shown.times]),
+            has_more=len(found) > first,
         )
 
 

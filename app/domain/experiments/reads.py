@@ -134,6 +134,28 @@ class RawPoint:
     timestamp: datetime
 
 
+@dataclass(frozen=True)
+class PointColumns:
+    """Raw points of one key as columns (times in epoch microseconds)."""
+
+    key: str
+    steps: list[int]
+    values: list[float]
+    times: list[int]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def head(self, n: int) -> PointColumns:
+        return PointColumns(self.key, self.steps[:n], self.values[:n], self.times[:n])
+
+    def points(self) -> list[RawPoint]:
+        return [
+            RawPoint(self.key, step, value, from_micros(t))
+            for step, value, t in zip(self.steps, self.values, self.times, strict=True)
+        ]
+
+
 async def points_page(
     session: AsyncSession,
     run_id: uuid.UUID,
@@ -143,12 +165,17 @@ async def points_page(
     bound: int | None,
     descending: bool,
     want: int,
-) -> list[RawPoint]:
+) -> PointColumns:
     """The ``want`` points of a key nearest beyond ``bound`` (a step, exclusive), by step."""
     if bound is None:
         bound = 2**63 - 1 if descending else -1
-    rows = await session.execute(
-        PAGE_DESC if descending else PAGE_ASC,
-        {"run_id": run_id, "org_ids": list(org_ids), "key": key, "bound": bound, "want": want},
+    rows = (
+        await session.execute(
+            PAGE_DESC if descending else PAGE_ASC,
+            {"run_id": run_id, "org_ids": list(org_ids), "key": key, "bound": bound, "want": want},
+        )
+    ).all()
+    steps, values, times = (
+        (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [])
     )
-    return [RawPoint(key, step, value, from_micros(t)) for step, value, t in rows]
+    return PointColumns(key, steps, values, times)
