@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from app.api.auth_cache import AuthCache
+from app.api.bulk import BulkMetrics
 from app.api.compression import CompressionMiddleware
 from app.api.graphql_http import error_body, json_response, negotiate
 from app.api.middleware import ApiKeyAuthMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
@@ -200,6 +201,11 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
             Route("/graphql", view),  # every method: the view answers 405 itself, as JSON
             WebSocketRoute("/graphql", view),
             Route("/static/{name}", static.handle, methods=["GET", "HEAD"]),
+            Route(
+                "/v1/runs/{run_id}/metrics",
+                BulkMetrics(session_factory, settings.limits.max_metric_points).handle,
+                methods=["POST"],
+            ),
         ],
         lifespan=lifespan,
     )

@@ -75,16 +75,14 @@ class Api:
             raise RuntimeError(body["errors"])
         return body["data"]
 
-    async def post(self, body: bytes) -> dict:  # type: ignore[type-arg]
+    async def post(self, body: bytes, path: str = "/graphql") -> dict:  # type: ignore[type-arg]
         response = await self.client.post(
-            "/graphql",
-            content=body,
-            headers={**self.headers, "Content-Type": "application/json"},
+            path, content=body, headers={**self.headers, "Content-Type": "application/json"}
         )
         result = orjson.loads(response.content)
         if result.get("errors"):
             raise RuntimeError(result["errors"])
-        return result["data"]
+        return result if path != "/graphql" else result["data"]
 
 
 async def postmaster_pid(url: str) -> int:
@@ -111,7 +109,7 @@ def series(start: int, size: int) -> dict:  # type: ignore[type-arg]
     return {"loss": {"steps": steps, "values": [1.0 / (1 + s) for s in steps]}}
 
 
-SHAPES = {"points": batch, "columns": columns, "series": series}
+SHAPES = {"points": batch, "columns": columns, "series": series, "bulk": series}
 
 
 class Cpu:
@@ -149,13 +147,18 @@ async def ingest(
         while time.perf_counter() < deadline:
             # The body is serialised before the clock starts: the client's JSON encoding is
             # not the server's cost (the client shares the 2 cores).
-            body = orjson.dumps(
-                {"query": LOG, "variables": {"i": {"runId": run_id, shape: make(step, size)}}}
-            )
-            started = time.perf_counter()
-            data = await api.post(body)
+            if shape == "bulk":  # POST /v1/runs/{id}/metrics: the same series, no GraphQL
+                body = orjson.dumps({"series": make(step, size)})
+                started = time.perf_counter()
+                new = (await api.post(body, f"/v1/runs/{run_id}/metrics"))["newCount"]
+            else:
+                body = orjson.dumps(
+                    {"query": LOG, "variables": {"i": {"runId": run_id, shape: make(step, size)}}}
+                )
+                started = time.perf_counter()
+                new = (await api.post(body))["runMetricsLog"]["newCount"]
             latencies.append((time.perf_counter() - started) * 1000)
-            assert data["runMetricsLog"]["newCount"] == size, data
+            assert new == size, new
             points += size
             step += size
 
@@ -181,7 +184,7 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=100)
-    parser.add_argument("--shapes", default="points,columns,series")
+    parser.add_argument("--shapes", default="points,columns,series,bulk")
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--clients", default="1,4")
     parser.add_argument("--only-ingest", action="store_true")

@@ -202,6 +202,9 @@ async def send_rate_limited(send: Send, scope: Scope, wait: int) -> None:
     )
 
 
+AUTHENTICATED_PATHS = ("/graphql", "/v1/")  # GraphQL, and the bulk endpoints (app/api/bulk.py)
+
+
 class ApiKeyAuthMiddleware:
     """Resolve ``Authorization: Bearer <key>`` to an Actor before GraphQL runs (HTTP only;
     WebSocket clients authenticate in ``connection_init``), within the rate limits."""
@@ -219,7 +222,7 @@ class ApiKeyAuthMiddleware:
         self.auth_cache = auth_cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/graphql"):
+        if scope["type"] != "http" or not scope["path"].startswith(AUTHENTICATED_PATHS):
             await self.app(scope, receive, send)
             return
         limiter = self.rate_limiter

@@ -446,3 +446,47 @@ async def test_ingest_checks_the_caller_in_one_statement_as_every_write_does(
     assert_error(await read_only.mutate(LOG, batch), "FORBIDDEN")
     assert_ok(await tenant.client.mutate(PROJECT_DELETE, {"projectId": ids["project"]}))
     assert_error(await tenant.client.mutate(LOG, batch), "NOT_FOUND", ["input", "runId"])
+
+
+async def test_the_bulk_endpoint_is_the_series_input_without_graphql(tenant, http, make_tenant):
+    """POST /v1/runs/{id}/metrics: the same service (idempotent, audited, streamed), the
+    same auth and rules, errors as JSON with the userError codes and fields."""
+    from tests.api.test_tenancy import key_for
+
+    run = (await create_run(tenant.client, tenant.org_id))["run"]
+    url = f"/v1/runs/{run}/metrics"
+    auth = {"Authorization": f"Bearer {tenant.key}"}
+    body = {"series": {"loss": {"steps": [0, 1, 2], "values": [0.5, 0.4, 0.3]}}}
+    first = await http.post(url, json=body, headers=auth)
+    assert (first.status_code, first.json()) == (200, {"loggedCount": 3, "newCount": 3})
+    again = await http.post(url, json=body, headers=auth)
+    assert again.json() == {"loggedCount": 3, "newCount": 0}
+    assert [s for s, _, _ in await all_points(tenant.client, run, "loss")] == [0, 1, 2]
+
+    def error(response: httpx.Response) -> tuple[int, str, list[str] | None]:
+        found = response.json()["errors"][0]
+        return response.status_code, found["code"], found["field"]
+
+    bad = {"series": {"loss": {"steps": [0, -1], "values": [1, 2]}}}
+    assert error(await http.post(url, json=bad, headers=auth)) == (
+        400, "VALIDATION", ["input", "series", "loss", "steps", "1"],
+    )  # fmt: skip
+    assert error(await http.post(url, json={"points": []}, headers=auth))[:2] == (400, "VALIDATION")
+    not_json = await http.post(
+        url, content=b"{", headers={**auth, "Content-Type": "application/json"}
+    )
+    assert error(not_json)[:2] == (400, "BAD_REQUEST")
+    text_body = await http.post(url, content=b"{}", headers={**auth, "Content-Type": "text/plain"})
+    assert error(text_body)[:2] == (415, "UNSUPPORTED_MEDIA_TYPE")
+    assert (await http.post(url, json=body)).status_code == 401  # no key
+    bad_key = await http.post(url, json=body, headers={"Authorization": "Bearer mlg_x_y"})
+    assert bad_key.status_code == 401
+    read_only = await key_for(tenant.client, http, scopes=["READ"])
+    refused = await http.post(url, json=body, headers={"Authorization": f"Bearer {read_only.key}"})
+    assert error(refused)[:2] == (403, "FORBIDDEN")
+    other = await make_tenant("bulk")
+    theirs = await http.post(url, json=body, headers={"Authorization": f"Bearer {other.key}"})
+    assert error(theirs) == (404, "NOT_FOUND", ["input", "runId"])
+    nonsense = await http.post("/v1/runs/nope/metrics", json=body, headers=auth)
+    assert error(nonsense) == (404, "NOT_FOUND", ["input", "runId"])
+    assert (await http.get(url, headers=auth)).status_code == 405

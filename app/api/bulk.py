@@ -1,0 +1,73 @@
+"""The bulk metric endpoint, next to GraphQL: ``POST /v1/runs/{runId}/metrics`` with
+``{"series": {key: {steps, values, timestamps?}}}`` — runMetricsLog's ``series`` input
+without GraphQL around it, for loggers that send many small batches (a GraphQL request's
+own cost dominated those). The same domain service, so the same rules: the API key
+(middleware), its rate limit, the WRITE scope, the project role, one transaction, the
+idempotent (run, key, step), the audit row and the NOTIFY. Errors are JSON with the same
+codes and fields as userErrors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy.exc import IntegrityError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.api.errors import UNIQUE_VIOLATION
+from app.api.ids import decode_id
+from app.api.view import actor_of
+from app.db.engine import SessionFactory
+from app.domain.errors import DomainError, ErrorCode
+from app.domain.experiments.points import batch_from_series
+from app.domain.experiments.services import run_metrics_log
+
+STATUS = {
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.CONFLICT: 409,
+}
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def _error(message: str, code: str, field: list[str] | None, status: int) -> Response:
+    return _json({"errors": [{"message": message, "code": code, "field": field}]}, status)
+
+
+class BulkMetrics:
+    def __init__(self, session_factory: SessionFactory, max_points: int) -> None:
+        self.session_factory = session_factory
+        self.max_points = max_points
+
+    async def handle(self, request: Request) -> Response:
+        media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media != "application/json":
+            return _error(
+                "send Content-Type: application/json", "UNSUPPORTED_MEDIA_TYPE", None, 415
+            )
+        try:
+            body = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            return _error("the body is not valid JSON", "BAD_REQUEST", None, 400)
+        if not isinstance(body, dict) or set(body) != {"series"}:
+            return _error('send {"series": {...}}', "VALIDATION", ["input"], 400)
+        actor = actor_of(request.scope)
+        try:
+            actor.require_write()
+            run_id = decode_id(request.path_params["run_id"], "Run", ["input", "runId"])
+            batch = batch_from_series(body["series"], self.max_points)
+            async with self.session_factory() as session, session.begin():
+                _, new, logged = await run_metrics_log(session, actor, run_id=run_id, batch=batch)
+        except DomainError as error:
+            field = list(error.field) if error.field else None
+            return _error(error.message, error.code.value, field, STATUS.get(error.code, 400))
+        except IntegrityError as error:
+            if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
+                return _error("conflicts with a concurrent change", "CONFLICT", None, 409)
+            raise
+        return _json({"loggedCount": logged, "newCount": new})
