@@ -122,3 +122,28 @@ async def test_gql_runs_a_mutation_then_reads_it_back_over_websocket(server, ten
             doc("query($id: ID!) { node(id: $id) { ... on Project { id } } }", id=project["id"])
         )
     assert result == {"node": {"id": project["id"]}}
+
+
+@pytest.mark.parametrize("subprotocol", [TRANSPORT_WS, LEGACY])
+async def test_gql_follows_a_live_chart_and_shared_batches(server, tenant, subprotocol):
+    """runMetricHistory and a shared runMetrics stream through gql on both protocols: the
+    shared, pre-written JSON of a batch is a text frame gql accepts, identical for two
+    subscribers on one socket."""
+    from tests.api.test_subscriptions import LIVE_CHART
+
+    ids = await create_run(tenant.client, tenant.org_id)
+    await log_points(tenant.client, ids["run"], points("loss", range(100)))
+    async with ws_client(server.base_url, tenant.key, subprotocol) as session:
+        chart = session.subscribe(doc(LIVE_CHART, runId=ids["run"], keys=["loss"], max=50))
+        first = (await anext(chart))["runMetricHistory"]
+        assert first["reset"] and sum(first["histories"][0]["columns"]["count"]) == 100
+        streams = [session.subscribe(doc(RUN_METRICS, runId=ids["run"])) for _ in range(2)]
+        replays = [await anext(stream) for stream in streams]  # the stored points first
+        assert all(len(r["runMetrics"]["points"]) == 100 for r in replays)
+        await log_points(tenant.client, ids["run"], points("loss", range(100, 103)))
+        live = [(await anext(stream))["runMetrics"] for stream in streams]
+        assert live[0] == live[1] and [p["step"] for p in live[0]["points"]] == [100, 101, 102]
+        update = (await anext(chart))["runMetricHistory"]
+        assert not update["reset"] and sum(update["histories"][0]["columns"]["count"]) == 3
+        for stream in [chart, *streams]:
+            await stream.aclose()
