@@ -57,6 +57,9 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
     def build_per_event_executor(self, payload: Any) -> Any:
         """graphql-core's, without ``copy.copy`` (its generic path was 8% of a fan-out's
         server time): the same shallow copy, made directly."""
+        if "share_key" not in self.__dict__:  # the subscription's, once: its events inherit it
+            variables = getattr(self.variable_values, "coerced", self.variable_values) or {}
+            self.share_key = (id(self.operation), repr(sorted(variables.items())))
         executor = object.__new__(type(self))
         executor.__dict__.update(self.__dict__)
         executor.root_value = payload
@@ -67,8 +70,9 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         results = getattr(self.root_value, "shared_results", None)
         if results is None:
             return super().execute_operation(serially)
-        variables = getattr(self.variable_values, "coerced", self.variable_values) or {}
-        key = (id(self.operation), repr(sorted(variables.items())))
+        key = self.__dict__.get("share_key")
+        if key is None:  # not built by build_per_event_executor: share nothing
+            return super().execute_operation(serially)
         found = results.get(key)
         if found is not None and found[0] is self.operation:  # the entry holds the node, so
             STATS["shared"] += 1  # its id cannot be reused while the entry lives

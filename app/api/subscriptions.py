@@ -68,6 +68,18 @@ class RunStatusChange:
     ended_at: datetime | None
 
 
+def metrics_event(run_id: strawberry.ID, batch: streams.MetricBatch) -> RunMetricsBatch:
+    return RunMetricsBatch(
+        run_id=run_id,
+        points=[
+            RunMetricPoint(key=p.key, step=p.step, value=p.value, timestamp=p.timestamp)
+            for p in batch.points
+        ],
+        cursor=str(batch.cursor),
+        replay=batch.replay,
+    )
+
+
 def _slot(info: Info) -> contextlib.AbstractContextManager[None]:
     """One of the key's subscription slots in this process, held while the stream lives."""
     slots = info.context.subscription_slots
@@ -120,6 +132,7 @@ class Subscription:
         if after is not None and not after.isdigit():
             raise ClientError("invalid cursor")
         context = info.context
+        share_as = ("RunMetricsBatch", run_id, tuple(keys) if keys is not None else None)
         with _slot(info):
             async for batch in streams.run_metric_batches(
                 context.broker,
@@ -129,25 +142,12 @@ class Subscription:
                 after_step=after_step,
                 after_cursor=int(after) if after is not None else None,
             ):
-
-                def event(batch: streams.MetricBatch = batch) -> RunMetricsBatch:
-                    return RunMetricsBatch(
-                        run_id=run_id,
-                        points=[
-                            RunMetricPoint(
-                                key=p.key, step=p.step, value=p.value, timestamp=p.timestamp
-                            )
-                            for p in batch.points
-                        ],
-                        cursor=str(batch.cursor),
-                        replay=batch.replay,
-                    )
-
                 if batch.shared is None:
-                    yield event()
+                    yield metrics_event(run_id, batch)
                 else:  # one event (so one execution, one JSON text) for equal arguments
-                    key = ("RunMetricsBatch", run_id, tuple(keys) if keys is not None else None)
-                    yield shared_event(batch.shared.memo, key, event)
+                    yield shared_event(
+                        batch.shared.memo, share_as, lambda b=batch: metrics_event(run_id, b)
+                    )
 
     @strawberry.subscription(
         description="A live chart: the downsampled history of the keys (at most maxPoints "
