@@ -8,14 +8,13 @@ codes and fields as userErrors."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.errors import UNIQUE_VIOLATION
+from app.api.graphql_http import JSON, json_response
 from app.api.ids import decode_id
 from app.api.view import actor_of
 from app.db.engine import SessionFactory
@@ -31,12 +30,9 @@ STATUS = {
 }
 
 
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
-
-
 def _error(message: str, code: str, field: list[str] | None, status: int) -> Response:
-    return _json({"errors": [{"message": message, "code": code, "field": field}]}, status)
+    body = {"errors": [{"message": message, "code": code, "field": field}]}
+    return json_response(body, status, JSON)
 
 
 class BulkMetrics:
@@ -46,7 +42,7 @@ class BulkMetrics:
 
     async def handle(self, request: Request) -> Response:
         media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if media != "application/json":
+        if media != JSON:
             return _error(
                 "send Content-Type: application/json", "UNSUPPORTED_MEDIA_TYPE", None, 415
             )
@@ -70,4 +66,4 @@ class BulkMetrics:
             if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
                 return _error("conflicts with a concurrent change", "CONFLICT", None, 409)
             raise
-        return _json({"loggedCount": logged, "newCount": new})
+        return json_response({"loggedCount": logged, "newCount": new}, 200, JSON)

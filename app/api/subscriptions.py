@@ -197,13 +197,10 @@ class Subscription:
                 after_step=None,
                 after_cursor=live.through,
             ):
-                fresh = [p for p in batch.points if p.seq > live.through]
-                if not live.fits(fresh):
+                changed = live.apply(batch.points, batch.cursor)
+                if changed is None:  # past the planned range: bucketed again, sent whole
                     yield await snapshot()
-                    continue
-                changed = live.fold(fresh)
-                live.through = max(live.through, batch.cursor)
-                if changed:
+                elif changed:
                     yield update(False, changed)
 
     @strawberry.subscription(

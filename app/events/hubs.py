@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import text
 
 from app.db.engine import SessionFactory
-from app.domain.experiments.reads import MetricRow, points_after
+from app.domain.experiments.reads import MetricRow, high_water, points_after
 from app.events import topics
 from app.events.access import AccessWatch
 
@@ -68,9 +68,6 @@ class Hub:
     def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-
-
-HIGH_WATER = text("SELECT metric_seq FROM runs WHERE id = :run_id")
 
 
 async def read_points_after(
@@ -125,8 +122,7 @@ class RunMetricsHub(Hub):
     async def refresh(self) -> None:
         if self.last_seq is None:
             async with self.session_factory() as session:
-                high_water = await session.scalar(HIGH_WATER, {"run_id": self.run_id})
-            self.last_seq = self.floor = int(high_water or 0)
+                self.last_seq = self.floor = await high_water(session, self.run_id)
         while True:
             rows, covered = await read_points_after(
                 self.session_factory, self.run_id, self.last_seq

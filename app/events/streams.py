@@ -14,8 +14,8 @@ from sqlalchemy import text
 
 from app.db.engine import SessionFactory
 from app.domain.experiments.enums import TERMINAL_RUN_STATUSES, RunStatus
-from app.domain.experiments.reads import MetricRow, points_after
-from app.events.hubs import HIGH_WATER, Broker, RunState, SharedBatch, read_points_after
+from app.domain.experiments.reads import MetricRow, high_water, points_after
+from app.events.hubs import Broker, RunState, SharedBatch, read_points_after
 
 # Points per replayed batch: what one subscription holds in memory at a time, however long
 # the run (a client that reads slowly gets more batches, not bigger ones).
@@ -42,16 +42,16 @@ async def run_metric_batches(
     wanted = set(keys) if keys else None
     async with broker.subscribe("metrics", run_id) as (hub, subscriber):
         async with session_factory() as session:
-            high_water = int(await session.scalar(HIGH_WATER, {"run_id": run_id}) or 0)
+            stored = await high_water(session, run_id)
         cursor = after_cursor or 0
-        while cursor < high_water:
+        while cursor < stored:
             async with broker.replay_reads, session_factory() as session:
                 rows, covered = await points_after(
                     session,
                     run_id,
                     cursor,
                     REPLAY_PAGE,
-                    until=high_water,
+                    until=stored,
                     keys=sorted(wanted) if wanted else None,
                     after_step=-1 if after_step is None else after_step,
                 )
@@ -60,7 +60,7 @@ async def run_metric_batches(
             cursor = covered
             if rows:
                 yield MetricBatch(rows, cursor, replay=True)
-        delivered = max(high_water, after_cursor or 0)
+        delivered = max(stored, after_cursor or 0)
         wanted_keys = frozenset(wanted) if wanted else None
         while True:
             shared = hub.shared_after(delivered)

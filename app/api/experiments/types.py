@@ -184,16 +184,7 @@ class RunMetricHistory:
 
     @strawberry.field(description="The same buckets as columns (one array per field).")
     def columns(self) -> RunMetricBucketColumns:
-        c = self.found
-        return RunMetricBucketColumns(
-            step_start=IntColumn(c.step_start),
-            step_end=IntColumn(c.step_end),
-            min=FloatColumn(c.min),
-            max=FloatColumn(c.max),
-            last=FloatColumn(c.last),
-            last_step=IntColumn(c.last_step),
-            count=IntColumn(c.count),
-        )
+        return RunMetricBucketColumns(**vars(self.found))  # the same fields, as lists
 
 
 @strawberry.type(description="Raw points as columns, by step; continue with afterStep.")

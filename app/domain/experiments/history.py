@@ -8,12 +8,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import ceil
+from typing import Any
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import validation
+from app.domain.experiments.points import runs_of
 
 MAX_HISTORY_POINTS = 5_000
 MAX_HISTORY_KEYS = 20
@@ -30,6 +32,31 @@ class HistoryPlan:
     last_full: int
     head_end: int  # raw points in [step_from, head_end] and [tail_start, step_to]
     tail_start: int
+
+    def bucket_of(self, steps: Any) -> Any:
+        """The output bucket holding a step (an int, or a numpy array of steps)."""
+        return (steps - self.origin) // self.bucket_size
+
+    def columns(
+        self,
+        buckets: Sequence[int] | np.ndarray,
+        mins: Sequence[float] | np.ndarray,
+        maxs: Sequence[float] | np.ndarray,
+        lasts: Sequence[float] | np.ndarray,
+        last_steps: Sequence[int] | np.ndarray,
+        counts: Sequence[int] | np.ndarray,
+    ) -> HistoryColumns:
+        """Output buckets as columns, each bucket's steps clipped to [step_from, step_to]."""
+        first = self.origin + np.asarray(buckets, dtype=np.int64) * self.bucket_size
+        return HistoryColumns(
+            step_start=np.maximum(first, self.step_from).tolist(),
+            step_end=np.minimum(first + self.bucket_size - 1, self.step_to).tolist(),
+            min=np.asarray(mins, dtype=np.float64).tolist(),
+            max=np.asarray(maxs, dtype=np.float64).tolist(),
+            last=np.asarray(lasts, dtype=np.float64).tolist(),
+            last_step=np.asarray(last_steps, dtype=np.int64).tolist(),
+            count=np.asarray(counts, dtype=np.int64).tolist(),
+        )
 
 
 def plan_history(
@@ -110,8 +137,7 @@ def _fold(plan: HistoryPlan, parts: list[tuple[str, tuple[list, ...]]]) -> Histo
     obs, mins, maxs, counts, last_steps, last_values = [], [], [], [], [], []
     for kind, (a, mn, mx, n, ls, lv) in parts:
         if kind == "r":
-            buckets = np.asarray(a, dtype=np.int64)
-            obs.append((buckets * plan.width - plan.origin) // plan.bucket_size)
+            obs.append(plan.bucket_of(np.asarray(a, dtype=np.int64) * plan.width))
             mins.append(np.asarray(mn, dtype=np.float64))
             maxs.append(np.asarray(mx, dtype=np.float64))
             counts.append(np.asarray(n, dtype=np.int64))
@@ -123,7 +149,7 @@ def _fold(plan: HistoryPlan, parts: list[tuple[str, tuple[list, ...]]]) -> Histo
             (steps >= plan.tail_start) & (steps <= plan.step_to)
         )
         steps, values = steps[keep], values[keep]
-        obs.append((steps - plan.origin) // plan.bucket_size)
+        obs.append(plan.bucket_of(steps))
         mins.append(values)
         maxs.append(values)
         counts.append(np.ones(len(steps), dtype=np.int64))
@@ -136,17 +162,14 @@ def _fold(plan: HistoryPlan, parts: list[tuple[str, tuple[list, ...]]]) -> Histo
     ob, ls = ob[order], ls[order]
     mn, mx = np.concatenate(mins)[order], np.concatenate(maxs)[order]
     n, lv = np.concatenate(counts)[order], np.concatenate(last_values)[order]
-    starts = np.flatnonzero(np.concatenate(([True], ob[1:] != ob[:-1])))
-    ends = np.concatenate((starts[1:], [len(ob)])) - 1
-    first = plan.origin + ob[starts] * plan.bucket_size
-    return HistoryColumns(
-        step_start=np.maximum(first, plan.step_from).tolist(),
-        step_end=np.minimum(first + plan.bucket_size - 1, plan.step_to).tolist(),
-        min=np.minimum.reduceat(mn, starts).tolist(),
-        max=np.maximum.reduceat(mx, starts).tolist(),
-        last=lv[ends].tolist(),
-        last_step=ls[ends].tolist(),
-        count=np.add.reduceat(n, starts).tolist(),
+    starts, ends = runs_of(ob)
+    return plan.columns(
+        ob[starts],
+        np.minimum.reduceat(mn, starts),
+        np.maximum.reduceat(mx, starts),
+        lv[ends],
+        ls[ends],
+        np.add.reduceat(n, starts),
     )
 
 

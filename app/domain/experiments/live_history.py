@@ -22,9 +22,8 @@ from app.domain.experiments.history import (
     plan_history,
     read_history,
 )
-from app.domain.experiments.reads import MetricRow
+from app.domain.experiments.reads import MetricRow, high_water
 
-SNAPSHOT = text("SELECT metric_seq FROM runs WHERE id = :run_id")
 HIGHEST = text(
     "SELECT max(last_step) FROM run_metric_summaries WHERE run_id = :run_id AND key = ANY(:keys)"
 )
@@ -58,7 +57,7 @@ class LiveHistory:
     ) -> None:
         """Read the whole history at one snapshot (call in a REPEATABLE READ transaction):
         the buckets and the sequence number they include agree."""
-        self.through = int(await session.scalar(SNAPSHOT, {"run_id": run_id}) or 0)
+        self.through = await high_water(session, run_id)
         highest = await session.scalar(HIGHEST, {"run_id": run_id, "keys": list(self.keys)})
         self.plan = self._plan(int(highest or 0))
         found = await read_history(session, self.plan, [run_id], self.keys, org_ids)
@@ -66,7 +65,7 @@ class LiveHistory:
         for key in self.keys:
             columns = found.get((run_id, key), EMPTY)
             self.buckets[key] = {
-                self._index(start): Bucket(mn, mx, n, ls, lv)
+                self.plan.bucket_of(start): Bucket(mn, mx, n, ls, lv)
                 for start, mn, mx, n, ls, lv in zip(
                     columns.step_start,
                     columns.min,
@@ -78,22 +77,18 @@ class LiveHistory:
                 )
             }
 
-    def _index(self, step: int) -> int:
-        assert self.plan is not None
-        return (step - self.plan.origin) // self.plan.bucket_size
-
-    def fits(self, rows: Iterable[MetricRow]) -> bool:
-        assert self.plan is not None
-        return all(row.step <= self.plan.step_to for row in rows)
-
-    def fold(self, rows: Iterable[MetricRow]) -> dict[str, set[int]]:
-        """Fold new points in; returns the buckets changed, per key. Points the snapshot
-        already holds (sequence number up to ``through``) are skipped."""
+    def apply(self, rows: Sequence[MetricRow], cursor: int) -> dict[str, set[int]] | None:
+        """Fold a batch of the metric stream in (up to ``cursor``); returns the buckets it
+        changed, per key, or None when a point lies past the planned range (load again).
+        Points the buckets already hold (sequence number up to ``through``) are skipped."""
+        plan = self.plan
+        assert plan is not None
+        fresh = [row for row in rows if row.seq > self.through and row.key in self.buckets]
+        if any(row.step > plan.step_to for row in fresh):
+            return None
         changed: dict[str, set[int]] = {}
-        for row in rows:
-            if row.seq <= self.through or row.key not in self.buckets:
-                continue
-            index = self._index(row.step)
+        for row in fresh:
+            index = plan.bucket_of(row.step)
             bucket = self.buckets[row.key].get(index)
             if bucket is None:
                 self.buckets[row.key][index] = Bucket(row.value, row.value, 1, row.step, row.value)
@@ -104,20 +99,20 @@ class LiveHistory:
                 if row.step > bucket.last_step:
                     bucket.last_step, bucket.last = row.step, row.value
             changed.setdefault(row.key, set()).add(index)
+        self.through = max(self.through, cursor)
         return changed
 
     def columns(self, key: str, indexes: Iterable[int] | None = None) -> HistoryColumns:
         """Buckets of a key as columns (all, or the given ones), in step order."""
         assert self.plan is not None
-        plan, buckets = self.plan, self.buckets.get(key, {})
-        chosen = sorted(buckets if indexes is None else indexes)
-        starts = [plan.origin + i * plan.bucket_size for i in chosen]
-        return HistoryColumns(
-            step_start=[max(s, plan.step_from) for s in starts],
-            step_end=[min(s + plan.bucket_size - 1, plan.step_to) for s in starts],
-            min=[buckets[i].min for i in chosen],
-            max=[buckets[i].max for i in chosen],
-            last=[buckets[i].last for i in chosen],
-            last_step=[buckets[i].last_step for i in chosen],
-            count=[buckets[i].count for i in chosen],
+        buckets = self.buckets.get(key, {})
+        order = sorted(buckets if indexes is None else indexes)
+        chosen = [buckets[i] for i in order]
+        return self.plan.columns(
+            order,
+            [b.min for b in chosen],
+            [b.max for b in chosen],
+            [b.last for b in chosen],
+            [b.last_step for b in chosen],
+            [b.count for b in chosen],
         )

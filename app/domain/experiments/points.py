@@ -187,11 +187,17 @@ class Folded:
     last_values: np.ndarray
 
 
+def runs_of(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values of a sorted, non-empty array starts and ends."""
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    ends = np.concatenate((starts[1:], [len(ordered)])) - 1
+    return starts, ends
+
+
 def fold(series: KeySeries, width: int) -> Folded:
     """min/max/count/last of the (ascending) points per bucket, set-wise."""
     buckets = series.steps // width
-    starts = np.flatnonzero(np.concatenate(([True], buckets[1:] != buckets[:-1])))
-    ends = np.concatenate((starts[1:], [len(buckets)])) - 1
+    starts, ends = runs_of(buckets)
     return Folded(
         buckets=buckets[starts],
         mins=np.minimum.reduceat(series.values, starts),

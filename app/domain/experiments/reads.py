@@ -24,6 +24,14 @@ class MetricRow:
     timestamp: datetime
 
 
+HIGH_WATER = text("SELECT metric_seq FROM runs WHERE id = :run_id")
+
+
+async def high_water(session: AsyncSession, run_id: uuid.UUID) -> int:
+    """The run's committed ingest sequence number: every point up to it is stored."""
+    return int(await session.scalar(HIGH_WATER, {"run_id": run_id}) or 0)
+
+
 # Chunks after a sequence number, at most ``limit`` points' worth: ``before`` counts the
 # points after ``after`` in the chunks before this one, so a page holds exactly ``limit``
 # points when there are that many (a chunk that starts before the limit is cut in Python).

@@ -23,8 +23,8 @@ from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.models import Model
-from app.domain.registry.projects import require_project_access
-from app.domain.tenancy.access import Actor, effective_project_role, ensure_project_role
+from app.domain.registry.projects import check_project_role, require_project_access
+from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.events import topics
@@ -446,10 +446,7 @@ async def _lock_run_for_ingest(
     ).first()
     if row is None:
         raise not_found("run", field)
-    actor.require_write()
-    org_role = actor.org_role(row.organization_id, "project", field)
-    member = ProjectRole(row.member_role) if row.member_role else None
-    ensure_project_role(effective_project_role(org_role, member), ProjectRole.CONTRIBUTOR, field)
+    check_project_role(actor, row.organization_id, row.member_role, ProjectRole.CONTRIBUTOR, field)
     return IngestTarget(row.id, row.organization_id)
 
 

@@ -32,6 +32,23 @@ LIVE_DEPLOYMENT_STATUSES = [
 ]
 
 
+def check_project_role(
+    actor: Actor,
+    organization_id: uuid.UUID,
+    member_role: str | None,
+    minimum: ProjectRole,
+    field: Sequence[str],
+) -> ProjectRole:
+    """The caller's role in a project of that organization — its org role lifted by its
+    project membership's role, if any — when it reaches ``minimum`` (else FORBIDDEN); a
+    read-only key is refused first."""
+    actor.require_write()
+    org_role = actor.org_role(organization_id, "project", field)
+    role = effective_project_role(org_role, ProjectRole(member_role) if member_role else None)
+    ensure_project_role(role, minimum, field)
+    return role
+
+
 async def require_project_role(
     session: AsyncSession,
     actor: Actor,
@@ -39,16 +56,13 @@ async def require_project_role(
     minimum: ProjectRole,
     field: Sequence[str],
 ) -> ProjectRole:
-    actor.require_write()
-    org_role = actor.org_role(project.organization_id, "project", field)
+    actor.require_write()  # before reading anything for a read-only key
     member_role = await session.scalar(
         select(ProjectMember.role).where(
             ProjectMember.project_id == project.id, ProjectMember.user_id == actor.user_id
         )
     )
-    role = effective_project_role(org_role, ProjectRole(member_role) if member_role else None)
-    ensure_project_role(role, minimum, field)
-    return role
+    return check_project_role(actor, project.organization_id, member_role, minimum, field)
 
 
 async def require_project_access(
