@@ -490,3 +490,10 @@ async def test_the_bulk_endpoint_is_the_series_input_without_graphql(tenant, htt
     nonsense = await http.post("/v1/runs/nope/metrics", json=body, headers=auth)
     assert error(nonsense) == (404, "NOT_FOUND", ["input", "runId"])
     assert (await http.get(url, headers=auth)).status_code == 405
+    from tests.conftest import TEST_LIMITS
+
+    oversized = b'{"series": {"loss": ' + b" " * TEST_LIMITS.max_body_bytes + b"{}}}"
+    too_big = await http.post(
+        url, content=oversized, headers={**auth, "Content-Type": "application/json"}
+    )
+    assert too_big.status_code == 413  # the body limit holds here as on /graphql
