@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -160,28 +159,3 @@ class ErrorCodes(SchemaExtension):
             for error in result.errors or ():
                 if not error.path:  # variables that did not coerce: nothing ran
                     tag_error(error, BAD_USER_INPUT)
-
-
-async def mutate(
-    info: Info,
-    payload: type[P],
-    entity: str,
-    work: Callable[[AsyncSession, Actor], Awaitable[Any]],
-) -> P:
-    """The shape most mutations share: ``work`` in one transaction (``run_mutation``: the
-    WRITE scope, userErrors, unique-violation races), its row converted by the type of the
-    payload's ``entity`` field (its ``from_row``, made from the declaration where the type
-    is declared), and the payload."""
-    row, errors = await run_mutation(info, work)
-    to_node = _entity_converter(payload, entity)
-    return payload(**{entity: to_node(row) if row is not None else None, "user_errors": errors})
-
-
-@functools.cache
-def _entity_converter(payload: type, entity: str) -> Callable[[Any], Any]:
-    definition = payload.__strawberry_definition__  # type: ignore[attr-defined]
-    field = next(f for f in definition.fields if f.python_name == entity)
-    node_type = field.type.of_type if hasattr(field.type, "of_type") else field.type
-    if hasattr(node_type, "resolve_type"):  # a lazily named type
-        node_type = node_type.resolve_type()
-    return node_type.from_row  # type: ignore[no-any-return]

@@ -16,6 +16,7 @@ from app.api.errors import ErrorCodes, MaskUnexpectedErrors
 from app.api.experiments.mutations import ExperimentMutations
 from app.api.graph.compiler import Compiler
 from app.api.graph.extension import CompiledReads, NotCompiled, Plans
+from app.api.graph.payloads import PrecompiledValues
 from app.api.input_safety import SafeStringLiterals, SafeVariables
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
@@ -52,6 +53,11 @@ class QuietSchema(strawberry.Schema):
 
     def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def]
         return None
+
+
+class Executor(PrecompiledValues, SharedEventExecutor):
+    """graphql-core's executor, sharing subscription events among equal subscribers and
+    taking a mutation payload's compiled entity as it is."""
 
 
 def build_schema(
@@ -99,9 +105,10 @@ def build_schema(
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
         # Subscription events shared by many subscribers execute once (shared_events.py).
-        execution_context_class=SharedEventExecutor,
+        execution_context_class=Executor,
     )
     compilers.append(Compiler(schema, limits.max_page_size))
+    schema.compiler = compilers[0] if compiled_reads else None  # type: ignore[attr-defined]
     schema.compiled_plans = plans if compiled_reads else None  # type: ignore[attr-defined]
     schema.read_path_override = read_path_override  # type: ignore[attr-defined]
     schema.documents = documents  # type: ignore[attr-defined]  # for tests and metrics

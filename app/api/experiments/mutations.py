@@ -11,8 +11,9 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.enums import RunStatus
-from app.api.errors import UserError, mutate, run_mutation
+from app.api.errors import UserError, run_mutation
 from app.api.experiments.types import Experiment, Run
+from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided
 from app.api.lists import load_row

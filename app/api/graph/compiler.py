@@ -126,6 +126,36 @@ class Compiler:
         sql = f"SELECT {data} FROM (SELECT $1::uuid[], $2::uuid) AS caller(organizations, id)"
         return CompiledQuery(sql=sql, params=run.emitter.params)
 
+    def compile_entity(
+        self,
+        info: Any,
+        entity_field: str,
+        type_name: str,
+        row_id: uuid.UUID,
+        org_ids: list[uuid.UUID],
+        user_id: uuid.UUID | None = None,
+    ) -> CompiledQuery:
+        """A mutation payload's entity (the row ``row_id`` of ``type_name``) read back with
+        the payload's selection of ``entity_field``: one JSON object keyed by each response
+        key (alias) under which the payload selects it. ``info`` is the mutation field's
+        graphql-core resolve info (its document's fragments and coerced variables)."""
+        declared = GRAPH.get(type_name)
+        if declared is None or declared.admin_only:
+            raise Unsupported(type_name)
+        run = _Run(self, info.fragments, info.variable_values, _Emitter(org_ids, user_id))
+        payload_type = unwrap(info.return_type)
+        selected = {
+            key: nodes
+            for key, nodes in run.selected(payload_type, info.field_nodes).items()
+            if nodes[0].name.value == entity_field
+        }
+        if not selected:
+            raise Unsupported("the entity is not selected")
+        join = f"{{a}}.id = {run.emitter.param(row_id)}"
+        body = run.json_object(selected, lambda _, nodes: run.to_one(type_name, nodes, join))
+        sql = f"SELECT {body} FROM (SELECT $1::uuid[], $2::uuid) AS caller(organizations, id)"
+        return CompiledQuery(sql=sql, params=run.emitter.params)
+
 
 @dataclass
 class _Run:

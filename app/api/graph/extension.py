@@ -28,6 +28,7 @@ log = logging.getLogger("mlgraph.graphql")
 COMPILED = "compiled"
 RESOLVERS = "resolvers"
 FAILED = "resolvers-after-compiled-failure"
+COMPILED_PAYLOAD = "resolvers+compiled-payload"  # a mutation whose payload was read back
 PATH_HEADER = "x-mlgraph-path"
 
 

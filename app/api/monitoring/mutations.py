@@ -11,7 +11,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.enums import Aggregation, AlertSeverity, Comparator
-from app.api.errors import UserError, mutate, run_mutation
+from app.api.errors import UserError, run_mutation
+from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided
 from app.api.monitoring.types import Alert, AlertRule, DriftReport
@@ -66,8 +67,10 @@ class AlertPayload:
 async def _set_alert_status(
     info: Info, input: AlertStatusInput, status: AlertStatus
 ) -> AlertPayload:
-    row, errors = await run_mutation(
+    return await mutate(
         info,
+        AlertPayload,
+        "alert",
         lambda session, actor: alert_set_status(
             session,
             actor,
@@ -75,7 +78,6 @@ async def _set_alert_status(
             status=status,
         ),
     )
-    return AlertPayload(alert=Alert.from_row(row) if row else None, user_errors=errors)
 
 
 @strawberry.type

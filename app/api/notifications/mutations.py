@@ -6,7 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from app.api.enums import AlertSeverity, ChannelType, NotificationTrigger
-from app.api.errors import UserError, mutate
+from app.api.errors import UserError
+from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.notifications.types import NotificationChannel, NotificationRule
 from app.domain.notifications import services

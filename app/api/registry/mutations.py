@@ -10,7 +10,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.enums import Framework, ModelStage, ModelType, ProjectRole, TaskType
-from app.api.errors import UserError, mutate, run_mutation
+from app.api.errors import UserError
+from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided
 from app.api.registry.types import Model, ModelVersion, Project, ProjectMember
@@ -284,19 +285,20 @@ class RegistryMutations:
         self, info: Info, input: ModelVersionTransitionInput
     ) -> ModelVersionTransitionPayload:
         field = ["input", "modelVersionId"]
-        result, errors = await run_mutation(
+        return await mutate(
             info,
+            ModelVersionTransitionPayload,
+            "model_version",
             lambda session, actor: version_service.model_version_transition(
                 session,
                 actor,
                 version_id=decode_id(input.model_version_id, "ModelVersion", field),
                 stage=input.stage,
             ),
-        )
-        return ModelVersionTransitionPayload(
-            model_version=ModelVersion.from_row(result.version) if result else None,
-            archived_version=ModelVersion.from_row(result.archived)
-            if result and result.archived
-            else None,
-            user_errors=errors,
+            row_of=lambda result: result.version,
+            extra=lambda result: {
+                "archived_version": ModelVersion.from_row(result.archived)
+                if result and result.archived
+                else None
+            },
         )

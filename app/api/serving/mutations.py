@@ -9,7 +9,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.enums import DeploymentStatus
-from app.api.errors import UserError, mutate, run_mutation
+from app.api.errors import UserError, run_mutation
+from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided
 from app.api.serving.types import Deployment, Environment
@@ -203,10 +204,7 @@ class DeploymentLifecycleMutations:
                 changes=changes,
             )
 
-        row, errors = await run_mutation(info, work)
-        return DeploymentPayload(
-            deployment=Deployment.from_row(row) if row else None, user_errors=errors
-        )
+        return await mutate(info, DeploymentPayload, "deployment", work)
 
     @strawberry.mutation(
         description="Serve the previously served version again (one step back in history)."

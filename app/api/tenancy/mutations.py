@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from app.api.enums import ApiKeyScope, OrgRole, Plan
-from app.api.errors import UserError, run_mutation
+from app.api.errors import UserError
+from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.tenancy.types import ApiKey, Membership, Organization
 from app.domain.tenancy import enums
@@ -89,17 +91,18 @@ class TenancyMutations:
     async def organization_create(
         self, info: Info, input: OrganizationCreateInput
     ) -> OrganizationCreatePayload:
-        row, errors = await run_mutation(
+        def granted(row: Any) -> None:  # the creator administers it from now on
+            info.context.forget_access(info.context.actor.user_id)
+            info.context.grant(row.id, enums.OrgRole.ADMIN)
+
+        return await mutate(
             info,
+            OrganizationCreatePayload,
+            "organization",
             lambda session, actor: tenancy.organization_create(
                 session, actor, slug=input.slug, name=input.name, plan=input.plan
             ),
-        )
-        if row is not None:
-            info.context.forget_access(info.context.actor.user_id)
-            info.context.grant(row.id, enums.OrgRole.ADMIN)
-        return OrganizationCreatePayload(
-            organization=Organization.from_row(row) if row else None, user_errors=errors
+            after=granted,
         )
 
     @strawberry.mutation(description="Add a user (created if new) to an organization. Admins.")
@@ -107,8 +110,10 @@ class TenancyMutations:
         self, info: Info, input: MembershipInviteInput
     ) -> MembershipPayload:
         field = ["input", "organizationId"]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            MembershipPayload,
+            "membership",
             lambda session, actor: tenancy.membership_invite(
                 session,
                 actor,
@@ -117,10 +122,7 @@ class TenancyMutations:
                 role=input.role,
                 name=input.name,
             ),
-        )
-        info.context.forget_access(row.user_id if row else None)
-        return MembershipPayload(
-            membership=Membership.from_row(row) if row else None, user_errors=errors
+            after=lambda row: info.context.forget_access(row.user_id),
         )
 
     @strawberry.mutation(description="Change a member's role. Admins; the last admin stays.")
@@ -128,18 +130,17 @@ class TenancyMutations:
         self, info: Info, input: MembershipRoleUpdateInput
     ) -> MembershipPayload:
         field = ["input", "membershipId"]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            MembershipPayload,
+            "membership",
             lambda session, actor: tenancy.membership_role_update(
                 session,
                 actor,
                 membership_id=decode_id(input.membership_id, "Membership", field),
                 role=input.role,
             ),
-        )
-        info.context.forget_access(row.user_id if row else None)
-        return MembershipPayload(
-            membership=Membership.from_row(row) if row else None, user_errors=errors
+            after=lambda row: info.context.forget_access(row.user_id),
         )
 
     @strawberry.mutation(description="Remove a member (or leave). The last admin cannot leave.")
@@ -147,22 +148,23 @@ class TenancyMutations:
         self, info: Info, input: MembershipRemoveInput
     ) -> MembershipPayload:
         field = ["input", "membershipId"]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            MembershipPayload,
+            "membership",
             lambda session, actor: tenancy.membership_remove(
                 session, actor, membership_id=decode_id(input.membership_id, "Membership", field)
             ),
-        )
-        info.context.forget_access(row.user_id if row else None)
-        return MembershipPayload(
-            membership=Membership.from_row(row) if row else None, user_errors=errors
+            after=lambda row: info.context.forget_access(row.user_id),
         )
 
     @strawberry.mutation(description="Create an API key for yourself; the secret is shown once.")
     async def api_key_create(self, info: Info, input: ApiKeyCreateInput) -> ApiKeyCreatePayload:
         field = ["input", "organizationId"]
-        created, errors = await run_mutation(
+        return await mutate(
             info,
+            ApiKeyCreatePayload,
+            "api_key",
             lambda session, actor: tenancy.api_key_create(
                 session,
                 actor,
@@ -173,23 +175,19 @@ class TenancyMutations:
                 scopes=list(input.scopes),
                 expires_at=input.expires_at,
             ),
-        )
-        return ApiKeyCreatePayload(
-            api_key=ApiKey.from_row(created.key) if created else None,
-            secret=created.secret if created else None,
-            user_errors=errors,
+            row_of=lambda created: created.key,
+            extra=lambda created: {"secret": created.secret if created else None},
         )
 
     @strawberry.mutation(description="Revoke one of your API keys; it stops working at once.")
     async def api_key_revoke(self, info: Info, input: ApiKeyRevokeInput) -> ApiKeyRevokePayload:
         field = ["input", "apiKeyId"]
-        row, errors = await run_mutation(
+        return await mutate(
             info,
+            ApiKeyRevokePayload,
+            "api_key",
             lambda session, actor: tenancy.api_key_revoke(
                 session, actor, key_id=decode_id(input.api_key_id, "ApiKey", field)
             ),
-        )
-        info.context.forget_access(row.user_id if row else None)
-        return ApiKeyRevokePayload(
-            api_key=ApiKey.from_row(row) if row else None, user_errors=errors
+            after=lambda row: info.context.forget_access(row.user_id),
         )
