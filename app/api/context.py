@@ -38,6 +38,7 @@ class DataLoaders:
         # Reads that tolerate replication lag (chart histories): the read replica when
         # DATABASE_READ_URL is set.
         self._lagging_factory = lagging_factory or session_factory
+        self._actor = actor
         self._org_ids = actor.org_ids
         self._user_id = actor.user_id
         self._by_id: dict[Any, RowsByIdLoader] = {}
@@ -45,6 +46,17 @@ class DataLoaders:
         self._counts: dict[str, ChildCountLoader] = {}
         self._lookups: dict[tuple[str, str], LookupLoader] = {}
         self._transactional_factory = transactional_factory or session_factory
+
+    def fresh(self, actor: Actor | None = None) -> DataLoaders:
+        """Empty loaders over the same databases (for ``actor``, by default the same): what
+        a new operation on a long-lived WebSocket, a subscription event or a gained role
+        needs, since loaders cache every row they have read."""
+        return DataLoaders(
+            self._session_factory,
+            actor or self._actor,
+            self._transactional_factory,
+            lagging_factory=self._lagging_factory,
+        )
 
     # Made on first use: a request answered on the compiled path needs none of them.
     @functools.cached_property
@@ -139,4 +151,4 @@ class Context:
         rest of the response can read the new organization."""
         roles = {**self.actor.org_roles, organization_id: role}
         self.actor = replace(self.actor, org_roles=roles)
-        self.loaders = DataLoaders(self.read_session_factory, self.actor, self.session_factory)
+        self.loaders = self.loaders.fresh(self.actor)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
+from starlette.websockets import WebSocket
 from strawberry.extensions import (
     MaxTokensLimiter,
+    SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
 
@@ -55,6 +58,18 @@ class QuietSchema(strawberry.Schema):
         return None
 
 
+class LoadersPerOperation(SchemaExtension):
+    """Loaders cache every row they read. An HTTP request has a context of its own, but a
+    WebSocket's context lives as long as the connection (a dashboard's, for hours): each
+    operation on it starts with empty loaders, so it sees what changed since the last."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(getattr(context, "request", None), WebSocket):
+            context.loaders = context.loaders.fresh()
+        yield
+
+
 class Executor(PrecompiledValues, SharedEventExecutor):
     """graphql-core's executor, sharing subscription events among equal subscribers and
     taking a mutation payload's compiled entity as it is."""
@@ -100,6 +115,7 @@ def build_schema(
             lambda: MaxNodesLimiter(max_nodes=limits.max_nodes),
             SafeVariables,
             MaskUnexpectedErrors,
+            LoadersPerOperation,
             *trusted,  # after the document cache, whose "already valid" it overrides
             *compiled,  # last: answers only what every check above let through
         ],

@@ -13,7 +13,6 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from app.api.context import DataLoaders
 from app.api.enums import AlertSeverity, RunStatus
 from app.api.errors import ClientError
 from app.api.experiments.types import RunMetricHistory, RunMetricPoint
@@ -250,7 +249,5 @@ class Subscription:
                 for row in rows:
                     if SEVERITY_RANK[monitoring_enums.AlertSeverity(row.severity)] >= floor:
                         # Fresh loaders per event: a connection's loaders would cache forever.
-                        context.loaders = DataLoaders(
-                            context.read_session_factory, context.actor, context.session_factory
-                        )
+                        context.loaders = context.loaders.fresh()
                         yield Alert.from_row(row)

@@ -147,3 +147,23 @@ async def test_gql_follows_a_live_chart_and_shared_batches(server, tenant, subpr
         assert not update["reset"] and sum(update["histories"][0]["columns"]["count"]) == 3
         for stream in [chart, *streams]:
             await stream.aclose()
+
+
+@pytest.mark.parametrize("subprotocol", [TRANSPORT_WS, LEGACY])
+async def test_queries_on_one_websocket_see_changes_made_between_them(server, tenant, subprotocol):
+    """A dashboard keeps one socket open for hours: each operation reads afresh (the
+    resolver path's loaders must not cache rows across operations of a connection)."""
+    project = await create_project(tenant.client, tenant.org_id)
+    # viewerRole is resolved in Python: this query runs on the resolvers.
+    query = doc(
+        "query($id: ID!) { node(id: $id) { ... on Project { name organization { viewerRole } } } }",
+        id=project["id"],
+    )
+    rename = """mutation($input: ProjectUpdateInput!) {
+      projectUpdate(input: $input) { project { name } userErrors { code } } }"""
+    async with ws_client(server.base_url, tenant.key, subprotocol) as session:
+        before = await session.execute(query)
+        await tenant.client.mutate(rename, {"projectId": project["id"], "name": "Renamed"})
+        after = await session.execute(query)
+    assert before["node"]["name"] == "P"
+    assert after["node"] == {"name": "Renamed", "organization": {"viewerRole": "ADMIN"}}
