@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from gql import Client, gql
+from gql.transport.websockets import WebsocketsTransport
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -50,6 +52,7 @@ from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
 from app.domain.tenancy.models import Membership
 from tests.conftest import TEST_LIMITS
+from tests.helpers import build_graph
 
 SCHEMA = build_schema(TEST_LIMITS)
 GQL = SCHEMA._schema
@@ -554,3 +557,37 @@ async def test_the_compiled_path_shows_nothing_of_another_organization(make_tena
     )
     assert anonymous.headers["x-mlgraph-path"] == "compiled"
     assert anonymous.json()["data"]["organization"] is None
+
+
+WS_QUERY = """
+query($slug: String!) {
+  organization(slug: $slug) {
+    id slug
+    projects(first: 5) { totalCount nodes { id name models(first: 5) { nodes { id name
+      versions(first: 3) { edges { cursor node { id version stage } } } } } } }
+  }
+}"""
+
+
+async def test_a_query_over_a_websocket_takes_the_compiled_path(server, tenant, count_statements):
+    await build_graph(tenant.client, tenant.org_id)
+    await build_graph(tenant.client, tenant.org_id)
+    variables = {"slug": tenant.org_slug}
+    reference = await tenant.client.on_resolvers().data(WS_QUERY, variables)
+    request = gql(WS_QUERY)
+    request.variable_values = variables
+    for subprotocol in (
+        WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL,
+        WebsocketsTransport.APOLLO_SUBPROTOCOL,
+    ):
+        transport = WebsocketsTransport(
+            url=server.base_url.replace("http://", "ws://") + "/graphql",
+            init_payload={"Authorization": f"Bearer {tenant.key}"},
+            subprotocols=[subprotocol],
+        )
+        async with Client(transport=transport) as session:
+            await session.execute(request)  # the caller's access is cached from now on
+            with count_statements() as counter:
+                answer = await session.execute(request)
+        assert answer == reference, subprotocol
+        assert len(counter.statements) == 1, (subprotocol, counter.statements)

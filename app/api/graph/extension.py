@@ -5,7 +5,9 @@ validation, token and node limits, variable safety, trusted documents) and an ea
 extension that already answered (an error, a cached introspection) wins. The answer is
 the JSON text PostgreSQL built, handed to orjson as a ``Fragment``: it is never parsed
 into Python objects. Which path ran is recorded on the request (the HTTP handler sends
-it as ``X-MLGraph-Path``) and logged at debug level."""
+it as ``X-MLGraph-Path``) and logged at debug level. Queries sent over a WebSocket
+(a graphql-transport-ws ``subscribe`` carrying a query) take the same path; their answer
+goes out through the same orjson encoder (``view.encode_json``)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import get_operation_ast
 from graphql.execution.values import get_variable_values
 from starlette.requests import Request
+from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from app.api.graph.compiler import CompiledQuery, Compiler, Unsupported
 from app.api.sized_lru import SizedLRU
@@ -97,7 +101,7 @@ async def fetch_text(engine: Any, compiled: CompiledQuery) -> str:
         return str(await raw.driver_connection.fetchval(compiled.sql, *compiled.params))
 
 
-def resolvers_asked(request: Request, override: bool) -> bool:
+def resolvers_asked(request: Request | WebSocket, override: bool) -> bool:
     """The request asks for the resolver path (honoured only with the override on)."""
     return override and request.headers.get(PATH_HEADER, "").lower() == RESOLVERS
 
@@ -141,7 +145,8 @@ class CompiledReads(SchemaExtension):
         request = getattr(context.context, "request", None)
         if (
             context.result is None
-            and isinstance(request, Request)
+            and isinstance(request, Request | WebSocket)
+            and context.operation_type is OperationType.QUERY
             and context.graphql_document is not None
             and context.query is not None
         ):
@@ -150,7 +155,7 @@ class CompiledReads(SchemaExtension):
             log.debug("read path %s [request_id=%s]", path, context.context.request_id)
         yield
 
-    async def _try(self, context: object, request: Request) -> str:
+    async def _try(self, context: object, request: Request | WebSocket) -> str:
         ctx = self.execution_context
         if resolvers_asked(request, self.override):
             return RESOLVERS
