@@ -48,9 +48,10 @@ from app.db.engine import make_engine, make_session_factory
 from app.db.ids import uuid7
 from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import Alert, AlertRule, DriftReport, MonitoringMetric
+from app.domain.notifications.models import NotificationChannel, NotificationRule
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
-from app.domain.tenancy.models import Membership
+from app.domain.tenancy.models import Membership, ProjectMember
 from tests.conftest import TEST_LIMITS
 from tests.helpers import build_graph
 
@@ -96,8 +97,11 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                         config=ODD_JSON[i % len(ODD_JSON)], description=rng.choice(ODD_TEXT),
                     )
                 )  # fmt: skip
+            made_projects: list[Any] = []
+            made_deployments: list[Any] = []
             for p in range(3):
                 project = uuid7()
+                made_projects.append(project)
                 await session.execute(
                     insert(Project).values(
                         id=project, organization_id=org, slug=f"p-{p}", name=rng.choice(ODD_TEXT),
@@ -105,6 +109,14 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                         deleted_at=start if p == 2 else None,
                     )
                 )  # fmt: skip
+                for user in users:
+                    if rng.random() < 0.7:
+                        await session.execute(
+                            insert(ProjectMember).values(
+                                id=uuid7(), organization_id=org, project_id=project, user_id=user,
+                                role=rng.choice(["owner", "contributor", "viewer"]),
+                            )
+                        )  # fmt: skip
                 rules = [uuid7() for _ in range(rng.randint(0, 2))]
                 for i, rule in enumerate(rules):
                     await session.execute(
@@ -186,6 +198,7 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                             )
                         for d in range(rng.randint(0, 2)):
                             deployment = uuid7()
+                            made_deployments.append(deployment)
                             await session.execute(
                                 insert(Deployment).values(
                                     id=deployment, organization_id=org, project_id=project,
@@ -247,6 +260,29 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                                         resolved_by_id=rng.choice([None, *users]),
                                     )
                                 )  # fmt: skip
+            for c in range(3):
+                channel = uuid7()
+                kind = ["webhook", "email", "slack"][c]
+                await session.execute(
+                    insert(NotificationChannel).values(
+                        id=channel, organization_id=org, name=f"ch {c} {rng.choice(ODD_TEXT)}",
+                        channel_type=kind, config=rng.choice(ODD_JSON[:3]),
+                        secret=rng.choice([None, "enc:v1:sealed"]),
+                        deleted_at=start if c == 1 and rng.random() < 0.5 else None,
+                    )
+                )  # fmt: skip
+                for r in range(rng.randint(0, 3)):
+                    await session.execute(
+                        insert(NotificationRule).values(
+                            id=uuid7(), organization_id=org, channel_id=channel,
+                            trigger=rng.choice(["alert", "deployment", "model_update"]),
+                            project_id=rng.choice([None, *made_projects]),
+                            deployment_id=rng.choice([None, *made_deployments[:3]]),
+                            min_severity=rng.choice([None, "low", "critical"]),
+                            enabled=rng.random() < 0.7,
+                            deleted_at=start if r == 2 else None,
+                        )
+                    )  # fmt: skip
             # A model updated later than its siblings: UPDATED_DESC has something to sort.
             await session.execute(
                 update(Model).where(Model.organization_id == org).values(updated_at=start)
@@ -260,11 +296,15 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
 
 def _compiles(type_name: str, field_name: str) -> bool:
     declared = GRAPH[type_name]
+    if field_name in declared.python:
+        return False
+    lists = declared.lists
     return (
         field_name == "id"
+        or field_name in declared.computed
         or field_name in declared.links
         or field_name in declared.lookups
-        or field_name in declared.lists
+        or (field_name in lists and not GRAPH[lists[field_name].target].admin_only)
         or (declared.column_of(field_name) is not None and not GQL.get_type(type_name)
             .fields[field_name].args)
     )  # fmt: skip
@@ -287,6 +327,8 @@ def compiled_sdl() -> str:
     ]  # fmt: skip
     extra: set[str] = set()
     for type_name in GRAPH:
+        if GRAPH[type_name].admin_only:
+            continue  # read on the resolver path only, where the role is checked
         gql_type = GQL.get_type(type_name)
         fields = []
         for name, gql_field in gql_type.fields.items():
@@ -467,6 +509,7 @@ INVENTORY = """query($slug: String!) { organization(slug: $slug) {
   id
   environments(first: 10) { nodes { id } }
   members(first: 10) { nodes { id user { id } } }
+  notificationChannels(first: 10) { nodes { id rules(first: 10) { nodes { id } } } }
   projects(first: 10) { nodes {
     id
     experiments(first: 10) { nodes { id runs(first: 10) { nodes { id } } } }
@@ -591,3 +634,39 @@ async def test_a_query_over_a_websocket_takes_the_compiled_path(server, tenant, 
                 answer = await session.execute(request)
         assert answer == reference, subprotocol
         assert len(counter.statements) == 1, (subprotocol, counter.statements)
+
+
+NEWLY_DECLARED = """query($slug: String!) { organization(slug: $slug) {
+  notificationChannels(first: 10) { totalCount nodes {
+    id name type hasSecret createdAt __typename
+    rules(first: 5) { edges { cursor node {
+      id trigger minSeverity enabled projectId deploymentId createdAt } } }
+  } }
+  projects(first: 10) { nodes { members(first: 10) { totalCount nodes {
+    role createdAt user { id email } } } } }
+} }"""
+
+
+async def test_channels_rules_and_project_members_compile(make_tenant, database_url):
+    tenant = await make_tenant("cmpn")
+    await seed_varied(database_url, tenant.org_id, 3)
+    variables = {"slug": tenant.org_slug}
+    compiled = await tenant.client.post(NEWLY_DECLARED, variables)
+    reference = await tenant.client.on_resolvers().post(NEWLY_DECLARED, variables)
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    assert compiled.content == reference.content
+    data = compiled.json()["data"]["organization"]
+    rules = [e["node"] for c in data["notificationChannels"]["nodes"] for e in c["rules"]["edges"]]
+    assert any(r["projectId"] for r in rules), rules  # global ids written by SQL
+    assert all(decode_id(r["projectId"], "Project", []) for r in rules if r["projectId"])
+    assert {c["hasSecret"] for c in data["notificationChannels"]["nodes"]} <= {True, False}
+    assert any(p["members"]["totalCount"] for p in data["projects"]["nodes"])
+
+    # A channel's config (a sealed Slack URL is opened in Python) and the admin-only lists
+    # stay on the resolvers, which open the URL and check the role.
+    for query in (
+        "query($slug: String!) { organization(slug: $slug) { notificationChannels { nodes { config } } } }",
+        "query($slug: String!) { organization(slug: $slug) { auditLogs { nodes { action } } } }",
+    ):
+        response = await tenant.client.post(query, variables)
+        assert response.headers["x-mlgraph-path"] == "resolvers", query

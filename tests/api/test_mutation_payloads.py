@@ -198,3 +198,28 @@ async def test_a_websocket_mutation_reads_its_payload_back_compiled(
     assert deployment["maxInstances"] == 3
     reference = await resolver_read(client, "Deployment", DEPLOYMENT_FIELDS, ids["deployment"])
     assert orjson.dumps(deployment) == reference
+
+
+KEY_FIELDS = "id name prefix scopes expiresAt revokedAt lastUsedAt createdAt __typename"
+
+
+async def test_an_api_key_is_read_back_compiled_with_its_scopes(tenant):
+    create = f"""mutation($input: ApiKeyCreateInput!) {{
+      apiKeyCreate(input: $input) {{ apiKey {{ {KEY_FIELDS} }} secret {USER_ERRORS} }} }}"""
+    revoke = f"""mutation($input: ApiKeyRevokeInput!) {{
+      apiKeyRevoke(input: $input) {{ apiKey {{ {KEY_FIELDS} }} {USER_ERRORS} }} }}"""
+    response = await tenant.client.post(
+        create,
+        {"input": {"name": "ci", "organizationId": tenant.org_id, "scopes": ["WRITE", "READ"],
+                   "expiresAt": "2030-01-02T03:04:05.123456+00:00"}},
+    )  # fmt: skip
+    assert response.headers["x-mlgraph-path"] == COMPILED_PAYLOAD
+    created = assert_ok(response.json()["data"]["apiKeyCreate"])
+    assert created["secret"].startswith(created["apiKey"]["prefix"])
+    assert created["apiKey"]["scopes"] == ["READ", "WRITE"]  # as stored (sorted)
+    # The same key through the resolvers (revoking it): the same bytes but revokedAt.
+    revoked, path = await run_both(
+        tenant.client.on_resolvers(), revoke, {"apiKeyId": created["apiKey"]["id"]}
+    )
+    assert path == "resolvers" and revoked["apiKey"]["revokedAt"] is not None
+    assert orjson.dumps({**revoked["apiKey"], "revokedAt": None}) == orjson.dumps(created["apiKey"])

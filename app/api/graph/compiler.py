@@ -62,7 +62,7 @@ from app.api.graph.sql_text import (
 from app.api.ids import decode_any
 from app.api.node import NODE_KINDS
 from app.api.pagination import PageArgs, coerce_cursor_value, page_args
-from app.domain.tenancy.models import Organization, User
+from app.domain.tenancy.models import ApiKey, Organization, User
 
 PAGING = ("first", "after", "last", "before")
 MAX_NODES_IDS = 100
@@ -334,6 +334,12 @@ class _Run:
             )
         if name in declared.lists:
             return self.connection(declared.lists[name], gql_type, alias, nodes)
+        if name in declared.python:  # e.g. a sealed secret opened in Python: never the column
+            raise Unsupported(f"{gql_type.name}.{name} is computed in Python")
+        if name in declared.computed:
+            computed = declared.computed[name]
+            sql = computed.sql.replace("{a}", alias)
+            return sql if computed.json else scalar_json(gql_type.fields[name].type, sql)
         column = declared.column_of(name)
         if column is None or nodes[0].arguments:
             raise Unsupported(f"{gql_type.name}.{name}")
@@ -345,7 +351,7 @@ class _Run:
         """The visible row of ``target_name`` for which ``join`` (and ``conditions``) hold,
         ``{a}`` standing for its alias; null if there is none."""
         target = GRAPH.get(target_name)
-        if target is None:
+        if target is None or target.admin_only:  # the resolver checks the caller's role
             raise Unsupported(target_name)
         gql_type = self.compiler.schema.get_type(target_name)
         alias = self.emitter.alias()
@@ -367,6 +373,8 @@ class _Run:
                 f"({alias}.id = $2 OR EXISTS (SELECT 1 FROM memberships m WHERE "
                 f"m.user_id = {alias}.id AND m.organization_id = ANY($1)))"
             )
+        if declared.model is ApiKey:  # a key is its owner's alone
+            return f"{alias}.user_id = $2"
         live = f" AND {alias}.deleted_at IS NULL" if "deleted_at" in table.c else ""
         return f"{alias}.organization_id = ANY($1){live}"
 
@@ -392,7 +400,7 @@ class _Run:
         if order is None:
             raise Unsupported("order")
         target = GRAPH.get(children.target)
-        if target is None:
+        if target is None or target.admin_only:  # the resolver checks the caller's role
             raise Unsupported(children.target)
         connection_type = unwrap(parent_type.fields[nodes[0].name.value].type)
         selected = self.selected(connection_type, nodes)

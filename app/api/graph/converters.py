@@ -1,11 +1,11 @@
 """Row → Strawberry object converters made from the declaration.
 
 ``@from_declaration("Project")`` on a Strawberry type gives it ``from_row``: every init
-field reads the row — ``id`` as the global id, ``db_id`` as the primary key, a field the
-table has by name (``project_id``), or the column the declaration maps the GraphQL field to
-(``metadata`` → ``metadata_``) — and enum fields become their enum. The plan is worked
-out once, when the type is made; a field the row cannot fill is an error at import, not
-at request time."""
+field reads the row — ``id`` as the global id, ``db_id`` as the primary key, the Python
+twin of a computed field, a field the table has by name (``project_id``), or the column
+the declaration maps the GraphQL field to (``metadata`` → ``metadata_``) — and enum fields
+become their enum. The plan is worked out once, when the type is made; a field the row
+cannot fill is an error at import, not at request time."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import inspect as sa_inspect
-from strawberry.types.base import StrawberryOptional
+from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.types.enum import StrawberryEnumDefinition
+from strawberry.utils.str_converters import to_camel_case
 
 import app.api.graph.declarations  # noqa: F401  (fills GRAPH)
 from app.api.graph.declare import GRAPH
@@ -26,15 +27,33 @@ T = TypeVar("T")
 Getter = Callable[[Any], Any]
 
 
-def _enum_of(field_type: Any) -> type[enum.Enum] | None:
+def _enum_of(field_type: Any) -> tuple[type[enum.Enum] | None, bool]:
+    """The enum of an enum field or of a list of enums (then True), else None."""
     optional = isinstance(field_type, StrawberryOptional)
     inner = field_type.of_type if optional else field_type
-    return inner.wrapped_cls if isinstance(inner, StrawberryEnumDefinition) else None
+    if isinstance(inner, StrawberryList):
+        item = inner.of_type
+        return (
+            (item.wrapped_cls, True)
+            if isinstance(item, StrawberryEnumDefinition)
+            else (
+                None,
+                False,
+            )
+        )
+    return (inner.wrapped_cls if isinstance(inner, StrawberryEnumDefinition) else None), False
 
 
-def _getter(attribute: str, enum_cls: type[enum.Enum] | None) -> Getter:
+def _getter(attribute: str, enum_cls: type[enum.Enum] | None, many: bool = False) -> Getter:
     if enum_cls is None:
         return lambda row: getattr(row, attribute)
+    if many:
+
+        def as_enums(row: Any) -> Any:
+            values = getattr(row, attribute)
+            return None if values is None else [enum_cls(value) for value in values]
+
+        return as_enums
 
     def as_enum(row: Any) -> Any:
         value = getattr(row, attribute)
@@ -69,16 +88,21 @@ def from_declaration(
                 plan.append((name, _getter(attributes[name], None)))
                 continue
             strawberry_field = graphql_fields.get(name)
-            enum_cls = _enum_of(strawberry_field.type) if strawberry_field else None
-            if name in mapper.attrs:
-                plan.append((name, _getter(name, enum_cls)))
+            enum_cls, many = _enum_of(strawberry_field.type) if strawberry_field else (None, False)
+            graphql_name = (strawberry_field.graphql_name if strawberry_field else None) or (
+                to_camel_case(name)
+            )
+            if graphql_name in declared.computed:
+                plan.append((name, declared.computed[graphql_name].python))
                 continue
-            graphql_name = strawberry_field.graphql_name if strawberry_field else None
-            column = declared.column_of(graphql_name or name)
+            if name in mapper.attrs:
+                plan.append((name, _getter(name, enum_cls, many)))
+                continue
+            column = declared.column_of(graphql_name)
             if column is None:
                 raise TypeError(f"{type_name}.{name}: no column of {table.name} fills it")
             attribute = mapper.get_property_by_column(table.c[column]).key
-            plan.append((name, _getter(attribute, enum_cls)))
+            plan.append((name, _getter(attribute, enum_cls, many)))
 
         held = {name for name, _ in plan}
         for field_name, link in declared.links.items():

@@ -1,8 +1,10 @@
-"""The declared read graph: organizations down to deployments, their metrics and alerts.
+"""The declared read graph: every node type, from organizations down to deployments, their
+metrics and alerts, experiments and runs, members, notifications, keys and the audit log.
 
-Fields not named here (e.g. ``Deployment.predictionStats``, ``Model.activeDeployment``,
-types such as ``Run`` or ``User``) are resolved by hand-written resolvers only; a query
-that selects one runs on the resolver path (see app/api/graph/compiler.py)."""
+Fields under ``python`` are resolved by hand-written resolvers, each for the reason given;
+a query that selects one runs on the resolver path (see app/api/graph/compiler.py). A
+test (tests/unit/test_declarations.py) holds every field of every declared type to be
+a column, a computed field, a link, a lookup, a list, or a ``python`` entry."""
 
 from __future__ import annotations
 
@@ -12,22 +14,39 @@ from typing import Any
 from app.api.errors import ClientError
 from app.api.graph.declare import (
     Children,
+    Computed,
     Link,
     ListQuery,
     Lookup,
     NodeType,
     declare,
+    global_id_of,
     order_of,
 )
+from app.api.graph.sql_text import typed_global_id_sql
+from app.api.ids import encode_id
 from app.api.loaders import lists
 from app.api.loaders.list_spec import AlertFilter, DeploymentFilter, MetricFilter, VersionFilter
 from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import Alert, AlertRule, DriftReport, MonitoringMetric
+from app.domain.notifications.models import (
+    NotificationAttempt,
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationRule,
+)
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.enums import DeploymentStatus
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
-from app.domain.tenancy.models import Membership, Organization, User
+from app.domain.tenancy.models import (
+    ApiKey,
+    AuditLog,
+    Membership,
+    Organization,
+    ProjectMember,
+    User,
+)
 
 MAX_METRIC_NAMES = 50
 
@@ -86,6 +105,8 @@ declare(
             "projects": Children("Project", lists.PROJECTS_OF_ORGANIZATION),
             "environments": Children("Environment", lists.ENVIRONMENTS_OF_ORGANIZATION),
             "members": Children("Membership", lists.MEMBERSHIPS_OF_ORGANIZATION),
+            "notificationChannels": Children("NotificationChannel", lists.CHANNELS_OF_ORGANIZATION),
+            "auditLogs": Children("AuditLogEntry", lists.AUDIT_LOGS_OF_ORGANIZATION),
         },
         python={
             "quota": "derived from the plan by app.domain.tenancy.quotas",
@@ -101,7 +122,14 @@ declare(
             "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_PROJECT, filtered_query),
             "experiments": Children("Experiment", lists.EXPERIMENTS_OF_PROJECT),
             "alertRules": Children("AlertRule", lists.ALERT_RULES_OF_PROJECT),
+            "members": Children("ProjectMember", lists.MEMBERS_OF_PROJECT),
         },
+    ),
+    NodeType(
+        "ProjectMember",
+        ProjectMember,
+        global_id=False,
+        links={"user": Link("User", "user_id")},
     ),
     NodeType(
         "Model",
@@ -115,6 +143,10 @@ declare(
             )
         },
         lists={"versions": Children("ModelVersion", lists.VERSIONS_OF_MODEL, versions_query)},
+        python={
+            "activeDeployment": "the deployment taking the most traffic in the environment "
+            "the argument names (a loader's query per model and environment)",
+        },
     ),
     NodeType(
         "ModelVersion",
@@ -151,6 +183,8 @@ declare(
         python={
             "predictionStats": "percentiles over a time window (a loader's SQL, per window)",
             "embeddingDrift": "a permutation test over embeddings, in numpy",
+            "similarPredictions": "a nearest-neighbour search (pgvector) from an embedding "
+            "given as an argument",
         },
     ),
     NodeType("MonitoringMetricPoint", MonitoringMetric, global_id=False),
@@ -219,4 +253,53 @@ declare(
             "user": Link("User", "user_id"),
         },
     ),
+    # Notifications: channels and their rules are the organization's; deliveries (and their
+    # attempts) and the audit log are for its admins only.
+    NodeType(
+        "NotificationChannel",
+        NotificationChannel,
+        columns={"type": "channel_type"},
+        computed={
+            "hasSecret": Computed(
+                sql="({a}.secret IS NOT NULL)", python=lambda row: row.secret is not None
+            )
+        },
+        lists={
+            "rules": Children("NotificationRule", lists.RULES_OF_CHANNEL),
+            "deliveries": Children("NotificationDelivery", lists.DELIVERIES_OF_CHANNEL),
+        },
+        python={"config": "a Slack URL is sealed at rest: opened in Python to show its host"},
+    ),
+    NodeType(
+        "NotificationRule",
+        NotificationRule,
+        computed={
+            "projectId": global_id_of("Project", "project_id"),
+            "deploymentId": global_id_of("Deployment", "deployment_id"),
+        },
+    ),
+    NodeType(
+        "NotificationDelivery",
+        NotificationDelivery,
+        lists={"attemptLog": Children("NotificationAttempt", lists.ATTEMPTS_OF_DELIVERY)},
+        admin_only="only organization admins can see notification deliveries",
+    ),
+    NodeType("NotificationAttempt", NotificationAttempt, global_id=False),
+    NodeType(
+        "AuditLogEntry",
+        AuditLog,
+        links={"actor": Link("User", "actor_user_id")},
+        computed={
+            "targetId": Computed(
+                sql=f"coalesce({typed_global_id_sql('{a}.target_type', '{a}.target_id')}, 'null')",
+                python=lambda row: (
+                    encode_id(row.target_type, row.target_id) if row.target_id else None
+                ),
+                json=True,
+            )
+        },
+        admin_only="only organization admins can read the audit log",
+    ),
+    # A key is its owner's alone (the compiler and rows_by_id.visibility say so).
+    NodeType("ApiKey", ApiKey),
 )

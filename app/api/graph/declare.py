@@ -9,6 +9,12 @@ One ``NodeType`` per type says everything both read paths need:
   table found by a condition, e.g. the production version of a model);
 - its child ``lists`` (a ``ListSpec``: table, parent column, orders, and the filter the
   field's arguments build);
+- ``computed``: fields computed from the row, written twice — SQL for the compiler and
+  Python for ``from_row`` (e.g. whether a channel has a secret, a foreign key as a global
+  id); the differential test holds the two equal;
+- ``admin_only``: rows only an organization's admins may read (the audit log, notification
+  deliveries), with the message everyone else gets; their lists run on the resolvers,
+  which check the role;
 - ``python``: fields that genuinely compute in Python (drift statistics, quotas, ...),
   each with the reason. A query that selects one of them runs on the resolver path.
 
@@ -79,6 +85,30 @@ class Lookup:
 
 
 @dataclass(frozen=True)
+class Computed:
+    """A field computed from its row: ``sql`` is an expression over the row's alias
+    ``{a}`` (JSON text when ``json``, else a value written as the field's GraphQL type),
+    ``python`` the same from the ORM row."""
+
+    sql: str
+    python: Callable[[Any], Any]
+    json: bool = False
+
+
+def global_id_of(type_name: str, column: str) -> Computed:
+    """A foreign key shown as the global id of the row it points to (null when null)."""
+    from app.api.graph.sql_text import global_id_sql  # (sql_text reads GRAPH)
+    from app.api.ids import encode_id
+
+    def python(row: Any) -> str | None:
+        value = getattr(row, column)
+        return encode_id(type_name, value) if value is not None else None
+
+    sql = f"coalesce({global_id_sql(type_name, '{a}.' + column)}, 'null')"
+    return Computed(sql=sql, python=python, json=True)
+
+
+@dataclass(frozen=True)
 class NodeType:
     name: str
     model: Any
@@ -87,8 +117,9 @@ class NodeType:
     links: Mapping[str, Link] = field(default_factory=dict)
     lookups: Mapping[str, Lookup] = field(default_factory=dict)
     lists: Mapping[str, Children] = field(default_factory=dict)
+    computed: Mapping[str, Computed] = field(default_factory=dict)
     python: Mapping[str, str] = field(default_factory=dict)  # field -> why it is not SQL
-    admin_only: bool = False  # rows only organization admins may read
+    admin_only: str | None = None  # rows only organization admins may read: why not
 
     def column_of(self, field_name: str) -> str | None:
         """The column a scalar field reads, or None if the table has no such column."""

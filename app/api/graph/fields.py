@@ -21,9 +21,11 @@ import strawberry
 from strawberry.types import Info
 
 import app.api.graph.declarations  # noqa: F401  (fills GRAPH before any type is made)
+from app.api.errors import ClientError
 from app.api.graph.declare import GRAPH
 from app.api.lists import child_connection, load_row
 from app.api.pagination import Connection
+from app.domain.tenancy.enums import OrgRole
 
 Argument = tuple[str, Any, Any]  # python name, annotation, default
 
@@ -119,12 +121,19 @@ def children(
     description: str | None = None,
 ) -> Any:
     """The connection ``field_name`` of ``type_name``: a keyset page of its declared
-    ``ListSpec``, batched per request across parents."""
+    ``ListSpec``, batched per request across parents. A list of admin-only rows answers
+    FORBIDDEN to anyone but an admin of the parent's organization."""
     declared = GRAPH[type_name].lists[field_name]
     annotation = lazy(declared.target, module)
     to_node = _converter(declared.target, module)
 
+    forbidden = GRAPH[declared.target].admin_only
+
     async def resolve(self: Any, info: Info, **kwargs: Any) -> Any:
+        if forbidden:  # the parent's organization: its own id, for an organization
+            organization_id = getattr(self, "organization_id", None) or self.db_id
+            if info.context.actor.org_roles.get(organization_id) != OrgRole.ADMIN:
+                raise ClientError(forbidden, "FORBIDDEN")
         query = declared.query({k: v for k, v in kwargs.items() if k not in PAGING_NAMES})
         return await child_connection(
             info,

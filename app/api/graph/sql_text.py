@@ -113,7 +113,13 @@ def lookup_fragments(type_name: str, field_name: str) -> tuple[Fragment, ...]:
 
 def global_id_sql(type_name: str, id_sql: str) -> str:
     """base64url("<Type>:<uuid>") without padding, as app/api/ids.encode_id."""
-    raw = f"convert_to({literal(type_name + ':')} || {id_sql}::text, 'UTF8')"
+    return typed_global_id_sql(literal(type_name), id_sql)
+
+
+def typed_global_id_sql(type_sql: str, id_sql: str) -> str:
+    """The global id of a row whose type name is itself SQL (e.g. an audit entry's target
+    type column); NULL when either is."""
+    raw = f"convert_to({type_sql} || ':' || {id_sql}::text, 'UTF8')"
     return f"('\"' || translate(encode({raw}, 'base64'), E'+/=\\n', '-_') || '\"')"
 
 
@@ -133,6 +139,16 @@ def cursor_sql(alias: str, key_types: Sequence[type]) -> str:
     return f"translate(encode(convert_to({json_text}, 'UTF8'), 'base64'), E'+/=\\n', '-_')"
 
 
+def enum_json(gql_type: GraphQLEnumType, column: str) -> str:
+    """An enum column as the name of its GraphQL value, quoted."""
+    cases = " ".join(
+        f"WHEN {literal(str(getattr(value.value, 'value', value.value)))} "
+        f"THEN {literal(chr(34) + name + chr(34))}"
+        for name, value in gql_type.values.items()
+    )
+    return f"(CASE {column} {cases} ELSE 'null' END)"
+
+
 def scalar_json(gql_type: Any, column: str) -> str:
     """A column written as the resolver path writes the field's GraphQL type."""
     gql_type = unwrap(gql_type)
@@ -140,14 +156,18 @@ def scalar_json(gql_type: Any, column: str) -> str:
         item = unwrap(gql_type.of_type)
         if isinstance(item, GraphQLScalarType) and item.name == "String":
             return f"coalesce(array_to_json({column})::text, 'null')"
+        if isinstance(item, GraphQLEnumType):  # e.g. a key's scopes, in their order
+            items = (
+                f"SELECT string_agg({enum_json(item, 'u.v')}, ',' ORDER BY u.o) "
+                f"FROM unnest({column}) WITH ORDINALITY AS u(v, o)"
+            )
+            return (
+                f"(CASE WHEN {column} IS NULL THEN 'null' "
+                f"ELSE '[' || coalesce(({items}), '') || ']' END)"
+            )
         raise Unsupported(f"list of {item}")
     if isinstance(gql_type, GraphQLEnumType):
-        cases = " ".join(
-            f"WHEN {literal(str(getattr(value.value, 'value', value.value)))} "
-            f"THEN {literal(chr(34) + name + chr(34))}"
-            for name, value in gql_type.values.items()
-        )
-        return f"(CASE {column} {cases} ELSE 'null' END)"
+        return enum_json(gql_type, column)
     name = gql_type.name
     if name in ("String", "ID"):
         return f"coalesce(to_json({column})::text, 'null')"

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, exists, or_, select
 
 from app.api.loaders.base import SharedLoader
 from app.db.engine import SessionFactory
-from app.domain.tenancy.models import Membership, Organization, User
+from app.domain.tenancy.models import ApiKey, Membership, Organization, User
 
 
 def visibility(
@@ -23,6 +23,8 @@ def visibility(
             Membership.user_id == User.id, Membership.organization_id.in_(org_ids)
         )
         return [or_(User.id == user_id, shares_org)]
+    if model is ApiKey:  # a key is its owner's alone
+        return [ApiKey.user_id == user_id]
     conditions = [model.organization_id.in_(org_ids)]
     if hasattr(model, "deleted_at"):
         conditions.append(model.deleted_at.is_(None))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.scalars import JSON
@@ -24,21 +24,15 @@ from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any
-from app.api.lists import child_connection, load_row
-from app.api.loaders import lists
 from app.api.loaders.list_spec import ModelFilter
 from app.api.node import Node, register_node
-from app.api.pagination import Connection
 from app.api.serving.types import Deployment, DeploymentFilterInput
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import ModelVersion as ModelVersionRow
 from app.domain.registry.models import Project as ProjectRow
-from app.domain.tenancy import enums as tenancy_enums
-from app.domain.tenancy.models import ProjectMember as ProjectMemberRow
-from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
-    from app.api.tenancy.types import User
+    pass
 
 MAX_SEARCH_LENGTH = 200
 
@@ -82,25 +76,12 @@ class Project(Node):
 
     organization = related("Project", "organization", "app.api.tenancy.types")
 
-    @strawberry.field(description="Explicit project roles (on top of organization roles).")
-    async def members(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[ProjectMember]:
-        return await child_connection(
-            info,
-            lists.MEMBERS_OF_PROJECT,
-            self.db_id,
-            ProjectMember.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    members = children(
+        "Project",
+        "members",
+        "app.api.registry.types",
+        description="Explicit project roles (on top of organization roles).",
+    )
 
     models = children(
         "Project",
@@ -139,26 +120,14 @@ class Project(Node):
     )
 
 
+@from_declaration("ProjectMember")
 @strawberry.type(description="A user's role in one project.")
 class ProjectMember:
     role: ProjectRole  # type: ignore[valid-type]
     created_at: datetime
     user_id: strawberry.Private[uuid.UUID]
 
-    @classmethod
-    def from_row(cls, row: ProjectMemberRow) -> ProjectMember:
-        return cls(
-            role=tenancy_enums.ProjectRole(row.role), created_at=row.created_at, user_id=row.user_id
-        )
-
-    @strawberry.field
-    async def user(
-        self, info: Info
-    ) -> Annotated[User, strawberry.lazy("app.api.tenancy.types")] | None:
-        from app.api.tenancy.types import User
-
-        row = await load_row(info, UserRow, self.user_id)
-        return User.from_row(row) if row else None
+    user = related("ProjectMember", "user", "app.api.tenancy.types")
 
 
 @from_declaration("Model")

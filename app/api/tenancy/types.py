@@ -18,17 +18,13 @@ from app.api.enums import (
     Plan,
     ProjectOrder,
 )
-from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children, related
-from app.api.ids import encode_id
 from app.api.lists import child_connection, load_row
 from app.api.loaders import lists
 from app.api.node import Node, register_node
-from app.api.notifications.types import NotificationChannel
 from app.api.pagination import Connection
 from app.domain.tenancy import enums
-from app.domain.tenancy.models import ApiKey as ApiKeyRow
 from app.domain.tenancy.models import AuditLog as AuditLogRow
 from app.domain.tenancy.models import Membership as MembershipRow
 from app.domain.tenancy.models import Organization as OrganizationRow
@@ -75,49 +71,19 @@ class Organization(Node):
 
     members = children("Organization", "members", "app.api.tenancy.types")
 
-    @strawberry.field(description="Notification channels of this organization.")
-    async def notification_channels(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[NotificationChannel]:
-        return await child_connection(
-            info,
-            lists.CHANNELS_OF_ORGANIZATION,
-            self.db_id,
-            NotificationChannel.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
-
-    @strawberry.field(description="Every mutation in this organization; admins only.")
-    async def audit_logs(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        order_by: CreatedOrder = CreatedOrder.CREATED_DESC,
-    ) -> Connection[AuditLogEntry]:
-        if info.context.actor.org_roles.get(self.db_id) != enums.OrgRole.ADMIN:
-            raise ClientError("only organization admins can read the audit log", "FORBIDDEN")
-        return await child_connection(
-            info,
-            lists.AUDIT_LOGS_OF_ORGANIZATION,
-            self.db_id,
-            AuditLogEntry.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            order=order_by.value,
-        )
+    notification_channels = children(
+        "Organization",
+        "notificationChannels",
+        "app.api.notifications.types",
+        description="Notification channels of this organization.",
+    )
+    audit_logs = children(
+        "Organization",
+        "auditLogs",
+        "app.api.tenancy.types",
+        [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
+        description="Every mutation in this organization; admins only.",
+    )
 
 
 @from_declaration("User")
@@ -140,6 +106,7 @@ class Membership(Node):
     user = related("Membership", "user", "app.api.tenancy.types")
 
 
+@from_declaration("ApiKey")
 @strawberry.type(description="An API key. The secret is shown only once, by apiKeyCreate.")
 class ApiKey(Node):
     name: str
@@ -150,20 +117,8 @@ class ApiKey(Node):
     last_used_at: datetime | None
     created_at: datetime
 
-    @classmethod
-    def from_row(cls, row: ApiKeyRow) -> ApiKey:
-        return cls(
-            id=strawberry.ID(encode_id("ApiKey", row.id)),
-            name=row.name,
-            prefix=row.prefix,
-            scopes=[enums.ApiKeyScope(scope) for scope in row.scopes],
-            expires_at=row.expires_at,
-            revoked_at=row.revoked_at,
-            last_used_at=row.last_used_at,
-            created_at=row.created_at,
-        )
 
-
+@from_declaration("AuditLogEntry")
 @strawberry.type(description="One audited mutation.")
 class AuditLogEntry(Node):
     action: str
@@ -173,23 +128,7 @@ class AuditLogEntry(Node):
     created_at: datetime
     actor_user_id: strawberry.Private[uuid.UUID | None]
 
-    @classmethod
-    def from_row(cls, row: AuditLogRow) -> AuditLogEntry:
-        target = encode_id(row.target_type, row.target_id) if row.target_id else None
-        return cls(
-            id=strawberry.ID(encode_id("AuditLogEntry", row.id)),
-            action=row.action,
-            target_type=row.target_type,
-            target_id=strawberry.ID(target) if target else None,
-            details=row.details,
-            created_at=row.created_at,
-            actor_user_id=row.actor_user_id,
-        )
-
-    @strawberry.field
-    async def actor(self, info: Info) -> User | None:
-        row = await load_row(info, UserRow, self.actor_user_id)
-        return User.from_row(row) if row else None
+    actor = related("AuditLogEntry", "actor", "app.api.tenancy.types")
 
 
 @strawberry.type(description="The caller: its user and memberships.")

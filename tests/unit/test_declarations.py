@@ -1,0 +1,57 @@
+"""Every node type is declared, and every field of a declared type says how it reads: a
+column, a computed field, a link, a lookup, a list, or a hand-written resolver with its
+reason (``python``). A field added to a type without a declaration fails here."""
+
+from __future__ import annotations
+
+from graphql import GraphQLObjectType
+
+from app.api.graph.declare import GRAPH
+from app.api.schema import build_schema
+
+SCHEMA = build_schema()._schema
+
+
+def object_types() -> dict[str, GraphQLObjectType]:
+    return {
+        name: gql_type
+        for name, gql_type in SCHEMA.type_map.items()
+        if isinstance(gql_type, GraphQLObjectType) and not name.startswith("__")
+    }
+
+
+def test_every_node_type_is_declared() -> None:
+    nodes = {
+        name
+        for name, gql_type in object_types().items()
+        if any(interface.name == "Node" for interface in gql_type.interfaces)
+    }
+    assert nodes - set(GRAPH) == set()
+
+
+def test_every_field_of_a_declared_type_says_how_it_reads() -> None:
+    unaccounted = {}
+    for name, declared in GRAPH.items():
+        gql_type = object_types()[name]
+        missing = [
+            field
+            for field in gql_type.fields
+            if field != "id"
+            and field not in declared.links
+            and field not in declared.lookups
+            and field not in declared.lists
+            and field not in declared.computed
+            and field not in declared.python
+            and declared.column_of(field) is None
+        ]
+        if missing:
+            unaccounted[name] = missing
+    assert unaccounted == {}
+
+
+def test_python_fields_give_their_reason_and_exist() -> None:
+    for name, declared in GRAPH.items():
+        fields = object_types()[name].fields
+        for field, reason in declared.python.items():
+            assert field in fields, f"{name}.{field} is declared but not in the schema"
+            assert len(reason) > 10, f"{name}.{field}: say why it is computed in Python"
