@@ -28,6 +28,7 @@ from app.api.static_assets import StaticAssets
 from app.api.view import STATIC_DIR, GraphQLView
 from app.db.engine import make_engine, make_read_session_factory, make_session_factory
 from app.db.migrate import head_revision
+from app.db.statements import StatementPool
 from app.domain.notifications.services import seal_legacy_channel_secrets
 from app.domain.notifications.worker import OutboxWorker
 from app.domain.secrets import SecretBox
@@ -70,6 +71,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     lagging_read_session_factory = (
         make_read_session_factory(replica_engine) if replica_engine else read_session_factory
     )
+    statements = StatementPool(engine, settings.db_pool_size)
     expected_revision = head_revision()
     broker = Broker(read_session_factory, replay_concurrency=max(1, settings.db_pool_size // 2))
     rate_limiter = RateLimiter(
@@ -106,6 +108,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         auth_cache=auth_cache,
         static=static,
         lagging_read_session_factory=lagging_read_session_factory,
+        statements=statements,
     )
 
     async def healthz(request: Request) -> JSONResponse:
@@ -167,6 +170,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         await worker.stop()
         await worker_engine.dispose()
         await listener.stop()
+        await statements.close()
         await engine.dispose()
         if replica_engine is not None:
             await replica_engine.dispose()

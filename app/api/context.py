@@ -132,6 +132,7 @@ class Context:
     auth_cache: Any = None  # app.api.auth_cache.AuthCache: forget users who lose access
     variables_checked: bool = False  # input safety already done by the HTTP layer
     connection_params: dict[str, Any] | None = None  # WebSocket connection_init payload
+    statements: Any = None  # app.db.statements.StatementPool: the compiled reads' statements
     # Reads that tolerate replication lag (raw point pages): the replica, if configured.
     lagging_read_session_factory: SessionFactory | None = None
 

@@ -51,6 +51,7 @@ from app.api.ws_protocols import (
     GraphQLWSHandler,
 )
 from app.db.engine import SessionFactory
+from app.db.statements import StatementPool
 from app.domain.secrets import SecretBox
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.services import InvalidKey
@@ -86,6 +87,7 @@ class GraphQLView(GraphQL[Context, None]):
         secrets: SecretBox | None = None,
         auth_cache: AuthCache | None = None,
         lagging_read_session_factory: SessionFactory | None = None,
+        statements: StatementPool | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -105,6 +107,8 @@ class GraphQLView(GraphQL[Context, None]):
         self.session_factory = session_factory
         self.read_session_factory = read_session_factory
         self.lagging_read_session_factory = lagging_read_session_factory or read_session_factory
+        # The compiled read path's single statements (app/db/statements.py).
+        self.statements = statements or StatementPool(read_session_factory.kw["bind"], 10)
         self.limits = limits
         self.subscription_slots = SubscriptionSlots(limits.max_subscriptions_per_key)
         self.rate_limiter = rate_limiter
@@ -174,7 +178,7 @@ class GraphQLView(GraphQL[Context, None]):
         if plans is not None and OperationType.QUERY in allowed:
             answer = await answer_from_plan(
                 plans,
-                self.read_session_factory.kw["bind"],
+                self.statements,
                 request,
                 operation.query,
                 operation.operation_name,
@@ -214,6 +218,7 @@ class GraphQLView(GraphQL[Context, None]):
             subscription_slots=self.subscription_slots,
             secrets=self.secrets,
             auth_cache=self.auth_cache,
+            statements=self.statements,
         )
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:

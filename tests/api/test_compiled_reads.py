@@ -39,7 +39,7 @@ from graphql import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 
 from app.api.graph.declare import GRAPH
 from app.api.ids import decode_id, encode_id
@@ -670,3 +670,32 @@ async def test_channels_rules_and_project_members_compile(make_tenant, database_
     ):
         response = await tenant.client.post(query, variables)
         assert response.headers["x-mlgraph-path"] == "resolvers", query
+
+
+async def test_a_terminated_read_connection_does_not_cost_an_answer(tenant, database_url):
+    """The compiled path's pool does not ping before each statement: a connection the
+    server closed (restart, failover, an administrator) is replaced, or the statement sent
+    once more on a fresh one. No failure is logged (the suite fails on such a log)."""
+    from app.db.statements import APPLICATION_NAME
+
+    query = "query($slug: String!) { organization(slug: $slug) { slug projects { totalCount } } }"
+    variables = {"slug": tenant.org_slug}
+    first = await tenant.client.post(query, variables)
+    assert first.headers["x-mlgraph-path"] == "compiled"
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as connection:
+            terminated = await connection.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = :name"
+                ),
+                {"name": APPLICATION_NAME},
+            )
+    finally:
+        await engine.dispose()
+    assert terminated >= 1
+    for _ in range(3):
+        again = await tenant.client.post(query, variables)
+        assert again.headers["x-mlgraph-path"] == "compiled"
+        assert again.content == first.content

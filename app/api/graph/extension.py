@@ -26,6 +26,7 @@ from strawberry.types.graphql import OperationType
 
 from app.api.graph.compiler import CompiledQuery, Compiler, Unsupported
 from app.api.sized_lru import SizedLRU
+from app.db.statements import StatementPool
 
 log = logging.getLogger("mlgraph.graphql")
 
@@ -88,17 +89,9 @@ class Plans(SizedLRU[tuple[Any, ...], CompiledQuery]):
         return key, (self.get(key) if key is not None else None)
 
 
-async def fetch_text(engine: Any, compiled: CompiledQuery) -> str:
-    """Run the statement on a pooled connection of the read engine, straight through
-    asyncpg (its prepared-statement cache keeps each statement's plan): one value, no
-    result machinery. SQLAlchemy's statement listeners still hear of it."""
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        sync_connection = connection.sync_connection
-        sync_connection.dispatch.before_cursor_execute(
-            sync_connection, None, compiled.sql, compiled.params, None, False
-        )
-        return str(await raw.driver_connection.fetchval(compiled.sql, *compiled.params))
+async def fetch_text(statements: StatementPool, compiled: CompiledQuery) -> str:
+    """The answer's JSON text: one value of one statement (app/db/statements.py)."""
+    return str(await statements.fetchval(compiled.sql, compiled.params))
 
 
 def resolvers_asked(request: Request | WebSocket, override: bool) -> bool:
@@ -108,7 +101,7 @@ def resolvers_asked(request: Request | WebSocket, override: bool) -> bool:
 
 async def answer_from_plan(
     plans: Plans,
-    engine: Any,
+    statements: StatementPool,
     request: Request,
     query: str,
     operation_name: str | None,
@@ -123,7 +116,7 @@ async def answer_from_plan(
     if compiled is None:
         return None
     try:
-        text = await fetch_text(engine, compiled)
+        text = await fetch_text(statements, compiled)
     except Exception:  # a failure here is the schema path's to report
         log.exception("compiled read from a cached plan failed; running the schema")
         return None
@@ -192,8 +185,7 @@ class CompiledReads(SchemaExtension):
             if plan_key is not None:
                 self.plans.remember(plan_key, compiled)
         try:
-            # The read engine (autocommit) directly: one statement needs no ORM session.
-            text = await fetch_text(app_context.read_session_factory.kw["bind"], compiled)
+            text = await fetch_text(app_context.statements, compiled)
         except Exception:  # a compiler bug must not cost the caller an answer
             log.exception(
                 "compiled read failed; answering on the resolver path [request_id=%s]",

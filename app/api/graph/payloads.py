@@ -103,9 +103,13 @@ async def read_back(info: Info, payload: type, entity: str, row: Any) -> Precomp
     compiler = getattr(schema, "compiler", None)
     context = info.context
     request = getattr(context, "request", None)
-    if compiler is None or (
-        request is not None
-        and resolvers_asked(request, getattr(schema, "read_path_override", False))
+    if (
+        compiler is None
+        or context.statements is None
+        or (
+            request is not None
+            and resolvers_asked(request, getattr(schema, "read_path_override", False))
+        )
     ):
         return None
     raw = info._raw_info
@@ -118,7 +122,7 @@ async def read_back(info: Info, payload: type, entity: str, row: Any) -> Precomp
     except Unsupported:
         return None
     try:
-        text = await fetch_text(context.read_session_factory.kw["bind"], compiled)
+        text = await fetch_text(context.statements, compiled)
     except Exception:  # the work has committed: answer it with the returned row
         log.exception("compiled payload read failed [request_id=%s]", context.request_id)
         return None
