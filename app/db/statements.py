@@ -5,9 +5,10 @@ dashboards send them, what SQLAlchemy adds around it is most of the server's cos
 pool's pre-ping (a round trip before every checkout, ~0.2 ms) and the checkout itself.
 This pool skips both: asyncpg notices a connection the server closed and replaces it, and
 a statement that meets a dead connection anyway (a restart, a failover, a terminated
-backend, between the check and the query) is sent once more on a fresh one — safe, since
-it only reads. Its connections are made on first use (an idle server holds none); the
-prepared-statement cache keeps each distinct statement's plan.
+backend, between the check and the query) is sent once more on a fresh one, every pooled
+connection replaced — safe, since it only reads. Its connections are made on first use
+(an idle server holds none); the prepared-statement cache keeps each distinct statement's
+plan.
 
 SQLAlchemy's statement listeners on the engine still hear of every statement (the test
 suite and the benchmarks count statements that way)."""
@@ -28,6 +29,7 @@ RETRYABLE = (
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,  # e.g. terminated by an administrator
+    asyncpg.exceptions.InternalClientError,  # a server's goodbye met mid-statement
     ConnectionError,
     OSError,
 )
@@ -67,6 +69,8 @@ class StatementPool:
                 return await connection.fetchval(sql, *params)
         except RETRYABLE as error:
             log.info("read statement met a dead connection (%s); once more", type(error).__name__)
+            # Its siblings are likely dead too (a restart, a failover): replace them all.
+            await pool.expire_connections()
         async with pool.acquire() as connection:
             return await connection.fetchval(sql, *params)
 
