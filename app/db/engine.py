@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,13 +18,44 @@ from app.db.url import async_url
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
+APPLICATION_NAME = "mlgraph"  # how the pool's connections show in pg_stat_activity
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        connect_args={"server_settings": {"application_name": APPLICATION_NAME}},
     )
+    ping_idle_connections(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+def ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, only for connections idle longer than
+    ``idle_seconds``. Its ping is a round trip before every checkout — three (BEGIN, the
+    ping, ROLLBACK) for a transactional session — which was a good part of a small
+    request's cost. A connection back in use within the second is trusted if asyncpg has
+    not seen it close; one idle for longer (where a restart or a failover has had time to
+    happen) is pinged first, and a dead one is replaced before anyone uses it."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def remember_when(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def check(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if dbapi_connection._connection.is_closed():
+            raise exc.DisconnectionError("the server closed this connection")
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            raise exc.DisconnectionError("the ping failed") from error
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
