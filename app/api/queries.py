@@ -48,7 +48,7 @@ class Query:
     @strawberry.field(description="The caller; null without an API key.")
     def viewer(self, info: Info) -> Viewer | None:
         user_id = info.context.actor.user_id
-        return Viewer(user_id=user_id) if user_id else None
+        return Viewer(id=user_id, db_id=user_id) if user_id else None
 
     @strawberry.field(
         description="Compare runs: the histories of up to 100 runs for the same keys over one "

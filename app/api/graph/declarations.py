@@ -235,9 +235,7 @@ declare(
     # Users have no organization: visible to themselves and to members of an organization
     # they belong to (the compiler and app/api/loaders/rows_by_id.visibility say so).
     NodeType("User", User),
-    # The caller: its user row, and the memberships its key can act through. Its resolvers
-    # stay hand-written (app/api/tenancy/types.py: the object holds only the user id); the
-    # compiler reads this declaration.
+    # The caller: its user row, and the memberships its key can act through.
     NodeType(
         "Viewer",
         User,

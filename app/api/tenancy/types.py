@@ -20,10 +20,7 @@ from app.api.enums import (
 )
 from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children, related
-from app.api.lists import child_connection, load_row
-from app.api.loaders import lists
 from app.api.node import Node, register_node
-from app.api.pagination import Connection
 from app.domain.tenancy import enums
 from app.domain.tenancy.models import AuditLog as AuditLogRow
 from app.domain.tenancy.models import Membership as MembershipRow
@@ -133,32 +130,18 @@ class AuditLogEntry(Node):
 
 @strawberry.type(description="The caller: its user and memberships.")
 class Viewer:
-    user_id: strawberry.Private[uuid.UUID]
+    # The caller's user row, under the names the declaration reads: ``id`` for the link
+    # to itself, ``db_id`` for the parent of its memberships.
+    id: strawberry.Private[uuid.UUID]
+    db_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
-    async def user(self, info: Info) -> User | None:
-        row = await load_row(info, UserRow, self.user_id)
-        return User.from_row(row) if row else None
-
-    @strawberry.field(description="Memberships this API key can act through.")
-    async def memberships(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Membership]:
-        return await child_connection(
-            info,
-            lists.MEMBERSHIPS_OF_USER,
-            self.user_id,
-            Membership.from_row,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-        )
+    user = related("Viewer", "user", "app.api.tenancy.types")
+    memberships = children(
+        "Viewer",
+        "memberships",
+        "app.api.tenancy.types",
+        description="Memberships this API key can act through.",
+    )
 
 
 register_node("Organization", OrganizationRow, Organization.from_row)
