@@ -27,6 +27,7 @@ from app.api.persisted import PersistedOperations, TrustedDocumentsOnly
 from app.api.queries import Query
 from app.api.registry.mutations import RegistryMutations
 from app.api.scalars import SCALAR_MAP
+from app.api.serving.gpu_mutations import GpuTypeMutations
 from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
 from app.api.shape_limits import shape_limits_rule
 from app.api.shared_events import SharedEventExecutor
@@ -41,6 +42,7 @@ class Mutation(
     TenancyMutations,
     RegistryMutations,
     ServingMutations,
+    GpuTypeMutations,
     DeploymentLifecycleMutations,
     MonitoringMutations,
     AlertRuleMutations,

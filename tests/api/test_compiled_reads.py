@@ -50,7 +50,7 @@ from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import Alert, AlertRule, DriftReport, MonitoringMetric
 from app.domain.notifications.models import NotificationChannel, NotificationRule
 from app.domain.registry.models import Model, ModelVersion, Project
-from app.domain.serving.models import Deployment, DeploymentEvent, Environment
+from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
 from app.domain.tenancy.models import Membership, ProjectMember
 from tests.conftest import TEST_LIMITS
 from tests.helpers import build_graph
@@ -97,6 +97,14 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                         config=ODD_JSON[i % len(ODD_JSON)], description=rng.choice(ODD_TEXT),
                     )
                 )  # fmt: skip
+                for g in range(rng.randint(0, 4)):
+                    await session.execute(
+                        insert(GpuType).values(
+                            id=uuid7(), organization_id=org, environment_id=env, key=f"gpu-{g}",
+                            label=rng.choice(ODD_TEXT), enabled=rng.random() < 0.7,
+                            priority=rng.choice([None, 0, 5, 5, 1_000_000]),
+                        )
+                    )  # fmt: skip
             made_projects: list[Any] = []
             made_deployments: list[Any] = []
             for p in range(3):
@@ -507,7 +515,7 @@ async def test_both_paths_answer_the_same_bytes_for_every_caller(server, make_te
 
 INVENTORY = """query($slug: String!) { organization(slug: $slug) {
   id
-  environments(first: 10) { nodes { id } }
+  environments(first: 10) { nodes { id gpuTypes(first: 10) { nodes { id } } } }
   members(first: 10) { nodes { id user { id } } }
   notificationChannels(first: 10) { nodes { id rules(first: 10) { nodes { id } } } }
   projects(first: 10) { nodes {

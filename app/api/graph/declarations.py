@@ -26,7 +26,13 @@ from app.api.graph.declare import (
 from app.api.graph.sql_text import typed_global_id_sql
 from app.api.ids import encode_id
 from app.api.loaders import lists
-from app.api.loaders.list_spec import AlertFilter, DeploymentFilter, MetricFilter, VersionFilter
+from app.api.loaders.list_spec import (
+    AlertFilter,
+    DeploymentFilter,
+    GpuTypeFilter,
+    MetricFilter,
+    VersionFilter,
+)
 from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import Alert, AlertRule, DriftReport, MonitoringMetric
 from app.domain.notifications.models import (
@@ -38,7 +44,7 @@ from app.domain.notifications.models import (
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.enums import DeploymentStatus
-from app.domain.serving.models import Deployment, DeploymentEvent, Environment
+from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
 from app.domain.tenancy.models import (
     ApiKey,
     AuditLog,
@@ -62,6 +68,10 @@ def active_deployments_query(kwargs: Mapping[str, Any]) -> ListQuery:
         order=order_of(kwargs),
         filter=DeploymentFilter(statuses=(DeploymentStatus.ACTIVE.value,)),
     )
+
+
+def gpu_types_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    return ListQuery(filter=GpuTypeFilter(enabled=kwargs.get("enabled")))
 
 
 def versions_query(kwargs: Mapping[str, Any]) -> ListQuery:
@@ -162,8 +172,10 @@ declare(
             "activeDeployments": Children(
                 "Deployment", lists.DEPLOYMENTS_OF_ENVIRONMENT, active_deployments_query
             ),
+            "gpuTypes": Children("GpuType", lists.GPU_TYPES_OF_ENVIRONMENT, gpu_types_query),
         },
     ),
+    NodeType("GpuType", GpuType, links={"environment": Link("Environment", "environment_id")}),
     NodeType(
         "Deployment",
         Deployment,

@@ -104,6 +104,14 @@ class DeploymentFilter:
 
 
 @dataclass(frozen=True)
+class GpuTypeFilter:
+    enabled: bool | None = None
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        return [] if self.enabled is None else [model.enabled.is_(self.enabled)]
+
+
+@dataclass(frozen=True)
 class MetricFilter:
     names: tuple[str, ...] = ()
     since: datetime | None = None  # inclusive

@@ -19,7 +19,7 @@ from app.domain.notifications.models import (
     NotificationRule,
 )
 from app.domain.registry.models import Model, ModelVersion, Project
-from app.domain.serving.models import Deployment, DeploymentEvent, Environment
+from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
 from app.domain.tenancy.models import AuditLog, Membership, ProjectMember
 
 # uuid7 ids are time-ordered, so "id" doubles as creation order and as the unique tiebreaker.
@@ -75,6 +75,15 @@ DEPLOYMENTS_OF_VERSION = ListSpec(
 DEPLOYMENTS_OF_PROJECT = ListSpec("deployments_of_project", Deployment, "project_id", DEPLOYMENTS)
 DEPLOYMENTS_OF_ENVIRONMENT = ListSpec(
     "deployments_of_environment", Deployment, "environment_id", DEPLOYMENTS
+)
+GPU_TYPES_OF_ENVIRONMENT = ListSpec(
+    "gpu_types_of_environment",
+    GpuType,
+    "environment_id",
+    # The priority (nulls last, as the stored sort key has it), then the label.
+    {"PRIORITY_ASC": Order(("sort_priority", "label", "id"))},
+    default_order="PRIORITY_ASC",
+    live_only=False,
 )
 EVENTS_OF_DEPLOYMENT = ListSpec(
     "events_of_deployment",

@@ -37,6 +37,7 @@ from app.domain.monitoring.embeddings import embedding_drift
 from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.serving.models import DeploymentEvent as DeploymentEventRow
 from app.domain.serving.models import Environment as EnvironmentRow
+from app.domain.serving.models import GpuType as GpuTypeRow
 
 
 @strawberry.input(description="Filter deployments.")
@@ -86,6 +87,33 @@ class Environment(Node):
         [*PAGING, ("order_by", NamedOrder, NamedOrder.NAME_ASC)],
         description="Deployments serving here now (status ACTIVE).",
     )
+    gpu_types = children(
+        "Environment",
+        "gpuTypes",
+        "app.api.serving.types",
+        [*PAGING, ("enabled", bool | None, None)],
+        description="The GPU types this environment offers, by priority (none last), then "
+        "label. `enabled` keeps only the enabled (true) or disabled (false) ones.",
+    )
+
+
+@from_declaration("GpuType")
+@strawberry.type(description="A GPU type an environment offers (its GPU catalogue).")
+class GpuType(Node):
+    key: str = strawberry.field(
+        description="The GPU type's id, e.g. nvidia-a100: lower-case letters, digits and "
+        "dashes (given in any case, compared case-insensitively)."
+    )
+    label: str
+    enabled: bool
+    priority: int | None = strawberry.field(
+        description="Listed first when lowest; types without one come last."
+    )
+    created_at: datetime
+    updated_at: datetime
+    environment_id: strawberry.Private[uuid.UUID]
+
+    environment = related("GpuType", "environment", "app.api.serving.types")
 
 
 @from_declaration("Deployment", attributes={"embedding_dim": "embedding_dimension"})
@@ -252,4 +280,5 @@ class DeploymentEvent(Node):
 
 register_node("Environment", EnvironmentRow, Environment.from_row)
 register_node("Deployment", DeploymentRow, Deployment.from_row)
+register_node("GpuType", GpuTypeRow, GpuType.from_row)
 register_node("DeploymentEvent", DeploymentEventRow, DeploymentEvent.from_row)

@@ -14,8 +14,10 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
+from sqlalchemy import Computed as SqlComputed
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +33,7 @@ from app.db.base import (
 from app.domain.serving.enums import DeploymentEventType, DeploymentStatus
 
 LIVE = text("deleted_at IS NULL")
+MAX_GPU_PRIORITY = 1_000_000
 
 
 class Environment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
@@ -51,6 +54,36 @@ class Environment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
     )
     protected: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class GpuType(IdMixin, TenantMixin, TimestampsMixin, Base):
+    """A GPU option an environment offers (its catalogue): ``key`` is the GPU type's id,
+    stored lower-case (compared case-insensitively), unique per environment. Listed by
+    ``sort_priority`` (the priority, nulls last), then label."""
+
+    __tablename__ = "gpu_types"
+    __table_args__ = (
+        UniqueConstraint("environment_id", "key", name="uq_gpu_types_environment_id_key"),
+        CheckConstraint("key ~ '^[a-z0-9][a-z0-9-]*$'", name="key_canonical"),
+        CheckConstraint("length(btrim(label)) > 0", name="label_not_empty"),
+        CheckConstraint(
+            f"priority IS NULL OR priority BETWEEN 0 AND {MAX_GPU_PRIORITY}",
+            name="priority_range",
+        ),
+        Index("ix_gpu_types_listing", "environment_id", "sort_priority", "label", "id"),
+    )
+
+    environment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("environments.id", ondelete="CASCADE"), nullable=False
+    )
+    key: Mapped[str] = mapped_column(String(64), nullable=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    priority: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The listing's first key: the priority with nulls after every priority.
+    sort_priority: Mapped[int] = mapped_column(
+        Integer, SqlComputed(f"coalesce(priority, {MAX_GPU_PRIORITY + 1})", persisted=True)
+    )
 
 
 class Deployment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
