@@ -12,6 +12,7 @@ from app.domain.notifications import enums as notifications
 from app.domain.registry import enums as registry
 from app.domain.serving import enums as serving
 from app.domain.tenancy import enums as tenancy
+from app.domain.training import enums as training
 
 Plan = strawberry.enum(tenancy.Plan)
 OrganizationStatus = strawberry.enum(tenancy.OrganizationStatus)
@@ -97,3 +98,6 @@ class StepOrder(enum.Enum):
 ChannelType = strawberry.enum(notifications.ChannelType, name="NotificationChannelType")
 NotificationTrigger = strawberry.enum(notifications.Trigger, name="NotificationTrigger")
 DeliveryStatus = strawberry.enum(notifications.DeliveryStatus, name="NotificationDeliveryStatus")
+
+TrainingJobStatus = strawberry.enum(training.TrainingJobStatus)
+TrainingExecutor = strawberry.enum(training.Executor, name="TrainingExecutor")

@@ -34,6 +34,7 @@ from app.api.shared_events import SharedEventExecutor
 from app.api.subscriptions import Subscription
 from app.api.tenancy.mutations import TenancyMutations
 from app.api.tenancy.types import AuditLogEntry, Membership, Organization, User
+from app.api.training.mutations import TrainingMutations
 from app.settings import Limits
 
 
@@ -49,6 +50,7 @@ class Mutation(
     DriftMutations,
     ExperimentMutations,
     NotificationMutations,
+    TrainingMutations,
 ):
     pass
 

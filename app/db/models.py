@@ -25,7 +25,7 @@ from app.domain.notifications.models import (
     NotificationRule,
 )
 from app.domain.registry.models import Model, ModelVersion, Project
-from app.domain.serving.models import Deployment, DeploymentEvent, Environment
+from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
 from app.domain.tenancy.models import (
     ApiKey,
     AuditLog,
@@ -34,6 +34,7 @@ from app.domain.tenancy.models import (
     ProjectMember,
     User,
 )
+from app.domain.training.models import TrainingJob
 
 __all__ = [
     "Alert",
@@ -47,6 +48,7 @@ __all__ = [
     "DriftReport",
     "Environment",
     "Experiment",
+    "GpuType",
     "Membership",
     "Model",
     "ModelVersion",
@@ -56,6 +58,7 @@ __all__ = [
     "NotificationDelivery",
     "NotificationRule",
     "Organization",
+    "TrainingJob",
     "Prediction",
     "PredictionEmbedding",
     "Project",

@@ -52,6 +52,7 @@ from app.domain.notifications.models import NotificationChannel, NotificationRul
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
 from app.domain.tenancy.models import Membership, ProjectMember
+from app.domain.training.models import TrainingJob
 from tests.conftest import TEST_LIMITS
 from tests.helpers import build_graph
 
@@ -125,6 +126,20 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                                 role=rng.choice(["owner", "contributor", "viewer"]),
                             )
                         )  # fmt: skip
+                for j in range(rng.randint(0, 2)):
+                    gpu = rng.random() < 0.5
+                    await session.execute(
+                        insert(TrainingJob).values(
+                            id=uuid7(), organization_id=org, project_id=project,
+                            environment_id=rng.choice(envs), name=f"job {j} {rng.choice(ODD_TEXT)}",
+                            image=rng.choice([None, "img:1"]), entry_point="python train.py",
+                            config=rng.choice(ODD_JSON[:3]), cpu=rng.choice([None, *ODD_FLOATS[1:5]]),
+                            memory_mb=rng.choice([None, 512]), use_gpu=gpu, gpus=2 if gpu else 0,
+                            gpu_type="gpu-0" if gpu else None,
+                            status=rng.choice(["pending", "running", "failed"]),
+                            started_at=rng.choice([None, start]),
+                        )
+                    )  # fmt: skip
                 rules = [uuid7() for _ in range(rng.randint(0, 2))]
                 for i, rule in enumerate(rules):
                     await session.execute(
@@ -522,6 +537,7 @@ INVENTORY = """query($slug: String!) { organization(slug: $slug) {
     id
     experiments(first: 10) { nodes { id runs(first: 10) { nodes { id } } } }
     alertRules(first: 10) { nodes { id } }
+    trainingJobs(first: 10) { nodes { id } }
     models(first: 10) { nodes {
       id
       versions(first: 10) { nodes {

@@ -31,6 +31,7 @@ from app.api.loaders.list_spec import (
     DeploymentFilter,
     GpuTypeFilter,
     MetricFilter,
+    TrainingJobFilter,
     VersionFilter,
 )
 from app.domain.experiments.models import Experiment, Run
@@ -53,6 +54,7 @@ from app.domain.tenancy.models import (
     ProjectMember,
     User,
 )
+from app.domain.training.models import TrainingJob
 
 MAX_METRIC_NAMES = 50
 
@@ -68,6 +70,11 @@ def active_deployments_query(kwargs: Mapping[str, Any]) -> ListQuery:
         order=order_of(kwargs),
         filter=DeploymentFilter(statuses=(DeploymentStatus.ACTIVE.value,)),
     )
+
+
+def training_jobs_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    statuses = tuple(s.value for s in kwargs.get("status") or ())
+    return ListQuery(order=order_of(kwargs), filter=TrainingJobFilter(statuses=statuses))
 
 
 def gpu_types_query(kwargs: Mapping[str, Any]) -> ListQuery:
@@ -133,6 +140,19 @@ declare(
             "experiments": Children("Experiment", lists.EXPERIMENTS_OF_PROJECT),
             "alertRules": Children("AlertRule", lists.ALERT_RULES_OF_PROJECT),
             "members": Children("ProjectMember", lists.MEMBERS_OF_PROJECT),
+            "trainingJobs": Children(
+                "TrainingJob", lists.TRAINING_JOBS_OF_PROJECT, training_jobs_query
+            ),
+        },
+    ),
+    NodeType(
+        "TrainingJob",
+        TrainingJob,
+        links={
+            "project": Link("Project", "project_id"),
+            "experiment": Link("Experiment", "experiment_id"),
+            "environment": Link("Environment", "environment_id"),
+            "run": Link("Run", "run_id"),
         },
     ),
     NodeType(

@@ -104,6 +104,14 @@ class DeploymentFilter:
 
 
 @dataclass(frozen=True)
+class TrainingJobFilter:
+    statuses: tuple[str, ...] = ()
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        return [model.status.in_(self.statuses)] if self.statuses else []
+
+
+@dataclass(frozen=True)
 class GpuTypeFilter:
     enabled: bool | None = None
 

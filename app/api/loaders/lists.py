@@ -21,6 +21,7 @@ from app.domain.notifications.models import (
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
 from app.domain.tenancy.models import AuditLog, Membership, ProjectMember
+from app.domain.training.models import TrainingJob
 
 # uuid7 ids are time-ordered, so "id" doubles as creation order and as the unique tiebreaker.
 CREATED = {"CREATED_ASC": Order(("id",)), "CREATED_DESC": Order(("id",), descending=True)}
@@ -75,6 +76,14 @@ DEPLOYMENTS_OF_VERSION = ListSpec(
 DEPLOYMENTS_OF_PROJECT = ListSpec("deployments_of_project", Deployment, "project_id", DEPLOYMENTS)
 DEPLOYMENTS_OF_ENVIRONMENT = ListSpec(
     "deployments_of_environment", Deployment, "environment_id", DEPLOYMENTS
+)
+TRAINING_JOBS_OF_PROJECT = ListSpec(
+    "training_jobs_of_project",
+    TrainingJob,
+    "project_id",
+    {**CREATED, **BY_NAME},
+    default_order="CREATED_DESC",
+    live_only=False,
 )
 GPU_TYPES_OF_ENVIRONMENT = ListSpec(
     "gpu_types_of_environment",

@@ -19,6 +19,7 @@ from app.api.enums import (
     NamedOrder,
     ProjectRole,
     TaskType,
+    TrainingJobStatus,
 )
 from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
@@ -99,6 +100,18 @@ class Project(Node):
         "alertRules",
         "app.api.monitoring.types",
         description="Alert rules of this project (project- or deployment-scoped).",
+    )
+    training_jobs = children(
+        "Project",
+        "trainingJobs",
+        "app.api.training.types",
+        [
+            *PAGING,
+            ("status", list[TrainingJobStatus] | None, None),
+            ("order_by", NamedOrder, NamedOrder.CREATED_DESC),
+        ],
+        description="Training jobs of this project, newest first; `status` keeps those in "
+        "any of the given states.",
     )
     experiments = children(
         "Project",

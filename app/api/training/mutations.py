@@ -1,0 +1,140 @@
+"""Training job mutations: create (contributors+), report progress, cancel."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from app.api.enums import TrainingExecutor, TrainingJobStatus
+from app.api.errors import UserError
+from app.api.graph.payloads import mutate
+from app.api.ids import decode_id
+from app.api.training.types import TrainingJob
+from app.domain.training import services
+
+
+@strawberry.input(description="What a job asks for. GPUs only with useGpu: true.")
+class TrainingResourcesInput:
+    cpu: float | None = None
+    memory_mb: int | None = None
+    gpus: int = 0
+    gpu_type: str | None = strawberry.field(
+        default=None,
+        description="A GPU type the target environment offers, enabled (any case).",
+    )
+    use_gpu: bool = False
+
+
+@strawberry.input
+class TrainingJobCreateInput:
+    project_id: strawberry.ID
+    environment_id: strawberry.ID = strawberry.field(description="Where the job runs.")
+    name: str
+    experiment_id: strawberry.ID | None = None
+    image: str | None = None
+    entry_point: str | None = None
+    config: JSON | None = None
+    resources: TrainingResourcesInput = strawberry.field(default_factory=TrainingResourcesInput)
+
+
+@strawberry.input
+class TrainingJobTransitionInput:
+    training_job_id: strawberry.ID
+    status: TrainingJobStatus  # type: ignore[valid-type]
+    error_message: str | None = strawberry.field(default=None, description="With FAILED only.")
+    executor: TrainingExecutor | None = None  # type: ignore[valid-type]
+    external_id: str | None = strawberry.field(
+        default=None, description="The executor's id for the job (with executor)."
+    )
+    run_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The run the job produced."
+    )
+
+
+@strawberry.input
+class TrainingJobCancelInput:
+    training_job_id: strawberry.ID
+
+
+@strawberry.type
+class TrainingJobPayload:
+    training_job: TrainingJob | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class TrainingMutations:
+    @strawberry.mutation(
+        description="Create a training job (PENDING) in a project, for a target environment. "
+        "Contributors+."
+    )
+    async def training_job_create(
+        self, info: Info, input: TrainingJobCreateInput
+    ) -> TrainingJobPayload:
+        experiment = input.experiment_id
+        resources = input.resources
+        return await mutate(
+            info,
+            TrainingJobPayload,
+            "training_job",
+            lambda session, actor: services.training_job_create(
+                session,
+                actor,
+                project_id=decode_id(input.project_id, "Project", ["input", "projectId"]),
+                experiment_id=decode_id(experiment, "Experiment", ["input", "experimentId"])
+                if experiment
+                else None,
+                environment_id=decode_id(
+                    input.environment_id, "Environment", ["input", "environmentId"]
+                ),
+                name=input.name,
+                image=input.image,
+                entry_point=input.entry_point,
+                config=input.config,
+                cpu=resources.cpu,
+                memory_mb=resources.memory_mb,
+                gpus=resources.gpus,
+                gpu_type=resources.gpu_type,
+                use_gpu=resources.use_gpu,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Move a job on: PENDING → QUEUED → RUNNING → SUCCEEDED | FAILED "
+        "(CANCELLED from any state that is not final). Contributors+."
+    )
+    async def training_job_transition(
+        self, info: Info, input: TrainingJobTransitionInput
+    ) -> TrainingJobPayload:
+        run = input.run_id
+        return await mutate(
+            info,
+            TrainingJobPayload,
+            "training_job",
+            lambda session, actor: services.training_job_transition(
+                session,
+                actor,
+                job_id=decode_id(input.training_job_id, "TrainingJob", ["input", "trainingJobId"]),
+                status=input.status,
+                error_message=input.error_message,
+                executor=input.executor,
+                external_id=input.external_id,
+                run_id=decode_id(run, "Run", ["input", "runId"]) if run else None,
+            ),
+        )
+
+    @strawberry.mutation(description="Cancel a job that has not finished. Contributors+.")
+    async def training_job_cancel(
+        self, info: Info, input: TrainingJobCancelInput
+    ) -> TrainingJobPayload:
+        return await mutate(
+            info,
+            TrainingJobPayload,
+            "training_job",
+            lambda session, actor: services.training_job_cancel(
+                session,
+                actor,
+                job_id=decode_id(input.training_job_id, "TrainingJob", ["input", "trainingJobId"]),
+            ),
+        )

@@ -1,0 +1,55 @@
+"""Training job types."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.api.enums import TrainingExecutor, TrainingJobStatus
+from app.api.graph.converters import from_declaration
+from app.api.graph.fields import related
+from app.api.node import Node, register_node
+from app.domain.training.models import TrainingJob as TrainingJobRow
+
+
+@from_declaration("TrainingJob")
+@strawberry.type(description="A job that trains a model on an external executor.")
+class TrainingJob(Node):
+    name: str
+    image: str | None
+    entry_point: str | None
+    config: JSON
+    cpu: float | None = strawberry.field(description="CPU cores requested.")
+    memory_mb: int | None
+    gpus: int
+    gpu_type: str | None = strawberry.field(
+        description="A GPU type the target environment offers (its canonical id)."
+    )
+    use_gpu: bool
+    status: TrainingJobStatus  # type: ignore[valid-type]
+    error_message: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    executor: TrainingExecutor | None  # type: ignore[valid-type]
+    external_id: str | None = strawberry.field(description="The executor's id for this job.")
+    created_at: datetime
+    updated_at: datetime
+    project_id: strawberry.Private[uuid.UUID]
+    experiment_id: strawberry.Private[uuid.UUID | None]
+    environment_id: strawberry.Private[uuid.UUID]
+    run_id: strawberry.Private[uuid.UUID | None]
+
+    project = related("TrainingJob", "project", "app.api.registry.types")
+    experiment = related("TrainingJob", "experiment", "app.api.experiments.types")
+    environment = related(
+        "TrainingJob", "environment", "app.api.serving.types", description="Where it runs."
+    )
+    run = related(
+        "TrainingJob", "run", "app.api.experiments.types", description="The run it produced."
+    )
+
+
+register_node("TrainingJob", TrainingJobRow, TrainingJob.from_row)

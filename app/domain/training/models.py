@@ -1,0 +1,87 @@
+"""Training tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, IdMixin, TenantMixin, TimestampsMixin, check_in
+from app.domain.training.enums import Executor, TrainingJobStatus
+
+
+class TrainingJob(IdMixin, TenantMixin, TimestampsMixin, Base):
+    """A job that trains a model on an external executor, in a target environment."""
+
+    __tablename__ = "training_jobs"
+    __table_args__ = (
+        check_in("status", TrainingJobStatus),
+        check_in("executor", Executor),
+        CheckConstraint("image IS NOT NULL OR entry_point IS NOT NULL", name="runs_something"),
+        CheckConstraint(
+            "(use_gpu AND gpu_type IS NOT NULL AND gpus > 0) "
+            "OR (NOT use_gpu AND gpu_type IS NULL AND gpus = 0)",
+            name="gpu_rule",
+        ),
+        CheckConstraint("(executor IS NULL) = (external_id IS NULL)", name="executor_link"),
+        Index("ix_training_jobs_project_id", "project_id", "id"),
+        # One job per external id, per executor, within an organization.
+        Index(
+            "uq_training_jobs_executor_link",
+            "organization_id",
+            "executor",
+            "external_id",
+            unique=True,
+            postgresql_where=text("executor IS NOT NULL"),
+        ),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    experiment_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("experiments.id", ondelete="SET NULL"), nullable=True
+    )
+    environment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("environments.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    image: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    entry_point: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    config: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    cpu: Mapped[float | None] = mapped_column(Float, nullable=True)
+    memory_mb: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    gpus: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    gpu_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    use_gpu: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=TrainingJobStatus.PENDING.value
+    )
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    executor: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    external_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    run_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("runs.id", ondelete="SET NULL"), nullable=True
+    )
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )

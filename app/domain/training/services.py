@@ -1,0 +1,222 @@
+"""Training jobs: created in a project for a target environment, moved through their
+status machine by whoever runs them, cancelled from any state that is not final.
+
+The GPU rule: ``useGpu: true`` needs a GPU type and at least one GPU, and the target
+environment must offer that type, enabled (compared case-insensitively, through the
+catalogue's canonical form); ``useGpu: false`` takes no GPU type and no GPUs. Each
+violation is a userError naming its field."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.errors import DomainError, ErrorCode, validation
+from app.domain.experiments.models import Experiment, Run
+from app.domain.lookup import get_visible
+from app.domain.registry.projects import require_project_access
+from app.domain.serving.gpu_types import canonical_key
+from app.domain.serving.models import Environment, GpuType
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import ProjectRole
+from app.domain.training.enums import Executor, TrainingJobStatus
+from app.domain.training.models import TrainingJob
+from app.domain.training.rules import FINAL, RESOURCES, ensure_resources, ensure_transition
+
+MAX_REFERENCE = 512
+MAX_ENTRY_POINT = 1024
+MAX_EXTERNAL_ID = 256
+
+
+def _optional(value: str | None, max_length: int, field: list[str]) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > max_length:
+        raise validation(f"at most {max_length} characters", field)
+    return value
+
+
+async def _offered_gpu(session: AsyncSession, environment: Environment, gpu_type: str) -> str:
+    """The canonical id of a GPU type the environment offers, enabled."""
+    field = [*RESOURCES, "gpuType"]
+    key = canonical_key(gpu_type, field)
+    enabled = await session.scalar(
+        select(GpuType.enabled).where(GpuType.environment_id == environment.id, GpuType.key == key)
+    )
+    if enabled is None:
+        raise validation(f"environment {environment.name} offers no GPU type {key}", field)
+    if not enabled:
+        raise validation(f"GPU type {key} is disabled in environment {environment.name}", field)
+    return key
+
+
+async def training_job_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    project_id: uuid.UUID | None,
+    experiment_id: uuid.UUID | None,
+    environment_id: uuid.UUID | None,
+    name: str,
+    image: str | None,
+    entry_point: str | None,
+    config: Any,
+    cpu: float | None,
+    memory_mb: int | None,
+    gpus: int,
+    gpu_type: str | None,
+    use_gpu: bool,
+) -> TrainingJob:
+    project = await require_project_access(
+        session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project",
+        field=["input", "projectId"],
+    )  # fmt: skip
+    environment = await get_visible(
+        session, Environment, environment_id, actor, what="environment",
+        field=["input", "environmentId"],
+    )  # fmt: skip
+    if environment.organization_id != project.organization_id:
+        raise DomainError(ErrorCode.NOT_FOUND, "environment not found", ["input", "environmentId"])
+    if experiment_id is not None:
+        experiment = await get_visible(
+            session, Experiment, experiment_id, actor, what="experiment",
+            field=["input", "experimentId"],
+        )  # fmt: skip
+        if experiment.project_id != project.id:
+            raise validation("the experiment belongs to another project", ["input", "experimentId"])
+    image = _optional(image, MAX_REFERENCE, ["input", "image"])
+    entry_point = _optional(entry_point, MAX_ENTRY_POINT, ["input", "entryPoint"])
+    if image is None and entry_point is None:
+        raise validation("give an image or an entry point", ["input", "image"])
+    gpu_type = gpu_type.strip() or None if gpu_type is not None else None
+    ensure_resources(cpu, memory_mb, gpus, gpu_type, use_gpu)
+    if use_gpu and gpu_type is not None:
+        gpu_type = await _offered_gpu(session, environment, gpu_type)
+    job = TrainingJob(
+        organization_id=project.organization_id,
+        project_id=project.id,
+        experiment_id=experiment_id,
+        environment_id=environment.id,
+        name=v.name(name, ["input", "name"]),
+        image=image,
+        entry_point=entry_point,
+        config=v.json_object(config, ["input", "config"]),
+        cpu=cpu,
+        memory_mb=memory_mb,
+        gpus=gpus,
+        gpu_type=gpu_type,
+        use_gpu=use_gpu,
+        status=TrainingJobStatus.PENDING.value,
+        created_by_id=actor.user_id,
+    )
+    session.add(job)
+    await session.flush()
+    record_audit(
+        session, actor, "training_job.create", organization_id=job.organization_id,
+        target_type="TrainingJob", target_id=job.id,
+        details={"name": job.name, "environment_id": str(environment.id), "gpu_type": gpu_type},
+    )  # fmt: skip
+    return job
+
+
+async def _writable_job(
+    session: AsyncSession, actor: Actor, job_id: uuid.UUID | None
+) -> TrainingJob:
+    field = ["input", "trainingJobId"]
+    job = await get_visible(
+        session, TrainingJob, job_id, actor, what="training job", field=field, for_update=True
+    )
+    await require_project_access(
+        session, actor, job.project_id, ProjectRole.CONTRIBUTOR, what="training job", field=field
+    )
+    return job
+
+
+async def training_job_transition(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    job_id: uuid.UUID | None,
+    status: TrainingJobStatus,
+    error_message: str | None,
+    executor: Executor | None,
+    external_id: str | None,
+    run_id: uuid.UUID | None,
+) -> TrainingJob:
+    """What an executor reports: the next status, and on the way its id for the job, the
+    run the job produced, and why it failed."""
+    job = await _writable_job(session, actor, job_id)
+    current = TrainingJobStatus(job.status)
+    ensure_transition(current, status)
+    if error_message is not None and status is not TrainingJobStatus.FAILED:
+        raise validation("an error message goes with FAILED only", ["input", "errorMessage"])
+    if (executor is None) != (external_id is None or not external_id.strip()):
+        raise validation("an executor and its external id go together", ["input", "externalId"])
+    if executor is not None and external_id is not None:
+        if job.executor is not None and (job.executor, job.external_id) != (
+            executor.value,
+            external_id.strip(),
+        ):
+            raise validation("the job already has an executor id", ["input", "externalId"])
+        clean_id = _optional(external_id, MAX_EXTERNAL_ID, ["input", "externalId"])
+        taken = await session.scalar(
+            select(TrainingJob.id).where(
+                TrainingJob.organization_id == job.organization_id,
+                TrainingJob.executor == executor.value,
+                TrainingJob.external_id == clean_id,
+                TrainingJob.id != job.id,
+            )
+        )
+        if taken is not None:
+            raise DomainError(
+                ErrorCode.CONFLICT,
+                "another training job has this id on this executor",
+                ["input", "externalId"],
+            )
+        job.executor = executor.value
+        job.external_id = clean_id
+    if run_id is not None:
+        run = await get_visible(session, Run, run_id, actor, what="run", field=["input", "runId"])
+        if run.project_id != job.project_id:
+            raise validation("the run belongs to another project", ["input", "runId"])
+        job.run_id = run.id
+    now = datetime.now(UTC)
+    job.status = status.value
+    if status is TrainingJobStatus.RUNNING:
+        job.started_at = now
+    if status in FINAL:
+        job.ended_at = now
+    if status is TrainingJobStatus.FAILED:
+        job.error_message = v.optional_text(error_message, ["input", "errorMessage"])
+    await session.flush()
+    record_audit(
+        session, actor, f"training_job.{status.value}", organization_id=job.organization_id,
+        target_type="TrainingJob", target_id=job.id, details={"from": current.value},
+    )  # fmt: skip
+    return job
+
+
+async def training_job_cancel(
+    session: AsyncSession, actor: Actor, *, job_id: uuid.UUID | None
+) -> TrainingJob:
+    """From any state that is not final."""
+    job = await _writable_job(session, actor, job_id)
+    if TrainingJobStatus(job.status) in FINAL:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"a {job.status} training job cannot be cancelled",
+            ["input", "trainingJobId"],
+        )
+    return await training_job_transition(
+        session, actor, job_id=job.id, status=TrainingJobStatus.CANCELLED,
+        error_message=None, executor=None, external_id=None, run_id=None,
+    )  # fmt: skip

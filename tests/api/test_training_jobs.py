@@ -1,0 +1,176 @@
+"""Training jobs: created in a project for a target environment, checked against its GPU
+catalogue, moved through PENDING → QUEUED → RUNNING → SUCCEEDED | FAILED, cancelled from
+any state that is not final; listed per project (status filter) on the compiled path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.test_gpu_types import create as create_gpu
+from tests.conftest import GraphQLClient
+from tests.helpers import (
+    EXPERIMENT_CREATE,
+    USER_ERRORS,
+    assert_error,
+    assert_ok,
+    create_environment,
+    create_project,
+    create_run,
+)
+
+FIELDS = """id name image entryPoint config cpu memoryMb gpus gpuType useGpu status
+  errorMessage startedAt endedAt executor externalId createdAt
+  project { id } environment { id name } experiment { id } run { id }"""
+CREATE = f"""mutation($input: TrainingJobCreateInput!) {{
+  trainingJobCreate(input: $input) {{ trainingJob {{ {FIELDS} }} {USER_ERRORS} }} }}"""
+TRANSITION = f"""mutation($input: TrainingJobTransitionInput!) {{
+  trainingJobTransition(input: $input) {{ trainingJob {{ {FIELDS} }} {USER_ERRORS} }} }}"""
+CANCEL = f"""mutation($input: TrainingJobCancelInput!) {{
+  trainingJobCancel(input: $input) {{ trainingJob {{ id status endedAt }} {USER_ERRORS} }} }}"""
+JOBS = """query($id: ID!, $status: [TrainingJobStatus!]) { node(id: $id) { ... on Project {
+  trainingJobs(status: $status, first: 10) { totalCount nodes { name status gpuType
+    environment { name } } } } } }"""
+
+
+async def setup(client: GraphQLClient, org_id: str) -> dict[str, str]:
+    project = (await create_project(client, org_id))["id"]
+    environment = (await create_environment(client, org_id))["id"]
+    assert_ok(await create_gpu(client, environment, key="nvidia-a100", label="A100"))
+    assert_ok(await create_gpu(client, environment, key="t4", label="T4", enabled=False))
+    return {"project": project, "environment": environment}
+
+
+async def create_job(client: GraphQLClient, ids: dict[str, str], **fields: Any) -> dict[str, Any]:
+    input = {"projectId": ids["project"], "environmentId": ids["environment"], "name": "train",
+             "image": "ghcr.io/acme/train:1", **fields}  # fmt: skip
+    return await client.mutate(CREATE, input)
+
+
+async def test_a_job_is_created_pending_and_listed_on_both_paths(tenant):
+    client = tenant.client
+    ids = await setup(client, tenant.org_id)
+    job = assert_ok(await create_job(client, ids, name="resnet", config={"lr": 0.1},
+                                     resources={"cpu": 4.5, "memoryMb": 16384}))["trainingJob"]  # fmt: skip
+    assert (job["status"], job["useGpu"], job["gpus"], job["gpuType"], job["cpu"]) == (
+        "PENDING", False, 0, None, 4.5)  # fmt: skip
+    assert job["project"]["id"] == ids["project"] and job["environment"]["id"] == ids["environment"]
+    assert_ok(await create_job(client, ids, name="bert", entryPoint="python train.py",
+                               image=None, resources={"useGpu": True, "gpus": 2,
+                                                      "gpuType": "NVIDIA-A100"}))  # fmt: skip
+    variables = {"id": ids["project"], "status": None}
+    compiled = await client.post(JOBS, variables)
+    reference = await client.on_resolvers().post(JOBS, variables)
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    assert compiled.content == reference.content
+    jobs = compiled.json()["data"]["node"]["trainingJobs"]
+    assert [(j["name"], j["gpuType"]) for j in jobs["nodes"]] == [
+        ("bert", "nvidia-a100"), ("resnet", None)]  # fmt: skip
+
+
+async def test_the_gpu_rule_names_the_field_it_breaks(tenant):
+    client = tenant.client
+    ids = await setup(client, tenant.org_id)
+    gpu_type = ["input", "resources", "gpuType"]
+    gpus = ["input", "resources", "gpus"]
+    cases = [
+        ({"useGpu": True, "gpus": 1}, gpu_type),  # no type
+        ({"useGpu": True, "gpus": 0, "gpuType": "nvidia-a100"}, gpus),  # no GPU
+        ({"useGpu": True, "gpus": 1, "gpuType": "h100"}, gpu_type),  # not offered here
+        ({"useGpu": True, "gpus": 1, "gpuType": "T4"}, gpu_type),  # disabled here
+        ({"useGpu": True, "gpus": 1, "gpuType": "a100 80gb"}, gpu_type),  # not an id at all
+        ({"useGpu": False, "gpuType": "nvidia-a100"}, gpu_type),  # a type without useGpu
+        ({"useGpu": False, "gpus": 2}, gpus),  # GPUs without useGpu
+        ({"gpus": 65, "useGpu": True, "gpuType": "nvidia-a100"}, gpus),
+        ({"cpu": 0}, ["input", "resources", "cpu"]),
+        ({"memoryMb": -1}, ["input", "resources", "memoryMb"]),
+    ]
+    for resources, field in cases:
+        assert_error(await create_job(client, ids, resources=resources), "VALIDATION", field)
+    # The same type offered (enabled) in another environment does not make it offered here.
+    other = (await create_environment(client, tenant.org_id))["id"]
+    assert_ok(await create_gpu(client, other, key="h100", label="H100"))
+    assert_error(
+        await create_job(client, ids, resources={"useGpu": True, "gpus": 1, "gpuType": "h100"}),
+        "VALIDATION",
+        gpu_type,
+    )
+    assert_error(await create_job(client, ids, image=" ", entryPoint=None), "VALIDATION",
+                 ["input", "image"])  # fmt: skip
+
+
+async def test_the_status_machine_the_executor_link_and_cancel(tenant):
+    client = tenant.client
+    ids = await setup(client, tenant.org_id)
+    job = assert_ok(await create_job(client, ids))["trainingJob"]["id"]
+
+    def move(status: str, **fields: Any) -> dict[str, Any]:
+        return {"trainingJobId": job, "status": status, **fields}
+
+    assert_error(await client.mutate(TRANSITION, move("RUNNING")), "INVALID_TRANSITION",
+                 ["input", "status"])  # fmt: skip
+    assert_ok(await client.mutate(TRANSITION, move("QUEUED")))
+    assert_error(await client.mutate(TRANSITION, move("RUNNING", errorMessage="x")),
+                 "VALIDATION", ["input", "errorMessage"])  # fmt: skip
+    assert_error(await client.mutate(TRANSITION, move("RUNNING", executor="KUBERNETES")),
+                 "VALIDATION", ["input", "externalId"])  # fmt: skip
+    run = (await create_run(client, tenant.org_id))["run"]
+    running = assert_ok(await client.mutate(TRANSITION, move(
+        "RUNNING", executor="KUBERNETES", externalId="job-42")))["trainingJob"]  # fmt: skip
+    assert running["startedAt"] is not None and running["endedAt"] is None
+    assert (running["executor"], running["externalId"]) == ("KUBERNETES", "job-42")
+
+    # Another job cannot claim the same executor id in this organization.
+    second = assert_ok(await create_job(client, ids))["trainingJob"]["id"]
+    assert_ok(await client.mutate(TRANSITION, {"trainingJobId": second, "status": "QUEUED"}))
+    taken = await client.mutate(TRANSITION, {"trainingJobId": second, "status": "RUNNING",
+                                             "executor": "KUBERNETES", "externalId": "job-42"})  # fmt: skip
+    assert_error(taken, "CONFLICT", ["input", "externalId"])
+
+    failed = assert_ok(await client.mutate(TRANSITION, move("FAILED", errorMessage="OOM")))
+    assert failed["trainingJob"]["errorMessage"] == "OOM"
+    assert failed["trainingJob"]["endedAt"] is not None
+    assert_error(await client.mutate(CANCEL, {"trainingJobId": job}), "INVALID_TRANSITION")
+    # A run of another project is refused; cancelling a queued job works.
+    assert_error(await client.mutate(TRANSITION, {"trainingJobId": second, "status": "CANCELLED",
+                                                  "runId": run}), "VALIDATION",
+                 ["input", "runId"])  # fmt: skip
+    cancelled = assert_ok(await client.mutate(CANCEL, {"trainingJobId": second}))
+    assert cancelled["trainingJob"]["status"] == "CANCELLED"
+
+    listed = await client.data(JOBS, {"id": ids["project"], "status": ["FAILED"]})
+    assert [j["status"] for j in listed["node"]["trainingJobs"]["nodes"]] == ["FAILED"]
+
+
+async def test_a_job_records_the_run_it_produced_in_its_own_project(tenant):
+    client = tenant.client
+    ids = await setup(client, tenant.org_id)
+    experiment = assert_ok(await client.mutate(
+        EXPERIMENT_CREATE, {"projectId": ids["project"], "name": "exp"}))["experiment"]["id"]  # fmt: skip
+    run = (await client.mutate("""mutation($input: RunCreateInput!) {
+      runCreate(input: $input) { run { id } userErrors { code } } }""",
+        {"experimentId": experiment}))["run"]["id"]  # fmt: skip
+    job = assert_ok(await create_job(client, ids, experimentId=experiment))["trainingJob"]
+    assert job["experiment"] == {"id": experiment}
+    for status in ("QUEUED", "RUNNING"):
+        assert_ok(await client.mutate(TRANSITION, {"trainingJobId": job["id"], "status": status}))
+    done = assert_ok(await client.mutate(TRANSITION, {"trainingJobId": job["id"],
+                                                      "status": "SUCCEEDED", "runId": run}))  # fmt: skip
+    assert done["trainingJob"]["run"] == {"id": run}
+    assert done["trainingJob"]["status"] == "SUCCEEDED"
+
+
+async def test_another_organization_sees_and_moves_nothing(tenant, make_tenant):
+    ids = await setup(tenant.client, tenant.org_id)
+    job = assert_ok(await create_job(tenant.client, ids))["trainingJob"]["id"]
+    outsider = await make_tenant("train-outsider")
+    assert_error(await create_job(outsider.client, ids), "NOT_FOUND", ["input", "projectId"])
+    moved = await outsider.client.mutate(TRANSITION, {"trainingJobId": job, "status": "QUEUED"})
+    assert_error(moved, "NOT_FOUND", ["input", "trainingJobId"])
+    assert_error(await outsider.client.mutate(CANCEL, {"trainingJobId": job}), "NOT_FOUND")
+    seen = await outsider.client.data("query($id: ID!) { node(id: $id) { id } }", {"id": job})
+    assert seen == {"node": None}
+    # Its own project cannot target this organization's environment.
+    own = (await create_project(outsider.client, outsider.org_id))["id"]
+    wrong = await outsider.client.mutate(CREATE, {"projectId": own, "name": "x", "image": "i",
+                                                  "environmentId": ids["environment"]})  # fmt: skip
+    assert_error(wrong, "NOT_FOUND", ["input", "environmentId"])
