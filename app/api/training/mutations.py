@@ -7,11 +7,11 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.enums import TrainingExecutor, TrainingJobStatus
-from app.api.errors import UserError
+from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.training.types import TrainingJob
-from app.domain.training import services
+from app.domain.training import queue, services
 
 
 @strawberry.input(description="What a job asks for. GPUs only with useGpu: true.")
@@ -55,6 +55,37 @@ class TrainingJobTransitionInput:
 @strawberry.input
 class TrainingJobCancelInput:
     training_job_id: strawberry.ID
+
+
+@strawberry.input
+class TrainingJobClaimInput:
+    worker: str = strawberry.field(description="Who claims (e.g. a pod name); up to 200 chars.")
+    limit: int = strawberry.field(default=1, description="At most this many jobs (1-50).")
+    lease_seconds: int = strawberry.field(
+        default=60, description="10 to 3600: heartbeats must come sooner than this."
+    )
+    environment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only jobs targeting this environment."
+    )
+    gpu_types: list[str] | None = strawberry.field(
+        default=None,
+        description="The GPU types this worker has (CPU-only jobs always fit); null: any.",
+    )
+
+
+@strawberry.type
+class TrainingJobClaimPayload:
+    training_jobs: list[TrainingJob] = strawberry.field(
+        description="The claimed jobs, oldest first, now RUNNING under this worker's lease."
+    )
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class TrainingJobHeartbeatInput:
+    training_job_id: strawberry.ID
+    worker: str
+    lease_seconds: int = 60
 
 
 @strawberry.type
@@ -121,6 +152,52 @@ class TrainingMutations:
                 executor=input.executor,
                 external_id=input.external_id,
                 run_id=decode_id(run, "Run", ["input", "runId"]) if run else None,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Claim the oldest queued jobs this worker can run, under a lease "
+        "(FOR UPDATE SKIP LOCKED: concurrent claimers never get the same job). Developers+."
+    )
+    async def training_job_claim(
+        self, info: Info, input: TrainingJobClaimInput
+    ) -> TrainingJobClaimPayload:
+        environment = input.environment_id
+        jobs, errors = await run_mutation(
+            info,
+            lambda session, actor: queue.training_jobs_claim(
+                session,
+                actor,
+                worker=input.worker,
+                limit=input.limit,
+                lease_seconds=input.lease_seconds,
+                environment_id=decode_id(environment, "Environment", ["input", "environmentId"])
+                if environment
+                else None,
+                gpu_types=input.gpu_types,
+            ),
+        )
+        return TrainingJobClaimPayload(
+            training_jobs=[TrainingJob.from_row(job) for job in jobs or []], user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Extend the lease of a job this worker holds. CONFLICT once it holds it "
+        "no more (the lease ran out: the job went back to the queue)."
+    )
+    async def training_job_heartbeat(
+        self, info: Info, input: TrainingJobHeartbeatInput
+    ) -> TrainingJobPayload:
+        return await mutate(
+            info,
+            TrainingJobPayload,
+            "training_job",
+            lambda session, actor: queue.training_job_heartbeat(
+                session,
+                actor,
+                job_id=decode_id(input.training_job_id, "TrainingJob", ["input", "trainingJobId"]),
+                worker=input.worker,
+                lease_seconds=input.lease_seconds,
             ),
         )
 

@@ -35,6 +35,13 @@ class TrainingJob(Node):
     ended_at: datetime | None
     executor: TrainingExecutor | None  # type: ignore[valid-type]
     external_id: str | None = strawberry.field(description="The executor's id for this job.")
+    lease_owner: str | None = strawberry.field(
+        description="The worker that holds the job (trainingJobClaim), while its lease runs."
+    )
+    lease_expires_at: datetime | None = strawberry.field(
+        description="When the job goes back to the queue unless its worker sends a heartbeat."
+    )
+    claims: int = strawberry.field(description="How many times workers claimed the job.")
     created_at: datetime
     updated_at: datetime
     project_id: strawberry.Private[uuid.UUID]

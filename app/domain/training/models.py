@@ -40,6 +40,18 @@ class TrainingJob(IdMixin, TenantMixin, TimestampsMixin, Base):
         ),
         CheckConstraint("(executor IS NULL) = (external_id IS NULL)", name="executor_link"),
         Index("ix_training_jobs_project_id", "project_id", "id"),
+        # The queue, oldest first, and the leases to expire.
+        Index(
+            "ix_training_jobs_queued",
+            "organization_id",
+            "id",
+            postgresql_where=text("status = 'queued'"),
+        ),
+        Index(
+            "ix_training_jobs_leases",
+            "lease_expires_at",
+            postgresql_where=text("status = 'running' AND lease_expires_at IS NOT NULL"),
+        ),
         # One job per external id, per executor, within an organization.
         Index(
             "uq_training_jobs_executor_link",
@@ -85,3 +97,10 @@ class TrainingJob(IdMixin, TenantMixin, TimestampsMixin, Base):
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+    # The work queue: which worker holds the job, until when (heartbeats extend it; an
+    # expired lease sends the job back to the queue), and how many times it was claimed.
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    claims: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))

@@ -195,6 +195,7 @@ async def training_job_transition(
         job.started_at = now
     if status in FINAL:
         job.ended_at = now
+        job.lease_owner, job.lease_expires_at = None, None  # nobody holds a finished job
     if status is TrainingJobStatus.FAILED:
         job.error_message = v.optional_text(error_message, ["input", "errorMessage"])
     await session.flush()
