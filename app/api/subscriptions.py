@@ -13,7 +13,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from app.api.enums import AlertSeverity, RunStatus
+from app.api.enums import AlertSeverity, RunStatus, TrainingJobStatus
 from app.api.errors import ClientError
 from app.api.experiments.types import RunMetricHistory, RunMetricPoint
 from app.api.ids import decode_any, encode_id
@@ -27,6 +27,8 @@ from app.domain.experiments.rules import METRIC_KEY_RE
 from app.domain.experiments.services import ROLLUP_WIDTHS
 from app.domain.monitoring import enums as monitoring_enums
 from app.domain.monitoring.models import Alert as AlertRow
+from app.domain.training import enums as training_enums
+from app.domain.training.models import TrainingJob as TrainingJobRow
 from app.events import streams
 
 SEVERITY_RANK = {s: i for i, s in enumerate(monitoring_enums.AlertSeverity)}
@@ -64,6 +66,15 @@ class RunMetricHistoryUpdate:
 class RunStatusChange:
     run_id: strawberry.ID
     status: RunStatus  # type: ignore[valid-type]
+    ended_at: datetime | None
+
+
+@strawberry.type(description="A training job's status.")
+class TrainingJobStatusChange:
+    training_job_id: strawberry.ID
+    status: TrainingJobStatus  # type: ignore[valid-type]
+    error_message: str | None
+    lease_owner: str | None = strawberry.field(description="The worker holding it, if any.")
     ended_at: datetime | None
 
 
@@ -107,6 +118,24 @@ async def _visible_run(info: Info, run_id: str) -> uuid.UUID:
         if found is not None:
             return found
     raise ClientError("run not found", "NOT_FOUND")
+
+
+async def _visible_training_job(info: Info, job_id: str) -> uuid.UUID:
+    """The job, if the caller may read it (a fresh read: the connection lives long)."""
+    _require_auth(info)
+    decoded = decode_any(job_id)
+    context = info.context
+    if decoded is not None and decoded[0] == "TrainingJob" and context.actor.org_ids:
+        async with context.read_session_factory() as session:
+            found = await session.scalar(
+                select(TrainingJobRow.id).where(
+                    TrainingJobRow.id == decoded[1],
+                    TrainingJobRow.organization_id.in_(context.actor.org_ids),
+                )
+            )
+        if found is not None:
+            return found
+    raise ClientError("training job not found", "NOT_FOUND")
 
 
 @strawberry.type
@@ -214,6 +243,24 @@ class Subscription:
                 yield RunStatusChange(
                     run_id=strawberry.ID(encode_id("Run", run)),
                     status=experiment_enums.RunStatus(state.status),
+                    ended_at=state.ended_at,
+                )
+
+    @strawberry.subscription(
+        description="The training job's status now, then each change (queued, claimed, its "
+        "lease expired, finished); ends when the job ends."
+    )
+    async def training_job_status(
+        self, info: Info, training_job_id: strawberry.ID
+    ) -> AsyncGenerator[TrainingJobStatusChange, None]:
+        job = await _visible_training_job(info, training_job_id)
+        with _slot(info):
+            async for state in streams.training_job_states(info.context.broker, job):
+                yield TrainingJobStatusChange(
+                    training_job_id=strawberry.ID(encode_id("TrainingJob", job)),
+                    status=training_enums.TrainingJobStatus(state.status),
+                    error_message=state.error_message,
+                    lease_owner=state.lease_owner,
                     ended_at=state.ended_at,
                 )
 

@@ -179,6 +179,38 @@ class RunStatusHub(Hub):
             self.state = RunState(row.status, row.ended_at, row.status_version)
 
 
+@dataclass
+class TrainingJobState:
+    status: str
+    error_message: str | None
+    lease_owner: str | None
+    ended_at: datetime | None
+    version: int
+
+
+TRAINING_JOB_STATE = text(
+    "SELECT status, error_message, lease_owner, ended_at, status_version "
+    "FROM training_jobs WHERE id = :job_id"
+)
+
+
+class TrainingJobStatusHub(Hub):
+    """A training job's status, re-read once per notification for all its subscribers."""
+
+    def __init__(self, session_factory: SessionFactory, job_id: uuid.UUID) -> None:
+        super().__init__(session_factory)
+        self.job_id = job_id
+        self.state: TrainingJobState | None = None
+
+    async def refresh(self) -> None:
+        async with self.session_factory() as session:
+            row = (await session.execute(TRAINING_JOB_STATE, {"job_id": self.job_id})).first()
+        if row is not None and (self.state is None or row.status_version > self.state.version):
+            self.state = TrainingJobState(
+                row.status, row.error_message, row.lease_owner, row.ended_at, row.status_version
+            )
+
+
 ALERT_CHANGES = text(
     "SELECT id, updated_at FROM alerts WHERE organization_id = :org_id "
     "AND (id = ANY(:ids) OR (CAST(:since AS timestamptz) IS NOT NULL AND updated_at > :since)) "
@@ -257,6 +289,8 @@ class Broker:
                 hub = RunMetricsHub(self.session_factory, key)
             elif kind == "status":
                 hub = RunStatusHub(self.session_factory, key)
+            elif kind == "training":
+                hub = TrainingJobStatusHub(self.session_factory, key)
             else:
                 hub = AlertsHub(self.session_factory, key)
             self.hubs[(kind, key)] = hub
@@ -286,6 +320,10 @@ class Broker:
                     hub.poke()
             elif channel == topics.RUN_STATUS:
                 hub = self.hubs.get(("status", uuid.UUID(data["run"])))
+                if hub is not None:
+                    hub.poke()
+            elif channel == topics.TRAINING_STATUS:
+                hub = self.hubs.get(("training", uuid.UUID(data["job"])))
                 if hub is not None:
                     hub.poke()
             elif channel == topics.RATE_LIMITS:

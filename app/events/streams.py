@@ -15,7 +15,9 @@ from sqlalchemy import text
 from app.db.engine import SessionFactory
 from app.domain.experiments.enums import TERMINAL_RUN_STATUSES, RunStatus
 from app.domain.experiments.reads import MetricRow, high_water, points_after
-from app.events.hubs import Broker, RunState, SharedBatch, read_points_after
+from app.domain.training.enums import TrainingJobStatus
+from app.domain.training.rules import FINAL as FINAL_TRAINING_STATUSES
+from app.events.hubs import Broker, RunState, SharedBatch, TrainingJobState, read_points_after
 
 # Points per replayed batch: what one subscription holds in memory at a time, however long
 # the run (a client that reads slowly gets more batches, not bigger ones).
@@ -98,6 +100,24 @@ async def run_states(broker: Broker, run_id: uuid.UUID) -> AsyncIterator[RunStat
                 version = state.version
                 yield state
                 if RunStatus(state.status) in TERMINAL_RUN_STATUSES:
+                    return
+                continue
+            subscriber.wake.clear()
+            if hub.state is not None and hub.state.version > version:
+                continue
+            await subscriber.wake.wait()
+
+
+async def training_job_states(broker: Broker, job_id: uuid.UUID) -> AsyncIterator[TrainingJobState]:
+    """The job's current state, then every change; ends after a final status."""
+    async with broker.subscribe("training", job_id) as (hub, subscriber):
+        version = -1
+        while True:
+            state = hub.state
+            if state is not None and state.version > version:
+                version = state.version
+                yield state
+                if TrainingJobStatus(state.status) in FINAL_TRAINING_STATUSES:
                     return
                 continue
             subscriber.wake.clear()

@@ -8,10 +8,14 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
+from gql import gql
+from gql.transport.exceptions import TransportQueryError
 from sqlalchemy import text
 
 from app.api.ids import decode_id
 from app.db.engine import make_engine
+from tests.api.test_real_clients import TRANSPORT_WS, ws_client
 from tests.api.test_training_jobs import TRANSITION, create_job, setup
 from tests.conftest import GraphQLClient, server_process
 from tests.helpers import USER_ERRORS, assert_error, assert_ok
@@ -131,3 +135,50 @@ async def test_two_server_processes_claiming_at_once_never_share_a_job(tenant, d
         )  # fmt: skip
     assert len(claimed) == len(set(claimed)) == len(jobs)
     assert set(claimed) == jobs
+
+
+STATUS = """subscription($id: ID!) { trainingJobStatus(trainingJobId: $id) {
+  trainingJobId status leaseOwner errorMessage endedAt } }"""
+
+
+async def test_a_job_status_streams_to_a_subscriber_until_the_job_ends(server, tenant, make_tenant):
+    client = tenant.client
+    ids = await setup(client, tenant.org_id)
+    job = assert_ok(await create_job(client, ids))["trainingJob"]["id"]
+    request = gql(STATUS)
+    request.variable_values = {"id": job}
+    seen: list[tuple[str, str | None, str | None]] = []
+    arrived = asyncio.Condition()
+
+    async def reached(count: int) -> None:
+        async with arrived:
+            await asyncio.wait_for(arrived.wait_for(lambda: len(seen) >= count), 30)
+
+    async with ws_client(server.base_url, tenant.key, TRANSPORT_WS) as session:
+
+        async def read() -> None:
+            async for result in session.subscribe(request):
+                change = result["trainingJobStatus"]
+                assert change["trainingJobId"] == job
+                async with arrived:
+                    seen.append((change["status"], change["leaseOwner"], change["errorMessage"]))
+                    arrived.notify_all()
+
+        reader = asyncio.create_task(read())
+        await reached(1)  # the current state: the subscription is live
+        assert_ok(await client.mutate(TRANSITION, {"trainingJobId": job, "status": "QUEUED"}))
+        await reached(2)
+        assert [j["id"] for j in await claim(client, worker="pod-7")] == [job]
+        await reached(3)
+        failed = {"trainingJobId": job, "status": "FAILED", "errorMessage": "boom"}
+        assert_ok(await client.mutate(TRANSITION, failed))
+        await asyncio.wait_for(reader, 30)  # the stream ends with the job
+    assert seen == [("PENDING", None, None), ("QUEUED", None, None),
+                    ("RUNNING", "pod-7", None), ("FAILED", None, "boom")]  # fmt: skip
+
+    outsider = await make_tenant("train-watcher")
+    async with ws_client(server.base_url, outsider.key, TRANSPORT_WS) as session:
+        with pytest.raises(TransportQueryError) as refused:
+            async for _ in session.subscribe(request):
+                raise AssertionError("another organization saw the job")
+    assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"

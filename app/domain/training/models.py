@@ -104,3 +104,5 @@ class TrainingJob(IdMixin, TenantMixin, TimestampsMixin, Base):
         DateTime(timezone=True), nullable=True
     )
     claims: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    # Bumped by every status change (the trainingJobStatus subscription follows it).
+    status_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))

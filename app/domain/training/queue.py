@@ -27,6 +27,7 @@ from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
 from app.domain.training.enums import TrainingJobStatus
 from app.domain.training.models import TrainingJob
+from app.events import topics
 
 MAX_CLAIM = 50
 MIN_LEASE_SECONDS = 10
@@ -74,11 +75,17 @@ async def expire_leases(session: AsyncSession, actor: Actor, orgs: Sequence[uuid
                 TrainingJob.status == RUNNING,
                 TrainingJob.lease_expires_at < func.now(),
             )
-            .values(status=QUEUED, lease_owner=None, lease_expires_at=None)
+            .values(
+                status=QUEUED,
+                lease_owner=None,
+                lease_expires_at=None,
+                status_version=TrainingJob.status_version + 1,
+            )
             .returning(TrainingJob.id, TrainingJob.organization_id, TrainingJob.lease_owner)
         )
     ).all()
     for job_id, organization_id, _ in expired:
+        await topics.publish(session, topics.TRAINING_STATUS, job=job_id)
         record_audit(
             session, actor, "training_job.lease_expired", organization_id=organization_id,
             target_type="TrainingJob", target_id=job_id,
@@ -142,6 +149,7 @@ async def training_jobs_claim(
             lease_expires_at=func.now() + lease,
             started_at=func.coalesce(TrainingJob.started_at, func.now()),
             claims=TrainingJob.claims + 1,
+            status_version=TrainingJob.status_version + 1,
         )
         .execution_options(synchronize_session=False)
     )
@@ -154,6 +162,7 @@ async def training_jobs_claim(
         )
     )
     for job in jobs:
+        await topics.publish(session, topics.TRAINING_STATUS, job=job.id)
         record_audit(
             session, actor, "training_job.claimed", organization_id=job.organization_id,
             target_type="TrainingJob", target_id=job.id, details={"worker": worker},

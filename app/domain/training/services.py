@@ -28,10 +28,18 @@ from app.domain.tenancy.enums import ProjectRole
 from app.domain.training.enums import Executor, TrainingJobStatus
 from app.domain.training.models import TrainingJob
 from app.domain.training.rules import FINAL, RESOURCES, ensure_resources, ensure_transition
+from app.events import topics
 
 MAX_REFERENCE = 512
 MAX_ENTRY_POINT = 1024
 MAX_EXTERNAL_ID = 256
+
+
+async def status_changed(session: AsyncSession, job: TrainingJob) -> None:
+    """Bump the job's status version and tell its subscribers (on commit)."""
+    job.status_version = (job.status_version or 0) + 1
+    await session.flush()
+    await topics.publish(session, topics.TRAINING_STATUS, job=job.id)
 
 
 def _optional(value: str | None, max_length: int, field: list[str]) -> str | None:
@@ -198,7 +206,7 @@ async def training_job_transition(
         job.lease_owner, job.lease_expires_at = None, None  # nobody holds a finished job
     if status is TrainingJobStatus.FAILED:
         job.error_message = v.optional_text(error_message, ["input", "errorMessage"])
-    await session.flush()
+    await status_changed(session, job)
     record_audit(
         session, actor, f"training_job.{status.value}", organization_id=job.organization_id,
         target_type="TrainingJob", target_id=job.id, details={"from": current.value},
