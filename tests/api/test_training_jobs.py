@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.test_gpu_types import create as create_gpu
+from tests.api.test_notifications import DELIVERIES, NRULE, channel
 from tests.conftest import GraphQLClient
 from tests.helpers import (
     EXPERIMENT_CREATE,
@@ -174,3 +175,20 @@ async def test_another_organization_sees_and_moves_nothing(tenant, make_tenant):
     wrong = await outsider.client.mutate(CREATE, {"projectId": own, "name": "x", "image": "i",
                                                   "environmentId": ids["environment"]})  # fmt: skip
     assert_error(wrong, "NOT_FOUND", ["input", "environmentId"])
+
+
+async def test_a_finished_job_notifies_the_rules_that_follow_training_jobs(tenant, receiver):
+    client = tenant.client
+    ids = await setup(client, tenant.org_id)
+    hook = await channel(client, tenant.org_id, f"{receiver.base_url}/jobs-{tenant.org_slug}")
+    follow = {"channelId": hook["id"], "trigger": "TRAINING_JOB_COMPLETE",
+              "projectId": ids["project"]}  # fmt: skip
+    assert_ok(await client.mutate(NRULE, follow))
+    job = assert_ok(await create_job(client, ids, name="nightly"))["trainingJob"]["id"]
+    assert_ok(await client.mutate(TRANSITION, {"trainingJobId": job, "status": "QUEUED"}))
+    assert_ok(await client.mutate(CANCEL, {"trainingJobId": job}))
+    # The delivery is written with the change (the same transaction): no waiting needed.
+    nodes = (await client.data(DELIVERIES, {"id": hook["id"]}))["node"]["deliveries"]["nodes"]
+    assert [n["eventType"] for n in nodes] == ["training_job.finished"]  # QUEUED sent nothing
+    payload = nodes[0]["payload"]
+    assert (payload["title"], payload["status"]) == ("nightly cancelled", "cancelled")

@@ -16,6 +16,7 @@ class Trigger(enum.Enum):
     DEPLOYMENT = "deployment"
     MODEL_UPDATE = "model_update"
     EXPERIMENT_COMPLETE = "experiment_complete"
+    TRAINING_JOB_COMPLETE = "training_job_complete"
 
 
 class DeliveryStatus(enum.Enum):

@@ -19,6 +19,8 @@ from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.experiments.models import Experiment, Run
 from app.domain.lookup import get_visible
+from app.domain.notifications.enums import Trigger
+from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.projects import require_project_access
 from app.domain.serving.gpu_types import canonical_key
 from app.domain.serving.models import Environment, GpuType
@@ -207,6 +209,20 @@ async def training_job_transition(
     if status is TrainingJobStatus.FAILED:
         job.error_message = v.optional_text(error_message, ["input", "errorMessage"])
     await status_changed(session, job)
+    if status in FINAL:
+        await enqueue_notifications(
+            session,
+            organization_id=job.organization_id,
+            trigger=Trigger.TRAINING_JOB_COMPLETE,
+            event_type="training_job.finished",
+            payload={
+                "training_job_id": str(job.id),
+                "title": f"{job.name} {status.value}",
+                "status": status.value,
+                "error": job.error_message,
+            },
+            project_id=job.project_id,
+        )
     record_audit(
         session, actor, f"training_job.{status.value}", organization_id=job.organization_id,
         target_type="TrainingJob", target_id=job.id, details={"from": current.value},
