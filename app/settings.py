@@ -49,6 +49,14 @@ class Limits:
     document_cache_bytes: int = 64 * 1024 * 1024  # validated documents kept per process
     max_subscriptions_per_connection: int = 20
     max_subscriptions_per_key: int = 100  # per server process
+    # Where dataset versions may come from (their external ids are unique per system).
+    dataset_versioning_systems: tuple[str, ...] = (
+        "dvc",
+        "lakefs",
+        "delta",
+        "huggingface",
+        "manual",
+    )
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,12 @@ class Settings:
             ),
             max_subscriptions_per_key=_int(
                 "MLGRAPH_MAX_SUBSCRIPTIONS_PER_KEY", Limits.max_subscriptions_per_key
+            ),
+            dataset_versioning_systems=tuple(
+                s.lower()
+                for s in _list(
+                    "MLGRAPH_DATASET_VERSIONING_SYSTEMS", Limits.dataset_versioning_systems
+                )
             ),
         )
         data_dir = os.environ.get("MLGRAPH_DATA_DIR")

@@ -6,6 +6,8 @@ import enum
 
 import strawberry
 
+from app.domain.datasets import enums as datasets
+from app.domain.datasets import lineage
 from app.domain.experiments import enums as experiments
 from app.domain.monitoring import enums as monitoring
 from app.domain.notifications import enums as notifications
@@ -101,3 +103,9 @@ DeliveryStatus = strawberry.enum(notifications.DeliveryStatus, name="Notificatio
 
 TrainingJobStatus = strawberry.enum(training.TrainingJobStatus)
 TrainingExecutor = strawberry.enum(training.Executor, name="TrainingExecutor")
+DatasetType = strawberry.enum(datasets.DatasetType)
+DatasetVersionStatus = strawberry.enum(datasets.DatasetVersionStatus)
+ChecksumAlgorithm = strawberry.enum(datasets.ChecksumAlgorithm)
+DatasetInputRole = strawberry.enum(datasets.InputRole, name="DatasetInputRole")
+LineageDirection = strawberry.enum(lineage.Direction, name="LineageDirection")
+LineageEdgeKind = strawberry.enum(lineage.EdgeKind, name="LineageEdgeKind")

@@ -6,12 +6,18 @@ import asyncio
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from sqlalchemy import select
 from strawberry.types import Info
 
+from app.api.datasets.types import DatasetVersion
+from app.api.enums import ChecksumAlgorithm
 from app.api.errors import ClientError
 from app.api.ids import decode_any
 from app.api.node import NODE_KINDS, Node
 from app.api.tenancy.types import Organization, Viewer
+from app.domain.datasets.models import DatasetVersion as DatasetVersionRow
+from app.domain.datasets.services import Checksum, clean_checksum
+from app.domain.errors import DomainError
 from app.domain.tenancy.enums import OrgRole
 
 if TYPE_CHECKING:
@@ -75,6 +81,37 @@ class Query:
                 raise ClientError(f"run not found: {gid}", "NOT_FOUND")
         run_ids_db = [run.db_id for run in runs]  # type: ignore[union-attr]
         return await metric_histories(info, run_ids_db, keys, max_points, step_from, step_to)
+
+    @strawberry.field(
+        description="Dataset versions with this checksum in your organizations, oldest "
+        "first (at most 100): one index lookup."
+    )
+    async def dataset_versions_by_checksum(
+        self,
+        info: Info,
+        algorithm: ChecksumAlgorithm,  # type: ignore[valid-type]
+        digest: str,
+    ) -> list[DatasetVersion]:
+        try:
+            _, clean = clean_checksum(Checksum(algorithm, digest), ["digest"]) or ("", "")
+        except DomainError as error:
+            raise ClientError(error.message) from error
+        context = info.context
+        if not context.actor.org_ids:
+            return []
+        async with context.read_session_factory() as session:
+            rows = await session.scalars(
+                select(DatasetVersionRow)
+                .where(
+                    DatasetVersionRow.checksum == clean,
+                    DatasetVersionRow.checksum_algorithm == algorithm.value,
+                    DatasetVersionRow.organization_id.in_(context.actor.org_ids),
+                    DatasetVersionRow.deleted_at.is_(None),
+                )
+                .order_by(DatasetVersionRow.id)
+                .limit(100)
+            )
+            return [DatasetVersion.from_row(row) for row in rows]
 
     @strawberry.field(description="One of your organizations by slug.")
     async def organization(self, info: Info, slug: str) -> Organization | None:

@@ -14,6 +14,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from app.api.complexity import MaxNodesLimiter
+from app.api.datasets.mutations import DatasetMutations
 from app.api.document_cache import CachedDocuments, ValidatedDocuments
 from app.api.errors import ErrorCodes, MaskUnexpectedErrors
 from app.api.experiments.mutations import ExperimentMutations
@@ -51,6 +52,7 @@ class Mutation(
     ExperimentMutations,
     NotificationMutations,
     TrainingMutations,
+    DatasetMutations,
 ):
     pass
 

@@ -2,6 +2,7 @@
 
 from app.db.base import Base
 from app.db.rate_limits import RateLimitCounter
+from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion, DatasetVersionParent
 from app.domain.experiments.models import (
     Experiment,
     Run,
@@ -42,6 +43,10 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "Base",
+    "Dataset",
+    "DatasetInput",
+    "DatasetVersion",
+    "DatasetVersionParent",
     "Deployment",
     "DeploymentEvent",
     "DriftFeatureScore",

@@ -46,6 +46,7 @@ from app.api.ids import decode_id, encode_id
 from app.api.schema import build_schema
 from app.db.engine import make_engine, make_session_factory
 from app.db.ids import uuid7
+from app.domain.datasets.models import Dataset, DatasetVersion
 from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import Alert, AlertRule, DriftReport, MonitoringMetric
 from app.domain.notifications.models import NotificationChannel, NotificationRule
@@ -124,6 +125,34 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                             insert(ProjectMember).values(
                                 id=uuid7(), organization_id=org, project_id=project, user_id=user,
                                 role=rng.choice(["owner", "contributor", "viewer"]),
+                            )
+                        )  # fmt: skip
+                for d in range(rng.randint(0, 2)):
+                    data_set = uuid7()
+                    await session.execute(
+                        insert(Dataset).values(
+                            id=data_set, organization_id=org, project_id=project,
+                            name=f"ds {d} {rng.choice(ODD_TEXT)}",
+                            dataset_type=rng.choice(["tabular", "image", "time_series"]),
+                            description=rng.choice([None, *ODD_TEXT]), format="parquet",
+                            schema_=rng.choice([None, *ODD_JSON[:3]]),
+                            tags=rng.sample(["a", "é", 'q"'], rng.randint(0, 2)),
+                            deleted_at=start if d == 1 and rng.random() < 0.3 else None,
+                        )
+                    )  # fmt: skip
+                    for n in range(rng.randint(0, 2)):
+                        await session.execute(
+                            insert(DatasetVersion).values(
+                                id=uuid7(), organization_id=org, dataset_id=data_set,
+                                version=f"{n}.0", versioning_system="dvc",
+                                external_version_id=rng.choice([None, f"x{n}"]),
+                                storage_uri=rng.choice([None, "s3://b/k"]),
+                                checksum_algorithm="md5", checksum="0" * 31 + str(n),
+                                file_count=rng.choice([None, 0, 7]),
+                                total_size_bytes=rng.choice([None, 0, 2**40, 2**53 + 1]),
+                                record_count=rng.choice([None, 12]),
+                                diff_summary=rng.choice([None, *ODD_JSON[:3]]),
+                                status=rng.choice(["created", "active", "deprecated"]),
                             )
                         )  # fmt: skip
                 for j in range(rng.randint(0, 2)):
@@ -538,6 +567,7 @@ INVENTORY = """query($slug: String!) { organization(slug: $slug) {
     experiments(first: 10) { nodes { id runs(first: 10) { nodes { id } } } }
     alertRules(first: 10) { nodes { id } }
     trainingJobs(first: 10) { nodes { id } }
+    datasets(first: 10) { nodes { id versions(first: 10) { nodes { id } } } }
     models(first: 10) { nodes {
       id
       versions(first: 10) { nodes {

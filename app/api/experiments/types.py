@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.datasets.lineage import lineage_field
 from app.api.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
 from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
@@ -374,6 +375,7 @@ class Run(Node):
         "app.api.registry.types",
         description="Model versions this run produced (lineage).",
     )
+    lineage = lineage_field("Run")
 
 
 register_node("Experiment", ExperimentRow, Experiment.from_row)

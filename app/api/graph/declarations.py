@@ -28,12 +28,14 @@ from app.api.ids import encode_id
 from app.api.loaders import lists
 from app.api.loaders.list_spec import (
     AlertFilter,
+    DatasetVersionFilter,
     DeploymentFilter,
     GpuTypeFilter,
     MetricFilter,
     TrainingJobFilter,
     VersionFilter,
 )
+from app.domain.datasets.models import Dataset, DatasetVersion
 from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import Alert, AlertRule, DriftReport, MonitoringMetric
 from app.domain.notifications.models import (
@@ -57,6 +59,7 @@ from app.domain.tenancy.models import (
 from app.domain.training.models import TrainingJob
 
 MAX_METRIC_NAMES = 50
+LINEAGE = "one recursive SQL statement over five kinds of edge (app/domain/datasets/lineage.py)"
 
 
 def filtered_query(kwargs: Mapping[str, Any]) -> ListQuery:
@@ -70,6 +73,11 @@ def active_deployments_query(kwargs: Mapping[str, Any]) -> ListQuery:
         order=order_of(kwargs),
         filter=DeploymentFilter(statuses=(DeploymentStatus.ACTIVE.value,)),
     )
+
+
+def dataset_versions_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    statuses = tuple(s.value for s in kwargs.get("status") or ())
+    return ListQuery(order=order_of(kwargs), filter=DatasetVersionFilter(statuses=statuses))
 
 
 def training_jobs_query(kwargs: Mapping[str, Any]) -> ListQuery:
@@ -143,7 +151,25 @@ declare(
             "trainingJobs": Children(
                 "TrainingJob", lists.TRAINING_JOBS_OF_PROJECT, training_jobs_query
             ),
+            "datasets": Children("Dataset", lists.DATASETS_OF_PROJECT, filtered_query),
         },
+    ),
+    NodeType(
+        "Dataset",
+        Dataset,
+        columns={"type": "dataset_type"},
+        links={"project": Link("Project", "project_id")},
+        lists={
+            "versions": Children(
+                "DatasetVersion", lists.VERSIONS_OF_DATASET, dataset_versions_query
+            )
+        },
+    ),
+    NodeType(
+        "DatasetVersion",
+        DatasetVersion,
+        links={"dataset": Link("Dataset", "dataset_id")},
+        python={"lineage": LINEAGE},
     ),
     NodeType(
         "TrainingJob",
@@ -183,6 +209,7 @@ declare(
         ModelVersion,
         links={"model": Link("Model", "model_id"), "run": Link("Run", "run_id")},
         lists={"deployments": Children("Deployment", lists.DEPLOYMENTS_OF_VERSION, filtered_query)},
+        python={"lineage": LINEAGE},
     ),
     NodeType(
         "Environment",
@@ -236,6 +263,7 @@ declare(
             "metricSummary": "filtered by key in Python over the summaries loader",
             "metric": "a series object whose points page by key",
             "metricHistory": "a downsampling plan chosen in Python (rollup level per range)",
+            "lineage": LINEAGE,
         },
     ),
     NodeType(

@@ -72,13 +72,38 @@ class ModelFilter:
             out.append(model.model_type.in_(self.model_types))
         if self.task_types:
             out.append(model.task_type.in_(self.task_types))
-        if self.tags:
-            out.append(model.tags.contains(list(self.tags)))
-        if self.search:
-            out.append(
-                model.search_vector.op("@@")(func.websearch_to_tsquery("english", self.search))
-            )
-        return out
+        return out + tags_and_search(model, self.tags, self.search)
+
+
+def tags_and_search(
+    model: Any, tags: tuple[str, ...], search: str | None
+) -> list[ColumnElement[bool]]:
+    """Rows with all these tags, matching this full-text search (websearch syntax)."""
+    out: list[ColumnElement[bool]] = []
+    if tags:
+        out.append(model.tags.contains(list(tags)))
+    if search:
+        out.append(model.search_vector.op("@@")(func.websearch_to_tsquery("english", search)))
+    return out
+
+
+@dataclass(frozen=True)
+class DatasetFilter:
+    types: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # all of them
+    search: str | None = None
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        out = [model.dataset_type.in_(self.types)] if self.types else []
+        return out + tags_and_search(model, self.tags, self.search)
+
+
+@dataclass(frozen=True)
+class DatasetVersionFilter:
+    statuses: tuple[str, ...] = ()
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        return [model.status.in_(self.statuses)] if self.statuses else []
 
 
 @dataclass(frozen=True)

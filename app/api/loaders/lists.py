@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.api.loaders.list_spec import ListSpec, Order
 from app.api.loaders.run_orders import ByMetricLast, ByNumericParam
+from app.domain.datasets.models import Dataset, DatasetVersion
 from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import (
     Alert,
@@ -76,6 +77,10 @@ DEPLOYMENTS_OF_VERSION = ListSpec(
 DEPLOYMENTS_OF_PROJECT = ListSpec("deployments_of_project", Deployment, "project_id", DEPLOYMENTS)
 DEPLOYMENTS_OF_ENVIRONMENT = ListSpec(
     "deployments_of_environment", Deployment, "environment_id", DEPLOYMENTS
+)
+DATASETS_OF_PROJECT = ListSpec("datasets_of_project", Dataset, "project_id", {**CREATED, **BY_NAME})
+VERSIONS_OF_DATASET = ListSpec(
+    "versions_of_dataset", DatasetVersion, "dataset_id", CREATED, default_order="CREATED_DESC"
 )
 TRAINING_JOBS_OF_PROJECT = ListSpec(
     "training_jobs_of_project",

@@ -10,6 +10,8 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.datasets.lineage import lineage_field
+from app.api.datasets.types import DatasetFilterInput
 from app.api.enums import (
     CreatedOrder,
     Framework,
@@ -100,6 +102,17 @@ class Project(Node):
         "alertRules",
         "app.api.monitoring.types",
         description="Alert rules of this project (project- or deployment-scoped).",
+    )
+    datasets = children(
+        "Project",
+        "datasets",
+        "app.api.datasets.types",
+        [
+            *PAGING,
+            ("filter", DatasetFilterInput | None, None),
+            ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
+        ],
+        description="Datasets of this project.",
     )
     training_jobs = children(
         "Project",
@@ -229,6 +242,7 @@ class ModelVersion(Node):
             ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
         ],
     )
+    lineage = lineage_field("ModelVersion")
 
 
 register_node("Project", ProjectRow, Project.from_row)

@@ -1,0 +1,211 @@
+"""Dataset mutations: datasets and versions (contributors+), version status, and the
+dataset versions runs and training jobs consumed."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from app.api.datasets.types import Dataset, DatasetVersion
+from app.api.enums import ChecksumAlgorithm, DatasetInputRole, DatasetType, DatasetVersionStatus
+from app.api.errors import UserError, run_mutation
+from app.api.graph.payloads import mutate
+from app.api.ids import decode_id
+from app.domain.datasets import services
+
+
+@strawberry.input
+class DatasetCreateInput:
+    project_id: strawberry.ID
+    name: str
+    type: DatasetType  # type: ignore[valid-type]
+    description: str | None = None
+    format: str | None = strawberry.field(default=None, description="e.g. parquet, jsonl.")
+    schema: JSON | None = None
+    tags: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="A checksum: the algorithm and its hex digest.")
+class ChecksumInput:
+    algorithm: ChecksumAlgorithm  # type: ignore[valid-type]
+    digest: str
+
+
+@strawberry.input
+class DatasetVersionCreateInput:
+    dataset_id: strawberry.ID
+    version: str
+    versioning_system: str = strawberry.field(
+        default="manual",
+        description="One of the server's versioning systems (MLGRAPH_DATASET_VERSIONING_"
+        "SYSTEMS; by default dvc, lakefs, delta, huggingface, manual).",
+    )
+    external_version_id: str | None = strawberry.field(
+        default=None, description="Unique per versioning system within the dataset."
+    )
+    storage_uri: str | None = None
+    checksum: ChecksumInput | None = None
+    file_count: int | None = None
+    total_size_bytes: float | None = None
+    record_count: float | None = None
+    diff_summary: JSON | None = None
+    parent_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Earlier versions (of any dataset of the organization) this one derives from.",
+    )
+
+
+@strawberry.input
+class DatasetVersionTransitionInput:
+    dataset_version_id: strawberry.ID
+    status: DatasetVersionStatus  # type: ignore[valid-type]
+
+
+@strawberry.input
+class DatasetInputInput:
+    dataset_version_id: strawberry.ID
+    role: DatasetInputRole = strawberry.field(default=services.InputRole.TRAIN)  # type: ignore[valid-type]
+
+
+@strawberry.input
+class DatasetInputsRecordInput:
+    run_id: strawberry.ID | None = None
+    training_job_id: strawberry.ID | None = None
+    inputs: list[DatasetInputInput]
+
+
+@strawberry.type
+class DatasetPayload:
+    dataset: Dataset | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DatasetVersionPayload:
+    dataset_version: DatasetVersion | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DatasetInputsRecordPayload:
+    new_count: int | None = strawberry.field(description="Inputs not recorded before.")
+    user_errors: list[UserError]
+
+
+def _whole(value: float | None, name: str) -> int | None:
+    """A count given as a Float (to pass 2^31): it must still be a whole number."""
+    if value is None:
+        return None
+    if value != value or value in (float("inf"), float("-inf")) or value != int(value):
+        raise services.validation("must be a whole number", ["input", name])
+    return int(value)
+
+
+@strawberry.type
+class DatasetMutations:
+    @strawberry.mutation(description="Create a dataset in a project. Contributors+.")
+    async def dataset_create(self, info: Info, input: DatasetCreateInput) -> DatasetPayload:
+        return await mutate(
+            info,
+            DatasetPayload,
+            "dataset",
+            lambda session, actor: services.dataset_create(
+                session,
+                actor,
+                project_id=decode_id(input.project_id, "Project", ["input", "projectId"]),
+                name=input.name,
+                dataset_type=input.type,
+                description=input.description,
+                format=input.format,
+                schema=input.schema,
+                tags=list(input.tags),
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Add a version to a dataset (CREATED), optionally derived from earlier "
+        "versions. Contributors+."
+    )
+    async def dataset_version_create(
+        self, info: Info, input: DatasetVersionCreateInput
+    ) -> DatasetVersionPayload:
+        checksum = input.checksum
+        return await mutate(
+            info,
+            DatasetVersionPayload,
+            "dataset_version",
+            lambda session, actor: services.dataset_version_create(
+                session,
+                actor,
+                dataset_id=decode_id(input.dataset_id, "Dataset", ["input", "datasetId"]),
+                version=input.version,
+                versioning_system=input.versioning_system,
+                systems=info.context.limits.dataset_versioning_systems,
+                external_version_id=input.external_version_id,
+                storage_uri=input.storage_uri,
+                checksum=services.Checksum(checksum.algorithm, checksum.digest)
+                if checksum
+                else None,
+                file_count=input.file_count,
+                total_size_bytes=_whole(input.total_size_bytes, "totalSizeBytes"),
+                record_count=_whole(input.record_count, "recordCount"),
+                diff_summary=input.diff_summary,
+                parent_ids=[
+                    decode_id(p, "DatasetVersion", ["input", "parentIds", str(i)])
+                    for i, p in enumerate(input.parent_ids)
+                ],
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Move a dataset version: CREATED → VERIFIED → ACTIVE → DEPRECATED "
+        "(CREATED and VERIFIED may be deprecated directly). Contributors+."
+    )
+    async def dataset_version_transition(
+        self, info: Info, input: DatasetVersionTransitionInput
+    ) -> DatasetVersionPayload:
+        field = ["input", "datasetVersionId"]
+        return await mutate(
+            info,
+            DatasetVersionPayload,
+            "dataset_version",
+            lambda session, actor: services.dataset_version_transition(
+                session,
+                actor,
+                version_id=decode_id(input.dataset_version_id, "DatasetVersion", field),
+                status=input.status,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Record the dataset versions a run or a training job (one of them) "
+        "consumed, each in a role; recording one again changes nothing. Contributors+."
+    )
+    async def dataset_inputs_record(
+        self, info: Info, input: DatasetInputsRecordInput
+    ) -> DatasetInputsRecordPayload:
+        run, job = input.run_id, input.training_job_id
+        new, errors = await run_mutation(
+            info,
+            lambda session, actor: services.dataset_inputs_record(
+                session,
+                actor,
+                run_id=decode_id(run, "Run", ["input", "runId"]) if run else None,
+                training_job_id=decode_id(job, "TrainingJob", ["input", "trainingJobId"])
+                if job
+                else None,
+                inputs=[
+                    services.Input(
+                        decode_id(
+                            i.dataset_version_id,
+                            "DatasetVersion",
+                            ["input", "inputs", str(n), "datasetVersionId"],
+                        ),
+                        i.role,
+                    )
+                    for n, i in enumerate(input.inputs)
+                ],
+            ),
+        )
+        return DatasetInputsRecordPayload(new_count=new, user_errors=errors)

@@ -1,0 +1,101 @@
+"""Dataset types."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.api.datasets.lineage import lineage_field
+from app.api.enums import ChecksumAlgorithm, CreatedOrder, DatasetType, DatasetVersionStatus
+from app.api.errors import ClientError
+from app.api.graph.converters import from_declaration
+from app.api.graph.fields import PAGING, children, related
+from app.api.loaders.list_spec import DatasetFilter
+from app.api.node import Node, register_node
+from app.domain.datasets.models import Dataset as DatasetRow
+from app.domain.datasets.models import DatasetVersion as DatasetVersionRow
+
+MAX_SEARCH_LENGTH = 200
+
+
+@strawberry.input
+class DatasetFilterInput:
+    type: list[DatasetType] | None = None  # type: ignore[valid-type]
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Datasets with all these tags."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Full-text search over name and description (web syntax)."
+    )
+
+    def to_filter(self) -> DatasetFilter:
+        if self.search is not None and len(self.search) > MAX_SEARCH_LENGTH:
+            raise ClientError(f"search must be at most {MAX_SEARCH_LENGTH} characters")
+        if self.tags is not None and len(self.tags) > 20:
+            raise ClientError("tags takes at most 20 entries")
+        return DatasetFilter(
+            types=tuple(t.value for t in self.type or []),
+            tags=tuple(sorted(set(self.tags or []))),
+            search=(self.search or "").strip() or None,
+        )
+
+
+@from_declaration("Dataset")
+@strawberry.type(description="A dataset of a project; its versions hold the data.")
+class Dataset(Node):
+    name: str
+    type: DatasetType  # type: ignore[valid-type]
+    description: str | None
+    format: str | None
+    schema: JSON | None
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    project_id: strawberry.Private[uuid.UUID]
+
+    project = related("Dataset", "project", "app.api.registry.types")
+    versions = children(
+        "Dataset",
+        "versions",
+        "app.api.datasets.types",
+        [
+            *PAGING,
+            ("status", list[DatasetVersionStatus] | None, None),
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
+        ],
+        description="Versions of this dataset, newest first.",
+    )
+
+
+@from_declaration("DatasetVersion")
+@strawberry.type(description="One version of a dataset: where it is, what it holds.")
+class DatasetVersion(Node):
+    version: str
+    versioning_system: str = strawberry.field(description="e.g. dvc, lakefs, huggingface.")
+    external_version_id: str | None = strawberry.field(
+        description="The versioning system's id (a DVC hash, a lakeFS commit...)."
+    )
+    storage_uri: str | None
+    checksum_algorithm: ChecksumAlgorithm | None  # type: ignore[valid-type]
+    checksum: str | None = strawberry.field(description="Lower-case hex digest.")
+    file_count: int | None
+    total_size_bytes: float | None = strawberry.field(
+        description="Bytes (a Float: sizes pass 2^31)."
+    )
+    record_count: float | None
+    diff_summary: JSON | None
+    status: DatasetVersionStatus  # type: ignore[valid-type]
+    created_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    dataset_id: strawberry.Private[uuid.UUID]
+
+    dataset = related("DatasetVersion", "dataset", "app.api.datasets.types")
+    lineage = lineage_field("DatasetVersion")
+
+
+register_node("Dataset", DatasetRow, Dataset.from_row)
+register_node("DatasetVersion", DatasetVersionRow, DatasetVersion.from_row)

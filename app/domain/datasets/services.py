@@ -1,0 +1,321 @@
+"""Datasets and their versions: created under a project (contributors+), versions moved
+CREATED → VERIFIED → ACTIVE → DEPRECATED, derived from earlier versions of any dataset of
+the same organization (named at creation: no cycle can form), and recorded as the inputs
+of runs and training jobs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.datasets.enums import (
+    DIGEST_LENGTH,
+    ChecksumAlgorithm,
+    DatasetType,
+    DatasetVersionStatus,
+    InputRole,
+)
+from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion, DatasetVersionParent
+from app.domain.errors import DomainError, ErrorCode, not_found, validation
+from app.domain.experiments.models import Run
+from app.domain.lookup import get_visible
+from app.domain.registry.projects import require_project_access
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import ProjectRole
+from app.domain.training.models import TrainingJob
+
+S = DatasetVersionStatus
+TRANSITIONS: dict[S, frozenset[S]] = {
+    S.CREATED: frozenset({S.VERIFIED, S.DEPRECATED}),
+    S.VERIFIED: frozenset({S.ACTIVE, S.DEPRECATED}),
+    S.ACTIVE: frozenset({S.DEPRECATED}),
+    S.DEPRECATED: frozenset(),
+}
+MAX_PARENTS = 100
+MAX_INPUTS = 100
+
+
+@dataclass(frozen=True)
+class Checksum:
+    algorithm: ChecksumAlgorithm
+    digest: str
+
+
+@dataclass(frozen=True)
+class Input:
+    dataset_version_id: uuid.UUID
+    role: InputRole
+
+
+def clean_checksum(checksum: Checksum | None, field: list[str]) -> tuple[str, str] | None:
+    """(algorithm, lower-case hex digest) of the right length for the algorithm."""
+    if checksum is None:
+        return None
+    digest = checksum.digest.strip().lower()
+    expected = DIGEST_LENGTH[checksum.algorithm]
+    if len(digest) != expected or any(c not in "0123456789abcdef" for c in digest):
+        raise validation(
+            f"a {checksum.algorithm.name} digest is {expected} hex digits", [*field, "digest"]
+        )
+    return checksum.algorithm.value, digest
+
+
+async def dataset_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    project_id: uuid.UUID | None,
+    name: str,
+    dataset_type: DatasetType,
+    description: str | None,
+    format: str | None,
+    schema: Any,
+    tags: list[str],
+) -> Dataset:
+    project = await require_project_access(
+        session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project",
+        field=["input", "projectId"],
+    )  # fmt: skip
+    name = v.name(name, ["input", "name"])
+    taken = await session.scalar(
+        select(func.count()).select_from(Dataset).where(
+            Dataset.project_id == project.id, Dataset.name == name, Dataset.deleted_at.is_(None)
+        )
+    )  # fmt: skip
+    if taken:
+        raise DomainError(
+            ErrorCode.CONFLICT, "a live dataset in this project has this name", ["input", "name"]
+        )
+    dataset = Dataset(
+        organization_id=project.organization_id,
+        project_id=project.id,
+        name=name,
+        dataset_type=dataset_type.value,
+        description=v.optional_text(description, ["input", "description"]),
+        format=v.name(format, ["input", "format"], max_length=64) if format is not None else None,
+        schema_=v.json_object(schema, ["input", "schema"]) if schema is not None else None,
+        tags=v.tags(tags, ["input", "tags"]),
+        created_by_id=actor.user_id,
+    )
+    session.add(dataset)
+    await session.flush()
+    record_audit(
+        session, actor, "dataset.create", organization_id=dataset.organization_id,
+        target_type="Dataset", target_id=dataset.id, details={"name": name},
+    )  # fmt: skip
+    return dataset
+
+
+async def dataset_version_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    dataset_id: uuid.UUID | None,
+    version: str,
+    versioning_system: str,
+    systems: Sequence[str],
+    external_version_id: str | None,
+    storage_uri: str | None,
+    checksum: Checksum | None,
+    file_count: int | None,
+    total_size_bytes: int | None,
+    record_count: int | None,
+    diff_summary: Any,
+    parent_ids: Sequence[uuid.UUID],
+) -> DatasetVersion:
+    field = ["input", "datasetId"]
+    dataset = await get_visible(session, Dataset, dataset_id, actor, what="dataset", field=field)
+    await require_project_access(
+        session, actor, dataset.project_id, ProjectRole.CONTRIBUTOR, what="dataset", field=field
+    )
+    version = v.name(version, ["input", "version"], max_length=64)
+    system = versioning_system.strip().lower()
+    if system not in systems:
+        raise validation(
+            f"a versioning system is one of {', '.join(systems)}", ["input", "versioningSystem"]
+        )
+    external = (
+        v.name(external_version_id, ["input", "externalVersionId"], max_length=256)
+        if external_version_id is not None
+        else None
+    )
+    for count, name in ((file_count, "fileCount"), (total_size_bytes, "totalSizeBytes"),
+                        (record_count, "recordCount")):  # fmt: skip
+        if count is not None and count < 0:
+            raise validation("must be >= 0", ["input", name])
+    if file_count is not None and file_count > 2**31 - 1:
+        raise validation("must be < 2^31", ["input", "fileCount"])
+    clean = clean_checksum(checksum, ["input", "checksum"])
+    if len(parent_ids) > MAX_PARENTS:
+        raise validation(f"at most {MAX_PARENTS} parents", ["input", "parentIds"])
+    live = (DatasetVersion.dataset_id == dataset.id, DatasetVersion.deleted_at.is_(None))
+    if await session.scalar(
+        select(DatasetVersion.id).where(*live, DatasetVersion.version == version)
+    ):
+        raise DomainError(ErrorCode.CONFLICT, "this dataset has this version", ["input", "version"])
+    if external is not None and await session.scalar(
+        select(DatasetVersion.id).where(
+            *live,
+            DatasetVersion.versioning_system == system,
+            DatasetVersion.external_version_id == external,
+        )
+    ):
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            "this dataset has a version with this external id",
+            ["input", "externalVersionId"],
+        )
+    parents = list(dict.fromkeys(parent_ids))
+    if parents:
+        found = set(
+            await session.scalars(
+                select(DatasetVersion.id).where(
+                    DatasetVersion.id.in_(parents),
+                    DatasetVersion.organization_id == dataset.organization_id,
+                    DatasetVersion.deleted_at.is_(None),
+                )
+            )
+        )
+        for index, parent in enumerate(parents):
+            if parent not in found:
+                raise not_found("dataset version", ["input", "parentIds", str(index)])
+    row = DatasetVersion(
+        organization_id=dataset.organization_id,
+        dataset_id=dataset.id,
+        version=version,
+        versioning_system=system,
+        external_version_id=external,
+        storage_uri=v.url(storage_uri, ["input", "storageUri"]),
+        checksum_algorithm=clean[0] if clean else None,
+        checksum=clean[1] if clean else None,
+        file_count=file_count,
+        total_size_bytes=total_size_bytes,
+        record_count=record_count,
+        diff_summary=v.json_object(diff_summary, ["input", "diffSummary"])
+        if diff_summary is not None
+        else None,
+        status=S.CREATED.value,
+        created_by_id=actor.user_id,
+    )
+    session.add(row)
+    await session.flush()
+    for parent in parents:  # parents exist already and the child is new: no cycle
+        session.add(
+            DatasetVersionParent(
+                organization_id=dataset.organization_id, child_id=row.id, parent_id=parent
+            )
+        )
+    await session.flush()
+    record_audit(
+        session, actor, "dataset_version.create", organization_id=row.organization_id,
+        target_type="DatasetVersion", target_id=row.id,
+        details={"version": version, "parents": [str(p) for p in parents]},
+    )  # fmt: skip
+    return row
+
+
+async def dataset_version_transition(
+    session: AsyncSession, actor: Actor, *, version_id: uuid.UUID | None, status: S
+) -> DatasetVersion:
+    field = ["input", "datasetVersionId"]
+    row = await get_visible(
+        session, DatasetVersion, version_id, actor, what="dataset version", field=field,
+        for_update=True,
+    )  # fmt: skip
+    dataset = await session.get_one(Dataset, row.dataset_id)
+    await require_project_access(
+        session, actor, dataset.project_id, ProjectRole.CONTRIBUTOR, what="dataset version",
+        field=field,
+    )  # fmt: skip
+    current = S(row.status)
+    if status not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none"
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"cannot move a {current.value} dataset version to {status.value} (allowed: {allowed})",
+            ["input", "status"],
+        )
+    row.status = status.value
+    await session.flush()
+    record_audit(
+        session, actor, f"dataset_version.{status.value}", organization_id=row.organization_id,
+        target_type="DatasetVersion", target_id=row.id, details={"from": current.value},
+    )  # fmt: skip
+    return row
+
+
+async def dataset_inputs_record(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    run_id: uuid.UUID | None,
+    training_job_id: uuid.UUID | None,
+    inputs: Sequence[Input],
+) -> int:
+    """Record what a run or a training job (exactly one) consumed; idempotent per
+    (consumer, version, role). Returns how many were new."""
+    if (run_id is None) == (training_job_id is None):
+        raise validation("name a run or a training job", ["input", "runId"])
+    if not inputs or len(inputs) > MAX_INPUTS:
+        raise validation(f"1 to {MAX_INPUTS} inputs", ["input", "inputs"])
+    consumer: Run | TrainingJob
+    if run_id is not None:
+        consumer = await get_visible(
+            session, Run, run_id, actor, what="run", field=["input", "runId"]
+        )
+    else:
+        consumer = await get_visible(
+            session, TrainingJob, training_job_id, actor, what="training job",
+            field=["input", "trainingJobId"],
+        )  # fmt: skip
+    await require_project_access(
+        session, actor, consumer.project_id, ProjectRole.CONTRIBUTOR, what="run",
+        field=["input", "runId" if run_id else "trainingJobId"],
+    )  # fmt: skip
+    wanted = [i.dataset_version_id for i in inputs]
+    visible = set(
+        await session.scalars(
+            select(DatasetVersion.id).where(
+                DatasetVersion.id.in_(wanted),
+                DatasetVersion.organization_id == consumer.organization_id,
+                DatasetVersion.deleted_at.is_(None),
+            )
+        )
+    )
+    for index, wanted_id in enumerate(wanted):
+        if wanted_id not in visible:
+            raise not_found("dataset version", ["input", "inputs", str(index), "datasetVersionId"])
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "organization_id": consumer.organization_id,
+            "dataset_version_id": i.dataset_version_id,
+            "run_id": run_id,
+            "training_job_id": training_job_id,
+            "role": i.role.value,
+        }
+        for i in inputs
+    ]
+    target = ["run_id" if run_id else "training_job_id", "dataset_version_id", "role"]
+    where = DatasetInput.run_id.isnot(None) if run_id else DatasetInput.training_job_id.isnot(None)
+    result = await session.execute(
+        insert(DatasetInput)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=target, index_where=where)
+        .returning(DatasetInput.id)
+    )
+    new = len(result.all())
+    record_audit(
+        session, actor, "dataset_inputs.record", organization_id=consumer.organization_id,
+        target_type="Run" if run_id else "TrainingJob", target_id=consumer.id,
+        details={"inputs": len(inputs), "new": new},
+    )  # fmt: skip
+    return new

@@ -1,0 +1,213 @@
+"""Datasets, their versions and lineage, through the public API: names and versions unique
+where they must be, checksums checked and found by one lookup, derivations and inputs
+recorded within one organization, and lineage walked both ways by one SQL statement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api.test_training_jobs import create_job, setup
+from tests.conftest import GraphQLClient
+from tests.helpers import (
+    USER_ERRORS,
+    VERSION_CREATE,
+    assert_error,
+    assert_ok,
+    create_deployment,
+    create_environment,
+    create_model,
+    create_project,
+    create_run,
+)
+
+DATASET_CREATE = f"""mutation($input: DatasetCreateInput!) {{
+  datasetCreate(input: $input) {{ dataset {{ id name type tags format schema
+    project {{ id }} }} {USER_ERRORS} }} }}"""
+VERSION_FIELDS = """id version versioningSystem externalVersionId storageUri checksumAlgorithm
+  checksum fileCount totalSizeBytes recordCount status dataset { id name }"""
+DV_CREATE = f"""mutation($input: DatasetVersionCreateInput!) {{
+  datasetVersionCreate(input: $input) {{ datasetVersion {{ {VERSION_FIELDS} }} {USER_ERRORS} }} }}"""
+DV_TRANSITION = f"""mutation($input: DatasetVersionTransitionInput!) {{
+  datasetVersionTransition(input: $input) {{ datasetVersion {{ id status }} {USER_ERRORS} }} }}"""
+INPUTS = f"""mutation($input: DatasetInputsRecordInput!) {{
+  datasetInputsRecord(input: $input) {{ newCount {USER_ERRORS} }} }}"""
+BY_CHECKSUM = """query($a: ChecksumAlgorithm!, $d: String!) {
+  datasetVersionsByChecksum(algorithm: $a, digest: $d) { id version dataset { name } } }"""
+DATASETS = """query($id: ID!, $filter: DatasetFilterInput) { node(id: $id) { ... on Project {
+  datasets(filter: $filter, orderBy: NAME_ASC) { totalCount nodes { name type tags
+    versions(first: 5) { totalCount nodes { version status checksum } } } } } } }"""
+LINEAGE = """query($id: ID!, $direction: LineageDirection!, $depth: Int!) { node(id: $id) {
+  ... on ModelVersion { lineage(direction: $direction, depth: $depth) { ...graph } }
+  ... on DatasetVersion { lineage(direction: $direction, depth: $depth) { ...graph } }
+  ... on Run { lineage(direction: $direction, depth: $depth) { ...graph } } } }
+fragment graph on Lineage { nodes { id type label depth } edges { from to kind role } }"""
+SHA = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
+
+
+async def dataset(client: GraphQLClient, project: str, name: str, **fields: Any) -> str:
+    input = {"projectId": project, "name": name, "type": "TABULAR", **fields}
+    return assert_ok(await client.mutate(DATASET_CREATE, input))["dataset"]["id"]
+
+
+async def version(client: GraphQLClient, dataset_id: str, name: str, **fields: Any) -> dict:  # type: ignore[type-arg]
+    return await client.mutate(DV_CREATE, {"datasetId": dataset_id, "version": name, **fields})
+
+
+async def test_datasets_and_versions_keep_their_rules(tenant):
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    reviews = await dataset(client, project, "reviews", tags=["nlp"], format="parquet",
+                            schema={"text": "string"}, description="customer reviews")  # fmt: skip
+    again = await client.mutate(DATASET_CREATE, {"projectId": project, "name": "reviews",
+                                                 "type": "TEXT"})  # fmt: skip
+    assert_error(again, "CONFLICT", ["input", "name"])
+    await dataset(client, project, "images", type="IMAGE")
+
+    made = assert_ok(await version(client, reviews, "1.0", versioningSystem="DVC",
+                                   externalVersionId="a1b2", storageUri="s3://data/reviews/1",
+                                   checksum={"algorithm": "SHA256", "digest": SHA},
+                                   fileCount=12, totalSizeBytes=5e10, recordCount=3e9))  # fmt: skip
+    v1 = made["datasetVersion"]
+    assert (v1["versioningSystem"], v1["checksum"], v1["status"]) == ("dvc", SHA.lower(), "CREATED")
+    assert (v1["totalSizeBytes"], v1["recordCount"]) == (5e10, 3e9)
+    rules = [
+        ({"version": "1.0"}, "CONFLICT", ["input", "version"]),
+        ({"externalVersionId": "a1b2", "versioningSystem": "dvc"}, "CONFLICT",
+         ["input", "externalVersionId"]),
+        ({"versioningSystem": "svn"}, "VALIDATION", ["input", "versioningSystem"]),
+        ({"checksum": {"algorithm": "SHA256", "digest": "abc"}}, "VALIDATION",
+         ["input", "checksum", "digest"]),
+        ({"checksum": {"algorithm": "MD5", "digest": "z" * 32}}, "VALIDATION",
+         ["input", "checksum", "digest"]),
+        ({"storageUri": "not a uri"}, "VALIDATION", ["input", "storageUri"]),
+        ({"fileCount": -1}, "VALIDATION", ["input", "fileCount"]),
+        ({"recordCount": 1.5}, "VALIDATION", ["input", "recordCount"]),
+    ]  # fmt: skip
+    for fields, code, field in rules:
+        name = fields.pop("version", "2.0")
+        assert_error(await version(client, reviews, name, **fields), code, field)
+    # The same external id in another versioning system is another version.
+    assert_ok(await version(client, reviews, "1.1", versioningSystem="lakefs",
+                            externalVersionId="a1b2"))  # fmt: skip
+
+    for status in ("VERIFIED", "ACTIVE", "DEPRECATED"):
+        moved = await client.mutate(DV_TRANSITION, {"datasetVersionId": v1["id"], "status": status})
+        assert assert_ok(moved)["datasetVersion"]["status"] == status
+    back = await client.mutate(DV_TRANSITION, {"datasetVersionId": v1["id"], "status": "ACTIVE"})
+    assert_error(back, "INVALID_TRANSITION", ["input", "status"])
+
+    variables = {"id": project, "filter": {"search": "customer", "tags": ["nlp"]}}
+    compiled = await client.post(DATASETS, variables)
+    reference = await client.on_resolvers().post(DATASETS, variables)
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    assert compiled.content == reference.content
+    found = compiled.json()["data"]["node"]["datasets"]
+    assert [d["name"] for d in found["nodes"]] == ["reviews"]
+    assert found["nodes"][0]["versions"]["totalCount"] == 2
+    images = await client.data(DATASETS, {"id": project, "filter": {"type": ["IMAGE"]}})
+    assert [d["name"] for d in images["node"]["datasets"]["nodes"]] == ["images"]
+
+
+async def test_a_checksum_finds_its_versions_in_your_organizations_only(tenant, make_tenant):
+    other = await make_tenant("ds-other")
+    mine = []
+    for client, org, keep in ((tenant.client, tenant.org_id, True),
+                              (other.client, other.org_id, False)):  # fmt: skip
+        project = (await create_project(client, org))["id"]
+        for name in ("a", "b"):
+            data = await dataset(client, project, f"set-{name}")
+            made = await version(client, data, "1", checksum={"algorithm": "SHA256",
+                                                              "digest": SHA.lower()})  # fmt: skip
+            if keep:
+                mine.append(assert_ok(made)["datasetVersion"]["id"])
+    found = await tenant.client.data(BY_CHECKSUM, {"a": "SHA256", "d": SHA})
+    assert [v["id"] for v in found["datasetVersionsByChecksum"]] == mine
+    missing = await tenant.client.data(BY_CHECKSUM, {"a": "MD5", "d": "0" * 32})
+    assert missing == {"datasetVersionsByChecksum": []}
+    bad = await tenant.client.execute(BY_CHECKSUM, {"a": "SHA256", "d": "xyz"})
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_lineage_runs_from_raw_data_to_the_deployment_and_back(tenant, count_statements):
+    client = tenant.client
+    ids = await setup(client, tenant.org_id)  # a project, an environment, GPU types
+    project = ids["project"]
+    raw = assert_ok(await version(client, await dataset(client, project, "raw"), "1"))
+    raw_id = raw["datasetVersion"]["id"]
+    clean_set = await dataset(client, project, "clean")
+    clean = assert_ok(await version(client, clean_set, "1", parentIds=[raw_id]))
+    clean_id = clean["datasetVersion"]["id"]
+    run = (await create_run(client, tenant.org_id))["run"]
+    job = assert_ok(await create_job(client, ids))["trainingJob"]["id"]
+
+    # The run and the job live in another project of the same organization: allowed.
+    record = {"runId": run, "inputs": [{"datasetVersionId": clean_id, "role": "TRAIN"},
+                                       {"datasetVersionId": raw_id, "role": "TEST"}]}  # fmt: skip
+    assert assert_ok(await client.mutate(INPUTS, record))["newCount"] == 2
+    assert assert_ok(await client.mutate(INPUTS, record))["newCount"] == 0  # recorded already
+    assert_ok(await client.mutate(INPUTS, {"trainingJobId": job,
+                                           "inputs": [{"datasetVersionId": clean_id}]}))  # fmt: skip
+    both = await client.mutate(INPUTS, {"runId": run, "trainingJobId": job,
+                                        "inputs": [{"datasetVersionId": clean_id}]})  # fmt: skip
+    assert_error(both, "VALIDATION", ["input", "runId"])
+
+    model = (await create_model(client, project))["id"]
+    mv = assert_ok(await client.mutate(VERSION_CREATE, {"modelId": model, "version": "1.0.0",
+                                                        "runId": run}))["modelVersion"]["id"]  # fmt: skip
+    environment = (await create_environment(client, tenant.org_id))["id"]
+    deployment = (await create_deployment(client, mv, environment))["id"]
+
+    async def walk(start: str, direction: str, depth: int) -> dict[str, Any]:
+        data = await client.data(LINEAGE, {"id": start, "direction": direction, "depth": depth})
+        return data["node"]["lineage"]
+
+    up = await walk(mv, "UPSTREAM", 5)
+    assert {(n["id"], n["depth"]) for n in up["nodes"]} == {
+        (mv, 0), (run, 1), (clean_id, 2), (raw_id, 2)}  # fmt: skip
+    assert {(e["from"], e["to"], e["kind"], e["role"]) for e in up["edges"]} == {
+        (run, mv, "TRAINED", None), (clean_id, run, "CONSUMED", "TRAIN"),
+        (raw_id, run, "CONSUMED", "TEST"), (raw_id, clean_id, "DERIVED", None)}  # fmt: skip
+    labels = {n["id"]: (n["type"], n["label"]) for n in up["nodes"]}
+    assert labels[clean_id] == ("DatasetVersion", "clean 1")
+
+    down = await walk(raw_id, "DOWNSTREAM", 10)
+    reached = {n["id"]: n["depth"] for n in down["nodes"]}
+    assert reached == {raw_id: 0, clean_id: 1, run: 1, job: 2, mv: 2, deployment: 3}
+    assert (mv, deployment, "DEPLOYED", None) in {
+        (e["from"], e["to"], e["kind"], e["role"]) for e in down["edges"]}  # fmt: skip
+    assert {n["id"] for n in (await walk(mv, "UPSTREAM", 1))["nodes"]} == {mv, run}
+    from_run = await walk(run, "UPSTREAM", 3)
+    assert {n["id"] for n in from_run["nodes"]} == {run, clean_id, raw_id}
+
+    too_deep = await client.execute(LINEAGE, {"id": mv, "direction": "UPSTREAM", "depth": 11})
+    assert too_deep["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+    # One statement for the whole walk (besides reading the start node).
+    plain = "query($id: ID!) { node(id: $id) { ... on ModelVersion { version } } }"
+    await client.on_resolvers().data(plain, {"id": mv})
+    with count_statements() as without:
+        await client.on_resolvers().data(plain, {"id": mv})
+    with count_statements() as with_lineage:
+        await walk(mv, "UPSTREAM", 10)
+    assert len(with_lineage.statements) == len(without.statements) + 1
+
+
+async def test_derivations_and_inputs_stay_inside_one_organization(tenant, make_tenant):
+    other = await make_tenant("ds-foreign")
+    foreign_project = (await create_project(other.client, other.org_id))["id"]
+    foreign = assert_ok(await version(other.client, await dataset(other.client, foreign_project,
+                                                                  "theirs"), "1"))  # fmt: skip
+    foreign_id = foreign["datasetVersion"]["id"]
+    project = (await create_project(tenant.client, tenant.org_id))["id"]
+    mine = await dataset(tenant.client, project, "mine")
+    stolen = await version(tenant.client, mine, "1", parentIds=[foreign_id])
+    assert_error(stolen, "NOT_FOUND", ["input", "parentIds", "0"])
+    run = (await create_run(tenant.client, tenant.org_id))["run"]
+    used = await tenant.client.mutate(INPUTS, {"runId": run,
+                                               "inputs": [{"datasetVersionId": foreign_id}]})  # fmt: skip
+    assert_error(used, "NOT_FOUND", ["input", "inputs", "0", "datasetVersionId"])
+    seen = await tenant.client.data("query($id: ID!) { node(id: $id) { id } }", {"id": foreign_id})
+    assert seen == {"node": None}
+    walked = await tenant.client.data(LINEAGE, {"id": foreign_id, "direction": "DOWNSTREAM",
+                                                "depth": 3})  # fmt: skip
+    assert walked == {"node": None}
