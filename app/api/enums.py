@@ -11,6 +11,7 @@ from app.domain.datasets import lineage
 from app.domain.experiments import enums as experiments
 from app.domain.monitoring import enums as monitoring
 from app.domain.notifications import enums as notifications
+from app.domain.pipelines import enums as pipelines
 from app.domain.registry import enums as registry
 from app.domain.serving import enums as serving
 from app.domain.tenancy import enums as tenancy
@@ -109,3 +110,7 @@ ChecksumAlgorithm = strawberry.enum(datasets.ChecksumAlgorithm)
 DatasetInputRole = strawberry.enum(datasets.InputRole, name="DatasetInputRole")
 LineageDirection = strawberry.enum(lineage.Direction, name="LineageDirection")
 LineageEdgeKind = strawberry.enum(lineage.EdgeKind, name="LineageEdgeKind")
+Orchestrator = strawberry.enum(pipelines.Orchestrator, name="PipelineOrchestrator")
+PipelineStepKind = strawberry.enum(pipelines.StepKind, name="PipelineStepKind")
+PipelineRunStatus = strawberry.enum(pipelines.PipelineRunStatus)
+PipelineStepStatus = strawberry.enum(pipelines.StepStatus, name="PipelineStepStatus")

@@ -25,6 +25,7 @@ from app.api.input_safety import SafeStringLiterals, SafeVariables
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
 from app.api.persisted import PersistedOperations, TrustedDocumentsOnly
+from app.api.pipelines.mutations import PipelineMutations
 from app.api.queries import Query
 from app.api.registry.mutations import RegistryMutations
 from app.api.scalars import SCALAR_MAP
@@ -53,6 +54,7 @@ class Mutation(
     NotificationMutations,
     TrainingMutations,
     DatasetMutations,
+    PipelineMutations,
 ):
     pass
 

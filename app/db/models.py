@@ -25,6 +25,7 @@ from app.domain.notifications.models import (
     NotificationDelivery,
     NotificationRule,
 )
+from app.domain.pipelines.models import Pipeline, PipelineRun
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
 from app.domain.tenancy.models import (
@@ -63,6 +64,8 @@ __all__ = [
     "NotificationDelivery",
     "NotificationRule",
     "Organization",
+    "Pipeline",
+    "PipelineRun",
     "TrainingJob",
     "Prediction",
     "PredictionEmbedding",

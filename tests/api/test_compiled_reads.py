@@ -50,6 +50,7 @@ from app.domain.datasets.models import Dataset, DatasetVersion
 from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import Alert, AlertRule, DriftReport, MonitoringMetric
 from app.domain.notifications.models import NotificationChannel, NotificationRule
+from app.domain.pipelines.models import Pipeline, PipelineRun
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
 from app.domain.tenancy.models import Membership, ProjectMember
@@ -153,6 +154,32 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                                 record_count=rng.choice([None, 12]),
                                 diff_summary=rng.choice([None, *ODD_JSON[:3]]),
                                 status=rng.choice(["created", "active", "deprecated"]),
+                            )
+                        )  # fmt: skip
+                for q in range(rng.randint(0, 1)):
+                    pipeline = uuid7()
+                    await session.execute(
+                        insert(Pipeline).values(
+                            id=pipeline, organization_id=org, project_id=project,
+                            name=f"pipe {q} {rng.choice(ODD_TEXT)}",
+                            orchestrator=rng.choice(["argo", "airflow", "n8n"]),
+                            workflow_id=rng.choice([None, f"wf-{p}-{seed}"]), namespace="ml",
+                            definition={"steps": [{"name": "a", "kind": "evaluation",
+                                                   "dependsOn": [], "config": {}}],
+                                        "order": ["a"]},
+                        )
+                    )  # fmt: skip
+                    for _ in range(rng.randint(0, 2)):
+                        await session.execute(
+                            insert(PipelineRun).values(
+                                id=uuid7(), organization_id=org, pipeline_id=pipeline,
+                                status=rng.choice(["created", "running", "failed"]),
+                                retry_count=0, max_retries=rng.choice([0, 2]),
+                                current_stage=rng.choice([None, "a"]),
+                                error_message=rng.choice([None, *ODD_TEXT]),
+                                steps=[{"name": "a", "status": "pending", "startedAt": None,
+                                        "endedAt": None}],
+                                started_at=rng.choice([None, start]),
                             )
                         )  # fmt: skip
                 for j in range(rng.randint(0, 2)):
@@ -568,6 +595,7 @@ INVENTORY = """query($slug: String!) { organization(slug: $slug) {
     alertRules(first: 10) { nodes { id } }
     trainingJobs(first: 10) { nodes { id } }
     datasets(first: 10) { nodes { id versions(first: 10) { nodes { id } } } }
+    pipelines(first: 10) { nodes { id runs(first: 10) { nodes { id } } } }
     models(first: 10) { nodes {
       id
       versions(first: 10) { nodes {

@@ -28,11 +28,10 @@ from app.api.ids import encode_id
 from app.api.loaders import lists
 from app.api.loaders.list_spec import (
     AlertFilter,
-    DatasetVersionFilter,
     DeploymentFilter,
     GpuTypeFilter,
     MetricFilter,
-    TrainingJobFilter,
+    StatusFilter,
     VersionFilter,
 )
 from app.domain.datasets.models import Dataset, DatasetVersion
@@ -44,6 +43,7 @@ from app.domain.notifications.models import (
     NotificationDelivery,
     NotificationRule,
 )
+from app.domain.pipelines.models import Pipeline, PipelineRun
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.enums import DeploymentStatus
@@ -75,14 +75,10 @@ def active_deployments_query(kwargs: Mapping[str, Any]) -> ListQuery:
     )
 
 
-def dataset_versions_query(kwargs: Mapping[str, Any]) -> ListQuery:
+def status_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    """``orderBy`` and ``status: [...]`` (training jobs, dataset versions, pipeline runs)."""
     statuses = tuple(s.value for s in kwargs.get("status") or ())
-    return ListQuery(order=order_of(kwargs), filter=DatasetVersionFilter(statuses=statuses))
-
-
-def training_jobs_query(kwargs: Mapping[str, Any]) -> ListQuery:
-    statuses = tuple(s.value for s in kwargs.get("status") or ())
-    return ListQuery(order=order_of(kwargs), filter=TrainingJobFilter(statuses=statuses))
+    return ListQuery(order=order_of(kwargs), filter=StatusFilter(statuses=statuses))
 
 
 def gpu_types_query(kwargs: Mapping[str, Any]) -> ListQuery:
@@ -148,22 +144,33 @@ declare(
             "experiments": Children("Experiment", lists.EXPERIMENTS_OF_PROJECT),
             "alertRules": Children("AlertRule", lists.ALERT_RULES_OF_PROJECT),
             "members": Children("ProjectMember", lists.MEMBERS_OF_PROJECT),
-            "trainingJobs": Children(
-                "TrainingJob", lists.TRAINING_JOBS_OF_PROJECT, training_jobs_query
-            ),
+            "trainingJobs": Children("TrainingJob", lists.TRAINING_JOBS_OF_PROJECT, status_query),
             "datasets": Children("Dataset", lists.DATASETS_OF_PROJECT, filtered_query),
+            "pipelines": Children("Pipeline", lists.PIPELINES_OF_PROJECT),
         },
+    ),
+    NodeType(
+        "Pipeline",
+        Pipeline,
+        links={"project": Link("Project", "project_id")},
+        lists={"runs": Children("PipelineRun", lists.RUNS_OF_PIPELINE, status_query)},
+        python={
+            "steps": "a typed view of the definition's JSON",
+            "order": "a typed view of the definition's JSON",
+        },
+    ),
+    NodeType(
+        "PipelineRun",
+        PipelineRun,
+        links={"pipeline": Link("Pipeline", "pipeline_id")},
+        python={"steps": "a typed view of the run's step states (JSON)"},
     ),
     NodeType(
         "Dataset",
         Dataset,
         columns={"type": "dataset_type"},
         links={"project": Link("Project", "project_id")},
-        lists={
-            "versions": Children(
-                "DatasetVersion", lists.VERSIONS_OF_DATASET, dataset_versions_query
-            )
-        },
+        lists={"versions": Children("DatasetVersion", lists.VERSIONS_OF_DATASET, status_query)},
     ),
     NodeType(
         "DatasetVersion",

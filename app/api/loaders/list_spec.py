@@ -99,14 +99,6 @@ class DatasetFilter:
 
 
 @dataclass(frozen=True)
-class DatasetVersionFilter:
-    statuses: tuple[str, ...] = ()
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        return [model.status.in_(self.statuses)] if self.statuses else []
-
-
-@dataclass(frozen=True)
 class VersionFilter:
     stages: tuple[str, ...] = ()
 
@@ -129,7 +121,9 @@ class DeploymentFilter:
 
 
 @dataclass(frozen=True)
-class TrainingJobFilter:
+class StatusFilter:
+    """Rows whose ``status`` is one of these (every status when empty)."""
+
     statuses: tuple[str, ...] = ()
 
     def conditions(self, model: Any) -> list[ColumnElement[bool]]:

@@ -19,6 +19,7 @@ from app.domain.notifications.models import (
     NotificationDelivery,
     NotificationRule,
 )
+from app.domain.pipelines.models import Pipeline, PipelineRun
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
 from app.domain.tenancy.models import AuditLog, Membership, ProjectMember
@@ -81,6 +82,17 @@ DEPLOYMENTS_OF_ENVIRONMENT = ListSpec(
 DATASETS_OF_PROJECT = ListSpec("datasets_of_project", Dataset, "project_id", {**CREATED, **BY_NAME})
 VERSIONS_OF_DATASET = ListSpec(
     "versions_of_dataset", DatasetVersion, "dataset_id", CREATED, default_order="CREATED_DESC"
+)
+PIPELINES_OF_PROJECT = ListSpec(
+    "pipelines_of_project", Pipeline, "project_id", {**CREATED, **BY_NAME}
+)
+RUNS_OF_PIPELINE = ListSpec(
+    "runs_of_pipeline",
+    PipelineRun,
+    "pipeline_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
 )
 TRAINING_JOBS_OF_PROJECT = ListSpec(
     "training_jobs_of_project",

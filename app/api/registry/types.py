@@ -114,6 +114,13 @@ class Project(Node):
         ],
         description="Datasets of this project.",
     )
+    pipelines = children(
+        "Project",
+        "pipelines",
+        "app.api.pipelines.types",
+        [*PAGING, ("order_by", NamedOrder, NamedOrder.CREATED_ASC)],
+        description="Pipelines of this project.",
+    )
     training_jobs = children(
         "Project",
         "trainingJobs",

@@ -17,6 +17,7 @@ class Trigger(enum.Enum):
     MODEL_UPDATE = "model_update"
     EXPERIMENT_COMPLETE = "experiment_complete"
     TRAINING_JOB_COMPLETE = "training_job_complete"
+    PIPELINE_RUN_COMPLETE = "pipeline_run_complete"
 
 
 class DeliveryStatus(enum.Enum):

@@ -1,0 +1,182 @@
+"""Pipeline mutations (contributors+): pipelines with their DAG of steps, runs, and the
+runs' status and steps."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from app.api.enums import Orchestrator, PipelineRunStatus, PipelineStepKind, PipelineStepStatus
+from app.api.errors import UserError
+from app.api.graph.payloads import mutate
+from app.api.ids import decode_id
+from app.api.pipelines.types import Pipeline, PipelineRun
+from app.api.training.mutations import TrainingResourcesInput
+from app.domain.pipelines import services
+from app.domain.pipelines.rules import Step
+from app.domain.pipelines.services import JobTemplate
+
+
+@strawberry.input(description="The training job a TRAINING_JOB step creates when it starts.")
+class TrainingJobTemplateInput:
+    environment_id: strawberry.ID
+    image: str | None = None
+    entry_point: str | None = None
+    config: JSON | None = None
+    resources: TrainingResourcesInput = strawberry.field(default_factory=TrainingResourcesInput)
+
+
+@strawberry.input
+class PipelineStepInput:
+    name: str = strawberry.field(description="Unique in the pipeline; letters, digits, _.-")
+    kind: PipelineStepKind  # type: ignore[valid-type]
+    depends_on: list[str] = strawberry.field(default_factory=list)
+    config: JSON | None = strawberry.field(
+        default=None, description="Anything the orchestrator needs (bounded JSON)."
+    )
+    training_job: TrainingJobTemplateInput | None = strawberry.field(
+        default=None, description="Required on TRAINING_JOB steps, and only there."
+    )
+
+
+@strawberry.input
+class PipelineCreateInput:
+    project_id: strawberry.ID
+    name: str
+    orchestrator: Orchestrator  # type: ignore[valid-type]
+    workflow_id: str | None = strawberry.field(
+        default=None,
+        description="The orchestrator's id for the workflow; unique with the orchestrator and "
+        "namespace.",
+    )
+    namespace: str | None = None
+    steps: list[PipelineStepInput] = strawberry.field(
+        description="A DAG: duplicate names, unknown dependencies and cycles are userErrors."
+    )
+
+
+@strawberry.input
+class PipelineRunCreateInput:
+    pipeline_id: strawberry.ID
+    max_retries: int = strawberry.field(default=0, description="0 to 10.")
+
+
+@strawberry.input
+class PipelineRunTransitionInput:
+    pipeline_run_id: strawberry.ID
+    status: PipelineRunStatus  # type: ignore[valid-type]
+    error_message: str | None = strawberry.field(default=None, description="With FAILED only.")
+
+
+@strawberry.input
+class PipelineRunStepUpdateInput:
+    pipeline_run_id: strawberry.ID
+    step: str
+    status: PipelineStepStatus  # type: ignore[valid-type]
+
+
+@strawberry.type
+class PipelinePayload:
+    pipeline: Pipeline | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class PipelineRunPayload:
+    pipeline_run: PipelineRun | None
+    user_errors: list[UserError]
+
+
+def _template(value: TrainingJobTemplateInput | None, index: int) -> JobTemplate | None:
+    if value is None:
+        return None
+    r = value.resources
+    field = ["input", "steps", str(index), "trainingJob", "environmentId"]
+    return JobTemplate(
+        environment_id=decode_id(value.environment_id, "Environment", field),
+        image=value.image, entry_point=value.entry_point, config=value.config, cpu=r.cpu,
+        memory_mb=r.memory_mb, gpus=r.gpus, gpu_type=r.gpu_type, use_gpu=r.use_gpu,
+    )  # fmt: skip
+
+
+@strawberry.type
+class PipelineMutations:
+    @strawberry.mutation(description="Create a pipeline whose steps form a DAG. Contributors+.")
+    async def pipeline_create(self, info: Info, input: PipelineCreateInput) -> PipelinePayload:
+        return await mutate(
+            info,
+            PipelinePayload,
+            "pipeline",
+            lambda session, actor: services.pipeline_create(
+                session,
+                actor,
+                project_id=decode_id(input.project_id, "Project", ["input", "projectId"]),
+                name=input.name,
+                orchestrator=input.orchestrator,
+                workflow_id=input.workflow_id,
+                namespace=input.namespace,
+                steps=[Step(s.name, s.kind, tuple(s.depends_on)) for s in input.steps],
+                step_configs=[s.config for s in input.steps],
+                templates=[_template(s.training_job, i) for i, s in enumerate(input.steps)],
+            ),
+        )
+
+    @strawberry.mutation(description="Start a run of a pipeline (CREATED). Contributors+.")
+    async def pipeline_run_create(
+        self, info: Info, input: PipelineRunCreateInput
+    ) -> PipelineRunPayload:
+        return await mutate(
+            info,
+            PipelineRunPayload,
+            "pipeline_run",
+            lambda session, actor: services.pipeline_run_create(
+                session,
+                actor,
+                pipeline_id=decode_id(input.pipeline_id, "Pipeline", ["input", "pipelineId"]),
+                max_retries=input.max_retries,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Move a run: CREATED → PENDING → RUNNING → SUCCEEDED (every step "
+        "succeeded) | FAILED; FAILED → RETRYING → RUNNING while retries are left; CANCELLED "
+        "from any state that is not final. Contributors+."
+    )
+    async def pipeline_run_transition(
+        self, info: Info, input: PipelineRunTransitionInput
+    ) -> PipelineRunPayload:
+        field = ["input", "pipelineRunId"]
+        return await mutate(
+            info,
+            PipelineRunPayload,
+            "pipeline_run",
+            lambda session, actor: services.pipeline_run_transition(
+                session,
+                actor,
+                run_id=decode_id(input.pipeline_run_id, "PipelineRun", field),
+                status=input.status,
+                error_message=input.error_message,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Move one step of a running run; a step starts only once every step it "
+        "depends on has succeeded. Contributors+."
+    )
+    async def pipeline_run_step_update(
+        self, info: Info, input: PipelineRunStepUpdateInput
+    ) -> PipelineRunPayload:
+        field = ["input", "pipelineRunId"]
+        return await mutate(
+            info,
+            PipelineRunPayload,
+            "pipeline_run",
+            lambda session, actor: services.pipeline_run_step_update(
+                session,
+                actor,
+                run_id=decode_id(input.pipeline_run_id, "PipelineRun", field),
+                step=input.step,
+                status=input.status,
+            ),
+        )

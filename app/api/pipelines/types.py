@@ -1,0 +1,141 @@
+"""Pipeline types. The steps are typed views of the JSON a pipeline and a run keep them in
+(their ``python`` reason in the declaration)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.api.enums import (
+    CreatedOrder,
+    Orchestrator,
+    PipelineRunStatus,
+    PipelineStepKind,
+    PipelineStepStatus,
+)
+from app.api.graph.converters import from_declaration
+from app.api.graph.fields import PAGING, children, related
+from app.api.ids import encode_id
+from app.api.node import Node, register_node
+from app.domain.pipelines import enums
+from app.domain.pipelines.models import Pipeline as PipelineRow
+from app.domain.pipelines.models import PipelineRun as PipelineRunRow
+
+
+@strawberry.type(description="A step of a pipeline and the steps it waits for.")
+class PipelineStep:
+    name: str
+    kind: PipelineStepKind  # type: ignore[valid-type]
+    depends_on: list[str]
+    config: JSON
+    training_job: JSON | None = strawberry.field(
+        description="A TRAINING_JOB step's template (its environment as a global id)."
+    )
+
+
+@strawberry.type(description="Where one step of a run is.")
+class PipelineRunStep:
+    name: str
+    status: PipelineStepStatus  # type: ignore[valid-type]
+    started_at: datetime | None
+    ended_at: datetime | None
+    training_job_id: strawberry.ID | None = strawberry.field(
+        description="The training job a TRAINING_JOB step created when it started."
+    )
+
+
+def _job_id(value: str | None) -> strawberry.ID | None:
+    return strawberry.ID(encode_id("TrainingJob", uuid.UUID(value))) if value else None
+
+
+def _template(template: dict[str, Any] | None) -> dict[str, Any] | None:
+    if template is None:
+        return None
+    environment = encode_id("Environment", uuid.UUID(template["environment_id"]))
+    return {**template, "environment_id": environment}
+
+
+@from_declaration("Pipeline", attributes={"definition_": "definition"})
+@strawberry.type(description="A pipeline of a project: steps forming a DAG.")
+class Pipeline(Node):
+    name: str
+    orchestrator: Orchestrator  # type: ignore[valid-type]
+    workflow_id: str | None
+    namespace: str
+    created_at: datetime
+    updated_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    project_id: strawberry.Private[uuid.UUID]
+    definition_: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(description="The steps, as defined.")
+    def steps(self) -> list[PipelineStep]:
+        return [
+            PipelineStep(
+                name=s["name"],
+                kind=enums.StepKind(s["kind"]),
+                depends_on=s["dependsOn"],
+                config=s["config"],
+                training_job=_template(s.get("trainingJob")),
+            )
+            for s in self.definition_["steps"]
+        ]
+
+    @strawberry.field(description="The step names in an order that respects dependencies.")
+    def order(self) -> list[str]:
+        return list(self.definition_["order"])
+
+    project = related("Pipeline", "project", "app.api.registry.types")
+    runs = children(
+        "Pipeline",
+        "runs",
+        "app.api.pipelines.types",
+        [
+            *PAGING,
+            ("status", list[PipelineRunStatus] | None, None),
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
+        ],
+        description="Runs of this pipeline, newest first.",
+    )
+
+
+@from_declaration("PipelineRun", attributes={"steps_": "steps"})
+@strawberry.type(description="One run of a pipeline.")
+class PipelineRun(Node):
+    status: PipelineRunStatus  # type: ignore[valid-type]
+    retry_count: int
+    max_retries: int
+    current_stage: str | None = strawberry.field(description="The step that started last.")
+    error_message: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    created_at: datetime
+    pipeline_id: strawberry.Private[uuid.UUID]
+    steps_: strawberry.Private[list[dict[str, Any]]]
+
+    @strawberry.field(description="Each step's state, in dependency order.")
+    def steps(self) -> list[PipelineRunStep]:
+        return [
+            PipelineRunStep(
+                name=s["name"],
+                status=enums.StepStatus(s["status"]),
+                started_at=datetime.fromisoformat(s["startedAt"]) if s["startedAt"] else None,
+                ended_at=datetime.fromisoformat(s["endedAt"]) if s["endedAt"] else None,
+                training_job_id=strawberry.ID(
+                    encode_id("TrainingJob", uuid.UUID(s["trainingJobId"]))
+                )
+                if s.get("trainingJobId")
+                else None,
+            )
+            for s in self.steps_
+        ]
+
+    pipeline = related("PipelineRun", "pipeline", "app.api.pipelines.types")
+
+
+register_node("Pipeline", PipelineRow, Pipeline.from_row)
+register_node("PipelineRun", PipelineRunRow, PipelineRun.from_row)

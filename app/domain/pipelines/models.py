@@ -1,0 +1,87 @@
+"""Pipeline tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
+from app.domain.pipelines.enums import Orchestrator, PipelineRunStatus
+
+LIVE = text("deleted_at IS NULL")
+
+
+class Pipeline(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
+    """A pipeline of a project: its orchestration system and workflow, and its steps (a
+    DAG, checked when written) as ``definition`` = {"steps": [...], "order": [...]}."""
+
+    __tablename__ = "pipelines"
+    __table_args__ = (
+        check_in("orchestrator", Orchestrator),
+        Index(
+            "uq_pipelines_project_id_name_live",
+            "project_id",
+            "name",
+            unique=True,
+            postgresql_where=LIVE,
+        ),  # fmt: skip
+        Index(
+            "uq_pipelines_workflow",
+            "organization_id",
+            "orchestrator",
+            "workflow_id",
+            "namespace",
+            unique=True,
+            postgresql_where=text("workflow_id IS NOT NULL AND deleted_at IS NULL"),
+        ),  # fmt: skip
+        Index("ix_pipelines_project_id_live", "project_id", "id", postgresql_where=LIVE),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    orchestrator: Mapped[str] = mapped_column(String(20), nullable=False)
+    workflow_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    namespace: Mapped[str] = mapped_column(String(128), nullable=False, server_default="")
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class PipelineRun(IdMixin, TenantMixin, TimestampsMixin, Base):
+    """One run of a pipeline: its status, retries, and each step's state (``steps``: a
+    list of {name, status, startedAt, endedAt} in the definition's order)."""
+
+    __tablename__ = "pipeline_runs"
+    __table_args__ = (
+        check_in("status", PipelineRunStatus),
+        CheckConstraint(
+            "retry_count >= 0 AND max_retries BETWEEN 0 AND 10 AND retry_count <= max_retries",
+            name="retries_valid",
+        ),
+        Index("ix_pipeline_runs_pipeline_id", "pipeline_id", "id"),
+    )
+
+    pipeline_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("pipelines.id", ondelete="CASCADE"), nullable=False
+    )
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, default=PipelineRunStatus.CREATED.value
+    )
+    retry_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    max_retries: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    current_stage: Mapped[str | None] = mapped_column(String(63), nullable=True)
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )

@@ -1,0 +1,347 @@
+"""Pipelines (contributors+): a definition whose steps form a DAG, and runs that move
+CREATED → PENDING → RUNNING → SUCCEEDED | FAILED, FAILED → RETRYING → RUNNING while
+retries are left, CANCELLED from any state that is not final. A step starts only when
+every step it depends on has succeeded; the run's current stage is the step that started
+last."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.errors import DomainError, ErrorCode, validation
+from app.domain.lookup import get_visible
+from app.domain.notifications.enums import Trigger
+from app.domain.notifications.services import enqueue_notifications
+from app.domain.pipelines.enums import Orchestrator, StepKind, StepStatus
+from app.domain.pipelines.enums import PipelineRunStatus as R
+from app.domain.pipelines.models import Pipeline, PipelineRun
+from app.domain.pipelines.rules import (
+    MAX_RETRIES,
+    STEP_TRANSITIONS,
+    Step,
+    ensure_dag,
+    ensure_run_transition,
+)
+from app.domain.registry.projects import require_project_access
+from app.domain.serving.models import Environment
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import ProjectRole
+from app.domain.training.rules import ensure_resources
+from app.domain.training.services import training_job_create
+
+FINAL = frozenset({R.SUCCEEDED, R.CANCELLED})
+STEP_FIELD = ["input", "steps"]
+
+
+@dataclass(frozen=True)
+class JobTemplate:
+    """The training job a TRAINING_JOB step creates when it starts."""
+
+    environment_id: uuid.UUID
+    image: str | None = None
+    entry_point: str | None = None
+    config: Any = None
+    cpu: float | None = None
+    memory_mb: int | None = None
+    gpus: int = 0
+    gpu_type: str | None = None
+    use_gpu: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "environment_id": str(self.environment_id)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobTemplate:
+        return cls(**{**data, "environment_id": uuid.UUID(data["environment_id"])})
+
+
+async def _check_template(
+    session: AsyncSession, actor: Actor, organization_id: uuid.UUID, t: JobTemplate, index: int
+) -> None:
+    """What can be checked when the pipeline is written (the GPU catalogue is checked when
+    the step starts: it may change in between)."""
+    field = [*STEP_FIELD, str(index), "trainingJob"]
+    environment = await get_visible(
+        session, Environment, t.environment_id, actor, what="environment",
+        field=[*field, "environmentId"],
+    )  # fmt: skip
+    if environment.organization_id != organization_id:
+        raise DomainError(ErrorCode.NOT_FOUND, "environment not found", [*field, "environmentId"])
+    if not (t.image or "").strip() and not (t.entry_point or "").strip():
+        raise validation("give an image or an entry point", [*field, "image"])
+    try:
+        ensure_resources(t.cpu, t.memory_mb, t.gpus, t.gpu_type, t.use_gpu)
+    except DomainError as error:  # the same rule, under this step's path
+        raise validation(error.message, [*field, *(error.field or [])[1:]]) from error
+
+
+async def pipeline_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    project_id: uuid.UUID | None,
+    name: str,
+    orchestrator: Orchestrator,
+    workflow_id: str | None,
+    namespace: str | None,
+    steps: Sequence[Step],
+    step_configs: Sequence[Any],
+    templates: Sequence[JobTemplate | None],
+) -> Pipeline:
+    project = await require_project_access(
+        session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project",
+        field=["input", "projectId"],
+    )  # fmt: skip
+    name = v.name(name, ["input", "name"])
+    order = ensure_dag(steps)
+    workflow = v.name(workflow_id, ["input", "workflowId"], 256) if workflow_id else None
+    space = v.name(namespace, ["input", "namespace"], 128) if namespace else ""
+    live = (Pipeline.organization_id == project.organization_id, Pipeline.deleted_at.is_(None))
+    if await session.scalar(
+        select(Pipeline.id).where(*live, Pipeline.project_id == project.id, Pipeline.name == name)
+    ):
+        raise DomainError(ErrorCode.CONFLICT, "this project has a pipeline of this name",
+                          ["input", "name"])  # fmt: skip
+    if workflow is not None and await session.scalar(
+        select(Pipeline.id).where(
+            *live,
+            Pipeline.orchestrator == orchestrator.value,
+            Pipeline.workflow_id == workflow,
+            Pipeline.namespace == space,
+        )
+    ):
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            "another pipeline is this workflow (orchestrator, workflow id and namespace)",
+            ["input", "workflowId"],
+        )
+    for index, (step, template) in enumerate(zip(steps, templates, strict=True)):
+        if (step.kind is StepKind.TRAINING_JOB) != (template is not None):
+            raise validation(
+                "a TRAINING_JOB step, and only one, has a trainingJob template",
+                [*STEP_FIELD, str(index), "trainingJob"],
+            )
+        if template is not None:
+            await _check_template(session, actor, project.organization_id, template, index)
+    definition = {
+        "steps": [
+            {
+                "name": step.name,
+                "kind": step.kind.value,
+                "dependsOn": list(step.depends_on),
+                "config": v.json_object(config, [*STEP_FIELD, str(i), "config"])
+                if config is not None
+                else {},
+                **({"trainingJob": template.as_json()} if template is not None else {}),
+            }
+            for i, (step, config, template) in enumerate(
+                zip(steps, step_configs, templates, strict=True)
+            )
+        ],
+        "order": order,
+    }
+    pipeline = Pipeline(
+        organization_id=project.organization_id,
+        project_id=project.id,
+        name=name,
+        orchestrator=orchestrator.value,
+        workflow_id=workflow,
+        namespace=space,
+        definition=definition,
+        created_by_id=actor.user_id,
+    )
+    session.add(pipeline)
+    await session.flush()
+    record_audit(
+        session, actor, "pipeline.create", organization_id=pipeline.organization_id,
+        target_type="Pipeline", target_id=pipeline.id, details={"name": name, "steps": order},
+    )  # fmt: skip
+    return pipeline
+
+
+async def pipeline_run_create(
+    session: AsyncSession, actor: Actor, *, pipeline_id: uuid.UUID | None, max_retries: int
+) -> PipelineRun:
+    field = ["input", "pipelineId"]
+    pipeline = await get_visible(
+        session, Pipeline, pipeline_id, actor, what="pipeline", field=field
+    )
+    await require_project_access(
+        session, actor, pipeline.project_id, ProjectRole.CONTRIBUTOR, what="pipeline", field=field
+    )
+    if not 0 <= max_retries <= MAX_RETRIES:
+        raise validation(f"maxRetries is 0 to {MAX_RETRIES}", ["input", "maxRetries"])
+    run = PipelineRun(
+        organization_id=pipeline.organization_id,
+        pipeline_id=pipeline.id,
+        status=R.CREATED.value,
+        max_retries=max_retries,
+        retry_count=0,
+        steps=[
+            {"name": name, "status": StepStatus.PENDING.value, "startedAt": None, "endedAt": None}
+            for name in pipeline.definition["order"]
+        ],
+        created_by_id=actor.user_id,
+    )
+    session.add(run)
+    await session.flush()
+    record_audit(
+        session, actor, "pipeline_run.create", organization_id=run.organization_id,
+        target_type="PipelineRun", target_id=run.id,
+    )  # fmt: skip
+    return run
+
+
+async def _writable_run(
+    session: AsyncSession, actor: Actor, run_id: uuid.UUID | None
+) -> tuple[PipelineRun, Pipeline]:
+    field = ["input", "pipelineRunId"]
+    run = await get_visible(
+        session, PipelineRun, run_id, actor, what="pipeline run", field=field, for_update=True
+    )
+    pipeline = await session.get_one(Pipeline, run.pipeline_id)
+    await require_project_access(
+        session, actor, pipeline.project_id, ProjectRole.CONTRIBUTOR, what="pipeline run",
+        field=field,
+    )  # fmt: skip
+    return run, pipeline
+
+
+async def pipeline_run_transition(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    run_id: uuid.UUID | None,
+    status: R,
+    error_message: str | None,
+) -> PipelineRun:
+    run, pipeline = await _writable_run(session, actor, run_id)
+    current = R(run.status)
+    ensure_run_transition(current, status, run.retry_count, run.max_retries)
+    if error_message is not None and status is not R.FAILED:
+        raise validation("an error message goes with FAILED only", ["input", "errorMessage"])
+    if status is R.SUCCEEDED:
+        unfinished = [s["name"] for s in run.steps if s["status"] != StepStatus.SUCCEEDED.value]
+        if unfinished:
+            raise DomainError(
+                ErrorCode.INVALID_TRANSITION,
+                f"steps not succeeded yet: {', '.join(unfinished)}",
+                ["input", "status"],
+            )
+    now = datetime.now(UTC)
+    if status is R.RETRYING:
+        run.retry_count += 1
+    if status is R.RUNNING and run.started_at is None:
+        run.started_at = now
+    if status in FINAL or status is R.FAILED:
+        run.ended_at = now
+    if status is R.RUNNING:
+        run.ended_at = None
+    run.error_message = (
+        v.optional_text(error_message, ["input", "errorMessage"]) if status is R.FAILED else None
+    )
+    run.status = status.value
+    await session.flush()
+    final = status in FINAL or (status is R.FAILED and run.retry_count >= run.max_retries)
+    if final:
+        await enqueue_notifications(
+            session,
+            organization_id=run.organization_id,
+            trigger=Trigger.PIPELINE_RUN_COMPLETE,
+            event_type="pipeline_run.finished",
+            payload={"pipeline_run_id": str(run.id), "title": f"{pipeline.name} {status.value}",
+                     "status": status.value, "error": run.error_message},
+            project_id=pipeline.project_id,
+        )  # fmt: skip
+    record_audit(
+        session, actor, f"pipeline_run.{status.value}", organization_id=run.organization_id,
+        target_type="PipelineRun", target_id=run.id, details={"from": current.value},
+    )  # fmt: skip
+    return run
+
+
+async def _start_job(
+    session: AsyncSession, actor: Actor, pipeline: Pipeline, step: str, template: dict[str, Any]
+) -> uuid.UUID:
+    """The step's training job, created from its template (the GPU rule checked now)."""
+    t = JobTemplate.from_json(template)
+    try:
+        job = await training_job_create(
+            session, actor, project_id=pipeline.project_id, experiment_id=None,
+            environment_id=t.environment_id, name=f"{pipeline.name}/{step}", image=t.image,
+            entry_point=t.entry_point, config=t.config, cpu=t.cpu, memory_mb=t.memory_mb,
+            gpus=t.gpus, gpu_type=t.gpu_type, use_gpu=t.use_gpu,
+        )  # fmt: skip
+    except DomainError as error:
+        raise DomainError(
+            error.code, f"step {step} cannot start its training job: {error.message}",
+            ["input", "step"],
+        ) from error  # fmt: skip
+    return job.id
+
+
+async def pipeline_run_step_update(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    run_id: uuid.UUID | None,
+    step: str,
+    status: StepStatus,
+) -> PipelineRun:
+    """Move one step. It starts only while the run is RUNNING and once every step it
+    depends on has succeeded."""
+    run, pipeline = await _writable_run(session, actor, run_id)
+    states = [dict(s) for s in run.steps]
+    by_name = {s["name"]: s for s in states}
+    state = by_name.get(step)
+    if state is None:
+        raise validation(f"the pipeline has no step {step}", ["input", "step"])
+    if R(run.status) is not R.RUNNING:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"steps move only while the run is running (it is {run.status})",
+            ["input", "step"],
+        )
+    current = StepStatus(state["status"])
+    if status not in STEP_TRANSITIONS[current]:
+        allowed = ", ".join(sorted(s.value for s in STEP_TRANSITIONS[current])) or "none"
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"cannot move step {step} from {current.value} to {status.value} (allowed: {allowed})",
+            ["input", "status"],
+        )
+    if status is StepStatus.RUNNING:
+        definition = next(s for s in pipeline.definition["steps"] if s["name"] == step)
+        depends_on = definition["dependsOn"]
+        waiting = [d for d in depends_on if by_name[d]["status"] != StepStatus.SUCCEEDED.value]
+        if waiting:
+            raise DomainError(
+                ErrorCode.INVALID_TRANSITION,
+                f"step {step} waits for {', '.join(waiting)}",
+                ["input", "step"],
+            )
+        state["startedAt"], state["endedAt"] = datetime.now(UTC).isoformat(), None
+        run.current_stage = step
+        template = definition.get("trainingJob")
+        if template is not None:
+            state["trainingJobId"] = str(await _start_job(session, actor, pipeline, step, template))
+    else:
+        state["endedAt"] = datetime.now(UTC).isoformat()
+    state["status"] = status.value
+    run.steps = states
+    await session.flush()
+    record_audit(
+        session, actor, "pipeline_run.step", organization_id=run.organization_id,
+        target_type="PipelineRun", target_id=run.id,
+        details={"step": step, "from": current.value, "to": status.value},
+    )  # fmt: skip
+    return run
