@@ -106,6 +106,10 @@ async def test_datasets_and_versions_keep_their_rules(tenant):
     assert found["nodes"][0]["versions"]["totalCount"] == 2
     images = await client.data(DATASETS, {"id": project, "filter": {"type": ["IMAGE"]}})
     assert [d["name"] for d in images["node"]["datasets"]["nodes"]] == ["images"]
+    later = {"id": project, "filter": {"createdFrom": "2999-01-01T00:00:00Z"}}
+    assert (await client.data(DATASETS, later))["node"]["datasets"]["totalCount"] == 0
+    earlier = {"id": project, "filter": {"createdTo": "2999-01-01T00:00:00Z"}}
+    assert (await client.data(DATASETS, earlier))["node"]["datasets"]["totalCount"] == 2
 
 
 async def test_a_checksum_finds_its_versions_in_your_organizations_only(tenant, make_tenant):

@@ -192,3 +192,28 @@ async def test_a_finished_job_notifies_the_rules_that_follow_training_jobs(tenan
     assert [n["eventType"] for n in nodes] == ["training_job.finished"]  # QUEUED sent nothing
     payload = nodes[0]["payload"]
     assert (payload["title"], payload["status"]) == ("nightly cancelled", "cancelled")
+
+
+RANGE = """query($id: ID!, $from: DateTime, $to: DateTime) { node(id: $id) { ... on Project {
+  trainingJobs(createdFrom: $from, createdTo: $to, orderBy: CREATED_ASC) {
+    totalCount nodes { name createdAt } } } } }"""
+
+
+async def test_jobs_are_filtered_by_creation_time_on_both_paths(tenant):
+    client = tenant.client
+    ids = await setup(client, tenant.org_id)
+    made = [assert_ok(await create_job(client, ids, name=f"j{i}"))["trainingJob"] for i in range(3)]
+    middle = made[1]["createdAt"]
+    cases = [({"from": middle}, ["j1", "j2"]), ({"to": middle}, ["j0", "j1"]),
+             ({"from": middle, "to": middle}, ["j1"]), ({"from": "2999-01-01T00:00:00Z"}, [])]  # fmt: skip
+    for window, names in cases:
+        variables = {"id": ids["project"], **window}
+        compiled = await client.post(RANGE, variables)
+        reference = await client.on_resolvers().post(RANGE, variables)
+        assert compiled.headers["x-mlgraph-path"] == "compiled"
+        assert compiled.content == reference.content
+        jobs = compiled.json()["data"]["node"]["trainingJobs"]
+        assert [j["name"] for j in jobs["nodes"]] == names and jobs["totalCount"] == len(names)
+    backwards = await client.execute(RANGE, {"id": ids["project"], "from": made[2]["createdAt"],
+                                             "to": made[0]["createdAt"]})  # fmt: skip
+    assert backwards["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -30,13 +30,19 @@ class DatasetFilterInput:
     search: str | None = strawberry.field(
         default=None, description="Full-text search over name and description (web syntax)."
     )
+    created_from: datetime | None = None
+    created_to: datetime | None = None
 
     def to_filter(self) -> DatasetFilter:
         if self.search is not None and len(self.search) > MAX_SEARCH_LENGTH:
             raise ClientError(f"search must be at most {MAX_SEARCH_LENGTH} characters")
         if self.tags is not None and len(self.tags) > 20:
             raise ClientError("tags takes at most 20 entries")
+        if self.created_from and self.created_to and self.created_from > self.created_to:
+            raise ClientError("createdFrom must not be after createdTo")
         return DatasetFilter(
+            created_from=self.created_from,
+            created_to=self.created_to,
             types=tuple(t.value for t in self.type or []),
             tags=tuple(sorted(set(self.tags or []))),
             search=(self.search or "").strip() or None,
@@ -65,6 +71,8 @@ class Dataset(Node):
         [
             *PAGING,
             ("status", list[DatasetVersionStatus] | None, None),
+            ("created_from", datetime | None, None),
+            ("created_to", datetime | None, None),
             ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
         ],
         description="Versions of this dataset, newest first.",

@@ -76,9 +76,20 @@ def active_deployments_query(kwargs: Mapping[str, Any]) -> ListQuery:
 
 
 def status_query(kwargs: Mapping[str, Any]) -> ListQuery:
-    """``orderBy`` and ``status: [...]`` (training jobs, dataset versions, pipeline runs)."""
+    """``orderBy``, ``status: [...]`` and ``createdFrom`` / ``createdTo`` (training jobs,
+    dataset versions, pipeline runs)."""
     statuses = tuple(s.value for s in kwargs.get("status") or ())
-    return ListQuery(order=order_of(kwargs), filter=StatusFilter(statuses=statuses))
+    since, until = created_range(kwargs.get("created_from"), kwargs.get("created_to"))
+    return ListQuery(
+        order=order_of(kwargs),
+        filter=StatusFilter(statuses=statuses, created_from=since, created_to=until),
+    )
+
+
+def created_range(since: Any, until: Any) -> tuple[Any, Any]:
+    if since is not None and until is not None and since > until:
+        raise ClientError("createdFrom must not be after createdTo")
+    return since, until
 
 
 def gpu_types_query(kwargs: Mapping[str, Any]) -> ListQuery:

@@ -92,9 +92,12 @@ class DatasetFilter:
     types: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # all of them
     search: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
 
     def conditions(self, model: Any) -> list[ColumnElement[bool]]:
         out = [model.dataset_type.in_(self.types)] if self.types else []
+        out += created_between(model, self.created_from, self.created_to)
         return out + tags_and_search(model, self.tags, self.search)
 
 
@@ -122,12 +125,27 @@ class DeploymentFilter:
 
 @dataclass(frozen=True)
 class StatusFilter:
-    """Rows whose ``status`` is one of these (every status when empty)."""
+    """Rows whose ``status`` is one of these (every status when empty), created within
+    [created_from, created_to] (either end open when None)."""
 
     statuses: tuple[str, ...] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
 
     def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        return [model.status.in_(self.statuses)] if self.statuses else []
+        out = [model.status.in_(self.statuses)] if self.statuses else []
+        return out + created_between(model, self.created_from, self.created_to)
+
+
+def created_between(
+    model: Any, created_from: datetime | None, created_to: datetime | None
+) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if created_from is not None:
+        out.append(model.created_at >= created_from)
+    if created_to is not None:
+        out.append(model.created_at <= created_to)
+    return out
 
 
 @dataclass(frozen=True)

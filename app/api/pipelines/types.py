@@ -97,6 +97,8 @@ class Pipeline(Node):
         [
             *PAGING,
             ("status", list[PipelineRunStatus] | None, None),
+            ("created_from", datetime | None, None),
+            ("created_to", datetime | None, None),
             ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
         ],
         description="Runs of this pipeline, newest first.",

@@ -128,6 +128,8 @@ class Project(Node):
         [
             *PAGING,
             ("status", list[TrainingJobStatus] | None, None),
+            ("created_from", datetime | None, None),
+            ("created_to", datetime | None, None),
             ("order_by", NamedOrder, NamedOrder.CREATED_DESC),
         ],
         description="Training jobs of this project, newest first; `status` keeps those in "
