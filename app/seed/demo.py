@@ -5,11 +5,21 @@ Built through the domain services, so every rule (stages, quotas, audit log) hol
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.datasets import services as datasets
+from app.domain.datasets.enums import (
+    ChecksumAlgorithm,
+    DatasetType,
+    DatasetVersionStatus,
+    InputRole,
+)
+from app.domain.datasets.services import Checksum, Input
 from app.domain.experiments import services as experiment_services
 from app.domain.experiments.enums import RunStatus
 from app.domain.experiments.points import batch_from_points
@@ -19,13 +29,20 @@ from app.domain.monitoring.enums import Aggregation, AlertSeverity, AlertStatus,
 from app.domain.monitoring.models import Alert
 from app.domain.monitoring.rules import MetricPoint
 from app.domain.monitoring.services import monitoring_metrics_record
+from app.domain.pipelines import services as pipelines
+from app.domain.pipelines.enums import Orchestrator, PipelineRunStatus, StepKind, StepStatus
+from app.domain.pipelines.rules import Step
+from app.domain.pipelines.services import JobTemplate
 from app.domain.registry import model_service, projects, version_service
 from app.domain.registry.enums import Framework, ModelStage, ModelType, TaskType
+from app.domain.serving import gpu_types
 from app.domain.serving import services as serving
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.enums import ApiKeyScope, OrgRole, Plan
 from app.domain.tenancy.models import Membership, Organization, User
 from app.domain.tenancy.services import organization_create
+from app.domain.training import services as training
+from app.domain.training.enums import Executor, TrainingJobStatus
 
 DEMO_ORG = "acme"
 DEMO_ADMIN = "admin@acme.example"
@@ -193,7 +210,107 @@ async def seed_demo(session: AsyncSession) -> bool:
         ]
     )
     await session.flush()
+    await _data_and_training(session, actor, project.id, staging.id, runs)
     return True
+
+
+async def _data_and_training(
+    session: AsyncSession,
+    actor: Actor,
+    project_id: uuid.UUID,
+    environment_id: uuid.UUID,
+    runs: dict[str, Any],
+) -> None:
+    """The data half: a GPU catalogue, a dataset whose second version (derived from the
+    first) fed every demo run, a finished GPU training job, and a pipeline run."""
+    for key, label, priority in (("nvidia-a100", "NVIDIA A100 80 GB", 1),
+                                 ("nvidia-t4", "NVIDIA T4 16 GB", 2)):  # fmt: skip
+        await gpu_types.gpu_type_create(
+            session, actor, environment_id=environment_id, key=key, label=label, enabled=True,
+            priority=priority,
+        )  # fmt: skip
+    cards = await datasets.dataset_create(
+        session, actor, project_id=project_id, name="card-transactions",
+        dataset_type=DatasetType.TABULAR, description="Card transactions with fraud labels",
+        format="parquet", schema={"amount": "float", "merchant_category": "string",
+                                  "is_fraud": "bool"}, tags=["pii-free", "labelled"],
+    )  # fmt: skip
+    parent: list[uuid.UUID] = []
+    versions = []
+    for name, rows, digest in (("2026q2", 41_250_000, "5" * 64), ("2026q3", 43_800_000, "7" * 64)):
+        version = await datasets.dataset_version_create(
+            session, actor, dataset_id=cards.id, version=name, versioning_system="dvc",
+            systems=("dvc",), external_version_id=f"dvc-{name}",
+            storage_uri=f"s3://acme-data/cards/{name}/", checksum=Checksum(
+                ChecksumAlgorithm.SHA256, digest), file_count=128,
+            total_size_bytes=rows * 96, record_count=rows, diff_summary=None, parent_ids=parent,
+        )  # fmt: skip
+        for status in (DatasetVersionStatus.VERIFIED, DatasetVersionStatus.ACTIVE):
+            await datasets.dataset_version_transition(
+                session, actor, version_id=version.id, status=status
+            )
+        parent = [version.id]
+        versions.append(version)
+    for run_id in runs.values():
+        await datasets.dataset_inputs_record(
+            session, actor, run_id=run_id, training_job_id=None,
+            inputs=[Input(versions[1].id, InputRole.TRAIN), Input(versions[0].id, InputRole.TEST)],
+        )  # fmt: skip
+    job = await training.training_job_create(
+        session, actor, project_id=project_id, experiment_id=None,
+        environment_id=environment_id, name="depth-8 on A100",
+        image="ghcr.io/acme/fraud-train:1.2", entry_point=None, config={"max_depth": 8},
+        cpu=8.0, memory_mb=65536, gpus=1, gpu_type="NVIDIA-A100", use_gpu=True,
+    )  # fmt: skip
+    await datasets.dataset_inputs_record(
+        session, actor, run_id=None, training_job_id=job.id,
+        inputs=[Input(versions[1].id, InputRole.TRAIN)],
+    )  # fmt: skip
+    for status in (TrainingJobStatus.QUEUED, TrainingJobStatus.RUNNING,
+                   TrainingJobStatus.SUCCEEDED):  # fmt: skip
+        await training.training_job_transition(
+            session, actor, job_id=job.id, status=status, error_message=None,
+            executor=Executor.KUBERNETES if status is TrainingJobStatus.RUNNING else None,
+            external_id="fraud-train-8" if status is TrainingJobStatus.RUNNING else None,
+            run_id=runs["1.2.0"] if status is TrainingJobStatus.SUCCEEDED else None,
+        )  # fmt: skip
+    steps = [Step("prepare", StepKind.DATA_PROCESSING, ()),
+             Step("train", StepKind.TRAINING_JOB, ("prepare",)),
+             Step("evaluate", StepKind.EVALUATION, ("train",)),
+             Step("deploy", StepKind.DEPLOYMENT, ("evaluate",))]  # fmt: skip
+    template = JobTemplate(environment_id=environment_id, image="ghcr.io/acme/fraud-train:1.2",
+                           cpu=4.0, memory_mb=16384)  # fmt: skip
+    pipeline = await pipelines.pipeline_create(
+        session, actor, project_id=project_id, name="nightly-retrain",
+        orchestrator=Orchestrator.ARGO, workflow_id="fraud-nightly", namespace="ml",
+        steps=steps, step_configs=[{"sql": "SELECT * FROM cards"}, None, None, None],
+        templates=[None, template, None, None],
+    )  # fmt: skip
+    run = await pipelines.pipeline_run_create(
+        session, actor, pipeline_id=pipeline.id, max_retries=2
+    )
+    for status in (PipelineRunStatus.PENDING, PipelineRunStatus.RUNNING):
+        await pipelines.pipeline_run_transition(
+            session, actor, run_id=run.id, status=status, error_message=None
+        )
+    for step in steps:
+        started = await pipelines.pipeline_run_step_update(
+            session, actor, run_id=run.id, step=step.name, status=StepStatus.RUNNING
+        )
+        created = next(s for s in started.steps if s["name"] == step.name).get("trainingJobId")
+        if created:  # the training step's job runs to completion on its executor
+            for status in (TrainingJobStatus.QUEUED, TrainingJobStatus.RUNNING,
+                           TrainingJobStatus.SUCCEEDED):  # fmt: skip
+                await training.training_job_transition(
+                    session, actor, job_id=uuid.UUID(created), status=status,
+                    error_message=None, executor=None, external_id=None, run_id=None,
+                )  # fmt: skip
+        await pipelines.pipeline_run_step_update(
+            session, actor, run_id=run.id, step=step.name, status=StepStatus.SUCCEEDED
+        )
+    await pipelines.pipeline_run_transition(
+        session, actor, run_id=run.id, status=PipelineRunStatus.SUCCEEDED, error_message=None
+    )
 
 
 async def _training_runs(

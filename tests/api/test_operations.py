@@ -96,6 +96,7 @@ async def test_seed_demo_tells_the_acme_story(pg_server_url, http):
     async with serve(Settings(database_url=url, secret_key=TEST_SECRET_KEY)) as running:
         async with httpx.AsyncClient(base_url=running.base_url) as raw:
             data = await GraphQLClient(raw, key).data(DEMO_QUERY)
+            lineage = await GraphQLClient(raw, key).data(LINEAGE_QUERY)
     project = data["organization"]["projects"]["nodes"][0]
     assert project["slug"] == "fraud-detection"
     model = project["models"]["nodes"][0]
@@ -112,6 +113,35 @@ async def test_seed_demo_tells_the_acme_story(pg_server_url, http):
     assert deployment["modelVersion"]["version"] == "1.0.0"
     assert deployment["monitoringMetrics"]["totalCount"] > 0
 
+    # The README's lineage query: from the production version up to the raw data.
+    demo = lineage["organization"]["projects"]["nodes"][0]
+    graph = demo["models"]["nodes"][0]["productionVersion"]["lineage"]
+    labels = {(n["type"], n["label"], n["depth"]) for n in graph["nodes"]}
+    assert labels == {("ModelVersion", "credit-card-fraud 1.0.0", 0), ("Run", "depth-4", 1),
+                      ("DatasetVersion", "card-transactions 2026q3", 2),
+                      ("DatasetVersion", "card-transactions 2026q2", 2)}  # fmt: skip
+    assert {(e["kind"], e["role"]) for e in graph["edges"]} == {
+        ("TRAINED", None), ("CONSUMED", "TRAIN"), ("CONSUMED", "TEST"), ("DERIVED", None)}  # fmt: skip
+    assert demo["trainingJobs"]["nodes"] == [
+        {"name": "nightly-retrain/train", "status": "SUCCEEDED", "gpuType": None},
+        {"name": "depth-8 on A100", "status": "SUCCEEDED", "gpuType": "nvidia-a100"}]  # fmt: skip
+    runs = demo["pipelines"]["nodes"][0]["runs"]["nodes"]
+    assert runs == [{"status": "SUCCEEDED", "currentStage": "deploy"}]
+    environments = lineage["organization"]["environments"]["nodes"]
+    gpus = {e["name"]: [g["key"] for g in e["gpuTypes"]["nodes"]] for e in environments}
+    assert gpus["staging"] == ["nvidia-a100", "nvidia-t4"]
+
+
+LINEAGE_QUERY = """{
+  organization(slug: "acme") {
+    environments { nodes { name gpuTypes { nodes { key } } } }
+    projects(first: 1) { nodes {
+      models(first: 1) { nodes { productionVersion {
+        lineage(direction: UPSTREAM, depth: 5) {
+          nodes { type label depth } edges { from to kind role } } } } }
+      trainingJobs { nodes { name status gpuType } }
+      pipelines { nodes { runs { nodes { status currentStage } } } } } } }
+}"""
 
 DEMO_QUERY = """{
   organization(slug: "acme") { projects(first: 5) { nodes { slug
