@@ -215,3 +215,41 @@ async def test_derivations_and_inputs_stay_inside_one_organization(tenant, make_
     walked = await tenant.client.data(LINEAGE, {"id": foreign_id, "direction": "DOWNSTREAM",
                                                 "depth": 3})  # fmt: skip
     assert walked == {"node": None}
+
+
+JOB_WITH_INPUTS = f"""mutation($input: TrainingJobCreateInput!) {{
+  trainingJobCreate(input: $input) {{ trainingJob {{ id createdBy {{ email }}
+    datasetInputs {{ nodes {{ role datasetVersion {{ version dataset {{ name }} }} }} }} }}
+  {USER_ERRORS} }} }}"""
+CONSUMED = """query($run: ID!, $job: ID!) {
+  run: node(id: $run) { ... on Run { datasetInputs { totalCount nodes { role
+    datasetVersion { version createdBy { email } } } } } }
+  job: node(id: $job) { ... on TrainingJob { datasetInputs { nodes { role } } } } }"""
+
+
+async def test_jobs_take_their_inputs_at_creation_and_everything_says_who_made_it(tenant):
+    client = tenant.client
+    ids = await setup(client, tenant.org_id)
+    data = await dataset(client, ids["project"], "feed")
+    v1 = assert_ok(await version(client, data, "1"))["datasetVersion"]["id"]
+    input = {"projectId": ids["project"], "environmentId": ids["environment"], "name": "j",
+             "image": "i", "datasetInputs": [{"datasetVersionId": v1, "role": "VALIDATION"}]}  # fmt: skip
+    job = assert_ok(await client.mutate(JOB_WITH_INPUTS, input))["trainingJob"]
+    assert job["createdBy"] == {"email": tenant.email}
+    assert job["datasetInputs"]["nodes"] == [
+        {"role": "VALIDATION", "datasetVersion": {"version": "1", "dataset": {"name": "feed"}}}]  # fmt: skip
+    missing = {**input, "datasetInputs": [{"datasetVersionId": job["id"]}]}  # not a version
+    assert_error(await client.mutate(JOB_WITH_INPUTS, missing), "NOT_FOUND",
+                 ["input", "datasetInputs", "0", "datasetVersionId"])  # fmt: skip
+
+    run = (await create_run(client, tenant.org_id))["run"]
+    assert_ok(await client.mutate(INPUTS, {"runId": run, "inputs": [{"datasetVersionId": v1}]}))
+    variables = {"run": run, "job": job["id"]}
+    compiled = await client.post(CONSUMED, variables)
+    reference = await client.on_resolvers().post(CONSUMED, variables)
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    assert compiled.content == reference.content
+    consumed = compiled.json()["data"]
+    assert consumed["run"]["datasetInputs"]["nodes"] == [
+        {"role": "TRAIN", "datasetVersion": {"version": "1", "createdBy": {"email": tenant.email}}}]  # fmt: skip
+    assert consumed["job"]["datasetInputs"]["nodes"] == [{"role": "VALIDATION"}]

@@ -102,6 +102,18 @@ def _whole(value: float | None, name: str) -> int | None:
     return int(value)
 
 
+def dataset_inputs(given: list[DatasetInputInput], field: str) -> list[services.Input]:
+    return [
+        services.Input(
+            decode_id(
+                i.dataset_version_id, "DatasetVersion", ["input", field, str(n), "datasetVersionId"]
+            ),
+            i.role,
+        )
+        for n, i in enumerate(given)
+    ]
+
+
 @strawberry.type
 class DatasetMutations:
     @strawberry.mutation(description="Create a dataset in a project. Contributors+.")
@@ -195,17 +207,7 @@ class DatasetMutations:
                 training_job_id=decode_id(job, "TrainingJob", ["input", "trainingJobId"])
                 if job
                 else None,
-                inputs=[
-                    services.Input(
-                        decode_id(
-                            i.dataset_version_id,
-                            "DatasetVersion",
-                            ["input", "inputs", str(n), "datasetVersionId"],
-                        ),
-                        i.role,
-                    )
-                    for n, i in enumerate(input.inputs)
-                ],
+                inputs=dataset_inputs(input.inputs, "inputs"),
             ),
         )
         return DatasetInputsRecordPayload(new_count=new, user_errors=errors)

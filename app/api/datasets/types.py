@@ -9,7 +9,13 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.api.datasets.lineage import lineage_field
-from app.api.enums import ChecksumAlgorithm, CreatedOrder, DatasetType, DatasetVersionStatus
+from app.api.enums import (
+    ChecksumAlgorithm,
+    CreatedOrder,
+    DatasetInputRole,
+    DatasetType,
+    DatasetVersionStatus,
+)
 from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children, related
@@ -62,7 +68,9 @@ class Dataset(Node):
     updated_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
 
+    created_by = related("Dataset", "createdBy", "app.api.tenancy.types")
     project = related("Dataset", "project", "app.api.registry.types")
     versions = children(
         "Dataset",
@@ -100,9 +108,20 @@ class DatasetVersion(Node):
     created_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     dataset_id: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
 
+    created_by = related("DatasetVersion", "createdBy", "app.api.tenancy.types")
     dataset = related("DatasetVersion", "dataset", "app.api.datasets.types")
     lineage = lineage_field("DatasetVersion")
+
+
+@from_declaration("DatasetInput")
+@strawberry.type(description="A dataset version a run or a training job consumed, and as what.")
+class DatasetInput:
+    role: DatasetInputRole  # type: ignore[valid-type]
+    dataset_version_id: strawberry.Private[uuid.UUID]
+
+    dataset_version = related("DatasetInput", "datasetVersion", "app.api.datasets.types")
 
 
 register_node("Dataset", DatasetRow, Dataset.from_row)

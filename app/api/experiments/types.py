@@ -375,6 +375,12 @@ class Run(Node):
         "app.api.registry.types",
         description="Model versions this run produced (lineage).",
     )
+    dataset_inputs = children(
+        "Run",
+        "datasetInputs",
+        "app.api.datasets.types",
+        description="The dataset versions it consumed, and as what (datasetInputsRecord).",
+    )
     lineage = lineage_field("Run")
 
 

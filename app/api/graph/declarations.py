@@ -34,7 +34,7 @@ from app.api.loaders.list_spec import (
     StatusFilter,
     VersionFilter,
 )
-from app.domain.datasets.models import Dataset, DatasetVersion
+from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion
 from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import Alert, AlertRule, DriftReport, MonitoringMetric
 from app.domain.notifications.models import (
@@ -59,6 +59,7 @@ from app.domain.tenancy.models import (
 from app.domain.training.models import TrainingJob
 
 MAX_METRIC_NAMES = 50
+CREATED_BY = Link("User", "created_by_id")
 LINEAGE = "one recursive SQL statement over five kinds of edge (app/domain/datasets/lineage.py)"
 
 
@@ -163,7 +164,7 @@ declare(
     NodeType(
         "Pipeline",
         Pipeline,
-        links={"project": Link("Project", "project_id")},
+        links={"project": Link("Project", "project_id"), "createdBy": CREATED_BY},
         lists={"runs": Children("PipelineRun", lists.RUNS_OF_PIPELINE, status_query)},
         python={
             "steps": "a typed view of the definition's JSON",
@@ -173,21 +174,28 @@ declare(
     NodeType(
         "PipelineRun",
         PipelineRun,
-        links={"pipeline": Link("Pipeline", "pipeline_id")},
+        links={"pipeline": Link("Pipeline", "pipeline_id"), "createdBy": CREATED_BY},
         python={"steps": "a typed view of the run's step states (JSON)"},
     ),
     NodeType(
         "Dataset",
         Dataset,
         columns={"type": "dataset_type"},
-        links={"project": Link("Project", "project_id")},
+        links={"project": Link("Project", "project_id"), "createdBy": CREATED_BY},
         lists={"versions": Children("DatasetVersion", lists.VERSIONS_OF_DATASET, status_query)},
     ),
     NodeType(
         "DatasetVersion",
         DatasetVersion,
-        links={"dataset": Link("Dataset", "dataset_id")},
+        links={"dataset": Link("Dataset", "dataset_id"), "createdBy": CREATED_BY},
         python={"lineage": LINEAGE},
+    ),
+    # A dataset version a run or a training job consumed, and as what.
+    NodeType(
+        "DatasetInput",
+        DatasetInput,
+        global_id=False,
+        links={"datasetVersion": Link("DatasetVersion", "dataset_version_id")},
     ),
     NodeType(
         "TrainingJob",
@@ -197,7 +205,9 @@ declare(
             "experiment": Link("Experiment", "experiment_id"),
             "environment": Link("Environment", "environment_id"),
             "run": Link("Run", "run_id"),
+            "createdBy": CREATED_BY,
         },
+        lists={"datasetInputs": Children("DatasetInput", lists.INPUTS_OF_TRAINING_JOB)},
     ),
     NodeType(
         "ProjectMember",
@@ -275,7 +285,10 @@ declare(
         "Run",
         Run,
         links={"experiment": Link("Experiment", "experiment_id")},
-        lists={"modelVersions": Children("ModelVersion", lists.VERSIONS_OF_RUN)},
+        lists={
+            "modelVersions": Children("ModelVersion", lists.VERSIONS_OF_RUN),
+            "datasetInputs": Children("DatasetInput", lists.INPUTS_OF_RUN),
+        },
         python={
             "metricKeys": "from the metric summaries loader (shared with metricSummary)",
             "metricSummary": "filtered by key in Python over the summaries loader",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.api.loaders.list_spec import ListSpec, Order
 from app.api.loaders.run_orders import ByMetricLast, ByNumericParam
-from app.domain.datasets.models import Dataset, DatasetVersion
+from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion
 from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import (
     Alert,
@@ -93,6 +93,10 @@ RUNS_OF_PIPELINE = ListSpec(
     CREATED,
     default_order="CREATED_DESC",
     live_only=False,
+)
+INPUTS_OF_RUN = ListSpec("inputs_of_run", DatasetInput, "run_id", CREATED, live_only=False)
+INPUTS_OF_TRAINING_JOB = ListSpec(
+    "inputs_of_training_job", DatasetInput, "training_job_id", CREATED, live_only=False
 )
 TRAINING_JOBS_OF_PROJECT = ListSpec(
     "training_jobs_of_project",

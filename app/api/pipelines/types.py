@@ -70,7 +70,10 @@ class Pipeline(Node):
     updated_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
     definition_: strawberry.Private[dict[str, Any]]
+
+    created_by = related("Pipeline", "createdBy", "app.api.tenancy.types")
 
     @strawberry.field(description="The steps, as defined.")
     def steps(self) -> list[PipelineStep]:
@@ -117,7 +120,10 @@ class PipelineRun(Node):
     ended_at: datetime | None
     created_at: datetime
     pipeline_id: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
     steps_: strawberry.Private[list[dict[str, Any]]]
+
+    created_by = related("PipelineRun", "createdBy", "app.api.tenancy.types")
 
     @strawberry.field(description="Each step's state, in dependency order.")
     def steps(self) -> list[PipelineRunStep]:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.datasets.mutations import DatasetInputInput, dataset_inputs
 from app.api.enums import TrainingExecutor, TrainingJobStatus
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.training.types import TrainingJob
+from app.domain.datasets import services as dataset_services
+from app.domain.tenancy.access import Actor
 from app.domain.training import queue, services
 
 
@@ -36,6 +42,9 @@ class TrainingJobCreateInput:
     entry_point: str | None = None
     config: JSON | None = None
     resources: TrainingResourcesInput = strawberry.field(default_factory=TrainingResourcesInput)
+    dataset_inputs: list[DatasetInputInput] = strawberry.field(
+        default_factory=list, description="The dataset versions it will consume, and as what."
+    )
 
 
 @strawberry.input
@@ -105,11 +114,9 @@ class TrainingMutations:
     ) -> TrainingJobPayload:
         experiment = input.experiment_id
         resources = input.resources
-        return await mutate(
-            info,
-            TrainingJobPayload,
-            "training_job",
-            lambda session, actor: services.training_job_create(
+
+        async def work(session: AsyncSession, actor: Actor) -> Any:
+            job = await services.training_job_create(
                 session,
                 actor,
                 project_id=decode_id(input.project_id, "Project", ["input", "projectId"]),
@@ -128,8 +135,19 @@ class TrainingMutations:
                 gpus=resources.gpus,
                 gpu_type=resources.gpu_type,
                 use_gpu=resources.use_gpu,
-            ),
-        )
+            )
+            if input.dataset_inputs:
+                await dataset_services.dataset_inputs_record(
+                    session,
+                    actor,
+                    run_id=None,
+                    training_job_id=job.id,
+                    inputs=dataset_inputs(input.dataset_inputs, "datasetInputs"),
+                    field="datasetInputs",
+                )
+            return job
+
+        return await mutate(info, TrainingJobPayload, "training_job", work)
 
     @strawberry.mutation(
         description="Move a job on: PENDING → QUEUED → RUNNING → SUCCEEDED | FAILED "

@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 
 from app.api.enums import TrainingExecutor, TrainingJobStatus
 from app.api.graph.converters import from_declaration
-from app.api.graph.fields import related
+from app.api.graph.fields import children, related
 from app.api.node import Node, register_node
 from app.domain.training.models import TrainingJob as TrainingJobRow
 
@@ -44,11 +44,14 @@ class TrainingJob(Node):
     claims: int = strawberry.field(description="How many times workers claimed the job.")
     created_at: datetime
     updated_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID]
     experiment_id: strawberry.Private[uuid.UUID | None]
     environment_id: strawberry.Private[uuid.UUID]
     run_id: strawberry.Private[uuid.UUID | None]
+    created_by_id: strawberry.Private[uuid.UUID | None]
 
+    created_by = related("TrainingJob", "createdBy", "app.api.tenancy.types")
     project = related("TrainingJob", "project", "app.api.registry.types")
     experiment = related("TrainingJob", "experiment", "app.api.experiments.types")
     environment = related(
@@ -56,6 +59,12 @@ class TrainingJob(Node):
     )
     run = related(
         "TrainingJob", "run", "app.api.experiments.types", description="The run it produced."
+    )
+    dataset_inputs = children(
+        "TrainingJob",
+        "datasetInputs",
+        "app.api.datasets.types",
+        description="The dataset versions it consumes, and as what.",
     )
 
 

@@ -259,13 +259,14 @@ async def dataset_inputs_record(
     run_id: uuid.UUID | None,
     training_job_id: uuid.UUID | None,
     inputs: Sequence[Input],
+    field: str = "inputs",
 ) -> int:
     """Record what a run or a training job (exactly one) consumed; idempotent per
     (consumer, version, role). Returns how many were new."""
     if (run_id is None) == (training_job_id is None):
         raise validation("name a run or a training job", ["input", "runId"])
     if not inputs or len(inputs) > MAX_INPUTS:
-        raise validation(f"1 to {MAX_INPUTS} inputs", ["input", "inputs"])
+        raise validation(f"1 to {MAX_INPUTS} inputs", ["input", field])
     consumer: Run | TrainingJob
     if run_id is not None:
         consumer = await get_visible(
@@ -292,7 +293,7 @@ async def dataset_inputs_record(
     )
     for index, wanted_id in enumerate(wanted):
         if wanted_id not in visible:
-            raise not_found("dataset version", ["input", "inputs", str(index), "datasetVersionId"])
+            raise not_found("dataset version", ["input", field, str(index), "datasetVersionId"])
     rows = [
         {
             "id": uuid.uuid4(),
