@@ -77,6 +77,7 @@ async def test_a_definition_must_be_a_dag_and_errors_name_the_steps(tenant):
         ({"image": None}, ["input", "steps", "1", "trainingJob", "image"]),
         ({"resources": {"useGpu": True, "gpus": 1}},
          ["input", "steps", "1", "trainingJob", "resources", "gpuType"]),
+        ({"config": {"blob": "x" * 70_000}}, ["input", "steps", "1", "trainingJob", "config"]),
     ]  # fmt: skip
     for template, field in template_rules:
         bad = await create_pipeline(
@@ -199,6 +200,9 @@ async def test_retries_run_out_and_runs_are_listed_by_status(tenant):
     assert compiled.content == reference.content
     listed = compiled.json()["data"]["node"]["pipelines"]["nodes"][0]["runs"]
     assert listed == {"totalCount": 1, "nodes": [{"status": "FAILED", "retryCount": 0}]}
+    later = """query($id: ID!) { node(id: $id) { ... on Project {
+      pipelines(createdFrom: "2999-01-01T00:00:00Z") { totalCount } } } }"""
+    assert (await client.data(later, {"id": project}))["node"]["pipelines"]["totalCount"] == 0
 
 
 async def test_another_organization_cannot_see_or_run_pipelines(tenant, make_tenant):

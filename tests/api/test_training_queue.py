@@ -107,6 +107,7 @@ async def test_claims_are_validated_field_by_field(tenant):
         ({"leaseSeconds": 5}, ["input", "leaseSeconds"]),
         ({"worker": "  "}, ["input", "worker"]),
         ({"gpuTypes": ["t4", "a100 80gb"]}, ["input", "gpuTypes", "1"]),
+        ({"gpuTypes": [f"t{i}" for i in range(51)]}, ["input", "gpuTypes"]),
     ]
     for input, field in cases:
         assert_error(await client.mutate(CLAIM, {"worker": "w", **input}), "VALIDATION", field)

@@ -87,6 +87,14 @@ def status_query(kwargs: Mapping[str, Any]) -> ListQuery:
     )
 
 
+def created_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    """``orderBy`` and ``createdFrom`` / ``createdTo`` (a list without a status)."""
+    since, until = created_range(kwargs.get("created_from"), kwargs.get("created_to"))
+    return ListQuery(
+        order=order_of(kwargs), filter=StatusFilter(created_from=since, created_to=until)
+    )
+
+
 def created_range(since: Any, until: Any) -> tuple[Any, Any]:
     if since is not None and until is not None and since > until:
         raise ClientError("createdFrom must not be after createdTo")
@@ -158,7 +166,7 @@ declare(
             "members": Children("ProjectMember", lists.MEMBERS_OF_PROJECT),
             "trainingJobs": Children("TrainingJob", lists.TRAINING_JOBS_OF_PROJECT, status_query),
             "datasets": Children("Dataset", lists.DATASETS_OF_PROJECT, filtered_query),
-            "pipelines": Children("Pipeline", lists.PIPELINES_OF_PROJECT),
+            "pipelines": Children("Pipeline", lists.PIPELINES_OF_PROJECT, created_query),
         },
     ),
     NodeType(

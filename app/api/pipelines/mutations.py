@@ -116,7 +116,9 @@ class PipelineMutations:
                 orchestrator=input.orchestrator,
                 workflow_id=input.workflow_id,
                 namespace=input.namespace,
-                steps=[Step(s.name, s.kind, tuple(s.depends_on)) for s in input.steps],
+                steps=[
+                    Step(s.name, s.kind, tuple(dict.fromkeys(s.depends_on))) for s in input.steps
+                ],
                 step_configs=[s.config for s in input.steps],
                 templates=[_template(s.training_job, i) for i, s in enumerate(input.steps)],
             ),

@@ -118,7 +118,12 @@ class Project(Node):
         "Project",
         "pipelines",
         "app.api.pipelines.types",
-        [*PAGING, ("order_by", NamedOrder, NamedOrder.CREATED_ASC)],
+        [
+            *PAGING,
+            ("created_from", datetime | None, None),
+            ("created_to", datetime | None, None),
+            ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
+        ],
         description="Pipelines of this project.",
     )
     training_jobs = children(

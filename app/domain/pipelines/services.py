@@ -78,6 +78,8 @@ async def _check_template(
         raise DomainError(ErrorCode.NOT_FOUND, "environment not found", [*field, "environmentId"])
     if not (t.image or "").strip() and not (t.entry_point or "").strip():
         raise validation("give an image or an entry point", [*field, "image"])
+    if t.config is not None:
+        v.json_object(t.config, [*field, "config"])  # bounded like a job's own config
     try:
         ensure_resources(t.cpu, t.memory_mb, t.gpus, t.gpu_type, t.use_gpu)
     except DomainError as error:  # the same rule, under this step's path

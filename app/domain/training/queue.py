@@ -33,6 +33,7 @@ MAX_CLAIM = 50
 MIN_LEASE_SECONDS = 10
 MAX_LEASE_SECONDS = 3600
 MAX_WORKER = 200
+MAX_GPU_TYPES = 50
 WORKER_ROLES = (OrgRole.ADMIN, OrgRole.DEVELOPER)
 QUEUED = TrainingJobStatus.QUEUED.value
 RUNNING = TrainingJobStatus.RUNNING.value
@@ -109,6 +110,8 @@ async def training_jobs_claim(
     lease = clean_lease(lease_seconds)
     if not 1 <= limit <= MAX_CLAIM:
         raise validation(f"claim 1 to {MAX_CLAIM} jobs at a time", ["input", "limit"])
+    if gpu_types is not None and len(gpu_types) > MAX_GPU_TYPES:
+        raise validation(f"at most {MAX_GPU_TYPES} GPU types", ["input", "gpuTypes"])
     types = (
         None
         if gpu_types is None
