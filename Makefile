@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/alert_eval.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/lineage_and_queue.py
 
 clean:
 	rm -rf $(VENV) .data
