@@ -26,7 +26,13 @@ from app.domain.notifications.models import (
     NotificationRule,
 )
 from app.domain.pipelines.models import Pipeline, PipelineRun
-from app.domain.registry.models import Model, ModelVersion, Project
+from app.domain.registry.models import (
+    Model,
+    ModelAlias,
+    ModelAliasEvent,
+    ModelVersion,
+    Project,
+)
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
 from app.domain.tenancy.models import (
     ApiKey,
@@ -57,6 +63,8 @@ __all__ = [
     "GpuType",
     "Membership",
     "Model",
+    "ModelAlias",
+    "ModelAliasEvent",
     "ModelVersion",
     "MonitoringMetric",
     "NotificationAttempt",

@@ -45,7 +45,13 @@ from app.domain.notifications.models import (
 )
 from app.domain.pipelines.models import Pipeline, PipelineRun
 from app.domain.registry.enums import ModelStage
-from app.domain.registry.models import Model, ModelVersion, Project
+from app.domain.registry.models import (
+    Model,
+    ModelAlias,
+    ModelAliasEvent,
+    ModelVersion,
+    Project,
+)
 from app.domain.serving.enums import DeploymentStatus
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
 from app.domain.tenancy.models import (
@@ -234,10 +240,33 @@ declare(
                 lambda version: [version.stage == ModelStage.PRODUCTION.value],
             )
         },
-        lists={"versions": Children("ModelVersion", lists.VERSIONS_OF_MODEL, versions_query)},
+        lists={
+            "versions": Children("ModelVersion", lists.VERSIONS_OF_MODEL, versions_query),
+            "aliases": Children("ModelAlias", lists.ALIASES_OF_MODEL),
+        },
         python={
+            "alias": "time travel: the alias's latest move at or before an instant",
             "activeDeployment": "the deployment taking the most traffic in the environment "
             "the argument names (a loader's query per model and environment)",
+        },
+    ),
+    NodeType(
+        "ModelAlias",
+        ModelAlias,
+        links={
+            "model": Link("Model", "model_id"),
+            "modelVersion": Link("ModelVersion", "model_version_id"),
+        },
+        lists={"history": Children("ModelAliasEvent", lists.EVENTS_OF_ALIAS)},
+    ),
+    NodeType(
+        "ModelAliasEvent",
+        ModelAliasEvent,
+        global_id=False,
+        links={
+            "fromVersion": Link("ModelVersion", "from_version_id"),
+            "toVersion": Link("ModelVersion", "to_version_id"),
+            "actor": Link("User", "actor_user_id"),
         },
     ),
     NodeType(

@@ -20,7 +20,13 @@ from app.domain.notifications.models import (
     NotificationRule,
 )
 from app.domain.pipelines.models import Pipeline, PipelineRun
-from app.domain.registry.models import Model, ModelVersion, Project
+from app.domain.registry.models import (
+    Model,
+    ModelAlias,
+    ModelAliasEvent,
+    ModelVersion,
+    Project,
+)
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
 from app.domain.tenancy.models import AuditLog, Membership, ProjectMember
 from app.domain.training.models import TrainingJob
@@ -67,6 +73,22 @@ MODELS_OF_PROJECT = ListSpec(
         **BY_NAME,
         "UPDATED_DESC": Order(("updated_at", "id"), descending=True),
     },
+)
+ALIASES_OF_MODEL = ListSpec(
+    "aliases_of_model",
+    ModelAlias,
+    "model_id",
+    {"NAME_ASC": Order(("name", "id"))},
+    default_order="NAME_ASC",
+    live_only=False,
+)
+EVENTS_OF_ALIAS = ListSpec(
+    "events_of_alias",
+    ModelAliasEvent,
+    "alias_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
 )
 VERSIONS_OF_MODEL = ListSpec(
     "versions_of_model", ModelVersion, "model_id", CREATED, default_order="CREATED_DESC"

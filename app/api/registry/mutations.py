@@ -14,8 +14,8 @@ from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided
-from app.api.registry.types import Model, ModelVersion, Project, ProjectMember
-from app.domain.registry import model_service, projects, version_service
+from app.api.registry.types import Model, ModelAlias, ModelVersion, Project, ProjectMember
+from app.domain.registry import aliases, model_service, projects, version_service
 
 
 @strawberry.input
@@ -140,8 +140,46 @@ def _whole_bytes(value: float | None) -> int | None:
     return int(value)
 
 
+@strawberry.input
+class ModelAliasSetInput:
+    model_id: strawberry.ID
+    name: str = strawberry.field(description="A slug, e.g. champion; unique per model.")
+    model_version_id: strawberry.ID
+    protected: bool | None = strawberry.field(
+        default=None,
+        description="Protect (true) or unprotect (false) the alias; null keeps it as it is. "
+        "Only organization admins change it, or move a protected alias.",
+    )
+
+
+@strawberry.type
+class ModelAliasPayload:
+    model_alias: ModelAlias | None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class RegistryMutations:
+    @strawberry.mutation(
+        description="Point an alias (created if new) at a version of the model; every move "
+        "is kept in its history. Contributors+; protected aliases: organization admins."
+    )
+    async def model_alias_set(self, info: Info, input: ModelAliasSetInput) -> ModelAliasPayload:
+        field = ["input", "modelVersionId"]
+        return await mutate(
+            info,
+            ModelAliasPayload,
+            "model_alias",
+            lambda session, actor: aliases.model_alias_set(
+                session,
+                actor,
+                model_id=decode_id(input.model_id, "Model", ["input", "modelId"]),
+                name=input.name,
+                version_id=decode_id(input.model_version_id, "ModelVersion", field),
+                protected=input.protected,
+            ),
+        )
+
     @strawberry.mutation(description="Create a project; you become its owner. Developers+.")
     async def project_create(self, info: Info, input: ProjectCreateInput) -> ProjectPayload:
         field = ["input", "organizationId"]

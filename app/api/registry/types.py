@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import strawberry
+from sqlalchemy import select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -27,10 +28,13 @@ from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any
+from app.api.lists import load_row
 from app.api.loaders.list_spec import ModelFilter
 from app.api.node import Node, register_node
 from app.api.serving.types import Deployment, DeploymentFilterInput
+from app.domain.registry.aliases import alias_version_at
 from app.domain.registry.models import Model as ModelRow
+from app.domain.registry.models import ModelAlias as ModelAliasRow
 from app.domain.registry.models import ModelVersion as ModelVersionRow
 from app.domain.registry.models import Project as ProjectRow
 
@@ -217,6 +221,70 @@ class Model(Node):
         "app.api.registry.types",
         description="The version in production, if any (at most one).",
     )
+    aliases = children(
+        "Model",
+        "aliases",
+        "app.api.registry.types",
+        description="Movable names for versions (champion, challenger...), by name.",
+    )
+
+    @strawberry.field(
+        description="The version the alias points at now, or at instant `at` (from its "
+        "history); null if there is no such alias (or it did not exist yet)."
+    )
+    async def alias(self, info: Info, name: str, at: datetime | None = None) -> ModelVersion | None:
+        if len(name) > 63:
+            return None
+        async with info.context.read_session_factory() as session:
+            alias_id, current = (
+                await session.execute(
+                    select(ModelAliasRow.id, ModelAliasRow.model_version_id).where(
+                        ModelAliasRow.model_id == self.db_id, ModelAliasRow.name == name
+                    )
+                )
+            ).one_or_none() or (None, None)
+            if alias_id is None:
+                return None
+            version_id = current if at is None else await alias_version_at(session, alias_id, at)
+        row = await load_row(info, ModelVersionRow, version_id)
+        return ModelVersion.from_row(row) if row else None
+
+
+@from_declaration("ModelAlias")
+@strawberry.type(description="A movable name for a version of a model, with its history.")
+class ModelAlias(Node):
+    name: str
+    protected: bool = strawberry.field(description="Only organization admins move it.")
+    created_at: datetime
+    updated_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    model_id: strawberry.Private[uuid.UUID]
+    model_version_id: strawberry.Private[uuid.UUID]
+
+    model = related("ModelAlias", "model", "app.api.registry.types")
+    model_version = related(
+        "ModelAlias", "modelVersion", "app.api.registry.types", description="Where it points."
+    )
+    history = children(
+        "ModelAlias",
+        "history",
+        "app.api.registry.types",
+        [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
+        description="Every move, newest first: from, to, who, when.",
+    )
+
+
+@from_declaration("ModelAliasEvent")
+@strawberry.type(description="One move of an alias.")
+class ModelAliasEvent:
+    created_at: datetime
+    from_version_id: strawberry.Private[uuid.UUID | None]
+    to_version_id: strawberry.Private[uuid.UUID | None]
+    actor_user_id: strawberry.Private[uuid.UUID | None]
+
+    from_version = related("ModelAliasEvent", "fromVersion", "app.api.registry.types")
+    to_version = related("ModelAliasEvent", "toVersion", "app.api.registry.types")
+    actor = related("ModelAliasEvent", "actor", "app.api.tenancy.types")
 
 
 @from_declaration("ModelVersion")
@@ -262,3 +330,4 @@ class ModelVersion(Node):
 register_node("Project", ProjectRow, Project.from_row)
 register_node("Model", ModelRow, Model.from_row)
 register_node("ModelVersion", ModelVersionRow, ModelVersion.from_row)
+register_node("ModelAlias", ModelAliasRow, ModelAlias.from_row)

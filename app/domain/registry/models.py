@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Computed,
     DateTime,
@@ -15,12 +16,21 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
+from app.db.base import (
+    Base,
+    IdMixin,
+    SoftDeleteMixin,
+    TenantMixin,
+    TimestampsMixin,
+    check_in,
+    utc_timestamp,
+)
 from app.domain.registry.enums import Framework, ModelStage, ModelType, TaskType
 
 LIVE = text("deleted_at IS NULL")
@@ -139,3 +149,42 @@ class ModelVersion(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+
+
+class ModelAlias(IdMixin, TenantMixin, TimestampsMixin, Base):
+    """A movable name (``champion``, ``challenger``, any slug) for one version of a model.
+    Every move is kept in ``model_alias_events``; a protected alias moves only for admins."""
+
+    __tablename__ = "model_aliases"
+    __table_args__ = (UniqueConstraint("model_id", "name", name="uq_model_aliases_model_id_name"),)
+
+    model_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("models.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(63), nullable=False)
+    model_version_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False
+    )
+    protected: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class ModelAliasEvent(IdMixin, TenantMixin, Base):
+    """One move of an alias: from which version to which, by whom, when (time travel reads
+    the latest move at or before an instant)."""
+
+    __tablename__ = "model_alias_events"
+    __table_args__ = (Index("ix_model_alias_events_alias_id_at", "alias_id", "created_at"),)
+
+    alias_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("model_aliases.id", ondelete="CASCADE"), nullable=False
+    )
+    from_version_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("model_versions.id", ondelete="SET NULL"), nullable=True
+    )
+    to_version_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("model_versions.id", ondelete="SET NULL"), nullable=True
+    )
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = utc_timestamp(nullable=False)
