@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -15,7 +18,11 @@ from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided
 from app.api.registry.types import Model, ModelAlias, ModelVersion, Project, ProjectMember
+from app.api.serving.types import Deployment
+from app.domain.errors import DomainError
 from app.domain.registry import aliases, model_service, projects, version_service
+from app.domain.serving import services as serving
+from app.domain.tenancy.access import Actor
 
 
 @strawberry.input
@@ -140,6 +147,43 @@ def _whole_bytes(value: float | None) -> int | None:
     return int(value)
 
 
+@strawberry.input(description="Where and how to deploy (the version is the one just made).")
+class DeploymentSpecInput:
+    environment_id: strawberry.ID
+    name: str = strawberry.field(description="Unique per project and environment.")
+    min_instances: int = 1
+    max_instances: int = 1
+    autoscaling: bool = False
+    endpoint_url: str | None = None
+    config: JSON | None = None
+
+
+@strawberry.input
+class ModelVersionCreateAndDeployInput:
+    model_version: ModelVersionCreateInput
+    deployment: DeploymentSpecInput
+
+
+@strawberry.type
+class ModelVersionCreateAndDeployPayload:
+    model_version: ModelVersion | None
+    deployment: Deployment | None
+    user_errors: list[UserError]
+
+
+T = TypeVar("T")
+
+
+async def _under(prefix: str, work: Awaitable[T]) -> T:
+    """A service's userError paths (``["input", field]``) under one part of the input."""
+    try:
+        return await work
+    except DomainError as error:
+        if error.field and error.field[0] == "input":
+            error.field = ["input", prefix, *error.field[1:]]
+        raise
+
+
 @strawberry.input
 class ModelAliasSetInput:
     model_id: strawberry.ID
@@ -160,6 +204,45 @@ class ModelAliasPayload:
 
 @strawberry.type
 class RegistryMutations:
+    @strawberry.mutation(
+        description="Register a version and deploy it, in one transaction: both or neither. "
+        "userErrors point into modelVersion or deployment."
+    )
+    async def model_version_create_and_deploy(
+        self, info: Info, input: ModelVersionCreateAndDeployInput
+    ) -> ModelVersionCreateAndDeployPayload:
+        made, spec = input.model_version, input.deployment
+
+        async def work(session: AsyncSession, actor: Actor) -> tuple[Any, Any]:
+            version = await _under("modelVersion", version_service.model_version_create(
+                session, actor,
+                model_id=decode_id(made.model_id, "Model", ["input", "modelVersion", "modelId"]),
+                version=made.version, description=made.description,
+                artifact_uri=made.artifact_uri,
+                artifact_size_bytes=_whole_bytes(made.artifact_size_bytes),
+                metrics=made.metrics, signature=made.signature,
+                run_id=decode_id(made.run_id, "Run", ["input", "modelVersion", "runId"])
+                if made.run_id else None,
+            ))  # fmt: skip
+            deployment = await _under("deployment", serving.deployment_create(
+                session, actor, model_version_id=version.id,
+                environment_id=decode_id(
+                    spec.environment_id, "Environment", ["input", "deployment", "environmentId"]),
+                name=spec.name, min_instances=spec.min_instances,
+                max_instances=spec.max_instances, autoscaling=spec.autoscaling,
+                endpoint_url=spec.endpoint_url, config=spec.config,
+            ))  # fmt: skip
+            return version, deployment
+
+        return await mutate(
+            info,
+            ModelVersionCreateAndDeployPayload,
+            "deployment",
+            work,
+            row_of=lambda made: made[1],
+            extra=lambda made: {"model_version": ModelVersion.from_row(made[0]) if made else None},
+        )
+
     @strawberry.mutation(
         description="Point an alias (created if new) at a version of the model; every move "
         "is kept in its history. Contributors+; protected aliases: organization admins."
