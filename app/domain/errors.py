@@ -5,7 +5,7 @@ The GraphQL layer turns it into ``userErrors`` in a single place."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 
 class ErrorCode(enum.Enum):
@@ -34,3 +34,21 @@ def not_found(what: str, field: Sequence[str] | None = None) -> DomainError:
 
 def validation(message: str, field: Sequence[str] | None = None) -> DomainError:
     return DomainError(ErrorCode.VALIDATION, message, field)
+
+
+def ensure_transition(
+    noun: str,
+    current: enum.Enum,
+    target: enum.Enum,
+    allowed: Collection[enum.Enum],
+    field: Sequence[str] = ("input", "status"),
+) -> None:
+    """The one state-machine check: ``target`` must be among ``allowed`` (the moves out of
+    ``current``), else INVALID_TRANSITION naming what is allowed."""
+    if target not in allowed:
+        names = ", ".join(sorted(s.value for s in allowed)) or "none"
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"cannot move a {current.value} {noun} to {target.value} (allowed: {names})",
+            list(field),
+        )

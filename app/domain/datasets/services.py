@@ -23,7 +23,7 @@ from app.domain.datasets.enums import (
     InputRole,
 )
 from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion, DatasetVersionParent
-from app.domain.errors import DomainError, ErrorCode, not_found, validation
+from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found, validation
 from app.domain.experiments.models import Run
 from app.domain.lookup import get_visible
 from app.domain.registry.projects import require_project_access
@@ -236,13 +236,7 @@ async def dataset_version_transition(
         field=field,
     )  # fmt: skip
     current = S(row.status)
-    if status not in TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none"
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            f"cannot move a {current.value} dataset version to {status.value} (allowed: {allowed})",
-            ["input", "status"],
-        )
+    ensure_transition("dataset version", current, status, TRANSITIONS[current])
     row.status = status.value
     await session.flush()
     record_audit(

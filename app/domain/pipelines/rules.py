@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 
-from app.domain.errors import DomainError, ErrorCode, validation
+from app.domain.errors import ensure_transition, validation
 from app.domain.pipelines.enums import PipelineRunStatus as R
 from app.domain.pipelines.enums import StepKind, StepStatus
 
@@ -72,13 +72,7 @@ def ensure_run_transition(current: R, target: R, retry_count: int, max_retries: 
     allowed = RUN_TRANSITIONS[current]
     if current is R.FAILED and retry_count >= max_retries:
         allowed = frozenset()  # retries used up: FAILED is final
-    if target not in allowed:
-        names = ", ".join(sorted(s.value for s in allowed)) or "none"
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            f"cannot move a {current.value} pipeline run to {target.value} (allowed: {names})",
-            ["input", "status"],
-        )
+    ensure_transition("pipeline run", current, target, allowed)
 
 
 STEP_TRANSITIONS: dict[StepStatus, frozenset[StepStatus]] = {

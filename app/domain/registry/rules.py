@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from app.domain.errors import DomainError, ErrorCode, validation
+from app.domain.errors import DomainError, ErrorCode, ensure_transition, validation
 from app.domain.registry.enums import ModelStage
 from app.domain.tenancy.enums import PLAN_QUOTAS, Plan
 
@@ -33,13 +33,7 @@ def semver(version: str, field: Sequence[str]) -> str:
 
 
 def ensure_stage_transition(current: ModelStage, target: ModelStage, field: Sequence[str]) -> None:
-    if target not in STAGE_TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in STAGE_TRANSITIONS[current]))
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            f"cannot move a {current.value} version to {target.value} (allowed: {allowed})",
-            field,
-        )
+    ensure_transition("version", current, target, STAGE_TRANSITIONS[current], field)
 
 
 def ensure_model_quota(plan: Plan, live_models: int, field: Sequence[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from app.domain.errors import DomainError, ErrorCode, validation
+from app.domain.errors import ensure_transition, validation
 from app.domain.serving.enums import DeploymentStatus
 
 MAX_INSTANCES = 1000
@@ -39,13 +39,7 @@ ENDED = frozenset({DeploymentStatus.TERMINATING, DeploymentStatus.TERMINATED})
 
 
 def ensure_deployment_transition(current: DeploymentStatus, target: DeploymentStatus) -> None:
-    if target not in DEPLOYMENT_TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in DEPLOYMENT_TRANSITIONS[current])) or "none"
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            f"cannot move a {current.value} deployment to {target.value} (allowed: {allowed})",
-            ["input", "status"],
-        )
+    ensure_transition("deployment", current, target, DEPLOYMENT_TRANSITIONS[current])
 
 
 def rollback_target(events: Sequence[tuple[str, uuid.UUID | None]]) -> uuid.UUID | None:

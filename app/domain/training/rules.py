@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.domain.errors import DomainError, ErrorCode, validation
+from app.domain.errors import ensure_transition, validation
 from app.domain.training.enums import TrainingJobStatus as S
 
 TRANSITIONS: dict[S, frozenset[S]] = {
@@ -21,14 +21,8 @@ MAX_MEMORY_MB = 16 * 1024 * 1024
 RESOURCES = ["input", "resources"]
 
 
-def ensure_transition(current: S, target: S) -> None:
-    if target not in TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none"
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            f"cannot move a {current.value} training job to {target.value} (allowed: {allowed})",
-            ["input", "status"],
-        )
+def ensure_job_transition(current: S, target: S) -> None:
+    ensure_transition("training job", current, target, TRANSITIONS[current])
 
 
 def ensure_resources(

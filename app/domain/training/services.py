@@ -29,7 +29,7 @@ from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.training.enums import Executor, TrainingJobStatus
 from app.domain.training.models import TrainingJob
-from app.domain.training.rules import FINAL, RESOURCES, ensure_resources, ensure_transition
+from app.domain.training.rules import FINAL, RESOURCES, ensure_job_transition, ensure_resources
 from app.events import topics
 
 MAX_REFERENCE = 512
@@ -166,7 +166,7 @@ async def training_job_transition(
     run the job produced, and why it failed."""
     job = await _writable_job(session, actor, job_id)
     current = TrainingJobStatus(job.status)
-    ensure_transition(current, status)
+    ensure_job_transition(current, status)
     if error_message is not None and status is not TrainingJobStatus.FAILED:
         raise validation("an error message goes with FAILED only", ["input", "errorMessage"])
     if (executor is None) != (external_id is None or not external_id.strip()):
