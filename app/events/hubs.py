@@ -10,6 +10,7 @@ import contextlib
 import logging
 import uuid
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -163,20 +164,11 @@ class RunState:
     version: int
 
 
-RUN_STATE = text("SELECT status, ended_at, status_version FROM runs WHERE id = :run_id")
+RUN_STATE = text("SELECT status, ended_at, status_version FROM runs WHERE id = :id")
 
 
-class RunStatusHub(Hub):
-    def __init__(self, session_factory: SessionFactory, run_id: uuid.UUID) -> None:
-        super().__init__(session_factory)
-        self.run_id = run_id
-        self.state: RunState | None = None
-
-    async def refresh(self) -> None:
-        async with self.session_factory() as session:
-            row = (await session.execute(RUN_STATE, {"run_id": self.run_id})).first()
-        if row is not None and (self.state is None or row.status_version > self.state.version):
-            self.state = RunState(row.status, row.ended_at, row.status_version)
+def run_state(row: Any) -> RunState:
+    return RunState(row.status, row.ended_at, row.status_version)
 
 
 @dataclass
@@ -190,25 +182,45 @@ class TrainingJobState:
 
 TRAINING_JOB_STATE = text(
     "SELECT status, error_message, lease_owner, ended_at, status_version "
-    "FROM training_jobs WHERE id = :job_id"
+    "FROM training_jobs WHERE id = :id"
 )
 
 
-class TrainingJobStatusHub(Hub):
-    """A training job's status, re-read once per notification for all its subscribers."""
+def training_job_state(row: Any) -> TrainingJobState:
+    return TrainingJobState(
+        row.status, row.error_message, row.lease_owner, row.ended_at, row.status_version
+    )
 
-    def __init__(self, session_factory: SessionFactory, job_id: uuid.UUID) -> None:
+
+class StatusHub(Hub):
+    """One row's status (a run's, a training job's): re-read once per notification for all
+    its subscribers; only a newer ``status_version`` replaces the state."""
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        key: uuid.UUID,
+        statement: Any,
+        make_state: Callable[[Any], Any],
+    ) -> None:
         super().__init__(session_factory)
-        self.job_id = job_id
-        self.state: TrainingJobState | None = None
+        self.key = key
+        self.statement = statement
+        self.make_state = make_state
+        self.state: Any = None
 
     async def refresh(self) -> None:
         async with self.session_factory() as session:
-            row = (await session.execute(TRAINING_JOB_STATE, {"job_id": self.job_id})).first()
+            row = (await session.execute(self.statement, {"id": self.key})).first()
         if row is not None and (self.state is None or row.status_version > self.state.version):
-            self.state = TrainingJobState(
-                row.status, row.error_message, row.lease_owner, row.ended_at, row.status_version
-            )
+            self.state = self.make_state(row)
+
+
+# Hub kinds that follow one row's status: the statement that reads it, and its state.
+STATUS_HUBS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
+    "status": (RUN_STATE, run_state),
+    "training": (TRAINING_JOB_STATE, training_job_state),
+}
 
 
 ALERT_CHANGES = text(
@@ -287,10 +299,8 @@ class Broker:
         if hub is None:
             if kind == "metrics":
                 hub = RunMetricsHub(self.session_factory, key)
-            elif kind == "status":
-                hub = RunStatusHub(self.session_factory, key)
-            elif kind == "training":
-                hub = TrainingJobStatusHub(self.session_factory, key)
+            elif kind in STATUS_HUBS:
+                hub = StatusHub(self.session_factory, key, *STATUS_HUBS[kind])
             else:
                 hub = AlertsHub(self.session_factory, key)
             self.hubs[(kind, key)] = hub

@@ -7,8 +7,9 @@ seq <= S, then takes only rows with seq > S from the hub: no gap, no duplicate."
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 
@@ -90,16 +91,18 @@ async def run_metric_batches(
             await subscriber.wake.wait()
 
 
-async def run_states(broker: Broker, run_id: uuid.UUID) -> AsyncIterator[RunState]:
-    """The current state, then every change; ends after a terminal status."""
-    async with broker.subscribe("status", run_id) as (hub, subscriber):
+async def status_states(
+    broker: Broker, kind: str, key: uuid.UUID, ended: Callable[[str], bool]
+) -> AsyncIterator[Any]:
+    """A row's current state, then every change; ends after a status for which ``ended``."""
+    async with broker.subscribe(kind, key) as (hub, subscriber):
         version = -1
         while True:
             state = hub.state
             if state is not None and state.version > version:
                 version = state.version
                 yield state
-                if RunStatus(state.status) in TERMINAL_RUN_STATUSES:
+                if ended(state.status):
                     return
                 continue
             subscriber.wake.clear()
@@ -108,22 +111,19 @@ async def run_states(broker: Broker, run_id: uuid.UUID) -> AsyncIterator[RunStat
             await subscriber.wake.wait()
 
 
-async def training_job_states(broker: Broker, job_id: uuid.UUID) -> AsyncIterator[TrainingJobState]:
-    """The job's current state, then every change; ends after a final status."""
-    async with broker.subscribe("training", job_id) as (hub, subscriber):
-        version = -1
-        while True:
-            state = hub.state
-            if state is not None and state.version > version:
-                version = state.version
-                yield state
-                if TrainingJobStatus(state.status) in FINAL_TRAINING_STATUSES:
-                    return
-                continue
-            subscriber.wake.clear()
-            if hub.state is not None and hub.state.version > version:
-                continue
-            await subscriber.wake.wait()
+def run_states(broker: Broker, run_id: uuid.UUID) -> AsyncIterator[RunState]:
+    return status_states(
+        broker, "status", run_id, lambda status: RunStatus(status) in TERMINAL_RUN_STATUSES
+    )
+
+
+def training_job_states(broker: Broker, job_id: uuid.UUID) -> AsyncIterator[TrainingJobState]:
+    return status_states(
+        broker,
+        "training",
+        job_id,
+        lambda status: TrainingJobStatus(status) in FINAL_TRAINING_STATUSES,
+    )
 
 
 ALERTS_SINCE = text(
