@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from strawberry import UNSET
+
+from app.domain.errors import validation
 
 
 def provided(input_object: Any, *names: str) -> dict[str, Any]:
@@ -14,3 +17,12 @@ def provided(input_object: Any, *names: str) -> dict[str, Any]:
         for name in names
         if getattr(input_object, name) is not UNSET
     }
+
+
+def whole_number(value: float | None, field: str, noun: str = "a whole number") -> int | None:
+    """A count given as a Float (GraphQL's Int stops at 2^31): it must still be whole."""
+    if value is None:
+        return None
+    if not math.isfinite(value) or not value.is_integer():
+        raise validation(f"must be {noun}", ["input", field])
+    return int(value)

@@ -17,6 +17,7 @@ from app.api.enums import AlertSeverity, RunStatus, TrainingJobStatus
 from app.api.errors import ClientError
 from app.api.experiments.types import RunMetricHistory, RunMetricPoint
 from app.api.ids import decode_any, encode_id
+from app.api.loaders.rows_by_id import visibility
 from app.api.monitoring.types import Alert
 from app.api.shared_events import shared_event
 from app.domain.experiments import enums as experiment_enums
@@ -101,41 +102,27 @@ def _require_auth(info: Info) -> None:
         raise ClientError("authenticate in connection_init", "UNAUTHENTICATED")
 
 
+async def _visible(info: Info, global_id: str, type_name: str, model: Any, what: str) -> uuid.UUID:
+    """The row behind ``global_id``, if the caller may read it (a fresh read: the connection
+    lives long; the tenancy conditions of every by-id read, rows_by_id.visibility)."""
+    _require_auth(info)
+    decoded = decode_any(global_id)
+    context = info.context
+    if decoded is not None and decoded[0] == type_name and context.actor.org_ids:
+        actor = context.actor
+        async with context.read_session_factory() as session:
+            found = await session.scalar(
+                select(model.id).where(
+                    model.id == decoded[1], *visibility(model, actor.org_ids, actor.user_id)
+                )
+            )
+        if found is not None:
+            return found
+    raise ClientError(f"{what} not found", "NOT_FOUND")
+
+
 async def _visible_run(info: Info, run_id: str) -> uuid.UUID:
-    """The run, if the caller may read it (a fresh read: the connection lives long)."""
-    _require_auth(info)
-    decoded = decode_any(run_id)
-    context = info.context
-    if decoded is not None and decoded[0] == "Run" and context.actor.org_ids:
-        async with context.read_session_factory() as session:
-            found = await session.scalar(
-                select(RunRow.id).where(
-                    RunRow.id == decoded[1],
-                    RunRow.organization_id.in_(context.actor.org_ids),
-                    RunRow.deleted_at.is_(None),
-                )
-            )
-        if found is not None:
-            return found
-    raise ClientError("run not found", "NOT_FOUND")
-
-
-async def _visible_training_job(info: Info, job_id: str) -> uuid.UUID:
-    """The job, if the caller may read it (a fresh read: the connection lives long)."""
-    _require_auth(info)
-    decoded = decode_any(job_id)
-    context = info.context
-    if decoded is not None and decoded[0] == "TrainingJob" and context.actor.org_ids:
-        async with context.read_session_factory() as session:
-            found = await session.scalar(
-                select(TrainingJobRow.id).where(
-                    TrainingJobRow.id == decoded[1],
-                    TrainingJobRow.organization_id.in_(context.actor.org_ids),
-                )
-            )
-        if found is not None:
-            return found
-    raise ClientError("training job not found", "NOT_FOUND")
+    return await _visible(info, run_id, "Run", RunRow, "run")
 
 
 @strawberry.type
@@ -253,7 +240,7 @@ class Subscription:
     async def training_job_status(
         self, info: Info, training_job_id: strawberry.ID
     ) -> AsyncGenerator[TrainingJobStatusChange, None]:
-        job = await _visible_training_job(info, training_job_id)
+        job = await _visible(info, training_job_id, "TrainingJob", TrainingJobRow, "training job")
         with _slot(info):
             async for state in streams.training_job_states(info.context.broker, job):
                 yield TrainingJobStatusChange(

@@ -12,6 +12,7 @@ from app.api.enums import ChecksumAlgorithm, DatasetInputRole, DatasetType, Data
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
+from app.api.inputs import whole_number
 from app.domain.datasets import services
 
 
@@ -93,15 +94,6 @@ class DatasetInputsRecordPayload:
     user_errors: list[UserError]
 
 
-def _whole(value: float | None, name: str) -> int | None:
-    """A count given as a Float (to pass 2^31): it must still be a whole number."""
-    if value is None:
-        return None
-    if value != value or value in (float("inf"), float("-inf")) or value != int(value):
-        raise services.validation("must be a whole number", ["input", name])
-    return int(value)
-
-
 def dataset_inputs(given: list[DatasetInputInput], field: str) -> list[services.Input]:
     return [
         services.Input(
@@ -160,8 +152,8 @@ class DatasetMutations:
                 if checksum
                 else None,
                 file_count=input.file_count,
-                total_size_bytes=_whole(input.total_size_bytes, "totalSizeBytes"),
-                record_count=_whole(input.record_count, "recordCount"),
+                total_size_bytes=whole_number(input.total_size_bytes, "totalSizeBytes"),
+                record_count=whole_number(input.record_count, "recordCount"),
                 diff_summary=input.diff_summary,
                 parent_ids=[
                     decode_id(p, "DatasetVersion", ["input", "parentIds", str(i)])

@@ -18,6 +18,7 @@ from app.api.enums import (
 )
 from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
+from app.api.graph.declarations import created_range
 from app.api.graph.fields import PAGING, children, related
 from app.api.loaders.list_spec import DatasetFilter
 from app.api.node import Node, register_node
@@ -44,11 +45,10 @@ class DatasetFilterInput:
             raise ClientError(f"search must be at most {MAX_SEARCH_LENGTH} characters")
         if self.tags is not None and len(self.tags) > 20:
             raise ClientError("tags takes at most 20 entries")
-        if self.created_from and self.created_to and self.created_from > self.created_to:
-            raise ClientError("createdFrom must not be after createdTo")
+        created_from, created_to = created_range(self.created_from, self.created_to)
         return DatasetFilter(
-            created_from=self.created_from,
-            created_to=self.created_to,
+            created_from=created_from,
+            created_to=created_to,
             types=tuple(t.value for t in self.type or []),
             tags=tuple(sorted(set(self.tags or []))),
             search=(self.search or "").strip() or None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -16,7 +15,7 @@ from app.api.enums import Framework, ModelStage, ModelType, ProjectRole, TaskTyp
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
-from app.api.inputs import provided
+from app.api.inputs import provided, whole_number
 from app.api.registry.types import Model, ModelAlias, ModelVersion, Project, ProjectMember
 from app.api.serving.types import Deployment
 from app.domain.errors import DomainError
@@ -137,16 +136,6 @@ class ModelVersionTransitionPayload:
     user_errors: list[UserError]
 
 
-def _whole_bytes(value: float | None) -> int | None:
-    if value is None:
-        return None
-    if not math.isfinite(value) or not value.is_integer():
-        from app.domain.errors import validation
-
-        raise validation("must be a whole number of bytes", ["input", "artifactSizeBytes"])
-    return int(value)
-
-
 @strawberry.input(description="Where and how to deploy (the version is the one just made).")
 class DeploymentSpecInput:
     environment_id: strawberry.ID
@@ -172,6 +161,10 @@ class ModelVersionCreateAndDeployPayload:
 
 
 T = TypeVar("T")
+
+
+def _artifact_bytes(value: float | None) -> int | None:
+    return whole_number(value, "artifactSizeBytes", "a whole number of bytes")
 
 
 async def _under(prefix: str, work: Awaitable[T]) -> T:
@@ -219,7 +212,7 @@ class RegistryMutations:
                 model_id=decode_id(made.model_id, "Model", ["input", "modelVersion", "modelId"]),
                 version=made.version, description=made.description,
                 artifact_uri=made.artifact_uri,
-                artifact_size_bytes=_whole_bytes(made.artifact_size_bytes),
+                artifact_size_bytes=_artifact_bytes(made.artifact_size_bytes),
                 metrics=made.metrics, signature=made.signature,
                 run_id=decode_id(made.run_id, "Run", ["input", "modelVersion", "runId"])
                 if made.run_id else None,
@@ -392,7 +385,7 @@ class RegistryMutations:
                 version=input.version,
                 description=input.description,
                 artifact_uri=input.artifact_uri,
-                artifact_size_bytes=_whole_bytes(input.artifact_size_bytes),
+                artifact_size_bytes=_artifact_bytes(input.artifact_size_bytes),
                 metrics=input.metrics,
                 signature=input.signature,
                 run_id=decode_id(input.run_id, "Run", ["input", "runId"]) if input.run_id else None,

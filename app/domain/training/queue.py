@@ -82,10 +82,10 @@ async def expire_leases(session: AsyncSession, actor: Actor, orgs: Sequence[uuid
                 lease_expires_at=None,
                 status_version=TrainingJob.status_version + 1,
             )
-            .returning(TrainingJob.id, TrainingJob.organization_id, TrainingJob.lease_owner)
+            .returning(TrainingJob.id, TrainingJob.organization_id)
         )
     ).all()
-    for job_id, organization_id, _ in expired:
+    for job_id, organization_id in expired:
         await topics.publish(session, topics.TRAINING_STATUS, job=job_id)
         record_audit(
             session, actor, "training_job.lease_expired", organization_id=organization_id,
