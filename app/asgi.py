@@ -32,6 +32,7 @@ from app.db.statements import StatementPool
 from app.domain.notifications.services import seal_legacy_channel_secrets
 from app.domain.notifications.worker import OutboxWorker
 from app.domain.secrets import SecretBox
+from app.domain.serving.promotion import PromotionWorker
 from app.events.hubs import Broker
 from app.events.listener import Listener
 from app.log_throttle import throttle_mlgraph_logs
@@ -159,6 +160,9 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         listener = Listener(server_url, broker.on_notification, broker.resync)
         listener.start()
         worker.start()
+        promotions = PromotionWorker(worker.session_factory, settings.promotion_poll_seconds)
+        if settings.promotion_poll_seconds > 0:
+            promotions.start()
         app.state.listener = listener
         app.state.outbox_worker = worker
         # Everything made so far (schema, modules, caches) lives as long as the process:
@@ -167,6 +171,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         gc.collect()
         gc.freeze()
         yield
+        await promotions.stop()
         await worker.stop()
         await worker_engine.dispose()
         await listener.stop()

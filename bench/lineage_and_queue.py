@@ -39,7 +39,7 @@ from app.domain.datasets.models import (  # noqa: E402
 )
 from app.domain.experiments.models import Experiment, Run  # noqa: E402
 from app.domain.registry.models import Model, ModelVersion, Project  # noqa: E402
-from app.domain.serving.models import Deployment, Environment  # noqa: E402
+from app.domain.serving.models import Deployment, Environment, ServingEndpoint  # noqa: E402
 from app.domain.tenancy.models import Organization  # noqa: E402
 from app.domain.tenancy.services import bootstrap_admin  # noqa: E402
 from app.domain.training.models import TrainingJob  # noqa: E402
@@ -93,9 +93,13 @@ async def seed(url: str, org: uuid.UUID, jobs: int) -> dict[str, uuid.UUID]:
         await session.execute(insert(ModelVersion), [
             {"id": m, "model_id": model, "version": f"{i}.0.0", "run_id": r, "stage": "development",
              **tenant} for i, (m, r) in enumerate(zip(model_versions, runs, strict=True))])  # fmt: skip
+        endpoint = uuid7()
+        await session.execute(insert(ServingEndpoint).values(
+            id=endpoint, project_id=project, model_id=model, environment_id=env, status="idle",
+            **tenant))  # fmt: skip
         await session.execute(insert(Deployment), [
             {"id": uuid7(), "project_id": project, "model_version_id": m, "environment_id": env,
-             "name": f"d{i}", "status": "active", **tenant}
+             "endpoint_id": endpoint, "name": f"d{i}", "status": "active", **tenant}
             for i, m in enumerate(model_versions[::5])])  # fmt: skip
         await session.execute(insert(TrainingJob), [
             {"id": uuid7(), "project_id": project, "environment_id": env, "name": f"j{i}",

@@ -101,6 +101,8 @@ TEST_SETTINGS = dict(  # noqa: C408
     notification_backoff_seconds=0.2,  # retries in tenths of seconds, not minutes
     notification_max_attempts=3,
     notification_poll_seconds=0.2,
+    # Promotion decisions only when a test asks (promotionPoliciesEvaluate): no clock.
+    promotion_poll_seconds=0,
     webhook_allow_private=True,  # the test receiver listens on 127.0.0.1
     # Every test client is 127.0.0.1: the rate limit test has its own database and server.
     rate_auth_failures_per_address=0,

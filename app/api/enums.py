@@ -6,9 +6,11 @@ import enum
 
 import strawberry
 
+from app.domain.builds import enums as builds
 from app.domain.datasets import enums as datasets
 from app.domain.datasets import lineage
 from app.domain.experiments import enums as experiments
+from app.domain.integrations import catalog
 from app.domain.monitoring import enums as monitoring
 from app.domain.notifications import enums as notifications
 from app.domain.pipelines import enums as pipelines
@@ -28,6 +30,16 @@ TaskType = strawberry.enum(registry.TaskType)
 ModelStage = strawberry.enum(registry.ModelStage)
 DeploymentStatus = strawberry.enum(serving.DeploymentStatus)
 DeploymentEventType = strawberry.enum(serving.DeploymentEventType)
+DeploymentActionStatus = strawberry.enum(serving.DeploymentActionStatus)
+DeploymentHealth = strawberry.enum(serving.DeploymentHealth)
+CapacityType = strawberry.enum(serving.CapacityType)
+EndpointStatus = strawberry.enum(serving.EndpointStatus)
+EndpointChange = strawberry.enum(serving.EndpointChange)
+IntegrationType = strawberry.enum(catalog.IntegrationType)
+SyncState = strawberry.enum(catalog.SyncState)
+SyncDirection = strawberry.enum(catalog.SyncDirection)
+PromotionDecision = strawberry.enum(serving.PromotionDecision)
+BuildStatus = strawberry.enum(builds.BuildStatus)
 AlertSeverity = strawberry.enum(monitoring.AlertSeverity)
 AlertStatus = strawberry.enum(monitoring.AlertStatus)
 Comparator = strawberry.enum(monitoring.Comparator)
@@ -114,3 +126,9 @@ Orchestrator = strawberry.enum(pipelines.Orchestrator, name="PipelineOrchestrato
 PipelineStepKind = strawberry.enum(pipelines.StepKind, name="PipelineStepKind")
 PipelineRunStatus = strawberry.enum(pipelines.PipelineRunStatus)
 PipelineStepStatus = strawberry.enum(pipelines.StepStatus, name="PipelineStepStatus")
+
+
+@strawberry.enum(description="Orders of predictions.")
+class PredictionOrder(enum.Enum):
+    RECORDED_AT_ASC = "RECORDED_AT_ASC"
+    RECORDED_AT_DESC = "RECORDED_AT_DESC"

@@ -14,6 +14,7 @@ from app.api.enums import ChecksumAlgorithm
 from app.api.errors import ClientError
 from app.api.ids import decode_any
 from app.api.node import NODE_KINDS, Node
+from app.api.serving.runtime_mutations import IntegrationTool, integration_catalog
 from app.api.tenancy.types import Organization, Viewer
 from app.domain.datasets.models import DatasetVersion as DatasetVersionRow
 from app.domain.datasets.services import Checksum, clean_checksum
@@ -112,6 +113,12 @@ class Query:
                 .limit(100)
             )
             return [DatasetVersion.from_row(row) for row in rows]
+
+    integration_catalog: list[IntegrationTool] = strawberry.field(
+        resolver=integration_catalog,
+        description="The tools mlgraph integrates with, per type, and each one's config "
+        "schema (what integrationConfigSet checks).",
+    )
 
     @strawberry.field(description="One of your organizations by slug.")
     async def organization(self, info: Info, slug: str) -> Organization | None:

@@ -13,6 +13,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from app.api.builds.mutations import BuildMutations
 from app.api.complexity import MaxNodesLimiter
 from app.api.datasets.mutations import DatasetMutations
 from app.api.document_cache import CachedDocuments, ValidatedDocuments
@@ -27,10 +28,12 @@ from app.api.notifications.mutations import NotificationMutations
 from app.api.persisted import PersistedOperations, TrustedDocumentsOnly
 from app.api.pipelines.mutations import PipelineMutations
 from app.api.queries import Query
+from app.api.registry.links import RegistryLinkMutations
 from app.api.registry.mutations import RegistryMutations
 from app.api.scalars import SCALAR_MAP
 from app.api.serving.gpu_mutations import GpuTypeMutations
 from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
+from app.api.serving.runtime_mutations import ServingRuntimeMutations
 from app.api.shape_limits import shape_limits_rule
 from app.api.shared_events import SharedEventExecutor
 from app.api.subscriptions import Subscription
@@ -47,6 +50,9 @@ class Mutation(
     ServingMutations,
     GpuTypeMutations,
     DeploymentLifecycleMutations,
+    ServingRuntimeMutations,
+    BuildMutations,
+    RegistryLinkMutations,
     MonitoringMutations,
     AlertRuleMutations,
     DriftMutations,

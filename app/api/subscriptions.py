@@ -13,13 +13,15 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from app.api.enums import AlertSeverity, RunStatus, TrainingJobStatus
+from app.api.enums import AlertSeverity, BuildStatus, RunStatus, TrainingJobStatus
 from app.api.errors import ClientError
 from app.api.experiments.types import RunMetricHistory, RunMetricPoint
 from app.api.ids import decode_any, encode_id
 from app.api.loaders.rows_by_id import visibility
 from app.api.monitoring.types import Alert
 from app.api.shared_events import shared_event
+from app.domain.builds import enums as build_enums
+from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
 from app.domain.experiments import enums as experiment_enums
 from app.domain.experiments.history import MAX_HISTORY_KEYS, MAX_HISTORY_POINTS
 from app.domain.experiments.live_history import LiveHistory
@@ -77,6 +79,16 @@ class TrainingJobStatusChange:
     error_message: str | None
     lease_owner: str | None = strawberry.field(description="The worker holding it, if any.")
     ended_at: datetime | None
+
+
+@strawberry.type(description="An artifact build's status.")
+class BuildStatusChange:
+    artifact_build_id: strawberry.ID
+    status: BuildStatus  # type: ignore[valid-type]
+    image_url: str | None
+    error_message: str | None
+    lease_owner: str | None = strawberry.field(description="The builder holding it, if any.")
+    finished_at: datetime | None
 
 
 def metrics_event(run_id: strawberry.ID, batch: streams.MetricBatch) -> RunMetricsBatch:
@@ -249,6 +261,27 @@ class Subscription:
                     error_message=state.error_message,
                     lease_owner=state.lease_owner,
                     ended_at=state.ended_at,
+                )
+
+    @strawberry.subscription(
+        description="The artifact build's status now, then each change (claimed, its lease "
+        "expired, finished); ends when the build does."
+    )
+    async def build_status(
+        self, info: Info, artifact_build_id: strawberry.ID
+    ) -> AsyncGenerator[BuildStatusChange, None]:
+        build = await _visible(
+            info, artifact_build_id, "ArtifactBuild", ArtifactBuildRow, "artifact build"
+        )
+        with _slot(info):
+            async for state in streams.build_states(info.context.broker, build):
+                yield BuildStatusChange(
+                    artifact_build_id=strawberry.ID(encode_id("ArtifactBuild", build)),
+                    status=build_enums.BuildStatus(state.status),
+                    image_url=state.image_url,
+                    error_message=state.error_message,
+                    lease_owner=state.lease_owner,
+                    finished_at=state.finished_at,
                 )
 
     @strawberry.subscription(description="Alerts of an organization as they open or change.")

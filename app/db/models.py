@@ -2,6 +2,7 @@
 
 from app.db.base import Base
 from app.db.rate_limits import RateLimitCounter
+from app.domain.builds.models import ArtifactBuild
 from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion, DatasetVersionParent
 from app.domain.experiments.models import (
     Experiment,
@@ -10,6 +11,7 @@ from app.domain.experiments.models import (
     RunMetricRollup,
     RunMetricSummary,
 )
+from app.domain.integrations.models import IntegrationConfig, RegistryLink
 from app.domain.monitoring.models import (
     Alert,
     AlertRule,
@@ -30,10 +32,19 @@ from app.domain.registry.models import (
     Model,
     ModelAlias,
     ModelAliasEvent,
+    ModelProductionEvent,
     ModelVersion,
     Project,
 )
-from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
+from app.domain.serving.models import (
+    Deployment,
+    DeploymentEvent,
+    Environment,
+    GpuType,
+    PromotionPolicy,
+    ServingEndpoint,
+    ServingEndpointEvent,
+)
 from app.domain.tenancy.models import (
     ApiKey,
     AuditLog,
@@ -48,6 +59,7 @@ __all__ = [
     "Alert",
     "AlertRule",
     "ApiKey",
+    "ArtifactBuild",
     "AuditLog",
     "Base",
     "Dataset",
@@ -61,10 +73,12 @@ __all__ = [
     "Environment",
     "Experiment",
     "GpuType",
+    "IntegrationConfig",
     "Membership",
     "Model",
     "ModelAlias",
     "ModelAliasEvent",
+    "ModelProductionEvent",
     "ModelVersion",
     "MonitoringMetric",
     "NotificationAttempt",
@@ -78,11 +92,15 @@ __all__ = [
     "Prediction",
     "PredictionEmbedding",
     "Project",
+    "PromotionPolicy",
+    "RegistryLink",
     "ProjectMember",
     "RateLimitCounter",
     "Run",
     "RunMetricChunk",
     "RunMetricRollup",
     "RunMetricSummary",
+    "ServingEndpoint",
+    "ServingEndpointEvent",
     "User",
 ]

@@ -192,6 +192,29 @@ def training_job_state(row: Any) -> TrainingJobState:
     )
 
 
+@dataclass
+class BuildState:
+    status: str
+    image_url: str | None
+    error_message: str | None
+    lease_owner: str | None
+    finished_at: datetime | None
+    version: int
+
+
+BUILD_STATE = text(
+    "SELECT status, image_url, error_message, lease_owner, finished_at, status_version "
+    "FROM artifact_builds WHERE id = :id"
+)
+
+
+def build_state(row: Any) -> BuildState:
+    return BuildState(
+        row.status, row.image_url, row.error_message, row.lease_owner, row.finished_at,
+        row.status_version,
+    )  # fmt: skip
+
+
 class StatusHub(Hub):
     """One row's status (a run's, a training job's): re-read once per notification for all
     its subscribers; only a newer ``status_version`` replaces the state."""
@@ -220,6 +243,7 @@ class StatusHub(Hub):
 STATUS_HUBS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "status": (RUN_STATE, run_state),
     "training": (TRAINING_JOB_STATE, training_job_state),
+    "build": (BUILD_STATE, build_state),
 }
 
 
@@ -334,6 +358,10 @@ class Broker:
                     hub.poke()
             elif channel == topics.TRAINING_STATUS:
                 hub = self.hubs.get(("training", uuid.UUID(data["job"])))
+                if hub is not None:
+                    hub.poke()
+            elif channel == topics.BUILD_STATUS:
+                hub = self.hubs.get(("build", uuid.UUID(data["build"])))
                 if hub is not None:
                     hub.poke()
             elif channel == topics.RATE_LIMITS:

@@ -14,11 +14,20 @@ from typing import Any
 from sqlalchemy import text
 
 from app.db.engine import SessionFactory
+from app.domain.builds.enums import FINAL as FINAL_BUILD_STATUSES
+from app.domain.builds.enums import BuildStatus
 from app.domain.experiments.enums import TERMINAL_RUN_STATUSES, RunStatus
 from app.domain.experiments.reads import MetricRow, high_water, points_after
 from app.domain.training.enums import TrainingJobStatus
 from app.domain.training.rules import FINAL as FINAL_TRAINING_STATUSES
-from app.events.hubs import Broker, RunState, SharedBatch, TrainingJobState, read_points_after
+from app.events.hubs import (
+    Broker,
+    BuildState,
+    RunState,
+    SharedBatch,
+    TrainingJobState,
+    read_points_after,
+)
 
 # Points per replayed batch: what one subscription holds in memory at a time, however long
 # the run (a client that reads slowly gets more batches, not bigger ones).
@@ -123,6 +132,12 @@ def training_job_states(broker: Broker, job_id: uuid.UUID) -> AsyncIterator[Trai
         "training",
         job_id,
         lambda status: TrainingJobStatus(status) in FINAL_TRAINING_STATUSES,
+    )
+
+
+def build_states(broker: Broker, build_id: uuid.UUID) -> AsyncIterator[BuildState]:
+    return status_states(
+        broker, "build", build_id, lambda status: BuildStatus(status) in FINAL_BUILD_STATUSES
     )
 
 

@@ -12,11 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 RUN_METRICS = "mlgraph_run_metrics"  # {"run": id, "seq": metric_seq after the write}
 RUN_STATUS = "mlgraph_run_status"  # {"run": id, "version": status_version}
 TRAINING_STATUS = "mlgraph_training_status"  # {"job": id}: a training job's status changed
+BUILD_STATUS = "mlgraph_build_status"  # {"build": id}: an artifact build's status changed
 ALERTS = "mlgraph_alerts"  # {"org": id, "alert": id}
 OUTBOX = "mlgraph_outbox"  # {"org": id}: notification deliveries are due
 ACCESS = "mlgraph_access"  # {"user": id}: a user's keys or memberships changed
 RATE_LIMITS = "mlgraph_ratelimit"  # {"bucket": name, "until": epoch seconds}: a block
-CHANNELS = (RUN_METRICS, RUN_STATUS, TRAINING_STATUS, ALERTS, OUTBOX, ACCESS, RATE_LIMITS)
+CHANNELS = (
+    RUN_METRICS,
+    RUN_STATUS,
+    TRAINING_STATUS,
+    BUILD_STATUS,
+    ALERTS,
+    OUTBOX,
+    ACCESS,
+    RATE_LIMITS,
+)
 
 NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 

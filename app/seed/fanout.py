@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.ids import uuid7
 from app.domain.monitoring.models import Alert, MonitoringMetric
 from app.domain.registry.models import Model, ModelVersion, Project
-from app.domain.serving.models import Deployment, Environment
+from app.domain.serving.models import Deployment, Environment, ServingEndpoint
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ async def seed_fanout(
         )
     )
     projects, models, versions, deployments, metrics, alerts = [], [], [], [], [], []
+    endpoints: list[dict[str, object]] = []
     start = datetime(2026, 1, 1, tzinfo=UTC)
     for p in range(shape.fanout):
         project_id = uuid7()
@@ -54,6 +55,17 @@ async def seed_fanout(
                     "model_type": "classification",
                     "framework": "xgboost",
                     "tags": ["bench"],
+                }
+            )
+            endpoint_id = uuid7()  # the model's endpoint in the environment
+            endpoints.append(
+                {
+                    "id": endpoint_id,
+                    "organization_id": org,
+                    "project_id": project_id,
+                    "model_id": model_id,
+                    "environment_id": env_id,
+                    "status": "idle",
                 }
             )
             for v in range(shape.versions):
@@ -75,6 +87,7 @@ async def seed_fanout(
                         "project_id": project_id,
                         "model_version_id": version_id,
                         "environment_id": env_id,
+                        "endpoint_id": endpoint_id,
                         "name": f"m{m}-v{v}",
                         "status": "active",
                     }
@@ -105,6 +118,7 @@ async def seed_fanout(
         (Project, projects),
         (Model, models),
         (ModelVersion, versions),
+        (ServingEndpoint, endpoints),
         (Deployment, deployments),
         (MonitoringMetric, metrics),
         (Alert, alerts),

@@ -323,6 +323,8 @@ class _Run:
             return literal(f'"{gql_type.name}"')
         if name == "id" and declared.global_id:
             return global_id_sql(declared.name, f"{alias}.id")
+        if (name in declared.links or name in declared.lookups) and nodes[0].arguments:
+            raise Unsupported(f"{gql_type.name}.{name} with arguments (time travel)")
         if name in declared.links:
             link = declared.links[name]
             return self.to_one(link.target, nodes, f"{{a}}.id = {alias}.{link.column}")

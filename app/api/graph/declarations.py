@@ -30,13 +30,22 @@ from app.api.loaders.list_spec import (
     AlertFilter,
     DeploymentFilter,
     GpuTypeFilter,
+    IntegrationFilter,
     MetricFilter,
     StatusFilter,
     VersionFilter,
 )
+from app.domain.builds.models import ArtifactBuild
 from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion
 from app.domain.experiments.models import Experiment, Run
-from app.domain.monitoring.models import Alert, AlertRule, DriftReport, MonitoringMetric
+from app.domain.integrations.models import IntegrationConfig, RegistryLink
+from app.domain.monitoring.models import (
+    Alert,
+    AlertRule,
+    DriftReport,
+    MonitoringMetric,
+    Prediction,
+)
 from app.domain.notifications.models import (
     NotificationAttempt,
     NotificationChannel,
@@ -53,7 +62,15 @@ from app.domain.registry.models import (
     Project,
 )
 from app.domain.serving.enums import DeploymentStatus
-from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
+from app.domain.serving.models import (
+    Deployment,
+    DeploymentEvent,
+    Environment,
+    GpuType,
+    PromotionPolicy,
+    ServingEndpoint,
+    ServingEndpointEvent,
+)
 from app.domain.tenancy.models import (
     ApiKey,
     AuditLog,
@@ -105,6 +122,23 @@ def created_range(since: Any, until: Any) -> tuple[Any, Any]:
     if since is not None and until is not None and since > until:
         raise ClientError("createdFrom must not be after createdTo")
     return since, until
+
+
+def traffic_split_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    """The ACTIVE deployments behind an endpoint, the most traffic first."""
+    return ListQuery(
+        order="TRAFFIC_DESC", filter=DeploymentFilter(statuses=(DeploymentStatus.ACTIVE.value,))
+    )
+
+
+def predictions_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    value = kwargs.get("filter")
+    return ListQuery(order=order_of(kwargs), filter=value.to_filter() if value else None)
+
+
+def integrations_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    types = tuple(t.value for t in kwargs.get("type") or ())
+    return ListQuery(filter=IntegrationFilter(types=types))
 
 
 def gpu_types_query(kwargs: Mapping[str, Any]) -> ListQuery:
@@ -173,6 +207,29 @@ declare(
             "trainingJobs": Children("TrainingJob", lists.TRAINING_JOBS_OF_PROJECT, status_query),
             "datasets": Children("Dataset", lists.DATASETS_OF_PROJECT, filtered_query),
             "pipelines": Children("Pipeline", lists.PIPELINES_OF_PROJECT, created_query),
+            "artifactBuilds": Children(
+                "ArtifactBuild", lists.ARTIFACT_BUILDS_OF_PROJECT, status_query
+            ),
+        },
+    ),
+    NodeType(
+        "ArtifactBuild",
+        ArtifactBuild,
+        links={
+            "project": Link("Project", "project_id"),
+            "model": Link("Model", "model_id"),
+            "modelVersion": Link("ModelVersion", "model_version_id"),
+            "createdBy": CREATED_BY,
+        },
+    ),
+    NodeType(
+        "RegistryLink",
+        RegistryLink,
+        columns={"registry": "registry_type", "metadata": "metadata"},
+        links={
+            "model": Link("Model", "model_id"),
+            "modelVersion": Link("ModelVersion", "model_version_id"),
+            "createdBy": CREATED_BY,
         },
     ),
     NodeType(
@@ -243,6 +300,8 @@ declare(
         lists={
             "versions": Children("ModelVersion", lists.VERSIONS_OF_MODEL, versions_query),
             "aliases": Children("ModelAlias", lists.ALIASES_OF_MODEL),
+            "endpoints": Children("ServingEndpoint", lists.ENDPOINTS_OF_MODEL),
+            "registryLinks": Children("RegistryLink", lists.REGISTRY_LINKS_OF_MODEL),
         },
         python={
             "alias": "time travel: the alias's latest move at or before an instant",
@@ -273,7 +332,11 @@ declare(
         "ModelVersion",
         ModelVersion,
         links={"model": Link("Model", "model_id"), "run": Link("Run", "run_id")},
-        lists={"deployments": Children("Deployment", lists.DEPLOYMENTS_OF_VERSION, filtered_query)},
+        lookups={"artifactBuild": Lookup("ArtifactBuild", "model_version_id", lambda _: [])},
+        lists={
+            "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_VERSION, filtered_query),
+            "registryLinks": Children("RegistryLink", lists.REGISTRY_LINKS_OF_VERSION),
+        },
         python={"lineage": LINEAGE},
     ),
     NodeType(
@@ -285,7 +348,58 @@ declare(
                 "Deployment", lists.DEPLOYMENTS_OF_ENVIRONMENT, active_deployments_query
             ),
             "gpuTypes": Children("GpuType", lists.GPU_TYPES_OF_ENVIRONMENT, gpu_types_query),
+            "endpoints": Children("ServingEndpoint", lists.ENDPOINTS_OF_ENVIRONMENT),
+            "integrations": Children(
+                "IntegrationConfig", lists.INTEGRATIONS_OF_ENVIRONMENT, integrations_query
+            ),
         },
+    ),
+    NodeType(
+        "IntegrationConfig",
+        IntegrationConfig,
+        columns={"type": "integration_type"},
+        links={"environment": Link("Environment", "environment_id"), "createdBy": CREATED_BY},
+    ),
+    NodeType(
+        "ServingEndpoint",
+        ServingEndpoint,
+        links={
+            "model": Link("Model", "model_id"),
+            "environment": Link("Environment", "environment_id"),
+            "project": Link("Project", "project_id"),
+            "activeDeployment": Link("Deployment", "active_deployment_id"),
+            "previousDeployment": Link("Deployment", "previous_deployment_id"),
+        },
+        lookups={"promotionPolicy": Lookup("PromotionPolicy", "endpoint_id", lambda _: [])},
+        lists={
+            "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_ENDPOINT, filtered_query),
+            "trafficSplit": Children(
+                "Deployment", lists.DEPLOYMENTS_OF_ENDPOINT, traffic_split_query
+            ),
+            "history": Children("ServingEndpointEvent", lists.EVENTS_OF_ENDPOINT),
+        },
+    ),
+    NodeType(
+        "PromotionPolicy",
+        PromotionPolicy,
+        links={"endpoint": Link("ServingEndpoint", "endpoint_id"), "createdBy": CREATED_BY},
+    ),
+    NodeType(
+        "ServingEndpointEvent",
+        ServingEndpointEvent,
+        global_id=False,
+        links={
+            "fromDeployment": Link("Deployment", "from_deployment_id"),
+            "toDeployment": Link("Deployment", "to_deployment_id"),
+            "actor": Link("User", "actor_user_id"),
+        },
+    ),
+    # Partitioned by deployment: read through its deployment, never by id alone.
+    NodeType(
+        "Prediction",
+        Prediction,
+        global_id=False,
+        links={"modelVersion": Link("ModelVersion", "model_version_id")},
     ),
     NodeType("GpuType", GpuType, links={"environment": Link("Environment", "environment_id")}),
     NodeType(
@@ -295,8 +409,12 @@ declare(
             "environment": Link("Environment", "environment_id"),
             "modelVersion": Link("ModelVersion", "model_version_id"),
             "project": Link("Project", "project_id"),
+            "endpoint": Link("ServingEndpoint", "endpoint_id"),
         },
         lists={
+            "predictions": Children(
+                "Prediction", lists.PREDICTIONS_OF_DEPLOYMENT, predictions_query
+            ),
             "monitoringMetrics": Children(
                 "MonitoringMetricPoint", lists.METRICS_OF_DEPLOYMENT, metric_points_query
             ),

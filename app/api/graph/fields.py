@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -84,10 +86,17 @@ def related(
     *,
     description: str | None = None,
     name: str | None = None,
+    history: History | None = None,
 ) -> Any:
     """The to-one field ``field_name`` of ``type_name``, as declared (a ``Link`` by foreign
-    key, or a ``Lookup`` by condition); null when the row is not visible to the caller."""
+    key, or a ``Lookup`` by condition); null when the row is not visible to the caller.
+
+    With ``history`` the field takes ``at:`` (time travel): without it, the declared link
+    (compiled); with it, ``history(session, parent's id, at)`` names the target's id then
+    (read in Python: the compiler leaves a link with arguments to this resolver)."""
     declared = GRAPH[type_name]
+    if history is not None:
+        return _time_travel(type_name, field_name, module, description, name, history)
     if field_name in declared.links:
         link = declared.links[field_name]
         target = GRAPH[link.target]
@@ -110,6 +119,43 @@ def related(
         return to_node(row) if row else None
 
     return _field(resolve_lookup, [], annotation | None, description, name)
+
+
+History = Callable[[Any, uuid.UUID, datetime], Awaitable[uuid.UUID | None]]
+
+
+def _time_travel(
+    type_name: str,
+    field_name: str,
+    module: str,
+    description: str | None,
+    name: str | None,
+    history: History,
+) -> Any:
+    declared = GRAPH[type_name]
+    link = declared.links.get(field_name)
+    lookup = declared.lookups.get(field_name)
+    target_name = link.target if link else lookup.target  # type: ignore[union-attr]
+    target = GRAPH[target_name]
+    to_node = _converter(target_name, module)
+
+    async def resolve(self: Any, info: Info, at: datetime | None = None) -> Any:
+        if at is None and link is not None:
+            row = await load_row(info, target.model, getattr(self, link.column))
+        elif at is None:
+            row = await info.context.loaders.lookup(type_name, field_name).load(self.db_id)
+        else:
+            if at.tzinfo is None:
+                raise ClientError("at needs a time zone")
+            async with info.context.read_session_factory() as session:
+                target_id = await history(session, self.db_id, at)
+            row = await load_row(info, target.model, target_id)
+        return to_node(row) if row else None
+
+    parameter = inspect.Parameter(
+        "at", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=datetime | None
+    )
+    return _field(resolve, [parameter], lazy(target_name, module) | None, description, name)
 
 
 def children(

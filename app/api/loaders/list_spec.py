@@ -211,3 +211,43 @@ class RunFilter:
         if self.tags_json is not None:
             out.append(model.tags.contains(orjson.loads(self.tags_json)))
         return out
+
+
+@dataclass(frozen=True)
+class PredictionFilter:
+    """Predictions in [since, until), served by some versions, within latency and
+    confidence bounds (inclusive)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    version_ids: tuple[uuid.UUID, ...] = ()
+    min_latency_ms: float | None = None
+    max_latency_ms: float | None = None
+    min_confidence: float | None = None
+    max_confidence: float | None = None
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.since is not None:
+            out.append(model.recorded_at >= self.since)
+        if self.until is not None:
+            out.append(model.recorded_at < self.until)
+        if self.version_ids:
+            out.append(model.model_version_id.in_(self.version_ids))
+        if self.min_latency_ms is not None:
+            out.append(model.latency_ms >= self.min_latency_ms)
+        if self.max_latency_ms is not None:
+            out.append(model.latency_ms <= self.max_latency_ms)
+        if self.min_confidence is not None:
+            out.append(model.confidence >= self.min_confidence)
+        if self.max_confidence is not None:
+            out.append(model.confidence <= self.max_confidence)
+        return out
+
+
+@dataclass(frozen=True)
+class IntegrationFilter:
+    types: tuple[str, ...] = ()
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        return [model.integration_type.in_(self.types)] if self.types else []

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from app.api.loaders.list_spec import ListSpec, Order
 from app.api.loaders.run_orders import ByMetricLast, ByNumericParam
+from app.domain.builds.models import ArtifactBuild
 from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion
 from app.domain.experiments.models import Experiment, Run
+from app.domain.integrations.models import IntegrationConfig, RegistryLink
 from app.domain.monitoring.models import (
     Alert,
     AlertRule,
     DriftFeatureScore,
     DriftReport,
     MonitoringMetric,
+    Prediction,
 )
 from app.domain.notifications.models import (
     NotificationAttempt,
@@ -27,7 +30,14 @@ from app.domain.registry.models import (
     ModelVersion,
     Project,
 )
-from app.domain.serving.models import Deployment, DeploymentEvent, Environment, GpuType
+from app.domain.serving.models import (
+    Deployment,
+    DeploymentEvent,
+    Environment,
+    GpuType,
+    ServingEndpoint,
+    ServingEndpointEvent,
+)
 from app.domain.tenancy.models import AuditLog, Membership, ProjectMember
 from app.domain.training.models import TrainingJob
 
@@ -212,4 +222,58 @@ DRIFT_REPORTS_OF_DEPLOYMENT = ListSpec(
 )
 SCORES_OF_REPORT = ListSpec(
     "scores_of_report", DriftFeatureScore, "report_id", CREATED, live_only=False
+)
+
+PREDICTIONS_OF_DEPLOYMENT = ListSpec(
+    "predictions_of_deployment",
+    Prediction,
+    "deployment_id",
+    {
+        "RECORDED_AT_ASC": Order(("recorded_at", "id")),
+        "RECORDED_AT_DESC": Order(("recorded_at", "id"), descending=True),
+    },
+    default_order="RECORDED_AT_DESC",
+    live_only=False,
+)
+ENDPOINTS_OF_MODEL = ListSpec(
+    "endpoints_of_model", ServingEndpoint, "model_id", CREATED, live_only=False
+)
+ENDPOINTS_OF_ENVIRONMENT = ListSpec(
+    "endpoints_of_environment", ServingEndpoint, "environment_id", CREATED, live_only=False
+)
+DEPLOYMENTS_OF_ENDPOINT = ListSpec(
+    "deployments_of_endpoint",
+    Deployment,
+    "endpoint_id",
+    {**CREATED, **BY_NAME, "TRAFFIC_DESC": Order(("traffic_percentage", "id"), descending=True)},
+)
+EVENTS_OF_ENDPOINT = ListSpec(
+    "events_of_endpoint",
+    ServingEndpointEvent,
+    "endpoint_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
+)
+INTEGRATIONS_OF_ENVIRONMENT = ListSpec(
+    "integrations_of_environment",
+    IntegrationConfig,
+    "environment_id",
+    {"TYPE_TOOL_ASC": Order(("integration_type", "tool", "id"))},
+    default_order="TYPE_TOOL_ASC",
+    live_only=False,
+)
+ARTIFACT_BUILDS_OF_PROJECT = ListSpec(
+    "artifact_builds_of_project",
+    ArtifactBuild,
+    "project_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
+)
+REGISTRY_LINKS_OF_MODEL = ListSpec(
+    "registry_links_of_model", RegistryLink, "model_id", CREATED, live_only=False
+)
+REGISTRY_LINKS_OF_VERSION = ListSpec(
+    "registry_links_of_version", RegistryLink, "model_version_id", CREATED, live_only=False
 )

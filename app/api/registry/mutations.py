@@ -17,6 +17,7 @@ from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided, whole_number
 from app.api.registry.types import Model, ModelAlias, ModelVersion, Project, ProjectMember
+from app.api.serving.runtime_inputs import DeploymentRuntimeInput, runtime_of
 from app.api.serving.types import Deployment
 from app.domain.errors import DomainError
 from app.domain.registry import aliases, model_service, projects, version_service
@@ -145,6 +146,7 @@ class DeploymentSpecInput:
     autoscaling: bool = False
     endpoint_url: str | None = None
     config: JSON | None = None
+    runtime: DeploymentRuntimeInput | None = None
 
 
 @strawberry.input
@@ -224,6 +226,7 @@ class RegistryMutations:
                 name=spec.name, min_instances=spec.min_instances,
                 max_instances=spec.max_instances, autoscaling=spec.autoscaling,
                 endpoint_url=spec.endpoint_url, config=spec.config,
+                runtime=runtime_of(spec.runtime),
             ))  # fmt: skip
             return version, deployment
 

@@ -14,6 +14,7 @@ from strawberry.types import Info
 from app.api.datasets.lineage import lineage_field
 from app.api.datasets.types import DatasetFilterInput
 from app.api.enums import (
+    BuildStatus,
     CreatedOrder,
     Framework,
     ModelOrder,
@@ -32,7 +33,7 @@ from app.api.lists import load_row
 from app.api.loaders.list_spec import ModelFilter
 from app.api.node import Node, register_node
 from app.api.serving.types import Deployment, DeploymentFilterInput
-from app.domain.registry.aliases import alias_version_at
+from app.domain.registry.aliases import alias_version_at, production_version_at
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import ModelAlias as ModelAliasRow
 from app.domain.registry.models import ModelVersion as ModelVersionRow
@@ -144,6 +145,19 @@ class Project(Node):
         description="Training jobs of this project, newest first; `status` keeps those in "
         "any of the given states.",
     )
+    artifact_builds = children(
+        "Project",
+        "artifactBuilds",
+        "app.api.builds.types",
+        [
+            *PAGING,
+            ("status", list[BuildStatus] | None, None),  # type: ignore[valid-type]
+            ("created_from", datetime | None, None),
+            ("created_to", datetime | None, None),
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
+        ],
+        description="Artifact builds of this project's versions, newest first.",
+    )
     experiments = children(
         "Project",
         "experiments",
@@ -219,7 +233,21 @@ class Model(Node):
         "Model",
         "productionVersion",
         "app.api.registry.types",
-        description="The version in production, if any (at most one).",
+        description="The version in production, if any (at most one); with `at`, the one "
+        "in production at that instant (from the model's production history).",
+        history=production_version_at,
+    )
+    endpoints = children(
+        "Model",
+        "endpoints",
+        "app.api.serving.types",
+        description="Where this model is served: one endpoint per environment.",
+    )
+    registry_links = children(
+        "Model",
+        "registryLinks",
+        "app.api.registry.links",
+        description="This model (and its versions) in external registries.",
     )
     aliases = children(
         "Model",
@@ -323,6 +351,18 @@ class ModelVersion(Node):
             ("filter", DeploymentFilterInput | None, None),
             ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
         ],
+    )
+    artifact_build = related(
+        "ModelVersion",
+        "artifactBuild",
+        "app.api.builds.types",
+        description="This version's serving image build, if one was asked for.",
+    )
+    registry_links = children(
+        "ModelVersion",
+        "registryLinks",
+        "app.api.registry.links",
+        description="This version in external registries.",
     )
     lineage = lineage_field("ModelVersion")
 

@@ -13,6 +13,7 @@ from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided
+from app.api.serving.runtime_inputs import DeploymentRuntimeInput, runtime_of
 from app.api.serving.types import Deployment, Environment
 from app.domain.serving import lifecycle
 from app.domain.serving import services as serving
@@ -47,6 +48,7 @@ class DeploymentCreateInput:
     autoscaling: bool = False
     endpoint_url: str | None = None
     config: JSON | None = None
+    runtime: DeploymentRuntimeInput | None = None
 
 
 @strawberry.type
@@ -103,6 +105,7 @@ class ServingMutations:
                 autoscaling=input.autoscaling,
                 endpoint_url=input.endpoint_url,
                 config=input.config,
+                runtime=runtime_of(input.runtime),
             ),
         )
 
@@ -111,6 +114,9 @@ class ServingMutations:
 class DeploymentTransitionInput:
     deployment_id: strawberry.ID
     status: DeploymentStatus  # type: ignore[valid-type]
+    error_message: str | None = strawberry.field(
+        default=None, description="Why it FAILED (kept on the deploy in the history)."
+    )
 
 
 @strawberry.input
@@ -123,6 +129,7 @@ class DeploymentUpdateInput:
     max_instances: int | None = UNSET
     autoscaling: bool | None = UNSET
     config: JSON | None = UNSET
+    runtime: DeploymentRuntimeInput | None = UNSET
 
 
 @strawberry.input
@@ -178,6 +185,7 @@ class DeploymentLifecycleMutations:
                     input.deployment_id, "Deployment", ["input", "deploymentId"]
                 ),
                 status=input.status,
+                error_message=input.error_message,
             ),
         )
 
@@ -191,6 +199,8 @@ class DeploymentLifecycleMutations:
             changes = provided(
                 input, "model_version_id", "min_instances", "max_instances", "autoscaling", "config"
             )
+            if input.runtime:
+                changes["runtime"] = runtime_of(input.runtime)
             if changes.get("model_version_id") is not None:
                 changes["model_version_id"] = decode_id(
                     changes["model_version_id"], "ModelVersion", ["input", "modelVersionId"]

@@ -15,17 +15,25 @@ from strawberry.types import Info
 from app.api.enums import (
     AlertSeverity,
     AlertStatus,
+    CapacityType,
     CreatedOrder,
+    DeploymentActionStatus,
     DeploymentEventType,
+    DeploymentHealth,
     DeploymentStatus,
+    EndpointChange,
+    EndpointStatus,
+    IntegrationType,
     MetricOrder,
     NamedOrder,
+    PredictionOrder,
+    PromotionDecision,
 )
 from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any, encode_id
-from app.api.loaders.list_spec import DeploymentFilter
+from app.api.loaders.list_spec import DeploymentFilter, PredictionFilter
 from app.api.monitoring.types import (
     EmbeddingDrift,
     PredictionStats,
@@ -33,11 +41,15 @@ from app.api.monitoring.types import (
 )
 from app.api.node import Node, register_node
 from app.api.scalars import Vector
+from app.domain.integrations.models import IntegrationConfig as IntegrationConfigRow
 from app.domain.monitoring.embeddings import embedding_drift
+from app.domain.serving.endpoints import active_deployment_at
 from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.serving.models import DeploymentEvent as DeploymentEventRow
 from app.domain.serving.models import Environment as EnvironmentRow
 from app.domain.serving.models import GpuType as GpuTypeRow
+from app.domain.serving.models import PromotionPolicy as PromotionPolicyRow
+from app.domain.serving.models import ServingEndpoint as ServingEndpointRow
 
 
 @strawberry.input(description="Filter deployments.")
@@ -56,6 +68,49 @@ class DeploymentFilterInput:
         return DeploymentFilter(
             environment_ids=tuple(env_ids),
             statuses=tuple(s.value for s in self.status or []),
+        )
+
+
+@strawberry.input(description="Filter predictions (bounds inclusive; time in [from, to)).")
+class PredictionFilterInput:
+    from_: datetime | None = strawberry.field(default=None, name="from")
+    to: datetime | None = None
+    model_version_id: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Served by one of these versions."
+    )
+    min_latency_ms: float | None = None
+    max_latency_ms: float | None = None
+    min_confidence: float | None = None
+    max_confidence: float | None = None
+
+    def to_filter(self) -> PredictionFilter:
+        if self.from_ is not None and self.to is not None and self.from_ > self.to:
+            raise ClientError("from must not be after to")
+        for low, high, name in (
+            (self.min_latency_ms, self.max_latency_ms, "latency"),
+            (self.min_confidence, self.max_confidence, "confidence"),
+        ):
+            for bound in (low, high):
+                if bound is not None and not math.isfinite(bound):
+                    raise ClientError(f"{name} bounds must be finite numbers")
+            if low is not None and high is not None and low > high:
+                raise ClientError(f"the minimum {name} must not be above the maximum")
+        if len(self.model_version_id or []) > 100:
+            raise ClientError("modelVersionId takes at most 100 ids")
+        version_ids: list[uuid.UUID] = []
+        for gid in self.model_version_id or []:
+            decoded = decode_any(gid)
+            version_ids.append(
+                decoded[1] if decoded and decoded[0] == "ModelVersion" else uuid.UUID(int=0)
+            )
+        return PredictionFilter(
+            since=self.from_,
+            until=self.to,
+            version_ids=tuple(version_ids),
+            min_latency_ms=self.min_latency_ms,
+            max_latency_ms=self.max_latency_ms,
+            min_confidence=self.min_confidence,
+            max_confidence=self.max_confidence,
         )
 
 
@@ -95,6 +150,19 @@ class Environment(Node):
         description="The GPU types this environment offers, by priority (none last), then "
         "label. `enabled` keeps only the enabled (true) or disabled (false) ones.",
     )
+    endpoints = children(
+        "Environment",
+        "endpoints",
+        "app.api.serving.types",
+        description="The serving endpoints here (one per model deployed here).",
+    )
+    integrations = children(
+        "Environment",
+        "integrations",
+        "app.api.serving.types",
+        [*PAGING, ("type", list[IntegrationType] | None, None)],  # type: ignore[valid-type]
+        description="The tools this environment integrates with, by type and tool.",
+    )
 
 
 @from_declaration("GpuType")
@@ -127,12 +195,48 @@ class Deployment(Node):
     traffic_percentage: int
     endpoint_url: str | None
     config: JSON
+    serving_framework: str | None = strawberry.field(
+        description="kserve, seldon, ray-serve, sagemaker, vertex-ai, cloud-run, bentoml or "
+        "custom (the environment's enabled serving integrations, when it has some)."
+    )
+    framework_resource_id: str | None = strawberry.field(
+        description="The framework's id of what serves this deployment (unique per "
+        "environment, framework and namespace)."
+    )
+    framework_namespace: str | None
+    machine_type: str | None
+    cpu_request_millicores: int | None
+    cpu_limit_millicores: int | None
+    memory_request_mib: int | None
+    memory_limit_mib: int | None
+    gpu_count: int
+    gpu_type: str | None = strawberry.field(
+        description="Checked against the environment's GPU catalogue when it has one."
+    )
+    replica_count: int | None = strawberry.field(
+        description="Live replicas, as last reported (minInstances ≤ replicaCount ≤ maxInstances)."
+    )
+    autoscaling_target_cpu_percent: int | None
+    autoscaling_target_rps: float | None
+    autoscaling_target_concurrency: int | None
+    capacity_type: CapacityType  # type: ignore[valid-type]
+    health_check_path: str | None
+    deployed_at: datetime | None = strawberry.field(description="Last became ACTIVE.")
+    terminated_at: datetime | None
+    health: DeploymentHealth | None = strawberry.field(  # type: ignore[valid-type]
+        description="As reported by the runtime (deploymentRuntimeReport)."
+    )
+    health_reported_at: datetime | None
+    framework_status: JSON | None = strawberry.field(
+        description="The serving framework's raw status, as last reported."
+    )
     created_at: datetime
     updated_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID]
     model_version_id: strawberry.Private[uuid.UUID]
     environment_id: strawberry.Private[uuid.UUID]
+    endpoint_id: strawberry.Private[uuid.UUID]
     embedding_dim: strawberry.Private[int | None]
 
     environment = related("Deployment", "environment", "app.api.serving.types")
@@ -140,6 +244,20 @@ class Deployment(Node):
         "Deployment", "modelVersion", "app.api.registry.types", name="modelVersion"
     )
     project = related("Deployment", "project", "app.api.registry.types")
+    endpoint = related(
+        "Deployment", "endpoint", "app.api.serving.types", description="What clients call."
+    )
+    predictions = children(
+        "Deployment",
+        "predictions",
+        "app.api.serving.types",
+        [
+            *PAGING,
+            ("filter", PredictionFilterInput | None, None),
+            ("order_by", PredictionOrder, PredictionOrder.RECORDED_AT_DESC),
+        ],
+        description="Individual predictions, newest first by default (for debugging).",
+    )
     monitoring_metrics = children(
         "Deployment",
         "monitoringMetrics",
@@ -267,6 +385,14 @@ class DeploymentEvent(Node):
     event_type: DeploymentEventType  # type: ignore[valid-type]
     details: JSON
     created_at: datetime
+    status: DeploymentActionStatus = strawberry.field(  # type: ignore[valid-type]
+        description="A deploy is PENDING until the deployment is DEPLOYING (IN_PROGRESS), "
+        "then COMPLETED when ACTIVE or FAILED; a terminate completes when TERMINATED; "
+        "other actions complete at once."
+    )
+    error_message: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
     from_model_version_id: strawberry.Private[uuid.UUID | None]
     to_model_version_id: strawberry.Private[uuid.UUID | None]
     actor_user_id: strawberry.Private[uuid.UUID | None]
@@ -278,7 +404,151 @@ class DeploymentEvent(Node):
     to_version = related("DeploymentEvent", "toVersion", "app.api.registry.types")
 
 
+@from_declaration("Prediction")
+@strawberry.type(description="One served prediction.")
+class Prediction:
+    recorded_at: datetime
+    input: JSON | None
+    output: JSON | None
+    latency_ms: float
+    confidence: float | None
+    model_version_id: strawberry.Private[uuid.UUID | None]
+
+    model_version = related(
+        "Prediction",
+        "modelVersion",
+        "app.api.registry.types",
+        description="The version that served it (null for predictions recorded before "
+        "versions were stamped).",
+    )
+
+
+@from_declaration("ServingEndpoint")
+@strawberry.type(
+    description="What clients call for one model in one environment: its active deployment "
+    "(the ACTIVE one taking the most traffic), the one before, and the traffic split."
+)
+class ServingEndpoint(Node):
+    url: str | None
+    status: EndpointStatus  # type: ignore[valid-type]
+    created_at: datetime
+    updated_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    model_id: strawberry.Private[uuid.UUID]
+    project_id: strawberry.Private[uuid.UUID]
+    environment_id: strawberry.Private[uuid.UUID]
+    active_deployment_id: strawberry.Private[uuid.UUID | None]
+    previous_deployment_id: strawberry.Private[uuid.UUID | None]
+
+    model = related("ServingEndpoint", "model", "app.api.registry.types")
+    environment = related("ServingEndpoint", "environment", "app.api.serving.types")
+    project = related("ServingEndpoint", "project", "app.api.registry.types")
+    active_deployment = related(
+        "ServingEndpoint",
+        "activeDeployment",
+        "app.api.serving.types",
+        description="The deployment serving now, or at instant `at` (from the endpoint's "
+        "history); null if none.",
+        history=active_deployment_at,
+    )
+    previous_deployment = related(
+        "ServingEndpoint",
+        "previousDeployment",
+        "app.api.serving.types",
+        description="The deployment that was active before the current one.",
+    )
+    deployments = children(
+        "ServingEndpoint",
+        "deployments",
+        "app.api.serving.types",
+        [
+            *PAGING,
+            ("filter", DeploymentFilterInput | None, None),
+            ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
+        ],
+        description="Every deployment of the model in the environment.",
+    )
+    traffic_split = children(
+        "ServingEndpoint",
+        "trafficSplit",
+        "app.api.serving.types",
+        description="The ACTIVE deployments and their trafficPercentage, the most first.",
+    )
+    promotion_policy = related(
+        "ServingEndpoint",
+        "promotionPolicy",
+        "app.api.serving.types",
+        description="The gate on this endpoint's canary, if any.",
+    )
+    history = children(
+        "ServingEndpoint",
+        "history",
+        "app.api.serving.types",
+        description="Every move of the active deployment, newest first.",
+    )
+
+
+@from_declaration("PromotionPolicy")
+@strawberry.type(
+    description="Promote an endpoint's canary to 100 % after bakeMinutes with no open alert "
+    "of maxAlertSeverity or above and every metric bound held; otherwise roll it back."
+)
+class PromotionPolicy(Node):
+    enabled: bool
+    bake_minutes: int
+    max_alert_severity: AlertSeverity  # type: ignore[valid-type]
+    metric_bounds: JSON = strawberry.field(
+        description="[{metric, min, max}]: the metric's average on the canary since it "
+        "started must lie within [min, max] (a bound without data fails)."
+    )
+    last_evaluated_at: datetime | None
+    last_decision: PromotionDecision | None  # type: ignore[valid-type]
+    last_decision_at: datetime | None
+    last_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    endpoint_id: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
+
+    endpoint = related("PromotionPolicy", "endpoint", "app.api.serving.types")
+    created_by = related("PromotionPolicy", "createdBy", "app.api.tenancy.types")
+
+
+@from_declaration("ServingEndpointEvent")
+@strawberry.type(description="One move of an endpoint's active deployment.")
+class ServingEndpointEvent:
+    reason: EndpointChange  # type: ignore[valid-type]
+    created_at: datetime
+    from_deployment_id: strawberry.Private[uuid.UUID | None]
+    to_deployment_id: strawberry.Private[uuid.UUID | None]
+    actor_user_id: strawberry.Private[uuid.UUID | None]
+
+    from_deployment = related("ServingEndpointEvent", "fromDeployment", "app.api.serving.types")
+    to_deployment = related("ServingEndpointEvent", "toDeployment", "app.api.serving.types")
+    actor = related("ServingEndpointEvent", "actor", "app.api.tenancy.types")
+
+
+@from_declaration("IntegrationConfig", attributes={"type": "integration_type"})
+@strawberry.type(description="A tool an environment integrates with, its config and flags.")
+class IntegrationConfig(Node):
+    type: IntegrationType  # type: ignore[valid-type]
+    tool: str
+    enabled: bool
+    config: JSON = strawberry.field(description="Valid against the tool's configSchema.")
+    feature_flags: JSON = strawberry.field(description="Flag name → true/false.")
+    created_at: datetime
+    updated_at: datetime
+    environment_id: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
+
+    environment = related("IntegrationConfig", "environment", "app.api.serving.types")
+    created_by = related("IntegrationConfig", "createdBy", "app.api.tenancy.types")
+
+
 register_node("Environment", EnvironmentRow, Environment.from_row)
+register_node("ServingEndpoint", ServingEndpointRow, ServingEndpoint.from_row)
+register_node("PromotionPolicy", PromotionPolicyRow, PromotionPolicy.from_row)
+register_node("IntegrationConfig", IntegrationConfigRow, IntegrationConfig.from_row)
 register_node("Deployment", DeploymentRow, Deployment.from_row)
 register_node("GpuType", GpuTypeRow, GpuType.from_row)
 register_node("DeploymentEvent", DeploymentEventRow, DeploymentEvent.from_row)

@@ -11,10 +11,11 @@ from typing import Any
 
 from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.experiments.enums import TERMINAL_RUN_STATUSES, RunStatus
+from app.domain.integrations import catalog
 
 # MLflow's metric key alphabet: letters, digits, underscores, dashes, periods, spaces, slashes.
 METRIC_KEY_RE = re.compile(r"^[A-Za-z0-9_\-./: ]{1,250}$")
-TRACKING_SYSTEMS = frozenset({"mlflow", "wandb", "tensorboard", "neptune", "comet", "other"})
+TRACKING_SYSTEMS = frozenset(catalog.TRACKING)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_CLOCK_SKEW = timedelta(days=1)
 MAX_STEP = 2**31 - 1  # GraphQL Int

@@ -162,6 +162,10 @@ class Prediction(IdMixin, TenantMixin, Base):
     output: Mapped[Any] = mapped_column(JSONB, nullable=True)
     latency_ms: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
     confidence: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    # The version that served it (the deployment's at recording time).
+    model_version_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("model_versions.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class DriftReport(IdMixin, TenantMixin, Base):

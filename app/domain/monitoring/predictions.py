@@ -59,9 +59,9 @@ def validate_predictions(items: Sequence[PredictionIn], max_items: int, now: dat
 INSERT_PREDICTIONS = text(
     """
     INSERT INTO predictions (id, organization_id, deployment_id, recorded_at, input, output,
-                             latency_ms, confidence)
+                             latency_ms, confidence, model_version_id)
     SELECT p.id, :org_id, :deployment_id, p.recorded_at, p.input, p.output, p.latency_ms,
-           p.confidence
+           p.confidence, :version_id
     FROM unnest(CAST(:ids AS uuid[]), CAST(:recorded_ats AS timestamptz[]),
                 CAST(:inputs AS jsonb[]), CAST(:outputs AS jsonb[]),
                 CAST(:latencies AS float8[]), CAST(:confidences AS float8[]))
@@ -97,6 +97,8 @@ async def predictions_record(
         {
             "org_id": deployment.organization_id,
             "deployment_id": deployment.id,
+            # Stamped with the version serving now (the deployment row is locked).
+            "version_id": deployment.model_version_id,
             "ids": [uuid7() for _ in items],
             "recorded_ats": [i.recorded_at or now for i in items],
             "inputs": [orjson.dumps(i.input).decode() for i in items],

@@ -18,6 +18,7 @@ class Trigger(enum.Enum):
     EXPERIMENT_COMPLETE = "experiment_complete"
     TRAINING_JOB_COMPLETE = "training_job_complete"
     PIPELINE_RUN_COMPLETE = "pipeline_run_complete"
+    ARTIFACT_BUILD_COMPLETE = "artifact_build_complete"
 
 
 class DeliveryStatus(enum.Enum):

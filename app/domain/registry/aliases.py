@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import validation as v
 from app.domain.errors import not_found
 from app.domain.registry.model_service import writable_model
-from app.domain.registry.models import ModelAlias, ModelAliasEvent, ModelVersion
+from app.domain.registry.models import (
+    ModelAlias,
+    ModelAliasEvent,
+    ModelProductionEvent,
+    ModelVersion,
+)
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
@@ -93,5 +98,18 @@ async def alias_version_at(
         select(ModelAliasEvent.to_version_id)
         .where(ModelAliasEvent.alias_id == alias_id, ModelAliasEvent.created_at <= at)
         .order_by(ModelAliasEvent.created_at.desc(), ModelAliasEvent.id.desc())
+        .limit(1)
+    )
+
+
+async def production_version_at(
+    session: AsyncSession, model_id: uuid.UUID, at: datetime
+) -> uuid.UUID | None:
+    """The model's production version at instant ``at`` (None if it had none)."""
+    event = ModelProductionEvent
+    return await session.scalar(
+        select(event.version_id)
+        .where(event.model_id == model_id, event.created_at <= at)
+        .order_by(event.created_at.desc(), event.id.desc())
         .limit(1)
     )

@@ -188,3 +188,23 @@ class ModelAliasEvent(IdMixin, TenantMixin, Base):
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = utc_timestamp(nullable=False)
+
+
+class ModelProductionEvent(IdMixin, TenantMixin, Base):
+    """One change of a model's production version (``version_id`` None: none in production
+    any more), by whom and when; ``productionVersion(at:)`` reads the latest one at or
+    before an instant."""
+
+    __tablename__ = "model_production_events"
+    __table_args__ = (Index("ix_model_production_events_model_id_at", "model_id", "created_at"),)
+
+    model_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("models.id", ondelete="CASCADE"), nullable=False
+    )
+    version_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("model_versions.id", ondelete="SET NULL"), nullable=True
+    )
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = utc_timestamp(nullable=False)

@@ -18,7 +18,7 @@ from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.model_service import writable_model
-from app.domain.registry.models import Model, ModelVersion
+from app.domain.registry.models import Model, ModelProductionEvent, ModelVersion
 from app.domain.registry.rules import ensure_stage_transition, semver
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -151,6 +151,16 @@ async def model_version_transition(
             await session.flush()  # free the one-production-per-model index before promoting
     row.stage = stage.value
     row.stage_changed_at = now
+    if ModelStage.PRODUCTION in (current, stage) and current != stage:
+        # The model's production version changed: to this one, or to none.
+        session.add(
+            ModelProductionEvent(
+                organization_id=row.organization_id,
+                model_id=row.model_id,
+                version_id=row.id if stage == ModelStage.PRODUCTION else None,
+                actor_user_id=actor.user_id,
+            )
+        )
     record_audit(
         session,
         actor,

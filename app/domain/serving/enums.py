@@ -20,3 +20,46 @@ class DeploymentEventType(enum.Enum):
     UPDATE = "update"
     ROLLBACK = "rollback"
     TERMINATE = "terminate"
+    PROMOTE = "promote"  # a promotion policy moved all traffic to the canary
+
+
+class DeploymentActionStatus(enum.Enum):
+    """Where one action of a deployment's history stands (a deploy waits for the runtime;
+    updates, rollbacks and traffic changes complete in their transaction)."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class DeploymentHealth(enum.Enum):
+    HEALTHY = "healthy"
+    DEGRADED = "degraded"
+    UNHEALTHY = "unhealthy"
+
+
+class CapacityType(enum.Enum):
+    ON_DEMAND = "on_demand"
+    SPOT = "spot"
+
+
+class EndpointStatus(enum.Enum):
+    """SERVING while one deployment is active behind the endpoint, IDLE otherwise."""
+
+    SERVING = "serving"
+    IDLE = "idle"
+
+
+class EndpointChange(enum.Enum):
+    """Why an endpoint's active deployment changed."""
+
+    DEPLOY = "deploy"
+    STATUS = "status"
+    TRAFFIC = "traffic"
+    PROMOTION = "promotion"  # a promotion policy's decision (promote or roll back)
+
+
+class PromotionDecision(enum.Enum):
+    PROMOTED = "promoted"
+    ROLLED_BACK = "rolled_back"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +20,14 @@ from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import ModelVersion
 from app.domain.registry.projects import require_project_access
-from app.domain.serving.enums import DeploymentEventType, DeploymentStatus
+from app.domain.serving.endpoints import sync_endpoint
+from app.domain.serving.enums import (
+    DeploymentActionStatus,
+    DeploymentEventType,
+    DeploymentHealth,
+    DeploymentStatus,
+    EndpointChange,
+)
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
 from app.domain.serving.rules import (
     ENDED,
@@ -28,6 +36,7 @@ from app.domain.serving.rules import (
     ensure_traffic_split,
     rollback_target,
 )
+from app.domain.serving.runtime import apply_report, apply_runtime
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole, ProjectRole
@@ -55,7 +64,9 @@ async def writable_deployment(
     return deployment
 
 
-async def notify_deployment(session: AsyncSession, deployment: Deployment, action: str) -> None:
+async def notify_deployment(
+    session: AsyncSession, deployment: Deployment, action: str, reason: str | None = None
+) -> None:
     await enqueue_notifications(
         session,
         organization_id=deployment.organization_id,
@@ -63,8 +74,9 @@ async def notify_deployment(session: AsyncSession, deployment: Deployment, actio
         event_type=f"deployment.{action}",
         payload={
             "deployment_id": str(deployment.id),
-            "title": f"{deployment.name}: {action}",
+            "title": f"{deployment.name}: {action}" + (f" ({reason})" if reason else ""),
             "status": deployment.status,
+            **({"reason": reason} if reason else {}),
             "model_version_id": str(deployment.model_version_id),
         },
         project_id=deployment.project_id,
@@ -79,7 +91,11 @@ def _event(
     from_version: uuid.UUID | None,
     to_version: uuid.UUID | None,
     details: dict[str, Any] | None = None,
+    status: DeploymentActionStatus = DeploymentActionStatus.COMPLETED,
 ) -> DeploymentEvent:
+    """A history entry; one that completes in this transaction starts and ends now."""
+    now = datetime.now(UTC)
+    done = status == DeploymentActionStatus.COMPLETED
     return DeploymentEvent(
         organization_id=deployment.organization_id,
         deployment_id=deployment.id,
@@ -88,7 +104,44 @@ def _event(
         to_model_version_id=to_version,
         actor_user_id=actor.user_id,
         details=details or {},
+        status=status.value,
+        started_at=now if status != DeploymentActionStatus.PENDING else None,
+        finished_at=now if done else None,
     )
+
+
+# How a status move advances the deployment's open action (a deploy or a terminate).
+ACTION_STEPS: dict[DeploymentStatus, DeploymentActionStatus] = {
+    DeploymentStatus.DEPLOYING: DeploymentActionStatus.IN_PROGRESS,
+    DeploymentStatus.ACTIVE: DeploymentActionStatus.COMPLETED,
+    DeploymentStatus.FAILED: DeploymentActionStatus.FAILED,
+    DeploymentStatus.TERMINATED: DeploymentActionStatus.COMPLETED,
+}
+OPEN = (DeploymentActionStatus.PENDING.value, DeploymentActionStatus.IN_PROGRESS.value)
+
+
+async def advance_open_action(
+    session: AsyncSession, deployment: Deployment, status: DeploymentStatus, error: str | None
+) -> None:
+    """Move the latest unfinished deploy or terminate entry along with the deployment."""
+    step = ACTION_STEPS.get(status)
+    if step is None:
+        return
+    event = await session.scalar(
+        select(DeploymentEvent)
+        .where(DeploymentEvent.deployment_id == deployment.id, DeploymentEvent.status.in_(OPEN))
+        .order_by(DeploymentEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return
+    now = datetime.now(UTC)
+    event.status = step.value
+    event.started_at = event.started_at or now
+    if step in (DeploymentActionStatus.COMPLETED, DeploymentActionStatus.FAILED):
+        event.finished_at = now
+    if step == DeploymentActionStatus.FAILED:
+        event.error_message = error
 
 
 async def deployment_transition(
@@ -97,17 +150,42 @@ async def deployment_transition(
     *,
     deployment_id: uuid.UUID | None,
     status: DeploymentStatus,
+    error_message: str | None = None,
 ) -> Deployment:
     deployment = await writable_deployment(session, actor, deployment_id)
     current = DeploymentStatus(deployment.status)
     ensure_deployment_transition(current, status)
+    error = v.optional_text(error_message, ["input", "errorMessage"], max_length=4000)
+    if error is not None and status != DeploymentStatus.FAILED:
+        raise validation(
+            "only a move to FAILED carries an error message", ["input", "errorMessage"]
+        )
+    if current in (
+        DeploymentStatus.INACTIVE,
+        DeploymentStatus.FAILED,
+        DeploymentStatus.ACTIVE,
+    ) and (status == DeploymentStatus.DEPLOYING):  # a redeploy is a new action in the history
+        session.add(
+            _event(
+                deployment, actor, DeploymentEventType.DEPLOY, deployment.model_version_id,
+                deployment.model_version_id, status=DeploymentActionStatus.PENDING,
+            )
+        )  # fmt: skip
+        await session.flush()
+    await advance_open_action(session, deployment, status, error)
     deployment.status = status.value
+    now = datetime.now(UTC)
+    if status == DeploymentStatus.ACTIVE:
+        deployment.deployed_at = now
+    if status == DeploymentStatus.TERMINATED:
+        deployment.terminated_at = now
     if status == DeploymentStatus.TERMINATING:
         session.add(
             _event(
-                deployment, actor, DeploymentEventType.TERMINATE, deployment.model_version_id, None
+                deployment, actor, DeploymentEventType.TERMINATE, deployment.model_version_id,
+                None, status=DeploymentActionStatus.IN_PROGRESS,
             )
-        )
+        )  # fmt: skip
     if status in ENDED:
         deployment.traffic_percentage = 0
     record_audit(
@@ -119,7 +197,7 @@ async def deployment_transition(
         target_id=deployment.id,
         details={"from": current.value, "to": status.value},
     )
-    await session.flush()
+    await sync_endpoint(session, deployment.endpoint_id, actor, EndpointChange.STATUS)
     await notify_deployment(session, deployment, "status")
     return deployment
 
@@ -170,6 +248,7 @@ async def deployment_update(
         )
     ensure_instances(low, high)
     deployment.min_instances, deployment.max_instances = low, high
+    await apply_runtime(session, deployment, changes.get("runtime") or {})
     if changes.get("autoscaling") is not None:
         deployment.autoscaling = bool(changes["autoscaling"])
     if "config" in changes:
@@ -312,7 +391,43 @@ async def deployment_traffic_set(
         target_id=environment.id,
         details={"splits": {str(k): p for k, p in wanted.items()}},
     )
-    await session.flush()
+    endpoint_ids = {deployment.endpoint_id for deployment in endpoint}
+    for endpoint_id in sorted(endpoint_ids):
+        await sync_endpoint(session, endpoint_id, actor, EndpointChange.TRAFFIC)
     for deployment in endpoint:
         await notify_deployment(session, deployment, "traffic")
     return list(endpoint)
+
+
+async def deployment_runtime_report(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    deployment_id: uuid.UUID | None,
+    replica_count: int | None,
+    health: DeploymentHealth | None,
+    framework_status: Any,
+    has_framework_status: bool,
+) -> Deployment:
+    """What the serving runtime's controller sees: live replicas, health, raw status. A
+    change of health notifies (a deployment turning UNHEALTHY is worth a page)."""
+    deployment = await writable_deployment(session, actor, deployment_id)
+    _ensure_not_ended(deployment)
+    before = deployment.health
+    apply_report(
+        deployment,
+        replica_count=replica_count,
+        health=health,
+        framework_status=framework_status,
+        has_framework_status=has_framework_status,
+    )
+    record_audit(
+        session, actor, "deployment.runtime_report",
+        organization_id=deployment.organization_id, target_type="Deployment",
+        target_id=deployment.id,
+        details={"replica_count": replica_count, "health": health.value if health else None},
+    )  # fmt: skip
+    await session.flush()
+    if deployment.health != before and health is not None:
+        await notify_deployment(session, deployment, f"health.{health.value}")
+    return deployment

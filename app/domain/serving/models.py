@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -30,7 +33,16 @@ from app.db.base import (
     check_in,
     utc_timestamp,
 )
-from app.domain.serving.enums import DeploymentEventType, DeploymentStatus
+from app.domain.serving.enums import (
+    CapacityType,
+    DeploymentActionStatus,
+    DeploymentEventType,
+    DeploymentHealth,
+    DeploymentStatus,
+    EndpointChange,
+    EndpointStatus,
+    PromotionDecision,
+)
 
 LIVE = text("deleted_at IS NULL")
 MAX_GPU_PRIORITY = 1_000_000
@@ -94,6 +106,39 @@ class Deployment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
             "min_instances >= 0 AND min_instances <= max_instances", name="instances_valid"
         ),
         CheckConstraint("traffic_percentage BETWEEN 0 AND 100", name="traffic_percentage_valid"),
+        check_in("health", DeploymentHealth),
+        check_in("capacity_type", CapacityType),
+        CheckConstraint(
+            "replica_count IS NULL OR replica_count BETWEEN min_instances AND max_instances",
+            name="replica_count_within_bounds",
+        ),
+        CheckConstraint(
+            "cpu_request_millicores IS NULL OR cpu_limit_millicores IS NULL"
+            " OR cpu_request_millicores <= cpu_limit_millicores",
+            name="cpu_request_within_limit",
+        ),
+        CheckConstraint(
+            "memory_request_mib IS NULL OR memory_limit_mib IS NULL"
+            " OR memory_request_mib <= memory_limit_mib",
+            name="memory_request_within_limit",
+        ),
+        CheckConstraint("gpu_count >= 0 AND (gpu_type IS NULL OR gpu_count > 0)", name="gpu_valid"),
+        CheckConstraint(
+            "autoscaling_target_cpu_percent IS NULL"
+            " OR autoscaling_target_cpu_percent BETWEEN 1 AND 100",
+            name="autoscaling_cpu_valid",
+        ),
+        # A framework resource serves one live deployment per environment (its cluster).
+        Index(
+            "uq_deployments_framework_resource_live",
+            "environment_id",
+            "serving_framework",
+            "framework_namespace",
+            "framework_resource_id",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL AND framework_resource_id IS NOT NULL"),
+        ),
+        Index("ix_deployments_endpoint_id_live", "endpoint_id", "id", postgresql_where=LIVE),
         Index(
             "uq_deployments_project_environment_name_live",
             "project_id",
@@ -118,6 +163,9 @@ class Deployment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     environment_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("environments.id", ondelete="RESTRICT"), nullable=False
     )
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("serving_endpoints.id", ondelete="RESTRICT"), nullable=False
+    )
     name: Mapped[str] = mapped_column(String(63), nullable=False)
     status: Mapped[str] = mapped_column(
         String(20), nullable=False, default=DeploymentStatus.PENDING.value
@@ -130,6 +178,31 @@ class Deployment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     config: Mapped[dict[str, Any]] = mapped_column(
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
     )
+    # The typed runtime: what serves this deployment and with which resources.
+    serving_framework: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    framework_resource_id: Mapped[str | None] = mapped_column(String(253), nullable=True)
+    framework_namespace: Mapped[str | None] = mapped_column(String(63), nullable=True)
+    machine_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    cpu_request_millicores: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cpu_limit_millicores: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    memory_request_mib: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    memory_limit_mib: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    gpu_count: Mapped[int] = mapped_column(SmallInteger, nullable=False, default=0)
+    gpu_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    replica_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    autoscaling_target_cpu_percent: Mapped[int | None] = mapped_column(SmallInteger)
+    autoscaling_target_rps: Mapped[float | None] = mapped_column(Float(precision=53))
+    autoscaling_target_concurrency: Mapped[int | None] = mapped_column(Integer)
+    capacity_type: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=CapacityType.ON_DEMAND.value
+    )
+    health_check_path: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    deployed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    terminated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Reported by the runtime's controller (deploymentRuntimeReport).
+    health: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    health_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    framework_status: Mapped[Any] = mapped_column(JSONB, nullable=True)
     # Fixed by the first recorded prediction embedding; later vectors must match it.
     embedding_dimension: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -143,6 +216,7 @@ class DeploymentEvent(IdMixin, TenantMixin, Base):
     __tablename__ = "deployment_events"
     __table_args__ = (
         check_in("event_type", DeploymentEventType),
+        check_in("status", DeploymentActionStatus),
         Index("ix_deployment_events_deployment_id", "deployment_id", "id"),
     )
 
@@ -163,3 +237,112 @@ class DeploymentEvent(IdMixin, TenantMixin, Base):
         JSONB, nullable=False, server_default=text("'{}'::jsonb")
     )
     created_at = utc_timestamp(nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=DeploymentActionStatus.COMPLETED.value
+    )
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ServingEndpoint(IdMixin, TenantMixin, TimestampsMixin, Base):
+    """What clients call for one model in one environment. Every deployment of the model
+    there belongs to it; ``active_deployment_id`` is the ACTIVE one taking the most traffic
+    (the others are its traffic split) and ``previous_deployment_id`` the one before it, both
+    moved in the transaction of the deploy, rollback, status or traffic change that moved
+    them. Every move is kept in ``serving_endpoint_events`` (time travel reads it)."""
+
+    __tablename__ = "serving_endpoints"
+    __table_args__ = (
+        UniqueConstraint(
+            "model_id", "environment_id", name="uq_serving_endpoints_model_id_environment_id"
+        ),
+        check_in("status", EndpointStatus),
+        Index("ix_serving_endpoints_environment_id", "environment_id", "id"),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    model_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("models.id", ondelete="CASCADE"), nullable=False
+    )
+    environment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("environments.id", ondelete="CASCADE"), nullable=False
+    )
+    url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=EndpointStatus.IDLE.value
+    )
+    active_deployment_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("deployments.id", ondelete="SET NULL", use_alter=True),
+        nullable=True,
+    )
+    previous_deployment_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("deployments.id", ondelete="SET NULL", use_alter=True),
+        nullable=True,
+    )
+
+
+class ServingEndpointEvent(IdMixin, TenantMixin, Base):
+    """One move of an endpoint's active deployment: from, to, why, who, when."""
+
+    __tablename__ = "serving_endpoint_events"
+    __table_args__ = (
+        check_in("reason", EndpointChange),
+        Index("ix_serving_endpoint_events_endpoint_id_at", "endpoint_id", "created_at"),
+    )
+
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("serving_endpoints.id", ondelete="CASCADE"), nullable=False
+    )
+    from_deployment_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="SET NULL"), nullable=True
+    )
+    to_deployment_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="SET NULL"), nullable=True
+    )
+    reason: Mapped[str] = mapped_column(String(16), nullable=False)
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = utc_timestamp(nullable=False)
+
+
+class PromotionPolicy(IdMixin, TenantMixin, TimestampsMixin, Base):
+    """A gate on an endpoint's canary: after ``bake_minutes`` with no open alert of
+    ``max_alert_severity`` or above on the canary and every metric bound held (the metric's
+    average since the canary started), the canary takes all traffic; an alert, a bound
+    broken or a metric without data rolls it back. Evaluated by the server's background
+    worker (app/domain/serving/promotion.py)."""
+
+    __tablename__ = "promotion_policies"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", name="uq_promotion_policies_endpoint_id"),
+        CheckConstraint("bake_minutes BETWEEN 0 AND 10080", name="bake_minutes_valid"),
+        CheckConstraint(
+            "max_alert_severity IN ('low', 'medium', 'high', 'critical')",
+            name="max_alert_severity_valid",
+        ),
+        check_in("last_decision", PromotionDecision),
+    )
+
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("serving_endpoints.id", ondelete="CASCADE"), nullable=False
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    bake_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    max_alert_severity: Mapped[str] = mapped_column(String(16), nullable=False, default="high")
+    # [{"metric": name, "min": number | null, "max": number | null}, ...]
+    metric_bounds: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'[]'::jsonb")
+    )
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    last_evaluated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    last_decision_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,10 +15,18 @@ from app.domain.lookup import get_visible
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion
 from app.domain.registry.projects import require_project_access
-from app.domain.serving.enums import DeploymentEventType, DeploymentStatus
+from app.domain.serving.endpoints import endpoint_for, sync_endpoint
+from app.domain.serving.enums import (
+    CapacityType,
+    DeploymentActionStatus,
+    DeploymentEventType,
+    DeploymentStatus,
+    EndpointChange,
+)
 from app.domain.serving.lifecycle import notify_deployment
 from app.domain.serving.models import Deployment, DeploymentEvent, Environment
 from app.domain.serving.rules import ensure_instances
+from app.domain.serving.runtime import apply_runtime
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole, ProjectRole
@@ -82,6 +91,7 @@ async def deployment_create(
     autoscaling: bool,
     endpoint_url: str | None,
     config: Any,
+    runtime: Mapping[str, Any] | None = None,
 ) -> Deployment:
     version_field = ["input", "modelVersionId"]
     version = await get_visible(
@@ -135,11 +145,19 @@ async def deployment_create(
             "a deployment of this project in this environment has this name",
             ["input", "name"],
         )
+    endpoint = await endpoint_for(
+        session,
+        organization_id=version.organization_id,
+        project_id=project.id,
+        model_id=model.id,
+        environment_id=environment.id,
+    )
     deployment = Deployment(
         organization_id=version.organization_id,
         project_id=project.id,
         model_version_id=version.id,
         environment_id=environment.id,
+        endpoint_id=endpoint.id,
         name=name,
         status=DeploymentStatus.PENDING.value,
         min_instances=min_instances,
@@ -148,7 +166,10 @@ async def deployment_create(
         endpoint_url=v.url(endpoint_url, ["input", "endpointUrl"]),
         config=v.json_object(config, ["input", "config"]),
         created_by_id=actor.user_id,
+        gpu_count=0,
+        capacity_type=CapacityType.ON_DEMAND.value,
     )
+    await apply_runtime(session, deployment, runtime or {})
     session.add(deployment)
     await session.flush()
     session.add(
@@ -159,6 +180,8 @@ async def deployment_create(
             from_model_version_id=None,
             to_model_version_id=version.id,
             actor_user_id=actor.user_id,
+            # A deploy waits for the runtime: it completes when the deployment is ACTIVE.
+            status=DeploymentActionStatus.PENDING.value,
         )
     )
     record_audit(
@@ -174,6 +197,6 @@ async def deployment_create(
             "environment": environment.name,
         },
     )
-    await session.flush()
+    await sync_endpoint(session, endpoint.id, actor, EndpointChange.DEPLOY)
     await notify_deployment(session, deployment, "create")
     return deployment

@@ -1,0 +1,51 @@
+"""Artifact build types."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from app.api.enums import BuildStatus
+from app.api.graph.converters import from_declaration
+from app.api.graph.fields import related
+from app.api.node import Node, register_node
+from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
+
+
+@from_declaration("ArtifactBuild")
+@strawberry.type(
+    description="A model version's serving image, built from a git source by a builder "
+    "that claimed it from the queue: PENDING → RUNNING → SUCCEEDED | FAILED."
+)
+class ArtifactBuild(Node):
+    source_repository_url: str
+    source_ref: str = strawberry.field(description="A branch, tag or commit.")
+    source_path: str | None = strawberry.field(description="Inside the repository.")
+    image_url: str | None = strawberry.field(description="The image, once SUCCEEDED.")
+    status: BuildStatus  # type: ignore[valid-type]
+    error_message: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    lease_owner: str | None = strawberry.field(description="The builder holding it.")
+    lease_expires_at: datetime | None
+    claims: int = strawberry.field(description="How many times builders claimed it.")
+    max_attempts: int = strawberry.field(
+        description="Claims allowed before a lost lease fails the build (the retry limit)."
+    )
+    created_at: datetime
+    updated_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    project_id: strawberry.Private[uuid.UUID]
+    model_id: strawberry.Private[uuid.UUID]
+    model_version_id: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
+
+    project = related("ArtifactBuild", "project", "app.api.registry.types")
+    model = related("ArtifactBuild", "model", "app.api.registry.types")
+    model_version = related("ArtifactBuild", "modelVersion", "app.api.registry.types")
+    created_by = related("ArtifactBuild", "createdBy", "app.api.tenancy.types")
+
+
+register_node("ArtifactBuild", ArtifactBuildRow, ArtifactBuild.from_row)

@@ -1,0 +1,1 @@
+"""Artifact builds: a model version's serving image, built by workers from a queue."""

@@ -1,0 +1,1 @@
+"""Integrations: the supported tools per kind of integration, and their configuration."""

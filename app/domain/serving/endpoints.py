@@ -1,0 +1,152 @@
+"""Serving endpoints: what clients call for one model in one environment.
+
+An endpoint's active deployment is its ACTIVE deployment taking the most traffic (the
+newest on a tie); the other active ones are its traffic split. ``sync_endpoint`` moves the
+pointers (and keeps the previous one) in the caller's transaction, after any deploy,
+rollback, status or traffic change, and records each move for time travel."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.errors import validation
+from app.domain.lookup import get_visible
+from app.domain.registry.projects import require_project_access
+from app.domain.serving.enums import DeploymentStatus, EndpointChange, EndpointStatus
+from app.domain.serving.models import (
+    Deployment,
+    Environment,
+    ServingEndpoint,
+    ServingEndpointEvent,
+)
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import OrgRole, ProjectRole
+
+
+async def endpoint_for(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    project_id: uuid.UUID,
+    model_id: uuid.UUID,
+    environment_id: uuid.UUID,
+) -> ServingEndpoint:
+    """The model's endpoint in the environment, made on first use, locked."""
+    await session.execute(
+        insert(ServingEndpoint)
+        .values(
+            id=uuid.uuid4(),
+            organization_id=organization_id,
+            project_id=project_id,
+            model_id=model_id,
+            environment_id=environment_id,
+            status=EndpointStatus.IDLE.value,
+        )
+        .on_conflict_do_nothing(constraint="uq_serving_endpoints_model_id_environment_id")
+    )
+    endpoint = await session.scalar(
+        select(ServingEndpoint)
+        .where(
+            ServingEndpoint.model_id == model_id,
+            ServingEndpoint.environment_id == environment_id,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert endpoint is not None  # inserted or already there, and never deleted alone
+    return endpoint
+
+
+async def sync_endpoint(
+    session: AsyncSession,
+    endpoint_id: uuid.UUID,
+    actor: Actor | None,
+    reason: EndpointChange,
+) -> ServingEndpoint:
+    """Point the endpoint at its ACTIVE deployment with the most traffic; keep the one it
+    pointed at before as ``previous``; record the move."""
+    await session.flush()
+    endpoint = await session.scalar(
+        select(ServingEndpoint)
+        .where(ServingEndpoint.id == endpoint_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert endpoint is not None
+    best = await session.scalar(
+        select(Deployment.id)
+        .where(
+            Deployment.endpoint_id == endpoint_id,
+            Deployment.deleted_at.is_(None),
+            Deployment.status == DeploymentStatus.ACTIVE.value,
+        )
+        .order_by(Deployment.traffic_percentage.desc(), Deployment.id.desc())
+        .limit(1)
+    )
+    if best != endpoint.active_deployment_id:
+        session.add(
+            ServingEndpointEvent(
+                organization_id=endpoint.organization_id,
+                endpoint_id=endpoint.id,
+                from_deployment_id=endpoint.active_deployment_id,
+                to_deployment_id=best,
+                reason=reason.value,
+                actor_user_id=actor.user_id if actor else None,
+            )
+        )
+        if endpoint.active_deployment_id is not None:
+            endpoint.previous_deployment_id = endpoint.active_deployment_id
+        endpoint.active_deployment_id = best
+        endpoint.status = (EndpointStatus.SERVING if best else EndpointStatus.IDLE).value
+        await session.flush()
+    return endpoint
+
+
+async def active_deployment_at(
+    session: AsyncSession, endpoint_id: uuid.UUID, at: datetime
+) -> uuid.UUID | None:
+    """The deployment the endpoint served from at instant ``at`` (None if none)."""
+    return await session.scalar(
+        select(ServingEndpointEvent.to_deployment_id)
+        .where(
+            ServingEndpointEvent.endpoint_id == endpoint_id, ServingEndpointEvent.created_at <= at
+        )
+        .order_by(ServingEndpointEvent.created_at.desc(), ServingEndpointEvent.id.desc())
+        .limit(1)
+    )
+
+
+async def serving_endpoint_update(
+    session: AsyncSession, actor: Actor, *, endpoint_id: uuid.UUID | None, url: str | None
+) -> ServingEndpoint:
+    """Set the URL clients call (contributors; admins in a protected environment)."""
+    field = ["input", "endpointId"]
+    endpoint = await get_visible(
+        session, ServingEndpoint, endpoint_id, actor, what="serving endpoint", field=field,
+        for_update=True,
+    )  # fmt: skip
+    await require_project_access(
+        session, actor, endpoint.project_id, ProjectRole.CONTRIBUTOR, what="serving endpoint",
+        field=field,
+    )  # fmt: skip
+    environment = await session.get(Environment, endpoint.environment_id)
+    if environment is not None and environment.protected:
+        actor.require_org_role(endpoint.organization_id, OrgRole.ADMIN, field=field)
+    previous = endpoint.url
+    endpoint.url = v.url(url, ["input", "url"])
+    if endpoint.url is not None and not endpoint.url.startswith(("https://", "http://")):
+        raise validation("must be an http:// or https:// URL", ["input", "url"])
+    record_audit(
+        session, actor, "serving_endpoint.update", organization_id=endpoint.organization_id,
+        target_type="ServingEndpoint", target_id=endpoint.id,
+        details={"url": [previous, endpoint.url]},
+    )  # fmt: skip
+    await session.flush()
+    return endpoint

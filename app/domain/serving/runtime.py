@@ -1,0 +1,207 @@
+"""A deployment's typed runtime: serving framework and its resource, machine, CPU, memory
+and GPUs, replicas, autoscaling targets, capacity type and health check; and what the
+runtime's controller reports back (replicas, health, the framework's raw status)."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.errors import DomainError, ErrorCode, validation
+from app.domain.integrations import catalog
+from app.domain.integrations.configs import enabled_tools
+from app.domain.serving.enums import DeploymentHealth
+from app.domain.serving.models import Deployment, GpuType
+
+RESOURCE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,252}$")
+NAMESPACE_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
+MACHINE_TYPE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+GPU_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+HEALTH_PATH_RE = re.compile(r"^/[\x21-\x7e]{0,511}$")
+
+# Bounds of whole-number settings: (low, high).
+BOUNDS: dict[str, tuple[int, int]] = {
+    "cpu_request_millicores": (1, 1_000_000),
+    "cpu_limit_millicores": (1, 1_000_000),
+    "memory_request_mib": (1, 16_777_216),  # 16 TiB
+    "memory_limit_mib": (1, 16_777_216),
+    "gpu_count": (0, 64),
+    "replica_count": (0, 1000),
+    "autoscaling_target_cpu_percent": (1, 100),
+    "autoscaling_target_concurrency": (1, 1_000_000),
+}
+RUNTIME_FIELDS = (
+    "serving_framework",
+    "framework_resource_id",
+    "framework_namespace",
+    "machine_type",
+    *BOUNDS,
+    "gpu_type",
+    "autoscaling_target_rps",
+    "capacity_type",
+    "health_check_path",
+)
+NOT_NULL = {"gpu_count": 0, "capacity_type": "on_demand"}
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _check(name: str, value: Any, prefix: Sequence[str]) -> Any:
+    field = [*prefix, camel(name)]
+    if value is None:
+        return NOT_NULL.get(name)
+    if name in BOUNDS:
+        low, high = BOUNDS[name]
+        if not low <= value <= high:
+            raise validation(f"must be between {low} and {high}", field)
+        return value
+    patterns = {
+        "framework_resource_id": (RESOURCE_ID_RE, "1-253 letters, digits and . _ : / -"),
+        "framework_namespace": (NAMESPACE_RE, "a Kubernetes-style name (lower-case, dashes)"),
+        "machine_type": (MACHINE_TYPE_RE, "1-64 letters, digits and . _ -"),
+        "health_check_path": (HEALTH_PATH_RE, "a path starting with / (no spaces)"),
+    }
+    if name in patterns:
+        pattern, rule = patterns[name]
+        if not pattern.fullmatch(value):
+            raise validation(f"must be {rule}", field)
+        return value
+    if name == "serving_framework":
+        return value.strip().lower()
+    if name == "gpu_type":
+        key = value.strip().lower()
+        if not GPU_TYPE_RE.fullmatch(key):
+            raise validation("must be a GPU type key such as nvidia-a100", field)
+        return key
+    if name == "autoscaling_target_rps":
+        if not math.isfinite(value) or not 0 < value <= 1e9:
+            raise validation("must be a number above 0 (at most 1e9)", field)
+        return float(value)
+    if name == "capacity_type":
+        return value.value if hasattr(value, "value") else value
+    raise AssertionError(name)
+
+
+async def serving_frameworks(session: AsyncSession, environment_id: uuid.UUID) -> Sequence[str]:
+    """The frameworks a deployment in this environment may use: the environment's enabled
+    serving integrations if it configured any, else every supported one."""
+    configured = await enabled_tools(session, environment_id, "serving")
+    return catalog.SERVING if configured is None else configured
+
+
+async def apply_runtime(
+    session: AsyncSession,
+    deployment: Deployment,
+    runtime: Mapping[str, Any],
+    prefix: Sequence[str] = ("input", "runtime"),
+) -> None:
+    """Validate and set the given runtime settings (others keep their value), then check the
+    whole: framework, resource uniqueness, request <= limit, GPUs against the environment's
+    catalogue, replicas within the instance bounds."""
+    for name, value in runtime.items():
+        setattr(deployment, name, _check(name, value, prefix))
+    d = deployment
+    if "serving_framework" in runtime and d.serving_framework is not None:
+        allowed = await serving_frameworks(session, d.environment_id)
+        if d.serving_framework not in allowed:
+            listed = ", ".join(allowed) or "none: no serving integration is enabled here"
+            raise validation(f"must be one of {listed}", [*prefix, "servingFramework"])
+    if (d.framework_resource_id or d.framework_namespace) and d.serving_framework is None:
+        raise validation(
+            "a framework resource needs its servingFramework", [*prefix, "servingFramework"]
+        )
+    for low, high in (
+        ("cpu_request_millicores", "cpu_limit_millicores"),
+        ("memory_request_mib", "memory_limit_mib"),
+    ):
+        if getattr(d, low) is not None and getattr(d, high) is not None:
+            if getattr(d, low) > getattr(d, high):
+                raise validation(f"must be >= {camel(low)}", [*prefix, camel(high)])
+    if d.gpu_type is not None and not d.gpu_count:
+        raise validation("a GPU type needs gpuCount >= 1", [*prefix, "gpuCount"])
+    if d.gpu_type is not None and ("gpu_type" in runtime):
+        await _ensure_gpu_offered(session, d.environment_id, d.gpu_type, [*prefix, "gpuType"])
+    ensure_replicas(d, [*prefix, "replicaCount"])
+    if d.framework_resource_id is not None and (
+        {"serving_framework", "framework_resource_id", "framework_namespace"} & runtime.keys()
+    ):
+        await _ensure_resource_free(session, d, [*prefix, "frameworkResourceId"])
+
+
+def ensure_replicas(d: Deployment, field: Sequence[str]) -> None:
+    if d.replica_count is not None and not d.min_instances <= d.replica_count <= d.max_instances:
+        raise validation(
+            f"must be between minInstances ({d.min_instances}) and maxInstances "
+            f"({d.max_instances})",
+            field,
+        )
+
+
+async def _ensure_gpu_offered(
+    session: AsyncSession, environment_id: uuid.UUID, key: str, field: Sequence[str]
+) -> None:
+    """With a GPU catalogue, the type must be one of its enabled entries."""
+    rows = (
+        await session.execute(
+            select(GpuType.key, GpuType.enabled).where(GpuType.environment_id == environment_id)
+        )
+    ).all()
+    if not rows:
+        return
+    if not any(row.key == key and row.enabled for row in rows):
+        offered = ", ".join(sorted(row.key for row in rows if row.enabled)) or "none enabled"
+        raise validation(f"this environment does not offer {key} (it offers: {offered})", field)
+
+
+async def _ensure_resource_free(session: AsyncSession, d: Deployment, field: Sequence[str]) -> None:
+    taken = await session.scalar(
+        select(func.count())
+        .select_from(Deployment)
+        .where(
+            Deployment.environment_id == d.environment_id,
+            Deployment.serving_framework == d.serving_framework,
+            Deployment.framework_namespace.is_not_distinct_from(d.framework_namespace),
+            Deployment.framework_resource_id == d.framework_resource_id,
+            Deployment.deleted_at.is_(None),
+            *([Deployment.id != d.id] if d.id is not None else []),
+        )
+    )
+    if taken:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            "another deployment in this environment is this framework resource "
+            "(framework, namespace and resource id)",
+            field,
+        )
+
+
+def apply_report(
+    d: Deployment,
+    *,
+    replica_count: int | None,
+    health: DeploymentHealth | None,
+    framework_status: Any,
+    has_framework_status: bool,
+) -> None:
+    """What a runtime controller reports: live replicas, health and its raw status."""
+    if replica_count is not None:
+        d.replica_count = _check("replica_count", replica_count, ("input",))
+        ensure_replicas(d, ["input", "replicaCount"])
+    if health is not None:
+        d.health = health.value
+        d.health_reported_at = datetime.now(UTC)
+    if has_framework_status:
+        if framework_status is not None:
+            v.json_value(framework_status, ["input", "frameworkStatus"], max_bytes=16 * 1024)
+        d.framework_status = framework_status
