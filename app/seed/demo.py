@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.builds import services as builds
 from app.domain.datasets import services as datasets
 from app.domain.datasets.enums import (
     ChecksumAlgorithm,
@@ -24,19 +25,25 @@ from app.domain.experiments import services as experiment_services
 from app.domain.experiments.enums import RunStatus
 from app.domain.experiments.points import batch_from_points
 from app.domain.experiments.rules import RunMetricPoint
+from app.domain.integrations import configs as integration_configs
+from app.domain.integrations import registry_links
+from app.domain.integrations.catalog import SyncDirection, SyncState
 from app.domain.monitoring import alert_rules
 from app.domain.monitoring.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
 from app.domain.monitoring.models import Alert
+from app.domain.monitoring.predictions import PredictionIn, predictions_record
 from app.domain.monitoring.rules import MetricPoint
 from app.domain.monitoring.services import monitoring_metrics_record
 from app.domain.pipelines import services as pipelines
 from app.domain.pipelines.enums import Orchestrator, PipelineRunStatus, StepKind, StepStatus
 from app.domain.pipelines.rules import Step
 from app.domain.pipelines.services import JobTemplate
-from app.domain.registry import model_service, projects, version_service
+from app.domain.registry import aliases, model_service, projects, version_service
 from app.domain.registry.enums import Framework, ModelStage, ModelType, TaskType
-from app.domain.serving import gpu_types
+from app.domain.serving import gpu_types, lifecycle, promotion
 from app.domain.serving import services as serving
+from app.domain.serving.enums import DeploymentStatus
+from app.domain.serving.models import ServingEndpoint
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.enums import ApiKeyScope, OrgRole, Plan
 from app.domain.tenancy.models import Membership, Organization, User
@@ -44,6 +51,17 @@ from app.domain.tenancy.services import organization_create
 from app.domain.training import services as training
 from app.domain.training.enums import Executor, TrainingJobStatus
 
+KSERVE = {
+    "serving_framework": "kserve",
+    "framework_namespace": "fraud",
+    "machine_type": "n2-standard-4",
+    "cpu_request_millicores": 1000,
+    "cpu_limit_millicores": 2000,
+    "memory_request_mib": 2048,
+    "memory_limit_mib": 4096,
+    "autoscaling_target_rps": 150.0,
+    "health_check_path": "/v2/health/ready",
+}
 DEMO_ORG = "acme"
 DEMO_ADMIN = "admin@acme.example"
 METRIC_HOURS = 48
@@ -135,6 +153,16 @@ async def seed_demo(session: AsyncSession) -> bool:
         protected=True,
         config={"region": "eu-west-1", "replicas_per_zone": 2},
     )
+    await integration_configs.integration_config_set(
+        session, actor, environment_id=production.id, integration_type="serving", tool="kserve",
+        enabled=True, config={"namespace": "fraud", "ingress_domain": "acme.example"},
+        feature_flags={"canary_rollouts": True},
+    )  # fmt: skip
+    await integration_configs.integration_config_set(
+        session, actor, environment_id=production.id, integration_type="tracking",
+        tool="mlflow", enabled=True, config={"tracking_uri": "https://mlflow.acme.example"},
+        feature_flags={},
+    )  # fmt: skip
     prod = await serving.deployment_create(
         session,
         actor,
@@ -146,8 +174,8 @@ async def seed_demo(session: AsyncSession) -> bool:
         autoscaling=True,
         endpoint_url="https://fraud-api.acme.example/v1/score",
         config={"timeout_ms": 50},
+        runtime={**KSERVE, "framework_resource_id": "fraud-api", "replica_count": 3},
     )
-    prod.status = "active"
     stage_deployment = await serving.deployment_create(
         session,
         actor,
@@ -160,7 +188,11 @@ async def seed_demo(session: AsyncSession) -> bool:
         endpoint_url=None,
         config={},
     )
-    stage_deployment.status = "active"
+    for deployment in (prod, stage_deployment):
+        for status in (DeploymentStatus.DEPLOYING, DeploymentStatus.ACTIVE):
+            await lifecycle.deployment_transition(
+                session, actor, deployment_id=deployment.id, status=status
+            )
 
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     points = []
@@ -211,6 +243,9 @@ async def seed_demo(session: AsyncSession) -> bool:
     )
     await session.flush()
     await _data_and_training(session, actor, project.id, staging.id, runs)
+    await _release_governance(
+        session, actor, model_id=model.id, versions=versions, production=production, prod=prod
+    )
     return True
 
 
@@ -351,3 +386,74 @@ async def _training_runs(
         )
         runs[version] = run.id
     return runs
+
+
+async def _release_governance(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    model_id: uuid.UUID,
+    versions: dict[str, Any],
+    production: Any,
+    prod: Any,
+) -> None:
+    """Aliases with a history, a registry link, a build, and a gated canary of 1.1.0 in
+    production (10 % of traffic, promoted by its policy once it has baked an hour)."""
+    for name, version, protected in (
+        ("champion", "1.0.0", True),
+        ("challenger", "1.1.0", False),
+        ("challenger", "1.2.0", None),
+    ):
+        await aliases.model_alias_set(
+            session, actor, model_id=model_id, name=name, version_id=versions[version].id,
+            protected=protected,
+        )  # fmt: skip
+    link = await registry_links.registry_link_create(
+        session, actor, model_id=model_id, model_version_id=versions["1.0.0"].id,
+        registry="huggingface", external_id="acme/credit-card-fraud",
+        repo_url="https://huggingface.co/acme/credit-card-fraud", external_version="v1.0.0",
+        metadata={"license": "proprietary"},
+    )  # fmt: skip
+    await registry_links.registry_link_sync_report(
+        session, actor, link_id=link.id, state=SyncState.SYNCED,
+        direction=SyncDirection.EXPORT, external_version="v1.0.0",
+    )  # fmt: skip
+    await builds.artifact_build_create(
+        session, actor, version_id=versions["1.2.0"].id,
+        repository_url="https://github.com/acme/credit-card-fraud.git", ref="v1.2.0",
+        path="serving", max_attempts=3,
+    )  # fmt: skip
+    canary = await serving.deployment_create(
+        session, actor, model_version_id=versions["1.1.0"].id, environment_id=production.id,
+        name="fraud-api-canary", min_instances=1, max_instances=4, autoscaling=True,
+        endpoint_url=None, config={},
+        runtime={**KSERVE, "framework_resource_id": "fraud-api-canary", "replica_count": 1},
+    )  # fmt: skip
+    for status in (DeploymentStatus.DEPLOYING, DeploymentStatus.ACTIVE):
+        await lifecycle.deployment_transition(
+            session, actor, deployment_id=canary.id, status=status
+        )
+    await lifecycle.deployment_traffic_set(
+        session, actor, model_id=model_id, environment_id=production.id,
+        splits=[lifecycle.TrafficSplit(prod.id, 90), lifecycle.TrafficSplit(canary.id, 10)],
+    )  # fmt: skip
+    endpoint = await session.get(ServingEndpoint, prod.endpoint_id)
+    assert endpoint is not None
+    endpoint.url = "https://fraud-api.acme.example/v1/score"
+    await promotion.promotion_policy_set(
+        session, actor, endpoint_id=endpoint.id, enabled=True, bake_minutes=60,
+        max_alert_severity=AlertSeverity.HIGH,
+        metric_bounds=[promotion.MetricBound("error_rate", None, 0.01),
+                       promotion.MetricBound("latency_p95_ms", None, 80.0)],
+    )  # fmt: skip
+    now = datetime.now(UTC)
+    await monitoring_metrics_record(
+        session, actor, deployment_id=canary.id, max_points=100,
+        points=[MetricPoint("error_rate", 0.003, now), MetricPoint("latency_p95_ms", 29.5, now)],
+    )  # fmt: skip
+    await predictions_record(
+        session, actor, deployment_id=prod.id, max_items=100,
+        items=[PredictionIn({"amount": 12.5 * i}, {"p_fraud": round(0.01 * i, 2)},
+                            8.0 + i, round(1 - 0.01 * i, 2), now - timedelta(minutes=i))
+               for i in range(20)],
+    )  # fmt: skip

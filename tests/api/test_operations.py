@@ -97,6 +97,7 @@ async def test_seed_demo_tells_the_acme_story(pg_server_url, http):
         async with httpx.AsyncClient(base_url=running.base_url) as raw:
             data = await GraphQLClient(raw, key).data(DEMO_QUERY)
             lineage = await GraphQLClient(raw, key).data(LINEAGE_QUERY)
+            governance = await GraphQLClient(raw, key).data(GOVERNANCE_QUERY)
     project = data["organization"]["projects"]["nodes"][0]
     assert project["slug"] == "fraud-detection"
     model = project["models"]["nodes"][0]
@@ -131,7 +132,34 @@ async def test_seed_demo_tells_the_acme_story(pg_server_url, http):
     gpus = {e["name"]: [g["key"] for g in e["gpuTypes"]["nodes"]] for e in environments}
     assert gpus["staging"] == ["nvidia-a100", "nvidia-t4"]
 
+    # The README's release governance query: aliases with history, a gated canary.
+    story = governance["organization"]["projects"]["nodes"][0]["models"]["nodes"][0]
+    aliases = {a["name"]: a for a in story["aliases"]["nodes"]}
+    assert aliases["champion"]["protected"] and aliases["champion"]["modelVersion"] == {
+        "version": "1.0.0"}  # fmt: skip
+    moves = [(h["fromVersion"], h["toVersion"]) for h in aliases["challenger"]["history"]["nodes"]]
+    assert moves == [({"version": "1.1.0"}, {"version": "1.2.0"}), (None, {"version": "1.1.0"})]
+    assert story["registryLinks"]["nodes"] == [
+        {"registry": "huggingface", "externalId": "acme/credit-card-fraud", "syncState": "SYNCED"}]  # fmt: skip
+    endpoints = {e["environment"]["name"]: e for e in story["endpoints"]["nodes"]}
+    prod = endpoints["production"]
+    assert prod["activeDeployment"] == {"name": "fraud-api-prod"}
+    assert [(d["name"], d["trafficPercentage"], d["modelVersion"]["version"])
+            for d in prod["trafficSplit"]["nodes"]] == [
+        ("fraud-api-prod", 90, "1.0.0"), ("fraud-api-canary", 10, "1.1.0")]  # fmt: skip
+    assert prod["promotionPolicy"]["bakeMinutes"] == 60
+    assert endpoints["staging"]["promotionPolicy"] is None
 
+
+GOVERNANCE_QUERY = """{
+  organization(slug: "acme") { projects(first: 1) { nodes { models(first: 1) { nodes {
+    aliases { nodes { name protected modelVersion { version }
+      history { nodes { fromVersion { version } toVersion { version } actor { email } } } } }
+    registryLinks { nodes { registry externalId syncState } }
+    endpoints { nodes { environment { name } url activeDeployment { name }
+      trafficSplit { nodes { name trafficPercentage modelVersion { version } } }
+      promotionPolicy { bakeMinutes maxAlertSeverity metricBounds } } } } } } } }
+}"""
 LINEAGE_QUERY = """{
   organization(slug: "acme") {
     environments { nodes { name gpuTypes { nodes { key } } } }

@@ -123,10 +123,11 @@ async def active_deployment_at(
     )
 
 
-async def serving_endpoint_update(
-    session: AsyncSession, actor: Actor, *, endpoint_id: uuid.UUID | None, url: str | None
+async def writable_endpoint(
+    session: AsyncSession, actor: Actor, endpoint_id: uuid.UUID | None
 ) -> ServingEndpoint:
-    """Set the URL clients call (contributors; admins in a protected environment)."""
+    """The endpoint, locked, if the caller may change it (contributor of its project; an
+    organization admin in a protected environment)."""
     field = ["input", "endpointId"]
     endpoint = await get_visible(
         session, ServingEndpoint, endpoint_id, actor, what="serving endpoint", field=field,
@@ -139,6 +140,14 @@ async def serving_endpoint_update(
     environment = await session.get(Environment, endpoint.environment_id)
     if environment is not None and environment.protected:
         actor.require_org_role(endpoint.organization_id, OrgRole.ADMIN, field=field)
+    return endpoint
+
+
+async def serving_endpoint_update(
+    session: AsyncSession, actor: Actor, *, endpoint_id: uuid.UUID | None, url: str | None
+) -> ServingEndpoint:
+    """Set the URL clients call."""
+    endpoint = await writable_endpoint(session, actor, endpoint_id)
     previous = endpoint.url
     endpoint.url = v.url(url, ["input", "url"])
     if endpoint.url is not None and not endpoint.url.startswith(("https://", "http://")):

@@ -34,11 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import SessionFactory
 from app.domain.errors import not_found, validation
-from app.domain.lookup import get_visible
 from app.domain.monitoring.enums import AlertSeverity
 from app.domain.monitoring.models import Alert, MonitoringMetric
-from app.domain.registry.projects import require_project_access
-from app.domain.serving.endpoints import sync_endpoint
+from app.domain.serving.endpoints import sync_endpoint, writable_endpoint
 from app.domain.serving.enums import (
     DeploymentEventType,
     DeploymentStatus,
@@ -49,13 +47,12 @@ from app.domain.serving.lifecycle import notify_deployment
 from app.domain.serving.models import (
     Deployment,
     DeploymentEvent,
-    Environment,
     PromotionPolicy,
     ServingEndpoint,
 )
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
-from app.domain.tenancy.enums import OrgRole, ProjectRole
+from app.domain.tenancy.enums import OrgRole
 
 log = logging.getLogger("mlgraph.promotion")
 SEVERITY_ORDER = [s.value for s in AlertSeverity]
@@ -102,18 +99,7 @@ async def promotion_policy_set(
 ) -> PromotionPolicy:
     """Create or replace the endpoint's policy (contributors; admins in a protected
     environment: the policy moves production traffic on its own)."""
-    field = ["input", "endpointId"]
-    endpoint = await get_visible(
-        session, ServingEndpoint, endpoint_id, actor, what="serving endpoint", field=field,
-        for_update=True,
-    )  # fmt: skip
-    await require_project_access(
-        session, actor, endpoint.project_id, ProjectRole.CONTRIBUTOR, what="serving endpoint",
-        field=field,
-    )  # fmt: skip
-    environment = await session.get(Environment, endpoint.environment_id)
-    if environment is not None and environment.protected:
-        actor.require_org_role(endpoint.organization_id, OrgRole.ADMIN, field=field)
+    endpoint = await writable_endpoint(session, actor, endpoint_id)
     if not 0 <= bake_minutes <= 10080:
         raise validation("must be between 0 and 10080 (a week)", ["input", "bakeMinutes"])
     bounds = clean_bounds(metric_bounds)
