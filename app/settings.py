@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from app.domain.integrations import catalog
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -50,13 +52,7 @@ class Limits:
     max_subscriptions_per_connection: int = 20
     max_subscriptions_per_key: int = 100  # per server process
     # Where dataset versions may come from (their external ids are unique per system).
-    dataset_versioning_systems: tuple[str, ...] = (
-        "dvc",
-        "lakefs",
-        "delta",
-        "huggingface",
-        "manual",
-    )
+    dataset_versioning_systems: tuple[str, ...] = catalog.DATA_VERSIONING
 
 
 @dataclass(frozen=True)

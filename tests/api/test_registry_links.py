@@ -50,6 +50,17 @@ async def test_external_ids_are_checked_per_registry(tenant):
     for registry, external_id, field in bad:
         input = {"modelId": model, "registry": registry, "externalId": external_id}
         assert_error(await client.mutate(CREATE, input), "VALIDATION", ["input", field])
+    filtered = await client.data(
+        """query($id: ID!) { node(id: $id) { ... on Model {
+          some: registryLinks(registry: ["HuggingFace", "wandb"], orderBy: CREATED_DESC) {
+            nodes { registry } }
+          fresh: registryLinks(syncState: [NEVER_SYNCED]) { totalCount }
+          synced: registryLinks(syncState: [SYNCED]) { totalCount } } } }""",
+        {"id": model},
+    )
+    assert [n["registry"] for n in filtered["node"]["some"]["nodes"]] == ["wandb", "huggingface"]
+    assert (filtered["node"]["fresh"]["totalCount"], filtered["node"]["synced"]["totalCount"]) == (
+        5, 0)  # fmt: skip
     insecure = {"modelId": model, "registry": "wandb", "externalId": "a/b/c",
                 "repoUrl": "http://wandb.ai/a/b"}  # fmt: skip
     assert_error(await client.mutate(CREATE, insecure), "VALIDATION", ["input", "repoUrl"])

@@ -134,6 +134,19 @@ async def test_another_model_or_environment_has_its_own_endpoint(tenant):
         {"id": first},
     )
     assert len(listed["node"]["endpoints"]["nodes"]) == 2
+    await activate(client, deployment)  # the last one: v2 in staging
+    filtered = await client.data(
+        """query($id: ID!) { node(id: $id) { ... on Environment {
+          serving: endpoints(status: [SERVING]) { nodes { id } }
+          idle: endpoints(status: [IDLE], orderBy: CREATED_DESC) { nodes { model { id } } }
+          none: endpoints(createdTo: "2000-01-01T00:00:00Z") { totalCount } } } }""",
+        {"id": staging},
+    )
+    assert filtered["node"]["serving"]["nodes"] == [
+        {"id": (await endpoint_of(client, deployment))["id"]}
+    ]
+    assert filtered["node"]["idle"]["nodes"] == [{"model": {"id": first}}]
+    assert filtered["node"]["none"]["totalCount"] == 0
 
 
 async def test_endpoint_urls_are_checked_and_endpoints_stay_in_their_tenant(tenant, make_tenant):

@@ -32,6 +32,7 @@ from app.api.loaders.list_spec import (
     GpuTypeFilter,
     IntegrationFilter,
     MetricFilter,
+    RegistryLinkFilter,
     StatusFilter,
     VersionFilter,
 )
@@ -139,6 +140,17 @@ def predictions_query(kwargs: Mapping[str, Any]) -> ListQuery:
 def integrations_query(kwargs: Mapping[str, Any]) -> ListQuery:
     types = tuple(t.value for t in kwargs.get("type") or ())
     return ListQuery(filter=IntegrationFilter(types=types))
+
+
+def registry_links_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    registries = tuple(r.strip().lower() for r in kwargs.get("registry") or ())
+    if len(registries) > 20:
+        raise ClientError("registry takes at most 20 names")
+    states = tuple(s.value for s in kwargs.get("sync_state") or ())
+    return ListQuery(
+        order=order_of(kwargs),
+        filter=RegistryLinkFilter(registries=registries, sync_states=states),
+    )
 
 
 def gpu_types_query(kwargs: Mapping[str, Any]) -> ListQuery:
@@ -300,8 +312,10 @@ declare(
         lists={
             "versions": Children("ModelVersion", lists.VERSIONS_OF_MODEL, versions_query),
             "aliases": Children("ModelAlias", lists.ALIASES_OF_MODEL),
-            "endpoints": Children("ServingEndpoint", lists.ENDPOINTS_OF_MODEL),
-            "registryLinks": Children("RegistryLink", lists.REGISTRY_LINKS_OF_MODEL),
+            "endpoints": Children("ServingEndpoint", lists.ENDPOINTS_OF_MODEL, status_query),
+            "registryLinks": Children(
+                "RegistryLink", lists.REGISTRY_LINKS_OF_MODEL, registry_links_query
+            ),
         },
         python={
             "alias": "time travel: the alias's latest move at or before an instant",
@@ -335,7 +349,9 @@ declare(
         lookups={"artifactBuild": Lookup("ArtifactBuild", "model_version_id", lambda _: [])},
         lists={
             "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_VERSION, filtered_query),
-            "registryLinks": Children("RegistryLink", lists.REGISTRY_LINKS_OF_VERSION),
+            "registryLinks": Children(
+                "RegistryLink", lists.REGISTRY_LINKS_OF_VERSION, registry_links_query
+            ),
         },
         python={"lineage": LINEAGE},
     ),
@@ -348,7 +364,7 @@ declare(
                 "Deployment", lists.DEPLOYMENTS_OF_ENVIRONMENT, active_deployments_query
             ),
             "gpuTypes": Children("GpuType", lists.GPU_TYPES_OF_ENVIRONMENT, gpu_types_query),
-            "endpoints": Children("ServingEndpoint", lists.ENDPOINTS_OF_ENVIRONMENT),
+            "endpoints": Children("ServingEndpoint", lists.ENDPOINTS_OF_ENVIRONMENT, status_query),
             "integrations": Children(
                 "IntegrationConfig", lists.INTEGRATIONS_OF_ENVIRONMENT, integrations_query
             ),

@@ -251,3 +251,17 @@ class IntegrationFilter:
 
     def conditions(self, model: Any) -> list[ColumnElement[bool]]:
         return [model.integration_type.in_(self.types)] if self.types else []
+
+
+@dataclass(frozen=True)
+class RegistryLinkFilter:
+    registries: tuple[str, ...] = ()
+    sync_states: tuple[str, ...] = ()
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.registries:
+            out.append(model.registry_type.in_(self.registries))
+        if self.sync_states:
+            out.append(model.sync_state.in_(self.sync_states))
+        return out

@@ -16,12 +16,14 @@ from app.api.datasets.types import DatasetFilterInput
 from app.api.enums import (
     BuildStatus,
     CreatedOrder,
+    EndpointStatus,
     Framework,
     ModelOrder,
     ModelStage,
     ModelType,
     NamedOrder,
     ProjectRole,
+    SyncState,
     TaskType,
     TrainingJobStatus,
 )
@@ -241,12 +243,25 @@ class Model(Node):
         "Model",
         "endpoints",
         "app.api.serving.types",
+        [
+            *PAGING,
+            ("status", list[EndpointStatus] | None, None),  # type: ignore[valid-type]
+            ("created_from", datetime | None, None),
+            ("created_to", datetime | None, None),
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC),
+        ],
         description="Where this model is served: one endpoint per environment.",
     )
     registry_links = children(
         "Model",
         "registryLinks",
         "app.api.registry.links",
+        [
+            *PAGING,
+            ("registry", list[str] | None, None),
+            ("sync_state", list[SyncState] | None, None),  # type: ignore[valid-type]
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC),
+        ],
         description="This model (and its versions) in external registries.",
     )
     aliases = children(
@@ -362,6 +377,12 @@ class ModelVersion(Node):
         "ModelVersion",
         "registryLinks",
         "app.api.registry.links",
+        [
+            *PAGING,
+            ("registry", list[str] | None, None),
+            ("sync_state", list[SyncState] | None, None),  # type: ignore[valid-type]
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC),
+        ],
         description="This version in external registries.",
     )
     lineage = lineage_field("ModelVersion")

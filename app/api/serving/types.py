@@ -154,6 +154,13 @@ class Environment(Node):
         "Environment",
         "endpoints",
         "app.api.serving.types",
+        [
+            *PAGING,
+            ("status", list[EndpointStatus] | None, None),  # type: ignore[valid-type]
+            ("created_from", datetime | None, None),
+            ("created_to", datetime | None, None),
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC),
+        ],
         description="The serving endpoints here (one per model deployed here).",
     )
     integrations = children(
@@ -484,6 +491,7 @@ class ServingEndpoint(Node):
         "ServingEndpoint",
         "history",
         "app.api.serving.types",
+        [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
         description="Every move of the active deployment, newest first.",
     )
 

@@ -21,7 +21,8 @@ SERVING = (
 )
 ORCHESTRATION = tuple(o.value for o in Orchestrator)
 REGISTRY = ("huggingface", "mlflow", "sagemaker", "vertex-ai", "wandb")
-DATA_VERSIONING = ("dvc", "lakefs", "delta-lake", "pachyderm")
+# Also where dataset versions may come from (MLGRAPH_DATASET_VERSIONING_SYSTEMS narrows it).
+DATA_VERSIONING = ("dvc", "lakefs", "delta", "huggingface", "manual")
 MONITORING = ("prometheus", "datadog", "evidently", "arize", "whylabs")
 
 SUPPORTED_TOOLS = MappingProxyType(
