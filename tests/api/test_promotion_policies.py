@@ -7,6 +7,7 @@ clock; tests never wait for it)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from tests.api.test_alert_rules import rule
 from tests.api.test_notifications import NRULE, channel, deliveries
 from tests.api.test_serving_endpoints import TRAFFIC, activate, endpoint_of
 from tests.api.test_tenancy import INVITE, ROLE_UPDATE, my_membership_id
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, server_process
 from tests.helpers import (
     METRICS_RECORD,
     USER_ERRORS,
@@ -193,3 +194,20 @@ async def test_policies_are_checked_and_kept_to_their_organization(tenant, make_
     assert_ok(await client.mutate(ROLE_UPDATE, {"membershipId": own, "role": "DEVELOPER"}))
     refused = await client.mutate(EVALUATE, {"organizationId": tenant.org_id})
     assert_error(refused, "FORBIDDEN")
+
+
+async def test_the_servers_background_worker_decides_on_its_own(tenant, database_url):
+    """A server process whose clock is on (every 0.2 s) promotes a healthy canary without
+    being asked; the test waits for the outcome, never for a duration."""
+    client = tenant.client
+    ids = await canary(client, tenant.org_id)
+    await policy(client, ids["endpoint"])
+    async with server_process(database_url, MLGRAPH_PROMOTION_POLL_SECONDS="0.2"):
+        for _ in range(600):  # up to a minute on a loaded machine; done in ~0.2 s
+            if (await state(client, ids["green"]))["trafficPercentage"] == 100:
+                break
+            await asyncio.sleep(0.1)
+    green = await state(client, ids["green"])
+    assert green["trafficPercentage"] == 100
+    assert green["endpoint"]["promotionPolicy"]["lastDecision"] == "PROMOTED"
+    assert green["events"]["nodes"][0]["eventType"] == "PROMOTE"

@@ -282,3 +282,40 @@ async def test_a_contributor_cannot_change_a_protected_environments_endpoint(ten
     payload = await client.mutate(ENDPOINT_UPDATE, {"endpointId": endpoint, "url": None})
     assert_error(payload, "FORBIDDEN")
     assert (await endpoint_of(client, deployment))["url"] == url
+
+
+DASHBOARD = """query($id: ID!) { node(id: $id) { ... on Model {
+  productionVersion { version }
+  endpoints { nodes { status url environment { name } activeDeployment { name
+      servingFramework replicaCount health predictions(first: 5) { totalCount } }
+    previousDeployment { name } trafficSplit { nodes { name trafficPercentage } }
+    history(first: 5) { nodes { reason toDeployment { name } } }
+    promotionPolicy { bakeMinutes } } } } } }"""
+
+
+async def test_an_endpoint_dashboard_is_one_statement_and_time_travel_reads_history(
+    tenant, count_statements
+):
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    model = (await create_model(client, project))["id"]
+    version = (await create_version(client, model, "1.0.0"))["id"]
+    env = (await create_environment(client, tenant.org_id))["id"]
+    for _ in range(3):
+        await activate(client, (await create_deployment(client, version, env))["id"])
+    await client.data(DASHBOARD, {"id": model})  # warm: the key's last use is recorded
+    with count_statements() as counter:
+        response = await client.post(DASHBOARD, {"id": model})
+    assert response.headers["x-mlgraph-path"] == "compiled"
+    assert len(counter.statements) == 1
+    [endpoint] = response.json()["data"]["node"]["endpoints"]["nodes"]
+    assert len(endpoint["trafficSplit"]["nodes"]) == 3 and endpoint["status"] == "SERVING"
+    reference = await client.on_resolvers().post(DASHBOARD, {"id": model})
+    assert reference.content == response.content
+    # With `at:` the same field reads the history: the resolver path.
+    travelled = await client.post(
+        DASHBOARD.replace("productionVersion {", 'productionVersion(at: "2026-01-01T00:00:00Z") {'),
+        {"id": model},
+    )
+    assert travelled.headers["x-mlgraph-path"] == "resolvers"
+    assert travelled.json()["data"]["node"]["productionVersion"] is None
