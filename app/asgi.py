@@ -33,6 +33,7 @@ from app.domain.notifications.services import seal_legacy_channel_secrets
 from app.domain.notifications.worker import OutboxWorker
 from app.domain.secrets import SecretBox
 from app.domain.serving.promotion import PromotionWorker
+from app.domain.tenancy.client import parse_networks
 from app.events.hubs import Broker
 from app.events.listener import Listener
 from app.log_throttle import throttle_mlgraph_logs
@@ -241,7 +242,9 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
             expose_headers=["X-Request-ID", "Retry-After", "ETag"],
             max_age=3600,
         )
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(
+        RequestIdMiddleware, trusted_proxies=parse_networks(settings.trusted_proxies)
+    )
     return app
 
 

@@ -93,6 +93,9 @@ class Settings:
     ws_ping_seconds: float = 20.0
     # Webhooks to loopback/private/link-local addresses: refused unless this is set (dev).
     webhook_allow_private: bool = False
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR blocks): the
+    # audit log and the rate limits then see the client behind them.
+    trusted_proxies: tuple[str, ...] = ()
     # Fernet key sealing credentials at rest; the CLI keeps one in the data folder if unset.
     secret_key: str | None = None
     # Rate limits per minute, shared by every server process (0: off).
@@ -167,6 +170,7 @@ class Settings:
             compression_min_bytes=_int("MLGRAPH_COMPRESSION_MIN_BYTES", 1024),
             ws_ping_seconds=float(os.environ.get("MLGRAPH_WS_PING_SECONDS") or 20),
             webhook_allow_private=_bool("MLGRAPH_WEBHOOK_ALLOW_PRIVATE", False),
+            trusted_proxies=tuple(_list("MLGRAPH_TRUSTED_PROXIES", ())),
             secret_key=os.environ.get("MLGRAPH_SECRET_KEY") or None,
             rate_auth_failures_per_address=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_ADDRESS", 30),
             rate_auth_failures_per_prefix=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_PREFIX", 10),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
@@ -49,16 +50,18 @@ UNIQUE_VIOLATION = "23505"
 
 
 async def run_mutation(
-    info: Info, work: Callable[[AsyncSession, Actor], Awaitable[T]]
+    info: Info, work: Callable[[AsyncSession, Actor], Awaitable[T]], *, ingest: bool = False
 ) -> tuple[T | None, list[UserError]]:
     """Run ``work`` in one transaction; expected failures become userErrors, nothing commits.
     Every mutation is a write: the key's WRITE scope is checked here, once, before anything
-    else (no mutation can forget it)."""
+    else (no mutation can forget it). ``ingest``: one of the data-logging mutations, which
+    a key with the INGEST scope may run too."""
     context = info.context
+    actor = replace(context.actor, ingesting=True) if ingest else context.actor
     try:
-        context.actor.require_write()
+        actor.require_write()
         async with context.session_factory() as session, session.begin():
-            result = await work(session, context.actor)
+            result = await work(session, actor)
         return result, []
     except DomainError as error:
         return None, [UserError.from_domain(error)]

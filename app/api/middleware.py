@@ -6,6 +6,7 @@ import contextlib
 import logging
 import re
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -17,6 +18,8 @@ from app.api.rate_limits import RateLimiter, auth_address, auth_prefix, requests
 from app.db.engine import SessionFactory
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
+from app.domain.tenancy.client import CURRENT, Client, Network, clean_user_agent
+from app.domain.tenancy.client import client_address as client_of
 from app.domain.tenancy.services import InvalidKey, authenticate
 
 log = logging.getLogger("mlgraph.http")
@@ -54,18 +57,33 @@ def request_id_of(scope: Scope) -> str | None:
 
 
 class RequestIdMiddleware:
-    """Tag every request with an id (the client's X-Request-ID if sane), echoed in the response."""
+    """Tag every request with an id (the client's X-Request-ID if sane), echoed in the
+    response; and note who the client is (address — through trusted proxies only — and
+    user agent) for the audit log and the rate limits."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, trusted_proxies: Sequence[Network] = ()) -> None:
         self.app = app
+        self.trusted_proxies = tuple(trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        peer = scope.get("client")
+        address = client_of(
+            str(peer[0]) if peer else None,
+            headers.get(b"x-forwarded-for", b"").decode("latin-1") or None,
+            self.trusted_proxies,
+        )
+        state["client_address"] = address
+        CURRENT.set(
+            Client(address, clean_user_agent(headers.get(b"user-agent", b"").decode("latin-1")))
+        )
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -187,6 +205,10 @@ async def authenticate_within_limits(
 
 
 def client_address(scope: Scope) -> str | None:
+    """The client's address (through trusted proxies, see RequestIdMiddleware)."""
+    state = scope.get("state") or {}
+    if "client_address" in state:
+        return state["client_address"]
     client = scope.get("client")
     return str(client[0]) if client else None
 

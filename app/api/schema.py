@@ -28,6 +28,7 @@ from app.api.notifications.mutations import NotificationMutations
 from app.api.persisted import PersistedOperations, TrustedDocumentsOnly
 from app.api.pipelines.mutations import PipelineMutations
 from app.api.queries import Query
+from app.api.read_scope import ReadScope
 from app.api.registry.links import RegistryLinkMutations
 from app.api.registry.mutations import RegistryMutations
 from app.api.scalars import SCALAR_MAP
@@ -130,6 +131,7 @@ def build_schema(
             SafeVariables,
             MaskUnexpectedErrors,
             LoadersPerOperation,
+            ReadScope,  # before the compiled path: a key without READ reads nothing
             *trusted,  # after the document cache, whose "already valid" it overrides
             *compiled,  # last: answers only what every check above let through
         ],

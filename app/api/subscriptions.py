@@ -19,6 +19,7 @@ from app.api.experiments.types import RunMetricHistory, RunMetricPoint
 from app.api.ids import decode_any, encode_id
 from app.api.loaders.rows_by_id import visibility
 from app.api.monitoring.types import Alert
+from app.api.read_scope import REFUSED
 from app.api.shared_events import shared_event
 from app.domain.builds import enums as build_enums
 from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
@@ -110,8 +111,11 @@ def _slot(info: Info) -> contextlib.AbstractContextManager[None]:
 
 
 def _require_auth(info: Info) -> None:
+    """Every subscription starts here: an authenticated key that may read."""
     if not info.context.actor.is_authenticated:
         raise ClientError("authenticate in connection_init", "UNAUTHENTICATED")
+    if not info.context.actor.can_read:
+        raise ClientError(REFUSED, "FORBIDDEN")
 
 
 async def _visible(info: Info, global_id: str, type_name: str, model: Any, what: str) -> uuid.UUID:

@@ -242,6 +242,7 @@ class ExperimentMutations:
                 run_id=decode_id(input.run_id, "Run", ["input", "runId"]),
                 batch=input.to_batch(info.context.limits.max_metric_points),
             ),
+            ingest=True,
         )
         return RunMetricsLogPayload(
             run_id=result[0] if result else None,

@@ -514,7 +514,7 @@ class _Run:
         spec = children.spec
         conditions = [
             f"{alias}.{spec.parent_column} = {parent_alias}.id",
-            f"{alias}.organization_id = ANY($1)",
+            f"{alias}.user_id = $2" if spec.owned_by_user else f"{alias}.organization_id = ANY($1)",
         ]
         if spec.live_only:
             conditions.append(f"{alias}.deleted_at IS NULL")

@@ -28,6 +28,7 @@ from app.api.ids import encode_id
 from app.api.loaders import lists
 from app.api.loaders.list_spec import (
     AlertFilter,
+    ApiKeyFilter,
     DeploymentFilter,
     GpuTypeFilter,
     IntegrationFilter,
@@ -153,6 +154,10 @@ def registry_links_query(kwargs: Mapping[str, Any]) -> ListQuery:
     )
 
 
+def api_keys_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    return ListQuery(order=order_of(kwargs), filter=ApiKeyFilter(revoked=kwargs.get("revoked")))
+
+
 def gpu_types_query(kwargs: Mapping[str, Any]) -> ListQuery:
     return ListQuery(filter=GpuTypeFilter(enabled=kwargs.get("enabled")))
 
@@ -199,7 +204,9 @@ declare(
             "environments": Children("Environment", lists.ENVIRONMENTS_OF_ORGANIZATION),
             "members": Children("Membership", lists.MEMBERSHIPS_OF_ORGANIZATION),
             "notificationChannels": Children("NotificationChannel", lists.CHANNELS_OF_ORGANIZATION),
-            "auditLogs": Children("AuditLogEntry", lists.AUDIT_LOGS_OF_ORGANIZATION),
+            "auditLogs": Children(
+                "AuditLogEntry", lists.AUDIT_LOGS_OF_ORGANIZATION, filtered_query
+            ),
         },
         python={
             "quota": "derived from the plan by app.domain.tenancy.quotas",
@@ -503,7 +510,10 @@ declare(
         User,
         global_id=False,
         links={"user": Link("User", "id")},
-        lists={"memberships": Children("Membership", lists.MEMBERSHIPS_OF_USER)},
+        lists={
+            "memberships": Children("Membership", lists.MEMBERSHIPS_OF_USER),
+            "apiKeys": Children("ApiKey", lists.API_KEYS_OF_USER, api_keys_query),
+        },
     ),
     NodeType(
         "Membership",
@@ -561,5 +571,5 @@ declare(
         admin_only="only organization admins can read the audit log",
     ),
     # A key is its owner's alone (the compiler and rows_by_id.visibility say so).
-    NodeType("ApiKey", ApiKey),
+    NodeType("ApiKey", ApiKey, links={"organization": Link("Organization", "organization_id")}),
 )

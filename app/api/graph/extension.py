@@ -110,6 +110,8 @@ async def answer_from_plan(
     override: bool,
 ) -> GraphQLExecutionResult | None:
     """The answer of a request whose plan is cached, or None (then the schema runs)."""
+    if not actor.can_read:  # refused by the schema's ReadScope check
+        return None
     if resolvers_asked(request, override) or plans.documents.get((query, operation_name)) is None:
         return None
     _, compiled = plans.lookup(query, operation_name, variables, actor)

@@ -21,10 +21,9 @@ def base_conditions(
 ) -> list[ColumnElement[bool]]:
     """Parent, tenancy (defence in depth: parents were already checked) and liveness."""
     model = spec.model
-    conditions = [
-        getattr(model, spec.parent_column).in_(parent_ids),
-        model.organization_id.in_(org_ids),
-    ]
+    conditions = [getattr(model, spec.parent_column).in_(parent_ids)]
+    if not spec.owned_by_user:  # a user's own rows: the parent is the caller (viewer)
+        conditions.append(model.organization_id.in_(org_ids))
     if spec.live_only:
         conditions.append(model.deleted_at.is_(None))
     return conditions

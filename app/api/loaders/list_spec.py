@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, or_
 
 from app.api.pagination import PageArgs
 
@@ -40,6 +40,9 @@ class ListSpec:
     orders: Mapping[str, Order] = field(hash=False)
     default_order: str = "CREATED_ASC"
     live_only: bool = True
+    # Rows that belong to a user, not an organization (API keys): listed under their owner
+    # (the caller, through ``viewer``) whatever organization they are limited to, or none.
+    owned_by_user: bool = False
 
 
 @dataclass(frozen=True)
@@ -265,3 +268,52 @@ class RegistryLinkFilter:
         if self.sync_states:
             out.append(model.sync_state.in_(self.sync_states))
         return out
+
+
+@dataclass(frozen=True)
+class ApiKeyFilter:
+    """Revoked keys only (True), live ones only (False: neither revoked nor expired)."""
+
+    revoked: bool | None = None
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        if self.revoked is None:
+            return []
+        if self.revoked:
+            return [model.revoked_at.is_not(None)]
+        return [
+            model.revoked_at.is_(None),
+            or_(model.expires_at.is_(None), model.expires_at > func.now()),
+        ]
+
+
+@dataclass(frozen=True)
+class AuditLogFilter:
+    """Entries by one of these actors, with one of these actions (an action ending in
+    ``.*`` takes every action under it, e.g. ``deployment.*``), about one target (type and
+    optionally id), created within [created_from, created_to]."""
+
+    actor_ids: tuple[uuid.UUID, ...] = ()
+    actions: tuple[str, ...] = ()
+    action_prefixes: tuple[str, ...] = ()
+    target_type: str | None = None
+    target_id: uuid.UUID | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.actor_ids:
+            out.append(model.actor_user_id.in_(self.actor_ids))
+        if self.actions or self.action_prefixes:
+            out.append(
+                or_(
+                    model.action.in_(self.actions),
+                    *(model.action.startswith(p, autoescape=True) for p in self.action_prefixes),
+                )
+            )
+        if self.target_type is not None:
+            out.append(model.target_type == self.target_type)
+        if self.target_id is not None:
+            out.append(model.target_id == self.target_id)
+        return out + created_between(model, self.created_from, self.created_to)

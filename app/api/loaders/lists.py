@@ -38,7 +38,7 @@ from app.domain.serving.models import (
     ServingEndpoint,
     ServingEndpointEvent,
 )
-from app.domain.tenancy.models import AuditLog, Membership, ProjectMember
+from app.domain.tenancy.models import ApiKey, AuditLog, Membership, ProjectMember
 from app.domain.training.models import TrainingJob
 
 # uuid7 ids are time-ordered, so "id" doubles as creation order and as the unique tiebreaker.
@@ -276,4 +276,13 @@ REGISTRY_LINKS_OF_MODEL = ListSpec(
 )
 REGISTRY_LINKS_OF_VERSION = ListSpec(
     "registry_links_of_version", RegistryLink, "model_version_id", CREATED, live_only=False
+)
+API_KEYS_OF_USER = ListSpec(
+    "api_keys_of_user",
+    ApiKey,
+    "user_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
+    owned_by_user=True,
 )

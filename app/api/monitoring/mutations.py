@@ -106,6 +106,7 @@ class MonitoringMutations:
                 points=points,
                 max_points=info.context.limits.max_metric_points,
             ),
+            ingest=True,
         )
         return MonitoringMetricsRecordPayload(
             deployment=Deployment.from_row(row) if row else None,
@@ -271,6 +272,7 @@ class AlertRuleMutations:
                 items=items,
                 max_items=info.context.limits.max_metric_points,
             ),
+            ingest=True,
         )
         opened: list[Alert] = []
         if result is not None and result[1].opened:
@@ -376,6 +378,7 @@ class DriftMutations:
                 vectors=input.vectors,
                 is_reference=input.reference,
             ),
+            ingest=True,
         )
         return PredictionEmbeddingsRecordPayload(
             deployment=Deployment.from_row(result[0]) if result else None,

@@ -85,6 +85,26 @@ class ApiKeyRevokePayload:
     user_errors: list[UserError]
 
 
+@strawberry.input
+class ApiKeyRotateInput:
+    api_key_id: strawberry.ID
+    grace_seconds: int = strawberry.field(
+        default=0,
+        description="Keep the old key working this long (0 to 604800) while its users "
+        "switch; 0 revokes it at once.",
+    )
+
+
+@strawberry.type
+class ApiKeyRotatePayload:
+    api_key: ApiKey | None = strawberry.field(description="The new key.")
+    secret: str | None = strawberry.field(description="The new key whole; shown only once.")
+    previous: ApiKey | None = strawberry.field(
+        description="The old key: revoked, or expiring at the end of the grace period."
+    )
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class TenancyMutations:
     @strawberry.mutation(description="Create an organization; you become its admin.")
@@ -177,6 +197,30 @@ class TenancyMutations:
             ),
             row_of=lambda created: created.key,
             extra=lambda created: {"secret": created.secret if created else None},
+        )
+
+    @strawberry.mutation(
+        description="Replace one of your API keys by a new one with the same name, "
+        "organization, scopes and expiry; the new secret is shown once."
+    )
+    async def api_key_rotate(self, info: Info, input: ApiKeyRotateInput) -> ApiKeyRotatePayload:
+        field = ["input", "apiKeyId"]
+        return await mutate(
+            info,
+            ApiKeyRotatePayload,
+            "api_key",
+            lambda session, actor: tenancy.api_key_rotate(
+                session,
+                actor,
+                key_id=decode_id(input.api_key_id, "ApiKey", field),
+                grace_seconds=input.grace_seconds,
+            ),
+            row_of=lambda made: made[0].key,
+            extra=lambda made: {
+                "secret": made[0].secret if made else None,
+                "previous": ApiKey.from_row(made[1]) if made else None,
+            },
+            after=lambda made: info.context.forget_access(made[1].user_id),
         )
 
     @strawberry.mutation(description="Revoke one of your API keys; it stops working at once.")

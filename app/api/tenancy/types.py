@@ -18,8 +18,12 @@ from app.api.enums import (
     Plan,
     ProjectOrder,
 )
+from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
+from app.api.graph.declarations import created_range
 from app.api.graph.fields import PAGING, children, related
+from app.api.ids import decode_any
+from app.api.loaders.list_spec import AuditLogFilter
 from app.api.node import Node, register_node
 from app.domain.tenancy import enums
 from app.domain.tenancy.models import AuditLog as AuditLogRow
@@ -32,6 +36,50 @@ from app.domain.tenancy.models import User as UserRow
 class Quota:
     max_users: int | None
     max_models: int | None
+
+
+@strawberry.input(description="Filter audit log entries (all given conditions hold).")
+class AuditLogFilterInput:
+    actor_id: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Entries by one of these users."
+    )
+    action: list[str] | None = strawberry.field(
+        default=None,
+        description="Entries with one of these actions; `deployment.*` takes every action "
+        "under `deployment.`.",
+    )
+    target_type: str | None = strawberry.field(default=None, description="e.g. Deployment.")
+    target_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Entries about this object (its global id)."
+    )
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+    def to_filter(self) -> AuditLogFilter:
+        if len(self.actor_id or []) > 50 or len(self.action or []) > 50:
+            raise ClientError("actorId and action take at most 50 values each")
+        since, until = created_range(self.created_from, self.created_to)
+        actors = []
+        for gid in self.actor_id or []:
+            decoded = decode_any(gid)
+            actors.append(decoded[1] if decoded and decoded[0] == "User" else uuid.UUID(int=0))
+        target_type, target_id = self.target_type, None
+        if self.target_id is not None:
+            decoded = decode_any(self.target_id)
+            target_type, target_id = decoded if decoded else ("-", uuid.UUID(int=0))
+            if self.target_type is not None and self.target_type != target_type:
+                target_type = "-"  # contradictory: matches nothing
+        actions = [a for a in self.action or [] if not a.endswith(".*")]
+        prefixes = [a[:-1] for a in self.action or [] if a.endswith(".*")]
+        return AuditLogFilter(
+            actor_ids=tuple(actors),
+            actions=tuple(actions),
+            action_prefixes=tuple(prefixes),
+            target_type=target_type,
+            target_id=target_id,
+            created_from=since,
+            created_to=until,
+        )
 
 
 @from_declaration("Organization")
@@ -78,7 +126,11 @@ class Organization(Node):
         "Organization",
         "auditLogs",
         "app.api.tenancy.types",
-        [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
+        [
+            *PAGING,
+            ("filter", AuditLogFilterInput | None, None),
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
+        ],
         description="Every mutation in this organization; admins only.",
     )
 
@@ -111,8 +163,18 @@ class ApiKey(Node):
     scopes: list[ApiKeyScope]  # type: ignore[valid-type]
     expires_at: datetime | None
     revoked_at: datetime | None
-    last_used_at: datetime | None
+    last_used_at: datetime | None = strawberry.field(
+        description="When it last authenticated (to the minute)."
+    )
     created_at: datetime
+    organization_id: strawberry.Private[uuid.UUID | None]
+
+    organization = related(
+        "ApiKey",
+        "organization",
+        "app.api.tenancy.types",
+        description="The one organization it is limited to; null: all of its user's.",
+    )
 
 
 @from_declaration("AuditLogEntry")
@@ -123,6 +185,10 @@ class AuditLogEntry(Node):
     target_id: strawberry.ID | None = strawberry.field(description="Global id of the target.")
     details: JSON
     created_at: datetime
+    ip_address: str | None = strawberry.field(
+        description="The client's address (behind MLGRAPH_TRUSTED_PROXIES, the forwarded one)."
+    )
+    user_agent: str | None
     actor_user_id: strawberry.Private[uuid.UUID | None]
 
     actor = related("AuditLogEntry", "actor", "app.api.tenancy.types")
@@ -141,6 +207,18 @@ class Viewer:
         "memberships",
         "app.api.tenancy.types",
         description="Memberships this API key can act through.",
+    )
+    api_keys = children(
+        "Viewer",
+        "apiKeys",
+        "app.api.tenancy.types",
+        [
+            *PAGING,
+            ("revoked", bool | None, None),
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
+        ],
+        description="The caller's API keys (every one of its user's, newest first): "
+        "`revoked: true` the revoked ones, `false` the live ones (neither revoked nor expired).",
     )
 
 

@@ -32,6 +32,8 @@ class Actor:
     # The limits of the key in use: a key can only mint keys within them.
     key_organization_id: uuid.UUID | None = None
     key_expires_at: datetime | None = None
+    # Set for the length of an ingest mutation: there an INGEST key may write too.
+    ingesting: bool = False
 
     @property
     def is_authenticated(self) -> bool:
@@ -50,9 +52,22 @@ class Actor:
 
     def require_write(self) -> uuid.UUID:
         user_id = self.require_user()
-        if ApiKeyScope.WRITE not in self.scopes:
-            raise DomainError(ErrorCode.FORBIDDEN, "this API key is read-only")
-        return user_id
+        if ApiKeyScope.WRITE in self.scopes:
+            return user_id
+        if ApiKeyScope.INGEST in self.scopes:
+            if self.ingesting:
+                return user_id
+            raise DomainError(
+                ErrorCode.FORBIDDEN,
+                "this API key can only ingest (log run metrics, record monitoring metrics, "
+                "predictions and embeddings)",
+            )
+        raise DomainError(ErrorCode.FORBIDDEN, "this API key is read-only")
+
+    @property
+    def can_read(self) -> bool:
+        """Anonymous callers read nothing anyway; a key reads only with the READ scope."""
+        return not self.is_authenticated or ApiKeyScope.READ in self.scopes
 
     def org_role(self, organization_id: uuid.UUID, what: str, field: Sequence[str]) -> OrgRole:
         role = self.org_roles.get(organization_id)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.tenancy.access import Actor
+from app.domain.tenancy.client import CURRENT
 from app.domain.tenancy.models import AuditLog
 
 
@@ -21,8 +22,11 @@ def record_audit(
     target_id: uuid.UUID | None,
     details: dict[str, Any] | None = None,
 ) -> None:
+    client = CURRENT.get()
     session.add(
         AuditLog(
+            ip_address=client.address,
+            user_agent=client.user_agent,
             organization_id=organization_id,
             actor_user_id=actor.user_id,
             api_key_id=actor.api_key_id,

@@ -33,6 +33,10 @@ class ProjectRole(enum.Enum):
 class ApiKeyScope(enum.Enum):
     READ = "read"
     WRITE = "write"
+    # Ingest only: log run metrics, record monitoring metrics, predictions and embeddings
+    # (what a training script or a serving sidecar needs) — no other write, and no read
+    # without READ.
+    INGEST = "ingest"
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,11 @@ class AuditLog(IdMixin, Base):
     """Append-only (a trigger refuses UPDATE and DELETE): one row per mutation."""
 
     __tablename__ = "audit_logs"
-    __table_args__ = (Index("ix_audit_logs_organization_id_created_at", "organization_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_logs_organization_id_created_at", "organization_id", "id"),
+        Index("ix_audit_logs_actor_user_id_created_at", "actor_user_id", "created_at"),
+        Index("ix_audit_logs_target", "target_type", "target_id"),
+    )
 
     organization_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True
@@ -131,3 +135,6 @@ class AuditLog(IdMixin, Base):
     target_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, default=dict)
     created_at: Mapped[datetime] = utc_timestamp(nullable=False)
+    # The request's client: its address (through trusted proxies) and user agent.
+    ip_address: Mapped[str | None] = mapped_column(String(45), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(512), nullable=True)

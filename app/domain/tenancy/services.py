@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
-from app.domain.errors import DomainError, ErrorCode, not_found
+from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.lookup import get_visible
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
@@ -252,7 +252,10 @@ def ensure_within_key(
             "this key is limited to one organization: keys it creates must be limited to it",
             ["input", "organizationId"],
         )
-    if not set(scopes) <= set(actor.scopes):
+    held = set(actor.scopes) | (
+        {ApiKeyScope.INGEST} if ApiKeyScope.WRITE in actor.scopes else set()
+    )
+    if not set(scopes) <= held:  # INGEST is a part of WRITE
         raise DomainError(
             ErrorCode.FORBIDDEN,
             "a key cannot create a key with scopes it does not have",
@@ -266,6 +269,74 @@ def ensure_within_key(
             "this key expires: keys it creates must expire no later than it does",
             ["input", "expiresAt"],
         )
+
+
+def ensure_key_in_reach(actor: Actor, key: ApiKey) -> None:
+    """A key limited to one organization manages only keys limited to it too."""
+    if actor.key_organization_id is not None and key.organization_id != actor.key_organization_id:
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            "this key is limited to one organization: it manages only keys limited to it",
+            ["input", "apiKeyId"],
+        )
+
+
+async def own_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID | None) -> ApiKey:
+    """One of the caller's keys, locked (NOT_FOUND for anyone else's)."""
+    user_id = actor.require_write()
+    key = None
+    if key_id is not None:
+        key = await session.scalar(
+            select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id).with_for_update()
+        )
+    if key is None:
+        raise not_found("API key", ["input", "apiKeyId"])
+    ensure_key_in_reach(actor, key)
+    return key
+
+
+MAX_GRACE_SECONDS = 7 * 86_400
+
+
+async def api_key_rotate(
+    session: AsyncSession, actor: Actor, *, key_id: uuid.UUID | None, grace_seconds: int
+) -> tuple[CreatedKey, ApiKey]:
+    """A new key like the old one (name, organization, scopes, expiry) — its secret shown
+    once — and the old one revoked now, or kept for ``grace_seconds`` (at most a week) while
+    its users switch over."""
+    key = await own_key(session, actor, key_id)
+    now = datetime.now(UTC)
+    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, "a revoked or expired key cannot be rotated",
+            ["input", "apiKeyId"],
+        )  # fmt: skip
+    if not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
+        raise validation(
+            f"must be between 0 and {MAX_GRACE_SECONDS} (a week)", ["input", "graceSeconds"]
+        )
+    scopes = [ApiKeyScope(scope) for scope in key.scopes]
+    ensure_within_key(
+        actor, organization_id=key.organization_id, scopes=scopes, expires_at=key.expires_at
+    )
+    created = await issue_key(
+        session, actor, user_id=key.user_id, name=key.name, organization_id=key.organization_id,
+        scopes=scopes, expires_at=key.expires_at,
+    )  # fmt: skip
+    if grace_seconds == 0:
+        key.revoked_at = now
+    else:
+        until = now + timedelta(seconds=grace_seconds)
+        key.expires_at = min(key.expires_at, until) if key.expires_at else until
+    record_audit(
+        session, actor, "api_key.rotate", organization_id=key.organization_id,
+        target_type="ApiKey", target_id=key.id,
+        details={"prefix": key.prefix, "new_prefix": created.key.prefix,
+                 "grace_seconds": grace_seconds},
+    )  # fmt: skip
+    await session.flush()
+    await topics.publish(session, topics.ACCESS, user=key.user_id)
+    return created, key
 
 
 async def issue_key(
@@ -306,14 +377,7 @@ async def api_key_revoke(
     session: AsyncSession, actor: Actor, *, key_id: uuid.UUID | None
 ) -> ApiKey:
     """Revoke one of the caller's own keys."""
-    user_id = actor.require_write()
-    key = None
-    if key_id is not None:
-        key = await session.scalar(
-            select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id).with_for_update()
-        )
-    if key is None:
-        raise not_found("API key", ["input", "apiKeyId"])
+    key = await own_key(session, actor, key_id)
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
     record_audit(
