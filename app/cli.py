@@ -202,6 +202,30 @@ def cmd_create_key(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_organization_status(settings: Settings, args: argparse.Namespace) -> int:
+    """Operators suspend (read-only) or reactivate an organization."""
+    from app.db.migrate import upgrade
+    from app.domain.errors import DomainError
+    from app.domain.tenancy.enums import OrganizationStatus
+    from app.domain.tenancy.services import organization_set_status
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        org = await organization_set_status(
+            session, slug=args.organization, status=OrganizationStatus(args.status)
+        )
+        return org.status
+
+    with database(settings) as db:
+        upgrade(db.url)
+        try:
+            status = asyncio.run(_session_run(db.url, work))
+        except DomainError as error:
+            print(f"error: {error.message}: {args.organization}", file=sys.stderr)
+            return 2
+    print(f"{args.organization}: {status}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mlgraph", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -229,6 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     create_key.add_argument("--email", required=True)
     create_key.add_argument("--organization", required=True, metavar="SLUG")
     create_key.set_defaults(run=cmd_create_key)
+    org_status = commands.add_parser(
+        "organization-status",
+        help="operators: suspend an organization (read-only for its members) or reactivate it",
+    )
+    org_status.add_argument("--organization", required=True, metavar="SLUG")
+    org_status.add_argument("--status", required=True, choices=["active", "inactive", "suspended"])
+    org_status.set_defaults(run=cmd_organization_status)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()

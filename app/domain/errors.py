@@ -16,6 +16,8 @@ class ErrorCode(enum.Enum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     INVALID_TRANSITION = "INVALID_TRANSITION"
+    # The organization is suspended or inactive: everything in it is read-only.
+    ORGANIZATION_READ_ONLY = "ORGANIZATION_READ_ONLY"
 
 
 class DomainError(Exception):

@@ -69,7 +69,11 @@ class WorkQueue:
     def worker_organizations(self, actor: Actor) -> list[uuid.UUID]:
         """Where the caller may work: organizations it is a developer or admin of."""
         actor.require_write()
-        orgs = [org for org, role in actor.org_roles.items() if role in WORKER_ROLES]
+        orgs = [
+            org
+            for org, role in actor.org_roles.items()
+            if role in WORKER_ROLES and org not in actor.read_only_orgs  # suspended: no work
+        ]
         if actor.org_roles and not orgs:
             raise DomainError(
                 ErrorCode.FORBIDDEN, f"working on {self.noun}s needs a developer role"

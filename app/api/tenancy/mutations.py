@@ -6,12 +6,15 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from strawberry import UNSET
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.enums import ApiKeyScope, OrgRole, Plan
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
+from app.api.inputs import provided
 from app.api.tenancy.types import ApiKey, Membership, Organization
 from app.domain.tenancy import enums
 from app.domain.tenancy import services as tenancy
@@ -28,6 +31,23 @@ class OrganizationCreateInput:
 class OrganizationCreatePayload:
     organization: Organization | None
     user_errors: list[UserError]
+
+
+@strawberry.input
+class OrganizationUpdateInput:
+    organization_id: strawberry.ID
+    name: str | None = UNSET
+    plan: Plan | None = strawberry.field(  # type: ignore[valid-type]
+        default=UNSET, description="Checked against what the organization uses now."
+    )
+    billing_email: str | None = UNSET
+    settings: JSON | None = UNSET
+
+
+@strawberry.input
+class OrganizationDeleteInput:
+    organization_id: strawberry.ID
+    confirm_slug: str = strawberry.field(description="The organization's slug, to confirm.")
 
 
 @strawberry.input
@@ -177,6 +197,45 @@ class TenancyMutations:
             ),
             after=lambda row: info.context.forget_access(row.user_id),
         )
+
+    @strawberry.mutation(
+        description="Change an organization's name, plan, billing email or settings. "
+        "Organization admins."
+    )
+    async def organization_update(
+        self, info: Info, input: OrganizationUpdateInput
+    ) -> OrganizationCreatePayload:
+        field = ["input", "organizationId"]
+        return await mutate(
+            info,
+            OrganizationCreatePayload,
+            "organization",
+            lambda session, actor: tenancy.organization_update(
+                session, actor,
+                organization_id=decode_id(input.organization_id, "Organization", field),
+                changes=provided(input, "name", "plan", "billing_email", "settings"),
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Retire an organization (soft delete): nothing in it can be read or "
+        "changed any more. Organization admins, naming its slug."
+    )
+    async def organization_delete(
+        self, info: Info, input: OrganizationDeleteInput
+    ) -> OrganizationCreatePayload:
+        field = ["input", "organizationId"]
+        return await mutate(
+            info,
+            OrganizationCreatePayload,
+            "organization",
+            lambda session, actor: tenancy.organization_delete(
+                session, actor,
+                organization_id=decode_id(input.organization_id, "Organization", field),
+                confirm_slug=input.confirm_slug,
+            ),
+            after=lambda row: info.context.forget_access(info.context.actor.user_id),
+        )  # fmt: skip
 
     @strawberry.mutation(description="Create an API key for yourself; the secret is shown once.")
     async def api_key_create(self, info: Info, input: ApiKeyCreateInput) -> ApiKeyCreatePayload:

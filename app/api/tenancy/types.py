@@ -88,7 +88,12 @@ class Organization(Node):
     slug: str
     name: str
     plan: Plan  # type: ignore[valid-type]
-    status: OrganizationStatus  # type: ignore[valid-type]
+    status: OrganizationStatus = strawberry.field(  # type: ignore[valid-type]
+        description="SUSPENDED or INACTIVE: read-only (every write answers "
+        "ORGANIZATION_READ_ONLY); set by operators with `mlgraph organization-status`."
+    )
+    billing_email: str | None
+    settings: JSON
     created_at: datetime
     db_id: strawberry.Private[uuid.UUID]
 

@@ -34,6 +34,8 @@ class Actor:
     key_expires_at: datetime | None = None
     # Set for the length of an ingest mutation: there an INGEST key may write too.
     ingesting: bool = False
+    # Organizations of the caller that are suspended or inactive: readable, not writable.
+    read_only_orgs: frozenset[uuid.UUID] = frozenset()
 
     @property
     def is_authenticated(self) -> bool:
@@ -70,9 +72,17 @@ class Actor:
         return not self.is_authenticated or ApiKeyScope.READ in self.scopes
 
     def org_role(self, organization_id: uuid.UUID, what: str, field: Sequence[str]) -> OrgRole:
+        """The caller's role in an organization it is about to change something in: every
+        write checks it, so a read-only (suspended or inactive) organization stops here."""
         role = self.org_roles.get(organization_id)
         if role is None:
             raise not_found(what, field)
+        if organization_id in self.read_only_orgs:
+            raise DomainError(
+                ErrorCode.ORGANIZATION_READ_ONLY,
+                "the organization is suspended or inactive: it is read-only",
+                field,
+            )
         return role
 
     def require_org_role(

@@ -41,6 +41,10 @@ class Organization(IdMixin, TimestampsMixin, SoftDeleteMixin, Base):
     status: Mapped[str] = mapped_column(
         String(20), nullable=False, default=OrganizationStatus.ACTIVE.value
     )
+    billing_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
 
 
 class User(IdMixin, TimestampsMixin, Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.lookup import get_visible
+from app.domain.registry.models import Model
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import PLAN_QUOTAS, ApiKeyScope, OrganizationStatus, OrgRole, Plan
-from app.domain.tenancy.models import ApiKey, Membership, Organization, User
+from app.domain.tenancy.models import ApiKey, AuditLog, Membership, Organization, User
 from app.events import topics
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -52,6 +54,121 @@ async def organization_create(
     )
     await topics.publish(session, topics.ACCESS, user=user_id)  # the caller gained a role
     return org
+
+
+async def organization_update(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    organization_id: uuid.UUID | None,
+    changes: Mapping[str, Any],
+) -> Organization:
+    """Name, plan, billing email and settings (organization admins). A plan change checks
+    the organization fits the new plan's quotas."""
+    if organization_id is None:
+        raise not_found("organization", ["input", "organizationId"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
+    org = await _locked_org(session, organization_id)
+    if "name" in changes:
+        org.name = v.name(changes["name"], ["input", "name"])
+    if "billing_email" in changes:
+        email = changes["billing_email"]
+        org.billing_email = None if email is None else v.email(email, ["input", "billingEmail"])
+    if "settings" in changes:
+        org.settings = v.json_object(changes["settings"], ["input", "settings"])
+    if changes.get("plan") is not None and changes["plan"].value != org.plan:
+        await _ensure_fits(session, org, changes["plan"])
+        org.plan = changes["plan"].value
+    record_audit(
+        session, actor, "organization.update", organization_id=org.id,
+        target_type="Organization", target_id=org.id,
+        details={"fields": sorted(changes), "plan": org.plan},
+    )  # fmt: skip
+    await session.flush()
+    await session.refresh(org)
+    return org
+
+
+async def _ensure_fits(session: AsyncSession, org: Organization, plan: Plan) -> None:
+    quota = PLAN_QUOTAS[plan]
+    members = await session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.organization_id == org.id)
+    )
+    if quota.max_users is not None and (members or 0) > quota.max_users:
+        raise DomainError(
+            ErrorCode.QUOTA_EXCEEDED,
+            f"the {plan.value} plan allows {quota.max_users} members; this organization has "
+            f"{members}",
+            ["input", "plan"],
+        )
+    models = await session.scalar(
+        select(func.count())
+        .select_from(Model)
+        .where(Model.organization_id == org.id, Model.deleted_at.is_(None))
+    )
+    if quota.max_models is not None and (models or 0) > quota.max_models:
+        raise DomainError(
+            ErrorCode.QUOTA_EXCEEDED,
+            f"the {plan.value} plan allows {quota.max_models} models; this organization has "
+            f"{models}",
+            ["input", "plan"],
+        )
+
+
+async def organization_delete(
+    session: AsyncSession, actor: Actor, *, organization_id: uuid.UUID | None, confirm_slug: str
+) -> Organization:
+    """Retire an organization (soft delete; organization admins, naming its slug to
+    confirm): nothing in it is readable or writable any more, its slug is free again, and
+    its rows stay for the retention job and the audit trail."""
+    if organization_id is None:
+        raise not_found("organization", ["input", "organizationId"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
+    org = await _locked_org(session, organization_id)
+    if confirm_slug != org.slug:
+        raise validation("type the organization's slug to confirm", ["input", "confirmSlug"])
+    org.deleted_at = datetime.now(UTC)
+    record_audit(
+        session, actor, "organization.delete", organization_id=org.id,
+        target_type="Organization", target_id=org.id, details={"slug": org.slug},
+    )  # fmt: skip
+    await session.flush()
+    await publish_members(session, org.id)
+    return org
+
+
+async def organization_set_status(
+    session: AsyncSession, *, slug: str, status: OrganizationStatus
+) -> Organization:
+    """Operators (``mlgraph organization-status``): suspend or reactivate an organization;
+    its members' cached access is dropped at once."""
+    org = await session.scalar(
+        select(Organization)
+        .where(Organization.slug == slug, Organization.deleted_at.is_(None))
+        .with_for_update()
+    )
+    if org is None:
+        raise not_found("organization", ["slug"])
+    before = org.status
+    org.status = status.value
+    session.add(
+        AuditLog(
+            organization_id=org.id, action="organization.status", target_type="Organization",
+            target_id=org.id, details={"from": before, "to": status.value, "by": "operator"},
+        )
+    )  # fmt: skip
+    await session.flush()
+    await publish_members(session, org.id)
+    return org
+
+
+async def publish_members(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    """Every member's cached access (roles, read-only organizations) is stale: drop it."""
+    members = await session.scalars(
+        select(Membership.user_id).where(Membership.organization_id == organization_id)
+    )
+    for user_id in members:
+        await topics.publish(session, topics.ACCESS, user=user_id)
 
 
 async def _locked_org(session: AsyncSession, organization_id: uuid.UUID) -> Organization:
@@ -405,7 +522,9 @@ _KEY_WITH_ROLES = """
            k.revoked_at, k.last_used_at,
            coalesce(array_agg(m.organization_id) FILTER (WHERE o.id IS NOT NULL), '{{}}')
                AS role_orgs,
-           coalesce(array_agg(m.role) FILTER (WHERE o.id IS NOT NULL), '{{}}') AS roles
+           coalesce(array_agg(m.role) FILTER (WHERE o.id IS NOT NULL), '{{}}') AS roles,
+           coalesce(array_agg(m.organization_id) FILTER (WHERE o.status <> 'active'), '{{}}')
+               AS read_only_orgs
     FROM api_keys k
     LEFT JOIN memberships m ON m.user_id = k.user_id
         AND (k.organization_id IS NULL OR m.organization_id = k.organization_id)
@@ -455,6 +574,7 @@ async def _actor_for_key(session: AsyncSession, key: Any, *, touch: bool) -> Act
         scopes=frozenset(ApiKeyScope(scope) for scope in key.scopes),
         key_organization_id=key.organization_id,
         key_expires_at=key.expires_at,
+        read_only_orgs=frozenset(key.read_only_orgs),
     )
 
 
