@@ -19,6 +19,14 @@ from app.api.auth_cache import AuthCache
 from app.api.bulk import BulkMetrics
 from app.api.compression import CompressionMiddleware
 from app.api.graphql_http import error_body, json_response, negotiate
+from app.api.metrics import (
+    HUBS,
+    POOL,
+    SUBSCRIPTIONS,
+    MetricsMiddleware,
+    count_statements,
+    metrics_endpoint,
+)
 from app.api.middleware import ApiKeyAuthMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
 from app.api.origins import OriginPolicy
 from app.api.persisted import PersistedOperations, load_manifest
@@ -200,6 +208,18 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         )
         return json_response(body, 500, negotiate(request.headers.get("accept")))
 
+    count_statements(engine)
+    if replica_engine is not None:
+        count_statements(replica_engine)
+
+    def gauges() -> None:
+        POOL.labels("main").set(engine.pool.checkedout())  # type: ignore[attr-defined]
+        if replica_engine is not None:
+            POOL.labels("replica").set(replica_engine.pool.checkedout())  # type: ignore[attr-defined]
+        slots = view.subscription_slots
+        SUBSCRIPTIONS.set(sum(slots.open.values()) if slots else 0)
+        HUBS.set(len(broker.hubs))
+
     app = Starlette(
         exception_handlers={
             HTTPException: json_http_error,
@@ -208,6 +228,9 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route(
+                "/metrics", metrics_endpoint(read_session_factory, settings.metrics_token, gauges)
+            ),
             Route("/graphql", view),  # every method: the view answers 405 itself, as JSON
             WebSocketRoute("/graphql", view),
             Route("/static/{name}", static.handle, methods=["GET", "HEAD"]),
@@ -242,6 +265,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
             expose_headers=["X-Request-ID", "Retry-After", "ETag"],
             max_age=3600,
         )
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(
         RequestIdMiddleware, trusted_proxies=parse_networks(settings.trusted_proxies)
     )

@@ -96,6 +96,8 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR blocks): the
     # audit log and the rate limits then see the client behind them.
     trusted_proxies: tuple[str, ...] = ()
+    # The bearer token Prometheus scrapes /metrics with; unset: loopback clients only.
+    metrics_token: str | None = None
     # Fernet key sealing credentials at rest; the CLI keeps one in the data folder if unset.
     secret_key: str | None = None
     # Rate limits per minute, shared by every server process (0: off).
@@ -171,6 +173,7 @@ class Settings:
             ws_ping_seconds=float(os.environ.get("MLGRAPH_WS_PING_SECONDS") or 20),
             webhook_allow_private=_bool("MLGRAPH_WEBHOOK_ALLOW_PRIVATE", False),
             trusted_proxies=tuple(_list("MLGRAPH_TRUSTED_PROXIES", ())),
+            metrics_token=os.environ.get("MLGRAPH_METRICS_TOKEN") or None,
             secret_key=os.environ.get("MLGRAPH_SECRET_KEY") or None,
             rate_auth_failures_per_address=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_ADDRESS", 30),
             rate_auth_failures_per_prefix=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_PREFIX", 10),

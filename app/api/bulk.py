@@ -18,6 +18,7 @@ from starlette.responses import Response
 from app.api.errors import UNIQUE_VIOLATION
 from app.api.graphql_http import JSON, json_response
 from app.api.ids import decode_id
+from app.api.metrics import ingested
 from app.api.view import actor_of
 from app.db.engine import SessionFactory
 from app.domain.errors import DomainError, ErrorCode
@@ -68,4 +69,5 @@ class BulkMetrics:
             if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
                 return _error("conflicts with a concurrent change", "CONFLICT", None, 409)
             raise
+        ingested("run_metrics", logged)
         return json_response({"loggedCount": logged, "newCount": new}, 200, JSON)

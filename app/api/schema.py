@@ -23,6 +23,7 @@ from app.api.graph.compiler import Compiler
 from app.api.graph.extension import CompiledReads, NotCompiled, Plans
 from app.api.graph.payloads import PrecompiledValues
 from app.api.input_safety import SafeStringLiterals, SafeVariables
+from app.api.metrics import RecordOperation
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
 from app.api.persisted import PersistedOperations, TrustedDocumentsOnly
@@ -132,6 +133,7 @@ def build_schema(
             MaskUnexpectedErrors,
             LoadersPerOperation,
             ReadScope,  # before the compiled path: a key without READ reads nothing
+            RecordOperation,
             *trusted,  # after the document cache, whose "already valid" it overrides
             *compiled,  # last: answers only what every check above let through
         ],

@@ -17,6 +17,7 @@ from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided
 from app.api.lists import load_row
+from app.api.metrics import ingested
 from app.api.scalars import MetricSeries
 from app.domain.errors import validation
 from app.domain.experiments import services
@@ -244,6 +245,8 @@ class ExperimentMutations:
             ),
             ingest=True,
         )
+        if result is not None:
+            ingested("run_metrics", result[2])
         return RunMetricsLogPayload(
             run_id=result[0] if result else None,
             logged_count=result[2] if result else 0,

@@ -73,13 +73,14 @@ class Plans(SizedLRU[tuple[Any, ...], CompiledQuery]):
         )
         # (document, operation) pairs that have compiled: only their requests are worth
         # encoding the variables of, to look for a plan (not an ingest mutation's).
-        self.documents: SizedLRU[tuple[str, str | None], bool] = SizedLRU(
+        # Each with the operation's name as the document gives it ("" if anonymous).
+        self.documents: SizedLRU[tuple[str, str | None], str] = SizedLRU(
             max_bytes // 8, lambda key, _: len(key[0]) + 64
         )
 
-    def remember(self, key: tuple[Any, ...], plan: CompiledQuery) -> None:
+    def remember(self, key: tuple[Any, ...], plan: CompiledQuery, name: str | None) -> None:
         self.put(key, plan)
-        self.documents.put((key[0], key[1]), True)
+        self.documents.put((key[0], key[1]), name or "")
 
     def lookup(
         self, query: str, operation_name: str | None, variables: Any, actor: Any
@@ -112,7 +113,8 @@ async def answer_from_plan(
     """The answer of a request whose plan is cached, or None (then the schema runs)."""
     if not actor.can_read:  # refused by the schema's ReadScope check
         return None
-    if resolvers_asked(request, override) or plans.documents.get((query, operation_name)) is None:
+    name = plans.documents.get((query, operation_name))
+    if resolvers_asked(request, override) or name is None:
         return None
     _, compiled = plans.lookup(query, operation_name, variables, actor)
     if compiled is None:
@@ -123,6 +125,8 @@ async def answer_from_plan(
         log.exception("compiled read from a cached plan failed; running the schema")
         return None
     request.state.read_path = COMPILED
+    request.state.operation_type = "query"  # for the metrics (app/api/metrics.py)
+    request.state.operation_name = name or None
     return GraphQLExecutionResult(data=orjson.Fragment(text), errors=None)
 
 
@@ -185,7 +189,9 @@ class CompiledReads(SchemaExtension):
                 log.exception("compiling failed [request_id=%s]", app_context.request_id)
                 return FAILED
             if plan_key is not None:
-                self.plans.remember(plan_key, compiled)
+                self.plans.remember(
+                    plan_key, compiled, operation.name.value if operation.name else None
+                )
         try:
             text = await fetch_text(app_context.statements, compiled)
         except Exception:  # a compiler bug must not cost the caller an answer

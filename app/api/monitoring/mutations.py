@@ -15,6 +15,7 @@ from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided
+from app.api.metrics import ingested
 from app.api.monitoring.types import Alert, AlertRule, DriftReport
 from app.api.scalars import Vector
 from app.api.serving.types import Deployment
@@ -108,6 +109,8 @@ class MonitoringMutations:
             ),
             ingest=True,
         )
+        if row is not None:
+            ingested("monitoring_metrics", len(points))
         return MonitoringMetricsRecordPayload(
             deployment=Deployment.from_row(row) if row else None,
             recorded_count=0 if errors else len(points),
@@ -274,6 +277,8 @@ class AlertRuleMutations:
             ),
             ingest=True,
         )
+        if result is not None:
+            ingested("predictions", len(items))
         opened: list[Alert] = []
         if result is not None and result[1].opened:
             async with info.context.read_session_factory() as session:
@@ -380,6 +385,8 @@ class DriftMutations:
             ),
             ingest=True,
         )
+        if result is not None:
+            ingested("embeddings", len(input.vectors))
         return PredictionEmbeddingsRecordPayload(
             deployment=Deployment.from_row(result[0]) if result else None,
             recorded_count=len(input.vectors) if result else 0,
