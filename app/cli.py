@@ -1,4 +1,5 @@
-"""``mlgraph serve | migrate | seed | export-schema | create-key``."""
+"""``mlgraph serve | migrate | seed | export-schema | create-key | organization-status |
+backup | restore``."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import argparse
 import asyncio
 import logging
 import os
+import subprocess
 import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.settings import Settings
 
@@ -226,6 +229,35 @@ def cmd_organization_status(settings: Settings, args: argparse.Namespace) -> int
     return 0
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from app.db.backup import backup
+
+    with database(settings) as db:
+        try:
+            backup(db.url, Path(args.output))
+        except (OSError, subprocess.CalledProcessError) as error:
+            print(f"backup failed: {getattr(error, 'stderr', '') or error}", file=sys.stderr)
+            return 1
+    print(f"backup written to {args.output}")
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from app.db.backup import restore
+
+    if not args.yes:
+        print("restore replaces the database's contents: pass --yes", file=sys.stderr)
+        return 2
+    with database(settings) as db:
+        try:
+            restore(db.url, Path(args.input))
+        except (OSError, subprocess.CalledProcessError) as error:
+            print(f"restore failed: {getattr(error, 'stderr', '') or error}", file=sys.stderr)
+            return 1
+    print(f"restored from {args.input}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mlgraph", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -260,6 +292,13 @@ def main(argv: list[str] | None = None) -> int:
     org_status.add_argument("--organization", required=True, metavar="SLUG")
     org_status.add_argument("--status", required=True, choices=["active", "inactive", "suspended"])
     org_status.set_defaults(run=cmd_organization_status)
+    dump = commands.add_parser("backup", help="pg_dump the database (custom format) to a file")
+    dump.add_argument("--output", required=True, metavar="FILE")
+    dump.set_defaults(run=cmd_backup)
+    load = commands.add_parser("restore", help="replace the database's contents by a backup")
+    load.add_argument("--input", required=True, metavar="FILE")
+    load.add_argument("--yes", action="store_true", help="yes, replace what is there")
+    load.set_defaults(run=cmd_restore)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()

@@ -11,6 +11,7 @@ directory of prometheus-client aggregates them; see docs/operations.md)."""
 from __future__ import annotations
 
 import hmac
+import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable
@@ -25,6 +26,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
@@ -176,7 +178,11 @@ def metrics_endpoint(
             OUTBOX.set(pending or 0)
         except Exception:  # the database is down: the other figures still matter
             OUTBOX.set(float("nan"))
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        registry = REGISTRY
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # every worker process's figures
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return metrics
 

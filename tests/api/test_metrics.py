@@ -4,11 +4,14 @@ client-chosen operation names bounded, and the endpoint closed to strangers."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.settings import REPO_ROOT
 from tests.conftest import GraphQLClient, server_process
 from tests.helpers import create_run
 
@@ -85,3 +88,29 @@ async def test_the_endpoint_wants_its_token_when_one_is_set(database_url):
             families = await scrape(raw, Authorization="Bearer s3cret-token")
             assert "mlgraph_requests" in families
             await GraphQLClient(raw, None).execute("{ viewer { user { id } } }")
+
+
+async def test_the_grafana_dashboard_reads_series_that_exist(tenant, http):
+    """docs/grafana-dashboard.json charts only metrics the server exports."""
+    await tenant.client.data("{ viewer { user { id } } }")
+    exported = {s.name for samples in (await scrape(http)).values() for s in samples}
+    dashboard = json.loads((REPO_ROOT / "docs" / "grafana-dashboard.json").read_text())
+    used = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"mlgraph_[a-z_]+", target["expr"])
+    }
+    assert len(used) >= 8 and used <= exported, used - exported
+
+
+async def test_worker_processes_share_their_figures_in_multiprocess_mode(database_url, tmp_path):
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    async with server_process(database_url, PROMETHEUS_MULTIPROC_DIR=str(folder)) as running:
+        async with httpx.AsyncClient(base_url=running.base_url) as raw:
+            for _ in range(3):
+                await GraphQLClient(raw, None).execute("query Ping { viewer { user { id } } }")
+            families = await scrape(raw)
+    assert value(families, "mlgraph_requests_total", operation="Ping") == 3
+    assert any(folder.iterdir())  # the figures went through the shared folder

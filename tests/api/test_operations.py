@@ -181,3 +181,36 @@ DEMO_QUERY = """{
       name modelVersion { version } monitoringMetrics(first: 1) { totalCount } } }
   } } }
 }"""
+
+
+async def test_backup_then_restore_into_an_empty_database_brings_everything_back(
+    pg_server_url, tmp_path
+):
+    source = await create_database(pg_server_url, f"mlgraph_backup_src_{os.getpid()}")
+    assert run_cli("seed", "--demo", database_url=source).returncode == 0
+    dump = tmp_path / "nested" / "mlgraph.dump"
+    done = run_cli("backup", "--output", str(dump), database_url=source)
+    assert done.returncode == 0, done.stderr
+    assert dump.stat().st_size > 10_000
+
+    target = await create_database(pg_server_url, f"mlgraph_backup_dst_{os.getpid()}")
+    refused = run_cli("restore", "--input", str(dump), database_url=target)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    missing = run_cli("restore", "--input", str(tmp_path / "none"), "--yes", database_url=target)
+    assert missing.returncode == 1 and "no dump" in missing.stderr
+    restored = run_cli("restore", "--input", str(dump), "--yes", database_url=target)
+    assert restored.returncode == 0, restored.stderr
+    # Restoring twice is fine (the dump's objects are dropped first).
+    assert run_cli("restore", "--input", str(dump), "--yes", database_url=target).returncode == 0
+
+    key = run_cli(
+        "create-key", "--email", "admin@acme.example", "--organization", "acme",
+        database_url=target,
+    ).stdout.strip()  # fmt: skip
+    async with serve(Settings(database_url=target, secret_key=TEST_SECRET_KEY)) as running:
+        async with httpx.AsyncClient(base_url=running.base_url) as raw:
+            assert (await raw.get("/readyz")).json()["status"] == "ready"
+            data = await GraphQLClient(raw, key).data(GOVERNANCE_QUERY)
+    model = data["organization"]["projects"]["nodes"][0]["models"]["nodes"][0]
+    assert {a["name"] for a in model["aliases"]["nodes"]} == {"champion", "challenger"}
+    assert len(model["endpoints"]["nodes"]) == 2
