@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.logs import configure as configure_logs
 from app.settings import Settings
 
 DEV_KEY_FILE = "dev-api-key"
@@ -130,6 +131,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             "host": settings.host,
             "port": settings.port,
             "log_level": settings.log_level,
+            "log_config": None,  # uvicorn logs through our handler (JSON with MLGRAPH_LOG_FORMAT)
             "ws_max_size": settings.limits.max_body_bytes,
             "ws_ping_interval": settings.ws_ping_seconds or None,
             "ws_ping_timeout": settings.ws_ping_seconds or None,
@@ -300,8 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--yes", action="store_true", help="yes, replace what is there")
     load.set_defaults(run=cmd_restore)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
+    configure_logs(settings.log_level, settings.log_format)
     return int(args.run(settings, args))
 
 

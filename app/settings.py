@@ -68,6 +68,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    log_format: str = "text"  # or "json": one JSON object per line, with the request id
     db_pool_size: int = 10
     db_max_overflow: int = 10
     graphiql: bool = True
@@ -150,6 +151,7 @@ class Settings:
             host=os.environ.get("MLGRAPH_HOST", "127.0.0.1"),
             port=_int("MLGRAPH_PORT", 8000),
             log_level=os.environ.get("MLGRAPH_LOG_LEVEL", "info"),
+            log_format=os.environ.get("MLGRAPH_LOG_FORMAT", "text").lower(),
             db_pool_size=_int("MLGRAPH_DB_POOL_SIZE", 10),
             db_max_overflow=_int("MLGRAPH_DB_MAX_OVERFLOW", 10),
             graphiql=_bool("MLGRAPH_GRAPHIQL", True),

@@ -21,6 +21,7 @@ from app.domain.tenancy.access import Actor
 from app.domain.tenancy.client import CURRENT, Client, Network, clean_user_agent
 from app.domain.tenancy.client import client_address as client_of
 from app.domain.tenancy.services import InvalidKey, authenticate
+from app.logs import REQUEST_ID
 
 log = logging.getLogger("mlgraph.http")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -74,6 +75,7 @@ class RequestIdMiddleware:
         request_id = incoming if REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
+        REQUEST_ID.set(request_id)
         peer = scope.get("client")
         address = client_of(
             str(peer[0]) if peer else None,

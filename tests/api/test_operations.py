@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import httpx
+import orjson
 
 from app.api.schema import build_schema
 from app.settings import REPO_ROOT, Settings
@@ -53,8 +54,8 @@ def test_committed_schema_matches_the_code():
     )
 
 
-def run_cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url}
+def run_cli(*args: str, database_url: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url, **extra_env}
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
         capture_output=True,
@@ -214,3 +215,13 @@ async def test_backup_then_restore_into_an_empty_database_brings_everything_back
     model = data["organization"]["projects"]["nodes"][0]["models"]["nodes"][0]
     assert {a["name"] for a in model["aliases"]["nodes"]} == {"champion", "challenger"}
     assert len(model["endpoints"]["nodes"]) == 2
+
+
+async def test_logs_are_json_lines_when_asked(pg_server_url):
+    url = await create_database(pg_server_url, f"mlgraph_json_logs_{os.getpid()}")
+    done = run_cli("migrate", database_url=url, MLGRAPH_LOG_FORMAT="json")
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("{")]
+    assert lines, done.stderr
+    entries = [orjson.loads(line) for line in lines]
+    assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)
