@@ -39,13 +39,14 @@ from app.db.migrate import head_revision
 from app.db.statements import StatementPool
 from app.domain.notifications.services import seal_legacy_channel_secrets
 from app.domain.notifications.worker import OutboxWorker
+from app.domain.retention.services import RetentionWorker
 from app.domain.secrets import SecretBox
 from app.domain.serving.promotion import PromotionWorker
 from app.domain.tenancy.client import parse_networks
 from app.events.hubs import Broker
 from app.events.listener import Listener
 from app.log_throttle import throttle_mlgraph_logs
-from app.settings import Settings
+from app.settings import Settings, archive_dir
 
 log = logging.getLogger("mlgraph")
 
@@ -119,6 +120,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         static=static,
         lagging_read_session_factory=lagging_read_session_factory,
         statements=statements,
+        archive_dir=archive_dir(settings),
     )
 
     async def healthz(request: Request) -> JSONResponse:
@@ -172,6 +174,11 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         promotions = PromotionWorker(worker.session_factory, settings.promotion_poll_seconds)
         if settings.promotion_poll_seconds > 0:
             promotions.start()
+        retention = RetentionWorker(
+            worker.session_factory, archive_dir(settings), settings.retention_poll_seconds
+        )
+        if settings.retention_poll_seconds > 0:
+            retention.start()
         app.state.listener = listener
         app.state.outbox_worker = worker
         # Everything made so far (schema, modules, caches) lives as long as the process:
@@ -181,6 +188,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         gc.freeze()
         yield
         await promotions.stop()
+        await retention.stop()
         await worker.stop()
         await worker_engine.dispose()
         await listener.stop()

@@ -99,6 +99,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # The bearer token Prometheus scrapes /metrics with; unset: loopback clients only.
     metrics_token: str | None = None
+    # Retention: how often policies are applied (0: only when an admin asks), and where
+    # audit rows are archived before they are purged (default: <data dir>/audit-archive).
+    retention_poll_seconds: float = 3600.0
+    audit_archive_dir: Path | None = None
     # Fernet key sealing credentials at rest; the CLI keeps one in the data folder if unset.
     secret_key: str | None = None
     # Rate limits per minute, shared by every server process (0: off).
@@ -176,6 +180,10 @@ class Settings:
             webhook_allow_private=_bool("MLGRAPH_WEBHOOK_ALLOW_PRIVATE", False),
             trusted_proxies=tuple(_list("MLGRAPH_TRUSTED_PROXIES", ())),
             metrics_token=os.environ.get("MLGRAPH_METRICS_TOKEN") or None,
+            retention_poll_seconds=float(os.environ.get("MLGRAPH_RETENTION_POLL_SECONDS", "3600")),
+            audit_archive_dir=Path(os.environ["MLGRAPH_AUDIT_ARCHIVE_DIR"]).resolve()
+            if os.environ.get("MLGRAPH_AUDIT_ARCHIVE_DIR")
+            else None,
             secret_key=os.environ.get("MLGRAPH_SECRET_KEY") or None,
             rate_auth_failures_per_address=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_ADDRESS", 30),
             rate_auth_failures_per_prefix=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_PREFIX", 10),
@@ -208,3 +216,7 @@ class Settings:
         if not self.database_url:
             raise ValueError("no DATABASE_URL")
         return app_role_url(self.database_url, self.app_db_password)
+
+
+def archive_dir(settings: Settings) -> Path:
+    return settings.audit_archive_dir or settings.data_dir / "audit-archive"

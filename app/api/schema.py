@@ -40,6 +40,7 @@ from app.api.shape_limits import shape_limits_rule
 from app.api.shared_events import SharedEventExecutor
 from app.api.subscriptions import Subscription
 from app.api.tenancy.mutations import TenancyMutations
+from app.api.tenancy.retention import RetentionMutations
 from app.api.tenancy.types import AuditLogEntry, Membership, Organization, User
 from app.api.training.mutations import TrainingMutations
 from app.settings import Limits
@@ -55,6 +56,7 @@ class Mutation(
     ServingRuntimeMutations,
     BuildMutations,
     RegistryLinkMutations,
+    RetentionMutations,
     MonitoringMutations,
     AlertRuleMutations,
     DriftMutations,

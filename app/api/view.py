@@ -88,6 +88,7 @@ class GraphQLView(GraphQL[Context, None]):
         auth_cache: AuthCache | None = None,
         lagging_read_session_factory: SessionFactory | None = None,
         statements: StatementPool | None = None,
+        archive_dir: Path | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -104,6 +105,7 @@ class GraphQLView(GraphQL[Context, None]):
             keep_alive_interval=15,
         )
         self.broker = broker
+        self.archive_dir = archive_dir
         self.session_factory = session_factory
         self.read_session_factory = read_session_factory
         self.lagging_read_session_factory = lagging_read_session_factory or read_session_factory
@@ -219,6 +221,7 @@ class GraphQLView(GraphQL[Context, None]):
             secrets=self.secrets,
             auth_cache=self.auth_cache,
             statements=self.statements,
+            archive_dir=self.archive_dir,
         )
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:

@@ -36,6 +36,7 @@ from app.domain.registry.models import (
     ModelVersion,
     Project,
 )
+from app.domain.retention.models import RetentionPolicy
 from app.domain.serving.models import (
     Deployment,
     DeploymentEvent,
@@ -93,9 +94,10 @@ __all__ = [
     "PredictionEmbedding",
     "Project",
     "PromotionPolicy",
-    "RegistryLink",
     "ProjectMember",
     "RateLimitCounter",
+    "RegistryLink",
+    "RetentionPolicy",
     "Run",
     "RunMetricChunk",
     "RunMetricRollup",

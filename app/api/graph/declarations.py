@@ -63,6 +63,7 @@ from app.domain.registry.models import (
     ModelVersion,
     Project,
 )
+from app.domain.retention.models import RetentionPolicy
 from app.domain.serving.enums import DeploymentStatus
 from app.domain.serving.models import (
     Deployment,
@@ -208,6 +209,7 @@ declare(
                 "AuditLogEntry", lists.AUDIT_LOGS_OF_ORGANIZATION, filtered_query
             ),
         },
+        lookups={"retentionPolicy": Lookup("RetentionPolicy", "organization_id", lambda _: [])},
         python={
             "quota": "derived from the plan by app.domain.tenancy.quotas",
             "viewerRole": "the caller's role, known to the request",
@@ -569,6 +571,11 @@ declare(
             )
         },
         admin_only="only organization admins can read the audit log",
+    ),
+    NodeType(
+        "RetentionPolicy",
+        RetentionPolicy,
+        links={"updatedBy": Link("User", "updated_by_id")},
     ),
     # A key is its owner's alone (the compiler and rows_by_id.visibility say so).
     NodeType("ApiKey", ApiKey, links={"organization": Link("Organization", "organization_id")}),

@@ -102,6 +102,13 @@ class Organization(Node):
         quota = enums.PLAN_QUOTAS[self.plan]
         return Quota(max_users=quota.max_users, max_models=quota.max_models)
 
+    retention_policy = related(
+        "Organization",
+        "retentionPolicy",
+        "app.api.tenancy.retention",
+        description="How long this organization keeps each kind of data (null: forever).",
+    )
+
     @strawberry.field(description="The caller's role in this organization.")
     def viewer_role(self, info: Info) -> OrgRole | None:  # type: ignore[valid-type]
         return info.context.actor.org_roles.get(self.db_id)

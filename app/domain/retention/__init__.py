@@ -1,0 +1,1 @@
+"""Retention: per-organization policies applied in bounded batches."""

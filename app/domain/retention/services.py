@@ -1,0 +1,265 @@
+"""Setting retention policies (organization admins) and applying them.
+
+``apply`` deletes what an organization's policy no longer keeps, in batches of ``batch``
+rows, each its own short transaction (never one long delete holding locks), at most
+``max_batches`` per kind per call (the background job comes back). What goes:
+
+- ``run_metrics_days``: the raw point chunks of runs that ended longer ago (the rollups
+  and summaries that charts read stay);
+- ``monitoring_metrics_days``, ``predictions_days``: points recorded longer ago;
+- ``embeddings_days``: non-reference embeddings recorded longer ago (references stay: they
+  are the baseline drift is measured from);
+- ``audit_log_days``: entries older than that, each batch first written to the archive
+  directory as gzip-compressed JSON lines (and fsynced), then deleted through the one
+  path the append-only rule allows (``purge_audit_logs``, migration 0025)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import logging
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.engine import SessionFactory
+from app.domain.errors import not_found, validation
+from app.domain.retention.models import KINDS, MAX_DAYS, RetentionPolicy
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import OrgRole
+
+log = logging.getLogger("mlgraph.retention")
+BATCH = 5000
+MAX_BATCHES = 20
+
+
+async def retention_policy_set(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    organization_id: uuid.UUID | None,
+    days: Mapping[str, int | None],
+) -> RetentionPolicy:
+    """Create or change the organization's policy; only the kinds given change (null:
+    keep forever)."""
+    if organization_id is None:
+        raise not_found("organization", ["input", "organizationId"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
+    for kind, value in days.items():
+        if value is not None and not 1 <= value <= MAX_DAYS:
+            name = "".join(w.title() if i else w for i, w in enumerate(kind.split("_")))
+            raise validation(f"must be between 1 and {MAX_DAYS} days, or null", ["input", name])
+    policy = await session.scalar(
+        select(RetentionPolicy)
+        .where(RetentionPolicy.organization_id == organization_id)
+        .with_for_update()
+    )
+    if policy is None:
+        policy = RetentionPolicy(organization_id=organization_id)
+        session.add(policy)
+    for kind, value in days.items():
+        setattr(policy, kind, value)
+    policy.updated_by_id = actor.user_id
+    await session.flush()
+    await session.refresh(policy)
+    record_audit(
+        session, actor, "retention_policy.set", organization_id=organization_id,
+        target_type="Organization", target_id=organization_id,
+        details={kind: getattr(policy, kind) for kind in KINDS},
+    )  # fmt: skip
+    return policy
+
+
+@dataclass
+class Applied:
+    deleted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    archived_files: list[str] = field(default_factory=list)
+
+
+# One batch of each kind: the rows to go, by primary key, at most :n (partitioned tables
+# are addressed by their key, which includes the partition column).
+DELETES = {
+    "monitoring_metrics_days": """
+        DELETE FROM monitoring_metrics m USING (
+            SELECT deployment_id, name, recorded_at FROM monitoring_metrics
+            WHERE organization_id = :org AND recorded_at < :cutoff LIMIT :n
+        ) old
+        WHERE m.deployment_id = old.deployment_id AND m.name = old.name
+          AND m.recorded_at = old.recorded_at""",
+    "predictions_days": """
+        DELETE FROM predictions p USING (
+            SELECT deployment_id, id FROM predictions
+            WHERE organization_id = :org AND recorded_at < :cutoff LIMIT :n
+        ) old
+        WHERE p.deployment_id = old.deployment_id AND p.id = old.id""",
+    "embeddings_days": """
+        DELETE FROM prediction_embeddings e USING (
+            SELECT deployment_id, id FROM prediction_embeddings
+            WHERE organization_id = :org AND recorded_at < :cutoff AND NOT is_reference
+            LIMIT :n
+        ) old
+        WHERE e.deployment_id = old.deployment_id AND e.id = old.id""",
+    "run_metrics_days": """
+        DELETE FROM run_metric_chunks c USING (
+            SELECT c.run_id, c.seq_hi FROM run_metric_chunks c
+            JOIN runs r ON r.id = c.run_id
+            WHERE c.organization_id = :org AND r.ended_at < :cutoff LIMIT :n
+        ) old
+        WHERE c.run_id = old.run_id AND c.seq_hi = old.seq_hi""",
+}
+OLD_AUDIT = text(
+    "SELECT id, organization_id, actor_user_id, api_key_id, action, target_type, target_id, "
+    "details, created_at, ip_address, user_agent FROM audit_logs "
+    "WHERE organization_id = :org AND created_at < :cutoff ORDER BY id LIMIT :n"
+)
+
+
+async def apply_policy(
+    session_factory: SessionFactory,
+    organization_id: uuid.UUID,
+    archive_dir: Path,
+    *,
+    batch: int = BATCH,
+    max_batches: int = MAX_BATCHES,
+) -> Applied:
+    async with session_factory() as session:
+        policy = await session.scalar(
+            select(RetentionPolicy).where(RetentionPolicy.organization_id == organization_id)
+        )
+    applied = Applied()
+    if policy is None:
+        return applied
+    now = datetime.now(UTC)
+    for kind, statement in DELETES.items():
+        days = getattr(policy, kind)
+        if days is None:
+            continue
+        cutoff = now - timedelta(days=days)
+        for _ in range(max_batches):
+            async with session_factory() as session, session.begin():
+                result: Any = await session.execute(
+                    text(statement), {"org": organization_id, "cutoff": cutoff, "n": batch}
+                )
+            applied.deleted[kind] += result.rowcount
+            if result.rowcount < batch:
+                break
+    if policy.audit_log_days is not None:
+        cutoff = now - timedelta(days=policy.audit_log_days)
+        for _ in range(max_batches):
+            moved = await _archive_audit_batch(
+                session_factory, organization_id, cutoff, archive_dir, batch, applied
+            )
+            if moved < batch:
+                break
+    async with session_factory() as session, session.begin():
+        await session.execute(
+            text("UPDATE retention_policies SET last_applied_at = now() WHERE id = :id"),
+            {"id": policy.id},
+        )
+    return applied
+
+
+async def _archive_audit_batch(
+    session_factory: SessionFactory,
+    organization_id: uuid.UUID,
+    cutoff: datetime,
+    archive_dir: Path,
+    batch: int,
+    applied: Applied,
+) -> int:
+    async with session_factory() as session, session.begin():
+        rows = (
+            await session.execute(OLD_AUDIT, {"org": organization_id, "cutoff": cutoff, "n": batch})
+        ).all()
+        if not rows:
+            return 0
+        path = archive_dir / str(organization_id) / f"audit-{rows[0].id}-{rows[-1].id}.jsonl.gz"
+        lines = b"".join(orjson.dumps(dict(row._mapping), default=str) + b"\n" for row in rows)
+        await asyncio.to_thread(_write_durably, path, gzip.compress(lines))
+        # The one path the append-only rule allows (migration 0025): it deletes only rows
+        # older than the organization's own audit retention.
+        purged = await session.scalar(
+            text("SELECT purge_audit_logs(:org, :ids)"),
+            {"org": organization_id, "ids": [row.id for row in rows]},
+        )
+    applied.deleted["audit_log_days"] += purged or 0
+    applied.archived_files.append(str(path))
+    return len(rows)
+
+
+async def organizations_with_policies(session_factory: SessionFactory) -> list[uuid.UUID]:
+    async with session_factory() as session:
+        return list(await session.scalars(select(RetentionPolicy.organization_id)))
+
+
+async def retention_apply(
+    session_factory: SessionFactory,
+    actor: Actor,
+    *,
+    organization_id: uuid.UUID | None,
+    archive_dir: Path,
+) -> Applied:
+    """Apply the organization's policy now (organization admins)."""
+    if organization_id is None:
+        raise not_found("organization", ["input", "organizationId"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
+    applied = await apply_policy(session_factory, organization_id, archive_dir)
+    async with session_factory() as session, session.begin():
+        record_audit(
+            session, actor, "retention.apply", organization_id=organization_id,
+            target_type="Organization", target_id=organization_id,
+            details={"deleted": applied.deleted, "archives": len(applied.archived_files)},
+        )  # fmt: skip
+    return applied
+
+
+class RetentionWorker:
+    """Applies every organization's policy every ``poll_seconds`` in the server process
+    (concurrent workers in other processes only find less to delete)."""
+
+    def __init__(self, session_factory: SessionFactory, archive_dir: Path, poll_seconds: float):
+        self.session_factory = session_factory
+        self.archive_dir = archive_dir
+        self.poll_seconds = poll_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="mlgraph-retention")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                for organization_id in await organizations_with_policies(self.session_factory):
+                    await apply_policy(self.session_factory, organization_id, self.archive_dir)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("retention run failed")
+            await asyncio.sleep(self.poll_seconds)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """The archive is on disk (fsynced, then renamed into place) before its rows go."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with open(partial, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, path)

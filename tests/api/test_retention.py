@@ -1,0 +1,162 @@
+"""Retention (issue 13): per-organization policies, applied in bounded batches; rollups and
+summaries outlive the raw run points, reference embeddings stay, and audit rows are
+archived as compressed JSON lines before the one path the append-only rule allows deletes
+them."""
+
+from __future__ import annotations
+
+import gzip
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from app.api.ids import decode_id
+from app.db.engine import make_engine
+from app.db.ids import uuid7
+from tests.api.test_run_metrics import HISTORY, POINTS, SUMMARY
+from tests.conftest import TEST_SETTINGS, GraphQLClient
+from tests.helpers import (
+    METRICS_RECORD,
+    RUN_FINISH,
+    USER_ERRORS,
+    assert_error,
+    assert_ok,
+    build_graph,
+    create_run,
+    log_points,
+)
+
+SET = f"""mutation($input: RetentionPolicySetInput!) {{
+  retentionPolicySet(input: $input) {{ retentionPolicy {{ runMetricsDays monitoringMetricsDays
+    predictionsDays embeddingsDays auditLogDays updatedBy {{ email }} }} {USER_ERRORS} }} }}"""
+APPLY = f"""mutation($input: RetentionApplyInput!) {{
+  retentionApply(input: $input) {{ deleted {{ kind rows }} archives {USER_ERRORS} }} }}"""
+PREDICT = f"""mutation($input: PredictionsRecordInput!) {{
+  predictionsRecord(input: $input) {{ recordedCount {USER_ERRORS} }} }}"""
+COUNTS = """query($id: ID!) { node(id: $id) { ... on Deployment {
+  monitoringMetrics(first: 100) { totalCount } predictions(first: 100) { totalCount } } } }"""
+OLD = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+async def sql(database_url: str, *statements: str, **params: object) -> None:
+    """The statements in one transaction."""
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.begin() as connection:
+            for statement in statements:
+                await connection.execute(text(statement), params)
+    finally:
+        await engine.dispose()
+
+
+def archived(folder: Path) -> list[dict[str, object]]:
+    [archive] = list(folder.glob("*.jsonl.gz"))
+    return [orjson.loads(line) for line in gzip.decompress(archive.read_bytes()).splitlines()]
+
+
+async def apply(client: GraphQLClient, org_id: str) -> dict[str, int]:
+    payload = assert_ok(await client.mutate(APPLY, {"organizationId": org_id}))
+    return {d["kind"]: d["rows"] for d in payload["deleted"]} | {"archives": payload["archives"]}
+
+
+async def test_old_data_goes_recent_data_and_summaries_stay(tenant, database_url):
+    client = tenant.client
+    ids = await build_graph(client, tenant.org_id)
+    now = datetime.now(UTC)
+    points = [{"name": "latency_ms", "value": float(i), "recordedAt": (OLD + timedelta(hours=i)).isoformat()}
+              for i in range(5)] + [{"name": "latency_ms", "value": 1.0,
+                                     "recordedAt": now.isoformat()}]  # fmt: skip
+    assert_ok(await client.mutate(METRICS_RECORD, {"deploymentId": ids["deployment"],
+                                                   "points": points}))  # fmt: skip
+    predictions = [{"latencyMs": 1.0, "recordedAt": OLD.isoformat()}] * 3 + [{"latencyMs": 2.0}]
+    assert_ok(await client.mutate(PREDICT, {"deploymentId": ids["deployment"],
+                                            "predictions": predictions}))  # fmt: skip
+    old_run = (await create_run(client, tenant.org_id))["run"]
+    await log_points(client, old_run, [{"key": "loss", "step": s, "value": s / 2000}
+                                       for s in range(2000)])  # fmt: skip
+    assert_ok(await client.mutate(RUN_FINISH, {"runId": old_run, "status": "COMPLETED"}))
+    await sql(database_url, "UPDATE runs SET ended_at = :at WHERE id = :id", at=OLD,
+              id=decode_id(old_run, "Run", []))  # fmt: skip
+    live_run = (await create_run(client, tenant.org_id))["run"]
+    await log_points(client, live_run, [{"key": "loss", "step": 0, "value": 1.0}])
+
+    made = assert_ok(await client.mutate(SET, {
+        "organizationId": tenant.org_id, "runMetricsDays": 30, "monitoringMetricsDays": 30,
+        "predictionsDays": 30}))["retentionPolicy"]  # fmt: skip
+    assert (made["runMetricsDays"], made["auditLogDays"]) == (30, None)
+    assert made["updatedBy"]["email"] == tenant.email
+    deleted = await apply(client, tenant.org_id)
+    assert deleted["monitoring_metrics_days"] == 5 and deleted["predictions_days"] == 3
+    assert deleted["run_metrics_days"] >= 1 and deleted["audit_log_days"] == 0
+
+    counts = (await client.data(COUNTS, {"id": ids["deployment"]}))["node"]
+    assert counts["monitoringMetrics"]["totalCount"] == 1
+    assert counts["predictions"]["totalCount"] == 1
+    raw = await client.data(POINTS, {"id": old_run, "key": "loss", "first": 5})
+    assert raw["node"]["metric"]["points"]["nodes"] == []  # the raw points went...
+    summary = (await client.data(SUMMARY, {"id": old_run}))["node"]["metricSummary"][0]
+    assert summary["count"] == 2000  # ...the summary stayed
+    history = await client.data(HISTORY, {"id": old_run, "keys": ["loss"], "max": 10})
+    buckets = history["node"]["metricHistory"][0]["buckets"]
+    assert buckets and sum(b["count"] for b in buckets) >= 1000  # and the rollups chart it
+    live = await client.data(POINTS, {"id": live_run, "key": "loss", "first": 5})
+    assert len(live["node"]["metric"]["points"]["nodes"]) == 1  # a running run keeps its
+    again = await apply(client, tenant.org_id)
+    assert again["monitoring_metrics_days"] == again["predictions_days"] == 0
+
+
+async def test_audit_rows_are_archived_then_purged_and_stay_append_only(tenant, database_url):
+    client = tenant.client
+    org = decode_id(tenant.org_id, "Organization", [])
+    old_ids = [uuid7() for _ in range(3)]
+    for n, row_id in enumerate(old_ids):
+        await sql(database_url, "INSERT INTO audit_logs (id, organization_id, action, target_type, "
+                  "details, created_at) VALUES (:id, :org, 'ancient.thing', 'Organization', "
+                  "CAST(:details AS jsonb), :at)",
+                  id=row_id, org=org, details=orjson.dumps({"n": n}).decode(),
+                  at=OLD)  # fmt: skip
+    assert_ok(await client.mutate(SET, {"organizationId": tenant.org_id, "auditLogDays": 365}))
+    deleted = await apply(client, tenant.org_id)
+    assert deleted["audit_log_days"] == 3 and deleted["archives"] == 1
+    lines = archived(TEST_SETTINGS["audit_archive_dir"] / str(org))  # type: ignore[operator]
+    assert [line["id"] for line in lines] == [str(i) for i in old_ids]
+    assert [line["details"] for line in lines] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    logs = await client.data(
+        """query($slug: String!) { organization(slug: $slug) {
+          auditLogs(first: 100, filter: {action: ["ancient.thing"]}) { totalCount } } }""",
+        {"slug": tenant.org_slug},
+    )
+    assert logs["organization"]["auditLogs"]["totalCount"] == 0
+    # Outside that path the log is as append-only as ever.
+    with pytest.raises(DBAPIError, match="append-only"):
+        await sql(database_url, "DELETE FROM audit_logs WHERE organization_id = :org", org=org)
+    with pytest.raises(DBAPIError, match="append-only"):
+        await sql(database_url, "SET LOCAL mlgraph.audit_purge = 'on'",
+                  "UPDATE audit_logs SET action = 'x' WHERE organization_id = :org", org=org)  # fmt: skip
+
+
+async def test_policies_are_checked_and_for_admins(tenant, make_tenant):
+    client = tenant.client
+    bad = await client.mutate(SET, {"organizationId": tenant.org_id, "predictionsDays": 0})
+    assert_error(bad, "VALIDATION", ["input", "predictionsDays"])
+    long = await client.mutate(SET, {"organizationId": tenant.org_id, "auditLogDays": 4000})
+    assert_error(long, "VALIDATION", ["input", "auditLogDays"])
+    assert_ok(await client.mutate(SET, {"organizationId": tenant.org_id, "predictionsDays": 7}))
+    kept = assert_ok(await client.mutate(SET, {"organizationId": tenant.org_id,
+                                               "embeddingsDays": 9}))["retentionPolicy"]  # fmt: skip
+    assert (kept["predictionsDays"], kept["embeddingsDays"]) == (7, 9)  # one change at a time
+    read = await client.data(
+        "query($slug: String!) { organization(slug: $slug) { retentionPolicy { predictionsDays } } }",
+        {"slug": tenant.org_slug},
+    )
+    assert read["organization"]["retentionPolicy"] == {"predictionsDays": 7}
+    other = await make_tenant("retx")
+    assert_error(await other.client.mutate(SET, {"organizationId": tenant.org_id,
+                                                 "predictionsDays": 1}), "NOT_FOUND")  # fmt: skip
+    assert_error(await other.client.mutate(APPLY, {"organizationId": tenant.org_id}), "NOT_FOUND")
+    assert uuid.UUID(int=0)
