@@ -23,6 +23,7 @@ from app.api.graph.compiler import Compiler
 from app.api.graph.extension import CompiledReads, NotCompiled, Plans
 from app.api.graph.payloads import PrecompiledValues
 from app.api.input_safety import SafeStringLiterals, SafeVariables
+from app.api.lifecycle_mutations import LifecycleMutations
 from app.api.metrics import RecordOperation
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
@@ -57,6 +58,7 @@ class Mutation(
     BuildMutations,
     RegistryLinkMutations,
     RetentionMutations,
+    LifecycleMutations,
     MonitoringMutations,
     AlertRuleMutations,
     DriftMutations,

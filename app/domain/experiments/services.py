@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.ids import uuid7
 from app.domain import validation as v
-from app.domain.errors import DomainError, ErrorCode, not_found
+from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found
 from app.domain.experiments.enums import ExperimentStatus, RunStatus
 from app.domain.experiments.models import Experiment, Run
 from app.domain.experiments.points import PointBatch, fold
@@ -119,6 +119,11 @@ async def run_create(
         what="experiment",
         field=field,
     )
+    if experiment.status == ExperimentStatus.ARCHIVED.value:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, "the experiment is archived: reactivate it first",
+            field,
+        )  # fmt: skip
     system, external_id = tracking_link(tracking_system, tracking_run_id)
     if system is not None:
         linked = await session.scalar(
@@ -473,3 +478,101 @@ async def run_metrics_log(
     if high_water is not None:
         await topics.publish(session, topics.RUN_METRICS, run=run.id, seq=high_water)
     return run.id, new.size, batch.size
+
+
+EXPERIMENT_TRANSITIONS = {
+    ExperimentStatus.ACTIVE: frozenset({ExperimentStatus.COMPLETED, ExperimentStatus.ARCHIVED}),
+    ExperimentStatus.COMPLETED: frozenset({ExperimentStatus.ACTIVE, ExperimentStatus.ARCHIVED}),
+    ExperimentStatus.ARCHIVED: frozenset({ExperimentStatus.ACTIVE}),
+}
+
+
+async def _writable_experiment(
+    session: AsyncSession, actor: Actor, experiment_id: uuid.UUID | None
+) -> Experiment:
+    field = ["input", "experimentId"]
+    experiment = await get_visible(
+        session, Experiment, experiment_id, actor, what="experiment", field=field,
+        for_update=True,
+    )  # fmt: skip
+    await require_project_access(
+        session, actor, experiment.project_id, ProjectRole.CONTRIBUTOR, what="experiment",
+        field=field,
+    )  # fmt: skip
+    return experiment
+
+
+async def experiment_transition(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    experiment_id: uuid.UUID | None,
+    status: ExperimentStatus,
+) -> Experiment:
+    """ACTIVE → COMPLETED → ARCHIVED (or straight to ARCHIVED), and back to ACTIVE. An
+    archived experiment takes no new runs."""
+    experiment = await _writable_experiment(session, actor, experiment_id)
+    current = ExperimentStatus(experiment.status)
+    ensure_transition("experiment", current, status, EXPERIMENT_TRANSITIONS[current])
+    experiment.status = status.value
+    record_audit(
+        session, actor, "experiment.transition", organization_id=experiment.organization_id,
+        target_type="Experiment", target_id=experiment.id,
+        details={"from": current.value, "to": status.value},
+    )  # fmt: skip
+    await session.flush()
+    await session.refresh(experiment)
+    return experiment
+
+
+async def experiment_delete(
+    session: AsyncSession, actor: Actor, *, experiment_id: uuid.UUID | None
+) -> Experiment:
+    """Retire an experiment and its runs (soft delete) once none is running. Model versions
+    keep their link to the runs that produced them (lineage)."""
+    experiment = await _writable_experiment(session, actor, experiment_id)
+    running = await session.scalar(
+        select(func.count())
+        .select_from(Run)
+        .where(
+            Run.experiment_id == experiment.id,
+            Run.deleted_at.is_(None),
+            Run.status == RunStatus.RUNNING.value,
+        )
+    )
+    if running:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            f"{running} run(s) of this experiment are running: finish them first",
+            ["input", "experimentId"],
+        )
+    now = datetime.now(UTC)
+    experiment.deleted_at = now
+    await session.execute(
+        update(Run)
+        .where(Run.experiment_id == experiment.id, Run.deleted_at.is_(None))
+        .values(deleted_at=now)
+    )
+    record_audit(
+        session, actor, "experiment.delete", organization_id=experiment.organization_id,
+        target_type="Experiment", target_id=experiment.id, details={"name": experiment.name},
+    )  # fmt: skip
+    await session.flush()
+    return experiment
+
+
+async def run_delete(session: AsyncSession, actor: Actor, *, run_id: uuid.UUID | None) -> Run:
+    """Retire a run (soft delete) that is not running."""
+    run = await _writable_run(session, actor, run_id)
+    if run.status == RunStatus.RUNNING.value:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, "the run is running: finish it first",
+            ["input", "runId"],
+        )  # fmt: skip
+    run.deleted_at = datetime.now(UTC)
+    record_audit(
+        session, actor, "run.delete", organization_id=run.organization_id, target_type="Run",
+        target_id=run.id, details={"name": run.name},
+    )  # fmt: skip
+    await session.flush()
+    return run

@@ -431,3 +431,30 @@ async def deployment_runtime_report(
     if deployment.health != before and health is not None:
         await notify_deployment(session, deployment, f"health.{health.value}")
     return deployment
+
+
+# Deployments that never served, or serve no more, may be retired.
+RETIRABLE = (DeploymentStatus.PENDING, DeploymentStatus.FAILED, DeploymentStatus.TERMINATED)
+
+
+async def deployment_delete(
+    session: AsyncSession, actor: Actor, *, deployment_id: uuid.UUID | None
+) -> Deployment:
+    """Retire a deployment (soft delete) that is not serving: PENDING, FAILED or TERMINATED.
+    Its history, metrics and predictions stay with it (retention decides when they go);
+    its name is free again in its project and environment."""
+    deployment = await writable_deployment(session, actor, deployment_id)
+    if DeploymentStatus(deployment.status) not in RETIRABLE:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"the deployment is {deployment.status}: terminate it first",
+            ["input", "deploymentId"],
+        )
+    deployment.deleted_at = datetime.now(UTC)
+    record_audit(
+        session, actor, "deployment.delete", organization_id=deployment.organization_id,
+        target_type="Deployment", target_id=deployment.id, details={"name": deployment.name},
+    )  # fmt: skip
+    await sync_endpoint(session, deployment.endpoint_id, actor, EndpointChange.STATUS)
+    await notify_deployment(session, deployment, "delete")
+    return deployment

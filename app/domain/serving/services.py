@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -200,3 +201,73 @@ async def deployment_create(
     await sync_endpoint(session, endpoint.id, actor, EndpointChange.DEPLOY)
     await notify_deployment(session, deployment, "create")
     return deployment
+
+
+async def _admin_environment(
+    session: AsyncSession, actor: Actor, environment_id: uuid.UUID | None
+) -> Environment:
+    field = ["input", "environmentId"]
+    environment = await get_visible(
+        session, Environment, environment_id, actor, what="environment", field=field,
+        for_update=True,
+    )  # fmt: skip
+    actor.require_org_role(environment.organization_id, OrgRole.ADMIN, field=field)
+    return environment
+
+
+async def environment_update(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    environment_id: uuid.UUID | None,
+    changes: Mapping[str, Any],
+) -> Environment:
+    """Description, protection and config (organization admins)."""
+    environment = await _admin_environment(session, actor, environment_id)
+    if "description" in changes:
+        environment.description = v.optional_text(changes["description"], ["input", "description"])
+    if "protected" in changes:
+        if changes["protected"] is None:
+            raise DomainError(ErrorCode.VALIDATION, "must not be null", ["input", "protected"])
+        environment.protected = bool(changes["protected"])
+    if "config" in changes:
+        environment.config = v.json_object(changes["config"], ["input", "config"])
+    record_audit(
+        session, actor, "environment.update", organization_id=environment.organization_id,
+        target_type="Environment", target_id=environment.id,
+        details={"fields": sorted(changes), "protected": environment.protected},
+    )  # fmt: skip
+    await session.flush()
+    await session.refresh(environment)
+    return environment
+
+
+async def environment_delete(
+    session: AsyncSession, actor: Actor, *, environment_id: uuid.UUID | None
+) -> Environment:
+    """Retire an environment (soft delete; organization admins) once nothing serves there:
+    every deployment in it terminated (or retired). Its name is free again."""
+    environment = await _admin_environment(session, actor, environment_id)
+    serving = await session.scalar(
+        select(func.count())
+        .select_from(Deployment)
+        .where(
+            Deployment.environment_id == environment.id,
+            Deployment.deleted_at.is_(None),
+            Deployment.status != DeploymentStatus.TERMINATED.value,
+        )
+    )
+    if serving:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            f"{serving} deployment(s) in this environment are not terminated: terminate or "
+            "retire them first",
+            ["input", "environmentId"],
+        )
+    environment.deleted_at = datetime.now(UTC)
+    record_audit(
+        session, actor, "environment.delete", organization_id=environment.organization_id,
+        target_type="Environment", target_id=environment.id, details={"name": environment.name},
+    )  # fmt: skip
+    await session.flush()
+    return environment

@@ -1,0 +1,183 @@
+"""Changing and retiring what users made (issue 13): environments, experiments, runs and
+deployments. Retiring is a soft delete with the cascade each entity documents; each
+mutation has its permission rule and writes an audit row."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import UNSET
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from app.api.enums import ExperimentStatus
+from app.api.errors import UserError
+from app.api.experiments.types import Experiment, Run
+from app.api.graph.payloads import mutate
+from app.api.ids import decode_id
+from app.api.inputs import provided
+from app.api.serving.types import Deployment, Environment
+from app.domain.experiments import services as experiments
+from app.domain.serving import lifecycle
+from app.domain.serving import services as serving
+
+
+@strawberry.input
+class EnvironmentUpdateInput:
+    environment_id: strawberry.ID
+    description: str | None = UNSET
+    protected: bool | None = UNSET
+    config: JSON | None = UNSET
+
+
+@strawberry.input
+class EnvironmentDeleteInput:
+    environment_id: strawberry.ID
+
+
+@strawberry.type
+class EnvironmentPayload:
+    environment: Environment | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class ExperimentTransitionInput:
+    experiment_id: strawberry.ID
+    status: ExperimentStatus  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ExperimentDeleteInput:
+    experiment_id: strawberry.ID
+
+
+@strawberry.type
+class ExperimentPayload:
+    experiment: Experiment | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class RunDeleteInput:
+    run_id: strawberry.ID
+
+
+@strawberry.type
+class RunDeletePayload:
+    run: Run | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class DeploymentDeleteInput:
+    deployment_id: strawberry.ID
+
+
+@strawberry.type
+class DeploymentDeletePayload:
+    deployment: Deployment | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class LifecycleMutations:
+    @strawberry.mutation(description="Change an environment's description, protection or "
+                         "config. Organization admins.")  # fmt: skip
+    async def environment_update(
+        self, info: Info, input: EnvironmentUpdateInput
+    ) -> EnvironmentPayload:
+        field = ["input", "environmentId"]
+        return await mutate(
+            info,
+            EnvironmentPayload,
+            "environment",
+            lambda session, actor: serving.environment_update(
+                session, actor,
+                environment_id=decode_id(input.environment_id, "Environment", field),
+                changes=provided(input, "description", "protected", "config"),
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Retire an environment once every deployment in it is terminated or "
+        "retired (soft delete; its name is free again). Organization admins."
+    )
+    async def environment_delete(
+        self, info: Info, input: EnvironmentDeleteInput
+    ) -> EnvironmentPayload:
+        field = ["input", "environmentId"]
+        return await mutate(
+            info,
+            EnvironmentPayload,
+            "environment",
+            lambda session, actor: serving.environment_delete(
+                session, actor,
+                environment_id=decode_id(input.environment_id, "Environment", field),
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="ACTIVE → COMPLETED → ARCHIVED (or straight to ARCHIVED), and back to "
+        "ACTIVE; an archived experiment takes no new runs. Contributors+."
+    )
+    async def experiment_transition(
+        self, info: Info, input: ExperimentTransitionInput
+    ) -> ExperimentPayload:
+        field = ["input", "experimentId"]
+        return await mutate(
+            info,
+            ExperimentPayload,
+            "experiment",
+            lambda session, actor: experiments.experiment_transition(
+                session, actor,
+                experiment_id=decode_id(input.experiment_id, "Experiment", field),
+                status=input.status,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Retire an experiment and its runs (soft delete) once none is running. "
+        "Contributors+."
+    )
+    async def experiment_delete(
+        self, info: Info, input: ExperimentDeleteInput
+    ) -> ExperimentPayload:
+        field = ["input", "experimentId"]
+        return await mutate(
+            info,
+            ExperimentPayload,
+            "experiment",
+            lambda session, actor: experiments.experiment_delete(
+                session, actor,
+                experiment_id=decode_id(input.experiment_id, "Experiment", field),
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Retire a finished run (soft delete). Contributors+.")
+    async def run_delete(self, info: Info, input: RunDeleteInput) -> RunDeletePayload:
+        return await mutate(
+            info,
+            RunDeletePayload,
+            "run",
+            lambda session, actor: experiments.run_delete(
+                session, actor, run_id=decode_id(input.run_id, "Run", ["input", "runId"])
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Retire a deployment that is not serving (PENDING, FAILED or "
+        "TERMINATED; soft delete). Contributors+; admins in a protected environment."
+    )
+    async def deployment_delete(
+        self, info: Info, input: DeploymentDeleteInput
+    ) -> DeploymentDeletePayload:
+        field = ["input", "deploymentId"]
+        return await mutate(
+            info,
+            DeploymentDeletePayload,
+            "deployment",
+            lambda session, actor: lifecycle.deployment_delete(
+                session, actor,
+                deployment_id=decode_id(input.deployment_id, "Deployment", field),
+            ),
+        )  # fmt: skip

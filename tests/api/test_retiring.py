@@ -1,0 +1,128 @@
+"""Changing and retiring (issue 13): environments, experiments, runs and deployments can be
+changed where they have mutable fields and retired (soft delete) under the cascade rules
+each documents, with permission checks and audit rows."""
+
+from __future__ import annotations
+
+from tests.api.test_serving_endpoints import activate, move
+from tests.api.test_tenancy import INVITE, ROLE_UPDATE, my_membership_id
+from tests.helpers import (
+    RUN_CREATE,
+    RUN_FINISH,
+    USER_ERRORS,
+    assert_error,
+    assert_ok,
+    build_graph,
+    create_deployment,
+    create_environment,
+    create_run,
+)
+
+ENV_UPDATE = f"""mutation($input: EnvironmentUpdateInput!) {{
+  environmentUpdate(input: $input) {{ environment {{ id description protected config }}
+    {USER_ERRORS} }} }}"""
+ENV_DELETE = f"""mutation($input: EnvironmentDeleteInput!) {{
+  environmentDelete(input: $input) {{ environment {{ id }} {USER_ERRORS} }} }}"""
+EXP_MOVE = f"""mutation($input: ExperimentTransitionInput!) {{
+  experimentTransition(input: $input) {{ experiment {{ id status }} {USER_ERRORS} }} }}"""
+EXP_DELETE = f"""mutation($input: ExperimentDeleteInput!) {{
+  experimentDelete(input: $input) {{ experiment {{ id }} {USER_ERRORS} }} }}"""
+RUN_DELETE = f"""mutation($input: RunDeleteInput!) {{
+  runDelete(input: $input) {{ run {{ id }} {USER_ERRORS} }} }}"""
+DEP_DELETE = f"""mutation($input: DeploymentDeleteInput!) {{
+  deploymentDelete(input: $input) {{ deployment {{ id }} {USER_ERRORS} }} }}"""
+NODE = "query($id: ID!) { node(id: $id) { id } }"
+AUDIT = """query($slug: String!, $id: ID!) { organization(slug: $slug) {
+  auditLogs(filter: {targetId: $id}) { nodes { action } } } }"""
+
+
+async def actions(client, slug: str, target: str) -> list[str]:  # type: ignore[no-untyped-def]
+    data = await client.data(AUDIT, {"slug": slug, "id": target})
+    return [n["action"] for n in data["organization"]["auditLogs"]["nodes"]]
+
+
+async def test_an_environment_is_changed_then_retired_once_nothing_serves_there(tenant):
+    client = tenant.client
+    ids = await build_graph(client, tenant.org_id)
+    env = ids["environment"]
+    changed = assert_ok(await client.mutate(ENV_UPDATE, {
+        "environmentId": env, "description": "EU", "protected": True,
+        "config": {"region": "eu-west-1"}}))["environment"]  # fmt: skip
+    assert (changed["description"], changed["protected"], changed["config"]) == (
+        "EU", True, {"region": "eu-west-1"})  # fmt: skip
+    kept = assert_ok(await client.mutate(ENV_UPDATE, {"environmentId": env, "description": None}))
+    assert kept["environment"]["protected"] is True and kept["environment"]["description"] is None
+    assert_error(await client.mutate(ENV_UPDATE, {"environmentId": env, "protected": None}),
+                 "VALIDATION", ["input", "protected"])  # fmt: skip
+
+    busy = await client.mutate(ENV_DELETE, {"environmentId": env})
+    assert "terminate" in assert_error(busy, "CONFLICT", ["input", "environmentId"])["message"]
+    for status in ("TERMINATING", "TERMINATED"):
+        assert_ok(await move(client, ids["deployment"], status))
+    assert_ok(await client.mutate(ENV_DELETE, {"environmentId": env}))
+    assert (await client.data(NODE, {"id": env}))["node"] is None
+    assert await actions(client, tenant.org_slug, env) == [
+        "environment.delete", "environment.update", "environment.update",
+        "environment.create"]  # fmt: skip
+
+
+async def test_only_admins_change_environments(tenant, make_tenant):
+    client = tenant.client
+    env = (await create_environment(client, tenant.org_id))["id"]
+    other = await make_tenant("envx")
+    assert_error(await other.client.mutate(ENV_UPDATE, {"environmentId": env, "config": {}}),
+                 "NOT_FOUND")  # fmt: skip
+    assert_ok(await client.mutate(INVITE, {"organizationId": tenant.org_id,
+                                           "email": "env-admin@example.com", "role": "ADMIN"}))  # fmt: skip
+    own = await my_membership_id(client, tenant.org_slug)
+    assert_ok(await client.mutate(ROLE_UPDATE, {"membershipId": own, "role": "DEVELOPER"}))
+    assert_error(await client.mutate(ENV_DELETE, {"environmentId": env}), "FORBIDDEN")
+
+
+async def test_experiments_finish_archive_and_retire_with_their_runs(tenant):
+    client = tenant.client
+    ids = await create_run(client, tenant.org_id)
+    experiment, run = ids["experiment"], ids["run"]
+    running = await client.mutate(EXP_DELETE, {"experimentId": experiment})
+    assert_error(running, "CONFLICT", ["input", "experimentId"])
+    assert_error(await client.mutate(RUN_DELETE, {"runId": run}), "INVALID_TRANSITION")
+    assert_ok(await client.mutate(RUN_FINISH, {"runId": run, "status": "COMPLETED"}))
+
+    done = assert_ok(await client.mutate(EXP_MOVE, {"experimentId": experiment,
+                                                    "status": "COMPLETED"}))  # fmt: skip
+    assert done["experiment"]["status"] == "COMPLETED"
+    assert_ok(await client.mutate(EXP_MOVE, {"experimentId": experiment, "status": "ARCHIVED"}))
+    refused = await client.mutate(RUN_CREATE, {"experimentId": experiment})
+    assert_error(refused, "INVALID_TRANSITION", ["input", "experimentId"])
+    bad = await client.mutate(EXP_MOVE, {"experimentId": experiment, "status": "COMPLETED"})
+    assert_error(bad, "INVALID_TRANSITION", ["input", "status"])
+    assert_ok(await client.mutate(EXP_MOVE, {"experimentId": experiment, "status": "ACTIVE"}))
+    second = assert_ok(await client.mutate(RUN_CREATE, {"experimentId": experiment}))["run"]["id"]
+    assert_ok(await client.mutate(RUN_FINISH, {"runId": second, "status": "FAILED"}))
+    assert_ok(await client.mutate(RUN_DELETE, {"runId": second}))
+    assert (await client.data(NODE, {"id": second}))["node"] is None
+
+    assert_ok(await client.mutate(EXP_DELETE, {"experimentId": experiment}))
+    for gone in (experiment, run):  # the experiment and its runs
+        assert (await client.data(NODE, {"id": gone}))["node"] is None
+    assert await actions(client, tenant.org_slug, experiment) == [
+        "experiment.delete", "experiment.transition", "experiment.transition",
+        "experiment.transition", "experiment.create"]  # fmt: skip
+
+
+async def test_a_deployment_is_retired_only_when_it_does_not_serve(tenant, make_tenant):
+    client = tenant.client
+    ids = await build_graph(client, tenant.org_id)
+    deployment = ids["deployment"]
+    await activate(client, deployment)
+    serving = await client.mutate(DEP_DELETE, {"deploymentId": deployment})
+    assert_error(serving, "INVALID_TRANSITION", ["input", "deploymentId"])
+    other = await make_tenant("depx")
+    assert_error(await other.client.mutate(DEP_DELETE, {"deploymentId": deployment}), "NOT_FOUND")
+    for status in ("TERMINATING", "TERMINATED"):
+        assert_ok(await move(client, deployment, status))
+    assert_ok(await client.mutate(DEP_DELETE, {"deploymentId": deployment}))
+    assert (await client.data(NODE, {"id": deployment}))["node"] is None
+    # Its name is free again in that project and environment; a pending one retires too.
+    name_free = await create_deployment(client, ids["version"], ids["environment"])
+    assert_ok(await client.mutate(DEP_DELETE, {"deploymentId": name_free["id"]}))
