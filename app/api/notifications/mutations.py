@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry import UNSET
 from strawberry.types import Info
 
 from app.api.enums import AlertSeverity, ChannelType, NotificationTrigger
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
+from app.api.inputs import provided
 from app.api.notifications.types import NotificationChannel, NotificationRule
 from app.domain.notifications import services
 
@@ -18,7 +20,7 @@ class NotificationChannelCreateInput:
     organization_id: strawberry.ID
     name: str
     type: ChannelType  # type: ignore[valid-type]
-    url: str | None = strawberry.field(default=None, description="Webhook or Slack URL.")
+    url: str | None = strawberry.field(default=None, description="Webhook, Slack or Teams URL.")
     recipients: list[str] | None = strawberry.field(default=None, description="Email addresses.")
     secret: str | None = strawberry.field(
         default=None,
@@ -54,9 +56,35 @@ class NotificationRuleCreatePayload:
     user_errors: list[UserError]
 
 
+@strawberry.input(description="Only the fields given change.")
+class NotificationChannelUpdateInput:
+    channel_id: strawberry.ID
+    name: str | None = UNSET
+    url: str | None = strawberry.field(default=UNSET, description="Webhook, Slack or Teams.")
+    recipients: list[str] | None = strawberry.field(default=UNSET, description="Email.")
+    secret: str | None = strawberry.field(default=UNSET, description="null removes it.")
+
+
+@strawberry.input
+class NotificationChannelDeleteInput:
+    channel_id: strawberry.ID
+
+
+@strawberry.input(description="Only the fields given change.")
+class NotificationRuleUpdateInput:
+    rule_id: strawberry.ID
+    enabled: bool | None = UNSET
+    min_severity: AlertSeverity | None = UNSET  # type: ignore[valid-type]
+
+
+@strawberry.input
+class NotificationRuleDeleteInput:
+    rule_id: strawberry.ID
+
+
 @strawberry.type
 class NotificationMutations:
-    @strawberry.mutation(description="Create a webhook, Slack or email channel. Admins.")
+    @strawberry.mutation(description="Create a webhook, Slack, Teams or email channel. Admins.")
     async def notification_channel_create(
         self, info: Info, input: NotificationChannelCreateInput
     ) -> NotificationChannelCreatePayload:
@@ -78,6 +106,73 @@ class NotificationMutations:
                 secrets=info.context.secrets,
             ),
         )
+
+    @strawberry.mutation(
+        description="Rename a channel, change its target or secret. Organization admins."
+    )
+    async def notification_channel_update(
+        self, info: Info, input: NotificationChannelUpdateInput
+    ) -> NotificationChannelCreatePayload:
+        field = ["input", "channelId"]
+        return await mutate(
+            info,
+            NotificationChannelCreatePayload,
+            "notification_channel",
+            lambda session, actor: services.notification_channel_update(
+                session, actor,
+                channel_id=decode_id(input.channel_id, "NotificationChannel", field),
+                changes=provided(input, "name", "url", "recipients", "secret"),
+                secrets=info.context.secrets,
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Retire a channel and its rules; its waiting deliveries are given up. "
+        "Organization admins."
+    )
+    async def notification_channel_delete(
+        self, info: Info, input: NotificationChannelDeleteInput
+    ) -> NotificationChannelCreatePayload:
+        field = ["input", "channelId"]
+        return await mutate(
+            info,
+            NotificationChannelCreatePayload,
+            "notification_channel",
+            lambda session, actor: services.notification_channel_delete(
+                session, actor,
+                channel_id=decode_id(input.channel_id, "NotificationChannel", field),
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Enable, disable or re-scope a rule's severity. Admins.")
+    async def notification_rule_update(
+        self, info: Info, input: NotificationRuleUpdateInput
+    ) -> NotificationRuleCreatePayload:
+        field = ["input", "ruleId"]
+        return await mutate(
+            info,
+            NotificationRuleCreatePayload,
+            "notification_rule",
+            lambda session, actor: services.notification_rule_update(
+                session, actor,
+                rule_id=decode_id(input.rule_id, "NotificationRule", field),
+                changes=provided(input, "enabled", "min_severity"),
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(description="Retire a rule. Organization admins.")
+    async def notification_rule_delete(
+        self, info: Info, input: NotificationRuleDeleteInput
+    ) -> NotificationRuleCreatePayload:
+        field = ["input", "ruleId"]
+        return await mutate(
+            info,
+            NotificationRuleCreatePayload,
+            "notification_rule",
+            lambda session, actor: services.notification_rule_delete(
+                session, actor, rule_id=decode_id(input.rule_id, "NotificationRule", field)
+            ),
+        )  # fmt: skip
 
     @strawberry.mutation(description="Route events of a trigger (and scope) to a channel. Admins.")
     async def notification_rule_create(

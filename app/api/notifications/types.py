@@ -93,11 +93,12 @@ class NotificationChannel(Node):
     organization_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(
-        description="url (webhook, slack) or recipients (email). A Slack URL is a "
-        "credential, sealed at rest: shown only as its scheme and host."
+        description="url (webhook, slack, teams) or recipients (email). A Slack or Teams "
+        "URL is a credential, sealed at rest: shown only as its scheme and host."
     )
     def config(self, info: Info) -> JSON:
-        if self.type == enums.ChannelType.SLACK and isinstance(self.config_.get("url"), str):
+        sealed = (enums.ChannelType.SLACK, enums.ChannelType.TEAMS)
+        if self.type in sealed and isinstance(self.config_.get("url"), str):
             return {**self.config_, "url": None, "urlHint": slack_hint(info, self.config_["url"])}
         return self.config_
 

@@ -9,6 +9,7 @@ class ChannelType(enum.Enum):
     WEBHOOK = "webhook"
     SLACK = "slack"
     EMAIL = "email"
+    TEAMS = "teams"  # a Microsoft Teams incoming webhook
 
 
 class Trigger(enum.Enum):

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.lookup import get_visible
 from app.domain.monitoring.enums import AlertSeverity
-from app.domain.notifications.enums import ChannelType, Trigger
-from app.domain.notifications.models import NotificationChannel, NotificationRule
+from app.domain.notifications.enums import ChannelType, DeliveryStatus, Trigger
+from app.domain.notifications.models import (
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationRule,
+)
 from app.domain.registry.models import Project
 from app.domain.secrets import PREFIX, SecretBox
 from app.domain.serving.models import Deployment
@@ -26,12 +31,13 @@ from app.domain.tenancy.enums import OrgRole
 from app.events import topics
 
 HTTP_URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+SEALED_URLS = (ChannelType.SLACK, ChannelType.TEAMS)
 
 
 def channel_config(
     channel_type: ChannelType, url: str | None, recipients: list[str] | None
 ) -> dict[str, Any]:
-    if channel_type in (ChannelType.WEBHOOK, ChannelType.SLACK):
+    if channel_type in (ChannelType.WEBHOOK, ChannelType.SLACK, ChannelType.TEAMS):
         if url is None or len(url) > 2048 or not HTTP_URL_RE.fullmatch(url):
             raise validation("an http(s) URL is required", ["input", "url"])
         return {"url": url}
@@ -44,8 +50,8 @@ def channel_config(
 def seal_config(
     channel_type: ChannelType, config: dict[str, Any], secrets: SecretBox
 ) -> dict[str, Any]:
-    """A Slack webhook URL is a credential: sealed like the secret."""
-    if channel_type == ChannelType.SLACK and isinstance(config.get("url"), str):
+    """A Slack or Teams webhook URL is a credential: sealed like the secret."""
+    if channel_type in SEALED_URLS and isinstance(config.get("url"), str):
         return {**config, "url": secrets.seal(config["url"])}
     return config
 
@@ -127,6 +133,147 @@ async def notification_channel_create(
         details={"name": name, "type": channel_type.value, "has_secret": secret is not None},
     )
     return channel
+
+
+async def _admin_channel(
+    session: AsyncSession, actor: Actor, channel_id: uuid.UUID | None
+) -> NotificationChannel:
+    field = ["input", "channelId"]
+    channel = await get_visible(
+        session, NotificationChannel, channel_id, actor, what="notification channel",
+        field=field, for_update=True,
+    )  # fmt: skip
+    actor.require_org_role(channel.organization_id, OrgRole.ADMIN, field=field)
+    return channel
+
+
+async def notification_channel_update(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    channel_id: uuid.UUID | None,
+    changes: Mapping[str, Any],
+    secrets: SecretBox,
+) -> NotificationChannel:
+    """Rename, retarget (url or recipients, checked as on creation) or change the secret
+    (null removes it). Organization admins."""
+    channel = await _admin_channel(session, actor, channel_id)
+    kind = ChannelType(channel.channel_type)
+    if "name" in changes:
+        name = v.name(changes["name"], ["input", "name"], max_length=100)
+        taken = await session.scalar(
+            select(func.count())
+            .select_from(NotificationChannel)
+            .where(
+                NotificationChannel.organization_id == channel.organization_id,
+                NotificationChannel.name == name,
+                NotificationChannel.deleted_at.is_(None),
+                NotificationChannel.id != channel.id,
+            )
+        )
+        if taken:
+            raise DomainError(ErrorCode.CONFLICT, "a channel has this name", ["input", "name"])
+        channel.name = name
+    if "url" in changes or "recipients" in changes:
+        config = channel_config(kind, changes.get("url"), changes.get("recipients"))
+        channel.config = seal_config(kind, config, secrets)
+    if "secret" in changes:
+        secret = changes["secret"]
+        if secret is not None and not 1 <= len(secret) <= 1024:
+            raise validation("must be 1-1024 characters", ["input", "secret"])
+        channel.secret = secrets.seal(secret) if secret is not None else None
+    record_audit(
+        session, actor, "notification_channel.update", organization_id=channel.organization_id,
+        target_type="NotificationChannel", target_id=channel.id,
+        details={"fields": sorted(changes)},  # never the values: the URL may be a credential
+    )  # fmt: skip
+    await session.flush()
+    await session.refresh(channel)
+    return channel
+
+
+async def notification_channel_delete(
+    session: AsyncSession, actor: Actor, *, channel_id: uuid.UUID | None
+) -> NotificationChannel:
+    """Retire a channel (soft delete) with its rules; deliveries still waiting are given up
+    (failed: "channel deleted"), sent ones stay in its log. Organization admins."""
+    channel = await _admin_channel(session, actor, channel_id)
+    now = datetime.now(UTC)
+    channel.deleted_at = now
+    await session.execute(
+        update(NotificationRule)
+        .where(NotificationRule.channel_id == channel.id, NotificationRule.deleted_at.is_(None))
+        .values(deleted_at=now)
+    )
+    await session.execute(
+        update(NotificationDelivery)
+        .where(
+            NotificationDelivery.channel_id == channel.id,
+            NotificationDelivery.status == DeliveryStatus.PENDING.value,
+        )
+        .values(status=DeliveryStatus.FAILED.value, last_error="channel deleted")
+    )
+    record_audit(
+        session, actor, "notification_channel.delete", organization_id=channel.organization_id,
+        target_type="NotificationChannel", target_id=channel.id, details={"name": channel.name},
+    )  # fmt: skip
+    await session.flush()
+    return channel
+
+
+async def _admin_rule(
+    session: AsyncSession, actor: Actor, rule_id: uuid.UUID | None
+) -> NotificationRule:
+    field = ["input", "ruleId"]
+    rule = await get_visible(
+        session, NotificationRule, rule_id, actor, what="notification rule", field=field,
+        for_update=True,
+    )  # fmt: skip
+    actor.require_org_role(rule.organization_id, OrgRole.ADMIN, field=field)
+    return rule
+
+
+async def notification_rule_update(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    rule_id: uuid.UUID | None,
+    changes: Mapping[str, Any],
+) -> NotificationRule:
+    """Enable or disable a rule, or change its minimum alert severity. Org admins."""
+    rule = await _admin_rule(session, actor, rule_id)
+    if "enabled" in changes:
+        if changes["enabled"] is None:
+            raise validation("must not be null", ["input", "enabled"])
+        rule.enabled = bool(changes["enabled"])
+    if "min_severity" in changes:
+        severity = changes["min_severity"]
+        if severity is not None and rule.trigger != Trigger.ALERT.value:
+            raise validation(
+                "minSeverity applies to the alert trigger only", ["input", "minSeverity"]
+            )
+        rule.min_severity = severity.value if severity is not None else None
+    record_audit(
+        session, actor, "notification_rule.update", organization_id=rule.organization_id,
+        target_type="NotificationRule", target_id=rule.id,
+        details={"enabled": rule.enabled, "min_severity": rule.min_severity},
+    )  # fmt: skip
+    await session.flush()
+    await session.refresh(rule)
+    return rule
+
+
+async def notification_rule_delete(
+    session: AsyncSession, actor: Actor, *, rule_id: uuid.UUID | None
+) -> NotificationRule:
+    rule = await _admin_rule(session, actor, rule_id)
+    rule.deleted_at = datetime.now(UTC)
+    record_audit(
+        session, actor, "notification_rule.delete", organization_id=rule.organization_id,
+        target_type="NotificationRule", target_id=rule.id, details={"trigger": rule.trigger},
+    )  # fmt: skip
+    await session.flush()
+    return rule
 
 
 async def notification_rule_create(

@@ -202,10 +202,10 @@ class OutboxWorker:
                 config = {**config, "url": self.secrets.open(config["url"])}
         if channel_type == "email":
             return await self._send_email(config, event_type, payload)
-        if channel_type == "slack":
+        if channel_type in ("slack", "teams"):  # both take {"text": ...}
             body = orjson.dumps({"text": slack_text(payload)})
             headers = {"Content-Type": "application/json"}
-            if secret:
+            if secret and channel_type == "slack":
                 headers["Authorization"] = f"Bearer {secret}"
         else:
             body = orjson.dumps(payload)
