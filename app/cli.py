@@ -231,6 +231,27 @@ def cmd_organization_status(settings: Settings, args: argparse.Namespace) -> int
     return 0
 
 
+def cmd_user_status(settings: Settings, args: argparse.Namespace) -> int:
+    """Operators deactivate (no key of theirs works) or reactivate a user."""
+    from app.db.migrate import upgrade
+    from app.domain.errors import DomainError
+    from app.domain.tenancy.services import user_set_active
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        user = await user_set_active(session, email=args.email, active=args.status == "active")
+        return user.is_active
+
+    with database(settings) as db:
+        upgrade(db.url)
+        try:
+            active = asyncio.run(_session_run(db.url, work))
+        except DomainError as error:
+            print(f"error: {error.message}: {args.email}", file=sys.stderr)
+            return 2
+    print(f"{args.email}: {'active' if active else 'inactive'}")
+    return 0
+
+
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from app.db.backup import backup
 
@@ -294,6 +315,12 @@ def main(argv: list[str] | None = None) -> int:
     org_status.add_argument("--organization", required=True, metavar="SLUG")
     org_status.add_argument("--status", required=True, choices=["active", "inactive", "suspended"])
     org_status.set_defaults(run=cmd_organization_status)
+    user_status = commands.add_parser(
+        "user-status", help="operators: deactivate a user (none of their keys work) or reactivate"
+    )
+    user_status.add_argument("--email", required=True)
+    user_status.add_argument("--status", required=True, choices=["active", "inactive"])
+    user_status.set_defaults(run=cmd_user_status)
     dump = commands.add_parser("backup", help="pg_dump the database (custom format) to a file")
     dump.add_argument("--output", required=True, metavar="FILE")
     dump.set_defaults(run=cmd_backup)

@@ -15,7 +15,7 @@ from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided
-from app.api.tenancy.types import ApiKey, Membership, Organization
+from app.api.tenancy.types import ApiKey, Membership, Organization, User
 from app.domain.tenancy import enums
 from app.domain.tenancy import services as tenancy
 
@@ -102,6 +102,20 @@ class ApiKeyRevokeInput:
 @strawberry.type
 class ApiKeyRevokePayload:
     api_key: ApiKey | None
+    user_errors: list[UserError]
+
+
+@strawberry.input(description="Only the fields given change; null clears one.")
+class ViewerProfileUpdateInput:
+    name: str | None = UNSET
+    first_name: str | None = UNSET
+    last_name: str | None = UNSET
+    avatar_url: str | None = strawberry.field(default=UNSET, description="An https:// URL.")
+
+
+@strawberry.type
+class ViewerProfilePayload:
+    user: User | None
     user_errors: list[UserError]
 
 
@@ -257,6 +271,20 @@ class TenancyMutations:
             row_of=lambda created: created.key,
             extra=lambda created: {"secret": created.secret if created else None},
         )
+
+    @strawberry.mutation(description="Change your own profile (name, avatar).")
+    async def viewer_profile_update(
+        self, info: Info, input: ViewerProfileUpdateInput
+    ) -> ViewerProfilePayload:
+        return await mutate(
+            info,
+            ViewerProfilePayload,
+            "user",
+            lambda session, actor: tenancy.viewer_profile_update(
+                session, actor,
+                changes=provided(input, "name", "first_name", "last_name", "avatar_url"),
+            ),
+        )  # fmt: skip
 
     @strawberry.mutation(
         description="Replace one of your API keys by a new one with the same name, "

@@ -152,6 +152,13 @@ class Organization(Node):
 class User(Node):
     email: str
     name: str | None
+    first_name: str | None
+    last_name: str | None
+    avatar_url: str | None
+    is_active: bool = strawberry.field(description="False: deactivated; none of their keys work.")
+    last_seen_at: datetime | None = strawberry.field(
+        description="When one of their keys last authenticated (to the minute)."
+    )
     db_id: strawberry.Private[uuid.UUID]
 
 

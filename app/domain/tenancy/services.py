@@ -519,18 +519,19 @@ class InvalidKey(Exception):
 # from the user's memberships in live organizations, narrowed to the key's organization.
 _KEY_WITH_ROLES = """
     SELECT k.id, k.user_id, k.organization_id, k.secret_hash, k.scopes, k.expires_at,
-           k.revoked_at, k.last_used_at,
+           k.revoked_at, k.last_used_at, u.is_active,
            coalesce(array_agg(m.organization_id) FILTER (WHERE o.id IS NOT NULL), '{{}}')
                AS role_orgs,
            coalesce(array_agg(m.role) FILTER (WHERE o.id IS NOT NULL), '{{}}') AS roles,
            coalesce(array_agg(m.organization_id) FILTER (WHERE o.status <> 'active'), '{{}}')
                AS read_only_orgs
     FROM api_keys k
+    JOIN users u ON u.id = k.user_id
     LEFT JOIN memberships m ON m.user_id = k.user_id
         AND (k.organization_id IS NULL OR m.organization_id = k.organization_id)
     LEFT JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL
     WHERE {where}
-    GROUP BY k.id
+    GROUP BY k.id, u.is_active
 """
 KEY_BY_PREFIX = text(_KEY_WITH_ROLES.format(where="k.prefix = :v"))
 KEY_BY_ID = text(_KEY_WITH_ROLES.format(where="k.id = :v"))
@@ -560,12 +561,15 @@ async def _actor_for_key(session: AsyncSession, key: Any, *, touch: bool) -> Act
     now = datetime.now(UTC)
     if key.revoked_at is not None:
         raise InvalidKey("this API key was revoked")
+    if not key.is_active:
+        raise InvalidKey("this user is deactivated")
     if key.expires_at is not None and key.expires_at <= now:
         raise InvalidKey("this API key has expired")
     roles = {org_id: OrgRole(role) for org_id, role in zip(key.role_orgs, key.roles, strict=True)}
     if touch and (key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION):
         # Coarse on purpose: one write per key per minute, not per request.
         await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+        await session.execute(update(User).where(User.id == key.user_id).values(last_seen_at=now))
         await session.commit()
     return Actor(
         user_id=key.user_id,
@@ -618,3 +622,57 @@ async def bootstrap_admin(
         organization_id=None,
         scopes=[ApiKeyScope.READ, ApiKeyScope.WRITE],
     )
+
+
+MAX_NAME = 100
+
+
+async def viewer_profile_update(
+    session: AsyncSession, actor: Actor, *, changes: Mapping[str, Any]
+) -> User:
+    """The caller's own profile: display name, first and last name, avatar (https)."""
+    user_id = actor.require_write()
+    user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
+    if user is None:
+        raise not_found("user", ["input"])
+    for field, column, limit in (
+        ("name", "name", 200),
+        ("first_name", "first_name", MAX_NAME),
+        ("last_name", "last_name", MAX_NAME),
+    ):
+        if field in changes:
+            value = changes[field]
+            camel = "".join(w.title() if i else w for i, w in enumerate(field.split("_")))
+            setattr(user, column, None if value is None else v.name(value, ["input", camel], limit))
+    if "avatar_url" in changes:
+        url = v.url(changes["avatar_url"], ["input", "avatarUrl"])
+        if url is not None and not url.startswith("https://"):
+            raise validation("must be an https:// URL", ["input", "avatarUrl"])
+        user.avatar_url = url
+    record_audit(
+        session, actor, "user.update", organization_id=None, target_type="User",
+        target_id=user.id, details={"fields": sorted(changes)},
+    )  # fmt: skip
+    await session.flush()
+    await session.refresh(user)
+    return user
+
+
+async def user_set_active(session: AsyncSession, *, email: str, active: bool) -> User:
+    """Operators (``mlgraph user-status``): deactivate a user (no key of theirs works) or
+    reactivate them; their cached access is dropped at once."""
+    user = await session.scalar(
+        select(User).where(func.lower(User.email) == email.strip().lower()).with_for_update()
+    )
+    if user is None:
+        raise not_found("user", ["email"])
+    user.is_active = active
+    session.add(
+        AuditLog(
+            action="user.status", target_type="User", target_id=user.id,
+            details={"active": active, "by": "operator"},
+        )
+    )  # fmt: skip
+    await session.flush()
+    await topics.publish(session, topics.ACCESS, user=user.id)
+    return user
