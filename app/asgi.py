@@ -47,6 +47,7 @@ from app.events.hubs import Broker
 from app.events.listener import Listener
 from app.log_throttle import throttle_mlgraph_logs
 from app.settings import Settings, archive_dir
+from app.tracing import trace_statements, tracer_provider
 
 log = logging.getLogger("mlgraph")
 
@@ -82,7 +83,12 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     lagging_read_session_factory = (
         make_read_session_factory(replica_engine) if replica_engine else read_session_factory
     )
-    statements = StatementPool(engine, settings.db_pool_size)
+    statements = StatementPool(engine, settings.db_pool_size, traced=settings.tracing)
+    provider = tracer_provider() if settings.tracing else None
+    if provider is not None:
+        for traced_engine in (engine, replica_engine):
+            if traced_engine is not None:
+                trace_statements(traced_engine, provider)
     expected_revision = head_revision()
     broker = Broker(read_session_factory, replay_concurrency=max(1, settings.db_pool_size // 2))
     rate_limiter = RateLimiter(
@@ -106,6 +112,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
             persisted,
             compiled_reads=settings.compiled_reads,
             read_path_override=settings.read_path_override,
+            tracing=settings.tracing,
         ),
         session_factory,
         read_session_factory,
@@ -277,6 +284,10 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
     app.add_middleware(
         RequestIdMiddleware, trusted_proxies=parse_networks(settings.trusted_proxies)
     )
+    if provider is not None:  # outermost: the request's span covers everything below
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+        app.add_middleware(OpenTelemetryMiddleware, tracer_provider=provider)
     return app
 
 

@@ -97,6 +97,8 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR blocks): the
     # audit log and the rate limits then see the client behind them.
     trusted_proxies: tuple[str, ...] = ()
+    # OpenTelemetry spans (requests, operations, SQL) to OTEL_EXPORTER_OTLP_*; off by default.
+    tracing: bool = False
     # The bearer token Prometheus scrapes /metrics with; unset: loopback clients only.
     metrics_token: str | None = None
     # Retention: how often policies are applied (0: only when an admin asks), and where
@@ -180,6 +182,7 @@ class Settings:
             webhook_allow_private=_bool("MLGRAPH_WEBHOOK_ALLOW_PRIVATE", False),
             trusted_proxies=tuple(_list("MLGRAPH_TRUSTED_PROXIES", ())),
             metrics_token=os.environ.get("MLGRAPH_METRICS_TOKEN") or None,
+            tracing=_bool("MLGRAPH_TRACING", False),
             retention_poll_seconds=float(os.environ.get("MLGRAPH_RETENTION_POLL_SECONDS", "3600")),
             audit_archive_dir=Path(os.environ["MLGRAPH_AUDIT_ARCHIVE_DIR"]).resolve()
             if os.environ.get("MLGRAPH_AUDIT_ARCHIVE_DIR")

@@ -101,6 +101,7 @@ def build_schema(
     *,
     compiled_reads: bool = True,
     read_path_override: bool = False,
+    tracing: bool = False,
 ) -> strawberry.Schema:
     """Extensions are given as classes or factories, never instances: an instance would be
     shared by concurrent requests (its ``execution_context`` overwritten mid-request)."""
@@ -118,6 +119,11 @@ def build_schema(
     compilers: list[Compiler] = []  # made once the schema exists
     not_compiled = NotCompiled(max_bytes=limits.document_cache_bytes // 8)
     plans = Plans(max_bytes=limits.document_cache_bytes // 2)
+    traced: list[Any] = []
+    if tracing:  # spans per operation and phase (app/tracing.py has the rest)
+        from strawberry.extensions.tracing import OpenTelemetryExtension
+
+        traced.append(OpenTelemetryExtension)
     if compiled_reads:
         compiled.append(
             lambda: CompiledReads(compilers[0], not_compiled, plans, override=read_path_override)
@@ -129,6 +135,7 @@ def build_schema(
         types=[Organization, User, Membership, AuditLogEntry],
         extensions=[
             ErrorCodes,  # first, so it sees (and codes) what every other one reported
+            *traced,
             # Dashboards send the same few documents over and over: parse and validate once.
             lambda: CachedDocuments(documents, shape_rules),
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),

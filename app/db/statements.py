@@ -39,8 +39,9 @@ APPLICATION_NAME = "mlgraph-reads"  # how its connections show in pg_stat_activi
 
 
 class StatementPool:
-    def __init__(self, engine: AsyncEngine, max_size: int) -> None:
+    def __init__(self, engine: AsyncEngine, max_size: int, traced: bool = False) -> None:
         self.engine = engine
+        self.traced = traced  # a span per statement (app/tracing.py)
         self.max_size = max(1, max_size)
         self._pool: asyncpg.Pool | None = None
         self._creating = asyncio.Lock()
@@ -62,6 +63,14 @@ class StatementPool:
         return self._pool
 
     async def fetchval(self, sql: str, params: list[Any]) -> Any:
+        if self.traced:
+            from app.tracing import statement_span
+
+            with statement_span(sql):
+                return await self._fetchval(sql, params)
+        return await self._fetchval(sql, params)
+
+    async def _fetchval(self, sql: str, params: list[Any]) -> Any:
         self.engine.sync_engine.dispatch.before_cursor_execute(None, None, sql, params, None, False)
         pool = await self._get_pool()
         try:
