@@ -1,6 +1,6 @@
-"""Changing and retiring what users made (issue 13): environments, experiments, runs and
-deployments. Retiring is a soft delete with the cascade each entity documents; each
-mutation has its permission rule and writes an audit row."""
+"""Changing and retiring what users made (issue 13): environments, experiments, runs,
+deployments, datasets and pipelines. Retiring is a soft delete with the cascade each
+entity documents; each mutation has its permission rule and writes an audit row."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.datasets.types import Dataset
 from app.api.enums import ExperimentStatus
 from app.api.errors import UserError
 from app.api.experiments.types import Experiment, Run
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided
+from app.api.pipelines.types import Pipeline
 from app.api.serving.types import Deployment, Environment
+from app.domain.datasets import services as datasets
 from app.domain.experiments import services as experiments
+from app.domain.pipelines import services as pipelines
 from app.domain.serving import lifecycle
 from app.domain.serving import services as serving
 
@@ -76,6 +80,28 @@ class DeploymentDeleteInput:
 @strawberry.type
 class DeploymentDeletePayload:
     deployment: Deployment | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class DatasetDeleteInput:
+    dataset_id: strawberry.ID
+
+
+@strawberry.type
+class DatasetDeletePayload:
+    dataset: Dataset | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class PipelineDeleteInput:
+    pipeline_id: strawberry.ID
+
+
+@strawberry.type
+class PipelineDeletePayload:
+    pipeline: Pipeline | None
     user_errors: list[UserError]
 
 
@@ -181,3 +207,34 @@ class LifecycleMutations:
                 deployment_id=decode_id(input.deployment_id, "Deployment", field),
             ),
         )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Retire a dataset and its versions (soft delete); runs and jobs keep "
+        "the record of what they consumed. Contributors+."
+    )
+    async def dataset_delete(self, info: Info, input: DatasetDeleteInput) -> DatasetDeletePayload:
+        field = ["input", "datasetId"]
+        return await mutate(
+            info,
+            DatasetDeletePayload,
+            "dataset",
+            lambda session, actor: datasets.dataset_delete(
+                session, actor, dataset_id=decode_id(input.dataset_id, "Dataset", field)
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Retire a pipeline once none of its runs is under way. Contributors+."
+    )
+    async def pipeline_delete(
+        self, info: Info, input: PipelineDeleteInput
+    ) -> PipelineDeletePayload:
+        field = ["input", "pipelineId"]
+        return await mutate(
+            info,
+            PipelineDeletePayload,
+            "pipeline",
+            lambda session, actor: pipelines.pipeline_delete(
+                session, actor, pipeline_id=decode_id(input.pipeline_id, "Pipeline", field)
+            ),
+        )

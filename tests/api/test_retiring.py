@@ -4,6 +4,9 @@ each documents, with permission checks and audit rows."""
 
 from __future__ import annotations
 
+from tests.api.test_datasets import dataset, version
+from tests.api.test_pipelines import RUN_CREATE as PIPELINE_RUN
+from tests.api.test_pipelines import RUN_MOVE, create_pipeline
 from tests.api.test_serving_endpoints import activate, move
 from tests.api.test_tenancy import INVITE, ROLE_UPDATE, my_membership_id
 from tests.helpers import (
@@ -15,6 +18,7 @@ from tests.helpers import (
     build_graph,
     create_deployment,
     create_environment,
+    create_project,
     create_run,
 )
 
@@ -126,3 +130,32 @@ async def test_a_deployment_is_retired_only_when_it_does_not_serve(tenant, make_
     # Its name is free again in that project and environment; a pending one retires too.
     name_free = await create_deployment(client, ids["version"], ids["environment"])
     assert_ok(await client.mutate(DEP_DELETE, {"deploymentId": name_free["id"]}))
+
+
+DATASET_DELETE = f"""mutation($input: DatasetDeleteInput!) {{
+  datasetDelete(input: $input) {{ dataset {{ id }} {USER_ERRORS} }} }}"""
+PIPELINE_DELETE = f"""mutation($input: PipelineDeleteInput!) {{
+  pipelineDelete(input: $input) {{ pipeline {{ id }} {USER_ERRORS} }} }}"""
+
+
+async def test_datasets_and_pipelines_are_retired(tenant, make_tenant):
+
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    data = await dataset(client, project, "reviews")
+    v1 = assert_ok(await version(client, data, "v1"))["datasetVersion"]["id"]
+    other = await make_tenant("dsx")
+    assert_error(await other.client.mutate(DATASET_DELETE, {"datasetId": data}), "NOT_FOUND")
+    assert_ok(await client.mutate(DATASET_DELETE, {"datasetId": data}))
+    for gone in (data, v1):  # the dataset and its versions
+        assert (await client.data(NODE, {"id": gone}))["node"] is None
+    assert await dataset(client, project, "reviews")  # the name is free again
+
+    pipeline = assert_ok(await create_pipeline(client, project))["pipeline"]["id"]
+    run = assert_ok(await client.mutate(PIPELINE_RUN, {"pipelineId": pipeline}))["pipelineRun"]
+    assert_ok(await client.mutate(RUN_MOVE, {"pipelineRunId": run["id"], "status": "PENDING"}))
+    busy = await client.mutate(PIPELINE_DELETE, {"pipelineId": pipeline})
+    assert_error(busy, "CONFLICT", ["input", "pipelineId"])
+    assert_ok(await client.mutate(RUN_MOVE, {"pipelineRunId": run["id"], "status": "CANCELLED"}))
+    assert_ok(await client.mutate(PIPELINE_DELETE, {"pipelineId": pipeline}))
+    assert (await client.data(NODE, {"id": pipeline}))["node"] is None

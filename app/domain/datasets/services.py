@@ -8,9 +8,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -314,3 +315,30 @@ async def dataset_inputs_record(
         details={"inputs": len(inputs), "new": new},
     )  # fmt: skip
     return new
+
+
+async def dataset_delete(
+    session: AsyncSession, actor: Actor, *, dataset_id: uuid.UUID | None
+) -> Dataset:
+    """Retire a dataset and its versions (soft delete; contributors). Runs and training
+    jobs keep the record of what they consumed; the dataset's name is free again."""
+    field = ["input", "datasetId"]
+    dataset = await get_visible(
+        session, Dataset, dataset_id, actor, what="dataset", field=field, for_update=True
+    )
+    await require_project_access(
+        session, actor, dataset.project_id, ProjectRole.CONTRIBUTOR, what="dataset", field=field
+    )
+    now = datetime.now(UTC)
+    dataset.deleted_at = now
+    await session.execute(
+        update(DatasetVersion)
+        .where(DatasetVersion.dataset_id == dataset.id, DatasetVersion.deleted_at.is_(None))
+        .values(deleted_at=now)
+    )
+    record_audit(
+        session, actor, "dataset.delete", organization_id=dataset.organization_id,
+        target_type="Dataset", target_id=dataset.id, details={"name": dataset.name},
+    )  # fmt: skip
+    await session.flush()
+    return dataset

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
@@ -347,3 +347,40 @@ async def pipeline_run_step_update(
         details={"step": step, "from": current.value, "to": status.value},
     )  # fmt: skip
     return run
+
+
+async def pipeline_delete(
+    session: AsyncSession, actor: Actor, *, pipeline_id: uuid.UUID | None
+) -> Pipeline:
+    """Retire a pipeline (soft delete; contributors) once none of its runs is under way;
+    its runs stay readable through the audit trail and retention."""
+    field = ["input", "pipelineId"]
+    pipeline = await get_visible(
+        session, Pipeline, pipeline_id, actor, what="pipeline", field=field, for_update=True
+    )
+    await require_project_access(
+        session, actor, pipeline.project_id, ProjectRole.CONTRIBUTOR, what="pipeline",
+        field=field,
+    )  # fmt: skip
+    under_way = await session.scalar(
+        select(func.count())
+        .select_from(PipelineRun)
+        .where(
+            PipelineRun.pipeline_id == pipeline.id,
+            PipelineRun.status.in_([R.PENDING.value, R.RUNNING.value, R.RETRYING.value]),
+        )
+    )
+    if under_way:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            f"{under_way} run(s) of this pipeline are under way: let them finish or cancel "
+            "them first",
+            field,
+        )
+    pipeline.deleted_at = datetime.now(UTC)
+    record_audit(
+        session, actor, "pipeline.delete", organization_id=pipeline.organization_id,
+        target_type="Pipeline", target_id=pipeline.id, details={"name": pipeline.name},
+    )  # fmt: skip
+    await session.flush()
+    return pipeline
