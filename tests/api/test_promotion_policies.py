@@ -31,6 +31,8 @@ from tests.helpers import (
 POLICY = f"""mutation($input: PromotionPolicySetInput!) {{
   promotionPolicySet(input: $input) {{ promotionPolicy {{ id enabled bakeMinutes
     maxAlertSeverity metricBounds lastDecision lastReason endpoint {{ id }} }} {USER_ERRORS} }} }}"""
+REMOVE = f"""mutation($input: PromotionPolicyDeleteInput!) {{
+  promotionPolicyDelete(input: $input) {{ promotionPolicy {{ bakeMinutes }} {USER_ERRORS} }} }}"""
 EVALUATE = f"""mutation($input: PromotionPoliciesEvaluateInput!) {{
   promotionPoliciesEvaluate(input: $input) {{ decisions {{ promotionPolicyId decision reason }}
     {USER_ERRORS} }} }}"""
@@ -153,12 +155,20 @@ async def test_a_blocking_alert_rolls_back_during_the_bake_and_the_bake_is_waite
     assert decision["reason"].startswith("critical alert open")
 
 
-async def test_a_disabled_policy_decides_nothing(tenant):
+async def test_a_disabled_or_removed_policy_decides_nothing(tenant):
     client = tenant.client
     ids = await canary(client, tenant.org_id)
     await policy(client, ids["endpoint"], enabled=False)
     assert await evaluate(client, tenant.org_id) == []
     assert (await state(client, ids["green"]))["trafficPercentage"] == 10
+    await policy(client, ids["endpoint"], enabled=True)
+    removed = await client.mutate(REMOVE, {"endpointId": ids["endpoint"]})
+    assert assert_ok(removed)["promotionPolicy"]["bakeMinutes"] == 0
+    assert await evaluate(client, tenant.org_id) == []
+    green = await state(client, ids["green"])
+    assert green["trafficPercentage"] == 10 and green["endpoint"]["promotionPolicy"] is None
+    again = await client.mutate(REMOVE, {"endpointId": ids["endpoint"]})
+    assert_error(again, "NOT_FOUND", ["input", "endpointId"])
 
 
 async def test_policies_are_checked_and_kept_to_their_organization(tenant, make_tenant):

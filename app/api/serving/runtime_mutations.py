@@ -107,6 +107,11 @@ class PromotionPolicyPayload:
 
 
 @strawberry.input
+class PromotionPolicyDeleteInput:
+    endpoint_id: strawberry.ID
+
+
+@strawberry.input
 class PromotionPoliciesEvaluateInput:
     organization_id: strawberry.ID
 
@@ -289,4 +294,21 @@ class ServingRuntimeMutations:
                 for policy_id, verdict in decided or []
             ],
             user_errors=errors,
+        )
+
+    @strawberry.mutation(
+        description="Remove an endpoint's promotion policy (its past decisions stay in the "
+        "deployments' history). Same permission as setting it."
+    )
+    async def promotion_policy_delete(
+        self, info: Info, input: PromotionPolicyDeleteInput
+    ) -> PromotionPolicyPayload:
+        field = ["input", "endpointId"]
+        return await mutate(
+            info,
+            PromotionPolicyPayload,
+            "promotion_policy",
+            lambda session, actor: promotion.promotion_policy_delete(
+                session, actor, endpoint_id=decode_id(input.endpoint_id, "ServingEndpoint", field)
+            ),
         )

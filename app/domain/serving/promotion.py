@@ -322,3 +322,23 @@ class PromotionWorker:
             except Exception:
                 log.exception("promotion evaluation failed")
             await asyncio.sleep(self.poll_seconds)
+
+
+async def promotion_policy_delete(
+    session: AsyncSession, actor: Actor, *, endpoint_id: uuid.UUID | None
+) -> PromotionPolicy:
+    """Remove an endpoint's gate (same rule as setting it); the decisions it took stay in
+    the deployments' history."""
+    endpoint = await writable_endpoint(session, actor, endpoint_id)
+    policy = await session.scalar(
+        select(PromotionPolicy).where(PromotionPolicy.endpoint_id == endpoint.id).with_for_update()
+    )
+    if policy is None:
+        raise not_found("promotion policy of this endpoint", ["input", "endpointId"])
+    await session.delete(policy)
+    record_audit(
+        session, actor, "promotion_policy.delete", organization_id=endpoint.organization_id,
+        target_type="ServingEndpoint", target_id=endpoint.id,
+    )  # fmt: skip
+    await session.flush()
+    return policy
