@@ -42,6 +42,7 @@ PromotionDecision = strawberry.enum(serving.PromotionDecision)
 BuildStatus = strawberry.enum(builds.BuildStatus)
 AlertSeverity = strawberry.enum(monitoring.AlertSeverity)
 AlertStatus = strawberry.enum(monitoring.AlertStatus)
+AlertType = strawberry.enum(monitoring.AlertType)
 Comparator = strawberry.enum(monitoring.Comparator)
 Aggregation = strawberry.enum(monitoring.Aggregation)
 

@@ -208,6 +208,7 @@ declare(
             "auditLogs": Children(
                 "AuditLogEntry", lists.AUDIT_LOGS_OF_ORGANIZATION, filtered_query
             ),
+            "alerts": Children("Alert", lists.ALERTS_OF_ORGANIZATION, alerts_query),
         },
         lookups={"retentionPolicy": Lookup("RetentionPolicy", "organization_id", lambda _: [])},
         python={
@@ -485,6 +486,7 @@ declare(
             "rule": Link("AlertRule", "rule_id"),
             "acknowledgedBy": Link("User", "acknowledged_by_id"),
             "resolvedBy": Link("User", "resolved_by_id"),
+            "createdBy": CREATED_BY,
         },
     ),
     NodeType(

@@ -174,6 +174,14 @@ ALERTS_OF_DEPLOYMENT = ListSpec(
     default_order="CREATED_DESC",
     live_only=False,
 )
+ALERTS_OF_ORGANIZATION = ListSpec(
+    "alerts_of_organization",
+    Alert,
+    "organization_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
+)
 
 EXPERIMENTS_OF_PROJECT = ListSpec(
     "experiments_of_project", Experiment, "project_id", {**CREATED, **BY_NAME}

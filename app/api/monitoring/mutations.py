@@ -10,7 +10,7 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import Aggregation, AlertSeverity, Comparator
+from app.api.enums import Aggregation, AlertSeverity, AlertType, Comparator
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
@@ -19,12 +19,19 @@ from app.api.metrics import ingested
 from app.api.monitoring.types import Alert, AlertRule, DriftReport
 from app.api.scalars import Vector
 from app.api.serving.types import Deployment
-from app.domain.monitoring import alert_rules, drift_reports, embeddings, predictions
+from app.domain.monitoring import (
+    alert_rules,
+    drift_reports,
+    embeddings,
+    manual_alerts,
+    predictions,
+)
 from app.domain.monitoring.alerts import alert_set_status
 from app.domain.monitoring.drift import FeatureInput
 from app.domain.monitoring.enums import Aggregation as AggregationEnum
 from app.domain.monitoring.enums import AlertSeverity as SeverityEnum
 from app.domain.monitoring.enums import AlertStatus
+from app.domain.monitoring.enums import AlertType as AlertTypeEnum
 from app.domain.monitoring.models import Alert as AlertRow
 from app.domain.monitoring.predictions import PredictionIn
 from app.domain.monitoring.rules import MetricPoint
@@ -65,6 +72,23 @@ class AlertPayload:
     user_errors: list[UserError]
 
 
+@strawberry.input(
+    description="An alert opened by hand: about a deployment, or (no deploymentId) about "
+    "the whole organization."
+)
+class AlertCreateInput:
+    organization_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For an organization-level alert (no deploymentId)."
+    )
+    deployment_id: strawberry.ID | None = None
+    alert_type: AlertType = strawberry.field(  # type: ignore[valid-type]
+        default=AlertTypeEnum.CUSTOM
+    )
+    severity: AlertSeverity  # type: ignore[valid-type]
+    title: str
+    message: str | None = None
+
+
 async def _set_alert_status(
     info: Info, input: AlertStatusInput, status: AlertStatus
 ) -> AlertPayload:
@@ -83,6 +107,27 @@ async def _set_alert_status(
 
 @strawberry.type
 class MonitoringMutations:
+    @strawberry.mutation(
+        description="Open an alert by hand (any type), about a deployment (contributors of "
+        "its project) or the organization (developers+); it notifies like any alert."
+    )
+    async def alert_create(self, info: Info, input: AlertCreateInput) -> AlertPayload:
+        organization, deployment = input.organization_id, input.deployment_id
+        return await mutate(
+            info,
+            AlertPayload,
+            "alert",
+            lambda session, actor: manual_alerts.alert_create(
+                session, actor,
+                organization_id=decode_id(organization, "Organization", ["input", "organizationId"])
+                if organization else None,
+                deployment_id=decode_id(deployment, "Deployment", ["input", "deploymentId"])
+                if deployment else None,
+                alert_type=input.alert_type, severity=input.severity, title=input.title,
+                message=input.message,
+            ),
+        )  # fmt: skip
+
     @strawberry.mutation(description="Acknowledge an open alert (records who and when).")
     async def alert_acknowledge(self, info: Info, input: AlertStatusInput) -> AlertPayload:
         return await _set_alert_status(info, input, AlertStatus.ACKNOWLEDGED)

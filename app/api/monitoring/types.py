@@ -65,7 +65,10 @@ class PredictionStats:
 @from_declaration("Alert")
 @strawberry.type(description="An alert raised on a deployment.")
 class Alert(Node):
-    alert_type: str
+    alert_type: str = strawberry.field(
+        description="metric_threshold, performance_degradation, data_drift, high_latency, "
+        "error_rate or custom."
+    )
     severity: AlertSeverity  # type: ignore[valid-type]
     status: AlertStatus  # type: ignore[valid-type]
     title: str
@@ -75,12 +78,21 @@ class Alert(Node):
     opened_at: datetime
     acknowledged_at: datetime | None
     resolved_at: datetime | None
-    deployment_id: strawberry.Private[uuid.UUID]
+    deployment_id: strawberry.Private[uuid.UUID | None]
     rule_id: strawberry.Private[uuid.UUID | None]
+    created_by_id: strawberry.Private[uuid.UUID | None]
     acknowledged_by_id: strawberry.Private[uuid.UUID | None]
     resolved_by_id: strawberry.Private[uuid.UUID | None]
 
-    deployment = related("Alert", "deployment", "app.api.serving.types")
+    deployment = related(
+        "Alert",
+        "deployment",
+        "app.api.serving.types",
+        description="null for an organization-level alert.",
+    )
+    created_by = related(
+        "Alert", "createdBy", "app.api.tenancy.types", description="Who opened it by hand."
+    )
 
     rule = related(
         "Alert",

@@ -10,6 +10,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.enums import (
+    AlertSeverity,
+    AlertStatus,
     ApiKeyScope,
     CreatedOrder,
     NamedOrder,
@@ -102,6 +104,19 @@ class Organization(Node):
         quota = enums.PLAN_QUOTAS[self.plan]
         return Quota(max_users=quota.max_users, max_models=quota.max_models)
 
+    alerts = children(
+        "Organization",
+        "alerts",
+        "app.api.monitoring.types",
+        [
+            ("status", list[AlertStatus] | None, None),  # type: ignore[valid-type]
+            ("severity", list[AlertSeverity] | None, None),  # type: ignore[valid-type]
+            *PAGING,
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
+        ],
+        description="Every alert of the organization (of its deployments, and its own), "
+        "newest first by default.",
+    )
     retention_policy = related(
         "Organization",
         "retentionPolicy",

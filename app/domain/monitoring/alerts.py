@@ -15,7 +15,7 @@ from app.domain.registry.projects import require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
-from app.domain.tenancy.enums import ProjectRole
+from app.domain.tenancy.enums import OrgRole, ProjectRole
 from app.events import topics
 
 ALERT_TRANSITIONS = {
@@ -41,12 +41,16 @@ async def alert_set_status(
     alert = await get_visible(
         session, Alert, alert_id, actor, what="alert", field=field, for_update=True
     )
-    deployment = await get_visible(
-        session, Deployment, alert.deployment_id, actor, what="alert", field=field
-    )
-    await require_project_access(
-        session, actor, deployment.project_id, ProjectRole.CONTRIBUTOR, what="alert", field=field
-    )
+    if alert.deployment_id is None:  # an organization-level alert: developers and admins
+        actor.require_org_role(alert.organization_id, OrgRole.DEVELOPER, "alert", field)
+    else:
+        deployment = await get_visible(
+            session, Deployment, alert.deployment_id, actor, what="alert", field=field
+        )
+        await require_project_access(
+            session, actor, deployment.project_id, ProjectRole.CONTRIBUTOR, what="alert",
+            field=field,
+        )  # fmt: skip
     ensure_alert_transition(AlertStatus(alert.status), status)
     now = datetime.now(UTC)
     alert.status = status.value

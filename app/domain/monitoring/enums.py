@@ -31,3 +31,15 @@ class Aggregation(enum.Enum):
     MAX = "max"
     MIN = "min"
     P95 = "p95"
+
+
+class AlertType(enum.Enum):
+    """What an alert is about: the system opens METRIC_THRESHOLD (alert rules) and
+    DATA_DRIFT (drift reports); people open any of them (alertCreate)."""
+
+    METRIC_THRESHOLD = "metric_threshold"
+    PERFORMANCE_DEGRADATION = "performance_degradation"
+    DATA_DRIFT = "data_drift"
+    HIGH_LATENCY = "high_latency"
+    ERROR_RATE = "error_rate"
+    CUSTOM = "custom"

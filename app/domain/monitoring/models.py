@@ -24,7 +24,13 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
-from app.domain.monitoring.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
+from app.domain.monitoring.enums import (
+    Aggregation,
+    AlertSeverity,
+    AlertStatus,
+    AlertType,
+    Comparator,
+)
 
 # The deployment time series are hash-partitioned by deployment (migration 0011): every
 # query names one deployment, and it is their Citus distribution column.
@@ -104,7 +110,9 @@ class Alert(IdMixin, TenantMixin, TimestampsMixin, Base):
     __table_args__ = (
         check_in("severity", AlertSeverity),
         check_in("status", AlertStatus),
+        check_in("alert_type", AlertType),
         Index("ix_alerts_deployment_id", "deployment_id", "id"),
+        Index("ix_alerts_organization_id_id", "organization_id", "id"),
         # At most one open (or acknowledged) alert per rule and deployment.
         Index(
             "uq_alerts_rule_id_deployment_id_open",
@@ -119,10 +127,14 @@ class Alert(IdMixin, TenantMixin, TimestampsMixin, Base):
         UUID(as_uuid=True), ForeignKey("alert_rules.id", ondelete="SET NULL"), nullable=True
     )
 
-    deployment_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    # None: an organization-level alert (opened by someone, about no one deployment).
+    deployment_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), nullable=True
     )
     alert_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     severity: Mapped[str] = mapped_column(String(20), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=AlertStatus.OPEN.value)
     title: Mapped[str] = mapped_column(String(200), nullable=False)

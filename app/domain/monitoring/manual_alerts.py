@@ -1,0 +1,86 @@
+"""Alerts people open (``alertCreate``): about a deployment (contributors of its project)
+or about the whole organization (developers and admins), of any alert type. They notify
+ALERT rules and reach ``alerts`` subscribers like the ones rules open."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import validation as v
+from app.domain.errors import not_found
+from app.domain.lookup import get_visible
+from app.domain.monitoring.enums import AlertSeverity, AlertStatus, AlertType
+from app.domain.monitoring.models import Alert
+from app.domain.notifications.enums import Trigger
+from app.domain.notifications.services import enqueue_notifications
+from app.domain.registry.projects import require_project_access
+from app.domain.serving.models import Deployment
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import OrgRole, ProjectRole
+from app.events import topics
+
+
+async def alert_create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    organization_id: uuid.UUID | None,
+    deployment_id: uuid.UUID | None,
+    alert_type: AlertType,
+    severity: AlertSeverity,
+    title: str,
+    message: str | None,
+) -> Alert:
+    deployment = None
+    if deployment_id is not None:
+        field = ["input", "deploymentId"]
+        deployment = await get_visible(
+            session, Deployment, deployment_id, actor, what="deployment", field=field
+        )
+        await require_project_access(
+            session, actor, deployment.project_id, ProjectRole.CONTRIBUTOR, what="deployment",
+            field=field,
+        )  # fmt: skip
+        organization_id = deployment.organization_id
+    elif organization_id is None:
+        raise not_found("organization", ["input", "organizationId"])
+    else:
+        actor.require_org_role(
+            organization_id, OrgRole.DEVELOPER, field=["input", "organizationId"]
+        )
+    now = datetime.now(UTC)
+    alert = Alert(
+        organization_id=organization_id,
+        deployment_id=deployment.id if deployment else None,
+        alert_type=alert_type.value,
+        severity=severity.value,
+        status=AlertStatus.OPEN.value,
+        title=v.name(title, ["input", "title"]),
+        message=v.optional_text(message, ["input", "message"], max_length=4000),
+        opened_at=now,
+        created_by_id=actor.user_id,
+    )
+    session.add(alert)
+    await session.flush()
+    await enqueue_notifications(
+        session,
+        organization_id=organization_id,
+        trigger=Trigger.ALERT,
+        event_type="alert.opened",
+        payload={"alert_id": str(alert.id), "title": alert.title, "severity": alert.severity,
+                 "type": alert.alert_type,
+                 "deployment_id": str(deployment.id) if deployment else None},
+        project_id=deployment.project_id if deployment else None,
+        deployment_id=deployment.id if deployment else None,
+        severity=alert.severity,
+    )  # fmt: skip
+    await topics.publish(session, topics.ALERTS, org=organization_id, alert=alert.id)
+    record_audit(
+        session, actor, "alert.create", organization_id=organization_id, target_type="Alert",
+        target_id=alert.id, details={"type": alert.alert_type, "severity": alert.severity},
+    )  # fmt: skip
+    return alert
