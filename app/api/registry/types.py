@@ -16,7 +16,6 @@ from app.api.datasets.types import DatasetFilterInput
 from app.api.enums import (
     BuildStatus,
     CreatedOrder,
-    EndpointStatus,
     Framework,
     ModelOrder,
     ModelStage,
@@ -34,7 +33,7 @@ from app.api.ids import decode_any
 from app.api.lists import load_row
 from app.api.loaders.list_spec import ModelFilter
 from app.api.node import Node, register_node
-from app.api.serving.types import Deployment, DeploymentFilterInput
+from app.api.serving.types import ENDPOINT_LIST_ARGUMENTS, Deployment, DeploymentFilterInput
 from app.domain.registry.aliases import alias_version_at, production_version_at
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import ModelAlias as ModelAliasRow
@@ -71,6 +70,15 @@ class ModelFilterInput:
             tags=tuple(sorted(set(self.tags or []))),
             search=(self.search or "").strip() or None,
         )
+
+
+# The arguments of every list of registry links (of a model, of a version).
+REGISTRY_LINK_LIST_ARGUMENTS = [
+    *PAGING,
+    ("registry", list[str] | None, None),
+    ("sync_state", list[SyncState] | None, None),  # type: ignore[valid-type]
+    ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC),
+]
 
 
 @from_declaration("Project")
@@ -243,25 +251,14 @@ class Model(Node):
         "Model",
         "endpoints",
         "app.api.serving.types",
-        [
-            *PAGING,
-            ("status", list[EndpointStatus] | None, None),  # type: ignore[valid-type]
-            ("created_from", datetime | None, None),
-            ("created_to", datetime | None, None),
-            ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC),
-        ],
+        ENDPOINT_LIST_ARGUMENTS,
         description="Where this model is served: one endpoint per environment.",
     )
     registry_links = children(
         "Model",
         "registryLinks",
         "app.api.registry.links",
-        [
-            *PAGING,
-            ("registry", list[str] | None, None),
-            ("sync_state", list[SyncState] | None, None),  # type: ignore[valid-type]
-            ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC),
-        ],
+        REGISTRY_LINK_LIST_ARGUMENTS,
         description="This model (and its versions) in external registries.",
     )
     aliases = children(
@@ -377,12 +374,7 @@ class ModelVersion(Node):
         "ModelVersion",
         "registryLinks",
         "app.api.registry.links",
-        [
-            *PAGING,
-            ("registry", list[str] | None, None),
-            ("sync_state", list[SyncState] | None, None),  # type: ignore[valid-type]
-            ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC),
-        ],
+        REGISTRY_LINK_LIST_ARGUMENTS,
         description="This version in external registries.",
     )
     lineage = lineage_field("ModelVersion")

@@ -71,6 +71,16 @@ class DeploymentFilterInput:
         )
 
 
+# The arguments of every list of serving endpoints (of a model, of an environment).
+ENDPOINT_LIST_ARGUMENTS = [
+    *PAGING,
+    ("status", list[EndpointStatus] | None, None),  # type: ignore[valid-type]
+    ("created_from", datetime | None, None),
+    ("created_to", datetime | None, None),
+    ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC),
+]
+
+
 @strawberry.input(description="Filter predictions (bounds inclusive; time in [from, to)).")
 class PredictionFilterInput:
     from_: datetime | None = strawberry.field(default=None, name="from")
@@ -154,13 +164,7 @@ class Environment(Node):
         "Environment",
         "endpoints",
         "app.api.serving.types",
-        [
-            *PAGING,
-            ("status", list[EndpointStatus] | None, None),  # type: ignore[valid-type]
-            ("created_from", datetime | None, None),
-            ("created_to", datetime | None, None),
-            ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC),
-        ],
+        ENDPOINT_LIST_ARGUMENTS,
         description="The serving endpoints here (one per model deployed here).",
     )
     integrations = children(
