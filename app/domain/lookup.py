@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import not_found
 from app.domain.tenancy.access import Actor
+from app.domain.tenancy.enums import OrgRole
 
 RowT = TypeVar("RowT")
 
@@ -37,4 +38,23 @@ async def get_visible(
     row = (await session.execute(query)).scalar_one_or_none()
     if row is None:
         raise not_found(what, field)
+    return row
+
+
+async def get_administered(
+    session: AsyncSession,
+    model: type[RowT],
+    row_id: uuid.UUID | None,
+    actor: Actor,
+    *,
+    what: str,
+    field: Sequence[str],
+    for_update: bool = False,
+) -> RowT:
+    """The live row, if the caller administers its organization: NOT_FOUND for anyone
+    outside it, FORBIDDEN for its members who are not admins (and for read-only keys)."""
+    row = await get_visible(
+        session, model, row_id, actor, what=what, field=field, for_update=for_update
+    )
+    actor.require_org_role(row.organization_id, OrgRole.ADMIN, what, field)  # type: ignore[attr-defined]
     return row

@@ -19,11 +19,10 @@ from app.domain.integrations.catalog import (
     config_schema,
 )
 from app.domain.integrations.models import IntegrationConfig
-from app.domain.lookup import get_visible
+from app.domain.lookup import get_administered
 from app.domain.serving.models import Environment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
-from app.domain.tenancy.enums import OrgRole
 
 
 def _validated(value: Any, schema: dict, field: list[str]) -> dict[str, Any]:
@@ -49,13 +48,10 @@ async def integration_config_set(
     feature_flags: Any,
 ) -> IntegrationConfig:
     """Create or replace the environment's config of one tool."""
-    environment = await get_visible(
+    environment = await get_administered(
         session, Environment, environment_id, actor, what="environment",
         field=["input", "environmentId"],
     )  # fmt: skip
-    actor.require_org_role(
-        environment.organization_id, OrgRole.ADMIN, field=["input", "environmentId"]
-    )
     tools = SUPPORTED_TOOLS[integration_type]
     tool = tool.strip().lower()
     if tool not in tools:
@@ -98,11 +94,10 @@ async def integration_config_delete(
     session: AsyncSession, actor: Actor, *, config_id: uuid.UUID | None
 ) -> IntegrationConfig:
     field = ["input", "integrationConfigId"]
-    row = await get_visible(
+    row = await get_administered(
         session, IntegrationConfig, config_id, actor, what="integration config", field=field,
         for_update=True,
     )  # fmt: skip
-    actor.require_org_role(row.organization_id, OrgRole.ADMIN, field=field)
     await session.delete(row)
     record_audit(
         session, actor, "integration_config.delete", organization_id=row.organization_id,

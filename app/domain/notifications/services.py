@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
-from app.domain.lookup import get_visible
+from app.domain.lookup import get_administered, get_visible
 from app.domain.monitoring.enums import AlertSeverity
 from app.domain.notifications.enums import ChannelType, DeliveryStatus, Trigger
 from app.domain.notifications.models import (
@@ -135,18 +135,6 @@ async def notification_channel_create(
     return channel
 
 
-async def _admin_channel(
-    session: AsyncSession, actor: Actor, channel_id: uuid.UUID | None
-) -> NotificationChannel:
-    field = ["input", "channelId"]
-    channel = await get_visible(
-        session, NotificationChannel, channel_id, actor, what="notification channel",
-        field=field, for_update=True,
-    )  # fmt: skip
-    actor.require_org_role(channel.organization_id, OrgRole.ADMIN, field=field)
-    return channel
-
-
 async def notification_channel_update(
     session: AsyncSession,
     actor: Actor,
@@ -157,7 +145,10 @@ async def notification_channel_update(
 ) -> NotificationChannel:
     """Rename, retarget (url or recipients, checked as on creation) or change the secret
     (null removes it). Organization admins."""
-    channel = await _admin_channel(session, actor, channel_id)
+    channel = await get_administered(
+        session, NotificationChannel, channel_id, actor, what="notification channel",
+        field=["input", "channelId"], for_update=True,
+    )  # fmt: skip
     kind = ChannelType(channel.channel_type)
     if "name" in changes:
         name = v.name(changes["name"], ["input", "name"], max_length=100)
@@ -197,7 +188,10 @@ async def notification_channel_delete(
 ) -> NotificationChannel:
     """Retire a channel (soft delete) with its rules; deliveries still waiting are given up
     (failed: "channel deleted"), sent ones stay in its log. Organization admins."""
-    channel = await _admin_channel(session, actor, channel_id)
+    channel = await get_administered(
+        session, NotificationChannel, channel_id, actor, what="notification channel",
+        field=["input", "channelId"], for_update=True,
+    )  # fmt: skip
     now = datetime.now(UTC)
     channel.deleted_at = now
     await session.execute(
@@ -221,18 +215,6 @@ async def notification_channel_delete(
     return channel
 
 
-async def _admin_rule(
-    session: AsyncSession, actor: Actor, rule_id: uuid.UUID | None
-) -> NotificationRule:
-    field = ["input", "ruleId"]
-    rule = await get_visible(
-        session, NotificationRule, rule_id, actor, what="notification rule", field=field,
-        for_update=True,
-    )  # fmt: skip
-    actor.require_org_role(rule.organization_id, OrgRole.ADMIN, field=field)
-    return rule
-
-
 async def notification_rule_update(
     session: AsyncSession,
     actor: Actor,
@@ -241,7 +223,10 @@ async def notification_rule_update(
     changes: Mapping[str, Any],
 ) -> NotificationRule:
     """Enable or disable a rule, or change its minimum alert severity. Org admins."""
-    rule = await _admin_rule(session, actor, rule_id)
+    rule = await get_administered(
+        session, NotificationRule, rule_id, actor, what="notification rule",
+        field=["input", "ruleId"], for_update=True,
+    )  # fmt: skip
     if "enabled" in changes:
         if changes["enabled"] is None:
             raise validation("must not be null", ["input", "enabled"])
@@ -266,7 +251,10 @@ async def notification_rule_update(
 async def notification_rule_delete(
     session: AsyncSession, actor: Actor, *, rule_id: uuid.UUID | None
 ) -> NotificationRule:
-    rule = await _admin_rule(session, actor, rule_id)
+    rule = await get_administered(
+        session, NotificationRule, rule_id, actor, what="notification rule",
+        field=["input", "ruleId"], for_update=True,
+    )  # fmt: skip
     rule.deleted_at = datetime.now(UTC)
     record_audit(
         session, actor, "notification_rule.delete", organization_id=rule.organization_id,
@@ -288,10 +276,9 @@ async def notification_rule_create(
 ) -> NotificationRule:
     """Organization admins. Scope: the whole organization, one project or one deployment."""
     field = ["input", "channelId"]
-    channel = await get_visible(
+    channel = await get_administered(
         session, NotificationChannel, channel_id, actor, what="notification channel", field=field
     )
-    actor.require_org_role(channel.organization_id, OrgRole.ADMIN, field=field)
     if project_id is not None:
         project = await get_visible(
             session, Project, project_id, actor, what="project", field=["input", "projectId"]

@@ -16,11 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import DomainError, ErrorCode, validation
-from app.domain.lookup import get_visible
+from app.domain.lookup import get_administered
 from app.domain.serving.models import MAX_GPU_PRIORITY, Environment, GpuType
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
-from app.domain.tenancy.enums import OrgRole
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_KEY = 64
@@ -55,11 +54,9 @@ def clean_priority(value: int | None, field: list[str]) -> int | None:
 
 async def _writable(session: AsyncSession, actor: Actor, gpu_type_id: uuid.UUID | None) -> GpuType:
     field = ["input", "gpuTypeId"]
-    row = await get_visible(
+    return await get_administered(
         session, GpuType, gpu_type_id, actor, what="GPU type", field=field, for_update=True
     )
-    actor.require_org_role(row.organization_id, OrgRole.ADMIN, what="GPU type", field=field)
-    return row
 
 
 async def gpu_type_create(
@@ -73,10 +70,9 @@ async def gpu_type_create(
     priority: int | None,
 ) -> GpuType:
     field = ["input", "environmentId"]
-    environment = await get_visible(
+    environment = await get_administered(
         session, Environment, environment_id, actor, what="environment", field=field
     )
-    actor.require_org_role(environment.organization_id, OrgRole.ADMIN, "environment", field)
     key = canonical_key(key, ["input", "key"])
     taken = await session.scalar(
         select(GpuType.id).where(GpuType.environment_id == environment.id, GpuType.key == key)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found
-from app.domain.lookup import get_visible
+from app.domain.lookup import get_administered, get_visible
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion
 from app.domain.registry.projects import require_project_access
@@ -207,12 +207,10 @@ async def _admin_environment(
     session: AsyncSession, actor: Actor, environment_id: uuid.UUID | None
 ) -> Environment:
     field = ["input", "environmentId"]
-    environment = await get_visible(
+    return await get_administered(
         session, Environment, environment_id, actor, what="environment", field=field,
         for_update=True,
     )  # fmt: skip
-    actor.require_org_role(environment.organization_id, OrgRole.ADMIN, field=field)
-    return environment
 
 
 async def environment_update(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
-from app.domain.lookup import get_visible
+from app.domain.lookup import get_administered, get_visible
 from app.domain.registry.models import Model
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
@@ -251,10 +251,9 @@ async def membership_role_update(
     session: AsyncSession, actor: Actor, *, membership_id: uuid.UUID | None, role: OrgRole
 ) -> Membership:
     field = ["input", "membershipId"]
-    membership = await get_visible(
+    membership = await get_administered(
         session, Membership, membership_id, actor, what="membership", field=field, for_update=True
     )
-    actor.require_org_role(membership.organization_id, OrgRole.ADMIN, field=field)
     await _locked_org(session, membership.organization_id)
     if (
         membership.role == OrgRole.ADMIN.value
