@@ -84,16 +84,17 @@ async def notify_deployment(
     )
 
 
-def _event(
+def history_entry(
     deployment: Deployment,
-    actor: Actor,
+    actor: Actor | None,
     event_type: DeploymentEventType,
     from_version: uuid.UUID | None,
     to_version: uuid.UUID | None,
     details: dict[str, Any] | None = None,
     status: DeploymentActionStatus = DeploymentActionStatus.COMPLETED,
 ) -> DeploymentEvent:
-    """A history entry; one that completes in this transaction starts and ends now."""
+    """A history entry; one that completes in this transaction starts and ends now. No
+    actor: the server decided (a promotion policy)."""
     now = datetime.now(UTC)
     done = status == DeploymentActionStatus.COMPLETED
     return DeploymentEvent(
@@ -102,7 +103,7 @@ def _event(
         event_type=event_type.value,
         from_model_version_id=from_version,
         to_model_version_id=to_version,
-        actor_user_id=actor.user_id,
+        actor_user_id=actor.user_id if actor else None,
         details=details or {},
         status=status.value,
         started_at=now if status != DeploymentActionStatus.PENDING else None,
@@ -166,7 +167,7 @@ async def deployment_transition(
         DeploymentStatus.ACTIVE,
     ) and (status == DeploymentStatus.DEPLOYING):  # a redeploy is a new action in the history
         session.add(
-            _event(
+            history_entry(
                 deployment, actor, DeploymentEventType.DEPLOY, deployment.model_version_id,
                 deployment.model_version_id, status=DeploymentActionStatus.PENDING,
             )
@@ -181,7 +182,7 @@ async def deployment_transition(
         deployment.terminated_at = now
     if status == DeploymentStatus.TERMINATING:
         session.add(
-            _event(
+            history_entry(
                 deployment, actor, DeploymentEventType.TERMINATE, deployment.model_version_id,
                 None, status=DeploymentActionStatus.IN_PROGRESS,
             )
@@ -254,7 +255,7 @@ async def deployment_update(
     if "config" in changes:
         deployment.config = v.json_object(changes["config"], ["input", "config"])
     session.add(
-        _event(
+        history_entry(
             deployment,
             actor,
             DeploymentEventType.UPDATE,
@@ -299,7 +300,9 @@ async def deployment_rollback(
         )
     from_version = deployment.model_version_id
     deployment.model_version_id = target
-    session.add(_event(deployment, actor, DeploymentEventType.ROLLBACK, from_version, target))
+    session.add(
+        history_entry(deployment, actor, DeploymentEventType.ROLLBACK, from_version, target)
+    )
     record_audit(
         session,
         actor,
@@ -372,7 +375,7 @@ async def deployment_traffic_set(
         percentage = wanted.get(deployment.id, 0)
         if percentage != deployment.traffic_percentage:
             session.add(
-                _event(
+                history_entry(
                     deployment,
                     actor,
                     DeploymentEventType.UPDATE,

@@ -43,7 +43,7 @@ from app.domain.serving.enums import (
     EndpointChange,
     PromotionDecision,
 )
-from app.domain.serving.lifecycle import notify_deployment
+from app.domain.serving.lifecycle import history_entry, notify_deployment
 from app.domain.serving.models import (
     Deployment,
     DeploymentEvent,
@@ -222,16 +222,14 @@ async def _apply(
         if deployment is canary:
             event_type = DeploymentEventType.PROMOTE if promoted else DeploymentEventType.ROLLBACK
         session.add(
-            DeploymentEvent(
-                organization_id=deployment.organization_id, deployment_id=deployment.id,
-                event_type=event_type.value, from_model_version_id=deployment.model_version_id,
-                to_model_version_id=deployment.model_version_id, actor_user_id=None,
-                details={
+            history_entry(
+                deployment, None, event_type, deployment.model_version_id,
+                deployment.model_version_id,
+                {
                     "traffic_percentage": [before, shares[deployment.id]],
                     "policy_id": str(policy.id), "decision": verdict.decision.value,  # type: ignore[union-attr]
                     "reason": verdict.reason,
                 },
-                started_at=func.now(), finished_at=func.now(),
             )
         )  # fmt: skip
     await sync_endpoint(session, policy.endpoint_id, None, EndpointChange.PROMOTION)
