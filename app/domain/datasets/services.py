@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.ids import uuid7
 from app.domain import validation as v
 from app.domain.datasets.enums import (
     DIGEST_LENGTH,
@@ -291,7 +292,7 @@ async def dataset_inputs_record(
             raise not_found("dataset version", ["input", field, str(index), "datasetVersionId"])
     rows = [
         {
-            "id": uuid.uuid4(),
+            "id": uuid7(),
             "organization_id": consumer.organization_id,
             "dataset_version_id": i.dataset_version_id,
             "run_id": run_id,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.ids import uuid7
 from app.domain import validation as v
 from app.domain.errors import validation
 from app.domain.lookup import get_visible
@@ -42,7 +43,7 @@ async def endpoint_for(
     await session.execute(
         insert(ServingEndpoint)
         .values(
-            id=uuid.uuid4(),
+            id=uuid7(),  # time-ordered, like every id: lists order by it
             organization_id=organization_id,
             project_id=project_id,
             model_id=model_id,
