@@ -95,55 +95,29 @@ def related(
     (compiled); with it, ``history(session, parent's id, at)`` names the target's id then
     (read in Python: the compiler leaves a link with arguments to this resolver)."""
     declared = GRAPH[type_name]
-    if history is not None:
-        return _time_travel(type_name, field_name, module, description, name, history)
-    if field_name in declared.links:
-        link = declared.links[field_name]
-        target = GRAPH[link.target]
-        annotation = lazy(link.target, module)
-        to_node = _converter(link.target, module)
-
-        async def resolve_link(self: Any, info: Info) -> Any:
-            row = await load_row(info, target.model, getattr(self, link.column))
-            return to_node(row) if row else None
-
-        return _field(resolve_link, [], annotation | None, description, name)
-
-    lookup = declared.lookups[field_name]
-    annotation = lazy(lookup.target, module)
-    to_node = _converter(lookup.target, module)
-
-    async def resolve_lookup(self: Any, info: Info) -> Any:
-        loader = info.context.loaders.lookup(type_name, field_name)
-        row = await loader.load(self.db_id)
-        return to_node(row) if row else None
-
-    return _field(resolve_lookup, [], annotation | None, description, name)
-
-
-History = Callable[[Any, uuid.UUID, datetime], Awaitable[uuid.UUID | None]]
-
-
-def _time_travel(
-    type_name: str,
-    field_name: str,
-    module: str,
-    description: str | None,
-    name: str | None,
-    history: History,
-) -> Any:
-    declared = GRAPH[type_name]
     link = declared.links.get(field_name)
-    lookup = declared.lookups.get(field_name)
-    target_name = link.target if link else lookup.target  # type: ignore[union-attr]
+    target_name = link.target if link else declared.lookups[field_name].target
     target = GRAPH[target_name]
     to_node = _converter(target_name, module)
 
-    async def resolve(self: Any, info: Info, at: datetime | None = None) -> Any:
-        if at is None and link is not None:
-            row = await load_row(info, target.model, getattr(self, link.column))
-        elif at is None:
-            row = await info.context.loaders.lookup(type_name, field_name).load(self.db_id)
+    async def current(self: Any, info: Info) -> Any:
+        """The target row now: by foreign key, or by the lookup's loader."""
+        if link is not None:
+            return await load_row(info, target.model, getattr(self, link.column))
+        return await info.context.loaders.lookup(type_name, field_name).load(self.db_id)
+
+    returns = lazy(target_name, module) | None
+    if history is None:
+
+        async def resolve(self: Any, info: Info) -> Any:
+            row = await current(self, info)
+            return to_node(row) if row else None
+
+        return _field(resolve, [], returns, description, name)
+
+    async def resolve_at(self: Any, info: Info, at: datetime | None = None) -> Any:
+        if at is None:
+            row = await current(self, info)
         else:
             if at.tzinfo is None:
                 raise ClientError("at needs a time zone")
@@ -152,10 +126,13 @@ def _time_travel(
             row = await load_row(info, target.model, target_id)
         return to_node(row) if row else None
 
-    parameter = inspect.Parameter(
+    at = inspect.Parameter(
         "at", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=datetime | None
     )
-    return _field(resolve, [parameter], lazy(target_name, module) | None, description, name)
+    return _field(resolve_at, [at], returns, description, name)
+
+
+History = Callable[[Any, uuid.UUID, datetime], Awaitable[uuid.UUID | None]]
 
 
 def children(
