@@ -19,6 +19,13 @@ MAX_JSON_DEPTH = 32
 MAX_TAGS = 50
 
 
+def camel(name: str) -> str:
+    """An input's GraphQL name from its Python one (``min_severity`` -> ``minSeverity``),
+    for the field path of a userError."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def slug(value: str | None, field: Sequence[str]) -> str:
     """A lowercase kebab-case slug, 2 to 63 characters."""
     if value is None or not 2 <= len(value) <= 63 or not SLUG_RE.fullmatch(value):

@@ -32,6 +32,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import SessionFactory
+from app.domain import validation as v
 from app.domain.errors import not_found, validation
 from app.domain.retention.models import KINDS, MAX_DAYS, RetentionPolicy
 from app.domain.tenancy.access import Actor
@@ -57,8 +58,9 @@ async def retention_policy_set(
     actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
     for kind, value in days.items():
         if value is not None and not 1 <= value <= MAX_DAYS:
-            name = "".join(w.title() if i else w for i, w in enumerate(kind.split("_")))
-            raise validation(f"must be between 1 and {MAX_DAYS} days, or null", ["input", name])
+            raise validation(
+                f"must be between 1 and {MAX_DAYS} days, or null", ["input", v.camel(kind)]
+            )
     policy = await session.scalar(
         select(RetentionPolicy)
         .where(RetentionPolicy.organization_id == organization_id)

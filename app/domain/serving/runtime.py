@@ -52,13 +52,8 @@ RUNTIME_FIELDS = (
 NOT_NULL = {"gpu_count": 0, "capacity_type": "on_demand"}
 
 
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 def _check(name: str, value: Any, prefix: Sequence[str]) -> Any:
-    field = [*prefix, camel(name)]
+    field = [*prefix, v.camel(name)]
     if value is None:
         return NOT_NULL.get(name)
     if name in BOUNDS:
@@ -127,7 +122,7 @@ async def apply_runtime(
     ):
         if getattr(d, low) is not None and getattr(d, high) is not None:
             if getattr(d, low) > getattr(d, high):
-                raise validation(f"must be >= {camel(low)}", [*prefix, camel(high)])
+                raise validation(f"must be >= {v.camel(low)}", [*prefix, v.camel(high)])
     if d.gpu_type is not None and not d.gpu_count:
         raise validation("a GPU type needs gpuCount >= 1", [*prefix, "gpuCount"])
     if d.gpu_type is not None and ("gpu_type" in runtime):

@@ -634,15 +634,11 @@ async def viewer_profile_update(
     user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
     if user is None:
         raise not_found("user", ["input"])
-    for field, column, limit in (
-        ("name", "name", 200),
-        ("first_name", "first_name", MAX_NAME),
-        ("last_name", "last_name", MAX_NAME),
-    ):
+    for field, limit in (("name", 200), ("first_name", MAX_NAME), ("last_name", MAX_NAME)):
         if field in changes:
             value = changes[field]
-            camel = "".join(w.title() if i else w for i, w in enumerate(field.split("_")))
-            setattr(user, column, None if value is None else v.name(value, ["input", camel], limit))
+            path = ["input", v.camel(field)]
+            setattr(user, field, None if value is None else v.name(value, path, limit))
     if "avatar_url" in changes:
         url = v.url(changes["avatar_url"], ["input", "avatarUrl"])
         if url is not None and not url.startswith("https://"):
