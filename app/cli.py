@@ -232,23 +232,31 @@ def cmd_organization_status(settings: Settings, args: argparse.Namespace) -> int
 
 
 def cmd_user_status(settings: Settings, args: argparse.Namespace) -> int:
-    """Operators deactivate (no key of theirs works) or reactivate a user."""
+    """Operators deactivate (no key of theirs works) or reactivate a user, and mark their
+    email address verified or not."""
     from app.db.migrate import upgrade
     from app.domain.errors import DomainError
-    from app.domain.tenancy.services import user_set_active
+    from app.domain.tenancy.services import user_set_status
+
+    if args.status is None and args.verified is None:
+        print("error: give --status and/or --verified", file=sys.stderr)
+        return 2
+    active = None if args.status is None else args.status == "active"
+    verified = None if args.verified is None else args.verified == "yes"
 
     async def work(session):  # type: ignore[no-untyped-def]
-        user = await user_set_active(session, email=args.email, active=args.status == "active")
-        return user.is_active
+        user = await user_set_status(session, email=args.email, active=active, verified=verified)
+        return user.is_active, user.email_verified_at is not None
 
     with database(settings) as db:
         upgrade(db.url)
         try:
-            active = asyncio.run(_session_run(db.url, work))
+            is_active, is_verified = asyncio.run(_session_run(db.url, work))
         except DomainError as error:
             print(f"error: {error.message}: {args.email}", file=sys.stderr)
             return 2
-    print(f"{args.email}: {'active' if active else 'inactive'}")
+    status = "active" if is_active else "inactive"
+    print(f"{args.email}: {status}, email {'verified' if is_verified else 'not verified'}")
     return 0
 
 
@@ -316,10 +324,13 @@ def main(argv: list[str] | None = None) -> int:
     org_status.add_argument("--status", required=True, choices=["active", "inactive", "suspended"])
     org_status.set_defaults(run=cmd_organization_status)
     user_status = commands.add_parser(
-        "user-status", help="operators: deactivate a user (none of their keys work) or reactivate"
+        "user-status", help="operators: (de)activate a user, mark their email verified"
     )
     user_status.add_argument("--email", required=True)
-    user_status.add_argument("--status", required=True, choices=["active", "inactive"])
+    user_status.add_argument("--status", choices=["active", "inactive"])
+    user_status.add_argument(
+        "--verified", choices=["yes", "no"], help="whether the email address is confirmed"
+    )
     user_status.set_defaults(run=cmd_user_status)
     dump = commands.add_parser("backup", help="pg_dump the database (custom format) to a file")
     dump.add_argument("--output", required=True, metavar="FILE")

@@ -379,3 +379,48 @@ async def test_a_read_key_cannot_leave_the_organization(tenant, http, database_u
     denied = await read_only.mutate(REMOVE, {"membershipId": membership["id"]})
     assert_error(denied, "FORBIDDEN")
     assert_ok(await member.mutate(REMOVE, {"membershipId": membership["id"]}))  # WRITE may
+
+
+async def test_a_removed_membership_stays_as_history_and_the_user_can_come_back(
+    tenant, http, database_url
+):
+    email = f"back-{tenant.org_slug}@example.com"
+    invite = {"organizationId": tenant.org_id, "email": email, "role": "DEVELOPER"}
+    first = assert_ok(await tenant.client.mutate(INVITE, invite))["membership"]
+    member = await bootstrap_key_for(database_url, http, email)
+    project = await create_project(tenant.client, tenant.org_id)
+    assert_ok(await tenant.client.mutate(
+        MEMBER_SET, {"projectId": project["id"], "email": email, "role": "OWNER"}))  # fmt: skip
+    user_id = (await member.data("{ viewer { user { id } } }"))["viewer"]["user"]["id"]
+    assert_ok(await tenant.client.mutate(REMOVE, {"membershipId": first["id"]}))
+
+    # Gone from every read path, for both sides; no project role survives the removal.
+    members = """query($id: ID!) { node(id: $id) { ... on Organization {
+        members(first: 50) { totalCount nodes { user { email } } } } } }"""
+    listed = (await tenant.client.data(members, {"id": tenant.org_id}))["node"]["members"]
+    assert email not in [m["user"]["email"] for m in listed["nodes"]]
+    assert listed["totalCount"] == len(listed["nodes"])
+    for client, node_id in ((tenant.client, first["id"]), (tenant.client, user_id),
+                            (member, tenant.org_id), (member, project["id"])):  # fmt: skip
+        assert (await client.data("query($id: ID!) { node(id: $id) { id } }", {"id": node_id}))[
+            "node"] is None  # fmt: skip
+    assert (await member.data(VIEWER))["viewer"]["memberships"]["nodes"] == []
+    assert_error(await tenant.client.mutate(REMOVE, {"membershipId": first["id"]}), "NOT_FOUND")
+
+    # Invited again: a new membership, the organization role only.
+    second = assert_ok(await tenant.client.mutate(INVITE, {**invite, "role": "VIEWER"}))
+    assert second["membership"]["id"] != first["id"]
+    model = {"projectId": project["id"], "name": "m", "modelType": "NLP", "framework": "ONNX"}
+    assert_error(await member.mutate(MODEL_CREATE, model), "FORBIDDEN")
+    assert_error(await tenant.client.mutate(INVITE, invite), "CONFLICT", ["input", "email"])
+
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text(
+                "SELECT role, deleted_at IS NOT NULL FROM memberships m JOIN users u "
+                "ON u.id = m.user_id WHERE u.email = :e ORDER BY m.created_at"), {"e": email}
+            )).all()  # fmt: skip
+    finally:
+        await engine.dispose()
+    assert [tuple(row) for row in rows] == [("developer", True), ("viewer", False)]

@@ -49,3 +49,22 @@ async def test_a_deactivated_users_keys_stop_working(tenant, database_url):
     unknown = run_cli("user-status", "--email", "nobody@example.com", "--status", "active",
                       database_url=database_url)  # fmt: skip
     assert unknown.returncode == 2
+
+
+async def test_operators_mark_an_email_verified(tenant, database_url):
+    query = "{ viewer { user { emailVerifiedAt } } }"
+    assert (await tenant.client.data(query))["viewer"]["user"]["emailVerifiedAt"] is None
+    done = run_cli("user-status", "--email", tenant.email, "--verified", "yes",
+                   database_url=database_url)  # fmt: skip
+    assert done.returncode == 0 and "email verified" in done.stdout, done.stderr
+    verified = (await tenant.client.data(query))["viewer"]["user"]["emailVerifiedAt"]
+    assert verified is not None
+    again = run_cli("user-status", "--email", tenant.email, "--verified", "yes",
+                    database_url=database_url)  # fmt: skip
+    assert again.returncode == 0
+    assert (await tenant.client.data(query))["viewer"]["user"]["emailVerifiedAt"] == verified
+    run_cli("user-status", "--email", tenant.email, "--verified", "no", database_url=database_url)
+    assert (await tenant.client.data(query))["viewer"]["user"]["emailVerifiedAt"] is None
+    assert (
+        run_cli("user-status", "--email", tenant.email, database_url=database_url).returncode == 2
+    )

@@ -373,7 +373,7 @@ class _Run:
         if declared.model is User:  # the User type, and the viewer (the caller's own row)
             return (
                 f"({alias}.id = $2 OR EXISTS (SELECT 1 FROM memberships m WHERE "
-                f"m.user_id = {alias}.id AND m.organization_id = ANY($1)))"
+                f"m.user_id = {alias}.id AND m.organization_id = ANY($1) AND m.deleted_at IS NULL))"
             )
         if declared.model is ApiKey:  # a key is its owner's alone
             return f"{alias}.user_id = $2"

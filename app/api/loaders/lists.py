@@ -57,12 +57,11 @@ PROJECTS_OF_ORGANIZATION = ListSpec(
 ENVIRONMENTS_OF_ORGANIZATION = ListSpec(
     "environments_of_organization", Environment, "organization_id", {**CREATED, **BY_NAME}
 )
+# Removed memberships stay as rows (history), never in these lists.
 MEMBERSHIPS_OF_ORGANIZATION = ListSpec(
-    "memberships_of_organization", Membership, "organization_id", CREATED, live_only=False
+    "memberships_of_organization", Membership, "organization_id", CREATED
 )
-MEMBERSHIPS_OF_USER = ListSpec(
-    "memberships_of_user", Membership, "user_id", CREATED, live_only=False
-)
+MEMBERSHIPS_OF_USER = ListSpec("memberships_of_user", Membership, "user_id", CREATED)
 AUDIT_LOGS_OF_ORGANIZATION = ListSpec(
     "audit_logs_of_organization",
     AuditLog,

@@ -20,7 +20,9 @@ def visibility(
         return [Organization.id.in_(org_ids), Organization.deleted_at.is_(None)]
     if model is User:
         shares_org = exists().where(
-            Membership.user_id == User.id, Membership.organization_id.in_(org_ids)
+            Membership.user_id == User.id,
+            Membership.organization_id.in_(org_ids),
+            Membership.deleted_at.is_(None),
         )
         return [or_(User.id == user_id, shares_org)]
     if model is ApiKey:  # a key is its owner's alone

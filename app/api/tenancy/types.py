@@ -174,6 +174,9 @@ class User(Node):
     last_seen_at: datetime | None = strawberry.field(
         description="When one of their keys last authenticated (to the minute)."
     )
+    email_verified_at: datetime | None = strawberry.field(
+        description="When an operator confirmed the email address; null: not verified."
+    )
     db_id: strawberry.Private[uuid.UUID]
 
 

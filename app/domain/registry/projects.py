@@ -263,7 +263,9 @@ async def project_member_set(
         select(Membership.user_id)
         .join(User, User.id == Membership.user_id)
         .where(
-            Membership.organization_id == project.organization_id, func.lower(User.email) == email
+            Membership.organization_id == project.organization_id,
+            Membership.deleted_at.is_(None),
+            func.lower(User.email) == email,
         )
     )
     if user_id is None:

@@ -69,12 +69,25 @@ class User(IdMixin, TimestampsMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     # When one of their keys last authenticated (to the minute, like the key's).
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # When an operator confirmed the email address is the user's (`mlgraph user-status`).
+    email_verified_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
 
-class Membership(IdMixin, TenantMixin, TimestampsMixin, Base):
+class Membership(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
+    """A user's role in an organization. Removing one stamps ``deleted_at`` (the row stays as
+    history); inviting the user again makes a new membership."""
+
     __tablename__ = "memberships"
     __table_args__ = (
-        UniqueConstraint("organization_id", "user_id"),
+        Index(
+            "uq_memberships_organization_id_user_id_live",
+            "organization_id",
+            "user_id",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
         check_in("role", OrgRole),
     )
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
@@ -19,7 +19,14 @@ from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import PLAN_QUOTAS, ApiKeyScope, OrganizationStatus, OrgRole, Plan
-from app.domain.tenancy.models import ApiKey, AuditLog, Membership, Organization, User
+from app.domain.tenancy.models import (
+    ApiKey,
+    AuditLog,
+    Membership,
+    Organization,
+    ProjectMember,
+    User,
+)
 from app.events import topics
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -89,12 +96,19 @@ async def organization_update(
     return org
 
 
+async def _member_count(session: AsyncSession, organization_id: uuid.UUID) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.organization_id == organization_id, Membership.deleted_at.is_(None))
+    )
+    return int(count or 0)
+
+
 async def _ensure_fits(session: AsyncSession, org: Organization, plan: Plan) -> None:
     quota = PLAN_QUOTAS[plan]
-    members = await session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.organization_id == org.id)
-    )
-    if quota.max_users is not None and (members or 0) > quota.max_users:
+    members = await _member_count(session, org.id)
+    if quota.max_users is not None and members > quota.max_users:
         raise DomainError(
             ErrorCode.QUOTA_EXCEEDED,
             f"the {plan.value} plan allows {quota.max_users} members; this organization has "
@@ -165,7 +179,9 @@ async def organization_set_status(
 async def publish_members(session: AsyncSession, organization_id: uuid.UUID) -> None:
     """Every member's cached access (roles, read-only organizations) is stale: drop it."""
     members = await session.scalars(
-        select(Membership.user_id).where(Membership.organization_id == organization_id)
+        select(Membership.user_id).where(
+            Membership.organization_id == organization_id, Membership.deleted_at.is_(None)
+        )
     )
     for user_id in members:
         await topics.publish(session, topics.ACCESS, user=user_id)
@@ -198,10 +214,8 @@ async def membership_invite(
     email = v.email(email, ["input", "email"])
     org = await _locked_org(session, organization_id)
     quota = PLAN_QUOTAS[Plan(org.plan)]
-    members = await session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.organization_id == org.id)
-    )
-    if quota.max_users is not None and (members or 0) >= quota.max_users:
+    members = await _member_count(session, org.id)
+    if quota.max_users is not None and members >= quota.max_users:
         raise DomainError(
             ErrorCode.QUOTA_EXCEEDED,
             f"the {org.plan} plan allows {quota.max_users} members",
@@ -214,7 +228,9 @@ async def membership_invite(
         await session.flush()
     existing = await session.scalar(
         select(Membership).where(
-            Membership.organization_id == org.id, Membership.user_id == user.id
+            Membership.organization_id == org.id,
+            Membership.user_id == user.id,
+            Membership.deleted_at.is_(None),
         )
     )
     if existing is not None:
@@ -242,6 +258,7 @@ async def _admin_count(session: AsyncSession, organization_id: uuid.UUID) -> int
         .where(
             Membership.organization_id == organization_id,
             Membership.role == OrgRole.ADMIN.value,
+            Membership.deleted_at.is_(None),
         )
     )
     return int(count or 0)
@@ -306,7 +323,15 @@ async def membership_remove(
         target_id=membership.id,
         details={"user_id": str(membership.user_id), "role": membership.role},
     )
-    await session.delete(membership)
+    # The row stays as history; the user's roles in the organization's projects go with it,
+    # so an invitation back starts from the organization role alone.
+    membership.deleted_at = datetime.now(UTC)
+    await session.execute(
+        delete(ProjectMember).where(
+            ProjectMember.organization_id == membership.organization_id,
+            ProjectMember.user_id == membership.user_id,
+        )
+    )
     await session.flush()
     await topics.publish(session, topics.ACCESS, user=membership.user_id)
     return membership
@@ -526,7 +551,7 @@ _KEY_WITH_ROLES = """
                AS read_only_orgs
     FROM api_keys k
     JOIN users u ON u.id = k.user_id
-    LEFT JOIN memberships m ON m.user_id = k.user_id
+    LEFT JOIN memberships m ON m.user_id = k.user_id AND m.deleted_at IS NULL
         AND (k.organization_id IS NULL OR m.organization_id = k.organization_id)
     LEFT JOIN organizations o ON o.id = m.organization_id AND o.deleted_at IS NULL
     WHERE {where}
@@ -604,7 +629,9 @@ async def bootstrap_admin(
         await session.flush()
     membership = await session.scalar(
         select(Membership).where(
-            Membership.organization_id == org.id, Membership.user_id == user.id
+            Membership.organization_id == org.id,
+            Membership.user_id == user.id,
+            Membership.deleted_at.is_(None),
         )
     )
     if membership is None:
@@ -653,21 +680,25 @@ async def viewer_profile_update(
     return user
 
 
-async def user_set_active(session: AsyncSession, *, email: str, active: bool) -> User:
+async def user_set_status(
+    session: AsyncSession, *, email: str, active: bool | None = None, verified: bool | None = None
+) -> User:
     """Operators (``mlgraph user-status``): deactivate a user (no key of theirs works) or
-    reactivate them; their cached access is dropped at once."""
+    reactivate them, and mark their email verified or not; cached access is dropped at once."""
     user = await session.scalar(
         select(User).where(func.lower(User.email) == email.strip().lower()).with_for_update()
     )
     if user is None:
         raise not_found("user", ["email"])
-    user.is_active = active
+    details: dict[str, Any] = {"by": "operator"}
+    if active is not None:
+        user.is_active = details["active"] = active
+    if verified is not None:
+        user.email_verified_at = (user.email_verified_at or datetime.now(UTC)) if verified else None
+        details["verified"] = verified
     session.add(
-        AuditLog(
-            action="user.status", target_type="User", target_id=user.id,
-            details={"active": active, "by": "operator"},
-        )
-    )  # fmt: skip
+        AuditLog(action="user.status", target_type="User", target_id=user.id, details=details)
+    )
     await session.flush()
     await topics.publish(session, topics.ACCESS, user=user.id)
     return user
