@@ -113,6 +113,7 @@ class StepOrder(enum.Enum):
 
 ChannelType = strawberry.enum(notifications.ChannelType, name="NotificationChannelType")
 NotificationTrigger = strawberry.enum(notifications.Trigger, name="NotificationTrigger")
+NotificationOutcome = strawberry.enum(notifications.Outcome, name="NotificationOutcome")
 DeliveryStatus = strawberry.enum(notifications.DeliveryStatus, name="NotificationDeliveryStatus")
 
 TrainingJobStatus = strawberry.enum(training.TrainingJobStatus)

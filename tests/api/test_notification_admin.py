@@ -104,3 +104,69 @@ async def test_only_admins_of_the_organization_manage_channels(tenant, make_tena
                  "NOT_FOUND")  # fmt: skip
     assert_error(await other.client.mutate(DELETE, {"channelId": hook["id"]}), "NOT_FOUND")
     assert CHANNEL and DELIVERIES
+
+
+CONDITIONAL = f"""mutation($input: NotificationRuleCreateInput!) {{
+  notificationRuleCreate(input: $input) {{ notificationRule {{ id alertTypes outcomes
+    environmentId }} {USER_ERRORS} }} }}"""
+ALERT_CREATE = f"""mutation($input: AlertCreateInput!) {{
+  alertCreate(input: $input) {{ alert {{ id }} {USER_ERRORS} }} }}"""
+
+
+async def test_rule_conditions_narrow_what_is_delivered(
+    tenant, make_tenant, receiver, database_url
+):
+    from tests.helpers import RUN_FINISH, create_run
+
+    client = tenant.client
+    a = await build_graph(client, tenant.org_id)
+    b = await build_graph(client, tenant.org_id)  # another environment
+    hook = await channel(client, tenant.org_id, f"{receiver.base_url}/if-{tenant.org_slug}")
+    failures = assert_ok(await client.mutate(CONDITIONAL, {
+        "channelId": hook["id"], "trigger": "EXPERIMENT_COMPLETE",
+        "outcomes": ["FAILED", "CANCELLED", "FAILED"]}))["notificationRule"]  # fmt: skip
+    assert failures["outcomes"] == ["CANCELLED", "FAILED"] and failures["alertTypes"] is None
+    custom_in_a = assert_ok(await client.mutate(CONDITIONAL, {
+        "channelId": hook["id"], "trigger": "ALERT", "alertTypes": ["CUSTOM"],
+        "environmentId": a["environment"]}))["notificationRule"]  # fmt: skip
+    assert custom_in_a["environmentId"] == a["environment"]
+
+    for status in ("COMPLETED", "FAILED", "KILLED"):
+        run = await create_run(client, tenant.org_id)
+        assert_ok(await client.mutate(RUN_FINISH, {"runId": run["run"], "status": status}))
+    for deployment, alert_type in ((b["deployment"], "CUSTOM"), (a["deployment"], "HIGH_LATENCY"),
+                                   (a["deployment"], "CUSTOM")):  # fmt: skip
+        assert_ok(await client.mutate(ALERT_CREATE, {
+            "deploymentId": deployment, "alertType": alert_type, "severity": "LOW",
+            "title": f"{alert_type} here"}))  # fmt: skip
+    # Deliveries are written with the event, in its transaction: all of them are here now.
+    nodes = (await client.data(DELIVERIES, {"id": hook["id"]}))["node"]["deliveries"]["nodes"]
+    seen = sorted((n["eventType"], n["payload"].get("status") or n["payload"]["title"])
+                  for n in nodes)  # fmt: skip
+    assert seen == [("alert.opened", "CUSTOM here"), ("run.finished", "failed"),
+                    ("run.finished", "killed")]  # fmt: skip
+
+    # Conditions change (null: any) and are checked against the trigger.
+    widened = assert_ok(await client.mutate(RULE_UPDATE, {
+        "ruleId": failures["id"], "outcomes": None}))  # fmt: skip
+    assert widened["notificationRule"]["id"] == failures["id"]
+    run = await create_run(client, tenant.org_id)
+    assert_ok(await client.mutate(RUN_FINISH, {"runId": run["run"], "status": "COMPLETED"}))
+    assert await queued(database_url, hook["id"]) == 4
+    other = await make_tenant("condx")
+    elsewhere = await build_graph(other.client, other.org_id)
+    for input, code, field in (
+        ({"trigger": "DEPLOYMENT", "alertTypes": ["CUSTOM"]}, "VALIDATION", "alertTypes"),
+        ({"trigger": "ALERT", "outcomes": ["FAILED"]}, "VALIDATION", "outcomes"),
+        ({"trigger": "EXPERIMENT_COMPLETE", "outcomes": []}, "VALIDATION", "outcomes"),
+        ({"trigger": "MODEL_UPDATE", "environmentId": a["environment"]}, "VALIDATION",
+         "environmentId"),
+        ({"trigger": "ALERT", "environmentId": elsewhere["environment"]}, "NOT_FOUND",
+         "environmentId"),
+        ({"trigger": "ALERT", "environmentId": a["deployment"]}, "NOT_FOUND", "environmentId"),
+    ):  # fmt: skip
+        made = await client.mutate(CONDITIONAL, {"channelId": hook["id"], **input})
+        assert_error(made, code, ["input", field])
+    moved = await client.mutate(RULE_UPDATE, {"ruleId": custom_in_a["id"],
+                                              "environmentId": elsewhere["environment"]})  # fmt: skip
+    assert_error(moved, "NOT_FOUND", ["input", "environmentId"])

@@ -550,6 +550,7 @@ declare(
         computed={
             "projectId": global_id_of("Project", "project_id"),
             "deploymentId": global_id_of("Deployment", "deployment_id"),
+            "environmentId": global_id_of("Environment", "environment_id"),
         },
     ),
     NodeType(

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry import UNSET
 from strawberry.types import Info
 
-from app.api.enums import AlertSeverity, ChannelType, NotificationTrigger
+from app.api.enums import (
+    AlertSeverity,
+    AlertType,
+    ChannelType,
+    NotificationOutcome,
+    NotificationTrigger,
+)
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
@@ -48,6 +56,17 @@ class NotificationRuleCreateInput:
     min_severity: AlertSeverity | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="For the alert trigger: only alerts at least this severe."
     )
+    alert_types: list[AlertType] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="For the alert trigger: only alerts of these types."
+    )
+    outcomes: list[NotificationOutcome] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="For runs, training jobs, pipeline runs and artifact builds: only those "
+        "that ended so (e.g. [FAILED]).",
+    )
+    environment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For alerts and deployment events: only in this environment."
+    )
 
 
 @strawberry.type
@@ -75,11 +94,26 @@ class NotificationRuleUpdateInput:
     rule_id: strawberry.ID
     enabled: bool | None = UNSET
     min_severity: AlertSeverity | None = UNSET  # type: ignore[valid-type]
+    alert_types: list[AlertType] | None = UNSET  # type: ignore[valid-type]
+    outcomes: list[NotificationOutcome] | None = UNSET  # type: ignore[valid-type]
+    environment_id: strawberry.ID | None = UNSET
 
 
 @strawberry.input
 class NotificationRuleDeleteInput:
     rule_id: strawberry.ID
+
+
+def rule_conditions(
+    input: NotificationRuleCreateInput | NotificationRuleUpdateInput, *names: str
+) -> dict[str, Any]:
+    """The conditions given (and ``names``), the environment's id decoded."""
+    changes = provided(input, *names, "alert_types", "outcomes", "environment_id")
+    if changes.get("environment_id") is not None:
+        changes["environment_id"] = decode_id(
+            changes["environment_id"], "Environment", ["input", "environmentId"]
+        )
+    return changes
 
 
 @strawberry.type
@@ -144,7 +178,7 @@ class NotificationMutations:
             ),
         )  # fmt: skip
 
-    @strawberry.mutation(description="Enable, disable or re-scope a rule's severity. Admins.")
+    @strawberry.mutation(description="Enable or disable a rule, change its conditions. Admins.")
     async def notification_rule_update(
         self, info: Info, input: NotificationRuleUpdateInput
     ) -> NotificationRuleCreatePayload:
@@ -156,7 +190,7 @@ class NotificationMutations:
             lambda session, actor: services.notification_rule_update(
                 session, actor,
                 rule_id=decode_id(input.rule_id, "NotificationRule", field),
-                changes=provided(input, "enabled", "min_severity"),
+                changes=rule_conditions(input, "enabled", "min_severity"),
             ),
         )  # fmt: skip
 
@@ -198,5 +232,6 @@ class NotificationMutations:
                 if input.deployment_id
                 else None,
                 min_severity=input.min_severity,
+                conditions=rule_conditions(input),
             ),
         )

@@ -13,9 +13,11 @@ from strawberry.types import Info
 
 from app.api.enums import (
     AlertSeverity,
+    AlertType,
     ChannelType,
     CreatedOrder,
     DeliveryStatus,
+    NotificationOutcome,
     NotificationTrigger,
 )
 from app.api.graph.converters import from_declaration
@@ -75,9 +77,18 @@ class NotificationDelivery(Node):
 class NotificationRule(Node):
     trigger: NotificationTrigger  # type: ignore[valid-type]
     min_severity: AlertSeverity | None  # type: ignore[valid-type]
+    alert_types: list[AlertType] | None = strawberry.field(  # type: ignore[valid-type]
+        description="Only alerts of these types; null: any."
+    )
+    outcomes: list[NotificationOutcome] | None = strawberry.field(  # type: ignore[valid-type]
+        description="Only things that ended so; null: any."
+    )
     enabled: bool
     project_id: strawberry.ID | None
     deployment_id: strawberry.ID | None
+    environment_id: strawberry.ID | None = strawberry.field(
+        description="Only alerts and deployment events in this environment; null: any."
+    )
     created_at: datetime
 
 

@@ -98,6 +98,7 @@ async def drift_report_create(
                 "alert_id": str(alert.id),
                 "title": alert.title,
                 "severity": severity.value,
+                "type": "data_drift",
                 "features": [s.name for s in drifted],
             },  # fmt: skip
             project_id=deployment.project_id,

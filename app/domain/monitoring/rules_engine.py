@@ -212,6 +212,7 @@ async def evaluate_rules(
                             "alert_id": str(alert_id),
                             "title": f"{rule['name']} on {deployment.name}",
                             "severity": rule["severity"],
+                            "type": "metric_threshold",
                             "metric": rule["metric_name"],
                             "value": value,
                             "threshold": rule["threshold"],

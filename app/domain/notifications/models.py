@@ -6,8 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import (
@@ -19,8 +29,8 @@ from app.db.base import (
     check_in,
     utc_timestamp,
 )
-from app.domain.monitoring.enums import AlertSeverity
-from app.domain.notifications.enums import ChannelType, DeliveryStatus, Trigger
+from app.domain.monitoring.enums import AlertSeverity, AlertType
+from app.domain.notifications.enums import ChannelType, DeliveryStatus, Outcome, Trigger
 
 LIVE = text("deleted_at IS NULL")
 
@@ -57,6 +67,16 @@ class NotificationRule(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, B
     __table_args__ = (
         check_in("trigger", Trigger),
         check_in("min_severity", AlertSeverity),
+        CheckConstraint(
+            f"alert_types <@ ARRAY[{', '.join(repr(t.value) for t in AlertType)}]::varchar[]"
+            " AND cardinality(alert_types) > 0",
+            name="alert_types",
+        ),
+        CheckConstraint(
+            f"outcomes <@ ARRAY[{', '.join(repr(o.value) for o in Outcome)}]::varchar[]"
+            " AND cardinality(outcomes) > 0",
+            name="outcomes",
+        ),
         Index(
             "ix_notification_rules_org_trigger_live",
             "organization_id",
@@ -79,6 +99,12 @@ class NotificationRule(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, B
         UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), nullable=True
     )
     min_severity: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # Conditions beyond the scope; null matches every event.
+    alert_types: Mapped[list[str] | None] = mapped_column(ARRAY(String(64)), nullable=True)
+    outcomes: Mapped[list[str] | None] = mapped_column(ARRAY(String(16)), nullable=True)
+    environment_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("environments.id", ondelete="CASCADE"), nullable=True
+    )
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True

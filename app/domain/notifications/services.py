@@ -15,8 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.lookup import get_administered, get_visible
-from app.domain.monitoring.enums import AlertSeverity
-from app.domain.notifications.enums import ChannelType, DeliveryStatus, Trigger
+from app.domain.monitoring.enums import AlertSeverity, AlertType
+from app.domain.notifications.enums import (
+    FINISHING,
+    OF_DEPLOYMENTS,
+    OUTCOME_OF_STATUS,
+    ChannelType,
+    DeliveryStatus,
+    Outcome,
+    Trigger,
+)
 from app.domain.notifications.models import (
     NotificationChannel,
     NotificationDelivery,
@@ -24,7 +32,7 @@ from app.domain.notifications.models import (
 )
 from app.domain.registry.models import Project
 from app.domain.secrets import PREFIX, SecretBox
-from app.domain.serving.models import Deployment
+from app.domain.serving.models import Deployment, Environment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
@@ -222,7 +230,8 @@ async def notification_rule_update(
     rule_id: uuid.UUID | None,
     changes: Mapping[str, Any],
 ) -> NotificationRule:
-    """Enable or disable a rule, or change its minimum alert severity. Org admins."""
+    """Enable or disable a rule, or change its conditions (minimum severity, alert types,
+    outcomes, environment). Org admins."""
     rule = await get_administered(
         session, NotificationRule, rule_id, actor, what="notification rule",
         field=["input", "ruleId"], for_update=True,
@@ -238,10 +247,12 @@ async def notification_rule_update(
                 "minSeverity applies to the alert trigger only", ["input", "minSeverity"]
             )
         rule.min_severity = severity.value if severity is not None else None
+    await _set_conditions(session, actor, rule, Trigger(rule.trigger), changes)
     record_audit(
         session, actor, "notification_rule.update", organization_id=rule.organization_id,
         target_type="NotificationRule", target_id=rule.id,
-        details={"enabled": rule.enabled, "min_severity": rule.min_severity},
+        details={"enabled": rule.enabled, "min_severity": rule.min_severity,
+                 "conditions": sorted(set(changes) - {"enabled", "min_severity"})},
     )  # fmt: skip
     await session.flush()
     await session.refresh(rule)
@@ -273,8 +284,10 @@ async def notification_rule_create(
     project_id: uuid.UUID | None,
     deployment_id: uuid.UUID | None,
     min_severity: AlertSeverity | None,
+    conditions: Mapping[str, Any] | None = None,
 ) -> NotificationRule:
-    """Organization admins. Scope: the whole organization, one project or one deployment."""
+    """Organization admins. Scope: the whole organization, one project or one deployment;
+    conditions narrow it further (``_set_conditions``)."""
     field = ["input", "channelId"]
     channel = await get_administered(
         session, NotificationChannel, channel_id, actor, what="notification channel", field=field
@@ -308,6 +321,7 @@ async def notification_rule_create(
         enabled=True,
         created_by_id=actor.user_id,
     )
+    await _set_conditions(session, actor, rule, trigger, conditions or {})
     session.add(rule)
     await session.flush()
     record_audit(
@@ -320,6 +334,56 @@ async def notification_rule_create(
         details={"trigger": trigger.value},
     )
     return rule
+
+
+async def _set_conditions(
+    session: AsyncSession,
+    actor: Actor,
+    rule: NotificationRule,
+    trigger: Trigger,
+    changes: Mapping[str, Any],
+) -> None:
+    """``alert_types`` (alert trigger), ``outcomes`` (the triggers of things that finish) and
+    ``environment_id`` (alerts and deployment events); null or absent: any."""
+    if "alert_types" in changes:
+        types: list[AlertType] | None = changes["alert_types"]
+        if types is not None and trigger is not Trigger.ALERT:
+            raise validation(
+                "alertTypes applies to the alert trigger only", ["input", "alertTypes"]
+            )
+        rule.alert_types = _non_empty(types, "alertTypes")
+    if "outcomes" in changes:
+        outcomes: list[Outcome] | None = changes["outcomes"]
+        if outcomes is not None and trigger not in FINISHING:
+            raise validation(
+                "outcomes apply to the triggers of runs, training jobs, pipeline runs and "
+                "artifact builds",
+                ["input", "outcomes"],
+            )
+        rule.outcomes = _non_empty(outcomes, "outcomes")
+    if "environment_id" in changes:
+        environment_id = changes["environment_id"]
+        if environment_id is not None:
+            if trigger not in OF_DEPLOYMENTS:
+                raise validation(
+                    "environmentId applies to the alert and deployment triggers only",
+                    ["input", "environmentId"],
+                )
+            environment = await get_visible(
+                session, Environment, environment_id, actor, what="environment",
+                field=["input", "environmentId"],
+            )  # fmt: skip
+            if environment.organization_id != rule.organization_id:
+                raise not_found("environment", ["input", "environmentId"])
+        rule.environment_id = environment_id
+
+
+def _non_empty(values: list[Any] | None, name: str) -> list[str] | None:
+    if values is None:
+        return None
+    if not values:
+        raise validation("give at least one, or null for any", ["input", name])
+    return sorted({value.value for value in values})
 
 
 SEVERITY_ORDER = [s.value for s in AlertSeverity]
@@ -340,9 +404,18 @@ ENQUEUE = text(
       AND (r.deployment_id IS NULL OR r.deployment_id = :deployment_id)
       AND (r.min_severity IS NULL OR array_position(CAST(:severities AS text[]), r.min_severity)
            <= array_position(CAST(:severities AS text[]), CAST(:severity AS text)))
+      AND (r.alert_types IS NULL OR CAST(:alert_type AS text) = ANY(r.alert_types))
+      AND (r.outcomes IS NULL OR CAST(:outcome AS text) = ANY(r.outcomes))
+      AND (r.environment_id IS NULL OR r.environment_id =
+           (SELECT d.environment_id FROM deployments d WHERE d.id = :deployment_id))
     RETURNING id
     """
 )
+
+
+def _outcome(status: Any) -> str | None:
+    outcome = OUTCOME_OF_STATUS.get(status) if isinstance(status, str) else None
+    return outcome.value if outcome else None
 
 
 async def enqueue_notifications(
@@ -376,6 +449,8 @@ async def enqueue_notifications(
             "deployment_id": deployment_id,
             "severities": SEVERITY_ORDER,
             "severity": severity or SEVERITY_ORDER[-1],
+            "alert_type": payload.get("type"),
+            "outcome": _outcome(payload.get("status")),
         },
     )
     count = len(created.all())
