@@ -38,6 +38,8 @@ HEARTBEAT = f"""mutation($input: ArtifactBuildHeartbeatInput!) {{
   artifactBuildHeartbeat(input: $input) {{ artifactBuild {{ {BUILD} }} {USER_ERRORS} }} }}"""
 FINISH = f"""mutation($input: ArtifactBuildFinishInput!) {{
   artifactBuildFinish(input: $input) {{ artifactBuild {{ {BUILD} }} {USER_ERRORS} }} }}"""
+CANCEL = f"""mutation($input: ArtifactBuildCancelInput!) {{
+  artifactBuildCancel(input: $input) {{ artifactBuild {{ {BUILD} }} {USER_ERRORS} }} }}"""
 SOURCE = {"repositoryUrl": "https://github.com/acme/fraud.git", "ref": "main", "path": "serve"}
 IMAGE = "registry.example.com/acme/fraud:1.0.0"
 
@@ -248,3 +250,30 @@ async def test_a_build_status_streams_until_the_build_ends(server, tenant, make_
             async for _ in session.subscribe(request):
                 raise AssertionError("another organization saw the build")
     assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_a_build_is_cancelled_its_worker_stops_and_it_is_built_again(tenant, make_tenant):
+    client = tenant.client
+    pending, running = await versions(client, tenant.org_id, 2)
+    first = assert_ok(await build(client, pending))["artifactBuild"]
+    second = assert_ok(await build(client, running))["artifactBuild"]
+    [claimed] = [b for b in await claim(client, limit=2) if b["id"] == second["id"]]
+    other = await make_tenant("buildcx")
+    assert_error(await other.client.mutate(CANCEL, {"artifactBuildId": first["id"]}), "NOT_FOUND")
+
+    for made in (first, claimed):
+        cancelled = assert_ok(await client.mutate(CANCEL, {"artifactBuildId": made["id"]}))
+        ended = cancelled["artifactBuild"]
+        assert (ended["status"], ended["leaseOwner"]) == ("CANCELLED", None)
+        assert ended["finishedAt"] is not None
+    # The worker that held the running one hears so at its next heartbeat or finish.
+    beat = await client.mutate(HEARTBEAT, {"artifactBuildId": second["id"], "worker": "b1"})
+    assert_error(beat, "CONFLICT", ["input", "worker"])
+    done = await client.mutate(FINISH, {"artifactBuildId": second["id"], "worker": "b1",
+                                        "status": "SUCCEEDED", "imageUrl": IMAGE})  # fmt: skip
+    assert_error(done, "CONFLICT", ["input", "worker"])
+    assert_error(await client.mutate(CANCEL, {"artifactBuildId": first["id"]}),
+                 "INVALID_TRANSITION", ["input", "artifactBuildId"])  # fmt: skip
+    assert await claim(client) == []  # nothing cancelled is handed out
+    again = assert_ok(await build(client, pending))["artifactBuild"]
+    assert (again["id"], again["status"]) == (first["id"], "PENDING")

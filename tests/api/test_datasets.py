@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.test_training_jobs import create_job, setup
+from tests.api.test_training_jobs import CANCEL, create_job, setup
+from tests.api.test_training_jobs import DELETE as JOB_DELETE
 from tests.conftest import GraphQLClient
 from tests.helpers import (
     USER_ERRORS,
@@ -253,3 +254,22 @@ async def test_jobs_take_their_inputs_at_creation_and_everything_says_who_made_i
     assert consumed["run"]["datasetInputs"]["nodes"] == [
         {"role": "TRAIN", "datasetVersion": {"version": "1", "createdBy": {"email": tenant.email}}}]  # fmt: skip
     assert consumed["job"]["datasetInputs"]["nodes"] == [{"role": "VALIDATION"}]
+
+
+async def test_a_retired_training_job_leaves_the_lineage_graph(tenant):
+    client = tenant.client
+    ids = await setup(client, tenant.org_id)
+    v1 = assert_ok(await version(client, await dataset(client, ids["project"], "feed"), "1"))
+    v1_id = v1["datasetVersion"]["id"]
+    input = {"projectId": ids["project"], "environmentId": ids["environment"], "name": "j",
+             "image": "i", "datasetInputs": [{"datasetVersionId": v1_id}]}  # fmt: skip
+    job = assert_ok(await client.mutate(JOB_WITH_INPUTS, input))["trainingJob"]["id"]
+    walk = {"id": v1_id, "direction": "DOWNSTREAM", "depth": 2}
+
+    async def types() -> list[str]:
+        return [n["type"] for n in (await client.data(LINEAGE, walk))["node"]["lineage"]["nodes"]]
+
+    assert "TrainingJob" in await types()
+    assert_ok(await client.mutate(CANCEL, {"trainingJobId": job}))
+    assert_ok(await client.mutate(JOB_DELETE, {"trainingJobId": job}))
+    assert "TrainingJob" not in await types()

@@ -217,3 +217,32 @@ async def test_jobs_are_filtered_by_creation_time_on_both_paths(tenant):
     backwards = await client.execute(RANGE, {"id": ids["project"], "from": made[2]["createdAt"],
                                              "to": made[0]["createdAt"]})  # fmt: skip
     assert backwards["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+DELETE = f"""mutation($input: TrainingJobCancelInput!) {{
+  trainingJobDelete(input: $input) {{ trainingJob {{ id status }} {USER_ERRORS} }} }}"""
+
+
+async def test_a_finished_job_is_retired_from_lists_node_and_lineage(tenant, make_tenant):
+    client = tenant.client
+    ids = await setup(client, tenant.org_id)
+    kept = assert_ok(await create_job(client, ids, name="kept"))["trainingJob"]["id"]
+    job = assert_ok(await create_job(client, ids, name="gone"))["trainingJob"]["id"]
+    assert_error(await client.mutate(DELETE, {"trainingJobId": job}), "INVALID_TRANSITION",
+                 ["input", "trainingJobId"])  # fmt: skip
+    assert_ok(await client.mutate(CANCEL, {"trainingJobId": job}))
+    other = await make_tenant("jobdel")
+    assert_error(await other.client.mutate(DELETE, {"trainingJobId": job}), "NOT_FOUND")
+    retired = assert_ok(await client.mutate(DELETE, {"trainingJobId": job}))["trainingJob"]
+    assert retired == {"id": job, "status": "CANCELLED"}
+
+    variables = {"id": ids["project"], "status": None}
+    compiled = await client.post(JOBS, variables)
+    reference = await client.on_resolvers().post(JOBS, variables)
+    assert compiled.content == reference.content
+    jobs = compiled.json()["data"]["node"]["trainingJobs"]
+    assert ([j["name"] for j in jobs["nodes"]], jobs["totalCount"]) == (["kept"], 1)
+    node = "query($id: ID!) { node(id: $id) { id } }"
+    assert (await client.data(node, {"id": job}))["node"] is None
+    assert (await client.data(node, {"id": kept}))["node"] == {"id": kept}
+    assert_error(await client.mutate(DELETE, {"trainingJobId": job}), "NOT_FOUND")

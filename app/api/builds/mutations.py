@@ -40,6 +40,11 @@ class ArtifactBuildsClaimInput:
 
 
 @strawberry.input
+class ArtifactBuildCancelInput:
+    artifact_build_id: strawberry.ID
+
+
+@strawberry.input
 class ArtifactBuildHeartbeatInput:
     artifact_build_id: strawberry.ID
     worker: str
@@ -155,5 +160,22 @@ class BuildMutations:
                 status=input.status,
                 image_url=input.image_url,
                 error_message=input.error_message,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Stop a pending or running build; the version can be built again. "
+        "Contributors+."
+    )
+    async def artifact_build_cancel(
+        self, info: Info, input: ArtifactBuildCancelInput
+    ) -> ArtifactBuildPayload:
+        field = ["input", "artifactBuildId"]
+        return await mutate(
+            info,
+            ArtifactBuildPayload,
+            "artifact_build",
+            lambda session, actor: services.artifact_build_cancel(
+                session, actor, build_id=decode_id(input.artifact_build_id, "ArtifactBuild", field)
             ),
         )

@@ -135,7 +135,6 @@ TRAINING_JOBS_OF_PROJECT = ListSpec(
     "project_id",
     {**CREATED, **BY_NAME},
     default_order="CREATED_DESC",
-    live_only=False,
 )
 GPU_TYPES_OF_ENVIRONMENT = ListSpec(
     "gpu_types_of_environment",

@@ -233,3 +233,21 @@ class TrainingMutations:
                 job_id=decode_id(input.training_job_id, "TrainingJob", ["input", "trainingJobId"]),
             ),
         )
+
+    @strawberry.mutation(
+        description="Retire a finished job (soft delete): it leaves the project's list and the "
+        "lineage graph; its run and dataset inputs stay. Contributors+."
+    )
+    async def training_job_delete(
+        self, info: Info, input: TrainingJobCancelInput
+    ) -> TrainingJobPayload:
+        return await mutate(
+            info,
+            TrainingJobPayload,
+            "training_job",
+            lambda session, actor: services.training_job_delete(
+                session,
+                actor,
+                job_id=decode_id(input.training_job_id, "TrainingJob", ["input", "trainingJobId"]),
+            ),
+        )

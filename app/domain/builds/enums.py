@@ -10,6 +10,9 @@ class BuildStatus(enum.Enum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
-FINAL = frozenset({BuildStatus.SUCCEEDED, BuildStatus.FAILED})
+FINAL = frozenset({BuildStatus.SUCCEEDED, BuildStatus.FAILED, BuildStatus.CANCELLED})
+# A version whose build ended so may be built again.
+REBUILDABLE = frozenset({BuildStatus.FAILED, BuildStatus.CANCELLED})

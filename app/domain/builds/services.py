@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
-from app.domain.builds.enums import BuildStatus
+from app.domain.builds.enums import FINAL, REBUILDABLE, BuildStatus
 from app.domain.builds.models import ArtifactBuild
 from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.lookup import get_visible
@@ -103,10 +103,11 @@ async def artifact_build_create(
     build = await session.scalar(
         select(ArtifactBuild).where(ArtifactBuild.model_version_id == version.id).with_for_update()
     )
-    if build is not None and build.status != BuildStatus.FAILED.value:
+    if build is not None and BuildStatus(build.status) not in REBUILDABLE:
         raise DomainError(
             ErrorCode.CONFLICT,
-            f"this version already has a build ({build.status}); only a failed one is built again",
+            f"this version already has a build ({build.status}); only a failed or cancelled "
+            "one is built again",
             field,
         )
     if build is None:
@@ -178,9 +179,19 @@ async def artifact_build_finish(
             raise validation("a succeeded build has no error", ["input", "errorMessage"])
     elif image_url is not None:
         raise validation("a failed build has no image", ["input", "imageUrl"])
-    build.status = status.value
     build.image_url = image_url
     build.error_message = v.optional_text(error_message, ["input", "errorMessage"], 4000)
+    await _ended(session, build, status)
+    record_audit(
+        session, actor, f"artifact_build.{status.value}", organization_id=build.organization_id,
+        target_type="ArtifactBuild", target_id=build.id, details={"worker": worker},
+    )  # fmt: skip
+    return build
+
+
+async def _ended(session: AsyncSession, build: ArtifactBuild, status: BuildStatus) -> None:
+    """A build reached a final status: its lease goes, subscribers and rules hear of it."""
+    build.status = status.value
     build.finished_at = datetime.now(UTC)
     build.lease_owner, build.lease_expires_at = None, None
     build.status_version += 1
@@ -201,8 +212,30 @@ async def artifact_build_finish(
         },
         project_id=build.project_id,
     )
+
+
+async def artifact_build_cancel(
+    session: AsyncSession, actor: Actor, *, build_id: uuid.UUID | None
+) -> ArtifactBuild:
+    """Stop a pending or running build (its worker's next heartbeat or finish is refused);
+    the version can then be built again. Contributors+."""
+    field = ["input", "artifactBuildId"]
+    build = await get_visible(
+        session, ArtifactBuild, build_id, actor, what="artifact build", field=field,
+        for_update=True,
+    )  # fmt: skip
+    await require_project_access(
+        session, actor, build.project_id, ProjectRole.CONTRIBUTOR, what="artifact build",
+        field=field,
+    )  # fmt: skip
+    if BuildStatus(build.status) in FINAL:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, f"a {build.status} build cannot be cancelled", field
+        )
+    previous = build.status
+    await _ended(session, build, BuildStatus.CANCELLED)
     record_audit(
-        session, actor, f"artifact_build.{status.value}", organization_id=build.organization_id,
-        target_type="ArtifactBuild", target_id=build.id, details={"worker": worker},
+        session, actor, "artifact_build.cancelled", organization_id=build.organization_id,
+        target_type="ArtifactBuild", target_id=build.id, details={"from": previous},
     )  # fmt: skip
     return build

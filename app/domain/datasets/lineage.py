@@ -71,9 +71,9 @@ DOWNSTREAM_STEPS = f"""
      AND r.deleted_at IS NULL
   UNION ALL
   SELECT 'TrainingJob', i.training_job_id, 'consumed', i.role
-    FROM dataset_inputs i
+    FROM dataset_inputs i JOIN training_jobs j ON j.id = i.training_job_id
    WHERE w.t = 'DatasetVersion' AND i.dataset_version_id = w.id AND i.{ORG}
-     AND i.training_job_id IS NOT NULL
+     AND j.deleted_at IS NULL
   UNION ALL
   SELECT 'Run', j.run_id, 'produced', NULL
     FROM training_jobs j JOIN runs r ON r.id = j.run_id
@@ -101,7 +101,7 @@ UPSTREAM_STEPS = f"""
   UNION ALL
   SELECT 'TrainingJob', j.id, 'produced', NULL
     FROM training_jobs j
-   WHERE w.t = 'Run' AND j.run_id = w.id AND j.{ORG}
+   WHERE w.t = 'Run' AND j.run_id = w.id AND j.{ORG} AND j.deleted_at IS NULL
   UNION ALL
   SELECT 'Run', v.run_id, 'trained', NULL
     FROM model_versions v JOIN runs r ON r.id = v.run_id

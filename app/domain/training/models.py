@@ -21,11 +21,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, IdMixin, TenantMixin, TimestampsMixin, check_in
+from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
 from app.domain.training.enums import Executor, TrainingJobStatus
 
 
-class TrainingJob(IdMixin, TenantMixin, TimestampsMixin, Base):
+class TrainingJob(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     """A job that trains a model on an external executor, in a target environment."""
 
     __tablename__ = "training_jobs"

@@ -245,3 +245,24 @@ async def training_job_cancel(
         session, actor, job_id=job.id, status=TrainingJobStatus.CANCELLED,
         error_message=None, executor=None, external_id=None, run_id=None,
     )  # fmt: skip
+
+
+async def training_job_delete(
+    session: AsyncSession, actor: Actor, *, job_id: uuid.UUID | None
+) -> TrainingJob:
+    """Retire a finished job (soft delete): it leaves the project's list, ``node`` and the
+    lineage graph; its run, dataset inputs and audit trail stay. Contributors+."""
+    job = await _writable_job(session, actor, job_id)
+    if TrainingJobStatus(job.status) not in FINAL:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"a {job.status} training job cannot be deleted; cancel it first",
+            ["input", "trainingJobId"],
+        )
+    job.deleted_at = datetime.now(UTC)
+    record_audit(
+        session, actor, "training_job.delete", organization_id=job.organization_id,
+        target_type="TrainingJob", target_id=job.id, details={"status": job.status},
+    )  # fmt: skip
+    await session.flush()
+    return job
