@@ -69,7 +69,7 @@ from app.domain.serving.models import (
     ServingEndpoint,
     ServingEndpointEvent,
 )
-from app.domain.tenancy.models import Membership, ProjectMember
+from app.domain.tenancy.models import Membership, ProjectMember, User
 from app.domain.training.models import TrainingJob
 from tests.conftest import TEST_LIMITS
 from tests.helpers import build_graph
@@ -108,6 +108,15 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                     select(Membership.user_id).where(Membership.organization_id == org)
                 )
             )
+            # A former member: removed, so neither the membership nor the user is visible.
+            former = uuid7()
+            await session.execute(insert(User).values(id=former, email=f"former-{former}@x.io"))
+            await session.execute(
+                insert(Membership).values(
+                    id=uuid7(), organization_id=org, user_id=former, role="developer",
+                    deleted_at=start,
+                )
+            )  # fmt: skip
             envs = [uuid7() for _ in range(2)]
             for i, env in enumerate(envs):
                 await session.execute(
@@ -223,6 +232,7 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                             gpu_type="gpu-0" if gpu else None,
                             status=rng.choice(["pending", "running", "failed"]),
                             started_at=rng.choice([None, start]),
+                            deleted_at=start if j == 1 else None,
                         )
                     )  # fmt: skip
                 rules = [uuid7() for _ in range(rng.randint(0, 2))]
@@ -312,7 +322,9 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                                     source_repository_url="https://git.example/a/b.git",
                                     source_ref=rng.choice(ODD_TEXT[:1] + ["main"]),
                                     source_path=rng.choice([None, "serve"]),
-                                    status=rng.choice(["pending", "failed", "succeeded"]),
+                                    status=rng.choice(
+                                        ["pending", "failed", "succeeded", "cancelled"]
+                                    ),
                                     image_url="r.example/a:1", claims=rng.randint(0, 3),
                                     error_message=rng.choice([None, *ODD_TEXT]),
                                     created_by_id=rng.choice([None, *users]),
@@ -495,6 +507,9 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                             project_id=rng.choice([None, *made_projects]),
                             deployment_id=rng.choice([None, *made_deployments[:3]]),
                             min_severity=rng.choice([None, "low", "critical"]),
+                            alert_types=rng.choice([None, ["custom", "data_drift"]]),
+                            outcomes=rng.choice([None, ["failed"]]),
+                            environment_id=rng.choice([None, *envs]),
                             enabled=rng.random() < 0.7,
                             deleted_at=start if r == 2 else None,
                         )
