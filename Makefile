@@ -4,31 +4,45 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# ariadne-codegen (the Python client's generated operations) needs graphql-core < 3.3: its
+# own environment, used by `make client` and by the test that finds stale generated code.
+CODEGEN := .venv-codegen
+CODEGEN_STAMP := $(CODEGEN)/.installed
 
-.PHONY: install run test lint schema bench clean
+.PHONY: install run test lint schema client bench clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]' -e clients/python
 	touch $(STAMP)
 
-install: $(STAMP)
+$(CODEGEN_STAMP): clients/python/codegen-constraints.txt
+	test -x $(CODEGEN)/bin/python || $(PYTHON) -m venv $(CODEGEN)
+	$(CODEGEN)/bin/pip install --quiet -c clients/python/codegen-constraints.txt ariadne-codegen
+	touch $(CODEGEN_STAMP)
+
+install: $(STAMP) $(CODEGEN_STAMP)
 
 # Development: pages served from any local port (a React dev server) may call the API.
 run: $(STAMP)
 	MLGRAPH_CORS_ORIGINS="$${MLGRAPH_CORS_ORIGINS-http://localhost:*,http://127.0.0.1:*}" \
 	  $(BIN)/mlgraph serve --seed-demo
 
-test: $(STAMP)
+test: $(STAMP) $(CODEGEN_STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench migrations
-	$(BIN)/ruff format --check app tests bench migrations
+	$(BIN)/ruff check app tests bench migrations clients/python
+	$(BIN)/ruff format --check app tests bench migrations clients/python
 
 schema: $(STAMP)
 	$(BIN)/mlgraph export-schema > schema.graphql
+
+# Regenerate clients/python/mlgraph/generated from schema.graphql and clients/python/queries.
+client: $(CODEGEN_STAMP)
+	rm -rf clients/python/mlgraph/generated
+	cd clients/python && ../../$(CODEGEN)/bin/ariadne-codegen --config pyproject.toml
 
 bench: $(STAMP)
 	$(BIN)/python bench/nested_query.py
@@ -37,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/alert_eval.py
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/lineage_and_queue.py
+	$(BIN)/python bench/client_logging.py
 
 clean:
-	rm -rf $(VENV) .data
+	rm -rf $(VENV) $(CODEGEN) .data

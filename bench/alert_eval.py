@@ -21,10 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 
-from app.db.engine import make_engine, make_session_factory  # noqa: E402
-from app.db.migrate import upgrade  # noqa: E402
-from app.domain.tenancy.services import bootstrap_admin  # noqa: E402
-from bench.common import counted_server, database, machine  # noqa: E402
+from bench.common import admin_key, counted_server, database, machine  # noqa: E402
 from bench.run_metrics import PROJECT, Api  # noqa: E402
 
 MODEL = "mutation($i: ModelCreateInput!) { modelCreate(input: $i) { model { id } } }"
@@ -51,13 +48,7 @@ async def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     with database() as url:
-        upgrade(url)
-        engine = make_engine(url, pool_size=1, max_overflow=0)
-        async with make_session_factory(engine)() as session, session.begin():
-            key = (
-                await bootstrap_admin(session, email="bench@example.com", org_slug="bench")
-            ).secret
-        await engine.dispose()
+        key = await admin_key(url)
         async with counted_server(url) as server:
             async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
                 api = Api(client, key)

@@ -39,6 +39,22 @@ def database() -> Iterator[str]:
         embedded.stop()
 
 
+async def admin_key(url: str) -> str:
+    """Migrate the database, then an admin key of organization ``bench`` (made if missing)."""
+    from app.db.engine import make_engine, make_session_factory
+    from app.db.migrate import upgrade
+    from app.domain.tenancy.services import bootstrap_admin
+
+    upgrade(url)
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with make_session_factory(engine)() as session, session.begin():
+            made = await bootstrap_admin(session, email="bench@example.com", org_slug="bench")
+            return made.secret
+    finally:
+        await engine.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

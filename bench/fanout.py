@@ -26,10 +26,7 @@ import httpx  # noqa: E402
 import orjson  # noqa: E402
 import websockets  # noqa: E402
 
-from app.db.engine import make_engine, make_session_factory  # noqa: E402
-from app.db.migrate import upgrade  # noqa: E402
-from app.domain.tenancy.services import bootstrap_admin  # noqa: E402
-from bench.common import counted_server, database, machine  # noqa: E402
+from bench.common import admin_key, counted_server, database, machine  # noqa: E402
 from bench.run_metrics import EXPERIMENT, LOG, PROJECT, RUN, Api  # noqa: E402
 
 COMPRESSION = False  # --compression: negotiate permessage-deflate, as browsers do
@@ -224,13 +221,7 @@ async def main() -> None:
         f"{'processes':>9} {'subscribers':>11} {'delivered':>19} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'write p50 ms':>12}"
     )
     with database() as url:
-        upgrade(url)
-        engine = make_engine(url, pool_size=1, max_overflow=0)
-        async with make_session_factory(engine)() as session, session.begin():
-            key = (
-                await bootstrap_admin(session, email="bench@example.com", org_slug="bench")
-            ).secret
-        await engine.dispose()
+        key = await admin_key(url)
         for processes in (int(p) for p in args.processes.split(",")):
             await measure(url, key, processes, args)
 

@@ -31,10 +31,8 @@ import orjson  # noqa: E402
 import psutil  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from app.db.engine import make_engine, make_session_factory  # noqa: E402
-from app.db.migrate import upgrade  # noqa: E402
-from app.domain.tenancy.services import bootstrap_admin  # noqa: E402
-from bench.common import counted_server, database, machine  # noqa: E402
+from app.db.engine import make_engine  # noqa: E402
+from bench.common import admin_key, counted_server, database, machine  # noqa: E402
 
 PROJECT = "mutation($i: ProjectCreateInput!) { projectCreate(input: $i) { project { id } } }"
 EXPERIMENT = (
@@ -192,13 +190,7 @@ async def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     with database() as url:
-        upgrade(url)
-        engine = make_engine(url, pool_size=1, max_overflow=0)
-        async with make_session_factory(engine)() as session, session.begin():
-            key = (
-                await bootstrap_admin(session, email="bench@example.com", org_slug="bench")
-            ).secret
-        await engine.dispose()
+        key = await admin_key(url)
         async with contextlib.AsyncExitStack() as stack:
             server = await stack.enter_async_context(counted_server(url))
             limits = httpx.Limits(max_connections=32)

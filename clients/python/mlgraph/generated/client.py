@@ -1,0 +1,476 @@
+from collections.abc import AsyncIterator
+from typing import Any, Optional, Union
+
+from .alerts import Alerts
+from .async_base_client import AsyncBaseClient
+from .base_model import UNSET, UnsetType
+from .enums import AlertSeverity
+from .experiment_create import ExperimentCreate
+from .input_types import (
+    ExperimentCreateInput,
+    ModelAliasSetInput,
+    ModelVersionCreateInput,
+    ModelVersionTransitionInput,
+    PredictionsRecordInput,
+    RunCreateInput,
+    RunFinishInput,
+)
+from .model_alias_set import ModelAliasSet
+from .model_version_create import ModelVersionCreate
+from .model_version_transition import ModelVersionTransition
+from .organization_projects import OrganizationProjects
+from .predictions_record import PredictionsRecord
+from .project_experiments import ProjectExperiments
+from .run_create import RunCreate
+from .run_finish import RunFinish
+from .run_metric_history import RunMetricHistory
+from .run_metrics import RunMetrics
+from .run_metrics_log import RunMetricsLog
+from .viewer import Viewer
+
+
+def gql(q: str) -> str:
+    return q
+
+
+class GraphQLClient(AsyncBaseClient):
+    async def model_version_create(
+        self, input: ModelVersionCreateInput, **kwargs: Any
+    ) -> ModelVersionCreate:
+        query = gql("""
+            mutation ModelVersionCreate($input: ModelVersionCreateInput!) {
+              modelVersionCreate(input: $input) {
+                modelVersion {
+                  id
+                  version
+                  stage
+                  run {
+                    id
+                  }
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="ModelVersionCreate",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ModelVersionCreate.model_validate(data)
+
+    async def model_alias_set(
+        self, input: ModelAliasSetInput, **kwargs: Any
+    ) -> ModelAliasSet:
+        query = gql("""
+            mutation ModelAliasSet($input: ModelAliasSetInput!) {
+              modelAliasSet(input: $input) {
+                modelAlias {
+                  id
+                  name
+                  modelVersion {
+                    id
+                    version
+                  }
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="ModelAliasSet", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ModelAliasSet.model_validate(data)
+
+    async def model_version_transition(
+        self, input: ModelVersionTransitionInput, **kwargs: Any
+    ) -> ModelVersionTransition:
+        query = gql("""
+            mutation ModelVersionTransition($input: ModelVersionTransitionInput!) {
+              modelVersionTransition(input: $input) {
+                modelVersion {
+                  id
+                  version
+                  stage
+                }
+                archivedVersion {
+                  id
+                  version
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="ModelVersionTransition",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ModelVersionTransition.model_validate(data)
+
+    async def predictions_record(
+        self, input: PredictionsRecordInput, **kwargs: Any
+    ) -> PredictionsRecord:
+        query = gql("""
+            mutation PredictionsRecord($input: PredictionsRecordInput!) {
+              predictionsRecord(input: $input) {
+                recordedCount
+                alertsOpened {
+                  id
+                  title
+                  severity
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="PredictionsRecord",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return PredictionsRecord.model_validate(data)
+
+    async def run_metric_history(
+        self, run_id: str, keys: list[str], max_points: int, **kwargs: Any
+    ) -> RunMetricHistory:
+        query = gql("""
+            query RunMetricHistory($runId: ID!, $keys: [String!]!, $maxPoints: Int!) {
+              runMetricHistories(runIds: [$runId], keys: $keys, maxPoints: $maxPoints) {
+                key
+                columns {
+                  lastStep
+                  last
+                  min
+                  max
+                  count
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "runId": run_id,
+            "keys": keys,
+            "maxPoints": max_points,
+        }
+        response = await self.execute(
+            query=query,
+            operation_name="RunMetricHistory",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return RunMetricHistory.model_validate(data)
+
+    async def run_metrics(
+        self,
+        run_id: str,
+        keys: Union[Optional[list[str]], UnsetType] = UNSET,
+        after_step: Union[Optional[int], UnsetType] = UNSET,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> AsyncIterator[RunMetrics]:
+        query = gql("""
+            subscription RunMetrics($runId: ID!, $keys: [String!], $afterStep: Int, $after: String) {
+              runMetrics(runId: $runId, keys: $keys, afterStep: $afterStep, after: $after) {
+                runId
+                cursor
+                replay
+                points {
+                  key
+                  step
+                  value
+                  timestamp
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "runId": run_id,
+            "keys": keys,
+            "afterStep": after_step,
+            "after": after,
+        }
+        async for data in self.execute_ws(
+            query=query, operation_name="RunMetrics", variables=variables, **kwargs
+        ):
+            yield RunMetrics.model_validate(data)
+
+    async def alerts(
+        self, organization_id: str, min_severity: AlertSeverity, **kwargs: Any
+    ) -> AsyncIterator[Alerts]:
+        query = gql("""
+            subscription Alerts($organizationId: ID!, $minSeverity: AlertSeverity! = LOW) {
+              alerts(organizationId: $organizationId, minSeverity: $minSeverity) {
+                id
+                alertType
+                severity
+                status
+                title
+                metricName
+                metricValue
+                openedAt
+                deployment {
+                  id
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "organizationId": organization_id,
+            "minSeverity": min_severity,
+        }
+        async for data in self.execute_ws(
+            query=query, operation_name="Alerts", variables=variables, **kwargs
+        ):
+            yield Alerts.model_validate(data)
+
+    async def viewer(self, **kwargs: Any) -> Viewer:
+        query = gql("""
+            query Viewer {
+              viewer {
+                user {
+                  id
+                  email
+                }
+                memberships(first: 100) {
+                  nodes {
+                    role
+                    organization {
+                      id
+                      slug
+                    }
+                  }
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {}
+        response = await self.execute(
+            query=query, operation_name="Viewer", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return Viewer.model_validate(data)
+
+    async def organization_projects(
+        self, slug: str, after: Union[Optional[str], UnsetType] = UNSET, **kwargs: Any
+    ) -> OrganizationProjects:
+        query = gql("""
+            query OrganizationProjects($slug: String!, $after: String) {
+              organization(slug: $slug) {
+                id
+                projects(first: 100, after: $after) {
+                  pageInfo {
+                    hasNextPage
+                    endCursor
+                  }
+                  nodes {
+                    id
+                    slug
+                  }
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {"slug": slug, "after": after}
+        response = await self.execute(
+            query=query,
+            operation_name="OrganizationProjects",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return OrganizationProjects.model_validate(data)
+
+    async def project_experiments(
+        self,
+        project_id: str,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ProjectExperiments:
+        query = gql("""
+            query ProjectExperiments($projectId: ID!, $after: String) {
+              node(id: $projectId) {
+                __typename
+                ... on Project {
+                  experiments(first: 100, after: $after) {
+                    pageInfo {
+                      hasNextPage
+                      endCursor
+                    }
+                    nodes {
+                      id
+                      name
+                    }
+                  }
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {"projectId": project_id, "after": after}
+        response = await self.execute(
+            query=query,
+            operation_name="ProjectExperiments",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ProjectExperiments.model_validate(data)
+
+    async def experiment_create(
+        self, input: ExperimentCreateInput, **kwargs: Any
+    ) -> ExperimentCreate:
+        query = gql("""
+            mutation ExperimentCreate($input: ExperimentCreateInput!) {
+              experimentCreate(input: $input) {
+                experiment {
+                  id
+                  name
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="ExperimentCreate",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return ExperimentCreate.model_validate(data)
+
+    async def run_create(self, input: RunCreateInput, **kwargs: Any) -> RunCreate:
+        query = gql("""
+            mutation RunCreate($input: RunCreateInput!) {
+              runCreate(input: $input) {
+                run {
+                  id
+                  name
+                  status
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="RunCreate", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RunCreate.model_validate(data)
+
+    async def run_finish(self, input: RunFinishInput, **kwargs: Any) -> RunFinish:
+        query = gql("""
+            mutation RunFinish($input: RunFinishInput!) {
+              runFinish(input: $input) {
+                run {
+                  id
+                  status
+                  endedAt
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="RunFinish", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RunFinish.model_validate(data)
+
+    async def run_metrics_log(
+        self, run_id: str, series: Any, **kwargs: Any
+    ) -> RunMetricsLog:
+        query = gql("""
+            mutation RunMetricsLog($runId: ID!, $series: MetricSeries!) {
+              runMetricsLog(input: {runId: $runId, series: $series}) {
+                loggedCount
+                newCount
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"runId": run_id, "series": series}
+        response = await self.execute(
+            query=query, operation_name="RunMetricsLog", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RunMetricsLog.model_validate(data)

@@ -1,0 +1,32 @@
+from pydantic import Field
+
+from .base_model import BaseModel
+from .enums import AlertSeverity
+from .fragments import UserErrors
+
+
+class PredictionsRecord(BaseModel):
+    predictions_record: "PredictionsRecordPredictionsRecord" = Field(
+        alias="predictionsRecord"
+    )
+
+
+class PredictionsRecordPredictionsRecord(BaseModel):
+    recorded_count: int = Field(alias="recordedCount")
+    alerts_opened: list["PredictionsRecordPredictionsRecordAlertsOpened"] = Field(
+        alias="alertsOpened"
+    )
+    user_errors: list["PredictionsRecordPredictionsRecordUserErrors"] = Field(
+        alias="userErrors"
+    )
+
+
+class PredictionsRecordPredictionsRecordAlertsOpened(BaseModel):
+    id: str
+    title: str
+    severity: AlertSeverity
+
+
+PredictionsRecordPredictionsRecordUserErrors = UserErrors
+PredictionsRecord.model_rebuild()
+PredictionsRecordPredictionsRecord.model_rebuild()

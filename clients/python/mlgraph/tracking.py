@@ -1,0 +1,484 @@
+"""Logging from a training loop: ``run.log`` returns at once, a background thread sends.
+
+    with mlgraph.start_run(organization="acme", project="fraud", experiment="baseline",
+                           params={"lr": 0.01}) as run:
+        for step in range(steps):
+            run.log({"loss": loss, "acc": acc}, step=step)
+
+``log`` checks its input (so a bad key or a NaN fails in the caller, not later), stamps the
+time and appends to a buffer. The sender thread drains the buffer in batches of up to
+``batch_points`` into ``runMetricsLog`` (the ``series`` columns form), at least every
+``flush_interval`` seconds. A batch that fails for a transient reason (the server is down,
+restarting, overloaded: connection errors, HTTP 5xx or 429) is sent again, the same points,
+until it goes through: the server keeps one value per (run, key, step), so a retry after a
+lost answer adds nothing. While the server is unreachable the buffer grows up to
+``max_buffered_points``; then ``on_full="block"`` makes ``log`` wait for room, and
+``"drop_oldest"`` drops the oldest points with a warning (``run.dropped_points`` counts
+them). A batch the server refuses for good (say the run was finished elsewhere) is not
+retried: its error is kept and raised by the next ``flush``/``finish``.
+
+Leaving the ``with`` block flushes and marks the run COMPLETED, or FAILED when an exception
+escapes it (KILLED for Ctrl-C); ``run.finish(status)`` does the same by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import math
+import random
+import threading
+import time
+import warnings
+import weakref
+from collections import deque
+from collections.abc import Coroutine, Mapping
+from types import TracebackType
+from typing import Any, Literal, TypeVar
+
+import httpx
+
+from mlgraph.client import MlgraphError, UserErrors, check, graphql_client, settings
+from mlgraph.generated import GraphQLClient
+from mlgraph.generated.enums import RunStatus
+from mlgraph.generated.exceptions import GraphQLClientGraphQLMultiError, GraphQLClientHttpError
+from mlgraph.generated.input_types import ExperimentCreateInput, RunCreateInput, RunFinishInput
+
+MAX_STEP = 2**31 - 1
+MAX_BATCH_POINTS = 10_000  # the server's limit per call
+KEY_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./: ")
+TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+T = TypeVar("T")
+# One log call: (step, epoch milliseconds, its keys, their values).
+Entry = tuple[int, float, tuple[str, ...], list[float]]
+
+
+class BufferFullWarning(UserWarning):
+    """The server was unreachable long enough for the buffer to fill: points were dropped."""
+
+
+def check_key(key: object) -> str:
+    """The server's rule for metric keys, checked where the mistake is made."""
+    if (
+        type(key) is not str
+        or not 1 <= len(key) <= 250
+        or key != key.strip()
+        or not KEY_CHARACTERS.issuperset(key)
+    ):
+        raise ValueError(
+            f"bad metric key {key!r}: 1-250 letters, digits, spaces or '_-./:', without "
+            "leading or trailing spaces"
+        )
+    return key
+
+
+class _Sender:
+    """A thread with an event loop: the run's HTTP calls, and the batching loop."""
+
+    def __init__(self, client: GraphQLClient) -> None:
+        self.client = client
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="mlgraph-sender")
+        self.thread.daemon = True
+        self.thread.start()
+
+    def call(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        if not self.loop.is_closed():
+            try:
+                self.call(self.client.http_client.aclose(), timeout=10)
+            finally:
+                self.loop.call_soon_threadsafe(self.loop.stop)
+                self.thread.join(timeout=10)
+                self.loop.close()
+
+
+class Run:
+    """A run being logged to. Made by ``start_run``; use it as a context manager."""
+
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        name: str,
+        sender: _Sender,
+        batch_points: int,
+        flush_interval: float,
+        max_buffered_points: int,
+        on_full: Literal["block", "drop_oldest"],
+        retry_max_seconds: float,
+    ) -> None:
+        if not 1 <= batch_points <= MAX_BATCH_POINTS:
+            raise ValueError(f"batch_points must be between 1 and {MAX_BATCH_POINTS}")
+        if max_buffered_points < batch_points:
+            raise ValueError("max_buffered_points must be at least batch_points")
+        if on_full not in ("block", "drop_oldest"):
+            raise ValueError("on_full is 'block' or 'drop_oldest'")
+        if flush_interval <= 0:
+            raise ValueError("flush_interval must be positive")
+        self.id = run_id
+        self.name = name
+        self.batch_points = batch_points
+        self.flush_interval = flush_interval
+        self.max_buffered_points = max_buffered_points
+        self.on_full = on_full
+        self.retry_max_seconds = retry_max_seconds
+        self._sender = sender
+        # ``_buffered`` counts the points of the buffer's entries.
+        self._buffer: deque[Entry] = deque()
+        self._buffered = 0
+        self._lock = threading.Lock()
+        self._room = threading.Condition(self._lock)  # ``block``: log waits here for room
+        self._next_step = 0
+        self._wake: asyncio.Event | None = None
+        self._idle = threading.Event()  # nothing buffered or in flight
+        self._idle.set()
+        self._failures: list[MlgraphError] = []
+        self._finished = False
+        self.sent_points = 0  # accepted by the server (new or already there)
+        self.dropped_points = 0  # dropped by ``drop_oldest``
+        self.retries = 0  # batches sent again after a transient failure
+        self.blocked_logs = 0  # ``log`` calls that had to wait for room
+        self._task = sender.call(self._start())
+        _open_runs.add(self)
+
+    # -- the calling thread -------------------------------------------------------------
+
+    def log(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        """Record values of several metrics at one step (default: the step after the last
+        one logged). Returns at once; the sender thread delivers them."""
+        if self._finished:
+            raise MlgraphError("this run is finished")
+        if step is None:
+            step = self._next_step
+        elif type(step) is not int or not 0 <= step <= MAX_STEP:
+            raise ValueError(f"step must be an integer between 0 and {MAX_STEP}: {step!r}")
+        if not metrics.keys() <= _known_keys.keys():
+            for key in metrics:
+                _known_keys[check_key(key)] = None
+        values = [float(value) for value in metrics.values()]
+        total = sum(values)
+        if total - total != 0:  # an infinity or a NaN, or finite values summing past float
+            for key, value in zip(metrics, values, strict=True):
+                if not math.isfinite(value):
+                    raise ValueError(f"{key}: {metrics[key]!r} is not a finite number")
+        count = len(values)
+        if not count:
+            return
+        self._next_step = step + 1
+        entry = (step, time.time() * 1000.0, tuple(metrics), values)
+        with self._lock:
+            if self._buffered + count > self.max_buffered_points:
+                self._make_room(count)
+            self._buffer.append(entry)
+            self._buffered += count
+            if self._idle.is_set():
+                self._idle.clear()
+            full = self._buffered >= self.batch_points
+        if full:
+            self._poke()
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until everything logged so far has reached the server (or ``timeout``
+        seconds pass: TimeoutError). Raises the error of a batch the server refused."""
+        self._poke()
+        if not self._idle.wait(timeout):
+            raise TimeoutError(f"{self._buffered} points still waiting after {timeout} s")
+        self._raise_failures()
+
+    def finish(self, status: RunStatus | str = RunStatus.COMPLETED) -> None:
+        """Flush, then mark the run COMPLETED (or FAILED, KILLED) and stop the sender."""
+        if self._finished:
+            return
+        try:
+            self.flush()
+        finally:
+            self._finished = True
+            _open_runs.discard(self)
+            try:
+                payload = self._sender.call(
+                    self._sender.client.run_finish(
+                        RunFinishInput(runId=self.id, status=RunStatus(status))
+                    )
+                )
+                check(payload.run_finish)
+            finally:
+                self._sender.call(self._stop())
+                self._sender.stop()
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if kind is None:
+            self.finish(RunStatus.COMPLETED)
+        elif issubclass(kind, KeyboardInterrupt):
+            self.finish(RunStatus.KILLED)
+        else:
+            self.finish(RunStatus.FAILED)
+
+    @property
+    def buffered_points(self) -> int:
+        return self._buffered
+
+    def _make_room(self, count: int) -> None:
+        """Under the lock: the buffer cannot take ``count`` more points."""
+        if self.on_full == "block":
+            self.blocked_logs += 1
+            self._poke()
+            while self._buffered + count > self.max_buffered_points and not self._finished:
+                self._room.wait(1.0)
+            return
+        dropped = 0
+        while self._buffer and self._buffered + count > self.max_buffered_points:
+            values = self._buffer.popleft()[3]
+            self._buffered -= len(values)
+            dropped += len(values)
+        if dropped and not self.dropped_points:
+            warnings.warn(
+                f"mlgraph: the server has not taken points for a while; the buffer is full "
+                f"({self.max_buffered_points} points), dropping the oldest "
+                "(run.dropped_points counts them)",
+                BufferFullWarning,
+                stacklevel=3,
+            )
+        self.dropped_points += dropped
+
+    def _poke(self) -> None:
+        wake = self._wake
+        if wake is not None and not self._sender.loop.is_closed():
+            self._sender.loop.call_soon_threadsafe(wake.set)
+
+    def _raise_failures(self) -> None:
+        if self._failures:
+            failures, self._failures = self._failures, []
+            raise failures[0]
+
+    # -- the sender thread --------------------------------------------------------------
+
+    async def _start(self) -> asyncio.Task[None]:
+        self._wake = asyncio.Event()
+        return asyncio.get_running_loop().create_task(self._send_forever())
+
+    async def _stop(self) -> None:
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+
+    async def _send_forever(self) -> None:
+        assert self._wake is not None
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.flush_interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            while True:
+                batch = self._take()
+                if batch is None:
+                    break
+                await self._deliver(batch)
+            with self._lock:
+                if not self._buffer:
+                    self._idle.set()
+
+    def _take(self) -> list[Entry] | None:
+        """Up to ``batch_points`` points off the front of the buffer."""
+        with self._lock:
+            if not self._buffer:
+                return None
+            batch = []
+            points = 0
+            while self._buffer and points + len(self._buffer[0][3]) <= self.batch_points:
+                entry = self._buffer.popleft()
+                batch.append(entry)
+                points += len(entry[3])
+            if not batch:  # one step with more keys than a batch: split it
+                step, stamp, keys, values = self._buffer.popleft()
+                cut = self.batch_points
+                batch.append((step, stamp, keys[:cut], values[:cut]))
+                self._buffer.appendleft((step, stamp, keys[cut:], values[cut:]))
+                points = cut
+            self._buffered -= points
+            self._room.notify_all()
+            return batch
+
+    async def _deliver(self, batch: list[Entry]) -> None:
+        series = columns(batch)
+        delay = 0.05
+        while True:
+            try:
+                payload = await self._sender.client.run_metrics_log(run_id=self.id, series=series)
+                check(payload.run_metrics_log)
+                self.sent_points += payload.run_metrics_log.logged_count
+                return
+            except (httpx.TransportError, GraphQLClientHttpError) as error:
+                status = getattr(error, "status_code", None)
+                if status is not None and status not in TRANSIENT_STATUS:
+                    self._failures.append(MlgraphError(f"HTTP {status}: {error}"))
+                    return
+            except UserErrors as error:
+                self._failures.append(error)
+                return
+            except GraphQLClientGraphQLMultiError as error:
+                self._failures.append(MlgraphError(str(error)))
+                return
+            self.retries += 1
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, self.retry_max_seconds)
+
+
+def columns(batch: list[Entry]) -> dict[str, dict[str, list[Any]]]:
+    """Entries as ``{key: {steps, values, timestamps}}``. A loop logs the same keys at
+    every step: such a stretch is transposed at once (``zip``); a key logged twice at one
+    step keeps its last value (the server refuses repeats within a call)."""
+    keys = batch[0][2]
+    steps = [entry[0] for entry in batch]
+    if all(entry[2] == keys for entry in batch) and len(set(steps)) == len(steps):
+        stamps = [entry[1] for entry in batch]
+        rows = zip(*(entry[3] for entry in batch), strict=True)
+        return {
+            key: {"steps": steps, "values": list(row), "timestamps": stamps}
+            for key, row in zip(keys, rows, strict=True)
+        }
+    by_key: dict[str, dict[int, tuple[float, float]]] = {}
+    for step, stamp, entry_keys, values in batch:
+        for key, value in zip(entry_keys, values, strict=True):
+            points = by_key.get(key)
+            if points is None:
+                points = by_key[key] = {}
+            points[step] = (value, stamp)
+    out = {}
+    for key, points in by_key.items():
+        key_steps = list(points)
+        out[key] = {
+            "steps": key_steps,
+            "values": [points[s][0] for s in key_steps],
+            "timestamps": [round(points[s][1], 3) for s in key_steps],
+        }
+    return out
+
+
+# Keys already checked (metric names repeat every step: check each once).
+_known_keys: dict[str, None] = {}
+_open_runs: weakref.WeakSet[Run] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    """A script that ends without finishing its run still delivers what it logged."""
+    for run in list(_open_runs):
+        try:
+            run.flush(timeout=30)
+        except Exception as error:  # noqa: BLE001 - exiting: report, do not raise
+            warnings.warn(f"mlgraph: run {run.id} could not flush at exit: {error}", stacklevel=1)
+
+
+def start_run(
+    *,
+    experiment: str | None = None,
+    project: str | None = None,
+    organization: str | None = None,
+    experiment_id: str | None = None,
+    name: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    url: str | None = None,
+    api_key: str | None = None,
+    batch_points: int = MAX_BATCH_POINTS,
+    flush_interval: float = 1.0,
+    max_buffered_points: int = 1_000_000,
+    on_full: Literal["block", "drop_oldest"] = "block",
+    retry_max_seconds: float = 10.0,
+    timeout: float = 30.0,
+) -> Run:
+    """Open a run in an experiment (found by name in the project, made if missing; or
+    ``experiment_id``). The project is its slug within ``organization`` (a slug; optional
+    when the key reaches one organization only). ``url`` and ``api_key`` default to
+    ``MLGRAPH_URL`` and ``MLGRAPH_API_KEY``."""
+    base, key = settings(url, api_key)
+    sender = _Sender(graphql_client(base, key, timeout=timeout))
+    try:
+        if experiment_id is None:
+            if not experiment or not project:
+                raise ValueError("give experiment and project (or experiment_id)")
+            experiment_id = sender.call(
+                _find_experiment(sender.client, organization, project, experiment)
+            )
+        payload = sender.call(
+            sender.client.run_create(
+                RunCreateInput(
+                    experimentId=experiment_id,
+                    name=name,
+                    params=dict(params) if params is not None else None,
+                    tags=dict(tags) if tags is not None else None,
+                )  # fmt: skip
+            )
+        )
+        run = check(payload.run_create).run
+        return Run(
+            run_id=run.id, name=run.name, sender=sender, batch_points=batch_points,
+            flush_interval=flush_interval, max_buffered_points=max_buffered_points,
+            on_full=on_full, retry_max_seconds=retry_max_seconds,
+        )  # fmt: skip
+    except BaseException:
+        sender.stop()
+        raise
+
+
+async def _find_experiment(
+    client: GraphQLClient, organization: str | None, project: str, experiment: str
+) -> str:
+    if organization is None:
+        viewer = await client.viewer()
+        orgs = [m.organization.slug for m in viewer.viewer.memberships.nodes if m.organization]
+        if len(orgs) != 1:
+            raise ValueError(
+                f"this key reaches {len(orgs)} organizations: say which (organization=...)"
+            )
+        organization = orgs[0]
+    project_id = None
+    after = None
+    while project_id is None:
+        page = await client.organization_projects(slug=organization, after=after)
+        if page.organization is None:
+            raise MlgraphError(f"no organization {organization!r} for this key")
+        projects = page.organization.projects
+        project_id = next((p.id for p in projects.nodes if p.slug == project), None)
+        if not projects.page_info.has_next_page:
+            break
+        after = projects.page_info.end_cursor
+    if project_id is None:
+        raise MlgraphError(f"no project {project!r} in {organization!r}")
+    after = None
+    while True:
+        found = await client.project_experiments(project_id=project_id, after=after)
+        listing = getattr(found.node, "experiments", None)
+        if listing is None:
+            break
+        match = next((e.id for e in listing.nodes if e.name == experiment), None)
+        if match is not None:
+            return match
+        if not listing.page_info.has_next_page:
+            break
+        after = listing.page_info.end_cursor
+    made = await client.experiment_create(
+        ExperimentCreateInput(projectId=project_id, name=experiment)
+    )
+    try:
+        created = check(made.experiment_create).experiment
+    except UserErrors as error:
+        if "CONFLICT" in error.codes:  # made by another script at the same moment
+            return await _find_experiment(client, organization, project, experiment)
+        raise
+    assert created is not None
+    return created.id

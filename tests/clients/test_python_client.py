@@ -1,0 +1,309 @@
+"""The Python client (clients/python, issue 14) against a live server: a training script's
+``start_run``/``log`` in a thread of its own, as it runs in a real script, reaching the
+server over real HTTP, sometimes through a TCP proxy the test takes down to play an outage
+(connections refused, or the answer lost after the server committed)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import warnings
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+import mlgraph
+from mlgraph.generated.enums import RunStatus
+from tests.conftest import RunningServer, Tenant
+from tests.helpers import assert_ok, create_model, create_project, create_version
+
+POINTS = """query($id: ID!, $key: String!) { node(id: $id) { ... on Run { status params
+  experiment { name } metric(key: $key) { summary { count } } } } }"""
+
+
+class Proxy:
+    """Forwards TCP to the server while ``up``; while down, refuses (closes at once), or
+    with ``lose_answers`` forwards requests but drops the server's answer."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.up = True
+        self.lose_answers = 0  # answers to drop (each closes its connection)
+        self.refused = 0
+        self.lost = 0
+        self.server: asyncio.Server | None = None
+        self.open: set[asyncio.StreamWriter] = set()
+
+    def down(self) -> None:
+        """Refuse new connections and cut the open ones (kept-alive ones included)."""
+        self.up = False
+        for writer in list(self.open):
+            writer.close()
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self.up:
+            self.refused += 1
+            writer.close()
+            return
+        upstream_reader, upstream_writer = await asyncio.open_connection(
+            "127.0.0.1", self.target_port
+        )
+        self.open |= {writer, upstream_writer}
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter, answer: bool):  # type: ignore[no-untyped-def]
+            try:
+                while data := await source.read(65536):
+                    if answer and self.lose_answers:
+                        self.lose_answers -= 1
+                        self.lost += 1
+                        writer.close()  # the client never hears back
+                        return
+                    sink.write(data)
+                    await sink.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(
+            pipe(reader, upstream_writer, False), pipe(upstream_reader, writer, True)
+        )
+        self.open -= {writer, upstream_writer}
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
+@pytest.fixture
+async def proxy(server: RunningServer) -> AsyncIterator[Proxy]:
+    port = int(server.base_url.rsplit(":", 1)[1])
+    made = Proxy(port)
+    made.url = await made.start()  # type: ignore[attr-defined]
+    yield made
+    await made.stop()
+
+
+def open_run(url: str, tenant: Tenant, project: str, **options: Any) -> mlgraph.Run:
+    return mlgraph.start_run(
+        url=url, api_key=tenant.key, organization=tenant.org_slug, project=project,
+        experiment=options.pop("experiment", "baseline"), **options,
+    )  # fmt: skip
+
+
+async def until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait for an outcome (not a duration): a stuck client fails after a generous bound."""
+    for _ in range(3000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never happened: {what}")
+
+
+async def stored(tenant: Tenant, run_id: str, key: str) -> dict[str, Any]:
+    """The run's status, params, experiment, and ``metric``: how many points ``key`` has."""
+    node = (await tenant.client.data(POINTS, {"id": run_id, "key": key}))["node"]
+    summary = node["metric"]["summary"]
+    return {**node, "metric": {"count": summary["count"]} if summary else None}
+
+
+async def test_a_training_loop_logs_through_start_run(server, tenant):
+    project = await create_project(tenant.client, tenant.org_id)
+
+    def train() -> tuple[str, str]:
+        with open_run(server.base_url, tenant, project["slug"], params={"lr": 0.01},
+                      batch_points=1000) as run:  # fmt: skip
+            for step in range(2500):
+                run.log({"loss": 1 / (step + 1), "acc": step / 2500}, step=step)
+            run.log({"loss": 0.5})  # no step: the next one (2500)
+        again = open_run(server.base_url, tenant, project["slug"])  # the same experiment
+        again.finish()
+        return run.id, again.id
+
+    run_id, second = await asyncio.to_thread(train)
+    made = await stored(tenant, run_id, "loss")
+    assert made["status"] == "COMPLETED" and made["params"] == {"lr": 0.01}
+    assert made["metric"]["count"] == 2501
+    assert (await stored(tenant, run_id, "acc"))["metric"]["count"] == 2500
+    other = await stored(tenant, second, "loss")
+    assert other["experiment"] == made["experiment"] == {"name": "baseline"}
+    assert other["status"] == "COMPLETED" and other["metric"] is None
+
+
+async def test_an_exception_in_the_block_fails_the_run_and_bad_input_fails_at_once(server, tenant):
+    project = await create_project(tenant.client, tenant.org_id)
+
+    def train() -> str:
+        with pytest.raises(RuntimeError), open_run(server.base_url, tenant, project["slug"]) as run:
+            run.log({"loss": 1.0}, step=0)
+            for bad, error in (({"loss": float("nan")}, "finite"), ({" loss": 1.0}, "key"),
+                               ({"loss": "high"}, "float")):  # fmt: skip
+                with pytest.raises(ValueError, match=error):
+                    run.log(bad)
+            with pytest.raises(ValueError, match="step"):
+                run.log({"loss": 1.0}, step=-1)
+            raise RuntimeError("diverged")
+        return run.id
+
+    run_id = await asyncio.to_thread(train)
+    failed = await stored(tenant, run_id, "loss")
+    assert failed["status"] == "FAILED" and failed["metric"]["count"] == 1
+
+
+async def test_points_logged_during_an_outage_arrive_once_it_ends(tenant, proxy):
+    project = await create_project(tenant.client, tenant.org_id)
+    run = await asyncio.to_thread(open_run, proxy.url, tenant, project["slug"],
+                                  batch_points=100, flush_interval=0.05)  # fmt: skip
+    proxy.down()
+    for step in range(500):
+        run.log({"loss": float(step)}, step=step)
+    await until(lambda: run.retries >= 3, "the client retries while the server is away")
+    assert proxy.refused >= 1
+    proxy.up = True
+    proxy.lose_answers = 2  # the next answers are lost after the server committed
+    await asyncio.to_thread(run.flush)
+    assert proxy.lost == 2
+    await asyncio.to_thread(run.finish)
+    assert (await stored(tenant, run.id, "loss"))["metric"]["count"] == 500  # none twice
+
+
+async def test_a_full_buffer_drops_the_oldest_with_a_warning(tenant, proxy):
+    project = await create_project(tenant.client, tenant.org_id)
+    run = await asyncio.to_thread(open_run, proxy.url, tenant, project["slug"],
+                                  batch_points=50, max_buffered_points=100,
+                                  on_full="drop_oldest")  # fmt: skip
+    proxy.down()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for step in range(1000):
+            run.log({"loss": float(step)}, step=step)
+    assert [w.category for w in caught] == [mlgraph.BufferFullWarning]  # once, not per drop
+    assert run.buffered_points <= 100 and run.dropped_points >= 850
+    proxy.up = True
+    await asyncio.to_thread(run.finish)
+    count = (await stored(tenant, run.id, "loss"))["metric"]["count"]
+    assert count == 1000 - run.dropped_points  # nothing else lost: the newest all arrived
+
+
+async def test_a_full_buffer_blocks_the_logger_until_the_server_is_back(tenant, proxy):
+    project = await create_project(tenant.client, tenant.org_id)
+    run = await asyncio.to_thread(open_run, proxy.url, tenant, project["slug"],
+                                  batch_points=50, max_buffered_points=100)  # fmt: skip
+    proxy.down()
+    logged = []
+
+    def loop() -> None:
+        for step in range(300):
+            run.log({"loss": float(step)}, step=step)
+            logged.append(step)
+
+    logger = threading.Thread(target=loop)
+    logger.start()
+    await until(lambda: run.blocked_logs >= 1, "log() waits for room")
+    assert logger.is_alive() and len(logged) < 300 and run.buffered_points <= 100
+    proxy.up = True
+    await asyncio.to_thread(logger.join)
+    await asyncio.to_thread(run.finish)
+    assert (await stored(tenant, run.id, "loss"))["metric"]["count"] == 300
+
+
+async def test_registry_predictions_and_live_streams_through_client(server, tenant):
+    project = await create_project(tenant.client, tenant.org_id)
+    model = await create_model(tenant.client, project["id"])
+    run = await asyncio.to_thread(open_run, server.base_url, tenant, project["slug"])
+    run.log({"loss": 0.9}, step=0)
+    await asyncio.to_thread(run.flush)
+
+    async with mlgraph.Client(server.base_url, tenant.key) as client:
+        version = await client.register_model_version(model["id"], "2.0.0", run_id=run.id,
+                                                      metrics={"auc": 0.91})  # fmt: skip
+        assert version.run is not None and version.run.id == run.id
+        alias = await client.set_alias(model["id"], "champion", version.id)
+        assert alias.model_version is not None and alias.model_version.version == "2.0.0"
+        moved = await client.transition(version.id, "STAGING")
+        assert moved.model_version is not None and moved.model_version.stage.value == "STAGING"
+        with pytest.raises(mlgraph.UserErrors) as refused:
+            await client.register_model_version(model["id"], "2.0.0")
+        assert refused.value.codes == ["CONFLICT"]
+
+        stream = client.run_metrics(run.id, keys=["loss"])
+        replay = await anext(stream)
+        assert [(p.step, p.value) for p in replay.points] == [(0, 0.9)] and replay.replay
+        run.log({"loss": 0.5}, step=1)
+        await asyncio.to_thread(run.flush)
+        live = await anext(stream)
+        assert [(p.step, p.value) for p in live.points] == [(1, 0.5)]
+        await stream.aclose()
+
+        alerts = client.alerts(tenant.org_id, min_severity="HIGH")
+        waiting = asyncio.ensure_future(anext(alerts))
+        opened = None
+        for _ in range(100):  # the subscription is live once an alert opened now arrives
+            made = await tenant.client.mutate(ALERT_CREATE, {
+                "organizationId": tenant.org_id, "severity": "CRITICAL", "title": "hot"})  # fmt: skip
+            opened = assert_ok(made)["alert"]["id"]
+            done, _ = await asyncio.wait({waiting}, timeout=0.2)
+            if done:
+                break
+        alert = await waiting
+        assert alert.severity.value == "CRITICAL" and alert.title == "hot"
+        assert opened is not None
+        await alerts.aclose()
+
+        deployment = await deploy(tenant, model["id"])
+        recorded = await client.record_predictions(deployment, [
+            {"latencyMs": 12.5, "confidence": 0.9, "output": {"label": "fraud"}},
+            {"latencyMs": 30.0}])  # fmt: skip
+        assert recorded.recorded_count == 2
+    await asyncio.to_thread(run.finish, RunStatus.KILLED)
+    assert (await stored(tenant, run.id, "loss"))["status"] == "KILLED"
+
+
+ALERT_CREATE = """mutation($input: AlertCreateInput!) {
+  alertCreate(input: $input) { alert { id } userErrors { field code message } } }"""
+
+
+async def deploy(tenant: Tenant, model_id: str) -> str:
+    from tests.helpers import create_deployment, create_environment
+
+    version = await create_version(tenant.client, model_id, "9.0.0")
+    environment = await create_environment(tenant.client, tenant.org_id)
+    return (await create_deployment(tenant.client, version["id"], environment["id"]))["id"]
+
+
+SCRIPT = """
+import os, sys
+import mlgraph
+
+run = mlgraph.start_run(organization=sys.argv[1], project=sys.argv[2], experiment="script")
+for step in range(1000):
+    run.log({"loss": 1 / (step + 1)}, step=step)
+print(run.id)
+# no finish, no flush: the interpreter's exit delivers what was logged
+"""
+
+
+async def test_a_script_that_exits_without_finishing_still_delivers_its_points(
+    server, tenant, tmp_path
+):
+    import os
+    import sys
+
+    project = await create_project(tenant.client, tenant.org_id)
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT)
+    env = {**os.environ, "MLGRAPH_URL": server.base_url, "MLGRAPH_API_KEY": tenant.key}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), tenant.org_slug, project["slug"], env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    run = await stored(tenant, out.decode().strip(), "loss")
+    assert run["metric"] == {"count": 1000} and run["status"] == "RUNNING"
