@@ -169,7 +169,9 @@ class GraphQLView(GraphQL[Context, None]):
             if self.graphql_ide:
                 return await self.render_graphql_ide(request)
             raise RequestError("GraphiQL is turned off (MLGRAPH_GRAPHIQL)", "NOT_FOUND", 404)
-        if self._get_stream_transport_from_headers(request.headers) is not None:
+        if self._get_stream_transport_from_headers(request.headers) is not None and (
+            not accepts_json(request) or await may_subscribe(request)
+        ):
             return await self.run(request)  # subscriptions over multipart or SSE
         return await self.http(request, media_type)
 
@@ -284,3 +286,21 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._graphiql_html, headers={"Cache-Control": "no-cache"})
+
+
+JSON_TYPES = ("application/json", "application/graphql-response+json")
+
+
+def accepts_json(request: Request) -> bool:
+    """Clients such as urql accept JSON *and* streams on every request: a query or a
+    mutation is then answered as one JSON document, only a subscription is streamed."""
+    accept = request.headers.get("accept", "").lower()
+    return any(kind in accept for kind in JSON_TYPES)
+
+
+async def may_subscribe(request: Request) -> bool:
+    """False when the document cannot be a subscription (the word is nowhere in it);
+    a document that only mentions it is streamed, as before."""
+    if request.method == "GET":
+        return "subscription" in request.query_params.get("query", "")
+    return b"subscription" in await request.body()

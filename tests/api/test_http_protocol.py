@@ -396,6 +396,26 @@ async def test_subscriptions_over_http_streams(http, tenant):
     assert '"status":"COMPLETED"' in multipart.text.replace(" ", "")
 
 
+URQL_ACCEPT = (  # what urql (and graphql-sse aware clients) send with every request
+    "application/graphql-response+json, application/graphql+json, application/json, "
+    "text/event-stream, multipart/mixed"
+)
+
+
+async def test_a_client_accepting_json_and_streams_gets_queries_as_json(http, tenant):
+    auth = {"authorization": f"Bearer {tenant.key}", "accept": URQL_ACCEPT}
+    query = {"query": "{ viewer { user { email } } }"}
+    for response in (await http.post("/graphql", json=query, headers=auth),
+                     await http.get("/graphql", params=query, headers=auth)):  # fmt: skip
+        assert response.headers["content-type"].startswith("application/graphql-response+json")
+        assert response.json() == {"data": {"viewer": {"user": {"email": tenant.email}}}}
+    ids = await create_run(tenant.client, tenant.org_id)
+    subscription = {"query": "subscription($id: ID!) { runStatus(runId: $id) { status } }",
+                    "variables": {"id": ids["run"]}}  # fmt: skip
+    async with http.stream("POST", "/graphql", json=subscription, headers=auth) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+
+
 async def test_unknown_paths_and_methods_are_json_too(http):
     for response in (await http.get("/nope"), await http.post("/healthz")):
         assert response.status_code in (404, 405)
