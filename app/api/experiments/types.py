@@ -332,6 +332,11 @@ class Run(Node):
     tracking_system: str | None
     tracking_run_id: str | None
     created_at: datetime
+    metric_cursor: str = strawberry.field(
+        description="The ingest position of the last stored point: runMetrics(after: "
+        "metricCursor) then sends only points committed since (a chart reads this with its "
+        "history, then grows from the subscription with no gap)."
+    )
     db_id: strawberry.Private[uuid.UUID]
     experiment_id: strawberry.Private[uuid.UUID]
 

@@ -466,6 +466,13 @@ declare(
         "Run",
         Run,
         links={"experiment": Link("Experiment", "experiment_id")},
+        computed={
+            # The ingest position every stored point is within: subscribe to runMetrics
+            # with after: it to receive only the points committed since this read.
+            "metricCursor": Computed(
+                sql="({a}.metric_seq)::text", python=lambda row: str(row.metric_seq)
+            )
+        },
         lists={
             "modelVersions": Children("ModelVersion", lists.VERSIONS_OF_RUN),
             "datasetInputs": Children("DatasetInput", lists.INPUTS_OF_RUN),
