@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CODEGEN := .venv-codegen
 CODEGEN_STAMP := $(CODEGEN)/.installed
 
-.PHONY: install run test lint schema client bench clean
+.PHONY: install run test lint schema client dashboard bench clean
 
 $(STAMP): pyproject.toml constraints.txt clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ lint: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/mlgraph export-schema > schema.graphql
+
+# The dashboard (React + TypeScript, Vite): types from schema.graphql (graphql-codegen),
+# built into dashboard/dist, which `make run` serves at /app. The server works without it.
+dashboard:
+	cd dashboard && npm ci --no-audit --no-fund && npm run build
 
 # Regenerate clients/python/mlgraph/generated from schema.graphql and clients/python/queries.
 client: $(CODEGEN_STAMP)

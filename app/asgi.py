@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from app.api.auth_cache import AuthCache
 from app.api.bulk import BulkMetrics
@@ -235,26 +236,27 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         SUBSCRIPTIONS.set(sum(slots.open.values()) if slots else 0)
         HUBS.set(len(broker.hubs))
 
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint(read_session_factory, settings.metrics_token, gauges)),
+        Route("/graphql", view),  # every method: the view answers 405 itself, as JSON
+        WebSocketRoute("/graphql", view),
+        Route("/static/{name}", static.handle, methods=["GET", "HEAD"]),
+        Route(
+            "/v1/runs/{run_id}/metrics",
+            BulkMetrics(session_factory, settings.limits.max_metric_points).handle,
+            methods=["POST"],
+        ),
+    ]
+    if (settings.dashboard_dir / "index.html").is_file():  # optional: `make dashboard`
+        routes.append(Mount("/app", app=StaticFiles(directory=settings.dashboard_dir, html=True)))
     app = Starlette(
         exception_handlers={
             HTTPException: json_http_error,
             Exception: json_internal_error,
         },
-        routes=[
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route(
-                "/metrics", metrics_endpoint(read_session_factory, settings.metrics_token, gauges)
-            ),
-            Route("/graphql", view),  # every method: the view answers 405 itself, as JSON
-            WebSocketRoute("/graphql", view),
-            Route("/static/{name}", static.handle, methods=["GET", "HEAD"]),
-            Route(
-                "/v1/runs/{run_id}/metrics",
-                BulkMetrics(session_factory, settings.limits.max_metric_points).handle,
-                methods=["POST"],
-            ),
-        ],
+        routes=routes,
         lifespan=lifespan,
     )
     app.state.engine = engine

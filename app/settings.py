@@ -105,6 +105,8 @@ class Settings:
     # audit rows are archived before they are purged (default: <data dir>/audit-archive).
     retention_poll_seconds: float = 3600.0
     audit_archive_dir: Path | None = None
+    # The built dashboard (`make dashboard`), served at /app when it is there.
+    dashboard_dir: Path = field(default_factory=lambda: REPO_ROOT / "dashboard" / "dist")
     # Fernet key sealing credentials at rest; the CLI keeps one in the data folder if unset.
     secret_key: str | None = None
     # Rate limits per minute, shared by every server process (0: off).
@@ -187,6 +189,9 @@ class Settings:
             audit_archive_dir=Path(os.environ["MLGRAPH_AUDIT_ARCHIVE_DIR"]).resolve()
             if os.environ.get("MLGRAPH_AUDIT_ARCHIVE_DIR")
             else None,
+            dashboard_dir=Path(os.environ["MLGRAPH_DASHBOARD_DIR"]).resolve()
+            if os.environ.get("MLGRAPH_DASHBOARD_DIR")
+            else REPO_ROOT / "dashboard" / "dist",
             secret_key=os.environ.get("MLGRAPH_SECRET_KEY") or None,
             rate_auth_failures_per_address=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_ADDRESS", 30),
             rate_auth_failures_per_prefix=_int("MLGRAPH_RATE_AUTH_FAILURES_PER_PREFIX", 10),

@@ -1,0 +1,201 @@
+// A deployment: its monitoring metrics, its alerts (live from the alerts subscription,
+// with acknowledge and resolve) and its drift reports.
+import { useMemo, useState } from "react";
+import { useMutation, useQuery, useSubscription } from "urql";
+import { graphql } from "../gql";
+import type { AlertStatus } from "../gql/graphql";
+import { type Columns, MetricChart } from "../MetricChart";
+import { href } from "../router";
+
+const DeploymentQuery = graphql(`
+  query DeploymentPage($id: ID!) {
+    node(id: $id) {
+      ... on Deployment {
+        __typename
+        id
+        name
+        status
+        health
+        trafficPercentage
+        environment { name }
+        project { organization { id } }
+        modelVersion { id version model { name } }
+        monitoringMetrics(last: 100) { nodes { name value recordedAt } }
+        alerts(first: 50) { nodes { ...AlertFields } }
+        driftReports(first: 10) {
+          nodes {
+            id
+            overallScore
+            threshold
+            isDriftDetected
+            createdAt
+            features { name psi ksStatistic jsDistance isDrifted }
+          }
+        }
+      }
+    }
+  }
+`);
+
+graphql(`
+  fragment AlertFields on Alert {
+    id
+    title
+    alertType
+    severity
+    status
+    metricName
+    metricValue
+    openedAt
+    deployment { id }
+  }
+`);
+
+const AlertsSubscription = graphql(`
+  subscription DeploymentAlerts($organizationId: ID!) {
+    alerts(organizationId: $organizationId) { ...AlertFields }
+  }
+`);
+
+const Acknowledge = graphql(`
+  mutation AlertAcknowledge($id: ID!) {
+    alertAcknowledge(input: { alertId: $id }) { alert { ...AlertFields } userErrors { message } }
+  }
+`);
+
+const Resolve = graphql(`
+  mutation AlertResolve($id: ID!) {
+    alertResolve(input: { alertId: $id }) { alert { ...AlertFields } userErrors { message } }
+  }
+`);
+
+interface AlertRow {
+  id: string;
+  title: string;
+  alertType: string;
+  severity: string;
+  status: AlertStatus;
+  metricName?: string | null;
+  metricValue?: number | null;
+  openedAt: string;
+  deployment?: { id: string } | null;
+}
+
+export function DeploymentPage({ id }: { id: string }) {
+  const [{ data, error }] = useQuery({ query: DeploymentQuery, variables: { id } });
+  const deployment = data?.node?.__typename === "Deployment" ? data.node : null;
+  const organizationId = deployment?.project?.organization?.id;
+  // Alerts that open or change while the page is open, newest state per alert.
+  const [{ data: liveAlerts }] = useSubscription(
+    { query: AlertsSubscription, variables: { organizationId: organizationId ?? "" }, pause: !organizationId },
+    (seen: Record<string, AlertRow> = {}, event) => {
+      const alert = event.alerts as AlertRow;
+      return alert.deployment?.id === id ? { ...seen, [alert.id]: alert } : seen;
+    },
+  );
+  const [, acknowledge] = useMutation(Acknowledge);
+  const [, resolve] = useMutation(Resolve);
+  const [changed, setChanged] = useChangedAlerts();
+
+  const metrics = useMemo(() => {
+    const out: Record<string, Columns> = {};
+    for (const point of deployment?.monitoringMetrics.nodes ?? []) {
+      const columns = (out[point.name] ??= { steps: [], min: [], max: [], last: [] });
+      const at = Date.parse(point.recordedAt) / 1000;
+      columns.steps.push(at);
+      columns.min.push(point.value);
+      columns.max.push(point.value);
+      columns.last.push(point.value);
+    }
+    return out;
+  }, [deployment]);
+
+  if (error) return <p className="error">{error.message}</p>;
+  if (!data) return <p>Loading…</p>;
+  if (!deployment) return <p className="error">No deployment with this id (or not yours to see).</p>;
+  const alerts = new Map<string, AlertRow>();
+  for (const alert of deployment.alerts.nodes as AlertRow[]) alerts.set(alert.id, alert);
+  for (const alert of Object.values(liveAlerts ?? {})) alerts.set(alert.id, alert);
+  for (const alert of Object.values(changed)) alerts.set(alert.id, alert);
+  const rows = [...alerts.values()].sort((a, b) => b.openedAt.localeCompare(a.openedAt));
+
+  async function act(which: "ack" | "resolve", alertId: string) {
+    const result = which === "ack" ? await acknowledge({ id: alertId }) : await resolve({ id: alertId });
+    const payload = result.data && ("alertAcknowledge" in result.data ? result.data.alertAcknowledge : result.data.alertResolve);
+    if (payload?.alert) setChanged(payload.alert as AlertRow);
+  }
+
+  return (
+    <section>
+      <h2>
+        Deployment {deployment.name} <span className={`status ${deployment.status}`}>{deployment.status}</span>
+      </h2>
+      <p>
+        {deployment.modelVersion && (
+          <>
+            {deployment.modelVersion.model?.name} {deployment.modelVersion.version} (
+            <a href={href("lineage", deployment.modelVersion.id)}>lineage</a>) ·{" "}
+          </>
+        )}
+        {deployment.environment?.name} · {deployment.trafficPercentage}% traffic · health {deployment.health ?? "unknown"}
+      </p>
+      <h3>Alerts</h3>
+      <table className="alerts">
+        <tbody>
+          {rows.length === 0 && (
+            <tr>
+              <td>No alerts.</td>
+            </tr>
+          )}
+          {rows.map((alert) => (
+            <tr key={alert.id} className={`alert ${alert.status}`} data-alert-status={alert.status}>
+              <td className={`severity ${alert.severity}`}>{alert.severity}</td>
+              <td>{alert.title}</td>
+              <td className="muted">
+                {alert.metricName && `${alert.metricName} = ${alert.metricValue}`} {alert.alertType}
+              </td>
+              <td>{alert.status}</td>
+              <td>
+                {alert.status === "OPEN" && <button onClick={() => act("ack", alert.id)}>Acknowledge</button>}
+                {alert.status !== "RESOLVED" && <button onClick={() => act("resolve", alert.id)}>Resolve</button>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Monitoring</h3>
+      <div className="charts">
+        {Object.entries(metrics).map(([name, columns]) => (
+          <MetricChart key={name} title={name} data={columns} />
+        ))}
+        {Object.keys(metrics).length === 0 && <p>No monitoring metrics recorded.</p>}
+      </div>
+      <h3>Drift reports</h3>
+      {deployment.driftReports.nodes.map((report) => (
+        <details key={report.id}>
+          <summary>
+            {new Date(report.createdAt).toLocaleString()}: score {report.overallScore.toFixed(3)} (threshold{" "}
+            {report.threshold}) {report.isDriftDetected ? "drift" : "no drift"}
+          </summary>
+          <table>
+            <tbody>
+              {report.features.map((f) => (
+                <tr key={f.name} className={f.isDrifted ? "drifted" : ""}>
+                  <td>{f.name}</td>
+                  <td>PSI {f.psi.toFixed(3)}</td>
+                  <td>KS {f.ksStatistic.toFixed(3)}</td>
+                  <td>JS {f.jsDistance.toFixed(3)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      ))}
+    </section>
+  );
+}
+
+function useChangedAlerts(): [Record<string, AlertRow>, (alert: AlertRow) => void] {
+  const [changed, setChanged] = useState<Record<string, AlertRow>>({});
+  return [changed, (alert) => setChanged((before) => ({ ...before, [alert.id]: alert }))];
+}

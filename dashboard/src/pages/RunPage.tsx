@@ -1,0 +1,148 @@
+// A run: its charts load the downsampled history (min/max band + last), then grow live
+// from the runMetrics subscription, which starts at the run's metricCursor and carries a
+// cursor in every batch; after a reconnect graphql-ws subscribes again with the payload
+// as it is then, so keeping the latest cursor in it resumes with no gap and no duplicate.
+import { print } from "graphql";
+import { useEffect, useMemo, useState } from "react";
+import { useQuery } from "urql";
+import type { Api } from "../api";
+import { graphql } from "../gql";
+import { type Columns, MetricChart, withPoints } from "../MetricChart";
+import { href } from "../router";
+
+const RunQuery = graphql(`
+  query RunPage($id: ID!) {
+    node(id: $id) {
+      ... on Run {
+        __typename
+        id
+        name
+        status
+        params
+        startedAt
+        endedAt
+        experiment { id name }
+        metricKeys
+        metricCursor
+      }
+    }
+  }
+`);
+
+const HistoryQuery = graphql(`
+  query RunHistory($id: ID!, $keys: [String!]!) {
+    node(id: $id) {
+      ... on Run {
+        __typename
+        metricHistory(keys: $keys, maxPoints: 500) {
+          key
+          columns { lastStep min max last }
+        }
+      }
+    }
+  }
+`);
+
+const LiveSubscription = graphql(`
+  subscription RunLive($runId: ID!, $after: String) {
+    runMetrics(runId: $runId, after: $after) {
+      cursor
+      points { key step value }
+    }
+  }
+`);
+
+type Point = { step: number; value: number };
+
+export function RunPage({ id, api }: { id: string; api: Api }) {
+  const [{ data, error }] = useQuery({ query: RunQuery, variables: { id } });
+  const run = data?.node?.__typename === "Run" ? data.node : null;
+  const keys = run?.metricKeys ?? [];
+  const [{ data: history }] = useQuery({
+    query: HistoryQuery,
+    variables: { id, keys },
+    pause: keys.length === 0,
+    requestPolicy: "network-only",
+  });
+  const [live, setLive] = useState<Record<string, Point[]>>({});
+  const [connected, setConnected] = useState(false);
+
+  const base = useMemo(() => {
+    const out: Record<string, Columns> = {};
+    const node = history?.node;
+    if (node?.__typename !== "Run") return out;
+    for (const h of node.metricHistory) {
+      out[h.key] = { steps: h.columns.lastStep, min: h.columns.min, max: h.columns.max, last: h.columns.last };
+    }
+    return out;
+  }, [history]);
+  const cursor = run?.metricCursor ?? null;
+  // Live points after the history: one subscription, resumed from its cursor.
+  useEffect(() => {
+    if (cursor === null) return;
+    // From the cursor read with the run (before its history): nothing is missed; a point
+    // the history already holds comes again and replaces itself (merged by step).
+    const variables = { runId: id, after: cursor };
+    const payload = { query: print(LiveSubscription), variables };
+    const stop = api.ws.subscribe<{ runMetrics: { cursor: string; points: { key: string; step: number; value: number }[] } }>(
+      payload,
+      {
+        next(message) {
+          const batch = message.data?.runMetrics;
+          if (!batch) return;
+          variables.after = batch.cursor; // a resubscription (after a reconnect) resumes here
+          setLive((before) => {
+            const next = { ...before };
+            for (const p of batch.points) {
+              next[p.key] = [...(next[p.key] ?? []), { step: p.step, value: p.value }];
+            }
+            return next;
+          });
+        },
+        error(error) {
+          console.error("runMetrics subscription", error);
+        },
+        complete() {},
+      },
+    );
+    const listeners = [
+      api.ws.on("connected", () => setConnected(true)),
+      api.ws.on("closed", () => setConnected(false)),
+    ];
+    return () => {
+      stop();
+      for (const remove of listeners) remove();
+    };
+    // The cursor is read once, with the run: refetches do not resubscribe.
+  }, [api, id, cursor === null]);
+
+  if (error) return <p className="error">{error.message}</p>;
+  if (!data) return <p>Loading…</p>;
+  if (!run) return <p className="error">No run with this id (or not yours to see).</p>;
+  const allKeys = [...new Set([...keys, ...Object.keys(live)])].sort();
+  return (
+    <section>
+      <h2>
+        Run {run.name} <span className={`status ${run.status}`}>{run.status}</span>
+      </h2>
+      <p>
+        {run.experiment && <a href={href("experiments", run.experiment.id)}>experiment {run.experiment.name}</a>} ·
+        started {new Date(run.startedAt).toLocaleString()} ·{" "}
+        <span className={connected ? "live on" : "live"} data-live={connected ? "on" : "off"}>
+          {connected ? "live" : "connecting…"}
+        </span>
+      </p>
+      <pre className="params">{JSON.stringify(run.params, null, 2)}</pre>
+      {allKeys.length === 0 && <p>No metrics yet: they appear here as they are logged.</p>}
+      <div className="charts">
+        {allKeys.map((key) => (
+          <MetricChart
+            key={key}
+            title={key}
+            data={withPoints(base[key] ?? { steps: [], min: [], max: [], last: [] }, live[key] ?? [])}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,40 @@
+// Routes live in the hash (#/runs/<id>): the server serves one index.html at /app.
+import { useEffect, useState } from "react";
+
+export type Route =
+  | { page: "home" }
+  | { page: "experiment"; id: string }
+  | { page: "run"; id: string }
+  | { page: "deployment"; id: string }
+  | { page: "lineage"; id: string };
+
+export function parse(hash: string): Route {
+  const [, page, id] = hash.replace(/^#/, "").split("/");
+  const decoded = id ? decodeURIComponent(id) : "";
+  switch (page) {
+    case "experiments":
+      return { page: "experiment", id: decoded };
+    case "runs":
+      return { page: "run", id: decoded };
+    case "deployments":
+      return { page: "deployment", id: decoded };
+    case "lineage":
+      return { page: "lineage", id: decoded };
+    default:
+      return { page: "home" };
+  }
+}
+
+export function href(page: string, id: string): string {
+  return `#/${page}/${encodeURIComponent(id)}`;
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parse(window.location.hash));
+  useEffect(() => {
+    const changed = () => setRoute(parse(window.location.hash));
+    window.addEventListener("hashchange", changed);
+    return () => window.removeEventListener("hashchange", changed);
+  }, []);
+  return route;
+}

@@ -1,0 +1,152 @@
+"""The dashboard (dashboard/, issue 14) in headless Chromium, served by a server process at
+/app: the key goes to session storage; a run's chart loads its history and gains points
+logged through the API without a reload; a deployment page shows an alert opened by a
+breaching metric without a reload, and acknowledges it. Screenshots: test-artifacts/."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.api.test_alert_rules import record, rule
+from tests.api.test_subscriptions import points
+from tests.clients.conftest import require_tool
+from tests.clients.test_graphiql_browser import ARTIFACTS, CHROMIUM_ARGS
+from tests.conftest import server_process
+from tests.helpers import assert_ok, build_graph, create_run, log_points
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
+ALERT_CREATE = """mutation($input: AlertCreateInput!) {
+  alertCreate(input: $input) { alert { id } userErrors { field code message } } }"""
+
+
+@pytest.fixture(scope="session")
+def dashboard_dist() -> Path:
+    """dashboard/dist, built (npm ci, codegen, type check, vite) unless `make dashboard`
+    already did."""
+    dist = DASHBOARD / "dist"
+    if not (dist / "index.html").exists():
+        require_tool("Node.js", bool(shutil.which("npm")), "apt-get install -y nodejs npm")
+        for step in (["npm", "ci", "--no-audit", "--no-fund"], ["npm", "run", "build"]):
+            done = subprocess.run(step, cwd=DASHBOARD, capture_output=True, text=True)
+            require_tool("the dashboard build", done.returncode == 0,
+                         f"{' '.join(step)} failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")  # fmt: skip
+    return dist
+
+
+@pytest.fixture
+async def page(chromium, dashboard_dist, database_url):  # type: ignore[no-untyped-def]
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with (
+        server_process(database_url, MLGRAPH_DASHBOARD_DIR=str(dashboard_dist)) as served,
+        playwright_api.async_playwright() as playwright,
+    ):
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        tab = await context.new_page()
+        tab.errors = []
+        tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+        tab.base_url = served.base_url
+        yield tab
+        await browser.close()
+
+
+async def sign_in(page, key: str) -> None:  # type: ignore[no-untyped-def]
+    await page.goto(f"{page.base_url}/app/")
+    await page.fill("input[name=apiKey]", key)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("header .brand")
+    stored = await page.evaluate(
+        "() => [sessionStorage.getItem('mlgraph:apiKey'), localStorage.length]"
+    )
+    assert stored == [key, 0]  # session storage only: gone with the tab
+
+
+async def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+async def wait_for(page, script: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    try:
+        await page.wait_for_function(script, timeout=30_000)
+    except Exception:
+        await shot(page, f"failure-{name}.png")
+        raise AssertionError(f"never true: {script}; page errors: {page.errors}") from None
+
+
+async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
+    ids = await create_run(tenant.client, tenant.org_id)
+    await log_points(tenant.client, ids["run"], points("loss", range(3)))
+    await sign_in(page, tenant.key)
+    await page.goto(f"{page.base_url}/app/#/runs/{ids['run']}")
+    chart = "document.querySelector('.chart[data-metric=\"loss\"]')"
+    await wait_for(page, f"() => {chart}?.dataset.points === '3'", "history")
+    await log_points(tenant.client, ids["run"], points("loss", range(3, 8)))
+    await log_points(tenant.client, ids["run"], points("accuracy", range(0, 8)))
+    await wait_for(page, f"() => {chart}?.dataset.points === '8'", "live")
+    await wait_for(page, "() => document.querySelector('.chart[data-metric=\"accuracy\"]')"
+                   "?.dataset.points === '8'", "new-key")  # fmt: skip
+    assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
+    await shot(page, "dashboard-run.png")
+    assert page.errors == []
+
+    # The experiment's runs table links back to the run.
+    await page.goto(f"{page.base_url}/app/#/experiments/{ids['experiment']}")
+    await page.wait_for_selector(f"a[href='#/runs/{ids['run']}']")
+
+
+async def test_a_breaching_metric_shows_an_alert_live_and_it_is_acknowledged(page, tenant):
+    ids = await build_graph(tenant.client, tenant.org_id)
+    await rule(tenant.client, ids, aggregation="LAST", severity="CRITICAL")
+    await sign_in(page, tenant.key)
+    await page.goto(f"{page.base_url}/app/#/deployments/{ids['deployment']}")
+    await wait_for(page, "() => !!document.querySelector('table.alerts')", "deployment")
+    # The alerts subscription is live once a probe alert opened now shows up.
+    for attempt in range(60):
+        assert_ok(await tenant.client.mutate(ALERT_CREATE, {
+            "deploymentId": ids["deployment"], "severity": "LOW",
+            "title": f"probe {attempt}"}))  # fmt: skip
+        try:
+            await page.wait_for_selector(f"text=probe {attempt}", timeout=500)
+            break
+        except Exception:  # noqa: BLE001 - not subscribed yet: another probe
+            continue
+    else:
+        raise AssertionError("the alerts subscription never delivered")
+
+    await record(tenant.client, ids["deployment"], "latency_ms", [950])
+    row = "tr.alert:has-text('latency_ms = 950')"
+    opened = ("() => [...document.querySelectorAll('tr.alert')].some(r => "
+              "r.textContent.includes('latency_ms = 950') && r.dataset.alertStatus === '{}')")  # fmt: skip
+    await wait_for(page, opened.format("OPEN"), "breach")
+    await shot(page, "dashboard-deployment.png")
+    await page.click(f"{row} >> text=Acknowledge")
+    await wait_for(page, opened.format("ACKNOWLEDGED"), "acknowledged")
+    assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
+    assert page.errors == []
+
+
+async def test_the_server_serves_a_built_dashboard_and_works_without_one(database_url, tmp_path):
+    import httpx
+
+    from app.settings import Settings
+    from tests.conftest import TEST_SETTINGS, serve
+
+    built = tmp_path / "dist"
+    (built / "assets").mkdir(parents=True)
+    (built / "index.html").write_text("<!doctype html><title>mlgraph</title>")
+    (built / "assets" / "app.js").write_text("console.log(1)")
+    for folder, expected in ((built, 200), (tmp_path / "missing", 404)):
+        settings = Settings(database_url=database_url, **{**TEST_SETTINGS, "dashboard_dir": folder})  # type: ignore[arg-type]
+        async with serve(settings) as running, httpx.AsyncClient(base_url=running.base_url) as http:
+            page = await http.get("/app/")
+            assert page.status_code == expected
+            if expected == 200:
+                assert "<title>mlgraph</title>" in page.text
+                assert (await http.get("/app/assets/app.js")).text == "console.log(1)"
+                assert (await http.get("/app/../settings.py")).status_code == 404
+            assert (await http.get("/readyz")).status_code == 200
