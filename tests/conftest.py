@@ -303,14 +303,18 @@ class ServerProcess:
 
 
 @contextlib.asynccontextmanager
-async def server_process(database_url: str, **extra_env: str) -> AsyncIterator[ServerProcess]:
-    """A second, separate server process (`mlgraph serve`) on the same database."""
+async def server_process(
+    database_url: str, port: int | None = None, **extra_env: str
+) -> AsyncIterator[ServerProcess]:
+    """A second, separate server process (`mlgraph serve`) on the same database (on
+    ``port``: a restart where clients reconnect)."""
     import socket
     import sys
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    if port is None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": database_url, "MLGRAPH_PORT": str(port),
            "MLGRAPH_LOG_LEVEL": "warning", "MLGRAPH_SECRET_KEY": TEST_SECRET_KEY,
            **extra_env}  # fmt: skip

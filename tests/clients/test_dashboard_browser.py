@@ -99,6 +99,55 @@ async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
     await page.wait_for_selector(f"a[href='#/runs/{ids['run']}']")
 
 
+async def test_after_the_server_restarts_the_chart_resumes_from_its_cursor(
+    chromium, dashboard_dist, database_url, tenant
+):
+    """The server goes away and comes back on the same address: graphql-ws reconnects and
+    subscribes again with the cursor of the last batch it got, so the points logged while
+    it was down arrive, and nothing before them is sent twice."""
+    import json
+    import socket
+
+    playwright_api = pytest.importorskip("playwright.async_api")
+    ids = await create_run(tenant.client, tenant.org_id)
+    await log_points(tenant.client, ids["run"], points("loss", range(3)))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {"MLGRAPH_DASHBOARD_DIR": str(dashboard_dist)}
+    chart = "document.querySelector('.chart[data-metric=\"loss\"]')"
+    async with playwright_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = await (await browser.new_context()).new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        sent: list[dict] = []
+        received: list[dict] = []
+        page.on("websocket", lambda ws: (
+            ws.on("framesent", lambda f: sent.append(json.loads(f))),
+            ws.on("framereceived", lambda f: received.append(json.loads(f)))))  # fmt: skip
+        async with server_process(database_url, port=port, **env) as served:
+            page.base_url = served.base_url
+            await sign_in(page, tenant.key)
+            await page.goto(f"{served.base_url}/app/#/runs/{ids['run']}")
+            await wait_for(page, f"() => {chart}?.dataset.points === '3'", "before")
+            await log_points(tenant.client, ids["run"], points("loss", range(3, 5)))
+            await wait_for(page, f"() => {chart}?.dataset.points === '5'", "live-before")
+        cursor = [m for m in received if m.get("type") == "next"][-1]["payload"]["data"][
+            "runMetrics"]["cursor"]  # fmt: skip
+        await log_points(tenant.client, ids["run"], points("loss", range(5, 9)))  # while down
+        batches_before = len([m for m in received if m.get("type") == "next"])
+        async with server_process(database_url, port=port, **env):
+            await wait_for(page, f"() => {chart}?.dataset.points === '9'", "resumed")
+        await browser.close()
+    subscribes = [m["payload"]["variables"] for m in sent if m.get("type") == "subscribe"]
+    assert subscribes[-1] == {"runId": ids["run"], "after": cursor}
+    resumed = [m["payload"]["data"]["runMetrics"]["points"]
+               for m in received if m.get("type") == "next"][batches_before:]  # fmt: skip
+    assert [p["step"] for batch in resumed for p in batch] == [5, 6, 7, 8]
+    assert page.errors == []
+
+
 async def test_a_breaching_metric_shows_an_alert_live_and_it_is_acknowledged(page, tenant):
     ids = await build_graph(tenant.client, tenant.org_id)
     await rule(tenant.client, ids, aggregation="LAST", severity="CRITICAL")
