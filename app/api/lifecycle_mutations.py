@@ -50,6 +50,29 @@ class ExperimentTransitionInput:
     status: ExperimentStatus  # type: ignore[valid-type]
 
 
+@strawberry.input(description="Only the fields given change.")
+class ExperimentUpdateInput:
+    experiment_id: strawberry.ID
+    name: str | None = UNSET
+    description: str | None = UNSET
+    config: JSON | None = strawberry.field(default=UNSET, description="Replaces the config.")
+
+
+@strawberry.input(description="Only the fields given change.")
+class DatasetUpdateInput:
+    dataset_id: strawberry.ID
+    description: str | None = UNSET
+    format: str | None = UNSET
+    schema: JSON | None = UNSET
+    tags: list[str] | None = strawberry.field(default=UNSET, description="Replaces the tags.")
+
+
+@strawberry.type
+class DatasetUpdatePayload:
+    dataset: Dataset | None
+    user_errors: list[UserError]
+
+
 @strawberry.input
 class ExperimentDeleteInput:
     experiment_id: strawberry.ID
@@ -139,6 +162,41 @@ class LifecycleMutations:
             lambda session, actor: serving.environment_delete(
                 session, actor,
                 environment_id=decode_id(input.environment_id, "Environment", field),
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Rename (unique in the project), describe or replace the config of an "
+        "experiment. Contributors+."
+    )
+    async def experiment_update(
+        self, info: Info, input: ExperimentUpdateInput
+    ) -> ExperimentPayload:
+        field = ["input", "experimentId"]
+        return await mutate(
+            info,
+            ExperimentPayload,
+            "experiment",
+            lambda session, actor: experiments.experiment_update(
+                session, actor,
+                experiment_id=decode_id(input.experiment_id, "Experiment", field),
+                changes=provided(input, "name", "description", "config"),
+            ),
+        )  # fmt: skip
+
+    @strawberry.mutation(
+        description="Describe a dataset, set its format, schema or tags (its name and type "
+        "stay). Contributors+."
+    )
+    async def dataset_update(self, info: Info, input: DatasetUpdateInput) -> DatasetUpdatePayload:
+        field = ["input", "datasetId"]
+        return await mutate(
+            info,
+            DatasetUpdatePayload,
+            "dataset",
+            lambda session, actor: datasets.dataset_update(
+                session, actor, dataset_id=decode_id(input.dataset_id, "Dataset", field),
+                changes=provided(input, "description", "format", "schema", "tags"),
             ),
         )  # fmt: skip
 

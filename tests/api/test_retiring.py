@@ -10,6 +10,7 @@ from tests.api.test_pipelines import RUN_MOVE, create_pipeline
 from tests.api.test_serving_endpoints import activate, move
 from tests.api.test_tenancy import INVITE, ROLE_UPDATE, my_membership_id
 from tests.helpers import (
+    EXPERIMENT_CREATE,
     RUN_CREATE,
     RUN_FINISH,
     USER_ERRORS,
@@ -159,3 +160,80 @@ async def test_datasets_and_pipelines_are_retired(tenant, make_tenant):
     assert_ok(await client.mutate(RUN_MOVE, {"pipelineRunId": run["id"], "status": "CANCELLED"}))
     assert_ok(await client.mutate(PIPELINE_DELETE, {"pipelineId": pipeline}))
     assert (await client.data(NODE, {"id": pipeline}))["node"] is None
+
+
+EXP_UPDATE = f"""mutation($input: ExperimentUpdateInput!) {{
+  experimentUpdate(input: $input) {{ experiment {{ id name description config }}
+    {USER_ERRORS} }} }}"""
+DATASET_UPDATE = f"""mutation($input: DatasetUpdateInput!) {{
+  datasetUpdate(input: $input) {{ dataset {{ id name description format schema tags }}
+    {USER_ERRORS} }} }}"""
+VERSION_UPDATE = f"""mutation($input: ModelVersionUpdateInput!) {{
+  modelVersionUpdate(input: $input) {{ modelVersion {{ id version description metrics }}
+    {USER_ERRORS} }} }}"""
+
+
+async def test_experiments_datasets_and_versions_change_their_mutable_fields(
+    tenant, make_tenant, http, database_url
+):
+    from tests.api.test_tenancy import bootstrap_key_for
+
+    client = tenant.client
+    ids = await build_graph(client, tenant.org_id)
+    run = await create_run(client, tenant.org_id)
+    experiment = run["experiment"]
+    changed = assert_ok(await client.mutate(EXP_UPDATE, {
+        "experimentId": experiment, "name": "tuned", "description": "lr sweep",
+        "config": {"grid": [0.1, 0.01]}}))["experiment"]  # fmt: skip
+    assert (changed["name"], changed["description"], changed["config"]) == (
+        "tuned", "lr sweep", {"grid": [0.1, 0.01]})  # fmt: skip
+    assert_error(await client.mutate(EXP_UPDATE, {"experimentId": experiment, "name": " "}),
+                 "VALIDATION", ["input", "name"])  # fmt: skip
+    project = (await client.data(
+        "query($id: ID!) { node(id: $id) { ... on Experiment { project { id } } } }",
+        {"id": experiment}))["node"]["project"]["id"]  # fmt: skip
+    sibling = assert_ok(await client.mutate(EXPERIMENT_CREATE, {
+        "projectId": project, "name": "sibling"}))["experiment"]["id"]  # fmt: skip
+    clash = await client.mutate(EXP_UPDATE, {"experimentId": sibling, "name": "tuned"})
+    assert_error(clash, "CONFLICT", ["input", "name"])
+
+    data = await dataset(client, ids["project"], "reviews", tags=["nlp"])
+    updated = assert_ok(await client.mutate(DATASET_UPDATE, {
+        "datasetId": data, "description": "customer reviews", "format": "parquet",
+        "schema": {"text": "string"}, "tags": ["nlp", "en"]}))["dataset"]  # fmt: skip
+    assert (updated["name"], updated["description"], updated["format"], updated["schema"],
+            updated["tags"]) == ("reviews", "customer reviews", "parquet", {"text": "string"},
+                                 ["nlp", "en"])  # fmt: skip
+    search = """query($id: ID!) { node(id: $id) { ... on Project {
+      datasets(filter: {search: "customer"}) { nodes { id } } } } }"""
+    assert (await client.data(search, {"id": ids["project"]}))["node"]["datasets"]["nodes"] == [
+        {"id": data}]  # fmt: skip
+    cleared = assert_ok(await client.mutate(DATASET_UPDATE, {
+        "datasetId": data, "format": None, "schema": None}))["dataset"]  # fmt: skip
+    assert (cleared["format"], cleared["schema"], cleared["tags"]) == (None, None, ["nlp", "en"])
+
+    version_id = ids["version"]
+    first = assert_ok(await client.mutate(VERSION_UPDATE, {
+        "modelVersionId": version_id, "description": "baseline",
+        "metrics": {"auc": 0.91, "f1": 0.8}}))["modelVersion"]  # fmt: skip
+    merged = assert_ok(await client.mutate(VERSION_UPDATE, {
+        "modelVersionId": version_id, "metrics": {"holdout_auc": 0.88, "f1": None}}))  # fmt: skip
+    expected = {key: value for key, value in first["metrics"].items() if key != "f1"}
+    assert merged["modelVersion"]["metrics"] == {**expected, "holdout_auc": 0.88}
+    assert merged["modelVersion"]["description"] == "baseline"
+
+    # Viewers cannot, other organizations cannot even see; every change is audited.
+    email = f"upd-{tenant.org_slug}@example.com"
+    assert_ok(await client.mutate(INVITE, {"organizationId": tenant.org_id, "email": email,
+                                           "role": "VIEWER"}))  # fmt: skip
+    viewer = await bootstrap_key_for(database_url, http, email)
+    stranger = await make_tenant("updx")
+    for who, code in ((viewer, "FORBIDDEN"), (stranger.client, "NOT_FOUND")):
+        assert_error(await who.mutate(EXP_UPDATE, {"experimentId": experiment, "name": "x"}), code)
+        assert_error(await who.mutate(DATASET_UPDATE, {"datasetId": data, "tags": []}), code)
+        assert_error(await who.mutate(VERSION_UPDATE, {"modelVersionId": version_id,
+                                                       "description": "x"}), code)  # fmt: skip
+    for target, action in ((experiment, "experiment.update"), (data, "dataset.update"),
+                           (version_id, "model_version.update")):  # fmt: skip
+        audit = await client.data(AUDIT, {"slug": tenant.org_slug, "id": target})
+        assert action in [n["action"] for n in audit["organization"]["auditLogs"]["nodes"]]

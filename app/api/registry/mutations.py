@@ -122,6 +122,15 @@ class ModelVersionCreatePayload:
     user_errors: list[UserError]
 
 
+@strawberry.input(description="Only the fields given change.")
+class ModelVersionUpdateInput:
+    model_version_id: strawberry.ID
+    description: str | None = UNSET
+    metrics: JSON | None = strawberry.field(
+        default=UNSET, description="Merged into the metrics; a null value removes that metric."
+    )
+
+
 @strawberry.input
 class ModelVersionTransitionInput:
     model_version_id: strawberry.ID
@@ -394,6 +403,25 @@ class RegistryMutations:
                 run_id=decode_id(input.run_id, "Run", ["input", "runId"]) if input.run_id else None,
             ),
         )
+
+    @strawberry.mutation(
+        description="Describe a version or add evaluation metrics (merged); its number, "
+        "artifact and run stay. Contributors+."
+    )
+    async def model_version_update(
+        self, info: Info, input: ModelVersionUpdateInput
+    ) -> ModelVersionCreatePayload:
+        field = ["input", "modelVersionId"]
+        return await mutate(
+            info,
+            ModelVersionCreatePayload,
+            "model_version",
+            lambda session, actor: version_service.model_version_update(
+                session, actor,
+                version_id=decode_id(input.model_version_id, "ModelVersion", field),
+                changes=provided(input, "description", "metrics"),
+            ),
+        )  # fmt: skip
 
     @strawberry.mutation(
         description="Move a version to a stage; promoting to PRODUCTION archives the previous one."

@@ -6,7 +6,7 @@ of runs and training jobs."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -316,6 +316,37 @@ async def dataset_inputs_record(
         details={"inputs": len(inputs), "new": new},
     )  # fmt: skip
     return new
+
+
+async def dataset_update(
+    session: AsyncSession, actor: Actor, *, dataset_id: uuid.UUID | None, changes: Mapping[str, Any]
+) -> Dataset:
+    """Describe, set the format, the schema or the tags (contributors); the name and type
+    stay (versions and lineage name the dataset by them)."""
+    field = ["input", "datasetId"]
+    dataset = await get_visible(
+        session, Dataset, dataset_id, actor, what="dataset", field=field, for_update=True
+    )
+    await require_project_access(
+        session, actor, dataset.project_id, ProjectRole.CONTRIBUTOR, what="dataset", field=field
+    )
+    if "description" in changes:
+        dataset.description = v.optional_text(changes["description"], ["input", "description"])
+    if "format" in changes:
+        value = changes["format"]
+        dataset.format = v.name(value, ["input", "format"], max_length=64) if value else None
+    if "schema" in changes:
+        value = changes["schema"]
+        dataset.schema_ = v.json_object(value, ["input", "schema"]) if value is not None else None
+    if "tags" in changes:
+        dataset.tags = v.tags(changes["tags"], ["input", "tags"])
+    record_audit(
+        session, actor, "dataset.update", organization_id=dataset.organization_id,
+        target_type="Dataset", target_id=dataset.id, details={"fields": sorted(changes)},
+    )  # fmt: skip
+    await session.flush()
+    await session.refresh(dataset)  # the search vector is computed by PostgreSQL
+    return dataset
 
 
 async def dataset_delete(

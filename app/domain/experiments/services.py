@@ -502,6 +502,46 @@ async def _writable_experiment(
     return experiment
 
 
+async def experiment_update(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    experiment_id: uuid.UUID | None,
+    changes: Mapping[str, Any],
+) -> Experiment:
+    """Rename (unique among the project's live experiments), describe, replace the
+    config. Contributors+."""
+    experiment = await _writable_experiment(session, actor, experiment_id)
+    if "name" in changes:
+        name = v.name(changes["name"], ["input", "name"])
+        taken = await session.scalar(
+            select(func.count())
+            .select_from(Experiment)
+            .where(
+                Experiment.project_id == experiment.project_id,
+                Experiment.name == name,
+                Experiment.id != experiment.id,
+                Experiment.deleted_at.is_(None),
+            )
+        )
+        if taken:
+            raise DomainError(
+                ErrorCode.CONFLICT, "an experiment in this project has this name", ["input", "name"]
+            )
+        experiment.name = name
+    if "description" in changes:
+        experiment.description = v.optional_text(changes["description"], ["input", "description"])
+    if "config" in changes:
+        experiment.config = v.json_object(changes["config"], ["input", "config"])
+    record_audit(
+        session, actor, "experiment.update", organization_id=experiment.organization_id,
+        target_type="Experiment", target_id=experiment.id, details={"fields": sorted(changes)},
+    )  # fmt: skip
+    await session.flush()
+    await session.refresh(experiment)
+    return experiment
+
+
 async def experiment_transition(
     session: AsyncSession,
     actor: Actor,

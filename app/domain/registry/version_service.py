@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -115,6 +116,39 @@ async def model_version_create(
 class TransitionResult:
     version: ModelVersion
     archived: ModelVersion | None  # the previous production version, when one was replaced
+
+
+async def model_version_update(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    version_id: uuid.UUID | None,
+    changes: Mapping[str, Any],
+) -> ModelVersion:
+    """Describe a version and add evaluation metrics (merged: a metric recorded later, say
+    on a holdout set, joins the others; null removes one). The version number, artifact
+    and run it came from stay: they are what was registered. Contributors+."""
+    field = ["input", "modelVersionId"]
+    row = await get_visible(
+        session, ModelVersion, version_id, actor, what="model version", field=field
+    )
+    model = await writable_model(session, actor, row.model_id, field)
+    await session.refresh(row, with_for_update=True)
+    if "description" in changes:
+        row.description = v.optional_text(changes["description"], ["input", "description"])
+    if changes.get("metrics") is not None:
+        merged = {**row.metrics, **v.json_object(changes["metrics"], ["input", "metrics"])}
+        row.metrics = v.json_object(
+            {key: value for key, value in merged.items() if value is not None},
+            ["input", "metrics"],
+        )
+    record_audit(
+        session, actor, "model_version.update", organization_id=model.organization_id,
+        target_type="ModelVersion", target_id=row.id, details={"fields": sorted(changes)},
+    )  # fmt: skip
+    await session.flush()
+    await session.refresh(row)
+    return row
 
 
 async def model_version_transition(
