@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from app.db.engine import SessionFactory
+from app.events import hubs
 
 MAX_OPERATIONS = 200
 OPERATION_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -69,6 +70,15 @@ SUBSCRIPTIONS = Gauge(
 )
 HUBS = Gauge("mlgraph_hubs", "Live event hubs (one per followed run, row or organization).",
              registry=REGISTRY)  # fmt: skip
+HUB_LAG = Histogram(
+    "mlgraph_hub_lag_seconds",
+    "From a notification to the hub having read its rows and woken its subscribers, by hub "
+    "kind (RunMetricsHub, StatusHub, AlertsHub).",
+    ["kind"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+    registry=REGISTRY,
+)
+hubs.LAG_OBSERVERS.append(lambda kind, seconds: HUB_LAG.labels(kind).observe(seconds))
 OUTBOX = Gauge(
     "mlgraph_outbox_pending", "Notification deliveries waiting to be sent.", registry=REGISTRY
 )

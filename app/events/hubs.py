@@ -8,6 +8,7 @@ import asyncio
 import bisect
 import contextlib
 import logging
+import time
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -24,6 +25,11 @@ from app.events import topics
 from app.events.access import AccessWatch
 
 log = logging.getLogger("mlgraph.events")
+
+# Called with (hub kind, seconds) each time a hub has read what a notification announced
+# and woken its subscribers: the lag from the first unserved notification (app/api/metrics.py
+# turns it into the mlgraph_hub_lag_seconds histogram).
+LAG_OBSERVERS: list[Callable[[str, float], None]] = []
 
 RING_SIZE = 20_000  # rows kept per run hub
 PAGE = 5_000  # rows per database read
@@ -42,10 +48,13 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self._dirty = False
         self._task: asyncio.Task[None] | None = None
+        self._poked_at: float | None = None  # the first notification not yet served
         self.ready = asyncio.Event()
 
     def poke(self) -> None:
         """Something changed: refresh soon (one read serves any number of notifications)."""
+        if not self._dirty and self._poked_at is None:
+            self._poked_at = time.monotonic()
         self._dirty = True
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._refresh_loop())
@@ -62,6 +71,10 @@ class Hub:
                 self.ready.set()
             for subscriber in self.subscribers:
                 subscriber.wake.set()
+            poked, self._poked_at = self._poked_at, None
+            if poked is not None:
+                for observe in LAG_OBSERVERS:
+                    observe(type(self).__name__, time.monotonic() - poked)
 
     async def refresh(self) -> None:
         raise NotImplementedError

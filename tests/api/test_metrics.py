@@ -114,3 +114,25 @@ async def test_worker_processes_share_their_figures_in_multiprocess_mode(databas
             families = await scrape(raw)
     assert value(families, "mlgraph_requests_total", operation="Ping") == 3
     assert any(folder.iterdir())  # the figures went through the shared folder
+
+
+async def test_hub_lag_is_measured_per_hub_kind(server, tenant, http):
+    from tests.api.test_real_clients import RUN_METRICS, TRANSPORT_WS, doc, points, ws_client
+    from tests.helpers import log_points
+
+    ids = await create_run(tenant.client, tenant.org_id)
+    await log_points(tenant.client, ids["run"], points("loss", range(1)))
+    async with ws_client(server.base_url, tenant.key, TRANSPORT_WS) as session:
+        stream = session.subscribe(doc(RUN_METRICS, runId=ids["run"]))
+        first = await anext(stream)  # the stored point: the subscription is live now
+        assert [p["step"] for p in first["runMetrics"]["points"]] == [0]
+        before = value(await scrape(http), "mlgraph_hub_lag_seconds_count", kind="RunMetricsHub")
+        await log_points(tenant.client, ids["run"], points("loss", range(1, 4)))
+        seen = 0
+        async for batch in stream:  # these went through the hub: one notification, one read
+            seen += len(batch["runMetrics"]["points"])
+            if seen == 3:
+                break
+    after = await scrape(http)
+    assert value(after, "mlgraph_hub_lag_seconds_count", kind="RunMetricsHub") == before + 1
+    assert value(after, "mlgraph_hub_lag_seconds_sum", kind="RunMetricsHub") > 0
