@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/lineage_and_queue.py
 	$(BIN)/python bench/client_logging.py
+	$(BIN)/python bench/retention.py
 
 clean:
 	rm -rf $(VENV) $(CODEGEN) .data

@@ -29,9 +29,7 @@ VERSION = "mutation($i: ModelVersionCreateInput!) { modelVersionCreate(input: $i
 ENV = (
     "mutation($i: EnvironmentCreateInput!) { environmentCreate(input: $i) { environment { id } } }"
 )
-DEPLOY = (
-    "mutation($i: DeploymentCreateInput!) { deploymentCreate(input: $i) { deployment { id } } }"
-)
+DEPLOY = "mutation($i: DeploymentCreateInput!) { deploymentCreate(input: $i) { deployment { id } userErrors { field message } } }"
 RULE = "mutation($i: AlertRuleCreateInput!) { alertRuleCreate(input: $i) { alertRule { id } } }"
 RECORD = "mutation($i: MonitoringMetricsRecordInput!) { monitoringMetricsRecord(input: $i) { recordedCount userErrors { message } } }"
 AGGREGATIONS = ("AVG", "MAX", "P95", "LAST")
