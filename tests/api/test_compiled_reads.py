@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -522,6 +523,9 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
         await engine.dispose()
 
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
 # -- a schema of only what compiles, to generate queries from ---------------------------
 
 
@@ -715,6 +719,12 @@ def differential(base_url: str, keys: list[str | None], slugs: list[str], ids: l
         paths[path] = paths.get(path, 0) + 1
         assert reference.headers.get("x-mlgraph-path") == "resolvers"
         assert compiled.status_code == reference.status_code, query
+        if compiled.content != reference.content:  # keep the whole case for diagnosis
+            ARTIFACTS.mkdir(exist_ok=True)
+            (ARTIFACTS / "compiled-reads-mismatch.txt").write_text(
+                f"{query}\n\n--- compiled ({path})\n{compiled.text}\n\n--- resolvers\n"
+                f"{reference.text}\n"
+            )
         assert compiled.content == reference.content, (query, path)
 
     try:
