@@ -14,6 +14,15 @@ COPY pyproject.toml README.md constraints.txt ./
 COPY app ./app
 RUN pip install --upgrade pip && pip install -c constraints.txt .
 
+# The dashboard (served at /app): types generated from schema.graphql, then a Vite build.
+FROM node:20-slim AS dashboard
+WORKDIR /src
+COPY schema.graphql ./
+COPY dashboard/package.json dashboard/package-lock.json ./dashboard/
+RUN cd dashboard && npm ci --no-audit --no-fund
+COPY dashboard ./dashboard
+RUN cd dashboard && npm run build
+
 FROM python:3.11-slim AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -32,6 +41,7 @@ WORKDIR /srv/mlgraph
 COPY --chown=mlgraph:mlgraph alembic.ini ./
 COPY --chown=mlgraph:mlgraph migrations ./migrations
 COPY --chown=mlgraph:mlgraph app ./app
+COPY --from=dashboard --chown=mlgraph:mlgraph /src/dashboard/dist ./dashboard/dist
 USER mlgraph:mlgraph
 EXPOSE 8000
 # Set DATABASE_URL to your PostgreSQL (>= 15 with the vector extension): the owner's URL,
