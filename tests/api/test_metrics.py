@@ -133,6 +133,7 @@ async def test_hub_lag_is_measured_per_hub_kind(server, tenant, http):
             seen += len(batch["runMetrics"]["points"])
             if seen == 3:
                 break
+        await stream.aclose()  # complete it, or leaving the session waits for a timeout
     after = await scrape(http)
     assert value(after, "mlgraph_hub_lag_seconds_count", kind="RunMetricsHub") == before + 1
     assert value(after, "mlgraph_hub_lag_seconds_sum", kind="RunMetricsHub") > 0

@@ -190,3 +190,4 @@ async def test_a_chart_reads_metric_cursor_then_streams_only_newer_points(server
         await log_points(tenant.client, ids["run"], points("loss", range(5, 7)))
         second = await anext(stream)
         assert [p["step"] for p in second["runMetrics"]["points"]] == [5, 6]
+        await stream.aclose()  # complete it, or leaving the session waits for a timeout
