@@ -237,3 +237,29 @@ async def test_experiments_datasets_and_versions_change_their_mutable_fields(
                            (version_id, "model_version.update")):  # fmt: skip
         audit = await client.data(AUDIT, {"slug": tenant.org_slug, "id": target})
         assert action in [n["action"] for n in audit["organization"]["auditLogs"]["nodes"]]
+
+
+PROJECT_UPDATE = f"""mutation($input: ProjectUpdateInput!) {{
+  projectUpdate(input: $input) {{ project {{ id settings }} {USER_ERRORS} }} }}"""
+
+
+async def test_project_settings_are_a_bounded_json_object_owners_change(tenant, make_tenant):
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    read = "query($id: ID!) { node(id: $id) { ... on Project { settings } } }"
+    assert (await client.data(read, {"id": project}))["node"]["settings"] == {}
+    settings = {"defaultChart": {"keys": ["loss"], "smoothing": 0.6}, "pinnedRuns": []}
+    made = assert_ok(await client.mutate(PROJECT_UPDATE, {"projectId": project,
+                                                          "settings": settings}))  # fmt: skip
+    assert made["project"]["settings"] == settings
+    compiled = await client.post(read, {"id": project})
+    reference = await client.on_resolvers().post(read, {"id": project})
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    assert compiled.content == reference.content
+    for bad in ([1, 2], "x", {"big": "x" * 70_000}):
+        refused = await client.mutate(PROJECT_UPDATE, {"projectId": project, "settings": bad})
+        assert_error(refused, "VALIDATION", ["input", "settings"])
+    other = await make_tenant("settx")
+    assert_error(await other.client.mutate(PROJECT_UPDATE, {"projectId": project,
+                                                            "settings": {}}), "NOT_FOUND")  # fmt: skip
+    assert "project.update" in await actions(client, tenant.org_slug, project)

@@ -39,6 +39,9 @@ class ProjectUpdateInput:
     slug: str | None = UNSET
     name: str | None = UNSET
     description: str | None = UNSET
+    settings: JSON | None = strawberry.field(
+        default=UNSET, description="Replaces the settings (a JSON object, at most 64 KiB)."
+    )
 
 
 @strawberry.input
@@ -296,7 +299,7 @@ class RegistryMutations:
                 session,
                 actor,
                 project_id=decode_id(input.project_id, "Project", field),
-                changes=provided(input, "slug", "name", "description"),
+                changes=provided(input, "slug", "name", "description", "settings"),
             ),
         )
 

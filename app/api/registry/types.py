@@ -87,6 +87,7 @@ class Project(Node):
     slug: str
     name: str
     description: str | None
+    settings: JSON = strawberry.field(description="Free-form settings for tools (projectUpdate).")
     created_at: datetime
     updated_at: datetime
     db_id: strawberry.Private[uuid.UUID]

@@ -171,6 +171,8 @@ async def project_update(
         project.name = v.name(changes["name"], ["input", "name"])
     if "description" in changes:
         project.description = v.optional_text(changes["description"], ["input", "description"])
+    if "settings" in changes:
+        project.settings = v.json_object(changes["settings"], ["input", "settings"])
     record_audit(
         session,
         actor,
