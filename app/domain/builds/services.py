@@ -21,7 +21,7 @@ from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.models import Model, ModelVersion
-from app.domain.registry.projects import require_project_access
+from app.domain.registry.projects import get_contributable, require_project_access
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
@@ -220,14 +220,9 @@ async def artifact_build_cancel(
     """Stop a pending or running build (its worker's next heartbeat or finish is refused);
     the version can then be built again. Contributors+."""
     field = ["input", "artifactBuildId"]
-    build = await get_visible(
-        session, ArtifactBuild, build_id, actor, what="artifact build", field=field,
-        for_update=True,
-    )  # fmt: skip
-    await require_project_access(
-        session, actor, build.project_id, ProjectRole.CONTRIBUTOR, what="artifact build",
-        field=field,
-    )  # fmt: skip
+    build = await get_contributable(
+        session, ArtifactBuild, build_id, actor, what="artifact build", field=field, for_update=True
+    )
     if BuildStatus(build.status) in FINAL:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION, f"a {build.status} build cannot be cancelled", field

@@ -28,7 +28,7 @@ from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion, Da
 from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found, validation
 from app.domain.experiments.models import Run
 from app.domain.lookup import get_visible
-from app.domain.registry.projects import require_project_access
+from app.domain.registry.projects import get_contributable, require_project_access
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
@@ -134,9 +134,8 @@ async def dataset_version_create(
     parent_ids: Sequence[uuid.UUID],
 ) -> DatasetVersion:
     field = ["input", "datasetId"]
-    dataset = await get_visible(session, Dataset, dataset_id, actor, what="dataset", field=field)
-    await require_project_access(
-        session, actor, dataset.project_id, ProjectRole.CONTRIBUTOR, what="dataset", field=field
+    dataset = await get_contributable(
+        session, Dataset, dataset_id, actor, what="dataset", field=field
     )
     version = v.name(version, ["input", "version"], max_length=64)
     system = versioning_system.strip().lower()
@@ -324,11 +323,8 @@ async def dataset_update(
     """Describe, set the format, the schema or the tags (contributors); the name and type
     stay (versions and lineage name the dataset by them)."""
     field = ["input", "datasetId"]
-    dataset = await get_visible(
+    dataset = await get_contributable(
         session, Dataset, dataset_id, actor, what="dataset", field=field, for_update=True
-    )
-    await require_project_access(
-        session, actor, dataset.project_id, ProjectRole.CONTRIBUTOR, what="dataset", field=field
     )
     if "description" in changes:
         dataset.description = v.optional_text(changes["description"], ["input", "description"])
@@ -355,11 +351,8 @@ async def dataset_delete(
     """Retire a dataset and its versions (soft delete; contributors). Runs and training
     jobs keep the record of what they consumed; the dataset's name is free again."""
     field = ["input", "datasetId"]
-    dataset = await get_visible(
+    dataset = await get_contributable(
         session, Dataset, dataset_id, actor, what="dataset", field=field, for_update=True
-    )
-    await require_project_access(
-        session, actor, dataset.project_id, ProjectRole.CONTRIBUTOR, what="dataset", field=field
     )
     now = datetime.now(UTC)
     dataset.deleted_at = now

@@ -23,7 +23,11 @@ from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.models import Model
-from app.domain.registry.projects import check_project_role, require_project_access
+from app.domain.registry.projects import (
+    check_project_role,
+    get_contributable,
+    require_project_access,
+)
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
@@ -181,9 +185,8 @@ async def run_create(
 
 async def _writable_run(session: AsyncSession, actor: Actor, run_id: uuid.UUID | None) -> Run:
     field = ["input", "runId"]
-    run = await get_visible(session, Run, run_id, actor, what="run", field=field, for_update=True)
-    await require_project_access(
-        session, actor, run.project_id, ProjectRole.CONTRIBUTOR, what="run", field=field
+    run = await get_contributable(
+        session, Run, run_id, actor, what="run", field=field, for_update=True
     )
     return run
 
@@ -491,14 +494,9 @@ async def _writable_experiment(
     session: AsyncSession, actor: Actor, experiment_id: uuid.UUID | None
 ) -> Experiment:
     field = ["input", "experimentId"]
-    experiment = await get_visible(
-        session, Experiment, experiment_id, actor, what="experiment", field=field,
-        for_update=True,
-    )  # fmt: skip
-    await require_project_access(
-        session, actor, experiment.project_id, ProjectRole.CONTRIBUTOR, what="experiment",
-        field=field,
-    )  # fmt: skip
+    experiment = await get_contributable(
+        session, Experiment, experiment_id, actor, what="experiment", field=field, for_update=True
+    )
     return experiment
 
 

@@ -14,12 +14,10 @@ from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found, validation
 from app.domain.integrations.catalog import EXTERNAL_IDS, REGISTRY, SyncDirection, SyncState
 from app.domain.integrations.models import RegistryLink
-from app.domain.lookup import get_visible
 from app.domain.registry.models import Model, ModelVersion
-from app.domain.registry.projects import require_project_access
+from app.domain.registry.projects import get_contributable
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
-from app.domain.tenancy.enums import ProjectRole
 
 SYNC_TRANSITIONS = {
     SyncState.NEVER_SYNCED: frozenset({SyncState.SYNCED}),
@@ -49,13 +47,9 @@ async def _writable_link(
     session: AsyncSession, actor: Actor, link_id: uuid.UUID | None
 ) -> RegistryLink:
     field = ["input", "registryLinkId"]
-    link = await get_visible(
+    link = await get_contributable(
         session, RegistryLink, link_id, actor, what="registry link", field=field, for_update=True
     )
-    await require_project_access(
-        session, actor, link.project_id, ProjectRole.CONTRIBUTOR, what="registry link",
-        field=field,
-    )  # fmt: skip
     return link
 
 
@@ -72,10 +66,7 @@ async def registry_link_create(
     metadata: Any,
 ) -> RegistryLink:
     field = ["input", "modelId"]
-    model = await get_visible(session, Model, model_id, actor, what="model", field=field)
-    await require_project_access(
-        session, actor, model.project_id, ProjectRole.CONTRIBUTOR, what="model", field=field
-    )
+    model = await get_contributable(session, Model, model_id, actor, what="model", field=field)
     if model_version_id is not None:
         version = await session.scalar(
             select(ModelVersion.id).where(

@@ -15,7 +15,7 @@ from app.domain.lookup import get_visible
 from app.domain.monitoring.enums import Aggregation, AlertSeverity, Comparator
 from app.domain.monitoring.models import AlertRule
 from app.domain.monitoring.rules_engine import validate_rule_fields
-from app.domain.registry.projects import require_project_access
+from app.domain.registry.projects import get_contributable, require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -94,11 +94,8 @@ async def _writable_rule(
     session: AsyncSession, actor: Actor, rule_id: uuid.UUID | None
 ) -> AlertRule:
     field = ["input", "alertRuleId"]
-    rule = await get_visible(
+    rule = await get_contributable(
         session, AlertRule, rule_id, actor, what="alert rule", field=field, for_update=True
-    )
-    await require_project_access(
-        session, actor, rule.project_id, ProjectRole.CONTRIBUTOR, what="alert rule", field=field
     )
     return rule
 

@@ -11,16 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.errors import not_found
-from app.domain.lookup import get_visible
 from app.domain.monitoring.enums import AlertSeverity, AlertStatus, AlertType
 from app.domain.monitoring.models import Alert
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
-from app.domain.registry.projects import require_project_access
+from app.domain.registry.projects import get_contributable
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
-from app.domain.tenancy.enums import OrgRole, ProjectRole
+from app.domain.tenancy.enums import OrgRole
 from app.events import topics
 
 
@@ -38,13 +37,9 @@ async def alert_create(
     deployment = None
     if deployment_id is not None:
         field = ["input", "deploymentId"]
-        deployment = await get_visible(
+        deployment = await get_contributable(
             session, Deployment, deployment_id, actor, what="deployment", field=field
         )
-        await require_project_access(
-            session, actor, deployment.project_id, ProjectRole.CONTRIBUTOR, what="deployment",
-            field=field,
-        )  # fmt: skip
         organization_id = deployment.organization_id
     elif organization_id is None:
         raise not_found("organization", ["input", "organizationId"])

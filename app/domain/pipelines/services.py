@@ -30,7 +30,7 @@ from app.domain.pipelines.rules import (
     ensure_dag,
     ensure_run_transition,
 )
-from app.domain.registry.projects import require_project_access
+from app.domain.registry.projects import get_contributable, require_project_access
 from app.domain.serving.models import Environment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -174,11 +174,8 @@ async def pipeline_run_create(
     session: AsyncSession, actor: Actor, *, pipeline_id: uuid.UUID | None, max_retries: int
 ) -> PipelineRun:
     field = ["input", "pipelineId"]
-    pipeline = await get_visible(
+    pipeline = await get_contributable(
         session, Pipeline, pipeline_id, actor, what="pipeline", field=field
-    )
-    await require_project_access(
-        session, actor, pipeline.project_id, ProjectRole.CONTRIBUTOR, what="pipeline", field=field
     )
     if not 0 <= max_retries <= MAX_RETRIES:
         raise validation(f"maxRetries is 0 to {MAX_RETRIES}", ["input", "maxRetries"])
@@ -355,13 +352,9 @@ async def pipeline_delete(
     """Retire a pipeline (soft delete; contributors) once none of its runs is under way;
     its runs stay readable through the audit trail and retention."""
     field = ["input", "pipelineId"]
-    pipeline = await get_visible(
+    pipeline = await get_contributable(
         session, Pipeline, pipeline_id, actor, what="pipeline", field=field, for_update=True
     )
-    await require_project_access(
-        session, actor, pipeline.project_id, ProjectRole.CONTRIBUTOR, what="pipeline",
-        field=field,
-    )  # fmt: skip
     under_way = await session.scalar(
         select(func.count())
         .select_from(PipelineRun)

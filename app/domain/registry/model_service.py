@@ -12,10 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, validation
-from app.domain.lookup import get_visible
 from app.domain.registry.enums import Framework, ModelType, TaskType
 from app.domain.registry.models import Model, ModelVersion
-from app.domain.registry.projects import ensure_no_live_deployments, require_project_access
+from app.domain.registry.projects import (
+    ensure_no_live_deployments,
+    get_contributable,
+    require_project_access,
+)
 from app.domain.registry.rules import ensure_model_quota
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
@@ -104,11 +107,8 @@ async def writable_model(
 ) -> Model:
     """The model, locked (version creation and promotion serialise per model), if the caller
     contributes to its project."""
-    model = await get_visible(
+    model = await get_contributable(
         session, Model, model_id, actor, what="model", field=field, for_update=True
-    )
-    await require_project_access(
-        session, actor, model.project_id, ProjectRole.CONTRIBUTOR, what="model", field=field
     )
     return model
 

@@ -84,6 +84,27 @@ async def require_project_access(
     return project
 
 
+async def get_contributable(
+    session: AsyncSession,
+    model: Any,
+    row_id: uuid.UUID | None,
+    actor: Actor,
+    *,
+    what: str,
+    field: Sequence[str],
+    for_update: bool = False,
+) -> Any:
+    """A row that lives under a project (it has ``project_id``), if the caller sees it
+    (else NOT_FOUND) and may contribute to its project (else FORBIDDEN)."""
+    row = await get_visible(
+        session, model, row_id, actor, what=what, field=field, for_update=for_update
+    )
+    await require_project_access(
+        session, actor, row.project_id, ProjectRole.CONTRIBUTOR, what=what, field=field
+    )
+    return row
+
+
 async def _slug_taken(
     session: AsyncSession, organization_id: uuid.UUID, slug: str, except_id: uuid.UUID | None
 ) -> bool:

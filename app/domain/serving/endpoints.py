@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.ids import uuid7
 from app.domain import validation as v
 from app.domain.errors import validation
-from app.domain.lookup import get_visible
-from app.domain.registry.projects import require_project_access
+from app.domain.registry.projects import get_contributable
 from app.domain.serving.enums import DeploymentStatus, EndpointChange, EndpointStatus
 from app.domain.serving.models import (
     Deployment,
@@ -28,7 +27,7 @@ from app.domain.serving.models import (
 )
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
-from app.domain.tenancy.enums import OrgRole, ProjectRole
+from app.domain.tenancy.enums import OrgRole
 
 
 async def endpoint_for(
@@ -130,14 +129,15 @@ async def writable_endpoint(
     """The endpoint, locked, if the caller may change it (contributor of its project; an
     organization admin in a protected environment)."""
     field = ["input", "endpointId"]
-    endpoint = await get_visible(
-        session, ServingEndpoint, endpoint_id, actor, what="serving endpoint", field=field,
-        for_update=True,
-    )  # fmt: skip
-    await require_project_access(
-        session, actor, endpoint.project_id, ProjectRole.CONTRIBUTOR, what="serving endpoint",
+    endpoint = await get_contributable(
+        session,
+        ServingEndpoint,
+        endpoint_id,
+        actor,
+        what="serving endpoint",
         field=field,
-    )  # fmt: skip
+        for_update=True,
+    )
     environment = await session.get(Environment, endpoint.environment_id)
     if environment is not None and environment.protected:
         actor.require_org_role(endpoint.organization_id, OrgRole.ADMIN, field=field)

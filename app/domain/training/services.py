@@ -21,7 +21,7 @@ from app.domain.experiments.models import Experiment, Run
 from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
-from app.domain.registry.projects import require_project_access
+from app.domain.registry.projects import get_contributable, require_project_access
 from app.domain.serving.gpu_types import canonical_key
 from app.domain.serving.models import Environment, GpuType
 from app.domain.tenancy.access import Actor
@@ -142,11 +142,8 @@ async def _writable_job(
     session: AsyncSession, actor: Actor, job_id: uuid.UUID | None
 ) -> TrainingJob:
     field = ["input", "trainingJobId"]
-    job = await get_visible(
+    job = await get_contributable(
         session, TrainingJob, job_id, actor, what="training job", field=field, for_update=True
-    )
-    await require_project_access(
-        session, actor, job.project_id, ProjectRole.CONTRIBUTOR, what="training job", field=field
     )
     return job
 
