@@ -69,6 +69,8 @@ const Resolve = graphql(`
   }
 `);
 
+const PROGRESS: Record<AlertStatus, number> = { OPEN: 0, ACKNOWLEDGED: 1, RESOLVED: 2 };
+
 interface AlertRow {
   id: string;
   title: string;
@@ -95,7 +97,8 @@ export function DeploymentPage({ id }: { id: string }) {
   );
   const [, acknowledge] = useMutation(Acknowledge);
   const [, resolve] = useMutation(Resolve);
-  const [changed, setChanged] = useChangedAlerts();
+  // What this page's own buttons changed (shown before the subscription reports it too).
+  const [changed, setChanged] = useState<Record<string, AlertRow>>({});
 
   const metrics = useMemo(() => {
     const out: Record<string, Columns> = {};
@@ -113,16 +116,21 @@ export function DeploymentPage({ id }: { id: string }) {
   if (error) return <p className="error">{error.message}</p>;
   if (!data) return <p>Loading…</p>;
   if (!deployment) return <p className="error">No deployment with this id (or not yours to see).</p>;
+  // Three sources of one alert's state (the query, the subscription, a button's answer),
+  // arriving in any order: an alert only moves forward, so the furthest state is the latest.
   const alerts = new Map<string, AlertRow>();
-  for (const alert of deployment.alerts.nodes as AlertRow[]) alerts.set(alert.id, alert);
-  for (const alert of Object.values(liveAlerts ?? {})) alerts.set(alert.id, alert);
-  for (const alert of Object.values(changed)) alerts.set(alert.id, alert);
+  const sources = [deployment.alerts.nodes as AlertRow[], Object.values(liveAlerts ?? {}), Object.values(changed)];
+  for (const alert of sources.flat()) {
+    const seen = alerts.get(alert.id);
+    if (!seen || PROGRESS[alert.status] >= PROGRESS[seen.status]) alerts.set(alert.id, alert);
+  }
   const rows = [...alerts.values()].sort((a, b) => b.openedAt.localeCompare(a.openedAt));
 
   async function act(which: "ack" | "resolve", alertId: string) {
     const result = which === "ack" ? await acknowledge({ id: alertId }) : await resolve({ id: alertId });
     const payload = result.data && ("alertAcknowledge" in result.data ? result.data.alertAcknowledge : result.data.alertResolve);
-    if (payload?.alert) setChanged(payload.alert as AlertRow);
+    const alert = payload?.alert as AlertRow | undefined;
+    if (alert) setChanged((before) => ({ ...before, [alert.id]: alert }));
   }
 
   return (
@@ -193,9 +201,4 @@ export function DeploymentPage({ id }: { id: string }) {
       ))}
     </section>
   );
-}
-
-function useChangedAlerts(): [Record<string, AlertRow>, (alert: AlertRow) => void] {
-  const [changed, setChanged] = useState<Record<string, AlertRow>>({});
-  return [changed, (alert) => setChanged((before) => ({ ...before, [alert.id]: alert }))];
 }
