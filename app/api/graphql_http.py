@@ -57,9 +57,16 @@ class RequestError(Exception):
 
 def negotiate(accept: str | None) -> str:
     """The response media type: graphql-response+json if the client prefers it."""
+    return json_accepted(accept) or JSON
+
+
+def json_accepted(accept: str | None) -> str | None:
+    """The JSON media type the client prefers, or None when it accepts none (say, only
+    text/event-stream); no header accepts anything."""
     if not accept:
         return JSON
-    best, best_q = JSON, -1.0
+    best: str | None = None
+    best_q = -1.0
     for position, part in enumerate(accept.split(",")):
         media, _, params = part.strip().partition(";")
         media = media.strip().lower()

@@ -34,6 +34,7 @@ from app.api.graphql_http import (
     HTTPOperation,
     RequestError,
     error_body,
+    json_accepted,
     json_response,
     negotiate,
 )
@@ -170,7 +171,7 @@ class GraphQLView(GraphQL[Context, None]):
                 return await self.render_graphql_ide(request)
             raise RequestError("GraphiQL is turned off (MLGRAPH_GRAPHIQL)", "NOT_FOUND", 404)
         if self._get_stream_transport_from_headers(request.headers) is not None and (
-            not accepts_json(request) or await may_subscribe(request)
+            json_accepted(request.headers.get("accept")) is None or await may_subscribe(request)
         ):
             return await self.run(request)  # subscriptions over multipart or SSE
         return await self.http(request, media_type)
@@ -288,19 +289,10 @@ class GraphQLView(GraphQL[Context, None]):
         return HTMLResponse(self._graphiql_html, headers={"Cache-Control": "no-cache"})
 
 
-JSON_TYPES = ("application/json", "application/graphql-response+json")
-
-
-def accepts_json(request: Request) -> bool:
-    """Clients such as urql accept JSON *and* streams on every request: a query or a
-    mutation is then answered as one JSON document, only a subscription is streamed."""
-    accept = request.headers.get("accept", "").lower()
-    return any(kind in accept for kind in JSON_TYPES)
-
-
 async def may_subscribe(request: Request) -> bool:
     """False when the document cannot be a subscription (the word is nowhere in it);
-    a document that only mentions it is streamed, as before."""
+    a document that only mentions it is streamed, as before. Clients such as urql accept
+    JSON *and* streams on every request: their queries and mutations are answered as JSON."""
     if request.method == "GET":
         return "subscription" in request.query_params.get("query", "")
     return b"subscription" in await request.body()
