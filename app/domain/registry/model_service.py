@@ -66,12 +66,8 @@ async def model_create(
         select(Organization).where(Organization.id == project.organization_id).with_for_update()
     )
     assert org is not None
-    live_models = await session.scalar(
-        select(func.count())
-        .select_from(Model)
-        .where(Model.organization_id == org.id, Model.deleted_at.is_(None))
-    )
-    ensure_model_quota(Plan(org.plan), int(live_models or 0), ["input", "projectId"])
+    live_models = await live_model_count(session, org.id)
+    ensure_model_quota(Plan(org.plan), live_models, ["input", "projectId"])
     if await _name_taken(session, project.id, name, None):
         raise DomainError(
             ErrorCode.CONFLICT, "a live model in this project has this name", ["input", "name"]
@@ -111,6 +107,16 @@ async def writable_model(
         session, Model, model_id, actor, what="model", field=field, for_update=True
     )
     return model
+
+
+async def live_model_count(session: AsyncSession, organization_id: uuid.UUID) -> int:
+    """The organization's models that count toward its plan (the live ones)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Model)
+        .where(Model.organization_id == organization_id, Model.deleted_at.is_(None))
+    )
+    return int(count or 0)
 
 
 async def model_update(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.lookup import get_administered, get_visible
-from app.domain.registry.models import Model
+from app.domain.registry.model_service import live_model_count
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -115,12 +115,8 @@ async def _ensure_fits(session: AsyncSession, org: Organization, plan: Plan) -> 
             f"{members}",
             ["input", "plan"],
         )
-    models = await session.scalar(
-        select(func.count())
-        .select_from(Model)
-        .where(Model.organization_id == org.id, Model.deleted_at.is_(None))
-    )
-    if quota.max_models is not None and (models or 0) > quota.max_models:
+    models = await live_model_count(session, org.id)
+    if quota.max_models is not None and models > quota.max_models:
         raise DomainError(
             ErrorCode.QUOTA_EXCEEDED,
             f"the {plan.value} plan allows {quota.max_models} models; this organization has "
