@@ -13,6 +13,13 @@ from pathlib import Path
 import pytest
 
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
+ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
+# What Chromium needs here: no sandbox as root, no GPU, and none of its background
+# connections (this machine has no network but the loopback).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
 
@@ -44,3 +51,13 @@ def chromium() -> str:
     path = next((p for p in CHROMIUM_PATHS if Path(p).exists()), None)
     require_tool("Chromium", path is not None, "apt-get install -y chromium")
     return str(path)
+
+
+@pytest.fixture
+async def browser(chromium):  # type: ignore[no-untyped-def]
+    """Headless Chromium (Debian's), driven by Playwright."""
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()

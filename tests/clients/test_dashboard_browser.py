@@ -13,8 +13,7 @@ import pytest
 
 from tests.api.test_alert_rules import record, rule
 from tests.api.test_subscriptions import points
-from tests.clients.conftest import require_tool
-from tests.clients.test_graphiql_browser import ARTIFACTS, CHROMIUM_ARGS
+from tests.clients.conftest import ARTIFACTS, require_tool
 from tests.conftest import server_process
 from tests.helpers import assert_ok, build_graph, create_run, log_points
 
@@ -38,20 +37,19 @@ def dashboard_dist() -> Path:
 
 
 @pytest.fixture
-async def page(chromium, dashboard_dist, database_url):  # type: ignore[no-untyped-def]
-    playwright_api = pytest.importorskip("playwright.async_api")
-    async with (
-        server_process(database_url, MLGRAPH_DASHBOARD_DIR=str(dashboard_dist)) as served,
-        playwright_api.async_playwright() as playwright,
-    ):
-        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 1280, "height": 900})
-        tab = await context.new_page()
-        tab.errors = []
-        tab.on("pageerror", lambda error: tab.errors.append(str(error)))
-        tab.base_url = served.base_url
-        yield tab
-        await browser.close()
+async def page(browser, dashboard_dist, database_url):  # type: ignore[no-untyped-def]
+    async with server_process(database_url, MLGRAPH_DASHBOARD_DIR=str(dashboard_dist)) as served:
+        yield await open_tab(browser, served.base_url)
+
+
+async def open_tab(browser, base_url: str):  # type: ignore[no-untyped-def]
+    """A fresh tab that records the page's uncaught errors (``tab.errors``)."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = await context.new_page()
+    tab.errors = []
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.base_url = base_url
+    return tab
 
 
 async def sign_in(page, key: str) -> None:  # type: ignore[no-untyped-def]
@@ -100,7 +98,7 @@ async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
 
 
 async def test_after_the_server_restarts_the_chart_resumes_from_its_cursor(
-    chromium, dashboard_dist, database_url, tenant
+    browser, dashboard_dist, database_url, tenant
 ):
     """The server goes away and comes back on the same address: graphql-ws reconnects and
     subscribes again with the cursor of the last batch it got, so the points logged while
@@ -108,7 +106,6 @@ async def test_after_the_server_restarts_the_chart_resumes_from_its_cursor(
     import json
     import socket
 
-    playwright_api = pytest.importorskip("playwright.async_api")
     ids = await create_run(tenant.client, tenant.org_id)
     await log_points(tenant.client, ids["run"], points("loss", range(3)))
     with socket.socket() as sock:
@@ -116,30 +113,24 @@ async def test_after_the_server_restarts_the_chart_resumes_from_its_cursor(
         port = sock.getsockname()[1]
     env = {"MLGRAPH_DASHBOARD_DIR": str(dashboard_dist)}
     chart = "document.querySelector('.chart[data-metric=\"loss\"]')"
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = await (await browser.new_context()).new_page()
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        sent: list[dict] = []
-        received: list[dict] = []
-        page.on("websocket", lambda ws: (
-            ws.on("framesent", lambda f: sent.append(json.loads(f))),
-            ws.on("framereceived", lambda f: received.append(json.loads(f)))))  # fmt: skip
-        async with server_process(database_url, port=port, **env) as served:
-            page.base_url = served.base_url
-            await sign_in(page, tenant.key)
-            await page.goto(f"{served.base_url}/app/#/runs/{ids['run']}")
-            await wait_for(page, f"() => {chart}?.dataset.points === '3'", "before")
-            await log_points(tenant.client, ids["run"], points("loss", range(3, 5)))
-            await wait_for(page, f"() => {chart}?.dataset.points === '5'", "live-before")
-        cursor = [m for m in received if m.get("type") == "next"][-1]["payload"]["data"][
-            "runMetrics"]["cursor"]  # fmt: skip
-        await log_points(tenant.client, ids["run"], points("loss", range(5, 9)))  # while down
-        batches_before = len([m for m in received if m.get("type") == "next"])
-        async with server_process(database_url, port=port, **env):
-            await wait_for(page, f"() => {chart}?.dataset.points === '9'", "resumed")
-        await browser.close()
+    page = await open_tab(browser, f"http://127.0.0.1:{port}")
+    sent: list[dict] = []
+    received: list[dict] = []
+    page.on("websocket", lambda ws: (
+        ws.on("framesent", lambda f: sent.append(json.loads(f))),
+        ws.on("framereceived", lambda f: received.append(json.loads(f)))))  # fmt: skip
+    async with server_process(database_url, port=port, **env):
+        await sign_in(page, tenant.key)
+        await page.goto(f"{page.base_url}/app/#/runs/{ids['run']}")
+        await wait_for(page, f"() => {chart}?.dataset.points === '3'", "before")
+        await log_points(tenant.client, ids["run"], points("loss", range(3, 5)))
+        await wait_for(page, f"() => {chart}?.dataset.points === '5'", "live-before")
+    cursor = [m for m in received if m.get("type") == "next"][-1]["payload"]["data"][
+        "runMetrics"]["cursor"]  # fmt: skip
+    await log_points(tenant.client, ids["run"], points("loss", range(5, 9)))  # while down
+    batches_before = len([m for m in received if m.get("type") == "next"])
+    async with server_process(database_url, port=port, **env):
+        await wait_for(page, f"() => {chart}?.dataset.points === '9'", "resumed")
     subscribes = [m["payload"]["variables"] for m in sent if m.get("type") == "subscribe"]
     assert subscribes[-1] == {"runId": ids["run"], "after": cursor}
     resumed = [m["payload"]["data"]["runMetrics"]["points"]

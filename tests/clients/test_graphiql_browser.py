@@ -4,32 +4,14 @@ results grow live while points are logged through the API."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import pytest
 
 from tests.api.test_subscriptions import points
+from tests.clients.conftest import ARTIFACTS
 from tests.helpers import create_run, log_points
 
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
-# What Chromium needs here: no sandbox as root, no GPU, and none of its background
-# connections (this machine has no network but the loopback).
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 RESPONSE_TEXT = (
     "() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? ''"
 )
-
-
-@pytest.fixture
-async def browser(chromium):  # type: ignore[no-untyped-def]
-    playwright_api = pytest.importorskip("playwright.async_api")
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 async def graphiql_run(browser, base_url: str, key: str, query: str):  # type: ignore[no-untyped-def]
