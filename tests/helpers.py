@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import GraphQLClient, unique
+
+# Screenshots and failure dumps tests leave for a person to look at (git-ignored).
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 USER_ERRORS = "userErrors { field code message }"
 

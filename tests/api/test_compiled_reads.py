@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -79,7 +78,7 @@ from app.domain.tenancy.models import Membership, ProjectMember, User
 from app.domain.training.models import TrainingJob
 from app.settings import REPO_ROOT
 from tests.conftest import TEST_LIMITS
-from tests.helpers import build_graph
+from tests.helpers import ARTIFACTS, build_graph
 
 SCHEMA = build_schema(TEST_LIMITS)
 GQL = SCHEMA._schema
@@ -529,9 +528,6 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
             )
     finally:
         await engine.dispose()
-
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 # -- a schema of only what compiles, to generate queries from ---------------------------

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 # What Chromium needs here: no sandbox as root, no GPU, and none of its background
 # connections (this machine has no network but the loopback).
 CHROMIUM_ARGS = [

@@ -13,9 +13,9 @@ import pytest
 
 from tests.api.test_alert_rules import record, rule
 from tests.api.test_subscriptions import points
-from tests.clients.conftest import ARTIFACTS, require_tool
+from tests.clients.conftest import require_tool
 from tests.conftest import server_process
-from tests.helpers import assert_ok, build_graph, create_run, log_points
+from tests.helpers import ARTIFACTS, assert_ok, build_graph, create_run, log_points
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 ALERT_CREATE = """mutation($input: AlertCreateInput!) {

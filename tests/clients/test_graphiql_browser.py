@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.api.test_subscriptions import points
-from tests.clients.conftest import ARTIFACTS
-from tests.helpers import create_run, log_points
+from tests.helpers import ARTIFACTS, create_run, log_points
 
 RESPONSE_TEXT = (
     "() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? ''"
