@@ -188,5 +188,7 @@ async def test_the_server_serves_a_built_dashboard_and_works_without_one(databas
             if expected == 200:
                 assert "<title>mlgraph</title>" in page.text
                 assert (await http.get("/app/assets/app.js")).text == "console.log(1)"
-                assert (await http.get("/app/../settings.py")).status_code == 404
+                for escape in ("/app/../settings.py", "/app/..%2Fapp%2Fsettings.py",
+                               "/app/%2e%2e/%2e%2e/app/settings.py"):  # fmt: skip
+                    assert (await http.get(escape)).status_code == 404, escape
             assert (await http.get("/readyz")).status_code == 200
