@@ -41,6 +41,7 @@ class DataLoaders:
         self._actor = actor
         self._org_ids = actor.org_ids
         self._user_id = actor.user_id
+        self._hidden = actor.hidden
         self._by_id: dict[Any, RowsByIdLoader] = {}
         self._pages: dict[str, ChildPageLoader] = {}
         self._counts: dict[str, ChildCountLoader] = {}
@@ -95,24 +96,30 @@ class DataLoaders:
 
             lookup = GRAPH[type_name].lookups[field_name]
             model = GRAPH[lookup.target].model
-            self._lookups[key] = LookupLoader(self._session_factory, self._org_ids, model, lookup)
+            self._lookups[key] = LookupLoader(
+                self._session_factory, self._org_ids, model, lookup, self._hidden
+            )
         return self._lookups[key]
 
     def by_id(self, model: Any) -> RowsByIdLoader:
         if model not in self._by_id:
             self._by_id[model] = RowsByIdLoader(
-                self._session_factory, self._org_ids, self._user_id, model
+                self._session_factory, self._org_ids, self._user_id, model, self._hidden
             )
         return self._by_id[model]
 
     def page(self, spec: ListSpec) -> ChildPageLoader:
         if spec.name not in self._pages:
-            self._pages[spec.name] = ChildPageLoader(self._session_factory, self._org_ids, spec)
+            self._pages[spec.name] = ChildPageLoader(
+                self._session_factory, self._org_ids, spec, self._hidden
+            )
         return self._pages[spec.name]
 
     def count(self, spec: ListSpec) -> ChildCountLoader:
         if spec.name not in self._counts:
-            self._counts[spec.name] = ChildCountLoader(self._session_factory, self._org_ids, spec)
+            self._counts[spec.name] = ChildCountLoader(
+                self._session_factory, self._org_ids, spec, self._hidden
+            )
         return self._counts[spec.name]
 
 
@@ -147,6 +154,12 @@ class Context:
         it over NOTIFY)."""
         if self.auth_cache is not None and user_id is not None:
             self.auth_cache.forget_user(user_id)
+
+    def forget_all_access(self) -> None:
+        """Many users' access may have changed (a project made private, a project role set):
+        this process forgets every cached key; the others hear one NOTIFY per user."""
+        if self.auth_cache is not None:
+            self.auth_cache.clear()
 
     def grant(self, organization_id: uuid.UUID, role: OrgRole) -> None:
         """Reflect a role the caller gained during this request (organizationCreate), so the

@@ -20,6 +20,7 @@ from app.domain.datasets.models import DatasetVersion as DatasetVersionRow
 from app.domain.datasets.services import Checksum, clean_checksum
 from app.domain.errors import DomainError
 from app.domain.tenancy.enums import OrgRole
+from app.domain.tenancy.visibility import visible_conditions
 
 if TYPE_CHECKING:
     from app.api.experiments.types import RunMetricHistory
@@ -108,6 +109,7 @@ class Query:
                     DatasetVersionRow.checksum_algorithm == algorithm.value,
                     DatasetVersionRow.organization_id.in_(context.actor.org_ids),
                     DatasetVersionRow.deleted_at.is_(None),
+                    *visible_conditions(DatasetVersionRow, context.actor.hidden),
                 )
                 .order_by(DatasetVersionRow.id)
                 .limit(100)

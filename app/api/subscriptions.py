@@ -31,6 +31,7 @@ from app.domain.experiments.rules import METRIC_KEY_RE
 from app.domain.experiments.services import ROLLUP_WIDTHS
 from app.domain.monitoring import enums as monitoring_enums
 from app.domain.monitoring.models import Alert as AlertRow
+from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training import enums as training_enums
 from app.domain.training.models import TrainingJob as TrainingJobRow
 from app.events import streams
@@ -129,7 +130,8 @@ async def _visible(info: Info, global_id: str, type_name: str, model: Any, what:
         async with context.read_session_factory() as session:
             found = await session.scalar(
                 select(model.id).where(
-                    model.id == decoded[1], *visibility(model, actor.org_ids, actor.user_id)
+                    model.id == decoded[1],
+                    *visibility(model, actor.org_ids, actor.user_id, actor.hidden),
                 )
             )
         if found is not None:
@@ -312,7 +314,9 @@ class Subscription:
                         await session.scalars(
                             select(AlertRow)
                             .where(
-                                AlertRow.id.in_(alert_ids), AlertRow.organization_id == decoded[1]
+                                AlertRow.id.in_(alert_ids),
+                                AlertRow.organization_id == decoded[1],
+                                *visible_conditions(AlertRow, context.actor.hidden),
                             )
                             .order_by(AlertRow.updated_at)
                         )

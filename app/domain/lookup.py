@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.errors import not_found
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.enums import OrgRole
+from app.domain.tenancy.visibility import visible_conditions
 
 RowT = TypeVar("RowT")
 
@@ -33,6 +34,7 @@ async def get_visible(
     query = select(model).where(table.id == row_id, table.organization_id.in_(actor.org_ids))
     if hasattr(model, "deleted_at"):
         query = query.where(table.deleted_at.is_(None))
+    query = query.where(*visible_conditions(model, actor.hidden))  # private projects
     if for_update:
         query = query.with_for_update()
     row = (await session.execute(query)).scalar_one_or_none()

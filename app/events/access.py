@@ -1,5 +1,5 @@
 """Live WebSocket connections per user, closed when their access goes: a key revoked or
-expired, a membership removed, a role lowered. The writing transaction NOTIFYs
+expired, a membership removed, a role lowered, a project hidden. The writing transaction NOTIFYs
 ``mlgraph_access`` (so every server process hears it); each process re-reads the keys of
 that user's connections and closes those that lost anything (the client reconnects and is
 authorised afresh)."""
@@ -30,8 +30,9 @@ class LiveConnection:
 
 
 def lost_access(before: Actor, after: Actor) -> bool:
-    """True if ``after`` may do less than ``before`` in any organization."""
-    return any(
+    """True if ``after`` may do less than ``before`` in any organization, or sees fewer
+    of its projects (one was made private, a project role went)."""
+    return bool(after.hidden_projects - before.hidden_projects) or any(
         org_id not in after.org_roles
         or ORG_ROLE_RANK[after.org_roles[org_id]] < ORG_ROLE_RANK[role]
         for org_id, role in before.org_roles.items()

@@ -684,7 +684,17 @@ def decorate(document: str, rnd: random.Random) -> str:
     return "\n".join([text, *(print_ast(f) for f in fragments)])
 
 
-def differential(base_url: str, keys: list[str | None], slugs: list[str], ids: list[str]) -> None:
+def differential(
+    base_url: str,
+    keys: list[str | None],
+    slugs: list[str],
+    ids: list[str],
+    *,
+    examples: int = 2000,
+    forbidden: frozenset[str] = frozenset(),
+) -> None:
+    """Generated queries answer the same bytes on both paths; neither answer names any of
+    the ``forbidden`` ids (what the callers must not see)."""
     sdl = compiled_sdl()
     scalars = {
         "Slug": st.sampled_from(slugs).map(lambda s: StringValueNode(value=s)),
@@ -701,7 +711,7 @@ def differential(base_url: str, keys: list[str | None], slugs: list[str], ids: l
     paths: dict[str, int] = {}
 
     @settings(
-        max_examples=2000,
+        max_examples=examples,
         deadline=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
@@ -730,6 +740,8 @@ def differential(base_url: str, keys: list[str | None], slugs: list[str], ids: l
                 f"{reference.text}\n"
             )
         assert compiled.content == reference.content, (query, path)
+        leaked = [i for i in forbidden if i.encode() in compiled.content]
+        assert not leaked, (query, leaked)
 
     try:
         same_answer()

@@ -55,7 +55,13 @@ def lineage_field(type_name: str) -> Any:
         context = info.context
         async with context.read_session_factory() as session:
             nodes, edges = await domain.lineage(
-                session, context.actor.org_ids, type_name, self.db_id, direction, depth
+                session,
+                context.actor.org_ids,
+                type_name,
+                self.db_id,
+                direction,
+                depth,
+                context.actor.hidden,
             )
         return Lineage(
             nodes=[

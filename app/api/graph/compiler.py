@@ -63,10 +63,12 @@ from app.api.ids import decode_any
 from app.api.node import NODE_KINDS
 from app.api.pagination import PageArgs, coerce_cursor_value, page_args
 from app.domain.tenancy.models import ApiKey, Organization, User
+from app.domain.tenancy.visibility import visible_sql
 
 PAGING = ("first", "after", "last", "before")
 MAX_NODES_IDS = 100
 MAX_SLUG = 63
+CALLER = "(SELECT $1::uuid[], $2::uuid, $3::uuid[]) AS caller(organizations, id, hidden)"
 
 
 @dataclass
@@ -79,12 +81,19 @@ class CompiledQuery:
 class _Emitter:
     org_ids: list[uuid.UUID]
     user_id: uuid.UUID | None = None
+    hidden: Sequence[uuid.UUID] = ()
     params: list[Any] = field(default_factory=list)
     aliases: int = 0
 
     def __post_init__(self) -> None:
         self.params.append(list(self.org_ids))  # $1: the caller's organizations
         self.params.append(self.user_id)  # $2: the caller (users see themselves)
+        self.params.append(list(self.hidden))  # $3: private projects hidden from the caller
+
+    def outside_hidden(self, table: str, alias: str) -> list[str]:
+        """The private-project condition of a read of ``table`` (none if nothing is hidden)."""
+        condition = visible_sql(table, alias, "$3") if self.hidden else None
+        return [] if condition is None else [condition]
 
     def param(self, value: Any) -> str:
         self.params.append(value)
@@ -113,17 +122,18 @@ class Compiler:
         variables: Any,
         org_ids: list[uuid.UUID],
         user_id: uuid.UUID | None = None,
+        hidden: Sequence[uuid.UUID] = (),
     ) -> CompiledQuery:
         if operation.operation != OperationType.QUERY:
             raise Unsupported("not a query")
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        run = _Run(self, fragments, variables, _Emitter(org_ids, user_id))
+        run = _Run(self, fragments, variables, _Emitter(org_ids, user_id, hidden))
         root = self.schema.query_type
         data = run.root_object(root, [operation.selection_set])
-        # $1 and $2 (the caller) are typed once here, and bound even when unused.
-        sql = f"SELECT {data} FROM (SELECT $1::uuid[], $2::uuid) AS caller(organizations, id)"
+        # $1, $2 and $3 (the caller) are typed once here, and bound even when unused.
+        sql = f"SELECT {data} FROM {CALLER}"
         return CompiledQuery(sql=sql, params=run.emitter.params)
 
     def compile_entity(
@@ -134,6 +144,7 @@ class Compiler:
         row_id: uuid.UUID,
         org_ids: list[uuid.UUID],
         user_id: uuid.UUID | None = None,
+        hidden: Sequence[uuid.UUID] = (),
     ) -> CompiledQuery:
         """A mutation payload's entity (the row ``row_id`` of ``type_name``) read back with
         the payload's selection of ``entity_field``: one JSON object keyed by each response
@@ -142,7 +153,7 @@ class Compiler:
         declared = GRAPH.get(type_name)
         if declared is None or declared.admin_only:
             raise Unsupported(type_name)
-        run = _Run(self, info.fragments, info.variable_values, _Emitter(org_ids, user_id))
+        run = _Run(self, info.fragments, info.variable_values, _Emitter(org_ids, user_id, hidden))
         payload_type = unwrap(info.return_type)
         selected = {
             key: nodes
@@ -153,7 +164,7 @@ class Compiler:
             raise Unsupported("the entity is not selected")
         join = f"{{a}}.id = {run.emitter.param(row_id)}"
         body = run.json_object(selected, lambda _, nodes: run.to_one(type_name, nodes, join))
-        sql = f"SELECT {body} FROM (SELECT $1::uuid[], $2::uuid) AS caller(organizations, id)"
+        sql = f"SELECT {body} FROM {CALLER}"
         return CompiledQuery(sql=sql, params=run.emitter.params)
 
 
@@ -378,7 +389,8 @@ class _Run:
         if declared.model is ApiKey:  # a key is its owner's alone
             return f"{alias}.user_id = $2"
         live = f" AND {alias}.deleted_at IS NULL" if "deleted_at" in table.c else ""
-        return f"{alias}.organization_id = ANY($1){live}"
+        hidden = "".join(f" AND {c}" for c in self.emitter.outside_hidden(table.name, alias))
+        return f"{alias}.organization_id = ANY($1){live}{hidden}"
 
     # -- connections -------------------------------------------------------------------
 
@@ -518,6 +530,7 @@ class _Run:
         ]
         if spec.live_only:
             conditions.append(f"{alias}.deleted_at IS NULL")
+        conditions.extend(self.emitter.outside_hidden(spec.model.__table__.name, alias))
         if query.filter is not None:
             conditions.extend(self.filter_conditions(spec, query.filter, alias))
         return conditions

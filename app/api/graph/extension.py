@@ -63,7 +63,14 @@ class Plans(SizedLRU[tuple[Any, ...], CompiledQuery]):
             encoded = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
         except TypeError:  # variables orjson cannot write (e.g. huge ints): no plan cache
             return None
-        return (query, operation_name, encoded, tuple(actor.org_ids), actor.user_id)
+        return (
+            query,
+            operation_name,
+            encoded,
+            tuple(actor.org_ids),
+            actor.user_id,
+            tuple(actor.hidden),
+        )
 
     def __init__(self, max_bytes: int) -> None:
         super().__init__(
@@ -179,7 +186,12 @@ class CompiledReads(SchemaExtension):
                 return RESOLVERS  # the resolver path reports the variable errors
             try:
                 compiled = self.compiler.compile(
-                    ctx.graphql_document, operation, variables, org_ids, user_id
+                    ctx.graphql_document,
+                    operation,
+                    variables,
+                    org_ids,
+                    user_id,
+                    app_context.actor.hidden,
                 )
             except Unsupported as reason:
                 if reason.by_document:

@@ -117,7 +117,7 @@ async def read_back(info: Info, payload: type, entity: str, row: Any) -> Precomp
     actor = context.actor
     try:
         compiled = compiler.compile_entity(
-            raw, field_name, type_name, row.id, actor.org_ids, actor.user_id
+            raw, field_name, type_name, row.id, actor.org_ids, actor.user_id, actor.hidden
         )
     except Unsupported:
         return None

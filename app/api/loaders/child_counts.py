@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 
@@ -17,12 +18,17 @@ class ChildCountLoader(SharedLoader):
     """key: (parent id, filter) -> number of live child rows."""
 
     def __init__(
-        self, session_factory: SessionFactory, org_ids: list[uuid.UUID], spec: ListSpec
+        self,
+        session_factory: SessionFactory,
+        org_ids: list[uuid.UUID],
+        spec: ListSpec,
+        hidden: Sequence[uuid.UUID] = (),
     ) -> None:
         super().__init__()
         self.session_factory = session_factory
         self.org_ids = org_ids
         self.spec = spec
+        self.hidden = hidden
 
     async def batch_load_fn(self, keys: list[CountKey]) -> list[int]:
         groups: dict[ListFilter | None, list[uuid.UUID]] = defaultdict(list)
@@ -32,7 +38,7 @@ class ChildCountLoader(SharedLoader):
         parent = getattr(self.spec.model, self.spec.parent_column)
         async with self.session_factory() as session:
             for list_filter, parent_ids in groups.items():
-                conditions = base_conditions(self.spec, parent_ids, self.org_ids)
+                conditions = base_conditions(self.spec, parent_ids, self.org_ids, self.hidden)
                 if list_filter is not None:
                     conditions.extend(list_filter.conditions(self.spec.model))
                 statement = select(parent, func.count()).where(*conditions).group_by(parent)

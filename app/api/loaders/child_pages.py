@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, tuple_
@@ -14,31 +15,41 @@ from app.api.loaders.base import SharedLoader
 from app.api.loaders.list_spec import ListSpec, PageKey, PageQuery
 from app.api.pagination import Page, coerce_cursor_value, encode_cursor
 from app.db.engine import SessionFactory
+from app.domain.tenancy.visibility import visible_conditions
 
 
 def base_conditions(
-    spec: ListSpec, parent_ids: list[uuid.UUID], org_ids: list[uuid.UUID]
+    spec: ListSpec,
+    parent_ids: list[uuid.UUID],
+    org_ids: list[uuid.UUID],
+    hidden: Sequence[uuid.UUID] = (),
 ) -> list[ColumnElement[bool]]:
-    """Parent, tenancy (defence in depth: parents were already checked) and liveness."""
+    """Parent, tenancy (defence in depth: parents were already checked), liveness, and
+    private projects (an organization's list reaches into every project)."""
     model = spec.model
     conditions = [getattr(model, spec.parent_column).in_(parent_ids)]
     if not spec.owned_by_user:  # a user's own rows: the parent is the caller (viewer)
         conditions.append(model.organization_id.in_(org_ids))
     if spec.live_only:
         conditions.append(model.deleted_at.is_(None))
-    return conditions
+    return conditions + visible_conditions(model, hidden)
 
 
 class ChildPageLoader(SharedLoader):
     """key: (parent id, PageQuery) -> Page."""
 
     def __init__(
-        self, session_factory: SessionFactory, org_ids: list[uuid.UUID], spec: ListSpec
+        self,
+        session_factory: SessionFactory,
+        org_ids: list[uuid.UUID],
+        spec: ListSpec,
+        hidden: Sequence[uuid.UUID] = (),
     ) -> None:
         super().__init__()
         self.session_factory = session_factory
         self.org_ids = org_ids
         self.spec = spec
+        self.hidden = hidden
 
     async def batch_load_fn(self, keys: list[PageKey]) -> list[Page]:
         groups: dict[PageQuery, list[uuid.UUID]] = defaultdict(list)
@@ -60,7 +71,7 @@ class ChildPageLoader(SharedLoader):
         order = spec.orders[query.order]
         keys = order.expressions(model, query.order_argument)
         descending = order.descending != args.backward  # reading backward flips the order
-        conditions = base_conditions(spec, parent_ids, self.org_ids)
+        conditions = base_conditions(spec, parent_ids, self.org_ids, self.hidden)
         if query.filter is not None:
             conditions.extend(query.filter.conditions(model))
         if args.cursor is not None:

@@ -11,7 +11,14 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import Framework, ModelStage, ModelType, ProjectRole, TaskType
+from app.api.enums import (
+    Framework,
+    ModelStage,
+    ModelType,
+    ProjectRole,
+    ProjectVisibility,
+    TaskType,
+)
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
@@ -31,6 +38,10 @@ class ProjectCreateInput:
     slug: str = strawberry.field(description="Lowercase kebab-case, unique per organization.")
     name: str
     description: str | None = None
+    visibility: ProjectVisibility = strawberry.field(
+        default=ProjectVisibility.ORGANIZATION,  # type: ignore[attr-defined]
+        description="PRIVATE: only its project members and the organization's admins see it.",
+    )
 
 
 @strawberry.input
@@ -41,6 +52,10 @@ class ProjectUpdateInput:
     description: str | None = UNSET
     settings: JSON | None = strawberry.field(
         default=UNSET, description="Replaces the settings (a JSON object, at most 64 KiB)."
+    )
+    visibility: ProjectVisibility | None = strawberry.field(  # type: ignore[valid-type]
+        default=UNSET,
+        description="PRIVATE hides the project from members without a project role at once.",
     )
 
 
@@ -285,10 +300,14 @@ class RegistryMutations:
                 slug=input.slug,
                 name=input.name,
                 description=input.description,
+                visibility=input.visibility,
             ),
+            after=lambda _: info.context.forget_all_access(),
         )
 
-    @strawberry.mutation(description="Change a project's slug, name or description. Owners.")
+    @strawberry.mutation(
+        description="Change a project's slug, name, description, settings or visibility. Owners."
+    )
     async def project_update(self, info: Info, input: ProjectUpdateInput) -> ProjectPayload:
         field = ["input", "projectId"]
         return await mutate(
@@ -299,8 +318,9 @@ class RegistryMutations:
                 session,
                 actor,
                 project_id=decode_id(input.project_id, "Project", field),
-                changes=provided(input, "slug", "name", "description", "settings"),
+                changes=provided(input, "slug", "name", "description", "settings", "visibility"),
             ),
+            after=lambda _: info.context.forget_all_access(),
         )
 
     @strawberry.mutation(description="Soft-delete a project with its models. Owners.")
@@ -331,6 +351,7 @@ class RegistryMutations:
                 email=input.email,
                 role=input.role,
             ),
+            after=lambda _: info.context.forget_all_access(),
         )
 
     @strawberry.mutation(description="Register a model (plan quota applies). Contributors+.")

@@ -22,6 +22,7 @@ from app.api.enums import (
     ModelType,
     NamedOrder,
     ProjectRole,
+    ProjectVisibility,
     SyncState,
     TaskType,
     TrainingJobStatus,
@@ -88,6 +89,9 @@ class Project(Node):
     name: str
     description: str | None
     settings: JSON = strawberry.field(description="Free-form settings for tools (projectUpdate).")
+    visibility: ProjectVisibility = strawberry.field(  # type: ignore[valid-type]
+        description="PRIVATE: seen by its project members and the organization's admins only."
+    )
     created_at: datetime
     updated_at: datetime
     db_id: strawberry.Private[uuid.UUID]

@@ -17,12 +17,17 @@ shortest distance and a label; edges always point the way data flowed."""
 from __future__ import annotations
 
 import enum
+import functools
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.tenancy.visibility import visible_sql
 
 MAX_DEPTH = 10
 
@@ -64,52 +69,59 @@ DOWNSTREAM_STEPS = f"""
   SELECT 'DatasetVersion', p.child_id, 'derived', NULL::text
     FROM dataset_version_parents p JOIN dataset_versions c ON c.id = p.child_id
    WHERE w.t = 'DatasetVersion' AND p.parent_id = w.id AND p.{ORG} AND c.deleted_at IS NULL
+         {{hide:dataset_versions:c}}
   UNION ALL
   SELECT 'Run', i.run_id, 'consumed', i.role
     FROM dataset_inputs i JOIN runs r ON r.id = i.run_id
    WHERE w.t = 'DatasetVersion' AND i.dataset_version_id = w.id AND i.{ORG}
-     AND r.deleted_at IS NULL
+     AND r.deleted_at IS NULL {{hide:runs:r}}
   UNION ALL
   SELECT 'TrainingJob', i.training_job_id, 'consumed', i.role
     FROM dataset_inputs i JOIN training_jobs j ON j.id = i.training_job_id
    WHERE w.t = 'DatasetVersion' AND i.dataset_version_id = w.id AND i.{ORG}
-     AND j.deleted_at IS NULL
+     AND j.deleted_at IS NULL {{hide:training_jobs:j}}
   UNION ALL
   SELECT 'Run', j.run_id, 'produced', NULL
     FROM training_jobs j JOIN runs r ON r.id = j.run_id
    WHERE w.t = 'TrainingJob' AND j.id = w.id AND j.{ORG} AND r.deleted_at IS NULL
+         {{hide:runs:r}}
   UNION ALL
   SELECT 'ModelVersion', v.id, 'trained', NULL
     FROM model_versions v
    WHERE w.t = 'Run' AND v.run_id = w.id AND v.{ORG} AND v.deleted_at IS NULL
+         {{hide:model_versions:v}}
   UNION ALL
   SELECT 'Deployment', d.id, 'deployed', NULL
     FROM deployments d
    WHERE w.t = 'ModelVersion' AND d.model_version_id = w.id AND d.{ORG}
-     AND d.deleted_at IS NULL
+     AND d.deleted_at IS NULL {{hide:deployments:d}}
 """
 
 UPSTREAM_STEPS = f"""
   SELECT 'DatasetVersion', p.parent_id, 'derived', NULL::text
     FROM dataset_version_parents p JOIN dataset_versions pv ON pv.id = p.parent_id
    WHERE w.t = 'DatasetVersion' AND p.child_id = w.id AND p.{ORG} AND pv.deleted_at IS NULL
+         {{hide:dataset_versions:pv}}
   UNION ALL
   SELECT 'DatasetVersion', i.dataset_version_id, 'consumed', i.role
     FROM dataset_inputs i JOIN dataset_versions dv ON dv.id = i.dataset_version_id
    WHERE ((w.t = 'Run' AND i.run_id = w.id) OR (w.t = 'TrainingJob' AND i.training_job_id = w.id))
-     AND i.{ORG} AND dv.deleted_at IS NULL
+     AND i.{ORG} AND dv.deleted_at IS NULL {{hide:dataset_versions:dv}}
   UNION ALL
   SELECT 'TrainingJob', j.id, 'produced', NULL
     FROM training_jobs j
    WHERE w.t = 'Run' AND j.run_id = w.id AND j.{ORG} AND j.deleted_at IS NULL
+         {{hide:training_jobs:j}}
   UNION ALL
   SELECT 'Run', v.run_id, 'trained', NULL
     FROM model_versions v JOIN runs r ON r.id = v.run_id
    WHERE w.t = 'ModelVersion' AND v.id = w.id AND v.{ORG} AND r.deleted_at IS NULL
+         {{hide:runs:r}}
   UNION ALL
   SELECT 'ModelVersion', d.model_version_id, 'deployed', NULL
     FROM deployments d JOIN model_versions v ON v.id = d.model_version_id
    WHERE w.t = 'Deployment' AND d.id = w.id AND d.{ORG} AND v.deleted_at IS NULL
+         {{hide:model_versions:v}}
 """
 
 LABEL = """CASE n.t
@@ -147,8 +159,25 @@ SELECT DISTINCT 'edge', {source}, NULL::int, NULL::text, {target}, w2.kind, w2.r
 """
 
 
-DOWNSTREAM_SQL = text(_statement(DOWNSTREAM_STEPS, upstream=False))
-UPSTREAM_SQL = text(_statement(UPSTREAM_STEPS, upstream=True))
+HIDE = re.compile(r"\{hide:(\w+):(\w+)\}")
+
+
+def _steps(steps: str, hiding: bool) -> str:
+    """The steps, each stopping at nodes under a private project hidden from the caller
+    (``:hidden``) when ``hiding``: the walk neither shows nor passes through them."""
+
+    def condition(match: re.Match[str]) -> str:
+        sql = visible_sql(match[1], match[2], "CAST(:hidden AS uuid[])") if hiding else None
+        return f"AND {sql}" if sql else ""
+
+    return HIDE.sub(condition, steps)
+
+
+@functools.cache
+def statement(direction: Direction, hiding: bool) -> Any:
+    """Built on first use: the hiding conditions need every model's table."""
+    up = direction is Direction.UPSTREAM
+    return text(_statement(_steps(UPSTREAM_STEPS if up else DOWNSTREAM_STEPS, hiding), up))
 
 
 async def lineage(
@@ -158,14 +187,13 @@ async def lineage(
     start_id: uuid.UUID,
     direction: Direction,
     depth: int,
+    hidden: Sequence[uuid.UUID] = (),
 ) -> tuple[list[LineageNode], list[LineageEdge]]:
-    statement = UPSTREAM_SQL if direction is Direction.UPSTREAM else DOWNSTREAM_SQL
-    rows = (
-        await session.execute(
-            statement,
-            {"start_type": start_type, "start_id": start_id, "depth": depth, "orgs": list(org_ids)},
-        )  # fmt: skip
-    ).all()
+    parameters = {"start_type": start_type, "start_id": start_id, "depth": depth,
+                  "orgs": list(org_ids)}  # fmt: skip
+    if hidden:
+        parameters["hidden"] = list(hidden)
+    rows = (await session.execute(statement(direction, bool(hidden)), parameters)).all()
     nodes = sorted(
         (LineageNode(r.node_type, r.node_id, r.depth, r.label) for r in rows if r.part == "node"),
         key=lambda n: (n.depth, n.type, str(n.id)),

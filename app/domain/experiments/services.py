@@ -419,9 +419,9 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
     }
 
 
-# The run (live, in one of the caller's organizations, its project live too), locked, with
-# the caller's project role: what get_visible + require_project_access check in three
-# statements, in one, for the hottest write path.
+# The run (live, in one of the caller's organizations, its project live and not hidden from
+# the caller), locked, with the caller's project role: what get_visible +
+# require_project_access check in three statements, in one, for the hottest write path.
 LOCK_RUN_FOR_INGEST = text(
     """
     SELECT r.id, r.organization_id, m.role AS member_role
@@ -429,6 +429,7 @@ LOCK_RUN_FOR_INGEST = text(
     JOIN projects p ON p.id = r.project_id AND p.deleted_at IS NULL
     LEFT JOIN project_members m ON m.project_id = r.project_id AND m.user_id = :user_id
     WHERE r.id = :run_id AND r.organization_id = ANY(:org_ids) AND r.deleted_at IS NULL
+      AND NOT (r.project_id = ANY(CAST(:hidden AS uuid[])))  -- private projects
     FOR UPDATE OF r
     """
 )
@@ -449,7 +450,12 @@ async def _lock_run_for_ingest(
     row = (
         await session.execute(
             LOCK_RUN_FOR_INGEST,
-            {"run_id": run_id, "org_ids": list(actor.org_ids), "user_id": actor.user_id},
+            {
+                "run_id": run_id,
+                "org_ids": list(actor.org_ids),
+                "user_id": actor.user_id,
+                "hidden": actor.hidden,
+            },
         )
     ).first()
     if row is None:

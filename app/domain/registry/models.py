@@ -31,7 +31,7 @@ from app.db.base import (
     check_in,
     utc_timestamp,
 )
-from app.domain.registry.enums import Framework, ModelStage, ModelType, TaskType
+from app.domain.registry.enums import Framework, ModelStage, ModelType, ProjectVisibility, TaskType
 
 LIVE = text("deleted_at IS NULL")
 
@@ -46,6 +46,7 @@ class Project(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
             unique=True,
             postgresql_where=LIVE,
         ),
+        check_in("visibility", ProjectVisibility),
     )
 
     slug: Mapped[str] = mapped_column(String(63), nullable=False)
@@ -57,6 +58,9 @@ class Project(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     )
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    visibility: Mapped[str] = mapped_column(
+        String(16), nullable=False, server_default=ProjectVisibility.ORGANIZATION.value
     )
 
 

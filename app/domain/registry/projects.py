@@ -16,10 +16,12 @@ from app.domain.experiments.models import Experiment, Run
 from app.domain.lookup import get_visible
 from app.domain.monitoring.models import AlertRule
 from app.domain.notifications.models import NotificationRule
+from app.domain.registry.enums import ProjectVisibility
 from app.domain.registry.models import Model, ModelVersion, Project
 from app.domain.serving.enums import DeploymentStatus
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor, effective_project_role, ensure_project_role
+from app.domain.tenancy.access_news import publish_members, publish_user
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole, ProjectRole
 from app.domain.tenancy.models import Membership, ProjectMember, User
@@ -130,6 +132,7 @@ async def project_create(
     slug: str,
     name: str,
     description: str | None,
+    visibility: ProjectVisibility = ProjectVisibility.ORGANIZATION,
 ) -> Project:
     """Org developers and admins create projects; the creator becomes the project owner."""
     if organization_id is None:
@@ -150,6 +153,7 @@ async def project_create(
         name=name,
         description=description,
         created_by_id=actor.user_id,
+        visibility=visibility.value,
     )
     session.add(project)
     await session.flush()
@@ -168,9 +172,11 @@ async def project_create(
         organization_id=organization_id,
         target_type="Project",
         target_id=project.id,
-        details={"slug": slug},
+        details={"slug": slug, "visibility": visibility.value},
     )
     await session.flush()
+    if visibility is ProjectVisibility.PRIVATE:
+        await publish_members(session, organization_id)  # cached callers must not see it
     return project
 
 
@@ -194,6 +200,14 @@ async def project_update(
         project.description = v.optional_text(changes["description"], ["input", "description"])
     if "settings" in changes:
         project.settings = v.json_object(changes["settings"], ["input", "settings"])
+    visibility_changed = False
+    if "visibility" in changes:
+        if changes["visibility"] is None:
+            raise DomainError(
+                ErrorCode.VALIDATION, "visibility cannot be null", ["input", "visibility"]
+            )
+        visibility_changed = project.visibility != changes["visibility"].value
+        project.visibility = changes["visibility"].value
     record_audit(
         session,
         actor,
@@ -204,6 +218,10 @@ async def project_update(
         details={"fields": sorted(changes)},
     )
     await session.flush()
+    if visibility_changed:
+        # Every member's cached access (hidden projects) is stale; live subscriptions of
+        # those who lost the project end (app/events/access.py).
+        await publish_members(session, project.organization_id)
     return project
 
 
@@ -323,4 +341,5 @@ async def project_member_set(
         details={"email": email, "role": role.value if role else None},
     )
     await session.flush()
+    await publish_user(session, user_id)  # a private project's reach changed
     return member if role is not None else None

@@ -36,6 +36,9 @@ class Actor:
     ingesting: bool = False
     # Organizations of the caller that are suspended or inactive: readable, not writable.
     read_only_orgs: frozenset[uuid.UUID] = frozenset()
+    # Private projects of those organizations the caller is neither a member nor an admin
+    # of: invisible to it, with everything under them (app/domain/tenancy/visibility.py).
+    hidden_projects: frozenset[uuid.UUID] = frozenset()
 
     @property
     def is_authenticated(self) -> bool:
@@ -44,6 +47,10 @@ class Actor:
     @property
     def org_ids(self) -> list[uuid.UUID]:
         return list(self.org_roles)
+
+    @property
+    def hidden(self) -> list[uuid.UUID]:
+        return sorted(self.hidden_projects)
 
     def require_user(self) -> uuid.UUID:
         if self.user_id is None:

@@ -17,6 +17,7 @@ from app.domain.lookup import get_administered, get_visible
 from app.domain.registry.model_service import live_model_count
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
+from app.domain.tenancy.access_news import publish_members
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import PLAN_QUOTAS, ApiKeyScope, OrganizationStatus, OrgRole, Plan
 from app.domain.tenancy.models import (
@@ -170,17 +171,6 @@ async def organization_set_status(
     await session.flush()
     await publish_members(session, org.id)
     return org
-
-
-async def publish_members(session: AsyncSession, organization_id: uuid.UUID) -> None:
-    """Every member's cached access (roles, read-only organizations) is stale: drop it."""
-    members = await session.scalars(
-        select(Membership.user_id).where(
-            Membership.organization_id == organization_id, Membership.deleted_at.is_(None)
-        )
-    )
-    for user_id in members:
-        await topics.publish(session, topics.ACCESS, user=user_id)
 
 
 async def _locked_org(session: AsyncSession, organization_id: uuid.UUID) -> Organization:
@@ -544,7 +534,16 @@ _KEY_WITH_ROLES = """
                AS role_orgs,
            coalesce(array_agg(m.role) FILTER (WHERE o.id IS NOT NULL), '{{}}') AS roles,
            coalesce(array_agg(m.organization_id) FILTER (WHERE o.status <> 'active'), '{{}}')
-               AS read_only_orgs
+               AS read_only_orgs,
+           ARRAY(
+               SELECT p.id FROM projects p
+               JOIN memberships pm ON pm.organization_id = p.organization_id
+                   AND pm.user_id = k.user_id AND pm.deleted_at IS NULL AND pm.role <> 'admin'
+               WHERE p.visibility = 'private' AND p.deleted_at IS NULL
+                   AND (k.organization_id IS NULL OR p.organization_id = k.organization_id)
+                   AND NOT EXISTS (SELECT 1 FROM project_members x
+                                   WHERE x.project_id = p.id AND x.user_id = k.user_id)
+           ) AS hidden_projects
     FROM api_keys k
     JOIN users u ON u.id = k.user_id
     LEFT JOIN memberships m ON m.user_id = k.user_id AND m.deleted_at IS NULL
@@ -599,6 +598,7 @@ async def _actor_for_key(session: AsyncSession, key: Any, *, touch: bool) -> Act
         key_organization_id=key.organization_id,
         key_expires_at=key.expires_at,
         read_only_orgs=frozenset(key.read_only_orgs),
+        hidden_projects=frozenset(key.hidden_projects),
     )
 
 
