@@ -40,6 +40,7 @@ from app.db.migrate import head_revision
 from app.db.statements import StatementPool
 from app.domain.notifications.services import seal_legacy_channel_secrets
 from app.domain.notifications.worker import OutboxWorker
+from app.domain.retention.archive import open_archive
 from app.domain.retention.services import RetentionWorker
 from app.domain.secrets import SecretBox
 from app.domain.serving.promotion import PromotionWorker
@@ -65,6 +66,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
             "data folder when it is unset)"
         )
     secrets = SecretBox(settings.secret_key)
+    audit_archive = open_archive(settings.audit_archive_url, archive_dir(settings))
     throttle_mlgraph_logs()
     # Least privilege: the server runs as mlgraph_app (migration 0007), never as the owner.
     server_url = settings.server_database_url
@@ -128,7 +130,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         static=static,
         lagging_read_session_factory=lagging_read_session_factory,
         statements=statements,
-        archive_dir=archive_dir(settings),
+        audit_archive=audit_archive,
     )
 
     async def healthz(request: Request) -> JSONResponse:
@@ -183,7 +185,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         if settings.promotion_poll_seconds > 0:
             promotions.start()
         retention = RetentionWorker(
-            worker.session_factory, archive_dir(settings), settings.retention_poll_seconds
+            worker.session_factory, audit_archive, settings.retention_poll_seconds
         )
         if settings.retention_poll_seconds > 0:
             retention.start()

@@ -105,6 +105,9 @@ class Settings:
     # audit rows are archived before they are purged (default: <data dir>/audit-archive).
     retention_poll_seconds: float = 3600.0
     audit_archive_dir: Path | None = None
+    # ... or an object store location (s3://bucket/prefix, gs://, az://): it wins over the
+    # directory; credentials come from the provider's environment (AWS_*, GOOGLE_*, AZURE_*).
+    audit_archive_url: str | None = None
     # The built dashboard (`make dashboard`), served at /app when it is there.
     dashboard_dir: Path = field(default_factory=lambda: REPO_ROOT / "dashboard" / "dist")
     # Fernet key sealing credentials at rest; the CLI keeps one in the data folder if unset.
@@ -189,6 +192,7 @@ class Settings:
             audit_archive_dir=Path(os.environ["MLGRAPH_AUDIT_ARCHIVE_DIR"]).resolve()
             if os.environ.get("MLGRAPH_AUDIT_ARCHIVE_DIR")
             else None,
+            audit_archive_url=os.environ.get("MLGRAPH_AUDIT_ARCHIVE_URL") or None,
             dashboard_dir=Path(os.environ["MLGRAPH_DASHBOARD_DIR"]).resolve()
             if os.environ.get("MLGRAPH_DASHBOARD_DIR")
             else REPO_ROOT / "dashboard" / "dist",

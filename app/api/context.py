@@ -142,7 +142,8 @@ class Context:
     statements: Any = None  # app.db.statements.StatementPool: the compiled reads' statements
     # Reads that tolerate replication lag (raw point pages): the replica, if configured.
     lagging_read_session_factory: SessionFactory | None = None
-    archive_dir: Any = None  # pathlib.Path: where audit rows are archived before a purge
+    # Where audit rows are archived before a purge (app.domain.retention.archive).
+    audit_archive: Any = None
 
     @property
     def lagging_reads(self) -> SessionFactory:

@@ -89,7 +89,7 @@ class GraphQLView(GraphQL[Context, None]):
         auth_cache: AuthCache | None = None,
         lagging_read_session_factory: SessionFactory | None = None,
         statements: StatementPool | None = None,
-        archive_dir: Path | None = None,
+        audit_archive: Any = None,
     ) -> None:
         super().__init__(
             schema,
@@ -106,7 +106,7 @@ class GraphQLView(GraphQL[Context, None]):
             keep_alive_interval=15,
         )
         self.broker = broker
-        self.archive_dir = archive_dir
+        self.audit_archive = audit_archive
         self.session_factory = session_factory
         self.read_session_factory = read_session_factory
         self.lagging_read_session_factory = lagging_read_session_factory or read_session_factory
@@ -224,7 +224,7 @@ class GraphQLView(GraphQL[Context, None]):
             secrets=self.secrets,
             auth_cache=self.auth_cache,
             statements=self.statements,
-            archive_dir=self.archive_dir,
+            audit_archive=self.audit_archive,
         )
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:

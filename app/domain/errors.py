@@ -18,6 +18,8 @@ class ErrorCode(enum.Enum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     # The organization is suspended or inactive: everything in it is read-only.
     ORGANIZATION_READ_ONLY = "ORGANIZATION_READ_ONLY"
+    # A store mlgraph writes to (the audit archive) failed: nothing was lost; retry later.
+    UNAVAILABLE = "UNAVAILABLE"
 
 
 class DomainError(Exception):

@@ -7,19 +7,26 @@ from __future__ import annotations
 
 import gzip
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import boto3
+import httpx
 import orjson
 import pytest
+from moto.server import ThreadedMotoServer
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.api.ids import decode_id
+from app.asgi import create_app
 from app.db.engine import make_engine
 from app.db.ids import uuid7
+from app.settings import Settings
 from tests.api.test_run_metrics import HISTORY, POINTS, SUMMARY
-from tests.conftest import TEST_SETTINGS, GraphQLClient
+from tests.conftest import TEST_SETTINGS, GraphQLClient, serve
 from tests.helpers import (
     METRICS_RECORD,
     RUN_FINISH,
@@ -160,3 +167,76 @@ async def test_policies_are_checked_and_for_admins(tenant, make_tenant):
                                                  "predictionsDays": 1}), "NOT_FOUND")  # fmt: skip
     assert_error(await other.client.mutate(APPLY, {"organizationId": tenant.org_id}), "NOT_FOUND")
     assert uuid.UUID(int=0)
+
+
+@pytest.fixture
+def object_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """An S3-compatible server over real HTTP on loopback (moto's), no bucket yet, and the
+    AWS environment an operator would set for mlgraph (obstore reads it)."""
+    s3_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    s3_server.start()
+    host, port = s3_server.get_host_and_port()
+    environment = {"AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": "test-secret",
+                   "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+                   "AWS_ALLOW_HTTP": "true"}  # fmt: skip
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    try:
+        yield boto3.client(
+            "s3",
+            endpoint_url=environment["AWS_ENDPOINT_URL"],
+            region_name="us-east-1",
+            aws_access_key_id="test-key",
+            aws_secret_access_key="test-secret",
+        )
+    finally:
+        s3_server.stop()
+
+
+async def test_audit_rows_are_archived_to_an_object_store(tenant, database_url, object_store):
+    org = decode_id(tenant.org_id, "Organization", [])
+    old_ids = [uuid7() for _ in range(3)]
+    for n, row_id in enumerate(old_ids):
+        await sql(database_url, "INSERT INTO audit_logs (id, organization_id, action, target_type, "
+                  "details, created_at) VALUES (:id, :org, 'ancient.thing', 'Organization', "
+                  "CAST(:details AS jsonb), :at)",
+                  id=row_id, org=org, details=orjson.dumps({"n": n}).decode(),
+                  at=OLD)  # fmt: skip
+    assert_ok(
+        await tenant.client.mutate(SET, {"organizationId": tenant.org_id, "auditLogDays": 365})
+    )
+    settings = Settings(
+        database_url=database_url, **{**TEST_SETTINGS, "audit_archive_url": "s3://audit/mlgraph"}
+    )
+    async with serve(settings) as running, httpx.AsyncClient(base_url=running.base_url) as http:
+        client = GraphQLClient(http, tenant.key)
+        # The bucket does not exist yet: nothing can be archived, so nothing is purged.
+        payload = await client.mutate(APPLY, {"organizationId": tenant.org_id})
+        assert_error(payload, "UNAVAILABLE", ["input", "organizationId"])
+        assert await ancient_rows(client, tenant.org_slug) == 3
+        object_store.create_bucket(Bucket="audit")
+        deleted = await apply(client, tenant.org_id)
+        assert deleted["audit_log_days"] == 3 and deleted["archives"] == 1
+        assert await ancient_rows(client, tenant.org_slug) == 0
+    [stored] = object_store.list_objects_v2(Bucket="audit", Prefix=f"mlgraph/{org}/")["Contents"]
+    assert stored["Key"] == f"mlgraph/{org}/audit-{old_ids[0]}-{old_ids[-1]}.jsonl.gz"
+    body = object_store.get_object(Bucket="audit", Key=stored["Key"])["Body"].read()
+    lines = [orjson.loads(line) for line in gzip.decompress(body).splitlines()]
+    assert [line["id"] for line in lines] == [str(i) for i in old_ids]
+    assert [line["details"] for line in lines] == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+async def ancient_rows(client: GraphQLClient, slug: str) -> int:
+    logs = await client.data(
+        """query($slug: String!) { organization(slug: $slug) {
+          auditLogs(first: 100, filter: {action: ["ancient.thing"]}) { totalCount } } }""",
+        {"slug": slug},
+    )
+    return logs["organization"]["auditLogs"]["totalCount"]
+
+
+def test_an_archive_url_the_server_cannot_use_stops_it_at_startup():
+    for url in ("ftp://archive.example/audit", "audit-bucket", "http://archive.example/x"):
+        with pytest.raises(ValueError, match="MLGRAPH_AUDIT_ARCHIVE_URL"):
+            create_app(Settings(database_url="postgresql://x/y", audit_archive_url=url,
+                                **TEST_SETTINGS))  # type: ignore[arg-type]  # fmt: skip

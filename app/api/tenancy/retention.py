@@ -73,7 +73,7 @@ class RetentionDeleted:
 @strawberry.type
 class RetentionApplyPayload:
     deleted: list[RetentionDeleted]
-    archives: int = strawberry.field(description="Audit archive files written.")
+    archives: int = strawberry.field(description="Audit archives written (files or objects).")
     user_errors: list[UserError]
 
 
@@ -113,7 +113,7 @@ class RetentionMutations:
                 context.session_factory,
                 actor,
                 organization_id=decode_id(input.organization_id, "Organization", field),
-                archive_dir=context.archive_dir,
+                archive=context.audit_archive,
             ),
         )
         return RetentionApplyPayload(

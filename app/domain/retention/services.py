@@ -10,8 +10,9 @@ rows, each its own short transaction (never one long delete holding locks), at m
 - ``embeddings_days``: non-reference embeddings recorded longer ago (references stay: they
   are the baseline drift is measured from);
 - ``audit_log_days``: entries older than that, each batch first written to the archive
-  directory as gzip-compressed JSON lines (and fsynced), then deleted through the one
-  path the append-only rule allows (``purge_audit_logs``, migration 0025)."""
+  (a directory or an object store, app/domain/retention/archive.py) as gzip-compressed
+  JSON lines, then deleted through the one path the append-only rule allows
+  (``purge_audit_logs``, migration 0025)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,10 @@ import asyncio
 import contextlib
 import gzip
 import logging
-import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -33,7 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import SessionFactory
 from app.domain import validation as v
-from app.domain.errors import not_found, validation
+from app.domain.errors import DomainError, ErrorCode, not_found, validation
+from app.domain.retention.archive import ArchiveUnavailable, AuditArchive
 from app.domain.retention.models import KINDS, MAX_DAYS, RetentionPolicy
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -129,7 +129,7 @@ OLD_AUDIT = text(
 async def apply_policy(
     session_factory: SessionFactory,
     organization_id: uuid.UUID,
-    archive_dir: Path,
+    archive: AuditArchive,
     *,
     batch: int = BATCH,
     max_batches: int = MAX_BATCHES,
@@ -159,7 +159,7 @@ async def apply_policy(
         cutoff = now - timedelta(days=policy.audit_log_days)
         for _ in range(max_batches):
             moved = await _archive_audit_batch(
-                session_factory, organization_id, cutoff, archive_dir, batch, applied
+                session_factory, organization_id, cutoff, archive, batch, applied
             )
             if moved < batch:
                 break
@@ -175,7 +175,7 @@ async def _archive_audit_batch(
     session_factory: SessionFactory,
     organization_id: uuid.UUID,
     cutoff: datetime,
-    archive_dir: Path,
+    archive: AuditArchive,
     batch: int,
     applied: Applied,
 ) -> int:
@@ -185,9 +185,9 @@ async def _archive_audit_batch(
         ).all()
         if not rows:
             return 0
-        path = archive_dir / str(organization_id) / f"audit-{rows[0].id}-{rows[-1].id}.jsonl.gz"
+        name = f"{organization_id}/audit-{rows[0].id}-{rows[-1].id}.jsonl.gz"
         lines = b"".join(orjson.dumps(dict(row._mapping), default=str) + b"\n" for row in rows)
-        await asyncio.to_thread(_write_durably, path, gzip.compress(lines))
+        location = await archive.store(name, gzip.compress(lines))  # raises: the rows stay
         # The one path the append-only rule allows (migration 0025): it deletes only rows
         # older than the organization's own audit retention.
         purged = await session.scalar(
@@ -195,7 +195,7 @@ async def _archive_audit_batch(
             {"org": organization_id, "ids": [row.id for row in rows]},
         )
     applied.deleted["audit_log_days"] += purged or 0
-    applied.archived_files.append(str(path))
+    applied.archived_files.append(location)
     return len(rows)
 
 
@@ -209,13 +209,21 @@ async def retention_apply(
     actor: Actor,
     *,
     organization_id: uuid.UUID | None,
-    archive_dir: Path,
+    archive: AuditArchive,
 ) -> Applied:
     """Apply the organization's policy now (organization admins)."""
     if organization_id is None:
         raise not_found("organization", ["input", "organizationId"])
     actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
-    applied = await apply_policy(session_factory, organization_id, archive_dir)
+    try:
+        applied = await apply_policy(session_factory, organization_id, archive)
+    except ArchiveUnavailable as error:
+        raise DomainError(
+            ErrorCode.UNAVAILABLE,
+            "the audit archive could not be written: the audit rows it would hold are kept; "
+            "retry later (what went before this batch stays gone)",
+            ["input", "organizationId"],
+        ) from error
     async with session_factory() as session, session.begin():
         record_audit(
             session, actor, "retention.apply", organization_id=organization_id,
@@ -229,9 +237,11 @@ class RetentionWorker:
     """Applies every organization's policy every ``poll_seconds`` in the server process
     (concurrent workers in other processes only find less to delete)."""
 
-    def __init__(self, session_factory: SessionFactory, archive_dir: Path, poll_seconds: float):
+    def __init__(
+        self, session_factory: SessionFactory, archive: AuditArchive, poll_seconds: float
+    ) -> None:
         self.session_factory = session_factory
-        self.archive_dir = archive_dir
+        self.archive = archive
         self.poll_seconds = poll_seconds
         self._task: asyncio.Task[None] | None = None
 
@@ -248,20 +258,9 @@ class RetentionWorker:
         while True:
             try:
                 for organization_id in await organizations_with_policies(self.session_factory):
-                    await apply_policy(self.session_factory, organization_id, self.archive_dir)
+                    await apply_policy(self.session_factory, organization_id, self.archive)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("retention run failed")
             await asyncio.sleep(self.poll_seconds)
-
-
-def _write_durably(path: Path, data: bytes) -> None:
-    """The archive is on disk (fsynced, then renamed into place) before its rows go."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    with open(partial, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(partial, path)
