@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -690,11 +691,10 @@ def differential(
     slugs: list[str],
     ids: list[str],
     *,
-    examples: int = 2000,
-    forbidden: frozenset[str] = frozenset(),
+    forbidden: Mapping[str | None, frozenset[str]] | None = None,
 ) -> None:
-    """Generated queries answer the same bytes on both paths; neither answer names any of
-    the ``forbidden`` ids (what the callers must not see)."""
+    """Generated queries answer the same bytes on both paths; no answer to a key names any
+    of its ``forbidden`` ids (what that caller must not see)."""
     sdl = compiled_sdl()
     scalars = {
         "Slug": st.sampled_from(slugs).map(lambda s: StringValueNode(value=s)),
@@ -711,7 +711,7 @@ def differential(
     paths: dict[str, int] = {}
 
     @settings(
-        max_examples=examples,
+        max_examples=2000,
         deadline=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
@@ -740,7 +740,7 @@ def differential(
                 f"{reference.text}\n"
             )
         assert compiled.content == reference.content, (query, path)
-        leaked = [i for i in forbidden if i.encode() in compiled.content]
+        leaked = [i for i in (forbidden or {}).get(key, ()) if i.encode() in compiled.content]
         assert not leaked, (query, leaked)
 
     try:
@@ -751,7 +751,13 @@ def differential(
     assert paths.get("compiled", 0) > 0.9 * sum(paths.values()), paths
 
 
-async def test_both_paths_answer_the_same_bytes_for_every_caller(server, make_tenant, database_url):
+async def test_both_paths_answer_the_same_bytes_for_every_caller(
+    server, make_tenant, database_url, http
+):
+    """Callers: two organizations' admins, nobody, and a developer of the first one from
+    whom its first project is PRIVATE (no answer to it may name anything under it)."""
+    from tests.security.test_project_visibility import member, set_visibility, typed
+
     first, second = await make_tenant("cmpa"), await make_tenant("cmpb")
     await seed_varied(database_url, first.org_id, 1)
     await seed_varied(database_url, second.org_id, 2)
@@ -759,9 +765,20 @@ async def test_both_paths_answer_the_same_bytes_for_every_caller(server, make_te
     for tenant in (first, second):
         data = await tenant.client.on_resolvers().data(INVENTORY, {"slug": tenant.org_slug})
         ids += collect_ids(data)
+        if tenant is first:
+            private = data["organization"]["projects"]["nodes"][0]
+    await set_visibility(first, private["id"], "PRIVATE")
+    developer = await member(first, http, database_url, "DEVELOPER")
+    hidden = frozenset(typed(collect_ids(private)))
+    assert len(hidden) > 10
     slugs = [first.org_slug, second.org_slug, "no-such-org"]
     await asyncio.to_thread(
-        differential, server.base_url, [first.key, second.key, None], slugs, ids
+        differential,
+        server.base_url,
+        [first.key, second.key, None, developer.key],
+        slugs,
+        ids,
+        forbidden={developer.key: hidden},
     )
 
 
