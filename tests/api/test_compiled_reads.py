@@ -1026,3 +1026,54 @@ async def test_a_terminated_read_connection_does_not_cost_an_answer(tenant, data
         again = await tenant.client.post(query, variables)
         assert again.headers["x-mlgraph-path"] == "compiled"
         assert again.content == first.content
+
+
+RAW_PAGE = """query($id: ID!, $key: String!, $first: Int!, $after: Int, $order: StepOrder!) {
+  node(id: $id) { __typename ... on Run { id
+    series: metric(key: $key) { key __typename
+      pointColumns(first: $first, afterStep: $after, orderBy: $order) {
+        __typename steps values timestamps hasMore }
+      again: pointColumns(first: 2) { steps } } } } }"""
+
+
+async def test_raw_point_pages_compile_to_the_resolvers_bytes(tenant, count_statements):
+    """Run.metric(key) { pointColumns } is compiled: every page of a key logged out of
+    order (chunks overlapping in steps), with awkward floats and timestamps, answers the
+    resolver path's bytes, forward and backward, from every bound; what the resolver
+    refuses it still refuses."""
+    from tests.helpers import create_run, log_points
+
+    ids = await create_run(tenant.client, tenant.org_id)
+    start = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    steps = [*range(0, 60, 2), *range(1, 60, 2), *range(100, 130), 59, 250]  # 59 again: kept once
+    for batch in (steps[:30], steps[30:60], steps[60:]):
+        points = [{"key": "loss", "step": s, "value": ODD_FLOATS[s % len(ODD_FLOATS)],
+                   "timestamp": (start + timedelta(microseconds=1237 * s)).isoformat()}
+                  for s in batch]  # fmt: skip
+        await log_points(tenant.client, ids["run"], points)
+    cases = 0
+    for order in ("STEP_ASC", "STEP_DESC"):
+        for first in (1, 3, 31, 100, 10_000):
+            for after in (None, -5, 0, 1, 29, 58, 59, 60, 99, 129, 250, 2**31 - 1):
+                variables = {"id": ids["run"], "key": "loss", "first": first, "after": after,
+                             "order": order}  # fmt: skip
+                compiled = await tenant.client.post(RAW_PAGE, variables)
+                reference = await tenant.client.on_resolvers().post(RAW_PAGE, variables)
+                assert compiled.headers["x-mlgraph-path"] == "compiled"
+                assert compiled.content == reference.content, (variables, compiled.text)
+                cases += 1
+    # The last case (all of it, descending): every step once, largest first.
+    page = compiled.json()["data"]["node"]["series"]["pointColumns"]
+    assert page["steps"] == sorted(set(steps), reverse=True) and page["hasMore"] is False
+    for bad in ({"first": 0}, {"first": 10_001}, {"key": 'no"quote'}):
+        variables = {"id": ids["run"], "key": "loss", "first": 5, "order": "STEP_ASC", **bad}
+        compiled = await tenant.client.post(RAW_PAGE, variables)
+        reference = await tenant.client.on_resolvers().post(RAW_PAGE, variables)
+        assert compiled.headers["x-mlgraph-path"] == "resolvers"  # refused there, as before
+        assert compiled.content == reference.content and "errors" in compiled.json()
+    # A key with no points: empty columns. A page is one SQL statement, run and points.
+    with count_statements() as counter:
+        empty = await tenant.client.post(RAW_PAGE, {**variables, "key": "nothing", "first": 5})
+    assert empty.json()["data"]["node"]["series"]["pointColumns"]["steps"] == []
+    assert len(counter.statements) == 1, counter.statements
+    assert cases == 120

@@ -38,11 +38,10 @@ from app.domain.experiments.models import Experiment as ExperimentRow
 from app.domain.experiments.models import Run as RunRow
 from app.domain.experiments.models import RunMetricSummary as SummaryRow
 from app.domain.experiments.reads import PointColumns, RawPoint, points_page
-from app.domain.experiments.rules import METRIC_KEY_RE
+from app.domain.experiments.rules import MAX_POINT_COLUMNS, METRIC_KEY_RE
 from app.domain.experiments.services import ROLLUP_WIDTHS
 from app.domain.validation import json_object, json_value
 
-MAX_POINT_COLUMNS = 10_000
 MAX_HISTORY_BUCKETS = 200_000  # runs x keys x maxPoints per call
 
 

@@ -347,6 +347,8 @@ class _Run:
             )
         if name in declared.lists:
             return self.connection(declared.lists[name], gql_type, alias, nodes)
+        if name in declared.built:
+            return declared.built[name].build(self, gql_type, alias, nodes)
         if name in declared.python:  # e.g. a sealed secret opened in Python: never the column
             raise Unsupported(f"{gql_type.name}.{name} is computed in Python")
         if name in declared.computed:

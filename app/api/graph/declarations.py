@@ -13,6 +13,7 @@ from typing import Any
 
 from app.api.errors import ClientError
 from app.api.graph.declare import (
+    Built,
     Children,
     Computed,
     Link,
@@ -23,6 +24,7 @@ from app.api.graph.declare import (
     global_id_of,
     order_of,
 )
+from app.api.graph.metric_pages import metric_series
 from app.api.graph.sql_text import typed_global_id_sql
 from app.api.ids import encode_id
 from app.api.loaders import lists
@@ -477,10 +479,12 @@ declare(
             "modelVersions": Children("ModelVersion", lists.VERSIONS_OF_RUN),
             "datasetInputs": Children("DatasetInput", lists.INPUTS_OF_RUN),
         },
+        # A series of one key: pages of raw points as columns compile (its summary and
+        # points connection run on the resolvers).
+        built={"metric": Built(metric_series)},
         python={
             "metricKeys": "from the metric summaries loader (shared with metricSummary)",
             "metricSummary": "filtered by key in Python over the summaries loader",
-            "metric": "a series object whose points page by key",
             "metricHistory": "a downsampling plan chosen in Python (rollup level per range)",
             "lineage": LINEAGE,
         },

@@ -95,6 +95,16 @@ class Computed:
     json: bool = False
 
 
+@dataclass(frozen=True)
+class Built:
+    """A field with arguments and a sub-selection of its own (not a node) whose JSON the
+    compiler asks ``build`` for: ``build(run, parent_type, alias, nodes)`` returns SQL
+    text over the row's ``alias``, or raises ``Unsupported`` for what it does not
+    compile (e.g. Run.metric: raw point pages as columns, app/api/graph/metric_pages.py)."""
+
+    build: Callable[[Any, Any, str, list[Any]], str]
+
+
 def global_id_of(type_name: str, column: str) -> Computed:
     """A foreign key shown as the global id of the row it points to (null when null)."""
     from app.api.graph.sql_text import global_id_sql  # (sql_text reads GRAPH)
@@ -118,6 +128,7 @@ class NodeType:
     lookups: Mapping[str, Lookup] = field(default_factory=dict)
     lists: Mapping[str, Children] = field(default_factory=dict)
     computed: Mapping[str, Computed] = field(default_factory=dict)
+    built: Mapping[str, Built] = field(default_factory=dict)
     python: Mapping[str, str] = field(default_factory=dict)  # field -> why it is not SQL
     admin_only: str | None = None  # rows only organization admins may read: why not
 

@@ -92,16 +92,26 @@ async def points_after(
     return out, covered
 
 
-def _page_statement(descending: bool) -> str:
+def page_statement(
+    descending: bool,
+    *,
+    run_id: str = ":run_id",
+    org_ids: str = ":org_ids",
+    key: str = ":key",
+    bound: str = ":bound",
+    want: str = ":want",
+) -> str:
     """Chunks of a key holding the ``want`` first steps beyond a bound, then those points.
     Chunks of one key may overlap in steps (out-of-order logging), so a chunk is read only
-    if it starts before the point where the chunks before it surely hold ``want`` points."""
+    if it starts before the point where the chunks before it surely hold ``want`` points.
+    The arguments are SQL text (bind parameters here; the compiled reads put a row's id and
+    their own parameters in: app/api/graph/metric_pages.py)."""
     if descending:  # the largest steps below the bound
-        beyond, sure, point = "min_step < :bound", "max_step < :bound", "u.step < :bound"
+        beyond, sure, point = f"min_step < {bound}", f"max_step < {bound}", f"u.step < {bound}"
         near, far, reach, edge = "max_step", "min_step", "min", "max"
         inside, direction = ">=", "DESC"
     else:  # the smallest steps above the bound
-        beyond, sure, point = "max_step > :bound", "min_step > :bound", "u.step > :bound"
+        beyond, sure, point = f"max_step > {bound}", f"min_step > {bound}", f"u.step > {bound}"
         near, far, reach, edge = "min_step", "max_step", "max", "min"
         inside, direction = "<=", "ASC"
     return f"""
@@ -111,27 +121,27 @@ def _page_statement(descending: bool) -> str:
                    OVER w AS sure_count,
                {reach}({far}) OVER w AS reach
         FROM run_metric_chunks
-        WHERE run_id = :run_id AND organization_id = ANY(:org_ids) AND key = :key
+        WHERE run_id = {run_id} AND organization_id = ANY({org_ids}) AND key = {key}
           AND {beyond}
         WINDOW w AS (ORDER BY {near} {direction}, seq_hi)
     ),
-    b AS (SELECT {edge}(reach) FILTER (WHERE sure_count >= :want) AS edge FROM meta),
+    b AS (SELECT {edge}(reach) FILTER (WHERE sure_count >= {want}) AS edge FROM meta),
     picked AS MATERIALIZED (
         SELECT meta.seq_hi FROM meta CROSS JOIN b
         WHERE b.edge IS NULL OR meta.near {inside} b.edge
     )
     SELECT u.step, u.value, u.t
     FROM picked
-    JOIN run_metric_chunks c ON c.run_id = :run_id AND c.seq_hi = picked.seq_hi
+    JOIN run_metric_chunks c ON c.run_id = {run_id} AND c.seq_hi = picked.seq_hi
     CROSS JOIN unnest(c.steps, c."values", c.times) AS u(step, value, t)
     WHERE {point}
     ORDER BY u.step {direction}
-    LIMIT :want
+    LIMIT {want}
     """
 
 
-PAGE_ASC = text(_page_statement(descending=False))
-PAGE_DESC = text(_page_statement(descending=True))
+PAGE_ASC = text(page_statement(descending=False))
+PAGE_DESC = text(page_statement(descending=True))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from app.domain.experiments.enums import TERMINAL_RUN_STATUSES, RunStatus
 from app.domain.integrations import catalog
 
 # MLflow's metric key alphabet: letters, digits, underscores, dashes, periods, spaces, slashes.
+MAX_POINT_COLUMNS = 10_000  # raw points in one page of columns (pointColumns' first)
 METRIC_KEY_RE = re.compile(r"^[A-Za-z0-9_\-./: ]{1,250}$")
 TRACKING_SYSTEMS = frozenset(catalog.TRACKING)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
