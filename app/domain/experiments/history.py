@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.arrays import numpy_array
 from app.domain.errors import validation
 from app.domain.experiments.points import runs_of
 
@@ -110,19 +111,23 @@ EMPTY = HistoryColumns([], [], [], [], [], [], [])
 
 # The parts of a history, as arrays: per (run, key) one row of the rollup buckets that lie
 # inside the range, and the raw chunks that overlap its edges (whole; cut by numpy). No
-# per-point work in PostgreSQL: numpy buckets and folds them (``_fold``).
+# per-point work in PostgreSQL: numpy buckets and folds them (``_fold``). Arrays travel in
+# their binary form (array_send) and become numpy arrays without a Python object per
+# element (app/db/arrays.py).
 HISTORY = text(
     """
-    SELECT run_id, key, 'r' AS kind, array_agg(bucket ORDER BY bucket) AS a,
-           array_agg(min_value ORDER BY bucket) AS mn, array_agg(max_value ORDER BY bucket) AS mx,
-           array_agg(count ORDER BY bucket) AS n, array_agg(last_step ORDER BY bucket) AS ls,
-           array_agg(last_value ORDER BY bucket) AS lv
+    SELECT run_id, key, 'r' AS kind, array_send(array_agg(bucket ORDER BY bucket)) AS a,
+           array_send(array_agg(min_value ORDER BY bucket)) AS mn,
+           array_send(array_agg(max_value ORDER BY bucket)) AS mx,
+           array_send(array_agg(count ORDER BY bucket)) AS n,
+           array_send(array_agg(last_step ORDER BY bucket)) AS ls,
+           array_send(array_agg(last_value ORDER BY bucket)) AS lv
     FROM run_metric_rollups
     WHERE run_id = ANY(:run_ids) AND organization_id = ANY(:org_ids)
       AND key = ANY(:keys) AND width = :width AND bucket BETWEEN :first_full AND :last_full
     GROUP BY run_id, key
     UNION ALL
-    SELECT run_id, key, 'c', steps, "values", NULL, NULL, NULL, NULL
+    SELECT run_id, key, 'c', array_send(steps), array_send("values"), NULL, NULL, NULL, NULL
     FROM run_metric_chunks
     WHERE run_id = ANY(:run_ids) AND organization_id = ANY(:org_ids) AND key = ANY(:keys)
       AND ((max_step >= :step_from AND min_step <= :head_end)
@@ -131,7 +136,7 @@ HISTORY = text(
 )
 
 
-def _fold(plan: HistoryPlan, parts: list[tuple[str, tuple[list, ...]]]) -> HistoryColumns:
+def _fold(plan: HistoryPlan, parts: list[tuple[str, tuple[np.ndarray, ...]]]) -> HistoryColumns:
     """Output buckets from rollup buckets and raw points: sort by (bucket, step), then
     min/max/sum per bucket and the value at each bucket's highest step."""
     obs, mins, maxs, counts, last_steps, last_values = [], [], [], [], [], []
@@ -196,7 +201,7 @@ async def read_history(
             "step_to": plan.step_to,
         },
     )
-    parts: dict[tuple[uuid.UUID, str], list[tuple[str, tuple[list, ...]]]] = {}
+    parts: dict[tuple[uuid.UUID, str], list[tuple[str, tuple[np.ndarray, ...]]]] = {}
     for run_id, key, kind, *arrays in rows:
-        parts.setdefault((run_id, key), []).append((kind, tuple(arrays)))
+        parts.setdefault((run_id, key), []).append((kind, tuple(map(numpy_array, arrays))))
     return {where: _fold(plan, found) for where, found in parts.items()}
