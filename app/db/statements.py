@@ -38,6 +38,16 @@ RETRYABLE = (
 APPLICATION_NAME = "mlgraph-reads"  # how its connections show in pg_stat_activity
 
 
+class ReadConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A connection that only ever runs one read statement at a time (no SET, LISTEN,
+    cursor, advisory lock or transaction is ever left on it): nothing to reset when it
+    goes back to the pool, so no reset statement — a round trip per read — is sent.
+    (An open transaction would still be rolled back: asyncpg does that apart.)"""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 class StatementPool:
     def __init__(self, engine: AsyncEngine, max_size: int, traced: bool = False) -> None:
         self.engine = engine
@@ -58,6 +68,7 @@ class StatementPool:
                         min_size=0,
                         max_size=self.max_size,
                         statement_cache_size=512,
+                        connection_class=ReadConnection,
                         server_settings={"application_name": APPLICATION_NAME},
                     )
         return self._pool

@@ -1077,3 +1077,24 @@ async def test_raw_point_pages_compile_to_the_resolvers_bytes(tenant, count_stat
     assert empty.json()["data"]["node"]["series"]["pointColumns"]["steps"] == []
     assert len(counter.statements) == 1, counter.statements
     assert cases == 120
+
+
+async def test_a_compiled_read_sends_no_reset_statement(tenant, database_url):
+    """The compiled reads' connections hold no session state, so going back to their pool
+    costs no reset statement (asyncpg's default sends one per read: a round trip)."""
+    from tests.helpers import create_run
+
+    ids = await create_run(tenant.client, tenant.org_id)
+    response = await tenant.client.post(
+        "query($id: ID!) { node(id: $id) { ... on Run { id name } } }", {"id": ids["run"]}
+    )
+    assert response.headers["x-mlgraph-path"] == "compiled"
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as connection:
+            last = list(await connection.scalars(text(
+                "SELECT query FROM pg_stat_activity WHERE application_name = 'mlgraph-reads'"
+            )))  # fmt: skip
+    finally:
+        await engine.dispose()
+    assert last and not [q for q in last if "RESET ALL" in q], last
