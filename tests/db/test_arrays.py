@@ -17,6 +17,19 @@ INTS = st.lists(st.integers(-(2**31), 2**31 - 1), max_size=300)
 FLOATS = st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=300)
 
 
+def examples_of(strategy: st.SearchStrategy[list]) -> list[list]:  # type: ignore[type-arg]
+    """60 examples hypothesis draws (the database check itself is async)."""
+    examples: list[list] = []  # type: ignore[type-arg]
+
+    @settings(max_examples=60, database=None, derandomize=True, deadline=None)
+    @given(strategy)
+    def collect(values: list) -> None:  # type: ignore[type-arg]
+        examples.append(values)
+
+    collect()
+    return examples
+
+
 @pytest.fixture
 async def connection(database_url):  # type: ignore[no-untyped-def]
     url = make_url(database_url).set(drivername="postgresql").render_as_string(False)
@@ -28,15 +41,7 @@ async def connection(database_url):  # type: ignore[no-untyped-def]
 async def test_binary_arrays_read_as_postgresql_stores_them(connection):
     checked = 0
     for sql_type, strategy in (("bigint", BIGINTS), ("integer", INTS), ("float8", FLOATS)):
-        examples: list[list] = []  # type: ignore[type-arg]
-
-        @settings(max_examples=60, database=None, derandomize=True, deadline=None)
-        @given(strategy)
-        def collect(values: list) -> None:  # type: ignore[type-arg]
-            examples.append(values)
-
-        collect()
-        for values in examples:
+        for values in examples_of(strategy):
             sent = await connection.fetchval(f"SELECT array_send($1::{sql_type}[])", values)
             read = numpy_array(sent)
             assert read.tolist() == values, (sql_type, values)
