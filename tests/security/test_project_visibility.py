@@ -14,8 +14,19 @@ from typing import Any
 
 import pytest
 from gql.transport.exceptions import TransportQueryError
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    Undefined,
+)
+from graphql import build_schema as schema_from_sdl
 
 from app.api.ids import decode_any, encode_id
+from app.settings import REPO_ROOT
 from tests.api.test_compiled_reads import INVENTORY, collect_ids, seed_varied
 from tests.api.test_datasets import BY_CHECKSUM, INPUTS, LINEAGE, SHA, dataset, version
 from tests.api.test_real_clients import TRANSPORT_WS, doc, ws_client
@@ -318,3 +329,41 @@ async def test_who_may_make_a_project_private(tenant, http, database_url):
     contributor = {"projectId": opened["id"], "visibility": "PRIVATE"}
     forbidden = await other.mutate(VISIBILITY, contributor)
     assert_error(forbidden, "FORBIDDEN", ["input", "projectId"])
+
+
+async def test_nothing_a_member_can_read_names_a_private_row(organization):
+    """Deterministic complement to the generated documents: every node the developer can
+    reach, every argument-free field of it (scalars, and the id of every object it links
+    to), on both paths — no answer names anything under the private project. (It found a
+    notification rule scoped to a private project's deployment, showing its id.)"""
+    admin, (developer, _), _, _, hidden, _ = organization
+    schema = schema_from_sdl((REPO_ROOT / "schema.graphql").read_text())
+    inventory = await developer.on_resolvers().data(INVENTORY, {"slug": admin.org_slug})
+    reachable = list(dict.fromkeys(collect_ids(inventory)))
+    assert len(reachable) > 20
+    asked = 0
+    for global_id in reachable:
+        decoded = decode_any(global_id)
+        node_type = schema.get_type(decoded[0]) if decoded else None
+        if not isinstance(node_type, GraphQLObjectType):
+            continue
+        selections = []
+        for name, field in node_type.fields.items():
+            if any(isinstance(a.type, GraphQLNonNull) and a.default_value is Undefined
+                   for a in field.args.values()):  # fmt: skip
+                continue
+            kind = field.type
+            while isinstance(kind, GraphQLNonNull | GraphQLList):
+                kind = kind.of_type
+            if isinstance(kind, GraphQLScalarType | GraphQLEnumType):
+                selections.append(name)
+            elif isinstance(kind, GraphQLObjectType | GraphQLInterfaceType) and "id" in kind.fields:
+                selections.append(f"{name} {{ id }}")
+        for selection in selections:  # one at a time: a Python-only field stays apart
+            query = f'{{ node(id: "{global_id}") {{ ... on {node_type.name} {{ {selection} }} }} }}'
+            for reader in (developer, developer.on_resolvers()):
+                answer = (await reader.post(query)).content
+                leaked = [i for i in hidden if i.encode() in answer]
+                assert not leaked, (query, leaked)
+            asked += 1
+    assert asked > 200

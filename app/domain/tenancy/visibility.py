@@ -23,8 +23,12 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from app.db.base import Base
 
-# table -> the (column, table) of the rows it lives under, for tables without project_id.
+# table -> the (column, table) of the rows it lives under: for tables without project_id,
+# and for rules that may name a deployment beside (or instead of) a project — a rule
+# scoped to a deployment of a private project is that project's.
 UNDER: dict[str, tuple[tuple[str, str], ...]] = {
+    "notification_rules": (("deployment_id", "deployments"),),
+    "alert_rules": (("deployment_id", "deployments"),),
     "model_versions": (("model_id", "models"),),
     "model_aliases": (("model_id", "models"),),
     "model_alias_events": (("alias_id", "model_aliases"),),
@@ -64,10 +68,10 @@ def _in_hidden(table: Table, hidden: Any) -> ColumnElement[bool] | None:
     """True for a row of ``table`` under one of the hidden projects (never NULL)."""
     if table.name == "projects":
         return table.c.id == any_(hidden)
+    paths: list[ColumnElement[bool]] = []
     if "project_id" in table.c:
         column = table.c.project_id
-        return and_(column.is_not(None), column == any_(hidden))
-    paths = []
+        paths.append(and_(column.is_not(None), column == any_(hidden)))
     for column_name, parent_name in UNDER.get(table.name, ()):
         parent = Base.metadata.tables[parent_name].alias()
         inner = _in_hidden(parent, hidden)
@@ -98,9 +102,9 @@ def _in_hidden_sql(table_name: str, alias: str, param: str, depth: int = 0) -> s
     table = Base.metadata.tables[table_name]
     if table_name == "projects":
         return f"{alias}.id = ANY({param})"
-    if "project_id" in table.c:
-        return f"coalesce({alias}.project_id = ANY({param}), false)"
     paths = []
+    if "project_id" in table.c:
+        paths.append(f"coalesce({alias}.project_id = ANY({param}), false)")
     for column_name, parent_name in UNDER.get(table_name, ()):
         parent_alias = f"vp{depth}_{len(paths)}"
         inner = _in_hidden_sql(parent_name, parent_alias, param, depth + 1)
