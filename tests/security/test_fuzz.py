@@ -62,7 +62,7 @@ def fuzz(base_url: str, key: str) -> None:
     )
 
     @settings(
-        max_examples=2000,
+        max_examples=1500,
         deadline=None,
         derandomize=True,  # the same documents every run: a failure reproduces
         suppress_health_check=list(HealthCheck),
