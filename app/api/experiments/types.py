@@ -14,6 +14,7 @@ from app.api.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
 from app.api.errors import ClientError
 from app.api.graph.converters import from_declaration
 from app.api.graph.fields import PAGING, children, related
+from app.api.graph.metric_pages import page_size, series_key
 from app.api.ids import encode_id
 from app.api.loaders.list_spec import RunFilter
 from app.api.loaders.metric_history import HistoryKey
@@ -38,7 +39,6 @@ from app.domain.experiments.models import Experiment as ExperimentRow
 from app.domain.experiments.models import Run as RunRow
 from app.domain.experiments.models import RunMetricSummary as SummaryRow
 from app.domain.experiments.reads import PointColumns, RawPoint, points_page
-from app.domain.experiments.rules import MAX_POINT_COLUMNS, METRIC_KEY_RE
 from app.domain.experiments.services import ROLLUP_WIDTHS
 from app.domain.validation import json_object, json_value
 
@@ -306,8 +306,7 @@ class RunMetricSeries:
         after_step: int | None = None,
         order_by: StepOrder = StepOrder.STEP_ASC,
     ) -> RunMetricPointColumns:
-        if not 1 <= first <= MAX_POINT_COLUMNS:
-            raise ClientError(f"first must be between 1 and {MAX_POINT_COLUMNS}")
+        first = page_size(first)
         found = await self._points(info, after_step, order_by == StepOrder.STEP_DESC, first + 1)
         shown = found.head(first)
         return RunMetricPointColumns(
@@ -355,9 +354,7 @@ class Run(Node):
 
     @strawberry.field(description="One metric key: summary and raw points.")
     def metric(self, key: str) -> RunMetricSeries:
-        if not METRIC_KEY_RE.match(key):
-            raise ClientError("invalid metric key")
-        return RunMetricSeries(key=key, run_id=self.db_id)
+        return RunMetricSeries(key=series_key(key), run_id=self.db_id)
 
     @strawberry.field(
         description="At most maxPoints buckets per key over [stepFrom, stepTo] (default: the "

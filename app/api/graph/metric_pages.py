@@ -14,18 +14,32 @@ import orjson
 from graphql import FieldNode, GraphQLObjectType
 
 from app.api.enums import StepOrder
+from app.api.errors import ClientError
 from app.api.graph.sql_text import Unsupported, literal, unwrap
-from app.domain.experiments.reads import page_statement
+from app.domain.experiments.reads import NO_BOUND, page_statement
 from app.domain.experiments.rules import MAX_POINT_COLUMNS, METRIC_KEY_RE
 
-NO_BOUND = {False: -1, True: 2**63 - 1}  # afterStep null: from the first (or last) step
+
+def series_key(key: str) -> str:
+    """``Run.metric``'s key, checked (the resolver and the compiler both ask here)."""
+    if not METRIC_KEY_RE.match(key):
+        raise ClientError("invalid metric key")
+    return key
+
+
+def page_size(first: int) -> int:
+    """``pointColumns``' ``first``, checked (the resolver and the compiler both ask here)."""
+    if not 1 <= first <= MAX_POINT_COLUMNS:
+        raise ClientError(f"first must be between 1 and {MAX_POINT_COLUMNS}")
+    return first
 
 
 def metric_series(run: Any, parent: GraphQLObjectType, alias: str, nodes: list[FieldNode]) -> str:
     """``Run.metric``: the series object of one key of the run at ``alias``."""
-    key = run.arguments(parent, nodes[0])["key"]
-    if not METRIC_KEY_RE.match(key):
-        raise Unsupported("invalid metric key", by_document=False)  # the resolver says so
+    try:
+        key = series_key(run.arguments(parent, nodes[0])["key"])
+    except ClientError as error:  # the resolver path reports it, with its usual error
+        raise Unsupported("invalid metric key", by_document=False) from error
     series_type = unwrap(parent.fields[nodes[0].name.value].type)
 
     def value(name: str, field_nodes: list[FieldNode]) -> str:
@@ -46,9 +60,10 @@ def point_columns(
     """Up to ``first`` points beyond ``afterStep`` as columns, and whether more lie beyond:
     ``first + 1`` points are read, numbered, and the extra one only counted."""
     arguments = run.arguments(series_type, nodes[0])
-    first = arguments.get("first", 1000)
-    if not 1 <= first <= MAX_POINT_COLUMNS:
-        raise Unsupported("first out of range", by_document=False)  # the resolver says so
+    try:
+        first = page_size(arguments.get("first", 1000))
+    except ClientError as error:  # the resolver path reports it, with its usual error
+        raise Unsupported("first out of range", by_document=False) from error
     descending = arguments.get("order_by", StepOrder.STEP_ASC) == StepOrder.STEP_DESC
     after = arguments.get("after_step")
     emitter = run.emitter

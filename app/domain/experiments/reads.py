@@ -140,6 +140,8 @@ def page_statement(
     """
 
 
+# The bound of a first page (no step given): below every step, or above it for descending.
+NO_BOUND = {False: -1, True: 2**63 - 1}
 PAGE_ASC = text(page_statement(descending=False))
 PAGE_DESC = text(page_statement(descending=True))
 
@@ -186,7 +188,7 @@ async def points_page(
 ) -> PointColumns:
     """The ``want`` points of a key nearest beyond ``bound`` (a step, exclusive), by step."""
     if bound is None:
-        bound = 2**63 - 1 if descending else -1
+        bound = NO_BOUND[descending]
     rows = (
         await session.execute(
             PAGE_DESC if descending else PAGE_ASC,
