@@ -17,7 +17,7 @@ from app.domain.lookup import get_administered, get_visible
 from app.domain.registry.model_service import live_model_count
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.access_news import publish_members
+from app.domain.tenancy.access_news import publish_members, publish_user
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import PLAN_QUOTAS, ApiKeyScope, OrganizationStatus, OrgRole, Plan
 from app.domain.tenancy.models import (
@@ -28,7 +28,6 @@ from app.domain.tenancy.models import (
     ProjectMember,
     User,
 )
-from app.events import topics
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -60,7 +59,7 @@ async def organization_create(
         target_id=org.id,
         details={"slug": slug, "plan": plan.value},
     )
-    await topics.publish(session, topics.ACCESS, user=user_id)  # the caller gained a role
+    await publish_user(session, user_id)  # the caller gained a role
     return org
 
 
@@ -233,7 +232,7 @@ async def membership_invite(
         target_id=membership.id,
         details={"email": email, "role": role.value},
     )
-    await topics.publish(session, topics.ACCESS, user=user.id)
+    await publish_user(session, user.id)
     return membership
 
 
@@ -278,7 +277,7 @@ async def membership_role_update(
         details={"from": previous, "to": role.value},
     )
     await session.flush()
-    await topics.publish(session, topics.ACCESS, user=membership.user_id)
+    await publish_user(session, membership.user_id)
     return membership
 
 
@@ -319,7 +318,7 @@ async def membership_remove(
         )
     )
     await session.flush()
-    await topics.publish(session, topics.ACCESS, user=membership.user_id)
+    await publish_user(session, membership.user_id)
     return membership
 
 
@@ -462,7 +461,7 @@ async def api_key_rotate(
                  "grace_seconds": grace_seconds},
     )  # fmt: skip
     await session.flush()
-    await topics.publish(session, topics.ACCESS, user=key.user_id)
+    await publish_user(session, key.user_id)
     return created, key
 
 
@@ -517,7 +516,7 @@ async def api_key_revoke(
         details={"prefix": key.prefix},
     )
     await session.flush()
-    await topics.publish(session, topics.ACCESS, user=key.user_id)
+    await publish_user(session, key.user_id)
     return key
 
 
@@ -635,7 +634,7 @@ async def bootstrap_admin(
     else:
         membership.role = OrgRole.ADMIN.value
     await session.flush()
-    await topics.publish(session, topics.ACCESS, user=user.id)  # servers forget cached roles
+    await publish_user(session, user.id)  # servers forget cached roles
     return await issue_key(
         session,
         None,
@@ -696,5 +695,5 @@ async def user_set_status(
         AuditLog(action="user.status", target_type="User", target_id=user.id, details=details)
     )
     await session.flush()
-    await topics.publish(session, topics.ACCESS, user=user.id)
+    await publish_user(session, user.id)
     return user

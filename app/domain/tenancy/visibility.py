@@ -51,12 +51,6 @@ UNDER: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def under_a_project(table_name: str) -> bool:
-    """Whether rows of this table can be hidden by a private project."""
-    table = Base.metadata.tables[table_name]
-    return table_name == "projects" or "project_id" in table.c or table_name in UNDER
-
-
 # -- SQLAlchemy ----------------------------------------------------------------------
 
 
@@ -80,19 +74,14 @@ def _in_hidden(table: Table, hidden: Any) -> ColumnElement[bool] | None:
     return or_(*paths) if paths else None
 
 
-def visible_condition(model: Any, hidden: Sequence[uuid.UUID]) -> ColumnElement[bool] | None:
+def visible_conditions(model: Any, hidden: Sequence[uuid.UUID]) -> list[ColumnElement[bool]]:
     """The condition that keeps rows of ``model`` (an ORM class or a Table) outside the
-    hidden projects; None when nothing is hidden or the table is not under a project."""
+    hidden projects; none when nothing is hidden or the table is not under a project."""
     if not hidden:
-        return None
+        return []
     table = model if isinstance(model, Table) else model.__table__
     in_hidden = _in_hidden(table, _hidden_array(hidden))
-    return None if in_hidden is None else not_(in_hidden)
-
-
-def visible_conditions(model: Any, hidden: Sequence[uuid.UUID]) -> list[ColumnElement[bool]]:
-    condition = visible_condition(model, hidden)
-    return [] if condition is None else [condition]
+    return [] if in_hidden is None else [not_(in_hidden)]
 
 
 # -- SQL text ------------------------------------------------------------------------
