@@ -782,6 +782,28 @@ async def test_both_paths_answer_the_same_bytes_for_every_caller(
     )
 
 
+def argument_free_fields(node_type: GraphQLObjectType, *, links: bool = False) -> list[str]:
+    """Selections of every field of ``node_type`` that needs no argument: its scalars and
+    enums, and (``links``) ``field { id }`` of every object with an id it leads to."""
+    selections = []
+    for name, field in node_type.fields.items():
+        if any(isinstance(a.type, GraphQLNonNull) and a.default_value is Undefined
+               for a in field.args.values()):  # fmt: skip
+            continue
+        kind = field.type
+        while isinstance(kind, GraphQLNonNull | GraphQLList):
+            kind = kind.of_type
+        if isinstance(kind, GraphQLScalarType | GraphQLEnumType):
+            selections.append(name)
+        elif (
+            links
+            and isinstance(kind, GraphQLObjectType | GraphQLInterfaceType)
+            and "id" in kind.fields
+        ):
+            selections.append(f"{name} {{ id }}")
+    return selections
+
+
 async def test_every_scalar_of_every_seeded_node_is_the_same_on_both_paths(
     server, make_tenant, database_url
 ):
@@ -799,16 +821,7 @@ async def test_every_scalar_of_every_seeded_node_is_the_same_on_both_paths(
         node_type = schema.get_type(decoded[0]) if decoded else None
         if not isinstance(node_type, GraphQLObjectType):
             continue
-        fields = []
-        for name, field in node_type.fields.items():
-            if any(isinstance(a.type, GraphQLNonNull) and a.default_value is Undefined
-                   for a in field.args.values()):  # fmt: skip
-                continue
-            kind = field.type
-            while isinstance(kind, GraphQLNonNull | GraphQLList):
-                kind = kind.of_type
-            if isinstance(kind, GraphQLScalarType | GraphQLEnumType):
-                fields.append(name)
+        fields = argument_free_fields(node_type)
         # A field computed in Python sends the whole document to the resolvers: then one
         # field at a time, so every field the compiler answers is still compared.
         whole = " ".join(fields)

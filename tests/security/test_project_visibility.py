@@ -15,19 +15,13 @@ from typing import Any
 import pytest
 from gql.transport.exceptions import TransportQueryError
 from graphql import (
-    GraphQLEnumType,
-    GraphQLInterfaceType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLScalarType,
-    Undefined,
 )
 from graphql import build_schema as schema_from_sdl
 
 from app.api.ids import decode_any, encode_id
 from app.settings import REPO_ROOT
-from tests.api.test_compiled_reads import INVENTORY, collect_ids, seed_varied
+from tests.api.test_compiled_reads import INVENTORY, argument_free_fields, collect_ids, seed_varied
 from tests.api.test_datasets import BY_CHECKSUM, INPUTS, LINEAGE, SHA, dataset, version
 from tests.api.test_real_clients import TRANSPORT_WS, doc, ws_client
 from tests.api.test_subscriptions import RUN_METRICS
@@ -347,20 +341,9 @@ async def test_nothing_a_member_can_read_names_a_private_row(organization):
     assert sum(map(len, by_type.values())) > 20
     asked = 0
     for type_name, ids in by_type.items():
-        node_type = schema.get_type(type_name)
-        selections = []
-        for name, field in node_type.fields.items():
-            if any(isinstance(a.type, GraphQLNonNull) and a.default_value is Undefined
-                   for a in field.args.values()):  # fmt: skip
-                continue
-            kind = field.type
-            while isinstance(kind, GraphQLNonNull | GraphQLList):
-                kind = kind.of_type
-            if isinstance(kind, GraphQLScalarType | GraphQLEnumType):
-                selections.append(name)
-            elif isinstance(kind, GraphQLObjectType | GraphQLInterfaceType) and "id" in kind.fields:
-                selections.append(f"{name} {{ id }}")
-        for selection in selections:  # one at a time: a Python-only field stays apart
+        for selection in argument_free_fields(
+            schema.get_type(type_name), links=True
+        ):  # one at a time: a Python-only field stays apart
             query = f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on {type_name} {{ {selection} }} }} }}"
             for start in range(0, len(ids), 100):
                 for reader in (developer, developer.on_resolvers()):
