@@ -13,6 +13,7 @@ from app.api.datasets.types import DatasetVersion
 from app.api.enums import ChecksumAlgorithm
 from app.api.errors import ClientError
 from app.api.ids import decode_any
+from app.api.loaders.rows_by_id import visibility
 from app.api.node import NODE_KINDS, Node
 from app.api.serving.runtime_mutations import IntegrationTool, integration_catalog
 from app.api.tenancy.types import Organization, Viewer
@@ -20,7 +21,6 @@ from app.domain.datasets.models import DatasetVersion as DatasetVersionRow
 from app.domain.datasets.services import Checksum, clean_checksum
 from app.domain.errors import DomainError
 from app.domain.tenancy.enums import OrgRole
-from app.domain.tenancy.visibility import visible_conditions
 
 if TYPE_CHECKING:
     from app.api.experiments.types import RunMetricHistory
@@ -107,9 +107,10 @@ class Query:
                 .where(
                     DatasetVersionRow.checksum == clean,
                     DatasetVersionRow.checksum_algorithm == algorithm.value,
-                    DatasetVersionRow.organization_id.in_(context.actor.org_ids),
-                    DatasetVersionRow.deleted_at.is_(None),
-                    *visible_conditions(DatasetVersionRow, context.actor.hidden),
+                    # tenancy, liveness and private projects, as any read by id
+                    *visibility(
+                        DatasetVersionRow, context.actor.org_ids, None, context.actor.hidden
+                    ),
                 )
                 .order_by(DatasetVersionRow.id)
                 .limit(100)
