@@ -1,12 +1,14 @@
 """PostgreSQL arrays read in their binary form (``array_send``) straight into numpy: one
 buffer per array instead of one Python object per element, which for a chart's 10,000 raw
-points was most of the cost of reading them."""
+points was most of the cost of reading them; and numpy arrays written as array text by
+orjson, which for a batch's points costs a tenth of asyncpg's encoding of a list."""
 
 from __future__ import annotations
 
 import struct
 
 import numpy as np
+import orjson
 
 # Element type OIDs -> their big-endian (network order) numpy types.
 ELEMENTS = {20: ">i8", 23: ">i4", 21: ">i2", 701: ">f8", 700: ">f4"}
@@ -30,3 +32,13 @@ def numpy_array(buffer: bytes | None) -> np.ndarray:
     record = np.dtype([("length", ">i4"), ("value", item)])
     values = np.frombuffer(buffer, dtype=record, count=size, offset=HEADER.size + DIMENSION.size)
     return values["value"].astype(native)
+
+
+def array_text(values: np.ndarray) -> str:
+    """A one-dimensional int64 or float64 array as PostgreSQL's array text, ``{1,0.5}``,
+    for ``CAST(CAST(:p AS text) AS float8[])``. orjson writes each float's shortest
+    round-trip form, which PostgreSQL reads back to the same double; asyncpg's binary
+    encoder instead checks and converts each element of a list in Python (~150 ns each,
+    most of a 1,000-point batch's encoding). Only finite values: orjson writes NaN as
+    null."""
+    return "{" + orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode() + "}"

@@ -439,9 +439,32 @@ async def test_ingest_checks_the_caller_in_one_statement_as_every_write_does(
     with count_statements() as counter:
         payload = assert_ok(await viewer.mutate(LOG, batch))
     assert payload["newCount"] == 2
-    # lock + access, stored steps, write, audit, notify (+ BEGIN/COMMIT are not statements)
+    # lock + access, then one write (chunks, rollups, summaries, audit row, NOTIFY); BEGIN
+    # and COMMIT are not statements
     writes = [s for s in counter.statements if "api_keys" not in s]
-    assert len(writes) == 5, writes
+    assert len(writes) == 2, writes
+    retried = log_series(ids["run"], {"loss": {"steps": [2, 3], "values": [2, 3]}})
+    with count_statements() as counter:
+        payload = assert_ok(await viewer.mutate(LOG, retried))
+    assert payload["newCount"] == 1  # step 2 is stored: the write finds it, writes nothing,
+    writes = [s for s in counter.statements if "api_keys" not in s]  # and the new one goes
+    assert len(writes) == 4, writes  # after the stored steps are read
+    stored = await all_points(tenant.client, ids["run"], "loss")
+    assert [(step, value) for step, value, _ in stored] == [(1, 1.0), (2, 2.0), (3, 3.0)]
+    # Each batch has its audit row, written by the same statement: who, from where, how many.
+    audit = await tenant.client.data(
+        """query($slug: String!, $run: ID!) { organization(slug: $slug) {
+             auditLogs(filter: {targetId: $run}, first: 10) {
+               nodes { action targetType details ipAddress userAgent actor { email } } } } }""",
+        {"slug": tenant.org_slug, "run": ids["run"]},
+    )
+    logged = [e for e in audit["organization"]["auditLogs"]["nodes"]
+              if e["action"] == "run_metrics.log"]  # fmt: skip
+    assert [e["details"] for e in logged] == [{"points": 2, "new": 1}, {"points": 2, "new": 2}]
+    for entry in logged:
+        assert (entry["targetType"], entry["ipAddress"], entry["actor"]) == (
+            "Run", "127.0.0.1", {"email": email})  # fmt: skip
+        assert entry["userAgent"].startswith("python-httpx/")
     read_only = await key_for(tenant.client, http, scopes=["READ"])
     assert_error(await read_only.mutate(LOG, batch), "FORBIDDEN")
     assert_ok(await tenant.client.mutate(PROJECT_DELETE, {"projectId": ids["project"]}))
@@ -497,3 +520,26 @@ async def test_the_bulk_endpoint_is_the_series_input_without_graphql(tenant, htt
         url, content=oversized, headers={**auth, "Content-Type": "application/json"}
     )
     assert too_big.status_code == 413  # the body limit holds here as on /graphql
+
+
+async def test_concurrent_copies_of_a_batch_are_stored_once(tenant, http):
+    """The same batches sent 6 times at once (a client retrying over several connections):
+    whatever the interleaving, each point is stored once, newCount adds up to the batch,
+    and the summary counts each point once. The write's own range check runs in a statement
+    after the run's lock, so it sees what the copy before it committed."""
+    run = (await create_run(tenant.client, tenant.org_id))["run"]
+    url = f"/v1/runs/{run}/metrics"
+    auth = {"Authorization": f"Bearer {tenant.key}"}
+    for start in (0, 50, 25):  # the third overlaps both
+        steps = list(range(start, start + 50))
+        body = {"series": {"loss": {"steps": steps, "values": [s / 2 for s in steps]},
+                           "acc": {"steps": steps, "values": [s / 3 for s in steps]}}}  # fmt: skip
+        answers = await asyncio.gather(*(http.post(url, json=body, headers=auth) for _ in range(6)))
+        assert {a.status_code for a in answers} == {200}
+        new = sorted(a.json()["newCount"] for a in answers)
+        assert new == ([0] * 6 if start == 25 else [0] * 5 + [100]), new
+    for key, scale in (("loss", 2), ("acc", 3)):
+        stored = await all_points(tenant.client, run, key)
+        assert [(s, v) for s, v, _ in stored] == [(s, s / scale) for s in range(100)]
+    summary = (await tenant.client.data(SUMMARY, {"id": run}))["node"]["metricSummary"]
+    assert sorted((s["key"], s["count"]) for s in summary) == [("acc", 100), ("loss", 100)]

@@ -1,5 +1,6 @@
-"""app/db/arrays.py reads PostgreSQL's binary arrays (array_send) into numpy: held to what
-PostgreSQL itself stores, for random arrays of every element type the history reads."""
+"""app/db/arrays.py reads PostgreSQL's binary arrays (array_send) into numpy, and writes
+numpy arrays as array text for the ingest statement: both held to what PostgreSQL itself
+stores, for random arrays of every element type they carry."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import make_url
 
-from app.db.arrays import numpy_array
+from app.db.arrays import array_text, numpy_array
 
 BIGINTS = st.lists(st.integers(-(2**63), 2**63 - 1), max_size=300)
 INTS = st.lists(st.integers(-(2**31), 2**31 - 1), max_size=300)
@@ -52,3 +53,20 @@ async def test_binary_arrays_read_as_postgresql_stores_them(connection):
     assert numpy_array(None).size == 0
     with pytest.raises(ValueError, match="NULLs"):
         numpy_array(await connection.fetchval("SELECT array_send(ARRAY[1, NULL]::bigint[])"))
+
+
+async def test_array_text_is_read_back_as_the_same_numbers(connection):
+    """Every finite double (subnormals, -0.0, the extremes) and every int64 PostgreSQL
+    parses from array_text is the number sent, bit for bit."""
+    extremes = [[5e-324, -0.0, 1.7976931348623157e308, -2.2250738585072014e-308, 0.1, 1 / 3]]
+    checked = 0
+    for sql_type, dtype, strategy in (("float8", np.float64, FLOATS), ("int8", np.int64, BIGINTS)):
+        samples = examples_of(strategy) + (extremes if dtype is np.float64 else [])
+        for values in samples:
+            sent = array_text(np.array(values, dtype=dtype))
+            read = await connection.fetchval(f"SELECT CAST(CAST($1 AS text) AS {sql_type}[])", sent)
+            assert read == values, (sql_type, values, sent)
+            if dtype is np.float64:
+                assert np.signbit(read).tolist() == np.signbit(values).tolist()
+            checked += 1
+    assert checked == 121

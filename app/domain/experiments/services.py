@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.arrays import array_text
 from app.db.ids import uuid7
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found
@@ -29,7 +30,7 @@ from app.domain.registry.projects import (
     require_project_access,
 )
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import audit_row, record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.events import topics
 
@@ -279,27 +280,48 @@ STORED_STEPS = text(
     """
 )
 
-# One statement per batch: bump the run's ingest sequence (under its row lock, so sequence
-# order is commit order), write one chunk per key (slices of the flat arrays) and fold the
-# batch's per-bucket and per-key aggregates (computed by numpy) into rollups and summaries.
+# One statement per batch, after the run's row lock (its own statement, so this one's
+# snapshot sees every batch committed before the lock was granted):
+# - ``overlap``: does a stored chunk of one of the batch's keys reach into the batch's step
+#   range (a retried batch)? Then it writes nothing and says so; the caller reads the
+#   stored steps and sends the new points alone, with no ranges to check.
+# - otherwise bump the run's ingest sequence (under the lock, so sequence order is commit
+#   order), write one chunk per key (slices of the flat arrays), fold the batch's per-bucket
+#   and per-key aggregates (computed by numpy) into rollups and summaries, append the audit
+#   row and queue the NOTIFY — the three statements a batch cost apart, in one round trip.
 LOG_POINTS = text(
     """
-    WITH bumped AS (
-        UPDATE runs SET metric_seq = metric_seq + :n WHERE id = :run_id
+    WITH overlap AS (
+        SELECT EXISTS (
+            SELECT FROM unnest(CAST(:check_keys AS varchar[]), CAST(:check_lows AS int8[]),
+                               CAST(:check_highs AS int8[])) AS k(key, low, high)
+            JOIN run_metric_chunks c ON c.run_id = :run_id AND c.key = k.key
+                 AND c.max_step >= k.low AND c.min_step <= k.high
+        ) AS found
+    ),
+    bumped AS (
+        UPDATE runs SET metric_seq = metric_seq + :n
+        WHERE id = :run_id AND :n > 0 AND NOT (SELECT found FROM overlap)
         RETURNING metric_seq - :n AS base, metric_seq AS high_water
+    ),
+    given AS MATERIALIZED (  -- the flat arrays, parsed once however many chunks they fill
+        SELECT CAST(CAST(:steps AS text) AS int8[]) AS steps,
+               CAST(CAST(:values AS text) AS float8[]) AS "values",
+               CAST(CAST(:times AS text) AS int8[]) AS times
     ),
     chunks AS (
         INSERT INTO run_metric_chunks (run_id, key, seq_lo, seq_hi, organization_id, min_step,
                                        max_step, steps, "values", times)
         SELECT :run_id, k.key, b.base + k.off + 1, b.base + k.off + k.len, :org_id,
                k.min_step, k.max_step,
-               (CAST(:steps AS int8[]))[k.off + 1 : k.off + k.len],
-               (CAST(:values AS float8[]))[k.off + 1 : k.off + k.len],
-               (CAST(:times AS int8[]))[k.off + 1 : k.off + k.len]
+               g.steps[k.off + 1 : k.off + k.len],
+               g."values"[k.off + 1 : k.off + k.len],
+               g.times[k.off + 1 : k.off + k.len]
         FROM unnest(CAST(:c_keys AS varchar[]), CAST(:offs AS int8[]), CAST(:c_lens AS int8[]),
                     CAST(:c_min_steps AS int8[]), CAST(:c_max_steps AS int8[]))
              AS k(key, off, len, min_step, max_step)
         CROSS JOIN bumped b
+        CROSS JOIN given g
         RETURNING 1
     ),
     rolled AS (
@@ -308,10 +330,14 @@ LOG_POINTS = text(
              last_step, last_value)
         SELECT :run_id, f.key, f.width, f.bucket, :org_id, f.mn, f.mx, f.n, f.ls, f.lv
         FROM unnest(CAST(:r_keys AS varchar[]), CAST(:r_widths AS int4[]),
-                    CAST(:r_buckets AS int8[]), CAST(:r_mins AS float8[]),
-                    CAST(:r_maxs AS float8[]), CAST(:r_counts AS int8[]),
-                    CAST(:r_last_steps AS int8[]), CAST(:r_last_values AS float8[]))
+                    CAST(CAST(:r_buckets AS text) AS int8[]),
+                    CAST(CAST(:r_mins AS text) AS float8[]),
+                    CAST(CAST(:r_maxs AS text) AS float8[]),
+                    CAST(CAST(:r_counts AS text) AS int8[]),
+                    CAST(CAST(:r_last_steps AS text) AS int8[]),
+                    CAST(CAST(:r_last_values AS text) AS float8[]))
              AS f(key, width, bucket, mn, mx, n, ls, lv)
+        WHERE EXISTS (SELECT FROM bumped)
         ORDER BY f.key, f.width, f.bucket
         ON CONFLICT (run_id, key, width, bucket) DO UPDATE SET
             min_value = least(r.min_value, EXCLUDED.min_value),
@@ -333,6 +359,7 @@ LOG_POINTS = text(
                     CAST(:max_steps AS int8[]), CAST(:s_last_values AS float8[]),
                     CAST(:s_last_times AS int8[]))
              AS f(key, n, mn, mx, ls, lv, lt)
+        WHERE EXISTS (SELECT FROM bumped)
         ORDER BY f.key
         ON CONFLICT (run_id, key) DO UPDATE SET
             count = s.count + EXCLUDED.count,
@@ -344,10 +371,27 @@ LOG_POINTS = text(
                                   THEN EXCLUDED.last_timestamp ELSE s.last_timestamp END,
             last_step = greatest(s.last_step, EXCLUDED.last_step)
         RETURNING 1
+    ),
+    audited AS (
+        INSERT INTO audit_logs (id, organization_id, actor_user_id, api_key_id, action,
+                                target_type, target_id, details, ip_address, user_agent)
+        SELECT CAST(:audit_id AS uuid), :org_id, CAST(:actor_user_id AS uuid),
+               CAST(:api_key_id AS uuid), 'run_metrics.log', 'Run', :run_id,
+               jsonb_build_object('points', CAST(:logged AS int8), 'new', CAST(:n AS int8)),
+               CAST(:ip_address AS varchar), CAST(:user_agent AS varchar)
+        WHERE NOT (SELECT found FROM overlap)
+        RETURNING 1
+    ),
+    notified AS (  -- delivered by PostgreSQL if, and when, the transaction commits
+        SELECT pg_notify(:channel, json_build_object('run', CAST(:run_id AS text),
+                                                     'seq', b.high_water)::text)
+        FROM bumped b
     )
-    SELECT (SELECT high_water FROM bumped) AS high_water,
+    SELECT (SELECT found FROM overlap) AS overlap,
+           (SELECT high_water FROM bumped) AS high_water,
            (SELECT count(*) FROM chunks) + (SELECT count(*) FROM rolled)
-           + (SELECT count(*) FROM summarized) AS written
+           + (SELECT count(*) FROM summarized) + (SELECT count(*) FROM audited)
+           + (SELECT count(*) FROM notified) AS written
     """
 )
 
@@ -385,10 +429,10 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
     # many points per chunk it touches, however large the batch.
     pieces = [
         (s.key, start, min(len(s), start + CHUNK_POINTS) - start, base)
-        for s, base in zip(series, np.cumsum([0, *lens[:-1]]).tolist(), strict=True)
+        for s, base in zip(series, np.cumsum([0, *lens])[:-1].tolist(), strict=True)
         for start in range(0, len(s), CHUNK_POINTS)
     ]
-    steps = np.concatenate([s.steps for s in series])
+    steps = _flat([s.steps for s in series])
     return {
         "run_id": run.id,
         "org_id": run.organization_id,
@@ -401,22 +445,27 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
         "keys": [s.key for s in series],
         "lens": lens,
         "max_steps": [int(s.steps[-1]) for s in series],
-        "steps": steps.tolist(),
-        "values": np.concatenate([s.values for s in series]).tolist(),
-        "times": np.concatenate([s.times for s in series]).tolist(),
+        "steps": array_text(steps),
+        "values": array_text(_flat([s.values for s in series])),
+        "times": array_text(_flat([s.times for s in series])),
         "r_keys": [key for key, _, f in folds for _ in range(len(f.buckets))],
         "r_widths": [width for _, width, f in folds for _ in range(len(f.buckets))],
-        "r_buckets": np.concatenate([f.buckets for *_, f in folds]).tolist(),
-        "r_mins": np.concatenate([f.mins for *_, f in folds]).tolist(),
-        "r_maxs": np.concatenate([f.maxs for *_, f in folds]).tolist(),
-        "r_counts": np.concatenate([f.counts for *_, f in folds]).tolist(),
-        "r_last_steps": np.concatenate([f.last_steps for *_, f in folds]).tolist(),
-        "r_last_values": np.concatenate([f.last_values for *_, f in folds]).tolist(),
+        "r_buckets": array_text(_flat([f.buckets for *_, f in folds])),
+        "r_mins": array_text(_flat([f.mins for *_, f in folds])),
+        "r_maxs": array_text(_flat([f.maxs for *_, f in folds])),
+        "r_counts": array_text(_flat([f.counts for *_, f in folds])),
+        "r_last_steps": array_text(_flat([f.last_steps for *_, f in folds])),
+        "r_last_values": array_text(_flat([f.last_values for *_, f in folds])),
         "s_mins": [float(s.values.min()) for s in series],
         "s_maxs": [float(s.values.max()) for s in series],
         "s_last_values": [float(s.values[-1]) for s in series],
         "s_last_times": [int(s.times[-1]) for s in series],
     }
+
+
+def _flat(parts: list[np.ndarray]) -> np.ndarray:
+    """The parts end to end (none when every point of a retried batch was stored)."""
+    return np.concatenate(parts) if parts else np.empty(0)
 
 
 # The run (live, in one of the caller's organizations, its project live and not hidden from
@@ -468,25 +517,42 @@ async def run_metrics_log(
     session: AsyncSession, actor: Actor, *, run_id: uuid.UUID | None, batch: PointBatch
 ) -> tuple[uuid.UUID, int, int]:
     """Log a batch atomically; returns the run's id, how many points were new, and the
-    batch size."""
+    batch size. Two statements for a batch of new steps (the lock, the write); a retried
+    batch costs two more (its stored steps, the write of what is left)."""
     run = await _lock_run_for_ingest(session, actor, run_id)  # writes to a run are serial
-    new = await _new_points(session, run.id, batch)
-    high_water = None
-    if new.size:
-        result = (await session.execute(LOG_POINTS, _log_parameters(run, new))).one()
-        high_water = result.high_water
-    record_audit(
-        session,
-        actor,
-        "run_metrics.log",
-        organization_id=run.organization_id,
-        target_type="Run",
-        target_id=run.id,
-        details={"points": batch.size, "new": new.size},
-    )
-    if high_water is not None:
-        await topics.publish(session, topics.RUN_METRICS, run=run.id, seq=high_water)
+    audit = audit_row(actor, "run_metrics.log", run.organization_id, "Run", run.id)
+    written = await _log(session, run, batch, batch.size, audit, check=True)
+    new = batch
+    if written.overlap:
+        new = await _new_points(session, run.id, batch)
+        await _log(session, run, new, batch.size, audit, check=False)
     return run.id, new.size, batch.size
+
+
+async def _log(
+    session: AsyncSession,
+    run: IngestTarget,
+    batch: PointBatch,
+    logged: int,
+    audit: dict[str, Any],
+    *,
+    check: bool,
+) -> Any:
+    ranges = batch.series if check else ()
+    parameters = {
+        **_log_parameters(run, batch),
+        "check_keys": [s.key for s in ranges],
+        "check_lows": [int(s.steps[0]) for s in ranges],
+        "check_highs": [int(s.steps[-1]) for s in ranges],
+        "logged": logged,
+        "channel": topics.RUN_METRICS,
+        "audit_id": audit["id"],
+        "actor_user_id": audit["actor_user_id"],
+        "api_key_id": audit["api_key_id"],
+        "ip_address": audit["ip_address"],
+        "user_agent": audit["user_agent"],
+    }
+    return (await session.execute(LOG_POINTS, parameters)).one()
 
 
 EXPERIMENT_TRANSITIONS = {
