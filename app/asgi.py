@@ -47,6 +47,7 @@ from app.domain.serving.promotion import PromotionWorker
 from app.domain.tenancy.client import parse_networks
 from app.events.hubs import Broker
 from app.events.listener import Listener
+from app.gc_policy import CollectorSchedule
 from app.log_throttle import throttle_mlgraph_logs
 from app.settings import Settings, archive_dir
 from app.tracing import trace_statements, tracer_provider
@@ -196,7 +197,11 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         # show up as latency spikes under load.
         gc.collect()
         gc.freeze()
+        collector = CollectorSchedule(settings.gc_young_threshold, settings.gc_full_seconds)
+        collector.start()
+        app.state.collector = collector
         yield
+        await collector.stop()
         await promotions.stop()
         await retention.stop()
         await worker.stop()

@@ -113,6 +113,9 @@ TEST_SETTINGS = dict(  # noqa: C408
     rate_auth_failures_per_prefix=0,
     rate_requests_per_key=0,
     read_path_override=True,  # "X-MLGraph-Path: resolvers" forces the resolver path
+    # Servers in the test process leave its collector alone (tests/test_gc_policy.py runs
+    # the schedule on purpose); `mlgraph serve` subprocesses keep the default.
+    gc_full_seconds=0,
 )
 
 

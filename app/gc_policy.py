@@ -1,0 +1,70 @@
+"""When the cyclic garbage collector may stop the server: young collections as usual (a
+little less often), full collections on a clock instead of whenever the heap has grown.
+
+A full collection walks every tracked object, and a server holding 1,000 WebSocket
+subscriptions has ~300,000 of them: each full pass stopped it for 100–200 ms, and
+CPython starts one whenever the objects promoted since the last one reach a quarter of
+the long-lived ones — which a fan-out does every few seconds (each subscriber's waiting
+coroutines outlive two young collections between events). Those passes were the slowest
+percent of every subscription benchmark. With ``full_seconds`` set, CPython never starts a
+full pass itself (its third threshold is out of reach); one runs every ``full_seconds``
+instead, so cyclic garbage that reached the oldest generation waits at most that long to be
+freed, and the pause comes at a known rate. Objects made at startup are frozen
+(``gc.freeze`` in app/asgi.py) and never walked."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import time
+
+log = logging.getLogger("mlgraph.gc")
+
+NEVER = 2**31 - 1  # a third threshold young collections never reach
+
+
+class CollectorSchedule:
+    def __init__(self, young_threshold: int, full_seconds: float) -> None:
+        if young_threshold < 100:  # 0 would turn the collector off altogether
+            raise ValueError("MLGRAPH_GC_YOUNG_THRESHOLD must be at least 100")
+        self.young_threshold = young_threshold
+        self.full_seconds = full_seconds
+        self.full_passes = 0  # run by this schedule, since start
+        self._before: tuple[int, ...] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.full_seconds <= 0:  # CPython's own schedule
+            return
+        self._before = gc.get_threshold()
+        gc.set_threshold(self.young_threshold, self._before[1], NEVER)
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.full_seconds)
+            self.collect()
+
+    def collect(self) -> int:
+        """One full collection now; how many unreachable objects it found."""
+        started = time.perf_counter()
+        found = gc.collect()
+        self.full_passes += 1
+        log.info(
+            "full collection: %d unreachable objects, %.1f ms",
+            found,
+            (time.perf_counter() - started) * 1000,
+        )
+        return found
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._before is not None:
+            gc.set_threshold(*self._before)
+            self._before = None
