@@ -376,7 +376,8 @@ LOG_POINTS = text(
         INSERT INTO audit_logs (id, organization_id, actor_user_id, api_key_id, action,
                                 target_type, target_id, details, ip_address, user_agent)
         SELECT CAST(:audit_id AS uuid), :org_id, CAST(:actor_user_id AS uuid),
-               CAST(:api_key_id AS uuid), 'run_metrics.log', 'Run', :run_id,
+               CAST(:api_key_id AS uuid), CAST(:action AS varchar),
+               CAST(:target_type AS varchar), :run_id,
                jsonb_build_object('points', CAST(:logged AS int8), 'new', CAST(:n AS int8)),
                CAST(:ip_address AS varchar), CAST(:user_agent AS varchar)
         WHERE NOT (SELECT found FROM overlap)
@@ -529,6 +530,11 @@ async def run_metrics_log(
     return run.id, new.size, batch.size
 
 
+# The audit row's columns the statement takes as they are (its organization and target are
+# the run's, its details the counts).
+AUDITED = ("actor_user_id", "api_key_id", "action", "target_type", "ip_address", "user_agent")
+
+
 async def _log(
     session: AsyncSession,
     run: IngestTarget,
@@ -547,10 +553,7 @@ async def _log(
         "logged": logged,
         "channel": topics.RUN_METRICS,
         "audit_id": audit["id"],
-        "actor_user_id": audit["actor_user_id"],
-        "api_key_id": audit["api_key_id"],
-        "ip_address": audit["ip_address"],
-        "user_agent": audit["user_agent"],
+        **{name: audit[name] for name in AUDITED},
     }
     return (await session.execute(LOG_POINTS, parameters)).one()
 
