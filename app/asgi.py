@@ -197,7 +197,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         # show up as latency spikes under load.
         gc.collect()
         gc.freeze()
-        collector = CollectorSchedule(settings.gc_young_threshold, settings.gc_full_seconds)
+        collector = CollectorSchedule(settings.gc_full_seconds)
         collector.start()
         app.state.collector = collector
         yield

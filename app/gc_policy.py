@@ -1,5 +1,5 @@
-"""When the cyclic garbage collector may stop the server: young collections as usual (a
-little less often), full collections on a clock instead of whenever the heap has grown.
+"""When the cyclic garbage collector may stop the server: young collections as usual, full
+collections on a clock instead of whenever the heap has grown.
 
 A full collection walks every tracked object, and a server holding 1,000 WebSocket
 subscriptions has ~300,000 of them: each full pass stopped it for 100–200 ms, and
@@ -26,10 +26,7 @@ NEVER = 2**31 - 1  # a third threshold young collections never reach
 
 
 class CollectorSchedule:
-    def __init__(self, young_threshold: int, full_seconds: float) -> None:
-        if young_threshold < 100:  # 0 would turn the collector off altogether
-            raise ValueError("MLGRAPH_GC_YOUNG_THRESHOLD must be at least 100")
-        self.young_threshold = young_threshold
+    def __init__(self, full_seconds: float) -> None:
         self.full_seconds = full_seconds
         self.full_passes = 0  # run by this schedule, since start
         self._before: tuple[int, ...] | None = None
@@ -39,7 +36,7 @@ class CollectorSchedule:
         if self.full_seconds <= 0:  # CPython's own schedule
             return
         self._before = gc.get_threshold()
-        gc.set_threshold(self.young_threshold, self._before[1], NEVER)
+        gc.set_threshold(self._before[0], self._before[1], NEVER)
         self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:

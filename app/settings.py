@@ -123,10 +123,9 @@ class Settings:
     # (differential tests, debugging); off in production.
     read_path_override: bool = False
     workers: int = 1  # server processes (mlgraph serve --workers)
-    # Garbage collection (app/gc_policy.py): full passes every N seconds instead of
-    # whenever CPython decides (0: CPython's own schedule), young ones every N allocations.
+    # Full garbage collections every N seconds instead of whenever CPython decides (0:
+    # CPython's own schedule); app/gc_policy.py.
     gc_full_seconds: float = 300.0
-    gc_young_threshold: int = 10_000
     # A streaming replica for reads that tolerate lag (chart histories, raw point pages).
     database_read_url: str | None = None
 
@@ -194,7 +193,6 @@ class Settings:
             tracing=_bool("MLGRAPH_TRACING", False),
             retention_poll_seconds=float(os.environ.get("MLGRAPH_RETENTION_POLL_SECONDS", "3600")),
             gc_full_seconds=float(os.environ.get("MLGRAPH_GC_FULL_SECONDS", "300")),
-            gc_young_threshold=_int("MLGRAPH_GC_YOUNG_THRESHOLD", 10_000),
             audit_archive_dir=Path(os.environ["MLGRAPH_AUDIT_ARCHIVE_DIR"]).resolve()
             if os.environ.get("MLGRAPH_AUDIT_ARCHIVE_DIR")
             else None,
