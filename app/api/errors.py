@@ -83,6 +83,8 @@ class MaskUnexpectedErrors(MaskErrors):
     """Unexpected exceptions are logged with the request id and replaced by a generic message;
     client errors (validation, bad arguments) pass through unchanged."""
 
+    errors_only = True  # its on_stream_result only rewrites errors (LeanExtensionsRunner)
+
     def __init__(self) -> None:
         super().__init__(should_mask_error=_is_unexpected, error_message="Internal server error.")
 

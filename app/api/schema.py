@@ -41,7 +41,7 @@ from app.api.serving.gpu_mutations import GpuTypeMutations
 from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
 from app.api.serving.runtime_mutations import ServingRuntimeMutations
 from app.api.shape_limits import shape_limits_rule
-from app.api.shared_events import SharedEventExecutor
+from app.api.shared_events import PLAIN_RESULTS, SharedEventExecutor
 from app.api.subscriptions import Subscription
 from app.api.tenancy.mutations import TenancyMutations
 from app.api.tenancy.retention import RetentionMutations
@@ -95,19 +95,25 @@ def _overrides(extension: SchemaExtension, hook: str) -> bool:
 class LeanExtensionsRunner(SchemaExtensionsRunner):
     """Strawberry asks every extension for its results and builds a context manager over
     every extension's ``on_stream_result`` hook for each result it streams — for a
-    subscription, once per event per subscriber, where none of our extensions has either
-    (a seventh of a 1,000-subscriber fan-out's server time). Skipped when no extension of
-    the operation has the hook; Strawberry's own code runs when one does."""
+    subscription, once per event per subscriber. None of our extensions has results, and
+    the one stream hook (``MaskUnexpectedErrors``, marked ``errors_only``) only rewrites
+    errors: results without errors skip both; Strawberry's own code runs for any other
+    result, or when an extension of the operation needs every one."""
 
     def __init__(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension] | None = None
     ) -> None:
         super().__init__(execution_context, extensions)
         self.has_results = any(_overrides(e, "get_results") for e in self.extensions)
-        self.has_stream_hooks = any(_overrides(e, "on_stream_result") for e in self.extensions)
+        hooked = [e for e in self.extensions if _overrides(e, "on_stream_result")]
+        self.every_result = any(not getattr(e, "errors_only", False) for e in hooked)
+        self.errors_only = bool(hooked) and not self.every_result
+        # Built in the operation's task: its error-free subscription events may skip the
+        # per-result pipeline entirely (shared_events.send_shared).
+        PLAIN_RESULTS.set(not (self.has_results or self.every_result))
 
     def on_stream_result(self, result: Any) -> Any:
-        if self.has_stream_hooks:
+        if self.every_result or (self.errors_only and getattr(result, "errors", True)):
             return super().on_stream_result(result)
         return contextlib.nullcontext()
 

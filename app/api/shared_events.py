@@ -12,12 +12,24 @@ subscriber is framing the message with its id and the socket write.
 
 Only event types that opt in (``shared_results``) are shared, and only results without
 errors. An event type may opt in only if nothing under it depends on the caller (each
-subscriber was authorised when it subscribed); RunMetricsBatch holds the run's points."""
+subscriber was authorised when it subscribed); RunMetricsBatch holds the run's points.
+
+Past the first subscriber, even that per-subscriber pass (graphql-core mapping the event,
+Strawberry wrapping the result, the protocol handler building the message) was most of a
+fan-out's server time. ``send_shared`` lets the subscription resolver deliver an event whose
+result another subscriber with the same document and variables has already made, as that
+subscriber's ``next`` message, straight through the operation of its graphql-transport-ws
+handler (``OPERATION``, set per operation task): the same message, its id, its ordering
+(the resolver runs in the operation's own task) and its end (``complete`` after the last)
+— only when no extension of the operation has per-result hooks (``PLAIN_RESULTS``, set by
+the schema's extension runner) — and never for the legacy graphql-ws protocol, whose
+events take the whole path."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -26,9 +38,19 @@ from graphql.execution.executor import CollectedErrors
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 MAX_SHARED_RESULTS = 64  # distinct (operation, variables) remembered per event
-# Per process, since start: events executed, and events answered from another subscriber's
-# execution (what tests count, and what a metrics endpoint would export).
+# Per process, since start: events executed, events answered from another subscriber's
+# execution, and those sent straight to the socket (what tests count).
 STATS = Counter[str]()
+# The graphql-transport-ws operation whose task is running (None elsewhere), and whether its
+# extensions let a result skip Strawberry's per-result hooks (none of them has any).
+OPERATION: ContextVar[Any] = ContextVar("OPERATION", default=None)
+PLAIN_RESULTS: ContextVar[bool] = ContextVar("PLAIN_RESULTS", default=False)
+
+
+def share_key(operation: Any, variable_values: Any) -> tuple[int, str]:
+    """Subscribers whose results are the same: one document node, equal variables."""
+    variables = getattr(variable_values, "coerced", variable_values) or {}
+    return id(operation), repr(sorted(variables.items()))
 
 
 class SharedData(dict):  # type: ignore[type-arg]
@@ -58,8 +80,7 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         """graphql-core's, without ``copy.copy`` (its generic path was 8% of a fan-out's
         server time): the same shallow copy, made directly."""
         if "share_key" not in self.__dict__:  # the subscription's, once: its events inherit it
-            variables = getattr(self.variable_values, "coerced", self.variable_values) or {}
-            self.share_key = (id(self.operation), repr(sorted(variables.items())))
+            self.share_key = share_key(self.operation, self.variable_values)
         executor = object.__new__(type(self))
         executor.__dict__.update(self.__dict__)
         executor.root_value = payload
@@ -112,3 +133,19 @@ def encode_next(message: Any) -> str | None:
     operation_id = orjson.dumps(message.get("id")).decode()
     kind = message["type"]
     return f'{{"id":{operation_id},"type":"{kind}","payload":{{"data":{data.json()}}}}}'
+
+
+async def send_shared(event: Any, info: Any) -> bool:
+    """Send ``event`` to this subscriber as the result another subscriber with the same
+    document and variables made of it, if there is one and nothing in the way (see the
+    module's docstring); False: yield it as usual."""
+    operation = OPERATION.get()
+    results = getattr(event, "shared_results", None)
+    if operation is None or not results or not PLAIN_RESULTS.get():
+        return False
+    found = results.get(share_key(info.operation, info.variable_values))
+    if found is None or found[0] is not info.operation:
+        return False
+    STATS["direct"] += 1
+    await operation.send_next(found[1])
+    return True

@@ -20,7 +20,7 @@ from app.api.ids import decode_any, encode_id
 from app.api.loaders.rows_by_id import visibility
 from app.api.monitoring.types import Alert
 from app.api.read_scope import REFUSED
-from app.api.shared_events import shared_event
+from app.api.shared_events import send_shared, shared_event
 from app.domain.builds import enums as build_enums
 from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
 from app.domain.experiments import enums as experiment_enums
@@ -178,9 +178,11 @@ class Subscription:
                 if batch.shared is None:
                     yield metrics_event(run_id, batch)
                 else:  # one event (so one execution, one JSON text) for equal arguments
-                    yield shared_event(
+                    event = shared_event(
                         batch.shared.memo, share_as, lambda b=batch: metrics_event(run_id, b)
                     )
+                    if not await send_shared(event, info):
+                        yield event
 
     @strawberry.subscription(
         description="A live chart: the downsampled history of the keys (at most maxPoints "

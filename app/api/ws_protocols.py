@@ -11,6 +11,7 @@ from typing import Any
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
@@ -18,6 +19,8 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage as LegacyConnectionInitMessage,
 )
 from strawberry.types.execution import PreExecutionError
+
+from app.api.shared_events import OPERATION
 
 REJECT_NO_KEY: dict[str, Any] = {"code": 4401, "reason": "Unauthorized"}
 REJECT_BAD_KEY: dict[str, Any] = {"code": 4403, "reason": "Forbidden"}
@@ -52,6 +55,10 @@ class WatchedAccess:
 
 
 class GraphQLTransportWSHandler(WatchedAccess, BaseGraphQLTransportWSHandler[Any, Any]):
+    async def run_operation(self, operation: Operation[Any, Any]) -> None:
+        OPERATION.set(operation)  # this operation's task: shared events may go straight out
+        await super().run_operation(operation)
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         if self.connection_timed_out:
             return

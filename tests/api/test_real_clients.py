@@ -128,7 +128,9 @@ async def test_gql_runs_a_mutation_then_reads_it_back_over_websocket(server, ten
 async def test_gql_follows_a_live_chart_and_shared_batches(server, tenant, subprotocol):
     """runMetricHistory and a shared runMetrics stream through gql on both protocols: the
     shared, pre-written JSON of a batch is a text frame gql accepts, identical for two
-    subscribers on one socket."""
+    subscribers on one socket. On graphql-transport-ws the second one's event goes straight
+    to the socket as the first one's result; the legacy protocol takes the whole path."""
+    from app.api.shared_events import STATS
     from tests.api.test_subscriptions import LIVE_CHART
 
     ids = await create_run(tenant.client, tenant.org_id)
@@ -140,9 +142,13 @@ async def test_gql_follows_a_live_chart_and_shared_batches(server, tenant, subpr
         streams = [session.subscribe(doc(RUN_METRICS, runId=ids["run"])) for _ in range(2)]
         replays = [await anext(stream) for stream in streams]  # the stored points first
         assert all(len(r["runMetrics"]["points"]) == 100 for r in replays)
+        before = dict(STATS)
         await log_points(tenant.client, ids["run"], points("loss", range(100, 103)))
         live = [(await anext(stream))["runMetrics"] for stream in streams]
         assert live[0] == live[1] and [p["step"] for p in live[0]["points"]] == [100, 101, 102]
+        direct = STATS["direct"] - before.get("direct", 0)
+        assert direct == (1 if subprotocol == TRANSPORT_WS else 0)
+        assert STATS["executed"] - before.get("executed", 0) == 1  # the other shares it
         update = (await anext(chart))["runMetricHistory"]
         assert not update["reset"] and sum(update["histories"][0]["columns"]["count"]) == 3
         for stream in [chart, *streams]:

@@ -70,3 +70,48 @@ async def test_queries_keep_their_extension_results(extensions):
     result = await schema.execute("{ ok }", root_value=Query())
     assert result.data == {"ok": True}
     assert (result.extensions or {}) == ({"streamed": True} if Streamed in extensions else {})
+
+
+@strawberry.type
+class Tick:
+    n: int
+
+    @strawberry.field
+    def checked(self) -> int:
+        if self.n == 1:
+            raise ValueError("odd tick")
+        return self.n
+
+
+@strawberry.type
+class Ticks:
+    @strawberry.subscription
+    async def ticks(self) -> AsyncIterator[Tick]:
+        for number in range(3):
+            yield Tick(n=number)
+
+
+class ErrorsOnly(SchemaExtension):  # as MaskUnexpectedErrors: it only rewrites errors
+    errors_only = True
+    seen: list[bool] = []
+
+    def on_stream_result(self, result):  # type: ignore[no-untyped-def,override]
+        ErrorsOnly.seen.append(bool(result.errors))
+        yield
+
+
+async def test_an_errors_only_hook_sees_exactly_the_results_with_errors():
+    ErrorsOnly.seen = []
+    schema = QuietSchema(query=Query, subscription=Ticks, extensions=[Plain, ErrorsOnly])
+    results = [r async for r in await schema.subscribe("subscription { ticks { checked } }")]  # type: ignore[union-attr]
+    assert [bool(r.errors) for r in results] == [False, True, False]
+    assert ErrorsOnly.seen == [True]
+
+
+async def test_the_schema_masks_an_unexpected_error_in_a_streamed_result():
+    from app.api.errors import MaskUnexpectedErrors
+
+    schema = QuietSchema(query=Query, subscription=Ticks, extensions=[MaskUnexpectedErrors])
+    results = [r async for r in await schema.subscribe("subscription { ticks { checked } }")]  # type: ignore[union-attr]
+    [error] = results[1].errors
+    assert error.message.startswith("Internal server error") and "odd tick" not in error.message
