@@ -280,7 +280,17 @@ async def test_subscribers_asking_the_same_share_one_execution_and_one_message(s
         for client in same:
             await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
         await other.subscribe(RUN_METRICS, {"runId": ids["run"], "keys": ["acc"]})
-        await asyncio.sleep(0.3)  # every subscription registered with the hub
+        # A first batch, taken by all (live, or replayed by one not yet waiting on the hub):
+        # then every subscriber has delivered up to it, and the next batch is shared — no
+        # fixed sleep for the subscriptions to register.
+        await log_points(tenant.client, ids["run"], points("acc", range(100, 101)))
+        for client in [*same, other]:
+            assert [p["step"] for p in (await client.next())["runMetrics"]["points"]] == [100]
+        hub = server.app.state.broker.hubs[("metrics", decode_id(ids["run"], "Run", ["r"]))]
+        for _ in range(1_000):  # and the hub has read it (its next read starts after it)
+            if hub.last_seq == 1:
+                break
+            await asyncio.sleep(0.02)
         before = dict(STATS)
         await log_points(
             tenant.client, ids["run"], points("loss", range(3)) + points("acc", range(2))
