@@ -27,6 +27,21 @@ def points(key: str, steps: range) -> list[dict]:  # type: ignore[type-arg]
     return [{"key": key, "step": s, "value": float(s)} for s in steps]
 
 
+async def subscribed(server, kind: str, key: str, type_name: str) -> None:  # type: ignore[no-untyped-def]
+    """Until a subscriber waits on the in-test server's hub of ``kind`` for this id (a
+    stream that starts "from now on" must be registered before the change it expects)."""
+    hub_key = (kind, decode_id(key, type_name, ["id"]))
+    hubs = server.app.state.broker.hubs
+    for _ in range(1_000):  # state, not time: at most ~20 s however loaded the machine
+        hub = hubs.get(hub_key)
+        if hub is not None and hub.ready.is_set() and hub.subscribers:
+            for _ in range(5):  # let the subscriber take its starting position
+                await asyncio.sleep(0)
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no subscriber registered with the {kind} hub")
+
+
 async def collect(client: WSClient, until: int, seen: list[tuple[str, int]]) -> str:
     """Read batches until ``until`` points have been seen; returns the last cursor."""
     cursor = ""
@@ -205,7 +220,7 @@ async def test_alert_changes_reach_subscribers_by_severity(server, make_tenant, 
     client = await WSClient.connect(server.base_url, tenant.key)
     try:
         await client.subscribe(ALERTS, {"org": tenant.org_id, "min": "HIGH"})
-        await asyncio.sleep(0.3)  # the subscription is registered before the changes
+        await subscribed(server, "alerts", tenant.org_id, "Organization")  # before the changes
         assert (await tenant.client.mutate(ACK, {"alertId": low}))["userErrors"] == []
         assert (await tenant.client.mutate(ACK, {"alertId": high}))["userErrors"] == []
         alert = (await client.next())["alerts"]
@@ -315,7 +330,7 @@ async def test_a_commit_larger_than_a_hub_read_reaches_subscribers_whole(server,
     client = await WSClient.connect(server.base_url, tenant.key)
     try:
         await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
-        await asyncio.sleep(0.3)
+        await subscribed(server, "metrics", ids["run"], "Run")  # live, not replayed
         await log_points(tenant.client, ids["run"], points("loss", range(10_000)))
         seen: list[tuple[str, int]] = []
         await collect(client, 10_000, seen)
