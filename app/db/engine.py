@@ -23,10 +23,15 @@ PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+    """The pool hands out the connection used last (LIFO): after a burst opened several,
+    steady traffic keeps to the one whose statements are already prepared — FIFO rotated
+    through them all, each preparing the ingest statement and the others again (a
+    1,000-subscriber benchmark's first six writes took 16–33 ms instead of 8)."""
     engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_use_lifo=True,
         connect_args={"server_settings": {"application_name": APPLICATION_NAME}},
     )
     ping_idle_connections(engine, PING_AFTER_IDLE_SECONDS)
