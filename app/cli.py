@@ -135,6 +135,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             "ws_max_size": settings.limits.max_body_bytes,
             "ws_ping_interval": settings.ws_ping_seconds or None,
             "ws_ping_timeout": settings.ws_ping_seconds or None,
+            "ws_per_message_deflate": settings.ws_compression,
             # Forwarded headers are believed from MLGRAPH_TRUSTED_PROXIES only (the
             # application's RequestIdMiddleware), never by uvicorn's own default.
             "proxy_headers": False,

@@ -18,7 +18,8 @@ from app.settings import Settings
 
 def main() -> None:
     port = int(sys.argv[1])
-    app = create_app(with_secret_key(Settings.from_env()))
+    settings = with_secret_key(Settings.from_env())
+    app = create_app(settings)
     counter = {"statements": 0}
 
     def count(*_: object) -> None:
@@ -29,7 +30,14 @@ def main() -> None:
 
     event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)
     app.add_route("/bench/statements", statements)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        ws_per_message_deflate=settings.ws_compression,  # as `mlgraph serve`
+    )
 
 
 if __name__ == "__main__":

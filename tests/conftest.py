@@ -75,8 +75,14 @@ async def serve(settings: Settings) -> AsyncIterator[RunningServer]:
     """Serve create_app(settings) with uvicorn on a free loopback port."""
     app = create_app(settings)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", proxy_headers=False
-    )  # as `mlgraph serve`: forwarded headers only from MLGRAPH_TRUSTED_PROXIES
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,  # as `mlgraph serve`: forwarded headers only from trusted proxies
+        ws_per_message_deflate=settings.ws_compression,
+    )
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())

@@ -197,3 +197,35 @@ async def test_a_chart_reads_metric_cursor_then_streams_only_newer_points(server
         second = await anext(stream)
         assert [p["step"] for p in second["runMetrics"]["points"]] == [5, 6]
         await stream.aclose()  # complete it, or leaving the session waits for a timeout
+
+
+async def test_websocket_compression_is_off_unless_configured(tenant, database_url):
+    """Clients offer permessage-deflate (browsers, websockets, gql): by default the server
+    declines it; with MLGRAPH_WS_COMPRESSION=true (`mlgraph serve`) it accepts, and gql
+    follows a subscription over the compressed socket."""
+    import websockets
+
+    from tests.conftest import server_process
+
+    def url(base: str) -> str:
+        return base.replace("http://", "ws://") + "/graphql"
+
+    async with (
+        server_process(database_url) as default,
+        websockets.connect(
+            url(default.base_url), subprotocols=[TRANSPORT_WS], compression="deflate"
+        ) as plain,
+    ):
+        assert plain.response.headers.get("Sec-WebSocket-Extensions") is None
+    ids = await create_run(tenant.client, tenant.org_id)
+    await log_points(tenant.client, ids["run"], points("loss", range(50)))
+    async with server_process(database_url, MLGRAPH_WS_COMPRESSION="true") as other:
+        async with websockets.connect(url(other.base_url), subprotocols=[TRANSPORT_WS],
+                                      compression="deflate") as compressed:  # fmt: skip
+            offered = compressed.response.headers.get("Sec-WebSocket-Extensions", "")
+            assert offered.startswith("permessage-deflate")
+        async with ws_client(other.base_url, tenant.key, TRANSPORT_WS) as session:
+            stream = session.subscribe(doc(RUN_METRICS, runId=ids["run"]))
+            first = await anext(stream)
+            assert [p["step"] for p in first["runMetrics"]["points"]] == list(range(50))
+            await stream.aclose()
