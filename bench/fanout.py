@@ -32,7 +32,9 @@ from bench.run_metrics import EXPERIMENT, LOG, PROJECT, RUN, Api  # noqa: E402
 
 # Server CPU (all processes) from the first write to the last receipt: per message delivered.
 CPU_USED = [0.0]
-COMPRESSION = False  # --compression: negotiate permessage-deflate, as browsers do
+# --compression: the Python client offers permessage-deflate, as browsers do (the Node client
+# always does); the server accepts it only with MLGRAPH_WS_COMPRESSION=true in its environment.
+COMPRESSION = False
 SUBSCRIBE = "subscription($id: ID!) { runMetrics(runId: $id) { points { step } } }"
 
 
@@ -237,7 +239,8 @@ async def main() -> None:
     parser.add_argument(
         "--compression",
         action="store_true",
-        help="negotiate permessage-deflate (the server then compresses per subscriber)",
+        help="the Python client offers permessage-deflate; the server accepts it only when "
+        "started with MLGRAPH_WS_COMPRESSION=true (then it compresses per subscriber)",
     )
     args = parser.parse_args()
     global COMPRESSION
