@@ -15,10 +15,11 @@ freed, and the pause comes at a known rate. Objects made at startup are frozen
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import time
+
+from app.background import stop_task
 
 log = logging.getLogger("mlgraph.gc")
 
@@ -57,11 +58,8 @@ class CollectorSchedule:
         return found
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         if self._before is not None:
             gc.set_threshold(*self._before)
             self._before = None

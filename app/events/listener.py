@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from app.background import stop_task
 from app.events.topics import CHANNELS
 
 log = logging.getLogger("mlgraph.events")
@@ -42,10 +43,7 @@ class Listener:
         self._task = asyncio.create_task(self._run(), name="mlgraph-listener")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
 
     def _dispatch(self, connection: object, pid: int, channel: str, payload: str) -> None:
         self.on_notification(channel, payload)

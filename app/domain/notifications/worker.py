@@ -18,6 +18,7 @@ import httpx
 import orjson
 from sqlalchemy import text
 
+from app.background import stop_task
 from app.db.engine import SessionFactory
 from app.db.ids import uuid7
 from app.domain.notifications.egress import UNREACHABLE, EgressRefused, post_public
@@ -106,10 +107,7 @@ class OutboxWorker:
         self._task = asyncio.create_task(self._run(), name="mlgraph-outbox")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         if self._client is not None:
             await self._client.aclose()
 

@@ -17,7 +17,6 @@ rows, each its own short transaction (never one long delete holding locks), at m
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gzip
 import logging
 import uuid
@@ -30,6 +29,7 @@ import orjson
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.background import stop_task
 from app.db.engine import SessionFactory
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
@@ -249,10 +249,7 @@ class RetentionWorker:
         self._task = asyncio.create_task(self._run(), name="mlgraph-retention")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
 
     async def _run(self) -> None:
         while True:

@@ -20,7 +20,6 @@ an evaluation now (``promotionPoliciesEvaluate``)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import uuid
@@ -32,6 +31,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.background import stop_task
 from app.db.engine import SessionFactory
 from app.domain.errors import not_found, validation
 from app.domain.monitoring.enums import AlertSeverity
@@ -300,10 +300,7 @@ class PromotionWorker:
         self._task = asyncio.create_task(self._run(), name="mlgraph-promotion")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
 
     async def run_once(self) -> int:
         async with self.session_factory() as session, session.begin():
