@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +169,12 @@ async def log_points(
             )
         )
     return payload
+
+
+async def until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait for an outcome (not a duration): a stuck client fails after a generous bound."""
+    for _ in range(3000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never happened: {what}")

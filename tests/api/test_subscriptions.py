@@ -12,7 +12,7 @@ from sqlalchemy import text
 from app.api.ids import decode_id
 from app.db.engine import make_engine, make_session_factory
 from app.seed.fanout import FanoutShape, seed_fanout
-from tests.helpers import RUN_FINISH, assert_ok, create_run, log_points
+from tests.helpers import RUN_FINISH, assert_ok, create_run, log_points, until
 from tests.ws import SubscriptionError, WSClient
 
 RUN_METRICS = """
@@ -32,14 +32,14 @@ async def subscribed(server, kind: str, key: str, type_name: str) -> None:  # ty
     stream that starts "from now on" must be registered before the change it expects)."""
     hub_key = (kind, decode_id(key, type_name, ["id"]))
     hubs = server.app.state.broker.hubs
-    for _ in range(1_000):  # state, not time: at most ~20 s however loaded the machine
+
+    def waiting() -> bool:
         hub = hubs.get(hub_key)
-        if hub is not None and hub.ready.is_set() and hub.subscribers:
-            for _ in range(5):  # let the subscriber take its starting position
-                await asyncio.sleep(0)
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no subscriber registered with the {kind} hub")
+        return hub is not None and hub.ready.is_set() and bool(hub.subscribers)
+
+    await until(waiting, f"a subscriber registered with the {kind} hub")
+    for _ in range(5):  # let the subscriber take its starting position
+        await asyncio.sleep(0)
 
 
 async def collect(client: WSClient, until: int, seen: list[tuple[str, int]]) -> str:
@@ -302,10 +302,8 @@ async def test_subscribers_asking_the_same_share_one_execution_and_one_message(s
         for client in [*same, other]:
             assert [p["step"] for p in (await client.next())["runMetrics"]["points"]] == [100]
         hub = server.app.state.broker.hubs[("metrics", decode_id(ids["run"], "Run", ["r"]))]
-        for _ in range(1_000):  # and the hub has read it (its next read starts after it)
-            if hub.last_seq == 1:
-                break
-            await asyncio.sleep(0.02)
+        # and the hub has read it (its next read starts after it)
+        await until(lambda: hub.last_seq == 1, "the hub read the first batch")
         before = dict(STATS)
         await log_points(
             tenant.client, ids["run"], points("loss", range(3)) + points("acc", range(2))

@@ -16,7 +16,7 @@ import pytest
 import mlgraph
 from mlgraph.generated.enums import RunStatus
 from tests.conftest import RunningServer, Tenant
-from tests.helpers import assert_ok, create_model, create_project, create_version
+from tests.helpers import assert_ok, create_model, create_project, create_version, until
 
 POINTS = """query($id: ID!, $key: String!) { node(id: $id) { ... on Run { status params
   experiment { name } metric(key: $key) { summary { count } } } } }"""
@@ -95,15 +95,6 @@ def open_run(url: str, tenant: Tenant, project: str, **options: Any) -> mlgraph.
         url=url, api_key=tenant.key, organization=tenant.org_slug, project=project,
         experiment=options.pop("experiment", "baseline"), **options,
     )  # fmt: skip
-
-
-async def until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
-    """Wait for an outcome (not a duration): a stuck client fails after a generous bound."""
-    for _ in range(3000):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def stored(tenant: Tenant, run_id: str, key: str) -> dict[str, Any]:
