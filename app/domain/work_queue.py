@@ -28,6 +28,7 @@ from app.domain.lookup import get_visible
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
+from app.domain.tenancy.visibility import visible_conditions
 from app.events import topics
 
 MIN_LEASE_SECONDS = 10
@@ -110,6 +111,7 @@ class WorkQueue:
                     m.organization_id.in_(orgs),
                     m.status == self.running,
                     m.lease_expires_at < func.now(),
+                    *visible_conditions(m, actor.hidden),  # private projects: members only
                 )
                 .values(**values)
                 .returning(m.id, m.organization_id, m.status)
@@ -150,7 +152,12 @@ class WorkQueue:
         ids = list(
             await session.scalars(
                 select(m.id)
-                .where(m.organization_id.in_(orgs), m.status == self.waiting, *conditions)
+                .where(
+                    m.organization_id.in_(orgs),
+                    m.status == self.waiting,
+                    *visible_conditions(m, actor.hidden),  # a worker sees what its key sees
+                    *conditions,
+                )
                 .order_by(m.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)

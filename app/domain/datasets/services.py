@@ -32,6 +32,7 @@ from app.domain.registry.projects import get_contributable, require_project_acce
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
+from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training.models import TrainingJob
 
 S = DatasetVersionStatus
@@ -182,6 +183,7 @@ async def dataset_version_create(
                     DatasetVersion.id.in_(parents),
                     DatasetVersion.organization_id == dataset.organization_id,
                     DatasetVersion.deleted_at.is_(None),
+                    *visible_conditions(DatasetVersion, actor.hidden),
                 )
             )
         )
@@ -283,6 +285,7 @@ async def dataset_inputs_record(
                 DatasetVersion.id.in_(wanted),
                 DatasetVersion.organization_id == consumer.organization_id,
                 DatasetVersion.deleted_at.is_(None),
+                *visible_conditions(DatasetVersion, actor.hidden),
             )
         )
     )

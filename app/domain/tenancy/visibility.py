@@ -48,6 +48,7 @@ UNDER: dict[str, tuple[tuple[str, str], ...]] = {
     "prediction_embeddings": (("deployment_id", "deployments"),),
     "pipeline_runs": (("pipeline_id", "pipelines"),),
     "serving_endpoint_events": (("endpoint_id", "serving_endpoints"),),
+    "promotion_policies": (("endpoint_id", "serving_endpoints"),),
 }
 
 
@@ -58,18 +59,22 @@ def _hidden_array(hidden: Sequence[uuid.UUID]) -> Any:
     return literal(list(hidden), ARRAY(UUID(as_uuid=True)))
 
 
-def _in_hidden(table: Table, hidden: Any) -> ColumnElement[bool] | None:
-    """True for a row of ``table`` under one of the hidden projects (never NULL)."""
-    if table.name == "projects":
+def _in_hidden(table_name: str, table: Any, hidden: Any) -> ColumnElement[bool] | None:
+    """True for a row of ``table`` (the table ``table_name`` or an alias of it) under one
+    of the hidden projects (never NULL). The name is passed apart because an alias has
+    its own: chains of two parents (an alias event → alias → model) look the parent up
+    by the table's name."""
+    if table_name == "projects":
         return table.c.id == any_(hidden)
     paths: list[ColumnElement[bool]] = []
     if "project_id" in table.c:
         column = table.c.project_id
         paths.append(and_(column.is_not(None), column == any_(hidden)))
-    for column_name, parent_name in UNDER.get(table.name, ()):
+    for column_name, parent_name in UNDER.get(table_name, ()):
         parent = Base.metadata.tables[parent_name].alias()
-        inner = _in_hidden(parent, hidden)
-        assert inner is not None, parent_name
+        inner = _in_hidden(parent_name, parent, hidden)
+        if inner is None:
+            raise LookupError(f"{parent_name} reaches no project: declare it in UNDER")
         paths.append(exists(select(1).where(parent.c.id == table.c[column_name], inner)))
     return or_(*paths) if paths else None
 
@@ -80,7 +85,7 @@ def visible_conditions(model: Any, hidden: Sequence[uuid.UUID]) -> list[ColumnEl
     if not hidden:
         return []
     table = model if isinstance(model, Table) else model.__table__
-    in_hidden = _in_hidden(table, _hidden_array(hidden))
+    in_hidden = _in_hidden(table.name, table, _hidden_array(hidden))
     return [] if in_hidden is None else [not_(in_hidden)]
 
 

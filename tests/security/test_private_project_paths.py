@@ -1,0 +1,116 @@
+"""Private projects on the paths the first visibility work missed (issue 24, items 9, 11,
+12, 16): the work queues, promotion policies, the secondary id slots of inputs, and the
+two-level parent chains (alias history, dataset inputs) read by a member from whom a
+project is hidden."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.test_artifact_builds import CLAIM as BUILDS_CLAIM
+from tests.api.test_artifact_builds import build
+from tests.api.test_datasets import CONSUMED, DV_CREATE, INPUTS, JOB_WITH_INPUTS, dataset, version
+from tests.api.test_model_aliases import ALIASES, set_alias
+from tests.api.test_promotion_policies import canary, policy
+from tests.api.test_training_jobs import setup
+from tests.api.test_training_queue import CLAIM as JOBS_CLAIM
+from tests.api.test_training_queue import queued_job
+from tests.helpers import assert_error, assert_ok, create_model, create_run, create_version
+from tests.security.test_project_visibility import member, random_twin, set_visibility
+
+NODE = "query($id: ID!) { node(id: $id) { id } }"
+
+
+@pytest.fixture
+async def hidden_work(tenant, http, database_url):  # type: ignore[no-untyped-def]
+    """A private project with queued work, a policy and a dataset version; a public one
+    whose run, job and model read across two-level chains; a developer with no role in
+    the private project."""
+    client = tenant.client
+    public = await setup(client, tenant.org_id)
+    private = await canary(client, tenant.org_id)
+    ids: dict[str, Any] = {"public": public, "private": private["project"]}
+    ids["policy"] = (await policy(client, private["endpoint"]))["id"]
+    hidden_version = (await create_version(
+        client, (await create_model(client, private["project"]))["id"], "9.0.0"))["id"]  # fmt: skip
+    assert_ok(await build(client, hidden_version))
+    ids["job"] = await queued_job(
+        client, {"project": private["project"], "environment": public["environment"]}
+    )
+    hidden_data = await dataset(client, private["project"], "secret")
+    ids["hidden_dv"] = assert_ok(await version(client, hidden_data, "1"))["datasetVersion"]["id"]
+
+    shown_data = await dataset(client, public["project"], "open")
+    ids["dataset"] = shown_data
+    shown_dv = assert_ok(await version(client, shown_data, "1"))["datasetVersion"]["id"]
+    run = (await create_run(client, tenant.org_id))["run"]
+    assert_ok(
+        await client.mutate(INPUTS, {"runId": run, "inputs": [{"datasetVersionId": shown_dv}]})
+    )
+    job_input = {"projectId": public["project"], "environmentId": public["environment"],
+                 "name": "j", "image": "i", "datasetInputs": [{"datasetVersionId": shown_dv}]}  # fmt: skip
+    job = assert_ok(await client.mutate(JOB_WITH_INPUTS, job_input))["trainingJob"]["id"]
+    model = (await create_model(client, public["project"]))["id"]
+    assert_ok(await set_alias(client, model, (await create_version(client, model, "1.0.0"))["id"]))
+    ids.update(run=run, public_job=job, job_input=job_input, model=model)
+
+    await set_visibility(tenant, private["project"], "PRIVATE")
+    developer = await member(tenant, http, database_url, "DEVELOPER")
+    return tenant, ids, developer
+
+
+async def test_work_queues_hand_out_only_what_the_worker_may_see(hidden_work):
+    admin, _, developer = hidden_work
+    for document, field in ((JOBS_CLAIM, "trainingJobs"), (BUILDS_CLAIM, "artifactBuilds")):
+        claimed = assert_ok(await developer.mutate(document, {"worker": "w", "limit": 5}))
+        assert claimed[field] == [], field
+        # The project's own members (here its admin) still get the work.
+        claimed = assert_ok(await admin.client.mutate(document, {"worker": "w", "limit": 5}))
+        assert len(claimed[field]) == 1, field
+
+
+async def test_a_private_projects_promotion_policy_is_not_a_node_for_non_members(hidden_work):
+    admin, ids, developer = hidden_work
+    for reader in (developer, developer.on_resolvers()):
+        assert (await reader.data(NODE, {"id": ids["policy"]}))["node"] is None
+    for reader in (admin.client, admin.client.on_resolvers()):
+        assert (await reader.data(NODE, {"id": ids["policy"]}))["node"] == {"id": ids["policy"]}
+
+
+async def test_every_id_slot_of_an_input_is_checked_like_the_main_one(hidden_work):
+    _, ids, developer = hidden_work
+    hidden = ids["hidden_dv"]
+    slots = [
+        (DV_CREATE, {"datasetId": ids["dataset"], "version": "2", "parentIds": [hidden]},
+         ["input", "parentIds", "0"]),
+        (INPUTS, {"runId": ids["run"], "inputs": [{"datasetVersionId": hidden}]},
+         ["input", "inputs", "0", "datasetVersionId"]),
+        (JOB_WITH_INPUTS, {**ids["job_input"], "datasetInputs": [{"datasetVersionId": hidden}]},
+         ["input", "datasetInputs", "0", "datasetVersionId"]),
+    ]  # fmt: skip
+    for document, input, field in slots:
+        refused = assert_error(await developer.mutate(document, input), "NOT_FOUND", field)
+        twin = {k: random_twin(hidden) if v == hidden else v for k, v in input.items()}
+        twin = {k: ([random_twin(hidden)] if v == [hidden] else v) for k, v in twin.items()}
+        for key in ("inputs", "datasetInputs"):
+            if key in twin:
+                twin[key] = [{"datasetVersionId": random_twin(hidden)}]
+        missing = assert_error(await developer.mutate(document, twin), "NOT_FOUND", field)
+        assert refused["message"] == missing["message"]
+
+
+async def test_two_level_parent_chains_read_for_a_member_with_hidden_projects(hidden_work):
+    """Alias history (event → alias → model) and dataset inputs (input → version →
+    dataset) answered INTERNAL on the resolver path to anyone with a hidden project."""
+    admin, ids, developer = hidden_work
+    for document, variables in (
+        (CONSUMED, {"run": ids["run"], "job": ids["public_job"]}),
+        (ALIASES, {"id": ids["model"], "at": None}),
+    ):
+        expected = await admin.client.data(document, variables)
+        for reader in (developer, developer.on_resolvers()):
+            answer = (await reader.post(document, variables)).json()
+            assert "errors" not in answer, answer
+            assert answer["data"] == expected
