@@ -25,4 +25,6 @@ def whole_number(value: float | None, field: str, noun: str = "a whole number") 
         return None
     if not math.isfinite(value) or not value.is_integer():
         raise validation(f"must be {noun}", ["input", field])
+    if abs(value) >= 2**63:  # stored as bigint: beyond it PostgreSQL answers an overflow
+        raise validation(f"must be {noun} below 2^63", ["input", field])
     return int(value)

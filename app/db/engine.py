@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import orjson
 from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -32,6 +33,10 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Asy
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_use_lifo=True,
+        # JSON columns read back with orjson: an integer past 64 bits that PostgreSQL holds
+        # (jsonb keeps 1e20 as 100000000000000000000) arrives as a float, which every
+        # answer can encode, instead of a Python int that orjson refuses to write.
+        json_deserializer=orjson.loads,
         connect_args={"server_settings": {"application_name": APPLICATION_NAME}},
     )
     ping_idle_connections(engine, PING_AFTER_IDLE_SECONDS)

@@ -51,6 +51,22 @@ def name(value: str | None, field: Sequence[str], max_length: int = 200) -> str:
     return cleaned
 
 
+def command_word(value: str | None, field: Sequence[str], max_length: int) -> str | None:
+    """A value an executor passes on a command line (an image, an entry point): trimmed,
+    bounded, no control characters, and never starting with '-', which a command reads as
+    an option (``--privileged``). None when absent or blank."""
+    if value is None or not value.strip():
+        return None
+    cleaned = value.strip()
+    if len(cleaned) > max_length:
+        raise validation(f"must be at most {max_length} characters", field)
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in cleaned):
+        raise validation("must not contain control characters", field)
+    if cleaned.startswith("-"):
+        raise validation("must not start with '-' (a command line would read an option)", field)
+    return cleaned
+
+
 def optional_text(value: str | None, field: Sequence[str], max_length: int = 10_000) -> str | None:
     if value is None:
         return None
@@ -112,10 +128,12 @@ def _json_problem(value: Any, depth: int) -> str | None:
         return f"must be nested at most {MAX_JSON_DEPTH} levels deep"
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return None
-    if isinstance(value, float):
-        return None if math.isfinite(value) else "numbers must be finite (no NaN or Infinity)"
-    if isinstance(value, int):
-        return None if -(2**63) <= value < 2**63 else "integers must fit in 64 bits"
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            return "numbers must be finite (no NaN or Infinity)"
+        # A float this large is a whole number (PostgreSQL keeps 1e20 as one, of 21 digits):
+        # held to the same 64-bit bound as an integer, so no stored number breaks a read.
+        return None if -(2**63) <= value < 2**63 else "numbers must be within ±2^63 (64 bits)"
     children = (
         value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
     )

@@ -96,7 +96,15 @@ async def test_a_build_is_claimed_kept_and_finished_with_its_image(tenant):
     finish = {"artifactBuildId": made["id"], "worker": "b1", "status": "SUCCEEDED"}
     no_image = await client.mutate(FINISH, finish)
     assert_error(no_image, "VALIDATION", ["input", "imageUrl"])
-    for bad in ("not an image", "Registry.example.com/UPPER:1", "r.example/a@sha256:short"):
+    for bad in (
+        "not an image",
+        "Registry.example.com/UPPER:1",
+        "r.example/a@sha256:short",
+        "--privileged/x:1",
+        "r.example/-x:1",
+        "r.example/a/--rm:1",
+        "r.example/a:-t",
+    ):
         assert_error(await client.mutate(FINISH, {**finish, "imageUrl": bad}), "VALIDATION",
                      ["input", "imageUrl"])  # fmt: skip
     done = assert_ok(await client.mutate(FINISH, {**finish, "imageUrl": IMAGE}))["artifactBuild"]

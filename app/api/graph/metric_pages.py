@@ -22,7 +22,7 @@ from app.domain.experiments.rules import MAX_POINT_COLUMNS, METRIC_KEY_RE
 
 def series_key(key: str) -> str:
     """``Run.metric``'s key, checked (the resolver and the compiler both ask here)."""
-    if not METRIC_KEY_RE.match(key):
+    if not METRIC_KEY_RE.fullmatch(key):
         raise ClientError("invalid metric key")
     return key
 

@@ -41,9 +41,11 @@ REF_RE = re.compile(
 )
 # Relative, segments starting with a letter, digit or _ (so never "..", never an option).
 PATH_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
-# registry/repository[:tag][@sha256:digest] (an OCI image reference).
+# registry/repository[:tag][@sha256:digest] (an OCI image reference). Host and each path
+# segment start with a letter or digit: a deployer's command line never reads an option.
 IMAGE_RE = re.compile(
-    r"^[a-z0-9.-]+(:\d{1,5})?/[a-z0-9._/-]+(:[A-Za-z0-9_.-]{1,128})?(@sha256:[a-f0-9]{64})?$"
+    r"^[a-z0-9][a-z0-9.-]*(:\d{1,5})?/[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*"
+    r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"
 )
 
 QUEUE = WorkQueue(

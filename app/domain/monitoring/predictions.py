@@ -25,6 +25,7 @@ from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 
 MAX_PAYLOAD_BYTES = 16 * 1024
+MAX_LATENCY_MS = 86_400_000  # a day: beyond it a value is a unit mistake
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,11 @@ def validate_predictions(items: Sequence[PredictionIn], max_items: int, now: dat
         raise validation(f"at most {max_items} predictions per call", ["input", "predictions"])
     for index, item in enumerate(items):
         field = ["input", "predictions", str(index)]
-        if not math.isfinite(item.latency_ms) or item.latency_ms < 0:
-            raise validation("must be a finite number >= 0", [*field, "latencyMs"])
+        if not (math.isfinite(item.latency_ms) and 0 <= item.latency_ms <= MAX_LATENCY_MS):
+            raise validation(
+                f"must be a number of milliseconds from 0 to {MAX_LATENCY_MS:,} (a day)",
+                [*field, "latencyMs"],
+            )
         if item.confidence is not None and not (
             math.isfinite(item.confidence) and 0 <= item.confidence <= 1
         ):

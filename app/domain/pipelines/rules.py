@@ -31,7 +31,7 @@ def ensure_dag(steps: Sequence[Step]) -> list[str]:
         raise validation(f"a pipeline has 1 to {MAX_STEPS} steps", STEPS)
     seen: dict[str, int] = {}
     for index, step in enumerate(steps):
-        if not STEP_NAME.match(step.name):
+        if not STEP_NAME.fullmatch(step.name):  # "$" alone lets "a\n" through
             raise validation(
                 "a step name is 1-63 letters, digits, '_', '.' or '-'", [*STEPS, str(index), "name"]
             )

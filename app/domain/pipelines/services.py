@@ -36,7 +36,7 @@ from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.training.rules import ensure_resources
-from app.domain.training.services import training_job_create
+from app.domain.training.services import MAX_ENTRY_POINT, MAX_REFERENCE, training_job_create
 
 FINAL = frozenset({R.SUCCEEDED, R.CANCELLED})
 STEP_FIELD = ["input", "steps"]
@@ -76,7 +76,9 @@ async def _check_template(
     )  # fmt: skip
     if environment.organization_id != organization_id:
         raise DomainError(ErrorCode.NOT_FOUND, "environment not found", [*field, "environmentId"])
-    if not (t.image or "").strip() and not (t.entry_point or "").strip():
+    image = v.command_word(t.image, [*field, "image"], MAX_REFERENCE)
+    entry_point = v.command_word(t.entry_point, [*field, "entryPoint"], MAX_ENTRY_POINT)
+    if image is None and entry_point is None:
         raise validation("give an image or an entry point", [*field, "image"])
     if t.config is not None:
         v.json_object(t.config, [*field, "config"])  # bounded like a job's own config

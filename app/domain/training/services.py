@@ -103,8 +103,8 @@ async def training_job_create(
         )  # fmt: skip
         if experiment.project_id != project.id:
             raise validation("the experiment belongs to another project", ["input", "experimentId"])
-    image = _optional(image, MAX_REFERENCE, ["input", "image"])
-    entry_point = _optional(entry_point, MAX_ENTRY_POINT, ["input", "entryPoint"])
+    image = v.command_word(image, ["input", "image"], MAX_REFERENCE)
+    entry_point = v.command_word(entry_point, ["input", "entryPoint"], MAX_ENTRY_POINT)
     if image is None and entry_point is None:
         raise validation("give an image or an entry point", ["input", "image"])
     gpu_type = gpu_type.strip() or None if gpu_type is not None else None
