@@ -9,8 +9,9 @@ from app.db.engine import make_engine
 from app.domain.secrets import PREFIX, SecretBox
 from app.settings import Settings
 from tests.api.test_notifications import CHANNEL, channel
+from tests.api.test_serving_runtime import CONFIG_SET, setup
 from tests.conftest import TEST_SECRET_KEY, TEST_SETTINGS, serve
-from tests.helpers import assert_ok, unique
+from tests.helpers import assert_error, assert_ok, unique
 
 
 async def raw_channel(database_url: str, name: str) -> tuple[str | None, dict]:  # type: ignore[type-arg]
@@ -67,3 +68,25 @@ async def test_plaintext_secrets_left_from_before_are_sealed_at_startup(tenant, 
     secret, _ = await raw_channel(database_url, hook["name"])
     assert secret is not None and secret.startswith(PREFIX)
     assert SecretBox(TEST_SECRET_KEY).open(secret) == "plain-old"
+
+
+CREDENTIAL_KEYS = ("aws_secret_access_key", "secret_key", "passphrase", "credentials",
+                   "client_secret_value", "db_pass", "pwd", "auth_header", "bearer",
+                   "signing_key", "connection_string", "api_token", "clientsecret",
+                   "constructor", "prototype")  # fmt: skip
+PLAIN_KEYS = ("token_secret_ref", "author", "passage", "region", "partition_count")
+
+
+async def test_integration_configs_refuse_credential_keys_by_rule(tenant):
+    """Every member reads an environment's integration configs: a key that names a
+    credential is refused however it is spelt; a reference to a stored secret is not."""
+    environment = (await setup(tenant.client, tenant.org_id))["env"]
+    for key in CREDENTIAL_KEYS:
+        input = {"environmentId": environment, "type": "SERVING", "tool": "bentoml",
+                 "config": {key: "value"}}  # fmt: skip
+        refused = assert_error(await tenant.client.mutate(CONFIG_SET, input), "VALIDATION",
+                               ["input", "config"])  # fmt: skip
+        assert refused["message"].startswith(f"{key}: looks like a credential"), refused
+    plain = {key: "value" for key in PLAIN_KEYS}
+    input = {"environmentId": environment, "type": "SERVING", "tool": "bentoml", "config": plain}
+    assert_ok(await tenant.client.mutate(CONFIG_SET, input))

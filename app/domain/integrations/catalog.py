@@ -36,9 +36,43 @@ SUPPORTED_TOOLS = MappingProxyType(
     }
 )
 
-# Keys that look like credentials are refused everywhere in a config: secrets belong in the
-# deployment platform's secret store, referenced by name (e.g. ``token_secret_ref``).
-SECRET_LIKE = r"^(?!.*(password|passwd|secret$|token$|api_key$|apikey$|private_key)).*$"
+# Keys that look like credentials are refused everywhere in a config (every member of the
+# organization reads configs): secrets belong in the deployment platform's secret store,
+# referenced by name in a key ending ``_ref`` (e.g. ``token_secret_ref``). The rule reads a
+# key's words (split at ``_``), not a list of spellings: see ``credential_key``.
+# Words that name a credential, whole or inside a word ("clientsecret", "authtoken").
+CREDENTIAL_STEMS = (
+    "secret", "passw", "passphrase", "token", "credential", "apikey", "accesskey",
+    "privatekey", "signingkey", "bearer", "cookie",
+)  # fmt: skip
+# Words that name a credential only whole ("author" is not "auth", "passage" not "pass").
+CREDENTIAL_WORDS = frozenset(
+    {"auth", "authorization", "pass", "pwd", "pw", "creds", "dsn", "jwt", "otp", "pin",
+     "session", "sessionid", "cert", "pem"}
+)  # fmt: skip
+# Names JavaScript clients give meaning to on any object.
+RESERVED_KEYS = frozenset({"constructor", "prototype", "proto"})
+
+
+def credential_key(key: str) -> bool:
+    """Whether a config key names a credential (or is reserved): its words (split at
+    ``_``) hold a credential word, a word containing a credential stem, a final ``key``
+    (``signing_key``, ``aws_secret_access_key``) or ``connection`` with ``string``/``url``;
+    a key ending ``_ref`` names a secret kept elsewhere and is allowed."""
+    words = [w for w in key.lower().split("_") if w]
+    if not words or words[-1] == "ref":
+        return False
+    joined = "".join(words)
+    return (
+        key.lower() in RESERVED_KEYS
+        or bool(CREDENTIAL_WORDS.intersection(words))
+        or any(stem in joined for stem in CREDENTIAL_STEMS)
+        or words[-1] in ("key", "keys")
+        or ("connection" in words or "conn" in words)
+        and bool({"string", "str", "url"} & set(words))
+    )
+
+
 KEY = {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,62}$"}
 URL = {"type": "string", "pattern": r"^https?://\S{1,2000}$"}
 NAME = {"type": "string", "minLength": 1, "maxLength": 200}
@@ -47,7 +81,7 @@ SCALAR = {"type": ["string", "number", "boolean"], "maxLength": 2000}
 GENERIC_SCHEMA: dict = {
     "type": "object",
     "maxProperties": 50,
-    "propertyNames": {"allOf": [KEY, {"pattern": SECRET_LIKE}]},
+    "propertyNames": KEY,  # and no credential_key (checked in Python: it reads words)
     "additionalProperties": SCALAR,
 }
 

@@ -17,6 +17,7 @@ from app.domain.integrations.catalog import (
     FEATURE_FLAGS_SCHEMA,
     SUPPORTED_TOOLS,
     config_schema,
+    credential_key,
 )
 from app.domain.integrations.models import IntegrationConfig
 from app.domain.lookup import get_administered
@@ -33,6 +34,13 @@ def _validated(value: Any, schema: dict, field: list[str]) -> dict[str, Any]:
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path)
         raise validation(f"{where + ': ' if where else ''}{error.message}", field)
+    for key in document:
+        if credential_key(key):
+            raise validation(
+                f"{key}: looks like a credential; keep secrets in your platform's secret "
+                "store and name them here in a key ending _ref (e.g. token_secret_ref)",
+                field,
+            )
     return document
 
 
