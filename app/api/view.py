@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from graphql import GraphQLError, get_operation_ast, parse
+from graphql import OperationType as GraphQLOperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -170,10 +172,16 @@ class GraphQLView(GraphQL[Context, None]):
             if self.graphql_ide:
                 return await self.render_graphql_ide(request)
             raise RequestError("GraphiQL is turned off (MLGRAPH_GRAPHIQL)", "NOT_FOUND", 404)
-        if self._get_stream_transport_from_headers(request.headers) is not None and (
+        transport = self._get_stream_transport_from_headers(request.headers)
+        if transport is not None and (
             json_accepted(request.headers.get("accept")) is None or await may_subscribe(request)
         ):
-            return await self.run(request)  # subscriptions over multipart or SSE
+            # Strawberry's multipart transport carries subscriptions only (a query failed
+            # inside it as INTERNAL): anything else is answered as JSON. SSE carries all.
+            if transport.protocol != "multipart-subscription" or await is_subscription(
+                request, self.limits.max_tokens
+            ):
+                return await self.run(request)  # subscriptions over multipart or SSE
         return await self.http(request, media_type)
 
     async def _execute(
@@ -287,6 +295,32 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self._graphiql_html, headers={"Cache-Control": "no-cache"})
+
+
+async def is_subscription(request: Request, max_tokens: int) -> bool:
+    """Whether the operation asked for is a subscription, read from the parsed document
+    (bounded in tokens). A request that cannot be read answers False: the JSON path then
+    says what is wrong with it."""
+    if not await may_subscribe(request):
+        return False
+    if request.method == "GET":
+        query = request.query_params.get("query")
+        name = request.query_params.get("operationName")
+    else:
+        try:
+            params = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            return False
+        if not isinstance(params, dict):
+            return False
+        query, name = params.get("query"), params.get("operationName")
+    if not isinstance(query, str) or not (name is None or isinstance(name, str)):
+        return False
+    try:
+        operation = get_operation_ast(parse(query, max_tokens=max_tokens), name)
+    except GraphQLError:
+        return False
+    return operation is not None and operation.operation == GraphQLOperationType.SUBSCRIPTION
 
 
 async def may_subscribe(request: Request) -> bool:

@@ -396,6 +396,29 @@ async def test_subscriptions_over_http_streams(http, tenant):
     assert '"status":"COMPLETED"' in multipart.text.replace(" ", "")
 
 
+async def test_a_query_asking_only_for_a_multipart_subscription_stream_is_answered(http, tenant):
+    """Accept: multipart/mixed;subscriptionSpec=1.0 alone, for a query or a mutation: the
+    answer was an INTERNAL part (Strawberry's multipart transport streams subscriptions
+    only); it is the operation's own JSON answer."""
+    auth = {
+        "authorization": f"Bearer {tenant.key}",
+        "accept": "multipart/mixed;subscriptionSpec=1.0",
+    }
+    cases = (
+        ("{ viewer { user { email } } }", {"data": {"viewer": {"user": {"email": tenant.email}}}}),
+        ("mutation { __typename }", {"data": {"__typename": "Mutation"}}),
+        # It names the word, yet is a query: the parsed operation decides.
+        ("query subscription { __typename }", {"data": {"__typename": "Query"}}),
+    )
+    for query, expected in cases:
+        response = await http.post("/graphql", json={"query": query}, headers=auth)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.json() == expected
+    broken = await http.post("/graphql", json={"query": "subscription {"}, headers=auth)
+    assert broken.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
 URQL_ACCEPT = (  # what urql (and graphql-sse aware clients) send with every request
     "application/graphql-response+json, application/graphql+json, application/json, "
     "text/event-stream, multipart/mixed"
