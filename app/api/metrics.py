@@ -34,6 +34,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
+from app.api.middleware import client_address
 from app.db.engine import SessionFactory
 from app.events import hubs
 
@@ -177,7 +178,7 @@ def metrics_endpoint(
             given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
             if not hmac.compare_digest(given.encode(), token.encode()):
                 return Response("send the metrics token", status_code=401)
-        elif (request.client.host if request.client else None) not in LOOPBACK:
+        elif client_address(request.scope) not in LOOPBACK:  # through trusted proxies
             return Response("set MLGRAPH_METRICS_TOKEN to scrape from elsewhere", 403)
         gauges()
         try:

@@ -192,17 +192,24 @@ async def authenticate_within_limits(
     limiter: RateLimiter | None,
     cache: AuthCache | None,
 ) -> Actor:
-    """actor_for_token for HTTP and WebSocket alike: refused (TooManyAttempts) while the
-    caller's address or key prefix is blocked, and every bad key counted."""
+    """actor_for_token for HTTP and WebSocket alike, every bad key counted. A blocked key
+    prefix is refused (TooManyAttempts) before any check. A blocked *address* refuses only
+    bad keys: one client guessing behind a shared NAT (or an unconfigured proxy) must not
+    lock out everyone else there, and a valid key gains a guesser nothing — each guess
+    still counts against its key's prefix, which then blocks that key for everyone."""
     prefix = keys.split_prefix(token) if token else None
+    address_wait = None
     if limiter is not None:
-        wait = limiter.retry_after(auth_address(address), auth_prefix(prefix))
+        wait = limiter.retry_after(auth_prefix(prefix))
         if wait is not None:
             raise TooManyAttempts(wait)
+        address_wait = limiter.retry_after(auth_address(address))
     try:
         return await actor_for_token(session_factory, token, cache)
     except InvalidKey:
         await count_auth_failure(limiter, address, prefix)
+        if address_wait is not None:
+            raise TooManyAttempts(address_wait) from None
         raise
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.settings import REPO_ROOT
-from tests.conftest import GraphQLClient, server_process
+from app.settings import REPO_ROOT, Settings
+from tests.conftest import TEST_SETTINGS, GraphQLClient, serve, server_process
 from tests.helpers import create_run
 
 LOG = """mutation Train($input: RunMetricsLogInput!) { runMetricsLog(input: $input) {
@@ -137,3 +137,21 @@ async def test_hub_lag_is_measured_per_hub_kind(server, tenant, http):
     after = await scrape(http)
     assert value(after, "mlgraph_hub_lag_seconds_count", kind="RunMetricsHub") == before + 1
     assert value(after, "mlgraph_hub_lag_seconds_sum", kind="RunMetricsHub") > 0
+
+
+async def test_without_a_token_only_local_clients_scrape_even_through_a_trusted_proxy(
+    database_url,
+):
+    """Behind a same-host proxy (trusted, so its X-Forwarded-For is believed) the socket
+    peer is loopback for everyone: the client the proxy names decides."""
+    proxied = Settings(
+        database_url=database_url, **{**TEST_SETTINGS, "trusted_proxies": ("127.0.0.1/32",)}
+    )  # type: ignore[arg-type]
+    async with serve(proxied) as running, httpx.AsyncClient(base_url=running.base_url) as raw:
+        remote = await raw.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert remote.status_code == 403
+        assert "MLGRAPH_METRICS_TOKEN" in remote.text
+        assert (
+            await raw.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"})
+        ).status_code == 200
+        assert (await raw.get("/metrics")).status_code == 200  # the host itself
