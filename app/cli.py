@@ -145,6 +145,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             print("--workers must be at least 1", file=sys.stderr)
             return 2
         resolved = with_secret_key(settings.with_database(url))
+        print("\n".join(banner), flush=True)  # the quick start's first lines (README)
         if workers == 1:
             app = create_app(resolved, on_shutdown=db.stop)
             uvicorn.run(app, workers=1, **server)  # type: ignore[arg-type]
