@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from app.db.engine import SessionFactory
@@ -27,6 +28,7 @@ CloseSocket = Callable[[int, str], Awaitable[None]]
 class LiveConnection:
     actor: Actor
     close: CloseSocket
+    expiry: asyncio.TimerHandle | None = None  # closes it when its key expires
 
 
 def lost_access(before: Actor, after: Actor) -> bool:
@@ -50,11 +52,33 @@ class AccessWatch:
             return None
         connection = LiveConnection(actor, close)
         self.by_user.setdefault(actor.user_id, set()).add(connection)
+        self._schedule_expiry(connection, actor.key_expires_at)
         return connection
+
+    def _schedule_expiry(self, connection: LiveConnection, expires_at: datetime | None) -> None:
+        """Close the connection the moment its key expires (nothing is notified then: an
+        expiry is a time, not a write). A rotation that shortens the key moves it."""
+        if connection.expiry is not None:
+            connection.expiry.cancel()
+            connection.expiry = None
+        if expires_at is None:
+            return
+        delay = max(0.0, (expires_at - datetime.now(UTC)).total_seconds())
+        connection.expiry = asyncio.get_running_loop().call_later(delay, self._expire, connection)
+
+    def _expire(self, connection: LiveConnection) -> None:
+        task = asyncio.create_task(
+            self._close(connection, "Forbidden: the API key expired; reconnect with a valid key")
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def unregister(self, connection: LiveConnection | None) -> None:
         if connection is None or connection.actor.user_id is None:
             return
+        if connection.expiry is not None:
+            connection.expiry.cancel()
+            connection.expiry = None
         live = self.by_user.get(connection.actor.user_id)
         if live is not None:
             live.discard(connection)
@@ -87,6 +111,8 @@ class AccessWatch:
                 continue
             if lost_access(connection.actor, fresh):
                 await self._close(connection, "Forbidden: your access changed; reconnect")
+            elif fresh.key_expires_at != connection.actor.key_expires_at:
+                self._schedule_expiry(connection, fresh.key_expires_at)
 
     async def _close(self, connection: LiveConnection, reason: str) -> None:
         self.unregister(connection)

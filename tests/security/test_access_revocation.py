@@ -4,6 +4,7 @@ member, a lowered role; in every server process (the NOTIFY bus carries the chan
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import websockets
@@ -116,3 +117,31 @@ async def test_a_revoked_key_is_refused_at_once_although_authentication_is_cache
                     break
                 await asyncio.sleep(0.02)
             assert status == 401
+
+
+async def test_an_expiring_key_ends_its_socket_and_streams_when_it_expires(server, tenant, http):
+    """Revocation is a write (NOTIFY); expiry is a time: open sockets and HTTP streams of
+    a key end the moment it expires, with nothing written. (The key expires a few seconds
+    after it is made; the test waits for the close, not for a duration.)"""
+    ids = await create_run(tenant.client, tenant.org_id)
+    expires = datetime.now(UTC) + timedelta(seconds=4)
+    input = {"name": "short", "expiresAt": expires.isoformat()}
+    created = assert_ok(await tenant.client.mutate(KEY_CREATE, input))
+    socket = await WSClient.connect(server.base_url, created["secret"])
+    await socket.subscribe(RUN_METRICS, {"runId": ids["run"]})
+    body = {"query": "subscription($r: ID!) { runStatus(runId: $r) { status } }",
+            "variables": {"r": ids["run"]}}  # fmt: skip
+    headers = {"authorization": f"Bearer {created['secret']}", "accept": "text/event-stream"}
+    events = []
+    async with (
+        asyncio.timeout(30),
+        http.stream("POST", "/graphql", json=body, headers=headers) as stream,
+    ):
+        async for line in stream.aiter_lines():  # ends when the key expires
+            if line.startswith("data: {"):
+                events.append(line)
+    assert len(events) == 1  # RUNNING, then the stream ended: the run never finished
+    assert datetime.now(UTC) >= expires
+    code, reason = await closed_with(socket)
+    assert (code, reason) == (4403, "Forbidden: the API key expired; reconnect with a valid key")
+    assert (await GraphQLClient(http, created["secret"]).post("{ __typename }")).status_code == 401
