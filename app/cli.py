@@ -139,6 +139,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             # Forwarded headers are believed from MLGRAPH_TRUSTED_PROXIES only (the
             # application's RequestIdMiddleware), never by uvicorn's own default.
             "proxy_headers": False,
+            # uvicorn's httptools protocol with read timeouts (slow heads and bodies).
+            "http": "app.api.read_timeouts:ReadTimeoutProtocol",
         }
         workers = args.workers if args.workers is not None else settings.workers
         if workers < 1:

@@ -4,6 +4,7 @@ subscriptions over HTTP streams."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
@@ -18,7 +19,7 @@ import websockets
 
 from app.settings import Settings
 from tests.api.test_subscriptions import points
-from tests.conftest import TEST_LIMITS, TEST_SETTINGS, RunningServer, serve
+from tests.conftest import TEST_LIMITS, TEST_SETTINGS, RunningServer, serve, server_process
 from tests.helpers import create_run, log_points
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -470,3 +471,34 @@ async def test_nul_and_lone_surrogates_are_bad_user_input(http, tenant):
         deep = [deep]
     nested = await post(http, {"query": "query($v: JSON) { __typename }", "variables": {"v": deep}})
     assert nested.status_code == 400
+
+
+async def test_a_client_trickling_its_request_is_timed_out(database_url):
+    """`mlgraph serve` (here with a 1 s read timeout): a head that never completes, a body
+    that never completes, and a connection that never says anything are each answered 408
+    (or closed) instead of being kept forever. Waits for the close, not for a duration."""
+    async with server_process(database_url, MLGRAPH_READ_TIMEOUT_SECONDS="1") as running:
+        port = int(running.base_url.rsplit(":", 1)[1])
+
+        async def answer_to(first_bytes: bytes) -> bytes:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(first_bytes)
+            await writer.drain()
+            try:
+                return await asyncio.wait_for(reader.read(), 30)  # until the server closes
+            finally:
+                writer.close()
+
+        head = await answer_to(b"POST /graphql HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+        assert head.startswith(b"HTTP/1.1 408 ")
+        body = await answer_to(
+            b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 100\r\n\r\n{"query"'
+        )
+        assert body.startswith(b"HTTP/1.1 408 ")
+        assert (await answer_to(b"")).startswith(b"HTTP/1.1 408 ")
+        # A prompt client is unaffected.
+        async with httpx.AsyncClient(base_url=running.base_url) as client:
+            assert (
+                await client.post("/graphql", json={"query": "{ __typename }"})
+            ).status_code == 200
