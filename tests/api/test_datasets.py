@@ -6,6 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
+from app.api.ids import decode_id
+from app.db.engine import make_engine
+from app.domain.datasets import lineage as lineage_domain
 from tests.api.test_training_jobs import CANCEL, create_job, setup
 from tests.api.test_training_jobs import DELETE as JOB_DELETE
 from tests.conftest import GraphQLClient
@@ -194,7 +199,8 @@ async def test_lineage_runs_from_raw_data_to_the_deployment_and_back(tenant, cou
         await client.on_resolvers().data(plain, {"id": mv})
     with count_statements() as with_lineage:
         await walk(mv, "UPSTREAM", 10)
-    assert len(with_lineage.statements) == len(without.statements) + 1
+    # The walk's statement timeout is set, the walk runs, the timeout is reset.
+    assert len(with_lineage.statements) == len(without.statements) + 3
 
 
 async def test_derivations_and_inputs_stay_inside_one_organization(tenant, make_tenant):
@@ -273,3 +279,63 @@ async def test_a_retired_training_job_leaves_the_lineage_graph(tenant):
     assert_ok(await client.mutate(CANCEL, {"trainingJobId": job}))
     assert_ok(await client.mutate(JOB_DELETE, {"trainingJobId": job}))
     assert "TrainingJob" not in await types()
+
+
+async def test_a_lineage_walk_is_bounded_in_rows_edges_and_time(tenant, database_url, monkeypatch):
+    """150 versions each naming up to 100 earlier ones as parents: lineage(depth: 10) took
+    17.6 s of database time (the walk carried one row per path). Now it walks (node, depth)
+    pairs — counted here from the plan —, stops at its bounds saying `truncated`, and a walk
+    past its statement timeout is a clear error."""
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    data = await dataset(client, project, "dense")
+    versions: list[str] = []
+    for i in range(150):
+        made = await version(client, data, f"{i}", parentIds=versions[-100:])
+        versions.append(assert_ok(made)["datasetVersion"]["id"])
+    up = {"id": versions[-1], "direction": "UPSTREAM", "depth": 10}
+    graph = (await client.data(LINEAGE_BOUNDED, up))["node"]["lineage"]
+    assert len(graph["nodes"]) == 150 and not graph["truncated"]
+    assert len(graph["edges"]) == sum(min(i, 100) for i in range(150))
+
+    # The work, counted: rows of the recursive walk are at most nodes × (depth + 1).
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as connection:
+            sql = lineage_domain.statement(lineage_domain.Direction.UPSTREAM, False).text
+            parameters = {"start_type": "DatasetVersion",
+                          "start_id": decode_id(versions[-1], "DatasetVersion", []), "depth": 10,
+                          "orgs": [decode_id(tenant.org_id, "Organization", [])],
+                          "max_walk": lineage_domain.MAX_WALK_ROWS,
+                          "max_edges": lineage_domain.MAX_EDGES}  # fmt: skip
+            plan = await connection.scalar(
+                text(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}"), parameters
+            )
+    finally:
+        await engine.dispose()
+    walked = [n for n in plan_nodes(plan[0]["Plan"]) if n["Node Type"] == "Recursive Union"]
+    assert walked and walked[0]["Actual Rows"] <= 150 * 11
+
+    # Bounds: a smaller one is reached, and said.
+    monkeypatch.setattr(lineage_domain, "MAX_WALK_ROWS", 40)
+    graph = (await client.on_resolvers().data(LINEAGE_BOUNDED, up))["node"]["lineage"]
+    assert graph["truncated"] and len(graph["nodes"]) <= 40
+    monkeypatch.setattr(lineage_domain, "MAX_WALK_ROWS", 5_000)
+    monkeypatch.setattr(lineage_domain, "MAX_EDGES", 100)
+    graph = (await client.data(LINEAGE_BOUNDED, up))["node"]["lineage"]
+    assert graph["truncated"] and len(graph["edges"]) == 100
+    # Time: a walk of ~10,000 index lookups cannot finish in 1 ms.
+    monkeypatch.setattr(lineage_domain, "MAX_EDGES", 10_000)
+    monkeypatch.setattr(lineage_domain, "TIMEOUT_MS", 1)
+    slow = await client.execute(LINEAGE_BOUNDED, up)
+    assert "took more than" in slow["errors"][0]["message"], slow
+    assert slow["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+LINEAGE_BOUNDED = """query($id: ID!, $direction: LineageDirection!, $depth: Int!) { node(id: $id) {
+  ... on DatasetVersion { lineage(direction: $direction, depth: $depth) {
+    nodes { id } edges { from to } truncated } } } }"""
+
+
+def plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node, *(n for child in node.get("Plans", ()) for n in plan_nodes(child))]

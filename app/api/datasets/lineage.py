@@ -39,6 +39,10 @@ class LineageEdge:
 class Lineage:
     nodes: list[LineageNode]
     edges: list[LineageEdge]
+    truncated: bool = strawberry.field(
+        description="True when the walk reached its bound (5,000 nodes by depth, 10,000 "
+        "edges): what is shown is part of the graph; ask with a smaller depth."
+    )
 
 
 def lineage_field(type_name: str) -> Any:
@@ -53,17 +57,22 @@ def lineage_field(type_name: str) -> Any:
         if not 1 <= depth <= domain.MAX_DEPTH:
             raise ClientError(f"depth is 1 to {domain.MAX_DEPTH}")
         context = info.context
-        async with context.read_session_factory() as session:
-            nodes, edges = await domain.lineage(
-                session,
-                context.actor.org_ids,
-                type_name,
-                self.db_id,
-                direction,
-                depth,
-                context.actor.hidden,
-            )
+        try:
+            async with context.read_session_factory() as session:
+                graph = await domain.lineage(
+                    session,
+                    context.actor.org_ids,
+                    type_name,
+                    self.db_id,
+                    direction,
+                    depth,
+                    context.actor.hidden,
+                )
+        except domain.LineageTooLarge as error:
+            raise ClientError(str(error)) from error
+        nodes, edges = graph.nodes, graph.edges
         return Lineage(
+            truncated=graph.truncated,
             nodes=[
                 LineageNode(
                     id=strawberry.ID(encode_id(n.type, n.id)),
