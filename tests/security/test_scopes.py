@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.api.test_tenancy import key_for
+from tests.helpers import RUN_METRICS_LOG, create_run
 
 INTROSPECT = """{ __schema { mutationType { fields { name args { name type { ...Ref } } } }
   types { name kind inputFields { name type { ...Ref } } enumValues { name } } } }
@@ -70,3 +71,82 @@ async def test_every_mutation_refuses_a_read_key(tenant, http):
         ]
     refused = {name: codes for name, codes in outcomes.items() if codes != ["FORBIDDEN"]}
     assert refused == {}
+
+
+PAYLOADS = """{ __schema { mutationType { fields { name args { name type { ...Ref } }
+  type { ...Ref } } }
+  types { name kind interfaces { name } fields { name args { name } type { ...Ref } }
+    inputFields { name type { ...Ref } } enumValues { name } } } }
+fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"""
+
+
+def named(ref: dict[str, Any]) -> str:
+    while ref.get("ofType"):
+        ref = ref["ofType"]
+    return str(ref["name"])
+
+
+def is_entity(kind: dict[str, Any]) -> bool:
+    return kind["kind"] in ("INTERFACE", "UNION") or any(
+        i["name"] == "Node" for i in kind.get("interfaces") or ()
+    )
+
+
+def beyond_id(kind: dict[str, Any], types: dict[str, Any]) -> str:
+    """A selection of an entity that reads more than its id."""
+    for field in kind.get("fields") or ():
+        if field["name"] != "id" and not field["args"]:
+            inner = types[named(field["type"])]
+            return field["name"] + (
+                " { __typename }" if inner["kind"] in ("OBJECT", "INTERFACE", "UNION") else ""
+            )
+    return "... on Node { __typename }"
+
+
+async def test_keys_without_read_get_only_ids_from_mutation_payloads(tenant, http):
+    """An INGEST key's runMetricsLog { run { experiment { project { organization { members
+    … } } } } } read members, the audit log and webhook URLs; a WRITE-only key did the same
+    through a no-op organizationUpdate. For every mutation (from introspection) and every
+    entity its payload holds: the id is answered, anything past it refused before the
+    mutation runs."""
+    schema = (await tenant.client.data(PAYLOADS))["__schema"]
+    types = {t["name"]: t for t in schema["types"]}
+    keys = [await key_for(tenant.client, http, scopes=[s]) for s in ("INGEST", "WRITE")]
+    tried = 0
+    for mutation in schema["mutationType"]["fields"]:
+        payload = types[named(mutation["type"])]
+        entities = [f for f in payload["fields"] if is_entity(types[named(f["type"])])]
+        if not entities:
+            continue
+        params = ", ".join(f"${a['name']}: {type_text(a['type'])}" for a in mutation["args"])
+        args = ", ".join(f"{a['name']}: ${a['name']}" for a in mutation["args"])
+        variables = {a["name"]: sample(a["type"], types) for a in mutation["args"]}
+        for field in entities:
+            deep = beyond_id(types[named(field["type"])], types)
+            document = (f"mutation({params}) {{ {mutation['name']}({args}) {{ "
+                        f"{field['name']} {{ id {deep} }} }} }}")  # fmt: skip
+            ids_only = document.replace(f" {deep} ", " __typename ")
+            for key in keys:
+                refused = await key.execute(document, variables)
+                assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN", (
+                    document,
+                    refused,
+                )
+                assert "no READ scope" in refused["errors"][0]["message"]
+                allowed = await key.execute(ids_only, variables)
+                assert "no READ scope" not in str(allowed.get("errors")), (ids_only, allowed)
+            tried += 1
+    assert tried >= 60
+
+
+async def test_a_refused_payload_writes_nothing(tenant, http):
+    ids = await create_run(tenant.client, tenant.org_id)
+    ingest = await key_for(tenant.client, http, scopes=["INGEST"])
+    deep = """mutation($input: RunMetricsLogInput!) { runMetricsLog(input: $input) {
+      newCount run { id experiment { project { organization { members { nodes { user {
+      email } } } } } } } } }"""
+    input = {"runId": ids["run"], "points": [{"key": "loss", "step": 0, "value": 1.0}]}
+    refused = await ingest.execute(deep, {"input": input})
+    assert refused["errors"][0]["message"].endswith("not runMetricsLog.run.experiment")
+    logged = await ingest.mutate(RUN_METRICS_LOG, input)
+    assert logged["newCount"] == 1 and logged["run"] == {"id": ids["run"]}  # the first write
