@@ -149,8 +149,6 @@ class GraphQLClient(AsyncBaseClient):
                 recordedCount
                 alertsOpened {
                   id
-                  title
-                  severity
                 }
                 userErrors {
                   ...UserErrors

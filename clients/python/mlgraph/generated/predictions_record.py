@@ -1,7 +1,6 @@
 from pydantic import Field
 
 from .base_model import BaseModel
-from .enums import AlertSeverity
 from .fragments import UserErrors
 
 
@@ -23,8 +22,6 @@ class PredictionsRecordPredictionsRecord(BaseModel):
 
 class PredictionsRecordPredictionsRecordAlertsOpened(BaseModel):
     id: str
-    title: str
-    severity: AlertSeverity
 
 
 PredictionsRecordPredictionsRecordUserErrors = UserErrors
