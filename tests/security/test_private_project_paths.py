@@ -13,11 +13,23 @@ from tests.api.test_artifact_builds import CLAIM as BUILDS_CLAIM
 from tests.api.test_artifact_builds import build
 from tests.api.test_datasets import CONSUMED, DV_CREATE, INPUTS, JOB_WITH_INPUTS, dataset, version
 from tests.api.test_model_aliases import ALIASES, set_alias
+from tests.api.test_pipelines import create_pipeline
 from tests.api.test_promotion_policies import canary, policy
+from tests.api.test_registry_links import CREATE as LINK_CREATE
+from tests.api.test_training_jobs import TRANSITION as JOB_TRANSITION
 from tests.api.test_training_jobs import setup
 from tests.api.test_training_queue import CLAIM as JOBS_CLAIM
 from tests.api.test_training_queue import queued_job
-from tests.helpers import assert_error, assert_ok, create_model, create_run, create_version
+from tests.conftest import GraphQLClient
+from tests.helpers import (
+    RUN_CREATE,
+    assert_error,
+    assert_ok,
+    create_model,
+    create_project,
+    create_run,
+    create_version,
+)
 from tests.security.test_project_visibility import member, random_twin, set_visibility
 
 NODE = "query($id: ID!) { node(id: $id) { id } }"
@@ -114,3 +126,44 @@ async def test_two_level_parent_chains_read_for_a_member_with_hidden_projects(hi
             answer = (await reader.post(document, variables)).json()
             assert "errors" not in answer, answer
             assert answer["data"] == expected
+
+
+async def test_a_private_projects_external_links_are_no_uniqueness_oracle(
+    tenant, http, database_url
+):
+    """A tracking run id, a registry id, an executor's job id and a workflow held in a
+    private project answered CONFLICT to a member who cannot see it. Now they are unique
+    among what the caller sees: the member's own is created, as for a fresh id; those who
+    see both still get CONFLICT."""
+    admin = tenant.client
+    tracking = {"trackingSystem": "mlflow", "trackingRunId": "run-secret"}
+    hidden_run = await create_run(admin, tenant.org_id, **tracking)
+    hidden = hidden_run["project"]
+    model = (await create_model(admin, hidden))["id"]
+    registry = {"registry": "HUGGINGFACE", "externalId": "acme/secret-model"}
+    assert_ok(await admin.mutate(LINK_CREATE, {"modelId": model, **registry}))
+    environment = (await setup(admin, tenant.org_id))["environment"]
+    job = await queued_job(admin, {"project": hidden, "environment": environment})
+    executor = {"status": "RUNNING", "executor": "KUBERNETES", "externalId": "job-secret"}
+    assert_ok(await admin.mutate(JOB_TRANSITION, {"trainingJobId": job, **executor}))
+    workflow = {"orchestrator": "ARGO", "workflowId": "wf-secret", "name": "p"}
+    assert_ok(await create_pipeline(admin, hidden, environment=environment, **workflow))
+    await set_visibility(tenant, hidden, "PRIVATE")
+    developer = await member(tenant, http, database_url, "DEVELOPER")
+
+    async def make_each(client: GraphQLClient) -> list[dict[str, Any]]:
+        """The four links, in a project of the client's own; the payloads."""
+        run = await client.mutate(RUN_CREATE, {
+            "experimentId": (await create_run(client, tenant.org_id))["experiment"], **tracking})  # fmt: skip
+        project = (await create_project(client, tenant.org_id))["id"]
+        model = (await create_model(client, project))["id"]
+        link = await client.mutate(LINK_CREATE, {"modelId": model, **registry})
+        own = await queued_job(client, {"project": project, "environment": environment})
+        job = await client.mutate(JOB_TRANSITION, {"trainingJobId": own, **executor})
+        pipeline = await create_pipeline(client, project, environment=environment, **workflow)
+        return [run, link, job, pipeline]
+
+    for payload in await make_each(developer):  # as if the ids were fresh
+        assert_ok(payload)
+    for payload in await make_each(admin):  # the admin sees the others: taken
+        assert_error(payload, "CONFLICT")

@@ -68,10 +68,11 @@ class Run(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
             "(tracking_system IS NULL) = (tracking_run_id IS NULL)", name="tracking_link_complete"
         ),
         Index("ix_runs_experiment_id_live", "experiment_id", "id", postgresql_where=LIVE),
-        # One mlgraph run per external run, per tracking system, within an organization.
+        # One mlgraph run per external run, per tracking system, within a project (the
+        # service checks the organization, among the runs the caller can see: 0034).
         Index(
             "uq_runs_tracking_link",
-            "organization_id",
+            "project_id",
             "tracking_system",
             "tracking_run_id",
             unique=True,

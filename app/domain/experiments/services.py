@@ -32,6 +32,7 @@ from app.domain.registry.projects import (
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import audit_row, record_audit
 from app.domain.tenancy.enums import ProjectRole
+from app.domain.tenancy.visibility import visible_conditions
 from app.events import topics
 
 # Rollup widths (steps per bucket) kept at ingest time; see run_metric_rollups.
@@ -139,6 +140,7 @@ async def run_create(
                 Run.tracking_system == system,
                 Run.tracking_run_id == external_id,
                 Run.deleted_at.is_(None),
+                *visible_conditions(Run, actor.hidden),  # a hidden one is no oracle
             )
         )
         if linked:

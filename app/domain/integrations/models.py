@@ -62,15 +62,16 @@ class RegistryLink(IdMixin, TenantMixin, TimestampsMixin, Base):
     """A model (or one of its versions) in an external registry (Hugging Face, MLflow,
     SageMaker, Vertex AI, W&B): its id there (checked per registry), where it was imported
     from or exported to, and whether the two are in sync. Unique per registry and external
-    id within an organization."""
+    id within an organization, among the links the caller can see (held per project by the
+    database, so a private project's link is no oracle)."""
 
     __tablename__ = "registry_links"
     __table_args__ = (
         UniqueConstraint(
-            "organization_id",
+            "project_id",
             "registry_type",
             "external_id",
-            name="uq_registry_links_organization_id_registry_external_id",
+            name="uq_registry_links_project_id_registry_external_id",
         ),
         CheckConstraint(
             "registry_type IN (" + ", ".join(f"'{t}'" for t in SUPPORTED_TOOLS["registry"]) + ")",

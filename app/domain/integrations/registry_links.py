@@ -18,6 +18,7 @@ from app.domain.registry.models import Model, ModelVersion
 from app.domain.registry.projects import get_contributable
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.visibility import visible_conditions
 
 SYNC_TRANSITIONS = {
     SyncState.NEVER_SYNCED: frozenset({SyncState.SYNCED}),
@@ -91,6 +92,7 @@ async def registry_link_create(
             RegistryLink.organization_id == model.organization_id,
             RegistryLink.registry_type == registry,
             RegistryLink.external_id == external_id,
+            *visible_conditions(RegistryLink, actor.hidden),  # a hidden one is no oracle
         )
     )
     if taken:

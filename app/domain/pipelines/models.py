@@ -32,7 +32,7 @@ class Pipeline(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
         ),  # fmt: skip
         Index(
             "uq_pipelines_workflow",
-            "organization_id",
+            "project_id",  # the service checks the organization, among visible pipelines
             "orchestrator",
             "workflow_id",
             "namespace",

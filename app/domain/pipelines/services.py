@@ -35,6 +35,7 @@ from app.domain.serving.models import Environment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
+from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training.rules import ensure_resources
 from app.domain.training.services import MAX_ENTRY_POINT, MAX_REFERENCE, training_job_create
 
@@ -121,6 +122,7 @@ async def pipeline_create(
             Pipeline.orchestrator == orchestrator.value,
             Pipeline.workflow_id == workflow,
             Pipeline.namespace == space,
+            *visible_conditions(Pipeline, actor.hidden),  # a hidden one is no oracle
         )
     ):
         raise DomainError(

@@ -52,10 +52,11 @@ class TrainingJob(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
             "lease_expires_at",
             postgresql_where=text("status = 'running' AND lease_expires_at IS NOT NULL"),
         ),
-        # One job per external id, per executor, within an organization.
+        # One job per external id, per executor, within a project (the service checks the
+        # organization, among the jobs the caller can see).
         Index(
             "uq_training_jobs_executor_link",
-            "organization_id",
+            "project_id",
             "executor",
             "external_id",
             unique=True,

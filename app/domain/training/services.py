@@ -27,6 +27,7 @@ from app.domain.serving.models import Environment, GpuType
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
+from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training.enums import Executor, TrainingJobStatus
 from app.domain.training.models import TrainingJob
 from app.domain.training.rules import FINAL, RESOURCES, ensure_job_transition, ensure_resources
@@ -181,6 +182,7 @@ async def training_job_transition(
                 TrainingJob.executor == executor.value,
                 TrainingJob.external_id == clean_id,
                 TrainingJob.id != job.id,
+                *visible_conditions(TrainingJob, actor.hidden),  # a hidden one is no oracle
             )
         )
         if taken is not None:
