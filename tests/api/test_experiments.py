@@ -195,3 +195,24 @@ async def test_project_lists_experiments(tenant):
         "totalCount": 1,
         "nodes": [{"id": ids["experiment"], "runs": {"totalCount": 1}}],
     }
+
+
+async def test_a_failed_run_says_why(tenant):
+    """runFinish(failureReason:) with FAILED or KILLED; read on both paths; a reason with
+    COMPLETED is refused; a traceback longer than 4,000 characters keeps its end."""
+    ids = await create_run(tenant.client, tenant.org_id)
+    finish = """mutation($input: RunFinishInput!) { runFinish(input: $input) {
+      run { status failureReason } userErrors { field code message } } }"""
+    refused = await tenant.client.mutate(
+        finish, {"runId": ids["run"], "status": "COMPLETED", "failureReason": "x"}
+    )
+    assert_error(refused, "VALIDATION", ["input", "failureReason"])
+    reason = "Traceback (most recent call last):\n" + "  frame\n" * 600 + "RuntimeError: diverged"
+    done = assert_ok(await tenant.client.mutate(
+        finish, {"runId": ids["run"], "status": "FAILED", "failureReason": reason}))  # fmt: skip
+    stored = done["run"]["failureReason"]
+    assert done["run"]["status"] == "FAILED" and len(stored) == 4000
+    assert stored.endswith("RuntimeError: diverged") and stored.startswith("…")
+    read = "query($id: ID!) { node(id: $id) { ... on Run { failureReason } } }"
+    for reader in (tenant.client, tenant.client.on_resolvers()):
+        assert (await reader.data(read, {"id": ids["run"]}))["node"]["failureReason"] == stored

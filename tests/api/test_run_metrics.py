@@ -7,7 +7,14 @@ import random
 
 import pytest
 
-from tests.helpers import RUN_METRICS_LOG, assert_error, create_run, log_points
+from tests.helpers import (
+    RUN_FINISH,
+    RUN_METRICS_LOG,
+    assert_error,
+    assert_ok,
+    create_run,
+    log_points,
+)
 
 SUMMARY = """
 query($id: ID!) { node(id: $id) { ... on Run {
@@ -220,3 +227,30 @@ async def test_columns_input_is_the_same_batch_as_parallel_arrays(tenant):
             RUN_METRICS_LOG, {"runId": ids["run"], **both_or_neither}
         )
         assert_error(payload, "VALIDATION", ["input", "points"])
+
+
+async def test_a_finished_run_takes_no_new_points_but_answers_a_retry(tenant, http):
+    """COMPLETED, FAILED and KILLED runs accepted new points (newCount 1). Now a finished
+    run refuses them; a batch it already holds (a retry whose answer was lost) is answered
+    with nothing new, over GraphQL and the bulk endpoint alike."""
+    for status in ("COMPLETED", "FAILED", "KILLED"):
+        ids = await create_run(tenant.client, tenant.org_id)
+        first = [{"key": "loss", "step": 0, "value": 1.0}]
+        await log_points(tenant.client, ids["run"], first)
+        assert_ok(await tenant.client.mutate(RUN_FINISH, {"runId": ids["run"], "status": status}))
+        late = await tenant.client.mutate(
+            RUN_METRICS_LOG,
+            {"runId": ids["run"], "points": [{"key": "loss", "step": 1, "value": 0.5}]},
+        )
+        error = assert_error(late, "INVALID_TRANSITION", ["input", "runId"])
+        assert error["message"] == f"the run is {status}: a finished run takes no new points"
+        retry = assert_ok(
+            await tenant.client.mutate(RUN_METRICS_LOG, {"runId": ids["run"], "points": first})
+        )
+        assert (retry["newCount"], retry["loggedCount"]) == (0, 1)
+        bulk = await http.post(
+            f"/v1/runs/{ids['run']}/metrics",
+            json={"series": {"loss": {"steps": [2], "values": [0.1]}}},
+            headers={"Authorization": f"Bearer {tenant.key}"},
+        )
+        assert bulk.status_code in (400, 409) and "finished run" in bulk.text, bulk.text

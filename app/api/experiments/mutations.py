@@ -77,6 +77,11 @@ class RunFinishInput:
     run_id: strawberry.ID
     status: RunStatus  # type: ignore[valid-type]
     ended_at: datetime | None = None
+    failure_reason: str | None = strawberry.field(
+        default=None,
+        description="With FAILED or KILLED: what ended the run (the Python client sends the "
+        "exception's type and message); at most 4,000 characters, a longer one keeps its end.",
+    )
 
 
 @strawberry.type
@@ -230,6 +235,7 @@ class ExperimentMutations:
                 run_id=decode_id(input.run_id, "Run", ["input", "runId"]),
                 status=input.status,
                 ended_at=input.ended_at,
+                failure_reason=input.failure_reason,
             ),
         )
 

@@ -327,6 +327,9 @@ class Run(Node):
     tags: JSON
     started_at: datetime
     ended_at: datetime | None
+    failure_reason: str | None = strawberry.field(
+        description="What ended a FAILED or KILLED run, as its client said (runFinish)."
+    )
     tracking_system: str | None
     tracking_run_id: str | None
     created_at: datetime

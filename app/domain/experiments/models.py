@@ -97,6 +97,8 @@ class Run(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     )
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # What ended a FAILED or KILLED run, as its client saw it (0035).
+    failure_reason: Mapped[str | None] = mapped_column(String(4000), nullable=True)
     tracking_system: Mapped[str | None] = mapped_column(String(32), nullable=True)
     tracking_run_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # Ingest sequence: bumped under this row's lock by every metric batch, so sequence order

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.arrays import array_text
 from app.db.ids import uuid7
 from app.domain import validation as v
-from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found
+from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found, validation
 from app.domain.experiments.enums import ExperimentStatus, RunStatus
 from app.domain.experiments.models import Experiment, Run
 from app.domain.experiments.points import PointBatch, fold
@@ -224,6 +224,25 @@ async def run_update(
     return run
 
 
+MAX_FAILURE_REASON = 4000
+
+
+def clean_failure_reason(reason: str | None, status: RunStatus) -> str | None:
+    """Why a FAILED or KILLED run ended: trimmed, at most 4,000 characters (a longer one —
+    a traceback, say — keeps its end, where the error is), no control characters but
+    newlines and tabs."""
+    if reason is None or not reason.strip():
+        return None
+    if status not in (RunStatus.FAILED, RunStatus.KILLED):
+        raise validation("a failure reason goes with FAILED or KILLED", ["input", "failureReason"])
+    reason = reason.strip()
+    if any(ord(ch) < 32 and ch not in "\n\t" or ord(ch) == 127 for ch in reason):
+        raise validation("must not contain control characters", ["input", "failureReason"])
+    if len(reason) > MAX_FAILURE_REASON:
+        reason = "…" + reason[-(MAX_FAILURE_REASON - 1) :]
+    return reason
+
+
 async def run_finish(
     session: AsyncSession,
     actor: Actor,
@@ -231,9 +250,11 @@ async def run_finish(
     run_id: uuid.UUID | None,
     status: RunStatus,
     ended_at: datetime | None,
+    failure_reason: str | None = None,
 ) -> Run:
     run = await _writable_run(session, actor, run_id)
     ensure_run_finish(RunStatus(run.status), status)
+    reason = clean_failure_reason(failure_reason, status)
     ended = ended_at or datetime.now(UTC)
     if ended.tzinfo is None or ended < run.started_at:
         raise DomainError(
@@ -243,6 +264,7 @@ async def run_finish(
         )
     run.status = status.value
     run.ended_at = ended
+    run.failure_reason = reason
     run.status_version += 1
     record_audit(
         session,
@@ -476,7 +498,7 @@ def _flat(parts: list[np.ndarray]) -> np.ndarray:
 # require_project_access check in three statements, in one, for the hottest write path.
 LOCK_RUN_FOR_INGEST = text(
     """
-    SELECT r.id, r.organization_id, m.role AS member_role
+    SELECT r.id, r.organization_id, r.status, m.role AS member_role
     FROM runs r
     JOIN projects p ON p.id = r.project_id AND p.deleted_at IS NULL
     LEFT JOIN project_members m ON m.project_id = r.project_id AND m.user_id = :user_id
@@ -491,6 +513,7 @@ LOCK_RUN_FOR_INGEST = text(
 class IngestTarget:
     id: uuid.UUID
     organization_id: uuid.UUID
+    status: RunStatus = RunStatus.RUNNING
 
 
 async def _lock_run_for_ingest(
@@ -513,7 +536,7 @@ async def _lock_run_for_ingest(
     if row is None:
         raise not_found("run", field)
     check_project_role(actor, row.organization_id, row.member_role, ProjectRole.CONTRIBUTOR, field)
-    return IngestTarget(row.id, row.organization_id)
+    return IngestTarget(row.id, row.organization_id, RunStatus(row.status))
 
 
 async def run_metrics_log(
@@ -523,6 +546,16 @@ async def run_metrics_log(
     batch size. Two statements for a batch of new steps (the lock, the write); a retried
     batch costs two more (its stored steps, the write of what is left)."""
     run = await _lock_run_for_ingest(session, actor, run_id)  # writes to a run are serial
+    if run.status is not RunStatus.RUNNING:
+        # A finished run's curves are closed: new points are refused; a retry of points it
+        # already holds (an answer lost on the way back) is answered as before, nothing new.
+        if (await _new_points(session, run.id, batch)).size:
+            raise DomainError(
+                ErrorCode.INVALID_TRANSITION,
+                f"the run is {run.status.value.upper()}: a finished run takes no new points",
+                ["input", "runId"],
+            )
+        return run.id, 0, batch.size
     audit = audit_row(actor, "run_metrics.log", run.organization_id, "Run", run.id)
     written = await _log(session, run, batch, batch.size, audit, check=True)
     new = batch
