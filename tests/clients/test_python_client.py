@@ -11,12 +11,20 @@ import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
 import mlgraph
 from mlgraph.generated.enums import RunStatus
 from tests.conftest import RunningServer, Tenant
-from tests.helpers import assert_ok, create_model, create_project, create_version, until
+from tests.helpers import (
+    RUN_FINISH,
+    assert_ok,
+    create_model,
+    create_project,
+    create_version,
+    until,
+)
 
 POINTS = """query($id: ID!, $key: String!) { node(id: $id) { ... on Run { status params
   experiment { name } metric(key: $key) { summary { count } } } } }"""
@@ -133,10 +141,12 @@ async def test_an_exception_in_the_block_fails_the_run_and_bad_input_fails_at_on
     def train() -> str:
         with pytest.raises(RuntimeError), open_run(server.base_url, tenant, project["slug"]) as run:
             run.log({"loss": 1.0}, step=0)
-            for bad, error in (({"loss": float("nan")}, "finite"), ({" loss": 1.0}, "key"),
-                               ({"loss": "high"}, "float")):  # fmt: skip
-                with pytest.raises(ValueError, match=error):
-                    run.log(bad)
+            # Programming errors only, each saying how to fix it.
+            for bad, kind, error in (({" loss": 1.0}, ValueError, "key"),
+                                     ({"loss": "high"}, TypeError, "log numbers"),
+                                     ([("loss", 1.0)], TypeError, "mapping")):  # fmt: skip
+                with pytest.raises(kind, match=error):
+                    run.log(bad)  # type: ignore[arg-type]
             with pytest.raises(ValueError, match="step"):
                 run.log({"loss": 1.0}, step=-1)
             raise RuntimeError("diverged")
@@ -145,6 +155,94 @@ async def test_an_exception_in_the_block_fails_the_run_and_bad_input_fails_at_on
     run_id = await asyncio.to_thread(train)
     failed = await stored(tenant, run_id, "loss")
     assert failed["status"] == "FAILED" and failed["metric"]["count"] == 1
+    reason = await tenant.client.data(
+        "query($id: ID!) { node(id: $id) { ... on Run { failureReason } } }", {"id": run_id}
+    )
+    assert reason["node"]["failureReason"] == "RuntimeError: diverged"
+
+
+async def test_nothing_about_the_data_or_the_server_breaks_the_loop(server, tenant):
+    """NaN and Infinity, a run finished by someone else mid-training: the loop goes on, the
+    `with` block ends without raising, code after it runs, and the run says what happened."""
+    project = await create_project(tenant.client, tenant.org_id)
+    first_steps_stored = threading.Event()
+    finished_elsewhere = threading.Event()
+    after_the_block: list[str] = []
+    run_ids: list[str] = []
+
+    def train() -> mlgraph.Run:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with open_run(server.base_url, tenant, project["slug"], batch_points=10,
+                          flush_interval=0.05) as run:  # fmt: skip
+                for step in range(20):
+                    run.log({"loss": float("nan") if step % 5 == 4 else 1.0 / (step + 1),
+                             "grad": float("inf") if step == 7 else 0.5}, step=step)  # fmt: skip
+                run.flush()
+                after_nan = run.id
+                run_ids.append(run.id)
+                first_steps_stored.set()
+                finished_elsewhere.wait(30)  # another client ends the run here
+                for step in range(20, 60):
+                    run.log({"loss": 0.1}, step=step)
+            after_the_block.append(after_nan)  # saving the model, say
+        run.warnings = [str(w.message) for w in caught if w.category is mlgraph.RunWarning]  # type: ignore[attr-defined]
+        return run
+
+    training = asyncio.ensure_future(asyncio.to_thread(train))
+    await until(first_steps_stored.is_set, "the first twenty steps are stored")
+    run_id = run_ids[0]
+    assert_ok(await tenant.client.mutate(RUN_FINISH, {"runId": run_id, "status": "KILLED"}))
+    finished_elsewhere.set()
+    run = await training
+    assert after_the_block == [run_id]
+    assert run.nonfinite_points == 5  # four NaN losses, one infinite gradient
+    assert (await stored(tenant, run_id, "loss"))["metric"]["count"] == 16
+    assert (await stored(tenant, run_id, "grad"))["metric"]["count"] == 19
+    assert (await stored(tenant, run_id, "loss"))["status"] == "KILLED"  # not overwritten
+    assert any("finished elsewhere" in str(e) for e in run.errors), run.errors
+    assert run.dropped_points == 40  # everything logged after it ended
+    said = "\n".join(run.warnings)
+    assert "loss is nan" in said and "grad is inf" in said and "finished elsewhere" in said
+    assert said.count("loss is nan") == 1  # once per key, not per point
+
+
+async def test_the_client_says_which_server_and_why(server, tenant):
+    """A bad key and a server that is not there, as a new user first meets them."""
+    project = await create_project(tenant.client, tenant.org_id)
+    with pytest.raises(mlgraph.MlgraphError) as refused:
+        await asyncio.to_thread(mlgraph.start_run, url=server.base_url, api_key="mlg_0000_nope",
+                                organization=tenant.org_slug, project=project["slug"],
+                                experiment="e")  # fmt: skip
+    message = str(refused.value)
+    assert server.base_url in message and "refused the API key (HTTP 401" in message
+    assert "MLGRAPH_API_KEY" in message
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{sock.getsockname()[1]}"  # bound, not listening
+        with pytest.raises(httpx.ConnectError) as unreachable:
+            await asyncio.to_thread(mlgraph.start_run, url=nowhere, api_key=tenant.key,
+                                    organization=tenant.org_slug, project=project["slug"],
+                                    experiment="e")  # fmt: skip
+    assert f"cannot reach the mlgraph server at {nowhere}" in str(unreachable.value)
+
+
+async def test_finish_gives_up_on_an_unreachable_server_and_the_program_goes_on(tenant, proxy):
+    project = await create_project(tenant.client, tenant.org_id)
+    run = await asyncio.to_thread(open_run, proxy.url, tenant, project["slug"],
+                                  finish_timeout=0.5, flush_interval=0.05)  # fmt: skip
+    proxy.down()
+    for step in range(100):
+        run.log({"loss": 1.0}, step=step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        await asyncio.to_thread(run.finish)  # returns: no exception, no endless wait
+    assert run.dropped_points == 100
+    assert any("took no points" in str(e) for e in run.errors)
+    assert any("could not mark the run COMPLETED" in str(e) for e in run.errors)
+    assert any(w.category is mlgraph.RunWarning for w in caught)
 
 
 async def test_points_logged_during_an_outage_arrive_once_it_ends(tenant, proxy):

@@ -7,6 +7,14 @@
   (generated from the server's ``schema.graphql`` by ariadne-codegen)."""
 
 from mlgraph.client import Client, MlgraphError, UserErrors
-from mlgraph.tracking import BufferFullWarning, Run, start_run
+from mlgraph.tracking import BufferFullWarning, Run, RunWarning, start_run
 
-__all__ = ["BufferFullWarning", "Client", "MlgraphError", "Run", "UserErrors", "start_run"]
+__all__ = [
+    "BufferFullWarning",
+    "Client",
+    "MlgraphError",
+    "Run",
+    "RunWarning",
+    "UserErrors",
+    "start_run",
+]

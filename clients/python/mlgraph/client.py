@@ -83,12 +83,55 @@ def settings(url: str | None, api_key: str | None) -> tuple[str, str]:
     return url, key
 
 
+class ExplainingTransport(httpx.AsyncBaseTransport):
+    """httpx's transport, whose connection errors name the server they could not reach
+    (a bare "All connection attempts failed" says neither where nor what to check). They
+    stay httpx.ConnectError, so the run's sender still retries them."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self.inner.handle_async_request(request)
+        except httpx.ConnectError as error:
+            raise httpx.ConnectError(
+                f"cannot reach the mlgraph server at {self.url} ({error or 'refused'}): is it "
+                "running, and is MLGRAPH_URL (or url=) right?",
+                request=request,
+            ) from error
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def _explain_refused_key(response: httpx.Response) -> None:
+    """A 401 names its cause: the server's own reason, and where the key comes from."""
+    if response.status_code == 401:
+        await response.aread()
+        try:
+            reason = response.json()["errors"][0]["message"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            reason = response.text[:200]
+        raise MlgraphError(
+            f"the mlgraph server at {response.request.url.copy_with(path='/')} refused the "
+            f"API key (HTTP 401: {reason}); check MLGRAPH_API_KEY (or api_key=): it may be "
+            "mistyped, revoked or expired"
+        )
+
+
 def graphql_client(url: str, api_key: str, *, timeout: float = 30.0) -> GraphQLClient:
     """The generated client, authenticated over HTTP and WebSocket."""
     headers = {"Authorization": f"Bearer {api_key}"}
     return GraphQLClient(
         url=f"{url}/graphql",
-        http_client=httpx.AsyncClient(headers=headers, timeout=timeout),
+        http_client=httpx.AsyncClient(
+            headers=headers,
+            timeout=timeout,
+            transport=ExplainingTransport(url),
+            event_hooks={"response": [_explain_refused_key]},
+        ),
         ws_url=url.replace("http", "ws", 1) + "/graphql",
         ws_connection_init_payload=headers,
     )

@@ -5,8 +5,16 @@
         for step in range(steps):
             run.log({"loss": loss, "acc": acc}, step=step)
 
-``log`` checks its input (so a bad key or a NaN fails in the caller, not later), stamps the
-time and appends to a buffer. The sender thread drains the buffer in batches of up to
+``log`` checks its input, stamps the time and appends to a buffer. Only programming errors
+raise there — a value that is not a number (TypeError), a bad key name or step
+(ValueError) — each saying how to fix it. Nothing about the data it can carry or the
+server's state ever raises in the training loop, nor at ``flush``/``finish``: NaN and
+±Infinity values are left out with a warning (the server does not store them yet;
+``run.nonfinite_points`` counts them); a batch the server refuses is reported by a
+warning and kept in ``run.errors`` (its points counted in ``run.dropped_points``); a run
+finished elsewhere (another client, the UI) drops what is logged after it, with a warning;
+``finish`` waits at most ``finish_timeout`` seconds for an unreachable server, then says
+what it could not deliver. The sender thread drains the buffer in batches of up to
 ``batch_points`` into ``runMetricsLog`` (the ``series`` columns form), at least every
 ``flush_interval`` seconds. A batch that fails for a transient reason (the server is down,
 restarting, overloaded: connection errors, HTTP 5xx or 429) is sent again, the same points,
@@ -15,7 +23,7 @@ lost answer adds nothing. While the server is unreachable the buffer grows up to
 ``max_buffered_points``; then ``on_full="block"`` makes ``log`` wait for room, and
 ``"drop_oldest"`` drops the oldest points with a warning (``run.dropped_points`` counts
 them). A batch the server refuses for good (say the run was finished elsewhere) is not
-retried: its error is kept and raised by the next ``flush``/``finish``.
+retried: its error is kept in ``run.errors`` and reported by a warning.
 
 Leaving the ``with`` block flushes and marks the run COMPLETED, or FAILED when an exception
 escapes it (KILLED for Ctrl-C); ``run.finish(status)`` does the same by hand."""
@@ -55,6 +63,22 @@ Entry = tuple[int, float, tuple[str, ...], list[float]]
 
 class BufferFullWarning(UserWarning):
     """The server was unreachable long enough for the buffer to fill: points were dropped."""
+
+
+class RunWarning(UserWarning):
+    """Something the run could not do (a refused batch, a run finished elsewhere, values
+    the server cannot store, a server unreachable at ``finish``): the loop goes on."""
+
+
+def _number(key: str, value: object) -> float:
+    """A value ``log`` can store, or a TypeError saying what was given instead."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{key}: log numbers (int, float or a numpy number), not "
+            f"{type(value).__name__} {value!r}"
+        ) from None
 
 
 def check_key(key: object) -> str:
@@ -109,6 +133,7 @@ class Run:
         max_buffered_points: int,
         on_full: Literal["block", "drop_oldest"],
         retry_max_seconds: float,
+        finish_timeout: float | None = 120.0,
     ) -> None:
         if not 1 <= batch_points <= MAX_BATCH_POINTS:
             raise ValueError(f"batch_points must be between 1 and {MAX_BATCH_POINTS}")
@@ -125,20 +150,25 @@ class Run:
         self.max_buffered_points = max_buffered_points
         self.on_full = on_full
         self.retry_max_seconds = retry_max_seconds
+        self.finish_timeout = finish_timeout
         self._sender = sender
         # ``_buffered`` counts the points of the buffer's entries.
         self._buffer: deque[Entry] = deque()
         self._buffered = 0
+        self._in_flight = 0  # points of the batch being sent (retried while unreachable)
         self._lock = threading.Lock()
         self._room = threading.Condition(self._lock)  # ``block``: log waits here for room
         self._next_step = 0
         self._wake: asyncio.Event | None = None
         self._idle = threading.Event()  # nothing buffered or in flight
         self._idle.set()
-        self._failures: list[MlgraphError] = []
+        self.errors: list[MlgraphError] = []  # what the server refused, in order
         self._finished = False
+        self._closed_elsewhere: str | None = None  # the server said the run is finished
+        self._warned_keys: set[str] = set()
         self.sent_points = 0  # accepted by the server (new or already there)
-        self.dropped_points = 0  # dropped by ``drop_oldest``
+        self.dropped_points = 0  # not delivered: drop_oldest, refused, or after the run ended
+        self.nonfinite_points = 0  # NaN and ±Infinity values left out
         self.retries = 0  # batches sent again after a transient failure
         self.blocked_logs = 0  # ``log`` calls that had to wait for room
         self._task = sender.call(self._start())
@@ -155,17 +185,28 @@ class Run:
             step = self._next_step
         elif type(step) is not int or not 0 <= step <= MAX_STEP:
             raise ValueError(f"step must be an integer between 0 and {MAX_STEP}: {step!r}")
+        if not isinstance(metrics, Mapping):
+            raise TypeError(
+                f"log takes a mapping of metric names to numbers, e.g. {{'loss': 0.3}}, not "
+                f"{type(metrics).__name__}"
+            )
         if not metrics.keys() <= _known_keys.keys():
             for key in metrics:
                 _known_keys[check_key(key)] = None
-        values = [float(value) for value in metrics.values()]
+        try:
+            values = [float(value) for value in metrics.values()]
+        except (TypeError, ValueError):
+            values = [_number(key, value) for key, value in metrics.items()]
         total = sum(values)
         if total - total != 0:  # an infinity or a NaN, or finite values summing past float
-            for key, value in zip(metrics, values, strict=True):
-                if not math.isfinite(value):
-                    raise ValueError(f"{key}: {metrics[key]!r} is not a finite number")
+            metrics, values = self._leave_out_nonfinite(metrics, values, step)
         count = len(values)
         if not count:
+            self._next_step = step + 1
+            return
+        if self._closed_elsewhere is not None:
+            self._next_step = step + 1
+            self.dropped_points += count
             return
         self._next_step = step + 1
         entry = (step, time.time() * 1000.0, tuple(metrics), values)
@@ -180,33 +221,69 @@ class Run:
         if full:
             self._poke()
 
-    def flush(self, timeout: float | None = None) -> None:
-        """Wait until everything logged so far has reached the server (or ``timeout``
-        seconds pass: TimeoutError). Raises the error of a batch the server refused."""
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything logged so far was handled by the server (taken, or refused:
+        see ``errors``), at most ``timeout`` seconds. True if it was; False if points are
+        still waiting (the server is unreachable: they are still being retried)."""
         self._poke()
-        if not self._idle.wait(timeout):
-            raise TimeoutError(f"{self._buffered} points still waiting after {timeout} s")
-        self._raise_failures()
+        return self._idle.wait(timeout)
 
-    def finish(self, status: RunStatus | str = RunStatus.COMPLETED) -> None:
-        """Flush, then mark the run COMPLETED (or FAILED, KILLED) and stop the sender."""
+    def finish(
+        self, status: RunStatus | str = RunStatus.COMPLETED, failure_reason: str | None = None
+    ) -> None:
+        """Flush (at most ``finish_timeout`` seconds), then mark the run COMPLETED (or
+        FAILED, KILLED, with an optional reason) and stop the sender. It never raises for
+        the server's state: what it could not do is said by a warning and kept in
+        ``errors``, and the program goes on (to save its model, say)."""
         if self._finished:
             return
+        status = RunStatus(status)
         try:
-            self.flush()
+            if not self.flush(self.finish_timeout):
+                waiting = self._buffered + self._in_flight
+                self.dropped_points += waiting
+                self._report(
+                    MlgraphError(
+                        f"the server took no points for {self.finish_timeout} s: "
+                        f"{waiting} logged points were not delivered"
+                    )
+                )
         finally:
             self._finished = True
             _open_runs.discard(self)
             try:
-                payload = self._sender.call(
-                    self._sender.client.run_finish(
-                        RunFinishInput(runId=self.id, status=RunStatus(status))
-                    )
-                )
-                check(payload.run_finish)
+                self._finish_on_server(status, failure_reason)
             finally:
                 self._sender.call(self._stop())
                 self._sender.stop()
+        if self.errors or self.dropped_points or self.nonfinite_points:
+            warnings.warn(
+                f"mlgraph: run {self.name} ({self.id}) finished with {len(self.errors)} "
+                f"problem(s), {self.dropped_points} points not delivered and "
+                f"{self.nonfinite_points} non-finite values left out (see run.errors)",
+                RunWarning,
+                stacklevel=2,
+            )
+
+    def _finish_on_server(self, status: RunStatus, failure_reason: str | None) -> None:
+        if self._closed_elsewhere is not None:
+            return  # already finished by someone else: said when it was learnt
+        try:
+            payload = self._sender.call(
+                self._sender.client.run_finish(
+                    RunFinishInput(runId=self.id, status=status, failureReason=failure_reason)
+                ),
+                timeout=self.finish_timeout,
+            )
+            check(payload.run_finish)
+        except UserErrors as error:
+            if "INVALID_TRANSITION" in error.codes:
+                self._closed_elsewhere = str(error)
+                self._report(MlgraphError(f"the run was already finished elsewhere: {error}"))
+            else:
+                self._report(error)
+        except Exception as error:  # noqa: BLE001 - the server's state never breaks the program
+            self._report(MlgraphError(f"could not mark the run {status.value}: {error}"))
 
     def __enter__(self) -> Run:
         return self
@@ -220,9 +297,9 @@ class Run:
         if kind is None:
             self.finish(RunStatus.COMPLETED)
         elif issubclass(kind, KeyboardInterrupt):
-            self.finish(RunStatus.KILLED)
+            self.finish(RunStatus.KILLED, "KeyboardInterrupt")
         else:
-            self.finish(RunStatus.FAILED)
+            self.finish(RunStatus.FAILED, f"{kind.__name__}: {error}")
 
     @property
     def buffered_points(self) -> int:
@@ -256,10 +333,38 @@ class Run:
         if wake is not None and not self._sender.loop.is_closed():
             self._sender.loop.call_soon_threadsafe(wake.set)
 
-    def _raise_failures(self) -> None:
-        if self._failures:
-            failures, self._failures = self._failures, []
-            raise failures[0]
+    def _leave_out_nonfinite(
+        self, metrics: Mapping[str, float], values: list[float], step: int
+    ) -> tuple[dict[str, float], list[float]]:
+        """The finite values alone; the others counted and, once per key, said."""
+        kept = {k: v for k, v in zip(metrics, values, strict=True) if math.isfinite(v)}
+        for key, value in zip(metrics, values, strict=True):
+            if not math.isfinite(value):
+                self.nonfinite_points += 1
+                if key not in self._warned_keys:
+                    self._warned_keys.add(key)
+                    warnings.warn(
+                        f"mlgraph: {key} is {value} at step {step}: the server does not store "
+                        "NaN or Infinity yet, so such values are left out (the training "
+                        "loop goes on; run.nonfinite_points counts them)",
+                        RunWarning,
+                        stacklevel=3,
+                    )
+        return kept, list(kept.values())
+
+    def _report(self, error: MlgraphError, points: int = 0) -> None:
+        """Keep what the server refused (or could not be done) and say it: a warning for
+        the first of each kind of problem, so a long run does not print thousands."""
+        first = not any(type(e) is type(error) and str(e) == str(error) for e in self.errors)
+        self.errors.append(error)
+        self.dropped_points += points
+        if first:
+            warnings.warn(
+                f"mlgraph: run {self.name} ({self.id}): {error}"
+                + (f" ({points} points not stored)" if points else ""),
+                RunWarning,
+                stacklevel=2,
+            )
 
     # -- the sender thread --------------------------------------------------------------
 
@@ -286,7 +391,9 @@ class Run:
                 batch = self._take()
                 if batch is None:
                     break
+                self._in_flight = sum(len(entry[3]) for entry in batch)
                 await self._deliver(batch)
+                self._in_flight = 0
             with self._lock:
                 if not self._buffer:
                     self._idle.set()
@@ -315,6 +422,7 @@ class Run:
     async def _deliver(self, batch: list[Entry]) -> None:
         series = columns(batch)
         delay = 0.05
+        points = sum(len(entry[3]) for entry in batch)
         while True:
             try:
                 payload = await self._sender.client.run_metrics_log(run_id=self.id, series=series)
@@ -324,13 +432,23 @@ class Run:
             except (httpx.TransportError, GraphQLClientHttpError) as error:
                 status = getattr(error, "status_code", None)
                 if status is not None and status not in TRANSIENT_STATUS:
-                    self._failures.append(MlgraphError(f"HTTP {status}: {error}"))
+                    self._report(MlgraphError(f"HTTP {status}: {error}"), points)
                     return
             except UserErrors as error:
-                self._failures.append(error)
+                if "INVALID_TRANSITION" in error.codes and self._closed_elsewhere is None:
+                    self._closed_elsewhere = str(error)
+                    self._report(
+                        MlgraphError(
+                            f"the run was finished elsewhere ({error}): what is logged from "
+                            "now on is dropped"
+                        ),
+                        points,
+                    )
+                else:
+                    self._report(error, points)
                 return
-            except GraphQLClientGraphQLMultiError as error:
-                self._failures.append(MlgraphError(str(error)))
+            except (GraphQLClientGraphQLMultiError, MlgraphError) as error:
+                self._report(MlgraphError(str(error)), points)
                 return
             self.retries += 1
             await asyncio.sleep(delay * (0.5 + random.random()))
@@ -378,7 +496,13 @@ def _flush_at_exit() -> None:
     """A script that ends without finishing its run still delivers what it logged."""
     for run in list(_open_runs):
         try:
-            run.flush(timeout=30)
+            if not run.flush(timeout=30):
+                warnings.warn(
+                    f"mlgraph: run {run.id}: {run.buffered_points} points were not delivered "
+                    "before the program ended (the server did not take them in 30 s)",
+                    RunWarning,
+                    stacklevel=1,
+                )
         except Exception as error:  # noqa: BLE001 - exiting: report, do not raise
             warnings.warn(f"mlgraph: run {run.id} could not flush at exit: {error}", stacklevel=1)
 
@@ -400,6 +524,7 @@ def start_run(
     on_full: Literal["block", "drop_oldest"] = "block",
     retry_max_seconds: float = 10.0,
     timeout: float = 30.0,
+    finish_timeout: float | None = 120.0,
 ) -> Run:
     """Open a run in an experiment (found by name in the project, made if missing; or
     ``experiment_id``). The project is its slug within ``organization`` (a slug; optional
@@ -429,6 +554,7 @@ def start_run(
             run_id=run.id, name=run.name, sender=sender, batch_points=batch_points,
             flush_interval=flush_interval, max_buffered_points=max_buffered_points,
             on_full=on_full, retry_max_seconds=retry_max_seconds,
+            finish_timeout=finish_timeout,
         )  # fmt: skip
     except BaseException:
         sender.stop()

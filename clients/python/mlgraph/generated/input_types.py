@@ -79,6 +79,8 @@ class RunFinishInput(BaseModel):
     run_id: str = Field(alias="runId")
     status: RunStatus
     ended_at: Optional[datetime] = Field(alias="endedAt", default=None)
+    failure_reason: Optional[str] = Field(alias="failureReason", default=None)
+    "With FAILED or KILLED: what ended the run (the Python client sends the exception's type and message); at most 4,000 characters, a longer one keeps its end."
 
 
 PredictionsRecordInput.model_rebuild()
