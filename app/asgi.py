@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
@@ -256,8 +256,15 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
             methods=["POST"],
         ),
     ]
-    if (settings.dashboard_dir / "index.html").is_file():  # optional: `make dashboard`
+    has_dashboard = (settings.dashboard_dir / "index.html").is_file()  # `make dashboard`
+    if has_dashboard:
         routes.append(Mount("/app", app=StaticFiles(directory=settings.dashboard_dir, html=True)))
+    # A person who opens the server's address lands somewhere useful: the dashboard when it
+    # is built, else GraphiQL (API clients never ask for "/").
+    home = "/app/" if has_dashboard else "/graphql"
+    routes.append(
+        Route("/", lambda _: RedirectResponse(home, status_code=307), methods=["GET", "HEAD"])
+    )
     app = Starlette(
         exception_handlers={
             HTTPException: json_http_error,

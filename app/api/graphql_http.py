@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from graphql import FieldNode, GraphQLError, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -105,6 +106,28 @@ def json_response(
     content = body if isinstance(body, bytes) else orjson.dumps(body)
     return Response(
         content, status_code=status, media_type=f"{media_type}; charset=utf-8", headers=headers
+    )
+
+
+ANONYMOUS_HINT = (
+    "no API key was sent, so nothing is readable: send Authorization: Bearer <key> "
+    "(make run prints a development key; mlgraph create-key makes one)"
+)
+
+
+INTROSPECTION_FIELDS = frozenset({"__typename", "__schema", "__type"})
+
+
+def reads_data(query: str, operation_name: str | None) -> bool:
+    """Whether the operation asks for more than introspection (only for anonymous callers:
+    the document ran already, so it parses)."""
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return False
+    return operation is not None and any(
+        not isinstance(s, FieldNode) or s.name.value not in INTROSPECTION_FIELDS
+        for s in operation.selection_set.selections
     )
 
 
@@ -261,6 +284,11 @@ class GraphQLHTTPHandler:
             body["errors"] = [error.formatted for error in result.errors]
         if result.extensions:
             body["extensions"] = result.extensions
+        state = request.scope.get("state") or {}
+        anonymous = state.get("actor") is None or not state["actor"].is_authenticated
+        if anonymous and not failed and reads_data(resolved.query, operation.operation_name):
+            # Anonymous callers read nothing: say why the answer is empty.
+            body["extensions"] = {**body.get("extensions", {}), "hint": ANONYMOUS_HINT}
         status = 400 if failed and media_type == GRAPHQL_RESPONSE_JSON else 200
         # data may be an orjson.Fragment: JSON text PostgreSQL built (app/api/graph).
         encoded = orjson.dumps(body)

@@ -502,3 +502,13 @@ async def test_a_client_trickling_its_request_is_timed_out(database_url):
             assert (
                 await client.post("/graphql", json={"query": "{ __typename }"})
             ).status_code == 200
+
+
+async def test_a_person_opening_the_server_or_forgetting_the_key_is_told_where_to_go(http):
+    home = await http.get("/", follow_redirects=False)
+    assert home.status_code == 307 and home.headers["location"] in ("/graphql", "/app/")
+    assert (await http.get("/", follow_redirects=True)).status_code == 200
+    answer = await http.post("/graphql", json={"query": '{ organization(slug: "acme") { id } }'})
+    body = answer.json()
+    assert body["data"] == {"organization": None}
+    assert "no API key was sent" in body["extensions"]["hint"]
