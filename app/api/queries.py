@@ -59,9 +59,10 @@ class Query:
         return Viewer(id=user_id, db_id=user_id) if user_id else None
 
     @strawberry.field(
-        description="Compare runs: the histories of up to 100 runs for the same keys over one "
-        "step range (default: 0 to the highest step logged), at most maxPoints buckets each, "
-        "read in one statement. Ask for columns to get chart-ready arrays."
+        description="Compare runs: the histories of up to 100 runs for the same keys, each "
+        "key over one step range common to the runs (default: 0 to the highest step any of "
+        "them logged for that key), at most maxPoints buckets each, read in one statement "
+        "per range. Ask for columns to get chart-ready arrays."
     )
     async def run_metric_histories(
         self,

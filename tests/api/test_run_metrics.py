@@ -254,3 +254,23 @@ async def test_a_finished_run_takes_no_new_points_but_answers_a_retry(tenant, ht
             headers={"Authorization": f"Bearer {tenant.key}"},
         )
         assert bulk.status_code in (400, 409) and "finished run" in bulk.text, bulk.text
+
+
+async def test_a_short_series_in_a_long_run_is_charted_at_its_own_resolution(tenant):
+    """An evaluation logged at steps 0-19 beside a loss logged to step 9,999: asked
+    together at 50 points, the evaluation was one bucket (one dot) — buckets were sized
+    from the run's longest key. Each key is sized from its own steps."""
+    ids = await create_run(tenant.client, tenant.org_id)
+    loss = [{"key": "loss", "step": s, "value": 1.0 / (s + 1)} for s in range(0, 10_000, 10)]
+    evaluation = [{"key": "eval/acc", "step": s, "value": s / 20} for s in range(20)]
+    await log_points(tenant.client, ids["run"], loss + evaluation)
+    query = """query($id: ID!) { node(id: $id) { ... on Run {
+      metricHistory(keys: ["loss", "eval/acc"], maxPoints: 50) { key
+        buckets { stepStart stepEnd } } } } }"""
+    for reader in (tenant.client, tenant.client.on_resolvers()):
+        histories = (await reader.data(query, {"id": ids["run"]}))["node"]["metricHistory"]
+        by_key = {h["key"]: h["buckets"] for h in histories}
+        assert [h["key"] for h in histories] == ["loss", "eval/acc"]  # as asked
+        assert len(by_key["eval/acc"]) == 20  # every step its own bucket
+        assert by_key["eval/acc"][-1]["stepEnd"] == 19
+        assert 25 <= len(by_key["loss"]) <= 50 and by_key["loss"][-1]["stepEnd"] >= 9_990

@@ -33,6 +33,7 @@ from app.domain.experiments.history import (
     EMPTY,
     MAX_HISTORY_KEYS,
     HistoryColumns,
+    HistoryPlan,
     plan_history,
 )
 from app.domain.experiments.models import Experiment as ExperimentRow
@@ -203,9 +204,11 @@ async def metric_histories(
     step_from: int | None,
     step_to: int | None,
 ) -> list[RunMetricHistory]:
-    """Histories of visible runs over one common step range (default: 0 to the highest step
-    any of them logged for these keys), so a compare chart shares its x axis; runs asking
-    with one plan are read in one statement."""
+    """Histories of visible runs, each key over one step range common to the runs (default:
+    0 to the highest step any of them logged for *that* key), so a compare chart shares its
+    x axis and a short series in a long run is drawn at its own resolution (sized from the
+    run's longest key, 20 evaluation steps fell into one bucket: one dot). Keys and runs
+    asking with one plan are read in one statement."""
     if not 1 <= len(keys) <= MAX_HISTORY_KEYS:
         raise ClientError(f"keys takes 1 to {MAX_HISTORY_KEYS} metric keys")
     unique_keys = tuple(dict.fromkeys(keys))
@@ -215,20 +218,30 @@ async def metric_histories(
         )
     loaders = info.context.loaders
     summaries = await loaders.metric_summaries.load_many(run_ids)
-    highest = max(
-        (s.last_step for rows in summaries for s in rows if s.key in unique_keys), default=None
-    )
+    highest: dict[str, int] = {}
+    for rows in summaries:
+        for s in rows:
+            if s.key in unique_keys:
+                highest[s.key] = max(highest.get(s.key, s.last_step), s.last_step)
+    start = step_from if step_from is not None else 0
+    by_plan: dict[HistoryPlan, list[str]] = {}
+    for key in unique_keys:
+        if key in highest:
+            end = step_to if step_to is not None else highest[key]
+            try:
+                plan = plan_history(start, end, max_points, ROLLUP_WIDTHS)
+            except DomainError as error:
+                raise ClientError(error.message) from error
+            by_plan.setdefault(plan, []).append(key)
+    requests = [
+        HistoryKey(run_id=run_id, keys=tuple(keys_of_plan), plan=plan)
+        for plan, keys_of_plan in by_plan.items()
+        for run_id in run_ids
+    ]
+    loaded = await loaders.metric_history.load_many(requests)
     found: list[dict[str, HistoryColumns]] = [{} for _ in run_ids]
-    if highest is not None:
-        start = step_from if step_from is not None else 0
-        end = step_to if step_to is not None else highest
-        try:
-            plan = plan_history(start, end, max_points, ROLLUP_WIDTHS)
-        except DomainError as error:
-            raise ClientError(error.message) from error
-        found = await loaders.metric_history.load_many(
-            [HistoryKey(run_id=run_id, keys=unique_keys, plan=plan) for run_id in run_ids]
-        )
+    for index, columns in enumerate(loaded):
+        found[index % len(run_ids)].update(columns)
     return [
         RunMetricHistory(
             key=key, run_id=strawberry.ID(encode_id("Run", run_id)), found=by_key.get(key, EMPTY)
@@ -360,8 +373,9 @@ class Run(Node):
         return RunMetricSeries(key=series_key(key), run_id=self.db_id)
 
     @strawberry.field(
-        description="At most maxPoints buckets per key over [stepFrom, stepTo] (default: the "
-        "whole run), each with min, max and last so spikes survive downsampling."
+        description="At most maxPoints buckets per key over [stepFrom, stepTo] (default: 0 to "
+        "the key's own last step, so a short series keeps its resolution beside a long one), "
+        "each with min, max and last so spikes survive downsampling."
     )
     async def metric_history(
         self,
