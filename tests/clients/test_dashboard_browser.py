@@ -5,16 +5,19 @@ breaching metric without a reload, and acknowledges it. Screenshots: test-artifa
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
+from app.settings import Limits, Settings
 from tests.api.test_alert_rules import record, rule
 from tests.api.test_subscriptions import points
 from tests.clients.conftest import require_tool
-from tests.conftest import server_process
+from tests.conftest import TEST_SETTINGS, serve, server_process
 from tests.helpers import ARTIFACTS, assert_ok, build_graph, create_run, log_points
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
@@ -77,10 +80,20 @@ async def wait_for(page, script: str, name: str) -> None:  # type: ignore[no-unt
 
 
 async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
+    """Where a user starts: the key form, the home page's tree (served with the default
+    limits, which its query once exceeded), the experiment, the run, its chart."""
     ids = await create_run(tenant.client, tenant.org_id)
     await log_points(tenant.client, ids["run"], points("loss", range(3)))
     await sign_in(page, tenant.key)
-    await page.goto(f"{page.base_url}/app/#/runs/{ids['run']}")
+    experiment_link = f"a[href='#/experiments/{ids['experiment']}']"
+    try:
+        await page.wait_for_selector(experiment_link, timeout=30_000)
+    except Exception:
+        await shot(page, "failure-home.png")
+        raise AssertionError(f"the home page shows no experiment: {page.errors}") from None
+    await shot(page, "dashboard-home.png")
+    await page.click(experiment_link)
+    await page.click(f"a[href='#/runs/{ids['run']}']")
     chart = "document.querySelector('.chart[data-metric=\"loss\"]')"
     await wait_for(page, f"() => {chart}?.dataset.points === '3'", "history")
     await log_points(tenant.client, ids["run"], points("loss", range(3, 8)))
@@ -192,3 +205,49 @@ async def test_the_server_serves_a_built_dashboard_and_works_without_one(databas
                                "/app/%2e%2e/%2e%2e/app/settings.py"):  # fmt: skip
                     assert (await http.get(escape)).status_code == 404, escape
             assert (await http.get("/readyz")).status_code == 200
+
+
+DOCUMENT = re.compile(r"graphql\(`([^`]*)`\)")
+
+
+def dashboard_documents() -> dict[str, str]:
+    """Every GraphQL operation the dashboard's source sends, by name, with the fragments
+    it spreads (as graphql-codegen's client preset sends it)."""
+    operations, fragments = {}, {}
+    for source in sorted((DASHBOARD / "src").rglob("*.tsx")):
+        for document in DOCUMENT.findall(source.read_text()):
+            if name := re.search(r"(query|mutation|subscription)\s+(\w+)", document):
+                operations[name[2]] = document
+            else:
+                fragment = re.search(r"fragment\s+(\w+)", document)
+                assert fragment, (source, document)
+                fragments[fragment[1]] = document
+
+    def with_fragments(document: str) -> str:
+        text, added = document, set()
+        while needed := set(re.findall(r"\.\.\.\s*(\w+)", text)) - added - {"on"}:
+            added |= needed
+            text += "".join(fragments[n] for n in sorted(needed) if n in fragments)
+        return text
+
+    return {name: with_fragments(document) for name, document in operations.items()}
+
+
+async def test_every_dashboard_document_passes_the_default_limits(database_url):
+    """The home page's tree once asked for depth 14 and up to 11 million nodes: refused by
+    a server with the default limits (the browser test jumped straight to a run). Each
+    document is sent, unchanged and without variables, to such a server: none may be
+    refused for its shape (missing variables are expected)."""
+    documents = dashboard_documents()
+    assert len(documents) >= 8, sorted(documents)
+    settings = Settings(database_url=database_url, **{**TEST_SETTINGS, "limits": Limits()})  # type: ignore[arg-type]
+    async with serve(settings) as running, httpx.AsyncClient(base_url=running.base_url) as http:
+        for name, document in documents.items():
+            answer = (await http.post("/graphql", json={"query": document})).json()
+            shape = [e["message"] for e in answer.get("errors", ())
+                     if e.get("extensions", {}).get("code") in LIMIT_CODES
+                     or "depth" in e["message"] or "limit" in e["message"]]  # fmt: skip
+            assert shape == [], (name, shape)
+
+
+LIMIT_CODES = {"QUERY_TOO_COMPLEX", "QUERY_TOO_DEEP", "TOO_MANY_TOKENS", "TOO_MANY_ALIASES"}

@@ -8,7 +8,7 @@ const TreeQuery = graphql(`
   query OrganizationTree {
     viewer {
       user { email }
-      memberships(first: 20) {
+      memberships(first: 10) {
         nodes {
           role
           organization {
@@ -21,21 +21,11 @@ const TreeQuery = graphql(`
                 slug
                 name
                 experiments(first: 20) { nodes { id name status } }
-                models(first: 50) {
-                  nodes {
-                    id
-                    name
-                    versions(first: 20) {
-                      nodes {
-                        id
-                        version
-                        stage
-                        deployments(first: 10) {
-                          nodes { id name status environment { name } }
-                        }
-                      }
-                    }
-                  }
+                models(first: 20) {
+                  nodes { id name versions(first: 10) { nodes { id version stage } } }
+                }
+                deployments(first: 20) {
+                  nodes { id name status environment { name } modelVersion { id } }
                 }
               }
             }
@@ -81,7 +71,9 @@ export function HomePage() {
                           {version.version} <span className={`stage ${version.stage}`}>{version.stage}</span>{" "}
                           <a href={href("lineage", version.id)}>lineage</a>
                           <ul>
-                            {version.deployments.nodes.map((deployment) => (
+                            {project.deployments.nodes
+                              .filter((deployment) => deployment.modelVersion?.id === version.id)
+                              .map((deployment) => (
                               <li key={deployment.id}>
                                 <a href={href("deployments", deployment.id)}>{deployment.name}</a>{" "}
                                 <span className={`status ${deployment.status}`}>{deployment.status}</span>{" "}
