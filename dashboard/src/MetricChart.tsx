@@ -11,7 +11,10 @@ export interface Columns {
   last: number[];
 }
 
-export function MetricChart({ title, data }: { title: string; data: Columns }) {
+// The x axis: training steps, or (monitoring) epoch seconds drawn as times.
+export type Axis = "step" | "time";
+
+export function MetricChart({ title, data, axis = "step" }: { title: string; data: Columns; axis?: Axis }) {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
@@ -21,9 +24,9 @@ export function MetricChart({ title, data }: { title: string; data: Columns }) {
       title,
       width: Math.max(320, holder.current.clientWidth || 640),
       height: 240,
-      scales: { x: { time: false } },
+      scales: { x: { time: axis === "time" } },
       series: [
-        { label: "step" },
+        { label: axis },
         { label: "min", stroke: "rgba(37, 99, 235, 0.25)" },
         { label: "max", stroke: "rgba(37, 99, 235, 0.25)" },
         { label: title, stroke: "#2563eb", width: 2 },
@@ -35,19 +38,23 @@ export function MetricChart({ title, data }: { title: string; data: Columns }) {
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [title]);
+  }, [title, axis]);
 
   useEffect(() => {
     plot.current?.setData([data.steps, data.min, data.max, data.last]);
   }, [data]);
 
   return (
-    <div className="chart" data-metric={title} data-points={data.steps.length}>
+    <div className="chart" data-metric={title} data-points={data.steps.length} data-axis={axis}>
       <div ref={holder} />
       <div className="chart-caption">
         {data.steps.length} points
         {data.steps.length > 0 &&
-          `, last ${data.last[data.last.length - 1].toPrecision(4)} at step ${data.steps[data.steps.length - 1]}`}
+          `, last ${data.last[data.last.length - 1].toPrecision(4)} ${
+            axis === "time"
+              ? `at ${new Date(data.steps[data.steps.length - 1] * 1000).toLocaleString()}`
+              : `at step ${data.steps[data.steps.length - 1]}`
+          }`}
       </div>
     </div>
   );

@@ -18,7 +18,7 @@ from tests.api.test_alert_rules import record, rule
 from tests.api.test_subscriptions import points
 from tests.clients.conftest import require_tool
 from tests.conftest import TEST_SETTINGS, serve, server_process
-from tests.helpers import ARTIFACTS, assert_ok, build_graph, create_run, log_points
+from tests.helpers import ARTIFACTS, RUN_FINISH, assert_ok, build_graph, create_run, log_points
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 ALERT_CREATE = """mutation($input: AlertCreateInput!) {
@@ -101,6 +101,12 @@ async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
     await wait_for(page, f"() => {chart}?.dataset.points === '8'", "live")
     await wait_for(page, "() => document.querySelector('.chart[data-metric=\"accuracy\"]')"
                    "?.dataset.points === '8'", "new-key")  # fmt: skip
+    # Another client ends the run: the page's status follows without a reload.
+    status = "document.querySelector('[data-run-status]')?.dataset.runStatus"
+    await wait_for(page, f"() => {status} === 'RUNNING'", "running")
+    finish = {"runId": ids["run"], "status": "KILLED"}
+    assert_ok(await tenant.client.mutate(RUN_FINISH, finish))
+    await wait_for(page, f"() => {status} === 'KILLED'", "status-live")
     assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
     await shot(page, "dashboard-run.png")
     assert page.errors == []
@@ -138,16 +144,20 @@ async def test_after_the_server_restarts_the_chart_resumes_from_its_cursor(
         await wait_for(page, f"() => {chart}?.dataset.points === '3'", "before")
         await log_points(tenant.client, ids["run"], points("loss", range(3, 5)))
         await wait_for(page, f"() => {chart}?.dataset.points === '5'", "live-before")
-    cursor = [m for m in received if m.get("type") == "next"][-1]["payload"]["data"][
-        "runMetrics"]["cursor"]  # fmt: skip
+    metrics = [
+        m for m in received if m.get("type") == "next" and "runMetrics" in m["payload"]["data"]
+    ]
+    cursor = metrics[-1]["payload"]["data"]["runMetrics"]["cursor"]
     await log_points(tenant.client, ids["run"], points("loss", range(5, 9)))  # while down
-    batches_before = len([m for m in received if m.get("type") == "next"])
+    batches_before = len([m for m in received if m.get("type") == "next"
+                          and "runMetrics" in m["payload"]["data"]])  # fmt: skip
     async with server_process(database_url, port=port, **env):
         await wait_for(page, f"() => {chart}?.dataset.points === '9'", "resumed")
-    subscribes = [m["payload"]["variables"] for m in sent if m.get("type") == "subscribe"]
+    subscribes = [m["payload"]["variables"] for m in sent
+                  if m.get("type") == "subscribe" and "RunLive" in m["payload"]["query"]]  # fmt: skip
     assert subscribes[-1] == {"runId": ids["run"], "after": cursor}
-    resumed = [m["payload"]["data"]["runMetrics"]["points"]
-               for m in received if m.get("type") == "next"][batches_before:]  # fmt: skip
+    resumed = [m["payload"]["data"]["runMetrics"]["points"] for m in received
+               if m.get("type") == "next" and "runMetrics" in m["payload"]["data"]][batches_before:]  # fmt: skip
     assert [p["step"] for batch in resumed for p in batch] == [5, 6, 7, 8]
     assert page.errors == []
 
@@ -180,6 +190,10 @@ async def test_a_breaching_metric_shows_an_alert_live_and_it_is_acknowledged(pag
     await page.click(f"{row} >> text=Acknowledge")
     await wait_for(page, opened.format("ACKNOWLEDGED"), "acknowledged")
     assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
+    # Monitoring charts are drawn over time (epoch seconds), not labelled as steps.
+    await page.reload()
+    await wait_for(page, "() => document.querySelector('.chart[data-metric=\"latency_ms\"]')"
+                   "?.dataset.axis === 'time'", "time-axis")  # fmt: skip
     assert page.errors == []
 
 

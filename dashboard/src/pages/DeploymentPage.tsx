@@ -174,7 +174,7 @@ export function DeploymentPage({ id }: { id: string }) {
       <h3>Monitoring</h3>
       <div className="charts">
         {Object.entries(metrics).map(([name, columns]) => (
-          <MetricChart key={name} title={name} data={columns} />
+          <MetricChart key={name} title={name} data={columns} axis="time" />
         ))}
         {Object.keys(metrics).length === 0 && <p>No monitoring metrics recorded.</p>}
       </div>

@@ -4,7 +4,7 @@
 // as it is then, so keeping the latest cursor in it resumes with no gap and no duplicate.
 import { print } from "graphql";
 import { useEffect, useMemo, useState } from "react";
-import { useQuery } from "urql";
+import { useQuery, useSubscription } from "urql";
 import type { Api } from "../api";
 import { graphql } from "../gql";
 import { type Columns, MetricChart, withPoints } from "../MetricChart";
@@ -18,6 +18,7 @@ const RunQuery = graphql(`
         id
         name
         status
+        failureReason
         params
         startedAt
         endedAt
@@ -52,6 +53,13 @@ const LiveSubscription = graphql(`
   }
 `);
 
+// The run's status now, then each change (another client may finish it).
+const StatusSubscription = graphql(`
+  subscription RunStatusLive($runId: ID!) {
+    runStatus(runId: $runId) { status endedAt }
+  }
+`);
+
 type Point = { step: number; value: number };
 
 export function RunPage({ id, api }: { id: string; api: Api }) {
@@ -64,6 +72,7 @@ export function RunPage({ id, api }: { id: string; api: Api }) {
     pause: keys.length === 0,
     requestPolicy: "network-only",
   });
+  const [{ data: statusLive }] = useSubscription({ query: StatusSubscription, variables: { runId: id } });
   const [live, setLive] = useState<Record<string, Point[]>>({});
   const [connected, setConnected] = useState(false);
 
@@ -90,6 +99,7 @@ export function RunPage({ id, api }: { id: string; api: Api }) {
         next(message) {
           const batch = message.data?.runMetrics;
           if (!batch) return;
+          setConnected(true); // the socket may have opened before this page listened
           variables.after = batch.cursor; // a resubscription (after a reconnect) resumes here
           setLive((before) => {
             const next = { ...before };
@@ -120,10 +130,14 @@ export function RunPage({ id, api }: { id: string; api: Api }) {
   if (!data) return <p>Loading…</p>;
   if (!run) return <p className="error">No run with this id (or not yours to see).</p>;
   const allKeys = [...new Set([...keys, ...Object.keys(live)])].sort();
+  const status = statusLive?.runStatus.status ?? run.status;
   return (
     <section>
       <h2>
-        Run {run.name} <span className={`status ${run.status}`}>{run.status}</span>
+        Run {run.name}{" "}
+        <span className={`status ${status}`} data-run-status={status}>
+          {status}
+        </span>
       </h2>
       <p>
         {run.experiment && <a href={href("experiments", run.experiment.id)}>experiment {run.experiment.name}</a>} ·
@@ -132,6 +146,7 @@ export function RunPage({ id, api }: { id: string; api: Api }) {
           {connected ? "live" : "connecting…"}
         </span>
       </p>
+      {run.failureReason && <pre className="error failure-reason">{run.failureReason}</pre>}
       <pre className="params">{JSON.stringify(run.params, null, 2)}</pre>
       {allKeys.length === 0 && <p>No metrics yet: they appear here as they are logged.</p>}
       <div className="charts">
