@@ -17,6 +17,9 @@ const config: CodegenConfig = {
           ID: "string",
           IntColumn: "number[]",
           FloatColumn: "number[]",
+          // A number, or "NaN", "Infinity", "-Infinity"; in columns, null where none.
+          MetricValue: "number | string",
+          MetricColumn: "(number | string | null)[]",
           MetricSeries: "unknown",
           Vector: "number[]",
         },

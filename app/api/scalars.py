@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, NewType
 
 import strawberry
-from graphql import GraphQLError
+from graphql import FloatValueNode, GraphQLError, IntValueNode, StringValueNode, ValueNode
+
+from app.domain.experiments.points import NONFINITE_NAMES, NONFINITE_VALUES
 
 MAX_VECTOR_LENGTH = 2_000
 
@@ -35,6 +38,42 @@ def as_column(value: Any) -> list[Any]:
     return value if isinstance(value, list) else list(value)
 
 
+def metric_value_text(value: float) -> float | str:
+    """A metric value as JSON carries it: a number, or "NaN", "Infinity", "-Infinity" (the
+    strings PostgreSQL's JSON writes for them, so both read paths answer alike)."""
+    if math.isfinite(value):
+        return value
+    return NONFINITE_NAMES["NaN" if value != value else "Infinity" if value > 0 else "-Infinity"]
+
+
+def as_metric_column(value: Any) -> list[Any]:
+    """A column of metric values: numbers, the three strings for non-finite ones, and null
+    where a bucket has no value (min and max of a bucket holding no finite value)."""
+    column = as_column(value)
+    try:
+        if math.isfinite(math.fsum(column)):
+            return column  # all finite: no copy
+    except (TypeError, ValueError, OverflowError):
+        pass  # a None, -inf + inf, or finite values summing past a float
+    return [v if v is None or math.isfinite(v) else metric_value_text(v) for v in column]
+
+
+def parse_metric_value(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and value in NONFINITE_VALUES:
+        return NONFINITE_VALUES[value]
+    raise GraphQLError('a MetricValue is a number, or "NaN", "Infinity" or "-Infinity"')
+
+
+def parse_metric_value_literal(node: ValueNode, _variables: Any = None) -> float:
+    if isinstance(node, IntValueNode | FloatValueNode):
+        return float(node.value)
+    if isinstance(node, StringValueNode):
+        return parse_metric_value(node.value)
+    raise GraphQLError('a MetricValue is a number, or "NaN", "Infinity" or "-Infinity"')
+
+
 def output_only(value: Any) -> Any:
     raise GraphQLError("this scalar is output only")
 
@@ -43,6 +82,8 @@ Vector = NewType("Vector", tuple)  # annotate fields with this; the schema maps 
 MetricSeries = NewType("MetricSeries", dict)
 IntColumn = NewType("IntColumn", list)
 FloatColumn = NewType("FloatColumn", list)
+MetricValue = NewType("MetricValue", float)
+MetricColumn = NewType("MetricColumn", list)
 
 SCALAR_MAP = {
     Vector: strawberry.scalar(
@@ -56,7 +97,8 @@ SCALAR_MAP = {
         description="Metric points as whole columns per key (the bulk ingest format): "
         '{"loss": {"steps": [0, 1, 2], "values": [0.9, 0.7, 0.6], "timestamps": '
         "[1764300000000, 1764300000100, 1764300000200]}}. Steps are integers 0 to 2^31-1, "
-        "unique per key in a call; values finite numbers; timestamps (optional, default "
+        'unique per key in a call; values numbers, or the strings "NaN", "Infinity", '
+        '"-Infinity" (JSON has no such numbers); timestamps (optional, default '
         "now) epoch milliseconds. Parsed as arrays, never point by point.",
         serialize=dict,
         parse_value=parse_metric_series,
@@ -66,6 +108,23 @@ SCALAR_MAP = {
         description="A column of integers as one JSON array (item i belongs to row i of its "
         "sibling columns); may exceed 32 bits. Output only.",
         serialize=as_column,
+        parse_value=output_only,
+    ),
+    MetricValue: strawberry.scalar(
+        name="MetricValue",
+        description='A metric value: a number, or "NaN", "Infinity" or "-Infinity" (JSON '
+        "cannot carry those as numbers; a diverging run logs them, and they are kept as "
+        "they are).",
+        serialize=metric_value_text,
+        parse_value=parse_metric_value,
+        parse_literal=parse_metric_value_literal,
+    ),
+    MetricColumn: strawberry.scalar(
+        name="MetricColumn",
+        description='A column of metric values as one JSON array: numbers, "NaN", '
+        '"Infinity" or "-Infinity", and null where a bucket holds no finite value (its min '
+        "and max). Output only.",
+        serialize=as_metric_column,
         parse_value=output_only,
     ),
     FloatColumn: strawberry.scalar(

@@ -20,6 +20,7 @@ from app.api.ids import decode_any, encode_id
 from app.api.loaders.rows_by_id import visibility
 from app.api.monitoring.types import Alert
 from app.api.read_scope import REFUSED
+from app.api.scalars import MetricValue
 from app.api.shared_events import send_shared, shared_event
 from app.domain.builds import enums as build_enums
 from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
@@ -97,7 +98,9 @@ def metrics_event(run_id: strawberry.ID, batch: streams.MetricBatch) -> RunMetri
     return RunMetricsBatch(
         run_id=run_id,
         points=[
-            RunMetricPoint(key=p.key, step=p.step, value=p.value, timestamp=p.timestamp)
+            RunMetricPoint(
+                key=p.key, step=p.step, value=MetricValue(p.value), timestamp=p.timestamp
+            )
             for p in batch.points
         ],
         cursor=str(batch.cursor),

@@ -5,6 +5,7 @@ orjson, which for a batch's points costs a tenth of asyncpg's encoding of a list
 
 from __future__ import annotations
 
+import math
 import struct
 
 import numpy as np
@@ -34,11 +35,20 @@ def numpy_array(buffer: bytes | None) -> np.ndarray:
     return values["value"].astype(native)
 
 
-def array_text(values: np.ndarray) -> str:
+def array_text(values: np.ndarray, nan_as_null: bool = False) -> str:
     """A one-dimensional int64 or float64 array as PostgreSQL's array text, ``{1,0.5}``,
     for ``CAST(CAST(:p AS text) AS float8[])``. orjson writes each float's shortest
     round-trip form, which PostgreSQL reads back to the same double; asyncpg's binary
     encoder instead checks and converts each element of a list in Python (~150 ns each,
-    most of a 1,000-point batch's encoding). Only finite values: orjson writes NaN as
-    null."""
+    most of a 1,000-point batch's encoding). orjson writes NaN and ±Infinity as null, so an
+    array holding any is written element by element (``NaN``, ``Infinity``,
+    ``-Infinity``; NaN as ``NULL`` with ``nan_as_null``: a bucket's min with no finite
+    value), with ``repr``, which round-trips a double exactly too."""
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        nan = "NULL" if nan_as_null else "NaN"
+        return "{" + ",".join(
+            repr(v) if math.isfinite(v) else nan if v != v else "Infinity" if v > 0
+            else "-Infinity"
+            for v in values.tolist()
+        ) + "}"  # fmt: skip
     return "{" + orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode() + "}"

@@ -1,14 +1,23 @@
 // One metric as a uPlot chart: the min–max band of each bucket and its last value as a
-// line. Points that arrive live are buckets of one point (min = max = last).
+// line. Points that arrive live are buckets of one point (min = max = last). NaN and
+// ±Infinity (the strings "NaN", "Infinity", "-Infinity" in the answers) leave a gap in the
+// line and are marked in red along the top of the chart.
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
+// A metric value as answered: a number, one of the three strings, or null (no value).
+export type Value = number | string | null;
+
 export interface Columns {
   steps: number[];
-  min: number[];
-  max: number[];
-  last: number[];
+  min: Value[];
+  max: Value[];
+  last: Value[];
+}
+
+export function finite(value: Value): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
 // The x axis: training steps, or (monitoring) epoch seconds drawn as times.
@@ -30,27 +39,47 @@ export function MetricChart({ title, data, axis = "step" }: { title: string; dat
         { label: "min", stroke: "rgba(37, 99, 235, 0.25)" },
         { label: "max", stroke: "rgba(37, 99, 235, 0.25)" },
         { label: title, stroke: "#2563eb", width: 2 },
+        {
+          label: "NaN/∞",
+          stroke: "#dc2626",
+          paths: () => null,
+          points: { show: true, size: 7, stroke: "#dc2626", fill: "#dc2626" },
+        },
       ],
       bands: [{ series: [2, 1], fill: "rgba(37, 99, 235, 0.12)" }],
     };
-    plot.current = new uPlot(options, [[], [], [], []], holder.current);
+    plot.current = new uPlot(options, [[], [], [], [], []], holder.current);
     return () => {
       plot.current?.destroy();
       plot.current = null;
     };
   }, [title, axis]);
 
+  const last = data.last.map(finite);
+  const bounds = [...data.max.map(finite), ...last].filter((v): v is number => v !== null);
+  const top = bounds.length ? Math.max(...bounds) : 0;
+  const marks = data.last.map((v) => (finite(v) === null && v !== null ? top : null));
+  const nonFinite = marks.filter((v) => v !== null).length;
+
   useEffect(() => {
-    plot.current?.setData([data.steps, data.min, data.max, data.last]);
+    plot.current?.setData([data.steps, data.min.map(finite), data.max.map(finite), last, marks]);
   }, [data]);
 
+  const shown = data.last[data.last.length - 1];
   return (
-    <div className="chart" data-metric={title} data-points={data.steps.length} data-axis={axis}>
+    <div
+      className="chart"
+      data-metric={title}
+      data-points={data.steps.length}
+      data-axis={axis}
+      data-nonfinite={nonFinite}
+    >
       <div ref={holder} />
       <div className="chart-caption">
         {data.steps.length} points
+        {nonFinite > 0 && <span className="nonfinite">, {nonFinite} NaN/∞ (gaps, marked red)</span>}
         {data.steps.length > 0 &&
-          `, last ${data.last[data.last.length - 1].toPrecision(4)} ${
+          `, last ${typeof shown === "number" ? shown.toPrecision(4) : shown} ${
             axis === "time"
               ? `at ${new Date(data.steps[data.steps.length - 1] * 1000).toLocaleString()}`
               : `at step ${data.steps[data.steps.length - 1]}`
@@ -61,11 +90,11 @@ export function MetricChart({ title, data, axis = "step" }: { title: string; dat
 }
 
 // Merge live points into bucket columns, ordered by step; a step seen again replaces.
-export function withPoints(columns: Columns, points: { step: number; value: number }[]): Columns {
+export function withPoints(columns: Columns, points: { step: number; value: Value }[]): Columns {
   if (points.length === 0) return columns;
-  const byStep = new Map<number, [number, number, number]>();
+  const byStep = new Map<number, [Value, Value, Value]>();
   columns.steps.forEach((step, i) => byStep.set(step, [columns.min[i], columns.max[i], columns.last[i]]));
-  for (const { step, value } of points) byStep.set(step, [value, value, value]);
+  for (const { step, value } of points) byStep.set(step, [finite(value), finite(value), value]);
   const steps = [...byStep.keys()].sort((a, b) => a - b);
   return {
     steps,

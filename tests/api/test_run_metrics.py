@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 
 import pytest
@@ -93,23 +92,8 @@ async def test_a_bad_point_rejects_the_batch_with_its_index(tenant, point, field
     assert data["node"]["metricKeys"] == []  # atomic: nothing of the batch was written
 
 
-async def test_non_finite_values_and_oversized_batches_are_refused(tenant):
+async def test_oversized_batches_are_refused(tenant):
     ids = await create_run(tenant.client, tenant.org_id)
-    body = {
-        "query": RUN_METRICS_LOG,
-        "variables": {
-            "input": {
-                "runId": ids["run"],
-                "points": [
-                    {"key": "loss", "step": 0, "value": 1.0},
-                    {"key": "loss", "step": 1, "value": float("inf")},
-                ],
-            }
-        },
-    }
-    response = await tenant.client.post_raw(json.dumps(body, allow_nan=True))
-    message = response.json()["errors"][0]["message"]
-    assert "points[1].value" in message
     too_many = await tenant.client.mutate(
         RUN_METRICS_LOG, {"runId": ids["run"], "points": series("loss", range(10_001))}
     )

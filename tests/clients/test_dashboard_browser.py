@@ -101,6 +101,10 @@ async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
     await wait_for(page, f"() => {chart}?.dataset.points === '8'", "live")
     await wait_for(page, "() => document.querySelector('.chart[data-metric=\"accuracy\"]')"
                    "?.dataset.points === '8'", "new-key")  # fmt: skip
+    # A diverging step: NaN leaves a gap, marked (live, then in the history after a reload).
+    await log_points(tenant.client, ids["run"], [{"key": "loss", "step": 8, "value": "NaN"}])
+    gap = f"() => {chart}?.dataset.points === '9' && {chart}?.dataset.nonfinite === '1'"
+    await wait_for(page, gap, "nan-live")
     # Another client ends the run: the page's status follows without a reload.
     status = "document.querySelector('[data-run-status]')?.dataset.runStatus"
     await wait_for(page, f"() => {status} === 'RUNNING'", "running")
@@ -109,6 +113,8 @@ async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
     await wait_for(page, f"() => {status} === 'KILLED'", "status-live")
     assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
     await shot(page, "dashboard-run.png")
+    await page.reload()
+    await wait_for(page, gap, "nan-history")
     assert page.errors == []
 
     # The experiment's runs table links back to the run.

@@ -70,3 +70,26 @@ async def test_array_text_is_read_back_as_the_same_numbers(connection):
                 assert np.signbit(read).tolist() == np.signbit(values).tolist()
             checked += 1
     assert checked == 121
+
+
+ANY_FLOATS = st.lists(st.floats(), min_size=1, max_size=300)  # NaN and ±Infinity included
+
+
+async def test_array_text_carries_nan_and_infinity(connection):
+    """Arrays holding NaN or ±Infinity (which orjson writes as null) are written element by
+    element: PostgreSQL reads back every value bit for bit, NaN as NaN — or as NULL where
+    the caller says a NaN means "no value" (a bucket's min without a finite value)."""
+    checked = 0
+    for values in examples_of(ANY_FLOATS) + [[float("nan"), float("inf"), -float("inf"), -0.0]]:
+        array = np.array(values, dtype=np.float64)
+        read = await connection.fetchval(
+            "SELECT CAST(CAST($1 AS text) AS float8[])", array_text(array)
+        )
+        assert np.array_equal(np.array(read), array, equal_nan=True), values
+        assert np.signbit(read).tolist() == np.signbit(array).tolist()
+        nulls = await connection.fetchval(
+            "SELECT CAST(CAST($1 AS text) AS float8[])", array_text(array, nan_as_null=True)
+        )
+        assert [v is None for v in nulls] == np.isnan(array).tolist()
+        checked += 1
+    assert checked == 61

@@ -18,7 +18,7 @@ from app.api.ids import decode_id
 from app.api.inputs import provided
 from app.api.lists import load_row
 from app.api.metrics import ingested
-from app.api.scalars import MetricSeries
+from app.api.scalars import MetricSeries, MetricValue
 from app.domain.errors import validation
 from app.domain.experiments import services
 from app.domain.experiments.models import Run as RunRow
@@ -94,7 +94,9 @@ class RunPayload:
 class RunMetricPointInput:
     key: str
     step: int
-    value: float
+    value: MetricValue = strawberry.field(
+        description='A number, or "NaN", "Infinity" or "-Infinity" (kept as they are).'
+    )
     timestamp: datetime | None = strawberry.field(default=None, description="Default: now.")
 
 
@@ -105,7 +107,7 @@ class RunMetricPointInput:
 class RunMetricColumnsInput:
     keys: list[str]
     steps: list[int]
-    values: list[float]
+    values: list[MetricValue]
     timestamps: list[datetime | None] | None = None
 
     def to_points(self) -> list[DomainPoint]:

@@ -27,7 +27,7 @@ from app.api.pagination import (
     page_args,
     to_connection,
 )
-from app.api.scalars import FloatColumn, IntColumn
+from app.api.scalars import FloatColumn, IntColumn, MetricColumn, MetricValue
 from app.domain.errors import DomainError
 from app.domain.experiments.history import (
     EMPTY,
@@ -105,9 +105,12 @@ class Experiment(Node):
 class RunMetricSummary:
     key: str
     count: int
-    min: float
-    max: float
-    last: float
+    min: float | None = strawberry.field(
+        description="Of the finite values (null when every value is NaN or infinite)."
+    )
+    max: float | None = strawberry.field(description="Of the finite values (null: none).")
+    non_finite: int = strawberry.field(description="How many values are NaN or ±Infinity.")
+    last: MetricValue = strawberry.field(description="May be NaN or ±Infinity.")
     last_step: int
     last_timestamp: datetime
 
@@ -118,7 +121,8 @@ class RunMetricSummary:
             count=row.count,
             min=row.min_value,
             max=row.max_value,
-            last=row.last_value,
+            non_finite=row.nonfinite,
+            last=MetricValue(row.last_value),
             last_step=row.last_step,
             last_timestamp=row.last_timestamp,
         )
@@ -128,23 +132,30 @@ class RunMetricSummary:
 class RunMetricPoint:
     key: str
     step: int
-    value: float
+    value: MetricValue
     timestamp: datetime
 
     @classmethod
     def from_row(cls, row: RawPoint) -> RunMetricPoint:
-        return cls(key=row.key, step=row.step, value=row.value, timestamp=row.timestamp)
+        return cls(
+            key=row.key, step=row.step, value=MetricValue(row.value), timestamp=row.timestamp
+        )
 
 
-@strawberry.type(description="A downsampled bucket: min and max keep spikes, last the trend.")
+@strawberry.type(
+    description="A downsampled bucket: min and max keep spikes, last the trend. min and max "
+    "are of the finite values (null when the bucket holds none); nonFinite counts the NaN "
+    "and ±Infinity values among count; last may be one of them."
+)
 class RunMetricBucket:
     step_start: int
     step_end: int
-    min: float
-    max: float
-    last: float
+    min: float | None
+    max: float | None
+    last: MetricValue
     last_step: int
     count: int
+    non_finite: int
 
 
 @strawberry.type(
@@ -154,11 +165,12 @@ class RunMetricBucket:
 class RunMetricBucketColumns:
     step_start: IntColumn
     step_end: IntColumn
-    min: FloatColumn
-    max: FloatColumn
-    last: FloatColumn
+    min: MetricColumn = strawberry.field(description="null where a bucket has no finite value.")
+    max: MetricColumn = strawberry.field(description="null where a bucket has no finite value.")
+    last: MetricColumn = strawberry.field(description='May hold "NaN" and "±Infinity".')
     last_step: IntColumn
     count: IntColumn
+    non_finite: IntColumn = strawberry.field(description="NaN and ±Infinity values per bucket.")
 
 
 @strawberry.type(description="A metric's history at chart resolution.")
@@ -176,9 +188,10 @@ class RunMetricHistory:
                 step_end=c.step_end[i],
                 min=c.min[i],
                 max=c.max[i],
-                last=c.last[i],
+                last=MetricValue(c.last[i]),
                 last_step=c.last_step[i],
                 count=c.count[i],
+                non_finite=c.non_finite[i],
             )
             for i in range(len(c.step_start))
         ]
@@ -191,7 +204,7 @@ class RunMetricHistory:
 @strawberry.type(description="Raw points as columns, by step; continue with afterStep.")
 class RunMetricPointColumns:
     steps: IntColumn
-    values: FloatColumn
+    values: MetricColumn
     timestamps: FloatColumn = strawberry.field(description="Epoch milliseconds.")
     has_more: bool = strawberry.field(description="More points lie beyond the last step.")
 
@@ -324,7 +337,7 @@ class RunMetricSeries:
         shown = found.head(first)
         return RunMetricPointColumns(
             steps=IntColumn(shown.steps),
-            values=FloatColumn(shown.values),
+            values=MetricColumn(shown.values),
             timestamps=FloatColumn([t / 1000 for t in shown.times]),
             has_more=len(found) > first,
         )

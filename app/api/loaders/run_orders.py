@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, cast, func, select
+from sqlalchemy import ColumnElement, Float, case, cast, func, literal, select
 
 from app.api.errors import ClientError
 from app.api.loaders.list_spec import Order
@@ -31,11 +32,18 @@ class ByValue(Order):
         return [value.is_(None), ordered, model.id]
 
 
+NONFINITE = [literal(v, Float(precision=53)) for v in (math.nan, math.inf, -math.inf)]
+
+
 @dataclass(frozen=True)
 class ByMetricLast(ByValue):
+    """A run whose last value is NaN or ±Infinity sorts with the runs missing the key
+    (last, both ways): it has no place among numbers, and a cursor carries no NaN."""
+
     def value(self, model: Any, argument: str) -> ColumnElement[Any]:
+        last = RunMetricSummary.last_value
         return (
-            select(RunMetricSummary.last_value)
+            select(case((last.in_(NONFINITE), None), else_=last))
             .where(RunMetricSummary.run_id == model.id, RunMetricSummary.key == argument)
             .scalar_subquery()
         )

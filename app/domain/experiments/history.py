@@ -46,18 +46,29 @@ class HistoryPlan:
         lasts: Sequence[float] | np.ndarray,
         last_steps: Sequence[int] | np.ndarray,
         counts: Sequence[int] | np.ndarray,
+        nonfinite: Sequence[int] | np.ndarray,
     ) -> HistoryColumns:
-        """Output buckets as columns, each bucket's steps clipped to [step_from, step_to]."""
+        """Output buckets as columns, each bucket's steps clipped to [step_from, step_to].
+        ``mins``/``maxs`` hold NaN for a bucket without a finite value: None in the
+        columns."""
         first = self.origin + np.asarray(buckets, dtype=np.int64) * self.bucket_size
         return HistoryColumns(
             step_start=np.maximum(first, self.step_from).tolist(),
             step_end=np.minimum(first + self.bucket_size - 1, self.step_to).tolist(),
-            min=np.asarray(mins, dtype=np.float64).tolist(),
-            max=np.asarray(maxs, dtype=np.float64).tolist(),
+            min=_none_for_nan(np.asarray(mins, dtype=np.float64)),
+            max=_none_for_nan(np.asarray(maxs, dtype=np.float64)),
             last=np.asarray(lasts, dtype=np.float64).tolist(),
             last_step=np.asarray(last_steps, dtype=np.int64).tolist(),
             count=np.asarray(counts, dtype=np.int64).tolist(),
+            non_finite=np.asarray(nonfinite, dtype=np.int64).tolist(),
         )
+
+
+def _none_for_nan(values: np.ndarray) -> list[float | None]:
+    """NaN (no finite value) as None; a column without any stays one C-level conversion."""
+    if not np.isnan(values).any():
+        return values.tolist()
+    return [None if v != v else v for v in values.tolist()]
 
 
 def plan_history(
@@ -99,14 +110,15 @@ class HistoryColumns:
 
     step_start: list[int]
     step_end: list[int]
-    min: list[float]
-    max: list[float]
-    last: list[float]
+    min: list[float | None]  # of the finite values; None: the bucket has none
+    max: list[float | None]
+    last: list[float]  # may be NaN or ±Infinity
     last_step: list[int]
     count: list[int]
+    non_finite: list[int]  # NaN and ±Infinity values among count
 
 
-EMPTY = HistoryColumns([], [], [], [], [], [], [])
+EMPTY = HistoryColumns([], [], [], [], [], [], [], [])
 
 
 # The parts of a history, as arrays: per (run, key) one row of the rollup buckets that lie
@@ -117,9 +129,10 @@ EMPTY = HistoryColumns([], [], [], [], [], [], [])
 HISTORY = text(
     """
     SELECT run_id, key, 'r' AS kind, array_send(array_agg(bucket ORDER BY bucket)) AS a,
-           array_send(array_agg(min_value ORDER BY bucket)) AS mn,
-           array_send(array_agg(max_value ORDER BY bucket)) AS mx,
+           array_send(array_agg(coalesce(min_value, 'NaN') ORDER BY bucket)) AS mn,
+           array_send(array_agg(coalesce(max_value, 'NaN') ORDER BY bucket)) AS mx,
            array_send(array_agg(count ORDER BY bucket)) AS n,
+           array_send(array_agg(nonfinite ORDER BY bucket)) AS nf,
            array_send(array_agg(last_step ORDER BY bucket)) AS ls,
            array_send(array_agg(last_value ORDER BY bucket)) AS lv
     FROM run_metric_rollups
@@ -127,7 +140,8 @@ HISTORY = text(
       AND key = ANY(:keys) AND width = :width AND bucket BETWEEN :first_full AND :last_full
     GROUP BY run_id, key
     UNION ALL
-    SELECT run_id, key, 'c', array_send(steps), array_send("values"), NULL, NULL, NULL, NULL
+    SELECT run_id, key, 'c', array_send(steps), array_send("values"), NULL, NULL, NULL, NULL,
+           NULL
     FROM run_metric_chunks
     WHERE run_id = ANY(:run_ids) AND organization_id = ANY(:org_ids) AND key = ANY(:keys)
       AND ((max_step >= :step_from AND min_step <= :head_end)
@@ -139,13 +153,14 @@ HISTORY = text(
 def _fold(plan: HistoryPlan, parts: list[tuple[str, tuple[np.ndarray, ...]]]) -> HistoryColumns:
     """Output buckets from rollup buckets and raw points: sort by (bucket, step), then
     min/max/sum per bucket and the value at each bucket's highest step."""
-    obs, mins, maxs, counts, last_steps, last_values = [], [], [], [], [], []
-    for kind, (a, mn, mx, n, ls, lv) in parts:
-        if kind == "r":
+    obs, mins, maxs, counts, nonfinite, last_steps, last_values = [], [], [], [], [], [], []
+    for kind, (a, mn, mx, n, nf, ls, lv) in parts:
+        if kind == "r":  # min/max NaN: the rollup bucket holds no finite value
             obs.append(plan.bucket_of(np.asarray(a, dtype=np.int64) * plan.width))
             mins.append(np.asarray(mn, dtype=np.float64))
             maxs.append(np.asarray(mx, dtype=np.float64))
             counts.append(np.asarray(n, dtype=np.int64))
+            nonfinite.append(np.asarray(nf, dtype=np.int64))
             last_steps.append(np.asarray(ls, dtype=np.int64))
             last_values.append(np.asarray(lv, dtype=np.float64))
             continue
@@ -154,10 +169,13 @@ def _fold(plan: HistoryPlan, parts: list[tuple[str, tuple[np.ndarray, ...]]]) ->
             (steps >= plan.tail_start) & (steps <= plan.step_to)
         )
         steps, values = steps[keep], values[keep]
+        finite = np.isfinite(values)
+        bounded = np.where(finite, values, np.nan)
         obs.append(plan.bucket_of(steps))
-        mins.append(values)
-        maxs.append(values)
+        mins.append(bounded)
+        maxs.append(bounded)
         counts.append(np.ones(len(steps), dtype=np.int64))
+        nonfinite.append((~finite).astype(np.int64))
         last_steps.append(steps)
         last_values.append(values)
     if not obs or not sum(len(o) for o in obs):
@@ -167,14 +185,16 @@ def _fold(plan: HistoryPlan, parts: list[tuple[str, tuple[np.ndarray, ...]]]) ->
     ob, ls = ob[order], ls[order]
     mn, mx = np.concatenate(mins)[order], np.concatenate(maxs)[order]
     n, lv = np.concatenate(counts)[order], np.concatenate(last_values)[order]
+    nf = np.concatenate(nonfinite)[order]
     starts, ends = runs_of(ob)
     return plan.columns(
         ob[starts],
-        np.minimum.reduceat(mn, starts),
-        np.maximum.reduceat(mx, starts),
+        np.fmin.reduceat(mn, starts),  # NaN (no finite value) passes over
+        np.fmax.reduceat(mx, starts),
         lv[ends],
         ls[ends],
         np.add.reduceat(n, starts),
+        np.add.reduceat(nf, starts),
     )
 
 

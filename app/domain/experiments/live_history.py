@@ -8,6 +8,7 @@ update carries the buckets its points touched, and there are at most log2(steps)
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,11 +32,22 @@ HIGHEST = text(
 
 @dataclass
 class Bucket:
-    min: float
+    min: float  # of the finite values; NaN while there is none
     max: float
     count: int
     last_step: int
     last: float
+    nonfinite: int = 0
+
+    def add(self, step: int, value: float) -> None:
+        if math.isfinite(value):
+            self.min = value if self.min != self.min else min(self.min, value)
+            self.max = value if self.max != self.max else max(self.max, value)
+        else:
+            self.nonfinite += 1
+        self.count += 1
+        if step > self.last_step:
+            self.last_step, self.last = step, value
 
 
 @dataclass
@@ -65,14 +77,17 @@ class LiveHistory:
         for key in self.keys:
             columns = found.get((run_id, key), EMPTY)
             self.buckets[key] = {
-                self.plan.bucket_of(start): Bucket(mn, mx, n, ls, lv)
-                for start, mn, mx, n, ls, lv in zip(
+                self.plan.bucket_of(start): Bucket(
+                    math.nan if mn is None else mn, math.nan if mx is None else mx, n, ls, lv, nf
+                )
+                for start, mn, mx, n, ls, lv, nf in zip(
                     columns.step_start,
                     columns.min,
                     columns.max,
                     columns.count,
                     columns.last_step,
                     columns.last,
+                    columns.non_finite,
                     strict=True,
                 )
             }
@@ -91,13 +106,8 @@ class LiveHistory:
             index = plan.bucket_of(row.step)
             bucket = self.buckets[row.key].get(index)
             if bucket is None:
-                self.buckets[row.key][index] = Bucket(row.value, row.value, 1, row.step, row.value)
-            else:
-                bucket.min = min(bucket.min, row.value)
-                bucket.max = max(bucket.max, row.value)
-                bucket.count += 1
-                if row.step > bucket.last_step:
-                    bucket.last_step, bucket.last = row.step, row.value
+                bucket = self.buckets[row.key][index] = Bucket(math.nan, math.nan, 0, -1, 0.0)
+            bucket.add(row.step, row.value)
             changed.setdefault(row.key, set()).add(index)
         self.through = max(self.through, cursor)
         return changed
@@ -115,4 +125,5 @@ class LiveHistory:
             [b.last for b in chosen],
             [b.last_step for b in chosen],
             [b.count for b in chosen],
+            [b.nonfinite for b in chosen],
         )

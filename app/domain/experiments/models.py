@@ -126,10 +126,6 @@ class RunMetricChunk(Base):
             "AND 0 <= min_step AND min_step <= max_step",
             name="shape",
         ),
-        CheckConstraint(
-            "NOT (\"values\" && ARRAY['NaN', 'Infinity', '-Infinity']::double precision[])",
-            name="values_finite",
-        ),
         Index("ix_run_metric_chunks_run_id_key_max_step", "run_id", "key", "max_step"),
         {"postgresql_partition_by": "HASH (run_id)"},
     )
@@ -165,9 +161,12 @@ class RunMetricRollup(Base):
     organization_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
     )
-    min_value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
-    max_value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    # Over the finite values (None when the bucket has none: 0036); NaN and ±Infinity are
+    # counted in ``nonfinite`` (and in ``count``); ``last_value`` may be one of them.
+    min_value: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    max_value: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
     count: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    nonfinite: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     last_step: Mapped[int] = mapped_column(BigInteger, nullable=False)
     last_value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
 
@@ -186,8 +185,10 @@ class RunMetricSummary(Base):
         UUID(as_uuid=True), ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
     )
     count: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    min_value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
-    max_value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    # As in rollups: over the finite values; the non-finite ones counted apart (0036).
+    min_value: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    max_value: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    nonfinite: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     last_step: Mapped[int] = mapped_column(BigInteger, nullable=False)
     last_value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
     last_timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

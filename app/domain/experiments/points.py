@@ -7,6 +7,7 @@ ascending order with their values and times (epoch microseconds)."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from app.domain.errors import validation
+from app.domain.errors import DomainError, validation
 from app.domain.experiments.rules import (
     EARLIEST,
     MAX_CLOCK_SKEW,
@@ -30,6 +31,11 @@ KEY_RULE = (
     "a metric key is 1-250 letters, digits, spaces or '_-./:', without leading or trailing spaces"
 )
 SERIES_FIELDS = frozenset({"steps", "values", "timestamps"})
+# JSON has no NaN or Infinity: values carry them as these strings (PostgreSQL's JSON writes
+# the same), in every ingest shape and every answer.
+NONFINITE_VALUES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+NONFINITE_NAMES = {name: name for name in NONFINITE_VALUES}
+VALUE_RULE = 'must be a number, or "NaN", "Infinity" or "-Infinity"'
 
 
 def micros(moment: datetime) -> int:
@@ -44,7 +50,7 @@ def from_micros(value: int) -> datetime:
 class KeySeries:
     key: str
     steps: np.ndarray  # int64, strictly ascending
-    values: np.ndarray  # float64, finite
+    values: np.ndarray  # float64; NaN and ±Infinity are kept as they are
     times: np.ndarray  # int64, epoch microseconds
 
     def __len__(self) -> int:
@@ -98,6 +104,20 @@ def _column(raw: Any, kinds: frozenset[type], dtype: type, field: list[str]) -> 
         raise validation("a number is out of range", field) from error
 
 
+def _values(raw: Any, field: list[str]) -> np.ndarray:
+    """A JSON array of metric values: numbers, or the strings for NaN and ±Infinity."""
+    if isinstance(raw, list) and str in set(map(type, raw)):
+        try:
+            raw = [NONFINITE_VALUES[v] if type(v) is str else v for v in raw]
+        except KeyError:
+            bad = next(i for i, v in enumerate(raw) if type(v) is str and v not in NONFINITE_VALUES)
+            raise validation(VALUE_RULE, [*field, str(bad)]) from None
+    try:
+        return _column(raw, frozenset({int, float}), np.float64, field)
+    except DomainError as error:
+        raise validation(VALUE_RULE, error.field) from None
+
+
 def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
@@ -123,9 +143,7 @@ def batch_from_series(series: Any, max_points: int, now: datetime | None = None)
         if unknown:
             raise validation(f"unknown column {sorted(unknown)[0]!r}", key_field)
         steps = _column(columns["steps"], frozenset({int}), np.int64, [*key_field, "steps"])
-        values = _column(
-            columns["values"], frozenset({int, float}), np.float64, [*key_field, "values"]
-        )
+        values = _values(columns["values"], [*key_field, "values"])
         n = len(steps)
         if n == 0 or len(values) != n:
             raise validation("steps and values must be non-empty and of the same length", key_field)
@@ -136,12 +154,6 @@ def batch_from_series(series: Any, max_points: int, now: datetime | None = None)
         if bad.any():
             raise validation(
                 f"must be between 0 and {MAX_STEP}", [*key_field, "steps", str(_first(bad))]
-            )
-        bad = ~np.isfinite(values)
-        if bad.any():
-            raise validation(
-                "must be a finite number (no NaN or Infinity)",
-                [*key_field, "values", str(_first(bad))],
             )
         raw_times = columns.get("timestamps")
         if raw_times is None:
@@ -180,9 +192,10 @@ class Folded:
     """Per bucket of ``width`` steps: what the rollup row gains from a key's new points."""
 
     buckets: np.ndarray
-    mins: np.ndarray
+    mins: np.ndarray  # over the finite values; NaN where the bucket has none
     maxs: np.ndarray
     counts: np.ndarray
+    nonfinite: np.ndarray  # NaN and ±Infinity among the counted
     last_steps: np.ndarray
     last_values: np.ndarray
 
@@ -194,15 +207,32 @@ def runs_of(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
+def finite_bounds(values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per run of ``values`` from each start: min and max of the finite values (NaN where
+    a run has none) and how many are not finite."""
+    finite = np.isfinite(values)
+    if finite.all():
+        zeros = np.zeros(len(starts), dtype=np.int64)
+        return np.minimum.reduceat(values, starts), np.maximum.reduceat(values, starts), zeros
+    only = np.where(finite, values, np.nan)  # fmin/fmax pass over NaN
+    return (
+        np.fmin.reduceat(only, starts),
+        np.fmax.reduceat(only, starts),
+        np.add.reduceat((~finite).astype(np.int64), starts),
+    )
+
+
 def fold(series: KeySeries, width: int) -> Folded:
     """min/max/count/last of the (ascending) points per bucket, set-wise."""
     buckets = series.steps // width
     starts, ends = runs_of(buckets)
+    mins, maxs, nonfinite = finite_bounds(series.values, starts)
     return Folded(
         buckets=buckets[starts],
-        mins=np.minimum.reduceat(series.values, starts),
-        maxs=np.maximum.reduceat(series.values, starts),
+        mins=mins,
+        maxs=maxs,
         counts=ends - starts + 1,
+        nonfinite=nonfinite,
         last_steps=series.steps[ends],
         last_values=series.values[ends],
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -52,8 +51,6 @@ def validate_run_points(
             )
         if not 0 <= point.step <= MAX_STEP:
             raise validation(f"must be between 0 and {MAX_STEP}", [*field, "step"])
-        if not math.isfinite(point.value):
-            raise validation("must be a finite number (no NaN or Infinity)", [*field, "value"])
         timestamp = point.timestamp or now
         if timestamp.tzinfo is None:
             raise validation("needs a time zone offset", [*field, "timestamp"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -351,22 +352,24 @@ LOG_POINTS = text(
     rolled AS (
         INSERT INTO run_metric_rollups AS r
             (run_id, key, width, bucket, organization_id, min_value, max_value, count,
-             last_step, last_value)
-        SELECT :run_id, f.key, f.width, f.bucket, :org_id, f.mn, f.mx, f.n, f.ls, f.lv
+             nonfinite, last_step, last_value)
+        SELECT :run_id, f.key, f.width, f.bucket, :org_id, f.mn, f.mx, f.n, f.nf, f.ls, f.lv
         FROM unnest(CAST(:r_keys AS varchar[]), CAST(:r_widths AS int4[]),
                     CAST(CAST(:r_buckets AS text) AS int8[]),
                     CAST(CAST(:r_mins AS text) AS float8[]),
                     CAST(CAST(:r_maxs AS text) AS float8[]),
                     CAST(CAST(:r_counts AS text) AS int8[]),
+                    CAST(CAST(:r_nonfinite AS text) AS int8[]),
                     CAST(CAST(:r_last_steps AS text) AS int8[]),
                     CAST(CAST(:r_last_values AS text) AS float8[]))
-             AS f(key, width, bucket, mn, mx, n, ls, lv)
+             AS f(key, width, bucket, mn, mx, n, nf, ls, lv)
         WHERE EXISTS (SELECT FROM bumped)
         ORDER BY f.key, f.width, f.bucket
         ON CONFLICT (run_id, key, width, bucket) DO UPDATE SET
-            min_value = least(r.min_value, EXCLUDED.min_value),
+            min_value = least(r.min_value, EXCLUDED.min_value),  -- NULLs (none) pass over
             max_value = greatest(r.max_value, EXCLUDED.max_value),
             count = r.count + EXCLUDED.count,
+            nonfinite = r.nonfinite + EXCLUDED.nonfinite,
             last_value = CASE WHEN EXCLUDED.last_step > r.last_step
                               THEN EXCLUDED.last_value ELSE r.last_value END,
             last_step = greatest(r.last_step, EXCLUDED.last_step)
@@ -374,21 +377,23 @@ LOG_POINTS = text(
     ),
     summarized AS (
         INSERT INTO run_metric_summaries AS s
-            (run_id, key, organization_id, count, min_value, max_value, last_step, last_value,
-             last_timestamp)
-        SELECT :run_id, f.key, :org_id, f.n, f.mn, f.mx, f.ls, f.lv,
+            (run_id, key, organization_id, count, min_value, max_value, nonfinite, last_step,
+             last_value, last_timestamp)
+        SELECT :run_id, f.key, :org_id, f.n, f.mn, f.mx, f.nf, f.ls, f.lv,
                timestamptz 'epoch' + f.lt * interval '1 microsecond'
         FROM unnest(CAST(:keys AS varchar[]), CAST(:lens AS int8[]),
                     CAST(:s_mins AS float8[]), CAST(:s_maxs AS float8[]),
+                    CAST(:s_nonfinite AS int8[]),
                     CAST(:max_steps AS int8[]), CAST(:s_last_values AS float8[]),
                     CAST(:s_last_times AS int8[]))
-             AS f(key, n, mn, mx, ls, lv, lt)
+             AS f(key, n, mn, mx, nf, ls, lv, lt)
         WHERE EXISTS (SELECT FROM bumped)
         ORDER BY f.key
         ON CONFLICT (run_id, key) DO UPDATE SET
             count = s.count + EXCLUDED.count,
             min_value = least(s.min_value, EXCLUDED.min_value),
             max_value = greatest(s.max_value, EXCLUDED.max_value),
+            nonfinite = s.nonfinite + EXCLUDED.nonfinite,
             last_value = CASE WHEN EXCLUDED.last_step > s.last_step
                               THEN EXCLUDED.last_value ELSE s.last_value END,
             last_timestamp = CASE WHEN EXCLUDED.last_step > s.last_step
@@ -458,6 +463,8 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
         for start in range(0, len(s), CHUNK_POINTS)
     ]
     steps = _flat([s.steps for s in series])
+    # NaN stands for "not finite" here (fmin/fmax pass over it; none at all gives NaN).
+    finite_values = [np.where(np.isfinite(s.values), s.values, np.nan) for s in series]
     return {
         "run_id": run.id,
         "org_id": run.organization_id,
@@ -476,16 +483,23 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
         "r_keys": [key for key, _, f in folds for _ in range(len(f.buckets))],
         "r_widths": [width for _, width, f in folds for _ in range(len(f.buckets))],
         "r_buckets": array_text(_flat([f.buckets for *_, f in folds])),
-        "r_mins": array_text(_flat([f.mins for *_, f in folds])),
-        "r_maxs": array_text(_flat([f.maxs for *_, f in folds])),
+        "r_mins": array_text(_flat([f.mins for *_, f in folds]), nan_as_null=True),
+        "r_maxs": array_text(_flat([f.maxs for *_, f in folds]), nan_as_null=True),
         "r_counts": array_text(_flat([f.counts for *_, f in folds])),
+        "r_nonfinite": array_text(_flat([f.nonfinite for *_, f in folds])),
         "r_last_steps": array_text(_flat([f.last_steps for *_, f in folds])),
         "r_last_values": array_text(_flat([f.last_values for *_, f in folds])),
-        "s_mins": [float(s.values.min()) for s in series],
-        "s_maxs": [float(s.values.max()) for s in series],
+        "s_mins": [_finite_or_none(np.fmin.reduce(finite)) for finite in finite_values],
+        "s_maxs": [_finite_or_none(np.fmax.reduce(finite)) for finite in finite_values],
+        "s_nonfinite": [int(len(s) - np.isfinite(s.values).sum()) for s in series],
         "s_last_values": [float(s.values[-1]) for s in series],
         "s_last_times": [int(s.times[-1]) for s in series],
     }
+
+
+def _finite_or_none(value: float) -> float | None:
+    """A min or max over finite values; None (SQL NULL) where there were none."""
+    return None if math.isnan(value) else float(value)
 
 
 def _flat(parts: list[np.ndarray]) -> np.ndarray:

@@ -9,8 +9,8 @@
 raise there — a value that is not a number (TypeError), a bad key name or step
 (ValueError) — each saying how to fix it. Nothing about the data it can carry or the
 server's state ever raises in the training loop, nor at ``flush``/``finish``: NaN and
-±Infinity values are left out with a warning (the server does not store them yet;
-``run.nonfinite_points`` counts them); a batch the server refuses is reported by a
+±Infinity are logged as they are (they travel as the strings "NaN", "Infinity",
+"-Infinity", and the server stores them); a batch the server refuses is reported by a
 warning and kept in ``run.errors`` (its points counted in ``run.dropped_points``); a run
 finished elsewhere (another client, the UI) drops what is logged after it, with a warning;
 ``finish`` waits at most ``finish_timeout`` seconds for an unreachable server, then says
@@ -66,8 +66,8 @@ class BufferFullWarning(UserWarning):
 
 
 class RunWarning(UserWarning):
-    """Something the run could not do (a refused batch, a run finished elsewhere, values
-    the server cannot store, a server unreachable at ``finish``): the loop goes on."""
+    """Something the run could not do (a refused batch, a run finished elsewhere, a server
+    unreachable at ``finish``): the loop goes on."""
 
 
 def _number(key: str, value: object) -> float:
@@ -165,10 +165,8 @@ class Run:
         self.errors: list[MlgraphError] = []  # what the server refused, in order
         self._finished = False
         self._closed_elsewhere: str | None = None  # the server said the run is finished
-        self._warned_keys: set[str] = set()
         self.sent_points = 0  # accepted by the server (new or already there)
         self.dropped_points = 0  # not delivered: drop_oldest, refused, or after the run ended
-        self.nonfinite_points = 0  # NaN and ±Infinity values left out
         self.retries = 0  # batches sent again after a transient failure
         self.blocked_logs = 0  # ``log`` calls that had to wait for room
         self._task = sender.call(self._start())
@@ -197,9 +195,6 @@ class Run:
             values = [float(value) for value in metrics.values()]
         except (TypeError, ValueError):
             values = [_number(key, value) for key, value in metrics.items()]
-        total = sum(values)
-        if total - total != 0:  # an infinity or a NaN, or finite values summing past float
-            metrics, values = self._leave_out_nonfinite(metrics, values, step)
         count = len(values)
         if not count:
             self._next_step = step + 1
@@ -256,11 +251,10 @@ class Run:
             finally:
                 self._sender.call(self._stop())
                 self._sender.stop()
-        if self.errors or self.dropped_points or self.nonfinite_points:
+        if self.errors or self.dropped_points:
             warnings.warn(
                 f"mlgraph: run {self.name} ({self.id}) finished with {len(self.errors)} "
-                f"problem(s), {self.dropped_points} points not delivered and "
-                f"{self.nonfinite_points} non-finite values left out (see run.errors)",
+                f"problem(s) and {self.dropped_points} points not delivered (see run.errors)",
                 RunWarning,
                 stacklevel=2,
             )
@@ -332,25 +326,6 @@ class Run:
         wake = self._wake
         if wake is not None and not self._sender.loop.is_closed():
             self._sender.loop.call_soon_threadsafe(wake.set)
-
-    def _leave_out_nonfinite(
-        self, metrics: Mapping[str, float], values: list[float], step: int
-    ) -> tuple[dict[str, float], list[float]]:
-        """The finite values alone; the others counted and, once per key, said."""
-        kept = {k: v for k, v in zip(metrics, values, strict=True) if math.isfinite(v)}
-        for key, value in zip(metrics, values, strict=True):
-            if not math.isfinite(value):
-                self.nonfinite_points += 1
-                if key not in self._warned_keys:
-                    self._warned_keys.add(key)
-                    warnings.warn(
-                        f"mlgraph: {key} is {value} at step {step}: the server does not store "
-                        "NaN or Infinity yet, so such values are left out (the training "
-                        "loop goes on; run.nonfinite_points counts them)",
-                        RunWarning,
-                        stacklevel=3,
-                    )
-        return kept, list(kept.values())
 
     def _report(self, error: MlgraphError, points: int = 0) -> None:
         """Keep what the server refused (or could not be done) and say it: a warning for
@@ -465,7 +440,7 @@ def columns(batch: list[Entry]) -> dict[str, dict[str, list[Any]]]:
         stamps = [entry[1] for entry in batch]
         rows = zip(*(entry[3] for entry in batch), strict=True)
         return {
-            key: {"steps": steps, "values": list(row), "timestamps": stamps}
+            key: {"steps": steps, "values": _json_values(list(row)), "timestamps": stamps}
             for key, row in zip(keys, rows, strict=True)
         }
     by_key: dict[str, dict[int, tuple[float, float]]] = {}
@@ -480,10 +455,21 @@ def columns(batch: list[Entry]) -> dict[str, dict[str, list[Any]]]:
         key_steps = list(points)
         out[key] = {
             "steps": key_steps,
-            "values": [points[s][0] for s in key_steps],
+            "values": _json_values([points[s][0] for s in key_steps]),
             "timestamps": [round(points[s][1], 3) for s in key_steps],
         }
     return out
+
+
+NONFINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _json_values(values: list[float]) -> list[float | str]:
+    """JSON has no NaN or Infinity: they travel as "NaN", "Infinity", "-Infinity"."""
+    total = sum(values)
+    if total - total == 0:  # all finite (a NaN or an infinity makes this NaN)
+        return values  # type: ignore[return-value]
+    return [v if math.isfinite(v) else "NaN" if v != v else NONFINITE[v] for v in values]
 
 
 # Keys already checked (metric names repeat every step: check each once).

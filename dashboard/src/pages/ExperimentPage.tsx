@@ -94,7 +94,7 @@ export function ExperimentPage({ id }: { id: string }) {
                   <td key={`p-${key}`}>{key in params ? JSON.stringify(params[key]) : ""}</td>
                 ))}
                 {metricKeys.map((key) => (
-                  <td key={`m-${key}`}>{last.has(key) ? last.get(key)!.toPrecision(4) : ""}</td>
+                  <td key={`m-${key}`}>{last.has(key) ? formatValue(last.get(key)!) : ""}</td>
                 ))}
               </tr>
             );
@@ -103,4 +103,9 @@ export function ExperimentPage({ id }: { id: string }) {
       </table>
     </section>
   );
+}
+
+// A metric value: a number to four figures, or "NaN" / "Infinity" / "-Infinity" as given.
+function formatValue(value: number | string): string {
+  return typeof value === "number" ? value.toPrecision(4) : value;
 }

@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from "react";
 import { useQuery, useSubscription } from "urql";
 import type { Api } from "../api";
 import { graphql } from "../gql";
-import { type Columns, MetricChart, withPoints } from "../MetricChart";
+import { type Columns, MetricChart, type Value, withPoints } from "../MetricChart";
 import { href } from "../router";
 
 const RunQuery = graphql(`
@@ -60,7 +60,7 @@ const StatusSubscription = graphql(`
   }
 `);
 
-type Point = { step: number; value: number };
+type Point = { step: number; value: Value };
 
 export function RunPage({ id, api }: { id: string; api: Api }) {
   const [{ data, error }] = useQuery({ query: RunQuery, variables: { id } });
@@ -93,7 +93,7 @@ export function RunPage({ id, api }: { id: string; api: Api }) {
     // the history already holds comes again and replaces itself (merged by step).
     const variables = { runId: id, after: cursor };
     const payload = { query: print(LiveSubscription), variables };
-    const stop = api.ws.subscribe<{ runMetrics: { cursor: string; points: { key: string; step: number; value: number }[] } }>(
+    const stop = api.ws.subscribe<{ runMetrics: { cursor: string; points: { key: string; step: number; value: Value }[] } }>(
       payload,
       {
         next(message) {

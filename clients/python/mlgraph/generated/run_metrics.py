@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field
 
@@ -19,7 +20,7 @@ class RunMetricsRunMetrics(BaseModel):
 class RunMetricsRunMetricsPoints(BaseModel):
     key: str
     step: int
-    value: float
+    value: Any
     timestamp: datetime
 
 
