@@ -165,6 +165,7 @@ class Run:
         self.errors: list[MlgraphError] = []  # what the server refused, in order
         self._finished = False
         self._closed_elsewhere: str | None = None  # the server said the run is finished
+        self._stopping = False  # finish(): the sending loop ends
         self.sent_points = 0  # accepted by the server (new or already there)
         self.dropped_points = 0  # not delivered: drop_oldest, refused, or after the run ended
         self.retries = 0  # batches sent again after a transient failure
@@ -348,17 +349,20 @@ class Run:
         return asyncio.get_running_loop().create_task(self._send_forever())
 
     async def _stop(self) -> None:
+        """End the sending loop. The flag ends it even if a cancellation is lost (Python
+        3.11's wait_for could swallow one that raced its timeout: finish() then hung)."""
+        self._stopping = True
+        if self._wake is not None:
+            self._wake.set()
         self._task.cancel()
-        try:
-            await self._task
-        except asyncio.CancelledError:
-            pass
+        await asyncio.wait({self._task}, timeout=10)
 
     async def _send_forever(self) -> None:
         assert self._wake is not None
-        while True:
+        while not self._stopping:
             try:
-                await asyncio.wait_for(self._wake.wait(), self.flush_interval)
+                async with asyncio.timeout(self.flush_interval):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
             self._wake.clear()
