@@ -79,7 +79,7 @@ from app.domain.tenancy.models import Membership, ProjectMember, User
 from app.domain.training.models import TrainingJob
 from app.settings import REPO_ROOT
 from tests.conftest import TEST_LIMITS
-from tests.helpers import ARTIFACTS, build_graph
+from tests.helpers import ARTIFACTS, build_graph, generated_documents
 
 SCHEMA = build_schema(TEST_LIMITS)
 GQL = SCHEMA._schema
@@ -711,7 +711,7 @@ def differential(
     paths: dict[str, int] = {}
 
     @settings(
-        max_examples=2000,
+        max_examples=generated_documents(2000),
         deadline=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),

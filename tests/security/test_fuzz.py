@@ -9,13 +9,14 @@ import re
 from datetime import UTC
 
 import httpx
-from graphql import StringValueNode, parse_value
+from graphql import FloatValueNode, StringValueNode, parse_value
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 
 from app.api.schema import build_schema
 from tests.conftest import TEST_LIMITS
+from tests.helpers import generated_documents
 
 SCHEMA = build_schema(TEST_LIMITS).as_str()
 PYTHON_TEXT = re.compile(
@@ -34,6 +35,15 @@ CUSTOM_SCALARS = {
     ),
     "Vector": st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=4).map(
         lambda values: parse_value(str(values))
+    ),
+    # A number, or one of the strings for NaN and ±Infinity (and some that are not).
+    "MetricValue": st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False).map(
+            lambda v: FloatValueNode(value=repr(v))
+        ),
+        st.sampled_from(["NaN", "Infinity", "-Infinity", "nan", ""]).map(
+            lambda s: StringValueNode(value=s)
+        ),
     ),
 }
 
@@ -62,7 +72,7 @@ def fuzz(base_url: str, key: str) -> None:
     )
 
     @settings(
-        max_examples=1500,
+        max_examples=generated_documents(1500),
         deadline=None,
         derandomize=True,  # the same documents every run: a failure reproduces
         suppress_health_check=list(HealthCheck),
