@@ -82,6 +82,9 @@ async def serve(settings: Settings) -> AsyncIterator[RunningServer]:
         lifespan="on",
         proxy_headers=False,  # as `mlgraph serve`: forwarded headers only from trusted proxies
         ws_per_message_deflate=settings.ws_compression,
+        # Longer than httpx's 5 s keep-alive expiry: with both at 5 s, a test's pooled
+        # connection could be reused just as the server closed it (a ReadError in setup).
+        timeout_keep_alive=30,
     )
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
