@@ -65,7 +65,6 @@ def _is_entity(kind: object) -> bool:
 
 
 def _overreach(
-    schema: GraphQLSchema,
     parent: GraphQLObjectType,
     selection_set: SelectionSetNode,
     fragments: dict[str, FragmentDefinitionNode],
@@ -84,7 +83,7 @@ def _overreach(
                 if inner.name.value not in ENTITY_FIELDS:
                     return f"{where}.{inner.name.value}"
         elif isinstance(kind, GraphQLObjectType):
-            problem = _overreach(schema, kind, field.selection_set, fragments, where)
+            problem = _overreach(kind, field.selection_set, fragments, where)
             if problem:
                 return problem
     return None
@@ -101,7 +100,7 @@ def payload_overreach(
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    return _overreach(schema, mutation, operation.selection_set, fragments, "")
+    return _overreach(mutation, operation.selection_set, fragments, "")
 
 
 class ReadScope(SchemaExtension):

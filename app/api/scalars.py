@@ -8,7 +8,7 @@ from typing import Any, NewType
 import strawberry
 from graphql import FloatValueNode, GraphQLError, IntValueNode, StringValueNode, ValueNode
 
-from app.domain.experiments.points import NONFINITE_NAMES, NONFINITE_VALUES
+from app.db.arrays import NONFINITE_VALUES, nonfinite_text
 
 MAX_VECTOR_LENGTH = 2_000
 
@@ -41,9 +41,7 @@ def as_column(value: Any) -> list[Any]:
 def metric_value_text(value: float) -> float | str:
     """A metric value as JSON carries it: a number, or "NaN", "Infinity", "-Infinity" (the
     strings PostgreSQL's JSON writes for them, so both read paths answer alike)."""
-    if math.isfinite(value):
-        return value
-    return NONFINITE_NAMES["NaN" if value != value else "Infinity" if value > 0 else "-Infinity"]
+    return value if math.isfinite(value) else nonfinite_text(value)
 
 
 def as_metric_column(value: Any) -> list[Any]:
@@ -55,7 +53,7 @@ def as_metric_column(value: Any) -> list[Any]:
             return column  # all finite: no copy
     except (TypeError, ValueError, OverflowError):
         pass  # a None, -inf + inf, or finite values summing past a float
-    return [v if v is None or math.isfinite(v) else metric_value_text(v) for v in column]
+    return [v if v is None or math.isfinite(v) else nonfinite_text(v) for v in column]
 
 
 def parse_metric_value(value: Any) -> float:

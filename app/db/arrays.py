@@ -35,6 +35,16 @@ def numpy_array(buffer: bytes | None) -> np.ndarray:
     return values["value"].astype(native)
 
 
+# PostgreSQL's spellings of the non-finite doubles, in array text and in JSON alike (JSON
+# itself has none: the API carries them as these strings).
+NONFINITE_VALUES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def nonfinite_text(value: float) -> str:
+    """``NaN``, ``Infinity`` or ``-Infinity`` for a non-finite double."""
+    return "NaN" if value != value else "Infinity" if value > 0 else "-Infinity"
+
+
 def array_text(values: np.ndarray, nan_as_null: bool = False) -> str:
     """A one-dimensional int64 or float64 array as PostgreSQL's array text, ``{1,0.5}``,
     for ``CAST(CAST(:p AS text) AS float8[])``. orjson writes each float's shortest
@@ -45,10 +55,9 @@ def array_text(values: np.ndarray, nan_as_null: bool = False) -> str:
     ``-Infinity``; NaN as ``NULL`` with ``nan_as_null``: a bucket's min with no finite
     value), with ``repr``, which round-trips a double exactly too."""
     if values.dtype.kind == "f" and not np.isfinite(values).all():
-        nan = "NULL" if nan_as_null else "NaN"
         return "{" + ",".join(
-            repr(v) if math.isfinite(v) else nan if v != v else "Infinity" if v > 0
-            else "-Infinity"
+            repr(v) if math.isfinite(v) else "NULL" if nan_as_null and v != v
+            else nonfinite_text(v)
             for v in values.tolist()
         ) + "}"  # fmt: skip
     return "{" + orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode() + "}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -67,9 +67,13 @@ class AccessWatch:
         connection.expiry = asyncio.get_running_loop().call_later(delay, self._expire, connection)
 
     def _expire(self, connection: LiveConnection) -> None:
-        task = asyncio.create_task(
+        self._spawn(
             self._close(connection, "Forbidden: the API key expired; reconnect with a valid key")
         )
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` in the background, kept referenced until it ends."""
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -88,9 +92,7 @@ class AccessWatch:
     def changed(self, user_id: uuid.UUID) -> None:
         """A notification: recheck this user's connections (in the background)."""
         if user_id in self.by_user:
-            task = asyncio.create_task(self.recheck(user_id))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self.recheck(user_id))
 
     def resync(self) -> None:
         """After the LISTEN connection came back: notifications may have been missed."""

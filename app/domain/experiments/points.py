@@ -7,7 +7,6 @@ ascending order with their values and times (epoch microseconds)."""
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from app.db.arrays import NONFINITE_VALUES
 from app.domain.errors import DomainError, validation
 from app.domain.experiments.rules import (
     EARLIEST,
@@ -31,10 +31,6 @@ KEY_RULE = (
     "a metric key is 1-250 letters, digits, spaces or '_-./:', without leading or trailing spaces"
 )
 SERIES_FIELDS = frozenset({"steps", "values", "timestamps"})
-# JSON has no NaN or Infinity: values carry them as these strings (PostgreSQL's JSON writes
-# the same), in every ingest shape and every answer.
-NONFINITE_VALUES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-NONFINITE_NAMES = {name: name for name in NONFINITE_VALUES}
 VALUE_RULE = 'must be a number, or "NaN", "Infinity" or "-Infinity"'
 
 

@@ -19,7 +19,7 @@ from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found, validation
 from app.domain.experiments.enums import ExperimentStatus, RunStatus
 from app.domain.experiments.models import Experiment, Run
-from app.domain.experiments.points import PointBatch, fold
+from app.domain.experiments.points import PointBatch, finite_bounds, fold
 from app.domain.experiments.rules import ensure_run_finish, merge_params, tracking_link
 from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
@@ -463,8 +463,8 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
         for start in range(0, len(s), CHUNK_POINTS)
     ]
     steps = _flat([s.steps for s in series])
-    # NaN stands for "not finite" here (fmin/fmax pass over it; none at all gives NaN).
-    finite_values = [np.where(np.isfinite(s.values), s.values, np.nan) for s in series]
+    # Each key's min and max of its finite values (NaN: none) and count of the others.
+    whole = [finite_bounds(s.values, FIRST) for s in series]
     return {
         "run_id": run.id,
         "org_id": run.organization_id,
@@ -489,12 +489,15 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
         "r_nonfinite": array_text(_flat([f.nonfinite for *_, f in folds])),
         "r_last_steps": array_text(_flat([f.last_steps for *_, f in folds])),
         "r_last_values": array_text(_flat([f.last_values for *_, f in folds])),
-        "s_mins": [_finite_or_none(np.fmin.reduce(finite)) for finite in finite_values],
-        "s_maxs": [_finite_or_none(np.fmax.reduce(finite)) for finite in finite_values],
-        "s_nonfinite": [int(len(s) - np.isfinite(s.values).sum()) for s in series],
+        "s_mins": [_finite_or_none(float(mins[0])) for mins, _, _ in whole],
+        "s_maxs": [_finite_or_none(float(maxs[0])) for _, maxs, _ in whole],
+        "s_nonfinite": [int(nonfinite[0]) for *_, nonfinite in whole],
         "s_last_values": [float(s.values[-1]) for s in series],
         "s_last_times": [int(s.times[-1]) for s in series],
     }
+
+
+FIRST = np.zeros(1, dtype=np.int64)  # one run from the first point: the whole series
 
 
 def _finite_or_none(value: float) -> float | None:
