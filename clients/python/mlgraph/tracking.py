@@ -198,13 +198,11 @@ class Run:
             values = [_number(key, value) for key, value in metrics.items()]
         count = len(values)
         if not count:
-            self._next_step = step + 1
-            return
-        if self._closed_elsewhere is not None:
-            self._next_step = step + 1
-            self.dropped_points += count
             return
         self._next_step = step + 1
+        if self._closed_elsewhere is not None:
+            self.dropped_points += count
+            return
         entry = (step, time.time() * 1000.0, tuple(metrics), values)
         with self._lock:
             if self._buffered + count > self.max_buffered_points:
@@ -370,9 +368,7 @@ class Run:
                 batch = self._take()
                 if batch is None:
                     break
-                self._in_flight = sum(len(entry[3]) for entry in batch)
                 await self._deliver(batch)
-                self._in_flight = 0
             with self._lock:
                 if not self._buffer:
                     self._idle.set()
@@ -400,8 +396,16 @@ class Run:
 
     async def _deliver(self, batch: list[Entry]) -> None:
         series = columns(batch)
+        points = self._in_flight = sum(len(entry[3]) for entry in batch)
+        try:
+            await self._send_until_answered(series, points)
+        finally:
+            self._in_flight = 0
+
+    async def _send_until_answered(self, series: dict[str, Any], points: int) -> None:
+        """Send one batch, again after each transient failure, until it is taken or
+        refused for good (then reported)."""
         delay = 0.05
-        points = sum(len(entry[3]) for entry in batch)
         while True:
             try:
                 payload = await self._sender.client.run_metrics_log(run_id=self.id, series=series)
