@@ -51,6 +51,11 @@ def name(value: str | None, field: Sequence[str], max_length: int = 200) -> str:
     return cleaned
 
 
+def has_control_characters(text: str, allowed: str = "") -> bool:
+    """Whether ``text`` holds a C0 control character (other than ``allowed``) or DEL."""
+    return any((ord(ch) < 32 and ch not in allowed) or ord(ch) == 127 for ch in text)
+
+
 def command_word(value: str | None, field: Sequence[str], max_length: int) -> str | None:
     """A value an executor passes on a command line (an image, an entry point): trimmed,
     bounded, no control characters, and never starting with '-', which a command reads as
@@ -60,7 +65,7 @@ def command_word(value: str | None, field: Sequence[str], max_length: int) -> st
     cleaned = value.strip()
     if len(cleaned) > max_length:
         raise validation(f"must be at most {max_length} characters", field)
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in cleaned):
+    if has_control_characters(cleaned):
         raise validation("must not contain control characters", field)
     if cleaned.startswith("-"):
         raise validation("must not start with '-' (a command line would read an option)", field)

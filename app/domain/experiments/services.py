@@ -237,7 +237,7 @@ def clean_failure_reason(reason: str | None, status: RunStatus) -> str | None:
     if status not in (RunStatus.FAILED, RunStatus.KILLED):
         raise validation("a failure reason goes with FAILED or KILLED", ["input", "failureReason"])
     reason = reason.strip()
-    if any(ord(ch) < 32 and ch not in "\n\t" or ord(ch) == 127 for ch in reason):
+    if v.has_control_characters(reason, allowed="\n\t"):
         raise validation("must not contain control characters", ["input", "failureReason"])
     if len(reason) > MAX_FAILURE_REASON:
         reason = "…" + reason[-(MAX_FAILURE_REASON - 1) :]
