@@ -207,6 +207,10 @@ async def test_a_failed_run_says_why(tenant):
         finish, {"runId": ids["run"], "status": "COMPLETED", "failureReason": "x"}
     )
     assert_error(refused, "VALIDATION", ["input", "failureReason"])
+    escape = {"runId": ids["run"], "status": "FAILED", "failureReason": "boom\x1b[2J"}
+    assert_error(
+        await tenant.client.mutate(finish, escape), "VALIDATION", ["input", "failureReason"]
+    )
     reason = "Traceback (most recent call last):\n" + "  frame\n" * 600 + "RuntimeError: diverged"
     done = assert_ok(await tenant.client.mutate(
         finish, {"runId": ids["run"], "status": "FAILED", "failureReason": reason}))  # fmt: skip
