@@ -180,11 +180,12 @@ async def until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
     raise AssertionError(f"never happened: {what}")
 
 
-def generated_documents(full: int) -> int:
-    """How many documents a generated-document test draws: 40 % of its full count by
-    default, which keeps the suite near its time on 2 shared cores (the differential and the
-    fuzz alone took 470 s and 150 s there at full count); MLGRAPH_GENERATED_DOCUMENTS=1
-    draws them all (before a release, or after touching the compiler)."""
+def generated_documents(full: int, shards: int) -> int:
+    """How many documents one shard of a generated-document test draws: its full count split
+    over ``shards`` tests, which pytest-xdist runs side by side (each shard has its own seed,
+    so together they draw the full count). MLGRAPH_GENERATED_DOCUMENTS=0.2 draws a fifth, for
+    a quick run while working on something else."""
     import os
 
-    return max(1, round(full * float(os.environ.get("MLGRAPH_GENERATED_DOCUMENTS", "0.4"))))
+    share = float(os.environ.get("MLGRAPH_GENERATED_DOCUMENTS", "1"))
+    return max(1, round(full * share / shards))

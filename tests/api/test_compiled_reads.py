@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 from graphql import (
@@ -42,7 +43,7 @@ from graphql import (
 from graphql import (
     build_schema as schema_from_sdl,
 )
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema
 from sqlalchemy import insert, select, text, update
@@ -81,6 +82,8 @@ from app.settings import REPO_ROOT
 from tests.conftest import TEST_LIMITS
 from tests.helpers import ARTIFACTS, build_graph, generated_documents
 
+# The differential runs as this many tests, so pytest-xdist spreads it over its workers.
+DIFFERENTIAL_SHARDS = 4
 SCHEMA = build_schema(TEST_LIMITS)
 GQL = SCHEMA._schema
 ODD_TEXT = [
@@ -692,9 +695,11 @@ def differential(
     ids: list[str],
     *,
     forbidden: Mapping[str | None, frozenset[str]] | None = None,
+    shard: int = 0,
 ) -> None:
     """Generated queries answer the same bytes on both paths; no answer to a key names any
-    of its ``forbidden`` ids (what that caller must not see)."""
+    of its ``forbidden`` ids (what that caller must not see). Shard ``shard`` of
+    ``DIFFERENTIAL_SHARDS`` draws its own fixed share of the documents."""
     sdl = compiled_sdl()
     scalars = {
         "Slug": st.sampled_from(slugs).map(lambda s: StringValueNode(value=s)),
@@ -710,10 +715,10 @@ def differential(
     client = httpx.Client(base_url=base_url, timeout=60)
     paths: dict[str, int] = {}
 
+    @seed(shard)  # the same documents every run: a failure reproduces
     @settings(
-        max_examples=generated_documents(2000),
+        max_examples=generated_documents(2000, DIFFERENTIAL_SHARDS),
         deadline=None,
-        derandomize=True,
         suppress_health_check=list(HealthCheck),
         database=None,
     )
@@ -751,8 +756,9 @@ def differential(
     assert paths.get("compiled", 0) > 0.9 * sum(paths.values()), paths
 
 
+@pytest.mark.parametrize("shard", range(DIFFERENTIAL_SHARDS))
 async def test_both_paths_answer_the_same_bytes_for_every_caller(
-    server, make_tenant, database_url, http
+    server, make_tenant, database_url, http, shard
 ):
     """Callers: two organizations' admins, nobody, and a developer of the first one from
     whom its first project is PRIVATE (no answer to it may name anything under it)."""
@@ -779,6 +785,7 @@ async def test_both_paths_answer_the_same_bytes_for_every_caller(
         slugs,
         ids,
         forbidden={developer.key: hidden},
+        shard=shard,
     )
 
 

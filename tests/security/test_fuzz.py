@@ -9,8 +9,9 @@ import re
 from datetime import UTC
 
 import httpx
+import pytest
 from graphql import FloatValueNode, StringValueNode, parse_value
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 
@@ -64,17 +65,21 @@ def check(response: httpx.Response, document: str) -> None:
             )
 
 
-def fuzz(base_url: str, key: str) -> None:
+# The fuzz runs as this many tests, so pytest-xdist spreads it over its workers.
+FUZZ_SHARDS = 3
+
+
+def fuzz(base_url: str, key: str, shard: int) -> None:
     client = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
     documents = st.one_of(
         from_schema(SCHEMA, custom_scalars=CUSTOM_SCALARS, allow_x00=True),
         from_schema(SCHEMA, custom_scalars=CUSTOM_SCALARS, mode=Mode.NEGATIVE),
     )
 
+    @seed(shard)  # the same documents every run: a failure reproduces
     @settings(
-        max_examples=generated_documents(1500),
+        max_examples=generated_documents(1500, FUZZ_SHARDS),
         deadline=None,
-        derandomize=True,  # the same documents every run: a failure reproduces
         suppress_health_check=list(HealthCheck),
         database=None,
     )
@@ -82,7 +87,8 @@ def fuzz(base_url: str, key: str) -> None:
     def one(document: str) -> None:
         check(client.post("/graphql", json={"query": document}), document)
 
-    @settings(max_examples=300, deadline=None, derandomize=True, database=None)
+    @seed(shard)
+    @settings(max_examples=300 // FUZZ_SHARDS, deadline=None, database=None)
     @given(body=st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode)))
     def malformed(body: bytes) -> None:
         response = client.post(
@@ -98,5 +104,6 @@ def fuzz(base_url: str, key: str) -> None:
         client.close()
 
 
-async def test_fuzzed_documents_never_break_the_server(server, tenant):
-    await asyncio.to_thread(fuzz, server.base_url, tenant.key)
+@pytest.mark.parametrize("shard", range(FUZZ_SHARDS))
+async def test_fuzzed_documents_never_break_the_server(server, tenant, shard):
+    await asyncio.to_thread(fuzz, server.base_url, tenant.key, shard)
