@@ -1,14 +1,16 @@
 """Private projects on the paths the first visibility work missed (issue 24, items 9, 11,
-12, 16): the work queues, promotion policies, the secondary id slots of inputs, and the
+12, 13, 16): the work queues, uniqueness, promotion policies, the secondary id slots of inputs, and the
 two-level parent chains (alias history, dataset inputs) read by a member from whom a
 project is hidden."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
+import mlgraph
 from tests.api.test_artifact_builds import CLAIM as BUILDS_CLAIM
 from tests.api.test_artifact_builds import build
 from tests.api.test_datasets import CONSUMED, DV_CREATE, INPUTS, JOB_WITH_INPUTS, dataset, version
@@ -20,9 +22,10 @@ from tests.api.test_training_jobs import TRANSITION as JOB_TRANSITION
 from tests.api.test_training_jobs import setup
 from tests.api.test_training_queue import CLAIM as JOBS_CLAIM
 from tests.api.test_training_queue import queued_job
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, unique
 from tests.helpers import (
     RUN_CREATE,
+    USER_ERRORS,
     assert_error,
     assert_ok,
     create_model,
@@ -167,3 +170,55 @@ async def test_a_private_projects_external_links_are_no_uniqueness_oracle(
         assert_ok(payload)
     for payload in await make_each(admin):  # the admin sees the others: taken
         assert_error(payload, "CONFLICT")
+
+
+PROJECT_CREATE = f"""mutation($input: ProjectCreateInput!) {{
+  projectCreate(input: $input) {{ project {{ id slug visibility }} {USER_ERRORS} }} }}"""
+PROJECT_UPDATE = f"""mutation($input: ProjectUpdateInput!) {{
+  projectUpdate(input: $input) {{ project {{ id slug visibility }} {USER_ERRORS} }} }}"""
+RUN_PROJECT = "query($id: ID!) { node(id: $id) { ... on Run { experiment { project { id } } } } }"
+
+
+async def test_a_private_projects_slug_is_no_uniqueness_oracle(server, tenant, http, database_url):
+    """Choosing the slug of a private project one cannot see answered CONFLICT. Now a slug is
+    unique among the projects the caller sees: the member's project is made as for a free
+    slug; whoever sees both is refused; where one caller sees two (an admin), the older
+    project is the one the Python client opens."""
+    admin, org = tenant.client, tenant.org_id
+    secret, other = unique("secret"), unique("other-secret")
+
+    async def create(client: GraphQLClient, slug: str, visibility: str = "ORGANIZATION") -> Any:
+        input = {"organizationId": org, "slug": slug, "name": "P", "visibility": visibility}
+        return await client.mutate(PROJECT_CREATE, input)
+
+    hidden = assert_ok(await create(admin, secret, "PRIVATE"))["project"]["id"]
+    assert_ok(await create(admin, other, "PRIVATE"))
+    developer = await member(tenant, http, database_url, "DEVELOPER")
+    mine = assert_ok(await create(developer, secret))["project"]["id"]  # as for a free slug
+    spare = (await create_project(developer, org))["id"]
+    renamed = await developer.mutate(PROJECT_UPDATE, {"projectId": spare, "slug": other})
+    assert assert_ok(renamed)["project"]["slug"] == other
+    # Whoever sees the holder is refused: the developer its own slug, the admin both.
+    assert_error(await create(developer, secret, "PRIVATE"), "CONFLICT")
+    assert_error(await create(admin, secret), "CONFLICT")
+    shown = {"projectId": hidden, "visibility": "ORGANIZATION"}
+    assert_error(await admin.mutate(PROJECT_UPDATE, shown), "CONFLICT")
+    # Two at once: one project, however the requests interleave (a lock per slug).
+    race = unique("race")
+    answers = await asyncio.gather(*(create(developer, race, "PRIVATE") for _ in range(4)))
+    made = [a for a in answers if not a["userErrors"]]
+    assert len(made) == 1, answers
+
+    # The admin sees two projects with the slug: the client opens the older (hidden) one.
+    def log() -> str:
+        with mlgraph.start_run(url=server.base_url, api_key=tenant.key,
+                               organization=tenant.org_slug, project=secret,
+                               experiment="e") as run:  # fmt: skip
+            run.log({"loss": 1.0}, step=0)
+        return run.id
+
+    run_id = await asyncio.to_thread(log)
+    assert (await admin.data(RUN_PROJECT, {"id": run_id}))["node"]["experiment"]["project"][
+        "id"
+    ] == hidden
+    assert mine != hidden

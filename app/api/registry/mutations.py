@@ -35,7 +35,9 @@ from app.domain.tenancy.access import Actor
 @strawberry.input
 class ProjectCreateInput:
     organization_id: strawberry.ID
-    slug: str = strawberry.field(description="Lowercase kebab-case, unique per organization.")
+    slug: str = strawberry.field(
+        description="Lowercase kebab-case, unique among the organization's projects you can see."
+    )
     name: str
     description: str | None = None
     visibility: ProjectVisibility = strawberry.field(

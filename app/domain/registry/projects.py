@@ -25,6 +25,7 @@ from app.domain.tenancy.access_news import publish_members, publish_user
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole, ProjectRole
 from app.domain.tenancy.models import Membership, ProjectMember, User
+from app.domain.tenancy.visibility import visible_conditions
 
 # Deployments in these states still serve (or may serve) traffic.
 LIVE_DEPLOYMENT_STATUSES = [
@@ -108,8 +109,18 @@ async def get_contributable(
 
 
 async def _slug_taken(
-    session: AsyncSession, organization_id: uuid.UUID, slug: str, except_id: uuid.UUID | None
+    session: AsyncSession,
+    actor: Actor,
+    organization_id: uuid.UUID,
+    slug: str,
+    except_id: uuid.UUID | None,
 ) -> bool:
+    """Whether a live project the caller can see holds ``slug``: a private project hidden from
+    the caller is no CONFLICT oracle (README, "projectCreate"). Locks the slug for the rest
+    of the transaction, so two callers choosing it at once are checked one after the other."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"{organization_id}/{slug}", 0)))
+    )
     query = (
         select(func.count())
         .select_from(Project)
@@ -117,6 +128,7 @@ async def _slug_taken(
             Project.organization_id == organization_id,
             Project.slug == slug,
             Project.deleted_at.is_(None),
+            *visible_conditions(Project, actor.hidden),
         )
     )
     if except_id is not None:
@@ -143,7 +155,7 @@ async def project_create(
     slug = v.slug(slug, ["input", "slug"])
     name = v.name(name, ["input", "name"])
     description = v.optional_text(description, ["input", "description"])
-    if await _slug_taken(session, organization_id, slug, None):
+    if await _slug_taken(session, actor, organization_id, slug, None):
         raise DomainError(
             ErrorCode.CONFLICT, "a live project already has this slug", ["input", "slug"]
         )
@@ -187,13 +199,21 @@ async def project_update(
     project = await require_project_access(
         session, actor, project_id, ProjectRole.OWNER, what="project", field=field, for_update=True
     )
-    if "slug" in changes:
-        slug = v.slug(changes["slug"], ["input", "slug"])
-        if await _slug_taken(session, project.organization_id, slug, project.id):
-            raise DomainError(
-                ErrorCode.CONFLICT, "a live project already has this slug", ["input", "slug"]
-            )
-        project.slug = slug
+    slug = v.slug(changes["slug"], ["input", "slug"]) if "slug" in changes else project.slug
+    if "visibility" in changes and changes["visibility"] is None:
+        raise DomainError(
+            ErrorCode.VALIDATION, "visibility cannot be null", ["input", "visibility"]
+        )
+    shown = "visibility" in changes and changes["visibility"] is ProjectVisibility.ORGANIZATION
+    # A new slug, or one every member is about to see, must be free among what the caller
+    # sees (among the projects every member sees, the database holds it too).
+    if (slug != project.slug or shown) and await _slug_taken(
+        session, actor, project.organization_id, slug, project.id
+    ):
+        raise DomainError(
+            ErrorCode.CONFLICT, "a live project already has this slug", ["input", "slug"]
+        )
+    project.slug = slug
     if "name" in changes:
         project.name = v.name(changes["name"], ["input", "name"])
     if "description" in changes:
@@ -202,10 +222,6 @@ async def project_update(
         project.settings = v.json_object(changes["settings"], ["input", "settings"])
     visibility_changed = False
     if "visibility" in changes:
-        if changes["visibility"] is None:
-            raise DomainError(
-                ErrorCode.VALIDATION, "visibility cannot be null", ["input", "visibility"]
-            )
         visibility_changed = project.visibility != changes["visibility"].value
         project.visibility = changes["visibility"].value
     record_audit(
