@@ -18,7 +18,7 @@ from app.api.errors import ClientError
 from app.api.experiments.types import RunMetricHistory, RunMetricPoint
 from app.api.ids import decode_any, encode_id
 from app.api.loaders.rows_by_id import visibility
-from app.api.monitoring.types import Alert
+from app.api.monitoring.types import Alert, MonitoringMetricPoint
 from app.api.read_scope import REFUSED
 from app.api.scalars import MetricValue
 from app.api.shared_events import send_shared, shared_event
@@ -32,6 +32,8 @@ from app.domain.experiments.rules import METRIC_KEY_RE
 from app.domain.experiments.services import ROLLUP_WIDTHS
 from app.domain.monitoring import enums as monitoring_enums
 from app.domain.monitoring.models import Alert as AlertRow
+from app.domain.monitoring.rules import METRIC_NAME_RE
+from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training import enums as training_enums
 from app.domain.training.models import TrainingJob as TrainingJobRow
@@ -39,6 +41,7 @@ from app.events import streams
 
 SEVERITY_RANK = {s: i for i, s in enumerate(monitoring_enums.AlertSeverity)}
 MAX_KEYS = 50
+MAX_MONITORING_LAST = 1_000  # points per name in a monitoring chart's first message
 
 
 @strawberry.type(description="Points of one run, in commit order; resume with after: cursor.")
@@ -66,6 +69,22 @@ class RunMetricHistoryUpdate:
     bucket_size: int = strawberry.field(description="Steps per bucket.")
     histories: list[RunMetricHistory]
     cursor: str = strawberry.field(description="The ingest position this update includes.")
+
+
+@strawberry.type(
+    description="Monitoring points of a deployment, in write order; resume with after: cursor."
+)
+class MonitoringMetricsBatch:
+    deployment_id: strawberry.ID
+    points: list[MonitoringMetricPoint] = strawberry.field(
+        description="New points, and re-sent ones with their new value (the same name and "
+        "recordedAt: replace the point)."
+    )
+    cursor: str = strawberry.field(
+        description="Opaque position after this batch: resubscribe with after: cursor to "
+        "continue with no gap and no duplicate."
+    )
+    replay: bool = strawberry.field(description="True for stored points (the first message).")
 
 
 @strawberry.type(description="A run's status.")
@@ -112,6 +131,15 @@ def _slot(info: Info) -> contextlib.AbstractContextManager[None]:
     """One of the key's subscription slots in this process, held while the stream lives."""
     slots = info.context.subscription_slots
     return slots.hold(info.context.actor.api_key_id) if slots else contextlib.nullcontext()
+
+
+def _cursor(after: str | None) -> int | None:
+    """A stream's ``after:`` cursor: the digits of a sequence number (a bigint)."""
+    if after is None:
+        return None
+    if not (after.isascii() and after.isdigit() and len(after) <= 18):
+        raise ClientError("invalid cursor")
+    return int(after)
 
 
 def _require_auth(info: Info) -> None:
@@ -165,8 +193,7 @@ class Subscription:
             len(keys) > MAX_KEYS or not all(METRIC_KEY_RE.fullmatch(k) for k in keys)
         ):
             raise ClientError(f"keys takes at most {MAX_KEYS} valid metric keys")
-        if after is not None and not after.isdigit():
-            raise ClientError("invalid cursor")
+        after_cursor = _cursor(after)
         context = info.context
         share_as = ("RunMetricsBatch", run_id, tuple(keys) if keys is not None else None)
         with _slot(info):
@@ -176,7 +203,7 @@ class Subscription:
                 run,
                 keys=keys,
                 after_step=after_step,
-                after_cursor=int(after) if after is not None else None,
+                after_cursor=after_cursor,
             ):
                 if batch.shared is None:
                     yield metrics_event(run_id, batch)
@@ -240,6 +267,48 @@ class Subscription:
                     yield await snapshot()
                 elif changed:
                     yield update(False, changed)
+
+    @strawberry.subscription(
+        description="A deployment's live monitoring chart: the last points of each name "
+        "(one message, maybe empty; at most 20,000 points, the newest), or every write after "
+        "a cursor; then new and re-sent points as they are committed."
+    )
+    async def deployment_monitoring_metrics(
+        self,
+        info: Info,
+        deployment_id: strawberry.ID,
+        names: list[str] | None = None,
+        last: int = 100,
+        after: str | None = None,
+    ) -> AsyncGenerator[MonitoringMetricsBatch, None]:
+        deployment = await _visible(info, deployment_id, "Deployment", DeploymentRow, "deployment")
+        if names is not None and (
+            len(names) > MAX_KEYS or not all(METRIC_NAME_RE.fullmatch(n) for n in names)
+        ):
+            raise ClientError(f"names takes at most {MAX_KEYS} valid metric names")
+        if not 0 <= last <= MAX_MONITORING_LAST:
+            raise ClientError(f"last must be between 0 and {MAX_MONITORING_LAST}")
+        after_cursor = _cursor(after)
+        context = info.context
+        gid = strawberry.ID(encode_id("Deployment", deployment))
+        with _slot(info):
+            async for batch in streams.monitoring_batches(
+                context.broker,
+                context.read_session_factory,
+                deployment,
+                names=names,
+                last=last,
+                after_cursor=after_cursor,
+            ):
+                yield MonitoringMetricsBatch(
+                    deployment_id=gid,
+                    points=[
+                        MonitoringMetricPoint(name=p.name, value=p.value, recorded_at=p.recorded_at)
+                        for p in batch.points
+                    ],
+                    cursor=str(batch.cursor),
+                    replay=batch.replay,
+                )
 
     @strawberry.subscription(
         description="The run's status now, then each change; ends when the run ends."

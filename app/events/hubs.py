@@ -14,13 +14,15 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
 from sqlalchemy import text
 
 from app.db.engine import SessionFactory
 from app.domain.experiments.reads import MetricRow, high_water, points_after
+from app.domain.monitoring import reads as monitoring_reads
+from app.domain.monitoring.reads import MonitoringRow
 from app.events import topics
 from app.events.access import AccessWatch
 
@@ -33,6 +35,14 @@ LAG_OBSERVERS: list[Callable[[str, float], None]] = []
 
 RING_SIZE = 20_000  # rows kept per run hub
 PAGE = 5_000  # rows per database read
+
+
+class SequencedRow(Protocol):
+    @property
+    def seq(self) -> int: ...
+
+
+Row = TypeVar("Row", bound=SequencedRow)
 
 
 class Subscriber:
@@ -120,6 +130,33 @@ class SharedBatch:
         return found
 
 
+class SequenceRing(Generic[Row]):
+    """The most recent rows of a topic numbered in commit order (``row.seq``), at most
+    ``size``: every row with seq > ``floor`` is here."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.floor = 0
+        self.rows: deque[Row] = deque()
+        self.seqs: deque[int] = deque()
+
+    def extend(self, rows: list[Row]) -> None:
+        for row in rows:
+            self.rows.append(row)
+            self.seqs.append(row.seq)
+        while len(self.rows) > self.size:
+            self.rows.popleft()
+            self.floor = self.seqs.popleft()
+
+    def after(self, seq: int, limit: int) -> list[Row] | None:
+        """Rows with seq > ``seq``; None if the ring no longer has them all."""
+        if seq < self.floor:
+            return None
+        start = bisect.bisect_right(self.seqs, seq)
+        end = min(len(self.rows), start + limit)
+        return [self.rows[i] for i in range(start, end)]
+
+
 class RunMetricsHub(Hub):
     """New points of one run, in ingest-sequence (= commit) order."""
 
@@ -127,32 +164,25 @@ class RunMetricsHub(Hub):
         super().__init__(session_factory)
         self.run_id = run_id
         self.last_seq: int | None = None
-        self.floor = 0  # the ring holds every row with seq > floor
-        self.ring: deque[MetricRow] = deque()
-        self.ring_seqs: deque[int] = deque()
+        self.ring: SequenceRing[MetricRow] = SequenceRing(RING_SIZE)
         self.recent: OrderedDict[int, SharedBatch] = OrderedDict()  # by ``after``
         self.recent_rows = 0
 
     async def refresh(self) -> None:
         if self.last_seq is None:
             async with self.session_factory() as session:
-                self.last_seq = self.floor = await high_water(session, self.run_id)
+                self.last_seq = self.ring.floor = await high_water(session, self.run_id)
         while True:
             rows, covered = await read_points_after(
                 self.session_factory, self.run_id, self.last_seq
             )
-            for row in rows:
-                self.ring.append(row)
-                self.ring_seqs.append(row.seq)
+            self.ring.extend(rows)
             if rows:
                 self.recent[self.last_seq] = SharedBatch(self.last_seq, covered, rows)
                 self.recent_rows += len(rows)
                 while len(self.recent) > SHARED_BATCHES or self.recent_rows > SHARED_ROWS:
                     self.recent_rows -= len(self.recent.popitem(last=False)[1].rows)
             self.last_seq = covered
-            while len(self.ring) > RING_SIZE:
-                self.ring.popleft()
-                self.floor = self.ring_seqs.popleft()
             if len(rows) < PAGE:
                 return
 
@@ -163,11 +193,40 @@ class RunMetricsHub(Hub):
 
     def rows_after(self, seq: int, limit: int = PAGE) -> list[MetricRow] | None:
         """Rows with seq > ``seq`` from the ring; None if the ring no longer has them all."""
-        if self.last_seq is None or seq < self.floor:
-            return None
-        start = bisect.bisect_right(self.ring_seqs, seq)
-        end = min(len(self.ring), start + limit)
-        return [self.ring[i] for i in range(start, end)]
+        return None if self.last_seq is None else self.ring.after(seq, limit)
+
+
+MONITORING_RING_SIZE = 5_000  # points kept per deployment hub
+
+
+class MonitoringHub(Hub):
+    """New and re-sent monitoring points of one deployment, in write (= commit) order."""
+
+    def __init__(self, session_factory: SessionFactory, deployment_id: uuid.UUID) -> None:
+        super().__init__(session_factory)
+        self.deployment_id = deployment_id
+        self.last_seq: int | None = None
+        self.ring: SequenceRing[MonitoringRow] = SequenceRing(MONITORING_RING_SIZE)
+
+    async def refresh(self) -> None:
+        async with self.session_factory() as session:
+            if self.last_seq is None:
+                self.last_seq = self.ring.floor = await monitoring_reads.high_water(
+                    session, self.deployment_id
+                )
+            while True:
+                rows, covered = await monitoring_reads.points_after(
+                    session, self.deployment_id, self.last_seq, PAGE
+                )
+                self.ring.extend(rows)
+                if covered == self.last_seq:
+                    return
+                self.last_seq = covered
+
+    def rows_after(self, seq: int) -> list[MonitoringRow] | None:
+        """Rows with seq > ``seq`` from the ring (all of them: a page must not end inside a
+        write); None if the ring no longer has them all."""
+        return None if self.last_seq is None else self.ring.after(seq, MONITORING_RING_SIZE)
 
 
 @dataclass
@@ -336,6 +395,8 @@ class Broker:
         if hub is None:
             if kind == "metrics":
                 hub = RunMetricsHub(self.session_factory, key)
+            elif kind == "monitoring":
+                hub = MonitoringHub(self.session_factory, key)
             elif kind in STATUS_HUBS:
                 hub = StatusHub(self.session_factory, key, *STATUS_HUBS[kind])
             else:
@@ -363,6 +424,10 @@ class Broker:
             data = orjson.loads(payload)
             if channel == topics.RUN_METRICS:
                 hub = self.hubs.get(("metrics", uuid.UUID(data["run"])))
+                if hub is not None and (hub.last_seq is None or data["seq"] > hub.last_seq):
+                    hub.poke()
+            elif channel == topics.MONITORING:
+                hub = self.hubs.get(("monitoring", uuid.UUID(data["deployment"])))
                 if hub is not None and (hub.last_seq is None or data["seq"] > hub.last_seq):
                     hub.poke()
             elif channel == topics.RUN_STATUS:

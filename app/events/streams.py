@@ -18,6 +18,8 @@ from app.domain.builds.enums import FINAL as FINAL_BUILD_STATUSES
 from app.domain.builds.enums import BuildStatus
 from app.domain.experiments.enums import TERMINAL_RUN_STATUSES, RunStatus
 from app.domain.experiments.reads import MetricRow, high_water, points_after
+from app.domain.monitoring import reads as monitoring_reads
+from app.domain.monitoring.reads import MonitoringRow
 from app.domain.training.enums import TrainingJobStatus
 from app.domain.training.rules import FINAL as FINAL_TRAINING_STATUSES
 from app.events.hubs import (
@@ -93,6 +95,69 @@ async def run_metric_batches(
                 selected = [r for r in rows_or_none if wanted is None or r.key in wanted]
                 if selected:
                     yield MetricBatch(selected, delivered, replay=False)
+                continue
+            subscriber.wake.clear()
+            if hub.last_seq is not None and hub.last_seq > delivered:
+                continue
+            await subscriber.wake.wait()
+
+
+@dataclass(frozen=True)
+class MonitoringBatch:
+    points: list[MonitoringRow]
+    cursor: int  # the deployment's write number covered; resume with after=cursor
+    replay: bool
+
+
+async def monitoring_batches(
+    broker: Broker,
+    session_factory: SessionFactory,
+    deployment_id: uuid.UUID,
+    *,
+    names: Sequence[str] | None,
+    last: int,
+    after_cursor: int | None,
+) -> AsyncIterator[MonitoringBatch]:
+    """A deployment's monitoring points: the ``last`` most recent of each name (or, after a
+    cursor, every write after it), then each new or re-sent point as its write commits.
+    Writes are numbered in commit order (app/domain/monitoring/reads.py): the replay takes
+    those up to the committed mark S, the hub those after S — no gap, no duplicate."""
+    wanted = set(names) if names else None
+    async with broker.subscribe("monitoring", deployment_id) as (hub, subscriber):
+        async with session_factory() as session:
+            stored = await monitoring_reads.high_water(session, deployment_id)
+        if after_cursor is None:
+            async with broker.replay_reads, session_factory() as session:
+                rows = await monitoring_reads.latest_points(
+                    session, deployment_id, last, until=stored, names=names
+                )
+            yield MonitoringBatch(rows, stored, replay=True)  # the first message, even empty
+        cursor = stored if after_cursor is None else after_cursor
+        while cursor < stored:
+            async with broker.replay_reads, session_factory() as session:
+                rows, covered = await monitoring_reads.points_after(
+                    session, deployment_id, cursor, REPLAY_PAGE, until=stored, names=names
+                )
+            if covered == cursor:
+                break
+            cursor = covered
+            if rows:
+                yield MonitoringBatch(rows, cursor, replay=True)
+        delivered = max(stored, cursor)
+        while True:
+            rows_or_none = hub.rows_after(delivered)
+            if rows_or_none is None:  # fell behind the hub's ring: read from the database
+                async with broker.replay_reads, session_factory() as session:
+                    rows_or_none, delivered_to = await monitoring_reads.points_after(
+                        session, deployment_id, delivered, REPLAY_PAGE
+                    )
+            else:
+                delivered_to = rows_or_none[-1].seq if rows_or_none else delivered
+            if delivered_to > delivered:
+                delivered = delivered_to
+                selected = [r for r in rows_or_none if wanted is None or r.name in wanted]
+                if selected:
+                    yield MonitoringBatch(selected, delivered, replay=False)
                 continue
             subscriber.wake.clear()
             if hub.last_seq is not None and hub.last_seq > delivered:

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 RUN_METRICS = "mlgraph_run_metrics"  # {"run": id, "seq": metric_seq after the write}
+MONITORING = "mlgraph_monitoring"  # {"deployment": id, "seq": monitoring_seq after the write}
 RUN_STATUS = "mlgraph_run_status"  # {"run": id, "version": status_version}
 TRAINING_STATUS = "mlgraph_training_status"  # {"job": id}: a training job's status changed
 BUILD_STATUS = "mlgraph_build_status"  # {"build": id}: an artifact build's status changed
@@ -19,6 +20,7 @@ ACCESS = "mlgraph_access"  # {"user": id}: a user's keys or memberships changed
 RATE_LIMITS = "mlgraph_ratelimit"  # {"bucket": name, "until": epoch seconds}: a block
 CHANNELS = (
     RUN_METRICS,
+    MONITORING,
     RUN_STATUS,
     TRAINING_STATUS,
     BUILD_STATUS,

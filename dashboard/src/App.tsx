@@ -29,7 +29,7 @@ export function App() {
         {route.page === "home" && <HomePage />}
         {route.page === "experiment" && <ExperimentPage id={route.id} />}
         {route.page === "run" && <RunPage key={route.id} id={route.id} api={api} />}
-        {route.page === "deployment" && <DeploymentPage key={route.id} id={route.id} />}
+        {route.page === "deployment" && <DeploymentPage key={route.id} id={route.id} api={api} />}
         {route.page === "lineage" && <LineagePage id={route.id} />}
       </main>
     </Provider>

@@ -429,3 +429,17 @@ async def test_a_live_chart_checks_its_arguments(server, tenant, make_tenant):
             await stranger.next()
     finally:
         await stranger.close()
+
+
+async def test_a_cursor_beyond_a_sequence_number_is_refused_cleanly(server, tenant):
+    """A cursor of 19+ digits (or non-ASCII digits) is no sequence number: "invalid cursor",
+    not an error from the database."""
+    ids = await create_run(tenant.client, tenant.org_id)
+    for cursor in ("9" * 40, "١٢", "12a"):
+        client = await WSClient.connect(server.base_url, tenant.key)
+        try:
+            await client.subscribe(RUN_METRICS, {"runId": ids["run"], "after": cursor})
+            with pytest.raises(SubscriptionError, match="invalid cursor"):
+                await client.next()
+        finally:
+            await client.close()

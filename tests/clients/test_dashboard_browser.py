@@ -195,11 +195,16 @@ async def test_a_breaching_metric_shows_an_alert_live_and_it_is_acknowledged(pag
     await shot(page, "dashboard-deployment.png")
     await page.click(f"{row} >> text=Acknowledge")
     await wait_for(page, opened.format("ACKNOWLEDGED"), "acknowledged")
+    # The monitoring chart grows live: the point that breached, then two more.
+    chart = "document.querySelector('.chart[data-metric=\"latency_ms\"]')"
+    await wait_for(page, f"() => {chart}?.dataset.points === '1'", "chart")
+    await record(tenant.client, ids["deployment"], "latency_ms", [120, 130], start=1.0)
+    await wait_for(page, f"() => {chart}?.dataset.points === '3'", "chart-live")
     assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
     # Monitoring charts are drawn over time (epoch seconds), not labelled as steps.
     await page.reload()
-    await wait_for(page, "() => document.querySelector('.chart[data-metric=\"latency_ms\"]')"
-                   "?.dataset.axis === 'time'", "time-axis")  # fmt: skip
+    await wait_for(page, f"() => {chart}?.dataset.points === '3' && {chart}.dataset.axis === 'time'",
+                   "time-axis")  # fmt: skip
     assert page.errors == []
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from pgvector.sqlalchemy import VECTOR
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -49,6 +50,7 @@ class MonitoringMetric(Base):
             name="value_finite",
         ),
         Index("ix_monitoring_metrics_deployment_id_recorded_at", "deployment_id", "recorded_at"),
+        Index("ix_monitoring_metrics_deployment_id_seq", "deployment_id", "seq"),
         PARTITIONED_BY_DEPLOYMENT,
     )
 
@@ -66,6 +68,9 @@ class MonitoringMetric(Base):
         index=True,
     )
     value: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    # The deployment's monitoring_seq of the write that stored this value (a re-sent point
+    # takes the newer one): live charts follow the deployment by it.
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
 
 
 class AlertRule(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):

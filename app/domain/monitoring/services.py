@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.lookup import get_visible
+from app.domain.monitoring.reads import next_seq
 from app.domain.monitoring.rules import MetricPoint, validate_points
 from app.domain.monitoring.rules_engine import evaluate_rules
 from app.domain.registry.projects import require_project_access
@@ -16,15 +17,18 @@ from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
+from app.events import topics
 
-# Retried batches overwrite the same (deployment, name, recorded_at) rows instead of duplicating.
+# Retried batches overwrite the same (deployment, name, recorded_at) rows instead of
+# duplicating; a re-sent point takes this write's number, so live charts see the new value.
 UPSERT_POINTS = text(
     """
-    INSERT INTO monitoring_metrics (organization_id, deployment_id, name, recorded_at, value)
-    SELECT :organization_id, :deployment_id, p.name, p.recorded_at, p.value
+    INSERT INTO monitoring_metrics (organization_id, deployment_id, name, recorded_at, value, seq)
+    SELECT :organization_id, :deployment_id, p.name, p.recorded_at, p.value, :seq
     FROM unnest(CAST(:names AS varchar[]), CAST(:recorded_ats AS timestamptz[]),
                 CAST(:values AS float8[])) AS p(name, recorded_at, value)
-    ON CONFLICT (deployment_id, name, recorded_at) DO UPDATE SET value = EXCLUDED.value
+    ON CONFLICT (deployment_id, name, recorded_at)
+    DO UPDATE SET value = EXCLUDED.value, seq = EXCLUDED.seq
     """
 )
 
@@ -51,11 +55,13 @@ async def monitoring_metrics_record(
         field=field,
     )
     validate_points(points, max_points)
+    seq = await next_seq(session, deployment.id)  # commit order: the row lock is held
     await session.execute(
         UPSERT_POINTS,
         {
             "organization_id": deployment.organization_id,
             "deployment_id": deployment.id,
+            "seq": seq,
             "names": [p.name for p in points],
             "recorded_ats": [p.recorded_at for p in points],
             "values": [p.value for p in points],
@@ -76,4 +82,5 @@ async def monitoring_metrics_record(
             "alerts_resolved": len(evaluation.resolved),
         },
     )
+    await topics.publish(session, topics.MONITORING, deployment=deployment.id, seq=seq)
     return deployment

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -170,6 +171,9 @@ class Deployment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     status: Mapped[str] = mapped_column(
         String(20), nullable=False, default=DeploymentStatus.PENDING.value
     )
+    # Numbers the deployment's monitoring writes, in commit order (each takes the next under
+    # the deployment's row lock): monitoring_metrics.seq, what live charts resume from.
+    monitoring_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
     min_instances: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     max_instances: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     autoscaling: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

@@ -1,10 +1,14 @@
-// A deployment: its monitoring metrics, its alerts (live from the alerts subscription,
-// with acknowledge and resolve) and its drift reports.
-import { useMemo, useState } from "react";
+// A deployment: its monitoring metrics (live from deploymentMonitoringMetrics: the last
+// points of each name, then every write as it commits, resumed from the latest cursor after
+// a reconnect), its alerts (live from the alerts subscription, with acknowledge and resolve)
+// and its drift reports.
+import { print } from "graphql";
+import { useEffect, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
+import type { Api } from "../api";
 import { graphql } from "../gql";
 import type { AlertStatus } from "../gql/graphql";
-import { type Columns, MetricChart } from "../MetricChart";
+import { type Columns, MetricChart, withPoints } from "../MetricChart";
 import { href } from "../router";
 
 const DeploymentQuery = graphql(`
@@ -20,7 +24,6 @@ const DeploymentQuery = graphql(`
         environment { name }
         project { organization { id } }
         modelVersion { id version model { name } }
-        monitoringMetrics(last: 100) { nodes { name value recordedAt } }
         alerts(first: 50) { nodes { ...AlertFields } }
         driftReports(first: 10) {
           nodes {
@@ -50,6 +53,17 @@ graphql(`
     deployment { id }
   }
 `);
+
+const MonitoringSubscription = graphql(`
+  subscription DeploymentMonitoring($deploymentId: ID!, $after: String) {
+    deploymentMonitoringMetrics(deploymentId: $deploymentId, last: 500, after: $after) {
+      cursor
+      points { name value recordedAt }
+    }
+  }
+`);
+
+type MonitoringBatch = { cursor: string; points: { name: string; value: number; recordedAt: string }[] };
 
 const AlertsSubscription = graphql(`
   subscription DeploymentAlerts($organizationId: ID!) {
@@ -83,7 +97,7 @@ interface AlertRow {
   deployment?: { id: string } | null;
 }
 
-export function DeploymentPage({ id }: { id: string }) {
+export function DeploymentPage({ id, api }: { id: string; api: Api }) {
   const [{ data, error }] = useQuery({ query: DeploymentQuery, variables: { id } });
   const deployment = data?.node?.__typename === "Deployment" ? data.node : null;
   const organizationId = deployment?.project?.organization?.id;
@@ -100,18 +114,39 @@ export function DeploymentPage({ id }: { id: string }) {
   // What this page's own buttons changed (shown before the subscription reports it too).
   const [changed, setChanged] = useState<Record<string, AlertRow>>({});
 
-  const metrics = useMemo(() => {
-    const out: Record<string, Columns> = {};
-    for (const point of deployment?.monitoringMetrics.nodes ?? []) {
-      const columns = (out[point.name] ??= { steps: [], min: [], max: [], last: [] });
-      const at = Date.parse(point.recordedAt) / 1000;
-      columns.steps.push(at);
-      columns.min.push(point.value);
-      columns.max.push(point.value);
-      columns.last.push(point.value);
-    }
-    return out;
-  }, [deployment]);
+  // Charts over time (epoch seconds); a point sent again (same name and time) replaces.
+  const [metrics, setMetrics] = useState<Record<string, Columns>>({});
+  useEffect(() => {
+    const variables: { deploymentId: string; after: string | null } = { deploymentId: id, after: null };
+    const stop = api.ws.subscribe<{ deploymentMonitoringMetrics: MonitoringBatch }>(
+      { query: print(MonitoringSubscription), variables },
+      {
+        next(message) {
+          const batch = message.data?.deploymentMonitoringMetrics;
+          if (!batch) return;
+          variables.after = batch.cursor; // a resubscription (after a reconnect) resumes here
+          setMetrics((before) => {
+            const next = { ...before };
+            const byName = new Map<string, { step: number; value: number }[]>();
+            for (const p of batch.points) {
+              const list = byName.get(p.name) ?? [];
+              list.push({ step: Date.parse(p.recordedAt) / 1000, value: p.value });
+              byName.set(p.name, list);
+            }
+            for (const [name, points] of byName) {
+              next[name] = withPoints(next[name] ?? { steps: [], min: [], max: [], last: [] }, points);
+            }
+            return next;
+          });
+        },
+        error(error) {
+          console.error("deploymentMonitoringMetrics subscription", error);
+        },
+        complete() {},
+      },
+    );
+    return stop;
+  }, [api, id]);
 
   if (error) return <p className="error">{error.message}</p>;
   if (!data) return <p>Loading…</p>;
