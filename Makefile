@@ -35,6 +35,7 @@ test: $(STAMP) $(CODEGEN_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench migrations clients/python
 	$(BIN)/ruff format --check app tests bench migrations clients/python
+	$(BIN)/mypy  # app/ (pyproject.toml: strict for app/domain and app/db, Strawberry's plugin)
 
 schema: $(STAMP)
 	$(BIN)/mlgraph export-schema > schema.graphql

@@ -6,8 +6,10 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
+from typing import cast
 
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -236,9 +238,9 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         count_statements(replica_engine)
 
     def gauges() -> None:
-        POOL.labels("main").set(engine.pool.checkedout())  # type: ignore[attr-defined]
-        if replica_engine is not None:
-            POOL.labels("replica").set(replica_engine.pool.checkedout())  # type: ignore[attr-defined]
+        for label, pooled in (("main", engine), ("replica", replica_engine)):
+            if pooled is not None:  # make_engine's pools are queue pools
+                POOL.labels(label).set(cast(QueuePool, pooled.pool).checkedout())
         slots = view.subscription_slots
         SUBSCRIPTIONS.set(sum(slots.open.values()) if slots else 0)
         HUBS.set(len(broker.hubs))

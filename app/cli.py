@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app.logs import configure as configure_logs
 from app.settings import Settings
@@ -45,7 +46,7 @@ def database(settings: Settings) -> Iterator[Database]:
         embedded.stop()
 
 
-async def _session_run(url: str, work):  # type: ignore[no-untyped-def]
+async def _session_run(url: str, work):
     from app.db.engine import make_engine, make_session_factory
 
     engine = make_engine(url, pool_size=1, max_overflow=0)
@@ -65,7 +66,7 @@ def _seed(url: str) -> bool:
 def _create_key(url: str, email: str, organization: str) -> str:
     from app.domain.tenancy.services import bootstrap_admin
 
-    async def work(session):  # type: ignore[no-untyped-def]
+    async def work(session):
         return (await bootstrap_admin(session, email=email, org_slug=organization)).secret
 
     return str(asyncio.run(_session_run(url, work)))
@@ -96,7 +97,7 @@ def _dev_key(settings: Settings, url: str) -> str:
     if path.exists():
         secret = path.read_text().strip()
 
-        async def check(session):  # type: ignore[no-untyped-def]
+        async def check(session):
             return await authenticate(session, secret)
 
         try:
@@ -127,7 +128,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             key = _dev_key(settings, url)
             banner.append(f"mlgraph: development API key (admin of 'acme'): {key}")
             banner.append(f'mlgraph: GraphiQL headers: {{"Authorization": "Bearer {key}"}}')
-        server = {
+        server: dict[str, Any] = {
             "host": settings.host,
             "port": settings.port,
             "log_level": settings.log_level,
@@ -150,7 +151,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print("\n".join(banner), flush=True)  # the quick start's first lines (README)
         if workers == 1:
             app = create_app(resolved, on_shutdown=db.stop)
-            uvicorn.run(app, workers=1, **server)  # type: ignore[arg-type]
+            uvicorn.run(app, workers=1, **server)
             return 0
         # N stateless processes on one port (uvicorn's supervisor restarts a dead one). They
         # share nothing but the database: subscriptions already fan out through
@@ -160,7 +161,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         os.environ["DATABASE_URL"] = url
         os.environ["MLGRAPH_SECRET_KEY"] = resolved.secret_key or ""
         try:
-            uvicorn.run("app.asgi:app_from_env", factory=True, workers=workers, **server)  # type: ignore[arg-type]
+            uvicorn.run("app.asgi:app_from_env", factory=True, workers=workers, **server)
         finally:
             db.stop()
     return 0
@@ -218,7 +219,7 @@ def cmd_organization_status(settings: Settings, args: argparse.Namespace) -> int
     from app.domain.tenancy.enums import OrganizationStatus
     from app.domain.tenancy.services import organization_set_status
 
-    async def work(session):  # type: ignore[no-untyped-def]
+    async def work(session):
         org = await organization_set_status(
             session, slug=args.organization, status=OrganizationStatus(args.status)
         )
@@ -248,7 +249,7 @@ def cmd_user_status(settings: Settings, args: argparse.Namespace) -> int:
     active = None if args.status is None else args.status == "active"
     verified = None if args.verified is None else args.verified == "yes"
 
-    async def work(session):  # type: ignore[no-untyped-def]
+    async def work(session):
         user = await user_set_status(session, email=args.email, active=active, verified=verified)
         return user.is_active, user.email_verified_at is not None
 

@@ -19,33 +19,86 @@ from app.domain.serving import enums as serving
 from app.domain.tenancy import enums as tenancy
 from app.domain.training import enums as training
 
-Plan = strawberry.enum(tenancy.Plan)
-OrganizationStatus = strawberry.enum(tenancy.OrganizationStatus)
-OrgRole = strawberry.enum(tenancy.OrgRole)
-ProjectRole = strawberry.enum(tenancy.ProjectRole)
-ApiKeyScope = strawberry.enum(tenancy.ApiKeyScope)
-ModelType = strawberry.enum(registry.ModelType)
-ProjectVisibility = strawberry.enum(registry.ProjectVisibility)
-Framework = strawberry.enum(registry.Framework)
-TaskType = strawberry.enum(registry.TaskType)
-ModelStage = strawberry.enum(registry.ModelStage)
-DeploymentStatus = strawberry.enum(serving.DeploymentStatus)
-DeploymentEventType = strawberry.enum(serving.DeploymentEventType)
-DeploymentActionStatus = strawberry.enum(serving.DeploymentActionStatus)
-DeploymentHealth = strawberry.enum(serving.DeploymentHealth)
-CapacityType = strawberry.enum(serving.CapacityType)
-EndpointStatus = strawberry.enum(serving.EndpointStatus)
-EndpointChange = strawberry.enum(serving.EndpointChange)
-IntegrationType = strawberry.enum(catalog.IntegrationType)
-SyncState = strawberry.enum(catalog.SyncState)
-SyncDirection = strawberry.enum(catalog.SyncDirection)
-PromotionDecision = strawberry.enum(serving.PromotionDecision)
-BuildStatus = strawberry.enum(builds.BuildStatus)
-AlertSeverity = strawberry.enum(monitoring.AlertSeverity)
-AlertStatus = strawberry.enum(monitoring.AlertStatus)
-AlertType = strawberry.enum(monitoring.AlertType)
-Comparator = strawberry.enum(monitoring.Comparator)
-Aggregation = strawberry.enum(monitoring.Aggregation)
+# Each domain enum *is* its GraphQL enum: strawberry.enum registers the class in place
+# (and returns it), so the API annotates with the domain's own class.
+_EXPOSED: tuple[tuple[type[enum.Enum], str | None], ...] = (
+    (tenancy.Plan, None),
+    (tenancy.OrganizationStatus, None),
+    (tenancy.OrgRole, None),
+    (tenancy.ProjectRole, None),
+    (tenancy.ApiKeyScope, None),
+    (registry.ModelType, None),
+    (registry.ProjectVisibility, None),
+    (registry.Framework, None),
+    (registry.TaskType, None),
+    (registry.ModelStage, None),
+    (serving.DeploymentStatus, None),
+    (serving.DeploymentEventType, None),
+    (serving.DeploymentActionStatus, None),
+    (serving.DeploymentHealth, None),
+    (serving.CapacityType, None),
+    (serving.EndpointStatus, None),
+    (serving.EndpointChange, None),
+    (catalog.IntegrationType, None),
+    (catalog.SyncState, None),
+    (catalog.SyncDirection, None),
+    (serving.PromotionDecision, None),
+    (builds.BuildStatus, None),
+    (monitoring.AlertSeverity, None),
+    (monitoring.AlertStatus, None),
+    (monitoring.AlertType, None),
+    (monitoring.Comparator, None),
+    (monitoring.Aggregation, None),
+    (experiments.ExperimentStatus, None),
+    (experiments.RunStatus, None),
+    (notifications.ChannelType, "NotificationChannelType"),
+    (notifications.Trigger, "NotificationTrigger"),
+    (notifications.Outcome, "NotificationOutcome"),
+    (notifications.DeliveryStatus, "NotificationDeliveryStatus"),
+    (training.TrainingJobStatus, None),
+    (training.Executor, "TrainingExecutor"),
+    (datasets.DatasetType, None),
+    (datasets.DatasetVersionStatus, None),
+    (datasets.ChecksumAlgorithm, None),
+    (datasets.InputRole, "DatasetInputRole"),
+    (lineage.Direction, "LineageDirection"),
+    (lineage.EdgeKind, "LineageEdgeKind"),
+    (pipelines.Orchestrator, "PipelineOrchestrator"),
+    (pipelines.StepKind, "PipelineStepKind"),
+    (pipelines.PipelineRunStatus, None),
+    (pipelines.StepStatus, "PipelineStepStatus"),
+)
+for _domain_enum, _name in _EXPOSED:
+    strawberry.enum(_domain_enum, name=_name)
+
+
+Plan = tenancy.Plan
+OrganizationStatus = tenancy.OrganizationStatus
+OrgRole = tenancy.OrgRole
+ProjectRole = tenancy.ProjectRole
+ApiKeyScope = tenancy.ApiKeyScope
+ModelType = registry.ModelType
+ProjectVisibility = registry.ProjectVisibility
+Framework = registry.Framework
+TaskType = registry.TaskType
+ModelStage = registry.ModelStage
+DeploymentStatus = serving.DeploymentStatus
+DeploymentEventType = serving.DeploymentEventType
+DeploymentActionStatus = serving.DeploymentActionStatus
+DeploymentHealth = serving.DeploymentHealth
+CapacityType = serving.CapacityType
+EndpointStatus = serving.EndpointStatus
+EndpointChange = serving.EndpointChange
+IntegrationType = catalog.IntegrationType
+SyncState = catalog.SyncState
+SyncDirection = catalog.SyncDirection
+PromotionDecision = serving.PromotionDecision
+BuildStatus = builds.BuildStatus
+AlertSeverity = monitoring.AlertSeverity
+AlertStatus = monitoring.AlertStatus
+AlertType = monitoring.AlertType
+Comparator = monitoring.Comparator
+Aggregation = monitoring.Aggregation
 
 
 @strawberry.enum(description="Orders of projects.")
@@ -86,8 +139,8 @@ class MetricOrder(enum.Enum):
     RECORDED_AT_DESC = "RECORDED_AT_DESC"
 
 
-ExperimentStatus = strawberry.enum(experiments.ExperimentStatus)
-RunStatus = strawberry.enum(experiments.RunStatus)
+ExperimentStatus = experiments.ExperimentStatus
+RunStatus = experiments.RunStatus
 
 
 @strawberry.enum(
@@ -112,23 +165,23 @@ class StepOrder(enum.Enum):
     STEP_DESC = "STEP_DESC"
 
 
-ChannelType = strawberry.enum(notifications.ChannelType, name="NotificationChannelType")
-NotificationTrigger = strawberry.enum(notifications.Trigger, name="NotificationTrigger")
-NotificationOutcome = strawberry.enum(notifications.Outcome, name="NotificationOutcome")
-DeliveryStatus = strawberry.enum(notifications.DeliveryStatus, name="NotificationDeliveryStatus")
+ChannelType = notifications.ChannelType
+NotificationTrigger = notifications.Trigger
+NotificationOutcome = notifications.Outcome
+DeliveryStatus = notifications.DeliveryStatus
 
-TrainingJobStatus = strawberry.enum(training.TrainingJobStatus)
-TrainingExecutor = strawberry.enum(training.Executor, name="TrainingExecutor")
-DatasetType = strawberry.enum(datasets.DatasetType)
-DatasetVersionStatus = strawberry.enum(datasets.DatasetVersionStatus)
-ChecksumAlgorithm = strawberry.enum(datasets.ChecksumAlgorithm)
-DatasetInputRole = strawberry.enum(datasets.InputRole, name="DatasetInputRole")
-LineageDirection = strawberry.enum(lineage.Direction, name="LineageDirection")
-LineageEdgeKind = strawberry.enum(lineage.EdgeKind, name="LineageEdgeKind")
-Orchestrator = strawberry.enum(pipelines.Orchestrator, name="PipelineOrchestrator")
-PipelineStepKind = strawberry.enum(pipelines.StepKind, name="PipelineStepKind")
-PipelineRunStatus = strawberry.enum(pipelines.PipelineRunStatus)
-PipelineStepStatus = strawberry.enum(pipelines.StepStatus, name="PipelineStepStatus")
+TrainingJobStatus = training.TrainingJobStatus
+TrainingExecutor = training.Executor
+DatasetType = datasets.DatasetType
+DatasetVersionStatus = datasets.DatasetVersionStatus
+ChecksumAlgorithm = datasets.ChecksumAlgorithm
+DatasetInputRole = datasets.InputRole
+LineageDirection = lineage.Direction
+LineageEdgeKind = lineage.EdgeKind
+Orchestrator = pipelines.Orchestrator
+PipelineStepKind = pipelines.StepKind
+PipelineRunStatus = pipelines.PipelineRunStatus
+PipelineStepStatus = pipelines.StepStatus
 
 
 @strawberry.enum(description="Orders of predictions.")

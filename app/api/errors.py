@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mlgraph.errors")
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a mutation failed.")
+strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a mutation failed.")
+ErrorCode = DomainErrorCode  # registered in place: the domain's class is the GraphQL enum
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -31,7 +32,7 @@ P = TypeVar("P")
 @strawberry.type(description="An expected failure of a mutation, tied to an input field.")
 class UserError:
     field: list[str] | None = strawberry.field(description="Path to the offending input field.")
-    code: ErrorCode  # type: ignore[valid-type]
+    code: ErrorCode
     message: str
 
     @classmethod
@@ -88,12 +89,12 @@ class MaskUnexpectedErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=_is_unexpected, error_message="Internal server error.")
 
-    def _process_result(self, result: object) -> None:
+    def _process_result(self, result: Any) -> None:
         # Strawberry's checks the result against a typing.Protocol (slow: it ran for every
         # subscriber of every subscription event); a plain attribute read does the same.
         errors = getattr(result, "errors", None)
         if errors:
-            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+            result.errors = self._process_errors(errors)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = getattr(self.execution_context.context, "request_id", None)

@@ -47,7 +47,7 @@ class EnvironmentPayload:
 @strawberry.input
 class ExperimentTransitionInput:
     experiment_id: strawberry.ID
-    status: ExperimentStatus  # type: ignore[valid-type]
+    status: ExperimentStatus
 
 
 @strawberry.input(description="Only the fields given change.")

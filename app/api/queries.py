@@ -79,10 +79,11 @@ class Query:
             raise ClientError(f"runIds takes 1 to {MAX_NODES} run ids")
         wanted = list(dict.fromkeys(run_ids))
         runs = await asyncio.gather(*(_resolve_node(info, gid) for gid in wanted))
+        run_ids_db = []
         for gid, run in zip(wanted, runs, strict=True):
             if not isinstance(run, Run):
                 raise ClientError(f"run not found: {gid}", "NOT_FOUND")
-        run_ids_db = [run.db_id for run in runs]  # type: ignore[union-attr]
+            run_ids_db.append(run.db_id)
         return await metric_histories(info, run_ids_db, keys, max_points, step_from, step_to)
 
     @strawberry.field(
@@ -92,7 +93,7 @@ class Query:
     async def dataset_versions_by_checksum(
         self,
         info: Info,
-        algorithm: ChecksumAlgorithm,  # type: ignore[valid-type]
+        algorithm: ChecksumAlgorithm,
         digest: str,
     ) -> list[DatasetVersion]:
         try:

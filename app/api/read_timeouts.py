@@ -45,7 +45,7 @@ class ReadTimeoutProtocol(HttpToolsProtocol):
             self.read_deadline.cancel()
             self.read_deadline = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # uvicorn's narrower type
         super().connection_made(transport)
         self._arm()  # the first request's head must come
 

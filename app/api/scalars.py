@@ -7,6 +7,7 @@ from typing import Any, NewType
 
 import strawberry
 from graphql import FloatValueNode, GraphQLError, IntValueNode, StringValueNode, ValueNode
+from strawberry.types.scalar import ScalarDefinition
 
 from app.db.arrays import NONFINITE_VALUES, nonfinite_text
 
@@ -83,7 +84,7 @@ FloatColumn = NewType("FloatColumn", list)
 MetricValue = NewType("MetricValue", float)
 MetricColumn = NewType("MetricColumn", list)
 
-SCALAR_MAP = {
+SCALAR_MAP: dict[object, ScalarDefinition] = {
     Vector: strawberry.scalar(
         name="Vector",
         description="An embedding: a JSON list of numbers, e.g. [0.12, -0.5, 0.33].",

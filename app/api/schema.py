@@ -79,7 +79,14 @@ class QuietSchema(strawberry.Schema):
     Extension hooks none of the operation's extensions have cost nothing per subscription
     event (``LeanExtensionsRunner``)."""
 
-    def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def]
+    # Set by build_schema: the compiled read path and its plans, the read-path override
+    # (tests), and the document cache (tests and metrics).
+    compiler: Any = None
+    compiled_plans: Any = None
+    read_path_override: Any = None
+    documents: Any = None
+
+    def process_errors(self, errors, execution_context=None):
         return None
 
     def create_extensions_runner(
@@ -198,8 +205,8 @@ def build_schema(
         execution_context_class=Executor,
     )
     compilers.append(Compiler(schema, limits.max_page_size))
-    schema.compiler = compilers[0] if compiled_reads else None  # type: ignore[attr-defined]
-    schema.compiled_plans = plans if compiled_reads else None  # type: ignore[attr-defined]
-    schema.read_path_override = read_path_override  # type: ignore[attr-defined]
-    schema.documents = documents  # type: ignore[attr-defined]  # for tests and metrics
+    schema.compiler = compilers[0] if compiled_reads else None
+    schema.compiled_plans = plans if compiled_reads else None
+    schema.read_path_override = read_path_override
+    schema.documents = documents
     return schema

@@ -53,7 +53,7 @@ def share_key(operation: Any, variable_values: Any) -> tuple[int, str]:
     return id(operation), repr(sorted(variables.items()))
 
 
-class SharedData(dict):  # type: ignore[type-arg]
+class SharedData(dict):
     """A result's ``data``, given to many subscribers; its JSON is written once."""
 
     __slots__ = ("_json",)

@@ -4,6 +4,7 @@ themselves live in app/events/streams.py."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import uuid
 from collections.abc import AsyncGenerator
 from datetime import datetime
@@ -90,14 +91,14 @@ class MonitoringMetricsBatch:
 @strawberry.type(description="A run's status.")
 class RunStatusChange:
     run_id: strawberry.ID
-    status: RunStatus  # type: ignore[valid-type]
+    status: RunStatus
     ended_at: datetime | None
 
 
 @strawberry.type(description="A training job's status.")
 class TrainingJobStatusChange:
     training_job_id: strawberry.ID
-    status: TrainingJobStatus  # type: ignore[valid-type]
+    status: TrainingJobStatus
     error_message: str | None
     lease_owner: str | None = strawberry.field(description="The worker holding it, if any.")
     ended_at: datetime | None
@@ -106,7 +107,7 @@ class TrainingJobStatusChange:
 @strawberry.type(description="An artifact build's status.")
 class BuildStatusChange:
     artifact_build_id: strawberry.ID
-    status: BuildStatus  # type: ignore[valid-type]
+    status: BuildStatus
     image_url: str | None
     error_message: str | None
     lease_owner: str | None = strawberry.field(description="The builder holding it, if any.")
@@ -209,7 +210,7 @@ class Subscription:
                     yield metrics_event(run_id, batch)
                 else:  # one event (so one execution, one JSON text) for equal arguments
                     event = shared_event(
-                        batch.shared.memo, share_as, lambda b=batch: metrics_event(run_id, b)
+                        batch.shared.memo, share_as, functools.partial(metrics_event, run_id, batch)
                     )
                     if not await send_shared(event, info):
                         yield event
@@ -369,7 +370,7 @@ class Subscription:
         self,
         info: Info,
         organization_id: strawberry.ID,
-        min_severity: AlertSeverity = monitoring_enums.AlertSeverity.LOW,  # type: ignore[valid-type]
+        min_severity: AlertSeverity = monitoring_enums.AlertSeverity.LOW,
     ) -> AsyncGenerator[Alert, None]:
         _require_auth(info)
         context = info.context

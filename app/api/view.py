@@ -200,7 +200,7 @@ class GraphQLView(GraphQL[Context, None]):
                 getattr(self.schema, "read_path_override", False),
             )
             if answer is not None:
-                return answer  # type: ignore[return-value]
+                return answer  # type: ignore[return-value]  # a ready Response, which Strawberry passes on
         context = await self.get_context(request, Response())
         context.variables_checked = operation.variables_checked
         return await self.schema.execute(

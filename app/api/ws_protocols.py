@@ -6,14 +6,17 @@ on the legacy protocol)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionAckMessage,
+    ConnectionInitMessage,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage as LegacyConnectionInitMessage,
@@ -49,7 +52,7 @@ class WatchedAccess:
 
     async def handle(self: Any) -> None:
         try:
-            await super().handle()  # type: ignore[misc]
+            await super().handle()  # type: ignore[misc]  # a mixin: super() is Strawberry's handler
         finally:
             self.view.broker.access.unregister(self.live)
 
@@ -78,10 +81,10 @@ class GraphQLTransportWSHandler(WatchedAccess, BaseGraphQLTransportWSHandler[Any
         except ConnectionRejectionError as error:
             await self.websocket.close(*close_reason(error.payload))
             return
+        ack: ConnectionAckMessage = {"type": "connection_ack"}
         if ack_payload:
-            await self.send_message({"type": "connection_ack", "payload": ack_payload})
-        else:
-            await self.send_message({"type": "connection_ack"})
+            ack["payload"] = cast(dict[str, object], ack_payload)
+        await self.send_message(ack)
         self.connection_acknowledged = True
         self.watch_access()
 
@@ -134,7 +137,7 @@ class GraphQLWSHandler(WatchedAccess, BaseGraphQLWSHandler[Any, Any]):
                     error = result.errors[0].formatted
                     await self.send_message({"type": "error", "id": operation_id, "payload": error})
                     return
-                await self.send_data_message(result, operation_id)  # type: ignore[arg-type]
+                await self.send_data_message(result, operation_id)  # type: ignore[arg-type]  # no incremental delivery (@defer) is enabled
                 first = False
             await self.send_message({"type": "complete", "id": operation_id})
         except asyncio.CancelledError:

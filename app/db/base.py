@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, MetaData, func
 from sqlalchemy.dialects.postgresql import UUID
@@ -28,8 +29,8 @@ class Base(DeclarativeBase):
     __mapper_args__ = {"eager_defaults": True}
 
 
-def utc_timestamp(**kwargs: object) -> Mapped[datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now(), **kwargs)  # type: ignore[arg-type]
+def utc_timestamp(**kwargs: Any) -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), **kwargs)
 
 
 class IdMixin:

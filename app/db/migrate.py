@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from alembic import command
 from alembic.config import Config
@@ -23,13 +24,13 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def _in_thread(fn: object, *args: object) -> None:
+def _in_thread(fn: Callable[..., object], *args: object) -> None:
     # env.py calls asyncio.run(); keep it off any running event loop.
     errors: list[BaseException] = []
 
     def target() -> None:
         try:
-            fn(*args)  # type: ignore[operator]
+            fn(*args)
         except BaseException as exc:  # re-raised in the caller
             errors.append(exc)
 
@@ -62,6 +63,7 @@ async def current_revision(database_url: str) -> str | None:
             exists = await conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL"))
             if not exists:
                 return None
-            return await conn.scalar(text("SELECT version_num FROM alembic_version"))
+            version: str | None = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+            return version
     finally:
         await engine.dispose()

@@ -38,7 +38,7 @@ RETRYABLE = (
 APPLICATION_NAME = "mlgraph-reads"  # how its connections show in pg_stat_activity
 
 
-class ReadConnection(asyncpg.Connection):  # type: ignore[misc]
+class ReadConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg has no type hints
     """A connection that only ever runs one read statement at a time (no SET, LISTEN,
     cursor, advisory lock or transaction is ever left on it): nothing to reset when it
     goes back to the pool, so no reset statement — a round trip per read — is sent.

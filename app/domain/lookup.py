@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,5 +58,6 @@ async def get_administered(
     row = await get_visible(
         session, model, row_id, actor, what=what, field=field, for_update=for_update
     )
-    actor.require_org_role(row.organization_id, OrgRole.ADMIN, what, field)  # type: ignore[attr-defined]
+    organization_id = cast(Any, row).organization_id  # every tenant-owned row has one
+    actor.require_org_role(organization_id, OrgRole.ADMIN, what, field)
     return row

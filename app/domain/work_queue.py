@@ -18,13 +18,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic
 
 from sqlalchemy import ColumnElement, and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import DomainError, ErrorCode, validation
-from app.domain.lookup import get_visible
+from app.domain.lookup import RowT, get_visible
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
@@ -56,8 +56,9 @@ def clean_lease(seconds: int) -> timedelta:
 
 
 @dataclass(frozen=True)
-class WorkQueue:
-    model: Any  # a table with status, lease_owner, lease_expires_at, claims, status_version
+class WorkQueue(Generic[RowT]):
+    # A table with status, lease_owner, lease_expires_at, claims, status_version.
+    model: type[RowT]
     noun: str  # "training job"
     audit_prefix: str  # "training_job"
     channel: str  # published with {payload_key: id} on every status change
@@ -89,7 +90,7 @@ class WorkQueue:
     ) -> int:
         """Send every row whose lease ran out back to the queue (or, past its retry limit,
         to ``failed``); how many."""
-        m = self.model
+        m: Any = self.model  # its columns (every queue's table has them)
         values: dict[str, Any] = {
             "status": self.waiting,
             "lease_owner": None,
@@ -138,7 +139,7 @@ class WorkQueue:
         orgs: Sequence[uuid.UUID],
         conditions: Sequence[ColumnElement[bool]] = (),
         started_column: str = "started_at",
-    ) -> list[Any]:
+    ) -> list[RowT]:
         """The oldest waiting rows matching ``conditions`` (at most ``limit``), now running
         under this worker's lease."""
         worker = clean_worker(worker)
@@ -147,7 +148,7 @@ class WorkQueue:
             raise validation(f"claim 1 to {max_limit} at a time", ["input", "limit"])
         if not orgs:
             return []
-        m = self.model
+        m: Any = self.model  # its columns (every queue's table has them)
         await self.expire_leases(session, actor, orgs)
         ids = list(
             await session.scalars(
@@ -179,7 +180,7 @@ class WorkQueue:
             )
             .execution_options(synchronize_session=False)
         )
-        rows = list(
+        rows: list[RowT] = list(
             await session.scalars(
                 select(m)
                 .where(m.id.in_(ids))
@@ -187,7 +188,8 @@ class WorkQueue:
                 .execution_options(populate_existing=True)
             )
         )
-        for row in rows:
+        for claimed in rows:
+            row: Any = claimed
             await self.publish(session, row.id)
             record_audit(
                 session, actor, f"{self.audit_prefix}.claimed",
@@ -204,13 +206,14 @@ class WorkQueue:
         row_id: uuid.UUID | None,
         worker: str,
         field: Sequence[str],
-    ) -> Any:
+    ) -> RowT:
         """The row, locked, if this worker holds it under a live lease; else CONFLICT."""
         worker = clean_worker(worker)
-        m = self.model
-        row = await get_visible(
-            session, m, row_id, actor, what=self.noun, field=field, for_update=True
+        m: Any = self.model  # its columns (every queue's table has them)
+        found: RowT = await get_visible(
+            session, self.model, row_id, actor, what=self.noun, field=field, for_update=True
         )
+        row: Any = found
         actor.require_org_role(row.organization_id, OrgRole.DEVELOPER, self.noun, field)
         held = await session.scalar(
             select(m.id).where(
@@ -228,7 +231,7 @@ class WorkQueue:
                 f"this worker does not hold the {self.noun} (its lease ran out, or it moved on)",
                 ["input", "worker"],
             )
-        return row
+        return found
 
     async def heartbeat(
         self,
@@ -239,11 +242,12 @@ class WorkQueue:
         worker: str,
         lease_seconds: int,
         field: Sequence[str],
-    ) -> Any:
+    ) -> RowT:
         """Extend the lease of a row this worker holds."""
         lease = clean_lease(lease_seconds)
-        row = await self.held(session, actor, row_id=row_id, worker=worker, field=field)
+        found = await self.held(session, actor, row_id=row_id, worker=worker, field=field)
+        row: Any = found
         row.lease_expires_at = func.now() + lease
         await session.flush()
         await session.refresh(row)
-        return row
+        return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -124,7 +124,7 @@ class AccessWatch:
             log.debug("live connection already closed", exc_info=True)
 
 
-async def until_revoked(stream: AsyncIterator[Any], revoked: asyncio.Event) -> AsyncIterator[Any]:
+async def until_revoked(stream: AsyncIterable[Any], revoked: asyncio.Event) -> AsyncIterator[Any]:
     """The items of ``stream`` until ``revoked`` is set; then the stream ends (an HTTP
     subscription stream has no close code: the response just ends)."""
     iterator = stream.__aiter__()

@@ -11,7 +11,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -406,8 +406,8 @@ class Broker:
         return hub
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, kind: str, key: uuid.UUID):  # type: ignore[no-untyped-def]
-        hub = self._hub(kind, key)
+    async def subscribe(self, kind: str, key: uuid.UUID) -> AsyncIterator[tuple[Any, Subscriber]]:
+        hub: Hub = self._hub(kind, key)
         subscriber = Subscriber()
         hub.subscribers.add(subscriber)
         try:

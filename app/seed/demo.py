@@ -301,13 +301,13 @@ async def _data_and_training(
         session, actor, run_id=None, training_job_id=job.id,
         inputs=[Input(versions[1].id, InputRole.TRAIN)],
     )  # fmt: skip
-    for status in (TrainingJobStatus.QUEUED, TrainingJobStatus.RUNNING,
+    for job_status in (TrainingJobStatus.QUEUED, TrainingJobStatus.RUNNING,
                    TrainingJobStatus.SUCCEEDED):  # fmt: skip
         await training.training_job_transition(
-            session, actor, job_id=job.id, status=status, error_message=None,
-            executor=Executor.KUBERNETES if status is TrainingJobStatus.RUNNING else None,
-            external_id="fraud-train-8" if status is TrainingJobStatus.RUNNING else None,
-            run_id=runs["1.2.0"] if status is TrainingJobStatus.SUCCEEDED else None,
+            session, actor, job_id=job.id, status=job_status, error_message=None,
+            executor=Executor.KUBERNETES if job_status is TrainingJobStatus.RUNNING else None,
+            external_id="fraud-train-8" if job_status is TrainingJobStatus.RUNNING else None,
+            run_id=runs["1.2.0"] if job_status is TrainingJobStatus.SUCCEEDED else None,
         )  # fmt: skip
     steps = [Step("prepare", StepKind.DATA_PROCESSING, ()),
              Step("train", StepKind.TRAINING_JOB, ("prepare",)),
@@ -324,9 +324,9 @@ async def _data_and_training(
     run = await pipelines.pipeline_run_create(
         session, actor, pipeline_id=pipeline.id, max_retries=2
     )
-    for status in (PipelineRunStatus.PENDING, PipelineRunStatus.RUNNING):
+    for run_status in (PipelineRunStatus.PENDING, PipelineRunStatus.RUNNING):
         await pipelines.pipeline_run_transition(
-            session, actor, run_id=run.id, status=status, error_message=None
+            session, actor, run_id=run.id, status=run_status, error_message=None
         )
     for step in steps:
         started = await pipelines.pipeline_run_step_update(
@@ -334,10 +334,10 @@ async def _data_and_training(
         )
         created = next(s for s in started.steps if s["name"] == step.name).get("trainingJobId")
         if created:  # the training step's job runs to completion on its executor
-            for status in (TrainingJobStatus.QUEUED, TrainingJobStatus.RUNNING,
+            for job_status in (TrainingJobStatus.QUEUED, TrainingJobStatus.RUNNING,
                            TrainingJobStatus.SUCCEEDED):  # fmt: skip
                 await training.training_job_transition(
-                    session, actor, job_id=uuid.UUID(created), status=status,
+                    session, actor, job_id=uuid.UUID(created), status=job_status,
                     error_message=None, executor=None, external_id=None, run_id=None,
                 )  # fmt: skip
         await pipelines.pipeline_run_step_update(
@@ -349,15 +349,15 @@ async def _data_and_training(
 
 
 async def _training_runs(
-    session: AsyncSession, actor: Actor, project_id: object, model_id: object
-) -> dict[str, object]:
+    session: AsyncSession, actor: Actor, project_id: uuid.UUID, model_id: uuid.UUID
+) -> dict[str, uuid.UUID]:
     """An experiment whose three runs produced the three versions, with learning curves."""
     experiment = await experiment_services.experiment_create(
         session, actor, project_id=project_id, name="xgb depth sweep",
         description="Tree depth vs. AUC on the 2026-Q3 snapshot",
         config={"dataset": "cards-2026q3", "folds": 5}, model_id=model_id,
     )  # fmt: skip
-    runs: dict[str, object] = {}
+    runs: dict[str, uuid.UUID] = {}
     for version, depth, final_auc in (
         ("1.0.0", 4, 0.941),
         ("1.1.0", 6, 0.952),

@@ -55,7 +55,7 @@ class ArtifactBuildHeartbeatInput:
 class ArtifactBuildFinishInput:
     artifact_build_id: strawberry.ID
     worker: str
-    status: BuildStatus  # type: ignore[valid-type]
+    status: BuildStatus
     image_url: str | None = strawberry.field(
         default=None, description="With SUCCEEDED: registry/repository[:tag][@sha256:...]."
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from app.api.enums import BuildStatus
-from app.api.graph.converters import from_declaration
+from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import related
 from app.api.node import Node, register_node
 from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
@@ -19,12 +19,12 @@ from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
     description="A model version's serving image, built from a git source by a builder "
     "that claimed it from the queue: PENDING → RUNNING → SUCCEEDED | FAILED."
 )
-class ArtifactBuild(Node):
+class ArtifactBuild(Node, FromRow):
     source_repository_url: str
     source_ref: str = strawberry.field(description="A branch, tag or commit.")
     source_path: str | None = strawberry.field(description="Inside the repository.")
     image_url: str | None = strawberry.field(description="The image, once SUCCEEDED.")
-    status: BuildStatus  # type: ignore[valid-type]
+    status: BuildStatus
     error_message: str | None
     started_at: datetime | None
     finished_at: datetime | None

@@ -29,8 +29,8 @@ class LineageNode:
 class LineageEdge:
     from_: strawberry.ID = strawberry.field(name="from")
     to: strawberry.ID
-    kind: LineageEdgeKind  # type: ignore[valid-type]
-    role: DatasetInputRole | None = strawberry.field(  # type: ignore[valid-type]
+    kind: LineageEdgeKind
+    role: DatasetInputRole | None = strawberry.field(
         description="For CONSUMED: as what the run or job used the dataset version."
     )
 
@@ -51,7 +51,7 @@ def lineage_field(type_name: str) -> Any:
     async def resolve(
         self: Any,
         info: Info,
-        direction: LineageDirection = domain.Direction.UPSTREAM,  # type: ignore[valid-type]
+        direction: LineageDirection = domain.Direction.UPSTREAM,
         depth: int = DEFAULT_DEPTH,
     ) -> Lineage:
         if not 1 <= depth <= domain.MAX_DEPTH:

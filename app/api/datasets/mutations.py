@@ -20,7 +20,7 @@ from app.domain.datasets import services
 class DatasetCreateInput:
     project_id: strawberry.ID
     name: str
-    type: DatasetType  # type: ignore[valid-type]
+    type: DatasetType
     description: str | None = None
     format: str | None = strawberry.field(default=None, description="e.g. parquet, jsonl.")
     schema: JSON | None = None
@@ -29,7 +29,7 @@ class DatasetCreateInput:
 
 @strawberry.input(description="A checksum: the algorithm and its hex digest.")
 class ChecksumInput:
-    algorithm: ChecksumAlgorithm  # type: ignore[valid-type]
+    algorithm: ChecksumAlgorithm
     digest: str
 
 
@@ -60,13 +60,13 @@ class DatasetVersionCreateInput:
 @strawberry.input
 class DatasetVersionTransitionInput:
     dataset_version_id: strawberry.ID
-    status: DatasetVersionStatus  # type: ignore[valid-type]
+    status: DatasetVersionStatus
 
 
 @strawberry.input
 class DatasetInputInput:
     dataset_version_id: strawberry.ID
-    role: DatasetInputRole = strawberry.field(default=services.InputRole.TRAIN)  # type: ignore[valid-type]
+    role: DatasetInputRole = strawberry.field(default=DatasetInputRole.TRAIN)
 
 
 @strawberry.input

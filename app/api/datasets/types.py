@@ -17,7 +17,7 @@ from app.api.enums import (
     DatasetVersionStatus,
 )
 from app.api.errors import ClientError
-from app.api.graph.converters import from_declaration
+from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declarations import created_range
 from app.api.graph.fields import PAGING, children, related
 from app.api.loaders.list_spec import DatasetFilter
@@ -30,7 +30,7 @@ MAX_SEARCH_LENGTH = 200
 
 @strawberry.input
 class DatasetFilterInput:
-    type: list[DatasetType] | None = None  # type: ignore[valid-type]
+    type: list[DatasetType] | None = None
     tags: list[str] | None = strawberry.field(
         default=None, description="Datasets with all these tags."
     )
@@ -57,9 +57,9 @@ class DatasetFilterInput:
 
 @from_declaration("Dataset")
 @strawberry.type(description="A dataset of a project; its versions hold the data.")
-class Dataset(Node):
+class Dataset(Node, FromRow):
     name: str
-    type: DatasetType  # type: ignore[valid-type]
+    type: DatasetType
     description: str | None
     format: str | None
     schema: JSON | None
@@ -89,14 +89,14 @@ class Dataset(Node):
 
 @from_declaration("DatasetVersion")
 @strawberry.type(description="One version of a dataset: where it is, what it holds.")
-class DatasetVersion(Node):
+class DatasetVersion(Node, FromRow):
     version: str
     versioning_system: str = strawberry.field(description="e.g. dvc, lakefs, huggingface.")
     external_version_id: str | None = strawberry.field(
         description="The versioning system's id (a DVC hash, a lakeFS commit...)."
     )
     storage_uri: str | None
-    checksum_algorithm: ChecksumAlgorithm | None  # type: ignore[valid-type]
+    checksum_algorithm: ChecksumAlgorithm | None
     checksum: str | None = strawberry.field(description="Lower-case hex digest.")
     file_count: int | None
     total_size_bytes: float | None = strawberry.field(
@@ -104,7 +104,7 @@ class DatasetVersion(Node):
     )
     record_count: float | None
     diff_summary: JSON | None
-    status: DatasetVersionStatus  # type: ignore[valid-type]
+    status: DatasetVersionStatus
     created_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     dataset_id: strawberry.Private[uuid.UUID]
@@ -117,8 +117,8 @@ class DatasetVersion(Node):
 
 @from_declaration("DatasetInput")
 @strawberry.type(description="A dataset version a run or a training job consumed, and as what.")
-class DatasetInput:
-    role: DatasetInputRole  # type: ignore[valid-type]
+class DatasetInput(FromRow):
+    role: DatasetInputRole
     dataset_version_id: strawberry.Private[uuid.UUID]
 
     dataset_version = related("DatasetInput", "datasetVersion", "app.api.datasets.types")

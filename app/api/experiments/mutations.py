@@ -75,7 +75,7 @@ class RunUpdateInput:
 @strawberry.input
 class RunFinishInput:
     run_id: strawberry.ID
-    status: RunStatus  # type: ignore[valid-type]
+    status: RunStatus
     ended_at: datetime | None = None
     failure_reason: str | None = strawberry.field(
         default=None,

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from app.api.datasets.lineage import lineage_field
 from app.api.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
 from app.api.errors import ClientError
-from app.api.graph.converters import from_declaration
+from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import PAGING, children, related
 from app.api.graph.metric_pages import page_size, series_key
 from app.api.ids import encode_id
@@ -48,7 +48,7 @@ MAX_HISTORY_BUCKETS = 200_000  # runs x keys x maxPoints per call
 
 @strawberry.input(description="Filter runs; all given conditions must hold.")
 class RunFilterInput:
-    status: list[RunStatus] | None = None  # type: ignore[valid-type]
+    status: list[RunStatus] | None = None
     params: JSON | None = strawberry.field(
         default=None,
         description='Runs whose params contain this object, e.g. {"optimizer": "adam"}.',
@@ -75,10 +75,10 @@ class RunFilterInput:
 
 @from_declaration("Experiment")
 @strawberry.type(description="A group of runs exploring one question, optionally for a model.")
-class Experiment(Node):
+class Experiment(Node, FromRow):
     name: str
     description: str | None
-    status: ExperimentStatus  # type: ignore[valid-type]
+    status: ExperimentStatus
     config: JSON
     created_at: datetime
     db_id: strawberry.Private[uuid.UUID]
@@ -345,10 +345,10 @@ class RunMetricSeries:
 
 @from_declaration("Run")
 @strawberry.type(description="A training run: params, tags, status and metric series.")
-class Run(Node):
+class Run(Node, FromRow):
     name: str
     description: str | None
-    status: RunStatus  # type: ignore[valid-type]
+    status: RunStatus
     params: JSON
     tags: JSON
     started_at: datetime

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from sqlalchemy import inspect as sa_inspect
 from strawberry.types.base import StrawberryList, StrawberryOptional
@@ -23,25 +23,30 @@ import app.api.graph.declarations  # noqa: F401  (fills GRAPH)
 from app.api.graph.declare import GRAPH
 from app.api.ids import encode_id
 
-T = TypeVar("T")
 Getter = Callable[[Any], Any]
+
+
+class FromRow:
+    """A Strawberry type filled from a database row by its declaration: ``from_row`` is
+    installed by ``@from_declaration`` (this base only gives it a type)."""
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        raise TypeError(f"{cls.__name__}: decorate it with @from_declaration(...)")
+
+
+R = TypeVar("R", bound=FromRow)
 
 
 def _enum_of(field_type: Any) -> tuple[type[enum.Enum] | None, bool]:
     """The enum of an enum field or of a list of enums (then True), else None."""
     optional = isinstance(field_type, StrawberryOptional)
     inner = field_type.of_type if optional else field_type
-    if isinstance(inner, StrawberryList):
-        item = inner.of_type
-        return (
-            (item.wrapped_cls, True)
-            if isinstance(item, StrawberryEnumDefinition)
-            else (
-                None,
-                False,
-            )
-        )
-    return (inner.wrapped_cls if isinstance(inner, StrawberryEnumDefinition) else None), False
+    many = isinstance(inner, StrawberryList)
+    item = inner.of_type if many else inner
+    if not isinstance(item, StrawberryEnumDefinition):
+        return None, False
+    return cast(type[enum.Enum], item.wrapped_cls), many
 
 
 def _getter(attribute: str, enum_cls: type[enum.Enum] | None, many: bool = False) -> Getter:
@@ -64,17 +69,17 @@ def _getter(attribute: str, enum_cls: type[enum.Enum] | None, many: bool = False
 
 def from_declaration(
     type_name: str, attributes: dict[str, str] | None = None
-) -> Callable[[type[T]], type[T]]:
+) -> Callable[[type[R]], type[R]]:
     """``attributes``: private fields named unlike the row's attribute they hold."""
 
-    def install(cls: type[T]) -> type[T]:
+    def install(cls: type[R]) -> type[R]:
         declared = GRAPH[type_name]
         mapper = sa_inspect(declared.model)
         table = declared.model.__table__
-        definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+        definition = cls.__strawberry_definition__  # type: ignore[attr-defined]  # @strawberry.type's
         graphql_fields = {f.python_name: f for f in definition.fields}
         plan: list[tuple[str, Getter]] = []
-        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        for field in dataclasses.fields(cls):  # type: ignore[arg-type]  # a dataclass at runtime
             if not field.init:
                 continue  # a resolver
             name = field.name
@@ -109,10 +114,10 @@ def from_declaration(
             if link.column not in held:  # related() reads the key from the object
                 raise TypeError(f"{type_name}.{field_name}: the object does not hold {link.column}")
 
-        def from_row(klass: type[T], row: Any) -> T:
+        def from_row(klass: type[R], row: Any) -> R:
             return klass(**{name: get(row) for name, get in plan})
 
-        cls.from_row = classmethod(from_row)  # type: ignore[attr-defined]
+        setattr(cls, "from_row", classmethod(from_row))  # noqa: B010 (FromRow declares it)
         return cls
 
     return install

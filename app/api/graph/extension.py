@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -134,7 +134,8 @@ async def answer_from_plan(
     request.state.read_path = COMPILED
     request.state.operation_type = "query"  # for the metrics (app/api/metrics.py)
     request.state.operation_name = name or None
-    return GraphQLExecutionResult(data=orjson.Fragment(text), errors=None)
+    # The JSON text itself, spliced in by the response encoder (app/api/view.py).
+    return GraphQLExecutionResult(data=cast(Any, orjson.Fragment(text)), errors=None)
 
 
 class CompiledReads(SchemaExtension):
@@ -176,6 +177,7 @@ class CompiledReads(SchemaExtension):
             key[0], operation_name, ctx.variables, app_context.actor
         )
         if compiled is None:
+            assert ctx.graphql_document is not None  # on_execute checked it
             operation = get_operation_ast(ctx.graphql_document, operation_name)
             if operation is None:
                 return RESOLVERS
@@ -212,5 +214,5 @@ class CompiledReads(SchemaExtension):
                 app_context.request_id,
             )
             return FAILED
-        ctx.result = GraphQLExecutionResult(data=orjson.Fragment(text), errors=None)
+        ctx.result = GraphQLExecutionResult(data=cast(Any, orjson.Fragment(text)), errors=None)
         return COMPILED

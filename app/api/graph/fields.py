@@ -41,7 +41,7 @@ PAGING_NAMES = frozenset(name for name, _, _ in PAGING)
 
 
 def lazy(type_name: str, module: str) -> Any:
-    return Annotated[type_name, strawberry.lazy(module)]  # type: ignore[name-defined]
+    return Annotated[type_name, strawberry.lazy(module)]
 
 
 def _converter(type_name: str, module: str) -> Any:
@@ -178,4 +178,6 @@ def children(
         )
         for python_name, annotation_, default in arguments
     ]
-    return _field(resolve, parameters, Connection[annotation], description, None)  # type: ignore[valid-type]
+    # The node type is the caller's (a string resolved when the schema is built).
+    connection = Connection[annotation]  # type: ignore[valid-type]  # a type made at runtime
+    return _field(resolve, parameters, connection, description, None)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import orjson
 from graphql import get_named_type
@@ -60,7 +60,7 @@ class PrecompiledValues:
     ) -> Any:
         if type(result) is Precompiled:
             return result.by_key[path.key]
-        return super().complete_value(  # type: ignore[misc]
+        return super().complete_value(  # type: ignore[misc]  # graphql-core's untyped method
             return_type, field_details_list, info, path, result, position_context
         )
 
@@ -90,7 +90,7 @@ async def mutate(
         row = row_of(result) if row_of is not None else result
         value = await read_back(info, payload, entity, row)
         if value is None:
-            value = _entity_type(payload, entity).from_row(row)
+            value = _entity_type(cast(Any, payload), entity).from_row(row)
     others = extra(result) if extra is not None else {}
     return payload(**{entity: value, **others, "user_errors": errors})
 
@@ -146,8 +146,8 @@ def _entity_field(payload_type: Any, payload: type, entity: str) -> tuple[str, s
 
 
 @functools.cache
-def _entity_type(payload: type, entity: str) -> Any:
-    definition = payload.__strawberry_definition__  # type: ignore[attr-defined]
+def _entity_type(payload: Any, entity: str) -> Any:
+    definition = payload.__strawberry_definition__
     field = next(f for f in definition.fields if f.python_name == entity)
     node_type = field.type.of_type if hasattr(field.type, "of_type") else field.type
     if hasattr(node_type, "resolve_type"):  # a lazily named type

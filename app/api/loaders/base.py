@@ -15,6 +15,6 @@ from typing import Any
 from aiodataloader import DataLoader
 
 
-class SharedLoader(DataLoader):  # type: ignore[misc]
+class SharedLoader(DataLoader):
     def load(self, key: Any) -> asyncio.Future[Any]:
         return asyncio.shield(super().load(key))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -42,7 +43,7 @@ class ChildCountLoader(SharedLoader):
                 if list_filter is not None:
                     conditions.extend(list_filter.conditions(self.spec.model))
                 statement = select(parent, func.count()).where(*conditions).group_by(parent)
-                found = dict((await session.execute(statement)).all())
+                found: dict[Any, int] = dict((await session.execute(statement)).all())
                 for parent_id in parent_ids:
                     counts[(parent_id, list_filter)] = int(found.get(parent_id, 0))
         return [counts[key] for key in keys]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from sqlalchemy import text
@@ -76,7 +77,7 @@ class SimilarPredictionsLoader(SharedLoader):
         self.org_ids = org_ids
 
     async def batch_load_fn(self, keys: list[SimilarKey]) -> list[Sequence[object]]:
-        out = []
+        out: list[Sequence[object]] = []
         async with self.session_factory() as session, session.begin():
             # With the deployment filter, keep scanning the graph until k rows qualify.
             await session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
@@ -90,5 +91,7 @@ class SimilarPredictionsLoader(SharedLoader):
                         "k": k,
                     },  # fmt: skip
                 )
-                out.append(sorted(rows.all(), key=lambda row: row.distance))  # relaxed order
+                found: list[Any] = list(rows.all())
+                found.sort(key=lambda row: row.distance)  # the scan's order is relaxed
+                out.append(found)
         return out

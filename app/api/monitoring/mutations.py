@@ -81,10 +81,8 @@ class AlertCreateInput:
         default=None, description="For an organization-level alert (no deploymentId)."
     )
     deployment_id: strawberry.ID | None = None
-    alert_type: AlertType = strawberry.field(  # type: ignore[valid-type]
-        default=AlertTypeEnum.CUSTOM
-    )
-    severity: AlertSeverity  # type: ignore[valid-type]
+    alert_type: AlertType = strawberry.field(default=AlertTypeEnum.CUSTOM)
+    severity: AlertSeverity
     title: str
     message: str | None = None
 
@@ -173,11 +171,11 @@ class AlertRuleCreateInput:
     metric_name: str = strawberry.field(
         description="A monitoring metric name, or predictions.latency_ms / predictions.confidence."
     )
-    comparator: Comparator  # type: ignore[valid-type]
+    comparator: Comparator
     threshold: float
-    aggregation: Aggregation = AggregationEnum.LAST  # type: ignore[valid-type]
+    aggregation: Aggregation = AggregationEnum.LAST
     window_seconds: int = 300
-    severity: AlertSeverity = SeverityEnum.MEDIUM  # type: ignore[valid-type]
+    severity: AlertSeverity = SeverityEnum.MEDIUM
     cooldown_seconds: int = strawberry.field(
         default=0,
         description="After an alert of this rule resolves, wait this long before another.",
@@ -192,11 +190,11 @@ class AlertRuleUpdateInput:
     alert_rule_id: strawberry.ID
     name: str | None = UNSET
     metric_name: str | None = UNSET
-    comparator: Comparator | None = UNSET  # type: ignore[valid-type]
+    comparator: Comparator | None = UNSET
     threshold: float | None = UNSET
-    aggregation: Aggregation | None = UNSET  # type: ignore[valid-type]
+    aggregation: Aggregation | None = UNSET
     window_seconds: int | None = UNSET
-    severity: AlertSeverity | None = UNSET  # type: ignore[valid-type]
+    severity: AlertSeverity | None = UNSET
     cooldown_seconds: int | None = UNSET
     auto_resolve: bool | None = UNSET
     enabled: bool | None = UNSET
@@ -369,7 +367,7 @@ class DriftReportCreatePayload:
 @strawberry.input
 class PredictionEmbeddingsRecordInput:
     deployment_id: strawberry.ID
-    vectors: list[Vector]  # type: ignore[valid-type]
+    vectors: list[Vector]
     reference: bool = strawberry.field(
         default=False, description="Reference vectors (e.g. from validation data) for drift."
     )

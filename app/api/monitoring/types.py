@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.api.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
-from app.api.graph.converters import from_declaration
+from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import related
 from app.api.node import Node, register_node
 from app.domain.monitoring.drift import MAX_FEATURES
@@ -21,7 +21,7 @@ from app.domain.monitoring.models import DriftReport as DriftReportRow
 
 @from_declaration("MonitoringMetricPoint")
 @strawberry.type(description="One point of a deployment's metric series.")
-class MonitoringMetricPoint:
+class MonitoringMetricPoint(FromRow):
     name: str
     value: float
     recorded_at: datetime
@@ -32,14 +32,14 @@ class MonitoringMetricPoint:
     description="Opens an alert when aggregation(metric) over the window compares true with "
     "the threshold; evaluated whenever the metric is recorded."
 )
-class AlertRule(Node):
+class AlertRule(Node, FromRow):
     name: str
     metric_name: str
-    comparator: Comparator  # type: ignore[valid-type]
+    comparator: Comparator
     threshold: float
-    aggregation: Aggregation  # type: ignore[valid-type]
+    aggregation: Aggregation
     window_seconds: int
-    severity: AlertSeverity  # type: ignore[valid-type]
+    severity: AlertSeverity
     cooldown_seconds: int
     auto_resolve: bool
     enabled: bool
@@ -64,13 +64,13 @@ class PredictionStats:
 
 @from_declaration("Alert")
 @strawberry.type(description="An alert raised on a deployment.")
-class Alert(Node):
+class Alert(Node, FromRow):
     alert_type: str = strawberry.field(
         description="metric_threshold, performance_degradation, data_drift, high_latency, "
         "error_rate or custom."
     )
-    severity: AlertSeverity  # type: ignore[valid-type]
-    status: AlertStatus  # type: ignore[valid-type]
+    severity: AlertSeverity
+    status: AlertStatus
     title: str
     message: str | None
     metric_name: str | None
@@ -131,7 +131,7 @@ class DriftFeatureScore:
 
 @from_declaration("DriftReport")
 @strawberry.type(description="Reference vs current distributions of a deployment's features.")
-class DriftReport(Node):
+class DriftReport(Node, FromRow):
     threshold: float
     overall_score: float = strawberry.field(description="Mean PSI over the features.")
     is_drift_detected: bool = strawberry.field(

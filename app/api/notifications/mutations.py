@@ -27,7 +27,7 @@ from app.domain.notifications import services
 class NotificationChannelCreateInput:
     organization_id: strawberry.ID
     name: str
-    type: ChannelType  # type: ignore[valid-type]
+    type: ChannelType
     url: str | None = strawberry.field(default=None, description="Webhook, Slack or Teams URL.")
     recipients: list[str] | None = strawberry.field(default=None, description="Email addresses.")
     secret: str | None = strawberry.field(
@@ -46,20 +46,20 @@ class NotificationChannelCreatePayload:
 @strawberry.input
 class NotificationRuleCreateInput:
     channel_id: strawberry.ID
-    trigger: NotificationTrigger  # type: ignore[valid-type]
+    trigger: NotificationTrigger
     project_id: strawberry.ID | None = strawberry.field(
         default=None, description="Scope: a project."
     )
     deployment_id: strawberry.ID | None = strawberry.field(
         default=None, description="Scope: one deployment."
     )
-    min_severity: AlertSeverity | None = strawberry.field(  # type: ignore[valid-type]
+    min_severity: AlertSeverity | None = strawberry.field(
         default=None, description="For the alert trigger: only alerts at least this severe."
     )
-    alert_types: list[AlertType] | None = strawberry.field(  # type: ignore[valid-type]
+    alert_types: list[AlertType] | None = strawberry.field(
         default=None, description="For the alert trigger: only alerts of these types."
     )
-    outcomes: list[NotificationOutcome] | None = strawberry.field(  # type: ignore[valid-type]
+    outcomes: list[NotificationOutcome] | None = strawberry.field(
         default=None,
         description="For runs, training jobs, pipeline runs and artifact builds: only those "
         "that ended so (e.g. [FAILED]).",
@@ -93,9 +93,9 @@ class NotificationChannelDeleteInput:
 class NotificationRuleUpdateInput:
     rule_id: strawberry.ID
     enabled: bool | None = UNSET
-    min_severity: AlertSeverity | None = UNSET  # type: ignore[valid-type]
-    alert_types: list[AlertType] | None = UNSET  # type: ignore[valid-type]
-    outcomes: list[NotificationOutcome] | None = UNSET  # type: ignore[valid-type]
+    min_severity: AlertSeverity | None = UNSET
+    alert_types: list[AlertType] | None = UNSET
+    outcomes: list[NotificationOutcome] | None = UNSET
     environment_id: strawberry.ID | None = UNSET
 
 

@@ -20,7 +20,7 @@ from app.api.enums import (
     NotificationOutcome,
     NotificationTrigger,
 )
-from app.api.graph.converters import from_declaration
+from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import PAGING, children
 from app.api.node import Node, register_node
 from app.domain.notifications import enums
@@ -40,7 +40,7 @@ def slack_hint(info: Info, stored: str) -> str:
 
 @from_declaration("NotificationAttempt")
 @strawberry.type(description="One try at sending a delivery.")
-class NotificationAttempt:
+class NotificationAttempt(FromRow):
     attempt: int
     started_at: datetime
     duration_ms: float
@@ -51,10 +51,10 @@ class NotificationAttempt:
 
 @from_declaration("NotificationDelivery")
 @strawberry.type(description="A notification in the outbox: pending, delivered or failed.")
-class NotificationDelivery(Node):
+class NotificationDelivery(Node, FromRow):
     event_type: str
     payload: JSON
-    status: DeliveryStatus  # type: ignore[valid-type]
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime
     last_error: str | None
@@ -74,13 +74,13 @@ class NotificationDelivery(Node):
 
 @from_declaration("NotificationRule")
 @strawberry.type(description="Which events go to a channel, and for which scope.")
-class NotificationRule(Node):
-    trigger: NotificationTrigger  # type: ignore[valid-type]
-    min_severity: AlertSeverity | None  # type: ignore[valid-type]
-    alert_types: list[AlertType] | None = strawberry.field(  # type: ignore[valid-type]
+class NotificationRule(Node, FromRow):
+    trigger: NotificationTrigger
+    min_severity: AlertSeverity | None
+    alert_types: list[AlertType] | None = strawberry.field(
         description="Only alerts of these types; null: any."
     )
-    outcomes: list[NotificationOutcome] | None = strawberry.field(  # type: ignore[valid-type]
+    outcomes: list[NotificationOutcome] | None = strawberry.field(
         description="Only things that ended so; null: any."
     )
     enabled: bool
@@ -94,9 +94,9 @@ class NotificationRule(Node):
 
 @from_declaration("NotificationChannel", attributes={"config_": "config"})
 @strawberry.type(description="Where notifications go. The secret, if any, is never returned.")
-class NotificationChannel(Node):
+class NotificationChannel(Node, FromRow):
     name: str
-    type: ChannelType  # type: ignore[valid-type]
+    type: ChannelType
     config_: strawberry.Private[dict[str, Any]]
     has_secret: bool
     created_at: datetime
@@ -110,8 +110,10 @@ class NotificationChannel(Node):
     def config(self, info: Info) -> JSON:
         sealed = (enums.ChannelType.SLACK, enums.ChannelType.TEAMS)
         if self.type in sealed and isinstance(self.config_.get("url"), str):
-            return {**self.config_, "url": None, "urlHint": slack_hint(info, self.config_["url"])}
-        return self.config_
+            return JSON(
+                {**self.config_, "url": None, "urlHint": slack_hint(info, self.config_["url"])}
+            )
+        return JSON(self.config_)
 
     rules = children("NotificationChannel", "rules", "app.api.notifications.types", PAGING[:2])
     deliveries = children(

@@ -30,7 +30,7 @@ class TrainingJobTemplateInput:
 @strawberry.input
 class PipelineStepInput:
     name: str = strawberry.field(description="Unique in the pipeline; letters, digits, _.-")
-    kind: PipelineStepKind  # type: ignore[valid-type]
+    kind: PipelineStepKind
     depends_on: list[str] = strawberry.field(default_factory=list)
     config: JSON | None = strawberry.field(
         default=None, description="Anything the orchestrator needs (bounded JSON)."
@@ -44,7 +44,7 @@ class PipelineStepInput:
 class PipelineCreateInput:
     project_id: strawberry.ID
     name: str
-    orchestrator: Orchestrator  # type: ignore[valid-type]
+    orchestrator: Orchestrator
     workflow_id: str | None = strawberry.field(
         default=None,
         description="The orchestrator's id for the workflow; unique with the orchestrator and "
@@ -65,7 +65,7 @@ class PipelineRunCreateInput:
 @strawberry.input
 class PipelineRunTransitionInput:
     pipeline_run_id: strawberry.ID
-    status: PipelineRunStatus  # type: ignore[valid-type]
+    status: PipelineRunStatus
     error_message: str | None = strawberry.field(default=None, description="With FAILED only.")
 
 
@@ -73,7 +73,7 @@ class PipelineRunTransitionInput:
 class PipelineRunStepUpdateInput:
     pipeline_run_id: strawberry.ID
     step: str
-    status: PipelineStepStatus  # type: ignore[valid-type]
+    status: PipelineStepStatus
 
 
 @strawberry.type

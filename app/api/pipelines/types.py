@@ -17,7 +17,7 @@ from app.api.enums import (
     PipelineStepKind,
     PipelineStepStatus,
 )
-from app.api.graph.converters import from_declaration
+from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import encode_id
 from app.api.node import Node, register_node
@@ -29,7 +29,7 @@ from app.domain.pipelines.models import PipelineRun as PipelineRunRow
 @strawberry.type(description="A step of a pipeline and the steps it waits for.")
 class PipelineStep:
     name: str
-    kind: PipelineStepKind  # type: ignore[valid-type]
+    kind: PipelineStepKind
     depends_on: list[str]
     config: JSON
     training_job: JSON | None = strawberry.field(
@@ -40,7 +40,7 @@ class PipelineStep:
 @strawberry.type(description="Where one step of a run is.")
 class PipelineRunStep:
     name: str
-    status: PipelineStepStatus  # type: ignore[valid-type]
+    status: PipelineStepStatus
     started_at: datetime | None
     ended_at: datetime | None
     training_job_id: strawberry.ID | None = strawberry.field(
@@ -61,9 +61,9 @@ def _template(template: dict[str, Any] | None) -> dict[str, Any] | None:
 
 @from_declaration("Pipeline", attributes={"definition_": "definition"})
 @strawberry.type(description="A pipeline of a project: steps forming a DAG.")
-class Pipeline(Node):
+class Pipeline(Node, FromRow):
     name: str
-    orchestrator: Orchestrator  # type: ignore[valid-type]
+    orchestrator: Orchestrator
     workflow_id: str | None
     namespace: str
     created_at: datetime
@@ -83,7 +83,7 @@ class Pipeline(Node):
                 kind=enums.StepKind(s["kind"]),
                 depends_on=s["dependsOn"],
                 config=s["config"],
-                training_job=_template(s.get("trainingJob")),
+                training_job=JSON(_template(s.get("trainingJob"))),
             )
             for s in self.definition_["steps"]
         ]
@@ -110,8 +110,8 @@ class Pipeline(Node):
 
 @from_declaration("PipelineRun", attributes={"steps_": "steps"})
 @strawberry.type(description="One run of a pipeline.")
-class PipelineRun(Node):
-    status: PipelineRunStatus  # type: ignore[valid-type]
+class PipelineRun(Node, FromRow):
+    status: PipelineRunStatus
     retry_count: int
     max_retries: int
     current_stage: str | None = strawberry.field(description="The step that started last.")

@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from app.api.enums import SyncDirection, SyncState
 from app.api.errors import UserError
-from app.api.graph.converters import from_declaration
+from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import related
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
@@ -26,7 +26,7 @@ from app.domain.tenancy.access import Actor
 
 @from_declaration("RegistryLink", attributes={"registry": "registry_type"})
 @strawberry.type(description="A model (or one version) in an external registry.")
-class RegistryLink(Node):
+class RegistryLink(Node, FromRow):
     registry: str = strawberry.field(description=f"One of {', '.join(REGISTRY)}.")
     external_id: str = strawberry.field(
         description="Its id there (huggingface: owner/name; vertex-ai: projects/…/models/…)."
@@ -36,7 +36,7 @@ class RegistryLink(Node):
     imported_at: datetime | None
     exported_at: datetime | None
     metadata: JSON
-    sync_state: SyncState  # type: ignore[valid-type]
+    sync_state: SyncState
     last_checked_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -65,10 +65,10 @@ class RegistryLinkCreateInput:
 @strawberry.input
 class RegistryLinkSyncInput:
     registry_link_id: strawberry.ID
-    state: SyncState = strawberry.field(  # type: ignore[valid-type]
+    state: SyncState = strawberry.field(
         description="SYNCED or OUT_OF_SYNC (NEVER_SYNCED → SYNCED → OUT_OF_SYNC → SYNCED)."
     )
-    direction: SyncDirection | None = strawberry.field(  # type: ignore[valid-type]
+    direction: SyncDirection | None = strawberry.field(
         default=None, description="What a SYNCED check did (required the first time)."
     )
     external_version: str | None = None

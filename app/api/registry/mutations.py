@@ -41,7 +41,7 @@ class ProjectCreateInput:
     name: str
     description: str | None = None
     visibility: ProjectVisibility = strawberry.field(
-        default=ProjectVisibility.ORGANIZATION,  # type: ignore[attr-defined]
+        default=ProjectVisibility.ORGANIZATION,
         description="PRIVATE: only its project members and the organization's admins see it.",
     )
 
@@ -55,7 +55,7 @@ class ProjectUpdateInput:
     settings: JSON | None = strawberry.field(
         default=UNSET, description="Replaces the settings (a JSON object, at most 64 KiB)."
     )
-    visibility: ProjectVisibility | None = strawberry.field(  # type: ignore[valid-type]
+    visibility: ProjectVisibility | None = strawberry.field(
         default=UNSET,
         description="PRIVATE hides the project from members without a project role at once.",
     )
@@ -76,7 +76,7 @@ class ProjectPayload:
 class ProjectMemberSetInput:
     project_id: strawberry.ID
     email: str = strawberry.field(description="A member of the project's organization.")
-    role: ProjectRole | None = strawberry.field(  # type: ignore[valid-type]
+    role: ProjectRole | None = strawberry.field(
         description="The project role; null removes the explicit role."
     )
 
@@ -91,9 +91,9 @@ class ProjectMemberSetPayload:
 class ModelCreateInput:
     project_id: strawberry.ID
     name: str
-    model_type: ModelType  # type: ignore[valid-type]
-    framework: Framework  # type: ignore[valid-type]
-    task_type: TaskType | None = None  # type: ignore[valid-type]
+    model_type: ModelType
+    framework: Framework
+    task_type: TaskType | None = None
     description: str | None = None
     tags: list[str] = strawberry.field(default_factory=list)
     metadata: JSON | None = None
@@ -104,9 +104,9 @@ class ModelUpdateInput:
     model_id: strawberry.ID
     name: str | None = UNSET
     description: str | None = UNSET
-    model_type: ModelType | None = UNSET  # type: ignore[valid-type]
-    framework: Framework | None = UNSET  # type: ignore[valid-type]
-    task_type: TaskType | None = UNSET  # type: ignore[valid-type]
+    model_type: ModelType | None = UNSET
+    framework: Framework | None = UNSET
+    task_type: TaskType | None = UNSET
     tags: list[str] | None = UNSET
     metadata: JSON | None = UNSET
 
@@ -154,7 +154,7 @@ class ModelVersionUpdateInput:
 @strawberry.input
 class ModelVersionTransitionInput:
     model_version_id: strawberry.ID
-    stage: ModelStage  # type: ignore[valid-type]
+    stage: ModelStage
 
 
 @strawberry.type

@@ -28,7 +28,7 @@ from app.api.enums import (
     TrainingJobStatus,
 )
 from app.api.errors import ClientError
-from app.api.graph.converters import from_declaration
+from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any
 from app.api.lists import load_row
@@ -49,9 +49,9 @@ MAX_SEARCH_LENGTH = 200
 
 @strawberry.input(description="Filter models; all given conditions must hold.")
 class ModelFilterInput:
-    framework: list[Framework] | None = None  # type: ignore[valid-type]
-    model_type: list[ModelType] | None = None  # type: ignore[valid-type]
-    task_type: list[TaskType] | None = None  # type: ignore[valid-type]
+    framework: list[Framework] | None = None
+    model_type: list[ModelType] | None = None
+    task_type: list[TaskType] | None = None
     tags: list[str] | None = strawberry.field(
         default=None, description="Models with all these tags."
     )
@@ -77,19 +77,19 @@ class ModelFilterInput:
 REGISTRY_LINK_LIST_ARGUMENTS = [
     *PAGING,
     ("registry", list[str] | None, None),
-    ("sync_state", list[SyncState] | None, None),  # type: ignore[valid-type]
+    ("sync_state", list[SyncState] | None, None),
     ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC),
 ]
 
 
 @from_declaration("Project")
 @strawberry.type(description="A project groups models and their deployments.")
-class Project(Node):
+class Project(Node, FromRow):
     slug: str
     name: str
     description: str | None
     settings: JSON = strawberry.field(description="Free-form settings for tools (projectUpdate).")
-    visibility: ProjectVisibility = strawberry.field(  # type: ignore[valid-type]
+    visibility: ProjectVisibility = strawberry.field(
         description="PRIVATE: seen by its project members and the organization's admins only."
     )
     created_at: datetime
@@ -166,7 +166,7 @@ class Project(Node):
         "app.api.builds.types",
         [
             *PAGING,
-            ("status", list[BuildStatus] | None, None),  # type: ignore[valid-type]
+            ("status", list[BuildStatus] | None, None),
             ("created_from", datetime | None, None),
             ("created_to", datetime | None, None),
             ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
@@ -195,8 +195,8 @@ class Project(Node):
 
 @from_declaration("ProjectMember")
 @strawberry.type(description="A user's role in one project.")
-class ProjectMember:
-    role: ProjectRole  # type: ignore[valid-type]
+class ProjectMember(FromRow):
+    role: ProjectRole
     created_at: datetime
     user_id: strawberry.Private[uuid.UUID]
 
@@ -205,12 +205,12 @@ class ProjectMember:
 
 @from_declaration("Model")
 @strawberry.type(description="A registered model; its versions move through stages.")
-class Model(Node):
+class Model(Node, FromRow):
     name: str
     description: str | None
-    model_type: ModelType  # type: ignore[valid-type]
-    framework: Framework  # type: ignore[valid-type]
-    task_type: TaskType | None  # type: ignore[valid-type]
+    model_type: ModelType
+    framework: Framework
+    task_type: TaskType | None
     tags: list[str]
     metadata: JSON
     created_at: datetime
@@ -297,7 +297,7 @@ class Model(Node):
 
 @from_declaration("ModelAlias")
 @strawberry.type(description="A movable name for a version of a model, with its history.")
-class ModelAlias(Node):
+class ModelAlias(Node, FromRow):
     name: str
     protected: bool = strawberry.field(description="Only organization admins move it.")
     created_at: datetime
@@ -321,7 +321,7 @@ class ModelAlias(Node):
 
 @from_declaration("ModelAliasEvent")
 @strawberry.type(description="One move of an alias.")
-class ModelAliasEvent:
+class ModelAliasEvent(FromRow):
     created_at: datetime
     from_version_id: strawberry.Private[uuid.UUID | None]
     to_version_id: strawberry.Private[uuid.UUID | None]
@@ -334,9 +334,9 @@ class ModelAliasEvent:
 
 @from_declaration("ModelVersion")
 @strawberry.type(description="One version of a model: artifact, metrics and stage.")
-class ModelVersion(Node):
+class ModelVersion(Node, FromRow):
     version: str
-    stage: ModelStage  # type: ignore[valid-type]
+    stage: ModelStage
     description: str | None
     artifact_uri: str | None
     artifact_size_bytes: float | None = strawberry.field(

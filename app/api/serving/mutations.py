@@ -113,7 +113,7 @@ class ServingMutations:
 @strawberry.input
 class DeploymentTransitionInput:
     deployment_id: strawberry.ID
-    status: DeploymentStatus  # type: ignore[valid-type]
+    status: DeploymentStatus
     error_message: str | None = strawberry.field(
         default=None, description="Why it FAILED (kept on the deploy in the history)."
     )

@@ -39,7 +39,7 @@ class DeploymentRuntimeInput:
     autoscaling_target_cpu_percent: int | None = UNSET
     autoscaling_target_rps: float | None = UNSET
     autoscaling_target_concurrency: int | None = UNSET
-    capacity_type: CapacityType | None = UNSET  # type: ignore[valid-type]
+    capacity_type: CapacityType | None = UNSET
     health_check_path: str | None = UNSET
 
 

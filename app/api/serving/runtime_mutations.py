@@ -30,7 +30,7 @@ class DeploymentRuntimeReportInput:
     replica_count: int | None = strawberry.field(
         default=None, description="Live replicas (within minInstances..maxInstances)."
     )
-    health: DeploymentHealth | None = None  # type: ignore[valid-type]
+    health: DeploymentHealth | None = None
     framework_status: JSON | None = strawberry.field(
         default=UNSET, description="The framework's raw status (at most 16 KiB); null clears."
     )
@@ -57,7 +57,7 @@ class ServingEndpointPayload:
 @strawberry.input
 class IntegrationConfigSetInput:
     environment_id: strawberry.ID
-    type: IntegrationType  # type: ignore[valid-type]
+    type: IntegrationType
     tool: str = strawberry.field(description="One of integrationCatalog's tools of the type.")
     enabled: bool = True
     config: JSON | None = strawberry.field(
@@ -93,7 +93,7 @@ class PromotionPolicySetInput:
     bake_minutes: int = strawberry.field(
         description="How long the canary serves before it can be promoted (0-10080)."
     )
-    max_alert_severity: AlertSeverity = strawberry.field(  # type: ignore[valid-type]
+    max_alert_severity: AlertSeverity = strawberry.field(
         default=AlertSeverityValue.HIGH,
         description="An open alert on the canary of this severity or above rolls it back.",
     )
@@ -119,7 +119,7 @@ class PromotionPoliciesEvaluateInput:
 @strawberry.type(description="One decision a policy took.")
 class PromotionDecisionMade:
     promotion_policy_id: strawberry.ID
-    decision: PromotionDecision  # type: ignore[valid-type]
+    decision: PromotionDecision
     reason: str
 
 
@@ -133,20 +133,20 @@ class PromotionPoliciesEvaluatePayload:
 
 @strawberry.type(description="A tool mlgraph integrates with, and the schema of its config.")
 class IntegrationTool:
-    type: IntegrationType  # type: ignore[valid-type]
+    type: IntegrationType
     tool: str
     config_schema: JSON = strawberry.field(description="A JSON Schema (draft 2020-12).")
 
 
 def integration_catalog(
-    type: list[IntegrationType] | None = None,  # type: ignore[valid-type]  # noqa: A002
+    type: list[IntegrationType] | None = None,  # noqa: A002
 ) -> list[IntegrationTool]:
     wanted = {t.value for t in type} if type else None
     return [
         IntegrationTool(
             type=IntegrationType(catalog.IntegrationType(kind)),
             tool=tool,
-            config_schema=catalog.config_schema(kind, tool),
+            config_schema=JSON(catalog.config_schema(kind, tool)),
         )
         for kind, tools in catalog.SUPPORTED_TOOLS.items()
         if wanted is None or kind in wanted
@@ -292,6 +292,7 @@ class ServingRuntimeMutations:
                     reason=verdict.reason,
                 )
                 for policy_id, verdict in decided or []
+                if verdict.decision is not None  # the domain returns only decided ones
             ],
             user_errors=errors,
         )

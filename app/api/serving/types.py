@@ -30,7 +30,7 @@ from app.api.enums import (
     PromotionDecision,
 )
 from app.api.errors import ClientError
-from app.api.graph.converters import from_declaration
+from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any, encode_id
 from app.api.loaders.list_spec import DeploymentFilter, PredictionFilter
@@ -54,7 +54,7 @@ from app.domain.serving.models import ServingEndpoint as ServingEndpointRow
 
 @strawberry.input(description="Filter deployments.")
 class DeploymentFilterInput:
-    status: list[DeploymentStatus] | None = None  # type: ignore[valid-type]
+    status: list[DeploymentStatus] | None = None
     environment_id: list[strawberry.ID] | None = None
 
     def to_filter(self) -> DeploymentFilter:
@@ -74,7 +74,7 @@ class DeploymentFilterInput:
 # The arguments of every list of serving endpoints (of a model, of an environment).
 ENDPOINT_LIST_ARGUMENTS = [
     *PAGING,
-    ("status", list[EndpointStatus] | None, None),  # type: ignore[valid-type]
+    ("status", list[EndpointStatus] | None, None),
     ("created_from", datetime | None, None),
     ("created_to", datetime | None, None),
     ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC),
@@ -126,7 +126,7 @@ class PredictionFilterInput:
 
 @from_declaration("Environment")
 @strawberry.type(description="A named place models are served in (e.g. staging, production).")
-class Environment(Node):
+class Environment(Node, FromRow):
     name: str
     description: str | None
     protected: bool
@@ -171,14 +171,14 @@ class Environment(Node):
         "Environment",
         "integrations",
         "app.api.serving.types",
-        [*PAGING, ("type", list[IntegrationType] | None, None)],  # type: ignore[valid-type]
+        [*PAGING, ("type", list[IntegrationType] | None, None)],
         description="The tools this environment integrates with, by type and tool.",
     )
 
 
 @from_declaration("GpuType")
 @strawberry.type(description="A GPU type an environment offers (its GPU catalogue).")
-class GpuType(Node):
+class GpuType(Node, FromRow):
     key: str = strawberry.field(
         description="The GPU type's id, e.g. nvidia-a100: lower-case letters, digits and "
         "dashes (given in any case, compared case-insensitively)."
@@ -197,9 +197,9 @@ class GpuType(Node):
 
 @from_declaration("Deployment", attributes={"embedding_dim": "embedding_dimension"})
 @strawberry.type(description="A model version served in an environment.")
-class Deployment(Node):
+class Deployment(Node, FromRow):
     name: str
-    status: DeploymentStatus  # type: ignore[valid-type]
+    status: DeploymentStatus
     min_instances: int
     max_instances: int
     autoscaling: bool
@@ -230,11 +230,11 @@ class Deployment(Node):
     autoscaling_target_cpu_percent: int | None
     autoscaling_target_rps: float | None
     autoscaling_target_concurrency: int | None
-    capacity_type: CapacityType  # type: ignore[valid-type]
+    capacity_type: CapacityType
     health_check_path: str | None
     deployed_at: datetime | None = strawberry.field(description="Last became ACTIVE.")
     terminated_at: datetime | None
-    health: DeploymentHealth | None = strawberry.field(  # type: ignore[valid-type]
+    health: DeploymentHealth | None = strawberry.field(
         description="As reported by the runtime (deploymentRuntimeReport)."
     )
     health_reported_at: datetime | None
@@ -360,7 +360,7 @@ class Deployment(Node):
         self,
         info: Info,
         vector: Vector,
-        k: int = 10,  # type: ignore[valid-type]
+        k: int = 10,
     ) -> list[SimilarPrediction]:
         if not 1 <= k <= 100:
             raise ClientError("k must be between 1 and 100")
@@ -392,11 +392,11 @@ class Deployment(Node):
 
 @from_declaration("DeploymentEvent")
 @strawberry.type(description="One step of a deployment's history.")
-class DeploymentEvent(Node):
-    event_type: DeploymentEventType  # type: ignore[valid-type]
+class DeploymentEvent(Node, FromRow):
+    event_type: DeploymentEventType
     details: JSON
     created_at: datetime
-    status: DeploymentActionStatus = strawberry.field(  # type: ignore[valid-type]
+    status: DeploymentActionStatus = strawberry.field(
         description="A deploy is PENDING until the deployment is DEPLOYING (IN_PROGRESS), "
         "then COMPLETED when ACTIVE or FAILED; a terminate completes when TERMINATED; "
         "other actions complete at once."
@@ -417,7 +417,7 @@ class DeploymentEvent(Node):
 
 @from_declaration("Prediction")
 @strawberry.type(description="One served prediction.")
-class Prediction:
+class Prediction(FromRow):
     recorded_at: datetime
     input: JSON | None
     output: JSON | None
@@ -439,9 +439,9 @@ class Prediction:
     description="What clients call for one model in one environment: its active deployment "
     "(the ACTIVE one taking the most traffic), the one before, and the traffic split."
 )
-class ServingEndpoint(Node):
+class ServingEndpoint(Node, FromRow):
     url: str | None
-    status: EndpointStatus  # type: ignore[valid-type]
+    status: EndpointStatus
     created_at: datetime
     updated_at: datetime
     db_id: strawberry.Private[uuid.UUID]
@@ -505,16 +505,16 @@ class ServingEndpoint(Node):
     description="Promote an endpoint's canary to 100 % after bakeMinutes with no open alert "
     "of maxAlertSeverity or above and every metric bound held; otherwise roll it back."
 )
-class PromotionPolicy(Node):
+class PromotionPolicy(Node, FromRow):
     enabled: bool
     bake_minutes: int
-    max_alert_severity: AlertSeverity  # type: ignore[valid-type]
+    max_alert_severity: AlertSeverity
     metric_bounds: JSON = strawberry.field(
         description="[{metric, min, max}]: the metric's average on the canary since it "
         "started must lie within [min, max] (a bound without data fails)."
     )
     last_evaluated_at: datetime | None
-    last_decision: PromotionDecision | None  # type: ignore[valid-type]
+    last_decision: PromotionDecision | None
     last_decision_at: datetime | None
     last_reason: str | None
     created_at: datetime
@@ -528,8 +528,8 @@ class PromotionPolicy(Node):
 
 @from_declaration("ServingEndpointEvent")
 @strawberry.type(description="One move of an endpoint's active deployment.")
-class ServingEndpointEvent:
-    reason: EndpointChange  # type: ignore[valid-type]
+class ServingEndpointEvent(FromRow):
+    reason: EndpointChange
     created_at: datetime
     from_deployment_id: strawberry.Private[uuid.UUID | None]
     to_deployment_id: strawberry.Private[uuid.UUID | None]
@@ -542,8 +542,8 @@ class ServingEndpointEvent:
 
 @from_declaration("IntegrationConfig", attributes={"type": "integration_type"})
 @strawberry.type(description="A tool an environment integrates with, its config and flags.")
-class IntegrationConfig(Node):
-    type: IntegrationType  # type: ignore[valid-type]
+class IntegrationConfig(Node, FromRow):
+    type: IntegrationType
     tool: str
     enabled: bool
     config: JSON = strawberry.field(description="Valid against the tool's configSchema.")

@@ -24,7 +24,7 @@ from app.domain.tenancy import services as tenancy
 class OrganizationCreateInput:
     slug: str = strawberry.field(description="Lowercase kebab-case, unique among live orgs.")
     name: str
-    plan: Plan = enums.Plan.STARTER  # type: ignore[valid-type]
+    plan: Plan = enums.Plan.STARTER
 
 
 @strawberry.type
@@ -37,7 +37,7 @@ class OrganizationCreatePayload:
 class OrganizationUpdateInput:
     organization_id: strawberry.ID
     name: str | None = UNSET
-    plan: Plan | None = strawberry.field(  # type: ignore[valid-type]
+    plan: Plan | None = strawberry.field(
         default=UNSET, description="Checked against what the organization uses now."
     )
     billing_email: str | None = UNSET
@@ -54,14 +54,14 @@ class OrganizationDeleteInput:
 class MembershipInviteInput:
     organization_id: strawberry.ID
     email: str
-    role: OrgRole = enums.OrgRole.VIEWER  # type: ignore[valid-type]
+    role: OrgRole = enums.OrgRole.VIEWER
     name: str | None = None
 
 
 @strawberry.input
 class MembershipRoleUpdateInput:
     membership_id: strawberry.ID
-    role: OrgRole  # type: ignore[valid-type]
+    role: OrgRole
 
 
 @strawberry.input
@@ -81,7 +81,7 @@ class ApiKeyCreateInput:
     organization_id: strawberry.ID | None = strawberry.field(
         default=None, description="Restrict the key to one organization."
     )
-    scopes: list[ApiKeyScope] = strawberry.field(  # type: ignore[valid-type]
+    scopes: list[ApiKeyScope] = strawberry.field(
         default_factory=lambda: [enums.ApiKeyScope.READ, enums.ApiKeyScope.WRITE]
     )
     expires_at: datetime | None = None

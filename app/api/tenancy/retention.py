@@ -10,7 +10,7 @@ from strawberry import UNSET
 from strawberry.types import Info
 
 from app.api.errors import UserError, run_mutation
-from app.api.graph.converters import from_declaration
+from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import related
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
@@ -29,7 +29,7 @@ DAYS = "Days kept (1-3650); null: forever."
     "their run's end (rollups and summaries stay); reference embeddings stay; audit rows "
     "are archived (gzip JSON lines) before they go."
 )
-class RetentionPolicy(Node):
+class RetentionPolicy(Node, FromRow):
     run_metrics_days: int | None
     monitoring_metrics_days: int | None
     predictions_days: int | None

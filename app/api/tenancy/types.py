@@ -21,7 +21,7 @@ from app.api.enums import (
     ProjectOrder,
 )
 from app.api.errors import ClientError
-from app.api.graph.converters import from_declaration
+from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declarations import created_range
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any
@@ -86,11 +86,11 @@ class AuditLogFilterInput:
 
 @from_declaration("Organization")
 @strawberry.type(description="A tenant: everything else belongs to exactly one organization.")
-class Organization(Node):
+class Organization(Node, FromRow):
     slug: str
     name: str
-    plan: Plan  # type: ignore[valid-type]
-    status: OrganizationStatus = strawberry.field(  # type: ignore[valid-type]
+    plan: Plan
+    status: OrganizationStatus = strawberry.field(
         description="SUSPENDED or INACTIVE: read-only (every write answers "
         "ORGANIZATION_READ_ONLY); set by operators with `mlgraph organization-status`."
     )
@@ -109,8 +109,8 @@ class Organization(Node):
         "alerts",
         "app.api.monitoring.types",
         [
-            ("status", list[AlertStatus] | None, None),  # type: ignore[valid-type]
-            ("severity", list[AlertSeverity] | None, None),  # type: ignore[valid-type]
+            ("status", list[AlertStatus] | None, None),
+            ("severity", list[AlertSeverity] | None, None),
             *PAGING,
             ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
         ],
@@ -125,7 +125,7 @@ class Organization(Node):
     )
 
     @strawberry.field(description="The caller's role in this organization.")
-    def viewer_role(self, info: Info) -> OrgRole | None:  # type: ignore[valid-type]
+    def viewer_role(self, info: Info) -> OrgRole | None:
         return info.context.actor.org_roles.get(self.db_id)
 
     projects = children(
@@ -164,7 +164,7 @@ class Organization(Node):
 
 @from_declaration("User")
 @strawberry.type(description="A person; acts through API keys.")
-class User(Node):
+class User(Node, FromRow):
     email: str
     name: str | None
     first_name: str | None
@@ -182,8 +182,8 @@ class User(Node):
 
 @from_declaration("Membership")
 @strawberry.type(description="A user's role in an organization.")
-class Membership(Node):
-    role: OrgRole  # type: ignore[valid-type]
+class Membership(Node, FromRow):
+    role: OrgRole
     created_at: datetime
     organization_id: strawberry.Private[uuid.UUID]
     user_id: strawberry.Private[uuid.UUID]
@@ -194,10 +194,10 @@ class Membership(Node):
 
 @from_declaration("ApiKey")
 @strawberry.type(description="An API key. The secret is shown only once, by apiKeyCreate.")
-class ApiKey(Node):
+class ApiKey(Node, FromRow):
     name: str
     prefix: str = strawberry.field(description="Public part of the key, to recognise it.")
-    scopes: list[ApiKeyScope]  # type: ignore[valid-type]
+    scopes: list[ApiKeyScope]
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None = strawberry.field(
@@ -216,7 +216,7 @@ class ApiKey(Node):
 
 @from_declaration("AuditLogEntry")
 @strawberry.type(description="One audited mutation.")
-class AuditLogEntry(Node):
+class AuditLogEntry(Node, FromRow):
     action: str
     target_type: str
     target_id: strawberry.ID | None = strawberry.field(description="Global id of the target.")

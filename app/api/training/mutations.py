@@ -50,9 +50,9 @@ class TrainingJobCreateInput:
 @strawberry.input
 class TrainingJobTransitionInput:
     training_job_id: strawberry.ID
-    status: TrainingJobStatus  # type: ignore[valid-type]
+    status: TrainingJobStatus
     error_message: str | None = strawberry.field(default=None, description="With FAILED only.")
-    executor: TrainingExecutor | None = None  # type: ignore[valid-type]
+    executor: TrainingExecutor | None = None
     external_id: str | None = strawberry.field(
         default=None, description="The executor's id for the job (with executor)."
     )

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.api.enums import TrainingExecutor, TrainingJobStatus
-from app.api.graph.converters import from_declaration
+from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import children, related
 from app.api.node import Node, register_node
 from app.domain.training.models import TrainingJob as TrainingJobRow
@@ -17,7 +17,7 @@ from app.domain.training.models import TrainingJob as TrainingJobRow
 
 @from_declaration("TrainingJob")
 @strawberry.type(description="A job that trains a model on an external executor.")
-class TrainingJob(Node):
+class TrainingJob(Node, FromRow):
     name: str
     image: str | None
     entry_point: str | None
@@ -29,11 +29,11 @@ class TrainingJob(Node):
         description="A GPU type the target environment offers (its canonical id)."
     )
     use_gpu: bool
-    status: TrainingJobStatus  # type: ignore[valid-type]
+    status: TrainingJobStatus
     error_message: str | None
     started_at: datetime | None
     ended_at: datetime | None
-    executor: TrainingExecutor | None  # type: ignore[valid-type]
+    executor: TrainingExecutor | None
     external_id: str | None = strawberry.field(description="The executor's id for this job.")
     lease_owner: str | None = strawberry.field(
         description="The worker that holds the job (trainingJobClaim), while its lease runs."

@@ -48,7 +48,7 @@ IMAGE_RE = re.compile(
     r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"
 )
 
-QUEUE = WorkQueue(
+QUEUE = WorkQueue[ArtifactBuild](
     model=ArtifactBuild,
     noun="artifact build",
     audit_prefix="artifact_build",

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import ceil
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import text
@@ -67,7 +67,7 @@ class HistoryPlan:
 def _none_for_nan(values: np.ndarray) -> list[float | None]:
     """NaN (no finite value) as None; a column without any stays one C-level conversion."""
     if not np.isnan(values).any():
-        return values.tolist()
+        return cast(list[float | None], values.tolist())
     return [None if v != v else v for v in values.tolist()]
 
 

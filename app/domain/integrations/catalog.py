@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from types import MappingProxyType
+from typing import Any
 
 from app.domain.pipelines.enums import Orchestrator
 
@@ -78,7 +79,7 @@ URL = {"type": "string", "pattern": r"^https?://\S{1,2000}$"}
 NAME = {"type": "string", "minLength": 1, "maxLength": 200}
 SCALAR = {"type": ["string", "number", "boolean"], "maxLength": 2000}
 
-GENERIC_SCHEMA: dict = {
+GENERIC_SCHEMA: dict[str, Any] = {
     "type": "object",
     "maxProperties": 50,
     "propertyNames": KEY,  # and no credential_key (checked in Python: it reads words)
@@ -86,7 +87,7 @@ GENERIC_SCHEMA: dict = {
 }
 
 
-def _strict(properties: dict, required: tuple[str, ...] = ()) -> dict:
+def _strict(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": properties,
@@ -95,7 +96,7 @@ def _strict(properties: dict, required: tuple[str, ...] = ()) -> dict:
     }
 
 
-CONFIG_SCHEMAS: dict[tuple[str, str], dict] = {
+CONFIG_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
     ("tracking", "mlflow"): _strict(
         {"tracking_uri": URL, "experiment_prefix": NAME, "token_secret_ref": NAME},
         ("tracking_uri",),
@@ -128,7 +129,7 @@ CONFIG_SCHEMAS: dict[tuple[str, str], dict] = {
     ("registry", "mlflow"): _strict({"tracking_uri": URL}, ("tracking_uri",)),
 }
 
-FEATURE_FLAGS_SCHEMA: dict = {
+FEATURE_FLAGS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "maxProperties": 100,
     "propertyNames": KEY,
@@ -136,7 +137,7 @@ FEATURE_FLAGS_SCHEMA: dict = {
 }
 
 
-def config_schema(integration_type: str, tool: str) -> dict:
+def config_schema(integration_type: str, tool: str) -> dict[str, Any]:
     """The JSON schema a tool's config must satisfy (a generic flat one where none is
     specific)."""
     return CONFIG_SCHEMAS.get((integration_type, tool), GENERIC_SCHEMA)

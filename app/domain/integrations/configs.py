@@ -26,7 +26,7 @@ from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 
 
-def _validated(value: Any, schema: dict, field: list[str]) -> dict[str, Any]:
+def _validated(value: Any, schema: dict[str, Any], field: list[str]) -> dict[str, Any]:
     document = v.json_object(value, field)
     error = jsonschema.exceptions.best_match(
         jsonschema.Draft202012Validator(schema).iter_errors(document)

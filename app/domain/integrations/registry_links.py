@@ -141,11 +141,11 @@ async def registry_link_sync_report(
         raise validation("only a sync has a direction", ["input", "direction"])
     now = func.now()
     link.sync_state = state.value
-    link.last_checked_at = now  # type: ignore[assignment]
+    link.last_checked_at = now
     if direction == SyncDirection.IMPORT:
-        link.imported_at = now  # type: ignore[assignment]
+        link.imported_at = now
     elif direction == SyncDirection.EXPORT:
-        link.exported_at = now  # type: ignore[assignment]
+        link.exported_at = now
     if external_version is not None:
         link.external_version = clean_version(external_version)
     await session.flush()

@@ -59,7 +59,8 @@ def quantile_bins(reference: np.ndarray, bins: int = SAMPLE_BINS) -> np.ndarray:
 
 def proportions(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     counts = np.bincount(np.searchsorted(edges, values, side="right"), minlength=len(edges) + 1)
-    return counts / counts.sum()
+    shares: np.ndarray = counts / counts.sum()
+    return shares
 
 
 def score_samples(

@@ -39,7 +39,7 @@ async def resolve_public(host: str, port: int) -> IPAddress:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise EgressRefused(host) from error
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses or not all(is_public(address) for address in addresses):
         raise EgressRefused(host)
     return addresses[0]

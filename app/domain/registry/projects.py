@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.experiments.models import Experiment, Run
-from app.domain.lookup import get_visible
+from app.domain.lookup import RowT, get_visible
 from app.domain.monitoring.models import AlertRule
 from app.domain.notifications.models import NotificationRule
 from app.domain.registry.enums import ProjectVisibility
@@ -89,21 +89,22 @@ async def require_project_access(
 
 async def get_contributable(
     session: AsyncSession,
-    model: Any,
+    model: type[RowT],
     row_id: uuid.UUID | None,
     actor: Actor,
     *,
     what: str,
     field: Sequence[str],
     for_update: bool = False,
-) -> Any:
+) -> RowT:
     """A row that lives under a project (it has ``project_id``), if the caller sees it
     (else NOT_FOUND) and may contribute to its project (else FORBIDDEN)."""
     row = await get_visible(
         session, model, row_id, actor, what=what, field=field, for_update=for_update
     )
+    project_id = cast(Any, row).project_id  # every model passed here has one
     await require_project_access(
-        session, actor, row.project_id, ProjectRole.CONTRIBUTOR, what=what, field=field
+        session, actor, project_id, ProjectRole.CONTRIBUTOR, what=what, field=field
     )
     return row
 

@@ -213,7 +213,9 @@ async def _apply(
     stable: Deployment,
     verdict: Verdict,
 ) -> None:
-    promoted = verdict.decision == PromotionDecision.PROMOTED
+    decision = verdict.decision
+    assert decision is not None  # the caller applies decided verdicts only
+    promoted = decision == PromotionDecision.PROMOTED
     shares = {canary.id: 100 if promoted else 0, stable.id: 0 if promoted else 100}
     for deployment in (canary, stable):
         before = deployment.traffic_percentage
@@ -227,14 +229,14 @@ async def _apply(
                 deployment.model_version_id,
                 {
                     "traffic_percentage": [before, shares[deployment.id]],
-                    "policy_id": str(policy.id), "decision": verdict.decision.value,  # type: ignore[union-attr]
+                    "policy_id": str(policy.id), "decision": decision.value,
                     "reason": verdict.reason,
                 },
             )
         )  # fmt: skip
     await sync_endpoint(session, policy.endpoint_id, None, EndpointChange.PROMOTION)
-    policy.last_decision = verdict.decision.value  # type: ignore[union-attr]
-    policy.last_decision_at = func.now()  # type: ignore[assignment]
+    policy.last_decision = decision.value
+    policy.last_decision_at = func.now()
     policy.last_reason = verdict.reason
     await session.flush()
     action = "promoted" if promoted else "rolled_back"
@@ -255,7 +257,7 @@ async def evaluate(
     )
     if organization_ids is not None:
         query = query.where(PromotionPolicy.organization_id.in_(organization_ids))
-    now = await session.scalar(select(func.now()))
+    now: datetime = (await session.execute(select(func.now()))).scalar_one()
     decided: list[tuple[uuid.UUID, Verdict]] = []
     for policy in list(await session.scalars(query)):
         policy.last_evaluated_at = now

@@ -65,7 +65,8 @@ def _in_hidden(table_name: str, table: Any, hidden: Any) -> ColumnElement[bool] 
     its own: chains of two parents (an alias event → alias → model) look the parent up
     by the table's name."""
     if table_name == "projects":
-        return table.c.id == any_(hidden)
+        found: ColumnElement[bool] = table.c.id == any_(hidden)
+        return found
     paths: list[ColumnElement[bool]] = []
     if "project_id" in table.c:
         column = table.c.project_id
