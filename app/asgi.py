@@ -222,8 +222,12 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "BAD_REQUEST")
         message = getattr(error, "detail", None) or "error"
         body = error_body(str(message), code, request.scope.get("state", {}).get("request_id"))
-        return json_response(body, status, negotiate(request.headers.get("accept")),
-                             dict(getattr(error, "headers", None) or {}))  # fmt: skip
+        return json_response(
+            body,
+            status,
+            negotiate(request.headers.get("accept")),
+            dict(getattr(error, "headers", None) or {}),
+        )
 
     async def json_internal_error(request: Request, error: Exception) -> Response:
         request_id = request.scope.get("state", {}).get("request_id")

@@ -60,9 +60,11 @@ class CompressionMiddleware:
             responder = BrotliResponder(self.app, self.minimum_size)
         elif "gzip" in accepted:
             responder = GZipResponder(
-                self.app, self.minimum_size, compresslevel=6,
+                self.app,
+                self.minimum_size,
+                compresslevel=6,
                 exclude_content_types=EXCLUDED_CONTENT_TYPES,
-            )  # fmt: skip
+            )
         else:
             responder = IdentityResponder(
                 self.app, self.minimum_size, exclude_content_types=EXCLUDED_CONTENT_TYPES

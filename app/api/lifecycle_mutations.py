@@ -130,8 +130,10 @@ class PipelineDeletePayload:
 
 @strawberry.type
 class LifecycleMutations:
-    @strawberry.mutation(description="Change an environment's description, protection or "
-                         "config. Organization admins.")  # fmt: skip
+    @strawberry.mutation(
+        description="Change an environment's description, protection or "
+        "config. Organization admins."
+    )
     async def environment_update(
         self, info: Info, input: EnvironmentUpdateInput
     ) -> EnvironmentPayload:
@@ -141,11 +143,12 @@ class LifecycleMutations:
             EnvironmentPayload,
             "environment",
             lambda session, actor: serving.environment_update(
-                session, actor,
+                session,
+                actor,
                 environment_id=decode_id(input.environment_id, "Environment", field),
                 changes=provided(input, "description", "protected", "config"),
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(
         description="Retire an environment once every deployment in it is terminated or "
@@ -160,10 +163,11 @@ class LifecycleMutations:
             EnvironmentPayload,
             "environment",
             lambda session, actor: serving.environment_delete(
-                session, actor,
+                session,
+                actor,
                 environment_id=decode_id(input.environment_id, "Environment", field),
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(
         description="Rename (unique in the project), describe or replace the config of an "
@@ -178,11 +182,12 @@ class LifecycleMutations:
             ExperimentPayload,
             "experiment",
             lambda session, actor: experiments.experiment_update(
-                session, actor,
+                session,
+                actor,
                 experiment_id=decode_id(input.experiment_id, "Experiment", field),
                 changes=provided(input, "name", "description", "config"),
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(
         description="Describe a dataset, set its format, schema or tags (its name and type "
@@ -195,10 +200,12 @@ class LifecycleMutations:
             DatasetUpdatePayload,
             "dataset",
             lambda session, actor: datasets.dataset_update(
-                session, actor, dataset_id=decode_id(input.dataset_id, "Dataset", field),
+                session,
+                actor,
+                dataset_id=decode_id(input.dataset_id, "Dataset", field),
                 changes=provided(input, "description", "format", "schema", "tags"),
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(
         description="ACTIVE → COMPLETED → ARCHIVED (or straight to ARCHIVED), and back to "
@@ -213,11 +220,12 @@ class LifecycleMutations:
             ExperimentPayload,
             "experiment",
             lambda session, actor: experiments.experiment_transition(
-                session, actor,
+                session,
+                actor,
                 experiment_id=decode_id(input.experiment_id, "Experiment", field),
                 status=input.status,
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(
         description="Retire an experiment and its runs (soft delete) once none is running. "
@@ -232,10 +240,11 @@ class LifecycleMutations:
             ExperimentPayload,
             "experiment",
             lambda session, actor: experiments.experiment_delete(
-                session, actor,
+                session,
+                actor,
                 experiment_id=decode_id(input.experiment_id, "Experiment", field),
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(description="Retire a finished run (soft delete). Contributors+.")
     async def run_delete(self, info: Info, input: RunDeleteInput) -> RunDeletePayload:
@@ -261,10 +270,11 @@ class LifecycleMutations:
             DeploymentDeletePayload,
             "deployment",
             lambda session, actor: lifecycle.deployment_delete(
-                session, actor,
+                session,
+                actor,
                 deployment_id=decode_id(input.deployment_id, "Deployment", field),
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(
         description="Retire a dataset and its versions (soft delete); runs and jobs keep "

@@ -63,14 +63,19 @@ STATEMENTS = Histogram(
     registry=REGISTRY,
 )
 POOL = Gauge(
-    "mlgraph_db_pool_connections", "Database pool connections checked out.", ["pool"],
+    "mlgraph_db_pool_connections",
+    "Database pool connections checked out.",
+    ["pool"],
     registry=REGISTRY,
-)  # fmt: skip
+)
 SUBSCRIPTIONS = Gauge(
     "mlgraph_open_subscriptions", "Subscriptions open in this process.", registry=REGISTRY
 )
-HUBS = Gauge("mlgraph_hubs", "Live event hubs (one per followed run, row or organization).",
-             registry=REGISTRY)  # fmt: skip
+HUBS = Gauge(
+    "mlgraph_hubs",
+    "Live event hubs (one per followed run, row or organization).",
+    registry=REGISTRY,
+)
 HUB_LAG = Histogram(
     "mlgraph_hub_lag_seconds",
     "From a notification to the hub having read its rows and woken its subscribers, by hub "

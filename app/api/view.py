@@ -137,9 +137,11 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             response = await self._respond(request, media_type)
         except RequestError as error:
-            status = error.status if media_type != "application/json" else (
-                error.legacy_status or error.status
-            )  # fmt: skip
+            status = (
+                error.status
+                if media_type != "application/json"
+                else (error.legacy_status or error.status)
+            )
             body = error_body(error.message, error.code, request_id_of(scope))
             response = json_response(body, status, media_type, error.headers)
         except HTTPException as error:  # raised by Strawberry's stream parsing

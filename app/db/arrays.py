@@ -55,9 +55,16 @@ def array_text(values: np.ndarray, nan_as_null: bool = False) -> str:
     ``-Infinity``; NaN as ``NULL`` with ``nan_as_null``: a bucket's min with no finite
     value), with ``repr``, which round-trips a double exactly too."""
     if values.dtype.kind == "f" and not np.isfinite(values).all():
-        return "{" + ",".join(
-            repr(v) if math.isfinite(v) else "NULL" if nan_as_null and v != v
-            else nonfinite_text(v)
-            for v in values.tolist()
-        ) + "}"  # fmt: skip
+        return (
+            "{"
+            + ",".join(
+                repr(v)
+                if math.isfinite(v)
+                else "NULL"
+                if nan_as_null and v != v
+                else nonfinite_text(v)
+                for v in values.tolist()
+            )
+            + "}"
+        )
     return "{" + orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode() + "}"

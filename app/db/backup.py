@@ -41,10 +41,17 @@ def backup(url: str, output: Path) -> None:
     schema, data, grants and the migration revision."""
     output.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [_binary("pg_dump"), "--format=custom", "--no-owner", f"--file={output}",
-         f"--dbname={libpq_url(url)}"],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            _binary("pg_dump"),
+            "--format=custom",
+            "--no-owner",
+            f"--file={output}",
+            f"--dbname={libpq_url(url)}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def restore(url: str, dump: Path) -> None:
@@ -55,12 +62,27 @@ def restore(url: str, dump: Path) -> None:
         raise FileNotFoundError(f"no dump at {dump}")
     target = libpq_url(url)
     subprocess.run(
-        [_binary("psql"), "--no-psqlrc", "--set=ON_ERROR_STOP=1", f"--dbname={target}",
-         "--command=DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;"],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            _binary("psql"),
+            "--no-psqlrc",
+            "--set=ON_ERROR_STOP=1",
+            f"--dbname={target}",
+            "--command=DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     subprocess.run(
-        [_binary("pg_restore"), "--no-owner", "--single-transaction", "--exit-on-error",
-         f"--dbname={target}", str(dump)],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            _binary("pg_restore"),
+            "--no-owner",
+            "--single-transaction",
+            "--exit-on-error",
+            f"--dbname={target}",
+            str(dump),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )

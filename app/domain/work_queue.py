@@ -121,10 +121,14 @@ class WorkQueue(Generic[RowT]):
         for row_id, organization_id, status in expired:
             await self.publish(session, row_id)
             record_audit(
-                session, actor, f"{self.audit_prefix}.lease_expired",
-                organization_id=organization_id, target_type=m.__name__, target_id=row_id,
+                session,
+                actor,
+                f"{self.audit_prefix}.lease_expired",
+                organization_id=organization_id,
+                target_type=m.__name__,
+                target_id=row_id,
                 details={"status": status},
-            )  # fmt: skip
+            )
         return len(expired)
 
     async def claim(
@@ -192,10 +196,14 @@ class WorkQueue(Generic[RowT]):
             row: Any = claimed
             await self.publish(session, row.id)
             record_audit(
-                session, actor, f"{self.audit_prefix}.claimed",
-                organization_id=row.organization_id, target_type=m.__name__, target_id=row.id,
+                session,
+                actor,
+                f"{self.audit_prefix}.claimed",
+                organization_id=row.organization_id,
+                target_type=m.__name__,
+                target_id=row.id,
                 details={"worker": worker},
-            )  # fmt: skip
+            )
         return rows
 
     async def held(

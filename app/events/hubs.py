@@ -282,9 +282,13 @@ BUILD_STATE = text(
 
 def build_state(row: Any) -> BuildState:
     return BuildState(
-        row.status, row.image_url, row.error_message, row.lease_owner, row.finished_at,
+        row.status,
+        row.image_url,
+        row.error_message,
+        row.lease_owner,
+        row.finished_at,
         row.status_version,
-    )  # fmt: skip
+    )
 
 
 class StatusHub(Hub):

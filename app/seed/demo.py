@@ -154,15 +154,25 @@ async def seed_demo(session: AsyncSession) -> bool:
         config={"region": "eu-west-1", "replicas_per_zone": 2},
     )
     await integration_configs.integration_config_set(
-        session, actor, environment_id=production.id, integration_type="serving", tool="kserve",
-        enabled=True, config={"namespace": "fraud", "ingress_domain": "acme.example"},
+        session,
+        actor,
+        environment_id=production.id,
+        integration_type="serving",
+        tool="kserve",
+        enabled=True,
+        config={"namespace": "fraud", "ingress_domain": "acme.example"},
         feature_flags={"canary_rollouts": True},
-    )  # fmt: skip
+    )
     await integration_configs.integration_config_set(
-        session, actor, environment_id=production.id, integration_type="tracking",
-        tool="mlflow", enabled=True, config={"tracking_uri": "https://mlflow.acme.example"},
+        session,
+        actor,
+        environment_id=production.id,
+        integration_type="tracking",
+        tool="mlflow",
+        enabled=True,
+        config={"tracking_uri": "https://mlflow.acme.example"},
         feature_flags={},
-    )  # fmt: skip
+    )
     prod = await serving.deployment_create(
         session,
         actor,
@@ -206,11 +216,20 @@ async def seed_demo(session: AsyncSession) -> bool:
             MetricPoint("requests_per_second", round(420 + 180 * wave, 1), at),
         ]
     await alert_rules.alert_rule_create(
-        session, actor, project_id=project.id, deployment_id=None, name="p95 latency",
-        metric_name="latency_p95_ms", comparator=Comparator.GT, threshold=80.0,
-        aggregation=Aggregation.MAX, window_seconds=3600, severity=AlertSeverity.HIGH,
-        cooldown_seconds=900, auto_resolve=True,
-    )  # fmt: skip
+        session,
+        actor,
+        project_id=project.id,
+        deployment_id=None,
+        name="p95 latency",
+        metric_name="latency_p95_ms",
+        comparator=Comparator.GT,
+        threshold=80.0,
+        aggregation=Aggregation.MAX,
+        window_seconds=3600,
+        severity=AlertSeverity.HIGH,
+        cooldown_seconds=900,
+        auto_resolve=True,
+    )
     await monitoring_metrics_record(
         session, actor, deployment_id=prod.id, points=points, max_points=10_000
     )
@@ -258,28 +277,49 @@ async def _data_and_training(
 ) -> None:
     """The data half: a GPU catalogue, a dataset whose second version (derived from the
     first) fed every demo run, a finished GPU training job, and a pipeline run."""
-    for key, label, priority in (("nvidia-a100", "NVIDIA A100 80 GB", 1),
-                                 ("nvidia-t4", "NVIDIA T4 16 GB", 2)):  # fmt: skip
+    for key, label, priority in (
+        ("nvidia-a100", "NVIDIA A100 80 GB", 1),
+        ("nvidia-t4", "NVIDIA T4 16 GB", 2),
+    ):
         await gpu_types.gpu_type_create(
-            session, actor, environment_id=environment_id, key=key, label=label, enabled=True,
+            session,
+            actor,
+            environment_id=environment_id,
+            key=key,
+            label=label,
+            enabled=True,
             priority=priority,
-        )  # fmt: skip
+        )
     cards = await datasets.dataset_create(
-        session, actor, project_id=project_id, name="card-transactions",
-        dataset_type=DatasetType.TABULAR, description="Card transactions with fraud labels",
-        format="parquet", schema={"amount": "float", "merchant_category": "string",
-                                  "is_fraud": "bool"}, tags=["pii-free", "labelled"],
-    )  # fmt: skip
+        session,
+        actor,
+        project_id=project_id,
+        name="card-transactions",
+        dataset_type=DatasetType.TABULAR,
+        description="Card transactions with fraud labels",
+        format="parquet",
+        schema={"amount": "float", "merchant_category": "string", "is_fraud": "bool"},
+        tags=["pii-free", "labelled"],
+    )
     parent: list[uuid.UUID] = []
     versions = []
     for name, rows, digest in (("2026q2", 41_250_000, "5" * 64), ("2026q3", 43_800_000, "7" * 64)):
         version = await datasets.dataset_version_create(
-            session, actor, dataset_id=cards.id, version=name, versioning_system="dvc",
-            systems=("dvc",), external_version_id=f"dvc-{name}",
-            storage_uri=f"s3://acme-data/cards/{name}/", checksum=Checksum(
-                ChecksumAlgorithm.SHA256, digest), file_count=128,
-            total_size_bytes=rows * 96, record_count=rows, diff_summary=None, parent_ids=parent,
-        )  # fmt: skip
+            session,
+            actor,
+            dataset_id=cards.id,
+            version=name,
+            versioning_system="dvc",
+            systems=("dvc",),
+            external_version_id=f"dvc-{name}",
+            storage_uri=f"s3://acme-data/cards/{name}/",
+            checksum=Checksum(ChecksumAlgorithm.SHA256, digest),
+            file_count=128,
+            total_size_bytes=rows * 96,
+            record_count=rows,
+            diff_summary=None,
+            parent_ids=parent,
+        )
         for status in (DatasetVersionStatus.VERIFIED, DatasetVersionStatus.ACTIVE):
             await datasets.dataset_version_transition(
                 session, actor, version_id=version.id, status=status
@@ -288,39 +328,74 @@ async def _data_and_training(
         versions.append(version)
     for run_id in runs.values():
         await datasets.dataset_inputs_record(
-            session, actor, run_id=run_id, training_job_id=None,
+            session,
+            actor,
+            run_id=run_id,
+            training_job_id=None,
             inputs=[Input(versions[1].id, InputRole.TRAIN), Input(versions[0].id, InputRole.TEST)],
-        )  # fmt: skip
+        )
     job = await training.training_job_create(
-        session, actor, project_id=project_id, experiment_id=None,
-        environment_id=environment_id, name="depth-8 on A100",
-        image="ghcr.io/acme/fraud-train:1.2", entry_point=None, config={"max_depth": 8},
-        cpu=8.0, memory_mb=65536, gpus=1, gpu_type="NVIDIA-A100", use_gpu=True,
-    )  # fmt: skip
+        session,
+        actor,
+        project_id=project_id,
+        experiment_id=None,
+        environment_id=environment_id,
+        name="depth-8 on A100",
+        image="ghcr.io/acme/fraud-train:1.2",
+        entry_point=None,
+        config={"max_depth": 8},
+        cpu=8.0,
+        memory_mb=65536,
+        gpus=1,
+        gpu_type="NVIDIA-A100",
+        use_gpu=True,
+    )
     await datasets.dataset_inputs_record(
-        session, actor, run_id=None, training_job_id=job.id,
+        session,
+        actor,
+        run_id=None,
+        training_job_id=job.id,
         inputs=[Input(versions[1].id, InputRole.TRAIN)],
-    )  # fmt: skip
-    for job_status in (TrainingJobStatus.QUEUED, TrainingJobStatus.RUNNING,
-                   TrainingJobStatus.SUCCEEDED):  # fmt: skip
+    )
+    for job_status in (
+        TrainingJobStatus.QUEUED,
+        TrainingJobStatus.RUNNING,
+        TrainingJobStatus.SUCCEEDED,
+    ):
         await training.training_job_transition(
-            session, actor, job_id=job.id, status=job_status, error_message=None,
+            session,
+            actor,
+            job_id=job.id,
+            status=job_status,
+            error_message=None,
             executor=Executor.KUBERNETES if job_status is TrainingJobStatus.RUNNING else None,
             external_id="fraud-train-8" if job_status is TrainingJobStatus.RUNNING else None,
             run_id=runs["1.2.0"] if job_status is TrainingJobStatus.SUCCEEDED else None,
-        )  # fmt: skip
-    steps = [Step("prepare", StepKind.DATA_PROCESSING, ()),
-             Step("train", StepKind.TRAINING_JOB, ("prepare",)),
-             Step("evaluate", StepKind.EVALUATION, ("train",)),
-             Step("deploy", StepKind.DEPLOYMENT, ("evaluate",))]  # fmt: skip
-    template = JobTemplate(environment_id=environment_id, image="ghcr.io/acme/fraud-train:1.2",
-                           cpu=4.0, memory_mb=16384)  # fmt: skip
+        )
+    steps = [
+        Step("prepare", StepKind.DATA_PROCESSING, ()),
+        Step("train", StepKind.TRAINING_JOB, ("prepare",)),
+        Step("evaluate", StepKind.EVALUATION, ("train",)),
+        Step("deploy", StepKind.DEPLOYMENT, ("evaluate",)),
+    ]
+    template = JobTemplate(
+        environment_id=environment_id,
+        image="ghcr.io/acme/fraud-train:1.2",
+        cpu=4.0,
+        memory_mb=16384,
+    )
     pipeline = await pipelines.pipeline_create(
-        session, actor, project_id=project_id, name="nightly-retrain",
-        orchestrator=Orchestrator.ARGO, workflow_id="fraud-nightly", namespace="ml",
-        steps=steps, step_configs=[{"sql": "SELECT * FROM cards"}, None, None, None],
+        session,
+        actor,
+        project_id=project_id,
+        name="nightly-retrain",
+        orchestrator=Orchestrator.ARGO,
+        workflow_id="fraud-nightly",
+        namespace="ml",
+        steps=steps,
+        step_configs=[{"sql": "SELECT * FROM cards"}, None, None, None],
         templates=[None, template, None, None],
-    )  # fmt: skip
+    )
     run = await pipelines.pipeline_run_create(
         session, actor, pipeline_id=pipeline.id, max_retries=2
     )
@@ -334,12 +409,21 @@ async def _data_and_training(
         )
         created = next(s for s in started.steps if s["name"] == step.name).get("trainingJobId")
         if created:  # the training step's job runs to completion on its executor
-            for job_status in (TrainingJobStatus.QUEUED, TrainingJobStatus.RUNNING,
-                           TrainingJobStatus.SUCCEEDED):  # fmt: skip
+            for job_status in (
+                TrainingJobStatus.QUEUED,
+                TrainingJobStatus.RUNNING,
+                TrainingJobStatus.SUCCEEDED,
+            ):
                 await training.training_job_transition(
-                    session, actor, job_id=uuid.UUID(created), status=job_status,
-                    error_message=None, executor=None, external_id=None, run_id=None,
-                )  # fmt: skip
+                    session,
+                    actor,
+                    job_id=uuid.UUID(created),
+                    status=job_status,
+                    error_message=None,
+                    executor=None,
+                    external_id=None,
+                    run_id=None,
+                )
         await pipelines.pipeline_run_step_update(
             session, actor, run_id=run.id, step=step.name, status=StepStatus.SUCCEEDED
         )
@@ -353,10 +437,14 @@ async def _training_runs(
 ) -> dict[str, uuid.UUID]:
     """An experiment whose three runs produced the three versions, with learning curves."""
     experiment = await experiment_services.experiment_create(
-        session, actor, project_id=project_id, name="xgb depth sweep",
+        session,
+        actor,
+        project_id=project_id,
+        name="xgb depth sweep",
         description="Tree depth vs. AUC on the 2026-Q3 snapshot",
-        config={"dataset": "cards-2026q3", "folds": 5}, model_id=model_id,
-    )  # fmt: skip
+        config={"dataset": "cards-2026q3", "folds": 5},
+        model_id=model_id,
+    )
     runs: dict[str, uuid.UUID] = {}
     for version, depth, final_auc in (
         ("1.0.0", 4, 0.941),
@@ -364,10 +452,17 @@ async def _training_runs(
         ("1.2.0", 8, 0.957),
     ):
         run = await experiment_services.run_create(
-            session, actor, experiment_id=experiment.id, name=f"depth-{depth}", description=None,
-            params={"max_depth": depth, "eta": 0.1, "subsample": 0.8}, tags={"team": "risk-ml"},
-            started_at=None, tracking_system="mlflow", tracking_run_id=f"acme-{depth}",
-        )  # fmt: skip
+            session,
+            actor,
+            experiment_id=experiment.id,
+            name=f"depth-{depth}",
+            description=None,
+            params={"max_depth": depth, "eta": 0.1, "subsample": 0.8},
+            tags={"team": "risk-ml"},
+            started_at=None,
+            tracking_system="mlflow",
+            tracking_run_id=f"acme-{depth}",
+        )
         steps = range(500)
         points = [
             RunMetricPoint(
@@ -405,55 +500,101 @@ async def _release_governance(
         ("challenger", "1.2.0", None),
     ):
         await aliases.model_alias_set(
-            session, actor, model_id=model_id, name=name, version_id=versions[version].id,
+            session,
+            actor,
+            model_id=model_id,
+            name=name,
+            version_id=versions[version].id,
             protected=protected,
-        )  # fmt: skip
+        )
     link = await registry_links.registry_link_create(
-        session, actor, model_id=model_id, model_version_id=versions["1.0.0"].id,
-        registry="huggingface", external_id="acme/credit-card-fraud",
-        repo_url="https://huggingface.co/acme/credit-card-fraud", external_version="v1.0.0",
+        session,
+        actor,
+        model_id=model_id,
+        model_version_id=versions["1.0.0"].id,
+        registry="huggingface",
+        external_id="acme/credit-card-fraud",
+        repo_url="https://huggingface.co/acme/credit-card-fraud",
+        external_version="v1.0.0",
         metadata={"license": "proprietary"},
-    )  # fmt: skip
+    )
     await registry_links.registry_link_sync_report(
-        session, actor, link_id=link.id, state=SyncState.SYNCED,
-        direction=SyncDirection.EXPORT, external_version="v1.0.0",
-    )  # fmt: skip
+        session,
+        actor,
+        link_id=link.id,
+        state=SyncState.SYNCED,
+        direction=SyncDirection.EXPORT,
+        external_version="v1.0.0",
+    )
     await builds.artifact_build_create(
-        session, actor, version_id=versions["1.2.0"].id,
-        repository_url="https://github.com/acme/credit-card-fraud.git", ref="v1.2.0",
-        path="serving", max_attempts=3,
-    )  # fmt: skip
+        session,
+        actor,
+        version_id=versions["1.2.0"].id,
+        repository_url="https://github.com/acme/credit-card-fraud.git",
+        ref="v1.2.0",
+        path="serving",
+        max_attempts=3,
+    )
     canary = await serving.deployment_create(
-        session, actor, model_version_id=versions["1.1.0"].id, environment_id=production.id,
-        name="fraud-api-canary", min_instances=1, max_instances=4, autoscaling=True,
-        endpoint_url=None, config={},
+        session,
+        actor,
+        model_version_id=versions["1.1.0"].id,
+        environment_id=production.id,
+        name="fraud-api-canary",
+        min_instances=1,
+        max_instances=4,
+        autoscaling=True,
+        endpoint_url=None,
+        config={},
         runtime={**KSERVE, "framework_resource_id": "fraud-api-canary", "replica_count": 1},
-    )  # fmt: skip
+    )
     for status in (DeploymentStatus.DEPLOYING, DeploymentStatus.ACTIVE):
         await lifecycle.deployment_transition(
             session, actor, deployment_id=canary.id, status=status
         )
     await lifecycle.deployment_traffic_set(
-        session, actor, model_id=model_id, environment_id=production.id,
+        session,
+        actor,
+        model_id=model_id,
+        environment_id=production.id,
         splits=[lifecycle.TrafficSplit(prod.id, 90), lifecycle.TrafficSplit(canary.id, 10)],
-    )  # fmt: skip
+    )
     endpoint = await session.get(ServingEndpoint, prod.endpoint_id)
     assert endpoint is not None
     endpoint.url = "https://fraud-api.acme.example/v1/score"
     await promotion.promotion_policy_set(
-        session, actor, endpoint_id=endpoint.id, enabled=True, bake_minutes=60,
+        session,
+        actor,
+        endpoint_id=endpoint.id,
+        enabled=True,
+        bake_minutes=60,
         max_alert_severity=AlertSeverity.HIGH,
-        metric_bounds=[promotion.MetricBound("error_rate", None, 0.01),
-                       promotion.MetricBound("latency_p95_ms", None, 80.0)],
-    )  # fmt: skip
+        metric_bounds=[
+            promotion.MetricBound("error_rate", None, 0.01),
+            promotion.MetricBound("latency_p95_ms", None, 80.0),
+        ],
+    )
     now = datetime.now(UTC)
     await monitoring_metrics_record(
-        session, actor, deployment_id=canary.id, max_points=100,
+        session,
+        actor,
+        deployment_id=canary.id,
+        max_points=100,
         points=[MetricPoint("error_rate", 0.003, now), MetricPoint("latency_p95_ms", 29.5, now)],
-    )  # fmt: skip
+    )
     await predictions_record(
-        session, actor, deployment_id=prod.id, max_items=100,
-        items=[PredictionIn({"amount": 12.5 * i}, {"p_fraud": round(0.01 * i, 2)},
-                            8.0 + i, round(1 - 0.01 * i, 2), now - timedelta(minutes=i))
-               for i in range(20)],
-    )  # fmt: skip
+        session,
+        actor,
+        deployment_id=prod.id,
+        max_items=100,
+        items=[
+            PredictionIn(
+                {"amount": 12.5 * i},
+                {"p_fraud": round(0.01 * i, 2)},
+                8.0 + i,
+                round(1 - 0.01 * i, 2),
+                now - timedelta(minutes=i),
+            )
+            for i in range(20)
+        ],
+    )

@@ -79,7 +79,7 @@ def lineage_field(type_name: str) -> Any:
                     type=n.type,
                     label=n.label,
                     depth=n.depth,
-                )  # fmt: skip
+                )
                 for n in nodes
             ],
             edges=[

@@ -89,7 +89,7 @@ class SimilarPredictionsLoader(SharedLoader):
                         "deployment_id": deployment_id,
                         "org_ids": self.org_ids,
                         "k": k,
-                    },  # fmt: skip
+                    },
                 )
                 found: list[Any] = list(rows.all())
                 found.sort(key=lambda row: row.distance)  # the scan's order is relaxed

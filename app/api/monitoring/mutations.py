@@ -116,15 +116,20 @@ class MonitoringMutations:
             AlertPayload,
             "alert",
             lambda session, actor: manual_alerts.alert_create(
-                session, actor,
+                session,
+                actor,
                 organization_id=decode_id(organization, "Organization", ["input", "organizationId"])
-                if organization else None,
+                if organization
+                else None,
                 deployment_id=decode_id(deployment, "Deployment", ["input", "deploymentId"])
-                if deployment else None,
-                alert_type=input.alert_type, severity=input.severity, title=input.title,
+                if deployment
+                else None,
+                alert_type=input.alert_type,
+                severity=input.severity,
+                title=input.title,
                 message=input.message,
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(description="Acknowledge an open alert (records who and when).")
     async def alert_acknowledge(self, info: Info, input: AlertStatusInput) -> AlertPayload:
@@ -268,9 +273,18 @@ class AlertRuleMutations:
     @strawberry.mutation(description="Change an alert rule (enabled: false pauses it).")
     async def alert_rule_update(self, info: Info, input: AlertRuleUpdateInput) -> AlertRulePayload:
         changes = provided(
-            input, "name", "metric_name", "comparator", "threshold", "aggregation",
-            "window_seconds", "severity", "cooldown_seconds", "auto_resolve", "enabled",
-        )  # fmt: skip
+            input,
+            "name",
+            "metric_name",
+            "comparator",
+            "threshold",
+            "aggregation",
+            "window_seconds",
+            "severity",
+            "cooldown_seconds",
+            "auto_resolve",
+            "enabled",
+        )
         for key in ("comparator", "aggregation", "severity"):
             if changes.get(key) is not None:
                 changes[key] = changes[key].value

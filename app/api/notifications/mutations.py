@@ -153,12 +153,13 @@ class NotificationMutations:
             NotificationChannelCreatePayload,
             "notification_channel",
             lambda session, actor: services.notification_channel_update(
-                session, actor,
+                session,
+                actor,
                 channel_id=decode_id(input.channel_id, "NotificationChannel", field),
                 changes=provided(input, "name", "url", "recipients", "secret"),
                 secrets=info.context.secrets,
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(
         description="Retire a channel and its rules; its waiting deliveries are given up. "
@@ -173,10 +174,11 @@ class NotificationMutations:
             NotificationChannelCreatePayload,
             "notification_channel",
             lambda session, actor: services.notification_channel_delete(
-                session, actor,
+                session,
+                actor,
                 channel_id=decode_id(input.channel_id, "NotificationChannel", field),
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(description="Enable or disable a rule, change its conditions. Admins.")
     async def notification_rule_update(
@@ -188,11 +190,12 @@ class NotificationMutations:
             NotificationRuleCreatePayload,
             "notification_rule",
             lambda session, actor: services.notification_rule_update(
-                session, actor,
+                session,
+                actor,
                 rule_id=decode_id(input.rule_id, "NotificationRule", field),
                 changes=rule_conditions(input, "enabled", "min_severity"),
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(description="Retire a rule. Organization admins.")
     async def notification_rule_delete(
@@ -206,7 +209,7 @@ class NotificationMutations:
             lambda session, actor: services.notification_rule_delete(
                 session, actor, rule_id=decode_id(input.rule_id, "NotificationRule", field)
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(description="Route events of a trigger (and scope) to a channel. Admins.")
     async def notification_rule_create(

@@ -95,9 +95,15 @@ def _template(value: TrainingJobTemplateInput | None, index: int) -> JobTemplate
     field = ["input", "steps", str(index), "trainingJob", "environmentId"]
     return JobTemplate(
         environment_id=decode_id(value.environment_id, "Environment", field),
-        image=value.image, entry_point=value.entry_point, config=value.config, cpu=r.cpu,
-        memory_mb=r.memory_mb, gpus=r.gpus, gpu_type=r.gpu_type, use_gpu=r.use_gpu,
-    )  # fmt: skip
+        image=value.image,
+        entry_point=value.entry_point,
+        config=value.config,
+        cpu=r.cpu,
+        memory_mb=r.memory_mb,
+        gpus=r.gpus,
+        gpu_type=r.gpu_type,
+        use_gpu=r.use_gpu,
+    )
 
 
 @strawberry.type

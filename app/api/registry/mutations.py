@@ -238,25 +238,43 @@ class RegistryMutations:
         made, spec = input.model_version, input.deployment
 
         async def work(session: AsyncSession, actor: Actor) -> tuple[Any, Any]:
-            version = await _under("modelVersion", version_service.model_version_create(
-                session, actor,
-                model_id=decode_id(made.model_id, "Model", ["input", "modelVersion", "modelId"]),
-                version=made.version, description=made.description,
-                artifact_uri=made.artifact_uri,
-                artifact_size_bytes=_artifact_bytes(made.artifact_size_bytes),
-                metrics=made.metrics, signature=made.signature,
-                run_id=decode_id(made.run_id, "Run", ["input", "modelVersion", "runId"])
-                if made.run_id else None,
-            ))  # fmt: skip
-            deployment = await _under("deployment", serving.deployment_create(
-                session, actor, model_version_id=version.id,
-                environment_id=decode_id(
-                    spec.environment_id, "Environment", ["input", "deployment", "environmentId"]),
-                name=spec.name, min_instances=spec.min_instances,
-                max_instances=spec.max_instances, autoscaling=spec.autoscaling,
-                endpoint_url=spec.endpoint_url, config=spec.config,
-                runtime=runtime_of(spec.runtime),
-            ))  # fmt: skip
+            version = await _under(
+                "modelVersion",
+                version_service.model_version_create(
+                    session,
+                    actor,
+                    model_id=decode_id(
+                        made.model_id, "Model", ["input", "modelVersion", "modelId"]
+                    ),
+                    version=made.version,
+                    description=made.description,
+                    artifact_uri=made.artifact_uri,
+                    artifact_size_bytes=_artifact_bytes(made.artifact_size_bytes),
+                    metrics=made.metrics,
+                    signature=made.signature,
+                    run_id=decode_id(made.run_id, "Run", ["input", "modelVersion", "runId"])
+                    if made.run_id
+                    else None,
+                ),
+            )
+            deployment = await _under(
+                "deployment",
+                serving.deployment_create(
+                    session,
+                    actor,
+                    model_version_id=version.id,
+                    environment_id=decode_id(
+                        spec.environment_id, "Environment", ["input", "deployment", "environmentId"]
+                    ),
+                    name=spec.name,
+                    min_instances=spec.min_instances,
+                    max_instances=spec.max_instances,
+                    autoscaling=spec.autoscaling,
+                    endpoint_url=spec.endpoint_url,
+                    config=spec.config,
+                    runtime=runtime_of(spec.runtime),
+                ),
+            )
             return version, deployment
 
         return await mutate(
@@ -443,11 +461,12 @@ class RegistryMutations:
             ModelVersionCreatePayload,
             "model_version",
             lambda session, actor: version_service.model_version_update(
-                session, actor,
+                session,
+                actor,
                 version_id=decode_id(input.model_version_id, "ModelVersion", field),
                 changes=provided(input, "description", "metrics"),
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(
         description="Move a version to a stage; promoting to PRODUCTION archives the previous one."

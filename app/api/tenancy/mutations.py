@@ -225,11 +225,12 @@ class TenancyMutations:
             OrganizationCreatePayload,
             "organization",
             lambda session, actor: tenancy.organization_update(
-                session, actor,
+                session,
+                actor,
                 organization_id=decode_id(input.organization_id, "Organization", field),
                 changes=provided(input, "name", "plan", "billing_email", "settings"),
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(
         description="Retire an organization (soft delete): nothing in it can be read or "
@@ -244,12 +245,13 @@ class TenancyMutations:
             OrganizationCreatePayload,
             "organization",
             lambda session, actor: tenancy.organization_delete(
-                session, actor,
+                session,
+                actor,
                 organization_id=decode_id(input.organization_id, "Organization", field),
                 confirm_slug=input.confirm_slug,
             ),
             after=lambda row: info.context.forget_access(info.context.actor.user_id),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(description="Create an API key for yourself; the secret is shown once.")
     async def api_key_create(self, info: Info, input: ApiKeyCreateInput) -> ApiKeyCreatePayload:
@@ -281,10 +283,11 @@ class TenancyMutations:
             ViewerProfilePayload,
             "user",
             lambda session, actor: tenancy.viewer_profile_update(
-                session, actor,
+                session,
+                actor,
                 changes=provided(input, "name", "first_name", "last_name", "avatar_url"),
             ),
-        )  # fmt: skip
+        )
 
     @strawberry.mutation(
         description="Replace one of your API keys by a new one with the same name, "

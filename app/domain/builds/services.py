@@ -96,9 +96,13 @@ async def artifact_build_create(
         session, Model, version.model_id, actor, what="model version", field=field
     )
     await require_project_access(
-        session, actor, model.project_id, ProjectRole.CONTRIBUTOR, what="model version",
+        session,
+        actor,
+        model.project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="model version",
         field=field,
-    )  # fmt: skip
+    )
     repository_url, ref, path = clean_source(repository_url, ref, path)
     if not 1 <= max_attempts <= 10:
         raise validation("must be between 1 and 10", ["input", "maxAttempts"])
@@ -114,9 +118,11 @@ async def artifact_build_create(
         )
     if build is None:
         build = ArtifactBuild(
-            organization_id=version.organization_id, project_id=model.project_id,
-            model_id=model.id, model_version_id=version.id,
-        )  # fmt: skip
+            organization_id=version.organization_id,
+            project_id=model.project_id,
+            model_id=model.id,
+            model_version_id=version.id,
+        )
         session.add(build)
     build.source_repository_url, build.source_ref, build.source_path = repository_url, ref, path
     build.status, build.error_message, build.image_url = BuildStatus.PENDING.value, None, None
@@ -128,10 +134,14 @@ async def artifact_build_create(
     await session.refresh(build)
     await QUEUE.publish(session, build.id)
     record_audit(
-        session, actor, "artifact_build.create", organization_id=build.organization_id,
-        target_type="ArtifactBuild", target_id=build.id,
+        session,
+        actor,
+        "artifact_build.create",
+        organization_id=build.organization_id,
+        target_type="ArtifactBuild",
+        target_id=build.id,
         details={"repository": repository_url, "ref": ref, "path": path},
-    )  # fmt: skip
+    )
     return build
 
 
@@ -140,19 +150,32 @@ async def artifact_builds_claim(
 ) -> list[ArtifactBuild]:
     """The oldest pending builds (at most ``limit``), now RUNNING under this worker."""
     return await QUEUE.claim(
-        session, actor, worker=worker, limit=limit, max_limit=MAX_CLAIM,
-        lease_seconds=lease_seconds, orgs=QUEUE.worker_organizations(actor),
-    )  # fmt: skip
+        session,
+        actor,
+        worker=worker,
+        limit=limit,
+        max_limit=MAX_CLAIM,
+        lease_seconds=lease_seconds,
+        orgs=QUEUE.worker_organizations(actor),
+    )
 
 
 async def artifact_build_heartbeat(
-    session: AsyncSession, actor: Actor, *, build_id: uuid.UUID | None, worker: str,
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    build_id: uuid.UUID | None,
+    worker: str,
     lease_seconds: int,
-) -> ArtifactBuild:  # fmt: skip
+) -> ArtifactBuild:
     return await QUEUE.heartbeat(
-        session, actor, row_id=build_id, worker=worker, lease_seconds=lease_seconds,
+        session,
+        actor,
+        row_id=build_id,
+        worker=worker,
+        lease_seconds=lease_seconds,
         field=["input", "artifactBuildId"],
-    )  # fmt: skip
+    )
 
 
 async def artifact_build_finish(
@@ -185,9 +208,14 @@ async def artifact_build_finish(
     build.error_message = v.optional_text(error_message, ["input", "errorMessage"], 4000)
     await _ended(session, build, status)
     record_audit(
-        session, actor, f"artifact_build.{status.value}", organization_id=build.organization_id,
-        target_type="ArtifactBuild", target_id=build.id, details={"worker": worker},
-    )  # fmt: skip
+        session,
+        actor,
+        f"artifact_build.{status.value}",
+        organization_id=build.organization_id,
+        target_type="ArtifactBuild",
+        target_id=build.id,
+        details={"worker": worker},
+    )
     return build
 
 
@@ -232,7 +260,12 @@ async def artifact_build_cancel(
     previous = build.status
     await _ended(session, build, BuildStatus.CANCELLED)
     record_audit(
-        session, actor, "artifact_build.cancelled", organization_id=build.organization_id,
-        target_type="ArtifactBuild", target_id=build.id, details={"from": previous},
-    )  # fmt: skip
+        session,
+        actor,
+        "artifact_build.cancelled",
+        organization_id=build.organization_id,
+        target_type="ArtifactBuild",
+        target_id=build.id,
+        details={"from": previous},
+    )
     return build

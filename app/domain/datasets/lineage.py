@@ -222,9 +222,14 @@ async def lineage(
     depth: int,
     hidden: Sequence[uuid.UUID] = (),
 ) -> LineageGraph:
-    parameters = {"start_type": start_type, "start_id": start_id, "depth": depth,
-                  "orgs": list(org_ids), "max_walk": MAX_WALK_ROWS,
-                  "max_edges": MAX_EDGES}  # fmt: skip
+    parameters = {
+        "start_type": start_type,
+        "start_id": start_id,
+        "depth": depth,
+        "orgs": list(org_ids),
+        "max_walk": MAX_WALK_ROWS,
+        "max_edges": MAX_EDGES,
+    }
     if hidden:
         parameters["hidden"] = list(hidden)
     # A timeout for the walk alone, the one read a caller can make expensive. Reads run in

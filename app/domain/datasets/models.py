@@ -41,7 +41,7 @@ class Dataset(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
             "name",
             unique=True,
             postgresql_where=LIVE,
-        ),  # fmt: skip
+        ),
         Index("ix_datasets_project_id_live", "project_id", "id", postgresql_where=LIVE),
         Index("ix_datasets_tags", "tags", postgresql_using="gin"),
         Index("ix_datasets_search_vector", "search_vector", postgresql_using="gin"),
@@ -90,7 +90,7 @@ class DatasetVersion(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Bas
             "version",
             unique=True,
             postgresql_where=LIVE,
-        ),  # fmt: skip
+        ),
         Index(
             "uq_dataset_versions_external",
             "dataset_id",
@@ -98,7 +98,7 @@ class DatasetVersion(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Bas
             "external_version_id",
             unique=True,
             postgresql_where=text("external_version_id IS NOT NULL AND deleted_at IS NULL"),
-        ),  # fmt: skip
+        ),
         # "Find versions by checksum" is one lookup.
         Index("ix_dataset_versions_checksum", "checksum", "checksum_algorithm"),
         Index("ix_dataset_versions_dataset_id_live", "dataset_id", "id", postgresql_where=LIVE),
@@ -158,7 +158,7 @@ class DatasetInput(IdMixin, TenantMixin, Base):
             "role",
             unique=True,
             postgresql_where=text("run_id IS NOT NULL"),
-        ),  # fmt: skip
+        ),
         Index(
             "uq_dataset_inputs_job",
             "training_job_id",
@@ -166,7 +166,7 @@ class DatasetInput(IdMixin, TenantMixin, Base):
             "role",
             unique=True,
             postgresql_where=text("training_job_id IS NOT NULL"),
-        ),  # fmt: skip
+        ),
         Index("ix_dataset_inputs_dataset_version_id", "dataset_version_id"),
     )
 

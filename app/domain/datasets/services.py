@@ -84,15 +84,19 @@ async def dataset_create(
     tags: list[str],
 ) -> Dataset:
     project = await require_project_access(
-        session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project",
+        session,
+        actor,
+        project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="project",
         field=["input", "projectId"],
-    )  # fmt: skip
+    )
     name = v.name(name, ["input", "name"])
     taken = await session.scalar(
-        select(func.count()).select_from(Dataset).where(
-            Dataset.project_id == project.id, Dataset.name == name, Dataset.deleted_at.is_(None)
-        )
-    )  # fmt: skip
+        select(func.count())
+        .select_from(Dataset)
+        .where(Dataset.project_id == project.id, Dataset.name == name, Dataset.deleted_at.is_(None))
+    )
     if taken:
         raise DomainError(
             ErrorCode.CONFLICT, "a live dataset in this project has this name", ["input", "name"]
@@ -111,9 +115,14 @@ async def dataset_create(
     session.add(dataset)
     await session.flush()
     record_audit(
-        session, actor, "dataset.create", organization_id=dataset.organization_id,
-        target_type="Dataset", target_id=dataset.id, details={"name": name},
-    )  # fmt: skip
+        session,
+        actor,
+        "dataset.create",
+        organization_id=dataset.organization_id,
+        target_type="Dataset",
+        target_id=dataset.id,
+        details={"name": name},
+    )
     return dataset
 
 
@@ -149,8 +158,11 @@ async def dataset_version_create(
         if external_version_id is not None
         else None
     )
-    for count, name in ((file_count, "fileCount"), (total_size_bytes, "totalSizeBytes"),
-                        (record_count, "recordCount")):  # fmt: skip
+    for count, name in (
+        (file_count, "fileCount"),
+        (total_size_bytes, "totalSizeBytes"),
+        (record_count, "recordCount"),
+    ):
         if count is not None and count < 0:
             raise validation("must be >= 0", ["input", name])
     if file_count is not None and file_count > 2**31 - 1:
@@ -218,10 +230,14 @@ async def dataset_version_create(
         )
     await session.flush()
     record_audit(
-        session, actor, "dataset_version.create", organization_id=row.organization_id,
-        target_type="DatasetVersion", target_id=row.id,
+        session,
+        actor,
+        "dataset_version.create",
+        organization_id=row.organization_id,
+        target_type="DatasetVersion",
+        target_id=row.id,
         details={"version": version, "parents": [str(p) for p in parents]},
-    )  # fmt: skip
+    )
     return row
 
 
@@ -230,22 +246,36 @@ async def dataset_version_transition(
 ) -> DatasetVersion:
     field = ["input", "datasetVersionId"]
     row = await get_visible(
-        session, DatasetVersion, version_id, actor, what="dataset version", field=field,
+        session,
+        DatasetVersion,
+        version_id,
+        actor,
+        what="dataset version",
+        field=field,
         for_update=True,
-    )  # fmt: skip
+    )
     dataset = await session.get_one(Dataset, row.dataset_id)
     await require_project_access(
-        session, actor, dataset.project_id, ProjectRole.CONTRIBUTOR, what="dataset version",
+        session,
+        actor,
+        dataset.project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="dataset version",
         field=field,
-    )  # fmt: skip
+    )
     current = S(row.status)
     ensure_transition("dataset version", current, status, TRANSITIONS[current])
     row.status = status.value
     await session.flush()
     record_audit(
-        session, actor, f"dataset_version.{status.value}", organization_id=row.organization_id,
-        target_type="DatasetVersion", target_id=row.id, details={"from": current.value},
-    )  # fmt: skip
+        session,
+        actor,
+        f"dataset_version.{status.value}",
+        organization_id=row.organization_id,
+        target_type="DatasetVersion",
+        target_id=row.id,
+        details={"from": current.value},
+    )
     return row
 
 
@@ -271,13 +301,21 @@ async def dataset_inputs_record(
         )
     else:
         consumer = await get_visible(
-            session, TrainingJob, training_job_id, actor, what="training job",
+            session,
+            TrainingJob,
+            training_job_id,
+            actor,
+            what="training job",
             field=["input", "trainingJobId"],
-        )  # fmt: skip
+        )
     await require_project_access(
-        session, actor, consumer.project_id, ProjectRole.CONTRIBUTOR, what="run",
+        session,
+        actor,
+        consumer.project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="run",
         field=["input", "runId" if run_id else "trainingJobId"],
-    )  # fmt: skip
+    )
     wanted = [i.dataset_version_id for i in inputs]
     visible = set(
         await session.scalars(
@@ -313,10 +351,14 @@ async def dataset_inputs_record(
     )
     new = len(result.all())
     record_audit(
-        session, actor, "dataset_inputs.record", organization_id=consumer.organization_id,
-        target_type="Run" if run_id else "TrainingJob", target_id=consumer.id,
+        session,
+        actor,
+        "dataset_inputs.record",
+        organization_id=consumer.organization_id,
+        target_type="Run" if run_id else "TrainingJob",
+        target_id=consumer.id,
         details={"inputs": len(inputs), "new": new},
-    )  # fmt: skip
+    )
     return new
 
 
@@ -340,9 +382,14 @@ async def dataset_update(
     if "tags" in changes:
         dataset.tags = v.tags(changes["tags"], ["input", "tags"])
     record_audit(
-        session, actor, "dataset.update", organization_id=dataset.organization_id,
-        target_type="Dataset", target_id=dataset.id, details={"fields": sorted(changes)},
-    )  # fmt: skip
+        session,
+        actor,
+        "dataset.update",
+        organization_id=dataset.organization_id,
+        target_type="Dataset",
+        target_id=dataset.id,
+        details={"fields": sorted(changes)},
+    )
     await session.flush()
     await session.refresh(dataset)  # the search vector is computed by PostgreSQL
     return dataset
@@ -365,8 +412,13 @@ async def dataset_delete(
         .values(deleted_at=now)
     )
     record_audit(
-        session, actor, "dataset.delete", organization_id=dataset.organization_id,
-        target_type="Dataset", target_id=dataset.id, details={"name": dataset.name},
-    )  # fmt: skip
+        session,
+        actor,
+        "dataset.delete",
+        organization_id=dataset.organization_id,
+        target_type="Dataset",
+        target_id=dataset.id,
+        details={"name": dataset.name},
+    )
     await session.flush()
     return dataset

@@ -128,9 +128,10 @@ async def run_create(
     )
     if experiment.status == ExperimentStatus.ARCHIVED.value:
         raise DomainError(
-            ErrorCode.INVALID_TRANSITION, "the experiment is archived: reactivate it first",
+            ErrorCode.INVALID_TRANSITION,
+            "the experiment is archived: reactivate it first",
             field,
-        )  # fmt: skip
+        )
     system, external_id = tracking_link(tracking_system, tracking_run_id)
     if system is not None:
         linked = await session.scalar(
@@ -659,9 +660,14 @@ async def experiment_update(
     if "config" in changes:
         experiment.config = v.json_object(changes["config"], ["input", "config"])
     record_audit(
-        session, actor, "experiment.update", organization_id=experiment.organization_id,
-        target_type="Experiment", target_id=experiment.id, details={"fields": sorted(changes)},
-    )  # fmt: skip
+        session,
+        actor,
+        "experiment.update",
+        organization_id=experiment.organization_id,
+        target_type="Experiment",
+        target_id=experiment.id,
+        details={"fields": sorted(changes)},
+    )
     await session.flush()
     await session.refresh(experiment)
     return experiment
@@ -681,10 +687,14 @@ async def experiment_transition(
     ensure_transition("experiment", current, status, EXPERIMENT_TRANSITIONS[current])
     experiment.status = status.value
     record_audit(
-        session, actor, "experiment.transition", organization_id=experiment.organization_id,
-        target_type="Experiment", target_id=experiment.id,
+        session,
+        actor,
+        "experiment.transition",
+        organization_id=experiment.organization_id,
+        target_type="Experiment",
+        target_id=experiment.id,
         details={"from": current.value, "to": status.value},
-    )  # fmt: skip
+    )
     await session.flush()
     await session.refresh(experiment)
     return experiment
@@ -719,9 +729,14 @@ async def experiment_delete(
         .values(deleted_at=now)
     )
     record_audit(
-        session, actor, "experiment.delete", organization_id=experiment.organization_id,
-        target_type="Experiment", target_id=experiment.id, details={"name": experiment.name},
-    )  # fmt: skip
+        session,
+        actor,
+        "experiment.delete",
+        organization_id=experiment.organization_id,
+        target_type="Experiment",
+        target_id=experiment.id,
+        details={"name": experiment.name},
+    )
     await session.flush()
     return experiment
 
@@ -731,13 +746,19 @@ async def run_delete(session: AsyncSession, actor: Actor, *, run_id: uuid.UUID |
     run = await _writable_run(session, actor, run_id)
     if run.status == RunStatus.RUNNING.value:
         raise DomainError(
-            ErrorCode.INVALID_TRANSITION, "the run is running: finish it first",
+            ErrorCode.INVALID_TRANSITION,
+            "the run is running: finish it first",
             ["input", "runId"],
-        )  # fmt: skip
+        )
     run.deleted_at = datetime.now(UTC)
     record_audit(
-        session, actor, "run.delete", organization_id=run.organization_id, target_type="Run",
-        target_id=run.id, details={"name": run.name},
-    )  # fmt: skip
+        session,
+        actor,
+        "run.delete",
+        organization_id=run.organization_id,
+        target_type="Run",
+        target_id=run.id,
+        details={"name": run.name},
+    )
     await session.flush()
     return run

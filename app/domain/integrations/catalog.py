@@ -43,14 +43,37 @@ SUPPORTED_TOOLS = MappingProxyType(
 # key's words (split at ``_``), not a list of spellings: see ``credential_key``.
 # Words that name a credential, whole or inside a word ("clientsecret", "authtoken").
 CREDENTIAL_STEMS = (
-    "secret", "passw", "passphrase", "token", "credential", "apikey", "accesskey",
-    "privatekey", "signingkey", "bearer", "cookie",
-)  # fmt: skip
+    "secret",
+    "passw",
+    "passphrase",
+    "token",
+    "credential",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "signingkey",
+    "bearer",
+    "cookie",
+)
 # Words that name a credential only whole ("author" is not "auth", "passage" not "pass").
 CREDENTIAL_WORDS = frozenset(
-    {"auth", "authorization", "pass", "pwd", "pw", "creds", "dsn", "jwt", "otp", "pin",
-     "session", "sessionid", "cert", "pem"}
-)  # fmt: skip
+    {
+        "auth",
+        "authorization",
+        "pass",
+        "pwd",
+        "pw",
+        "creds",
+        "dsn",
+        "jwt",
+        "otp",
+        "pin",
+        "session",
+        "sessionid",
+        "cert",
+        "pem",
+    }
+)
 # Names JavaScript clients give meaning to on any object.
 RESERVED_KEYS = frozenset({"constructor", "prototype", "proto"})
 

@@ -57,21 +57,27 @@ async def integration_config_set(
 ) -> IntegrationConfig:
     """Create or replace the environment's config of one tool."""
     environment = await get_administered(
-        session, Environment, environment_id, actor, what="environment",
+        session,
+        Environment,
+        environment_id,
+        actor,
+        what="environment",
         field=["input", "environmentId"],
-    )  # fmt: skip
+    )
     tools = SUPPORTED_TOOLS[integration_type]
     tool = tool.strip().lower()
     if tool not in tools:
         raise validation(f"must be one of {', '.join(tools)}", ["input", "tool"])
     document = _validated(
-        config if config is not None else {}, config_schema(integration_type, tool),
+        config if config is not None else {},
+        config_schema(integration_type, tool),
         ["input", "config"],
-    )  # fmt: skip
+    )
     flags = _validated(
-        feature_flags if feature_flags is not None else {}, FEATURE_FLAGS_SCHEMA,
+        feature_flags if feature_flags is not None else {},
+        FEATURE_FLAGS_SCHEMA,
         ["input", "featureFlags"],
-    )  # fmt: skip
+    )
     row = await session.scalar(
         select(IntegrationConfig)
         .where(
@@ -83,18 +89,25 @@ async def integration_config_set(
     )
     if row is None:
         row = IntegrationConfig(
-            organization_id=environment.organization_id, environment_id=environment.id,
-            integration_type=integration_type, tool=tool, created_by_id=actor.user_id,
-        )  # fmt: skip
+            organization_id=environment.organization_id,
+            environment_id=environment.id,
+            integration_type=integration_type,
+            tool=tool,
+            created_by_id=actor.user_id,
+        )
         session.add(row)
     row.enabled, row.config, row.feature_flags = enabled, document, flags
     await session.flush()
     await session.refresh(row)
     record_audit(
-        session, actor, "integration_config.set", organization_id=environment.organization_id,
-        target_type="Environment", target_id=environment.id,
+        session,
+        actor,
+        "integration_config.set",
+        organization_id=environment.organization_id,
+        target_type="Environment",
+        target_id=environment.id,
         details={"type": integration_type, "tool": tool, "enabled": enabled},
-    )  # fmt: skip
+    )
     return row
 
 
@@ -103,15 +116,24 @@ async def integration_config_delete(
 ) -> IntegrationConfig:
     field = ["input", "integrationConfigId"]
     row = await get_administered(
-        session, IntegrationConfig, config_id, actor, what="integration config", field=field,
+        session,
+        IntegrationConfig,
+        config_id,
+        actor,
+        what="integration config",
+        field=field,
         for_update=True,
-    )  # fmt: skip
+    )
     await session.delete(row)
     record_audit(
-        session, actor, "integration_config.delete", organization_id=row.organization_id,
-        target_type="Environment", target_id=row.environment_id,
+        session,
+        actor,
+        "integration_config.delete",
+        organization_id=row.organization_id,
+        target_type="Environment",
+        target_id=row.environment_id,
         details={"type": row.integration_type, "tool": row.tool},
-    )  # fmt: skip
+    )
     await session.flush()
     return row
 

@@ -102,20 +102,30 @@ async def registry_link_create(
             ["input", "externalId"],
         )
     link = RegistryLink(
-        organization_id=model.organization_id, project_id=model.project_id, model_id=model.id,
-        model_version_id=model_version_id, registry_type=registry, external_id=external_id,
-        repo_url=repo_url, external_version=clean_version(external_version),
+        organization_id=model.organization_id,
+        project_id=model.project_id,
+        model_id=model.id,
+        model_version_id=model_version_id,
+        registry_type=registry,
+        external_id=external_id,
+        repo_url=repo_url,
+        external_version=clean_version(external_version),
         metadata_=v.json_object(metadata, ["input", "metadata"]),
-        sync_state=SyncState.NEVER_SYNCED.value, created_by_id=actor.user_id,
-    )  # fmt: skip
+        sync_state=SyncState.NEVER_SYNCED.value,
+        created_by_id=actor.user_id,
+    )
     session.add(link)
     await session.flush()
     await session.refresh(link)
     record_audit(
-        session, actor, "registry_link.create", organization_id=link.organization_id,
-        target_type="RegistryLink", target_id=link.id,
+        session,
+        actor,
+        "registry_link.create",
+        organization_id=link.organization_id,
+        target_type="RegistryLink",
+        target_id=link.id,
         details={"registry": registry, "external_id": external_id},
-    )  # fmt: skip
+    )
     return link
 
 
@@ -151,11 +161,18 @@ async def registry_link_sync_report(
     await session.flush()
     await session.refresh(link)
     record_audit(
-        session, actor, "registry_link.sync", organization_id=link.organization_id,
-        target_type="RegistryLink", target_id=link.id,
-        details={"from": current.value, "to": state.value,
-                 "direction": direction.value if direction else None},
-    )  # fmt: skip
+        session,
+        actor,
+        "registry_link.sync",
+        organization_id=link.organization_id,
+        target_type="RegistryLink",
+        target_id=link.id,
+        details={
+            "from": current.value,
+            "to": state.value,
+            "direction": direction.value if direction else None,
+        },
+    )
     return link
 
 
@@ -165,9 +182,13 @@ async def registry_link_delete(
     link = await _writable_link(session, actor, link_id)
     await session.delete(link)
     record_audit(
-        session, actor, "registry_link.delete", organization_id=link.organization_id,
-        target_type="RegistryLink", target_id=link.id,
+        session,
+        actor,
+        "registry_link.delete",
+        organization_id=link.organization_id,
+        target_type="RegistryLink",
+        target_id=link.id,
         details={"registry": link.registry_type, "external_id": link.external_id},
-    )  # fmt: skip
+    )
     await session.flush()
     return link

@@ -48,9 +48,13 @@ async def alert_set_status(
             session, Deployment, alert.deployment_id, actor, what="alert", field=field
         )
         await require_project_access(
-            session, actor, deployment.project_id, ProjectRole.CONTRIBUTOR, what="alert",
+            session,
+            actor,
+            deployment.project_id,
+            ProjectRole.CONTRIBUTOR,
+            what="alert",
             field=field,
-        )  # fmt: skip
+        )
     ensure_alert_transition(AlertStatus(alert.status), status)
     now = datetime.now(UTC)
     alert.status = status.value

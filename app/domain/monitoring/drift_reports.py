@@ -100,7 +100,7 @@ async def drift_report_create(
                 "severity": severity.value,
                 "type": "data_drift",
                 "features": [s.name for s in drifted],
-            },  # fmt: skip
+            },
             project_id=deployment.project_id,
             deployment_id=deployment.id,
             severity=severity.value,

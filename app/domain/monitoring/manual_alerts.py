@@ -66,16 +66,25 @@ async def alert_create(
         organization_id=organization_id,
         trigger=Trigger.ALERT,
         event_type="alert.opened",
-        payload={"alert_id": str(alert.id), "title": alert.title, "severity": alert.severity,
-                 "type": alert.alert_type,
-                 "deployment_id": str(deployment.id) if deployment else None},
+        payload={
+            "alert_id": str(alert.id),
+            "title": alert.title,
+            "severity": alert.severity,
+            "type": alert.alert_type,
+            "deployment_id": str(deployment.id) if deployment else None,
+        },
         project_id=deployment.project_id if deployment else None,
         deployment_id=deployment.id if deployment else None,
         severity=alert.severity,
-    )  # fmt: skip
+    )
     await topics.publish(session, topics.ALERTS, org=organization_id, alert=alert.id)
     record_audit(
-        session, actor, "alert.create", organization_id=organization_id, target_type="Alert",
-        target_id=alert.id, details={"type": alert.alert_type, "severity": alert.severity},
-    )  # fmt: skip
+        session,
+        actor,
+        "alert.create",
+        organization_id=organization_id,
+        target_type="Alert",
+        target_id=alert.id,
+        details={"type": alert.alert_type, "severity": alert.severity},
+    )
     return alert

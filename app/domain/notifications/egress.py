@@ -25,9 +25,11 @@ class EgressRefused(Exception):
 
 def is_public(address: IPAddress) -> bool:
     if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour or (
-            address.teredo[1] if address.teredo else None
-        )  # fmt: skip
+        embedded = (
+            address.ipv4_mapped
+            or address.sixtofour
+            or (address.teredo[1] if address.teredo else None)
+        )
         if embedded is not None and not is_public(embedded):
             return False
     return address.is_global and not address.is_multicast

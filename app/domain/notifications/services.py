@@ -154,9 +154,14 @@ async def notification_channel_update(
     """Rename, retarget (url or recipients, checked as on creation) or change the secret
     (null removes it). Organization admins."""
     channel = await get_administered(
-        session, NotificationChannel, channel_id, actor, what="notification channel",
-        field=["input", "channelId"], for_update=True,
-    )  # fmt: skip
+        session,
+        NotificationChannel,
+        channel_id,
+        actor,
+        what="notification channel",
+        field=["input", "channelId"],
+        for_update=True,
+    )
     kind = ChannelType(channel.channel_type)
     if "name" in changes:
         name = v.name(changes["name"], ["input", "name"], max_length=100)
@@ -182,10 +187,14 @@ async def notification_channel_update(
             raise validation("must be 1-1024 characters", ["input", "secret"])
         channel.secret = secrets.seal(secret) if secret is not None else None
     record_audit(
-        session, actor, "notification_channel.update", organization_id=channel.organization_id,
-        target_type="NotificationChannel", target_id=channel.id,
+        session,
+        actor,
+        "notification_channel.update",
+        organization_id=channel.organization_id,
+        target_type="NotificationChannel",
+        target_id=channel.id,
         details={"fields": sorted(changes)},  # never the values: the URL may be a credential
-    )  # fmt: skip
+    )
     await session.flush()
     await session.refresh(channel)
     return channel
@@ -197,9 +206,14 @@ async def notification_channel_delete(
     """Retire a channel (soft delete) with its rules; deliveries still waiting are given up
     (failed: "channel deleted"), sent ones stay in its log. Organization admins."""
     channel = await get_administered(
-        session, NotificationChannel, channel_id, actor, what="notification channel",
-        field=["input", "channelId"], for_update=True,
-    )  # fmt: skip
+        session,
+        NotificationChannel,
+        channel_id,
+        actor,
+        what="notification channel",
+        field=["input", "channelId"],
+        for_update=True,
+    )
     now = datetime.now(UTC)
     channel.deleted_at = now
     await session.execute(
@@ -216,9 +230,14 @@ async def notification_channel_delete(
         .values(status=DeliveryStatus.FAILED.value, last_error="channel deleted")
     )
     record_audit(
-        session, actor, "notification_channel.delete", organization_id=channel.organization_id,
-        target_type="NotificationChannel", target_id=channel.id, details={"name": channel.name},
-    )  # fmt: skip
+        session,
+        actor,
+        "notification_channel.delete",
+        organization_id=channel.organization_id,
+        target_type="NotificationChannel",
+        target_id=channel.id,
+        details={"name": channel.name},
+    )
     await session.flush()
     return channel
 
@@ -233,9 +252,14 @@ async def notification_rule_update(
     """Enable or disable a rule, or change its conditions (minimum severity, alert types,
     outcomes, environment). Org admins."""
     rule = await get_administered(
-        session, NotificationRule, rule_id, actor, what="notification rule",
-        field=["input", "ruleId"], for_update=True,
-    )  # fmt: skip
+        session,
+        NotificationRule,
+        rule_id,
+        actor,
+        what="notification rule",
+        field=["input", "ruleId"],
+        for_update=True,
+    )
     if "enabled" in changes:
         if changes["enabled"] is None:
             raise validation("must not be null", ["input", "enabled"])
@@ -249,11 +273,18 @@ async def notification_rule_update(
         rule.min_severity = severity.value if severity is not None else None
     await _set_conditions(session, actor, rule, Trigger(rule.trigger), changes)
     record_audit(
-        session, actor, "notification_rule.update", organization_id=rule.organization_id,
-        target_type="NotificationRule", target_id=rule.id,
-        details={"enabled": rule.enabled, "min_severity": rule.min_severity,
-                 "conditions": sorted(set(changes) - {"enabled", "min_severity"})},
-    )  # fmt: skip
+        session,
+        actor,
+        "notification_rule.update",
+        organization_id=rule.organization_id,
+        target_type="NotificationRule",
+        target_id=rule.id,
+        details={
+            "enabled": rule.enabled,
+            "min_severity": rule.min_severity,
+            "conditions": sorted(set(changes) - {"enabled", "min_severity"}),
+        },
+    )
     await session.flush()
     await session.refresh(rule)
     return rule
@@ -263,14 +294,24 @@ async def notification_rule_delete(
     session: AsyncSession, actor: Actor, *, rule_id: uuid.UUID | None
 ) -> NotificationRule:
     rule = await get_administered(
-        session, NotificationRule, rule_id, actor, what="notification rule",
-        field=["input", "ruleId"], for_update=True,
-    )  # fmt: skip
+        session,
+        NotificationRule,
+        rule_id,
+        actor,
+        what="notification rule",
+        field=["input", "ruleId"],
+        for_update=True,
+    )
     rule.deleted_at = datetime.now(UTC)
     record_audit(
-        session, actor, "notification_rule.delete", organization_id=rule.organization_id,
-        target_type="NotificationRule", target_id=rule.id, details={"trigger": rule.trigger},
-    )  # fmt: skip
+        session,
+        actor,
+        "notification_rule.delete",
+        organization_id=rule.organization_id,
+        target_type="NotificationRule",
+        target_id=rule.id,
+        details={"trigger": rule.trigger},
+    )
     await session.flush()
     return rule
 
@@ -370,9 +411,13 @@ async def _set_conditions(
                     ["input", "environmentId"],
                 )
             environment = await get_visible(
-                session, Environment, environment_id, actor, what="environment",
+                session,
+                Environment,
+                environment_id,
+                actor,
+                what="environment",
                 field=["input", "environmentId"],
-            )  # fmt: skip
+            )
             if environment.organization_id != rule.organization_id:
                 raise not_found("environment", ["input", "environmentId"])
         rule.environment_id = environment_id

@@ -29,7 +29,7 @@ class Pipeline(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
             "name",
             unique=True,
             postgresql_where=LIVE,
-        ),  # fmt: skip
+        ),
         Index(
             "uq_pipelines_workflow",
             "project_id",  # the service checks the organization, among visible pipelines
@@ -38,7 +38,7 @@ class Pipeline(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
             "namespace",
             unique=True,
             postgresql_where=text("workflow_id IS NOT NULL AND deleted_at IS NULL"),
-        ),  # fmt: skip
+        ),
         Index("ix_pipelines_project_id_live", "project_id", "id", postgresql_where=LIVE),
     )
 

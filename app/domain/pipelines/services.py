@@ -72,9 +72,13 @@ async def _check_template(
     the step starts: it may change in between)."""
     field = [*STEP_FIELD, str(index), "trainingJob"]
     environment = await get_visible(
-        session, Environment, t.environment_id, actor, what="environment",
+        session,
+        Environment,
+        t.environment_id,
+        actor,
+        what="environment",
         field=[*field, "environmentId"],
-    )  # fmt: skip
+    )
     if environment.organization_id != organization_id:
         raise DomainError(ErrorCode.NOT_FOUND, "environment not found", [*field, "environmentId"])
     image = v.command_word(t.image, [*field, "image"], MAX_REFERENCE)
@@ -103,9 +107,13 @@ async def pipeline_create(
     templates: Sequence[JobTemplate | None],
 ) -> Pipeline:
     project = await require_project_access(
-        session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project",
+        session,
+        actor,
+        project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="project",
         field=["input", "projectId"],
-    )  # fmt: skip
+    )
     name = v.name(name, ["input", "name"])
     order = ensure_dag(steps)
     workflow = v.name(workflow_id, ["input", "workflowId"], 256) if workflow_id else None
@@ -114,8 +122,9 @@ async def pipeline_create(
     if await session.scalar(
         select(Pipeline.id).where(*live, Pipeline.project_id == project.id, Pipeline.name == name)
     ):
-        raise DomainError(ErrorCode.CONFLICT, "this project has a pipeline of this name",
-                          ["input", "name"])  # fmt: skip
+        raise DomainError(
+            ErrorCode.CONFLICT, "this project has a pipeline of this name", ["input", "name"]
+        )
     if workflow is not None and await session.scalar(
         select(Pipeline.id).where(
             *live,
@@ -168,9 +177,14 @@ async def pipeline_create(
     session.add(pipeline)
     await session.flush()
     record_audit(
-        session, actor, "pipeline.create", organization_id=pipeline.organization_id,
-        target_type="Pipeline", target_id=pipeline.id, details={"name": name, "steps": order},
-    )  # fmt: skip
+        session,
+        actor,
+        "pipeline.create",
+        organization_id=pipeline.organization_id,
+        target_type="Pipeline",
+        target_id=pipeline.id,
+        details={"name": name, "steps": order},
+    )
     return pipeline
 
 
@@ -198,9 +212,13 @@ async def pipeline_run_create(
     session.add(run)
     await session.flush()
     record_audit(
-        session, actor, "pipeline_run.create", organization_id=run.organization_id,
-        target_type="PipelineRun", target_id=run.id,
-    )  # fmt: skip
+        session,
+        actor,
+        "pipeline_run.create",
+        organization_id=run.organization_id,
+        target_type="PipelineRun",
+        target_id=run.id,
+    )
     return run
 
 
@@ -213,9 +231,13 @@ async def _writable_run(
     )
     pipeline = await session.get_one(Pipeline, run.pipeline_id)
     await require_project_access(
-        session, actor, pipeline.project_id, ProjectRole.CONTRIBUTOR, what="pipeline run",
+        session,
+        actor,
+        pipeline.project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="pipeline run",
         field=field,
-    )  # fmt: skip
+    )
     return run, pipeline
 
 
@@ -261,14 +283,23 @@ async def pipeline_run_transition(
             organization_id=run.organization_id,
             trigger=Trigger.PIPELINE_RUN_COMPLETE,
             event_type="pipeline_run.finished",
-            payload={"pipeline_run_id": str(run.id), "title": f"{pipeline.name} {status.value}",
-                     "status": status.value, "error": run.error_message},
+            payload={
+                "pipeline_run_id": str(run.id),
+                "title": f"{pipeline.name} {status.value}",
+                "status": status.value,
+                "error": run.error_message,
+            },
             project_id=pipeline.project_id,
-        )  # fmt: skip
+        )
     record_audit(
-        session, actor, f"pipeline_run.{status.value}", organization_id=run.organization_id,
-        target_type="PipelineRun", target_id=run.id, details={"from": current.value},
-    )  # fmt: skip
+        session,
+        actor,
+        f"pipeline_run.{status.value}",
+        organization_id=run.organization_id,
+        target_type="PipelineRun",
+        target_id=run.id,
+        details={"from": current.value},
+    )
     return run
 
 
@@ -279,16 +310,27 @@ async def _start_job(
     t = JobTemplate.from_json(template)
     try:
         job = await training_job_create(
-            session, actor, project_id=pipeline.project_id, experiment_id=None,
-            environment_id=t.environment_id, name=f"{pipeline.name}/{step}", image=t.image,
-            entry_point=t.entry_point, config=t.config, cpu=t.cpu, memory_mb=t.memory_mb,
-            gpus=t.gpus, gpu_type=t.gpu_type, use_gpu=t.use_gpu,
-        )  # fmt: skip
+            session,
+            actor,
+            project_id=pipeline.project_id,
+            experiment_id=None,
+            environment_id=t.environment_id,
+            name=f"{pipeline.name}/{step}",
+            image=t.image,
+            entry_point=t.entry_point,
+            config=t.config,
+            cpu=t.cpu,
+            memory_mb=t.memory_mb,
+            gpus=t.gpus,
+            gpu_type=t.gpu_type,
+            use_gpu=t.use_gpu,
+        )
     except DomainError as error:
         raise DomainError(
-            error.code, f"step {step} cannot start its training job: {error.message}",
+            error.code,
+            f"step {step} cannot start its training job: {error.message}",
             ["input", "step"],
-        ) from error  # fmt: skip
+        ) from error
     return job.id
 
 
@@ -343,10 +385,14 @@ async def pipeline_run_step_update(
     run.steps = states
     await session.flush()
     record_audit(
-        session, actor, "pipeline_run.step", organization_id=run.organization_id,
-        target_type="PipelineRun", target_id=run.id,
+        session,
+        actor,
+        "pipeline_run.step",
+        organization_id=run.organization_id,
+        target_type="PipelineRun",
+        target_id=run.id,
         details={"step": step, "from": current.value, "to": status.value},
-    )  # fmt: skip
+    )
     return run
 
 
@@ -376,8 +422,13 @@ async def pipeline_delete(
         )
     pipeline.deleted_at = datetime.now(UTC)
     record_audit(
-        session, actor, "pipeline.delete", organization_id=pipeline.organization_id,
-        target_type="Pipeline", target_id=pipeline.id, details={"name": pipeline.name},
-    )  # fmt: skip
+        session,
+        actor,
+        "pipeline.delete",
+        organization_id=pipeline.organization_id,
+        target_type="Pipeline",
+        target_id=pipeline.id,
+        details={"name": pipeline.name},
+    )
     await session.flush()
     return pipeline

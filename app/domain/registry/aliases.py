@@ -82,11 +82,18 @@ async def model_alias_set(
     await session.flush()
     await session.refresh(alias)
     record_audit(
-        session, actor, "model_alias.set", organization_id=model.organization_id,
-        target_type="ModelVersion", target_id=version.id,
-        details={"alias": name, "from": str(previous) if previous else None,
-                 "protected": alias.protected},
-    )  # fmt: skip
+        session,
+        actor,
+        "model_alias.set",
+        organization_id=model.organization_id,
+        target_type="ModelVersion",
+        target_id=version.id,
+        details={
+            "alias": name,
+            "from": str(previous) if previous else None,
+            "protected": alias.protected,
+        },
+    )
     return alias
 
 

@@ -143,9 +143,14 @@ async def model_version_update(
             ["input", "metrics"],
         )
     record_audit(
-        session, actor, "model_version.update", organization_id=model.organization_id,
-        target_type="ModelVersion", target_id=row.id, details={"fields": sorted(changes)},
-    )  # fmt: skip
+        session,
+        actor,
+        "model_version.update",
+        organization_id=model.organization_id,
+        target_type="ModelVersion",
+        target_id=row.id,
+        details={"fields": sorted(changes)},
+    )
     await session.flush()
     await session.refresh(row)
     return row

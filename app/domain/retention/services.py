@@ -75,10 +75,14 @@ async def retention_policy_set(
     await session.flush()
     await session.refresh(policy)
     record_audit(
-        session, actor, "retention_policy.set", organization_id=organization_id,
-        target_type="Organization", target_id=organization_id,
+        session,
+        actor,
+        "retention_policy.set",
+        organization_id=organization_id,
+        target_type="Organization",
+        target_id=organization_id,
         details={kind: getattr(policy, kind) for kind in KINDS},
-    )  # fmt: skip
+    )
     return policy
 
 
@@ -226,10 +230,14 @@ async def retention_apply(
         ) from error
     async with session_factory() as session, session.begin():
         record_audit(
-            session, actor, "retention.apply", organization_id=organization_id,
-            target_type="Organization", target_id=organization_id,
+            session,
+            actor,
+            "retention.apply",
+            organization_id=organization_id,
+            target_type="Organization",
+            target_id=organization_id,
             details={"deleted": applied.deleted, "archives": len(applied.archived_files)},
-        )  # fmt: skip
+        )
     return applied
 
 

@@ -154,9 +154,13 @@ async def serving_endpoint_update(
     if endpoint.url is not None and not endpoint.url.startswith(("https://", "http://")):
         raise validation("must be an http:// or https:// URL", ["input", "url"])
     record_audit(
-        session, actor, "serving_endpoint.update", organization_id=endpoint.organization_id,
-        target_type="ServingEndpoint", target_id=endpoint.id,
+        session,
+        actor,
+        "serving_endpoint.update",
+        organization_id=endpoint.organization_id,
+        target_type="ServingEndpoint",
+        target_id=endpoint.id,
         details={"url": [previous, endpoint.url]},
-    )  # fmt: skip
+    )
     await session.flush()
     return endpoint

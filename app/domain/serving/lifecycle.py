@@ -168,10 +168,14 @@ async def deployment_transition(
     ) and (status == DeploymentStatus.DEPLOYING):  # a redeploy is a new action in the history
         session.add(
             history_entry(
-                deployment, actor, DeploymentEventType.DEPLOY, deployment.model_version_id,
-                deployment.model_version_id, status=DeploymentActionStatus.PENDING,
+                deployment,
+                actor,
+                DeploymentEventType.DEPLOY,
+                deployment.model_version_id,
+                deployment.model_version_id,
+                status=DeploymentActionStatus.PENDING,
             )
-        )  # fmt: skip
+        )
         await session.flush()
     await advance_open_action(session, deployment, status, error)
     deployment.status = status.value
@@ -183,10 +187,14 @@ async def deployment_transition(
     if status == DeploymentStatus.TERMINATING:
         session.add(
             history_entry(
-                deployment, actor, DeploymentEventType.TERMINATE, deployment.model_version_id,
-                None, status=DeploymentActionStatus.IN_PROGRESS,
+                deployment,
+                actor,
+                DeploymentEventType.TERMINATE,
+                deployment.model_version_id,
+                None,
+                status=DeploymentActionStatus.IN_PROGRESS,
             )
-        )  # fmt: skip
+        )
     if status in ENDED:
         deployment.traffic_percentage = 0
     record_audit(
@@ -425,11 +433,14 @@ async def deployment_runtime_report(
         has_framework_status=has_framework_status,
     )
     record_audit(
-        session, actor, "deployment.runtime_report",
-        organization_id=deployment.organization_id, target_type="Deployment",
+        session,
+        actor,
+        "deployment.runtime_report",
+        organization_id=deployment.organization_id,
+        target_type="Deployment",
         target_id=deployment.id,
         details={"replica_count": replica_count, "health": health.value if health else None},
-    )  # fmt: skip
+    )
     await session.flush()
     if deployment.health != before and health is not None:
         await notify_deployment(session, deployment, f"health.{health.value}")
@@ -455,9 +466,14 @@ async def deployment_delete(
         )
     deployment.deleted_at = datetime.now(UTC)
     record_audit(
-        session, actor, "deployment.delete", organization_id=deployment.organization_id,
-        target_type="Deployment", target_id=deployment.id, details={"name": deployment.name},
-    )  # fmt: skip
+        session,
+        actor,
+        "deployment.delete",
+        organization_id=deployment.organization_id,
+        target_type="Deployment",
+        target_id=deployment.id,
+        details={"name": deployment.name},
+    )
     await sync_endpoint(session, deployment.endpoint_id, actor, EndpointChange.STATUS)
     await notify_deployment(session, deployment, "delete")
     return deployment

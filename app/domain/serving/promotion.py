@@ -108,19 +108,24 @@ async def promotion_policy_set(
     )
     if policy is None:
         policy = PromotionPolicy(
-            organization_id=endpoint.organization_id, endpoint_id=endpoint.id,
+            organization_id=endpoint.organization_id,
+            endpoint_id=endpoint.id,
             created_by_id=actor.user_id,
-        )  # fmt: skip
+        )
         session.add(policy)
     policy.enabled, policy.bake_minutes = enabled, bake_minutes
     policy.max_alert_severity, policy.metric_bounds = max_alert_severity.value, bounds
     await session.flush()
     await session.refresh(policy)
     record_audit(
-        session, actor, "promotion_policy.set", organization_id=endpoint.organization_id,
-        target_type="ServingEndpoint", target_id=endpoint.id,
+        session,
+        actor,
+        "promotion_policy.set",
+        organization_id=endpoint.organization_id,
+        target_type="ServingEndpoint",
+        target_id=endpoint.id,
         details={"enabled": enabled, "bake_minutes": bake_minutes, "bounds": bounds},
-    )  # fmt: skip
+    )
     return policy
 
 
@@ -225,15 +230,19 @@ async def _apply(
             event_type = DeploymentEventType.PROMOTE if promoted else DeploymentEventType.ROLLBACK
         session.add(
             history_entry(
-                deployment, None, event_type, deployment.model_version_id,
+                deployment,
+                None,
+                event_type,
+                deployment.model_version_id,
                 deployment.model_version_id,
                 {
                     "traffic_percentage": [before, shares[deployment.id]],
-                    "policy_id": str(policy.id), "decision": decision.value,
+                    "policy_id": str(policy.id),
+                    "decision": decision.value,
                     "reason": verdict.reason,
                 },
             )
-        )  # fmt: skip
+        )
     await sync_endpoint(session, policy.endpoint_id, None, EndpointChange.PROMOTION)
     policy.last_decision = decision.value
     policy.last_decision_at = func.now()
@@ -283,10 +292,14 @@ async def promotion_policies_evaluate(
     actor.require_org_role(organization_id, OrgRole.ADMIN, field=field)
     decided = await evaluate(session, [organization_id])
     record_audit(
-        session, actor, "promotion_policies.evaluate", organization_id=organization_id,
-        target_type="Organization", target_id=organization_id,
+        session,
+        actor,
+        "promotion_policies.evaluate",
+        organization_id=organization_id,
+        target_type="Organization",
+        target_id=organization_id,
         details={"decisions": len(decided)},
-    )  # fmt: skip
+    )
     return decided
 
 
@@ -334,8 +347,12 @@ async def promotion_policy_delete(
         raise not_found("promotion policy of this endpoint", ["input", "endpointId"])
     await session.delete(policy)
     record_audit(
-        session, actor, "promotion_policy.delete", organization_id=endpoint.organization_id,
-        target_type="ServingEndpoint", target_id=endpoint.id,
-    )  # fmt: skip
+        session,
+        actor,
+        "promotion_policy.delete",
+        organization_id=endpoint.organization_id,
+        target_type="ServingEndpoint",
+        target_id=endpoint.id,
+    )
     await session.flush()
     return policy

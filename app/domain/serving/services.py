@@ -208,9 +208,14 @@ async def _admin_environment(
 ) -> Environment:
     field = ["input", "environmentId"]
     return await get_administered(
-        session, Environment, environment_id, actor, what="environment", field=field,
+        session,
+        Environment,
+        environment_id,
+        actor,
+        what="environment",
+        field=field,
         for_update=True,
-    )  # fmt: skip
+    )
 
 
 async def environment_update(
@@ -231,10 +236,14 @@ async def environment_update(
     if "config" in changes:
         environment.config = v.json_object(changes["config"], ["input", "config"])
     record_audit(
-        session, actor, "environment.update", organization_id=environment.organization_id,
-        target_type="Environment", target_id=environment.id,
+        session,
+        actor,
+        "environment.update",
+        organization_id=environment.organization_id,
+        target_type="Environment",
+        target_id=environment.id,
         details={"fields": sorted(changes), "protected": environment.protected},
-    )  # fmt: skip
+    )
     await session.flush()
     await session.refresh(environment)
     return environment
@@ -264,8 +273,13 @@ async def environment_delete(
         )
     environment.deleted_at = datetime.now(UTC)
     record_audit(
-        session, actor, "environment.delete", organization_id=environment.organization_id,
-        target_type="Environment", target_id=environment.id, details={"name": environment.name},
-    )  # fmt: skip
+        session,
+        actor,
+        "environment.delete",
+        organization_id=environment.organization_id,
+        target_type="Environment",
+        target_id=environment.id,
+        details={"name": environment.name},
+    )
     await session.flush()
     return environment

@@ -87,10 +87,14 @@ async def organization_update(
         await _ensure_fits(session, org, changes["plan"])
         org.plan = changes["plan"].value
     record_audit(
-        session, actor, "organization.update", organization_id=org.id,
-        target_type="Organization", target_id=org.id,
+        session,
+        actor,
+        "organization.update",
+        organization_id=org.id,
+        target_type="Organization",
+        target_id=org.id,
         details={"fields": sorted(changes), "plan": org.plan},
-    )  # fmt: skip
+    )
     await session.flush()
     await session.refresh(org)
     return org
@@ -139,9 +143,14 @@ async def organization_delete(
         raise validation("type the organization's slug to confirm", ["input", "confirmSlug"])
     org.deleted_at = datetime.now(UTC)
     record_audit(
-        session, actor, "organization.delete", organization_id=org.id,
-        target_type="Organization", target_id=org.id, details={"slug": org.slug},
-    )  # fmt: skip
+        session,
+        actor,
+        "organization.delete",
+        organization_id=org.id,
+        target_type="Organization",
+        target_id=org.id,
+        details={"slug": org.slug},
+    )
     await session.flush()
     await publish_members(session, org.id)
     return org
@@ -163,10 +172,13 @@ async def organization_set_status(
     org.status = status.value
     session.add(
         AuditLog(
-            organization_id=org.id, action="organization.status", target_type="Organization",
-            target_id=org.id, details={"from": before, "to": status.value, "by": "operator"},
+            organization_id=org.id,
+            action="organization.status",
+            target_type="Organization",
+            target_id=org.id,
+            details={"from": before, "to": status.value, "by": "operator"},
         )
-    )  # fmt: skip
+    )
     await session.flush()
     await publish_members(session, org.id)
     return org
@@ -434,9 +446,10 @@ async def api_key_rotate(
     now = datetime.now(UTC)
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
         raise DomainError(
-            ErrorCode.INVALID_TRANSITION, "a revoked or expired key cannot be rotated",
+            ErrorCode.INVALID_TRANSITION,
+            "a revoked or expired key cannot be rotated",
             ["input", "apiKeyId"],
-        )  # fmt: skip
+        )
     if not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
         raise validation(
             f"must be between 0 and {MAX_GRACE_SECONDS} (a week)", ["input", "graceSeconds"]
@@ -446,20 +459,32 @@ async def api_key_rotate(
         actor, organization_id=key.organization_id, scopes=scopes, expires_at=key.expires_at
     )
     created = await issue_key(
-        session, actor, user_id=key.user_id, name=key.name, organization_id=key.organization_id,
-        scopes=scopes, expires_at=key.expires_at,
-    )  # fmt: skip
+        session,
+        actor,
+        user_id=key.user_id,
+        name=key.name,
+        organization_id=key.organization_id,
+        scopes=scopes,
+        expires_at=key.expires_at,
+    )
     if grace_seconds == 0:
         key.revoked_at = now
     else:
         until = now + timedelta(seconds=grace_seconds)
         key.expires_at = min(key.expires_at, until) if key.expires_at else until
     record_audit(
-        session, actor, "api_key.rotate", organization_id=key.organization_id,
-        target_type="ApiKey", target_id=key.id,
-        details={"prefix": key.prefix, "new_prefix": created.key.prefix,
-                 "grace_seconds": grace_seconds},
-    )  # fmt: skip
+        session,
+        actor,
+        "api_key.rotate",
+        organization_id=key.organization_id,
+        target_type="ApiKey",
+        target_id=key.id,
+        details={
+            "prefix": key.prefix,
+            "new_prefix": created.key.prefix,
+            "grace_seconds": grace_seconds,
+        },
+    )
     await session.flush()
     await publish_user(session, key.user_id)
     return created, key
@@ -667,9 +692,14 @@ async def viewer_profile_update(
             raise validation("must be an https:// URL", ["input", "avatarUrl"])
         user.avatar_url = url
     record_audit(
-        session, actor, "user.update", organization_id=None, target_type="User",
-        target_id=user.id, details={"fields": sorted(changes)},
-    )  # fmt: skip
+        session,
+        actor,
+        "user.update",
+        organization_id=None,
+        target_type="User",
+        target_id=user.id,
+        details={"fields": sorted(changes)},
+    )
     await session.flush()
     await session.refresh(user)
     return user

@@ -60,9 +60,13 @@ async def training_jobs_claim(
     orgs = QUEUE.worker_organizations(actor)
     if environment_id is not None:
         environment = await get_visible(
-            session, Environment, environment_id, actor, what="environment",
+            session,
+            Environment,
+            environment_id,
+            actor,
+            what="environment",
             field=["input", "environmentId"],
-        )  # fmt: skip
+        )
         orgs = [org for org in orgs if org == environment.organization_id]
     conditions = []
     if environment_id is not None:
@@ -70,9 +74,15 @@ async def training_jobs_claim(
     if types is not None:
         conditions.append(or_(~TrainingJob.use_gpu, TrainingJob.gpu_type.in_(types)))
     return await QUEUE.claim(
-        session, actor, worker=worker, limit=limit, max_limit=MAX_CLAIM,
-        lease_seconds=lease_seconds, orgs=orgs, conditions=conditions,
-    )  # fmt: skip
+        session,
+        actor,
+        worker=worker,
+        limit=limit,
+        max_limit=MAX_CLAIM,
+        lease_seconds=lease_seconds,
+        orgs=orgs,
+        conditions=conditions,
+    )
 
 
 async def training_job_heartbeat(
@@ -86,6 +96,10 @@ async def training_job_heartbeat(
     """Extend the lease of a job this worker holds; CONFLICT once it is not its any more
     (the lease ran out, or another worker holds the job now)."""
     return await QUEUE.heartbeat(
-        session, actor, row_id=job_id, worker=worker, lease_seconds=lease_seconds,
+        session,
+        actor,
+        row_id=job_id,
+        worker=worker,
+        lease_seconds=lease_seconds,
         field=["input", "trainingJobId"],
-    )  # fmt: skip
+    )

@@ -88,20 +88,32 @@ async def training_job_create(
     use_gpu: bool,
 ) -> TrainingJob:
     project = await require_project_access(
-        session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project",
+        session,
+        actor,
+        project_id,
+        ProjectRole.CONTRIBUTOR,
+        what="project",
         field=["input", "projectId"],
-    )  # fmt: skip
+    )
     environment = await get_visible(
-        session, Environment, environment_id, actor, what="environment",
+        session,
+        Environment,
+        environment_id,
+        actor,
+        what="environment",
         field=["input", "environmentId"],
-    )  # fmt: skip
+    )
     if environment.organization_id != project.organization_id:
         raise DomainError(ErrorCode.NOT_FOUND, "environment not found", ["input", "environmentId"])
     if experiment_id is not None:
         experiment = await get_visible(
-            session, Experiment, experiment_id, actor, what="experiment",
+            session,
+            Experiment,
+            experiment_id,
+            actor,
+            what="experiment",
             field=["input", "experimentId"],
-        )  # fmt: skip
+        )
         if experiment.project_id != project.id:
             raise validation("the experiment belongs to another project", ["input", "experimentId"])
     image = v.command_word(image, ["input", "image"], MAX_REFERENCE)
@@ -132,10 +144,14 @@ async def training_job_create(
     session.add(job)
     await session.flush()
     record_audit(
-        session, actor, "training_job.create", organization_id=job.organization_id,
-        target_type="TrainingJob", target_id=job.id,
+        session,
+        actor,
+        "training_job.create",
+        organization_id=job.organization_id,
+        target_type="TrainingJob",
+        target_id=job.id,
         details={"name": job.name, "environment_id": str(environment.id), "gpu_type": gpu_type},
-    )  # fmt: skip
+    )
     return job
 
 
@@ -223,9 +239,14 @@ async def training_job_transition(
             project_id=job.project_id,
         )
     record_audit(
-        session, actor, f"training_job.{status.value}", organization_id=job.organization_id,
-        target_type="TrainingJob", target_id=job.id, details={"from": current.value},
-    )  # fmt: skip
+        session,
+        actor,
+        f"training_job.{status.value}",
+        organization_id=job.organization_id,
+        target_type="TrainingJob",
+        target_id=job.id,
+        details={"from": current.value},
+    )
     return job
 
 
@@ -241,9 +262,15 @@ async def training_job_cancel(
             ["input", "trainingJobId"],
         )
     return await training_job_transition(
-        session, actor, job_id=job.id, status=TrainingJobStatus.CANCELLED,
-        error_message=None, executor=None, external_id=None, run_id=None,
-    )  # fmt: skip
+        session,
+        actor,
+        job_id=job.id,
+        status=TrainingJobStatus.CANCELLED,
+        error_message=None,
+        executor=None,
+        external_id=None,
+        run_id=None,
+    )
 
 
 async def training_job_delete(
@@ -260,8 +287,13 @@ async def training_job_delete(
         )
     job.deleted_at = datetime.now(UTC)
     record_audit(
-        session, actor, "training_job.delete", organization_id=job.organization_id,
-        target_type="TrainingJob", target_id=job.id, details={"status": job.status},
-    )  # fmt: skip
+        session,
+        actor,
+        "training_job.delete",
+        organization_id=job.organization_id,
+        target_type="TrainingJob",
+        target_id=job.id,
+        details={"status": job.status},
+    )
     await session.flush()
     return job
