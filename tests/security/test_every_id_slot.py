@@ -1,10 +1,12 @@
-"""Another organization's ids, in every id slot of every mutation, taken from the schema
+"""Ids the caller may not see, in every id slot of every mutation, taken from the schema
 (tests/id_slots.py): a mutation added tomorrow is tried the day it is added.
 
-For each slot, the same request is sent twice by a member of another organization: once
-with the victim's object of the slot's type, once with an id of that type that exists
-nowhere. Both must fail, with the same answer (the id aside): no error tells the two apart,
-no answer names anything of the victim's, and nothing of the victim's changes."""
+Two callers: a member of another organization, and a developer of the same organization
+from whom a project is private. For each slot, the same request is sent twice: once with
+an unseen object of the slot's type, once with an id of that type that exists nowhere. Both
+must fail, with the same answer (the id aside): no error tells the two apart, no answer
+names anything unseen, and nothing unseen changes. Every slot must reach its lookup
+(NOT_FOUND on the slot itself) unless ANSWERED_ELSEWHERE says which check answers first."""
 
 from __future__ import annotations
 
@@ -15,13 +17,17 @@ import pytest
 
 from app.api.ids import decode_any
 from app.api.schema import build_schema
+from tests.api.test_alert_rules import RULE_CREATE
 from tests.api.test_compiled_reads import INVENTORY, collect_ids, seed_varied
 from tests.api.test_pipelines import RUN_CREATE as PIPELINE_RUN_CREATE
 from tests.api.test_pipelines import create_pipeline
+from tests.api.test_tenancy import MEMBER_SET
 from tests.api.test_training_queue import queued_job
 from tests.conftest import TEST_LIMITS, GraphQLClient
-from tests.helpers import assert_ok
+from tests.helpers import EXPERIMENT_CREATE, RUN_CREATE, assert_ok, build_graph
 from tests.id_slots import IdSlot, Twins, id_slots, request_for
+from tests.security.conftest import insert_alert
+from tests.security.test_project_visibility import UNDER, member_with_email, set_visibility
 from tests.security.test_tenant_isolation import SNAPSHOT
 
 SCHEMA = build_schema(TEST_LIMITS)._schema
@@ -29,12 +35,24 @@ SLOTS = id_slots(SCHEMA)
 IDS = re.compile(r"[A-Za-z0-9_-]{20,}")
 
 
-# Slots whose lookup another answers for, the same for a foreign id and a missing one.
+# Types a member of the organization sees whatever the project visibility.
+ORGANIZATION_LEVEL = {"Organization", "Environment", "GpuType", "IntegrationConfig",
+                      "NotificationChannel", "NotificationRule", "Membership", "ApiKey",
+                      "ServingEndpoint", "Alert"}  # fmt: skip
+
+# Slots another check answers for, before the lookup, the same for a foreign id and a
+# missing one: (caller, slot) -> (code, field).
 ANSWERED_ELSEWHERE = {
     # The splits' deployments are looked up within the model and the environment: with a
     # model the caller cannot see, they are not found.
-    "deploymentTrafficSet(input.modelId)": ("input", "splits", "0", "deploymentId"),
-}
+    ("outsider", "deploymentTrafficSet(input.modelId)"): (
+        "NOT_FOUND", ("input", "splits", "0", "deploymentId")),
+    ("hidden", "deploymentTrafficSet(input.modelId)"): (
+        "NOT_FOUND", ("input", "splits", "0", "deploymentId")),
+    # Notification rules are for organization admins, who see every project.
+    ("hidden", "notificationRuleCreate(input.projectId)"): ("FORBIDDEN", ("input", "channelId")),
+    ("hidden", "notificationRuleCreate(input.deploymentId)"): ("FORBIDDEN", ("input", "channelId")),
+}  # fmt: skip
 
 
 def rules_of(slot: IdSlot, mine: dict[str, str]) -> Any:
@@ -90,54 +108,138 @@ def reached(outcome: Any, slot: IdSlot) -> bool:
     )
 
 
-@pytest.fixture
-async def two_organizations(victim, make_tenant, database_url):  # type: ignore[no-untyped-def]
+async def complete(client: GraphQLClient, ids: dict[str, str], database_url: str) -> None:
+    """What seeding leaves out of ``ids["Project"]`` (some kinds only sometimes, pipeline
+    runs never), made through the API; and, in ``queued``, a training job waiting for a
+    worker."""
+    project = ids["Project"]
+    if "Run" not in ids:
+        made = await client.mutate(EXPERIMENT_CREATE, {"projectId": project, "name": "e"})
+        ids["Experiment"] = assert_ok(made)["experiment"]["id"]
+        made = await client.mutate(RUN_CREATE, {"experimentId": ids["Experiment"]})
+        ids["Run"] = assert_ok(made)["run"]["id"]
+    if "AlertRule" not in ids:
+        rule = {"projectId": project, "name": "r", "metricName": "latency_ms",
+                "comparator": "GT", "threshold": 1.0}  # fmt: skip
+        ids["AlertRule"] = assert_ok(await client.mutate(RULE_CREATE, rule))["alertRule"]["id"]
+    if "Alert" not in ids and "Deployment" in ids:
+        ids["Alert"] = await insert_alert(database_url, ids["Deployment"])
+    if "Pipeline" not in ids:
+        made = await create_pipeline(client, project, environment=ids["Environment"])
+        ids["Pipeline"] = assert_ok(made)["pipeline"]["id"]
+    made = await client.mutate(PIPELINE_RUN_CREATE, {"pipelineId": ids["Pipeline"]})
+    ids["PipelineRun"] = assert_ok(made)["pipelineRun"]["id"]
+    ids["queued"] = await queued_job(
+        client, {"project": project, "environment": ids["Environment"]}
+    )
+    ids.setdefault("TrainingJob", ids["queued"])
+
+
+async def outsider(victim: Any, make_tenant: Any, database_url: str) -> Any:
+    """The victim's objects of every type; a member of another organization, with its own."""
     owner, extra = victim
     await seed_varied(database_url, owner.org_id, 21)
     attacker = await make_tenant("slots")
     await seed_varied(database_url, attacker.org_id, 22)
     theirs = await ids_by_type(owner.client, owner.org_slug, extra)
     mine = await ids_by_type(attacker.client, attacker.org_slug, {"o": attacker.org_id})
-    for client, ids in ((owner.client, theirs), (attacker.client, mine)):  # not always seeded
-        if "Pipeline" not in ids:
-            made = await create_pipeline(client, ids["Project"], environment=ids["Environment"])
-            ids["Pipeline"] = assert_ok(made)["pipeline"]["id"]
-        made = await client.mutate(PIPELINE_RUN_CREATE, {"pipelineId": ids["Pipeline"]})
-        ids["PipelineRun"] = assert_ok(made)["pipelineRun"]["id"]
-    mine["queued"] = await queued_job(
-        attacker.client, {"project": mine["Project"], "environment": mine["Environment"]}
-    )
-    return owner, theirs, attacker, mine
+    mine.update(typed_graph(await build_graph(attacker.client, attacker.org_id)))
+    await complete(owner.client, theirs, database_url)
+    await complete(attacker.client, mine, database_url)
+    return owner, theirs, attacker.client, mine
 
 
-async def test_no_id_slot_tells_another_organizations_object_from_a_missing_one(
-    two_organizations,
-):
-    owner, theirs, attacker, mine = two_organizations
+async def hidden(make_tenant: Any, database_url: str, http: Any) -> Any:
+    """The objects of a private project; a developer of the same organization who is not
+    its member (owner of the other projects, so its own requests get as far as the id)."""
+    owner = await make_tenant("slots-private")
+    await seed_varied(database_url, owner.org_id, 23)
+    inventory = await owner.client.on_resolvers().data(INVENTORY, {"slug": owner.org_slug})
+    projects = inventory["organization"]["projects"]["nodes"]
+    found = [{k: v for k, v in (await ids_by_type_in(p)).items() if k in UNDER} for p in projects]
+    richest = max(range(len(projects)), key=lambda i: len(found[i]))
+    private, theirs = projects[richest], found[richest]
+    public = projects[:richest] + projects[richest + 1 :]
+    theirs["Project"] = private["id"]
+    theirs["Environment"] = (await ids_by_type(owner.client, owner.org_slug, {}))["Environment"]
+    await complete(owner.client, theirs, database_url)  # in the private project
+    del theirs["Environment"]  # the organization's: every member sees it
+    await set_visibility(owner, private["id"], "PRIVATE")
+    developer, email = await member_with_email(owner, http, database_url, "DEVELOPER")
+    graph = await build_graph(owner.client, owner.org_id)  # a deployment the developer owns
+    for project in [*public, {"id": graph["project"]}]:
+        role = {"projectId": project["id"], "email": email, "role": "OWNER"}
+        assert_ok(await owner.client.mutate(MEMBER_SET, role))
+    mine = await ids_by_type(developer, owner.org_slug, {"o": owner.org_id})
+    mine.update(typed_graph(graph))  # live ones, in a project the developer owns
+    await complete(developer, mine, database_url)
+    overlap = set(mine.values()) & set(theirs.values())
+    assert not overlap, [decode_any(i) for i in overlap]
+    return owner, theirs, developer, mine
+
+
+def typed_graph(graph: dict[str, str]) -> dict[str, str]:
+    """build_graph's ids by node type (its deployment is live, unlike some seeded ones)."""
+    typed = {}
+    for made in graph.values():
+        decoded = decode_any(made)
+        assert decoded is not None
+        typed[decoded[0]] = made
+    return typed
+
+
+async def ids_by_type_in(subtree: Any) -> dict[str, str]:
+    """One id of each node type under one project of an inventory."""
+    found: dict[str, str] = {}
+    for global_id in collect_ids(subtree):
+        decoded = decode_any(global_id)
+        if decoded is not None:
+            found.setdefault(decoded[0], global_id)
+    return found
+
+
+@pytest.fixture(params=["outsider", "hidden"])
+async def unseen(request, victim, make_tenant, database_url, http):  # type: ignore[no-untyped-def]
+    if request.param == "outsider":
+        return request.param, await outsider(victim, make_tenant, database_url)
+    return request.param, await hidden(make_tenant, database_url, http)
+
+
+async def test_no_id_slot_tells_an_unseen_object_from_a_missing_one(unseen):
+    """``outsider``: the objects are another organization's. ``hidden``: they are under a
+    private project of the caller's own organization (slots of organization-level types,
+    which a member may see, are not tried)."""
+    caller, (owner, theirs, attacker, mine) = unseen
     before = await owner.client.data(SNAPSHOT, {"slug": owner.org_slug})
     twins = Twins()
     untried = sorted({slot.node_type for slot in SLOTS} - set(theirs))
-    assert not untried, f"the victim has no object of these types: {untried}"
+    if caller == "outsider":
+        assert not untried, f"the victim has no object of these types: {untried}"
+    else:
+        assert set(untried) <= ORGANIZATION_LEVEL, untried
     not_reached = {}
     for slot in SLOTS:
+        if slot.node_type not in theirs:
+            continue
         foreign, missing = theirs[slot.node_type], twins[slot.node_type]
         outcomes = []
         for value in (foreign, missing):
             adjust = rules_of(slot, mine)
             document, variables = request_for(SCHEMA, slot, value, mine, twins, adjust)
-            response = await attacker.client.post(document, variables)
+            response = await attacker.post(document, variables)
             assert response.status_code == 200, (str(slot), response.text)
             body = response.json()
             leaked = {i for i in IDS.findall(response.text) if i in theirs.values()} - {value}
             assert not leaked, (str(slot), leaked)
             outcomes.append(answer(body, value))
         (failed, learned), (_, twin_learned) = outcomes
-        assert failed, f"{slot} accepted another organization's {slot.node_type}: {learned}"
+        assert failed, f"{slot} accepted an unseen {slot.node_type}: {learned}"
         assert learned == twin_learned, (str(slot), learned, twin_learned)
         if not reached(outcomes[0], slot):
             not_reached[str(slot)] = learned
-    for name, field in ANSWERED_ELSEWHERE.items():
-        assert ("NOT_FOUND", field) in [u[:2] for u in not_reached.pop(name)[1]], name
+    for (who, name), answer_ in ANSWERED_ELSEWHERE.items():
+        if who == caller and name in not_reached:
+            assert answer_ in [u[:2] for u in not_reached.pop(name)[1]], name
     assert not not_reached, "\n".join(f"{k}: {v}" for k, v in not_reached.items())
     assert len(SLOTS) >= 100  # the walk found the schema's id slots
     after = await owner.client.data(SNAPSHOT, {"slug": owner.org_slug})
