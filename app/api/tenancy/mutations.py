@@ -16,6 +16,7 @@ from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
 from app.api.inputs import provided
 from app.api.tenancy.types import ApiKey, Membership, Organization, User
+from app.domain.registry.model_service import live_model_count
 from app.domain.tenancy import enums
 from app.domain.tenancy import services as tenancy
 
@@ -229,6 +230,7 @@ class TenancyMutations:
                 actor,
                 organization_id=decode_id(input.organization_id, "Organization", field),
                 changes=provided(input, "name", "plan", "billing_email", "settings"),
+                live_models=live_model_count,
             ),
         )
 

@@ -17,7 +17,6 @@ from app.domain import validation as v
 from app.domain.builds.enums import FINAL, REBUILDABLE, BuildStatus
 from app.domain.builds.models import ArtifactBuild
 from app.domain.errors import DomainError, ErrorCode, validation
-from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.models import Model, ModelVersion
@@ -25,6 +24,7 @@ from app.domain.registry.projects import get_contributable, require_project_acce
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
+from app.domain.tenancy.lookup import get_visible
 from app.domain.work_queue import WorkQueue
 from app.events import topics
 

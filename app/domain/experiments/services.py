@@ -21,7 +21,6 @@ from app.domain.experiments.enums import ExperimentStatus, RunStatus
 from app.domain.experiments.models import Experiment, Run
 from app.domain.experiments.points import PointBatch, finite_bounds, fold
 from app.domain.experiments.rules import ensure_run_finish, merge_params, tracking_link
-from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.models import Model
@@ -33,6 +32,7 @@ from app.domain.registry.projects import (
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import audit_row, record_audit
 from app.domain.tenancy.enums import ProjectRole
+from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.visibility import visible_conditions
 from app.events import topics
 

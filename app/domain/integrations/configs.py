@@ -20,10 +20,10 @@ from app.domain.integrations.catalog import (
     credential_key,
 )
 from app.domain.integrations.models import IntegrationConfig
-from app.domain.lookup import get_administered
 from app.domain.serving.models import Environment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.lookup import get_administered
 
 
 def _validated(value: Any, schema: dict[str, Any], field: list[str]) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.errors import validation
-from app.domain.lookup import get_visible
 from app.domain.monitoring.enums import Aggregation, AlertSeverity, Comparator
 from app.domain.monitoring.models import AlertRule
 from app.domain.monitoring.rules_engine import validate_rule_fields
@@ -20,6 +19,7 @@ from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
+from app.domain.tenancy.lookup import get_visible
 
 
 async def alert_rule_create(

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import DomainError, ErrorCode
-from app.domain.lookup import get_visible
 from app.domain.monitoring.enums import AlertStatus
 from app.domain.monitoring.models import Alert
 from app.domain.registry.projects import require_project_access
@@ -16,6 +15,7 @@ from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole, ProjectRole
+from app.domain.tenancy.lookup import get_visible
 from app.events import topics
 
 ALERT_TRANSITIONS = {

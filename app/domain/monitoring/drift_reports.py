@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.lookup import get_visible
 from app.domain.monitoring.drift import FeatureInput, score_features
 from app.domain.monitoring.enums import AlertSeverity, AlertStatus
 from app.domain.monitoring.models import Alert, DriftFeatureScore, DriftReport
@@ -19,6 +18,7 @@ from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
+from app.domain.tenancy.lookup import get_visible
 from app.events import topics
 
 

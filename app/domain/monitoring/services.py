@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.lookup import get_visible
 from app.domain.monitoring.reads import next_seq
 from app.domain.monitoring.rules import MetricPoint, validate_points
 from app.domain.monitoring.rules_engine import evaluate_rules
@@ -17,6 +16,7 @@ from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
+from app.domain.tenancy.lookup import get_visible
 from app.events import topics
 
 # Retried batches overwrite the same (deployment, name, recorded_at) rows instead of

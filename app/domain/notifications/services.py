@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
-from app.domain.lookup import get_administered, get_visible
 from app.domain.monitoring.enums import AlertSeverity, AlertType
 from app.domain.notifications.enums import (
     FINISHING,
@@ -36,6 +35,7 @@ from app.domain.serving.models import Deployment, Environment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
+from app.domain.tenancy.lookup import get_administered, get_visible
 from app.events import topics
 
 HTTP_URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, validation
-from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.pipelines.enums import Orchestrator, StepKind, StepStatus
@@ -35,6 +34,7 @@ from app.domain.serving.models import Environment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
+from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training.rules import ensure_resources
 from app.domain.training.services import MAX_ENTRY_POINT, MAX_REFERENCE, training_job_create

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.experiments.models import Experiment, Run
-from app.domain.lookup import RowT, get_visible
 from app.domain.monitoring.models import AlertRule
 from app.domain.notifications.models import NotificationRule
 from app.domain.registry.enums import ProjectVisibility
@@ -24,6 +23,7 @@ from app.domain.tenancy.access import Actor, effective_project_role, ensure_proj
 from app.domain.tenancy.access_news import publish_members, publish_user
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole, ProjectRole
+from app.domain.tenancy.lookup import RowT, get_visible
 from app.domain.tenancy.models import Membership, ProjectMember, User
 from app.domain.tenancy.visibility import visible_conditions
 

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.experiments.models import Run
-from app.domain.lookup import get_visible
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.enums import ModelStage
@@ -23,6 +22,7 @@ from app.domain.registry.models import Model, ModelProductionEvent, ModelVersion
 from app.domain.registry.rules import ensure_stage_transition, semver
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.lookup import get_visible
 
 
 async def notify_model_update(

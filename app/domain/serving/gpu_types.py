@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import DomainError, ErrorCode, validation
-from app.domain.lookup import get_administered
 from app.domain.serving.models import MAX_GPU_PRIORITY, Environment, GpuType
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.lookup import get_administered
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_KEY = 64

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,13 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
-from app.domain.lookup import get_administered, get_visible
-from app.domain.registry.model_service import live_model_count
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.access_news import publish_members, publish_user
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import PLAN_QUOTAS, ApiKeyScope, OrganizationStatus, OrgRole, Plan
+from app.domain.tenancy.lookup import get_administered, get_visible
 from app.domain.tenancy.models import (
     ApiKey,
     AuditLog,
@@ -69,9 +68,11 @@ async def organization_update(
     *,
     organization_id: uuid.UUID | None,
     changes: Mapping[str, Any],
+    live_models: Callable[[AsyncSession, uuid.UUID], Awaitable[int]],
 ) -> Organization:
     """Name, plan, billing email and settings (organization admins). A plan change checks
-    the organization fits the new plan's quotas."""
+    the organization fits the new plan's quotas (``live_models``: the registry's count,
+    passed in by the API, so tenancy does not reach up into the registry)."""
     if organization_id is None:
         raise not_found("organization", ["input", "organizationId"])
     actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
@@ -84,7 +85,7 @@ async def organization_update(
     if "settings" in changes:
         org.settings = v.json_object(changes["settings"], ["input", "settings"])
     if changes.get("plan") is not None and changes["plan"].value != org.plan:
-        await _ensure_fits(session, org, changes["plan"])
+        await _ensure_fits(session, org, changes["plan"], await live_models(session, org.id))
         org.plan = changes["plan"].value
     record_audit(
         session,
@@ -109,7 +110,7 @@ async def _member_count(session: AsyncSession, organization_id: uuid.UUID) -> in
     return int(count or 0)
 
 
-async def _ensure_fits(session: AsyncSession, org: Organization, plan: Plan) -> None:
+async def _ensure_fits(session: AsyncSession, org: Organization, plan: Plan, models: int) -> None:
     quota = PLAN_QUOTAS[plan]
     members = await _member_count(session, org.id)
     if quota.max_users is not None and members > quota.max_users:
@@ -119,7 +120,6 @@ async def _ensure_fits(session: AsyncSession, org: Organization, plan: Plan) -> 
             f"{members}",
             ["input", "plan"],
         )
-    models = await live_model_count(session, org.id)
     if quota.max_models is not None and models > quota.max_models:
         raise DomainError(
             ErrorCode.QUOTA_EXCEEDED,

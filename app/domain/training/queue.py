@@ -12,10 +12,10 @@ from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import validation
-from app.domain.lookup import get_visible
 from app.domain.serving.gpu_types import canonical_key
 from app.domain.serving.models import Environment
 from app.domain.tenancy.access import Actor
+from app.domain.tenancy.lookup import get_visible
 from app.domain.training.enums import TrainingJobStatus
 from app.domain.training.models import TrainingJob
 from app.domain.work_queue import WorkQueue
