@@ -38,9 +38,12 @@ from app.domain.datasets.models import (  # noqa: E402
     DatasetVersionParent,
 )
 from app.domain.experiments.models import Experiment, Run  # noqa: E402
-from app.domain.registry.models import Model, ModelVersion, Project  # noqa: E402
+from app.domain.registry.models import Model, ModelVersion
 from app.domain.serving.models import Deployment, Environment, ServingEndpoint  # noqa: E402
-from app.domain.tenancy.models import Organization  # noqa: E402
+from app.domain.tenancy.models import (
+    Organization,  # noqa: E402
+    Project,
+)
 from app.domain.tenancy.services import bootstrap_admin  # noqa: E402
 from app.domain.training.models import TrainingJob  # noqa: E402
 from bench.common import counted_server, database, machine  # noqa: E402

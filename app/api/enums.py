@@ -28,7 +28,7 @@ _EXPOSED: tuple[tuple[type[enum.Enum], str | None], ...] = (
     (tenancy.ProjectRole, None),
     (tenancy.ApiKeyScope, None),
     (registry.ModelType, None),
-    (registry.ProjectVisibility, None),
+    (tenancy.ProjectVisibility, None),
     (registry.Framework, None),
     (registry.TaskType, None),
     (registry.ModelStage, None),
@@ -78,7 +78,7 @@ OrgRole = tenancy.OrgRole
 ProjectRole = tenancy.ProjectRole
 ApiKeyScope = tenancy.ApiKeyScope
 ModelType = registry.ModelType
-ProjectVisibility = registry.ProjectVisibility
+ProjectVisibility = tenancy.ProjectVisibility
 Framework = registry.Framework
 TaskType = registry.TaskType
 ModelStage = registry.ModelStage

@@ -34,7 +34,6 @@ from app.domain.registry.models import (
     ModelAliasEvent,
     ModelProductionEvent,
     ModelVersion,
-    Project,
 )
 from app.domain.retention.models import RetentionPolicy
 from app.domain.serving.models import (
@@ -51,6 +50,7 @@ from app.domain.tenancy.models import (
     AuditLog,
     Membership,
     Organization,
+    Project,
     ProjectMember,
     User,
 )

@@ -38,7 +38,8 @@ from app.domain.pipelines import services as pipelines
 from app.domain.pipelines.enums import Orchestrator, PipelineRunStatus, StepKind, StepStatus
 from app.domain.pipelines.rules import Step
 from app.domain.pipelines.services import JobTemplate
-from app.domain.registry import aliases, model_service, projects, version_service
+from app.domain.projects import services as projects
+from app.domain.registry import aliases, model_service, version_service
 from app.domain.registry.enums import Framework, ModelStage, ModelType, TaskType
 from app.domain.serving import gpu_types, lifecycle, promotion
 from app.domain.serving import services as serving

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.ids import uuid7
 from app.domain.monitoring.models import Alert, MonitoringMetric
-from app.domain.registry.models import Model, ModelVersion, Project
+from app.domain.registry.models import Model, ModelVersion
 from app.domain.serving.models import Deployment, Environment, ServingEndpoint
+from app.domain.tenancy.models import Project
 
 
 @dataclass(frozen=True)

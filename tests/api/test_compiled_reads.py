@@ -66,7 +66,7 @@ from app.domain.monitoring.models import (
 )
 from app.domain.notifications.models import NotificationChannel, NotificationRule
 from app.domain.pipelines.models import Pipeline, PipelineRun
-from app.domain.registry.models import Model, ModelProductionEvent, ModelVersion, Project
+from app.domain.registry.models import Model, ModelProductionEvent, ModelVersion
 from app.domain.serving.models import (
     Deployment,
     DeploymentEvent,
@@ -76,7 +76,7 @@ from app.domain.serving.models import (
     ServingEndpoint,
     ServingEndpointEvent,
 )
-from app.domain.tenancy.models import Membership, ProjectMember, User
+from app.domain.tenancy.models import Membership, Project, ProjectMember, User
 from app.domain.training.models import TrainingJob
 from app.settings import REPO_ROOT
 from tests.conftest import TEST_LIMITS

@@ -19,9 +19,7 @@ KNOWN_PAIRS = {
     ("experiments", "registry"),
     ("integrations", "serving"),
     ("monitoring", "notifications"),
-    ("monitoring", "registry"),
     ("monitoring", "serving"),
-    ("notifications", "registry"),
     ("notifications", "serving"),
     ("registry", "serving"),
 }

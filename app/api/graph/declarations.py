@@ -58,13 +58,7 @@ from app.domain.notifications.models import (
 )
 from app.domain.pipelines.models import Pipeline, PipelineRun
 from app.domain.registry.enums import ModelStage
-from app.domain.registry.models import (
-    Model,
-    ModelAlias,
-    ModelAliasEvent,
-    ModelVersion,
-    Project,
-)
+from app.domain.registry.models import Model, ModelAlias, ModelAliasEvent, ModelVersion
 from app.domain.retention.models import RetentionPolicy
 from app.domain.serving.enums import DeploymentStatus
 from app.domain.serving.models import (
@@ -81,6 +75,7 @@ from app.domain.tenancy.models import (
     AuditLog,
     Membership,
     Organization,
+    Project,
     ProjectMember,
     User,
 )

@@ -23,13 +23,7 @@ from app.domain.notifications.models import (
     NotificationRule,
 )
 from app.domain.pipelines.models import Pipeline, PipelineRun
-from app.domain.registry.models import (
-    Model,
-    ModelAlias,
-    ModelAliasEvent,
-    ModelVersion,
-    Project,
-)
+from app.domain.registry.models import Model, ModelAlias, ModelAliasEvent, ModelVersion
 from app.domain.serving.models import (
     Deployment,
     DeploymentEvent,
@@ -38,7 +32,7 @@ from app.domain.serving.models import (
     ServingEndpoint,
     ServingEndpointEvent,
 )
-from app.domain.tenancy.models import ApiKey, AuditLog, Membership, ProjectMember
+from app.domain.tenancy.models import ApiKey, AuditLog, Membership, Project, ProjectMember
 from app.domain.training.models import TrainingJob
 
 # uuid7 ids are time-ordered, so "id" doubles as creation order and as the unique tiebreaker.

@@ -27,7 +27,8 @@ from app.api.registry.types import Model, ModelAlias, ModelVersion, Project, Pro
 from app.api.serving.runtime_inputs import DeploymentRuntimeInput, runtime_of
 from app.api.serving.types import Deployment
 from app.domain.errors import DomainError
-from app.domain.registry import aliases, model_service, projects, version_service
+from app.domain.projects import services as projects
+from app.domain.registry import aliases, model_service, version_service
 from app.domain.serving import services as serving
 from app.domain.tenancy.access import Actor
 

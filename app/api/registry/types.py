@@ -39,7 +39,7 @@ from app.domain.registry.aliases import alias_version_at, production_version_at
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import ModelAlias as ModelAliasRow
 from app.domain.registry.models import ModelVersion as ModelVersionRow
-from app.domain.registry.models import Project as ProjectRow
+from app.domain.tenancy.models import Project as ProjectRow
 
 if TYPE_CHECKING:
     pass

@@ -20,11 +20,11 @@ from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.models import Model, ModelVersion
-from app.domain.registry.projects import get_contributable, require_project_access
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import get_contributable, require_project_access
 from app.domain.work_queue import WorkQueue
 from app.events import topics
 

@@ -27,11 +27,11 @@ from app.domain.datasets.enums import (
 from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion, DatasetVersionParent
 from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found, validation
 from app.domain.experiments.models import Run
-from app.domain.registry.projects import get_contributable, require_project_access
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import get_contributable, require_project_access
 from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training.models import TrainingJob
 

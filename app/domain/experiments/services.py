@@ -24,15 +24,15 @@ from app.domain.experiments.rules import ensure_run_finish, merge_params, tracki
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.models import Model
-from app.domain.registry.projects import (
-    check_project_role,
-    get_contributable,
-    require_project_access,
-)
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import audit_row, record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import (
+    check_project_role,
+    get_contributable,
+    require_project_access,
+)
 from app.domain.tenancy.visibility import visible_conditions
 from app.events import topics
 

@@ -15,9 +15,9 @@ from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_fou
 from app.domain.integrations.catalog import EXTERNAL_IDS, REGISTRY, SyncDirection, SyncState
 from app.domain.integrations.models import RegistryLink
 from app.domain.registry.models import Model, ModelVersion
-from app.domain.registry.projects import get_contributable
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.projects import get_contributable
 from app.domain.tenancy.visibility import visible_conditions
 
 SYNC_TRANSITIONS = {

@@ -14,12 +14,12 @@ from app.domain.errors import validation
 from app.domain.monitoring.enums import Aggregation, AlertSeverity, Comparator
 from app.domain.monitoring.models import AlertRule
 from app.domain.monitoring.rules_engine import validate_rule_fields
-from app.domain.registry.projects import get_contributable, require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import get_contributable, require_project_access
 
 
 async def alert_rule_create(

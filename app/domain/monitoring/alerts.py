@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.monitoring.enums import AlertStatus
 from app.domain.monitoring.models import Alert
-from app.domain.registry.projects import require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole, ProjectRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import require_project_access
 from app.events import topics
 
 ALERT_TRANSITIONS = {

@@ -13,12 +13,12 @@ from app.domain.monitoring.enums import AlertSeverity, AlertStatus
 from app.domain.monitoring.models import Alert, DriftFeatureScore, DriftReport
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
-from app.domain.registry.projects import require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import require_project_access
 from app.events import topics
 
 

@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.ids import uuid7
 from app.domain.errors import validation
 from app.domain.monitoring.models import HNSW_DIMENSIONS
-from app.domain.registry.projects import require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import require_project_access
 
 MAX_VECTORS = 1_000
 MAX_DIMENSION = 2_000

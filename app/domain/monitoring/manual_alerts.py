@@ -15,11 +15,11 @@ from app.domain.monitoring.enums import AlertSeverity, AlertStatus, AlertType
 from app.domain.monitoring.models import Alert
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
-from app.domain.registry.projects import get_contributable
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
+from app.domain.tenancy.projects import get_contributable
 from app.events import topics
 
 

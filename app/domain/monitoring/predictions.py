@@ -17,12 +17,12 @@ from app.db.ids import uuid7
 from app.domain import validation as v
 from app.domain.errors import validation
 from app.domain.monitoring.rules_engine import PREDICTION_METRICS, Evaluation, evaluate_rules
-from app.domain.registry.projects import require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import require_project_access
 
 MAX_PAYLOAD_BYTES = 16 * 1024
 MAX_LATENCY_MS = 86_400_000  # a day: beyond it a value is a unit mistake

@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.monitoring.reads import next_seq
 from app.domain.monitoring.rules import MetricPoint, validate_points
 from app.domain.monitoring.rules_engine import evaluate_rules
-from app.domain.registry.projects import require_project_access
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import require_project_access
 from app.events import topics
 
 # Retried batches overwrite the same (deployment, name, recorded_at) rows instead of

@@ -29,13 +29,13 @@ from app.domain.notifications.models import (
     NotificationDelivery,
     NotificationRule,
 )
-from app.domain.registry.models import Project
 from app.domain.secrets import PREFIX, SecretBox
 from app.domain.serving.models import Deployment, Environment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
 from app.domain.tenancy.lookup import get_administered, get_visible
+from app.domain.tenancy.models import Project
 from app.events import topics
 
 HTTP_URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")

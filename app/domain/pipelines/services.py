@@ -29,12 +29,12 @@ from app.domain.pipelines.rules import (
     ensure_dag,
     ensure_run_transition,
 )
-from app.domain.registry.projects import get_contributable, require_project_access
 from app.domain.serving.models import Environment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import get_contributable, require_project_access
 from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training.rules import ensure_resources
 from app.domain.training.services import MAX_ENTRY_POINT, MAX_REFERENCE, training_job_create

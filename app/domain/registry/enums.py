@@ -5,11 +5,6 @@ from __future__ import annotations
 import enum
 
 
-class ProjectVisibility(enum.Enum):
-    PRIVATE = "private"  # its project members and the organization's admins
-    ORGANIZATION = "organization"  # every member of the organization
-
-
 class ModelType(enum.Enum):
     CLASSIFICATION = "classification"
     REGRESSION = "regression"

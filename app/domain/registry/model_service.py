@@ -14,17 +14,14 @@ from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.registry.enums import Framework, ModelType, TaskType
 from app.domain.registry.models import Model, ModelVersion
-from app.domain.registry.projects import (
-    ensure_no_live_deployments,
-    get_contributable,
-    require_project_access,
-)
 from app.domain.registry.rules import ensure_model_quota
+from app.domain.serving.live import ensure_no_live_deployments
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import Plan, ProjectRole
 from app.domain.tenancy.models import Organization
+from app.domain.tenancy.projects import get_contributable, require_project_access
 
 
 async def _name_taken(

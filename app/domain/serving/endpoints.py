@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.ids import uuid7
 from app.domain import validation as v
 from app.domain.errors import validation
-from app.domain.registry.projects import get_contributable
 from app.domain.serving.enums import DeploymentStatus, EndpointChange, EndpointStatus
 from app.domain.serving.models import (
     Deployment,
@@ -28,6 +27,7 @@ from app.domain.serving.models import (
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
+from app.domain.tenancy.projects import get_contributable
 
 
 async def endpoint_for(

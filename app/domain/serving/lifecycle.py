@@ -18,7 +18,6 @@ from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import ModelVersion
-from app.domain.registry.projects import require_project_access
 from app.domain.serving.endpoints import sync_endpoint
 from app.domain.serving.enums import (
     DeploymentActionStatus,
@@ -40,6 +39,7 @@ from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole, ProjectRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import require_project_access
 
 
 async def writable_deployment(

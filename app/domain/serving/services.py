@@ -14,7 +14,6 @@ from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion
-from app.domain.registry.projects import require_project_access
 from app.domain.serving.endpoints import endpoint_for, sync_endpoint
 from app.domain.serving.enums import (
     CapacityType,
@@ -31,6 +30,7 @@ from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole, ProjectRole
 from app.domain.tenancy.lookup import get_administered, get_visible
+from app.domain.tenancy.projects import require_project_access
 
 
 async def environment_create(

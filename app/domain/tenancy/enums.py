@@ -61,3 +61,8 @@ PROJECT_ROLE_FROM_ORG_ROLE = {
     OrgRole.DEVELOPER: ProjectRole.CONTRIBUTOR,
     OrgRole.VIEWER: ProjectRole.VIEWER,
 }
+
+
+class ProjectVisibility(enum.Enum):
+    PRIVATE = "private"  # its project members and the organization's admins
+    ORGANIZATION = "organization"  # every member of the organization

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -28,7 +29,14 @@ from app.db.base import (
     check_in,
     utc_timestamp,
 )
-from app.domain.tenancy.enums import ApiKeyScope, OrganizationStatus, OrgRole, Plan, ProjectRole
+from app.domain.tenancy.enums import (
+    ApiKeyScope,
+    OrganizationStatus,
+    OrgRole,
+    Plan,
+    ProjectRole,
+    ProjectVisibility,
+)
 
 
 class Organization(IdMixin, TimestampsMixin, SoftDeleteMixin, Base):
@@ -171,3 +179,33 @@ class AuditLog(IdMixin, Base):
     # The request's client: its address (through trusted proxies) and user agent.
     ip_address: Mapped[str | None] = mapped_column(String(45), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(String(512), nullable=True)
+
+
+class Project(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
+    __tablename__ = "projects"
+    __table_args__ = (
+        # Slugs are unique among the live projects a caller can see (the service checks, under
+        # a lock per slug); the database holds those every member sees unique (0037).
+        Index(
+            "uq_projects_organization_id_slug_shared",
+            "organization_id",
+            "slug",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL AND visibility = 'organization'"),
+        ),
+        check_in("visibility", ProjectVisibility),
+    )
+
+    slug: Mapped[str] = mapped_column(String(63), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Free-form settings for the tools that work on the project (a JSON object, ≤ 64 KiB).
+    settings: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    visibility: Mapped[str] = mapped_column(
+        String(16), nullable=False, server_default=ProjectVisibility.ORGANIZATION.value
+    )

@@ -20,13 +20,13 @@ from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.experiments.models import Experiment, Run
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
-from app.domain.registry.projects import get_contributable, require_project_access
 from app.domain.serving.gpu_types import canonical_key
 from app.domain.serving.models import Environment, GpuType
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import get_contributable, require_project_access
 from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training.enums import Executor, TrainingJobStatus
 from app.domain.training.models import TrainingJob

@@ -1,11 +1,13 @@
-"""Project operations and the project-role check every registry write goes through."""
+"""Project operations: create, update (slug, visibility), delete (which retires everything
+in the project, across contexts) and project roles. Above the contexts it retires: none of
+them imports it."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,98 +17,16 @@ from app.domain.errors import DomainError, ErrorCode
 from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import AlertRule
 from app.domain.notifications.models import NotificationRule
-from app.domain.registry.enums import ProjectVisibility
-from app.domain.registry.models import Model, ModelVersion, Project
-from app.domain.serving.enums import DeploymentStatus
+from app.domain.registry.models import Model, ModelVersion
+from app.domain.serving.live import ensure_no_live_deployments
 from app.domain.serving.models import Deployment
-from app.domain.tenancy.access import Actor, effective_project_role, ensure_project_role
+from app.domain.tenancy.access import Actor
 from app.domain.tenancy.access_news import publish_members, publish_user
 from app.domain.tenancy.audit import record_audit
-from app.domain.tenancy.enums import OrgRole, ProjectRole
-from app.domain.tenancy.lookup import RowT, get_visible
-from app.domain.tenancy.models import Membership, ProjectMember, User
+from app.domain.tenancy.enums import OrgRole, ProjectRole, ProjectVisibility
+from app.domain.tenancy.models import Membership, Project, ProjectMember, User
+from app.domain.tenancy.projects import require_project_access
 from app.domain.tenancy.visibility import visible_conditions
-
-# Deployments in these states still serve (or may serve) traffic.
-LIVE_DEPLOYMENT_STATUSES = [
-    s.value
-    for s in DeploymentStatus
-    if s not in (DeploymentStatus.TERMINATED, DeploymentStatus.FAILED, DeploymentStatus.INACTIVE)
-]
-
-
-def check_project_role(
-    actor: Actor,
-    organization_id: uuid.UUID,
-    member_role: str | None,
-    minimum: ProjectRole,
-    field: Sequence[str],
-) -> ProjectRole:
-    """The caller's role in a project of that organization — its org role lifted by its
-    project membership's role, if any — when it reaches ``minimum`` (else FORBIDDEN); a
-    read-only key is refused first."""
-    actor.require_write()
-    org_role = actor.org_role(organization_id, "project", field)
-    role = effective_project_role(org_role, ProjectRole(member_role) if member_role else None)
-    ensure_project_role(role, minimum, field)
-    return role
-
-
-async def require_project_role(
-    session: AsyncSession,
-    actor: Actor,
-    project: Project,
-    minimum: ProjectRole,
-    field: Sequence[str],
-) -> ProjectRole:
-    actor.require_write()  # before reading anything for a read-only key
-    member_role = await session.scalar(
-        select(ProjectMember.role).where(
-            ProjectMember.project_id == project.id, ProjectMember.user_id == actor.user_id
-        )
-    )
-    return check_project_role(actor, project.organization_id, member_role, minimum, field)
-
-
-async def require_project_access(
-    session: AsyncSession,
-    actor: Actor,
-    project_id: uuid.UUID | None,
-    minimum: ProjectRole,
-    *,
-    what: str,
-    field: Sequence[str],
-    for_update: bool = False,
-) -> Project:
-    """The project, if the caller sees it (else NOT_FOUND about ``what``) and holds at least
-    ``minimum`` in it (else FORBIDDEN): the check every write under a project starts with."""
-    project = await get_visible(
-        session, Project, project_id, actor, what=what, field=field, for_update=for_update
-    )
-    await require_project_role(session, actor, project, minimum, field)
-    return project
-
-
-async def get_contributable(
-    session: AsyncSession,
-    model: type[RowT],
-    row_id: uuid.UUID | None,
-    actor: Actor,
-    *,
-    what: str,
-    field: Sequence[str],
-    for_update: bool = False,
-) -> RowT:
-    """A row that lives under a project (it has ``project_id``), if the caller sees it
-    (else NOT_FOUND) and may contribute to its project (else FORBIDDEN)."""
-    row = await get_visible(
-        session, model, row_id, actor, what=what, field=field, for_update=for_update
-    )
-    project_id = cast(Any, row).project_id  # every model passed here has one
-    await require_project_access(
-        session, actor, project_id, ProjectRole.CONTRIBUTOR, what=what, field=field
-    )
-    return row
 
 
 async def _slug_taken(
@@ -240,26 +160,6 @@ async def project_update(
         # those who lost the project end (app/events/access.py).
         await publish_members(session, project.organization_id)
     return project
-
-
-async def ensure_no_live_deployments(
-    session: AsyncSession, condition: Any, what: str, field: Sequence[str]
-) -> None:
-    live = await session.scalar(
-        select(func.count())
-        .select_from(Deployment)
-        .where(
-            condition,
-            Deployment.deleted_at.is_(None),
-            Deployment.status.in_(LIVE_DEPLOYMENT_STATUSES),
-        )
-    )
-    if live:
-        raise DomainError(
-            ErrorCode.CONFLICT,
-            f"this {what} has {live} live deployment(s); terminate them first",
-            field,
-        )
 
 
 async def project_delete(

@@ -1,0 +1,40 @@
+"""Which deployments still serve: what retiring a model or a project must wait for."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.errors import DomainError, ErrorCode
+from app.domain.serving.enums import DeploymentStatus
+from app.domain.serving.models import Deployment
+
+# Deployments in these states still serve (or may serve) traffic.
+LIVE_DEPLOYMENT_STATUSES = [
+    s.value
+    for s in DeploymentStatus
+    if s not in (DeploymentStatus.TERMINATED, DeploymentStatus.FAILED, DeploymentStatus.INACTIVE)
+]
+
+
+async def ensure_no_live_deployments(
+    session: AsyncSession, condition: Any, what: str, field: Sequence[str]
+) -> None:
+    live = await session.scalar(
+        select(func.count())
+        .select_from(Deployment)
+        .where(
+            condition,
+            Deployment.deleted_at.is_(None),
+            Deployment.status.in_(LIVE_DEPLOYMENT_STATUSES),
+        )
+    )
+    if live:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            f"this {what} has {live} live deployment(s); terminate them first",
+            field,
+        )
