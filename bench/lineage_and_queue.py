@@ -37,9 +37,10 @@ from app.domain.datasets.models import (  # noqa: E402
     DatasetVersion,
     DatasetVersionParent,
 )
+from app.domain.environments.models import Environment
 from app.domain.experiments.models import Experiment, Run  # noqa: E402
 from app.domain.registry.models import Model, ModelVersion
-from app.domain.serving.models import Deployment, Environment, ServingEndpoint  # noqa: E402
+from app.domain.serving.models import Deployment, ServingEndpoint
 from app.domain.tenancy.models import (
     Organization,  # noqa: E402
     Project,

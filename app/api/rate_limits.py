@@ -22,7 +22,7 @@ import orjson
 from sqlalchemy import text
 
 from app.db.engine import SessionFactory
-from app.events import topics
+from app.domain import topics
 
 log = logging.getLogger("mlgraph.ratelimit")
 

@@ -4,6 +4,7 @@ from app.db.base import Base
 from app.db.rate_limits import RateLimitCounter
 from app.domain.builds.models import ArtifactBuild
 from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion, DatasetVersionParent
+from app.domain.environments.models import Environment
 from app.domain.experiments.models import (
     Experiment,
     Run,
@@ -39,7 +40,6 @@ from app.domain.retention.models import RetentionPolicy
 from app.domain.serving.models import (
     Deployment,
     DeploymentEvent,
-    Environment,
     GpuType,
     PromotionPolicy,
     ServingEndpoint,

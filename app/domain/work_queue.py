@@ -23,13 +23,13 @@ from typing import Any, Generic
 from sqlalchemy import ColumnElement, and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import topics
 from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
 from app.domain.tenancy.lookup import RowT, get_visible
 from app.domain.tenancy.visibility import visible_conditions
-from app.events import topics
 
 MIN_LEASE_SECONDS = 10
 MAX_LEASE_SECONDS = 3600

@@ -20,10 +20,10 @@ import orjson
 from sqlalchemy import text
 
 from app.db.engine import SessionFactory
+from app.domain import topics
 from app.domain.experiments.reads import MetricRow, high_water, points_after
 from app.domain.monitoring import reads as monitoring_reads
 from app.domain.monitoring.reads import MonitoringRow
-from app.events import topics
 from app.events.access import AccessWatch
 
 log = logging.getLogger("mlgraph.events")

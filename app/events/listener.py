@@ -12,7 +12,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from app.background import stop_task
-from app.events.topics import CHANNELS
+from app.domain.topics import CHANNELS
 
 log = logging.getLogger("mlgraph.events")
 

@@ -14,9 +14,10 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.ids import uuid7
+from app.domain.environments.models import Environment
 from app.domain.monitoring.models import Alert, MonitoringMetric
 from app.domain.registry.models import Model, ModelVersion
-from app.domain.serving.models import Deployment, Environment, ServingEndpoint
+from app.domain.serving.models import Deployment, ServingEndpoint
 from app.domain.tenancy.models import Project
 
 

@@ -55,6 +55,7 @@ from app.db.engine import make_engine, make_session_factory
 from app.db.ids import uuid7
 from app.domain.builds.models import ArtifactBuild
 from app.domain.datasets.models import Dataset, DatasetVersion
+from app.domain.environments.models import Environment
 from app.domain.experiments.models import Experiment, Run
 from app.domain.integrations.models import IntegrationConfig, RegistryLink
 from app.domain.monitoring.models import (
@@ -70,7 +71,6 @@ from app.domain.registry.models import Model, ModelProductionEvent, ModelVersion
 from app.domain.serving.models import (
     Deployment,
     DeploymentEvent,
-    Environment,
     GpuType,
     PromotionPolicy,
     ServingEndpoint,

@@ -41,6 +41,7 @@ from app.api.loaders.list_spec import (
 )
 from app.domain.builds.models import ArtifactBuild
 from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion
+from app.domain.environments.models import Environment
 from app.domain.experiments.models import Experiment, Run
 from app.domain.integrations.models import IntegrationConfig, RegistryLink
 from app.domain.monitoring.models import (
@@ -64,7 +65,6 @@ from app.domain.serving.enums import DeploymentStatus
 from app.domain.serving.models import (
     Deployment,
     DeploymentEvent,
-    Environment,
     GpuType,
     PromotionPolicy,
     ServingEndpoint,

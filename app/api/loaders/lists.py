@@ -6,6 +6,7 @@ from app.api.loaders.list_spec import ListSpec, Order
 from app.api.loaders.run_orders import ByMetricLast, ByNumericParam
 from app.domain.builds.models import ArtifactBuild
 from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion
+from app.domain.environments.models import Environment
 from app.domain.experiments.models import Experiment, Run
 from app.domain.integrations.models import IntegrationConfig, RegistryLink
 from app.domain.monitoring.models import (
@@ -27,7 +28,6 @@ from app.domain.registry.models import Model, ModelAlias, ModelAliasEvent, Model
 from app.domain.serving.models import (
     Deployment,
     DeploymentEvent,
-    Environment,
     GpuType,
     ServingEndpoint,
     ServingEndpointEvent,

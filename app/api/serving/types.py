@@ -41,12 +41,12 @@ from app.api.monitoring.types import (
 )
 from app.api.node import Node, register_node
 from app.api.scalars import Vector
+from app.domain.environments.models import Environment as EnvironmentRow
 from app.domain.integrations.models import IntegrationConfig as IntegrationConfigRow
 from app.domain.monitoring.embeddings import embedding_drift
 from app.domain.serving.endpoints import active_deployment_at
 from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.serving.models import DeploymentEvent as DeploymentEventRow
-from app.domain.serving.models import Environment as EnvironmentRow
 from app.domain.serving.models import GpuType as GpuTypeRow
 from app.domain.serving.models import PromotionPolicy as PromotionPolicyRow
 from app.domain.serving.models import ServingEndpoint as ServingEndpointRow

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import topics
 from app.domain import validation as v
 from app.domain.builds.enums import FINAL, REBUILDABLE, BuildStatus
 from app.domain.builds.models import ArtifactBuild
@@ -26,7 +27,6 @@ from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.projects import get_contributable, require_project_access
 from app.domain.work_queue import WorkQueue
-from app.events import topics
 
 MAX_CLAIM = 20
 # https://host/path(.git) or git@host:path(.git): what a builder can clone. Host, path and

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.arrays import array_text
 from app.db.ids import uuid7
+from app.domain import topics
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found, validation
 from app.domain.experiments.enums import ExperimentStatus, RunStatus
@@ -34,7 +35,6 @@ from app.domain.tenancy.projects import (
     require_project_access,
 )
 from app.domain.tenancy.visibility import visible_conditions
-from app.events import topics
 
 # Rollup widths (steps per bucket) kept at ingest time; see run_metric_rollups.
 ROLLUP_WIDTHS = (64, 4096, 262144)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
+from app.domain.environments.models import Environment
 from app.domain.errors import validation
 from app.domain.integrations.catalog import (
     FEATURE_FLAGS_SCHEMA,
@@ -20,7 +21,6 @@ from app.domain.integrations.catalog import (
     credential_key,
 )
 from app.domain.integrations.models import IntegrationConfig
-from app.domain.serving.models import Environment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.lookup import get_administered

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import topics
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.monitoring.enums import AlertStatus
 from app.domain.monitoring.models import Alert
@@ -16,7 +17,6 @@ from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole, ProjectRole
 from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.projects import require_project_access
-from app.events import topics
 
 ALERT_TRANSITIONS = {
     AlertStatus.OPEN: frozenset({AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED}),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import topics
 from app.domain.monitoring.drift import FeatureInput, score_features
 from app.domain.monitoring.enums import AlertSeverity, AlertStatus
 from app.domain.monitoring.models import Alert, DriftFeatureScore, DriftReport
@@ -19,7 +20,6 @@ from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.projects import require_project_access
-from app.events import topics
 
 
 async def drift_report_create(

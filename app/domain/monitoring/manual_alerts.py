@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import topics
 from app.domain import validation as v
 from app.domain.errors import not_found
 from app.domain.monitoring.enums import AlertSeverity, AlertStatus, AlertType
@@ -20,7 +21,6 @@ from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
 from app.domain.tenancy.projects import get_contributable
-from app.events import topics
 
 
 async def alert_create(

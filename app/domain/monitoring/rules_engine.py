@@ -15,12 +15,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.ids import uuid7
+from app.domain import topics
 from app.domain.errors import validation
 from app.domain.monitoring.enums import Comparator
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.serving.models import Deployment
-from app.events import topics
 
 PREDICTION_METRICS = frozenset({"predictions.latency_ms", "predictions.confidence"})
 METRIC_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:/-]{0,127}$")

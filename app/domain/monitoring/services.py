@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import topics
 from app.domain.monitoring.reads import next_seq
 from app.domain.monitoring.rules import MetricPoint, validate_points
 from app.domain.monitoring.rules_engine import evaluate_rules
@@ -17,7 +18,6 @@ from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.projects import require_project_access
-from app.events import topics
 
 # Retried batches overwrite the same (deployment, name, recorded_at) rows instead of
 # duplicating; a re-sent point takes this write's number, so live charts see the new value.

@@ -12,7 +12,9 @@ import orjson
 from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import topics
 from app.domain import validation as v
+from app.domain.environments.models import Environment
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.monitoring.enums import AlertSeverity, AlertType
 from app.domain.notifications.enums import (
@@ -30,13 +32,12 @@ from app.domain.notifications.models import (
     NotificationRule,
 )
 from app.domain.secrets import PREFIX, SecretBox
-from app.domain.serving.models import Deployment, Environment
+from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
 from app.domain.tenancy.lookup import get_administered, get_visible
 from app.domain.tenancy.models import Project
-from app.events import topics
 
 HTTP_URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 SEALED_URLS = (ChannelType.SLACK, ChannelType.TEAMS)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
+from app.domain.environments.models import Environment
 from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
@@ -29,7 +30,6 @@ from app.domain.pipelines.rules import (
     ensure_dag,
     ensure_run_transition,
 )
-from app.domain.serving.models import Environment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole

@@ -16,14 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.ids import uuid7
 from app.domain import validation as v
+from app.domain.environments.models import Environment
 from app.domain.errors import validation
 from app.domain.serving.enums import DeploymentStatus, EndpointChange, EndpointStatus
-from app.domain.serving.models import (
-    Deployment,
-    Environment,
-    ServingEndpoint,
-    ServingEndpointEvent,
-)
+from app.domain.serving.models import Deployment, ServingEndpoint, ServingEndpointEvent
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole

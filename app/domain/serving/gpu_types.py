@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.environments.models import Environment
 from app.domain.errors import DomainError, ErrorCode, validation
-from app.domain.serving.models import MAX_GPU_PRIORITY, Environment, GpuType
+from app.domain.serving.models import MAX_GPU_PRIORITY, GpuType
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.lookup import get_administered

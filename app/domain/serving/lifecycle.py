@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
+from app.domain.environments.models import Environment
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
@@ -26,7 +27,7 @@ from app.domain.serving.enums import (
     DeploymentStatus,
     EndpointChange,
 )
-from app.domain.serving.models import Deployment, DeploymentEvent, Environment
+from app.domain.serving.models import Deployment, DeploymentEvent
 from app.domain.serving.rules import (
     ENDED,
     ensure_deployment_transition,

@@ -49,26 +49,6 @@ LIVE = text("deleted_at IS NULL")
 MAX_GPU_PRIORITY = 1_000_000
 
 
-class Environment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
-    __tablename__ = "environments"
-    __table_args__ = (
-        Index(
-            "uq_environments_organization_id_name_live",
-            "organization_id",
-            "name",
-            unique=True,
-            postgresql_where=LIVE,
-        ),
-    )
-
-    name: Mapped[str] = mapped_column(String(63), nullable=False)
-    description: Mapped[str | None] = mapped_column(Text, nullable=True)
-    config: Mapped[dict[str, Any]] = mapped_column(
-        JSONB, nullable=False, server_default=text("'{}'::jsonb")
-    )
-    protected: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-
-
 class GpuType(IdMixin, TenantMixin, TimestampsMixin, Base):
     """A GPU option an environment offers (its catalogue): ``key`` is the GPU type's id,
     stored lower-case (compared case-insensitively), unique per environment. Listed by

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
+from app.domain.environments.models import Environment
 from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion
@@ -23,7 +24,7 @@ from app.domain.serving.enums import (
     EndpointChange,
 )
 from app.domain.serving.lifecycle import notify_deployment
-from app.domain.serving.models import Deployment, DeploymentEvent, Environment
+from app.domain.serving.models import Deployment, DeploymentEvent
 from app.domain.serving.rules import ensure_instances
 from app.domain.serving.runtime import apply_runtime
 from app.domain.tenancy.access import Actor

@@ -8,8 +8,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import topics
 from app.domain.tenancy.models import Membership
-from app.events import topics
 
 
 async def publish_user(session: AsyncSession, user_id: uuid.UUID) -> None:

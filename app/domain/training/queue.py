@@ -11,15 +11,15 @@ from collections.abc import Sequence
 from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import topics
+from app.domain.environments.models import Environment
 from app.domain.errors import validation
 from app.domain.serving.gpu_types import canonical_key
-from app.domain.serving.models import Environment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.lookup import get_visible
 from app.domain.training.enums import TrainingJobStatus
 from app.domain.training.models import TrainingJob
 from app.domain.work_queue import WorkQueue
-from app.events import topics
 
 MAX_CLAIM = 50
 MAX_GPU_TYPES = 50

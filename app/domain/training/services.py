@@ -15,13 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import topics
 from app.domain import validation as v
+from app.domain.environments.models import Environment
 from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.experiments.models import Experiment, Run
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.serving.gpu_types import canonical_key
-from app.domain.serving.models import Environment, GpuType
+from app.domain.serving.models import GpuType
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
@@ -31,7 +33,6 @@ from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training.enums import Executor, TrainingJobStatus
 from app.domain.training.models import TrainingJob
 from app.domain.training.rules import FINAL, RESOURCES, ensure_job_transition, ensure_resources
-from app.events import topics
 
 MAX_REFERENCE = 512
 MAX_ENTRY_POINT = 1024
