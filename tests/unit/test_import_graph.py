@@ -21,7 +21,6 @@ KNOWN_PAIRS = {
     ("monitoring", "notifications"),
     ("monitoring", "serving"),
     ("notifications", "serving"),
-    ("registry", "serving"),
 }
 
 

@@ -30,6 +30,7 @@ from app.domain.errors import DomainError
 from app.domain.projects import services as projects
 from app.domain.registry import aliases, model_service, version_service
 from app.domain.serving import services as serving
+from app.domain.serving.live import ensure_model_not_serving
 from app.domain.tenancy.access import Actor
 
 
@@ -422,7 +423,10 @@ class RegistryMutations:
             ModelPayload,
             "model",
             lambda session, actor: model_service.model_delete(
-                session, actor, model_id=decode_id(input.model_id, "Model", field)
+                session,
+                actor,
+                model_id=decode_id(input.model_id, "Model", field),
+                ensure_not_serving=ensure_model_not_serving,
             ),
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,8 +15,6 @@ from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.registry.enums import Framework, ModelType, TaskType
 from app.domain.registry.models import Model, ModelVersion
 from app.domain.registry.rules import ensure_model_quota
-from app.domain.serving.live import ensure_no_live_deployments
-from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import Plan, ProjectRole
@@ -161,12 +159,17 @@ async def model_update(
     return model
 
 
-async def model_delete(session: AsyncSession, actor: Actor, *, model_id: uuid.UUID | None) -> Model:
+async def model_delete(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    model_id: uuid.UUID | None,
+    ensure_not_serving: Callable[[AsyncSession, uuid.UUID], Awaitable[None]],
+) -> Model:
+    """Retire a model and its versions, once none of them serves (``ensure_not_serving``:
+    serving's check, passed in by the API, so the registry does not reach up into serving)."""
     model = await writable_model(session, actor, model_id, ["input", "modelId"])
-    version_ids = select(ModelVersion.id).where(ModelVersion.model_id == model.id).scalar_subquery()
-    await ensure_no_live_deployments(
-        session, Deployment.model_version_id.in_(version_ids), "model", ["input", "modelId"]
-    )
+    await ensure_not_serving(session, model.id)
     now = datetime.now(UTC)
     model.deleted_at = now
     await session.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import DomainError, ErrorCode
+from app.domain.registry.models import ModelVersion
 from app.domain.serving.enums import DeploymentStatus
 from app.domain.serving.models import Deployment
 
@@ -38,3 +40,11 @@ async def ensure_no_live_deployments(
             f"this {what} has {live} live deployment(s); terminate them first",
             field,
         )
+
+
+async def ensure_model_not_serving(session: AsyncSession, model_id: uuid.UUID) -> None:
+    """CONFLICT while a version of the model has a live deployment (retiring a model)."""
+    versions = select(ModelVersion.id).where(ModelVersion.model_id == model_id).scalar_subquery()
+    await ensure_no_live_deployments(
+        session, Deployment.model_version_id.in_(versions), "model", ["input", "modelId"]
+    )
