@@ -26,11 +26,6 @@ class MonitoringRow:
 
 HIGH_WATER = text("SELECT monitoring_seq FROM deployments WHERE id = :deployment_id")
 
-NEXT_SEQ = text(
-    "UPDATE deployments SET monitoring_seq = monitoring_seq + 1 WHERE id = :deployment_id "
-    "RETURNING monitoring_seq"
-)
-
 # The last write among the first ``limit`` points after ``after`` (up to ``until``): a page
 # is the points of the writes up to it, about ``limit`` points, never part of a write.
 PAGE_END = text(
@@ -78,11 +73,6 @@ NO_LIMIT = 2**62
 async def high_water(session: AsyncSession, deployment_id: uuid.UUID) -> int:
     """The number of the deployment's last committed monitoring write."""
     return int(await session.scalar(HIGH_WATER, {"deployment_id": deployment_id}) or 0)
-
-
-async def next_seq(session: AsyncSession, deployment_id: uuid.UUID) -> int:
-    """The number of a new write (the caller holds the deployment's row lock)."""
-    return int(await session.scalar(NEXT_SEQ, {"deployment_id": deployment_id}))
 
 
 async def points_after(

@@ -9,7 +9,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import topics
-from app.domain.monitoring.reads import next_seq
 from app.domain.monitoring.rules import MetricPoint, validate_points
 from app.domain.monitoring.rules_engine import evaluate_rules
 from app.domain.serving.models import Deployment
@@ -19,16 +18,28 @@ from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.projects import require_project_access
 
-# Retried batches overwrite the same (deployment, name, recorded_at) rows instead of
-# duplicating; a re-sent point takes this write's number, so live charts see the new value.
-UPSERT_POINTS = text(
-    """
-    INSERT INTO monitoring_metrics (organization_id, deployment_id, name, recorded_at, value, seq)
-    SELECT :organization_id, :deployment_id, p.name, p.recorded_at, p.value, :seq
-    FROM unnest(CAST(:names AS varchar[]), CAST(:recorded_ats AS timestamptz[]),
-                CAST(:values AS float8[])) AS p(name, recorded_at, value)
-    ON CONFLICT (deployment_id, name, recorded_at)
-    DO UPDATE SET value = EXCLUDED.value, seq = EXCLUDED.seq
+# One statement: the write's number (the deployment's next monitoring_seq; the caller holds
+# the row lock, so numbers follow commit order), the points, and the notification that
+# live charts follow (delivered at commit). Retried batches overwrite the same (deployment,
+# name, recorded_at) rows instead of duplicating; a re-sent point takes this write's
+# number, so live charts see the new value.
+WRITE_POINTS = text(
+    f"""
+    WITH numbered AS (
+        UPDATE deployments SET monitoring_seq = monitoring_seq + 1 WHERE id = :deployment_id
+        RETURNING monitoring_seq AS seq
+    ), written AS (
+        INSERT INTO monitoring_metrics
+            (organization_id, deployment_id, name, recorded_at, value, seq)
+        SELECT :organization_id, :deployment_id, p.name, p.recorded_at, p.value, numbered.seq
+        FROM unnest(CAST(:names AS varchar[]), CAST(:recorded_ats AS timestamptz[]),
+                    CAST(:values AS float8[])) AS p(name, recorded_at, value), numbered
+        ON CONFLICT (deployment_id, name, recorded_at)
+        DO UPDATE SET value = EXCLUDED.value, seq = EXCLUDED.seq
+    )
+    SELECT seq, pg_notify('{topics.MONITORING}', json_build_object(
+        'deployment', CAST(:deployment_id AS text), 'seq', seq)::text)
+    FROM numbered
     """
 )
 
@@ -55,13 +66,11 @@ async def monitoring_metrics_record(
         field=field,
     )
     validate_points(points, max_points)
-    seq = await next_seq(session, deployment.id)  # commit order: the row lock is held
     await session.execute(
-        UPSERT_POINTS,
+        WRITE_POINTS,
         {
             "organization_id": deployment.organization_id,
             "deployment_id": deployment.id,
-            "seq": seq,
             "names": [p.name for p in points],
             "recorded_ats": [p.recorded_at for p in points],
             "values": [p.value for p in points],
@@ -82,5 +91,4 @@ async def monitoring_metrics_record(
             "alerts_resolved": len(evaluation.resolved),
         },
     )
-    await topics.publish(session, topics.MONITORING, deployment=deployment.id, seq=seq)
     return deployment
