@@ -42,10 +42,10 @@ from app.db.migrate import head_revision
 from app.db.statements import StatementPool
 from app.domain.notifications.services import seal_legacy_channel_secrets
 from app.domain.notifications.worker import OutboxWorker
+from app.domain.promotion.services import PromotionWorker
 from app.domain.retention.archive import open_archive
 from app.domain.retention.services import RetentionWorker
 from app.domain.secrets import SecretBox
-from app.domain.serving.promotion import PromotionWorker
 from app.domain.tenancy.client import parse_networks
 from app.events.hubs import Broker
 from app.events.listener import Listener

@@ -6,6 +6,7 @@ import enum
 
 import strawberry
 
+from app.domain import alert_kinds
 from app.domain.builds import enums as builds
 from app.domain.datasets import enums as datasets
 from app.domain.datasets import lineage
@@ -44,9 +45,9 @@ _EXPOSED: tuple[tuple[type[enum.Enum], str | None], ...] = (
     (catalog.SyncDirection, None),
     (serving.PromotionDecision, None),
     (builds.BuildStatus, None),
-    (monitoring.AlertSeverity, None),
+    (alert_kinds.AlertSeverity, None),
     (monitoring.AlertStatus, None),
-    (monitoring.AlertType, None),
+    (alert_kinds.AlertType, None),
     (monitoring.Comparator, None),
     (monitoring.Aggregation, None),
     (experiments.ExperimentStatus, None),
@@ -94,9 +95,9 @@ SyncState = catalog.SyncState
 SyncDirection = catalog.SyncDirection
 PromotionDecision = serving.PromotionDecision
 BuildStatus = builds.BuildStatus
-AlertSeverity = monitoring.AlertSeverity
+AlertSeverity = alert_kinds.AlertSeverity
 AlertStatus = monitoring.AlertStatus
-AlertType = monitoring.AlertType
+AlertType = alert_kinds.AlertType
 Comparator = monitoring.Comparator
 Aggregation = monitoring.Aggregation
 

@@ -23,6 +23,7 @@ from app.api.monitoring.types import Alert, MonitoringMetricPoint
 from app.api.read_scope import REFUSED
 from app.api.scalars import MetricValue
 from app.api.shared_events import send_shared, shared_event
+from app.domain import alert_kinds
 from app.domain.builds import enums as build_enums
 from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
 from app.domain.experiments import enums as experiment_enums
@@ -31,7 +32,6 @@ from app.domain.experiments.live_history import LiveHistory
 from app.domain.experiments.models import Run as RunRow
 from app.domain.experiments.rules import METRIC_KEY_RE
 from app.domain.experiments.services import ROLLUP_WIDTHS
-from app.domain.monitoring import enums as monitoring_enums
 from app.domain.monitoring.models import Alert as AlertRow
 from app.domain.monitoring.rules import METRIC_NAME_RE
 from app.domain.serving.models import Deployment as DeploymentRow
@@ -40,7 +40,7 @@ from app.domain.training import enums as training_enums
 from app.domain.training.models import TrainingJob as TrainingJobRow
 from app.events import streams
 
-SEVERITY_RANK = {s: i for i, s in enumerate(monitoring_enums.AlertSeverity)}
+SEVERITY_RANK = {s: i for i, s in enumerate(alert_kinds.AlertSeverity)}
 MAX_KEYS = 50
 MAX_MONITORING_LAST = 1_000  # points per name in a monitoring chart's first message
 
@@ -370,7 +370,7 @@ class Subscription:
         self,
         info: Info,
         organization_id: strawberry.ID,
-        min_severity: AlertSeverity = monitoring_enums.AlertSeverity.LOW,
+        min_severity: AlertSeverity = alert_kinds.AlertSeverity.LOW,
     ) -> AsyncGenerator[Alert, None]:
         _require_auth(info)
         context = info.context
@@ -397,7 +397,7 @@ class Subscription:
                         )
                     ).all()
                 for row in rows:
-                    if SEVERITY_RANK[monitoring_enums.AlertSeverity(row.severity)] >= floor:
+                    if SEVERITY_RANK[alert_kinds.AlertSeverity(row.severity)] >= floor:
                         # Fresh loaders per event: a connection's loaders would cache forever.
                         context.loaders = context.loaders.fresh()
                         yield Alert.from_row(row)

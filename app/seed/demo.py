@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.alert_kinds import AlertSeverity
 from app.domain.builds import services as builds
 from app.domain.datasets import services as datasets
 from app.domain.datasets.enums import (
@@ -29,7 +30,7 @@ from app.domain.integrations import configs as integration_configs
 from app.domain.integrations import registry_links
 from app.domain.integrations.catalog import SyncDirection, SyncState
 from app.domain.monitoring import alert_rules
-from app.domain.monitoring.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
+from app.domain.monitoring.enums import Aggregation, AlertStatus, Comparator
 from app.domain.monitoring.models import Alert
 from app.domain.monitoring.predictions import PredictionIn, predictions_record
 from app.domain.monitoring.rules import MetricPoint
@@ -39,9 +40,10 @@ from app.domain.pipelines.enums import Orchestrator, PipelineRunStatus, StepKind
 from app.domain.pipelines.rules import Step
 from app.domain.pipelines.services import JobTemplate
 from app.domain.projects import services as projects
+from app.domain.promotion import services as promotion
 from app.domain.registry import aliases, model_service, version_service
 from app.domain.registry.enums import Framework, ModelStage, ModelType, TaskType
-from app.domain.serving import gpu_types, lifecycle, promotion
+from app.domain.serving import gpu_types, lifecycle
 from app.domain.serving import services as serving
 from app.domain.serving.enums import DeploymentStatus
 from app.domain.serving.models import ServingEndpoint

@@ -18,8 +18,6 @@ APP = Path(__file__).resolve().parents[2] / "app"
 # Two-way pairs among domain contexts still to untangle (sorted names).
 KNOWN_PAIRS = {
     ("experiments", "registry"),
-    ("monitoring", "notifications"),
-    ("monitoring", "serving"),
     ("notifications", "serving"),
 }
 

@@ -19,6 +19,8 @@ from app.api.metrics import ingested
 from app.api.monitoring.types import Alert, AlertRule, DriftReport
 from app.api.scalars import Vector
 from app.api.serving.types import Deployment
+from app.domain.alert_kinds import AlertSeverity as SeverityEnum
+from app.domain.alert_kinds import AlertType as AlertTypeEnum
 from app.domain.monitoring import (
     alert_rules,
     drift_reports,
@@ -29,9 +31,7 @@ from app.domain.monitoring import (
 from app.domain.monitoring.alerts import alert_set_status
 from app.domain.monitoring.drift import FeatureInput
 from app.domain.monitoring.enums import Aggregation as AggregationEnum
-from app.domain.monitoring.enums import AlertSeverity as SeverityEnum
 from app.domain.monitoring.enums import AlertStatus
-from app.domain.monitoring.enums import AlertType as AlertTypeEnum
 from app.domain.monitoring.models import Alert as AlertRow
 from app.domain.monitoring.predictions import PredictionIn
 from app.domain.monitoring.rules import MetricPoint

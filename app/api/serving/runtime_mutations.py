@@ -18,10 +18,11 @@ from app.api.serving.types import (
     PromotionPolicy,
     ServingEndpoint,
 )
+from app.domain.alert_kinds import AlertSeverity as AlertSeverityValue
 from app.domain.integrations import catalog
 from app.domain.integrations import configs as integrations
-from app.domain.monitoring.enums import AlertSeverity as AlertSeverityValue
-from app.domain.serving import endpoints, lifecycle, promotion
+from app.domain.promotion import services as promotion
+from app.domain.serving import endpoints, lifecycle
 
 
 @strawberry.input(description="What a runtime controller observed. Contributors+.")

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
+from app.domain.alert_kinds import AlertSeverity
 from app.domain.errors import validation
-from app.domain.monitoring.enums import Aggregation, AlertSeverity, Comparator
+from app.domain.monitoring.enums import Aggregation, Comparator
 from app.domain.monitoring.models import AlertRule
 from app.domain.monitoring.rules_engine import validate_rule_fields
 from app.domain.serving.models import Deployment

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import topics
+from app.domain.alert_kinds import AlertSeverity
 from app.domain.monitoring.drift import FeatureInput, score_features
-from app.domain.monitoring.enums import AlertSeverity, AlertStatus
+from app.domain.monitoring.enums import AlertStatus
 from app.domain.monitoring.models import Alert, DriftFeatureScore, DriftReport
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications

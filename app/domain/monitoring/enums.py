@@ -5,13 +5,6 @@ from __future__ import annotations
 import enum
 
 
-class AlertSeverity(enum.Enum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-
 class AlertStatus(enum.Enum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
@@ -31,15 +24,3 @@ class Aggregation(enum.Enum):
     MAX = "max"
     MIN = "min"
     P95 = "p95"
-
-
-class AlertType(enum.Enum):
-    """What an alert is about: the system opens METRIC_THRESHOLD (alert rules) and
-    DATA_DRIFT (drift reports); people open any of them (alertCreate)."""
-
-    METRIC_THRESHOLD = "metric_threshold"
-    PERFORMANCE_DEGRADATION = "performance_degradation"
-    DATA_DRIFT = "data_drift"
-    HIGH_LATENCY = "high_latency"
-    ERROR_RATE = "error_rate"
-    CUSTOM = "custom"

@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import topics
 from app.domain import validation as v
+from app.domain.alert_kinds import AlertSeverity, AlertType
 from app.domain.errors import not_found
-from app.domain.monitoring.enums import AlertSeverity, AlertStatus, AlertType
+from app.domain.monitoring.enums import AlertStatus
 from app.domain.monitoring.models import Alert
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications

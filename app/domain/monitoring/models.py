@@ -25,13 +25,8 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
-from app.domain.monitoring.enums import (
-    Aggregation,
-    AlertSeverity,
-    AlertStatus,
-    AlertType,
-    Comparator,
-)
+from app.domain.alert_kinds import AlertSeverity, AlertType
+from app.domain.monitoring.enums import Aggregation, AlertStatus, Comparator
 
 # The deployment time series are hash-partitioned by deployment (migration 0011): every
 # query names one deployment, and it is their Citus distribution column.

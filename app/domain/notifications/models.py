@@ -29,7 +29,7 @@ from app.db.base import (
     check_in,
     utc_timestamp,
 )
-from app.domain.monitoring.enums import AlertSeverity, AlertType
+from app.domain.alert_kinds import AlertSeverity, AlertType
 from app.domain.notifications.enums import ChannelType, DeliveryStatus, Outcome, Trigger
 
 LIVE = text("deleted_at IS NULL")

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import topics
 from app.domain import validation as v
+from app.domain.alert_kinds import AlertSeverity, AlertType
 from app.domain.environments.models import Environment
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
-from app.domain.monitoring.enums import AlertSeverity, AlertType
 from app.domain.notifications.enums import (
     FINISHING,
     OF_DEPLOYMENTS,

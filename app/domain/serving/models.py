@@ -300,7 +300,7 @@ class PromotionPolicy(IdMixin, TenantMixin, TimestampsMixin, Base):
     ``max_alert_severity`` or above on the canary and every metric bound held (the metric's
     average since the canary started), the canary takes all traffic; an alert, a bound
     broken or a metric without data rolls it back. Evaluated by the server's background
-    worker (app/domain/serving/promotion.py)."""
+    worker (app/domain/promotion/services.py)."""
 
     __tablename__ = "promotion_policies"
     __table_args__ = (

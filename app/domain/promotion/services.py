@@ -33,8 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.background import stop_task
 from app.db.engine import SessionFactory
+from app.domain.alert_kinds import AlertSeverity
 from app.domain.errors import not_found, validation
-from app.domain.monitoring.enums import AlertSeverity
 from app.domain.monitoring.models import Alert, MonitoringMetric
 from app.domain.serving.endpoints import sync_endpoint, writable_endpoint
 from app.domain.serving.enums import (
