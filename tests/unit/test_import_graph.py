@@ -1,11 +1,8 @@
-"""The import structure, checked from the source: the domain never imports the API, the
-events' hubs and streams (app/events, above it; the channels are app/domain/topics.py) or
-the seeds; the database layer imports no domain service; and domain
-contexts (the packages of app/domain) form no new two-way pair.
-
-The pairs that remain are listed in KNOWN_PAIRS, each to be untangled (issue 25): the test
-fails on a pair not listed, and on a listed pair that is gone (remove it from the list), so
-the list only shrinks. Run ``python -m tests.unit.test_import_graph`` to print the graph."""
+"""The import structure, checked from the source: the domain and the database layer never
+import the API, app/events (the hubs and streams, above the domain; the channels are
+app/domain/topics.py) or the seeds; and no two domain contexts (the packages and loose
+modules of app/domain) import each other. ``python -m tests.unit.test_import_graph``
+prints the graph."""
 
 from __future__ import annotations
 
@@ -14,12 +11,6 @@ from collections import defaultdict
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
-
-# Two-way pairs among domain contexts still to untangle (sorted names).
-KNOWN_PAIRS = {
-    ("experiments", "registry"),
-    ("notifications", "serving"),
-}
 
 
 def imports_of(path: Path) -> set[str]:
@@ -58,10 +49,10 @@ def two_way_pairs(edges: dict[str, set[str]]) -> set[tuple[str, str]]:
     }
 
 
-def test_domain_contexts_form_no_new_two_way_pair():
-    pairs = two_way_pairs(domain_edges())
-    assert not pairs - KNOWN_PAIRS, f"a new two-way pair of contexts: {sorted(pairs - KNOWN_PAIRS)}"
-    assert not KNOWN_PAIRS - pairs, f"untangled (drop from KNOWN_PAIRS): {KNOWN_PAIRS - pairs}"
+def test_no_two_domain_contexts_import_each_other():
+    """Where a context needs another's lookup that would close a loop, the API passes the
+    function in (tenancy.lookup.OwnerLookup) instead."""
+    assert not two_way_pairs(domain_edges())
 
 
 def test_the_domain_and_the_database_stay_below_the_api():
@@ -70,9 +61,7 @@ def test_the_domain_and_the_database_stay_below_the_api():
         f"{path.relative_to(APP)}: {module}"
         for path in below
         for module in imports_of(path)
-        if module.startswith(("app.api", "app.seed", "app.asgi", "app.cli"))
-        or (module.startswith("app.events") and not module.startswith("app.domain.topics"))
-        and module != "app.events"
+        if module.startswith(("app.api", "app.events", "app.seed", "app.asgi", "app.cli"))
     }
     assert not wrong, sorted(wrong)
 

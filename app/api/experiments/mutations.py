@@ -24,6 +24,7 @@ from app.domain.experiments import services
 from app.domain.experiments.models import Run as RunRow
 from app.domain.experiments.points import PointBatch, batch_from_points, batch_from_series
 from app.domain.experiments.rules import RunMetricPoint as DomainPoint
+from app.domain.registry.model_service import project_of_model
 
 
 @strawberry.input
@@ -186,6 +187,7 @@ class ExperimentMutations:
                 model_id=decode_id(input.model_id, "Model", ["input", "modelId"])
                 if input.model_id
                 else None,
+                project_of_model=project_of_model,
             ),
         )
 

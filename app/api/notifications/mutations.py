@@ -21,6 +21,7 @@ from app.api.ids import decode_id
 from app.api.inputs import provided
 from app.api.notifications.types import NotificationChannel, NotificationRule
 from app.domain.notifications import services
+from app.domain.serving.live import organization_of_deployment
 
 
 @strawberry.input
@@ -235,6 +236,7 @@ class NotificationMutations:
                 if input.deployment_id
                 else None,
                 min_severity=input.min_severity,
+                organization_of_deployment=organization_of_deployment,
                 conditions=rule_conditions(input),
             ),
         )

@@ -24,11 +24,10 @@ from app.domain.experiments.points import PointBatch, finite_bounds, fold
 from app.domain.experiments.rules import ensure_run_finish, merge_params, tracking_link
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
-from app.domain.registry.models import Model
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import audit_row, record_audit
 from app.domain.tenancy.enums import ProjectRole
-from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.lookup import OwnerLookup, get_visible
 from app.domain.tenancy.projects import (
     check_project_role,
     get_contributable,
@@ -50,17 +49,18 @@ async def experiment_create(
     description: str | None,
     config: Any,
     model_id: uuid.UUID | None,
+    project_of_model: OwnerLookup,
 ) -> Experiment:
+    """``project_of_model``: the registry's lookup of a visible model's project, passed in
+    by the API (so experiments does not import the registry, which imports experiments)."""
     field = ["input", "projectId"]
     project = await require_project_access(
         session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project", field=field
     )
     name = v.name(name, ["input", "name"])
     if model_id is not None:
-        model = await get_visible(
-            session, Model, model_id, actor, what="model", field=["input", "modelId"]
-        )
-        if model.project_id != project.id:
+        model_project = await project_of_model(session, actor, model_id, ["input", "modelId"])
+        if model_project != project.id:
             raise DomainError(
                 ErrorCode.VALIDATION, "the model belongs to another project", ["input", "modelId"]
             )

@@ -32,11 +32,10 @@ from app.domain.notifications.models import (
     NotificationRule,
 )
 from app.domain.secrets import PREFIX, SecretBox
-from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
-from app.domain.tenancy.lookup import get_administered, get_visible
+from app.domain.tenancy.lookup import OwnerLookup, get_administered, get_visible
 from app.domain.tenancy.models import Project
 
 HTTP_URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
@@ -326,10 +325,12 @@ async def notification_rule_create(
     project_id: uuid.UUID | None,
     deployment_id: uuid.UUID | None,
     min_severity: AlertSeverity | None,
+    organization_of_deployment: OwnerLookup,
     conditions: Mapping[str, Any] | None = None,
 ) -> NotificationRule:
     """Organization admins. Scope: the whole organization, one project or one deployment;
-    conditions narrow it further (``_set_conditions``)."""
+    conditions narrow it further (``_set_conditions``). ``organization_of_deployment``:
+    serving's lookup, passed in by the API (serving imports notifications to notify)."""
     field = ["input", "channelId"]
     channel = await get_administered(
         session, NotificationChannel, channel_id, actor, what="notification channel", field=field
@@ -341,15 +342,10 @@ async def notification_rule_create(
         if project.organization_id != channel.organization_id:
             raise not_found("project", ["input", "projectId"])
     if deployment_id is not None:
-        deployment = await get_visible(
-            session,
-            Deployment,
-            deployment_id,
-            actor,
-            what="deployment",
-            field=["input", "deploymentId"],
+        organization = await organization_of_deployment(
+            session, actor, deployment_id, ["input", "deploymentId"]
         )
-        if deployment.organization_id != channel.organization_id:
+        if organization != channel.organization_id:
             raise not_found("deployment", ["input", "deploymentId"])
     if min_severity is not None and trigger != Trigger.ALERT:
         raise validation("minSeverity applies to the alert trigger only", ["input", "minSeverity"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from app.domain.registry.rules import ensure_model_quota
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import Plan, ProjectRole
+from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.models import Organization
 from app.domain.tenancy.projects import get_contributable, require_project_access
 
@@ -188,3 +189,11 @@ async def model_delete(
     )
     await session.flush()
     return model
+
+
+async def project_of_model(
+    session: AsyncSession, actor: Actor, model_id: uuid.UUID, field: Sequence[str]
+) -> uuid.UUID:
+    """The project of a model the caller sees (else NOT_FOUND at ``field``)."""
+    model = await get_visible(session, Model, model_id, actor, what="model", field=field)
+    return model.project_id

@@ -13,6 +13,8 @@ from app.domain.errors import DomainError, ErrorCode
 from app.domain.registry.models import ModelVersion
 from app.domain.serving.enums import DeploymentStatus
 from app.domain.serving.models import Deployment
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.lookup import get_visible
 
 # Deployments in these states still serve (or may serve) traffic.
 LIVE_DEPLOYMENT_STATUSES = [
@@ -48,3 +50,13 @@ async def ensure_model_not_serving(session: AsyncSession, model_id: uuid.UUID) -
     await ensure_no_live_deployments(
         session, Deployment.model_version_id.in_(versions), "model", ["input", "modelId"]
     )
+
+
+async def organization_of_deployment(
+    session: AsyncSession, actor: Actor, deployment_id: uuid.UUID, field: Sequence[str]
+) -> uuid.UUID:
+    """The organization of a deployment the caller sees (else NOT_FOUND at ``field``)."""
+    deployment = await get_visible(
+        session, Deployment, deployment_id, actor, what="deployment", field=field
+    )
+    return deployment.organization_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
@@ -15,6 +15,11 @@ from app.domain.tenancy.enums import OrgRole
 from app.domain.tenancy.visibility import visible_conditions
 
 RowT = TypeVar("RowT")
+
+# Another context's lookup, passed in by the API where importing that context would make
+# a cycle: (session, caller, id, field) -> the id of the row's project or organization,
+# NOT_FOUND at ``field`` if the caller does not see the row.
+OwnerLookup = Callable[[AsyncSession, Actor, uuid.UUID, Sequence[str]], Awaitable[uuid.UUID]]
 
 
 async def get_visible(
