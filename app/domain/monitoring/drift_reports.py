@@ -8,13 +8,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain import topics
-from app.domain.alert_kinds import AlertSeverity
+from app.domain.alert_kinds import AlertSeverity, AlertType
 from app.domain.monitoring.drift import FeatureInput, score_features
-from app.domain.monitoring.enums import AlertStatus
-from app.domain.monitoring.models import Alert, DriftFeatureScore, DriftReport
-from app.domain.notifications.enums import Trigger
-from app.domain.notifications.services import enqueue_notifications
+from app.domain.monitoring.models import DriftFeatureScore, DriftReport
+from app.domain.monitoring.opening import open_alert
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -74,38 +71,20 @@ async def drift_report_create(
         severity = AlertSeverity.HIGH if worst >= 2 * threshold else AlertSeverity.MEDIUM
         now = datetime.now(UTC)
         names = ", ".join(s.name for s in drifted[:10])
-        alert = Alert(
+        alert = await open_alert(
+            session,
             organization_id=deployment.organization_id,
-            deployment_id=deployment.id,
-            alert_type="data_drift",
-            severity=severity.value,
-            status=AlertStatus.OPEN.value,
+            deployment=deployment,
+            alert_type=AlertType.DATA_DRIFT,
+            severity=severity,
             title=f"Data drift on {deployment.name}: {names}",
             message=f"{len(drifted)} of {len(scores)} features drifted (max PSI {worst:.3f})",
             metric_name="psi",
             metric_value=worst,
             opened_at=now,
+            details={"features": [s.name for s in drifted]},
         )
-        session.add(alert)
-        await session.flush()
         report.alert_id = alert.id
-        await topics.publish(session, topics.ALERTS, org=deployment.organization_id, alert=alert.id)
-        await enqueue_notifications(
-            session,
-            organization_id=deployment.organization_id,
-            trigger=Trigger.ALERT,
-            event_type="alert.opened",
-            payload={
-                "alert_id": str(alert.id),
-                "title": alert.title,
-                "severity": severity.value,
-                "type": "data_drift",
-                "features": [s.name for s in drifted],
-            },
-            project_id=deployment.project_id,
-            deployment_id=deployment.id,
-            severity=severity.value,
-        )
     record_audit(
         session,
         actor,

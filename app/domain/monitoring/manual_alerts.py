@@ -9,14 +9,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain import topics
 from app.domain import validation as v
 from app.domain.alert_kinds import AlertSeverity, AlertType
 from app.domain.errors import not_found
-from app.domain.monitoring.enums import AlertStatus
 from app.domain.monitoring.models import Alert
-from app.domain.notifications.enums import Trigger
-from app.domain.notifications.services import enqueue_notifications
+from app.domain.monitoring.opening import open_alert
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -49,36 +46,18 @@ async def alert_create(
             organization_id, OrgRole.DEVELOPER, field=["input", "organizationId"]
         )
     now = datetime.now(UTC)
-    alert = Alert(
+    alert = await open_alert(
+        session,
         organization_id=organization_id,
-        deployment_id=deployment.id if deployment else None,
-        alert_type=alert_type.value,
-        severity=severity.value,
-        status=AlertStatus.OPEN.value,
+        deployment=deployment,
+        alert_type=alert_type,
+        severity=severity,
         title=v.name(title, ["input", "title"]),
         message=v.optional_text(message, ["input", "message"], max_length=4000),
         opened_at=now,
         created_by_id=actor.user_id,
+        details={"deployment_id": str(deployment.id) if deployment else None},
     )
-    session.add(alert)
-    await session.flush()
-    await enqueue_notifications(
-        session,
-        organization_id=organization_id,
-        trigger=Trigger.ALERT,
-        event_type="alert.opened",
-        payload={
-            "alert_id": str(alert.id),
-            "title": alert.title,
-            "severity": alert.severity,
-            "type": alert.alert_type,
-            "deployment_id": str(deployment.id) if deployment else None,
-        },
-        project_id=deployment.project_id if deployment else None,
-        deployment_id=deployment.id if deployment else None,
-        severity=alert.severity,
-    )
-    await topics.publish(session, topics.ALERTS, org=organization_id, alert=alert.id)
     record_audit(
         session,
         actor,

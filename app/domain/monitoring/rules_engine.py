@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.ids import uuid7
 from app.domain import topics
+from app.domain.alert_kinds import AlertType
 from app.domain.errors import validation
 from app.domain.monitoring.enums import Comparator
-from app.domain.notifications.enums import Trigger
-from app.domain.notifications.services import enqueue_notifications
+from app.domain.monitoring.opening import announce_opened
 from app.domain.serving.models import Deployment
 
 PREDICTION_METRICS = frozenset({"predictions.latency_ms", "predictions.confidence"})
@@ -201,30 +201,26 @@ async def evaluate_rules(
                         "now": now,
                     },
                 )
-                if alert_id is not None:
+                if alert_id is not None:  # (none if one opened concurrently: one per rule)
                     opened.append(alert_id)
-                    await enqueue_notifications(
+                    await announce_opened(
                         session,
+                        alert_id=alert_id,
                         organization_id=deployment.organization_id,
-                        trigger=Trigger.ALERT,
-                        event_type="alert.opened",
-                        payload={
-                            "alert_id": str(alert_id),
-                            "title": f"{rule['name']} on {deployment.name}",
-                            "severity": rule["severity"],
-                            "type": "metric_threshold",
+                        deployment=deployment,
+                        title=f"{rule['name']} on {deployment.name}",
+                        severity=rule["severity"],
+                        alert_type=AlertType.METRIC_THRESHOLD.value,
+                        details={
                             "metric": rule["metric_name"],
                             "value": value,
                             "threshold": rule["threshold"],
                             "deployment_id": str(deployment.id),
                         },
-                        project_id=deployment.project_id,
-                        deployment_id=deployment.id,
-                        severity=rule["severity"],
                     )
         elif result.open_id is not None and rule["auto_resolve"]:
             await session.execute(AUTO_RESOLVE, {"id": result.open_id, "now": now})
             resolved.append(result.open_id)
-    for alert_id in opened + resolved:
+    for alert_id in resolved:  # (opened ones were announced as they opened)
         await topics.publish(session, topics.ALERTS, org=deployment.organization_id, alert=alert_id)
     return Evaluation(len(rules), opened, resolved)
