@@ -219,9 +219,11 @@ class MonitoringHub(Hub):
                     session, self.deployment_id, self.last_seq, PAGE
                 )
                 self.ring.extend(rows)
-                if covered == self.last_seq:
-                    return
                 self.last_seq = covered
+                # A page holds every point of the writes it covers, so one shorter than
+                # PAGE was the last: no statement to find nothing more.
+                if len(rows) < PAGE:
+                    return
 
     def rows_after(self, seq: int) -> list[MonitoringRow] | None:
         """Rows with seq > ``seq`` from the ring (all of them: a page must not end inside a
