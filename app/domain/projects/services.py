@@ -29,16 +29,17 @@ from app.domain.tenancy.projects import require_project_access
 from app.domain.tenancy.visibility import visible_conditions
 
 
-async def _slug_taken(
+async def _ensure_slug_free(
     session: AsyncSession,
     actor: Actor,
     organization_id: uuid.UUID,
     slug: str,
     except_id: uuid.UUID | None,
-) -> bool:
-    """Whether a live project the caller can see holds ``slug``: a private project hidden from
-    the caller is no CONFLICT oracle (README, "projectCreate"). Locks the slug for the rest
-    of the transaction, so two callers choosing it at once are checked one after the other."""
+) -> None:
+    """CONFLICT if a live project the caller can see holds ``slug``: a private project hidden
+    from the caller is no CONFLICT oracle (README, "projectCreate"). Locks the slug for the
+    rest of the transaction, so two callers choosing it at once are checked one after the
+    other."""
     await session.execute(
         select(func.pg_advisory_xact_lock(func.hashtextextended(f"{organization_id}/{slug}", 0)))
     )
@@ -54,7 +55,10 @@ async def _slug_taken(
     )
     if except_id is not None:
         query = query.where(Project.id != except_id)
-    return bool(await session.scalar(query))
+    if await session.scalar(query):
+        raise DomainError(
+            ErrorCode.CONFLICT, "a live project already has this slug", ["input", "slug"]
+        )
 
 
 async def project_create(
@@ -76,10 +80,7 @@ async def project_create(
     slug = v.slug(slug, ["input", "slug"])
     name = v.name(name, ["input", "name"])
     description = v.optional_text(description, ["input", "description"])
-    if await _slug_taken(session, actor, organization_id, slug, None):
-        raise DomainError(
-            ErrorCode.CONFLICT, "a live project already has this slug", ["input", "slug"]
-        )
+    await _ensure_slug_free(session, actor, organization_id, slug, None)
     project = Project(
         organization_id=organization_id,
         slug=slug,
@@ -128,12 +129,8 @@ async def project_update(
     shown = "visibility" in changes and changes["visibility"] is ProjectVisibility.ORGANIZATION
     # A new slug, or one every member is about to see, must be free among what the caller
     # sees (among the projects every member sees, the database holds it too).
-    if (slug != project.slug or shown) and await _slug_taken(
-        session, actor, project.organization_id, slug, project.id
-    ):
-        raise DomainError(
-            ErrorCode.CONFLICT, "a live project already has this slug", ["input", "slug"]
-        )
+    if slug != project.slug or shown:
+        await _ensure_slug_free(session, actor, project.organization_id, slug, project.id)
     project.slug = slug
     if "name" in changes:
         project.name = v.name(changes["name"], ["input", "name"])
