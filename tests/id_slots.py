@@ -37,6 +37,14 @@ SLOT_TYPES = {
 }
 
 
+def node_type_of(field_name: str) -> str:
+    """The node type an id field names: ``deploymentId`` → ``Deployment``."""
+    if field_name in SLOT_TYPES:
+        return SLOT_TYPES[field_name]
+    stem = field_name.removesuffix("Ids").removesuffix("Id")
+    return stem[0].upper() + stem[1:]
+
+
 @dataclass(frozen=True)
 class IdSlot:
     mutation: str
@@ -46,11 +54,7 @@ class IdSlot:
 
     @property
     def node_type(self) -> str:
-        name = self.path[-1]
-        if name in SLOT_TYPES:
-            return SLOT_TYPES[name]
-        stem = name.removesuffix("Ids").removesuffix("Id")
-        return stem[0].upper() + stem[1:]
+        return node_type_of(self.path[-1])
 
     def __str__(self) -> str:
         return f"{self.mutation}({'.'.join(self.path)})"
@@ -116,7 +120,7 @@ def _string(name: str) -> str:
         return f"1.0.{n}"
     if "sha" in lowered or "checksum" in lowered:
         return f"{n:064x}"
-    if lowered in {"key", "metricname", "name"} and "metric" in lowered:
+    if lowered == "metricname":
         return "latency_ms"
     return f"slot-{n}"
 
@@ -133,7 +137,7 @@ def value_of(name: str, kind: Any, ids: dict[str, str], twin: dict[str, str]) ->
     if isinstance(kind, GraphQLInputObjectType):
         return required_input(kind, ids, twin)
     if kind.name == "ID":
-        node_type = IdSlot("", (name,), False, True).node_type
+        node_type = node_type_of(name)
         return ids.get(node_type) or twin[node_type]
     if kind.name == "DateTime":
         return datetime.now(UTC).isoformat()

@@ -11,6 +11,7 @@ names anything unseen, and nothing unseen changes. Every slot must reach its loo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -75,27 +76,30 @@ def rules_of(slot: IdSlot, mine: dict[str, str]) -> Any:
     return adjust
 
 
-async def ids_by_type(client: GraphQLClient, slug: str, extra: dict[str, str]) -> dict[str, str]:
-    """One id of each node type in an organization (its seeded objects, and ``extra``)."""
-    data = await client.on_resolvers().data(INVENTORY, {"slug": slug})
+def by_type(global_ids: Iterable[str]) -> dict[str, str]:
+    """The first id of each node type among ``global_ids``."""
     found: dict[str, str] = {}
-    for global_id in [*collect_ids(data), *extra.values()]:
+    for global_id in global_ids:
         decoded = decode_any(global_id)
         if decoded is not None:
             found.setdefault(decoded[0], global_id)
     return found
 
 
+async def ids_by_type(client: GraphQLClient, slug: str, extra: dict[str, str]) -> dict[str, str]:
+    """One id of each node type in an organization (its seeded objects, and ``extra``)."""
+    data = await client.on_resolvers().data(INVENTORY, {"slug": slug})
+    return by_type([*collect_ids(data), *extra.values()])
+
+
 def answer(body: dict[str, Any], sent: str) -> tuple[bool, Any]:
     """(failed, what the caller learns): error codes, fields and messages, the sent id
     replaced; success is a payload without userErrors."""
-    text = str(body).replace(sent, "<id>")
     errors = [(e.get("extensions", {}).get("code"), e["message"].replace(sent, "<id>"))
               for e in body.get("errors") or []]  # fmt: skip
     payload = next(iter((body.get("data") or {}).values()), None) or {}
     user_errors = [(u["code"], tuple(u["field"] or ()), u["message"].replace(sent, "<id>"))
                    for u in payload.get("userErrors") or []]  # fmt: skip
-    del text
     return bool(errors or user_errors or not payload), (errors, user_errors)
 
 
@@ -143,7 +147,7 @@ async def outsider(victim: Any, make_tenant: Any, database_url: str) -> Any:
     await seed_varied(database_url, attacker.org_id, 22)
     theirs = await ids_by_type(owner.client, owner.org_slug, extra)
     mine = await ids_by_type(attacker.client, attacker.org_slug, {"o": attacker.org_id})
-    mine.update(typed_graph(await build_graph(attacker.client, attacker.org_id)))
+    mine.update(by_type((await build_graph(attacker.client, attacker.org_id)).values()))
     await complete(owner.client, theirs, database_url)
     await complete(attacker.client, mine, database_url)
     return owner, theirs, attacker.client, mine
@@ -156,7 +160,7 @@ async def hidden(make_tenant: Any, database_url: str, http: Any) -> Any:
     await seed_varied(database_url, owner.org_id, 23)
     inventory = await owner.client.on_resolvers().data(INVENTORY, {"slug": owner.org_slug})
     projects = inventory["organization"]["projects"]["nodes"]
-    found = [{k: v for k, v in (await ids_by_type_in(p)).items() if k in UNDER} for p in projects]
+    found = [{k: v for k, v in by_type(collect_ids(p)).items() if k in UNDER} for p in projects]
     richest = max(range(len(projects)), key=lambda i: len(found[i]))
     private, theirs = projects[richest], found[richest]
     public = projects[:richest] + projects[richest + 1 :]
@@ -171,31 +175,11 @@ async def hidden(make_tenant: Any, database_url: str, http: Any) -> Any:
         role = {"projectId": project["id"], "email": email, "role": "OWNER"}
         assert_ok(await owner.client.mutate(MEMBER_SET, role))
     mine = await ids_by_type(developer, owner.org_slug, {"o": owner.org_id})
-    mine.update(typed_graph(graph))  # live ones, in a project the developer owns
+    mine.update(by_type(graph.values()))  # live ones, in a project the developer owns
     await complete(developer, mine, database_url)
     overlap = set(mine.values()) & set(theirs.values())
     assert not overlap, [decode_any(i) for i in overlap]
     return owner, theirs, developer, mine
-
-
-def typed_graph(graph: dict[str, str]) -> dict[str, str]:
-    """build_graph's ids by node type (its deployment is live, unlike some seeded ones)."""
-    typed = {}
-    for made in graph.values():
-        decoded = decode_any(made)
-        assert decoded is not None
-        typed[decoded[0]] = made
-    return typed
-
-
-async def ids_by_type_in(subtree: Any) -> dict[str, str]:
-    """One id of each node type under one project of an inventory."""
-    found: dict[str, str] = {}
-    for global_id in collect_ids(subtree):
-        decoded = decode_any(global_id)
-        if decoded is not None:
-            found.setdefault(decoded[0], global_id)
-    return found
 
 
 @pytest.fixture(params=["outsider", "hidden"])
