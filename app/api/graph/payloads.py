@@ -81,12 +81,13 @@ async def mutate(
     ``row_of`` picks the entity's row from what the work returned (by default, that is the
     row); ``extra`` gives the payload's other fields (e.g. a key's secret, shown once);
     ``after`` runs once the work has committed, before the read (e.g. the request's
-    cached access forgets a changed membership)."""
+    cached access forgets a changed membership), also when the work returned nothing (a
+    removed project role)."""
     result, errors = await run_mutation(info, work)
+    if after is not None and not errors:
+        after(cast(T, result))
     value: Any = None
     if result is not None:
-        if after is not None:
-            after(result)
         row = row_of(result) if row_of is not None else result
         value = await read_back(info, payload, entity, row)
         if value is None:

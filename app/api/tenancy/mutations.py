@@ -252,7 +252,7 @@ class TenancyMutations:
                 organization_id=decode_id(input.organization_id, "Organization", field),
                 confirm_slug=input.confirm_slug,
             ),
-            after=lambda row: info.context.forget_access(info.context.actor.user_id),
+            after=lambda _: info.context.forget_all_access(),  # every member's roles
         )
 
     @strawberry.mutation(description="Create an API key for yourself; the secret is shown once.")
