@@ -1,7 +1,10 @@
 """Who a presented API key is, remembered for a few seconds: most requests then cost no
 authentication statement at all. Revocation is honoured at once: the mutations that
 take access away forget the user here (this process) and NOTIFY ``mlgraph_access``
-(every other process forgets on hearing it); a reconnected LISTEN forgets everything."""
+(every other process forgets on hearing it); a reconnected LISTEN forgets everything.
+An answer read from the database before a forgetting is never remembered after it: a
+request that authenticated while its user's access was being taken away must not put the
+old access back (``generation``)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ class AuthCache:
     def __init__(self, ttl_seconds: float) -> None:
         self.ttl_seconds = ttl_seconds
         self._entries: dict[bytes, tuple[Actor, float]] = {}
+        self.generation = 0  # counts forgettings; put() ignores answers older than the last
 
     @staticmethod
     def _digest(secret: str) -> bytes:
@@ -38,16 +42,20 @@ class AuthCache:
             return None
         return actor
 
-    def put(self, secret: str, actor: Actor) -> None:
-        if self.ttl_seconds <= 0:
+    def put(self, secret: str, actor: Actor, read_at_generation: int) -> None:
+        """Remember ``actor``, read from the database when ``generation`` was
+        ``read_at_generation``; not if anything was forgotten since."""
+        if self.ttl_seconds <= 0 or read_at_generation != self.generation:
             return
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()  # rare; simpler than an LRU for a few-second cache
         self._entries[self._digest(secret)] = (actor, time.monotonic() + self.ttl_seconds)
 
     def forget_user(self, user_id: uuid.UUID) -> None:
+        self.generation += 1
         for digest in [d for d, (actor, _) in self._entries.items() if actor.user_id == user_id]:
             self._entries.pop(digest, None)
 
     def clear(self) -> None:
+        self.generation += 1
         self._entries.clear()

@@ -161,10 +161,11 @@ async def actor_for_token(
         return Actor()
     if cache is not None and (cached := cache.get(token)) is not None:
         return cached
+    generation = cache.generation if cache is not None else 0
     async with session_factory() as session:
         actor = await authenticate(session, token)
     if cache is not None:
-        cache.put(token, actor)
+        cache.put(token, actor, generation)
     return actor
 
 
