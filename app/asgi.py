@@ -18,25 +18,6 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from app.api.auth_cache import AuthCache
-from app.api.bulk import BulkMetrics
-from app.api.compression import CompressionMiddleware
-from app.api.graphql_http import error_body, json_response, negotiate
-from app.api.metrics import (
-    HUBS,
-    POOL,
-    SUBSCRIPTIONS,
-    MetricsMiddleware,
-    count_statements,
-    metrics_endpoint,
-)
-from app.api.middleware import ApiKeyAuthMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
-from app.api.origins import OriginPolicy
-from app.api.persisted import PersistedOperations, load_manifest
-from app.api.rate_limits import RateLimiter
-from app.api.schema import build_schema
-from app.api.static_assets import StaticAssets
-from app.api.view import STATIC_DIR, GraphQLView
 from app.db.engine import make_engine, make_read_session_factory, make_session_factory
 from app.db.migrate import head_revision
 from app.db.statements import StatementPool
@@ -49,10 +30,29 @@ from app.domain.secrets import SecretBox
 from app.domain.tenancy.client import parse_networks
 from app.events.hubs import Broker
 from app.events.listener import Listener
-from app.gc_policy import CollectorSchedule
-from app.log_throttle import throttle_mlgraph_logs
+from app.process.gc_policy import CollectorSchedule
+from app.process.log_throttle import throttle_mlgraph_logs
+from app.process.tracing import trace_statements, tracer_provider
+from app.server.auth_cache import AuthCache
+from app.server.bulk import BulkMetrics
+from app.server.compression import CompressionMiddleware
+from app.server.graphql_http import error_body, json_response, negotiate
+from app.server.metrics import (
+    HUBS,
+    POOL,
+    SUBSCRIPTIONS,
+    MetricsMiddleware,
+    count_statements,
+    metrics_endpoint,
+)
+from app.server.middleware import ApiKeyAuthMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
+from app.server.origins import OriginPolicy
+from app.server.persisted import PersistedOperations, load_manifest
+from app.server.rate_limits import RateLimiter
+from app.server.schema import build_schema
+from app.server.static_assets import StaticAssets
+from app.server.view import STATIC_DIR, GraphQLView
 from app.settings import Settings, archive_dir
-from app.tracing import trace_statements, tracer_provider
 
 log = logging.getLogger("mlgraph")
 
@@ -316,6 +316,4 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
 def app_from_env() -> Starlette:
     """The app of one worker of ``mlgraph serve --workers N`` (uvicorn imports it by name
     in each process): settings from the environment, which the CLI filled in."""
-    from app.cli import with_secret_key
-
-    return create_app(with_secret_key(Settings.from_env()))
+    return create_app(Settings.from_env().with_secret_key())

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.logs import configure as configure_logs
+from app.process.logs import configure as configure_logs
 from app.settings import Settings
 
 DEV_KEY_FILE = "dev-api-key"
@@ -72,23 +72,6 @@ def _create_key(url: str, email: str, organization: str) -> str:
     return str(asyncio.run(_session_run(url, work)))
 
 
-def with_secret_key(settings: Settings) -> Settings:
-    """MLGRAPH_SECRET_KEY, or a key kept in the data folder (made once, mode 0600): the
-    embedded server works out of the box; production sets the variable."""
-    if settings.secret_key:
-        return settings
-    from dataclasses import replace
-
-    from app.domain.secrets import SecretBox
-
-    path = settings.data_dir / "secret-key"
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(SecretBox.generate_key())
-        path.chmod(0o600)
-    return replace(settings, secret_key=path.read_text().strip())
-
-
 def _dev_key(settings: Settings, url: str) -> str:
     """Reuse the development key kept in the data folder while it still works."""
     from app.domain.tenancy.services import InvalidKey, authenticate
@@ -141,13 +124,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             # application's RequestIdMiddleware), never by uvicorn's own default.
             "proxy_headers": False,
             # uvicorn's httptools protocol with read timeouts (slow heads and bodies).
-            "http": "app.api.read_timeouts:ReadTimeoutProtocol",
+            "http": "app.server.read_timeouts:ReadTimeoutProtocol",
         }
         workers = args.workers if args.workers is not None else settings.workers
         if workers < 1:
             print("--workers must be at least 1", file=sys.stderr)
             return 2
-        resolved = with_secret_key(settings.with_database(url))
+        resolved = settings.with_database(url).with_secret_key()
         print("\n".join(banner), flush=True)  # the quick start's first lines (README)
         if workers == 1:
             app = create_app(resolved, on_shutdown=db.stop)
@@ -191,7 +174,7 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
-    from app.api.schema import build_schema
+    from app.server.schema import build_schema
 
     sys.stdout.write(build_schema(settings.limits).as_str() + "\n")
     return 0

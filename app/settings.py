@@ -129,7 +129,7 @@ class Settings:
     read_path_override: bool = False
     workers: int = 1  # server processes (mlgraph serve --workers)
     # Full garbage collections every N seconds instead of whenever CPython decides (0:
-    # CPython's own schedule); app/gc_policy.py.
+    # CPython's own schedule); app/process/gc_policy.py.
     gc_full_seconds: float = 300.0
     # A streaming replica for reads that tolerate lag (chart histories, raw point pages).
     database_read_url: str | None = None
@@ -218,6 +218,20 @@ class Settings:
 
     def with_database(self, url: str) -> Settings:
         return replace(self, database_url=url)
+
+    def with_secret_key(self) -> Settings:
+        """MLGRAPH_SECRET_KEY, or a key kept in the data folder (made once, mode 0600): the
+        embedded server works out of the box; production sets the variable."""
+        if self.secret_key:
+            return self
+        from app.domain.secrets import SecretBox
+
+        path = self.data_dir / "secret-key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(SecretBox.generate_key())
+            path.chmod(0o600)
+        return replace(self, secret_key=path.read_text().strip())
 
     @property
     def server_read_database_url(self) -> str | None:

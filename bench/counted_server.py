@@ -12,13 +12,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from app.asgi import create_app
-from app.cli import with_secret_key
 from app.settings import Settings
 
 
 def main() -> None:
     port = int(sys.argv[1])
-    settings = with_secret_key(Settings.from_env())
+    settings = Settings.from_env().with_secret_key()
     app = create_app(settings)
     counter = {"statements": 0}
 

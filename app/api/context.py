@@ -134,9 +134,9 @@ class Context:
     request: Any = None
     response: Any = None
     broker: Any = None  # app.events.hubs.Broker
-    subscription_slots: Any = None  # app.api.subscription_slots.SubscriptionSlots
+    subscription_slots: Any = None  # app.server.subscription_slots.SubscriptionSlots
     secrets: Any = None  # app.domain.secrets.SecretBox: seals credentials at rest
-    auth_cache: Any = None  # app.api.auth_cache.AuthCache: forget users who lose access
+    auth_cache: Any = None  # app.server.auth_cache.AuthCache: forget users who lose access
     variables_checked: bool = False  # input safety already done by the HTTP layer
     connection_params: dict[str, Any] | None = None  # WebSocket connection_init payload
     statements: Any = None  # app.db.statements.StatementPool: the compiled reads' statements

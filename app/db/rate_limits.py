@@ -1,4 +1,4 @@
-"""The table behind app/api/rate_limits.py: counters of the current window, per bucket,
+"""The table behind app/server/rate_limits.py: counters of the current window, per bucket,
 shared by every server process (UNLOGGED: worthless after a crash, cheap to write)."""
 
 from __future__ import annotations

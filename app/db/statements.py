@@ -51,7 +51,7 @@ class ReadConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg has n
 class StatementPool:
     def __init__(self, engine: AsyncEngine, max_size: int, traced: bool = False) -> None:
         self.engine = engine
-        self.traced = traced  # a span per statement (app/tracing.py)
+        self.traced = traced  # a span per statement (app/process/tracing.py)
         self.max_size = max(1, max_size)
         self._pool: asyncpg.Pool | None = None
         self._creating = asyncio.Lock()
@@ -75,7 +75,7 @@ class StatementPool:
 
     async def fetchval(self, sql: str, params: list[Any]) -> Any:
         if self.traced:
-            from app.tracing import statement_span
+            from app.process.tracing import statement_span
 
             with statement_span(sql):
                 return await self._fetchval(sql, params)

@@ -29,7 +29,7 @@ from app.events.access import AccessWatch
 log = logging.getLogger("mlgraph.events")
 
 # Called with (hub kind, seconds) each time a hub has read what a notification announced
-# and woken its subscribers: the lag from the first unserved notification (app/api/metrics.py
+# and woken its subscribers: the lag from the first unserved notification (app/server/metrics.py
 # turns it into the mlgraph_hub_lag_seconds histogram).
 LAG_OBSERVERS: list[Callable[[str, float], None]] = []
 
@@ -393,8 +393,8 @@ class Broker:
         self.replay_reads = asyncio.Semaphore(replay_concurrency)
         self.outbox_wake: asyncio.Event | None = None  # the notification worker's
         self.access = AccessWatch(session_factory)
-        self.rate_limiter: Any = None  # app.api.rate_limits.RateLimiter, told of blocks
-        self.auth_cache: Any = None  # app.api.auth_cache.AuthCache, told of lost access
+        self.rate_limiter: Any = None  # app.server.rate_limits.RateLimiter, told of blocks
+        self.auth_cache: Any = None  # app.server.auth_cache.AuthCache, told of lost access
 
     def _hub(self, kind: str, key: uuid.UUID) -> Any:
         hub = self.hubs.get((kind, key))

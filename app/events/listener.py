@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from app.background import stop_task
 from app.domain.topics import CHANNELS
+from app.process.background import stop_task
 
 log = logging.getLogger("mlgraph.events")
 

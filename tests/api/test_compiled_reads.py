@@ -50,7 +50,6 @@ from sqlalchemy import insert, select, text, update
 
 from app.api.graph.declare import GRAPH
 from app.api.ids import decode_any, decode_id, encode_id
-from app.api.schema import build_schema
 from app.db.engine import make_engine, make_session_factory
 from app.db.ids import uuid7
 from app.domain.builds.models import ArtifactBuild
@@ -78,6 +77,7 @@ from app.domain.serving.models import (
 )
 from app.domain.tenancy.models import Membership, Project, ProjectMember, User
 from app.domain.training.models import TrainingJob
+from app.server.schema import build_schema
 from app.settings import REPO_ROOT
 from tests.conftest import TEST_LIMITS
 from tests.helpers import ARTIFACTS, build_graph, generated_documents

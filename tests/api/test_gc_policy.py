@@ -1,4 +1,4 @@
-"""Full garbage collections on a clock (app/gc_policy.py): while a server runs, CPython
+"""Full garbage collections on a clock (app/process/gc_policy.py): while a server runs, CPython
 never starts one itself — its third threshold is out of reach — the schedule runs them and
 they free cyclic garbage of the oldest generation; stopping the server gives the process
 its thresholds back. Counted, not timed: the schedule's clock is far longer than a test."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from app.gc_policy import NEVER
+from app.process.gc_policy import NEVER
 from app.settings import Settings
 from tests.conftest import TEST_SETTINGS, serve
 

@@ -7,8 +7,8 @@ import asyncio
 
 import httpx
 
-from app.api.document_cache import ValidatedDocuments
-from app.api.schema import build_schema
+from app.server.document_cache import ValidatedDocuments
+from app.server.schema import build_schema
 from tests.conftest import TEST_LIMITS
 
 

@@ -167,8 +167,8 @@ async def test_queries_that_could_return_too_many_nodes_are_refused_before_any_s
 def test_node_estimate_counts_fragments_and_nodes_ids():
     from graphql import parse
 
-    from app.api.complexity import estimate_nodes
-    from app.api.schema import build_schema
+    from app.server.complexity import estimate_nodes
+    from app.server.schema import build_schema
 
     schema = build_schema()._schema
     query = parse("""query($ids: [ID!]!) { nodes(ids: $ids) { ...P } }

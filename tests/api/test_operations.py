@@ -10,7 +10,7 @@ import sys
 import httpx
 import orjson
 
-from app.api.schema import build_schema
+from app.server.schema import build_schema
 from app.settings import REPO_ROOT, Settings
 from tests.conftest import TEST_SECRET_KEY, GraphQLClient, create_database, serve
 

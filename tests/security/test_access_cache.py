@@ -1,4 +1,4 @@
-"""A server remembers who a key is for a while (app/api/auth_cache.py); a mutation that
+"""A server remembers who a key is for a while (app/server/auth_cache.py); a mutation that
 takes access away must make the process that ran it forget at once, on its own. Other
 processes forget when the NOTIFY arrives (tests/security/test_access_revocation.py); here
 the server hears none (its listener is stopped) and remembers keys for ten minutes, so

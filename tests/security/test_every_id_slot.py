@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from app.api.ids import decode_any
-from app.api.schema import build_schema
+from app.server.schema import build_schema
 from tests.api.test_alert_rules import RULE_CREATE
 from tests.api.test_compiled_reads import INVENTORY, collect_ids, seed_varied
 from tests.api.test_pipelines import RUN_CREATE as PIPELINE_RUN_CREATE

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
 
-from app.api.schema import build_schema
+from app.server.schema import build_schema
 from tests.conftest import TEST_LIMITS
 from tests.helpers import generated_documents
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from app.api.auth_cache import AuthCache
 from app.domain.tenancy.access import Actor
+from app.server.auth_cache import AuthCache
 
 
 def test_an_answer_read_before_a_forgetting_is_not_remembered_after_it() -> None:

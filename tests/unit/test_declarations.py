@@ -7,7 +7,7 @@ from __future__ import annotations
 from graphql import GraphQLObjectType
 
 from app.api.graph.declare import GRAPH
-from app.api.schema import build_schema
+from app.server.schema import build_schema
 
 SCHEMA = build_schema()._schema
 

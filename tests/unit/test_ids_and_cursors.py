@@ -86,7 +86,7 @@ def test_schema_extensions_are_made_per_request():
     """A shared extension instance would see another request's execution context."""
     from strawberry.extensions import SchemaExtension
 
-    from app.api.schema import build_schema
+    from app.server.schema import build_schema
 
     schema = build_schema()
     assert schema.extensions and not any(isinstance(e, SchemaExtension) for e in schema.extensions)

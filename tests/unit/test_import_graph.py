@@ -1,8 +1,10 @@
-"""The import structure, checked from the source: the domain and the database layer never
-import the API, app/events (the hubs and streams, above the domain; the channels are
-app/domain/topics.py) or the seeds; and no two domain contexts (the packages and loose
-modules of app/domain) import each other. ``python -m tests.unit.test_import_graph``
-prints the graph."""
+"""The import structure, checked from the source. From the top down: app/asgi.py and
+app/cli.py compose; app/server serves (transport, limits, caches, the built schema);
+app/api is the schema's types and resolvers; app/events the hubs and streams; app/domain
+the contexts; app/db the database; app/process the process's small services. A layer never
+imports one above it; and no two domain contexts (the packages and loose modules of
+app/domain) import each other. ``python -m tests.unit.test_import_graph`` prints the
+domain's graph."""
 
 from __future__ import annotations
 
@@ -63,6 +65,37 @@ def test_the_domain_and_the_database_stay_below_the_api():
         for module in imports_of(path)
         if module.startswith(("app.api", "app.events", "app.seed", "app.asgi", "app.cli"))
     }
+    assert not wrong, sorted(wrong)
+
+
+LAYERS = ("app.cli", "app.asgi", "app.server", "app.api", "app.events", "app.domain", "app.db")
+
+
+# Imports every table for Alembic's metadata (migrations/env.py and the migration test
+# read it); nothing in app/ imports it, so it composes from outside the layers.
+TABLES = APP / "db" / "models.py"
+
+
+def imports_above(package: str) -> set[str]:
+    """Imports from files of ``package`` (or under app/process) of a layer above it."""
+    layer = LAYERS.index(package) if package in LAYERS else len(LAYERS)
+    above = LAYERS[:layer]
+    root = APP.joinpath(*package.split(".")[1:])
+    files = [root.with_suffix(".py")] if root.with_suffix(".py").exists() else root.rglob("*.py")
+    files = [path for path in files if path != TABLES]
+    return {
+        f"{path.relative_to(APP)}: {module}"
+        for path in files
+        for module in imports_of(path)
+        if any(module == name or module.startswith(name + ".") for name in above)
+        or (package == "app.process" and module.startswith("app.") and module.split(".")[1]
+            not in ("process", "settings"))
+    }  # fmt: skip
+
+
+def test_every_layer_imports_only_those_below_it():
+    assert not [p for p in APP.rglob("*.py") if "app.db.models" in imports_of(p)]
+    wrong = set().union(*(imports_above(package) for package in (*LAYERS[1:], "app.process")))
     assert not wrong, sorted(wrong)
 
 

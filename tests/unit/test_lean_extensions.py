@@ -1,4 +1,4 @@
-"""The schema's extension runner (app/api/schema.py, LeanExtensionsRunner): per streamed
+"""The schema's extension runner (app/server/schema.py, LeanExtensionsRunner): per streamed
 result, the hooks no extension of the operation has are skipped — and an extension that has
 them still sees every result."""
 
@@ -11,7 +11,7 @@ import strawberry
 import strawberry.extensions.runner as runner
 from strawberry.extensions import SchemaExtension
 
-from app.api.schema import QuietSchema
+from app.server.schema import QuietSchema
 
 
 @strawberry.type

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from app.log_throttle import ThrottleRepeats
+from app.process.log_throttle import ThrottleRepeats
 
 
 def test_repeats_are_held_back_and_counted():

@@ -4,7 +4,7 @@ import logging
 
 import orjson
 
-from app.logs import REQUEST_ID, JsonFormatter
+from app.process.logs import REQUEST_ID, JsonFormatter
 
 
 def test_a_json_line_has_the_request_id_and_the_traceback():

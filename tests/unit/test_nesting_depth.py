@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.api.input_safety import nested_deeper_than
+from app.server.input_safety import nested_deeper_than
 
 
 def depth(value: object) -> int:

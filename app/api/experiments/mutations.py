@@ -15,9 +15,9 @@ from app.api.errors import UserError, run_mutation
 from app.api.experiments.types import Experiment, Run
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
+from app.api.ingest_counts import ingested
 from app.api.inputs import provided
 from app.api.lists import load_row
-from app.api.metrics import ingested
 from app.api.scalars import MetricSeries, MetricValue
 from app.domain.errors import validation
 from app.domain.experiments import services

@@ -44,7 +44,7 @@ from strawberry.types.arguments import convert_arguments
 
 import app.api.graph.declarations  # noqa: F401  (declares the graph)
 from app.api.errors import ClientError
-from app.api.graph.declare import GRAPH, Children, NodeType
+from app.api.graph.declare import GRAPH, Children, NodeType, lookup_fragments
 from app.api.graph.sql_text import (
     MARKER,
     Fragment,
@@ -54,7 +54,6 @@ from app.api.graph.sql_text import (
     filter_fragments,
     global_id_sql,
     literal,
-    lookup_fragments,
     order_fragments,
     scalar_json,
     unwrap,

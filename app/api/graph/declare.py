@@ -25,12 +25,14 @@ over declared fields into one SQL statement; the resolvers of the same fields
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement
 
+from app.api.graph.sql_text import Fragment, entity, global_id_sql, sql_fragment
 from app.api.loaders.list_spec import ListFilter, ListSpec
 
 
@@ -107,7 +109,6 @@ class Built:
 
 def global_id_of(type_name: str, column: str) -> Computed:
     """A foreign key shown as the global id of the row it points to (null when null)."""
-    from app.api.graph.sql_text import global_id_sql  # (sql_text reads GRAPH)
     from app.api.ids import encode_id
 
     def python(row: Any) -> str | None:
@@ -151,3 +152,11 @@ def declare(*types: NodeType) -> None:
         if node_type.name in GRAPH:
             raise ValueError(f"{node_type.name} is declared twice")
         GRAPH[node_type.name] = node_type
+
+
+@functools.lru_cache(maxsize=256)
+def lookup_fragments(type_name: str, field_name: str) -> tuple[Fragment, ...]:
+    """The conditions of a declared lookup, as SQL over the target row ``{a}``."""
+    lookup = GRAPH[type_name].lookups[field_name]
+    target = entity(GRAPH[lookup.target].model, "{a}")
+    return tuple(sql_fragment(c) for c in lookup.where(target))

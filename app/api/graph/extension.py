@@ -132,9 +132,9 @@ async def answer_from_plan(
         log.exception("compiled read from a cached plan failed; running the schema")
         return None
     request.state.read_path = COMPILED
-    request.state.operation_type = "query"  # for the metrics (app/api/metrics.py)
+    request.state.operation_type = "query"  # for the metrics (app/server/metrics.py)
     request.state.operation_name = name or None
-    # The JSON text itself, spliced in by the response encoder (app/api/view.py).
+    # The JSON text itself, spliced in by the response encoder (app/server/view.py).
     return GraphQLExecutionResult(data=cast(Any, orjson.Fragment(text)), errors=None)
 
 

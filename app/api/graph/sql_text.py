@@ -13,8 +13,6 @@ from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLScalarT
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.orm import aliased
 
-from app.api.graph.declare import GRAPH
-
 DIALECT = pg_asyncpg.dialect()
 PLACEHOLDER = re.compile(r"\$(\d+)")
 
@@ -99,13 +97,6 @@ def order_fragments(
 @functools.lru_cache(maxsize=1024)  # by filter value: bounded (a filter is a few KB at most)
 def filter_fragments(spec: Any, list_filter: Any, alias: str) -> tuple[Fragment, ...]:
     return tuple(sql_fragment(c) for c in list_filter.conditions(entity(spec.model, alias)))
-
-
-@functools.lru_cache(maxsize=256)
-def lookup_fragments(type_name: str, field_name: str) -> tuple[Fragment, ...]:
-    lookup = GRAPH[type_name].lookups[field_name]
-    target = entity(GRAPH[lookup.target].model, "{a}")
-    return tuple(sql_fragment(c) for c in lookup.where(target))
 
 
 # -- values ----------------------------------------------------------------------------

@@ -18,11 +18,11 @@ import httpx
 import orjson
 from sqlalchemy import text
 
-from app.background import stop_task
 from app.db.engine import SessionFactory
 from app.db.ids import uuid7
 from app.domain.notifications.egress import UNREACHABLE, EgressRefused, post_public
 from app.domain.secrets import SecretBox
+from app.process.background import stop_task
 
 log = logging.getLogger("mlgraph.notifications")
 

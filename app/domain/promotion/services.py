@@ -31,7 +31,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.background import stop_task
 from app.db.engine import SessionFactory
 from app.domain.alert_kinds import AlertSeverity
 from app.domain.errors import not_found, validation
@@ -53,6 +52,7 @@ from app.domain.serving.models import (
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
+from app.process.background import stop_task
 
 log = logging.getLogger("mlgraph.promotion")
 SEVERITY_ORDER = [s.value for s in AlertSeverity]

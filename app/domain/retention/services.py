@@ -29,7 +29,6 @@ import orjson
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.background import stop_task
 from app.db.engine import SessionFactory
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
@@ -38,6 +37,7 @@ from app.domain.retention.models import KINDS, MAX_DAYS, RetentionPolicy
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
+from app.process.background import stop_task
 
 log = logging.getLogger("mlgraph.retention")
 BATCH = 5000

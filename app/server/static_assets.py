@@ -17,7 +17,7 @@ import brotli
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from app.api.compression import accepted_encodings
+from app.server.compression import accepted_encodings
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"

@@ -19,7 +19,7 @@ import gc
 import logging
 import time
 
-from app.background import stop_task
+from app.process.background import stop_task
 
 log = logging.getLogger("mlgraph.gc")
 

@@ -3,7 +3,7 @@ documents over and over. The cache is bounded in bytes (not in entries: one entr
 megabytes) and keeps only documents that validated, so junk cannot take its room.
 
 Validation is bounded for any document: the cheap shape checks (depth, aliases, fields per
-selection set; app/api/shape_limits.py) run alone first, and only a document that passes
+selection set; app/server/shape_limits.py) run alone first, and only a document that passes
 them meets graphql-core's own rules (some quadratic in the fields of a selection set).
 Introspection answers are cached too: the schema does not change while the process runs."""
 

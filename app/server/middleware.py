@@ -12,16 +12,16 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.auth_cache import AuthCache
-from app.api.graphql_http import error_body, negotiate
-from app.api.rate_limits import RateLimiter, auth_address, auth_prefix, requests_key
 from app.db.engine import SessionFactory
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.client import CURRENT, Client, Network, clean_user_agent
 from app.domain.tenancy.client import client_address as client_of
 from app.domain.tenancy.services import InvalidKey, authenticate
-from app.logs import REQUEST_ID
+from app.process.logs import REQUEST_ID
+from app.server.auth_cache import AuthCache
+from app.server.graphql_http import error_body, negotiate
+from app.server.rate_limits import RateLimiter, auth_address, auth_prefix, requests_key
 
 log = logging.getLogger("mlgraph.http")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -234,7 +234,7 @@ async def send_rate_limited(send: Send, scope: Scope, wait: int) -> None:
     )
 
 
-AUTHENTICATED_PATHS = ("/graphql", "/v1/")  # GraphQL, and the bulk endpoints (app/api/bulk.py)
+AUTHENTICATED_PATHS = ("/graphql", "/v1/")  # GraphQL, and the bulk endpoints (app/server/bulk.py)
 
 
 class ApiKeyAuthMiddleware:

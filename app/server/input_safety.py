@@ -85,7 +85,7 @@ class SafeVariables(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         if getattr(context.context, "variables_checked", False):
-            yield  # the HTTP layer already knows them clean (app/api/graphql_http.py)
+            yield  # the HTTP layer already knows them clean (app/server/graphql_http.py)
             return
         for name, value in (context.variables or {}).items():
             problem = variable_problem(value, f"${name}")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import orjson
 
 # The request id of the request (or WebSocket connection) being served (set by
-# app/api/middleware.RequestIdMiddleware).
+# app/server/middleware.RequestIdMiddleware).
 REQUEST_ID: ContextVar[str | None] = ContextVar("mlgraph_request_id", default=None)
 TEXT_FORMAT = "%(levelname)s %(name)s: %(message)s"
 

@@ -16,14 +16,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.errors import UNIQUE_VIOLATION
-from app.api.graphql_http import JSON, json_response
 from app.api.ids import decode_id
-from app.api.metrics import ingested
-from app.api.view import actor_of
+from app.api.ingest_counts import ingested
 from app.db.engine import SessionFactory
 from app.domain.errors import DomainError, ErrorCode
 from app.domain.experiments.points import batch_from_series
 from app.domain.experiments.services import run_metrics_log
+from app.server.graphql_http import JSON, json_response
+from app.server.view import actor_of
 
 STATUS = {
     ErrorCode.NOT_FOUND: 404,

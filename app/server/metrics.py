@@ -34,9 +34,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
-from app.api.middleware import client_address
+from app.api.ingest_counts import INGEST_OBSERVERS
 from app.db.engine import SessionFactory
 from app.events import hubs
+from app.server.middleware import client_address
 
 MAX_OPERATIONS = 200
 OPERATION_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -94,6 +95,7 @@ INGESTED = Counter(
     ["kind"],
     registry=REGISTRY,
 )
+INGEST_OBSERVERS.append(lambda kind, count: INGESTED.labels(kind).inc(count))
 
 # The statements of the current request (None outside one).
 _statements: ContextVar[list[int] | None] = ContextVar("mlgraph_statements", default=None)
@@ -110,10 +112,6 @@ def count_statements(engine: AsyncEngine) -> None:
             box[0] += 1
 
     event.listen(engine.sync_engine, "before_cursor_execute", counted)
-
-
-def ingested(kind: str, count: int) -> None:
-    INGESTED.labels(kind).inc(count)
 
 
 def operation_label(name: str | None) -> str:
@@ -138,7 +136,7 @@ def path_label(path: str) -> str:
 
 class MetricsMiddleware:
     """Time and count every HTTP request; GraphQL says its operation and outcome through
-    ``scope["state"]`` (app/api/view.py)."""
+    ``scope["state"]`` (app/server/view.py)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -1,4 +1,4 @@
-"""The GraphQL endpoint: plain HTTP through app/api/graphql_http.py; subscriptions over
+"""The GraphQL endpoint: plain HTTP through app/server/graphql_http.py; subscriptions over
 WebSocket (graphql-transport-ws and the legacy graphql-ws) and over HTTP streams
 (multipart/mixed, SSE) through Strawberry's view; and the local GraphiQL page."""
 
@@ -28,10 +28,18 @@ from strawberry.subscriptions import (
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from app.api.auth_cache import AuthCache
 from app.api.context import Context, DataLoaders
 from app.api.graph.extension import answer_from_plan
-from app.api.graphql_http import (
+from app.api.shared_events import encode_next
+from app.db.engine import SessionFactory
+from app.db.statements import StatementPool
+from app.domain.secrets import SecretBox
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.services import InvalidKey
+from app.events.access import until_revoked
+from app.events.hubs import Broker
+from app.server.auth_cache import AuthCache
+from app.server.graphql_http import (
     GraphQLHTTPHandler,
     HTTPOperation,
     RequestError,
@@ -40,26 +48,18 @@ from app.api.graphql_http import (
     json_response,
     negotiate,
 )
-from app.api.middleware import TooManyAttempts, authenticate_within_limits, request_id_of
-from app.api.origins import OriginPolicy
-from app.api.persisted import PersistedOperations
-from app.api.rate_limits import RateLimiter
-from app.api.shared_events import encode_next
-from app.api.static_assets import StaticAssets
-from app.api.subscription_slots import SubscriptionSlots
-from app.api.ws_protocols import (
+from app.server.middleware import TooManyAttempts, authenticate_within_limits, request_id_of
+from app.server.origins import OriginPolicy
+from app.server.persisted import PersistedOperations
+from app.server.rate_limits import RateLimiter
+from app.server.static_assets import StaticAssets
+from app.server.subscription_slots import SubscriptionSlots
+from app.server.ws_protocols import (
     REJECT_BAD_KEY,
     REJECT_NO_KEY,
     GraphQLTransportWSHandler,
     GraphQLWSHandler,
 )
-from app.db.engine import SessionFactory
-from app.db.statements import StatementPool
-from app.domain.secrets import SecretBox
-from app.domain.tenancy.access import Actor
-from app.domain.tenancy.services import InvalidKey
-from app.events.access import until_revoked
-from app.events.hubs import Broker
 from app.settings import Limits
 
 STATIC_DIR = Path(__file__).parent / "static"

@@ -1,6 +1,6 @@
 """GraphQL over HTTP, to the letter of the spec (graphql-over-http, with its legacy
 ``application/json`` mode), for queries and mutations. Subscriptions over HTTP streams
-(multipart, SSE) and WebSockets are served by Strawberry's view (app/api/view.py).
+(multipart, SSE) and WebSockets are served by Strawberry's view (app/server/view.py).
 
 - ``Accept: application/graphql-response+json``: a document that fails to parse or
   validate, variables that fail to coerce, an unknown operation are 400 with no ``data``;
@@ -28,8 +28,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app.api.errors import REQUEST_ERROR_CODES
-from app.api.input_safety import MAX_VARIABLE_DEPTH, nested_deeper_than
-from app.api.persisted import PersistedOperationError, PersistedOperations
+from app.server.input_safety import MAX_VARIABLE_DEPTH, nested_deeper_than
+from app.server.persisted import PersistedOperationError, PersistedOperations
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
