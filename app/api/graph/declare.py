@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from app.api.graph.sql_text import Fragment, entity, global_id_sql, sql_fragment
+from app.api.graph.sql_text import Fragment, condition_fragment, entity, global_id_sql
 from app.api.loaders.list_spec import ListFilter, ListSpec
 
 
@@ -159,4 +159,4 @@ def lookup_fragments(type_name: str, field_name: str) -> tuple[Fragment, ...]:
     """The conditions of a declared lookup, as SQL over the target row ``{a}``."""
     lookup = GRAPH[type_name].lookups[field_name]
     target = entity(GRAPH[lookup.target].model, "{a}")
-    return tuple(sql_fragment(c) for c in lookup.where(target))
+    return tuple(condition_fragment(c) for c in lookup.where(target))

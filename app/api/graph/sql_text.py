@@ -81,6 +81,13 @@ def sql_fragment(expression: Any) -> Fragment:
     return PLACEHOLDER.sub(mark, compiled.string), tuple(bound)
 
 
+def condition_fragment(condition: Any) -> Fragment:
+    """A condition as a term of an AND: parenthesised, so that an OR inside it stays inside
+    (``revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())``)."""
+    text, values = sql_fragment(condition)
+    return f"({text})", values
+
+
 @functools.lru_cache(maxsize=1024)
 def entity(model: Any, alias: str) -> Any:
     return aliased(model, name=alias)
@@ -96,7 +103,7 @@ def order_fragments(
 
 @functools.lru_cache(maxsize=1024)  # by filter value: bounded (a filter is a few KB at most)
 def filter_fragments(spec: Any, list_filter: Any, alias: str) -> tuple[Fragment, ...]:
-    return tuple(sql_fragment(c) for c in list_filter.conditions(entity(spec.model, alias)))
+    return tuple(condition_fragment(c) for c in list_filter.conditions(entity(spec.model, alias)))
 
 
 # -- values ----------------------------------------------------------------------------
