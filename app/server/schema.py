@@ -17,7 +17,7 @@ from strawberry.types import ExecutionContext
 
 from app.api.errors import ErrorCodes, MaskUnexpectedErrors
 from app.api.graph.compiler import Compiler
-from app.api.graph.extension import CompiledReads, NotCompiled, Plans
+from app.api.graph.extension import CompiledPath, CompiledReads
 from app.api.graph.payloads import PrecompiledValues
 from app.api.read_scope import ReadScope
 from app.api.scalars import SCALAR_MAP
@@ -37,11 +37,9 @@ class QuietSchema(strawberry.Schema):
     Extension hooks none of the operation's extensions have cost nothing per subscription
     event (``LeanExtensionsRunner``)."""
 
-    # Set by build_schema: the compiled read path and its plans, the read-path override
-    # (tests), and the document cache (tests and metrics).
-    compiler: Any = None
-    compiled_plans: Any = None
-    read_path_override: Any = None
+    # Set by build_schema: the door into the compiled read path (None when it is off),
+    # and the document cache (tests and metrics).
+    compiled_path: CompiledPath | None = None
     documents: Any = None
 
     def process_errors(self, errors, execution_context=None):
@@ -113,19 +111,12 @@ def build_schema(
     trusted: list[Any] = []
     if persisted is not None and persisted.trusted is not None:
         trusted.append(lambda: TrustedDocumentsOnly(persisted))
-    compiled: list[Any] = []
-    compilers: list[Compiler] = []  # made once the schema exists
-    not_compiled = NotCompiled(max_bytes=limits.document_cache_bytes // 8)
-    plans = Plans(max_bytes=limits.document_cache_bytes // 2)
+    path = CompiledPath(limits.document_cache_bytes, override=read_path_override)
     traced: list[Any] = []
     if tracing:  # spans per operation and phase (app/process/tracing.py has the rest)
         from strawberry.extensions.tracing import OpenTelemetryExtension
 
         traced.append(OpenTelemetryExtension)
-    if compiled_reads:
-        compiled.append(
-            lambda: CompiledReads(compilers[0], not_compiled, plans, override=read_path_override)
-        )
     schema = QuietSchema(
         query=Query,
         mutation=Mutation,
@@ -144,15 +135,14 @@ def build_schema(
             ReadScope,  # before the compiled path: a key without READ reads nothing
             RecordOperation,
             *trusted,  # after the document cache, whose "already valid" it overrides
-            *compiled,  # last: answers only what every check above let through
+            # last: answers only what every check above let through
+            *([lambda: CompiledReads(path)] if compiled_reads else []),
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
         # Subscription events shared by many subscribers execute once (shared_events.py).
         execution_context_class=Executor,
     )
-    compilers.append(Compiler(schema, limits.max_page_size))
-    schema.compiler = compilers[0] if compiled_reads else None
-    schema.compiled_plans = plans if compiled_reads else None
-    schema.read_path_override = read_path_override
+    path.compiler = Compiler(schema, limits.max_page_size)
+    schema.compiled_path = path if compiled_reads else None
     schema.documents = documents
     return schema

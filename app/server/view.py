@@ -29,7 +29,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from app.api.context import Context, DataLoaders
-from app.api.graph.extension import answer_from_plan
+from app.api.graph.extension import CompiledPath
 from app.api.shared_events import encode_next
 from app.db.engine import SessionFactory
 from app.db.statements import StatementPool
@@ -189,17 +189,15 @@ class GraphQLView(GraphQL[Context, None]):
     async def _execute(
         self, request: Request, operation: HTTPOperation, allowed: set[OperationType]
     ) -> ExecutionResult:
-        plans = getattr(self.schema, "compiled_plans", None)
-        if plans is not None and OperationType.QUERY in allowed:
-            answer = await answer_from_plan(
-                plans,
+        path: CompiledPath | None = getattr(self.schema, "compiled_path", None)
+        if path is not None and OperationType.QUERY in allowed:
+            answer = await path.answer_cached(
                 self.statements,
                 request,
                 operation.query,
                 operation.operation_name,
                 operation.variables,
                 actor_of(request.scope),
-                getattr(self.schema, "read_path_override", False),
             )
             if answer is not None:
                 return answer  # type: ignore[return-value]  # a ready Response, which Strawberry passes on

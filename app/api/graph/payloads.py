@@ -19,13 +19,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import orjson
 from graphql import get_named_type
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.errors import run_mutation
-from app.api.graph.extension import COMPILED_PAYLOAD, fetch_text, resolvers_asked
-from app.api.graph.sql_text import Unsupported
 from app.domain.tenancy.access import Actor
 
 if TYPE_CHECKING:
@@ -97,42 +94,14 @@ async def mutate(
 
 
 async def read_back(info: Info, payload: type, entity: str, row: Any) -> Precompiled | None:
-    """The entity as the payload selects it, by one compiled statement; None when the
-    selection does not compile, the caller asked for the resolvers, or the row is not
-    visible to a read (the caller then gets the row the work returned)."""
-    schema = info.schema
-    compiler = getattr(schema, "compiler", None)
-    context = info.context
-    request = getattr(context, "request", None)
-    if (
-        compiler is None
-        or context.statements is None
-        or (
-            request is not None
-            and resolvers_asked(request, getattr(schema, "read_path_override", False))
-        )
-    ):
+    """The entity as the payload selects it, by one compiled statement (the compiled
+    path's door, app/api/graph/extension.py); None when it cannot be read so."""
+    path = getattr(info.schema, "compiled_path", None)
+    if path is None:
         return None
-    raw = info._raw_info
-    field_name, type_name = _entity_field(raw.return_type, payload, entity)
-    actor = context.actor
-    try:
-        compiled = compiler.compile_entity(
-            raw, field_name, type_name, row.id, actor.org_ids, actor.user_id, actor.hidden
-        )
-    except Unsupported:
-        return None
-    try:
-        text = await fetch_text(context.statements, compiled)
-    except Exception:  # the work has committed: answer it with the returned row
-        log.exception("compiled payload read failed [request_id=%s]", context.request_id)
-        return None
-    by_key = orjson.loads(text)
-    if any(value is None for value in by_key.values()):
-        return None
-    if request is not None and hasattr(request, "state"):
-        request.state.read_path = COMPILED_PAYLOAD
-    return Precompiled(by_key)
+    field_name, type_name = _entity_field(info._raw_info.return_type, payload, entity)
+    by_key = await path.answer_entity(info, field_name, type_name, row.id)
+    return Precompiled(by_key) if by_key is not None else None
 
 
 @functools.cache
