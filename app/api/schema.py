@@ -12,7 +12,6 @@ from strawberry.extensions import SchemaExtension
 from app.api.builds.mutations import BuildMutations
 from app.api.datasets.mutations import DatasetMutations
 from app.api.experiments.mutations import ExperimentMutations
-from app.api.lifecycle_mutations import LifecycleMutations
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
 from app.api.pipelines.mutations import PipelineMutations
@@ -42,7 +41,6 @@ class Mutation(
     BuildMutations,
     RegistryLinkMutations,
     RetentionMutations,
-    LifecycleMutations,
     MonitoringMutations,
     AlertRuleMutations,
     DriftMutations,

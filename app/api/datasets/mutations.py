@@ -1,9 +1,10 @@
-"""Dataset mutations: datasets and versions (contributors+), version status, and the
-dataset versions runs and training jobs consumed."""
+"""Dataset mutations: datasets (create, change, retire) and versions (contributors+),
+version status, and the dataset versions runs and training jobs consumed."""
 
 from __future__ import annotations
 
 import strawberry
+from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -12,7 +13,7 @@ from app.api.enums import ChecksumAlgorithm, DatasetInputRole, DatasetType, Data
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id
-from app.api.inputs import whole_number
+from app.api.inputs import provided, whole_number
 from app.domain.datasets import services
 
 
@@ -106,6 +107,32 @@ def dataset_inputs(given: list[DatasetInputInput], field: str) -> list[services.
     ]
 
 
+@strawberry.input(description="Only the fields given change.")
+class DatasetUpdateInput:
+    dataset_id: strawberry.ID
+    description: str | None = UNSET
+    format: str | None = UNSET
+    schema: JSON | None = UNSET
+    tags: list[str] | None = strawberry.field(default=UNSET, description="Replaces the tags.")
+
+
+@strawberry.type
+class DatasetUpdatePayload:
+    dataset: Dataset | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class DatasetDeleteInput:
+    dataset_id: strawberry.ID
+
+
+@strawberry.type
+class DatasetDeletePayload:
+    dataset: Dataset | None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class DatasetMutations:
     @strawberry.mutation(description="Create a dataset in a project. Contributors+.")
@@ -124,6 +151,39 @@ class DatasetMutations:
                 format=input.format,
                 schema=input.schema,
                 tags=list(input.tags),
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Describe a dataset, set its format, schema or tags (its name and type "
+        "stay). Contributors+."
+    )
+    async def dataset_update(self, info: Info, input: DatasetUpdateInput) -> DatasetUpdatePayload:
+        field = ["input", "datasetId"]
+        return await mutate(
+            info,
+            DatasetUpdatePayload,
+            "dataset",
+            lambda session, actor: services.dataset_update(
+                session,
+                actor,
+                dataset_id=decode_id(input.dataset_id, "Dataset", field),
+                changes=provided(input, "description", "format", "schema", "tags"),
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Retire a dataset and its versions (soft delete); runs and jobs keep "
+        "the record of what they consumed. Contributors+."
+    )
+    async def dataset_delete(self, info: Info, input: DatasetDeleteInput) -> DatasetDeletePayload:
+        field = ["input", "datasetId"]
+        return await mutate(
+            info,
+            DatasetDeletePayload,
+            "dataset",
+            lambda session, actor: services.dataset_delete(
+                session, actor, dataset_id=decode_id(input.dataset_id, "Dataset", field)
             ),
         )
 

@@ -1,4 +1,5 @@
-"""Experiment mutations: experiments, runs, metric logging."""
+"""Experiment mutations: experiments (create, change, transition, retire), runs (create,
+update, finish, retire), metric logging."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import RunStatus
+from app.api.enums import ExperimentStatus, RunStatus
 from app.api.errors import UserError, run_mutation
 from app.api.experiments.types import Experiment, Run
 from app.api.graph.payloads import mutate
@@ -167,6 +168,42 @@ class RunMetricsLogPayload:
         return Run.from_row(row) if row is not None else None
 
 
+@strawberry.input(description="Only the fields given change.")
+class ExperimentUpdateInput:
+    experiment_id: strawberry.ID
+    name: str | None = UNSET
+    description: str | None = UNSET
+    config: JSON | None = strawberry.field(default=UNSET, description="Replaces the config.")
+
+
+@strawberry.input
+class ExperimentTransitionInput:
+    experiment_id: strawberry.ID
+    status: ExperimentStatus
+
+
+@strawberry.input
+class ExperimentDeleteInput:
+    experiment_id: strawberry.ID
+
+
+@strawberry.type
+class ExperimentPayload:
+    experiment: Experiment | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class RunDeleteInput:
+    run_id: strawberry.ID
+
+
+@strawberry.type
+class RunDeletePayload:
+    run: Run | None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class ExperimentMutations:
     @strawberry.mutation(description="Create an experiment in a project. Contributors+.")
@@ -188,6 +225,65 @@ class ExperimentMutations:
                 if input.model_id
                 else None,
                 project_of_model=project_of_model,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Rename (unique in the project), describe or replace the config of an "
+        "experiment. Contributors+."
+    )
+    async def experiment_update(
+        self, info: Info, input: ExperimentUpdateInput
+    ) -> ExperimentPayload:
+        field = ["input", "experimentId"]
+        return await mutate(
+            info,
+            ExperimentPayload,
+            "experiment",
+            lambda session, actor: services.experiment_update(
+                session,
+                actor,
+                experiment_id=decode_id(input.experiment_id, "Experiment", field),
+                changes=provided(input, "name", "description", "config"),
+            ),
+        )
+
+    @strawberry.mutation(
+        description="ACTIVE → COMPLETED → ARCHIVED (or straight to ARCHIVED), and back to "
+        "ACTIVE; an archived experiment takes no new runs. Contributors+."
+    )
+    async def experiment_transition(
+        self, info: Info, input: ExperimentTransitionInput
+    ) -> ExperimentPayload:
+        field = ["input", "experimentId"]
+        return await mutate(
+            info,
+            ExperimentPayload,
+            "experiment",
+            lambda session, actor: services.experiment_transition(
+                session,
+                actor,
+                experiment_id=decode_id(input.experiment_id, "Experiment", field),
+                status=input.status,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Retire an experiment and its runs (soft delete) once none is running. "
+        "Contributors+."
+    )
+    async def experiment_delete(
+        self, info: Info, input: ExperimentDeleteInput
+    ) -> ExperimentPayload:
+        field = ["input", "experimentId"]
+        return await mutate(
+            info,
+            ExperimentPayload,
+            "experiment",
+            lambda session, actor: services.experiment_delete(
+                session,
+                actor,
+                experiment_id=decode_id(input.experiment_id, "Experiment", field),
             ),
         )
 
@@ -262,4 +358,15 @@ class ExperimentMutations:
             logged_count=result[2] if result else 0,
             new_count=result[1] if result else 0,
             user_errors=errors,
+        )
+
+    @strawberry.mutation(description="Retire a finished run (soft delete). Contributors+.")
+    async def run_delete(self, info: Info, input: RunDeleteInput) -> RunDeletePayload:
+        return await mutate(
+            info,
+            RunDeletePayload,
+            "run",
+            lambda session, actor: services.run_delete(
+                session, actor, run_id=decode_id(input.run_id, "Run", ["input", "runId"])
+            ),
         )

@@ -1,5 +1,5 @@
-"""Pipeline mutations (contributors+): pipelines with their DAG of steps, runs, and the
-runs' status and steps."""
+"""Pipeline mutations (contributors+): pipelines (create, retire) with their DAG of steps, runs,
+and the runs' status and steps."""
 
 from __future__ import annotations
 
@@ -106,6 +106,17 @@ def _template(value: TrainingJobTemplateInput | None, index: int) -> JobTemplate
     )
 
 
+@strawberry.input
+class PipelineDeleteInput:
+    pipeline_id: strawberry.ID
+
+
+@strawberry.type
+class PipelineDeletePayload:
+    pipeline: Pipeline | None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class PipelineMutations:
     @strawberry.mutation(description="Create a pipeline whose steps form a DAG. Contributors+.")
@@ -127,6 +138,22 @@ class PipelineMutations:
                 ],
                 step_configs=[s.config for s in input.steps],
                 templates=[_template(s.training_job, i) for i, s in enumerate(input.steps)],
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Retire a pipeline once none of its runs is under way. Contributors+."
+    )
+    async def pipeline_delete(
+        self, info: Info, input: PipelineDeleteInput
+    ) -> PipelineDeletePayload:
+        field = ["input", "pipelineId"]
+        return await mutate(
+            info,
+            PipelineDeletePayload,
+            "pipeline",
+            lambda session, actor: services.pipeline_delete(
+                session, actor, pipeline_id=decode_id(input.pipeline_id, "Pipeline", field)
             ),
         )
 

@@ -1,4 +1,5 @@
-"""Serving mutations: environments and deployments."""
+"""Serving mutations: environments (create, change, retire) and deployments (create,
+move, change, roll back, split traffic, retire)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,25 @@ class DeploymentCreatePayload:
     user_errors: list[UserError]
 
 
+@strawberry.input
+class EnvironmentUpdateInput:
+    environment_id: strawberry.ID
+    description: str | None = UNSET
+    protected: bool | None = UNSET
+    config: JSON | None = UNSET
+
+
+@strawberry.input
+class EnvironmentDeleteInput:
+    environment_id: strawberry.ID
+
+
+@strawberry.type
+class EnvironmentPayload:
+    environment: Environment | None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class ServingMutations:
     @strawberry.mutation(description="Create an environment. Organization admins.")
@@ -76,6 +96,45 @@ class ServingMutations:
                 description=input.description,
                 protected=input.protected,
                 config=input.config,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Change an environment's description, protection or "
+        "config. Organization admins."
+    )
+    async def environment_update(
+        self, info: Info, input: EnvironmentUpdateInput
+    ) -> EnvironmentPayload:
+        field = ["input", "environmentId"]
+        return await mutate(
+            info,
+            EnvironmentPayload,
+            "environment",
+            lambda session, actor: serving.environment_update(
+                session,
+                actor,
+                environment_id=decode_id(input.environment_id, "Environment", field),
+                changes=provided(input, "description", "protected", "config"),
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Retire an environment once every deployment in it is terminated or "
+        "retired (soft delete; its name is free again). Organization admins."
+    )
+    async def environment_delete(
+        self, info: Info, input: EnvironmentDeleteInput
+    ) -> EnvironmentPayload:
+        field = ["input", "environmentId"]
+        return await mutate(
+            info,
+            EnvironmentPayload,
+            "environment",
+            lambda session, actor: serving.environment_delete(
+                session,
+                actor,
+                environment_id=decode_id(input.environment_id, "Environment", field),
             ),
         )
 
@@ -162,6 +221,17 @@ class DeploymentTrafficSetInput:
 @strawberry.type
 class DeploymentTrafficSetPayload:
     deployments: list[Deployment] | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class DeploymentDeleteInput:
+    deployment_id: strawberry.ID
+
+
+@strawberry.type
+class DeploymentDeletePayload:
+    deployment: Deployment | None
     user_errors: list[UserError]
 
 
@@ -267,4 +337,23 @@ class DeploymentLifecycleMutations:
         return DeploymentTrafficSetPayload(
             deployments=[Deployment.from_row(r) for r in rows] if rows is not None else None,
             user_errors=errors,
+        )
+
+    @strawberry.mutation(
+        description="Retire a deployment that is not serving (PENDING, FAILED or "
+        "TERMINATED; soft delete). Contributors+; admins in a protected environment."
+    )
+    async def deployment_delete(
+        self, info: Info, input: DeploymentDeleteInput
+    ) -> DeploymentDeletePayload:
+        field = ["input", "deploymentId"]
+        return await mutate(
+            info,
+            DeploymentDeletePayload,
+            "deployment",
+            lambda session, actor: lifecycle.deployment_delete(
+                session,
+                actor,
+                deployment_id=decode_id(input.deployment_id, "Deployment", field),
+            ),
         )
