@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -12,6 +13,8 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.types.base import StrawberryList, StrawberryOptional
+from strawberry.utils.str_converters import to_camel_case
 
 from app.domain.errors import DomainError
 from app.domain.errors import ErrorCode as DomainErrorCode
@@ -36,8 +39,53 @@ class UserError:
     message: str
 
     @classmethod
-    def from_domain(cls, error: DomainError) -> UserError:
-        return cls(field=error.field, code=error.code, message=error.message)
+    def from_domain(cls, error: DomainError, input_type: Any = None) -> UserError:
+        field = graphql_path(input_type, error.field) if error.field is not None else None
+        return cls(field=field, code=error.code, message=error.message)
+
+
+def graphql_path(input_type: Any, relative: Sequence[str | int]) -> list[str]:
+    """The GraphQL path of a field the domain names relative to a mutation's ``input``:
+    walking the input type, an input object's field goes by its GraphQL name, a list's
+    element by its position, a name the input type does not have in GraphQL's spelling;
+    below a scalar (JSON, a metric series) segments pass as given (data keys keep their
+    spelling)."""
+    path = ["input"]
+    current = input_type
+    for segment in relative:
+        while isinstance(current, StrawberryOptional):
+            current = current.of_type
+        definition = getattr(current, "__strawberry_definition__", None)
+        if definition is not None and definition.is_input and isinstance(segment, str):
+            declared = _input_fields(current).get(segment)
+            if declared is None:  # not one of its fields: still spelled as GraphQL would
+                path.append(to_camel_case(segment))
+                current = None
+                continue
+            path.append(declared.graphql_name or to_camel_case(declared.python_name))
+            current = declared.type
+            continue
+        path.append(str(segment))
+        current = current.of_type if isinstance(current, StrawberryList) else None
+    return path
+
+
+@functools.cache
+def _input_fields(input_type: Any) -> dict[str, Any]:
+    """An input type's fields by Python name (and, for paths still written in GraphQL's
+    spelling, by GraphQL name)."""
+    fields = input_type.__strawberry_definition__.fields
+    by_name = {f.graphql_name or to_camel_case(f.python_name): f for f in fields}
+    return {**by_name, **{f.python_name: f for f in fields}}
+
+
+def input_type_of(info: Info) -> Any:
+    """The type of the mutation's ``input`` argument (None for a field without one)."""
+    field = getattr(info, "_field", None)
+    for argument in getattr(field, "arguments", ()):
+        if argument.python_name == "input":
+            return argument.type
+    return None
 
 
 class ClientError(GraphQLError):
@@ -65,7 +113,7 @@ async def run_mutation(
             result = await work(session, actor)
         return result, []
     except DomainError as error:
-        return None, [UserError.from_domain(error)]
+        return None, [UserError.from_domain(error, input_type_of(info))]
     except IntegrityError as error:
         # A concurrent request won a uniqueness race that the service's own check could not see.
         if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:

@@ -27,8 +27,16 @@ def decode_any(global_id: str) -> tuple[str, uuid.UUID] | None:
         return None
 
 
+def input_id(given: object, name: str, type_name: str) -> uuid.UUID:
+    """The uuid of the global id in the field ``name`` of a mutation's input ``given``; a
+    wrong or foreign id is NOT_FOUND at that field (its path made by the API from the
+    name, app/api/errors.py)."""
+    return decode_id(getattr(given, name), type_name, (name,))
+
+
 def decode_id(global_id: str | None, type_name: str, field: Sequence[str]) -> uuid.UUID:
-    """The uuid inside a global id of the expected type; anything else is NOT_FOUND."""
+    """The uuid inside a global id of the expected type; anything else is NOT_FOUND at
+    ``field`` (a path relative to the input, in Python names: prefer ``input_id``)."""
     decoded = decode_any(global_id or "")
     if decoded is None or decoded[0] != type_name:
         raise not_found(_words(type_name), field)

@@ -24,7 +24,7 @@ def whole_number(value: float | None, field: str, noun: str = "a whole number") 
     if value is None:
         return None
     if not math.isfinite(value) or not value.is_integer():
-        raise validation(f"must be {noun}", ["input", field])
+        raise validation(f"must be {noun}", [field])
     if abs(value) >= 2**63:  # stored as bigint: beyond it PostgreSQL answers an overflow
-        raise validation(f"must be {noun} below 2^63", ["input", field])
+        raise validation(f"must be {noun} below 2^63", [field])
     return int(value)

@@ -1,6 +1,10 @@
 """The one domain failure type: an error code, a field path and a message.
 
-The GraphQL layer turns it into ``userErrors`` in a single place."""
+The path names the offending field relative to the operation's input, in the domain's own
+words: Python names for its fields (``("model_version_id",)``), list positions, and data
+keys as given (a param's or a metric's name). The GraphQL layer turns it into
+``userErrors`` in a single place, making the GraphQL path (``["input",
+"modelVersionId"]``) by walking the input type (app/api/errors.py)."""
 
 from __future__ import annotations
 
@@ -45,7 +49,7 @@ def ensure_transition(
     current: enum.Enum,
     target: enum.Enum,
     allowed: Collection[enum.Enum],
-    field: Sequence[str] = ("input", "status"),
+    field: Sequence[str] = ("status",),
 ) -> None:
     """The one state-machine check: ``target`` must be among ``allowed`` (the moves out of
     ``current``), else INVALID_TRANSITION naming what is allowed."""

@@ -21,7 +21,7 @@ MAX_TAGS = 50
 
 def camel(name: str) -> str:
     """An input's GraphQL name from its Python one (``min_severity`` -> ``minSeverity``),
-    for the field path of a userError."""
+    for a message that names another field (paths use the Python name)."""
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
 

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import topics
 from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit_event
 from app.domain.tenancy.enums import OrgRole
 from app.domain.tenancy.lookup import RowT, get_visible
 from app.domain.tenancy.visibility import visible_conditions
@@ -40,9 +40,7 @@ WORKER_ROLES = (OrgRole.ADMIN, OrgRole.DEVELOPER)
 def clean_worker(worker: str) -> str:
     worker = worker.strip()
     if not worker or len(worker) > MAX_WORKER or not worker.isprintable():
-        raise validation(
-            f"a worker name is 1-{MAX_WORKER} printable characters", ["input", "worker"]
-        )
+        raise validation(f"a worker name is 1-{MAX_WORKER} printable characters", ["worker"])
     return worker
 
 
@@ -50,7 +48,7 @@ def clean_lease(seconds: int) -> timedelta:
     if not MIN_LEASE_SECONDS <= seconds <= MAX_LEASE_SECONDS:
         raise validation(
             f"a lease is {MIN_LEASE_SECONDS} to {MAX_LEASE_SECONDS} seconds",
-            ["input", "leaseSeconds"],
+            ["lease_seconds"],
         )
     return timedelta(seconds=seconds)
 
@@ -120,7 +118,7 @@ class WorkQueue(Generic[RowT]):
         ).all()
         for row_id, organization_id, status in expired:
             await self.publish(session, row_id)
-            record_audit(
+            record_audit_event(
                 session,
                 actor,
                 f"{self.audit_prefix}.lease_expired",
@@ -149,7 +147,7 @@ class WorkQueue(Generic[RowT]):
         worker = clean_worker(worker)
         lease = clean_lease(lease_seconds)
         if not 1 <= limit <= max_limit:
-            raise validation(f"claim 1 to {max_limit} at a time", ["input", "limit"])
+            raise validation(f"claim 1 to {max_limit} at a time", ["limit"])
         if not orgs:
             return []
         m: Any = self.model  # its columns (every queue's table has them)
@@ -195,7 +193,7 @@ class WorkQueue(Generic[RowT]):
         for claimed in rows:
             row: Any = claimed
             await self.publish(session, row.id)
-            record_audit(
+            record_audit_event(
                 session,
                 actor,
                 f"{self.audit_prefix}.claimed",
@@ -237,7 +235,7 @@ class WorkQueue(Generic[RowT]):
             raise DomainError(
                 ErrorCode.CONFLICT,
                 f"this worker does not hold the {self.noun} (its lease ran out, or it moved on)",
-                ["input", "worker"],
+                ["worker"],
             )
         return found
 

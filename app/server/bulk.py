@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.api.errors import UNIQUE_VIOLATION
+from app.api.errors import UNIQUE_VIOLATION, graphql_path
+from app.api.experiments.mutations import RunMetricsLogInput
 from app.api.ids import decode_id
 from app.api.ingest_counts import ingested
 from app.db.engine import SessionFactory
@@ -58,12 +59,13 @@ class BulkMetrics:
         actor = replace(actor_of(request.scope), ingesting=True)  # an ingest endpoint
         try:
             actor.require_write()
-            run_id = decode_id(request.path_params["run_id"], "Run", ["input", "runId"])
+            run_id = decode_id(request.path_params["run_id"], "Run", ["run_id"])
             batch = batch_from_series(body["series"], self.max_points)
             async with self.session_factory() as session, session.begin():
                 _, new, logged = await run_metrics_log(session, actor, run_id=run_id, batch=batch)
         except DomainError as error:
-            field = list(error.field) if error.field else None
+            # The paths of runMetricsLog's input, whose series this body is.
+            field = graphql_path(RunMetricsLogInput, error.field) if error.field else None
             return _error(error.message, error.code.value, field, STATUS.get(error.code, 400))
         except IntegrityError as error:
             if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:

@@ -33,9 +33,9 @@ def test_global_ids_round_trip_and_reject_other_types() -> None:
     assert decode_any(gid) == ("Project", row_id)
     assert decode_id(gid, "Project", ["id"]) == row_id
     with pytest.raises(DomainError) as caught:
-        decode_id(gid, "Model", ["input", "modelId"])
+        decode_id(gid, "Model", ["model_id"])
     assert caught.value.code == ErrorCode.NOT_FOUND
-    assert caught.value.field == ["input", "modelId"]
+    assert caught.value.field == ["model_id"]
     for garbage in ["", "!!!", "UHJvamVjdDpub3QtYS11dWlk", "x" * 500]:
         assert decode_any(garbage) is None
 

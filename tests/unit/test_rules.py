@@ -16,7 +16,7 @@ from app.domain.serving.rules import ensure_instances
 from app.domain.tenancy.access import Actor, effective_project_role
 from app.domain.tenancy.enums import ApiKeyScope, OrgRole, Plan, ProjectRole
 
-F = ["input", "x"]
+F = ["x"]
 
 
 def code_of(fn, *args) -> ErrorCode:  # type: ignore[no-untyped-def]
@@ -120,21 +120,21 @@ def point(**overrides) -> MetricPoint:  # type: ignore[no-untyped-def]
         (point(value=math.inf), "value"),
         (point(name="bad name"), "name"),
         (point(name="x" * 129), "name"),
-        (point(recorded_at=NOW + timedelta(days=2)), "recordedAt"),
-        (point(recorded_at=datetime(1999, 1, 1, tzinfo=UTC)), "recordedAt"),
-        (point(recorded_at=datetime(2025, 1, 1)), "recordedAt"),
+        (point(recorded_at=NOW + timedelta(days=2)), "recorded_at"),
+        (point(recorded_at=datetime(1999, 1, 1, tzinfo=UTC)), "recorded_at"),
+        (point(recorded_at=datetime(2025, 1, 1)), "recorded_at"),
     ],
 )
 def test_bad_point_is_reported_with_its_index(bad: MetricPoint, field: str) -> None:
     with pytest.raises(DomainError) as caught:
         validate_points([point(), point(name="ok2"), bad], 10, now=NOW)
-    assert caught.value.field == ["input", "points", "2", field]
+    assert caught.value.field == ["points", "2", field]
 
 
 def test_duplicate_points_in_one_batch_are_rejected() -> None:
     with pytest.raises(DomainError) as caught:
         validate_points([point(), point()], 10, now=NOW)
-    assert caught.value.field == ["input", "points", "1", "recordedAt"]
+    assert caught.value.field == ["points", "1", "recorded_at"]
 
 
 def test_batch_size_bounds() -> None:

@@ -10,7 +10,7 @@ from app.api.builds.types import ArtifactBuild
 from app.api.enums import BuildStatus
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import input_id
 from app.domain.builds import services
 
 
@@ -92,9 +92,7 @@ class BuildMutations:
             lambda session, actor: services.artifact_build_create(
                 session,
                 actor,
-                version_id=decode_id(
-                    input.model_version_id, "ModelVersion", ["input", "modelVersionId"]
-                ),
+                version_id=input_id(input, "model_version_id", "ModelVersion"),
                 repository_url=input.source.repository_url,
                 ref=input.source.ref,
                 path=input.source.path,
@@ -127,7 +125,6 @@ class BuildMutations:
     async def artifact_build_heartbeat(
         self, info: Info, input: ArtifactBuildHeartbeatInput
     ) -> ArtifactBuildPayload:
-        field = ["input", "artifactBuildId"]
         return await mutate(
             info,
             ArtifactBuildPayload,
@@ -135,7 +132,7 @@ class BuildMutations:
             lambda session, actor: services.artifact_build_heartbeat(
                 session,
                 actor,
-                build_id=decode_id(input.artifact_build_id, "ArtifactBuild", field),
+                build_id=input_id(input, "artifact_build_id", "ArtifactBuild"),
                 worker=input.worker,
                 lease_seconds=input.lease_seconds,
             ),
@@ -147,7 +144,6 @@ class BuildMutations:
     async def artifact_build_finish(
         self, info: Info, input: ArtifactBuildFinishInput
     ) -> ArtifactBuildPayload:
-        field = ["input", "artifactBuildId"]
         return await mutate(
             info,
             ArtifactBuildPayload,
@@ -155,7 +151,7 @@ class BuildMutations:
             lambda session, actor: services.artifact_build_finish(
                 session,
                 actor,
-                build_id=decode_id(input.artifact_build_id, "ArtifactBuild", field),
+                build_id=input_id(input, "artifact_build_id", "ArtifactBuild"),
                 worker=input.worker,
                 status=input.status,
                 image_url=input.image_url,
@@ -170,12 +166,11 @@ class BuildMutations:
     async def artifact_build_cancel(
         self, info: Info, input: ArtifactBuildCancelInput
     ) -> ArtifactBuildPayload:
-        field = ["input", "artifactBuildId"]
         return await mutate(
             info,
             ArtifactBuildPayload,
             "artifact_build",
             lambda session, actor: services.artifact_build_cancel(
-                session, actor, build_id=decode_id(input.artifact_build_id, "ArtifactBuild", field)
+                session, actor, build_id=input_id(input, "artifact_build_id", "ArtifactBuild")
             ),
         )

@@ -12,7 +12,7 @@ from app.api.datasets.types import Dataset, DatasetVersion
 from app.api.enums import ChecksumAlgorithm, DatasetInputRole, DatasetType, DatasetVersionStatus
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import decode_id, input_id
 from app.api.inputs import provided, whole_number
 from app.domain.datasets import services
 
@@ -99,7 +99,7 @@ def dataset_inputs(given: list[DatasetInputInput], field: str) -> list[services.
     return [
         services.Input(
             decode_id(
-                i.dataset_version_id, "DatasetVersion", ["input", field, str(n), "datasetVersionId"]
+                i.dataset_version_id, "DatasetVersion", [field, str(n), "dataset_version_id"]
             ),
             i.role,
         )
@@ -144,7 +144,7 @@ class DatasetMutations:
             lambda session, actor: services.dataset_create(
                 session,
                 actor,
-                project_id=decode_id(input.project_id, "Project", ["input", "projectId"]),
+                project_id=input_id(input, "project_id", "Project"),
                 name=input.name,
                 dataset_type=input.type,
                 description=input.description,
@@ -159,7 +159,6 @@ class DatasetMutations:
         "stay). Contributors+."
     )
     async def dataset_update(self, info: Info, input: DatasetUpdateInput) -> DatasetUpdatePayload:
-        field = ["input", "datasetId"]
         return await mutate(
             info,
             DatasetUpdatePayload,
@@ -167,7 +166,7 @@ class DatasetMutations:
             lambda session, actor: services.dataset_update(
                 session,
                 actor,
-                dataset_id=decode_id(input.dataset_id, "Dataset", field),
+                dataset_id=input_id(input, "dataset_id", "Dataset"),
                 changes=provided(input, "description", "format", "schema", "tags"),
             ),
         )
@@ -177,13 +176,12 @@ class DatasetMutations:
         "the record of what they consumed. Contributors+."
     )
     async def dataset_delete(self, info: Info, input: DatasetDeleteInput) -> DatasetDeletePayload:
-        field = ["input", "datasetId"]
         return await mutate(
             info,
             DatasetDeletePayload,
             "dataset",
             lambda session, actor: services.dataset_delete(
-                session, actor, dataset_id=decode_id(input.dataset_id, "Dataset", field)
+                session, actor, dataset_id=input_id(input, "dataset_id", "Dataset")
             ),
         )
 
@@ -202,7 +200,7 @@ class DatasetMutations:
             lambda session, actor: services.dataset_version_create(
                 session,
                 actor,
-                dataset_id=decode_id(input.dataset_id, "Dataset", ["input", "datasetId"]),
+                dataset_id=input_id(input, "dataset_id", "Dataset"),
                 version=input.version,
                 versioning_system=input.versioning_system,
                 systems=info.context.limits.dataset_versioning_systems,
@@ -216,7 +214,7 @@ class DatasetMutations:
                 record_count=whole_number(input.record_count, "recordCount"),
                 diff_summary=input.diff_summary,
                 parent_ids=[
-                    decode_id(p, "DatasetVersion", ["input", "parentIds", str(i)])
+                    decode_id(p, "DatasetVersion", ["parent_ids", str(i)])
                     for i, p in enumerate(input.parent_ids)
                 ],
             ),
@@ -229,7 +227,6 @@ class DatasetMutations:
     async def dataset_version_transition(
         self, info: Info, input: DatasetVersionTransitionInput
     ) -> DatasetVersionPayload:
-        field = ["input", "datasetVersionId"]
         return await mutate(
             info,
             DatasetVersionPayload,
@@ -237,7 +234,7 @@ class DatasetMutations:
             lambda session, actor: services.dataset_version_transition(
                 session,
                 actor,
-                version_id=decode_id(input.dataset_version_id, "DatasetVersion", field),
+                version_id=input_id(input, "dataset_version_id", "DatasetVersion"),
                 status=input.status,
             ),
         )
@@ -255,10 +252,8 @@ class DatasetMutations:
             lambda session, actor: services.dataset_inputs_record(
                 session,
                 actor,
-                run_id=decode_id(run, "Run", ["input", "runId"]) if run else None,
-                training_job_id=decode_id(job, "TrainingJob", ["input", "trainingJobId"])
-                if job
-                else None,
+                run_id=decode_id(run, "Run", ["run_id"]) if run else None,
+                training_job_id=decode_id(job, "TrainingJob", ["training_job_id"]) if job else None,
                 inputs=dataset_inputs(input.inputs, "inputs"),
             ),
         )

@@ -15,7 +15,7 @@ from app.api.enums import ExperimentStatus, RunStatus
 from app.api.errors import UserError, run_mutation
 from app.api.experiments.types import Experiment, Run
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import input_id
 from app.api.ingest_counts import ingested
 from app.api.inputs import provided
 from app.api.lists import load_row
@@ -118,7 +118,7 @@ class RunMetricColumnsInput:
         if not len(self.steps) == len(self.values) == len(stamps) == n:
             raise validation(
                 "keys, steps, values (and timestamps, if given) must have the same length",
-                ["input", "columns"],
+                ["columns"],
             )
         return [
             DomainPoint(*point)
@@ -146,7 +146,7 @@ class RunMetricsLogInput:
     def to_batch(self, max_points: int) -> PointBatch:
         given = [self.points is not None, self.columns is not None, self.series is not None]
         if sum(given) != 1:
-            raise validation("give exactly one of points, columns and series", ["input", "points"])
+            raise validation("give exactly one of points, columns and series", ["points"])
         if self.series is not None:
             return batch_from_series(self.series, max_points)
         if self.columns is not None:
@@ -217,13 +217,11 @@ class ExperimentMutations:
             lambda session, actor: services.experiment_create(
                 session,
                 actor,
-                project_id=decode_id(input.project_id, "Project", ["input", "projectId"]),
+                project_id=input_id(input, "project_id", "Project"),
                 name=input.name,
                 description=input.description,
                 config=input.config,
-                model_id=decode_id(input.model_id, "Model", ["input", "modelId"])
-                if input.model_id
-                else None,
+                model_id=input_id(input, "model_id", "Model") if input.model_id else None,
                 project_of_model=project_of_model,
             ),
         )
@@ -235,7 +233,6 @@ class ExperimentMutations:
     async def experiment_update(
         self, info: Info, input: ExperimentUpdateInput
     ) -> ExperimentPayload:
-        field = ["input", "experimentId"]
         return await mutate(
             info,
             ExperimentPayload,
@@ -243,7 +240,7 @@ class ExperimentMutations:
             lambda session, actor: services.experiment_update(
                 session,
                 actor,
-                experiment_id=decode_id(input.experiment_id, "Experiment", field),
+                experiment_id=input_id(input, "experiment_id", "Experiment"),
                 changes=provided(input, "name", "description", "config"),
             ),
         )
@@ -255,7 +252,6 @@ class ExperimentMutations:
     async def experiment_transition(
         self, info: Info, input: ExperimentTransitionInput
     ) -> ExperimentPayload:
-        field = ["input", "experimentId"]
         return await mutate(
             info,
             ExperimentPayload,
@@ -263,7 +259,7 @@ class ExperimentMutations:
             lambda session, actor: services.experiment_transition(
                 session,
                 actor,
-                experiment_id=decode_id(input.experiment_id, "Experiment", field),
+                experiment_id=input_id(input, "experiment_id", "Experiment"),
                 status=input.status,
             ),
         )
@@ -275,7 +271,6 @@ class ExperimentMutations:
     async def experiment_delete(
         self, info: Info, input: ExperimentDeleteInput
     ) -> ExperimentPayload:
-        field = ["input", "experimentId"]
         return await mutate(
             info,
             ExperimentPayload,
@@ -283,7 +278,7 @@ class ExperimentMutations:
             lambda session, actor: services.experiment_delete(
                 session,
                 actor,
-                experiment_id=decode_id(input.experiment_id, "Experiment", field),
+                experiment_id=input_id(input, "experiment_id", "Experiment"),
             ),
         )
 
@@ -296,9 +291,7 @@ class ExperimentMutations:
             lambda session, actor: services.run_create(
                 session,
                 actor,
-                experiment_id=decode_id(
-                    input.experiment_id, "Experiment", ["input", "experimentId"]
-                ),
+                experiment_id=input_id(input, "experiment_id", "Experiment"),
                 name=input.name,
                 description=input.description,
                 params=input.params,
@@ -318,7 +311,7 @@ class ExperimentMutations:
             lambda session, actor: services.run_update(
                 session,
                 actor,
-                run_id=decode_id(input.run_id, "Run", ["input", "runId"]),
+                run_id=input_id(input, "run_id", "Run"),
                 changes=provided(input, "name", "description", "params", "tags"),
             ),
         )
@@ -332,7 +325,7 @@ class ExperimentMutations:
             lambda session, actor: services.run_finish(
                 session,
                 actor,
-                run_id=decode_id(input.run_id, "Run", ["input", "runId"]),
+                run_id=input_id(input, "run_id", "Run"),
                 status=input.status,
                 ended_at=input.ended_at,
                 failure_reason=input.failure_reason,
@@ -346,7 +339,7 @@ class ExperimentMutations:
             lambda session, actor: services.run_metrics_log(
                 session,
                 actor,
-                run_id=decode_id(input.run_id, "Run", ["input", "runId"]),
+                run_id=input_id(input, "run_id", "Run"),
                 batch=input.to_batch(info.context.limits.max_metric_points),
             ),
             ingest=True,
@@ -367,6 +360,6 @@ class ExperimentMutations:
             RunDeletePayload,
             "run",
             lambda session, actor: services.run_delete(
-                session, actor, run_id=decode_id(input.run_id, "Run", ["input", "runId"])
+                session, actor, run_id=input_id(input, "run_id", "Run")
             ),
         )

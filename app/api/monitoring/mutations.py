@@ -13,7 +13,7 @@ from strawberry.types import Info
 from app.api.enums import Aggregation, AlertSeverity, AlertType, Comparator
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import decode_id, input_id
 from app.api.ingest_counts import ingested
 from app.api.inputs import provided
 from app.api.monitoring.types import Alert, AlertRule, DriftReport
@@ -97,7 +97,7 @@ async def _set_alert_status(
         lambda session, actor: alert_set_status(
             session,
             actor,
-            alert_id=decode_id(input.alert_id, "Alert", ["input", "alertId"]),
+            alert_id=input_id(input, "alert_id", "Alert"),
             status=status,
         ),
     )
@@ -118,10 +118,10 @@ class MonitoringMutations:
             lambda session, actor: manual_alerts.alert_create(
                 session,
                 actor,
-                organization_id=decode_id(organization, "Organization", ["input", "organizationId"])
+                organization_id=decode_id(organization, "Organization", ["organization_id"])
                 if organization
                 else None,
-                deployment_id=decode_id(deployment, "Deployment", ["input", "deploymentId"])
+                deployment_id=decode_id(deployment, "Deployment", ["deployment_id"])
                 if deployment
                 else None,
                 alert_type=input.alert_type,
@@ -149,9 +149,7 @@ class MonitoringMutations:
             lambda session, actor: monitoring_metrics_record(
                 session,
                 actor,
-                deployment_id=decode_id(
-                    input.deployment_id, "Deployment", ["input", "deploymentId"]
-                ),
+                deployment_id=input_id(input, "deployment_id", "Deployment"),
                 points=points,
                 max_points=info.context.limits.max_metric_points,
             ),
@@ -252,10 +250,8 @@ class AlertRuleMutations:
             lambda session, actor: alert_rules.alert_rule_create(
                 session,
                 actor,
-                project_id=decode_id(input.project_id, "Project", ["input", "projectId"]),
-                deployment_id=decode_id(
-                    input.deployment_id, "Deployment", ["input", "deploymentId"]
-                )
+                project_id=input_id(input, "project_id", "Project"),
+                deployment_id=input_id(input, "deployment_id", "Deployment")
                 if input.deployment_id
                 else None,
                 name=input.name,
@@ -295,7 +291,7 @@ class AlertRuleMutations:
             lambda session, actor: alert_rules.alert_rule_update(
                 session,
                 actor,
-                rule_id=decode_id(input.alert_rule_id, "AlertRule", ["input", "alertRuleId"]),
+                rule_id=input_id(input, "alert_rule_id", "AlertRule"),
                 changes=changes,
             ),
         )
@@ -309,7 +305,7 @@ class AlertRuleMutations:
             lambda session, actor: alert_rules.alert_rule_delete(
                 session,
                 actor,
-                rule_id=decode_id(input.alert_rule_id, "AlertRule", ["input", "alertRuleId"]),
+                rule_id=input_id(input, "alert_rule_id", "AlertRule"),
             ),
         )
 
@@ -326,9 +322,7 @@ class AlertRuleMutations:
             lambda session, actor: predictions.predictions_record(
                 session,
                 actor,
-                deployment_id=decode_id(
-                    input.deployment_id, "Deployment", ["input", "deploymentId"]
-                ),
+                deployment_id=input_id(input, "deployment_id", "Deployment"),
                 items=items,
                 max_items=info.context.limits.max_metric_points,
             ),
@@ -414,9 +408,7 @@ class DriftMutations:
             lambda session, actor: drift_reports.drift_report_create(
                 session,
                 actor,
-                deployment_id=decode_id(
-                    input.deployment_id, "Deployment", ["input", "deploymentId"]
-                ),
+                deployment_id=input_id(input, "deployment_id", "Deployment"),
                 features=features,
                 threshold=input.threshold,
             ),
@@ -434,9 +426,7 @@ class DriftMutations:
             lambda session, actor: embeddings.prediction_embeddings_record(
                 session,
                 actor,
-                deployment_id=decode_id(
-                    input.deployment_id, "Deployment", ["input", "deploymentId"]
-                ),
+                deployment_id=input_id(input, "deployment_id", "Deployment"),
                 vectors=input.vectors,
                 is_reference=input.reference,
             ),

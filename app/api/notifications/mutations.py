@@ -17,7 +17,7 @@ from app.api.enums import (
 )
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import decode_id, input_id
 from app.api.inputs import provided
 from app.api.notifications.types import NotificationChannel, NotificationRule
 from app.domain.notifications import services
@@ -112,7 +112,7 @@ def rule_conditions(
     changes = provided(input, *names, "alert_types", "outcomes", "environment_id")
     if changes.get("environment_id") is not None:
         changes["environment_id"] = decode_id(
-            changes["environment_id"], "Environment", ["input", "environmentId"]
+            changes["environment_id"], "Environment", ["environment_id"]
         )
     return changes
 
@@ -130,9 +130,7 @@ class NotificationMutations:
             lambda session, actor: services.notification_channel_create(
                 session,
                 actor,
-                organization_id=decode_id(
-                    input.organization_id, "Organization", ["input", "organizationId"]
-                ),
+                organization_id=input_id(input, "organization_id", "Organization"),
                 name=input.name,
                 channel_type=input.type,
                 url=input.url,
@@ -148,7 +146,6 @@ class NotificationMutations:
     async def notification_channel_update(
         self, info: Info, input: NotificationChannelUpdateInput
     ) -> NotificationChannelCreatePayload:
-        field = ["input", "channelId"]
         return await mutate(
             info,
             NotificationChannelCreatePayload,
@@ -156,7 +153,7 @@ class NotificationMutations:
             lambda session, actor: services.notification_channel_update(
                 session,
                 actor,
-                channel_id=decode_id(input.channel_id, "NotificationChannel", field),
+                channel_id=input_id(input, "channel_id", "NotificationChannel"),
                 changes=provided(input, "name", "url", "recipients", "secret"),
                 secrets=info.context.secrets,
             ),
@@ -169,7 +166,6 @@ class NotificationMutations:
     async def notification_channel_delete(
         self, info: Info, input: NotificationChannelDeleteInput
     ) -> NotificationChannelCreatePayload:
-        field = ["input", "channelId"]
         return await mutate(
             info,
             NotificationChannelCreatePayload,
@@ -177,7 +173,7 @@ class NotificationMutations:
             lambda session, actor: services.notification_channel_delete(
                 session,
                 actor,
-                channel_id=decode_id(input.channel_id, "NotificationChannel", field),
+                channel_id=input_id(input, "channel_id", "NotificationChannel"),
             ),
         )
 
@@ -185,7 +181,6 @@ class NotificationMutations:
     async def notification_rule_update(
         self, info: Info, input: NotificationRuleUpdateInput
     ) -> NotificationRuleCreatePayload:
-        field = ["input", "ruleId"]
         return await mutate(
             info,
             NotificationRuleCreatePayload,
@@ -193,7 +188,7 @@ class NotificationMutations:
             lambda session, actor: services.notification_rule_update(
                 session,
                 actor,
-                rule_id=decode_id(input.rule_id, "NotificationRule", field),
+                rule_id=input_id(input, "rule_id", "NotificationRule"),
                 changes=rule_conditions(input, "enabled", "min_severity"),
             ),
         )
@@ -202,13 +197,12 @@ class NotificationMutations:
     async def notification_rule_delete(
         self, info: Info, input: NotificationRuleDeleteInput
     ) -> NotificationRuleCreatePayload:
-        field = ["input", "ruleId"]
         return await mutate(
             info,
             NotificationRuleCreatePayload,
             "notification_rule",
             lambda session, actor: services.notification_rule_delete(
-                session, actor, rule_id=decode_id(input.rule_id, "NotificationRule", field)
+                session, actor, rule_id=input_id(input, "rule_id", "NotificationRule")
             ),
         )
 
@@ -223,16 +217,10 @@ class NotificationMutations:
             lambda session, actor: services.notification_rule_create(
                 session,
                 actor,
-                channel_id=decode_id(
-                    input.channel_id, "NotificationChannel", ["input", "channelId"]
-                ),
+                channel_id=input_id(input, "channel_id", "NotificationChannel"),
                 trigger=input.trigger,
-                project_id=decode_id(input.project_id, "Project", ["input", "projectId"])
-                if input.project_id
-                else None,
-                deployment_id=decode_id(
-                    input.deployment_id, "Deployment", ["input", "deploymentId"]
-                )
+                project_id=input_id(input, "project_id", "Project") if input.project_id else None,
+                deployment_id=input_id(input, "deployment_id", "Deployment")
                 if input.deployment_id
                 else None,
                 min_severity=input.min_severity,

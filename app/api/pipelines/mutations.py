@@ -10,7 +10,7 @@ from strawberry.types import Info
 from app.api.enums import Orchestrator, PipelineRunStatus, PipelineStepKind, PipelineStepStatus
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import decode_id, input_id
 from app.api.pipelines.types import Pipeline, PipelineRun
 from app.api.training.mutations import TrainingResourcesInput
 from app.domain.pipelines import services
@@ -92,7 +92,7 @@ def _template(value: TrainingJobTemplateInput | None, index: int) -> JobTemplate
     if value is None:
         return None
     r = value.resources
-    field = ["input", "steps", str(index), "trainingJob", "environmentId"]
+    field = ["steps", str(index), "training_job", "environment_id"]
     return JobTemplate(
         environment_id=decode_id(value.environment_id, "Environment", field),
         image=value.image,
@@ -128,7 +128,7 @@ class PipelineMutations:
             lambda session, actor: services.pipeline_create(
                 session,
                 actor,
-                project_id=decode_id(input.project_id, "Project", ["input", "projectId"]),
+                project_id=input_id(input, "project_id", "Project"),
                 name=input.name,
                 orchestrator=input.orchestrator,
                 workflow_id=input.workflow_id,
@@ -147,13 +147,12 @@ class PipelineMutations:
     async def pipeline_delete(
         self, info: Info, input: PipelineDeleteInput
     ) -> PipelineDeletePayload:
-        field = ["input", "pipelineId"]
         return await mutate(
             info,
             PipelineDeletePayload,
             "pipeline",
             lambda session, actor: services.pipeline_delete(
-                session, actor, pipeline_id=decode_id(input.pipeline_id, "Pipeline", field)
+                session, actor, pipeline_id=input_id(input, "pipeline_id", "Pipeline")
             ),
         )
 
@@ -168,7 +167,7 @@ class PipelineMutations:
             lambda session, actor: services.pipeline_run_create(
                 session,
                 actor,
-                pipeline_id=decode_id(input.pipeline_id, "Pipeline", ["input", "pipelineId"]),
+                pipeline_id=input_id(input, "pipeline_id", "Pipeline"),
                 max_retries=input.max_retries,
             ),
         )
@@ -181,7 +180,6 @@ class PipelineMutations:
     async def pipeline_run_transition(
         self, info: Info, input: PipelineRunTransitionInput
     ) -> PipelineRunPayload:
-        field = ["input", "pipelineRunId"]
         return await mutate(
             info,
             PipelineRunPayload,
@@ -189,7 +187,7 @@ class PipelineMutations:
             lambda session, actor: services.pipeline_run_transition(
                 session,
                 actor,
-                run_id=decode_id(input.pipeline_run_id, "PipelineRun", field),
+                run_id=input_id(input, "pipeline_run_id", "PipelineRun"),
                 status=input.status,
                 error_message=input.error_message,
             ),
@@ -202,7 +200,6 @@ class PipelineMutations:
     async def pipeline_run_step_update(
         self, info: Info, input: PipelineRunStepUpdateInput
     ) -> PipelineRunPayload:
-        field = ["input", "pipelineRunId"]
         return await mutate(
             info,
             PipelineRunPayload,
@@ -210,7 +207,7 @@ class PipelineMutations:
             lambda session, actor: services.pipeline_run_step_update(
                 session,
                 actor,
-                run_id=decode_id(input.pipeline_run_id, "PipelineRun", field),
+                run_id=input_id(input, "pipeline_run_id", "PipelineRun"),
                 step=input.step,
                 status=input.status,
             ),

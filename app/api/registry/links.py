@@ -16,7 +16,7 @@ from app.api.errors import UserError
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import related
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import decode_id, input_id
 from app.api.node import Node, register_node
 from app.domain.integrations import registry_links
 from app.domain.integrations.catalog import REGISTRY
@@ -97,8 +97,8 @@ class RegistryLinkMutations:
             return registry_links.registry_link_create(
                 session,
                 actor,
-                model_id=decode_id(input.model_id, "Model", ["input", "modelId"]),
-                model_version_id=decode_id(version, "ModelVersion", ["input", "modelVersionId"])
+                model_id=input_id(input, "model_id", "Model"),
+                model_version_id=decode_id(version, "ModelVersion", ["model_version_id"])
                 if version
                 else None,
                 registry=input.registry,
@@ -117,7 +117,6 @@ class RegistryLinkMutations:
     async def registry_link_sync(
         self, info: Info, input: RegistryLinkSyncInput
     ) -> RegistryLinkPayload:
-        field = ["input", "registryLinkId"]
         return await mutate(
             info,
             RegistryLinkPayload,
@@ -125,7 +124,7 @@ class RegistryLinkMutations:
             lambda session, actor: registry_links.registry_link_sync_report(
                 session,
                 actor,
-                link_id=decode_id(input.registry_link_id, "RegistryLink", field),
+                link_id=input_id(input, "registry_link_id", "RegistryLink"),
                 state=input.state,
                 direction=input.direction,
                 external_version=input.external_version,
@@ -136,7 +135,6 @@ class RegistryLinkMutations:
     async def registry_link_delete(
         self, info: Info, input: RegistryLinkDeleteInput
     ) -> RegistryLinkPayload:
-        field = ["input", "registryLinkId"]
         return await mutate(
             info,
             RegistryLinkPayload,
@@ -144,7 +142,7 @@ class RegistryLinkMutations:
             lambda session, actor: registry_links.registry_link_delete(
                 session,
                 actor,
-                link_id=decode_id(input.registry_link_id, "RegistryLink", field),
+                link_id=input_id(input, "registry_link_id", "RegistryLink"),
             ),
         )
 

@@ -21,7 +21,7 @@ from app.api.enums import (
 )
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import decode_id, input_id
 from app.api.inputs import provided, whole_number
 from app.api.registry.types import Model, ModelAlias, ModelVersion, Project, ProjectMember
 from app.api.serving.runtime_inputs import DeploymentRuntimeInput, runtime_of
@@ -201,12 +201,12 @@ def _artifact_bytes(value: float | None) -> int | None:
 
 
 async def _under(prefix: str, work: Awaitable[T]) -> T:
-    """A service's userError paths (``["input", field]``) under one part of the input."""
+    """A service's userError paths (relative to its input) under one part of the input."""
     try:
         return await work
     except DomainError as error:
-        if error.field and error.field[0] == "input":
-            error.field = ["input", prefix, *error.field[1:]]
+        if error.field is not None:
+            error.field = [prefix, *error.field]
         raise
 
 
@@ -241,20 +241,18 @@ class RegistryMutations:
 
         async def work(session: AsyncSession, actor: Actor) -> tuple[Any, Any]:
             version = await _under(
-                "modelVersion",
+                "model_version",
                 version_service.model_version_create(
                     session,
                     actor,
-                    model_id=decode_id(
-                        made.model_id, "Model", ["input", "modelVersion", "modelId"]
-                    ),
+                    model_id=decode_id(made.model_id, "Model", ["model_version", "model_id"]),
                     version=made.version,
                     description=made.description,
                     artifact_uri=made.artifact_uri,
                     artifact_size_bytes=_artifact_bytes(made.artifact_size_bytes),
                     metrics=made.metrics,
                     signature=made.signature,
-                    run_id=decode_id(made.run_id, "Run", ["input", "modelVersion", "runId"])
+                    run_id=decode_id(made.run_id, "Run", ["model_version", "run_id"])
                     if made.run_id
                     else None,
                 ),
@@ -266,7 +264,7 @@ class RegistryMutations:
                     actor,
                     model_version_id=version.id,
                     environment_id=decode_id(
-                        spec.environment_id, "Environment", ["input", "deployment", "environmentId"]
+                        spec.environment_id, "Environment", ["deployment", "environment_id"]
                     ),
                     name=spec.name,
                     min_instances=spec.min_instances,
@@ -293,7 +291,6 @@ class RegistryMutations:
         "is kept in its history. Contributors+; protected aliases: organization admins."
     )
     async def model_alias_set(self, info: Info, input: ModelAliasSetInput) -> ModelAliasPayload:
-        field = ["input", "modelVersionId"]
         return await mutate(
             info,
             ModelAliasPayload,
@@ -301,16 +298,15 @@ class RegistryMutations:
             lambda session, actor: aliases.model_alias_set(
                 session,
                 actor,
-                model_id=decode_id(input.model_id, "Model", ["input", "modelId"]),
+                model_id=input_id(input, "model_id", "Model"),
                 name=input.name,
-                version_id=decode_id(input.model_version_id, "ModelVersion", field),
+                version_id=input_id(input, "model_version_id", "ModelVersion"),
                 protected=input.protected,
             ),
         )
 
     @strawberry.mutation(description="Create a project; you become its owner. Developers+.")
     async def project_create(self, info: Info, input: ProjectCreateInput) -> ProjectPayload:
-        field = ["input", "organizationId"]
         return await mutate(
             info,
             ProjectPayload,
@@ -318,7 +314,7 @@ class RegistryMutations:
             lambda session, actor: projects.project_create(
                 session,
                 actor,
-                organization_id=decode_id(input.organization_id, "Organization", field),
+                organization_id=input_id(input, "organization_id", "Organization"),
                 slug=input.slug,
                 name=input.name,
                 description=input.description,
@@ -331,7 +327,6 @@ class RegistryMutations:
         description="Change a project's slug, name, description, settings or visibility. Owners."
     )
     async def project_update(self, info: Info, input: ProjectUpdateInput) -> ProjectPayload:
-        field = ["input", "projectId"]
         return await mutate(
             info,
             ProjectPayload,
@@ -339,7 +334,7 @@ class RegistryMutations:
             lambda session, actor: projects.project_update(
                 session,
                 actor,
-                project_id=decode_id(input.project_id, "Project", field),
+                project_id=input_id(input, "project_id", "Project"),
                 changes=provided(input, "slug", "name", "description", "settings", "visibility"),
             ),
             after=lambda _: info.context.forget_all_access(),
@@ -347,13 +342,12 @@ class RegistryMutations:
 
     @strawberry.mutation(description="Soft-delete a project with its models. Owners.")
     async def project_delete(self, info: Info, input: ProjectDeleteInput) -> ProjectPayload:
-        field = ["input", "projectId"]
         return await mutate(
             info,
             ProjectPayload,
             "project",
             lambda session, actor: projects.project_delete(
-                session, actor, project_id=decode_id(input.project_id, "Project", field)
+                session, actor, project_id=input_id(input, "project_id", "Project")
             ),
         )
 
@@ -361,7 +355,6 @@ class RegistryMutations:
     async def project_member_set(
         self, info: Info, input: ProjectMemberSetInput
     ) -> ProjectMemberSetPayload:
-        field = ["input", "projectId"]
         return await mutate(
             info,
             ProjectMemberSetPayload,
@@ -369,7 +362,7 @@ class RegistryMutations:
             lambda session, actor: projects.project_member_set(
                 session,
                 actor,
-                project_id=decode_id(input.project_id, "Project", field),
+                project_id=input_id(input, "project_id", "Project"),
                 email=input.email,
                 role=input.role,
             ),
@@ -378,7 +371,6 @@ class RegistryMutations:
 
     @strawberry.mutation(description="Register a model (plan quota applies). Contributors+.")
     async def model_create(self, info: Info, input: ModelCreateInput) -> ModelPayload:
-        field = ["input", "projectId"]
         return await mutate(
             info,
             ModelPayload,
@@ -386,7 +378,7 @@ class RegistryMutations:
             lambda session, actor: model_service.model_create(
                 session,
                 actor,
-                project_id=decode_id(input.project_id, "Project", field),
+                project_id=input_id(input, "project_id", "Project"),
                 name=input.name,
                 description=input.description,
                 model_type=input.model_type,
@@ -399,7 +391,6 @@ class RegistryMutations:
 
     @strawberry.mutation(description="Change a model's fields. Contributors+.")
     async def model_update(self, info: Info, input: ModelUpdateInput) -> ModelPayload:
-        field = ["input", "modelId"]
         changes = provided(
             input, "name", "description", "model_type", "framework", "task_type", "tags", "metadata"
         )
@@ -411,13 +402,12 @@ class RegistryMutations:
             ModelPayload,
             "model",
             lambda session, actor: model_service.model_update(
-                session, actor, model_id=decode_id(input.model_id, "Model", field), changes=changes
+                session, actor, model_id=input_id(input, "model_id", "Model"), changes=changes
             ),
         )
 
     @strawberry.mutation(description="Soft-delete a model and its versions. Contributors+.")
     async def model_delete(self, info: Info, input: ModelDeleteInput) -> ModelPayload:
-        field = ["input", "modelId"]
         return await mutate(
             info,
             ModelPayload,
@@ -425,7 +415,7 @@ class RegistryMutations:
             lambda session, actor: model_service.model_delete(
                 session,
                 actor,
-                model_id=decode_id(input.model_id, "Model", field),
+                model_id=input_id(input, "model_id", "Model"),
                 ensure_not_serving=ensure_model_not_serving,
             ),
         )
@@ -434,7 +424,6 @@ class RegistryMutations:
     async def model_version_create(
         self, info: Info, input: ModelVersionCreateInput
     ) -> ModelVersionCreatePayload:
-        field = ["input", "modelId"]
         return await mutate(
             info,
             ModelVersionCreatePayload,
@@ -442,14 +431,14 @@ class RegistryMutations:
             lambda session, actor: version_service.model_version_create(
                 session,
                 actor,
-                model_id=decode_id(input.model_id, "Model", field),
+                model_id=input_id(input, "model_id", "Model"),
                 version=input.version,
                 description=input.description,
                 artifact_uri=input.artifact_uri,
                 artifact_size_bytes=_artifact_bytes(input.artifact_size_bytes),
                 metrics=input.metrics,
                 signature=input.signature,
-                run_id=decode_id(input.run_id, "Run", ["input", "runId"]) if input.run_id else None,
+                run_id=input_id(input, "run_id", "Run") if input.run_id else None,
             ),
         )
 
@@ -460,7 +449,6 @@ class RegistryMutations:
     async def model_version_update(
         self, info: Info, input: ModelVersionUpdateInput
     ) -> ModelVersionCreatePayload:
-        field = ["input", "modelVersionId"]
         return await mutate(
             info,
             ModelVersionCreatePayload,
@@ -468,7 +456,7 @@ class RegistryMutations:
             lambda session, actor: version_service.model_version_update(
                 session,
                 actor,
-                version_id=decode_id(input.model_version_id, "ModelVersion", field),
+                version_id=input_id(input, "model_version_id", "ModelVersion"),
                 changes=provided(input, "description", "metrics"),
             ),
         )
@@ -479,7 +467,6 @@ class RegistryMutations:
     async def model_version_transition(
         self, info: Info, input: ModelVersionTransitionInput
     ) -> ModelVersionTransitionPayload:
-        field = ["input", "modelVersionId"]
         return await mutate(
             info,
             ModelVersionTransitionPayload,
@@ -487,7 +474,7 @@ class RegistryMutations:
             lambda session, actor: version_service.model_version_transition(
                 session,
                 actor,
-                version_id=decode_id(input.model_version_id, "ModelVersion", field),
+                version_id=input_id(input, "model_version_id", "ModelVersion"),
                 stage=input.stage,
             ),
             row_of=lambda result: result.version,

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import input_id
 from app.api.inputs import provided
 from app.api.serving.types import GpuType
 from app.domain.serving import gpu_types
@@ -54,7 +54,6 @@ class GpuTypePayload:
 class GpuTypeMutations:
     @strawberry.mutation(description="Offer a GPU type in an environment. Organization admins.")
     async def gpu_type_create(self, info: Info, input: GpuTypeCreateInput) -> GpuTypePayload:
-        field = ["input", "environmentId"]
         return await mutate(
             info,
             GpuTypePayload,
@@ -62,7 +61,7 @@ class GpuTypeMutations:
             lambda session, actor: gpu_types.gpu_type_create(
                 session,
                 actor,
-                environment_id=decode_id(input.environment_id, "Environment", field),
+                environment_id=input_id(input, "environment_id", "Environment"),
                 key=input.key,
                 label=input.label,
                 enabled=input.enabled,
@@ -74,7 +73,6 @@ class GpuTypeMutations:
         description="Change a GPU type's label, enabled flag or priority. Organization admins."
     )
     async def gpu_type_update(self, info: Info, input: GpuTypeUpdateInput) -> GpuTypePayload:
-        field = ["input", "gpuTypeId"]
         return await mutate(
             info,
             GpuTypePayload,
@@ -82,19 +80,18 @@ class GpuTypeMutations:
             lambda session, actor: gpu_types.gpu_type_update(
                 session,
                 actor,
-                gpu_type_id=decode_id(input.gpu_type_id, "GpuType", field),
+                gpu_type_id=input_id(input, "gpu_type_id", "GpuType"),
                 changes=provided(input, "label", "enabled", "priority"),
             ),
         )
 
     @strawberry.mutation(description="Stop offering a GPU type. Organization admins.")
     async def gpu_type_delete(self, info: Info, input: GpuTypeDeleteInput) -> GpuTypePayload:
-        field = ["input", "gpuTypeId"]
         return await mutate(
             info,
             GpuTypePayload,
             "gpu_type",
             lambda session, actor: gpu_types.gpu_type_delete(
-                session, actor, gpu_type_id=decode_id(input.gpu_type_id, "GpuType", field)
+                session, actor, gpu_type_id=input_id(input, "gpu_type_id", "GpuType")
             ),
         )

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from app.api.enums import DeploymentStatus
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import decode_id, input_id
 from app.api.inputs import provided
 from app.api.serving.runtime_inputs import DeploymentRuntimeInput, runtime_of
 from app.api.serving.types import Deployment, Environment
@@ -83,7 +83,6 @@ class ServingMutations:
     async def environment_create(
         self, info: Info, input: EnvironmentCreateInput
     ) -> EnvironmentCreatePayload:
-        field = ["input", "organizationId"]
         return await mutate(
             info,
             EnvironmentCreatePayload,
@@ -91,7 +90,7 @@ class ServingMutations:
             lambda session, actor: serving.environment_create(
                 session,
                 actor,
-                organization_id=decode_id(input.organization_id, "Organization", field),
+                organization_id=input_id(input, "organization_id", "Organization"),
                 name=input.name,
                 description=input.description,
                 protected=input.protected,
@@ -106,7 +105,6 @@ class ServingMutations:
     async def environment_update(
         self, info: Info, input: EnvironmentUpdateInput
     ) -> EnvironmentPayload:
-        field = ["input", "environmentId"]
         return await mutate(
             info,
             EnvironmentPayload,
@@ -114,7 +112,7 @@ class ServingMutations:
             lambda session, actor: serving.environment_update(
                 session,
                 actor,
-                environment_id=decode_id(input.environment_id, "Environment", field),
+                environment_id=input_id(input, "environment_id", "Environment"),
                 changes=provided(input, "description", "protected", "config"),
             ),
         )
@@ -126,7 +124,6 @@ class ServingMutations:
     async def environment_delete(
         self, info: Info, input: EnvironmentDeleteInput
     ) -> EnvironmentPayload:
-        field = ["input", "environmentId"]
         return await mutate(
             info,
             EnvironmentPayload,
@@ -134,7 +131,7 @@ class ServingMutations:
             lambda session, actor: serving.environment_delete(
                 session,
                 actor,
-                environment_id=decode_id(input.environment_id, "Environment", field),
+                environment_id=input_id(input, "environment_id", "Environment"),
             ),
         )
 
@@ -152,12 +149,8 @@ class ServingMutations:
             lambda session, actor: serving.deployment_create(
                 session,
                 actor,
-                model_version_id=decode_id(
-                    input.model_version_id, "ModelVersion", ["input", "modelVersionId"]
-                ),
-                environment_id=decode_id(
-                    input.environment_id, "Environment", ["input", "environmentId"]
-                ),
+                model_version_id=input_id(input, "model_version_id", "ModelVersion"),
+                environment_id=input_id(input, "environment_id", "Environment"),
                 name=input.name,
                 min_instances=input.min_instances,
                 max_instances=input.max_instances,
@@ -251,9 +244,7 @@ class DeploymentLifecycleMutations:
             lambda session, actor: lifecycle.deployment_transition(
                 session,
                 actor,
-                deployment_id=decode_id(
-                    input.deployment_id, "Deployment", ["input", "deploymentId"]
-                ),
+                deployment_id=input_id(input, "deployment_id", "Deployment"),
                 status=input.status,
                 error_message=input.error_message,
             ),
@@ -273,14 +264,12 @@ class DeploymentLifecycleMutations:
                 changes["runtime"] = runtime_of(input.runtime)
             if changes.get("model_version_id") is not None:
                 changes["model_version_id"] = decode_id(
-                    changes["model_version_id"], "ModelVersion", ["input", "modelVersionId"]
+                    changes["model_version_id"], "ModelVersion", ["model_version_id"]
                 )
             return await lifecycle.deployment_update(
                 session,
                 actor,
-                deployment_id=decode_id(
-                    input.deployment_id, "Deployment", ["input", "deploymentId"]
-                ),
+                deployment_id=input_id(input, "deployment_id", "Deployment"),
                 changes=changes,
             )
 
@@ -299,9 +288,7 @@ class DeploymentLifecycleMutations:
             lambda session, actor: lifecycle.deployment_rollback(
                 session,
                 actor,
-                deployment_id=decode_id(
-                    input.deployment_id, "Deployment", ["input", "deploymentId"]
-                ),
+                deployment_id=input_id(input, "deployment_id", "Deployment"),
             ),
         )
 
@@ -314,9 +301,7 @@ class DeploymentLifecycleMutations:
         def splits() -> list[lifecycle.TrafficSplit]:
             return [
                 lifecycle.TrafficSplit(
-                    decode_id(
-                        s.deployment_id, "Deployment", ["input", "splits", str(i), "deploymentId"]
-                    ),
+                    decode_id(s.deployment_id, "Deployment", ["splits", str(i), "deployment_id"]),
                     s.percentage,
                 )
                 for i, s in enumerate(input.splits)
@@ -327,10 +312,8 @@ class DeploymentLifecycleMutations:
             lambda session, actor: lifecycle.deployment_traffic_set(
                 session,
                 actor,
-                model_id=decode_id(input.model_id, "Model", ["input", "modelId"]),
-                environment_id=decode_id(
-                    input.environment_id, "Environment", ["input", "environmentId"]
-                ),
+                model_id=input_id(input, "model_id", "Model"),
+                environment_id=input_id(input, "environment_id", "Environment"),
                 splits=splits(),
             ),
         )
@@ -346,7 +329,6 @@ class DeploymentLifecycleMutations:
     async def deployment_delete(
         self, info: Info, input: DeploymentDeleteInput
     ) -> DeploymentDeletePayload:
-        field = ["input", "deploymentId"]
         return await mutate(
             info,
             DeploymentDeletePayload,
@@ -354,6 +336,6 @@ class DeploymentLifecycleMutations:
             lambda session, actor: lifecycle.deployment_delete(
                 session,
                 actor,
-                deployment_id=decode_id(input.deployment_id, "Deployment", field),
+                deployment_id=input_id(input, "deployment_id", "Deployment"),
             ),
         )

@@ -11,7 +11,7 @@ from strawberry.types import Info
 from app.api.enums import AlertSeverity, DeploymentHealth, IntegrationType, PromotionDecision
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id, encode_id
+from app.api.ids import encode_id, input_id
 from app.api.serving.types import (
     Deployment,
     IntegrationConfig,
@@ -171,9 +171,7 @@ class ServingRuntimeMutations:
             lambda session, actor: lifecycle.deployment_runtime_report(
                 session,
                 actor,
-                deployment_id=decode_id(
-                    input.deployment_id, "Deployment", ["input", "deploymentId"]
-                ),
+                deployment_id=input_id(input, "deployment_id", "Deployment"),
                 replica_count=input.replica_count,
                 health=input.health,
                 framework_status=None
@@ -190,7 +188,6 @@ class ServingRuntimeMutations:
     async def serving_endpoint_update(
         self, info: Info, input: ServingEndpointUpdateInput
     ) -> ServingEndpointPayload:
-        field = ["input", "endpointId"]
         return await mutate(
             info,
             ServingEndpointPayload,
@@ -198,7 +195,7 @@ class ServingRuntimeMutations:
             lambda session, actor: endpoints.serving_endpoint_update(
                 session,
                 actor,
-                endpoint_id=decode_id(input.endpoint_id, "ServingEndpoint", field),
+                endpoint_id=input_id(input, "endpoint_id", "ServingEndpoint"),
                 url=input.url,
             ),
         )
@@ -217,9 +214,7 @@ class ServingRuntimeMutations:
             lambda session, actor: integrations.integration_config_set(
                 session,
                 actor,
-                environment_id=decode_id(
-                    input.environment_id, "Environment", ["input", "environmentId"]
-                ),
+                environment_id=input_id(input, "environment_id", "Environment"),
                 integration_type=input.type.value,
                 tool=input.tool,
                 enabled=input.enabled,
@@ -232,7 +227,6 @@ class ServingRuntimeMutations:
     async def integration_config_delete(
         self, info: Info, input: IntegrationConfigDeleteInput
     ) -> IntegrationConfigPayload:
-        field = ["input", "integrationConfigId"]
         return await mutate(
             info,
             IntegrationConfigPayload,
@@ -240,7 +234,7 @@ class ServingRuntimeMutations:
             lambda session, actor: integrations.integration_config_delete(
                 session,
                 actor,
-                config_id=decode_id(input.integration_config_id, "IntegrationConfig", field),
+                config_id=input_id(input, "integration_config_id", "IntegrationConfig"),
             ),
         )
 
@@ -251,7 +245,6 @@ class ServingRuntimeMutations:
     async def promotion_policy_set(
         self, info: Info, input: PromotionPolicySetInput
     ) -> PromotionPolicyPayload:
-        field = ["input", "endpointId"]
         return await mutate(
             info,
             PromotionPolicyPayload,
@@ -259,7 +252,7 @@ class ServingRuntimeMutations:
             lambda session, actor: promotion.promotion_policy_set(
                 session,
                 actor,
-                endpoint_id=decode_id(input.endpoint_id, "ServingEndpoint", field),
+                endpoint_id=input_id(input, "endpoint_id", "ServingEndpoint"),
                 enabled=input.enabled,
                 bake_minutes=input.bake_minutes,
                 max_alert_severity=input.max_alert_severity,
@@ -276,13 +269,12 @@ class ServingRuntimeMutations:
     async def promotion_policies_evaluate(
         self, info: Info, input: PromotionPoliciesEvaluateInput
     ) -> PromotionPoliciesEvaluatePayload:
-        field = ["input", "organizationId"]
         decided, errors = await run_mutation(
             info,
             lambda session, actor: promotion.promotion_policies_evaluate(
                 session,
                 actor,
-                organization_id=decode_id(input.organization_id, "Organization", field),
+                organization_id=input_id(input, "organization_id", "Organization"),
             ),
         )
         return PromotionPoliciesEvaluatePayload(
@@ -305,12 +297,11 @@ class ServingRuntimeMutations:
     async def promotion_policy_delete(
         self, info: Info, input: PromotionPolicyDeleteInput
     ) -> PromotionPolicyPayload:
-        field = ["input", "endpointId"]
         return await mutate(
             info,
             PromotionPolicyPayload,
             "promotion_policy",
             lambda session, actor: promotion.promotion_policy_delete(
-                session, actor, endpoint_id=decode_id(input.endpoint_id, "ServingEndpoint", field)
+                session, actor, endpoint_id=input_id(input, "endpoint_id", "ServingEndpoint")
             ),
         )

@@ -13,7 +13,7 @@ from strawberry.types import Info
 from app.api.enums import ApiKeyScope, OrgRole, Plan
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import input_id
 from app.api.inputs import provided
 from app.api.tenancy.types import ApiKey, Membership, Organization, User
 from app.domain.registry.model_service import live_model_count
@@ -164,7 +164,6 @@ class TenancyMutations:
     async def membership_invite(
         self, info: Info, input: MembershipInviteInput
     ) -> MembershipPayload:
-        field = ["input", "organizationId"]
         return await mutate(
             info,
             MembershipPayload,
@@ -172,7 +171,7 @@ class TenancyMutations:
             lambda session, actor: tenancy.membership_invite(
                 session,
                 actor,
-                organization_id=decode_id(input.organization_id, "Organization", field),
+                organization_id=input_id(input, "organization_id", "Organization"),
                 email=input.email,
                 role=input.role,
                 name=input.name,
@@ -184,7 +183,6 @@ class TenancyMutations:
     async def membership_role_update(
         self, info: Info, input: MembershipRoleUpdateInput
     ) -> MembershipPayload:
-        field = ["input", "membershipId"]
         return await mutate(
             info,
             MembershipPayload,
@@ -192,7 +190,7 @@ class TenancyMutations:
             lambda session, actor: tenancy.membership_role_update(
                 session,
                 actor,
-                membership_id=decode_id(input.membership_id, "Membership", field),
+                membership_id=input_id(input, "membership_id", "Membership"),
                 role=input.role,
             ),
             after=lambda row: info.context.forget_access(row.user_id),
@@ -202,13 +200,12 @@ class TenancyMutations:
     async def membership_remove(
         self, info: Info, input: MembershipRemoveInput
     ) -> MembershipPayload:
-        field = ["input", "membershipId"]
         return await mutate(
             info,
             MembershipPayload,
             "membership",
             lambda session, actor: tenancy.membership_remove(
-                session, actor, membership_id=decode_id(input.membership_id, "Membership", field)
+                session, actor, membership_id=input_id(input, "membership_id", "Membership")
             ),
             after=lambda row: info.context.forget_access(row.user_id),
         )
@@ -220,7 +217,6 @@ class TenancyMutations:
     async def organization_update(
         self, info: Info, input: OrganizationUpdateInput
     ) -> OrganizationCreatePayload:
-        field = ["input", "organizationId"]
         return await mutate(
             info,
             OrganizationCreatePayload,
@@ -228,7 +224,7 @@ class TenancyMutations:
             lambda session, actor: tenancy.organization_update(
                 session,
                 actor,
-                organization_id=decode_id(input.organization_id, "Organization", field),
+                organization_id=input_id(input, "organization_id", "Organization"),
                 changes=provided(input, "name", "plan", "billing_email", "settings"),
                 live_models=live_model_count,
             ),
@@ -241,7 +237,6 @@ class TenancyMutations:
     async def organization_delete(
         self, info: Info, input: OrganizationDeleteInput
     ) -> OrganizationCreatePayload:
-        field = ["input", "organizationId"]
         return await mutate(
             info,
             OrganizationCreatePayload,
@@ -249,7 +244,7 @@ class TenancyMutations:
             lambda session, actor: tenancy.organization_delete(
                 session,
                 actor,
-                organization_id=decode_id(input.organization_id, "Organization", field),
+                organization_id=input_id(input, "organization_id", "Organization"),
                 confirm_slug=input.confirm_slug,
             ),
             after=lambda _: info.context.forget_all_access(),  # every member's roles
@@ -257,7 +252,6 @@ class TenancyMutations:
 
     @strawberry.mutation(description="Create an API key for yourself; the secret is shown once.")
     async def api_key_create(self, info: Info, input: ApiKeyCreateInput) -> ApiKeyCreatePayload:
-        field = ["input", "organizationId"]
         return await mutate(
             info,
             ApiKeyCreatePayload,
@@ -266,7 +260,7 @@ class TenancyMutations:
                 session,
                 actor,
                 name=input.name,
-                organization_id=decode_id(input.organization_id, "Organization", field)
+                organization_id=input_id(input, "organization_id", "Organization")
                 if input.organization_id
                 else None,
                 scopes=list(input.scopes),
@@ -296,7 +290,6 @@ class TenancyMutations:
         "organization, scopes and expiry; the new secret is shown once."
     )
     async def api_key_rotate(self, info: Info, input: ApiKeyRotateInput) -> ApiKeyRotatePayload:
-        field = ["input", "apiKeyId"]
         return await mutate(
             info,
             ApiKeyRotatePayload,
@@ -304,7 +297,7 @@ class TenancyMutations:
             lambda session, actor: tenancy.api_key_rotate(
                 session,
                 actor,
-                key_id=decode_id(input.api_key_id, "ApiKey", field),
+                key_id=input_id(input, "api_key_id", "ApiKey"),
                 grace_seconds=input.grace_seconds,
             ),
             row_of=lambda made: made[0].key,
@@ -317,13 +310,12 @@ class TenancyMutations:
 
     @strawberry.mutation(description="Revoke one of your API keys; it stops working at once.")
     async def api_key_revoke(self, info: Info, input: ApiKeyRevokeInput) -> ApiKeyRevokePayload:
-        field = ["input", "apiKeyId"]
         return await mutate(
             info,
             ApiKeyRevokePayload,
             "api_key",
             lambda session, actor: tenancy.api_key_revoke(
-                session, actor, key_id=decode_id(input.api_key_id, "ApiKey", field)
+                session, actor, key_id=input_id(input, "api_key_id", "ApiKey")
             ),
             after=lambda row: info.context.forget_access(row.user_id),
         )

@@ -13,7 +13,7 @@ from app.api.errors import UserError, run_mutation
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import related
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import input_id
 from app.api.inputs import provided
 from app.api.node import Node, register_node
 from app.domain.retention import services
@@ -83,7 +83,6 @@ class RetentionMutations:
     async def retention_policy_set(
         self, info: Info, input: RetentionPolicySetInput
     ) -> RetentionPolicyPayload:
-        field = ["input", "organizationId"]
         return await mutate(
             info,
             RetentionPolicyPayload,
@@ -91,7 +90,7 @@ class RetentionMutations:
             lambda session, actor: services.retention_policy_set(
                 session,
                 actor,
-                organization_id=decode_id(input.organization_id, "Organization", field),
+                organization_id=input_id(input, "organization_id", "Organization"),
                 days=provided(input, *KINDS),
             ),
         )
@@ -103,7 +102,6 @@ class RetentionMutations:
     async def retention_apply(
         self, info: Info, input: RetentionApplyInput
     ) -> RetentionApplyPayload:
-        field = ["input", "organizationId"]
         context = info.context
         # Each batch commits on its own: the work runs outside the mutation's transaction,
         # which only checks the caller.
@@ -112,7 +110,7 @@ class RetentionMutations:
             lambda session, actor: services.retention_apply(
                 context.session_factory,
                 actor,
-                organization_id=decode_id(input.organization_id, "Organization", field),
+                organization_id=input_id(input, "organization_id", "Organization"),
                 archive=context.audit_archive,
             ),
         )

@@ -13,7 +13,7 @@ from app.api.datasets.mutations import DatasetInputInput, dataset_inputs
 from app.api.enums import TrainingExecutor, TrainingJobStatus
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id
+from app.api.ids import decode_id, input_id
 from app.api.training.types import TrainingJob
 from app.domain.datasets import services as dataset_services
 from app.domain.tenancy.access import Actor
@@ -119,13 +119,11 @@ class TrainingMutations:
             job = await services.training_job_create(
                 session,
                 actor,
-                project_id=decode_id(input.project_id, "Project", ["input", "projectId"]),
-                experiment_id=decode_id(experiment, "Experiment", ["input", "experimentId"])
+                project_id=input_id(input, "project_id", "Project"),
+                experiment_id=decode_id(experiment, "Experiment", ["experiment_id"])
                 if experiment
                 else None,
-                environment_id=decode_id(
-                    input.environment_id, "Environment", ["input", "environmentId"]
-                ),
+                environment_id=input_id(input, "environment_id", "Environment"),
                 name=input.name,
                 image=input.image,
                 entry_point=input.entry_point,
@@ -142,7 +140,7 @@ class TrainingMutations:
                     actor,
                     run_id=None,
                     training_job_id=job.id,
-                    inputs=dataset_inputs(input.dataset_inputs, "datasetInputs"),
+                    inputs=dataset_inputs(input.dataset_inputs, "dataset_inputs"),
                     field="datasetInputs",
                 )
             return job
@@ -164,12 +162,12 @@ class TrainingMutations:
             lambda session, actor: services.training_job_transition(
                 session,
                 actor,
-                job_id=decode_id(input.training_job_id, "TrainingJob", ["input", "trainingJobId"]),
+                job_id=input_id(input, "training_job_id", "TrainingJob"),
                 status=input.status,
                 error_message=input.error_message,
                 executor=input.executor,
                 external_id=input.external_id,
-                run_id=decode_id(run, "Run", ["input", "runId"]) if run else None,
+                run_id=decode_id(run, "Run", ["run_id"]) if run else None,
             ),
         )
 
@@ -189,7 +187,7 @@ class TrainingMutations:
                 worker=input.worker,
                 limit=input.limit,
                 lease_seconds=input.lease_seconds,
-                environment_id=decode_id(environment, "Environment", ["input", "environmentId"])
+                environment_id=decode_id(environment, "Environment", ["environment_id"])
                 if environment
                 else None,
                 gpu_types=input.gpu_types,
@@ -213,7 +211,7 @@ class TrainingMutations:
             lambda session, actor: queue.training_job_heartbeat(
                 session,
                 actor,
-                job_id=decode_id(input.training_job_id, "TrainingJob", ["input", "trainingJobId"]),
+                job_id=input_id(input, "training_job_id", "TrainingJob"),
                 worker=input.worker,
                 lease_seconds=input.lease_seconds,
             ),
@@ -230,7 +228,7 @@ class TrainingMutations:
             lambda session, actor: services.training_job_cancel(
                 session,
                 actor,
-                job_id=decode_id(input.training_job_id, "TrainingJob", ["input", "trainingJobId"]),
+                job_id=input_id(input, "training_job_id", "TrainingJob"),
             ),
         )
 
@@ -248,6 +246,6 @@ class TrainingMutations:
             lambda session, actor: services.training_job_delete(
                 session,
                 actor,
-                job_id=decode_id(input.training_job_id, "TrainingJob", ["input", "trainingJobId"]),
+                job_id=input_id(input, "training_job_id", "TrainingJob"),
             ),
         )

@@ -62,11 +62,11 @@ QUEUE = WorkQueue[ArtifactBuild](
 
 
 def clean_source(repository_url: str, ref: str, path: str | None) -> tuple[str, str, str | None]:
-    field = ["input", "source"]
+    field = ["source"]
     repository_url = repository_url.strip()
     if len(repository_url) > 2048 or not REPOSITORY_RE.fullmatch(repository_url):
         raise validation(
-            "must be an https:// or git@host:path repository URL", [*field, "repositoryUrl"]
+            "must be an https:// or git@host:path repository URL", [*field, "repository_url"]
         )
     ref = ref.strip()
     if not REF_RE.fullmatch(ref):
@@ -88,7 +88,7 @@ async def artifact_build_create(
     path: str | None,
     max_attempts: int,
 ) -> ArtifactBuild:
-    field = ["input", "modelVersionId"]
+    field = ["model_version_id"]
     version = await get_visible(
         session, ModelVersion, version_id, actor, what="model version", field=field
     )
@@ -105,7 +105,7 @@ async def artifact_build_create(
     )
     repository_url, ref, path = clean_source(repository_url, ref, path)
     if not 1 <= max_attempts <= 10:
-        raise validation("must be between 1 and 10", ["input", "maxAttempts"])
+        raise validation("must be between 1 and 10", ["max_attempts"])
     build = await session.scalar(
         select(ArtifactBuild).where(ArtifactBuild.model_version_id == version.id).with_for_update()
     )
@@ -137,9 +137,7 @@ async def artifact_build_create(
         session,
         actor,
         "artifact_build.create",
-        organization_id=build.organization_id,
-        target_type="ArtifactBuild",
-        target_id=build.id,
+        build,
         details={"repository": repository_url, "ref": ref, "path": path},
     )
     return build
@@ -174,7 +172,7 @@ async def artifact_build_heartbeat(
         row_id=build_id,
         worker=worker,
         lease_seconds=lease_seconds,
-        field=["input", "artifactBuildId"],
+        field=["artifact_build_id"],
     )
 
 
@@ -190,31 +188,25 @@ async def artifact_build_finish(
 ) -> ArtifactBuild:
     """The worker holding the build ends it: SUCCEEDED with its image, or FAILED."""
     if status not in (BuildStatus.SUCCEEDED, BuildStatus.FAILED):
-        raise validation("a build finishes SUCCEEDED or FAILED", ["input", "status"])
+        raise validation("a build finishes SUCCEEDED or FAILED", ["status"])
     build = await QUEUE.held(
-        session, actor, row_id=build_id, worker=worker, field=["input", "artifactBuildId"]
+        session, actor, row_id=build_id, worker=worker, field=["artifact_build_id"]
     )
     if status == BuildStatus.SUCCEEDED:
         if image_url is None or len(image_url) > 1024 or not IMAGE_RE.fullmatch(image_url):
             raise validation(
                 "a succeeded build needs its image, e.g. registry.example.com/team/model:1.0",
-                ["input", "imageUrl"],
+                ["image_url"],
             )
         if error_message is not None:
-            raise validation("a succeeded build has no error", ["input", "errorMessage"])
+            raise validation("a succeeded build has no error", ["error_message"])
     elif image_url is not None:
-        raise validation("a failed build has no image", ["input", "imageUrl"])
+        raise validation("a failed build has no image", ["image_url"])
     build.image_url = image_url
-    build.error_message = v.optional_text(error_message, ["input", "errorMessage"], 4000)
+    build.error_message = v.optional_text(error_message, ["error_message"], 4000)
     await _ended(session, build, status)
     record_audit(
-        session,
-        actor,
-        f"artifact_build.{status.value}",
-        organization_id=build.organization_id,
-        target_type="ArtifactBuild",
-        target_id=build.id,
-        details={"worker": worker},
+        session, actor, f"artifact_build.{status.value}", build, details={"worker": worker}
     )
     return build
 
@@ -249,7 +241,7 @@ async def artifact_build_cancel(
 ) -> ArtifactBuild:
     """Stop a pending or running build (its worker's next heartbeat or finish is refused);
     the version can then be built again. Contributors+."""
-    field = ["input", "artifactBuildId"]
+    field = ["artifact_build_id"]
     build = await get_contributable(
         session, ArtifactBuild, build_id, actor, what="artifact build", field=field, for_update=True
     )
@@ -259,13 +251,5 @@ async def artifact_build_cancel(
         )
     previous = build.status
     await _ended(session, build, BuildStatus.CANCELLED)
-    record_audit(
-        session,
-        actor,
-        "artifact_build.cancelled",
-        organization_id=build.organization_id,
-        target_type="ArtifactBuild",
-        target_id=build.id,
-        details={"from": previous},
-    )
+    record_audit(session, actor, "artifact_build.cancelled", build, details={"from": previous})
     return build

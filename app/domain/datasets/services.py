@@ -28,7 +28,7 @@ from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion, Da
 from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found, validation
 from app.domain.experiments.models import Run
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit, record_audit_event
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.projects import get_contributable, require_project_access
@@ -89,9 +89,9 @@ async def dataset_create(
         project_id,
         ProjectRole.CONTRIBUTOR,
         what="project",
-        field=["input", "projectId"],
+        field=["project_id"],
     )
-    name = v.name(name, ["input", "name"])
+    name = v.name(name, ["name"])
     taken = await session.scalar(
         select(func.count())
         .select_from(Dataset)
@@ -99,30 +99,22 @@ async def dataset_create(
     )
     if taken:
         raise DomainError(
-            ErrorCode.CONFLICT, "a live dataset in this project has this name", ["input", "name"]
+            ErrorCode.CONFLICT, "a live dataset in this project has this name", ["name"]
         )
     dataset = Dataset(
         organization_id=project.organization_id,
         project_id=project.id,
         name=name,
         dataset_type=dataset_type.value,
-        description=v.optional_text(description, ["input", "description"]),
-        format=v.name(format, ["input", "format"], max_length=64) if format is not None else None,
-        schema_=v.json_object(schema, ["input", "schema"]) if schema is not None else None,
-        tags=v.tags(tags, ["input", "tags"]),
+        description=v.optional_text(description, ["description"]),
+        format=v.name(format, ["format"], max_length=64) if format is not None else None,
+        schema_=v.json_object(schema, ["schema"]) if schema is not None else None,
+        tags=v.tags(tags, ["tags"]),
         created_by_id=actor.user_id,
     )
     session.add(dataset)
     await session.flush()
-    record_audit(
-        session,
-        actor,
-        "dataset.create",
-        organization_id=dataset.organization_id,
-        target_type="Dataset",
-        target_id=dataset.id,
-        details={"name": name},
-    )
+    record_audit(session, actor, "dataset.create", dataset, details={"name": name})
     return dataset
 
 
@@ -143,18 +135,18 @@ async def dataset_version_create(
     diff_summary: Any,
     parent_ids: Sequence[uuid.UUID],
 ) -> DatasetVersion:
-    field = ["input", "datasetId"]
+    field = ["dataset_id"]
     dataset = await get_contributable(
         session, Dataset, dataset_id, actor, what="dataset", field=field
     )
-    version = v.name(version, ["input", "version"], max_length=64)
+    version = v.name(version, ["version"], max_length=64)
     system = versioning_system.strip().lower()
     if system not in systems:
         raise validation(
-            f"a versioning system is one of {', '.join(systems)}", ["input", "versioningSystem"]
+            f"a versioning system is one of {', '.join(systems)}", ["versioning_system"]
         )
     external = (
-        v.name(external_version_id, ["input", "externalVersionId"], max_length=256)
+        v.name(external_version_id, ["external_version_id"], max_length=256)
         if external_version_id is not None
         else None
     )
@@ -164,17 +156,17 @@ async def dataset_version_create(
         (record_count, "recordCount"),
     ):
         if count is not None and count < 0:
-            raise validation("must be >= 0", ["input", name])
+            raise validation("must be >= 0", [name])
     if file_count is not None and file_count > 2**31 - 1:
-        raise validation("must be < 2^31", ["input", "fileCount"])
-    clean = clean_checksum(checksum, ["input", "checksum"])
+        raise validation("must be < 2^31", ["file_count"])
+    clean = clean_checksum(checksum, ["checksum"])
     if len(parent_ids) > MAX_PARENTS:
-        raise validation(f"at most {MAX_PARENTS} parents", ["input", "parentIds"])
+        raise validation(f"at most {MAX_PARENTS} parents", ["parent_ids"])
     live = (DatasetVersion.dataset_id == dataset.id, DatasetVersion.deleted_at.is_(None))
     if await session.scalar(
         select(DatasetVersion.id).where(*live, DatasetVersion.version == version)
     ):
-        raise DomainError(ErrorCode.CONFLICT, "this dataset has this version", ["input", "version"])
+        raise DomainError(ErrorCode.CONFLICT, "this dataset has this version", ["version"])
     if external is not None and await session.scalar(
         select(DatasetVersion.id).where(
             *live,
@@ -185,7 +177,7 @@ async def dataset_version_create(
         raise DomainError(
             ErrorCode.CONFLICT,
             "this dataset has a version with this external id",
-            ["input", "externalVersionId"],
+            ["external_version_id"],
         )
     parents = list(dict.fromkeys(parent_ids))
     if parents:
@@ -201,20 +193,20 @@ async def dataset_version_create(
         )
         for index, parent in enumerate(parents):
             if parent not in found:
-                raise not_found("dataset version", ["input", "parentIds", str(index)])
+                raise not_found("dataset version", ["parent_ids", str(index)])
     row = DatasetVersion(
         organization_id=dataset.organization_id,
         dataset_id=dataset.id,
         version=version,
         versioning_system=system,
         external_version_id=external,
-        storage_uri=v.url(storage_uri, ["input", "storageUri"]),
+        storage_uri=v.url(storage_uri, ["storage_uri"]),
         checksum_algorithm=clean[0] if clean else None,
         checksum=clean[1] if clean else None,
         file_count=file_count,
         total_size_bytes=total_size_bytes,
         record_count=record_count,
-        diff_summary=v.json_object(diff_summary, ["input", "diffSummary"])
+        diff_summary=v.json_object(diff_summary, ["diff_summary"])
         if diff_summary is not None
         else None,
         status=S.CREATED.value,
@@ -233,9 +225,7 @@ async def dataset_version_create(
         session,
         actor,
         "dataset_version.create",
-        organization_id=row.organization_id,
-        target_type="DatasetVersion",
-        target_id=row.id,
+        row,
         details={"version": version, "parents": [str(p) for p in parents]},
     )
     return row
@@ -244,7 +234,7 @@ async def dataset_version_create(
 async def dataset_version_transition(
     session: AsyncSession, actor: Actor, *, version_id: uuid.UUID | None, status: S
 ) -> DatasetVersion:
-    field = ["input", "datasetVersionId"]
+    field = ["dataset_version_id"]
     row = await get_visible(
         session,
         DatasetVersion,
@@ -268,13 +258,7 @@ async def dataset_version_transition(
     row.status = status.value
     await session.flush()
     record_audit(
-        session,
-        actor,
-        f"dataset_version.{status.value}",
-        organization_id=row.organization_id,
-        target_type="DatasetVersion",
-        target_id=row.id,
-        details={"from": current.value},
+        session, actor, f"dataset_version.{status.value}", row, details={"from": current.value}
     )
     return row
 
@@ -291,14 +275,12 @@ async def dataset_inputs_record(
     """Record what a run or a training job (exactly one) consumed; idempotent per
     (consumer, version, role). Returns how many were new."""
     if (run_id is None) == (training_job_id is None):
-        raise validation("name a run or a training job", ["input", "runId"])
+        raise validation("name a run or a training job", ["run_id"])
     if not inputs or len(inputs) > MAX_INPUTS:
-        raise validation(f"1 to {MAX_INPUTS} inputs", ["input", field])
+        raise validation(f"1 to {MAX_INPUTS} inputs", [field])
     consumer: Run | TrainingJob
     if run_id is not None:
-        consumer = await get_visible(
-            session, Run, run_id, actor, what="run", field=["input", "runId"]
-        )
+        consumer = await get_visible(session, Run, run_id, actor, what="run", field=["run_id"])
     else:
         consumer = await get_visible(
             session,
@@ -306,7 +288,7 @@ async def dataset_inputs_record(
             training_job_id,
             actor,
             what="training job",
-            field=["input", "trainingJobId"],
+            field=["training_job_id"],
         )
     await require_project_access(
         session,
@@ -314,7 +296,7 @@ async def dataset_inputs_record(
         consumer.project_id,
         ProjectRole.CONTRIBUTOR,
         what="run",
-        field=["input", "runId" if run_id else "trainingJobId"],
+        field=["run_id" if run_id else "training_job_id"],
     )
     wanted = [i.dataset_version_id for i in inputs]
     visible = set(
@@ -329,7 +311,7 @@ async def dataset_inputs_record(
     )
     for index, wanted_id in enumerate(wanted):
         if wanted_id not in visible:
-            raise not_found("dataset version", ["input", field, str(index), "datasetVersionId"])
+            raise not_found("dataset version", [field, str(index), "dataset_version_id"])
     rows = [
         {
             "id": uuid7(),
@@ -350,7 +332,7 @@ async def dataset_inputs_record(
         .returning(DatasetInput.id)
     )
     new = len(result.all())
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "dataset_inputs.record",
@@ -367,29 +349,21 @@ async def dataset_update(
 ) -> Dataset:
     """Describe, set the format, the schema or the tags (contributors); the name and type
     stay (versions and lineage name the dataset by them)."""
-    field = ["input", "datasetId"]
+    field = ["dataset_id"]
     dataset = await get_contributable(
         session, Dataset, dataset_id, actor, what="dataset", field=field, for_update=True
     )
     if "description" in changes:
-        dataset.description = v.optional_text(changes["description"], ["input", "description"])
+        dataset.description = v.optional_text(changes["description"], ["description"])
     if "format" in changes:
         value = changes["format"]
-        dataset.format = v.name(value, ["input", "format"], max_length=64) if value else None
+        dataset.format = v.name(value, ["format"], max_length=64) if value else None
     if "schema" in changes:
         value = changes["schema"]
-        dataset.schema_ = v.json_object(value, ["input", "schema"]) if value is not None else None
+        dataset.schema_ = v.json_object(value, ["schema"]) if value is not None else None
     if "tags" in changes:
-        dataset.tags = v.tags(changes["tags"], ["input", "tags"])
-    record_audit(
-        session,
-        actor,
-        "dataset.update",
-        organization_id=dataset.organization_id,
-        target_type="Dataset",
-        target_id=dataset.id,
-        details={"fields": sorted(changes)},
-    )
+        dataset.tags = v.tags(changes["tags"], ["tags"])
+    record_audit(session, actor, "dataset.update", dataset, details={"fields": sorted(changes)})
     await session.flush()
     await session.refresh(dataset)  # the search vector is computed by PostgreSQL
     return dataset
@@ -400,7 +374,7 @@ async def dataset_delete(
 ) -> Dataset:
     """Retire a dataset and its versions (soft delete; contributors). Runs and training
     jobs keep the record of what they consumed; the dataset's name is free again."""
-    field = ["input", "datasetId"]
+    field = ["dataset_id"]
     dataset = await get_contributable(
         session, Dataset, dataset_id, actor, what="dataset", field=field, for_update=True
     )
@@ -411,14 +385,6 @@ async def dataset_delete(
         .where(DatasetVersion.dataset_id == dataset.id, DatasetVersion.deleted_at.is_(None))
         .values(deleted_at=now)
     )
-    record_audit(
-        session,
-        actor,
-        "dataset.delete",
-        organization_id=dataset.organization_id,
-        target_type="Dataset",
-        target_id=dataset.id,
-        details={"name": dataset.name},
-    )
+    record_audit(session, actor, "dataset.delete", dataset, details={"name": dataset.name})
     await session.flush()
     return dataset

@@ -121,7 +121,7 @@ def _first(mask: np.ndarray) -> int:
 def batch_from_series(series: Any, max_points: int, now: datetime | None = None) -> PointBatch:
     """``{key: {steps: [int], values: [number], timestamps?: [epoch ms]}}``, checked whole:
     errors name the key, the column and the index of the first bad item."""
-    field = ["input", "series"]
+    field = ["series"]
     if not isinstance(series, Mapping) or not series:
         raise validation("give at least one metric key", field)
     now = now or datetime.now(UTC)

@@ -35,14 +35,14 @@ def validate_run_points(
     """Check a batch (rejected whole at the first bad point, ``field`` naming its index);
     returns the points with missing timestamps set to ``now``."""
     if not points:
-        raise validation("give at least one point", ["input", "points"])
+        raise validation("give at least one point", ["points"])
     if len(points) > max_points:
-        raise validation(f"at most {max_points} points per call", ["input", "points"])
+        raise validation(f"at most {max_points} points per call", ["points"])
     now = now or datetime.now(UTC)
     seen: set[tuple[str, int]] = set()
     out: list[RunMetricPoint] = []
     for index, point in enumerate(points):
-        field = ["input", "points", str(index)]
+        field = ["points", str(index)]
         if not METRIC_KEY_RE.fullmatch(point.key) or point.key != point.key.strip():
             raise validation(
                 "a metric key is 1-250 letters, digits, spaces or '_-./:', "
@@ -72,13 +72,13 @@ def ensure_run_finish(current: RunStatus, target: RunStatus) -> None:
     """running -> completed | failed | killed, and nothing else."""
     if target not in TERMINAL_RUN_STATUSES:
         raise DomainError(
-            ErrorCode.VALIDATION, "finish a run as COMPLETED, FAILED or KILLED", ["input", "status"]
+            ErrorCode.VALIDATION, "finish a run as COMPLETED, FAILED or KILLED", ["status"]
         )
     if current != RunStatus.RUNNING:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             f"the run is already {current.value}; only a running run can finish",
-            ["input", "status"],
+            ["status"],
         )
 
 
@@ -90,7 +90,7 @@ def merge_params(current: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str
             raise DomainError(
                 ErrorCode.CONFLICT,
                 f"param {name!r} is already logged with another value; params are immutable",
-                ["input", "params", name],
+                ["params", name],
             )
         merged[name] = value
     return merged
@@ -99,15 +99,15 @@ def merge_params(current: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str
 def tracking_link(system: str | None, run_id: str | None) -> tuple[str | None, str | None]:
     if (system is None) != (run_id is None):
         raise validation(
-            "give both trackingSystem and trackingRunId, or neither", ["input", "trackingRunId"]
+            "give both trackingSystem and trackingRunId, or neither", ["tracking_run_id"]
         )
     if system is None or run_id is None:
         return None, None
     system = system.strip().lower()
     if system not in TRACKING_SYSTEMS:
         allowed = ", ".join(sorted(TRACKING_SYSTEMS))
-        raise validation(f"must be one of {allowed}", ["input", "trackingSystem"])
+        raise validation(f"must be one of {allowed}", ["tracking_system"])
     run_id = run_id.strip()
     if not 1 <= len(run_id) <= 200:
-        raise validation("must be 1-200 characters", ["input", "trackingRunId"])
+        raise validation("must be 1-200 characters", ["tracking_run_id"])
     return system, run_id

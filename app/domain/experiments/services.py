@@ -53,16 +53,16 @@ async def experiment_create(
 ) -> Experiment:
     """``project_of_model``: the registry's lookup of a visible model's project, passed in
     by the API (so experiments does not import the registry, which imports experiments)."""
-    field = ["input", "projectId"]
+    field = ["project_id"]
     project = await require_project_access(
         session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project", field=field
     )
-    name = v.name(name, ["input", "name"])
+    name = v.name(name, ["name"])
     if model_id is not None:
-        model_project = await project_of_model(session, actor, model_id, ["input", "modelId"])
+        model_project = await project_of_model(session, actor, model_id, ["model_id"])
         if model_project != project.id:
             raise DomainError(
-                ErrorCode.VALIDATION, "the model belongs to another project", ["input", "modelId"]
+                ErrorCode.VALIDATION, "the model belongs to another project", ["model_id"]
             )
     taken = await session.scalar(
         select(func.count())
@@ -75,29 +75,21 @@ async def experiment_create(
     )
     if taken:
         raise DomainError(
-            ErrorCode.CONFLICT, "an experiment in this project has this name", ["input", "name"]
+            ErrorCode.CONFLICT, "an experiment in this project has this name", ["name"]
         )
     experiment = Experiment(
         organization_id=project.organization_id,
         project_id=project.id,
         model_id=model_id,
         name=name,
-        description=v.optional_text(description, ["input", "description"]),
+        description=v.optional_text(description, ["description"]),
         status=ExperimentStatus.ACTIVE.value,
-        config=v.json_object(config, ["input", "config"]),
+        config=v.json_object(config, ["config"]),
         created_by_id=actor.user_id,
     )
     session.add(experiment)
     await session.flush()
-    record_audit(
-        session,
-        actor,
-        "experiment.create",
-        organization_id=experiment.organization_id,
-        target_type="Experiment",
-        target_id=experiment.id,
-        details={"name": name},
-    )
+    record_audit(session, actor, "experiment.create", experiment, details={"name": name})
     return experiment
 
 
@@ -114,7 +106,7 @@ async def run_create(
     tracking_system: str | None,
     tracking_run_id: str | None,
 ) -> Run:
-    field = ["input", "experimentId"]
+    field = ["experiment_id"]
     experiment = await get_visible(
         session, Experiment, experiment_id, actor, what="experiment", field=field
     )
@@ -149,14 +141,14 @@ async def run_create(
             raise DomainError(
                 ErrorCode.CONFLICT,
                 f"a run is already linked to this {system} run",
-                ["input", "trackingRunId"],
+                ["tracking_run_id"],
             )
     now = datetime.now(UTC)
     if started_at is not None and (started_at.tzinfo is None or started_at > now):
         raise DomainError(
             ErrorCode.VALIDATION,
             "must have a time zone offset and not be in the future",
-            ["input", "startedAt"],
+            ["started_at"],
         )
     run_id = uuid7()
     run = Run(
@@ -164,11 +156,11 @@ async def run_create(
         organization_id=experiment.organization_id,
         experiment_id=experiment.id,
         project_id=experiment.project_id,
-        name=v.name(name, ["input", "name"]) if name else f"run-{str(run_id)[-8:]}",
-        description=v.optional_text(description, ["input", "description"]),
+        name=v.name(name, ["name"]) if name else f"run-{str(run_id)[-8:]}",
+        description=v.optional_text(description, ["description"]),
         status=RunStatus.RUNNING.value,
-        params=v.json_object(params, ["input", "params"]),
-        tags=v.json_object(tags, ["input", "tags"]),
+        params=v.json_object(params, ["params"]),
+        tags=v.json_object(tags, ["tags"]),
         started_at=started_at or now,
         tracking_system=system,
         tracking_run_id=external_id,
@@ -176,20 +168,12 @@ async def run_create(
     )
     session.add(run)
     await session.flush()
-    record_audit(
-        session,
-        actor,
-        "run.create",
-        organization_id=run.organization_id,
-        target_type="Run",
-        target_id=run.id,
-        details={"experiment_id": str(experiment.id)},
-    )
+    record_audit(session, actor, "run.create", run, details={"experiment_id": str(experiment.id)})
     return run
 
 
 async def _writable_run(session: AsyncSession, actor: Actor, run_id: uuid.UUID | None) -> Run:
-    field = ["input", "runId"]
+    field = ["run_id"]
     run = await get_contributable(
         session, Run, run_id, actor, what="run", field=field, for_update=True
     )
@@ -202,26 +186,16 @@ async def run_update(
     """Rename, describe, add params (immutable once set) and set tags (merged; null removes)."""
     run = await _writable_run(session, actor, run_id)
     if "name" in changes:
-        run.name = v.name(changes["name"], ["input", "name"])
+        run.name = v.name(changes["name"], ["name"])
     if "description" in changes:
-        run.description = v.optional_text(changes["description"], ["input", "description"])
+        run.description = v.optional_text(changes["description"], ["description"])
     if changes.get("params") is not None:
-        new_params = v.json_object(changes["params"], ["input", "params"])
-        run.params = v.json_object(merge_params(run.params, new_params), ["input", "params"])
+        new_params = v.json_object(changes["params"], ["params"])
+        run.params = v.json_object(merge_params(run.params, new_params), ["params"])
     if changes.get("tags") is not None:
-        merged = {**run.tags, **v.json_object(changes["tags"], ["input", "tags"])}
-        run.tags = v.json_object(
-            {k: val for k, val in merged.items() if val is not None}, ["input", "tags"]
-        )
-    record_audit(
-        session,
-        actor,
-        "run.update",
-        organization_id=run.organization_id,
-        target_type="Run",
-        target_id=run.id,
-        details={"fields": sorted(changes)},
-    )
+        merged = {**run.tags, **v.json_object(changes["tags"], ["tags"])}
+        run.tags = v.json_object({k: val for k, val in merged.items() if val is not None}, ["tags"])
+    record_audit(session, actor, "run.update", run, details={"fields": sorted(changes)})
     await session.flush()
     return run
 
@@ -236,10 +210,10 @@ def clean_failure_reason(reason: str | None, status: RunStatus) -> str | None:
     if reason is None or not reason.strip():
         return None
     if status not in (RunStatus.FAILED, RunStatus.KILLED):
-        raise validation("a failure reason goes with FAILED or KILLED", ["input", "failureReason"])
+        raise validation("a failure reason goes with FAILED or KILLED", ["failure_reason"])
     reason = reason.strip()
     if v.has_control_characters(reason, allowed="\n\t"):
-        raise validation("must not contain control characters", ["input", "failureReason"])
+        raise validation("must not contain control characters", ["failure_reason"])
     if len(reason) > MAX_FAILURE_REASON:
         reason = "…" + reason[-(MAX_FAILURE_REASON - 1) :]
     return reason
@@ -262,21 +236,13 @@ async def run_finish(
         raise DomainError(
             ErrorCode.VALIDATION,
             "must have a time zone offset and not be before startedAt",
-            ["input", "endedAt"],
+            ["ended_at"],
         )
     run.status = status.value
     run.ended_at = ended
     run.failure_reason = reason
     run.status_version += 1
-    record_audit(
-        session,
-        actor,
-        "run.finish",
-        organization_id=run.organization_id,
-        target_type="Run",
-        target_id=run.id,
-        details={"status": status.value},
-    )
+    record_audit(session, actor, "run.finish", run, details={"status": status.value})
     await session.flush()
     await topics.publish(session, topics.RUN_STATUS, run=run.id, version=run.status_version)
     await enqueue_notifications(
@@ -537,7 +503,7 @@ class IngestTarget:
 async def _lock_run_for_ingest(
     session: AsyncSession, actor: Actor, run_id: uuid.UUID | None
 ) -> IngestTarget:
-    field = ["input", "runId"]
+    field = ["run_id"]
     if run_id is None or not actor.org_ids:
         raise not_found("run", field)
     row = (
@@ -571,7 +537,7 @@ async def run_metrics_log(
             raise DomainError(
                 ErrorCode.INVALID_TRANSITION,
                 f"the run is {run.status.value.upper()}: a finished run takes no new points",
-                ["input", "runId"],
+                ["run_id"],
             )
         return run.id, 0, batch.size
     audit = audit_row(actor, "run_metrics.log", run.organization_id, "Run", run.id)
@@ -621,7 +587,7 @@ EXPERIMENT_TRANSITIONS = {
 async def _writable_experiment(
     session: AsyncSession, actor: Actor, experiment_id: uuid.UUID | None
 ) -> Experiment:
-    field = ["input", "experimentId"]
+    field = ["experiment_id"]
     experiment = await get_contributable(
         session, Experiment, experiment_id, actor, what="experiment", field=field, for_update=True
     )
@@ -639,7 +605,7 @@ async def experiment_update(
     config. Contributors+."""
     experiment = await _writable_experiment(session, actor, experiment_id)
     if "name" in changes:
-        name = v.name(changes["name"], ["input", "name"])
+        name = v.name(changes["name"], ["name"])
         taken = await session.scalar(
             select(func.count())
             .select_from(Experiment)
@@ -652,21 +618,15 @@ async def experiment_update(
         )
         if taken:
             raise DomainError(
-                ErrorCode.CONFLICT, "an experiment in this project has this name", ["input", "name"]
+                ErrorCode.CONFLICT, "an experiment in this project has this name", ["name"]
             )
         experiment.name = name
     if "description" in changes:
-        experiment.description = v.optional_text(changes["description"], ["input", "description"])
+        experiment.description = v.optional_text(changes["description"], ["description"])
     if "config" in changes:
-        experiment.config = v.json_object(changes["config"], ["input", "config"])
+        experiment.config = v.json_object(changes["config"], ["config"])
     record_audit(
-        session,
-        actor,
-        "experiment.update",
-        organization_id=experiment.organization_id,
-        target_type="Experiment",
-        target_id=experiment.id,
-        details={"fields": sorted(changes)},
+        session, actor, "experiment.update", experiment, details={"fields": sorted(changes)}
     )
     await session.flush()
     await session.refresh(experiment)
@@ -690,9 +650,7 @@ async def experiment_transition(
         session,
         actor,
         "experiment.transition",
-        organization_id=experiment.organization_id,
-        target_type="Experiment",
-        target_id=experiment.id,
+        experiment,
         details={"from": current.value, "to": status.value},
     )
     await session.flush()
@@ -719,7 +677,7 @@ async def experiment_delete(
         raise DomainError(
             ErrorCode.CONFLICT,
             f"{running} run(s) of this experiment are running: finish them first",
-            ["input", "experimentId"],
+            ["experiment_id"],
         )
     now = datetime.now(UTC)
     experiment.deleted_at = now
@@ -728,15 +686,7 @@ async def experiment_delete(
         .where(Run.experiment_id == experiment.id, Run.deleted_at.is_(None))
         .values(deleted_at=now)
     )
-    record_audit(
-        session,
-        actor,
-        "experiment.delete",
-        organization_id=experiment.organization_id,
-        target_type="Experiment",
-        target_id=experiment.id,
-        details={"name": experiment.name},
-    )
+    record_audit(session, actor, "experiment.delete", experiment, details={"name": experiment.name})
     await session.flush()
     return experiment
 
@@ -748,17 +698,9 @@ async def run_delete(session: AsyncSession, actor: Actor, *, run_id: uuid.UUID |
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             "the run is running: finish it first",
-            ["input", "runId"],
+            ["run_id"],
         )
     run.deleted_at = datetime.now(UTC)
-    record_audit(
-        session,
-        actor,
-        "run.delete",
-        organization_id=run.organization_id,
-        target_type="Run",
-        target_id=run.id,
-        details={"name": run.name},
-    )
+    record_audit(session, actor, "run.delete", run, details={"name": run.name})
     await session.flush()
     return run

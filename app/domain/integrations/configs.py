@@ -22,7 +22,7 @@ from app.domain.integrations.catalog import (
 )
 from app.domain.integrations.models import IntegrationConfig
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit, record_audit_event
 from app.domain.tenancy.lookup import get_administered
 
 
@@ -62,21 +62,21 @@ async def integration_config_set(
         environment_id,
         actor,
         what="environment",
-        field=["input", "environmentId"],
+        field=["environment_id"],
     )
     tools = SUPPORTED_TOOLS[integration_type]
     tool = tool.strip().lower()
     if tool not in tools:
-        raise validation(f"must be one of {', '.join(tools)}", ["input", "tool"])
+        raise validation(f"must be one of {', '.join(tools)}", ["tool"])
     document = _validated(
         config if config is not None else {},
         config_schema(integration_type, tool),
-        ["input", "config"],
+        ["config"],
     )
     flags = _validated(
         feature_flags if feature_flags is not None else {},
         FEATURE_FLAGS_SCHEMA,
-        ["input", "featureFlags"],
+        ["feature_flags"],
     )
     row = await session.scalar(
         select(IntegrationConfig)
@@ -103,9 +103,7 @@ async def integration_config_set(
         session,
         actor,
         "integration_config.set",
-        organization_id=environment.organization_id,
-        target_type="Environment",
-        target_id=environment.id,
+        environment,
         details={"type": integration_type, "tool": tool, "enabled": enabled},
     )
     return row
@@ -114,7 +112,7 @@ async def integration_config_set(
 async def integration_config_delete(
     session: AsyncSession, actor: Actor, *, config_id: uuid.UUID | None
 ) -> IntegrationConfig:
-    field = ["input", "integrationConfigId"]
+    field = ["integration_config_id"]
     row = await get_administered(
         session,
         IntegrationConfig,
@@ -125,7 +123,7 @@ async def integration_config_delete(
         for_update=True,
     )
     await session.delete(row)
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "integration_config.delete",

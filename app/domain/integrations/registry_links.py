@@ -32,22 +32,20 @@ def clean_external_id(registry: str, external_id: str) -> str:
     pattern, shape = EXTERNAL_IDS[registry]
     external_id = external_id.strip()
     if not re.fullmatch(pattern, external_id):
-        raise validation(f"a {registry} id is {shape}", ["input", "externalId"])
+        raise validation(f"a {registry} id is {shape}", ["external_id"])
     return external_id
 
 
 def clean_version(value: str | None) -> str | None:
     if value is not None and not VERSION_RE.fullmatch(value.strip()):
-        raise validation(
-            "must be 1-128 letters, digits and . _ : + -", ["input", "externalVersion"]
-        )
+        raise validation("must be 1-128 letters, digits and . _ : + -", ["external_version"])
     return value.strip() if value is not None else None
 
 
 async def _writable_link(
     session: AsyncSession, actor: Actor, link_id: uuid.UUID | None
 ) -> RegistryLink:
-    field = ["input", "registryLinkId"]
+    field = ["registry_link_id"]
     link = await get_contributable(
         session, RegistryLink, link_id, actor, what="registry link", field=field, for_update=True
     )
@@ -66,7 +64,7 @@ async def registry_link_create(
     external_version: str | None,
     metadata: Any,
 ) -> RegistryLink:
-    field = ["input", "modelId"]
+    field = ["model_id"]
     model = await get_contributable(session, Model, model_id, actor, what="model", field=field)
     if model_version_id is not None:
         version = await session.scalar(
@@ -77,14 +75,14 @@ async def registry_link_create(
             )
         )
         if version is None:
-            raise not_found("model version of this model", ["input", "modelVersionId"])
+            raise not_found("model version of this model", ["model_version_id"])
     registry = registry.strip().lower()
     if registry not in REGISTRY:
-        raise validation(f"must be one of {', '.join(REGISTRY)}", ["input", "registry"])
+        raise validation(f"must be one of {', '.join(REGISTRY)}", ["registry"])
     external_id = clean_external_id(registry, external_id)
-    repo_url = v.url(repo_url, ["input", "repoUrl"])
+    repo_url = v.url(repo_url, ["repo_url"])
     if repo_url is not None and not repo_url.startswith("https://"):
-        raise validation("must be an https:// URL", ["input", "repoUrl"])
+        raise validation("must be an https:// URL", ["repo_url"])
     taken = await session.scalar(
         select(func.count())
         .select_from(RegistryLink)
@@ -99,7 +97,7 @@ async def registry_link_create(
         raise DomainError(
             ErrorCode.CONFLICT,
             "this registry id is already linked in this organization",
-            ["input", "externalId"],
+            ["external_id"],
         )
     link = RegistryLink(
         organization_id=model.organization_id,
@@ -110,7 +108,7 @@ async def registry_link_create(
         external_id=external_id,
         repo_url=repo_url,
         external_version=clean_version(external_version),
-        metadata_=v.json_object(metadata, ["input", "metadata"]),
+        metadata_=v.json_object(metadata, ["metadata"]),
         sync_state=SyncState.NEVER_SYNCED.value,
         created_by_id=actor.user_id,
     )
@@ -121,9 +119,7 @@ async def registry_link_create(
         session,
         actor,
         "registry_link.create",
-        organization_id=link.organization_id,
-        target_type="RegistryLink",
-        target_id=link.id,
+        link,
         details={"registry": registry, "external_id": external_id},
     )
     return link
@@ -142,13 +138,11 @@ async def registry_link_sync_report(
     OUT_OF_SYNC; every report stamps the check time."""
     link = await _writable_link(session, actor, link_id)
     current = SyncState(link.sync_state)
-    ensure_transition(
-        "registry link", current, state, SYNC_TRANSITIONS[current], ["input", "state"]
-    )
+    ensure_transition("registry link", current, state, SYNC_TRANSITIONS[current], ["state"])
     if state == SyncState.SYNCED and direction is None and current == SyncState.NEVER_SYNCED:
-        raise validation("the first sync says its direction", ["input", "direction"])
+        raise validation("the first sync says its direction", ["direction"])
     if state == SyncState.OUT_OF_SYNC and direction is not None:
-        raise validation("only a sync has a direction", ["input", "direction"])
+        raise validation("only a sync has a direction", ["direction"])
     now = func.now()
     link.sync_state = state.value
     link.last_checked_at = now
@@ -164,9 +158,7 @@ async def registry_link_sync_report(
         session,
         actor,
         "registry_link.sync",
-        organization_id=link.organization_id,
-        target_type="RegistryLink",
-        target_id=link.id,
+        link,
         details={
             "from": current.value,
             "to": state.value,
@@ -185,9 +177,7 @@ async def registry_link_delete(
         session,
         actor,
         "registry_link.delete",
-        organization_id=link.organization_id,
-        target_type="RegistryLink",
-        target_id=link.id,
+        link,
         details={"registry": link.registry_type, "external_id": link.external_id},
     )
     await session.flush()

@@ -40,7 +40,7 @@ async def alert_rule_create(
     auto_resolve: bool,
 ) -> AlertRule:
     """Scope: the project's deployments, or (with deploymentId) one deployment of it."""
-    field = ["input", "projectId"]
+    field = ["project_id"]
     project = await require_project_access(
         session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project", field=field
     )
@@ -51,10 +51,10 @@ async def alert_rule_create(
             deployment_id,
             actor,
             what="deployment",
-            field=["input", "deploymentId"],
+            field=["deployment_id"],
         )
         if deployment.project_id != project.id:
-            raise validation("the deployment belongs to another project", ["input", "deploymentId"])
+            raise validation("the deployment belongs to another project", ["deployment_id"])
     validate_rule_fields(
         metric_name=metric_name,
         threshold=threshold,
@@ -65,7 +65,7 @@ async def alert_rule_create(
         organization_id=project.organization_id,
         project_id=project.id,
         deployment_id=deployment_id,
-        name=v.name(name, ["input", "name"]),
+        name=v.name(name, ["name"]),
         metric_name=metric_name,
         comparator=comparator.value,
         threshold=threshold,
@@ -83,9 +83,7 @@ async def alert_rule_create(
         session,
         actor,
         "alert_rule.create",
-        organization_id=rule.organization_id,
-        target_type="AlertRule",
-        target_id=rule.id,
+        rule,
         details={"metric": metric_name, "scope": "deployment" if deployment_id else "project"},
     )
     return rule
@@ -94,7 +92,7 @@ async def alert_rule_create(
 async def _writable_rule(
     session: AsyncSession, actor: Actor, rule_id: uuid.UUID | None
 ) -> AlertRule:
-    field = ["input", "alertRuleId"]
+    field = ["alert_rule_id"]
     rule = await get_contributable(
         session, AlertRule, rule_id, actor, what="alert rule", field=field, for_update=True
     )
@@ -110,9 +108,9 @@ async def alert_rule_update(
     rule = await _writable_rule(session, actor, rule_id)
     for key, value in changes.items():
         if value is None:
-            raise validation("must not be null", ["input", key])
+            raise validation("must not be null", [key])
     if "name" in changes:
-        rule.name = v.name(changes["name"], ["input", "name"])
+        rule.name = v.name(changes["name"], ["name"])
     for key, enum_type in ENUM_FIELDS.items():
         if key in changes:
             setattr(rule, key, enum_type(changes[key]).value)
@@ -133,15 +131,7 @@ async def alert_rule_update(
         cooldown_seconds=rule.cooldown_seconds,
     )
     rule.updated_at = datetime.now(UTC)
-    record_audit(
-        session,
-        actor,
-        "alert_rule.update",
-        organization_id=rule.organization_id,
-        target_type="AlertRule",
-        target_id=rule.id,
-        details={"fields": sorted(changes)},
-    )
+    record_audit(session, actor, "alert_rule.update", rule, details={"fields": sorted(changes)})
     await session.flush()
     return rule
 
@@ -151,14 +141,6 @@ async def alert_rule_delete(
 ) -> AlertRule:
     rule = await _writable_rule(session, actor, rule_id)
     rule.deleted_at = datetime.now(UTC)
-    record_audit(
-        session,
-        actor,
-        "alert_rule.delete",
-        organization_id=rule.organization_id,
-        target_type="AlertRule",
-        target_id=rule.id,
-        details={"name": rule.name},
-    )
+    record_audit(session, actor, "alert_rule.delete", rule, details={"name": rule.name})
     await session.flush()
     return rule

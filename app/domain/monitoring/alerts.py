@@ -30,14 +30,14 @@ def ensure_alert_transition(current: AlertStatus, target: AlertStatus) -> None:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             f"cannot move a {current.value} alert to {target.value}",
-            ["input", "alertId"],
+            ["alert_id"],
         )
 
 
 async def alert_set_status(
     session: AsyncSession, actor: Actor, *, alert_id: uuid.UUID | None, status: AlertStatus
 ) -> Alert:
-    field = ["input", "alertId"]
+    field = ["alert_id"]
     alert = await get_visible(
         session, Alert, alert_id, actor, what="alert", field=field, for_update=True
     )
@@ -67,9 +67,7 @@ async def alert_set_status(
         session,
         actor,
         f"alert.{'acknowledge' if status == AlertStatus.ACKNOWLEDGED else 'resolve'}",
-        organization_id=alert.organization_id,
-        target_type="Alert",
-        target_id=alert.id,
+        alert,
         details={"status": status.value},
     )
     await session.flush()

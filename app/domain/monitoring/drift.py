@@ -89,7 +89,7 @@ def _finite(values: Sequence[float], field: list[str]) -> None:
 
 
 def validate_feature(feature: FeatureInput, index: int) -> None:
-    field = ["input", "features", str(index)]
+    field = ["features", str(index)]
     if not feature.name or len(feature.name) > 128:
         raise validation("a feature name is 1-128 characters", [*field, "name"])
     samples = feature.reference is not None or feature.current is not None
@@ -106,7 +106,7 @@ def validate_feature(feature: FeatureInput, index: int) -> None:
         return
     ref, cur = feature.reference_counts or [], feature.current_counts or []
     if len(ref) != len(cur) or not 2 <= len(ref) <= 1000:
-        raise validation("give counts for the same 2 to 1000 bins", [*field, "currentCounts"])
+        raise validation("give counts for the same 2 to 1000 bins", [*field, "current_counts"])
     for name, values in (("referenceCounts", ref), ("currentCounts", cur)):
         _finite(values, [*field, name])
         if min(values) < 0 or sum(values) <= 0:
@@ -116,12 +116,12 @@ def validate_feature(feature: FeatureInput, index: int) -> None:
 def score_features(features: Sequence[FeatureInput], threshold: float) -> list[FeatureScore]:
     """Scores per feature; a feature drifts when its PSI reaches the threshold."""
     if not 1 <= len(features) <= MAX_FEATURES:
-        raise validation(f"give 1 to {MAX_FEATURES} features", ["input", "features"])
+        raise validation(f"give 1 to {MAX_FEATURES} features", ["features"])
     if not (math.isfinite(threshold) and threshold > 0):
-        raise validation("must be a positive number", ["input", "threshold"])
+        raise validation("must be a positive number", ["threshold"])
     names = [f.name for f in features]
     if len(set(names)) != len(names):
-        raise validation("feature names must be unique", ["input", "features"])
+        raise validation("feature names must be unique", ["features"])
     scores = []
     for index, feature in enumerate(features):
         validate_feature(feature, index)

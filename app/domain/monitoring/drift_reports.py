@@ -14,7 +14,7 @@ from app.domain.monitoring.models import DriftFeatureScore, DriftReport
 from app.domain.monitoring.opening import open_alert
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit_event
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.projects import require_project_access
@@ -30,7 +30,7 @@ async def drift_report_create(
 ) -> DriftReport:
     """Overall score = mean PSI over features; drift is detected when any feature's PSI
     reaches the threshold, and then a data_drift alert opens."""
-    field = ["input", "deploymentId"]
+    field = ["deployment_id"]
     deployment = await get_visible(
         session, Deployment, deployment_id, actor, what="deployment", field=field
     )
@@ -85,7 +85,7 @@ async def drift_report_create(
             details={"features": [s.name for s in drifted]},
         )
         report.alert_id = alert.id
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "drift_report.create",

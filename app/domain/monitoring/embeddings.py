@@ -34,12 +34,12 @@ def vector_literal(vector: Sequence[float]) -> str:
 def validate_vectors(vectors: Sequence[Sequence[float]], dimension: int | None) -> int:
     """The batch's dimension; every vector must have it (and the deployment's, once fixed)."""
     if not 1 <= len(vectors) <= MAX_VECTORS:
-        raise validation(f"give 1 to {MAX_VECTORS} vectors", ["input", "vectors"])
+        raise validation(f"give 1 to {MAX_VECTORS} vectors", ["vectors"])
     expected = dimension or len(vectors[0])
     if not 1 <= expected <= MAX_DIMENSION:
-        raise validation(f"a dimension is 1 to {MAX_DIMENSION}", ["input", "vectors", "0"])
+        raise validation(f"a dimension is 1 to {MAX_DIMENSION}", ["vectors", "0"])
     for index, vector in enumerate(vectors):
-        field = ["input", "vectors", str(index)]
+        field = ["vectors", str(index)]
         if len(vector) != expected:
             raise validation(
                 f"has {len(vector)} dimensions; this deployment's embeddings have {expected}", field
@@ -70,7 +70,7 @@ async def prediction_embeddings_record(
     vectors: Sequence[Sequence[float]],
     is_reference: bool,
 ) -> tuple[Deployment, int]:
-    field = ["input", "deploymentId"]
+    field = ["deployment_id"]
     # Locked: the first batch fixes the dimension, and concurrent first batches must agree.
     deployment = await get_visible(
         session, Deployment, deployment_id, actor, what="deployment", field=field, for_update=True
@@ -101,9 +101,7 @@ async def prediction_embeddings_record(
         session,
         actor,
         "prediction_embeddings.record",
-        organization_id=deployment.organization_id,
-        target_type="Deployment",
-        target_id=deployment.id,
+        deployment,
         details={"vectors": len(vectors), "reference": is_reference, "dimension": dimension},
     )
     await session.flush()

@@ -16,7 +16,7 @@ from app.domain.monitoring.models import Alert
 from app.domain.monitoring.opening import open_alert
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit_event
 from app.domain.tenancy.enums import OrgRole
 from app.domain.tenancy.projects import get_contributable
 
@@ -34,17 +34,15 @@ async def alert_create(
 ) -> Alert:
     deployment = None
     if deployment_id is not None:
-        field = ["input", "deploymentId"]
+        field = ["deployment_id"]
         deployment = await get_contributable(
             session, Deployment, deployment_id, actor, what="deployment", field=field
         )
         organization_id = deployment.organization_id
     elif organization_id is None:
-        raise not_found("organization", ["input", "organizationId"])
+        raise not_found("organization", ["organization_id"])
     else:
-        actor.require_org_role(
-            organization_id, OrgRole.DEVELOPER, field=["input", "organizationId"]
-        )
+        actor.require_org_role(organization_id, OrgRole.DEVELOPER, field=["organization_id"])
     now = datetime.now(UTC)
     alert = await open_alert(
         session,
@@ -52,13 +50,13 @@ async def alert_create(
         deployment=deployment,
         alert_type=alert_type,
         severity=severity,
-        title=v.name(title, ["input", "title"]),
-        message=v.optional_text(message, ["input", "message"], max_length=4000),
+        title=v.name(title, ["title"]),
+        message=v.optional_text(message, ["message"], max_length=4000),
         opened_at=now,
         created_by_id=actor.user_id,
         details={"deployment_id": str(deployment.id) if deployment else None},
     )
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "alert.create",

@@ -39,15 +39,15 @@ class PredictionIn:
 
 def validate_predictions(items: Sequence[PredictionIn], max_items: int, now: datetime) -> None:
     if not items:
-        raise validation("give at least one prediction", ["input", "predictions"])
+        raise validation("give at least one prediction", ["predictions"])
     if len(items) > max_items:
-        raise validation(f"at most {max_items} predictions per call", ["input", "predictions"])
+        raise validation(f"at most {max_items} predictions per call", ["predictions"])
     for index, item in enumerate(items):
-        field = ["input", "predictions", str(index)]
+        field = ["predictions", str(index)]
         if not (math.isfinite(item.latency_ms) and 0 <= item.latency_ms <= MAX_LATENCY_MS):
             raise validation(
                 f"must be a number of milliseconds from 0 to {MAX_LATENCY_MS:,} (a day)",
-                [*field, "latencyMs"],
+                [*field, "latency_ms"],
             )
         if item.confidence is not None and not (
             math.isfinite(item.confidence) and 0 <= item.confidence <= 1
@@ -55,7 +55,7 @@ def validate_predictions(items: Sequence[PredictionIn], max_items: int, now: dat
             raise validation("must be between 0 and 1", [*field, "confidence"])
         at = item.recorded_at or now
         if at.tzinfo is None or at > now + timedelta(days=1) or at.year < 2000:
-            raise validation("needs a time zone and a sane date", [*field, "recordedAt"])
+            raise validation("needs a time zone and a sane date", [*field, "recorded_at"])
         for name, payload in (("input", item.input), ("output", item.output)):
             v.json_value(payload, [*field, name], max_bytes=MAX_PAYLOAD_BYTES)
 
@@ -82,7 +82,7 @@ async def predictions_record(
     items: Sequence[PredictionIn],
     max_items: int,
 ) -> tuple[Deployment, Evaluation]:
-    field = ["input", "deploymentId"]
+    field = ["deployment_id"]
     deployment = await get_visible(
         session, Deployment, deployment_id, actor, what="deployment", field=field, for_update=True
     )
@@ -116,9 +116,7 @@ async def predictions_record(
         session,
         actor,
         "predictions.record",
-        organization_id=deployment.organization_id,
-        target_type="Deployment",
-        target_id=deployment.id,
+        deployment,
         details={"predictions": len(items), "alerts_opened": len(evaluation.opened)},
     )
     return deployment, evaluation

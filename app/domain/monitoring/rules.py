@@ -27,13 +27,13 @@ def validate_points(
 ) -> None:
     """Reject the whole batch at the first bad point; ``field`` names its index."""
     if not points:
-        raise validation("give at least one point", ["input", "points"])
+        raise validation("give at least one point", ["points"])
     if len(points) > max_points:
-        raise validation(f"at most {max_points} points per call", ["input", "points"])
+        raise validation(f"at most {max_points} points per call", ["points"])
     now = now or datetime.now(UTC)
     seen: set[tuple[str, datetime]] = set()
     for index, point in enumerate(points):
-        field = ["input", "points", str(index)]
+        field = ["points", str(index)]
         if not METRIC_NAME_RE.fullmatch(point.name):
             raise validation(
                 "a metric name is 1-128 letters, digits or '_.:/-', starting with a letter or '_'",
@@ -42,16 +42,16 @@ def validate_points(
         if not math.isfinite(point.value):
             raise validation("must be a finite number", [*field, "value"])
         if point.recorded_at.tzinfo is None:
-            raise validation("needs a time zone offset", [*field, "recordedAt"])
+            raise validation("needs a time zone offset", [*field, "recorded_at"])
         if not EARLIEST <= point.recorded_at <= now + MAX_CLOCK_SKEW:
             raise validation(
                 "must be after 2000-01-01 and not more than a day in the future",
-                [*field, "recordedAt"],
+                [*field, "recorded_at"],
             )
         key = (point.name, point.recorded_at)
         if key in seen:
             raise validation(
                 "repeats an earlier point's name and recordedAt in this batch",
-                [*field, "recordedAt"],
+                [*field, "recorded_at"],
             )
         seen.add(key)

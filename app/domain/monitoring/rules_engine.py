@@ -31,17 +31,13 @@ def validate_rule_fields(
     *, metric_name: str, threshold: float, window_seconds: int, cooldown_seconds: int
 ) -> None:
     if not METRIC_NAME_RE.fullmatch(metric_name):
-        raise validation(
-            "a metric name is 1-128 letters, digits or '_.:/-'", ["input", "metricName"]
-        )
+        raise validation("a metric name is 1-128 letters, digits or '_.:/-'", ["metric_name"])
     if not math.isfinite(threshold):
-        raise validation("must be a finite number", ["input", "threshold"])
+        raise validation("must be a finite number", ["threshold"])
     if not 1 <= window_seconds <= MAX_WINDOW_SECONDS:
-        raise validation(f"must be between 1 and {MAX_WINDOW_SECONDS}", ["input", "windowSeconds"])
+        raise validation(f"must be between 1 and {MAX_WINDOW_SECONDS}", ["window_seconds"])
     if not 0 <= cooldown_seconds <= MAX_WINDOW_SECONDS:
-        raise validation(
-            f"must be between 0 and {MAX_WINDOW_SECONDS}", ["input", "cooldownSeconds"]
-        )
+        raise validation(f"must be between 0 and {MAX_WINDOW_SECONDS}", ["cooldown_seconds"])
 
 
 def breached(comparator: Comparator, value: float, threshold: float) -> bool:

@@ -52,7 +52,7 @@ async def monitoring_metrics_record(
     points: Sequence[MetricPoint],
     max_points: int,
 ) -> Deployment:
-    field = ["input", "deploymentId"]
+    field = ["deployment_id"]
     # Locked: rule evaluation for one deployment is serialised with its writes.
     deployment = await get_visible(
         session, Deployment, deployment_id, actor, what="deployment", field=field, for_update=True
@@ -81,9 +81,7 @@ async def monitoring_metrics_record(
         session,
         actor,
         "monitoring_metrics.record",
-        organization_id=deployment.organization_id,
-        target_type="Deployment",
-        target_id=deployment.id,
+        deployment,
         details={
             "points": len(points),
             "names": sorted({p.name for p in points})[:20],

@@ -33,7 +33,7 @@ from app.domain.notifications.models import (
 )
 from app.domain.secrets import PREFIX, SecretBox
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit, record_audit_event
 from app.domain.tenancy.enums import OrgRole
 from app.domain.tenancy.lookup import OwnerLookup, get_administered, get_visible
 from app.domain.tenancy.models import Project
@@ -47,11 +47,11 @@ def channel_config(
 ) -> dict[str, Any]:
     if channel_type in (ChannelType.WEBHOOK, ChannelType.SLACK, ChannelType.TEAMS):
         if url is None or len(url) > 2048 or not HTTP_URL_RE.fullmatch(url):
-            raise validation("an http(s) URL is required", ["input", "url"])
+            raise validation("an http(s) URL is required", ["url"])
         return {"url": url}
-    emails = [v.email(r, ["input", "recipients", str(i)]) for i, r in enumerate(recipients or [])]
+    emails = [v.email(r, ["recipients", str(i)]) for i, r in enumerate(recipients or [])]
     if not 1 <= len(emails) <= 50:
-        raise validation("give 1 to 50 recipients", ["input", "recipients"])
+        raise validation("give 1 to 50 recipients", ["recipients"])
     return {"recipients": emails}
 
 
@@ -104,12 +104,12 @@ async def notification_channel_create(
     """Organization admins. The secret (webhook signing key, Slack token) and a Slack
     webhook URL (itself a credential) are sealed at rest and never returned."""
     if organization_id is None:
-        raise not_found("organization", ["input", "organizationId"])
-    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
-    name = v.name(name, ["input", "name"], max_length=100)
+        raise not_found("organization", ["organization_id"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["organization_id"])
+    name = v.name(name, ["name"], max_length=100)
     config = channel_config(channel_type, url, recipients)
     if secret is not None and not 1 <= len(secret) <= 1024:
-        raise validation("must be 1-1024 characters", ["input", "secret"])
+        raise validation("must be 1-1024 characters", ["secret"])
     taken = await session.scalar(
         select(func.count())
         .select_from(NotificationChannel)
@@ -120,7 +120,7 @@ async def notification_channel_create(
         )
     )
     if taken:
-        raise DomainError(ErrorCode.CONFLICT, "a channel has this name", ["input", "name"])
+        raise DomainError(ErrorCode.CONFLICT, "a channel has this name", ["name"])
     channel = NotificationChannel(
         organization_id=organization_id,
         name=name,
@@ -131,7 +131,7 @@ async def notification_channel_create(
     )
     session.add(channel)
     await session.flush()
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "notification_channel.create",
@@ -159,12 +159,12 @@ async def notification_channel_update(
         channel_id,
         actor,
         what="notification channel",
-        field=["input", "channelId"],
+        field=["channel_id"],
         for_update=True,
     )
     kind = ChannelType(channel.channel_type)
     if "name" in changes:
-        name = v.name(changes["name"], ["input", "name"], max_length=100)
+        name = v.name(changes["name"], ["name"], max_length=100)
         taken = await session.scalar(
             select(func.count())
             .select_from(NotificationChannel)
@@ -176,7 +176,7 @@ async def notification_channel_update(
             )
         )
         if taken:
-            raise DomainError(ErrorCode.CONFLICT, "a channel has this name", ["input", "name"])
+            raise DomainError(ErrorCode.CONFLICT, "a channel has this name", ["name"])
         channel.name = name
     if "url" in changes or "recipients" in changes:
         config = channel_config(kind, changes.get("url"), changes.get("recipients"))
@@ -184,16 +184,10 @@ async def notification_channel_update(
     if "secret" in changes:
         secret = changes["secret"]
         if secret is not None and not 1 <= len(secret) <= 1024:
-            raise validation("must be 1-1024 characters", ["input", "secret"])
+            raise validation("must be 1-1024 characters", ["secret"])
         channel.secret = secrets.seal(secret) if secret is not None else None
     record_audit(
-        session,
-        actor,
-        "notification_channel.update",
-        organization_id=channel.organization_id,
-        target_type="NotificationChannel",
-        target_id=channel.id,
-        details={"fields": sorted(changes)},  # never the values: the URL may be a credential
+        session, actor, "notification_channel.update", channel, details={"fields": sorted(changes)}
     )
     await session.flush()
     await session.refresh(channel)
@@ -211,7 +205,7 @@ async def notification_channel_delete(
         channel_id,
         actor,
         what="notification channel",
-        field=["input", "channelId"],
+        field=["channel_id"],
         for_update=True,
     )
     now = datetime.now(UTC)
@@ -230,13 +224,7 @@ async def notification_channel_delete(
         .values(status=DeliveryStatus.FAILED.value, last_error="channel deleted")
     )
     record_audit(
-        session,
-        actor,
-        "notification_channel.delete",
-        organization_id=channel.organization_id,
-        target_type="NotificationChannel",
-        target_id=channel.id,
-        details={"name": channel.name},
+        session, actor, "notification_channel.delete", channel, details={"name": channel.name}
     )
     await session.flush()
     return channel
@@ -257,28 +245,24 @@ async def notification_rule_update(
         rule_id,
         actor,
         what="notification rule",
-        field=["input", "ruleId"],
+        field=["rule_id"],
         for_update=True,
     )
     if "enabled" in changes:
         if changes["enabled"] is None:
-            raise validation("must not be null", ["input", "enabled"])
+            raise validation("must not be null", ["enabled"])
         rule.enabled = bool(changes["enabled"])
     if "min_severity" in changes:
         severity = changes["min_severity"]
         if severity is not None and rule.trigger != Trigger.ALERT.value:
-            raise validation(
-                "minSeverity applies to the alert trigger only", ["input", "minSeverity"]
-            )
+            raise validation("minSeverity applies to the alert trigger only", ["min_severity"])
         rule.min_severity = severity.value if severity is not None else None
     await _set_conditions(session, actor, rule, Trigger(rule.trigger), changes)
     record_audit(
         session,
         actor,
         "notification_rule.update",
-        organization_id=rule.organization_id,
-        target_type="NotificationRule",
-        target_id=rule.id,
+        rule,
         details={
             "enabled": rule.enabled,
             "min_severity": rule.min_severity,
@@ -299,18 +283,12 @@ async def notification_rule_delete(
         rule_id,
         actor,
         what="notification rule",
-        field=["input", "ruleId"],
+        field=["rule_id"],
         for_update=True,
     )
     rule.deleted_at = datetime.now(UTC)
     record_audit(
-        session,
-        actor,
-        "notification_rule.delete",
-        organization_id=rule.organization_id,
-        target_type="NotificationRule",
-        target_id=rule.id,
-        details={"trigger": rule.trigger},
+        session, actor, "notification_rule.delete", rule, details={"trigger": rule.trigger}
     )
     await session.flush()
     return rule
@@ -331,24 +309,24 @@ async def notification_rule_create(
     """Organization admins. Scope: the whole organization, one project or one deployment;
     conditions narrow it further (``_set_conditions``). ``organization_of_deployment``:
     serving's lookup, passed in by the API (serving imports notifications to notify)."""
-    field = ["input", "channelId"]
+    field = ["channel_id"]
     channel = await get_administered(
         session, NotificationChannel, channel_id, actor, what="notification channel", field=field
     )
     if project_id is not None:
         project = await get_visible(
-            session, Project, project_id, actor, what="project", field=["input", "projectId"]
+            session, Project, project_id, actor, what="project", field=["project_id"]
         )
         if project.organization_id != channel.organization_id:
-            raise not_found("project", ["input", "projectId"])
+            raise not_found("project", ["project_id"])
     if deployment_id is not None:
         organization = await organization_of_deployment(
-            session, actor, deployment_id, ["input", "deploymentId"]
+            session, actor, deployment_id, ["deployment_id"]
         )
         if organization != channel.organization_id:
-            raise not_found("deployment", ["input", "deploymentId"])
+            raise not_found("deployment", ["deployment_id"])
     if min_severity is not None and trigger != Trigger.ALERT:
-        raise validation("minSeverity applies to the alert trigger only", ["input", "minSeverity"])
+        raise validation("minSeverity applies to the alert trigger only", ["min_severity"])
     rule = NotificationRule(
         organization_id=channel.organization_id,
         channel_id=channel.id,
@@ -363,13 +341,7 @@ async def notification_rule_create(
     session.add(rule)
     await session.flush()
     record_audit(
-        session,
-        actor,
-        "notification_rule.create",
-        organization_id=rule.organization_id,
-        target_type="NotificationRule",
-        target_id=rule.id,
-        details={"trigger": trigger.value},
+        session, actor, "notification_rule.create", rule, details={"trigger": trigger.value}
     )
     return rule
 
@@ -386,9 +358,7 @@ async def _set_conditions(
     if "alert_types" in changes:
         types: list[AlertType] | None = changes["alert_types"]
         if types is not None and trigger is not Trigger.ALERT:
-            raise validation(
-                "alertTypes applies to the alert trigger only", ["input", "alertTypes"]
-            )
+            raise validation("alertTypes applies to the alert trigger only", ["alert_types"])
         rule.alert_types = _non_empty(types, "alertTypes")
     if "outcomes" in changes:
         outcomes: list[Outcome] | None = changes["outcomes"]
@@ -396,7 +366,7 @@ async def _set_conditions(
             raise validation(
                 "outcomes apply to the triggers of runs, training jobs, pipeline runs and "
                 "artifact builds",
-                ["input", "outcomes"],
+                ["outcomes"],
             )
         rule.outcomes = _non_empty(outcomes, "outcomes")
     if "environment_id" in changes:
@@ -405,7 +375,7 @@ async def _set_conditions(
             if trigger not in OF_DEPLOYMENTS:
                 raise validation(
                     "environmentId applies to the alert and deployment triggers only",
-                    ["input", "environmentId"],
+                    ["environment_id"],
                 )
             environment = await get_visible(
                 session,
@@ -413,10 +383,10 @@ async def _set_conditions(
                 environment_id,
                 actor,
                 what="environment",
-                field=["input", "environmentId"],
+                field=["environment_id"],
             )
             if environment.organization_id != rule.organization_id:
-                raise not_found("environment", ["input", "environmentId"])
+                raise not_found("environment", ["environment_id"])
         rule.environment_id = environment_id
 
 
@@ -424,7 +394,7 @@ def _non_empty(values: list[Any] | None, name: str) -> list[str] | None:
     if values is None:
         return None
     if not values:
-        raise validation("give at least one, or null for any", ["input", name])
+        raise validation("give at least one, or null for any", [name])
     return sorted({value.value for value in values})
 
 

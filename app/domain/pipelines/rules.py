@@ -14,7 +14,7 @@ from app.domain.pipelines.enums import StepKind, StepStatus
 STEP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 MAX_STEPS = 100
 MAX_RETRIES = 10
-STEPS = ["input", "steps"]
+STEPS = ["steps"]
 
 
 @dataclass(frozen=True)

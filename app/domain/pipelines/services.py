@@ -40,7 +40,7 @@ from app.domain.training.rules import ensure_resources
 from app.domain.training.services import MAX_ENTRY_POINT, MAX_REFERENCE, training_job_create
 
 FINAL = frozenset({R.SUCCEEDED, R.CANCELLED})
-STEP_FIELD = ["input", "steps"]
+STEP_FIELD = ["steps"]
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,12 @@ async def _check_template(
         t.environment_id,
         actor,
         what="environment",
-        field=[*field, "environmentId"],
+        field=[*field, "environment_id"],
     )
     if environment.organization_id != organization_id:
-        raise DomainError(ErrorCode.NOT_FOUND, "environment not found", [*field, "environmentId"])
+        raise DomainError(ErrorCode.NOT_FOUND, "environment not found", [*field, "environment_id"])
     image = v.command_word(t.image, [*field, "image"], MAX_REFERENCE)
-    entry_point = v.command_word(t.entry_point, [*field, "entryPoint"], MAX_ENTRY_POINT)
+    entry_point = v.command_word(t.entry_point, [*field, "entry_point"], MAX_ENTRY_POINT)
     if image is None and entry_point is None:
         raise validation("give an image or an entry point", [*field, "image"])
     if t.config is not None:
@@ -90,7 +90,7 @@ async def _check_template(
     try:
         ensure_resources(t.cpu, t.memory_mb, t.gpus, t.gpu_type, t.use_gpu)
     except DomainError as error:  # the same rule, under this step's path
-        raise validation(error.message, [*field, *(error.field or [])[1:]]) from error
+        raise validation(error.message, [*field, *(error.field or [])]) from error
 
 
 async def pipeline_create(
@@ -112,19 +112,17 @@ async def pipeline_create(
         project_id,
         ProjectRole.CONTRIBUTOR,
         what="project",
-        field=["input", "projectId"],
+        field=["project_id"],
     )
-    name = v.name(name, ["input", "name"])
+    name = v.name(name, ["name"])
     order = ensure_dag(steps)
-    workflow = v.name(workflow_id, ["input", "workflowId"], 256) if workflow_id else None
-    space = v.name(namespace, ["input", "namespace"], 128) if namespace else ""
+    workflow = v.name(workflow_id, ["workflow_id"], 256) if workflow_id else None
+    space = v.name(namespace, ["namespace"], 128) if namespace else ""
     live = (Pipeline.organization_id == project.organization_id, Pipeline.deleted_at.is_(None))
     if await session.scalar(
         select(Pipeline.id).where(*live, Pipeline.project_id == project.id, Pipeline.name == name)
     ):
-        raise DomainError(
-            ErrorCode.CONFLICT, "this project has a pipeline of this name", ["input", "name"]
-        )
+        raise DomainError(ErrorCode.CONFLICT, "this project has a pipeline of this name", ["name"])
     if workflow is not None and await session.scalar(
         select(Pipeline.id).where(
             *live,
@@ -137,7 +135,7 @@ async def pipeline_create(
         raise DomainError(
             ErrorCode.CONFLICT,
             "another pipeline is this workflow (orchestrator, workflow id and namespace)",
-            ["input", "workflowId"],
+            ["workflow_id"],
         )
     for index, (step, template) in enumerate(zip(steps, templates, strict=True)):
         if (step.kind is StepKind.TRAINING_JOB) != (template is not None):
@@ -177,13 +175,7 @@ async def pipeline_create(
     session.add(pipeline)
     await session.flush()
     record_audit(
-        session,
-        actor,
-        "pipeline.create",
-        organization_id=pipeline.organization_id,
-        target_type="Pipeline",
-        target_id=pipeline.id,
-        details={"name": name, "steps": order},
+        session, actor, "pipeline.create", pipeline, details={"name": name, "steps": order}
     )
     return pipeline
 
@@ -191,12 +183,12 @@ async def pipeline_create(
 async def pipeline_run_create(
     session: AsyncSession, actor: Actor, *, pipeline_id: uuid.UUID | None, max_retries: int
 ) -> PipelineRun:
-    field = ["input", "pipelineId"]
+    field = ["pipeline_id"]
     pipeline = await get_contributable(
         session, Pipeline, pipeline_id, actor, what="pipeline", field=field
     )
     if not 0 <= max_retries <= MAX_RETRIES:
-        raise validation(f"maxRetries is 0 to {MAX_RETRIES}", ["input", "maxRetries"])
+        raise validation(f"maxRetries is 0 to {MAX_RETRIES}", ["max_retries"])
     run = PipelineRun(
         organization_id=pipeline.organization_id,
         pipeline_id=pipeline.id,
@@ -211,21 +203,14 @@ async def pipeline_run_create(
     )
     session.add(run)
     await session.flush()
-    record_audit(
-        session,
-        actor,
-        "pipeline_run.create",
-        organization_id=run.organization_id,
-        target_type="PipelineRun",
-        target_id=run.id,
-    )
+    record_audit(session, actor, "pipeline_run.create", run)
     return run
 
 
 async def _writable_run(
     session: AsyncSession, actor: Actor, run_id: uuid.UUID | None
 ) -> tuple[PipelineRun, Pipeline]:
-    field = ["input", "pipelineRunId"]
+    field = ["pipeline_run_id"]
     run = await get_visible(
         session, PipelineRun, run_id, actor, what="pipeline run", field=field, for_update=True
     )
@@ -253,14 +238,14 @@ async def pipeline_run_transition(
     current = R(run.status)
     ensure_run_transition(current, status, run.retry_count, run.max_retries)
     if error_message is not None and status is not R.FAILED:
-        raise validation("an error message goes with FAILED only", ["input", "errorMessage"])
+        raise validation("an error message goes with FAILED only", ["error_message"])
     if status is R.SUCCEEDED:
         unfinished = [s["name"] for s in run.steps if s["status"] != StepStatus.SUCCEEDED.value]
         if unfinished:
             raise DomainError(
                 ErrorCode.INVALID_TRANSITION,
                 f"steps not succeeded yet: {', '.join(unfinished)}",
-                ["input", "status"],
+                ["status"],
             )
     now = datetime.now(UTC)
     if status is R.RETRYING:
@@ -272,7 +257,7 @@ async def pipeline_run_transition(
     if status is R.RUNNING:
         run.ended_at = None
     run.error_message = (
-        v.optional_text(error_message, ["input", "errorMessage"]) if status is R.FAILED else None
+        v.optional_text(error_message, ["error_message"]) if status is R.FAILED else None
     )
     run.status = status.value
     await session.flush()
@@ -292,13 +277,7 @@ async def pipeline_run_transition(
             project_id=pipeline.project_id,
         )
     record_audit(
-        session,
-        actor,
-        f"pipeline_run.{status.value}",
-        organization_id=run.organization_id,
-        target_type="PipelineRun",
-        target_id=run.id,
-        details={"from": current.value},
+        session, actor, f"pipeline_run.{status.value}", run, details={"from": current.value}
     )
     return run
 
@@ -329,7 +308,7 @@ async def _start_job(
         raise DomainError(
             error.code,
             f"step {step} cannot start its training job: {error.message}",
-            ["input", "step"],
+            ["step"],
         ) from error
     return job.id
 
@@ -349,12 +328,12 @@ async def pipeline_run_step_update(
     by_name = {s["name"]: s for s in states}
     state = by_name.get(step)
     if state is None:
-        raise validation(f"the pipeline has no step {step}", ["input", "step"])
+        raise validation(f"the pipeline has no step {step}", ["step"])
     if R(run.status) is not R.RUNNING:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             f"steps move only while the run is running (it is {run.status})",
-            ["input", "step"],
+            ["step"],
         )
     current = StepStatus(state["status"])
     if status not in STEP_TRANSITIONS[current]:
@@ -362,7 +341,7 @@ async def pipeline_run_step_update(
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             f"cannot move step {step} from {current.value} to {status.value} (allowed: {allowed})",
-            ["input", "status"],
+            ["status"],
         )
     if status is StepStatus.RUNNING:
         definition = next(s for s in pipeline.definition["steps"] if s["name"] == step)
@@ -372,7 +351,7 @@ async def pipeline_run_step_update(
             raise DomainError(
                 ErrorCode.INVALID_TRANSITION,
                 f"step {step} waits for {', '.join(waiting)}",
-                ["input", "step"],
+                ["step"],
             )
         state["startedAt"], state["endedAt"] = datetime.now(UTC).isoformat(), None
         run.current_stage = step
@@ -388,9 +367,7 @@ async def pipeline_run_step_update(
         session,
         actor,
         "pipeline_run.step",
-        organization_id=run.organization_id,
-        target_type="PipelineRun",
-        target_id=run.id,
+        run,
         details={"step": step, "from": current.value, "to": status.value},
     )
     return run
@@ -401,7 +378,7 @@ async def pipeline_delete(
 ) -> Pipeline:
     """Retire a pipeline (soft delete; contributors) once none of its runs is under way;
     its runs stay readable through the audit trail and retention."""
-    field = ["input", "pipelineId"]
+    field = ["pipeline_id"]
     pipeline = await get_contributable(
         session, Pipeline, pipeline_id, actor, what="pipeline", field=field, for_update=True
     )
@@ -421,14 +398,6 @@ async def pipeline_delete(
             field,
         )
     pipeline.deleted_at = datetime.now(UTC)
-    record_audit(
-        session,
-        actor,
-        "pipeline.delete",
-        organization_id=pipeline.organization_id,
-        target_type="Pipeline",
-        target_id=pipeline.id,
-        details={"name": pipeline.name},
-    )
+    record_audit(session, actor, "pipeline.delete", pipeline, details={"name": pipeline.name})
     await session.flush()
     return pipeline

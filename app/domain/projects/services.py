@@ -22,7 +22,7 @@ from app.domain.serving.live import ensure_no_live_deployments
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.access_news import publish_members, publish_user
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit, record_audit_event
 from app.domain.tenancy.enums import OrgRole, ProjectRole, ProjectVisibility
 from app.domain.tenancy.models import Membership, Project, ProjectMember, User
 from app.domain.tenancy.projects import require_project_access
@@ -56,9 +56,7 @@ async def _ensure_slug_free(
     if except_id is not None:
         query = query.where(Project.id != except_id)
     if await session.scalar(query):
-        raise DomainError(
-            ErrorCode.CONFLICT, "a live project already has this slug", ["input", "slug"]
-        )
+        raise DomainError(ErrorCode.CONFLICT, "a live project already has this slug", ["slug"])
 
 
 async def project_create(
@@ -73,13 +71,11 @@ async def project_create(
 ) -> Project:
     """Org developers and admins create projects; the creator becomes the project owner."""
     if organization_id is None:
-        raise DomainError(
-            ErrorCode.NOT_FOUND, "organization not found", ["input", "organizationId"]
-        )
-    actor.require_org_role(organization_id, OrgRole.DEVELOPER, field=["input", "organizationId"])
-    slug = v.slug(slug, ["input", "slug"])
-    name = v.name(name, ["input", "name"])
-    description = v.optional_text(description, ["input", "description"])
+        raise DomainError(ErrorCode.NOT_FOUND, "organization not found", ["organization_id"])
+    actor.require_org_role(organization_id, OrgRole.DEVELOPER, field=["organization_id"])
+    slug = v.slug(slug, ["slug"])
+    name = v.name(name, ["name"])
+    description = v.optional_text(description, ["description"])
     await _ensure_slug_free(session, actor, organization_id, slug, None)
     project = Project(
         organization_id=organization_id,
@@ -99,7 +95,7 @@ async def project_create(
             role=ProjectRole.OWNER.value,
         )
     )
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "project.create",
@@ -117,15 +113,13 @@ async def project_create(
 async def project_update(
     session: AsyncSession, actor: Actor, *, project_id: uuid.UUID | None, changes: Mapping[str, Any]
 ) -> Project:
-    field = ["input", "projectId"]
+    field = ["project_id"]
     project = await require_project_access(
         session, actor, project_id, ProjectRole.OWNER, what="project", field=field, for_update=True
     )
-    slug = v.slug(changes["slug"], ["input", "slug"]) if "slug" in changes else project.slug
+    slug = v.slug(changes["slug"], ["slug"]) if "slug" in changes else project.slug
     if "visibility" in changes and changes["visibility"] is None:
-        raise DomainError(
-            ErrorCode.VALIDATION, "visibility cannot be null", ["input", "visibility"]
-        )
+        raise DomainError(ErrorCode.VALIDATION, "visibility cannot be null", ["visibility"])
     shown = "visibility" in changes and changes["visibility"] is ProjectVisibility.ORGANIZATION
     # A new slug, or one every member is about to see, must be free among what the caller
     # sees (among the projects every member sees, the database holds it too).
@@ -133,24 +127,16 @@ async def project_update(
         await _ensure_slug_free(session, actor, project.organization_id, slug, project.id)
     project.slug = slug
     if "name" in changes:
-        project.name = v.name(changes["name"], ["input", "name"])
+        project.name = v.name(changes["name"], ["name"])
     if "description" in changes:
-        project.description = v.optional_text(changes["description"], ["input", "description"])
+        project.description = v.optional_text(changes["description"], ["description"])
     if "settings" in changes:
-        project.settings = v.json_object(changes["settings"], ["input", "settings"])
+        project.settings = v.json_object(changes["settings"], ["settings"])
     visibility_changed = False
     if "visibility" in changes:
         visibility_changed = project.visibility != changes["visibility"].value
         project.visibility = changes["visibility"].value
-    record_audit(
-        session,
-        actor,
-        "project.update",
-        organization_id=project.organization_id,
-        target_type="Project",
-        target_id=project.id,
-        details={"fields": sorted(changes)},
-    )
+    record_audit(session, actor, "project.update", project, details={"fields": sorted(changes)})
     await session.flush()
     if visibility_changed:
         # Every member's cached access (hidden projects) is stale; live subscriptions of
@@ -165,7 +151,7 @@ async def project_delete(
     """Soft delete: the project and everything in it leave every listing and node(id:):
     models and their versions, deployments, experiments and runs, alert rules, and the
     notification rules scoped to it (notification channels belong to the organization)."""
-    field = ["input", "projectId"]
+    field = ["project_id"]
     project = await require_project_access(
         session, actor, project_id, ProjectRole.OWNER, what="project", field=field, for_update=True
     )
@@ -184,15 +170,7 @@ async def project_delete(
             .where(table.project_id == project.id, table.deleted_at.is_(None))
             .values(deleted_at=now)
         )
-    record_audit(
-        session,
-        actor,
-        "project.delete",
-        organization_id=project.organization_id,
-        target_type="Project",
-        target_id=project.id,
-        details={"slug": project.slug},
-    )
+    record_audit(session, actor, "project.delete", project, details={"slug": project.slug})
     await session.flush()
     return project
 
@@ -209,11 +187,11 @@ async def project_member_set(
 
     Project roles add to what the organization role grants: an org viewer can contribute to
     one project; they never take rights away."""
-    field = ["input", "projectId"]
+    field = ["project_id"]
     project = await require_project_access(
         session, actor, project_id, ProjectRole.OWNER, what="project", field=field, for_update=True
     )
-    email = v.email(email, ["input", "email"])
+    email = v.email(email, ["email"])
     user_id = await session.scalar(
         select(Membership.user_id)
         .join(User, User.id == Membership.user_id)
@@ -225,7 +203,7 @@ async def project_member_set(
     )
     if user_id is None:
         raise DomainError(
-            ErrorCode.NOT_FOUND, "no member of this organization has this email", ["input", "email"]
+            ErrorCode.NOT_FOUND, "no member of this organization has this email", ["email"]
         )
     member = await session.scalar(
         select(ProjectMember).where(
@@ -249,9 +227,7 @@ async def project_member_set(
         session,
         actor,
         "project_member.set",
-        organization_id=project.organization_id,
-        target_type="Project",
-        target_id=project.id,
+        project,
         details={"email": email, "role": role.value if role else None},
     )
     await session.flush()

@@ -50,7 +50,7 @@ from app.domain.serving.models import (
     ServingEndpoint,
 )
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit, record_audit_event
 from app.domain.tenancy.enums import OrgRole
 from app.process.background import stop_task
 
@@ -68,10 +68,10 @@ class MetricBound:
 
 def clean_bounds(bounds: Sequence[MetricBound]) -> list[dict[str, Any]]:
     if len(bounds) > MAX_BOUNDS:
-        raise validation(f"at most {MAX_BOUNDS} metric bounds", ["input", "metricBounds"])
+        raise validation(f"at most {MAX_BOUNDS} metric bounds", ["metric_bounds"])
     out = []
     for index, bound in enumerate(bounds):
-        field = ["input", "metricBounds", str(index)]
+        field = ["metric_bounds", str(index)]
         name = bound.metric.strip()
         if not 1 <= len(name) <= 128 or not name.isprintable():
             raise validation("a metric name is 1-128 printable characters", [*field, "metric"])
@@ -101,7 +101,7 @@ async def promotion_policy_set(
     environment: the policy moves production traffic on its own)."""
     endpoint = await writable_endpoint(session, actor, endpoint_id)
     if not 0 <= bake_minutes <= 10080:
-        raise validation("must be between 0 and 10080 (a week)", ["input", "bakeMinutes"])
+        raise validation("must be between 0 and 10080 (a week)", ["bake_minutes"])
     bounds = clean_bounds(metric_bounds)
     policy = await session.scalar(
         select(PromotionPolicy).where(PromotionPolicy.endpoint_id == endpoint.id).with_for_update()
@@ -121,9 +121,7 @@ async def promotion_policy_set(
         session,
         actor,
         "promotion_policy.set",
-        organization_id=endpoint.organization_id,
-        target_type="ServingEndpoint",
-        target_id=endpoint.id,
+        endpoint,
         details={"enabled": enabled, "bake_minutes": bake_minutes, "bounds": bounds},
     )
     return policy
@@ -286,12 +284,12 @@ async def promotion_policies_evaluate(
     session: AsyncSession, actor: Actor, *, organization_id: uuid.UUID | None
 ) -> list[tuple[uuid.UUID, Verdict]]:
     """Evaluate the organization's policies now (organization admins)."""
-    field = ["input", "organizationId"]
+    field = ["organization_id"]
     if organization_id is None or organization_id not in actor.org_ids:
         raise not_found("organization", field)
     actor.require_org_role(organization_id, OrgRole.ADMIN, field=field)
     decided = await evaluate(session, [organization_id])
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "promotion_policies.evaluate",
@@ -344,15 +342,8 @@ async def promotion_policy_delete(
         select(PromotionPolicy).where(PromotionPolicy.endpoint_id == endpoint.id).with_for_update()
     )
     if policy is None:
-        raise not_found("promotion policy of this endpoint", ["input", "endpointId"])
+        raise not_found("promotion policy of this endpoint", ["endpoint_id"])
     await session.delete(policy)
-    record_audit(
-        session,
-        actor,
-        "promotion_policy.delete",
-        organization_id=endpoint.organization_id,
-        target_type="ServingEndpoint",
-        target_id=endpoint.id,
-    )
+    record_audit(session, actor, "promotion_policy.delete", endpoint)
     await session.flush()
     return policy

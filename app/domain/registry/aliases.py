@@ -20,7 +20,7 @@ from app.domain.registry.models import (
     ModelVersion,
 )
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit_event
 from app.domain.tenancy.enums import OrgRole
 
 
@@ -35,8 +35,8 @@ async def model_alias_set(
 ) -> ModelAlias:
     """Point ``name`` at a version of the model (creating the alias); ``protected`` None
     keeps the alias's protection as it is."""
-    model = await writable_model(session, actor, model_id, ["input", "modelId"])
-    name = v.slug(name, ["input", "name"])
+    model = await writable_model(session, actor, model_id, ["model_id"])
+    name = v.slug(name, ["name"])
     version = await session.scalar(
         select(ModelVersion).where(
             ModelVersion.id == version_id,
@@ -45,7 +45,7 @@ async def model_alias_set(
         )
     )
     if version is None:
-        raise not_found("model version of this model", ["input", "modelVersionId"])
+        raise not_found("model version of this model", ["model_version_id"])
     alias = await session.scalar(
         select(ModelAlias)
         .where(ModelAlias.model_id == model.id, ModelAlias.name == name)
@@ -53,7 +53,7 @@ async def model_alias_set(
     )
     guarded = (alias is not None and alias.protected) or bool(protected)
     if guarded or (alias is not None and protected is not None and protected != alias.protected):
-        actor.require_org_role(model.organization_id, OrgRole.ADMIN, "model", ["input", "name"])
+        actor.require_org_role(model.organization_id, OrgRole.ADMIN, "model", ["name"])
     previous = alias.model_version_id if alias is not None else None
     if alias is None:
         alias = ModelAlias(
@@ -81,7 +81,7 @@ async def model_alias_set(
         )
     await session.flush()
     await session.refresh(alias)
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "model_alias.set",

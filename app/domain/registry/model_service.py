@@ -49,24 +49,24 @@ async def model_create(
     tags: list[str],
     metadata: Any,
 ) -> Model:
-    field = ["input", "projectId"]
+    field = ["project_id"]
     project = await require_project_access(
         session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project", field=field
     )
-    name = v.name(name, ["input", "name"])
-    description = v.optional_text(description, ["input", "description"])
-    clean_tags = v.tags(tags, ["input", "tags"])
-    clean_metadata = v.json_object(metadata, ["input", "metadata"])
+    name = v.name(name, ["name"])
+    description = v.optional_text(description, ["description"])
+    clean_tags = v.tags(tags, ["tags"])
+    clean_metadata = v.json_object(metadata, ["metadata"])
     # The organization row lock serialises concurrent creates, so the quota cannot be overrun.
     org = await session.scalar(
         select(Organization).where(Organization.id == project.organization_id).with_for_update()
     )
     assert org is not None
     live_models = await live_model_count(session, org.id)
-    ensure_model_quota(Plan(org.plan), live_models, ["input", "projectId"])
+    ensure_model_quota(Plan(org.plan), live_models, ["project_id"])
     if await _name_taken(session, project.id, name, None):
         raise DomainError(
-            ErrorCode.CONFLICT, "a live model in this project has this name", ["input", "name"]
+            ErrorCode.CONFLICT, "a live model in this project has this name", ["name"]
         )
     model = Model(
         organization_id=project.organization_id,
@@ -83,13 +83,7 @@ async def model_create(
     session.add(model)
     await session.flush()
     record_audit(
-        session,
-        actor,
-        "model.create",
-        organization_id=model.organization_id,
-        target_type="Model",
-        target_id=model.id,
-        details={"name": name, "project_id": str(project.id)},
+        session, actor, "model.create", model, details={"name": name, "project_id": str(project.id)}
     )
     return model
 
@@ -118,21 +112,19 @@ async def live_model_count(session: AsyncSession, organization_id: uuid.UUID) ->
 async def model_update(
     session: AsyncSession, actor: Actor, *, model_id: uuid.UUID | None, changes: Mapping[str, Any]
 ) -> Model:
-    model = await writable_model(session, actor, model_id, ["input", "modelId"])
+    model = await writable_model(session, actor, model_id, ["model_id"])
     if "name" in changes:
-        name = v.name(changes["name"], ["input", "name"])
+        name = v.name(changes["name"], ["name"])
         if await _name_taken(session, model.project_id, name, model.id):
             raise DomainError(
-                ErrorCode.CONFLICT, "a live model in this project has this name", ["input", "name"]
+                ErrorCode.CONFLICT, "a live model in this project has this name", ["name"]
             )
         model.name = name
     if "description" in changes:
-        model.description = v.optional_text(changes["description"], ["input", "description"])
+        model.description = v.optional_text(changes["description"], ["description"])
     for key in ("model_type", "framework"):
         if key in changes and changes[key] is None:
-            raise validation(
-                "must not be null", ["input", "modelType" if key == "model_type" else key]
-            )
+            raise validation("must not be null", ["model_type" if key == "model_type" else key])
     if "model_type" in changes:
         model.model_type = ModelType(changes["model_type"]).value
     if "framework" in changes:
@@ -141,19 +133,11 @@ async def model_update(
         task_type = changes["task_type"]
         model.task_type = TaskType(task_type).value if task_type else None
     if "tags" in changes:
-        model.tags = v.tags(changes["tags"], ["input", "tags"])
+        model.tags = v.tags(changes["tags"], ["tags"])
     if "metadata" in changes:
-        model.metadata_ = v.json_object(changes["metadata"], ["input", "metadata"])
+        model.metadata_ = v.json_object(changes["metadata"], ["metadata"])
     model.updated_at = datetime.now(UTC)
-    record_audit(
-        session,
-        actor,
-        "model.update",
-        organization_id=model.organization_id,
-        target_type="Model",
-        target_id=model.id,
-        details={"fields": sorted(changes)},
-    )
+    record_audit(session, actor, "model.update", model, details={"fields": sorted(changes)})
     await session.flush()
     # The search vector is computed by PostgreSQL; read it back with the row.
     await session.refresh(model)
@@ -169,7 +153,7 @@ async def model_delete(
 ) -> Model:
     """Retire a model and its versions, once none of them serves (``ensure_not_serving``:
     serving's check, passed in by the API, so the registry does not reach up into serving)."""
-    model = await writable_model(session, actor, model_id, ["input", "modelId"])
+    model = await writable_model(session, actor, model_id, ["model_id"])
     await ensure_not_serving(session, model.id)
     now = datetime.now(UTC)
     model.deleted_at = now
@@ -178,15 +162,7 @@ async def model_delete(
         .where(ModelVersion.model_id == model.id, ModelVersion.deleted_at.is_(None))
         .values(deleted_at=now)
     )
-    record_audit(
-        session,
-        actor,
-        "model.delete",
-        organization_id=model.organization_id,
-        target_type="Model",
-        target_id=model.id,
-        details={"name": model.name},
-    )
+    record_audit(session, actor, "model.delete", model, details={"name": model.name})
     await session.flush()
     return model
 

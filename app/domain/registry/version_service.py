@@ -21,7 +21,7 @@ from app.domain.registry.model_service import writable_model
 from app.domain.registry.models import Model, ModelProductionEvent, ModelVersion
 from app.domain.registry.rules import ensure_stage_transition, semver
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit, record_audit_event
 from app.domain.tenancy.lookup import get_visible
 
 
@@ -56,15 +56,15 @@ async def model_version_create(
     signature: Any,
     run_id: uuid.UUID | None = None,
 ) -> ModelVersion:
-    model = await writable_model(session, actor, model_id, ["input", "modelId"])
+    model = await writable_model(session, actor, model_id, ["model_id"])
     if run_id is not None:
-        run = await get_visible(session, Run, run_id, actor, what="run", field=["input", "runId"])
+        run = await get_visible(session, Run, run_id, actor, what="run", field=["run_id"])
         if run.organization_id != model.organization_id:
-            raise not_found("run", ["input", "runId"])
-    version = semver(version, ["input", "version"])
+            raise not_found("run", ["run_id"])
+    version = semver(version, ["version"])
     if artifact_size_bytes is not None and not 0 <= artifact_size_bytes < 2**63:
         raise DomainError(
-            ErrorCode.VALIDATION, "must be between 0 and 2^63-1", ["input", "artifactSizeBytes"]
+            ErrorCode.VALIDATION, "must be between 0 and 2^63-1", ["artifact_size_bytes"]
         )
     taken = await session.scalar(
         select(func.count())
@@ -77,18 +77,18 @@ async def model_version_create(
     )
     if taken:
         raise DomainError(
-            ErrorCode.CONFLICT, f"version {version} of this model exists", ["input", "version"]
+            ErrorCode.CONFLICT, f"version {version} of this model exists", ["version"]
         )
     row = ModelVersion(
         organization_id=model.organization_id,
         model_id=model.id,
         version=version,
         stage=ModelStage.DEVELOPMENT.value,
-        description=v.optional_text(description, ["input", "description"]),
-        artifact_uri=v.url(artifact_uri, ["input", "artifactUri"]),
+        description=v.optional_text(description, ["description"]),
+        artifact_uri=v.url(artifact_uri, ["artifact_uri"]),
         artifact_size_bytes=artifact_size_bytes,
-        metrics=v.json_object(metrics, ["input", "metrics"]),
-        signature=v.json_object(signature, ["input", "signature"]) if signature else None,
+        metrics=v.json_object(metrics, ["metrics"]),
+        signature=v.json_object(signature, ["signature"]) if signature else None,
         stage_changed_at=datetime.now(UTC),
         created_by_id=actor.user_id,
         run_id=run_id,
@@ -99,9 +99,7 @@ async def model_version_create(
         session,
         actor,
         "model_version.create",
-        organization_id=row.organization_id,
-        target_type="ModelVersion",
-        target_id=row.id,
+        row,
         details={
             "model_id": str(model.id),
             "version": version,
@@ -128,21 +126,21 @@ async def model_version_update(
     """Describe a version and add evaluation metrics (merged: a metric recorded later, say
     on a holdout set, joins the others; null removes one). The version number, artifact
     and run it came from stay: they are what was registered. Contributors+."""
-    field = ["input", "modelVersionId"]
+    field = ["model_version_id"]
     row = await get_visible(
         session, ModelVersion, version_id, actor, what="model version", field=field
     )
     model = await writable_model(session, actor, row.model_id, field)
     await session.refresh(row, with_for_update=True)
     if "description" in changes:
-        row.description = v.optional_text(changes["description"], ["input", "description"])
+        row.description = v.optional_text(changes["description"], ["description"])
     if changes.get("metrics") is not None:
-        merged = {**row.metrics, **v.json_object(changes["metrics"], ["input", "metrics"])}
+        merged = {**row.metrics, **v.json_object(changes["metrics"], ["metrics"])}
         row.metrics = v.json_object(
             {key: value for key, value in merged.items() if value is not None},
-            ["input", "metrics"],
+            ["metrics"],
         )
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "model_version.update",
@@ -165,7 +163,7 @@ async def model_version_transition(
 ) -> TransitionResult:
     """Move a version to a stage. Promoting to production archives the previous production
     version in the same transaction, so a model never has two."""
-    field = ["input", "modelVersionId"]
+    field = ["model_version_id"]
     row = await get_visible(
         session, ModelVersion, version_id, actor, what="model version", field=field
     )
@@ -173,7 +171,7 @@ async def model_version_transition(
     # Re-read under the model lock: a concurrent transition may have moved it.
     await session.refresh(row, with_for_update=True)
     current = ModelStage(row.stage)
-    ensure_stage_transition(current, stage, ["input", "stage"])
+    ensure_stage_transition(current, stage, ["stage"])
     now = datetime.now(UTC)
     archived: ModelVersion | None = None
     if stage == ModelStage.PRODUCTION:
@@ -204,9 +202,7 @@ async def model_version_transition(
         session,
         actor,
         "model_version.transition",
-        organization_id=row.organization_id,
-        target_type="ModelVersion",
-        target_id=row.id,
+        row,
         details={
             "from": current.value,
             "to": stage.value,

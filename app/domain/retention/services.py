@@ -30,12 +30,11 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import SessionFactory
-from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.retention.archive import ArchiveUnavailable, AuditArchive
 from app.domain.retention.models import KINDS, MAX_DAYS, RetentionPolicy
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit_event
 from app.domain.tenancy.enums import OrgRole
 from app.process.background import stop_task
 
@@ -54,13 +53,11 @@ async def retention_policy_set(
     """Create or change the organization's policy; only the kinds given change (null:
     keep forever)."""
     if organization_id is None:
-        raise not_found("organization", ["input", "organizationId"])
-    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
+        raise not_found("organization", ["organization_id"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["organization_id"])
     for kind, value in days.items():
         if value is not None and not 1 <= value <= MAX_DAYS:
-            raise validation(
-                f"must be between 1 and {MAX_DAYS} days, or null", ["input", v.camel(kind)]
-            )
+            raise validation(f"must be between 1 and {MAX_DAYS} days, or null", [kind])
     policy = await session.scalar(
         select(RetentionPolicy)
         .where(RetentionPolicy.organization_id == organization_id)
@@ -74,7 +71,7 @@ async def retention_policy_set(
     policy.updated_by_id = actor.user_id
     await session.flush()
     await session.refresh(policy)
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "retention_policy.set",
@@ -217,8 +214,8 @@ async def retention_apply(
 ) -> Applied:
     """Apply the organization's policy now (organization admins)."""
     if organization_id is None:
-        raise not_found("organization", ["input", "organizationId"])
-    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
+        raise not_found("organization", ["organization_id"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["organization_id"])
     try:
         applied = await apply_policy(session_factory, organization_id, archive)
     except ArchiveUnavailable as error:
@@ -226,10 +223,10 @@ async def retention_apply(
             ErrorCode.UNAVAILABLE,
             "the audit archive could not be written: the audit rows it would hold are kept; "
             "retry later (what went before this batch stays gone)",
-            ["input", "organizationId"],
+            ["organization_id"],
         ) from error
     async with session_factory() as session, session.begin():
-        record_audit(
+        record_audit_event(
             session,
             actor,
             "retention.apply",

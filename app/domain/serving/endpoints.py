@@ -124,7 +124,7 @@ async def writable_endpoint(
 ) -> ServingEndpoint:
     """The endpoint, locked, if the caller may change it (contributor of its project; an
     organization admin in a protected environment)."""
-    field = ["input", "endpointId"]
+    field = ["endpoint_id"]
     endpoint = await get_contributable(
         session,
         ServingEndpoint,
@@ -146,16 +146,14 @@ async def serving_endpoint_update(
     """Set the URL clients call."""
     endpoint = await writable_endpoint(session, actor, endpoint_id)
     previous = endpoint.url
-    endpoint.url = v.url(url, ["input", "url"])
+    endpoint.url = v.url(url, ["url"])
     if endpoint.url is not None and not endpoint.url.startswith(("https://", "http://")):
-        raise validation("must be an http:// or https:// URL", ["input", "url"])
+        raise validation("must be an http:// or https:// URL", ["url"])
     record_audit(
         session,
         actor,
         "serving_endpoint.update",
-        organization_id=endpoint.organization_id,
-        target_type="ServingEndpoint",
-        target_id=endpoint.id,
+        endpoint,
         details={"url": [previous, endpoint.url]},
     )
     await session.flush()

@@ -54,7 +54,7 @@ def clean_priority(value: int | None, field: list[str]) -> int | None:
 
 
 async def _writable(session: AsyncSession, actor: Actor, gpu_type_id: uuid.UUID | None) -> GpuType:
-    field = ["input", "gpuTypeId"]
+    field = ["gpu_type_id"]
     return await get_administered(
         session, GpuType, gpu_type_id, actor, what="GPU type", field=field, for_update=True
     )
@@ -70,25 +70,25 @@ async def gpu_type_create(
     enabled: bool,
     priority: int | None,
 ) -> GpuType:
-    field = ["input", "environmentId"]
+    field = ["environment_id"]
     environment = await get_administered(
         session, Environment, environment_id, actor, what="environment", field=field
     )
-    key = canonical_key(key, ["input", "key"])
+    key = canonical_key(key, ["key"])
     taken = await session.scalar(
         select(GpuType.id).where(GpuType.environment_id == environment.id, GpuType.key == key)
     )
     if taken is not None:
         raise DomainError(
-            ErrorCode.CONFLICT, "this environment already offers this GPU type", ["input", "key"]
+            ErrorCode.CONFLICT, "this environment already offers this GPU type", ["key"]
         )
     row = GpuType(
         organization_id=environment.organization_id,
         environment_id=environment.id,
         key=key,
-        label=clean_label(label, ["input", "label"]),
+        label=clean_label(label, ["label"]),
         enabled=enabled,
-        priority=clean_priority(priority, ["input", "priority"]),
+        priority=clean_priority(priority, ["priority"]),
     )
     session.add(row)
     await session.flush()
@@ -96,9 +96,7 @@ async def gpu_type_create(
         session,
         actor,
         "gpu_type.create",
-        organization_id=row.organization_id,
-        target_type="GpuType",
-        target_id=row.id,
+        row,
         details={"environment_id": str(environment.id), "key": key},
     )
     return row
@@ -116,25 +114,17 @@ async def gpu_type_update(
     row = await _writable(session, actor, gpu_type_id)
     if "label" in changes:
         if changes["label"] is None:
-            raise validation("a label must not be empty", ["input", "label"])
-        row.label = clean_label(changes["label"], ["input", "label"])
+            raise validation("a label must not be empty", ["label"])
+        row.label = clean_label(changes["label"], ["label"])
     if "enabled" in changes:
         if changes["enabled"] is None:
-            raise validation("enabled is true or false", ["input", "enabled"])
+            raise validation("enabled is true or false", ["enabled"])
         row.enabled = bool(changes["enabled"])
     if "priority" in changes:
-        row.priority = clean_priority(changes["priority"], ["input", "priority"])
+        row.priority = clean_priority(changes["priority"], ["priority"])
     await session.flush()
     await session.refresh(row)  # the stored sort key follows the priority
-    record_audit(
-        session,
-        actor,
-        "gpu_type.update",
-        organization_id=row.organization_id,
-        target_type="GpuType",
-        target_id=row.id,
-        details=dict(changes),
-    )
+    record_audit(session, actor, "gpu_type.update", row, details=dict(changes))
     return row
 
 
@@ -144,13 +134,5 @@ async def gpu_type_delete(
     row = await _writable(session, actor, gpu_type_id)
     await session.delete(row)
     await session.flush()
-    record_audit(
-        session,
-        actor,
-        "gpu_type.delete",
-        organization_id=row.organization_id,
-        target_type="GpuType",
-        target_id=row.id,
-        details={"key": row.key},
-    )
+    record_audit(session, actor, "gpu_type.delete", row, details={"key": row.key})
     return row

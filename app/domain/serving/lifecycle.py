@@ -47,7 +47,7 @@ async def writable_deployment(
     session: AsyncSession, actor: Actor, deployment_id: uuid.UUID | None
 ) -> Deployment:
     """The deployment, locked, if the caller may change it (contributor; admin if protected)."""
-    field = ["input", "deploymentId"]
+    field = ["deployment_id"]
     deployment = await get_visible(
         session, Deployment, deployment_id, actor, what="deployment", field=field, for_update=True
     )
@@ -157,11 +157,9 @@ async def deployment_transition(
     deployment = await writable_deployment(session, actor, deployment_id)
     current = DeploymentStatus(deployment.status)
     ensure_deployment_transition(current, status)
-    error = v.optional_text(error_message, ["input", "errorMessage"], max_length=4000)
+    error = v.optional_text(error_message, ["error_message"], max_length=4000)
     if error is not None and status != DeploymentStatus.FAILED:
-        raise validation(
-            "only a move to FAILED carries an error message", ["input", "errorMessage"]
-        )
+        raise validation("only a move to FAILED carries an error message", ["error_message"])
     if current in (
         DeploymentStatus.INACTIVE,
         DeploymentStatus.FAILED,
@@ -202,9 +200,7 @@ async def deployment_transition(
         session,
         actor,
         "deployment.transition",
-        organization_id=deployment.organization_id,
-        target_type="Deployment",
-        target_id=deployment.id,
+        deployment,
         details={"from": current.value, "to": status.value},
     )
     await sync_endpoint(session, deployment.endpoint_id, actor, EndpointChange.STATUS)
@@ -215,7 +211,7 @@ async def deployment_transition(
 async def _servable_version(
     session: AsyncSession, actor: Actor, deployment: Deployment, version_id: uuid.UUID | None
 ) -> ModelVersion:
-    field = ["input", "modelVersionId"]
+    field = ["model_version_id"]
     version = await get_visible(
         session, ModelVersion, version_id, actor, what="model version", field=field
     )
@@ -232,7 +228,7 @@ def _ensure_not_ended(deployment: Deployment) -> None:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             f"the deployment is {deployment.status}",
-            ["input", "deploymentId"],
+            ["deployment_id"],
         )
 
 
@@ -253,16 +249,14 @@ async def deployment_update(
     low = changes.get("min_instances", deployment.min_instances)
     high = changes.get("max_instances", deployment.max_instances)
     if low is None or high is None:
-        raise validation(
-            "must not be null", ["input", "minInstances" if low is None else "maxInstances"]
-        )
+        raise validation("must not be null", ["min_instances" if low is None else "max_instances"])
     ensure_instances(low, high)
     deployment.min_instances, deployment.max_instances = low, high
     await apply_runtime(session, deployment, changes.get("runtime") or {})
     if changes.get("autoscaling") is not None:
         deployment.autoscaling = bool(changes["autoscaling"])
     if "config" in changes:
-        deployment.config = v.json_object(changes["config"], ["input", "config"])
+        deployment.config = v.json_object(changes["config"], ["config"])
     session.add(
         history_entry(
             deployment,
@@ -274,13 +268,7 @@ async def deployment_update(
         )
     )
     record_audit(
-        session,
-        actor,
-        "deployment.update",
-        organization_id=deployment.organization_id,
-        target_type="Deployment",
-        target_id=deployment.id,
-        details={"fields": sorted(changes)},
+        session, actor, "deployment.update", deployment, details={"fields": sorted(changes)}
     )
     await session.flush()
     await notify_deployment(session, deployment, "update")
@@ -305,7 +293,7 @@ async def deployment_rollback(
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             "no earlier version to roll back to",
-            ["input", "deploymentId"],
+            ["deployment_id"],
         )
     from_version = deployment.model_version_id
     deployment.model_version_id = target
@@ -316,9 +304,7 @@ async def deployment_rollback(
         session,
         actor,
         "deployment.rollback",
-        organization_id=deployment.organization_id,
-        target_type="Deployment",
-        target_id=deployment.id,
+        deployment,
         details={"from": str(from_version), "to": str(target)},
     )
     await session.flush()
@@ -346,14 +332,14 @@ async def deployment_traffic_set(
     ensure_traffic_split([s.percentage for s in splits])
     ids = [s.deployment_id for s in splits]
     if len(set(ids)) != len(ids):
-        raise validation("a deployment is listed twice", ["input", "splits"])
+        raise validation("a deployment is listed twice", ["splits"])
     environment = await get_visible(
         session,
         Environment,
         environment_id,
         actor,
         what="environment",
-        field=["input", "environmentId"],
+        field=["environment_id"],
     )
     endpoint = (
         await session.scalars(
@@ -375,7 +361,7 @@ async def deployment_traffic_set(
         if split.deployment_id not in by_id:
             raise not_found(
                 "active deployment of this model in this environment",
-                ["input", "splits", str(index), "deploymentId"],
+                ["splits", str(index), "deployment_id"],
             )
     for deployment in endpoint:  # every write below is allowed only if each one is
         await writable_deployment(session, actor, deployment.id)
@@ -398,9 +384,7 @@ async def deployment_traffic_set(
         session,
         actor,
         "deployment.traffic_set",
-        organization_id=environment.organization_id,
-        target_type="Environment",
-        target_id=environment.id,
+        environment,
         details={"splits": {str(k): p for k, p in wanted.items()}},
     )
     endpoint_ids = {deployment.endpoint_id for deployment in endpoint}
@@ -437,9 +421,7 @@ async def deployment_runtime_report(
         session,
         actor,
         "deployment.runtime_report",
-        organization_id=deployment.organization_id,
-        target_type="Deployment",
-        target_id=deployment.id,
+        deployment,
         details={"replica_count": replica_count, "health": health.value if health else None},
     )
     await session.flush()
@@ -463,18 +445,10 @@ async def deployment_delete(
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             f"the deployment is {deployment.status}: terminate it first",
-            ["input", "deploymentId"],
+            ["deployment_id"],
         )
     deployment.deleted_at = datetime.now(UTC)
-    record_audit(
-        session,
-        actor,
-        "deployment.delete",
-        organization_id=deployment.organization_id,
-        target_type="Deployment",
-        target_id=deployment.id,
-        details={"name": deployment.name},
-    )
+    record_audit(session, actor, "deployment.delete", deployment, details={"name": deployment.name})
     await sync_endpoint(session, deployment.endpoint_id, actor, EndpointChange.STATUS)
     await notify_deployment(session, deployment, "delete")
     return deployment

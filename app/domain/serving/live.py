@@ -48,7 +48,7 @@ async def ensure_model_not_serving(session: AsyncSession, model_id: uuid.UUID) -
     """CONFLICT while a version of the model has a live deployment (retiring a model)."""
     versions = select(ModelVersion.id).where(ModelVersion.model_id == model_id).scalar_subquery()
     await ensure_no_live_deployments(
-        session, Deployment.model_version_id.in_(versions), "model", ["input", "modelId"]
+        session, Deployment.model_version_id.in_(versions), "model", ["model_id"]
     )
 
 

@@ -13,11 +13,11 @@ MAX_INSTANCES = 1000
 
 def ensure_instances(min_instances: int, max_instances: int) -> None:
     if min_instances < 0:
-        raise validation("must be >= 0", ["input", "minInstances"])
+        raise validation("must be >= 0", ["min_instances"])
     if max_instances > MAX_INSTANCES:
-        raise validation(f"must be <= {MAX_INSTANCES}", ["input", "maxInstances"])
+        raise validation(f"must be <= {MAX_INSTANCES}", ["max_instances"])
     if min_instances > max_instances:
-        raise validation("must be >= minInstances", ["input", "maxInstances"])
+        raise validation("must be >= minInstances", ["max_instances"])
 
 
 DEPLOYMENT_TRANSITIONS: dict[DeploymentStatus, frozenset[DeploymentStatus]] = {
@@ -60,10 +60,8 @@ def rollback_target(events: Sequence[tuple[str, uuid.UUID | None]]) -> uuid.UUID
 def ensure_traffic_split(percentages: Sequence[int]) -> None:
     for index, percentage in enumerate(percentages):
         if not 0 <= percentage <= 100:
-            raise validation(
-                "must be between 0 and 100", ["input", "splits", str(index), "percentage"]
-            )
+            raise validation("must be between 0 and 100", ["splits", str(index), "percentage"])
     if sum(percentages) != 100:
         raise validation(
-            f"the percentages must sum to 100 (they sum to {sum(percentages)})", ["input", "splits"]
+            f"the percentages must sum to 100 (they sum to {sum(percentages)})", ["splits"]
         )

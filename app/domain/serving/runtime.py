@@ -53,7 +53,7 @@ NOT_NULL = {"gpu_count": 0, "capacity_type": "on_demand"}
 
 
 def _check(name: str, value: Any, prefix: Sequence[str]) -> Any:
-    field = [*prefix, v.camel(name)]
+    field = [*prefix, name]
     if value is None:
         return NOT_NULL.get(name)
     if name in BOUNDS:
@@ -99,7 +99,7 @@ async def apply_runtime(
     session: AsyncSession,
     deployment: Deployment,
     runtime: Mapping[str, Any],
-    prefix: Sequence[str] = ("input", "runtime"),
+    prefix: Sequence[str] = ("runtime",),
 ) -> None:
     """Validate and set the given runtime settings (others keep their value), then check the
     whole: framework, resource uniqueness, request <= limit, GPUs against the environment's
@@ -122,7 +122,7 @@ async def apply_runtime(
     ):
         if getattr(d, low) is not None and getattr(d, high) is not None:
             if getattr(d, low) > getattr(d, high):
-                raise validation(f"must be >= {v.camel(low)}", [*prefix, v.camel(high)])
+                raise validation(f"must be >= {v.camel(low)}", [*prefix, high])
     if d.gpu_type is not None and not d.gpu_count:
         raise validation("a GPU type needs gpuCount >= 1", [*prefix, "gpuCount"])
     if d.gpu_type is not None and ("gpu_type" in runtime):
@@ -191,12 +191,12 @@ def apply_report(
 ) -> None:
     """What a runtime controller reports: live replicas, health and its raw status."""
     if replica_count is not None:
-        d.replica_count = _check("replica_count", replica_count, ("input",))
-        ensure_replicas(d, ["input", "replicaCount"])
+        d.replica_count = _check("replica_count", replica_count, ())
+        ensure_replicas(d, ["replica_count"])
     if health is not None:
         d.health = health.value
         d.health_reported_at = datetime.now(UTC)
     if has_framework_status:
         if framework_status is not None:
-            v.json_value(framework_status, ["input", "frameworkStatus"], max_bytes=16 * 1024)
+            v.json_value(framework_status, ["framework_status"], max_bytes=16 * 1024)
         d.framework_status = framework_status

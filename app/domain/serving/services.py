@@ -28,7 +28,7 @@ from app.domain.serving.models import Deployment, DeploymentEvent
 from app.domain.serving.rules import ensure_instances
 from app.domain.serving.runtime import apply_runtime
 from app.domain.tenancy.access import Actor
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit, record_audit_event
 from app.domain.tenancy.enums import OrgRole, ProjectRole
 from app.domain.tenancy.lookup import get_administered, get_visible
 from app.domain.tenancy.projects import require_project_access
@@ -46,9 +46,9 @@ async def environment_create(
 ) -> Environment:
     """Org admins create environments (they gate where models serve)."""
     if organization_id is None:
-        raise not_found("organization", ["input", "organizationId"])
-    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
-    name = v.slug(name, ["input", "name"])
+        raise not_found("organization", ["organization_id"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["organization_id"])
+    name = v.slug(name, ["name"])
     taken = await session.scalar(
         select(func.count())
         .select_from(Environment)
@@ -59,17 +59,17 @@ async def environment_create(
         )
     )
     if taken:
-        raise DomainError(ErrorCode.CONFLICT, "an environment has this name", ["input", "name"])
+        raise DomainError(ErrorCode.CONFLICT, "an environment has this name", ["name"])
     environment = Environment(
         organization_id=organization_id,
         name=name,
-        description=v.optional_text(description, ["input", "description"]),
+        description=v.optional_text(description, ["description"]),
         protected=protected,
-        config=v.json_object(config, ["input", "config"]),
+        config=v.json_object(config, ["config"]),
     )
     session.add(environment)
     await session.flush()
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "environment.create",
@@ -95,7 +95,7 @@ async def deployment_create(
     config: Any,
     runtime: Mapping[str, Any] | None = None,
 ) -> Deployment:
-    version_field = ["input", "modelVersionId"]
+    version_field = ["model_version_id"]
     version = await get_visible(
         session, ModelVersion, model_version_id, actor, what="model version", field=version_field
     )
@@ -105,11 +105,11 @@ async def deployment_create(
         environment_id,
         actor,
         what="environment",
-        field=["input", "environmentId"],
+        field=["environment_id"],
     )
     if environment.organization_id != version.organization_id:
         # Both are visible to this caller, but a deployment never crosses organizations.
-        raise not_found("environment", ["input", "environmentId"])
+        raise not_found("environment", ["environment_id"])
     model = await get_visible(
         session, Model, version.model_id, actor, what="model version", field=version_field
     )
@@ -122,14 +122,12 @@ async def deployment_create(
         field=version_field,
     )
     if environment.protected:
-        actor.require_org_role(
-            environment.organization_id, OrgRole.ADMIN, field=["input", "environmentId"]
-        )
+        actor.require_org_role(environment.organization_id, OrgRole.ADMIN, field=["environment_id"])
     if version.stage == ModelStage.ARCHIVED.value:
         raise DomainError(
             ErrorCode.VALIDATION, "an archived version cannot be deployed", version_field
         )
-    name = v.slug(name, ["input", "name"])
+    name = v.slug(name, ["name"])
     ensure_instances(min_instances, max_instances)
     taken = await session.scalar(
         select(func.count())
@@ -145,7 +143,7 @@ async def deployment_create(
         raise DomainError(
             ErrorCode.CONFLICT,
             "a deployment of this project in this environment has this name",
-            ["input", "name"],
+            ["name"],
         )
     endpoint = await endpoint_for(
         session,
@@ -165,8 +163,8 @@ async def deployment_create(
         min_instances=min_instances,
         max_instances=max_instances,
         autoscaling=autoscaling,
-        endpoint_url=v.url(endpoint_url, ["input", "endpointUrl"]),
-        config=v.json_object(config, ["input", "config"]),
+        endpoint_url=v.url(endpoint_url, ["endpoint_url"]),
+        config=v.json_object(config, ["config"]),
         created_by_id=actor.user_id,
         gpu_count=0,
         capacity_type=CapacityType.ON_DEMAND.value,
@@ -190,9 +188,7 @@ async def deployment_create(
         session,
         actor,
         "deployment.create",
-        organization_id=deployment.organization_id,
-        target_type="Deployment",
-        target_id=deployment.id,
+        deployment,
         details={
             "name": name,
             "model_version_id": str(version.id),
@@ -207,7 +203,7 @@ async def deployment_create(
 async def _admin_environment(
     session: AsyncSession, actor: Actor, environment_id: uuid.UUID | None
 ) -> Environment:
-    field = ["input", "environmentId"]
+    field = ["environment_id"]
     return await get_administered(
         session,
         Environment,
@@ -229,20 +225,18 @@ async def environment_update(
     """Description, protection and config (organization admins)."""
     environment = await _admin_environment(session, actor, environment_id)
     if "description" in changes:
-        environment.description = v.optional_text(changes["description"], ["input", "description"])
+        environment.description = v.optional_text(changes["description"], ["description"])
     if "protected" in changes:
         if changes["protected"] is None:
-            raise DomainError(ErrorCode.VALIDATION, "must not be null", ["input", "protected"])
+            raise DomainError(ErrorCode.VALIDATION, "must not be null", ["protected"])
         environment.protected = bool(changes["protected"])
     if "config" in changes:
-        environment.config = v.json_object(changes["config"], ["input", "config"])
+        environment.config = v.json_object(changes["config"], ["config"])
     record_audit(
         session,
         actor,
         "environment.update",
-        organization_id=environment.organization_id,
-        target_type="Environment",
-        target_id=environment.id,
+        environment,
         details={"fields": sorted(changes), "protected": environment.protected},
     )
     await session.flush()
@@ -270,17 +264,11 @@ async def environment_delete(
             ErrorCode.CONFLICT,
             f"{serving} deployment(s) in this environment are not terminated: terminate or "
             "retire them first",
-            ["input", "environmentId"],
+            ["environment_id"],
         )
     environment.deleted_at = datetime.now(UTC)
     record_audit(
-        session,
-        actor,
-        "environment.delete",
-        organization_id=environment.organization_id,
-        target_type="Environment",
-        target_id=environment.id,
-        details={"name": environment.name},
+        session, actor, "environment.delete", environment, details={"name": environment.name}
     )
     await session.flush()
     return environment

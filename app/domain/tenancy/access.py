@@ -97,7 +97,7 @@ class Actor:
         organization_id: uuid.UUID,
         minimum: OrgRole,
         what: str = "organization",
-        field: Sequence[str] = ("organizationId",),
+        field: Sequence[str] = ("organization_id",),
     ) -> OrgRole:
         """Check write access at organization level: outsiders get NOT_FOUND, members FORBIDDEN."""
         self.require_write()

@@ -1,6 +1,6 @@
 """Who is on the other end of the current request (its address and user agent), for the
 audit log: set once per request or WebSocket connection by the outermost middleware,
-read by record_audit — no service signature has to carry it."""
+read by record_audit_event — no service signature has to carry it."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.access_news import publish_members, publish_user
-from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.audit import record_audit, record_audit_event
 from app.domain.tenancy.enums import PLAN_QUOTAS, ApiKeyScope, OrganizationStatus, OrgRole, Plan
 from app.domain.tenancy.lookup import get_administered, get_visible
 from app.domain.tenancy.models import (
@@ -36,27 +36,21 @@ async def organization_create(
 ) -> Organization:
     """Create an organization; the caller becomes its first admin."""
     user_id = actor.require_write()
-    slug = v.slug(slug, ["input", "slug"])
-    name = v.name(name, ["input", "name"])
+    slug = v.slug(slug, ["slug"])
+    name = v.name(name, ["name"])
     taken = await session.scalar(
         select(func.count())
         .select_from(Organization)
         .where(Organization.slug == slug, Organization.deleted_at.is_(None))
     )
     if taken:
-        raise DomainError(ErrorCode.CONFLICT, "this slug is taken", ["input", "slug"])
+        raise DomainError(ErrorCode.CONFLICT, "this slug is taken", ["slug"])
     org = Organization(slug=slug, name=name, plan=plan.value, status="active")
     session.add(org)
     await session.flush()
     session.add(Membership(organization_id=org.id, user_id=user_id, role=OrgRole.ADMIN.value))
     record_audit(
-        session,
-        actor,
-        "organization.create",
-        organization_id=org.id,
-        target_type="Organization",
-        target_id=org.id,
-        details={"slug": slug, "plan": plan.value},
+        session, actor, "organization.create", org, details={"slug": slug, "plan": plan.value}
     )
     await publish_user(session, user_id)  # the caller gained a role
     return org
@@ -74,16 +68,16 @@ async def organization_update(
     the organization fits the new plan's quotas (``live_models``: the registry's count,
     passed in by the API, so tenancy does not reach up into the registry)."""
     if organization_id is None:
-        raise not_found("organization", ["input", "organizationId"])
-    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
+        raise not_found("organization", ["organization_id"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["organization_id"])
     org = await _locked_org(session, organization_id)
     if "name" in changes:
-        org.name = v.name(changes["name"], ["input", "name"])
+        org.name = v.name(changes["name"], ["name"])
     if "billing_email" in changes:
         email = changes["billing_email"]
-        org.billing_email = None if email is None else v.email(email, ["input", "billingEmail"])
+        org.billing_email = None if email is None else v.email(email, ["billing_email"])
     if "settings" in changes:
-        org.settings = v.json_object(changes["settings"], ["input", "settings"])
+        org.settings = v.json_object(changes["settings"], ["settings"])
     if changes.get("plan") is not None and changes["plan"].value != org.plan:
         await _ensure_fits(session, org, changes["plan"], await live_models(session, org.id))
         org.plan = changes["plan"].value
@@ -91,9 +85,7 @@ async def organization_update(
         session,
         actor,
         "organization.update",
-        organization_id=org.id,
-        target_type="Organization",
-        target_id=org.id,
+        org,
         details={"fields": sorted(changes), "plan": org.plan},
     )
     await session.flush()
@@ -118,14 +110,14 @@ async def _ensure_fits(session: AsyncSession, org: Organization, plan: Plan, mod
             ErrorCode.QUOTA_EXCEEDED,
             f"the {plan.value} plan allows {quota.max_users} members; this organization has "
             f"{members}",
-            ["input", "plan"],
+            ["plan"],
         )
     if quota.max_models is not None and models > quota.max_models:
         raise DomainError(
             ErrorCode.QUOTA_EXCEEDED,
             f"the {plan.value} plan allows {quota.max_models} models; this organization has "
             f"{models}",
-            ["input", "plan"],
+            ["plan"],
         )
 
 
@@ -136,21 +128,13 @@ async def organization_delete(
     confirm): nothing in it is readable or writable any more, its slug is free again, and
     its rows stay for the retention job and the audit trail."""
     if organization_id is None:
-        raise not_found("organization", ["input", "organizationId"])
-    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
+        raise not_found("organization", ["organization_id"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["organization_id"])
     org = await _locked_org(session, organization_id)
     if confirm_slug != org.slug:
-        raise validation("type the organization's slug to confirm", ["input", "confirmSlug"])
+        raise validation("type the organization's slug to confirm", ["confirm_slug"])
     org.deleted_at = datetime.now(UTC)
-    record_audit(
-        session,
-        actor,
-        "organization.delete",
-        organization_id=org.id,
-        target_type="Organization",
-        target_id=org.id,
-        details={"slug": org.slug},
-    )
+    record_audit(session, actor, "organization.delete", org, details={"slug": org.slug})
     await session.flush()
     await publish_members(session, org.id)
     return org
@@ -190,10 +174,10 @@ async def _locked_org(session: AsyncSession, organization_id: uuid.UUID) -> Orga
         select(Organization).where(Organization.id == organization_id).with_for_update()
     )
     if org is None:
-        raise not_found("organization", ["input", "organizationId"])
+        raise not_found("organization", ["organization_id"])
     if org.status != OrganizationStatus.ACTIVE.value:
         raise DomainError(
-            ErrorCode.FORBIDDEN, f"the organization is {org.status}", ["input", "organizationId"]
+            ErrorCode.FORBIDDEN, f"the organization is {org.status}", ["organization_id"]
         )
     return org
 
@@ -207,8 +191,8 @@ async def membership_invite(
     role: OrgRole,
     name: str | None = None,
 ) -> Membership:
-    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["input", "organizationId"])
-    email = v.email(email, ["input", "email"])
+    actor.require_org_role(organization_id, OrgRole.ADMIN, field=["organization_id"])
+    email = v.email(email, ["email"])
     org = await _locked_org(session, organization_id)
     quota = PLAN_QUOTAS[Plan(org.plan)]
     members = await _member_count(session, org.id)
@@ -216,11 +200,11 @@ async def membership_invite(
         raise DomainError(
             ErrorCode.QUOTA_EXCEEDED,
             f"the {org.plan} plan allows {quota.max_users} members",
-            ["input", "email"],
+            ["email"],
         )
     user = await session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None:
-        user = User(email=email, name=v.name(name, ["input", "name"]) if name else None)
+        user = User(email=email, name=v.name(name, ["name"]) if name else None)
         session.add(user)
         await session.flush()
     existing = await session.scalar(
@@ -231,11 +215,11 @@ async def membership_invite(
         )
     )
     if existing is not None:
-        raise DomainError(ErrorCode.CONFLICT, "already a member", ["input", "email"])
+        raise DomainError(ErrorCode.CONFLICT, "already a member", ["email"])
     membership = Membership(organization_id=org.id, user_id=user.id, role=role.value)
     session.add(membership)
     await session.flush()
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "membership.invite",
@@ -264,7 +248,7 @@ async def _admin_count(session: AsyncSession, organization_id: uuid.UUID) -> int
 async def membership_role_update(
     session: AsyncSession, actor: Actor, *, membership_id: uuid.UUID | None, role: OrgRole
 ) -> Membership:
-    field = ["input", "membershipId"]
+    field = ["membership_id"]
     membership = await get_administered(
         session, Membership, membership_id, actor, what="membership", field=field, for_update=True
     )
@@ -274,18 +258,14 @@ async def membership_role_update(
         and role != OrgRole.ADMIN
         and await _admin_count(session, membership.organization_id) <= 1
     ):
-        raise DomainError(
-            ErrorCode.CONFLICT, "an organization needs at least one admin", ["input", "role"]
-        )
+        raise DomainError(ErrorCode.CONFLICT, "an organization needs at least one admin", ["role"])
     previous = membership.role
     membership.role = role.value
     record_audit(
         session,
         actor,
         "membership.role_update",
-        organization_id=membership.organization_id,
-        target_type="Membership",
-        target_id=membership.id,
+        membership,
         details={"from": previous, "to": role.value},
     )
     await session.flush()
@@ -297,7 +277,7 @@ async def membership_remove(
     session: AsyncSession, actor: Actor, *, membership_id: uuid.UUID | None
 ) -> Membership:
     """Admins remove anyone; any member may remove (leave) themselves. The last admin stays."""
-    field = ["input", "membershipId"]
+    field = ["membership_id"]
     membership = await get_visible(
         session, Membership, membership_id, actor, what="membership", field=field, for_update=True
     )
@@ -315,9 +295,7 @@ async def membership_remove(
         session,
         actor,
         "membership.remove",
-        organization_id=membership.organization_id,
-        target_type="Membership",
-        target_id=membership.id,
+        membership,
         details={"user_id": str(membership.user_id), "role": membership.role},
     )
     # The row stays as history; the user's roles in the organization's projects go with it,
@@ -352,18 +330,16 @@ async def api_key_create(
     """A new key for the caller; the secret is returned here and never again. A key can
     only mint keys no wider than itself: same or narrower organization, scopes, expiry."""
     user_id = actor.require_write()
-    name = v.name(name, ["input", "name"], max_length=100)
+    name = v.name(name, ["name"], max_length=100)
     if organization_id is not None:
-        actor.org_role(organization_id, "organization", ["input", "organizationId"])
+        actor.org_role(organization_id, "organization", ["organization_id"])
     if not scopes:
-        raise DomainError(ErrorCode.VALIDATION, "give at least one scope", ["input", "scopes"])
+        raise DomainError(ErrorCode.VALIDATION, "give at least one scope", ["scopes"])
     if expires_at is not None:
         if expires_at.tzinfo is None:
-            raise DomainError(
-                ErrorCode.VALIDATION, "needs a time zone offset", ["input", "expiresAt"]
-            )
+            raise DomainError(ErrorCode.VALIDATION, "needs a time zone offset", ["expires_at"])
         if expires_at <= datetime.now(UTC):
-            raise DomainError(ErrorCode.VALIDATION, "must be in the future", ["input", "expiresAt"])
+            raise DomainError(ErrorCode.VALIDATION, "must be in the future", ["expires_at"])
     ensure_within_key(actor, organization_id=organization_id, scopes=scopes, expires_at=expires_at)
     return await issue_key(
         session,
@@ -388,7 +364,7 @@ def ensure_within_key(
         raise DomainError(
             ErrorCode.FORBIDDEN,
             "this key is limited to one organization: keys it creates must be limited to it",
-            ["input", "organizationId"],
+            ["organization_id"],
         )
     held = set(actor.scopes) | (
         {ApiKeyScope.INGEST} if ApiKeyScope.WRITE in actor.scopes else set()
@@ -397,7 +373,7 @@ def ensure_within_key(
         raise DomainError(
             ErrorCode.FORBIDDEN,
             "a key cannot create a key with scopes it does not have",
-            ["input", "scopes"],
+            ["scopes"],
         )
     if actor.key_expires_at is not None and (
         expires_at is None or expires_at > actor.key_expires_at
@@ -405,7 +381,7 @@ def ensure_within_key(
         raise DomainError(
             ErrorCode.FORBIDDEN,
             "this key expires: keys it creates must expire no later than it does",
-            ["input", "expiresAt"],
+            ["expires_at"],
         )
 
 
@@ -415,7 +391,7 @@ def ensure_key_in_reach(actor: Actor, key: ApiKey) -> None:
         raise DomainError(
             ErrorCode.FORBIDDEN,
             "this key is limited to one organization: it manages only keys limited to it",
-            ["input", "apiKeyId"],
+            ["api_key_id"],
         )
 
 
@@ -428,7 +404,7 @@ async def own_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID | None)
             select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id).with_for_update()
         )
     if key is None:
-        raise not_found("API key", ["input", "apiKeyId"])
+        raise not_found("API key", ["api_key_id"])
     ensure_key_in_reach(actor, key)
     return key
 
@@ -448,12 +424,10 @@ async def api_key_rotate(
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             "a revoked or expired key cannot be rotated",
-            ["input", "apiKeyId"],
+            ["api_key_id"],
         )
     if not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
-        raise validation(
-            f"must be between 0 and {MAX_GRACE_SECONDS} (a week)", ["input", "graceSeconds"]
-        )
+        raise validation(f"must be between 0 and {MAX_GRACE_SECONDS} (a week)", ["grace_seconds"])
     scopes = [ApiKeyScope(scope) for scope in key.scopes]
     ensure_within_key(
         actor, organization_id=key.organization_id, scopes=scopes, expires_at=key.expires_at
@@ -476,9 +450,7 @@ async def api_key_rotate(
         session,
         actor,
         "api_key.rotate",
-        organization_id=key.organization_id,
-        target_type="ApiKey",
-        target_id=key.id,
+        key,
         details={
             "prefix": key.prefix,
             "new_prefix": created.key.prefix,
@@ -512,7 +484,7 @@ async def issue_key(
     )
     session.add(key)
     await session.flush()
-    record_audit(
+    record_audit_event(
         session,
         actor or Actor(user_id=user_id),
         "api_key.create",
@@ -531,15 +503,7 @@ async def api_key_revoke(
     key = await own_key(session, actor, key_id)
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
-    record_audit(
-        session,
-        actor,
-        "api_key.revoke",
-        organization_id=key.organization_id,
-        target_type="ApiKey",
-        target_id=key.id,
-        details={"prefix": key.prefix},
-    )
+    record_audit(session, actor, "api_key.revoke", key, details={"prefix": key.prefix})
     await session.flush()
     await publish_user(session, key.user_id)
     return key
@@ -680,18 +644,18 @@ async def viewer_profile_update(
     user_id = actor.require_write()
     user = await session.scalar(select(User).where(User.id == user_id).with_for_update())
     if user is None:
-        raise not_found("user", ["input"])
+        raise not_found("user", [])
     for field, limit in (("name", 200), ("first_name", MAX_NAME), ("last_name", MAX_NAME)):
         if field in changes:
             value = changes[field]
-            path = ["input", v.camel(field)]
+            path = [field]
             setattr(user, field, None if value is None else v.name(value, path, limit))
     if "avatar_url" in changes:
-        url = v.url(changes["avatar_url"], ["input", "avatarUrl"])
+        url = v.url(changes["avatar_url"], ["avatar_url"])
         if url is not None and not url.startswith("https://"):
-            raise validation("must be an https:// URL", ["input", "avatarUrl"])
+            raise validation("must be an https:// URL", ["avatar_url"])
         user.avatar_url = url
-    record_audit(
+    record_audit_event(
         session,
         actor,
         "user.update",

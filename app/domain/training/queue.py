@@ -49,13 +49,11 @@ async def training_jobs_claim(
     """The oldest queued jobs this worker can run (at most ``limit``), now RUNNING under
     its lease. ``gpu_types``: the GPU types it has (CPU jobs always fit); None: any."""
     if gpu_types is not None and len(gpu_types) > MAX_GPU_TYPES:
-        raise validation(f"at most {MAX_GPU_TYPES} GPU types", ["input", "gpuTypes"])
+        raise validation(f"at most {MAX_GPU_TYPES} GPU types", ["gpu_types"])
     types = (
         None
         if gpu_types is None
-        else sorted(
-            {canonical_key(t, ["input", "gpuTypes", str(i)]) for i, t in enumerate(gpu_types)}
-        )
+        else sorted({canonical_key(t, ["gpu_types", str(i)]) for i, t in enumerate(gpu_types)})
     )
     orgs = QUEUE.worker_organizations(actor)
     if environment_id is not None:
@@ -65,7 +63,7 @@ async def training_jobs_claim(
             environment_id,
             actor,
             what="environment",
-            field=["input", "environmentId"],
+            field=["environment_id"],
         )
         orgs = [org for org in orgs if org == environment.organization_id]
     conditions = []
@@ -101,5 +99,5 @@ async def training_job_heartbeat(
         row_id=job_id,
         worker=worker,
         lease_seconds=lease_seconds,
-        field=["input", "trainingJobId"],
+        field=["training_job_id"],
     )

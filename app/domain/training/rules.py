@@ -18,7 +18,7 @@ MAX_GPUS = 64
 MAX_CPU = 1024.0
 MAX_MEMORY_MB = 16 * 1024 * 1024
 
-RESOURCES = ["input", "resources"]
+RESOURCES = ["resources"]
 
 
 def ensure_job_transition(current: S, target: S) -> None:

@@ -94,7 +94,7 @@ async def training_job_create(
         project_id,
         ProjectRole.CONTRIBUTOR,
         what="project",
-        field=["input", "projectId"],
+        field=["project_id"],
     )
     environment = await get_visible(
         session,
@@ -102,10 +102,10 @@ async def training_job_create(
         environment_id,
         actor,
         what="environment",
-        field=["input", "environmentId"],
+        field=["environment_id"],
     )
     if environment.organization_id != project.organization_id:
-        raise DomainError(ErrorCode.NOT_FOUND, "environment not found", ["input", "environmentId"])
+        raise DomainError(ErrorCode.NOT_FOUND, "environment not found", ["environment_id"])
     if experiment_id is not None:
         experiment = await get_visible(
             session,
@@ -113,14 +113,14 @@ async def training_job_create(
             experiment_id,
             actor,
             what="experiment",
-            field=["input", "experimentId"],
+            field=["experiment_id"],
         )
         if experiment.project_id != project.id:
-            raise validation("the experiment belongs to another project", ["input", "experimentId"])
-    image = v.command_word(image, ["input", "image"], MAX_REFERENCE)
-    entry_point = v.command_word(entry_point, ["input", "entryPoint"], MAX_ENTRY_POINT)
+            raise validation("the experiment belongs to another project", ["experiment_id"])
+    image = v.command_word(image, ["image"], MAX_REFERENCE)
+    entry_point = v.command_word(entry_point, ["entry_point"], MAX_ENTRY_POINT)
     if image is None and entry_point is None:
-        raise validation("give an image or an entry point", ["input", "image"])
+        raise validation("give an image or an entry point", ["image"])
     gpu_type = gpu_type.strip() or None if gpu_type is not None else None
     ensure_resources(cpu, memory_mb, gpus, gpu_type, use_gpu)
     if use_gpu and gpu_type is not None:
@@ -130,10 +130,10 @@ async def training_job_create(
         project_id=project.id,
         experiment_id=experiment_id,
         environment_id=environment.id,
-        name=v.name(name, ["input", "name"]),
+        name=v.name(name, ["name"]),
         image=image,
         entry_point=entry_point,
-        config=v.json_object(config, ["input", "config"]),
+        config=v.json_object(config, ["config"]),
         cpu=cpu,
         memory_mb=memory_mb,
         gpus=gpus,
@@ -148,9 +148,7 @@ async def training_job_create(
         session,
         actor,
         "training_job.create",
-        organization_id=job.organization_id,
-        target_type="TrainingJob",
-        target_id=job.id,
+        job,
         details={"name": job.name, "environment_id": str(environment.id), "gpu_type": gpu_type},
     )
     return job
@@ -159,7 +157,7 @@ async def training_job_create(
 async def _writable_job(
     session: AsyncSession, actor: Actor, job_id: uuid.UUID | None
 ) -> TrainingJob:
-    field = ["input", "trainingJobId"]
+    field = ["training_job_id"]
     job = await get_contributable(
         session, TrainingJob, job_id, actor, what="training job", field=field, for_update=True
     )
@@ -183,16 +181,16 @@ async def training_job_transition(
     current = TrainingJobStatus(job.status)
     ensure_job_transition(current, status)
     if error_message is not None and status is not TrainingJobStatus.FAILED:
-        raise validation("an error message goes with FAILED only", ["input", "errorMessage"])
+        raise validation("an error message goes with FAILED only", ["error_message"])
     if (executor is None) != (external_id is None or not external_id.strip()):
-        raise validation("an executor and its external id go together", ["input", "externalId"])
+        raise validation("an executor and its external id go together", ["external_id"])
     if executor is not None and external_id is not None:
         if job.executor is not None and (job.executor, job.external_id) != (
             executor.value,
             external_id.strip(),
         ):
-            raise validation("the job already has an executor id", ["input", "externalId"])
-        clean_id = _optional(external_id, MAX_EXTERNAL_ID, ["input", "externalId"])
+            raise validation("the job already has an executor id", ["external_id"])
+        clean_id = _optional(external_id, MAX_EXTERNAL_ID, ["external_id"])
         taken = await session.scalar(
             select(TrainingJob.id).where(
                 TrainingJob.organization_id == job.organization_id,
@@ -206,14 +204,14 @@ async def training_job_transition(
             raise DomainError(
                 ErrorCode.CONFLICT,
                 "another training job has this id on this executor",
-                ["input", "externalId"],
+                ["external_id"],
             )
         job.executor = executor.value
         job.external_id = clean_id
     if run_id is not None:
-        run = await get_visible(session, Run, run_id, actor, what="run", field=["input", "runId"])
+        run = await get_visible(session, Run, run_id, actor, what="run", field=["run_id"])
         if run.project_id != job.project_id:
-            raise validation("the run belongs to another project", ["input", "runId"])
+            raise validation("the run belongs to another project", ["run_id"])
         job.run_id = run.id
     now = datetime.now(UTC)
     job.status = status.value
@@ -223,7 +221,7 @@ async def training_job_transition(
         job.ended_at = now
         job.lease_owner, job.lease_expires_at = None, None  # nobody holds a finished job
     if status is TrainingJobStatus.FAILED:
-        job.error_message = v.optional_text(error_message, ["input", "errorMessage"])
+        job.error_message = v.optional_text(error_message, ["error_message"])
     await status_changed(session, job)
     if status in FINAL:
         await enqueue_notifications(
@@ -240,13 +238,7 @@ async def training_job_transition(
             project_id=job.project_id,
         )
     record_audit(
-        session,
-        actor,
-        f"training_job.{status.value}",
-        organization_id=job.organization_id,
-        target_type="TrainingJob",
-        target_id=job.id,
-        details={"from": current.value},
+        session, actor, f"training_job.{status.value}", job, details={"from": current.value}
     )
     return job
 
@@ -260,7 +252,7 @@ async def training_job_cancel(
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             f"a {job.status} training job cannot be cancelled",
-            ["input", "trainingJobId"],
+            ["training_job_id"],
         )
     return await training_job_transition(
         session,
@@ -284,17 +276,9 @@ async def training_job_delete(
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             f"a {job.status} training job cannot be deleted; cancel it first",
-            ["input", "trainingJobId"],
+            ["training_job_id"],
         )
     job.deleted_at = datetime.now(UTC)
-    record_audit(
-        session,
-        actor,
-        "training_job.delete",
-        organization_id=job.organization_id,
-        target_type="TrainingJob",
-        target_id=job.id,
-        details={"status": job.status},
-    )
+    record_audit(session, actor, "training_job.delete", job, details={"status": job.status})
     await session.flush()
     return job
