@@ -62,7 +62,7 @@ class BulkMetrics:
             run_id = decode_id(request.path_params["run_id"], "Run", ["run_id"])
             batch = batch_from_series(body["series"], self.max_points)
             async with self.session_factory() as session, session.begin():
-                _, new, logged = await run_metrics_log(session, actor, run_id=run_id, batch=batch)
+                done = await run_metrics_log(session, actor, run_id=run_id, batch=batch)
         except DomainError as error:
             # The paths of runMetricsLog's input, whose series this body is.
             field = graphql_path(RunMetricsLogInput, error.field) if error.field else None
@@ -71,5 +71,7 @@ class BulkMetrics:
             if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
                 return _error("conflicts with a concurrent change", "CONFLICT", None, 409)
             raise
-        ingested("run_metrics", logged)
-        return json_response({"loggedCount": logged, "newCount": new}, 200, JSON)
+        ingested("run_metrics", done.logged_count)
+        return json_response(
+            {"loggedCount": done.logged_count, "newCount": done.new_count}, 200, JSON
+        )

@@ -345,11 +345,11 @@ class ExperimentMutations:
             ingest=True,
         )
         if result is not None:
-            ingested("run_metrics", result[2])
+            ingested("run_metrics", result.logged_count)
         return RunMetricsLogPayload(
-            run_id=result[0] if result else None,
-            logged_count=result[2] if result else 0,
-            new_count=result[1] if result else 0,
+            run_id=result.run_id if result else None,
+            logged_count=result.logged_count if result else 0,
+            new_count=result.new_count if result else 0,
             user_errors=errors,
         )
 

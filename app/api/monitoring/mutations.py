@@ -331,14 +331,14 @@ class AlertRuleMutations:
         if result is not None:
             ingested("predictions", len(items))
         opened: list[Alert] = []
-        if result is not None and result[1].opened:
+        if result is not None and result.evaluation.opened:
             async with info.context.read_session_factory() as session:
                 rows = await session.scalars(
-                    select(AlertRow).where(AlertRow.id.in_(result[1].opened))
+                    select(AlertRow).where(AlertRow.id.in_(result.evaluation.opened))
                 )
                 opened = [Alert.from_row(row) for row in rows]
         return PredictionsRecordPayload(
-            deployment=Deployment.from_row(result[0]) if result else None,
+            deployment=Deployment.from_row(result.deployment) if result else None,
             recorded_count=len(items) if result else 0,
             alerts_opened=opened,
             user_errors=errors,
@@ -435,8 +435,8 @@ class DriftMutations:
         if result is not None:
             ingested("embeddings", len(input.vectors))
         return PredictionEmbeddingsRecordPayload(
-            deployment=Deployment.from_row(result[0]) if result else None,
+            deployment=Deployment.from_row(result.deployment) if result else None,
             recorded_count=len(input.vectors) if result else 0,
-            dimension=result[1] if result else None,
+            dimension=result.dimension if result else None,
             user_errors=errors,
         )

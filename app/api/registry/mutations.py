@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import strawberry
@@ -200,6 +201,14 @@ def _artifact_bytes(value: float | None) -> int | None:
     return whole_number(value, "artifactSizeBytes", "a whole number of bytes")
 
 
+@dataclass(frozen=True)
+class Deployed:
+    """What modelVersionCreateAndDeploy made: the version, and its deployment."""
+
+    version: Any
+    deployment: Any
+
+
 async def _under(prefix: str, work: Awaitable[T]) -> T:
     """A service's userError paths (relative to its input) under one part of the input."""
     try:
@@ -239,7 +248,7 @@ class RegistryMutations:
     ) -> ModelVersionCreateAndDeployPayload:
         made, spec = input.model_version, input.deployment
 
-        async def work(session: AsyncSession, actor: Actor) -> tuple[Any, Any]:
+        async def work(session: AsyncSession, actor: Actor) -> Deployed:
             version = await _under(
                 "model_version",
                 version_service.model_version_create(
@@ -275,15 +284,17 @@ class RegistryMutations:
                     runtime=runtime_of(spec.runtime),
                 ),
             )
-            return version, deployment
+            return Deployed(version, deployment)
 
         return await mutate(
             info,
             ModelVersionCreateAndDeployPayload,
             "deployment",
             work,
-            row_of=lambda made: made[1],
-            extra=lambda made: {"model_version": ModelVersion.from_row(made[0]) if made else None},
+            row_of=lambda made: made.deployment,
+            extra=lambda made: {
+                "model_version": ModelVersion.from_row(made.version) if made else None
+            },
         )
 
     @strawberry.mutation(

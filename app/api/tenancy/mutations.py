@@ -300,12 +300,12 @@ class TenancyMutations:
                 key_id=input_id(input, "api_key_id", "ApiKey"),
                 grace_seconds=input.grace_seconds,
             ),
-            row_of=lambda made: made[0].key,
+            row_of=lambda made: made.created.key,
             extra=lambda made: {
-                "secret": made[0].secret if made else None,
-                "previous": ApiKey.from_row(made[1]) if made else None,
+                "secret": made.created.secret if made else None,
+                "previous": ApiKey.from_row(made.previous) if made else None,
             },
-            after=lambda made: info.context.forget_access(made[1].user_id),
+            after=lambda made: info.context.forget_access(made.previous.user_id),
         )
 
     @strawberry.mutation(description="Revoke one of your API keys; it stops working at once.")

@@ -523,12 +523,21 @@ async def _lock_run_for_ingest(
     return IngestTarget(row.id, row.organization_id, RunStatus(row.status))
 
 
+@dataclass(frozen=True)
+class Logged:
+    """What logging a batch did: the run, how many of its points were new, how many it held
+    (a retried batch holds points already stored)."""
+
+    run_id: uuid.UUID
+    new_count: int
+    logged_count: int
+
+
 async def run_metrics_log(
     session: AsyncSession, actor: Actor, *, run_id: uuid.UUID | None, batch: PointBatch
-) -> tuple[uuid.UUID, int, int]:
-    """Log a batch atomically; returns the run's id, how many points were new, and the
-    batch size. Two statements for a batch of new steps (the lock, the write); a retried
-    batch costs two more (its stored steps, the write of what is left)."""
+) -> Logged:
+    """Log a batch atomically. Two statements for a batch of new steps (the lock, the
+    write); a retried batch costs two more (its stored steps, the write of what is left)."""
     run = await _lock_run_for_ingest(session, actor, run_id)  # writes to a run are serial
     if run.status is not RunStatus.RUNNING:
         # A finished run's curves are closed: new points are refused; a retry of points it
@@ -539,14 +548,14 @@ async def run_metrics_log(
                 f"the run is {run.status.value.upper()}: a finished run takes no new points",
                 ["run_id"],
             )
-        return run.id, 0, batch.size
+        return Logged(run.id, 0, batch.size)
     audit = audit_row(actor, "run_metrics.log", run.organization_id, "Run", run.id)
     written = await _log(session, run, batch, batch.size, audit, check=True)
     new = batch
     if written.overlap:
         new = await _new_points(session, run.id, batch)
         await _log(session, run, new, batch.size, audit, check=False)
-    return run.id, new.size, batch.size
+    return Logged(run.id, new.size, batch.size)
 
 
 # The audit row's columns the statement takes as they are (its organization and target are

@@ -62,6 +62,14 @@ INSERT_EMBEDDINGS = text(
 )
 
 
+@dataclass(frozen=True)
+class EmbeddingsRecorded:
+    """The deployment the vectors were recorded on, and their dimension."""
+
+    deployment: Deployment
+    dimension: int
+
+
 async def prediction_embeddings_record(
     session: AsyncSession,
     actor: Actor,
@@ -69,7 +77,7 @@ async def prediction_embeddings_record(
     deployment_id: uuid.UUID | None,
     vectors: Sequence[Sequence[float]],
     is_reference: bool,
-) -> tuple[Deployment, int]:
+) -> EmbeddingsRecorded:
     field = ["deployment_id"]
     # Locked: the first batch fixes the dimension, and concurrent first batches must agree.
     deployment = await get_visible(
@@ -105,7 +113,7 @@ async def prediction_embeddings_record(
         details={"vectors": len(vectors), "reference": is_reference, "dimension": dimension},
     )
     await session.flush()
-    return deployment, dimension
+    return EmbeddingsRecorded(deployment, dimension)
 
 
 @dataclass(frozen=True)

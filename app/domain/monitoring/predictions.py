@@ -74,6 +74,14 @@ INSERT_PREDICTIONS = text(
 )
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """The deployment the predictions were recorded on, and what its alert rules did."""
+
+    deployment: Deployment
+    evaluation: Evaluation
+
+
 async def predictions_record(
     session: AsyncSession,
     actor: Actor,
@@ -81,7 +89,7 @@ async def predictions_record(
     deployment_id: uuid.UUID | None,
     items: Sequence[PredictionIn],
     max_items: int,
-) -> tuple[Deployment, Evaluation]:
+) -> Recorded:
     field = ["deployment_id"]
     deployment = await get_visible(
         session, Deployment, deployment_id, actor, what="deployment", field=field, for_update=True
@@ -119,4 +127,4 @@ async def predictions_record(
         deployment,
         details={"predictions": len(items), "alerts_opened": len(evaluation.opened)},
     )
-    return deployment, evaluation
+    return Recorded(deployment, evaluation)

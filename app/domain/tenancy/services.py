@@ -318,6 +318,14 @@ class CreatedKey:
     secret: str
 
 
+@dataclass(frozen=True)
+class RotatedKey:
+    """The key made in place of ``previous`` (which now expires), with its secret."""
+
+    created: CreatedKey
+    previous: ApiKey
+
+
 async def api_key_create(
     session: AsyncSession,
     actor: Actor,
@@ -414,7 +422,7 @@ MAX_GRACE_SECONDS = 7 * 86_400
 
 async def api_key_rotate(
     session: AsyncSession, actor: Actor, *, key_id: uuid.UUID | None, grace_seconds: int
-) -> tuple[CreatedKey, ApiKey]:
+) -> RotatedKey:
     """A new key like the old one (name, organization, scopes, expiry) — its secret shown
     once — and the old one revoked now, or kept for ``grace_seconds`` (at most a week) while
     its users switch over."""
@@ -459,7 +467,7 @@ async def api_key_rotate(
     )
     await session.flush()
     await publish_user(session, key.user_id)
-    return created, key
+    return RotatedKey(created, key)
 
 
 async def issue_key(
