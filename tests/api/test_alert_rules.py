@@ -5,54 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from tests.conftest import GraphQLClient, server_process
 from tests.helpers import (
-    METRICS_RECORD,
     USER_ERRORS,
     assert_error,
     assert_ok,
     build_graph,
     create_deployment,
 )
+from tests.support.alert_rules import PREDICTIONS, RULE_CREATE, RULE_UPDATE, record, rule
 
-RULE_CREATE = f"""mutation($input: AlertRuleCreateInput!) {{
-  alertRuleCreate(input: $input) {{ alertRule {{ id name aggregation }} {USER_ERRORS} }} }}"""
-RULE_UPDATE = f"""mutation($input: AlertRuleUpdateInput!) {{
-  alertRuleUpdate(input: $input) {{ alertRule {{ id enabled threshold }} {USER_ERRORS} }} }}"""
 ALERTS = """query($id: ID!) { node(id: $id) { ... on Deployment {
   alerts(orderBy: CREATED_ASC) { nodes { id status severity metricValue rule { name } resolvedBy { email } } } } } }"""
 ACK = f"""mutation($input: AlertStatusInput!) {{ alertAcknowledge(input: $input) {{ alert {{ status }} {USER_ERRORS} }} }}"""
 RESOLVE = f"""mutation($input: AlertStatusInput!) {{ alertResolve(input: $input) {{ alert {{ status resolvedBy {{ email }} }} {USER_ERRORS} }} }}"""
-PREDICTIONS = f"""mutation($input: PredictionsRecordInput!) {{
-  predictionsRecord(input: $input) {{ recordedCount alertsOpened {{ id metricValue }} {USER_ERRORS} }} }}"""
-
-T0 = datetime(2026, 3, 1, tzinfo=UTC)
-
-
-def at(minutes: float) -> str:
-    return (T0 + timedelta(minutes=minutes)).isoformat()
-
-
-async def record(client, deployment_id, name, values, start=0.0):  # type: ignore[no-untyped-def]
-    points = [{"name": name, "value": v, "recordedAt": at(start + i)} for i, v in enumerate(values)]
-    return assert_ok(
-        await client.mutate(METRICS_RECORD, {"deploymentId": deployment_id, "points": points})
-    )
 
 
 async def alerts_of(client, deployment_id):  # type: ignore[no-untyped-def]
     return (await client.data(ALERTS, {"id": deployment_id}))["node"]["alerts"]["nodes"]
-
-
-async def rule(client, ids, **fields):  # type: ignore[no-untyped-def]
-    input = {"projectId": ids["project"], "name": "latency", "metricName": "latency_ms",
-             "comparator": "GT", "threshold": 100.0, "aggregation": "AVG", "windowSeconds": 300,
-             "severity": "HIGH", **fields}  # fmt: skip
-    return assert_ok(await client.mutate(RULE_CREATE, input))["alertRule"]
 
 
 async def test_breach_opens_one_alert_and_acknowledge_resolve_record_who(tenant):

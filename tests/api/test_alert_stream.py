@@ -11,8 +11,8 @@ from sqlalchemy import text
 from app.api.ids import decode_any
 from app.db.engine import make_engine, make_read_session_factory
 from app.events import hubs, streams
-from tests.api.test_alert_rules import record, rule
 from tests.helpers import build_graph
+from tests.support.alert_rules import record, rule
 
 
 async def test_a_subscriber_behind_the_ring_catches_up_from_the_database(

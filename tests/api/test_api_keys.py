@@ -10,8 +10,6 @@ import pytest
 from gql import gql
 from gql.transport.exceptions import TransportQueryError
 
-from tests.api.test_real_clients import TRANSPORT_WS, ws_client
-from tests.api.test_tenancy import KEY_CREATE, KEY_REVOKE
 from tests.conftest import GraphQLClient
 from tests.helpers import (
     METRICS_RECORD,
@@ -21,6 +19,8 @@ from tests.helpers import (
     build_graph,
     create_run,
 )
+from tests.support.real_clients import TRANSPORT_WS, ws_client
+from tests.support.tenancy import KEY_CREATE, KEY_REVOKE
 
 KEYS = """query($revoked: Boolean) { viewer { apiKeys(revoked: $revoked) { totalCount
   nodes { id name prefix scopes lastUsedAt revokedAt expiresAt organization { slug } } } } }"""

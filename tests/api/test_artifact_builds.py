@@ -16,7 +16,6 @@ from sqlalchemy import text
 
 from app.api.ids import decode_id
 from app.db.engine import make_engine
-from tests.api.test_real_clients import TRANSPORT_WS, ws_client
 from tests.conftest import GraphQLClient, server_process
 from tests.helpers import (
     USER_ERRORS,
@@ -26,21 +25,15 @@ from tests.helpers import (
     create_project,
     create_version,
 )
+from tests.support.artifact_builds import BUILD, CLAIM, CREATE, SOURCE, build
+from tests.support.real_clients import TRANSPORT_WS, ws_client
 
-BUILD = """id status sourceRepositoryUrl sourceRef sourcePath imageUrl errorMessage startedAt
-  finishedAt leaseOwner leaseExpiresAt claims maxAttempts modelVersion { version }
-  createdBy { email }"""
-CREATE = f"""mutation($input: ArtifactBuildCreateInput!) {{
-  artifactBuildCreate(input: $input) {{ artifactBuild {{ {BUILD} }} {USER_ERRORS} }} }}"""
-CLAIM = f"""mutation($input: ArtifactBuildsClaimInput!) {{
-  artifactBuildsClaim(input: $input) {{ artifactBuilds {{ {BUILD} }} {USER_ERRORS} }} }}"""
 HEARTBEAT = f"""mutation($input: ArtifactBuildHeartbeatInput!) {{
   artifactBuildHeartbeat(input: $input) {{ artifactBuild {{ {BUILD} }} {USER_ERRORS} }} }}"""
 FINISH = f"""mutation($input: ArtifactBuildFinishInput!) {{
   artifactBuildFinish(input: $input) {{ artifactBuild {{ {BUILD} }} {USER_ERRORS} }} }}"""
 CANCEL = f"""mutation($input: ArtifactBuildCancelInput!) {{
   artifactBuildCancel(input: $input) {{ artifactBuild {{ {BUILD} }} {USER_ERRORS} }} }}"""
-SOURCE = {"repositoryUrl": "https://github.com/acme/fraud.git", "ref": "main", "path": "serve"}
 IMAGE = "registry.example.com/acme/fraud:1.0.0"
 
 
@@ -48,10 +41,6 @@ async def versions(client: GraphQLClient, org_id: str, count: int) -> list[str]:
     project = (await create_project(client, org_id))["id"]
     model = (await create_model(client, project))["id"]
     return [(await create_version(client, model, f"{i}.0.0"))["id"] for i in range(count)]
-
-
-async def build(client: GraphQLClient, version: str, **fields: Any) -> dict[str, Any]:
-    return await client.mutate(CREATE, {"modelVersionId": version, "source": SOURCE, **fields})
 
 
 async def claim(client: GraphQLClient, **input: Any) -> list[dict[str, Any]]:

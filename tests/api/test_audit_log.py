@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from tests.api.test_tenancy import INVITE
 from tests.conftest import GraphQLClient, server_process
 from tests.helpers import assert_ok, build_graph, create_project
+from tests.support.tenancy import INVITE
 
 LOG = """query($slug: String!, $filter: AuditLogFilterInput) { organization(slug: $slug) {
   auditLogs(filter: $filter, first: 100) { totalCount

@@ -96,9 +96,9 @@ async def test_statement_count_does_not_grow_with_fan_out(
 
 
 async def test_authentication_is_one_statement_then_cached(tenant, http, count_statements):
-    from tests.api.test_tenancy import KEY_CREATE
     from tests.conftest import GraphQLClient
     from tests.helpers import assert_ok
+    from tests.support.tenancy import KEY_CREATE
 
     created = assert_ok(await tenant.client.mutate(KEY_CREATE, {"name": "counted"}))
     client = GraphQLClient(http, created["secret"])

@@ -11,9 +11,6 @@ from sqlalchemy import text
 from app.api.ids import decode_id
 from app.db.engine import make_engine
 from app.domain.datasets import lineage as lineage_domain
-from tests.api.test_training_jobs import CANCEL, create_job, setup
-from tests.api.test_training_jobs import DELETE as JOB_DELETE
-from tests.conftest import GraphQLClient
 from tests.helpers import (
     USER_ERRORS,
     VERSION_CREATE,
@@ -25,38 +22,25 @@ from tests.helpers import (
     create_project,
     create_run,
 )
+from tests.support.datasets import (
+    BY_CHECKSUM,
+    CONSUMED,
+    DATASET_CREATE,
+    INPUTS,
+    JOB_WITH_INPUTS,
+    LINEAGE,
+    SHA,
+    dataset,
+    version,
+)
+from tests.support.training_jobs import CANCEL, create_job, setup
+from tests.support.training_jobs import DELETE as JOB_DELETE
 
-DATASET_CREATE = f"""mutation($input: DatasetCreateInput!) {{
-  datasetCreate(input: $input) {{ dataset {{ id name type tags format schema
-    project {{ id }} }} {USER_ERRORS} }} }}"""
-VERSION_FIELDS = """id version versioningSystem externalVersionId storageUri checksumAlgorithm
-  checksum fileCount totalSizeBytes recordCount status dataset { id name }"""
-DV_CREATE = f"""mutation($input: DatasetVersionCreateInput!) {{
-  datasetVersionCreate(input: $input) {{ datasetVersion {{ {VERSION_FIELDS} }} {USER_ERRORS} }} }}"""
 DV_TRANSITION = f"""mutation($input: DatasetVersionTransitionInput!) {{
   datasetVersionTransition(input: $input) {{ datasetVersion {{ id status }} {USER_ERRORS} }} }}"""
-INPUTS = f"""mutation($input: DatasetInputsRecordInput!) {{
-  datasetInputsRecord(input: $input) {{ newCount {USER_ERRORS} }} }}"""
-BY_CHECKSUM = """query($a: ChecksumAlgorithm!, $d: String!) {
-  datasetVersionsByChecksum(algorithm: $a, digest: $d) { id version dataset { name } } }"""
 DATASETS = """query($id: ID!, $filter: DatasetFilterInput) { node(id: $id) { ... on Project {
   datasets(filter: $filter, orderBy: NAME_ASC) { totalCount nodes { name type tags
     versions(first: 5) { totalCount nodes { version status checksum } } } } } } }"""
-LINEAGE = """query($id: ID!, $direction: LineageDirection!, $depth: Int!) { node(id: $id) {
-  ... on ModelVersion { lineage(direction: $direction, depth: $depth) { ...graph } }
-  ... on DatasetVersion { lineage(direction: $direction, depth: $depth) { ...graph } }
-  ... on Run { lineage(direction: $direction, depth: $depth) { ...graph } } } }
-fragment graph on Lineage { nodes { id type label depth } edges { from to kind role } }"""
-SHA = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
-
-
-async def dataset(client: GraphQLClient, project: str, name: str, **fields: Any) -> str:
-    input = {"projectId": project, "name": name, "type": "TABULAR", **fields}
-    return assert_ok(await client.mutate(DATASET_CREATE, input))["dataset"]["id"]
-
-
-async def version(client: GraphQLClient, dataset_id: str, name: str, **fields: Any) -> dict:  # type: ignore[type-arg]
-    return await client.mutate(DV_CREATE, {"datasetId": dataset_id, "version": name, **fields})
 
 
 async def test_datasets_and_versions_keep_their_rules(tenant):
@@ -222,16 +206,6 @@ async def test_derivations_and_inputs_stay_inside_one_organization(tenant, make_
     walked = await tenant.client.data(LINEAGE, {"id": foreign_id, "direction": "DOWNSTREAM",
                                                 "depth": 3})  # fmt: skip
     assert walked == {"node": None}
-
-
-JOB_WITH_INPUTS = f"""mutation($input: TrainingJobCreateInput!) {{
-  trainingJobCreate(input: $input) {{ trainingJob {{ id createdBy {{ email }}
-    datasetInputs {{ nodes {{ role datasetVersion {{ version dataset {{ name }} }} }} }} }}
-  {USER_ERRORS} }} }}"""
-CONSUMED = """query($run: ID!, $job: ID!) {
-  run: node(id: $run) { ... on Run { datasetInputs { totalCount nodes { role
-    datasetVersion { version createdBy { email } } } } } }
-  job: node(id: $job) { ... on TrainingJob { datasetInputs { nodes { role } } } } }"""
 
 
 async def test_jobs_take_their_inputs_at_creation_and_everything_says_who_made_it(tenant):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.test_tenancy import INVITE, bootstrap_key_for
 from tests.helpers import (
-    USER_ERRORS,
     assert_error,
     assert_ok,
     create_deployment,
@@ -14,16 +12,9 @@ from tests.helpers import (
     create_version,
     transition,
 )
+from tests.support.deployment_lifecycle import ROLLBACK, TRAFFIC, TRANSITION, UPDATE
+from tests.support.tenancy import INVITE, bootstrap_key_for
 
-DEPLOYMENT = "{ id status modelVersion { version } trafficPercentage minInstances maxInstances }"
-TRANSITION = f"""mutation($input: DeploymentTransitionInput!) {{
-  deploymentTransition(input: $input) {{ deployment {DEPLOYMENT} {USER_ERRORS} }} }}"""
-UPDATE = f"""mutation($input: DeploymentUpdateInput!) {{
-  deploymentUpdate(input: $input) {{ deployment {DEPLOYMENT} {USER_ERRORS} }} }}"""
-ROLLBACK = f"""mutation($input: DeploymentRollbackInput!) {{
-  deploymentRollback(input: $input) {{ deployment {DEPLOYMENT} {USER_ERRORS} }} }}"""
-TRAFFIC = f"""mutation($input: DeploymentTrafficSetInput!) {{
-  deploymentTrafficSet(input: $input) {{ deployments {{ id trafficPercentage }} {USER_ERRORS} }} }}"""
 EVENTS = """query($id: ID!) { node(id: $id) { ... on Deployment {
   events(orderBy: CREATED_ASC) { nodes { eventType fromVersion { version } toVersion { version } actor { email } } } } } }"""
 

@@ -10,14 +10,9 @@ from sqlalchemy import text
 
 from app.api.ids import decode_id
 from app.db.engine import make_engine
-from tests.helpers import USER_ERRORS, assert_error, assert_ok, build_graph
+from tests.helpers import assert_error, assert_ok, build_graph
+from tests.support.drift_and_embeddings import DRIFT, EMBED
 
-DRIFT = f"""mutation($input: DriftReportCreateInput!) {{
-  driftReportCreate(input: $input) {{ driftReport {{ id overallScore isDriftDetected threshold
-    features {{ name psi ksStatistic jsDistance isDrifted }} alert {{ alertType severity status }} }}
-    {USER_ERRORS} }} }}"""
-EMBED = f"""mutation($input: PredictionEmbeddingsRecordInput!) {{
-  predictionEmbeddingsRecord(input: $input) {{ recordedCount dimension {USER_ERRORS} }} }}"""
 EMBEDDING_DRIFT = """query($id: ID!) { node(id: $id) { ... on Deployment {
   embeddingDimension embeddingDrift(windowSeconds: 3600, permutations: 200) {
     referenceCount currentCount centroidCosineDistance pValue isDriftDetected } } } }"""

@@ -6,7 +6,6 @@ from tests.helpers import (
     EXPERIMENT_CREATE,
     RUN_CREATE,
     RUN_FINISH,
-    USER_ERRORS,
     VERSION_CREATE,
     assert_error,
     assert_ok,
@@ -15,11 +14,7 @@ from tests.helpers import (
     create_run,
     log_points,
 )
-
-RUN_UPDATE = f"""
-mutation($input: RunUpdateInput!) {{
-  runUpdate(input: $input) {{ run {{ id name params tags }} {USER_ERRORS} }}
-}}"""
+from tests.support.experiments import RUN_UPDATE
 
 
 async def test_experiment_names_unique_per_project_and_model_must_match(tenant):

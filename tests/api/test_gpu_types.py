@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import orjson
 
-from tests.api.test_tenancy import INVITE, ROLE_UPDATE, my_membership_id
 from tests.conftest import GraphQLClient
 from tests.helpers import USER_ERRORS, assert_error, assert_ok, create_environment
+from tests.support.gpu_types import FIELDS, create
+from tests.support.tenancy import INVITE, ROLE_UPDATE, my_membership_id
 
-FIELDS = "id key label enabled priority createdAt updatedAt environment { id name }"
-CREATE = f"""mutation($input: GpuTypeCreateInput!) {{
-  gpuTypeCreate(input: $input) {{ gpuType {{ {FIELDS} }} {USER_ERRORS} }} }}"""
 UPDATE = f"""mutation($input: GpuTypeUpdateInput!) {{
   gpuTypeUpdate(input: $input) {{ gpuType {{ {FIELDS} }} {USER_ERRORS} }} }}"""
 DELETE = f"""mutation($input: GpuTypeDeleteInput!) {{
@@ -21,10 +19,6 @@ CATALOGUE = """query($id: ID!, $enabled: Boolean, $first: Int, $after: String) {
   node(id: $id) { ... on Environment { gpuTypes(enabled: $enabled, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor } edges { cursor node { key label priority enabled } }
   } } } }"""
-
-
-async def create(client: GraphQLClient, environment: str, **fields: object) -> dict:  # type: ignore[type-arg]
-    return await client.mutate(CREATE, {"environmentId": environment, **fields})
 
 
 async def catalogue(client: GraphQLClient, environment: str, **variables: object) -> dict:  # type: ignore[type-arg]

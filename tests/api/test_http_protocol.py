@@ -18,9 +18,9 @@ import pytest
 import websockets
 
 from app.settings import Settings
-from tests.api.test_subscriptions import points
 from tests.conftest import TEST_LIMITS, TEST_SETTINGS, RunningServer, serve, server_process
 from tests.helpers import create_run, log_points
+from tests.support.subscriptions import points
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 

@@ -5,9 +5,9 @@ through acknowledge and resolve like any alert."""
 from __future__ import annotations
 
 from app.api.ids import decode_id
-from tests.api.test_notifications import NRULE, channel, deliveries
-from tests.api.test_tenancy import INVITE, ROLE_UPDATE, my_membership_id
 from tests.helpers import USER_ERRORS, assert_error, assert_ok, build_graph
+from tests.support.notifications import NRULE, channel, deliveries
+from tests.support.tenancy import INVITE, ROLE_UPDATE, my_membership_id
 
 CREATE = f"""mutation($input: AlertCreateInput!) {{
   alertCreate(input: $input) {{ alert {{ id alertType severity status title message

@@ -424,8 +424,8 @@ async def test_ingest_checks_the_caller_in_one_statement_as_every_write_does(
     """The ingest path's own access check (one locking statement): an org viewer is
     refused until a project role lifts them, a read-only key is refused, a run of a deleted
     project is not found; and the whole batch costs a fixed number of statements."""
-    from tests.api.test_registry import PROJECT_DELETE
-    from tests.api.test_tenancy import INVITE, MEMBER_SET, bootstrap_key_for, key_for
+    from tests.support.registry import PROJECT_DELETE
+    from tests.support.tenancy import INVITE, MEMBER_SET, bootstrap_key_for, key_for
 
     ids = await create_run(tenant.client, tenant.org_id)
     email = f"ingest-{tenant.org_slug}@example.com"
@@ -474,7 +474,7 @@ async def test_ingest_checks_the_caller_in_one_statement_as_every_write_does(
 async def test_the_bulk_endpoint_is_the_series_input_without_graphql(tenant, http, make_tenant):
     """POST /v1/runs/{id}/metrics: the same service (idempotent, audited, streamed), the
     same auth and rules, errors as JSON with the userError codes and fields."""
-    from tests.api.test_tenancy import key_for
+    from tests.support.tenancy import key_for
 
     run = (await create_run(tenant.client, tenant.org_id))["run"]
     url = f"/v1/runs/{run}/metrics"

@@ -117,8 +117,9 @@ async def test_worker_processes_share_their_figures_in_multiprocess_mode(databas
 
 
 async def test_hub_lag_is_measured_per_hub_kind(server, tenant, http):
-    from tests.api.test_real_clients import RUN_METRICS, TRANSPORT_WS, doc, points, ws_client
     from tests.helpers import log_points
+    from tests.support.real_clients import TRANSPORT_WS, doc, ws_client
+    from tests.support.subscriptions import RUN_METRICS, points
 
     ids = await create_run(tenant.client, tenant.org_id)
     await log_points(tenant.client, ids["run"], points("loss", range(1)))

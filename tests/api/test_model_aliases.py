@@ -4,34 +4,15 @@ organization admins move, protect or unprotect a protected alias)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.api.test_tenancy import INVITE, ROLE_UPDATE, my_membership_id
-from tests.conftest import GraphQLClient
 from tests.helpers import (
-    USER_ERRORS,
     assert_error,
     assert_ok,
     create_model,
     create_project,
     create_version,
 )
-
-ALIAS_SET = f"""mutation($input: ModelAliasSetInput!) {{
-  modelAliasSet(input: $input) {{ modelAlias {{ id name protected updatedAt
-    modelVersion {{ version }} model {{ name }} }} {USER_ERRORS} }} }}"""
-ALIASES = """query($id: ID!, $at: DateTime) { node(id: $id) { ... on Model {
-  aliases { nodes { name protected modelVersion { version }
-    history { nodes { createdAt fromVersion { version } toVersion { version }
-      actor { email } } } } }
-  champion: alias(name: "champion", at: $at) { version }
-  now: alias(name: "champion") { version }
-  missing: alias(name: "nobody") { version } } } }"""
-
-
-async def set_alias(client: GraphQLClient, model: str, version: str, **fields: Any) -> dict:  # type: ignore[type-arg]
-    input = {"modelId": model, "name": "champion", "modelVersionId": version, **fields}
-    return await client.mutate(ALIAS_SET, input)
+from tests.support.model_aliases import ALIASES, set_alias
+from tests.support.tenancy import INVITE, ROLE_UPDATE, my_membership_id
 
 
 async def test_an_alias_moves_keeps_its_history_and_answers_for_the_past(tenant):

@@ -15,7 +15,7 @@ from gql.transport.websockets import WebsocketsTransport
 
 from app.events import hubs
 from tests.helpers import METRICS_RECORD, assert_ok, build_graph
-from tests.security.test_project_visibility import member, set_visibility
+from tests.support.project_visibility import member, set_visibility
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 LIVE = """

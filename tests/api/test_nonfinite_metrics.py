@@ -11,8 +11,8 @@ import json
 import math
 from typing import Any
 
-from tests.api.test_real_clients import TRANSPORT_WS, doc, ws_client
 from tests.helpers import RUN_METRICS_LOG, assert_error, assert_ok, create_run, log_points
+from tests.support.real_clients import TRANSPORT_WS, doc, ws_client
 
 SERIES_LOG = """mutation($input: RunMetricsLogInput!) { runMetricsLog(input: $input) {
   newCount userErrors { field code message } } }"""

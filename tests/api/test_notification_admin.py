@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from app.api.ids import decode_id
 from app.db.engine import make_engine
-from tests.api.test_notifications import CHANNEL, DELIVERIES, NRULE, channel, deliveries
 from tests.helpers import USER_ERRORS, assert_error, assert_ok, build_graph
+from tests.support.notifications import CHANNEL, DELIVERIES, NRULE, channel, deliveries
 
 UPDATE = f"""mutation($input: NotificationChannelUpdateInput!) {{
   notificationChannelUpdate(input: $input) {{ notificationChannel {{ id name type config

@@ -2,52 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 
-from tests.api.test_alert_rules import record, rule
-from tests.api.test_tenancy import INVITE, bootstrap_key_for
 from tests.helpers import (
     RUN_FINISH,
-    USER_ERRORS,
     assert_error,
     assert_ok,
     build_graph,
     create_run,
-    unique,
 )
-
-CHANNEL = f"""mutation($input: NotificationChannelCreateInput!) {{
-  notificationChannelCreate(input: $input) {{ notificationChannel {{ id name type config hasSecret }} {USER_ERRORS} }} }}"""
-NRULE = f"""mutation($input: NotificationRuleCreateInput!) {{
-  notificationRuleCreate(input: $input) {{ notificationRule {{ id trigger }} {USER_ERRORS} }} }}"""
-DELIVERIES = """query($id: ID!) { node(id: $id) { ... on NotificationChannel {
-  deliveries { nodes { eventType status attempts lastError payload
-    attemptLog { nodes { attempt statusCode succeeded error } } } } } } }"""
-
-
-async def channel(client, org_id, url, **fields):  # type: ignore[no-untyped-def]
-    input = {
-        "organizationId": org_id,
-        "name": unique("ch"),
-        "type": "WEBHOOK",
-        "url": url,
-        **fields,
-    }
-    return assert_ok(await client.mutate(CHANNEL, input))["notificationChannel"]
-
-
-async def deliveries(client, channel_id, until, seconds=10.0):  # type: ignore[no-untyped-def]
-    """Poll until ``until(deliveries)`` holds (the worker sends in the background)."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        data = await client.data(DELIVERIES, {"id": channel_id})
-        nodes = data["node"]["deliveries"]["nodes"]
-        if until(nodes) or asyncio.get_running_loop().time() > deadline:
-            return nodes
-        await asyncio.sleep(0.1)
+from tests.support.alert_rules import record, rule
+from tests.support.notifications import CHANNEL, DELIVERIES, NRULE, channel, deliveries
+from tests.support.tenancy import INVITE, bootstrap_key_for
 
 
 async def test_an_opened_alert_is_delivered_signed(tenant, receiver):

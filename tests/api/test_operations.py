@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 
 import httpx
 import orjson
@@ -13,6 +11,7 @@ import orjson
 from app.server.schema import build_schema
 from app.settings import REPO_ROOT, Settings
 from tests.conftest import TEST_SECRET_KEY, GraphQLClient, create_database, serve
+from tests.support.operations import run_cli
 
 
 async def test_healthz(http):
@@ -51,17 +50,6 @@ def test_committed_schema_matches_the_code():
     committed = (REPO_ROOT / "schema.graphql").read_text()
     assert committed == build_schema().as_str() + "\n", (
         "schema.graphql is stale: run `mlgraph export-schema > schema.graphql`"
-    )
-
-
-def run_cli(*args: str, database_url: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, **extra_env}
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
     )
 
 

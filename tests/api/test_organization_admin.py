@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.api.test_operations import run_cli
-from tests.api.test_tenancy import INVITE, ORG_CREATE, ROLE_UPDATE, my_membership_id
 from tests.conftest import GraphQLClient
 from tests.helpers import (
     PROJECT_CREATE,
@@ -22,12 +20,10 @@ from tests.helpers import (
     create_run,
     unique,
 )
+from tests.support.operations import run_cli
+from tests.support.organization_admin import DELETE, ORG
+from tests.support.tenancy import INVITE, ORG_CREATE, ROLE_UPDATE, my_membership_id
 
-ORG = f"""mutation($input: OrganizationUpdateInput!) {{
-  organizationUpdate(input: $input) {{ organization {{ id name plan status billingEmail
-    settings }} {USER_ERRORS} }} }}"""
-DELETE = f"""mutation($input: OrganizationDeleteInput!) {{
-  organizationDelete(input: $input) {{ organization {{ id slug }} {USER_ERRORS} }} }}"""
 READ = "query($slug: String!) { organization(slug: $slug) { name status projects { totalCount } } }"
 LOG = f"""mutation($input: RunMetricsLogInput!) {{
   runMetricsLog(input: $input) {{ loggedCount {USER_ERRORS} }} }}"""

@@ -11,26 +11,18 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.api.test_alert_rules import rule
-from tests.api.test_notifications import NRULE, channel, deliveries
-from tests.api.test_serving_endpoints import TRAFFIC, activate, endpoint_of
-from tests.api.test_tenancy import INVITE, ROLE_UPDATE, my_membership_id
 from tests.conftest import GraphQLClient, server_process
 from tests.helpers import (
     METRICS_RECORD,
     USER_ERRORS,
     assert_error,
     assert_ok,
-    create_deployment,
-    create_environment,
-    create_model,
-    create_project,
-    create_version,
 )
+from tests.support.alert_rules import rule
+from tests.support.notifications import NRULE, channel, deliveries
+from tests.support.promotion_policies import POLICY, canary, policy
+from tests.support.tenancy import INVITE, ROLE_UPDATE, my_membership_id
 
-POLICY = f"""mutation($input: PromotionPolicySetInput!) {{
-  promotionPolicySet(input: $input) {{ promotionPolicy {{ id enabled bakeMinutes
-    maxAlertSeverity metricBounds lastDecision lastReason endpoint {{ id }} }} {USER_ERRORS} }} }}"""
 REMOVE = f"""mutation($input: PromotionPolicyDeleteInput!) {{
   promotionPolicyDelete(input: $input) {{ promotionPolicy {{ bakeMinutes }} {USER_ERRORS} }} }}"""
 EVALUATE = f"""mutation($input: PromotionPoliciesEvaluateInput!) {{
@@ -40,29 +32,6 @@ STATE = """query($id: ID!) { node(id: $id) { ... on Deployment { trafficPercenta
   events(first: 1) { nodes { eventType status actor { email } details } }
   endpoint { activeDeployment { id } history(first: 1) { nodes { reason actor { email } } }
     promotionPolicy { lastDecision lastReason lastEvaluatedAt } } } } }"""
-
-
-async def canary(client: GraphQLClient, org_id: str) -> dict[str, str]:
-    """blue (v1) takes 90 %, green (v2) 10 %: green is the canary."""
-    project = (await create_project(client, org_id))["id"]
-    model = (await create_model(client, project))["id"]
-    v1 = (await create_version(client, model, "1.0.0"))["id"]
-    v2 = (await create_version(client, model, "2.0.0"))["id"]
-    env = (await create_environment(client, org_id))["id"]
-    blue = (await create_deployment(client, v1, env))["id"]
-    green = (await create_deployment(client, v2, env))["id"]
-    for deployment in (blue, green):
-        await activate(client, deployment)
-    splits = [{"deploymentId": blue, "percentage": 90}, {"deploymentId": green, "percentage": 10}]
-    input = {"modelId": model, "environmentId": env, "splits": splits}
-    assert_ok(await client.mutate(TRAFFIC, input))
-    endpoint = (await endpoint_of(client, blue))["id"]
-    return {"project": project, "blue": blue, "green": green, "endpoint": endpoint}
-
-
-async def policy(client: GraphQLClient, endpoint: str, **fields: Any) -> dict[str, Any]:
-    input = {"endpointId": endpoint, "bakeMinutes": 0, **fields}
-    return assert_ok(await client.mutate(POLICY, input))["promotionPolicy"]
 
 
 async def evaluate(client: GraphQLClient, org_id: str) -> list[dict[str, Any]]:

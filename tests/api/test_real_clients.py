@@ -12,32 +12,16 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXAsyncTransport
 from gql.transport.websockets import WebsocketsTransport
 
-from tests.api.test_subscriptions import RUN_METRICS, points
 from tests.helpers import create_project, create_run, log_points
+from tests.support.real_clients import TRANSPORT_WS, doc, ws_client
+from tests.support.subscriptions import RUN_METRICS, points
 
 LEGACY = WebsocketsTransport.APOLLO_SUBPROTOCOL  # "graphql-ws"
-TRANSPORT_WS = WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL  # "graphql-transport-ws"
-
-
-def doc(text: str, **variables: object):  # type: ignore[no-untyped-def]
-    """A gql request with its variables (gql 4 style)."""
-    request = gql(text)
-    request.variable_values = variables or None
-    return request
 
 
 def http_client(base_url: str, key: str | None) -> Client:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     return Client(transport=HTTPXAsyncTransport(url=f"{base_url}/graphql", headers=headers))
-
-
-def ws_client(base_url: str, key: str | None, subprotocol: str) -> Client:
-    transport = WebsocketsTransport(
-        url=base_url.replace("http://", "ws://") + "/graphql",
-        init_payload={"Authorization": f"Bearer {key}"} if key else {},
-        subprotocols=[subprotocol],
-    )
-    return Client(transport=transport)
 
 
 async def test_gql_over_http_queries_and_mutates(server, tenant):
@@ -131,7 +115,7 @@ async def test_gql_follows_a_live_chart_and_shared_batches(server, tenant, subpr
     subscribers on one socket. On graphql-transport-ws the second one's event goes straight
     to the socket as the first one's result; the legacy protocol takes the whole path."""
     from app.api.shared_events import STATS
-    from tests.api.test_subscriptions import LIVE_CHART
+    from tests.support.subscriptions import LIVE_CHART
 
     ids = await create_run(tenant.client, tenant.org_id)
     await log_points(tenant.client, ids["run"], points("loss", range(100)))

@@ -14,23 +14,8 @@ from tests.helpers import (
     create_version,
     transition,
 )
+from tests.support.registry import MODEL_DELETE, MODEL_UPDATE, PROJECT_DELETE, PROJECT_UPDATE
 
-PROJECT_UPDATE = f"""
-mutation($input: ProjectUpdateInput!) {{
-  projectUpdate(input: $input) {{ project {{ id slug name description }} {USER_ERRORS} }}
-}}"""
-PROJECT_DELETE = f"""
-mutation($input: ProjectDeleteInput!) {{
-  projectDelete(input: $input) {{ project {{ id }} {USER_ERRORS} }}
-}}"""
-MODEL_UPDATE = f"""
-mutation($input: ModelUpdateInput!) {{
-  modelUpdate(input: $input) {{ model {{ id name description tags framework }} {USER_ERRORS} }}
-}}"""
-MODEL_DELETE = f"""
-mutation($input: ModelDeleteInput!) {{
-  modelDelete(input: $input) {{ model {{ id }} {USER_ERRORS} }}
-}}"""
 ORG_CREATE = f"""
 mutation($input: OrganizationCreateInput!) {{
   organizationCreate(input: $input) {{ organization {{ id slug plan viewerRole }} {USER_ERRORS} }}
@@ -276,8 +261,8 @@ async def test_concurrent_creates_with_one_slug_give_one_project_and_conflicts(t
 
 
 async def test_deleting_a_project_retires_everything_in_it(tenant, receiver):
-    from tests.api.test_notifications import NRULE, channel
     from tests.helpers import USER_ERRORS, create_run
+    from tests.support.notifications import NRULE, channel
 
     ids = await create_run(tenant.client, tenant.org_id)
     rule = assert_ok(

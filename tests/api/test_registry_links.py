@@ -12,11 +12,8 @@ from tests.helpers import (
     create_project,
     create_version,
 )
+from tests.support.registry_links import CREATE, LINK
 
-LINK = """id registry externalId repoUrl externalVersion importedAt exportedAt metadata
-  syncState lastCheckedAt model { id } modelVersion { version } createdBy { email }"""
-CREATE = f"""mutation($input: RegistryLinkCreateInput!) {{
-  registryLinkCreate(input: $input) {{ registryLink {{ {LINK} }} {USER_ERRORS} }} }}"""
 SYNC = f"""mutation($input: RegistryLinkSyncInput!) {{
   registryLinkSync(input: $input) {{ registryLink {{ {LINK} }} {USER_ERRORS} }} }}"""
 DELETE = f"""mutation($input: RegistryLinkDeleteInput!) {{

@@ -25,7 +25,6 @@ from app.asgi import create_app
 from app.db.engine import make_engine
 from app.db.ids import uuid7
 from app.settings import Settings
-from tests.api.test_run_metrics import HISTORY, POINTS, SUMMARY
 from tests.conftest import TEST_SETTINGS, GraphQLClient, serve
 from tests.helpers import (
     METRICS_RECORD,
@@ -37,6 +36,7 @@ from tests.helpers import (
     create_run,
     log_points,
 )
+from tests.support.run_metrics import HISTORY, POINTS, SUMMARY
 
 SET = f"""mutation($input: RetentionPolicySetInput!) {{
   retentionPolicySet(input: $input) {{ retentionPolicy {{ runMetricsDays monitoringMetricsDays

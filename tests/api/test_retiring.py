@@ -4,11 +4,6 @@ each documents, with permission checks and audit rows."""
 
 from __future__ import annotations
 
-from tests.api.test_datasets import dataset, version
-from tests.api.test_pipelines import RUN_CREATE as PIPELINE_RUN
-from tests.api.test_pipelines import RUN_MOVE, create_pipeline
-from tests.api.test_serving_endpoints import activate, move
-from tests.api.test_tenancy import INVITE, ROLE_UPDATE, my_membership_id
 from tests.helpers import (
     EXPERIMENT_CREATE,
     RUN_CREATE,
@@ -22,6 +17,11 @@ from tests.helpers import (
     create_project,
     create_run,
 )
+from tests.support.datasets import dataset, version
+from tests.support.pipelines import RUN_CREATE as PIPELINE_RUN
+from tests.support.pipelines import RUN_MOVE, create_pipeline
+from tests.support.serving_endpoints import activate, move
+from tests.support.tenancy import INVITE, ROLE_UPDATE, my_membership_id
 
 ENV_UPDATE = f"""mutation($input: EnvironmentUpdateInput!) {{
   environmentUpdate(input: $input) {{ environment {{ id description protected config }}
@@ -176,7 +176,7 @@ VERSION_UPDATE = f"""mutation($input: ModelVersionUpdateInput!) {{
 async def test_experiments_datasets_and_versions_change_their_mutable_fields(
     tenant, make_tenant, http, database_url
 ):
-    from tests.api.test_tenancy import bootstrap_key_for
+    from tests.support.tenancy import bootstrap_key_for
 
     client = tenant.client
     ids = await build_graph(client, tenant.org_id)

@@ -14,24 +14,7 @@ from tests.helpers import (
     create_run,
     log_points,
 )
-
-SUMMARY = """
-query($id: ID!) { node(id: $id) { ... on Run {
-  metricKeys
-  metricSummary { key count min max last lastStep }
-} } }"""
-
-POINTS = """
-query($id: ID!, $key: String!, $after: String, $first: Int) { node(id: $id) { ... on Run {
-  metric(key: $key) { key summary { count } points(first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor } nodes { step value } } }
-} } }"""
-
-HISTORY = """
-query($id: ID!, $keys: [String!]!, $max: Int!, $from: Int, $to: Int) { node(id: $id) { ... on Run {
-  metricHistory(keys: $keys, maxPoints: $max, stepFrom: $from, stepTo: $to) {
-    key buckets { stepStart stepEnd min max last lastStep count } }
-} } }"""
+from tests.support.run_metrics import HISTORY, POINTS, SUMMARY
 
 
 def series(key: str, steps: range, seed: int = 1) -> list[dict]:  # type: ignore[type-arg]

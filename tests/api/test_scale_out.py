@@ -6,9 +6,9 @@ import asyncio
 
 import psutil
 
-from tests.api.test_subscriptions import RUN_METRICS, collect, points
 from tests.conftest import server_process
 from tests.helpers import create_run, log_points
+from tests.support.subscriptions import RUN_METRICS, collect, points
 from tests.ws import WSClient
 
 

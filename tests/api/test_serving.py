@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from tests.api.test_tenancy import INVITE, bootstrap_key_for
 from tests.helpers import (
     DEPLOYMENT_CREATE,
     ENVIRONMENT_CREATE,
@@ -16,6 +15,7 @@ from tests.helpers import (
     create_version,
     transition,
 )
+from tests.support.tenancy import INVITE, bootstrap_key_for
 
 
 async def test_environment_names_unique_and_admin_only(tenant, http, database_url):
@@ -114,7 +114,7 @@ async def test_protected_environment_needs_an_admin(tenant, http, database_url):
 async def test_deployment_never_crosses_organizations(tenant):
     """A caller in two organizations cannot deploy one org's version into the other's env."""
     ids = await build_graph(tenant.client, tenant.org_id)
-    from tests.api.test_tenancy import ORG_CREATE
+    from tests.support.tenancy import ORG_CREATE
 
     other = assert_ok(
         await tenant.client.mutate(ORG_CREATE, {"slug": f"{tenant.org_slug}-x", "name": "X"})

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.test_tenancy import INVITE, ROLE_UPDATE, my_membership_id
-from tests.conftest import GraphQLClient
 from tests.helpers import (
     USER_ERRORS,
     assert_error,
@@ -20,20 +18,9 @@ from tests.helpers import (
     create_version,
     transition,
 )
+from tests.support.serving_endpoints import TRAFFIC, activate, endpoint_of, move
+from tests.support.tenancy import INVITE, ROLE_UPDATE, my_membership_id
 
-MOVE = f"""mutation($input: DeploymentTransitionInput!) {{
-  deploymentTransition(input: $input) {{ deployment {{ id status deployedAt terminatedAt }}
-    {USER_ERRORS} }} }}"""
-TRAFFIC = f"""mutation($input: DeploymentTrafficSetInput!) {{
-  deploymentTrafficSet(input: $input) {{ deployments {{ id trafficPercentage }} {USER_ERRORS} }} }}"""
-ENDPOINT = """query($id: ID!, $at: DateTime) { node(id: $id) { ... on Deployment {
-  endpoint { id status url model { id } environment { id }
-    activeDeployment { id } previousDeployment { id }
-    then: activeDeployment(at: $at) { id }
-    trafficSplit { nodes { id trafficPercentage } }
-    deployments { totalCount }
-    history { nodes { reason createdAt fromDeployment { id } toDeployment { id }
-      actor { email } } } } } } }"""
 EVENTS = """query($id: ID!) { node(id: $id) { ... on Deployment {
   events(orderBy: CREATED_ASC) { nodes { eventType status errorMessage startedAt finishedAt } }
 } } }"""
@@ -42,19 +29,6 @@ ENDPOINT_UPDATE = f"""mutation($input: ServingEndpointUpdateInput!) {{
 PRODUCTION = """query($id: ID!, $at: DateTime) { node(id: $id) { ... on Model {
   productionVersion { version } then: productionVersion(at: $at) { version }
   versions(orderBy: CREATED_ASC) { nodes { version stageChangedAt } } } } }"""
-
-
-async def move(client: GraphQLClient, deployment: str, status: str, **extra: Any) -> dict:  # type: ignore[type-arg]
-    return await client.mutate(MOVE, {"deploymentId": deployment, "status": status, **extra})
-
-
-async def activate(client: GraphQLClient, deployment: str) -> None:
-    for status in ("DEPLOYING", "ACTIVE"):
-        assert_ok(await move(client, deployment, status))
-
-
-async def endpoint_of(client: GraphQLClient, deployment: str, at: str | None = None) -> dict:  # type: ignore[type-arg]
-    return (await client.data(ENDPOINT, {"id": deployment, "at": at}))["node"]["endpoint"]
 
 
 async def test_an_endpoint_follows_deploys_status_and_traffic_and_answers_for_the_past(tenant):

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.test_gpu_types import CREATE as GPU_CREATE
 from tests.conftest import GraphQLClient
 from tests.helpers import (
     USER_ERRORS,
     assert_error,
     assert_ok,
     create_environment,
-    create_model,
-    create_project,
-    create_version,
 )
+from tests.support.gpu_types import CREATE as GPU_CREATE
+from tests.support.serving_runtime import CONFIG_SET, setup
 
 RUNTIME = """servingFramework frameworkResourceId frameworkNamespace machineType
   cpuRequestMillicores cpuLimitMillicores memoryRequestMib memoryLimitMib gpuCount gpuType
@@ -30,9 +28,6 @@ UPDATE = f"""mutation($input: DeploymentUpdateInput!) {{
   deploymentUpdate(input: $input) {{ deployment {{ id {RUNTIME} }} {USER_ERRORS} }} }}"""
 REPORT = f"""mutation($input: DeploymentRuntimeReportInput!) {{
   deploymentRuntimeReport(input: $input) {{ deployment {{ id {RUNTIME} }} {USER_ERRORS} }} }}"""
-CONFIG_SET = f"""mutation($input: IntegrationConfigSetInput!) {{
-  integrationConfigSet(input: $input) {{ integrationConfig {{ id type tool enabled config
-    featureFlags environment {{ id }} createdBy {{ email }} }} {USER_ERRORS} }} }}"""
 CONFIG_DELETE = f"""mutation($input: IntegrationConfigDeleteInput!) {{
   integrationConfigDelete(input: $input) {{ integrationConfig {{ id }} {USER_ERRORS} }} }}"""
 PREDICT = f"""mutation($input: PredictionsRecordInput!) {{
@@ -42,17 +37,6 @@ PREDICTIONS = """query($id: ID!, $filter: PredictionFilterInput, $order: Predict
   predictions(filter: $filter, orderBy: $order, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
     nodes { recordedAt latencyMs confidence input output modelVersion { version } } } } } }"""
-
-
-async def setup(client: GraphQLClient, org_id: str) -> dict[str, str]:
-    project = (await create_project(client, org_id))["id"]
-    model = (await create_model(client, project))["id"]
-    return {
-        "model": model,
-        "v1": (await create_version(client, model, "1.0.0"))["id"],
-        "v2": (await create_version(client, model, "2.0.0"))["id"],
-        "env": (await create_environment(client, org_id))["id"],
-    }
 
 
 n = iter(range(1_000_000))

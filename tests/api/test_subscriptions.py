@@ -13,18 +13,8 @@ from app.api.ids import decode_id
 from app.db.engine import make_engine, make_session_factory
 from app.seed.fanout import FanoutShape, seed_fanout
 from tests.helpers import RUN_FINISH, assert_ok, create_run, log_points, until
+from tests.support.subscriptions import LIVE_CHART, RUN_METRICS, collect, points
 from tests.ws import SubscriptionError, WSClient
-
-RUN_METRICS = """
-subscription($runId: ID!, $keys: [String!], $afterStep: Int, $after: String) {
-  runMetrics(runId: $runId, keys: $keys, afterStep: $afterStep, after: $after) {
-    cursor replay points { key step value }
-  }
-}"""
-
-
-def points(key: str, steps: range) -> list[dict]:  # type: ignore[type-arg]
-    return [{"key": key, "step": s, "value": float(s)} for s in steps]
 
 
 async def subscribed(server, kind: str, key: str, type_name: str) -> None:  # type: ignore[no-untyped-def]
@@ -40,18 +30,6 @@ async def subscribed(server, kind: str, key: str, type_name: str) -> None:  # ty
     await until(waiting, f"a subscriber registered with the {kind} hub")
     for _ in range(5):  # let the subscriber take its starting position
         await asyncio.sleep(0)
-
-
-async def collect(client: WSClient, until: int, seen: list[tuple[str, int]]) -> str:
-    """Read batches until ``until`` points have been seen; returns the last cursor."""
-    cursor = ""
-    while len(seen) < until:
-        data = await client.next(seconds=20)
-        assert data is not None
-        batch = data["runMetrics"]
-        seen += [(p["key"], p["step"]) for p in batch["points"]]
-        cursor = batch["cursor"]
-    return cursor
 
 
 async def test_connection_needs_a_valid_key(server, tenant):
@@ -336,12 +314,6 @@ async def test_a_commit_larger_than_a_hub_read_reaches_subscribers_whole(server,
     finally:
         await client.close()
 
-
-LIVE_CHART = """subscription($runId: ID!, $keys: [String!]!, $max: Int!) {
-  runMetricHistory(runId: $runId, keys: $keys, maxPoints: $max) {
-    reset bucketSize cursor histories { key columns { stepStart stepEnd min max last lastStep count } }
-  }
-}"""
 
 CHART_NOW = """query($id: ID!, $keys: [String!]!, $max: Int!, $to: Int!) { node(id: $id) { ... on Run {
   metricHistory(keys: $keys, maxPoints: $max, stepTo: $to) {

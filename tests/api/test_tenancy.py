@@ -16,43 +16,19 @@ from tests.helpers import (
     assert_ok,
     create_project,
 )
-
-INVITE = f"""
-mutation($input: MembershipInviteInput!) {{
-  membershipInvite(input: $input) {{ membership {{ id role user {{ email }} }} {USER_ERRORS} }}
-}}"""
-ROLE_UPDATE = f"""
-mutation($input: MembershipRoleUpdateInput!) {{
-  membershipRoleUpdate(input: $input) {{ membership {{ id role }} {USER_ERRORS} }}
-}}"""
-REMOVE = f"""
-mutation($input: MembershipRemoveInput!) {{
-  membershipRemove(input: $input) {{ membership {{ id }} {USER_ERRORS} }}
-}}"""
-KEY_CREATE = f"""
-mutation($input: ApiKeyCreateInput!) {{
-  apiKeyCreate(input: $input) {{
-    apiKey {{ id name prefix scopes expiresAt }} secret {USER_ERRORS}
-  }}
-}}"""
-KEY_REVOKE = f"""
-mutation($input: ApiKeyRevokeInput!) {{
-  apiKeyRevoke(input: $input) {{ apiKey {{ id revokedAt }} {USER_ERRORS} }}
-}}"""
-VIEWER = """{ viewer { user { email } memberships { nodes { id role organization { slug } } } } }"""
-ORG_CREATE = f"""
-mutation($input: OrganizationCreateInput!) {{
-  organizationCreate(input: $input) {{ organization {{ id slug }} {USER_ERRORS} }}
-}}"""
-
-
-async def my_membership_id(client: GraphQLClient, org_slug: str) -> str:
-    data = await client.data(VIEWER)
-    return next(
-        m["id"]
-        for m in data["viewer"]["memberships"]["nodes"]
-        if m["organization"]["slug"] == org_slug
-    )
+from tests.support.tenancy import (
+    INVITE,
+    KEY_CREATE,
+    KEY_REVOKE,
+    MEMBER_SET,
+    ORG_CREATE,
+    REMOVE,
+    ROLE_UPDATE,
+    VIEWER,
+    bootstrap_key_for,
+    key_for,
+    my_membership_id,
+)
 
 
 async def test_organization_create_makes_caller_admin(tenant):
@@ -63,11 +39,6 @@ async def test_organization_create_makes_caller_admin(tenant):
     assert roles[slug] == "ADMIN"
     taken = await tenant.client.mutate(ORG_CREATE, {"slug": slug, "name": "Again"})
     assert_error(taken, "CONFLICT", ["input", "slug"])
-
-
-async def key_for(client: GraphQLClient, http, **input) -> GraphQLClient:  # type: ignore[no-untyped-def]
-    payload = assert_ok(await client.mutate(KEY_CREATE, {"name": "k", **input}))
-    return GraphQLClient(http, payload["secret"])
 
 
 async def test_last_admin_cannot_leave_or_be_demoted(tenant, http):
@@ -140,32 +111,6 @@ async def test_viewer_and_read_only_keys_cannot_mutate(tenant, http, database_ur
         PROJECT_CREATE, {"organizationId": tenant.org_id, "slug": "ro", "name": "R"}
     )
     assert_error(denied, "FORBIDDEN")
-
-
-async def bootstrap_key_for(database_url: str, http, email: str) -> GraphQLClient:  # type: ignore[no-untyped-def]
-    """A key for an existing user, issued the way an operator would (create-key's service)."""
-    from sqlalchemy import select
-
-    from app.db.engine import make_session_factory
-    from app.domain.tenancy.enums import ApiKeyScope
-    from app.domain.tenancy.models import User
-    from app.domain.tenancy.services import issue_key
-
-    engine = make_engine(database_url, pool_size=1, max_overflow=0)
-    try:
-        async with make_session_factory(engine)() as session, session.begin():
-            user = await session.scalar(select(User).where(User.email == email))
-            created = await issue_key(
-                session,
-                None,
-                user_id=user.id,
-                name="t",
-                organization_id=None,
-                scopes=[ApiKeyScope.READ, ApiKeyScope.WRITE],
-            )
-    finally:
-        await engine.dispose()
-    return GraphQLClient(http, created.secret)
 
 
 async def test_project_contributor_can_write_in_that_project_only(tenant, http, database_url):
@@ -294,12 +239,6 @@ async def test_audit_log_is_append_only(database_url):
                     await conn.execute(text(statement))
     finally:
         await engine.dispose()
-
-
-MEMBER_SET = f"""
-mutation($input: ProjectMemberSetInput!) {{
-  projectMemberSet(input: $input) {{ projectMember {{ role user {{ email }} }} {USER_ERRORS} }}
-}}"""
 
 
 async def test_project_roles_lift_an_org_viewer_in_one_project(tenant, http, database_url):

@@ -6,45 +6,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.test_gpu_types import create as create_gpu
-from tests.api.test_notifications import DELIVERIES, NRULE, channel
-from tests.conftest import GraphQLClient
 from tests.helpers import (
     EXPERIMENT_CREATE,
-    USER_ERRORS,
     assert_error,
     assert_ok,
     create_environment,
     create_project,
     create_run,
 )
+from tests.support.gpu_types import create as create_gpu
+from tests.support.notifications import DELIVERIES, NRULE, channel
+from tests.support.training_jobs import CANCEL, CREATE, DELETE, TRANSITION, create_job, setup
 
-FIELDS = """id name image entryPoint config cpu memoryMb gpus gpuType useGpu status
-  errorMessage startedAt endedAt executor externalId createdAt
-  project { id } environment { id name } experiment { id } run { id }"""
-CREATE = f"""mutation($input: TrainingJobCreateInput!) {{
-  trainingJobCreate(input: $input) {{ trainingJob {{ {FIELDS} }} {USER_ERRORS} }} }}"""
-TRANSITION = f"""mutation($input: TrainingJobTransitionInput!) {{
-  trainingJobTransition(input: $input) {{ trainingJob {{ {FIELDS} }} {USER_ERRORS} }} }}"""
-CANCEL = f"""mutation($input: TrainingJobCancelInput!) {{
-  trainingJobCancel(input: $input) {{ trainingJob {{ id status endedAt }} {USER_ERRORS} }} }}"""
 JOBS = """query($id: ID!, $status: [TrainingJobStatus!]) { node(id: $id) { ... on Project {
   trainingJobs(status: $status, first: 10) { totalCount nodes { name status gpuType
     environment { name } } } } } }"""
-
-
-async def setup(client: GraphQLClient, org_id: str) -> dict[str, str]:
-    project = (await create_project(client, org_id))["id"]
-    environment = (await create_environment(client, org_id))["id"]
-    assert_ok(await create_gpu(client, environment, key="nvidia-a100", label="A100"))
-    assert_ok(await create_gpu(client, environment, key="t4", label="T4", enabled=False))
-    return {"project": project, "environment": environment}
-
-
-async def create_job(client: GraphQLClient, ids: dict[str, str], **fields: Any) -> dict[str, Any]:
-    input = {"projectId": ids["project"], "environmentId": ids["environment"], "name": "train",
-             "image": "ghcr.io/acme/train:1", **fields}  # fmt: skip
-    return await client.mutate(CREATE, input)
 
 
 async def test_a_job_is_created_pending_and_listed_on_both_paths(tenant):
@@ -217,10 +193,6 @@ async def test_jobs_are_filtered_by_creation_time_on_both_paths(tenant):
     backwards = await client.execute(RANGE, {"id": ids["project"], "from": made[2]["createdAt"],
                                              "to": made[0]["createdAt"]})  # fmt: skip
     assert backwards["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-
-
-DELETE = f"""mutation($input: TrainingJobCancelInput!) {{
-  trainingJobDelete(input: $input) {{ trainingJob {{ id status }} {USER_ERRORS} }} }}"""
 
 
 async def test_a_finished_job_is_retired_from_lists_node_and_lineage(tenant, make_tenant):

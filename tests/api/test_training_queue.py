@@ -15,24 +15,16 @@ from sqlalchemy import text
 
 from app.api.ids import decode_id
 from app.db.engine import make_engine
-from tests.api.test_real_clients import TRANSPORT_WS, ws_client
-from tests.api.test_training_jobs import TRANSITION, create_job, setup
 from tests.conftest import GraphQLClient, server_process
 from tests.helpers import USER_ERRORS, assert_error, assert_ok
+from tests.support.real_clients import TRANSPORT_WS, ws_client
+from tests.support.training_jobs import TRANSITION, create_job, setup
+from tests.support.training_queue import CLAIM, JOB, queued_job
 
-JOB = "id name gpuType status leaseOwner leaseExpiresAt claims startedAt"
-CLAIM = f"""mutation($input: TrainingJobClaimInput!) {{
-  trainingJobClaim(input: $input) {{ trainingJobs {{ {JOB} }} {USER_ERRORS} }} }}"""
 FINISH = f"""mutation($input: TrainingJobTransitionInput!) {{
   trainingJobTransition(input: $input) {{ trainingJob {{ {JOB} }} {USER_ERRORS} }} }}"""
 HEARTBEAT = f"""mutation($input: TrainingJobHeartbeatInput!) {{
   trainingJobHeartbeat(input: $input) {{ trainingJob {{ {JOB} }} {USER_ERRORS} }} }}"""
-
-
-async def queued_job(client: GraphQLClient, ids: dict[str, str], **fields: Any) -> str:
-    job = assert_ok(await create_job(client, ids, **fields))["trainingJob"]["id"]
-    assert_ok(await client.mutate(TRANSITION, {"trainingJobId": job, "status": "QUEUED"}))
-    return job
 
 
 async def claim(client: GraphQLClient, **input: Any) -> list[dict[str, Any]]:

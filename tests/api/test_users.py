@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.api.test_operations import run_cli
 from tests.helpers import USER_ERRORS, assert_error, assert_ok
+from tests.support.operations import run_cli
 
 PROFILE = f"""mutation($input: ViewerProfileUpdateInput!) {{
   viewerProfileUpdate(input: $input) {{ user {{ email name firstName lastName avatarUrl

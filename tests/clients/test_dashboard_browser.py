@@ -14,11 +14,11 @@ import httpx
 import pytest
 
 from app.settings import Limits, Settings
-from tests.api.test_alert_rules import record, rule
-from tests.api.test_subscriptions import points
 from tests.clients.conftest import require_tool
 from tests.conftest import TEST_SETTINGS, serve, server_process
 from tests.helpers import ARTIFACTS, RUN_FINISH, assert_ok, build_graph, create_run, log_points
+from tests.support.alert_rules import record, rule
+from tests.support.subscriptions import points
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 ALERT_CREATE = """mutation($input: AlertCreateInput!) {

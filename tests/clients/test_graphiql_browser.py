@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.api.test_subscriptions import points
 from tests.helpers import ARTIFACTS, create_run, log_points
+from tests.support.subscriptions import points
 
 RESPONSE_TEXT = (
     "() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? ''"

@@ -7,8 +7,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from tests.api.test_subscriptions import RUN_METRICS, points
 from tests.helpers import create_run, log_points
+from tests.support.subscriptions import RUN_METRICS, points
 
 
 async def node(js_dir: Path, script: str, *args: str) -> list[dict]:  # type: ignore[type-arg]

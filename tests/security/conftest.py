@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_alert_rules import RULE_CREATE
-from tests.api.test_notifications import CHANNEL
-from tests.api.test_tenancy import KEY_CREATE, VIEWER
 from tests.helpers import assert_ok, build_graph, create_run, log_points
+from tests.support.alert_rules import RULE_CREATE
+from tests.support.notifications import CHANNEL
+from tests.support.tenancy import KEY_CREATE, VIEWER
 
 
 async def insert_alert(database_url: str, deployment_gid: str) -> str:

@@ -14,8 +14,11 @@ import httpx
 import pytest
 
 from app.settings import Settings
-from tests.api.test_organization_admin import DELETE
-from tests.api.test_tenancy import (
+from tests.conftest import TEST_SETTINGS, GraphQLClient, Tenant, serve
+from tests.helpers import assert_ok, create_project, unique
+from tests.support.organization_admin import DELETE
+from tests.support.project_visibility import VISIBILITY
+from tests.support.tenancy import (
     INVITE,
     KEY_REVOKE,
     MEMBER_SET,
@@ -23,9 +26,6 @@ from tests.api.test_tenancy import (
     ROLE_UPDATE,
     bootstrap_key_for,
 )
-from tests.conftest import TEST_SETTINGS, GraphQLClient, Tenant, serve
-from tests.helpers import assert_ok, create_project, unique
-from tests.security.test_project_visibility import VISIBILITY
 
 NODE = "query($id: ID!) { node(id: $id) { id } }"
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import pytest
-import websockets
-
-from tests.api.test_subscriptions import RUN_METRICS
-from tests.api.test_tenancy import (
+from tests.conftest import GraphQLClient, server_process
+from tests.helpers import assert_ok, create_run
+from tests.support.access_revocation import ALERTS, closed_with
+from tests.support.subscriptions import RUN_METRICS
+from tests.support.tenancy import (
     INVITE,
     KEY_CREATE,
     KEY_REVOKE,
@@ -18,19 +18,7 @@ from tests.api.test_tenancy import (
     ROLE_UPDATE,
     bootstrap_key_for,
 )
-from tests.conftest import GraphQLClient, server_process
-from tests.helpers import assert_ok, create_run
 from tests.ws import WSClient
-
-ALERTS = "subscription($org: ID!) { alerts(organizationId: $org) { title } }"
-
-
-async def closed_with(client: WSClient) -> tuple[int, str]:
-    """Wait (bounded) for the server to close the socket; its close code and reason."""
-    with pytest.raises(websockets.ConnectionClosed) as closed:
-        while True:
-            await asyncio.wait_for(client.socket.recv(), 10)
-    return closed.value.rcvd.code, closed.value.rcvd.reason
 
 
 async def test_revoking_a_key_ends_its_subscriptions_in_every_process(

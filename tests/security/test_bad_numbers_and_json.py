@@ -6,10 +6,6 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from app.db.engine import make_engine
-from tests.api.test_datasets import dataset, version
-from tests.api.test_organization_admin import ORG as ORG_UPDATE
-from tests.api.test_pipelines import create_pipeline, steps
-from tests.api.test_training_jobs import create_job, setup
 from tests.helpers import (
     RUN_CREATE,
     USER_ERRORS,
@@ -21,6 +17,10 @@ from tests.helpers import (
     create_project,
     create_run,
 )
+from tests.support.datasets import dataset, version
+from tests.support.organization_admin import ORG as ORG_UPDATE
+from tests.support.pipelines import create_pipeline, steps
+from tests.support.training_jobs import create_job, setup
 
 RUNS = """query($id: ID!, $filter: RunFilterInput) { node(id: $id) { ... on Experiment {
   runs(filter: $filter) { totalCount } } } }"""

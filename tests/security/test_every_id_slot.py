@@ -18,18 +18,18 @@ import pytest
 
 from app.api.ids import decode_any
 from app.server.schema import build_schema
-from tests.api.test_alert_rules import RULE_CREATE
-from tests.api.test_compiled_reads import INVENTORY, collect_ids, seed_varied
-from tests.api.test_pipelines import RUN_CREATE as PIPELINE_RUN_CREATE
-from tests.api.test_pipelines import create_pipeline
-from tests.api.test_tenancy import MEMBER_SET
-from tests.api.test_training_queue import queued_job
 from tests.conftest import TEST_LIMITS, GraphQLClient
 from tests.helpers import EXPERIMENT_CREATE, RUN_CREATE, assert_ok, build_graph
 from tests.id_slots import IdSlot, Twins, id_slots, request_for
 from tests.security.conftest import insert_alert
-from tests.security.test_project_visibility import UNDER, member_with_email, set_visibility
-from tests.security.test_tenant_isolation import SNAPSHOT
+from tests.support.alert_rules import RULE_CREATE
+from tests.support.compiled_reads import INVENTORY, collect_ids, seed_varied
+from tests.support.pipelines import RUN_CREATE as PIPELINE_RUN_CREATE
+from tests.support.pipelines import create_pipeline
+from tests.support.project_visibility import UNDER, member_with_email, set_visibility
+from tests.support.tenancy import MEMBER_SET
+from tests.support.tenant_isolation import SNAPSHOT
+from tests.support.training_queue import queued_job
 
 SCHEMA = build_schema(TEST_LIMITS)._schema
 SLOTS = id_slots(SCHEMA)

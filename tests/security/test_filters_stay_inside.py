@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.api.test_tenancy import KEY_CREATE
 from tests.helpers import assert_ok, create_project
+from tests.support.tenancy import KEY_CREATE
 
 LIVE_KEYS = "{ viewer { apiKeys(revoked: false, first: 100) { nodes { id name } } } }"
 AUDIT = """query($slug: String!, $filter: AuditLogFilterInput) { organization(slug: $slug) {

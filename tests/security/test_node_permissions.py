@@ -4,9 +4,9 @@ does not see credentials (a Slack webhook URL)."""
 
 from __future__ import annotations
 
-from tests.api.test_notifications import CHANNEL
-from tests.api.test_tenancy import INVITE, bootstrap_key_for
 from tests.helpers import assert_ok, unique
+from tests.support.notifications import CHANNEL
+from tests.support.tenancy import INVITE, bootstrap_key_for
 
 AUDIT = """query($slug: String!) { organization(slug: $slug) { auditLogs(first: 1) { nodes { id } } } }"""
 NODE = """query($id: ID!) { node(id: $id) { id __typename } }"""

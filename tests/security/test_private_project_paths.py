@@ -11,17 +11,6 @@ from typing import Any
 import pytest
 
 import mlgraph
-from tests.api.test_artifact_builds import CLAIM as BUILDS_CLAIM
-from tests.api.test_artifact_builds import build
-from tests.api.test_datasets import CONSUMED, DV_CREATE, INPUTS, JOB_WITH_INPUTS, dataset, version
-from tests.api.test_model_aliases import ALIASES, set_alias
-from tests.api.test_pipelines import create_pipeline
-from tests.api.test_promotion_policies import canary, policy
-from tests.api.test_registry_links import CREATE as LINK_CREATE
-from tests.api.test_training_jobs import TRANSITION as JOB_TRANSITION
-from tests.api.test_training_jobs import setup
-from tests.api.test_training_queue import CLAIM as JOBS_CLAIM
-from tests.api.test_training_queue import queued_job
 from tests.conftest import GraphQLClient, unique
 from tests.helpers import (
     RUN_CREATE,
@@ -33,7 +22,18 @@ from tests.helpers import (
     create_run,
     create_version,
 )
-from tests.security.test_project_visibility import member, random_twin, set_visibility
+from tests.support.artifact_builds import CLAIM as BUILDS_CLAIM
+from tests.support.artifact_builds import build
+from tests.support.datasets import CONSUMED, DV_CREATE, INPUTS, JOB_WITH_INPUTS, dataset, version
+from tests.support.model_aliases import ALIASES, set_alias
+from tests.support.pipelines import create_pipeline
+from tests.support.project_visibility import member, random_twin, set_visibility
+from tests.support.promotion_policies import canary, policy
+from tests.support.registry_links import CREATE as LINK_CREATE
+from tests.support.training_jobs import TRANSITION as JOB_TRANSITION
+from tests.support.training_jobs import setup
+from tests.support.training_queue import CLAIM as JOBS_CLAIM
+from tests.support.training_queue import queued_job
 
 NODE = "query($id: ID!) { node(id: $id) { id } }"
 

@@ -9,8 +9,6 @@ answer may name anything under the private project.)"""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from typing import Any
 
 import pytest
 from gql.transport.exceptions import TransportQueryError
@@ -19,14 +17,9 @@ from graphql import (
 )
 from graphql import build_schema as schema_from_sdl
 
-from app.api.ids import decode_any, encode_id
+from app.api.ids import decode_any
 from app.settings import REPO_ROOT
-from tests.api.test_compiled_reads import INVENTORY, argument_free_fields, collect_ids, seed_varied
-from tests.api.test_datasets import BY_CHECKSUM, INPUTS, LINEAGE, SHA, dataset, version
-from tests.api.test_real_clients import TRANSPORT_WS, doc, ws_client
-from tests.api.test_subscriptions import RUN_METRICS
-from tests.api.test_tenancy import INVITE, MEMBER_SET, bootstrap_key_for
-from tests.conftest import GraphQLClient, Tenant
+from tests.conftest import GraphQLClient
 from tests.helpers import (
     USER_ERRORS,
     VERSION_CREATE,
@@ -37,42 +30,29 @@ from tests.helpers import (
     create_project,
     create_run,
 )
-from tests.security.test_access_revocation import ALERTS, closed_with
-from tests.security.test_tenant_isolation import SNAPSHOT, attempts
+from tests.support.access_revocation import ALERTS, closed_with
+from tests.support.compiled_reads import INVENTORY, argument_free_fields, collect_ids, seed_varied
+from tests.support.datasets import BY_CHECKSUM, INPUTS, LINEAGE, SHA, dataset, version
+from tests.support.project_visibility import (
+    VISIBILITY,
+    member,
+    member_with_email,
+    random_twin,
+    set_visibility,
+    typed,
+)
+from tests.support.real_clients import TRANSPORT_WS, doc, ws_client
+from tests.support.subscriptions import RUN_METRICS
+from tests.support.tenancy import MEMBER_SET
+from tests.support.tenant_isolation import SNAPSHOT, attempts
 from tests.ws import WSClient
 
-VISIBILITY = f"""mutation($input: ProjectUpdateInput!) {{
-  projectUpdate(input: $input) {{ project {{ id visibility }} {USER_ERRORS} }} }}"""
 CREATE_PROJECT = f"""mutation($input: ProjectCreateInput!) {{
   projectCreate(input: $input) {{ project {{ id visibility }} {USER_ERRORS} }} }}"""
 NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
 PROJECTS = """query($slug: String!) { organization(slug: $slug) {
   projects(first: 50) { totalCount nodes { id visibility } }
   alerts(first: 100) { totalCount nodes { id } } } }"""
-# Every kind of row under a project, not only what INVENTORY lists through it.
-UNDER = {"Project", "Experiment", "Run", "AlertRule", "TrainingJob", "ArtifactBuild", "Dataset",
-         "DatasetVersion", "Pipeline", "PipelineRun", "Model", "RegistryLink", "ModelVersion",
-         "Deployment", "DeploymentEvent", "DriftReport", "Alert"}  # fmt: skip
-
-
-async def member(admin: Tenant, http: Any, database_url: str, role: str) -> GraphQLClient:
-    return (await member_with_email(admin, http, database_url, role))[0]
-
-
-async def member_with_email(
-    admin: Tenant, http: Any, database_url: str, role: str
-) -> tuple[GraphQLClient, str]:
-    email = f"{role.lower()}-{uuid.uuid4().hex[:8]}@example.com"
-    invite = {"organizationId": admin.org_id, "email": email, "role": role}
-    assert_ok(await admin.client.mutate(INVITE, invite))
-    return await bootstrap_key_for(database_url, http, email), email
-
-
-async def set_visibility(admin: Tenant, project: str, visibility: str) -> None:
-    payload = await admin.client.mutate(
-        VISIBILITY, {"projectId": project, "visibility": visibility}
-    )
-    assert assert_ok(payload)["project"]["visibility"] == visibility
 
 
 async def seen(client: GraphQLClient, ids: list[str]) -> dict[str, list[str]]:
@@ -86,10 +66,6 @@ async def seen(client: GraphQLClient, ids: list[str]) -> dict[str, list[str]]:
             found[path] += [n["id"] for n in response.json()["data"]["nodes"] if n]
     assert found["compiled"] == found["resolvers"]
     return found
-
-
-def typed(ids: list[str]) -> list[str]:
-    return list(dict.fromkeys(i for i in ids if (d := decode_any(i)) and d[0] in UNDER))
 
 
 @pytest.fixture
@@ -155,12 +131,6 @@ async def private_graph(victim, http, database_url):  # type: ignore[no-untyped-
 
 PRIVATE_KEYS = ("project", "run_project", "model", "version", "deployment", "experiment", "run",
                 "alert", "alert_rule")  # fmt: skip
-
-
-def random_twin(global_id: str) -> str:
-    decoded = decode_any(global_id)
-    assert decoded is not None
-    return encode_id(decoded[0], uuid.uuid4())
 
 
 async def test_members_without_a_project_role_cannot_touch_a_private_project(private_graph):

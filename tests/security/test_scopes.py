@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.api.test_tenancy import key_for
 from tests.helpers import RUN_METRICS_LOG, create_run
+from tests.support.tenancy import key_for
 
 INTROSPECT = """{ __schema { mutationType { fields { name args { name type { ...Ref } } } }
   types { name kind inputFields { name type { ...Ref } } enumValues { name } } } }

@@ -8,10 +8,10 @@ from sqlalchemy import text
 from app.db.engine import make_engine
 from app.domain.secrets import PREFIX, SecretBox
 from app.settings import Settings
-from tests.api.test_notifications import CHANNEL, channel
-from tests.api.test_serving_runtime import CONFIG_SET, setup
 from tests.conftest import TEST_SECRET_KEY, TEST_SETTINGS, serve
 from tests.helpers import assert_error, assert_ok, unique
+from tests.support.notifications import CHANNEL, channel
+from tests.support.serving_runtime import CONFIG_SET, setup
 
 
 async def raw_channel(database_url: str, name: str) -> tuple[str | None, dict]:  # type: ignore[type-arg]

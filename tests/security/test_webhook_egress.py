@@ -16,9 +16,9 @@ from app.db.migrate import upgrade
 from app.domain.notifications.egress import EgressRefused, is_public, resolve_public
 from app.domain.tenancy.services import bootstrap_admin
 from app.settings import Settings
-from tests.api.test_notifications import DELIVERIES, NRULE, channel
 from tests.conftest import TEST_SETTINGS, GraphQLClient, create_database, serve
 from tests.helpers import RUN_FINISH, assert_ok, create_run
+from tests.support.notifications import DELIVERIES, NRULE, channel
 
 REFUSED = [
     "127.0.0.1", "localhost", "2130706433", "127.1", "0x7f.1", "0177.0.0.1", "0.0.0.0",
