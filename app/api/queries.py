@@ -9,8 +9,8 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
+from app.api.datasets.enums import ChecksumAlgorithm
 from app.api.datasets.types import DatasetVersion
-from app.api.enums import ChecksumAlgorithm
 from app.api.errors import ClientError
 from app.api.ids import decode_any
 from app.api.loaders.rows_by_id import visibility

@@ -14,15 +14,18 @@ import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from app.api.enums import AlertSeverity, BuildStatus, RunStatus, TrainingJobStatus
+from app.api.builds.enums import BuildStatus
 from app.api.errors import ClientError
+from app.api.experiments.enums import RunStatus
 from app.api.experiments.types import RunMetricHistory, RunMetricPoint
 from app.api.ids import decode_any, encode_id
 from app.api.loaders.rows_by_id import visibility
+from app.api.monitoring.enums import AlertSeverity
 from app.api.monitoring.types import Alert, MonitoringMetricPoint
 from app.api.read_scope import REFUSED
 from app.api.scalars import MetricValue
 from app.api.shared_events import send_shared, shared_event
+from app.api.training.enums import TrainingJobStatus
 from app.domain import alert_kinds
 from app.domain.builds import enums as build_enums
 from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow

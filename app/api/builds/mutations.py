@@ -6,8 +6,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from app.api.builds.enums import BuildStatus
 from app.api.builds.types import ArtifactBuild
-from app.api.enums import BuildStatus
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import input_id

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import strawberry
 
-from app.api.enums import BuildStatus
+from app.api.builds.enums import BuildStatus
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import related
 from app.api.node import Node, register_node

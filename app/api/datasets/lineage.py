@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from app.api.enums import DatasetInputRole, LineageDirection, LineageEdgeKind
+from app.api.datasets.enums import DatasetInputRole, LineageDirection, LineageEdgeKind
 from app.api.errors import ClientError
 from app.api.ids import encode_id
 from app.domain.datasets import enums as dataset_enums

@@ -8,8 +8,13 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.datasets.enums import (
+    ChecksumAlgorithm,
+    DatasetInputRole,
+    DatasetType,
+    DatasetVersionStatus,
+)
 from app.api.datasets.types import Dataset, DatasetVersion
-from app.api.enums import ChecksumAlgorithm, DatasetInputRole, DatasetType, DatasetVersionStatus
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id, input_id

@@ -8,20 +8,20 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from app.api.datasets.lineage import lineage_field
-from app.api.enums import (
+from app.api.datasets.enums import (
     ChecksumAlgorithm,
-    CreatedOrder,
     DatasetInputRole,
     DatasetType,
     DatasetVersionStatus,
 )
+from app.api.datasets.lineage import lineage_field
+from app.api.datasets.lists import DatasetFilter
 from app.api.errors import ClientError
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declarations import created_range
 from app.api.graph.fields import PAGING, children, related
-from app.api.loaders.list_spec import DatasetFilter
 from app.api.node import Node, register_node
+from app.api.orders import CreatedOrder
 from app.domain.datasets.models import Dataset as DatasetRow
 from app.domain.datasets.models import DatasetVersion as DatasetVersionRow
 

@@ -11,8 +11,8 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import ExperimentStatus, RunStatus
 from app.api.errors import UserError, run_mutation
+from app.api.experiments.enums import ExperimentStatus, RunStatus
 from app.api.experiments.types import Experiment, Run
 from app.api.graph.payloads import mutate
 from app.api.ids import input_id

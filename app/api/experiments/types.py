@@ -10,13 +10,13 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.datasets.lineage import lineage_field
-from app.api.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
 from app.api.errors import ClientError
+from app.api.experiments.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
+from app.api.experiments.lists import RunFilter
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import PAGING, children, related
 from app.api.graph.metric_pages import page_size, series_key
 from app.api.ids import encode_id
-from app.api.loaders.list_spec import RunFilter
 from app.api.loaders.metric_history import HistoryKey
 from app.api.node import Node, register_node
 from app.api.pagination import (

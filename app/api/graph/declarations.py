@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.api.builds.lists import ARTIFACT_BUILDS_OF_PROJECT
+from app.api.datasets.lists import (
+    DATASETS_OF_PROJECT,
+    INPUTS_OF_RUN,
+    INPUTS_OF_TRAINING_JOB,
+    VERSIONS_OF_DATASET,
+)
 from app.api.errors import ClientError
+from app.api.experiments.lists import EXPERIMENTS_OF_PROJECT, RUNS_OF_EXPERIMENT
 from app.api.graph.declare import (
     Built,
     Children,
@@ -27,18 +35,61 @@ from app.api.graph.declare import (
 from app.api.graph.metric_pages import metric_series
 from app.api.graph.sql_text import typed_global_id_sql
 from app.api.ids import encode_id
-from app.api.loaders import lists
-from app.api.loaders.list_spec import (
+from app.api.loaders.list_spec import StatusFilter
+from app.api.monitoring.lists import (
+    ALERT_RULES_OF_PROJECT,
+    ALERTS_OF_DEPLOYMENT,
+    ALERTS_OF_ORGANIZATION,
+    DRIFT_REPORTS_OF_DEPLOYMENT,
+    METRICS_OF_DEPLOYMENT,
     AlertFilter,
-    ApiKeyFilter,
+    MetricFilter,
+)
+from app.api.notifications.lists import (
+    ATTEMPTS_OF_DELIVERY,
+    CHANNELS_OF_ORGANIZATION,
+    DELIVERIES_OF_CHANNEL,
+    RULES_OF_CHANNEL,
+)
+from app.api.pipelines.lists import PIPELINES_OF_PROJECT, RUNS_OF_PIPELINE
+from app.api.registry.lists import (
+    ALIASES_OF_MODEL,
+    EVENTS_OF_ALIAS,
+    MEMBERS_OF_PROJECT,
+    MODELS_OF_PROJECT,
+    PROJECTS_OF_ORGANIZATION,
+    REGISTRY_LINKS_OF_MODEL,
+    REGISTRY_LINKS_OF_VERSION,
+    VERSIONS_OF_MODEL,
+    VERSIONS_OF_RUN,
+    RegistryLinkFilter,
+    VersionFilter,
+)
+from app.api.serving.lists import (
+    DEPLOYMENTS_OF_ENDPOINT,
+    DEPLOYMENTS_OF_ENVIRONMENT,
+    DEPLOYMENTS_OF_PROJECT,
+    DEPLOYMENTS_OF_VERSION,
+    ENDPOINTS_OF_ENVIRONMENT,
+    ENDPOINTS_OF_MODEL,
+    ENVIRONMENTS_OF_ORGANIZATION,
+    EVENTS_OF_DEPLOYMENT,
+    EVENTS_OF_ENDPOINT,
+    GPU_TYPES_OF_ENVIRONMENT,
+    INTEGRATIONS_OF_ENVIRONMENT,
+    PREDICTIONS_OF_DEPLOYMENT,
     DeploymentFilter,
     GpuTypeFilter,
     IntegrationFilter,
-    MetricFilter,
-    RegistryLinkFilter,
-    StatusFilter,
-    VersionFilter,
 )
+from app.api.tenancy.lists import (
+    API_KEYS_OF_USER,
+    AUDIT_LOGS_OF_ORGANIZATION,
+    MEMBERSHIPS_OF_ORGANIZATION,
+    MEMBERSHIPS_OF_USER,
+    ApiKeyFilter,
+)
+from app.api.training.lists import TRAINING_JOBS_OF_PROJECT
 from app.domain.builds.models import ArtifactBuild
 from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion
 from app.domain.environments.models import Environment
@@ -198,14 +249,12 @@ declare(
         "Organization",
         Organization,
         lists={
-            "projects": Children("Project", lists.PROJECTS_OF_ORGANIZATION),
-            "environments": Children("Environment", lists.ENVIRONMENTS_OF_ORGANIZATION),
-            "members": Children("Membership", lists.MEMBERSHIPS_OF_ORGANIZATION),
-            "notificationChannels": Children("NotificationChannel", lists.CHANNELS_OF_ORGANIZATION),
-            "auditLogs": Children(
-                "AuditLogEntry", lists.AUDIT_LOGS_OF_ORGANIZATION, filtered_query
-            ),
-            "alerts": Children("Alert", lists.ALERTS_OF_ORGANIZATION, alerts_query),
+            "projects": Children("Project", PROJECTS_OF_ORGANIZATION),
+            "environments": Children("Environment", ENVIRONMENTS_OF_ORGANIZATION),
+            "members": Children("Membership", MEMBERSHIPS_OF_ORGANIZATION),
+            "notificationChannels": Children("NotificationChannel", CHANNELS_OF_ORGANIZATION),
+            "auditLogs": Children("AuditLogEntry", AUDIT_LOGS_OF_ORGANIZATION, filtered_query),
+            "alerts": Children("Alert", ALERTS_OF_ORGANIZATION, alerts_query),
         },
         lookups={"retentionPolicy": Lookup("RetentionPolicy", "organization_id", lambda _: [])},
         python={
@@ -218,17 +267,15 @@ declare(
         Project,
         links={"organization": Link("Organization", "organization_id")},
         lists={
-            "models": Children("Model", lists.MODELS_OF_PROJECT, filtered_query),
-            "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_PROJECT, filtered_query),
-            "experiments": Children("Experiment", lists.EXPERIMENTS_OF_PROJECT),
-            "alertRules": Children("AlertRule", lists.ALERT_RULES_OF_PROJECT),
-            "members": Children("ProjectMember", lists.MEMBERS_OF_PROJECT),
-            "trainingJobs": Children("TrainingJob", lists.TRAINING_JOBS_OF_PROJECT, status_query),
-            "datasets": Children("Dataset", lists.DATASETS_OF_PROJECT, filtered_query),
-            "pipelines": Children("Pipeline", lists.PIPELINES_OF_PROJECT, created_query),
-            "artifactBuilds": Children(
-                "ArtifactBuild", lists.ARTIFACT_BUILDS_OF_PROJECT, status_query
-            ),
+            "models": Children("Model", MODELS_OF_PROJECT, filtered_query),
+            "deployments": Children("Deployment", DEPLOYMENTS_OF_PROJECT, filtered_query),
+            "experiments": Children("Experiment", EXPERIMENTS_OF_PROJECT),
+            "alertRules": Children("AlertRule", ALERT_RULES_OF_PROJECT),
+            "members": Children("ProjectMember", MEMBERS_OF_PROJECT),
+            "trainingJobs": Children("TrainingJob", TRAINING_JOBS_OF_PROJECT, status_query),
+            "datasets": Children("Dataset", DATASETS_OF_PROJECT, filtered_query),
+            "pipelines": Children("Pipeline", PIPELINES_OF_PROJECT, created_query),
+            "artifactBuilds": Children("ArtifactBuild", ARTIFACT_BUILDS_OF_PROJECT, status_query),
         },
     ),
     NodeType(
@@ -255,7 +302,7 @@ declare(
         "Pipeline",
         Pipeline,
         links={"project": Link("Project", "project_id"), "createdBy": CREATED_BY},
-        lists={"runs": Children("PipelineRun", lists.RUNS_OF_PIPELINE, status_query)},
+        lists={"runs": Children("PipelineRun", RUNS_OF_PIPELINE, status_query)},
         python={
             "steps": "a typed view of the definition's JSON",
             "order": "a typed view of the definition's JSON",
@@ -272,7 +319,7 @@ declare(
         Dataset,
         columns={"type": "dataset_type"},
         links={"project": Link("Project", "project_id"), "createdBy": CREATED_BY},
-        lists={"versions": Children("DatasetVersion", lists.VERSIONS_OF_DATASET, status_query)},
+        lists={"versions": Children("DatasetVersion", VERSIONS_OF_DATASET, status_query)},
     ),
     NodeType(
         "DatasetVersion",
@@ -297,7 +344,7 @@ declare(
             "run": Link("Run", "run_id"),
             "createdBy": CREATED_BY,
         },
-        lists={"datasetInputs": Children("DatasetInput", lists.INPUTS_OF_TRAINING_JOB)},
+        lists={"datasetInputs": Children("DatasetInput", INPUTS_OF_TRAINING_JOB)},
     ),
     NodeType(
         "ProjectMember",
@@ -317,11 +364,11 @@ declare(
             )
         },
         lists={
-            "versions": Children("ModelVersion", lists.VERSIONS_OF_MODEL, versions_query),
-            "aliases": Children("ModelAlias", lists.ALIASES_OF_MODEL),
-            "endpoints": Children("ServingEndpoint", lists.ENDPOINTS_OF_MODEL, status_query),
+            "versions": Children("ModelVersion", VERSIONS_OF_MODEL, versions_query),
+            "aliases": Children("ModelAlias", ALIASES_OF_MODEL),
+            "endpoints": Children("ServingEndpoint", ENDPOINTS_OF_MODEL, status_query),
             "registryLinks": Children(
-                "RegistryLink", lists.REGISTRY_LINKS_OF_MODEL, registry_links_query
+                "RegistryLink", REGISTRY_LINKS_OF_MODEL, registry_links_query
             ),
         },
         python={
@@ -337,7 +384,7 @@ declare(
             "model": Link("Model", "model_id"),
             "modelVersion": Link("ModelVersion", "model_version_id"),
         },
-        lists={"history": Children("ModelAliasEvent", lists.EVENTS_OF_ALIAS)},
+        lists={"history": Children("ModelAliasEvent", EVENTS_OF_ALIAS)},
     ),
     NodeType(
         "ModelAliasEvent",
@@ -355,9 +402,9 @@ declare(
         links={"model": Link("Model", "model_id"), "run": Link("Run", "run_id")},
         lookups={"artifactBuild": Lookup("ArtifactBuild", "model_version_id", lambda _: [])},
         lists={
-            "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_VERSION, filtered_query),
+            "deployments": Children("Deployment", DEPLOYMENTS_OF_VERSION, filtered_query),
             "registryLinks": Children(
-                "RegistryLink", lists.REGISTRY_LINKS_OF_VERSION, registry_links_query
+                "RegistryLink", REGISTRY_LINKS_OF_VERSION, registry_links_query
             ),
         },
         python={"lineage": LINEAGE},
@@ -366,14 +413,14 @@ declare(
         "Environment",
         Environment,
         lists={
-            "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_ENVIRONMENT, filtered_query),
+            "deployments": Children("Deployment", DEPLOYMENTS_OF_ENVIRONMENT, filtered_query),
             "activeDeployments": Children(
-                "Deployment", lists.DEPLOYMENTS_OF_ENVIRONMENT, active_deployments_query
+                "Deployment", DEPLOYMENTS_OF_ENVIRONMENT, active_deployments_query
             ),
-            "gpuTypes": Children("GpuType", lists.GPU_TYPES_OF_ENVIRONMENT, gpu_types_query),
-            "endpoints": Children("ServingEndpoint", lists.ENDPOINTS_OF_ENVIRONMENT, status_query),
+            "gpuTypes": Children("GpuType", GPU_TYPES_OF_ENVIRONMENT, gpu_types_query),
+            "endpoints": Children("ServingEndpoint", ENDPOINTS_OF_ENVIRONMENT, status_query),
             "integrations": Children(
-                "IntegrationConfig", lists.INTEGRATIONS_OF_ENVIRONMENT, integrations_query
+                "IntegrationConfig", INTEGRATIONS_OF_ENVIRONMENT, integrations_query
             ),
         },
     ),
@@ -395,11 +442,9 @@ declare(
         },
         lookups={"promotionPolicy": Lookup("PromotionPolicy", "endpoint_id", lambda _: [])},
         lists={
-            "deployments": Children("Deployment", lists.DEPLOYMENTS_OF_ENDPOINT, filtered_query),
-            "trafficSplit": Children(
-                "Deployment", lists.DEPLOYMENTS_OF_ENDPOINT, traffic_split_query
-            ),
-            "history": Children("ServingEndpointEvent", lists.EVENTS_OF_ENDPOINT),
+            "deployments": Children("Deployment", DEPLOYMENTS_OF_ENDPOINT, filtered_query),
+            "trafficSplit": Children("Deployment", DEPLOYMENTS_OF_ENDPOINT, traffic_split_query),
+            "history": Children("ServingEndpointEvent", EVENTS_OF_ENDPOINT),
         },
     ),
     NodeType(
@@ -435,15 +480,13 @@ declare(
             "endpoint": Link("ServingEndpoint", "endpoint_id"),
         },
         lists={
-            "predictions": Children(
-                "Prediction", lists.PREDICTIONS_OF_DEPLOYMENT, predictions_query
-            ),
+            "predictions": Children("Prediction", PREDICTIONS_OF_DEPLOYMENT, predictions_query),
             "monitoringMetrics": Children(
-                "MonitoringMetricPoint", lists.METRICS_OF_DEPLOYMENT, metric_points_query
+                "MonitoringMetricPoint", METRICS_OF_DEPLOYMENT, metric_points_query
             ),
-            "alerts": Children("Alert", lists.ALERTS_OF_DEPLOYMENT, alerts_query),
-            "events": Children("DeploymentEvent", lists.EVENTS_OF_DEPLOYMENT),
-            "driftReports": Children("DriftReport", lists.DRIFT_REPORTS_OF_DEPLOYMENT),
+            "alerts": Children("Alert", ALERTS_OF_DEPLOYMENT, alerts_query),
+            "events": Children("DeploymentEvent", EVENTS_OF_DEPLOYMENT),
+            "driftReports": Children("DriftReport", DRIFT_REPORTS_OF_DEPLOYMENT),
         },
         python={
             "predictionStats": "percentiles over a time window (a loader's SQL, per window)",
@@ -457,7 +500,7 @@ declare(
         "Experiment",
         Experiment,
         links={"project": Link("Project", "project_id"), "model": Link("Model", "model_id")},
-        lists={"runs": Children("Run", lists.RUNS_OF_EXPERIMENT, runs_query)},
+        lists={"runs": Children("Run", RUNS_OF_EXPERIMENT, runs_query)},
     ),
     NodeType(
         "Run",
@@ -471,8 +514,8 @@ declare(
             )
         },
         lists={
-            "modelVersions": Children("ModelVersion", lists.VERSIONS_OF_RUN),
-            "datasetInputs": Children("DatasetInput", lists.INPUTS_OF_RUN),
+            "modelVersions": Children("ModelVersion", VERSIONS_OF_RUN),
+            "datasetInputs": Children("DatasetInput", INPUTS_OF_RUN),
         },
         # A series of one key: pages of raw points as columns compile (its summary and
         # points connection run on the resolvers).
@@ -521,8 +564,8 @@ declare(
         global_id=False,
         links={"user": Link("User", "id")},
         lists={
-            "memberships": Children("Membership", lists.MEMBERSHIPS_OF_USER),
-            "apiKeys": Children("ApiKey", lists.API_KEYS_OF_USER, api_keys_query),
+            "memberships": Children("Membership", MEMBERSHIPS_OF_USER),
+            "apiKeys": Children("ApiKey", API_KEYS_OF_USER, api_keys_query),
         },
     ),
     NodeType(
@@ -545,8 +588,8 @@ declare(
             )
         },
         lists={
-            "rules": Children("NotificationRule", lists.RULES_OF_CHANNEL),
-            "deliveries": Children("NotificationDelivery", lists.DELIVERIES_OF_CHANNEL),
+            "rules": Children("NotificationRule", RULES_OF_CHANNEL),
+            "deliveries": Children("NotificationDelivery", DELIVERIES_OF_CHANNEL),
         },
         python={"config": "a Slack URL is sealed at rest: opened in Python to show its host"},
     ),
@@ -562,7 +605,7 @@ declare(
     NodeType(
         "NotificationDelivery",
         NotificationDelivery,
-        lists={"attemptLog": Children("NotificationAttempt", lists.ATTEMPTS_OF_DELIVERY)},
+        lists={"attemptLog": Children("NotificationAttempt", ATTEMPTS_OF_DELIVERY)},
         admin_only="only organization admins can see notification deliveries",
     ),
     NodeType("NotificationAttempt", NotificationAttempt, global_id=False),

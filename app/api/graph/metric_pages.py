@@ -13,8 +13,8 @@ from typing import Any
 import orjson
 from graphql import FieldNode, GraphQLObjectType
 
-from app.api.enums import StepOrder
 from app.api.errors import ClientError
+from app.api.experiments.enums import StepOrder
 from app.api.graph.sql_text import Unsupported, literal, unwrap
 from app.domain.experiments.reads import NO_BOUND, page_statement
 from app.domain.experiments.rules import MAX_POINT_COLUMNS, METRIC_KEY_RE

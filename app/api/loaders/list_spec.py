@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-import orjson
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, func
 
 from app.api.pagination import PageArgs
 
@@ -59,25 +58,6 @@ PageKey = tuple[uuid.UUID, PageQuery]
 CountKey = tuple[uuid.UUID, "ListFilter | None"]
 
 
-@dataclass(frozen=True)
-class ModelFilter:
-    frameworks: tuple[str, ...] = ()
-    model_types: tuple[str, ...] = ()
-    task_types: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()  # all of them
-    search: str | None = None  # PostgreSQL full-text search (websearch syntax)
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
-        if self.frameworks:
-            out.append(model.framework.in_(self.frameworks))
-        if self.model_types:
-            out.append(model.model_type.in_(self.model_types))
-        if self.task_types:
-            out.append(model.task_type.in_(self.task_types))
-        return out + tags_and_search(model, self.tags, self.search)
-
-
 def tags_and_search(
     model: Any, tags: tuple[str, ...], search: str | None
 ) -> list[ColumnElement[bool]]:
@@ -88,42 +68,6 @@ def tags_and_search(
     if search:
         out.append(model.search_vector.op("@@")(func.websearch_to_tsquery("english", search)))
     return out
-
-
-@dataclass(frozen=True)
-class DatasetFilter:
-    types: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()  # all of them
-    search: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        out = [model.dataset_type.in_(self.types)] if self.types else []
-        out += created_between(model, self.created_from, self.created_to)
-        return out + tags_and_search(model, self.tags, self.search)
-
-
-@dataclass(frozen=True)
-class VersionFilter:
-    stages: tuple[str, ...] = ()
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        return [model.stage.in_(self.stages)] if self.stages else []
-
-
-@dataclass(frozen=True)
-class DeploymentFilter:
-    environment_ids: tuple[uuid.UUID, ...] = ()
-    statuses: tuple[str, ...] = ()
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
-        if self.environment_ids:
-            out.append(model.environment_id.in_(self.environment_ids))
-        if self.statuses:
-            out.append(model.status.in_(self.statuses))
-        return out
 
 
 @dataclass(frozen=True)
@@ -151,169 +95,10 @@ def created_between(
     return out
 
 
-@dataclass(frozen=True)
-class GpuTypeFilter:
-    enabled: bool | None = None
+# uuid7 ids are time-ordered, so "id" doubles as creation order and as the unique tiebreaker.
+CREATED = {"CREATED_ASC": Order(("id",)), "CREATED_DESC": Order(("id",), descending=True)}
 
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        return [] if self.enabled is None else [model.enabled.is_(self.enabled)]
-
-
-@dataclass(frozen=True)
-class MetricFilter:
-    names: tuple[str, ...] = ()
-    since: datetime | None = None  # inclusive
-    until: datetime | None = None  # exclusive
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
-        if self.names:
-            out.append(model.name.in_(self.names))
-        if self.since is not None:
-            out.append(model.recorded_at >= self.since)
-        if self.until is not None:
-            out.append(model.recorded_at < self.until)
-        return out
-
-
-@dataclass(frozen=True)
-class AlertFilter:
-    statuses: tuple[str, ...] = ()
-    severities: tuple[str, ...] = ()
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
-        if self.statuses:
-            out.append(model.status.in_(self.statuses))
-        if self.severities:
-            out.append(model.severity.in_(self.severities))
-        return out
-
-
-@dataclass(frozen=True)
-class ExperimentFilter:
-    statuses: tuple[str, ...] = ()
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        return [model.status.in_(self.statuses)] if self.statuses else []
-
-
-@dataclass(frozen=True)
-class RunFilter:
-    statuses: tuple[str, ...] = ()
-    params_json: str | None = None  # runs whose params contain this JSON object
-    tags_json: str | None = None
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
-        if self.statuses:
-            out.append(model.status.in_(self.statuses))
-        # Kept as JSON text so the filter stays hashable (it is part of a loader key).
-        if self.params_json is not None:
-            out.append(model.params.contains(orjson.loads(self.params_json)))
-        if self.tags_json is not None:
-            out.append(model.tags.contains(orjson.loads(self.tags_json)))
-        return out
-
-
-@dataclass(frozen=True)
-class PredictionFilter:
-    """Predictions in [since, until), served by some versions, within latency and
-    confidence bounds (inclusive)."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-    version_ids: tuple[uuid.UUID, ...] = ()
-    min_latency_ms: float | None = None
-    max_latency_ms: float | None = None
-    min_confidence: float | None = None
-    max_confidence: float | None = None
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
-        if self.since is not None:
-            out.append(model.recorded_at >= self.since)
-        if self.until is not None:
-            out.append(model.recorded_at < self.until)
-        if self.version_ids:
-            out.append(model.model_version_id.in_(self.version_ids))
-        if self.min_latency_ms is not None:
-            out.append(model.latency_ms >= self.min_latency_ms)
-        if self.max_latency_ms is not None:
-            out.append(model.latency_ms <= self.max_latency_ms)
-        if self.min_confidence is not None:
-            out.append(model.confidence >= self.min_confidence)
-        if self.max_confidence is not None:
-            out.append(model.confidence <= self.max_confidence)
-        return out
-
-
-@dataclass(frozen=True)
-class IntegrationFilter:
-    types: tuple[str, ...] = ()
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        return [model.integration_type.in_(self.types)] if self.types else []
-
-
-@dataclass(frozen=True)
-class RegistryLinkFilter:
-    registries: tuple[str, ...] = ()
-    sync_states: tuple[str, ...] = ()
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
-        if self.registries:
-            out.append(model.registry_type.in_(self.registries))
-        if self.sync_states:
-            out.append(model.sync_state.in_(self.sync_states))
-        return out
-
-
-@dataclass(frozen=True)
-class ApiKeyFilter:
-    """Revoked keys only (True), live ones only (False: neither revoked nor expired)."""
-
-    revoked: bool | None = None
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        if self.revoked is None:
-            return []
-        if self.revoked:
-            return [model.revoked_at.is_not(None)]
-        return [
-            model.revoked_at.is_(None),
-            or_(model.expires_at.is_(None), model.expires_at > func.now()),
-        ]
-
-
-@dataclass(frozen=True)
-class AuditLogFilter:
-    """Entries by one of these actors, with one of these actions (an action ending in
-    ``.*`` takes every action under it, e.g. ``deployment.*``), about one target (type and
-    optionally id), created within [created_from, created_to]."""
-
-    actor_ids: tuple[uuid.UUID, ...] = ()
-    actions: tuple[str, ...] = ()
-    action_prefixes: tuple[str, ...] = ()
-    target_type: str | None = None
-    target_id: uuid.UUID | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
-        if self.actor_ids:
-            out.append(model.actor_user_id.in_(self.actor_ids))
-        if self.actions or self.action_prefixes:
-            out.append(
-                or_(
-                    model.action.in_(self.actions),
-                    *(model.action.startswith(p, autoescape=True) for p in self.action_prefixes),
-                )
-            )
-        if self.target_type is not None:
-            out.append(model.target_type == self.target_type)
-        if self.target_id is not None:
-            out.append(model.target_id == self.target_id)
-        return out + created_between(model, self.created_from, self.created_to)
+BY_NAME = {
+    "NAME_ASC": Order(("name", "id")),
+    "NAME_DESC": Order(("name", "id"), descending=True),
+}

@@ -10,12 +10,12 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import Aggregation, AlertSeverity, AlertType, Comparator
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id, input_id
 from app.api.ingest_counts import ingested
 from app.api.inputs import provided
+from app.api.monitoring.enums import Aggregation, AlertSeverity, AlertType, Comparator
 from app.api.monitoring.types import Alert, AlertRule, DriftReport
 from app.api.scalars import Vector
 from app.api.serving.types import Deployment

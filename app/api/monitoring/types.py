@@ -8,9 +8,10 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from app.api.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import related
+from app.api.monitoring.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
+from app.api.monitoring.lists import SCORES_OF_REPORT
 from app.api.node import Node, register_node
 from app.domain.monitoring.drift import MAX_FEATURES
 from app.domain.monitoring.models import Alert as AlertRow
@@ -143,13 +144,12 @@ class DriftReport(Node, FromRow):
 
     @strawberry.field(description="Scores per feature, in the order they were given.")
     async def features(self, info: Info) -> list[DriftFeatureScore]:
-        from app.api.loaders import lists
         from app.api.loaders.list_spec import PageQuery
         from app.api.pagination import PageArgs
 
         # A report has at most MAX_FEATURES scores: all of them, in one batched read.
         query = PageQuery("CREATED_ASC", PageArgs(size=MAX_FEATURES, backward=False, cursor=None))
-        page = await info.context.loaders.page(lists.SCORES_OF_REPORT).load((self.db_id, query))
+        page = await info.context.loaders.page(SCORES_OF_REPORT).load((self.db_id, query))
         return [DriftFeatureScore.from_row(row) for row in page.rows]
 
     alert = related(

@@ -8,17 +8,12 @@ import strawberry
 from strawberry import UNSET
 from strawberry.types import Info
 
-from app.api.enums import (
-    AlertSeverity,
-    AlertType,
-    ChannelType,
-    NotificationOutcome,
-    NotificationTrigger,
-)
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id, input_id
 from app.api.inputs import provided
+from app.api.monitoring.enums import AlertSeverity, AlertType
+from app.api.notifications.enums import ChannelType, NotificationOutcome, NotificationTrigger
 from app.api.notifications.types import NotificationChannel, NotificationRule
 from app.domain.notifications import services
 from app.domain.serving.live import organization_of_deployment

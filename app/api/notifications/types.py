@@ -11,18 +11,17 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import (
-    AlertSeverity,
-    AlertType,
+from app.api.graph.converters import FromRow, from_declaration
+from app.api.graph.fields import PAGING, children
+from app.api.monitoring.enums import AlertSeverity, AlertType
+from app.api.node import Node, register_node
+from app.api.notifications.enums import (
     ChannelType,
-    CreatedOrder,
     DeliveryStatus,
     NotificationOutcome,
     NotificationTrigger,
 )
-from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.fields import PAGING, children
-from app.api.node import Node, register_node
+from app.api.orders import CreatedOrder
 from app.domain.notifications import enums
 from app.domain.notifications.models import NotificationChannel as ChannelRow
 from app.domain.notifications.models import NotificationDelivery as DeliveryRow

@@ -7,10 +7,15 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import Orchestrator, PipelineRunStatus, PipelineStepKind, PipelineStepStatus
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id, input_id
+from app.api.pipelines.enums import (
+    Orchestrator,
+    PipelineRunStatus,
+    PipelineStepKind,
+    PipelineStepStatus,
+)
 from app.api.pipelines.types import Pipeline, PipelineRun
 from app.api.training.mutations import TrainingResourcesInput
 from app.domain.pipelines import services

@@ -10,17 +10,17 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from app.api.enums import (
-    CreatedOrder,
+from app.api.graph.converters import FromRow, from_declaration
+from app.api.graph.fields import PAGING, children, related
+from app.api.ids import encode_id
+from app.api.node import Node, register_node
+from app.api.orders import CreatedOrder
+from app.api.pipelines.enums import (
     Orchestrator,
     PipelineRunStatus,
     PipelineStepKind,
     PipelineStepStatus,
 )
-from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.fields import PAGING, children, related
-from app.api.ids import encode_id
-from app.api.node import Node, register_node
 from app.domain.pipelines import enums
 from app.domain.pipelines.models import Pipeline as PipelineRow
 from app.domain.pipelines.models import PipelineRun as PipelineRunRow

@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import SyncDirection, SyncState
 from app.api.errors import UserError
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import related
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id, input_id
 from app.api.node import Node, register_node
+from app.api.registry.enums import SyncDirection, SyncState
 from app.domain.integrations import registry_links
 from app.domain.integrations.catalog import REGISTRY
 from app.domain.integrations.models import RegistryLink as RegistryLinkRow

@@ -12,21 +12,15 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import (
-    Framework,
-    ModelStage,
-    ModelType,
-    ProjectRole,
-    ProjectVisibility,
-    TaskType,
-)
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id, input_id
 from app.api.inputs import provided, whole_number
+from app.api.registry.enums import Framework, ModelStage, ModelType, TaskType
 from app.api.registry.types import Model, ModelAlias, ModelVersion, Project, ProjectMember
 from app.api.serving.runtime_inputs import DeploymentRuntimeInput, runtime_of
 from app.api.serving.types import Deployment
+from app.api.tenancy.enums import ProjectRole, ProjectVisibility
 from app.domain.errors import DomainError
 from app.domain.projects import services as projects
 from app.domain.registry import aliases, model_service, version_service

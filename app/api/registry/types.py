@@ -11,30 +11,21 @@ from sqlalchemy import select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.builds.enums import BuildStatus
 from app.api.datasets.lineage import lineage_field
 from app.api.datasets.types import DatasetFilterInput
-from app.api.enums import (
-    BuildStatus,
-    CreatedOrder,
-    Framework,
-    ModelOrder,
-    ModelStage,
-    ModelType,
-    NamedOrder,
-    ProjectRole,
-    ProjectVisibility,
-    SyncState,
-    TaskType,
-    TrainingJobStatus,
-)
 from app.api.errors import ClientError
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any
 from app.api.lists import load_row
-from app.api.loaders.list_spec import ModelFilter
 from app.api.node import Node, register_node
+from app.api.orders import CreatedOrder, NamedOrder
+from app.api.registry.enums import Framework, ModelOrder, ModelStage, ModelType, SyncState, TaskType
+from app.api.registry.lists import ModelFilter
 from app.api.serving.types import ENDPOINT_LIST_ARGUMENTS, Deployment, DeploymentFilterInput
+from app.api.tenancy.enums import ProjectRole, ProjectVisibility
+from app.api.training.enums import TrainingJobStatus
 from app.domain.registry.aliases import alias_version_at, production_version_at
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import ModelAlias as ModelAliasRow

@@ -9,11 +9,11 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import DeploymentStatus
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id, input_id
 from app.api.inputs import provided
+from app.api.serving.enums import DeploymentStatus
 from app.api.serving.runtime_inputs import DeploymentRuntimeInput, runtime_of
 from app.api.serving.types import Deployment, Environment
 from app.domain.serving import lifecycle

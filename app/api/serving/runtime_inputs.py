@@ -7,8 +7,8 @@ from typing import Any
 import strawberry
 from strawberry import UNSET
 
-from app.api.enums import CapacityType
 from app.api.inputs import provided
+from app.api.serving.enums import CapacityType
 from app.domain.serving.runtime import RUNTIME_FIELDS
 
 

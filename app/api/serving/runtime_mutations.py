@@ -8,10 +8,11 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import AlertSeverity, DeploymentHealth, IntegrationType, PromotionDecision
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import encode_id, input_id
+from app.api.monitoring.enums import AlertSeverity
+from app.api.serving.enums import DeploymentHealth, IntegrationType, PromotionDecision
 from app.api.serving.types import (
     Deployment,
     IntegrationConfig,

@@ -12,11 +12,21 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import (
-    AlertSeverity,
-    AlertStatus,
+from app.api.errors import ClientError
+from app.api.graph.converters import FromRow, from_declaration
+from app.api.graph.fields import PAGING, children, related
+from app.api.ids import decode_any, encode_id
+from app.api.monitoring.enums import AlertSeverity, AlertStatus
+from app.api.monitoring.types import (
+    EmbeddingDrift,
+    PredictionStats,
+    SimilarPrediction,
+)
+from app.api.node import Node, register_node
+from app.api.orders import CreatedOrder, NamedOrder
+from app.api.scalars import Vector
+from app.api.serving.enums import (
     CapacityType,
-    CreatedOrder,
     DeploymentActionStatus,
     DeploymentEventType,
     DeploymentHealth,
@@ -25,22 +35,10 @@ from app.api.enums import (
     EndpointStatus,
     IntegrationType,
     MetricOrder,
-    NamedOrder,
     PredictionOrder,
     PromotionDecision,
 )
-from app.api.errors import ClientError
-from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.fields import PAGING, children, related
-from app.api.ids import decode_any, encode_id
-from app.api.loaders.list_spec import DeploymentFilter, PredictionFilter
-from app.api.monitoring.types import (
-    EmbeddingDrift,
-    PredictionStats,
-    SimilarPrediction,
-)
-from app.api.node import Node, register_node
-from app.api.scalars import Vector
+from app.api.serving.lists import DeploymentFilter, PredictionFilter
 from app.domain.environments.models import Environment as EnvironmentRow
 from app.domain.integrations.models import IntegrationConfig as IntegrationConfigRow
 from app.domain.monitoring.embeddings import embedding_drift

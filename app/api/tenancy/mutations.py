@@ -10,11 +10,11 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import ApiKeyScope, OrgRole, Plan
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import input_id
 from app.api.inputs import provided
+from app.api.tenancy.enums import ApiKeyScope, OrgRole, Plan
 from app.api.tenancy.types import ApiKey, Membership, Organization, User
 from app.domain.registry.model_service import live_model_count
 from app.domain.tenancy import enums

@@ -9,24 +9,17 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.enums import (
-    AlertSeverity,
-    AlertStatus,
-    ApiKeyScope,
-    CreatedOrder,
-    NamedOrder,
-    OrganizationStatus,
-    OrgRole,
-    Plan,
-    ProjectOrder,
-)
 from app.api.errors import ClientError
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declarations import created_range
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any
-from app.api.loaders.list_spec import AuditLogFilter
+from app.api.monitoring.enums import AlertSeverity, AlertStatus
 from app.api.node import Node, register_node
+from app.api.orders import CreatedOrder, NamedOrder
+from app.api.registry.enums import ProjectOrder
+from app.api.tenancy.enums import ApiKeyScope, OrganizationStatus, OrgRole, Plan
+from app.api.tenancy.lists import AuditLogFilter
 from app.domain.tenancy import enums
 from app.domain.tenancy.models import AuditLog as AuditLogRow
 from app.domain.tenancy.models import Membership as MembershipRow

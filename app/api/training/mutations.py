@@ -10,10 +10,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.datasets.mutations import DatasetInputInput, dataset_inputs
-from app.api.enums import TrainingExecutor, TrainingJobStatus
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id, input_id
+from app.api.training.enums import TrainingExecutor, TrainingJobStatus
 from app.api.training.types import TrainingJob
 from app.domain.datasets import services as dataset_services
 from app.domain.tenancy.access import Actor

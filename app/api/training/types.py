@@ -8,10 +8,10 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from app.api.enums import TrainingExecutor, TrainingJobStatus
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import children, related
 from app.api.node import Node, register_node
+from app.api.training.enums import TrainingExecutor, TrainingJobStatus
 from app.domain.training.models import TrainingJob as TrainingJobRow
 
 

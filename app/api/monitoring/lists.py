@@ -1,0 +1,108 @@
+"""The monitoring context's lists: how each of its child lists maps to a table (its
+parent column, orders and flags), and the filters its list arguments build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from app.api.loaders.list_spec import (
+    BY_NAME,
+    CREATED,
+    ListSpec,
+    Order,
+)
+from app.domain.monitoring.models import (
+    Alert,
+    AlertRule,
+    DriftFeatureScore,
+    DriftReport,
+    MonitoringMetric,
+)
+
+
+@dataclass(frozen=True)
+class MetricFilter:
+    names: tuple[str, ...] = ()
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.names:
+            out.append(model.name.in_(self.names))
+        if self.since is not None:
+            out.append(model.recorded_at >= self.since)
+        if self.until is not None:
+            out.append(model.recorded_at < self.until)
+        return out
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    statuses: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.statuses:
+            out.append(model.status.in_(self.statuses))
+        if self.severities:
+            out.append(model.severity.in_(self.severities))
+        return out
+
+
+METRICS_OF_DEPLOYMENT = ListSpec(
+    "metrics_of_deployment",
+    MonitoringMetric,
+    "deployment_id",
+    {
+        "RECORDED_AT_ASC": Order(("recorded_at", "name")),
+        "RECORDED_AT_DESC": Order(("recorded_at", "name"), descending=True),
+    },
+    default_order="RECORDED_AT_ASC",
+    live_only=False,
+)
+
+
+ALERTS_OF_DEPLOYMENT = ListSpec(
+    "alerts_of_deployment",
+    Alert,
+    "deployment_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
+)
+
+
+ALERTS_OF_ORGANIZATION = ListSpec(
+    "alerts_of_organization",
+    Alert,
+    "organization_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
+)
+
+
+ALERT_RULES_OF_PROJECT = ListSpec(
+    "alert_rules_of_project", AlertRule, "project_id", {**CREATED, **BY_NAME}
+)
+
+
+DRIFT_REPORTS_OF_DEPLOYMENT = ListSpec(
+    "drift_reports_of_deployment",
+    DriftReport,
+    "deployment_id",
+    CREATED,
+    default_order="CREATED_DESC",
+    live_only=False,
+)
+
+
+SCORES_OF_REPORT = ListSpec(
+    "scores_of_report", DriftFeatureScore, "report_id", CREATED, live_only=False
+)

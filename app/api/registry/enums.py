@@ -1,0 +1,47 @@
+"""The registry context's GraphQL enums: its domain enums, each registered in place (the
+domain's class *is* the GraphQL enum, exposed by member name), and its orders."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from app.domain.integrations import catalog
+from app.domain.registry import enums as registry
+
+_EXPOSED: tuple[tuple[type[enum.Enum], str | None], ...] = (
+    (registry.ModelType, None),
+    (registry.Framework, None),
+    (registry.TaskType, None),
+    (registry.ModelStage, None),
+    (catalog.SyncState, None),
+    (catalog.SyncDirection, None),
+)
+for _domain_enum, _name in _EXPOSED:
+    strawberry.enum(_domain_enum, name=_name)
+
+ModelType = registry.ModelType
+Framework = registry.Framework
+TaskType = registry.TaskType
+ModelStage = registry.ModelStage
+SyncState = catalog.SyncState
+SyncDirection = catalog.SyncDirection
+
+
+@strawberry.enum(description="Orders of projects.")
+class ProjectOrder(enum.Enum):
+    CREATED_ASC = "CREATED_ASC"
+    CREATED_DESC = "CREATED_DESC"
+    NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"
+    SLUG_ASC = "SLUG_ASC"
+
+
+@strawberry.enum(description="Orders of models.")
+class ModelOrder(enum.Enum):
+    CREATED_ASC = "CREATED_ASC"
+    CREATED_DESC = "CREATED_DESC"
+    NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"
+    UPDATED_DESC = "UPDATED_DESC"

@@ -1,0 +1,19 @@
+"""The training context's lists: how each of its child lists maps to a table (its
+parent column, orders and flags), and the filters its list arguments build."""
+
+from __future__ import annotations
+
+from app.api.loaders.list_spec import (
+    BY_NAME,
+    CREATED,
+    ListSpec,
+)
+from app.domain.training.models import TrainingJob
+
+TRAINING_JOBS_OF_PROJECT = ListSpec(
+    "training_jobs_of_project",
+    TrainingJob,
+    "project_id",
+    {**CREATED, **BY_NAME},
+    default_order="CREATED_DESC",
+)
