@@ -1,5 +1,6 @@
-"""Orders many lists share (by creation, by name): GraphQL enums whose members name a
-list's order (its ListSpec maps each to its columns)."""
+"""Orders many lists share (by creation, by name). An order enum is its own spec: each
+member's value is the order its GraphQL name picks (``orders_of(NamedOrder)`` is the
+ListSpec's mapping), so an orderBy can offer nothing its list does not sort by."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ import enum
 
 import strawberry
 
+from app.api.loaders.list_spec import Order
+
 
 @strawberry.enum(description="Orders by creation time.")
 class CreatedOrder(enum.Enum):
-    CREATED_ASC = "CREATED_ASC"
-    CREATED_DESC = "CREATED_DESC"
+    CREATED_ASC = Order(("id",))
+    CREATED_DESC = Order(("id",), descending=True)
 
 
 @strawberry.enum(description="Orders of deployments and environments.")
 class NamedOrder(enum.Enum):
-    CREATED_ASC = "CREATED_ASC"
-    CREATED_DESC = "CREATED_DESC"
-    NAME_ASC = "NAME_ASC"
-    NAME_DESC = "NAME_DESC"
+    CREATED_ASC = Order(("id",))
+    CREATED_DESC = Order(("id",), descending=True)
+    NAME_ASC = Order(("name", "id"))
+    NAME_DESC = Order(("name", "id"), descending=True)

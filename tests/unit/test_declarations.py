@@ -56,3 +56,26 @@ def test_python_fields_give_their_reason_and_exist() -> None:
         for field, reason in declared.python.items():
             assert field in fields, f"{name}.{field} is declared but not in the schema"
             assert len(reason) > 10, f"{name}.{field}: say why it is computed in Python"
+
+
+def test_a_list_orders_exactly_as_its_order_enum_says() -> None:
+    """An order enum is its own spec: each member's value is the order its name picks, so
+    a list's orderBy can offer nothing its ListSpec does not sort by, and the two cannot
+    drift apart (and its default is one of its orders)."""
+    from graphql import GraphQLEnumType, get_named_type
+
+    checked = 0
+    for type_name, declared in GRAPH.items():
+        gql_type = SCHEMA.get_type(type_name)
+        for field_name, children in declared.lists.items():
+            spec = children.spec
+            assert spec.default_order in spec.orders, (type_name, field_name)
+            argument = gql_type.fields[field_name].args.get("orderBy")
+            if argument is None:
+                continue
+            enum_type = get_named_type(argument.type)
+            assert isinstance(enum_type, GraphQLEnumType)
+            for name, value in enum_type.values.items():
+                assert spec.orders.get(name) == value.value, (type_name, field_name, name)
+            checked += 1
+    assert checked >= 25

@@ -9,13 +9,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from app.api.loaders.list_spec import (
-    BY_NAME,
-    CREATED,
-    ListSpec,
-    created_between,
-    tags_and_search,
-)
+from app.api.loaders.list_spec import ListSpec, created_between, orders_of, tags_and_search
+from app.api.orders import CreatedOrder, NamedOrder
 from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion
 
 
@@ -33,17 +28,27 @@ class DatasetFilter:
         return out + tags_and_search(model, self.tags, self.search)
 
 
-DATASETS_OF_PROJECT = ListSpec("datasets_of_project", Dataset, "project_id", {**CREATED, **BY_NAME})
+DATASETS_OF_PROJECT = ListSpec("datasets_of_project", Dataset, "project_id", orders_of(NamedOrder))
 
 
 VERSIONS_OF_DATASET = ListSpec(
-    "versions_of_dataset", DatasetVersion, "dataset_id", CREATED, default_order="CREATED_DESC"
+    "versions_of_dataset",
+    DatasetVersion,
+    "dataset_id",
+    orders_of(CreatedOrder),
+    default_order="CREATED_DESC",
 )
 
 
-INPUTS_OF_RUN = ListSpec("inputs_of_run", DatasetInput, "run_id", CREATED, live_only=False)
+INPUTS_OF_RUN = ListSpec(
+    "inputs_of_run", DatasetInput, "run_id", orders_of(CreatedOrder), live_only=False
+)
 
 
 INPUTS_OF_TRAINING_JOB = ListSpec(
-    "inputs_of_training_job", DatasetInput, "training_job_id", CREATED, live_only=False
+    "inputs_of_training_job",
+    DatasetInput,
+    "training_job_id",
+    orders_of(CreatedOrder),
+    live_only=False,
 )

@@ -7,6 +7,8 @@ import enum
 
 import strawberry
 
+from app.api.loaders.list_spec import Order
+from app.api.loaders.run_orders import ByMetricLast, ByNumericParam
 from app.domain.experiments import enums as experiments
 
 _EXPOSED: tuple[tuple[type[enum.Enum], str | None], ...] = (
@@ -25,15 +27,15 @@ RunStatus = experiments.RunStatus
     "key, or a numeric param's name); runs without it come last."
 )
 class RunOrder(enum.Enum):
-    CREATED_ASC = "CREATED_ASC"
-    CREATED_DESC = "CREATED_DESC"
-    NAME_ASC = "NAME_ASC"
-    NAME_DESC = "NAME_DESC"
-    STARTED_DESC = "STARTED_DESC"
-    METRIC_ASC = "METRIC_ASC"
-    METRIC_DESC = "METRIC_DESC"
-    PARAM_ASC = "PARAM_ASC"
-    PARAM_DESC = "PARAM_DESC"
+    CREATED_ASC = Order(("id",))
+    CREATED_DESC = Order(("id",), descending=True)
+    NAME_ASC = Order(("name", "id"))
+    NAME_DESC = Order(("name", "id"), descending=True)
+    STARTED_DESC = Order(("started_at", "id"), descending=True)
+    METRIC_ASC = ByMetricLast()
+    METRIC_DESC = ByMetricLast(value_descending=True)
+    PARAM_ASC = ByNumericParam()
+    PARAM_DESC = ByNumericParam(value_descending=True)
 
 
 @strawberry.enum(description="Orders of raw metric points.")

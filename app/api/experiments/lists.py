@@ -9,13 +9,9 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement
 
-from app.api.loaders.list_spec import (
-    BY_NAME,
-    CREATED,
-    ListSpec,
-    Order,
-)
-from app.api.loaders.run_orders import ByMetricLast, ByNumericParam
+from app.api.experiments.enums import RunOrder
+from app.api.loaders.list_spec import ListSpec, orders_of
+from app.api.orders import NamedOrder
 from app.domain.experiments.models import Experiment, Run
 
 
@@ -46,7 +42,7 @@ class RunFilter:
 
 
 EXPERIMENTS_OF_PROJECT = ListSpec(
-    "experiments_of_project", Experiment, "project_id", {**CREATED, **BY_NAME}
+    "experiments_of_project", Experiment, "project_id", orders_of(NamedOrder)
 )
 
 
@@ -54,14 +50,6 @@ RUNS_OF_EXPERIMENT = ListSpec(
     "runs_of_experiment",
     Run,
     "experiment_id",
-    {
-        **CREATED,
-        **BY_NAME,
-        "STARTED_DESC": Order(("started_at", "id"), descending=True),
-        "METRIC_ASC": ByMetricLast(),
-        "METRIC_DESC": ByMetricLast(value_descending=True),
-        "PARAM_ASC": ByNumericParam(),
-        "PARAM_DESC": ByNumericParam(value_descending=True),
-    },
+    orders_of(RunOrder),
     default_order="CREATED_DESC",
 )

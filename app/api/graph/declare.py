@@ -48,7 +48,7 @@ class ListQuery:
 def order_of(kwargs: Mapping[str, Any]) -> str | None:
     """The order a list field's ``orderBy`` argument names (None: the list's default)."""
     order_by = kwargs.get("order_by")
-    return order_by.value if order_by is not None else None
+    return order_by.name if order_by is not None else None
 
 
 def order_only(kwargs: Mapping[str, Any]) -> ListQuery:

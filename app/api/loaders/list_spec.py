@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -95,10 +96,14 @@ def created_between(
     return out
 
 
-# uuid7 ids are time-ordered, so "id" doubles as creation order and as the unique tiebreaker.
-CREATED = {"CREATED_ASC": Order(("id",)), "CREATED_DESC": Order(("id",), descending=True)}
-
-BY_NAME = {
-    "NAME_ASC": Order(("name", "id")),
-    "NAME_DESC": Order(("name", "id"), descending=True),
-}
+def orders_of(*sources: type[enum.Enum] | Mapping[str, Order]) -> dict[str, Order]:
+    """A list's orders by name: an order enum is its own spec (each member's value is the
+    order, its columns ending in a unique one: uuid7 ids are time-ordered, so "id" is
+    creation order too); a mapping adds orders no argument exposes (a list's default)."""
+    merged: dict[str, Order] = {}
+    for source in sources:
+        if isinstance(source, Mapping):
+            merged.update(source)
+        else:
+            merged.update({member.name: member.value for member in source})
+    return merged

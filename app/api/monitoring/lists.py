@@ -9,12 +9,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from app.api.loaders.list_spec import (
-    BY_NAME,
-    CREATED,
-    ListSpec,
-    Order,
-)
+from app.api.loaders.list_spec import ListSpec, orders_of
+from app.api.orders import CreatedOrder, NamedOrder
+from app.api.serving.enums import MetricOrder
 from app.domain.monitoring.models import (
     Alert,
     AlertRule,
@@ -59,10 +56,7 @@ METRICS_OF_DEPLOYMENT = ListSpec(
     "metrics_of_deployment",
     MonitoringMetric,
     "deployment_id",
-    {
-        "RECORDED_AT_ASC": Order(("recorded_at", "name")),
-        "RECORDED_AT_DESC": Order(("recorded_at", "name"), descending=True),
-    },
+    orders_of(MetricOrder),
     default_order="RECORDED_AT_ASC",
     live_only=False,
 )
@@ -72,7 +66,7 @@ ALERTS_OF_DEPLOYMENT = ListSpec(
     "alerts_of_deployment",
     Alert,
     "deployment_id",
-    CREATED,
+    orders_of(CreatedOrder),
     default_order="CREATED_DESC",
     live_only=False,
 )
@@ -82,14 +76,14 @@ ALERTS_OF_ORGANIZATION = ListSpec(
     "alerts_of_organization",
     Alert,
     "organization_id",
-    CREATED,
+    orders_of(CreatedOrder),
     default_order="CREATED_DESC",
     live_only=False,
 )
 
 
 ALERT_RULES_OF_PROJECT = ListSpec(
-    "alert_rules_of_project", AlertRule, "project_id", {**CREATED, **BY_NAME}
+    "alert_rules_of_project", AlertRule, "project_id", orders_of(NamedOrder)
 )
 
 
@@ -97,12 +91,12 @@ DRIFT_REPORTS_OF_DEPLOYMENT = ListSpec(
     "drift_reports_of_deployment",
     DriftReport,
     "deployment_id",
-    CREATED,
+    orders_of(CreatedOrder),
     default_order="CREATED_DESC",
     live_only=False,
 )
 
 
 SCORES_OF_REPORT = ListSpec(
-    "scores_of_report", DriftFeatureScore, "report_id", CREATED, live_only=False
+    "scores_of_report", DriftFeatureScore, "report_id", orders_of(CreatedOrder), live_only=False
 )

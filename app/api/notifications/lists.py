@@ -3,11 +3,8 @@ parent column, orders and flags), and the filters its list arguments build."""
 
 from __future__ import annotations
 
-from app.api.loaders.list_spec import (
-    BY_NAME,
-    CREATED,
-    ListSpec,
-)
+from app.api.loaders.list_spec import ListSpec, orders_of
+from app.api.orders import CreatedOrder, NamedOrder
 from app.domain.notifications.models import (
     NotificationAttempt,
     NotificationChannel,
@@ -16,23 +13,29 @@ from app.domain.notifications.models import (
 )
 
 CHANNELS_OF_ORGANIZATION = ListSpec(
-    "channels_of_organization", NotificationChannel, "organization_id", {**CREATED, **BY_NAME}
+    "channels_of_organization", NotificationChannel, "organization_id", orders_of(NamedOrder)
 )
 
 
-RULES_OF_CHANNEL = ListSpec("rules_of_channel", NotificationRule, "channel_id", CREATED)
+RULES_OF_CHANNEL = ListSpec(
+    "rules_of_channel", NotificationRule, "channel_id", orders_of(CreatedOrder)
+)
 
 
 DELIVERIES_OF_CHANNEL = ListSpec(
     "deliveries_of_channel",
     NotificationDelivery,
     "channel_id",
-    CREATED,
+    orders_of(CreatedOrder),
     default_order="CREATED_DESC",
     live_only=False,
 )
 
 
 ATTEMPTS_OF_DELIVERY = ListSpec(
-    "attempts_of_delivery", NotificationAttempt, "delivery_id", CREATED, live_only=False
+    "attempts_of_delivery",
+    NotificationAttempt,
+    "delivery_id",
+    orders_of(CreatedOrder),
+    live_only=False,
 )

@@ -3,15 +3,12 @@ parent column, orders and flags), and the filters its list arguments build."""
 
 from __future__ import annotations
 
-from app.api.loaders.list_spec import (
-    BY_NAME,
-    CREATED,
-    ListSpec,
-)
+from app.api.loaders.list_spec import ListSpec, orders_of
+from app.api.orders import CreatedOrder, NamedOrder
 from app.domain.pipelines.models import Pipeline, PipelineRun
 
 PIPELINES_OF_PROJECT = ListSpec(
-    "pipelines_of_project", Pipeline, "project_id", {**CREATED, **BY_NAME}
+    "pipelines_of_project", Pipeline, "project_id", orders_of(NamedOrder)
 )
 
 
@@ -19,7 +16,7 @@ RUNS_OF_PIPELINE = ListSpec(
     "runs_of_pipeline",
     PipelineRun,
     "pipeline_id",
-    CREATED,
+    orders_of(CreatedOrder),
     default_order="CREATED_DESC",
     live_only=False,
 )

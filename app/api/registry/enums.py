@@ -7,6 +7,7 @@ import enum
 
 import strawberry
 
+from app.api.loaders.list_spec import Order
 from app.domain.integrations import catalog
 from app.domain.registry import enums as registry
 
@@ -31,17 +32,17 @@ SyncDirection = catalog.SyncDirection
 
 @strawberry.enum(description="Orders of projects.")
 class ProjectOrder(enum.Enum):
-    CREATED_ASC = "CREATED_ASC"
-    CREATED_DESC = "CREATED_DESC"
-    NAME_ASC = "NAME_ASC"
-    NAME_DESC = "NAME_DESC"
-    SLUG_ASC = "SLUG_ASC"
+    CREATED_ASC = Order(("id",))
+    CREATED_DESC = Order(("id",), descending=True)
+    NAME_ASC = Order(("name", "id"))
+    NAME_DESC = Order(("name", "id"), descending=True)
+    SLUG_ASC = Order(("slug", "id"))
 
 
 @strawberry.enum(description="Orders of models.")
 class ModelOrder(enum.Enum):
-    CREATED_ASC = "CREATED_ASC"
-    CREATED_DESC = "CREATED_DESC"
-    NAME_ASC = "NAME_ASC"
-    NAME_DESC = "NAME_DESC"
-    UPDATED_DESC = "UPDATED_DESC"
+    CREATED_ASC = Order(("id",))
+    CREATED_DESC = Order(("id",), descending=True)
+    NAME_ASC = Order(("name", "id"))
+    NAME_DESC = Order(("name", "id"), descending=True)
+    UPDATED_DESC = Order(("updated_at", "id"), descending=True)

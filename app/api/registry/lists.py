@@ -8,13 +8,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from app.api.loaders.list_spec import (
-    BY_NAME,
-    CREATED,
-    ListSpec,
-    Order,
-    tags_and_search,
-)
+from app.api.loaders.list_spec import ListSpec, Order, orders_of, tags_and_search
+from app.api.orders import CreatedOrder
+from app.api.registry.enums import ModelOrder, ProjectOrder
 from app.domain.integrations.models import RegistryLink
 from app.domain.registry.models import Model, ModelAlias, ModelAliasEvent, ModelVersion
 from app.domain.tenancy.models import Project, ProjectMember
@@ -65,12 +61,12 @@ PROJECTS_OF_ORGANIZATION = ListSpec(
     "projects_of_organization",
     Project,
     "organization_id",
-    {**CREATED, **BY_NAME, "SLUG_ASC": Order(("slug", "id"))},
+    orders_of(ProjectOrder),
 )
 
 
 MEMBERS_OF_PROJECT = ListSpec(
-    "members_of_project", ProjectMember, "project_id", CREATED, live_only=False
+    "members_of_project", ProjectMember, "project_id", orders_of(CreatedOrder), live_only=False
 )
 
 
@@ -78,11 +74,7 @@ MODELS_OF_PROJECT = ListSpec(
     "models_of_project",
     Model,
     "project_id",
-    {
-        **CREATED,
-        **BY_NAME,
-        "UPDATED_DESC": Order(("updated_at", "id"), descending=True),
-    },
+    orders_of(ModelOrder),
 )
 
 
@@ -100,25 +92,33 @@ EVENTS_OF_ALIAS = ListSpec(
     "events_of_alias",
     ModelAliasEvent,
     "alias_id",
-    CREATED,
+    orders_of(CreatedOrder),
     default_order="CREATED_DESC",
     live_only=False,
 )
 
 
 VERSIONS_OF_MODEL = ListSpec(
-    "versions_of_model", ModelVersion, "model_id", CREATED, default_order="CREATED_DESC"
+    "versions_of_model",
+    ModelVersion,
+    "model_id",
+    orders_of(CreatedOrder),
+    default_order="CREATED_DESC",
 )
 
 
-VERSIONS_OF_RUN = ListSpec("versions_of_run", ModelVersion, "run_id", CREATED)
+VERSIONS_OF_RUN = ListSpec("versions_of_run", ModelVersion, "run_id", orders_of(CreatedOrder))
 
 
 REGISTRY_LINKS_OF_MODEL = ListSpec(
-    "registry_links_of_model", RegistryLink, "model_id", CREATED, live_only=False
+    "registry_links_of_model", RegistryLink, "model_id", orders_of(CreatedOrder), live_only=False
 )
 
 
 REGISTRY_LINKS_OF_VERSION = ListSpec(
-    "registry_links_of_version", RegistryLink, "model_version_id", CREATED, live_only=False
+    "registry_links_of_version",
+    RegistryLink,
+    "model_version_id",
+    orders_of(CreatedOrder),
+    live_only=False,
 )

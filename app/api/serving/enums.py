@@ -7,6 +7,7 @@ import enum
 
 import strawberry
 
+from app.api.loaders.list_spec import Order
 from app.domain.integrations import catalog
 from app.domain.serving import enums as serving
 
@@ -37,11 +38,11 @@ PromotionDecision = serving.PromotionDecision
 
 @strawberry.enum(description="Orders of metric points.")
 class MetricOrder(enum.Enum):
-    RECORDED_AT_ASC = "RECORDED_AT_ASC"
-    RECORDED_AT_DESC = "RECORDED_AT_DESC"
+    RECORDED_AT_ASC = Order(("recorded_at", "name"))
+    RECORDED_AT_DESC = Order(("recorded_at", "name"), descending=True)
 
 
 @strawberry.enum(description="Orders of predictions.")
 class PredictionOrder(enum.Enum):
-    RECORDED_AT_ASC = "RECORDED_AT_ASC"
-    RECORDED_AT_DESC = "RECORDED_AT_DESC"
+    RECORDED_AT_ASC = Order(("recorded_at", "id"))
+    RECORDED_AT_DESC = Order(("recorded_at", "id"), descending=True)

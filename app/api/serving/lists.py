@@ -10,12 +10,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from app.api.loaders.list_spec import (
-    BY_NAME,
-    CREATED,
-    ListSpec,
-    Order,
-)
+from app.api.loaders.list_spec import ListSpec, Order, orders_of
+from app.api.orders import CreatedOrder, NamedOrder
+from app.api.serving.enums import PredictionOrder
 from app.domain.environments.models import Environment
 from app.domain.integrations.models import IntegrationConfig
 from app.domain.monitoring.models import (
@@ -93,11 +90,11 @@ class IntegrationFilter:
 
 
 ENVIRONMENTS_OF_ORGANIZATION = ListSpec(
-    "environments_of_organization", Environment, "organization_id", {**CREATED, **BY_NAME}
+    "environments_of_organization", Environment, "organization_id", orders_of(NamedOrder)
 )
 
 
-DEPLOYMENTS = {**CREATED, **BY_NAME}
+DEPLOYMENTS = orders_of(NamedOrder)
 
 
 DEPLOYMENTS_OF_VERSION = ListSpec(
@@ -128,7 +125,7 @@ EVENTS_OF_DEPLOYMENT = ListSpec(
     "events_of_deployment",
     DeploymentEvent,
     "deployment_id",
-    CREATED,
+    orders_of(CreatedOrder),
     default_order="CREATED_DESC",
     live_only=False,
 )
@@ -138,22 +135,23 @@ PREDICTIONS_OF_DEPLOYMENT = ListSpec(
     "predictions_of_deployment",
     Prediction,
     "deployment_id",
-    {
-        "RECORDED_AT_ASC": Order(("recorded_at", "id")),
-        "RECORDED_AT_DESC": Order(("recorded_at", "id"), descending=True),
-    },
+    orders_of(PredictionOrder),
     default_order="RECORDED_AT_DESC",
     live_only=False,
 )
 
 
 ENDPOINTS_OF_MODEL = ListSpec(
-    "endpoints_of_model", ServingEndpoint, "model_id", CREATED, live_only=False
+    "endpoints_of_model", ServingEndpoint, "model_id", orders_of(CreatedOrder), live_only=False
 )
 
 
 ENDPOINTS_OF_ENVIRONMENT = ListSpec(
-    "endpoints_of_environment", ServingEndpoint, "environment_id", CREATED, live_only=False
+    "endpoints_of_environment",
+    ServingEndpoint,
+    "environment_id",
+    orders_of(CreatedOrder),
+    live_only=False,
 )
 
 
@@ -161,7 +159,7 @@ DEPLOYMENTS_OF_ENDPOINT = ListSpec(
     "deployments_of_endpoint",
     Deployment,
     "endpoint_id",
-    {**CREATED, **BY_NAME, "TRAFFIC_DESC": Order(("traffic_percentage", "id"), descending=True)},
+    orders_of(NamedOrder, {"TRAFFIC_DESC": Order(("traffic_percentage", "id"), descending=True)}),
 )
 
 
@@ -169,7 +167,7 @@ EVENTS_OF_ENDPOINT = ListSpec(
     "events_of_endpoint",
     ServingEndpointEvent,
     "endpoint_id",
-    CREATED,
+    orders_of(CreatedOrder),
     default_order="CREATED_DESC",
     live_only=False,
 )

@@ -10,11 +10,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_
 
-from app.api.loaders.list_spec import (
-    CREATED,
-    ListSpec,
-    created_between,
-)
+from app.api.loaders.list_spec import ListSpec, created_between, orders_of
+from app.api.orders import CreatedOrder
 from app.domain.tenancy.models import ApiKey, AuditLog, Membership
 
 
@@ -69,18 +66,20 @@ class AuditLogFilter:
 
 # Removed memberships stay as rows (history), never in these lists.
 MEMBERSHIPS_OF_ORGANIZATION = ListSpec(
-    "memberships_of_organization", Membership, "organization_id", CREATED
+    "memberships_of_organization", Membership, "organization_id", orders_of(CreatedOrder)
 )
 
 
-MEMBERSHIPS_OF_USER = ListSpec("memberships_of_user", Membership, "user_id", CREATED)
+MEMBERSHIPS_OF_USER = ListSpec(
+    "memberships_of_user", Membership, "user_id", orders_of(CreatedOrder)
+)
 
 
 AUDIT_LOGS_OF_ORGANIZATION = ListSpec(
     "audit_logs_of_organization",
     AuditLog,
     "organization_id",
-    CREATED,
+    orders_of(CreatedOrder),
     default_order="CREATED_DESC",
     live_only=False,
 )
@@ -90,7 +89,7 @@ API_KEYS_OF_USER = ListSpec(
     "api_keys_of_user",
     ApiKey,
     "user_id",
-    CREATED,
+    orders_of(CreatedOrder),
     default_order="CREATED_DESC",
     live_only=False,
     owned_by_user=True,

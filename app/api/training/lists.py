@@ -3,17 +3,14 @@ parent column, orders and flags), and the filters its list arguments build."""
 
 from __future__ import annotations
 
-from app.api.loaders.list_spec import (
-    BY_NAME,
-    CREATED,
-    ListSpec,
-)
+from app.api.loaders.list_spec import ListSpec, orders_of
+from app.api.orders import NamedOrder
 from app.domain.training.models import TrainingJob
 
 TRAINING_JOBS_OF_PROJECT = ListSpec(
     "training_jobs_of_project",
     TrainingJob,
     "project_id",
-    {**CREATED, **BY_NAME},
+    orders_of(NamedOrder),
     default_order="CREATED_DESC",
 )
