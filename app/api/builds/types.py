@@ -42,10 +42,10 @@ class ArtifactBuild(Node, FromRow):
     model_version_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
 
-    project = related("ArtifactBuild", "project", "app.api.registry.types")
-    model = related("ArtifactBuild", "model", "app.api.registry.types")
-    model_version = related("ArtifactBuild", "modelVersion", "app.api.registry.types")
-    created_by = related("ArtifactBuild", "createdBy", "app.api.tenancy.types")
+    project = related()
+    model = related()
+    model_version = related()
+    created_by = related()
 
 
 register_node("ArtifactBuild", ArtifactBuildRow, ArtifactBuild.from_row)

@@ -70,12 +70,9 @@ class Dataset(Node, FromRow):
     project_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
 
-    created_by = related("Dataset", "createdBy", "app.api.tenancy.types")
-    project = related("Dataset", "project", "app.api.registry.types")
+    created_by = related()
+    project = related()
     versions = children(
-        "Dataset",
-        "versions",
-        "app.api.datasets.types",
         [
             *PAGING,
             ("status", list[DatasetVersionStatus] | None, None),
@@ -110,8 +107,8 @@ class DatasetVersion(Node, FromRow):
     dataset_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
 
-    created_by = related("DatasetVersion", "createdBy", "app.api.tenancy.types")
-    dataset = related("DatasetVersion", "dataset", "app.api.datasets.types")
+    created_by = related()
+    dataset = related()
     lineage = lineage_field("DatasetVersion")
 
 
@@ -121,7 +118,7 @@ class DatasetInput(FromRow):
     role: DatasetInputRole
     dataset_version_id: strawberry.Private[uuid.UUID]
 
-    dataset_version = related("DatasetInput", "datasetVersion", "app.api.datasets.types")
+    dataset_version = related()
 
 
 register_node("Dataset", DatasetRow, Dataset.from_row)

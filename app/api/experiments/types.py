@@ -85,12 +85,9 @@ class Experiment(Node, FromRow):
     project_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID | None]
 
-    project = related("Experiment", "project", "app.api.registry.types")
-    model = related("Experiment", "model", "app.api.registry.types")
+    project = related()
+    model = related()
     runs = children(
-        "Experiment",
-        "runs",
-        "app.api.experiments.types",
         [
             *PAGING,
             ("filter", RunFilterInput | None, None),
@@ -367,7 +364,7 @@ class Run(Node, FromRow):
     db_id: strawberry.Private[uuid.UUID]
     experiment_id: strawberry.Private[uuid.UUID]
 
-    experiment = related("Run", "experiment", "app.api.experiments.types")
+    experiment = related()
 
     @strawberry.field(description="Metric keys logged so far.")
     async def metric_keys(self, info: Info) -> list[str]:
@@ -400,17 +397,9 @@ class Run(Node, FromRow):
     ) -> list[RunMetricHistory]:
         return await metric_histories(info, [self.db_id], keys, max_points, step_from, step_to)
 
-    model_versions = children(
-        "Run",
-        "modelVersions",
-        "app.api.registry.types",
-        description="Model versions this run produced (lineage).",
-    )
+    model_versions = children(description="Model versions this run produced (lineage).")
     dataset_inputs = children(
-        "Run",
-        "datasetInputs",
-        "app.api.datasets.types",
-        description="The dataset versions it consumed, and as what (datasetInputsRecord).",
+        description="The dataset versions it consumed, and as what (datasetInputsRecord)."
     )
     lineage = lineage_field("Run")
 

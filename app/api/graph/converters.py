@@ -67,12 +67,18 @@ def _getter(attribute: str, enum_cls: type[enum.Enum] | None, many: bool = False
     return as_enum
 
 
+# The Strawberry type of each declared type, by name: what a declared link or list points
+# to (app/api/graph/fields.py looks its target up here when the schema is built).
+DECLARED_TYPES: dict[str, type] = {}
+
+
 def from_declaration(
     type_name: str, attributes: dict[str, str] | None = None
 ) -> Callable[[type[R]], type[R]]:
     """``attributes``: private fields named unlike the row's attribute they hold."""
 
     def install(cls: type[R]) -> type[R]:
+        DECLARED_TYPES[type_name] = cls
         declared = GRAPH[type_name]
         mapper = sa_inspect(declared.model)
         table = declared.model.__table__

@@ -14,11 +14,10 @@ order and a filter, as the compiler does."""
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.annotation import StrawberryAnnotation
@@ -26,9 +25,11 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types import Info
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.field import StrawberryField
+from strawberry.utils.str_converters import to_camel_case
 
 import app.api.graph.declarations  # noqa: F401  (fills GRAPH before any type is made)
 from app.api.errors import ClientError
+from app.api.graph.converters import DECLARED_TYPES
 from app.api.graph.declare import GRAPH, Children
 from app.api.lists import child_connection, load_row
 from app.api.pagination import Connection
@@ -45,20 +46,19 @@ PAGING: tuple[Argument, ...] = (
 PAGING_NAMES = frozenset(name for name, _, _ in PAGING)
 
 
-def lazy(type_name: str, module: str) -> Any:
-    return Annotated[type_name, strawberry.lazy(module)]
+def _declared_field(field: StrawberryField) -> tuple[str, str]:
+    """(owner type, GraphQL field name) of a field being built: the declaration it reads
+    is named by where it stands, not by strings at the call."""
+    owner = field.origin.__strawberry_definition__.name  # type: ignore[union-attr]  # a @strawberry.type
+    return owner, field.graphql_name or to_camel_case(field.python_name)
 
 
-def _converter(type_name: str, module: str) -> Any:
-    """``from_row`` of the (lazily named) target type, found on first use."""
-    cached: list[Any] = []
-
-    def to_node(row: Any) -> Any:
-        if not cached:
-            cached.append(getattr(importlib.import_module(module), type_name).from_row)
-        return cached[0](row)
-
-    return to_node
+def _node_type(type_name: str) -> Any:
+    """The Strawberry type of a declared type (app/api/graph/converters.DECLARED_TYPES)."""
+    node_type = DECLARED_TYPES.get(type_name)
+    if node_type is None:
+        raise LookupError(f"{type_name} is declared but has no @from_declaration type")
+    return node_type
 
 
 def _argument(python_name: str, annotation: Any, default: Any) -> StrawberryArgument:
@@ -75,66 +75,45 @@ async def _declared(self: Any) -> None:
     field with an async resolver is resolved asynchronously, as the loaders need)."""
 
 
-def _field(
-    extension: FieldExtension, returns: Any, description: str | None, name: str | None
-) -> Any:
+def _field(extension: FieldExtension, description: str | None, name: str | None) -> Any:
+    """A field whose type and arguments its extension sets when the schema is built."""
     return strawberry.field(
-        resolver=_declared,
-        graphql_type=returns,
-        description=description,
-        name=name,
-        extensions=[extension],
+        resolver=_declared, description=description, name=name, extensions=[extension]
     )
 
 
 def related(
-    type_name: str,
-    field_name: str,
-    module: str,
     *,
     description: str | None = None,
     name: str | None = None,
     history: History | None = None,
 ) -> Any:
-    """The to-one field ``field_name`` of ``type_name``, as declared (a ``Link`` by foreign
-    key, or a ``Lookup`` by condition); null when the row is not visible to the caller.
+    """The to-one field declared under this field's name on its type (a ``Link`` by
+    foreign key, or a ``Lookup`` by condition); null when the row is not visible to the
+    caller.
 
     With ``history`` the field takes ``at:`` (time travel): without it, the declared link
     (compiled); with it, ``history(session, parent's id, at)`` names the target's id then
     (read in Python: the compiler leaves a link with arguments to this resolver)."""
-    declared = GRAPH[type_name]
-    link = declared.links.get(field_name)
-    target_name = link.target if link else declared.lookups[field_name].target
-    target = GRAPH[target_name]
-    to_node = _converter(target_name, module)
-
-    returns = lazy(target_name, module) | None
-    return _field(
-        Related(type_name, field_name, link, target, to_node, history), returns, description, name
-    )
+    return _field(Related(history), description, name)
 
 
 class Related(FieldExtension):
     """A declared to-one field: the target row by foreign key (a ``Link``) or by the
     lookup's loader (a ``Lookup``); with ``history``, the field takes ``at:``."""
 
-    def __init__(
-        self,
-        type_name: str,
-        field_name: str,
-        link: Any,
-        target: Any,
-        to_node: Callable[[Any], Any],
-        history: History | None,
-    ) -> None:
-        self.type_name = type_name
-        self.field_name = field_name
-        self.link = link
-        self.target = target
-        self.to_node = to_node
+    def __init__(self, history: History | None) -> None:
         self.history = history
 
     def apply(self, field: StrawberryField) -> None:
+        self.type_name, self.field_name = _declared_field(field)
+        declared = GRAPH[self.type_name]
+        self.link = declared.links.get(self.field_name)
+        target_name = (self.link or declared.lookups[self.field_name]).target
+        self.target = GRAPH[target_name]
+        node_type = _node_type(target_name)
+        self.to_node = node_type.from_row
+        field.type_annotation = StrawberryAnnotation(node_type | None)
         if self.history is not None:
             field.arguments = [*field.arguments, _argument("at", datetime | None, None)]
 
@@ -161,25 +140,11 @@ class Related(FieldExtension):
 History = Callable[[Any, uuid.UUID, datetime], Awaitable[uuid.UUID | None]]
 
 
-def children(
-    type_name: str,
-    field_name: str,
-    module: str,
-    arguments: Sequence[Argument] = PAGING,
-    *,
-    description: str | None = None,
-) -> Any:
-    """The connection ``field_name`` of ``type_name``: a keyset page of its declared
+def children(arguments: Sequence[Argument] = PAGING, *, description: str | None = None) -> Any:
+    """The connection declared under this field's name on its type: a keyset page of its
     ``ListSpec``, batched per request across parents. A list of admin-only rows answers
     FORBIDDEN to anyone but an admin of the parent's organization."""
-    declared = GRAPH[type_name].lists[field_name]
-    annotation = lazy(declared.target, module)
-    to_node = _converter(declared.target, module)
-
-    # The node type is the caller's (a string resolved when the schema is built).
-    connection = Connection[annotation]  # type: ignore[valid-type]  # a type made at runtime
-    extension = ChildList(declared, to_node, GRAPH[declared.target].admin_only, arguments)
-    return _field(extension, connection, description, None)
+    return _field(ChildList(arguments), description, None)
 
 
 class ChildList(FieldExtension):
@@ -188,19 +153,16 @@ class ChildList(FieldExtension):
     admin-only rows answers FORBIDDEN to anyone but an admin of the parent's
     organization."""
 
-    def __init__(
-        self,
-        declared: Children,
-        to_node: Callable[[Any], Any],
-        forbidden: str | None,
-        arguments: Sequence[Argument],
-    ) -> None:
-        self.declared = declared
-        self.to_node = to_node
-        self.forbidden = forbidden
+    def __init__(self, arguments: Sequence[Argument]) -> None:
         self.arguments = arguments
 
     def apply(self, field: StrawberryField) -> None:
+        type_name, field_name = _declared_field(field)
+        self.declared: Children = GRAPH[type_name].lists[field_name]
+        node_type = _node_type(self.declared.target)
+        self.to_node = node_type.from_row
+        self.forbidden = GRAPH[self.declared.target].admin_only
+        field.type_annotation = StrawberryAnnotation(Connection[node_type])  # type: ignore[valid-type]  # a type made at runtime
         field.arguments = [*field.arguments, *(_argument(*a) for a in self.arguments)]
 
     async def resolve_async(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:

@@ -48,10 +48,7 @@ class AlertRule(Node, FromRow):
     deployment_id: strawberry.Private[uuid.UUID | None]
 
     deployment = related(
-        "AlertRule",
-        "deployment",
-        "app.api.serving.types",
-        description="The one deployment watched; null: every deployment of the project.",
+        description="The one deployment watched; null: every deployment of the project."
     )
 
 
@@ -85,24 +82,12 @@ class Alert(Node, FromRow):
     acknowledged_by_id: strawberry.Private[uuid.UUID | None]
     resolved_by_id: strawberry.Private[uuid.UUID | None]
 
-    deployment = related(
-        "Alert",
-        "deployment",
-        "app.api.serving.types",
-        description="null for an organization-level alert.",
-    )
-    created_by = related(
-        "Alert", "createdBy", "app.api.tenancy.types", description="Who opened it by hand."
-    )
+    deployment = related(description="null for an organization-level alert.")
+    created_by = related(description="Who opened it by hand.")
 
-    rule = related(
-        "Alert",
-        "rule",
-        "app.api.monitoring.types",
-        description="The rule that opened this alert, if any.",
-    )
-    acknowledged_by = related("Alert", "acknowledgedBy", "app.api.tenancy.types")
-    resolved_by = related("Alert", "resolvedBy", "app.api.tenancy.types")
+    rule = related(description="The rule that opened this alert, if any.")
+    acknowledged_by = related()
+    resolved_by = related()
 
 
 register_node("Alert", AlertRow, Alert.from_row)
@@ -152,12 +137,7 @@ class DriftReport(Node, FromRow):
         page = await info.context.loaders.page(SCORES_OF_REPORT).load((self.db_id, query))
         return [DriftFeatureScore.from_row(row) for row in page.rows]
 
-    alert = related(
-        "DriftReport",
-        "alert",
-        "app.api.monitoring.types",
-        description="The data_drift alert this report opened, if any.",
-    )
+    alert = related(description="The data_drift alert this report opened, if any.")
 
 
 @strawberry.type(description="Embedding drift between reference vectors and recent ones.")

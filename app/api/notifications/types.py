@@ -62,13 +62,7 @@ class NotificationDelivery(Node, FromRow):
     db_id: strawberry.Private[uuid.UUID]
     organization_id: strawberry.Private[uuid.UUID]
 
-    attempt_log = children(
-        "NotificationDelivery",
-        "attemptLog",
-        "app.api.notifications.types",
-        PAGING[:2],
-        description="Every attempt, oldest first.",
-    )
+    attempt_log = children(PAGING[:2], description="Every attempt, oldest first.")
 
 
 @from_declaration("NotificationRule")
@@ -114,11 +108,8 @@ class NotificationChannel(Node, FromRow):
             )
         return JSON(self.config_)
 
-    rules = children("NotificationChannel", "rules", "app.api.notifications.types", PAGING[:2])
+    rules = children(PAGING[:2])
     deliveries = children(
-        "NotificationChannel",
-        "deliveries",
-        "app.api.notifications.types",
         [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
         description="The outbox for this channel, newest first; admins only.",
     )

@@ -73,7 +73,7 @@ class Pipeline(Node, FromRow):
     created_by_id: strawberry.Private[uuid.UUID | None]
     definition_: strawberry.Private[dict[str, Any]]
 
-    created_by = related("Pipeline", "createdBy", "app.api.tenancy.types")
+    created_by = related()
 
     @strawberry.field(description="The steps, as defined.")
     def steps(self) -> list[PipelineStep]:
@@ -92,11 +92,8 @@ class Pipeline(Node, FromRow):
     def order(self) -> list[str]:
         return list(self.definition_["order"])
 
-    project = related("Pipeline", "project", "app.api.registry.types")
+    project = related()
     runs = children(
-        "Pipeline",
-        "runs",
-        "app.api.pipelines.types",
         [
             *PAGING,
             ("status", list[PipelineRunStatus] | None, None),
@@ -123,7 +120,7 @@ class PipelineRun(Node, FromRow):
     created_by_id: strawberry.Private[uuid.UUID | None]
     steps_: strawberry.Private[list[dict[str, Any]]]
 
-    created_by = related("PipelineRun", "createdBy", "app.api.tenancy.types")
+    created_by = related()
 
     @strawberry.field(description="Each step's state, in dependency order.")
     def steps(self) -> list[PipelineRunStep]:
@@ -142,7 +139,7 @@ class PipelineRun(Node, FromRow):
             for s in self.steps_
         ]
 
-    pipeline = related("PipelineRun", "pipeline", "app.api.pipelines.types")
+    pipeline = related()
 
 
 register_node("Pipeline", PipelineRow, Pipeline.from_row)

@@ -44,9 +44,9 @@ class RegistryLink(Node, FromRow):
     model_version_id: strawberry.Private[uuid.UUID | None]
     created_by_id: strawberry.Private[uuid.UUID | None]
 
-    model = related("RegistryLink", "model", "app.api.registry.types")
-    model_version = related("RegistryLink", "modelVersion", "app.api.registry.types")
-    created_by = related("RegistryLink", "createdBy", "app.api.tenancy.types")
+    model = related()
+    model_version = related()
+    created_by = related()
 
 
 @strawberry.input

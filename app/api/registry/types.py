@@ -88,36 +88,22 @@ class Project(Node, FromRow):
     db_id: strawberry.Private[uuid.UUID]
     organization_id: strawberry.Private[uuid.UUID]
 
-    organization = related("Project", "organization", "app.api.tenancy.types")
+    organization = related()
 
-    members = children(
-        "Project",
-        "members",
-        "app.api.registry.types",
-        description="Explicit project roles (on top of organization roles).",
-    )
+    members = children(description="Explicit project roles (on top of organization roles).")
 
     models = children(
-        "Project",
-        "models",
-        "app.api.registry.types",
         [
             *PAGING,
             ("filter", ModelFilterInput | None, None),
             ("order_by", ModelOrder, ModelOrder.CREATED_ASC),
-        ],
+        ]
     )
 
     alert_rules = children(
-        "Project",
-        "alertRules",
-        "app.api.monitoring.types",
-        description="Alert rules of this project (project- or deployment-scoped).",
+        description="Alert rules of this project (project- or deployment-scoped)."
     )
     datasets = children(
-        "Project",
-        "datasets",
-        "app.api.datasets.types",
         [
             *PAGING,
             ("filter", DatasetFilterInput | None, None),
@@ -126,9 +112,6 @@ class Project(Node, FromRow):
         description="Datasets of this project.",
     )
     pipelines = children(
-        "Project",
-        "pipelines",
-        "app.api.pipelines.types",
         [
             *PAGING,
             ("created_from", datetime | None, None),
@@ -138,9 +121,6 @@ class Project(Node, FromRow):
         description="Pipelines of this project.",
     )
     training_jobs = children(
-        "Project",
-        "trainingJobs",
-        "app.api.training.types",
         [
             *PAGING,
             ("status", list[TrainingJobStatus] | None, None),
@@ -152,9 +132,6 @@ class Project(Node, FromRow):
         "any of the given states.",
     )
     artifact_builds = children(
-        "Project",
-        "artifactBuilds",
-        "app.api.builds.types",
         [
             *PAGING,
             ("status", list[BuildStatus] | None, None),
@@ -165,16 +142,10 @@ class Project(Node, FromRow):
         description="Artifact builds of this project's versions, newest first.",
     )
     experiments = children(
-        "Project",
-        "experiments",
-        "app.api.experiments.types",
         [*PAGING, ("order_by", NamedOrder, NamedOrder.CREATED_ASC)],
         description="Experiments of this project.",
     )
     deployments = children(
-        "Project",
-        "deployments",
-        "app.api.serving.types",
         [
             *PAGING,
             ("filter", DeploymentFilterInput | None, None),
@@ -191,7 +162,7 @@ class ProjectMember(FromRow):
     created_at: datetime
     user_id: strawberry.Private[uuid.UUID]
 
-    user = related("ProjectMember", "user", "app.api.tenancy.types")
+    user = related()
 
 
 @from_declaration("Model")
@@ -209,11 +180,8 @@ class Model(Node, FromRow):
     db_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID]
 
-    project = related("Model", "project", "app.api.registry.types")
+    project = related()
     versions = children(
-        "Model",
-        "versions",
-        "app.api.registry.types",
         [
             *PAGING,
             ("stage", list[ModelStage] | None, None),
@@ -236,33 +204,19 @@ class Model(Node, FromRow):
         return Deployment.from_row(row) if row else None
 
     production_version = related(
-        "Model",
-        "productionVersion",
-        "app.api.registry.types",
         description="The version in production, if any (at most one); with `at`, the one "
         "in production at that instant (from the model's production history).",
         history=production_version_at,
     )
     endpoints = children(
-        "Model",
-        "endpoints",
-        "app.api.serving.types",
         ENDPOINT_LIST_ARGUMENTS,
         description="Where this model is served: one endpoint per environment.",
     )
     registry_links = children(
-        "Model",
-        "registryLinks",
-        "app.api.registry.links",
         REGISTRY_LINK_LIST_ARGUMENTS,
         description="This model (and its versions) in external registries.",
     )
-    aliases = children(
-        "Model",
-        "aliases",
-        "app.api.registry.types",
-        description="Movable names for versions (champion, challenger...), by name.",
-    )
+    aliases = children(description="Movable names for versions (champion, challenger...), by name.")
 
     @strawberry.field(
         description="The version the alias points at now, or at instant `at` (from its "
@@ -297,14 +251,9 @@ class ModelAlias(Node, FromRow):
     model_id: strawberry.Private[uuid.UUID]
     model_version_id: strawberry.Private[uuid.UUID]
 
-    model = related("ModelAlias", "model", "app.api.registry.types")
-    model_version = related(
-        "ModelAlias", "modelVersion", "app.api.registry.types", description="Where it points."
-    )
+    model = related()
+    model_version = related(description="Where it points.")
     history = children(
-        "ModelAlias",
-        "history",
-        "app.api.registry.types",
         [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
         description="Every move, newest first: from, to, who, when.",
     )
@@ -318,9 +267,9 @@ class ModelAliasEvent(FromRow):
     to_version_id: strawberry.Private[uuid.UUID | None]
     actor_user_id: strawberry.Private[uuid.UUID | None]
 
-    from_version = related("ModelAliasEvent", "fromVersion", "app.api.registry.types")
-    to_version = related("ModelAliasEvent", "toVersion", "app.api.registry.types")
-    actor = related("ModelAliasEvent", "actor", "app.api.tenancy.types")
+    from_version = related()
+    to_version = related()
+    actor = related()
 
 
 @from_declaration("ModelVersion")
@@ -341,37 +290,22 @@ class ModelVersion(Node, FromRow):
     model_id: strawberry.Private[uuid.UUID]
     run_id: strawberry.Private[uuid.UUID | None]
 
-    model = related("ModelVersion", "model", "app.api.registry.types")
+    model = related()
 
-    run = related(
-        "ModelVersion",
-        "run",
-        "app.api.experiments.types",
-        description="The training run that produced this version (lineage).",
-    )
+    run = related(description="The training run that produced this version (lineage).")
 
     deployments = children(
-        "ModelVersion",
-        "deployments",
-        "app.api.serving.types",
         [
             *PAGING,
             ("filter", DeploymentFilterInput | None, None),
             ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
-        ],
+        ]
     )
     artifact_build = related(
-        "ModelVersion",
-        "artifactBuild",
-        "app.api.builds.types",
-        description="This version's serving image build, if one was asked for.",
+        description="This version's serving image build, if one was asked for."
     )
     registry_links = children(
-        "ModelVersion",
-        "registryLinks",
-        "app.api.registry.links",
-        REGISTRY_LINK_LIST_ARGUMENTS,
-        description="This version in external registries.",
+        REGISTRY_LINK_LIST_ARGUMENTS, description="This version in external registries."
     )
     lineage = lineage_field("ModelVersion")
 

@@ -133,9 +133,6 @@ class Environment(Node, FromRow):
     db_id: strawberry.Private[uuid.UUID]
 
     deployments = children(
-        "Environment",
-        "deployments",
-        "app.api.serving.types",
         [
             *PAGING,
             ("filter", DeploymentFilterInput | None, None),
@@ -144,31 +141,19 @@ class Environment(Node, FromRow):
         description="Deployments in this environment.",
     )
     active_deployments = children(
-        "Environment",
-        "activeDeployments",
-        "app.api.serving.types",
         [*PAGING, ("order_by", NamedOrder, NamedOrder.NAME_ASC)],
         description="Deployments serving here now (status ACTIVE).",
     )
     gpu_types = children(
-        "Environment",
-        "gpuTypes",
-        "app.api.serving.types",
         [*PAGING, ("enabled", bool | None, None)],
         description="The GPU types this environment offers, by priority (none last), then "
         "label. `enabled` keeps only the enabled (true) or disabled (false) ones.",
     )
     endpoints = children(
-        "Environment",
-        "endpoints",
-        "app.api.serving.types",
         ENDPOINT_LIST_ARGUMENTS,
         description="The serving endpoints here (one per model deployed here).",
     )
     integrations = children(
-        "Environment",
-        "integrations",
-        "app.api.serving.types",
         [*PAGING, ("type", list[IntegrationType] | None, None)],
         description="The tools this environment integrates with, by type and tool.",
     )
@@ -190,7 +175,7 @@ class GpuType(Node, FromRow):
     updated_at: datetime
     environment_id: strawberry.Private[uuid.UUID]
 
-    environment = related("GpuType", "environment", "app.api.serving.types")
+    environment = related()
 
 
 @from_declaration("Deployment", attributes={"embedding_dim": "embedding_dimension"})
@@ -248,18 +233,11 @@ class Deployment(Node, FromRow):
     endpoint_id: strawberry.Private[uuid.UUID]
     embedding_dim: strawberry.Private[int | None]
 
-    environment = related("Deployment", "environment", "app.api.serving.types")
-    model_version = related(
-        "Deployment", "modelVersion", "app.api.registry.types", name="modelVersion"
-    )
-    project = related("Deployment", "project", "app.api.registry.types")
-    endpoint = related(
-        "Deployment", "endpoint", "app.api.serving.types", description="What clients call."
-    )
+    environment = related()
+    model_version = related(name="modelVersion")
+    project = related()
+    endpoint = related(description="What clients call.")
     predictions = children(
-        "Deployment",
-        "predictions",
-        "app.api.serving.types",
         [
             *PAGING,
             ("filter", PredictionFilterInput | None, None),
@@ -268,9 +246,6 @@ class Deployment(Node, FromRow):
         description="Individual predictions, newest first by default (for debugging).",
     )
     monitoring_metrics = children(
-        "Deployment",
-        "monitoringMetrics",
-        "app.api.monitoring.types",
         [
             ("names", list[str] | None, None),
             ("from_", Annotated[datetime | None, strawberry.argument(name="from")], None),
@@ -281,9 +256,6 @@ class Deployment(Node, FromRow):
         description="Metric points, optionally of some names and within [from, to).",
     )
     alerts = children(
-        "Deployment",
-        "alerts",
-        "app.api.monitoring.types",
         [
             ("status", list[AlertStatus] | None, None),
             ("severity", list[AlertSeverity] | None, None),
@@ -314,12 +286,7 @@ class Deployment(Node, FromRow):
     def embedding_dimension(self) -> int | None:
         return self.embedding_dim
 
-    drift_reports = children(
-        "Deployment",
-        "driftReports",
-        "app.api.monitoring.types",
-        description="Drift reports, newest first.",
-    )
+    drift_reports = children(description="Drift reports, newest first.")
 
     @strawberry.field(
         description="Drift of recent prediction embeddings (last windowSeconds) from the "
@@ -380,9 +347,6 @@ class Deployment(Node, FromRow):
         ]
 
     events = children(
-        "Deployment",
-        "events",
-        "app.api.serving.types",
         [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
         description="History: deploy, update, rollback, terminate.",
     )
@@ -406,11 +370,9 @@ class DeploymentEvent(Node, FromRow):
     to_model_version_id: strawberry.Private[uuid.UUID | None]
     actor_user_id: strawberry.Private[uuid.UUID | None]
 
-    actor = related(
-        "DeploymentEvent", "actor", "app.api.tenancy.types", description="Who made this change."
-    )
-    from_version = related("DeploymentEvent", "fromVersion", "app.api.registry.types")
-    to_version = related("DeploymentEvent", "toVersion", "app.api.registry.types")
+    actor = related(description="Who made this change.")
+    from_version = related()
+    to_version = related()
 
 
 @from_declaration("Prediction")
@@ -424,11 +386,8 @@ class Prediction(FromRow):
     model_version_id: strawberry.Private[uuid.UUID | None]
 
     model_version = related(
-        "Prediction",
-        "modelVersion",
-        "app.api.registry.types",
         description="The version that served it (null for predictions recorded before "
-        "versions were stamped).",
+        "versions were stamped)."
     )
 
 
@@ -449,27 +408,18 @@ class ServingEndpoint(Node, FromRow):
     active_deployment_id: strawberry.Private[uuid.UUID | None]
     previous_deployment_id: strawberry.Private[uuid.UUID | None]
 
-    model = related("ServingEndpoint", "model", "app.api.registry.types")
-    environment = related("ServingEndpoint", "environment", "app.api.serving.types")
-    project = related("ServingEndpoint", "project", "app.api.registry.types")
+    model = related()
+    environment = related()
+    project = related()
     active_deployment = related(
-        "ServingEndpoint",
-        "activeDeployment",
-        "app.api.serving.types",
         description="The deployment serving now, or at instant `at` (from the endpoint's "
         "history); null if none.",
         history=active_deployment_at,
     )
     previous_deployment = related(
-        "ServingEndpoint",
-        "previousDeployment",
-        "app.api.serving.types",
-        description="The deployment that was active before the current one.",
+        description="The deployment that was active before the current one."
     )
     deployments = children(
-        "ServingEndpoint",
-        "deployments",
-        "app.api.serving.types",
         [
             *PAGING,
             ("filter", DeploymentFilterInput | None, None),
@@ -478,21 +428,10 @@ class ServingEndpoint(Node, FromRow):
         description="Every deployment of the model in the environment.",
     )
     traffic_split = children(
-        "ServingEndpoint",
-        "trafficSplit",
-        "app.api.serving.types",
-        description="The ACTIVE deployments and their trafficPercentage, the most first.",
+        description="The ACTIVE deployments and their trafficPercentage, the most first."
     )
-    promotion_policy = related(
-        "ServingEndpoint",
-        "promotionPolicy",
-        "app.api.serving.types",
-        description="The gate on this endpoint's canary, if any.",
-    )
+    promotion_policy = related(description="The gate on this endpoint's canary, if any.")
     history = children(
-        "ServingEndpoint",
-        "history",
-        "app.api.serving.types",
         [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
         description="Every move of the active deployment, newest first.",
     )
@@ -520,8 +459,8 @@ class PromotionPolicy(Node, FromRow):
     endpoint_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
 
-    endpoint = related("PromotionPolicy", "endpoint", "app.api.serving.types")
-    created_by = related("PromotionPolicy", "createdBy", "app.api.tenancy.types")
+    endpoint = related()
+    created_by = related()
 
 
 @from_declaration("ServingEndpointEvent")
@@ -533,9 +472,9 @@ class ServingEndpointEvent(FromRow):
     to_deployment_id: strawberry.Private[uuid.UUID | None]
     actor_user_id: strawberry.Private[uuid.UUID | None]
 
-    from_deployment = related("ServingEndpointEvent", "fromDeployment", "app.api.serving.types")
-    to_deployment = related("ServingEndpointEvent", "toDeployment", "app.api.serving.types")
-    actor = related("ServingEndpointEvent", "actor", "app.api.tenancy.types")
+    from_deployment = related()
+    to_deployment = related()
+    actor = related()
 
 
 @from_declaration("IntegrationConfig", attributes={"type": "integration_type"})
@@ -551,8 +490,8 @@ class IntegrationConfig(Node, FromRow):
     environment_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
 
-    environment = related("IntegrationConfig", "environment", "app.api.serving.types")
-    created_by = related("IntegrationConfig", "createdBy", "app.api.tenancy.types")
+    environment = related()
+    created_by = related()
 
 
 register_node("Environment", EnvironmentRow, Environment.from_row)

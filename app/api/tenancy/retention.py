@@ -40,7 +40,7 @@ class RetentionPolicy(Node, FromRow):
     updated_at: datetime
     updated_by_id: strawberry.Private[uuid.UUID | None]
 
-    updated_by = related("RetentionPolicy", "updatedBy", "app.api.tenancy.types")
+    updated_by = related()
 
 
 @strawberry.input(description=f"Only the kinds given change. {DAYS}")

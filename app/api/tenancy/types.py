@@ -98,9 +98,6 @@ class Organization(Node, FromRow):
         return Quota(max_users=quota.max_users, max_models=quota.max_models)
 
     alerts = children(
-        "Organization",
-        "alerts",
-        "app.api.monitoring.types",
         [
             ("status", list[AlertStatus] | None, None),
             ("severity", list[AlertSeverity] | None, None),
@@ -111,41 +108,20 @@ class Organization(Node, FromRow):
         "newest first by default.",
     )
     retention_policy = related(
-        "Organization",
-        "retentionPolicy",
-        "app.api.tenancy.retention",
-        description="How long this organization keeps each kind of data (null: forever).",
+        description="How long this organization keeps each kind of data (null: forever)."
     )
 
     @strawberry.field(description="The caller's role in this organization.")
     def viewer_role(self, info: Info) -> OrgRole | None:
         return info.context.actor.org_roles.get(self.db_id)
 
-    projects = children(
-        "Organization",
-        "projects",
-        "app.api.registry.types",
-        [*PAGING, ("order_by", ProjectOrder, ProjectOrder.CREATED_ASC)],
-    )
-    environments = children(
-        "Organization",
-        "environments",
-        "app.api.serving.types",
-        [*PAGING, ("order_by", NamedOrder, NamedOrder.NAME_ASC)],
-    )
+    projects = children([*PAGING, ("order_by", ProjectOrder, ProjectOrder.CREATED_ASC)])
+    environments = children([*PAGING, ("order_by", NamedOrder, NamedOrder.NAME_ASC)])
 
-    members = children("Organization", "members", "app.api.tenancy.types")
+    members = children()
 
-    notification_channels = children(
-        "Organization",
-        "notificationChannels",
-        "app.api.notifications.types",
-        description="Notification channels of this organization.",
-    )
+    notification_channels = children(description="Notification channels of this organization.")
     audit_logs = children(
-        "Organization",
-        "auditLogs",
-        "app.api.tenancy.types",
         [
             *PAGING,
             ("filter", AuditLogFilterInput | None, None),
@@ -181,8 +157,8 @@ class Membership(Node, FromRow):
     organization_id: strawberry.Private[uuid.UUID]
     user_id: strawberry.Private[uuid.UUID]
 
-    organization = related("Membership", "organization", "app.api.tenancy.types")
-    user = related("Membership", "user", "app.api.tenancy.types")
+    organization = related()
+    user = related()
 
 
 @from_declaration("ApiKey")
@@ -200,10 +176,7 @@ class ApiKey(Node, FromRow):
     organization_id: strawberry.Private[uuid.UUID | None]
 
     organization = related(
-        "ApiKey",
-        "organization",
-        "app.api.tenancy.types",
-        description="The one organization it is limited to; null: all of its user's.",
+        description="The one organization it is limited to; null: all of its user's."
     )
 
 
@@ -221,7 +194,7 @@ class AuditLogEntry(Node, FromRow):
     user_agent: str | None
     actor_user_id: strawberry.Private[uuid.UUID | None]
 
-    actor = related("AuditLogEntry", "actor", "app.api.tenancy.types")
+    actor = related()
 
 
 @strawberry.type(description="The caller: its user and memberships.")
@@ -231,17 +204,9 @@ class Viewer:
     id: strawberry.Private[uuid.UUID]
     db_id: strawberry.Private[uuid.UUID]
 
-    user = related("Viewer", "user", "app.api.tenancy.types")
-    memberships = children(
-        "Viewer",
-        "memberships",
-        "app.api.tenancy.types",
-        description="Memberships this API key can act through.",
-    )
+    user = related()
+    memberships = children(description="Memberships this API key can act through.")
     api_keys = children(
-        "Viewer",
-        "apiKeys",
-        "app.api.tenancy.types",
         [
             *PAGING,
             ("revoked", bool | None, None),

@@ -51,21 +51,12 @@ class TrainingJob(Node, FromRow):
     run_id: strawberry.Private[uuid.UUID | None]
     created_by_id: strawberry.Private[uuid.UUID | None]
 
-    created_by = related("TrainingJob", "createdBy", "app.api.tenancy.types")
-    project = related("TrainingJob", "project", "app.api.registry.types")
-    experiment = related("TrainingJob", "experiment", "app.api.experiments.types")
-    environment = related(
-        "TrainingJob", "environment", "app.api.serving.types", description="Where it runs."
-    )
-    run = related(
-        "TrainingJob", "run", "app.api.experiments.types", description="The run it produced."
-    )
-    dataset_inputs = children(
-        "TrainingJob",
-        "datasetInputs",
-        "app.api.datasets.types",
-        description="The dataset versions it consumes, and as what.",
-    )
+    created_by = related()
+    project = related()
+    experiment = related()
+    environment = related(description="Where it runs.")
+    run = related(description="The run it produced.")
+    dataset_inputs = children(description="The dataset versions it consumes, and as what.")
 
 
 register_node("TrainingJob", TrainingJobRow, TrainingJob.from_row)
