@@ -54,6 +54,15 @@ async def test_a_version_and_its_deployment_are_made_together_or_not_at_all(tena
     # The version fails: nothing is deployed.
     again = await client.mutate(CREATE_AND_DEPLOY, input("1.0.0", "api3"))
     assert_error(again, "CONFLICT", ["input", "modelVersion", "version"])
+    # Every error of a part names its place under that part, also those the API checks.
+    partial = input("3.0.0", "api4")
+    partial["modelVersion"]["artifactSizeBytes"] = 1.5
+    fraction = await client.mutate(CREATE_AND_DEPLOY, partial)
+    assert_error(fraction, "VALIDATION", ["input", "modelVersion", "artifactSizeBytes"])
+    partial = input("3.0.0", "api4")
+    partial["modelVersion"]["runId"] = environment  # an id of another type
+    foreign = await client.mutate(CREATE_AND_DEPLOY, partial)
+    assert_error(foreign, "NOT_FOUND", ["input", "modelVersion", "runId"])
     other = (await create_version(client, model, "1.5.0"))["id"]
     await create_deployment(client, other, environment)  # the environment still works
     assert (await client.data(VERSIONS, {"id": model}))["node"]["versions"]["totalCount"] == 2

@@ -215,8 +215,8 @@ class DatasetMutations:
                 if checksum
                 else None,
                 file_count=input.file_count,
-                total_size_bytes=whole_number(input.total_size_bytes, "totalSizeBytes"),
-                record_count=whole_number(input.record_count, "recordCount"),
+                total_size_bytes=whole_number(input.total_size_bytes, "total_size_bytes"),
+                record_count=whole_number(input.record_count, "record_count"),
                 diff_summary=input.diff_summary,
                 parent_ids=[
                     decode_id(p, "DatasetVersion", ["parent_ids", str(i)])

@@ -191,8 +191,8 @@ class ModelVersionCreateAndDeployPayload:
 T = TypeVar("T")
 
 
-def _artifact_bytes(value: float | None) -> int | None:
-    return whole_number(value, "artifactSizeBytes", "a whole number of bytes")
+def _artifact_bytes(value: float | None, at: tuple[str, ...] = ()) -> int | None:
+    return whole_number(value, "artifact_size_bytes", "a whole number of bytes", at)
 
 
 @dataclass(frozen=True)
@@ -252,7 +252,9 @@ class RegistryMutations:
                     version=made.version,
                     description=made.description,
                     artifact_uri=made.artifact_uri,
-                    artifact_size_bytes=_artifact_bytes(made.artifact_size_bytes),
+                    artifact_size_bytes=_artifact_bytes(
+                        made.artifact_size_bytes, at=("model_version",)
+                    ),
                     metrics=made.metrics,
                     signature=made.signature,
                     run_id=decode_id(made.run_id, "Run", ["model_version", "run_id"])
