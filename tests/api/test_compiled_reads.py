@@ -53,7 +53,7 @@ from app.db.ids import uuid7
 from app.server.schema import build_schema
 from app.settings import REPO_ROOT
 from tests.conftest import TEST_LIMITS
-from tests.helpers import ARTIFACTS, build_graph, generated_documents
+from tests.helpers import ARTIFACTS, assert_ok, build_graph, generated_documents
 from tests.support.compiled_reads import (
     INVENTORY,
     ODD_FLOATS,
@@ -321,6 +321,46 @@ async def test_both_paths_answer_the_same_bytes_for_every_caller(
         forbidden={developer.key: hidden},
         shard=shard,
     )
+
+
+async def test_the_callers_own_rows_answer_the_same_bytes_on_both_paths(
+    server, make_tenant, database_url, http
+):
+    """The ``viewer`` root (the caller's user, memberships and API keys), which documents
+    drawn from every root reach about once in a hundred, and then mostly its ``user``:
+    every argument of its lists, for every caller, while other users hold live, expiring,
+    expired and revoked keys. (A filter's OR, written without parentheses after the
+    owner's condition, once listed every user's expiring keys here.)"""
+    from tests.support.project_visibility import member
+    from tests.support.tenancy import KEY_CREATE, KEY_REVOKE
+
+    first, second = await make_tenant("cmpv"), await make_tenant("cmpv")
+    soon = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    for tenant in (first, second):
+        assert_ok(await tenant.client.mutate(KEY_CREATE, {"name": "expiring", "expiresAt": soon}))
+        made = assert_ok(await tenant.client.mutate(KEY_CREATE, {"name": "revoked"}))
+        assert_ok(await tenant.client.mutate(KEY_REVOKE, {"apiKeyId": made["apiKey"]["id"]}))
+    developer = await member(first, http, database_url, "DEVELOPER")
+    keys = "id name prefix scopes expiresAt revokedAt createdAt organization { slug }"
+    documents = [
+        f"{{ viewer {{ user {{ email }} memberships{page} {{ totalCount nodes {{ role }} }}"
+        f" apiKeys({args}) {{ totalCount nodes {{ {keys} }} }} }} }}"
+        for revoked in ("", "revoked: true", "revoked: false")
+        for order in ("orderBy: CREATED_ASC", "orderBy: CREATED_DESC")
+        for page, first_n in (("", ""), ("(first: 1)", "first: 1"), ("(last: 2)", "last: 2"))
+        for args in [", ".join(a for a in (revoked, order, first_n) if a)]
+    ]
+    for key in (first.key, second.key, None, developer.key):
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        for document in documents:
+            compiled = await http.post("/graphql", json={"query": document}, headers=headers)
+            reference = await http.post(
+                "/graphql",
+                json={"query": document},
+                headers={**headers, "X-MLGraph-Path": "resolvers"},
+            )
+            assert compiled.headers["x-mlgraph-path"] == "compiled" or key is None, document
+            assert compiled.content == reference.content, (document, compiled.text)
 
 
 async def test_every_scalar_of_every_seeded_node_is_the_same_on_both_paths(
