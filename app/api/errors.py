@@ -72,11 +72,8 @@ def graphql_path(input_type: Any, relative: Sequence[str | int]) -> list[str]:
 
 @functools.cache
 def _input_fields(input_type: Any) -> dict[str, Any]:
-    """An input type's fields by Python name (and, for paths still written in GraphQL's
-    spelling, by GraphQL name)."""
-    fields = input_type.__strawberry_definition__.fields
-    by_name = {f.graphql_name or to_camel_case(f.python_name): f for f in fields}
-    return {**by_name, **{f.python_name: f for f in fields}}
+    """An input type's fields by Python name."""
+    return {f.python_name: f for f in input_type.__strawberry_definition__.fields}
 
 
 def input_type_of(info: Info) -> Any:

@@ -141,7 +141,7 @@ class TrainingMutations:
                     run_id=None,
                     training_job_id=job.id,
                     inputs=dataset_inputs(input.dataset_inputs, "dataset_inputs"),
-                    field="datasetInputs",
+                    field="dataset_inputs",
                 )
             return job
 

@@ -151,9 +151,9 @@ async def dataset_version_create(
         else None
     )
     for count, name in (
-        (file_count, "fileCount"),
-        (total_size_bytes, "totalSizeBytes"),
-        (record_count, "recordCount"),
+        (file_count, "file_count"),
+        (total_size_bytes, "total_size_bytes"),
+        (record_count, "record_count"),
     ):
         if count is not None and count < 0:
             raise validation("must be >= 0", [name])

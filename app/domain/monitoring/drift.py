@@ -107,7 +107,7 @@ def validate_feature(feature: FeatureInput, index: int) -> None:
     ref, cur = feature.reference_counts or [], feature.current_counts or []
     if len(ref) != len(cur) or not 2 <= len(ref) <= 1000:
         raise validation("give counts for the same 2 to 1000 bins", [*field, "current_counts"])
-    for name, values in (("referenceCounts", ref), ("currentCounts", cur)):
+    for name, values in (("reference_counts", ref), ("current_counts", cur)):
         _finite(values, [*field, name])
         if min(values) < 0 or sum(values) <= 0:
             raise validation("counts are >= 0 with a positive total", [*field, name])

@@ -46,7 +46,7 @@ def ensure_dag(steps: Sequence[Step]) -> list[str]:
             if dependency not in seen:
                 raise validation(
                     f"step {step.name} depends on {dependency}, which is not a step",
-                    [*STEPS, str(index), "dependsOn"],
+                    [*STEPS, str(index), "depends_on"],
                 )
     try:
         return list(TopologicalSorter({s.name: set(s.depends_on) for s in steps}).static_order())

@@ -26,6 +26,7 @@ from app.domain.pipelines.models import Pipeline, PipelineRun
 from app.domain.pipelines.rules import (
     MAX_RETRIES,
     STEP_TRANSITIONS,
+    STEPS,
     Step,
     ensure_dag,
     ensure_run_transition,
@@ -40,7 +41,6 @@ from app.domain.training.rules import ensure_resources
 from app.domain.training.services import MAX_ENTRY_POINT, MAX_REFERENCE, training_job_create
 
 FINAL = frozenset({R.SUCCEEDED, R.CANCELLED})
-STEP_FIELD = ["steps"]
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ async def _check_template(
 ) -> None:
     """What can be checked when the pipeline is written (the GPU catalogue is checked when
     the step starts: it may change in between)."""
-    field = [*STEP_FIELD, str(index), "trainingJob"]
+    field = [*STEPS, str(index), "training_job"]
     environment = await get_visible(
         session,
         Environment,
@@ -141,7 +141,7 @@ async def pipeline_create(
         if (step.kind is StepKind.TRAINING_JOB) != (template is not None):
             raise validation(
                 "a TRAINING_JOB step, and only one, has a trainingJob template",
-                [*STEP_FIELD, str(index), "trainingJob"],
+                [*STEPS, str(index), "training_job"],
             )
         if template is not None:
             await _check_template(session, actor, project.organization_id, template, index)
@@ -151,7 +151,7 @@ async def pipeline_create(
                 "name": step.name,
                 "kind": step.kind.value,
                 "dependsOn": list(step.depends_on),
-                "config": v.json_object(config, [*STEP_FIELD, str(i), "config"])
+                "config": v.json_object(config, [*STEPS, str(i), "config"])
                 if config is not None
                 else {},
                 **({"trainingJob": template.as_json()} if template is not None else {}),

@@ -111,10 +111,10 @@ async def apply_runtime(
         allowed = await serving_frameworks(session, d.environment_id)
         if d.serving_framework not in allowed:
             listed = ", ".join(allowed) or "none: no serving integration is enabled here"
-            raise validation(f"must be one of {listed}", [*prefix, "servingFramework"])
+            raise validation(f"must be one of {listed}", [*prefix, "serving_framework"])
     if (d.framework_resource_id or d.framework_namespace) and d.serving_framework is None:
         raise validation(
-            "a framework resource needs its servingFramework", [*prefix, "servingFramework"]
+            "a framework resource needs its servingFramework", [*prefix, "serving_framework"]
         )
     for low, high in (
         ("cpu_request_millicores", "cpu_limit_millicores"),
@@ -124,14 +124,14 @@ async def apply_runtime(
             if getattr(d, low) > getattr(d, high):
                 raise validation(f"must be >= {v.camel(low)}", [*prefix, high])
     if d.gpu_type is not None and not d.gpu_count:
-        raise validation("a GPU type needs gpuCount >= 1", [*prefix, "gpuCount"])
+        raise validation("a GPU type needs gpuCount >= 1", [*prefix, "gpu_count"])
     if d.gpu_type is not None and ("gpu_type" in runtime):
-        await _ensure_gpu_offered(session, d.environment_id, d.gpu_type, [*prefix, "gpuType"])
-    ensure_replicas(d, [*prefix, "replicaCount"])
+        await _ensure_gpu_offered(session, d.environment_id, d.gpu_type, [*prefix, "gpu_type"])
+    ensure_replicas(d, [*prefix, "replica_count"])
     if d.framework_resource_id is not None and (
         {"serving_framework", "framework_resource_id", "framework_namespace"} & runtime.keys()
     ):
-        await _ensure_resource_free(session, d, [*prefix, "frameworkResourceId"])
+        await _ensure_resource_free(session, d, [*prefix, "framework_resource_id"])
 
 
 def ensure_replicas(d: Deployment, field: Sequence[str]) -> None:

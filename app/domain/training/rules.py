@@ -34,17 +34,17 @@ def ensure_resources(
         raise validation(f"cpu is more than 0 and at most {MAX_CPU:g} cores", [*RESOURCES, "cpu"])
     if memory_mb is not None and not 0 < memory_mb <= MAX_MEMORY_MB:
         raise validation(
-            f"memoryMb is more than 0 and at most {MAX_MEMORY_MB}", [*RESOURCES, "memoryMb"]
+            f"memoryMb is more than 0 and at most {MAX_MEMORY_MB}", [*RESOURCES, "memory_mb"]
         )
     if not 0 <= gpus <= MAX_GPUS:
         raise validation(f"gpus is between 0 and {MAX_GPUS}", [*RESOURCES, "gpus"])
     if use_gpu:
         if gpu_type is None:
-            raise validation("useGpu needs a gpuType", [*RESOURCES, "gpuType"])
+            raise validation("useGpu needs a gpuType", [*RESOURCES, "gpu_type"])
         if gpus < 1:
             raise validation("useGpu needs at least one GPU", [*RESOURCES, "gpus"])
     else:
         if gpu_type is not None:
-            raise validation("a gpuType needs useGpu: true", [*RESOURCES, "gpuType"])
+            raise validation("a gpuType needs useGpu: true", [*RESOURCES, "gpu_type"])
         if gpus:
             raise validation("GPUs need useGpu: true", [*RESOURCES, "gpus"])

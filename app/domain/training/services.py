@@ -59,7 +59,7 @@ def _optional(value: str | None, max_length: int, field: list[str]) -> str | Non
 
 async def _offered_gpu(session: AsyncSession, environment: Environment, gpu_type: str) -> str:
     """The canonical id of a GPU type the environment offers, enabled."""
-    field = [*RESOURCES, "gpuType"]
+    field = [*RESOURCES, "gpu_type"]
     key = canonical_key(gpu_type, field)
     enabled = await session.scalar(
         select(GpuType.enabled).where(GpuType.environment_id == environment.id, GpuType.key == key)
