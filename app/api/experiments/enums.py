@@ -7,16 +7,15 @@ import enum
 
 import strawberry
 
+from app.api.exposing import expose
 from app.api.loaders.list_spec import Order
 from app.api.loaders.run_orders import ByMetricLast, ByNumericParam
 from app.domain.experiments import enums as experiments
 
-_EXPOSED: tuple[tuple[type[enum.Enum], str | None], ...] = (
-    (experiments.ExperimentStatus, None),
-    (experiments.RunStatus, None),
+expose(
+    experiments.ExperimentStatus,
+    experiments.RunStatus,
 )
-for _domain_enum, _name in _EXPOSED:
-    strawberry.enum(_domain_enum, name=_name)
 
 ExperimentStatus = experiments.ExperimentStatus
 RunStatus = experiments.RunStatus

@@ -3,22 +3,17 @@ domain's class *is* the GraphQL enum, exposed by member name), and its orders.""
 
 from __future__ import annotations
 
-import enum
-
-import strawberry
-
+from app.api.exposing import expose
 from app.domain import alert_kinds
 from app.domain.monitoring import enums as monitoring
 
-_EXPOSED: tuple[tuple[type[enum.Enum], str | None], ...] = (
-    (alert_kinds.AlertSeverity, None),
-    (monitoring.AlertStatus, None),
-    (alert_kinds.AlertType, None),
-    (monitoring.Comparator, None),
-    (monitoring.Aggregation, None),
+expose(
+    alert_kinds.AlertSeverity,
+    monitoring.AlertStatus,
+    alert_kinds.AlertType,
+    monitoring.Comparator,
+    monitoring.Aggregation,
 )
-for _domain_enum, _name in _EXPOSED:
-    strawberry.enum(_domain_enum, name=_name)
 
 AlertSeverity = alert_kinds.AlertSeverity
 AlertStatus = monitoring.AlertStatus

@@ -3,20 +3,15 @@ domain's class *is* the GraphQL enum, exposed by member name), and its orders.""
 
 from __future__ import annotations
 
-import enum
-
-import strawberry
-
+from app.api.exposing import expose
 from app.domain.pipelines import enums as pipelines
 
-_EXPOSED: tuple[tuple[type[enum.Enum], str | None], ...] = (
+expose(
     (pipelines.Orchestrator, "PipelineOrchestrator"),
     (pipelines.StepKind, "PipelineStepKind"),
-    (pipelines.PipelineRunStatus, None),
+    pipelines.PipelineRunStatus,
     (pipelines.StepStatus, "PipelineStepStatus"),
 )
-for _domain_enum, _name in _EXPOSED:
-    strawberry.enum(_domain_enum, name=_name)
 
 Orchestrator = pipelines.Orchestrator
 PipelineStepKind = pipelines.StepKind

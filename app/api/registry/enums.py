@@ -7,20 +7,19 @@ import enum
 
 import strawberry
 
+from app.api.exposing import expose
 from app.api.loaders.list_spec import Order
 from app.domain.integrations import catalog
 from app.domain.registry import enums as registry
 
-_EXPOSED: tuple[tuple[type[enum.Enum], str | None], ...] = (
-    (registry.ModelType, None),
-    (registry.Framework, None),
-    (registry.TaskType, None),
-    (registry.ModelStage, None),
-    (catalog.SyncState, None),
-    (catalog.SyncDirection, None),
+expose(
+    registry.ModelType,
+    registry.Framework,
+    registry.TaskType,
+    registry.ModelStage,
+    catalog.SyncState,
+    catalog.SyncDirection,
 )
-for _domain_enum, _name in _EXPOSED:
-    strawberry.enum(_domain_enum, name=_name)
 
 ModelType = registry.ModelType
 Framework = registry.Framework

@@ -7,23 +7,22 @@ import enum
 
 import strawberry
 
+from app.api.exposing import expose
 from app.api.loaders.list_spec import Order
 from app.domain.integrations import catalog
 from app.domain.serving import enums as serving
 
-_EXPOSED: tuple[tuple[type[enum.Enum], str | None], ...] = (
-    (serving.DeploymentStatus, None),
-    (serving.DeploymentEventType, None),
-    (serving.DeploymentActionStatus, None),
-    (serving.DeploymentHealth, None),
-    (serving.CapacityType, None),
-    (serving.EndpointStatus, None),
-    (serving.EndpointChange, None),
-    (catalog.IntegrationType, None),
-    (serving.PromotionDecision, None),
+expose(
+    serving.DeploymentStatus,
+    serving.DeploymentEventType,
+    serving.DeploymentActionStatus,
+    serving.DeploymentHealth,
+    serving.CapacityType,
+    serving.EndpointStatus,
+    serving.EndpointChange,
+    catalog.IntegrationType,
+    serving.PromotionDecision,
 )
-for _domain_enum, _name in _EXPOSED:
-    strawberry.enum(_domain_enum, name=_name)
 
 DeploymentStatus = serving.DeploymentStatus
 DeploymentEventType = serving.DeploymentEventType

@@ -3,22 +3,17 @@ domain's class *is* the GraphQL enum, exposed by member name), and its orders.""
 
 from __future__ import annotations
 
-import enum
-
-import strawberry
-
+from app.api.exposing import expose
 from app.domain.tenancy import enums as tenancy
 
-_EXPOSED: tuple[tuple[type[enum.Enum], str | None], ...] = (
-    (tenancy.Plan, None),
-    (tenancy.OrganizationStatus, None),
-    (tenancy.OrgRole, None),
-    (tenancy.ProjectRole, None),
-    (tenancy.ApiKeyScope, None),
-    (tenancy.ProjectVisibility, None),
+expose(
+    tenancy.Plan,
+    tenancy.OrganizationStatus,
+    tenancy.OrgRole,
+    tenancy.ProjectRole,
+    tenancy.ApiKeyScope,
+    tenancy.ProjectVisibility,
 )
-for _domain_enum, _name in _EXPOSED:
-    strawberry.enum(_domain_enum, name=_name)
 
 Plan = tenancy.Plan
 OrganizationStatus = tenancy.OrganizationStatus
