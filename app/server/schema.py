@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 from app.api.errors import ErrorCodes, MaskUnexpectedErrors
 from app.api.graph.compiler import Compiler
 from app.api.graph.extension import CompiledPath, CompiledReads
+from app.api.graph.fields import collect_graph, install_graph
 from app.api.graph.payloads import PrecompiledValues
 from app.api.read_scope import ReadScope
 from app.api.scalars import SCALAR_MAP
@@ -142,6 +143,7 @@ def build_schema(
         # Subscription events shared by many subscribers execute once (shared_events.py).
         execution_context_class=Executor,
     )
+    install_graph(collect_graph(schema))  # what the compiler and the loaders read
     path.compiler = Compiler(schema, limits.max_page_size)
     schema.compiled_path = path if compiled_reads else None
     schema.documents = documents

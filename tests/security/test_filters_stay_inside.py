@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.helpers import assert_ok, create_project
-from tests.support.tenancy import KEY_CREATE
+from tests.helpers import assert_ok, create_project, unique
+from tests.support.tenancy import INVITE, KEY_CREATE, bootstrap_key_for
 
 LIVE_KEYS = "{ viewer { apiKeys(revoked: false, first: 100) { nodes { id name } } } }"
 AUDIT = """query($slug: String!, $filter: AuditLogFilterInput) { organization(slug: $slug) {
@@ -42,3 +42,28 @@ async def test_an_audit_filter_by_action_or_prefix_stays_in_its_organization(mak
             "project.create",
         }
         assert not {e["id"] for e in entries} & foreign_ids
+
+
+KEY_NODE = "query($id: ID!) { node(id: $id) { id ... on ApiKey { name } } }"
+
+
+async def test_a_key_refetches_by_node_id_for_its_owner_alone(  # type: ignore[no-untyped-def]
+    make_tenant, http, database_url
+):
+    """Every type implementing Node refetches by its id (its declaration registers it):
+    an API key too, under the key's own rule — its owner's alone, even to an admin of
+    the organization the key is limited to, and to another organization."""
+    owner, other = await make_tenant("keys"), await make_tenant("keys")
+    email = f"{unique('member')}@example.com"
+    invite = {"organizationId": owner.org_id, "email": email, "role": "ADMIN"}
+    assert_ok(await owner.client.mutate(INVITE, invite))
+    member = await bootstrap_key_for(database_url, http, email)
+    limited = {"name": "mine", "organizationId": owner.org_id}
+    key = assert_ok(await owner.client.mutate(KEY_CREATE, limited))["apiKey"]
+    for reader in (owner.client, owner.client.on_resolvers()):
+        assert (await reader.data(KEY_NODE, {"id": key["id"]}))["node"] == {
+            "id": key["id"],
+            "name": "mine",
+        }
+    for reader in (member, member.on_resolvers(), other.client, other.client.on_resolvers()):
+        assert (await reader.data(KEY_NODE, {"id": key["id"]}))["node"] is None

@@ -4,9 +4,18 @@ reason (``python``). A field added to a type without a declaration fails here.""
 
 from __future__ import annotations
 
-from graphql import GraphQLObjectType
+import uuid
 
-from app.api.graph.declare import GRAPH
+import strawberry
+from graphql import GraphQLObjectType
+from strawberry.schema.config import StrawberryConfig
+
+from app.api.graph import fields
+from app.api.graph.converters import FromRow, from_declaration
+from app.api.graph.declare import GRAPH, Link
+from app.api.registry.lists import MODELS_OF_PROJECT
+from app.api.scalars import SCALAR_MAP
+from app.domain.tenancy.models import Project as ProjectRow
 from app.server.schema import build_schema
 
 SCHEMA = build_schema()._schema
@@ -79,3 +88,39 @@ def test_a_list_orders_exactly_as_its_order_enum_says() -> None:
                 assert spec.orders.get(name) == value.value, (type_name, field_name, name)
             checked += 1
     assert checked >= 25
+
+
+@from_declaration(ProjectRow, python={"note": "a probe's own field"})
+@strawberry.type
+class ProjectProbe(FromRow):
+    """Not in the server's schema: a type of a schema of its own."""
+
+    slug: str
+    organization_id: strawberry.Private[uuid.UUID]
+    db_id: strawberry.Private[uuid.UUID]
+    organization = fields.related()
+    models = fields.children(MODELS_OF_PROJECT)
+
+    @strawberry.field
+    def note(self) -> str:
+        return "probe"
+
+
+@strawberry.type
+class Probe:
+    probe: ProjectProbe | None = None
+
+
+def test_a_type_declares_itself_and_the_schema_collects_it() -> None:
+    """No file lists the graph: a type made by @from_declaration, with a link named by its
+    foreign key and a list by its ListSpec, is in the graph of any schema that has it."""
+    schema = strawberry.Schema(query=Probe, config=StrawberryConfig(scalar_map=SCALAR_MAP))
+    graph = fields.collect_graph(schema)
+    probe = graph["ProjectProbe"]
+    assert probe.model is ProjectRow
+    assert not probe.global_id  # not a Node: the Project type stays the table's node
+    assert probe.links == {"organization": Link(column="organization_id", target="Organization")}
+    assert probe.lists["models"].target == "Model"
+    assert probe.lists["models"].spec is MODELS_OF_PROJECT
+    assert probe.python == {"note": "a probe's own field"}
+    assert "ProjectProbe" not in GRAPH  # a schema's graph is installed by build_schema only

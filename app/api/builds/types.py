@@ -10,11 +10,11 @@ import strawberry
 from app.api.builds.enums import BuildStatus
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import related
-from app.api.node import Node, register_node
+from app.api.node import Node
 from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
 
 
-@from_declaration("ArtifactBuild")
+@from_declaration(ArtifactBuildRow)
 @strawberry.type(
     description="A model version's serving image, built from a git source by a builder "
     "that claimed it from the queue: PENDING → RUNNING → SUCCEEDED | FAILED."
@@ -46,6 +46,3 @@ class ArtifactBuild(Node, FromRow):
     model = related()
     model_version = related()
     created_by = related()
-
-
-register_node("ArtifactBuild", ArtifactBuildRow, ArtifactBuild.from_row)

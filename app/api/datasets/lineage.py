@@ -14,6 +14,10 @@ from app.api.ids import encode_id
 from app.domain.datasets import enums as dataset_enums
 from app.domain.datasets import lineage as domain
 
+# Why a ``lineage`` field runs on the resolvers (its declaration's ``python`` entry).
+LINEAGE_IN_SQL = (
+    "one recursive SQL statement over five kinds of edge (app/domain/datasets/lineage.py)"
+)
 DEFAULT_DEPTH = 5
 
 

@@ -14,15 +14,16 @@ from app.api.datasets.enums import (
     DatasetType,
     DatasetVersionStatus,
 )
-from app.api.datasets.lineage import lineage_field
-from app.api.datasets.lists import DatasetFilter
+from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
+from app.api.datasets.lists import VERSIONS_OF_DATASET, DatasetFilter
 from app.api.errors import ClientError
 from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.declarations import created_range
+from app.api.graph.declare import created_range, status_query
 from app.api.graph.fields import PAGING, children, related
-from app.api.node import Node, register_node
+from app.api.node import Node
 from app.api.orders import CreatedOrder
 from app.domain.datasets.models import Dataset as DatasetRow
+from app.domain.datasets.models import DatasetInput as DatasetInputRow
 from app.domain.datasets.models import DatasetVersion as DatasetVersionRow
 
 MAX_SEARCH_LENGTH = 200
@@ -55,7 +56,7 @@ class DatasetFilterInput:
         )
 
 
-@from_declaration("Dataset")
+@from_declaration(DatasetRow, columns={"type": "dataset_type"})
 @strawberry.type(description="A dataset of a project; its versions hold the data.")
 class Dataset(Node, FromRow):
     name: str
@@ -73,6 +74,7 @@ class Dataset(Node, FromRow):
     created_by = related()
     project = related()
     versions = children(
+        VERSIONS_OF_DATASET,
         [
             *PAGING,
             ("status", list[DatasetVersionStatus] | None, None),
@@ -80,11 +82,12 @@ class Dataset(Node, FromRow):
             ("created_to", datetime | None, None),
             ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
         ],
+        query=status_query,
         description="Versions of this dataset, newest first.",
     )
 
 
-@from_declaration("DatasetVersion")
+@from_declaration(DatasetVersionRow, python={"lineage": LINEAGE_IN_SQL})
 @strawberry.type(description="One version of a dataset: where it is, what it holds.")
 class DatasetVersion(Node, FromRow):
     version: str
@@ -112,14 +115,10 @@ class DatasetVersion(Node, FromRow):
     lineage = lineage_field("DatasetVersion")
 
 
-@from_declaration("DatasetInput")
+@from_declaration(DatasetInputRow)
 @strawberry.type(description="A dataset version a run or a training job consumed, and as what.")
 class DatasetInput(FromRow):
     role: DatasetInputRole
     dataset_version_id: strawberry.Private[uuid.UUID]
 
     dataset_version = related()
-
-
-register_node("Dataset", DatasetRow, Dataset.from_row)
-register_node("DatasetVersion", DatasetVersionRow, DatasetVersion.from_row)

@@ -3,6 +3,7 @@ parent column, orders and flags), and the filters its list arguments build."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ import orjson
 from sqlalchemy import ColumnElement
 
 from app.api.experiments.enums import RunOrder
+from app.api.graph.declare import ListQuery, order_of
 from app.api.loaders.list_spec import ListSpec, orders_of
 from app.api.orders import NamedOrder
 from app.domain.experiments.models import Experiment, Run
@@ -53,3 +55,12 @@ RUNS_OF_EXPERIMENT = ListSpec(
     orders_of(RunOrder),
     default_order="CREATED_DESC",
 )
+
+
+def runs_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    value = kwargs.get("filter")
+    return ListQuery(
+        order=order_of(kwargs),
+        filter=value.to_filter() if value else None,
+        order_argument=kwargs.get("order_key"),
+    )

@@ -9,16 +9,18 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from app.api.datasets.lineage import lineage_field
+from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
+from app.api.datasets.lists import INPUTS_OF_RUN
 from app.api.errors import ClientError
 from app.api.experiments.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
-from app.api.experiments.lists import RunFilter
+from app.api.experiments.lists import RUNS_OF_EXPERIMENT, RunFilter, runs_query
 from app.api.graph.converters import FromRow, from_declaration
+from app.api.graph.declare import Built, Computed
 from app.api.graph.fields import PAGING, children, related
-from app.api.graph.metric_pages import page_size, series_key
+from app.api.graph.metric_pages import metric_series, page_size, series_key
 from app.api.ids import encode_id
 from app.api.loaders.metric_history import HistoryKey
-from app.api.node import Node, register_node
+from app.api.node import Node
 from app.api.pagination import (
     Connection,
     Page,
@@ -27,6 +29,7 @@ from app.api.pagination import (
     page_args,
     to_connection,
 )
+from app.api.registry.lists import VERSIONS_OF_RUN
 from app.api.scalars import FloatColumn, IntColumn, MetricColumn, MetricValue
 from app.domain.errors import DomainError
 from app.domain.experiments.history import (
@@ -73,7 +76,7 @@ class RunFilterInput:
         )
 
 
-@from_declaration("Experiment")
+@from_declaration(ExperimentRow)
 @strawberry.type(description="A group of runs exploring one question, optionally for a model.")
 class Experiment(Node, FromRow):
     name: str
@@ -88,12 +91,14 @@ class Experiment(Node, FromRow):
     project = related()
     model = related()
     runs = children(
+        RUNS_OF_EXPERIMENT,
         [
             *PAGING,
             ("filter", RunFilterInput | None, None),
             ("order_by", RunOrder, RunOrder.CREATED_DESC),
             ("order_key", str | None, None),
         ],
+        query=runs_query,
         description="Runs; compare them by ordering on a metric's last value or a param.",
     )
 
@@ -340,7 +345,23 @@ class RunMetricSeries:
         )
 
 
-@from_declaration("Run")
+@from_declaration(
+    RunRow,
+    computed={
+        # The ingest position every stored point is within: subscribe to runMetrics
+        # with after: it to receive only the points committed since this read.
+        "metricCursor": Computed(
+            sql="({a}.metric_seq)::text", python=lambda row: str(row.metric_seq)
+        )
+    },
+    built={"metric": Built(metric_series)},
+    python={
+        "metricKeys": "from the metric summaries loader (shared with metricSummary)",
+        "metricSummary": "filtered by key in Python over the summaries loader",
+        "metricHistory": "a downsampling plan chosen in Python (rollup level per range)",
+        "lineage": LINEAGE_IN_SQL,
+    },
+)
 @strawberry.type(description="A training run: params, tags, status and metric series.")
 class Run(Node, FromRow):
     name: str
@@ -397,12 +418,11 @@ class Run(Node, FromRow):
     ) -> list[RunMetricHistory]:
         return await metric_histories(info, [self.db_id], keys, max_points, step_from, step_to)
 
-    model_versions = children(description="Model versions this run produced (lineage).")
+    model_versions = children(
+        VERSIONS_OF_RUN, description="Model versions this run produced (lineage)."
+    )
     dataset_inputs = children(
-        description="The dataset versions it consumed, and as what (datasetInputsRecord)."
+        INPUTS_OF_RUN,
+        description="The dataset versions it consumed, and as what (datasetInputsRecord).",
     )
     lineage = lineage_field("Run")
-
-
-register_node("Experiment", ExperimentRow, Experiment.from_row)
-register_node("Run", RunRow, Run.from_row)

@@ -13,7 +13,7 @@ numbers its rows and aggregates them with ``string_agg``; ``totalCount`` is a
 tenancy is inside the SQL, as in the loaders.
 
 What does not compile raises ``Unsupported`` and the operation runs on the resolver path,
-unchanged: fields that are not declared (app/api/graph/declarations.py), directives other
+unchanged: fields that are not declared (@from_declaration types), directives other
 than @skip/@include, orders by a float key, and any argument the resolver would refuse
 (``ClientError``: the resolver path then reports it, with its usual error)."""
 
@@ -42,7 +42,6 @@ from graphql import (
 from graphql.execution.values import get_argument_values, get_directive_values
 from strawberry.types.arguments import convert_arguments
 
-import app.api.graph.declarations  # noqa: F401  (declares the graph)
 from app.api.errors import ClientError
 from app.api.graph.declare import GRAPH, Children, NodeType, lookup_fragments
 from app.api.graph.sql_text import (

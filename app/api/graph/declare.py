@@ -1,8 +1,16 @@
-"""The read graph, declared: for each GraphQL node type, its table and how each field reads.
+"""The read graph's vocabulary: for each GraphQL node type, its table and how each field
+reads. A type declares itself where it is defined, once:
 
-One ``NodeType`` per type says everything both read paths need:
+    @from_declaration(ProjectRow, python={"quota": "why it is not SQL"})
+    @strawberry.type
+    class Project(Node, FromRow):
+        organization = related()                      # a Link: organization_id's row
+        models = children(MODELS_OF_PROJECT, [...], query=filtered_query)
 
-- its table (the SQLAlchemy model) and global-id name;
+``collect_graph`` (app/api/graph/fields.py) gathers each declared type into one
+``NodeType`` when the schema is built; it says everything both read paths need:
+
+- its table (the SQLAlchemy model) and global-id name (the type's, if it is a Node);
 - its columns: a GraphQL field reads the column of the same name in snake_case unless
   ``columns`` maps it elsewhere; the JSON form follows the field's GraphQL type;
 - its to-one ``links`` (a foreign key on this row) and ``lookups`` (a row of another
@@ -10,8 +18,8 @@ One ``NodeType`` per type says everything both read paths need:
 - its child ``lists`` (a ``ListSpec``: table, parent column, orders, and the filter the
   field's arguments build);
 - ``computed``: fields computed from the row, written twice — SQL for the compiler and
-  Python for ``from_row`` (e.g. whether a channel has a secret, a foreign key as a global
-  id); the differential test holds the two equal;
+  Python for ``from_row`` (e.g. whether a channel has a secret; ``ForeignId``, a foreign
+  key as a global id); the differential test holds the two equal;
 - ``admin_only``: rows only an organization's admins may read (the audit log, notification
   deliveries), with the message everyone else gets; their lists run on the resolvers,
   which check the role;
@@ -32,8 +40,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
-from app.api.graph.sql_text import Fragment, condition_fragment, entity, global_id_sql
-from app.api.loaders.list_spec import ListFilter, ListSpec
+from app.api.errors import ClientError
+from app.api.graph.sql_text import Fragment, condition_fragment, entity
+from app.api.loaders.list_spec import ListFilter, ListSpec, StatusFilter
 
 
 @dataclass(frozen=True)
@@ -56,34 +65,73 @@ def order_only(kwargs: Mapping[str, Any]) -> ListQuery:
     return ListQuery(order=order_of(kwargs))
 
 
+def filtered_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    """``orderBy`` and a ``filter:`` input object with ``to_filter()`` (ModelFilterInput,
+    DeploymentFilterInput, ...)."""
+    value = kwargs.get("filter")
+    return ListQuery(order=order_of(kwargs), filter=value.to_filter() if value else None)
+
+
+def status_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    """``orderBy``, ``status: [...]`` and ``createdFrom`` / ``createdTo`` (training jobs,
+    dataset versions, pipeline runs)."""
+    statuses = tuple(s.value for s in kwargs.get("status") or ())
+    since, until = created_range(kwargs.get("created_from"), kwargs.get("created_to"))
+    return ListQuery(
+        order=order_of(kwargs),
+        filter=StatusFilter(statuses=statuses, created_from=since, created_to=until),
+    )
+
+
+def created_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    """``orderBy`` and ``createdFrom`` / ``createdTo`` (a list without a status)."""
+    since, until = created_range(kwargs.get("created_from"), kwargs.get("created_to"))
+    return ListQuery(
+        order=order_of(kwargs), filter=StatusFilter(created_from=since, created_to=until)
+    )
+
+
+def created_range(since: Any, until: Any) -> tuple[Any, Any]:
+    if since is not None and until is not None and since > until:
+        raise ClientError("createdFrom must not be after createdTo")
+    return since, until
+
+
 @dataclass(frozen=True)
 class Children:
-    """A child connection: rows of ``spec.model`` whose ``spec.parent_column`` is our id."""
+    """A child connection: rows of ``spec.model`` whose ``spec.parent_column`` is our id.
+    ``target`` (the rows' GraphQL type) is found when the graph is collected."""
 
-    target: str
     spec: ListSpec
     # The resolver's keyword arguments (Strawberry-converted, minus paging) -> what to read.
     # It raises ClientError for arguments it refuses; both paths call it.
     query: Callable[[Mapping[str, Any]], ListQuery] = order_only
+    target: str = ""
 
 
 @dataclass(frozen=True)
 class Link:
     """A to-one link by a foreign key column of this row (null when the row is not
-    visible to the caller)."""
+    visible to the caller). ``target``: the GraphQL type of the row the key points to."""
 
-    target: str
     column: str
+    target: str
+
+
+def no_conditions(_: Any) -> list[ColumnElement[bool]]:
+    return []
 
 
 @dataclass(frozen=True)
 class Lookup:
-    """A to-one link found by a condition: the target row whose ``parent_column`` is our
-    id and for which ``where`` holds (at most one by a unique index)."""
+    """A to-one link found by a condition: the row of ``model`` whose ``parent_column``
+    is our id and for which ``where`` holds (at most one by a unique index). ``target``
+    (its GraphQL type) is found when the graph is collected."""
 
-    target: str
+    model: Any
     parent_column: str
-    where: Callable[[Any], list[ColumnElement[bool]]]
+    where: Callable[[Any], list[ColumnElement[bool]]] = no_conditions
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +146,14 @@ class Computed:
 
 
 @dataclass(frozen=True)
+class ForeignId:
+    """A foreign key shown as the global id of the row it points to (null when null):
+    the target's type is the one declared over the table the key references."""
+
+    column: str
+
+
+@dataclass(frozen=True)
 class Built:
     """A field with arguments and a sub-selection of its own (not a node) whose JSON the
     compiler asks ``build`` for: ``build(run, parent_type, alias, nodes)`` returns SQL
@@ -107,20 +163,31 @@ class Built:
     build: Callable[[Any, Any, str, list[Any]], str]
 
 
-def global_id_of(type_name: str, column: str) -> Computed:
-    """A foreign key shown as the global id of the row it points to (null when null)."""
-    from app.api.ids import encode_id
+def foreign_table(model: Any, column: str) -> Any:
+    """The table a foreign key column of ``model`` references."""
+    keys = model.__table__.c[column].foreign_keys
+    if len(keys) != 1:
+        raise TypeError(f"{model.__tablename__}.{column} is not a foreign key to one table")
+    return next(iter(keys)).column.table
 
-    def python(row: Any) -> str | None:
-        value = getattr(row, column)
-        return encode_id(type_name, value) if value is not None else None
 
-    sql = f"coalesce({global_id_sql(type_name, '{a}.' + column)}, 'null')"
-    return Computed(sql=sql, python=python, json=True)
+@dataclass(frozen=True)
+class Declaration:
+    """What a Strawberry type says of its table (``@from_declaration``); its links and
+    lists are its fields' (``related()``, ``children()``)."""
+
+    model: Any
+    columns: Mapping[str, str] = field(default_factory=dict)  # field -> column, when not snake
+    computed: Mapping[str, Computed | ForeignId] = field(default_factory=dict)
+    built: Mapping[str, Built] = field(default_factory=dict)
+    python: Mapping[str, str] = field(default_factory=dict)  # field -> why it is not SQL
+    admin_only: str | None = None  # rows only organization admins may read: why not
 
 
 @dataclass(frozen=True)
 class NodeType:
+    """A declared type as both read paths see it: collected from the schema's types."""
+
     name: str
     model: Any
     global_id: bool = True  # has ``id: ID!`` (the Relay Node interface)
@@ -144,14 +211,9 @@ def snake_case(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
+# The declared graph by GraphQL type name: collected from the schema's types when a schema
+# is built (app/api/graph/fields.collect_graph); the compiler and the loaders read it.
 GRAPH: dict[str, NodeType] = {}
-
-
-def declare(*types: NodeType) -> None:
-    for node_type in types:
-        if node_type.name in GRAPH:
-            raise ValueError(f"{node_type.name} is declared twice")
-        GRAPH[node_type.name] = node_type
 
 
 @functools.lru_cache(maxsize=256)

@@ -3,12 +3,15 @@ parent column, orders and flags), and the filters its list arguments build."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement
 
+from app.api.errors import ClientError
+from app.api.graph.declare import ListQuery, order_of
 from app.api.loaders.list_spec import ListSpec, orders_of
 from app.api.orders import CreatedOrder, NamedOrder
 from app.api.serving.enums import MetricOrder
@@ -100,3 +103,24 @@ DRIFT_REPORTS_OF_DEPLOYMENT = ListSpec(
 SCORES_OF_REPORT = ListSpec(
     "scores_of_report", DriftFeatureScore, "report_id", orders_of(CreatedOrder), live_only=False
 )
+
+
+MAX_METRIC_NAMES = 50
+
+
+def metric_points_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    names, since, until = kwargs.get("names"), kwargs.get("from_"), kwargs.get("to")
+    if names is not None and len(names) > MAX_METRIC_NAMES:
+        raise ClientError(f"names takes at most {MAX_METRIC_NAMES} entries")
+    if since is not None and until is not None and since > until:
+        raise ClientError("from must not be after to")
+    metric_filter = MetricFilter(names=tuple(sorted(set(names or []))), since=since, until=until)
+    return ListQuery(order=order_of(kwargs), filter=metric_filter)
+
+
+def alerts_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    alert_filter = AlertFilter(
+        statuses=tuple(s.value for s in kwargs.get("status") or []),
+        severities=tuple(s.value for s in kwargs.get("severity") or []),
+    )
+    return ListQuery(order=order_of(kwargs), filter=alert_filter)

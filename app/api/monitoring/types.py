@@ -12,15 +12,16 @@ from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import related
 from app.api.monitoring.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
 from app.api.monitoring.lists import SCORES_OF_REPORT
-from app.api.node import Node, register_node
+from app.api.node import Node
 from app.domain.monitoring.drift import MAX_FEATURES
 from app.domain.monitoring.models import Alert as AlertRow
 from app.domain.monitoring.models import AlertRule as AlertRuleRow
 from app.domain.monitoring.models import DriftFeatureScore as DriftFeatureScoreRow
 from app.domain.monitoring.models import DriftReport as DriftReportRow
+from app.domain.monitoring.models import MonitoringMetric as MonitoringMetricRow
 
 
-@from_declaration("MonitoringMetricPoint")
+@from_declaration(MonitoringMetricRow)
 @strawberry.type(description="One point of a deployment's metric series.")
 class MonitoringMetricPoint(FromRow):
     name: str
@@ -28,7 +29,7 @@ class MonitoringMetricPoint(FromRow):
     recorded_at: datetime
 
 
-@from_declaration("AlertRule")
+@from_declaration(AlertRuleRow)
 @strawberry.type(
     description="Opens an alert when aggregation(metric) over the window compares true with "
     "the threshold; evaluated whenever the metric is recorded."
@@ -60,7 +61,7 @@ class PredictionStats:
     avg_confidence: float | None
 
 
-@from_declaration("Alert")
+@from_declaration(AlertRow)
 @strawberry.type(description="An alert raised on a deployment.")
 class Alert(Node, FromRow):
     alert_type: str = strawberry.field(
@@ -90,10 +91,6 @@ class Alert(Node, FromRow):
     resolved_by = related()
 
 
-register_node("Alert", AlertRow, Alert.from_row)
-register_node("AlertRule", AlertRuleRow, AlertRule.from_row)
-
-
 @strawberry.type(description="Drift scores of one feature.")
 class DriftFeatureScore:
     name: str
@@ -115,7 +112,10 @@ class DriftFeatureScore:
         )
 
 
-@from_declaration("DriftReport")
+@from_declaration(
+    DriftReportRow,
+    python={"features": "every score of the report as a plain list, in the given order"},
+)
 @strawberry.type(description="Reference vs current distributions of a deployment's features.")
 class DriftReport(Node, FromRow):
     threshold: float
@@ -157,6 +157,3 @@ class SimilarPrediction:
     distance: float = strawberry.field(description="Cosine distance (0 = same direction).")
     is_reference: bool
     recorded_at: datetime
-
-
-register_node("DriftReport", DriftReportRow, DriftReport.from_row)

@@ -12,17 +12,24 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.graph.converters import FromRow, from_declaration
+from app.api.graph.declare import Computed, ForeignId
 from app.api.graph.fields import PAGING, children
 from app.api.monitoring.enums import AlertSeverity, AlertType
-from app.api.node import Node, register_node
+from app.api.node import Node
 from app.api.notifications.enums import (
     ChannelType,
     DeliveryStatus,
     NotificationOutcome,
     NotificationTrigger,
 )
+from app.api.notifications.lists import (
+    ATTEMPTS_OF_DELIVERY,
+    DELIVERIES_OF_CHANNEL,
+    RULES_OF_CHANNEL,
+)
 from app.api.orders import CreatedOrder
 from app.domain.notifications import enums
+from app.domain.notifications.models import NotificationAttempt as NotificationAttemptRow
 from app.domain.notifications.models import NotificationChannel as ChannelRow
 from app.domain.notifications.models import NotificationDelivery as DeliveryRow
 from app.domain.notifications.models import NotificationRule as RuleRow
@@ -37,7 +44,7 @@ def slack_hint(info: Info, stored: str) -> str:
     return f"{url.scheme}://{url.host}/…"
 
 
-@from_declaration("NotificationAttempt")
+@from_declaration(NotificationAttemptRow)
 @strawberry.type(description="One try at sending a delivery.")
 class NotificationAttempt(FromRow):
     attempt: int
@@ -48,7 +55,9 @@ class NotificationAttempt(FromRow):
     succeeded: bool
 
 
-@from_declaration("NotificationDelivery")
+@from_declaration(
+    DeliveryRow, admin_only="only organization admins can see notification deliveries"
+)
 @strawberry.type(description="A notification in the outbox: pending, delivered or failed.")
 class NotificationDelivery(Node, FromRow):
     event_type: str
@@ -62,10 +71,19 @@ class NotificationDelivery(Node, FromRow):
     db_id: strawberry.Private[uuid.UUID]
     organization_id: strawberry.Private[uuid.UUID]
 
-    attempt_log = children(PAGING[:2], description="Every attempt, oldest first.")
+    attempt_log = children(
+        ATTEMPTS_OF_DELIVERY, PAGING[:2], description="Every attempt, oldest first."
+    )
 
 
-@from_declaration("NotificationRule")
+@from_declaration(
+    RuleRow,
+    computed={
+        "projectId": ForeignId("project_id"),
+        "deploymentId": ForeignId("deployment_id"),
+        "environmentId": ForeignId("environment_id"),
+    },
+)
 @strawberry.type(description="Which events go to a channel, and for which scope.")
 class NotificationRule(Node, FromRow):
     trigger: NotificationTrigger
@@ -85,7 +103,17 @@ class NotificationRule(Node, FromRow):
     created_at: datetime
 
 
-@from_declaration("NotificationChannel", attributes={"config_": "config"})
+@from_declaration(
+    ChannelRow,
+    columns={"type": "channel_type"},
+    computed={
+        "hasSecret": Computed(
+            sql="({a}.secret IS NOT NULL)", python=lambda row: row.secret is not None
+        )
+    },
+    python={"config": "a Slack URL is sealed at rest: opened in Python to show its host"},
+    attributes={"config_": "config"},
+)
 @strawberry.type(description="Where notifications go. The secret, if any, is never returned.")
 class NotificationChannel(Node, FromRow):
     name: str
@@ -108,13 +136,9 @@ class NotificationChannel(Node, FromRow):
             )
         return JSON(self.config_)
 
-    rules = children(PAGING[:2])
+    rules = children(RULES_OF_CHANNEL, PAGING[:2])
     deliveries = children(
+        DELIVERIES_OF_CHANNEL,
         [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
         description="The outbox for this channel, newest first; admins only.",
     )
-
-
-register_node("NotificationChannel", ChannelRow, NotificationChannel.from_row)
-register_node("NotificationRule", RuleRow, NotificationRule.from_row)
-register_node("NotificationDelivery", DeliveryRow, NotificationDelivery.from_row, admin_only=True)

@@ -11,9 +11,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.api.graph.converters import FromRow, from_declaration
+from app.api.graph.declare import status_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import encode_id
-from app.api.node import Node, register_node
+from app.api.node import Node
 from app.api.orders import CreatedOrder
 from app.api.pipelines.enums import (
     Orchestrator,
@@ -21,6 +22,7 @@ from app.api.pipelines.enums import (
     PipelineStepKind,
     PipelineStepStatus,
 )
+from app.api.pipelines.lists import RUNS_OF_PIPELINE
 from app.domain.pipelines import enums
 from app.domain.pipelines.models import Pipeline as PipelineRow
 from app.domain.pipelines.models import PipelineRun as PipelineRunRow
@@ -59,7 +61,14 @@ def _template(template: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**template, "environment_id": environment}
 
 
-@from_declaration("Pipeline", attributes={"definition_": "definition"})
+@from_declaration(
+    PipelineRow,
+    python={
+        "steps": "a typed view of the definition's JSON",
+        "order": "a typed view of the definition's JSON",
+    },
+    attributes={"definition_": "definition"},
+)
 @strawberry.type(description="A pipeline of a project: steps forming a DAG.")
 class Pipeline(Node, FromRow):
     name: str
@@ -94,6 +103,7 @@ class Pipeline(Node, FromRow):
 
     project = related()
     runs = children(
+        RUNS_OF_PIPELINE,
         [
             *PAGING,
             ("status", list[PipelineRunStatus] | None, None),
@@ -101,11 +111,16 @@ class Pipeline(Node, FromRow):
             ("created_to", datetime | None, None),
             ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
         ],
+        query=status_query,
         description="Runs of this pipeline, newest first.",
     )
 
 
-@from_declaration("PipelineRun", attributes={"steps_": "steps"})
+@from_declaration(
+    PipelineRunRow,
+    python={"steps": "a typed view of the run's step states (JSON)"},
+    attributes={"steps_": "steps"},
+)
 @strawberry.type(description="One run of a pipeline.")
 class PipelineRun(Node, FromRow):
     status: PipelineRunStatus
@@ -140,7 +155,3 @@ class PipelineRun(Node, FromRow):
         ]
 
     pipeline = related()
-
-
-register_node("Pipeline", PipelineRow, Pipeline.from_row)
-register_node("PipelineRun", PipelineRunRow, PipelineRun.from_row)

@@ -16,7 +16,7 @@ from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import related
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id, input_id
-from app.api.node import Node, register_node
+from app.api.node import Node
 from app.api.registry.enums import SyncDirection, SyncState
 from app.domain.integrations import registry_links
 from app.domain.integrations.catalog import REGISTRY
@@ -24,7 +24,11 @@ from app.domain.integrations.models import RegistryLink as RegistryLinkRow
 from app.domain.tenancy.access import Actor
 
 
-@from_declaration("RegistryLink", attributes={"registry": "registry_type"})
+@from_declaration(
+    RegistryLinkRow,
+    columns={"registry": "registry_type", "metadata": "metadata"},
+    attributes={"registry": "registry_type"},
+)
 @strawberry.type(description="A model (or one version) in an external registry.")
 class RegistryLink(Node, FromRow):
     registry: str = strawberry.field(description=f"One of {', '.join(REGISTRY)}.")
@@ -145,6 +149,3 @@ class RegistryLinkMutations:
                 link_id=input_id(input, "registry_link_id", "RegistryLink"),
             ),
         )
-
-
-register_node("RegistryLink", RegistryLinkRow, RegistryLink.from_row)

@@ -3,11 +3,14 @@ parent column, orders and flags), and the filters its list arguments build."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement
 
+from app.api.errors import ClientError
+from app.api.graph.declare import ListQuery, order_of
 from app.api.loaders.list_spec import ListSpec, Order, orders_of, tags_and_search
 from app.api.orders import CreatedOrder
 from app.api.registry.enums import ModelOrder, ProjectOrder
@@ -122,3 +125,20 @@ REGISTRY_LINKS_OF_VERSION = ListSpec(
     orders_of(CreatedOrder),
     live_only=False,
 )
+
+
+def registry_links_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    registries = tuple(r.strip().lower() for r in kwargs.get("registry") or ())
+    if len(registries) > 20:
+        raise ClientError("registry takes at most 20 names")
+    states = tuple(s.value for s in kwargs.get("sync_state") or ())
+    return ListQuery(
+        order=order_of(kwargs),
+        filter=RegistryLinkFilter(registries=registries, sync_states=states),
+    )
+
+
+def versions_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    stages = kwargs.get("stage")
+    version_filter = VersionFilter(stages=tuple(s.value for s in stages)) if stages else None
+    return ListQuery(order=order_of(kwargs), filter=version_filter)

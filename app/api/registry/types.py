@@ -12,25 +12,47 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.builds.enums import BuildStatus
-from app.api.datasets.lineage import lineage_field
+from app.api.builds.lists import ARTIFACT_BUILDS_OF_PROJECT
+from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
+from app.api.datasets.lists import DATASETS_OF_PROJECT
 from app.api.datasets.types import DatasetFilterInput
 from app.api.errors import ClientError
+from app.api.experiments.lists import EXPERIMENTS_OF_PROJECT
 from app.api.graph.converters import FromRow, from_declaration
+from app.api.graph.declare import Lookup, created_query, filtered_query, status_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any
 from app.api.lists import load_row
-from app.api.node import Node, register_node
+from app.api.monitoring.lists import ALERT_RULES_OF_PROJECT
+from app.api.node import Node
 from app.api.orders import CreatedOrder, NamedOrder
+from app.api.pipelines.lists import PIPELINES_OF_PROJECT
 from app.api.registry.enums import Framework, ModelOrder, ModelStage, ModelType, SyncState, TaskType
-from app.api.registry.lists import ModelFilter
+from app.api.registry.lists import (
+    ALIASES_OF_MODEL,
+    EVENTS_OF_ALIAS,
+    MEMBERS_OF_PROJECT,
+    MODELS_OF_PROJECT,
+    REGISTRY_LINKS_OF_MODEL,
+    REGISTRY_LINKS_OF_VERSION,
+    VERSIONS_OF_MODEL,
+    ModelFilter,
+    registry_links_query,
+    versions_query,
+)
+from app.api.serving.lists import DEPLOYMENTS_OF_PROJECT, DEPLOYMENTS_OF_VERSION, ENDPOINTS_OF_MODEL
 from app.api.serving.types import ENDPOINT_LIST_ARGUMENTS, Deployment, DeploymentFilterInput
 from app.api.tenancy.enums import ProjectRole, ProjectVisibility
 from app.api.training.enums import TrainingJobStatus
+from app.api.training.lists import TRAINING_JOBS_OF_PROJECT
+from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
 from app.domain.registry.aliases import alias_version_at, production_version_at
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import ModelAlias as ModelAliasRow
+from app.domain.registry.models import ModelAliasEvent as ModelAliasEventRow
 from app.domain.registry.models import ModelVersion as ModelVersionRow
 from app.domain.tenancy.models import Project as ProjectRow
+from app.domain.tenancy.models import ProjectMember as ProjectMemberRow
 
 if TYPE_CHECKING:
     pass
@@ -73,7 +95,7 @@ REGISTRY_LINK_LIST_ARGUMENTS = [
 ]
 
 
-@from_declaration("Project")
+@from_declaration(ProjectRow)
 @strawberry.type(description="A project groups models and their deployments.")
 class Project(Node, FromRow):
     slug: str
@@ -90,37 +112,47 @@ class Project(Node, FromRow):
 
     organization = related()
 
-    members = children(description="Explicit project roles (on top of organization roles).")
+    members = children(
+        MEMBERS_OF_PROJECT, description="Explicit project roles (on top of organization roles)."
+    )
 
     models = children(
+        MODELS_OF_PROJECT,
         [
             *PAGING,
             ("filter", ModelFilterInput | None, None),
             ("order_by", ModelOrder, ModelOrder.CREATED_ASC),
-        ]
+        ],
+        query=filtered_query,
     )
 
     alert_rules = children(
-        description="Alert rules of this project (project- or deployment-scoped)."
+        ALERT_RULES_OF_PROJECT,
+        description="Alert rules of this project (project- or deployment-scoped).",
     )
     datasets = children(
+        DATASETS_OF_PROJECT,
         [
             *PAGING,
             ("filter", DatasetFilterInput | None, None),
             ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
         ],
+        query=filtered_query,
         description="Datasets of this project.",
     )
     pipelines = children(
+        PIPELINES_OF_PROJECT,
         [
             *PAGING,
             ("created_from", datetime | None, None),
             ("created_to", datetime | None, None),
             ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
         ],
+        query=created_query,
         description="Pipelines of this project.",
     )
     training_jobs = children(
+        TRAINING_JOBS_OF_PROJECT,
         [
             *PAGING,
             ("status", list[TrainingJobStatus] | None, None),
@@ -128,10 +160,12 @@ class Project(Node, FromRow):
             ("created_to", datetime | None, None),
             ("order_by", NamedOrder, NamedOrder.CREATED_DESC),
         ],
+        query=status_query,
         description="Training jobs of this project, newest first; `status` keeps those in "
         "any of the given states.",
     )
     artifact_builds = children(
+        ARTIFACT_BUILDS_OF_PROJECT,
         [
             *PAGING,
             ("status", list[BuildStatus] | None, None),
@@ -139,23 +173,27 @@ class Project(Node, FromRow):
             ("created_to", datetime | None, None),
             ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
         ],
+        query=status_query,
         description="Artifact builds of this project's versions, newest first.",
     )
     experiments = children(
+        EXPERIMENTS_OF_PROJECT,
         [*PAGING, ("order_by", NamedOrder, NamedOrder.CREATED_ASC)],
         description="Experiments of this project.",
     )
     deployments = children(
+        DEPLOYMENTS_OF_PROJECT,
         [
             *PAGING,
             ("filter", DeploymentFilterInput | None, None),
             ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
         ],
+        query=filtered_query,
         description="Deployments of every model of this project.",
     )
 
 
-@from_declaration("ProjectMember")
+@from_declaration(ProjectMemberRow)
 @strawberry.type(description="A user's role in one project.")
 class ProjectMember(FromRow):
     role: ProjectRole
@@ -165,7 +203,14 @@ class ProjectMember(FromRow):
     user = related()
 
 
-@from_declaration("Model")
+@from_declaration(
+    ModelRow,
+    python={
+        "alias": "time travel: the alias's latest move at or before an instant",
+        "activeDeployment": "the deployment taking the most traffic in the environment "
+        "the argument names (a loader's query per model and environment)",
+    },
+)
 @strawberry.type(description="A registered model; its versions move through stages.")
 class Model(Node, FromRow):
     name: str
@@ -182,11 +227,13 @@ class Model(Node, FromRow):
 
     project = related()
     versions = children(
+        VERSIONS_OF_MODEL,
         [
             *PAGING,
             ("stage", list[ModelStage] | None, None),
             ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
         ],
+        query=versions_query,
         description="Versions, newest first by default.",
     )
 
@@ -204,19 +251,31 @@ class Model(Node, FromRow):
         return Deployment.from_row(row) if row else None
 
     production_version = related(
+        lookup=Lookup(
+            ModelVersionRow,
+            "model_id",
+            lambda version: [version.stage == ModelStage.PRODUCTION.value],
+        ),
         description="The version in production, if any (at most one); with `at`, the one "
         "in production at that instant (from the model's production history).",
         history=production_version_at,
     )
     endpoints = children(
+        ENDPOINTS_OF_MODEL,
         ENDPOINT_LIST_ARGUMENTS,
+        query=status_query,
         description="Where this model is served: one endpoint per environment.",
     )
     registry_links = children(
+        REGISTRY_LINKS_OF_MODEL,
         REGISTRY_LINK_LIST_ARGUMENTS,
+        query=registry_links_query,
         description="This model (and its versions) in external registries.",
     )
-    aliases = children(description="Movable names for versions (champion, challenger...), by name.")
+    aliases = children(
+        ALIASES_OF_MODEL,
+        description="Movable names for versions (champion, challenger...), by name.",
+    )
 
     @strawberry.field(
         description="The version the alias points at now, or at instant `at` (from its "
@@ -240,7 +299,7 @@ class Model(Node, FromRow):
         return ModelVersion.from_row(row) if row else None
 
 
-@from_declaration("ModelAlias")
+@from_declaration(ModelAliasRow)
 @strawberry.type(description="A movable name for a version of a model, with its history.")
 class ModelAlias(Node, FromRow):
     name: str
@@ -254,12 +313,13 @@ class ModelAlias(Node, FromRow):
     model = related()
     model_version = related(description="Where it points.")
     history = children(
+        EVENTS_OF_ALIAS,
         [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
         description="Every move, newest first: from, to, who, when.",
     )
 
 
-@from_declaration("ModelAliasEvent")
+@from_declaration(ModelAliasEventRow)
 @strawberry.type(description="One move of an alias.")
 class ModelAliasEvent(FromRow):
     created_at: datetime
@@ -269,10 +329,10 @@ class ModelAliasEvent(FromRow):
 
     from_version = related()
     to_version = related()
-    actor = related()
+    actor = related(column="actor_user_id")
 
 
-@from_declaration("ModelVersion")
+@from_declaration(ModelVersionRow, python={"lineage": LINEAGE_IN_SQL})
 @strawberry.type(description="One version of a model: artifact, metrics and stage.")
 class ModelVersion(Node, FromRow):
     version: str
@@ -295,22 +355,22 @@ class ModelVersion(Node, FromRow):
     run = related(description="The training run that produced this version (lineage).")
 
     deployments = children(
+        DEPLOYMENTS_OF_VERSION,
         [
             *PAGING,
             ("filter", DeploymentFilterInput | None, None),
             ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
-        ]
+        ],
+        query=filtered_query,
     )
     artifact_build = related(
-        description="This version's serving image build, if one was asked for."
+        lookup=Lookup(ArtifactBuildRow, "model_version_id"),
+        description="This version's serving image build, if one was asked for.",
     )
     registry_links = children(
-        REGISTRY_LINK_LIST_ARGUMENTS, description="This version in external registries."
+        REGISTRY_LINKS_OF_VERSION,
+        REGISTRY_LINK_LIST_ARGUMENTS,
+        query=registry_links_query,
+        description="This version in external registries.",
     )
     lineage = lineage_field("ModelVersion")
-
-
-register_node("Project", ProjectRow, Project.from_row)
-register_node("Model", ModelRow, Model.from_row)
-register_node("ModelVersion", ModelVersionRow, ModelVersion.from_row)
-register_node("ModelAlias", ModelAliasRow, ModelAlias.from_row)

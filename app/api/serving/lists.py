@@ -4,12 +4,14 @@ parent column, orders and flags), and the filters its list arguments build."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement
 
+from app.api.graph.declare import ListQuery, order_of
 from app.api.loaders.list_spec import ListSpec, Order, orders_of
 from app.api.orders import CreatedOrder, NamedOrder
 from app.api.serving.enums import PredictionOrder
@@ -18,6 +20,7 @@ from app.domain.integrations.models import IntegrationConfig
 from app.domain.monitoring.models import (
     Prediction,
 )
+from app.domain.serving.enums import DeploymentStatus
 from app.domain.serving.models import (
     Deployment,
     DeploymentEvent,
@@ -181,3 +184,26 @@ INTEGRATIONS_OF_ENVIRONMENT = ListSpec(
     default_order="TYPE_TOOL_ASC",
     live_only=False,
 )
+
+
+def active_deployments_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    return ListQuery(
+        order=order_of(kwargs),
+        filter=DeploymentFilter(statuses=(DeploymentStatus.ACTIVE.value,)),
+    )
+
+
+def traffic_split_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    """The ACTIVE deployments behind an endpoint, the most traffic first."""
+    return ListQuery(
+        order="TRAFFIC_DESC", filter=DeploymentFilter(statuses=(DeploymentStatus.ACTIVE.value,))
+    )
+
+
+def integrations_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    types = tuple(t.value for t in kwargs.get("type") or ())
+    return ListQuery(filter=IntegrationFilter(types=types))
+
+
+def gpu_types_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    return ListQuery(filter=GpuTypeFilter(enabled=kwargs.get("enabled")))

@@ -14,15 +14,23 @@ from strawberry.types import Info
 
 from app.api.errors import ClientError
 from app.api.graph.converters import FromRow, from_declaration
+from app.api.graph.declare import Lookup, filtered_query, status_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import decode_any, encode_id
 from app.api.monitoring.enums import AlertSeverity, AlertStatus
+from app.api.monitoring.lists import (
+    ALERTS_OF_DEPLOYMENT,
+    DRIFT_REPORTS_OF_DEPLOYMENT,
+    METRICS_OF_DEPLOYMENT,
+    alerts_query,
+    metric_points_query,
+)
 from app.api.monitoring.types import (
     EmbeddingDrift,
     PredictionStats,
     SimilarPrediction,
 )
-from app.api.node import Node, register_node
+from app.api.node import Node
 from app.api.orders import CreatedOrder, NamedOrder
 from app.api.scalars import Vector
 from app.api.serving.enums import (
@@ -38,16 +46,33 @@ from app.api.serving.enums import (
     PredictionOrder,
     PromotionDecision,
 )
-from app.api.serving.lists import DeploymentFilter, PredictionFilter
+from app.api.serving.lists import (
+    DEPLOYMENTS_OF_ENDPOINT,
+    DEPLOYMENTS_OF_ENVIRONMENT,
+    ENDPOINTS_OF_ENVIRONMENT,
+    EVENTS_OF_DEPLOYMENT,
+    EVENTS_OF_ENDPOINT,
+    GPU_TYPES_OF_ENVIRONMENT,
+    INTEGRATIONS_OF_ENVIRONMENT,
+    PREDICTIONS_OF_DEPLOYMENT,
+    DeploymentFilter,
+    PredictionFilter,
+    active_deployments_query,
+    gpu_types_query,
+    integrations_query,
+    traffic_split_query,
+)
 from app.domain.environments.models import Environment as EnvironmentRow
 from app.domain.integrations.models import IntegrationConfig as IntegrationConfigRow
 from app.domain.monitoring.embeddings import embedding_drift
+from app.domain.monitoring.models import Prediction as PredictionRow
 from app.domain.serving.endpoints import active_deployment_at
 from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.serving.models import DeploymentEvent as DeploymentEventRow
 from app.domain.serving.models import GpuType as GpuTypeRow
 from app.domain.serving.models import PromotionPolicy as PromotionPolicyRow
 from app.domain.serving.models import ServingEndpoint as ServingEndpointRow
+from app.domain.serving.models import ServingEndpointEvent as ServingEndpointEventRow
 
 
 @strawberry.input(description="Filter deployments.")
@@ -122,7 +147,7 @@ class PredictionFilterInput:
         )
 
 
-@from_declaration("Environment")
+@from_declaration(EnvironmentRow)
 @strawberry.type(description="A named place models are served in (e.g. staging, production).")
 class Environment(Node, FromRow):
     name: str
@@ -133,33 +158,43 @@ class Environment(Node, FromRow):
     db_id: strawberry.Private[uuid.UUID]
 
     deployments = children(
+        DEPLOYMENTS_OF_ENVIRONMENT,
         [
             *PAGING,
             ("filter", DeploymentFilterInput | None, None),
             ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
         ],
+        query=filtered_query,
         description="Deployments in this environment.",
     )
     active_deployments = children(
+        DEPLOYMENTS_OF_ENVIRONMENT,
         [*PAGING, ("order_by", NamedOrder, NamedOrder.NAME_ASC)],
+        query=active_deployments_query,
         description="Deployments serving here now (status ACTIVE).",
     )
     gpu_types = children(
+        GPU_TYPES_OF_ENVIRONMENT,
         [*PAGING, ("enabled", bool | None, None)],
+        query=gpu_types_query,
         description="The GPU types this environment offers, by priority (none last), then "
         "label. `enabled` keeps only the enabled (true) or disabled (false) ones.",
     )
     endpoints = children(
+        ENDPOINTS_OF_ENVIRONMENT,
         ENDPOINT_LIST_ARGUMENTS,
+        query=status_query,
         description="The serving endpoints here (one per model deployed here).",
     )
     integrations = children(
+        INTEGRATIONS_OF_ENVIRONMENT,
         [*PAGING, ("type", list[IntegrationType] | None, None)],
+        query=integrations_query,
         description="The tools this environment integrates with, by type and tool.",
     )
 
 
-@from_declaration("GpuType")
+@from_declaration(GpuTypeRow)
 @strawberry.type(description="A GPU type an environment offers (its GPU catalogue).")
 class GpuType(Node, FromRow):
     key: str = strawberry.field(
@@ -178,7 +213,16 @@ class GpuType(Node, FromRow):
     environment = related()
 
 
-@from_declaration("Deployment", attributes={"embedding_dim": "embedding_dimension"})
+@from_declaration(
+    DeploymentRow,
+    python={
+        "predictionStats": "percentiles over a time window (a loader's SQL, per window)",
+        "embeddingDrift": "a permutation test over embeddings, in numpy",
+        "similarPredictions": "a nearest-neighbour search (pgvector) from an embedding "
+        "given as an argument",
+    },
+    attributes={"embedding_dim": "embedding_dimension"},
+)
 @strawberry.type(description="A model version served in an environment.")
 class Deployment(Node, FromRow):
     name: str
@@ -238,14 +282,17 @@ class Deployment(Node, FromRow):
     project = related()
     endpoint = related(description="What clients call.")
     predictions = children(
+        PREDICTIONS_OF_DEPLOYMENT,
         [
             *PAGING,
             ("filter", PredictionFilterInput | None, None),
             ("order_by", PredictionOrder, PredictionOrder.RECORDED_AT_DESC),
         ],
+        query=filtered_query,
         description="Individual predictions, newest first by default (for debugging).",
     )
     monitoring_metrics = children(
+        METRICS_OF_DEPLOYMENT,
         [
             ("names", list[str] | None, None),
             ("from_", Annotated[datetime | None, strawberry.argument(name="from")], None),
@@ -253,15 +300,18 @@ class Deployment(Node, FromRow):
             *PAGING,
             ("order_by", MetricOrder, MetricOrder.RECORDED_AT_ASC),
         ],
+        query=metric_points_query,
         description="Metric points, optionally of some names and within [from, to).",
     )
     alerts = children(
+        ALERTS_OF_DEPLOYMENT,
         [
             ("status", list[AlertStatus] | None, None),
             ("severity", list[AlertSeverity] | None, None),
             *PAGING,
             ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
         ],
+        query=alerts_query,
         description="Alerts raised on this deployment, newest first by default.",
     )
 
@@ -286,7 +336,9 @@ class Deployment(Node, FromRow):
     def embedding_dimension(self) -> int | None:
         return self.embedding_dim
 
-    drift_reports = children(description="Drift reports, newest first.")
+    drift_reports = children(
+        DRIFT_REPORTS_OF_DEPLOYMENT, description="Drift reports, newest first."
+    )
 
     @strawberry.field(
         description="Drift of recent prediction embeddings (last windowSeconds) from the "
@@ -347,12 +399,13 @@ class Deployment(Node, FromRow):
         ]
 
     events = children(
+        EVENTS_OF_DEPLOYMENT,
         [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
         description="History: deploy, update, rollback, terminate.",
     )
 
 
-@from_declaration("DeploymentEvent")
+@from_declaration(DeploymentEventRow)
 @strawberry.type(description="One step of a deployment's history.")
 class DeploymentEvent(Node, FromRow):
     event_type: DeploymentEventType
@@ -370,12 +423,12 @@ class DeploymentEvent(Node, FromRow):
     to_model_version_id: strawberry.Private[uuid.UUID | None]
     actor_user_id: strawberry.Private[uuid.UUID | None]
 
-    actor = related(description="Who made this change.")
-    from_version = related()
-    to_version = related()
+    actor = related(column="actor_user_id", description="Who made this change.")
+    from_version = related(column="from_model_version_id")
+    to_version = related(column="to_model_version_id")
 
 
-@from_declaration("Prediction")
+@from_declaration(PredictionRow)
 @strawberry.type(description="One served prediction.")
 class Prediction(FromRow):
     recorded_at: datetime
@@ -391,7 +444,7 @@ class Prediction(FromRow):
     )
 
 
-@from_declaration("ServingEndpoint")
+@from_declaration(ServingEndpointRow)
 @strawberry.type(
     description="What clients call for one model in one environment: its active deployment "
     "(the ACTIVE one taking the most traffic), the one before, and the traffic split."
@@ -420,24 +473,32 @@ class ServingEndpoint(Node, FromRow):
         description="The deployment that was active before the current one."
     )
     deployments = children(
+        DEPLOYMENTS_OF_ENDPOINT,
         [
             *PAGING,
             ("filter", DeploymentFilterInput | None, None),
             ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
         ],
+        query=filtered_query,
         description="Every deployment of the model in the environment.",
     )
     traffic_split = children(
-        description="The ACTIVE deployments and their trafficPercentage, the most first."
+        DEPLOYMENTS_OF_ENDPOINT,
+        query=traffic_split_query,
+        description="The ACTIVE deployments and their trafficPercentage, the most first.",
     )
-    promotion_policy = related(description="The gate on this endpoint's canary, if any.")
+    promotion_policy = related(
+        lookup=Lookup(PromotionPolicyRow, "endpoint_id"),
+        description="The gate on this endpoint's canary, if any.",
+    )
     history = children(
+        EVENTS_OF_ENDPOINT,
         [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
         description="Every move of the active deployment, newest first.",
     )
 
 
-@from_declaration("PromotionPolicy")
+@from_declaration(PromotionPolicyRow)
 @strawberry.type(
     description="Promote an endpoint's canary to 100 % after bakeMinutes with no open alert "
     "of maxAlertSeverity or above and every metric bound held; otherwise roll it back."
@@ -463,7 +524,7 @@ class PromotionPolicy(Node, FromRow):
     created_by = related()
 
 
-@from_declaration("ServingEndpointEvent")
+@from_declaration(ServingEndpointEventRow)
 @strawberry.type(description="One move of an endpoint's active deployment.")
 class ServingEndpointEvent(FromRow):
     reason: EndpointChange
@@ -474,10 +535,14 @@ class ServingEndpointEvent(FromRow):
 
     from_deployment = related()
     to_deployment = related()
-    actor = related()
+    actor = related(column="actor_user_id")
 
 
-@from_declaration("IntegrationConfig", attributes={"type": "integration_type"})
+@from_declaration(
+    IntegrationConfigRow,
+    columns={"type": "integration_type"},
+    attributes={"type": "integration_type"},
+)
 @strawberry.type(description="A tool an environment integrates with, its config and flags.")
 class IntegrationConfig(Node, FromRow):
     type: IntegrationType
@@ -492,12 +557,3 @@ class IntegrationConfig(Node, FromRow):
 
     environment = related()
     created_by = related()
-
-
-register_node("Environment", EnvironmentRow, Environment.from_row)
-register_node("ServingEndpoint", ServingEndpointRow, ServingEndpoint.from_row)
-register_node("PromotionPolicy", PromotionPolicyRow, PromotionPolicy.from_row)
-register_node("IntegrationConfig", IntegrationConfigRow, IntegrationConfig.from_row)
-register_node("Deployment", DeploymentRow, Deployment.from_row)
-register_node("GpuType", GpuTypeRow, GpuType.from_row)
-register_node("DeploymentEvent", DeploymentEventRow, DeploymentEvent.from_row)

@@ -4,12 +4,14 @@ parent column, orders and flags), and the filters its list arguments build."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_
 
+from app.api.graph.declare import ListQuery, order_of
 from app.api.loaders.list_spec import ListSpec, created_between, orders_of
 from app.api.orders import CreatedOrder
 from app.domain.tenancy.models import ApiKey, AuditLog, Membership
@@ -94,3 +96,7 @@ API_KEYS_OF_USER = ListSpec(
     live_only=False,
     owned_by_user=True,
 )
+
+
+def api_keys_query(kwargs: Mapping[str, Any]) -> ListQuery:
+    return ListQuery(order=order_of(kwargs), filter=ApiKeyFilter(revoked=kwargs.get("revoked")))

@@ -15,7 +15,7 @@ from app.api.graph.fields import related
 from app.api.graph.payloads import mutate
 from app.api.ids import input_id
 from app.api.inputs import provided
-from app.api.node import Node, register_node
+from app.api.node import Node
 from app.domain.retention import services
 from app.domain.retention.models import KINDS
 from app.domain.retention.models import RetentionPolicy as RetentionPolicyRow
@@ -23,7 +23,7 @@ from app.domain.retention.models import RetentionPolicy as RetentionPolicyRow
 DAYS = "Days kept (1-3650); null: forever."
 
 
-@from_declaration("RetentionPolicy")
+@from_declaration(RetentionPolicyRow)
 @strawberry.type(
     description="How long an organization keeps its data. Raw run metric points go with "
     "their run's end (rollups and summaries stay); reference embeddings stay; audit rows "
@@ -122,6 +122,3 @@ class RetentionMutations:
             archives=len(applied.archived_files) if applied else 0,
             user_errors=errors,
         )
-
-
-register_node("RetentionPolicy", RetentionPolicyRow, RetentionPolicy.from_row)

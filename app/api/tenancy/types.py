@@ -11,16 +11,30 @@ from strawberry.types import Info
 
 from app.api.errors import ClientError
 from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.declarations import created_range
+from app.api.graph.declare import Computed, Lookup, created_range, filtered_query
 from app.api.graph.fields import PAGING, children, related
-from app.api.ids import decode_any
+from app.api.graph.sql_text import typed_global_id_sql
+from app.api.ids import decode_any, encode_id
 from app.api.monitoring.enums import AlertSeverity, AlertStatus
-from app.api.node import Node, register_node
+from app.api.monitoring.lists import ALERTS_OF_ORGANIZATION, alerts_query
+from app.api.node import Node
+from app.api.notifications.lists import CHANNELS_OF_ORGANIZATION
 from app.api.orders import CreatedOrder, NamedOrder
 from app.api.registry.enums import ProjectOrder
+from app.api.registry.lists import PROJECTS_OF_ORGANIZATION
+from app.api.serving.lists import ENVIRONMENTS_OF_ORGANIZATION
 from app.api.tenancy.enums import ApiKeyScope, OrganizationStatus, OrgRole, Plan
-from app.api.tenancy.lists import AuditLogFilter
+from app.api.tenancy.lists import (
+    API_KEYS_OF_USER,
+    AUDIT_LOGS_OF_ORGANIZATION,
+    MEMBERSHIPS_OF_ORGANIZATION,
+    MEMBERSHIPS_OF_USER,
+    AuditLogFilter,
+    api_keys_query,
+)
+from app.domain.retention.models import RetentionPolicy as RetentionPolicyRow
 from app.domain.tenancy import enums
+from app.domain.tenancy.models import ApiKey as ApiKeyRow
 from app.domain.tenancy.models import AuditLog as AuditLogRow
 from app.domain.tenancy.models import Membership as MembershipRow
 from app.domain.tenancy.models import Organization as OrganizationRow
@@ -77,7 +91,13 @@ class AuditLogFilterInput:
         )
 
 
-@from_declaration("Organization")
+@from_declaration(
+    OrganizationRow,
+    python={
+        "quota": "derived from the plan by app.domain.tenancy.quotas",
+        "viewerRole": "the caller's role, known to the request",
+    },
+)
 @strawberry.type(description="A tenant: everything else belongs to exactly one organization.")
 class Organization(Node, FromRow):
     slug: str
@@ -98,40 +118,51 @@ class Organization(Node, FromRow):
         return Quota(max_users=quota.max_users, max_models=quota.max_models)
 
     alerts = children(
+        ALERTS_OF_ORGANIZATION,
         [
             ("status", list[AlertStatus] | None, None),
             ("severity", list[AlertSeverity] | None, None),
             *PAGING,
             ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
         ],
+        query=alerts_query,
         description="Every alert of the organization (of its deployments, and its own), "
         "newest first by default.",
     )
     retention_policy = related(
-        description="How long this organization keeps each kind of data (null: forever)."
+        lookup=Lookup(RetentionPolicyRow, "organization_id"),
+        description="How long this organization keeps each kind of data (null: forever).",
     )
 
     @strawberry.field(description="The caller's role in this organization.")
     def viewer_role(self, info: Info) -> OrgRole | None:
         return info.context.actor.org_roles.get(self.db_id)
 
-    projects = children([*PAGING, ("order_by", ProjectOrder, ProjectOrder.CREATED_ASC)])
-    environments = children([*PAGING, ("order_by", NamedOrder, NamedOrder.NAME_ASC)])
+    projects = children(
+        PROJECTS_OF_ORGANIZATION, [*PAGING, ("order_by", ProjectOrder, ProjectOrder.CREATED_ASC)]
+    )
+    environments = children(
+        ENVIRONMENTS_OF_ORGANIZATION, [*PAGING, ("order_by", NamedOrder, NamedOrder.NAME_ASC)]
+    )
 
-    members = children()
+    members = children(MEMBERSHIPS_OF_ORGANIZATION)
 
-    notification_channels = children(description="Notification channels of this organization.")
+    notification_channels = children(
+        CHANNELS_OF_ORGANIZATION, description="Notification channels of this organization."
+    )
     audit_logs = children(
+        AUDIT_LOGS_OF_ORGANIZATION,
         [
             *PAGING,
             ("filter", AuditLogFilterInput | None, None),
             ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
         ],
+        query=filtered_query,
         description="Every mutation in this organization; admins only.",
     )
 
 
-@from_declaration("User")
+@from_declaration(UserRow)
 @strawberry.type(description="A person; acts through API keys.")
 class User(Node, FromRow):
     email: str
@@ -149,7 +180,7 @@ class User(Node, FromRow):
     db_id: strawberry.Private[uuid.UUID]
 
 
-@from_declaration("Membership")
+@from_declaration(MembershipRow)
 @strawberry.type(description="A user's role in an organization.")
 class Membership(Node, FromRow):
     role: OrgRole
@@ -161,7 +192,7 @@ class Membership(Node, FromRow):
     user = related()
 
 
-@from_declaration("ApiKey")
+@from_declaration(ApiKeyRow)
 @strawberry.type(description="An API key. The secret is shown only once, by apiKeyCreate.")
 class ApiKey(Node, FromRow):
     name: str
@@ -180,7 +211,17 @@ class ApiKey(Node, FromRow):
     )
 
 
-@from_declaration("AuditLogEntry")
+@from_declaration(
+    AuditLogRow,
+    computed={
+        "targetId": Computed(
+            sql=f"coalesce({typed_global_id_sql('{a}.target_type', '{a}.target_id')}, 'null')",
+            python=lambda row: encode_id(row.target_type, row.target_id) if row.target_id else None,
+            json=True,
+        )
+    },
+    admin_only="only organization admins can read the audit log",
+)
 @strawberry.type(description="One audited mutation.")
 class AuditLogEntry(Node, FromRow):
     action: str
@@ -194,30 +235,29 @@ class AuditLogEntry(Node, FromRow):
     user_agent: str | None
     actor_user_id: strawberry.Private[uuid.UUID | None]
 
-    actor = related()
+    actor = related(column="actor_user_id")
 
 
+@from_declaration(UserRow)
 @strawberry.type(description="The caller: its user and memberships.")
-class Viewer:
+class Viewer(FromRow):
     # The caller's user row, under the names the declaration reads: ``id`` for the link
     # to itself, ``db_id`` for the parent of its memberships.
     id: strawberry.Private[uuid.UUID]
     db_id: strawberry.Private[uuid.UUID]
 
-    user = related()
-    memberships = children(description="Memberships this API key can act through.")
+    user = related(column="id", target=UserRow)
+    memberships = children(
+        MEMBERSHIPS_OF_USER, description="Memberships this API key can act through."
+    )
     api_keys = children(
+        API_KEYS_OF_USER,
         [
             *PAGING,
             ("revoked", bool | None, None),
             ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
         ],
+        query=api_keys_query,
         description="The caller's API keys (every one of its user's, newest first): "
         "`revoked: true` the revoked ones, `false` the live ones (neither revoked nor expired).",
     )
-
-
-register_node("Organization", OrganizationRow, Organization.from_row)
-register_node("User", UserRow, User.from_row)
-register_node("Membership", MembershipRow, Membership.from_row)
-register_node("AuditLogEntry", AuditLogRow, AuditLogEntry.from_row, admin_only=True)

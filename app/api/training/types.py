@@ -8,14 +8,15 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from app.api.datasets.lists import INPUTS_OF_TRAINING_JOB
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.fields import children, related
-from app.api.node import Node, register_node
+from app.api.node import Node
 from app.api.training.enums import TrainingExecutor, TrainingJobStatus
 from app.domain.training.models import TrainingJob as TrainingJobRow
 
 
-@from_declaration("TrainingJob")
+@from_declaration(TrainingJobRow)
 @strawberry.type(description="A job that trains a model on an external executor.")
 class TrainingJob(Node, FromRow):
     name: str
@@ -56,7 +57,6 @@ class TrainingJob(Node, FromRow):
     experiment = related()
     environment = related(description="Where it runs.")
     run = related(description="The run it produced.")
-    dataset_inputs = children(description="The dataset versions it consumes, and as what.")
-
-
-register_node("TrainingJob", TrainingJobRow, TrainingJob.from_row)
+    dataset_inputs = children(
+        INPUTS_OF_TRAINING_JOB, description="The dataset versions it consumes, and as what."
+    )
