@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, MetaData, func
 from sqlalchemy.dialects.postgresql import UUID
@@ -24,6 +24,13 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Tenancy: a tenant-owned row carries its organization (``organization_id``); it is in
+    # a project when it has ``project_id``, or through the rows it lives under: the
+    # columns named here, each a foreign key to its parent (a version under its model, a
+    # point under its run). The one declaration the loaders', the compiler's and the
+    # services' predicates and the database's row-level security policies are made from
+    # (app/domain/tenancy/visibility.py, app/db/row_security.py).
+    __under__: ClassVar[tuple[str, ...]] = ()
     # Fetch server-made values (timestamps, generated columns) with RETURNING at flush time:
     # rows outlive their session, and lazy loads are impossible under asyncio.
     __mapper_args__ = {"eager_defaults": True}
@@ -70,3 +77,25 @@ def not_a_partition(name: str | None, type_: str, parent_names: dict[str, str | 
         return True
     table, _, number = name.rpartition("_p")
     return not (number.isdigit() and table in Base.metadata.tables)
+
+
+def under(table_name: str) -> tuple[tuple[str, str], ...]:
+    """The (column, parent table) pairs a table declares it lives under (``__under__``),
+    each parent found by the column's foreign key."""
+    if table_name not in _UNDER:
+        model = next(
+            (m.class_ for m in Base.registry.mappers if m.class_.__tablename__ == table_name), None
+        )
+        if model is None:  # not mapped (yet): nothing to remember
+            return ()
+        pairs = []
+        for column in model.__under__:
+            keys = model.__table__.c[column].foreign_keys
+            if len(keys) != 1:
+                raise TypeError(f"{table_name}.__under__: {column} is not a foreign key")
+            pairs.append((column, next(iter(keys)).column.table.name))
+        _UNDER[table_name] = tuple(pairs)
+    return _UNDER[table_name]
+
+
+_UNDER: dict[str, tuple[tuple[str, str], ...]] = {}

@@ -72,6 +72,7 @@ class Dataset(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
 
 class DatasetVersion(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     __tablename__ = "dataset_versions"
+    __under__ = ("dataset_id",)
     __table_args__ = (
         check_in("status", DatasetVersionStatus),
         check_in("checksum_algorithm", ChecksumAlgorithm),
@@ -130,6 +131,7 @@ class DatasetVersionParent(TenantMixin, Base):
     are named when the child is created and must exist by then: no cycles can form."""
 
     __tablename__ = "dataset_version_parents"
+    __under__ = ("child_id",)
     __table_args__ = (
         PrimaryKeyConstraint("child_id", "parent_id"),
         CheckConstraint("child_id <> parent_id", name="not_self"),
@@ -148,6 +150,7 @@ class DatasetInput(IdMixin, TenantMixin, Base):
     """A dataset version a run or a training job consumed, in a role."""
 
     __tablename__ = "dataset_inputs"
+    __under__ = ("dataset_version_id", "run_id")
     __table_args__ = (
         check_in("role", InputRole),
         CheckConstraint("(run_id IS NULL) <> (training_job_id IS NULL)", name="one_consumer"),

@@ -118,6 +118,7 @@ class RunMetricChunk(Base):
     (migration 0010 explains the layout; the table is hash-partitioned by run)."""
 
     __tablename__ = "run_metric_chunks"
+    __under__ = ("run_id",)
     __table_args__ = (
         CheckConstraint(
             "seq_hi - seq_lo + 1 = cardinality(steps) "
@@ -151,6 +152,7 @@ class RunMetricRollup(Base):
     that chart reads of million-point series touch thousands of rows, not millions."""
 
     __tablename__ = "run_metric_rollups"
+    __under__ = ("run_id",)
 
     run_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
@@ -175,6 +177,7 @@ class RunMetricSummary(Base):
     """Per run and key: count, min, max and the value at the highest step."""
 
     __tablename__ = "run_metric_summaries"
+    __under__ = ("run_id",)
     __table_args__ = (Index("ix_run_metric_summaries_key_last", "key", "last_value"),)
 
     run_id: Mapped[uuid.UUID] = mapped_column(

@@ -39,6 +39,7 @@ class MonitoringMetric(Base):
     """One point of a deployment's metric series; the key makes re-sent points idempotent."""
 
     __tablename__ = "monitoring_metrics"
+    __under__ = ("deployment_id",)
     __table_args__ = (
         CheckConstraint(
             "value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)",
@@ -74,6 +75,7 @@ class AlertRule(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     Scope: every deployment of the project, or one deployment."""
 
     __tablename__ = "alert_rules"
+    __under__ = ("deployment_id",)
     __table_args__ = (
         check_in("comparator", Comparator),
         check_in("aggregation", Aggregation),
@@ -107,6 +109,7 @@ class AlertRule(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
 
 class Alert(IdMixin, TenantMixin, TimestampsMixin, Base):
     __tablename__ = "alerts"
+    __under__ = ("deployment_id", "rule_id")
     __table_args__ = (
         check_in("severity", AlertSeverity),
         check_in("status", AlertStatus),
@@ -157,6 +160,7 @@ class Prediction(IdMixin, TenantMixin, Base):
     (metric names ``predictions.latency_ms`` and ``predictions.confidence``)."""
 
     __tablename__ = "predictions"
+    __under__ = ("deployment_id",)
     __table_args__ = (
         CheckConstraint("latency_ms >= 0", name="latency_non_negative"),
         CheckConstraint(
@@ -184,6 +188,7 @@ class DriftReport(IdMixin, TenantMixin, Base):
     """A comparison of reference and current feature distributions for a deployment."""
 
     __tablename__ = "drift_reports"
+    __under__ = ("deployment_id",)
     __table_args__ = (Index("ix_drift_reports_deployment_id", "deployment_id", "id"),)
 
     deployment_id: Mapped[uuid.UUID] = mapped_column(
@@ -205,6 +210,7 @@ class DriftReport(IdMixin, TenantMixin, Base):
 
 class DriftFeatureScore(IdMixin, TenantMixin, Base):
     __tablename__ = "drift_feature_scores"
+    __under__ = ("report_id",)
     __table_args__ = (Index("ix_drift_feature_scores_report_id", "report_id", "id"),)
 
     report_id: Mapped[uuid.UUID] = mapped_column(
@@ -224,6 +230,7 @@ HNSW_DIMENSIONS = (8, 16, 32, 64, 128, 256, 384, 512, 768, 1024, 1536)
 
 class PredictionEmbedding(IdMixin, TenantMixin, Base):
     __tablename__ = "prediction_embeddings"
+    __under__ = ("deployment_id",)
     __table_args__ = (
         CheckConstraint("dimension BETWEEN 1 AND 2000", name="dimension_valid"),
         Index(

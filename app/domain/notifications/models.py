@@ -64,6 +64,7 @@ class NotificationRule(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, B
     """Which events go to which channel; scope: the organization, a project or a deployment."""
 
     __tablename__ = "notification_rules"
+    __under__ = ("deployment_id",)
     __table_args__ = (
         check_in("trigger", Trigger),
         check_in("min_severity", AlertSeverity),

@@ -60,6 +60,7 @@ class PipelineRun(IdMixin, TenantMixin, TimestampsMixin, Base):
     list of {name, status, startedAt, endedAt} in the definition's order)."""
 
     __tablename__ = "pipeline_runs"
+    __under__ = ("pipeline_id",)
     __table_args__ = (
         check_in("status", PipelineRunStatus),
         CheckConstraint(

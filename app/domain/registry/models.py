@@ -85,6 +85,7 @@ Index("ix_models_project_id_live", Model.project_id, Model.id, postgresql_where=
 
 class ModelVersion(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     __tablename__ = "model_versions"
+    __under__ = ("model_id",)
     __table_args__ = (
         check_in("stage", ModelStage),
         CheckConstraint(
@@ -136,6 +137,7 @@ class ModelAlias(IdMixin, TenantMixin, TimestampsMixin, Base):
     Every move is kept in ``model_alias_events``; a protected alias moves only for admins."""
 
     __tablename__ = "model_aliases"
+    __under__ = ("model_id",)
     __table_args__ = (UniqueConstraint("model_id", "name", name="uq_model_aliases_model_id_name"),)
 
     model_id: Mapped[uuid.UUID] = mapped_column(
@@ -153,6 +155,7 @@ class ModelAliasEvent(IdMixin, TenantMixin, Base):
     the latest move at or before an instant)."""
 
     __tablename__ = "model_alias_events"
+    __under__ = ("alias_id",)
     __table_args__ = (Index("ix_model_alias_events_alias_id_at", "alias_id", "created_at"),)
 
     alias_id: Mapped[uuid.UUID] = mapped_column(
@@ -176,6 +179,7 @@ class ModelProductionEvent(IdMixin, TenantMixin, Base):
     before an instant."""
 
     __tablename__ = "model_production_events"
+    __under__ = ("model_id",)
     __table_args__ = (Index("ix_model_production_events_model_id_at", "model_id", "created_at"),)
 
     model_id: Mapped[uuid.UUID] = mapped_column(

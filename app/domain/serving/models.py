@@ -198,6 +198,7 @@ class DeploymentEvent(IdMixin, TenantMixin, Base):
     """History of a deployment (deploy / update / rollback / terminate): makes rollback one step."""
 
     __tablename__ = "deployment_events"
+    __under__ = ("deployment_id",)
     __table_args__ = (
         check_in("event_type", DeploymentEventType),
         check_in("status", DeploymentActionStatus),
@@ -274,6 +275,7 @@ class ServingEndpointEvent(IdMixin, TenantMixin, Base):
     """One move of an endpoint's active deployment: from, to, why, who, when."""
 
     __tablename__ = "serving_endpoint_events"
+    __under__ = ("endpoint_id",)
     __table_args__ = (
         check_in("reason", EndpointChange),
         Index("ix_serving_endpoint_events_endpoint_id_at", "endpoint_id", "created_at"),
@@ -303,6 +305,7 @@ class PromotionPolicy(IdMixin, TenantMixin, TimestampsMixin, Base):
     worker (app/domain/promotion/services.py)."""
 
     __tablename__ = "promotion_policies"
+    __under__ = ("endpoint_id",)
     __table_args__ = (
         UniqueConstraint("endpoint_id", name="uq_promotion_policies_endpoint_id"),
         CheckConstraint("bake_minutes BETWEEN 0 AND 10080", name="bake_minutes_valid"),
