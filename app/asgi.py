@@ -28,6 +28,7 @@ from app.db.engine import (
     make_session_factory,
 )
 from app.db.migrate import head_revision
+from app.db.scope import SYSTEM, enter_scope
 from app.db.statements import StatementPool
 from app.domain.notifications.services import seal_legacy_channel_secrets
 from app.domain.notifications.worker import OutboxWorker
@@ -302,6 +303,7 @@ def lifespan(
 
     @contextlib.asynccontextmanager
     async def span(app: Starlette) -> AsyncIterator[None]:
+        enter_scope(SYSTEM)  # startup's own work (sealing secrets), and what it starts
         # Its own small pool: background delivery never competes with requests for connections.
         worker_engine = make_engine(database.url, pool_size=2, max_overflow=0)
         worker = OutboxWorker(

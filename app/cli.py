@@ -48,6 +48,9 @@ def database(settings: Settings) -> Iterator[Database]:
 
 async def _session_run(url: str, work):
     from app.db.engine import make_engine, make_session_factory
+    from app.db.scope import SYSTEM, enter_scope
+
+    enter_scope(SYSTEM)  # an operator's command: any organization's rows
 
     engine = make_engine(url, pool_size=1, max_overflow=0)
     try:

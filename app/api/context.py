@@ -19,6 +19,7 @@ from app.api.loaders.organizations_by_slug import OrganizationBySlugLoader
 from app.api.loaders.prediction_stats import PredictionStatsLoader
 from app.api.loaders.rows_by_id import RowsByIdLoader
 from app.db.engine import SessionFactory
+from app.db.scope import enter_scope
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.enums import OrgRole
 from app.settings import Limits
@@ -168,3 +169,4 @@ class Context:
         roles = {**self.actor.org_roles, organization_id: role}
         self.actor = replace(self.actor, org_roles=roles)
         self.loaders = self.loaders.fresh(self.actor)
+        enter_scope(self.actor.db_scope())

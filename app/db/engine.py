@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from app.db.scope import scope_connections
 from app.db.url import async_url
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -40,6 +41,7 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Asy
         connect_args={"server_settings": {"application_name": APPLICATION_NAME}},
     )
     ping_idle_connections(engine, PING_AFTER_IDLE_SECONDS)
+    scope_connections(engine)  # after the ping: a connection replaced is scoped anew
     return engine
 
 

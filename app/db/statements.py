@@ -22,6 +22,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.scope import APPLY_SQL, DbScope, current_scope
+
 log = logging.getLogger("mlgraph.db")
 
 # A dead or closing connection, not a fault of the statement: worth one more try.
@@ -39,13 +41,22 @@ APPLICATION_NAME = "mlgraph-reads"  # how its connections show in pg_stat_activi
 
 
 class ReadConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg has no type hints
-    """A connection that only ever runs one read statement at a time (no SET, LISTEN,
-    cursor, advisory lock or transaction is ever left on it): nothing to reset when it
+    """A connection that only ever runs one read statement at a time (no LISTEN, cursor,
+    advisory lock or transaction is ever left on it; its one setting, the row-security
+    scope, is sent before each statement whose scope differs): nothing to reset when it
     goes back to the pool, so no reset statement — a round trip per read — is sent.
     (An open transaction would still be rolled back: asyncpg does that apart.)"""
 
+    db_scope: DbScope | None = None  # the rows its session may touch (app/db/scope.py)
+
     def get_reset_query(self) -> str:
         return ""
+
+    async def hold_scope(self, scope: DbScope) -> None:
+        """The session's row-security settings, sent only when they change (a round trip)."""
+        if self.db_scope != scope:
+            await self.execute(APPLY_SQL, *scope.settings())
+            self.db_scope = scope
 
 
 class StatementPool:
@@ -84,14 +95,17 @@ class StatementPool:
     async def _fetchval(self, sql: str, params: list[Any]) -> Any:
         self.engine.sync_engine.dispatch.before_cursor_execute(None, None, sql, params, None, False)
         pool = await self._get_pool()
+        scope = current_scope()
         try:
             async with pool.acquire() as connection:
+                await connection.hold_scope(scope)
                 return await connection.fetchval(sql, *params)
         except RETRYABLE as error:
             log.info("read statement met a dead connection (%s); once more", type(error).__name__)
             # Its siblings are likely dead too (a restart, a failover): replace them all.
             await pool.expire_connections()
         async with pool.acquire() as connection:
+            await connection.hold_scope(scope)
             return await connection.fetchval(sql, *params)
 
     async def close(self) -> None:

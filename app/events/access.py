@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.db.engine import SessionFactory
+from app.db.scope import SYSTEM, enter_scope
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.enums import ORG_ROLE_RANK
 from app.domain.tenancy.services import InvalidKey, reauthenticate
@@ -73,7 +74,7 @@ class AccessWatch:
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run ``work`` in the background, kept referenced until it ends."""
-        task = asyncio.create_task(work)
+        task = asyncio.create_task(as_system(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -142,3 +143,9 @@ async def until_revoked(stream: AsyncIterable[Any], revoked: asyncio.Event) -> A
                 return
     finally:
         waiter.cancel()
+
+
+async def as_system(work: Coroutine[Any, Any, None]) -> None:
+    """Access rechecks read any user's memberships: the server's own work."""
+    enter_scope(SYSTEM)
+    await work

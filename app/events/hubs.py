@@ -20,6 +20,7 @@ import orjson
 from sqlalchemy import text
 
 from app.db.engine import SessionFactory
+from app.db.scope import SYSTEM, enter_scope
 from app.domain import topics
 from app.domain.experiments.reads import MetricRow, high_water, points_after
 from app.domain.monitoring import reads as monitoring_reads
@@ -70,6 +71,7 @@ class Hub:
             self._task = asyncio.create_task(self._refresh_loop())
 
     async def _refresh_loop(self) -> None:
+        enter_scope(SYSTEM)  # serves every subscriber, each checked for access apart
         while self._dirty:
             self._dirty = False
             try:

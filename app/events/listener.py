@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from app.db.scope import SYSTEM, enter_scope
 from app.domain.topics import CHANNELS
 from app.process.background import stop_task
 
@@ -49,6 +50,7 @@ class Listener:
         self.on_notification(channel, payload)
 
     async def _run(self) -> None:
+        enter_scope(SYSTEM)  # the server's own work: every organization's rows
         backoff = 0.1
         while True:
             connection: asyncpg.Connection | None = None

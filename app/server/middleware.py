@@ -13,6 +13,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db.engine import SessionFactory
+from app.db.scope import SYSTEM, scoped
 from app.domain.tenancy import keys
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.client import CURRENT, Client, Network, clean_user_agent
@@ -162,8 +163,9 @@ async def actor_for_token(
     if cache is not None and (cached := cache.get(token)) is not None:
         return cached
     generation = cache.generation if cache is not None else 0
-    async with session_factory() as session:
-        actor = await authenticate(session, token)
+    with scoped(SYSTEM):  # the key's own rows, before anyone is known
+        async with session_factory() as session:
+            actor = await authenticate(session, token)
     if cache is not None:
         cache.put(token, actor, generation)
     return actor
@@ -296,4 +298,5 @@ class ApiKeyAuthMiddleware:
                 return
             limiter.count_request(actor.api_key_id)
         scope.setdefault("state", {})["actor"] = actor
-        await self.app(scope, receive, send)
+        with scoped(actor.db_scope()):  # the database keeps the request to the caller's rows
+            await self.app(scope, receive, send)

@@ -32,6 +32,7 @@ from app.api.context import Context, DataLoaders
 from app.api.graph.extension import CompiledPath
 from app.api.shared_events import encode_next
 from app.db.engine import SessionFactory
+from app.db.scope import enter_scope
 from app.db.statements import StatementPool
 from app.domain.secrets import SecretBox
 from app.domain.tenancy.access import Actor
@@ -276,6 +277,7 @@ class GraphQLView(GraphQL[Context, None]):
             raise ConnectionRejectionError({**REJECT_BAD_KEY, "message": str(error)}) from error
         context.actor = actor
         context.loaders = self.loaders_for(actor)
+        enter_scope(actor.db_scope())  # this connection's operations start from here
         return None
 
     def loaders_for(self, actor: Actor) -> DataLoaders:

@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from app.db.engine import SessionFactory
 from app.db.ids import uuid7
+from app.db.scope import SYSTEM, enter_scope
 from app.domain.notifications.egress import UNREACHABLE, EgressRefused, post_public
 from app.domain.secrets import SecretBox
 from app.process.background import stop_task
@@ -116,6 +117,7 @@ class OutboxWorker:
         return timedelta(seconds=self.backoff_seconds * 2 ** (attempts - 1))
 
     async def _run(self) -> None:
+        enter_scope(SYSTEM)  # the server's own work: every organization's rows
         while True:
             try:
                 while await self.run_once():

@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import SessionFactory
+from app.db.scope import SYSTEM, enter_scope
 from app.domain.alert_kinds import AlertSeverity
 from app.domain.errors import not_found, validation
 from app.domain.monitoring.models import Alert, MonitoringMetric
@@ -320,6 +321,7 @@ class PromotionWorker:
             return len(await evaluate(session))
 
     async def _run(self) -> None:
+        enter_scope(SYSTEM)  # the server's own work: every organization's rows
         while True:
             try:
                 decided = await self.run_once()

@@ -30,6 +30,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import SessionFactory
+from app.db.scope import SYSTEM, enter_scope
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.retention.archive import ArchiveUnavailable, AuditArchive
 from app.domain.retention.models import KINDS, MAX_DAYS, RetentionPolicy
@@ -257,6 +258,7 @@ class RetentionWorker:
         await stop_task(self._task)
 
     async def _run(self) -> None:
+        enter_scope(SYSTEM)  # the server's own work: every organization's rows
         while True:
             try:
                 for organization_id in await organizations_with_policies(self.session_factory):

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.db.scope import DbScope, caller_scope
 from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.tenancy.enums import (
     ORG_ROLE_RANK,
@@ -51,6 +52,10 @@ class Actor:
     @property
     def hidden(self) -> list[uuid.UUID]:
         return sorted(self.hidden_projects)
+
+    def db_scope(self) -> DbScope:
+        """The rows the database lets this caller's statements touch (row-level security)."""
+        return caller_scope(self.org_roles, self.hidden_projects, self.user_id)
 
     def require_user(self) -> uuid.UUID:
         if self.user_id is None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.scope import SYSTEM, scope_transaction
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.tenancy import keys
@@ -34,10 +35,13 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 async def organization_create(
     session: AsyncSession, actor: Actor, *, slug: str, name: str, plan: Plan
 ) -> Organization:
-    """Create an organization; the caller becomes its first admin."""
+    """Create an organization; the caller becomes its first admin. The server's own work
+    in the database: a slug is unique among every organization, and the new one is not
+    yet the caller's."""
     user_id = actor.require_write()
     slug = v.slug(slug, ["slug"])
     name = v.name(name, ["name"])
+    await scope_transaction(session, SYSTEM)
     taken = await session.scalar(
         select(func.count())
         .select_from(Organization)
