@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import platform
 import signal
@@ -13,7 +14,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,19 +138,24 @@ async def closed_loop(
     *,
     concurrency: int,
     seconds: float,
+    callers: Sequence[tuple[dict[str, Any], dict[str, str]]] = (),
 ) -> LoadResult:
-    """``concurrency`` clients, each sending the next request when the last one answers."""
+    """``concurrency`` clients, each sending the next request when the last one answers;
+    with ``callers`` (other keys' bodies and headers), consecutive requests take turns
+    among them and the first (many tenants' dashboards on one server)."""
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+        turns = itertools.cycle([(body, headers), *callers])
 
         async def worker() -> None:
             nonlocal errors
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                response = await client.post("/graphql", json=body, headers=headers)
+                turn_body, turn_headers = next(turns)
+                response = await client.post("/graphql", json=turn_body, headers=turn_headers)
                 latencies.append((time.perf_counter() - started) * 1000)
                 if response.status_code != 200 or response.json().get("errors"):
                     errors += 1

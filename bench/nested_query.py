@@ -1,6 +1,7 @@
 """Nested-query benchmark: the compiled read path against the resolver path.
 
     .venv/bin/python bench/nested_query.py [--seconds 10] [--concurrency 1,8] [--fanouts 2,10]
+                                           [--tenants 1]
 
 Seeds one organization per fan-out (fan-out x fan-out models, 2 versions each, each version
 deployed with 3 metric points and an alert) and one big one (10 x 10 models, 10 versions,
@@ -8,7 +9,10 @@ deployed with 3 metric points and an alert) and one big one (10 x 10 models, 10 
 6-level nested query against a fresh server process per path (MLGRAPH_COMPILED_READS=1/0).
 Prints req/s, p50/p99 latency, server CPU per request and SQL statements per request, the
 ratios compiled / resolvers, and for the big answer the time to first byte and the
-server's memory high-water mark. The load generator shares the machine."""
+server's memory high-water mark. With ``--tenants N`` each fan-out is seeded for N
+organizations and consecutive requests take turns among their keys (the same shape, a
+different caller each time: what a server shared by many tenants' dashboards sees). The
+load generator shares the machine."""
 
 from __future__ import annotations
 
@@ -62,12 +66,17 @@ query($slug: String!) {
 BIG = "bench-big"
 
 
-async def prepare(url: str, fanouts: list[int]) -> dict[str, str]:
-    """One organization per fan-out and a big one, seeded; an admin key for each slug."""
+def slug_of(fanout: int, tenant: int) -> str:
+    return f"bench-{fanout}" if tenant == 0 else f"bench-{fanout}-t{tenant}"
+
+
+async def prepare(url: str, fanouts: list[int], tenants: int = 1) -> dict[str, str]:
+    """``tenants`` organizations per fan-out and a big one, seeded; an admin key for each
+    slug."""
     upgrade(url)
     engine = make_engine(url, pool_size=1, max_overflow=0)
     keys: dict[str, str] = {}
-    shapes = {f"bench-{f}": FanoutShape(fanout=f) for f in fanouts}
+    shapes = {slug_of(f, t): FanoutShape(fanout=f) for f in fanouts for t in range(tenants)}
     shapes[BIG] = FanoutShape(fanout=10, versions=10, points=10)
     try:
         for slug, shape in shapes.items():
@@ -125,15 +134,19 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--fanouts", default="2,10")
+    parser.add_argument("--tenants", type=int, default=1)
     args = parser.parse_args()
     fanouts = [int(f) for f in args.fanouts.split(",")]
     levels = [int(c) for c in args.concurrency.split(",")]
     print(f"machine: {machine()}")
-    print(f"load: closed loop, {args.seconds:.0f} s per (path, fan-out, concurrency)\n")
+    print(
+        f"load: closed loop, {args.seconds:.0f} s per (path, fan-out, concurrency), "
+        f"{args.tenants} tenant(s) taking turns\n"
+    )
     rows: list[Row] = []
     big: dict[str, tuple[int, float, float, int, float]] = {}
     with database() as url:
-        keys = await prepare(url, fanouts)
+        keys = await prepare(url, fanouts, args.tenants)
         for path, flag in (("compiled", "1"), ("resolvers", "0")):
             # Throughput, not the per-key rate limit (6,000/min by default) is measured.
             env = {"MLGRAPH_COMPILED_READS": flag, "MLGRAPH_RATE_REQUESTS_PER_KEY": "0"}
@@ -146,12 +159,20 @@ async def main() -> None:
                         sample = await client.post("/graphql", json=body, headers=headers)
                     assert sample.headers["x-mlgraph-path"] == path, sample.headers
                     objects = count_nodes(sample.json()["data"])
+                    # The others' keys, each asking for its own organization (same shape).
+                    callers = [
+                        (
+                            {"query": NESTED, "variables": {"slug": slug_of(fanout, t)}},
+                            {"Authorization": f"Bearer {keys[slug_of(fanout, t)]}"},
+                        )
+                        for t in range(1, args.tenants)
+                    ]
                     await closed_loop(server.base_url, body, headers, concurrency=2, seconds=1)
                     for concurrency in levels:
                         before, cpu = await server.statements(), server.cpu_seconds()
                         result = await closed_loop(
                             server.base_url, body, headers,
-                            concurrency=concurrency, seconds=args.seconds,
+                            concurrency=concurrency, seconds=args.seconds, callers=callers,
                         )  # fmt: skip
                         done = max(result.requests, 1)
                         rows.append(Row(
