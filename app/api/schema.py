@@ -12,6 +12,8 @@ from strawberry.extensions import SchemaExtension
 from app.api.builds.mutations import BuildMutations
 from app.api.datasets.mutations import DatasetMutations
 from app.api.experiments.mutations import ExperimentMutations
+from app.api.logs.mutations import LogMutations
+from app.api.logs.subscriptions import LogSubscriptions
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
 from app.api.pipelines.mutations import PipelineMutations
@@ -21,7 +23,7 @@ from app.api.registry.mutations import RegistryMutations
 from app.api.serving.gpu_mutations import GpuTypeMutations
 from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
 from app.api.serving.runtime_mutations import ServingRuntimeMutations
-from app.api.subscriptions import Subscription
+from app.api.subscriptions import CoreSubscriptions
 from app.api.tenancy.mutations import TenancyMutations
 from app.api.tenancy.retention import RetentionMutations
 from app.api.tenancy.types import AuditLogEntry, Membership, Organization, User
@@ -49,7 +51,13 @@ class Mutation(
     TrainingMutations,
     DatasetMutations,
     PipelineMutations,
+    LogMutations,
 ):
+    pass
+
+
+@strawberry.type
+class Subscription(CoreSubscriptions, LogSubscriptions):
     pass
 
 

@@ -1,9 +1,10 @@
-"""Root subscriptions (graphql-transport-ws). Authorised once, when subscribing; the streams
-themselves live in app/events/streams.py."""
+"""The core subscriptions (graphql-transport-ws): runs, deployments, alerts, training jobs and
+builds. Authorised once, when subscribing (app/api/streaming.py); the streams themselves live
+in app/events/streams.py. A context with streams of its own adds a mixin to the root
+``Subscription`` (app/api/schema.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import uuid
 from collections.abc import AsyncGenerator
@@ -19,12 +20,16 @@ from app.api.errors import ClientError
 from app.api.experiments.enums import RunStatus
 from app.api.experiments.types import RunMetricHistory, RunMetricPoint
 from app.api.ids import decode_any, encode_id
-from app.api.loaders.rows_by_id import visibility
 from app.api.monitoring.enums import AlertSeverity
 from app.api.monitoring.types import Alert, MonitoringMetricPoint
-from app.api.read_scope import REFUSED
 from app.api.scalars import MetricValue
 from app.api.shared_events import send_shared, shared_event
+from app.api.streaming import (
+    require_reader,
+    stream_cursor,
+    subscription_slot,
+    visible_for_subscription,
+)
 from app.api.training.enums import TrainingJobStatus
 from app.domain import alert_kinds
 from app.domain.builds import enums as build_enums
@@ -131,55 +136,14 @@ def metrics_event(run_id: strawberry.ID, batch: streams.MetricBatch) -> RunMetri
     )
 
 
-def _slot(info: Info) -> contextlib.AbstractContextManager[None]:
-    """One of the key's subscription slots in this process, held while the stream lives."""
-    slots = info.context.subscription_slots
-    return slots.hold(info.context.actor.api_key_id) if slots else contextlib.nullcontext()
-
-
-def _cursor(after: str | None) -> int | None:
-    """A stream's ``after:`` cursor: the digits of a sequence number (a bigint)."""
-    if after is None:
-        return None
-    if not (after.isascii() and after.isdigit() and len(after) <= 18):
-        raise ClientError("invalid cursor")
-    return int(after)
-
-
-def _require_auth(info: Info) -> None:
-    """Every subscription starts here: an authenticated key that may read."""
-    if not info.context.actor.is_authenticated:
-        raise ClientError("authenticate in connection_init", "UNAUTHENTICATED")
-    if not info.context.actor.can_read:
-        raise ClientError(REFUSED, "FORBIDDEN")
-
-
-async def _visible(info: Info, global_id: str, type_name: str, model: Any, what: str) -> uuid.UUID:
-    """The row behind ``global_id``, if the caller may read it (a fresh read: the connection
-    lives long; the tenancy conditions of every by-id read, rows_by_id.visibility)."""
-    _require_auth(info)
-    decoded = decode_any(global_id)
-    context = info.context
-    if decoded is not None and decoded[0] == type_name and context.actor.org_ids:
-        actor = context.actor
-        async with context.read_session_factory() as session:
-            found = await session.scalar(
-                select(model.id).where(
-                    model.id == decoded[1],
-                    *visibility(model, actor.org_ids, actor.user_id, actor.hidden),
-                )
-            )
-        if found is not None:
-            return found
-    raise ClientError(f"{what} not found", "NOT_FOUND")
-
-
 async def _visible_run(info: Info, run_id: str) -> uuid.UUID:
-    return await _visible(info, run_id, "Run", RunRow, "run")
+    return await visible_for_subscription(info, run_id, "Run", RunRow, "run")
 
 
 @strawberry.type
-class Subscription:
+class CoreSubscriptions:
+    """Runs' metrics and status, deployments' monitoring, alerts, training jobs and builds."""
+
     @strawberry.subscription(
         description="Stored points after afterStep (or after a cursor), then new points as "
         "they are committed. Batches are coalesced for slow clients; nothing is skipped."
@@ -197,10 +161,10 @@ class Subscription:
             len(keys) > MAX_KEYS or not all(METRIC_KEY_RE.fullmatch(k) for k in keys)
         ):
             raise ClientError(f"keys takes at most {MAX_KEYS} valid metric keys")
-        after_cursor = _cursor(after)
+        after_cursor = stream_cursor(after)
         context = info.context
         share_as = ("RunMetricsBatch", run_id, tuple(keys) if keys is not None else None)
-        with _slot(info):
+        with subscription_slot(info):
             async for batch in streams.run_metric_batches(
                 context.broker,
                 context.read_session_factory,
@@ -256,7 +220,7 @@ class Subscription:
                 cursor=str(live.through),
             )
 
-        with _slot(info):
+        with subscription_slot(info):
             yield await snapshot()
             async for batch in streams.run_metric_batches(
                 context.broker,
@@ -285,17 +249,19 @@ class Subscription:
         last: int = 100,
         after: str | None = None,
     ) -> AsyncGenerator[MonitoringMetricsBatch, None]:
-        deployment = await _visible(info, deployment_id, "Deployment", DeploymentRow, "deployment")
+        deployment = await visible_for_subscription(
+            info, deployment_id, "Deployment", DeploymentRow, "deployment"
+        )
         if names is not None and (
             len(names) > MAX_KEYS or not all(METRIC_NAME_RE.fullmatch(n) for n in names)
         ):
             raise ClientError(f"names takes at most {MAX_KEYS} valid metric names")
         if not 0 <= last <= MAX_MONITORING_LAST:
             raise ClientError(f"last must be between 0 and {MAX_MONITORING_LAST}")
-        after_cursor = _cursor(after)
+        after_cursor = stream_cursor(after)
         context = info.context
         gid = strawberry.ID(encode_id("Deployment", deployment))
-        with _slot(info):
+        with subscription_slot(info):
             async for batch in streams.monitoring_batches(
                 context.broker,
                 context.read_session_factory,
@@ -321,7 +287,7 @@ class Subscription:
         self, info: Info, run_id: strawberry.ID
     ) -> AsyncGenerator[RunStatusChange, None]:
         run = await _visible_run(info, run_id)
-        with _slot(info):
+        with subscription_slot(info):
             async for state in streams.run_states(info.context.broker, run):
                 yield RunStatusChange(
                     run_id=strawberry.ID(encode_id("Run", run)),
@@ -336,8 +302,10 @@ class Subscription:
     async def training_job_status(
         self, info: Info, training_job_id: strawberry.ID
     ) -> AsyncGenerator[TrainingJobStatusChange, None]:
-        job = await _visible(info, training_job_id, "TrainingJob", TrainingJobRow, "training job")
-        with _slot(info):
+        job = await visible_for_subscription(
+            info, training_job_id, "TrainingJob", TrainingJobRow, "training job"
+        )
+        with subscription_slot(info):
             async for state in streams.training_job_states(info.context.broker, job):
                 yield TrainingJobStatusChange(
                     training_job_id=strawberry.ID(encode_id("TrainingJob", job)),
@@ -354,10 +322,10 @@ class Subscription:
     async def build_status(
         self, info: Info, artifact_build_id: strawberry.ID
     ) -> AsyncGenerator[BuildStatusChange, None]:
-        build = await _visible(
+        build = await visible_for_subscription(
             info, artifact_build_id, "ArtifactBuild", ArtifactBuildRow, "artifact build"
         )
-        with _slot(info):
+        with subscription_slot(info):
             async for state in streams.build_states(info.context.broker, build):
                 yield BuildStatusChange(
                     artifact_build_id=strawberry.ID(encode_id("ArtifactBuild", build)),
@@ -375,7 +343,7 @@ class Subscription:
         organization_id: strawberry.ID,
         min_severity: AlertSeverity = alert_kinds.AlertSeverity.LOW,
     ) -> AsyncGenerator[Alert, None]:
-        _require_auth(info)
+        require_reader(info)
         context = info.context
         decoded = decode_any(organization_id)
         if (
@@ -385,7 +353,7 @@ class Subscription:
         ):
             raise ClientError("organization not found", "NOT_FOUND")
         floor = SEVERITY_RANK[min_severity]
-        with _slot(info):
+        with subscription_slot(info):
             async for alert_ids in streams.alert_changes(context.broker, decoded[1]):
                 async with context.read_session_factory() as session:
                     rows = (

@@ -13,6 +13,7 @@ from app.domain.experiments.models import (
     RunMetricSummary,
 )
 from app.domain.integrations.models import IntegrationConfig, RegistryLink
+from app.domain.logs.models import RunLogLine, RunLogState
 from app.domain.monitoring.models import (
     Alert,
     AlertRule,
@@ -98,6 +99,8 @@ __all__ = [
     "RateLimitCounter",
     "RegistryLink",
     "RetentionPolicy",
+    "RunLogLine",
+    "RunLogState",
     "Run",
     "RunMetricChunk",
     "RunMetricRollup",

@@ -11,7 +11,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -319,6 +319,42 @@ class StatusHub(Hub):
             self.state = self.make_state(row)
 
 
+@dataclass(frozen=True)
+class FollowedSequence:
+    """A topic whose rows are numbered per key in commit order (a run's console lines): its
+    hub only follows the key's last number, read once per notification; each subscriber
+    reads the rows after its own position itself. A context registers one with
+    ``follow()``; the broker and the listener take it from there."""
+
+    kind: str  # the hub's kind (Broker.subscribe(kind, key))
+    channel: str  # the NOTIFY channel: {<key>: id, "seq": the key's last number}
+    key: str
+    last: Callable[[Any, uuid.UUID], Awaitable[int]]  # (session, key) -> last number
+
+
+FOLLOWED: dict[str, FollowedSequence] = {}  # by kind
+
+
+def follow(sequence: FollowedSequence) -> None:
+    FOLLOWED[sequence.kind] = sequence
+
+
+class SequenceHub(Hub):
+    """The last number of one key of a followed sequence."""
+
+    def __init__(
+        self, session_factory: SessionFactory, key: uuid.UUID, sequence: FollowedSequence
+    ) -> None:
+        super().__init__(session_factory)
+        self.key = key
+        self.sequence = sequence
+        self.last_seq: int | None = None
+
+    async def refresh(self) -> None:
+        async with self.session_factory() as session:
+            self.last_seq = await self.sequence.last(session, self.key)
+
+
 # Hub kinds that follow one row's status: the statement that reads it, and its state.
 STATUS_HUBS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "status": (RUN_STATE, run_state),
@@ -407,6 +443,8 @@ class Broker:
                 hub = MonitoringHub(self.session_factory, key)
             elif kind in STATUS_HUBS:
                 hub = StatusHub(self.session_factory, key, *STATUS_HUBS[kind])
+            elif kind in FOLLOWED:
+                hub = SequenceHub(self.session_factory, key, FOLLOWED[kind])
             else:
                 hub = AlertsHub(self.session_factory, key)
             self.hubs[(kind, key)] = hub
@@ -464,6 +502,12 @@ class Broker:
                 hub = self.hubs.get(("alerts", uuid.UUID(data["org"])))
                 if hub is not None:
                     hub.notify(uuid.UUID(data["alert"]))
+            else:
+                for sequence in FOLLOWED.values():
+                    if channel == sequence.channel:
+                        hub = self.hubs.get((sequence.kind, uuid.UUID(data[sequence.key])))
+                        if hub is not None and (hub.last_seq is None or data["seq"] > hub.last_seq):
+                            hub.poke()
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed notification on %s", channel)
 

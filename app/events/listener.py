@@ -58,7 +58,7 @@ class Listener:
                 connection = await asyncpg.connect(self.dsn)
                 closed = asyncio.Event()
                 connection.add_termination_listener(lambda _, closed=closed: closed.set())
-                for channel in CHANNELS:
+                for channel in listened():
                     await connection.add_listener(channel, self._dispatch)
                 self.connection = connection
                 self.connected.set()
@@ -83,3 +83,10 @@ class Listener:
             self.reconnects += 1
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+
+def listened() -> tuple[str, ...]:
+    """The core channels and those of the sequences contexts follow (app/events/hubs.py)."""
+    from app.events.hubs import FOLLOWED
+
+    return CHANNELS + tuple(sequence.channel for sequence in FOLLOWED.values())

@@ -36,6 +36,7 @@ from tests.helpers import (
     create_run,
     log_points,
 )
+from tests.support.logs import LOGS, append, texts
 from tests.support.run_metrics import HISTORY, POINTS, SUMMARY
 
 SET = f"""mutation($input: RetentionPolicySetInput!) {{
@@ -98,11 +99,13 @@ async def test_old_data_goes_recent_data_and_summaries_stay(tenant, database_url
     old_run = (await create_run(client, tenant.org_id))["run"]
     await log_points(client, old_run, [{"key": "loss", "step": s, "value": s / 2000}
                                        for s in range(2000)])  # fmt: skip
+    await append(client, old_run, ["old console line", "another"])
     assert_ok(await client.mutate(RUN_FINISH, {"runId": old_run, "status": "COMPLETED"}))
     await sql(database_url, "UPDATE runs SET ended_at = :at WHERE id = :id", at=OLD,
               id=decode_id(old_run, "Run", []))  # fmt: skip
     live_run = (await create_run(client, tenant.org_id))["run"]
     await log_points(client, live_run, [{"key": "loss", "step": 0, "value": 1.0}])
+    await append(client, live_run, ["still running"])
 
     made = assert_ok(await client.mutate(SET, {
         "organizationId": tenant.org_id, "runMetricsDays": 30, "monitoringMetricsDays": 30,
@@ -125,6 +128,8 @@ async def test_old_data_goes_recent_data_and_summaries_stay(tenant, database_url
     assert buckets and sum(b["count"] for b in buckets) >= 1000  # and the rollups chart it
     live = await client.data(POINTS, {"id": live_run, "key": "loss", "first": 5})
     assert len(live["node"]["metric"]["points"]["nodes"]) == 1  # a running run keeps its
+    assert texts(await client.data(LOGS, {"id": old_run})) == []  # its console went too
+    assert texts(await client.data(LOGS, {"id": live_run})) == ["still running"]
     again = await apply(client, tenant.org_id)
     assert again["monitoring_metrics_days"] == again["predictions_days"] == 0
 

@@ -25,6 +25,7 @@ from app.domain.datasets.models import Dataset, DatasetVersion
 from app.domain.environments.models import Environment
 from app.domain.experiments.models import Experiment, Run
 from app.domain.integrations.models import IntegrationConfig, RegistryLink
+from app.domain.logs.models import RunLogLine
 from app.domain.monitoring.models import (
     Alert,
     AlertRule,
@@ -253,6 +254,16 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                                 tracking_run_id=f"mlflow-{r}-{e}-{p}-{seed}" if r == 1 else None,
                             )
                         )  # fmt: skip
+                        for n in range(rng.randint(0, 4)):  # its console, awkward lines
+                            await session.execute(
+                                insert(RunLogLine).values(
+                                    id=uuid7(), organization_id=org, run_id=run,
+                                    line_number=n + 1, stream=rng.choice(["stdout", "stderr"]),
+                                    text=rng.choice([*ODD_TEXT, "", "100% done_"]),
+                                    truncated=n == 3,
+                                    logged_at=start + timedelta(seconds=n, microseconds=n * 3),
+                                )
+                            )  # fmt: skip
                 models_of_project = []
                 for m in range(3):
                     model = uuid7()

@@ -20,6 +20,7 @@ from app.api.graph.fields import PAGING, children, related
 from app.api.graph.metric_pages import metric_series, page_size, series_key
 from app.api.ids import encode_id
 from app.api.loaders.metric_history import HistoryKey
+from app.api.logs.lists import LINES_OF_RUN, LOG_LIST_ARGUMENTS, LOGS, logs_query
 from app.api.node import Node
 from app.api.pagination import (
     Connection,
@@ -425,4 +426,5 @@ class Run(Node, FromRow):
         INPUTS_OF_RUN,
         description="The dataset versions it consumed, and as what (datasetInputsRecord).",
     )
+    logs = children(LINES_OF_RUN, LOG_LIST_ARGUMENTS, query=logs_query, description=LOGS)
     lineage = lineage_field("Run")

@@ -25,9 +25,9 @@ DAYS = "Days kept (1-3650); null: forever."
 
 @from_declaration(RetentionPolicyRow)
 @strawberry.type(
-    description="How long an organization keeps its data. Raw run metric points go with "
-    "their run's end (rollups and summaries stay); reference embeddings stay; audit rows "
-    "are archived (gzip JSON lines) before they go."
+    description="How long an organization keeps its data. Raw run metric points and console "
+    "lines go with their run's end (rollups and summaries stay); reference embeddings stay; "
+    "audit rows are archived (gzip JSON lines) before they go."
 )
 class RetentionPolicy(Node, FromRow):
     run_metrics_days: int | None

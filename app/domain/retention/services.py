@@ -4,8 +4,8 @@
 rows, each its own short transaction (never one long delete holding locks), at most
 ``max_batches`` per kind per call (the background job comes back). What goes:
 
-- ``run_metrics_days``: the raw point chunks of runs that ended longer ago (the rollups
-  and summaries that charts read stay);
+- ``run_metrics_days``: the raw point chunks and console lines of runs that ended longer
+  ago (the rollups and summaries that charts read stay);
 - ``monitoring_metrics_days``, ``predictions_days``: points recorded longer ago;
 - ``embeddings_days``: non-reference embeddings recorded longer ago (references stay: they
   are the baseline drift is measured from);
@@ -121,6 +121,16 @@ DELETES = {
         ) old
         WHERE c.run_id = old.run_id AND c.seq_hi = old.seq_hi""",
 }
+# More raw data of each kind, after the statement above: a run's console lines go with its
+# raw points.
+MORE_DELETES = {
+    "run_metrics_days": """
+        DELETE FROM run_log_lines l USING (
+            SELECT l.id FROM run_log_lines l JOIN runs r ON r.id = l.run_id
+            WHERE l.organization_id = :org AND r.ended_at < :cutoff LIMIT :n
+        ) old
+        WHERE l.id = old.id""",
+}
 OLD_AUDIT = text(
     "SELECT id, organization_id, actor_user_id, api_key_id, action, target_type, target_id, "
     "details, created_at, ip_address, user_agent FROM audit_logs "
@@ -144,7 +154,7 @@ async def apply_policy(
     if policy is None:
         return applied
     now = datetime.now(UTC)
-    for kind, statement in DELETES.items():
+    for kind, statement in [*DELETES.items(), *MORE_DELETES.items()]:
         days = getattr(policy, kind)
         if days is None:
             continue

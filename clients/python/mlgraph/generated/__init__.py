@@ -2,7 +2,15 @@ from .alerts import Alerts, AlertsAlerts, AlertsAlertsDeployment
 from .async_base_client import AsyncBaseClient
 from .base_model import BaseModel, Upload
 from .client import GraphQLClient
-from .enums import AlertSeverity, AlertStatus, ErrorCode, ModelStage, OrgRole, RunStatus
+from .enums import (
+    AlertSeverity,
+    AlertStatus,
+    ErrorCode,
+    LogStream,
+    ModelStage,
+    OrgRole,
+    RunStatus,
+)
 from .exceptions import (
     GraphQLClientError,
     GraphQLClientGraphQLError,
@@ -26,6 +34,7 @@ from .input_types import (
     PredictionsRecordInput,
     RunCreateInput,
     RunFinishInput,
+    RunLogLineInput,
 )
 from .model_alias_set import (
     ModelAliasSet,
@@ -81,6 +90,11 @@ from .run_finish import (
     RunFinishRunFinishRun,
     RunFinishRunFinishUserErrors,
 )
+from .run_logs_append import (
+    RunLogsAppend,
+    RunLogsAppendRunLogsAppend,
+    RunLogsAppendRunLogsAppendUserErrors,
+)
 from .run_metric_history import (
     RunMetricHistory,
     RunMetricHistoryRunMetricHistories,
@@ -121,6 +135,7 @@ __all__ = [
     "GraphQLClientGraphQLMultiError",
     "GraphQLClientHttpError",
     "GraphQLClientInvalidResponseError",
+    "LogStream",
     "ModelAliasSet",
     "ModelAliasSetInput",
     "ModelAliasSetModelAliasSet",
@@ -168,6 +183,10 @@ __all__ = [
     "RunFinishRunFinish",
     "RunFinishRunFinishRun",
     "RunFinishRunFinishUserErrors",
+    "RunLogLineInput",
+    "RunLogsAppend",
+    "RunLogsAppendRunLogsAppend",
+    "RunLogsAppendRunLogsAppendUserErrors",
     "RunMetricHistory",
     "RunMetricHistoryRunMetricHistories",
     "RunMetricHistoryRunMetricHistoriesColumns",

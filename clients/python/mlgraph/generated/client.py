@@ -14,6 +14,7 @@ from .input_types import (
     PredictionsRecordInput,
     RunCreateInput,
     RunFinishInput,
+    RunLogLineInput,
 )
 from .model_alias_set import ModelAliasSet
 from .model_version_create import ModelVersionCreate
@@ -23,6 +24,7 @@ from .predictions_record import PredictionsRecord
 from .project_experiments import ProjectExperiments
 from .run_create import RunCreate
 from .run_finish import RunFinish
+from .run_logs_append import RunLogsAppend
 from .run_metric_history import RunMetricHistory
 from .run_metrics import RunMetrics
 from .run_metrics_log import RunMetricsLog
@@ -472,3 +474,39 @@ class GraphQLClient(AsyncBaseClient):
         )
         data = self.get_data(response)
         return RunMetricsLog.model_validate(data)
+
+    async def run_logs_append(
+        self,
+        run_id: str,
+        lines: list[RunLogLineInput],
+        start_line: Union[Optional[int], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> RunLogsAppend:
+        query = gql("""
+            mutation RunLogsAppend($runId: ID!, $lines: [RunLogLineInput!]!, $startLine: Int) {
+              runLogsAppend(input: {runId: $runId, lines: $lines, startLine: $startLine}) {
+                firstLine
+                lastLine
+                newCount
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {
+            "runId": run_id,
+            "lines": lines,
+            "startLine": start_line,
+        }
+        response = await self.execute(
+            query=query, operation_name="RunLogsAppend", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return RunLogsAppend.model_validate(data)
