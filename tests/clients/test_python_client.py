@@ -370,6 +370,27 @@ async def deploy(tenant: Tenant, model_id: str) -> str:
     return (await create_deployment(tenant.client, version["id"], environment["id"]))["id"]
 
 
+async def run_script(
+    server: RunningServer, tenant: Tenant, tmp_path: Any, source: str
+) -> tuple[bytes, bytes]:
+    """A training script run as its own program (argv: organization, a new project's slug);
+    its stdout and stderr, after it exited 0."""
+    import os
+    import sys
+
+    project = await create_project(tenant.client, tenant.org_id)
+    script = tmp_path / "train.py"
+    script.write_text(source)
+    env = {**os.environ, "MLGRAPH_URL": server.base_url, "MLGRAPH_API_KEY": tenant.key}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), tenant.org_slug, project["slug"], env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return out, err
+
+
 SCRIPT = """
 import os, sys
 import mlgraph
@@ -385,18 +406,92 @@ print(run.id)
 async def test_a_script_that_exits_without_finishing_still_delivers_its_points(
     server, tenant, tmp_path
 ):
-    import os
+    out, _ = await run_script(server, tenant, tmp_path, SCRIPT)
+    run = await stored(tenant, out.decode().strip(), "loss")
+    assert run["metric"] == {"count": 1000} and run["status"] == "RUNNING"
+
+
+CONSOLE_SCRIPT = """
+import sys
+import mlgraph
+
+with mlgraph.start_run(organization=sys.argv[1], project=sys.argv[2], experiment="console",
+                       flush_interval=0.05) as run:
+    print("epoch 1: loss 0.5")
+    print("careful: slow disk", file=sys.stderr)
+    for percent in (10, 50, 100):  # a progress bar: redrawn in place
+        sys.stdout.write(f"\\rprogress {percent}%")
+    sys.stdout.write("\\n")
+    run.log({"loss": 0.5}, step=0)
+    print("done", end="")  # no newline: kept when the run ends
+print(run.id, file=sys.stderr)
+"""
+CONSOLE = """query($id: ID!, $after: String) { node(id: $id) { ... on Run {
+  logs(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
+    nodes { lineNumber stream text } } } } }"""
+
+
+async def console_texts(tenant: Tenant, run_id: str) -> list[str]:
+    texts: list[str] = []
+    after = None
+    while True:
+        logs = (await tenant.client.data(CONSOLE, {"id": run_id, "after": after}))["node"]["logs"]
+        texts += [line["text"] for line in logs["nodes"]]
+        if not logs["pageInfo"]["hasNextPage"]:
+            return texts
+        after = logs["pageInfo"]["endCursor"]
+
+
+async def test_a_script_s_console_reaches_its_terminal_and_the_run(server, tenant, tmp_path):
+    out, err = await run_script(server, tenant, tmp_path, CONSOLE_SCRIPT)
+    # The terminal got everything, unchanged.
+    assert out.decode() == "epoch 1: loss 0.5\n\rprogress 10%\rprogress 50%\rprogress 100%\ndone"
+    run_id = err.decode().strip().splitlines()[-1]
+    assert "careful: slow disk" in err.decode()
+    lines = (await tenant.client.data(CONSOLE, {"id": run_id}))["node"]["logs"]["nodes"]
+    assert [(line["stream"], line["text"]) for line in lines] == [
+        ("STDOUT", "epoch 1: loss 0.5"),
+        ("STDERR", "careful: slow disk"),
+        ("STDOUT", "progress 100%"),  # as the terminal shows it
+        ("STDOUT", "done"),
+    ]
+    assert [line["lineNumber"] for line in lines] == [1, 2, 3, 4]
+
+
+async def test_console_lines_printed_during_an_outage_arrive_once_and_in_order(tenant, proxy):
+    project = await create_project(tenant.client, tenant.org_id)
+    run = await asyncio.to_thread(open_run, proxy.url, tenant, project["slug"], flush_interval=0.05)
+    proxy.down()
+    for number in range(300):
+        print(f"line {number}")
+    print("a NUL \x00 in the output")  # the server takes no NUL: the client replaces it
+    await until(lambda: run.retries >= 3, "the client retries while the server is away")
+    proxy.up = True
+    proxy.lose_answers = 1  # the answer to the next batch is lost after the server stored it
+    await asyncio.to_thread(run.flush)
+    await asyncio.to_thread(run.finish)
+    assert proxy.lost == 1
+    texts = await console_texts(tenant, run.id)
+    assert (run.errors, run.sent_lines, run.dropped_lines) == ([], 301, 0)
+    assert texts == [*(f"line {number}" for number in range(300)), "a NUL \ufffd in the output"]
+    assert run.dropped_lines == 0 and run.sent_lines == 301
+
+
+async def test_capture_is_off_on_request_and_the_streams_come_back(server, tenant):
     import sys
 
     project = await create_project(tenant.client, tenant.org_id)
-    script = tmp_path / "train.py"
-    script.write_text(SCRIPT)
-    env = {**os.environ, "MLGRAPH_URL": server.base_url, "MLGRAPH_API_KEY": tenant.key}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(script), tenant.org_slug, project["slug"], env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    run = await stored(tenant, out.decode().strip(), "loss")
-    assert run["metric"] == {"count": 1000} and run["status"] == "RUNNING"
+    before = sys.stdout
+    run = await asyncio.to_thread(
+        open_run, server.base_url, tenant, project["slug"], capture_console=False
+    )
+    assert sys.stdout is before
+    print("not captured")
+    await asyncio.to_thread(run.finish)
+    captured = await asyncio.to_thread(open_run, server.base_url, tenant, project["slug"])
+    assert sys.stdout is not before
+    await asyncio.to_thread(captured.finish)
+    assert sys.stdout is before
+    for run_id in (run.id, captured.id):
+        data = await tenant.client.data(CONSOLE, {"id": run_id})
+        assert data["node"]["logs"]["nodes"] == []

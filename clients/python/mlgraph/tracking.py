@@ -25,6 +25,10 @@ lost answer adds nothing. While the server is unreachable the buffer grows up to
 them). A batch the server refuses for good (say the run was finished elsewhere) is not
 retried: its error is kept in ``run.errors`` and reported by a warning.
 
+While the run is open, what the program prints (stdout, stderr) still reaches the terminal
+and is also sent as the run's console log (app: ``runLogsAppend``), numbered from 1 so a
+retry stores nothing twice (mlgraph/console.py; ``capture_console=False``: not).
+
 Leaving the ``with`` block flushes and marks the run COMPLETED, or FAILED when an exception
 escapes it (KILLED for Ctrl-C); ``run.finish(status)`` does the same by hand."""
 
@@ -40,19 +44,27 @@ import warnings
 import weakref
 from collections import deque
 from collections.abc import Coroutine, Mapping
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 import httpx
 
 from mlgraph.client import MlgraphError, UserErrors, check, graphql_client, settings
+from mlgraph.console import ConsoleCapture, Line
 from mlgraph.generated import GraphQLClient
-from mlgraph.generated.enums import RunStatus
+from mlgraph.generated.enums import LogStream, RunStatus
 from mlgraph.generated.exceptions import GraphQLClientGraphQLMultiError, GraphQLClientHttpError
-from mlgraph.generated.input_types import ExperimentCreateInput, RunCreateInput, RunFinishInput
+from mlgraph.generated.input_types import (
+    ExperimentCreateInput,
+    RunCreateInput,
+    RunFinishInput,
+    RunLogLineInput,
+)
 
 MAX_STEP = 2**31 - 1
 MAX_BATCH_POINTS = 10_000  # the server's limit per call
+MAX_BATCH_LINES = 5_000  # console lines per call (the server's limit)
 KEY_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./: ")
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -134,6 +146,7 @@ class Run:
         on_full: Literal["block", "drop_oldest"],
         retry_max_seconds: float,
         finish_timeout: float | None = 120.0,
+        console: ConsoleCapture | None = None,
     ) -> None:
         if not 1 <= batch_points <= MAX_BATCH_POINTS:
             raise ValueError(f"batch_points must be between 1 and {MAX_BATCH_POINTS}")
@@ -170,6 +183,12 @@ class Run:
         self.dropped_points = 0  # not delivered: drop_oldest, refused, or after the run ended
         self.retries = 0  # batches sent again after a transient failure
         self.blocked_logs = 0  # ``log`` calls that had to wait for room
+        # The console (stdout, stderr) while the run is open, unless another run has it.
+        self._console = console if console is not None and console.start() else None
+        self._next_line = 1  # the number of the next console line sent
+        self._lines_in_flight = 0  # console lines of the batch being sent
+        self.sent_lines = 0
+        self.dropped_lines = 0  # console lines not delivered (buffer full, refused, ended)
         self._task = sender.call(self._start())
         _open_runs.add(self)
 
@@ -219,6 +238,8 @@ class Run:
         """Wait until everything logged so far was handled by the server (taken, or refused:
         see ``errors``), at most ``timeout`` seconds. True if it was; False if points are
         still waiting (the server is unreachable: they are still being retried)."""
+        if self._console is not None and (len(self._console) or self._lines_in_flight):
+            self._idle.clear()
         self._poke()
         return self._idle.wait(timeout)
 
@@ -232,6 +253,8 @@ class Run:
         if self._finished:
             return
         status = RunStatus(status)
+        if self._console is not None:
+            self._console.stop()  # the streams are the program's again; keep the last line
         try:
             if not self.flush(self.finish_timeout):
                 waiting = self._buffered + self._in_flight
@@ -242,6 +265,10 @@ class Run:
                         f"{waiting} logged points were not delivered"
                     )
                 )
+            if self._console is not None and (len(self._console) or self._lines_in_flight):
+                waiting = len(self._console) + self._lines_in_flight
+                self.dropped_lines += waiting
+                self._report(MlgraphError(f"{waiting} console lines were not delivered"))
         finally:
             self._finished = True
             _open_runs.discard(self)
@@ -250,10 +277,14 @@ class Run:
             finally:
                 self._sender.call(self._stop())
                 self._sender.stop()
-        if self.errors or self.dropped_points:
+        if self._console is not None:
+            self.dropped_lines += self._console.dropped
+        if self.errors or self.dropped_points or self.dropped_lines:
+            lines = f" and {self.dropped_lines} console lines" if self.dropped_lines else ""
             warnings.warn(
                 f"mlgraph: run {self.name} ({self.id}) finished with {len(self.errors)} "
-                f"problem(s) and {self.dropped_points} points not delivered (see run.errors)",
+                f"problem(s) and {self.dropped_points} points{lines} not delivered "
+                "(see run.errors)",
                 RunWarning,
                 stacklevel=2,
             )
@@ -369,9 +400,14 @@ class Run:
                 if batch is None:
                     break
                 await self._deliver(batch)
+            while self._console is not None and not self._stopping:
+                lines = self._console.take(MAX_BATCH_LINES)
+                if not lines:
+                    break
+                await self._deliver_lines(lines)
             with self._lock:
-                if not self._buffer:
-                    self._idle.set()
+                if not self._buffer and not (self._console and len(self._console)):
+                    self._idle.set()  # (no line is in flight here: delivered or dropped)
 
     def _take(self) -> list[Entry] | None:
         """Up to ``batch_points`` points off the front of the buffer."""
@@ -432,6 +468,51 @@ class Run:
                 return
             except (GraphQLClientGraphQLMultiError, MlgraphError) as error:
                 self._report(MlgraphError(str(error)), points)
+                return
+            self.retries += 1
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, self.retry_max_seconds)
+
+    async def _deliver_lines(self, lines: list[Line]) -> None:
+        """Console lines, numbered by this client from 1: a retry after a lost answer is
+        recognised by the server and stores nothing twice."""
+        batch = [
+            RunLogLineInput(
+                text=text,
+                stream=LogStream(stream),
+                loggedAt=datetime.fromtimestamp(stamp, UTC),
+            )
+            for stream, text, stamp in lines
+        ]
+        self._lines_in_flight = len(lines)
+        try:
+            await self._send_lines_until_answered(batch, lines)
+        finally:
+            self._lines_in_flight = 0
+
+    async def _send_lines_until_answered(
+        self, batch: list[RunLogLineInput], lines: list[Line]
+    ) -> None:
+        delay = 0.05
+        while True:
+            try:
+                payload = await self._sender.client.run_logs_append(
+                    run_id=self.id, lines=batch, start_line=self._next_line
+                )
+                check(payload.run_logs_append)
+                self._next_line += len(lines)
+                self.sent_lines += len(lines)  # taken (new, or stored by a lost answer's try)
+                return
+            except (httpx.TransportError, GraphQLClientHttpError) as error:
+                status = getattr(error, "status_code", None)
+                if status is not None and status not in TRANSIENT_STATUS:
+                    self.dropped_lines += len(lines)
+                    self._report(MlgraphError(f"console lines: HTTP {status}: {error}"))
+                    return
+            except (UserErrors, GraphQLClientGraphQLMultiError, MlgraphError) as error:
+                self._next_line += len(lines)  # numbered, never stored: the next ones follow
+                self.dropped_lines += len(lines)
+                self._report(MlgraphError(f"console lines refused: {error}"))
                 return
             self.retries += 1
             await asyncio.sleep(delay * (0.5 + random.random()))
@@ -519,11 +600,16 @@ def start_run(
     retry_max_seconds: float = 10.0,
     timeout: float = 30.0,
     finish_timeout: float | None = 120.0,
+    capture_console: bool = True,
+    max_buffered_lines: int = 100_000,
 ) -> Run:
     """Open a run in an experiment (found by name in the project, made if missing; or
     ``experiment_id``). The project is its slug within ``organization`` (a slug; optional
     when the key reaches one organization only). ``url`` and ``api_key`` default to
-    ``MLGRAPH_URL`` and ``MLGRAPH_API_KEY``."""
+    ``MLGRAPH_URL`` and ``MLGRAPH_API_KEY``. While the run is open, what the program
+    prints (stdout, stderr) still reaches the terminal and is also sent as the run's
+    console log (``capture_console=False``: not); at most ``max_buffered_lines`` wait
+    for the server, the oldest dropped beyond (``run.dropped_lines``)."""
     base, key = settings(url, api_key)
     sender = _Sender(graphql_client(base, key, timeout=timeout))
     try:
@@ -549,6 +635,7 @@ def start_run(
             flush_interval=flush_interval, max_buffered_points=max_buffered_points,
             on_full=on_full, retry_max_seconds=retry_max_seconds,
             finish_timeout=finish_timeout,
+            console=ConsoleCapture(max_buffered_lines) if capture_console else None,
         )  # fmt: skip
     except BaseException:
         sender.stop()
