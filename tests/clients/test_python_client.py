@@ -101,6 +101,7 @@ async def proxy(server: RunningServer) -> AsyncIterator[Proxy]:
 
 
 def open_run(url: str, tenant: Tenant, project: str, **options: Any) -> mlgraph.Run:
+    options.setdefault("system_metrics", False)  # their own test: counts stay exact here
     return mlgraph.start_run(
         url=url, api_key=tenant.key, organization=tenant.org_slug, project=project,
         experiment=options.pop("experiment", "baseline"), **options,
@@ -495,3 +496,61 @@ async def test_capture_is_off_on_request_and_the_streams_come_back(server, tenan
     for run_id in (run.id, captured.id):
         data = await tenant.client.data(CONSOLE, {"id": run_id})
         assert data["node"]["logs"]["nodes"] == []
+
+
+KEYS = """query($id: ID!) { node(id: $id) { ... on Run {
+  metricKeys metricSummary { key count last } } } }"""
+
+
+async def test_system_metrics_are_logged_beside_the_loss(server, tenant, monkeypatch):
+    """CPU and memory from the machine itself; GPUs faked at the NVML boundary (this
+    machine has none), as a machine with two would read."""
+    import mlgraph.system
+
+    project = await create_project(tenant.client, tenant.org_id)
+    gpus = [
+        {"utilization_percent": 97.0, "memory_percent": 50.0, "memory_used_mb": 8192.0,
+         "power_w": 250.5},
+        {"utilization_percent": 3.0, "memory_percent": 1.0, "memory_used_mb": 160.0},
+    ]  # fmt: skip
+    monkeypatch.setattr(mlgraph.system, "read_gpus", lambda: gpus)
+    run = await asyncio.to_thread(
+        open_run, server.base_url, tenant, project["slug"], system_metrics=True,
+        system_metrics_interval=0.05,
+    )  # fmt: skip
+    run.log({"loss": 0.5}, step=0)
+    await until(lambda: run.system_samples >= 3, "three samples taken")
+    await asyncio.to_thread(run.finish)
+    node = (await tenant.client.data(KEYS, {"id": run.id}))["node"]
+    keys = set(node["metricKeys"])
+    assert {"loss", "system/cpu_percent", "system/memory_percent", "system/process_rss_mb",
+            "system/gpu.0.utilization_percent", "system/gpu.0.power_w",
+            "system/gpu.1.memory_used_mb"} <= keys  # fmt: skip
+    assert "system/gpu.1.power_w" not in keys  # a board that does not report power
+    summary = {s["key"]: s for s in node["metricSummary"]}
+    assert summary["system/gpu.0.power_w"]["last"] == 250.5
+    assert summary["system/cpu_percent"]["count"] >= 3
+    assert 0 < summary["system/process_rss_mb"]["last"] < 1_000_000
+
+
+async def test_without_nvml_there_are_no_gpu_keys_and_sampling_can_be_off(
+    server, tenant, monkeypatch
+):
+    import mlgraph.tracking
+    from mlgraph.system import SystemSampler, read_gpus
+
+    assert read_gpus() == []  # no nvidia-ml-py here: nothing, and no error
+    sample = SystemSampler().sample()
+    assert not any("gpu" in key for key in sample) and "system/cpu_percent" in sample
+
+    class NoSampler:
+        def __init__(self) -> None:
+            raise AssertionError("system_metrics=False made a sampler")
+
+    monkeypatch.setattr(mlgraph.tracking, "SystemSampler", NoSampler)
+    project = await create_project(tenant.client, tenant.org_id)
+    run = await asyncio.to_thread(
+        open_run, server.base_url, tenant, project["slug"], system_metrics=False
+    )
+    await asyncio.to_thread(run.finish)
+    assert run.system_samples == 0

@@ -61,6 +61,7 @@ from mlgraph.generated.input_types import (
     RunFinishInput,
     RunLogLineInput,
 )
+from mlgraph.system import SystemSampler
 
 MAX_STEP = 2**31 - 1
 MAX_BATCH_POINTS = 10_000  # the server's limit per call
@@ -147,6 +148,8 @@ class Run:
         retry_max_seconds: float,
         finish_timeout: float | None = 120.0,
         console: ConsoleCapture | None = None,
+        system_sampler: SystemSampler | None = None,
+        system_metrics_interval: float = 10.0,
     ) -> None:
         if not 1 <= batch_points <= MAX_BATCH_POINTS:
             raise ValueError(f"batch_points must be between 1 and {MAX_BATCH_POINTS}")
@@ -187,6 +190,11 @@ class Run:
         self._console = console if console is not None and console.start() else None
         self._next_line = 1  # the number of the next console line sent
         self._lines_in_flight = 0  # console lines of the batch being sent
+        if system_sampler is not None and system_metrics_interval <= 0:
+            raise ValueError("system_metrics_interval must be positive")
+        self._system = system_sampler
+        self.system_metrics_interval = system_metrics_interval
+        self.system_samples = 0  # samples of system/... keys logged
         self.sent_lines = 0
         self.dropped_lines = 0  # console lines not delivered (buffer full, refused, ended)
         self._task = sender.call(self._start())
@@ -375,12 +383,46 @@ class Run:
 
     async def _start(self) -> asyncio.Task[None]:
         self._wake = asyncio.Event()
-        return asyncio.get_running_loop().create_task(self._send_forever())
+        loop = asyncio.get_running_loop()
+        if self._system is not None:
+            self._sampling = loop.create_task(self._sample_forever(self._system))
+        return loop.create_task(self._send_forever())
+
+    async def _sample_forever(self, sampler: SystemSampler) -> None:
+        """A sample of system/... keys every interval, its number as the step. It never
+        blocks the sender (this loop's own thread): when the buffer is full the sample is
+        dropped and counted."""
+        while not self._stopping:
+            await asyncio.sleep(self.system_metrics_interval)
+            try:
+                values = sampler.sample()
+            except Exception as error:  # noqa: BLE001 - sampling never breaks the run
+                self._report(MlgraphError(f"system metrics: {error}"))
+                continue
+            if not values or self._closed_elsewhere is not None or self._finished:
+                continue
+            entry = (
+                self.system_samples,
+                time.time() * 1000.0,
+                tuple(values),
+                list(values.values()),
+            )
+            self.system_samples += 1
+            with self._lock:
+                if self._buffered + len(values) > self.max_buffered_points:
+                    self.dropped_points += len(values)
+                    continue
+                self._buffer.append(entry)
+                self._buffered += len(values)
+                self._idle.clear()
 
     async def _stop(self) -> None:
         """End the sending loop. The flag ends it even if a cancellation is lost (Python
         3.11's wait_for could swallow one that raced its timeout: finish() then hung)."""
         self._stopping = True
+        sampling = getattr(self, "_sampling", None)
+        if sampling is not None:
+            sampling.cancel()
         if self._wake is not None:
             self._wake.set()
         self._task.cancel()
@@ -602,6 +644,8 @@ def start_run(
     finish_timeout: float | None = 120.0,
     capture_console: bool = True,
     max_buffered_lines: int = 100_000,
+    system_metrics: bool = True,
+    system_metrics_interval: float = 10.0,
 ) -> Run:
     """Open a run in an experiment (found by name in the project, made if missing; or
     ``experiment_id``). The project is its slug within ``organization`` (a slug; optional
@@ -609,7 +653,9 @@ def start_run(
     ``MLGRAPH_URL`` and ``MLGRAPH_API_KEY``. While the run is open, what the program
     prints (stdout, stderr) still reaches the terminal and is also sent as the run's
     console log (``capture_console=False``: not); at most ``max_buffered_lines`` wait
-    for the server, the oldest dropped beyond (``run.dropped_lines``)."""
+    for the server, the oldest dropped beyond (``run.dropped_lines``). Every
+    ``system_metrics_interval`` seconds the run logs CPU, memory and each GPU's use under
+    ``system/`` keys (mlgraph/system.py; ``system_metrics=False``: not)."""
     base, key = settings(url, api_key)
     sender = _Sender(graphql_client(base, key, timeout=timeout))
     try:
@@ -636,6 +682,8 @@ def start_run(
             on_full=on_full, retry_max_seconds=retry_max_seconds,
             finish_timeout=finish_timeout,
             console=ConsoleCapture(max_buffered_lines) if capture_console else None,
+            system_sampler=SystemSampler() if system_metrics else None,
+            system_metrics_interval=system_metrics_interval,
         )  # fmt: skip
     except BaseException:
         sender.stop()
