@@ -30,6 +30,7 @@ from app.db.engine import (
 from app.db.migrate import head_revision
 from app.db.scope import SYSTEM, enter_scope
 from app.db.statements import StatementPool
+from app.domain.artifacts.store import ArtifactStore
 from app.domain.notifications.services import seal_legacy_channel_secrets
 from app.domain.notifications.worker import OutboxWorker
 from app.domain.promotion.services import PromotionWorker
@@ -42,6 +43,7 @@ from app.events.listener import Listener
 from app.process.gc_policy import CollectorSchedule
 from app.process.log_throttle import throttle_mlgraph_logs
 from app.process.tracing import trace_statements, tracer_provider
+from app.server.artifacts import Artifacts, is_artifact_upload
 from app.server.auth_cache import AuthCache
 from app.server.bulk import BulkMetrics
 from app.server.compression import CompressionMiddleware
@@ -61,7 +63,7 @@ from app.server.rate_limits import RateLimiter
 from app.server.schema import build_schema
 from app.server.static_assets import StaticAssets
 from app.server.view import STATIC_DIR, GraphQLView
-from app.settings import Settings, archive_dir
+from app.settings import Settings, archive_dir, artifact_dir
 
 log = logging.getLogger("mlgraph")
 
@@ -164,6 +166,7 @@ class ServingParts:
     static: StaticAssets
     secrets: SecretBox
     audit_archive: Any
+    artifacts: Artifacts
 
 
 def serving_parts(settings: Settings, database: Database, secrets: SecretBox) -> ServingParts:
@@ -209,8 +212,15 @@ def serving_parts(settings: Settings, database: Database, secrets: SecretBox) ->
         statements=database.statements,
         audit_archive=audit_archive,
     )
+    artifacts = Artifacts(
+        database.session_factory,
+        database.read_session_factory,
+        ArtifactStore(settings.artifact_store_url, artifact_dir(settings)),
+        max_bytes=settings.artifact_max_bytes,
+        quota_bytes=settings.artifact_quota_bytes,
+    )
     return ServingParts(
-        view, broker, rate_limiter, auth_cache, origins, static, secrets, audit_archive
+        view, broker, rate_limiter, auth_cache, origins, static, secrets, audit_archive, artifacts
     )
 
 
@@ -232,6 +242,8 @@ def routes(settings: Settings, database: Database, parts: ServingParts) -> list[
             BulkMetrics(database.session_factory, settings.limits.max_metric_points).handle,
             methods=["POST"],
         ),
+        Route("/v1/runs/{run_id}/artifacts/{path:path}", parts.artifacts.upload, methods=["PUT"]),
+        Route("/v1/runs/{run_id}/artifacts/{path:path}", parts.artifacts.download, methods=["GET"]),
     ]
     has_dashboard = (settings.dashboard_dir / "index.html").is_file()  # `make dashboard`
     if has_dashboard:
@@ -400,7 +412,11 @@ def add_middleware(
         rate_limiter=parts.rate_limiter,
         auth_cache=parts.auth_cache,
     )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.limits.max_body_bytes,
+        larger=is_artifact_upload,  # limited by its endpoint (MLGRAPH_ARTIFACT_MAX_BYTES)
+    )
     app.add_middleware(CompressionMiddleware, minimum_size=settings.compression_min_bytes)
     if parts.origins.regex is not None:
         app.add_middleware(

@@ -113,6 +113,13 @@ class Settings:
     # ... or an object store location (s3://bucket/prefix, gs://, az://): it wins over the
     # directory; credentials come from the provider's environment (AWS_*, GOOGLE_*, AZURE_*).
     audit_archive_url: str | None = None
+    # Run artifacts: an object store location (s3://bucket/prefix, gs://, az://; credentials
+    # from the provider's environment), else a directory (default: <data dir>/artifacts);
+    # the largest file, and what one organization may keep in all.
+    artifact_store_url: str | None = None
+    artifact_dir: Path | None = None
+    artifact_max_bytes: int = 5 * 1024**3
+    artifact_quota_bytes: int = 100 * 1024**3
     # The built dashboard (`make dashboard`), served at /app when it is there.
     dashboard_dir: Path = field(default_factory=lambda: REPO_ROOT / "dashboard" / "dist")
     # Fernet key sealing credentials at rest; the CLI keeps one in the data folder if unset.
@@ -203,6 +210,12 @@ class Settings:
             if os.environ.get("MLGRAPH_AUDIT_ARCHIVE_DIR")
             else None,
             audit_archive_url=os.environ.get("MLGRAPH_AUDIT_ARCHIVE_URL") or None,
+            artifact_store_url=os.environ.get("MLGRAPH_ARTIFACT_STORE_URL") or None,
+            artifact_dir=Path(os.environ["MLGRAPH_ARTIFACT_DIR"]).resolve()
+            if os.environ.get("MLGRAPH_ARTIFACT_DIR")
+            else None,
+            artifact_max_bytes=_int("MLGRAPH_ARTIFACT_MAX_BYTES", 5 * 1024**3),
+            artifact_quota_bytes=_int("MLGRAPH_ARTIFACT_QUOTA_BYTES", 100 * 1024**3),
             dashboard_dir=Path(os.environ["MLGRAPH_DASHBOARD_DIR"]).resolve()
             if os.environ.get("MLGRAPH_DASHBOARD_DIR")
             else REPO_ROOT / "dashboard" / "dist",
@@ -252,6 +265,10 @@ class Settings:
         if not self.database_url:
             raise ValueError("no DATABASE_URL")
         return app_role_url(self.database_url, self.app_db_password)
+
+
+def artifact_dir(settings: Settings) -> Path:
+    return settings.artifact_dir or settings.data_dir / "artifacts"
 
 
 def archive_dir(settings: Settings) -> Path:

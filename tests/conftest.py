@@ -116,6 +116,7 @@ TEST_SETTINGS = dict(  # noqa: C408
     promotion_poll_seconds=0,
     retention_poll_seconds=0,  # applied when a test asks (retentionApply)
     audit_archive_dir=Path(tempfile.mkdtemp(prefix="mlgraph-audit-archive-")),
+    artifact_dir=Path(tempfile.mkdtemp(prefix="mlgraph-artifacts-")),
     webhook_allow_private=True,  # the test receiver listens on 127.0.0.1
     # Every test client is 127.0.0.1: the rate limit test has its own database and server.
     rate_auth_failures_per_address=0,

@@ -2,6 +2,7 @@
 
 from app.db.base import Base
 from app.db.rate_limits import RateLimitCounter
+from app.domain.artifacts.models import RunArtifact
 from app.domain.builds.models import ArtifactBuild
 from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion, DatasetVersionParent
 from app.domain.environments.models import Environment
@@ -99,6 +100,7 @@ __all__ = [
     "RateLimitCounter",
     "RegistryLink",
     "RetentionPolicy",
+    "RunArtifact",
     "RunLogLine",
     "RunLogState",
     "Run",

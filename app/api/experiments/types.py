@@ -9,6 +9,12 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.artifacts.lists import (
+    ARTIFACT_LIST_ARGUMENTS,
+    ARTIFACTS,
+    ARTIFACTS_OF_RUN,
+    artifacts_query,
+)
 from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
 from app.api.datasets.lists import INPUTS_OF_RUN
 from app.api.errors import ClientError
@@ -427,4 +433,7 @@ class Run(Node, FromRow):
         description="The dataset versions it consumed, and as what (datasetInputsRecord).",
     )
     logs = children(LINES_OF_RUN, LOG_LIST_ARGUMENTS, query=logs_query, description=LOGS)
+    artifacts = children(
+        ARTIFACTS_OF_RUN, ARTIFACT_LIST_ARGUMENTS, query=artifacts_query, description=ARTIFACTS
+    )
     lineage = lineage_field("Run")

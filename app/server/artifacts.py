@@ -1,0 +1,153 @@
+"""Run artifacts over HTTP (a file is not a GraphQL value), next to GraphQL:
+
+    PUT /v1/runs/{runId}/artifacts/{path}   the body is the file (streamed), 201
+    GET /v1/runs/{runId}/artifacts/{path}   the file (streamed)
+
+The API key (middleware) and its rate limit apply as to GraphQL; uploading takes the WRITE
+scope and a contributor's project role, downloading whoever reads the run. An upload is
+checked before a byte is stored (the run, the path, the declared length against the
+limit and the quota), streamed to the store while hashed and counted, and recorded only
+once whole; the quota is checked again, under the organization's lock, with its real
+size. A download is served as an attachment that browsers may not sniff, so an HTML
+artifact never runs as this server's page. Errors are JSON with the userError codes."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from app.api.ids import decode_id
+from app.db.engine import SessionFactory
+from app.domain.artifacts import services
+from app.domain.artifacts.rules import artifact_path, content_type, download_url
+from app.domain.artifacts.store import ArtifactStore, TooLarge
+from app.domain.errors import DomainError, ErrorCode
+from app.server.graphql_http import JSON, json_response
+from app.server.view import actor_of
+
+STATUS = {
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.QUOTA_EXCEEDED: 413,
+}
+PATH_PREFIX = "/v1/runs/"  # ... {runId}/artifacts/{path}
+
+
+def is_artifact_upload(path: str) -> bool:
+    """Whether a request path is an artifact's (its body may be as large as an artifact)."""
+    return path.startswith(PATH_PREFIX) and "/artifacts/" in path[len(PATH_PREFIX) :]
+
+
+def _error(message: str, code: str, field: list[str] | None, status: int) -> Response:
+    body = {"errors": [{"message": message, "code": code, "field": field}]}
+    return json_response(body, status, JSON)
+
+
+def _domain_error(error: DomainError) -> Response:
+    return _error(error.message, error.code.value, error.field, STATUS.get(error.code, 400))
+
+
+def described(artifact: Any, run_id: str) -> dict[str, Any]:
+    return {
+        "path": artifact.path,
+        "sizeBytes": artifact.size_bytes,
+        "sha256": artifact.sha256,
+        "contentType": artifact.content_type,
+        "downloadUrl": download_url(run_id, artifact.path),
+    }
+
+
+class Artifacts:
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        read_session_factory: SessionFactory,
+        store: ArtifactStore,
+        *,
+        max_bytes: int,
+        quota_bytes: int,
+    ) -> None:
+        self.session_factory = session_factory
+        self.read_session_factory = read_session_factory
+        self.store = store
+        self.max_bytes = max_bytes
+        self.quota_bytes = quota_bytes
+
+    async def upload(self, request: Request) -> Response:
+        actor = actor_of(request.scope)
+        run_global_id = request.path_params["run_id"]
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            return _error(
+                f"an artifact is at most {self.max_bytes:,} bytes", "PAYLOAD_TOO_LARGE", None, 413
+            )
+        try:
+            actor.require_write()
+            run_id = decode_id(run_global_id, "Run", ["run_id"])
+            path = artifact_path(request.path_params["path"], ["path"])
+            async with self.session_factory() as session, session.begin():
+                run = await services.writable_run(session, actor, run_id)
+                adding = int(declared) if declared and declared.isdigit() else 0
+                await services.check_quota(session, run.organization_id, adding, self.quota_bytes)
+        except DomainError as error:
+            return _domain_error(error)
+        key = services.storage_key(run.organization_id, run.id)
+        try:
+            size, sha256 = await self.store.write(key, request.stream(), self.max_bytes)
+        except TooLarge:
+            return _error(
+                f"an artifact is at most {self.max_bytes:,} bytes", "PAYLOAD_TOO_LARGE", None, 413
+            )
+        try:
+            async with self.session_factory() as session, session.begin():
+                recorded = await services.artifact_record(
+                    session,
+                    actor,
+                    run_id=run.id,
+                    path=path,
+                    size=size,
+                    sha256=sha256,
+                    content_type=content_type(request.headers.get("content-type")),
+                    key=key,
+                    quota=self.quota_bytes,
+                )
+        except DomainError as error:
+            await self.store.delete(key)
+            return _domain_error(error)
+        except BaseException:
+            await self.store.delete(key)
+            raise
+        if recorded.replaced_key is not None:
+            await self.store.delete(recorded.replaced_key)
+        return json_response(described(recorded.artifact, run_global_id), 201, JSON)
+
+    async def download(self, request: Request) -> Response:
+        actor = actor_of(request.scope)
+        run_global_id = request.path_params["run_id"]
+        try:
+            if actor.is_authenticated and not actor.can_read:
+                raise DomainError(ErrorCode.FORBIDDEN, "this key may not read")
+            run_id = decode_id(run_global_id, "Run", ["run_id"])
+            path = artifact_path(request.path_params["path"], ["path"])
+            async with self.read_session_factory() as session:
+                artifact = await services.find_artifact(session, actor, run_id, path)
+        except DomainError as error:
+            return _domain_error(error)
+        name = path.rsplit("/", 1)[-1]
+        headers = {
+            "content-length": str(artifact.size_bytes),
+            "etag": f'"{artifact.sha256}"',
+            "content-disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
+            "x-content-type-options": "nosniff",
+            "cache-control": "private, max-age=0",
+        }
+        return StreamingResponse(
+            self.store.read(artifact.storage_key),
+            media_type=artifact.content_type,
+            headers=headers,
+        )

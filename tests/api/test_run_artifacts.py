@@ -1,0 +1,153 @@
+"""Run artifacts: files of any size next to a run, streamed in and out over HTTP, listed
+through GraphQL, their paths refused when they could escape the run, their bytes kept to
+the run's readers and within the limits."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import TEST_SETTINGS, server_process
+from tests.helpers import create_run
+from tests.support.project_visibility import member
+
+ARTIFACTS = """query($id: ID!, $path: String) { node(id: $id) { ... on Run {
+  artifacts(first: 50, path: $path) { totalCount nodes {
+    path sizeBytes sha256 contentType downloadUrl } } } } }"""
+
+
+def url(base: str, run: str, path: str) -> str:
+    return f"{base}/v1/runs/{run}/artifacts/{path}"
+
+
+async def chunks(data: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+async def put(
+    base: str, key: str | None, run: str, path: str, data: bytes, **headers: str
+) -> httpx.Response:
+    auth = {"Authorization": f"Bearer {key}"} if key else {}
+    async with httpx.AsyncClient(timeout=60) as http:
+        return await http.put(
+            url(base, run, path), content=chunks(data), headers={**auth, **headers}
+        )
+
+
+async def get(base: str, key: str | None, run: str, path: str) -> httpx.Response:
+    auth = {"Authorization": f"Bearer {key}"} if key else {}
+    async with httpx.AsyncClient(timeout=60) as http:
+        return await http.get(url(base, run, path), headers=auth)
+
+
+def stored_files() -> list[Path]:
+    return [p for p in Path(TEST_SETTINGS["artifact_dir"]).rglob("*") if p.is_file()]  # type: ignore[arg-type]
+
+
+async def test_a_file_larger_than_any_request_goes_in_and_out_whole(server, tenant):  # type: ignore[no-untyped-def]
+    run = (await create_run(tenant.client, tenant.org_id))["run"]
+    data = os.urandom(6 * 1024 * 1024)  # past the 4 MiB limit of other requests
+    made = await put(server.base_url, tenant.key, run, "model/weights.bin", data)
+    assert made.status_code == 201, made.text
+    described = made.json()
+    assert described["sha256"] == hashlib.sha256(data).hexdigest()
+    assert described["sizeBytes"] == len(data)
+    assert described["contentType"] == "application/octet-stream"
+    back = await get(server.base_url, tenant.key, run, "model/weights.bin")
+    assert back.status_code == 200 and back.content == data
+    assert back.headers["etag"] == f'"{described["sha256"]}"'
+    assert back.headers["content-disposition"] == "attachment; filename*=UTF-8''weights.bin"
+    assert back.headers["x-content-type-options"] == "nosniff"
+    page = b"<html><script>alert(1)</script></html>"
+    assert (await put(server.base_url, tenant.key, run, "report.html", page,
+                      **{"Content-Type": "text/html; charset=utf-8"})).status_code == 201  # fmt: skip
+    html = await get(server.base_url, tenant.key, run, "report.html")
+    assert html.headers["content-type"].startswith("text/html")
+    assert html.headers["content-disposition"].startswith("attachment")  # never run as a page
+    for reader in (tenant.client, tenant.client.on_resolvers()):
+        listed = (await reader.data(ARTIFACTS, {"id": run}))["node"]["artifacts"]
+        assert [a["path"] for a in listed["nodes"]] == ["model/weights.bin", "report.html"]
+        folder = (await reader.data(ARTIFACTS, {"id": run, "path": "model"}))["node"]
+        assert [a["path"] for a in folder["artifacts"]["nodes"]] == ["model/weights.bin"]
+    weights = listed["nodes"][0]
+    assert weights["downloadUrl"] == f"/v1/runs/{run}/artifacts/model/weights.bin"
+    assert (await get(server.base_url, tenant.key, run, weights["downloadUrl"].rsplit(
+        "/artifacts/", 1)[1])).content == data  # fmt: skip
+
+
+async def test_uploading_a_path_again_replaces_the_file(server, tenant):  # type: ignore[no-untyped-def]
+    run = (await create_run(tenant.client, tenant.org_id))["run"]
+    before = len(stored_files())
+    assert (await put(server.base_url, tenant.key, run, "config.yaml", b"lr: 1")).status_code == 201
+    assert (await put(server.base_url, tenant.key, run, "config.yaml", b"lr: 2")).status_code == 201
+    assert (await get(server.base_url, tenant.key, run, "config.yaml")).content == b"lr: 2"
+    listed = (await tenant.client.data(ARTIFACTS, {"id": run}))["node"]["artifacts"]
+    assert listed["totalCount"] == 1
+    assert len(stored_files()) == before + 1  # the replaced object is gone
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["a/%2E%2E/b", "%2E%2E/escape", "/etc/passwd", "a//b", "a/%2E/b", "a%5Cb", "bad%00name",
+     "x/", "a" * 256, "/".join(["d"] * 600)],
+)  # fmt: skip
+async def test_paths_that_could_escape_the_run_are_refused(server, tenant, path):  # type: ignore[no-untyped-def]
+    run = (await create_run(tenant.client, tenant.org_id))["run"]
+    before = len(stored_files())
+    refused = await put(server.base_url, tenant.key, run, path, b"payload")
+    assert refused.status_code == 400, (path, refused.text)
+    assert refused.json()["errors"][0]["code"] == "VALIDATION"
+    assert len(stored_files()) == before
+    assert (await tenant.client.data(ARTIFACTS, {"id": run}))["node"]["artifacts"]["nodes"] == []
+
+
+async def test_another_tenant_neither_reads_nor_overwrites(server, tenant, make_tenant):  # type: ignore[no-untyped-def]
+    other = await make_tenant("artifacts")
+    run = (await create_run(tenant.client, tenant.org_id))["run"]
+    assert (await put(server.base_url, tenant.key, run, "secret.txt", b"mine")).status_code == 201
+    for key in (other.key, None):
+        assert (await get(server.base_url, key, run, "secret.txt")).status_code == 404
+    overwrite = await put(server.base_url, other.key, run, "secret.txt", b"theirs")
+    assert overwrite.status_code == 404
+    assert (await get(server.base_url, tenant.key, run, "secret.txt")).content == b"mine"
+    assert (await tenant.client.data(ARTIFACTS, {"id": run}))["node"]["artifacts"][
+        "totalCount"
+    ] == 1
+    for reader in (other.client, other.client.on_resolvers()):
+        assert (await reader.data(ARTIFACTS, {"id": run}))["node"] is None
+
+
+async def test_viewers_download_and_contributors_upload(server, tenant, http, database_url):  # type: ignore[no-untyped-def]
+    run = (await create_run(tenant.client, tenant.org_id))["run"]
+    assert (await put(server.base_url, tenant.key, run, "plot.png", b"\x89PNG")).status_code == 201
+    viewer = await member(tenant, http, database_url, "VIEWER")
+    assert (await get(server.base_url, viewer.key, run, "plot.png")).content == b"\x89PNG"
+    refused = await put(server.base_url, viewer.key, run, "plot.png", b"no")
+    assert refused.status_code == 403
+
+
+async def test_the_size_limit_and_the_quota_hold(database_url, tenant, tmp_path):  # type: ignore[no-untyped-def]
+    env: dict[str, Any] = {
+        "MLGRAPH_ARTIFACT_MAX_BYTES": "1000",
+        "MLGRAPH_ARTIFACT_QUOTA_BYTES": "1500",
+        "MLGRAPH_ARTIFACT_DIR": str(tmp_path),
+    }
+    run = (await create_run(tenant.client, tenant.org_id))["run"]
+    files = lambda: [p for p in tmp_path.rglob("*") if p.is_file()]  # noqa: E731
+    async with server_process(database_url, **env) as other:
+        # Streamed without a length: cut off past the limit, nothing kept.
+        too_big = await put(other.base_url, tenant.key, run, "big.bin", b"x" * 2000)
+        assert too_big.status_code == 413 and files() == []
+        assert (await put(other.base_url, tenant.key, run, "a.bin", b"x" * 900)).status_code == 201
+        over = await put(other.base_url, tenant.key, run, "b.bin", b"y" * 900)
+        assert over.status_code == 413 and over.json()["errors"][0]["code"] == "QUOTA_EXCEEDED"
+        again = await put(other.base_url, tenant.key, run, "a.bin", b"z" * 900)  # replaces
+        assert again.status_code == 201
+        assert len(files()) == 1
