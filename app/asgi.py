@@ -417,7 +417,11 @@ def add_middleware(
         max_bytes=settings.limits.max_body_bytes,
         larger=is_artifact_upload,  # limited by its endpoint (MLGRAPH_ARTIFACT_MAX_BYTES)
     )
-    app.add_middleware(CompressionMiddleware, minimum_size=settings.compression_min_bytes)
+    app.add_middleware(
+        CompressionMiddleware,
+        minimum_size=settings.compression_min_bytes,
+        as_stored=is_artifact_upload,  # artifacts go out as they were stored
+    )
     if parts.origins.regex is not None:
         app.add_middleware(
             CORSMiddleware,

@@ -39,7 +39,8 @@ PATH_PREFIX = "/v1/runs/"  # ... {runId}/artifacts/{path}
 
 
 def is_artifact_upload(path: str) -> bool:
-    """Whether a request path is an artifact's (its body may be as large as an artifact)."""
+    """Whether a request path is an artifact's: its body may be as large as an artifact,
+    and its answer goes out as stored (its length, no re-encoding)."""
     return path.startswith(PATH_PREFIX) and "/artifacts/" in path[len(PATH_PREFIX) :]
 
 

@@ -4,6 +4,8 @@ every event reaches the client as soon as it is written."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import brotli
 from starlette.datastructures import Headers
 from starlette.middleware.gzip import (
@@ -46,12 +48,22 @@ class BrotliResponder(IdentityResponder):
 
 
 class CompressionMiddleware:
-    def __init__(self, app: ASGIApp, minimum_size: int = 1024) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        minimum_size: int = 1024,
+        as_stored: Callable[[str], bool] | None = None,
+    ) -> None:
         self.app = app
         self.minimum_size = minimum_size
+        # Paths served as they are stored (artifacts: already compressed or binary, with
+        # their length and hash), never re-encoded on the way.
+        self.as_stored = as_stored
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (
+            self.as_stored is not None and self.as_stored(scope["path"])
+        ):
             await self.app(scope, receive, send)
             return
         accepted = accepted_encodings(Headers(scope=scope).get("accept-encoding", ""))

@@ -65,6 +65,8 @@ async def test_a_file_larger_than_any_request_goes_in_and_out_whole(server, tena
     assert back.headers["etag"] == f'"{described["sha256"]}"'
     assert back.headers["content-disposition"] == "attachment; filename*=UTF-8''weights.bin"
     assert back.headers["x-content-type-options"] == "nosniff"
+    assert back.headers["content-length"] == str(len(data))  # as stored, not re-encoded
+    assert "content-encoding" not in back.headers
     page = b"<html><script>alert(1)</script></html>"
     assert (await put(server.base_url, tenant.key, run, "report.html", page,
                       **{"Content-Type": "text/html; charset=utf-8"})).status_code == 201  # fmt: skip
