@@ -321,15 +321,19 @@ class StatusHub(Hub):
 
 @dataclass(frozen=True)
 class FollowedSequence:
-    """A topic whose rows are numbered per key in commit order (a run's console lines): its
-    hub only follows the key's last number, read once per notification; each subscriber
-    reads the rows after its own position itself. A context registers one with
-    ``follow()``; the broker and the listener take it from there."""
+    """A topic whose rows are numbered per key in commit order (a run's console lines). Its
+    hub reads the new rows once per notification, for all of its subscribers, into a
+    bounded ring (as the run metrics hub does); a subscriber that fell behind the ring
+    reads from the database itself. A context registers one with ``follow()``; the broker
+    and the listener take it from there."""
 
     kind: str  # the hub's kind (Broker.subscribe(kind, key))
     channel: str  # the NOTIFY channel: {<key>: id, "seq": the key's last number}
     key: str
     last: Callable[[Any, uuid.UUID], Awaitable[int]]  # (session, key) -> last number
+    # (session, key, after, limit) -> rows with seq > after, in order (``row.seq``)
+    rows_after: Callable[[Any, uuid.UUID, int, int], Awaitable[list[Any]]]
+    ring_size: int = 10_000
 
 
 FOLLOWED: dict[str, FollowedSequence] = {}  # by kind
@@ -340,7 +344,7 @@ def follow(sequence: FollowedSequence) -> None:
 
 
 class SequenceHub(Hub):
-    """The last number of one key of a followed sequence."""
+    """The new rows of one key of a followed sequence, in commit order."""
 
     def __init__(
         self, session_factory: SessionFactory, key: uuid.UUID, sequence: FollowedSequence
@@ -349,10 +353,24 @@ class SequenceHub(Hub):
         self.key = key
         self.sequence = sequence
         self.last_seq: int | None = None
+        self.ring: SequenceRing[Any] = SequenceRing(sequence.ring_size)
 
     async def refresh(self) -> None:
         async with self.session_factory() as session:
-            self.last_seq = await self.sequence.last(session, self.key)
+            if self.last_seq is None:
+                self.last_seq = self.ring.floor = await self.sequence.last(session, self.key)
+                return
+            while True:
+                rows = await self.sequence.rows_after(session, self.key, self.last_seq, PAGE)
+                self.ring.extend(rows)
+                if rows:
+                    self.last_seq = rows[-1].seq
+                if len(rows) < PAGE:
+                    return
+
+    def rows_after(self, seq: int, limit: int = PAGE) -> list[Any] | None:
+        """Rows with seq > ``seq`` from the ring; None if the ring no longer has them all."""
+        return None if self.last_seq is None else self.ring.after(seq, limit)
 
 
 # Hub kinds that follow one row's status: the statement that reads it, and its state.

@@ -176,3 +176,32 @@ async def test_appending_needs_a_contributor(tenant, http, database_url):  # typ
     refused = await viewer.mutate(APPEND, {"runId": run, "lines": [{"text": "x"}]})
     assert refused["userErrors"][0]["code"] == "FORBIDDEN"
     assert_ok(await tenant.client.mutate(APPEND, {"runId": run, "lines": [{"text": "x"}]}))
+
+
+async def test_lines_as_columns_and_their_mistakes(tenant):  # type: ignore[no-untyped-def]
+    run = (await create_run(tenant.client, tenant.org_id))["run"]
+    columns = {"texts": ["a", "b", "c"], "streams": ["STDOUT", "STDERR", "STDOUT"],
+               "timestamps": [1764300000000, 1764300000100, 1764300000200]}  # fmt: skip
+    done = assert_ok(await tenant.client.mutate(APPEND, {"runId": run, "columns": columns}))
+    assert (done["firstLine"], done["lastLine"]) == (1, 3)
+    one_stream = {"texts": ["d"], "stream": "STDERR"}
+    assert_ok(await tenant.client.mutate(APPEND, {"runId": run, "columns": one_stream}))
+    data = await tenant.client.data(LOGS.replace("text }", "text loggedAt }"), {"id": run})
+    lines = data["node"]["logs"]["nodes"]
+    assert [(line["stream"], line["text"]) for line in lines] == [
+        ("STDOUT", "a"), ("STDERR", "b"), ("STDOUT", "c"), ("STDERR", "d"),
+    ]  # fmt: skip
+    assert lines[1]["loggedAt"].startswith("2025-11-28T03:20:00.1")
+    for wrong, says in (
+        ({"texts": "a"}, "list of strings"),
+        ({"texts": ["a"], "streams": ["STDOUT", "STDERR"]}, "one of STDOUT, STDERR per text"),
+        ({"texts": ["a"], "stream": "STDIN"}, "STDOUT or STDERR"),
+        ({"texts": ["a"], "timestamps": ["soon"]}, "epoch milliseconds"),
+        ({"texts": ["a"], "extra": 1}, "LogColumns is"),
+    ):
+        refused = await tenant.client.execute(APPEND, {"input": {"runId": run, "columns": wrong}})
+        assert says in refused["errors"][0]["message"], (wrong, refused)
+    both = await tenant.client.execute(
+        APPEND, {"input": {"runId": run, "columns": one_stream, "lines": [{"text": "x"}]}}
+    )
+    assert "either lines or columns" in both["errors"][0]["message"]

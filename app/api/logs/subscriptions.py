@@ -4,8 +4,8 @@ Stored lines after the cursor first (pages of ``PAGE``), then each new line as i
 committed: lines are numbered in commit order, so "the lines after the last one sent" after
 each notification is gapless, and a client that reconnects (to this process or another, or
 after a restart) with ``after: cursor`` misses nothing and gets nothing twice. The hub of
-a run only follows its last line number (app/events/hubs.FollowedSequence); each
-subscriber reads its own lines, as its caller."""
+a run reads each new line once for all its followers (app/events/hubs.FollowedSequence);
+a follower replaying stored lines, or fallen behind the hub's ring, reads as its caller."""
 
 from __future__ import annotations
 
@@ -26,7 +26,11 @@ from app.events.hubs import Broker, FollowedSequence, follow
 
 PAGE = 1_000  # lines a read, and at most a message
 
-follow(FollowedSequence(kind="logs", channel=RUN_LOGS, key="run", last=last_line))
+follow(
+    FollowedSequence(
+        kind="logs", channel=RUN_LOGS, key="run", last=last_line, rows_after=lines_after
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -43,16 +47,22 @@ async def log_batches(
         async with session_factory() as session:
             stored = await last_line(session, run_id)
         delivered = after
+        while delivered < stored:  # the stored lines, read as the caller, in turns
+            async with broker.replay_reads, session_factory() as session:
+                rows = await lines_after(session, run_id, delivered, PAGE)
+            if not rows:
+                break
+            delivered = rows[-1].line_number
+            yield LogBatch(rows, delivered, replay=True)
+        delivered = max(delivered, stored)
         while True:
-            if delivered < stored:  # the stored lines: replayed in turns with other replays
+            taken = hub.rows_after(delivered, PAGE)  # read once by the hub for everyone
+            if taken is None:  # fell behind the hub's ring: read from the database
                 async with broker.replay_reads, session_factory() as session:
-                    rows = await lines_after(session, run_id, delivered, PAGE)
-            else:
-                async with session_factory() as session:
-                    rows = await lines_after(session, run_id, delivered, PAGE)
-            if rows:
-                delivered = rows[-1].line_number
-                yield LogBatch(rows, delivered, replay=delivered <= stored)
+                    taken = await lines_after(session, run_id, delivered, PAGE)
+            if taken:
+                delivered = taken[-1].line_number
+                yield LogBatch(taken, delivered, replay=False)
                 continue
             subscriber.wake.clear()
             if hub.last_seq is not None and hub.last_seq > delivered:

@@ -44,7 +44,6 @@ import warnings
 import weakref
 from collections import deque
 from collections.abc import Coroutine, Mapping
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
@@ -53,13 +52,12 @@ import httpx
 from mlgraph.client import MlgraphError, UserErrors, check, graphql_client, settings
 from mlgraph.console import ConsoleCapture, Line
 from mlgraph.generated import GraphQLClient
-from mlgraph.generated.enums import LogStream, RunStatus
+from mlgraph.generated.enums import RunStatus
 from mlgraph.generated.exceptions import GraphQLClientGraphQLMultiError, GraphQLClientHttpError
 from mlgraph.generated.input_types import (
     ExperimentCreateInput,
     RunCreateInput,
     RunFinishInput,
-    RunLogLineInput,
 )
 from mlgraph.system import SystemSampler
 
@@ -518,28 +516,23 @@ class Run:
     async def _deliver_lines(self, lines: list[Line]) -> None:
         """Console lines, numbered by this client from 1: a retry after a lost answer is
         recognised by the server and stores nothing twice."""
-        batch = [
-            RunLogLineInput(
-                text=text,
-                stream=LogStream(stream),
-                loggedAt=datetime.fromtimestamp(stamp, UTC),
-            )
-            for stream, text, stamp in lines
-        ]
+        columns = {  # the columns form: parsed by the server as whole arrays
+            "texts": [text for _, text, _ in lines],
+            "streams": [stream for stream, _, _ in lines],
+            "timestamps": [round(stamp * 1000, 3) for _, _, stamp in lines],
+        }
         self._lines_in_flight = len(lines)
         try:
-            await self._send_lines_until_answered(batch, lines)
+            await self._send_lines_until_answered(columns, lines)
         finally:
             self._lines_in_flight = 0
 
-    async def _send_lines_until_answered(
-        self, batch: list[RunLogLineInput], lines: list[Line]
-    ) -> None:
+    async def _send_lines_until_answered(self, columns: dict[str, Any], lines: list[Line]) -> None:
         delay = 0.05
         while True:
             try:
                 payload = await self._sender.client.run_logs_append(
-                    run_id=self.id, lines=batch, start_line=self._next_line
+                    run_id=self.id, columns=columns, start_line=self._next_line
                 )
                 check(payload.run_logs_append)
                 self._next_line += len(lines)

@@ -2,15 +2,7 @@ from .alerts import Alerts, AlertsAlerts, AlertsAlertsDeployment
 from .async_base_client import AsyncBaseClient
 from .base_model import BaseModel, Upload
 from .client import GraphQLClient
-from .enums import (
-    AlertSeverity,
-    AlertStatus,
-    ErrorCode,
-    LogStream,
-    ModelStage,
-    OrgRole,
-    RunStatus,
-)
+from .enums import AlertSeverity, AlertStatus, ErrorCode, ModelStage, OrgRole, RunStatus
 from .exceptions import (
     GraphQLClientError,
     GraphQLClientGraphQLError,
@@ -34,7 +26,6 @@ from .input_types import (
     PredictionsRecordInput,
     RunCreateInput,
     RunFinishInput,
-    RunLogLineInput,
 )
 from .model_alias_set import (
     ModelAliasSet,
@@ -135,7 +126,6 @@ __all__ = [
     "GraphQLClientGraphQLMultiError",
     "GraphQLClientHttpError",
     "GraphQLClientInvalidResponseError",
-    "LogStream",
     "ModelAliasSet",
     "ModelAliasSetInput",
     "ModelAliasSetModelAliasSet",
@@ -183,7 +173,6 @@ __all__ = [
     "RunFinishRunFinish",
     "RunFinishRunFinishRun",
     "RunFinishRunFinishUserErrors",
-    "RunLogLineInput",
     "RunLogsAppend",
     "RunLogsAppendRunLogsAppend",
     "RunLogsAppendRunLogsAppendUserErrors",

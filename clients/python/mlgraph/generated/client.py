@@ -14,7 +14,6 @@ from .input_types import (
     PredictionsRecordInput,
     RunCreateInput,
     RunFinishInput,
-    RunLogLineInput,
 )
 from .model_alias_set import ModelAliasSet
 from .model_version_create import ModelVersionCreate
@@ -478,13 +477,13 @@ class GraphQLClient(AsyncBaseClient):
     async def run_logs_append(
         self,
         run_id: str,
-        lines: list[RunLogLineInput],
+        columns: Any,
         start_line: Union[Optional[int], UnsetType] = UNSET,
         **kwargs: Any,
     ) -> RunLogsAppend:
         query = gql("""
-            mutation RunLogsAppend($runId: ID!, $lines: [RunLogLineInput!]!, $startLine: Int) {
-              runLogsAppend(input: {runId: $runId, lines: $lines, startLine: $startLine}) {
+            mutation RunLogsAppend($runId: ID!, $columns: LogColumns!, $startLine: Int) {
+              runLogsAppend(input: {runId: $runId, columns: $columns, startLine: $startLine}) {
                 firstLine
                 lastLine
                 newCount
@@ -502,7 +501,7 @@ class GraphQLClient(AsyncBaseClient):
             """)
         variables: dict[str, object] = {
             "runId": run_id,
-            "lines": lines,
+            "columns": columns,
             "startLine": start_line,
         }
         response = await self.execute(

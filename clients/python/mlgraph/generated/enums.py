@@ -26,11 +26,6 @@ class ErrorCode(str, Enum):
     UNAVAILABLE = "UNAVAILABLE"
 
 
-class LogStream(str, Enum):
-    STDOUT = "STDOUT"
-    STDERR = "STDERR"
-
-
 class ModelStage(str, Enum):
     DEVELOPMENT = "DEVELOPMENT"
     STAGING = "STAGING"

@@ -4,7 +4,7 @@ from typing import Any, Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .enums import LogStream, ModelStage, RunStatus
+from .enums import ModelStage, RunStatus
 
 
 class ExperimentCreateInput(BaseModel):
@@ -81,16 +81,6 @@ class RunFinishInput(BaseModel):
     ended_at: Optional[datetime] = Field(alias="endedAt", default=None)
     failure_reason: Optional[str] = Field(alias="failureReason", default=None)
     "With FAILED or KILLED: what ended the run (the Python client sends the exception's type and message); at most 4,000 characters, a longer one keeps its end."
-
-
-class RunLogLineInput(BaseModel):
-    """One line a run printed."""
-
-    text: str
-    "Without its newline; longer than 8,192: cut."
-    stream: LogStream = LogStream.STDOUT
-    logged_at: Optional[datetime] = Field(alias="loggedAt", default=None)
-    "When the run printed it (default: when it is stored)."
 
 
 PredictionsRecordInput.model_rebuild()
