@@ -153,3 +153,49 @@ async def test_the_size_limit_and_the_quota_hold(database_url, tenant, tmp_path)
         again = await put(other.base_url, tenant.key, run, "a.bin", b"z" * 900)  # replaces
         assert again.status_code == 201
         assert len(files()) == 1
+
+
+VERSION_FROM_RUN = """mutation($input: ModelVersionCreateInput!) {
+  modelVersionCreate(input: $input) {
+    modelVersion { version artifactUri artifactSizeBytes run { id } }
+    userErrors { field code message } } }"""
+
+
+async def test_a_model_version_points_at_a_run_s_artifacts(server, tenant, make_tenant):  # type: ignore[no-untyped-def]
+    from tests.helpers import create_model
+
+    made = await create_run(tenant.client, tenant.org_id)
+    run = made["run"]
+    for path, size in (("model/MLmodel", 100), ("model/model.pkl", 900), ("model.txt", 7)):
+        assert (await put(server.base_url, tenant.key, run, path, b"m" * size)).status_code == 201
+    model = (await create_model(tenant.client, made["project"]))["id"]
+
+    async def create(**fields: object) -> dict[str, Any]:
+        payload = await tenant.client.mutate(
+            VERSION_FROM_RUN, {"modelId": model, "version": fields.pop("version"), **fields}
+        )
+        return payload  # type: ignore[no-any-return]
+
+    folder = await create(version="1.0.0", runId=run, runArtifactPath="model")
+    assert folder["userErrors"] == []
+    assert folder["modelVersion"]["artifactUri"] == f"runs:/{run}/model"
+    assert folder["modelVersion"]["artifactSizeBytes"] == 1000  # the folder's files, not model.txt
+    assert folder["modelVersion"]["run"]["id"] == run
+    one = await create(version="1.0.1", runId=run, runArtifactPath="model/model.pkl")
+    assert one["modelVersion"]["artifactSizeBytes"] == 900
+    for fields, code in (
+        ({"runId": run, "runArtifactPath": "nothing/here"}, "NOT_FOUND"),
+        ({"runArtifactPath": "model"}, "VALIDATION"),
+        ({"runId": run, "runArtifactPath": "model", "artifactUri": "s3://b/m"}, "VALIDATION"),
+        ({"runId": run, "runArtifactPath": "../model"}, "VALIDATION"),
+    ):
+        refused = await create(version="2.0.0", **fields)
+        assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+            (["input", "runArtifactPath"], code)
+        ], fields
+    other = await make_tenant("artifacts")
+    theirs = await create_run(other.client, other.org_id)
+    foreign = await create(version="2.0.0", runId=theirs["run"], runArtifactPath="model")
+    assert [(e["field"], e["code"]) for e in foreign["userErrors"]] == [
+        (["input", "runId"], "NOT_FOUND")
+    ]

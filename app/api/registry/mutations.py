@@ -24,6 +24,7 @@ from app.api.tenancy.enums import ProjectRole, ProjectVisibility
 from app.domain.errors import DomainError
 from app.domain.projects import services as projects
 from app.domain.registry import aliases, model_service, version_service
+from app.domain.registry.version_service import RunArtifactRef
 from app.domain.serving import services as serving
 from app.domain.serving.live import ensure_model_not_serving
 from app.domain.tenancy.access import Actor
@@ -131,6 +132,18 @@ class ModelVersionCreateInput:
     run_id: strawberry.ID | None = strawberry.field(
         default=None, description="The training run that produced this version."
     )
+    run_artifact_path: str | None = strawberry.field(
+        default=None,
+        description="The version's files are the run's artifacts at this path (a file, or "
+        "a folder's files): artifactUri becomes runs:/<runId>/<path> and artifactSizeBytes "
+        "their size. Needs runId; instead of artifactUri and artifactSizeBytes.",
+    )
+
+    def run_artifact(self) -> RunArtifactRef | None:
+        if self.run_artifact_path is None:
+            return None
+        uri = f"runs:/{self.run_id}/{self.run_artifact_path}"
+        return RunArtifactRef(self.run_artifact_path, uri)
 
 
 @strawberry.type
@@ -260,6 +273,7 @@ class RegistryMutations:
                     run_id=decode_id(made.run_id, "Run", ["model_version", "run_id"])
                     if made.run_id
                     else None,
+                    run_artifact=made.run_artifact(),
                 ),
             )
             deployment = await _under(
@@ -446,6 +460,7 @@ class RegistryMutations:
                 metrics=input.metrics,
                 signature=input.signature,
                 run_id=input_id(input, "run_id", "Run") if input.run_id else None,
+                run_artifact=input.run_artifact(),
             ),
         )
 

@@ -126,3 +126,19 @@ async def find_artifact(
     if found is None:
         raise not_found("artifact", ["path"])
     return found
+
+
+async def files_size(session: AsyncSession, run_id: uuid.UUID, path: str) -> int | None:
+    """The bytes of a run's live file at ``path``, or of every file under that folder;
+    None when there is none (the caller has checked it sees the run)."""
+    under = RunArtifact.path.startswith(path + "/", autoescape=True)
+    found = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(RunArtifact.size_bytes), 0)).where(
+                RunArtifact.run_id == run_id,
+                RunArtifact.deleted_at.is_(None),
+                (RunArtifact.path == path) | under,
+            )
+        )
+    ).one()
+    return int(found[1]) if found[0] else None

@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
-from app.domain.errors import DomainError, ErrorCode, not_found
+from app.domain.artifacts.rules import artifact_path
+from app.domain.artifacts.services import files_size
+from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.experiments.models import Run
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
@@ -43,6 +45,12 @@ async def notify_model_update(
     )
 
 
+@dataclass(frozen=True)
+class RunArtifactRef:
+    path: str  # as given: checked here
+    uri: str  # how the version names it (the API's: runs:/<run id>/<path>)
+
+
 async def model_version_create(
     session: AsyncSession,
     actor: Actor,
@@ -55,12 +63,27 @@ async def model_version_create(
     metrics: Any,
     signature: Any,
     run_id: uuid.UUID | None = None,
+    run_artifact: RunArtifactRef | None = None,
 ) -> ModelVersion:
+    """``run_artifact``: the version's files are the run's at that path (a file, or a
+    folder's files): its URI and size are theirs."""
     model = await writable_model(session, actor, model_id, ["model_id"])
     if run_id is not None:
         run = await get_visible(session, Run, run_id, actor, what="run", field=["run_id"])
         if run.organization_id != model.organization_id:
             raise not_found("run", ["run_id"])
+    if run_artifact is not None:
+        if run_id is None:
+            raise validation("give the run whose artifact it is (runId)", ["run_artifact_path"])
+        if artifact_uri is not None or artifact_size_bytes is not None:
+            raise validation(
+                "give artifactUri and artifactSizeBytes, or runArtifactPath: not both",
+                ["run_artifact_path"],
+            )
+        path = artifact_path(run_artifact.path, ["run_artifact_path"])
+        artifact_size_bytes = await files_size(session, run_id, path)
+        if artifact_size_bytes is None:
+            raise not_found("artifact", ["run_artifact_path"])
     version = semver(version, ["version"])
     if artifact_size_bytes is not None and not 0 <= artifact_size_bytes < 2**63:
         raise DomainError(
@@ -85,7 +108,9 @@ async def model_version_create(
         version=version,
         stage=ModelStage.DEVELOPMENT.value,
         description=v.optional_text(description, ["description"]),
-        artifact_uri=v.url(artifact_uri, ["artifact_uri"]),
+        artifact_uri=run_artifact.uri
+        if run_artifact is not None
+        else v.url(artifact_uri, ["artifact_uri"]),
         artifact_size_bytes=artifact_size_bytes,
         metrics=v.json_object(metrics, ["metrics"]),
         signature=v.json_object(signature, ["signature"]) if signature else None,

@@ -39,6 +39,8 @@ class ModelVersionCreateInput(BaseModel):
     signature: Optional[Any] = None
     run_id: Optional[str] = Field(alias="runId", default=None)
     "The training run that produced this version."
+    run_artifact_path: Optional[str] = Field(alias="runArtifactPath", default=None)
+    "The version's files are the run's artifacts at this path (a file, or a folder's files): artifactUri becomes runs:/<runId>/<path> and artifactSizeBytes their size. Needs runId; instead of artifactUri and artifactSizeBytes."
 
 
 class ModelVersionTransitionInput(BaseModel):
