@@ -554,3 +554,57 @@ async def test_without_nvml_there_are_no_gpu_keys_and_sampling_can_be_off(
     )
     await asyncio.to_thread(run.finish)
     assert run.system_samples == 0
+
+
+DEPLOYMENT_STATE = """query($id: ID!) { node(id: $id) { ... on Deployment {
+  name modelVersion { version artifactUri } alertRules: project { alertRules { nodes { name } } }
+  monitoringMetrics(first: 10) { nodes { name value } } } } }"""
+
+
+async def test_the_lifecycle_by_name_one_call_each(server, tenant, tmp_path):  # type: ignore[no-untyped-def]
+    from tests.helpers import create_environment
+    from tests.support.logs import append
+
+    environment = await create_environment(tenant.client, tenant.org_id)
+    async with mlgraph.Client(url=server.base_url, api_key=tenant.key) as client:
+        project = await client.project("lifecycle", organization=tenant.org_slug)
+        assert await client.project("lifecycle", organization=tenant.org_slug) == project
+        experiment = await client.experiment("baseline", project_id=project)
+        assert await client.experiment("baseline", project_id=project) == experiment
+        run = await asyncio.to_thread(
+            mlgraph.start_run, url=server.base_url, api_key=tenant.key,
+            experiment_id=experiment, capture_console=False, system_metrics=False,
+        )  # fmt: skip
+        weights = tmp_path / "model.pkl"
+        weights.write_bytes(b"w" * 300_000)
+        stored = await client.log_artifact(run.id, weights, "model/model.pkl")
+        assert stored["sizeBytes"] == 300_000
+        version = await client.register_version_of(
+            "churn", "1.0.0", project_id=project, run_id=run.id, run_artifact_path="model"
+        )
+        model = await client.model("churn", project_id=project)  # found, not made again
+        await client.set_alias(model, "champion", version.id)
+        moved = await client.transition(version.id, "STAGING")
+        assert moved.model_version is not None and moved.model_version.stage.value == "STAGING"
+        deployment = await client.deploy(
+            version.id, environment=environment["name"], organization=tenant.org_slug,
+            name="churn-live",
+        )  # fmt: skip
+        await client.add_alert_rule(
+            project_id=project, name="slow", metric="latency_p95", comparator="GT",
+            threshold=100.0, deployment_id=deployment,
+        )  # fmt: skip
+        assert await client.record_monitoring_metrics(deployment, {"latency_p95": 42.0}) == 1
+        back = await client.download_artifact(run.id, "model/model.pkl", tmp_path / "back.pkl")
+        assert back.read_bytes() == weights.read_bytes()
+        await append(tenant.client, run.id, ["epoch 1", "epoch 2"])
+        async for batch in client.follow_logs(run.id):
+            assert [line.text for line in batch.lines] == ["epoch 1", "epoch 2"]
+            assert batch.cursor == "2"
+            break
+        await asyncio.to_thread(run.finish)
+    state = (await tenant.client.data(DEPLOYMENT_STATE, {"id": deployment}))["node"]
+    assert state["name"] == "churn-live"
+    assert state["modelVersion"] == {"version": "1.0.0", "artifactUri": f"runs:/{run.id}/model"}
+    assert {"name": "slow"} in state["alertRules"]["alertRules"]["nodes"]
+    assert state["monitoringMetrics"]["nodes"] == [{"name": "latency_p95", "value": 42.0}]

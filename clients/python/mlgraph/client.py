@@ -12,22 +12,39 @@ Everything the schema offers stays reachable through ``client.graphql`` (the gen
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from mlgraph.generated import GraphQLClient
 from mlgraph.generated.alerts import AlertsAlerts
-from mlgraph.generated.enums import AlertSeverity, ModelStage
+from mlgraph.generated.enums import (
+    AlertSeverity,
+    Comparator,
+    Framework,
+    ModelStage,
+    ModelType,
+)
 from mlgraph.generated.exceptions import GraphQLClientHttpError
 from mlgraph.generated.input_types import (
+    AlertRuleCreateInput,
+    DeploymentCreateInput,
+    ExperimentCreateInput,
     ModelAliasSetInput,
+    ModelCreateInput,
     ModelVersionCreateInput,
     ModelVersionTransitionInput,
+    MonitoringMetricPointInput,
+    MonitoringMetricsRecordInput,
     PredictionInput,
     PredictionsRecordInput,
+    ProjectCreateInput,
 )
 from mlgraph.generated.model_alias_set import ModelAliasSetModelAliasSetModelAlias
 from mlgraph.generated.model_version_create import (
@@ -37,6 +54,7 @@ from mlgraph.generated.model_version_transition import (
     ModelVersionTransitionModelVersionTransition,
 )
 from mlgraph.generated.predictions_record import PredictionsRecordPredictionsRecord
+from mlgraph.generated.run_logs import RunLogsRunLogs
 from mlgraph.generated.run_metrics import RunMetricsRunMetrics
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -162,6 +180,254 @@ class Client:
             return self.graphql.get_data(response)
         except GraphQLClientHttpError as error:
             raise MlgraphError(f"HTTP {error.status_code}: {error.response.text[:500]}") from error
+
+    # -- the lifecycle by name ---------------------------------------------------------
+
+    async def organization_id(self, slug: str) -> str:
+        found = await self.graphql.organization_by_name(slug=slug)
+        if found.organization is None:
+            raise MlgraphError(f"no organization {slug!r} for this key")
+        return found.organization.id
+
+    async def project(
+        self, slug: str, *, organization: str, name: str | None = None, private: bool = False
+    ) -> str:
+        """The id of the project ``slug`` of ``organization`` (a slug), made if missing."""
+        after = None
+        while True:
+            page = await self.graphql.organization_projects(slug=organization, after=after)
+            if page.organization is None:
+                raise MlgraphError(f"no organization {organization!r} for this key")
+            projects = page.organization.projects
+            found = next((p.id for p in projects.nodes if p.slug == slug), None)
+            if found is not None:
+                return found
+            if not projects.page_info.has_next_page:
+                break
+            after = projects.page_info.end_cursor
+        payload = await self.graphql.project_create(
+            ProjectCreateInput(
+                organizationId=page.organization.id,
+                slug=slug,
+                name=name or slug,
+                visibility="PRIVATE" if private else "ORGANIZATION",
+            )  # fmt: skip
+        )
+        try:
+            made = check(payload.project_create).project
+        except UserErrors as error:
+            if "CONFLICT" in error.codes:  # made by another script at the same moment
+                return await self.project(slug, organization=organization, name=name)
+            raise
+        assert made is not None
+        return made.id
+
+    async def experiment(self, name: str, *, project_id: str) -> str:
+        """The id of the experiment ``name`` of a project, made if missing."""
+        after = None
+        while True:
+            found = await self.graphql.project_experiments(project_id=project_id, after=after)
+            listing = getattr(found.node, "experiments", None)
+            if listing is None:
+                raise MlgraphError(f"no project {project_id!r} for this key")
+            match = next((e.id for e in listing.nodes if e.name == name), None)
+            if match is not None:
+                return match
+            if not listing.page_info.has_next_page:
+                break
+            after = listing.page_info.end_cursor
+        made = check(
+            (
+                await self.graphql.experiment_create(
+                    ExperimentCreateInput(projectId=project_id, name=name)
+                )
+            ).experiment_create
+        ).experiment
+        assert made is not None
+        return made.id
+
+    async def model(
+        self,
+        name: str,
+        *,
+        project_id: str,
+        model_type: ModelType | str = ModelType.CLASSIFICATION,
+        framework: Framework | str = Framework.OTHER,
+    ) -> str:
+        """The id of the model ``name`` of a project, made (with this type and framework)
+        if missing."""
+        after = None
+        while True:
+            found = await self.graphql.project_models(project_id=project_id, after=after)
+            listing = getattr(found.node, "models", None)
+            if listing is None:
+                raise MlgraphError(f"no project {project_id!r} for this key")
+            match = next((m.id for m in listing.nodes if m.name == name), None)
+            if match is not None:
+                return match
+            if not listing.page_info.has_next_page:
+                break
+            after = listing.page_info.end_cursor
+        payload = await self.graphql.model_create(
+            ModelCreateInput(
+                projectId=project_id,
+                name=name,
+                modelType=ModelType(model_type),
+                framework=Framework(framework),
+            )  # fmt: skip
+        )
+        made = check(payload.model_create).model
+        assert made is not None
+        return made.id
+
+    async def register_version_of(
+        self,
+        model_name: str,
+        version: str,
+        *,
+        project_id: str,
+        run_id: str | None = None,
+        run_artifact_path: str | None = None,
+    ) -> ModelVersionCreateModelVersionCreateModelVersion:
+        """A new version of the model named ``model_name`` (made if missing), from a run
+        and, with ``run_artifact_path``, its files (the run's artifacts there)."""
+        model_id = await self.model(model_name, project_id=project_id)
+        payload = await self.graphql.model_version_create(
+            ModelVersionCreateInput(
+                modelId=model_id,
+                version=version,
+                runId=run_id,
+                runArtifactPath=run_artifact_path,
+            )  # fmt: skip
+        )
+        created = check(payload.model_version_create).model_version
+        assert created is not None
+        return created
+
+    async def deploy(
+        self, model_version_id: str, *, environment: str, organization: str, name: str
+    ) -> str:
+        """Deploy a version to the environment named ``environment`` of ``organization``
+        (a slug); the deployment's id."""
+        environment_id = None
+        after = None
+        while environment_id is None:
+            page = await self.graphql.organization_environments(slug=organization, after=after)
+            if page.organization is None:
+                raise MlgraphError(f"no organization {organization!r} for this key")
+            listing = page.organization.environments
+            environment_id = next((e.id for e in listing.nodes if e.name == environment), None)
+            if environment_id is None and not listing.page_info.has_next_page:
+                raise MlgraphError(f"no environment {environment!r} in {organization!r}")
+            after = listing.page_info.end_cursor
+        payload = await self.graphql.deployment_create(
+            DeploymentCreateInput(
+                modelVersionId=model_version_id, environmentId=environment_id, name=name
+            )
+        )
+        made = check(payload.deployment_create).deployment
+        assert made is not None
+        return made.id
+
+    async def add_alert_rule(
+        self,
+        *,
+        project_id: str,
+        name: str,
+        metric: str,
+        comparator: Comparator | str,
+        threshold: float,
+        deployment_id: str | None = None,
+        severity: AlertSeverity | str = AlertSeverity.MEDIUM,
+        window_seconds: int = 300,
+    ) -> str:
+        """A rule raising an alert when ``metric`` (of the project's deployments, or of one)
+        crosses ``threshold``; its id."""
+        payload = await self.graphql.alert_rule_create(
+            AlertRuleCreateInput(
+                projectId=project_id,
+                deploymentId=deployment_id,
+                name=name,
+                metricName=metric,
+                comparator=Comparator(comparator),
+                threshold=threshold,
+                severity=AlertSeverity(severity),
+                windowSeconds=window_seconds,
+            )  # fmt: skip
+        )
+        made = check(payload.alert_rule_create).alert_rule
+        assert made is not None
+        return made.id
+
+    async def record_monitoring_metrics(
+        self, deployment_id: str, values: Mapping[str, float], at: datetime | None = None
+    ) -> int:
+        """Monitoring values of a deployment at one instant (default now); how many were
+        recorded."""
+        when = at or datetime.now(UTC)
+        payload = await self.graphql.monitoring_metrics_record(
+            MonitoringMetricsRecordInput(
+                deploymentId=deployment_id,
+                points=[
+                    MonitoringMetricPointInput(name=k, value=float(v), recordedAt=when)
+                    for k, v in values.items()
+                ],
+            )
+        )
+        return check(payload.monitoring_metrics_record).recorded_count
+
+    # -- artifacts and logs -------------------------------------------------------------
+
+    async def log_artifact(self, run_id: str, local_path: str | Path, path: str) -> dict[str, Any]:
+        """Upload a file as the run's artifact at ``path`` (streamed from disk); what the
+        server stored: ``{path, sizeBytes, sha256, contentType, downloadUrl}``."""
+        source = Path(local_path)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            file = await asyncio.to_thread(source.open, "rb")
+            try:
+                while chunk := await asyncio.to_thread(file.read, 1024 * 1024):
+                    yield chunk
+            finally:
+                file.close()
+
+        response = await self.graphql.http_client.put(
+            self._artifact_url(run_id, path), content=chunks()
+        )
+        body: dict[str, Any] = response.json()
+        if response.status_code != 201:
+            raise MlgraphError(f"HTTP {response.status_code}: {body.get('errors')}")
+        return body
+
+    async def download_artifact(self, run_id: str, path: str, destination: str | Path) -> Path:
+        """The run's artifact at ``path``, streamed to ``destination``."""
+        target = Path(destination)
+        request = self.graphql.http_client.build_request("GET", self._artifact_url(run_id, path))
+        response = await self.graphql.http_client.send(request, stream=True)
+        try:
+            if response.status_code != 200:
+                await response.aread()
+                raise MlgraphError(f"HTTP {response.status_code}: {response.text[:500]}")
+            file = await asyncio.to_thread(target.open, "wb")
+            try:
+                async for chunk in response.aiter_raw():
+                    await asyncio.to_thread(file.write, chunk)
+            finally:
+                file.close()
+        finally:
+            await response.aclose()
+        return target
+
+    async def follow_logs(
+        self, run_id: str, *, after: str | None = None
+    ) -> AsyncIterator[RunLogsRunLogs]:
+        """A run's console: the stored lines (after a batch's ``cursor``), then new ones as
+        they are committed. Resubscribe with ``after=batch.cursor`` to resume."""
+        async for message in self.graphql.run_logs(run_id=run_id, after=after):
+            yield message.run_logs
+
+    def _artifact_url(self, run_id: str, path: str) -> str:
+        return f"{self.url}/v1/runs/{quote(run_id, safe='')}/artifacts/{quote(path, safe='/')}"
 
     # -- registry -----------------------------------------------------------------------
 

@@ -1,8 +1,36 @@
+from .alert_rule_create import (
+    AlertRuleCreate,
+    AlertRuleCreateAlertRuleCreate,
+    AlertRuleCreateAlertRuleCreateAlertRule,
+    AlertRuleCreateAlertRuleCreateUserErrors,
+)
 from .alerts import Alerts, AlertsAlerts, AlertsAlertsDeployment
 from .async_base_client import AsyncBaseClient
 from .base_model import BaseModel, Upload
 from .client import GraphQLClient
-from .enums import AlertSeverity, AlertStatus, ErrorCode, ModelStage, OrgRole, RunStatus
+from .deployment_create import (
+    DeploymentCreate,
+    DeploymentCreateDeploymentCreate,
+    DeploymentCreateDeploymentCreateDeployment,
+    DeploymentCreateDeploymentCreateUserErrors,
+)
+from .enums import (
+    Aggregation,
+    AlertSeverity,
+    AlertStatus,
+    CapacityType,
+    Comparator,
+    DeploymentStatus,
+    ErrorCode,
+    Framework,
+    LogStream,
+    ModelStage,
+    ModelType,
+    OrgRole,
+    ProjectVisibility,
+    RunStatus,
+    TaskType,
+)
 from .exceptions import (
     GraphQLClientError,
     GraphQLClientGraphQLError,
@@ -18,12 +46,19 @@ from .experiment_create import (
 )
 from .fragments import UserErrors
 from .input_types import (
+    AlertRuleCreateInput,
+    DeploymentCreateInput,
+    DeploymentRuntimeInput,
     ExperimentCreateInput,
     ModelAliasSetInput,
+    ModelCreateInput,
     ModelVersionCreateInput,
     ModelVersionTransitionInput,
+    MonitoringMetricPointInput,
+    MonitoringMetricsRecordInput,
     PredictionInput,
     PredictionsRecordInput,
+    ProjectCreateInput,
     RunCreateInput,
     RunFinishInput,
 )
@@ -33,6 +68,12 @@ from .model_alias_set import (
     ModelAliasSetModelAliasSetModelAlias,
     ModelAliasSetModelAliasSetModelAliasModelVersion,
     ModelAliasSetModelAliasSetUserErrors,
+)
+from .model_create import (
+    ModelCreate,
+    ModelCreateModelCreate,
+    ModelCreateModelCreateModel,
+    ModelCreateModelCreateUserErrors,
 )
 from .model_version_create import (
     ModelVersionCreate,
@@ -48,6 +89,19 @@ from .model_version_transition import (
     ModelVersionTransitionModelVersionTransitionModelVersion,
     ModelVersionTransitionModelVersionTransitionUserErrors,
 )
+from .monitoring_metrics_record import (
+    MonitoringMetricsRecord,
+    MonitoringMetricsRecordMonitoringMetricsRecord,
+    MonitoringMetricsRecordMonitoringMetricsRecordUserErrors,
+)
+from .organization_by_name import OrganizationByName, OrganizationByNameOrganization
+from .organization_environments import (
+    OrganizationEnvironments,
+    OrganizationEnvironmentsOrganization,
+    OrganizationEnvironmentsOrganizationEnvironments,
+    OrganizationEnvironmentsOrganizationEnvironmentsNodes,
+    OrganizationEnvironmentsOrganizationEnvironmentsPageInfo,
+)
 from .organization_projects import (
     OrganizationProjects,
     OrganizationProjectsOrganization,
@@ -61,6 +115,12 @@ from .predictions_record import (
     PredictionsRecordPredictionsRecordAlertsOpened,
     PredictionsRecordPredictionsRecordUserErrors,
 )
+from .project_create import (
+    ProjectCreate,
+    ProjectCreateProjectCreate,
+    ProjectCreateProjectCreateProject,
+    ProjectCreateProjectCreateUserErrors,
+)
 from .project_experiments import (
     ProjectExperiments,
     ProjectExperimentsNodeNode,
@@ -68,6 +128,14 @@ from .project_experiments import (
     ProjectExperimentsNodeProjectExperiments,
     ProjectExperimentsNodeProjectExperimentsNodes,
     ProjectExperimentsNodeProjectExperimentsPageInfo,
+)
+from .project_models import (
+    ProjectModels,
+    ProjectModelsNodeNode,
+    ProjectModelsNodeProject,
+    ProjectModelsNodeProjectModels,
+    ProjectModelsNodeProjectModelsNodes,
+    ProjectModelsNodeProjectModelsPageInfo,
 )
 from .run_create import (
     RunCreate,
@@ -81,6 +149,7 @@ from .run_finish import (
     RunFinishRunFinishRun,
     RunFinishRunFinishUserErrors,
 )
+from .run_logs import RunLogs, RunLogsRunLogs, RunLogsRunLogsLines
 from .run_logs_append import (
     RunLogsAppend,
     RunLogsAppendRunLogsAppend,
@@ -107,6 +176,12 @@ from .viewer import (
 )
 
 __all__ = [
+    "Aggregation",
+    "AlertRuleCreate",
+    "AlertRuleCreateAlertRuleCreate",
+    "AlertRuleCreateAlertRuleCreateAlertRule",
+    "AlertRuleCreateAlertRuleCreateUserErrors",
+    "AlertRuleCreateInput",
     "AlertSeverity",
     "AlertStatus",
     "Alerts",
@@ -114,25 +189,42 @@ __all__ = [
     "AlertsAlertsDeployment",
     "AsyncBaseClient",
     "BaseModel",
+    "CapacityType",
+    "Comparator",
+    "DeploymentCreate",
+    "DeploymentCreateDeploymentCreate",
+    "DeploymentCreateDeploymentCreateDeployment",
+    "DeploymentCreateDeploymentCreateUserErrors",
+    "DeploymentCreateInput",
+    "DeploymentRuntimeInput",
+    "DeploymentStatus",
     "ErrorCode",
     "ExperimentCreate",
     "ExperimentCreateExperimentCreate",
     "ExperimentCreateExperimentCreateExperiment",
     "ExperimentCreateExperimentCreateUserErrors",
     "ExperimentCreateInput",
+    "Framework",
     "GraphQLClient",
     "GraphQLClientError",
     "GraphQLClientGraphQLError",
     "GraphQLClientGraphQLMultiError",
     "GraphQLClientHttpError",
     "GraphQLClientInvalidResponseError",
+    "LogStream",
     "ModelAliasSet",
     "ModelAliasSetInput",
     "ModelAliasSetModelAliasSet",
     "ModelAliasSetModelAliasSetModelAlias",
     "ModelAliasSetModelAliasSetModelAliasModelVersion",
     "ModelAliasSetModelAliasSetUserErrors",
+    "ModelCreate",
+    "ModelCreateInput",
+    "ModelCreateModelCreate",
+    "ModelCreateModelCreateModel",
+    "ModelCreateModelCreateUserErrors",
     "ModelStage",
+    "ModelType",
     "ModelVersionCreate",
     "ModelVersionCreateInput",
     "ModelVersionCreateModelVersionCreate",
@@ -145,7 +237,19 @@ __all__ = [
     "ModelVersionTransitionModelVersionTransitionArchivedVersion",
     "ModelVersionTransitionModelVersionTransitionModelVersion",
     "ModelVersionTransitionModelVersionTransitionUserErrors",
+    "MonitoringMetricPointInput",
+    "MonitoringMetricsRecord",
+    "MonitoringMetricsRecordInput",
+    "MonitoringMetricsRecordMonitoringMetricsRecord",
+    "MonitoringMetricsRecordMonitoringMetricsRecordUserErrors",
     "OrgRole",
+    "OrganizationByName",
+    "OrganizationByNameOrganization",
+    "OrganizationEnvironments",
+    "OrganizationEnvironmentsOrganization",
+    "OrganizationEnvironmentsOrganizationEnvironments",
+    "OrganizationEnvironmentsOrganizationEnvironmentsNodes",
+    "OrganizationEnvironmentsOrganizationEnvironmentsPageInfo",
     "OrganizationProjects",
     "OrganizationProjectsOrganization",
     "OrganizationProjectsOrganizationProjects",
@@ -157,12 +261,24 @@ __all__ = [
     "PredictionsRecordPredictionsRecord",
     "PredictionsRecordPredictionsRecordAlertsOpened",
     "PredictionsRecordPredictionsRecordUserErrors",
+    "ProjectCreate",
+    "ProjectCreateInput",
+    "ProjectCreateProjectCreate",
+    "ProjectCreateProjectCreateProject",
+    "ProjectCreateProjectCreateUserErrors",
     "ProjectExperiments",
     "ProjectExperimentsNodeNode",
     "ProjectExperimentsNodeProject",
     "ProjectExperimentsNodeProjectExperiments",
     "ProjectExperimentsNodeProjectExperimentsNodes",
     "ProjectExperimentsNodeProjectExperimentsPageInfo",
+    "ProjectModels",
+    "ProjectModelsNodeNode",
+    "ProjectModelsNodeProject",
+    "ProjectModelsNodeProjectModels",
+    "ProjectModelsNodeProjectModelsNodes",
+    "ProjectModelsNodeProjectModelsPageInfo",
+    "ProjectVisibility",
     "RunCreate",
     "RunCreateInput",
     "RunCreateRunCreate",
@@ -173,9 +289,12 @@ __all__ = [
     "RunFinishRunFinish",
     "RunFinishRunFinishRun",
     "RunFinishRunFinishUserErrors",
+    "RunLogs",
     "RunLogsAppend",
     "RunLogsAppendRunLogsAppend",
     "RunLogsAppendRunLogsAppendUserErrors",
+    "RunLogsRunLogs",
+    "RunLogsRunLogsLines",
     "RunMetricHistory",
     "RunMetricHistoryRunMetricHistories",
     "RunMetricHistoryRunMetricHistoriesColumns",
@@ -186,6 +305,7 @@ __all__ = [
     "RunMetricsRunMetrics",
     "RunMetricsRunMetricsPoints",
     "RunStatus",
+    "TaskType",
     "Upload",
     "UserErrors",
     "Viewer",

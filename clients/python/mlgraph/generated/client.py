@@ -1,28 +1,42 @@
 from collections.abc import AsyncIterator
 from typing import Any, Optional, Union
 
+from .alert_rule_create import AlertRuleCreate
 from .alerts import Alerts
 from .async_base_client import AsyncBaseClient
 from .base_model import UNSET, UnsetType
+from .deployment_create import DeploymentCreate
 from .enums import AlertSeverity
 from .experiment_create import ExperimentCreate
 from .input_types import (
+    AlertRuleCreateInput,
+    DeploymentCreateInput,
     ExperimentCreateInput,
     ModelAliasSetInput,
+    ModelCreateInput,
     ModelVersionCreateInput,
     ModelVersionTransitionInput,
+    MonitoringMetricsRecordInput,
     PredictionsRecordInput,
+    ProjectCreateInput,
     RunCreateInput,
     RunFinishInput,
 )
 from .model_alias_set import ModelAliasSet
+from .model_create import ModelCreate
 from .model_version_create import ModelVersionCreate
 from .model_version_transition import ModelVersionTransition
+from .monitoring_metrics_record import MonitoringMetricsRecord
+from .organization_by_name import OrganizationByName
+from .organization_environments import OrganizationEnvironments
 from .organization_projects import OrganizationProjects
 from .predictions_record import PredictionsRecord
+from .project_create import ProjectCreate
 from .project_experiments import ProjectExperiments
+from .project_models import ProjectModels
 from .run_create import RunCreate
 from .run_finish import RunFinish
+from .run_logs import RunLogs
 from .run_logs_append import RunLogsAppend
 from .run_metric_history import RunMetricHistory
 from .run_metrics import RunMetrics
@@ -35,6 +49,234 @@ def gql(q: str) -> str:
 
 
 class GraphQLClient(AsyncBaseClient):
+    async def organization_by_name(
+        self, slug: str, **kwargs: Any
+    ) -> OrganizationByName:
+        query = gql("""
+            query OrganizationByName($slug: String!) {
+              organization(slug: $slug) {
+                id
+              }
+            }
+            """)
+        variables: dict[str, object] = {"slug": slug}
+        response = await self.execute(
+            query=query,
+            operation_name="OrganizationByName",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return OrganizationByName.model_validate(data)
+
+    async def project_create(
+        self, input: ProjectCreateInput, **kwargs: Any
+    ) -> ProjectCreate:
+        query = gql("""
+            mutation ProjectCreate($input: ProjectCreateInput!) {
+              projectCreate(input: $input) {
+                project {
+                  id
+                  slug
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="ProjectCreate", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ProjectCreate.model_validate(data)
+
+    async def project_models(
+        self,
+        project_id: str,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> ProjectModels:
+        query = gql("""
+            query ProjectModels($projectId: ID!, $after: String) {
+              node(id: $projectId) {
+                __typename
+                ... on Project {
+                  models(first: 100, after: $after) {
+                    pageInfo {
+                      hasNextPage
+                      endCursor
+                    }
+                    nodes {
+                      id
+                      name
+                    }
+                  }
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {"projectId": project_id, "after": after}
+        response = await self.execute(
+            query=query, operation_name="ProjectModels", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ProjectModels.model_validate(data)
+
+    async def model_create(self, input: ModelCreateInput, **kwargs: Any) -> ModelCreate:
+        query = gql("""
+            mutation ModelCreate($input: ModelCreateInput!) {
+              modelCreate(input: $input) {
+                model {
+                  id
+                  name
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="ModelCreate", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return ModelCreate.model_validate(data)
+
+    async def organization_environments(
+        self, slug: str, after: Union[Optional[str], UnsetType] = UNSET, **kwargs: Any
+    ) -> OrganizationEnvironments:
+        query = gql("""
+            query OrganizationEnvironments($slug: String!, $after: String) {
+              organization(slug: $slug) {
+                environments(first: 100, after: $after) {
+                  pageInfo {
+                    hasNextPage
+                    endCursor
+                  }
+                  nodes {
+                    id
+                    name
+                  }
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {"slug": slug, "after": after}
+        response = await self.execute(
+            query=query,
+            operation_name="OrganizationEnvironments",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return OrganizationEnvironments.model_validate(data)
+
+    async def deployment_create(
+        self, input: DeploymentCreateInput, **kwargs: Any
+    ) -> DeploymentCreate:
+        query = gql("""
+            mutation DeploymentCreate($input: DeploymentCreateInput!) {
+              deploymentCreate(input: $input) {
+                deployment {
+                  id
+                  name
+                  status
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="DeploymentCreate",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return DeploymentCreate.model_validate(data)
+
+    async def alert_rule_create(
+        self, input: AlertRuleCreateInput, **kwargs: Any
+    ) -> AlertRuleCreate:
+        query = gql("""
+            mutation AlertRuleCreate($input: AlertRuleCreateInput!) {
+              alertRuleCreate(input: $input) {
+                alertRule {
+                  id
+                  name
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="AlertRuleCreate", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return AlertRuleCreate.model_validate(data)
+
+    async def monitoring_metrics_record(
+        self, input: MonitoringMetricsRecordInput, **kwargs: Any
+    ) -> MonitoringMetricsRecord:
+        query = gql("""
+            mutation MonitoringMetricsRecord($input: MonitoringMetricsRecordInput!) {
+              monitoringMetricsRecord(input: $input) {
+                recordedCount
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="MonitoringMetricsRecord",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return MonitoringMetricsRecord.model_validate(data)
+
     async def model_version_create(
         self, input: ModelVersionCreateInput, **kwargs: Any
     ) -> ModelVersionCreate:
@@ -266,6 +508,29 @@ class GraphQLClient(AsyncBaseClient):
             query=query, operation_name="Alerts", variables=variables, **kwargs
         ):
             yield Alerts.model_validate(data)
+
+    async def run_logs(
+        self, run_id: str, after: Union[Optional[str], UnsetType] = UNSET, **kwargs: Any
+    ) -> AsyncIterator[RunLogs]:
+        query = gql("""
+            subscription RunLogs($runId: ID!, $after: String) {
+              runLogs(runId: $runId, after: $after) {
+                cursor
+                replay
+                lines {
+                  lineNumber
+                  stream
+                  text
+                  loggedAt
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {"runId": run_id, "after": after}
+        async for data in self.execute_ws(
+            query=query, operation_name="RunLogs", variables=variables, **kwargs
+        ):
+            yield RunLogs.model_validate(data)
 
     async def viewer(self, **kwargs: Any) -> Viewer:
         query = gql("""

@@ -1,6 +1,14 @@
 from enum import Enum
 
 
+class Aggregation(str, Enum):
+    LAST = "LAST"
+    AVG = "AVG"
+    MAX = "MAX"
+    MIN = "MIN"
+    P95 = "P95"
+
+
 class AlertSeverity(str, Enum):
     LOW = "LOW"
     MEDIUM = "MEDIUM"
@@ -12,6 +20,28 @@ class AlertStatus(str, Enum):
     OPEN = "OPEN"
     ACKNOWLEDGED = "ACKNOWLEDGED"
     RESOLVED = "RESOLVED"
+
+
+class CapacityType(str, Enum):
+    ON_DEMAND = "ON_DEMAND"
+    SPOT = "SPOT"
+
+
+class Comparator(str, Enum):
+    GT = "GT"
+    GTE = "GTE"
+    LT = "LT"
+    LTE = "LTE"
+
+
+class DeploymentStatus(str, Enum):
+    PENDING = "PENDING"
+    DEPLOYING = "DEPLOYING"
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+    FAILED = "FAILED"
+    TERMINATING = "TERMINATING"
+    TERMINATED = "TERMINATED"
 
 
 class ErrorCode(str, Enum):
@@ -26,11 +56,39 @@ class ErrorCode(str, Enum):
     UNAVAILABLE = "UNAVAILABLE"
 
 
+class Framework(str, Enum):
+    SKLEARN = "SKLEARN"
+    PYTORCH = "PYTORCH"
+    TENSORFLOW = "TENSORFLOW"
+    XGBOOST = "XGBOOST"
+    LIGHTGBM = "LIGHTGBM"
+    HUGGINGFACE = "HUGGINGFACE"
+    ONNX = "ONNX"
+    OTHER = "OTHER"
+
+
+class LogStream(str, Enum):
+    STDOUT = "STDOUT"
+    STDERR = "STDERR"
+
+
 class ModelStage(str, Enum):
     DEVELOPMENT = "DEVELOPMENT"
     STAGING = "STAGING"
     PRODUCTION = "PRODUCTION"
     ARCHIVED = "ARCHIVED"
+
+
+class ModelType(str, Enum):
+    CLASSIFICATION = "CLASSIFICATION"
+    REGRESSION = "REGRESSION"
+    CLUSTERING = "CLUSTERING"
+    NLP = "NLP"
+    COMPUTER_VISION = "COMPUTER_VISION"
+    RECOMMENDATION = "RECOMMENDATION"
+    TIME_SERIES = "TIME_SERIES"
+    GENERATIVE = "GENERATIVE"
+    OTHER = "OTHER"
 
 
 class OrgRole(str, Enum):
@@ -39,8 +97,24 @@ class OrgRole(str, Enum):
     VIEWER = "VIEWER"
 
 
+class ProjectVisibility(str, Enum):
+    PRIVATE = "PRIVATE"
+    ORGANIZATION = "ORGANIZATION"
+
+
 class RunStatus(str, Enum):
     RUNNING = "RUNNING"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     KILLED = "KILLED"
+
+
+class TaskType(str, Enum):
+    BINARY_CLASSIFICATION = "BINARY_CLASSIFICATION"
+    MULTICLASS_CLASSIFICATION = "MULTICLASS_CLASSIFICATION"
+    REGRESSION = "REGRESSION"
+    FORECASTING = "FORECASTING"
+    RANKING = "RANKING"
+    GENERATION = "GENERATION"
+    EMBEDDING = "EMBEDDING"
+    OTHER = "OTHER"

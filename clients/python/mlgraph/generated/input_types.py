@@ -4,7 +4,85 @@ from typing import Any, Optional
 from pydantic import Field
 
 from .base_model import BaseModel
-from .enums import ModelStage, RunStatus
+from .enums import (
+    Aggregation,
+    AlertSeverity,
+    CapacityType,
+    Comparator,
+    Framework,
+    ModelStage,
+    ModelType,
+    ProjectVisibility,
+    RunStatus,
+    TaskType,
+)
+
+
+class AlertRuleCreateInput(BaseModel):
+    project_id: str = Field(alias="projectId")
+    deployment_id: Optional[str] = Field(alias="deploymentId", default=None)
+    "Watch one deployment; default: every deployment of the project."
+    name: str
+    metric_name: str = Field(alias="metricName")
+    "A monitoring metric name, or predictions.latency_ms / predictions.confidence."
+    comparator: Comparator
+    threshold: float
+    aggregation: Aggregation = Aggregation.LAST
+    window_seconds: int = Field(alias="windowSeconds", default=300)
+    severity: AlertSeverity = AlertSeverity.MEDIUM
+    cooldown_seconds: int = Field(alias="cooldownSeconds", default=0)
+    "After an alert of this rule resolves, wait this long before another."
+    auto_resolve: bool = Field(alias="autoResolve", default=False)
+    "Resolve the open alert when the condition clears."
+
+
+class DeploymentCreateInput(BaseModel):
+    model_version_id: str = Field(alias="modelVersionId")
+    environment_id: str = Field(alias="environmentId")
+    name: str
+    "Unique per project and environment."
+    min_instances: int = Field(alias="minInstances", default=1)
+    max_instances: int = Field(alias="maxInstances", default=1)
+    autoscaling: bool = False
+    endpoint_url: Optional[str] = Field(alias="endpointUrl", default=None)
+    config: Optional[Any] = None
+    runtime: Optional["DeploymentRuntimeInput"] = None
+
+
+class DeploymentRuntimeInput(BaseModel):
+    """What serves a deployment and with which resources. On update, only the fields given change (null clears one)."""
+
+    serving_framework: Optional[str] = Field(alias="servingFramework", default=None)
+    "One of the supported serving frameworks (integrationCatalog), or of the environment's enabled serving integrations when it has some."
+    framework_resource_id: Optional[str] = Field(
+        alias="frameworkResourceId", default=None
+    )
+    "The framework's id of the serving resource."
+    framework_namespace: Optional[str] = Field(alias="frameworkNamespace", default=None)
+    machine_type: Optional[str] = Field(alias="machineType", default=None)
+    cpu_request_millicores: Optional[int] = Field(
+        alias="cpuRequestMillicores", default=None
+    )
+    cpu_limit_millicores: Optional[int] = Field(
+        alias="cpuLimitMillicores", default=None
+    )
+    memory_request_mib: Optional[int] = Field(alias="memoryRequestMib", default=None)
+    memory_limit_mib: Optional[int] = Field(alias="memoryLimitMib", default=None)
+    gpu_count: Optional[int] = Field(alias="gpuCount", default=None)
+    gpu_type: Optional[str] = Field(alias="gpuType", default=None)
+    "A key of the environment's GPU catalogue, if it has one."
+    replica_count: Optional[int] = Field(alias="replicaCount", default=None)
+    autoscaling_target_cpu_percent: Optional[int] = Field(
+        alias="autoscalingTargetCpuPercent", default=None
+    )
+    autoscaling_target_rps: Optional[float] = Field(
+        alias="autoscalingTargetRps", default=None
+    )
+    autoscaling_target_concurrency: Optional[int] = Field(
+        alias="autoscalingTargetConcurrency", default=None
+    )
+    capacity_type: Optional[CapacityType] = Field(alias="capacityType", default=None)
+    health_check_path: Optional[str] = Field(alias="healthCheckPath", default=None)
 
 
 class ExperimentCreateInput(BaseModel):
@@ -24,6 +102,17 @@ class ModelAliasSetInput(BaseModel):
     model_version_id: str = Field(alias="modelVersionId")
     protected: Optional[bool] = None
     "Protect (true) or unprotect (false) the alias; null keeps it as it is. Only organization admins change it, or move a protected alias."
+
+
+class ModelCreateInput(BaseModel):
+    project_id: str = Field(alias="projectId")
+    name: str
+    model_type: ModelType = Field(alias="modelType")
+    framework: Framework
+    task_type: Optional[TaskType] = Field(alias="taskType", default=None)
+    description: Optional[str] = None
+    tags: list[str] = Field(default_factory=lambda: [])
+    metadata: Optional[Any] = None
 
 
 class ModelVersionCreateInput(BaseModel):
@@ -48,6 +137,18 @@ class ModelVersionTransitionInput(BaseModel):
     stage: ModelStage
 
 
+class MonitoringMetricPointInput(BaseModel):
+    name: str
+    value: float
+    recorded_at: datetime = Field(alias="recordedAt")
+
+
+class MonitoringMetricsRecordInput(BaseModel):
+    deployment_id: str = Field(alias="deploymentId")
+    points: list["MonitoringMetricPointInput"]
+    "Up to 10,000 points; a re-sent point (same name and recordedAt) replaces the stored one, so retries are safe. One bad point rejects the batch."
+
+
 class PredictionInput(BaseModel):
     input: Optional[Any] = None
     output: Optional[Any] = None
@@ -61,6 +162,16 @@ class PredictionsRecordInput(BaseModel):
     deployment_id: str = Field(alias="deploymentId")
     predictions: list["PredictionInput"]
     "Up to 10,000 predictions; alert rules on predictions.* are evaluated."
+
+
+class ProjectCreateInput(BaseModel):
+    organization_id: str = Field(alias="organizationId")
+    slug: str
+    "Lowercase kebab-case, unique among the organization's projects you can see."
+    name: str
+    description: Optional[str] = None
+    visibility: ProjectVisibility = ProjectVisibility.ORGANIZATION
+    "PRIVATE: only its project members and the organization's admins see it."
 
 
 class RunCreateInput(BaseModel):
@@ -85,4 +196,6 @@ class RunFinishInput(BaseModel):
     "With FAILED or KILLED: what ended the run (the Python client sends the exception's type and message); at most 4,000 characters, a longer one keeps its end."
 
 
+DeploymentCreateInput.model_rebuild()
+MonitoringMetricsRecordInput.model_rebuild()
 PredictionsRecordInput.model_rebuild()
