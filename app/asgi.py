@@ -189,6 +189,7 @@ def serving_parts(settings: Settings, database: Database, secrets: SecretBox) ->
         load_manifest(settings.trusted_documents) if settings.trusted_documents else None,
     )
     static = StaticAssets(STATIC_DIR)
+    artifact_store = ArtifactStore(settings.artifact_store_url, artifact_dir(settings))
     view = GraphQLView(
         build_schema(
             settings.limits,
@@ -211,11 +212,12 @@ def serving_parts(settings: Settings, database: Database, secrets: SecretBox) ->
         lagging_read_session_factory=database.lagging_read_session_factory,
         statements=database.statements,
         audit_archive=audit_archive,
+        artifact_store=artifact_store,
     )
     artifacts = Artifacts(
         database.session_factory,
         database.read_session_factory,
-        ArtifactStore(settings.artifact_store_url, artifact_dir(settings)),
+        artifact_store,
         max_bytes=settings.artifact_max_bytes,
         quota_bytes=settings.artifact_quota_bytes,
     )
@@ -336,7 +338,10 @@ def lifespan(
         if settings.promotion_poll_seconds > 0:
             promotions.start()
         retention = RetentionWorker(
-            worker.session_factory, parts.audit_archive, settings.retention_poll_seconds
+            worker.session_factory,
+            parts.audit_archive,
+            settings.retention_poll_seconds,
+            artifacts=parts.artifacts.store,
         )
         if settings.retention_poll_seconds > 0:
             retention.start()

@@ -145,6 +145,7 @@ class Context:
     lagging_read_session_factory: SessionFactory | None = None
     # Where audit rows are archived before a purge (app.domain.retention.archive).
     audit_archive: Any = None
+    artifact_store: Any = None  # app.domain.artifacts.store.ArtifactStore
 
     @property
     def lagging_reads(self) -> SessionFactory:

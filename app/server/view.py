@@ -93,6 +93,7 @@ class GraphQLView(GraphQL[Context, None]):
         lagging_read_session_factory: SessionFactory | None = None,
         statements: StatementPool | None = None,
         audit_archive: Any = None,
+        artifact_store: Any = None,
     ) -> None:
         super().__init__(
             schema,
@@ -110,6 +111,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.broker = broker
         self.audit_archive = audit_archive
+        self.artifact_store = artifact_store
         self.session_factory = session_factory
         self.read_session_factory = read_session_factory
         self.lagging_read_session_factory = lagging_read_session_factory or read_session_factory
@@ -234,6 +236,7 @@ class GraphQLView(GraphQL[Context, None]):
             auth_cache=self.auth_cache,
             statements=self.statements,
             audit_archive=self.audit_archive,
+            artifact_store=self.artifact_store,
         )
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:

@@ -199,3 +199,31 @@ async def test_a_model_version_points_at_a_run_s_artifacts(server, tenant, make_
     assert [(e["field"], e["code"]) for e in foreign["userErrors"]] == [
         (["input", "runId"], "NOT_FOUND")
     ]
+
+
+RETIRE = """mutation($input: RunDeleteInput!) { runDelete(input: $input) {
+  userErrors { field code message } } }"""
+PURGE = """mutation($input: RetentionApplyInput!) { retentionApply(input: $input) {
+  deleted { kind rows } userErrors { field code message } } }"""
+
+
+async def test_a_retired_run_s_files_are_purged_by_retention(server, tenant):  # type: ignore[no-untyped-def]
+    from tests.helpers import RUN_FINISH, assert_ok
+
+    retired = (await create_run(tenant.client, tenant.org_id))["run"]
+    kept = (await create_run(tenant.client, tenant.org_id))["run"]
+    for run in (retired, kept):
+        assert (await put(server.base_url, tenant.key, run, "a.bin", b"a" * 10)).status_code == 201
+    assert (await put(server.base_url, tenant.key, retired, "b.bin", b"b")).status_code == 201
+    before = len(stored_files())
+    assert_ok(await tenant.client.mutate(RUN_FINISH, {"runId": retired, "status": "COMPLETED"}))
+    assert_ok(await tenant.client.mutate(RETIRE, {"runId": retired}))
+    # Retired: nobody reads its files any more...
+    assert (await get(server.base_url, tenant.key, retired, "a.bin")).status_code == 404
+    # ...and retention removes them, objects and rows, whatever the policy.
+    applied = assert_ok(await tenant.client.mutate(PURGE, {"organizationId": tenant.org_id}))
+    assert {"kind": "retired_artifacts", "rows": 2} in applied["deleted"]
+    assert len(stored_files()) == before - 2
+    assert (await get(server.base_url, tenant.key, kept, "a.bin")).content == b"a" * 10
+    again = assert_ok(await tenant.client.mutate(PURGE, {"organizationId": tenant.org_id}))
+    assert {"kind": "retired_artifacts", "rows": 0} in again["deleted"]

@@ -112,6 +112,7 @@ class RetentionMutations:
                 actor,
                 organization_id=input_id(input, "organization_id", "Organization"),
                 archive=context.audit_archive,
+                artifacts=context.artifact_store,
             ),
         )
         return RetentionApplyPayload(

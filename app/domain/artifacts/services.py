@@ -9,11 +9,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.engine import SessionFactory
 from app.db.ids import uuid7
 from app.domain.artifacts.models import RunArtifact
+from app.domain.artifacts.store import ArtifactStore
 from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.experiments.models import Run
 from app.domain.tenancy.access import Actor
@@ -142,3 +144,47 @@ async def files_size(session: AsyncSession, run_id: uuid.UUID, path: str) -> int
         )
     ).one()
     return int(found[1]) if found[0] else None
+
+
+DEAD = text(
+    "SELECT a.id, a.storage_key FROM run_artifacts a JOIN runs r ON r.id = a.run_id "
+    "WHERE a.organization_id = :org AND (a.deleted_at IS NOT NULL OR r.deleted_at IS NOT NULL) "
+    "ORDER BY a.id LIMIT :n"
+)
+ORGANIZATIONS_WITH_DEAD = text(
+    "SELECT DISTINCT a.organization_id FROM run_artifacts a JOIN runs r ON r.id = a.run_id "
+    "WHERE a.deleted_at IS NOT NULL OR r.deleted_at IS NOT NULL"
+)
+
+
+async def purge_dead(
+    session_factory: SessionFactory,
+    store: ArtifactStore,
+    organization_id: uuid.UUID,
+    *,
+    batch: int,
+    max_batches: int,
+) -> int:
+    """Remove the files nobody can read any more: those of retired runs, and the rows of
+    replaced ones; objects first, then their rows, a batch at a time (a pass cut short
+    leaves rows whose objects a later pass deletes again, harmlessly). How many went."""
+    purged = 0
+    for _ in range(max_batches):
+        async with session_factory() as session:
+            rows = (await session.execute(DEAD, {"org": organization_id, "n": batch})).all()
+        for row in rows:
+            await store.delete(row.storage_key)
+        if rows:
+            async with session_factory() as session, session.begin():
+                await session.execute(
+                    delete(RunArtifact).where(RunArtifact.id.in_([row.id for row in rows]))
+                )
+        purged += len(rows)
+        if len(rows) < batch:
+            break
+    return purged
+
+
+async def organizations_with_dead(session_factory: SessionFactory) -> list[uuid.UUID]:
+    async with session_factory() as session:
+        return list(await session.scalars(ORGANIZATIONS_WITH_DEAD))

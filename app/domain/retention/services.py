@@ -9,6 +9,8 @@ rows, each its own short transaction (never one long delete holding locks), at m
 - ``monitoring_metrics_days``, ``predictions_days``: points recorded longer ago;
 - ``embeddings_days``: non-reference embeddings recorded longer ago (references stay: they
   are the baseline drift is measured from);
+- whatever the policy, with the artifact store: the files of retired runs (and the rows
+  of replaced files), objects first;
 - ``audit_log_days``: entries older than that, each batch first written to the archive
   (a directory or an object store, app/domain/retention/archive.py) as gzip-compressed
   JSON lines, then deleted through the one path the append-only rule allows
@@ -31,6 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import SessionFactory
 from app.db.scope import SYSTEM, enter_scope
+from app.domain.artifacts.services import organizations_with_dead, purge_dead
+from app.domain.artifacts.store import ArtifactStore
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.retention.archive import ArchiveUnavailable, AuditArchive
 from app.domain.retention.models import KINDS, MAX_DAYS, RetentionPolicy
@@ -143,14 +147,21 @@ async def apply_policy(
     organization_id: uuid.UUID,
     archive: AuditArchive,
     *,
+    artifacts: ArtifactStore | None = None,
     batch: int = BATCH,
     max_batches: int = MAX_BATCHES,
 ) -> Applied:
+    """``artifacts``: the store of run artifacts; the files of retired runs go, whatever
+    the policy (nobody can read them)."""
+    applied = Applied()
+    if artifacts is not None:
+        applied.deleted["retired_artifacts"] = await purge_dead(
+            session_factory, artifacts, organization_id, batch=batch, max_batches=max_batches
+        )
     async with session_factory() as session:
         policy = await session.scalar(
             select(RetentionPolicy).where(RetentionPolicy.organization_id == organization_id)
         )
-    applied = Applied()
     if policy is None:
         return applied
     now = datetime.now(UTC)
@@ -222,13 +233,14 @@ async def retention_apply(
     *,
     organization_id: uuid.UUID | None,
     archive: AuditArchive,
+    artifacts: ArtifactStore | None = None,
 ) -> Applied:
     """Apply the organization's policy now (organization admins)."""
     if organization_id is None:
         raise not_found("organization", ["organization_id"])
     actor.require_org_role(organization_id, OrgRole.ADMIN, field=["organization_id"])
     try:
-        applied = await apply_policy(session_factory, organization_id, archive)
+        applied = await apply_policy(session_factory, organization_id, archive, artifacts=artifacts)
     except ArchiveUnavailable as error:
         raise DomainError(
             ErrorCode.UNAVAILABLE,
@@ -254,10 +266,15 @@ class RetentionWorker:
     (concurrent workers in other processes only find less to delete)."""
 
     def __init__(
-        self, session_factory: SessionFactory, archive: AuditArchive, poll_seconds: float
+        self,
+        session_factory: SessionFactory,
+        archive: AuditArchive,
+        poll_seconds: float,
+        artifacts: ArtifactStore | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.archive = archive
+        self.artifacts = artifacts
         self.poll_seconds = poll_seconds
         self._task: asyncio.Task[None] | None = None
 
@@ -271,8 +288,15 @@ class RetentionWorker:
         enter_scope(SYSTEM)  # the server's own work: every organization's rows
         while True:
             try:
-                for organization_id in await organizations_with_policies(self.session_factory):
-                    await apply_policy(self.session_factory, organization_id, self.archive)
+                organizations = await organizations_with_policies(self.session_factory)
+                if self.artifacts is not None:
+                    dead = await organizations_with_dead(self.session_factory)
+                    organizations += [o for o in dead if o not in organizations]
+                for organization_id in organizations:
+                    await apply_policy(
+                        self.session_factory, organization_id, self.archive,
+                        artifacts=self.artifacts,
+                    )  # fmt: skip
             except asyncio.CancelledError:
                 raise
             except Exception:
