@@ -25,16 +25,11 @@ from app.domain.artifacts import services
 from app.domain.artifacts.rules import artifact_path, content_type, download_url
 from app.domain.artifacts.store import ArtifactStore, TooLarge
 from app.domain.errors import DomainError, ErrorCode
+from app.server import rest_errors
 from app.server.graphql_http import JSON, json_response
 from app.server.view import actor_of
 
-STATUS = {
-    ErrorCode.NOT_FOUND: 404,
-    ErrorCode.FORBIDDEN: 403,
-    ErrorCode.UNAUTHENTICATED: 401,
-    ErrorCode.CONFLICT: 409,
-    ErrorCode.QUOTA_EXCEEDED: 413,
-}
+STATUS = {**rest_errors.STATUS, ErrorCode.QUOTA_EXCEEDED: 413}
 PATH_PREFIX = "/v1/runs/"  # ... {runId}/artifacts/{path}
 
 
@@ -42,15 +37,6 @@ def is_artifact_upload(path: str) -> bool:
     """Whether a request path is an artifact's: its body may be as large as an artifact,
     and its answer goes out as stored (its length, no re-encoding)."""
     return path.startswith(PATH_PREFIX) and "/artifacts/" in path[len(PATH_PREFIX) :]
-
-
-def _error(message: str, code: str, field: list[str] | None, status: int) -> Response:
-    body = {"errors": [{"message": message, "code": code, "field": field}]}
-    return json_response(body, status, JSON)
-
-
-def _domain_error(error: DomainError) -> Response:
-    return _error(error.message, error.code.value, error.field, STATUS.get(error.code, 400))
 
 
 def described(artifact: Any, run_id: str) -> dict[str, Any]:
@@ -82,9 +68,10 @@ class Artifacts:
     async def upload(self, request: Request) -> Response:
         actor = actor_of(request.scope)
         run_global_id = request.path_params["run_id"]
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            return _error(
+        header = request.headers.get("content-length", "")
+        declared = int(header) if header.isdigit() else 0  # 0: streamed without a length
+        if declared > self.max_bytes:
+            return rest_errors.rest_error(
                 f"an artifact is at most {self.max_bytes:,} bytes", "PAYLOAD_TOO_LARGE", None, 413
             )
         try:
@@ -93,15 +80,14 @@ class Artifacts:
             path = artifact_path(request.path_params["path"], ["path"])
             async with self.session_factory() as session, session.begin():
                 run = await services.writable_run(session, actor, run_id)
-                adding = int(declared) if declared and declared.isdigit() else 0
-                await services.check_quota(session, run.organization_id, adding, self.quota_bytes)
+                await services.check_quota(session, run.organization_id, declared, self.quota_bytes)
         except DomainError as error:
-            return _domain_error(error)
+            return rest_errors.domain_error(error, statuses=STATUS)
         key = services.storage_key(run.organization_id, run.id)
         try:
             size, sha256 = await self.store.write(key, request.stream(), self.max_bytes)
         except TooLarge:
-            return _error(
+            return rest_errors.rest_error(
                 f"an artifact is at most {self.max_bytes:,} bytes", "PAYLOAD_TOO_LARGE", None, 413
             )
         try:
@@ -119,7 +105,7 @@ class Artifacts:
                 )
         except DomainError as error:
             await self.store.delete(key)
-            return _domain_error(error)
+            return rest_errors.domain_error(error, statuses=STATUS)
         except BaseException:
             await self.store.delete(key)
             raise
@@ -138,7 +124,7 @@ class Artifacts:
             async with self.read_session_factory() as session:
                 artifact = await services.find_artifact(session, actor, run_id, path)
         except DomainError as error:
-            return _domain_error(error)
+            return rest_errors.domain_error(error, statuses=STATUS)
         name = path.rsplit("/", 1)[-1]
         headers = {
             "content-length": str(artifact.size_bytes),

@@ -20,23 +20,12 @@ from app.api.experiments.mutations import RunMetricsLogInput
 from app.api.ids import decode_id
 from app.api.ingest_counts import ingested
 from app.db.engine import SessionFactory
-from app.domain.errors import DomainError, ErrorCode
+from app.domain.errors import DomainError
 from app.domain.experiments.points import batch_from_series
 from app.domain.experiments.services import run_metrics_log
 from app.server.graphql_http import JSON, json_response
+from app.server.rest_errors import STATUS, rest_error
 from app.server.view import actor_of
-
-STATUS = {
-    ErrorCode.NOT_FOUND: 404,
-    ErrorCode.FORBIDDEN: 403,
-    ErrorCode.UNAUTHENTICATED: 401,
-    ErrorCode.CONFLICT: 409,
-}
-
-
-def _error(message: str, code: str, field: list[str] | None, status: int) -> Response:
-    body = {"errors": [{"message": message, "code": code, "field": field}]}
-    return json_response(body, status, JSON)
 
 
 class BulkMetrics:
@@ -47,15 +36,15 @@ class BulkMetrics:
     async def handle(self, request: Request) -> Response:
         media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if media != JSON:
-            return _error(
+            return rest_error(
                 "send Content-Type: application/json", "UNSUPPORTED_MEDIA_TYPE", None, 415
             )
         try:
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
-            return _error("the body is not valid JSON", "BAD_REQUEST", None, 400)
+            return rest_error("the body is not valid JSON", "BAD_REQUEST", None, 400)
         if not isinstance(body, dict) or set(body) != {"series"}:
-            return _error('send {"series": {...}}', "VALIDATION", ["input"], 400)
+            return rest_error('send {"series": {...}}', "VALIDATION", ["input"], 400)
         actor = replace(actor_of(request.scope), ingesting=True)  # an ingest endpoint
         try:
             actor.require_write()
@@ -66,10 +55,11 @@ class BulkMetrics:
         except DomainError as error:
             # The paths of runMetricsLog's input, whose series this body is.
             field = graphql_path(RunMetricsLogInput, error.field) if error.field else None
-            return _error(error.message, error.code.value, field, STATUS.get(error.code, 400))
+            status = STATUS.get(error.code, 400)
+            return rest_error(error.message, error.code.value, field, status)
         except IntegrityError as error:
             if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
-                return _error("conflicts with a concurrent change", "CONFLICT", None, 409)
+                return rest_error("conflicts with a concurrent change", "CONFLICT", None, 409)
             raise
         ingested("run_metrics", done.logged_count)
         return json_response(
