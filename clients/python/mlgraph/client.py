@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -155,6 +155,58 @@ def graphql_client(url: str, api_key: str, *, timeout: float = 30.0) -> GraphQLC
     )
 
 
+async def find_in_pages(
+    read_page: Callable[[str | None], Awaitable[Any]], matches: Callable[[Any], bool]
+) -> str | None:
+    """The id of the first node that ``matches`` in a listing read a page at a time
+    (``read_page(after)`` answers one with ``nodes`` and ``page_info``); None when no
+    page holds one."""
+    after = None
+    while True:
+        listing = await read_page(after)
+        found = next((node.id for node in listing.nodes if matches(node)), None)
+        if found is not None or not listing.page_info.has_next_page:
+            return found
+        after = listing.page_info.end_cursor
+
+
+async def find_project(graphql: GraphQLClient, organization: str, slug: str) -> str | None:
+    """The id of the project ``slug`` of ``organization`` (a slug), or None."""
+
+    async def page(after: str | None) -> Any:
+        found = await graphql.organization_projects(slug=organization, after=after)
+        if found.organization is None:
+            raise MlgraphError(f"no organization {organization!r} for this key")
+        return found.organization.projects
+
+    return await find_in_pages(page, lambda project: project.slug == slug)
+
+
+async def experiment_id(graphql: GraphQLClient, project_id: str, name: str) -> str:
+    """The id of the experiment ``name`` of a project, made if missing (found again when
+    another script made it at the same moment)."""
+
+    async def page(after: str | None) -> Any:
+        found = await graphql.project_experiments(project_id=project_id, after=after)
+        listing = getattr(found.node, "experiments", None)
+        if listing is None:
+            raise MlgraphError(f"no project {project_id!r} for this key")
+        return listing
+
+    found = await find_in_pages(page, lambda experiment: experiment.name == name)
+    if found is not None:
+        return found
+    made = await graphql.experiment_create(ExperimentCreateInput(projectId=project_id, name=name))
+    try:
+        created = check(made.experiment_create).experiment
+    except UserErrors as error:
+        if "CONFLICT" in error.codes:
+            return await experiment_id(graphql, project_id, name)
+        raise
+    assert created is not None
+    return created.id
+
+
 class Client:
     """Async access to one mlgraph server with one API key."""
 
@@ -193,21 +245,12 @@ class Client:
         self, slug: str, *, organization: str, name: str | None = None, private: bool = False
     ) -> str:
         """The id of the project ``slug`` of ``organization`` (a slug), made if missing."""
-        after = None
-        while True:
-            page = await self.graphql.organization_projects(slug=organization, after=after)
-            if page.organization is None:
-                raise MlgraphError(f"no organization {organization!r} for this key")
-            projects = page.organization.projects
-            found = next((p.id for p in projects.nodes if p.slug == slug), None)
-            if found is not None:
-                return found
-            if not projects.page_info.has_next_page:
-                break
-            after = projects.page_info.end_cursor
+        found = await find_project(self.graphql, organization, slug)
+        if found is not None:
+            return found
         payload = await self.graphql.project_create(
             ProjectCreateInput(
-                organizationId=page.organization.id,
+                organizationId=await self.organization_id(organization),
                 slug=slug,
                 name=name or slug,
                 visibility="PRIVATE" if private else "ORGANIZATION",
@@ -224,27 +267,7 @@ class Client:
 
     async def experiment(self, name: str, *, project_id: str) -> str:
         """The id of the experiment ``name`` of a project, made if missing."""
-        after = None
-        while True:
-            found = await self.graphql.project_experiments(project_id=project_id, after=after)
-            listing = getattr(found.node, "experiments", None)
-            if listing is None:
-                raise MlgraphError(f"no project {project_id!r} for this key")
-            match = next((e.id for e in listing.nodes if e.name == name), None)
-            if match is not None:
-                return match
-            if not listing.page_info.has_next_page:
-                break
-            after = listing.page_info.end_cursor
-        made = check(
-            (
-                await self.graphql.experiment_create(
-                    ExperimentCreateInput(projectId=project_id, name=name)
-                )
-            ).experiment_create
-        ).experiment
-        assert made is not None
-        return made.id
+        return await experiment_id(self.graphql, project_id, name)
 
     async def model(
         self,
@@ -256,18 +279,20 @@ class Client:
     ) -> str:
         """The id of the model ``name`` of a project, made (with this type and framework)
         if missing."""
-        after = None
-        while True:
-            found = await self.graphql.project_models(project_id=project_id, after=after)
-            listing = getattr(found.node, "models", None)
+
+        async def page(after: str | None) -> Any:
+            listing = getattr(
+                (await self.graphql.project_models(project_id=project_id, after=after)).node,
+                "models",
+                None,
+            )
             if listing is None:
                 raise MlgraphError(f"no project {project_id!r} for this key")
-            match = next((m.id for m in listing.nodes if m.name == name), None)
-            if match is not None:
-                return match
-            if not listing.page_info.has_next_page:
-                break
-            after = listing.page_info.end_cursor
+            return listing
+
+        found = await find_in_pages(page, lambda model: model.name == name)
+        if found is not None:
+            return found
         payload = await self.graphql.model_create(
             ModelCreateInput(
                 projectId=project_id,
@@ -309,17 +334,16 @@ class Client:
     ) -> str:
         """Deploy a version to the environment named ``environment`` of ``organization``
         (a slug); the deployment's id."""
-        environment_id = None
-        after = None
-        while environment_id is None:
-            page = await self.graphql.organization_environments(slug=organization, after=after)
-            if page.organization is None:
+
+        async def page(after: str | None) -> Any:
+            found = await self.graphql.organization_environments(slug=organization, after=after)
+            if found.organization is None:
                 raise MlgraphError(f"no organization {organization!r} for this key")
-            listing = page.organization.environments
-            environment_id = next((e.id for e in listing.nodes if e.name == environment), None)
-            if environment_id is None and not listing.page_info.has_next_page:
-                raise MlgraphError(f"no environment {environment!r} in {organization!r}")
-            after = listing.page_info.end_cursor
+            return found.organization.environments
+
+        environment_id = await find_in_pages(page, lambda e: e.name == environment)
+        if environment_id is None:
+            raise MlgraphError(f"no environment {environment!r} in {organization!r}")
         payload = await self.graphql.deployment_create(
             DeploymentCreateInput(
                 modelVersionId=model_version_id, environmentId=environment_id, name=name

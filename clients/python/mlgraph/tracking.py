@@ -43,19 +43,26 @@ import time
 import warnings
 import weakref
 from collections import deque
-from collections.abc import Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 import httpx
 
-from mlgraph.client import MlgraphError, UserErrors, check, graphql_client, settings
+from mlgraph.client import (
+    MlgraphError,
+    UserErrors,
+    check,
+    experiment_id,
+    find_project,
+    graphql_client,
+    settings,
+)
 from mlgraph.console import ConsoleCapture, Line
 from mlgraph.generated import GraphQLClient
 from mlgraph.generated.enums import RunStatus
 from mlgraph.generated.exceptions import GraphQLClientGraphQLMultiError, GraphQLClientHttpError
 from mlgraph.generated.input_types import (
-    ExperimentCreateInput,
     RunCreateInput,
     RunFinishInput,
 )
@@ -74,6 +81,10 @@ Entry = tuple[int, float, tuple[str, ...], list[float]]
 
 class BufferFullWarning(UserWarning):
     """The server was unreachable long enough for the buffer to fill: points were dropped."""
+
+
+class HttpRefused(MlgraphError):
+    """The server answered with an HTTP status that a retry will not change."""
 
 
 class RunWarning(UserWarning):
@@ -478,40 +489,49 @@ class Run:
         finally:
             self._in_flight = 0
 
-    async def _send_until_answered(self, series: dict[str, Any], points: int) -> None:
-        """Send one batch, again after each transient failure, until it is taken or
-        refused for good (then reported)."""
+    async def _until_answered(self, send: Callable[[], Awaitable[T]]) -> T:
+        """``send()``, again after each transient failure (the server away, restarting,
+        overloaded: connection errors, HTTP 5xx or 429), with backoff, until it answers.
+        An HTTP status that will not change raises HttpRefused; the server's refusals
+        (userErrors, GraphQL errors) are raised as they are."""
         delay = 0.05
         while True:
             try:
-                payload = await self._sender.client.run_metrics_log(run_id=self.id, series=series)
-                check(payload.run_metrics_log)
-                self.sent_points += payload.run_metrics_log.logged_count
-                return
+                return await send()
             except (httpx.TransportError, GraphQLClientHttpError) as error:
                 status = getattr(error, "status_code", None)
                 if status is not None and status not in TRANSIENT_STATUS:
-                    self._report(MlgraphError(f"HTTP {status}: {error}"), points)
-                    return
-            except UserErrors as error:
-                if "INVALID_TRANSITION" in error.codes and self._closed_elsewhere is None:
-                    self._closed_elsewhere = str(error)
-                    self._report(
-                        MlgraphError(
-                            f"the run was finished elsewhere ({error}): what is logged from "
-                            "now on is dropped"
-                        ),
-                        points,
-                    )
-                else:
-                    self._report(error, points)
-                return
-            except (GraphQLClientGraphQLMultiError, MlgraphError) as error:
-                self._report(MlgraphError(str(error)), points)
-                return
+                    raise HttpRefused(f"HTTP {status}: {error}") from error
             self.retries += 1
             await asyncio.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, self.retry_max_seconds)
+
+    async def _send_until_answered(self, series: dict[str, Any], points: int) -> None:
+        """Send one batch until it is taken or refused for good (then reported)."""
+
+        async def send() -> Any:
+            payload = await self._sender.client.run_metrics_log(run_id=self.id, series=series)
+            return check(payload.run_metrics_log)
+
+        try:
+            logged = await self._until_answered(send)
+        except UserErrors as error:
+            if "INVALID_TRANSITION" in error.codes and self._closed_elsewhere is None:
+                self._closed_elsewhere = str(error)
+                self._report(
+                    MlgraphError(
+                        f"the run was finished elsewhere ({error}): what is logged from "
+                        "now on is dropped"
+                    ),
+                    points,
+                )
+            else:
+                self._report(error, points)
+            return
+        except (GraphQLClientGraphQLMultiError, MlgraphError) as error:
+            self._report(MlgraphError(str(error)), points)
+            return
+        self.sent_points += logged.logged_count
 
     async def _deliver_lines(self, lines: list[Line]) -> None:
         """Console lines, numbered by this client from 1: a retry after a lost answer is
@@ -528,30 +548,25 @@ class Run:
             self._lines_in_flight = 0
 
     async def _send_lines_until_answered(self, columns: dict[str, Any], lines: list[Line]) -> None:
-        delay = 0.05
-        while True:
-            try:
-                payload = await self._sender.client.run_logs_append(
-                    run_id=self.id, columns=columns, start_line=self._next_line
-                )
-                check(payload.run_logs_append)
-                self._next_line += len(lines)
-                self.sent_lines += len(lines)  # taken (new, or stored by a lost answer's try)
-                return
-            except (httpx.TransportError, GraphQLClientHttpError) as error:
-                status = getattr(error, "status_code", None)
-                if status is not None and status not in TRANSIENT_STATUS:
-                    self.dropped_lines += len(lines)
-                    self._report(MlgraphError(f"console lines: HTTP {status}: {error}"))
-                    return
-            except (UserErrors, GraphQLClientGraphQLMultiError, MlgraphError) as error:
-                self._next_line += len(lines)  # numbered, never stored: the next ones follow
-                self.dropped_lines += len(lines)
-                self._report(MlgraphError(f"console lines refused: {error}"))
-                return
-            self.retries += 1
-            await asyncio.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, self.retry_max_seconds)
+        async def send() -> Any:
+            payload = await self._sender.client.run_logs_append(
+                run_id=self.id, columns=columns, start_line=self._next_line
+            )
+            return check(payload.run_logs_append)
+
+        try:
+            await self._until_answered(send)
+        except HttpRefused as error:
+            self.dropped_lines += len(lines)
+            self._report(MlgraphError(f"console lines: {error}"))
+            return
+        except (GraphQLClientGraphQLMultiError, MlgraphError) as error:
+            self._next_line += len(lines)  # numbered, never stored: the next ones follow
+            self.dropped_lines += len(lines)
+            self._report(MlgraphError(f"console lines refused: {error}"))
+            return
+        self._next_line += len(lines)
+        self.sent_lines += len(lines)  # taken (new, or stored by a lost answer's try)
 
 
 def columns(batch: list[Entry]) -> dict[str, dict[str, list[Any]]]:
@@ -694,39 +709,7 @@ async def _find_experiment(
                 f"this key reaches {len(orgs)} organizations: say which (organization=...)"
             )
         organization = orgs[0]
-    project_id = None
-    after = None
-    while project_id is None:
-        page = await client.organization_projects(slug=organization, after=after)
-        if page.organization is None:
-            raise MlgraphError(f"no organization {organization!r} for this key")
-        projects = page.organization.projects
-        project_id = next((p.id for p in projects.nodes if p.slug == project), None)
-        if not projects.page_info.has_next_page:
-            break
-        after = projects.page_info.end_cursor
+    project_id = await find_project(client, organization, project)
     if project_id is None:
         raise MlgraphError(f"no project {project!r} in {organization!r}")
-    after = None
-    while True:
-        found = await client.project_experiments(project_id=project_id, after=after)
-        listing = getattr(found.node, "experiments", None)
-        if listing is None:
-            break
-        match = next((e.id for e in listing.nodes if e.name == experiment), None)
-        if match is not None:
-            return match
-        if not listing.page_info.has_next_page:
-            break
-        after = listing.page_info.end_cursor
-    made = await client.experiment_create(
-        ExperimentCreateInput(projectId=project_id, name=experiment)
-    )
-    try:
-        created = check(made.experiment_create).experiment
-    except UserErrors as error:
-        if "CONFLICT" in error.codes:  # made by another script at the same moment
-            return await _find_experiment(client, organization, project, experiment)
-        raise
-    assert created is not None
-    return created.id
+    return await experiment_id(client, project_id, experiment)
