@@ -608,3 +608,22 @@ async def test_the_lifecycle_by_name_one_call_each(server, tenant, tmp_path):  #
     assert state["modelVersion"] == {"version": "1.0.0", "artifactUri": f"runs:/{run.id}/model"}
     assert {"name": "slow"} in state["alertRules"]["alertRules"]["nodes"]
     assert state["monitoringMetrics"]["nodes"] == [{"name": "latency_p95", "value": 42.0}]
+
+
+async def test_a_full_console_buffer_drops_the_oldest_lines_and_says_so(server, tenant):  # type: ignore[no-untyped-def]
+    """The program prints faster than lines can go (here: the sender waits a minute
+    between sends): printing never blocks or raises; the oldest lines give way, are
+    counted, and finish says so."""
+    project = await create_project(tenant.client, tenant.org_id)
+    run = await asyncio.to_thread(
+        open_run, server.base_url, tenant, project["slug"], flush_interval=60.0,
+        max_buffered_lines=50,
+    )  # fmt: skip
+    for number in range(200):
+        print(f"line {number}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        await asyncio.to_thread(run.finish)
+    assert run.dropped_lines == 150 and run.sent_lines == 50
+    assert any("150 console lines" in str(w.message) for w in caught)
+    assert await console_texts(tenant, run.id) == [f"line {n}" for n in range(150, 200)]
