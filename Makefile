@@ -8,6 +8,10 @@ STAMP := $(VENV)/.installed
 # own environment, used by `make client` and by the test that finds stale generated code.
 CODEGEN := .venv-codegen
 CODEGEN_STAMP := $(CODEGEN)/.installed
+# MLflow's client and server (graphql-core < 3.3 again, and a stack of their own): the
+# tests run them from here, as a user's own environment would.
+MLFLOW := .venv-mlflow
+MLFLOW_STAMP := $(MLFLOW)/.installed
 
 .PHONY: install run test lint schema client dashboard bench clean
 
@@ -22,14 +26,19 @@ $(CODEGEN_STAMP): clients/python/codegen-constraints.txt
 	$(CODEGEN)/bin/pip install --quiet -c clients/python/codegen-constraints.txt ariadne-codegen
 	touch $(CODEGEN_STAMP)
 
-install: $(STAMP) $(CODEGEN_STAMP)
+$(MLFLOW_STAMP): mlflow-constraints.txt
+	test -x $(MLFLOW)/bin/python || $(PYTHON) -m venv $(MLFLOW)
+	$(MLFLOW)/bin/pip install --quiet -c mlflow-constraints.txt mlflow scikit-learn
+	touch $(MLFLOW_STAMP)
+
+install: $(STAMP) $(CODEGEN_STAMP) $(MLFLOW_STAMP)
 
 # Development: pages served from any local port (a React dev server) may call the API.
 run: $(STAMP)
 	MLGRAPH_CORS_ORIGINS="$${MLGRAPH_CORS_ORIGINS-http://localhost:*,http://127.0.0.1:*}" \
 	  $(BIN)/mlgraph serve --seed-demo
 
-test: $(STAMP) $(CODEGEN_STAMP)
+test: $(STAMP) $(CODEGEN_STAMP) $(MLFLOW_STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -61,4 +70,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/retention.py
 
 clean:
-	rm -rf $(VENV) $(CODEGEN) .data
+	rm -rf $(VENV) $(CODEGEN) $(MLFLOW) .data

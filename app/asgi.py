@@ -57,6 +57,8 @@ from app.server.metrics import (
     metrics_endpoint,
 )
 from app.server.middleware import ApiKeyAuthMiddleware, BodySizeLimitMiddleware, RequestIdMiddleware
+from app.server.mlflow.errors import is_mlflow_path, middleware_error_body
+from app.server.mlflow.routes import is_mlflow_upload, mlflow_routes
 from app.server.origins import OriginPolicy
 from app.server.persisted import PersistedOperations, load_manifest
 from app.server.rate_limits import RateLimiter
@@ -66,6 +68,11 @@ from app.server.view import STATIC_DIR, GraphQLView
 from app.settings import Settings, archive_dir, artifact_dir
 
 log = logging.getLogger("mlgraph")
+
+
+def is_file_transfer(path: str) -> bool:
+    """An artifact's upload or download (ours, or through MLflow's proxy)."""
+    return is_artifact_upload(path) or is_mlflow_upload(path)
 
 
 def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None) -> Starlette:
@@ -246,6 +253,13 @@ def routes(settings: Settings, database: Database, parts: ServingParts) -> list[
         ),
         Route("/v1/runs/{run_id}/artifacts/{path:path}", parts.artifacts.upload, methods=["PUT"]),
         Route("/v1/runs/{run_id}/artifacts/{path:path}", parts.artifacts.download, methods=["GET"]),
+        *mlflow_routes(
+            database.session_factory,
+            database.read_session_factory,
+            parts.artifacts,
+            project=settings.mlflow_project,
+            max_points=settings.limits.max_metric_points,
+        ),
     ]
     has_dashboard = (settings.dashboard_dir / "index.html").is_file()  # `make dashboard`
     if has_dashboard:
@@ -387,6 +401,9 @@ async def json_http_error(request: Request, error: Exception) -> Response:
     status = getattr(error, "status_code", 500)
     code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "BAD_REQUEST")
     message = getattr(error, "detail", None) or "error"
+    if is_mlflow_path(request.url.path):  # MLflow's client reads its own error format
+        text = f"{request.method} {request.url.path} is not part of this server's MLflow API"
+        return json_response(middleware_error_body(code, text), status, "application/json")
     body = error_body(str(message), code, request.scope.get("state", {}).get("request_id"))
     return json_response(
         body,
@@ -420,12 +437,12 @@ def add_middleware(
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.limits.max_body_bytes,
-        larger=is_artifact_upload,  # limited by its endpoint (MLGRAPH_ARTIFACT_MAX_BYTES)
+        larger=is_file_transfer,  # limited by its endpoint (MLGRAPH_ARTIFACT_MAX_BYTES)
     )
     app.add_middleware(
         CompressionMiddleware,
         minimum_size=settings.compression_min_bytes,
-        as_stored=is_artifact_upload,  # artifacts go out as they were stored
+        as_stored=is_file_transfer,  # artifacts go out as they were stored
     )
     if parts.origins.regex is not None:
         app.add_middleware(

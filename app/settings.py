@@ -120,6 +120,9 @@ class Settings:
     artifact_dir: Path | None = None
     artifact_max_bytes: int = 5 * 1024**3
     artifact_quota_bytes: int = 100 * 1024**3
+    # MLflow's REST API (/mlflow): the project its experiments and registered models live
+    # in, in the caller's organization (a slug), or <org slug>/<project slug>.
+    mlflow_project: str = "mlflow"
     # The built dashboard (`make dashboard`), served at /app when it is there.
     dashboard_dir: Path = field(default_factory=lambda: REPO_ROOT / "dashboard" / "dist")
     # Fernet key sealing credentials at rest; the CLI keeps one in the data folder if unset.
@@ -216,6 +219,7 @@ class Settings:
             else None,
             artifact_max_bytes=_int("MLGRAPH_ARTIFACT_MAX_BYTES", 5 * 1024**3),
             artifact_quota_bytes=_int("MLGRAPH_ARTIFACT_QUOTA_BYTES", 100 * 1024**3),
+            mlflow_project=os.environ.get("MLGRAPH_MLFLOW_PROJECT") or "mlflow",
             dashboard_dir=Path(os.environ["MLGRAPH_DASHBOARD_DIR"]).resolve()
             if os.environ.get("MLGRAPH_DASHBOARD_DIR")
             else REPO_ROOT / "dashboard" / "dist",

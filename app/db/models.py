@@ -15,6 +15,7 @@ from app.domain.experiments.models import (
 )
 from app.domain.integrations.models import IntegrationConfig, RegistryLink
 from app.domain.logs.models import RunLogLine, RunLogState
+from app.domain.mlflow.models import LoggedModel
 from app.domain.monitoring.models import (
     Alert,
     AlertRule,
@@ -77,6 +78,7 @@ __all__ = [
     "Experiment",
     "GpuType",
     "IntegrationConfig",
+    "LoggedModel",
     "Membership",
     "Model",
     "ModelAlias",

@@ -13,6 +13,7 @@ artifact never runs as this server's page. Errors are JSON with the userError co
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import quote
 
@@ -22,9 +23,11 @@ from starlette.responses import Response, StreamingResponse
 from app.api.ids import decode_id
 from app.db.engine import SessionFactory
 from app.domain.artifacts import services
+from app.domain.artifacts.models import RunArtifact
 from app.domain.artifacts.rules import artifact_path, content_type, download_url
 from app.domain.artifacts.store import ArtifactStore, TooLarge
 from app.domain.errors import DomainError, ErrorCode
+from app.domain.tenancy.access import Actor
 from app.server import rest_errors
 from app.server.graphql_http import JSON, json_response
 from app.server.view import actor_of
@@ -66,30 +69,37 @@ class Artifacts:
         self.quota_bytes = quota_bytes
 
     async def upload(self, request: Request) -> Response:
-        actor = actor_of(request.scope)
         run_global_id = request.path_params["run_id"]
-        header = request.headers.get("content-length", "")
-        declared = int(header) if header.isdigit() else 0  # 0: streamed without a length
-        if declared > self.max_bytes:
-            return rest_errors.rest_error(
-                f"an artifact is at most {self.max_bytes:,} bytes", "PAYLOAD_TOO_LARGE", None, 413
-            )
         try:
-            actor.require_write()
             run_id = decode_id(run_global_id, "Run", ["run_id"])
-            path = artifact_path(request.path_params["path"], ["path"])
-            async with self.session_factory() as session, session.begin():
-                run = await services.writable_run(session, actor, run_id)
-                await services.check_quota(session, run.organization_id, declared, self.quota_bytes)
+            artifact = await self.receive(
+                actor_of(request.scope), run_id, request.path_params["path"], request
+            )
         except DomainError as error:
             return rest_errors.domain_error(error, statuses=STATUS)
-        key = services.storage_key(run.organization_id, run.id)
-        try:
-            size, sha256 = await self.store.write(key, request.stream(), self.max_bytes)
         except TooLarge:
             return rest_errors.rest_error(
                 f"an artifact is at most {self.max_bytes:,} bytes", "PAYLOAD_TOO_LARGE", None, 413
             )
+        return json_response(described(artifact, run_global_id), 201, JSON)
+
+    async def receive(
+        self, actor: Actor, run_id: uuid.UUID, raw_path: str, request: Request
+    ) -> RunArtifact:
+        """Store a request's body as the run's file at ``raw_path``: checked before a byte
+        is stored, streamed while hashed and counted, recorded once whole (DomainError,
+        or TooLarge past the size limit, when refused)."""
+        header = request.headers.get("content-length", "")
+        declared = int(header) if header.isdigit() else 0  # 0: streamed without a length
+        if declared > self.max_bytes:
+            raise TooLarge()
+        actor.require_write()
+        path = artifact_path(raw_path, ["path"])
+        async with self.session_factory() as session, session.begin():
+            run = await services.writable_run(session, actor, run_id)
+            await services.check_quota(session, run.organization_id, declared, self.quota_bytes)
+        key = services.storage_key(run.organization_id, run.id)
+        size, sha256 = await self.store.write(key, request.stream(), self.max_bytes)
         try:
             async with self.session_factory() as session, session.begin():
                 recorded = await services.artifact_record(
@@ -103,29 +113,30 @@ class Artifacts:
                     key=key,
                     quota=self.quota_bytes,
                 )
-        except DomainError as error:
-            await self.store.delete(key)
-            return rest_errors.domain_error(error, statuses=STATUS)
         except BaseException:
             await self.store.delete(key)
             raise
         if recorded.replaced_key is not None:
             await self.store.delete(recorded.replaced_key)
-        return json_response(described(recorded.artifact, run_global_id), 201, JSON)
+        return recorded.artifact
 
     async def download(self, request: Request) -> Response:
         actor = actor_of(request.scope)
-        run_global_id = request.path_params["run_id"]
         try:
             if actor.is_authenticated and not actor.can_read:
                 raise DomainError(ErrorCode.FORBIDDEN, "this key may not read")
-            run_id = decode_id(run_global_id, "Run", ["run_id"])
+            run_id = decode_id(request.path_params["run_id"], "Run", ["run_id"])
             path = artifact_path(request.path_params["path"], ["path"])
             async with self.read_session_factory() as session:
                 artifact = await services.find_artifact(session, actor, run_id, path)
         except DomainError as error:
             return rest_errors.domain_error(error, statuses=STATUS)
-        name = path.rsplit("/", 1)[-1]
+        return self.file_response(artifact)
+
+    def file_response(self, artifact: RunArtifact) -> Response:
+        """The file's bytes, streamed from the store, as an attachment browsers may not
+        sniff (an HTML artifact never runs as this server's page)."""
+        name = artifact.path.rsplit("/", 1)[-1]
         headers = {
             "content-length": str(artifact.size_bytes),
             "etag": f'"{artifact.sha256}"',

@@ -22,6 +22,7 @@ from app.domain.tenancy.services import InvalidKey, authenticate
 from app.process.logs import REQUEST_ID
 from app.server.auth_cache import AuthCache
 from app.server.graphql_http import error_body, negotiate
+from app.server.mlflow.errors import is_mlflow_path, middleware_error_body
 from app.server.rate_limits import RateLimiter, auth_address, auth_prefix, requests_key
 
 log = logging.getLogger("mlgraph.http")
@@ -36,10 +37,15 @@ async def send_json_error(
     code: str,
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    """A JSON error response in the media type the client accepts."""
-    body = orjson.dumps(error_body(message, code, request_id_of(scope)))
-    accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
-    media_type = negotiate(accept)
+    """A JSON error response in the media type the client accepts (in MLflow's format on
+    MLflow's paths, whose client reads that)."""
+    if is_mlflow_path(scope.get("path", "")):
+        body = orjson.dumps(middleware_error_body(code, message))
+        media_type = "application/json"
+    else:
+        body = orjson.dumps(error_body(message, code, request_id_of(scope)))
+        accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
+        media_type = negotiate(accept)
     await send(
         {
             "type": "http.response.start",
@@ -240,7 +246,8 @@ async def send_rate_limited(send: Send, scope: Scope, wait: int) -> None:
     )
 
 
-AUTHENTICATED_PATHS = ("/graphql", "/v1/")  # GraphQL, and the bulk endpoints (app/server/bulk.py)
+# GraphQL, the bulk endpoints (app/server/bulk.py), MLflow's API (app/server/mlflow).
+AUTHENTICATED_PATHS = ("/graphql", "/v1/", "/mlflow/")
 
 
 class ApiKeyAuthMiddleware:

@@ -188,3 +188,34 @@ async def purge_dead(
 async def organizations_with_dead(session_factory: SessionFactory) -> list[uuid.UUID]:
     async with session_factory() as session:
         return list(await session.scalars(ORGANIZATIONS_WITH_DEAD))
+
+
+@dataclass(frozen=True)
+class FolderEntry:
+    name: str  # relative to the folder listed
+    is_dir: bool
+    size_bytes: int  # a folder's: the sum of its files
+
+
+FOLDER_ENTRIES = text(
+    """
+    SELECT split_part(rest, '/', 1) AS name, bool_or(strpos(rest, '/') > 0) AS is_dir,
+           sum(size_bytes) AS size_bytes
+    FROM (SELECT substr(path, :skip) AS rest, size_bytes FROM run_artifacts
+          WHERE run_id = :run_id AND deleted_at IS NULL
+            AND (:prefix = '' OR left(path, length(:prefix)) = :prefix)) AS under
+    GROUP BY 1 ORDER BY 1
+    """
+)
+
+
+async def folder_entries(
+    session: AsyncSession, run_id: uuid.UUID, folder: str | None
+) -> list[FolderEntry]:
+    """The files and folders directly in a run's ``folder`` (None: its root), as a
+    directory listing shows them (the caller has checked it sees the run)."""
+    prefix = f"{folder}/" if folder else ""
+    rows = await session.execute(
+        FOLDER_ENTRIES, {"run_id": run_id, "prefix": prefix, "skip": len(prefix) + 1}
+    )
+    return [FolderEntry(row.name, bool(row.is_dir), int(row.size_bytes)) for row in rows]
