@@ -250,8 +250,8 @@ async def test_errors_come_back_in_mlflows_format(mlflow_python, server, tenant,
     assert found["bad_metric_key"][:2] == ["INVALID_PARAMETER_VALUE", 400]
 
 
-async def test_a_bad_key_or_an_unknown_endpoint_is_answered_in_mlflows_format(
-    server: RunningServer, http: httpx.AsyncClient
+async def test_refusals_over_plain_http_are_in_mlflows_format(
+    server: RunningServer, http: httpx.AsyncClient, tenant
 ):
     api = f"{server.base_url}/mlflow/api/2.0/mlflow"
     missing = await http.get(f"{api}/experiments/get?experiment_id=0")
@@ -260,8 +260,32 @@ async def test_a_bad_key_or_an_unknown_endpoint_is_answered_in_mlflows_format(
         f"{api}/experiments/get?experiment_id=0", headers={"Authorization": "Bearer mlg_nope"}
     )
     assert bad.status_code == 401 and bad.json()["error_code"] == "UNAUTHENTICATED"
-    unknown = await http.post(f"{server.base_url}/mlflow/api/2.0/mlflow/traces/nope")
-    assert unknown.status_code in (401, 404)
+    key = {"Authorization": f"Bearer {tenant.key}"}
+    unknown = await http.post(f"{api}/traces/nope", json={}, headers=key)
+    assert unknown.status_code == 404 and unknown.json()["error_code"] == "ENDPOINT_NOT_FOUND"
+    not_json = await http.post(f"{api}/runs/create", content=b"{", headers=key)
+    assert not_json.status_code == 400 and not_json.json()["error_code"] == "MALFORMED_REQUEST"
+    # A finished run takes no new points (mlgraph's rule), said in MLflow's terms.
+    run = (await http.post(f"{api}/runs/create", json={"experiment_id": "0"}, headers=key)).json()
+    run_id = run["run"]["info"]["run_id"]
+    ended = await http.post(
+        f"{api}/runs/update", json={"run_id": run_id, "status": "FINISHED"}, headers=key
+    )
+    assert ended.json()["run_info"]["status"] == "FINISHED"
+    late = await http.post(
+        f"{api}/runs/log-metric",
+        json={"run_id": run_id, "key": "loss", "value": 1.0, "timestamp": 0, "step": 3},
+        headers=key,
+    )
+    assert late.status_code == 400 and late.json()["error_code"] == "INVALID_STATE"
+    negative = await http.post(
+        f"{api}/runs/log-batch",
+        json={"run_id": run_id, "metrics": [{"key": "x", "value": 1, "timestamp": 0, "step": -1}]},
+        headers=key,
+    )
+    assert negative.status_code == 400
+    assert negative.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert "metrics.0.step" in negative.json()["message"]
 
 
 LEAK = """

@@ -95,6 +95,7 @@ def metric_batch(items: Iterable[Any], max_points: int, now: datetime) -> PointB
     first value, as a key logged again at a stored step does (mlgraph keeps one value per
     key and step; MLflow code that logs without ``step=`` logs every value at step 0)."""
     points: list[RunMetricPoint] = []
+    indexes: list[int] = []  # each point's place in the request
     seen: set[tuple[str, int]] = set()
     for index, item in enumerate(items):
         if not isinstance(item, Mapping) or not isinstance(item.get("key"), str):
@@ -107,9 +108,16 @@ def metric_batch(items: Iterable[Any], max_points: int, now: datetime) -> PointB
         seen.add((key, step))
         moment = _when(millis, "timestamp") if millis else now
         points.append(RunMetricPoint(key, step, _value(item.get("value"), index), moment))
+        indexes.append(index)
     if not points:
         return None
-    return batch_from_points(points, max_points, now)
+    try:
+        return batch_from_points(points, max_points, now)
+    except DomainError as error:
+        field = error.field or []
+        if field[:1] == ["points"] and len(field) > 1 and field[1].isdigit():
+            error.field = ["metrics", str(indexes[int(field[1])]), *field[2:]]
+        raise
 
 
 def _tags_in(changes: Mapping[str, str]) -> dict[str, Any]:
