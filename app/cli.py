@@ -280,6 +280,60 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_mlflow(settings: Settings, args: argparse.Namespace) -> int:
+    from app.db.migrate import upgrade
+
+    key = args.api_key or os.environ.get("MLGRAPH_API_KEY")
+    if not key:
+        print("error: give an mlgraph API key: --api-key or MLGRAPH_API_KEY", file=sys.stderr)
+        return 2
+    token = os.environ.get("MLFLOW_TRACKING_TOKEN")
+    with database(settings) as db:
+        upgrade(db.url)
+        return asyncio.run(_import_mlflow(db.url, settings, args, key, token))
+
+
+async def _import_mlflow(
+    url: str, settings: Settings, args: argparse.Namespace, key: str, token: str | None
+) -> int:
+    from app.db.engine import make_engine, make_session_factory
+    from app.db.scope import SYSTEM, enter_scope, scoped
+    from app.domain.errors import DomainError
+    from app.domain.mlflow.projects import ProjectRef
+    from app.domain.tenancy.services import InvalidKey, authenticate
+    from app.importers.mlflow import Importer, MlflowSource, SourceError
+
+    engine = make_engine(url, pool_size=2, max_overflow=0)
+    source = MlflowSource(args.url, token)
+    try:
+        with scoped(SYSTEM):
+            async with make_session_factory(engine)() as session, session.begin():
+                actor = await authenticate(session, key)
+        enter_scope(actor.db_scope())  # the key's rows, as over HTTP
+        project = ProjectRef.parse(args.project or settings.mlflow_project, ["project"])
+        experiments = [e.strip() for e in (args.experiments or "").split(",") if e.strip()]
+        importer = Importer(
+            source, make_session_factory(engine), actor, project, experiments=experiments or None
+        )
+        report = await importer.run()
+    except InvalidKey as error:
+        print(f"error: the API key: {error}", file=sys.stderr)
+        return 2
+    except SourceError as error:
+        print(f"error: the MLflow server: {error}", file=sys.stderr)
+        return 1
+    except DomainError as error:
+        print(f"error: {' '.join(error.field or [])}: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        await source.close()
+        await engine.dispose()
+    print(f"imported from {args.url} into project {project.project_slug!r}:")
+    for line in report.lines():
+        print(f"  {line}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mlgraph", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -330,6 +384,16 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--input", required=True, metavar="FILE")
     load.add_argument("--yes", action="store_true", help="yes, replace what is there")
     load.set_defaults(run=cmd_restore)
+    mlflow = commands.add_parser(
+        "import-mlflow",
+        help="copy experiments, runs, metric histories, models, versions and aliases from a "
+        "running MLflow server (again: only what is new)",
+    )
+    mlflow.add_argument("--url", required=True, help="the MLflow server (MLFLOW_TRACKING_TOKEN)")
+    mlflow.add_argument("--experiments", help="names or ids, comma-separated (default: all)")
+    mlflow.add_argument("--project", help="<project> or <org>/<project> (MLGRAPH_MLFLOW_PROJECT)")
+    mlflow.add_argument("--api-key", help="whose import it is (default MLGRAPH_API_KEY)")
+    mlflow.set_defaults(run=cmd_import_mlflow)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     configure_logs(settings.log_level, settings.log_format)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.mlflow_client import MLFLOW_PYTHON
+
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
 # What Chromium needs here: no sandbox as root, no GPU, and none of its background
 # connections (this machine has no network but the loopback).
@@ -60,3 +62,10 @@ async def browser(chromium):  # type: ignore[no-untyped-def]
         browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         await browser.close()
+
+
+@pytest.fixture(scope="session")
+def mlflow_python() -> Path:
+    if not MLFLOW_PYTHON.exists():
+        pytest.fail("MLflow's client is missing: make .venv-mlflow/.installed (make test does)")
+    return MLFLOW_PYTHON

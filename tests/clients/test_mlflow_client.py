@@ -4,52 +4,10 @@ What it writes is read back through GraphQL as ordinary mlgraph data."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-from pathlib import Path
-from typing import Any
-
 import httpx
-import pytest
 
 from tests.conftest import RunningServer
-
-MLFLOW_PYTHON = Path(__file__).resolve().parents[2] / ".venv-mlflow" / "bin" / "python"
-
-
-@pytest.fixture(scope="session")
-def mlflow_python() -> Path:
-    if not MLFLOW_PYTHON.exists():
-        pytest.fail("MLflow's client is missing: make .venv-mlflow/.installed (make test does)")
-    return MLFLOW_PYTHON
-
-
-async def run_mlflow(
-    python: Path, server: RunningServer, key: str, tmp_path: Path, source: str, *, ok: bool = True
-) -> dict[str, Any]:
-    """A script using MLflow's client, as its own program; the JSON it prints last."""
-    script = tmp_path / "script.py"
-    script.write_text(source)
-    env = {
-        **os.environ,
-        "MLFLOW_TRACKING_URI": f"{server.base_url}/mlflow",
-        "MLFLOW_TRACKING_TOKEN": key,
-        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",  # an error is an answer here, not a retry
-        "GIT_PYTHON_REFRESH": "quiet",
-        "TMPDIR": str(tmp_path),
-    }
-    process = await asyncio.create_subprocess_exec(
-        str(python), str(script), cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await process.communicate()
-    if ok:
-        assert process.returncode == 0, err.decode()[-4000:]
-    lines = out.decode().strip().splitlines()
-    assert lines, err.decode()[-4000:]
-    return json.loads(lines[-1])
-
+from tests.support.mlflow_client import run_mlflow
 
 TRACKING = """
 import json, math

@@ -1,0 +1,1 @@
+"""Copying other systems' data into mlgraph (``mlgraph import-...`` commands)."""
