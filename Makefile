@@ -28,7 +28,7 @@ $(CODEGEN_STAMP): clients/python/codegen-constraints.txt
 
 $(MLFLOW_STAMP): mlflow-constraints.txt
 	test -x $(MLFLOW)/bin/python || $(PYTHON) -m venv $(MLFLOW)
-	$(MLFLOW)/bin/pip install --quiet -c mlflow-constraints.txt mlflow scikit-learn
+	$(MLFLOW)/bin/pip install --quiet -c mlflow-constraints.txt mlflow scikit-learn psycopg2-binary
 	touch $(MLFLOW_STAMP)
 
 install: $(STAMP) $(CODEGEN_STAMP) $(MLFLOW_STAMP)
@@ -59,7 +59,7 @@ client: $(CODEGEN_STAMP)
 	rm -rf clients/python/mlgraph/generated
 	cd clients/python && ../../$(CODEGEN)/bin/ariadne-codegen --config pyproject.toml
 
-bench: $(STAMP)
+bench: $(STAMP) $(MLFLOW_STAMP)
 	$(BIN)/python bench/nested_query.py
 	$(BIN)/python bench/run_metrics.py
 	$(BIN)/python bench/fanout.py
@@ -68,6 +68,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/lineage_and_queue.py
 	$(BIN)/python bench/client_logging.py
 	$(BIN)/python bench/retention.py
+	$(BIN)/python bench/artifacts_and_logs.py
+	$(BIN)/python bench/mlflow_log_batch.py
 
 clean:
 	rm -rf $(VENV) $(CODEGEN) $(MLFLOW) .data

@@ -18,9 +18,8 @@ from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.experiments import services as runs
 from app.domain.experiments.enums import RunStatus
 from app.domain.experiments.models import Experiment, Run
-from app.domain.experiments.points import PointBatch, batch_from_points
+from app.domain.experiments.points import PointBatch, batch_from_series
 from app.domain.experiments.reads import points_page
-from app.domain.experiments.rules import RunMetricPoint
 from app.domain.mlflow import filters
 from app.domain.mlflow.projects import (
     DEFAULT_EXPERIMENT_ID,
@@ -60,10 +59,10 @@ def _when(millis: int | None, field: str) -> datetime | None:
         raise validation("is not a time in epoch milliseconds", [field]) from None
 
 
-def _value(raw: Any, index: int) -> float:
+def _value(raw: Any, index: int) -> float | str:
     if isinstance(raw, str):
         if raw in NONFINITE_VALUES:
-            return float(NONFINITE_VALUES[raw])
+            return raw  # read as such by the columns path
         try:
             return float(raw)
         except ValueError:
@@ -91,33 +90,55 @@ def _integer(raw: Any, default: int, field: list[str]) -> int:
 
 
 def metric_batch(items: Iterable[Any], max_points: int, now: datetime) -> PointBatch | None:
-    """MLflow metrics as a batch. A key logged twice at one step in one request keeps its
-    first value, as a key logged again at a stored step does (mlgraph keeps one value per
-    key and step; MLflow code that logs without ``step=`` logs every value at step 0)."""
-    points: list[RunMetricPoint] = []
-    indexes: list[int] = []  # each point's place in the request
+    """MLflow metrics as a batch, through the columns path (``batch_from_series``: checked
+    whole arrays at a time). A key logged twice at one step in one request keeps its first
+    value, as a key logged again at a stored step does (mlgraph keeps one value per key and
+    step; MLflow code that logs without ``step=`` logs every value at step 0)."""
+    columns: dict[str, tuple[list[int], list[Any], list[int], list[int]]] = {}
     seen: set[tuple[str, int]] = set()
+    now_ms = int(now.timestamp() * 1000)
     for index, item in enumerate(items):
         if not isinstance(item, Mapping) or not isinstance(item.get("key"), str):
             raise validation('give {"key", "value", "timestamp", "step"}', ["metrics", str(index)])
-        key = item["key"]
-        step = _integer(item.get("step"), 0, ["metrics", str(index), "step"])
-        millis = _integer(item.get("timestamp"), 0, ["metrics", str(index), "timestamp"])
+        key, step, millis, value = (
+            item["key"],
+            item.get("step"),
+            item.get("timestamp"),
+            item.get("value"),
+        )
+        if type(step) is not int:
+            step = _integer(step, 0, ["metrics", str(index), "step"])
+        if type(millis) is not int:
+            millis = _integer(millis, 0, ["metrics", str(index), "timestamp"])
         if (key, step) in seen:
             continue
         seen.add((key, step))
-        moment = _when(millis, "timestamp") if millis else now
-        points.append(RunMetricPoint(key, step, _value(item.get("value"), index), moment))
+        if type(value) is not float:
+            value = _value(value, index)
+        steps, values, stamps, indexes = columns.setdefault(key, ([], [], [], []))
+        steps.append(step)
+        values.append(value)
+        stamps.append(millis or now_ms)
         indexes.append(index)
-    if not points:
+    if not columns:
         return None
+    series = {
+        key: {"steps": steps, "values": values, "timestamps": stamps}
+        for key, (steps, values, stamps, _) in columns.items()
+    }
     try:
-        return batch_from_points(points, max_points, now)
-    except DomainError as error:
+        return batch_from_series(series, max_points, now)
+    except DomainError as error:  # named as MLflow's request has it
         field = error.field or []
-        if field[:1] == ["points"] and len(field) > 1 and field[1].isdigit():
-            error.field = ["metrics", str(indexes[int(field[1])]), *field[2:]]
+        if len(field) >= 4 and field[1] in columns and field[3].isdigit():
+            place = columns[field[1]][3][int(field[3])]
+            error.field = ["metrics", str(place), SERIES_TO_METRIC.get(field[2], field[2])]
+        elif len(field) >= 2 and field[1] in columns:
+            error.field = ["metrics", str(columns[field[1]][3][0]), "key"]
         raise
+
+
+SERIES_TO_METRIC = {"steps": "step", "values": "value", "timestamps": "timestamp"}
 
 
 def _tags_in(changes: Mapping[str, str]) -> dict[str, Any]:
@@ -342,12 +363,18 @@ class Tracking:
         now = datetime.now(UTC)
         batch = metric_batch(metrics, self.max_points, now) if metrics else None
         actor = call.actor if changes else replace(call.actor, ingesting=True)
-        async with self.session_factory() as session, session.begin():
-            run = await self._run(session, actor, call)
-            if changes:
-                await runs.run_update(session, actor, run_id=run.id, changes=changes)
-            if batch is not None:
-                await runs.run_metrics_log(session, actor, run_id=run.id, batch=batch)
+        mlflow_id = call.text("run_id") or call.text("run_uuid")
+        run_id = experiment_uuid(mlflow_id)
+        try:
+            async with self.session_factory() as session, session.begin():
+                if changes:  # run_update finds the run; run_metrics_log locks it
+                    await runs.run_update(session, actor, run_id=run_id, changes=changes)
+                if batch is not None:
+                    await runs.run_metrics_log(session, actor, run_id=run_id, batch=batch)
+        except DomainError as error:
+            if error.code is ErrorCode.NOT_FOUND and error.field == ["run_id"]:
+                raise not_found(f"Run with id={mlflow_id}", ["run_id"]) from error
+            raise
         return {}
 
     async def log_metric(self, call: Call) -> dict[str, Any]:
