@@ -51,6 +51,7 @@ class Limits:
     document_cache_bytes: int = 64 * 1024 * 1024  # validated documents kept per process
     max_subscriptions_per_connection: int = 20
     max_subscriptions_per_key: int = 100  # per server process
+    log_lines_per_minute: int = 60_000  # console lines one run takes a minute
     # Where dataset versions may come from (their external ids are unique per system).
     dataset_versioning_systems: tuple[str, ...] = catalog.DATA_VERSIONING
 
@@ -163,6 +164,7 @@ class Settings:
             max_subscriptions_per_key=_int(
                 "MLGRAPH_MAX_SUBSCRIPTIONS_PER_KEY", Limits.max_subscriptions_per_key
             ),
+            log_lines_per_minute=_int("MLGRAPH_LOG_LINES_PER_MINUTE", Limits.log_lines_per_minute),
             dataset_versioning_systems=tuple(
                 s.lower()
                 for s in _list(

@@ -627,3 +627,36 @@ async def test_a_full_console_buffer_drops_the_oldest_lines_and_says_so(server, 
     assert run.dropped_lines == 150 and run.sent_lines == 50
     assert any("150 console lines" in str(w.message) for w in caught)
     assert await console_texts(tenant, run.id) == [f"line {n}" for n in range(150, 200)]
+
+
+async def test_a_refused_console_batch_leaves_the_numbering_in_step(database_url, tenant):  # type: ignore[no-untyped-def]
+    """A batch the server refuses for good (here: past a run's lines a minute, set to 7)
+    is counted as dropped and takes no line numbers: the next batch takes them, so when
+    that batch's answer is lost and it is sent again, the server recognises it (the same
+    numbers, the same texts) and stores nothing twice."""
+    from dataclasses import replace
+
+    from app.settings import Settings
+    from tests.conftest import TEST_LIMITS, TEST_SETTINGS, serve
+
+    limits = replace(TEST_LIMITS, log_lines_per_minute=7)
+    settings = Settings(database_url=database_url, **{**TEST_SETTINGS, "limits": limits})  # type: ignore[arg-type]
+    async with serve(settings) as limited:
+        lossy = Proxy(int(limited.base_url.rsplit(":", 1)[1]))
+        url = await lossy.start()
+        project = await create_project(tenant.client, tenant.org_id)
+        run = await asyncio.to_thread(open_run, url, tenant, project["slug"], flush_interval=60.0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for batch, count in (("a", 3), ("b", 5), ("c", 2)):  # 3 taken; 3+5 > 7 refused
+                for number in range(count):
+                    print(f"{batch}{number}")
+                if batch == "c":
+                    lossy.lose_answers = 1  # stored (3+2 <= 7), but the answer is lost
+                await asyncio.to_thread(run.flush)
+            await asyncio.to_thread(run.finish)
+        await lossy.stop()
+    assert lossy.lost == 1
+    assert (run.sent_lines, run.dropped_lines) == (5, 5)
+    assert any("7 log lines a minute" in str(w.message) for w in caught)
+    assert await console_texts(tenant, run.id) == ["a0", "a1", "a2", "c0", "c1"]

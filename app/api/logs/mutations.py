@@ -120,7 +120,8 @@ class RunLogsAppendPayload:
 class LogMutations:
     @strawberry.mutation(
         description="Append lines to a run's console log (numbered in commit order; the "
-        "runLogs subscription follows them). A run takes at most 60,000 lines a minute."
+        "runLogs subscription follows them). A run takes at most 60,000 lines a minute "
+        "(MLGRAPH_LOG_LINES_PER_MINUTE)."
     )
     async def run_logs_append(self, info: Info, input: RunLogsAppendInput) -> RunLogsAppendPayload:
         if input.lines is not None and input.columns is not None:
@@ -138,6 +139,7 @@ class LogMutations:
                 run_id=input_id(input, "run_id", "Run"),
                 lines=lines,
                 start_line=input.start_line,
+                lines_per_minute=info.context.limits.log_lines_per_minute,
             ),
             ingest=True,
         )

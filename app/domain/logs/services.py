@@ -3,8 +3,9 @@
 A batch is numbered under the run's ``run_log_states`` row lock, so line numbers follow
 commit order and a reader that takes "lines after N" after each notification never
 misses one. Long lines are cut (and marked), NUL and unpaired surrogates (which
-PostgreSQL cannot store) replaced; a run takes at most ``MAX_LINES_PER_MINUTE`` lines a
-minute and ``MAX_RUN_LINES`` in all, so one noisy loop cannot fill the database.
+PostgreSQL cannot store) replaced; a run takes at most ``lines_per_minute`` lines a minute
+(60,000 unless the server is set otherwise) and ``MAX_RUN_LINES`` in all, so one noisy loop
+cannot fill the database.
 
 A writer that numbers its own lines (``start_line``: the number of its batch's first
 line, as the Python client does) makes a retry idempotent: lines the run already holds
@@ -95,6 +96,7 @@ async def run_logs_append(
     run_id: uuid.UUID | None,
     lines: list[LogLine],
     start_line: int | None = None,
+    lines_per_minute: int = MAX_LINES_PER_MINUTE,
 ) -> Appended:
     if len(lines) > MAX_BATCH_LINES:
         raise validation(f"at most {MAX_BATCH_LINES} lines a batch", ["lines"])
@@ -112,10 +114,10 @@ async def run_logs_append(
     window_start, window_lines = state.window_start, state.window_lines
     if (state.now - window_start).total_seconds() >= 60:
         window_start, window_lines = state.now, 0
-    if window_lines + len(new) > MAX_LINES_PER_MINUTE:
+    if window_lines + len(new) > lines_per_minute:
         raise DomainError(
             ErrorCode.QUOTA_EXCEEDED,
-            f"a run takes at most {MAX_LINES_PER_MINUTE} log lines a minute: retry later",
+            f"a run takes at most {lines_per_minute} log lines a minute: retry later",
             ["lines"],
         )
     if last + len(new) > MAX_RUN_LINES:

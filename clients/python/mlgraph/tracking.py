@@ -561,7 +561,9 @@ class Run:
             self._report(MlgraphError(f"console lines: {error}"))
             return
         except (GraphQLClientGraphQLMultiError, MlgraphError) as error:
-            self._next_line += len(lines)  # numbered, never stored: the next ones follow
+            # Refused, so never stored and never numbered by the server: the next batch
+            # takes these numbers (counting them would put this client's numbering ahead of
+            # the run's, and a later retry after a lost answer would be stored twice).
             self.dropped_lines += len(lines)
             self._report(MlgraphError(f"console lines refused: {error}"))
             return
