@@ -227,6 +227,7 @@ def serving_parts(settings: Settings, database: Database, secrets: SecretBox) ->
         artifact_store,
         max_bytes=settings.artifact_max_bytes,
         quota_bytes=settings.artifact_quota_bytes,
+        presign_seconds=settings.artifact_presign_seconds,
     )
     return ServingParts(
         view, broker, rate_limiter, auth_cache, origins, static, secrets, audit_archive, artifacts

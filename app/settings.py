@@ -121,6 +121,9 @@ class Settings:
     artifact_dir: Path | None = None
     artifact_max_bytes: int = 5 * 1024**3
     artifact_quota_bytes: int = 100 * 1024**3
+    # Downloads from an object store answered by a redirect to a presigned URL valid this
+    # many seconds (0: streamed through the server). No effect on a local directory.
+    artifact_presign_seconds: int = 0
     # MLflow's REST API (/mlflow): the project its experiments and registered models live
     # in, in the caller's organization (a slug), or <org slug>/<project slug>.
     mlflow_project: str = "mlflow"
@@ -221,6 +224,7 @@ class Settings:
             else None,
             artifact_max_bytes=_int("MLGRAPH_ARTIFACT_MAX_BYTES", 5 * 1024**3),
             artifact_quota_bytes=_int("MLGRAPH_ARTIFACT_QUOTA_BYTES", 100 * 1024**3),
+            artifact_presign_seconds=_int("MLGRAPH_ARTIFACT_PRESIGN_SECONDS", 0),
             mlflow_project=os.environ.get("MLGRAPH_MLFLOW_PROJECT") or "mlflow",
             dashboard_dir=Path(os.environ["MLGRAPH_DASHBOARD_DIR"]).resolve()
             if os.environ.get("MLGRAPH_DASHBOARD_DIR")

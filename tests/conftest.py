@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 import uvicorn
+from moto.server import ThreadedMotoServer
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
@@ -373,3 +375,27 @@ def no_compiled_path_failures() -> Iterator[None]:
     yield
     failures, _compiled_failures.messages[:] = list(_compiled_failures.messages), []
     assert not failures, failures
+
+
+@pytest.fixture
+def object_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """An S3-compatible server over real HTTP on loopback (moto's), no bucket yet, and the
+    AWS environment an operator would set for mlgraph (obstore reads it)."""
+    s3_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    s3_server.start()
+    host, port = s3_server.get_host_and_port()
+    environment = {"AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": "test-secret",
+                   "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+                   "AWS_ALLOW_HTTP": "true"}  # fmt: skip
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    try:
+        yield boto3.client(
+            "s3",
+            endpoint_url=environment["AWS_ENDPOINT_URL"],
+            region_name="us-east-1",
+            aws_access_key_id="test-key",
+            aws_secret_access_key="test-secret",
+        )
+    finally:
+        s3_server.stop()

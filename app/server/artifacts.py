@@ -61,12 +61,14 @@ class Artifacts:
         *,
         max_bytes: int,
         quota_bytes: int,
+        presign_seconds: int = 0,
     ) -> None:
         self.session_factory = session_factory
         self.read_session_factory = read_session_factory
         self.store = store
         self.max_bytes = max_bytes
         self.quota_bytes = quota_bytes
+        self.presign_seconds = presign_seconds
 
     async def upload(self, request: Request) -> Response:
         run_global_id = request.path_params["run_id"]
@@ -131,11 +133,25 @@ class Artifacts:
                 artifact = await services.find_artifact(session, actor, run_id, path)
         except DomainError as error:
             return rest_errors.domain_error(error, statuses=STATUS)
-        return self.file_response(artifact)
+        return await self.file_response(artifact)
 
-    def file_response(self, artifact: RunArtifact) -> Response:
+    async def file_response(self, artifact: RunArtifact) -> Response:
         """The file's bytes, streamed from the store, as an attachment browsers may not
-        sniff (an HTML artifact never runs as this server's page)."""
+        sniff (an HTML artifact never runs as this server's page); or, with presigning on
+        and an object store, a redirect to a presigned URL of the object, valid
+        ``presign_seconds``, so the bytes do not pass through this server (the access
+        checks were made before, as for a streamed answer)."""
+        if self.presign_seconds > 0:
+            signed = await self.store.signed_url(artifact.storage_key, self.presign_seconds)
+            if signed is not None:
+                return Response(
+                    status_code=307,
+                    headers={
+                        "location": signed,
+                        "cache-control": "no-store",
+                        "etag": f'"{artifact.sha256}"',
+                    },
+                )
         name = artifact.path.rsplit("/", 1)[-1]
         headers = {
             "content-length": str(artifact.size_bytes),

@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import gzip
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import boto3
 import httpx
 import orjson
 import pytest
-from moto.server import ThreadedMotoServer
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -173,30 +169,6 @@ async def test_policies_are_checked_and_for_admins(tenant, make_tenant):
                                                  "predictionsDays": 1}), "NOT_FOUND")  # fmt: skip
     assert_error(await other.client.mutate(APPLY, {"organizationId": tenant.org_id}), "NOT_FOUND")
     assert uuid.UUID(int=0)
-
-
-@pytest.fixture
-def object_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """An S3-compatible server over real HTTP on loopback (moto's), no bucket yet, and the
-    AWS environment an operator would set for mlgraph (obstore reads it)."""
-    s3_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    s3_server.start()
-    host, port = s3_server.get_host_and_port()
-    environment = {"AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": "test-secret",
-                   "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": f"http://{host}:{port}",
-                   "AWS_ALLOW_HTTP": "true"}  # fmt: skip
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    try:
-        yield boto3.client(
-            "s3",
-            endpoint_url=environment["AWS_ENDPOINT_URL"],
-            region_name="us-east-1",
-            aws_access_key_id="test-key",
-            aws_secret_access_key="test-secret",
-        )
-    finally:
-        s3_server.stop()
 
 
 async def test_audit_rows_are_archived_to_an_object_store(tenant, database_url, object_store):

@@ -227,3 +227,43 @@ async def test_a_retired_run_s_files_are_purged_by_retention(server, tenant):  #
     assert (await get(server.base_url, tenant.key, kept, "a.bin")).content == b"a" * 10
     again = assert_ok(await tenant.client.mutate(PURGE, {"organizationId": tenant.org_id}))
     assert {"kind": "retired_artifacts", "rows": 0} in again["deleted"]
+
+
+async def test_an_object_store_keeps_the_bytes_and_serves_them_by_presigned_url(  # type: ignore[no-untyped-def]
+    tenant, make_tenant, database_url, object_store
+):
+    """With an S3 store (moto's, over real HTTP) and presigning on, an upload still passes
+    through the server (its size limit, quota and SHA-256 hold), while a download is a
+    redirect to a presigned URL of the object: the bytes come from the store, after the
+    same access checks (another tenant still gets 404, never a URL)."""
+    from app.settings import Settings
+    from tests.conftest import serve
+
+    object_store.create_bucket(Bucket="artifacts")
+    settings = Settings(
+        database_url=database_url,
+        **{
+            **TEST_SETTINGS,
+            "artifact_store_url": "s3://artifacts/mlgraph",
+            "artifact_presign_seconds": 120,
+        },
+    )  # type: ignore[arg-type]
+    data = os.urandom(300 * 1024)
+    async with serve(settings) as running:
+        run = (await create_run(tenant.client, tenant.org_id))["run"]
+        made = await put(running.base_url, tenant.key, run, "model/weights.bin", data)
+        assert made.status_code == 201, made.text
+        answer = await get(running.base_url, tenant.key, run, "model/weights.bin")
+        assert answer.status_code == 307 and answer.headers["cache-control"] == "no-store"
+        location = answer.headers["location"]
+        assert location.startswith(os.environ["AWS_ENDPOINT_URL"]) and "X-Amz-Signature" in location
+        async with httpx.AsyncClient() as anyone:  # no API key: the signature is the grant
+            assert (await anyone.get(location)).content == data
+        other = await make_tenant()
+        refused = await get(running.base_url, other.key, run, "model/weights.bin")
+        assert refused.status_code == 404 and "location" not in refused.headers
+    [stored] = object_store.list_objects_v2(Bucket="artifacts", Prefix="mlgraph/artifacts/")[
+        "Contents"
+    ]
+    assert stored["Size"] == len(data)
+    assert object_store.get_object(Bucket="artifacts", Key=stored["Key"])["Body"].read() == data

@@ -11,10 +11,11 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import obstore
-from obstore.store import LocalStore, from_url
+from obstore.store import AzureStore, GCSStore, LocalStore, S3Store, from_url
 
 log = logging.getLogger("mlgraph.artifacts")
 
@@ -34,6 +35,14 @@ class ArtifactStore:
             directory.mkdir(parents=True, exist_ok=True)
             self.where = str(directory)
             self._store = LocalStore(str(directory))
+
+    async def signed_url(self, key: str, seconds: int) -> str | None:
+        """A URL that reads ``key`` straight from the object store for ``seconds`` (a
+        presigned GET), or None where the store cannot sign (a local directory)."""
+        store = self._store
+        if not isinstance(store, S3Store | GCSStore | AzureStore):
+            return None
+        return str(await obstore.sign_async(store, "GET", key, timedelta(seconds=seconds)))
 
     async def write(
         self, key: str, chunks: AsyncIterator[bytes], max_bytes: int

@@ -64,7 +64,7 @@ class ArtifactProxy:
         async with self.artifacts.read_session_factory() as session:
             run = await _run_of(session, actor, found)
             artifact = await files.find_artifact(session, actor, run.id, found.path)
-        return self.artifacts.file_response(artifact)
+        return await self.artifacts.file_response(artifact)
 
     async def listing(self, actor: Actor, request: Request) -> Response:
         if actor.is_authenticated and not actor.can_read:
