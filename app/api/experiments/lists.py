@@ -15,6 +15,7 @@ from app.api.graph.declare import ListQuery, order_of
 from app.api.loaders.list_spec import ListSpec, orders_of
 from app.api.orders import NamedOrder
 from app.domain.experiments.models import Experiment, Run
+from app.domain.experiments.run_query import RunQuery, condition
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,12 @@ class RunFilter:
     statuses: tuple[str, ...] = ()
     params_json: str | None = None  # runs whose params contain this JSON object
     tags_json: str | None = None
+    query: RunQuery | None = None  # the run query language's conditions (run_filter.py)
 
     def conditions(self, model: Any) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
+        if self.query is not None:
+            out.append(condition(self.query, model))
         if self.statuses:
             out.append(model.status.in_(self.statuses))
         # Kept as JSON text so the filter stays hashable (it is part of a loader key).

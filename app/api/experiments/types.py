@@ -19,7 +19,8 @@ from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
 from app.api.datasets.lists import INPUTS_OF_RUN
 from app.api.errors import ClientError
 from app.api.experiments.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
-from app.api.experiments.lists import RUNS_OF_EXPERIMENT, RunFilter, runs_query
+from app.api.experiments.lists import RUNS_OF_EXPERIMENT, runs_query
+from app.api.experiments.run_filter import RunFilterInput
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Built, Computed
 from app.api.graph.fields import PAGING, children, related
@@ -51,36 +52,8 @@ from app.domain.experiments.models import Run as RunRow
 from app.domain.experiments.models import RunMetricSummary as SummaryRow
 from app.domain.experiments.reads import PointColumns, RawPoint, points_page
 from app.domain.experiments.services import ROLLUP_WIDTHS
-from app.domain.validation import json_object, json_value
 
 MAX_HISTORY_BUCKETS = 200_000  # runs x keys x maxPoints per call
-
-
-@strawberry.input(description="Filter runs; all given conditions must hold.")
-class RunFilterInput:
-    status: list[RunStatus] | None = None
-    params: JSON | None = strawberry.field(
-        default=None,
-        description='Runs whose params contain this object, e.g. {"optimizer": "adam"}.',
-    )
-    tags: JSON | None = strawberry.field(
-        default=None, description="Runs whose tags contain this object."
-    )
-
-    def to_filter(self) -> RunFilter:
-        encoded: dict[str, str | None] = {"params": None, "tags": None}
-        for name, value in (("params", self.params), ("tags", self.tags)):
-            if value is None:
-                continue
-            try:
-                encoded[name] = json_value(json_object(value, ["filter", name]), []).decode()
-            except DomainError as error:
-                raise ClientError(f"filter.{name} {error.message}") from error
-        return RunFilter(
-            statuses=tuple(s.value for s in self.status or []),
-            params_json=encoded["params"],
-            tags_json=encoded["tags"],
-        )
 
 
 @from_declaration(ExperimentRow)

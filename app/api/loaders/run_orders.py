@@ -6,11 +6,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Float, case, func, literal, select
 
 from app.api.errors import ClientError
 from app.api.loaders.list_spec import Order
 from app.domain.experiments.models import RunMetricSummary
+from app.domain.experiments.run_query import numeric_param
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,7 @@ class ByMetricLast(ByValue):
 
 @dataclass(frozen=True)
 class ByNumericParam(ByValue):
+    """A JSON number, or text that reads as one (MLflow logs every param as text)."""
+
     def value(self, model: Any, argument: str) -> ColumnElement[Any]:
-        param = model.params[argument]
-        return case(
-            (func.jsonb_typeof(param) == "number", cast(param.astext, Float(precision=53))),
-            else_=None,
-        )
+        return numeric_param(model, argument)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -18,13 +19,19 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
 from app.domain.experiments.enums import ExperimentStatus, RunStatus
 
 LIVE = text("deleted_at IS NULL")
+RUN_SEARCH_VECTOR = (
+    "setweight(to_tsvector('simple'::regconfig, coalesce(name, '')), 'A') || "
+    "to_tsvector('simple'::regconfig, coalesce(description, '')) || "
+    "jsonb_to_tsvector('simple'::regconfig, tags, '[\"string\", \"numeric\"]'::jsonb) || "
+    "jsonb_to_tsvector('simple'::regconfig, params, '[\"string\", \"numeric\"]'::jsonb)"
+)
 
 
 class Experiment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
@@ -68,6 +75,7 @@ class Run(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
             "(tracking_system IS NULL) = (tracking_run_id IS NULL)", name="tracking_link_complete"
         ),
         Index("ix_runs_experiment_id_live", "experiment_id", "id", postgresql_where=LIVE),
+        Index("ix_runs_search_vector", "search_vector", postgresql_using="gin"),
         # One mlgraph run per external run, per tracking system, within a project (the
         # service checks the organization, among the runs the caller can see: 0034).
         Index(
@@ -108,6 +116,13 @@ class Run(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     status_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    # Full text over the name, description and the values of tags and params (0043): the
+    # run query's ``search``. The 'simple' configuration: names, ids and values are not
+    # English prose to stem.
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        Computed(RUN_SEARCH_VECTOR, persisted=True),
     )
 
 

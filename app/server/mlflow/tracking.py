@@ -9,12 +9,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.arrays import NONFINITE_VALUES
 from app.db.engine import SessionFactory
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
+from app.domain.experiments import run_query
 from app.domain.experiments import services as runs
 from app.domain.experiments.enums import RunStatus
 from app.domain.experiments.models import Experiment, Run
@@ -222,7 +223,7 @@ class Tracking:
 
     async def experiment_search(self, call: Call) -> dict[str, Any]:
         view = (call.text("view_type") or "ACTIVE_ONLY").upper()
-        comparisons = filters.parse_filter(call.text("filter"))
+        found = run_query.parse(call.text("filter"))
         max_results = call.integer("max_results", 1000) or 1000
         offset = read_page_token(call.text("page_token"))
         async with self.session_factory() as session, session.begin():
@@ -232,8 +233,8 @@ class Tracking:
             query = select(Experiment).where(
                 Experiment.project_id == project.id, Experiment.deleted_at.is_(None)
             )
-            for comparison in comparisons:
-                query = query.where(_experiment_condition(comparison))
+            if found is not None:
+                query = query.where(_experiment_condition(found))
             limit = min(max(max_results, 1), 1000)
             rows = list(
                 (
@@ -457,7 +458,7 @@ class Tracking:
         return {}
 
     async def run_search(self, call: Call) -> dict[str, Any]:
-        comparisons = filters.parse_filter(call.text("filter"))
+        found = run_query.parse(call.text("filter"))
         order = filters.parse_order_by([str(o) for o in call.items("order_by")])
         view = (call.text("run_view_type") or "ACTIVE_ONLY").upper()
         async with self.session_factory() as session, session.begin():
@@ -468,15 +469,15 @@ class Tracking:
                     default = await experiment_named(session, project, "Default")
                     if default is not None:
                         ids.append(default.id)
-                elif (found := experiment_uuid(str(mlflow_id))) is not None:
-                    ids.append(found)
+                elif (named := experiment_uuid(str(mlflow_id))) is not None:
+                    ids.append(named)
             if view == "DELETED_ONLY":
                 ids = []
             page = await search_runs(
                 session,
                 call.actor,
                 experiment_ids=ids,
-                comparisons=comparisons,
+                query=found,
                 order=order,
                 max_results=call.integer("max_results", 1000) or 1000,
                 page_token_text=call.text("page_token"),
@@ -513,12 +514,17 @@ class Tracking:
         return reply
 
 
-def _experiment_condition(comparison: filters.Comparison) -> Any:
-    if comparison.entity is filters.Entity.ATTRIBUTE and comparison.key == "run_name":
-        return text_condition(Experiment.name, comparison.op, comparison.value)
-    if comparison.entity is filters.Entity.TAG:
-        column = Experiment.config[TAGS_KEY][comparison.key].astext
-        return text_condition(column, comparison.op, comparison.value)
+def _experiment_condition(query: run_query.RunQuery) -> Any:
+    """MLflow's experiment filters: by name and tags, joined by AND."""
+    if isinstance(query, run_query.AllOf):
+        return and_(*(_experiment_condition(part) for part in query.parts))
+    if isinstance(query, run_query.Compare):
+        target = query.target
+        if isinstance(target, run_query.Attribute) and target.name == "name":
+            return text_condition(Experiment.name, query.op, query.value)
+        if isinstance(target, run_query.Tag):
+            column = Experiment.config[TAGS_KEY][target.key].astext
+            return text_condition(column, query.op, query.value)
     raise DomainError(
-        ErrorCode.VALIDATION, "experiments are filtered by name and tags here", ["filter"]
+        ErrorCode.VALIDATION, "experiments are filtered by name and tags, joined by AND", ["filter"]
     )
