@@ -187,6 +187,9 @@ ORDERED = """query($id: ID!, $order: RunOrder!, $key: String, $after: String) {
     [
         ("METRIC_DESC", "val/auc", ["resnet-b", "resnet-a", "vit", "baseline", "lr-string"]),
         ("METRIC_ASC", "val/auc", ["resnet-a", "resnet-b", "vit", "baseline", "lr-string"]),
+        # The largest (finite) value: vit's 0.99 counts though its last is NaN.
+        ("METRIC_MAX_DESC", "val/auc", ["vit", "resnet-a", "resnet-b", "baseline", "lr-string"]),
+        ("METRIC_MIN_ASC", "val/auc", ["resnet-a", "resnet-b", "vit", "baseline", "lr-string"]),
         # A param logged as text that reads as a number sorts as that number ("0.001").
         ("PARAM_ASC", "lr", ["vit", "resnet-b", "resnet-a", "baseline", "lr-string"]),
         ("PARAM_DESC", "lr", ["resnet-a", "resnet-b", "vit", "baseline", "lr-string"]),

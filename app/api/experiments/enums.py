@@ -23,7 +23,8 @@ RunStatus = experiments.RunStatus
 
 @strawberry.enum(
     description="Orders of runs. METRIC_* and PARAM_* need orderKey (the metric "
-    "key, or a numeric param's name); runs without it come last."
+    "key, or a numeric param's name); runs without it come last. METRIC_ASC/DESC sort by "
+    "the last value, METRIC_MIN_* and METRIC_MAX_* by the run's smallest or largest."
 )
 class RunOrder(enum.Enum):
     CREATED_ASC = Order(("id",))
@@ -33,6 +34,10 @@ class RunOrder(enum.Enum):
     STARTED_DESC = Order(("started_at", "id"), descending=True)
     METRIC_ASC = ByMetricLast()
     METRIC_DESC = ByMetricLast(value_descending=True)
+    METRIC_MIN_ASC = ByMetricLast(stat="min")
+    METRIC_MIN_DESC = ByMetricLast(value_descending=True, stat="min")
+    METRIC_MAX_ASC = ByMetricLast(stat="max")
+    METRIC_MAX_DESC = ByMetricLast(value_descending=True, stat="max")
     PARAM_ASC = ByNumericParam()
     PARAM_DESC = ByNumericParam(value_descending=True)
 

@@ -39,12 +39,22 @@ NONFINITE = [literal(v, Float(precision=53)) for v in (math.nan, math.inf, -math
 @dataclass(frozen=True)
 class ByMetricLast(ByValue):
     """A run whose last value is NaN or ±Infinity sorts with the runs missing the key
-    (last, both ways): it has no place among numbers, and a cursor carries no NaN."""
+    (last, both ways): it has no place among numbers, and a cursor carries no NaN. With
+    ``stat`` "min" or "max": the run's smallest or largest finite value of the key."""
+
+    stat: str = "last"
 
     def value(self, model: Any, argument: str) -> ColumnElement[Any]:
+        if self.stat == "min":
+            return self._summary(model, argument, RunMetricSummary.min_value)
+        if self.stat == "max":
+            return self._summary(model, argument, RunMetricSummary.max_value)
         last = RunMetricSummary.last_value
+        return self._summary(model, argument, case((last.in_(NONFINITE), None), else_=last))
+
+    def _summary(self, model: Any, argument: str, column: Any) -> ColumnElement[Any]:
         return (
-            select(case((last.in_(NONFINITE), None), else_=last))
+            select(column)
             .where(RunMetricSummary.run_id == model.id, RunMetricSummary.key == argument)
             .scalar_subquery()
         )
