@@ -18,6 +18,7 @@ from app.api.artifacts.lists import (
 from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
 from app.api.datasets.lists import INPUTS_OF_RUN
 from app.api.errors import ClientError
+from app.api.experiments.comparison import RunComparison, run_comparison
 from app.api.experiments.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
 from app.api.experiments.lists import RUNS_OF_EXPERIMENT, runs_query
 from app.api.experiments.run_filter import RunFilterInput
@@ -81,6 +82,26 @@ class Experiment(Node, FromRow):
         query=runs_query,
         description="Runs; compare them by ordering on a metric's last value or a param.",
     )
+
+    @strawberry.field(
+        description="The runs `filter` picks, grouped by the `groupBy` params (all in one "
+        "group without), compared per metric key and step bucket: mean ± std of the runs' "
+        "values, min, max and how many runs — computed exactly on the server from the "
+        "stored rollups (at most maxPoints buckets a key)."
+    )
+    async def comparison(
+        self,
+        info: Info,
+        keys: list[str],
+        group_by: list[str] | None = None,
+        filter: RunFilterInput | None = None,
+        max_points: int = 500,
+        step_from: int | None = None,
+        step_to: int | None = None,
+    ) -> RunComparison:
+        return await run_comparison(
+            info, self.db_id, keys, group_by or [], filter, max_points, step_from, step_to
+        )
 
 
 @strawberry.type(description="count, min, max and last (the value at the highest step) of a key.")

@@ -1,0 +1,271 @@
+"""Runs compared on the server: the runs a query picks, grouped by params (or all in one
+group), each metric key cut into step buckets, and per group, key and bucket the mean and
+standard deviation of the runs' values, the smallest and largest value, and how many runs
+had one — exact, computed in PostgreSQL from the rollups kept at ingest (or from the raw
+points when the runs are short), never from a sample.
+
+A run's value in a bucket is its last value there (at the bucket's highest step), as its
+own chart shows it; min and max are over every point of every run in the bucket. NaN and
+±Infinity take no part in mean, std, min and max, nor in the count of runs. Buckets are
+``bucket_size`` steps wide, aligned to multiples of it from step 0, so a range is widened
+to whole buckets; the width is a multiple of the stored rollups' (64, 4,096, 262,144
+steps), or of 1 when the runs' points are few enough to read raw."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import ceil
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    and_,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.errors import validation
+from app.domain.experiments.models import Run, RunMetricChunk, RunMetricRollup, RunMetricSummary
+from app.domain.experiments.services import ROLLUP_WIDTHS
+from app.domain.tenancy.access import Actor
+from app.domain.tenancy.visibility import visible_conditions
+
+MAX_KEYS = 20
+MAX_GROUP_BY = 5
+MAX_GROUPS = 200
+MAX_BUCKETS = 5_000
+RAW_POINTS_BUDGET = 1_000_000  # raw points read at most; beyond, the 64-step rollups
+NONFINITE = [float("nan"), float("inf"), float("-inf")]
+
+
+@dataclass(frozen=True)
+class SeriesColumns:
+    key: str
+    step_start: list[int]
+    mean: list[float | None]
+    std: list[float | None]
+    min: list[float | None]
+    max: list[float | None]
+    runs: list[int]
+
+
+@dataclass(frozen=True)
+class RunGroup:
+    params: dict[str, str | None]  # the group's value of each groupBy param (None: unset)
+    run_count: int
+    series: list[SeriesColumns]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    bucket_size: int
+    groups: list[RunGroup]
+
+
+def _bucket_size(span: int, max_points: int, raw: bool) -> tuple[int, int]:
+    """(the stored width read, the output bucket size: a multiple of it)."""
+    ideal = max(1, ceil(span / max_points))
+    widths = [w for w in ROLLUP_WIDTHS if w <= ideal]
+    width = max(widths) if widths else (1 if raw else min(ROLLUP_WIDTHS))
+    return width, ceil(ideal / width) * width
+
+
+def _finite(column: Any) -> ColumnElement[bool]:
+    return column.not_in(NONFINITE)  # type: ignore[no-any-return]
+
+
+async def compare_runs(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    experiment_id: uuid.UUID,
+    condition: ColumnElement[bool] | None,
+    group_by: Sequence[str],
+    keys: Sequence[str],
+    max_points: int,
+    step_from: int | None = None,
+    step_to: int | None = None,
+) -> Comparison:
+    """The comparison of the experiment's live runs matching ``condition`` (the caller
+    has checked it sees the experiment; runs are read inside its organizations)."""
+    if not 1 <= len(keys) <= MAX_KEYS:
+        raise validation(f"give 1 to {MAX_KEYS} metric keys", ["keys"])
+    if len(group_by) > MAX_GROUP_BY:
+        raise validation(f"group by at most {MAX_GROUP_BY} params", ["group_by"])
+    if not 1 <= max_points <= MAX_BUCKETS:
+        raise validation(f"maxPoints must be between 1 and {MAX_BUCKETS}", ["max_points"])
+    if (step_from is not None and step_from < 0) or (
+        step_from is not None and step_to is not None and step_to < step_from
+    ):
+        raise validation("need 0 <= stepFrom <= stepTo", ["step_from"])
+    groups = [Run.params[name].astext.label(f"g{i}") for i, name in enumerate(group_by)]
+    matched = (
+        select(Run.id, *groups)
+        .where(
+            Run.experiment_id == experiment_id,
+            Run.organization_id.in_(actor.org_ids),
+            Run.deleted_at.is_(None),
+            *visible_conditions(Run, actor.hidden),
+            condition if condition is not None else true(),
+        )
+        .cte("matched")
+    )
+    group_columns = [matched.c[f"g{i}"] for i in range(len(group_by))]
+    counted = list(
+        await session.execute(
+            select(*group_columns, func.count())
+            .select_from(matched)
+            .group_by(*group_columns)
+            .order_by(*group_columns)
+        )
+    )
+    if len(counted) > MAX_GROUPS:
+        raise validation(
+            f"the runs fall into {len(counted)} groups; at most {MAX_GROUPS}: group by fewer "
+            "params or filter",
+            ["group_by"],
+        )
+    extent = (
+        await session.execute(
+            select(
+                func.max(RunMetricSummary.last_step),
+                func.coalesce(func.sum(RunMetricSummary.count), 0),
+            )
+            .join(matched, matched.c.id == RunMetricSummary.run_id)
+            .where(RunMetricSummary.key.in_(list(keys)))
+        )
+    ).one()
+    lowest = step_from or 0
+    highest = step_to if step_to is not None else int(extent[0] or 0)
+    span = max(1, highest - lowest + 1)
+    width, size = _bucket_size(span, max_points, raw=int(extent[1]) <= RAW_POINTS_BUDGET)
+    first, last = lowest // size, highest // size
+    per_run = (
+        _raw_values(matched, group_columns, keys, size, first, last)
+        if width == 1
+        else _rollup_values(matched, group_columns, keys, width, size, first, last)
+    )
+    names = [c.name for c in group_columns]
+    finite = _finite(per_run.c.last)
+    value = cast(per_run.c.last, Float(precision=53))
+    rows = await session.execute(
+        select(
+            *[per_run.c[n] for n in names],
+            per_run.c.key,
+            per_run.c.b,
+            func.avg(value).filter(finite),
+            func.stddev_samp(value).filter(finite),
+            func.min(per_run.c.mn),
+            func.max(per_run.c.mx),
+            func.count().filter(finite),
+        )
+        .group_by(*[per_run.c[n] for n in names], per_run.c.key, per_run.c.b)
+        .order_by(*[per_run.c[n] for n in names], per_run.c.key, per_run.c.b)
+    )
+    found: dict[tuple[Any, ...], dict[str, list[Any]]] = {}
+    for row in rows:
+        group = tuple(row[: len(names)])
+        key, bucket, mean, std, low, high, runs = row[len(names) :]
+        columns = found.setdefault(group, {}).setdefault(key, [[], [], [], [], [], []])
+        for column, item in zip(
+            columns, (int(bucket) * size, mean, std, low, high, int(runs)), strict=True
+        ):
+            column.append(item)
+    return Comparison(
+        bucket_size=size,
+        groups=[
+            RunGroup(
+                params=dict(zip(group_by, group, strict=True)),
+                run_count=int(count),
+                series=[
+                    SeriesColumns(key, *found.get(tuple(group), {}).get(key, [[]] * 6))
+                    for key in keys
+                ],
+            )
+            for *group, count in counted
+        ],
+    )
+
+
+def _rollup_values(
+    matched: Any,
+    groups: list[Any],
+    keys: Sequence[str],
+    width: int,
+    size: int,
+    first: int,
+    last: int,
+) -> Any:
+    """Each run's min, max and last value per output bucket, from its rollups."""
+    rollup = RunMetricRollup
+    per = size // width
+    bucket = (rollup.bucket // per).label("b") if per > 1 else rollup.bucket.label("b")
+    return (
+        select(
+            *groups,
+            rollup.key,
+            bucket,
+            rollup.run_id,
+            func.min(rollup.min_value).label("mn"),
+            func.max(rollup.max_value).label("mx"),
+            _last(rollup.last_value, rollup.bucket),
+        )
+        .join(matched, matched.c.id == rollup.run_id)
+        .where(
+            rollup.key.in_(list(keys)),
+            rollup.width == width,
+            rollup.bucket.between(first * per, last * per + per - 1),
+        )
+        .group_by(*groups, rollup.key, bucket, rollup.run_id)
+        .subquery("per_run")
+    )
+
+
+def _last(value: Any, by: Any) -> Any:
+    """The value at the highest ``by`` of the group."""
+    ordered = func.array_agg(aggregate_order_by(value, by.desc()), type_=ARRAY(Float(53)))
+    return ordered[1].label("last")
+
+
+def _raw_values(
+    matched: Any, groups: list[Any], keys: Sequence[str], size: int, first: int, last: int
+) -> Any:
+    """Each run's min, max and last value per output bucket, from its raw points."""
+    chunk = RunMetricChunk
+    points = (
+        func.unnest(chunk.steps, chunk.values).table_valued("step", "value").render_derived("u")
+    )
+    step = cast(points.c.step, BigInteger)
+    value = cast(points.c.value, Float(precision=53))
+    bucket = (step // literal(size, BigInteger)).label("b")
+    low, high = first * size, last * size + size - 1
+    return (
+        select(
+            *groups,
+            chunk.key,
+            bucket,
+            chunk.run_id,
+            func.min(value).filter(_finite(value)).label("mn"),
+            func.max(value).filter(_finite(value)).label("mx"),
+            _last(value, step),
+        )
+        .select_from(chunk)
+        .join(matched, matched.c.id == chunk.run_id)
+        .join(points, true())
+        .where(
+            chunk.key.in_(list(keys)),
+            and_(chunk.max_step >= low, chunk.min_step <= high),
+            step.between(low, high),
+        )
+        .group_by(*groups, chunk.key, bucket, chunk.run_id)
+        .subquery("per_run")
+    )
