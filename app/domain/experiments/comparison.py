@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Float,
+    Integer,
     and_,
     cast,
     func,
@@ -30,7 +31,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import validation
@@ -42,8 +43,9 @@ from app.domain.tenancy.visibility import visible_conditions
 MAX_KEYS = 20
 MAX_GROUP_BY = 5
 MAX_GROUPS = 200
+MAX_RUNS = 10_000
 MAX_BUCKETS = 5_000
-RAW_POINTS_BUDGET = 1_000_000  # raw points read at most; beyond, the 64-step rollups
+RAW_POINTS_BUDGET = 200_000  # raw points read at most; beyond, the 64-step rollups
 NONFINITE = [float("nan"), float("inf"), float("-inf")]
 
 
@@ -107,31 +109,38 @@ async def compare_runs(
         step_from is not None and step_to is not None and step_to < step_from
     ):
         raise validation("need 0 <= stepFrom <= stepTo", ["step_from"])
-    groups = [Run.params[name].astext.label(f"g{i}") for i, name in enumerate(group_by)]
-    matched = (
-        select(Run.id, *groups)
-        .where(
-            Run.experiment_id == experiment_id,
-            Run.organization_id.in_(actor.org_ids),
-            Run.deleted_at.is_(None),
-            *visible_conditions(Run, actor.hidden),
-            condition if condition is not None else true(),
-        )
-        .cte("matched")
-    )
-    group_columns = [matched.c[f"g{i}"] for i in range(len(group_by))]
-    counted = list(
+    picked = (
         await session.execute(
-            select(*group_columns, func.count())
-            .select_from(matched)
-            .group_by(*group_columns)
-            .order_by(*group_columns)
+            select(Run.id, *[Run.params[name].astext for name in group_by])
+            .where(
+                Run.experiment_id == experiment_id,
+                Run.organization_id.in_(actor.org_ids),
+                Run.deleted_at.is_(None),
+                *visible_conditions(Run, actor.hidden),
+                condition if condition is not None else true(),
+            )
+            .limit(MAX_RUNS + 1)
         )
-    )
-    if len(counted) > MAX_GROUPS:
+    ).all()
+    if len(picked) > MAX_RUNS:
+        raise validation(f"compare at most {MAX_RUNS:,} runs: filter them", ["filter"])
+    # The runs as arrays (their ids, each one's group): later statements read them by id
+    # (index scans), whatever the filter was, and group by a small integer.
+    group_index: dict[tuple[str | None, ...], int] = {}
+    ids: list[uuid.UUID] = []
+    places: list[int] = []
+    counts: list[int] = []
+    for run_id, *values in sorted(picked, key=lambda row: tuple((v is None, v) for v in row[1:])):
+        place = group_index.setdefault(tuple(values), len(group_index))
+        if place == len(counts):
+            counts.append(0)
+        counts[place] += 1
+        ids.append(run_id)
+        places.append(place)
+    if len(group_index) > MAX_GROUPS:
         raise validation(
-            f"the runs fall into {len(counted)} groups; at most {MAX_GROUPS}: group by fewer "
-            "params or filter",
+            f"the runs fall into {len(group_index)} groups; at most {MAX_GROUPS}: group by "
+            "fewer params or filter",
             ["group_by"],
         )
     extent = (
@@ -139,9 +148,10 @@ async def compare_runs(
             select(
                 func.max(RunMetricSummary.last_step),
                 func.coalesce(func.sum(RunMetricSummary.count), 0),
+            ).where(
+                RunMetricSummary.run_id == func.any(literal(ids, ARRAY(UUID(as_uuid=True)))),
+                RunMetricSummary.key.in_(list(keys)),
             )
-            .join(matched, matched.c.id == RunMetricSummary.run_id)
-            .where(RunMetricSummary.key.in_(list(keys)))
         )
     ).one()
     lowest = step_from or 0
@@ -149,33 +159,39 @@ async def compare_runs(
     span = max(1, highest - lowest + 1)
     width, size = _bucket_size(span, max_points, raw=int(extent[1]) <= RAW_POINTS_BUDGET)
     first, last = lowest // size, highest // size
-    per_run = (
-        _raw_values(matched, group_columns, keys, size, first, last)
-        if width == 1
-        else _rollup_values(matched, group_columns, keys, width, size, first, last)
+    matched = (
+        func.unnest(literal(ids, ARRAY(UUID(as_uuid=True))), literal(places, ARRAY(Integer)))
+        .table_valued("id", "g")
+        .render_derived("matched")
     )
-    names = [c.name for c in group_columns]
+    per_run = (
+        _raw_values(matched, keys, size, first, last)
+        if width == 1
+        else _rollup_values(matched, keys, width, size, first, last)
+    )
     finite = _finite(per_run.c.last)
     value = cast(per_run.c.last, Float(precision=53))
-    rows = await session.execute(
-        select(
-            *[per_run.c[n] for n in names],
-            per_run.c.key,
-            per_run.c.b,
-            func.avg(value).filter(finite),
-            func.stddev_samp(value).filter(finite),
-            func.min(per_run.c.mn),
-            func.max(per_run.c.mx),
-            func.count().filter(finite),
+    rows: Any = (
+        await session.execute(
+            select(
+                per_run.c.g,
+                per_run.c.key,
+                per_run.c.b,
+                func.avg(value).filter(finite),
+                func.stddev_samp(value).filter(finite),
+                func.min(per_run.c.mn),
+                func.max(per_run.c.mx),
+                func.count().filter(finite),
+            )
+            .group_by(per_run.c.g, per_run.c.key, per_run.c.b)
+            .order_by(per_run.c.g, per_run.c.key, per_run.c.b)
         )
-        .group_by(*[per_run.c[n] for n in names], per_run.c.key, per_run.c.b)
-        .order_by(*[per_run.c[n] for n in names], per_run.c.key, per_run.c.b)
+        if ids
+        else []
     )
-    found: dict[tuple[Any, ...], dict[str, list[Any]]] = {}
-    for row in rows:
-        group = tuple(row[: len(names)])
-        key, bucket, mean, std, low, high, runs = row[len(names) :]
-        columns = found.setdefault(group, {}).setdefault(key, [[], [], [], [], [], []])
+    found: dict[int, dict[str, list[list[Any]]]] = {}
+    for place, key, bucket, mean, std, low, high, runs in rows:
+        columns = found.setdefault(place, {}).setdefault(key, [[], [], [], [], [], []])
         for column, item in zip(
             columns, (int(bucket) * size, mean, std, low, high, int(runs)), strict=True
         ):
@@ -184,21 +200,19 @@ async def compare_runs(
         bucket_size=size,
         groups=[
             RunGroup(
-                params=dict(zip(group_by, group, strict=True)),
-                run_count=int(count),
+                params=dict(zip(group_by, values, strict=True)),
+                run_count=counts[place],
                 series=[
-                    SeriesColumns(key, *found.get(tuple(group), {}).get(key, [[]] * 6))
-                    for key in keys
+                    SeriesColumns(key, *found.get(place, {}).get(key, [[]] * 6)) for key in keys
                 ],
             )
-            for *group, count in counted
+            for values, place in group_index.items()
         ],
     )
 
 
 def _rollup_values(
     matched: Any,
-    groups: list[Any],
     keys: Sequence[str],
     width: int,
     size: int,
@@ -208,10 +222,30 @@ def _rollup_values(
     """Each run's min, max and last value per output bucket, from its rollups."""
     rollup = RunMetricRollup
     per = size // width
-    bucket = (rollup.bucket // per).label("b") if per > 1 else rollup.bucket.label("b")
+    where = (
+        rollup.key.in_(list(keys)),
+        rollup.width == width,
+        rollup.bucket.between(first * per, last * per + per - 1),
+    )
+    if per == 1:  # a stored bucket is an output bucket: its row is the run's values there
+        return (
+            select(
+                matched.c.g,
+                rollup.key,
+                rollup.bucket.label("b"),
+                rollup.run_id,
+                rollup.min_value.label("mn"),
+                rollup.max_value.label("mx"),
+                rollup.last_value.label("last"),
+            )
+            .join(matched, matched.c.id == rollup.run_id)
+            .where(*where)
+            .subquery("per_run")
+        )
+    bucket = (rollup.bucket // per).label("b")
     return (
         select(
-            *groups,
+            matched.c.g,
             rollup.key,
             bucket,
             rollup.run_id,
@@ -220,12 +254,8 @@ def _rollup_values(
             _last(rollup.last_value, rollup.bucket),
         )
         .join(matched, matched.c.id == rollup.run_id)
-        .where(
-            rollup.key.in_(list(keys)),
-            rollup.width == width,
-            rollup.bucket.between(first * per, last * per + per - 1),
-        )
-        .group_by(*groups, rollup.key, bucket, rollup.run_id)
+        .where(*where)
+        .group_by(matched.c.g, rollup.key, bucket, rollup.run_id)
         .subquery("per_run")
     )
 
@@ -236,9 +266,7 @@ def _last(value: Any, by: Any) -> Any:
     return ordered[1].label("last")
 
 
-def _raw_values(
-    matched: Any, groups: list[Any], keys: Sequence[str], size: int, first: int, last: int
-) -> Any:
+def _raw_values(matched: Any, keys: Sequence[str], size: int, first: int, last: int) -> Any:
     """Each run's min, max and last value per output bucket, from its raw points."""
     chunk = RunMetricChunk
     points = (
@@ -250,7 +278,7 @@ def _raw_values(
     low, high = first * size, last * size + size - 1
     return (
         select(
-            *groups,
+            matched.c.g,
             chunk.key,
             bucket,
             chunk.run_id,
@@ -266,6 +294,6 @@ def _raw_values(
             and_(chunk.max_step >= low, chunk.min_step <= high),
             step.between(low, high),
         )
-        .group_by(*groups, chunk.key, bucket, chunk.run_id)
+        .group_by(matched.c.g, chunk.key, bucket, chunk.run_id)
         .subquery("per_run")
     )
