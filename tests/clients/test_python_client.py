@@ -660,3 +660,38 @@ async def test_a_refused_console_batch_leaves_the_numbering_in_step(database_url
     assert (run.sent_lines, run.dropped_lines) == (5, 5)
     assert any("7 log lines a minute" in str(w.message) for w in caught)
     assert await console_texts(tenant, run.id) == ["a0", "a1", "a2", "c0", "c1"]
+
+
+async def test_the_client_searches_and_compares_runs(server, tenant):  # type: ignore[no-untyped-def]
+    """Client.search_runs takes the run query language; Client.compare_runs returns the
+    grouped curves as columns (mean ± std per step bucket)."""
+    async with mlgraph.Client(url=server.base_url, api_key=tenant.key) as client:
+        project = await client.project("comparing", organization=tenant.org_slug)
+        experiment = await client.experiment("seeds", project_id=project)
+        for optimizer in ("adam", "sgd"):
+            for seed in (1, 2):
+                run = await asyncio.to_thread(
+                    mlgraph.start_run, url=server.base_url, api_key=tenant.key,
+                    experiment_id=experiment, name=f"{optimizer}-{seed}",
+                    params={"optimizer": optimizer, "seed": seed},
+                    capture_console=False, system_metrics=False,
+                )  # fmt: skip
+                for step in range(10):
+                    run.log({"loss": (1 if optimizer == "adam" else 2) + seed + step}, step=step)
+                await asyncio.to_thread(run.finish)
+        found = await client.search_runs(
+            experiment, "params.optimizer = 'sgd' and metrics.loss.max > 11",
+            order_by="METRIC_DESC", order_key="loss",
+        )  # fmt: skip
+        assert [r.name for r in found] == ["sgd-2", "sgd-1"]
+        assert [r.name for r in await client.search_runs(experiment, limit=3)] != []
+        with pytest.raises(mlgraph.MlgraphError, match="at character 14"):
+            await client.search_runs(experiment, "params.seed >")
+        compared = await client.compare_runs(experiment, ["loss"], group_by=["optimizer"])
+    assert compared.bucket_size == 1
+    groups = {group.params["optimizer"]: group for group in compared.groups}
+    [adam] = groups["adam"].series
+    assert adam.step_start == list(range(10))
+    assert adam.mean == [2.5 + step for step in range(10)] and adam.runs == [2] * 10
+    assert adam.min == [2.0 + step for step in range(10)]
+    assert groups["sgd"].series[0].max == [4.0 + step for step in range(10)]

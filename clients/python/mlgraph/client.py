@@ -24,14 +24,16 @@ import httpx
 
 from mlgraph.generated import GraphQLClient
 from mlgraph.generated.alerts import AlertsAlerts
+from mlgraph.generated.compare_runs import CompareRunsNodeExperimentComparison
 from mlgraph.generated.enums import (
     AlertSeverity,
     Comparator,
     Framework,
     ModelStage,
     ModelType,
+    RunOrder,
 )
-from mlgraph.generated.exceptions import GraphQLClientHttpError
+from mlgraph.generated.exceptions import GraphQLClientGraphQLMultiError, GraphQLClientHttpError
 from mlgraph.generated.input_types import (
     AlertRuleCreateInput,
     DeploymentCreateInput,
@@ -56,6 +58,7 @@ from mlgraph.generated.model_version_transition import (
 from mlgraph.generated.predictions_record import PredictionsRecordPredictionsRecord
 from mlgraph.generated.run_logs import RunLogsRunLogs
 from mlgraph.generated.run_metrics import RunMetricsRunMetrics
+from mlgraph.generated.search_runs import SearchRunsNodeExperimentRunsNodes
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -452,6 +455,72 @@ class Client:
 
     def _artifact_url(self, run_id: str, path: str) -> str:
         return f"{self.url}/v1/runs/{quote(run_id, safe='')}/artifacts/{quote(path, safe='/')}"
+
+    # -- comparing runs -----------------------------------------------------------------
+
+    async def search_runs(
+        self,
+        experiment_id: str,
+        query: str | None = None,
+        *,
+        order_by: RunOrder | str = RunOrder.CREATED_DESC,
+        order_key: str | None = None,
+        limit: int | None = None,
+    ) -> list[SearchRunsNodeExperimentRunsNodes]:
+        """The experiment's runs the run query language picks (``"metrics.val/auc.max >
+        0.9 and params.lr in (0.1, 0.01)"``; None: all), in ``order_by`` (``METRIC_DESC``
+        with ``order_key`` the metric), every page read up to ``limit``. A bad query raises
+        MlgraphError naming the character where it went wrong."""
+        found: list[SearchRunsNodeExperimentRunsNodes] = []
+        after: str | None = None
+        while limit is None or len(found) < limit:
+            try:
+                page = await self.graphql.search_runs(
+                    experiment_id=experiment_id,
+                    query=query,
+                    order_by=RunOrder(order_by),
+                    order_key=order_key,
+                    first=100 if limit is None else min(100, limit - len(found)),
+                    after=after,
+                )
+            except GraphQLClientGraphQLMultiError as error:
+                raise MlgraphError(str(error)) from error
+            node = page.node
+            if node is None or not hasattr(node, "runs"):
+                raise MlgraphError(f"no experiment {experiment_id!r} visible to this key")
+            found += node.runs.nodes
+            if not node.runs.page_info.has_next_page:
+                break
+            after = node.runs.page_info.end_cursor
+        return found
+
+    async def compare_runs(
+        self,
+        experiment_id: str,
+        keys: Sequence[str],
+        *,
+        group_by: Sequence[str] = (),
+        query: str | None = None,
+        max_points: int = 500,
+    ) -> CompareRunsNodeExperimentComparison:
+        """The runs ``query`` picks, grouped by the ``group_by`` params, compared per
+        metric key and step bucket on the server: ``groups[i].series[j]`` holds columns
+        ``step_start``, ``mean``, ``std``, ``min``, ``max`` and ``runs`` (how many runs had
+        a value), ready for a chart (mean ± std bands)."""
+        try:
+            found = await self.graphql.compare_runs(
+                experiment_id=experiment_id,
+                keys=list(keys),
+                group_by=list(group_by),
+                query=query,
+                max_points=max_points,
+            )
+        except GraphQLClientGraphQLMultiError as error:
+            raise MlgraphError(str(error)) from error
+        node = found.node
+        if node is None or not hasattr(node, "comparison"):
+            raise MlgraphError(f"no experiment {experiment_id!r} visible to this key")
+        return node.comparison
 
     # -- registry -----------------------------------------------------------------------
 

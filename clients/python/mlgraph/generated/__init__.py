@@ -8,6 +8,14 @@ from .alerts import Alerts, AlertsAlerts, AlertsAlertsDeployment
 from .async_base_client import AsyncBaseClient
 from .base_model import BaseModel, Upload
 from .client import GraphQLClient
+from .compare_runs import (
+    CompareRuns,
+    CompareRunsNodeExperiment,
+    CompareRunsNodeExperimentComparison,
+    CompareRunsNodeExperimentComparisonGroups,
+    CompareRunsNodeExperimentComparisonGroupsSeries,
+    CompareRunsNodeNode,
+)
 from .deployment_create import (
     DeploymentCreate,
     DeploymentCreateDeploymentCreate,
@@ -28,6 +36,7 @@ from .enums import (
     ModelType,
     OrgRole,
     ProjectVisibility,
+    RunOrder,
     RunStatus,
     TaskType,
 )
@@ -166,6 +175,15 @@ from .run_metrics_log import (
     RunMetricsLogRunMetricsLog,
     RunMetricsLogRunMetricsLogUserErrors,
 )
+from .search_runs import (
+    SearchRuns,
+    SearchRunsNodeExperiment,
+    SearchRunsNodeExperimentRuns,
+    SearchRunsNodeExperimentRunsNodes,
+    SearchRunsNodeExperimentRunsNodesMetricSummary,
+    SearchRunsNodeExperimentRunsPageInfo,
+    SearchRunsNodeNode,
+)
 from .viewer import (
     Viewer,
     ViewerViewer,
@@ -191,6 +209,12 @@ __all__ = [
     "BaseModel",
     "CapacityType",
     "Comparator",
+    "CompareRuns",
+    "CompareRunsNodeExperiment",
+    "CompareRunsNodeExperimentComparison",
+    "CompareRunsNodeExperimentComparisonGroups",
+    "CompareRunsNodeExperimentComparisonGroupsSeries",
+    "CompareRunsNodeNode",
     "DeploymentCreate",
     "DeploymentCreateDeploymentCreate",
     "DeploymentCreateDeploymentCreateDeployment",
@@ -304,7 +328,15 @@ __all__ = [
     "RunMetricsLogRunMetricsLogUserErrors",
     "RunMetricsRunMetrics",
     "RunMetricsRunMetricsPoints",
+    "RunOrder",
     "RunStatus",
+    "SearchRuns",
+    "SearchRunsNodeExperiment",
+    "SearchRunsNodeExperimentRuns",
+    "SearchRunsNodeExperimentRunsNodes",
+    "SearchRunsNodeExperimentRunsNodesMetricSummary",
+    "SearchRunsNodeExperimentRunsPageInfo",
+    "SearchRunsNodeNode",
     "TaskType",
     "Upload",
     "UserErrors",

@@ -5,8 +5,9 @@ from .alert_rule_create import AlertRuleCreate
 from .alerts import Alerts
 from .async_base_client import AsyncBaseClient
 from .base_model import UNSET, UnsetType
+from .compare_runs import CompareRuns
 from .deployment_create import DeploymentCreate
-from .enums import AlertSeverity
+from .enums import AlertSeverity, RunOrder
 from .experiment_create import ExperimentCreate
 from .input_types import (
     AlertRuleCreateInput,
@@ -41,6 +42,7 @@ from .run_logs_append import RunLogsAppend
 from .run_metric_history import RunMetricHistory
 from .run_metrics import RunMetrics
 from .run_metrics_log import RunMetricsLog
+from .search_runs import SearchRuns
 from .viewer import Viewer
 
 
@@ -49,6 +51,118 @@ def gql(q: str) -> str:
 
 
 class GraphQLClient(AsyncBaseClient):
+    async def search_runs(
+        self,
+        experiment_id: str,
+        order_by: RunOrder,
+        first: int,
+        query: Union[Optional[str], UnsetType] = UNSET,
+        order_key: Union[Optional[str], UnsetType] = UNSET,
+        after: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> SearchRuns:
+        _query = gql("""
+            query SearchRuns($experimentId: ID!, $query: String, $orderBy: RunOrder!, $orderKey: String, $first: Int!, $after: String) {
+              node(id: $experimentId) {
+                __typename
+                ... on Experiment {
+                  runs(
+                    first: $first
+                    after: $after
+                    filter: {query: $query}
+                    orderBy: $orderBy
+                    orderKey: $orderKey
+                  ) {
+                    totalCount
+                    pageInfo {
+                      hasNextPage
+                      endCursor
+                    }
+                    nodes {
+                      id
+                      name
+                      status
+                      params
+                      tags
+                      metricSummary {
+                        key
+                        min
+                        max
+                        last
+                        lastStep
+                      }
+                    }
+                  }
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "experimentId": experiment_id,
+            "query": query,
+            "orderBy": order_by,
+            "orderKey": order_key,
+            "first": first,
+            "after": after,
+        }
+        response = await self.execute(
+            query=_query, operation_name="SearchRuns", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return SearchRuns.model_validate(data)
+
+    async def compare_runs(
+        self,
+        experiment_id: str,
+        keys: list[str],
+        max_points: int,
+        group_by: Union[Optional[list[str]], UnsetType] = UNSET,
+        query: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> CompareRuns:
+        _query = gql("""
+            query CompareRuns($experimentId: ID!, $keys: [String!]!, $groupBy: [String!], $query: String, $maxPoints: Int!) {
+              node(id: $experimentId) {
+                __typename
+                ... on Experiment {
+                  comparison(
+                    keys: $keys
+                    groupBy: $groupBy
+                    filter: {query: $query}
+                    maxPoints: $maxPoints
+                  ) {
+                    bucketSize
+                    groups {
+                      params
+                      runCount
+                      series {
+                        key
+                        stepStart
+                        mean
+                        std
+                        min
+                        max
+                        runs
+                      }
+                    }
+                  }
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "experimentId": experiment_id,
+            "keys": keys,
+            "groupBy": group_by,
+            "query": query,
+            "maxPoints": max_points,
+        }
+        response = await self.execute(
+            query=_query, operation_name="CompareRuns", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return CompareRuns.model_validate(data)
+
     async def organization_by_name(
         self, slug: str, **kwargs: Any
     ) -> OrganizationByName:
