@@ -71,6 +71,7 @@ bench: $(STAMP) $(MLFLOW_STAMP)
 	$(BIN)/python bench/artifacts_and_logs.py
 	$(BIN)/python bench/mlflow_log_batch.py
 	$(BIN)/python bench/run_comparison.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) $(CODEGEN) $(MLFLOW) .data

@@ -47,6 +47,7 @@ from app.server.artifacts import Artifacts, is_artifact_upload
 from app.server.auth_cache import AuthCache
 from app.server.bulk import BulkMetrics
 from app.server.compression import CompressionMiddleware
+from app.server.export import Export, is_export
 from app.server.graphql_http import error_body, json_response, negotiate
 from app.server.metrics import (
     HUBS,
@@ -71,8 +72,8 @@ log = logging.getLogger("mlgraph")
 
 
 def is_file_transfer(path: str) -> bool:
-    """An artifact's upload or download (ours, or through MLflow's proxy)."""
-    return is_artifact_upload(path) or is_mlflow_upload(path)
+    """An artifact's upload or download (ours, or through MLflow's proxy), or an export."""
+    return is_artifact_upload(path) or is_mlflow_upload(path) or is_export(path)
 
 
 def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None) -> Starlette:
@@ -254,6 +255,16 @@ def routes(settings: Settings, database: Database, parts: ServingParts) -> list[
         ),
         Route("/v1/runs/{run_id}/artifacts/{path:path}", parts.artifacts.upload, methods=["PUT"]),
         Route("/v1/runs/{run_id}/artifacts/{path:path}", parts.artifacts.download, methods=["GET"]),
+        Route(
+            "/v1/experiments/{experiment_id}/export/runs",
+            Export(database.read_session_factory).runs,
+            methods=["POST"],
+        ),
+        Route(
+            "/v1/experiments/{experiment_id}/export/points",
+            Export(database.read_session_factory).points,
+            methods=["POST"],
+        ),
         *mlflow_routes(
             database.session_factory,
             database.read_session_factory,

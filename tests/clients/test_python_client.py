@@ -40,6 +40,7 @@ class Proxy:
         self.target_port = target_port
         self.up = True
         self.lose_answers = 0  # answers to drop (each closes its connection)
+        self.cut_after: int | None = None  # close the next answer after this many bytes
         self.refused = 0
         self.lost = 0
         self.server: asyncio.Server | None = None
@@ -68,7 +69,16 @@ class Proxy:
 
         async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter, answer: bool):  # type: ignore[no-untyped-def]
             try:
+                sent = 0
                 while data := await source.read(65536):
+                    if answer and self.cut_after is not None and sent + len(data) > self.cut_after:
+                        sink.write(data[: self.cut_after - sent])
+                        await sink.drain()
+                        self.cut_after = None
+                        self.lost += 1
+                        writer.close()  # the answer breaks off part way
+                        return
+                    sent += len(data)
                     if answer and self.lose_answers:
                         self.lose_answers -= 1
                         self.lost += 1
@@ -695,3 +705,27 @@ async def test_the_client_searches_and_compares_runs(server, tenant):  # type: i
     assert adam.mean == [2.5 + step for step in range(10)] and adam.runs == [2] * 10
     assert adam.min == [2.0 + step for step in range(10)]
     assert groups["sgd"].series[0].max == [4.0 + step for step in range(10)]
+
+
+async def test_exports_arrive_as_tables_even_when_the_stream_breaks(tenant, proxy):  # type: ignore[no-untyped-def]
+    """export_points returns a pyarrow Table; a stream cut part way is asked for again
+    (after the last whole page of runs) and nothing is lost or doubled."""
+    async with mlgraph.Client(url=proxy.url, api_key=tenant.key) as client:
+        project = await client.project("exporting", organization=tenant.org_slug)
+        experiment = await client.experiment("e", project_id=project)
+        for seed in range(3):
+            run = await asyncio.to_thread(
+                open_run, proxy.url, tenant, "exporting", experiment="e", params={"seed": seed},
+                capture_console=False,
+            )  # fmt: skip
+            for step in range(2000):
+                run.log({"loss": 1 / (1 + step), "acc": step / 2000}, step=step)
+            await asyncio.to_thread(run.finish)
+        runs = await client.export_runs(experiment, query="params.seed >= 1")
+        assert runs.num_rows == 2 and "metrics" in runs.column_names
+        proxy.cut_after = 20_000  # inside the first (and only) page of points
+        points = await client.export_points(experiment, keys=["loss"])
+    assert proxy.lost == 1
+    assert points.num_rows == 3 * 2000
+    by_run = points.group_by("run_id").aggregate([("step", "count_distinct")])
+    assert by_run.column("step_count_distinct").to_pylist() == [2000] * 3

@@ -522,6 +522,68 @@ class Client:
             raise MlgraphError(f"no experiment {experiment_id!r} visible to this key")
         return node.comparison
 
+    # -- bulk export ---------------------------------------------------------------------
+
+    async def export_runs(self, experiment_id: str, query: str | None = None) -> Any:
+        """The experiment's runs ``query`` picks (all: None) as a ``pyarrow.Table``: id,
+        name, status, times, params and tags (JSON text), metrics (per key: last, min,
+        max, count). ``.to_pandas()`` makes it a DataFrame. Needs ``mlgraph-client[arrow]``."""
+        return await self._export(experiment_id, "runs", {"query": query})
+
+    async def export_points(
+        self, experiment_id: str, query: str | None = None, keys: Sequence[str] | None = None
+    ) -> Any:
+        """Every metric point of those runs (of ``keys``; all: None) as a ``pyarrow.Table``:
+        run_id, key, step, value, time. Streamed from the server a page of runs at a time; a
+        broken stream is resumed after the last run it delivered whole."""
+        return await self._export(
+            experiment_id, "points", {"query": query, "keys": list(keys) if keys else None}
+        )
+
+    async def _export(self, experiment_id: str, what: str, body: dict[str, Any]) -> Any:
+        try:
+            import pyarrow as pa
+        except ImportError as error:
+            raise ImportError(
+                'exports need pyarrow: pip install "mlgraph-client[arrow]"'
+            ) from error
+        url = f"{self.url}/v1/experiments/{quote(experiment_id, safe='')}/export/{what}"
+        batches: list[Any] = []
+        after: str | None = None
+        for _ in range(100):  # each try resumes after the last whole page
+            request = self.graphql.http_client.build_request(
+                "POST", url, json={k: v for k, v in {**body, "after": after}.items() if v}
+            )
+            received = bytearray()
+            broken = False
+            response = await self.graphql.http_client.send(request, stream=True)
+            try:
+                if response.status_code != 200:
+                    await response.aread()
+                    raise MlgraphError(f"HTTP {response.status_code}: {response.text[:500]}")
+                try:
+                    async for chunk in response.aiter_raw():
+                        received += chunk
+                except httpx.TransportError:
+                    broken = True
+            finally:
+                await response.aclose()
+            try:
+                reader = pa.ipc.open_stream(bytes(received))
+                schema = reader.schema
+                while True:
+                    batches.append(reader.read_next_batch())
+            except StopIteration:
+                pass
+            except (pa.ArrowInvalid, OSError):  # it ended inside a batch: that page again
+                broken = True
+            if not broken:
+                return pa.Table.from_batches(batches, schema=schema)
+            if batches:  # a batch is a page of whole runs: go on after its last
+                ids = batches[-1].column("id" if what == "runs" else "run_id")
+                after = ids[len(ids) - 1].as_py() if len(ids) else after
+        raise MlgraphError("the export broke off 100 times; try again later")
+
     # -- registry -----------------------------------------------------------------------
 
     async def register_model_version(
