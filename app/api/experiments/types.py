@@ -57,7 +57,13 @@ from app.domain.experiments.services import ROLLUP_WIDTHS
 MAX_HISTORY_BUCKETS = 200_000  # runs x keys x maxPoints per call
 
 
-@from_declaration(ExperimentRow)
+@from_declaration(
+    ExperimentRow,
+    python={
+        "comparison": "the matched runs read first, their groups numbered in Python, then "
+        "one aggregate over the rollups (app/domain/experiments/comparison.py)"
+    },
+)
 @strawberry.type(description="A group of runs exploring one question, optionally for a model.")
 class Experiment(Node, FromRow):
     name: str
