@@ -72,6 +72,7 @@ bench: $(STAMP) $(MLFLOW_STAMP)
 	$(BIN)/python bench/mlflow_log_batch.py
 	$(BIN)/python bench/run_comparison.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/run_pages.py
 
 clean:
 	rm -rf $(VENV) $(CODEGEN) $(MLFLOW) .data

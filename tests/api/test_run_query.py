@@ -28,6 +28,7 @@ RUNS_DATA: list[dict[str, Any]] = [
         "params": {"lr": "0.1", "optimizer": "adam", "depth": 50},
         "tags": {"team": "vision"},
         "auc": [0.5, 0.95, 0.7],
+        "loss": [1.0, 0.5],
         "finish": "COMPLETED",
     },
     {
@@ -35,6 +36,7 @@ RUNS_DATA: list[dict[str, Any]] = [
         "params": {"lr": 0.01, "optimizer": "sgd"},
         "tags": {"team": "audio"},
         "auc": [0.8, 0.85],
+        "loss": [2.0],
         "finish": "COMPLETED",
     },
     {
@@ -62,6 +64,9 @@ async def experiment(make_tenant) -> tuple[Any, str]:  # type: ignore[no-untyped
         points = [
             {"key": "val/auc", "step": step, "value": "NaN" if math.isnan(v) else v}
             for step, v in enumerate(run["auc"])
+        ]
+        points += [
+            {"key": "loss", "step": s, "value": v} for s, v in enumerate(run.get("loss", []))
         ]
         if points:
             await log_points(tenant.client, created["id"], points)
@@ -210,3 +215,16 @@ async def test_runs_sort_by_a_metric_or_a_param_page_by_page(experiment, order, 
                 break
             after = runs["pageInfo"]["endCursor"]
         assert seen == expected
+
+
+async def test_a_metric_order_with_a_condition_on_another_metric(experiment) -> None:  # type: ignore[no-untyped-def]
+    """The order reads one key's summaries, the condition another's: each its own."""
+    tenant, experiment_id = experiment
+    query = """query($id: ID!, $filter: RunFilterInput) { node(id: $id) { ... on Experiment {
+      runs(first: 10, orderBy: METRIC_DESC, orderKey: "val/auc", filter: $filter) {
+        nodes { name } } } } }"""
+    for client in (tenant.client, tenant.client.on_resolvers()):
+        found = await client.data(
+            query, {"id": experiment_id, "filter": {"query": "metrics.loss < 1"}}
+        )
+        assert [n["name"] for n in found["node"]["runs"]["nodes"]] == ["resnet-a"]

@@ -74,6 +74,7 @@ class ChildPageLoader(SharedLoader):
         conditions = base_conditions(spec, parent_ids, self.org_ids, self.hidden)
         if query.filter is not None:
             conditions.extend(query.filter.conditions(model))
+        values = None
         if args.cursor is not None:
             if len(args.cursor) != len(keys):
                 raise ClientError("invalid cursor for this list and order")
@@ -81,6 +82,17 @@ class ChildPageLoader(SharedLoader):
                 coerce_cursor_value(raw, key.type.python_type)
                 for raw, key in zip(args.cursor, keys, strict=True)
             ]
+        one_parent_page = getattr(order, "one_parent_page", None)
+        if one_parent_page is not None and len(parent_ids) == 1 and not descending:
+            # An order with a plan of its own for one parent (a metric's value: driven by
+            # the summaries' index, not by sorting every run).
+            parent_id = parent_ids[0]
+            rows = await one_parent_page(
+                session, model, conditions, query.order_argument,
+                tuple(values) if values is not None else None, args.size + 1,
+            )  # fmt: skip
+            return {parent_id: [(row, encode_cursor(sort)) for row, sort in rows]}
+        if values is not None:
             row_key, bound = tuple_(*keys), tuple_(*values)
             conditions.append(row_key < bound if descending else row_key > bound)
         parent = getattr(model, spec.parent_column)

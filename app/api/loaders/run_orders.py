@@ -59,6 +59,67 @@ class ByMetricLast(ByValue):
             .scalar_subquery()
         )
 
+    def summary_column(self) -> Any:
+        return {
+            "min": RunMetricSummary.min_value,
+            "max": RunMetricSummary.max_value,
+        }.get(self.stat, RunMetricSummary.last_value)
+
+    async def one_parent_page(
+        self,
+        session: Any,
+        model: Any,
+        conditions: list[ColumnElement[bool]],
+        argument: str | None,
+        cursor: tuple[Any, ...] | None,
+        size: int,
+    ) -> list[tuple[Any, list[Any]]]:
+        """The page of one parent's runs (forward), driven by the summaries' (key, value)
+        index: runs with a finite value in value order, stopping at ``size`` rows, then
+        (if the page is not full) the runs without one, in id order. Sort values as
+        ``expressions`` gives them, so cursors are the same either way. Without it, every
+        run's value is computed and sorted (a million runs: seconds)."""
+        if not argument:
+            raise ClientError("this order needs a key (the metric key or param name)")
+        column = self.summary_column()
+        finite = column.not_in(NONFINITE) & column.is_not(None)
+        missing_after = cursor is not None and bool(cursor[0])
+        found: list[tuple[Any, list[Any]]] = []
+        if not missing_after:
+            value_order = column.desc() if self.value_descending else column.asc()
+            query = (
+                select(model, column)
+                .join(RunMetricSummary, RunMetricSummary.run_id == model.id)
+                .where(*conditions, RunMetricSummary.key == argument, finite)
+                .order_by(value_order, model.id)
+                .limit(size)
+            )
+            if cursor is not None:
+                bound = -cursor[1] if self.value_descending else cursor[1]
+                beyond = column < bound if self.value_descending else column > bound
+                query = query.where(beyond | ((column == bound) & (model.id > cursor[2])))
+            for row, value in await session.execute(query):
+                found.append((row, [False, -value if self.value_descending else value, row.id]))
+        if len(found) < size:
+            has_value = (
+                select(RunMetricSummary.run_id)
+                .where(RunMetricSummary.key == argument, finite)
+                .scalar_subquery()
+            )
+            query = (
+                select(model)
+                .where(*conditions, model.id.not_in(has_value))
+                .order_by(model.id)
+                .limit(size - len(found))
+            )
+            if missing_after:
+                assert cursor is not None
+                query = query.where(model.id > cursor[2])
+            zero = -0.0 if self.value_descending else 0.0
+            for (row,) in await session.execute(query):
+                found.append((row, [True, zero, row.id]))
+        return found
+
 
 @dataclass(frozen=True)
 class ByNumericParam(ByValue):

@@ -31,7 +31,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, and_, case, cast, func, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    and_,
+    case,
+    cast,
+    func,
+    inspect,
+    literal_column,
+    not_,
+    or_,
+    select,
+    true,
+)
 
 from app.domain.errors import DomainError, validation
 from app.domain.experiments.enums import RunStatus
@@ -200,16 +213,34 @@ METRIC_COLUMNS = {
 NONFINITE = ("NaN", "Infinity", "-Infinity")
 
 
+def outer_id(model: Any) -> ColumnElement[Any]:
+    """The outer run's id by its table's (or alias's) name: a subquery correlated through
+    it never takes the runs table into its own FROM, even compiled on its own (the compiled
+    read path keeps each condition as a separate fragment)."""
+    found = inspect(model)
+    name = found.name if getattr(found, "is_aliased_class", False) else model.__tablename__
+    return literal_column(f'"{name}".id')
+
+
 def _metric(model: Any, target: Metric, op: str, value: Any) -> ColumnElement[bool]:
-    """A semi-join, not a correlated EXISTS: compiled on its own (the compiled read path
-    keeps each condition as a fragment), a correlated subquery would take the outer runs
-    table into its own FROM and match whenever any run matched."""
+    """The run's summary value, read by a scalar subquery (a probe of the summaries'
+    primary key per run): PostgreSQL does not turn it into a join, so a page driven by
+    another index (a metric order) stops after a few probes instead of first reading
+    every summary that matches (an EXISTS became a hash semi-join: seconds on a million
+    runs). A run without the key, or with a non-finite value, never matches."""
     column = METRIC_COLUMNS[target.stat]
-    finite = column.not_in([float(v) for v in NONFINITE])  # min/max are finite or NULL
-    matching = select(RunMetricSummary.run_id).where(
-        RunMetricSummary.key == target.key, finite, _compare(column, op, value)
+    summary = (
+        select(column)
+        .where(
+            RunMetricSummary.run_id == outer_id(model),
+            RunMetricSummary.key == target.key,
+            column.not_in([float(v) for v in NONFINITE]),  # min/max: finite or NULL
+        )
+        # Its own summaries, even inside a query that joins summaries (a metric order's).
+        .correlate_except(RunMetricSummary)
+        .scalar_subquery()
     )
-    return model.id.in_(matching)  # type: ignore[no-any-return]
+    return _compare(summary, op, value)
 
 
 def _moment(value: Any) -> Any:
