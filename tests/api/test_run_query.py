@@ -228,3 +228,38 @@ async def test_a_metric_order_with_a_condition_on_another_metric(experiment) -> 
             query, {"id": experiment_id, "filter": {"query": "metrics.loss < 1"}}
         )
         assert [n["name"] for n in found["node"]["runs"]["nodes"]] == ["resnet-a"]
+
+
+async def test_a_project_s_runs_across_its_experiments(experiment) -> None:  # type: ignore[no-untyped-def]
+    """Project.runs: every experiment's runs, filtered and ordered as Experiment.runs."""
+    tenant, experiment_id = experiment
+    project = (
+        await tenant.client.data(
+            "query($id: ID!) { node(id: $id) { ... on Experiment { project { id } } } }",
+            {"id": experiment_id},
+        )
+    )["node"]["project"]["id"]
+    made = await tenant.client.mutate(EXPERIMENT_CREATE, {"projectId": project, "name": "other"})
+    other = assert_ok(made)["experiment"]["id"]
+    run = assert_ok(
+        await tenant.client.mutate(
+            RUN_CREATE, {"experimentId": other, "name": "other-run", "params": {"lr": 0.05}}
+        )
+    )["run"]
+    await log_points(tenant.client, run["id"], [{"key": "val/auc", "step": 0, "value": 0.9}])
+    query = """query($id: ID!, $filter: RunFilterInput, $order: RunOrder!, $key: String) {
+      node(id: $id) { ... on Project {
+        runs(first: 10, filter: $filter, orderBy: $order, orderKey: $key) {
+          totalCount nodes { name experiment { name } } } } } }"""
+    for client in (tenant.client, tenant.client.on_resolvers()):
+        by_value = await client.data(
+            query,
+            {"id": project, "filter": {"query": "params.lr >= 0.01"}, "order": "METRIC_DESC",
+             "key": "val/auc"},
+        )  # fmt: skip
+        runs = by_value["node"]["runs"]
+        assert [n["name"] for n in runs["nodes"]] == ["other-run", "resnet-b", "resnet-a"]
+        assert runs["totalCount"] == 3 and runs["nodes"][0]["experiment"] == {"name": "other"}
+        newest = await client.data(query, {"id": project, "order": "CREATED_DESC"})
+        assert newest["node"]["runs"]["nodes"][0]["name"] == "other-run"
+        assert newest["node"]["runs"]["totalCount"] == len(RUNS_DATA) + 1

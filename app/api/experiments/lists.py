@@ -61,6 +61,15 @@ RUNS_OF_EXPERIMENT = ListSpec(
 )
 
 
+RUNS_OF_PROJECT = ListSpec(
+    "runs_of_project",
+    Run,
+    "project_id",
+    orders_of(RunOrder),
+    default_order="CREATED_DESC",
+)
+
+
 def runs_query(kwargs: Mapping[str, Any]) -> ListQuery:
     value = kwargs.get("filter")
     return ListQuery(

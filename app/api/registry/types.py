@@ -17,7 +17,9 @@ from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
 from app.api.datasets.lists import DATASETS_OF_PROJECT
 from app.api.datasets.types import DatasetFilterInput
 from app.api.errors import ClientError
-from app.api.experiments.lists import EXPERIMENTS_OF_PROJECT
+from app.api.experiments.enums import RunOrder
+from app.api.experiments.lists import EXPERIMENTS_OF_PROJECT, RUNS_OF_PROJECT, runs_query
+from app.api.experiments.run_filter import RunFilterInput
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Lookup, created_query, filtered_query, status_query
 from app.api.graph.fields import PAGING, children, related
@@ -180,6 +182,18 @@ class Project(Node, FromRow):
         EXPERIMENTS_OF_PROJECT,
         [*PAGING, ("order_by", NamedOrder, NamedOrder.CREATED_ASC)],
         description="Experiments of this project.",
+    )
+    runs = children(
+        RUNS_OF_PROJECT,
+        [
+            *PAGING,
+            ("filter", RunFilterInput | None, None),
+            ("order_by", RunOrder, RunOrder.CREATED_DESC),
+            ("order_key", str | None, None),
+        ],
+        query=runs_query,
+        description="Every run of the project's experiments: filter and order them as "
+        "Experiment.runs (the run query language; METRIC_* by a summary's index).",
     )
     deployments = children(
         DEPLOYMENTS_OF_PROJECT,

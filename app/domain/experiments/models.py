@@ -76,6 +76,7 @@ class Run(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
         ),
         Index("ix_runs_experiment_id_live", "experiment_id", "id", postgresql_where=LIVE),
         Index("ix_runs_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_runs_project_id_live", "project_id", "id", postgresql_where=LIVE),
         # One mlgraph run per external run, per tracking system, within a project (the
         # service checks the organization, among the runs the caller can see: 0034).
         Index(
