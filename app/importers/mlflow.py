@@ -13,7 +13,6 @@ are: a version points at its files on the MLflow server."""
 
 from __future__ import annotations
 
-import math
 import re
 import sys
 import uuid
@@ -25,6 +24,7 @@ from typing import Any, TextIO
 import httpx
 from sqlalchemy import select
 
+from app.db.arrays import NONFINITE_VALUES
 from app.db.engine import SessionFactory
 from app.domain.errors import DomainError
 from app.domain.experiments import services as runs
@@ -32,6 +32,7 @@ from app.domain.experiments.enums import RunStatus
 from app.domain.experiments.models import Run
 from app.domain.experiments.points import batch_from_points
 from app.domain.experiments.rules import EARLIEST, MAX_STEP, RunMetricPoint
+from app.domain.experiments.run_query import NAME_TAG, NOTE_TAG
 from app.domain.mlflow.projects import (
     ProjectRef,
     experiment_create_mlflow,
@@ -39,7 +40,7 @@ from app.domain.mlflow.projects import (
     mlflow_project,
 )
 from app.domain.mlflow.registry import registered_model, registered_model_create
-from app.domain.mlflow.run_search import NAME_TAG, NOTE_TAG, STATUS_FROM_MLFLOW
+from app.domain.mlflow.run_search import STATUS_FROM_MLFLOW
 from app.domain.registry.aliases import model_alias_set
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelVersion
@@ -219,11 +220,8 @@ def _millis(value: Any) -> datetime | None:
 
 
 def _value(raw: Any) -> float:
-    if isinstance(raw, str):
-        return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}.get(raw) or float(
-            raw
-        )
-    return float(raw)
+    """A value of MLflow's JSON: a number, or its strings for NaN and ±Infinity."""
+    return NONFINITE_VALUES[raw] if raw in NONFINITE_VALUES else float(raw)
 
 
 def _key_values(items: list[dict[str, Any]] | None) -> dict[str, str]:

@@ -125,8 +125,7 @@ class Artifacts:
     async def download(self, request: Request) -> Response:
         actor = actor_of(request.scope)
         try:
-            if actor.is_authenticated and not actor.can_read:
-                raise DomainError(ErrorCode.FORBIDDEN, "this key may not read")
+            actor.require_read()
             run_id = decode_id(request.path_params["run_id"], "Run", ["run_id"])
             path = artifact_path(request.path_params["path"], ["path"])
             async with self.read_session_factory() as session:

@@ -32,7 +32,7 @@ from starlette.responses import Response, StreamingResponse
 from app.api.errors import ClientError
 from app.api.ids import decode_id, encode_id
 from app.db.engine import SessionFactory
-from app.domain.errors import DomainError, ErrorCode, validation
+from app.domain.errors import DomainError, validation
 from app.domain.experiments import export as reads
 from app.domain.experiments import run_query
 from app.domain.experiments.models import Experiment, Run
@@ -155,8 +155,7 @@ class Export:
     ) -> tuple[Actor, uuid.UUID, Any, uuid.UUID | None, str, list[str]]:
         actor = actor_of(request.scope)
         actor.require_user()
-        if not actor.can_read:
-            raise DomainError(ErrorCode.FORBIDDEN, "this key may not read")
+        actor.require_read()
         experiment_id = decode_id(
             request.path_params["experiment_id"], "Experiment", ["experiment_id"]
         )

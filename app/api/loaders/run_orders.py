@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Float, case, func, literal, select
 from app.api.errors import ClientError
 from app.api.loaders.list_spec import Order
 from app.domain.experiments.models import RunMetricSummary
-from app.domain.experiments.run_query import numeric_param
+from app.domain.experiments.run_query import finite, numeric_param
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class ByMetricLast(ByValue):
         if not argument:
             raise ClientError("this order needs a key (the metric key or param name)")
         column = self.summary_column()
-        finite = column.not_in(NONFINITE) & column.is_not(None)
+        has_value = finite(column) & column.is_not(None)
         missing_after = cursor is not None and bool(cursor[0])
         found: list[tuple[Any, list[Any]]] = []
         if not missing_after:
@@ -90,7 +90,7 @@ class ByMetricLast(ByValue):
             query = (
                 select(model, column)
                 .join(RunMetricSummary, RunMetricSummary.run_id == model.id)
-                .where(*conditions, RunMetricSummary.key == argument, finite)
+                .where(*conditions, RunMetricSummary.key == argument, has_value)
                 .order_by(value_order, model.id)
                 .limit(size)
             )
@@ -101,14 +101,14 @@ class ByMetricLast(ByValue):
             for row, value in await session.execute(query):
                 found.append((row, [False, -value if self.value_descending else value, row.id]))
         if len(found) < size:
-            has_value = (
+            valued = (
                 select(RunMetricSummary.run_id)
-                .where(RunMetricSummary.key == argument, finite)
+                .where(RunMetricSummary.key == argument, has_value)
                 .scalar_subquery()
             )
             query = (
                 select(model)
-                .where(*conditions, model.id.not_in(has_value))
+                .where(*conditions, model.id.not_in(valued))
                 .order_by(model.id)
                 .limit(size - len(found))
             )

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import validation
 from app.domain.experiments.models import Run, RunMetricChunk, RunMetricRollup, RunMetricSummary
+from app.domain.experiments.run_query import finite
 from app.domain.experiments.services import ROLLUP_WIDTHS
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.visibility import visible_conditions
@@ -46,7 +47,6 @@ MAX_GROUPS = 200
 MAX_RUNS = 10_000
 MAX_BUCKETS = 5_000
 RAW_POINTS_BUDGET = 200_000  # raw points read at most; beyond, the 64-step rollups
-NONFINITE = [float("nan"), float("inf"), float("-inf")]
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,6 @@ def _bucket_size(span: int, max_points: int, raw: bool) -> tuple[int, int]:
     widths = [w for w in ROLLUP_WIDTHS if w <= ideal]
     width = max(widths) if widths else (1 if raw else min(ROLLUP_WIDTHS))
     return width, ceil(ideal / width) * width
-
-
-def _finite(column: Any) -> ColumnElement[bool]:
-    return column.not_in(NONFINITE)  # type: ignore[no-any-return]
 
 
 async def compare_runs(
@@ -169,7 +165,7 @@ async def compare_runs(
         if width == 1
         else _rollup_values(matched, keys, width, size, first, last)
     )
-    finite = _finite(per_run.c.last)
+    counted = finite(per_run.c.last)
     value = cast(per_run.c.last, Float(precision=53))
     rows: Any = (
         await session.execute(
@@ -177,11 +173,11 @@ async def compare_runs(
                 per_run.c.g,
                 per_run.c.key,
                 per_run.c.b,
-                func.avg(value).filter(finite),
-                func.stddev_samp(value).filter(finite),
+                func.avg(value).filter(counted),
+                func.stddev_samp(value).filter(counted),
                 func.min(per_run.c.mn),
                 func.max(per_run.c.mx),
-                func.count().filter(finite),
+                func.count().filter(counted),
             )
             .group_by(per_run.c.g, per_run.c.key, per_run.c.b)
             .order_by(per_run.c.g, per_run.c.key, per_run.c.b)
@@ -282,8 +278,8 @@ def _raw_values(matched: Any, keys: Sequence[str], size: int, first: int, last: 
             chunk.key,
             bucket,
             chunk.run_id,
-            func.min(value).filter(_finite(value)).label("mn"),
-            func.max(value).filter(_finite(value)).label("mx"),
+            func.min(value).filter(finite(value)).label("mn"),
+            func.max(value).filter(finite(value)).label("mx"),
             _last(value, step),
         )
         .select_from(chunk)

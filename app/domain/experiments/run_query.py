@@ -46,11 +46,15 @@ from sqlalchemy import (
     true,
 )
 
+from app.db.arrays import NONFINITE_VALUES
 from app.domain.errors import DomainError, validation
 from app.domain.experiments.enums import RunStatus
 from app.domain.experiments.models import RunMetricSummary
 
 MAX_QUERY_CHARS = 10_000
+# Tags MLflow's client sets that are columns of a run in mlgraph.
+NAME_TAG = "mlflow.runName"
+NOTE_TAG = "mlflow.note.content"
 MAX_IN_VALUES = 1_000
 MAX_DEPTH = 32  # nested parentheses and NOTs
 
@@ -164,7 +168,8 @@ NUMBER_TEXT = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"  # a param logged
 # -- SQL ---------------------------------------------------------------------------------
 
 
-def _compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
+def compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
+    """``column <op> value`` for every operator of the language but the NULL tests."""
     if op == "IN":
         return column.in_(list(value))  # type: ignore[no-any-return]
     if op == "NOT IN":
@@ -197,10 +202,11 @@ def numeric_param(model: Any, key: str) -> ColumnElement[Any]:
     )
 
 
-def _tag_column(model: Any, key: str) -> Any:
-    if key == "mlflow.runName":
+def tag_column(model: Any, key: str) -> Any:
+    """A tag's text; MLflow's name and note tags are the run's name and description."""
+    if key == NAME_TAG:
         return model.name
-    if key == "mlflow.note.content":
+    if key == NOTE_TAG:
         return model.description
     return model.tags[key].astext
 
@@ -210,7 +216,11 @@ METRIC_COLUMNS = {
     Stat.MIN: RunMetricSummary.min_value,
     Stat.MAX: RunMetricSummary.max_value,
 }
-NONFINITE = ("NaN", "Infinity", "-Infinity")
+
+
+def finite(column: Any) -> ColumnElement[bool]:
+    """Not NaN nor ±Infinity (PostgreSQL's NaN equals itself, so NOT IN finds it)."""
+    return column.not_in(list(NONFINITE_VALUES.values()))  # type: ignore[no-any-return]
 
 
 def outer_id(model: Any) -> ColumnElement[Any]:
@@ -234,13 +244,13 @@ def _metric(model: Any, target: Metric, op: str, value: Any) -> ColumnElement[bo
         .where(
             RunMetricSummary.run_id == outer_id(model),
             RunMetricSummary.key == target.key,
-            column.not_in([float(v) for v in NONFINITE]),  # min/max: finite or NULL
+            finite(column),  # min/max: finite or NULL
         )
         # Its own summaries, even inside a query that joins summaries (a metric order's).
         .correlate_except(RunMetricSummary)
         .scalar_subquery()
     )
-    return _compare(summary, op, value)
+    return compare(summary, op, value)
 
 
 def _moment(value: Any) -> Any:
@@ -267,10 +277,10 @@ def _attribute(model: Any, name: str, op: str, value: Any) -> ColumnElement[bool
         return model.id.not_in(ids)  # type: ignore[no-any-return]
     if name in TIME_ATTRIBUTES:
         column = model.started_at if name == "started_at" else model.ended_at
-        return _compare(column, op, _moment(value))
+        return compare(column, op, _moment(value))
     if name == "user_id":
-        return _compare(model.tags["mlflow.user"].astext, op, value)
-    return _compare(model.name, op, value)
+        return compare(model.tags["mlflow.user"].astext, op, value)
+    return compare(model.name, op, value)
 
 
 def _uuid(text: str) -> uuid.UUID | None:
@@ -306,13 +316,13 @@ def condition(query: RunQuery, model: Any) -> ColumnElement[bool]:
             isinstance(value, tuple) and bool(value) and isinstance(value[0], float)
         )
         column = numeric_param(model, target.key) if numeric else model.params[target.key].astext
-        return and_(column.is_not(None), _compare(column, op, value))
-    column = _tag_column(model, target.key)
+        return and_(column.is_not(None), compare(column, op, value))
+    column = tag_column(model, target.key)
     if op == "IS NULL":
         return column.is_(None)  # type: ignore[no-any-return]
     if op == "IS NOT NULL":
         return column.is_not(None)  # type: ignore[no-any-return]
-    return and_(column.is_not(None), _compare(column, op, value))
+    return and_(column.is_not(None), compare(column, op, value))
 
 
 # -- checks shared by the text and the typed input ----------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.experiments.models import Experiment
+from app.domain.experiments.run_query import NOTE_TAG
 from app.domain.experiments.services import experiment_create
 from app.domain.projects.services import project_create
 from app.domain.tenancy.access import Actor
@@ -144,7 +145,7 @@ async def experiment_create_mlflow(
     name: str,
     tags: dict[str, str],
 ) -> Experiment:
-    description = tags.pop("mlflow.note.content", None)
+    description = tags.pop(NOTE_TAG, None)
     return await experiment_create(
         session,
         actor,
@@ -178,5 +179,5 @@ async def default_experiment(session: AsyncSession, actor: Actor, project: Proje
 def experiment_tags(experiment: Experiment) -> dict[str, Any]:
     tags = dict(experiment.config.get(TAGS_KEY) or {})
     if experiment.description:
-        tags["mlflow.note.content"] = experiment.description
+        tags[NOTE_TAG] = experiment.description
     return tags

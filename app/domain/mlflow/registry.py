@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.experiments.models import Run
+from app.domain.experiments.run_query import compare
 from app.domain.mlflow import uris
 from app.domain.mlflow.filters import equalities
 from app.domain.mlflow.logged_models import logged_model
@@ -225,9 +226,7 @@ def name_condition(column: Any, text: str) -> Any:
         match.group(1).upper(),
         match.group(2) if match.group(2) is not None else match.group(3),
     )
-    if op == "=":
-        return column == value
-    return column.like(value) if op == "LIKE" else column.ilike(value)
+    return compare(column, op, value)
 
 
 def version_filter(text: str | None) -> dict[str, str]:

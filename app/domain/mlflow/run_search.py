@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.errors import validation
 from app.domain.experiments.enums import RunStatus
 from app.domain.experiments.models import Run, RunMetricSummary
-from app.domain.experiments.run_query import RunQuery, condition
+from app.domain.experiments.run_query import RunQuery, compare, condition, tag_column
 from app.domain.mlflow.filters import Entity, OrderBy
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.visibility import visible_conditions
@@ -37,24 +37,16 @@ STATUS_TO_MLFLOW = {
     RunStatus.FAILED: "FAILED",
     RunStatus.KILLED: "KILLED",
 }
-# Tags MLflow's client sets that are columns of a run in mlgraph.
-NAME_TAG = "mlflow.runName"
-NOTE_TAG = "mlflow.note.content"
+
+
+NAME_OPS = frozenset({"=", "!=", "LIKE", "ILIKE", "IN", "NOT IN"})
 
 
 def text_condition(column: Any, op: str, value: Any) -> ColumnElement[bool]:
     """A text column against a value (MLflow's experiment and model name filters)."""
-    operators = {
-        "=": lambda: column == value,
-        "!=": lambda: column != value,
-        "LIKE": lambda: column.like(value),
-        "ILIKE": lambda: column.ilike(value),
-        "IN": lambda: column.in_(list(value)),
-        "NOT IN": lambda: column.not_in(list(value)),
-    }
-    if op not in operators:
+    if op not in NAME_OPS:
         raise validation(f"{op} does not apply to names", ["filter"])
-    return operators[op]()  # type: ignore[no-any-return]
+    return compare(column, op, value)
 
 
 def _order_column(order: OrderBy) -> Any:
@@ -67,9 +59,7 @@ def _order_column(order: OrderBy) -> Any:
     if order.entity is Entity.PARAM:
         return Run.params[order.key].astext
     if order.entity is Entity.TAG:
-        if order.key == NAME_TAG:
-            return Run.name
-        return Run.description if order.key == NOTE_TAG else Run.tags[order.key].astext
+        return tag_column(Run, order.key)
     columns = {
         "started_at": Run.started_at,
         "ended_at": Run.ended_at,

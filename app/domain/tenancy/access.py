@@ -83,6 +83,12 @@ class Actor:
         """Anonymous callers read nothing anyway; a key reads only with the READ scope."""
         return not self.is_authenticated or ApiKeyScope.READ in self.scopes
 
+    def require_read(self) -> None:
+        """FORBIDDEN for a key without the READ scope (the endpoints beside GraphQL; the
+        schema checks its own reads)."""
+        if not self.can_read:
+            raise DomainError(ErrorCode.FORBIDDEN, "this key may not read")
+
     def org_role(self, organization_id: uuid.UUID, what: str, field: Sequence[str]) -> OrgRole:
         """The caller's role in an organization it is about to change something in: every
         write checks it, so a read-only (suspended or inactive) organization stops here."""

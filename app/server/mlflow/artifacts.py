@@ -56,8 +56,7 @@ class ArtifactProxy:
         return json_response({}, 200, JSON)
 
     async def download(self, actor: Actor, request: Request) -> Response:
-        if actor.is_authenticated and not actor.can_read:
-            raise DomainError(ErrorCode.FORBIDDEN, "this key may not read")
+        actor.require_read()
         found = uris.run_files(request.path_params["path"], ["path"])
         if found.path is None:
             raise not_found("file (name it: .../artifacts/<path>)", ["path"])
@@ -67,8 +66,7 @@ class ArtifactProxy:
         return await self.artifacts.file_response(artifact)
 
     async def listing(self, actor: Actor, request: Request) -> Response:
-        if actor.is_authenticated and not actor.can_read:
-            raise DomainError(ErrorCode.FORBIDDEN, "this key may not read")
+        actor.require_read()
         found = uris.run_files(request.query_params.get("path", ""), ["path"])
         async with self.artifacts.read_session_factory() as session:
             run = await _run_of(session, actor, found)

@@ -4,7 +4,6 @@ finite are the strings "NaN", "Infinity" and "-Infinity" (as MLflow's own server
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,14 +13,16 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api.scalars import metric_value_text
 from app.domain.experiments.enums import RunStatus
 from app.domain.experiments.models import Experiment, Run, RunMetricSummary
+from app.domain.experiments.run_query import NAME_TAG, NOTE_TAG
 from app.domain.mlflow import uris
 from app.domain.mlflow.enums import LoggedModelStatus
 from app.domain.mlflow.models import LoggedModel
 from app.domain.mlflow.projects import experiment_tags
 from app.domain.mlflow.registry import STAGE_TO_MLFLOW, Numbered, model_tags
-from app.domain.mlflow.run_search import NAME_TAG, NOTE_TAG, STATUS_TO_MLFLOW
+from app.domain.mlflow.run_search import STATUS_TO_MLFLOW
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import Model, ModelAlias
 
@@ -31,14 +32,6 @@ HIDDEN_TAGS = frozenset({INPUTS_TAG})
 
 def millis(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp() * 1000)
-
-
-def metric_value(value: float) -> float | str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
 
 
 def text_of(value: Any) -> str:
@@ -95,7 +88,7 @@ async def latest_metrics(
         found[summary.run_id].append(
             {
                 "key": summary.key,
-                "value": metric_value(summary.last_value),
+                "value": metric_value_text(summary.last_value),
                 "timestamp": millis(summary.last_timestamp),
                 "step": summary.last_step,
             }

@@ -85,9 +85,7 @@ class Call:
         if value is None or value == "":
             return default
         try:
-            if isinstance(value, bool) or not isinstance(value, int | float | str):
-                raise ValueError(name)
-            return _whole(value, name) if isinstance(value, float) else int(value)
+            return whole_number(value)
         except ValueError:
             raise MlflowError(
                 "INVALID_PARAMETER_VALUE",
@@ -116,9 +114,15 @@ class Call:
         return found
 
 
-def _whole(value: float, name: str) -> int:
-    if not math.isfinite(value) or value != int(value):
-        raise ValueError(name)
+def whole_number(value: Any) -> int:
+    """An integer as MLflow's client sends one: a JSON integer, a whole float, or digits in
+    a string (int64 fields may come as strings); ValueError for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(value)
+    if isinstance(value, float):
+        if not math.isfinite(value) or value != int(value):
+            raise ValueError(value)
+        return int(value)
     return int(value)
 
 

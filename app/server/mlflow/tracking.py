@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api.scalars import metric_value_text
 from app.db.arrays import NONFINITE_VALUES
 from app.db.engine import SessionFactory
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
@@ -21,6 +22,7 @@ from app.domain.experiments.enums import RunStatus
 from app.domain.experiments.models import Experiment, Run
 from app.domain.experiments.points import PointBatch, batch_from_series
 from app.domain.experiments.reads import points_page
+from app.domain.experiments.run_query import NAME_TAG, NOTE_TAG
 from app.domain.mlflow import filters
 from app.domain.mlflow.projects import (
     DEFAULT_EXPERIMENT_ID,
@@ -34,8 +36,6 @@ from app.domain.mlflow.projects import (
     mlflow_project,
 )
 from app.domain.mlflow.run_search import (
-    NAME_TAG,
-    NOTE_TAG,
     STATUS_FROM_MLFLOW,
     page_token,
     read_page_token,
@@ -45,7 +45,7 @@ from app.domain.mlflow.run_search import (
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.lookup import get_visible
 from app.server.mlflow import entities
-from app.server.mlflow.protocol import Call, MlflowError
+from app.server.mlflow.protocol import Call, MlflowError, whole_number
 
 MAX_HISTORY = 25_000  # points per get-history page (MLflow's client asks for this many)
 MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS = 1_000, 100, 100  # MLflow's limits
@@ -79,15 +79,10 @@ def _value(raw: Any, index: int) -> float | str:
 def _integer(raw: Any, default: int, field: list[str]) -> int:
     if raw is None or raw == "":
         return default
-    if isinstance(raw, bool):
-        raise validation("must be an integer", field)
     try:
-        number = int(raw)
-    except (TypeError, ValueError):
+        return whole_number(raw)
+    except ValueError:
         raise validation("must be an integer", field) from None
-    if isinstance(raw, float) and raw != number:
-        raise validation("must be an integer", field)
-    return number
 
 
 def metric_batch(items: Iterable[Any], max_points: int, now: datetime) -> PointBatch | None:
@@ -502,7 +497,7 @@ class Tracking:
             "metrics": [
                 {
                     "key": key,
-                    "value": entities.metric_value(point.value),
+                    "value": metric_value_text(point.value),
                     "timestamp": int(point.timestamp.timestamp() * 1000),
                     "step": point.step,
                 }
