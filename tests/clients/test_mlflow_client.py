@@ -323,3 +323,45 @@ async def test_artifact_proxy_paths_stay_inside_their_run(
         f"{proxy}/{other_experiment}/{owner['run_id']}/artifacts/notes/notes.txt", headers=headers
     )
     assert reply.status_code == 404
+
+
+async def test_a_key_without_the_read_scope_logs_but_reads_nothing(server, tenant, http):  # type: ignore[no-untyped-def]
+    """As over GraphQL: an INGEST key logs metrics, a WRITE key sets tags, and neither
+    reads a run back (MLflow's own client reads as it logs: give it READ too)."""
+    from tests.support.tenancy import key_for
+
+    api = f"{server.base_url}/mlflow/api/2.0/mlflow"
+    owner = {"Authorization": f"Bearer {tenant.key}"}
+    made = await http.post(f"{api}/runs/create", json={"experiment_id": "0"}, headers=owner)
+    run_id = made.json()["run"]["info"]["run_id"]
+    ingest = await key_for(tenant.client, http, scopes=["INGEST"])
+    write = await key_for(tenant.client, http, scopes=["WRITE"])
+    for key in (ingest.key, write.key):
+        read = await http.get(
+            f"{api}/runs/get", params={"run_id": run_id}, headers={"Authorization": f"Bearer {key}"}
+        )
+        assert read.status_code == 403 and read.json()["error_code"] == "PERMISSION_DENIED"
+    logged = await http.post(
+        f"{api}/runs/log-batch",
+        json={
+            "run_id": run_id,
+            "metrics": [{"key": "loss", "value": 1.0, "timestamp": 0, "step": 0}],
+        },
+        headers={"Authorization": f"Bearer {ingest.key}"},
+    )
+    assert logged.status_code == 200, logged.text
+    param = await http.post(
+        f"{api}/runs/log-parameter",
+        json={"run_id": run_id, "key": "lr", "value": "0.1"},
+        headers={"Authorization": f"Bearer {ingest.key}"},
+    )
+    assert param.status_code == 403 and param.json()["error_code"] == "PERMISSION_DENIED"
+    tagged = await http.post(
+        f"{api}/runs/set-tag",
+        json={"run_id": run_id, "key": "team", "value": "vision"},
+        headers={"Authorization": f"Bearer {write.key}"},
+    )
+    assert tagged.status_code == 200, tagged.text
+    got = (await http.get(f"{api}/runs/get", params={"run_id": run_id}, headers=owner)).json()
+    assert {"key": "team", "value": "vision"} in got["run"]["data"]["tags"]
+    assert [m["key"] for m in got["run"]["data"]["metrics"]] == ["loss"]

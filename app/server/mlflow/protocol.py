@@ -153,9 +153,12 @@ async def read_fields(request: Request) -> dict[str, Any]:
 Handler = Callable[[Call], Awaitable[dict[str, Any]]]
 
 
-def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(handler: Handler, *, reads: bool = True) -> Callable[[Request], Awaitable[Response]]:
     """A Starlette endpoint around an MLflow handler: the caller (who must have sent an
-    API key), its fields, its reply; DomainError and MlflowError become MLflow's errors."""
+    API key), its fields, its reply; DomainError and MlflowError become MLflow's errors.
+    ``reads``: its answer carries data, which only a key with the READ scope may have (as
+    GraphQL's reads and mutation payloads); an endpoint that answers nothing (logging
+    metrics, setting a tag) takes a key that may only write or ingest."""
 
     async def respond(request: Request) -> Response:
         actor = actor_of(request.scope)
@@ -166,6 +169,8 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                 "Authorization: Bearer <key>)",
             )
         try:
+            if reads:
+                actor.require_read()
             fields = await read_fields(request)
             reply = await handler(Call(actor, fields, request.path_params))
         except MlflowError as error:

@@ -79,8 +79,26 @@ def mlflow_routes(
         ("/model-versions/get-download-uri", registry.download_uri, get),
         ("/model-versions/search", registry.version_search, get),
     ]
+    # The endpoints that answer nothing but "done": a key without READ may call them.
+    answer_nothing = {
+        tracking.experiment_update,
+        tracking.experiment_delete,
+        tracking.experiment_set_tag,
+        tracking.run_delete,
+        tracking.log_metric,
+        tracking.log_param,
+        tracking.set_tag,
+        tracking.delete_tag,
+        tracking.log_batch,
+        tracking.log_inputs,
+        tracking.log_outputs,
+        models.set_tags,
+        models.delete_tag,
+        registry.alias_set,
+    }
     found: list[BaseRoute] = [
-        Route(API + path, endpoint(handler), methods=methods) for path, handler, methods in table
+        Route(API + path, endpoint(handler, reads=handler not in answer_nothing), methods=methods)
+        for path, handler, methods in table
     ]
     found += [
         Route(ARTIFACTS, raw_endpoint(proxy.listing), methods=get),
