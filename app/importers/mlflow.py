@@ -43,7 +43,7 @@ from app.domain.mlflow.registry import registered_model, registered_model_create
 from app.domain.mlflow.run_search import STATUS_FROM_MLFLOW
 from app.domain.registry.aliases import model_alias_set
 from app.domain.registry.enums import ModelStage
-from app.domain.registry.models import Model, ModelVersion
+from app.domain.registry.models import ModelVersion
 from app.domain.registry.version_service import model_version_create, model_version_transition
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.models import Project
@@ -420,7 +420,7 @@ class Importer:
         versions = await self.source.versions(name)
         named: dict[str, uuid.UUID] = {}
         for done, version in enumerate(versions, start=1):
-            found = await self.version(model_id, name, version)
+            found = await self.version(project, model_id, name, version)
             if found is not None:
                 named[version["version"]] = found
             self.progress.show(f"model {name!r}: versions", done, len(versions))
@@ -445,7 +445,7 @@ class Importer:
                 )
 
     async def version(
-        self, model_id: uuid.UUID, name: str, source: dict[str, Any]
+        self, project: Project, model_id: uuid.UUID, name: str, source: dict[str, Any]
     ) -> uuid.UUID | None:
         semantic = f"{int(source['version'])}.0.0"
         self.report.versions.seen += 1
@@ -466,19 +466,10 @@ class Importer:
                 "server's own disk, not reachable by URI: the version has no artifactUri"
             )
         run_id = self.linked.get(source.get("run_id") or "")
-        if run_id is None and source.get("run_id"):
+        if run_id is None and source.get("run_id"):  # imported by an earlier import
             async with self.session_factory() as session:
-                linked = await session.scalar(
-                    select(Run.id)
-                    .join(Model, Model.project_id == Run.project_id)
-                    .where(
-                        Model.id == model_id,
-                        Run.tracking_system == TRACKING_SYSTEM,
-                        Run.tracking_run_id == source["run_id"],
-                        Run.deleted_at.is_(None),
-                    )
-                )
-            run_id = linked
+                linked = await self._linked_run(session, project, source["run_id"])
+            run_id = linked.id if linked is not None else None
         try:
             async with self.session_factory() as session, session.begin():
                 row = await model_version_create(

@@ -120,8 +120,11 @@ class RunFilterInput:
             query=query,
         )
 
-    def to_query(self, counter: list[int], where: str) -> q.RunQuery | None:
-        """This filter's conditions beyond status/params/tags, as one typed query."""
+    def to_query(
+        self, counter: list[int], where: str, *, nested: bool = False
+    ) -> q.RunQuery | None:
+        """This filter's conditions as one typed query: beyond status/params/tags at the
+        top (RunFilter holds those), status included when ``nested`` in and/or/not."""
         parts: list[q.RunQuery] = []
         try:
             parsed = q.parse(self.query, [where, "query"])
@@ -142,11 +145,11 @@ class RunFilterInput:
             parts.append(q.Compare(started, ">", _millis(self.started_after, where)))
         if self.started_before is not None:
             parts.append(q.Compare(started, "<", _millis(self.started_before, where)))
-        if self.status and (where != "filter"):  # nested: status as a condition too
+        if self.status and nested:
             names = tuple(s.value for s in self.status)
             parts.append(q.Compare(q.Attribute("status"), "IN", names))
-        for index, nested in enumerate(self.and_ or []):
-            parts.append(_nested(nested, counter, f"{where}.and[{index}]"))
+        for index, part in enumerate(self.and_ or []):
+            parts.append(_nested(part, counter, f"{where}.and[{index}]"))
         if self.or_:
             options = [_nested(n, counter, f"{where}.or[{i}]") for i, n in enumerate(self.or_)]
             parts.append(q.AnyOf(tuple(options)))
@@ -163,7 +166,7 @@ class RunFilterInput:
 def _nested(nested: RunFilterInput, counter: list[int], where: str) -> q.RunQuery:
     if nested.params is not None or nested.tags is not None:
         raise ClientError(f"{where}: use param/tag conditions inside and/or/not")
-    found = nested.to_query(counter, where)
+    found = nested.to_query(counter, where, nested=True)
     if found is None:
         raise ClientError(f"{where}: an empty filter")
     return found

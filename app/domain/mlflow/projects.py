@@ -49,7 +49,7 @@ class ProjectRef:
         return cls(v.slug(organization, field) if slash else None, v.slug(project, field))
 
 
-def experiment_uuid(mlflow_id: str | None) -> uuid.UUID | None:
+def mlflow_uuid(mlflow_id: str | None) -> uuid.UUID | None:
     """An MLflow experiment or run id (the hex of an mlgraph id, as this server gives
     them, or the id with dashes) as the mlgraph id; None for anything else."""
     if not mlflow_id or len(mlflow_id) > 36:

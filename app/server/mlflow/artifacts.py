@@ -19,7 +19,7 @@ from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.experiments.models import Run
 from app.domain.mlflow import logged_models, uris
 from app.domain.mlflow.filters import equalities
-from app.domain.mlflow.projects import experiment_uuid
+from app.domain.mlflow.projects import mlflow_uuid
 from app.domain.mlflow.run_search import page_token, read_page_token
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.lookup import get_visible
@@ -89,8 +89,8 @@ class LoggedModels:
             row = await logged_models.logged_model_create(
                 session,
                 call.actor,
-                experiment_id=experiment_uuid(call.text("experiment_id")),
-                run_id=experiment_uuid(call.text("source_run_id")),
+                experiment_id=mlflow_uuid(call.text("experiment_id")),
+                run_id=mlflow_uuid(call.text("source_run_id")),
                 name=call.text("name"),
                 model_type=call.text("model_type"),
                 tags=call.key_values("tags"),
@@ -130,10 +130,10 @@ class LoggedModels:
 
     async def search(self, call: Call) -> dict[str, Any]:
         wanted = equalities(call.text("filter"), ("name", "source_run_id"), "logged models")
-        ids = [found for i in call.items("experiment_ids") if (found := experiment_uuid(str(i)))]
+        ids = [found for i in call.items("experiment_ids") if (found := mlflow_uuid(str(i)))]
         limit = min(call.integer("max_results", 100) or 100, logged_models.MAX_SEARCH)
         offset = read_page_token(call.text("page_token"))
-        if "source_run_id" in wanted and experiment_uuid(wanted["source_run_id"]) is None:
+        if "source_run_id" in wanted and mlflow_uuid(wanted["source_run_id"]) is None:
             return {"models": []}  # no run has that id
         async with self.session_factory() as session:
             rows = await logged_models.logged_models_of(
@@ -141,9 +141,7 @@ class LoggedModels:
                 call.actor,
                 experiment_ids=ids,
                 name=wanted.get("name"),
-                run_id=experiment_uuid(wanted["source_run_id"])
-                if "source_run_id" in wanted
-                else None,
+                run_id=mlflow_uuid(wanted["source_run_id"]) if "source_run_id" in wanted else None,
                 offset=offset,
                 limit=limit + 1,
             )

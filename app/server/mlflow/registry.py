@@ -13,7 +13,7 @@ from app.db.engine import SessionFactory
 from app.domain.errors import not_found
 from app.domain.experiments.models import Run
 from app.domain.mlflow import registry
-from app.domain.mlflow.projects import ProjectRef, experiment_uuid, mlflow_project
+from app.domain.mlflow.projects import ProjectRef, mlflow_project, mlflow_uuid
 from app.domain.mlflow.uris import artifact_uri
 from app.domain.registry.aliases import model_alias_set
 from app.domain.registry.model_service import model_update
@@ -116,7 +116,7 @@ class Registry:
                 call.actor,
                 model,
                 source=call.required("source"),
-                run_id=experiment_uuid(call.text("run_id")),
+                run_id=mlflow_uuid(call.text("run_id")),
                 description=call.text("description"),
             )
             return {"model_version": await self._version_json(session, model, version)}
@@ -185,7 +185,7 @@ class Registry:
                 for numbered in await registry.numbered_versions(session, model.id):
                     run_id = numbered.version.run_id
                     if "run_id" in wanted and (
-                        run_id is None or run_id != experiment_uuid(wanted["run_id"])
+                        run_id is None or run_id != mlflow_uuid(wanted["run_id"])
                     ):
                         continue
                     names = [a.name for a in aliases if a.model_version_id == numbered.version.id]

@@ -32,8 +32,8 @@ from app.domain.mlflow.projects import (
     default_experiment,
     experiment_create_mlflow,
     experiment_named,
-    experiment_uuid,
     mlflow_project,
+    mlflow_uuid,
 )
 from app.domain.mlflow.run_search import (
     STATUS_FROM_MLFLOW,
@@ -151,6 +151,16 @@ def _tags_in(changes: Mapping[str, str]) -> dict[str, Any]:
     return found
 
 
+def _run_id(call: Call) -> str:
+    """The run a call names (MLflow's client sends run_id, older ones run_uuid)."""
+    mlflow_id = call.text("run_id") or call.text("run_uuid")
+    if mlflow_id is None:
+        raise MlflowError(
+            "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'run_id'."
+        )
+    return mlflow_id
+
+
 class Tracking:
     def __init__(
         self,
@@ -176,7 +186,7 @@ class Tracking:
         found = await get_visible(
             session,
             Experiment,
-            experiment_uuid(mlflow_id),
+            mlflow_uuid(mlflow_id),
             actor,
             what=f"experiment with id={mlflow_id}",
             field=["experiment_id"],
@@ -277,15 +287,11 @@ class Tracking:
     # Runs
 
     async def _run(self, session: AsyncSession, actor: Actor, call: Call) -> Run:
-        mlflow_id = call.text("run_id") or call.text("run_uuid")
-        if mlflow_id is None:
-            raise MlflowError(
-                "INVALID_PARAMETER_VALUE", "Missing value for required parameter 'run_id'."
-            )
+        mlflow_id = _run_id(call)
         return await get_visible(
             session,
             Run,
-            experiment_uuid(mlflow_id),
+            mlflow_uuid(mlflow_id),
             actor,
             what=f"Run with id={mlflow_id}",
             field=["run_id"],
@@ -359,8 +365,8 @@ class Tracking:
         now = datetime.now(UTC)
         batch = metric_batch(metrics, self.max_points, now) if metrics else None
         actor = call.actor if changes else replace(call.actor, ingesting=True)
-        mlflow_id = call.text("run_id") or call.text("run_uuid")
-        run_id = experiment_uuid(mlflow_id)
+        mlflow_id = _run_id(call)
+        run_id = mlflow_uuid(mlflow_id)
         try:
             async with self.session_factory() as session, session.begin():
                 if changes:  # run_update finds the run; run_metrics_log locks it
@@ -464,7 +470,7 @@ class Tracking:
                     default = await experiment_named(session, project, "Default")
                     if default is not None:
                         ids.append(default.id)
-                elif (named := experiment_uuid(str(mlflow_id))) is not None:
+                elif (named := mlflow_uuid(str(mlflow_id))) is not None:
                     ids.append(named)
             if view == "DELETED_ONLY":
                 ids = []
