@@ -17,7 +17,9 @@ from strawberry.types import Info
 
 from app.api.builds.enums import BuildStatus
 from app.api.errors import ClientError
+from app.api.experiments.comparison import ComparisonArgs, RunComparisonUpdate, live_comparison
 from app.api.experiments.enums import RunStatus
+from app.api.experiments.run_filter import RunFilterInput
 from app.api.experiments.types import RunMetricHistory, RunMetricPoint
 from app.api.ids import decode_any, encode_id
 from app.api.monitoring.enums import AlertSeverity
@@ -37,6 +39,7 @@ from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
 from app.domain.experiments import enums as experiment_enums
 from app.domain.experiments.history import MAX_HISTORY_KEYS, MAX_HISTORY_POINTS
 from app.domain.experiments.live_history import LiveHistory
+from app.domain.experiments.models import Experiment as ExperimentRow
 from app.domain.experiments.models import Run as RunRow
 from app.domain.experiments.rules import METRIC_KEY_RE
 from app.domain.experiments.services import ROLLUP_WIDTHS
@@ -235,6 +238,29 @@ class CoreSubscriptions:
                     yield await snapshot()
                 elif changed:
                     yield update(False, changed)
+
+    @strawberry.subscription(
+        description="A live Experiment.comparison: the whole comparison, then, as the runs "
+        "log points, only the groups and buckets that changed (the buckets are planned over "
+        "twice the steps logged so far, and planned again, sent whole, when runs outgrow "
+        "them)."
+    )
+    async def experiment_comparison(
+        self,
+        info: Info,
+        experiment_id: strawberry.ID,
+        keys: list[str],
+        group_by: list[str] | None = None,
+        filter: RunFilterInput | None = None,
+        max_points: int = 500,
+    ) -> AsyncGenerator[RunComparisonUpdate, None]:
+        experiment = await visible_for_subscription(
+            info, experiment_id, "Experiment", ExperimentRow, "experiment"
+        )
+        args = ComparisonArgs.of(keys, group_by or [], filter, max_points, None, None)
+        with subscription_slot(info):
+            async for update in live_comparison(info, experiment, args):
+                yield update
 
     @strawberry.subscription(
         description="A deployment's live monitoring chart: the last points of each name "

@@ -9,7 +9,8 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-RUN_METRICS = "mlgraph_run_metrics"  # {"run": id, "seq": metric_seq after the write}
+# {"run": id, "seq": metric_seq after the write, "experiment": the run's experiment id}
+RUN_METRICS = "mlgraph_run_metrics"
 MONITORING = "mlgraph_monitoring"  # {"deployment": id, "seq": monitoring_seq after the write}
 RUN_STATUS = "mlgraph_run_status"  # {"run": id, "version": status_version}
 TRAINING_STATUS = "mlgraph_training_status"  # {"job": id}: a training job's status changed

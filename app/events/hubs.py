@@ -438,6 +438,19 @@ class AlertsHub(Hub):
         return [change for change in self.changes if change[0] > position]
 
 
+class ExperimentMetricsHub(Hub):
+    """Commits of points to any run of one experiment, counted: what a live comparison
+    follows (it reads the comparison again itself, as its caller)."""
+
+    def __init__(self, session_factory: SessionFactory, experiment_id: uuid.UUID) -> None:
+        super().__init__(session_factory)
+        self.experiment_id = experiment_id
+        self.version = 0
+
+    async def refresh(self) -> None:
+        self.version += 1  # one or more commits (or a reconnection) since the last refresh
+
+
 class Broker:
     """The process's hubs, created on first subscription and dropped with the last."""
 
@@ -457,6 +470,8 @@ class Broker:
         if hub is None:
             if kind == "metrics":
                 hub = RunMetricsHub(self.session_factory, key)
+            elif kind == "experiment_metrics":
+                hub = ExperimentMetricsHub(self.session_factory, key)
             elif kind == "monitoring":
                 hub = MonitoringHub(self.session_factory, key)
             elif kind in STATUS_HUBS:
@@ -490,6 +505,10 @@ class Broker:
                 hub = self.hubs.get(("metrics", uuid.UUID(data["run"])))
                 if hub is not None and (hub.last_seq is None or data["seq"] > hub.last_seq):
                     hub.poke()
+                if "experiment" in data:
+                    hub = self.hubs.get(("experiment_metrics", uuid.UUID(data["experiment"])))
+                    if hub is not None:
+                        hub.poke()
             elif channel == topics.MONITORING:
                 hub = self.hubs.get(("monitoring", uuid.UUID(data["deployment"])))
                 if hub is not None and (hub.last_seq is None or data["seq"] > hub.last_seq):

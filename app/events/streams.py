@@ -185,6 +185,21 @@ async def status_states(
             await subscriber.wake.wait()
 
 
+async def experiment_metric_commits(broker: Broker, experiment_id: uuid.UUID) -> AsyncIterator[int]:
+    """Yields at once (read what is there now), then after every commit of points to one of
+    the experiment's runs (several commits made while the caller was busy: once)."""
+    async with broker.subscribe("experiment_metrics", experiment_id) as (hub, subscriber):
+        seen = hub.version
+        yield seen
+        while True:
+            subscriber.wake.clear()
+            if hub.version > seen:
+                seen = hub.version
+                yield seen
+                continue
+            await subscriber.wake.wait()
+
+
 def run_states(broker: Broker, run_id: uuid.UUID) -> AsyncIterator[RunState]:
     return status_states(
         broker, "status", run_id, lambda status: RunStatus(status) in TERMINAL_RUN_STATUSES

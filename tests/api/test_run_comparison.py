@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import EXPERIMENT_CREATE, RUN_CREATE, assert_ok, create_project, log_points
+from tests.ws import SubscriptionError, WSClient
 
 COMPARISON = """query($id: ID!, $keys: [String!]!, $groupBy: [String!], $filter: RunFilterInput,
                      $maxPoints: Int!) {
@@ -26,9 +27,13 @@ def value(optimizer: str, seed: int, step: int) -> float:
     return base / (1 + step) + seed * 0.01 + (step % 7) * 0.001
 
 
+RUN_IDS: dict[tuple[str, str, int], str] = {}  # (experiment, optimizer, seed) -> run id
+
+
 async def experiment_with(tenant: Any, steps: list[int], nan_at: int | None) -> tuple[str, dict]:  # type: ignore[type-arg]
     """Six runs: optimizer adam or sgd × seed 1-3, loss at ``steps``; one sgd run logs NaN
-    at ``nan_at``. Returns the experiment and the points logged, by run."""
+    at ``nan_at``. Returns the experiment and the points logged, by run (their ids are
+    in RUN_IDS)."""
     project = await create_project(tenant.client, tenant.org_id)
     made = await tenant.client.mutate(EXPERIMENT_CREATE, {"projectId": project["id"], "name": "c"})
     experiment = assert_ok(made)["experiment"]["id"]
@@ -41,6 +46,7 @@ async def experiment_with(tenant: Any, steps: list[int], nan_at: int | None) -> 
                     RUN_CREATE, {"experimentId": experiment, "params": params}
                 )
             )["run"]
+            RUN_IDS[(experiment, optimizer, seed)] = run["id"]
             points = {step: value(optimizer, seed, step) for step in steps}
             if nan_at is not None and (optimizer, seed) == ("sgd", 2):
                 points[nan_at] = math.nan
@@ -151,3 +157,108 @@ async def test_another_tenant_compares_nothing_of_it(tenant, make_tenant) -> Non
     other = await make_tenant()
     variables = {"id": experiment, "keys": ["loss"], "maxPoints": 10}
     assert (await other.client.data(COMPARISON, variables))["node"] is None
+
+
+LIVE = """subscription($id: ID!, $keys: [String!]!, $groupBy: [String!], $maxPoints: Int!,
+                      $filter: RunFilterInput) {
+  experimentComparison(experimentId: $id, keys: $keys, groupBy: $groupBy,
+                       maxPoints: $maxPoints, filter: $filter) {
+    reset comparison { bucketSize stepTo
+      groups { params runCount series { key stepStart mean std min max runs } } } } }"""
+
+PLANNED = """query($id: ID!, $keys: [String!]!, $groupBy: [String!], $maxPoints: Int!,
+                 $to: Int!, $filter: RunFilterInput) {
+  node(id: $id) { ... on Experiment {
+    comparison(keys: $keys, groupBy: $groupBy, maxPoints: $maxPoints, stepTo: $to,
+               filter: $filter) {
+      bucketSize stepTo groups { params runCount series { key stepStart mean std min max runs } }
+    } } } }"""
+
+Chart = dict[tuple[str, str, int], tuple[Any, ...]]  # (group, key, stepStart) -> row
+
+
+def rows_of(comparison: dict[str, Any]) -> Chart:
+    return {
+        (group["params"]["optimizer"], series["key"], start): tuple(
+            series[c][i] for c in ("mean", "std", "min", "max", "runs")
+        )
+        for group in comparison["groups"]
+        for series in group["series"]
+        for i, start in enumerate(series["stepStart"])
+    }
+
+
+async def test_a_live_comparison_sends_only_what_changed(server, tenant) -> None:  # type: ignore[no-untyped-def]
+    experiment, _ = await experiment_with(tenant, list(range(100)), nan_at=None)
+    variables = {"id": experiment, "keys": ["loss"], "groupBy": ["optimizer"], "maxPoints": 50}
+    chart: Chart = {}
+    plan: dict[str, int] = {}
+    client = await WSClient.connect(server.base_url, tenant.key)
+
+    async def apply() -> dict[str, Any]:
+        update = (await client.next())["experimentComparison"]
+        found = update["comparison"]
+        if update["reset"]:
+            chart.clear()
+        plan.update(size=found["bucketSize"], to=found["stepTo"])
+        chart.update(rows_of(found))
+        return update
+
+    async def matches_a_fresh_read() -> None:
+        fresh = await tenant.client.data(PLANNED, {**variables, "to": plan["to"]})
+        comparison = fresh["node"]["comparison"]
+        assert comparison["bucketSize"] == plan["size"]
+        assert chart == rows_of(comparison)
+
+    async def log(optimizer: str, seed: int, steps: list[int]) -> None:
+        run = RUN_IDS[(experiment, optimizer, seed)]
+        await log_points(
+            tenant.client, run, [{"key": "loss", "step": s, "value": -s} for s in steps]
+        )
+
+    try:
+        await client.subscribe(LIVE, variables)
+        first = await apply()
+        # Planned over twice the steps logged (0..199) in 50 buckets: 4 steps each, raw.
+        assert first["reset"] and plan == {"size": 4, "to": 199}
+        assert len(chart) == 2 * 25
+        await matches_a_fresh_read()
+        # One adam run logs into a new bucket: that bucket of that group alone comes.
+        await log("adam", 1, [100, 101])
+        update = await apply()
+        assert not update["reset"]
+        [group] = update["comparison"]["groups"]
+        assert group["params"] == {"optimizer": "adam"} and group["runCount"] == 3
+        assert group["series"][0]["stepStart"] == [100]
+        assert group["series"][0]["runs"] == [1] and group["series"][0]["min"] == [-101]
+        # Two sgd runs log into one bucket: one update, one bucket, two runs.
+        await log("sgd", 1, [104])
+        await log("sgd", 2, [105])
+        seen = 0
+        while seen < 2:  # the commits may come as one update or two
+            update = await apply()
+            assert not update["reset"]
+            [group] = update["comparison"]["groups"]
+            assert group["params"] == {"optimizer": "sgd"}
+            assert group["series"][0]["stepStart"] == [104]
+            seen = group["series"][0]["runs"][0]
+        await matches_a_fresh_read()
+        # A run outgrows the plan: planned again, over 0..1,001, and sent whole.
+        await log("adam", 2, [500])
+        update = await apply()
+        assert update["reset"] and plan == {"size": 21, "to": 1001}
+        await matches_a_fresh_read()
+    finally:
+        await client.close()
+
+
+async def test_a_live_comparison_of_another_tenant_is_refused(server, tenant, make_tenant) -> None:  # type: ignore[no-untyped-def]
+    experiment, _ = await experiment_with(tenant, [0, 1], nan_at=None)
+    other = await make_tenant()
+    client = await WSClient.connect(server.base_url, other.key)
+    try:
+        await client.subscribe(LIVE, {"id": experiment, "keys": ["loss"], "maxPoints": 10})
+        with pytest.raises(SubscriptionError, match="experiment not found"):
+            await client.next()
+    finally:
+        await client.close()

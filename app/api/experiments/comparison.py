@@ -4,10 +4,15 @@ chart-ready columns."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 
 import strawberry
-from sqlalchemy import and_
+from sqlalchemy import ColumnElement, and_
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -15,8 +20,12 @@ from app.api.errors import ClientError
 from app.api.experiments.run_filter import RunFilterInput
 from app.api.scalars import IntColumn, MetricColumn
 from app.domain.errors import DomainError
-from app.domain.experiments.comparison import compare_runs
+from app.domain.experiments.comparison import Comparison, Replan, changed_since, compare_runs
 from app.domain.experiments.models import Run
+from app.domain.tenancy.access import Actor
+from app.events import streams
+
+MIN_REFRESH_SECONDS = 0.25
 
 
 @strawberry.type(description="One metric key of a group: one row per step bucket.")
@@ -46,38 +55,125 @@ class RunComparison:
     bucket_size: int = strawberry.field(
         description="Steps per bucket: buckets start at multiples of it."
     )
+    step_to: int = strawberry.field(
+        description="The buckets were planned up to this step (stepTo, else the highest step "
+        "logged; in a live comparison twice that): an x axis can end here."
+    )
     groups: list[RunGroup]
 
 
-async def run_comparison(
-    info: Info,
-    experiment_id: uuid.UUID,
-    keys: list[str],
-    group_by: list[str],
-    run_filter: RunFilterInput | None,
-    max_points: int,
-    step_from: int | None,
-    step_to: int | None,
-) -> RunComparison:
-    conditions = run_filter.to_filter().conditions(Run) if run_filter is not None else []
-    context = info.context
-    try:
-        async with context.lagging_reads() as session:
-            found = await compare_runs(
+@strawberry.type(
+    description="A live comparison's update: the whole comparison (reset), or the groups "
+    "that changed with only their changed buckets."
+)
+class RunComparisonUpdate:
+    reset: bool = strawberry.field(
+        description="True: the whole comparison — the first message, or the runs outgrew the "
+        "planned steps (or a group or bucket went away): replace the chart. False: replace "
+        "the buckets sent (same group params, key and stepStart); a group not sent is "
+        "unchanged."
+    )
+    comparison: RunComparison
+
+
+@dataclass(frozen=True)
+class ComparisonArgs:
+    """What a comparison was asked for, checked and ready for the domain."""
+
+    keys: list[str]
+    group_by: list[str]
+    condition: ColumnElement[bool] | None
+    max_points: int
+    step_from: int | None
+    step_to: int | None
+
+    @classmethod
+    def of(
+        cls,
+        keys: list[str],
+        group_by: list[str],
+        run_filter: RunFilterInput | None,
+        max_points: int,
+        step_from: int | None,
+        step_to: int | None,
+    ) -> ComparisonArgs:
+        conditions = run_filter.to_filter().conditions(Run) if run_filter is not None else []
+        return cls(
+            keys=list(dict.fromkeys(keys)),
+            group_by=group_by,
+            condition=and_(*conditions) if conditions else None,
+            max_points=max_points,
+            step_from=step_from,
+            step_to=step_to,
+        )
+
+    async def compare(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        experiment_id: uuid.UUID,
+        kept_plan: int | None = None,
+        live: bool = False,
+    ) -> Comparison:
+        try:
+            return await compare_runs(
                 session,
-                context.actor,
+                actor,
                 experiment_id=experiment_id,
-                condition=and_(*conditions) if conditions else None,
-                group_by=group_by,
-                keys=list(dict.fromkeys(keys)),
-                max_points=max_points,
-                step_from=step_from,
-                step_to=step_to,
+                condition=self.condition,
+                group_by=self.group_by,
+                keys=self.keys,
+                max_points=self.max_points,
+                step_from=self.step_from,
+                step_to=self.step_to,
+                plan_ahead=live,
+                kept_plan=kept_plan,
             )
-    except DomainError as error:
-        raise ClientError(error.message) from error
+        except DomainError as error:
+            raise ClientError(error.message) from error
+
+
+async def run_comparison(
+    info: Info, experiment_id: uuid.UUID, args: ComparisonArgs
+) -> RunComparison:
+    context = info.context
+    async with context.lagging_reads() as session:
+        return comparison_type(await args.compare(session, context.actor, experiment_id))
+
+
+async def live_comparison(
+    info: Info, experiment_id: uuid.UUID, args: ComparisonArgs
+) -> AsyncGenerator[RunComparisonUpdate, None]:
+    """The comparison, then after each commit of points to the experiment's runs what
+    changed in it (read again, at most every MIN_REFRESH_SECONDS however fast runs log)."""
+    context = info.context
+    shown: Comparison | None = None
+    read_at = -MIN_REFRESH_SECONDS
+    async for _ in streams.experiment_metric_commits(context.broker, experiment_id):
+        wait = read_at + MIN_REFRESH_SECONDS - time.monotonic()
+        if wait > 0:  # bound the reads per subscriber; commits meanwhile are read together
+            await asyncio.sleep(wait)
+        read_at = time.monotonic()
+        async with context.session_factory() as session:
+            now = await args.compare(
+                session, context.actor, experiment_id, shown.step_to if shown else None, True
+            )
+        try:
+            changed = changed_since(shown, now) if shown is not None else None
+            reset = shown is None
+        except Replan:
+            changed, reset = None, True
+        shown = now
+        if reset:
+            yield RunComparisonUpdate(reset=True, comparison=comparison_type(now))
+        elif changed is not None:
+            yield RunComparisonUpdate(reset=False, comparison=comparison_type(changed))
+
+
+def comparison_type(found: Comparison) -> RunComparison:
     return RunComparison(
         bucket_size=found.bucket_size,
+        step_to=found.step_to,
         groups=[
             RunGroup(
                 params=JSON(group.params),

@@ -18,7 +18,7 @@ from app.api.artifacts.lists import (
 from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
 from app.api.datasets.lists import INPUTS_OF_RUN
 from app.api.errors import ClientError
-from app.api.experiments.comparison import RunComparison, run_comparison
+from app.api.experiments.comparison import ComparisonArgs, RunComparison, run_comparison
 from app.api.experiments.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
 from app.api.experiments.lists import RUNS_OF_EXPERIMENT, runs_query
 from app.api.experiments.run_filter import RunFilterInput
@@ -105,9 +105,8 @@ class Experiment(Node, FromRow):
         step_from: int | None = None,
         step_to: int | None = None,
     ) -> RunComparison:
-        return await run_comparison(
-            info, self.db_id, keys, group_by or [], filter, max_points, step_from, step_to
-        )
+        args = ComparisonArgs.of(keys, group_by or [], filter, max_points, step_from, step_to)
+        return await run_comparison(info, self.db_id, args)
 
 
 @strawberry.type(description="count, min, max and last (the value at the highest step) of a key.")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from math import ceil
+from math import ceil, isclose
 from typing import Any
 
 from sqlalchemy import (
@@ -70,6 +70,7 @@ class RunGroup:
 @dataclass(frozen=True)
 class Comparison:
     bucket_size: int
+    step_to: int  # the buckets are planned up to this step
     groups: list[RunGroup]
 
 
@@ -92,9 +93,15 @@ async def compare_runs(
     max_points: int,
     step_from: int | None = None,
     step_to: int | None = None,
+    plan_ahead: bool = False,
+    kept_plan: int | None = None,
 ) -> Comparison:
     """The comparison of the experiment's live runs matching ``condition`` (the caller
-    has checked it sees the experiment; runs are read inside its organizations)."""
+    has checked it sees the experiment; runs are read inside its organizations).
+
+    Without ``step_to`` the buckets span the steps logged so far; with ``plan_ahead`` (a
+    live chart) twice that, so buckets keep their size while the runs grow, and while the
+    runs stay within ``kept_plan`` (an earlier answer's ``step_to``) that plan is kept."""
     if not 1 <= len(keys) <= MAX_KEYS:
         raise validation(f"give 1 to {MAX_KEYS} metric keys", ["keys"])
     if len(group_by) > MAX_GROUP_BY:
@@ -151,7 +158,15 @@ async def compare_runs(
         )
     ).one()
     lowest = step_from or 0
-    highest = step_to if step_to is not None else int(extent[0] or 0)
+    logged = int(extent[0] or 0)
+    if step_to is not None:
+        highest = step_to
+    elif not plan_ahead:
+        highest = logged
+    elif kept_plan is not None and logged <= kept_plan:
+        highest = kept_plan
+    else:
+        highest = max(2 * logged + 1, lowest + max_points - 1)
     span = max(1, highest - lowest + 1)
     width, size = _bucket_size(span, max_points, raw=int(extent[1]) <= RAW_POINTS_BUDGET)
     first, last = lowest // size, highest // size
@@ -194,6 +209,7 @@ async def compare_runs(
             column.append(item)
     return Comparison(
         bucket_size=size,
+        step_to=highest,
         groups=[
             RunGroup(
                 params=dict(zip(group_by, values, strict=True)),
@@ -293,3 +309,65 @@ def _raw_values(matched: Any, keys: Sequence[str], size: int, first: int, last: 
         .group_by(matched.c.g, chunk.key, bucket, chunk.run_id)
         .subquery("per_run")
     )
+
+
+def _rows(series: SeriesColumns) -> dict[int, tuple[Any, ...]]:
+    return {
+        start: (series.mean[i], series.std[i], series.min[i], series.max[i], series.runs[i])
+        for i, start in enumerate(series.step_start)
+    }
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Equal, but for the last bits of a mean or deviation summed in another order."""
+    return all(
+        x == y or (isinstance(x, float) and isinstance(y, float) and isclose(x, y, rel_tol=1e-12))
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def changed_since(before: Comparison, now: Comparison) -> Comparison | None:
+    """What a live chart holding ``before`` needs to show ``now``: the groups whose run
+    count or buckets changed, each with only the buckets that changed (None: nothing did).
+    A chart must be drawn anew instead (``now`` whole) when this raises ``Replan``: the
+    buckets were planned again, or a group or a bucket is gone."""
+    if (before.bucket_size, before.step_to) != (now.bucket_size, now.step_to):
+        raise Replan
+    old = {tuple(group.params.items()): group for group in before.groups}
+    if set(old) - {tuple(group.params.items()) for group in now.groups}:
+        raise Replan
+    changed: list[RunGroup] = []
+    for group in now.groups:
+        previous = old.get(tuple(group.params.items()))
+        was = {s.key: _rows(s) for s in previous.series} if previous is not None else {}
+        series = []
+        for s in group.series:
+            rows, had = _rows(s), was.get(s.key, {})
+            if set(had) - set(rows):
+                raise Replan
+            picked = [
+                i
+                for i, (start, row) in enumerate(rows.items())
+                if start not in had or not _same(row, had[start])
+            ]
+            if picked:
+                series.append(
+                    SeriesColumns(
+                        s.key,
+                        [s.step_start[i] for i in picked],
+                        [s.mean[i] for i in picked],
+                        [s.std[i] for i in picked],
+                        [s.min[i] for i in picked],
+                        [s.max[i] for i in picked],
+                        [s.runs[i] for i in picked],
+                    )
+                )
+        if series or previous is None or previous.run_count != group.run_count:
+            changed.append(RunGroup(group.params, group.run_count, series))
+    if not changed:
+        return None
+    return Comparison(now.bucket_size, now.step_to, changed)
+
+
+class Replan(Exception):
+    """The live chart's buckets cannot be patched: send them all."""

@@ -294,7 +294,7 @@ LOG_POINTS = text(
     bumped AS (
         UPDATE runs SET metric_seq = metric_seq + :n
         WHERE id = :run_id AND :n > 0 AND NOT (SELECT found FROM overlap)
-        RETURNING metric_seq - :n AS base, metric_seq AS high_water
+        RETURNING metric_seq - :n AS base, metric_seq AS high_water, experiment_id
     ),
     given AS MATERIALIZED (  -- the flat arrays, parsed once however many chunks they fill
         SELECT CAST(CAST(:steps AS text) AS int8[]) AS steps,
@@ -381,7 +381,8 @@ LOG_POINTS = text(
     ),
     notified AS (  -- delivered by PostgreSQL if, and when, the transaction commits
         SELECT pg_notify(:channel, json_build_object('run', CAST(:run_id AS text),
-                                                     'seq', b.high_water)::text)
+                                                     'seq', b.high_water,
+                                                     'experiment', b.experiment_id)::text)
         FROM bumped b
     )
     SELECT (SELECT found FROM overlap) AS overlap,
