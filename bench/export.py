@@ -1,5 +1,6 @@
 """Bulk export: 10,000 runs × 1,000 points (one key) through `Client.export_points` (Arrow
-IPC, streamed a page of 500 runs at a time) and `export_runs`, into pyarrow Tables.
+IPC, streamed a page of 500 runs at a time), the same in buckets of 10 steps, and
+`export_runs`, into pyarrow Tables.
 
     .venv/bin/python bench/export.py [--runs 10000] [--steps 1000]
 
@@ -43,12 +44,19 @@ async def main() -> None:
                 started = time.perf_counter()
                 points = await client.export_points(experiment)
                 points_s = time.perf_counter() - started
+                started = time.perf_counter()
+                buckets = await client.export_points(experiment, bucket_size=10)
+                buckets_s = time.perf_counter() - started
                 after = server.peak_rss_mb()
     assert runs.num_rows == args.runs and points.num_rows == args.runs * args.steps
     print(f"export_runs: {runs.num_rows:,} runs in {runs_s:.2f} s")
     print(
         f"export_points: {points.num_rows:,} points in {points_s:.2f} s "
         f"({points.num_rows / points_s:,.0f} points/s, {points.nbytes / 2**20:,.0f} MiB in memory)"
+    )
+    print(
+        f"export_points(bucket_size=10): {buckets.num_rows:,} buckets of "
+        f"{args.runs * args.steps:,} points in {buckets_s:.2f} s"
     )
     print(f"server RSS high-water: {before:,.0f} MB before, {after:,.0f} MB after")
 

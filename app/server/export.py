@@ -5,7 +5,8 @@ stream) or Parquet, next to GraphQL:
     POST /v1/experiments/{experimentId}/export/points
 
 The body (JSON, all optional): ``query`` (the run query language), ``keys`` (points: the
-metric keys, default all), ``format`` (``arrow``, the default, or ``parquet``), ``after``
+metric keys, default all), ``bucketSize`` (points: cut each run's points into buckets of
+that many steps instead), ``format`` (``arrow``, the default, or ``parquet``), ``after``
 (a run's id: resume after it). Runs go in id order, a page of 500 at a time, each page one
 record batch (Parquet: one row group), so memory stays one page and an interrupted export
 resumes with ``after`` = the last run it holds whole. The API key's READ scope and the
@@ -15,14 +16,20 @@ userError codes.
 Runs: ``id``, ``name``, ``status``, ``started_at``, ``ended_at``, ``params`` and ``tags``
 (JSON text), ``metrics`` (per key: ``last``, ``min``, ``max``, ``count``). Points:
 ``run_id``, ``key`` (dictionary-encoded), ``step``, ``value`` (NaN and ±Infinity as
-themselves), ``time``."""
+themselves), ``time``. Bucketed points, one row per run, key and bucket that holds a point:
+``run_id``, ``key``, ``step_start`` (buckets start at multiples of ``bucketSize``), ``min``
+and ``max`` (of the finite values; null: none), ``last`` (the value at the highest step,
+NaN and ±Infinity as themselves), ``last_step``, ``count``, ``nonfinite`` — exact, every
+point counted."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -42,6 +49,7 @@ from app.server import rest_errors
 from app.server.view import actor_of
 
 PATH_PREFIX = "/v1/experiments/"
+FIELDS = {"query", "keys", "bucketSize", "format", "after"}
 MEDIA = {
     "arrow": "application/vnd.apache.arrow.stream",
     "parquet": "application/vnd.apache.parquet",
@@ -72,6 +80,32 @@ POINTS = pa.schema(
         ("time", pa.timestamp("us", tz="UTC")),
     ]
 )
+
+
+BUCKETS = pa.schema(
+    [
+        ("run_id", pa.dictionary(pa.int32(), pa.string())),
+        ("key", pa.dictionary(pa.int32(), pa.string())),
+        ("step_start", pa.int64()),
+        ("min", pa.float64()),
+        ("max", pa.float64()),
+        ("last", pa.float64()),
+        ("last_step", pa.int64()),
+        ("count", pa.int64()),
+        ("nonfinite", pa.int64()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    actor: Actor
+    experiment_id: uuid.UUID
+    condition: Any
+    after: uuid.UUID | None
+    form: str
+    keys: list[str]
+    bucket_size: int | None
 
 
 def is_export(path: str) -> bool:
@@ -150,9 +184,7 @@ class Export:
     def __init__(self, read_session_factory: SessionFactory) -> None:
         self.session_factory = read_session_factory
 
-    async def _start(
-        self, request: Request
-    ) -> tuple[Actor, uuid.UUID, Any, uuid.UUID | None, str, list[str]]:
+    async def _start(self, request: Request) -> ExportRequest:
         actor = actor_of(request.scope)
         actor.require_user()
         actor.require_read()
@@ -164,14 +196,22 @@ class Export:
             body = orjson.loads(raw) if raw.strip() else {}
         except orjson.JSONDecodeError:
             raise validation("the body is not valid JSON", ["input"]) from None
-        if not isinstance(body, dict) or set(body) - {"query", "keys", "format", "after"}:
-            raise validation('send {"query"?, "keys"?, "format"?, "after"?}', ["input"])
+        if not isinstance(body, dict) or set(body) - FIELDS:
+            raise validation(
+                'send {"query"?, "keys"?, "bucketSize"?, "format"?, "after"?}', ["input"]
+            )
         form = body.get("format") or "arrow"
         if form not in MEDIA:
             raise validation('format is "arrow" or "parquet"', ["format"])
         keys = body.get("keys") or []
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
             raise validation("keys is a list of metric keys", ["keys"])
+        size = body.get("bucketSize")
+        if size is not None and (type(size) is not int or not 1 <= size <= reads.MAX_BUCKET_SIZE):
+            raise validation(
+                f"bucketSize is a whole number of steps, 1 to {reads.MAX_BUCKET_SIZE:,}",
+                ["bucketSize"],
+            )
         query = body.get("query")
         if query is not None and not isinstance(query, str):
             raise validation("query is the run query language's text", ["query"])
@@ -187,7 +227,7 @@ class Export:
                 field=["experiment_id"],
             )
         condition = run_query.condition(found, Run) if found is not None else None
-        return actor, experiment_id, condition, after, form, keys
+        return ExportRequest(actor, experiment_id, condition, after, form, keys, size)
 
     def _answer(self, chunks: AsyncIterator[bytes], form: str, name: str) -> Response:
         suffix = "parquet" if form == "parquet" else "arrows"
@@ -199,14 +239,12 @@ class Export:
 
     async def runs(self, request: Request) -> Response:
         try:
-            actor, experiment_id, condition, after, form, _ = await self._start(request)
+            asked = await self._start(request)
         except (DomainError, ClientError) as error:
             return _refused(error)
 
         async def batches() -> AsyncIterator[pa.RecordBatch]:
-            async for page in reads.run_pages(
-                self.session_factory, actor, experiment_id, condition, after
-            ):
+            async for page in self._pages(asked):
                 yield pa.record_batch(
                     [
                         pa.array([encode_id("Run", r.id) for r in page]),
@@ -221,31 +259,38 @@ class Export:
                     schema=RUNS,
                 )
 
-        return self._answer(framed(batches(), RUNS, form), form, "runs")
+        return self._answer(framed(batches(), RUNS, asked.form), asked.form, "runs")
 
     async def points(self, request: Request) -> Response:
         try:
-            actor, experiment_id, condition, after, form, keys = await self._start(request)
+            asked = await self._start(request)
         except (DomainError, ClientError) as error:
             return _refused(error)
 
         async def batches() -> AsyncIterator[pa.RecordBatch]:
-            async for page in reads.run_pages(
-                self.session_factory, actor, experiment_id, condition, after
-            ):
+            async for page in self._pages(asked):
                 found = await reads.points_of(
-                    self.session_factory, actor, [r.id for r in page], keys
+                    self.session_factory, asked.actor, [r.id for r in page], asked.keys
                 )
-                run_names = pa.array([encode_id("Run", run_id) for run_id in found.runs])
+                if asked.bucket_size is not None:
+                    cut = reads.buckets_of(found, asked.bucket_size)
+                    yield pa.record_batch(
+                        [
+                            *_run_and_key(cut.runs, cut.run_ids, cut.keys, cut.key_index),
+                            pa.array(cut.step_start, pa.int64()),
+                            pa.array(cut.min, pa.float64(), mask=np.isnan(cut.min)),
+                            pa.array(cut.max, pa.float64(), mask=np.isnan(cut.max)),
+                            pa.array(cut.last, pa.float64()),
+                            pa.array(cut.last_step, pa.int64()),
+                            pa.array(cut.count, pa.int64()),
+                            pa.array(cut.nonfinite, pa.int64()),
+                        ],
+                        schema=BUCKETS,
+                    )
+                    continue
                 yield pa.record_batch(
                     [
-                        pa.DictionaryArray.from_arrays(
-                            pa.array(found.run_ids, pa.int32()), run_names
-                        ),
-                        pa.DictionaryArray.from_arrays(
-                            pa.array(found.key_index, pa.int32()),
-                            pa.array(found.keys, pa.string()),
-                        ),
+                        *_run_and_key(found.runs, found.run_ids, found.keys, found.key_index),
                         pa.array(found.steps, pa.int64()),
                         pa.array(found.values, pa.float64()),
                         pa.array(found.times, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
@@ -253,7 +298,27 @@ class Export:
                     schema=POINTS,
                 )
 
-        return self._answer(framed(batches(), POINTS, form), form, "points")
+        schema, name = (POINTS, "points") if asked.bucket_size is None else (BUCKETS, "buckets")
+        return self._answer(framed(batches(), schema, asked.form), asked.form, name)
+
+    def _pages(self, asked: ExportRequest) -> AsyncIterator[list[reads.RunRow]]:
+        return reads.run_pages(
+            self.session_factory, asked.actor, asked.experiment_id, asked.condition, asked.after
+        )
+
+
+def _run_and_key(
+    runs: list[uuid.UUID], run_ids: np.ndarray, keys: list[str], key_index: np.ndarray
+) -> list[pa.DictionaryArray]:
+    """The run and key columns, dictionary-encoded (a page's runs and keys, once each)."""
+    return [
+        pa.DictionaryArray.from_arrays(
+            pa.array(run_ids, pa.int32()), pa.array([encode_id("Run", r) for r in runs])
+        ),
+        pa.DictionaryArray.from_arrays(
+            pa.array(key_index, pa.int32()), pa.array(keys, pa.string())
+        ),
+    ]
 
 
 def _refused(error: DomainError | ClientError) -> Response:

@@ -114,6 +114,30 @@ async def test_parquet(http, exported) -> None:  # type: ignore[no-untyped-def]
     ]
 
 
+async def test_points_in_buckets(http, exported) -> None:  # type: ignore[no-untyped-def]
+    tenant, experiment, runs = exported
+    table = arrow(await export(http, tenant.key, experiment, "points", bucketSize=16))
+    assert table.column_names == [
+        "run_id", "key", "step_start", "min", "max", "last", "last_step", "count", "nonfinite",
+    ]  # fmt: skip
+    rows = {
+        (row["run_id"], row["key"], row["step_start"]): row for row in table.to_pylist()
+    }
+    assert len(rows) == 3 * (7 + 1)  # loss: 0-99 in 7 buckets of 16; acc: 0-9 in one
+    first = rows[(runs[0], "loss", 0)]
+    assert first["count"] == 16 and first["last_step"] == 15 and first["nonfinite"] == 0
+    assert first["max"] == 1.0 and first["min"] == pytest.approx(1 / 16)
+    assert first["last"] == pytest.approx(1 / 16)
+    nan_bucket = rows[(runs[2], "loss", 48)]  # step 50 is NaN: left out of min and max
+    assert nan_bucket["count"] == 16 and nan_bucket["nonfinite"] == 1
+    assert nan_bucket["max"] == pytest.approx(1 / 49) and nan_bucket["min"] == pytest.approx(1 / 64)
+    tail = rows[(runs[1], "loss", 96)]
+    assert tail["count"] == 4 and tail["last_step"] == 99
+    for size in (0, 1.5, "16", True):
+        bad = await export(http, tenant.key, experiment, "points", bucketSize=size)
+        assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == ["bucketSize"]
+
+
 async def test_refusals(http, exported, make_tenant) -> None:  # type: ignore[no-untyped-def]
     tenant, experiment, _ = exported
     bad = await export(http, tenant.key, experiment, "runs", query="params.lr <")

@@ -729,3 +729,8 @@ async def test_exports_arrive_as_tables_even_when_the_stream_breaks(tenant, prox
     assert points.num_rows == 3 * 2000
     by_run = points.group_by("run_id").aggregate([("step", "count_distinct")])
     assert by_run.column("step_count_distinct").to_pylist() == [2000] * 3
+    async with mlgraph.Client(url=proxy.url, api_key=tenant.key) as client:
+        buckets = await client.export_points(experiment, keys=["acc"], bucket_size=500)
+    assert buckets.num_rows == 3 * 4
+    assert buckets.column("count").to_pylist() == [500] * 12
+    assert buckets.column("last_step").to_pylist()[:4] == [499, 999, 1499, 1999]

@@ -163,3 +163,60 @@ async def points_of(
         values=joined(values, np.float64),
         times=joined(times, np.int64),
     )
+
+
+MAX_BUCKET_SIZE = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class BucketsPage:
+    """A page of runs' points cut into step buckets, per run and key, as columns: the
+    bucket's first step, its min and max over the finite values (NaN: none was), the
+    value at its highest step (NaN and ±Infinity as themselves) and that step, and how
+    many points and non-finite points it held."""
+
+    run_ids: np.ndarray
+    runs: list[uuid.UUID]
+    keys: list[str]
+    key_index: np.ndarray
+    step_start: np.ndarray
+    min: np.ndarray
+    max: np.ndarray
+    last: np.ndarray
+    last_step: np.ndarray
+    count: np.ndarray
+    nonfinite: np.ndarray
+
+
+def buckets_of(page: PointsPage, size: int) -> BucketsPage:
+    """``page``'s points in buckets of ``size`` steps from step 0, exactly (every point
+    counted), in run, key and step order."""
+    bucket = page.steps // size
+    order = np.lexsort((page.steps, bucket, page.key_index, page.run_ids))
+    runs, keys = page.run_ids[order], page.key_index[order]
+    steps, values, bucket = page.steps[order], page.values[order], bucket[order]
+    new_group = (runs[1:] != runs[:-1]) | (keys[1:] != keys[:-1]) | (bucket[1:] != bucket[:-1])
+    starts = np.flatnonzero(np.concatenate(([len(order) > 0], new_group)))
+    ends = np.append(starts[1:], len(order))[: len(starts)] - 1
+    finite = np.isfinite(values)
+    if len(starts):
+        finite_count = np.add.reduceat(finite.astype(np.int64), starts)
+        low = np.minimum.reduceat(np.where(finite, values, np.inf), starts)
+        high = np.maximum.reduceat(np.where(finite, values, -np.inf), starts)
+    else:
+        finite_count = low = high = np.empty(0)
+    counts = ends - starts + 1
+    none = finite_count == 0
+    return BucketsPage(
+        run_ids=runs[starts],
+        runs=page.runs,
+        keys=page.keys,
+        key_index=keys[starts],
+        step_start=bucket[starts] * size,
+        min=np.where(none, np.nan, low),
+        max=np.where(none, np.nan, high),
+        last=values[ends],
+        last_step=steps[ends],
+        count=counts.astype(np.int64),
+        nonfinite=(counts - finite_count).astype(np.int64),
+    )

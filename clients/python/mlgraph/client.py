@@ -531,14 +531,22 @@ class Client:
         return await self._export(experiment_id, "runs", {"query": query})
 
     async def export_points(
-        self, experiment_id: str, query: str | None = None, keys: Sequence[str] | None = None
+        self,
+        experiment_id: str,
+        query: str | None = None,
+        keys: Sequence[str] | None = None,
+        bucket_size: int | None = None,
     ) -> Any:
         """Every metric point of those runs (of ``keys``; all: None) as a ``pyarrow.Table``:
-        run_id, key, step, value, time. Streamed from the server a page of runs at a time; a
-        broken stream is resumed after the last run it delivered whole."""
-        return await self._export(
-            experiment_id, "points", {"query": query, "keys": list(keys) if keys else None}
-        )
+        run_id, key, step, value, time. With ``bucket_size``, each run's points cut into
+        buckets of that many steps instead, exactly: run_id, key, step_start, min, max (of
+        the finite values), last, last_step, count, nonfinite. Streamed from the server a
+        page of runs at a time; a broken stream is resumed after the last run it delivered
+        whole."""
+        if bucket_size is not None and (type(bucket_size) is not int or bucket_size < 1):
+            raise TypeError(f"bucket_size is a whole number of steps >= 1, not {bucket_size!r}")
+        body = {"query": query, "keys": list(keys) if keys else None, "bucketSize": bucket_size}
+        return await self._export(experiment_id, "points", body)
 
     async def _export(self, experiment_id: str, what: str, body: dict[str, Any]) -> Any:
         try:
