@@ -27,7 +27,7 @@ export function App() {
       </header>
       <main>
         {route.page === "home" && <HomePage />}
-        {route.page === "experiment" && <ExperimentPage id={route.id} />}
+        {route.page === "experiment" && <ExperimentPage key={route.id} id={route.id} api={api} />}
         {route.page === "run" && <RunPage key={route.id} id={route.id} api={api} />}
         {route.page === "deployment" && <DeploymentPage key={route.id} id={route.id} api={api} />}
         {route.page === "lineage" && <LineagePage id={route.id} />}

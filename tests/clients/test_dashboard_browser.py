@@ -16,7 +16,17 @@ import pytest
 from app.settings import Limits, Settings
 from tests.clients.conftest import require_tool
 from tests.conftest import TEST_SETTINGS, serve, server_process
-from tests.helpers import ARTIFACTS, RUN_FINISH, assert_ok, build_graph, create_run, log_points
+from tests.helpers import (
+    ARTIFACTS,
+    EXPERIMENT_CREATE,
+    RUN_CREATE,
+    RUN_FINISH,
+    assert_ok,
+    build_graph,
+    create_project,
+    create_run,
+    log_points,
+)
 from tests.support.alert_rules import record, rule
 from tests.support.subscriptions import points
 
@@ -120,6 +130,85 @@ async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
     # The experiment's runs table links back to the run.
     await page.goto(f"{page.base_url}/app/#/experiments/{ids['experiment']}")
     await page.wait_for_selector(f"a[href='#/runs/{ids['run']}']")
+
+
+async def test_an_experiment_s_runs_are_filtered_sorted_compared_and_grouped_live(page, tenant):
+    """Issue 27 in the browser: the runs table with the query box (a bad query's error
+    points at its character), a sorted param column, ticked runs overlaid, the matched runs
+    grouped by a param as mean ± std bands, growing while a run logs; a run's params as a
+    table."""
+    project = await create_project(tenant.client, tenant.org_id)
+    made = await tenant.client.mutate(
+        EXPERIMENT_CREATE, {"projectId": project["id"], "name": "sweep"}
+    )
+    experiment = assert_ok(made)["experiment"]["id"]
+    runs: dict[tuple[str, int], str] = {}
+    for optimizer in ("adam", "sgd"):
+        for seed in (1, 2, 3):
+            params = {"optimizer": optimizer, "seed": seed, "lr": 0.1 / seed}
+            run = assert_ok(await tenant.client.mutate(
+                RUN_CREATE, {"experimentId": experiment, "name": f"{optimizer}-{seed}", "params": params}
+            ))["run"]["id"]  # fmt: skip
+            runs[(optimizer, seed)] = run
+            base = 1.0 if optimizer == "adam" else 2.0
+            await log_points(tenant.client, run, [
+                {"key": "loss", "step": s, "value": base / (1 + s) * (0.4 + 0.3 * seed)} for s in range(20)
+            ])  # fmt: skip
+    await sign_in(page, tenant.key)
+    await page.click(f"a[href='#/experiments/{experiment}']")
+    rows = "document.querySelectorAll('tr[data-run]').length"
+    await wait_for(page, f"() => {rows} === 6", "runs-table")
+    # A query with a mistake: the server's error, at its character, under the box.
+    await page.fill("#run-query", "params.seed >")
+    await page.press("#run-query", "Enter")
+    error = "document.querySelector('[data-query-error]')?.dataset.queryError ?? ''"
+    await wait_for(page, f"() => ({error}).includes('at character')", "query-error")
+    assert await page.get_attribute("#run-query", "aria-invalid") == "true"
+    await page.fill("#run-query", "params.seed >= 2")
+    await page.press("#run-query", "Enter")
+    await wait_for(
+        page, f"() => {rows} === 4 && !document.querySelector('[data-query-error]')", "query"
+    )
+    # Sorted by a param on the server, by clicking its column.
+    await page.click("button[data-sort='param:seed']")
+    seeds = """() => [...document.querySelectorAll('tr[data-run]')].map(
+        r => r.children[[...r.parentElement.parentElement.querySelectorAll('th')]
+             .findIndex(th => th.textContent.startsWith('seed'))].textContent).join(',')"""
+    await wait_for(page, f"() => ({seeds})() === '3,3,2,2'", "sorted")
+    # Two ticked runs: their curves overlaid.
+    for name in ("adam-2", "sgd-3"):
+        await page.check(f"input[aria-label='compare {name}']")
+    overlay = "document.querySelector('.compare-chart[data-chart=\"runs\"]')"
+    await wait_for(
+        page,
+        f"() => {overlay}?.dataset.curves === '2' && {overlay}?.dataset.points === '40'",
+        "overlay",
+    )
+    # Grouped by optimizer: two mean ± std curves of the four matched runs.
+    groups = "document.querySelector('.compare-chart[data-chart=\"groups\"]')"
+    await wait_for(page, f"() => {groups}?.dataset.curves === '1'", "one-group")
+    await page.check("input[data-group-by='optimizer']")
+    await wait_for(
+        page,
+        f"() => {groups}?.dataset.curves === '2' && {groups}?.dataset.points === '40'",
+        "grouped",
+    )
+    # A run trains on: the grouped curves and its overlaid curve grow without a reload.
+    await log_points(tenant.client, runs[("adam", 2)], [
+        {"key": "loss", "step": s, "value": 0.5 / (1 + s)} for s in range(20, 30)
+    ])  # fmt: skip
+    await wait_for(
+        page,
+        f"() => {groups}?.dataset.maxStep === '29' && {groups}?.dataset.points === '50'",
+        "groups-live",
+    )
+    await wait_for(page, f"() => {overlay}?.dataset.maxStep === '29'", "overlay-live")
+    assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
+    await shot(page, "dashboard-experiment.png")
+    # A run's params are a table.
+    await page.click(f"a[href='#/runs/{runs[('sgd', 3)]}']")
+    await page.wait_for_selector("table.param-table[data-params='3']")
+    assert page.errors == []
 
 
 async def test_after_the_server_restarts_the_chart_resumes_from_its_cursor(

@@ -9,6 +9,7 @@ import type { Api } from "../api";
 import { graphql } from "../gql";
 import { type Columns, MetricChart, type Value, withPoints } from "../MetricChart";
 import { href } from "../router";
+import { formatParam } from "./ExperimentPage";
 
 const RunQuery = graphql(`
   query RunPage($id: ID!) {
@@ -147,7 +148,7 @@ export function RunPage({ id, api }: { id: string; api: Api }) {
         </span>
       </p>
       {run.failureReason && <pre className="error failure-reason">{run.failureReason}</pre>}
-      <pre className="params">{JSON.stringify(run.params, null, 2)}</pre>
+      <ParamTable params={(run.params as Record<string, unknown>) ?? {}} />
       {allKeys.length === 0 && <p>No metrics yet: they appear here as they are logged.</p>}
       <div className="charts">
         {allKeys.map((key) => (
@@ -159,5 +160,30 @@ export function RunPage({ id, api }: { id: string; api: Api }) {
         ))}
       </div>
     </section>
+  );
+}
+
+// The run's params as a table of name and value, sorted by name.
+function ParamTable({ params }: { params: Record<string, unknown> }) {
+  const names = Object.keys(params).sort();
+  if (names.length === 0) return <p className="muted">No params logged.</p>;
+  return (
+    <table className="param-table" data-params={names.length}>
+      <caption className="visually-hidden">Params</caption>
+      <thead>
+        <tr>
+          <th scope="col">param</th>
+          <th scope="col">value</th>
+        </tr>
+      </thead>
+      <tbody>
+        {names.map((name) => (
+          <tr key={name}>
+            <th scope="row">{name}</th>
+            <td>{formatParam(params[name])}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
