@@ -698,6 +698,26 @@ async def test_the_client_searches_and_compares_runs(server, tenant):  # type: i
         with pytest.raises(mlgraph.MlgraphError, match="at character 14"):
             await client.search_runs(experiment, "params.seed >")
         compared = await client.compare_runs(experiment, ["loss"], group_by=["optimizer"])
+        # Live: the whole comparison, then only what a new run's point changed.
+        watching = client.watch_comparison(
+            experiment, ["loss"], group_by=["optimizer"], max_points=50
+        )
+        first = await anext(watching)
+        assert first.reset and first.comparison.step_to == 49  # twice the steps logged
+        assert sorted(g.params["optimizer"] for g in first.comparison.groups) == ["adam", "sgd"]
+        run = await asyncio.to_thread(
+            mlgraph.start_run, url=server.base_url, api_key=tenant.key,
+            experiment_id=experiment, name="adam-3", params={"optimizer": "adam", "seed": 3},
+            capture_console=False, system_metrics=False,
+        )  # fmt: skip
+        run.log({"loss": 100.0}, step=12)
+        await asyncio.to_thread(run.finish)
+        update = await anext(watching)
+        await watching.aclose()
+    assert not update.reset
+    [changed] = update.comparison.groups
+    assert changed.params == {"optimizer": "adam"} and changed.run_count == 3
+    assert changed.series[0].step_start == [12] and changed.series[0].mean == [100.0]
     assert compared.bucket_size == 1
     groups = {group.params["optimizer"]: group for group in compared.groups}
     [adam] = groups["adam"].series

@@ -59,6 +59,7 @@ from mlgraph.generated.predictions_record import PredictionsRecordPredictionsRec
 from mlgraph.generated.run_logs import RunLogsRunLogs
 from mlgraph.generated.run_metrics import RunMetricsRunMetrics
 from mlgraph.generated.search_runs import SearchRunsNodeExperimentRunsNodes
+from mlgraph.generated.watch_comparison import WatchComparisonExperimentComparison
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -670,6 +671,26 @@ class Client:
         )  # fmt: skip
         async for message in stream:
             yield message.run_metrics
+
+    async def watch_comparison(
+        self,
+        experiment_id: str,
+        keys: Sequence[str],
+        *,
+        group_by: Sequence[str] = (),
+        query: str | None = None,
+        max_points: int = 500,
+    ) -> AsyncIterator[WatchComparisonExperimentComparison]:
+        """``compare_runs`` live while the runs train: first the whole comparison
+        (``reset`` true), then only the groups and buckets that changed — replace them by
+        group ``params``, ``key`` and ``step_start`` — or, when the runs outgrew the
+        planned steps (``comparison.step_to``), the whole comparison again (``reset``)."""
+        stream = self.graphql.watch_comparison(
+            experiment_id=experiment_id, keys=list(keys), group_by=list(group_by),
+            query=query, max_points=max_points,
+        )  # fmt: skip
+        async for message in stream:
+            yield message.experiment_comparison
 
     async def alerts(
         self, organization_id: str, *, min_severity: AlertSeverity | str = AlertSeverity.LOW

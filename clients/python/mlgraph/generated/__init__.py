@@ -192,6 +192,13 @@ from .viewer import (
     ViewerViewerMembershipsNodesOrganization,
     ViewerViewerUser,
 )
+from .watch_comparison import (
+    WatchComparison,
+    WatchComparisonExperimentComparison,
+    WatchComparisonExperimentComparisonComparison,
+    WatchComparisonExperimentComparisonComparisonGroups,
+    WatchComparisonExperimentComparisonComparisonGroupsSeries,
+)
 
 __all__ = [
     "Aggregation",
@@ -346,4 +353,9 @@ __all__ = [
     "ViewerViewerMembershipsNodes",
     "ViewerViewerMembershipsNodesOrganization",
     "ViewerViewerUser",
+    "WatchComparison",
+    "WatchComparisonExperimentComparison",
+    "WatchComparisonExperimentComparisonComparison",
+    "WatchComparisonExperimentComparisonComparisonGroups",
+    "WatchComparisonExperimentComparisonComparisonGroupsSeries",
 ]

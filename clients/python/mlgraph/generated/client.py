@@ -44,6 +44,7 @@ from .run_metrics import RunMetrics
 from .run_metrics_log import RunMetricsLog
 from .search_runs import SearchRuns
 from .viewer import Viewer
+from .watch_comparison import WatchComparison
 
 
 def gql(q: str) -> str:
@@ -132,6 +133,7 @@ class GraphQLClient(AsyncBaseClient):
                     maxPoints: $maxPoints
                   ) {
                     bucketSize
+                    stepTo
                     groups {
                       params
                       runCount
@@ -162,6 +164,60 @@ class GraphQLClient(AsyncBaseClient):
         )
         data = self.get_data(response)
         return CompareRuns.model_validate(data)
+
+    async def watch_comparison(
+        self,
+        experiment_id: str,
+        keys: list[str],
+        max_points: int,
+        group_by: Union[Optional[list[str]], UnsetType] = UNSET,
+        query: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> AsyncIterator[WatchComparison]:
+        _query = gql("""
+            subscription WatchComparison($experimentId: ID!, $keys: [String!]!, $groupBy: [String!], $query: String, $maxPoints: Int!) {
+              experimentComparison(
+                experimentId: $experimentId
+                keys: $keys
+                groupBy: $groupBy
+                filter: {query: $query}
+                maxPoints: $maxPoints
+              ) {
+                reset
+                comparison {
+                  bucketSize
+                  stepTo
+                  groups {
+                    params
+                    runCount
+                    series {
+                      key
+                      stepStart
+                      mean
+                      std
+                      min
+                      max
+                      runs
+                    }
+                  }
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "experimentId": experiment_id,
+            "keys": keys,
+            "groupBy": group_by,
+            "query": query,
+            "maxPoints": max_points,
+        }
+        async for data in self.execute_ws(
+            query=_query,
+            operation_name="WatchComparison",
+            variables=variables,
+            **kwargs,
+        ):
+            yield WatchComparison.model_validate(data)
 
     async def organization_by_name(
         self, slug: str, **kwargs: Any

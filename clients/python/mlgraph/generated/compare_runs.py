@@ -58,6 +58,7 @@ class CompareRunsNodeExperiment(BaseModel):
 
 class CompareRunsNodeExperimentComparison(BaseModel):
     bucket_size: int = Field(alias="bucketSize")
+    step_to: int = Field(alias="stepTo")
     groups: list["CompareRunsNodeExperimentComparisonGroups"]
 
 
