@@ -120,9 +120,7 @@ async def test_points_in_buckets(http, exported) -> None:  # type: ignore[no-unt
     assert table.column_names == [
         "run_id", "key", "step_start", "min", "max", "last", "last_step", "count", "nonfinite",
     ]  # fmt: skip
-    rows = {
-        (row["run_id"], row["key"], row["step_start"]): row for row in table.to_pylist()
-    }
+    rows = {(row["run_id"], row["key"], row["step_start"]): row for row in table.to_pylist()}
     assert len(rows) == 3 * (7 + 1)  # loss: 0-99 in 7 buckets of 16; acc: 0-9 in one
     first = rows[(runs[0], "loss", 0)]
     assert first["count"] == 16 and first["last_step"] == 15 and first["nonfinite"] == 0
