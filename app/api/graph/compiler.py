@@ -19,6 +19,7 @@ than @skip/@include, orders by a float key, and any argument the resolver would 
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +70,9 @@ MAX_SLUG = 63
 CALLER = "(SELECT $1::uuid[], $2::uuid, $3::uuid[]) AS caller(organizations, id, hidden)"
 
 
+BY_ID = re.compile(r"\{a\}\.id = (\$\d+)")  # a to_one join reading a row by its id
+
+
 @dataclass
 class CompiledQuery:
     sql: str
@@ -82,6 +86,10 @@ class _Emitter:
     hidden: Sequence[uuid.UUID] = ()
     params: list[Any] = field(default_factory=list)
     aliases: int = 0
+    # alias -> the parameter its row's id equals (a row read by id): its children's
+    # parent condition names the parameter, so a partitioned child table is pruned to
+    # one partition when planned (single-shard routing), not at each rescan
+    known_ids: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.params.append(list(self.org_ids))  # $1: the caller's organizations
@@ -368,6 +376,8 @@ class _Run:
             raise Unsupported(target_name)
         gql_type = self.compiler.schema.get_type(target_name)
         alias = self.emitter.alias()
+        if by_id := BY_ID.fullmatch(join):
+            self.emitter.known_ids[alias] = by_id.group(1)
         body = self.object(target, gql_type, alias, nodes)
         where = " AND ".join(
             [join.replace("{a}", alias), *(c.replace("{a}", alias) for c in conditions)]
@@ -524,8 +534,9 @@ class _Run:
     ) -> list[str]:
         """Parent, tenancy, liveness and filter (as app/api/loaders/child_pages)."""
         spec = children.spec
+        parent_id = self.emitter.known_ids.get(parent_alias, f"{parent_alias}.id")
         conditions = [
-            f"{alias}.{spec.parent_column} = {parent_alias}.id",
+            f"{alias}.{spec.parent_column} = {parent_id}",
             f"{alias}.user_id = $2" if spec.owned_by_user else f"{alias}.organization_id = ANY($1)",
         ]
         if spec.live_only:
