@@ -19,6 +19,7 @@ from app.api.errors import ErrorCodes, MaskUnexpectedErrors
 from app.api.graph.compiler import Compiler
 from app.api.graph.extension import CompiledPath, CompiledReads
 from app.api.graph.fields import collect_graph, install_graph
+from app.api.graph.leaf_lists import LeafObjectLists
 from app.api.graph.payloads import PrecompiledValues
 from app.api.read_scope import ReadScope
 from app.api.scalars import SCALAR_MAP
@@ -87,9 +88,10 @@ class LeanExtensionsRunner(SchemaExtensionsRunner):
         return dict(ctx.extensions_results)
 
 
-class Executor(PrecompiledValues, SharedEventExecutor):
-    """graphql-core's executor, sharing subscription events among equal subscribers and
-    taking a mutation payload's compiled entity as it is."""
+class Executor(PrecompiledValues, LeafObjectLists, SharedEventExecutor):
+    """graphql-core's executor, sharing subscription events among equal subscribers,
+    taking a mutation payload's compiled entity as it is, and completing lists of
+    leaf-only objects in one loop."""
 
 
 def build_schema(

@@ -1,0 +1,105 @@
+"""Lists of leaf-only objects completed in one loop (app/api/graph/leaf_lists.py) answer
+exactly what graphql-core's own completion answers — data and errors — for any values,
+nulls where they are not allowed included, aliases, __typename, @skip/@include,
+fragments, and fields with resolvers of their own (which keep the ordinary path)."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import strawberry
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext as ExecutionContext
+
+from app.api.graph.leaf_lists import LeafObjectLists
+
+
+@strawberry.enum
+class Kind(enum.Enum):
+    A = "a"
+    B = "b"
+
+
+@strawberry.type
+class Bucket:
+    step: int
+    value: float | None
+    label: str
+    kind: Kind
+    flag: bool | None
+
+    @strawberry.field
+    def doubled(self) -> int:
+        return self.step * 2
+
+
+@strawberry.type
+class Query:
+    rows: strawberry.Private[list[Any]]
+
+    @strawberry.field
+    def buckets(self) -> list[Bucket]:
+        return self.rows
+
+    @strawberry.field
+    def maybe(self) -> list[Bucket | None] | None:
+        return self.rows
+
+
+class Fast(LeafObjectLists, ExecutionContext):
+    pass
+
+
+FAST = strawberry.Schema(query=Query, execution_context_class=Fast)
+PLAIN = strawberry.Schema(query=Query)
+
+DOCUMENTS = [
+    "{ buckets { step value label kind flag } }",
+    "{ buckets { s: step v: value __typename step } maybe { kind } }",
+    "query($no: Boolean!) { buckets { step value @skip(if: $no) ...F } } fragment F on Bucket { label }",
+    "{ buckets { step doubled } }",
+    "{ maybe { step value } }",
+]
+
+ROW = st.builds(
+    lambda step, value, label, kind, flag: Bucket(
+        step=step, value=value, label=label, kind=kind, flag=flag
+    ),
+    st.one_of(st.integers(-(2**31), 2**31 - 1), st.none(), st.integers(2**31, 2**40)),
+    st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.none()),
+    st.one_of(st.text(max_size=5), st.none()),
+    st.sampled_from([Kind.A, Kind.B]),
+    st.one_of(st.booleans(), st.none()),
+)
+
+
+def answer(schema: strawberry.Schema, document: str, rows: list[Any]) -> Any:
+    result = schema.execute_sync(
+        document, root_value=Query(rows=rows), variable_values={"no": True}
+    )
+    errors = sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
+    return result.data, errors
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.one_of(ROW, st.none()), max_size=8), document=st.sampled_from(DOCUMENTS))
+def test_the_one_loop_answers_as_graphql_core(rows, document) -> None:  # type: ignore[no-untyped-def]
+    assert answer(FAST, document, rows) == answer(PLAIN, document, rows)
+
+
+def test_the_one_loop_is_taken_for_leaf_objects() -> None:
+    rows = [Bucket(step=i, value=i / 2, label="x", kind=Kind.A, flag=None) for i in range(3)]
+    taken: list[bool] = []
+
+    class Spy(LeafObjectLists, ExecutionContext):
+        def _leaf_fields(self, *args: Any) -> Any:
+            fields = super()._leaf_fields(*args)
+            taken.append(fields is not None)
+            return fields
+
+    spied = strawberry.Schema(query=Query, execution_context_class=Spy)
+    assert answer(spied, DOCUMENTS[0], rows) == answer(PLAIN, DOCUMENTS[0], rows)
+    assert answer(spied, DOCUMENTS[3], rows) == answer(PLAIN, DOCUMENTS[3], rows)
+    assert taken == [True, False]  # `doubled` has a resolver: the ordinary way
