@@ -42,9 +42,14 @@ RUN = "mutation($i: RunCreateInput!) { runCreate(input: $i) { run { id } } }"
 LOG = "mutation($i: RunMetricsLogInput!) { runMetricsLog(input: $i) { newCount userErrors { message } } }"
 
 
-def columns(start: int, size: int) -> dict:  # type: ignore[type-arg]
-    steps = list(range(start, start + size))
-    return {"keys": ["loss"] * size, "steps": steps, "values": [1.0 / (1 + s) for s in steps]}
+def columns(start: int, size: int, keys: int = 1) -> dict:  # type: ignore[type-arg]
+    names = key_names(keys)
+    steps = [s for s in range(start, start + size // keys) for _ in names]
+    return {
+        "keys": names * (size // keys),
+        "steps": steps,
+        "values": [1.0 / (1 + s) for s in steps],
+    }
 
 
 HISTORY = """query($id: ID!) { node(id: $id) { ... on Run {
@@ -115,13 +120,26 @@ async def new_run(api: Api, experiment: str) -> str:
     return (await api.call(RUN, {"i": {"experimentId": experiment}}))["runCreate"]["run"]["id"]
 
 
-def batch(start: int, size: int) -> list[dict]:  # type: ignore[type-arg]
-    return [{"key": "loss", "step": s, "value": 1.0 / (1 + s)} for s in range(start, start + size)]
+def key_names(keys: int) -> list[str]:
+    """One key ("loss"), or a training loop's layout: "loss" and train/val metrics."""
+    return ["loss"] + [f"train/m{i}" for i in range(keys - 1)]
 
 
-def series(start: int, size: int) -> dict:  # type: ignore[type-arg]
-    steps = list(range(start, start + size))
-    return {"loss": {"steps": steps, "values": [1.0 / (1 + s) for s in steps]}}
+def batch(start: int, size: int, keys: int = 1) -> list[dict]:  # type: ignore[type-arg]
+    """``size`` points: ``keys`` keys × ``size // keys`` steps from ``start`` (step-major,
+    as a loop logs them)."""
+    names = key_names(keys)
+    return [
+        {"key": k, "step": s, "value": 1.0 / (1 + s)}
+        for s in range(start, start + size // keys)
+        for k in names
+    ]
+
+
+def series(start: int, size: int, keys: int = 1) -> dict:  # type: ignore[type-arg]
+    steps = list(range(start, start + size // keys))
+    values = [1.0 / (1 + s) for s in steps]
+    return {k: {"steps": steps, "values": values} for k in key_names(keys)}
 
 
 # The benchmark measures ingest, not the per-key request limit (6,000 a minute by default,
@@ -151,7 +169,13 @@ class Cpu:
 
 
 async def ingest(
-    apis: list[Api], experiment: str, clients: int, size: int, seconds: float, shape: str
+    apis: list[Api],
+    experiment: str,
+    clients: int,
+    size: int,
+    seconds: float,
+    shape: str,
+    keys: int = 1,
 ) -> tuple[float, list[float], int]:
     runs = [await new_run(apis[0], experiment) for _ in range(clients)]
     latencies: list[float] = []
@@ -164,22 +188,25 @@ async def ingest(
         api = apis[number % len(apis)]  # clients spread over the server processes
         step = 0
         while time.perf_counter() < deadline:
-            # The body is serialised before the clock starts: the client's JSON encoding is
-            # not the server's cost (the client shares the 2 cores).
+            # The body is made and encoded inside the loop: points/s counts the client's
+            # own work (it shares the 2 cores); the latency starts once it is encoded.
             if shape == "bulk":  # POST /v1/runs/{id}/metrics: the same series, no GraphQL
-                body = orjson.dumps({"series": make(step, size)})
+                body = orjson.dumps({"series": make(step, size, keys)})
                 started = time.perf_counter()
                 new = (await api.post(body, f"/v1/runs/{run_id}/metrics"))["newCount"]
             else:
                 body = orjson.dumps(
-                    {"query": LOG, "variables": {"i": {"runId": run_id, shape: make(step, size)}}}
+                    {
+                        "query": LOG,
+                        "variables": {"i": {"runId": run_id, shape: make(step, size, keys)}},
+                    }
                 )
                 started = time.perf_counter()
                 new = (await api.post(body))["runMetricsLog"]["newCount"]
             latencies.append((time.perf_counter() - started) * 1000)
             assert new == size, new
             points += size
-            step += size
+            step += size // keys
 
     started = time.perf_counter()
     await asyncio.gather(*(worker(number, run) for number, run in enumerate(runs)))
@@ -206,6 +233,7 @@ async def main() -> None:
     parser.add_argument("--shapes", default="points,columns,series,bulk")
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--clients", default="1,4")
+    parser.add_argument("--keys", default="1,10", help="keys per batch (size/keys steps each)")
     parser.add_argument("--only-ingest", action="store_true")
     parser.add_argument("--processes", type=int, default=1, help="server processes for ingest")
     args = parser.parse_args()
@@ -246,26 +274,31 @@ async def main() -> None:
                 print(f"server processes: {args.processes}")
                 print("ingest (runMetricsLog, each client its own run)")
                 print(
-                    f"{'input':>8} {'clients':>7} {'batch':>6} {'points/s':>10} {'p50 ms':>8} "
+                    f"{'input':>8} {'keys':>4} {'clients':>7} {'batch':>6} {'points/s':>10} {'p50 ms':>8} "
                     f"{'p99 ms':>8} {'server ms/1k':>12} {'pg ms/1k':>9} {'total ms/1k':>11}"
                 )
-                for shape in args.shapes.split(","):
-                    for size in map(int, args.sizes.split(",")):
-                        for clients in map(int, args.clients.split(",")):
-                            await settle(url)
-                            before = cpu.seconds()
-                            rate, lat, points = await ingest(
-                                apis, experiment, clients, size, args.seconds, shape
-                            )
-                            after = cpu.seconds()
-                            thousands = points / 1000
-                            server_ms = (after[0] - before[0]) * 1000 / thousands
-                            pg_ms = (after[1] - before[1]) * 1000 / thousands
-                            print(
-                                f"{shape:>8} {clients:>7} {size:>6} {rate:>10,.0f} "
-                                f"{statistics.median(lat):>8.1f} {pct(lat, 99):>8.1f} "
-                                f"{server_ms:>12.2f} {pg_ms:>9.2f} {server_ms + pg_ms:>11.2f}"
-                            )
+                layouts = [
+                    (shape, keys, size, clients)
+                    for shape in args.shapes.split(",")
+                    for keys in map(int, args.keys.split(","))
+                    for size in map(int, args.sizes.split(","))
+                    for clients in map(int, args.clients.split(","))
+                ]
+                for shape, keys, size, clients in layouts:
+                    await settle(url)
+                    before = cpu.seconds()
+                    rate, lat, points = await ingest(
+                        apis, experiment, clients, size, args.seconds, shape, keys
+                    )
+                    after = cpu.seconds()
+                    thousands = points / 1000
+                    server_ms = (after[0] - before[0]) * 1000 / thousands
+                    pg_ms = (after[1] - before[1]) * 1000 / thousands
+                    print(
+                        f"{shape:>8} {keys:>4} {clients:>7} {size:>6} {rate:>10,.0f} "
+                        f"{statistics.median(lat):>8.1f} {pct(lat, 99):>8.1f} "
+                        f"{server_ms:>12.2f} {pg_ms:>9.2f} {server_ms + pg_ms:>11.2f}"
+                    )
 
                 if args.only_ingest:
                     return
