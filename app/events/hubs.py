@@ -442,9 +442,8 @@ class ExperimentMetricsHub(Hub):
     """Commits of points to any run of one experiment, counted: what a live comparison
     follows (it reads the comparison again itself, as its caller)."""
 
-    def __init__(self, session_factory: SessionFactory, experiment_id: uuid.UUID) -> None:
+    def __init__(self, session_factory: SessionFactory) -> None:
         super().__init__(session_factory)
-        self.experiment_id = experiment_id
         self.version = 0
 
     async def refresh(self) -> None:
@@ -471,7 +470,7 @@ class Broker:
             if kind == "metrics":
                 hub = RunMetricsHub(self.session_factory, key)
             elif kind == "experiment_metrics":
-                hub = ExperimentMetricsHub(self.session_factory, key)
+                hub = ExperimentMetricsHub(self.session_factory)
             elif kind == "monitoring":
                 hub = MonitoringHub(self.session_factory, key)
             elif kind in STATUS_HUBS:

@@ -20,7 +20,7 @@ from app.api.errors import ClientError
 from app.api.experiments.run_filter import RunFilterInput
 from app.api.scalars import IntColumn, MetricColumn
 from app.domain.errors import DomainError
-from app.domain.experiments.comparison import Comparison, Replan, changed_since, compare_runs
+from app.domain.experiments.comparison import Comparison, compare_runs, live_update
 from app.domain.experiments.models import Run
 from app.domain.tenancy.access import Actor
 from app.events import streams
@@ -155,19 +155,14 @@ async def live_comparison(
             await asyncio.sleep(wait)
         read_at = time.monotonic()
         async with context.session_factory() as session:
+            kept_plan = shown.step_to if shown is not None else None
             now = await args.compare(
-                session, context.actor, experiment_id, shown.step_to if shown else None, True
+                session, context.actor, experiment_id, kept_plan=kept_plan, live=True
             )
-        try:
-            changed = changed_since(shown, now) if shown is not None else None
-            reset = shown is None
-        except Replan:
-            changed, reset = None, True
-        shown = now
-        if reset:
-            yield RunComparisonUpdate(reset=True, comparison=comparison_type(now))
-        elif changed is not None:
-            yield RunComparisonUpdate(reset=False, comparison=comparison_type(changed))
+        update, shown = live_update(shown, now), now
+        if update is not None:
+            reset, part = update
+            yield RunComparisonUpdate(reset=reset, comparison=comparison_type(part))
 
 
 def comparison_type(found: Comparison) -> RunComparison:

@@ -326,16 +326,26 @@ def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     )
 
 
-def changed_since(before: Comparison, now: Comparison) -> Comparison | None:
-    """What a live chart holding ``before`` needs to show ``now``: the groups whose run
-    count or buckets changed, each with only the buckets that changed (None: nothing did).
-    A chart must be drawn anew instead (``now`` whole) when this raises ``Replan``: the
-    buckets were planned again, or a group or a bucket is gone."""
+def live_update(before: Comparison | None, now: Comparison) -> tuple[bool, Comparison] | None:
+    """What a live chart holding ``before`` needs to show ``now``: ``(True, now)`` to draw
+    it anew — the first time, the buckets planned again, or a group or a bucket gone;
+    ``(False, the groups whose run count or buckets changed, each with only the buckets
+    that changed)``; None when nothing did."""
+    if before is None:
+        return True, now
+    try:
+        changed = _changed_groups(before, now)
+    except _Replan:
+        return True, now
+    return (False, Comparison(now.bucket_size, now.step_to, changed)) if changed else None
+
+
+def _changed_groups(before: Comparison, now: Comparison) -> list[RunGroup]:
     if (before.bucket_size, before.step_to) != (now.bucket_size, now.step_to):
-        raise Replan
+        raise _Replan
     old = {tuple(group.params.items()): group for group in before.groups}
     if set(old) - {tuple(group.params.items()) for group in now.groups}:
-        raise Replan
+        raise _Replan
     changed: list[RunGroup] = []
     for group in now.groups:
         previous = old.get(tuple(group.params.items()))
@@ -344,7 +354,7 @@ def changed_since(before: Comparison, now: Comparison) -> Comparison | None:
         for s in group.series:
             rows, had = _rows(s), was.get(s.key, {})
             if set(had) - set(rows):
-                raise Replan
+                raise _Replan
             picked = [
                 i
                 for i, (start, row) in enumerate(rows.items())
@@ -364,10 +374,8 @@ def changed_since(before: Comparison, now: Comparison) -> Comparison | None:
                 )
         if series or previous is None or previous.run_count != group.run_count:
             changed.append(RunGroup(group.params, group.run_count, series))
-    if not changed:
-        return None
-    return Comparison(now.bucket_size, now.step_to, changed)
+    return changed
 
 
-class Replan(Exception):
+class _Replan(Exception):
     """The live chart's buckets cannot be patched: send them all."""
