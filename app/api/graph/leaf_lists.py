@@ -66,7 +66,9 @@ def _plan(
     return fields
 
 
-def _complete(items: list[Any], fields: list[LeafField], nullable_items: bool) -> list[Any]:
+def _complete(
+    items: list[Any], fields: list[LeafField], nullable_items: bool, is_type_of: Any, info: Any
+) -> list[Any]:
     rows: list[Any] = []
     append = rows.append
     for item in items:
@@ -75,6 +77,8 @@ def _complete(items: list[Any], fields: list[LeafField], nullable_items: bool) -
                 raise NotFlat
             append(None)
             continue
+        if is_type_of is not None and not is_type_of(item, info):
+            raise NotFlat
         row: dict[str, Any] = {}
         for field in fields:
             if field.attribute is None:
@@ -85,13 +89,10 @@ def _complete(items: list[Any], fields: list[LeafField], nullable_items: bool) -
                 serialized = None if value is None else field.serialize(value)
             except Exception:  # a value the scalar refuses: reported the ordinary way
                 raise NotFlat from None
-            if value is None:
-                if field.non_null:
-                    raise NotFlat
-                row[field.key] = None
-                continue
             if serialized is None or serialized is Undefined:
-                raise NotFlat
+                if value is not None or field.non_null:
+                    raise NotFlat
+                serialized = None
             row[field.key] = serialized
         append(row)
     return rows
@@ -109,11 +110,13 @@ class LeafObjectLists:
         result: Any,
         position_context: Any,
     ) -> Any:
-        fields = self._leaf_fields(return_type, field_details_list, info, path, result)
+        fields = self._leaf_fields(return_type, field_details_list, path, result)
         if fields is not None:
             item = return_type.of_type
+            nullable = not isinstance(item, GraphQLNonNull)
+            is_type_of = (item if nullable else item.of_type).is_type_of
             try:
-                return _complete(result, fields, not isinstance(item, GraphQLNonNull))
+                return _complete(result, fields, nullable, is_type_of, info)
             except NotFlat:
                 pass
         return super().complete_list_value(  # type: ignore[misc]  # graphql-core's untyped method
@@ -121,12 +124,7 @@ class LeafObjectLists:
         )
 
     def _leaf_fields(
-        self,
-        return_type: GraphQLList[Any],
-        field_details_list: Any,
-        info: Any,
-        path: Any,
-        result: Any,
+        self, return_type: GraphQLList[Any], field_details_list: Any, path: Any, result: Any
     ) -> list[LeafField] | None:
         executor: Any = self
         if type(result) is not list or len(result) < 2:
@@ -137,10 +135,6 @@ class LeafObjectLists:
         item = return_type.of_type
         item_type = item.of_type if isinstance(item, GraphQLNonNull) else item
         if not isinstance(item_type, GraphQLObjectType):
-            return None
-        if item_type.is_type_of is not None and not all(
-            item_type.is_type_of(value, info) for value in result if value is not None
-        ):
             return None
         if executor.get_stream_usage(field_details_list, path) is not None:
             return None
