@@ -289,9 +289,12 @@ def anonymous(http: httpx.AsyncClient) -> GraphQLClient:
 class StatementCounter:
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.phase = ""  # what the test is doing: a label on what comes next
+        self.executed: list[tuple[str, str, Any]] = []  # (phase, SQL, its parameters)
 
     def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         self.statements.append(statement)
+        self.executed.append((self.phase, statement, parameters))
 
 
 @pytest.fixture

@@ -8,14 +8,11 @@ the same column needs to route the statement to a single shard."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event
 
 from app.events.listener import asyncpg_dsn
 from tests.helpers import build_graph, create_run, log_points
@@ -39,27 +36,6 @@ LINEAGE = """query($id: ID!) { node(id: $id) { ... on Run {
   down: lineage(direction: DOWNSTREAM, depth: 3) { nodes { __typename } } } } }"""
 
 
-class Captured:
-    def __init__(self) -> None:
-        self.phase = ""
-        self.statements: list[tuple[str, str, Any]] = []  # (phase, SQL, parameters)
-
-    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if MENTIONS.search(statement):
-            self.statements.append((self.phase, statement, parameters))
-
-
-@contextlib.contextmanager
-def capturing(server) -> Iterator[Captured]:  # type: ignore[no-untyped-def]
-    captured = Captured()
-    engine = server.app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", captured)
-    try:
-        yield captured
-    finally:
-        event.remove(engine, "before_cursor_execute", captured)
-
-
 def scanned_partitions(plan: dict[str, Any], found: dict[str, set[str]]) -> None:
     """Partitions read anywhere in the plan, by their table."""
     name = plan.get("Relation Name", "")
@@ -69,12 +45,12 @@ def scanned_partitions(plan: dict[str, Any], found: dict[str, set[str]]) -> None
         scanned_partitions(child, found)
 
 
-async def test_every_hot_path_statement_reads_one_partition(server, tenant, database_url):
+async def test_every_hot_path_statement_reads_one_partition(count_statements, tenant, database_url):
     graph = await build_graph(tenant.client, tenant.org_id)
     run = (await create_run(tenant.client, tenant.org_id))["run"]
     await rule(tenant.client, graph, windowSeconds=600)  # latency_ms > 100 on average
     points = [{"key": k, "step": s, "value": s / 7} for s in range(300) for k in ("loss", "acc")]
-    with capturing(server) as captured:
+    with count_statements() as captured:
         captured.phase = "ingest"
         await log_points(tenant.client, run, points)
         captured.phase = "ingest, retried"
@@ -99,7 +75,8 @@ async def test_every_hot_path_statement_reads_one_partition(server, tenant, data
         captured.phase = "lineage"
         await tenant.client.data(LINEAGE, {"id": run})
 
-    phases = {phase for phase, _, _ in captured.statements}
+    explained = [(p, sql, args) for p, sql, args in captured.executed if MENTIONS.search(sql)]
+    phases = {phase for phase, _, _ in explained}
     # Every path that stores or reads a partitioned table was seen doing so (lineage reads none).
     assert phases >= {
         "ingest", "ingest, retried", "chart", "raw page",
@@ -109,7 +86,7 @@ async def test_every_hot_path_statement_reads_one_partition(server, tenant, data
     wrong: list[str] = []
     reads = 0
     try:
-        for phase, statement, parameters in captured.statements:
+        for phase, statement, parameters in explained:
             plan = await connection.fetchval(
                 f"EXPLAIN (FORMAT JSON) {statement}", *(parameters or ())
             )
