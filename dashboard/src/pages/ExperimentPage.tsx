@@ -156,10 +156,6 @@ export function ExperimentPage({ id, api }: { id: string; api: Api }) {
     );
   }
 
-  function toggle(list: string[], item: string): string[] {
-    return list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
-  }
-
   if (!shown.current && otherError) return <p className="error">{otherError}</p>;
   if (!shown.current) return <p>{fetching ? "Loading…" : "No experiment with this id (or not yours to see)."}</p>;
   return (
@@ -202,31 +198,11 @@ export function ExperimentPage({ id, api }: { id: string; api: Api }) {
         <summary>Columns</summary>
         <fieldset>
           <legend>Params</legend>
-          {allParams.map((key) => (
-            <label key={key}>
-              <input
-                type="checkbox"
-                checked={params.includes(key)}
-                onChange={() => setParamColumns(toggle(params, key))}
-                data-column={`param:${key}`}
-              />{" "}
-              {key}
-            </label>
-          ))}
+          <Checkboxes items={allParams} chosen={params} onChange={setParamColumns} data="column" prefix="param:" />
         </fieldset>
         <fieldset>
           <legend>Metrics (last value)</legend>
-          {allMetrics.map((key) => (
-            <label key={key}>
-              <input
-                type="checkbox"
-                checked={metrics.includes(key)}
-                onChange={() => setMetricColumns(toggle(metrics, key))}
-                data-column={`metric:${key}`}
-              />{" "}
-              {key}
-            </label>
-          ))}
+          <Checkboxes items={allMetrics} chosen={metrics} onChange={setMetricColumns} data="column" prefix="metric:" />
         </fieldset>
       </details>
 
@@ -304,17 +280,7 @@ export function ExperimentPage({ id, api }: { id: string; api: Api }) {
             </label>{" "}
             <span role="group" aria-label="group by">
               Group by:{" "}
-              {allParams.map((key) => (
-                <label key={key} className="inline">
-                  <input
-                    type="checkbox"
-                    checked={groupBy.includes(key)}
-                    onChange={() => setGroupBy(toggle(groupBy, key))}
-                    data-group-by={key}
-                  />{" "}
-                  {key}
-                </label>
-              ))}
+              <Checkboxes items={allParams} chosen={groupBy} onChange={setGroupBy} data="group-by" inline />
             </span>
           </p>
           <div className="charts">
@@ -327,6 +293,40 @@ export function ExperimentPage({ id, api }: { id: string; api: Api }) {
       )}
     </section>
   );
+}
+
+function toggle(list: string[], item: string): string[] {
+  return list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
+}
+
+// A labelled checkbox per item; ticking one adds it to (or takes it from) `chosen`. Each box
+// carries data-<data>="<prefix><item>" for tests and tools.
+function Checkboxes({
+  items,
+  chosen,
+  onChange,
+  data,
+  prefix = "",
+  inline = false,
+}: {
+  items: string[];
+  chosen: string[];
+  onChange: (chosen: string[]) => void;
+  data: string;
+  prefix?: string;
+  inline?: boolean;
+}) {
+  return items.map((item) => (
+    <label key={item} className={inline ? "inline" : undefined}>
+      <input
+        type="checkbox"
+        checked={chosen.includes(item)}
+        onChange={() => onChange(toggle(chosen, item))}
+        {...{ [`data-${data}`]: `${prefix}${item}` }}
+      />{" "}
+      {item}
+    </label>
+  ));
 }
 
 type Bucket = { x: number; y: number | null };
