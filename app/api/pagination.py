@@ -76,8 +76,11 @@ def coerce_cursor_value(raw: Any, python_type: type) -> Any:
             return datetime.fromisoformat(raw)
         if python_type is uuid.UUID:
             return uuid.UUID(raw)
-        if python_type is int:
-            return int(raw)
+        if python_type is int:  # a 64-bit column: a larger number is no cursor of it
+            number = int(raw)
+            if not -(2**63) <= number < 2**63:
+                raise ValueError(raw)
+            return number
         if python_type is float:
             return float(raw)
         return str(raw)

@@ -566,26 +566,39 @@ RAW_PAGE = """query($id: ID!, $key: String!, $first: Int!, $after: Int, $order: 
       again: pointColumns(first: 2) { steps } } } } }"""
 
 
+# Logged out of order in three batches (chunks overlapping in steps; 59 twice, kept once),
+# with awkward floats, the three non-finite values and microsecond timestamps.
+AWKWARD_STEPS = [*range(0, 60, 2), *range(1, 60, 2), *range(100, 130), 59, 250]
+NONFINITE = {5: "NaN", 6: "Infinity", 7: "-Infinity"}
+
+
+async def _log_awkward_points(tenant: Any) -> str:
+    from tests.helpers import create_run, log_points
+
+    ids = await create_run(tenant.client, tenant.org_id)
+    start = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    steps = AWKWARD_STEPS
+    for batch in (steps[:30], steps[30:60], steps[60:]):
+        points = [{"key": "loss", "step": s,
+                   "value": NONFINITE.get(s % 17, ODD_FLOATS[s % len(ODD_FLOATS)]),
+                   "timestamp": (start + timedelta(microseconds=1237 * s)).isoformat()}
+                  for s in batch]  # fmt: skip
+        await log_points(tenant.client, ids["run"], points)
+    return str(ids["run"])
+
+
 async def test_raw_point_pages_compile_to_the_resolvers_bytes(tenant, count_statements):
     """Run.metric(key) { pointColumns } is compiled: every page of a key logged out of
     order (chunks overlapping in steps), with awkward floats and timestamps, answers the
     resolver path's bytes, forward and backward, from every bound; what the resolver
     refuses it still refuses."""
-    from tests.helpers import create_run, log_points
-
-    ids = await create_run(tenant.client, tenant.org_id)
-    start = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
-    steps = [*range(0, 60, 2), *range(1, 60, 2), *range(100, 130), 59, 250]  # 59 again: kept once
-    for batch in (steps[:30], steps[30:60], steps[60:]):
-        points = [{"key": "loss", "step": s, "value": ODD_FLOATS[s % len(ODD_FLOATS)],
-                   "timestamp": (start + timedelta(microseconds=1237 * s)).isoformat()}
-                  for s in batch]  # fmt: skip
-        await log_points(tenant.client, ids["run"], points)
+    run = await _log_awkward_points(tenant)
+    steps = AWKWARD_STEPS
     cases = 0
     for order in ("STEP_ASC", "STEP_DESC"):
         for first in (1, 3, 31, 100, 10_000):
             for after in (None, -5, 0, 1, 29, 58, 59, 60, 99, 129, 250, 2**31 - 1):
-                variables = {"id": ids["run"], "key": "loss", "first": first, "after": after,
+                variables = {"id": run, "key": "loss", "first": first, "after": after,
                              "order": order}  # fmt: skip
                 compiled = await tenant.client.post(RAW_PAGE, variables)
                 reference = await tenant.client.on_resolvers().post(RAW_PAGE, variables)
@@ -595,8 +608,9 @@ async def test_raw_point_pages_compile_to_the_resolvers_bytes(tenant, count_stat
     # The last case (all of it, descending): every step once, largest first.
     page = compiled.json()["data"]["node"]["series"]["pointColumns"]
     assert page["steps"] == sorted(set(steps), reverse=True) and page["hasMore"] is False
+    assert {"NaN", "Infinity", "-Infinity"} <= set(page["values"])  # as the resolvers write them
     for bad in ({"first": 0}, {"first": 10_001}, {"key": 'no"quote'}):
-        variables = {"id": ids["run"], "key": "loss", "first": 5, "order": "STEP_ASC", **bad}
+        variables = {"id": run, "key": "loss", "first": 5, "order": "STEP_ASC", **bad}
         compiled = await tenant.client.post(RAW_PAGE, variables)
         reference = await tenant.client.on_resolvers().post(RAW_PAGE, variables)
         assert compiled.headers["x-mlgraph-path"] == "resolvers"  # refused there, as before
@@ -607,6 +621,71 @@ async def test_raw_point_pages_compile_to_the_resolvers_bytes(tenant, count_stat
     assert empty.json()["data"]["node"]["series"]["pointColumns"]["steps"] == []
     assert len(counter.statements) == 1, counter.statements
     assert cases == 120
+
+
+
+RELAY_PAGE = """query($id: ID!, $key: String!, $first: Int, $after: String, $last: Int,
+                      $before: String, $order: StepOrder!) {
+  node(id: $id) { ... on Run { id
+    metric(key: $key) { __typename key
+      points(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
+        __typename totalCount
+        pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+        edges { __typename cursor node { __typename key step value timestamp } }
+        nodes { step value } }
+      again: points(first: 2) { nodes { step } pageInfo { endCursor } } } } } }"""
+
+
+async def test_relay_point_pages_compile_to_the_resolvers_bytes(tenant, count_statements):
+    """Run.metric(key) { points } (the Relay page a table pages with) is compiled: walked
+    forward with first/after and backward with last/before, in both orders and at several
+    sizes, every page answers the resolver path's bytes and the walk meets every step once;
+    arguments the resolver refuses are still refused there; a page is one statement."""
+    run = await _log_awkward_points(tenant)
+    every = sorted(set(AWKWARD_STEPS))
+
+    async def page(**arguments: Any) -> dict[str, Any]:
+        variables = {"id": run, "key": "loss", "order": "STEP_ASC", **arguments}
+        compiled = await tenant.client.post(RELAY_PAGE, variables)
+        reference = await tenant.client.on_resolvers().post(RELAY_PAGE, variables)
+        assert compiled.headers["x-mlgraph-path"] == "compiled", compiled.text
+        assert compiled.content == reference.content, (variables, compiled.text)
+        return compiled.json()["data"]["node"]["metric"]["points"]
+
+    for order, expected in (("STEP_ASC", every), ("STEP_DESC", every[::-1])):
+        for size in (1, 7, 100):
+            seen, after, more = [], None, True
+            while more:
+                found = await page(first=size, after=after, order=order)
+                seen += [n["step"] for n in found["nodes"]]
+                more, after = found["pageInfo"]["hasNextPage"], found["pageInfo"]["endCursor"]
+            assert seen == expected and found["totalCount"] == len(every)
+            seen, before, more = [], None, True
+            while more:
+                found = await page(last=size, before=before, order=order)
+                seen = [n["step"] for n in found["nodes"]] + seen
+                more = found["pageInfo"]["hasPreviousPage"]
+                before = found["pageInfo"]["startCursor"]
+            assert seen == expected
+    values = [n["value"] for n in (await page(first=100))["nodes"]]
+    assert {"NaN", "Infinity", "-Infinity"} <= set(values)
+    assert (await page(first=0))["edges"] == []
+    empty = await page(first=5, key="nothing")
+    assert empty["nodes"] == [] and empty["totalCount"] == 0
+    assert empty["pageInfo"]["endCursor"] is None
+    refused = ({"first": 101}, {"first": 2, "last": 2}, {"after": "not a cursor"},
+               {"after": "WyIxIiwiMiJd"}, {"after": "WyJ4Il0"},  # ["1","2"] and ["x"]
+               {"after": "WyIxMDAwMDAwMDAwMDAwMDAwMDAwMDAwIl0"})  # fmt: skip  # past 2^63
+    for bad in refused:
+        variables = {"id": run, "key": "loss", "order": "STEP_ASC", **bad}
+        compiled = await tenant.client.post(RELAY_PAGE, variables)
+        reference = await tenant.client.on_resolvers().post(RELAY_PAGE, variables)
+        assert compiled.headers["x-mlgraph-path"] == "resolvers", bad
+        assert compiled.content == reference.content and "errors" in compiled.json(), bad
+    with count_statements() as counter:
+        one = await tenant.client.post(RELAY_PAGE, {"id": run, "key": "loss", "first": 10,
+                                                    "order": "STEP_DESC"})  # fmt: skip
+    assert "errors" not in one.json() and len(counter.statements) == 1, counter.statements
 
 
 async def test_a_compiled_read_sends_no_reset_statement(tenant, database_url):

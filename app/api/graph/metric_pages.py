@@ -1,9 +1,10 @@
-"""``Run.metric(key:) { key pointColumns(first, afterStep, orderBy) { ... } }`` on the
+"""``Run.metric(key:) { key pointColumns(...) { ... } points(...) { ... } }`` on the
 compiled path: a page of raw points is a subquery of the one statement (the same chunk
-query as the resolver's, app/domain/experiments/reads.py), its columns written as JSON
-arrays by PostgreSQL, as the resolver path writes them — a chart paging through raw points
-then costs what any compiled read costs. Other fields of the series (``summary``,
-``points``) are not compiled: a document selecting them runs on the resolver path."""
+query as the resolver's, app/domain/experiments/reads.py), written as JSON by PostgreSQL
+as the resolver path writes it — columns for ``pointColumns``, a Relay connection (edges,
+nodes, pageInfo, totalCount from the key's summary) for ``points`` — so a chart or a
+table paging through raw points costs what any compiled read costs: one statement. The
+series' ``summary`` is not compiled: a document selecting it runs on the resolver path."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from graphql import FieldNode, GraphQLObjectType
 
 from app.api.errors import ClientError
 from app.api.experiments.enums import StepOrder
-from app.api.graph.sql_text import Unsupported, literal, unwrap
+from app.api.graph.sql_text import Unsupported, cursor_sql, literal, unwrap
+from app.api.pagination import coerce_cursor_value, page_args
 from app.domain.experiments.reads import NO_BOUND, page_statement
 from app.domain.experiments.rules import MAX_POINT_COLUMNS, METRIC_KEY_RE
 
@@ -49,6 +51,8 @@ def metric_series(run: Any, parent: GraphQLObjectType, alias: str, nodes: list[F
             return literal(orjson.dumps(key).decode())
         if name == "pointColumns":
             return point_columns(run, series_type, alias, key, field_nodes)
+        if name == "points":
+            return point_connection(run, series_type, alias, key, field_nodes)
         raise Unsupported(f"{series_type.name}.{name}")
 
     return run.json_object(run.selected(series_type, nodes), value)
@@ -70,7 +74,7 @@ def point_columns(
     size = emitter.param(first) + "::bigint"
     points = page_statement(
         descending,
-        run_id=f"{alias}.id",
+        run_id=_run_id(run, alias),
         org_ids="$1",
         key=emitter.param(key) + "::text",
         bound=emitter.param(NO_BOUND[descending] if after is None else after) + "::bigint",
@@ -90,7 +94,7 @@ def point_columns(
     columns: dict[str, Callable[[], str]] = {
         "__typename": lambda: literal(f'"{columns_type.name}"'),
         "steps": lambda: column(f"{inner}.step::text"),
-        "values": lambda: column(f"mlgraph_json_float({inner}.value)"),
+        "values": lambda: column(metric_json(f"{inner}.value")),
         # epoch microseconds to milliseconds, divided as Python divides (IEEE doubles)
         "timestamps": lambda: column(f"mlgraph_json_float({inner}.t::float8 / 1000)"),
         "hasMore": lambda: f"CASE WHEN count(*) > {size} THEN 'true' ELSE 'false' END",
@@ -103,3 +107,146 @@ def point_columns(
 
     body = run.json_object(run.selected(columns_type, nodes), value)
     return f"(SELECT {body} FROM ({page}) {inner})"
+
+
+def _run_id(run: Any, alias: str) -> str:
+    """The run's id: the parameter it was read by where there is one, so the chunk reads
+    name their partition when the statement is planned."""
+    return str(run.emitter.known_ids.get(alias, f"{alias}.id"))
+
+
+def metric_json(value: str) -> str:
+    """A metric value as the resolver path writes it (``MetricValue``/``MetricColumn``): a
+    number, or the strings "NaN", "Infinity" and "-Infinity"."""
+    return (
+        f"(CASE WHEN {value} = 'NaN'::float8 THEN '\"NaN\"' "
+        f"WHEN {value} = 'Infinity'::float8 THEN '\"Infinity\"' "
+        f"WHEN {value} = '-Infinity'::float8 THEN '\"-Infinity\"' "
+        f"ELSE mlgraph_json_float({value}) END)"
+    )
+
+
+def point_connection(
+    run: Any, series_type: GraphQLObjectType, alias: str, key: str, nodes: list[FieldNode]
+) -> str:
+    """``points(first, after, last, before, orderBy)``: a Relay page of raw points, keyed
+    by step, as RunMetricSeries.points answers it (``size + 1`` points read, the extra one
+    only says there is more; backward pages read the other way and are shown reversed)."""
+    arguments = run.arguments(series_type, nodes[0])
+    try:
+        args = page_args(
+            arguments.get("first"),
+            arguments.get("after"),
+            arguments.get("last"),
+            arguments.get("before"),
+            max_size=run.compiler.max_page_size,
+        )
+        bound = None
+        if args.cursor is not None:
+            if len(args.cursor) != 1:
+                raise ClientError("invalid cursor for this list and order")
+            bound = coerce_cursor_value(args.cursor[0], int)
+    except ClientError as error:  # the resolver path reports it, with its usual error
+        raise Unsupported("arguments refused", by_document=False) from error
+    descending = (arguments.get("order_by", StepOrder.STEP_ASC) == StepOrder.STEP_DESC) != (
+        args.backward
+    )
+    emitter = run.emitter
+    run_id = _run_id(run, alias)
+    key_sql = emitter.param(key) + "::text"
+    size = emitter.param(args.size) + "::bigint"
+    points = page_statement(
+        descending,
+        run_id=run_id,
+        org_ids="$1",
+        key=key_sql,
+        bound=emitter.param(NO_BOUND[descending] if bound is None else bound) + "::bigint",
+        want=emitter.param(args.size + 1) + "::bigint",
+    )
+    inner = emitter.alias()
+    direction = " DESC" if descending else ""
+    display = " DESC" if args.backward else ""
+    rows = (
+        f"SELECT p.*, p.step AS _k0, row_number() OVER (ORDER BY p.step{direction}) AS _rn "
+        f"FROM ({points}) p"
+    )
+    cursor = cursor_sql(inner, [int])
+    aggregates = ["count(*) AS n"]
+    cursors_read: list[bool] = []  # the page's cursors, aggregated once for pageInfo
+
+    def page_items(item: str) -> str:
+        """The JSON array of the page's points written as ``item``, in display order."""
+        column = f"j{len(aggregates)}"
+        aggregates.append(
+            f"coalesce(string_agg({item}, ',' ORDER BY {inner}._rn{display}) "
+            f"FILTER (WHERE {inner}._rn <= {size}), '') AS {column}"
+        )
+        return f"('[' || g.{column} || ']')"
+
+    connection_type = unwrap(series_type.fields[nodes[0].name.value].type)
+    edge_type = unwrap(unwrap(connection_type.fields["edges"].type).of_type)
+    point_type = unwrap(edge_type.fields["node"].type)
+    page_type = unwrap(connection_type.fields["pageInfo"].type)
+    point_values: dict[str, Callable[[], str]] = {
+        "__typename": lambda: literal(f'"{point_type.name}"'),
+        "key": lambda: literal(orjson.dumps(key).decode()),
+        "step": lambda: f"{inner}.step::text",
+        "value": lambda: metric_json(f"{inner}.value"),
+        "timestamp": lambda: (
+            f"mlgraph_json_time(timestamptz 'epoch' + {inner}.t * interval '1 microsecond')"
+        ),
+    }
+
+    def point(field_nodes: list[FieldNode]) -> str:
+        return run.json_object(
+            run.selected(point_type, field_nodes), lambda name, _: point_values[name]()
+        )
+
+    def edge(field_nodes: list[FieldNode]) -> str:
+        def value(name: str, inner_nodes: list[FieldNode]) -> str:
+            if name == "__typename":
+                return literal(f'"{edge_type.name}"')
+            if name == "cursor":
+                return f"('\"' || {cursor} || '\"')"
+            return point(inner_nodes)  # node
+
+        return run.json_object(run.selected(edge_type, field_nodes), value)
+
+    def page_info(field_nodes: list[FieldNode]) -> str:
+        if not cursors_read:
+            cursors_read.append(True)
+            aggregates.append(
+                f"array_agg({cursor} ORDER BY {inner}._rn) "
+                f"FILTER (WHERE {inner}._rn <= {size}) AS cs"
+            )
+        more = f"(CASE WHEN g.n > {size} THEN 'true' ELSE 'false' END)"
+        given = "'true'" if args.cursor is not None else "'false'"
+        first, last = "g.cs[1]", "g.cs[array_length(g.cs, 1)]"
+        start, end = (last, first) if args.backward else (first, last)
+        values = {
+            "__typename": literal(f'"{page_type.name}"'),
+            "hasNextPage": given if args.backward else more,
+            "hasPreviousPage": more if args.backward else given,
+            "startCursor": f"coalesce('\"' || {start} || '\"', 'null')",
+            "endCursor": f"coalesce('\"' || {end} || '\"', 'null')",
+        }
+        return run.json_object(run.selected(page_type, field_nodes), lambda name, _: values[name])
+
+    total = (
+        f"coalesce((SELECT s.count FROM run_metric_summaries s WHERE s.run_id = {run_id} "
+        f"AND s.organization_id = ANY($1) AND s.key = {key_sql}), 0)::text"
+    )
+
+    def value(name: str, field_nodes: list[FieldNode]) -> str:
+        if name == "__typename":
+            return literal(f'"{connection_type.name}"')
+        if name == "totalCount":
+            return total
+        if name == "nodes":
+            return page_items(point(field_nodes))
+        if name == "edges":
+            return page_items(edge(field_nodes))
+        return page_info(field_nodes)  # pageInfo
+
+    body = run.json_object(run.selected(connection_type, nodes), value)  # fills aggregates
+    return f"(SELECT {body} FROM (SELECT {', '.join(aggregates)} FROM ({rows}) {inner}) g)"
