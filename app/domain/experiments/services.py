@@ -267,8 +267,12 @@ STORED_STEPS = text(
     SELECT c.key, c.steps
     FROM unnest(CAST(:keys AS varchar[]), CAST(:lows AS int8[]), CAST(:highs AS int8[]))
          AS k(key, low, high)
-    JOIN run_metric_chunks c
-      ON c.run_id = :run_id AND c.key = k.key AND c.max_step >= k.low AND c.min_step <= k.high
+    CROSS JOIN LATERAL (
+        SELECT c.key, c.steps FROM run_metric_chunks c
+        WHERE c.run_id = :run_id AND c.key = k.key AND c.max_step >= k.low
+          AND c.min_step <= k.high
+        OFFSET 0  -- kept a subquery: one index probe per key, never a join over the run
+    ) c
     """
 )
 
@@ -276,7 +280,9 @@ STORED_STEPS = text(
 # snapshot sees every batch committed before the lock was granted):
 # - ``overlap``: does a stored chunk of one of the batch's keys reach into the batch's step
 #   range (a retried batch)? Then it writes nothing and says so; the caller reads the
-#   stored steps and sends the new points alone, with no ranges to check.
+#   stored steps and sends the new points alone, with no ranges to check. One index probe
+#   per key (LIMIT 1): written as a join, PostgreSQL read every chunk of the run for each
+#   batch, a cost growing with the run (tests/db/test_ingest_reads_stay_small.py).
 # - otherwise bump the run's ingest sequence (under the lock, so sequence order is commit
 #   order), write one chunk per key (slices of the flat arrays), fold the batch's per-bucket
 #   and per-key aggregates (computed by numpy) into rollups and summaries, append the audit
@@ -287,8 +293,12 @@ LOG_POINTS = text(
         SELECT EXISTS (
             SELECT FROM unnest(CAST(:check_keys AS varchar[]), CAST(:check_lows AS int8[]),
                                CAST(:check_highs AS int8[])) AS k(key, low, high)
-            JOIN run_metric_chunks c ON c.run_id = :run_id AND c.key = k.key
-                 AND c.max_step >= k.low AND c.min_step <= k.high
+            CROSS JOIN LATERAL (
+                SELECT FROM run_metric_chunks c
+                WHERE c.run_id = :run_id AND c.key = k.key AND c.max_step >= k.low
+                  AND c.min_step <= k.high
+                LIMIT 1
+            ) hit
         ) AS found
     ),
     bumped AS (
