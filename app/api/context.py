@@ -20,6 +20,7 @@ from app.api.loaders.prediction_stats import PredictionStatsLoader
 from app.api.loaders.rows_by_id import RowsByIdLoader
 from app.db.engine import SessionFactory
 from app.db.scope import enter_scope
+from app.db.statements import StatementPool
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.enums import OrgRole
 from app.settings import Limits
@@ -34,8 +35,12 @@ class DataLoaders:
         actor: Actor,
         transactional_factory: SessionFactory | None = None,
         lagging_factory: SessionFactory | None = None,
+        *,
+        statements: StatementPool,
     ) -> None:
         self._session_factory = session_factory
+        # Single statements straight through asyncpg, on the primary (app/db/statements.py).
+        self._statements = statements
         # Reads that tolerate replication lag (chart histories): the read replica when
         # DATABASE_READ_URL is set.
         self._lagging_factory = lagging_factory or session_factory
@@ -58,6 +63,7 @@ class DataLoaders:
             actor or self._actor,
             self._transactional_factory,
             lagging_factory=self._lagging_factory,
+            statements=self._statements,
         )
 
     # Made on first use: a request answered on the compiled path needs none of them.
@@ -67,11 +73,16 @@ class DataLoaders:
 
     @functools.cached_property
     def metric_summaries(self) -> MetricSummariesLoader:
-        return MetricSummariesLoader(self._session_factory, self._org_ids)
+        return MetricSummariesLoader(self._statements, self._org_ids)
 
     @functools.cached_property
     def metric_history(self) -> MetricHistoryLoader:
-        return MetricHistoryLoader(self._lagging_factory, self._org_ids)
+        # Through asyncpg when the histories are read on the primary; a replica's reads
+        # go through its sessions.
+        primary = self._lagging_factory is self._session_factory
+        return MetricHistoryLoader(
+            self._lagging_factory, self._org_ids, self._statements if primary else None
+        )
 
     @functools.cached_property
     def active_deployment(self) -> ActiveDeploymentLoader:

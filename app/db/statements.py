@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -84,29 +85,37 @@ class StatementPool:
                     )
         return self._pool
 
-    async def fetchval(self, sql: str, params: list[Any]) -> Any:
+    async def fetchval(self, sql: str, params: Sequence[Any]) -> Any:
+        """The first value of the first row."""
+        return await self._run("fetchval", sql, params)
+
+    async def fetch(self, sql: str, params: Sequence[Any]) -> list[asyncpg.Record]:
+        """Every row."""
+        return cast(list[asyncpg.Record], await self._run("fetch", sql, params))
+
+    async def _run(self, method: str, sql: str, params: Sequence[Any]) -> Any:
         if self.traced:
             from app.process.tracing import statement_span
 
             with statement_span(sql):
-                return await self._fetchval(sql, params)
-        return await self._fetchval(sql, params)
+                return await self._send(method, sql, params)
+        return await self._send(method, sql, params)
 
-    async def _fetchval(self, sql: str, params: list[Any]) -> Any:
+    async def _send(self, method: str, sql: str, params: Sequence[Any]) -> Any:
         self.engine.sync_engine.dispatch.before_cursor_execute(None, None, sql, params, None, False)
         pool = await self._get_pool()
         scope = current_scope()
         try:
             async with pool.acquire() as connection:
                 await connection.hold_scope(scope)
-                return await connection.fetchval(sql, *params)
+                return await getattr(connection, method)(sql, *params)
         except RETRYABLE as error:
             log.info("read statement met a dead connection (%s); once more", type(error).__name__)
             # Its siblings are likely dead too (a restart, a failover): replace them all.
             await pool.expire_connections()
         async with pool.acquire() as connection:
             await connection.hold_scope(scope)
-            return await connection.fetchval(sql, *params)
+            return await getattr(connection, method)(sql, *params)
 
     async def close(self) -> None:
         if self._pool is not None:

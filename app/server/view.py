@@ -289,6 +289,7 @@ class GraphQLView(GraphQL[Context, None]):
             actor,
             self.session_factory,
             lagging_factory=self.lagging_read_session_factory,
+            statements=self.statements,
         )
 
     def encode_json(self, data: object) -> str:

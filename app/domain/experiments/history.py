@@ -5,13 +5,12 @@ bucket, plus raw points only at the edges of the range; exact for any range."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from math import ceil
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.arrays import numpy_array
@@ -125,9 +124,9 @@ EMPTY = HistoryColumns([], [], [], [], [], [], [], [])
 # inside the range, and the raw chunks that overlap its edges (whole; cut by numpy). No
 # per-point work in PostgreSQL: numpy buckets and folds them (``_fold``). Arrays travel in
 # their binary form (array_send) and become numpy arrays without a Python object per
-# element (app/db/arrays.py).
-HISTORY = text(
-    """
+# element (app/db/arrays.py). Positional parameters: sent through asyncpg as they are (the
+# chart path's own pool) or through a session's connection (``session_fetch``).
+HISTORY = """
     SELECT run_id, key, 'r' AS kind, array_send(array_agg(bucket ORDER BY bucket)) AS a,
            array_send(array_agg(coalesce(min_value, 'NaN') ORDER BY bucket)) AS mn,
            array_send(array_agg(coalesce(max_value, 'NaN') ORDER BY bucket)) AS mx,
@@ -136,18 +135,31 @@ HISTORY = text(
            array_send(array_agg(last_step ORDER BY bucket)) AS ls,
            array_send(array_agg(last_value ORDER BY bucket)) AS lv
     FROM run_metric_rollups
-    WHERE run_id = ANY(:run_ids) AND organization_id = ANY(:org_ids)
-      AND key = ANY(:keys) AND width = :width AND bucket BETWEEN :first_full AND :last_full
+    WHERE run_id = ANY($1::uuid[]) AND organization_id = ANY($2::uuid[])
+      AND key = ANY($3::varchar[]) AND width = $4::int4 AND bucket BETWEEN $5::int8 AND $6::int8
     GROUP BY run_id, key
     UNION ALL
     SELECT run_id, key, 'c', array_send(steps), array_send("values"), NULL, NULL, NULL, NULL,
            NULL
     FROM run_metric_chunks
-    WHERE run_id = ANY(:run_ids) AND organization_id = ANY(:org_ids) AND key = ANY(:keys)
-      AND ((max_step >= :step_from AND min_step <= :head_end)
-           OR (max_step >= :tail_start AND min_step <= :step_to))
+    WHERE run_id = ANY($1::uuid[]) AND organization_id = ANY($2::uuid[])
+      AND key = ANY($3::varchar[])
+      AND ((max_step >= $7::int8 AND min_step <= $8::int8)
+           OR (max_step >= $9::int8 AND min_step <= $10::int8))
     """
-)
+
+# Runs a statement with positional parameters and returns its rows.
+Fetch = Callable[[str, Sequence[Any]], Awaitable[Sequence[Sequence[Any]]]]
+
+
+def session_fetch(session: AsyncSession) -> Fetch:
+    """``Fetch`` on the session's connection (inside its transaction, if it has one)."""
+
+    async def fetch(sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        connection = await session.connection()
+        return (await connection.exec_driver_sql(sql, tuple(params))).all()
+
+    return fetch
 
 
 def _fold(plan: HistoryPlan, parts: list[tuple[str, tuple[np.ndarray, ...]]]) -> HistoryColumns:
@@ -199,27 +211,27 @@ def _fold(plan: HistoryPlan, parts: list[tuple[str, tuple[np.ndarray, ...]]]) ->
 
 
 async def read_history(
-    session: AsyncSession,
+    fetch: Fetch,
     plan: HistoryPlan,
     run_ids: Sequence[uuid.UUID],
     keys: Sequence[str],
     org_ids: Sequence[uuid.UUID],
 ) -> dict[tuple[uuid.UUID, str], HistoryColumns]:
     """Buckets per (run, key) for runs that share one plan: one statement."""
-    rows = await session.execute(
+    rows = await fetch(
         HISTORY,
-        {
-            "run_ids": list(run_ids),
-            "org_ids": list(org_ids),
-            "keys": list(keys),
-            "width": plan.width,
-            "first_full": plan.first_full,
-            "last_full": plan.last_full,
-            "step_from": plan.step_from,
-            "head_end": plan.head_end,
-            "tail_start": plan.tail_start,
-            "step_to": plan.step_to,
-        },
+        [
+            list(run_ids),
+            list(org_ids),
+            list(keys),
+            plan.width,
+            plan.first_full,
+            plan.last_full,
+            plan.step_from,
+            plan.head_end,
+            plan.tail_start,
+            plan.step_to,
+        ],
     )
     parts: dict[tuple[uuid.UUID, str], list[tuple[str, tuple[np.ndarray, ...]]]] = {}
     for run_id, key, kind, *arrays in rows:

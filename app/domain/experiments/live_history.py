@@ -22,6 +22,7 @@ from app.domain.experiments.history import (
     HistoryPlan,
     plan_history,
     read_history,
+    session_fetch,
 )
 from app.domain.experiments.reads import MetricRow, high_water
 
@@ -72,7 +73,7 @@ class LiveHistory:
         self.through = await high_water(session, run_id)
         highest = await session.scalar(HIGHEST, {"run_id": run_id, "keys": list(self.keys)})
         self.plan = self._plan(int(highest or 0))
-        found = await read_history(session, self.plan, [run_id], self.keys, org_ids)
+        found = await read_history(session_fetch(session), self.plan, [run_id], self.keys, org_ids)
         self.buckets = {}
         for key in self.keys:
             columns = found.get((run_id, key), EMPTY)
