@@ -90,6 +90,7 @@ def create_app(settings: Settings, on_shutdown: Callable[[], None] | None = None
         lifespan=lifespan(settings, database, parts, on_shutdown),
     )
     app.state.engine = database.engine
+    app.state.statements = database.statements
     app.state.session_factory = database.session_factory
     app.state.broker = parts.broker
     add_middleware(app, settings, database, parts)

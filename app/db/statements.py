@@ -8,7 +8,11 @@ a statement that meets a dead connection anyway (a restart, a failover, a termin
 backend, between the check and the query) is sent once more on a fresh one, every pooled
 connection replaced — safe, since it only reads. Its connections are made on first use
 (an idle server holds none); the prepared-statement cache keeps each distinct statement's
-plan.
+plan, and the plan is kept: ``plan_cache_mode = force_generic_plan``. PostgreSQL's own
+choice re-planned a compiled statement at every execution (its generic plan's estimate
+looked worse): 1.2 of a raw page's 2.6 ms were planning. The parameters are ids, the
+caller's organizations, bounds and page sizes; the plans are index lookups whose shape
+does not depend on their values, and partitions are still pruned when the plan runs.
 
 SQLAlchemy's statement listeners on the engine still hear of every statement (the test
 suite and the benchmarks count statements that way)."""
@@ -81,7 +85,10 @@ class StatementPool:
                         max_size=self.max_size,
                         statement_cache_size=512,
                         connection_class=ReadConnection,
-                        server_settings={"application_name": APPLICATION_NAME},
+                        server_settings={
+                            "application_name": APPLICATION_NAME,
+                            "plan_cache_mode": "force_generic_plan",
+                        },
                     )
         return self._pool
 
