@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -174,3 +175,37 @@ def machine() -> str:
                 cpu = line.split(":", 1)[1].strip()
                 break
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
+
+
+async def postmaster_pid(url: str) -> int:
+    """PostgreSQL's main process: the parent of any backend."""
+    from sqlalchemy import text
+
+    from app.db.engine import make_engine
+
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as conn:
+            backend = int(await conn.scalar(text("SELECT pg_backend_pid()")))
+            return psutil.Process(backend).ppid()
+    finally:
+        await engine.dispose()
+
+
+class Cpu:
+    """CPU seconds used so far by the server process and by PostgreSQL (postmaster, its
+    live children and the children it has reaped)."""
+
+    def __init__(self, server_pids: list[int], postmaster_pid: int) -> None:
+        self.servers = [psutil.Process(pid) for pid in server_pids]
+        self.postgres = psutil.Process(postmaster_pid)
+
+    def seconds(self) -> tuple[float, float]:
+        server = sum(t.user + t.system for t in (p.cpu_times() for p in self.servers))
+        p = self.postgres.cpu_times()
+        postgres = p.user + p.system + p.children_user + p.children_system
+        for child in self.postgres.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                c = child.cpu_times()
+                postgres += c.user + c.system
+        return server, postgres

@@ -7,9 +7,9 @@ Seeds one organization per fan-out (fan-out x fan-out models, 2 versions each, e
 deployed with 3 metric points and an alert) and one big one (10 x 10 models, 10 versions,
 10 points: about 13,000 objects in one answer), then drives a closed-loop HTTP load of the
 6-level nested query against a fresh server process per path (MLGRAPH_COMPILED_READS=1/0).
-Prints req/s, p50/p99 latency, server CPU per request and SQL statements per request, the
-ratios compiled / resolvers, and for the big answer the time to first byte and the
-server's memory high-water mark. With ``--tenants N`` each fan-out is seeded for N
+Prints req/s, p50/p99 latency, server and PostgreSQL CPU per request and SQL statements
+per request, the ratios compiled / resolvers, and for the big answer the time to first
+byte and the server's memory high-water mark. With ``--tenants N`` each fan-out is seeded for N
 organizations and consecutive requests take turns among their keys (the same shape, a
 different caller each time: what a server shared by many tenants' dashboards sees). The
 load generator shares the machine."""
@@ -35,11 +35,13 @@ from app.domain.tenancy.models import Organization  # noqa: E402
 from app.domain.tenancy.services import bootstrap_admin  # noqa: E402
 from app.seed.fanout import FanoutShape, seed_fanout  # noqa: E402
 from bench.common import (  # noqa: E402
+    Cpu,
     LoadResult,
     closed_loop,
     counted_server,
     database,
     machine,
+    postmaster_pid,
 )
 
 NESTED = """
@@ -110,6 +112,7 @@ class Row:
     result: LoadResult
     sql_per_request: float
     cpu_ms_per_request: float
+    pg_ms_per_request: float  # PostgreSQL's CPU (all its processes) per request
 
 
 async def first_byte(
@@ -151,6 +154,7 @@ async def main() -> None:
             # Throughput, not the per-key rate limit (6,000/min by default) is measured.
             env = {"MLGRAPH_COMPILED_READS": flag, "MLGRAPH_RATE_REQUESTS_PER_KEY": "0"}
             async with counted_server(url, env) as server:
+                cpu = Cpu([server.pid], await postmaster_pid(url))
                 for fanout in fanouts:
                     slug = f"bench-{fanout}"
                     body = {"query": NESTED, "variables": {"slug": slug}}
@@ -169,16 +173,18 @@ async def main() -> None:
                     ]
                     await closed_loop(server.base_url, body, headers, concurrency=2, seconds=1)
                     for concurrency in levels:
-                        before, cpu = await server.statements(), server.cpu_seconds()
+                        before, used = await server.statements(), cpu.seconds()
                         result = await closed_loop(
                             server.base_url, body, headers,
                             concurrency=concurrency, seconds=args.seconds, callers=callers,
                         )  # fmt: skip
                         done = max(result.requests, 1)
+                        now = cpu.seconds()
                         rows.append(Row(
                             path, fanout, concurrency, objects, result,
                             (await server.statements() - before) / done,
-                            (server.cpu_seconds() - cpu) * 1000 / done,
+                            (now[0] - used[0]) * 1000 / done,
+                            (now[1] - used[1]) * 1000 / done,
                         ))  # fmt: skip
             # The big answer on a fresh process: its memory high-water mark is this answer's.
             async with counted_server(url, env) as server:
@@ -196,14 +202,14 @@ async def main() -> None:
 
     print(
         f"{'path':>9} {'fan-out':>7} {'conc':>4} {'objects':>7} {'req/s':>8} {'p50 ms':>8} "
-        f"{'p99 ms':>8} {'CPU ms':>7} {'SQL/req':>7} {'errors':>6}"
+        f"{'p99 ms':>8} {'CPU ms':>7} {'PG ms':>6} {'SQL/req':>7} {'errors':>6}"
     )
     for row in rows:
         r = row.result
         print(
             f"{row.path:>9} {row.fanout:>7} {row.concurrency:>4} {row.objects:>7} {r.rps:>8.1f} "
             f"{r.p50:>8.1f} {r.percentile(99):>8.1f} {row.cpu_ms_per_request:>7.2f} "
-            f"{row.sql_per_request:>7.2f} {r.errors:>6}"
+            f"{row.pg_ms_per_request:>6.2f} {row.sql_per_request:>7.2f} {r.errors:>6}"
         )
     if any(row.result.errors for row in rows):
         print("\nWARNING: some requests failed (see errors): those figures are not valid")

@@ -28,11 +28,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import orjson  # noqa: E402
-import psutil  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from app.db.engine import make_engine  # noqa: E402
-from bench.common import admin_key, counted_server, database, machine  # noqa: E402
+from bench.common import (  # noqa: E402
+    Cpu,
+    admin_key,
+    counted_server,
+    database,
+    machine,
+    postmaster_pid,
+)
 
 PROJECT = "mutation($i: ProjectCreateInput!) { projectCreate(input: $i) { project { id } } }"
 EXPERIMENT = (
@@ -88,17 +94,6 @@ class Api:
         return result if path != "/graphql" else result["data"]
 
 
-async def postmaster_pid(url: str) -> int:
-    """PostgreSQL's main process: the parent of any backend."""
-    engine = make_engine(url, pool_size=1, max_overflow=0)
-    try:
-        async with engine.connect() as conn:
-            backend = int(await conn.scalar(text("SELECT pg_backend_pid()")))
-            return psutil.Process(backend).ppid()
-    finally:
-        await engine.dispose()
-
-
 async def settle(url: str) -> None:
     """Start each case from the same state: the previous cases' dead rows vacuumed and
     their WAL checkpointed, outside the measured window — otherwise a case pays for the
@@ -147,25 +142,6 @@ def series(start: int, size: int, keys: int = 1) -> dict:  # type: ignore[type-a
 UNLIMITED = {"MLGRAPH_RATE_REQUESTS_PER_KEY": "100000000"}
 
 SHAPES = {"points": batch, "columns": columns, "series": series, "bulk": series}
-
-
-class Cpu:
-    """CPU seconds used so far by the server process and by PostgreSQL (postmaster, its
-    live children and the children it has reaped)."""
-
-    def __init__(self, server_pids: list[int], postmaster_pid: int) -> None:
-        self.servers = [psutil.Process(pid) for pid in server_pids]
-        self.postgres = psutil.Process(postmaster_pid)
-
-    def seconds(self) -> tuple[float, float]:
-        server = sum(t.user + t.system for t in (p.cpu_times() for p in self.servers))
-        p = self.postgres.cpu_times()
-        postgres = p.user + p.system + p.children_user + p.children_system
-        for child in self.postgres.children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                c = child.cpu_times()
-                postgres += c.user + c.system
-        return server, postgres
 
 
 async def ingest(
