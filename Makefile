@@ -61,6 +61,8 @@ client: $(CODEGEN_STAMP)
 
 bench: $(STAMP) $(MLFLOW_STAMP)
 	$(BIN)/python bench/nested_query.py
+	$(BIN)/python bench/postgraphile.py
+	$(BIN)/python bench/postgraphile.py --plain-indexes
 	$(BIN)/python bench/run_metrics.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/alert_eval.py
