@@ -198,9 +198,12 @@ def point_connection(
     }
 
     def point(field_nodes: list[FieldNode]) -> str:
-        return run.json_object(
-            run.selected(point_type, field_nodes), lambda name, _: point_values[name]()
-        )
+        def value(name: str, _: list[FieldNode]) -> str:
+            if name not in point_values:
+                raise Unsupported(f"{point_type.name}.{name}")
+            return point_values[name]()
+
+        return run.json_object(run.selected(point_type, field_nodes), value)
 
     def edge(field_nodes: list[FieldNode]) -> str:
         def value(name: str, inner_nodes: list[FieldNode]) -> str:
@@ -208,7 +211,9 @@ def point_connection(
                 return literal(f'"{edge_type.name}"')
             if name == "cursor":
                 return f"('\"' || {cursor} || '\"')"
-            return point(inner_nodes)  # node
+            if name == "node":
+                return point(inner_nodes)
+            raise Unsupported(f"{edge_type.name}.{name}")
 
         return run.json_object(run.selected(edge_type, field_nodes), value)
 
@@ -230,7 +235,13 @@ def point_connection(
             "startCursor": f"coalesce('\"' || {start} || '\"', 'null')",
             "endCursor": f"coalesce('\"' || {end} || '\"', 'null')",
         }
-        return run.json_object(run.selected(page_type, field_nodes), lambda name, _: values[name])
+
+        def value(name: str, _: list[FieldNode]) -> str:
+            if name not in values:
+                raise Unsupported(f"{page_type.name}.{name}")
+            return values[name]
+
+        return run.json_object(run.selected(page_type, field_nodes), value)
 
     total = (
         f"coalesce((SELECT s.count FROM run_metric_summaries s WHERE s.run_id = {run_id} "
@@ -246,7 +257,9 @@ def point_connection(
             return page_items(point(field_nodes))
         if name == "edges":
             return page_items(edge(field_nodes))
-        return page_info(field_nodes)  # pageInfo
+        if name == "pageInfo":
+            return page_info(field_nodes)
+        raise Unsupported(f"{connection_type.name}.{name}")
 
     body = run.json_object(run.selected(connection_type, nodes), value)  # fills aggregates
     return f"(SELECT {body} FROM (SELECT {', '.join(aggregates)} FROM ({rows}) {inner}) g)"
