@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Sequence
 from typing import Any, cast
 
 import asyncpg
+import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.scope import APPLY_SQL, DbScope, current_scope
@@ -64,6 +66,24 @@ class ReadConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg has n
             self.db_scope = scope
 
 
+def _json_text(value: Any) -> str:
+    """A json parameter: text as it is (what asyncpg takes without a codec), else orjson's."""
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+async def python_values(connection: asyncpg.Connection) -> None:
+    """Rows read here hold what SQLAlchemy's would (app/api/loaders/rows_by_id.py reads
+    rows this way): uuid.UUID, not asyncpg's own UUID (orjson refuses to write that), and
+    JSON decoded by orjson, as the engine's ``json_deserializer``."""
+    await connection.set_type_codec(
+        "uuid", schema="pg_catalog", encoder=str, decoder=uuid.UUID, format="text"
+    )
+    for name in ("json", "jsonb"):
+        await connection.set_type_codec(
+            name, schema="pg_catalog", encoder=_json_text, decoder=orjson.loads, format="text"
+        )
+
+
 class StatementPool:
     def __init__(self, engine: AsyncEngine, max_size: int, traced: bool = False) -> None:
         self.engine = engine
@@ -85,6 +105,7 @@ class StatementPool:
                         max_size=self.max_size,
                         statement_cache_size=512,
                         connection_class=ReadConnection,
+                        init=python_values,
                         server_settings={
                             "application_name": APPLICATION_NAME,
                             "plan_cache_mode": "force_generic_plan",

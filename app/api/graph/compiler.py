@@ -59,9 +59,9 @@ from app.api.graph.sql_text import (
     unwrap,
 )
 from app.api.ids import decode_any
+from app.api.loaders.rows_by_id import visibility_sql
 from app.api.node import NODE_KINDS
 from app.api.pagination import PageArgs, coerce_cursor_value, page_args
-from app.domain.tenancy.models import ApiKey, Organization, User
 from app.domain.tenancy.visibility import visible_sql
 
 PAGING = ("first", "after", "last", "before")
@@ -387,20 +387,8 @@ class _Run:
         return f"coalesce((SELECT {body} FROM {table} {alias} WHERE {where} LIMIT 1), 'null')"
 
     def _visible(self, declared: NodeType, alias: str) -> str:
-        """Tenancy of a row read by id (as app/api/loaders/rows_by_id.visibility)."""
-        table = declared.model.__table__
-        if declared.model is Organization:
-            return f"{alias}.id = ANY($1) AND {alias}.deleted_at IS NULL"
-        if declared.model is User:  # the User type, and the viewer (the caller's own row)
-            return (
-                f"({alias}.id = $2 OR EXISTS (SELECT 1 FROM memberships m WHERE "
-                f"m.user_id = {alias}.id AND m.organization_id = ANY($1) AND m.deleted_at IS NULL))"
-            )
-        if declared.model is ApiKey:  # a key is its owner's alone
-            return f"{alias}.user_id = $2"
-        live = f" AND {alias}.deleted_at IS NULL" if "deleted_at" in table.c else ""
-        hidden = "".join(f" AND {c}" for c in self.emitter.outside_hidden(table.name, alias))
-        return f"{alias}.organization_id = ANY($1){live}{hidden}"
+        """Tenancy of a row read by id: the by-id loader's own condition."""
+        return visibility_sql(declared.model, alias, bool(self.emitter.hidden))
 
     # -- connections -------------------------------------------------------------------
 
