@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext as ExecutionContext
 
-from app.api.graph.leaf_lists import LeafObjectLists
+from app.api.graph.leaf_lists import ColumnRows, LeafObjectLists
 
 
 @strawberry.enum
@@ -89,6 +89,22 @@ def test_the_one_loop_answers_as_graphql_core(rows, document) -> None:  # type: 
     assert answer(FAST, document, rows) == answer(PLAIN, document, rows)
 
 
+FIELDS = ("step", "value", "label", "kind", "flag")
+
+
+def as_columns(rows: list[Bucket]) -> ColumnRows:
+    columns = {name: [getattr(row, name) for row in rows] for name in FIELDS}
+    return ColumnRows(lambda i: Bucket(**{k: c[i] for k, c in columns.items()}), columns)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(ROW, max_size=8), document=st.sampled_from(DOCUMENTS))
+def test_items_held_as_columns_answer_as_the_objects_do(rows, document) -> None:  # type: ignore[no-untyped-def]
+    """A chart's buckets are handed over as columns (never built as objects when only
+    leaves are selected): the same data and errors as the objects through graphql-core."""
+    assert answer(FAST, document, as_columns(rows)) == answer(PLAIN, document, rows)
+
+
 def test_the_one_loop_is_taken_for_leaf_objects() -> None:
     rows = [Bucket(step=i, value=i / 2, label="x", kind=Kind.A, flag=None) for i in range(3)]
     taken: list[bool] = []
@@ -103,3 +119,15 @@ def test_the_one_loop_is_taken_for_leaf_objects() -> None:
     assert answer(spied, DOCUMENTS[0], rows) == answer(PLAIN, DOCUMENTS[0], rows)
     assert answer(spied, DOCUMENTS[3], rows) == answer(PLAIN, DOCUMENTS[3], rows)
     assert taken == [True, False]  # `doubled` has a resolver: the ordinary way
+
+
+def test_columns_are_written_without_building_the_objects() -> None:
+    rows = [Bucket(step=i, value=i / 2, label="x", kind=Kind.A, flag=None) for i in range(5)]
+    built: list[int] = []
+    held = as_columns(rows)
+    make = held.make
+    held.make = lambda i: built.append(i) or make(i)  # type: ignore[func-returns-value]
+    assert answer(FAST, DOCUMENTS[0], held) == answer(PLAIN, DOCUMENTS[0], rows)
+    assert built == []  # the five rows came from the columns
+    assert answer(FAST, DOCUMENTS[3], held) == answer(PLAIN, DOCUMENTS[3], rows)
+    assert len(built) > 1  # a field with a resolver of its own: the objects are built

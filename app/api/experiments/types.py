@@ -25,6 +25,7 @@ from app.api.experiments.run_filter import RunFilterInput
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Built, Computed
 from app.api.graph.fields import PAGING, children, related
+from app.api.graph.leaf_lists import ColumnRows
 from app.api.graph.metric_pages import metric_series, page_size, series_key
 from app.api.ids import encode_id
 from app.api.loaders.metric_history import HistoryKey
@@ -189,20 +190,12 @@ class RunMetricHistory:
 
     @strawberry.field(description="The buckets, one object each.")
     def buckets(self) -> list[RunMetricBucket]:
-        c = self.found
-        return [
-            RunMetricBucket(
-                step_start=c.step_start[i],
-                step_end=c.step_end[i],
-                min=c.min[i],
-                max=c.max[i],
-                last=MetricValue(c.last[i]),
-                last_step=c.last_step[i],
-                count=c.count[i],
-                non_finite=c.non_finite[i],
-            )
-            for i in range(len(c.step_start))
-        ]
+        # Held as the columns they are: a selection of leaves is written from them without
+        # building the 1,000 objects (app/api/graph/leaf_lists.py), any other builds them.
+        columns = vars(self.found)
+        return ColumnRows(
+            lambda i: RunMetricBucket(**{k: c[i] for k, c in columns.items()}), columns
+        )  # type: ignore[return-value]
 
     @strawberry.field(description="The same buckets as columns (one array per field).")
     def columns(self) -> RunMetricBucketColumns:

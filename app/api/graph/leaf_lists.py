@@ -9,6 +9,7 @@ non-null field, a value the scalar refuses) goes the ordinary way, which reports
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,30 @@ from graphql import (
     Undefined,
     is_leaf_type,
 )
+
+
+class ColumnRows(Sequence[Any]):
+    """A list field's items held as columns (attribute -> values), as numpy gives them: the
+    fast loop reads the columns, so the items are never built; the ordinary path (a
+    selection the loop does not take) builds each with ``make(i)``."""
+
+    def __init__(self, make: Callable[[int], Any], columns: Mapping[str, Sequence[Any]]) -> None:
+        self.make = make
+        self.columns = columns
+        self.length = len(next(iter(columns.values()), ()))
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.make(i) for i in range(*index.indices(self.length))]
+        if not -self.length <= index < self.length:
+            raise IndexError(index)
+        return self.make(index % self.length)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self.make(i) for i in range(self.length))
 
 
 @dataclass(frozen=True)
@@ -98,6 +123,40 @@ def _complete(
     return rows
 
 
+def _complete_columns(
+    items: ColumnRows, fields: list[LeafField], is_type_of: Any, info: Any
+) -> list[Any]:
+    """``_complete`` for items held as columns: each selected column serialized in one
+    pass, then the rows zipped from them."""
+    count = len(items)
+    if count == 0:
+        return []
+    if is_type_of is not None and not is_type_of(items[0], info):
+        raise NotFlat
+    keys, columns = [], []
+    for field in fields:
+        keys.append(field.key)
+        if field.attribute is None:
+            columns.append([field.constant] * count)
+            continue
+        values = items.columns.get(field.attribute)
+        if values is None:
+            raise NotFlat
+        serialize = field.serialize
+        try:
+            out = [None if v is None else serialize(v) for v in values]
+        except Exception:  # a value the scalar refuses: reported the ordinary way
+            raise NotFlat from None
+        if None in out or Undefined in out:
+            for value, serialized in zip(values, out, strict=True):
+                if serialized is Undefined or (
+                    serialized is None and (value is not None or field.non_null)
+                ):
+                    raise NotFlat
+        columns.append(out)
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
 class LeafObjectLists:
     """Executor mix-in: lists of leaf-only objects completed in one loop (see above)."""
 
@@ -116,6 +175,8 @@ class LeafObjectLists:
             nullable = not isinstance(item, GraphQLNonNull)
             is_type_of = (item if nullable else item.of_type).is_type_of
             try:
+                if type(result) is ColumnRows:
+                    return _complete_columns(result, fields, is_type_of, info)
                 return _complete(result, fields, nullable, is_type_of, info)
             except NotFlat:
                 pass
@@ -127,7 +188,7 @@ class LeafObjectLists:
         self, return_type: GraphQLList[Any], field_details_list: Any, path: Any, result: Any
     ) -> list[LeafField] | None:
         executor: Any = self
-        if type(result) is not list or len(result) < 2:
+        if type(result) not in (list, ColumnRows) or len(result) < 2:
             return None
         manager = executor.middleware_manager
         if manager is not None and manager._middleware_resolvers is not None:
