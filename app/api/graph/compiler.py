@@ -175,6 +175,42 @@ class Compiler:
 
 
 @dataclass
+class PageAggregates:
+    """The aggregates of a page of numbered rows (``alias``, numbered ``_rn`` in the read
+    order, ``size`` shown, one more read): each list of the page's items written as a JSON
+    array in display order, its cursors once for pageInfo, and ``n`` (more than ``size``:
+    there is more)."""
+
+    alias: str
+    size: str
+    display: str  # " DESC" when the page is shown reversed (read backward)
+    cursor: str  # a row's cursor as SQL text
+    aggregates: list[str] = field(default_factory=lambda: ["count(*) AS n"])
+
+    def items(self, item: str) -> str:
+        """The JSON array of the page's rows written as ``item``, in display order."""
+        column = f"j{len(self.aggregates)}"
+        self.aggregates.append(
+            f"coalesce(string_agg({item}, ',' ORDER BY {self.alias}._rn{self.display}) "
+            f"FILTER (WHERE {self.alias}._rn <= {self.size}), '') AS {column}"
+        )
+        return f"('[' || g.{column} || ']')"
+
+    def read_cursors(self) -> None:
+        """``g.cs``: the shown rows' cursors in read order (what page_info reads)."""
+        if not any(a.endswith(" AS cs") for a in self.aggregates):
+            self.aggregates.append(
+                f"array_agg({self.cursor} ORDER BY {self.alias}._rn) "
+                f"FILTER (WHERE {self.alias}._rn <= {self.size}) AS cs"
+            )
+
+    def select(self, body: str, rows: str) -> str:
+        """``body`` (reading ``g``) over the aggregates of ``rows``."""
+        aggregates = ", ".join(self.aggregates)
+        return f"(SELECT {body} FROM (SELECT {aggregates} FROM ({rows}) {self.alias}) g)"
+
+
+@dataclass
 class _Run:
     compiler: Compiler
     fragments: Mapping[str, FragmentDefinitionNode]
@@ -457,17 +493,8 @@ class _Run:
         display = " DESC" if args.backward else ""
         cursor = cursor_sql(alias, key_types)
 
-        aggregates: list[str] = ["count(*) AS n"]
+        page = PageAggregates(alias, size, display, cursor)
         has_cursor = "'true'" if args.cursor is not None else "'false'"
-
-        def page_items(item: str) -> str:
-            """The JSON array of the page's rows written as ``item``, in display order."""
-            column = f"j{len(aggregates)}"
-            aggregates.append(
-                f"coalesce(string_agg({item}, ',' ORDER BY {alias}._rn{display}) "
-                f"FILTER (WHERE {alias}._rn <= {size}), '') AS {column}"
-            )
-            return f"('[' || g.{column} || ']')"
 
         def value(name: str, field_nodes: list[FieldNode]) -> str:
             if name == "__typename":
@@ -476,22 +503,18 @@ class _Run:
                 return self.total_count(children, parent_alias, query)
             if name == "nodes":
                 node_type = unwrap(unwrap(connection_type.fields["nodes"].type).of_type)
-                return page_items(self.object(target, node_type, alias, field_nodes))
+                return page.items(self.object(target, node_type, alias, field_nodes))
             if name == "edges":
                 edge_type = unwrap(unwrap(connection_type.fields["edges"].type).of_type)
-                return page_items(self.edge(target, edge_type, alias, cursor, field_nodes))
+                return page.items(self.edge(target, edge_type, alias, cursor, field_nodes))
             if name == "pageInfo":
-                if not any(a.startswith("array_agg") for a in aggregates):
-                    aggregates.append(
-                        f"array_agg({cursor} ORDER BY {alias}._rn) "
-                        f"FILTER (WHERE {alias}._rn <= {size}) AS cs"
-                    )
+                page.read_cursors()
                 page_type = unwrap(connection_type.fields["pageInfo"].type)
                 return self.page_info(page_type, field_nodes, args, size, has_cursor)
             raise Unsupported(f"{connection_type.name}.{name}")
 
-        body = self.json_object(selected, value)  # fills aggregates
-        return f"(SELECT {body} FROM (SELECT {', '.join(aggregates)} FROM ({rows}) {alias}) g)"
+        body = self.json_object(selected, value)  # fills the aggregates
+        return page.select(body, rows)
 
     def counts_only(
         self,

@@ -16,6 +16,7 @@ from graphql import FieldNode, GraphQLObjectType
 
 from app.api.errors import ClientError
 from app.api.experiments.enums import StepOrder
+from app.api.graph.compiler import PageAggregates
 from app.api.graph.sql_text import Unsupported, cursor_sql, literal, unwrap
 from app.api.pagination import coerce_cursor_value, page_args
 from app.domain.experiments.reads import NO_BOUND, page_statement
@@ -170,18 +171,7 @@ def point_connection(
         f"SELECT p.*, p.step AS _k0, row_number() OVER (ORDER BY p.step{direction}) AS _rn "
         f"FROM ({points}) p"
     )
-    cursor = cursor_sql(inner, [int])
-    aggregates = ["count(*) AS n"]
-    cursors_read: list[bool] = []  # the page's cursors, aggregated once for pageInfo
-
-    def page_items(item: str) -> str:
-        """The JSON array of the page's points written as ``item``, in display order."""
-        column = f"j{len(aggregates)}"
-        aggregates.append(
-            f"coalesce(string_agg({item}, ',' ORDER BY {inner}._rn{display}) "
-            f"FILTER (WHERE {inner}._rn <= {size}), '') AS {column}"
-        )
-        return f"('[' || g.{column} || ']')"
+    page = PageAggregates(inner, size, display, cursor_sql(inner, [int]))
 
     connection_type = unwrap(series_type.fields[nodes[0].name.value].type)
     edge_type = unwrap(unwrap(connection_type.fields["edges"].type).of_type)
@@ -210,38 +200,12 @@ def point_connection(
             if name == "__typename":
                 return literal(f'"{edge_type.name}"')
             if name == "cursor":
-                return f"('\"' || {cursor} || '\"')"
+                return f"('\"' || {page.cursor} || '\"')"
             if name == "node":
                 return point(inner_nodes)
             raise Unsupported(f"{edge_type.name}.{name}")
 
         return run.json_object(run.selected(edge_type, field_nodes), value)
-
-    def page_info(field_nodes: list[FieldNode]) -> str:
-        if not cursors_read:
-            cursors_read.append(True)
-            aggregates.append(
-                f"array_agg({cursor} ORDER BY {inner}._rn) "
-                f"FILTER (WHERE {inner}._rn <= {size}) AS cs"
-            )
-        more = f"(CASE WHEN g.n > {size} THEN 'true' ELSE 'false' END)"
-        given = "'true'" if args.cursor is not None else "'false'"
-        first, last = "g.cs[1]", "g.cs[array_length(g.cs, 1)]"
-        start, end = (last, first) if args.backward else (first, last)
-        values = {
-            "__typename": literal(f'"{page_type.name}"'),
-            "hasNextPage": given if args.backward else more,
-            "hasPreviousPage": more if args.backward else given,
-            "startCursor": f"coalesce('\"' || {start} || '\"', 'null')",
-            "endCursor": f"coalesce('\"' || {end} || '\"', 'null')",
-        }
-
-        def value(name: str, _: list[FieldNode]) -> str:
-            if name not in values:
-                raise Unsupported(f"{page_type.name}.{name}")
-            return values[name]
-
-        return run.json_object(run.selected(page_type, field_nodes), value)
 
     total = (
         f"coalesce((SELECT s.count FROM run_metric_summaries s WHERE s.run_id = {run_id} "
@@ -254,12 +218,14 @@ def point_connection(
         if name == "totalCount":
             return total
         if name == "nodes":
-            return page_items(point(field_nodes))
+            return page.items(point(field_nodes))
         if name == "edges":
-            return page_items(edge(field_nodes))
+            return page.items(edge(field_nodes))
         if name == "pageInfo":
-            return page_info(field_nodes)
+            page.read_cursors()
+            given = "'true'" if args.cursor is not None else "'false'"
+            return str(run.page_info(page_type, field_nodes, args, size, given))
         raise Unsupported(f"{connection_type.name}.{name}")
 
-    body = run.json_object(run.selected(connection_type, nodes), value)  # fills aggregates
-    return f"(SELECT {body} FROM (SELECT {', '.join(aggregates)} FROM ({rows}) {inner}) g)"
+    body = run.json_object(run.selected(connection_type, nodes), value)  # fills the aggregates
+    return str(page.select(body, rows))
