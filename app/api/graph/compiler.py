@@ -506,7 +506,15 @@ class _Run:
                 return page.items(self.object(target, node_type, alias, field_nodes))
             if name == "edges":
                 edge_type = unwrap(unwrap(connection_type.fields["edges"].type).of_type)
-                return page.items(self.edge(target, edge_type, alias, cursor, field_nodes))
+                node_type = unwrap(edge_type.fields["node"].type)
+                return page.items(
+                    self.edge(
+                        edge_type,
+                        cursor,
+                        field_nodes,
+                        lambda selection: self.object(target, node_type, alias, selection),
+                    )
+                )
             if name == "pageInfo":
                 page.read_cursors()
                 page_type = unwrap(connection_type.fields["pageInfo"].type)
@@ -559,12 +567,12 @@ class _Run:
 
     def edge(
         self,
-        target: NodeType,
         edge_type: GraphQLObjectType,
-        alias: str,
         cursor: str,
         nodes: list[FieldNode],
+        node: Callable[[list[FieldNode]], str],
     ) -> str:
+        """An edge of a page: its cursor, and its node as ``node(selection)`` writes it."""
 
         def value(name: str, field_nodes: list[FieldNode]) -> str:
             if name == "__typename":
@@ -572,8 +580,7 @@ class _Run:
             if name == "cursor":
                 return f"('\"' || {cursor} || '\"')"
             if name == "node":
-                node_type = unwrap(edge_type.fields["node"].type)
-                return self.object(target, node_type, alias, field_nodes)
+                return node(field_nodes)
             raise Unsupported(f"{edge_type.name}.{name}")
 
         return self.json_object(self.selected(edge_type, nodes), value)

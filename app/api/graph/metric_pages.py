@@ -195,18 +195,6 @@ def point_connection(
 
         return run.json_object(run.selected(point_type, field_nodes), value)
 
-    def edge(field_nodes: list[FieldNode]) -> str:
-        def value(name: str, inner_nodes: list[FieldNode]) -> str:
-            if name == "__typename":
-                return literal(f'"{edge_type.name}"')
-            if name == "cursor":
-                return f"('\"' || {page.cursor} || '\"')"
-            if name == "node":
-                return point(inner_nodes)
-            raise Unsupported(f"{edge_type.name}.{name}")
-
-        return run.json_object(run.selected(edge_type, field_nodes), value)
-
     total = (
         f"coalesce((SELECT s.count FROM run_metric_summaries s WHERE s.run_id = {run_id} "
         f"AND s.organization_id = ANY($1) AND s.key = {key_sql}), 0)::text"
@@ -220,7 +208,7 @@ def point_connection(
         if name == "nodes":
             return page.items(point(field_nodes))
         if name == "edges":
-            return page.items(edge(field_nodes))
+            return page.items(str(run.edge(edge_type, page.cursor, field_nodes, point)))
         if name == "pageInfo":
             page.read_cursors()
             given = "'true'" if args.cursor is not None else "'false'"
