@@ -12,8 +12,6 @@ from .compare_runs import (
     CompareRuns,
     CompareRunsNodeExperiment,
     CompareRunsNodeExperimentComparison,
-    CompareRunsNodeExperimentComparisonGroups,
-    CompareRunsNodeExperimentComparisonGroupsSeries,
     CompareRunsNodeNode,
 )
 from .deployment_create import (
@@ -53,7 +51,12 @@ from .experiment_create import (
     ExperimentCreateExperimentCreateExperiment,
     ExperimentCreateExperimentCreateUserErrors,
 )
-from .fragments import UserErrors
+from .fragments import (
+    RunComparisonParts,
+    RunComparisonPartsGroups,
+    RunComparisonPartsGroupsSeries,
+    UserErrors,
+)
 from .input_types import (
     AlertRuleCreateInput,
     DeploymentCreateInput,
@@ -196,8 +199,6 @@ from .watch_comparison import (
     WatchComparison,
     WatchComparisonExperimentComparison,
     WatchComparisonExperimentComparisonComparison,
-    WatchComparisonExperimentComparisonComparisonGroups,
-    WatchComparisonExperimentComparisonComparisonGroupsSeries,
 )
 
 __all__ = [
@@ -219,8 +220,6 @@ __all__ = [
     "CompareRuns",
     "CompareRunsNodeExperiment",
     "CompareRunsNodeExperimentComparison",
-    "CompareRunsNodeExperimentComparisonGroups",
-    "CompareRunsNodeExperimentComparisonGroupsSeries",
     "CompareRunsNodeNode",
     "DeploymentCreate",
     "DeploymentCreateDeploymentCreate",
@@ -310,6 +309,9 @@ __all__ = [
     "ProjectModelsNodeProjectModelsNodes",
     "ProjectModelsNodeProjectModelsPageInfo",
     "ProjectVisibility",
+    "RunComparisonParts",
+    "RunComparisonPartsGroups",
+    "RunComparisonPartsGroupsSeries",
     "RunCreate",
     "RunCreateInput",
     "RunCreateRunCreate",
@@ -356,6 +358,4 @@ __all__ = [
     "WatchComparison",
     "WatchComparisonExperimentComparison",
     "WatchComparisonExperimentComparisonComparison",
-    "WatchComparisonExperimentComparisonComparisonGroups",
-    "WatchComparisonExperimentComparisonComparisonGroupsSeries",
 ]

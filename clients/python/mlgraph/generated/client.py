@@ -132,22 +132,26 @@ class GraphQLClient(AsyncBaseClient):
                     filter: {query: $query}
                     maxPoints: $maxPoints
                   ) {
-                    bucketSize
-                    stepTo
-                    groups {
-                      params
-                      runCount
-                      series {
-                        key
-                        stepStart
-                        mean
-                        std
-                        min
-                        max
-                        runs
-                      }
-                    }
+                    ...RunComparisonParts
                   }
+                }
+              }
+            }
+
+            fragment RunComparisonParts on RunComparison {
+              bucketSize
+              stepTo
+              groups {
+                params
+                runCount
+                series {
+                  key
+                  stepStart
+                  mean
+                  std
+                  min
+                  max
+                  runs
                 }
               }
             }
@@ -185,21 +189,25 @@ class GraphQLClient(AsyncBaseClient):
               ) {
                 reset
                 comparison {
-                  bucketSize
-                  stepTo
-                  groups {
-                    params
-                    runCount
-                    series {
-                      key
-                      stepStart
-                      mean
-                      std
-                      min
-                      max
-                      runs
-                    }
-                  }
+                  ...RunComparisonParts
+                }
+              }
+            }
+
+            fragment RunComparisonParts on RunComparison {
+              bucketSize
+              stepTo
+              groups {
+                params
+                runCount
+                series {
+                  key
+                  stepStart
+                  mean
+                  std
+                  min
+                  max
+                  runs
                 }
               }
             }

@@ -1,8 +1,9 @@
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field
 
 from .base_model import BaseModel
+from .fragments import RunComparisonParts
 
 
 class CompareRuns(BaseModel):
@@ -56,29 +57,6 @@ class CompareRunsNodeExperiment(BaseModel):
     comparison: "CompareRunsNodeExperimentComparison"
 
 
-class CompareRunsNodeExperimentComparison(BaseModel):
-    bucket_size: int = Field(alias="bucketSize")
-    step_to: int = Field(alias="stepTo")
-    groups: list["CompareRunsNodeExperimentComparisonGroups"]
-
-
-class CompareRunsNodeExperimentComparisonGroups(BaseModel):
-    params: Any
-    run_count: int = Field(alias="runCount")
-    series: list["CompareRunsNodeExperimentComparisonGroupsSeries"]
-
-
-class CompareRunsNodeExperimentComparisonGroupsSeries(BaseModel):
-    key: str
-    step_start: Any = Field(alias="stepStart")
-    mean: Any
-    std: Any
-    min: Any
-    max: Any
-    runs: Any
-
-
+CompareRunsNodeExperimentComparison = RunComparisonParts
 CompareRuns.model_rebuild()
 CompareRunsNodeExperiment.model_rebuild()
-CompareRunsNodeExperimentComparison.model_rebuild()
-CompareRunsNodeExperimentComparisonGroups.model_rebuild()
