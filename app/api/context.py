@@ -116,12 +116,7 @@ class DataLoaders:
     def by_id(self, model: Any) -> RowsByIdLoader:
         if model not in self._by_id:
             self._by_id[model] = RowsByIdLoader(
-                self._session_factory,
-                self._org_ids,
-                self._user_id,
-                model,
-                self._hidden,
-                self._statements,
+                self._statements, self._org_ids, self._user_id, model, self._hidden
             )
         return self._by_id[model]
 

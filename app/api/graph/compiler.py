@@ -59,7 +59,7 @@ from app.api.graph.sql_text import (
     unwrap,
 )
 from app.api.ids import decode_any
-from app.api.loaders.rows_by_id import visibility_sql
+from app.api.loaders.rows_by_id import CALLER, visibility_sql
 from app.api.node import NODE_KINDS
 from app.api.pagination import PageArgs, coerce_cursor_value, page_args
 from app.domain.tenancy.visibility import visible_sql
@@ -67,7 +67,6 @@ from app.domain.tenancy.visibility import visible_sql
 PAGING = ("first", "after", "last", "before")
 MAX_NODES_IDS = 100
 MAX_SLUG = 63
-CALLER = "(SELECT $1::uuid[], $2::uuid, $3::uuid[]) AS caller(organizations, id, hidden)"
 
 
 BY_ID = re.compile(r"\{a\}\.id = (\$\d+)")  # a to_one join reading a row by its id

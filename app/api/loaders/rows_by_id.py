@@ -14,11 +14,10 @@ from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, inspect, or_, select
+from sqlalchemy import ColumnElement, exists, inspect, or_
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from app.api.loaders.base import SharedLoader
-from app.db.engine import SessionFactory
 from app.db.statements import StatementPool
 from app.domain.tenancy.models import ApiKey, Membership, Organization, User
 from app.domain.tenancy.visibility import visible_conditions, visible_sql
@@ -47,6 +46,12 @@ def visibility(
     if hasattr(model, "deleted_at"):
         conditions.append(model.deleted_at.is_(None))
     return conditions + visible_conditions(model, hidden)
+
+
+# The caller as the first three parameters of a statement written as SQL text (the
+# compiled reads and the reads below): typed once here, whether or not a condition reads
+# them — its organizations ($1), itself ($2), the private projects hidden from it ($3).
+CALLER = "(SELECT $1::uuid[], $2::uuid, $3::uuid[]) AS caller(organizations, id, hidden)"
 
 
 def visibility_sql(model: Any, alias: str, any_hidden: bool) -> str:
@@ -80,9 +85,8 @@ def _reader(model: Any, any_hidden: bool) -> tuple[str, Any]:
         if not isinstance(attribute.columns[0].type, TSVECTOR)
     ]
     selected = ", ".join(f'a."{name}"' for _, name in columns)
-    sql = (  # the caller's parameters typed once, whether or not a condition reads them
-        f"SELECT {selected} FROM {model.__table__.name} a, "
-        "(SELECT $1::uuid[], $2::uuid, $3::uuid[]) AS caller(organizations, id, hidden) "
+    sql = (
+        f"SELECT {selected} FROM {model.__table__.name} a, {CALLER} "
         f"WHERE a.id = ANY($4::uuid[]) AND {visibility_sql(model, 'a', any_hidden)}"
     )
     return sql, namedtuple(f"{model.__name__}Row", [key for key, _ in columns])
@@ -91,33 +95,23 @@ def _reader(model: Any, any_hidden: bool) -> tuple[str, Any]:
 class RowsByIdLoader(SharedLoader):
     def __init__(
         self,
-        session_factory: SessionFactory,
+        statements: StatementPool,
         org_ids: list[uuid.UUID],
         user_id: uuid.UUID | None,
         model: Any,
         hidden: Sequence[uuid.UUID] = (),
-        statements: StatementPool | None = None,
     ) -> None:
         super().__init__()
-        self.session_factory = session_factory
+        self.statements = statements
         self.org_ids = org_ids
         self.user_id = user_id
         self.model = model
         self.hidden = hidden
-        self.statements = statements
 
     async def batch_load_fn(self, keys: list[uuid.UUID]) -> list[Any | None]:
         if not self.org_ids and self.model is not User:
             return [None] * len(keys)
-        if self.statements is not None:
-            sql, row = _reader(self.model, bool(self.hidden))
-            params = [list(self.org_ids), self.user_id, list(self.hidden), list(keys)]
-            found = {r.id: r for r in map(row._make, await self.statements.fetch(sql, params))}
-            return [found.get(key) for key in keys]
-        statement = select(self.model).where(
-            self.model.id.in_(keys),
-            *visibility(self.model, self.org_ids, self.user_id, self.hidden),
-        )
-        async with self.session_factory() as session:
-            found = {row.id: row for row in (await session.execute(statement)).scalars()}
+        sql, row = _reader(self.model, bool(self.hidden))
+        params = [list(self.org_ids), self.user_id, list(self.hidden), list(keys)]
+        found = {r.id: r for r in map(row._make, await self.statements.fetch(sql, params))}
         return [found.get(key) for key in keys]
