@@ -208,12 +208,12 @@ def point_connection(
         if name == "nodes":
             return page.items(point(field_nodes))
         if name == "edges":
-            return page.items(str(run.edge(edge_type, page.cursor, field_nodes, point)))
+            return page.items(run.edge(edge_type, page.cursor, field_nodes, point))
         if name == "pageInfo":
             page.read_cursors()
             given = "'true'" if args.cursor is not None else "'false'"
-            return str(run.page_info(page_type, field_nodes, args, size, given))
+            return run.page_info(page_type, field_nodes, args, size, given)
         raise Unsupported(f"{connection_type.name}.{name}")
 
     body = run.json_object(run.selected(connection_type, nodes), value)  # fills the aggregates
-    return str(page.select(body, rows))
+    return page.select(body, rows)
