@@ -687,6 +687,25 @@ async def test_relay_point_pages_compile_to_the_resolvers_bytes(tenant, count_st
     assert "errors" not in one.json() and len(counter.statements) == 1, counter.statements
 
 
+CHART = """query($id: ID!) { node(id: $id) { ... on Run { id
+  metricHistory(keys: ["loss"], maxPoints: 10) { key buckets { stepStart last } } } } }"""
+
+
+async def test_another_organization_reads_no_page_or_chart_of_the_run(make_tenant):
+    """A run's id asked by another organization: no page (compiled, one statement) and no
+    chart (the resolver path's asyncpg reads: the node, the summaries, the history) — the
+    same null as for an id that does not exist."""
+    mine, theirs = await make_tenant("pgmine"), await make_tenant("pgtheirs")
+    run = await _log_awkward_points(mine)
+    page = {"id": run, "key": "loss", "first": 10, "order": "STEP_ASC"}
+    own = await mine.client.post(RELAY_PAGE, page)
+    assert own.json()["data"]["node"]["metric"]["points"]["totalCount"] == len(set(AWKWARD_STEPS))
+    for document, variables in ((RELAY_PAGE, page), (RAW_PAGE, page), (CHART, {"id": run})):
+        answer = await theirs.client.post(document, variables)
+        assert answer.json() == {"data": {"node": None}}, answer.text
+    assert (await mine.client.data(CHART, {"id": run}))["node"]["metricHistory"][0]["buckets"]
+
+
 async def test_a_compiled_read_is_planned_once(server, tenant):
     """PostgreSQL keeps a compiled statement's plan (force_generic_plan on the read pool):
     left to choose, it planned a raw page again at every read (1.2 of its 2.6 ms)."""
