@@ -379,7 +379,7 @@ def lifespan(
         # show up as latency spikes under load.
         gc.collect()
         gc.freeze()
-        collector = CollectorSchedule(settings.gc_full_seconds)
+        collector = CollectorSchedule(settings.gc_full_seconds, settings.gc_young_threshold)
         collector.start()
         app.state.collector = collector
         yield

@@ -25,13 +25,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import orjson  # noqa: E402
+import psutil  # noqa: E402
 import websockets  # noqa: E402
 
 from bench.common import admin_key, counted_server, database, machine  # noqa: E402
 from bench.run_metrics import EXPERIMENT, LOG, PROJECT, RUN, Api  # noqa: E402
 
-# Server CPU (all processes) from the first write to the last receipt: per message delivered.
+# Server CPU (all processes) from the first write to the last receipt: per message delivered;
+# and the subscribing client's own (the Node process: reading, framing, JSON.parse).
 CPU_USED = [0.0]
+CLIENT_CPU_USED = [0.0]
 # --compression: the Python client offers permessage-deflate, as browsers do (the Node client
 # always does); the server accepts it only with MLGRAPH_WS_COMPRESSION=true in its environment.
 COMPRESSION = False
@@ -128,7 +131,9 @@ async def node_subscribers(
         line = await process.stdout.readline()
     CPU_USED[0] = cpu() - started
     await process.wait()
-    receipts = json.loads(line)
+    answer = json.loads(line)
+    CLIENT_CPU_USED[0] = answer["cpuMicroseconds"] / 1e6
+    receipts = answer["receipts"]
     latencies = [(step, (int(t) / 1e9 - sent[step]) * 1000) for step, t in receipts]
     return sent, round_trips, latencies
 
@@ -156,7 +161,8 @@ async def python_subscribers(  # type: ignore[no-untyped-def]
             await asyncio.sleep(0.05)  # do not stampede the accept queue
     await asyncio.wait_for(ready.wait(), 120)
     await asyncio.sleep(1.0)  # let every subscription register with its hub
-    started = cpu()
+    me = psutil.Process()
+    started, client_started = cpu(), sum(me.cpu_times()[:2])
     sent, round_trips = await write_points(api, run_id, args, time.perf_counter)
     deadline = time.perf_counter() + 30
     while (  # noqa: ASYNC110 - a bounded wait for stragglers, polled
@@ -165,6 +171,7 @@ async def python_subscribers(  # type: ignore[no-untyped-def]
     ):
         await asyncio.sleep(0.1)
     CPU_USED[0] = cpu() - started
+    CLIENT_CPU_USED[0] = sum(me.cpu_times()[:2]) - client_started  # with the writer's
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -220,6 +227,7 @@ async def measure(url: str, key: str, processes: int, args: argparse.Namespace) 
         f"{statistics.median(every):>8.1f} {pct(every, 99):>8.1f} {pct(steady, 99):>11.1f} "
         f"{max(every):>8.1f} {first:>11.1f} {statistics.median(round_trips):>12.1f} "
         f"{CPU_USED[0] / max(1, delivered) * 1e6:>14.1f}"
+        f"{CLIENT_CPU_USED[0] / max(1, delivered) * 1e6:>14.1f}"
     )
 
 
@@ -253,6 +261,7 @@ async def main() -> None:
     print(
         f"{'processes':>9} {'subscribers':>11} {'delivered':>19} {'p50 ms':>8} {'p99 ms':>8} {'p99 after 1':>11} "
         f"{'max ms':>8} {'first write':>11} {'write p50 ms':>12} {'server µs/msg':>14}"
+        f"{'client µs/msg':>14}"
     )
     with database() as url:
         key = await admin_key(url)

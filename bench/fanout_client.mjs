@@ -3,7 +3,8 @@
 // CPU it shares with the server.
 // Usage: node fanout_client.mjs <ws urls, comma-separated> <api key> <run id> <subscribers> <expected points each>
 // Prints "ready" once every subscription is open, then, when every subscriber has all its
-// points (or on stdin "stop"), one JSON line: [[step, receipt ns (CLOCK_MONOTONIC)], ...].
+// points (or on stdin "stop"), one JSON line: {"receipts": [[step, receipt ns
+// (CLOCK_MONOTONIC)], ...], "cpuMicroseconds": its own CPU from "ready" to then}.
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,9 +21,16 @@ const receipts = [];
 let connected = 0;
 let complete = 0;
 
+let cpuAtReady = null; // this process's CPU from "ready" to the last receipt (µs)
+
 function finish() {
+  const used = process.cpuUsage(cpuAtReady);
   // exit only once the pipe has taken it all (process.exit would cut a large write short)
-  const text = JSON.stringify(receipts.map(([s, t]) => [s, t.toString()])) + "\n";
+  const text =
+    JSON.stringify({
+      receipts: receipts.map(([s, t]) => [s, t.toString()]),
+      cpuMicroseconds: used.user + used.system,
+    }) + "\n";
   process.stdout.write(text, () => process.exit(0));
 }
 
@@ -39,7 +47,11 @@ for (let i = 0; i < total; i += 1) {
     on: {
       connected: () => {
         connected += 1;
-        if (connected === total) setTimeout(() => console.log("ready"), 1000);
+        if (connected === total)
+          setTimeout(() => {
+            cpuAtReady = process.cpuUsage();
+            console.log("ready");
+          }, 1000);
       },
     },
   });

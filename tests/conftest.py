@@ -128,6 +128,7 @@ TEST_SETTINGS = dict(  # noqa: C408
     # Servers in the test process leave its collector alone (tests/test_gc_policy.py runs
     # the schedule on purpose); `mlgraph serve` subprocesses keep the default.
     gc_full_seconds=0,
+    gc_young_threshold=0,
 )
 
 

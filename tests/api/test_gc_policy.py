@@ -56,7 +56,32 @@ async def test_full_collections_follow_the_schedule_while_serving(database_url, 
     assert gc.get_threshold() == before
 
 
+def young_collections_while_keeping(count: int) -> int:
+    """Young collections CPython ran while ``count`` new objects stayed alive (as a hub's
+    wake-up handles do until the event loop runs them)."""
+    before = gc.get_stats()[0]["collections"]
+    kept = [[i] for i in range(count)]
+    ran = gc.get_stats()[0]["collections"] - before
+    del kept
+    return ran
+
+
+async def test_young_collections_wait_for_the_threshold_while_serving(database_url):
+    before = gc.get_threshold()
+    settings = {**TEST_SETTINGS, "gc_young_threshold": 50_000}
+    async with serve(Settings(database_url=database_url, **settings)):  # type: ignore[arg-type]
+        assert gc.get_threshold() == (50_000, before[1], before[2])  # full passes: CPython's
+        # 100,000 objects kept: two young collections, where CPython's 700 runs ~140
+        assert young_collections_while_keeping(100_000) <= 2
+    assert gc.get_threshold() == before
+    assert young_collections_while_keeping(100_000) > 100
+
+
+def test_the_default_young_threshold_is_raised():
+    assert Settings(database_url="postgresql://x/y").gc_young_threshold == 50_000
+
+
 async def test_zero_keeps_cpythons_schedule(database_url):
     before = gc.get_threshold()
     async with serve(Settings(database_url=database_url, **TEST_SETTINGS)):  # type: ignore[arg-type]
-        assert gc.get_threshold() == before  # TEST_SETTINGS: gc_full_seconds=0
+        assert gc.get_threshold() == before  # TEST_SETTINGS: both 0
