@@ -147,7 +147,7 @@ class Settings:
     gc_full_seconds: float = 300.0
     # Young collections after this many allocations (net of frees) instead of CPython's 700
     # (0: CPython's); app/process/gc_policy.py.
-    gc_young_threshold: int = 50_000
+    gc_young_threshold: int = 10_000
     # A streaming replica for reads that tolerate lag (chart histories, raw point pages).
     database_read_url: str | None = None
 
@@ -217,7 +217,7 @@ class Settings:
             tracing=_bool("MLGRAPH_TRACING", False),
             retention_poll_seconds=float(os.environ.get("MLGRAPH_RETENTION_POLL_SECONDS", "3600")),
             gc_full_seconds=float(os.environ.get("MLGRAPH_GC_FULL_SECONDS", "300")),
-            gc_young_threshold=_int("MLGRAPH_GC_YOUNG_THRESHOLD", 50_000),
+            gc_young_threshold=_int("MLGRAPH_GC_YOUNG_THRESHOLD", 10_000),
             audit_archive_dir=Path(os.environ["MLGRAPH_AUDIT_ARCHIVE_DIR"]).resolve()
             if os.environ.get("MLGRAPH_AUDIT_ARCHIVE_DIR")
             else None,
