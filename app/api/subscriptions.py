@@ -25,7 +25,7 @@ from app.api.ids import decode_any, encode_id
 from app.api.monitoring.enums import AlertSeverity
 from app.api.monitoring.types import Alert, MonitoringMetricPoint
 from app.api.scalars import MetricValue
-from app.api.shared_events import send_shared, shared_event
+from app.api.shared_events import SharedSender, shared_event
 from app.api.streaming import (
     require_reader,
     stream_cursor,
@@ -167,6 +167,7 @@ class CoreSubscriptions:
         after_cursor = stream_cursor(after)
         context = info.context
         share_as = ("RunMetricsBatch", run_id, tuple(keys) if keys is not None else None)
+        shared = SharedSender(info)
         with subscription_slot(info):
             async for batch in streams.run_metric_batches(
                 context.broker,
@@ -182,7 +183,7 @@ class CoreSubscriptions:
                     event = shared_event(
                         batch.shared.memo, share_as, functools.partial(metrics_event, run_id, batch)
                     )
-                    if not await send_shared(event, info):
+                    if not await shared.send(event):
                         yield event
 
     @strawberry.subscription(

@@ -74,7 +74,7 @@ class LeanExtensionsRunner(SchemaExtensionsRunner):
         self.every_result = any(not getattr(e, "errors_only", False) for e in hooked)
         self.errors_only = bool(hooked) and not self.every_result
         # Built in the operation's task: its error-free subscription events may skip the
-        # per-result pipeline entirely (shared_events.send_shared).
+        # per-result pipeline entirely (shared_events.SharedSender).
         PLAIN_RESULTS.set(not (self.has_results or self.every_result))
 
     def on_stream_result(self, result: Any) -> Any:
