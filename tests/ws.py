@@ -18,11 +18,12 @@ class SubscriptionError(Exception):
 
 
 class WSClient:
-    """One connection, one subscription (id "1")."""
+    """One connection, one subscription (id "1" unless given)."""
 
     def __init__(self, socket: Any) -> None:
         self.socket = socket
         self.completed = False
+        self.last_text = ""  # the last ``next`` message as it came, unparsed
 
     @classmethod
     async def connect(cls, base_url: str, key: str | None, **kwargs: Any) -> WSClient:
@@ -34,11 +35,13 @@ class WSClient:
         assert message["type"] == "connection_ack", message
         return cls(socket)
 
-    async def subscribe(self, query: str, variables: dict[str, Any]) -> None:
+    async def subscribe(
+        self, query: str, variables: dict[str, Any], operation_id: str = "1"
+    ) -> None:
         await self.socket.send(
             json.dumps(
                 {
-                    "id": "1",
+                    "id": operation_id,
                     "type": "subscribe",
                     "payload": {"query": query, "variables": variables},
                 }
@@ -48,8 +51,10 @@ class WSClient:
     async def next(self, seconds: float = 10) -> dict[str, Any] | None:
         """The next result's data; None once the server completed the subscription."""
         while True:
-            message = json.loads(await asyncio.wait_for(self.socket.recv(), seconds))
+            text = await asyncio.wait_for(self.socket.recv(), seconds)
+            message = json.loads(text)
             if message["type"] == "next":
+                self.last_text = text
                 if message["payload"].get("errors"):
                     raise SubscriptionError(message["payload"]["errors"])
                 return message["payload"]["data"]

@@ -269,9 +269,11 @@ async def test_subscribers_asking_the_same_share_one_execution_and_one_message(s
     ids = await create_run(tenant.client, tenant.org_id)
     same = [await WSClient.connect(server.base_url, tenant.key) for _ in range(5)]
     other = await WSClient.connect(server.base_url, tenant.key)
+    # Operation ids are the client's: some that JSON must escape
+    operation_ids = ["1", 'a"b', "\\n\u00e9", "x" * 64, "</script>"]
     try:
-        for client in same:
-            await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+        for client, operation_id in zip(same, operation_ids, strict=True):
+            await client.subscribe(RUN_METRICS, {"runId": ids["run"]}, operation_id)
         await other.subscribe(RUN_METRICS, {"runId": ids["run"], "keys": ["acc"]})
         # A first batch, taken by all (live, or replayed by one not yet waiting on the hub):
         # then every subscriber has delivered up to it, and the next batch is shared — no
@@ -289,6 +291,15 @@ async def test_subscribers_asking_the_same_share_one_execution_and_one_message(s
         batches = [(await client.next())["runMetrics"] for client in same]
         assert all(batch == batches[0] for batch in batches)
         assert len(batches[0]["points"]) == 5
+        # One subscriber's message went through Strawberry, four were written straight to
+        # their sockets: the same text but for each one's own id.
+        texts = [client.last_text for client in same]
+        assert [json.loads(t)["id"] for t in texts] == operation_ids
+        prefix = '{"id":'
+        assert all(t.startswith(prefix) for t in texts)
+        after_id = {t[json.JSONDecoder().raw_decode(t, len(prefix))[1] :] for t in texts}
+        assert len(after_id) == 1
+        assert next(iter(after_id)).startswith(',"type":"next","payload":{"data":')
         assert [p["key"] for p in (await other.next())["runMetrics"]["points"]] == ["acc", "acc"]
         assert STATS["executed"] - before.get("executed", 0) == 2
         # The four others' events go straight out as the first one's result: no execution,
