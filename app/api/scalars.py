@@ -9,6 +9,7 @@ import strawberry
 from graphql import FloatValueNode, GraphQLError, IntValueNode, StringValueNode, ValueNode
 from strawberry.types.scalar import ScalarDefinition
 
+from app.api.graph.leaf_lists import BULK_SERIALIZERS, finite_floats_as_they_are
 from app.db.arrays import NONFINITE_VALUES, nonfinite_text
 
 MAX_VECTOR_LENGTH = 2_000
@@ -43,6 +44,10 @@ def metric_value_text(value: float) -> float | str:
     """A metric value as JSON carries it: a number, or "NaN", "Infinity", "-Infinity" (the
     strings PostgreSQL's JSON writes for them, so both read paths answer alike)."""
     return value if math.isfinite(value) else nonfinite_text(value)
+
+
+# A column of finite floats is what metric_value_text would write of each (leaf_lists).
+BULK_SERIALIZERS[metric_value_text] = finite_floats_as_they_are
 
 
 def as_metric_column(value: Any) -> list[Any]:

@@ -9,6 +9,7 @@ non-null field, a value the scalar refuses) goes the ordinary way, which reports
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,35 @@ from graphql import (
     Undefined,
     is_leaf_type,
 )
+from graphql.type.scalars import serialize_float, serialize_int
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # GraphQL's Int
+
+
+def ints_as_they_are(values: Sequence[Any]) -> Sequence[Any] | None:
+    """A column ``Int`` writes unchanged (Python ints within 32 bits), else None."""
+    if set(map(type, values)) != {int} or min(values) < INT_MIN or max(values) > INT_MAX:
+        return None
+    return values
+
+
+def finite_floats_as_they_are(values: Sequence[Any]) -> Sequence[Any] | None:
+    """A column of finite Python floats (which ``Float`` writes unchanged), else None."""
+    if set(map(type, values)) != {float}:
+        return None
+    try:
+        return values if math.isfinite(math.fsum(values)) else None
+    except OverflowError:  # finite values summing past a float: checked one by one
+        return None if not all(map(math.isfinite, values)) else values
+
+
+# A scalar's output coercion -> the same for a whole column at C speed, or None when some
+# value needs the scalar itself (which then serializes, or refuses, each one). A chart's
+# 1,000 buckets × 5 fields were 5,000 calls.
+BULK_SERIALIZERS: dict[Any, Callable[[Sequence[Any]], Sequence[Any] | None]] = {
+    serialize_int: ints_as_they_are,
+    serialize_float: finite_floats_as_they_are,
+}
 
 
 class ColumnRows(Sequence[Any]):
@@ -133,7 +163,8 @@ def _complete_columns(
         return []
     if is_type_of is not None and not is_type_of(items[0], info):
         raise NotFlat
-    keys, columns = [], []
+    keys: list[str] = []
+    columns: list[Sequence[Any]] = []
     for field in fields:
         keys.append(field.key)
         if field.attribute is None:
@@ -143,6 +174,11 @@ def _complete_columns(
         if values is None:
             raise NotFlat
         serialize = field.serialize
+        bulk = BULK_SERIALIZERS.get(serialize)
+        same = bulk(values) if bulk is not None and count else None
+        if same is not None:
+            columns.append(same)
+            continue
         try:
             out = [None if v is None else serialize(v) for v in values]
         except Exception:  # a value the scalar refuses: reported the ordinary way
