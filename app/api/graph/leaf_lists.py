@@ -39,6 +39,8 @@ def finite_floats_as_they_are(values: Sequence[Any]) -> Sequence[Any] | None:
         return None
     try:
         return values if math.isfinite(math.fsum(values)) else None
+    except ValueError:  # -inf + inf
+        return None
     except OverflowError:  # finite values summing past a float: checked one by one
         return None if not all(map(math.isfinite, values)) else values
 
@@ -175,7 +177,10 @@ def _complete_columns(
             raise NotFlat
         serialize = field.serialize
         bulk = BULK_SERIALIZERS.get(serialize)
-        same = bulk(values) if bulk is not None and count else None
+        try:
+            same = bulk(values) if bulk is not None else None
+        except Exception:  # a shortcut only: whatever it cannot judge goes value by value
+            same = None
         if same is not None:
             columns.append(same)
             continue
