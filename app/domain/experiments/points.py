@@ -218,17 +218,30 @@ def finite_bounds(values: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, .
     )
 
 
-def fold(series: KeySeries, width: int) -> Folded:
-    """min/max/count/last of the (ascending) points per bucket, set-wise."""
-    buckets = series.steps // width
-    starts, ends = runs_of(buckets)
-    mins, maxs, nonfinite = finite_bounds(series.values, starts)
-    return Folded(
+def fold_keys(
+    steps: np.ndarray, values: np.ndarray, key_of: np.ndarray, width: int
+) -> tuple[np.ndarray, Folded]:
+    """min/max/count/last per (key, bucket of ``width`` steps) of a batch's points held key
+    after key, each key's steps ascending (``key_of[i]``: the key's index of point i): one
+    pass over the whole batch — folding key by key cost ~15 µs of numpy calls per key and
+    width, a tenth of a 10-key batch's server time. Returns each bucket's key index, and
+    the buckets."""
+    if len(steps) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        nothing = np.empty(0, dtype=np.float64)
+        return empty, Folded(empty, nothing, nothing, empty, empty, empty, nothing)
+    buckets = steps // width
+    starts = np.flatnonzero(
+        np.concatenate(([True], (buckets[1:] != buckets[:-1]) | (key_of[1:] != key_of[:-1])))
+    )
+    ends = np.concatenate((starts[1:], [len(steps)])) - 1
+    mins, maxs, nonfinite = finite_bounds(values, starts)
+    return key_of[starts], Folded(
         buckets=buckets[starts],
         mins=mins,
         maxs=maxs,
         counts=ends - starts + 1,
         nonfinite=nonfinite,
-        last_steps=series.steps[ends],
-        last_values=series.values[ends],
+        last_steps=steps[ends],
+        last_values=values[ends],
     )

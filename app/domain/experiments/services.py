@@ -20,7 +20,7 @@ from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found, validation
 from app.domain.experiments.enums import ExperimentStatus, RunStatus
 from app.domain.experiments.models import Experiment, Run
-from app.domain.experiments.points import PointBatch, finite_bounds, fold
+from app.domain.experiments.points import PointBatch, finite_bounds, fold_keys
 from app.domain.experiments.rules import ensure_run_finish, merge_params, tracking_link
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
@@ -432,7 +432,6 @@ async def _new_points(session: AsyncSession, run_id: uuid.UUID, batch: PointBatc
 def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
     series = batch.series
     lens = [len(s) for s in series]
-    folds = [(s.key, width, fold(s, width)) for s in series for width in ROLLUP_WIDTHS]
     # Chunks hold at most CHUNK_POINTS points: a page or a chart edge unnests at most that
     # many points per chunk it touches, however large the batch.
     pieces = [
@@ -441,8 +440,16 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
         for start in range(0, len(s), CHUNK_POINTS)
     ]
     steps = _flat([s.steps for s in series])
+    values = _flat([s.values for s in series])
+    names = [s.key for s in series]
+    key_of = np.repeat(np.arange(len(series)), lens)
+    folds = [(width, *fold_keys(steps, values, key_of, width)) for width in ROLLUP_WIDTHS]
     # Each key's min and max of its finite values (NaN: none) and count of the others.
-    whole = [finite_bounds(s.values, FIRST) for s in series]
+    key_starts = np.cumsum([0, *lens[:-1]], dtype=np.int64)
+    if series:
+        mins, maxs, nonfinite = (a.tolist() for a in finite_bounds(values, key_starts))
+    else:
+        mins, maxs, nonfinite = [], [], []
     return {
         "run_id": run.id,
         "org_id": run.organization_id,
@@ -452,14 +459,14 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
         "c_lens": [length for _, _, length, _ in pieces],
         "c_min_steps": [int(steps[base + start]) for _, start, _, base in pieces],
         "c_max_steps": [int(steps[base + start + n - 1]) for _, start, n, base in pieces],
-        "keys": [s.key for s in series],
+        "keys": names,
         "lens": lens,
         "max_steps": [int(s.steps[-1]) for s in series],
         "steps": array_text(steps),
-        "values": array_text(_flat([s.values for s in series])),
+        "values": array_text(values),
         "times": array_text(_flat([s.times for s in series])),
-        "r_keys": [key for key, _, f in folds for _ in range(len(f.buckets))],
-        "r_widths": [width for _, width, f in folds for _ in range(len(f.buckets))],
+        "r_keys": [names[i] for _, owners, _ in folds for i in owners.tolist()],
+        "r_widths": [width for width, owners, _ in folds for _ in range(len(owners))],
         "r_buckets": array_text(_flat([f.buckets for *_, f in folds])),
         "r_mins": array_text(_flat([f.mins for *_, f in folds]), nan_as_null=True),
         "r_maxs": array_text(_flat([f.maxs for *_, f in folds]), nan_as_null=True),
@@ -467,15 +474,12 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
         "r_nonfinite": array_text(_flat([f.nonfinite for *_, f in folds])),
         "r_last_steps": array_text(_flat([f.last_steps for *_, f in folds])),
         "r_last_values": array_text(_flat([f.last_values for *_, f in folds])),
-        "s_mins": [_finite_or_none(float(mins[0])) for mins, _, _ in whole],
-        "s_maxs": [_finite_or_none(float(maxs[0])) for _, maxs, _ in whole],
-        "s_nonfinite": [int(nonfinite[0]) for *_, nonfinite in whole],
+        "s_mins": [_finite_or_none(v) for v in mins],
+        "s_maxs": [_finite_or_none(v) for v in maxs],
+        "s_nonfinite": nonfinite,
         "s_last_values": [float(s.values[-1]) for s in series],
         "s_last_times": [int(s.times[-1]) for s in series],
     }
-
-
-FIRST = np.zeros(1, dtype=np.int64)  # one run from the first point: the whole series
 
 
 def _finite_or_none(value: float) -> float | None:
