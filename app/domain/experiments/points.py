@@ -170,15 +170,16 @@ def batch_from_series(series: Any, max_points: int, now: datetime | None = None)
                     [*key_field, "timestamps", str(_first(bad))],
                 )
             times = scaled.astype(np.int64)
-        order = np.argsort(steps, kind="stable")
-        steps, values, times = steps[order], values[order], times[order]
-        repeats = steps[1:] == steps[:-1]
-        if repeats.any():
-            index = int(order[_first(repeats) + 1])
-            raise validation(
-                "repeats an earlier point's step in this batch",
-                [*key_field, "steps", str(index)],
-            )
+        if not (steps[1:] > steps[:-1]).all():  # (a training loop's steps already ascend)
+            order = np.argsort(steps, kind="stable")
+            steps, values, times = steps[order], values[order], times[order]
+            repeats = steps[1:] == steps[:-1]
+            if repeats.any():
+                index = int(order[_first(repeats) + 1])
+                raise validation(
+                    "repeats an earlier point's step in this batch",
+                    [*key_field, "steps", str(index)],
+                )
         out.append(KeySeries(key, steps, values, times))
     return PointBatch(tuple(out))
 
