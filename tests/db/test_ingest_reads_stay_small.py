@@ -7,7 +7,9 @@ transaction rolled back) and the chunk rows its scans read are counted.
 
 The check was a join of the batch's keys with the run's chunks, which PostgreSQL planned as
 one scan of every chunk of the run (a long run: hundreds of thousands of rows per batch);
-it is now one index probe per key."""
+it is now one index probe per key.
+
+The raw-point page (item 2) is held to the same measure: what each chunk it reads gives."""
 
 from __future__ import annotations
 
@@ -98,3 +100,50 @@ async def test_a_batch_reads_the_chunks_near_its_steps_not_the_whole_run(
     too_many = [(phase, rows, sql[:300]) for phase, rows, sql in read if rows > 2 * len(KEYS)]
     assert too_many == [], too_many
     assert len(read) >= 3  # the first write's check, the retry's check and its stored steps
+
+
+def points_per_chunk(plan: dict[str, Any]) -> list[int]:
+    """Points each unnest of a chunk gave (its function scans' rows per loop)."""
+    given = []
+    if plan.get("Node Type") == "Function Scan":  # unnest(steps, values, times)
+        given.append(round(plan.get("Actual Rows", 0)))
+    return given + [n for child in plan.get("Plans", ()) for n in points_per_chunk(child)]
+
+
+PAGE = """query($id: ID!, $after: String) { node(id: $id) { ... on Run { metric(key: "loss") {
+  points(first: 100, after: $after) { pageInfo { endCursor } nodes { step } } } } } }"""
+SERIES_LOG = """mutation($input: RunMetricsLogInput!) { runMetricsLog(input: $input) {
+  newCount userErrors { message } } }"""
+
+
+async def test_a_page_of_points_unnests_what_it_returns_not_the_whole_chunk(
+    tenant, count_statements, database_url
+):
+    """A forward page of 100 points from 1,024-point chunks: a chunk's steps ascend as
+    written, so each chunk it reads gives its first 101 points beyond the cursor and no
+    more (it gave every point beyond the cursor, up to 1,024, to be sorted)."""
+    run = (await create_run(tenant.client, tenant.org_id))["run"]
+    steps = list(range(2_000))
+    logged = await tenant.client.data(
+        SERIES_LOG,
+        {"input": {"runId": run, "series": {"loss": {"steps": steps, "values": steps}}}},
+    )
+    assert logged["runMetricsLog"] == {"newCount": 2_000, "userErrors": []}
+    with count_statements() as captured:
+        first = await tenant.client.data(PAGE, {"id": run, "after": None})
+        cursor = first["node"]["metric"]["points"]["pageInfo"]["endCursor"]
+        middle = await tenant.client.data(PAGE, {"id": run, "after": cursor})
+    assert [n["step"] for n in middle["node"]["metric"]["points"]["nodes"]] == list(range(100, 200))
+    pages = [(sql, args) for _, sql, args in captured.executed if "unnest" in sql]
+    assert len(pages) == 2  # one compiled statement a page
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        for statement, parameters in pages:
+            plan = await connection.fetchval(
+                f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", *(parameters or ())
+            )
+            # the page and one more (hasNextPage) at most from each chunk read
+            given = points_per_chunk(json.loads(plan)[0]["Plan"])
+            assert given and max(given) <= 101, given
+    finally:
+        await connection.close()

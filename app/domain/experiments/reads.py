@@ -114,6 +114,14 @@ def page_statement(
         beyond, sure, point = f"max_step > {bound}", f"min_step > {bound}", f"u.step > {bound}"
         near, far, reach, edge = "min_step", "max_step", "max", "min"
         inside, direction = "<=", "ASC"
+    if descending:
+        points = f'unnest(c.steps, c."values", c.times) AS u(step, value, t) WHERE {point}'
+    else:  # a chunk's steps ascend as written: its first ``want`` beyond the bound suffice,
+        # and the scan stops there (not unnesting and sorting the whole chunk)
+        points = f"""LATERAL (
+        SELECT * FROM unnest(c.steps, c."values", c.times) AS u(step, value, t)
+        WHERE {point} LIMIT {want}
+    ) u"""
     return f"""
     WITH meta AS (
         SELECT seq_hi, {near} AS near,
@@ -133,8 +141,7 @@ def page_statement(
     SELECT u.step, u.value, u.t
     FROM picked
     JOIN run_metric_chunks c ON c.run_id = {run_id} AND c.seq_hi = picked.seq_hi
-    CROSS JOIN unnest(c.steps, c."values", c.times) AS u(step, value, t)
-    WHERE {point}
+    CROSS JOIN {points}
     ORDER BY u.step {direction}
     LIMIT {want}
     """
