@@ -197,10 +197,14 @@ class Folded:
     last_values: np.ndarray
 
 
-def runs_of(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each run of equal values of a sorted, non-empty array starts and ends."""
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    ends = np.concatenate((starts[1:], [len(ordered)])) - 1
+def runs_of(*ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values of sorted, non-empty arrays of one length starts and
+    ends (a run ends where any of them changes)."""
+    changes = np.zeros(len(ordered[0]) - 1, dtype=bool)
+    for column in ordered:
+        changes |= column[1:] != column[:-1]
+    starts = np.flatnonzero(np.concatenate(([True], changes)))
+    ends = np.concatenate((starts[1:], [len(ordered[0])])) - 1
     return starts, ends
 
 
@@ -232,10 +236,7 @@ def fold_keys(
         nothing = np.empty(0, dtype=np.float64)
         return empty, Folded(empty, nothing, nothing, empty, empty, empty, nothing)
     buckets = steps // width
-    starts = np.flatnonzero(
-        np.concatenate(([True], (buckets[1:] != buckets[:-1]) | (key_of[1:] != key_of[:-1])))
-    )
-    ends = np.concatenate((starts[1:], [len(steps)])) - 1
+    starts, ends = runs_of(key_of, buckets)
     mins, maxs, nonfinite = finite_bounds(values, starts)
     return key_of[starts], Folded(
         buckets=buckets[starts],

@@ -432,11 +432,12 @@ async def _new_points(session: AsyncSession, run_id: uuid.UUID, batch: PointBatc
 def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
     series = batch.series
     lens = [len(s) for s in series]
+    key_starts = np.cumsum([0, *lens], dtype=np.int64)[:-1]  # where each key's points begin
     # Chunks hold at most CHUNK_POINTS points: a page or a chart edge unnests at most that
     # many points per chunk it touches, however large the batch.
     pieces = [
         (s.key, start, min(len(s), start + CHUNK_POINTS) - start, base)
-        for s, base in zip(series, np.cumsum([0, *lens])[:-1].tolist(), strict=True)
+        for s, base in zip(series, key_starts.tolist(), strict=True)
         for start in range(0, len(s), CHUNK_POINTS)
     ]
     steps = _flat([s.steps for s in series])
@@ -445,7 +446,6 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
     key_of = np.repeat(np.arange(len(series)), lens)
     folds = [(width, *fold_keys(steps, values, key_of, width)) for width in ROLLUP_WIDTHS]
     # Each key's min and max of its finite values (NaN: none) and count of the others.
-    key_starts = np.cumsum([0, *lens[:-1]], dtype=np.int64)
     if series:
         mins, maxs, nonfinite = (a.tolist() for a in finite_bounds(values, key_starts))
     else:
