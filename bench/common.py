@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,24 @@ class ServerRun:
             return int((await client.get("/bench/statements")).json()["statements"])
 
 
+async def until_up(
+    probe: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
+    failure: str,
+    *,
+    tries: int = 600,
+    pause: float = 0.1,
+) -> None:
+    """Until a server just started answers ``probe`` with 200 (refused connections while it
+    starts are expected); RuntimeError(``failure``) after ``tries``."""
+    async with httpx.AsyncClient() as client:
+        for _ in range(tries):
+            with contextlib.suppress(httpx.HTTPError):
+                if (await probe(client)).status_code == 200:
+                    return
+            await asyncio.sleep(pause)
+    raise RuntimeError(failure)
+
+
 @contextlib.asynccontextmanager
 async def counted_server(
     database_url: str, extra_env: dict[str, str] | None = None
@@ -98,14 +116,12 @@ async def counted_server(
     )
     run = ServerRun(base_url=f"http://127.0.0.1:{port}", pid=process.pid)
     try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(200):
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"{run.base_url}/readyz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.05)
-            else:
-                raise RuntimeError("server did not become ready")
+        await until_up(
+            lambda client: client.get(f"{run.base_url}/readyz"),
+            "server did not become ready",
+            tries=200,
+            pause=0.05,
+        )
         yield run
     finally:
         process.send_signal(signal.SIGTERM)

@@ -27,9 +27,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg  # noqa: E402
-import httpx  # noqa: E402
 
-from bench.common import REPO, admin_key, counted_server, database, free_port, machine  # noqa: E402
+from bench.common import (  # noqa: E402
+    REPO,
+    admin_key,
+    counted_server,
+    database,
+    free_port,
+    machine,
+    until_up,
+)
 
 MLFLOW_PYTHON = REPO / ".venv-mlflow" / "bin" / "python"
 MLFLOW = REPO / ".venv-mlflow" / "bin" / "mlflow"
@@ -92,14 +99,7 @@ async def mlflow_server(store_url: str, workers: int):  # type: ignore[no-untype
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(600):
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"{base}/health")).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError("mlflow server did not start")
+        await until_up(lambda client: client.get(f"{base}/health"), "mlflow server did not start")
         yield base
     finally:
         with contextlib.suppress(ProcessLookupError):

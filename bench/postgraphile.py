@@ -42,6 +42,7 @@ from bench.common import (  # noqa: E402
     free_port,
     machine,
     postmaster_pid,
+    until_up,
 )
 from bench.nested_query import NESTED, prepare  # noqa: E402
 
@@ -88,17 +89,12 @@ async def postgraphile_server(
     )  # fmt: skip
     server = Server(f"http://127.0.0.1:{port}", process.pid)
     try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(600):
-                with contextlib.suppress(httpx.HTTPError):
-                    answer = await client.post(
-                        f"{server.base_url}/graphql", json={"query": "{ __typename }"}
-                    )
-                    if answer.status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError("PostGraphile did not become ready")
+        await until_up(
+            lambda client: client.post(
+                f"{server.base_url}/graphql", json={"query": "{ __typename }"}
+            ),
+            "PostGraphile did not become ready",
+        )
         yield server
     finally:
         process.send_signal(signal.SIGTERM)
