@@ -201,6 +201,29 @@ async def fill(api: Api, run_id: str, total: int) -> None:
         )
 
 
+async def walk_pages(api: Api, document: str, run_id: str) -> list[float]:
+    """Every page of the run's 10,000 points, first to last: each page's latency (ms)."""
+    columns = document is PAGE_COLUMNS
+    lat: list[float] = []
+    after, seen = None, 0
+    while True:
+        started = time.perf_counter()
+        data = await api.call(document, {"id": run_id, "after": after})
+        lat.append((time.perf_counter() - started) * 1000)
+        series = data["node"]["metric"]
+        if columns:
+            page = series["pointColumns"]
+            seen += len(page["steps"])
+            more, after = page["hasMore"], page["steps"][-1]
+        else:
+            page = series["points"]
+            seen += len(page["nodes"])
+            more, after = page["pageInfo"]["hasNextPage"], page["pageInfo"]["endCursor"]
+        if not more:
+            assert seen == 10_000
+            return lat
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=8.0)
@@ -318,27 +341,7 @@ async def main() -> None:
                     "(the first meets each statement's first plan on its connection)"
                 )
                 for name, document in (("points connection", PAGE), ("pointColumns", PAGE_COLUMNS)):
-                    walks: list[list[float]] = []
-                    for _ in range(4):
-                        lat, after, seen = [], None, 0
-                        while True:
-                            started = time.perf_counter()
-                            data = await api.call(document, {"id": run_id, "after": after})
-                            lat.append((time.perf_counter() - started) * 1000)
-                            series_ = data["node"]["metric"]
-                            if name == "pointColumns":
-                                page = series_["pointColumns"]
-                                seen += len(page["steps"])
-                                more, after = page["hasMore"], page["steps"][-1]
-                            else:
-                                page = series_["points"]
-                                seen += len(page["nodes"])
-                                more = page["pageInfo"]["hasNextPage"]
-                                after = page["pageInfo"]["endCursor"]
-                            if not more:
-                                break
-                        assert seen == 10_000
-                        walks.append(lat)
+                    walks = [await walk_pages(api, document, run_id) for _ in range(4)]
                     later = [ms for walk in walks[1:] for ms in walk]
                     print(
                         f"{name:>18}: first walk p50 {statistics.median(walks[0]):.1f} ms, "
