@@ -31,6 +31,7 @@ from app.db.migrate import head_revision
 from app.db.scope import SYSTEM, enter_scope
 from app.db.statements import StatementPool
 from app.domain.artifacts.store import ArtifactStore
+from app.domain.health.clock import HealthWorker
 from app.domain.notifications.services import seal_legacy_channel_secrets
 from app.domain.notifications.worker import OutboxWorker
 from app.domain.promotion.services import PromotionWorker
@@ -339,8 +340,8 @@ def lifespan(
     on_shutdown: Callable[[], None] | None,
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
     """The process's background work: the NOTIFY listener, notification delivery,
-    promotion and retention workers, and the garbage-collector schedule; then, on the way
-    out, every pool closed."""
+    promotion, training-health and retention workers, and the garbage-collector schedule;
+    then, on the way out, every pool closed."""
 
     @contextlib.asynccontextmanager
     async def span(app: Starlette) -> AsyncIterator[None]:
@@ -364,6 +365,9 @@ def lifespan(
         promotions = PromotionWorker(worker.session_factory, settings.promotion_poll_seconds)
         if settings.promotion_poll_seconds > 0:
             promotions.start()
+        health = HealthWorker(worker.session_factory, settings.health_poll_seconds)
+        if settings.health_poll_seconds > 0:
+            health.start()
         retention = RetentionWorker(
             worker.session_factory,
             parts.audit_archive,
@@ -385,6 +389,7 @@ def lifespan(
         yield
         await collector.stop()
         await promotions.stop()
+        await health.stop()
         await retention.stop()
         await worker.stop()
         await worker_engine.dispose()

@@ -116,6 +116,7 @@ TEST_SETTINGS = dict(  # noqa: C408
     notification_poll_seconds=0.2,
     # Promotion decisions only when a test asks (promotionPoliciesEvaluate): no clock.
     promotion_poll_seconds=0,
+    health_poll_seconds=0,  # judged when a test asks (trainingHealthEvaluate)
     retention_poll_seconds=0,  # applied when a test asks (retentionApply)
     audit_archive_dir=Path(tempfile.mkdtemp(prefix="mlgraph-audit-archive-")),
     artifact_dir=Path(tempfile.mkdtemp(prefix="mlgraph-artifacts-")),

@@ -151,7 +151,12 @@ def value_of(name: str, kind: Any, ids: dict[str, str], twin: dict[str, str]) ->
 def required_input(
     kind: GraphQLInputObjectType, ids: dict[str, str], twin: dict[str, str]
 ) -> dict[str, Any]:
-    """The required fields of an input, each with a plausible value."""
+    """The required fields of an input, each with a plausible value (of a oneOf input, its
+    first field: exactly one is required)."""
+    declared = kind.extensions.get("strawberry-definition")  # Strawberry keeps oneOf there
+    if kind.is_one_of or getattr(declared, "is_one_of", False):
+        name, field = next(iter(kind.fields.items()))
+        return {name: value_of(name, field.type, ids, twin)}
     out = {}
     for name, field in kind.fields.items():
         assert isinstance(field, GraphQLInputField)

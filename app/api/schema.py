@@ -12,6 +12,7 @@ from strawberry.extensions import SchemaExtension
 from app.api.builds.mutations import BuildMutations
 from app.api.datasets.mutations import DatasetMutations
 from app.api.experiments.mutations import ExperimentMutations
+from app.api.health.mutations import HealthMutations
 from app.api.logs.mutations import LogMutations
 from app.api.logs.subscriptions import LogSubscriptions
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
@@ -47,6 +48,7 @@ class Mutation(
     AlertRuleMutations,
     DriftMutations,
     ExperimentMutations,
+    HealthMutations,
     NotificationMutations,
     TrainingMutations,
     DatasetMutations,

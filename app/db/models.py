@@ -13,6 +13,7 @@ from app.domain.experiments.models import (
     RunMetricRollup,
     RunMetricSummary,
 )
+from app.domain.health.models import HealthRule
 from app.domain.integrations.models import IntegrationConfig, RegistryLink
 from app.domain.logs.models import RunLogLine, RunLogState
 from app.domain.mlflow.models import LoggedModel
@@ -77,6 +78,7 @@ __all__ = [
     "Environment",
     "Experiment",
     "GpuType",
+    "HealthRule",
     "IntegrationConfig",
     "LoggedModel",
     "Membership",

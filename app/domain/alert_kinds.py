@@ -15,8 +15,9 @@ class AlertSeverity(enum.Enum):
 
 
 class AlertType(enum.Enum):
-    """What an alert is about: the system opens METRIC_THRESHOLD (alert rules) and
-    DATA_DRIFT (drift reports); people open any of them (alertCreate)."""
+    """What an alert is about: the system opens METRIC_THRESHOLD (alert rules),
+    DATA_DRIFT (drift reports) and TRAINING_HEALTH (health rules, on a run); people open
+    any of the others (alertCreate)."""
 
     METRIC_THRESHOLD = "metric_threshold"
     PERFORMANCE_DEGRADATION = "performance_degradation"
@@ -24,3 +25,4 @@ class AlertType(enum.Enum):
     HIGH_LATENCY = "high_latency"
     ERROR_RATE = "error_rate"
     CUSTOM = "custom"
+    TRAINING_HEALTH = "training_health"

@@ -65,6 +65,7 @@ class WorkQueue(Generic[RowT]):
     running: str
     failed: str | None = None  # where a row goes once its claims reach ``max_claims``
     max_claims: str | None = None  # the column holding the retry limit
+    heartbeat_column: str | None = None  # set to now() by each claim and heartbeat
 
     def worker_organizations(self, actor: Actor) -> list[uuid.UUID]:
         """Where the caller may work: organizations it is a developer or admin of."""
@@ -179,6 +180,7 @@ class WorkQueue(Generic[RowT]):
                 claims=m.claims + 1,
                 status_version=m.status_version + 1,
                 **{started_column: func.coalesce(started, func.now())},
+                **({self.heartbeat_column: func.now()} if self.heartbeat_column else {}),
             )
             .execution_options(synchronize_session=False)
         )
@@ -232,6 +234,13 @@ class WorkQueue(Generic[RowT]):
             )
         )
         if held is None:
+            if row.status == "cancelled":  # say why, so the worker can tell its user
+                reason = getattr(row, "error_message", None)
+                raise DomainError(
+                    ErrorCode.CONFLICT,
+                    f"the {self.noun} was cancelled{': ' + reason if reason else ''}; stop it",
+                    ["worker"],
+                )
             raise DomainError(
                 ErrorCode.CONFLICT,
                 f"this worker does not hold the {self.noun} (its lease ran out, or it moved on)",
@@ -254,6 +263,8 @@ class WorkQueue(Generic[RowT]):
         found = await self.held(session, actor, row_id=row_id, worker=worker, field=field)
         row: Any = found
         row.lease_expires_at = func.now() + lease
+        if self.heartbeat_column:
+            setattr(row, self.heartbeat_column, func.now())
         await session.flush()
         await session.refresh(row)
         return found

@@ -22,7 +22,7 @@ from app.api.ingest_counts import ingested
 from app.db.engine import SessionFactory
 from app.domain.errors import DomainError
 from app.domain.experiments.points import batch_from_series
-from app.domain.experiments.services import run_metrics_log
+from app.domain.health.watching import run_metrics_log_watched
 from app.server.graphql_http import JSON, json_response
 from app.server.rest_errors import STATUS, rest_error
 from app.server.view import actor_of
@@ -51,7 +51,7 @@ class BulkMetrics:
             run_id = decode_id(request.path_params["run_id"], "Run", ["run_id"])
             batch = batch_from_series(body["series"], self.max_points)
             async with self.session_factory() as session, session.begin():
-                done = await run_metrics_log(session, actor, run_id=run_id, batch=batch)
+                done = await run_metrics_log_watched(session, actor, run_id=run_id, batch=batch)
         except DomainError as error:
             # The paths of runMetricsLog's input, whose series this body is.
             field = graphql_path(RunMetricsLogInput, error.field) if error.field else None

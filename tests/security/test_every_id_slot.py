@@ -24,6 +24,7 @@ from tests.id_slots import IdSlot, Twins, id_slots, request_for
 from tests.security.conftest import insert_alert
 from tests.support.alert_rules import RULE_CREATE
 from tests.support.compiled_reads import INVENTORY, collect_ids, seed_varied
+from tests.support.health import RULE_CREATE as HEALTH_RULE_CREATE
 from tests.support.pipelines import RUN_CREATE as PIPELINE_RUN_CREATE
 from tests.support.pipelines import create_pipeline
 from tests.support.project_visibility import UNDER, member_with_email, set_visibility
@@ -126,6 +127,10 @@ async def complete(client: GraphQLClient, ids: dict[str, str], database_url: str
         rule = {"projectId": project, "name": "r", "metricName": "latency_ms",
                 "comparator": "GT", "threshold": 1.0}  # fmt: skip
         ids["AlertRule"] = assert_ok(await client.mutate(RULE_CREATE, rule))["alertRule"]["id"]
+    if "HealthRule" not in ids:
+        rule = {"projectId": project, "name": "h", "condition": {"nonFinite": {}}}
+        made = await client.mutate(HEALTH_RULE_CREATE, rule)
+        ids["HealthRule"] = assert_ok(made)["healthRule"]["id"]
     if "Alert" not in ids and "Deployment" in ids:
         ids["Alert"] = await insert_alert(database_url, ids["Deployment"])
     if "Pipeline" not in ids:

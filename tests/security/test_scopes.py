@@ -10,7 +10,7 @@ from tests.helpers import RUN_METRICS_LOG, create_run
 from tests.support.tenancy import key_for
 
 INTROSPECT = """{ __schema { mutationType { fields { name args { name type { ...Ref } } } }
-  types { name kind inputFields { name type { ...Ref } } enumValues { name } } } }
+  types { name kind isOneOf inputFields { name type { ...Ref } } enumValues { name } } } }
 fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"""
 SCALARS: dict[str, Any] = {
     "ID": "T3JnYW5pemF0aW9uOjAxOTM4YjNhLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwMA",
@@ -41,6 +41,9 @@ def sample(ref: dict[str, Any], types: dict[str, Any]) -> Any:
     named = types[ref["name"]]
     if named["kind"] == "ENUM":
         return named["enumValues"][0]["name"]
+    if named["kind"] == "INPUT_OBJECT" and named["isOneOf"]:  # exactly one field: the first
+        first = named["inputFields"][0]
+        return {first["name"]: sample(first["type"], types)}
     if named["kind"] == "INPUT_OBJECT":
         return {
             field["name"]: sample(field["type"], types)
@@ -76,7 +79,7 @@ async def test_every_mutation_refuses_a_read_key(tenant, http):
 PAYLOADS = """{ __schema { mutationType { fields { name args { name type { ...Ref } }
   type { ...Ref } } }
   types { name kind interfaces { name } fields { name args { name } type { ...Ref } }
-    inputFields { name type { ...Ref } } enumValues { name } } } }
+    isOneOf inputFields { name type { ...Ref } } enumValues { name } } } }
 fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"""
 
 

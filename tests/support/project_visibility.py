@@ -18,7 +18,7 @@ VISIBILITY = f"""mutation($input: ProjectUpdateInput!) {{
 
 
 # Every kind of row under a project, not only what INVENTORY lists through it.
-UNDER = {"Project", "Experiment", "Run", "AlertRule", "TrainingJob", "ArtifactBuild", "Dataset",
+UNDER = {"Project", "Experiment", "Run", "AlertRule", "HealthRule", "TrainingJob", "ArtifactBuild", "Dataset",
          "DatasetVersion", "Pipeline", "PipelineRun", "Model", "RegistryLink", "ModelVersion",
          "Deployment", "DeploymentEvent", "DriftReport", "Alert"}  # fmt: skip
 

@@ -25,6 +25,7 @@ from app.domain.experiments import services
 from app.domain.experiments.models import Run as RunRow
 from app.domain.experiments.points import PointBatch, batch_from_points, batch_from_series
 from app.domain.experiments.rules import RunMetricPoint as DomainPoint
+from app.domain.health.watching import run_metrics_log_watched
 from app.domain.registry.model_service import project_of_model
 
 
@@ -336,7 +337,7 @@ class ExperimentMutations:
     async def run_metrics_log(self, info: Info, input: RunMetricsLogInput) -> RunMetricsLogPayload:
         result, errors = await run_mutation(
             info,
-            lambda session, actor: services.run_metrics_log(
+            lambda session, actor: run_metrics_log_watched(
                 session,
                 actor,
                 run_id=input_id(input, "run_id", "Run"),

@@ -27,10 +27,14 @@ from app.api.graph.declare import Built, Computed
 from app.api.graph.fields import PAGING, children, related
 from app.api.graph.leaf_lists import ColumnRows
 from app.api.graph.metric_pages import metric_series, page_size, series_key
+from app.api.health.lists import ALERTS_OF_RUN
 from app.api.ids import encode_id
 from app.api.loaders.metric_history import HistoryKey
 from app.api.logs.lists import LINES_OF_RUN, LOG_LIST_ARGUMENTS, LOGS, logs_query
+from app.api.monitoring.enums import AlertSeverity, AlertStatus
+from app.api.monitoring.lists import alerts_query
 from app.api.node import Node
+from app.api.orders import CreatedOrder
 from app.api.pagination import (
     Connection,
     Page,
@@ -427,5 +431,16 @@ class Run(Node, FromRow):
     logs = children(LINES_OF_RUN, LOG_LIST_ARGUMENTS, query=logs_query, description=LOGS)
     artifacts = children(
         ARTIFACTS_OF_RUN, ARTIFACT_LIST_ARGUMENTS, query=artifacts_query, description=ARTIFACTS
+    )
+    alerts = children(
+        ALERTS_OF_RUN,
+        [
+            ("status", list[AlertStatus] | None, None),
+            ("severity", list[AlertSeverity] | None, None),
+            *PAGING,
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
+        ],
+        query=alerts_query,
+        description="Training-health alerts about this run, newest first by default.",
     )
     lineage = lineage_field("Run")

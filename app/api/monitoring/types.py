@@ -62,11 +62,14 @@ class PredictionStats:
 
 
 @from_declaration(AlertRow)
-@strawberry.type(description="An alert raised on a deployment.")
+@strawberry.type(
+    description="An alert raised on a deployment, on a run (a training-health rule's), or "
+    "on the organization."
+)
 class Alert(Node, FromRow):
     alert_type: str = strawberry.field(
         description="metric_threshold, performance_degradation, data_drift, high_latency, "
-        "error_rate or custom."
+        "error_rate, custom or training_health."
     )
     severity: AlertSeverity
     status: AlertStatus
@@ -79,6 +82,8 @@ class Alert(Node, FromRow):
     resolved_at: datetime | None
     deployment_id: strawberry.Private[uuid.UUID | None]
     rule_id: strawberry.Private[uuid.UUID | None]
+    run_id: strawberry.Private[uuid.UUID | None]
+    health_rule_id: strawberry.Private[uuid.UUID | None]
     created_by_id: strawberry.Private[uuid.UUID | None]
     acknowledged_by_id: strawberry.Private[uuid.UUID | None]
     resolved_by_id: strawberry.Private[uuid.UUID | None]
@@ -86,7 +91,9 @@ class Alert(Node, FromRow):
     deployment = related(description="null for an organization-level alert.")
     created_by = related(description="Who opened it by hand.")
 
-    rule = related(description="The rule that opened this alert, if any.")
+    rule = related(description="The alert rule that opened this alert, if any.")
+    run = related(description="The run a training-health alert is about.")
+    health_rule = related(description="The health rule that opened this alert, if any.")
     acknowledged_by = related()
     resolved_by = related()
 

@@ -23,6 +23,7 @@ from app.api.experiments.run_filter import RunFilterInput
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Lookup, created_query, filtered_query, status_query
 from app.api.graph.fields import PAGING, children, related
+from app.api.health.lists import HEALTH_RULES_OF_PROJECT
 from app.api.ids import decode_any
 from app.api.lists import load_row
 from app.api.monitoring.lists import ALERT_RULES_OF_PROJECT
@@ -131,6 +132,10 @@ class Project(Node, FromRow):
     alert_rules = children(
         ALERT_RULES_OF_PROJECT,
         description="Alert rules of this project (project- or deployment-scoped).",
+    )
+    health_rules = children(
+        HEALTH_RULES_OF_PROJECT,
+        description="Training-health rules watching this project's runs.",
     )
     datasets = children(
         DATASETS_OF_PROJECT,

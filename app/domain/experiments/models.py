@@ -113,6 +113,9 @@ class Run(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     # Ingest sequence: bumped under this row's lock by every metric batch, so sequence order
     # is commit order and subscribers can resume from a sequence number without gaps.
     metric_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    # When a batch of points last arrived (the server's clock): a stalled run is one whose
+    # points stopped (training health, 0045).
+    last_logged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Bumped with every status change: the runStatus subscription's high-water mark.
     status_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -302,7 +302,7 @@ LOG_POINTS = text(
         ) AS found
     ),
     bumped AS (
-        UPDATE runs SET metric_seq = metric_seq + :n
+        UPDATE runs SET metric_seq = metric_seq + :n, last_logged_at = now()
         WHERE id = :run_id AND :n > 0 AND NOT (SELECT found FROM overlap)
         RETURNING metric_seq - :n AS base, metric_seq AS high_water, experiment_id
     ),
@@ -497,7 +497,8 @@ def _flat(parts: list[np.ndarray]) -> np.ndarray:
 # require_project_access check in three statements, in one, for the hottest write path.
 LOCK_RUN_FOR_INGEST = text(
     """
-    SELECT r.id, r.organization_id, r.status, m.role AS member_role
+    SELECT r.id, r.organization_id, r.status, m.role AS member_role, r.project_id,
+           r.experiment_id, p.rules_version
     FROM runs r
     JOIN projects p ON p.id = r.project_id AND p.deleted_at IS NULL
     LEFT JOIN project_members m ON m.project_id = r.project_id AND m.user_id = :user_id
@@ -513,6 +514,9 @@ class IngestTarget:
     id: uuid.UUID
     organization_id: uuid.UUID
     status: RunStatus = RunStatus.RUNNING
+    project_id: uuid.UUID | None = None
+    experiment_id: uuid.UUID | None = None
+    rules_version: int = 0  # of the project's watching rules (0: none)
 
 
 async def _lock_run_for_ingest(
@@ -535,17 +539,27 @@ async def _lock_run_for_ingest(
     if row is None:
         raise not_found("run", field)
     check_project_role(actor, row.organization_id, row.member_role, ProjectRole.CONTRIBUTOR, field)
-    return IngestTarget(row.id, row.organization_id, RunStatus(row.status))
+    return IngestTarget(
+        row.id,
+        row.organization_id,
+        RunStatus(row.status),
+        row.project_id,
+        row.experiment_id,
+        row.rules_version,
+    )
 
 
 @dataclass(frozen=True)
 class Logged:
     """What logging a batch did: the run, how many of its points were new, how many it held
-    (a retried batch holds points already stored)."""
+    (a retried batch holds points already stored); and the run as its lock found it (the
+    version of its project's watching rules)."""
 
     run_id: uuid.UUID
     new_count: int
     logged_count: int
+    run: IngestTarget | None = None
+    high_water: int | None = None  # the run's ingest sequence after this batch (new points)
 
 
 async def run_metrics_log(
@@ -563,14 +577,14 @@ async def run_metrics_log(
                 f"the run is {run.status.value.upper()}: a finished run takes no new points",
                 ["run_id"],
             )
-        return Logged(run.id, 0, batch.size)
+        return Logged(run.id, 0, batch.size, run)
     audit = audit_row(actor, "run_metrics.log", run.organization_id, "Run", run.id)
     written = await _log(session, run, batch, batch.size, audit, check=True)
     new = batch
     if written.overlap:
         new = await _new_points(session, run.id, batch)
-        await _log(session, run, new, batch.size, audit, check=False)
-    return Logged(run.id, new.size, batch.size)
+        written = await _log(session, run, new, batch.size, audit, check=False)
+    return Logged(run.id, new.size, batch.size, run, written.high_water)
 
 
 # The audit row's columns the statement takes as they are (its organization and target are

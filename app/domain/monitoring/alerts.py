@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import topics
 from app.domain.errors import DomainError, ErrorCode
+from app.domain.experiments.models import Run
 from app.domain.monitoring.enums import AlertStatus
 from app.domain.monitoring.models import Alert
 from app.domain.serving.models import Deployment
@@ -41,7 +42,12 @@ async def alert_set_status(
     alert = await get_visible(
         session, Alert, alert_id, actor, what="alert", field=field, for_update=True
     )
-    if alert.deployment_id is None:  # an organization-level alert: developers and admins
+    if alert.run_id is not None:  # a training-health alert: the run's contributors
+        run = await get_visible(session, Run, alert.run_id, actor, what="alert", field=field)
+        await require_project_access(
+            session, actor, run.project_id, ProjectRole.CONTRIBUTOR, what="alert", field=field
+        )
+    elif alert.deployment_id is None:  # an organization-level alert: developers and admins
         actor.require_org_role(alert.organization_id, OrgRole.DEVELOPER, "alert", field)
     else:
         deployment = await get_visible(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.alert_kinds import AlertSeverity, AlertType
-from app.domain.errors import not_found
+from app.domain.errors import not_found, validation
 from app.domain.monitoring.models import Alert
 from app.domain.monitoring.opening import open_alert
 from app.domain.serving.models import Deployment
@@ -32,6 +32,8 @@ async def alert_create(
     title: str,
     message: str | None,
 ) -> Alert:
+    if alert_type is AlertType.TRAINING_HEALTH:  # about a run, by a rule: the system's
+        raise validation("training_health alerts are opened by health rules", ["alert_type"])
     deployment = None
     if deployment_id is not None:
         field = ["deployment_id"]

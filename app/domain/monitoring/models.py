@@ -109,7 +109,7 @@ class AlertRule(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
 
 class Alert(IdMixin, TenantMixin, TimestampsMixin, Base):
     __tablename__ = "alerts"
-    __under__ = ("deployment_id", "rule_id")
+    __under__ = ("deployment_id", "rule_id", "run_id", "health_rule_id")
     __table_args__ = (
         check_in("severity", AlertSeverity),
         check_in("status", AlertStatus),
@@ -124,6 +124,18 @@ class Alert(IdMixin, TenantMixin, TimestampsMixin, Base):
             unique=True,
             postgresql_where=text("status IN ('open', 'acknowledged') AND rule_id IS NOT NULL"),
         ),
+        # At most one open (or acknowledged) alert per health rule and run: two processes
+        # judging the same run never open two.
+        Index(
+            "uq_alerts_health_rule_id_run_id_open",
+            "health_rule_id",
+            "run_id",
+            unique=True,
+            postgresql_where=text(
+                "status IN ('open', 'acknowledged') AND health_rule_id IS NOT NULL"
+            ),
+        ),
+        Index("ix_alerts_run_id", "run_id", "id", postgresql_where=text("run_id IS NOT NULL")),
     )
 
     rule_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -133,6 +145,13 @@ class Alert(IdMixin, TenantMixin, TimestampsMixin, Base):
     # None: an organization-level alert (opened by someone, about no one deployment).
     deployment_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), nullable=True
+    )
+    # A training-health alert: the run it is about, and the health rule that opened it.
+    run_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("runs.id", ondelete="CASCADE"), nullable=True
+    )
+    health_rule_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("health_rules.id", ondelete="SET NULL"), nullable=True
     )
     alert_type: Mapped[str] = mapped_column(String(64), nullable=False)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -30,9 +30,11 @@ async def announce_opened(
     severity: str,
     alert_type: str,
     details: Mapping[str, Any],
+    project_id: uuid.UUID | None = None,
 ) -> None:
     """An alert row exists and is open: tell the alerts stream and the notification rules
-    (both delivered when the transaction commits). ``details`` add to the payload."""
+    (both delivered when the transaction commits). ``details`` add to the payload;
+    ``project_id``: the project of an alert about no deployment (a run's)."""
     await enqueue_notifications(
         session,
         organization_id=organization_id,
@@ -45,7 +47,7 @@ async def announce_opened(
             "type": alert_type,
             **details,
         },
-        project_id=deployment.project_id if deployment else None,
+        project_id=deployment.project_id if deployment else project_id,
         deployment_id=deployment.id if deployment else None,
         severity=severity,
     )

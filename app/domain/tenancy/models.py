@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -209,3 +210,7 @@ class Project(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     visibility: Mapped[str] = mapped_column(
         String(16), nullable=False, server_default=ProjectVisibility.ORGANIZATION.value
     )
+    # Bumped by every change to the rules that watch the project's runs as they log (0:
+    # none ever): ingest reads it with the run's lock and asks for the rules only when
+    # there are some, from a cache keyed by this version (app/domain/health/watching.py).
+    rules_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")

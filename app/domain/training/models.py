@@ -105,5 +105,8 @@ class TrainingJob(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
         DateTime(timezone=True), nullable=True
     )
     claims: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    # The worker's last sign of life (its claim, then each heartbeat): a stalled job is one
+    # whose heartbeats stopped (training health, 0045).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Bumped by every status change (the trainingJobStatus subscription follows it).
     status_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))

@@ -33,6 +33,7 @@ QUEUE = WorkQueue[TrainingJob](
     payload_key="job",
     waiting=QUEUED,
     running=RUNNING,
+    heartbeat_column="heartbeat_at",
 )
 
 

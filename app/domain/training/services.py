@@ -46,6 +46,23 @@ async def status_changed(session: AsyncSession, job: TrainingJob) -> None:
     await topics.publish(session, topics.TRAINING_STATUS, job=job.id)
 
 
+async def _announce_finished(session: AsyncSession, job: TrainingJob) -> None:
+    """A job reached a final status: the notification rules hear it (on commit)."""
+    await enqueue_notifications(
+        session,
+        organization_id=job.organization_id,
+        trigger=Trigger.TRAINING_JOB_COMPLETE,
+        event_type="training_job.finished",
+        payload={
+            "training_job_id": str(job.id),
+            "title": f"{job.name} {job.status}",
+            "status": job.status,
+            "error": job.error_message,
+        },
+        project_id=job.project_id,
+    )
+
+
 def _optional(value: str | None, max_length: int, field: list[str]) -> str | None:
     if value is None:
         return None
@@ -224,19 +241,7 @@ async def training_job_transition(
         job.error_message = v.optional_text(error_message, ["error_message"])
     await status_changed(session, job)
     if status in FINAL:
-        await enqueue_notifications(
-            session,
-            organization_id=job.organization_id,
-            trigger=Trigger.TRAINING_JOB_COMPLETE,
-            event_type="training_job.finished",
-            payload={
-                "training_job_id": str(job.id),
-                "title": f"{job.name} {status.value}",
-                "status": status.value,
-                "error": job.error_message,
-            },
-            project_id=job.project_id,
-        )
+        await _announce_finished(session, job)
     record_audit(
         session, actor, f"training_job.{status.value}", job, details={"from": current.value}
     )
@@ -282,3 +287,36 @@ async def training_job_delete(
     record_audit(session, actor, "training_job.delete", job, details={"status": job.status})
     await session.flush()
     return job
+
+
+async def training_jobs_cancel_for_run(
+    session: AsyncSession, actor: Actor, *, run_id: uuid.UUID, reason: str
+) -> list[TrainingJob]:
+    """Cancel every unfinished training job of a run, saying why (a health rule fired):
+    each is CANCELLED with ``reason`` as its error message, its lease ends, and its
+    worker's next heartbeat is refused with the reason (app/domain/work_queue.py)."""
+    jobs = list(
+        await session.scalars(
+            select(TrainingJob)
+            .where(
+                TrainingJob.run_id == run_id,
+                TrainingJob.deleted_at.is_(None),
+                TrainingJob.status.not_in([s.value for s in FINAL]),
+            )
+            .order_by(TrainingJob.id)
+            .with_for_update()
+        )
+    )
+    now = datetime.now(UTC)
+    for job in jobs:
+        was = job.status
+        job.status = TrainingJobStatus.CANCELLED.value
+        job.ended_at = now
+        job.lease_owner, job.lease_expires_at = None, None
+        job.error_message = reason[:4000]
+        await status_changed(session, job)
+        await _announce_finished(session, job)
+        record_audit(
+            session, actor, "training_job.cancelled", job, details={"from": was, "why": reason}
+        )
+    return jobs

@@ -23,6 +23,7 @@ from app.domain.experiments.models import Experiment, Run
 from app.domain.experiments.points import PointBatch, batch_from_series
 from app.domain.experiments.reads import points_page
 from app.domain.experiments.run_query import NAME_TAG, NOTE_TAG
+from app.domain.health.watching import run_metrics_log_watched
 from app.domain.mlflow import filters
 from app.domain.mlflow.projects import (
     DEFAULT_EXPERIMENT_ID,
@@ -372,7 +373,7 @@ class Tracking:
                 if changes:  # run_update finds the run; run_metrics_log locks it
                     await runs.run_update(session, actor, run_id=run_id, changes=changes)
                 if batch is not None:
-                    await runs.run_metrics_log(session, actor, run_id=run_id, batch=batch)
+                    await run_metrics_log_watched(session, actor, run_id=run_id, batch=batch)
         except DomainError as error:
             if error.code is ErrorCode.NOT_FOUND and error.field == ["run_id"]:
                 raise not_found(f"Run with id={mlflow_id}", ["run_id"]) from error

@@ -29,6 +29,7 @@ class CompareRunsNodeNode(BaseModel):
         "DriftReport",
         "Environment",
         "GpuType",
+        "HealthRule",
         "IntegrationConfig",
         "Membership",
         "Model",

@@ -29,6 +29,7 @@ class ProjectExperimentsNodeNode(BaseModel):
         "Environment",
         "Experiment",
         "GpuType",
+        "HealthRule",
         "IntegrationConfig",
         "Membership",
         "Model",

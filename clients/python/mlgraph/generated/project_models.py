@@ -29,6 +29,7 @@ class ProjectModelsNodeNode(BaseModel):
         "Environment",
         "Experiment",
         "GpuType",
+        "HealthRule",
         "IntegrationConfig",
         "Membership",
         "Model",

@@ -29,6 +29,7 @@ class SearchRunsNodeNode(BaseModel):
         "DriftReport",
         "Environment",
         "GpuType",
+        "HealthRule",
         "IntegrationConfig",
         "Membership",
         "Model",
