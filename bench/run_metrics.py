@@ -189,6 +189,39 @@ async def ingest(
     return points / (time.perf_counter() - started), latencies, points
 
 
+HEALTH_RULE = """mutation($i: HealthRuleCreateInput!) { healthRuleCreate(input: $i) {
+  healthRule { id } userErrors { message } } }"""
+
+
+async def watched(api: Api, org: str, args: argparse.Namespace) -> str:
+    """An experiment in a project watched by ``args.health_rules`` health rules, a mix a
+    team would set on a training loop's keys: NaN on some keys and on any key, spikes and
+    divergence (100-step windows) on others. None fires on the bench's curves, so every
+    batch is judged in full."""
+    made = await api.call(
+        PROJECT, {"i": {"organizationId": org, "slug": "bench-watched", "name": "W"}}
+    )
+    project = made["projectCreate"]["project"]["id"]
+    names = key_names(max(map(int, args.keys.split(","))))
+    conditions: list[dict] = []  # type: ignore[type-arg]
+    for i in range(args.health_rules):
+        key = names[i // 3 % len(names)]
+        kind = ("nonFinite", "spike", "divergence")[i % 3]
+        conditions.append(
+            {"nonFinite": {"metricKey": key if i else None}}
+            if kind == "nonFinite"
+            else {"spike": {"metricKey": key, "steps": 100, "zScore": 50}}
+            if kind == "spike"
+            else {"divergence": {"metricKey": key, "steps": 100, "rise": 1e6}}
+        )
+    for number, condition in enumerate(conditions):
+        rule = {"projectId": project, "name": f"rule {number}", "condition": condition}
+        answer = await api.call(HEALTH_RULE, {"i": rule})
+        assert not answer["healthRuleCreate"]["userErrors"], answer
+    made = await api.call(EXPERIMENT, {"i": {"projectId": project, "name": "watched"}})
+    return str(made["experimentCreate"]["experiment"]["id"])
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
@@ -235,6 +268,12 @@ async def main() -> None:
     parser.add_argument("--keys", default="1,10", help="keys per batch (size/keys steps each)")
     parser.add_argument("--only-ingest", action="store_true")
     parser.add_argument("--processes", type=int, default=1, help="server processes for ingest")
+    parser.add_argument(
+        "--health-rules",
+        type=int,
+        default=0,
+        help="also measure each ingest case on a project watched by this many health rules",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     with database() as url:
@@ -255,6 +294,9 @@ async def main() -> None:
                 project_id = project["projectCreate"]["project"]["id"]
                 experiment = (await api.call(EXPERIMENT, {"i": {"projectId": project_id, "name": "bench"}}))[
                     "experimentCreate"]["experiment"]["id"]  # fmt: skip
+                targets = [(0, experiment)]
+                if args.health_rules:
+                    targets.append((args.health_rules, await watched(api, org, args)))
 
                 others = [
                     await stack.enter_async_context(counted_server(url, UNLIMITED))
@@ -275,19 +317,21 @@ async def main() -> None:
                 print(
                     f"{'input':>8} {'keys':>4} {'clients':>7} {'batch':>6} {'points/s':>10} {'p50 ms':>8} "
                     f"{'p99 ms':>8} {'server ms/1k':>12} {'pg ms/1k':>9} {'total ms/1k':>11}"
+                    f"{' rules':>6}"
                 )
                 layouts = [
-                    (shape, keys, size, clients)
+                    (shape, keys, size, clients, target)
                     for shape in args.shapes.split(",")
                     for keys in map(int, args.keys.split(","))
                     for size in map(int, args.sizes.split(","))
                     for clients in map(int, args.clients.split(","))
+                    for target in targets
                 ]
-                for shape, keys, size, clients in layouts:
+                for shape, keys, size, clients, (rules, into) in layouts:
                     await settle(url)
                     before = cpu.seconds()
                     rate, lat, points = await ingest(
-                        apis, experiment, clients, size, args.seconds, shape, keys
+                        apis, into, clients, size, args.seconds, shape, keys
                     )
                     after = cpu.seconds()
                     thousands = points / 1000
@@ -297,6 +341,7 @@ async def main() -> None:
                         f"{shape:>8} {keys:>4} {clients:>7} {size:>6} {rate:>10,.0f} "
                         f"{statistics.median(lat):>8.1f} {pct(lat, 99):>8.1f} "
                         f"{server_ms:>12.2f} {pg_ms:>9.2f} {server_ms + pg_ms:>11.2f}"
+                        f"{rules:>6}"
                     )
 
                 if args.only_ingest:
