@@ -311,3 +311,25 @@ async def test_a_window_is_read_again_when_another_process_logged_in_between(
     assert_ok(await log_series(client, ids["run"], "loss", [120], [1.5]))
     [alert] = (await run_alerts(client, ids["run"]))["nodes"]
     assert alert["title"].startswith("watch: loss spiked to 1.5 at step 120")
+
+
+async def test_a_worker_links_the_run_it_logs_to_with_its_heartbeat(tenant):
+    """A job claimed before its script made a run: the script's heartbeat names the run
+    (the Python client does), once; a run of another project, or a second run, is refused."""
+    client = tenant.client
+    ids = await with_environment(client, tenant.org_id)
+    job = assert_ok(await create_job(client, ids))["trainingJob"]["id"]
+    assert_ok(await client.mutate(TRANSITION, {"trainingJobId": job, "status": "QUEUED"}))
+    assert_ok(await client.mutate(CLAIM, {"worker": "w1", "limit": 50}))
+    beat = {"trainingJobId": job, "worker": "w1"}
+    elsewhere = await create_run(client, tenant.org_id)
+    wrong = await client.mutate(HEARTBEAT, {**beat, "runId": elsewhere["run"]})
+    assert_error(wrong, "VALIDATION", ["input", "runId"])
+    assert_ok(await client.mutate(HEARTBEAT, {**beat, "runId": ids["run"]}))
+    assert_ok(await client.mutate(HEARTBEAT, {**beat, "runId": ids["run"]}))  # again: fine
+    second = assert_ok(await client.mutate(RUN_CREATE, {"experimentId": ids["experiment"]}))
+    refused = await client.mutate(HEARTBEAT, {**beat, "runId": second["run"]["id"]})
+    assert_error(refused, "VALIDATION", ["input", "runId"])
+    linked = await client.data("query($id: ID!) { node(id: $id) { ... on TrainingJob "
+                               "{ run { id } } } }", {"id": job})  # fmt: skip
+    assert linked["node"]["run"] == {"id": ids["run"]}

@@ -20,11 +20,14 @@ from tests.conftest import RunningServer, Tenant
 from tests.helpers import (
     RUN_FINISH,
     assert_ok,
+    create_environment,
     create_model,
     create_project,
     create_version,
     until,
 )
+from tests.support.health import rule as health_rule
+from tests.support.training_queue import CLAIM, queued_job
 
 NONFINITE = """query($id: ID!, $key: String!) { node(id: $id) { ... on Run {
   metric(key: $key) { summary { count nonFinite max last } } } } }"""
@@ -754,3 +757,51 @@ async def test_exports_arrive_as_tables_even_when_the_stream_breaks(tenant, prox
     assert buckets.num_rows == 3 * 4
     assert buckets.column("count").to_pylist() == [500] * 12
     assert buckets.column("last_step").to_pylist()[:4] == [499, 999, 1499, 1999]
+
+
+async def test_a_health_rule_stops_the_training_loop_through_its_job(server, tenant):
+    """A worker's script logs to a run of the job it claimed; the loss turns NaN, a health
+    rule with cancelJob cancels the job, the next heartbeat is refused, and the loop stops
+    with the server's reason: run.should_stop, then TrainingStopped from log, and the run
+    ends KILLED with that reason."""
+    project = await create_project(tenant.client, tenant.org_id)
+    environment = (await create_environment(tenant.client, tenant.org_id))["id"]
+    await health_rule(tenant.client, project["id"], {"nonFinite": {"metricKey": "loss"}},
+                      name="nan-loss", cancelJob=True)  # fmt: skip
+    ids = {"project": project["id"], "environment": environment}
+    job = await queued_job(tenant.client, ids)
+    claimed = await tenant.client.mutate(CLAIM, {"worker": "gpu-node-7", "limit": 1})
+    assert [j["id"] for j in assert_ok(claimed)["trainingJobs"]] == [job]
+    with pytest.raises(ValueError, match="names its worker"):  # before any run is made
+        open_run(server.base_url, tenant, project["slug"], training_job=job)
+
+    def train() -> tuple[str, str, list[str]]:
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            with pytest.raises(mlgraph.TrainingStopped) as stopped, open_run(
+                server.base_url, tenant, project["slug"], training_job=job,
+                worker="gpu-node-7", heartbeat_interval=0.05) as run:  # fmt: skip
+                for step in range(5):
+                    run.log({"loss": 1.0 / (step + 1)}, step=step)
+                run.log({"loss": float("nan")}, step=5)
+                assert run.flush(timeout=60)
+                for _ in range(6000):  # the next heartbeat learns it (a state, not a time)
+                    if run.should_stop:
+                        break
+                    threading.Event().wait(0.01)
+                run.log({"loss": 0.1}, step=6)
+        return run.id, str(stopped.value), [str(w.message) for w in seen]
+
+    run_id, message, said = await asyncio.to_thread(train)
+    assert f"training job {job} was stopped" in message
+    assert "health rule 'nan-loss' fired: loss is nan at step 5" in message
+    assert any("the server stopped training job" in w for w in said)
+    state = await tenant.client.data(
+        """query($run: ID!, $job: ID!) {
+             run: node(id: $run) { ... on Run { status failureReason } }
+             job: node(id: $job) { ... on TrainingJob { status run { id } } } }""",
+        {"run": run_id, "job": job},
+    )
+    assert state["job"] == {"status": "CANCELLED", "run": {"id": run_id}}
+    assert state["run"]["status"] == "KILLED"
+    assert "health rule 'nan-loss' fired" in state["run"]["failureReason"]

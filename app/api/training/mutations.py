@@ -95,6 +95,11 @@ class TrainingJobHeartbeatInput:
     training_job_id: strawberry.ID
     worker: str
     lease_seconds: int = 60
+    run_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The run this worker logs the job to: linked to the job (a job has one "
+        "run; naming another is refused).",
+    )
 
 
 @strawberry.type
@@ -214,6 +219,7 @@ class TrainingMutations:
                 job_id=input_id(input, "training_job_id", "TrainingJob"),
                 worker=input.worker,
                 lease_seconds=input.lease_seconds,
+                run_id=input_id(input, "run_id", "Run") if input.run_id else None,
             ),
         )
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import topics
 from app.domain.environments.models import Environment
 from app.domain.errors import validation
+from app.domain.experiments.models import Run
 from app.domain.serving.gpu_types import canonical_key
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.lookup import get_visible
@@ -91,10 +92,12 @@ async def training_job_heartbeat(
     job_id: uuid.UUID | None,
     worker: str,
     lease_seconds: int,
+    run_id: uuid.UUID | None = None,
 ) -> TrainingJob:
     """Extend the lease of a job this worker holds; CONFLICT once it is not its any more
-    (the lease ran out, or another worker holds the job now)."""
-    return await QUEUE.heartbeat(
+    (the lease ran out, another worker holds the job now, or it was cancelled: the message
+    says which). ``run_id``: the run the worker logs to, linked to the job."""
+    job = await QUEUE.heartbeat(
         session,
         actor,
         row_id=job_id,
@@ -102,3 +105,12 @@ async def training_job_heartbeat(
         lease_seconds=lease_seconds,
         field=["training_job_id"],
     )
+    if run_id is not None and job.run_id != run_id:
+        if job.run_id is not None:
+            raise validation("the job is linked to another run", ["run_id"])
+        run = await get_visible(session, Run, run_id, actor, what="run", field=["run_id"])
+        if run.project_id != job.project_id:
+            raise validation("the run belongs to another project", ["run_id"])
+        job.run_id = run.id
+        await session.flush()
+    return job

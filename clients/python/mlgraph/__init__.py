@@ -7,7 +7,7 @@
   (generated from the server's ``schema.graphql`` by ariadne-codegen)."""
 
 from mlgraph.client import Client, MlgraphError, UserErrors
-from mlgraph.tracking import BufferFullWarning, Run, RunWarning, start_run
+from mlgraph.tracking import BufferFullWarning, Run, RunWarning, TrainingStopped, start_run
 
 __all__ = [
     "BufferFullWarning",
@@ -15,6 +15,7 @@ __all__ = [
     "MlgraphError",
     "Run",
     "RunWarning",
+    "TrainingStopped",
     "UserErrors",
     "start_run",
 ]

@@ -30,13 +30,24 @@ and is also sent as the run's console log (app: ``runLogsAppend``), numbered fro
 retry stores nothing twice (mlgraph/console.py; ``capture_console=False``: not).
 
 Leaving the ``with`` block flushes and marks the run COMPLETED, or FAILED when an exception
-escapes it (KILLED for Ctrl-C); ``run.finish(status)`` does the same by hand."""
+escapes it (KILLED for Ctrl-C); ``run.finish(status)`` does the same by hand.
+
+A run logged by a training job's worker names the job (``training_job=``, ``worker=``, or
+``MLGRAPH_TRAINING_JOB_ID`` and ``MLGRAPH_WORKER``): the run is linked to the job and the
+sender thread keeps the job's lease with a heartbeat every ``heartbeat_interval`` seconds.
+When the server refuses one — the job was cancelled (by a person, or by a health rule that
+saw the loss turn NaN), or its lease went to another worker — the run says why with a
+warning, ``run.should_stop`` turns true, and the next ``log`` raises ``TrainingStopped``
+with the server's reason: the one thing the server says that stops the loop, because the
+work is no longer this process's. Leaving the ``with`` block on it marks the run KILLED
+with that reason."""
 
 from __future__ import annotations
 
 import asyncio
 import atexit
 import math
+import os
 import random
 import threading
 import time
@@ -65,6 +76,7 @@ from mlgraph.generated.exceptions import GraphQLClientGraphQLMultiError, GraphQL
 from mlgraph.generated.input_types import (
     RunCreateInput,
     RunFinishInput,
+    TrainingJobHeartbeatInput,
 )
 from mlgraph.system import SystemSampler
 
@@ -87,6 +99,11 @@ class HttpRefused(MlgraphError):
     """The server answered with an HTTP status that a retry will not change."""
 
 
+class TrainingStopped(MlgraphError):
+    """The server stopped this run's training job (cancelled it — by hand or by a health
+    rule —, or gave its lease to another worker): end the loop; the message says why."""
+
+
 class RunWarning(UserWarning):
     """Something the run could not do (a refused batch, a run finished elsewhere, a server
     unreachable at ``finish``): the loop goes on."""
@@ -101,6 +118,18 @@ def _number(key: str, value: object) -> float:
             f"{key}: log numbers (int, float or a numpy number), not "
             f"{type(value).__name__} {value!r}"
         ) from None
+
+
+def check_job_options(
+    training_job: str | None, worker: str | None, heartbeat_interval: float, lease_seconds: int
+) -> None:
+    if training_job is not None and not worker:
+        raise ValueError(
+            "a training job's run names its worker: worker=... (the name the job was "
+            "claimed with) or MLGRAPH_WORKER"
+        )
+    if not 0 < heartbeat_interval < lease_seconds:
+        raise ValueError("heartbeat_interval must be positive and shorter than lease_seconds")
 
 
 def check_key(key: object) -> str:
@@ -159,6 +188,10 @@ class Run:
         console: ConsoleCapture | None = None,
         system_sampler: SystemSampler | None = None,
         system_metrics_interval: float = 10.0,
+        training_job: str | None = None,
+        worker: str | None = None,
+        heartbeat_interval: float = 20.0,
+        lease_seconds: int = 60,
     ) -> None:
         if not 1 <= batch_points <= MAX_BATCH_POINTS:
             raise ValueError(f"batch_points must be between 1 and {MAX_BATCH_POINTS}")
@@ -168,6 +201,7 @@ class Run:
             raise ValueError("on_full is 'block' or 'drop_oldest'")
         if flush_interval <= 0:
             raise ValueError("flush_interval must be positive")
+        check_job_options(training_job, worker, heartbeat_interval, lease_seconds)
         self.id = run_id
         self.name = name
         self.batch_points = batch_points
@@ -206,6 +240,13 @@ class Run:
         self.system_samples = 0  # samples of system/... keys logged
         self.sent_lines = 0
         self.dropped_lines = 0  # console lines not delivered (buffer full, refused, ended)
+        self.training_job = training_job
+        self.worker = worker
+        self.heartbeat_interval = heartbeat_interval
+        self.lease_seconds = lease_seconds
+        self.stopped: str | None = None  # why the server stopped the training job
+        if training_job is not None:  # linked before the first point; stopped at once if so
+            sender.call(self._heartbeat())
         self._task = sender.call(self._start())
         _open_runs.add(self)
 
@@ -216,6 +257,8 @@ class Run:
         one logged). Returns at once; the sender thread delivers them."""
         if self._finished:
             raise MlgraphError("this run is finished")
+        if self.stopped is not None:
+            raise TrainingStopped(f"training job {self.training_job} was stopped: {self.stopped}")
         if step is None:
             step = self._next_step
         elif type(step) is not int or not 0 <= step <= MAX_STEP:
@@ -326,6 +369,12 @@ class Run:
         except Exception as error:  # noqa: BLE001 - the server's state never breaks the program
             self._report(MlgraphError(f"could not mark the run {status.value}: {error}"))
 
+    @property
+    def should_stop(self) -> bool:
+        """The server stopped the run's training job (``stopped`` says why): a loop that
+        checks this ends cleanly before ``log`` raises ``TrainingStopped``."""
+        return self.stopped is not None
+
     def __enter__(self) -> Run:
         return self
 
@@ -337,6 +386,8 @@ class Run:
     ) -> None:
         if kind is None:
             self.finish(RunStatus.COMPLETED)
+        elif issubclass(kind, TrainingStopped):
+            self.finish(RunStatus.KILLED, str(error))
         elif issubclass(kind, KeyboardInterrupt):
             self.finish(RunStatus.KILLED, "KeyboardInterrupt")
         else:
@@ -395,7 +446,48 @@ class Run:
         loop = asyncio.get_running_loop()
         if self._system is not None:
             self._sampling = loop.create_task(self._sample_forever(self._system))
+        if self.training_job is not None:
+            self._beating = loop.create_task(self._heartbeat_forever())
         return loop.create_task(self._send_forever())
+
+    async def _heartbeat_forever(self) -> None:
+        while not self._stopping and self.stopped is None:
+            await asyncio.sleep(self.heartbeat_interval)
+            await self._heartbeat()
+
+    async def _heartbeat(self) -> None:
+        """Keep the job's lease (and link the run to it). Refused: the job is not this
+        worker's any more, which ends the training loop; the server away: the next beat
+        tries again (a lease that runs out meanwhile is refused then)."""
+        assert self.training_job is not None and self.worker is not None
+        try:
+            payload = await self._sender.client.training_job_heartbeat(
+                TrainingJobHeartbeatInput(
+                    trainingJobId=self.training_job,
+                    worker=self.worker,
+                    leaseSeconds=self.lease_seconds,
+                    runId=self.id,
+                )
+            )
+            check(payload.training_job_heartbeat)
+        except UserErrors as error:
+            if {"CONFLICT", "NOT_FOUND"} & set(error.codes):
+                self.stopped = str(error)
+                warnings.warn(
+                    f"mlgraph: run {self.name} ({self.id}): the server stopped training job "
+                    f"{self.training_job}: {error}. run.should_stop is true and the next "
+                    "run.log raises TrainingStopped.",
+                    RunWarning,
+                    stacklevel=2,
+                )
+            else:
+                self._report(MlgraphError(f"heartbeat: {error}"))
+        except (httpx.TransportError, GraphQLClientHttpError) as error:
+            self.retries += 1
+            if not any("heartbeat" in str(e) for e in self.errors):
+                self._report(MlgraphError(f"heartbeat not delivered, trying again: {error}"))
+        except (GraphQLClientGraphQLMultiError, MlgraphError) as error:
+            self._report(MlgraphError(f"heartbeat: {error}"))
 
     async def _sample_forever(self, sampler: SystemSampler) -> None:
         """A sample of system/... keys every interval, its number as the step. It never
@@ -429,9 +521,9 @@ class Run:
         """End the sending loop. The flag ends it even if a cancellation is lost (Python
         3.11's wait_for could swallow one that raced its timeout: finish() then hung)."""
         self._stopping = True
-        sampling = getattr(self, "_sampling", None)
-        if sampling is not None:
-            sampling.cancel()
+        for task in (getattr(self, "_sampling", None), getattr(self, "_beating", None)):
+            if task is not None:
+                task.cancel()
         if self._wake is not None:
             self._wake.set()
         self._task.cancel()
@@ -656,6 +748,10 @@ def start_run(
     max_buffered_lines: int = 100_000,
     system_metrics: bool = True,
     system_metrics_interval: float = 10.0,
+    training_job: str | None = None,
+    worker: str | None = None,
+    heartbeat_interval: float = 20.0,
+    lease_seconds: int = 60,
 ) -> Run:
     """Open a run in an experiment (found by name in the project, made if missing; or
     ``experiment_id``). The project is its slug within ``organization`` (a slug; optional
@@ -665,7 +761,14 @@ def start_run(
     console log (``capture_console=False``: not); at most ``max_buffered_lines`` wait
     for the server, the oldest dropped beyond (``run.dropped_lines``). Every
     ``system_metrics_interval`` seconds the run logs CPU, memory and each GPU's use under
-    ``system/`` keys (mlgraph/system.py; ``system_metrics=False``: not)."""
+    ``system/`` keys (mlgraph/system.py; ``system_metrics=False``: not). A training job's
+    worker names the job and itself (``training_job``, ``worker``; default
+    ``MLGRAPH_TRAINING_JOB_ID``, ``MLGRAPH_WORKER``): the run is linked to the job, its
+    lease kept every ``heartbeat_interval`` seconds, and the loop stopped when the server
+    stops the job (``TrainingStopped``)."""
+    training_job = training_job or os.environ.get("MLGRAPH_TRAINING_JOB_ID") or None
+    worker = worker or os.environ.get("MLGRAPH_WORKER") or None
+    check_job_options(training_job, worker, heartbeat_interval, lease_seconds)  # before a run
     base, key = settings(url, api_key)
     sender = _Sender(graphql_client(base, key, timeout=timeout))
     try:
@@ -694,6 +797,8 @@ def start_run(
             console=ConsoleCapture(max_buffered_lines) if capture_console else None,
             system_sampler=SystemSampler() if system_metrics else None,
             system_metrics_interval=system_metrics_interval,
+            training_job=training_job, worker=worker,
+            heartbeat_interval=heartbeat_interval, lease_seconds=lease_seconds,
         )  # fmt: skip
     except BaseException:
         sender.stop()

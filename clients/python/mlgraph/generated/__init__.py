@@ -37,6 +37,7 @@ from .enums import (
     RunOrder,
     RunStatus,
     TaskType,
+    TrainingJobStatus,
 )
 from .exceptions import (
     GraphQLClientError,
@@ -73,6 +74,7 @@ from .input_types import (
     ProjectCreateInput,
     RunCreateInput,
     RunFinishInput,
+    TrainingJobHeartbeatInput,
 )
 from .model_alias_set import (
     ModelAliasSet,
@@ -186,6 +188,12 @@ from .search_runs import (
     SearchRunsNodeExperimentRunsNodesMetricSummary,
     SearchRunsNodeExperimentRunsPageInfo,
     SearchRunsNodeNode,
+)
+from .training_job_heartbeat import (
+    TrainingJobHeartbeat,
+    TrainingJobHeartbeatTrainingJobHeartbeat,
+    TrainingJobHeartbeatTrainingJobHeartbeatTrainingJob,
+    TrainingJobHeartbeatTrainingJobHeartbeatUserErrors,
 )
 from .viewer import (
     Viewer,
@@ -347,6 +355,12 @@ __all__ = [
     "SearchRunsNodeExperimentRunsPageInfo",
     "SearchRunsNodeNode",
     "TaskType",
+    "TrainingJobHeartbeat",
+    "TrainingJobHeartbeatInput",
+    "TrainingJobHeartbeatTrainingJobHeartbeat",
+    "TrainingJobHeartbeatTrainingJobHeartbeatTrainingJob",
+    "TrainingJobHeartbeatTrainingJobHeartbeatUserErrors",
+    "TrainingJobStatus",
     "Upload",
     "UserErrors",
     "Viewer",

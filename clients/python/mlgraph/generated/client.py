@@ -22,6 +22,7 @@ from .input_types import (
     ProjectCreateInput,
     RunCreateInput,
     RunFinishInput,
+    TrainingJobHeartbeatInput,
 )
 from .model_alias_set import ModelAliasSet
 from .model_create import ModelCreate
@@ -43,6 +44,7 @@ from .run_metric_history import RunMetricHistory
 from .run_metrics import RunMetrics
 from .run_metrics_log import RunMetricsLog
 from .search_runs import SearchRuns
+from .training_job_heartbeat import TrainingJobHeartbeat
 from .viewer import Viewer
 from .watch_comparison import WatchComparison
 
@@ -952,3 +954,35 @@ class GraphQLClient(AsyncBaseClient):
         )
         data = self.get_data(response)
         return RunLogsAppend.model_validate(data)
+
+    async def training_job_heartbeat(
+        self, input: TrainingJobHeartbeatInput, **kwargs: Any
+    ) -> TrainingJobHeartbeat:
+        query = gql("""
+            mutation TrainingJobHeartbeat($input: TrainingJobHeartbeatInput!) {
+              trainingJobHeartbeat(input: $input) {
+                trainingJob {
+                  id
+                  status
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="TrainingJobHeartbeat",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return TrainingJobHeartbeat.model_validate(data)

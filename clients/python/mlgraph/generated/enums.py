@@ -134,3 +134,12 @@ class TaskType(str, Enum):
     GENERATION = "GENERATION"
     EMBEDDING = "EMBEDDING"
     OTHER = "OTHER"
+
+
+class TrainingJobStatus(str, Enum):
+    PENDING = "PENDING"
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"

@@ -196,6 +196,14 @@ class RunFinishInput(BaseModel):
     "With FAILED or KILLED: what ended the run (the Python client sends the exception's type and message); at most 4,000 characters, a longer one keeps its end."
 
 
+class TrainingJobHeartbeatInput(BaseModel):
+    training_job_id: str = Field(alias="trainingJobId")
+    worker: str
+    lease_seconds: int = Field(alias="leaseSeconds", default=60)
+    run_id: Optional[str] = Field(alias="runId", default=None)
+    "The run this worker logs the job to: linked to the job (a job has one run; naming another is refused)."
+
+
 DeploymentCreateInput.model_rebuild()
 MonitoringMetricsRecordInput.model_rebuild()
 PredictionsRecordInput.model_rebuild()
