@@ -3,7 +3,8 @@
 health_rules: a project's (or one experiment's) rules over its runs' metrics, each kind
 with its own parameters (a CHECK keeps the others NULL), tenancy and row-level security
 from this first revision. Alerts may be about a run (run_id) and opened by a health rule
-(health_rule_id), at most one open per rule and run; their policy gains both parents.
+(health_rule_id), at most one open per rule and run; their policy gains both parents; the
+alert type training_health joins the alerts' and notification rules' checks.
 runs.last_logged_at and training_jobs.heartbeat_at: when points or a worker's heartbeat
 last arrived (the stall rule). projects.rules_version: bumped by every rule change, read
 with the run's lock at ingest (no rules: nothing more is asked).
@@ -36,6 +37,8 @@ UPGRADE = [
     "CREATE UNIQUE INDEX uq_alerts_health_rule_id_run_id_open ON alerts (health_rule_id, run_id) WHERE status IN ('open', 'acknowledged') AND health_rule_id IS NOT NULL",
     "ALTER TABLE alerts DROP CONSTRAINT ck_alerts_alert_type_valid",
     "ALTER TABLE alerts ADD CONSTRAINT ck_alerts_alert_type_valid CHECK (alert_type IN ('metric_threshold', 'performance_degradation', 'data_drift', 'high_latency', 'error_rate', 'custom', 'training_health'))",
+    "ALTER TABLE notification_rules DROP CONSTRAINT ck_notification_rules_alert_types",
+    "ALTER TABLE notification_rules ADD CONSTRAINT ck_notification_rules_alert_types CHECK (alert_types <@ ARRAY['metric_threshold', 'performance_degradation', 'data_drift', 'high_latency', 'error_rate', 'custom', 'training_health']::varchar[] AND cardinality(alert_types) > 0)",
     "DROP POLICY tenancy ON alerts",
     "CREATE POLICY tenancy ON alerts TO mlgraph_app USING ((SELECT mlgraph_system()) OR (organization_id = ANY ((SELECT mlgraph_orgs())::uuid[]) AND (cardinality((SELECT mlgraph_hidden())::uuid[]) = 0 OR ((alerts.deployment_id IS NULL OR EXISTS (SELECT 1 FROM deployments vp0_0 WHERE vp0_0.id = alerts.deployment_id AND NOT coalesce(vp0_0.project_id = ANY((SELECT mlgraph_hidden())::uuid[]), false))) AND (alerts.rule_id IS NULL OR EXISTS (SELECT 1 FROM alert_rules vp0_1 WHERE vp0_1.id = alerts.rule_id AND NOT coalesce(vp0_1.project_id = ANY((SELECT mlgraph_hidden())::uuid[]), false) AND (vp0_1.deployment_id IS NULL OR EXISTS (SELECT 1 FROM deployments vp1_1 WHERE vp1_1.id = vp0_1.deployment_id AND NOT coalesce(vp1_1.project_id = ANY((SELECT mlgraph_hidden())::uuid[]), false))))) AND (alerts.run_id IS NULL OR EXISTS (SELECT 1 FROM runs vp0_2 WHERE vp0_2.id = alerts.run_id AND NOT coalesce(vp0_2.project_id = ANY((SELECT mlgraph_hidden())::uuid[]), false))) AND (alerts.health_rule_id IS NULL OR EXISTS (SELECT 1 FROM health_rules vp0_3 WHERE vp0_3.id = alerts.health_rule_id AND NOT coalesce(vp0_3.project_id = ANY((SELECT mlgraph_hidden())::uuid[]), false))))))) WITH CHECK ((SELECT mlgraph_system()) OR (organization_id = ANY ((SELECT mlgraph_orgs())::uuid[]) AND (cardinality((SELECT mlgraph_hidden())::uuid[]) = 0 OR ((alerts.deployment_id IS NULL OR EXISTS (SELECT 1 FROM deployments vp0_0 WHERE vp0_0.id = alerts.deployment_id AND NOT coalesce(vp0_0.project_id = ANY((SELECT mlgraph_hidden())::uuid[]), false))) AND (alerts.rule_id IS NULL OR EXISTS (SELECT 1 FROM alert_rules vp0_1 WHERE vp0_1.id = alerts.rule_id AND NOT coalesce(vp0_1.project_id = ANY((SELECT mlgraph_hidden())::uuid[]), false) AND (vp0_1.deployment_id IS NULL OR EXISTS (SELECT 1 FROM deployments vp1_1 WHERE vp1_1.id = vp0_1.deployment_id AND NOT coalesce(vp1_1.project_id = ANY((SELECT mlgraph_hidden())::uuid[]), false))))) AND (alerts.run_id IS NULL OR EXISTS (SELECT 1 FROM runs vp0_2 WHERE vp0_2.id = alerts.run_id AND NOT coalesce(vp0_2.project_id = ANY((SELECT mlgraph_hidden())::uuid[]), false))) AND (alerts.health_rule_id IS NULL OR EXISTS (SELECT 1 FROM health_rules vp0_3 WHERE vp0_3.id = alerts.health_rule_id AND NOT coalesce(vp0_3.project_id = ANY((SELECT mlgraph_hidden())::uuid[]), false)))))))",
     "ALTER TABLE runs ADD COLUMN last_logged_at TIMESTAMP WITH TIME ZONE",
@@ -49,6 +52,10 @@ DOWNGRADE = [
     "ALTER TABLE runs DROP COLUMN last_logged_at",
     "DROP POLICY tenancy ON alerts",
     "DELETE FROM alerts WHERE alert_type = 'training_health'",
+    "UPDATE notification_rules SET alert_types = array_remove(alert_types, 'training_health') WHERE 'training_health' = ANY(alert_types)",
+    "DELETE FROM notification_rules WHERE cardinality(alert_types) = 0",
+    "ALTER TABLE notification_rules DROP CONSTRAINT ck_notification_rules_alert_types",
+    "ALTER TABLE notification_rules ADD CONSTRAINT ck_notification_rules_alert_types CHECK (alert_types <@ ARRAY['metric_threshold', 'performance_degradation', 'data_drift', 'high_latency', 'error_rate', 'custom']::varchar[] AND cardinality(alert_types) > 0)",
     "ALTER TABLE alerts DROP CONSTRAINT ck_alerts_alert_type_valid",
     "ALTER TABLE alerts ADD CONSTRAINT ck_alerts_alert_type_valid CHECK (alert_type IN ('metric_threshold', 'performance_degradation', 'data_drift', 'high_latency', 'error_rate', 'custom'))",
     "ALTER TABLE alerts DROP COLUMN health_rule_id",

@@ -8,10 +8,12 @@ refused with the reason."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from app.api.ids import decode_id
 from tests.conftest import GraphQLClient, server_process
 from tests.helpers import (
     EXPERIMENT_CREATE,
@@ -34,6 +36,7 @@ from tests.support.health import (
     run_alerts,
     silent_since,
 )
+from tests.support.notifications import NRULE, channel, deliveries
 from tests.support.training_jobs import TRANSITION, create_job
 from tests.support.training_queue import CLAIM
 
@@ -82,6 +85,14 @@ async def test_rules_are_checked_and_errors_name_the_field(tenant, make_tenant):
     assert (changed["kind"], changed["seconds"], changed["steps"], changed["zScore"]) == (
         "STALL", 30, None, None)  # fmt: skip
     assert (changed["severity"], changed["enabled"]) == ("LOW", False)
+
+    # A training_health alert is a rule's, about a run: nobody opens one by hand.
+    by_hand = await client.mutate(
+        "mutation($input: AlertCreateInput!) { alertCreate(input: $input) "
+        "{ alert { id } userErrors { field code message } } }",
+        {"organizationId": tenant.org_id, "alertType": "TRAINING_HEALTH", "severity": "LOW",
+         "title": "x"})  # fmt: skip
+    assert_error(by_hand, "VALIDATION", ["input", "alertType"])
 
     # Another organization sees none of it and can touch none of it.
     stranger = (await make_tenant("stranger")).client
@@ -333,3 +344,24 @@ async def test_a_worker_links_the_run_it_logs_to_with_its_heartbeat(tenant):
     linked = await client.data("query($id: ID!) { node(id: $id) { ... on TrainingJob "
                                "{ run { id } } } }", {"id": job})  # fmt: skip
     assert linked["node"]["run"] == {"id": ids["run"]}
+
+
+async def test_a_health_alert_reaches_the_project_s_notification_rules(tenant, receiver):
+    """The alert path end to end: a webhook rule of the project, for training_health alerts,
+    gets the alert.opened event with the run and the rule."""
+    client = tenant.client
+    ids = await create_run(client, tenant.org_id)
+    hook = await channel(client, tenant.org_id, f"{receiver.base_url}/health-{tenant.org_slug}")
+    assert_ok(await client.mutate(NRULE, {"channelId": hook["id"], "trigger": "ALERT",
+                                          "projectId": ids["project"],
+                                          "alertTypes": ["TRAINING_HEALTH"]}))  # fmt: skip
+    made = await rule(client, ids["project"], {"nonFinite": {}}, name="nan")
+    assert_ok(await log_series(client, ids["run"], "val/loss", [0, 1], [0.5, "NaN"]))
+    nodes = await deliveries(client, hook["id"], lambda n: n and n[0]["status"] == "DELIVERED")
+    assert nodes[0]["eventType"] == "alert.opened"
+    body = json.loads(receiver.received(f"/health-{tenant.org_slug}")[0]["body"])
+    assert (body["type"], body["severity"], body["kind"], body["step"]) == (
+        "training_health", "high", "non_finite", 1)  # fmt: skip
+    assert body["title"] == "nan: val/loss is nan at step 1"
+    assert (body["run_id"], body["health_rule_id"]) == (
+        str(decode_id(ids["run"], "Run", [])), str(decode_id(made["id"], "HealthRule", [])))  # fmt: skip
