@@ -97,6 +97,9 @@ async def training_job_heartbeat(
     """Extend the lease of a job this worker holds; CONFLICT once it is not its any more
     (the lease ran out, another worker holds the job now, or it was cancelled: the message
     says which). ``run_id``: the run the worker logs to, linked to the job."""
+    run = None
+    if run_id is not None:  # every id checked like a read, before anything else
+        run = await get_visible(session, Run, run_id, actor, what="run", field=["run_id"])
     job = await QUEUE.heartbeat(
         session,
         actor,
@@ -105,10 +108,9 @@ async def training_job_heartbeat(
         lease_seconds=lease_seconds,
         field=["training_job_id"],
     )
-    if run_id is not None and job.run_id != run_id:
+    if run is not None and job.run_id != run.id:
         if job.run_id is not None:
             raise validation("the job is linked to another run", ["run_id"])
-        run = await get_visible(session, Run, run_id, actor, what="run", field=["run_id"])
         if run.project_id != job.project_id:
             raise validation("the run belongs to another project", ["run_id"])
         job.run_id = run.id
