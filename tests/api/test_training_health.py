@@ -64,6 +64,8 @@ async def test_rules_are_checked_and_errors_name_the_field(tenant, make_tenant):
         ({"stall": {"seconds": 0}}, ["stall", "seconds"]),
         ({"throughputDrop": {"metricKey": "loss", "fraction": 1.5}},
          ["throughputDrop", "fraction"]),
+        ({"idleGpu": {"percent": 0}}, ["idleGpu", "percent"]),
+        ({"idleGpu": {"percent": 5, "seconds": 0}}, ["idleGpu", "seconds"]),
     ]  # fmt: skip
     for condition, field in cases:
         answer = await create(condition)

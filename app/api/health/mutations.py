@@ -66,6 +66,16 @@ class ThroughputDropConditionInput:
     fraction: float = 0.5
 
 
+@strawberry.input(
+    description="Every GPU's utilisation (system/gpu.<i>.utilization_percent, as the Python "
+    "client samples it) below percent during the run's last seconds (by the samples' own "
+    "timestamps), the run RUNNING at least that long. Judged on a clock."
+)
+class IdleGpuConditionInput:
+    percent: float = 10.0
+    seconds: int = strawberry.field(default=600, description="1 to 604,800.")
+
+
 @strawberry.input(one_of=True, description="What the rule watches for: exactly one.")
 class HealthConditionInput:
     non_finite: NonFiniteConditionInput | None = UNSET
@@ -73,6 +83,7 @@ class HealthConditionInput:
     divergence: DivergenceConditionInput | None = UNSET
     stall: StallConditionInput | None = UNSET
     throughput_drop: ThroughputDropConditionInput | None = UNSET
+    idle_gpu: IdleGpuConditionInput | None = UNSET
 
 
 def condition_of(given: HealthConditionInput) -> Condition:
@@ -87,6 +98,9 @@ def condition_of(given: HealthConditionInput) -> Condition:
         return Condition(HealthRuleKind.DIVERGENCE, d.metric_key, steps=d.steps, rise=d.rise)
     if given.stall:
         return Condition(HealthRuleKind.STALL, seconds=given.stall.seconds)
+    if given.idle_gpu:
+        idle = given.idle_gpu
+        return Condition(HealthRuleKind.IDLE_GPU, seconds=idle.seconds, percent=idle.percent)
     drop: Any = given.throughput_drop  # oneOf: the one left
     return Condition(HealthRuleKind.THROUGHPUT_DROP, drop.metric_key, fraction=drop.fraction)
 

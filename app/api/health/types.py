@@ -32,10 +32,13 @@ class HealthRule(Node, FromRow):
     )
     z_score: float | None = strawberry.field(description="SPIKE: standard deviations.")
     rise: float | None = strawberry.field(description="DIVERGENCE: how far above the low.")
-    seconds: int | None = strawberry.field(description="STALL: seconds of silence.")
+    seconds: int | None = strawberry.field(
+        description="STALL: seconds of silence; IDLE_GPU: of low utilisation."
+    )
     fraction: float | None = strawberry.field(
         description="THROUGHPUT_DROP: of the run's median steps per second."
     )
+    percent: float | None = strawberry.field(description="IDLE_GPU: the utilisation floor.")
     severity: AlertSeverity
     cancel_job: bool
     enabled: bool

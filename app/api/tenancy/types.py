@@ -14,6 +14,7 @@ from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Computed, Lookup, created_range, filtered_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.graph.sql_text import typed_global_id_sql
+from app.api.health.gpu_usage import GpuUsage, GpuUsageGroup, gpu_usage
 from app.api.ids import decode_any, encode_id
 from app.api.monitoring.enums import AlertSeverity, AlertStatus
 from app.api.monitoring.lists import ALERTS_OF_ORGANIZATION, alerts_query
@@ -96,6 +97,7 @@ class AuditLogFilterInput:
     python={
         "quota": "derived from the plan by app.domain.tenancy.quotas",
         "viewerRole": "the caller's role, known to the request",
+        "gpuUsage": "a grouped sum over its training jobs (app/domain/health/gpu_usage.py)",
     },
 )
 @strawberry.type(description="A tenant: everything else belongs to exactly one organization.")
@@ -137,6 +139,26 @@ class Organization(Node, FromRow):
     @strawberry.field(description="The caller's role in this organization.")
     def viewer_role(self, info: Info) -> OrgRole | None:
         return info.context.actor.org_roles.get(self.db_id)
+
+    @strawberry.field(
+        description="GPU-hours of the organization's training jobs (of the projects the "
+        "caller sees; of one, with projectId), summed per combination of groupBy (empty: "
+        "one total), most first, at most 1,000 rows. A job counts toward each model version "
+        "its run produced."
+    )
+    async def gpu_usage(
+        self,
+        info: Info,
+        group_by: list[GpuUsageGroup],
+        project_id: strawberry.ID | None = None,
+    ) -> list[GpuUsage]:
+        project = None
+        if project_id is not None:
+            decoded = decode_any(project_id)
+            if decoded is None or decoded[0] != "Project":
+                raise ClientError("projectId is not a Project id")
+            project = decoded[1]
+        return await gpu_usage(info, self.db_id, project, group_by)
 
     projects = children(
         PROJECTS_OF_ORGANIZATION, [*PAGING, ("order_by", ProjectOrder, ProjectOrder.CREATED_ASC)]

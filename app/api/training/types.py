@@ -10,13 +10,33 @@ from strawberry.scalars import JSON
 
 from app.api.datasets.lists import INPUTS_OF_TRAINING_JOB
 from app.api.graph.converters import FromRow, from_declaration
+from app.api.graph.declare import Computed
 from app.api.graph.fields import children, related
 from app.api.node import Node
 from app.api.training.enums import TrainingExecutor, TrainingJobStatus
 from app.domain.training.models import TrainingJob as TrainingJobRow
 
 
-@from_declaration(TrainingJobRow)
+def _gpu_hours(job: TrainingJobRow) -> float:
+    """GPUs × whole seconds run (to the end, or to the last heartbeat), in hours: the same
+    arithmetic as the SQL below, so both paths answer the same bytes."""
+    if job.started_at is None:
+        return 0.0
+    until = job.ended_at or job.heartbeat_at or job.started_at
+    ran = until - job.started_at
+    return float(job.gpus * (ran.days * 86400 + ran.seconds)) / 3600
+
+
+@from_declaration(
+    TrainingJobRow,
+    computed={
+        "gpuHours": Computed(
+            sql="(coalesce({a}.gpus * floor(extract(epoch FROM coalesce({a}.ended_at, "
+            "{a}.heartbeat_at, {a}.started_at) - {a}.started_at)), 0))::float8 / 3600",
+            python=_gpu_hours,
+        )
+    },
+)
 @strawberry.type(description="A job that trains a model on an external executor.")
 class TrainingJob(Node, FromRow):
     name: str
@@ -43,6 +63,10 @@ class TrainingJob(Node, FromRow):
         description="When the job goes back to the queue unless its worker sends a heartbeat."
     )
     claims: int = strawberry.field(description="How many times workers claimed the job.")
+    gpu_hours: float = strawberry.field(
+        description="GPUs × the time it ran (to its end, or while running to its worker's "
+        "last heartbeat), in hours; 0 before it starts and for CPU jobs."
+    )
     created_at: datetime
     updated_at: datetime
     db_id: strawberry.Private[uuid.UUID]

@@ -1,8 +1,9 @@
 """Health rules judged on a clock, for what no batch of points announces: a run whose
 points stopped, a job whose worker stopped sending heartbeats (STALL), a run training
-slower than it did (THROUGHPUT_DROP). The health worker of every server process runs
-``evaluate`` every ``MLGRAPH_HEALTH_POLL_SECONDS``; ``trainingHealthEvaluate`` runs it
-now for one organization. Processes judging at once never open two alerts for one rule
+slower than it did (THROUGHPUT_DROP), GPUs left idle while a run holds them (IDLE_GPU).
+The health worker of every server process runs ``evaluate`` every
+``MLGRAPH_HEALTH_POLL_SECONDS``; ``trainingHealthEvaluate`` runs it now for one
+organization. Processes judging at once never open two alerts for one rule
 and run (app/domain/health/firing.py), and a transaction-scoped advisory lock lets one of
 them do the work while the others skip their turn."""
 
@@ -96,6 +97,31 @@ RATES = text(
 )
 
 
+# The GPUs' utilisation the Python client samples (system/gpu.<i>.utilization_percent,
+# one step per sample): over the rule's last seconds before each key's latest point (the
+# points' own clock), the highest value of any GPU. A sample comes at most once a second,
+# so those points are among each key's last ``seconds`` steps (the chunks' step index).
+IDLE = text(
+    f"""
+    SELECT {RULE}, h.percent, h.seconds, r.id AS run_id, r.organization_id, r.project_id,
+           busiest.top
+    {WATCHED}
+    CROSS JOIN LATERAL (
+        SELECT max(u.value) AS top
+        FROM run_metric_summaries s
+        JOIN run_metric_chunks c
+          ON c.run_id = s.run_id AND c.key = s.key AND c.max_step >= s.last_step - h.seconds
+        CROSS JOIN LATERAL unnest(c.times, c."values") AS u(t, value)
+        WHERE s.run_id = r.id AND s.key LIKE 'system/gpu.%.utilization_percent'
+          AND u.t >= extract(epoch FROM s.last_timestamp) * 1e6 - h.seconds * 1e6
+    ) busiest
+    {WATCHED_WHERE} AND busiest.top < h.percent
+      AND r.started_at <= now() - make_interval(secs => h.seconds)
+    ORDER BY h.id, r.id
+    """
+)
+
+
 def _rule(row: Any, kind: HealthRuleKind) -> RuleRef:
     """The rule's columns of a result row (``RULE``)."""
     return RuleRef(
@@ -135,6 +161,14 @@ async def evaluate(
         run = RunRef(row.run_id, row.organization_id, row.project_id)
         rule = _rule(row, HealthRuleKind.THROUGHPUT_DROP)
         done = await fire(session, actor, rule, run, slower)
+        if done is not None:
+            fired.append(done)
+    idle = await session.execute(IDLE, {"kind": HealthRuleKind.IDLE_GPU.value, "orgs": orgs})
+    for row in idle.all():
+        title = f"GPU utilisation at most {row.top:g}% for {row.seconds} s (below {row.percent:g}%)"
+        run = RunRef(row.run_id, row.organization_id, row.project_id)
+        breach = Breach(None, float(row.top), title)
+        done = await fire(session, actor, _rule(row, HealthRuleKind.IDLE_GPU), run, breach)
         if done is not None:
             fired.append(done)
     return fired

@@ -17,15 +17,21 @@ LIVE = text("deleted_at IS NULL")
 # Which parameters each kind takes; the others are NULL (the service checks the ranges).
 KIND_SHAPE = (
     "(kind = 'non_finite' AND steps IS NULL AND z_score IS NULL AND rise IS NULL"
-    " AND seconds IS NULL AND fraction IS NULL)"
+    " AND seconds IS NULL AND fraction IS NULL AND percent IS NULL)"
     " OR (kind = 'spike' AND metric_key IS NOT NULL AND steps IS NOT NULL"
-    " AND z_score IS NOT NULL AND rise IS NULL AND seconds IS NULL AND fraction IS NULL)"
+    " AND z_score IS NOT NULL AND rise IS NULL AND seconds IS NULL AND fraction IS NULL"
+    " AND percent IS NULL)"
     " OR (kind = 'divergence' AND metric_key IS NOT NULL AND steps IS NOT NULL"
-    " AND rise IS NOT NULL AND z_score IS NULL AND seconds IS NULL AND fraction IS NULL)"
+    " AND rise IS NOT NULL AND z_score IS NULL AND seconds IS NULL AND fraction IS NULL"
+    " AND percent IS NULL)"
     " OR (kind = 'stall' AND metric_key IS NULL AND seconds IS NOT NULL AND steps IS NULL"
-    " AND z_score IS NULL AND rise IS NULL AND fraction IS NULL)"
+    " AND z_score IS NULL AND rise IS NULL AND fraction IS NULL AND percent IS NULL)"
     " OR (kind = 'throughput_drop' AND metric_key IS NOT NULL AND fraction IS NOT NULL"
-    " AND steps IS NULL AND z_score IS NULL AND rise IS NULL AND seconds IS NULL)"
+    " AND steps IS NULL AND z_score IS NULL AND rise IS NULL AND seconds IS NULL"
+    " AND percent IS NULL)"
+    " OR (kind = 'idle_gpu' AND metric_key IS NULL AND percent IS NOT NULL"
+    " AND seconds IS NOT NULL AND steps IS NULL AND z_score IS NULL AND rise IS NULL"
+    " AND fraction IS NULL)"
 )
 
 
@@ -55,8 +61,9 @@ class HealthRule(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     steps: Mapped[int | None] = mapped_column(Integer, nullable=True)
     z_score: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)  # SPIKE
     rise: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)  # DIVERGENCE
-    seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)  # STALL
+    seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)  # STALL, IDLE_GPU
     fraction: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)  # THROUGHPUT
+    percent: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)  # IDLE_GPU
     severity: Mapped[str] = mapped_column(String(20), nullable=False)
     cancel_job: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

@@ -8,7 +8,7 @@ for the windowed kinds, the stored points of the window before it).
   standard deviation above zero).
 - DIVERGENCE: a new value more than ``rise`` above the lowest finite value in the
   ``steps`` steps before it.
-- STALL and THROUGHPUT_DROP are judged on a clock (app/domain/health/clock.py)."""
+- STALL, THROUGHPUT_DROP and IDLE_GPU are judged on a clock (app/domain/health/clock.py)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ class Condition:
     rise: float | None = None
     seconds: int | None = None
     fraction: float | None = None
+    percent: float | None = None
 
 
 def _key(key: str | None, field: list[str], *, required: bool) -> str | None:
@@ -89,14 +90,19 @@ def checked(condition: Condition, field: list[str]) -> Condition:
             steps=_window(condition.steps, [*at, "steps"]),
             rise=_positive(condition.rise, [*at, "rise"]),
         )
-    if kind is HealthRuleKind.STALL:
+    if kind in (HealthRuleKind.STALL, HealthRuleKind.IDLE_GPU):
         seconds = condition.seconds
         if seconds is None or not MIN_STALL_SECONDS <= seconds <= MAX_STALL_SECONDS:
             raise validation(
-                f"a stall is {MIN_STALL_SECONDS} to {MAX_STALL_SECONDS} seconds",
+                f"a period is {MIN_STALL_SECONDS} to {MAX_STALL_SECONDS} seconds",
                 [*at, "seconds"],
             )
-        return Condition(kind, seconds=seconds)
+        if kind is HealthRuleKind.STALL:
+            return Condition(kind, seconds=seconds)
+        percent = condition.percent
+        if percent is None or not math.isfinite(percent) or not 0 < percent <= 100:
+            raise validation("a utilisation is above 0 and at most 100 percent", [*at, "percent"])
+        return Condition(kind, seconds=seconds, percent=percent)
     fraction = condition.fraction
     if fraction is None or not math.isfinite(fraction) or not 0 < fraction < 1:
         raise validation("a fraction of the median is between 0 and 1", [*at, "fraction"])

@@ -25,7 +25,7 @@ from app.domain.tenancy.models import Project
 from app.domain.tenancy.projects import get_contributable, require_project_access
 
 CONDITION = ["condition"]
-PARAMETERS = ("metric_key", "steps", "z_score", "rise", "seconds", "fraction")
+PARAMETERS = ("metric_key", "steps", "z_score", "rise", "seconds", "fraction", "percent")
 
 
 async def _rules_changed(session: AsyncSession, project_id: uuid.UUID) -> None:
