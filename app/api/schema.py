@@ -12,6 +12,7 @@ from strawberry.extensions import SchemaExtension
 from app.api.builds.mutations import BuildMutations
 from app.api.datasets.mutations import DatasetMutations
 from app.api.experiments.mutations import ExperimentMutations
+from app.api.governance.mutations import GovernanceMutations
 from app.api.health.mutations import HealthMutations
 from app.api.logs.mutations import LogMutations
 from app.api.logs.subscriptions import LogSubscriptions
@@ -37,6 +38,7 @@ __all__ = ["EXTRA_TYPES", "LoadersPerOperation", "Mutation", "Query", "Subscript
 class Mutation(
     TenancyMutations,
     RegistryMutations,
+    GovernanceMutations,
     ServingMutations,
     GpuTypeMutations,
     DeploymentLifecycleMutations,

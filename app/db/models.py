@@ -13,6 +13,7 @@ from app.domain.experiments.models import (
     RunMetricRollup,
     RunMetricSummary,
 )
+from app.domain.governance.models import PromotionGate, PromotionRequest, PromotionReview
 from app.domain.health.models import HealthRule
 from app.domain.integrations.models import IntegrationConfig, RegistryLink
 from app.domain.logs.models import RunLogLine, RunLogState
@@ -99,7 +100,10 @@ __all__ = [
     "Prediction",
     "PredictionEmbedding",
     "Project",
+    "PromotionGate",
     "PromotionPolicy",
+    "PromotionRequest",
+    "PromotionReview",
     "ProjectMember",
     "RateLimitCounter",
     "RegistryLink",

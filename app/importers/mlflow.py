@@ -33,6 +33,7 @@ from app.domain.experiments.models import Run
 from app.domain.experiments.points import batch_from_points
 from app.domain.experiments.rules import EARLIEST, MAX_STEP, RunMetricPoint
 from app.domain.experiments.run_query import NAME_TAG, NOTE_TAG
+from app.domain.governance.services import governed_alias_set, governed_transition
 from app.domain.mlflow.projects import (
     ProjectRef,
     experiment_create_mlflow,
@@ -41,10 +42,9 @@ from app.domain.mlflow.projects import (
 )
 from app.domain.mlflow.registry import registered_model, registered_model_create
 from app.domain.mlflow.run_search import STATUS_FROM_MLFLOW
-from app.domain.registry.aliases import model_alias_set
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import ModelVersion
-from app.domain.registry.version_service import model_version_create, model_version_transition
+from app.domain.registry.version_service import model_version_create
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.models import Project
 
@@ -430,7 +430,7 @@ class Importer:
                 continue
             try:
                 async with self.session_factory() as session, session.begin():
-                    await model_alias_set(
+                    await governed_alias_set(
                         session,
                         self.actor,
                         model_id=model_id,
@@ -485,9 +485,7 @@ class Importer:
                     run_id=run_id,
                 )
                 for stage in STAGE_PATHS.get(str(source.get("current_stage", "")).lower(), []):
-                    await model_version_transition(
-                        session, self.actor, version_id=row.id, stage=stage
-                    )
+                    await governed_transition(session, self.actor, version_id=row.id, stage=stage)
                 version_id = row.id
         except DomainError as error:
             self.report.warnings.append(

@@ -38,6 +38,12 @@ IDS = re.compile(r"[A-Za-z0-9_-]{20,}")
 
 
 # Types a member of the organization sees whatever the project visibility.
+MODEL_OF = "query($id: ID!) { node(id: $id) { ... on ModelVersion { model { id } } } }"
+GATE_SET = """mutation($input: PromotionGateSetInput!) { promotionGateSet(input: $input) {
+  promotionGate { id } userErrors { field code message } } }"""
+REQUEST_CREATE = """mutation($input: PromotionRequestCreateInput!) {
+  promotionRequestCreate(input: $input) { promotionRequest { id } userErrors { field code message } } }"""
+
 ORGANIZATION_LEVEL = {"Organization", "Environment", "GpuType", "IntegrationConfig",
                       "NotificationChannel", "NotificationRule", "Membership", "ApiKey",
                       "ServingEndpoint", "Alert"}  # fmt: skip
@@ -113,7 +119,9 @@ def reached(outcome: Any, slot: IdSlot) -> bool:
     )
 
 
-async def complete(client: GraphQLClient, ids: dict[str, str], database_url: str) -> None:
+async def complete(
+    client: GraphQLClient, ids: dict[str, str], database_url: str, *, admin: bool = True
+) -> None:
     """What seeding leaves out of ``ids["Project"]`` (some kinds only sometimes, pipeline
     runs never), made through the API; and, in ``queued``, a training job waiting for a
     worker."""
@@ -131,6 +139,14 @@ async def complete(client: GraphQLClient, ids: dict[str, str], database_url: str
         rule = {"projectId": project, "name": "h", "condition": {"nonFinite": {}}}
         made = await client.mutate(HEALTH_RULE_CREATE, rule)
         ids["HealthRule"] = assert_ok(made)["healthRule"]["id"]
+    if admin and "ModelVersion" in ids and "PromotionRequest" not in ids:  # gates: admins'
+        found = await client.data(MODEL_OF, {"id": ids["ModelVersion"]})
+        gate = {"modelId": found["node"]["model"]["id"], "stage": "STAGING"}
+        made = assert_ok(await client.mutate(GATE_SET, gate))
+        ids.setdefault("PromotionGate", made["promotionGate"]["id"])
+        made = await client.mutate(REQUEST_CREATE, {"modelVersionId": ids["ModelVersion"],
+                                                    "stage": "STAGING"})  # fmt: skip
+        ids["PromotionRequest"] = assert_ok(made)["promotionRequest"]["id"]
     if "Alert" not in ids and "Deployment" in ids:
         ids["Alert"] = await insert_alert(database_url, ids["Deployment"])
     if "Pipeline" not in ids:
@@ -181,7 +197,7 @@ async def hidden(make_tenant: Any, database_url: str, http: Any) -> Any:
         assert_ok(await owner.client.mutate(MEMBER_SET, role))
     mine = await ids_by_type(developer, owner.org_slug, {"o": owner.org_id})
     mine.update(by_type(graph.values()))  # live ones, in a project the developer owns
-    await complete(developer, mine, database_url)
+    await complete(developer, mine, database_url, admin=False)
     overlap = set(mine.values()) & set(theirs.values())
     assert not overlap, [decode_any(i) for i in overlap]
     return owner, theirs, developer, mine

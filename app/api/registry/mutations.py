@@ -22,8 +22,9 @@ from app.api.serving.runtime_inputs import DeploymentRuntimeInput, runtime_of
 from app.api.serving.types import Deployment
 from app.api.tenancy.enums import ProjectRole, ProjectVisibility
 from app.domain.errors import DomainError
+from app.domain.governance import services as governance
 from app.domain.projects import services as projects
-from app.domain.registry import aliases, model_service, version_service
+from app.domain.registry import model_service, version_service
 from app.domain.registry.version_service import RunArtifactRef
 from app.domain.serving import services as serving
 from app.domain.serving.live import ensure_model_not_serving
@@ -316,7 +317,7 @@ class RegistryMutations:
             info,
             ModelAliasPayload,
             "model_alias",
-            lambda session, actor: aliases.model_alias_set(
+            lambda session, actor: governance.governed_alias_set(
                 session,
                 actor,
                 model_id=input_id(input, "model_id", "Model"),
@@ -493,7 +494,7 @@ class RegistryMutations:
             info,
             ModelVersionTransitionPayload,
             "model_version",
-            lambda session, actor: version_service.model_version_transition(
+            lambda session, actor: governance.governed_transition(
                 session,
                 actor,
                 version_id=input_id(input, "model_version_id", "ModelVersion"),

@@ -20,6 +20,7 @@ from app.api.errors import ClientError
 from app.api.experiments.enums import RunOrder
 from app.api.experiments.lists import EXPERIMENTS_OF_PROJECT, RUNS_OF_PROJECT, runs_query
 from app.api.experiments.run_filter import RunFilterInput
+from app.api.governance.lists import GATES_OF_MODEL, REQUESTS_OF_VERSION
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Lookup, created_query, filtered_query, status_query
 from app.api.graph.fields import PAGING, children, related
@@ -295,6 +296,10 @@ class Model(Node, FromRow):
         ALIASES_OF_MODEL,
         description="Movable names for versions (champion, challenger...), by name.",
     )
+    promotion_gates = children(
+        GATES_OF_MODEL,
+        description="What moving a version to a stage or pointing an alias needs.",
+    )
 
     @strawberry.field(
         description="The version the alias points at now, or at instant `at` (from its "
@@ -391,5 +396,9 @@ class ModelVersion(Node, FromRow):
         REGISTRY_LINK_LIST_ARGUMENTS,
         query=registry_links_query,
         description="This version in external registries.",
+    )
+    promotion_requests = children(
+        REQUESTS_OF_VERSION,
+        description="Requests to move this version through a gate, newest first.",
     )
     lineage = lineage_field("ModelVersion")

@@ -14,6 +14,7 @@ from app.domain import validation as v
 from app.domain.errors import not_found
 from app.domain.registry.model_service import writable_model
 from app.domain.registry.models import (
+    Model,
     ModelAlias,
     ModelAliasEvent,
     ModelProductionEvent,
@@ -36,6 +37,19 @@ async def model_alias_set(
     """Point ``name`` at a version of the model (creating the alias); ``protected`` None
     keeps the alias's protection as it is."""
     model = await writable_model(session, actor, model_id, ["model_id"])
+    return await point_alias(session, actor, model, name, version_id, protected)
+
+
+async def point_alias(
+    session: AsyncSession,
+    actor: Actor,
+    model: Model,
+    name: str,
+    version_id: uuid.UUID | None,
+    protected: bool | None,
+) -> ModelAlias:
+    """The move itself, the model locked by the caller (its access checked, or its
+    promotion approved: app/domain/governance/services.py)."""
     name = v.slug(name, ["name"])
     version = await session.scalar(
         select(ModelVersion).where(

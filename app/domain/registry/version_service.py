@@ -193,6 +193,14 @@ async def model_version_transition(
         session, ModelVersion, version_id, actor, what="model version", field=field
     )
     model = await writable_model(session, actor, row.model_id, field)
+    return await move_version(session, actor, row, model, stage)
+
+
+async def move_version(
+    session: AsyncSession, actor: Actor, row: ModelVersion, model: Model, stage: ModelStage
+) -> TransitionResult:
+    """The move itself, the model locked by the caller (its access checked, or its
+    promotion approved: app/domain/governance/services.py)."""
     # Re-read under the model lock: a concurrent transition may have moved it.
     await session.refresh(row, with_for_update=True)
     current = ModelStage(row.stage)

@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.engine import SessionFactory
 from app.domain.errors import not_found
 from app.domain.experiments.models import Run
+from app.domain.governance.services import governed_alias_set, governed_transition
 from app.domain.mlflow import registry
 from app.domain.mlflow.projects import ProjectRef, mlflow_project, mlflow_uuid
 from app.domain.mlflow.uris import artifact_uri
-from app.domain.registry.aliases import model_alias_set
 from app.domain.registry.model_service import model_update
 from app.domain.registry.models import Model, ModelAlias, ModelVersion
-from app.domain.registry.version_service import model_version_transition, model_version_update
+from app.domain.registry.version_service import model_version_update
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.lookup import get_visible
 from app.server.mlflow import entities
@@ -147,7 +147,7 @@ class Registry:
         target = registry.stage(call.text("stage"))
         async with self.session_factory() as session, session.begin():
             model, version = await self._version(session, call)
-            moved = await model_version_transition(
+            moved = await governed_transition(
                 session, call.actor, version_id=version.id, stage=target
             )
             return {"model_version": await self._version_json(session, model, moved.version)}
@@ -195,7 +195,7 @@ class Registry:
     async def alias_set(self, call: Call) -> dict[str, Any]:
         async with self.session_factory() as session, session.begin():
             model, version = await self._version(session, call)
-            await model_alias_set(
+            await governed_alias_set(
                 session,
                 call.actor,
                 model_id=model.id,
