@@ -15,6 +15,7 @@ from tests.helpers import (
     RUN_FINISH,
     assert_ok,
     create_project,
+    create_run,
     log_points,
 )
 
@@ -263,3 +264,16 @@ async def test_a_project_s_runs_across_its_experiments(experiment) -> None:  # t
         newest = await client.data(query, {"id": project, "order": "CREATED_DESC"})
         assert newest["node"]["runs"]["nodes"][0]["name"] == "other-run"
         assert newest["node"]["runs"]["totalCount"] == len(RUNS_DATA) + 1
+
+
+async def test_an_order_by_value_needs_its_key_even_for_a_count_alone(tenant):
+    """The differential test's find: runs(first: 0, orderBy: METRIC_ASC) { totalCount }
+    without orderKey answered a count on the compiled path and an error on the resolvers'.
+    The key is checked where both build the list: both answer the error, byte for byte."""
+    ids = await create_run(tenant.client, tenant.org_id)
+    query = """query($id: ID!) { node(id: $id) { ... on Experiment {
+      runs(first: 0, orderBy: METRIC_ASC) { totalCount } } } }"""
+    compiled = await tenant.client.post(query, {"id": ids["experiment"]})
+    reference = await tenant.client.on_resolvers().post(query, {"id": ids["experiment"]})
+    assert compiled.content == reference.content
+    assert "this order needs a key" in compiled.json()["errors"][0]["message"]

@@ -10,9 +10,11 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement
 
+from app.api.errors import ClientError
 from app.api.experiments.enums import RunOrder
 from app.api.graph.declare import ListQuery, order_of
 from app.api.loaders.list_spec import ListSpec, orders_of
+from app.api.loaders.run_orders import ByValue
 from app.api.orders import NamedOrder
 from app.domain.experiments.models import Experiment, Run
 from app.domain.experiments.run_query import RunQuery, condition
@@ -72,6 +74,11 @@ RUNS_OF_PROJECT = ListSpec(
 
 def runs_query(kwargs: Mapping[str, Any]) -> ListQuery:
     value = kwargs.get("filter")
+    order_by = kwargs.get("order_by")
+    if order_by is not None and isinstance(order_by.value, ByValue) and not kwargs.get("order_key"):
+        # Checked here, where both read paths build the list, not only when rows are read:
+        # a page of none (first: 0) or a count alone asked for the order too.
+        raise ClientError("this order needs a key (the metric key or param name)")
     return ListQuery(
         order=order_of(kwargs),
         filter=value.to_filter() if value else None,
