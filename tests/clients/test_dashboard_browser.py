@@ -28,6 +28,7 @@ from tests.helpers import (
     log_points,
 )
 from tests.support.alert_rules import record, rule
+from tests.support.health import rule as health_rule
 from tests.support.subscriptions import points
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
@@ -91,8 +92,11 @@ async def wait_for(page, script: str, name: str) -> None:  # type: ignore[no-unt
 
 async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
     """Where a user starts: the key form, the home page's tree (served with the default
-    limits, which its query once exceeded), the experiment, the run, its chart."""
+    limits, which its query once exceeded), the experiment, the run, its chart, and the
+    health alert a NaN opens (issue 29, item 5's run page)."""
     ids = await create_run(tenant.client, tenant.org_id)
+    await health_rule(tenant.client, ids["project"], {"nonFinite": {"metricKey": "loss"}},
+                      name="nan-loss")  # fmt: skip
     await log_points(tenant.client, ids["run"], points("loss", range(3)))
     await sign_in(page, tenant.key)
     experiment_link = f"a[href='#/experiments/{ids['experiment']}']"
@@ -115,6 +119,10 @@ async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
     await log_points(tenant.client, ids["run"], [{"key": "loss", "step": 8, "value": "NaN"}])
     gap = f"() => {chart}?.dataset.points === '9' && {chart}?.dataset.nonfinite === '1'"
     await wait_for(page, gap, "nan-live")
+    # The health rule's alert opened with that point: it appears on the page, live.
+    health = "document.querySelector('.health-alerts')"
+    await wait_for(page, f"() => {health}?.dataset.alerts === '1' && {health}.textContent"
+                   ".includes('nan-loss: loss is nan at step 8')", "health-alert-live")  # fmt: skip
     # Another client ends the run: the page's status follows without a reload.
     status = "document.querySelector('[data-run-status]')?.dataset.runStatus"
     await wait_for(page, f"() => {status} === 'RUNNING'", "running")

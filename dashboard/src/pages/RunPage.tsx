@@ -1,4 +1,6 @@
-// A run: its charts load the downsampled history (min/max band + last), then grow live
+// A run: its training-health alerts (live from the alerts subscription: a NaN's alert
+// commits with the point that caused it), then its charts load the downsampled history
+// (min/max band + last), then grow live
 // from the runMetrics subscription, which starts at the run's metricCursor and carries a
 // cursor in every batch; after a reconnect graphql-ws subscribes again with the payload
 // as it is then, so keeping the latest cursor in it resumes with no gap and no duplicate.
@@ -23,13 +25,43 @@ const RunQuery = graphql(`
         params
         startedAt
         endedAt
-        experiment { id name }
+        experiment { id name project { organization { id } } }
         metricKeys
         metricCursor
+        alerts(first: 20) { nodes { ...RunAlertFields } }
       }
     }
   }
 `);
+
+graphql(`
+  fragment RunAlertFields on Alert {
+    id
+    title
+    severity
+    status
+    openedAt
+    run { id }
+    healthRule { name }
+  }
+`);
+
+// Alerts of the organization as they open or change; this page keeps its run's.
+const RunAlertsSubscription = graphql(`
+  subscription RunAlerts($organizationId: ID!) {
+    alerts(organizationId: $organizationId) { ...RunAlertFields }
+  }
+`);
+
+interface RunAlert {
+  id: string;
+  title: string;
+  severity: string;
+  status: string;
+  openedAt: string;
+  run?: { id: string } | null;
+  healthRule?: { name: string } | null;
+}
 
 const HistoryQuery = graphql(`
   query RunHistory($id: ID!, $keys: [String!]!) {
@@ -74,6 +106,14 @@ export function RunPage({ id, api }: { id: string; api: Api }) {
     requestPolicy: "network-only",
   });
   const [{ data: statusLive }] = useSubscription({ query: StatusSubscription, variables: { runId: id } });
+  const organizationId = run?.experiment?.project?.organization?.id;
+  const [{ data: liveAlerts }] = useSubscription(
+    { query: RunAlertsSubscription, variables: { organizationId: organizationId ?? "" }, pause: !organizationId },
+    (seen: Record<string, RunAlert> = {}, event) => {
+      const alert = event.alerts as RunAlert;
+      return alert.run?.id === id ? { ...seen, [alert.id]: alert } : seen;
+    },
+  );
   const [live, setLive] = useState<Record<string, Point[]>>({});
   const [connected, setConnected] = useState(false);
 
@@ -148,6 +188,7 @@ export function RunPage({ id, api }: { id: string; api: Api }) {
         </span>
       </p>
       {run.failureReason && <pre className="error failure-reason">{run.failureReason}</pre>}
+      <HealthAlerts alerts={[...(run.alerts.nodes as RunAlert[]), ...Object.values(liveAlerts ?? {})]} />
       <ParamTable params={(run.params as Record<string, unknown>) ?? {}} />
       {allKeys.length === 0 && <p>No metrics yet: they appear here as they are logged.</p>}
       <div className="charts">
@@ -160,6 +201,43 @@ export function RunPage({ id, api }: { id: string; api: Api }) {
         ))}
       </div>
     </section>
+  );
+}
+
+// The run's training-health alerts, newest first, each once (its latest state: an alert
+// only moves forward, open -> acknowledged -> resolved).
+const PROGRESS: Record<string, number> = { OPEN: 0, ACKNOWLEDGED: 1, RESOLVED: 2 };
+
+function HealthAlerts({ alerts }: { alerts: RunAlert[] }) {
+  const latest = new Map<string, RunAlert>();
+  for (const alert of alerts) {
+    const seen = latest.get(alert.id);
+    if (!seen || PROGRESS[alert.status] >= PROGRESS[seen.status]) latest.set(alert.id, alert);
+  }
+  const rows = [...latest.values()].sort((a, b) => b.openedAt.localeCompare(a.openedAt));
+  if (rows.length === 0) return <p className="muted health-alerts" data-alerts="0">No health alerts.</p>;
+  return (
+    <table className="alerts health-alerts" data-alerts={rows.length}>
+      <caption>Health alerts</caption>
+      <thead>
+        <tr>
+          <th scope="col">severity</th>
+          <th scope="col">alert</th>
+          <th scope="col">rule</th>
+          <th scope="col">status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((alert) => (
+          <tr key={alert.id} className={`alert ${alert.status}`} data-alert-status={alert.status}>
+            <td className={`severity ${alert.severity}`}>{alert.severity}</td>
+            <td>{alert.title}</td>
+            <td>{alert.healthRule?.name ?? ""}</td>
+            <td>{alert.status}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
