@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from app.api.errors import UserError
@@ -15,6 +18,7 @@ from app.api.tenancy.enums import OrgRole
 from app.domain.governance import services
 from app.domain.governance.services import RequestState
 from app.domain.promotion.services import MetricBound
+from app.domain.tenancy.access import Actor
 
 
 @strawberry.input(description="A bound on the source run's last value of a metric.")
@@ -89,6 +93,20 @@ def _extra(state: RequestState | None) -> dict[str, object]:
     }
 
 
+async def _request(
+    info: Info, work: Callable[[AsyncSession, Actor], Awaitable[RequestState]]
+) -> PromotionRequestPayload:
+    """A request's mutation: its payload with where the request stands."""
+    return await mutate(
+        info,
+        PromotionRequestPayload,
+        "promotion_request",
+        work,
+        row_of=lambda state: state.request,
+        extra=_extra,
+    )
+
+
 @strawberry.type
 class GovernanceMutations:
     @strawberry.mutation(
@@ -135,10 +153,8 @@ class GovernanceMutations:
     async def promotion_request_create(
         self, info: Info, input: PromotionRequestCreateInput
     ) -> PromotionRequestPayload:
-        return await mutate(
+        return await _request(
             info,
-            PromotionRequestPayload,
-            "promotion_request",
             lambda session, actor: services.promotion_request_create(
                 session,
                 actor,
@@ -146,8 +162,6 @@ class GovernanceMutations:
                 stage=input.stage,
                 alias=input.alias,
             ),
-            row_of=lambda state: state.request,
-            extra=_extra,
         )
 
     @strawberry.mutation(
@@ -158,10 +172,8 @@ class GovernanceMutations:
     async def promotion_request_review(
         self, info: Info, input: PromotionRequestReviewInput
     ) -> PromotionRequestPayload:
-        return await mutate(
+        return await _request(
             info,
-            PromotionRequestPayload,
-            "promotion_request",
             lambda session, actor: services.promotion_request_review(
                 session,
                 actor,
@@ -169,8 +181,6 @@ class GovernanceMutations:
                 approve=input.approve,
                 comment=input.comment,
             ),
-            row_of=lambda state: state.request,
-            extra=_extra,
         )
 
     @strawberry.mutation(
@@ -179,32 +189,24 @@ class GovernanceMutations:
     async def promotion_request_apply(
         self, info: Info, input: PromotionRequestInput
     ) -> PromotionRequestPayload:
-        return await mutate(
+        return await _request(
             info,
-            PromotionRequestPayload,
-            "promotion_request",
             lambda session, actor: services.promotion_request_apply(
                 session,
                 actor,
                 request_id=input_id(input, "promotion_request_id", "PromotionRequest"),
             ),
-            row_of=lambda state: state.request,
-            extra=_extra,
         )
 
     @strawberry.mutation(description="Withdraw a pending request: its requester or an admin.")
     async def promotion_request_cancel(
         self, info: Info, input: PromotionRequestInput
     ) -> PromotionRequestPayload:
-        return await mutate(
+        return await _request(
             info,
-            PromotionRequestPayload,
-            "promotion_request",
             lambda session, actor: services.promotion_request_cancel(
                 session,
                 actor,
                 request_id=input_id(input, "promotion_request_id", "PromotionRequest"),
             ),
-            row_of=lambda state: state.request,
-            extra=_extra,
         )
