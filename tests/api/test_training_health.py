@@ -367,3 +367,25 @@ async def test_a_health_alert_reaches_the_project_s_notification_rules(tenant, r
     assert body["title"] == "nan: val/loss is nan at step 1"
     assert (body["run_id"], body["health_rule_id"]) == (
         str(decode_id(ids["run"], "Run", [])), str(decode_id(made["id"], "HealthRule", [])))  # fmt: skip
+
+
+async def test_the_servers_health_worker_judges_the_clock_on_its_own(tenant, database_url):
+    """A server process whose health clock is on (every 0.2 s) opens the stall alert and
+    cancels the job without being asked, as the server itself (no caller); the test waits
+    for the outcome, never for a duration."""
+    client = tenant.client
+    ids = await with_environment(client, tenant.org_id)
+    job = await job_of(client, ids)
+    await rule(client, ids["project"], {"stall": {"seconds": 60}}, name="stall", cancelJob=True)
+    await silent_since(database_url, run=ids["run"], seconds=120)
+    async with server_process(database_url, MLGRAPH_HEALTH_POLL_SECONDS="0.2"):
+        for _ in range(600):  # up to a minute on a loaded machine
+            if (await run_alerts(client, ids["run"]))["totalCount"]:
+                break
+            await asyncio.sleep(0.1)
+    [alert] = (await run_alerts(client, ids["run"]))["nodes"]
+    assert alert["title"].startswith("stall: no new point for 1")
+    state = await client.data("query($id: ID!) { node(id: $id) { ... on TrainingJob "
+                              "{ status errorMessage } } }", {"id": job})  # fmt: skip
+    assert state["node"]["status"] == "CANCELLED"
+    assert "health rule 'stall' fired: no new point" in state["node"]["errorMessage"]
