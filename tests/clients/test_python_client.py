@@ -805,3 +805,39 @@ async def test_a_health_rule_stops_the_training_loop_through_its_job(server, ten
     assert state["job"] == {"status": "CANCELLED", "run": {"id": run_id}}
     assert state["run"]["status"] == "KILLED"
     assert "health rule 'nan-loss' fired" in state["run"]["failureReason"]
+
+
+async def test_health_rules_and_gpu_usage_through_the_client(server, tenant):  # type: ignore[no-untyped-def]
+    """One call each: a health rule (its condition as the schema names it; a malformed one
+    is a ValueError before any request) and the organization's GPU-hours."""
+    async with mlgraph.Client(url=server.base_url, api_key=tenant.key) as client:
+        project = await client.project("health", organization=tenant.org_slug)
+        experiment = await client.experiment("baseline", project_id=project)
+        spike = {"spike": {"metricKey": "loss", "steps": 50, "zScore": 5}}
+        rule_id = await client.add_health_rule(project_id=project, name="spikes", condition=spike)
+        assert rule_id
+        for bad in ({}, {"nonFinite": {}, "stall": {"seconds": 5}}, {"nan": {}}):
+            with pytest.raises(ValueError, match="condition"):
+                await client.add_health_rule(project_id=project, name="x", condition=bad)
+        with pytest.raises(mlgraph.UserErrors, match="zScore|z"):
+            await client.add_health_rule(project_id=project, name="x",
+                                         condition={"spike": {"metricKey": "loss", "zScore": 0}})  # fmt: skip
+
+        def train() -> str:
+            with mlgraph.start_run(url=server.base_url, api_key=tenant.key,
+                                   experiment_id=experiment, capture_console=False,
+                                   system_metrics=False) as run:  # fmt: skip
+                for step in range(60):
+                    run.log({"loss": 1.0 + 0.01 * ((step * 7) % 5 - 2)}, step=step)
+                run.log({"loss": 9.0}, step=60)
+            return run.id
+
+        run_id = await asyncio.to_thread(train)
+        [total] = await client.gpu_usage(tenant.org_slug)
+        assert (total.jobs, total.gpu_hours) == (0, 0.0)
+    alerts = await tenant.client.data(
+        "query($id: ID!) { node(id: $id) { ... on Run { alerts { nodes { title } } } } }",
+        {"id": run_id},
+    )
+    [alert] = alerts["node"]["alerts"]["nodes"]
+    assert alert["title"].startswith("spikes: loss spiked to 9 at step 60")

@@ -29,15 +29,19 @@ from mlgraph.generated.enums import (
     AlertSeverity,
     Comparator,
     Framework,
+    GpuUsageGroup,
     ModelStage,
     ModelType,
     RunOrder,
 )
 from mlgraph.generated.exceptions import GraphQLClientGraphQLMultiError, GraphQLClientHttpError
+from mlgraph.generated.gpu_usage import GpuUsageOrganizationGpuUsage
 from mlgraph.generated.input_types import (
     AlertRuleCreateInput,
     DeploymentCreateInput,
     ExperimentCreateInput,
+    HealthConditionInput,
+    HealthRuleCreateInput,
     ModelAliasSetInput,
     ModelCreateInput,
     ModelVersionCreateInput,
@@ -62,6 +66,12 @@ from mlgraph.generated.search_runs import SearchRunsNodeExperimentRunsNodes
 from mlgraph.generated.watch_comparison import WatchComparisonExperimentComparison
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+HEALTH_CONDITIONS = frozenset(
+    HealthConditionInput.model_fields[name].alias or name
+    for name in HealthConditionInput.model_fields
+)
 
 
 class MlgraphError(Exception):
@@ -386,6 +396,60 @@ class Client:
         made = check(payload.alert_rule_create).alert_rule
         assert made is not None
         return made.id
+
+    async def add_health_rule(
+        self,
+        *,
+        project_id: str,
+        name: str,
+        condition: Mapping[str, Mapping[str, Any]],
+        experiment_id: str | None = None,
+        severity: AlertSeverity | str = AlertSeverity.HIGH,
+        cancel_job: bool = False,
+    ) -> str:
+        """A training-health rule on the project's runs (or one experiment's); its id.
+        ``condition`` is one kind and its parameters as the schema names them, e.g.
+        ``{"nonFinite": {"metricKey": "loss"}}``, ``{"spike": {"metricKey": "loss",
+        "steps": 100, "zScore": 6}}``, ``{"stall": {"seconds": 600}}``. ``cancel_job``:
+        a firing also cancels the run's training job."""
+        if len(condition) != 1:
+            raise ValueError(
+                "give one condition: nonFinite, spike, divergence, stall, throughputDrop or "
+                f"idleGpu, e.g. {{'nonFinite': {{'metricKey': 'loss'}}}} (got {sorted(condition)})"
+            )
+        kind = next(iter(condition))
+        if kind not in HEALTH_CONDITIONS:
+            raise ValueError(f"unknown condition {kind!r}: one of {sorted(HEALTH_CONDITIONS)}")
+        payload = await self.graphql.health_rule_create(
+            HealthRuleCreateInput(
+                projectId=project_id,
+                experimentId=experiment_id,
+                name=name,
+                condition=HealthConditionInput.model_validate(dict(condition)),
+                severity=AlertSeverity(severity),
+                cancelJob=cancel_job,
+            )  # fmt: skip
+        )
+        made = check(payload.health_rule_create).health_rule
+        assert made is not None
+        return made.id
+
+    async def gpu_usage(
+        self,
+        organization: str,
+        group_by: Sequence[GpuUsageGroup | str] = (),
+        project_id: str | None = None,
+    ) -> list[GpuUsageOrganizationGpuUsage]:
+        """GPU-hours of the organization's training jobs, summed per combination of
+        ``group_by`` (PROJECT, GPU_TYPE, RUN, MODEL_VERSION; none: the total)."""
+        found = await self.graphql.gpu_usage(
+            slug=organization,
+            group_by=[GpuUsageGroup(group) for group in group_by],
+            project_id=project_id,
+        )
+        if found.organization is None:
+            raise MlgraphError(f"no organization {organization!r} for this key")
+        return found.organization.gpu_usage
 
     async def record_monitoring_metrics(
         self, deployment_id: str, values: Mapping[str, float], at: datetime | None = None

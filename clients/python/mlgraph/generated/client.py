@@ -7,12 +7,15 @@ from .async_base_client import AsyncBaseClient
 from .base_model import UNSET, UnsetType
 from .compare_runs import CompareRuns
 from .deployment_create import DeploymentCreate
-from .enums import AlertSeverity, RunOrder
+from .enums import AlertSeverity, GpuUsageGroup, RunOrder
 from .experiment_create import ExperimentCreate
+from .gpu_usage import GpuUsage
+from .health_rule_create import HealthRuleCreate
 from .input_types import (
     AlertRuleCreateInput,
     DeploymentCreateInput,
     ExperimentCreateInput,
+    HealthRuleCreateInput,
     ModelAliasSetInput,
     ModelCreateInput,
     ModelVersionCreateInput,
@@ -456,6 +459,80 @@ class GraphQLClient(AsyncBaseClient):
         )
         data = self.get_data(response)
         return MonitoringMetricsRecord.model_validate(data)
+
+    async def health_rule_create(
+        self, input: HealthRuleCreateInput, **kwargs: Any
+    ) -> HealthRuleCreate:
+        query = gql("""
+            mutation HealthRuleCreate($input: HealthRuleCreateInput!) {
+              healthRuleCreate(input: $input) {
+                healthRule {
+                  id
+                  name
+                  kind
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="HealthRuleCreate",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return HealthRuleCreate.model_validate(data)
+
+    async def gpu_usage(
+        self,
+        slug: str,
+        group_by: list[GpuUsageGroup],
+        project_id: Union[Optional[str], UnsetType] = UNSET,
+        **kwargs: Any,
+    ) -> GpuUsage:
+        query = gql("""
+            query GpuUsage($slug: String!, $groupBy: [GpuUsageGroup!]!, $projectId: ID) {
+              organization(slug: $slug) {
+                gpuUsage(groupBy: $groupBy, projectId: $projectId) {
+                  jobs
+                  gpuHours
+                  gpuType
+                  project {
+                    id
+                    slug
+                  }
+                  run {
+                    id
+                    name
+                  }
+                  modelVersion {
+                    id
+                    version
+                  }
+                }
+              }
+            }
+            """)
+        variables: dict[str, object] = {
+            "slug": slug,
+            "groupBy": group_by,
+            "projectId": project_id,
+        }
+        response = await self.execute(
+            query=query, operation_name="GpuUsage", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return GpuUsage.model_validate(data)
 
     async def model_version_create(
         self, input: ModelVersionCreateInput, **kwargs: Any

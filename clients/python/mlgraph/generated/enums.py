@@ -67,6 +67,22 @@ class Framework(str, Enum):
     OTHER = "OTHER"
 
 
+class GpuUsageGroup(str, Enum):
+    PROJECT = "PROJECT"
+    GPU_TYPE = "GPU_TYPE"
+    RUN = "RUN"
+    MODEL_VERSION = "MODEL_VERSION"
+
+
+class HealthRuleKind(str, Enum):
+    NON_FINITE = "NON_FINITE"
+    SPIKE = "SPIKE"
+    DIVERGENCE = "DIVERGENCE"
+    STALL = "STALL"
+    THROUGHPUT_DROP = "THROUGHPUT_DROP"
+    IDLE_GPU = "IDLE_GPU"
+
+
 class LogStream(str, Enum):
     STDOUT = "STDOUT"
     STDERR = "STDERR"

@@ -85,6 +85,15 @@ class DeploymentRuntimeInput(BaseModel):
     health_check_path: Optional[str] = Field(alias="healthCheckPath", default=None)
 
 
+class DivergenceConditionInput(BaseModel):
+    """A value more than rise above the lowest finite value of the steps steps before it (a loss climbing away from its low)."""
+
+    metric_key: str = Field(alias="metricKey")
+    steps: int
+    "1 to 10,000."
+    rise: float
+
+
 class ExperimentCreateInput(BaseModel):
     project_id: str = Field(alias="projectId")
     name: str
@@ -93,6 +102,40 @@ class ExperimentCreateInput(BaseModel):
     config: Optional[Any] = None
     model_id: Optional[str] = Field(alias="modelId", default=None)
     "The model this experiment works on (same project)."
+
+
+class HealthConditionInput(BaseModel):
+    """What the rule watches for: exactly one."""
+
+    non_finite: Optional["NonFiniteConditionInput"] = Field(
+        alias="nonFinite", default=None
+    )
+    spike: Optional["SpikeConditionInput"] = None
+    divergence: Optional["DivergenceConditionInput"] = None
+    stall: Optional["StallConditionInput"] = None
+    throughput_drop: Optional["ThroughputDropConditionInput"] = Field(
+        alias="throughputDrop", default=None
+    )
+    idle_gpu: Optional["IdleGpuConditionInput"] = Field(alias="idleGpu", default=None)
+
+
+class HealthRuleCreateInput(BaseModel):
+    project_id: str = Field(alias="projectId")
+    experiment_id: Optional[str] = Field(alias="experimentId", default=None)
+    "Watch the runs of this experiment only."
+    name: str
+    condition: "HealthConditionInput"
+    severity: AlertSeverity = AlertSeverity.HIGH
+    cancel_job: bool = Field(alias="cancelJob", default=False)
+    "Also cancel the run's unfinished training jobs when it fires: the worker's next heartbeat is refused with the reason."
+
+
+class IdleGpuConditionInput(BaseModel):
+    """Every GPU's utilisation (system/gpu.<i>.utilization_percent, as the Python client samples it) below percent during the run's last seconds (by the samples' own timestamps), the run RUNNING at least that long. Judged on a clock."""
+
+    percent: float = 10
+    seconds: int = 600
+    "1 to 604,800."
 
 
 class ModelAliasSetInput(BaseModel):
@@ -149,6 +192,13 @@ class MonitoringMetricsRecordInput(BaseModel):
     "Up to 10,000 points; a re-sent point (same name and recordedAt) replaces the stored one, so retries are safe. One bad point rejects the batch."
 
 
+class NonFiniteConditionInput(BaseModel):
+    """A NaN or ±Infinity among a batch's values."""
+
+    metric_key: Optional[str] = Field(alias="metricKey", default=None)
+    "Null: every key."
+
+
 class PredictionInput(BaseModel):
     input: Optional[Any] = None
     output: Optional[Any] = None
@@ -196,6 +246,29 @@ class RunFinishInput(BaseModel):
     "With FAILED or KILLED: what ended the run (the Python client sends the exception's type and message); at most 4,000 characters, a longer one keeps its end."
 
 
+class SpikeConditionInput(BaseModel):
+    """A value farther than zScore standard deviations from the mean of the finite values in the steps steps before it (at least 5 of them)."""
+
+    metric_key: str = Field(alias="metricKey")
+    steps: int = 100
+    "1 to 10,000."
+    z_score: float = Field(alias="zScore", default=6)
+
+
+class StallConditionInput(BaseModel):
+    """A RUNNING run with no new point (or, while its training job runs, no heartbeat from the job's worker) for this many seconds. Judged on a clock."""
+
+    seconds: int
+    "1 to 604,800."
+
+
+class ThroughputDropConditionInput(BaseModel):
+    """The key's last batch ran at fewer steps per second (from the points' own timestamps) than fraction × the median of its previous 100 batches (5 at least). Judged on a clock."""
+
+    metric_key: str = Field(alias="metricKey")
+    fraction: float = 0.5
+
+
 class TrainingJobHeartbeatInput(BaseModel):
     training_job_id: str = Field(alias="trainingJobId")
     worker: str
@@ -205,5 +278,7 @@ class TrainingJobHeartbeatInput(BaseModel):
 
 
 DeploymentCreateInput.model_rebuild()
+HealthConditionInput.model_rebuild()
+HealthRuleCreateInput.model_rebuild()
 MonitoringMetricsRecordInput.model_rebuild()
 PredictionsRecordInput.model_rebuild()
