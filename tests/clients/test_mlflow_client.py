@@ -365,3 +365,61 @@ async def test_a_key_without_the_read_scope_logs_but_reads_nothing(server, tenan
     got = (await http.get(f"{api}/runs/get", params={"run_id": run_id}, headers=owner)).json()
     assert {"key": "team", "value": "vision"} in got["run"]["data"]["tags"]
     assert [m["key"] for m in got["run"]["data"]["metrics"]] == ["loss"]
+
+
+GATED_VERSION = """
+import json
+from mlflow import MlflowClient
+
+client = MlflowClient()
+client.create_registered_model("gated")
+version = client.create_model_version("gated", source="s3://models/gated/1")
+print(json.dumps({"version": version.version}))
+"""
+
+THROUGH_THE_GATE = """
+import json
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+client = MlflowClient()
+found = {}
+for name, call in (
+    ("stage", lambda: client.transition_model_version_stage("gated", "1", "Production")),
+    ("alias", lambda: client.set_registered_model_alias("gated", "champion", "1")),
+    ("staging", lambda: client.transition_model_version_stage("gated", "1", "Staging")),
+):
+    try:
+        call()
+        found[name] = "moved"
+    except MlflowException as error:
+        found[name] = [error.error_code, error.message]
+print(json.dumps(found))
+"""
+
+GATES = """mutation($input: PromotionGateSetInput!) { promotionGateSet(input: $input) {
+  promotionGate { id } userErrors { field code message } } }"""
+
+
+async def test_mlflows_stage_and_alias_moves_pass_the_promotion_gates(
+    mlflow_python, server, tenant, tmp_path
+):
+    """Issue 29 item 4 through MLflow's own client: a gated stage or alias is refused with
+    the gate's reason, an ungated stage moves."""
+    made = await run_mlflow(mlflow_python, server, tenant.key, tmp_path, GATED_VERSION)
+    assert made["version"] == "1"
+    org = (await tenant.client.data(MODEL_IDS, {"slug": tenant.org_slug}))["organization"]
+    [model] = [m for p in org["projects"]["nodes"] if p["slug"] == "mlflow"
+               for m in p["models"]["nodes"] if m["name"] == "gated"]  # fmt: skip
+    for target in ({"stage": "PRODUCTION"}, {"alias": "champion"}):
+        gate = await tenant.client.mutate(GATES, {"modelId": model["id"], **target})
+        assert gate["userErrors"] == []
+    found = await run_mlflow(mlflow_python, server, tenant.key, tmp_path, THROUGH_THE_GATE)
+    for refused in ("stage", "alias"):
+        code, message = found[refused]
+        assert code == "PERMISSION_DENIED" and "needs 1 approval(s) from admins" in message
+    assert found["staging"] == "moved"
+
+
+MODEL_IDS = """query($slug: String!) { organization(slug: $slug) {
+  projects(first: 10) { nodes { slug models(first: 10) { nodes { id name } } } } } }"""
