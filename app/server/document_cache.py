@@ -29,7 +29,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
-from app.api.sized_lru import SizedLRU
+from app.process.sized_lru import SizedLRU
 
 AST_BYTES_PER_CHAR = 8  # a document's AST takes several times its text; count that, roughly
 INTROSPECTION_ENTRIES = 16

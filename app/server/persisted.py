@@ -26,7 +26,7 @@ import orjson
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from app.api.sized_lru import SizedLRU
+from app.process.sized_lru import SizedLRU
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 ID_PARAMS = ("documentId", "doc_id", "id")

@@ -36,9 +36,9 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from app.api.graph.compiler import CompiledQuery, Compiler, Unsupported
-from app.api.sized_lru import SizedLRU
 from app.db.statements import StatementPool
 from app.domain.tenancy.access import Actor
+from app.process.sized_lru import SizedLRU
 
 log = logging.getLogger("mlgraph.graphql")
 

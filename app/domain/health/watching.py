@@ -5,15 +5,14 @@ A project without rules costs nothing: the run's lock reads the version of its p
 rules (``projects.rules_version``, bumped by every rule change), and at 0 nothing more is
 asked. Otherwise the rules come from a cache keyed by (project, version), so a process
 reads a project's rules once per change and never uses ones older than its transaction;
-then, only when a SPIKE or DIVERGENCE rule watches a key of the batch, one statement reads
-the stored points of the window before the batch (at most ``steps`` steps per key, from
-the run's own partition). The judging itself is numpy over the batch
-(app/domain/health/rules.py)."""
+then, only when a SPIKE or DIVERGENCE rule watches a key of the batch, the window before
+the batch: from the tail this process kept of the key's last batch, while no other batch
+came in since, else with one statement (at most ``steps`` steps per key, from the run's own
+partition). The judging itself is numpy over the batch (app/domain/health/rules.py)."""
 
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +33,7 @@ from app.domain.health.rules import (
     first_spike,
 )
 from app.domain.tenancy.access import Actor
+from app.process.sized_lru import SizedLRU
 
 RULES_OF_PROJECT = text(
     """
@@ -59,9 +59,10 @@ class IngestRule:
 
 
 # (project id, rules version) -> its ingest rules. A version's rules never change, so an
-# entry is never stale; the oldest go first past the bound.
-_RULES_CACHE: OrderedDict[tuple[uuid.UUID, int], tuple[IngestRule, ...]] = OrderedDict()
-RULES_CACHE_SIZE = 4096
+# entry is never stale; the least recently used go first past 4,096 rules in all.
+_RULES_CACHE: SizedLRU[tuple[uuid.UUID, int], tuple[IngestRule, ...]] = SizedLRU(
+    4096, lambda _, rules: max(1, len(rules))
+)
 
 
 async def _rules(
@@ -70,7 +71,6 @@ async def _rules(
     key = (project_id, version)
     cached = _RULES_CACHE.get(key)
     if cached is not None:
-        _RULES_CACHE.move_to_end(key)
         return cached
     rows = (await session.execute(RULES_OF_PROJECT, {"project_id": project_id})).all()
     rules = tuple(
@@ -90,9 +90,7 @@ async def _rules(
         )
         for row in rows
     )
-    _RULES_CACHE[key] = rules
-    while len(_RULES_CACHE) > RULES_CACHE_SIZE:
-        _RULES_CACHE.popitem(last=False)
+    _RULES_CACHE.put(key, rules)
     return rules
 
 
@@ -139,9 +137,11 @@ class Tail:
         return Tail(seq, low, steps[keep], values[keep])
 
 
-# (run id, key) -> its tail; the least recently used go first past the bound.
-_TAILS: OrderedDict[tuple[uuid.UUID, str], Tail] = OrderedDict()
-TAILS_SIZE = 4096
+# (run id, key) -> its tail; the least recently used go first past 64 MiB of points (a
+# tail holds up to a window's 10,000 steps: a count alone would not bound the memory).
+_TAILS: SizedLRU[tuple[uuid.UUID, str], Tail] = SizedLRU(
+    64 * 1024 * 1024, lambda _, tail: tail.steps.nbytes + tail.values.nbytes + 200
+)
 
 
 NO_POINTS = (np.empty(0, dtype=np.int64), np.empty(0))
@@ -204,9 +204,9 @@ async def judge_batch(
                     break
         elif key in series and rule.steps is not None:
             s = series[key]
-            window = judged.get(key) or judged.setdefault(
-                key, Window.of(before.get(key, NO_POINTS), (s.steps, s.values))
-            )
+            window = judged.get(key)
+            if window is None:
+                window = judged[key] = Window.of(before.get(key, NO_POINTS), (s.steps, s.values))
             if kind is HealthRuleKind.SPIKE and rule.z_score is not None:
                 breach = first_spike(key, window, rule.steps, rule.z_score)
             elif kind is HealthRuleKind.DIVERGENCE and rule.rise is not None:
@@ -274,10 +274,7 @@ def _remember(session: AsyncSession, run_id: uuid.UUID, key: str, tail: Tail) ->
 def _keep_tails(session: Session) -> None:
     pending = session.info.pop(PENDING_TAILS, None)
     for run_key, tail in (pending or {}).items():
-        _TAILS[run_key] = tail
-        _TAILS.move_to_end(run_key)
-    while len(_TAILS) > TAILS_SIZE:
-        _TAILS.popitem(last=False)
+        _TAILS.put(run_key, tail, replace=True)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -1,5 +1,7 @@
 """A least-recently-used map bounded by the total size of its entries (not their count:
-one document may be megabytes), for the per-process caches of documents."""
+one document may be megabytes, one metric window thousands of points), for the
+per-process caches: documents and plans (app/server, app/api/graph), training-health
+rules and windows (app/domain/health/watching.py)."""
 
 from __future__ import annotations
 
@@ -31,11 +33,17 @@ class SizedLRU(Generic[K, V]):
         self._entries.move_to_end(key)
         return entry[0]
 
-    def put(self, key: K, value: V) -> None:
+    def put(self, key: K, value: V, *, replace: bool = False) -> None:
         """Keep ``value``, dropping the least recently used entries to stay in bounds; an
-        entry bigger than the whole cache is not kept."""
+        entry bigger than the whole cache is not kept. A key already here keeps its value,
+        unless ``replace`` (then the old one goes, even if the new one is not kept)."""
+        if key in self._entries:
+            if not replace:
+                return
+            _, old = self._entries.pop(key)
+            self.bytes -= old
         size = self.size_of(key, value)
-        if key in self._entries or size > self.max_bytes:
+        if size > self.max_bytes:
             return
         self._entries[key] = (value, size)
         self.bytes += size
