@@ -46,21 +46,38 @@ async def status_changed(session: AsyncSession, job: TrainingJob) -> None:
     await topics.publish(session, topics.TRAINING_STATUS, job=job.id)
 
 
-async def _announce_finished(session: AsyncSession, job: TrainingJob) -> None:
-    """A job reached a final status: the notification rules hear it (on commit)."""
-    await enqueue_notifications(
-        session,
-        organization_id=job.organization_id,
-        trigger=Trigger.TRAINING_JOB_COMPLETE,
-        event_type="training_job.finished",
-        payload={
-            "training_job_id": str(job.id),
-            "title": f"{job.name} {job.status}",
-            "status": job.status,
-            "error": job.error_message,
-        },
-        project_id=job.project_id,
-    )
+async def _enter(
+    session: AsyncSession,
+    actor: Actor,
+    job: TrainingJob,
+    status: TrainingJobStatus,
+    details: dict[str, Any],
+) -> None:
+    """Move the job to ``status`` (its checks done): its times and lease, its subscribers,
+    the notification rules when it is final, the audit trail."""
+    now = datetime.now(UTC)
+    job.status = status.value
+    if status is TrainingJobStatus.RUNNING:
+        job.started_at = now
+    if status in FINAL:
+        job.ended_at = now
+        job.lease_owner, job.lease_expires_at = None, None  # nobody holds a finished job
+    await status_changed(session, job)
+    if status in FINAL:
+        await enqueue_notifications(
+            session,
+            organization_id=job.organization_id,
+            trigger=Trigger.TRAINING_JOB_COMPLETE,
+            event_type="training_job.finished",
+            payload={
+                "training_job_id": str(job.id),
+                "title": f"{job.name} {job.status}",
+                "status": job.status,
+                "error": job.error_message,
+            },
+            project_id=job.project_id,
+        )
+    record_audit(session, actor, f"training_job.{status.value}", job, details=details)
 
 
 def _optional(value: str | None, max_length: int, field: list[str]) -> str | None:
@@ -230,21 +247,9 @@ async def training_job_transition(
         if run.project_id != job.project_id:
             raise validation("the run belongs to another project", ["run_id"])
         job.run_id = run.id
-    now = datetime.now(UTC)
-    job.status = status.value
-    if status is TrainingJobStatus.RUNNING:
-        job.started_at = now
-    if status in FINAL:
-        job.ended_at = now
-        job.lease_owner, job.lease_expires_at = None, None  # nobody holds a finished job
     if status is TrainingJobStatus.FAILED:
         job.error_message = v.optional_text(error_message, ["error_message"])
-    await status_changed(session, job)
-    if status in FINAL:
-        await _announce_finished(session, job)
-    record_audit(
-        session, actor, f"training_job.{status.value}", job, details={"from": current.value}
-    )
+    await _enter(session, actor, job, status, {"from": current.value})
     return job
 
 
@@ -307,16 +312,8 @@ async def training_jobs_cancel_for_run(
             .with_for_update()
         )
     )
-    now = datetime.now(UTC)
     for job in jobs:
         was = job.status
-        job.status = TrainingJobStatus.CANCELLED.value
-        job.ended_at = now
-        job.lease_owner, job.lease_expires_at = None, None
         job.error_message = reason[:4000]
-        await status_changed(session, job)
-        await _announce_finished(session, job)
-        record_audit(
-            session, actor, "training_job.cancelled", job, details={"from": was, "why": reason}
-        )
+        await _enter(session, actor, job, TrainingJobStatus.CANCELLED, {"from": was, "why": reason})
     return jobs
