@@ -138,7 +138,7 @@ async def evaluate(
     ):
         return []  # another process is judging right now
     orgs = None if organization_ids is None else list(organization_ids)
-    fired: list[Fired] = []
+    breaches: list[tuple[Any, HealthRuleKind, Breach]] = []  # (rule and run row, kind, why)
     seen: set[tuple[uuid.UUID, uuid.UUID]] = set()
     stalled = await session.execute(STALLED, {"kind": HealthRuleKind.STALL.value, "orgs": orgs})
     for row in stalled.all():
@@ -147,28 +147,22 @@ async def evaluate(
         seen.add((row.id, row.run_id))
         what = "no new point" if row.what == "points" else "no heartbeat from its worker"
         breach = Breach(None, None, f"{what} for {int(row.seconds)} s")
-        run = RunRef(row.run_id, row.organization_id, row.project_id)
-        done = await fire(session, actor, _rule(row, HealthRuleKind.STALL), run, breach)
-        if done is not None:
-            fired.append(done)
+        breaches.append((row, HealthRuleKind.STALL, breach))
     slow = await session.execute(
         RATES, {"kind": HealthRuleKind.THROUGHPUT_DROP.value, "orgs": orgs}
     )
     for row in slow.all():
         slower = throughput_drop(row.metric_key, [float(x) for x in row.rates], row.fraction)
-        if slower is None:
-            continue
-        run = RunRef(row.run_id, row.organization_id, row.project_id)
-        rule = _rule(row, HealthRuleKind.THROUGHPUT_DROP)
-        done = await fire(session, actor, rule, run, slower)
-        if done is not None:
-            fired.append(done)
+        if slower is not None:
+            breaches.append((row, HealthRuleKind.THROUGHPUT_DROP, slower))
     idle = await session.execute(IDLE, {"kind": HealthRuleKind.IDLE_GPU.value, "orgs": orgs})
     for row in idle.all():
         title = f"GPU utilisation at most {row.top:g}% for {row.seconds} s (below {row.percent:g}%)"
+        breaches.append((row, HealthRuleKind.IDLE_GPU, Breach(None, float(row.top), title)))
+    fired: list[Fired] = []
+    for row, kind, breach in breaches:
         run = RunRef(row.run_id, row.organization_id, row.project_id)
-        breach = Breach(None, float(row.top), title)
-        done = await fire(session, actor, _rule(row, HealthRuleKind.IDLE_GPU), run, breach)
+        done = await fire(session, actor, _rule(row, kind), run, breach)
         if done is not None:
             fired.append(done)
     return fired
