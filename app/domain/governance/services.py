@@ -29,13 +29,12 @@ from app.domain.governance.models import PromotionGate, PromotionRequest, Promot
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.promotion.services import MetricBound, clean_bounds
-from app.domain.registry.aliases import model_alias_set, point_alias
+from app.domain.registry.aliases import point_alias
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.model_service import writable_model
 from app.domain.registry.models import Model, ModelAlias, ModelVersion
 from app.domain.registry.version_service import (
     TransitionResult,
-    model_version_transition,
     move_version,
 )
 from app.domain.tenancy.access import Actor
@@ -159,19 +158,21 @@ async def _checked(
 async def governed_transition(
     session: AsyncSession, actor: Actor, *, version_id: uuid.UUID | None, stage: ModelStage
 ) -> TransitionResult:
-    """``model_version_transition`` through the model's gate for the stage, if any."""
+    """``model_version_transition`` through the model's gate for the stage, if any: the
+    same access checks, then the gate, then the move."""
+    field = ["model_version_id"]
     version = await get_visible(
-        session, ModelVersion, version_id, actor, what="model version",
-        field=["model_version_id"],
-    )  # fmt: skip
+        session, ModelVersion, version_id, actor, what="model version", field=field
+    )
+    model = await writable_model(session, actor, version.model_id, field)
     if stage in (ModelStage.STAGING, ModelStage.PRODUCTION):
         target = Target(stage, None)
-        gate = await gate_for(session, version.model_id, target)
+        gate = await gate_for(session, model.id, target)
         if gate is not None:
             if gate.required_approvals:
                 raise _refused_by_gate(gate, target)
             await _checked(session, gate, version, target)
-    return await model_version_transition(session, actor, version_id=version.id, stage=stage)
+    return await move_version(session, actor, version, model, stage)
 
 
 async def governed_alias_set(
@@ -183,7 +184,8 @@ async def governed_alias_set(
     version_id: uuid.UUID | None,
     protected: bool | None,
 ) -> ModelAlias:
-    """``model_alias_set`` through the model's gate for the alias, if any."""
+    """``model_alias_set`` through the model's gate for the alias, if any: the same access
+    check, then the gate, then the move."""
     model = await writable_model(session, actor, model_id, ["model_id"])
     target = Target(None, v.slug(name, ["name"]))
     gate = await gate_for(session, model.id, target)
@@ -200,9 +202,7 @@ async def governed_alias_set(
         if version is None:
             raise not_found("model version of this model", ["model_version_id"])
         await _checked(session, gate, version, target)
-    return await model_alias_set(
-        session, actor, model_id=model.id, name=name, version_id=version_id, protected=protected
-    )
+    return await point_alias(session, actor, model, name, version_id, protected)
 
 
 @dataclass(frozen=True)
@@ -291,11 +291,7 @@ async def _pending(
         for_update=True,
     )  # fmt: skip
     if request.status != PENDING:
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            f"the request is {request.status}",
-            ["promotion_request_id"],
-        )
+        raise DomainError(ErrorCode.INVALID_TRANSITION, f"the request is {request.status}", field)
     version = await session.get_one(ModelVersion, request.model_version_id)
     model = await session.scalar(
         select(Model).where(Model.id == version.model_id).with_for_update()
