@@ -841,3 +841,31 @@ async def test_health_rules_and_gpu_usage_through_the_client(server, tenant):  #
     )
     [alert] = alerts["node"]["alerts"]["nodes"]
     assert alert["title"].startswith("spikes: loss spiked to 9 at step 60")
+
+
+async def test_a_job_s_run_keeps_training_through_an_outage_of_its_heartbeats(tenant, proxy):
+    """The server away is not the job stopped: heartbeats that cannot be delivered are said
+    once (a warning, run.errors), retried at every beat, and the loop goes on; back, the
+    run finishes as usual with every point."""
+    project = await create_project(tenant.client, tenant.org_id)
+    environment = (await create_environment(tenant.client, tenant.org_id))["id"]
+    job = await queued_job(tenant.client, {"project": project["id"], "environment": environment})
+    assert_ok(await tenant.client.mutate(CLAIM, {"worker": "node-1", "limit": 1}))
+    run = await asyncio.to_thread(open_run, proxy.url, tenant, project["slug"], training_job=job,
+                                  worker="node-1", heartbeat_interval=0.05,
+                                  flush_interval=0.05)  # fmt: skip
+    proxy.down()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mlgraph.RunWarning)
+        for step in range(100):
+            run.log({"loss": float(step)}, step=step)
+        await until(lambda: run.retries >= 6, "heartbeats and batches retried while away")
+        said = [e for e in run.errors if "heartbeat" in str(e)]
+        assert len(said) == 1 and not run.should_stop
+        run.log({"loss": 100.0}, step=100)  # the loop goes on
+        proxy.up = True
+        assert await asyncio.to_thread(run.flush, 60)
+        await asyncio.to_thread(run.finish)
+    assert not run.should_stop
+    finished = await stored(tenant, run.id, "loss")
+    assert finished["status"] == "COMPLETED" and finished["metric"]["count"] == 101

@@ -245,6 +245,7 @@ class Run:
         self.heartbeat_interval = heartbeat_interval
         self.lease_seconds = lease_seconds
         self.stopped: str | None = None  # why the server stopped the training job
+        self._heartbeat_failing = False  # the server is away: said once, until a beat lands
         if training_job is not None:  # linked before the first point; stopped at once if so
             sender.call(self._heartbeat())
         self._task = sender.call(self._start())
@@ -470,6 +471,7 @@ class Run:
                 )
             )
             check(payload.training_job_heartbeat)
+            self._heartbeat_failing = False
         except UserErrors as error:
             if {"CONFLICT", "NOT_FOUND"} & set(error.codes):
                 self.stopped = str(error)
@@ -484,7 +486,8 @@ class Run:
                 self._report(MlgraphError(f"heartbeat: {error}"))
         except (httpx.TransportError, GraphQLClientHttpError) as error:
             self.retries += 1
-            if not any("heartbeat" in str(e) for e in self.errors):
+            if not self._heartbeat_failing:  # said once per outage, not at every beat
+                self._heartbeat_failing = True
                 self._report(MlgraphError(f"heartbeat not delivered, trying again: {error}"))
         except (GraphQLClientGraphQLMultiError, MlgraphError) as error:
             self._report(MlgraphError(f"heartbeat: {error}"))
