@@ -61,7 +61,9 @@ async def usage(client, slug: str, *group_by: str, project: str | None = None): 
     return (await client.data(USAGE, variables))["organization"]["gpuUsage"]
 
 
-async def test_gpu_hours_per_job_run_version_project_and_organization(tenant, http, database_url):
+async def test_gpu_hours_per_job_run_version_project_and_organization(
+    tenant, make_tenant, http, database_url
+):
     client = tenant.client
     environment = (await create_environment(client, tenant.org_id))["id"]
     assert_ok(await create_gpu(client, environment, key="nvidia-a100", label="A100"))
@@ -110,6 +112,15 @@ async def test_gpu_hours_per_job_run_version_project_and_organization(tenant, ht
     assert (seen["jobs"], seen["gpuHours"]) == (2, 2.0 + 1859 / 3600)
     hidden = await developer.data(JOB_HOURS, {"id": running})
     assert hidden["node"] is None
+
+    # Another organization's project sums nothing here; an id of another type is refused.
+    stranger = await make_tenant("gpu-other")
+    theirs = (await create_project(stranger.client, stranger.org_id))["id"]
+    [none] = await usage(client, tenant.org_slug, project=theirs)
+    assert (none["jobs"], none["gpuHours"]) == (0, 0.0)
+    wrong = await client.execute(USAGE, {"slug": tenant.org_slug, "groupBy": [],
+                                         "projectId": ids["run"]})  # fmt: skip
+    assert wrong["errors"][0]["message"] == "projectId is not a Project id"
 
 
 async def test_idle_gpus_open_an_alert_on_the_clock(tenant, database_url):
