@@ -26,6 +26,8 @@ from app.api.serving.gpu_mutations import GpuTypeMutations
 from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
 from app.api.serving.runtime_mutations import ServingRuntimeMutations
 from app.api.subscriptions import CoreSubscriptions
+from app.api.sweeps.mutations import SweepMutations
+from app.api.sweeps.subscriptions import SweepSubscriptions
 from app.api.tenancy.mutations import TenancyMutations
 from app.api.tenancy.retention import RetentionMutations
 from app.api.tenancy.types import AuditLogEntry, Membership, Organization, User
@@ -53,6 +55,7 @@ class Mutation(
     HealthMutations,
     NotificationMutations,
     TrainingMutations,
+    SweepMutations,
     DatasetMutations,
     PipelineMutations,
     LogMutations,
@@ -61,7 +64,7 @@ class Mutation(
 
 
 @strawberry.type
-class Subscription(CoreSubscriptions, LogSubscriptions):
+class Subscription(CoreSubscriptions, LogSubscriptions, SweepSubscriptions):
     pass
 
 

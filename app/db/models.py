@@ -50,6 +50,7 @@ from app.domain.serving.models import (
     ServingEndpoint,
     ServingEndpointEvent,
 )
+from app.domain.sweeps.models import Sweep, SweepTrial
 from app.domain.tenancy.models import (
     ApiKey,
     AuditLog,
@@ -96,6 +97,8 @@ __all__ = [
     "Organization",
     "Pipeline",
     "PipelineRun",
+    "Sweep",
+    "SweepTrial",
     "TrainingJob",
     "Prediction",
     "PredictionEmbedding",

@@ -14,6 +14,7 @@ RUN_METRICS = "mlgraph_run_metrics"
 MONITORING = "mlgraph_monitoring"  # {"deployment": id, "seq": monitoring_seq after the write}
 RUN_STATUS = "mlgraph_run_status"  # {"run": id, "version": status_version}
 TRAINING_STATUS = "mlgraph_training_status"  # {"job": id}: a training job's status changed
+SWEEP_STATUS = "mlgraph_sweep_status"  # {"sweep": id}: a sweep or one of its trials changed
 BUILD_STATUS = "mlgraph_build_status"  # {"build": id}: an artifact build's status changed
 ALERTS = "mlgraph_alerts"  # {"org": id, "alert": id}
 OUTBOX = "mlgraph_outbox"  # {"org": id}: notification deliveries are due
@@ -24,6 +25,7 @@ CHANNELS = (
     MONITORING,
     RUN_STATUS,
     TRAINING_STATUS,
+    SWEEP_STATUS,
     BUILD_STATUS,
     ALERTS,
     OUTBOX,

@@ -295,6 +295,39 @@ def build_state(row: Any) -> BuildState:
     )
 
 
+@dataclass
+class SweepState:
+    status: str
+    trials_made: int
+    trials_active: int
+    trials_completed: int
+    trials_pruned: int
+    trials_failed: int
+    trials_cancelled: int
+    best_value: float | None
+    version: int
+
+
+SWEEP_STATE = text(
+    "SELECT status, trials_made, trials_active, trials_completed, trials_pruned, "
+    "trials_failed, trials_cancelled, best_value, status_version FROM sweeps WHERE id = :id"
+)
+
+
+def sweep_state(row: Any) -> SweepState:
+    return SweepState(
+        row.status,
+        row.trials_made,
+        row.trials_active,
+        row.trials_completed,
+        row.trials_pruned,
+        row.trials_failed,
+        row.trials_cancelled,
+        row.best_value,
+        row.status_version,
+    )
+
+
 class StatusHub(Hub):
     """One row's status (a run's, a training job's): re-read once per notification for all
     its subscribers; only a newer ``status_version`` replaces the state."""
@@ -378,6 +411,7 @@ STATUS_HUBS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "status": (RUN_STATE, run_state),
     "training": (TRAINING_JOB_STATE, training_job_state),
     "build": (BUILD_STATE, build_state),
+    "sweep": (SWEEP_STATE, sweep_state),
 }
 
 
@@ -522,6 +556,10 @@ class Broker:
                     hub.poke()
             elif channel == topics.BUILD_STATUS:
                 hub = self.hubs.get(("build", uuid.UUID(data["build"])))
+                if hub is not None:
+                    hub.poke()
+            elif channel == topics.SWEEP_STATUS:
+                hub = self.hubs.get(("sweep", uuid.UUID(data["sweep"])))
                 if hub is not None:
                     hub.poke()
             elif channel == topics.RATE_LIMITS:

@@ -20,6 +20,7 @@ from app.domain.experiments.enums import TERMINAL_RUN_STATUSES, RunStatus
 from app.domain.experiments.reads import MetricRow, high_water, points_after
 from app.domain.monitoring import reads as monitoring_reads
 from app.domain.monitoring.reads import MonitoringRow
+from app.domain.sweeps.enums import SweepStatus
 from app.domain.training.enums import TrainingJobStatus
 from app.domain.training.rules import FINAL as FINAL_TRAINING_STATUSES
 from app.events.hubs import (
@@ -27,6 +28,7 @@ from app.events.hubs import (
     BuildState,
     RunState,
     SharedBatch,
+    SweepState,
     TrainingJobState,
     read_points_after,
 )
@@ -212,6 +214,12 @@ def training_job_states(broker: Broker, job_id: uuid.UUID) -> AsyncIterator[Trai
         "training",
         job_id,
         lambda status: TrainingJobStatus(status) in FINAL_TRAINING_STATUSES,
+    )
+
+
+def sweep_states(broker: Broker, sweep_id: uuid.UUID) -> AsyncIterator[SweepState]:
+    return status_states(
+        broker, "sweep", sweep_id, lambda status: SweepStatus(status) is not SweepStatus.RUNNING
     )
 
 

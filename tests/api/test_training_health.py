@@ -281,7 +281,8 @@ async def test_a_throughput_drop_below_a_fraction_of_the_median(tenant):
 
 async def test_what_watching_costs_a_batch_in_statements(tenant, count_statements):
     """No rules: the lock and the write, as before (tests/api/test_metric_chunks.py). With
-    rules: their first batch after a change reads them once for the process; a windowed rule
+    rules: their first batch after a change reads them (and the sweeps that stop trials
+    early) once for the process; a windowed rule
     adds one read of the stored window, whatever the number of rules and keys."""
     client = tenant.client
     ids = await create_run(client, tenant.org_id)
@@ -292,12 +293,13 @@ async def test_what_watching_costs_a_batch_in_statements(tenant, count_statement
             assert_ok(await log_series(client, ids["run"], "loss", [step], [1.0]))
         return [s for s in counter.statements if "api_keys" not in s]
 
-    assert len(await statements(0)) == 3  # lock, write, the rules (this version, once)
+    # lock, write, the rules and the sweeps that stop early (this version, once)
+    assert len(await statements(0)) == 4
     assert len(await statements(1)) == 2  # lock, write
     for name in ("spike", "divergence"):
         condition = {"metricKey": "loss", "steps": 10, "zScore" if name == "spike" else "rise": 3}
         await rule(client, ids["project"], {name: condition})
-    assert len(await statements(2)) == 4  # lock, write, the new rules, the window
+    assert len(await statements(2)) == 5  # lock, write, the new rules and sweeps, the window
     # The next batch's window is the tail this process kept of the last one: no read.
     assert len(await statements(3)) == 2
 

@@ -28,6 +28,8 @@ from tests.support.health import RULE_CREATE as HEALTH_RULE_CREATE
 from tests.support.pipelines import RUN_CREATE as PIPELINE_RUN_CREATE
 from tests.support.pipelines import create_pipeline
 from tests.support.project_visibility import UNDER, member_with_email, set_visibility
+from tests.support.sweeps import CREATE as SWEEP_CREATE
+from tests.support.sweeps import sweep_input
 from tests.support.tenancy import MEMBER_SET
 from tests.support.tenant_isolation import SNAPSHOT
 from tests.support.training_queue import queued_job
@@ -139,6 +141,11 @@ async def complete(
         rule = {"projectId": project, "name": "h", "condition": {"nonFinite": {}}}
         made = await client.mutate(HEALTH_RULE_CREATE, rule)
         ids["HealthRule"] = assert_ok(made)["healthRule"]["id"]
+    if "Sweep" not in ids:
+        where = {"experiment": ids["Experiment"], "environment": ids["Environment"]}
+        ids["Sweep"] = assert_ok(await client.mutate(SWEEP_CREATE, sweep_input(where)))["sweep"][
+            "id"
+        ]
     if admin and "ModelVersion" in ids and "PromotionRequest" not in ids:  # gates: admins'
         found = await client.data(MODEL_OF, {"id": ids["ModelVersion"]})
         gate = {"modelId": found["node"]["model"]["id"], "stage": "STAGING"}

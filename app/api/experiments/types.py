@@ -34,7 +34,7 @@ from app.api.logs.lists import LINES_OF_RUN, LOG_LIST_ARGUMENTS, LOGS, logs_quer
 from app.api.monitoring.enums import AlertSeverity, AlertStatus
 from app.api.monitoring.lists import alerts_query
 from app.api.node import Node
-from app.api.orders import CreatedOrder
+from app.api.orders import CreatedOrder, NamedOrder
 from app.api.pagination import (
     Connection,
     Page,
@@ -45,6 +45,7 @@ from app.api.pagination import (
 )
 from app.api.registry.lists import VERSIONS_OF_RUN
 from app.api.scalars import FloatColumn, IntColumn, MetricColumn, MetricValue
+from app.api.sweeps.lists import SWEEPS_OF_EXPERIMENT
 from app.domain.errors import DomainError
 from app.domain.experiments.history import (
     EMPTY,
@@ -92,6 +93,11 @@ class Experiment(Node, FromRow):
         ],
         query=runs_query,
         description="Runs; compare them by ordering on a metric's last value or a param.",
+    )
+    sweeps = children(
+        SWEEPS_OF_EXPERIMENT,
+        [*PAGING, ("order_by", NamedOrder, NamedOrder.CREATED_DESC)],
+        description="Sweeps over this experiment, newest first.",
     )
 
     @strawberry.field(

@@ -46,6 +46,7 @@ from app.api.registry.lists import (
 )
 from app.api.serving.lists import DEPLOYMENTS_OF_PROJECT, DEPLOYMENTS_OF_VERSION, ENDPOINTS_OF_MODEL
 from app.api.serving.types import ENDPOINT_LIST_ARGUMENTS, Deployment, DeploymentFilterInput
+from app.api.sweeps.lists import SWEEPS_OF_PROJECT
 from app.api.tenancy.enums import ProjectRole, ProjectVisibility
 from app.api.training.enums import TrainingJobStatus
 from app.api.training.lists import TRAINING_JOBS_OF_PROJECT
@@ -137,6 +138,11 @@ class Project(Node, FromRow):
     health_rules = children(
         HEALTH_RULES_OF_PROJECT,
         description="Training-health rules watching this project's runs.",
+    )
+    sweeps = children(
+        SWEEPS_OF_PROJECT,
+        [*PAGING, ("order_by", NamedOrder, NamedOrder.CREATED_DESC)],
+        description="Sweeps over this project's experiments, newest first.",
     )
     datasets = children(
         DATASETS_OF_PROJECT,

@@ -15,6 +15,17 @@ from app.domain.integrations import catalog
 # MLflow's metric key alphabet: letters, digits, underscores, dashes, periods, spaces, slashes.
 MAX_POINT_COLUMNS = 10_000  # raw points in one page of columns (pointColumns' first)
 METRIC_KEY_RE = re.compile(r"^[A-Za-z0-9_\-./: ]{1,250}$")
+
+
+def clean_metric_key(key: str, field: Sequence[str]) -> str:
+    """A metric key as ingest takes it (a rule or a sweep that watches one names it so)."""
+    if not METRIC_KEY_RE.fullmatch(key) or key != key.strip():
+        raise validation(
+            "a metric key is 1-250 letters, digits, spaces or '_-./:', not padded", field
+        )
+    return key
+
+
 TRACKING_SYSTEMS = frozenset(catalog.TRACKING)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_CLOCK_SKEW = timedelta(days=1)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.domain.errors import validation
-from app.domain.experiments.rules import METRIC_KEY_RE
+from app.domain.experiments.rules import clean_metric_key
 from app.domain.health.enums import HealthRuleKind
 
 MAX_WINDOW_STEPS = 10_000  # the stored points read per batch stay few
@@ -49,11 +49,7 @@ def _key(key: str | None, field: list[str], *, required: bool) -> str | None:
         if required:
             raise validation("this kind of rule watches one metric key", field)
         return None
-    if not METRIC_KEY_RE.fullmatch(key) or key != key.strip():
-        raise validation(
-            "a metric key is 1-250 letters, digits, spaces or '_-./:', not padded", field
-        )
-    return key
+    return clean_metric_key(key, field)
 
 
 def _window(steps: int | None, field: list[str]) -> int:

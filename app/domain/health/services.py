@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
@@ -21,21 +20,14 @@ from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
-from app.domain.tenancy.models import Project
-from app.domain.tenancy.projects import get_contributable, require_project_access
+from app.domain.tenancy.projects import (
+    get_contributable,
+    require_project_access,
+    watching_rules_changed,
+)
 
 CONDITION = ["condition"]
 PARAMETERS = ("metric_key", "steps", "z_score", "rise", "seconds", "fraction", "percent")
-
-
-async def _rules_changed(session: AsyncSession, project_id: uuid.UUID) -> None:
-    """A new version of the project's watching rules: ingest reads it with the run's lock
-    and so never judges a batch by rules older than its transaction (watching.py)."""
-    await session.execute(
-        update(Project)
-        .where(Project.id == project_id)
-        .values(rules_version=Project.rules_version + 1, updated_at=Project.updated_at)
-    )
 
 
 def _apply(rule: HealthRule, condition: Condition) -> None:
@@ -78,7 +70,7 @@ async def health_rule_create(
     _apply(rule, checked(condition, CONDITION))
     session.add(rule)
     await session.flush()
-    await _rules_changed(session, project.id)
+    await watching_rules_changed(session, project.id)
     record_audit(
         session,
         actor,
@@ -124,7 +116,7 @@ async def health_rule_update(
     rule.updated_at = datetime.now(UTC)
     record_audit(session, actor, "health_rule.update", rule, details={"fields": sorted(changes)})
     await session.flush()
-    await _rules_changed(session, rule.project_id)
+    await watching_rules_changed(session, rule.project_id)
     return rule
 
 
@@ -136,5 +128,5 @@ async def health_rule_delete(
     rule.deleted_at = datetime.now(UTC)
     record_audit(session, actor, "health_rule.delete", rule, details={"name": rule.name})
     await session.flush()
-    await _rules_changed(session, rule.project_id)
+    await watching_rules_changed(session, rule.project_id)
     return rule

@@ -1,5 +1,6 @@
 """Health rules judged as points arrive, in the transaction that logs them: a breach and
-the points that caused it commit together (and a job cancelled by it, with them).
+the points that caused it commit together (and a job cancelled by it, with them). The
+sweeps that stop trials early are judged here too (app/domain/sweeps/judging.py).
 
 A project without rules costs nothing: the run's lock reads the version of its project's
 rules (``projects.rules_version``, bumped by every rule change), and at 0 nothing more is
@@ -32,6 +33,7 @@ from app.domain.health.rules import (
     first_non_finite,
     first_spike,
 )
+from app.domain.sweeps.judging import judge_trials
 from app.domain.tenancy.access import Actor
 from app.process.sized_lru import SizedLRU
 
@@ -164,6 +166,15 @@ async def run_metrics_log_watched(
             where = RunRef(run.id, run.organization_id, run.project_id)
             seq = Seq(logged.high_water - logged.new_count, logged.high_water)
             await judge_batch(session, actor, where, watching, batch, seq)
+        await judge_trials(
+            session,
+            actor,
+            run_id=run.id,
+            project_id=run.project_id,
+            experiment_id=run.experiment_id,
+            rules_version=run.rules_version,
+            batch=batch,
+        )
     return logged
 
 

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.tenancy.access import Actor, effective_project_role, ensure_project_role
@@ -88,3 +88,14 @@ async def get_contributable(
         session, actor, project_id, ProjectRole.CONTRIBUTOR, what=what, field=field
     )
     return row
+
+
+async def watching_rules_changed(session: AsyncSession, project_id: uuid.UUID) -> None:
+    """A new version of what watches the project's runs as their points arrive (health
+    rules, sweeps that stop trials early): ingest reads it with the run's lock and so
+    never judges a batch by rules older than its transaction (app/domain/health/watching.py)."""
+    await session.execute(
+        update(Project)
+        .where(Project.id == project_id)
+        .values(rules_version=Project.rules_version + 1, updated_at=Project.updated_at)
+    )

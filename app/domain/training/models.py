@@ -40,6 +40,8 @@ class TrainingJob(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
         ),
         CheckConstraint("(executor IS NULL) = (external_id IS NULL)", name="executor_link"),
         Index("ix_training_jobs_project_id", "project_id", "id"),
+        # A run's jobs (a health rule or a sweep's early stop cancels them, 0048).
+        Index("ix_training_jobs_run_id", "run_id", postgresql_where=text("run_id IS NOT NULL")),
         # The queue, oldest first, and the leases to expire.
         Index(
             "ix_training_jobs_queued",

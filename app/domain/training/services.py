@@ -24,6 +24,7 @@ from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.serving.gpu_types import canonical_key
 from app.domain.serving.models import GpuType
+from app.domain.sweeps.trials import trial_finished
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
@@ -33,6 +34,7 @@ from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training.enums import Executor, TrainingJobStatus
 from app.domain.training.models import TrainingJob
 from app.domain.training.rules import FINAL, RESOURCES, ensure_job_transition, ensure_resources
+from app.domain.training.spec import JobSpec
 
 MAX_REFERENCE = 512
 MAX_ENTRY_POINT = 1024
@@ -64,6 +66,7 @@ async def _enter(
         job.lease_owner, job.lease_expires_at = None, None  # nobody holds a finished job
     await status_changed(session, job)
     if status in FINAL:
+        await trial_finished(session, actor, job)  # a sweep's trial: its result, the next
         await enqueue_notifications(
             session,
             organization_id=job.organization_id,
@@ -103,6 +106,41 @@ async def _offered_gpu(session: AsyncSession, environment: Environment, gpu_type
     if not enabled:
         raise validation(f"GPU type {key} is disabled in environment {environment.name}", field)
     return key
+
+
+async def clean_job_spec(
+    session: AsyncSession,
+    environment: Environment,
+    *,
+    image: str | None,
+    entry_point: str | None,
+    config: Any,
+    cpu: float | None,
+    memory_mb: int | None,
+    gpus: int,
+    gpu_type: str | None,
+    use_gpu: bool,
+) -> JobSpec:
+    """The job's command and resources, checked; the GPU type offered by the environment,
+    enabled, in its canonical form."""
+    image = v.command_word(image, ["image"], MAX_REFERENCE)
+    entry_point = v.command_word(entry_point, ["entry_point"], MAX_ENTRY_POINT)
+    if image is None and entry_point is None:
+        raise validation("give an image or an entry point", ["image"])
+    gpu_type = gpu_type.strip() or None if gpu_type is not None else None
+    ensure_resources(cpu, memory_mb, gpus, gpu_type, use_gpu)
+    if use_gpu and gpu_type is not None:
+        gpu_type = await _offered_gpu(session, environment, gpu_type)
+    return JobSpec(
+        image=image,
+        entry_point=entry_point,
+        config=v.json_object(config, ["config"]),
+        cpu=cpu,
+        memory_mb=memory_mb,
+        gpus=gpus,
+        gpu_type=gpu_type,
+        use_gpu=use_gpu,
+    )
 
 
 async def training_job_create(
@@ -151,28 +189,25 @@ async def training_job_create(
         )
         if experiment.project_id != project.id:
             raise validation("the experiment belongs to another project", ["experiment_id"])
-    image = v.command_word(image, ["image"], MAX_REFERENCE)
-    entry_point = v.command_word(entry_point, ["entry_point"], MAX_ENTRY_POINT)
-    if image is None and entry_point is None:
-        raise validation("give an image or an entry point", ["image"])
-    gpu_type = gpu_type.strip() or None if gpu_type is not None else None
-    ensure_resources(cpu, memory_mb, gpus, gpu_type, use_gpu)
-    if use_gpu and gpu_type is not None:
-        gpu_type = await _offered_gpu(session, environment, gpu_type)
+    spec = await clean_job_spec(
+        session,
+        environment,
+        image=image,
+        entry_point=entry_point,
+        config=config,
+        cpu=cpu,
+        memory_mb=memory_mb,
+        gpus=gpus,
+        gpu_type=gpu_type,
+        use_gpu=use_gpu,
+    )
     job = TrainingJob(
         organization_id=project.organization_id,
         project_id=project.id,
         experiment_id=experiment_id,
         environment_id=environment.id,
         name=v.name(name, ["name"]),
-        image=image,
-        entry_point=entry_point,
-        config=v.json_object(config, ["config"]),
-        cpu=cpu,
-        memory_mb=memory_mb,
-        gpus=gpus,
-        gpu_type=gpu_type,
-        use_gpu=use_gpu,
+        **spec.columns(),
         status=TrainingJobStatus.PENDING.value,
         created_by_id=actor.user_id,
     )
@@ -183,7 +218,11 @@ async def training_job_create(
         actor,
         "training_job.create",
         job,
-        details={"name": job.name, "environment_id": str(environment.id), "gpu_type": gpu_type},
+        details={
+            "name": job.name,
+            "environment_id": str(environment.id),
+            "gpu_type": spec.gpu_type,
+        },
     )
     return job
 
@@ -313,7 +352,15 @@ async def training_jobs_cancel_for_run(
         )
     )
     for job in jobs:
-        was = job.status
-        job.error_message = reason[:4000]
-        await _enter(session, actor, job, TrainingJobStatus.CANCELLED, {"from": was, "why": reason})
+        await training_job_stop(session, actor, job, reason)
     return jobs
+
+
+async def training_job_stop(
+    session: AsyncSession, actor: Actor, job: TrainingJob, reason: str
+) -> None:
+    """Cancel an unfinished job (locked by the caller) saying why: CANCELLED with
+    ``reason`` as its error message; its worker's next heartbeat is refused with it."""
+    was = job.status
+    job.error_message = reason[:4000]
+    await _enter(session, actor, job, TrainingJobStatus.CANCELLED, {"from": was, "why": reason})

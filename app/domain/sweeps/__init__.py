@@ -1,0 +1,1 @@
+"""Sweeps: trials of a search space, run as training jobs on the shared queue."""
