@@ -47,6 +47,7 @@ from app.domain.serving import gpu_types, lifecycle
 from app.domain.serving import services as serving
 from app.domain.serving.enums import DeploymentStatus
 from app.domain.serving.models import ServingEndpoint
+from app.domain.sweeps.trials import trial_finished
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.enums import ApiKeyScope, OrgRole, Plan
 from app.domain.tenancy.models import Membership, Organization, User
@@ -374,6 +375,7 @@ async def _data_and_training(
             executor=Executor.KUBERNETES if job_status is TrainingJobStatus.RUNNING else None,
             external_id="fraud-train-8" if job_status is TrainingJobStatus.RUNNING else None,
             run_id=runs["1.2.0"] if job_status is TrainingJobStatus.SUCCEEDED else None,
+            finished=trial_finished,
         )
     steps = [
         Step("prepare", StepKind.DATA_PROCESSING, ()),
@@ -426,6 +428,7 @@ async def _data_and_training(
                     executor=None,
                     external_id=None,
                     run_id=None,
+                    finished=trial_finished,
                 )
         await pipelines.pipeline_run_step_update(
             session, actor, run_id=run.id, step=step.name, status=StepStatus.SUCCEEDED

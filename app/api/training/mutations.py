@@ -16,6 +16,7 @@ from app.api.ids import decode_id, input_id
 from app.api.training.enums import TrainingExecutor, TrainingJobStatus
 from app.api.training.types import TrainingJob
 from app.domain.datasets import services as dataset_services
+from app.domain.sweeps.trials import trial_finished
 from app.domain.tenancy.access import Actor
 from app.domain.training import queue, services
 
@@ -173,6 +174,7 @@ class TrainingMutations:
                 executor=input.executor,
                 external_id=input.external_id,
                 run_id=decode_id(run, "Run", ["run_id"]) if run else None,
+                finished=trial_finished,
             ),
         )
 
@@ -235,6 +237,7 @@ class TrainingMutations:
                 session,
                 actor,
                 job_id=input_id(input, "training_job_id", "TrainingJob"),
+                finished=trial_finished,
             ),
         )
 

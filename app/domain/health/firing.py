@@ -20,6 +20,7 @@ from app.domain.health.rules import Breach
 from app.domain.monitoring.enums import AlertStatus
 from app.domain.monitoring.models import Alert
 from app.domain.monitoring.opening import announce_opened
+from app.domain.sweeps.trials import trial_finished
 from app.domain.tenancy.access import Actor
 from app.domain.training.services import training_jobs_cancel_for_run
 
@@ -84,7 +85,9 @@ async def fire(
     cancelled = []
     if rule.cancel_job:
         reason = f"health rule '{rule.name}' fired: {breach.title}"
-        jobs = await training_jobs_cancel_for_run(session, actor, run_id=run.id, reason=reason)
+        jobs = await training_jobs_cancel_for_run(
+            session, actor, run_id=run.id, reason=reason, finished=trial_finished
+        )
         cancelled = [job.id for job in jobs]
     await announce_opened(
         session,

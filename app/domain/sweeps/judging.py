@@ -29,6 +29,7 @@ from app.domain.sweeps.enums import EarlyStopping, SweepGoal
 from app.domain.sweeps.enums import TrialStatus as T
 from app.domain.sweeps.models import SweepTrial
 from app.domain.sweeps.stopping import asha_says_stop, median_says_stop, rung_steps
+from app.domain.sweeps.trials import trial_finished
 from app.domain.tenancy.access import Actor
 from app.domain.training.enums import TrainingJobStatus
 from app.domain.training.models import TrainingJob
@@ -235,4 +236,4 @@ async def _prune(
         .values(status=T.PRUNED.value, pruned_step=step, stop_reason=reason)
         .execution_options(synchronize_session=False)
     )
-    await training_job_stop(session, actor, job, reason)
+    await training_job_stop(session, actor, job, reason, trial_finished)

@@ -31,7 +31,13 @@ from app.domain.sweeps.enums import EarlyStopping, SweepGoal, SweepMethod, Sweep
 from app.domain.sweeps.enums import TrialStatus as T
 from app.domain.sweeps.models import Sweep, SweepTrial
 from app.domain.sweeps.space import Param, clean_space, grid_size
-from app.domain.sweeps.trials import end_sweep, locked_sweep, refill, sweep_changed
+from app.domain.sweeps.trials import (
+    end_sweep,
+    locked_sweep,
+    refill,
+    sweep_changed,
+    trial_finished,
+)
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
@@ -235,7 +241,8 @@ async def sweep_stop(
         )
     await end_sweep(session, sweep, SweepStatus.STOPPED, why)
     for job in await _unfinished_jobs(session, sweep.id):  # with any made meanwhile
-        await training_job_stop(session, actor, job, f"sweep {sweep.name} was stopped: {why}")
+        why_stopped = f"sweep {sweep.name} was stopped: {why}"
+        await training_job_stop(session, actor, job, why_stopped, trial_finished)
     record_audit(session, actor, "sweep.stop", sweep, details={"reason": why})
     await sweep_changed(session, sweep)
     return sweep

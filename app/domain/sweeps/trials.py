@@ -112,6 +112,7 @@ async def trial_finished(session: AsyncSession, actor: Actor, job: TrainingJob) 
         trial.stop_reason = job.error_message
     _count(sweep, T.ACTIVE, -1)
     _count(sweep, status, +1)
+    await session.flush()  # the next trial's sampler reads this one's result
     await refill(session, actor, sweep)
     await sweep_changed(session, sweep)
 
@@ -119,11 +120,13 @@ async def trial_finished(session: AsyncSession, actor: Actor, job: TrainingJob) 
 async def _completed(session: AsyncSession, sweep_id: uuid.UUID) -> list[Finished]:
     rows = (
         await session.execute(
-            select(SweepTrial.params, SweepTrial.value).where(
+            select(SweepTrial.params, SweepTrial.value)
+            .where(
                 SweepTrial.sweep_id == sweep_id,
                 SweepTrial.status == T.COMPLETED.value,
                 SweepTrial.value.is_not(None),
             )
+            .order_by(SweepTrial.number)  # TPE reads them in order (its mixture's order)
         )
     ).all()
     return [Finished(params, value) for params, value in rows]

@@ -9,6 +9,7 @@ violation is a userError naming its field."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,6 @@ from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.serving.gpu_types import canonical_key
 from app.domain.serving.models import GpuType
-from app.domain.sweeps.trials import trial_finished
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
@@ -48,15 +48,22 @@ async def status_changed(session: AsyncSession, job: TrainingJob) -> None:
     await topics.publish(session, topics.TRAINING_STATUS, job=job.id)
 
 
+# What else ends with a job, in the same transaction (a sweep's trial records its result
+# and queues the next: app/domain/sweeps/trials.py). Every caller that may end a job
+# passes it: this context does not import the contexts built on it.
+JobFinished = Callable[[AsyncSession, Actor, TrainingJob], Awaitable[None]]
+
+
 async def _enter(
     session: AsyncSession,
     actor: Actor,
     job: TrainingJob,
     status: TrainingJobStatus,
     details: dict[str, Any],
+    finished: JobFinished,
 ) -> None:
     """Move the job to ``status`` (its checks done): its times and lease, its subscribers,
-    the notification rules when it is final, the audit trail."""
+    what ends with it and the notification rules when it is final, the audit trail."""
     now = datetime.now(UTC)
     job.status = status.value
     if status is TrainingJobStatus.RUNNING:
@@ -66,7 +73,7 @@ async def _enter(
         job.lease_owner, job.lease_expires_at = None, None  # nobody holds a finished job
     await status_changed(session, job)
     if status in FINAL:
-        await trial_finished(session, actor, job)  # a sweep's trial: its result, the next
+        await finished(session, actor, job)
         await enqueue_notifications(
             session,
             organization_id=job.organization_id,
@@ -247,6 +254,7 @@ async def training_job_transition(
     executor: Executor | None,
     external_id: str | None,
     run_id: uuid.UUID | None,
+    finished: JobFinished,
 ) -> TrainingJob:
     """What an executor reports: the next status, and on the way its id for the job, the
     run the job produced, and why it failed."""
@@ -288,12 +296,12 @@ async def training_job_transition(
         job.run_id = run.id
     if status is TrainingJobStatus.FAILED:
         job.error_message = v.optional_text(error_message, ["error_message"])
-    await _enter(session, actor, job, status, {"from": current.value})
+    await _enter(session, actor, job, status, {"from": current.value}, finished)
     return job
 
 
 async def training_job_cancel(
-    session: AsyncSession, actor: Actor, *, job_id: uuid.UUID | None
+    session: AsyncSession, actor: Actor, *, job_id: uuid.UUID | None, finished: JobFinished
 ) -> TrainingJob:
     """From any state that is not final."""
     job = await _writable_job(session, actor, job_id)
@@ -312,6 +320,7 @@ async def training_job_cancel(
         executor=None,
         external_id=None,
         run_id=None,
+        finished=finished,
     )
 
 
@@ -334,7 +343,12 @@ async def training_job_delete(
 
 
 async def training_jobs_cancel_for_run(
-    session: AsyncSession, actor: Actor, *, run_id: uuid.UUID, reason: str
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    run_id: uuid.UUID,
+    reason: str,
+    finished: JobFinished,
 ) -> list[TrainingJob]:
     """Cancel every unfinished training job of a run, saying why (a health rule fired):
     each is CANCELLED with ``reason`` as its error message, its lease ends, and its
@@ -352,15 +366,16 @@ async def training_jobs_cancel_for_run(
         )
     )
     for job in jobs:
-        await training_job_stop(session, actor, job, reason)
+        await training_job_stop(session, actor, job, reason, finished)
     return jobs
 
 
 async def training_job_stop(
-    session: AsyncSession, actor: Actor, job: TrainingJob, reason: str
+    session: AsyncSession, actor: Actor, job: TrainingJob, reason: str, finished: JobFinished
 ) -> None:
     """Cancel an unfinished job (locked by the caller) saying why: CANCELLED with
     ``reason`` as its error message; its worker's next heartbeat is refused with it."""
     was = job.status
     job.error_message = reason[:4000]
-    await _enter(session, actor, job, TrainingJobStatus.CANCELLED, {"from": was, "why": reason})
+    details = {"from": was, "why": reason}
+    await _enter(session, actor, job, TrainingJobStatus.CANCELLED, details, finished)
