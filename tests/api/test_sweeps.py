@@ -7,9 +7,26 @@ nothing (its trial goes back to the queue)."""
 
 from __future__ import annotations
 
+import asyncio
+import math
+from typing import Any
+
+import httpx
+import optuna
+import pytest
+from gql import gql
+from gql.transport.exceptions import TransportQueryError
+from sqlalchemy import text
+
+from app.api.ids import decode_id
+from app.db.engine import make_engine
+from tests.conftest import GraphQLClient, server_process
 from tests.helpers import assert_error, assert_ok
+from tests.support.real_clients import TRANSPORT_WS, ws_client
 from tests.support.sweeps import (
     CREATE,
+    HEARTBEAT,
+    STOP,
     claim_trial,
     create_sweep,
     finish_trial,
@@ -127,3 +144,260 @@ async def test_a_grid_sweep_runs_its_trials_as_jobs_and_finishes(tenant):
                                  "trialsFailed", "bestValue")]  # fmt: skip
     assert counts == [4, 0, 3, 1, 0.3]
     assert (await claim_trial(client, sweep["id"]))["trial"] is None
+
+
+def optuna_distributions():  # type: ignore[no-untyped-def]
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    return {
+        "lr": FloatDistribution(1e-4, 1e-1, log=True),
+        "optimizer": CategoricalDistribution(("adam", "sgd")),
+        "layers": IntDistribution(1, 8),
+    }
+
+
+SPACE = [
+    {"name": "lr", "distribution": {"logUniform": {"low": 1e-4, "high": 1e-1}}},
+    {"name": "optimizer", "distribution": {"choice": {"values": ["adam", "sgd"]}}},
+    {"name": "layers", "distribution": {"integer": {"low": 1, "high": 8}}},
+]
+
+
+def score(params) -> float:  # type: ignore[no-untyped-def]
+    """A made-up objective with a minimum at lr = 0.01, 4 layers, adam."""
+    return (
+        (math.log10(params["lr"]) + 2) ** 2
+        + (params["layers"] - 4) ** 2 / 10
+        + (0.5 if params["optimizer"] == "sgd" else 0.0)
+    )
+
+
+def optuna_asks(sampler, history):  # type: ignore[no-untyped-def]
+    """What Optuna itself proposes after ``history`` (params, value) with ``sampler``."""
+    study = optuna.create_study(direction="minimize", sampler=sampler)
+    distributions = optuna_distributions()
+    study.add_trials([optuna.trial.create_trial(params=p, distributions=distributions, value=v)
+                      for p, v in history])  # fmt: skip
+    return study.ask(distributions).params
+
+
+async def test_random_and_tpe_trials_are_what_optuna_proposes(tenant):
+    """RANDOM: each trial is Optuna's RandomSampler seeded with seed + number. TPE: Optuna's
+    TPESampler, given the trials completed before it (after its 10 random start-up trials,
+    the model's proposals): the server's trials are exactly what Optuna proposes."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    client = tenant.client
+    ids = await sweep_setup(client, tenant.org_id)
+    drawn = await create_sweep(client, ids, method="RANDOM", parameters=SPACE, seed=7,
+                               maxTrials=3, maxParallel=3)  # fmt: skip
+    trials = (await read_sweep(client, drawn["id"]))["trials"]["nodes"]
+    assert [t["params"] for t in trials] == [
+        optuna_asks(optuna.samplers.RandomSampler(seed=7 + n), []) for n in range(3)
+    ]
+
+    tpe = await create_sweep(client, ids, method="TPE", parameters=SPACE, seed=11,
+                             maxTrials=12)  # fmt: skip
+    history = []
+    for n in range(12):
+        claimed = await claim_trial(client, tpe["id"])
+        params = claimed["trial"]["params"]
+        assert params == optuna_asks(optuna.samplers.TPESampler(seed=11 + n), history), n
+        await log_loss(client, claimed["run"]["id"], [0], [score(params)])
+        assert_ok(await finish_trial(client, claimed["trial"]))
+        history.append((params, score(params)))
+    final = await read_sweep(client, tpe["id"])
+    assert (final["status"], final["trialsCompleted"]) == ("FINISHED", 12)
+    assert final["bestValue"] == min(v for _, v in history)
+
+
+MEDIAN = {"median": {"minStep": 2, "startupTrials": 1}}
+CHOICE = [{"name": "seed", "distribution": {"choice": {"values": [1, 2, 3]}}}]
+
+
+async def test_the_median_rule_stops_a_trial_worse_than_the_completed_ones(tenant):
+    client = tenant.client
+    ids = await sweep_setup(client, tenant.org_id)
+    sweep = await create_sweep(client, ids, parameters=CHOICE, earlyStopping=MEDIAN)
+    first = await claim_trial(client, sweep["id"])
+    falling = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]
+    await log_loss(client, first["run"]["id"], list(range(10)), falling)
+    assert_ok(await finish_trial(client, first["trial"]))  # completed: the rule may start
+
+    bad = await claim_trial(client, sweep["id"], "w2")
+    run = bad["run"]["id"]
+    await log_loss(client, run, [0, 1], [5.0, 5.0])  # before minStep: not judged
+    heartbeat = {"trainingJobId": bad["trial"]["trainingJob"]["id"], "worker": "w2"}
+    assert_ok(await client.mutate(HEARTBEAT, heartbeat))
+    await log_loss(client, run, [2, 3], [5.0, 5.0])  # best 5 > the median at step 3 (0.7)
+    trial = (await read_sweep(client, sweep["id"]))["trials"]["nodes"][1]
+    reason = (f"stopped early by sweep {sweep['name']}'s median rule at step 3: its best "
+              "val/loss so far (5) is worse than the median of the completed trials there (0.7)")  # fmt: skip
+    assert (trial["status"], trial["prunedStep"], trial["stopReason"]) == ("PRUNED", 3, reason)
+    assert (trial["trainingJob"]["status"], trial["trainingJob"]["errorMessage"]) == (
+        "CANCELLED", reason)  # fmt: skip
+    refused = await client.mutate(HEARTBEAT, heartbeat)  # the worker learns why
+    assert_error(refused, "CONFLICT", ["input", "worker"])
+    assert reason in refused["userErrors"][0]["message"]
+
+    good = await claim_trial(client, sweep["id"], "w3")  # the next trial was queued
+    await log_loss(client, good["run"]["id"], [0, 1, 2, 3], [0.9, 0.8, 0.6, 0.5])
+    assert_ok(await finish_trial(client, good["trial"]))
+    final = await read_sweep(client, sweep["id"])
+    assert [t["status"] for t in final["trials"]["nodes"]] == ["COMPLETED", "PRUNED", "COMPLETED"]
+    assert (final["status"], final["trialsPruned"], final["bestValue"]) == ("FINISHED", 1, 0.1)
+
+
+async def test_asha_stops_a_trial_not_among_the_best_at_a_rung(tenant):
+    client = tenant.client
+    ids = await sweep_setup(client, tenant.org_id)
+    asha = {"asha": {"minStep": 1, "eta": 2}}  # rungs at steps 1, 2, 4, 8, ...
+    sweep = await create_sweep(client, ids, parameters=CHOICE, earlyStopping=asha)
+    first = await claim_trial(client, sweep["id"])
+    await log_loss(client, first["run"]["id"], [0, 1, 2, 3, 4], [1.0, 0.5, 0.4, 0.3, 0.2])
+    assert_ok(await finish_trial(client, first["trial"]))  # first at each rung: goes on
+
+    worse = await claim_trial(client, sweep["id"])
+    await log_loss(client, worse["run"]["id"], [0, 1], [1.0, 0.9])  # 0.9 vs 0.5 at rung 1
+    better = await claim_trial(client, sweep["id"])
+    await log_loss(client, better["run"]["id"], [0, 1, 2], [1.0, 0.3, 0.35])
+    trials = (await read_sweep(client, sweep["id"]))["trials"]["nodes"]
+    assert [(t["status"], t["rungValues"], t["prunedStep"]) for t in trials] == [
+        ("COMPLETED", [0.5, 0.4, 0.2], None),
+        ("PRUNED", [0.9], 1),
+        ("ACTIVE", [0.3, 0.35], None),  # the best at rung 1 (of 3) and at rung 2 (of 2)
+    ]  # fmt: skip
+    assert "is not among the best 1 of the 2 trials that reached it" in trials[1]["stopReason"]
+
+
+async def test_stopping_a_sweep_cancels_its_trials_and_tells_their_workers(tenant, make_tenant):
+    client = tenant.client
+    ids = await sweep_setup(client, tenant.org_id)
+    sweep = await create_sweep(client, ids, maxParallel=2)
+    running = await claim_trial(client, sweep["id"], "w1")
+    stranger = (await make_tenant("sweep-stopper")).client
+    assert_error(await stranger.mutate(STOP, {"sweepId": sweep["id"]}), "NOT_FOUND",
+                 ["input", "sweepId"])  # fmt: skip
+
+    stopped = assert_ok(await client.mutate(STOP, {"sweepId": sweep["id"], "reason": "budget"}))
+    assert (stopped["sweep"]["status"], stopped["sweep"]["stopReason"]) == ("STOPPED", "budget")
+    why = f"sweep {sweep['name']} was stopped: budget"
+    trials = (await read_sweep(client, sweep["id"]))["trials"]["nodes"]
+    assert [(t["status"], t["stopReason"], t["trainingJob"]["status"]) for t in trials] == [
+        ("CANCELLED", why, "CANCELLED"), ("CANCELLED", why, "CANCELLED")]  # fmt: skip
+    heartbeat = {"trainingJobId": running["trial"]["trainingJob"]["id"], "worker": "w1"}
+    refused = await client.mutate(HEARTBEAT, heartbeat)
+    assert_error(refused, "CONFLICT", ["input", "worker"])
+    assert why in refused["userErrors"][0]["message"]
+    assert (await claim_trial(client, sweep["id"]))["trial"] is None
+    again = await client.mutate(STOP, {"sweepId": sweep["id"]})
+    assert_error(again, "INVALID_TRANSITION", ["input", "sweepId"])
+    final = await read_sweep(client, sweep["id"])
+    assert (final["trialsMade"], final["trialsActive"], final["trialsCancelled"]) == (2, 0, 2)
+
+
+async def test_a_trial_whose_worker_died_goes_back_to_the_queue(tenant, database_url):
+    client = tenant.client
+    ids = await sweep_setup(client, tenant.org_id)
+    sweep = await create_sweep(client, ids)
+    lost = await claim_trial(client, sweep["id"], "w1")
+    await log_loss(client, lost["run"]["id"], [0, 1], [0.9, 0.8])
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:  # its lease runs out (the clock moved on)
+        async with engine.begin() as connection:
+            job = decode_id(lost["trial"]["trainingJob"]["id"], "TrainingJob", [])
+            await connection.execute(
+                text("UPDATE training_jobs SET lease_expires_at = now() - interval '1 second' "
+                     "WHERE id = :id"), {"id": job})  # fmt: skip
+    finally:
+        await engine.dispose()
+    again = await claim_trial(client, sweep["id"], "w2")
+    assert again["trial"]["id"] == lost["trial"]["id"]  # the same trial, not a new one
+    assert again["trial"]["trainingJob"]["claims"] == 2
+    assert again["run"]["id"] != lost["run"]["id"]
+    old = await client.data("query($id: ID!) { node(id: $id) { ... on Run { status "
+                            "failureReason } } }", {"id": lost["run"]["id"]})  # fmt: skip
+    assert old["node"] == {
+        "status": "FAILED",
+        "failureReason": "its worker stopped sending heartbeats; the trial went back to the queue",
+    }
+    heartbeat = {"trainingJobId": lost["trial"]["trainingJob"]["id"], "worker": "w1"}
+    assert_error(await client.mutate(HEARTBEAT, heartbeat), "CONFLICT", ["input", "worker"])
+    await log_loss(client, again["run"]["id"], [0, 1], [0.9, 0.7])
+    assert_ok(await finish_trial(client, again["trial"]))
+    trial = (await read_sweep(client, sweep["id"]))["trials"]["nodes"][0]
+    assert (trial["status"], trial["value"]) == ("COMPLETED", 0.7)
+
+
+async def test_claims_at_once_through_two_processes_never_share_a_trial(tenant, database_url):
+    client = tenant.client
+    ids = await sweep_setup(client, tenant.org_id)
+    sweep = await create_sweep(client, ids, maxParallel=4)
+
+    async def claims(base_url: str, worker: str) -> list[dict]:  # type: ignore[type-arg]
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+            there = GraphQLClient(http, tenant.key)
+            return [await claim_trial(there, sweep["id"], f"{worker}-{i}") for i in range(3)]
+
+    async with server_process(database_url) as first, server_process(database_url) as second:
+        got = await asyncio.gather(*(claims(s.base_url, f"{n}{i}") for n, s in
+                                     (("a", first), ("b", second)) for i in range(2)))  # fmt: skip
+    claimed = [c for worker in got for c in worker if c["trial"] is not None]
+    assert len(claimed) == 4  # maxParallel: the 8 other claims got none
+    assert len({c["trial"]["id"] for c in claimed}) == len({c["run"]["id"] for c in claimed}) == 4
+    assert {c["trial"]["number"] for c in claimed} == {0, 1, 2, 3}
+
+
+STATUS = """subscription($id: ID!) { sweepStatus(sweepId: $id) {
+  sweepId status trialsMade trialsActive trialsCompleted bestValue version } }"""
+
+
+async def test_a_sweeps_progress_streams_to_a_subscriber_until_it_finishes(
+    server, tenant, make_tenant
+):
+    client = tenant.client
+    ids = await sweep_setup(client, tenant.org_id)
+    grid = [{"name": "lr", "distribution": {"choice": {"values": [0.1, 0.01]}}}]
+    sweep = await create_sweep(client, ids, parameters=grid)
+    request = gql(STATUS)
+    request.variable_values = {"id": sweep["id"]}
+    seen: list[dict[str, Any]] = []
+    arrived = asyncio.Condition()
+
+    async def reached(check: Any) -> None:
+        async with arrived:
+            await asyncio.wait_for(arrived.wait_for(lambda: seen and check(seen[-1])), 30)
+
+    async with ws_client(server.base_url, tenant.key, TRANSPORT_WS) as session:
+
+        async def read() -> None:
+            async for result in session.subscribe(request):
+                async with arrived:
+                    seen.append(result["sweepStatus"])
+                    arrived.notify_all()
+
+        reader = asyncio.create_task(read())
+        await reached(lambda s: s["trialsMade"] == 1)  # the current state: live
+        first = await claim_trial(client, sweep["id"])
+        await log_loss(client, first["run"]["id"], [0], [0.5])
+        assert_ok(await finish_trial(client, first["trial"]))
+        await reached(lambda s: s["trialsCompleted"] == 1)
+        second = await claim_trial(client, sweep["id"])
+        await log_loss(client, second["run"]["id"], [0], [0.25])
+        assert_ok(await finish_trial(client, second["trial"]))
+        await asyncio.wait_for(reader, 30)  # the stream ends with the sweep
+    assert seen[-1] == {"sweepId": sweep["id"], "status": "FINISHED", "trialsMade": 2,
+                        "trialsActive": 0, "trialsCompleted": 2, "bestValue": 0.25,
+                        "version": seen[-1]["version"]}  # fmt: skip
+    versions = [s["version"] for s in seen]
+    assert versions == sorted(set(versions))  # each state newer than the last
+
+    outsider = await make_tenant("sweep-watcher")
+    async with ws_client(server.base_url, outsider.key, TRANSPORT_WS) as session:
+        with pytest.raises(TransportQueryError) as refused:
+            async for _ in session.subscribe(request):
+                raise AssertionError("another organization saw the sweep")
+    assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"
