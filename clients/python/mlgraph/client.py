@@ -33,6 +33,8 @@ from mlgraph.generated.enums import (
     ModelStage,
     ModelType,
     RunOrder,
+    SweepGoal,
+    SweepMethod,
 )
 from mlgraph.generated.exceptions import GraphQLClientGraphQLMultiError, GraphQLClientHttpError
 from mlgraph.generated.gpu_usage import GpuUsageOrganizationGpuUsage
@@ -51,6 +53,12 @@ from mlgraph.generated.input_types import (
     PredictionInput,
     PredictionsRecordInput,
     ProjectCreateInput,
+    SweepCreateInput,
+    SweepDistributionInput,
+    SweepEarlyStoppingInput,
+    SweepJobInput,
+    SweepParameterInput,
+    TrainingResourcesInput,
 )
 from mlgraph.generated.model_alias_set import ModelAliasSetModelAliasSetModelAlias
 from mlgraph.generated.model_version_create import (
@@ -71,6 +79,10 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 HEALTH_CONDITIONS = frozenset(
     HealthConditionInput.model_fields[name].alias or name
     for name in HealthConditionInput.model_fields
+)
+SWEEP_DISTRIBUTIONS = frozenset(
+    SweepDistributionInput.model_fields[name].alias or name
+    for name in SweepDistributionInput.model_fields
 )
 
 
@@ -431,6 +443,75 @@ class Client:
             )  # fmt: skip
         )
         made = check(payload.health_rule_create).health_rule
+        assert made is not None
+        return made.id
+
+    async def create_sweep(
+        self,
+        *,
+        experiment_id: str,
+        environment_id: str,
+        name: str,
+        metric_key: str,
+        goal: SweepGoal | str,
+        parameters: Mapping[str, Mapping[str, Any]],
+        method: SweepMethod | str = SweepMethod.TPE,
+        max_trials: int | None = None,
+        max_parallel: int = 1,
+        early_stopping: Mapping[str, Mapping[str, Any]] | None = None,
+        seed: int | None = None,
+        image: str | None = None,
+        entry_point: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        resources: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A sweep over the experiment (its trials run as training jobs in the
+        environment); its id. ``parameters`` maps each name to one distribution as the
+        schema names it: ``{"lr": {"logUniform": {"low": 1e-5, "high": 0.1}}, "layers":
+        {"integer": {"low": 2, "high": 8}}, "opt": {"choice": {"values": ["adam", "sgd"]}}}``;
+        ``early_stopping``: ``{"median": {"minStep": 10}}`` or ``{"asha": {"minStep": 100,
+        "eta": 3}}``. Train its trials with ``mlgraph.sweep_agent(sweep_id, train)``."""
+        for param, distribution in parameters.items():
+            if len(distribution) != 1 or next(iter(distribution)) not in SWEEP_DISTRIBUTIONS:
+                raise ValueError(
+                    f"parameter {param!r} takes one distribution, one of "
+                    f"{sorted(SWEEP_DISTRIBUTIONS)}, e.g. {{'uniform': {{'low': 0, 'high': 1}}}} "
+                    f"(got {sorted(distribution)})"
+                )
+        if early_stopping is not None and (
+            len(early_stopping) != 1 or next(iter(early_stopping)) not in ("median", "asha")
+        ):
+            raise ValueError("early_stopping is {'median': {...}} or {'asha': {...}}")
+        payload = await self.graphql.sweep_create(
+            SweepCreateInput(
+                experimentId=experiment_id,
+                environmentId=environment_id,
+                name=name,
+                method=SweepMethod(method),
+                metricKey=metric_key,
+                goal=SweepGoal(goal),
+                parameters=[
+                    SweepParameterInput(
+                        name=param,
+                        distribution=SweepDistributionInput.model_validate(dict(distribution)),
+                    )
+                    for param, distribution in parameters.items()
+                ],
+                maxTrials=max_trials,
+                maxParallel=max_parallel,
+                earlyStopping=SweepEarlyStoppingInput.model_validate(dict(early_stopping))
+                if early_stopping is not None
+                else None,
+                seed=seed,
+                job=SweepJobInput(
+                    image=image,
+                    entryPoint=entry_point,
+                    config=dict(config) if config is not None else None,
+                    resources=TrainingResourcesInput.model_validate(dict(resources or {})),
+                ),
+            )  # fmt: skip
+        )
+        made = check(payload.sweep_create).sweep
         assert made is not None
         return made.id
 

@@ -755,6 +755,7 @@ def start_run(
     worker: str | None = None,
     heartbeat_interval: float = 20.0,
     lease_seconds: int = 60,
+    run_id: str | None = None,
 ) -> Run:
     """Open a run in an experiment (found by name in the project, made if missing; or
     ``experiment_id``). The project is its slug within ``organization`` (a slug; optional
@@ -768,32 +769,40 @@ def start_run(
     worker names the job and itself (``training_job``, ``worker``; default
     ``MLGRAPH_TRAINING_JOB_ID``, ``MLGRAPH_WORKER``): the run is linked to the job, its
     lease kept every ``heartbeat_interval`` seconds, and the loop stopped when the server
-    stops the job (``TrainingStopped``)."""
+    stops the job (``TrainingStopped``). ``run_id``: log to a run that exists (made by a
+    sweep's claim, say, or resumed after a restart; ``name`` is then only how messages
+    call it), instead of opening one."""
+    if run_id is not None and (experiment or experiment_id or params or tags):
+        raise ValueError(
+            "run_id logs to an existing run: give no experiment, experiment_id, params or tags"
+        )
     training_job = training_job or os.environ.get("MLGRAPH_TRAINING_JOB_ID") or None
     worker = worker or os.environ.get("MLGRAPH_WORKER") or None
     check_job_options(training_job, worker, heartbeat_interval, lease_seconds)  # before a run
     base, key = settings(url, api_key)
     sender = _Sender(graphql_client(base, key, timeout=timeout))
     try:
-        if experiment_id is None:
-            if not experiment or not project:
-                raise ValueError("give experiment and project (or experiment_id)")
-            experiment_id = sender.call(
-                _find_experiment(sender.client, organization, project, experiment)
+        if run_id is None:
+            if experiment_id is None:
+                if not experiment or not project:
+                    raise ValueError("give experiment and project (or experiment_id)")
+                experiment_id = sender.call(
+                    _find_experiment(sender.client, organization, project, experiment)
+                )
+            payload = sender.call(
+                sender.client.run_create(
+                    RunCreateInput(
+                        experimentId=experiment_id,
+                        name=name,
+                        params=dict(params) if params is not None else None,
+                        tags=dict(tags) if tags is not None else None,
+                    )  # fmt: skip
+                )
             )
-        payload = sender.call(
-            sender.client.run_create(
-                RunCreateInput(
-                    experimentId=experiment_id,
-                    name=name,
-                    params=dict(params) if params is not None else None,
-                    tags=dict(tags) if tags is not None else None,
-                )  # fmt: skip
-            )
-        )
-        run = check(payload.run_create).run
+            made = check(payload.run_create).run
+            run_id, name = made.id, made.name
         return Run(
-            run_id=run.id, name=run.name, sender=sender, batch_points=batch_points,
+            run_id=run_id, name=name or run_id, sender=sender, batch_points=batch_points,
             flush_interval=flush_interval, max_buffered_points=max_buffered_points,
             on_full=on_full, retry_max_seconds=retry_max_seconds,
             finish_timeout=finish_timeout,

@@ -25,7 +25,10 @@ from .input_types import (
     ProjectCreateInput,
     RunCreateInput,
     RunFinishInput,
+    SweepCreateInput,
+    SweepTrialClaimInput,
     TrainingJobHeartbeatInput,
+    TrainingJobTransitionInput,
 )
 from .model_alias_set import ModelAliasSet
 from .model_create import ModelCreate
@@ -47,6 +50,9 @@ from .run_metric_history import RunMetricHistory
 from .run_metrics import RunMetrics
 from .run_metrics_log import RunMetricsLog
 from .search_runs import SearchRuns
+from .sweep_create import SweepCreate
+from .sweep_trial_claim import SweepTrialClaim
+from .training_job_finish import TrainingJobFinish
 from .training_job_heartbeat import TrainingJobHeartbeat
 from .viewer import Viewer
 from .watch_comparison import WatchComparison
@@ -788,6 +794,110 @@ class GraphQLClient(AsyncBaseClient):
             query=query, operation_name="RunLogs", variables=variables, **kwargs
         ):
             yield RunLogs.model_validate(data)
+
+    async def sweep_create(self, input: SweepCreateInput, **kwargs: Any) -> SweepCreate:
+        query = gql("""
+            mutation SweepCreate($input: SweepCreateInput!) {
+              sweepCreate(input: $input) {
+                sweep {
+                  id
+                  name
+                  status
+                  maxTrials
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="SweepCreate", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return SweepCreate.model_validate(data)
+
+    async def sweep_trial_claim(
+        self, input: SweepTrialClaimInput, **kwargs: Any
+    ) -> SweepTrialClaim:
+        query = gql("""
+            mutation SweepTrialClaim($input: SweepTrialClaimInput!) {
+              sweepTrialClaim(input: $input) {
+                trial {
+                  id
+                  number
+                  params
+                  trainingJob {
+                    id
+                  }
+                }
+                run {
+                  id
+                  name
+                }
+                sweep {
+                  id
+                  name
+                  status
+                  trialsActive
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query, operation_name="SweepTrialClaim", variables=variables, **kwargs
+        )
+        data = self.get_data(response)
+        return SweepTrialClaim.model_validate(data)
+
+    async def training_job_finish(
+        self, input: TrainingJobTransitionInput, **kwargs: Any
+    ) -> TrainingJobFinish:
+        query = gql("""
+            mutation TrainingJobFinish($input: TrainingJobTransitionInput!) {
+              trainingJobTransition(input: $input) {
+                trainingJob {
+                  id
+                  status
+                }
+                userErrors {
+                  ...UserErrors
+                }
+              }
+            }
+
+            fragment UserErrors on UserError {
+              field
+              code
+              message
+            }
+            """)
+        variables: dict[str, object] = {"input": input}
+        response = await self.execute(
+            query=query,
+            operation_name="TrainingJobFinish",
+            variables=variables,
+            **kwargs,
+        )
+        data = self.get_data(response)
+        return TrainingJobFinish.model_validate(data)
 
     async def viewer(self, **kwargs: Any) -> Viewer:
         query = gql("""

@@ -51,6 +51,8 @@ class CompareRunsNodeNode(BaseModel):
         "RetentionPolicy",
         "Run",
         "ServingEndpoint",
+        "Sweep",
+        "SweepTrial",
         "TrainingJob",
         "User",
     ] = Field(alias="__typename")

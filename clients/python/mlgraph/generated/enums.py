@@ -141,6 +141,23 @@ class RunStatus(str, Enum):
     KILLED = "KILLED"
 
 
+class SweepGoal(str, Enum):
+    MINIMIZE = "MINIMIZE"
+    MAXIMIZE = "MAXIMIZE"
+
+
+class SweepMethod(str, Enum):
+    GRID = "GRID"
+    RANDOM = "RANDOM"
+    TPE = "TPE"
+
+
+class SweepStatus(str, Enum):
+    RUNNING = "RUNNING"
+    FINISHED = "FINISHED"
+    STOPPED = "STOPPED"
+
+
 class TaskType(str, Enum):
     BINARY_CLASSIFICATION = "BINARY_CLASSIFICATION"
     MULTICLASS_CLASSIFICATION = "MULTICLASS_CLASSIFICATION"
@@ -150,6 +167,14 @@ class TaskType(str, Enum):
     GENERATION = "GENERATION"
     EMBEDDING = "EMBEDDING"
     OTHER = "OTHER"
+
+
+class TrainingExecutor(str, Enum):
+    KUBERNETES = "KUBERNETES"
+    VERTEX_AI = "VERTEX_AI"
+    SAGEMAKER = "SAGEMAKER"
+    RAY = "RAY"
+    CUSTOM = "CUSTOM"
 
 
 class TrainingJobStatus(str, Enum):

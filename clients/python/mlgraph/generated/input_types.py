@@ -14,7 +14,11 @@ from .enums import (
     ModelType,
     ProjectVisibility,
     RunStatus,
+    SweepGoal,
+    SweepMethod,
     TaskType,
+    TrainingExecutor,
+    TrainingJobStatus,
 )
 
 
@@ -262,6 +266,116 @@ class StallConditionInput(BaseModel):
     "1 to 604,800."
 
 
+class SweepAshaStoppingInput(BaseModel):
+    """Asynchronous successive halving: rungs at minStep × eta^k steps; a trial reaching a rung goes on only if its value there is among the best 1/eta of the trials that reached it (the first ones always go on)."""
+
+    min_step: int = Field(alias="minStep", default=1)
+    "The first rung's step (1 or more)."
+    eta: int = 3
+    "2 to 10."
+
+
+class SweepChoiceInput(BaseModel):
+    """Values tried as they are (strings, numbers, booleans)."""
+
+    values: list[Any]
+    "1 to 1,000 distinct values."
+
+
+class SweepCreateInput(BaseModel):
+    experiment_id: str = Field(alias="experimentId")
+    "Its trials' runs go here."
+    environment_id: str = Field(alias="environmentId")
+    "Where its trials' jobs run."
+    name: str
+    method: SweepMethod
+    metric_key: str = Field(alias="metricKey")
+    "The objective: its last value in a run."
+    goal: SweepGoal
+    parameters: list["SweepParameterInput"]
+    "1 to 50."
+    max_trials: Optional[int] = Field(alias="maxTrials", default=None)
+    "1 to 1,000; a GRID defaults to its size."
+    max_parallel: int = Field(alias="maxParallel", default=1)
+    "Trials active (queued or running) at once, 1 to 100."
+    early_stopping: Optional["SweepEarlyStoppingInput"] = Field(
+        alias="earlyStopping", default=None
+    )
+    seed: Optional[int] = None
+    "RANDOM and TPE: draws repeat with it (default: random)."
+    job: "SweepJobInput"
+
+
+class SweepDistributionInput(BaseModel):
+    """How a parameter is drawn: exactly one."""
+
+    choice: Optional["SweepChoiceInput"] = None
+    uniform: Optional["SweepRangeInput"] = None
+    log_uniform: Optional["SweepRangeInput"] = Field(alias="logUniform", default=None)
+    "Uniform in log space; low above 0 (learning rates)."
+    integer: Optional["SweepIntegerInput"] = None
+
+
+class SweepEarlyStoppingInput(BaseModel):
+    """The early-stopping rule: exactly one."""
+
+    median: Optional["SweepMedianStoppingInput"] = None
+    asha: Optional["SweepAshaStoppingInput"] = None
+
+
+class SweepIntegerInput(BaseModel):
+    """An integer range, both ends included, by step."""
+
+    low: int
+    high: int
+    step: int = 1
+    "high - low is a multiple of it."
+
+
+class SweepJobInput(BaseModel):
+    """What each trial's training job runs and asks for."""
+
+    image: Optional[str] = None
+    entry_point: Optional[str] = Field(alias="entryPoint", default=None)
+    config: Optional[Any] = None
+    "Each trial's job gets it with its params under params."
+    resources: "TrainingResourcesInput" = Field(
+        default_factory=lambda: globals()["TrainingResourcesInput"].model_validate(
+            {"gpus": 0, "useGpu": False}
+        )
+    )
+
+
+class SweepMedianStoppingInput(BaseModel):
+    """Stop a trial whose best value so far is worse than the median of the completed trials' values at the same step (checked at the last step of each batch it logs)."""
+
+    min_step: int = Field(alias="minStep", default=0)
+    "No stop before this step."
+    startup_trials: int = Field(alias="startupTrials", default=5)
+    "Completed trials needed before any stop (0 to 100)."
+
+
+class SweepParameterInput(BaseModel):
+    name: str
+    "The param's name in each trial's run (e.g. lr, optimizer.momentum)."
+    distribution: "SweepDistributionInput"
+
+
+class SweepRangeInput(BaseModel):
+    """A float range, both ends included."""
+
+    low: float
+    high: float
+
+
+class SweepTrialClaimInput(BaseModel):
+    sweep_id: str = Field(alias="sweepId")
+    worker: str
+    "Who claims (e.g. a pod name); up to 200 chars."
+    lease_seconds: int = Field(alias="leaseSeconds", default=60)
+    "10 to 3600: heartbeats (trainingJobHeartbeat) come sooner."
+
+
 class ThroughputDropConditionInput(BaseModel):
     """The key's last batch ran at fewer steps per second (from the points' own timestamps) than fraction × the median of its previous 100 batches (5 at least). Judged on a clock."""
 
@@ -277,8 +391,36 @@ class TrainingJobHeartbeatInput(BaseModel):
     "The run this worker logs the job to: linked to the job (a job has one run; naming another is refused)."
 
 
+class TrainingJobTransitionInput(BaseModel):
+    training_job_id: str = Field(alias="trainingJobId")
+    status: TrainingJobStatus
+    error_message: Optional[str] = Field(alias="errorMessage", default=None)
+    "With FAILED only."
+    executor: Optional[TrainingExecutor] = None
+    external_id: Optional[str] = Field(alias="externalId", default=None)
+    "The executor's id for the job (with executor)."
+    run_id: Optional[str] = Field(alias="runId", default=None)
+    "The run the job produced."
+
+
+class TrainingResourcesInput(BaseModel):
+    """What a job asks for. GPUs only with useGpu: true."""
+
+    cpu: Optional[float] = None
+    memory_mb: Optional[int] = Field(alias="memoryMb", default=None)
+    gpus: int = 0
+    gpu_type: Optional[str] = Field(alias="gpuType", default=None)
+    "A GPU type the target environment offers, enabled (any case)."
+    use_gpu: bool = Field(alias="useGpu", default=False)
+
+
 DeploymentCreateInput.model_rebuild()
 HealthConditionInput.model_rebuild()
 HealthRuleCreateInput.model_rebuild()
 MonitoringMetricsRecordInput.model_rebuild()
 PredictionsRecordInput.model_rebuild()
+SweepCreateInput.model_rebuild()
+SweepDistributionInput.model_rebuild()
+SweepEarlyStoppingInput.model_rebuild()
+SweepJobInput.model_rebuild()
+SweepParameterInput.model_rebuild()

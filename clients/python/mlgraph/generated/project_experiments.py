@@ -50,6 +50,8 @@ class ProjectExperimentsNodeNode(BaseModel):
         "RetentionPolicy",
         "Run",
         "ServingEndpoint",
+        "Sweep",
+        "SweepTrial",
         "TrainingJob",
         "User",
     ] = Field(alias="__typename")

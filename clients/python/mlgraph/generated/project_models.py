@@ -50,6 +50,8 @@ class ProjectModelsNodeNode(BaseModel):
         "RetentionPolicy",
         "Run",
         "ServingEndpoint",
+        "Sweep",
+        "SweepTrial",
         "TrainingJob",
         "User",
     ] = Field(alias="__typename")

@@ -51,6 +51,8 @@ class SearchRunsNodeNode(BaseModel):
         "RetentionPolicy",
         "Run",
         "ServingEndpoint",
+        "Sweep",
+        "SweepTrial",
         "TrainingJob",
         "User",
     ] = Field(alias="__typename")
