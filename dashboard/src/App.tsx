@@ -6,6 +6,7 @@ import { ExperimentPage } from "./pages/ExperimentPage";
 import { HomePage } from "./pages/HomePage";
 import { LineagePage } from "./pages/LineagePage";
 import { RunPage } from "./pages/RunPage";
+import { SweepPage } from "./pages/SweepPage";
 import { useRoute } from "./router";
 
 export function App() {
@@ -31,6 +32,7 @@ export function App() {
         {route.page === "run" && <RunPage key={route.id} id={route.id} api={api} />}
         {route.page === "deployment" && <DeploymentPage key={route.id} id={route.id} api={api} />}
         {route.page === "lineage" && <LineagePage id={route.id} />}
+        {route.page === "sweep" && <SweepPage key={route.id} id={route.id} />}
       </main>
     </Provider>
   );

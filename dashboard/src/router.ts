@@ -6,7 +6,8 @@ export type Route =
   | { page: "experiment"; id: string }
   | { page: "run"; id: string }
   | { page: "deployment"; id: string }
-  | { page: "lineage"; id: string };
+  | { page: "lineage"; id: string }
+  | { page: "sweep"; id: string };
 
 export function parse(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, "").split("/");
@@ -20,6 +21,8 @@ export function parse(hash: string): Route {
       return { page: "deployment", id: decoded };
     case "lineage":
       return { page: "lineage", id: decoded };
+    case "sweeps":
+      return { page: "sweep", id: decoded };
     default:
       return { page: "home" };
   }

@@ -30,6 +30,7 @@ from tests.helpers import (
 from tests.support.alert_rules import record, rule
 from tests.support.health import rule as health_rule
 from tests.support.subscriptions import points
+from tests.support.sweeps import claim_trial, create_sweep, finish_trial, log_loss, sweep_setup
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 ALERT_CREATE = """mutation($input: AlertCreateInput!) {
@@ -373,3 +374,31 @@ async def test_every_dashboard_document_passes_the_default_limits(database_url):
 
 
 LIMIT_CODES = {"QUERY_TOO_COMPLEX", "QUERY_TOO_DEEP", "TOO_MANY_TOKENS", "TOO_MANY_ALIASES"}
+
+
+async def test_a_sweep_page_shows_its_trials_and_scatter_live(page, tenant):
+    """Issue 29, item 5: from the experiment to its sweep; the trials table and the scatter
+    of a param against the objective follow a trial that completes elsewhere."""
+    client = tenant.client
+    ids = await sweep_setup(client, tenant.org_id)
+    sweep = await create_sweep(client, ids, maxParallel=2)  # a grid of 4: lr × layers
+    first = await claim_trial(client, sweep["id"])
+    await log_loss(client, first["run"]["id"], [0, 1], [0.9, 0.4])
+    assert_ok(await finish_trial(client, first["trial"]))
+    await sign_in(page, tenant.key)
+    await page.goto(f"{page.base_url}/app/#/experiments/{ids['experiment']}")
+    await page.click(f"a[href='#/sweeps/{sweep['id']}']")
+    rows = "document.querySelectorAll('table.trials tbody tr').length"
+    circles = "document.querySelectorAll('svg.scatter circle').length"
+    await wait_for(page, f"() => {rows} === 3 && {circles} === 1", "trials")
+    second = await claim_trial(client, sweep["id"])
+    await log_loss(client, second["run"]["id"], [0, 1], [0.8, 0.2])
+    assert_ok(await finish_trial(client, second["trial"]))
+    best = "document.querySelector('[data-best]')?.textContent"
+    await wait_for(page, f"() => {rows} === 4 && {circles} === 2 && {best} === '0.2'", "live")
+    await page.select_option("select[name=scatter-param]", "layers")
+    await wait_for(page, "() => document.querySelector('svg.scatter')?.getAttribute('aria-label')"
+                   " === 'val/loss against layers for 2 completed trials'", "param")  # fmt: skip
+    assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
+    await shot(page, "dashboard-sweep.png")
+    assert page.errors == []

@@ -21,6 +21,7 @@ const RunsQuery = graphql(`
         id
         name
         status
+        sweeps(first: 20) { nodes { id name status trialsMade maxTrials } }
         runs(first: 100, orderBy: $orderBy, orderKey: $orderKey, filter: $filter) {
           totalCount
           nodes {
@@ -70,6 +71,8 @@ type Run = {
   metricSummary: { key: string; last: Value }[];
 };
 
+type Sweep = { id: string; name: string; status: string; trialsMade: number; maxTrials: number };
+
 type Sort = { by: "param" | "metric" | "created" | "name"; key: string; descending: boolean };
 
 function order(sort: Sort): { orderBy: RunOrder; orderKey: string | null } {
@@ -116,10 +119,15 @@ export function ExperimentPage({ id, api }: { id: string; api: Api }) {
     variables: { id, orderBy, orderKey, keys: metricColumns, filter },
   });
   // The last answer that worked stays on screen while a query is being fixed.
-  const shown = useRef<{ name: string; total: number; runs: Run[] } | null>(null);
+  const shown = useRef<{ name: string; total: number; runs: Run[]; sweeps: Sweep[] } | null>(null);
   const experiment = data?.node?.__typename === "Experiment" ? data.node : null;
   if (experiment) {
-    shown.current = { name: experiment.name, total: experiment.runs.totalCount, runs: experiment.runs.nodes };
+    shown.current = {
+      name: experiment.name,
+      total: experiment.runs.totalCount,
+      runs: experiment.runs.nodes,
+      sweeps: experiment.sweeps.nodes,
+    };
   }
   const runs = shown.current?.runs ?? [];
   const allMetrics = useMemo(() => [...new Set(runs.flatMap((run) => run.metricKeys))].sort(), [runs]);
@@ -161,6 +169,16 @@ export function ExperimentPage({ id, api }: { id: string; api: Api }) {
   return (
     <section>
       <h2>Experiment {shown.current.name}</h2>
+      {shown.current.sweeps.length > 0 && (
+        <nav className="sweeps" aria-label="Sweeps">
+          Sweeps:{" "}
+          {shown.current.sweeps.map((sweep) => (
+            <a key={sweep.id} href={href("sweeps", sweep.id)} data-sweep={sweep.name}>
+              {sweep.name} ({sweep.status.toLowerCase()}, {sweep.trialsMade}/{sweep.maxTrials})
+            </a>
+          ))}
+        </nav>
+      )}
       <form className="run-query" onSubmit={apply} role="search">
         <label htmlFor="run-query">Filter runs</label>
         <input
