@@ -53,12 +53,13 @@ class Param:
             return Param(data["name"], kind, values=tuple(data["values"]))
         return Param(data["name"], kind, low=data["low"], high=data["high"], step=data.get("step"))
 
-    def grid_values(self) -> list[Scalar] | None:
-        """Every value this dimension takes in a grid; None for a continuous range."""
+    def grid_values(self) -> Sequence[Scalar] | None:
+        """Every value this dimension takes in a grid (an integer range stays a ``range``:
+        its size is arithmetic, never a list of 2^32 values); None for a continuous one."""
         if self.kind is ParamKind.CHOICE:
-            return list(self.values)
+            return self.values
         if self.kind is ParamKind.INTEGER and self.low is not None and self.high is not None:
-            return list(range(int(self.low), int(self.high) + 1, self.step or 1))
+            return range(int(self.low), int(self.high) + 1, self.step or 1)
         return None
 
 
