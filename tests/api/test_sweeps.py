@@ -26,6 +26,7 @@ from tests.support.real_clients import TRANSPORT_WS, ws_client
 from tests.support.sweeps import (
     CREATE,
     HEARTBEAT,
+    LOG,
     STOP,
     claim_trial,
     create_sweep,
@@ -401,3 +402,31 @@ async def test_a_sweeps_progress_streams_to_a_subscriber_until_it_finishes(
             async for _ in session.subscribe(request):
                 raise AssertionError("another organization saw the sweep")
     assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_what_judging_trials_costs_a_batch_in_statements(tenant, count_statements):
+    """A project's stopping sweeps are read once per change, like its health rules (and
+    cached); a batch without the sweep's metric asks nothing more; one with it asks which trial its run
+    is; a trial's batch under the median rule reads its summary and the completed trials'
+    values at its last step — three statements, whatever the number of completed trials."""
+    client = tenant.client
+    ids = await sweep_setup(client, tenant.org_id)
+    sweep = await create_sweep(client, ids, parameters=CHOICE, earlyStopping=MEDIAN,
+                               maxParallel=3)  # fmt: skip
+    first = await claim_trial(client, sweep["id"])
+    await log_loss(client, first["run"]["id"], [0, 1, 2, 3], [1.0, 0.9, 0.8, 0.7])
+    assert_ok(await finish_trial(client, first["trial"]))
+    trial = await claim_trial(client, sweep["id"])
+    run = trial["run"]["id"]
+
+    async def statements(key: str, step: int) -> list[str]:
+        series = {key: {"steps": [step], "values": [0.5]}}
+        with count_statements() as counter:
+            assert_ok(await client.mutate(LOG, {"runId": run, "series": series}))
+        return [s for s in counter.statements if "api_keys" not in s]
+
+    # The sweeps were read when the first trial logged (tests/api/test_training_health.py
+    # counts that read): a batch without the metric is the lock and the write.
+    assert len(await statements("other", 0)) == 2
+    assert len(await statements("val/loss", 0)) == 3  # + which trial (before minStep)
+    assert len(await statements("val/loss", 3)) == 5  # + its summary, the others at step 3
