@@ -75,6 +75,7 @@ bench: $(STAMP) $(MLFLOW_STAMP)
 	$(BIN)/python bench/run_comparison.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/run_pages.py
+	$(BIN)/python bench/sweeps.py
 
 clean:
 	rm -rf $(VENV) $(CODEGEN) $(MLFLOW) .data

@@ -344,14 +344,19 @@ async def server_process(
     )  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
     try:
+        # Until it is ready (the state), or it exited; a generous bound for one that hangs:
+        # on 2 busy cores a server with workers takes a while to import and migrate-check.
+        deadline = asyncio.get_running_loop().time() + 120
         async with httpx.AsyncClient(base_url=base_url) as client:
-            for _ in range(300):
+            while True:
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get("/readyz")).status_code == 200:
                         break
+                if process.returncode is not None:
+                    raise RuntimeError(f"the second server exited ({process.returncode})")
+                if asyncio.get_running_loop().time() > deadline:
+                    raise RuntimeError("the second server did not start")
                 await asyncio.sleep(0.05)
-            else:
-                raise RuntimeError("the second server did not start")
         yield ServerProcess(base_url, process)
     finally:
         if process.returncode is None:  # a test may have killed it already

@@ -251,7 +251,7 @@ def differential(
 
     @seed(shard)  # the same documents every run: a failure reproduces
     @settings(
-        max_examples=generated_documents(2000, DIFFERENTIAL_SHARDS),
+        max_examples=generated_documents(800, DIFFERENTIAL_SHARDS),
         deadline=None,
         suppress_health_check=list(HealthCheck),
         database=None,

@@ -78,7 +78,7 @@ def fuzz(base_url: str, key: str, shard: int) -> None:
 
     @seed(shard)  # the same documents every run: a failure reproduces
     @settings(
-        max_examples=generated_documents(1500, FUZZ_SHARDS),
+        max_examples=generated_documents(750, FUZZ_SHARDS),
         deadline=None,
         suppress_health_check=list(HealthCheck),
         database=None,
