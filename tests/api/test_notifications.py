@@ -6,6 +6,10 @@ import hashlib
 import hmac
 import json
 
+from sqlalchemy import text
+
+from app.api.ids import decode_id
+from app.db.engine import make_engine
 from tests.helpers import (
     RUN_FINISH,
     assert_error,
@@ -151,3 +155,57 @@ async def test_slack_channels_get_a_text_message(tenant, receiver):
     await deliveries(tenant.client, hook["id"], lambda n: n and n[0]["status"] == "DELIVERED")
     body = json.loads(receiver.received(f"/slack-{tenant.org_slug}")[0]["body"])
     assert body["text"].startswith("[mlgraph] deployment.create")
+
+
+PAUSE = """mutation($input: NotificationChannelUpdateInput!) {
+  notificationChannelUpdate(input: $input) { notificationChannel { id enabled }
+    userErrors { field code message } } }"""
+
+
+async def test_a_paused_channel_is_sent_nothing_until_it_resumes(tenant, receiver, database_url):
+    """Issue 30, item 7: while paused, no delivery is queued for a channel, and one queued
+    before the pause waits (the worker sends another channel's meanwhile); resumed, both go."""
+    client = tenant.client
+    paused_path, other_path = f"/paused-{tenant.org_slug}", f"/other-{tenant.org_slug}"
+    paused = await channel(client, tenant.org_id, receiver.base_url + paused_path)
+    other = await channel(client, tenant.org_id, receiver.base_url + other_path)
+    assert paused["id"] and (await client.data(
+        "query($id: ID!) { node(id: $id) { ... on NotificationChannel { enabled } } }",
+        {"id": paused["id"]}))["node"] == {"enabled": True}  # fmt: skip
+    rules = [assert_ok(await client.mutate(NRULE, {"channelId": c["id"],
+             "trigger": "EXPERIMENT_COMPLETE"}))["notificationRule"]["id"] for c in (paused, other)]  # fmt: skip
+    off = assert_ok(await client.mutate(PAUSE, {"channelId": paused["id"], "enabled": False}))
+    assert off["notificationChannel"]["enabled"] is False
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:  # a delivery queued before the pause
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO notification_deliveries (id, organization_id, rule_id, "
+                     "channel_id, event_type, payload, status, attempts, next_attempt_at, "
+                     "created_at) VALUES (gen_random_uuid(), :org, :rule, :channel, "
+                     "'run.finished', '{}', 'pending', 0, now(), now())"),
+                {"org": decode_id(tenant.org_id, "Organization", []),
+                 "rule": decode_id(rules[0], "NotificationRule", []),
+                 "channel": decode_id(paused["id"], "NotificationChannel", [])},
+            )  # fmt: skip
+    finally:
+        await engine.dispose()
+
+    async def finish_a_run() -> None:
+        ids = await create_run(client, tenant.org_id)
+        assert_ok(await client.mutate(RUN_FINISH, {"runId": ids["run"], "status": "COMPLETED"}))
+
+    await finish_a_run()
+    await deliveries(client, other["id"], lambda n: n and n[0]["status"] == "DELIVERED")
+    held = await deliveries(client, paused["id"], lambda n: True)
+    assert [(d["status"], d["attempts"]) for d in held] == [("PENDING", 0)]  # none queued
+    assert receiver.received(paused_path) == []
+
+    on = assert_ok(await client.mutate(PAUSE, {"channelId": paused["id"], "enabled": True}))
+    assert on["notificationChannel"]["enabled"] is True
+    await finish_a_run()
+    sent = await deliveries(
+        client, paused["id"], lambda n: len(n) == 2 and all(d["status"] == "DELIVERED" for d in n)
+    )
+    assert [d["status"] for d in sent] == ["DELIVERED", "DELIVERED"]
+    assert len(receiver.received(paused_path)) == 2

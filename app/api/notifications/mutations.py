@@ -31,6 +31,9 @@ class NotificationChannelCreateInput:
         description="Webhook signing key (X-Mlgraph-Signature: sha256=HMAC) or Slack token. "
         "Stored for delivery; never returned.",
     )
+    enabled: bool = strawberry.field(
+        default=True, description="false: paused (nothing is queued for it or sent)."
+    )
 
 
 @strawberry.type
@@ -78,6 +81,11 @@ class NotificationChannelUpdateInput:
     url: str | None = strawberry.field(default=UNSET, description="Webhook, Slack or Teams.")
     recipients: list[str] | None = strawberry.field(default=UNSET, description="Email.")
     secret: str | None = strawberry.field(default=UNSET, description="null removes it.")
+    enabled: bool | None = strawberry.field(
+        default=UNSET,
+        description="false pauses it: events are not queued for it while paused, and what "
+        "was queued before waits until it resumes (true).",
+    )
 
 
 @strawberry.input
@@ -132,6 +140,7 @@ class NotificationMutations:
                 recipients=input.recipients,
                 secret=input.secret,
                 secrets=info.context.secrets,
+                enabled=input.enabled,
             ),
         )
 
@@ -149,7 +158,7 @@ class NotificationMutations:
                 session,
                 actor,
                 channel_id=input_id(input, "channel_id", "NotificationChannel"),
-                changes=provided(input, "name", "url", "recipients", "secret"),
+                changes=provided(input, "name", "url", "recipients", "secret", "enabled"),
                 secrets=info.context.secrets,
             ),
         )

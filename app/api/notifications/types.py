@@ -120,6 +120,9 @@ class NotificationChannel(Node, FromRow):
     type: ChannelType
     config_: strawberry.Private[dict[str, Any]]
     has_secret: bool
+    enabled: bool = strawberry.field(
+        description="false: paused (no delivery queued for it, none sent until it resumes)."
+    )
     created_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     organization_id: strawberry.Private[uuid.UUID]

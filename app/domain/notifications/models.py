@@ -36,6 +36,10 @@ LIVE = text("deleted_at IS NULL")
 
 
 class NotificationChannel(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
+    """Where notifications go: a webhook, Slack, Teams or email recipients. A paused one
+    (``enabled`` false) is sent nothing: no delivery is queued for it, and deliveries
+    queued before the pause wait until it resumes."""
+
     __tablename__ = "notification_channels"
     __table_args__ = (
         check_in("channel_type", ChannelType),
@@ -55,6 +59,9 @@ class NotificationChannel(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin
     )
     # Signing secret / token: used to deliver, never returned by the API.
     secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    enabled: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=text("true")
+    )
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )

@@ -100,6 +100,7 @@ async def notification_channel_create(
     recipients: list[str] | None,
     secret: str | None,
     secrets: SecretBox,
+    enabled: bool = True,
 ) -> NotificationChannel:
     """Organization admins. The secret (webhook signing key, Slack token) and a Slack
     webhook URL (itself a credential) are sealed at rest and never returned."""
@@ -127,6 +128,7 @@ async def notification_channel_create(
         channel_type=channel_type.value,
         config=seal_config(channel_type, config, secrets),
         secret=secrets.seal(secret) if secret is not None else None,
+        enabled=enabled,
         created_by_id=actor.user_id,
     )
     session.add(channel)
@@ -151,8 +153,8 @@ async def notification_channel_update(
     changes: Mapping[str, Any],
     secrets: SecretBox,
 ) -> NotificationChannel:
-    """Rename, retarget (url or recipients, checked as on creation) or change the secret
-    (null removes it). Organization admins."""
+    """Rename, retarget (url or recipients, checked as on creation), change the secret
+    (null removes it), pause or resume (``enabled``). Organization admins."""
     channel = await get_administered(
         session,
         NotificationChannel,
@@ -186,6 +188,8 @@ async def notification_channel_update(
         if secret is not None and not 1 <= len(secret) <= 1024:
             raise validation("must be 1-1024 characters", ["secret"])
         channel.secret = secrets.seal(secret) if secret is not None else None
+    if changes.get("enabled") is not None:
+        channel.enabled = bool(changes["enabled"])
     record_audit(
         session, actor, "notification_channel.update", channel, details={"fields": sorted(changes)}
     )
@@ -409,7 +413,7 @@ ENQUEUE = text(
     SELECT gen_random_uuid(), r.organization_id, r.id, r.channel_id, :event_type,
            CAST(:payload AS jsonb), 'pending', 0, :now, :now
     FROM notification_rules r
-    JOIN notification_channels c ON c.id = r.channel_id AND c.deleted_at IS NULL
+    JOIN notification_channels c ON c.id = r.channel_id AND c.deleted_at IS NULL AND c.enabled
     WHERE r.organization_id = :org_id AND r.trigger = :trigger AND r.enabled
       AND r.deleted_at IS NULL
       AND (r.project_id IS NULL OR r.project_id = :project_id)

@@ -35,9 +35,10 @@ CLAIM = text(
     SET attempts = d.attempts + 1, next_attempt_at = :lease_until
     FROM notification_channels c
     WHERE d.id IN (
-        SELECT id FROM notification_deliveries
-        WHERE status = 'pending' AND next_attempt_at <= :now
-        ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED
+        SELECT nd.id FROM notification_deliveries nd
+        JOIN notification_channels paused ON paused.id = nd.channel_id AND paused.enabled
+        WHERE nd.status = 'pending' AND nd.next_attempt_at <= :now
+        ORDER BY nd.next_attempt_at LIMIT :limit FOR UPDATE OF nd SKIP LOCKED
     ) AND c.id = d.channel_id
     RETURNING d.id, d.organization_id, d.event_type, d.payload, d.attempts,
               c.channel_type, c.config, c.secret
