@@ -48,6 +48,9 @@ lint: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/mlgraph export-schema > schema.graphql
+	$(BIN)/python -c "import app.db.models; from app.db.base import Base; \
+	  from app.db.schema_doc import render; print(render(Base.metadata), end='')" \
+	  > docs/database-schema.md
 
 # The dashboard (React + TypeScript, Vite): types from schema.graphql (graphql-codegen),
 # built into dashboard/dist, which `make run` serves at /app. The server works without it.
