@@ -154,13 +154,27 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from app.db.migrate import downgrade, upgrade
+    from app.db.migrate import migrate
 
+    backups = Path(args.backup_dir) if args.backup_dir else settings.data_dir / "backups"
     with database(settings) as db:
-        if args.downgrade:
-            downgrade(db.url, args.downgrade)
-        else:
-            upgrade(db.url, args.revision)
+        try:
+            done = migrate(
+                db.url,
+                args.revision,
+                downgrade_to=args.downgrade,
+                backup_dir=backups,
+                take_backup=not args.no_backup,
+            )
+        except (OSError, subprocess.CalledProcessError) as error:
+            print(
+                f"backup failed, nothing migrated: {getattr(error, 'stderr', '') or error} "
+                "(--no-backup migrates without one)",
+                file=sys.stderr,
+            )
+            return 1
+    for line in done.lines():
+        print(line)
     return 0
 
 
@@ -346,9 +360,21 @@ def main(argv: list[str] | None = None) -> int:
         help="server processes on the port (default MLGRAPH_WORKERS, else 1)",
     )
     serve.set_defaults(run=cmd_serve)
-    migrate = commands.add_parser("migrate", help="apply migrations (or --downgrade REV)")
+    migrate = commands.add_parser(
+        "migrate",
+        help="apply migrations (or --downgrade REV), timed; a database holding data is backed "
+        "up first",
+    )
     migrate.add_argument("--revision", default="head")
     migrate.add_argument("--downgrade", metavar="REV")
+    migrate.add_argument(
+        "--backup-dir",
+        metavar="DIR",
+        help="where the backup taken first goes (default: MLGRAPH_DATA_DIR/backups)",
+    )
+    migrate.add_argument(
+        "--no-backup", action="store_true", help="migrate a database holding data without one"
+    )
     migrate.set_defaults(run=cmd_migrate)
     seed = commands.add_parser("seed", help="load demo data")
     seed.add_argument("--demo", action="store_true")

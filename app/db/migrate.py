@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -67,3 +72,75 @@ async def current_revision(database_url: str) -> str | None:
             return version
     finally:
         await engine.dispose()
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """What ``migrate`` did: from which revision to which, the backup it took first (none
+    for a database holding no data, nothing to do, or when told not to), how long each
+    part took."""
+
+    from_revision: str | None
+    to_revision: str
+    backup: Path | None = None
+    backup_seconds: float = 0.0
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        if self.from_revision == self.to_revision:
+            return [f"already at {self.to_revision}: nothing to do"]
+        made = []
+        if self.backup is not None:
+            made.append(f"backup first: {self.backup} ({self.backup_seconds:.1f} s)")
+        made.append(
+            f"migrated from {self.from_revision or 'an empty database'} to "
+            f"{self.to_revision} in {self.seconds:.1f} s"
+        )
+        return made
+
+
+async def _holds_data(database_url: str) -> bool:
+    """Whether the database holds an organization (its schema alone is nothing to lose)."""
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as conn:
+            if not await conn.scalar(text("SELECT to_regclass('organizations') IS NOT NULL")):
+                return False
+            return bool(await conn.scalar(text("SELECT EXISTS (SELECT 1 FROM organizations)")))
+    finally:
+        await engine.dispose()
+
+
+def migrate(
+    database_url: str,
+    revision: str = "head",
+    *,
+    downgrade_to: str | None = None,
+    backup_dir: Path | None = None,
+    take_backup: bool = True,
+) -> Migrated:
+    """Upgrade to ``revision`` (or downgrade to ``downgrade_to``), timed; a database holding
+    data is backed up to ``backup_dir`` first (``mlgraph backup``'s dump, named after the
+    revisions and the time), unless ``take_backup`` is false. A failed backup stops here,
+    before anything changed."""
+    from app.db.backup import backup
+
+    was = asyncio.run(current_revision(database_url))
+    target = downgrade_to if downgrade_to is not None else revision
+    if target == "head":
+        target = head_revision()
+    if was == target:
+        return Migrated(was, target)
+    dump, backup_seconds = None, 0.0
+    if take_backup and backup_dir is not None and asyncio.run(_holds_data(database_url)):
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        dump = backup_dir / f"mlgraph-{was}-to-{target}-{stamp}.dump"
+        started = time.perf_counter()
+        backup(database_url, dump)
+        backup_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    if downgrade_to is not None:
+        downgrade(database_url, downgrade_to)
+    else:
+        upgrade(database_url, revision)
+    return Migrated(was, target, dump, backup_seconds, time.perf_counter() - started)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import subprocess
 
 import httpx
 import orjson
+from sqlalchemy import text
 
+from app.db.backup import _binary
+from app.db.engine import make_engine
 from app.server.schema import build_schema
 from app.settings import REPO_ROOT, Settings
 from tests.conftest import TEST_SECRET_KEY, GraphQLClient, create_database, serve
@@ -213,3 +218,47 @@ async def test_logs_are_json_lines_when_asked(pg_server_url):
     assert lines, done.stderr
     entries = [orjson.loads(line) for line in lines]
     assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)
+
+
+async def test_migrate_times_itself_and_backs_up_a_database_holding_data(pg_server_url, tmp_path):
+    """Issue 30, item 9: ``mlgraph migrate`` says what it did and how long it took; a
+    database holding data is dumped first (a restorable backup, named after the
+    revisions), an empty one is not, ``--no-backup`` skips it, and nothing to do is said."""
+    url = await create_database(pg_server_url, f"mlgraph_migrate_{os.getpid()}")
+    backups = tmp_path / "backups"
+
+    def migrate(*args: str) -> str:
+        done = run_cli("migrate", "--backup-dir", str(backups), *args, database_url=url)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    first = migrate("--revision", "0047")
+    assert re.fullmatch(r"migrated from an empty database to 0047 in \d+\.\d s\n", first)
+    assert not backups.exists()  # nothing to lose yet
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO organizations (id, slug, name, plan, status) "
+                "VALUES (gen_random_uuid(), 'kept', 'Kept', 'starter', 'active')"))  # fmt: skip
+    finally:
+        await engine.dispose()
+
+    second = migrate()  # to head: the organization is worth a backup
+    [dump] = list(backups.iterdir())
+    named = re.fullmatch(r"mlgraph-0047-to-(\d{4})-\d{8}T\d{6}Z\.dump", dump.name)
+    assert named, dump.name
+    head = named.group(1)
+    assert re.fullmatch(
+        rf"backup first: {re.escape(str(dump))} \(\d+\.\d s\)\n"
+        rf"migrated from 0047 to {head} in \d+\.\d s\n",
+        second,
+    ), second
+    listed = (await asyncio.to_thread(subprocess.run, [_binary("pg_restore"), "--list", str(dump)],
+                                      capture_output=True, text=True, check=True)).stdout  # fmt: skip
+    assert "TABLE DATA public organizations" in listed
+
+    assert migrate() == f"already at {head}: nothing to do\n"
+    down = migrate("--downgrade", "0048", "--no-backup")
+    assert "migrated from" in down and "backup" not in down
+    assert len(list(backups.iterdir())) == 1
