@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial.distance import jensenshannon
-from scipy.stats import ks_2samp
 
 from app.domain.errors import validation
 
@@ -46,6 +44,8 @@ def psi(reference: np.ndarray, current: np.ndarray) -> float:
 
 def js_distance(reference: np.ndarray, current: np.ndarray) -> float:
     """Jensen–Shannon distance, base 2: 0 for equal distributions, 1 for disjoint ones."""
+    from scipy.spatial.distance import jensenshannon  # here: scipy costs every process 1 s
+
     return float(jensenshannon(reference, current, base=2))
 
 
@@ -70,6 +70,8 @@ def score_samples(
     cur = np.asarray(current, dtype=float)
     edges = quantile_bins(ref)
     ref_p, cur_p = proportions(ref, edges), proportions(cur, edges)
+    from scipy.stats import ks_2samp  # here: scipy costs every process a second to import
+
     return psi(ref_p, cur_p), float(ks_2samp(ref, cur).statistic), js_distance(ref_p, cur_p)
 
 

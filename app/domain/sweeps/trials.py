@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,6 @@ from app.domain.experiments.models import RunMetricSummary
 from app.domain.sweeps.enums import EarlyStopping, SweepGoal, SweepMethod, SweepStatus
 from app.domain.sweeps.enums import TrialStatus as T
 from app.domain.sweeps.models import Sweep, SweepTrial
-from app.domain.sweeps.sampling import Finished, next_params
 from app.domain.sweeps.space import Param
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
@@ -33,6 +33,9 @@ from app.domain.tenancy.projects import watching_rules_changed
 from app.domain.training.enums import TrainingJobStatus
 from app.domain.training.models import TrainingJob
 from app.domain.training.spec import JobSpec
+
+if TYPE_CHECKING:
+    from app.domain.sweeps.sampling import Finished
 
 ENDED_BY_JOB = {
     TrainingJobStatus.SUCCEEDED.value: T.COMPLETED,
@@ -118,6 +121,8 @@ async def trial_finished(session: AsyncSession, actor: Actor, job: TrainingJob) 
 
 
 async def _completed(session: AsyncSession, sweep_id: uuid.UUID) -> list[Finished]:
+    from app.domain.sweeps.sampling import Finished
+
     rows = (
         await session.execute(
             select(SweepTrial.params, SweepTrial.value)
@@ -142,6 +147,9 @@ async def refill(session: AsyncSession, actor: Actor, sweep: Sweep) -> list[Swee
         if sweep.trials_active == 0:
             await end_sweep(session, sweep, SweepStatus.FINISHED, None)
         return []
+    # Optuna is imported when a sweep first needs a trial, not by every process at start.
+    from app.domain.sweeps.sampling import next_params
+
     method = SweepMethod(sweep.method)
     space = [Param.from_json(param) for param in sweep.space]
     completed = await _completed(session, sweep.id) if method is SweepMethod.TPE else []
