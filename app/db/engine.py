@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import asyncpg
 import orjson
 from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import (
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.db.scope import scope_connections
-from app.db.url import async_url
+from app.db.url import async_url, plain_url
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -29,8 +30,16 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Asy
     steady traffic keeps to the one whose statements are already prepared — FIFO rotated
     through them all, each preparing the ingest statement and the others again (a
     1,000-subscriber benchmark's first six writes took 16–33 ms instead of 8)."""
+    dsn = plain_url(url)
+
+    async def connect() -> asyncpg.Connection:
+        # asyncpg reads the URL itself, as the listener and the read pool do: sslmode and
+        # the other libpq parameters work (SQLAlchemy would pass them as unknown keywords).
+        return await asyncpg.connect(dsn, server_settings={"application_name": APPLICATION_NAME})
+
     engine = create_async_engine(
         async_url(url),
+        async_creator=connect,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_use_lifo=True,
@@ -38,7 +47,6 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Asy
         # (jsonb keeps 1e20 as 100000000000000000000) arrives as a float, which every
         # answer can encode, instead of a Python int that orjson refuses to write.
         json_deserializer=orjson.loads,
-        connect_args={"server_settings": {"application_name": APPLICATION_NAME}},
     )
     ping_idle_connections(engine, PING_AFTER_IDLE_SECONDS)
     scope_connections(engine)  # after the ping: a connection replaced is scoped anew

@@ -30,6 +30,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.scope import APPLY_SQL, DbScope, current_scope
+from app.db.url import plain_url
 
 log = logging.getLogger("mlgraph.db")
 
@@ -96,9 +97,7 @@ class StatementPool:
         if self._pool is None:
             async with self._creating:
                 if self._pool is None:
-                    dsn = self.engine.url.set(drivername="postgresql").render_as_string(
-                        hide_password=False
-                    )
+                    dsn = plain_url(self.engine.url.render_as_string(hide_password=False))
                     self._pool = await asyncpg.create_pool(
                         dsn,
                         min_size=0,

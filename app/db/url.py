@@ -11,6 +11,16 @@ def async_url(url: str) -> str:
     raise ValueError("DATABASE_URL must be a postgresql:// URL")
 
 
+def plain_url(url: str) -> str:
+    """The URL as libpq (pg_dump) and asyncpg read it: no SQLAlchemy driver suffix, and its
+    libpq parameters kept — ``sslmode`` (disable, allow, prefer, require, verify-ca,
+    verify-full), ``sslrootcert``, ``sslcert``, ``sslkey``, ``sslcrl`` — which every
+    connection the server opens honours (docs/operations.md, "TLS to the database")."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 APP_ROLE = "mlgraph_app"  # created by migration 0007; what the server connects as
 
 

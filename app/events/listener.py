@@ -9,9 +9,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
 from app.db.scope import SYSTEM, enter_scope
+from app.db.url import plain_url
 from app.domain.topics import CHANNELS
 from app.process.background import stop_task
 
@@ -21,10 +21,6 @@ HEALTH_CHECK_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 5.0
 
 
-def asyncpg_dsn(database_url: str) -> str:
-    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 class Listener:
     def __init__(
         self,
@@ -32,7 +28,7 @@ class Listener:
         on_notification: Callable[[str, str], None],
         on_connected: Callable[[], Awaitable[None]],
     ) -> None:
-        self.dsn = asyncpg_dsn(database_url)
+        self.dsn = plain_url(database_url)
         self.on_notification = on_notification
         self.on_connected = on_connected
         self.connected = asyncio.Event()

@@ -20,7 +20,7 @@ from typing import Any
 
 import asyncpg
 
-from app.events.listener import asyncpg_dsn
+from app.db.url import plain_url
 from tests.helpers import create_run, log_points
 
 KEYS = ("loss", "acc")
@@ -75,7 +75,7 @@ async def test_a_batch_reads_the_chunks_near_its_steps_not_the_whole_run(
         if "run_metric_chunks" in sql and not sql.lstrip().startswith("INSERT")
     ]
     assert {phase for phase, _, _ in chunk_statements} == {"new steps", "retried"}
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    connection = await asyncpg.connect(plain_url(database_url))
     read: list[tuple[str, int, str]] = []
     try:
         for phase, statement, parameters in chunk_statements:
@@ -136,7 +136,7 @@ async def test_a_page_of_points_unnests_what_it_returns_not_the_whole_chunk(
     assert [n["step"] for n in middle["node"]["metric"]["points"]["nodes"]] == list(range(100, 200))
     pages = [(sql, args) for _, sql, args in captured.executed if "unnest" in sql]
     assert len(pages) == 2  # one compiled statement a page
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    connection = await asyncpg.connect(plain_url(database_url))
     try:
         for statement, parameters in pages:
             plan = await connection.fetchval(

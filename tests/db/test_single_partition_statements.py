@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from app.events.listener import asyncpg_dsn
+from app.db.url import plain_url
 from tests.helpers import build_graph, create_run, log_points
 from tests.support.alert_rules import PREDICTIONS, at, record, rule
 
@@ -82,7 +82,7 @@ async def test_every_hot_path_statement_reads_one_partition(count_statements, te
         "ingest", "ingest, retried", "chart", "raw page",
         "monitoring record, alert evaluation", "predictions",
     }, phases  # fmt: skip
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    connection = await asyncpg.connect(plain_url(database_url))
     wrong: list[str] = []
     reads = 0
     try:
