@@ -7,6 +7,7 @@ import binascii
 import uuid
 from collections.abc import Sequence
 
+from app.api.errors import ClientError
 from app.domain.errors import not_found
 
 
@@ -25,6 +26,22 @@ def decode_any(global_id: str) -> tuple[str, uuid.UUID] | None:
         return type_name, uuid.UUID(raw_uuid)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
+
+
+MAX_FILTER_IDS = 100
+NO_ROW = uuid.UUID(int=0)
+
+
+def filter_ids(global_ids: Sequence[str] | None, type_name: str) -> tuple[uuid.UUID, ...]:
+    """The rows a list filter names (at most ``MAX_FILTER_IDS``, in order, each once). An
+    id of another type, or no id at all, matches nothing: a filter, not an error."""
+    if global_ids is not None and len(global_ids) > MAX_FILTER_IDS:
+        raise ClientError(f"a filter names at most {MAX_FILTER_IDS} ids")
+    found: dict[uuid.UUID, None] = {}
+    for global_id in global_ids or ():
+        decoded = decode_any(global_id)
+        found[decoded[1] if decoded and decoded[0] == type_name else NO_ROW] = None
+    return tuple(found)
 
 
 def input_id(given: object, name: str, type_name: str) -> uuid.UUID:

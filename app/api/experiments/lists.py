@@ -3,6 +3,7 @@ parent column, orders and flags), and the filters its list arguments build."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,9 +35,12 @@ class RunFilter:
     params_json: str | None = None  # runs whose params contain this JSON object
     tags_json: str | None = None
     query: RunQuery | None = None  # the run query language's conditions (run_filter.py)
+    creators: tuple[uuid.UUID, ...] = ()
 
     def conditions(self, model: Any) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
+        if self.creators:
+            out.append(model.created_by_id.in_(self.creators))
         if self.query is not None:
             out.append(condition(self.query, model))
         if self.statuses:

@@ -14,6 +14,7 @@ from strawberry.scalars import JSON
 from app.api.errors import ClientError
 from app.api.experiments.enums import RunStatus
 from app.api.experiments.lists import RunFilter
+from app.api.ids import filter_ids
 from app.domain.errors import DomainError
 from app.domain.experiments import run_query as q
 from app.domain.validation import json_object, json_value
@@ -98,6 +99,9 @@ class RunFilterInput:
     metric: list[MetricCondition] | None = None
     started_after: datetime | None = None
     started_before: datetime | None = None
+    created_by: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Made by one of these users (top level only)."
+    )
     and_: list[RunFilterInput] | None = strawberry.field(name="and", default=None)
     or_: list[RunFilterInput] | None = strawberry.field(name="or", default=None)
     not_: RunFilterInput | None = strawberry.field(name="not", default=None)
@@ -118,6 +122,7 @@ class RunFilterInput:
             params_json=encoded["params"],
             tags_json=encoded["tags"],
             query=query,
+            creators=filter_ids(self.created_by, "User"),
         )
 
     def to_query(

@@ -80,9 +80,11 @@ class Experiment(Node, FromRow):
     db_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID | None]
+    created_by_id: strawberry.Private[uuid.UUID | None]
 
     project = related()
     model = related()
+    created_by = related(description="Who made it (null: a user since removed, or a key's tool).")
     runs = children(
         RUNS_OF_EXPERIMENT,
         [
@@ -393,8 +395,10 @@ class Run(Node, FromRow):
     )
     db_id: strawberry.Private[uuid.UUID]
     experiment_id: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
 
     experiment = related()
+    created_by = related(description="Who made it (null: a user since removed, or a key's tool).")
 
     @strawberry.field(description="Metric keys logged so far.")
     async def metric_keys(self, info: Info) -> list[str]:

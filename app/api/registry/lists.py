@@ -3,6 +3,7 @@ parent column, orders and flags), and the filters its list arguments build."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +27,12 @@ class ModelFilter:
     task_types: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # all of them
     search: str | None = None  # PostgreSQL full-text search (websearch syntax)
+    creators: tuple[uuid.UUID, ...] = ()
 
     def conditions(self, model: Any) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
+        if self.creators:
+            out.append(model.created_by_id.in_(self.creators))
         if self.frameworks:
             out.append(model.framework.in_(self.frameworks))
         if self.model_types:

@@ -25,7 +25,7 @@ from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Lookup, created_query, filtered_query, status_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.health.lists import HEALTH_RULES_OF_PROJECT
-from app.api.ids import decode_any
+from app.api.ids import decode_any, filter_ids
 from app.api.lists import load_row
 from app.api.monitoring.lists import ALERT_RULES_OF_PROJECT
 from app.api.node import Node
@@ -76,6 +76,9 @@ class ModelFilterInput:
     search: str | None = strawberry.field(
         default=None, description="Full-text search over name and description (web syntax)."
     )
+    created_by: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Made by one of these users."
+    )
 
     def to_filter(self) -> ModelFilter:
         if self.search is not None and len(self.search) > MAX_SEARCH_LENGTH:
@@ -88,6 +91,7 @@ class ModelFilterInput:
             task_types=tuple(t.value for t in self.task_type or []),
             tags=tuple(sorted(set(self.tags or []))),
             search=(self.search or "").strip() or None,
+            creators=filter_ids(self.created_by, "User"),
         )
 
 
@@ -250,8 +254,10 @@ class Model(Node, FromRow):
     updated_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
 
     project = related()
+    created_by = related(description="Who made it (null: a user since removed, or a key's tool).")
     versions = children(
         VERSIONS_OF_MODEL,
         [
@@ -379,8 +385,10 @@ class ModelVersion(Node, FromRow):
     db_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID]
     run_id: strawberry.Private[uuid.UUID | None]
+    created_by_id: strawberry.Private[uuid.UUID | None]
 
     model = related()
+    created_by = related(description="Who made it (null: a user since removed, or a key's tool).")
 
     run = related(description="The training run that produced this version (lineage).")
 

@@ -34,6 +34,7 @@ from app.domain.serving.models import (
 class DeploymentFilter:
     environment_ids: tuple[uuid.UUID, ...] = ()
     statuses: tuple[str, ...] = ()
+    creators: tuple[uuid.UUID, ...] = ()
 
     def conditions(self, model: Any) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = []
@@ -41,6 +42,8 @@ class DeploymentFilter:
             out.append(model.environment_id.in_(self.environment_ids))
         if self.statuses:
             out.append(model.status.in_(self.statuses))
+        if self.creators:
+            out.append(model.created_by_id.in_(self.creators))
         return out
 
 

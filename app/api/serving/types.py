@@ -16,7 +16,7 @@ from app.api.errors import ClientError
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Lookup, filtered_query, status_query
 from app.api.graph.fields import PAGING, children, related
-from app.api.ids import decode_any, encode_id
+from app.api.ids import decode_any, encode_id, filter_ids
 from app.api.monitoring.enums import AlertSeverity, AlertStatus
 from app.api.monitoring.lists import (
     ALERTS_OF_DEPLOYMENT,
@@ -79,18 +79,15 @@ from app.domain.serving.models import ServingEndpointEvent as ServingEndpointEve
 class DeploymentFilterInput:
     status: list[DeploymentStatus] | None = None
     environment_id: list[strawberry.ID] | None = None
+    created_by: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Made by one of these users."
+    )
 
     def to_filter(self) -> DeploymentFilter:
-        env_ids: list[uuid.UUID] = []
-        for gid in self.environment_id or []:
-            decoded = decode_any(gid)
-            # An id that is not an environment matches nothing (not an error: it is a filter).
-            env_ids.append(
-                decoded[1] if decoded and decoded[0] == "Environment" else uuid.UUID(int=0)
-            )
         return DeploymentFilter(
-            environment_ids=tuple(env_ids),
+            environment_ids=filter_ids(self.environment_id, "Environment"),
             statuses=tuple(s.value for s in self.status or []),
+            creators=filter_ids(self.created_by, "User"),
         )
 
 
@@ -276,8 +273,11 @@ class Deployment(Node, FromRow):
     environment_id: strawberry.Private[uuid.UUID]
     endpoint_id: strawberry.Private[uuid.UUID]
     embedding_dim: strawberry.Private[int | None]
+    created_by_id: strawberry.Private[uuid.UUID | None]
 
     environment = related()
+    created_by = related(description="Who made it (null: a user since removed, or a key's tool).")
+
     model_version = related(name="modelVersion")
     project = related()
     endpoint = related(description="What clients call.")
