@@ -1,5 +1,5 @@
 """Who made it (issue 30, item 7): ``createdBy`` on models, versions, experiments, runs
-and deployments, and a creator filter on the lists of models, runs and deployments —
+and deployments, and a creator filter on the lists of models, experiments, runs and deployments —
 the same answer on the compiled path and the resolvers'."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ MADE = """query($id: ID!) { node(id: $id) { ... on Project {
   deployments(first: 10) { nodes { name createdBy { email } } } } } }"""
 BY = """query($id: ID!, $who: [ID!]) { node(id: $id) { ... on Project {
   models(first: 10, filter: {createdBy: $who}) { nodes { name } }
+  mine: experiments(first: 10, filter: {createdBy: $who}) { nodes { name } }
   deployments(first: 10, filter: {createdBy: $who}) { nodes { name } }
   experiments(first: 10) { nodes { runs(first: 10, filter: {createdBy: $who}) {
     nodes { name } } } } } } }"""
@@ -65,6 +66,7 @@ async def test_created_by_names_the_maker_and_filters_lists(tenant, http, databa
         by = (await client.data(BY, {"id": project, "who": [them["id"]]}))["node"]
         assert [m["name"] for m in by["models"]["nodes"]] == ["model-d"]
         assert [d["name"] for d in by["deployments"]["nodes"]] == ["dep-d"]
+        assert [e["name"] for e in by["mine"]["nodes"]] == ["exp-d"]
         assert [r["name"] for e in by["experiments"]["nodes"] for r in e["runs"]["nodes"]] == [
             "run-d"]  # fmt: skip
         both = (await client.data(BY, {"id": project, "who": [me["id"], them["id"]]}))["node"]
@@ -72,3 +74,4 @@ async def test_created_by_names_the_maker_and_filters_lists(tenant, http, databa
         # An id of another type (here the project's) names no user: nothing matches.
         none = (await client.data(BY, {"id": project, "who": [project]}))["node"]
         assert none["models"]["nodes"] == [] and none["deployments"]["nodes"] == []
+        assert none["mine"]["nodes"] == []

@@ -22,14 +22,6 @@ from app.domain.experiments.run_query import RunQuery, condition
 
 
 @dataclass(frozen=True)
-class ExperimentFilter:
-    statuses: tuple[str, ...] = ()
-
-    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        return [model.status.in_(self.statuses)] if self.statuses else []
-
-
-@dataclass(frozen=True)
 class RunFilter:
     statuses: tuple[str, ...] = ()
     params_json: str | None = None  # runs whose params contain this JSON object
@@ -50,6 +42,20 @@ class RunFilter:
             out.append(model.params.contains(orjson.loads(self.params_json)))
         if self.tags_json is not None:
             out.append(model.tags.contains(orjson.loads(self.tags_json)))
+        return out
+
+
+@dataclass(frozen=True)
+class ExperimentFilter:
+    statuses: tuple[str, ...] = ()
+    creators: tuple[uuid.UUID, ...] = ()
+
+    def conditions(self, model: Any) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.statuses:
+            out.append(model.status.in_(self.statuses))
+        if self.creators:
+            out.append(model.created_by_id.in_(self.creators))
         return out
 
 

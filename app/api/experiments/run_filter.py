@@ -12,8 +12,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.api.errors import ClientError
-from app.api.experiments.enums import RunStatus
-from app.api.experiments.lists import RunFilter
+from app.api.experiments.enums import ExperimentStatus, RunStatus
+from app.api.experiments.lists import ExperimentFilter, RunFilter
 from app.api.ids import filter_ids
 from app.domain.errors import DomainError
 from app.domain.experiments import run_query as q
@@ -250,3 +250,17 @@ def _metric(condition: MetricCondition, where: str) -> q.RunQuery:
         if bound is not None:
             found.append(q.Compare(target, op, float(bound)))
     return _checked(found, where)
+
+
+@strawberry.input(description="Filter experiments.")
+class ExperimentFilterInput:
+    status: list[ExperimentStatus] | None = None
+    created_by: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Made by one of these users."
+    )
+
+    def to_filter(self) -> ExperimentFilter:
+        return ExperimentFilter(
+            statuses=tuple(s.value for s in self.status or []),
+            creators=filter_ids(self.created_by, "User"),
+        )

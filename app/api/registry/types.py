@@ -19,7 +19,7 @@ from app.api.datasets.types import DatasetFilterInput
 from app.api.errors import ClientError
 from app.api.experiments.enums import RunOrder
 from app.api.experiments.lists import EXPERIMENTS_OF_PROJECT, RUNS_OF_PROJECT, runs_query
-from app.api.experiments.run_filter import RunFilterInput
+from app.api.experiments.run_filter import ExperimentFilterInput, RunFilterInput
 from app.api.governance.lists import GATES_OF_MODEL, REQUESTS_OF_VERSION
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Lookup, created_query, filtered_query, status_query
@@ -196,7 +196,12 @@ class Project(Node, FromRow):
     )
     experiments = children(
         EXPERIMENTS_OF_PROJECT,
-        [*PAGING, ("order_by", NamedOrder, NamedOrder.CREATED_ASC)],
+        [
+            *PAGING,
+            ("filter", ExperimentFilterInput | None, None),
+            ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
+        ],
+        query=filtered_query,
         description="Experiments of this project.",
     )
     runs = children(
