@@ -9,7 +9,8 @@ records the trial's result, counts it, and refills, so the next trial is queued 
 moment one ends; the last one to end finishes the sweep.
 
 Locks, always in this order: the run (ingest), the training job, the trial, the sweep.
-This module makes jobs itself (it is below the training services, which call it)."""
+The training services reach ``trial_finished`` only as the ``finished`` callable their
+callers pass: training never imports this context."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.projects import watching_rules_changed
 from app.domain.training.enums import TrainingJobStatus
 from app.domain.training.models import TrainingJob
+from app.domain.training.services import status_changed
 from app.domain.training.spec import JobSpec
 
 if TYPE_CHECKING:
@@ -177,10 +179,9 @@ async def refill(session: AsyncSession, actor: Actor, sweep: Sweep) -> list[Swee
             **columns,
             status=TrainingJobStatus.QUEUED.value,
             created_by_id=sweep.created_by_id,
-            status_version=1,
         )
         session.add(job)
-        await session.flush()
+        await status_changed(session, job)  # its first version, for trainingJobStatus
         trial = SweepTrial(
             organization_id=sweep.organization_id,
             sweep_id=sweep.id,
@@ -192,7 +193,6 @@ async def refill(session: AsyncSession, actor: Actor, sweep: Sweep) -> list[Swee
         session.add(trial)
         sweep.trials_made += 1
         _count(sweep, T.ACTIVE, +1)
-        await topics.publish(session, topics.TRAINING_STATUS, job=job.id)
         record_audit(
             session,
             actor,
