@@ -312,7 +312,8 @@ async def sweep_trial_claim(
         sweep = await locked_sweep(session, sweep.id)
         if await refill(session, actor, sweep):
             jobs = await claim()
-        await sweep_changed(session, sweep)
+        if not jobs:  # nothing handed out, but the refill may have finished the sweep
+            await sweep_changed(session, sweep)
     if not jobs:
         return ClaimedTrial(sweep)
     job = jobs[0]
