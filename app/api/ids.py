@@ -32,11 +32,16 @@ MAX_FILTER_IDS = 100
 NO_ROW = uuid.UUID(int=0)
 
 
-def filter_ids(global_ids: Sequence[str] | None, type_name: str) -> tuple[uuid.UUID, ...]:
-    """The rows a list filter names (at most ``MAX_FILTER_IDS``, in order, each once). An
-    id of another type, or no id at all, matches nothing: a filter, not an error."""
-    if global_ids is not None and len(global_ids) > MAX_FILTER_IDS:
-        raise ClientError(f"a filter names at most {MAX_FILTER_IDS} ids")
+def filter_ids(
+    global_ids: Sequence[str] | None,
+    type_name: str,
+    field: str,
+    limit: int = MAX_FILTER_IDS,
+) -> tuple[uuid.UUID, ...]:
+    """The rows a list filter's ``field`` names (at most ``limit``, in order, each once).
+    An id of another type, or no id at all, matches nothing: a filter, not an error."""
+    if global_ids is not None and len(global_ids) > limit:
+        raise ClientError(f"{field} takes at most {limit} ids")
     found: dict[uuid.UUID, None] = {}
     for global_id in global_ids or ():
         decoded = decode_any(global_id)

@@ -122,7 +122,7 @@ class RunFilterInput:
             params_json=encoded["params"],
             tags_json=encoded["tags"],
             query=query,
-            creators=filter_ids(self.created_by, "User"),
+            creators=filter_ids(self.created_by, "User", "createdBy"),
         )
 
     def to_query(
@@ -262,5 +262,5 @@ class ExperimentFilterInput:
     def to_filter(self) -> ExperimentFilter:
         return ExperimentFilter(
             statuses=tuple(s.value for s in self.status or []),
-            creators=filter_ids(self.created_by, "User"),
+            creators=filter_ids(self.created_by, "User", "createdBy"),
         )

@@ -91,7 +91,7 @@ class ModelFilterInput:
             task_types=tuple(t.value for t in self.task_type or []),
             tags=tuple(sorted(set(self.tags or []))),
             search=(self.search or "").strip() or None,
-            creators=filter_ids(self.created_by, "User"),
+            creators=filter_ids(self.created_by, "User", "createdBy"),
         )
 
 

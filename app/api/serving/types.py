@@ -16,7 +16,7 @@ from app.api.errors import ClientError
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Lookup, filtered_query, status_query
 from app.api.graph.fields import PAGING, children, related
-from app.api.ids import decode_any, encode_id, filter_ids
+from app.api.ids import encode_id, filter_ids
 from app.api.monitoring.enums import AlertSeverity, AlertStatus
 from app.api.monitoring.lists import (
     ALERTS_OF_DEPLOYMENT,
@@ -85,9 +85,9 @@ class DeploymentFilterInput:
 
     def to_filter(self) -> DeploymentFilter:
         return DeploymentFilter(
-            environment_ids=filter_ids(self.environment_id, "Environment"),
+            environment_ids=filter_ids(self.environment_id, "Environment", "environmentId"),
             statuses=tuple(s.value for s in self.status or []),
-            creators=filter_ids(self.created_by, "User"),
+            creators=filter_ids(self.created_by, "User", "createdBy"),
         )
 
 
@@ -125,18 +125,10 @@ class PredictionFilterInput:
                     raise ClientError(f"{name} bounds must be finite numbers")
             if low is not None and high is not None and low > high:
                 raise ClientError(f"the minimum {name} must not be above the maximum")
-        if len(self.model_version_id or []) > 100:
-            raise ClientError("modelVersionId takes at most 100 ids")
-        version_ids: list[uuid.UUID] = []
-        for gid in self.model_version_id or []:
-            decoded = decode_any(gid)
-            version_ids.append(
-                decoded[1] if decoded and decoded[0] == "ModelVersion" else uuid.UUID(int=0)
-            )
         return PredictionFilter(
             since=self.from_,
             until=self.to,
-            version_ids=tuple(version_ids),
+            version_ids=filter_ids(self.model_version_id, "ModelVersion", "modelVersionId"),
             min_latency_ms=self.min_latency_ms,
             max_latency_ms=self.max_latency_ms,
             min_confidence=self.min_confidence,

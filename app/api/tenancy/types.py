@@ -15,7 +15,7 @@ from app.api.graph.declare import Computed, Lookup, created_range, filtered_quer
 from app.api.graph.fields import PAGING, children, related
 from app.api.graph.sql_text import typed_global_id_sql
 from app.api.health.gpu_usage import GpuUsage, GpuUsageGroup, gpu_usage
-from app.api.ids import decode_any, encode_id
+from app.api.ids import NO_ROW, decode_any, encode_id, filter_ids
 from app.api.monitoring.enums import AlertSeverity, AlertStatus
 from app.api.monitoring.lists import ALERTS_OF_ORGANIZATION, alerts_query
 from app.api.node import Node
@@ -69,20 +69,16 @@ class AuditLogFilterInput:
         if len(self.actor_id or []) > 50 or len(self.action or []) > 50:
             raise ClientError("actorId and action take at most 50 values each")
         since, until = created_range(self.created_from, self.created_to)
-        actors = []
-        for gid in self.actor_id or []:
-            decoded = decode_any(gid)
-            actors.append(decoded[1] if decoded and decoded[0] == "User" else uuid.UUID(int=0))
         target_type, target_id = self.target_type, None
         if self.target_id is not None:
             decoded = decode_any(self.target_id)
-            target_type, target_id = decoded if decoded else ("-", uuid.UUID(int=0))
+            target_type, target_id = decoded if decoded else ("-", NO_ROW)
             if self.target_type is not None and self.target_type != target_type:
                 target_type = "-"  # contradictory: matches nothing
         actions = [a for a in self.action or [] if not a.endswith(".*")]
         prefixes = [a[:-1] for a in self.action or [] if a.endswith(".*")]
         return AuditLogFilter(
-            actor_ids=tuple(actors),
+            actor_ids=filter_ids(self.actor_id, "User", "actorId", limit=50),
             actions=tuple(actions),
             action_prefixes=tuple(prefixes),
             target_type=target_type,
