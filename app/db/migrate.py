@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db.engine import make_engine
 from app.settings import REPO_ROOT
@@ -61,15 +62,18 @@ def head_revision() -> str:
     return head
 
 
+async def _revision(conn: AsyncConnection) -> str | None:
+    if not await conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL")):
+        return None
+    version: str | None = await conn.scalar(text("SELECT version_num FROM alembic_version"))
+    return version
+
+
 async def current_revision(database_url: str) -> str | None:
     engine = make_engine(database_url, pool_size=1, max_overflow=0)
     try:
         async with engine.connect() as conn:
-            exists = await conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL"))
-            if not exists:
-                return None
-            version: str | None = await conn.scalar(text("SELECT version_num FROM alembic_version"))
-            return version
+            return await _revision(conn)
     finally:
         await engine.dispose()
 
@@ -99,14 +103,17 @@ class Migrated:
         return made
 
 
-async def _holds_data(database_url: str) -> bool:
-    """Whether the database holds an organization (its schema alone is nothing to lose)."""
+async def _before_migrating(database_url: str) -> tuple[str | None, bool]:
+    """The database's revision, and whether it holds an organization (its schema alone is
+    nothing to lose), on one connection."""
     engine = make_engine(database_url, pool_size=1, max_overflow=0)
     try:
         async with engine.connect() as conn:
+            revision = await _revision(conn)
             if not await conn.scalar(text("SELECT to_regclass('organizations') IS NOT NULL")):
-                return False
-            return bool(await conn.scalar(text("SELECT EXISTS (SELECT 1 FROM organizations)")))
+                return revision, False
+            holds = await conn.scalar(text("SELECT EXISTS (SELECT 1 FROM organizations)"))
+            return revision, bool(holds)
     finally:
         await engine.dispose()
 
@@ -125,14 +132,14 @@ def migrate(
     before anything changed."""
     from app.db.backup import backup
 
-    was = asyncio.run(current_revision(database_url))
+    was, holds_data = asyncio.run(_before_migrating(database_url))
     target = downgrade_to if downgrade_to is not None else revision
     if target == "head":
         target = head_revision()
     if was == target:
         return Migrated(was, target)
     dump, backup_seconds = None, 0.0
-    if take_backup and backup_dir is not None and asyncio.run(_holds_data(database_url)):
+    if take_backup and backup_dir is not None and holds_data:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         dump = backup_dir / f"mlgraph-{was}-to-{target}-{stamp}.dump"
         started = time.perf_counter()
