@@ -84,6 +84,19 @@ SWEEP_DISTRIBUTIONS = frozenset(
     SweepDistributionInput.model_fields[name].alias or name
     for name in SweepDistributionInput.model_fields
 )
+EARLY_STOPPING_RULES = frozenset(
+    SweepEarlyStoppingInput.model_fields[name].alias or name
+    for name in SweepEarlyStoppingInput.model_fields
+)
+
+
+def check_one_of(
+    given: Mapping[str, Any], allowed: frozenset[str], what: str, example: str
+) -> None:
+    """A oneOf input written as a dict takes exactly one of its keys (a programming error
+    otherwise: ValueError saying which keys there are)."""
+    if len(given) != 1 or next(iter(given)) not in allowed:
+        raise ValueError(f"{what}, one of {sorted(allowed)}, e.g. {example} (got {sorted(given)})")
 
 
 class MlgraphError(Exception):
@@ -424,14 +437,8 @@ class Client:
         ``{"nonFinite": {"metricKey": "loss"}}``, ``{"spike": {"metricKey": "loss",
         "steps": 100, "zScore": 6}}``, ``{"stall": {"seconds": 600}}``. ``cancel_job``:
         a firing also cancels the run's training job."""
-        if len(condition) != 1:
-            raise ValueError(
-                "give one condition: nonFinite, spike, divergence, stall, throughputDrop or "
-                f"idleGpu, e.g. {{'nonFinite': {{'metricKey': 'loss'}}}} (got {sorted(condition)})"
-            )
-        kind = next(iter(condition))
-        if kind not in HEALTH_CONDITIONS:
-            raise ValueError(f"unknown condition {kind!r}: one of {sorted(HEALTH_CONDITIONS)}")
+        check_one_of(condition, HEALTH_CONDITIONS, "give one condition",
+                     "{'nonFinite': {'metricKey': 'loss'}}")  # fmt: skip
         payload = await self.graphql.health_rule_create(
             HealthRuleCreateInput(
                 projectId=project_id,
@@ -472,16 +479,12 @@ class Client:
         ``early_stopping``: ``{"median": {"minStep": 10}}`` or ``{"asha": {"minStep": 100,
         "eta": 3}}``. Train its trials with ``mlgraph.sweep_agent(sweep_id, train)``."""
         for param, distribution in parameters.items():
-            if len(distribution) != 1 or next(iter(distribution)) not in SWEEP_DISTRIBUTIONS:
-                raise ValueError(
-                    f"parameter {param!r} takes one distribution, one of "
-                    f"{sorted(SWEEP_DISTRIBUTIONS)}, e.g. {{'uniform': {{'low': 0, 'high': 1}}}} "
-                    f"(got {sorted(distribution)})"
-                )
-        if early_stopping is not None and (
-            len(early_stopping) != 1 or next(iter(early_stopping)) not in ("median", "asha")
-        ):
-            raise ValueError("early_stopping is {'median': {...}} or {'asha': {...}}")
+            check_one_of(distribution, SWEEP_DISTRIBUTIONS,
+                         f"parameter {param!r} takes one distribution",
+                         "{'uniform': {'low': 0, 'high': 1}}")  # fmt: skip
+        if early_stopping is not None:
+            check_one_of(early_stopping, EARLY_STOPPING_RULES, "early_stopping takes one rule",
+                         "{'asha': {'minStep': 100, 'eta': 3}}")  # fmt: skip
         payload = await self.graphql.sweep_create(
             SweepCreateInput(
                 experimentId=experiment_id,

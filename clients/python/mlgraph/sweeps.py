@@ -36,19 +36,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from mlgraph.client import MlgraphError, UserErrors, check, graphql_client, settings
 from mlgraph.generated.enums import RunStatus, SweepStatus, TrainingJobStatus
-from mlgraph.generated.exceptions import GraphQLClientHttpError
 from mlgraph.generated.input_types import SweepTrialClaimInput, TrainingJobTransitionInput
 from mlgraph.tracking import (
-    TRANSIENT_STATUS,
     Run,
     RunWarning,
     TrainingStopped,
     _Sender,
     check_job_options,
+    is_transient,
     start_run,
 )
 
@@ -77,12 +74,6 @@ class AgentReport:
 
     def __len__(self) -> int:
         return len(self.completed) + len(self.stopped) + len(self.failed)
-
-
-def _transient(error: BaseException) -> bool:
-    if isinstance(error, httpx.TransportError):
-        return True
-    return isinstance(error, GraphQLClientHttpError) and error.status_code in TRANSIENT_STATUS
 
 
 def sweep_agent(
@@ -129,7 +120,7 @@ def sweep_agent(
                     ).sweep_trial_claim
                 )
             except Exception as error:
-                if not _transient(error):
+                if not is_transient(error):
                     raise  # a wrong sweep id, a key without the developer role: say so
                 if not waited:
                     warnings.warn(

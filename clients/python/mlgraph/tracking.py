@@ -91,6 +91,14 @@ T = TypeVar("T")
 Entry = tuple[int, float, tuple[str, ...], list[float]]
 
 
+def is_transient(error: BaseException) -> bool:
+    """A failure a retry may cure: the server unreachable, or an HTTP status that passes
+    (restarting, overloaded, rate-limited)."""
+    if isinstance(error, httpx.TransportError):
+        return True
+    return isinstance(error, GraphQLClientHttpError) and error.status_code in TRANSIENT_STATUS
+
+
 class BufferFullWarning(UserWarning):
     """The server was unreachable long enough for the buffer to fill: points were dropped."""
 
@@ -594,8 +602,8 @@ class Run:
             try:
                 return await send()
             except (httpx.TransportError, GraphQLClientHttpError) as error:
-                status = getattr(error, "status_code", None)
-                if status is not None and status not in TRANSIENT_STATUS:
+                if not is_transient(error):
+                    status = getattr(error, "status_code", None)
                     raise HttpRefused(f"HTTP {status}: {error}") from error
             self.retries += 1
             await asyncio.sleep(delay * (0.5 + random.random()))
