@@ -16,10 +16,7 @@ import optuna
 import pytest
 from gql import gql
 from gql.transport.exceptions import TransportQueryError
-from sqlalchemy import text
 
-from app.api.ids import decode_id
-from app.db.engine import make_engine
 from tests.conftest import GraphQLClient, server_process
 from tests.helpers import assert_error, assert_ok
 from tests.support.real_clients import TRANSPORT_WS, ws_client
@@ -36,6 +33,7 @@ from tests.support.sweeps import (
     sweep_input,
     sweep_setup,
 )
+from tests.support.training_queue import expire_lease
 
 
 async def test_a_sweep_is_checked_and_errors_name_the_field(tenant, make_tenant):
@@ -306,15 +304,7 @@ async def test_a_trial_whose_worker_died_goes_back_to_the_queue(tenant, database
     sweep = await create_sweep(client, ids)
     lost = await claim_trial(client, sweep["id"], "w1")
     await log_loss(client, lost["run"]["id"], [0, 1], [0.9, 0.8])
-    engine = make_engine(database_url, pool_size=1, max_overflow=0)
-    try:  # its lease runs out (the clock moved on)
-        async with engine.begin() as connection:
-            job = decode_id(lost["trial"]["trainingJob"]["id"], "TrainingJob", [])
-            await connection.execute(
-                text("UPDATE training_jobs SET lease_expires_at = now() - interval '1 second' "
-                     "WHERE id = :id"), {"id": job})  # fmt: skip
-    finally:
-        await engine.dispose()
+    await expire_lease(database_url, lost["trial"]["trainingJob"]["id"])
     again = await claim_trial(client, sweep["id"], "w2")
     assert again["trial"]["id"] == lost["trial"]["id"]  # the same trial, not a new one
     assert again["trial"]["trainingJob"]["claims"] == 2

@@ -11,15 +11,12 @@ import httpx
 import pytest
 from gql import gql
 from gql.transport.exceptions import TransportQueryError
-from sqlalchemy import text
 
-from app.api.ids import decode_id
-from app.db.engine import make_engine
 from tests.conftest import GraphQLClient, server_process
 from tests.helpers import USER_ERRORS, assert_error, assert_ok
 from tests.support.real_clients import TRANSPORT_WS, ws_client
 from tests.support.training_jobs import TRANSITION, create_job, setup
-from tests.support.training_queue import CLAIM, JOB, queued_job
+from tests.support.training_queue import CLAIM, JOB, expire_lease, queued_job
 
 FINISH = f"""mutation($input: TrainingJobTransitionInput!) {{
   trainingJobTransition(input: $input) {{ trainingJob {{ {JOB} }} {USER_ERRORS} }} }}"""
@@ -67,17 +64,7 @@ async def test_an_expired_lease_sends_the_job_back_to_the_queue(tenant, database
     ids = await setup(client, tenant.org_id)
     job = await queued_job(client, ids)
     assert [j["id"] for j in await claim(client, worker="a")] == [job]
-    # The lease runs out (moved into the past here, rather than waited for).
-    engine = make_engine(database_url, pool_size=1, max_overflow=0)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(
-                text("UPDATE training_jobs SET lease_expires_at = now() - interval '1 second' "
-                     "WHERE id = :id"),
-                {"id": decode_id(job, "TrainingJob", [])},
-            )  # fmt: skip
-    finally:
-        await engine.dispose()
+    await expire_lease(database_url, job)  # the lease runs out
     lost = await client.mutate(HEARTBEAT, {"trainingJobId": job, "worker": "a"})
     assert_error(lost, "CONFLICT", ["input", "worker"])
     again = await claim(client, worker="b")

@@ -13,13 +13,11 @@ import sys
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 import mlgraph
-from app.api.ids import decode_id
-from app.db.engine import make_engine
 from tests.conftest import RunningServer, Tenant
 from tests.support.sweeps import create_sweep, read_sweep, sweep_setup
+from tests.support.training_queue import expire_lease
 
 AGENT = """
 import json, pathlib, sys, time
@@ -88,16 +86,9 @@ async def test_two_agents_finish_a_sweep_and_a_killed_agents_trial_is_not_lost(
     lost_trial = marker.read_text()
     doomed.send_signal(signal.SIGKILL)  # no goodbye: its lease just runs out
     await doomed.wait()
-    engine = make_engine(database_url, pool_size=1, max_overflow=0)
-    try:  # the clock moves past its lease
-        async with engine.begin() as connection:
-            await connection.execute(
-                text("UPDATE training_jobs SET lease_expires_at = now() - interval '1 second' "
-                     "WHERE id = (SELECT training_job_id FROM sweep_trials WHERE id = :id)"),
-                {"id": decode_id(lost_trial, "SweepTrial", [])},
-            )  # fmt: skip
-    finally:
-        await engine.dispose()
+    trials = (await read_sweep(client, sweep["id"]))["trials"]["nodes"]
+    [lost_job] = [t["trainingJob"]["id"] for t in trials if t["id"] == lost_trial]
+    await expire_lease(database_url, lost_job)  # the clock moves past its lease
 
     agents = [await start_agent(server, tenant, tmp_path, sweep["id"], mode)
               for mode in ("train", "fail")]  # fmt: skip
