@@ -153,3 +153,28 @@ async def test_deployment_lists_filter_by_environment_and_status(tenant):
         {"project": ids["project"], "env": ids["environment"], "status": ["ACTIVE"]},
     )
     assert data["project"]["deployments"]["totalCount"] == 0
+
+
+FLEET = """query($org: ID!, $status: [DeploymentStatus!]) { node(id: $org) { ... on Organization {
+  deployments(filter: {status: $status}, orderBy: NAME_ASC) { totalCount nodes { name } } } } }"""
+
+
+async def test_the_organization_lists_its_fleet_by_status_and_nothing_of_another(
+    tenant, make_tenant
+):
+    ids = await build_graph(tenant.client, tenant.org_id)
+    second = await create_project(tenant.client, tenant.org_id)
+    model = await create_model(tenant.client, second["id"])
+    version = await create_version(tenant.client, model["id"], "2.0.0")
+    await create_deployment(tenant.client, version["id"], ids["environment"], name="z-api")
+    other = await make_tenant()
+    await build_graph(other.client, other.org_id)
+
+    fleet = (await tenant.client.data(FLEET, {"org": tenant.org_id}))["node"]["deployments"]
+    assert fleet["totalCount"] == 2 and fleet["nodes"][-1] == {"name": "z-api"}
+    pending = await tenant.client.data(FLEET, {"org": tenant.org_id, "status": ["PENDING"]})
+    assert pending["node"]["deployments"]["totalCount"] == 2
+    active = await tenant.client.data(FLEET, {"org": tenant.org_id, "status": ["ACTIVE"]})
+    assert active["node"]["deployments"] == {"totalCount": 0, "nodes": []}
+    # Another organization's id answers nothing, as every node does.
+    assert (await other.client.data(FLEET, {"org": tenant.org_id}))["node"] is None

@@ -118,6 +118,10 @@ async def test_the_status_machine_the_executor_link_and_cancel(tenant):
     assert [j["status"] for j in listed["node"]["trainingJobs"]["nodes"]] == ["FAILED"]
 
 
+EXPERIMENT_JOBS = """query($id: ID!, $status: [TrainingJobStatus!]) { node(id: $id) {
+  ... on Experiment { trainingJobs(status: $status) { totalCount nodes { id } } } } }"""
+
+
 async def test_a_job_records_the_run_it_produced_in_its_own_project(tenant):
     client = tenant.client
     ids = await setup(client, tenant.org_id)
@@ -134,6 +138,12 @@ async def test_a_job_records_the_run_it_produced_in_its_own_project(tenant):
                                                       "status": "SUCCEEDED", "runId": run}))  # fmt: skip
     assert done["trainingJob"]["run"] == {"id": run}
     assert done["trainingJob"]["status"] == "SUCCEEDED"
+    # The experiment lists its jobs (and only its own: a job of the project outside it not).
+    assert_ok(await create_job(client, ids))
+    listed = await client.data(EXPERIMENT_JOBS, {"id": experiment})
+    assert listed["node"]["trainingJobs"] == {"totalCount": 1, "nodes": [{"id": job["id"]}]}
+    listed = await client.data(EXPERIMENT_JOBS, {"id": experiment, "status": ["FAILED"]})
+    assert listed["node"]["trainingJobs"] == {"totalCount": 0, "nodes": []}
 
 
 async def test_another_organization_sees_and_moves_nothing(tenant, make_tenant):

@@ -23,7 +23,7 @@ from app.api.experiments.enums import ExperimentStatus, RunOrder, RunStatus, Ste
 from app.api.experiments.lists import RUNS_OF_EXPERIMENT, runs_query
 from app.api.experiments.run_filter import RunFilterInput
 from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.declare import Built, Computed
+from app.api.graph.declare import Built, Computed, status_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.graph.leaf_lists import ColumnRows
 from app.api.graph.metric_pages import metric_series, page_size, series_key
@@ -46,6 +46,8 @@ from app.api.pagination import (
 from app.api.registry.lists import VERSIONS_OF_RUN
 from app.api.scalars import FloatColumn, IntColumn, MetricColumn, MetricValue
 from app.api.sweeps.lists import SWEEPS_OF_EXPERIMENT
+from app.api.training.enums import TrainingJobStatus
+from app.api.training.lists import TRAINING_JOBS_OF_EXPERIMENT
 from app.domain.errors import DomainError
 from app.domain.experiments.history import (
     EMPTY,
@@ -100,6 +102,19 @@ class Experiment(Node, FromRow):
         SWEEPS_OF_EXPERIMENT,
         [*PAGING, ("order_by", NamedOrder, NamedOrder.CREATED_DESC)],
         description="Sweeps over this experiment, newest first.",
+    )
+    training_jobs = children(
+        TRAINING_JOBS_OF_EXPERIMENT,
+        [
+            *PAGING,
+            ("status", list[TrainingJobStatus] | None, None),
+            ("created_from", datetime | None, None),
+            ("created_to", datetime | None, None),
+            ("order_by", NamedOrder, NamedOrder.CREATED_DESC),
+        ],
+        query=status_query,
+        description="Training jobs of this experiment (a sweep's trials among them), newest "
+        "first; `status` keeps those in any of the given states.",
     )
 
     @strawberry.field(

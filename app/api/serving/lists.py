@@ -108,6 +108,11 @@ DEPLOYMENTS_OF_VERSION = ListSpec(
 )
 
 
+DEPLOYMENTS_OF_ORGANIZATION = ListSpec(
+    "deployments_of_organization", Deployment, "organization_id", DEPLOYMENTS
+)
+
+
 DEPLOYMENTS_OF_PROJECT = ListSpec("deployments_of_project", Deployment, "project_id", DEPLOYMENTS)
 
 

@@ -23,7 +23,8 @@ from app.api.notifications.lists import CHANNELS_OF_ORGANIZATION
 from app.api.orders import CreatedOrder, NamedOrder
 from app.api.registry.enums import ProjectOrder
 from app.api.registry.lists import PROJECTS_OF_ORGANIZATION
-from app.api.serving.lists import ENVIRONMENTS_OF_ORGANIZATION
+from app.api.serving.lists import DEPLOYMENTS_OF_ORGANIZATION, ENVIRONMENTS_OF_ORGANIZATION
+from app.api.serving.types import DeploymentFilterInput
 from app.api.tenancy.enums import ApiKeyScope, OrganizationStatus, OrgRole, Plan
 from app.api.tenancy.lists import (
     API_KEYS_OF_USER,
@@ -126,6 +127,17 @@ class Organization(Node, FromRow):
         query=alerts_query,
         description="Every alert of the organization (of its deployments, and its own), "
         "newest first by default.",
+    )
+    deployments = children(
+        DEPLOYMENTS_OF_ORGANIZATION,
+        [
+            *PAGING,
+            ("filter", DeploymentFilterInput | None, None),
+            ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
+        ],
+        query=filtered_query,
+        description="The organization's fleet: deployments of every project the caller "
+        "sees, e.g. `filter: {status: [FAILED]}` across environments.",
     )
     retention_policy = related(
         lookup=Lookup(RetentionPolicyRow, "organization_id"),

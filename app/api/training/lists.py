@@ -14,3 +14,12 @@ TRAINING_JOBS_OF_PROJECT = ListSpec(
     orders_of(NamedOrder),
     default_order="CREATED_DESC",
 )
+
+
+TRAINING_JOBS_OF_EXPERIMENT = ListSpec(
+    "training_jobs_of_experiment",
+    TrainingJob,
+    "experiment_id",
+    orders_of(NamedOrder),
+    default_order="CREATED_DESC",
+)

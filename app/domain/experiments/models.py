@@ -75,6 +75,14 @@ class Run(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
             "(tracking_system IS NULL) = (tracking_run_id IS NULL)", name="tracking_link_complete"
         ),
         Index("ix_runs_experiment_id_live", "experiment_id", "id", postgresql_where=LIVE),
+        # An experiment's runs by status (runs(filter: {status})).
+        Index(
+            "ix_runs_experiment_id_status_live",
+            "experiment_id",
+            "status",
+            "id",
+            postgresql_where=LIVE,
+        ),
         Index("ix_runs_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_runs_project_id_live", "project_id", "id", postgresql_where=LIVE),
         # One mlgraph run per external run, per tracking system, within a project (the

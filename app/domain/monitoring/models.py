@@ -116,6 +116,8 @@ class Alert(IdMixin, TenantMixin, TimestampsMixin, Base):
         check_in("alert_type", AlertType),
         Index("ix_alerts_deployment_id", "deployment_id", "id"),
         Index("ix_alerts_organization_id_id", "organization_id", "id"),
+        # The organization's alerts by status (Organization.alerts(status:)).
+        Index("ix_alerts_organization_id_status", "organization_id", "status", "id"),
         # At most one open (or acknowledged) alert per rule and deployment.
         Index(
             "uq_alerts_rule_id_deployment_id_open",
@@ -186,6 +188,13 @@ class Prediction(IdMixin, TenantMixin, Base):
             "confidence IS NULL OR confidence BETWEEN 0 AND 1", name="confidence_valid"
         ),
         Index("ix_predictions_deployment_id_recorded_at", "deployment_id", "recorded_at"),
+        # A deployment's predictions served by some versions (filter: {versionIds}).
+        Index(
+            "ix_predictions_deployment_id_model_version_id",
+            "deployment_id",
+            "model_version_id",
+            "recorded_at",
+        ),
         PARTITIONED_BY_DEPLOYMENT,
     )
 

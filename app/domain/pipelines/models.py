@@ -68,6 +68,8 @@ class PipelineRun(IdMixin, TenantMixin, TimestampsMixin, Base):
             name="retries_valid",
         ),
         Index("ix_pipeline_runs_pipeline_id", "pipeline_id", "id"),
+        # A pipeline's runs by status (Pipeline.runs(status:)).
+        Index("ix_pipeline_runs_pipeline_id_status", "pipeline_id", "status", "id"),
     )
 
     pipeline_id: Mapped[uuid.UUID] = mapped_column(

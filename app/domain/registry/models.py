@@ -81,6 +81,21 @@ class Model(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
 
 # Index the per-project listing that model loaders page through.
 Index("ix_models_project_id_live", Model.project_id, Model.id, postgresql_where=LIVE)
+# A project's models by type and by framework (models(filter: {modelType, framework})).
+Index(
+    "ix_models_project_id_model_type_live",
+    Model.project_id,
+    Model.model_type,
+    Model.id,
+    postgresql_where=LIVE,
+)
+Index(
+    "ix_models_project_id_framework_live",
+    Model.project_id,
+    Model.framework,
+    Model.id,
+    postgresql_where=LIVE,
+)
 
 
 class ModelVersion(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):

@@ -109,6 +109,14 @@ class Deployment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
             " OR autoscaling_target_cpu_percent BETWEEN 1 AND 100",
             name="autoscaling_cpu_valid",
         ),
+        # The organization's fleet by status (Organization.deployments(filter: {status})).
+        Index(
+            "ix_deployments_organization_id_status_live",
+            "organization_id",
+            "status",
+            "id",
+            postgresql_where=LIVE,
+        ),
         # A framework resource serves one live deployment per environment (its cluster).
         Index(
             "uq_deployments_framework_resource_live",

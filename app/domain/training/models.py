@@ -40,6 +40,13 @@ class TrainingJob(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
         ),
         CheckConstraint("(executor IS NULL) = (external_id IS NULL)", name="executor_link"),
         Index("ix_training_jobs_project_id", "project_id", "id"),
+        # An experiment's jobs (Experiment.trainingJobs).
+        Index(
+            "ix_training_jobs_experiment_id",
+            "experiment_id",
+            "id",
+            postgresql_where=text("experiment_id IS NOT NULL"),
+        ),
         # A run's jobs (a health rule or a sweep's early stop cancels them, 0048).
         Index("ix_training_jobs_run_id", "run_id", postgresql_where=text("run_id IS NOT NULL")),
         # The queue, oldest first, and the leases to expire.

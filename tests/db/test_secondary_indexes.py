@@ -1,0 +1,122 @@
+"""The secondary indexes the seed documents list (issue 30, item 7) serve the filters users
+send: each list below is read through the public API, and the statement the server sent is
+planned under ``EXPLAIN`` with its own parameters. With sequential scans priced out, the
+plan must read the table through the index made for that filter — not through a broader
+one (the per-parent index) with the filter applied row by row. Dropping an index, or a
+filter that no longer reaches SQL as a condition the index can serve, fails this test."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+import pytest
+
+from app.db.url import plain_url
+from tests.helpers import build_graph, create_run
+from tests.support.pipelines import create_pipeline
+
+CASES: dict[str, tuple[str, str]] = {
+    # name: (document over $org / $project / $experiment / $deployment / $pipeline / $version,
+    #        the index its filter must use)
+    "fleet by status": (
+        """query($org: ID!) { node(id: $org) { ... on Organization {
+          deployments(filter: {status: [FAILED]}) { nodes { id } } } } }""",
+        "ix_deployments_organization_id_status_live",
+    ),
+    "alerts by status": (
+        """query($org: ID!) { node(id: $org) { ... on Organization {
+          alerts(status: [OPEN]) { nodes { id } } } } }""",
+        "ix_alerts_organization_id_status",
+    ),
+    "models by type": (
+        """query($project: ID!) { node(id: $project) { ... on Project {
+          models(filter: {modelType: [REGRESSION]}) { nodes { id } } } } }""",
+        "ix_models_project_id_model_type_live",
+    ),
+    "models by framework": (
+        """query($project: ID!) { node(id: $project) { ... on Project {
+          models(filter: {framework: [PYTORCH]}) { nodes { id } } } } }""",
+        "ix_models_project_id_framework_live",
+    ),
+    "runs by status": (
+        """query($experiment: ID!) { node(id: $experiment) { ... on Experiment {
+          runs(filter: {status: [FAILED]}) { nodes { id } } } } }""",
+        "ix_runs_experiment_id_status_live",
+    ),
+    "training jobs of an experiment": (
+        """query($experiment: ID!) { node(id: $experiment) { ... on Experiment {
+          trainingJobs(first: 10) { nodes { id } } } } }""",
+        "ix_training_jobs_experiment_id",
+    ),
+    "predictions by version": (
+        """query($deployment: ID!, $version: ID!) { node(id: $deployment) { ... on Deployment {
+          predictions(filter: {modelVersionId: [$version]}) { nodes { latencyMs } } } } }""",
+        "ix_predictions_deployment_id_model_version_id",
+    ),
+    "pipeline runs by status": (
+        """query($pipeline: ID!) { node(id: $pipeline) { ... on Pipeline {
+          runs(status: [FAILED]) { nodes { id } } } } }""",
+        "ix_pipeline_runs_pipeline_id_status",
+    ),
+}
+
+
+def index_names(plan: dict[str, Any], found: set[str]) -> set[str]:
+    if "Index Name" in plan:
+        found.add(plan["Index Name"])
+    for child in plan.get("Plans", ()):
+        index_names(child, found)
+    return found
+
+
+@pytest.fixture
+async def ids(tenant) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    graph = await build_graph(tenant.client, tenant.org_id)
+    run = await create_run(tenant.client, tenant.org_id)
+    pipeline = await create_pipeline(tenant.client, graph["project"])
+    return {
+        "org": tenant.org_id,
+        "project": graph["project"],
+        "deployment": graph["deployment"],
+        "version": graph["version"],
+        "experiment": run["experiment"],
+        "pipeline": pipeline["pipeline"]["id"],
+    }
+
+
+@pytest.mark.parametrize("case", CASES)
+async def test_a_filtered_list_reads_through_its_index(
+    case: str,
+    ids: dict[str, str],
+    tenant,
+    count_statements,
+    database_url,  # type: ignore[no-untyped-def]
+) -> None:
+    document, index = CASES[case]
+    used = {name: ids[name] for name in ids if f"${name}" in document}
+    with count_statements() as captured:
+        await tenant.client.data(document, used)
+    table = index.split("_")[1]
+    statements = [(sql, args) for _, sql, args in captured.executed if table in sql]
+    assert statements, f"no statement read {table}"
+    connection = await asyncpg.connect(plain_url(database_url))
+    try:
+        await connection.execute("SET enable_seqscan = off")
+        found: set[str] = set()
+        for statement, parameters in statements:
+            plan = await connection.fetchval(
+                f"EXPLAIN (FORMAT JSON) {statement}", *(parameters or ())
+            )
+            index_names(json.loads(plan)[0]["Plan"], found)
+        # A partition's index is named by PostgreSQL; it is attached to the index declared.
+        parents = await connection.fetch(
+            "SELECT p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE c.relname = ANY($1::text[])",
+            list(found),
+        )
+        found |= {row["relname"] for row in parents}
+    finally:
+        await connection.close()
+    assert index in found, found
