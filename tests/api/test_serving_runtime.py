@@ -21,7 +21,7 @@ from tests.support.serving_runtime import CONFIG_SET, setup
 RUNTIME = """servingFramework frameworkResourceId frameworkNamespace machineType
   cpuRequestMillicores cpuLimitMillicores memoryRequestMib memoryLimitMib gpuCount gpuType
   replicaCount autoscalingTargetCpuPercent autoscalingTargetRps autoscalingTargetConcurrency
-  capacityType healthCheckPath health healthReportedAt frameworkStatus"""
+  capacityType healthCheckPath serviceType region health healthReportedAt frameworkStatus"""
 CREATE = f"""mutation($input: DeploymentCreateInput!) {{
   deploymentCreate(input: $input) {{ deployment {{ id {RUNTIME} }} {USER_ERRORS} }} }}"""
 UPDATE = f"""mutation($input: DeploymentUpdateInput!) {{
@@ -139,6 +139,54 @@ async def test_bad_runtimes_are_refused_field_by_field(tenant):
     assert_ok(await deploy(client, ids, runtime=no_namespace))
     again = await deploy(client, ids, runtime=no_namespace)
     assert_error(again, "CONFLICT", ["input", "runtime", "frameworkResourceId"])
+
+
+CLOUD_RUN = {
+    "serviceType": "CLOUD_RUN",
+    "region": "europe-west4",
+    "servingFramework": "cloud-run",
+    "frameworkResourceId": "fraud-scorer",
+    "cpuLimitMillicores": 8000,
+    "memoryLimitMib": 32768,
+}
+
+
+async def test_a_cloud_run_service_has_a_region_and_cloud_runs_limits(tenant):
+    client = tenant.client
+    ids = await setup(client, tenant.org_id)
+    made = assert_ok(await deploy(client, ids, runtime=CLOUD_RUN))["deployment"]
+    assert {k: made[k] for k in CLOUD_RUN} == CLOUD_RUN
+    # A Kubernetes deployment may state its region (any cloud's form) or not.
+    k8s = {**KSERVE, "serviceType": "KUBERNETES", "region": "us-east-1"}
+    assert assert_ok(await deploy(client, ids, runtime=k8s))["deployment"]["region"] == "us-east-1"
+
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"region": None}, "region"),
+        ({"region": "us-east-1"}, "region"),  # AWS's form, not Google Cloud's
+        ({"region": "Europe West"}, "region"),
+        ({"servingFramework": "kserve"}, "servingFramework"),
+        ({"frameworkNamespace": "models"}, "frameworkNamespace"),
+        ({"frameworkResourceId": "Fraud_Scorer"}, "frameworkResourceId"),
+        ({"frameworkResourceId": "a" * 50}, "frameworkResourceId"),
+        ({"cpuLimitMillicores": 8001}, "cpuLimitMillicores"),
+        ({"memoryLimitMib": 32769}, "memoryLimitMib"),
+        ({"capacityType": "SPOT"}, "capacityType"),
+        ({"serviceType": "KUBERNETES", "region": None}, "serviceType"),  # cloud-run on k8s
+    ]  # fmt: skip
+    for change, field in cases:
+        runtime = {**CLOUD_RUN, "frameworkResourceId": f"svc-{next(n)}", **change}
+        assert_error(
+            await deploy(client, ids, runtime=runtime), "VALIDATION", ["input", "runtime", field]
+        )
+    # An update is checked against the whole runtime it leaves.
+    moved = await client.mutate(
+        UPDATE, {"deploymentId": made["id"], "runtime": {"frameworkNamespace": "x"}}
+    )
+    assert_error(moved, "VALIDATION", ["input", "runtime", "frameworkNamespace"])
+    # A service name is one service per region; the same name elsewhere is another.
+    taken = await deploy(client, ids, runtime=CLOUD_RUN)
+    assert_error(taken, "CONFLICT", ["input", "runtime", "frameworkResourceId"])
+    assert_ok(await deploy(client, ids, runtime={**CLOUD_RUN, "region": "us-central1"}))
 
 
 async def test_gpus_are_checked_against_the_environments_catalogue(tenant):

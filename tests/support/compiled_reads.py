@@ -380,6 +380,8 @@ async def seed_varied(database_url: str, org_global_id: str, seed: int) -> None:
                                     memory_limit_mib=rng.choice([None, 2048]),
                                     gpu_count=rng.choice([0, 0, 2]), capacity_type=rng.choice(
                                         ["on_demand", "spot"]),
+                                    service_type="kubernetes" if d % 2 else None,
+                                    region="us-central1" if d % 2 else None,
                                     autoscaling_target_rps=rng.choice([None, 0.5, 1e9]),
                                     health=rng.choice([None, "healthy", "degraded"]),
                                     health_reported_at=rng.choice([None, start]),

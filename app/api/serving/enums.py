@@ -18,6 +18,7 @@ expose(
     serving.DeploymentActionStatus,
     serving.DeploymentHealth,
     serving.CapacityType,
+    serving.ServiceType,
     serving.EndpointStatus,
     serving.EndpointChange,
     catalog.IntegrationType,
@@ -29,6 +30,7 @@ DeploymentEventType = serving.DeploymentEventType
 DeploymentActionStatus = serving.DeploymentActionStatus
 DeploymentHealth = serving.DeploymentHealth
 CapacityType = serving.CapacityType
+ServiceType = serving.ServiceType
 EndpointStatus = serving.EndpointStatus
 EndpointChange = serving.EndpointChange
 IntegrationType = catalog.IntegrationType

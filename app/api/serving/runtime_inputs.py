@@ -8,7 +8,7 @@ import strawberry
 from strawberry import UNSET
 
 from app.api.inputs import provided
-from app.api.serving.enums import CapacityType
+from app.api.serving.enums import CapacityType, ServiceType
 from app.domain.serving.runtime import RUNTIME_FIELDS
 
 
@@ -41,6 +41,15 @@ class DeploymentRuntimeInput:
     autoscaling_target_concurrency: int | None = UNSET
     capacity_type: CapacityType | None = UNSET
     health_check_path: str | None = UNSET
+    service_type: ServiceType | None = strawberry.field(
+        default=UNSET,
+        description="KUBERNETES or CLOUD_RUN. A CLOUD_RUN service needs a Google Cloud "
+        "region, is served by cloud-run, has no namespace, a service name as its resource "
+        "id, on-demand capacity and at most 8 vCPU, 32 GiB and one GPU.",
+    )
+    region: str | None = strawberry.field(
+        default=UNSET, description="The cloud region it runs in, e.g. us-central1."
+    )
 
 
 def runtime_of(value: DeploymentRuntimeInput | None) -> dict[str, Any]:

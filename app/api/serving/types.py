@@ -45,6 +45,7 @@ from app.api.serving.enums import (
     MetricOrder,
     PredictionOrder,
     PromotionDecision,
+    ServiceType,
 )
 from app.api.serving.lists import (
     DEPLOYMENTS_OF_ENDPOINT,
@@ -248,6 +249,10 @@ class Deployment(Node, FromRow):
     autoscaling_target_concurrency: int | None
     capacity_type: CapacityType
     health_check_path: str | None
+    service_type: ServiceType | None = strawberry.field(
+        description="KUBERNETES or CLOUD_RUN (null: not stated, no platform rules apply)."
+    )
+    region: str | None = strawberry.field(description="The cloud region it runs in.")
     deployed_at: datetime | None = strawberry.field(description="Last became ACTIVE.")
     terminated_at: datetime | None
     health: DeploymentHealth | None = strawberry.field(

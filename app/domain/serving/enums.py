@@ -44,6 +44,14 @@ class CapacityType(enum.Enum):
     SPOT = "spot"
 
 
+class ServiceType(enum.Enum):
+    """Where a deployment is served: a Kubernetes cluster (KServe, Seldon, Ray Serve, ...)
+    or a Google Cloud Run service (the cloud-run framework), whose platform limits apply."""
+
+    KUBERNETES = "kubernetes"
+    CLOUD_RUN = "cloud_run"
+
+
 class EndpointStatus(enum.Enum):
     """SERVING while one deployment is active behind the endpoint, IDLE otherwise."""
 

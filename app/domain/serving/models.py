@@ -43,6 +43,7 @@ from app.domain.serving.enums import (
     EndpointChange,
     EndpointStatus,
     PromotionDecision,
+    ServiceType,
 )
 
 LIVE = text("deleted_at IS NULL")
@@ -89,6 +90,7 @@ class Deployment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
         CheckConstraint("traffic_percentage BETWEEN 0 AND 100", name="traffic_percentage_valid"),
         check_in("health", DeploymentHealth),
         check_in("capacity_type", CapacityType),
+        check_in("service_type", ServiceType),
         CheckConstraint(
             "replica_count IS NULL OR replica_count BETWEEN min_instances AND max_instances",
             name="replica_count_within_bounds",
@@ -189,6 +191,8 @@ class Deployment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
         String(16), nullable=False, default=CapacityType.ON_DEMAND.value
     )
     health_check_path: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    service_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    region: Mapped[str | None] = mapped_column(String(64), nullable=True)
     deployed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     terminated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Reported by the runtime's controller (deploymentRuntimeReport).

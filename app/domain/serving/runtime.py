@@ -18,7 +18,7 @@ from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, validation
 from app.domain.integrations import catalog
 from app.domain.integrations.configs import enabled_tools
-from app.domain.serving.enums import DeploymentHealth
+from app.domain.serving.enums import CapacityType, DeploymentHealth, ServiceType
 from app.domain.serving.models import Deployment, GpuType
 
 RESOURCE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,252}$")
@@ -26,6 +26,21 @@ NAMESPACE_RE = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 MACHINE_TYPE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 GPU_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 HEALTH_PATH_RE = re.compile(r"^/[\x21-\x7e]{0,511}$")
+# A cloud region: us-central1, us-east-1, westeurope...
+REGION_RE = re.compile(r"^[a-z]{2,}(?:-[a-z0-9]+)*$")
+# Cloud Run's own forms: a Google Cloud region, and a service name.
+CLOUD_RUN_REGION_RE = re.compile(r"^[a-z]+-[a-z]+[0-9]+$")
+CLOUD_RUN_SERVICE_RE = re.compile(r"^[a-z](?:[-a-z0-9]{0,47}[a-z0-9])?$")
+CLOUD_RUN = "cloud-run"  # the serving framework of a CLOUD_RUN service
+# Cloud Run's limits per instance (cloud.google.com/run/docs/configuring/services): up to
+# 8 vCPU, 32 GiB, one GPU, no spot capacity; a Kubernetes namespace means nothing there.
+CLOUD_RUN_LIMITS: dict[str, int] = {
+    "cpu_request_millicores": 8000,
+    "cpu_limit_millicores": 8000,
+    "memory_request_mib": 32768,
+    "memory_limit_mib": 32768,
+    "gpu_count": 1,
+}
 
 # Bounds of whole-number settings: (low, high).
 BOUNDS: dict[str, tuple[int, int]] = {
@@ -48,6 +63,8 @@ RUNTIME_FIELDS = (
     "autoscaling_target_rps",
     "capacity_type",
     "health_check_path",
+    "service_type",
+    "region",
 )
 NOT_NULL = {"gpu_count": 0, "capacity_type": "on_demand"}
 
@@ -66,6 +83,7 @@ def _check(name: str, value: Any, prefix: Sequence[str]) -> Any:
         "framework_namespace": (NAMESPACE_RE, "a Kubernetes-style name (lower-case, dashes)"),
         "machine_type": (MACHINE_TYPE_RE, "1-64 letters, digits and . _ -"),
         "health_check_path": (HEALTH_PATH_RE, "a path starting with / (no spaces)"),
+        "region": (REGION_RE, "a cloud region such as us-central1 (lower-case, dashes)"),
     }
     if name in patterns:
         pattern, rule = patterns[name]
@@ -83,7 +101,7 @@ def _check(name: str, value: Any, prefix: Sequence[str]) -> Any:
         if not math.isfinite(value) or not 0 < value <= 1e9:
             raise validation("must be a number above 0 (at most 1e9)", field)
         return float(value)
-    if name == "capacity_type":
+    if name in ("capacity_type", "service_type"):
         return value.value if hasattr(value, "value") else value
     raise AssertionError(name)
 
@@ -123,15 +141,54 @@ async def apply_runtime(
         if getattr(d, low) is not None and getattr(d, high) is not None:
             if getattr(d, low) > getattr(d, high):
                 raise validation(f"must be >= {v.camel(low)}", [*prefix, high])
+    ensure_service_rules(d, prefix)
     if d.gpu_type is not None and not d.gpu_count:
         raise validation("a GPU type needs gpuCount >= 1", [*prefix, "gpu_count"])
     if d.gpu_type is not None and ("gpu_type" in runtime):
         await _ensure_gpu_offered(session, d.environment_id, d.gpu_type, [*prefix, "gpu_type"])
     ensure_replicas(d, [*prefix, "replica_count"])
     if d.framework_resource_id is not None and (
-        {"serving_framework", "framework_resource_id", "framework_namespace"} & runtime.keys()
+        {"serving_framework", "framework_resource_id", "framework_namespace", "region"}
+        & runtime.keys()
     ):
         await _ensure_resource_free(session, d, [*prefix, "framework_resource_id"])
+
+
+def ensure_service_rules(d: Deployment, prefix: Sequence[str]) -> None:
+    """The service type's rules: the cloud-run framework serves only as a CLOUD_RUN
+    service, and a CLOUD_RUN service has a Google Cloud region, a Cloud Run service name,
+    no namespace, on-demand capacity and Cloud Run's per-instance limits."""
+    service = None if d.service_type is None else ServiceType(d.service_type)
+    if service is ServiceType.KUBERNETES and d.serving_framework == CLOUD_RUN:
+        raise validation("cloud-run serves as serviceType CLOUD_RUN", [*prefix, "service_type"])
+    if service is not ServiceType.CLOUD_RUN:
+        return
+    if d.serving_framework not in (None, CLOUD_RUN):
+        raise validation(
+            f"a CLOUD_RUN service is served by {CLOUD_RUN}", [*prefix, "serving_framework"]
+        )
+    if d.region is None:
+        raise validation("a CLOUD_RUN service needs its region", [*prefix, "region"])
+    if not CLOUD_RUN_REGION_RE.fullmatch(d.region):
+        raise validation("must be a Google Cloud region such as us-central1", [*prefix, "region"])
+    if d.framework_namespace is not None:
+        raise validation(
+            "a CLOUD_RUN service has no namespace (its region and name place it)",
+            [*prefix, "framework_namespace"],
+        )
+    if d.framework_resource_id is not None and not CLOUD_RUN_SERVICE_RE.fullmatch(
+        d.framework_resource_id
+    ):
+        raise validation(
+            "must be a Cloud Run service name: lower-case letters, digits and dashes, "
+            "starting with a letter, at most 49",
+            [*prefix, "framework_resource_id"],
+        )
+    for name, most in CLOUD_RUN_LIMITS.items():
+        if (getattr(d, name) or 0) > most:
+            raise validation(f"Cloud Run allows at most {most}", [*prefix, name])
+    if d.capacity_type != CapacityType.ON_DEMAND.value:
+        raise validation("Cloud Run has on-demand capacity only", [*prefix, "capacity_type"])
 
 
 def ensure_replicas(d: Deployment, field: Sequence[str]) -> None:
@@ -167,6 +224,7 @@ async def _ensure_resource_free(session: AsyncSession, d: Deployment, field: Seq
             Deployment.environment_id == d.environment_id,
             Deployment.serving_framework == d.serving_framework,
             Deployment.framework_namespace.is_not_distinct_from(d.framework_namespace),
+            Deployment.region.is_not_distinct_from(d.region),
             Deployment.framework_resource_id == d.framework_resource_id,
             Deployment.deleted_at.is_(None),
             *([Deployment.id != d.id] if d.id is not None else []),
@@ -176,7 +234,7 @@ async def _ensure_resource_free(session: AsyncSession, d: Deployment, field: Seq
         raise DomainError(
             ErrorCode.CONFLICT,
             "another deployment in this environment is this framework resource "
-            "(framework, namespace and resource id)",
+            "(framework, namespace, region and resource id)",
             field,
         )
 
