@@ -24,6 +24,8 @@ class ErrorCode(enum.Enum):
     ORGANIZATION_READ_ONLY = "ORGANIZATION_READ_ONLY"
     # A store mlgraph writes to (the audit archive) failed: nothing was lost; retry later.
     UNAVAILABLE = "UNAVAILABLE"
+    # The digest a verifier computed is not the checksum the dataset version recorded.
+    CHECKSUM_MISMATCH = "CHECKSUM_MISMATCH"
 
 
 class DomainError(Exception):

@@ -324,10 +324,13 @@ async def _data_and_training(
             diff_summary=None,
             parent_ids=parent,
         )
-        for status in (DatasetVersionStatus.VERIFIED, DatasetVersionStatus.ACTIVE):
-            await datasets.dataset_version_transition(
-                session, actor, version_id=version.id, status=status
-            )
+        checked = Checksum(ChecksumAlgorithm.SHA256, digest)  # as a verifier computed it
+        await datasets.dataset_version_verify(
+            session, actor, version_id=version.id, checksum=checked
+        )
+        await datasets.dataset_version_transition(
+            session, actor, version_id=version.id, status=DatasetVersionStatus.ACTIVE
+        )
         parent = [version.id]
         versions.append(version)
     for run_id in runs.values():

@@ -31,6 +31,7 @@ from tests.support.datasets import (
     LINEAGE,
     SHA,
     dataset,
+    verify,
     version,
 )
 from tests.support.training_jobs import CANCEL, create_job, setup
@@ -80,7 +81,11 @@ async def test_datasets_and_versions_keep_their_rules(tenant):
     assert_ok(await version(client, reviews, "1.1", versioningSystem="lakefs",
                             externalVersionId="a1b2"))  # fmt: skip
 
-    for status in ("VERIFIED", "ACTIVE", "DEPRECATED"):
+    by_hand = await client.mutate(DV_TRANSITION, {"datasetVersionId": v1["id"],
+                                                  "status": "VERIFIED"})  # fmt: skip
+    assert_error(by_hand, "INVALID_TRANSITION", ["input", "status"])
+    assert assert_ok(await verify(client, v1["id"]))["datasetVersion"]["status"] == "VERIFIED"
+    for status in ("ACTIVE", "DEPRECATED"):
         moved = await client.mutate(DV_TRANSITION, {"datasetVersionId": v1["id"], "status": status})
         assert assert_ok(moved)["datasetVersion"]["status"] == status
     back = await client.mutate(DV_TRANSITION, {"datasetVersionId": v1["id"], "status": "ACTIVE"})
@@ -313,3 +318,31 @@ LINEAGE_BOUNDED = """query($id: ID!, $direction: LineageDirection!, $depth: Int!
 
 def plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
     return [node, *(n for child in node.get("Plans", ()) for n in plan_nodes(child))]
+
+
+async def test_verified_means_a_verifiers_digest_matched_the_recorded_checksum(tenant, make_tenant):
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    reviews = await dataset(client, project, "reviews")
+    sha = {"algorithm": "SHA256", "digest": SHA}
+    v1 = assert_ok(await version(client, reviews, "1.0", checksum=sha))["datasetVersion"]["id"]
+    bare = assert_ok(await version(client, reviews, "2.0"))["datasetVersion"]["id"]
+
+    # No checksum recorded: nothing to verify against.
+    assert_error(await verify(client, bare), "VALIDATION", ["input", "datasetVersionId"])
+    # Another algorithm, a malformed digest, another digest: refused, nothing recorded.
+    assert_error(await verify(client, v1, "a" * 32, "MD5"), "VALIDATION",
+                 ["input", "checksum", "algorithm"])  # fmt: skip
+    assert_error(await verify(client, v1, "xyz"), "VALIDATION", ["input", "checksum", "digest"])
+    assert_error(await verify(client, v1, "0" * 64), "CHECKSUM_MISMATCH",
+                 ["input", "checksum", "digest"])  # fmt: skip
+    # Another organization cannot verify it, or learn that it exists.
+    other = await make_tenant()
+    assert_error(await verify(other.client, v1), "NOT_FOUND", ["input", "datasetVersionId"])
+
+    # The digest matches whatever case the verifier writes it in.
+    verified = assert_ok(await verify(client, v1, SHA.upper()))["datasetVersion"]
+    assert verified["status"] == "VERIFIED" and verified["verifiedAt"] is not None
+    assert verified["verifiedBy"] == {"email": tenant.email}
+    # Once: a VERIFIED version moves on by transition.
+    assert_error(await verify(client, v1), "INVALID_TRANSITION", ["input", "datasetVersionId"])

@@ -17,7 +17,7 @@ from tests.helpers import (
     create_model,
     create_run,
 )
-from tests.support.datasets import INPUTS, SHA, dataset, version
+from tests.support.datasets import INPUTS, SHA, dataset, verify, version
 from tests.support.health import RESOLVE, log_series, rule, run_alerts
 from tests.support.project_visibility import member_with_email
 
@@ -36,8 +36,6 @@ APPLY = f"""mutation($input: PromotionRequestInput!) {{
   promotionRequestApply(input: $input) {{ {REQUEST_FIELDS} }} }}"""
 ALIAS_SET = f"""mutation($input: ModelAliasSetInput!) {{
   modelAliasSet(input: $input) {{ modelAlias {{ name }} {USER_ERRORS} }} }}"""
-DV_TRANSITION = f"""mutation($input: DatasetVersionTransitionInput!) {{
-  datasetVersionTransition(input: $input) {{ datasetVersion {{ id status }} {USER_ERRORS} }} }}"""
 STATE = """query($id: ID!) { node(id: $id) { ... on ModelVersion { stage
   promotionRequests { nodes { status } } } } }"""
 AUDIT = """query($slug: String!) { organization(slug: $slug) {
@@ -115,8 +113,7 @@ async def test_production_needs_two_developer_approvals_and_passing_checks(
 
     # The run gets better and its data is verified: applying now moves it.
     assert_ok(await log_series(client, ids["run"], "val/auc", [2], [0.93]))
-    assert_ok(await client.mutate(DV_TRANSITION, {"datasetVersionId": ids["data_version"],
-                                                  "status": "VERIFIED"}))  # fmt: skip
+    assert_ok(await verify(client, ids["data_version"]))
     applied = await client.mutate(APPLY, {"promotionRequestId": request["id"]})
     done = request_of(applied)
     assert (done["status"], done["reason"]) == ("APPLIED", "2 approval(s); checks passed")

@@ -41,6 +41,17 @@ fragment graph on Lineage { nodes { id type label depth } edges { from to kind r
 SHA = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
 
 
+VERIFY = f"""mutation($input: DatasetVersionVerifyInput!) {{
+  datasetVersionVerify(input: $input) {{ datasetVersion {{ id status verifiedAt
+    verifiedBy {{ email }} }} {USER_ERRORS} }} }}"""
+
+
+async def verify(client: GraphQLClient, version_id: str, digest: str = SHA,
+                 algorithm: str = "SHA256") -> dict[str, Any]:  # fmt: skip
+    checksum = {"algorithm": algorithm, "digest": digest}
+    return await client.mutate(VERIFY, {"datasetVersionId": version_id, "checksum": checksum})
+
+
 async def dataset(client: GraphQLClient, project: str, name: str, **fields: Any) -> str:
     input = {"projectId": project, "name": name, "type": "TABULAR", **fields}
     return assert_ok(await client.mutate(DATASET_CREATE, input))["dataset"]["id"]

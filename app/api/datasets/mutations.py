@@ -70,6 +70,15 @@ class DatasetVersionTransitionInput:
 
 
 @strawberry.input
+class DatasetVersionVerifyInput:
+    dataset_version_id: strawberry.ID
+    checksum: ChecksumInput = strawberry.field(
+        description="The digest the verifier computed over the stored data, with the "
+        "algorithm the version recorded."
+    )
+
+
+@strawberry.input
 class DatasetInputInput:
     dataset_version_id: strawberry.ID
     role: DatasetInputRole = strawberry.field(default=DatasetInputRole.TRAIN)
@@ -226,8 +235,9 @@ class DatasetMutations:
         )
 
     @strawberry.mutation(
-        description="Move a dataset version: CREATED → VERIFIED → ACTIVE → DEPRECATED "
-        "(CREATED and VERIFIED may be deprecated directly). Contributors+."
+        description="Move a dataset version: VERIFIED → ACTIVE → DEPRECATED (CREATED and "
+        "VERIFIED may be deprecated directly; VERIFIED itself is reached through "
+        "datasetVersionVerify). Contributors+."
     )
     async def dataset_version_transition(
         self, info: Info, input: DatasetVersionTransitionInput
@@ -241,6 +251,28 @@ class DatasetMutations:
                 actor,
                 version_id=input_id(input, "dataset_version_id", "DatasetVersion"),
                 status=input.status,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="CREATED → VERIFIED: the digest a verifier computed over the stored "
+        "data must be the checksum the version recorded (CHECKSUM_MISMATCH otherwise; a "
+        "version without a checksum cannot be verified). Records who verified it and when. "
+        "Contributors+."
+    )
+    async def dataset_version_verify(
+        self, info: Info, input: DatasetVersionVerifyInput
+    ) -> DatasetVersionPayload:
+        checksum = services.Checksum(input.checksum.algorithm, input.checksum.digest)
+        return await mutate(
+            info,
+            DatasetVersionPayload,
+            "dataset_version",
+            lambda session, actor: services.dataset_version_verify(
+                session,
+                actor,
+                version_id=input_id(input, "dataset_version_id", "DatasetVersion"),
+                checksum=checksum,
             ),
         )
 

@@ -109,8 +109,13 @@ class DatasetVersion(Node, FromRow):
     db_id: strawberry.Private[uuid.UUID]
     dataset_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
+    verified_at: datetime | None = strawberry.field(
+        description="When a verifier's digest matched the checksum (datasetVersionVerify)."
+    )
+    verified_by_id: strawberry.Private[uuid.UUID | None]
 
     created_by = related()
+    verified_by = related(description="Who verified it (null: not verified, or since removed).")
     dataset = related()
     lineage = lineage_field("DatasetVersion")
 

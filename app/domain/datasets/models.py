@@ -4,12 +4,14 @@ consumed them (runs and training jobs)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Computed,
+    DateTime,
     ForeignKey,
     Index,
     PrimaryKeyConstraint,
@@ -122,6 +124,11 @@ class DatasetVersion(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Bas
         String(20), nullable=False, default=DatasetVersionStatus.CREATED.value
     )
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    # When a verifier's digest matched the recorded checksum, and whose (0052).
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    verified_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
 

@@ -254,12 +254,70 @@ async def dataset_version_transition(
         field=field,
     )
     current = S(row.status)
+    if status is S.VERIFIED:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            "a version becomes VERIFIED through datasetVersionVerify, with the digest a "
+            "verifier computed",
+            ["status"],
+        )
     ensure_transition("dataset version", current, status, TRANSITIONS[current])
     row.status = status.value
     await session.flush()
     record_audit(
         session, actor, f"dataset_version.{status.value}", row, details={"from": current.value}
     )
+    return row
+
+
+async def dataset_version_verify(
+    session: AsyncSession, actor: Actor, *, version_id: uuid.UUID | None, checksum: Checksum
+) -> DatasetVersion:
+    """CREATED → VERIFIED when the digest a verifier computed over the stored data is the
+    checksum the version recorded at creation (same algorithm). A version that recorded no
+    checksum cannot be verified; a different digest is CHECKSUM_MISMATCH and changes
+    nothing."""
+    field = ["dataset_version_id"]
+    row = await get_visible(
+        session,
+        DatasetVersion,
+        version_id,
+        actor,
+        what="dataset version",
+        field=field,
+        for_update=True,
+    )
+    dataset = await session.get_one(Dataset, row.dataset_id)
+    await require_project_access(
+        session, actor, dataset.project_id, ProjectRole.CONTRIBUTOR, what="dataset version",
+        field=field,
+    )  # fmt: skip
+    current = S(row.status)
+    ensure_transition("dataset version", current, S.VERIFIED, TRANSITIONS[current], field)
+    if row.checksum is None or row.checksum_algorithm is None:
+        raise validation(
+            "this version recorded no checksum, so there is nothing to verify against", field
+        )
+    if checksum.algorithm.value != row.checksum_algorithm:
+        recorded = ChecksumAlgorithm(row.checksum_algorithm).name
+        raise validation(f"this version's checksum is {recorded}", ["checksum", "algorithm"])
+    clean = clean_checksum(checksum, ["checksum"])
+    assert clean is not None
+    if clean[1] != row.checksum:
+        raise DomainError(
+            ErrorCode.CHECKSUM_MISMATCH,
+            "the digest is not the checksum this version recorded: the data changed or "
+            "the verifier read other data",
+            ["checksum", "digest"],
+        )
+    row.status = S.VERIFIED.value
+    row.verified_at = datetime.now(UTC)
+    row.verified_by_id = actor.user_id
+    await session.flush()
+    record_audit(
+        session, actor, "dataset_version.verified", row,
+        details={"from": current.value, "algorithm": checksum.algorithm.value},
+    )  # fmt: skip
     return row
 
 

@@ -54,6 +54,7 @@ class ErrorCode(str, Enum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     ORGANIZATION_READ_ONLY = "ORGANIZATION_READ_ONLY"
     UNAVAILABLE = "UNAVAILABLE"
+    CHECKSUM_MISMATCH = "CHECKSUM_MISMATCH"
 
 
 class Framework(str, Enum):
@@ -139,6 +140,11 @@ class RunStatus(str, Enum):
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     KILLED = "KILLED"
+
+
+class ServiceType(str, Enum):
+    KUBERNETES = "KUBERNETES"
+    CLOUD_RUN = "CLOUD_RUN"
 
 
 class SweepGoal(str, Enum):

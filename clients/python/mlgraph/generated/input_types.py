@@ -14,6 +14,7 @@ from .enums import (
     ModelType,
     ProjectVisibility,
     RunStatus,
+    ServiceType,
     SweepGoal,
     SweepMethod,
     TaskType,
@@ -87,6 +88,10 @@ class DeploymentRuntimeInput(BaseModel):
     )
     capacity_type: Optional[CapacityType] = Field(alias="capacityType", default=None)
     health_check_path: Optional[str] = Field(alias="healthCheckPath", default=None)
+    service_type: Optional[ServiceType] = Field(alias="serviceType", default=None)
+    "KUBERNETES or CLOUD_RUN. A CLOUD_RUN service needs a Google Cloud region, is served by cloud-run, has no namespace, a service name as its resource id, on-demand capacity and at most 8 vCPU, 32 GiB and one GPU."
+    region: Optional[str] = None
+    "The cloud region it runs in, e.g. us-central1."
 
 
 class DivergenceConditionInput(BaseModel):
