@@ -21,6 +21,7 @@ from app.domain.datasets.models import DatasetVersion as DatasetVersionRow
 from app.domain.datasets.services import Checksum, clean_checksum
 from app.domain.errors import DomainError
 from app.domain.tenancy.enums import OrgRole
+from app.domain.tenancy.models import User as UserRow
 
 if TYPE_CHECKING:
     from app.api.experiments.types import RunMetricHistory
@@ -54,9 +55,12 @@ class Query:
         return list(await asyncio.gather(*(_resolve_node(info, gid) for gid in ids)))
 
     @strawberry.field(description="The caller; null without an API key.")
-    def viewer(self, info: Info) -> Viewer | None:
+    async def viewer(self, info: Info) -> Viewer | None:
         user_id = info.context.actor.user_id
-        return Viewer(id=user_id, db_id=user_id) if user_id else None
+        if user_id is None:
+            return None
+        row = await info.context.loaders.by_id(UserRow).load(user_id)  # its settings too
+        return Viewer.from_row(row) if row is not None else None
 
     @strawberry.field(
         description="Compare runs: the histories of up to 100 runs for the same keys, each "

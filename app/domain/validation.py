@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
@@ -155,3 +157,16 @@ def url(value: str | None, field: Sequence[str]) -> str | None:
     if len(value) > 2048 or not re.fullmatch(r"^[a-z][a-z0-9+.-]*://\S+$", value):
         raise validation("must be an absolute URI such as s3://bucket/key or https://...", field)
     return value
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone(value: str, field: Sequence[str]) -> str:
+    """An IANA time zone name (Europe/Paris, UTC), as the tz database spells it."""
+    name = value.strip()
+    if name not in _time_zones():
+        raise validation("must be an IANA time zone such as Europe/Paris or UTC", field)
+    return name

@@ -7,6 +7,8 @@ import asyncio
 
 from tests.helpers import USER_ERRORS, assert_error, assert_ok
 from tests.support.operations import run_cli
+from tests.support.project_visibility import member
+from tests.support.tenancy import key_for
 
 PROFILE = f"""mutation($input: ViewerProfileUpdateInput!) {{
   viewerProfileUpdate(input: $input) {{ user {{ email name firstName lastName avatarUrl
@@ -68,3 +70,54 @@ async def test_operators_mark_an_email_verified(tenant, database_url):
     assert (
         run_cli("user-status", "--email", tenant.email, database_url=database_url).returncode == 2
     )
+
+
+SETTINGS = f"""mutation($input: ViewerSettingsUpdateInput!) {{
+  viewerSettingsUpdate(input: $input) {{ viewer {{ timeZone theme preferences
+    defaultOrganization {{ slug }} }} {USER_ERRORS} }} }}"""
+MY_SETTINGS = "{ viewer { timeZone theme preferences defaultOrganization { slug } } }"
+
+
+async def test_users_keep_their_own_settings(tenant, make_tenant, http, database_url):
+    client = tenant.client
+    assert (await client.data(MY_SETTINGS))["viewer"] == {
+        "timeZone": "UTC", "theme": "SYSTEM", "preferences": {}, "defaultOrganization": None}  # fmt: skip
+    changed = {"timeZone": " Europe/Paris ", "theme": "DARK", "defaultOrganizationId":
+               tenant.org_id, "preferences": {"runs": {"columns": ["params.lr", "val/auc"]}}}  # fmt: skip
+    made = assert_ok(await client.mutate(SETTINGS, changed))["viewer"]
+    assert made == {"timeZone": "Europe/Paris", "theme": "DARK", "defaultOrganization":
+                    {"slug": tenant.org_slug}, "preferences": changed["preferences"]}  # fmt: skip
+    assert (await client.data(MY_SETTINGS))["viewer"] == made
+    compiled, reference = (
+        await client.post(MY_SETTINGS),
+        await client.on_resolvers().post(MY_SETTINGS),
+    )
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    assert compiled.content == reference.content  # the resolvers read the same row
+    # Only what is given changes; null puts a setting back to its default.
+    reset = assert_ok(await client.mutate(SETTINGS, {"theme": None, "preferences": None}))
+    assert reset["viewer"]["theme"] == "SYSTEM" and reset["viewer"]["preferences"] == {}
+    assert reset["viewer"]["timeZone"] == "Europe/Paris"
+
+    other = await make_tenant()
+    refused = [
+        ({"timeZone": "Mars/Olympus"}, "VALIDATION", "timeZone"),
+        ({"timeZone": "europe/paris"}, "VALIDATION", "timeZone"),  # as the tz database spells it
+        ({"preferences": [1, 2]}, "VALIDATION", "preferences"),
+        ({"preferences": {"x": "y" * 17_000}}, "VALIDATION", "preferences"),
+        # Another organization, or not an organization's id: as unseen.
+        ({"defaultOrganizationId": other.org_id}, "NOT_FOUND", "defaultOrganizationId"),
+        ({"defaultOrganizationId": "bm90IGFuIGlk"}, "NOT_FOUND", "defaultOrganizationId"),
+    ]  # fmt: skip
+    for change, code, field in refused:
+        assert_error(await client.mutate(SETTINGS, change), code, ["input", field])
+    # A read-only key reads them and changes none.
+    reader = await key_for(client, http, organizationId=tenant.org_id, scopes=["READ"])
+    assert (await reader.data(MY_SETTINGS))["viewer"]["timeZone"] == "Europe/Paris"
+    assert_error(await reader.mutate(SETTINGS, {"theme": "LIGHT"}), "FORBIDDEN")
+    # They are the user's own: nobody else reads them, not even through a User.
+    colleague = await member(tenant, http, database_url, "ADMIN")
+    assert (await colleague.data(MY_SETTINGS))["viewer"]["timeZone"] == "UTC"
+    user_type = await colleague.data('{ __type(name: "User") { fields { name } } }')
+    assert not {"timeZone", "theme", "preferences"} & {
+        f["name"] for f in user_type["__type"]["fields"]}  # fmt: skip

@@ -13,6 +13,7 @@ expose(
     tenancy.ProjectRole,
     tenancy.ApiKeyScope,
     tenancy.ProjectVisibility,
+    tenancy.Theme,
 )
 
 Plan = tenancy.Plan
@@ -21,3 +22,4 @@ OrgRole = tenancy.OrgRole
 ProjectRole = tenancy.ProjectRole
 ApiKeyScope = tenancy.ApiKeyScope
 ProjectVisibility = tenancy.ProjectVisibility
+Theme = tenancy.Theme

@@ -14,10 +14,10 @@ from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import input_id
 from app.api.inputs import provided
-from app.api.tenancy.enums import ApiKeyScope, OrgRole, Plan
-from app.api.tenancy.types import ApiKey, Membership, Organization, User
+from app.api.tenancy.enums import ApiKeyScope, OrgRole, Plan, Theme
+from app.api.tenancy.types import ApiKey, Membership, Organization, User, Viewer
 from app.domain.registry.model_service import live_model_count
-from app.domain.tenancy import enums
+from app.domain.tenancy import enums, user_settings
 from app.domain.tenancy import services as tenancy
 
 
@@ -117,6 +117,26 @@ class ViewerProfileUpdateInput:
 @strawberry.type
 class ViewerProfilePayload:
     user: User | None
+    user_errors: list[UserError]
+
+
+@strawberry.input(description="Only the fields given change; null puts one back to its default.")
+class ViewerSettingsUpdateInput:
+    time_zone: str | None = strawberry.field(
+        default=UNSET, description="An IANA time zone (Europe/Paris); null: UTC."
+    )
+    theme: Theme | None = strawberry.field(default=UNSET, description="null: SYSTEM.")
+    default_organization_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="One of your organizations this key reaches; null: none."
+    )
+    preferences: JSON | None = strawberry.field(
+        default=UNSET, description="Replaces the whole object (at most 16 KiB); null: {}."
+    )
+
+
+@strawberry.type
+class ViewerSettingsPayload:
+    viewer: Viewer | None
     user_errors: list[UserError]
 
 
@@ -282,6 +302,27 @@ class TenancyMutations:
                 session,
                 actor,
                 changes=provided(input, "name", "first_name", "last_name", "avatar_url"),
+            ),
+        )
+
+    @strawberry.mutation(description="Change your own settings (time zone, theme, ...).")
+    async def viewer_settings_update(
+        self, info: Info, input: ViewerSettingsUpdateInput
+    ) -> ViewerSettingsPayload:
+        def changes() -> dict[str, Any]:  # inside the work: a bad id is a userError
+            given = provided(input, *user_settings.FIELDS)
+            if given.get("default_organization_id") is not None:
+                given["default_organization_id"] = input_id(
+                    input, "default_organization_id", "Organization"
+                )
+            return given
+
+        return await mutate(
+            info,
+            ViewerSettingsPayload,
+            "viewer",
+            lambda session, actor: user_settings.viewer_settings_update(
+                session, actor, changes=changes()
             ),
         )
 

@@ -25,7 +25,7 @@ from app.api.registry.enums import ProjectOrder
 from app.api.registry.lists import PROJECTS_OF_ORGANIZATION
 from app.api.serving.lists import DEPLOYMENTS_OF_ORGANIZATION, ENVIRONMENTS_OF_ORGANIZATION
 from app.api.serving.types import DeploymentFilterInput
-from app.api.tenancy.enums import ApiKeyScope, OrganizationStatus, OrgRole, Plan
+from app.api.tenancy.enums import ApiKeyScope, OrganizationStatus, OrgRole, Plan, Theme
 from app.api.tenancy.lists import (
     API_KEYS_OF_USER,
     AUDIT_LOGS_OF_ORGANIZATION,
@@ -275,8 +275,21 @@ class Viewer(FromRow):
     # to itself, ``db_id`` for the parent of its memberships.
     id: strawberry.Private[uuid.UUID]
     db_id: strawberry.Private[uuid.UUID]
+    time_zone: str = strawberry.field(
+        description="Your time zone (IANA, e.g. Europe/Paris; UTC by default)."
+    )
+    theme: Theme = strawberry.field(description="Your dashboard colour scheme.")
+    preferences: JSON = strawberry.field(
+        description="Your settings for tools (a JSON object, at most 16 KiB), e.g. the "
+        "dashboard's chosen columns."
+    )
+    default_organization_id: strawberry.Private[uuid.UUID | None]
 
     user = related(column="id", target=UserRow)
+    default_organization = related(
+        description="The organization tools open first (null: none chosen, or one you "
+        "or this key no longer reach)."
+    )
     memberships = children(
         MEMBERSHIPS_OF_USER, description="Memberships this API key can act through."
     )

@@ -63,6 +63,14 @@ PROJECT_ROLE_FROM_ORG_ROLE = {
 }
 
 
+class Theme(enum.Enum):
+    """A user's colour scheme in the dashboard (SYSTEM: follow the browser's)."""
+
+    SYSTEM = "system"
+    LIGHT = "light"
+    DARK = "dark"
+
+
 class ProjectVisibility(enum.Enum):
     PRIVATE = "private"  # its project members and the organization's admins
     ORGANIZATION = "organization"  # every member of the organization

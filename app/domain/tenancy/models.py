@@ -37,6 +37,7 @@ from app.domain.tenancy.enums import (
     Plan,
     ProjectRole,
     ProjectVisibility,
+    Theme,
 )
 
 
@@ -67,7 +68,10 @@ class Organization(IdMixin, TimestampsMixin, SoftDeleteMixin, Base):
 
 class User(IdMixin, TimestampsMixin, Base):
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_email_lower", text("lower(email)"), unique=True),)
+    __table_args__ = (
+        Index("uq_users_email_lower", text("lower(email)"), unique=True),
+        check_in("theme", Theme),
+    )
 
     email: Mapped[str] = mapped_column(String(320), nullable=False)
     name: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -81,6 +85,17 @@ class User(IdMixin, TimestampsMixin, Base):
     # When an operator confirmed the email address is the user's (`mlgraph user-status`).
     email_verified_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
+    )
+    # The user's own settings (viewerSettingsUpdate), read only through `viewer` (0053).
+    time_zone: Mapped[str] = mapped_column(String(64), nullable=False, server_default=text("'UTC'"))
+    theme: Mapped[str] = mapped_column(
+        String(16), nullable=False, server_default=text(f"'{Theme.SYSTEM.value}'")
+    )
+    default_organization_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
+    )
+    preferences: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
     )
 
 
