@@ -34,6 +34,7 @@ SLOT_TYPES = {
     "endpointId": "ServingEndpoint",
     "gpuTypeId": "GpuType",
     "integrationConfigId": "IntegrationConfig",
+    "defaultOrganizationId": "Organization",
 }
 
 

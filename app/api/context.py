@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.api.loaders.active_deployments import ActiveDeploymentLoader
+from app.api.loaders.aggregates import AggregateLoader
 from app.api.loaders.child_counts import ChildCountLoader
 from app.api.loaders.child_pages import ChildPageLoader
 from app.api.loaders.embeddings import EmbeddingSamplesLoader, SimilarPredictionsLoader
@@ -51,6 +52,7 @@ class DataLoaders:
         self._by_id: dict[Any, RowsByIdLoader] = {}
         self._pages: dict[str, ChildPageLoader] = {}
         self._counts: dict[str, ChildCountLoader] = {}
+        self._aggregates: dict[str, AggregateLoader] = {}
         self._lookups: dict[tuple[str, str], LookupLoader] = {}
         self._transactional_factory = transactional_factory or session_factory
 
@@ -133,6 +135,13 @@ class DataLoaders:
                 self._session_factory, self._org_ids, spec, self._hidden
             )
         return self._counts[spec.name]
+
+    def aggregate(self, spec: ListSpec) -> AggregateLoader:
+        if spec.name not in self._aggregates:
+            self._aggregates[spec.name] = AggregateLoader(
+                self._session_factory, self._org_ids, spec, self._hidden
+            )
+        return self._aggregates[spec.name]
 
 
 @dataclass

@@ -9,6 +9,12 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.aggregates import (
+    AGGREGATE_DESCRIPTION,
+    AGGREGATE_REASON,
+    AggregateGroup,
+    aggregate,
+)
 from app.api.artifacts.lists import (
     ARTIFACT_LIST_ARGUMENTS,
     ARTIFACTS,
@@ -18,6 +24,7 @@ from app.api.artifacts.lists import (
 from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
 from app.api.datasets.lists import INPUTS_OF_RUN
 from app.api.errors import ClientError
+from app.api.experiments.aggregates import RunGroupBy, RunNumber
 from app.api.experiments.comparison import ComparisonArgs, RunComparison, run_comparison
 from app.api.experiments.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
 from app.api.experiments.lists import RUNS_OF_EXPERIMENT, runs_query
@@ -69,7 +76,8 @@ MAX_HISTORY_BUCKETS = 200_000  # runs x keys x maxPoints per call
     ExperimentRow,
     python={
         "comparison": "the matched runs read first, their groups numbered in Python, then "
-        "one aggregate over the rollups (app/domain/experiments/comparison.py)"
+        "one aggregate over the rollups (app/domain/experiments/comparison.py)",
+        "runAggregate": AGGREGATE_REASON,
     },
 )
 @strawberry.type(description="A group of runs exploring one question, optionally for a model.")
@@ -98,6 +106,18 @@ class Experiment(Node, FromRow):
         query=runs_query,
         description="Runs; compare them by ordering on a metric's last value or a param.",
     )
+
+    @strawberry.field(description=AGGREGATE_DESCRIPTION + " Over `runs`.")
+    async def run_aggregate(
+        self,
+        info: Info,
+        filter: RunFilterInput | None = None,
+        group_by: RunGroupBy | None = None,
+        of: RunNumber | None = None,
+    ) -> list[AggregateGroup]:
+        list_filter = filter.to_filter() if filter else None
+        return await aggregate(info, RUNS_OF_EXPERIMENT, self.db_id, list_filter, group_by, of)
+
     sweeps = children(
         SWEEPS_OF_EXPERIMENT,
         [*PAGING, ("order_by", NamedOrder, NamedOrder.CREATED_DESC)],

@@ -11,6 +11,12 @@ from sqlalchemy import select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.aggregates import (
+    AGGREGATE_DESCRIPTION,
+    AGGREGATE_REASON,
+    AggregateGroup,
+    aggregate,
+)
 from app.api.builds.enums import BuildStatus
 from app.api.builds.lists import ARTIFACT_BUILDS_OF_PROJECT
 from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
@@ -27,6 +33,7 @@ from app.api.graph.fields import PAGING, children, related
 from app.api.health.lists import HEALTH_RULES_OF_PROJECT
 from app.api.ids import decode_any, filter_ids
 from app.api.lists import load_row
+from app.api.loaders.list_spec import StatusFilter
 from app.api.monitoring.lists import ALERT_RULES_OF_PROJECT
 from app.api.node import Node
 from app.api.orders import CreatedOrder, NamedOrder
@@ -48,6 +55,7 @@ from app.api.serving.lists import DEPLOYMENTS_OF_PROJECT, DEPLOYMENTS_OF_VERSION
 from app.api.serving.types import ENDPOINT_LIST_ARGUMENTS, Deployment, DeploymentFilterInput
 from app.api.sweeps.lists import SWEEPS_OF_PROJECT
 from app.api.tenancy.enums import ProjectRole, ProjectVisibility
+from app.api.training.aggregates import TrainingJobGroupBy, TrainingJobNumber
 from app.api.training.enums import TrainingJobStatus
 from app.api.training.lists import TRAINING_JOBS_OF_PROJECT
 from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
@@ -104,7 +112,7 @@ REGISTRY_LINK_LIST_ARGUMENTS = [
 ]
 
 
-@from_declaration(ProjectRow)
+@from_declaration(ProjectRow, python={"trainingJobAggregate": AGGREGATE_REASON})
 @strawberry.type(description="A project groups models and their deployments.")
 class Project(Node, FromRow):
     slug: str
@@ -182,6 +190,21 @@ class Project(Node, FromRow):
         description="Training jobs of this project, newest first; `status` keeps those in "
         "any of the given states.",
     )
+
+    @strawberry.field(description=AGGREGATE_DESCRIPTION + " Over `trainingJobs`.")
+    async def training_job_aggregate(
+        self,
+        info: Info,
+        status: list[TrainingJobStatus] | None = None,
+        group_by: TrainingJobGroupBy | None = None,
+        of: TrainingJobNumber | None = None,
+    ) -> list[AggregateGroup]:
+        statuses = tuple(s.value for s in status or ())
+        list_filter = StatusFilter(statuses) if statuses else None
+        return await aggregate(
+            info, TRAINING_JOBS_OF_PROJECT, self.db_id, list_filter, group_by, of
+        )
+
     artifact_builds = children(
         ARTIFACT_BUILDS_OF_PROJECT,
         [

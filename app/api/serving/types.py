@@ -12,6 +12,12 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.aggregates import (
+    AGGREGATE_DESCRIPTION,
+    AGGREGATE_REASON,
+    AggregateGroup,
+    aggregate,
+)
 from app.api.errors import ClientError
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Lookup, filtered_query, status_query
@@ -33,6 +39,7 @@ from app.api.monitoring.types import (
 from app.api.node import Node
 from app.api.orders import CreatedOrder, NamedOrder
 from app.api.scalars import Vector
+from app.api.serving.aggregates import PredictionGroupBy, PredictionNumber
 from app.api.serving.enums import (
     CapacityType,
     DeploymentActionStatus,
@@ -210,6 +217,7 @@ class GpuType(Node, FromRow):
         "embeddingDrift": "a permutation test over embeddings, in numpy",
         "similarPredictions": "a nearest-neighbour search (pgvector) from an embedding "
         "given as an argument",
+        "predictionAggregate": AGGREGATE_REASON,
     },
     attributes={"embedding_dim": "embedding_dimension"},
 )
@@ -288,6 +296,20 @@ class Deployment(Node, FromRow):
         query=filtered_query,
         description="Individual predictions, newest first by default (for debugging).",
     )
+
+    @strawberry.field(description=AGGREGATE_DESCRIPTION + " Over `predictions`.")
+    async def prediction_aggregate(
+        self,
+        info: Info,
+        filter: PredictionFilterInput | None = None,
+        group_by: PredictionGroupBy | None = None,
+        of: PredictionNumber | None = None,
+    ) -> list[AggregateGroup]:
+        list_filter = filter.to_filter() if filter else None
+        return await aggregate(
+            info, PREDICTIONS_OF_DEPLOYMENT, self.db_id, list_filter, group_by, of
+        )
+
     monitoring_metrics = children(
         METRICS_OF_DEPLOYMENT,
         [

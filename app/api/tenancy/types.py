@@ -9,6 +9,12 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.aggregates import (
+    AGGREGATE_DESCRIPTION,
+    AGGREGATE_REASON,
+    AggregateGroup,
+    aggregate,
+)
 from app.api.errors import ClientError
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Computed, Lookup, created_range, filtered_query
@@ -23,6 +29,7 @@ from app.api.notifications.lists import CHANNELS_OF_ORGANIZATION
 from app.api.orders import CreatedOrder, NamedOrder
 from app.api.registry.enums import ProjectOrder
 from app.api.registry.lists import PROJECTS_OF_ORGANIZATION
+from app.api.serving.aggregates import DeploymentGroupBy, DeploymentNumber
 from app.api.serving.lists import DEPLOYMENTS_OF_ORGANIZATION, ENVIRONMENTS_OF_ORGANIZATION
 from app.api.serving.types import DeploymentFilterInput
 from app.api.tenancy.enums import ApiKeyScope, OrganizationStatus, OrgRole, Plan, Theme
@@ -95,6 +102,7 @@ class AuditLogFilterInput:
         "quota": "derived from the plan by app.domain.tenancy.quotas",
         "viewerRole": "the caller's role, known to the request",
         "gpuUsage": "a grouped sum over its training jobs (app/domain/health/gpu_usage.py)",
+        "deploymentAggregate": AGGREGATE_REASON,
     },
 )
 @strawberry.type(description="A tenant: everything else belongs to exactly one organization.")
@@ -139,6 +147,20 @@ class Organization(Node, FromRow):
         description="The organization's fleet: deployments of every project the caller "
         "sees, e.g. `filter: {status: [FAILED]}` across environments.",
     )
+
+    @strawberry.field(description=AGGREGATE_DESCRIPTION + " Over `deployments`.")
+    async def deployment_aggregate(
+        self,
+        info: Info,
+        filter: DeploymentFilterInput | None = None,
+        group_by: DeploymentGroupBy | None = None,
+        of: DeploymentNumber | None = None,
+    ) -> list[AggregateGroup]:
+        list_filter = filter.to_filter() if filter else None
+        return await aggregate(
+            info, DEPLOYMENTS_OF_ORGANIZATION, self.db_id, list_filter, group_by, of
+        )
+
     retention_policy = related(
         lookup=Lookup(RetentionPolicyRow, "organization_id"),
         description="How long this organization keeps each kind of data (null: forever).",
