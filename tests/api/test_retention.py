@@ -29,10 +29,13 @@ from tests.helpers import (
     assert_error,
     assert_ok,
     build_graph,
+    create_model,
     create_run,
     log_points,
+    transition,
 )
 from tests.support.logs import LOGS, append, texts
+from tests.support.run_artifacts import ARTIFACTS, put, stored_files
 from tests.support.run_metrics import HISTORY, POINTS, SUMMARY
 
 SET = f"""mutation($input: RetentionPolicySetInput!) {{
@@ -212,3 +215,71 @@ def test_an_archive_url_the_server_cannot_use_stops_it_at_startup():
         with pytest.raises(ValueError, match="MLGRAPH_AUDIT_ARCHIVE_URL"):
             create_app(Settings(database_url="postgresql://x/y", audit_archive_url=url,
                                 **TEST_SETTINGS))  # type: ignore[arg-type]  # fmt: skip
+
+
+VERSION_FROM_RUN = f"""mutation($input: ModelVersionCreateInput!) {{
+  modelVersionCreate(input: $input) {{ modelVersion {{ id }} {USER_ERRORS} }} }}"""
+PURGED = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on ModelVersion { version
+  artifactPurgedAt } } }"""
+
+
+async def test_an_archived_versions_files_go_after_the_horizon_unless_in_use(
+    server, tenant, database_url
+):  # type: ignore[no-untyped-def]
+    client = tenant.client
+    made = await create_run(client, tenant.org_id)
+    run = made["run"]
+    for path in ("model/MLmodel", "model/model.pkl", "shared/x.bin", "shared/y.bin", "recent.bin"):
+        assert (await put(server.base_url, tenant.key, run, path, b"m" * 10)).status_code == 201
+    model = (await create_model(client, made["project"]))["id"]
+    versions = {}
+    for version, path in (("1.0.0", "model"), ("2.0.0", "shared"), ("2.0.1", "shared/x.bin"),
+                          ("3.0.0", "recent.bin")):  # fmt: skip
+        versions[version] = assert_ok(await client.mutate(VERSION_FROM_RUN, {
+            "modelId": model, "version": version, "runId": run,
+            "runArtifactPath": path}))["modelVersion"]["id"]  # fmt: skip
+    for version in ("1.0.0", "2.0.0", "3.0.0"):
+        assert_ok(await transition(client, versions[version], "ARCHIVED"))
+    for version in ("1.0.0", "2.0.0"):  # archived long ago; 3.0.0 just now
+        await sql(database_url, "UPDATE model_versions SET stage_changed_at = :at WHERE id = :id",
+                  at=OLD, id=decode_id(versions[version], "ModelVersion", []))  # fmt: skip
+    before = len(stored_files())
+
+    assert_ok(await client.mutate(SET, {"organizationId": tenant.org_id,
+                                        "archivedArtifactsDays": 30}))  # fmt: skip
+    deleted = await apply(client, tenant.org_id)
+    # 1.0.0's two files went, rows and objects; 2.0.0's stay: 2.0.1, in use, names one.
+    assert deleted["archived_artifacts_days"] == 2 and deleted["retired_artifacts"] == 2
+    assert len(stored_files()) == before - 2
+    listed = await client.data(ARTIFACTS, {"id": run, "path": None})
+    assert sorted(n["path"] for n in listed["node"]["artifacts"]["nodes"]) == [
+        "recent.bin", "shared/x.bin", "shared/y.bin"]  # fmt: skip
+    purged = await client.data(PURGED, {"ids": list(versions.values())})
+    assert [v["artifactPurgedAt"] is not None for v in purged["nodes"]] == [
+        True, False, False, False]  # fmt: skip
+    # Once 2.0.1 is archived too, nothing names shared/ any more: at the horizon it goes.
+    assert_ok(await transition(client, versions["2.0.1"], "ARCHIVED"))
+    assert (await apply(client, tenant.org_id))["archived_artifacts_days"] == 2
+    assert (await apply(client, tenant.org_id))["archived_artifacts_days"] == 0
+
+
+async def test_rollups_outlive_the_raw_points_and_then_go(tenant, database_url):
+    client = tenant.client
+    org = tenant.org_id
+    for days, field in (({"rollupsDays": 60}, "rollupsDays"),  # raw points kept forever
+                        ({"runMetricsDays": 30, "rollupsDays": 20}, "rollupsDays")):  # fmt: skip
+        assert_error(await client.mutate(SET, {"organizationId": org, **days}), "VALIDATION",
+                     ["input", field])  # fmt: skip
+    assert_ok(await client.mutate(SET, {"organizationId": org, "runMetricsDays": 30,
+                                        "rollupsDays": 60}))  # fmt: skip
+    old_run = (await create_run(client, org))["run"]
+    await log_points(client, old_run, [{"key": "loss", "step": s, "value": s} for s in range(100)])
+    assert_ok(await client.mutate(RUN_FINISH, {"runId": old_run, "status": "COMPLETED"}))
+    await sql(database_url, "UPDATE runs SET ended_at = :at WHERE id = :id", at=OLD,
+              id=decode_id(old_run, "Run", []))  # fmt: skip
+    deleted = await apply(client, org)
+    assert deleted["rollups_days"] >= 1 and deleted["run_metrics_days"] >= 1
+    history = await client.data(HISTORY, {"id": old_run, "keys": ["loss"], "max": 10})
+    assert history["node"]["metricHistory"][0]["buckets"] == []  # the chart is gone...
+    summary = (await client.data(SUMMARY, {"id": old_run}))["node"]["metricSummary"][0]
+    assert summary["count"] == 100  # ...the summary stays

@@ -409,6 +409,10 @@ class ModelVersion(Node, FromRow):
     metrics: JSON
     signature: JSON | None
     stage_changed_at: datetime | None
+    artifact_purged_at: datetime | None = strawberry.field(
+        description="When retention removed its run files (archived longer than the "
+        "organization's archivedArtifactsDays); its artifactUri names files gone since."
+    )
     created_at: datetime
     db_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID]

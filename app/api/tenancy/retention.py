@@ -26,8 +26,9 @@ DAYS = "Days kept (1-3650); null: forever."
 @from_declaration(RetentionPolicyRow)
 @strawberry.type(
     description="How long an organization keeps its data. Raw run metric points and console "
-    "lines go with their run's end (rollups and summaries stay); reference embeddings stay; "
-    "audit rows are archived (gzip JSON lines) before they go."
+    "lines go with their run's end, their chart rollups later (summaries stay); reference "
+    "embeddings stay; audit rows are archived (gzip JSON lines) before they go; an archived "
+    "model version's run files go after archivedArtifactsDays."
 )
 class RetentionPolicy(Node, FromRow):
     run_metrics_days: int | None
@@ -35,6 +36,13 @@ class RetentionPolicy(Node, FromRow):
     predictions_days: int | None
     embeddings_days: int | None
     audit_log_days: int | None
+    rollups_days: int | None = strawberry.field(
+        description="A run's chart rollups, counted from its end (at least runMetricsDays)."
+    )
+    archived_artifacts_days: int | None = strawberry.field(
+        description="An archived model version's run files, counted from its archiving "
+        "(kept while a version in use names them)."
+    )
     last_applied_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -51,6 +59,10 @@ class RetentionPolicySetInput:
     predictions_days: int | None = UNSET
     embeddings_days: int | None = UNSET
     audit_log_days: int | None = UNSET
+    rollups_days: int | None = strawberry.field(
+        default=UNSET, description="At least runMetricsDays, which must be set."
+    )
+    archived_artifacts_days: int | None = UNSET
 
 
 @strawberry.type

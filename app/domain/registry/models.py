@@ -138,6 +138,8 @@ class ModelVersion(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base)
     )
     signature: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     stage_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When retention removed its run files, archived too long (archived_artifacts_days).
+    artifact_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Lineage: the training run that produced this version.
     run_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("runs.id", ondelete="SET NULL"), nullable=True, index=True

@@ -17,14 +17,18 @@ KINDS = (
     "predictions_days",
     "embeddings_days",
     "audit_log_days",
+    "rollups_days",
+    "archived_artifacts_days",
 )
 MAX_DAYS = 3650
 
 
 class RetentionPolicy(IdMixin, TenantMixin, TimestampsMixin, Base):
     """How long an organization keeps each kind of data (null: forever). Raw run metric
-    points go with their run's end (rollups and summaries stay); reference embeddings
-    stay; audit rows are archived before they go."""
+    points go with their run's end, their chart rollups (``rollups_days``, never before the
+    raw points) later, and summaries stay; reference embeddings stay; audit rows are
+    archived before they go; an archived model version's files go that long after it was
+    archived (``archived_artifacts_days``)."""
 
     __tablename__ = "retention_policies"
     __table_args__ = (
@@ -40,6 +44,8 @@ class RetentionPolicy(IdMixin, TenantMixin, TimestampsMixin, Base):
     predictions_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     embeddings_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     audit_log_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rollups_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    archived_artifacts_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )

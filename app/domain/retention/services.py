@@ -6,6 +6,10 @@ rows, each its own short transaction (never one long delete holding locks), at m
 
 - ``run_metrics_days``: the raw point chunks and console lines of runs that ended longer
   ago (the rollups and summaries that charts read stay);
+- ``rollups_days``: the chart rollups of runs that ended longer ago (at least as long as
+  the raw points: charts read rollups while raw points remain); summaries stay;
+- ``archived_artifacts_days``: the run files of model versions archived longer ago, unless
+  a version in use names them (app/domain/retention/archived_artifacts.py);
 - ``monitoring_metrics_days``, ``predictions_days``: points recorded longer ago;
 - ``embeddings_days``: non-reference embeddings recorded longer ago (references stay: they
   are the baseline drift is measured from);
@@ -37,6 +41,7 @@ from app.domain.artifacts.services import organizations_with_dead, purge_dead
 from app.domain.artifacts.store import ArtifactStore
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.retention.archive import ArchiveUnavailable, AuditArchive
+from app.domain.retention.archived_artifacts import purge_archived_artifacts
 from app.domain.retention.models import KINDS, MAX_DAYS, RetentionPolicy
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit_event
@@ -73,6 +78,14 @@ async def retention_policy_set(
         session.add(policy)
     for kind, value in days.items():
         setattr(policy, kind, value)
+    if policy.rollups_days is not None and (
+        policy.run_metrics_days is None or policy.run_metrics_days > policy.rollups_days
+    ):
+        raise validation(
+            "must be at least runMetricsDays, which must be set: charts read the rollups "
+            "while raw points remain",
+            ["rollups_days"],
+        )
     policy.updated_by_id = actor.user_id
     await session.flush()
     await session.refresh(policy)
@@ -124,6 +137,14 @@ DELETES = {
             WHERE c.organization_id = :org AND r.ended_at < :cutoff LIMIT :n
         ) old
         WHERE c.run_id = old.run_id AND c.seq_hi = old.seq_hi""",
+    "rollups_days": """
+        DELETE FROM run_metric_rollups u USING (
+            SELECT u.run_id, u.key, u.width, u.bucket FROM run_metric_rollups u
+            JOIN runs r ON r.id = u.run_id
+            WHERE u.organization_id = :org AND r.ended_at < :cutoff LIMIT :n
+        ) old
+        WHERE u.run_id = old.run_id AND u.key = old.key AND u.width = old.width
+          AND u.bucket = old.bucket""",
 }
 # More raw data of each kind, after the statement above: a run's console lines go with its
 # raw points.
@@ -154,17 +175,26 @@ async def apply_policy(
     """``artifacts``: the store of run artifacts; the files of retired runs go, whatever
     the policy (nobody can read them)."""
     applied = Applied()
-    if artifacts is not None:
-        applied.deleted["retired_artifacts"] = await purge_dead(
-            session_factory, artifacts, organization_id, batch=batch, max_batches=max_batches
-        )
     async with session_factory() as session:
         policy = await session.scalar(
             select(RetentionPolicy).where(RetentionPolicy.organization_id == organization_id)
         )
+    now = datetime.now(UTC)
+    if policy is not None and policy.archived_artifacts_days is not None:
+        cutoff = now - timedelta(days=policy.archived_artifacts_days)
+        for _ in range(max_batches):  # the files' rows first: their objects go just below
+            looked, retired = await purge_archived_artifacts(
+                session_factory, organization_id, cutoff, batch
+            )
+            applied.deleted["archived_artifacts_days"] += retired
+            if looked < batch:
+                break
+    if artifacts is not None:
+        applied.deleted["retired_artifacts"] = await purge_dead(
+            session_factory, artifacts, organization_id, batch=batch, max_batches=max_batches
+        )
     if policy is None:
         return applied
-    now = datetime.now(UTC)
     for kind, statement in [*DELETES.items(), *MORE_DELETES.items()]:
         days = getattr(policy, kind)
         if days is None:
