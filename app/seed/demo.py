@@ -452,7 +452,7 @@ async def _training_runs(
         name="xgb depth sweep",
         description="Tree depth vs. AUC on the 2026-Q3 snapshot",
         config={"dataset": "cards-2026q3", "folds": 5},
-        project_of_model=model_service.project_of_model,
+        links=experiment_services.ExperimentLinks(model=model_service.project_of_model),
         model_id=model_id,
     )
     runs: dict[str, uuid.UUID] = {}

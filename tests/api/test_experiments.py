@@ -6,6 +6,7 @@ from tests.helpers import (
     EXPERIMENT_CREATE,
     RUN_CREATE,
     RUN_FINISH,
+    USER_ERRORS,
     VERSION_CREATE,
     assert_error,
     assert_ok,
@@ -14,7 +15,9 @@ from tests.helpers import (
     create_run,
     log_points,
 )
+from tests.support.datasets import dataset
 from tests.support.experiments import RUN_UPDATE
+from tests.support.pipelines import create_pipeline
 
 
 async def test_experiment_names_unique_per_project_and_model_must_match(tenant):
@@ -215,3 +218,91 @@ async def test_a_failed_run_says_why(tenant):
     read = "query($id: ID!) { node(id: $id) { ... on Run { failureReason } } }"
     for reader in (tenant.client, tenant.client.on_resolvers()):
         assert (await reader.data(read, {"id": ids["run"]}))["node"]["failureReason"] == stored
+
+
+EXPERIMENT_FIELDS = """id status startedAt completedAt durationSeconds dataset { name }
+  pipeline { name }"""
+EXPERIMENT_MOVE = f"""mutation($input: ExperimentTransitionInput!) {{
+  experimentTransition(input: $input) {{ experiment {{ {EXPERIMENT_FIELDS} }} {USER_ERRORS} }} }}"""
+EXPERIMENT_LINK = f"""mutation($input: ExperimentCreateInput!) {{
+  experimentCreate(input: $input) {{ experiment {{ {EXPERIMENT_FIELDS} }} {USER_ERRORS} }} }}"""
+EXPERIMENT_UPDATE = f"""mutation($input: ExperimentUpdateInput!) {{
+  experimentUpdate(input: $input) {{ experiment {{ {EXPERIMENT_FIELDS} }} {USER_ERRORS} }} }}"""
+EXPERIMENT_READ = f"""query($id: ID!) {{ node(id: $id) {{ ... on Experiment {{
+  {EXPERIMENT_FIELDS} }} }} }}"""
+
+
+async def test_an_experiment_ends_completed_failed_or_cancelled_and_times_itself(tenant):
+    client = tenant.client
+    ids = await create_run(client, tenant.org_id)
+    experiment = ids["experiment"]
+
+    async def move(status: str) -> dict:  # type: ignore[type-arg]
+        payload = await client.mutate(EXPERIMENT_MOVE, {"experimentId": experiment,
+                                                        "status": status})  # fmt: skip
+        return payload  # type: ignore[no-any-return]
+
+    made = (await client.data(EXPERIMENT_READ, {"id": experiment}))["node"]
+    assert made["status"] == "ACTIVE" and made["startedAt"] is not None
+    assert (made["completedAt"], made["durationSeconds"]) == (None, None)
+    failed = assert_ok(await move("FAILED"))["experiment"]
+    assert failed["completedAt"] >= failed["startedAt"] and failed["durationSeconds"] >= 0
+    assert_error(await move("CANCELLED"), "INVALID_TRANSITION", ["input", "status"])
+    reopened = assert_ok(await move("ACTIVE"))["experiment"]
+    assert reopened["startedAt"] >= failed["completedAt"] and reopened["completedAt"] is None
+    cancelled = assert_ok(await move("CANCELLED"))["experiment"]
+    assert cancelled["status"] == "CANCELLED" and cancelled["completedAt"] is not None
+    archived = assert_ok(await move("ARCHIVED"))["experiment"]
+    assert archived["completedAt"] == cancelled["completedAt"]  # archiving keeps the end
+    assert_ok(await move("ACTIVE"))
+    straight = assert_ok(await move("ARCHIVED"))["experiment"]  # an active one: ends it now
+    assert straight["completedAt"] is not None
+    # The duration is the same whichever path reads it, to the microsecond.
+    compiled = await client.post(EXPERIMENT_READ, {"id": experiment})
+    reference = await client.on_resolvers().post(EXPERIMENT_READ, {"id": experiment})
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    assert compiled.content == reference.content
+
+
+async def test_an_experiment_links_its_dataset_and_workflow_in_its_project(tenant, make_tenant):
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    other_project = (await create_project(client, tenant.org_id))["id"]
+    reviews = await dataset(client, project, "reviews")
+    elsewhere = await dataset(client, other_project, "elsewhere")
+    nightly = assert_ok(await create_pipeline(client, project))["pipeline"]["id"]
+    made = assert_ok(await client.mutate(EXPERIMENT_LINK, {
+        "projectId": project, "name": "linked", "datasetId": reviews,
+        "pipelineId": nightly}))["experiment"]  # fmt: skip
+    assert (made["dataset"], made["pipeline"]) == ({"name": "reviews"}, {"name": "nightly"})
+    other = await make_tenant()
+    theirs = await dataset(other.client, (await create_project(other.client, other.org_id))["id"],
+                           "theirs")  # fmt: skip
+    for change, code, field in (({"datasetId": elsewhere}, "VALIDATION", "datasetId"),
+                                ({"datasetId": theirs}, "NOT_FOUND", "datasetId"),
+                                ({"pipelineId": reviews}, "NOT_FOUND", "pipelineId")):  # fmt: skip
+        payload = await client.mutate(EXPERIMENT_UPDATE, {"experimentId": made["id"], **change})
+        assert_error(payload, code, ["input", field])
+    unlinked = assert_ok(await client.mutate(EXPERIMENT_UPDATE, {
+        "experimentId": made["id"], "datasetId": None}))["experiment"]  # fmt: skip
+    assert (unlinked["dataset"], unlinked["pipeline"]) == (None, {"name": "nightly"})
+
+
+SEARCH = """query($id: ID!, $q: String!) { node(id: $id) { ... on Project {
+  experiments(filter: {search: $q}) { nodes { name } } } } }"""
+
+
+async def test_experiments_are_found_by_full_text_search(tenant):
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    for name, description in (("lr sweep", "Learning rates for the fraud classifier"),
+                              ("depth", "Tree depths on card transactions")):  # fmt: skip
+        assert_ok(await client.mutate(EXPERIMENT_CREATE, {
+            "projectId": project, "name": name, "description": description}))  # fmt: skip
+    for query, names in (("fraud", ["lr sweep"]), ("transaction", ["depth"]),
+                         ("rates or depths", ["depth", "lr sweep"]), ("-fraud", ["depth"])):  # fmt: skip
+        variables = {"id": project, "q": query}
+        compiled = await client.post(SEARCH, variables)
+        assert compiled.content == (await client.on_resolvers().post(SEARCH, variables)).content
+        found = compiled.json()["data"]["node"]["experiments"]["nodes"]
+        assert sorted(n["name"] for n in found) == names, query

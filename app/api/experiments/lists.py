@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement
 from app.api.errors import ClientError
 from app.api.experiments.enums import RunOrder
 from app.api.graph.declare import ListQuery, order_of
-from app.api.loaders.list_spec import ListSpec, orders_of
+from app.api.loaders.list_spec import ListSpec, orders_of, tags_and_search
 from app.api.loaders.run_orders import ByValue
 from app.api.orders import NamedOrder
 from app.domain.experiments.models import Experiment, Run
@@ -49,9 +49,10 @@ class RunFilter:
 class ExperimentFilter:
     statuses: tuple[str, ...] = ()
     creators: tuple[uuid.UUID, ...] = ()
+    search: str | None = None  # PostgreSQL full-text search (websearch syntax)
 
     def conditions(self, model: Any) -> list[ColumnElement[bool]]:
-        out: list[ColumnElement[bool]] = []
+        out: list[ColumnElement[bool]] = tags_and_search(model, (), self.search)
         if self.statuses:
             out.append(model.status.in_(self.statuses))
         if self.creators:

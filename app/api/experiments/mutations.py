@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import UNSET
@@ -20,13 +21,16 @@ from app.api.ingest_counts import ingested
 from app.api.inputs import provided
 from app.api.lists import load_row
 from app.api.scalars import MetricSeries, MetricValue
+from app.domain.datasets.models import Dataset as DatasetRow
 from app.domain.errors import validation
 from app.domain.experiments import services
 from app.domain.experiments.models import Run as RunRow
 from app.domain.experiments.points import PointBatch, batch_from_points, batch_from_series
 from app.domain.experiments.rules import RunMetricPoint as DomainPoint
 from app.domain.health.watching import run_metrics_log_watched
+from app.domain.pipelines.models import Pipeline as PipelineRow
 from app.domain.registry.model_service import project_of_model
+from app.domain.tenancy.lookup import project_lookup
 
 
 @strawberry.input
@@ -37,6 +41,12 @@ class ExperimentCreateInput:
     config: JSON | None = None
     model_id: strawberry.ID | None = strawberry.field(
         default=None, description="The model this experiment works on (same project)."
+    )
+    dataset_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The dataset it trains on (same project)."
+    )
+    pipeline_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The workflow (pipeline) that runs it (same project)."
     )
 
 
@@ -175,6 +185,28 @@ class ExperimentUpdateInput:
     name: str | None = UNSET
     description: str | None = UNSET
     config: JSON | None = strawberry.field(default=UNSET, description="Replaces the config.")
+    dataset_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The dataset it trains on (same project); null unlinks."
+    )
+    pipeline_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The workflow that runs it (same project); null unlinks."
+    )
+
+
+# The other contexts' project lookups the experiments context checks links with.
+LINKS = services.ExperimentLinks(
+    model=project_of_model,
+    dataset=project_lookup(DatasetRow, "dataset"),
+    pipeline=project_lookup(PipelineRow, "pipeline"),
+)
+
+
+def _link_changes(input: ExperimentUpdateInput) -> dict[str, Any]:
+    changes = provided(input, "name", "description", "config", "dataset_id", "pipeline_id")
+    for name, type_name in (("dataset_id", "Dataset"), ("pipeline_id", "Pipeline")):
+        if changes.get(name) is not None:
+            changes[name] = input_id(input, name, type_name)
+    return changes
 
 
 @strawberry.input
@@ -223,13 +255,17 @@ class ExperimentMutations:
                 description=input.description,
                 config=input.config,
                 model_id=input_id(input, "model_id", "Model") if input.model_id else None,
-                project_of_model=project_of_model,
+                dataset_id=input_id(input, "dataset_id", "Dataset") if input.dataset_id else None,
+                pipeline_id=input_id(input, "pipeline_id", "Pipeline")
+                if input.pipeline_id
+                else None,
+                links=LINKS,
             ),
         )
 
     @strawberry.mutation(
-        description="Rename (unique in the project), describe or replace the config of an "
-        "experiment. Contributors+."
+        description="Rename (unique in the project), describe, replace the config of an "
+        "experiment, or link its dataset and workflow. Contributors+."
     )
     async def experiment_update(
         self, info: Info, input: ExperimentUpdateInput
@@ -242,13 +278,16 @@ class ExperimentMutations:
                 session,
                 actor,
                 experiment_id=input_id(input, "experiment_id", "Experiment"),
-                changes=provided(input, "name", "description", "config"),
+                changes=_link_changes(input),
+                links=LINKS,
             ),
         )
 
     @strawberry.mutation(
-        description="ACTIVE → COMPLETED → ARCHIVED (or straight to ARCHIVED), and back to "
-        "ACTIVE; an archived experiment takes no new runs. Contributors+."
+        description="ACTIVE → COMPLETED | FAILED | CANCELLED → ARCHIVED (or straight to "
+        "ARCHIVED), and back to ACTIVE. Ending sets completedAt (archiving an active one "
+        "too); reopening sets startedAt anew and clears completedAt. An archived experiment "
+        "takes no new runs. Contributors+."
     )
     async def experiment_transition(
         self, info: Info, input: ExperimentTransitionInput

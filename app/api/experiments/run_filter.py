@@ -258,9 +258,15 @@ class ExperimentFilterInput:
     created_by: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Made by one of these users."
     )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Full-text search over name and description (web-search syntax, "
+        "English stemming).",
+    )
 
     def to_filter(self) -> ExperimentFilter:
         return ExperimentFilter(
             statuses=tuple(s.value for s in self.status or []),
             creators=filter_ids(self.created_by, "User", "createdBy"),
+            search=self.search or None,
         )

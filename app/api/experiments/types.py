@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -72,8 +73,20 @@ from app.domain.experiments.services import ROLLUP_WIDTHS
 MAX_HISTORY_BUCKETS = 200_000  # runs x keys x maxPoints per call
 
 
+def _experiment_seconds(row: Any) -> float | None:
+    if row.completed_at is None:
+        return None
+    return float((row.completed_at - row.started_at).total_seconds())
+
+
 @from_declaration(
     ExperimentRow,
+    computed={
+        "durationSeconds": Computed(
+            sql="(extract(epoch FROM {a}.completed_at - {a}.started_at))::float8",
+            python=_experiment_seconds,
+        )
+    },
     python={
         "comparison": "the matched runs read first, their groups numbered in Python, then "
         "one aggregate over the rollups (app/domain/experiments/comparison.py)",
@@ -87,13 +100,26 @@ class Experiment(Node, FromRow):
     status: ExperimentStatus
     config: JSON
     created_at: datetime
+    started_at: datetime = strawberry.field(
+        description="When it was made, or last reopened (back to ACTIVE)."
+    )
+    completed_at: datetime | None = strawberry.field(
+        description="When it ended: COMPLETED, FAILED or CANCELLED (or archived while active)."
+    )
+    duration_seconds: float | None = strawberry.field(
+        description="completedAt - startedAt (null while it is active)."
+    )
     db_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID]
     model_id: strawberry.Private[uuid.UUID | None]
     created_by_id: strawberry.Private[uuid.UUID | None]
+    dataset_id: strawberry.Private[uuid.UUID | None]
+    pipeline_id: strawberry.Private[uuid.UUID | None]
 
     project = related()
     model = related()
+    dataset = related(description="The dataset it trains on.")
+    pipeline = related(description="The workflow (pipeline) that runs it.")
     created_by = related(description="Who made it (null: a user since removed, or a key's tool).")
     runs = children(
         RUNS_OF_EXPERIMENT,

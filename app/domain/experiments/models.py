@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
@@ -46,6 +47,17 @@ class Experiment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
             postgresql_where=LIVE,
         ),
         Index("ix_experiments_project_id_live", "project_id", "id", postgresql_where=LIVE),
+        Index("ix_experiments_search_vector", "search_vector", postgresql_using="gin"),
+        Index(
+            "ix_experiments_dataset_id",
+            "dataset_id",
+            postgresql_where=text("dataset_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_experiments_pipeline_id",
+            "pipeline_id",
+            postgresql_where=text("pipeline_id IS NOT NULL"),
+        ),
     )
 
     project_id: Mapped[uuid.UUID] = mapped_column(
@@ -64,6 +76,26 @@ class Experiment(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     )
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    # Set by transitions (0055): started when made (or reopened), completed on entering
+    # COMPLETED, FAILED or CANCELLED (archiving an active one ends it too).
+    started_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # What it trains on and the workflow that runs it (same project).
+    dataset_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("datasets.id", ondelete="SET NULL"), nullable=True
+    )
+    pipeline_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("pipelines.id", ondelete="SET NULL"), nullable=True
+    )
+    search_vector: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "to_tsvector('english', coalesce(name, '') || ' ' || coalesce(description, ''))",
+            persisted=True,
+        ),
     )
 
 

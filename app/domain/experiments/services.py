@@ -18,7 +18,7 @@ from app.db.ids import uuid7
 from app.domain import topics
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, ensure_transition, not_found, validation
-from app.domain.experiments.enums import ExperimentStatus, RunStatus
+from app.domain.experiments.enums import ENDED_EXPERIMENT_STATUSES, ExperimentStatus, RunStatus
 from app.domain.experiments.models import Experiment, Run
 from app.domain.experiments.points import PointBatch, finite_bounds, fold_keys
 from app.domain.experiments.rules import ensure_run_finish, merge_params, tracking_link
@@ -49,21 +49,29 @@ async def experiment_create(
     description: str | None,
     config: Any,
     model_id: uuid.UUID | None,
-    project_of_model: OwnerLookup,
+    links: ExperimentLinks,
+    dataset_id: uuid.UUID | None = None,
+    pipeline_id: uuid.UUID | None = None,
 ) -> Experiment:
-    """``project_of_model``: the registry's lookup of a visible model's project, passed in
-    by the API (so experiments does not import the registry, which imports experiments)."""
+    """``links``: the other contexts' lookups (the registry, datasets and pipelines each
+    import experiments) the model, dataset and workflow are checked with."""
     field = ["project_id"]
     project = await require_project_access(
         session, actor, project_id, ProjectRole.CONTRIBUTOR, what="project", field=field
     )
     name = v.name(name, ["name"])
     if model_id is not None:
-        model_project = await project_of_model(session, actor, model_id, ["model_id"])
-        if model_project != project.id:
-            raise DomainError(
-                ErrorCode.VALIDATION, "the model belongs to another project", ["model_id"]
-            )
+        await _ensure_in_project(
+            session, actor, links.model, model_id, project.id, "model_id", "model"
+        )
+    if dataset_id is not None:
+        await _ensure_in_project(
+            session, actor, links.dataset, dataset_id, project.id, "dataset_id", "dataset"
+        )
+    if pipeline_id is not None:
+        await _ensure_in_project(
+            session, actor, links.pipeline, pipeline_id, project.id, "pipeline_id", "pipeline"
+        )
     taken = await session.scalar(
         select(func.count())
         .select_from(Experiment)
@@ -86,6 +94,9 @@ async def experiment_create(
         status=ExperimentStatus.ACTIVE.value,
         config=v.json_object(config, ["config"]),
         created_by_id=actor.user_id,
+        started_at=datetime.now(UTC),
+        dataset_id=dataset_id,
+        pipeline_id=pipeline_id,
     )
     session.add(experiment)
     await session.flush()
@@ -615,11 +626,38 @@ async def _log(
     return (await session.execute(LOG_POINTS, parameters)).one()
 
 
+_E = ExperimentStatus
 EXPERIMENT_TRANSITIONS = {
-    ExperimentStatus.ACTIVE: frozenset({ExperimentStatus.COMPLETED, ExperimentStatus.ARCHIVED}),
-    ExperimentStatus.COMPLETED: frozenset({ExperimentStatus.ACTIVE, ExperimentStatus.ARCHIVED}),
-    ExperimentStatus.ARCHIVED: frozenset({ExperimentStatus.ACTIVE}),
+    _E.ACTIVE: frozenset({_E.COMPLETED, _E.FAILED, _E.CANCELLED, _E.ARCHIVED}),
+    **{ended: frozenset({_E.ACTIVE, _E.ARCHIVED}) for ended in ENDED_EXPERIMENT_STATUSES},
+    _E.ARCHIVED: frozenset({_E.ACTIVE}),
 }
+
+
+@dataclass(frozen=True)
+class ExperimentLinks:
+    """Other contexts' lookups of a visible row's project, passed in by the API (each of
+    those contexts imports experiments): the model, dataset and workflow (pipeline) an
+    experiment names must be in its project."""
+
+    model: OwnerLookup
+    dataset: OwnerLookup | None = None
+    pipeline: OwnerLookup | None = None
+
+
+async def _ensure_in_project(
+    session: AsyncSession,
+    actor: Actor,
+    lookup: OwnerLookup | None,
+    row_id: uuid.UUID,
+    project_id: uuid.UUID,
+    field: str,
+    what: str,
+) -> None:
+    if lookup is None:
+        raise AssertionError(f"the API passes the {what} lookup")
+    if await lookup(session, actor, row_id, [field]) != project_id:
+        raise validation(f"the {what} belongs to another project", [field])
 
 
 async def _writable_experiment(
@@ -638,10 +676,20 @@ async def experiment_update(
     *,
     experiment_id: uuid.UUID | None,
     changes: Mapping[str, Any],
+    links: ExperimentLinks | None = None,
 ) -> Experiment:
     """Rename (unique among the project's live experiments), describe, replace the
-    config. Contributors+."""
+    config, link or unlink its dataset and workflow (null unlinks). Contributors+."""
     experiment = await _writable_experiment(session, actor, experiment_id)
+    for name, what in (("dataset_id", "dataset"), ("pipeline_id", "pipeline")):
+        if name in changes:
+            linked = changes[name]
+            if linked is not None:
+                lookup = getattr(links, what) if links is not None else None
+                await _ensure_in_project(
+                    session, actor, lookup, linked, experiment.project_id, name, what
+                )
+            setattr(experiment, name, linked)
     if "name" in changes:
         name = v.name(changes["name"], ["name"])
         taken = await session.scalar(
@@ -678,11 +726,20 @@ async def experiment_transition(
     experiment_id: uuid.UUID | None,
     status: ExperimentStatus,
 ) -> Experiment:
-    """ACTIVE → COMPLETED → ARCHIVED (or straight to ARCHIVED), and back to ACTIVE. An
-    archived experiment takes no new runs."""
+    """ACTIVE → COMPLETED | FAILED | CANCELLED → ARCHIVED (or straight to ARCHIVED), and
+    back to ACTIVE. Entering an ended status sets completedAt (archiving an active one
+    too); reopening starts it again (startedAt now, completedAt cleared). An archived
+    experiment takes no new runs."""
     experiment = await _writable_experiment(session, actor, experiment_id)
     current = ExperimentStatus(experiment.status)
     ensure_transition("experiment", current, status, EXPERIMENT_TRANSITIONS[current])
+    now = datetime.now(UTC)
+    if status in ENDED_EXPERIMENT_STATUSES or (
+        status is ExperimentStatus.ARCHIVED and experiment.completed_at is None
+    ):
+        experiment.completed_at = now
+    elif status is ExperimentStatus.ACTIVE:
+        experiment.started_at, experiment.completed_at = now, None
     experiment.status = status.value
     record_audit(
         session,

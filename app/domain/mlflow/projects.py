@@ -22,7 +22,7 @@ from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, not_found
 from app.domain.experiments.models import Experiment
 from app.domain.experiments.run_query import NOTE_TAG
-from app.domain.experiments.services import experiment_create
+from app.domain.experiments.services import ExperimentLinks, experiment_create
 from app.domain.projects.services import project_create
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.models import Organization, Project
@@ -154,7 +154,7 @@ async def experiment_create_mlflow(
         description=description,
         config={TAGS_KEY: tags} if tags else {},
         model_id=None,
-        project_of_model=_project_of_model,
+        links=ExperimentLinks(model=_project_of_model),
     )
 
 

@@ -66,3 +66,18 @@ async def get_administered(
     organization_id = cast(Any, row).organization_id  # every tenant-owned row has one
     actor.require_org_role(organization_id, OrgRole.ADMIN, what, field)
     return row
+
+
+def project_lookup(model: type[Any], what: str) -> OwnerLookup:
+    """An OwnerLookup for any table with a ``project_id``: the project of the live row the
+    caller sees (NOT_FOUND at the field otherwise), for the API to pass to a context that
+    cannot import ``model``'s."""
+
+    async def lookup(
+        session: AsyncSession, actor: Actor, row_id: uuid.UUID, field: Sequence[str]
+    ) -> uuid.UUID:
+        row = await get_visible(session, model, row_id, actor, what=what, field=field)
+        project_id: uuid.UUID = row.project_id
+        return project_id
+
+    return lookup
