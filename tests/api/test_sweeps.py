@@ -298,6 +298,10 @@ async def test_stopping_a_sweep_cancels_its_trials_and_tells_their_workers(tenan
     assert (final["trialsMade"], final["trialsActive"], final["trialsCancelled"]) == (2, 0, 2)
 
 
+JOB_RUNS = """query($id: ID!) { node(id: $id) { ... on TrainingJob {
+  runs { nodes { id trainingJob { id } } } } } }"""
+
+
 async def test_a_trial_whose_worker_died_goes_back_to_the_queue(tenant, database_url):
     client = tenant.client
     ids = await sweep_setup(client, tenant.org_id)
@@ -309,6 +313,12 @@ async def test_a_trial_whose_worker_died_goes_back_to_the_queue(tenant, database
     assert again["trial"]["id"] == lost["trial"]["id"]  # the same trial, not a new one
     assert again["trial"]["trainingJob"]["claims"] == 2
     assert again["run"]["id"] != lost["run"]["id"]
+    # Both attempts are the job's runs, first to last; each run knows its job.
+    attempts = await client.data(JOB_RUNS, {"id": lost["trial"]["trainingJob"]["id"]})
+    assert [r["id"] for r in attempts["node"]["runs"]["nodes"]] == [
+        lost["run"]["id"], again["run"]["id"]]  # fmt: skip
+    assert {r["trainingJob"]["id"] for r in attempts["node"]["runs"]["nodes"]} == {
+        lost["trial"]["trainingJob"]["id"]}  # fmt: skip
     old = await client.data("query($id: ID!) { node(id: $id) { ... on Run { status "
                             "failureReason } } }", {"id": lost["run"]["id"]})  # fmt: skip
     assert old["node"] == {

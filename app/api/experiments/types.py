@@ -457,8 +457,10 @@ class Run(Node, FromRow):
     db_id: strawberry.Private[uuid.UUID]
     experiment_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
+    training_job_id: strawberry.Private[uuid.UUID | None]
 
     experiment = related()
+    training_job = related(description="The training job this run is an attempt of.")
     created_by = related(description="Who made it (null: a user since removed, or a key's tool).")
 
     @strawberry.field(description="Metric keys logged so far.")

@@ -17,6 +17,7 @@ expose(
     registry.Framework,
     registry.TaskType,
     registry.ModelStage,
+    registry.TrainingStatus,
     catalog.SyncState,
     catalog.SyncDirection,
 )
@@ -25,6 +26,7 @@ ModelType = registry.ModelType
 Framework = registry.Framework
 TaskType = registry.TaskType
 ModelStage = registry.ModelStage
+TrainingStatus = registry.TrainingStatus
 SyncState = catalog.SyncState
 SyncDirection = catalog.SyncDirection
 

@@ -12,6 +12,7 @@ from strawberry import UNSET
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from app.api.datasets.mutations import ChecksumInput
 from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id, input_id
@@ -21,6 +22,7 @@ from app.api.registry.types import Model, ModelAlias, ModelVersion, Project, Pro
 from app.api.serving.runtime_inputs import DeploymentRuntimeInput, runtime_of
 from app.api.serving.types import Deployment
 from app.api.tenancy.enums import ProjectRole, ProjectVisibility
+from app.domain.datasets.services import Checksum
 from app.domain.errors import DomainError
 from app.domain.governance import services as governance
 from app.domain.projects import services as projects
@@ -140,11 +142,36 @@ class ModelVersionCreateInput:
         "their size. Needs runId; instead of artifactUri and artifactSizeBytes.",
     )
 
+    checksum: ChecksumInput | None = strawberry.field(
+        default=None, description="The artifact's checksum: an algorithm and its hex digest."
+    )
+    hyperparameters: JSON | None = strawberry.field(
+        default=None, description="What it was trained with (default: its run's params)."
+    )
+    training_job_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The training job that made it (same project); its run becomes the "
+        "version's when runId is not given. Its status feeds trainingStatus.",
+    )
+
     def run_artifact(self) -> RunArtifactRef | None:
         if self.run_artifact_path is None:
             return None
         uri = f"runs:/{self.run_id}/{self.run_artifact_path}"
         return RunArtifactRef(self.run_artifact_path, uri)
+
+    def training(self, at: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The checksum, hyperparameters and training job, as the service takes them."""
+        job = self.training_job_id
+        return {
+            "checksum": Checksum(self.checksum.algorithm, self.checksum.digest)
+            if self.checksum
+            else None,
+            "hyperparameters": self.hyperparameters,
+            "training_job_id": decode_id(job, "TrainingJob", [*at, "training_job_id"])
+            if job
+            else None,
+        }
 
 
 @strawberry.type
@@ -275,6 +302,7 @@ class RegistryMutations:
                     if made.run_id
                     else None,
                     run_artifact=made.run_artifact(),
+                    **made.training(at=("model_version",)),
                 ),
             )
             deployment = await _under(
@@ -462,6 +490,7 @@ class RegistryMutations:
                 signature=input.signature,
                 run_id=input_id(input, "run_id", "Run") if input.run_id else None,
                 run_artifact=input.run_artifact(),
+                **input.training(),
             ),
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from app.api.aggregates import (
 )
 from app.api.builds.enums import BuildStatus
 from app.api.builds.lists import ARTIFACT_BUILDS_OF_PROJECT
+from app.api.datasets.enums import ChecksumAlgorithm
 from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
 from app.api.datasets.lists import DATASETS_OF_PROJECT
 from app.api.datasets.types import DatasetFilterInput
@@ -38,7 +39,15 @@ from app.api.monitoring.lists import ALERT_RULES_OF_PROJECT
 from app.api.node import Node
 from app.api.orders import CreatedOrder, NamedOrder
 from app.api.pipelines.lists import PIPELINES_OF_PROJECT
-from app.api.registry.enums import Framework, ModelOrder, ModelStage, ModelType, SyncState, TaskType
+from app.api.registry.enums import (
+    Framework,
+    ModelOrder,
+    ModelStage,
+    ModelType,
+    SyncState,
+    TaskType,
+    TrainingStatus,
+)
 from app.api.registry.lists import (
     ALIASES_OF_MODEL,
     EVENTS_OF_ALIAS,
@@ -51,7 +60,12 @@ from app.api.registry.lists import (
     registry_links_query,
     versions_query,
 )
-from app.api.serving.lists import DEPLOYMENTS_OF_PROJECT, DEPLOYMENTS_OF_VERSION, ENDPOINTS_OF_MODEL
+from app.api.serving.lists import (
+    DEPLOYMENTS_OF_PROJECT,
+    DEPLOYMENTS_OF_VERSION,
+    ENDPOINTS_OF_MODEL,
+    DeploymentFilter,
+)
 from app.api.serving.types import ENDPOINT_LIST_ARGUMENTS, Deployment, DeploymentFilterInput
 from app.api.sweeps.lists import SWEEPS_OF_PROJECT
 from app.api.tenancy.enums import ProjectRole, ProjectVisibility
@@ -59,13 +73,16 @@ from app.api.training.aggregates import TrainingJobGroupBy, TrainingJobNumber
 from app.api.training.enums import TrainingJobStatus
 from app.api.training.lists import TRAINING_JOBS_OF_PROJECT
 from app.domain.builds.models import ArtifactBuild as ArtifactBuildRow
+from app.domain.experiments.models import Run as RunRow
 from app.domain.registry.aliases import alias_version_at, production_version_at
 from app.domain.registry.models import Model as ModelRow
 from app.domain.registry.models import ModelAlias as ModelAliasRow
 from app.domain.registry.models import ModelAliasEvent as ModelAliasEventRow
 from app.domain.registry.models import ModelVersion as ModelVersionRow
+from app.domain.serving.enums import DeploymentStatus
 from app.domain.tenancy.models import Project as ProjectRow
 from app.domain.tenancy.models import ProjectMember as ProjectMemberRow
+from app.domain.training.models import TrainingJob as TrainingJobRow
 
 if TYPE_CHECKING:
     pass
@@ -396,7 +413,19 @@ class ModelAliasEvent(FromRow):
     actor = related(column="actor_user_id")
 
 
-@from_declaration(ModelVersionRow, python={"lineage": LINEAGE_IN_SQL})
+async def _training(info: Info, job_id: uuid.UUID | None) -> Any:
+    return await info.context.loaders.by_id(TrainingJobRow).load(job_id) if job_id else None
+
+
+@from_declaration(
+    ModelVersionRow,
+    python={
+        "lineage": LINEAGE_IN_SQL,
+        "trainingStatus": "derived from the stage, the version's ACTIVE deployments (a count "
+        "loader) and its training job's status (a by-id loader)",
+        "trainingDurationSeconds": "its training job's or run's times (by-id loaders)",
+    },
+)
 @strawberry.type(description="One version of a model: artifact, metrics and stage.")
 class ModelVersion(Node, FromRow):
     version: str
@@ -418,11 +447,48 @@ class ModelVersion(Node, FromRow):
     model_id: strawberry.Private[uuid.UUID]
     run_id: strawberry.Private[uuid.UUID | None]
     created_by_id: strawberry.Private[uuid.UUID | None]
+    checksum_algorithm: ChecksumAlgorithm | None
+    checksum: str | None = strawberry.field(description="The artifact's lower-case hex digest.")
+    hyperparameters: JSON = strawberry.field(
+        description="What it was trained with (by default its run's params)."
+    )
+    training_job_id: strawberry.Private[uuid.UUID | None]
 
     model = related()
     created_by = related(description="Who made it (null: a user since removed, or a key's tool).")
 
     run = related(description="The training run that produced this version (lineage).")
+    training_job = related(description="The training job that made it.")
+
+    @strawberry.field(
+        description="TRAINING while its training job has not ended, READY once it succeeded "
+        "(or without a job), DEPLOYED while a deployment of it is ACTIVE, ARCHIVED in that "
+        "stage, FAILED when its job failed or was cancelled."
+    )
+    async def training_status(self, info: Info) -> TrainingStatus:
+        if self.stage is ModelStage.ARCHIVED:
+            return TrainingStatus.ARCHIVED
+        active = DeploymentFilter(statuses=(DeploymentStatus.ACTIVE.value,))
+        if await info.context.loaders.count(DEPLOYMENTS_OF_VERSION).load((self.db_id, active)):
+            return TrainingStatus.DEPLOYED
+        job = await _training(info, self.training_job_id)
+        if job is None or job.status == TrainingJobStatus.SUCCEEDED.value:
+            return TrainingStatus.READY
+        if job.status in (TrainingJobStatus.FAILED.value, TrainingJobStatus.CANCELLED.value):
+            return TrainingStatus.FAILED
+        return TrainingStatus.TRAINING
+
+    @strawberry.field(
+        description="How long its training took: its training job's run time, else its "
+        "run's (null until that ended)."
+    )
+    async def training_duration_seconds(self, info: Info) -> float | None:
+        timed = await _training(info, self.training_job_id)
+        if timed is None and self.run_id is not None:
+            timed = await info.context.loaders.by_id(RunRow).load(self.run_id)
+        if timed is None or timed.started_at is None or timed.ended_at is None:
+            return None
+        return float((timed.ended_at - timed.started_at).total_seconds())
 
     deployments = children(
         DEPLOYMENTS_OF_VERSION,

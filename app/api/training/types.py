@@ -11,9 +11,11 @@ from strawberry.scalars import JSON
 from app.api.datasets.lists import INPUTS_OF_TRAINING_JOB
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Computed
-from app.api.graph.fields import children, related
+from app.api.graph.fields import PAGING, children, related
 from app.api.node import Node
+from app.api.orders import CreatedOrder
 from app.api.training.enums import TrainingExecutor, TrainingJobStatus
+from app.api.training.lists import RUNS_OF_TRAINING_JOB
 from app.domain.training.models import TrainingJob as TrainingJobRow
 
 
@@ -80,7 +82,13 @@ class TrainingJob(Node, FromRow):
     project = related()
     experiment = related()
     environment = related(description="Where it runs.")
-    run = related(description="The run it produced.")
+    run = related(description="The run it produced (its latest attempt's).")
+    runs = children(
+        RUNS_OF_TRAINING_JOB,
+        [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC)],
+        description="Its attempts' runs, first to last: a retried job (its worker died, "
+        "its lease ran out) has one run per attempt.",
+    )
     dataset_inputs = children(
         INPUTS_OF_TRAINING_JOB, description="The dataset versions it consumes, and as what."
     )

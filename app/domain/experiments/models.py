@@ -117,6 +117,12 @@ class Run(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
         ),
         Index("ix_runs_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_runs_project_id_live", "project_id", "id", postgresql_where=LIVE),
+        Index(
+            "ix_runs_training_job_id",
+            "training_job_id",
+            "id",
+            postgresql_where=text("training_job_id IS NOT NULL"),
+        ),
         # One mlgraph run per external run, per tracking system, within a project (the
         # service checks the organization, among the runs the caller can see: 0034).
         Index(
@@ -160,6 +166,13 @@ class Run(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     status_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    # The training job this run is an attempt of (a job's retries are its runs; 0056).
+    # ``use_alter``: training_jobs.run_id points back here (the job's latest run).
+    training_job_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("training_jobs.id", ondelete="SET NULL", use_alter=True),
+        nullable=True,
     )
     # Full text over the name, description and the values of tags and params (0043): the
     # run query's ``search``. The 'simple' configuration: names, ids and values are not

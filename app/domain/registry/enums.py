@@ -44,3 +44,16 @@ class ModelStage(enum.Enum):
     STAGING = "staging"
     PRODUCTION = "production"
     ARCHIVED = "archived"
+
+
+class TrainingStatus(enum.Enum):
+    """Where a version stands, fed by its training job and its deployments: TRAINING while
+    the job has not ended, READY once it succeeded (or without a job), DEPLOYED while a
+    deployment of it is ACTIVE, ARCHIVED in that stage; FAILED when its job failed or was
+    cancelled (the seed's four states, and the one a failed job needs)."""
+
+    TRAINING = "training"
+    READY = "ready"
+    DEPLOYED = "deployed"
+    ARCHIVED = "archived"
+    FAILED = "failed"

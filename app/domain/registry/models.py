@@ -31,6 +31,7 @@ from app.db.base import (
     check_in,
     utc_timestamp,
 )
+from app.domain.datasets.enums import ChecksumAlgorithm
 from app.domain.registry.enums import Framework, ModelStage, ModelType, TaskType
 
 LIVE = text("deleted_at IS NULL")
@@ -121,6 +122,16 @@ class ModelVersion(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base)
             postgresql_where=text("stage = 'production' AND deleted_at IS NULL"),
         ),
         Index("ix_model_versions_model_id_stage", "model_id", "stage", postgresql_where=LIVE),
+        check_in("checksum_algorithm", ChecksumAlgorithm),
+        CheckConstraint(
+            "(checksum_algorithm IS NULL) = (checksum IS NULL)", name="checksum_complete"
+        ),
+        CheckConstraint("checksum ~ '^[0-9a-f]+$'", name="checksum_hex"),
+        Index(
+            "ix_model_versions_training_job_id",
+            "training_job_id",
+            postgresql_where=text("training_job_id IS NOT NULL"),
+        ),
     )
 
     model_id: Mapped[uuid.UUID] = mapped_column(
@@ -143,6 +154,16 @@ class ModelVersion(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base)
     # Lineage: the training run that produced this version.
     run_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("runs.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    # The artifact's checksum (an algorithm's hex digest of its length), its
+    # hyperparameters, and the training job that made it (0056).
+    checksum_algorithm: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    checksum: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    hyperparameters: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, nullable=False, server_default=text("'{}'::jsonb")
+    )
+    training_job_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("training_jobs.id", ondelete="SET NULL"), nullable=True
     )
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True

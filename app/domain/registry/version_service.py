@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import validation as v
 from app.domain.artifacts.rules import artifact_path
 from app.domain.artifacts.services import files_size
+from app.domain.datasets.services import Checksum, clean_checksum
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.experiments.models import Run
 from app.domain.notifications.enums import Trigger
@@ -25,6 +26,7 @@ from app.domain.registry.rules import ensure_stage_transition, semver
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit, record_audit_event
 from app.domain.tenancy.lookup import get_visible
+from app.domain.training.models import TrainingJob
 
 
 async def notify_model_update(
@@ -64,14 +66,35 @@ async def model_version_create(
     signature: Any,
     run_id: uuid.UUID | None = None,
     run_artifact: RunArtifactRef | None = None,
+    checksum: Checksum | None = None,
+    hyperparameters: Any = None,
+    training_job_id: uuid.UUID | None = None,
 ) -> ModelVersion:
     """``run_artifact``: the version's files are the run's at that path (a file, or a
-    folder's files): its URI and size are theirs."""
+    folder's files): its URI and size are theirs. ``training_job_id``: the job that trained
+    it, of the model's project (its run, when neither names another, becomes the version's
+    run). ``hyperparameters``: by default the run's params."""
     model = await writable_model(session, actor, model_id, ["model_id"])
+    job = None
+    if training_job_id is not None:
+        job = await get_visible(
+            session, TrainingJob, training_job_id, actor, what="training job",
+            field=["training_job_id"],
+        )  # fmt: skip
+        if job.project_id != model.project_id:
+            raise validation("the training job belongs to another project", ["training_job_id"])
+        if run_id is None:
+            run_id = job.run_id
+        elif job.run_id is not None and job.run_id != run_id:
+            raise validation("the training job produced another run", ["training_job_id"])
+    run = None
     if run_id is not None:
         run = await get_visible(session, Run, run_id, actor, what="run", field=["run_id"])
         if run.organization_id != model.organization_id:
             raise not_found("run", ["run_id"])
+    clean = clean_checksum(checksum, ["checksum"])
+    if hyperparameters is None:
+        hyperparameters = dict(run.params) if run is not None else {}
     if run_artifact is not None:
         if run_id is None:
             raise validation("give the run whose artifact it is (runId)", ["run_artifact_path"])
@@ -117,6 +140,10 @@ async def model_version_create(
         stage_changed_at=datetime.now(UTC),
         created_by_id=actor.user_id,
         run_id=run_id,
+        checksum_algorithm=clean[0] if clean else None,
+        checksum=clean[1] if clean else None,
+        hyperparameters=v.json_object(hyperparameters, ["hyperparameters"]),
+        training_job_id=job.id if job is not None else None,
     )
     session.add(row)
     await session.flush()

@@ -47,7 +47,7 @@ from app.domain.tenancy.projects import (
     require_project_access,
     watching_rules_changed,
 )
-from app.domain.training.models import TrainingJob
+from app.domain.training.models import TrainingJob, attach_run
 from app.domain.training.queue import QUEUE
 from app.domain.training.rules import FINAL
 from app.domain.training.services import clean_job_spec, training_job_stop
@@ -344,7 +344,7 @@ async def sweep_trial_claim(
         tracking_system=None,
         tracking_run_id=None,
     )
-    job.run_id = run.id
+    attach_run(job, run)
     await session.flush()
     sweep = await locked_sweep(session, sweep.id)
     await sweep_changed(session, sweep)  # the trial has a run now

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
+from app.domain.experiments.models import Run
 from app.domain.training.enums import Executor, TrainingJobStatus
 
 
@@ -119,3 +120,10 @@ class TrainingJob(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Bumped by every status change (the trainingJobStatus subscription follows it).
     status_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+
+
+def attach_run(job: TrainingJob, run: Run) -> None:
+    """``run`` is the job's current attempt: the job points at it, and it is one of the
+    job's runs (its retries before it stay so)."""
+    job.run_id = run.id
+    run.training_job_id = job.id

@@ -19,7 +19,7 @@ from app.domain.serving.gpu_types import canonical_key
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.lookup import get_visible
 from app.domain.training.enums import TrainingJobStatus
-from app.domain.training.models import TrainingJob
+from app.domain.training.models import TrainingJob, attach_run
 from app.domain.work_queue import WorkQueue
 
 MAX_CLAIM = 50
@@ -113,6 +113,6 @@ async def training_job_heartbeat(
             raise validation("the job is linked to another run", ["run_id"])
         if run.project_id != job.project_id:
             raise validation("the run belongs to another project", ["run_id"])
-        job.run_id = run.id
+        attach_run(job, run)
         await session.flush()
     return job

@@ -32,7 +32,7 @@ from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.projects import get_contributable, require_project_access
 from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training.enums import Executor, TrainingJobStatus
-from app.domain.training.models import TrainingJob
+from app.domain.training.models import TrainingJob, attach_run
 from app.domain.training.rules import FINAL, RESOURCES, ensure_job_transition, ensure_resources
 from app.domain.training.spec import JobSpec
 
@@ -293,7 +293,7 @@ async def training_job_transition(
         run = await get_visible(session, Run, run_id, actor, what="run", field=["run_id"])
         if run.project_id != job.project_id:
             raise validation("the run belongs to another project", ["run_id"])
-        job.run_id = run.id
+        attach_run(job, run)
     if status is TrainingJobStatus.FAILED:
         job.error_message = v.optional_text(error_message, ["error_message"])
     await _enter(session, actor, job, status, {"from": current.value}, finished)

@@ -25,6 +25,7 @@ from .enums import (
     AlertSeverity,
     AlertStatus,
     CapacityType,
+    ChecksumAlgorithm,
     Comparator,
     DeploymentStatus,
     ErrorCode,
@@ -81,6 +82,7 @@ from .health_rule_create import (
 )
 from .input_types import (
     AlertRuleCreateInput,
+    ChecksumInput,
     DeploymentCreateInput,
     DeploymentRuntimeInput,
     DivergenceConditionInput,
@@ -287,6 +289,8 @@ __all__ = [
     "AsyncBaseClient",
     "BaseModel",
     "CapacityType",
+    "ChecksumAlgorithm",
+    "ChecksumInput",
     "Comparator",
     "CompareRuns",
     "CompareRunsNodeExperiment",

@@ -27,6 +27,14 @@ class CapacityType(str, Enum):
     SPOT = "SPOT"
 
 
+class ChecksumAlgorithm(str, Enum):
+    MD5 = "MD5"
+    SHA1 = "SHA1"
+    SHA256 = "SHA256"
+    SHA512 = "SHA512"
+    BLAKE2B = "BLAKE2B"
+
+
 class Comparator(str, Enum):
     GT = "GT"
     GTE = "GTE"

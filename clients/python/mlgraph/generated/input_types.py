@@ -8,6 +8,7 @@ from .enums import (
     Aggregation,
     AlertSeverity,
     CapacityType,
+    ChecksumAlgorithm,
     Comparator,
     Framework,
     ModelStage,
@@ -39,6 +40,13 @@ class AlertRuleCreateInput(BaseModel):
     "After an alert of this rule resolves, wait this long before another."
     auto_resolve: bool = Field(alias="autoResolve", default=False)
     "Resolve the open alert when the condition clears."
+
+
+class ChecksumInput(BaseModel):
+    """A checksum: the algorithm and its hex digest."""
+
+    algorithm: ChecksumAlgorithm
+    digest: str
 
 
 class DeploymentCreateInput(BaseModel):
@@ -111,6 +119,10 @@ class ExperimentCreateInput(BaseModel):
     config: Optional[Any] = None
     model_id: Optional[str] = Field(alias="modelId", default=None)
     "The model this experiment works on (same project)."
+    dataset_id: Optional[str] = Field(alias="datasetId", default=None)
+    "The dataset it trains on (same project)."
+    pipeline_id: Optional[str] = Field(alias="pipelineId", default=None)
+    "The workflow (pipeline) that runs it (same project)."
 
 
 class HealthConditionInput(BaseModel):
@@ -182,6 +194,12 @@ class ModelVersionCreateInput(BaseModel):
     "The training run that produced this version."
     run_artifact_path: Optional[str] = Field(alias="runArtifactPath", default=None)
     "The version's files are the run's artifacts at this path (a file, or a folder's files): artifactUri becomes runs:/<runId>/<path> and artifactSizeBytes their size. Needs runId; instead of artifactUri and artifactSizeBytes."
+    checksum: Optional["ChecksumInput"] = None
+    "The artifact's checksum: an algorithm and its hex digest."
+    hyperparameters: Optional[Any] = None
+    "What it was trained with (default: its run's params)."
+    training_job_id: Optional[str] = Field(alias="trainingJobId", default=None)
+    "The training job that made it (same project); its run becomes the version's when runId is not given. Its status feeds trainingStatus."
 
 
 class ModelVersionTransitionInput(BaseModel):
@@ -422,6 +440,7 @@ class TrainingResourcesInput(BaseModel):
 DeploymentCreateInput.model_rebuild()
 HealthConditionInput.model_rebuild()
 HealthRuleCreateInput.model_rebuild()
+ModelVersionCreateInput.model_rebuild()
 MonitoringMetricsRecordInput.model_rebuild()
 PredictionsRecordInput.model_rebuild()
 SweepCreateInput.model_rebuild()
