@@ -299,10 +299,7 @@ class CoreSubscriptions:
             ):
                 yield MonitoringMetricsBatch(
                     deployment_id=gid,
-                    points=[
-                        MonitoringMetricPoint(name=p.name, value=p.value, recorded_at=p.recorded_at)
-                        for p in batch.points
-                    ],
+                    points=[MonitoringMetricPoint.from_row(p) for p in batch.points],
                     cursor=str(batch.cursor),
                     replay=batch.replay,
                 )

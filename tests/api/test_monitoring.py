@@ -168,3 +168,34 @@ async def test_pages_cover_every_point_once_forward_and_backward(tenant):
 
     newest = await metrics(tenant.client, ids["deployment"], first=2, order="RECORDED_AT_DESC")
     assert [(e["node"]["recordedAt"], e["node"]["name"]) for e in newest["edges"]] == seen[::-1][:2]
+
+
+THRESHOLDS = """query($id: ID!) { node(id: $id) { ... on Deployment {
+  monitoringMetrics(first: 10) { nodes { value thresholdLow thresholdHigh isAnomaly } } } } }"""
+
+
+async def test_each_point_carries_its_thresholds_and_says_whether_it_is_an_anomaly(tenant):
+    client = tenant.client
+    ids = await build_graph(client, tenant.org_id)
+    batch = points(5)  # values 1..5
+    ranges = [(2.0, 4.0), (2.0, 4.0), (None, 2.5), (3.5, None), (None, None)]
+    for point, (low, high) in zip(batch, ranges, strict=True):
+        point.update(thresholdLow=low, thresholdHigh=high)
+    assert_ok(await client.mutate(METRICS_RECORD, {"deploymentId": ids["deployment"],
+                                                   "points": batch}))  # fmt: skip
+    compiled = await client.post(THRESHOLDS, {"id": ids["deployment"]})
+    reference = await client.on_resolvers().post(THRESHOLDS, {"id": ids["deployment"]})
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    assert compiled.content == reference.content
+    nodes = compiled.json()["data"]["node"]["monitoringMetrics"]["nodes"]
+    assert [n["isAnomaly"] for n in nodes] == [True, False, True, False, False]
+    # A re-sent point takes its new thresholds; a range upside down, or not finite, refused.
+    resent = [{**batch[0], "thresholdLow": 0.5, "thresholdHigh": None}]
+    assert_ok(await client.mutate(METRICS_RECORD, {"deploymentId": ids["deployment"],
+                                                   "points": resent}))  # fmt: skip
+    first = (await client.data(THRESHOLDS, {"id": ids["deployment"]}))["node"]
+    assert first["monitoringMetrics"]["nodes"][0]["isAnomaly"] is False
+    bad = [{**batch[1], "thresholdLow": 3.0, "thresholdHigh": 2.0}]
+    assert_error(await client.mutate(METRICS_RECORD, {"deploymentId": ids["deployment"],
+                                                      "points": bad}), "VALIDATION",
+                 ["input", "points", "0", "thresholdHigh"])  # fmt: skip

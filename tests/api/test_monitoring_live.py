@@ -166,3 +166,27 @@ async def test_only_those_who_may_read_the_deployment_follow_it(
         for variables, message in refused:
             with pytest.raises(TransportQueryError, match=message):
                 await anext(session.subscribe(subscription(id=deployment, **variables)))
+
+
+ANOMALIES = """subscription($id: ID!) { deploymentMonitoringMetrics(deploymentId: $id, last: 10) {
+  points { value thresholdLow thresholdHigh isAnomaly } } }"""
+
+
+async def test_a_point_outside_its_thresholds_is_an_anomaly_live_too(server, tenant):
+    deployment = (await build_graph(tenant.client, tenant.org_id))["deployment"]
+    ranged = [
+        {**p, "thresholdLow": 5.0, "thresholdHigh": 8.0}
+        for p in points("latency_ms", range(4), value=4)
+    ]  # 4 5 6 7: 4 is below
+    await record(tenant.client, deployment, ranged)
+    async with ws_client(server.base_url, tenant.key) as session:
+        request = gql(ANOMALIES)
+        request.variable_values = {"id": deployment}
+        stream = session.subscribe(request)
+        first = (await anext(stream))["deploymentMonitoringMetrics"]
+        assert [p["isAnomaly"] for p in first["points"]] == [True, False, False, False]
+        await record(tenant.client, deployment, [{**points("latency_ms", range(9, 10), value=0)[0],
+                                                 "thresholdHigh": 8.5}])  # 9 > 8.5  # fmt: skip
+        live = (await anext(stream))["deploymentMonitoringMetrics"]
+        assert live["points"] == [{"value": 9.0, "thresholdLow": None, "thresholdHigh": 8.5,
+                                   "isAnomaly": True}]  # fmt: skip

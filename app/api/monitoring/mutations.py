@@ -43,6 +43,12 @@ class MonitoringMetricPointInput:
     name: str
     value: float
     recorded_at: datetime
+    threshold_low: float | None = strawberry.field(
+        default=None, description="Below it the point is an anomaly (isAnomaly)."
+    )
+    threshold_high: float | None = strawberry.field(
+        default=None, description="Above it the point is an anomaly; >= thresholdLow."
+    )
 
 
 @strawberry.input
@@ -143,7 +149,10 @@ class MonitoringMutations:
     async def monitoring_metrics_record(
         self, info: Info, input: MonitoringMetricsRecordInput
     ) -> MonitoringMetricsRecordPayload:
-        points = [MetricPoint(p.name, p.value, p.recorded_at) for p in input.points]
+        points = [
+            MetricPoint(p.name, p.value, p.recorded_at, p.threshold_low, p.threshold_high)
+            for p in input.points
+        ]
         row, errors = await run_mutation(
             info,
             lambda session, actor: monitoring_metrics_record(

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.api.graph.converters import FromRow, from_declaration
+from app.api.graph.declare import Computed
 from app.api.graph.fields import related
 from app.api.monitoring.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
 from app.api.monitoring.lists import SCORES_OF_REPORT
@@ -19,14 +20,30 @@ from app.domain.monitoring.models import AlertRule as AlertRuleRow
 from app.domain.monitoring.models import DriftFeatureScore as DriftFeatureScoreRow
 from app.domain.monitoring.models import DriftReport as DriftReportRow
 from app.domain.monitoring.models import MonitoringMetric as MonitoringMetricRow
+from app.domain.monitoring.rules import is_anomaly
 
 
-@from_declaration(MonitoringMetricRow)
+@from_declaration(
+    MonitoringMetricRow,
+    computed={
+        "isAnomaly": Computed(
+            sql="coalesce({a}.value < {a}.threshold_low OR {a}.value > {a}.threshold_high, false)",
+            python=lambda row: is_anomaly(row.value, row.threshold_low, row.threshold_high),
+        )
+    },
+)
 @strawberry.type(description="One point of a deployment's metric series.")
 class MonitoringMetricPoint(FromRow):
     name: str
     value: float
     recorded_at: datetime
+    threshold_low: float | None = strawberry.field(
+        description="The point's normal range, as recorded with it (either end open)."
+    )
+    threshold_high: float | None
+    is_anomaly: bool = strawberry.field(
+        description="The value is outside the point's thresholds (false without any)."
+    )
 
 
 @from_declaration(AlertRuleRow)

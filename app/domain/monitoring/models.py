@@ -45,6 +45,10 @@ class MonitoringMetric(Base):
             "value NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)",
             name="value_finite",
         ),
+        CheckConstraint(
+            "threshold_low IS NULL OR threshold_high IS NULL OR threshold_low <= threshold_high",
+            name="thresholds_ordered",
+        ),
         Index("ix_monitoring_metrics_deployment_id_recorded_at", "deployment_id", "recorded_at"),
         Index("ix_monitoring_metrics_deployment_id_seq", "deployment_id", "seq"),
         PARTITIONED_BY_DEPLOYMENT,
@@ -67,6 +71,9 @@ class MonitoringMetric(Base):
     # The deployment's monitoring_seq of the write that stored this value (a re-sent point
     # takes the newer one): live charts follow the deployment by it.
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+    # The point's normal range (0057): outside it, the point is an anomaly (isAnomaly).
+    threshold_low: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    threshold_high: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
 
 
 class AlertRule(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):

@@ -22,6 +22,8 @@ class MonitoringRow:
     name: str
     recorded_at: datetime
     value: float
+    threshold_low: float | None
+    threshold_high: float | None
 
 
 HIGH_WATER = text("SELECT monitoring_seq FROM deployments WHERE id = :deployment_id")
@@ -39,7 +41,7 @@ PAGE_END = text(
 )
 POINTS_BETWEEN = text(
     """
-    SELECT seq, name, recorded_at, value FROM monitoring_metrics
+    SELECT seq, name, recorded_at, value, threshold_low, threshold_high FROM monitoring_metrics
     WHERE deployment_id = :deployment_id AND seq > :after AND seq <= :through
       AND (CAST(:names AS varchar[]) IS NULL OR name = ANY(:names))
     ORDER BY seq, name, recorded_at
@@ -50,9 +52,9 @@ POINTS_BETWEEN = text(
 # FIRST_POINTS in all, the newest), oldest first.
 LATEST = text(
     """
-    SELECT seq, name, recorded_at, value FROM (
-        SELECT seq, name, recorded_at, value FROM (
-            SELECT seq, name, recorded_at, value,
+    SELECT seq, name, recorded_at, value, threshold_low, threshold_high FROM (
+        SELECT seq, name, recorded_at, value, threshold_low, threshold_high FROM (
+            SELECT seq, name, recorded_at, value, threshold_low, threshold_high,
                    row_number() OVER (PARTITION BY name ORDER BY recorded_at DESC) AS age
             FROM monitoring_metrics
             WHERE deployment_id = :deployment_id AND seq <= :until

@@ -20,6 +20,14 @@ class MetricPoint:
     name: str
     value: float
     recorded_at: datetime
+    # The point's own normal range (either end open): outside it, the point is an anomaly.
+    threshold_low: float | None = None
+    threshold_high: float | None = None
+
+
+def is_anomaly(value: float, low: float | None, high: float | None) -> bool:
+    """Outside the point's thresholds (never, without any)."""
+    return (low is not None and value < low) or (high is not None and value > high)
 
 
 def validate_points(
@@ -41,6 +49,13 @@ def validate_points(
             )
         if not math.isfinite(point.value):
             raise validation("must be a finite number", [*field, "value"])
+        for bound in ("threshold_low", "threshold_high"):
+            limit = getattr(point, bound)
+            if limit is not None and not math.isfinite(limit):
+                raise validation("must be a finite number", [*field, bound])
+        low, high = point.threshold_low, point.threshold_high
+        if low is not None and high is not None and low > high:
+            raise validation("must be >= thresholdLow", [*field, "threshold_high"])
         if point.recorded_at.tzinfo is None:
             raise validation("needs a time zone offset", [*field, "recorded_at"])
         if not EARLIEST <= point.recorded_at <= now + MAX_CLOCK_SKEW:

@@ -30,12 +30,16 @@ WRITE_POINTS = text(
         RETURNING monitoring_seq AS seq
     ), written AS (
         INSERT INTO monitoring_metrics
-            (organization_id, deployment_id, name, recorded_at, value, seq)
-        SELECT :organization_id, :deployment_id, p.name, p.recorded_at, p.value, numbered.seq
+            (organization_id, deployment_id, name, recorded_at, value, threshold_low,
+             threshold_high, seq)
+        SELECT :organization_id, :deployment_id, p.name, p.recorded_at, p.value, p.low, p.high,
+               numbered.seq
         FROM unnest(CAST(:names AS varchar[]), CAST(:recorded_ats AS timestamptz[]),
-                    CAST(:values AS float8[])) AS p(name, recorded_at, value), numbered
+                    CAST(:values AS float8[]), CAST(:lows AS float8[]),
+                    CAST(:highs AS float8[])) AS p(name, recorded_at, value, low, high), numbered
         ON CONFLICT (deployment_id, name, recorded_at)
-        DO UPDATE SET value = EXCLUDED.value, seq = EXCLUDED.seq
+        DO UPDATE SET value = EXCLUDED.value, threshold_low = EXCLUDED.threshold_low,
+                      threshold_high = EXCLUDED.threshold_high, seq = EXCLUDED.seq
     )
     SELECT seq, pg_notify('{topics.MONITORING}', json_build_object(
         'deployment', CAST(:deployment_id AS text), 'seq', seq)::text)
@@ -74,6 +78,8 @@ async def monitoring_metrics_record(
             "names": [p.name for p in points],
             "recorded_ats": [p.recorded_at for p in points],
             "values": [p.value for p in points],
+            "lows": [p.threshold_low for p in points],
+            "highs": [p.threshold_high for p in points],
         },
     )
     evaluation = await evaluate_rules(session, deployment, {p.name for p in points})

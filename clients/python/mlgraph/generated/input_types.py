@@ -211,6 +211,10 @@ class MonitoringMetricPointInput(BaseModel):
     name: str
     value: float
     recorded_at: datetime = Field(alias="recordedAt")
+    threshold_low: Optional[float] = Field(alias="thresholdLow", default=None)
+    "Below it the point is an anomaly (isAnomaly)."
+    threshold_high: Optional[float] = Field(alias="thresholdHigh", default=None)
+    "Above it the point is an anomaly; >= thresholdLow."
 
 
 class MonitoringMetricsRecordInput(BaseModel):
