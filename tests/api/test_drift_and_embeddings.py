@@ -198,3 +198,30 @@ async def test_similar_predictions_match_brute_force_and_use_the_hnsw_index(tena
     scans = [line for line in plan.splitlines() if "Scan" in line]
     assert len(scans) == 1 and "Index Scan using prediction_embeddings_p" in scans[0], plan
     assert "Order By: ((embedding)::vector(8) <=>" in plan, plan
+
+
+PERIODS = """query($id: ID!) { node(id: $id) { ... on Deployment {
+  driftReports { nodes { periodStart periodEnd reportData } } } } }"""
+
+
+async def test_a_drift_report_covers_a_period_and_keeps_the_tools_report(tenant):
+    client = tenant.client
+    ids = await build_graph(client, tenant.org_id)
+    feature = {"name": "merchant", "referenceCounts": [25, 25, 25, 25],
+               "currentCounts": [10, 20, 30, 40]}  # fmt: skip
+    report = {"evidently": {"version": "0.7", "metrics": [{"DataDriftTable": {"n": 1}}]}}
+    period = {"periodStart": "2026-03-01T00:00:00+00:00", "periodEnd": "2026-03-02T00:00:00+00:00"}
+    assert_ok(await client.mutate(DRIFT, {"deploymentId": ids["deployment"], "features": [feature],
+                                          **period, "reportData": report}))  # fmt: skip
+    compiled = await client.post(PERIODS, {"id": ids["deployment"]})
+    assert compiled.content == (await client.on_resolvers().post(PERIODS,
+                                                                 {"id": ids["deployment"]})).content  # fmt: skip
+    assert compiled.json()["data"]["node"]["driftReports"]["nodes"] == [
+        {**period, "reportData": report}]  # fmt: skip
+    for change, field in (({"periodStart": period["periodEnd"], "periodEnd": period["periodStart"]},
+                           "periodEnd"),
+                          ({"reportData": [1, 2]}, "reportData"),
+                          ({"reportData": {"x": "y" * 300_000}}, "reportData")):  # fmt: skip
+        payload = await client.mutate(DRIFT, {"deploymentId": ids["deployment"],
+                                              "features": [feature], **change})  # fmt: skip
+        assert_error(payload, "VALIDATION", ["input", field])

@@ -19,7 +19,7 @@ import pytest
 from app.api.ids import decode_any
 from app.server.schema import build_schema
 from tests.conftest import TEST_LIMITS, GraphQLClient
-from tests.helpers import EXPERIMENT_CREATE, RUN_CREATE, assert_ok, build_graph
+from tests.helpers import EXPERIMENT_CREATE, RUN_CREATE, USER_ERRORS, assert_ok, build_graph
 from tests.id_slots import IdSlot, Twins, id_slots, request_for
 from tests.security.conftest import insert_alert
 from tests.support.alert_rules import RULE_CREATE
@@ -121,6 +121,10 @@ def reached(outcome: Any, slot: IdSlot) -> bool:
     )
 
 
+PENDING_PREDICTION = f"""mutation($input: PredictionsRecordInput!) {{
+  predictionsRecord(input: $input) {{ predictionIds {USER_ERRORS} }} }}"""
+
+
 async def complete(
     client: GraphQLClient, ids: dict[str, str], database_url: str, *, admin: bool = True
 ) -> None:
@@ -156,6 +160,10 @@ async def complete(
         ids["PromotionRequest"] = assert_ok(made)["promotionRequest"]["id"]
     if "Alert" not in ids and "Deployment" in ids:
         ids["Alert"] = await insert_alert(database_url, ids["Deployment"])
+    if "Prediction" not in ids and "Deployment" in ids:  # a pending one, for predictionsComplete
+        made = await client.mutate(PENDING_PREDICTION, {"deploymentId": ids["Deployment"],
+                                                        "predictions": [{"status": "PENDING"}]})  # fmt: skip
+        ids["Prediction"] = assert_ok(made)["predictionIds"][0]
     if "Pipeline" not in ids:
         made = await create_pipeline(client, project, environment=ids["Environment"])
         ids["Pipeline"] = assert_ok(made)["pipeline"]["id"]

@@ -13,6 +13,7 @@ expose(
     alert_kinds.AlertType,
     monitoring.Comparator,
     monitoring.Aggregation,
+    monitoring.PredictionStatus,
 )
 
 AlertSeverity = alert_kinds.AlertSeverity
@@ -20,3 +21,4 @@ AlertStatus = monitoring.AlertStatus
 AlertType = alert_kinds.AlertType
 Comparator = monitoring.Comparator
 Aggregation = monitoring.Aggregation
+PredictionStatus = monitoring.PredictionStatus

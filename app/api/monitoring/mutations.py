@@ -12,10 +12,16 @@ from strawberry.types import Info
 
 from app.api.errors import UserError, run_mutation
 from app.api.graph.payloads import mutate
-from app.api.ids import decode_id, input_id
+from app.api.ids import decode_id, encode_id, input_id
 from app.api.ingest_counts import ingested
 from app.api.inputs import provided
-from app.api.monitoring.enums import Aggregation, AlertSeverity, AlertType, Comparator
+from app.api.monitoring.enums import (
+    Aggregation,
+    AlertSeverity,
+    AlertType,
+    Comparator,
+    PredictionStatus,
+)
 from app.api.monitoring.types import Alert, AlertRule, DriftReport
 from app.api.scalars import Vector
 from app.api.serving.types import Deployment
@@ -227,9 +233,36 @@ class AlertRulePayload:
 class PredictionInput:
     input: JSON | None = None
     output: JSON | None = None
-    latency_ms: float
+    latency_ms: float | None = strawberry.field(
+        default=None,
+        description="How long it took (ms). Needed unless completedAt is given; none while "
+        "PENDING.",
+    )
     confidence: float | None = None
     recorded_at: datetime | None = strawberry.field(default=None, description="Default: now.")
+    status: PredictionStatus = strawberry.field(
+        default=PredictionStatus.COMPLETED,
+        description="PENDING for an asynchronous prediction answered later (predictionsComplete).",
+    )
+    completed_at: datetime | None = strawberry.field(
+        default=None, description="When it was answered (default: recordedAt + latencyMs)."
+    )
+
+
+@strawberry.input
+class PredictionCompletionInput:
+    prediction_id: strawberry.ID
+    status: PredictionStatus = strawberry.field(
+        default=PredictionStatus.COMPLETED, description="COMPLETED or FAILED."
+    )
+    output: JSON | None = strawberry.field(default=None, description="Default: kept.")
+    completed_at: datetime | None = strawberry.field(default=None, description="Default: now.")
+
+
+@strawberry.input
+class PredictionsCompleteInput:
+    deployment_id: strawberry.ID
+    predictions: list[PredictionCompletionInput]
 
 
 @strawberry.input
@@ -244,6 +277,9 @@ class PredictionsRecordInput:
 class PredictionsRecordPayload:
     deployment: Deployment | None
     recorded_count: int
+    prediction_ids: list[strawberry.ID] = strawberry.field(
+        description="The predictions' ids, in the order given."
+    )
     alerts_opened: list[Alert]
     user_errors: list[UserError]
 
@@ -323,9 +359,12 @@ class AlertRuleMutations:
         self, info: Info, input: PredictionsRecordInput
     ) -> PredictionsRecordPayload:
         items = [
-            PredictionIn(p.input, p.output, p.latency_ms, p.confidence, p.recorded_at)
+            PredictionIn(
+                p.input, p.output, p.latency_ms, p.confidence, p.recorded_at, p.status,
+                p.completed_at,
+            )
             for p in input.predictions
-        ]
+        ]  # fmt: skip
         result, errors = await run_mutation(
             info,
             lambda session, actor: predictions.predictions_record(
@@ -339,19 +378,61 @@ class AlertRuleMutations:
         )
         if result is not None:
             ingested("predictions", len(items))
-        opened: list[Alert] = []
-        if result is not None and result.evaluation.opened:
-            async with info.context.read_session_factory() as session:
-                rows = await session.scalars(
-                    select(AlertRow).where(AlertRow.id.in_(result.evaluation.opened))
+        return await _recorded(info, result, errors)
+
+    @strawberry.mutation(
+        description="Answer PENDING predictions of a deployment (up to 10,000): COMPLETED or "
+        "FAILED, their output, when (default: now; latencyMs becomes completedAt - "
+        "recordedAt). All or none: an unknown id is NOT_FOUND, one already answered "
+        "INVALID_TRANSITION. Alert rules on predictions.latency_ms are evaluated."
+    )
+    async def predictions_complete(
+        self, info: Info, input: PredictionsCompleteInput
+    ) -> PredictionsRecordPayload:
+        def completions() -> list[predictions.Completion]:  # ids decoded inside the work
+            return [
+                predictions.Completion(
+                    decode_id(p.prediction_id, "Prediction", ["predictions", str(i),
+                                                              "prediction_id"]),
+                    p.status, p.output, p.completed_at,
                 )
-                opened = [Alert.from_row(row) for row in rows]
-        return PredictionsRecordPayload(
-            deployment=Deployment.from_row(result.deployment) if result else None,
-            recorded_count=len(items) if result else 0,
-            alerts_opened=opened,
-            user_errors=errors,
+                for i, p in enumerate(input.predictions)
+            ]  # fmt: skip
+
+        result, errors = await run_mutation(
+            info,
+            lambda session, actor: predictions.predictions_complete(
+                session,
+                actor,
+                deployment_id=input_id(input, "deployment_id", "Deployment"),
+                items=completions(),
+                max_items=info.context.limits.max_metric_points,
+            ),
+            ingest=True,
         )
+        return await _recorded(info, result, errors)
+
+
+async def _recorded(
+    info: Info, result: predictions.Recorded | None, errors: list[UserError]
+) -> PredictionsRecordPayload:
+    """The payload both prediction mutations answer with (alerts they opened read back)."""
+    opened: list[Alert] = []
+    if result is not None and result.evaluation.opened:
+        async with info.context.read_session_factory() as session:
+            rows = await session.scalars(
+                select(AlertRow).where(AlertRow.id.in_(result.evaluation.opened))
+            )
+            opened = [Alert.from_row(row) for row in rows]
+    return PredictionsRecordPayload(
+        deployment=Deployment.from_row(result.deployment) if result else None,
+        recorded_count=len(result.prediction_ids) if result else 0,
+        prediction_ids=[strawberry.ID(encode_id("Prediction", i)) for i in result.prediction_ids]
+        if result
+        else [],
+        alerts_opened=opened,
+        user_errors=errors,
+    )
 
 
 @strawberry.input(
@@ -372,6 +453,16 @@ class DriftReportCreateInput:
     features: list[DriftFeatureInput]
     threshold: float = strawberry.field(
         default=0.2, description="PSI at which a feature counts as drifted (0.2: the usual rule)."
+    )
+    period_start: datetime | None = strawberry.field(
+        default=None, description="The start of the traffic the current values come from."
+    )
+    period_end: datetime | None = strawberry.field(
+        default=None, description="Its end (at or after periodStart)."
+    )
+    report_data: JSON | None = strawberry.field(
+        default=None,
+        description="The drift tool's own report, kept as given (a JSON object, at most 256 KiB).",
     )
 
 
@@ -420,6 +511,9 @@ class DriftMutations:
                 deployment_id=input_id(input, "deployment_id", "Deployment"),
                 features=features,
                 threshold=input.threshold,
+                period_start=input.period_start,
+                period_end=input.period_end,
+                report_data=input.report_data,
             ),
         )
 

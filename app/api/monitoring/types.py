@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.graph.converters import FromRow, from_declaration
@@ -146,6 +147,13 @@ class DriftReport(Node, FromRow):
     overall_score: float = strawberry.field(description="Mean PSI over the features.")
     is_drift_detected: bool = strawberry.field(
         description="Some feature's PSI reached the threshold."
+    )
+    period_start: datetime | None = strawberry.field(
+        description="The traffic the current distributions come from: its start..."
+    )
+    period_end: datetime | None = strawberry.field(description="...and its end.")
+    report_data: JSON | None = strawberry.field(
+        description="The drift tool's own report, as it was given."
     )
     created_at: datetime
     db_id: strawberry.Private[uuid.UUID]

@@ -20,10 +20,11 @@ from app.api.aggregates import (
 )
 from app.api.errors import ClientError
 from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.declare import Lookup, filtered_query, status_query
+from app.api.graph.declare import Computed, Lookup, filtered_query, status_query
 from app.api.graph.fields import PAGING, children, related
+from app.api.graph.sql_text import global_id_sql
 from app.api.ids import encode_id, filter_ids
-from app.api.monitoring.enums import AlertSeverity, AlertStatus
+from app.api.monitoring.enums import AlertSeverity, AlertStatus, PredictionStatus
 from app.api.monitoring.lists import (
     ALERTS_OF_DEPLOYMENT,
     DRIFT_REPORTS_OF_DEPLOYMENT,
@@ -447,14 +448,33 @@ class DeploymentEvent(Node, FromRow):
     to_version = related(column="to_model_version_id")
 
 
-@from_declaration(PredictionRow)
+@from_declaration(
+    PredictionRow,
+    computed={
+        # Not a Node (a deployment's predictions are read through it): the id that
+        # predictionsComplete names a PENDING one by.
+        "id": Computed(
+            sql=global_id_sql("Prediction", "{a}.id"),
+            python=lambda row: encode_id("Prediction", row.id),
+            json=True,
+        )
+    },
+)
 @strawberry.type(description="One served prediction.")
 class Prediction(FromRow):
+    id: strawberry.ID
     recorded_at: datetime
     input: JSON | None
     output: JSON | None
-    latency_ms: float
+    latency_ms: float | None = strawberry.field(description="Null while PENDING.")
     confidence: float | None
+    status: PredictionStatus = strawberry.field(
+        description="PENDING until answered (predictionsComplete), then COMPLETED or FAILED."
+    )
+    completed_at: datetime | None = strawberry.field(
+        description="When it was answered (null while PENDING, and for predictions "
+        "recorded before migration 0058)."
+    )
     model_version_id: strawberry.Private[uuid.UUID | None]
 
     model_version = related(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import validation as v
 from app.domain.alert_kinds import AlertSeverity, AlertType
+from app.domain.errors import validation
 from app.domain.monitoring.drift import FeatureInput, score_features
 from app.domain.monitoring.models import DriftFeatureScore, DriftReport
 from app.domain.monitoring.opening import open_alert
@@ -19,6 +22,8 @@ from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.projects import require_project_access
 
+MAX_REPORT_BYTES = 256 * 1024
+
 
 async def drift_report_create(
     session: AsyncSession,
@@ -27,9 +32,14 @@ async def drift_report_create(
     deployment_id: uuid.UUID | None,
     features: Sequence[FeatureInput],
     threshold: float,
+    period_start: datetime | None = None,
+    period_end: datetime | None = None,
+    report_data: Any = None,
 ) -> DriftReport:
     """Overall score = mean PSI over features; drift is detected when any feature's PSI
-    reaches the threshold, and then a data_drift alert opens."""
+    reaches the threshold, and then a data_drift alert opens. ``period_start`` and
+    ``period_end``: the traffic the current distributions come from; ``report_data`` the
+    drift tool's own report (a JSON object, at most 256 KiB)."""
     field = ["deployment_id"]
     deployment = await get_visible(
         session, Deployment, deployment_id, actor, what="deployment", field=field
@@ -42,6 +52,13 @@ async def drift_report_create(
         what="deployment",
         field=field,
     )
+    if period_start is not None and period_end is not None and period_start > period_end:
+        raise validation("must be at or after periodStart", ["period_end"])
+    if period_end is not None and period_end > datetime.now(UTC) + timedelta(days=1):
+        raise validation("must not be more than a day in the future", ["period_end"])
+    if report_data is not None:
+        v.json_value(v.json_object(report_data, ["report_data"]), ["report_data"],
+                     max_bytes=MAX_REPORT_BYTES)  # fmt: skip
     scores = score_features(features, threshold)
     drifted = [s for s in scores if s.is_drifted]
     report = DriftReport(
@@ -51,6 +68,9 @@ async def drift_report_create(
         overall_score=sum(s.psi for s in scores) / len(scores),
         is_drift_detected=bool(drifted),
         created_by_id=actor.user_id,
+        period_start=period_start,
+        period_end=period_end,
+        report_data=report_data,
     )
     session.add(report)
     await session.flush()

@@ -24,3 +24,12 @@ class Aggregation(enum.Enum):
     MAX = "max"
     MIN = "min"
     P95 = "p95"
+
+
+class PredictionStatus(enum.Enum):
+    """PENDING until an asynchronous prediction completes (predictionsComplete); COMPLETED
+    or FAILED (the model answered with an error) when it is recorded done."""
+
+    PENDING = "pending"
+    COMPLETED = "completed"
+    FAILED = "failed"

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
 from app.domain.alert_kinds import AlertSeverity, AlertType
-from app.domain.monitoring.enums import Aggregation, AlertStatus, Comparator
+from app.domain.monitoring.enums import Aggregation, AlertStatus, Comparator, PredictionStatus
 
 # The deployment time series are hash-partitioned by deployment (migration 0011): every
 # query names one deployment, and it is their Citus distribution column.
@@ -191,6 +191,11 @@ class Prediction(IdMixin, TenantMixin, Base):
     __under__ = ("deployment_id",)
     __table_args__ = (
         CheckConstraint("latency_ms >= 0", name="latency_non_negative"),
+        check_in("status", PredictionStatus),
+        CheckConstraint(
+            "status <> 'pending' OR (completed_at IS NULL AND latency_ms IS NULL)",
+            name="pending_not_done",
+        ),
         CheckConstraint(
             "confidence IS NULL OR confidence BETWEEN 0 AND 1", name="confidence_valid"
         ),
@@ -211,8 +216,14 @@ class Prediction(IdMixin, TenantMixin, Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     input: Mapped[Any] = mapped_column(JSONB, nullable=True)
     output: Mapped[Any] = mapped_column(JSONB, nullable=True)
-    latency_ms: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
+    # Null while PENDING (0058).
+    latency_ms: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
     confidence: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, server_default=text(f"'{PredictionStatus.COMPLETED.value}'")
+    )
+    # When it was answered (recorded before 0058: none).
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The version that served it (the deployment's at recording time).
     model_version_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("model_versions.id", ondelete="SET NULL"), nullable=True
@@ -224,7 +235,15 @@ class DriftReport(IdMixin, TenantMixin, Base):
 
     __tablename__ = "drift_reports"
     __under__ = ("deployment_id",)
-    __table_args__ = (Index("ix_drift_reports_deployment_id", "deployment_id", "id"),)
+    __table_args__ = (
+        Index("ix_drift_reports_deployment_id", "deployment_id", "id"),
+        # The report of a period: a deployment's reports by the end of what they cover.
+        Index("ix_drift_reports_deployment_id_period_end", "deployment_id", "period_end"),
+        CheckConstraint(
+            "period_start IS NULL OR period_end IS NULL OR period_start <= period_end",
+            name="period_ordered",
+        ),
+    )
 
     deployment_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
@@ -232,6 +251,10 @@ class DriftReport(IdMixin, TenantMixin, Base):
     threshold: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
     overall_score: Mapped[float] = mapped_column(Float(precision=53), nullable=False)
     is_drift_detected: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    # The traffic the current distributions come from, and the tool's own report (0058).
+    period_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    period_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    report_data: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     alert_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("alerts.id", ondelete="SET NULL"), nullable=True
     )

@@ -70,7 +70,8 @@ EVALUATE = text(
     CROSS JOIN LATERAL (
         SELECT CASE r.metric_name
             WHEN 'predictions.latency_ms' THEN
-                (SELECT max(recorded_at) FROM predictions WHERE deployment_id = :deployment_id)
+                (SELECT max(recorded_at) FROM predictions
+                 WHERE deployment_id = :deployment_id AND latency_ms IS NOT NULL)
             WHEN 'predictions.confidence' THEN
                 (SELECT max(recorded_at) FROM predictions
                  WHERE deployment_id = :deployment_id AND confidence IS NOT NULL)
@@ -93,6 +94,7 @@ EVALUATE = text(
             UNION ALL
             SELECT recorded_at, latency_ms FROM predictions
             WHERE r.metric_name = 'predictions.latency_ms' AND deployment_id = :deployment_id
+              AND latency_ms IS NOT NULL
               AND recorded_at > anchor.t - r.window_seconds * interval '1 second'
             UNION ALL
             SELECT recorded_at, confidence FROM predictions

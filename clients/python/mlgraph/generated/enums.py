@@ -122,6 +122,12 @@ class OrgRole(str, Enum):
     VIEWER = "VIEWER"
 
 
+class PredictionStatus(str, Enum):
+    PENDING = "PENDING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
 class ProjectVisibility(str, Enum):
     PRIVATE = "PRIVATE"
     ORGANIZATION = "ORGANIZATION"

@@ -13,6 +13,7 @@ from .enums import (
     Framework,
     ModelStage,
     ModelType,
+    PredictionStatus,
     ProjectVisibility,
     RunStatus,
     ServiceType,
@@ -233,10 +234,15 @@ class NonFiniteConditionInput(BaseModel):
 class PredictionInput(BaseModel):
     input: Optional[Any] = None
     output: Optional[Any] = None
-    latency_ms: float = Field(alias="latencyMs")
+    latency_ms: Optional[float] = Field(alias="latencyMs", default=None)
+    "How long it took (ms). Needed unless completedAt is given; none while PENDING."
     confidence: Optional[float] = None
     recorded_at: Optional[datetime] = Field(alias="recordedAt", default=None)
     "Default: now."
+    status: PredictionStatus = PredictionStatus.COMPLETED
+    "PENDING for an asynchronous prediction answered later (predictionsComplete)."
+    completed_at: Optional[datetime] = Field(alias="completedAt", default=None)
+    "When it was answered (default: recordedAt + latencyMs)."
 
 
 class PredictionsRecordInput(BaseModel):
