@@ -11,6 +11,7 @@ from strawberry.extensions import SchemaExtension
 
 from app.api.builds.mutations import BuildMutations
 from app.api.datasets.mutations import DatasetMutations
+from app.api.evaluations.mutations import EvaluationMutations
 from app.api.experiments.mutations import ExperimentMutations
 from app.api.governance.mutations import GovernanceMutations
 from app.api.health.mutations import HealthMutations
@@ -57,6 +58,7 @@ class Mutation(
     TrainingMutations,
     SweepMutations,
     DatasetMutations,
+    EvaluationMutations,
     PipelineMutations,
     LogMutations,
 ):

@@ -6,6 +6,7 @@ from app.domain.artifacts.models import RunArtifact
 from app.domain.builds.models import ArtifactBuild
 from app.domain.datasets.models import Dataset, DatasetInput, DatasetVersion, DatasetVersionParent
 from app.domain.environments.models import Environment
+from app.domain.evaluations.models import EvaluationRun
 from app.domain.experiments.models import (
     Experiment,
     Run,
@@ -99,6 +100,7 @@ __all__ = [
     "PipelineRun",
     "Sweep",
     "SweepTrial",
+    "EvaluationRun",
     "TrainingJob",
     "Prediction",
     "PredictionEmbedding",

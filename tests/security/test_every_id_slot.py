@@ -77,6 +77,10 @@ def rules_of(slot: IdSlot, mine: dict[str, str]) -> Any:
         # A run or a training job, not both: the slot may be the one.
         "datasetInputsRecord": {} if slot.path[-1] in {"runId", "trainingJobId"}
                                else {"runId": mine["Run"]},
+        # Only an EVALUATION step has an evaluation (its two ids: the slot is one of them).
+        "pipelineCreate": {"steps": [{"name": "e", "kind": "EVALUATION", "evaluation": {
+            "modelVersionId": mine["ModelVersion"],
+            "datasetVersionId": mine["DatasetVersion"]}}]} if "evaluation" in slot.path else {},
     }  # fmt: skip
 
     def adjust(variables: dict[str, Any]) -> None:
@@ -121,6 +125,8 @@ def reached(outcome: Any, slot: IdSlot) -> bool:
     )
 
 
+EVALUATION_CREATE = f"""mutation($input: EvaluationRunCreateInput!) {{
+  evaluationRunCreate(input: $input) {{ evaluationRun {{ id }} {USER_ERRORS} }} }}"""
 PENDING_PREDICTION = f"""mutation($input: PredictionsRecordInput!) {{
   predictionsRecord(input: $input) {{ predictionIds {USER_ERRORS} }} }}"""
 
@@ -160,6 +166,10 @@ async def complete(
         ids["PromotionRequest"] = assert_ok(made)["promotionRequest"]["id"]
     if "Alert" not in ids and "Deployment" in ids:
         ids["Alert"] = await insert_alert(database_url, ids["Deployment"])
+    if "EvaluationRun" not in ids and {"ModelVersion", "DatasetVersion"} <= ids.keys():
+        made = await client.mutate(EVALUATION_CREATE, {"modelVersionId": ids["ModelVersion"],
+                                                       "datasetVersionId": ids["DatasetVersion"]})  # fmt: skip
+        ids["EvaluationRun"] = assert_ok(made)["evaluationRun"]["id"]
     if "Prediction" not in ids and "Deployment" in ids:  # a pending one, for predictionsComplete
         made = await client.mutate(PENDING_PREDICTION, {"deploymentId": ids["Deployment"],
                                                         "predictions": [{"status": "PENDING"}]})  # fmt: skip

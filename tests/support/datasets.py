@@ -34,7 +34,8 @@ BY_CHECKSUM = """query($a: ChecksumAlgorithm!, $d: String!) {
 LINEAGE = """query($id: ID!, $direction: LineageDirection!, $depth: Int!) { node(id: $id) {
   ... on ModelVersion { lineage(direction: $direction, depth: $depth) { ...graph } }
   ... on DatasetVersion { lineage(direction: $direction, depth: $depth) { ...graph } }
-  ... on Run { lineage(direction: $direction, depth: $depth) { ...graph } } } }
+  ... on Run { lineage(direction: $direction, depth: $depth) { ...graph } }
+  ... on EvaluationRun { lineage(direction: $direction, depth: $depth) { ...graph } } } }
 fragment graph on Lineage { nodes { id type label depth } edges { from to kind role } }"""
 
 

@@ -16,7 +16,7 @@ from app.domain.datasets import lineage as domain
 
 # Why a ``lineage`` field runs on the resolvers (its declaration's ``python`` entry).
 LINEAGE_IN_SQL = (
-    "one recursive SQL statement over five kinds of edge (app/domain/datasets/lineage.py)"
+    "one recursive SQL statement over six kinds of edge (app/domain/datasets/lineage.py)"
 )
 DEFAULT_DEPTH = 5
 
@@ -101,5 +101,6 @@ def lineage_field(type_name: str) -> Any:
         resolver=resolve,
         description="What this came from (UPSTREAM) or led to (DOWNSTREAM), up to `depth` "
         "edges (1-10): dataset versions and their derivations, the runs and training jobs "
-        "that consumed them, the model versions runs trained, their deployments.",
+        "that consumed them, the model versions runs trained, their deployments and "
+        "evaluation runs.",
     )

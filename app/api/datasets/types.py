@@ -17,6 +17,7 @@ from app.api.datasets.enums import (
 from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
 from app.api.datasets.lists import VERSIONS_OF_DATASET, DatasetFilter
 from app.api.errors import ClientError
+from app.api.evaluations.lists import EVALUATIONS_OF_DATASET_VERSION
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import created_range, status_query
 from app.api.graph.fields import PAGING, children, related
@@ -118,6 +119,11 @@ class DatasetVersion(Node, FromRow):
     verified_by = related(description="Who verified it (null: not verified, or since removed).")
     dataset = related()
     lineage = lineage_field("DatasetVersion")
+    evaluations = children(
+        EVALUATIONS_OF_DATASET_VERSION,
+        [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
+        description="The evaluation runs of model versions on it, newest first.",
+    )
 
 
 @from_declaration(DatasetInputRow)

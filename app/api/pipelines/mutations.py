@@ -20,7 +20,7 @@ from app.api.pipelines.types import Pipeline, PipelineRun
 from app.api.training.mutations import TrainingResourcesInput
 from app.domain.pipelines import services
 from app.domain.pipelines.rules import Step
-from app.domain.pipelines.services import JobTemplate
+from app.domain.pipelines.services import EvaluationTemplate, JobTemplate
 
 
 @strawberry.input(description="The training job a TRAINING_JOB step creates when it starts.")
@@ -30,6 +30,12 @@ class TrainingJobTemplateInput:
     entry_point: str | None = None
     config: JSON | None = None
     resources: TrainingResourcesInput = strawberry.field(default_factory=TrainingResourcesInput)
+
+
+@strawberry.input(description="What an EVALUATION step evaluates, and on what.")
+class EvaluationTemplateInput:
+    model_version_id: strawberry.ID
+    dataset_version_id: strawberry.ID
 
 
 @strawberry.input
@@ -42,6 +48,10 @@ class PipelineStepInput:
     )
     training_job: TrainingJobTemplateInput | None = strawberry.field(
         default=None, description="Required on TRAINING_JOB steps, and only there."
+    )
+    evaluation: EvaluationTemplateInput | None = strawberry.field(
+        default=None,
+        description="On an EVALUATION step: the evaluation run it makes when it starts.",
     )
 
 
@@ -91,6 +101,16 @@ class PipelinePayload:
 class PipelineRunPayload:
     pipeline_run: PipelineRun | None
     user_errors: list[UserError]
+
+
+def _evaluation(value: EvaluationTemplateInput | None, index: int) -> EvaluationTemplate | None:
+    if value is None:
+        return None
+    at = ["steps", str(index), "evaluation"]
+    return EvaluationTemplate(
+        decode_id(value.model_version_id, "ModelVersion", [*at, "model_version_id"]),
+        decode_id(value.dataset_version_id, "DatasetVersion", [*at, "dataset_version_id"]),
+    )
 
 
 def _template(value: TrainingJobTemplateInput | None, index: int) -> JobTemplate | None:
@@ -143,6 +163,7 @@ class PipelineMutations:
                 ],
                 step_configs=[s.config for s in input.steps],
                 templates=[_template(s.training_job, i) for i, s in enumerate(input.steps)],
+                evaluations=[_evaluation(s.evaluation, i) for i, s in enumerate(input.steps)],
             ),
         )
 

@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from app.api.evaluations.lists import EVALUATIONS_OF_PIPELINE_RUN
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import status_query
 from app.api.graph.fields import PAGING, children, related
@@ -37,6 +38,10 @@ class PipelineStep:
     training_job: JSON | None = strawberry.field(
         description="A TRAINING_JOB step's template (its environment as a global id)."
     )
+    evaluation: JSON | None = strawberry.field(
+        default=None,
+        description="An EVALUATION step's {modelVersionId, datasetVersionId} (global ids).",
+    )
 
 
 @strawberry.type(description="Where one step of a run is.")
@@ -47,6 +52,9 @@ class PipelineRunStep:
     ended_at: datetime | None
     training_job_id: strawberry.ID | None = strawberry.field(
         description="The training job a TRAINING_JOB step created when it started."
+    )
+    evaluation_run_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The evaluation run an EVALUATION step made when it started."
     )
 
 
@@ -59,6 +67,15 @@ def _template(template: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     environment = encode_id("Environment", uuid.UUID(template["environment_id"]))
     return {**template, "environment_id": environment}
+
+
+def _evaluation(template: dict[str, str] | None) -> dict[str, str] | None:
+    if template is None:
+        return None
+    return {
+        "modelVersionId": encode_id("ModelVersion", uuid.UUID(template["modelVersionId"])),
+        "datasetVersionId": encode_id("DatasetVersion", uuid.UUID(template["datasetVersionId"])),
+    }
 
 
 @from_declaration(
@@ -93,6 +110,7 @@ class Pipeline(Node, FromRow):
                 depends_on=s["dependsOn"],
                 config=s["config"],
                 training_job=JSON(_template(s.get("trainingJob"))),
+                evaluation=JSON(_evaluation(s.get("evaluation"))),
             )
             for s in self.definition_["steps"]
         ]
@@ -131,11 +149,17 @@ class PipelineRun(Node, FromRow):
     started_at: datetime | None
     ended_at: datetime | None
     created_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
     pipeline_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
     steps_: strawberry.Private[list[dict[str, Any]]]
 
     created_by = related()
+    evaluations = children(
+        EVALUATIONS_OF_PIPELINE_RUN,
+        [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC)],
+        description="The evaluation runs its EVALUATION steps made.",
+    )
 
     @strawberry.field(description="Each step's state, in dependency order.")
     def steps(self) -> list[PipelineRunStep]:
@@ -149,6 +173,11 @@ class PipelineRun(Node, FromRow):
                     encode_id("TrainingJob", uuid.UUID(s["trainingJobId"]))
                 )
                 if s.get("trainingJobId")
+                else None,
+                evaluation_run_id=strawberry.ID(
+                    encode_id("EvaluationRun", uuid.UUID(s["evaluationRunId"]))
+                )
+                if s.get("evaluationRunId")
                 else None,
             )
             for s in self.steps_

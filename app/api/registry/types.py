@@ -24,6 +24,7 @@ from app.api.datasets.lineage import LINEAGE_IN_SQL, lineage_field
 from app.api.datasets.lists import DATASETS_OF_PROJECT
 from app.api.datasets.types import DatasetFilterInput
 from app.api.errors import ClientError
+from app.api.evaluations.lists import EVALUATIONS_OF_MODEL_VERSION
 from app.api.experiments.enums import RunOrder
 from app.api.experiments.lists import EXPERIMENTS_OF_PROJECT, RUNS_OF_PROJECT, runs_query
 from app.api.experiments.run_filter import ExperimentFilterInput, RunFilterInput
@@ -508,6 +509,11 @@ class ModelVersion(Node, FromRow):
         REGISTRY_LINK_LIST_ARGUMENTS,
         query=registry_links_query,
         description="This version in external registries.",
+    )
+    evaluations = children(
+        EVALUATIONS_OF_MODEL_VERSION,
+        [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
+        description="Its evaluation runs on dataset versions, newest first.",
     )
     promotion_requests = children(
         REQUESTS_OF_VERSION,

@@ -7,6 +7,7 @@ The graph, in the direction data flows:
     TrainingJob ─PRODUCED→ Run                        (training_jobs.run_id)
     Run ─TRAINED→ ModelVersion                        (model_versions.run_id)
     ModelVersion ─DEPLOYED→ Deployment                (deployments.model_version_id)
+    DatasetVersion | ModelVersion ─EVALUATED→ EvaluationRun   (evaluation_runs)
 
 The walk follows one direction from the start node, one edge kind per branch of a
 LATERAL union, each an index lookup; every table read carries the caller's organizations
@@ -59,6 +60,7 @@ class EdgeKind(enum.Enum):
     PRODUCED = "produced"
     TRAINED = "trained"
     DEPLOYED = "deployed"
+    EVALUATED = "evaluated"
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,12 @@ DOWNSTREAM_STEPS = f"""
     FROM deployments d
    WHERE w.t = 'ModelVersion' AND d.model_version_id = w.id AND d.{ORG}
      AND d.deleted_at IS NULL {{hide:deployments:d}}
+  UNION ALL
+  SELECT 'EvaluationRun', e.id, 'evaluated', NULL
+    FROM evaluation_runs e
+   WHERE ((w.t = 'DatasetVersion' AND e.dataset_version_id = w.id)
+       OR (w.t = 'ModelVersion' AND e.model_version_id = w.id))
+     AND e.{ORG} {{hide:evaluation_runs:e}}
 """
 
 UPSTREAM_STEPS = f"""
@@ -146,6 +154,16 @@ UPSTREAM_STEPS = f"""
     FROM deployments d JOIN model_versions v ON v.id = d.model_version_id
    WHERE w.t = 'Deployment' AND d.id = w.id AND d.{ORG} AND v.deleted_at IS NULL
          {{hide:model_versions:v}}
+  UNION ALL
+  SELECT 'ModelVersion', e.model_version_id, 'evaluated', NULL
+    FROM evaluation_runs e JOIN model_versions v ON v.id = e.model_version_id
+   WHERE w.t = 'EvaluationRun' AND e.id = w.id AND e.{ORG} AND v.deleted_at IS NULL
+         {{hide:model_versions:v}}
+  UNION ALL
+  SELECT 'DatasetVersion', e.dataset_version_id, 'evaluated', NULL
+    FROM evaluation_runs e JOIN dataset_versions dv ON dv.id = e.dataset_version_id
+   WHERE w.t = 'EvaluationRun' AND e.id = w.id AND e.{ORG} AND dv.deleted_at IS NULL
+         {{hide:dataset_versions:dv}}
 """
 
 LABEL = """CASE n.t
@@ -156,6 +174,8 @@ LABEL = """CASE n.t
   WHEN 'ModelVersion' THEN (SELECT m.name || ' ' || mv.version FROM model_versions mv
                             JOIN models m ON m.id = mv.model_id WHERE mv.id = n.id)
   WHEN 'Deployment' THEN (SELECT name FROM deployments WHERE id = n.id)
+  WHEN 'EvaluationRun' THEN (SELECT 'evaluation ' || e.status FROM evaluation_runs e
+                             WHERE e.id = n.id)
 END"""
 
 

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain import validation as v
 from app.domain.environments.models import Environment
 from app.domain.errors import DomainError, ErrorCode, validation
+from app.domain.evaluations.enums import EvaluationStatus
+from app.domain.evaluations.services import check_evaluation, evaluation_run_create
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.pipelines.enums import Orchestrator, StepKind, StepStatus
@@ -93,6 +95,22 @@ async def _check_template(
         raise validation(error.message, [*field, *(error.field or [])]) from error
 
 
+@dataclass(frozen=True)
+class EvaluationTemplate:
+    """The evaluation run an EVALUATION step makes when it starts: this model version on
+    this dataset version (ids as given; checked when the pipeline is written and again,
+    as the caller then, when the step starts)."""
+
+    model_version_id: uuid.UUID
+    dataset_version_id: uuid.UUID
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "modelVersionId": str(self.model_version_id),
+            "datasetVersionId": str(self.dataset_version_id),
+        }
+
+
 async def pipeline_create(
     session: AsyncSession,
     actor: Actor,
@@ -105,6 +123,7 @@ async def pipeline_create(
     steps: Sequence[Step],
     step_configs: Sequence[Any],
     templates: Sequence[JobTemplate | None],
+    evaluations: Sequence[EvaluationTemplate | None] = (),
 ) -> Pipeline:
     project = await require_project_access(
         session,
@@ -145,6 +164,15 @@ async def pipeline_create(
             )
         if template is not None:
             await _check_template(session, actor, project.organization_id, template, index)
+    evaluations = list(evaluations) or [None] * len(steps)
+    for index, (step, evaluation) in enumerate(zip(steps, evaluations, strict=True)):
+        if evaluation is None:
+            continue
+        at = (*STEPS, str(index), "evaluation")
+        if step.kind is not StepKind.EVALUATION:
+            raise validation("only an EVALUATION step has an evaluation", list(at))
+        await check_evaluation(session, actor, evaluation.model_version_id,
+                               evaluation.dataset_version_id, at)  # fmt: skip
     definition = {
         "steps": [
             {
@@ -155,9 +183,10 @@ async def pipeline_create(
                 if config is not None
                 else {},
                 **({"trainingJob": template.as_json()} if template is not None else {}),
+                **({"evaluation": evaluation.as_json()} if evaluation is not None else {}),
             }
-            for i, (step, config, template) in enumerate(
-                zip(steps, step_configs, templates, strict=True)
+            for i, (step, config, template, evaluation) in enumerate(
+                zip(steps, step_configs, templates, evaluations, strict=True)
             )
         ],
         "order": order,
@@ -313,6 +342,27 @@ async def _start_job(
     return job.id
 
 
+async def _start_evaluation(
+    session: AsyncSession, actor: Actor, run: PipelineRun, step: str, template: dict[str, str]
+) -> uuid.UUID:
+    """The step's evaluation run, RUNNING from now (its evaluator records the metrics)."""
+    try:
+        evaluation = await evaluation_run_create(
+            session,
+            actor,
+            model_version_id=uuid.UUID(template["modelVersionId"]),
+            dataset_version_id=uuid.UUID(template["datasetVersionId"]),
+            pipeline_run_id=run.id,
+            step=step,
+            status=EvaluationStatus.RUNNING,
+        )
+    except DomainError as error:  # e.g. the version was retired since
+        raise DomainError(
+            error.code, f"step {step} cannot start its evaluation: {error.message}", ["step"]
+        ) from error
+    return evaluation.id
+
+
 async def pipeline_run_step_update(
     session: AsyncSession,
     actor: Actor,
@@ -358,6 +408,11 @@ async def pipeline_run_step_update(
         template = definition.get("trainingJob")
         if template is not None:
             state["trainingJobId"] = str(await _start_job(session, actor, pipeline, step, template))
+        evaluation = definition.get("evaluation")
+        if evaluation is not None:
+            state["evaluationRunId"] = str(
+                await _start_evaluation(session, actor, run, step, evaluation)
+            )
     else:
         state["endedAt"] = datetime.now(UTC).isoformat()
     state["status"] = status.value

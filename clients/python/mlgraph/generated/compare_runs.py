@@ -28,6 +28,7 @@ class CompareRunsNodeNode(BaseModel):
         "DeploymentEvent",
         "DriftReport",
         "Environment",
+        "EvaluationRun",
         "GpuType",
         "HealthRule",
         "IntegrationConfig",

@@ -27,6 +27,7 @@ class ProjectExperimentsNodeNode(BaseModel):
         "DeploymentEvent",
         "DriftReport",
         "Environment",
+        "EvaluationRun",
         "Experiment",
         "GpuType",
         "HealthRule",

@@ -27,6 +27,7 @@ class ProjectModelsNodeNode(BaseModel):
         "DeploymentEvent",
         "DriftReport",
         "Environment",
+        "EvaluationRun",
         "Experiment",
         "GpuType",
         "HealthRule",

@@ -28,6 +28,7 @@ class SearchRunsNodeNode(BaseModel):
         "DeploymentEvent",
         "DriftReport",
         "Environment",
+        "EvaluationRun",
         "GpuType",
         "HealthRule",
         "IntegrationConfig",

@@ -1,0 +1,1 @@
+"""The evaluations context's GraphQL side."""

@@ -1,0 +1,1 @@
+"""Evaluation runs: a model version scored on a dataset version."""
