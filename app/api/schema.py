@@ -19,6 +19,8 @@ from app.api.logs.mutations import LogMutations
 from app.api.logs.subscriptions import LogSubscriptions
 from app.api.monitoring.mutations import AlertRuleMutations, DriftMutations, MonitoringMutations
 from app.api.notifications.mutations import NotificationMutations
+from app.api.patterns.mutations import PatternMutations
+from app.api.patterns.subscriptions import PatternSubscriptions
 from app.api.pipelines.mutations import PipelineMutations
 from app.api.queries import Query
 from app.api.registry.links import RegistryLinkMutations
@@ -59,6 +61,7 @@ class Mutation(
     SweepMutations,
     DatasetMutations,
     EvaluationMutations,
+    PatternMutations,
     PipelineMutations,
     LogMutations,
 ):
@@ -66,7 +69,7 @@ class Mutation(
 
 
 @strawberry.type
-class Subscription(CoreSubscriptions, LogSubscriptions, SweepSubscriptions):
+class Subscription(CoreSubscriptions, LogSubscriptions, SweepSubscriptions, PatternSubscriptions):
     pass
 
 

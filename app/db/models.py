@@ -34,6 +34,7 @@ from app.domain.notifications.models import (
     NotificationDelivery,
     NotificationRule,
 )
+from app.domain.patterns.models import PatternJob
 from app.domain.pipelines.models import Pipeline, PipelineRun
 from app.domain.registry.models import (
     Model,
@@ -101,6 +102,7 @@ __all__ = [
     "Sweep",
     "SweepTrial",
     "EvaluationRun",
+    "PatternJob",
     "TrainingJob",
     "Prediction",
     "PredictionEmbedding",

@@ -15,6 +15,7 @@ MONITORING = "mlgraph_monitoring"  # {"deployment": id, "seq": monitoring_seq af
 RUN_STATUS = "mlgraph_run_status"  # {"run": id, "version": status_version}
 TRAINING_STATUS = "mlgraph_training_status"  # {"job": id}: a training job's status changed
 SWEEP_STATUS = "mlgraph_sweep_status"  # {"sweep": id}: a sweep or one of its trials changed
+PATTERN_JOB_STATUS = "mlgraph_pattern_job_status"  # {"pattern_job": id}: its status changed
 BUILD_STATUS = "mlgraph_build_status"  # {"build": id}: an artifact build's status changed
 ALERTS = "mlgraph_alerts"  # {"org": id, "alert": id}
 OUTBOX = "mlgraph_outbox"  # {"org": id}: notification deliveries are due
@@ -26,6 +27,7 @@ CHANNELS = (
     RUN_STATUS,
     TRAINING_STATUS,
     SWEEP_STATUS,
+    PATTERN_JOB_STATUS,
     BUILD_STATUS,
     ALERTS,
     OUTBOX,

@@ -328,6 +328,33 @@ def sweep_state(row: Any) -> SweepState:
     )
 
 
+@dataclass
+class PatternJobState:
+    status: str
+    pattern_count: int | None
+    error_message: str | None
+    lease_owner: str | None
+    finished_at: datetime | None
+    version: int
+
+
+PATTERN_JOB_STATE = text(
+    "SELECT status, pattern_count, error_message, lease_owner, finished_at, status_version "
+    "FROM pattern_jobs WHERE id = :id"
+)
+
+
+def pattern_job_state(row: Any) -> PatternJobState:
+    return PatternJobState(
+        row.status,
+        row.pattern_count,
+        row.error_message,
+        row.lease_owner,
+        row.finished_at,
+        row.status_version,
+    )
+
+
 class StatusHub(Hub):
     """One row's status (a run's, a training job's): re-read once per notification for all
     its subscribers; only a newer ``status_version`` replaces the state."""
@@ -412,6 +439,7 @@ STATUS_HUBS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "training": (TRAINING_JOB_STATE, training_job_state),
     "build": (BUILD_STATE, build_state),
     "sweep": (SWEEP_STATE, sweep_state),
+    "pattern": (PATTERN_JOB_STATE, pattern_job_state),
 }
 
 
@@ -560,6 +588,10 @@ class Broker:
                     hub.poke()
             elif channel == topics.SWEEP_STATUS:
                 hub = self.hubs.get(("sweep", uuid.UUID(data["sweep"])))
+                if hub is not None:
+                    hub.poke()
+            elif channel == topics.PATTERN_JOB_STATUS:
+                hub = self.hubs.get(("pattern", uuid.UUID(data["pattern_job"])))
                 if hub is not None:
                     hub.poke()
             elif channel == topics.RATE_LIMITS:

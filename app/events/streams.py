@@ -20,12 +20,15 @@ from app.domain.experiments.enums import TERMINAL_RUN_STATUSES, RunStatus
 from app.domain.experiments.reads import MetricRow, high_water, points_after
 from app.domain.monitoring import reads as monitoring_reads
 from app.domain.monitoring.reads import MonitoringRow
+from app.domain.patterns.enums import FINAL as FINAL_PATTERN_STATUSES
+from app.domain.patterns.enums import PatternJobStatus
 from app.domain.sweeps.enums import SweepStatus
 from app.domain.training.enums import TrainingJobStatus
 from app.domain.training.rules import FINAL as FINAL_TRAINING_STATUSES
 from app.events.hubs import (
     Broker,
     BuildState,
+    PatternJobState,
     RunState,
     SharedBatch,
     SweepState,
@@ -220,6 +223,12 @@ def training_job_states(broker: Broker, job_id: uuid.UUID) -> AsyncIterator[Trai
 def sweep_states(broker: Broker, sweep_id: uuid.UUID) -> AsyncIterator[SweepState]:
     return status_states(
         broker, "sweep", sweep_id, lambda status: SweepStatus(status) is not SweepStatus.RUNNING
+    )
+
+
+def pattern_job_states(broker: Broker, job_id: uuid.UUID) -> AsyncIterator[PatternJobState]:
+    return status_states(
+        broker, "pattern", job_id, lambda status: PatternJobStatus(status) in FINAL_PATTERN_STATUSES
     )
 
 

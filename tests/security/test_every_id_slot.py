@@ -71,6 +71,7 @@ def rules_of(slot: IdSlot, mine: dict[str, str]) -> Any:
     needs: dict[str, dict[str, Any]] = {
         "deploymentTrafficSet": {"splits": [{"deploymentId": mine["Deployment"], "percentage": 100}]},
         "artifactBuildFinish": {"status": "FAILED", "errorMessage": "x"},
+        "patternJobFinish": {"status": "FAILED", "errorMessage": "x"},
         "runMetricsLog": {"points": [{"key": "loss", "step": 0, "value": 1.0}]},
         "trainingJobCreate": {"image": "ghcr.io/acme/train:1"},
         "trainingJobTransition": {"trainingJobId": mine["queued"], "status": "RUNNING"},
@@ -127,6 +128,8 @@ def reached(outcome: Any, slot: IdSlot) -> bool:
 
 EVALUATION_CREATE = f"""mutation($input: EvaluationRunCreateInput!) {{
   evaluationRunCreate(input: $input) {{ evaluationRun {{ id }} {USER_ERRORS} }} }}"""
+PATTERN_JOB_CREATE = f"""mutation($input: PatternJobCreateInput!) {{
+  patternJobCreate(input: $input) {{ patternJob {{ id }} {USER_ERRORS} }} }}"""
 PENDING_PREDICTION = f"""mutation($input: PredictionsRecordInput!) {{
   predictionsRecord(input: $input) {{ predictionIds {USER_ERRORS} }} }}"""
 
@@ -170,6 +173,11 @@ async def complete(
         made = await client.mutate(EVALUATION_CREATE, {"modelVersionId": ids["ModelVersion"],
                                                        "datasetVersionId": ids["DatasetVersion"]})  # fmt: skip
         ids["EvaluationRun"] = assert_ok(made)["evaluationRun"]["id"]
+    if "PatternJob" not in ids and "DatasetVersion" in ids:
+        made = await client.mutate(PATTERN_JOB_CREATE, {
+            "datasetVersionId": ids["DatasetVersion"], "name": "p", "patternType": "CLUSTERING",
+            "algorithm": "KMEANS"})  # fmt: skip
+        ids["PatternJob"] = assert_ok(made)["patternJob"]["id"]
     if "Prediction" not in ids and "Deployment" in ids:  # a pending one, for predictionsComplete
         made = await client.mutate(PENDING_PREDICTION, {"deploymentId": ids["Deployment"],
                                                         "predictions": [{"status": "PENDING"}]})  # fmt: skip

@@ -25,15 +25,19 @@ async def queued_job(client: GraphQLClient, ids: dict[str, str], **fields: Any) 
     return job
 
 
-async def expire_lease(database_url: str, job: str) -> None:
+# The queues' tables, by the global id's type (every queue row has lease_expires_at).
+QUEUE_TABLES = {"TrainingJob": "training_jobs", "PatternJob": "pattern_jobs"}
+
+
+async def expire_lease(database_url: str, job: str, kind: str = "TrainingJob") -> None:
     """The job's lease runs out: moved into the past (the clock moved on), not waited for."""
     engine = make_engine(database_url, pool_size=1, max_overflow=0)
     try:
         async with engine.begin() as connection:
             await connection.execute(
-                text("UPDATE training_jobs SET lease_expires_at = now() - interval '1 second' "
-                     "WHERE id = :id"),
-                {"id": decode_id(job, "TrainingJob", [])},
+                text(f"UPDATE {QUEUE_TABLES[kind]} "
+                     "SET lease_expires_at = now() - interval '1 second' WHERE id = :id"),
+                {"id": decode_id(job, kind, [])},
             )  # fmt: skip
     finally:
         await engine.dispose()

@@ -23,6 +23,7 @@ from app.api.graph.declare import created_range, status_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.node import Node
 from app.api.orders import CreatedOrder
+from app.api.patterns.lists import PATTERN_JOBS_OF_DATASET_VERSION
 from app.domain.datasets.models import Dataset as DatasetRow
 from app.domain.datasets.models import DatasetInput as DatasetInputRow
 from app.domain.datasets.models import DatasetVersion as DatasetVersionRow
@@ -123,6 +124,11 @@ class DatasetVersion(Node, FromRow):
         EVALUATIONS_OF_DATASET_VERSION,
         [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
         description="The evaluation runs of model versions on it, newest first.",
+    )
+    pattern_jobs = children(
+        PATTERN_JOBS_OF_DATASET_VERSION,
+        [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
+        description="The pattern searches over it, newest first.",
     )
 
 

@@ -39,6 +39,8 @@ from app.api.loaders.list_spec import StatusFilter
 from app.api.monitoring.lists import ALERT_RULES_OF_PROJECT
 from app.api.node import Node
 from app.api.orders import CreatedOrder, NamedOrder
+from app.api.patterns.enums import PatternJobStatus
+from app.api.patterns.lists import PATTERN_JOBS_OF_PROJECT
 from app.api.pipelines.lists import PIPELINES_OF_PROJECT
 from app.api.registry.enums import (
     Framework,
@@ -207,6 +209,19 @@ class Project(Node, FromRow):
         query=status_query,
         description="Training jobs of this project, newest first; `status` keeps those in "
         "any of the given states.",
+    )
+
+    pattern_jobs = children(
+        PATTERN_JOBS_OF_PROJECT,
+        [
+            *PAGING,
+            ("status", list[PatternJobStatus] | None, None),
+            ("created_from", datetime | None, None),
+            ("created_to", datetime | None, None),
+            ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC),
+        ],
+        query=status_query,
+        description="Pattern searches over the project's dataset versions, newest first.",
     )
 
     @strawberry.field(description=AGGREGATE_DESCRIPTION + " Over `trainingJobs`.")

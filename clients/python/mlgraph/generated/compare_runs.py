@@ -41,6 +41,7 @@ class CompareRunsNodeNode(BaseModel):
         "NotificationDelivery",
         "NotificationRule",
         "Organization",
+        "PatternJob",
         "Pipeline",
         "PipelineRun",
         "Project",

@@ -41,6 +41,7 @@ class ProjectExperimentsNodeNode(BaseModel):
         "NotificationDelivery",
         "NotificationRule",
         "Organization",
+        "PatternJob",
         "Pipeline",
         "PipelineRun",
         "PromotionGate",

@@ -41,6 +41,7 @@ class ProjectModelsNodeNode(BaseModel):
         "NotificationDelivery",
         "NotificationRule",
         "Organization",
+        "PatternJob",
         "Pipeline",
         "PipelineRun",
         "PromotionGate",

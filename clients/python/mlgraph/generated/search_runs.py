@@ -41,6 +41,7 @@ class SearchRunsNodeNode(BaseModel):
         "NotificationDelivery",
         "NotificationRule",
         "Organization",
+        "PatternJob",
         "Pipeline",
         "PipelineRun",
         "Project",

@@ -1,0 +1,1 @@
+"""The patterns context's GraphQL side."""

@@ -1,0 +1,1 @@
+"""Pattern-recognition jobs over a dataset version, on the shared work queue."""
