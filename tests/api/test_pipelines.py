@@ -9,8 +9,11 @@ from tests.helpers import (
     USER_ERRORS,
     assert_error,
     assert_ok,
+    create_model,
     create_project,
+    create_run,
 )
+from tests.support.datasets import dataset
 from tests.support.notifications import DELIVERIES, NRULE, channel
 from tests.support.pipelines import (
     RUN_CREATE,
@@ -206,3 +209,61 @@ async def test_a_training_step_checks_the_gpu_catalogue_when_it_starts(tenant):
                                               "status": "RUNNING"})  # fmt: skip
     error = assert_error(refused, "VALIDATION", ["input", "step"])
     assert "h100" in error["message"] and "train" in error["message"]
+
+
+PIPELINE_MOVE = f"""mutation($input: PipelineTransitionInput!) {{
+  pipelineTransition(input: $input) {{ pipeline {{ id status }} {USER_ERRORS} }} }}"""
+LINKED = f"""mutation($input: PipelineCreateInput!) {{
+  pipelineCreate(input: $input) {{ pipeline {{ id status workflowType dataset {{ name }}
+    model {{ name }} experiment {{ name }} }} {USER_ERRORS} }} }}"""
+BY_STATUS = """query($id: ID!, $status: [PipelineStatus!], $type: [PipelineWorkflowType!]) {
+  node(id: $id) { ... on Project { pipelines(status: $status, workflowType: $type) {
+    nodes { name } } } } }"""
+
+
+async def test_only_an_active_pipeline_runs_and_it_links_what_it_works_on(tenant, make_tenant):
+    client = tenant.client
+    ids = await create_run(client, tenant.org_id)
+    project = ids["project"]
+    reviews = await dataset(client, project, "reviews")
+    model = (await create_model(client, project))["id"]
+    draft = assert_ok(await client.mutate(LINKED, {
+        "projectId": project, "name": "nightly-train", "orchestrator": "ARGO",
+        "status": "DRAFT", "workflowType": "TRAINING", "datasetId": reviews, "modelId": model,
+        "experimentId": ids["experiment"],
+        "steps": [{"name": "prepare", "kind": "DATA_PROCESSING"}]}))["pipeline"]  # fmt: skip
+    assert (draft["status"], draft["workflowType"], draft["dataset"]) == (
+        "DRAFT", "TRAINING", {"name": "reviews"})  # fmt: skip
+    assert draft["experiment"] is not None and draft["model"] is not None
+    refused = await client.mutate(RUN_CREATE, {"pipelineId": draft["id"]})
+    assert_error(refused, "INVALID_TRANSITION", ["input", "pipelineId"])
+
+    async def move(status: str) -> dict:  # type: ignore[type-arg]
+        return await client.mutate(PIPELINE_MOVE, {"pipelineId": draft["id"], "status": status})  # type: ignore[no-any-return]
+
+    assert assert_ok(await move("ACTIVE"))["pipeline"]["status"] == "ACTIVE"
+    assert_ok(await client.mutate(RUN_CREATE, {"pipelineId": draft["id"]}))
+    assert_error(await move("DRAFT"), "INVALID_TRANSITION", ["input", "status"])
+    assert_ok(await move("ARCHIVED"))
+    assert_error(await client.mutate(RUN_CREATE, {"pipelineId": draft["id"]}),
+                 "INVALID_TRANSITION", ["input", "pipelineId"])  # fmt: skip
+
+    other_project = (await create_project(client, tenant.org_id))["id"]
+    elsewhere = await dataset(client, other_project, "elsewhere")
+    base = {"projectId": project, "name": "x", "orchestrator": "ARGO",
+            "steps": [{"name": "a", "kind": "DATA_PROCESSING"}]}  # fmt: skip
+    assert_error(await client.mutate(LINKED, {**base, "datasetId": elsewhere}), "VALIDATION",
+                 ["input", "datasetId"])  # fmt: skip
+    assert_error(await client.mutate(LINKED, {**base, "status": "ARCHIVED"}), "VALIDATION",
+                 ["input", "status"])  # fmt: skip
+    other = await make_tenant()
+    theirs = (await create_model(other.client, (await create_project(other.client,
+                                                                     other.org_id))["id"]))["id"]  # fmt: skip
+    assert_error(await client.mutate(LINKED, {**base, "modelId": theirs}), "NOT_FOUND",
+                 ["input", "modelId"])  # fmt: skip
+    assert_ok(await client.mutate(LINKED, {**base, "name": "generic"}))
+
+    found = await client.data(BY_STATUS, {"id": project, "status": ["ARCHIVED"]})
+    assert [p["name"] for p in found["node"]["pipelines"]["nodes"]] == ["nightly-train"]
+    found = await client.data(BY_STATUS, {"id": project, "type": ["GENERIC"]})
+    assert [p["name"] for p in found["node"]["pipelines"]["nodes"]] == ["generic"]

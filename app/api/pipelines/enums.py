@@ -11,9 +11,13 @@ expose(
     (pipelines.StepKind, "PipelineStepKind"),
     pipelines.PipelineRunStatus,
     (pipelines.StepStatus, "PipelineStepStatus"),
+    pipelines.PipelineStatus,
+    (pipelines.WorkflowType, "PipelineWorkflowType"),
 )
 
 Orchestrator = pipelines.Orchestrator
 PipelineStepKind = pipelines.StepKind
 PipelineRunStatus = pipelines.PipelineRunStatus
 PipelineStepStatus = pipelines.StepStatus
+PipelineStatus = pipelines.PipelineStatus
+WorkflowType = pipelines.WorkflowType

@@ -13,14 +13,16 @@ from app.api.ids import decode_id, input_id
 from app.api.pipelines.enums import (
     Orchestrator,
     PipelineRunStatus,
+    PipelineStatus,
     PipelineStepKind,
     PipelineStepStatus,
+    WorkflowType,
 )
 from app.api.pipelines.types import Pipeline, PipelineRun
 from app.api.training.mutations import TrainingResourcesInput
 from app.domain.pipelines import services
 from app.domain.pipelines.rules import Step
-from app.domain.pipelines.services import EvaluationTemplate, JobTemplate
+from app.domain.pipelines.services import EvaluationTemplate, JobTemplate, PipelineLinks
 
 
 @strawberry.input(description="The training job a TRAINING_JOB step creates when it starts.")
@@ -69,6 +71,35 @@ class PipelineCreateInput:
     steps: list[PipelineStepInput] = strawberry.field(
         description="A DAG: duplicate names, unknown dependencies and cycles are userErrors."
     )
+    status: PipelineStatus = strawberry.field(
+        default=PipelineStatus.ACTIVE,
+        description="DRAFT (no run starts until it is activated) or ACTIVE.",
+    )
+    workflow_type: WorkflowType = WorkflowType.GENERIC
+    dataset_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The dataset it works on (same project)."
+    )
+    model_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The model it trains or serves (same project)."
+    )
+    experiment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The experiment it runs (same project)."
+    )
+
+    def links(self) -> PipelineLinks:
+        return PipelineLinks(
+            dataset_id=input_id(self, "dataset_id", "Dataset") if self.dataset_id else None,
+            model_id=input_id(self, "model_id", "Model") if self.model_id else None,
+            experiment_id=input_id(self, "experiment_id", "Experiment")
+            if self.experiment_id
+            else None,
+        )
+
+
+@strawberry.input
+class PipelineTransitionInput:
+    pipeline_id: strawberry.ID
+    status: PipelineStatus
 
 
 @strawberry.input
@@ -164,6 +195,28 @@ class PipelineMutations:
                 step_configs=[s.config for s in input.steps],
                 templates=[_template(s.training_job, i) for i, s in enumerate(input.steps)],
                 evaluations=[_evaluation(s.evaluation, i) for i, s in enumerate(input.steps)],
+                status=input.status,
+                workflow_type=input.workflow_type,
+                links=input.links(),
+            ),
+        )
+
+    @strawberry.mutation(
+        description="DRAFT → ACTIVE → ARCHIVED (a draft may be archived, an archived "
+        "pipeline activated again); only ACTIVE pipelines start runs. Contributors+."
+    )
+    async def pipeline_transition(
+        self, info: Info, input: PipelineTransitionInput
+    ) -> PipelinePayload:
+        return await mutate(
+            info,
+            PipelinePayload,
+            "pipeline",
+            lambda session, actor: services.pipeline_transition(
+                session,
+                actor,
+                pipeline_id=input_id(input, "pipeline_id", "Pipeline"),
+                status=input.status,
             ),
         )
 

@@ -20,8 +20,10 @@ from app.api.orders import CreatedOrder
 from app.api.pipelines.enums import (
     Orchestrator,
     PipelineRunStatus,
+    PipelineStatus,
     PipelineStepKind,
     PipelineStepStatus,
+    WorkflowType,
 )
 from app.api.pipelines.lists import RUNS_OF_PIPELINE
 from app.domain.pipelines import enums
@@ -94,12 +96,22 @@ class Pipeline(Node, FromRow):
     namespace: str
     created_at: datetime
     updated_at: datetime
+    status: PipelineStatus = strawberry.field(
+        description="DRAFT, ACTIVE (its runs may start) or ARCHIVED."
+    )
+    workflow_type: WorkflowType
     db_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
+    dataset_id: strawberry.Private[uuid.UUID | None]
+    model_id: strawberry.Private[uuid.UUID | None]
+    experiment_id: strawberry.Private[uuid.UUID | None]
     definition_: strawberry.Private[dict[str, Any]]
 
     created_by = related()
+    dataset = related(description="The dataset it works on.")
+    model = related(description="The model it trains or serves.")
+    experiment = related(description="The experiment it runs.")
 
     @strawberry.field(description="The steps, as defined.")
     def steps(self) -> list[PipelineStep]:

@@ -30,7 +30,7 @@ from app.api.experiments.lists import EXPERIMENTS_OF_PROJECT, RUNS_OF_PROJECT, r
 from app.api.experiments.run_filter import ExperimentFilterInput, RunFilterInput
 from app.api.governance.lists import GATES_OF_MODEL, REQUESTS_OF_VERSION
 from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.declare import Lookup, created_query, filtered_query, status_query
+from app.api.graph.declare import Lookup, filtered_query, status_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.health.lists import HEALTH_RULES_OF_PROJECT
 from app.api.ids import decode_any, filter_ids
@@ -41,7 +41,9 @@ from app.api.node import Node
 from app.api.orders import CreatedOrder, NamedOrder
 from app.api.patterns.enums import PatternJobStatus
 from app.api.patterns.lists import PATTERN_JOBS_OF_PROJECT
-from app.api.pipelines.lists import PIPELINES_OF_PROJECT
+from app.api.pipelines.enums import PipelineStatus
+from app.api.pipelines.enums import WorkflowType as PipelineWorkflowType
+from app.api.pipelines.lists import PIPELINES_OF_PROJECT, pipelines_query
 from app.api.registry.enums import (
     Framework,
     ModelOrder,
@@ -190,12 +192,15 @@ class Project(Node, FromRow):
         PIPELINES_OF_PROJECT,
         [
             *PAGING,
+            ("status", list[PipelineStatus] | None, None),
+            ("workflow_type", list[PipelineWorkflowType] | None, None),
             ("created_from", datetime | None, None),
             ("created_to", datetime | None, None),
             ("order_by", NamedOrder, NamedOrder.CREATED_ASC),
         ],
-        query=created_query,
-        description="Pipelines of this project.",
+        query=pipelines_query,
+        description="Pipelines of this project; `status` and `workflowType` keep those in "
+        "any of the given ones.",
     )
     training_jobs = children(
         TRAINING_JOBS_OF_PROJECT,

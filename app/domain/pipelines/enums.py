@@ -14,6 +14,32 @@ class Orchestrator(enum.Enum):
     CUSTOM = "custom"
 
 
+class PipelineStatus(enum.Enum):
+    """DRAFT while it is written, ACTIVE when its runs may start, ARCHIVED when retired
+    from use (kept readable; activating it again is allowed)."""
+
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+PIPELINE_TRANSITIONS: dict[PipelineStatus, frozenset[PipelineStatus]] = {
+    PipelineStatus.DRAFT: frozenset({PipelineStatus.ACTIVE, PipelineStatus.ARCHIVED}),
+    PipelineStatus.ACTIVE: frozenset({PipelineStatus.ARCHIVED}),
+    PipelineStatus.ARCHIVED: frozenset({PipelineStatus.ACTIVE}),
+}
+
+
+class WorkflowType(enum.Enum):
+    """What a pipeline's workflow is for."""
+
+    TRAINING = "training"
+    BATCH_INFERENCE = "batch_inference"
+    DATA_PREPARATION = "data_preparation"
+    EVALUATION = "evaluation"
+    GENERIC = "generic"
+
+
 class StepKind(enum.Enum):
     TRAINING_JOB = "training_job"
     EVALUATION = "evaluation"

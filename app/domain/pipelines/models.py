@@ -11,7 +11,12 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
-from app.domain.pipelines.enums import Orchestrator, PipelineRunStatus
+from app.domain.pipelines.enums import (
+    Orchestrator,
+    PipelineRunStatus,
+    PipelineStatus,
+    WorkflowType,
+)
 
 LIVE = text("deleted_at IS NULL")
 
@@ -40,6 +45,23 @@ class Pipeline(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
             postgresql_where=text("workflow_id IS NOT NULL AND deleted_at IS NULL"),
         ),
         Index("ix_pipelines_project_id_live", "project_id", "id", postgresql_where=LIVE),
+        check_in("status", PipelineStatus),
+        check_in("workflow_type", WorkflowType),
+        # A project's pipelines by status and by workflow type (pipelines(status:, ...)).
+        Index(
+            "ix_pipelines_project_id_status_live",
+            "project_id",
+            "status",
+            "id",
+            postgresql_where=LIVE,
+        ),
+        Index(
+            "ix_pipelines_project_id_workflow_type_live",
+            "project_id",
+            "workflow_type",
+            "id",
+            postgresql_where=LIVE,
+        ),
     )
 
     project_id: Mapped[uuid.UUID] = mapped_column(
@@ -52,6 +74,25 @@ class Pipeline(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    # Its lifecycle (only ACTIVE pipelines run), what it is for, and what it works on (0061).
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, server_default=text(f"'{PipelineStatus.ACTIVE.value}'")
+    )
+    workflow_type: Mapped[str] = mapped_column(
+        String(32), nullable=False, server_default=text(f"'{WorkflowType.GENERIC.value}'")
+    )
+    dataset_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("datasets.id", ondelete="SET NULL"), nullable=True
+    )
+    model_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("models.id", ondelete="SET NULL"), nullable=True
+    )
+    # ``use_alter``: experiments.pipeline_id points back here (the workflow that runs it).
+    experiment_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("experiments.id", ondelete="SET NULL", use_alter=True),
+        nullable=True,
     )
 
 

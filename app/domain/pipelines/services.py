@@ -16,13 +16,22 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
+from app.domain.datasets.models import Dataset
 from app.domain.environments.models import Environment
-from app.domain.errors import DomainError, ErrorCode, validation
+from app.domain.errors import DomainError, ErrorCode, ensure_transition, validation
 from app.domain.evaluations.enums import EvaluationStatus
 from app.domain.evaluations.services import check_evaluation, evaluation_run_create
+from app.domain.experiments.models import Experiment
 from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
-from app.domain.pipelines.enums import Orchestrator, StepKind, StepStatus
+from app.domain.pipelines.enums import (
+    PIPELINE_TRANSITIONS,
+    Orchestrator,
+    PipelineStatus,
+    StepKind,
+    StepStatus,
+    WorkflowType,
+)
 from app.domain.pipelines.enums import PipelineRunStatus as R
 from app.domain.pipelines.models import Pipeline, PipelineRun
 from app.domain.pipelines.rules import (
@@ -33,6 +42,7 @@ from app.domain.pipelines.rules import (
     ensure_dag,
     ensure_run_transition,
 )
+from app.domain.registry.models import Model
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
@@ -124,6 +134,9 @@ async def pipeline_create(
     step_configs: Sequence[Any],
     templates: Sequence[JobTemplate | None],
     evaluations: Sequence[EvaluationTemplate | None] = (),
+    status: PipelineStatus = PipelineStatus.ACTIVE,
+    workflow_type: WorkflowType = WorkflowType.GENERIC,
+    links: PipelineLinks | None = None,
 ) -> Pipeline:
     project = await require_project_access(
         session,
@@ -134,6 +147,10 @@ async def pipeline_create(
         field=["project_id"],
     )
     name = v.name(name, ["name"])
+    if status is PipelineStatus.ARCHIVED:
+        raise validation("a pipeline starts DRAFT or ACTIVE", ["status"])
+    links = links or PipelineLinks()
+    await links.check(session, actor, project.id)
     order = ensure_dag(steps)
     workflow = v.name(workflow_id, ["workflow_id"], 256) if workflow_id else None
     space = v.name(namespace, ["namespace"], 128) if namespace else ""
@@ -200,11 +217,56 @@ async def pipeline_create(
         namespace=space,
         definition=definition,
         created_by_id=actor.user_id,
+        status=status.value,
+        workflow_type=workflow_type.value,
+        dataset_id=links.dataset_id,
+        model_id=links.model_id,
+        experiment_id=links.experiment_id,
     )
     session.add(pipeline)
     await session.flush()
     record_audit(
         session, actor, "pipeline.create", pipeline, details={"name": name, "steps": order}
+    )
+    return pipeline
+
+
+@dataclass(frozen=True)
+class PipelineLinks:
+    """What a pipeline works on: a dataset, a model, an experiment, each of its project."""
+
+    dataset_id: uuid.UUID | None = None
+    model_id: uuid.UUID | None = None
+    experiment_id: uuid.UUID | None = None
+
+    async def check(self, session: AsyncSession, actor: Actor, project_id: uuid.UUID) -> None:
+        for row_id, model, name, what in (
+            (self.dataset_id, Dataset, "dataset_id", "dataset"),
+            (self.model_id, Model, "model_id", "model"),
+            (self.experiment_id, Experiment, "experiment_id", "experiment"),
+        ):
+            if row_id is None:
+                continue
+            row: Any = await get_visible(session, model, row_id, actor, what=what, field=[name])
+            if row.project_id != project_id:
+                raise validation(f"the {what} belongs to another project", [name])
+
+
+async def pipeline_transition(
+    session: AsyncSession, actor: Actor, *, pipeline_id: uuid.UUID | None, status: PipelineStatus
+) -> Pipeline:
+    """DRAFT → ACTIVE → ARCHIVED (a draft may be archived; an archived one activated
+    again). Runs already under way are not stopped. Contributors+."""
+    field = ["pipeline_id"]
+    pipeline = await get_contributable(
+        session, Pipeline, pipeline_id, actor, what="pipeline", field=field, for_update=True
+    )
+    current = PipelineStatus(pipeline.status)
+    ensure_transition("pipeline", current, status, PIPELINE_TRANSITIONS[current])
+    pipeline.status = status.value
+    await session.flush()
+    record_audit(
+        session, actor, f"pipeline.{status.value}", pipeline, details={"from": current.value}
     )
     return pipeline
 
@@ -216,6 +278,13 @@ async def pipeline_run_create(
     pipeline = await get_contributable(
         session, Pipeline, pipeline_id, actor, what="pipeline", field=field
     )
+    if pipeline.status != PipelineStatus.ACTIVE.value:
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            f"only an ACTIVE pipeline runs (this one is {pipeline.status.upper()}): "
+            "activate it first",
+            field,
+        )
     if not 0 <= max_retries <= MAX_RETRIES:
         raise validation(f"maxRetries is 0 to {MAX_RETRIES}", ["max_retries"])
     run = PipelineRun(
