@@ -34,6 +34,7 @@ from app.domain.artifacts.store import ArtifactStore
 from app.domain.health.clock import HealthWorker
 from app.domain.notifications.services import seal_legacy_channel_secrets
 from app.domain.notifications.worker import OutboxWorker
+from app.domain.pipelines.schedules import SchedulerWorker
 from app.domain.promotion.services import PromotionWorker
 from app.domain.retention.archive import open_archive
 from app.domain.retention.services import RetentionWorker
@@ -376,6 +377,9 @@ def lifespan(
         )
         if settings.retention_poll_seconds > 0:
             retention.start()
+        scheduler = SchedulerWorker(worker.session_factory, settings.scheduler_poll_seconds)
+        if settings.scheduler_poll_seconds > 0:
+            scheduler.start()
         app.state.listener = listener
         app.state.outbox_worker = worker
         # Everything made so far (schema, modules, caches) lives as long as the process:
@@ -391,6 +395,7 @@ def lifespan(
         await promotions.stop()
         await health.stop()
         await retention.stop()
+        await scheduler.stop()
         await worker.stop()
         await worker_engine.dispose()
         await listener.stop()

@@ -83,6 +83,9 @@ class Settings:
     # How often the health worker judges the clock rules (STALL, THROUGHPUT_DROP; 0: never
     # on a clock, trainingHealthEvaluate still does).
     health_poll_seconds: float = 15.0
+    # How often the scheduler starts due pipeline schedules (0: never in this process;
+    # `mlgraph schedules-fire` still does).
+    scheduler_poll_seconds: float = 30.0
     smtp_url: str | None = None
     # Browser origins allowed to call the API (HTTP CORS and the WebSocket origin check):
     # exact origins, or patterns with a `*` port or subdomain (http://localhost:*). Empty:
@@ -203,6 +206,7 @@ class Settings:
             notification_poll_seconds=float(os.environ.get("MLGRAPH_NOTIFY_POLL_SECONDS", "1")),
             promotion_poll_seconds=float(os.environ.get("MLGRAPH_PROMOTION_POLL_SECONDS", "30")),
             health_poll_seconds=float(os.environ.get("MLGRAPH_HEALTH_POLL_SECONDS", "15")),
+            scheduler_poll_seconds=float(os.environ.get("MLGRAPH_SCHEDULER_POLL_SECONDS", "30")),
             smtp_url=os.environ.get("MLGRAPH_SMTP_URL") or None,
             cors_origins=_list("MLGRAPH_CORS_ORIGINS"),
             cors_credentials=_bool("MLGRAPH_CORS_CREDENTIALS", False),

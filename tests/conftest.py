@@ -118,6 +118,7 @@ TEST_SETTINGS = dict(  # noqa: C408
     promotion_poll_seconds=0,
     health_poll_seconds=0,  # judged when a test asks (trainingHealthEvaluate)
     retention_poll_seconds=0,  # applied when a test asks (retentionApply)
+    scheduler_poll_seconds=0,  # fired when a test asks, at the time it says (schedules-fire)
     audit_archive_dir=Path(tempfile.mkdtemp(prefix="mlgraph-audit-archive-")),
     artifact_dir=Path(tempfile.mkdtemp(prefix="mlgraph-artifacts-")),
     webhook_allow_private=True,  # the test receiver listens on 127.0.0.1
@@ -337,6 +338,8 @@ async def server_process(
             port = sock.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": database_url, "MLGRAPH_PORT": str(port),
            "MLGRAPH_LOG_LEVEL": "warning", "MLGRAPH_SECRET_KEY": TEST_SECRET_KEY,
+           # Schedules fire when a test says, at the time it says (mlgraph schedules-fire).
+           "MLGRAPH_SCHEDULER_POLL_SECONDS": "0",
            **extra_env}  # fmt: skip
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "app.cli", "serve", env=env,

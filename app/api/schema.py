@@ -22,6 +22,7 @@ from app.api.notifications.mutations import NotificationMutations
 from app.api.patterns.mutations import PatternMutations
 from app.api.patterns.subscriptions import PatternSubscriptions
 from app.api.pipelines.mutations import PipelineMutations
+from app.api.pipelines.schedule_mutations import PipelineScheduleMutations
 from app.api.queries import Query
 from app.api.registry.links import RegistryLinkMutations
 from app.api.registry.mutations import RegistryMutations
@@ -63,6 +64,7 @@ class Mutation(
     EvaluationMutations,
     PatternMutations,
     PipelineMutations,
+    PipelineScheduleMutations,
     LogMutations,
 ):
     pass

@@ -35,7 +35,7 @@ from app.domain.notifications.models import (
     NotificationRule,
 )
 from app.domain.patterns.models import PatternJob
-from app.domain.pipelines.models import Pipeline, PipelineRun
+from app.domain.pipelines.models import Pipeline, PipelineRun, PipelineSchedule
 from app.domain.registry.models import (
     Model,
     ModelAlias,
@@ -99,6 +99,7 @@ __all__ = [
     "Organization",
     "Pipeline",
     "PipelineRun",
+    "PipelineSchedule",
     "Sweep",
     "SweepTrial",
     "EvaluationRun",

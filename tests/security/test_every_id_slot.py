@@ -130,6 +130,8 @@ EVALUATION_CREATE = f"""mutation($input: EvaluationRunCreateInput!) {{
   evaluationRunCreate(input: $input) {{ evaluationRun {{ id }} {USER_ERRORS} }} }}"""
 PATTERN_JOB_CREATE = f"""mutation($input: PatternJobCreateInput!) {{
   patternJobCreate(input: $input) {{ patternJob {{ id }} {USER_ERRORS} }} }}"""
+SCHEDULE_CREATE = f"""mutation($input: PipelineScheduleCreateInput!) {{
+  pipelineScheduleCreate(input: $input) {{ pipelineSchedule {{ id }} {USER_ERRORS} }} }}"""
 PENDING_PREDICTION = f"""mutation($input: PredictionsRecordInput!) {{
   predictionsRecord(input: $input) {{ predictionIds {USER_ERRORS} }} }}"""
 
@@ -185,6 +187,10 @@ async def complete(
     if "Pipeline" not in ids:
         made = await create_pipeline(client, project, environment=ids["Environment"])
         ids["Pipeline"] = assert_ok(made)["pipeline"]["id"]
+    if "PipelineSchedule" not in ids:
+        made = await client.mutate(SCHEDULE_CREATE, {"pipelineId": ids["Pipeline"],
+                                                     "cron": "0 3 1 1 *"})  # fmt: skip
+        ids["PipelineSchedule"] = assert_ok(made)["pipelineSchedule"]["id"]
     made = await client.mutate(PIPELINE_RUN_CREATE, {"pipelineId": ids["Pipeline"]})
     ids["PipelineRun"] = assert_ok(made)["pipelineRun"]["id"]
     ids["queued"] = await queued_job(

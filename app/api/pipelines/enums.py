@@ -13,6 +13,7 @@ expose(
     (pipelines.StepStatus, "PipelineStepStatus"),
     pipelines.PipelineStatus,
     (pipelines.WorkflowType, "PipelineWorkflowType"),
+    (pipelines.MissedRuns, "ScheduleMissedRuns"),
 )
 
 Orchestrator = pipelines.Orchestrator
@@ -21,3 +22,4 @@ PipelineRunStatus = pipelines.PipelineRunStatus
 PipelineStepStatus = pipelines.StepStatus
 PipelineStatus = pipelines.PipelineStatus
 WorkflowType = pipelines.WorkflowType
+MissedRuns = pipelines.MissedRuns

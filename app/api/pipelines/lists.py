@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement
 from app.api.graph.declare import ListQuery, created_range, order_of
 from app.api.loaders.list_spec import ListSpec, created_between, orders_of
 from app.api.orders import CreatedOrder, NamedOrder
-from app.domain.pipelines.models import Pipeline, PipelineRun
+from app.domain.pipelines.models import Pipeline, PipelineRun, PipelineSchedule
 
 
 @dataclass(frozen=True)
@@ -56,5 +56,14 @@ RUNS_OF_PIPELINE = ListSpec(
     "pipeline_id",
     orders_of(CreatedOrder),
     default_order="CREATED_DESC",
+    live_only=False,
+)
+
+
+SCHEDULES_OF_PIPELINE = ListSpec(
+    "schedules_of_pipeline",
+    PipelineSchedule,
+    "pipeline_id",
+    orders_of(CreatedOrder),
     live_only=False,
 )

@@ -18,6 +18,7 @@ from app.api.ids import encode_id
 from app.api.node import Node
 from app.api.orders import CreatedOrder
 from app.api.pipelines.enums import (
+    MissedRuns,
     Orchestrator,
     PipelineRunStatus,
     PipelineStatus,
@@ -25,10 +26,11 @@ from app.api.pipelines.enums import (
     PipelineStepStatus,
     WorkflowType,
 )
-from app.api.pipelines.lists import RUNS_OF_PIPELINE
+from app.api.pipelines.lists import RUNS_OF_PIPELINE, SCHEDULES_OF_PIPELINE
 from app.domain.pipelines import enums
 from app.domain.pipelines.models import Pipeline as PipelineRow
 from app.domain.pipelines.models import PipelineRun as PipelineRunRow
+from app.domain.pipelines.models import PipelineSchedule as PipelineScheduleRow
 
 
 @strawberry.type(description="A step of a pipeline and the steps it waits for.")
@@ -132,6 +134,11 @@ class Pipeline(Node, FromRow):
         return list(self.definition_["order"])
 
     project = related()
+    schedules = children(
+        SCHEDULES_OF_PIPELINE,
+        [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC)],
+        description="Its schedules (pipelineScheduleCreate).",
+    )
     runs = children(
         RUNS_OF_PIPELINE,
         [
@@ -196,3 +203,31 @@ class PipelineRun(Node, FromRow):
         ]
 
     pipeline = related()
+
+
+@from_declaration(PipelineScheduleRow)
+@strawberry.type(
+    description="Runs of a pipeline at the times a cron expression names in a time zone; "
+    "each fire time starts at most one run, however many server processes schedule."
+)
+class PipelineSchedule(Node, FromRow):
+    cron: str = strawberry.field(description="minute hour day-of-month month day-of-week.")
+    time_zone: str = strawberry.field(description="The IANA zone the expression reads in.")
+    enabled: bool
+    missed_runs: MissedRuns = strawberry.field(
+        description="After downtime: RUN_ONCE starts one run for the fire times missed, "
+        "SKIP none (a fire time more than 5 minutes past counts as missed)."
+    )
+    max_retries: int = strawberry.field(description="The runs' retry limit.")
+    next_run_at: datetime = strawberry.field(description="Its next fire time (UTC).")
+    last_run_at: datetime | None
+    created_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+    project_id: strawberry.Private[uuid.UUID]
+    pipeline_id: strawberry.Private[uuid.UUID]
+    last_pipeline_run_id: strawberry.Private[uuid.UUID | None]
+    created_by_id: strawberry.Private[uuid.UUID | None]
+
+    pipeline = related()
+    last_pipeline_run = related(description="The run it started last.")
+    created_by = related()

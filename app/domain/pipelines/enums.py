@@ -62,3 +62,11 @@ class StepStatus(enum.Enum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class MissedRuns(enum.Enum):
+    """What a schedule does with fire times that passed while no scheduler ran (downtime):
+    RUN_ONCE starts one run for all of them, SKIP starts none (and waits for the next)."""
+
+    RUN_ONCE = "run_once"
+    SKIP = "skip"

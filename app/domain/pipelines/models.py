@@ -6,12 +6,23 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, SoftDeleteMixin, TenantMixin, TimestampsMixin, check_in
 from app.domain.pipelines.enums import (
+    MissedRuns,
     Orchestrator,
     PipelineRunStatus,
     PipelineStatus,
@@ -126,6 +137,41 @@ class PipelineRun(IdMixin, TenantMixin, TimestampsMixin, Base):
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class PipelineSchedule(IdMixin, TenantMixin, TimestampsMixin, Base):
+    """Runs of a pipeline at the times a cron expression names, in a time zone. The
+    scheduler claims due schedules with ``FOR UPDATE SKIP LOCKED`` and moves
+    ``next_run_at`` on in the transaction that starts the run: each fire time starts at
+    most one run, however many server processes schedule (app/domain/pipelines/schedules.py)."""
+
+    __tablename__ = "pipeline_schedules"
+    __table_args__ = (
+        check_in("missed_runs", MissedRuns),
+        CheckConstraint("max_retries BETWEEN 0 AND 10", name="max_retries_valid"),
+        Index("ix_pipeline_schedules_pipeline_id", "pipeline_id", "id"),
+        Index("ix_pipeline_schedules_due", "next_run_at", postgresql_where=text("enabled")),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    pipeline_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("pipelines.id", ondelete="CASCADE"), nullable=False
+    )
+    cron: Mapped[str] = mapped_column(String(120), nullable=False)
+    time_zone: Mapped[str] = mapped_column(String(64), nullable=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+    missed_runs: Mapped[str] = mapped_column(String(16), nullable=False)
+    max_retries: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    next_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_pipeline_run_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("pipeline_runs.id", ondelete="SET NULL"), nullable=True
+    )
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )

@@ -287,6 +287,15 @@ async def pipeline_run_create(
         )
     if not 0 <= max_retries <= MAX_RETRIES:
         raise validation(f"maxRetries is 0 to {MAX_RETRIES}", ["max_retries"])
+    run = await new_run(session, pipeline, max_retries, actor.user_id)
+    record_audit(session, actor, "pipeline_run.create", run)
+    return run
+
+
+async def new_run(
+    session: AsyncSession, pipeline: Pipeline, max_retries: int, created_by: uuid.UUID | None
+) -> PipelineRun:
+    """A CREATED run, every step PENDING (by hand, or by a schedule)."""
     run = PipelineRun(
         organization_id=pipeline.organization_id,
         pipeline_id=pipeline.id,
@@ -297,11 +306,10 @@ async def pipeline_run_create(
             {"name": name, "status": StepStatus.PENDING.value, "startedAt": None, "endedAt": None}
             for name in pipeline.definition["order"]
         ],
-        created_by_id=actor.user_id,
+        created_by_id=created_by,
     )
     session.add(run)
     await session.flush()
-    record_audit(session, actor, "pipeline_run.create", run)
     return run
 
 

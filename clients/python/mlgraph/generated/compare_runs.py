@@ -44,6 +44,7 @@ class CompareRunsNodeNode(BaseModel):
         "PatternJob",
         "Pipeline",
         "PipelineRun",
+        "PipelineSchedule",
         "Project",
         "PromotionGate",
         "PromotionPolicy",

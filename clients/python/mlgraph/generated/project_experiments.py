@@ -44,6 +44,7 @@ class ProjectExperimentsNodeNode(BaseModel):
         "PatternJob",
         "Pipeline",
         "PipelineRun",
+        "PipelineSchedule",
         "PromotionGate",
         "PromotionPolicy",
         "PromotionRequest",

@@ -44,6 +44,7 @@ class ProjectModelsNodeNode(BaseModel):
         "PatternJob",
         "Pipeline",
         "PipelineRun",
+        "PipelineSchedule",
         "PromotionGate",
         "PromotionPolicy",
         "PromotionRequest",

@@ -44,6 +44,7 @@ class SearchRunsNodeNode(BaseModel):
         "PatternJob",
         "Pipeline",
         "PipelineRun",
+        "PipelineSchedule",
         "Project",
         "PromotionGate",
         "PromotionPolicy",
