@@ -29,6 +29,7 @@ from app.api.registry.mutations import RegistryMutations
 from app.api.serving.gpu_mutations import GpuTypeMutations
 from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
 from app.api.serving.runtime_mutations import ServingRuntimeMutations
+from app.api.serving.workflow_mutations import WorkflowMutations
 from app.api.subscriptions import CoreSubscriptions
 from app.api.sweeps.mutations import SweepMutations
 from app.api.sweeps.subscriptions import SweepSubscriptions
@@ -49,6 +50,7 @@ class Mutation(
     GpuTypeMutations,
     DeploymentLifecycleMutations,
     ServingRuntimeMutations,
+    WorkflowMutations,
     BuildMutations,
     RegistryLinkMutations,
     RetentionMutations,

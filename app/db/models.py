@@ -51,6 +51,7 @@ from app.domain.serving.models import (
     PromotionPolicy,
     ServingEndpoint,
     ServingEndpointEvent,
+    WorkflowConfig,
 )
 from app.domain.sweeps.models import Sweep, SweepTrial
 from app.domain.tenancy.models import (
@@ -100,6 +101,7 @@ __all__ = [
     "Pipeline",
     "PipelineRun",
     "PipelineSchedule",
+    "WorkflowConfig",
     "Sweep",
     "SweepTrial",
     "EvaluationRun",

@@ -132,6 +132,10 @@ PATTERN_JOB_CREATE = f"""mutation($input: PatternJobCreateInput!) {{
   patternJobCreate(input: $input) {{ patternJob {{ id }} {USER_ERRORS} }} }}"""
 SCHEDULE_CREATE = f"""mutation($input: PipelineScheduleCreateInput!) {{
   pipelineScheduleCreate(input: $input) {{ pipelineSchedule {{ id }} {USER_ERRORS} }} }}"""
+WORKFLOW_MODEL = f"""mutation($input: ModelCreateInput!) {{
+  modelCreate(input: $input) {{ model {{ id }} {USER_ERRORS} }} }}"""
+WORKFLOW_SET = f"""mutation($input: WorkflowConfigSetInput!) {{
+  workflowConfigSet(input: $input) {{ workflowConfig {{ id }} {USER_ERRORS} }} }}"""
 PENDING_PREDICTION = f"""mutation($input: PredictionsRecordInput!) {{
   predictionsRecord(input: $input) {{ predictionIds {USER_ERRORS} }} }}"""
 
@@ -187,6 +191,15 @@ async def complete(
     if "Pipeline" not in ids:
         made = await create_pipeline(client, project, environment=ids["Environment"])
         ids["Pipeline"] = assert_ok(made)["pipeline"]["id"]
+    if "WorkflowConfig" not in ids:  # a WORKFLOW serve of the project, configured
+        made = await client.mutate(WORKFLOW_MODEL, {"projectId": project, "name": "wf",
+                                                    "modelType": "OTHER", "framework": "OTHER",
+                                                    "serveType": "WORKFLOW"})  # fmt: skip
+        node = {"instanceType": "n2", "cpuMillicores": 1000, "memoryMib": 1024}
+        made = await client.mutate(WORKFLOW_SET, {
+            "modelId": assert_ok(made)["model"]["id"], "environmentId": ids["Environment"],
+            "headNode": node, "workerNode": node})  # fmt: skip
+        ids["WorkflowConfig"] = assert_ok(made)["workflowConfig"]["id"]
     if "PipelineSchedule" not in ids:
         made = await client.mutate(SCHEDULE_CREATE, {"pipelineId": ids["Pipeline"],
                                                      "cron": "0 3 1 1 *"})  # fmt: skip

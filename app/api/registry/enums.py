@@ -18,6 +18,7 @@ expose(
     registry.TaskType,
     registry.ModelStage,
     registry.TrainingStatus,
+    registry.ServeType,
     catalog.SyncState,
     catalog.SyncDirection,
 )
@@ -27,6 +28,7 @@ Framework = registry.Framework
 TaskType = registry.TaskType
 ModelStage = registry.ModelStage
 TrainingStatus = registry.TrainingStatus
+ServeType = registry.ServeType
 SyncState = catalog.SyncState
 SyncDirection = catalog.SyncDirection
 

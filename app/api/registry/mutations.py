@@ -17,7 +17,7 @@ from app.api.errors import UserError
 from app.api.graph.payloads import mutate
 from app.api.ids import decode_id, input_id
 from app.api.inputs import provided, whole_number
-from app.api.registry.enums import Framework, ModelStage, ModelType, TaskType
+from app.api.registry.enums import Framework, ModelStage, ModelType, ServeType, TaskType
 from app.api.registry.types import Model, ModelAlias, ModelVersion, Project, ProjectMember
 from app.api.serving.runtime_inputs import DeploymentRuntimeInput, runtime_of
 from app.api.serving.types import Deployment
@@ -98,6 +98,12 @@ class ModelCreateInput:
     description: str | None = None
     tags: list[str] = strawberry.field(default_factory=list)
     metadata: JSON | None = None
+    serve_type: ServeType = strawberry.field(
+        default=ServeType.API,
+        description="API: served by deployments behind endpoints. WORKFLOW: runs as a "
+        "workflow on head and worker nodes (workflowConfigSet), never deployed to an "
+        "endpoint. Set at creation.",
+    )
 
 
 @strawberry.input
@@ -436,6 +442,7 @@ class RegistryMutations:
                 task_type=input.task_type,
                 tags=input.tags,
                 metadata=input.metadata,
+                serve_type=input.serve_type,
             ),
         )
 

@@ -49,6 +49,7 @@ from app.api.registry.enums import (
     ModelOrder,
     ModelStage,
     ModelType,
+    ServeType,
     SyncState,
     TaskType,
     TrainingStatus,
@@ -69,6 +70,7 @@ from app.api.serving.lists import (
     DEPLOYMENTS_OF_PROJECT,
     DEPLOYMENTS_OF_VERSION,
     ENDPOINTS_OF_MODEL,
+    WORKFLOW_CONFIGS_OF_MODEL,
     DeploymentFilter,
 )
 from app.api.serving.types import ENDPOINT_LIST_ARGUMENTS, Deployment, DeploymentFilterInput
@@ -314,6 +316,9 @@ class Model(Node, FromRow):
     model_type: ModelType
     framework: Framework
     task_type: TaskType | None
+    serve_type: ServeType = strawberry.field(
+        description="API (deployments behind endpoints) or WORKFLOW (workflowConfigs)."
+    )
     tags: list[str]
     metadata: JSON
     created_at: datetime
@@ -363,6 +368,11 @@ class Model(Node, FromRow):
         ENDPOINT_LIST_ARGUMENTS,
         query=status_query,
         description="Where this model is served: one endpoint per environment.",
+    )
+    workflow_configs = children(
+        WORKFLOW_CONFIGS_OF_MODEL,
+        [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC)],
+        description="A WORKFLOW serve's head and worker nodes, per environment.",
     )
     registry_links = children(
         REGISTRY_LINKS_OF_MODEL,

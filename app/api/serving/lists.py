@@ -27,6 +27,7 @@ from app.domain.serving.models import (
     GpuType,
     ServingEndpoint,
     ServingEndpointEvent,
+    WorkflowConfig,
 )
 
 
@@ -215,3 +216,12 @@ def integrations_query(kwargs: Mapping[str, Any]) -> ListQuery:
 
 def gpu_types_query(kwargs: Mapping[str, Any]) -> ListQuery:
     return ListQuery(filter=GpuTypeFilter(enabled=kwargs.get("enabled")))
+
+
+WORKFLOW_CONFIGS_OF_MODEL = ListSpec(
+    "workflow_configs_of_model",
+    WorkflowConfig,
+    "model_id",
+    orders_of(CreatedOrder),
+    live_only=False,
+)

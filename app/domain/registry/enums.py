@@ -5,6 +5,15 @@ from __future__ import annotations
 import enum
 
 
+class ServeType(enum.Enum):
+    """How a model (a "serve") is served: API behind endpoints (deployments, traffic,
+    runtimes), or WORKFLOW, a batch workflow on head and worker nodes configured per
+    environment (workflowConfigSet), never an endpoint."""
+
+    API = "api"
+    WORKFLOW = "workflow"
+
+
 class ModelType(enum.Enum):
     CLASSIFICATION = "classification"
     REGRESSION = "regression"

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.errors import DomainError, ErrorCode, validation
-from app.domain.registry.enums import Framework, ModelType, TaskType
+from app.domain.registry.enums import Framework, ModelType, ServeType, TaskType
 from app.domain.registry.models import Model, ModelVersion
 from app.domain.registry.rules import ensure_model_quota
 from app.domain.tenancy.access import Actor
@@ -48,6 +48,7 @@ async def model_create(
     task_type: TaskType | None,
     tags: list[str],
     metadata: Any,
+    serve_type: ServeType = ServeType.API,
 ) -> Model:
     field = ["project_id"]
     project = await require_project_access(
@@ -79,6 +80,7 @@ async def model_create(
         tags=clean_tags,
         metadata_=clean_metadata,
         created_by_id=actor.user_id,
+        serve_type=serve_type.value,
     )
     session.add(model)
     await session.flush()

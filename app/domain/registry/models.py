@@ -32,7 +32,7 @@ from app.db.base import (
     utc_timestamp,
 )
 from app.domain.datasets.enums import ChecksumAlgorithm
-from app.domain.registry.enums import Framework, ModelStage, ModelType, TaskType
+from app.domain.registry.enums import Framework, ModelStage, ModelType, ServeType, TaskType
 
 LIVE = text("deleted_at IS NULL")
 
@@ -41,6 +41,7 @@ class Model(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     __tablename__ = "models"
     __table_args__ = (
         check_in("model_type", ModelType),
+        check_in("serve_type", ServeType),
         check_in("framework", Framework),
         check_in("task_type", TaskType),
         Index(
@@ -60,6 +61,10 @@ class Model(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     model_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    # API or WORKFLOW (0063): which serving fields apply (app/domain/registry/enums.py).
+    serve_type: Mapped[str] = mapped_column(
+        String(16), nullable=False, server_default=text(f"'{ServeType.API.value}'")
+    )
     framework: Mapped[str] = mapped_column(String(32), nullable=False)
     task_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
     tags: Mapped[list[str]] = mapped_column(

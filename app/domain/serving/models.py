@@ -345,3 +345,37 @@ class PromotionPolicy(IdMixin, TenantMixin, TimestampsMixin, Base):
     last_decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
     last_decision_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class WorkflowConfig(IdMixin, TenantMixin, TimestampsMixin, Base):
+    """A WORKFLOW serve's infrastructure in one environment: head and worker node specs
+    (instance type, CPU, memory, GPUs; app/domain/serving/workflows.py) and worker count."""
+
+    __tablename__ = "workflow_configs"
+    __table_args__ = (
+        UniqueConstraint(
+            "model_id", "environment_id", name="uq_workflow_configs_model_environment"
+        ),
+        CheckConstraint(
+            "min_workers >= 0 AND max_workers >= 1 AND min_workers <= max_workers",
+            name="workers_valid",
+        ),
+        Index("ix_workflow_configs_environment_id", "environment_id"),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    model_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("models.id", ondelete="CASCADE"), nullable=False
+    )
+    environment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("environments.id", ondelete="CASCADE"), nullable=False
+    )
+    head_node: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    worker_node: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    min_workers: Mapped[int] = mapped_column(Integer, nullable=False)
+    max_workers: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )

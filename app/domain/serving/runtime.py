@@ -145,7 +145,7 @@ async def apply_runtime(
     if d.gpu_type is not None and not d.gpu_count:
         raise validation("a GPU type needs gpuCount >= 1", [*prefix, "gpu_count"])
     if d.gpu_type is not None and ("gpu_type" in runtime):
-        await _ensure_gpu_offered(session, d.environment_id, d.gpu_type, [*prefix, "gpu_type"])
+        await ensure_gpu_offered(session, d.environment_id, d.gpu_type, [*prefix, "gpu_type"])
     ensure_replicas(d, [*prefix, "replica_count"])
     if d.framework_resource_id is not None and (
         {"serving_framework", "framework_resource_id", "framework_namespace", "region"}
@@ -200,7 +200,7 @@ def ensure_replicas(d: Deployment, field: Sequence[str]) -> None:
         )
 
 
-async def _ensure_gpu_offered(
+async def ensure_gpu_offered(
     session: AsyncSession, environment_id: uuid.UUID, key: str, field: Sequence[str]
 ) -> None:
     """With a GPU catalogue, the type must be one of its enabled entries."""

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
 from app.domain.environments.models import Environment
-from app.domain.errors import DomainError, ErrorCode, not_found
-from app.domain.registry.enums import ModelStage
+from app.domain.errors import DomainError, ErrorCode, not_found, validation
+from app.domain.registry.enums import ModelStage, ServeType
 from app.domain.registry.models import Model, ModelVersion
 from app.domain.serving.endpoints import endpoint_for, sync_endpoint
 from app.domain.serving.enums import (
@@ -113,6 +113,11 @@ async def deployment_create(
     model = await get_visible(
         session, Model, version.model_id, actor, what="model version", field=version_field
     )
+    if model.serve_type == ServeType.WORKFLOW.value:
+        raise validation(
+            "a WORKFLOW serve runs as a workflow (workflowConfigSet), not behind an endpoint",
+            version_field,
+        )
     project = await require_project_access(
         session,
         actor,

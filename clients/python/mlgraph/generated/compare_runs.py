@@ -58,6 +58,7 @@ class CompareRunsNodeNode(BaseModel):
         "SweepTrial",
         "TrainingJob",
         "User",
+        "WorkflowConfig",
     ] = Field(alias="__typename")
 
 

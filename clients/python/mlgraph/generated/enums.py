@@ -156,6 +156,11 @@ class RunStatus(str, Enum):
     KILLED = "KILLED"
 
 
+class ServeType(str, Enum):
+    API = "API"
+    WORKFLOW = "WORKFLOW"
+
+
 class ServiceType(str, Enum):
     KUBERNETES = "KUBERNETES"
     CLOUD_RUN = "CLOUD_RUN"

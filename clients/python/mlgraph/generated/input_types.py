@@ -16,6 +16,7 @@ from .enums import (
     PredictionStatus,
     ProjectVisibility,
     RunStatus,
+    ServeType,
     ServiceType,
     SweepGoal,
     SweepMethod,
@@ -178,6 +179,8 @@ class ModelCreateInput(BaseModel):
     description: Optional[str] = None
     tags: list[str] = Field(default_factory=lambda: [])
     metadata: Optional[Any] = None
+    serve_type: ServeType = Field(alias="serveType", default=ServeType.API)
+    "API: served by deployments behind endpoints. WORKFLOW: runs as a workflow on head and worker nodes (workflowConfigSet), never deployed to an endpoint. Set at creation."
 
 
 class ModelVersionCreateInput(BaseModel):

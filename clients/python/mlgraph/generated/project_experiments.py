@@ -57,6 +57,7 @@ class ProjectExperimentsNodeNode(BaseModel):
         "SweepTrial",
         "TrainingJob",
         "User",
+        "WorkflowConfig",
     ] = Field(alias="__typename")
 
 

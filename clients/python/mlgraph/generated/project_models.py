@@ -57,6 +57,7 @@ class ProjectModelsNodeNode(BaseModel):
         "SweepTrial",
         "TrainingJob",
         "User",
+        "WorkflowConfig",
     ] = Field(alias="__typename")
 
 

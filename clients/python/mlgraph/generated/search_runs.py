@@ -58,6 +58,7 @@ class SearchRunsNodeNode(BaseModel):
         "SweepTrial",
         "TrainingJob",
         "User",
+        "WorkflowConfig",
     ] = Field(alias="__typename")
 
 
