@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic
 
 from sqlalchemy import ColumnElement, and_, case, func, select, update
@@ -83,6 +83,18 @@ class WorkQueue(Generic[RowT]):
 
     async def publish(self, session: AsyncSession, row_id: uuid.UUID) -> None:
         await topics.publish(session, self.channel, **{self.payload_key: row_id})
+
+    async def end(self, session: AsyncSession, row: RowT, status: str) -> None:
+        """A row reached a final ``status``: stamped ``finished_at``, its lease gone, its
+        status subscribers told (a worker still holding it is refused from now on)."""
+        ended: Any = row
+        ended.status = status
+        ended.finished_at = datetime.now(UTC)
+        ended.lease_owner, ended.lease_expires_at = None, None
+        ended.status_version += 1
+        await session.flush()
+        await session.refresh(ended)
+        await self.publish(session, ended.id)
 
     async def expire_leases(
         self, session: AsyncSession, actor: Actor, orgs: Sequence[uuid.UUID]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -213,13 +212,7 @@ async def artifact_build_finish(
 
 async def _ended(session: AsyncSession, build: ArtifactBuild, status: BuildStatus) -> None:
     """A build reached a final status: its lease goes, subscribers and rules hear of it."""
-    build.status = status.value
-    build.finished_at = datetime.now(UTC)
-    build.lease_owner, build.lease_expires_at = None, None
-    build.status_version += 1
-    await session.flush()
-    await session.refresh(build)
-    await QUEUE.publish(session, build.id)
+    await QUEUE.end(session, build, status.value)
     await enqueue_notifications(
         session,
         organization_id=build.organization_id,

@@ -6,7 +6,6 @@ A job whose lease runs out goes back to the queue until its retry limit, then FA
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -139,7 +138,7 @@ async def pattern_job_finish(
         if results is not None or pattern_count is not None:
             raise validation("a failed job has no results", ["results"])
         job.error_message = v.optional_text(error_message, ["error_message"], 4000)
-    await _ended(session, job, status)
+    await QUEUE.end(session, job, status.value)
     record_audit(session, actor, f"pattern_job.{status.value}", job, details={"worker": worker})
     return job
 
@@ -158,16 +157,6 @@ async def pattern_job_cancel(
             ErrorCode.INVALID_TRANSITION, f"a {job.status} pattern job cannot be cancelled", field
         )
     previous = job.status
-    await _ended(session, job, PatternJobStatus.CANCELLED)
+    await QUEUE.end(session, job, PatternJobStatus.CANCELLED.value)
     record_audit(session, actor, "pattern_job.cancelled", job, details={"from": previous})
     return job
-
-
-async def _ended(session: AsyncSession, job: PatternJob, status: PatternJobStatus) -> None:
-    job.status = status.value
-    job.finished_at = datetime.now(UTC)
-    job.lease_owner, job.lease_expires_at = None, None
-    job.status_version += 1
-    await session.flush()
-    await session.refresh(job)
-    await QUEUE.publish(session, job.id)
