@@ -55,6 +55,16 @@ CASES: dict[str, tuple[str, str]] = {
           predictions(filter: {modelVersionId: [$version]}) { nodes { latencyMs } } } } }""",
         "ix_predictions_deployment_id_model_version_id",
     ),
+    "pipelines by status": (
+        """query($project: ID!) { node(id: $project) { ... on Project {
+          pipelines(status: [DRAFT]) { nodes { id } } } } }""",
+        "ix_pipelines_project_id_status_live",
+    ),
+    "pipelines by workflow type": (
+        """query($project: ID!) { node(id: $project) { ... on Project {
+          pipelines(workflowType: [TRAINING]) { nodes { id } } } } }""",
+        "ix_pipelines_project_id_workflow_type_live",
+    ),
     "pipeline runs by status": (
         """query($pipeline: ID!) { node(id: $pipeline) { ... on Pipeline {
           runs(status: [FAILED]) { nodes { id } } } } }""",
