@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, extract
 
 from app.api.loaders.aggregates import Grouping, Measure
 from app.domain.experiments.enums import RunStatus
-
-
-def run_seconds(model: Any) -> ColumnElement[Any]:
-    """How long a run took (null while it runs)."""
-    return extract("epoch", model.ended_at - model.started_at)
 
 
 @strawberry.enum(description="What to group runs by.")
@@ -25,4 +18,4 @@ class RunGroupBy(enum.Enum):
 
 @strawberry.enum(description="A number of each run.")
 class RunNumber(enum.Enum):
-    DURATION_SECONDS = Measure(expression=run_seconds)
+    DURATION_SECONDS = Measure("ended_at", since="started_at")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -31,7 +30,7 @@ from app.api.experiments.enums import ExperimentStatus, RunOrder, RunStatus, Ste
 from app.api.experiments.lists import RUNS_OF_EXPERIMENT, runs_query
 from app.api.experiments.run_filter import RunFilterInput
 from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.declare import Built, Computed, status_query
+from app.api.graph.declare import Built, Computed, elapsed_seconds, status_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.graph.leaf_lists import ColumnRows
 from app.api.graph.metric_pages import metric_series, page_size, series_key
@@ -73,20 +72,9 @@ from app.domain.experiments.services import ROLLUP_WIDTHS
 MAX_HISTORY_BUCKETS = 200_000  # runs x keys x maxPoints per call
 
 
-def _experiment_seconds(row: Any) -> float | None:
-    if row.completed_at is None:
-        return None
-    return float((row.completed_at - row.started_at).total_seconds())
-
-
 @from_declaration(
     ExperimentRow,
-    computed={
-        "durationSeconds": Computed(
-            sql="(extract(epoch FROM {a}.completed_at - {a}.started_at))::float8",
-            python=_experiment_seconds,
-        )
-    },
+    computed={"durationSeconds": elapsed_seconds("started_at", "completed_at")},
     python={
         "comparison": "the matched runs read first, their groups numbered in Python, then "
         "one aggregate over the rollups (app/domain/experiments/comparison.py)",

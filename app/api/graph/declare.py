@@ -145,6 +145,19 @@ class Computed:
     json: bool = False
 
 
+def elapsed_seconds(since: str, until: str) -> Computed:
+    """Seconds from the row's ``since`` timestamp to its ``until`` (null while either is),
+    the same to the microsecond on both paths."""
+
+    def python(row: Any) -> float | None:
+        start, end = getattr(row, since), getattr(row, until)
+        return None if start is None or end is None else float((end - start).total_seconds())
+
+    return Computed(
+        sql=f"(extract(epoch FROM {{a}}.{until} - {{a}}.{since}))::float8", python=python
+    )
+
+
 @dataclass(frozen=True)
 class ForeignId:
     """A foreign key shown as the global id of the row it points to (null when null):

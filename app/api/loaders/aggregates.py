@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, cast, func, literal, select
+from sqlalchemy import ColumnElement, Float, cast, extract, func, literal, select
 
 from app.api.loaders.base import SharedLoader
 from app.api.loaders.child_pages import base_conditions
@@ -32,15 +32,17 @@ class Grouping:
 
 @dataclass(frozen=True)
 class Measure:
-    """A number of each row: a column, or an expression of the row's columns."""
+    """A number of each row: a column, or with ``since`` the seconds from that timestamp
+    column to this one (null while either is)."""
 
-    column: str | None = None
-    expression: Callable[[Any], ColumnElement[Any]] | None = None
+    column: str
+    since: str | None = None
 
     def of(self, model: Any) -> ColumnElement[Any]:
-        if self.expression is not None:
-            return self.expression(model)
-        return getattr(model, str(self.column))
+        value = getattr(model, self.column)
+        if self.since is None:
+            return value
+        return extract("epoch", value - getattr(model, self.since))
 
 
 @dataclass(frozen=True)

@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.declare import Computed
+from app.api.graph.declare import elapsed_seconds
 from app.api.graph.fields import related
 from app.api.node import Node
 from app.api.patterns.enums import PatternAlgorithm, PatternJobStatus, PatternType
 from app.domain.patterns.models import PatternJob as PatternJobRow
 
 
-def _seconds(row: Any) -> float | None:
-    if row.started_at is None or row.finished_at is None:
-        return None
-    return float((row.finished_at - row.started_at).total_seconds())
-
-
 @from_declaration(
     PatternJobRow,
-    computed={
-        "durationSeconds": Computed(
-            sql="(extract(epoch FROM {a}.finished_at - {a}.started_at))::float8",
-            python=_seconds,
-        )
-    },
+    computed={"durationSeconds": elapsed_seconds("started_at", "finished_at")},
 )
 @strawberry.type(
     description="A search for patterns in a dataset version, run by a worker that claimed "

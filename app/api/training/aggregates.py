@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, extract
 
 from app.api.loaders.aggregates import Grouping, Measure
 from app.domain.training.enums import TrainingJobStatus
-
-
-def job_seconds(model: Any) -> ColumnElement[Any]:
-    """How long a job ran (null until it ends)."""
-    return extract("epoch", model.ended_at - model.started_at)
 
 
 @strawberry.enum(description="What to group training jobs by.")
@@ -31,4 +24,4 @@ class TrainingJobNumber(enum.Enum):
     GPUS = Measure("gpus")
     CPU = Measure("cpu")
     MEMORY_MB = Measure("memory_mb")
-    DURATION_SECONDS = Measure(expression=job_seconds)
+    DURATION_SECONDS = Measure("ended_at", since="started_at")
