@@ -228,11 +228,13 @@ async def predictions_complete(
         row.id: row
         for row in await session.execute(FOUND, {"deployment_id": deployment.id, "ids": ids})
     }
+    seen: set[uuid.UUID] = set()
     for index, item in enumerate(items):
         at = ["predictions", str(index)]
         row = found.get(item.prediction_id)
-        if ids.index(item.prediction_id) != index:
+        if item.prediction_id in seen:  # a set: a call holds up to 10,000 ids
             raise validation("repeats an earlier prediction of this call", [*at, "prediction_id"])
+        seen.add(item.prediction_id)
         if row is None:
             raise not_found("prediction", [*at, "prediction_id"])
         if row.status != PredictionStatus.PENDING.value:

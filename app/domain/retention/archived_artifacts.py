@@ -9,6 +9,7 @@ artifacts live elsewhere (an ``s3://`` URI they were given) are not mlgraph's to
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -53,20 +54,25 @@ async def purge_archived_artifacts(
                 .with_for_update(skip_locked=True)
             )
         ).all()
+        # The run paths that versions still in use name, of every due version's run: one
+        # read for the batch (a due version is archived, so never among them).
+        in_use: dict[uuid.UUID, list[str]] = defaultdict(list)
+        rows = await session.execute(
+            select(ModelVersion.run_id, ModelVersion.artifact_uri).where(
+                ModelVersion.run_id.in_({v.run_id for v in due}),
+                ModelVersion.deleted_at.is_(None),
+                ModelVersion.stage != ModelStage.ARCHIVED.value,
+                func.starts_with(ModelVersion.artifact_uri, RUN_FILES),
+            )
+        )
+        for run_id, uri in rows:
+            if run_id is not None and uri is not None:  # both, by the condition above
+                in_use[run_id].append(version_path(uri))
         retired = 0
         for version in due:
             assert version.run_id is not None and version.artifact_uri is not None
             mine = version_path(version.artifact_uri)
-            in_use = await session.scalars(
-                select(ModelVersion.artifact_uri).where(
-                    ModelVersion.run_id == version.run_id,
-                    ModelVersion.id != version.id,
-                    ModelVersion.deleted_at.is_(None),
-                    ModelVersion.stage != ModelStage.ARCHIVED.value,
-                    func.starts_with(ModelVersion.artifact_uri, RUN_FILES),
-                )
-            )
-            if any(same_files(mine, version_path(uri)) for uri in in_use if uri):
+            if any(same_files(mine, used) for used in in_use[version.run_id]):
                 continue  # kept while a version in use names them; looked at again later
             result: Any = await session.execute(
                 update(RunArtifact)
