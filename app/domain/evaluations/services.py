@@ -51,8 +51,8 @@ def clean_metrics(metrics: Any, field: list[str]) -> dict[str, float]:
 async def check_evaluation(
     session: AsyncSession,
     actor: Actor,
-    model_version_id: uuid.UUID,
-    dataset_version_id: uuid.UUID,
+    model_version_id: uuid.UUID | None,
+    dataset_version_id: uuid.UUID | None,
     field_prefix: Sequence[str] = (),
 ) -> tuple[ModelVersion, Model, DatasetVersion]:
     """The model version (the caller contributes to its project) and a dataset version of
@@ -87,10 +87,6 @@ async def evaluation_run_create(
 ) -> EvaluationRun:
     """A model version (the caller contributes to its project) scored on a dataset version
     of the same organization the caller sees."""
-    if model_version_id is None or dataset_version_id is None:
-        raise not_found("model version" if model_version_id is None else "dataset version",
-                        ["model_version_id" if model_version_id is None
-                         else "dataset_version_id"])  # fmt: skip
     version, model, data = await check_evaluation(
         session, actor, model_version_id, dataset_version_id
     )
