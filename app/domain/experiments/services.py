@@ -27,7 +27,7 @@ from app.domain.notifications.services import enqueue_notifications
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import audit_row, record_audit
 from app.domain.tenancy.enums import ProjectRole
-from app.domain.tenancy.lookup import OwnerLookup, get_visible
+from app.domain.tenancy.lookup import OwnerLookup, ensure_in_project, get_visible
 from app.domain.tenancy.projects import (
     check_project_role,
     get_contributable,
@@ -656,8 +656,7 @@ async def _ensure_in_project(
 ) -> None:
     if lookup is None:
         raise AssertionError(f"the API passes the {what} lookup")
-    if await lookup(session, actor, row_id, [field]) != project_id:
-        raise validation(f"the {what} belongs to another project", [field])
+    await ensure_in_project(session, actor, lookup, row_id, project_id, field, what)
 
 
 async def _writable_experiment(

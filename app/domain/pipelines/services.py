@@ -46,7 +46,7 @@ from app.domain.registry.models import Model
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectRole
-from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.lookup import ensure_in_project, get_visible, project_lookup
 from app.domain.tenancy.projects import get_contributable, require_project_access
 from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training.rules import ensure_resources
@@ -245,11 +245,9 @@ class PipelineLinks:
             (self.model_id, Model, "model_id", "model"),
             (self.experiment_id, Experiment, "experiment_id", "experiment"),
         ):
-            if row_id is None:
-                continue
-            row: Any = await get_visible(session, model, row_id, actor, what=what, field=[name])
-            if row.project_id != project_id:
-                raise validation(f"the {what} belongs to another project", [name])
+            if row_id is not None:
+                lookup = project_lookup(model, what)
+                await ensure_in_project(session, actor, lookup, row_id, project_id, name, what)
 
 
 async def pipeline_transition(

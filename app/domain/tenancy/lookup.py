@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.errors import not_found
+from app.domain.errors import not_found, validation
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.enums import OrgRole
 from app.domain.tenancy.visibility import visible_conditions
@@ -81,3 +81,18 @@ def project_lookup(model: type[Any], what: str) -> OwnerLookup:
         return project_id
 
     return lookup
+
+
+async def ensure_in_project(
+    session: AsyncSession,
+    actor: Actor,
+    lookup: OwnerLookup,
+    row_id: uuid.UUID,
+    project_id: uuid.UUID,
+    field: str,
+    what: str,
+) -> None:
+    """A row linked to something of ``project_id``: visible (NOT_FOUND at ``field``
+    otherwise) and of that project (VALIDATION otherwise)."""
+    if await lookup(session, actor, row_id, [field]) != project_id:
+        raise validation(f"the {what} belongs to another project", [field])
