@@ -16,6 +16,7 @@ from app.api.ids import decode_id
 from tests.conftest import GraphQLClient
 from tests.helpers import USER_ERRORS, assert_error, assert_ok, create_project
 from tests.support.pipelines import PIPELINE_CREATE
+from tests.support.project_visibility import set_visibility
 
 FIELDS = "id cron timeZone enabled missedRuns nextRunAt lastRunAt lastPipelineRun { id }"
 CREATE = f"""mutation($input: PipelineScheduleCreateInput!) {{
@@ -24,6 +25,7 @@ UPDATE = f"""mutation($input: PipelineScheduleUpdateInput!) {{
   pipelineScheduleUpdate(input: $input) {{ pipelineSchedule {{ {FIELDS} }} {USER_ERRORS} }} }}"""
 READ = f"""query($id: ID!) {{ node(id: $id) {{ ... on PipelineSchedule {{ {FIELDS} }} }} }}"""
 RUNS = """query($id: ID!) { node(id: $id) { ... on Pipeline { runs { totalCount } } } }"""
+PROJECT_OF = """query($id: ID!) { node(id: $id) { ... on Pipeline { project { id } } } }"""
 
 
 async def pipeline(client: GraphQLClient, org_id: str, **fields: Any) -> str:
@@ -105,6 +107,7 @@ async def test_each_fire_time_starts_one_run_whatever_the_schedulers(tenant, dat
 
 
 async def test_missed_fire_times_follow_the_policy_and_a_draft_does_not_run(tenant, database_url):
+    """Nor does a pipeline of a PUBLIC (read-only) project: its schedule moves on."""
     from sqlalchemy import text
 
     from app.db.engine import make_engine
@@ -112,9 +115,10 @@ async def test_missed_fire_times_follow_the_policy_and_a_draft_does_not_run(tena
     client = tenant.client
     once, skip = await pipeline(client, tenant.org_id), await pipeline(client, tenant.org_id)
     draft = await pipeline(client, tenant.org_id, status="DRAFT")
+    published = await pipeline(client, tenant.org_id)
     made = {}
     for name, target, policy in (("once", once, "RUN_ONCE"), ("skip", skip, "SKIP"),
-                                 ("draft", draft, "RUN_ONCE")):  # fmt: skip
+                                 ("draft", draft, "RUN_ONCE"), ("published", published, "RUN_ONCE")):  # fmt: skip
         payload = await client.mutate(CREATE, {"pipelineId": target, "cron": "0 * * * *",
                                                "missedRuns": policy})  # fmt: skip
         made[name] = assert_ok(payload)["pipelineSchedule"]
@@ -130,10 +134,13 @@ async def test_missed_fire_times_follow_the_policy_and_a_draft_does_not_run(tena
             )  # fmt: skip
     finally:
         await engine.dispose()
+    project = (await client.data(PROJECT_OF, {"id": published}))["node"]["project"]["id"]
+    await set_visibility(tenant, project, "PUBLIC")
     await fire(database_url, now)
     runs = {name: (await client.data(RUNS, {"id": target}))["node"]["runs"]["totalCount"]
-            for name, target in (("once", once), ("skip", skip), ("draft", draft))}  # fmt: skip
-    assert runs == {"once": 1, "skip": 0, "draft": 0}
+            for name, target in (("once", once), ("skip", skip), ("draft", draft),
+                                 ("published", published))}  # fmt: skip
+    assert runs == {"once": 1, "skip": 0, "draft": 0, "published": 0}
     for schedule in made.values():  # all wait for the next fire time after now
         read = (await client.data(READ, {"id": schedule["id"]}))["node"]
         assert datetime.fromisoformat(read["nextRunAt"]) == now.replace(minute=0) + timedelta(

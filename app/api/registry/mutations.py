@@ -43,7 +43,8 @@ class ProjectCreateInput:
     description: str | None = None
     visibility: ProjectVisibility = strawberry.field(
         default=ProjectVisibility.ORGANIZATION,
-        description="PRIVATE: only its project members and the organization's admins see it.",
+        description="PRIVATE: only its project members and the organization's admins see it. "
+        "Not PUBLIC: a project is published (projectUpdate) once it holds what it publishes.",
     )
 
 
@@ -58,7 +59,9 @@ class ProjectUpdateInput:
     )
     visibility: ProjectVisibility | None = strawberry.field(
         default=UNSET,
-        description="PRIVATE hides the project from members without a project role at once.",
+        description="PRIVATE hides the project from members without a project role at once. "
+        "PUBLIC makes it read-only for everyone (CONFLICT while anything in it still runs or "
+        "serves); on a PUBLIC project, visibility is the one field that may change.",
     )
 
 

@@ -144,7 +144,9 @@ class Project(Node, FromRow):
     description: str | None
     settings: JSON = strawberry.field(description="Free-form settings for tools (projectUpdate).")
     visibility: ProjectVisibility = strawberry.field(
-        description="PRIVATE: seen by its project members and the organization's admins only."
+        description="PRIVATE: seen by its project members and the organization's admins only. "
+        "ORGANIZATION: by every member. PUBLIC: read by every member and key of the "
+        "organization, written by no one until an owner sets its visibility back."
     )
     created_at: datetime
     updated_at: datetime

@@ -509,7 +509,7 @@ def _flat(parts: list[np.ndarray]) -> np.ndarray:
 LOCK_RUN_FOR_INGEST = text(
     """
     SELECT r.id, r.organization_id, r.status, m.role AS member_role, r.project_id,
-           r.experiment_id, p.rules_version
+           r.experiment_id, p.rules_version, p.visibility
     FROM runs r
     JOIN projects p ON p.id = r.project_id AND p.deleted_at IS NULL
     LEFT JOIN project_members m ON m.project_id = r.project_id AND m.user_id = :user_id
@@ -549,7 +549,14 @@ async def _lock_run_for_ingest(
     ).first()
     if row is None:
         raise not_found("run", field)
-    check_project_role(actor, row.organization_id, row.member_role, ProjectRole.CONTRIBUTOR, field)
+    check_project_role(
+        actor,
+        row.organization_id,
+        row.member_role,
+        ProjectRole.CONTRIBUTOR,
+        field,
+        visibility=row.visibility,
+    )
     return IngestTarget(
         row.id,
         row.organization_id,

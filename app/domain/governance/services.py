@@ -41,6 +41,7 @@ from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole
 from app.domain.tenancy.lookup import get_visible
+from app.domain.tenancy.projects import ensure_project_writable
 
 PENDING = PromotionRequestStatus.PENDING.value
 
@@ -128,6 +129,9 @@ async def promotion_gate_delete(
         for_update=True,
     )  # fmt: skip
     actor.require_org_role(gate.organization_id, OrgRole.ADMIN, "promotion gate", field)
+    project_id = await session.scalar(select(Model.project_id).where(Model.id == gate.model_id))
+    assert project_id is not None  # the gate's model (a foreign key)
+    await ensure_project_writable(session, project_id, field)
     await session.delete(gate)
     record_audit(session, actor, "promotion_gate.delete", gate)
     await session.flush()
@@ -297,6 +301,7 @@ async def _pending(
         select(Model).where(Model.id == version.model_id).with_for_update()
     )
     assert model is not None  # the version's model (a foreign key)
+    await ensure_project_writable(session, model.project_id, field)
     return request, version, model
 
 

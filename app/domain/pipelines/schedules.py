@@ -9,7 +9,8 @@ running ``mlgraph schedules-fire``) decides what time it is.
 Missed fire times (no scheduler ran: downtime) follow the schedule's policy: a fire time
 more than ``missed_after`` in the past counts as missed; RUN_ONCE starts one run for all
 of them, SKIP starts none. Either way the schedule then waits for its next fire time. A
-pipeline that is not ACTIVE starts nothing: its schedule moves on."""
+pipeline that is not ACTIVE, or is in a PUBLIC (read-only) project, starts nothing: its
+schedule moves on."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ from app.domain.pipelines.rules import MAX_RETRIES
 from app.domain.pipelines.services import new_run
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
+from app.domain.tenancy.enums import ProjectVisibility
+from app.domain.tenancy.models import Project
 from app.domain.tenancy.projects import get_contributable
 from app.process.background import stop_task
 
@@ -108,6 +111,12 @@ async def schedules_fire(
             return Fired(started, skipped)
 
 
+async def _writable(session: AsyncSession, project_id: uuid.UUID) -> bool:
+    """Not PUBLIC: a published project takes no new runs, from a schedule either."""
+    visibility = await session.scalar(select(Project.visibility).where(Project.id == project_id))
+    return visibility != ProjectVisibility.PUBLIC.value
+
+
 async def _fire(
     session: AsyncSession,
     schedule: PipelineSchedule,
@@ -120,6 +129,10 @@ async def _fire(
         pipeline is not None
         and pipeline.deleted_at is None
         and pipeline.status == PipelineStatus.ACTIVE.value
+        and await session.scalar(
+            select(Project.visibility).where(Project.id == pipeline.project_id)
+        )
+        != ProjectVisibility.PUBLIC.value
     )
     run_id = None
     if runnable and not (missed and MissedRuns(schedule.missed_runs) is MissedRuns.SKIP):

@@ -9,16 +9,21 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import validation as v
+from app.domain.builds.enums import FINAL as BUILD_ENDED
 from app.domain.errors import DomainError, ErrorCode
+from app.domain.evaluations.enums import ENDED as EVALUATION_ENDED
+from app.domain.experiments.enums import TERMINAL_RUN_STATUSES
 from app.domain.experiments.models import Experiment, Run
 from app.domain.monitoring.models import AlertRule
 from app.domain.notifications.models import NotificationRule
+from app.domain.patterns.enums import FINAL as PATTERN_JOB_ENDED
+from app.domain.pipelines.enums import PipelineRunStatus
 from app.domain.registry.models import Model, ModelVersion
-from app.domain.serving.live import ensure_no_live_deployments
+from app.domain.serving.live import LIVE_DEPLOYMENT_STATUSES, ensure_no_live_deployments
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.access_news import publish_members, publish_user
@@ -27,6 +32,56 @@ from app.domain.tenancy.enums import OrgRole, ProjectRole, ProjectVisibility
 from app.domain.tenancy.models import Membership, Project, ProjectMember, User
 from app.domain.tenancy.projects import require_project_access
 from app.domain.tenancy.visibility import visible_conditions
+from app.domain.training.enums import TrainingJobStatus
+
+
+def _ended(values: Any) -> str:
+    return ", ".join(f"'{status.value}'" for status in values)
+
+
+T = TrainingJobStatus
+P = PipelineRunStatus
+# What still moves in a project: (what, rows, their project, the condition of one still
+# moving). A PUBLIC project takes no writes, so it is published once all of them have ended.
+_MOVING = [
+    ("running run(s)", "runs x", "x.project_id",
+     f"x.status NOT IN ({_ended(TERMINAL_RUN_STATUSES)}) AND x.deleted_at IS NULL"),
+    ("unfinished training job(s)", "training_jobs x", "x.project_id",
+     f"x.status NOT IN ({_ended([T.SUCCEEDED, T.FAILED, T.CANCELLED])})"),
+    ("unfinished pipeline run(s)", "pipeline_runs x JOIN pipelines q ON q.id = x.pipeline_id",
+     "q.project_id", f"x.status NOT IN ({_ended([P.SUCCEEDED, P.FAILED, P.CANCELLED])})"),
+    ("live deployment(s)", "deployments x", "x.project_id",
+     "x.status IN (" + ", ".join(f"'{s}'" for s in LIVE_DEPLOYMENT_STATUSES) + ") "
+     "AND x.deleted_at IS NULL"),
+    ("unfinished evaluation run(s)", "evaluation_runs x", "x.project_id",
+     f"x.status NOT IN ({_ended(EVALUATION_ENDED)})"),
+    ("unfinished pattern job(s)", "pattern_jobs x", "x.project_id",
+     f"x.status NOT IN ({_ended(PATTERN_JOB_ENDED)})"),
+    ("unfinished artifact build(s)", "artifact_builds x", "x.project_id",
+     f"x.status NOT IN ({_ended(BUILD_ENDED)})"),
+]  # fmt: skip
+MOVING_IN_PROJECT = text(
+    "SELECT "
+    + ", ".join(
+        f"(SELECT count(*) FROM {rows} WHERE {project} = :project_id AND {moving}) AS m{i}"
+        for i, (_, rows, project, moving) in enumerate(_MOVING)
+    )
+)
+
+
+async def _ensure_nothing_moving(session: AsyncSession, project_id: uuid.UUID) -> None:
+    """CONFLICT, naming what, while anything in the project still runs or serves: once
+    PUBLIC, nothing under it may write, so a training loop or a deployment would lose data."""
+    counts = (await session.execute(MOVING_IN_PROJECT, {"project_id": project_id})).one()
+    moving = [f"{count} {what}" for count, (what, *_) in zip(counts, _MOVING, strict=True) if count]
+    if moving:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            "a PUBLIC project is read-only, and this one still has "
+            + ", ".join(moving)
+            + ": let them end (or cancel them) first",
+            ["visibility"],
+        )
 
 
 async def _ensure_slug_free(
@@ -73,6 +128,13 @@ async def project_create(
     if organization_id is None:
         raise DomainError(ErrorCode.NOT_FOUND, "organization not found", ["organization_id"])
     actor.require_org_role(organization_id, OrgRole.DEVELOPER, field=["organization_id"])
+    if visibility is ProjectVisibility.PUBLIC:
+        raise DomainError(
+            ErrorCode.VALIDATION,
+            "a project is made PUBLIC (read-only) once it holds what it publishes: create it "
+            "ORGANIZATION or PRIVATE, then set PUBLIC with projectUpdate",
+            ["visibility"],
+        )
     slug = v.slug(slug, ["slug"])
     name = v.name(name, ["name"])
     description = v.optional_text(description, ["description"])
@@ -115,12 +177,26 @@ async def project_update(
 ) -> Project:
     field = ["project_id"]
     project = await require_project_access(
-        session, actor, project_id, ProjectRole.OWNER, what="project", field=field, for_update=True
+        session,
+        actor,
+        project_id,
+        ProjectRole.OWNER,
+        what="project",
+        field=field,
+        for_update=True,
+        unpublishing=set(changes) == {"visibility"},  # what a PUBLIC project takes
     )
     slug = v.slug(changes["slug"], ["slug"]) if "slug" in changes else project.slug
     if "visibility" in changes and changes["visibility"] is None:
         raise DomainError(ErrorCode.VALIDATION, "visibility cannot be null", ["visibility"])
-    shown = "visibility" in changes and changes["visibility"] is ProjectVisibility.ORGANIZATION
+    shown = "visibility" in changes and changes["visibility"] is not ProjectVisibility.PRIVATE
+    publishing = (
+        "visibility" in changes
+        and changes["visibility"] is ProjectVisibility.PUBLIC
+        and project.visibility != ProjectVisibility.PUBLIC.value
+    )
+    if publishing:
+        await _ensure_nothing_moving(session, project.id)
     # A new slug, or one every member is about to see, must be free among what the caller
     # sees (among the projects every member sees, the database holds it too).
     if slug != project.slug or shown:

@@ -74,3 +74,6 @@ class Theme(enum.Enum):
 class ProjectVisibility(enum.Enum):
     PRIVATE = "private"  # its project members and the organization's admins
     ORGANIZATION = "organization"  # every member of the organization
+    # Every member and key of the organization reads it; nothing under it is written until
+    # an owner sets its visibility back (app/domain/tenancy/projects.py, ensure_writable).
+    PUBLIC = "public"

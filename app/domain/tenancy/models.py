@@ -201,13 +201,13 @@ class Project(IdMixin, TenantMixin, TimestampsMixin, SoftDeleteMixin, Base):
     __tablename__ = "projects"
     __table_args__ = (
         # Slugs are unique among the live projects a caller can see (the service checks, under
-        # a lock per slug); the database holds those every member sees unique (0037).
+        # a lock per slug); the database holds those every member sees unique (0037, 0064).
         Index(
             "uq_projects_organization_id_slug_shared",
             "organization_id",
             "slug",
             unique=True,
-            postgresql_where=text("deleted_at IS NULL AND visibility = 'organization'"),
+            postgresql_where=text("deleted_at IS NULL AND visibility <> 'private'"),
         ),
         check_in("visibility", ProjectVisibility),
     )

@@ -131,6 +131,7 @@ class PredictionStatus(str, Enum):
 class ProjectVisibility(str, Enum):
     PRIVATE = "PRIVATE"
     ORGANIZATION = "ORGANIZATION"
+    PUBLIC = "PUBLIC"
 
 
 class RunOrder(str, Enum):

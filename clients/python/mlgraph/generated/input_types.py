@@ -261,7 +261,7 @@ class ProjectCreateInput(BaseModel):
     name: str
     description: Optional[str] = None
     visibility: ProjectVisibility = ProjectVisibility.ORGANIZATION
-    "PRIVATE: only its project members and the organization's admins see it."
+    "PRIVATE: only its project members and the organization's admins see it. Not PUBLIC: a project is published (projectUpdate) once it holds what it publishes."
 
 
 class RunCreateInput(BaseModel):
