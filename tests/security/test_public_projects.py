@@ -10,6 +10,7 @@ and afterwards no row of the project's tables has changed."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
@@ -275,3 +276,46 @@ async def test_a_public_slug_is_held_unique_like_a_shared_one(tenant, visibility
         PROJECT_CREATE, {"organizationId": tenant.org_id, "slug": slug, "name": "again"}
     )
     assert made["userErrors"][0]["code"] == "CONFLICT", made
+
+
+async def test_a_write_checked_while_its_project_is_published_waits_and_is_refused(
+    tenant,
+    database_url,  # type: ignore[no-untyped-def]
+) -> None:
+    """A publisher holds the project FOR UPDATE while it counts what still moves and sets
+    PUBLIC (here, a transaction of the test's own doing just that). A write arriving then
+    waits for it and reads the new visibility — not the old one, to insert a running run
+    into a project that has just been published."""
+    run = await create_run(tenant.client, tenant.org_id)
+    decoded = decode_any(run["project"])
+    assert decoded is not None
+    publisher = await asyncpg.connect(plain_url(database_url))
+    watcher = await asyncpg.connect(plain_url(database_url))
+    try:
+        transaction = publisher.transaction()
+        await transaction.start()
+        await publisher.execute("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE", decoded[1])
+        await publisher.execute(
+            "UPDATE projects SET visibility = 'public' WHERE id = $1", decoded[1]
+        )
+        writing = asyncio.create_task(
+            tenant.client.mutate(RUN_CREATE, {"experimentId": run["experiment"]})
+        )
+        for _ in range(3000):  # until the write waits for the publisher's lock
+            waiting = await watcher.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> $1",
+                publisher.get_server_pid(),
+            )
+            if waiting or writing.done():
+                break
+            await asyncio.sleep(0.01)
+        assert waiting, "the write never waited for the publisher"
+        assert not writing.done(), writing.result()  # it waits; it did not read past the lock
+        await transaction.commit()
+        refused = await writing
+        assert refused["userErrors"][0]["code"] == "FORBIDDEN", refused
+        assert "PUBLIC" in refused["userErrors"][0]["message"]
+    finally:
+        await publisher.close()
+        await watcher.close()

@@ -31,8 +31,11 @@ async def get_visible(
     what: str,
     field: Sequence[str],
     for_update: bool = False,
+    key_share: bool = False,
 ) -> RowT:
-    """The live row with this id in one of the caller's organizations (else NOT_FOUND)."""
+    """The live row with this id in one of the caller's organizations (else NOT_FOUND);
+    ``for_update`` locks it FOR UPDATE, ``key_share`` FOR KEY SHARE (read as of the lock:
+    a writer holding FOR UPDATE is waited for and its committed row read)."""
     if row_id is None or not actor.org_ids:
         raise not_found(what, field)
     table: Any = model
@@ -42,6 +45,9 @@ async def get_visible(
     query = query.where(*visible_conditions(model, actor.hidden))  # private projects
     if for_update:
         query = query.with_for_update()
+    elif key_share:
+        query = query.with_for_update(read=True, key_share=True)
+        query = query.execution_options(populate_existing=True)
     row = (await session.execute(query)).scalar_one_or_none()
     if row is None:
         raise not_found(what, field)

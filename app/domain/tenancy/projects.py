@@ -96,9 +96,13 @@ async def require_project_access(
     """The project, if the caller sees it (else NOT_FOUND about ``what``), holds at least
     ``minimum`` in it and it takes writes (else FORBIDDEN): the check every write under a
     project starts with."""
+    # FOR KEY SHARE at least: a project being published (projectUpdate holds it FOR UPDATE
+    # while it counts what still moves) is waited for, and its new visibility read; a
+    # publisher waits for this transaction, and then counts what it made.
     project = await get_visible(
-        session, Project, project_id, actor, what=what, field=field, for_update=for_update
-    )
+        session, Project, project_id, actor, what=what, field=field, for_update=for_update,
+        key_share=True,
+    )  # fmt: skip
     await require_project_role(session, actor, project, minimum, field, unpublishing=unpublishing)
     return project
 
