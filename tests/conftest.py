@@ -29,8 +29,10 @@ from app.db.engine import make_engine, make_session_factory
 from app.db.migrate import upgrade
 from app.domain.tenancy.services import bootstrap_admin
 from app.settings import Limits, Settings
+from tests.support.generated_documents import share_inclusion_strategies
 
 warnings.filterwarnings("ignore", module="platformdirs")
+share_inclusion_strategies()  # generated documents: the same ones, drawn faster
 
 
 @pytest.fixture(scope="session")

@@ -59,12 +59,16 @@ async def mlflow_server(tmp_path: Path) -> AsyncIterator[str]:
 FILL = """
 import math, mlflow
 from mlflow import MlflowClient
+from mlflow.entities import Metric
 mlflow.set_experiment("vision")
 with mlflow.start_run(run_name="resnet") as run:
     mlflow.log_params({"lr": "0.01", "depth": "50"})
     mlflow.set_tag("team", "vision")
-    for step in range(300):
-        mlflow.log_metrics({"loss": 1 / (step + 1), "acc": step / 300}, step=step)
+    # A full history in one request (MLflow's log-batch), not 300 log_metrics requests to
+    # a sqlite-backed server, each a commit: the importer reads the same history.
+    MlflowClient().log_batch(run.info.run_id, metrics=[
+        Metric(key, value, 0, step) for step in range(300)
+        for key, value in (("loss", 1 / (step + 1)), ("acc", step / 300))])
     mlflow.log_metric("loss", 99.0, step=5)      # a second value at a stored step
     mlflow.log_metric("loss", 7.0, step=-1)      # a negative step
     mlflow.log_metric("grad", float("nan"), step=0)
