@@ -34,10 +34,10 @@ from app.domain.artifacts.store import ArtifactStore
 from app.domain.health.clock import HealthWorker
 from app.domain.notifications.services import seal_legacy_channel_secrets
 from app.domain.notifications.worker import OutboxWorker
-from app.domain.pipelines.schedules import SchedulerWorker
 from app.domain.promotion.services import PromotionWorker
 from app.domain.retention.archive import open_archive
 from app.domain.retention.services import RetentionWorker
+from app.domain.scheduler import SchedulerWorker
 from app.domain.secrets import SecretBox
 from app.domain.tenancy.client import parse_networks
 from app.events.hubs import Broker

@@ -238,14 +238,14 @@ def cmd_organization_status(settings: Settings, args: argparse.Namespace) -> int
 
 def cmd_schedules_fire(settings: Settings, args: argparse.Namespace) -> int:
     """One scheduler pass: start the runs of every schedule due at --now (default: the
-    clock's now). Safe beside running servers and other passes: each fire time starts one
-    run. For an external cron, or to replay a moment."""
+    clock's now) — pipelines' and WORKFLOW serves'. Safe beside running servers and other
+    passes: each fire time starts one run. For an external cron, or to replay a moment."""
     from datetime import UTC, datetime
 
     from app.db.engine import make_engine, make_session_factory
     from app.db.migrate import upgrade
     from app.db.scope import SYSTEM, enter_scope
-    from app.domain.pipelines.schedules import schedules_fire
+    from app.domain.scheduler import fire_all
 
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
     if now.tzinfo is None:
@@ -257,7 +257,7 @@ def cmd_schedules_fire(settings: Settings, args: argparse.Namespace) -> int:
         enter_scope(SYSTEM)  # every organization's schedules
         engine = make_engine(db.url, pool_size=1, max_overflow=0)
         try:
-            fired = await schedules_fire(make_session_factory(engine), now)
+            fired = await fire_all(make_session_factory(engine), now)
         finally:
             await engine.dispose()
         return len(fired.started), fired.skipped
@@ -437,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     user_status.set_defaults(run=cmd_user_status)
     fire = commands.add_parser(
-        "schedules-fire", help="start the runs of the pipeline schedules due now (or at --now)"
+        "schedules-fire", help="start the runs of the schedules due now (or at --now)"
     )
     fire.add_argument("--now", help="the time to fire at (ISO 8601 with an offset)")
     fire.set_defaults(run=cmd_schedules_fire)

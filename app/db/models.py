@@ -52,6 +52,7 @@ from app.domain.serving.models import (
     ServingEndpoint,
     ServingEndpointEvent,
     WorkflowConfig,
+    WorkflowRun,
 )
 from app.domain.sweeps.models import Sweep, SweepTrial
 from app.domain.tenancy.models import (
@@ -102,6 +103,7 @@ __all__ = [
     "PipelineRun",
     "PipelineSchedule",
     "WorkflowConfig",
+    "WorkflowRun",
     "Sweep",
     "SweepTrial",
     "EvaluationRun",

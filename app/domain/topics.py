@@ -16,6 +16,8 @@ RUN_STATUS = "mlgraph_run_status"  # {"run": id, "version": status_version}
 TRAINING_STATUS = "mlgraph_training_status"  # {"job": id}: a training job's status changed
 SWEEP_STATUS = "mlgraph_sweep_status"  # {"sweep": id}: a sweep or one of its trials changed
 PATTERN_JOB_STATUS = "mlgraph_pattern_job_status"  # {"pattern_job": id}: its status changed
+# {"workflow_run": id}: a WORKFLOW serve's run changed status
+WORKFLOW_RUN_STATUS = "mlgraph_workflow_run_status"
 BUILD_STATUS = "mlgraph_build_status"  # {"build": id}: an artifact build's status changed
 ALERTS = "mlgraph_alerts"  # {"org": id, "alert": id}
 OUTBOX = "mlgraph_outbox"  # {"org": id}: notification deliveries are due

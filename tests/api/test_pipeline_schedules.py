@@ -5,9 +5,6 @@ times missed in downtime follow the schedule's policy."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +14,7 @@ from tests.conftest import GraphQLClient
 from tests.helpers import USER_ERRORS, assert_error, assert_ok, create_project
 from tests.support.pipelines import PIPELINE_CREATE
 from tests.support.project_visibility import set_visibility
+from tests.support.schedules import fire, started
 
 FIELDS = "id cron timeZone enabled missedRuns nextRunAt lastRunAt lastPipelineRun { id }"
 CREATE = f"""mutation($input: PipelineScheduleCreateInput!) {{
@@ -34,26 +32,6 @@ async def pipeline(client: GraphQLClient, org_id: str, **fields: Any) -> str:
         "projectId": project, "name": "nightly", "orchestrator": "ARGO",
         "steps": [{"name": "prepare", "kind": "DATA_PROCESSING"}], **fields})  # fmt: skip
     return assert_ok(made)["pipeline"]["id"]  # type: ignore[no-any-return]
-
-
-async def fire(database_url: str, now: datetime, processes: int = 1) -> list[str]:
-    """``processes`` schedulers at once, the clock paused at ``now``: what each printed."""
-    env = {**os.environ, "DATABASE_URL": database_url}
-
-    async def one() -> str:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "app.cli", "schedules-fire", "--now", now.isoformat(),
-            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        out, err = await process.communicate()
-        assert process.returncode == 0, err.decode()[-2000:]
-        return out.decode()
-
-    return list(await asyncio.gather(*(one() for _ in range(processes))))
-
-
-def started(outputs: list[str]) -> int:
-    return sum(int(out.split("started ")[1].split(" ")[0]) for out in outputs)
 
 
 async def test_a_schedule_is_checked_and_knows_its_next_fire_time(tenant, make_tenant):

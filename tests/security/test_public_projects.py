@@ -82,6 +82,8 @@ REFUSED_FIRST = {
     "pipelineCreate(input.datasetId)": "the dataset belongs to another project",
     "pipelineCreate(input.modelId)": "the model belongs to another project",
     "pipelineCreate(input.experimentId)": "the experiment belongs to another project",
+    "workflowConfigSet(input.modelVersionId)": "a version of this serve",
+    "workflowRunCreate(input.modelVersionId)": "model version of this serve not found",
     # Workers: the caller is not the worker holding the lease (no worker can hold one in a
     # project published through the API: nothing may be unfinished).
     "artifactBuildHeartbeat(input.artifactBuildId)": "the artifact build was cancelled",
@@ -90,6 +92,8 @@ REFUSED_FIRST = {
     "trainingJobHeartbeat(input.runId)": "this worker does not hold the training job",
     "patternJobHeartbeat(input.patternJobId)": "this worker does not hold the pattern job",
     "patternJobFinish(input.patternJobId)": "this worker does not hold the pattern job",
+    "workflowRunHeartbeat(input.workflowRunId)": "this worker does not hold the workflow run",
+    "workflowRunFinish(input.workflowRunId)": "this worker does not hold the workflow run",
 }
 
 PROJECT_CREATE = f"""mutation($input: ProjectCreateInput!) {{

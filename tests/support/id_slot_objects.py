@@ -8,7 +8,7 @@ from typing import Any
 
 from app.api.ids import decode_any
 from tests.conftest import GraphQLClient
-from tests.helpers import EXPERIMENT_CREATE, RUN_CREATE, USER_ERRORS, assert_ok
+from tests.helpers import EXPERIMENT_CREATE, RUN_CREATE, USER_ERRORS, VERSION_CREATE, assert_ok
 from tests.id_slots import IdSlot
 from tests.security.conftest import insert_alert
 from tests.support.alert_rules import RULE_CREATE
@@ -34,6 +34,7 @@ def rules_of(slot: IdSlot, mine: dict[str, str]) -> Any:
         "deploymentTrafficSet": {"splits": [{"deploymentId": mine["Deployment"], "percentage": 100}]},
         "artifactBuildFinish": {"status": "FAILED", "errorMessage": "x"},
         "patternJobFinish": {"status": "FAILED", "errorMessage": "x"},
+        "workflowRunFinish": {"status": "FAILED", "errorMessage": "x"},
         "runMetricsLog": {"points": [{"key": "loss", "step": 0, "value": 1.0}]},
         "trainingJobCreate": {"image": "ghcr.io/acme/train:1"},
         "trainingJobTransition": {"trainingJobId": mine["queued"], "status": "RUNNING"},
@@ -89,6 +90,8 @@ WORKFLOW_MODEL = f"""mutation($input: ModelCreateInput!) {{
   modelCreate(input: $input) {{ model {{ id }} {USER_ERRORS} }} }}"""
 WORKFLOW_SET = f"""mutation($input: WorkflowConfigSetInput!) {{
   workflowConfigSet(input: $input) {{ workflowConfig {{ id }} {USER_ERRORS} }} }}"""
+WORKFLOW_RUN_CREATE = f"""mutation($input: WorkflowRunCreateInput!) {{
+  workflowRunCreate(input: $input) {{ workflowRun {{ id }} {USER_ERRORS} }} }}"""
 PENDING_PREDICTION = f"""mutation($input: PredictionsRecordInput!) {{
   predictionsRecord(input: $input) {{ predictionIds {USER_ERRORS} }} }}"""
 
@@ -144,15 +147,21 @@ async def complete(
     if "Pipeline" not in ids:
         made = await create_pipeline(client, project, environment=ids["Environment"])
         ids["Pipeline"] = assert_ok(made)["pipeline"]["id"]
-    if "WorkflowConfig" not in ids:  # a WORKFLOW serve of the project, configured
+    if "WorkflowConfig" not in ids:  # a WORKFLOW serve of the project, configured, run once
         made = await client.mutate(WORKFLOW_MODEL, {"projectId": project, "name": "wf",
                                                     "modelType": "OTHER", "framework": "OTHER",
                                                     "serveType": "WORKFLOW"})  # fmt: skip
+        serve = assert_ok(made)["model"]["id"]
         node = {"instanceType": "n2", "cpuMillicores": 1000, "memoryMib": 1024}
         made = await client.mutate(WORKFLOW_SET, {
-            "modelId": assert_ok(made)["model"]["id"], "environmentId": ids["Environment"],
+            "modelId": serve, "environmentId": ids["Environment"],
             "headNode": node, "workerNode": node})  # fmt: skip
         ids["WorkflowConfig"] = assert_ok(made)["workflowConfig"]["id"]
+        version = await client.mutate(VERSION_CREATE, {"modelId": serve, "version": "1.0.0"})
+        made = await client.mutate(WORKFLOW_RUN_CREATE, {
+            "workflowConfigId": ids["WorkflowConfig"],
+            "modelVersionId": assert_ok(version)["modelVersion"]["id"]})  # fmt: skip
+        ids["WorkflowRun"] = assert_ok(made)["workflowRun"]["id"]
     if "PipelineSchedule" not in ids:
         made = await client.mutate(SCHEDULE_CREATE, {"pipelineId": ids["Pipeline"],
                                                      "cron": "0 3 1 1 *"})  # fmt: skip

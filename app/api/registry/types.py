@@ -71,9 +71,11 @@ from app.api.serving.lists import (
     DEPLOYMENTS_OF_VERSION,
     ENDPOINTS_OF_MODEL,
     WORKFLOW_CONFIGS_OF_MODEL,
+    WORKFLOW_RUNS_OF_MODEL,
     DeploymentFilter,
 )
 from app.api.serving.types import ENDPOINT_LIST_ARGUMENTS, Deployment, DeploymentFilterInput
+from app.api.serving.workflow_types import RUN_LIST_ARGUMENTS as WORKFLOW_RUN_LIST_ARGUMENTS
 from app.api.sweeps.lists import SWEEPS_OF_PROJECT
 from app.api.tenancy.enums import ProjectRole, ProjectVisibility
 from app.api.training.aggregates import TrainingJobGroupBy, TrainingJobNumber
@@ -374,7 +376,13 @@ class Model(Node, FromRow):
     workflow_configs = children(
         WORKFLOW_CONFIGS_OF_MODEL,
         [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_ASC)],
-        description="A WORKFLOW serve's head and worker nodes, per environment.",
+        description="A WORKFLOW serve's head and worker nodes and schedule, per environment.",
+    )
+    workflow_runs = children(
+        WORKFLOW_RUNS_OF_MODEL,
+        WORKFLOW_RUN_LIST_ARGUMENTS,
+        query=status_query,
+        description="A WORKFLOW serve's runs in every environment, newest first.",
     )
     registry_links = children(
         REGISTRY_LINKS_OF_MODEL,

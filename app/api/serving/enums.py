@@ -23,6 +23,8 @@ expose(
     serving.EndpointChange,
     catalog.IntegrationType,
     serving.PromotionDecision,
+    serving.WorkflowRunStatus,
+    serving.WorkflowRunTrigger,
 )
 
 DeploymentStatus = serving.DeploymentStatus
@@ -35,6 +37,8 @@ EndpointStatus = serving.EndpointStatus
 EndpointChange = serving.EndpointChange
 IntegrationType = catalog.IntegrationType
 PromotionDecision = serving.PromotionDecision
+WorkflowRunStatus = serving.WorkflowRunStatus
+WorkflowRunTrigger = serving.WorkflowRunTrigger
 
 
 @strawberry.enum(description="Orders of metric points.")

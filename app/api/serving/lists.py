@@ -28,6 +28,7 @@ from app.domain.serving.models import (
     ServingEndpoint,
     ServingEndpointEvent,
     WorkflowConfig,
+    WorkflowRun,
 )
 
 
@@ -223,5 +224,22 @@ WORKFLOW_CONFIGS_OF_MODEL = ListSpec(
     WorkflowConfig,
     "model_id",
     orders_of(CreatedOrder),
+    live_only=False,
+)
+
+WORKFLOW_RUNS_OF_MODEL = ListSpec(
+    "workflow_runs_of_model",
+    WorkflowRun,
+    "model_id",
+    orders_of(CreatedOrder),
+    default_order="CREATED_DESC",
+    live_only=False,
+)
+WORKFLOW_RUNS_OF_CONFIG = ListSpec(
+    "workflow_runs_of_config",
+    WorkflowRun,
+    "workflow_config_id",
+    orders_of(CreatedOrder),
+    default_order="CREATED_DESC",
     live_only=False,
 )

@@ -14,8 +14,6 @@ schedule moves on."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +26,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import SessionFactory
-from app.db.scope import SYSTEM, enter_scope
 from app.domain import validation as v
 from app.domain.errors import validation
 from app.domain.pipelines.enums import MissedRuns, PipelineStatus
@@ -40,9 +37,7 @@ from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import ProjectVisibility
 from app.domain.tenancy.models import Project
 from app.domain.tenancy.projects import get_contributable
-from app.process.background import stop_task
 
-log = logging.getLogger("mlgraph.scheduler")
 MISSED_AFTER = timedelta(minutes=5)
 FIRE_BATCH = 100
 
@@ -240,30 +235,3 @@ async def pipeline_schedule_delete(
     await session.delete(schedule)
     await session.flush()
     return schedule
-
-
-class SchedulerWorker:
-    """Fires due schedules every ``poll_seconds`` in the server process (schedulers in
-    other processes only find fewer due: each fire time starts one run)."""
-
-    def __init__(self, session_factory: SessionFactory, poll_seconds: float) -> None:
-        self.session_factory = session_factory
-        self.poll_seconds = poll_seconds
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="mlgraph-scheduler")
-
-    async def stop(self) -> None:
-        await stop_task(self._task)
-
-    async def _run(self) -> None:
-        enter_scope(SYSTEM)  # the server's own work: every organization's schedules
-        while True:
-            try:
-                await schedules_fire(self.session_factory, datetime.now(UTC))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("scheduler pass failed")
-            await asyncio.sleep(self.poll_seconds)

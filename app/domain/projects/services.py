@@ -23,6 +23,7 @@ from app.domain.notifications.models import NotificationRule
 from app.domain.patterns.enums import FINAL as PATTERN_JOB_ENDED
 from app.domain.pipelines.enums import PipelineRunStatus
 from app.domain.registry.models import Model, ModelVersion
+from app.domain.serving.enums import WORKFLOW_RUN_ENDED
 from app.domain.serving.live import LIVE_DEPLOYMENT_STATUSES, ensure_no_live_deployments
 from app.domain.serving.models import Deployment
 from app.domain.tenancy.access import Actor
@@ -59,6 +60,8 @@ _MOVING = [
      f"x.status NOT IN ({_ended(PATTERN_JOB_ENDED)})"),
     ("unfinished artifact build(s)", "artifact_builds x", "x.project_id",
      f"x.status NOT IN ({_ended(BUILD_ENDED)})"),
+    ("unfinished workflow run(s)", "workflow_runs x", "x.project_id",
+     f"x.status NOT IN ({_ended(WORKFLOW_RUN_ENDED)})"),
 ]  # fmt: skip
 MOVING_IN_PROJECT = text(
     "SELECT "

@@ -71,3 +71,23 @@ class EndpointChange(enum.Enum):
 class PromotionDecision(enum.Enum):
     PROMOTED = "promoted"
     ROLLED_BACK = "rolled_back"
+
+
+class WorkflowRunStatus(enum.Enum):
+    """A run of a WORKFLOW serve's workflow on its environment's nodes, on the work queue."""
+
+    PENDING = "pending"  # waiting for a worker
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+WORKFLOW_RUN_ENDED = frozenset(
+    {WorkflowRunStatus.SUCCEEDED, WorkflowRunStatus.FAILED, WorkflowRunStatus.CANCELLED}
+)
+
+
+class WorkflowRunTrigger(enum.Enum):
+    MANUAL = "manual"  # workflowRunCreate
+    SCHEDULE = "schedule"  # the workflow config's schedule, at a fire time

@@ -34,6 +34,7 @@ from app.db.base import (
     check_in,
     utc_timestamp,
 )
+from app.domain.pipelines.enums import MissedRuns
 from app.domain.serving.enums import (
     CapacityType,
     DeploymentActionStatus,
@@ -44,6 +45,8 @@ from app.domain.serving.enums import (
     EndpointStatus,
     PromotionDecision,
     ServiceType,
+    WorkflowRunStatus,
+    WorkflowRunTrigger,
 )
 
 LIVE = text("deleted_at IS NULL")
@@ -349,7 +352,10 @@ class PromotionPolicy(IdMixin, TenantMixin, TimestampsMixin, Base):
 
 class WorkflowConfig(IdMixin, TenantMixin, TimestampsMixin, Base):
     """A WORKFLOW serve's infrastructure in one environment: head and worker node specs
-    (instance type, CPU, memory, GPUs; app/domain/serving/workflows.py) and worker count."""
+    (instance type, CPU, memory, GPUs; app/domain/serving/workflows.py) and worker count;
+    and, optionally, its schedule: a cron expression in a time zone at whose fire times a
+    run of the workflow joins the queue (app/domain/serving/workflow_runs.py), exactly once
+    per fire time as pipeline schedules are (claimed FOR UPDATE SKIP LOCKED)."""
 
     __tablename__ = "workflow_configs"
     __table_args__ = (
@@ -360,7 +366,17 @@ class WorkflowConfig(IdMixin, TenantMixin, TimestampsMixin, Base):
             "min_workers >= 0 AND max_workers >= 1 AND min_workers <= max_workers",
             name="workers_valid",
         ),
+        CheckConstraint(
+            "(cron IS NULL) = (time_zone IS NULL) AND (cron IS NULL) = (next_run_at IS NULL)",
+            name="schedule_whole",
+        ),
+        check_in("missed_runs", MissedRuns),
         Index("ix_workflow_configs_environment_id", "environment_id"),
+        Index(
+            "ix_workflow_configs_due",
+            "next_run_at",
+            postgresql_where=text("schedule_enabled AND cron IS NOT NULL"),
+        ),
     )
 
     project_id: Mapped[uuid.UUID] = mapped_column(
@@ -379,3 +395,79 @@ class WorkflowConfig(IdMixin, TenantMixin, TimestampsMixin, Base):
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+    # The version its runs serve (a version of this model); none: the model's PRODUCTION
+    # version at each run's start.
+    model_version_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("model_versions.id", ondelete="SET NULL"), nullable=True
+    )
+    cron: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    schedule_enabled: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=text("true")
+    )
+    missed_runs: Mapped[str] = mapped_column(
+        String(16), nullable=False, server_default=MissedRuns.RUN_ONCE.value
+    )
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WorkflowRun(IdMixin, TenantMixin, TimestampsMixin, Base):
+    """One run of a WORKFLOW serve's workflow in an environment: a version of the model on
+    the nodes its config named when the run was made (a copy, so a later config change
+    leaves it as it ran). Started by hand or by the config's schedule; run by a worker that
+    claimed it from the queue (app/domain/work_queue.py)."""
+
+    __tablename__ = "workflow_runs"
+    __table_args__ = (
+        check_in("status", WorkflowRunStatus),
+        check_in("trigger", WorkflowRunTrigger),
+        CheckConstraint("max_attempts BETWEEN 1 AND 10", name="max_attempts_valid"),
+        Index("ix_workflow_runs_model_id", "model_id", "id"),
+        Index("ix_workflow_runs_workflow_config_id", "workflow_config_id", "id"),
+        Index("ix_workflow_runs_queue", "organization_id", "status", "id"),
+        Index(
+            "ix_workflow_runs_leases",
+            "lease_expires_at",
+            postgresql_where=text("status = 'running' AND lease_expires_at IS NOT NULL"),
+        ),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    model_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("models.id", ondelete="CASCADE"), nullable=False
+    )
+    model_version_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False
+    )
+    environment_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("environments.id", ondelete="CASCADE"), nullable=False
+    )
+    workflow_config_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("workflow_configs.id", ondelete="SET NULL"), nullable=True
+    )
+    trigger: Mapped[str] = mapped_column(String(16), nullable=False)
+    scheduled_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    head_node: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    worker_node: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    min_workers: Mapped[int] = mapped_column(Integer, nullable=False)
+    max_workers: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=WorkflowRunStatus.PENDING.value
+    )
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    # The queue: who holds it, until when, how many claims so far, and the retry limit.
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claims: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    max_attempts: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, server_default=text("3")
+    )
+    status_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))

@@ -1,20 +1,24 @@
 """A WORKFLOW serve's infrastructure per environment: its head node and its worker nodes
 (instance type, CPU, memory, GPUs from the environment's catalogue) and how many workers,
-validated as a deployment's runtime is. API serves have deployments instead."""
+validated as a deployment's runtime is; the version its runs serve; and its schedule (runs:
+app/domain/serving/workflow_runs.py). API serves have deployments instead."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.environments.models import Environment
-from app.domain.errors import not_found, validation
+from app.domain.errors import DomainError, not_found, validation
+from app.domain.pipelines.enums import MissedRuns
+from app.domain.pipelines.schedules import clean_schedule, next_fire
 from app.domain.registry.enums import ServeType
-from app.domain.registry.models import Model
+from app.domain.registry.models import Model, ModelVersion
 from app.domain.serving.models import WorkflowConfig
 from app.domain.serving.runtime import BOUNDS, GPU_TYPE_RE, MACHINE_TYPE_RE, ensure_gpu_offered
 from app.domain.tenancy.access import Actor
@@ -36,6 +40,17 @@ class NodeSpec:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a WORKFLOW serve's runs start in one environment: a 5-field cron expression
+    read in an IANA time zone, and what missed fire times do."""
+
+    cron: str
+    time_zone: str = "UTC"
+    missed_runs: MissedRuns = MissedRuns.RUN_ONCE
+    enabled: bool = True
 
 
 async def _clean_node(
@@ -73,9 +88,12 @@ async def workflow_config_set(
     worker: NodeSpec,
     min_workers: int,
     max_workers: int,
+    model_version_id: uuid.UUID | None = None,
+    schedule: Schedule | None = None,
 ) -> WorkflowConfig:
     """Create or replace a WORKFLOW serve's infrastructure in one environment of its
-    organization. Contributors of the model's project."""
+    organization (the version and the schedule too: absent, there is none). Contributors
+    of the model's project."""
     model = await get_visible(session, Model, model_id, actor, what="model", field=["model_id"])
     await require_project_access(
         session, actor, model.project_id, ProjectRole.CONTRIBUTOR, what="model", field=["model_id"]
@@ -85,6 +103,13 @@ async def workflow_config_set(
     )
     if environment.organization_id != model.organization_id:
         raise not_found("environment", ["environment_id"])
+    if model_version_id is not None:
+        version = await get_visible(
+            session, ModelVersion, model_version_id, actor, what="model version",
+            field=["model_version_id"],
+        )  # fmt: skip
+        if version.model_id != model.id:
+            raise validation("a version of this serve", ["model_version_id"])
     if model.serve_type != ServeType.WORKFLOW.value:
         raise validation(
             "an API serve is served by deployments; only a WORKFLOW serve has a workflow "
@@ -98,6 +123,13 @@ async def workflow_config_set(
     if not 1 <= max_workers <= MAX_WORKERS or max_workers < min_workers:
         raise validation(f"must be between minWorkers and {MAX_WORKERS} (and >= 1)",
                          ["max_workers"])  # fmt: skip
+    cron = time_zone = None
+    if schedule is not None:
+        try:
+            cron, time_zone = clean_schedule(schedule.cron, schedule.time_zone)
+        except DomainError as error:  # its fields are the schedule's
+            field = ["schedule", *(error.field or ())]
+            raise DomainError(error.code, error.message, field) from None
     config = await session.scalar(
         select(WorkflowConfig)
         .where(WorkflowConfig.model_id == model.id, WorkflowConfig.environment_id == environment.id)
@@ -114,10 +146,17 @@ async def workflow_config_set(
         session.add(config)
     config.head_node, config.worker_node = clean_head.as_json(), clean_worker.as_json()
     config.min_workers, config.max_workers = min_workers, max_workers
+    config.model_version_id = model_version_id
+    config.cron, config.time_zone = cron, time_zone
+    if schedule is not None and cron is not None and time_zone is not None:
+        config.schedule_enabled, config.missed_runs = schedule.enabled, schedule.missed_runs.value
+        config.next_run_at = next_fire(cron, time_zone, datetime.now(UTC))
+    else:
+        config.next_run_at = None
     await session.flush()
     await session.refresh(config)
     record_audit(session, actor, "workflow_config.set", config,
-                 details={"environment_id": str(environment.id)})  # fmt: skip
+                 details={"environment_id": str(environment.id), "cron": cron})  # fmt: skip
     return config
 
 

@@ -59,6 +59,7 @@ class CompareRunsNodeNode(BaseModel):
         "TrainingJob",
         "User",
         "WorkflowConfig",
+        "WorkflowRun",
     ] = Field(alias="__typename")
 
 

@@ -58,6 +58,7 @@ class ProjectExperimentsNodeNode(BaseModel):
         "TrainingJob",
         "User",
         "WorkflowConfig",
+        "WorkflowRun",
     ] = Field(alias="__typename")
 
 

@@ -58,6 +58,7 @@ class ProjectModelsNodeNode(BaseModel):
         "TrainingJob",
         "User",
         "WorkflowConfig",
+        "WorkflowRun",
     ] = Field(alias="__typename")
 
 

@@ -59,6 +59,7 @@ class SearchRunsNodeNode(BaseModel):
         "TrainingJob",
         "User",
         "WorkflowConfig",
+        "WorkflowRun",
     ] = Field(alias="__typename")
 
 
