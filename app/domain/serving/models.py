@@ -35,6 +35,7 @@ from app.db.base import (
     utc_timestamp,
 )
 from app.domain.pipelines.enums import MissedRuns
+from app.domain.queue_columns import QueuedMixin, queue_table_args
 from app.domain.serving.enums import (
     CapacityType,
     DeploymentActionStatus,
@@ -412,7 +413,7 @@ class WorkflowConfig(IdMixin, TenantMixin, TimestampsMixin, Base):
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class WorkflowRun(IdMixin, TenantMixin, TimestampsMixin, Base):
+class WorkflowRun(IdMixin, TenantMixin, TimestampsMixin, QueuedMixin, Base):
     """One run of a WORKFLOW serve's workflow in an environment: a version of the model on
     the nodes its config named when the run was made (a copy, so a later config change
     leaves it as it ran). Started by hand or by the config's schedule; run by a worker that
@@ -420,17 +421,11 @@ class WorkflowRun(IdMixin, TenantMixin, TimestampsMixin, Base):
 
     __tablename__ = "workflow_runs"
     __table_args__ = (
+        *queue_table_args("workflow_runs"),
         check_in("status", WorkflowRunStatus),
         check_in("trigger", WorkflowRunTrigger),
-        CheckConstraint("max_attempts BETWEEN 1 AND 10", name="max_attempts_valid"),
         Index("ix_workflow_runs_model_id", "model_id", "id"),
         Index("ix_workflow_runs_workflow_config_id", "workflow_config_id", "id"),
-        Index("ix_workflow_runs_queue", "organization_id", "status", "id"),
-        Index(
-            "ix_workflow_runs_leases",
-            "lease_expires_at",
-            postgresql_where=text("status = 'running' AND lease_expires_at IS NOT NULL"),
-        ),
     )
 
     project_id: Mapped[uuid.UUID] = mapped_column(
@@ -457,17 +452,3 @@ class WorkflowRun(IdMixin, TenantMixin, TimestampsMixin, Base):
     status: Mapped[str] = mapped_column(
         String(16), nullable=False, default=WorkflowRunStatus.PENDING.value
     )
-    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
-    )
-    # The queue: who holds it, until when, how many claims so far, and the retry limit.
-    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    claims: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
-    max_attempts: Mapped[int] = mapped_column(
-        SmallInteger, nullable=False, server_default=text("3")
-    )
-    status_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
