@@ -5,6 +5,7 @@ import { DeploymentPage } from "./pages/DeploymentPage";
 import { ExperimentPage } from "./pages/ExperimentPage";
 import { HomePage } from "./pages/HomePage";
 import { LineagePage } from "./pages/LineagePage";
+import { ModelPage } from "./pages/ModelPage";
 import { RunPage } from "./pages/RunPage";
 import { SweepPage } from "./pages/SweepPage";
 import { useRoute } from "./router";
@@ -33,6 +34,7 @@ export function App() {
         {route.page === "deployment" && <DeploymentPage key={route.id} id={route.id} api={api} />}
         {route.page === "lineage" && <LineagePage id={route.id} />}
         {route.page === "sweep" && <SweepPage key={route.id} id={route.id} />}
+        {route.page === "model" && <ModelPage key={route.id} id={route.id} />}
       </main>
     </Provider>
   );

@@ -7,7 +7,8 @@ export type Route =
   | { page: "run"; id: string }
   | { page: "deployment"; id: string }
   | { page: "lineage"; id: string }
-  | { page: "sweep"; id: string };
+  | { page: "sweep"; id: string }
+  | { page: "model"; id: string };
 
 export function parse(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, "").split("/");
@@ -23,6 +24,8 @@ export function parse(hash: string): Route {
       return { page: "lineage", id: decoded };
     case "sweeps":
       return { page: "sweep", id: decoded };
+    case "models":
+      return { page: "model", id: decoded };
     default:
       return { page: "home" };
   }

@@ -23,8 +23,10 @@ from tests.helpers import (
     RUN_FINISH,
     assert_ok,
     build_graph,
+    create_model,
     create_project,
     create_run,
+    create_version,
     log_points,
 )
 from tests.support.alert_rules import record, rule
@@ -401,4 +403,50 @@ async def test_a_sweep_page_shows_its_trials_and_scatter_live(page, tenant):
                    " === 'val/loss against layers for 2 completed trials'", "param")  # fmt: skip
     assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
     await shot(page, "dashboard-sweep.png")
+    assert page.errors == []
+
+
+async def test_a_model_page_moves_stages_and_sets_aliases_with_the_servers_errors(page, tenant):
+    """Issue 31, item 1: from the home page to a model; a stage moved and an alias set from
+    the page, a refused move and a refused alias shown next to their controls (the
+    server's own userErrors), the production version and the alias's history updated."""
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    model = await create_model(client, project, name="churn-classifier")
+    first = await create_version(client, model["id"], "1.0.0")
+    await create_version(client, model["id"], "1.1.0")
+    await sign_in(page, tenant.key)
+    await page.click("a:has-text('churn-classifier')")  # reached from the home page
+    await wait_for(page, "() => !!document.querySelector('table.versions')", "model")
+    assert page.url.endswith(f"#/models/{model['id']}")
+
+    select = "select[aria-label='Move 1.0.0 to']"
+    await page.select_option(select, "PRODUCTION")  # DEVELOPMENT → PRODUCTION: refused
+    problem = "[aria-label='Problems moving 1.0.0']"
+    await wait_for(page, f"() => document.querySelector(\"{problem}\")?.textContent"
+                         ".includes('INVALID_TRANSITION')", "refused-move")  # fmt: skip
+    row = "tr.version[data-version='1.0.0']"
+    for stage in ("STAGING", "PRODUCTION"):
+        await page.select_option(select, stage)
+        await wait_for(page, f"() => document.querySelector(\"{row}\")?.dataset.stage === '{stage}'",
+                       f"moved-{stage}")  # fmt: skip
+    await wait_for(page, "() => document.querySelector('[data-production]')?.dataset.production"
+                         " === '1.0.0'", "production")  # fmt: skip
+    assert await page.evaluate(f'() => document.querySelector("{problem}")') is None
+
+    await page.fill("input[name=aliasName]", "Not A Slug")
+    await page.select_option("select[name=aliasVersion]", first["id"])
+    await page.click("button:has-text('Set alias')")
+    refused = "[aria-label='Problems setting the alias']"
+    await wait_for(page, f"() => document.querySelector(\"{refused}\")?.textContent"
+                         ".includes('VALIDATION')", "refused-alias")  # fmt: skip
+    await page.fill("input[name=aliasName]", "champion")
+    await page.click("button:has-text('Set alias')")
+    alias = "li.alias[data-alias='champion']"
+    await wait_for(page, f"() => document.querySelector(\"{alias}\")?.dataset.version === '1.0.0'",
+                   "alias")  # fmt: skip
+    history = f"[...document.querySelectorAll(\"{alias} ul li\")].map(li => li.textContent)"
+    await wait_for(page, f"() => {history}.length === 1 && {history}[0].includes('→ 1.0.0 by "
+                         f"{tenant.email}')", "alias-history")  # fmt: skip
+    await shot(page, "dashboard-model.png")
     assert page.errors == []

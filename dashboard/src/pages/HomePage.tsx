@@ -64,7 +64,9 @@ export function HomePage() {
                 </ul>
                 {project.models.nodes.map((model) => (
                   <details key={model.id} open className="tree">
-                    <summary>Model {model.name}</summary>
+                    <summary>
+                      Model <a href={href("models", model.id)}>{model.name}</a>
+                    </summary>
                     <ul>
                       {model.versions.nodes.map((version) => (
                         <li key={version.id}>
