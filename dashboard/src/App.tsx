@@ -8,6 +8,7 @@ import { LineagePage } from "./pages/LineagePage";
 import { ModelPage } from "./pages/ModelPage";
 import { RunPage } from "./pages/RunPage";
 import { SweepPage } from "./pages/SweepPage";
+import { VersionPage } from "./pages/VersionPage";
 import { useRoute } from "./router";
 
 export function App() {
@@ -35,6 +36,7 @@ export function App() {
         {route.page === "lineage" && <LineagePage id={route.id} />}
         {route.page === "sweep" && <SweepPage key={route.id} id={route.id} />}
         {route.page === "model" && <ModelPage key={route.id} id={route.id} />}
+        {route.page === "version" && <VersionPage key={route.id} id={route.id} />}
       </main>
     </Provider>
   );

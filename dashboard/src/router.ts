@@ -8,7 +8,8 @@ export type Route =
   | { page: "deployment"; id: string }
   | { page: "lineage"; id: string }
   | { page: "sweep"; id: string }
-  | { page: "model"; id: string };
+  | { page: "model"; id: string }
+  | { page: "version"; id: string };
 
 export function parse(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, "").split("/");
@@ -26,6 +27,8 @@ export function parse(hash: string): Route {
       return { page: "sweep", id: decoded };
     case "models":
       return { page: "model", id: decoded };
+    case "versions":
+      return { page: "version", id: decoded };
     default:
       return { page: "home" };
   }

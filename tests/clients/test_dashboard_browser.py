@@ -21,8 +21,11 @@ from tests.helpers import (
     EXPERIMENT_CREATE,
     RUN_CREATE,
     RUN_FINISH,
+    VERSION_CREATE,
     assert_ok,
     build_graph,
+    create_deployment,
+    create_environment,
     create_model,
     create_project,
     create_run,
@@ -445,8 +448,62 @@ async def test_a_model_page_moves_stages_and_sets_aliases_with_the_servers_error
     alias = "li.alias[data-alias='champion']"
     await wait_for(page, f"() => document.querySelector(\"{alias}\")?.dataset.version === '1.0.0'",
                    "alias")  # fmt: skip
-    history = f"[...document.querySelectorAll(\"{alias} ul li\")].map(li => li.textContent)"
+    history = f'[...document.querySelectorAll("{alias} ul li")].map(li => li.textContent)'
     await wait_for(page, f"() => {history}.length === 1 && {history}[0].includes('→ 1.0.0 by "
                          f"{tenant.email}')", "alias-history")  # fmt: skip
     await shot(page, "dashboard-model.png")
+    assert page.errors == []
+
+
+async def test_a_version_page_and_its_lineage_graph(page, tenant):
+    """Issue 31, items 1 and 2: a version's page (metrics, hyperparameters, its run's params,
+    where it is deployed) reached from its model, and its lineage as a graph — dataset
+    version → run → version → deployment, each edge drawn with its kind — whose depth the
+    reader sets, and whose nodes open their pages."""
+    from tests.support import datasets
+
+    client = tenant.client
+    made = await create_run(client, tenant.org_id, params={"lr": 0.01, "depth": 6})
+    data = await datasets.dataset(client, made["project"], "reviews")
+    reviews = assert_ok(await datasets.version(client, data, "2.0"))["datasetVersion"]["id"]
+    assert_ok(await client.mutate(datasets.INPUTS, {
+        "runId": made["run"], "inputs": [{"datasetVersionId": reviews, "role": "TRAIN"}]}))  # fmt: skip
+    model = await create_model(client, made["project"], name="sentiment")
+    version = assert_ok(await client.mutate(VERSION_CREATE, {
+        "modelId": model["id"], "version": "3.1.0", "runId": made["run"],
+        "metrics": {"auc": 0.91}}))["modelVersion"]  # fmt: skip
+    environment = (await create_environment(client, tenant.org_id, name="prod-eu"))["id"]
+    deployment = await create_deployment(client, version["id"], environment, name="sentiment-eu")
+
+    await sign_in(page, tenant.key)
+    await page.goto(f"{page.base_url}/app/#/models/{model['id']}")
+    await page.click("tr.version[data-version='3.1.0'] >> text=3.1.0")
+    await wait_for(page, "() => document.querySelector('.version-page')?.dataset.version === '3.1.0'",
+                   "version")  # fmt: skip
+    tables = "(what) => document.querySelector(`table[data-what=${what}]`)?.textContent ?? ''"
+    assert "auc" in await page.evaluate(f"({tables})('metric')")
+    params = await page.evaluate(f"({tables})('param')")
+    assert "lr" in params and "depth" in params
+    assert await page.is_visible("a:has-text('sentiment-eu')")
+    assert await page.is_visible("text=Trained on reviews")  # the dataset upstream
+    await shot(page, "dashboard-version.png")
+
+    await page.click("text=Open the lineage graph")
+    graph = "document.querySelector('svg.lineage-graph')"
+    await wait_for(page, f"() => {graph}?.dataset.nodes === '4'", "lineage")
+    kinds = await page.evaluate(
+        "() => [...document.querySelectorAll('g.lineage-edge')].map(g => g.dataset.kind).sort()"
+    )
+    assert len(kinds) == 3 and "CONSUMED" in kinds, kinds
+    # One step upstream: the version and its run, not the dataset behind the run.
+    await page.select_option("select[name=up]", "1")
+    await wait_for(page, f"() => {graph}?.dataset.nodes === '3'", "shallower")
+    assert not await page.evaluate(
+        "() => [...document.querySelectorAll('g.lineage-box')].some(g => g.dataset.type === 'DatasetVersion')"
+    )
+    await page.select_option("select[name=up]", "6")
+    await wait_for(page, f"() => {graph}?.dataset.nodes === '4'", "deeper")
+    await shot(page, "dashboard-lineage.png")
+    await page.click("g.lineage-box[data-type=Deployment] a")  # a node opens its page
+    await wait_for(page, f"() => location.hash === '#/deployments/{deployment['id']}'", "opened")
     assert page.errors == []

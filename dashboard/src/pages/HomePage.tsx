@@ -70,7 +70,8 @@ export function HomePage() {
                     <ul>
                       {model.versions.nodes.map((version) => (
                         <li key={version.id}>
-                          {version.version} <span className={`stage ${version.stage}`}>{version.stage}</span>{" "}
+                          <a href={href("versions", version.id)}>{version.version}</a>{" "}
+                          <span className={`stage ${version.stage}`}>{version.stage}</span>{" "}
                           <a href={href("lineage", version.id)}>lineage</a>
                           <ul>
                             {project.deployments.nodes

@@ -158,7 +158,10 @@ export function ModelPage({ id }: { id: string }) {
             {model.versions.nodes.map((version) => (
               <tr key={version.id} className="version" data-version={version.version} data-stage={version.stage}>
                 <td>
-                  {version.version} <a href={href("lineage", version.id)}>lineage</a>
+                  <a href={href("versions", version.id)}>{version.version}</a>{" "}
+                  <a href={href("lineage", version.id)} className="muted">
+                    lineage
+                  </a>
                 </td>
                 <td>
                   <span className={`stage ${version.stage}`}>{version.stage}</span>

@@ -241,16 +241,16 @@ function HealthAlerts({ alerts }: { alerts: RunAlert[] }) {
   );
 }
 
-// The run's params as a table of name and value, sorted by name.
-function ParamTable({ params }: { params: Record<string, unknown> }) {
+// Params (or any name → value map) as a table of name and value, sorted by name.
+export function ParamTable({ params, what = "param" }: { params: Record<string, unknown>; what?: string }) {
   const names = Object.keys(params).sort();
-  if (names.length === 0) return <p className="muted">No params logged.</p>;
+  if (names.length === 0) return <p className="muted">No {what}s logged.</p>;
   return (
-    <table className="param-table" data-params={names.length}>
-      <caption className="visually-hidden">Params</caption>
+    <table className="param-table" data-params={names.length} data-what={what}>
+      <caption className="visually-hidden">{what}s</caption>
       <thead>
         <tr>
-          <th scope="col">param</th>
+          <th scope="col">{what}</th>
           <th scope="col">value</th>
         </tr>
       </thead>
