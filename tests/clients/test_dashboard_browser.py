@@ -88,6 +88,22 @@ async def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     await page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
+AXE = DASHBOARD / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def audit(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """axe-core's WCAG 2 A and AA rules on the page as it stands: no violation (each one
+    listed with the elements it found, to fix)."""
+    require_tool("axe-core", AXE.exists(), "make dashboard (npm ci installs axe-core)")
+    await page.add_script_tag(path=str(AXE))
+    found = await page.evaluate(
+        """async () => (await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations.map(v =>
+            `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`)"""
+    )
+    assert found == [], f"{name}: " + "\n".join(found)
+
+
 async def wait_for(page, script: str, name: str) -> None:  # type: ignore[no-untyped-def]
     try:
         await page.wait_for_function(script, timeout=30_000)
@@ -137,6 +153,7 @@ async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
     await wait_for(page, f"() => {status} === 'KILLED'", "status-live")
     assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
     await shot(page, "dashboard-run.png")
+    await audit(page, "run page")
     await page.reload()
     await wait_for(page, gap, "nan-history")
     assert page.errors == []
@@ -219,6 +236,7 @@ async def test_an_experiment_s_runs_are_filtered_sorted_compared_and_grouped_liv
     await wait_for(page, f"() => {overlay}?.dataset.maxStep === '29'", "overlay-live")
     assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
     await shot(page, "dashboard-experiment.png")
+    await audit(page, "experiment page")
     # A run's params are a table.
     await page.click(f"a[href='#/runs/{runs[('sgd', 3)]}']")
     await page.wait_for_selector("table.param-table[data-params='3']")
@@ -296,6 +314,7 @@ async def test_a_breaching_metric_shows_an_alert_live_and_it_is_acknowledged(pag
               "r.textContent.includes('latency_ms = 950') && r.dataset.alertStatus === '{}')")  # fmt: skip
     await wait_for(page, opened.format("OPEN"), "breach")
     await shot(page, "dashboard-deployment.png")
+    await audit(page, "deployment page")
     await page.click(f"{row} >> text=Acknowledge")
     await wait_for(page, opened.format("ACKNOWLEDGED"), "acknowledged")
     # The monitoring chart grows live: the point that breached, then two more.
@@ -406,6 +425,7 @@ async def test_a_sweep_page_shows_its_trials_and_scatter_live(page, tenant):
                    " === 'val/loss against layers for 2 completed trials'", "param")  # fmt: skip
     assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
     await shot(page, "dashboard-sweep.png")
+    await audit(page, "sweep page")
     assert page.errors == []
 
 
@@ -452,6 +472,10 @@ async def test_a_model_page_moves_stages_and_sets_aliases_with_the_servers_error
     await wait_for(page, f"() => {history}.length === 1 && {history}[0].includes('→ 1.0.0 by "
                          f"{tenant.email}')", "alias-history")  # fmt: skip
     await shot(page, "dashboard-model.png")
+    await audit(page, "model page")
+    await page.goto(f"{page.base_url}/app/#/")
+    await wait_for(page, "() => document.querySelector('details.tree')", "home")
+    await audit(page, "home page")
     assert page.errors == []
 
 
@@ -487,6 +511,7 @@ async def test_a_version_page_and_its_lineage_graph(page, tenant):
     assert await page.is_visible("a:has-text('sentiment-eu')")
     assert await page.is_visible("text=Trained on reviews")  # the dataset upstream
     await shot(page, "dashboard-version.png")
+    await audit(page, "version page")
 
     await page.click("text=Open the lineage graph")
     graph = "document.querySelector('svg.lineage-graph')"
@@ -504,6 +529,23 @@ async def test_a_version_page_and_its_lineage_graph(page, tenant):
     await page.select_option("select[name=up]", "6")
     await wait_for(page, f"() => {graph}?.dataset.nodes === '4'", "deeper")
     await shot(page, "dashboard-lineage.png")
+    await audit(page, "lineage page")
     await page.click("g.lineage-box[data-type=Deployment] a")  # a node opens its page
     await wait_for(page, f"() => location.hash === '#/deployments/{deployment['id']}'", "opened")
     assert page.errors == []
+
+
+BUNDLE_BUDGET_GZIP = 150_000  # bytes of JavaScript and CSS, gzipped, for the whole app
+
+
+def test_the_production_bundle_stays_in_its_budget(dashboard_dist):
+    """Issue 31, item 5: what a first visit downloads (every asset Vite emitted, gzipped as
+    a server would send it) stays under the budget the README states."""
+    import gzip
+
+    assets = [p for p in (dashboard_dist / "assets").iterdir() if p.suffix in {".js", ".css"}]
+    assert assets, "no built assets"
+    total = sum(len(gzip.compress(p.read_bytes(), 9)) for p in assets)
+    assert total <= BUNDLE_BUDGET_GZIP, (
+        f"{total:,} bytes gzipped, over the {BUNDLE_BUDGET_GZIP:,} budget"
+    )

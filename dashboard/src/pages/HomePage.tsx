@@ -64,9 +64,10 @@ export function HomePage() {
                 </ul>
                 {project.models.nodes.map((model) => (
                   <details key={model.id} open className="tree">
-                    <summary>
-                      Model <a href={href("models", model.id)}>{model.name}</a>
-                    </summary>
+                    <summary>Model {model.name}</summary>
+                    <p>
+                      <a href={href("models", model.id)}>{model.name}</a>: versions, stages and aliases
+                    </p>
                     <ul>
                       {model.versions.nodes.map((version) => (
                         <li key={version.id}>

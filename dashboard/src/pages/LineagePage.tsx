@@ -108,15 +108,10 @@ export function LineagePage({ id }: { id: string }) {
         </label>
       </form>
       {truncated && <p className="error">The walk reached its bound: this is part of the graph; choose a smaller depth.</p>}
-      <svg
-        className="lineage-graph"
-        width={width}
-        height={height}
-        role="img"
-        aria-label={`Lineage graph: ${placed.size} nodes, ${edges.length} edges`}
-        data-nodes={placed.size}
-        data-edges={edges.length}
-      >
+      <p className="muted">
+        {placed.size} nodes, {edges.length} edges
+      </p>
+      <svg className="lineage-graph" width={width} height={height} data-nodes={placed.size} data-edges={edges.length}>
         <defs>
           <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto">
             <path d="M0,0 L10,5 L0,10 z" fill="#64748b" />
@@ -161,7 +156,7 @@ export function LineagePage({ id }: { id: string }) {
               data-label={node.label ?? ""}
             >
               {LINK[node.type] ? (
-                <a href={href(LINK[node.type], node.id)} aria-label={`${node.type} ${node.label ?? node.id}`}>
+                <a href={href(LINK[node.type], node.id)}>
                   {box}
                 </a>
               ) : (
