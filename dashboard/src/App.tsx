@@ -2,6 +2,7 @@ import { useMemo, useState } from "react";
 import { Provider } from "urql";
 import { connect, storedKey, storeKey } from "./api";
 import { DeploymentPage } from "./pages/DeploymentPage";
+import { EndpointPage } from "./pages/EndpointPage";
 import { ExperimentPage } from "./pages/ExperimentPage";
 import { HomePage } from "./pages/HomePage";
 import { LineagePage } from "./pages/LineagePage";
@@ -37,6 +38,7 @@ export function App() {
         {route.page === "sweep" && <SweepPage key={route.id} id={route.id} />}
         {route.page === "model" && <ModelPage key={route.id} id={route.id} />}
         {route.page === "version" && <VersionPage key={route.id} id={route.id} />}
+        {route.page === "endpoint" && <EndpointPage key={route.id} id={route.id} />}
       </main>
     </Provider>
   );

@@ -9,7 +9,8 @@ export type Route =
   | { page: "lineage"; id: string }
   | { page: "sweep"; id: string }
   | { page: "model"; id: string }
-  | { page: "version"; id: string };
+  | { page: "version"; id: string }
+  | { page: "endpoint"; id: string };
 
 export function parse(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, "").split("/");
@@ -29,6 +30,8 @@ export function parse(hash: string): Route {
       return { page: "model", id: decoded };
     case "versions":
       return { page: "version", id: decoded };
+    case "endpoints":
+      return { page: "endpoint", id: decoded };
     default:
       return { page: "home" };
   }

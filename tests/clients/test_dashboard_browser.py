@@ -549,3 +549,43 @@ def test_the_production_bundle_stays_in_its_budget(dashboard_dist):
     assert total <= BUNDLE_BUDGET_GZIP, (
         f"{total:,} bytes gzipped, over the {BUNDLE_BUDGET_GZIP:,} budget"
     )
+
+
+async def test_an_endpoint_page_edits_the_traffic_split_with_the_servers_errors(page, tenant):
+    """Issue 31, item 3: from a model to its endpoint in an environment: the active and
+    previous deployments, the split across two active deployments set from the page (a
+    split not summing to 100 refused by the server, its error beside the form), and the
+    endpoint's history recording the change."""
+    from tests.support.serving_endpoints import activate
+
+    client = tenant.client
+    ids = await build_graph(client, tenant.org_id)
+    canary_version = await create_version(client, ids["model"], "1.1.0")
+    stable = ids["deployment"]
+    canary = (await create_deployment(client, canary_version["id"], ids["environment"],
+                                      name="canary"))["id"]  # fmt: skip
+    await activate(client, stable)
+    await activate(client, canary)
+
+    await sign_in(page, tenant.key)
+    await page.goto(f"{page.base_url}/app/#/models/{ids['model']}")
+    await page.click("ul.endpoints a")
+    await wait_for(page, "() => document.querySelectorAll('form.traffic tbody tr').length === 2",
+                   "endpoint")  # fmt: skip
+    share = "input[aria-label='Share of canary']"
+    others = "form.traffic tbody tr:not([data-deployment=canary]) input"
+    await page.fill(share, "30")
+    await page.fill(others, "60")
+    await page.click("button:has-text('Set traffic')")
+    problem = "[aria-label='Problems setting the traffic']"
+    await wait_for(page, f"() => document.querySelector(\"{problem}\")?.textContent.includes('100')",
+                   "refused-split")  # fmt: skip
+    await page.fill(others, "70")
+    await page.click("button:has-text('Set traffic')")
+    await wait_for(page, "() => document.querySelector('tr[data-deployment=canary]')?.dataset.traffic"
+                         " === '30'", "split")  # fmt: skip
+    await wait_for(page, "() => !!document.querySelector('li[data-reason=TRAFFIC]')", "history")
+    assert await page.evaluate(f'() => document.querySelector("{problem}")') is None
+    await shot(page, "dashboard-endpoint.png")
+    await audit(page, "endpoint page")
+    assert page.errors == []

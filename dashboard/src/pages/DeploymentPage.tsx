@@ -22,6 +22,7 @@ const DeploymentQuery = graphql(`
         health
         trafficPercentage
         environment { name }
+        endpoint { id }
         project { organization { id } }
         modelVersion { id version model { name } }
         alerts(first: 50) { nodes { ...AlertFields } }
@@ -176,11 +177,19 @@ export function DeploymentPage({ id, api }: { id: string; api: Api }) {
       <p>
         {deployment.modelVersion && (
           <>
-            {deployment.modelVersion.model?.name} {deployment.modelVersion.version} (
+            {deployment.modelVersion.model?.name}{" "}
+            <a href={href("versions", deployment.modelVersion.id)}>{deployment.modelVersion.version}</a> (
             <a href={href("lineage", deployment.modelVersion.id)}>lineage</a>) ·{" "}
           </>
         )}
-        {deployment.environment?.name} · {deployment.trafficPercentage}% traffic · health {deployment.health ?? "unknown"}
+        {deployment.environment?.name} · {deployment.trafficPercentage}% traffic
+        {deployment.endpoint ? (
+          <>
+            {" "}
+            (<a href={href("endpoints", deployment.endpoint.id)}>endpoint</a>)
+          </>
+        ) : null}{" "}
+        · health {deployment.health ?? "unknown"}
       </p>
       <h3>Alerts</h3>
       <table className="alerts">

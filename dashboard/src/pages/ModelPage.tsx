@@ -20,6 +20,7 @@ const ModelQuery = graphql(`
         serveType
         project { id name }
         productionVersion { id version }
+        endpoints(first: 20) { nodes { id status environment { name } activeDeployment { name } } }
         versions(first: 50) {
           totalCount
           nodes {
@@ -137,6 +138,21 @@ export function ModelPage({ id }: { id: string }) {
           <span className="muted">no version yet — move one to PRODUCTION below</span>
         )}
       </p>
+
+      <h3>Endpoints</h3>
+      {model.endpoints.nodes.length === 0 ? (
+        <p className="muted">Not served anywhere yet: deploy a version to an environment.</p>
+      ) : (
+        <ul className="endpoints">
+          {model.endpoints.nodes.map((endpoint) => (
+            <li key={endpoint.id}>
+              <a href={href("endpoints", endpoint.id)}>{endpoint.environment?.name}</a>{" "}
+              <span className={`status ${endpoint.status}`}>{endpoint.status}</span>{" "}
+              <span className="muted">{endpoint.activeDeployment?.name ?? "no active deployment"}</span>
+            </li>
+          ))}
+        </ul>
+      )}
 
       <h3>Versions ({model.versions.totalCount})</h3>
       {model.versions.nodes.length === 0 ? (
