@@ -589,3 +589,46 @@ async def test_an_endpoint_page_edits_the_traffic_split_with_the_servers_errors(
     await shot(page, "dashboard-endpoint.png")
     await audit(page, "endpoint page")
     assert page.errors == []
+
+
+PREDICTIONS_RECORD = """mutation($input: PredictionsRecordInput!) {
+  predictionsRecord(input: $input) { predictionIds userErrors { field code message } } }"""
+
+
+async def test_a_deployment_page_edits_alert_rules_and_filters_predictions(page, tenant):
+    """Issue 31, item 3: a deployment's alert rules created, edited, paused and deleted from
+    its page (a rule without a name refused, the server's error beside the form), and its
+    predictions narrowed by the server's own filters."""
+    client = tenant.client
+    ids = await build_graph(client, tenant.org_id)
+    assert_ok(await client.mutate(PREDICTIONS_RECORD, {"deploymentId": ids["deployment"], "predictions": [
+        {"latencyMs": 40, "confidence": 0.9}, {"latencyMs": 120, "confidence": 0.7},
+        {"latencyMs": 300, "confidence": 0.4}]}))  # fmt: skip
+    await sign_in(page, tenant.key)
+    await page.goto(f"{page.base_url}/app/#/deployments/{ids['deployment']}")
+    count = "document.querySelector('table.predictions')?.dataset.count"
+    await wait_for(page, f"() => {count} === '3'", "predictions")
+    await page.fill("input[name=minLatencyMs]", "100")
+    await page.click("button:has-text('Filter')")
+    await wait_for(page, f"() => {count} === '2'", "filtered")
+    await page.fill("input[name=minConfidence]", "0.5")
+    await page.click("button:has-text('Filter')")
+    await wait_for(page, f"() => {count} === '1'", "filtered-twice")
+
+    await page.fill("input[name=ruleThreshold]", "500")
+    await page.click("button:has-text('Add rule')")  # no name: refused
+    await wait_for(page, "() => document.querySelector(\"[aria-label='Problems adding the rule']\")"
+                         "?.textContent.includes('VALIDATION')", "refused-rule")  # fmt: skip
+    await page.fill("input[name=ruleName]", "slow")
+    await page.click("button:has-text('Add rule')")
+    rule = "document.querySelector('li.alert-rule[data-rule=slow]')"
+    await wait_for(page, f"() => {rule}?.dataset.threshold === '500'", "rule")
+    await page.fill("input[aria-label='Threshold of slow']", "800")
+    await page.click("button:has-text('Save slow')")
+    await wait_for(page, f"() => {rule}?.dataset.threshold === '800'", "rule-edited")
+    await page.click("button:has-text('Pause slow')")
+    await wait_for(page, f"() => {rule}?.dataset.enabled === 'false'", "rule-paused")
+    await audit(page, "deployment page with rules and predictions")
+    await page.click("button:has-text('Delete slow')")
+    await wait_for(page, f"() => !{rule}", "rule-deleted")
+    assert page.errors == []

@@ -10,6 +10,7 @@ import { graphql } from "../gql";
 import type { AlertStatus } from "../gql/graphql";
 import { type Columns, MetricChart, withPoints } from "../MetricChart";
 import { href } from "../router";
+import { AlertRules, Predictions } from "./DeploymentRules";
 
 const DeploymentQuery = graphql(`
   query DeploymentPage($id: ID!) {
@@ -23,7 +24,7 @@ const DeploymentQuery = graphql(`
         trafficPercentage
         environment { name }
         endpoint { id }
-        project { organization { id } }
+        project { id organization { id } }
         modelVersion { id version model { name } }
         alerts(first: 50) { nodes { ...AlertFields } }
         driftReports(first: 10) {
@@ -222,6 +223,8 @@ export function DeploymentPage({ id, api }: { id: string; api: Api }) {
         ))}
         {Object.keys(metrics).length === 0 && <p>No monitoring metrics recorded.</p>}
       </div>
+      {deployment.project && <AlertRules deploymentId={deployment.id} projectId={deployment.project.id} />}
+      <Predictions deploymentId={deployment.id} />
       <h3>Drift reports</h3>
       {deployment.driftReports.nodes.map((report) => (
         <details key={report.id}>
