@@ -7,8 +7,10 @@ import { ExperimentPage } from "./pages/ExperimentPage";
 import { HomePage } from "./pages/HomePage";
 import { LineagePage } from "./pages/LineagePage";
 import { ModelPage } from "./pages/ModelPage";
+import { ProjectPage } from "./pages/ProjectPage";
 import { RunPage } from "./pages/RunPage";
 import { SweepPage } from "./pages/SweepPage";
+import { TrainingJobPage } from "./pages/TrainingJobPage";
 import { VersionPage } from "./pages/VersionPage";
 import { useRoute } from "./router";
 
@@ -39,6 +41,8 @@ export function App() {
         {route.page === "model" && <ModelPage key={route.id} id={route.id} />}
         {route.page === "version" && <VersionPage key={route.id} id={route.id} />}
         {route.page === "endpoint" && <EndpointPage key={route.id} id={route.id} />}
+        {route.page === "project" && <ProjectPage key={route.id} id={route.id} />}
+        {route.page === "job" && <TrainingJobPage key={route.id} id={route.id} />}
       </main>
     </Provider>
   );

@@ -10,7 +10,9 @@ export type Route =
   | { page: "sweep"; id: string }
   | { page: "model"; id: string }
   | { page: "version"; id: string }
-  | { page: "endpoint"; id: string };
+  | { page: "endpoint"; id: string }
+  | { page: "project"; id: string }
+  | { page: "job"; id: string };
 
 export function parse(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, "").split("/");
@@ -32,6 +34,10 @@ export function parse(hash: string): Route {
       return { page: "version", id: decoded };
     case "endpoints":
       return { page: "endpoint", id: decoded };
+    case "projects":
+      return { page: "project", id: decoded };
+    case "jobs":
+      return { page: "job", id: decoded };
     default:
       return { page: "home" };
   }

@@ -632,3 +632,40 @@ async def test_a_deployment_page_edits_alert_rules_and_filters_predictions(page,
     await page.click("button:has-text('Delete slow')")
     await wait_for(page, f"() => !{rule}", "rule-deleted")
     assert page.errors == []
+
+
+async def test_a_project_page_and_a_training_job_followed_live(page, tenant):
+    """Issue 31, item 4: from the home page to a project's training side — its jobs with
+    their GPUs, its datasets with versions and checksums — and to a job, whose status moves
+    QUEUED → RUNNING → SUCCEEDED on the page as a worker claims and ends it (no reload)."""
+    from tests.support import datasets
+    from tests.support.training_jobs import TRANSITION
+    from tests.support.training_queue import CLAIM, queued_job
+
+    client = tenant.client
+    ids = await build_graph(client, tenant.org_id)
+    job = await queued_job(client, ids)
+    data = await datasets.dataset(client, ids["project"], "images")
+    assert_ok(await datasets.version(client, data, "1.0", checksum={
+        "algorithm": "SHA256", "digest": datasets.SHA}))  # fmt: skip
+
+    await sign_in(page, tenant.key)
+    await page.click(f"a[href='#/projects/{ids['project']}']")  # from the home page's tree
+    await wait_for(page, "() => !!document.querySelector('table.training-jobs')", "project")
+    assert await page.is_visible("li[data-version='1.0'] >> text=SHA256")
+    await page.click("table.training-jobs a")
+    status = "document.querySelector('.training-job')?.dataset.status"
+    await wait_for(page, f"() => {status} === 'QUEUED'", "job")
+    await audit(page, "training job page")
+    claimed = assert_ok(await client.mutate(CLAIM, {"worker": "gpu-node-7"}))
+    assert [j["id"] for j in claimed["trainingJobs"]] == [job]
+    await wait_for(page, f"() => {status} === 'RUNNING'", "running-live")
+    assert_ok(await client.mutate(TRANSITION, {"trainingJobId": job, "status": "SUCCEEDED"}))
+    await wait_for(page, f"() => {status} === 'SUCCEEDED'", "succeeded-live")
+    assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
+    await shot(page, "dashboard-training-job.png")
+    await page.click(".training-job a[href^='#/projects/']")  # back to its project
+    await wait_for(page, "() => !!document.querySelector('table.training-jobs')", "project-again")
+    await audit(page, "project page")
+    await shot(page, "dashboard-project.png")
+    assert page.errors == []

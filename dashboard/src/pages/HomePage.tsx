@@ -54,6 +54,9 @@ export function HomePage() {
                 <summary>
                   Project <strong>{project.name}</strong>
                 </summary>
+                <p>
+                  <a href={href("projects", project.id)}>{project.name}</a>: training jobs, pipelines and datasets
+                </p>
                 <ul>
                   {project.experiments.nodes.map((experiment) => (
                     <li key={experiment.id}>
