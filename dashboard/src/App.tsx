@@ -7,6 +7,7 @@ import { ExperimentPage } from "./pages/ExperimentPage";
 import { HomePage } from "./pages/HomePage";
 import { LineagePage } from "./pages/LineagePage";
 import { ModelPage } from "./pages/ModelPage";
+import { PipelinePage } from "./pages/PipelinePage";
 import { ProjectPage } from "./pages/ProjectPage";
 import { RunPage } from "./pages/RunPage";
 import { SweepPage } from "./pages/SweepPage";
@@ -43,6 +44,7 @@ export function App() {
         {route.page === "endpoint" && <EndpointPage key={route.id} id={route.id} />}
         {route.page === "project" && <ProjectPage key={route.id} id={route.id} />}
         {route.page === "job" && <TrainingJobPage key={route.id} id={route.id} />}
+        {route.page === "pipeline" && <PipelinePage key={route.id} id={route.id} />}
       </main>
     </Provider>
   );

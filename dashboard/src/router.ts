@@ -12,7 +12,8 @@ export type Route =
   | { page: "version"; id: string }
   | { page: "endpoint"; id: string }
   | { page: "project"; id: string }
-  | { page: "job"; id: string };
+  | { page: "job"; id: string }
+  | { page: "pipeline"; id: string };
 
 export function parse(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, "").split("/");
@@ -38,6 +39,8 @@ export function parse(hash: string): Route {
       return { page: "project", id: decoded };
     case "jobs":
       return { page: "job", id: decoded };
+    case "pipelines":
+      return { page: "pipeline", id: decoded };
     default:
       return { page: "home" };
   }

@@ -669,3 +669,43 @@ async def test_a_project_page_and_a_training_job_followed_live(page, tenant):
     await audit(page, "project page")
     await shot(page, "dashboard-project.png")
     assert page.errors == []
+
+
+STEP_UPDATE = """mutation($input: PipelineRunStepUpdateInput!) {
+  pipelineRunStepUpdate(input: $input) { pipelineRun { id } userErrors { field code message } } }"""
+
+
+async def test_a_pipeline_is_drawn_as_a_dag_and_its_steps_move_on_the_page(page, tenant):
+    """Issue 31, item 4: a pipeline of five steps drawn as a DAG (an arrow per dependency),
+    each step coloured by its status in the latest run, the statuses moving on the page as
+    the run's steps move through the API (without a reload)."""
+    from tests.support.pipelines import RUN_CREATE as PIPELINE_RUN_CREATE
+    from tests.support.pipelines import RUN_MOVE, create_pipeline
+
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    pipeline = assert_ok(await create_pipeline(client, project))["pipeline"]["id"]
+    run = assert_ok(await client.mutate(PIPELINE_RUN_CREATE, {"pipelineId": pipeline}))
+    run_id = run["pipelineRun"]["id"]
+    for status in ("PENDING", "RUNNING"):
+        assert_ok(await client.mutate(RUN_MOVE, {"pipelineRunId": run_id, "status": status}))
+
+    await sign_in(page, tenant.key)
+    await page.goto(f"{page.base_url}/app/#/projects/{project}")
+    await page.click("ul.pipelines a")
+    step = "(name) => document.querySelector(`g.dag-step[data-step=${name}]`)?.dataset.status"
+    await wait_for(page, f"() => ({step})('prepare') === 'PENDING'", "dag")
+    assert await page.evaluate("() => document.querySelectorAll('line.dag-edge').length") == 5
+    columns = await page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('g.dag-step')].map(g =>"
+        " [g.dataset.step, g.getAttribute('transform')]))"
+    )
+    assert columns["train"].split(",")[0] == columns["report"].split(",")[0]  # both after prepare
+    for status in ("RUNNING", "SUCCEEDED"):
+        assert_ok(await client.mutate(STEP_UPDATE, {"pipelineRunId": run_id, "step": "prepare",
+                                                    "status": status}))  # fmt: skip
+        await wait_for(page, f"() => ({step})('prepare') === '{status}'", f"step-{status}")
+    assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
+    await shot(page, "dashboard-pipeline.png")
+    await audit(page, "pipeline page")
+    assert page.errors == []

@@ -78,7 +78,8 @@ export function ProjectPage({ id }: { id: string }) {
         <ul className="pipelines">
           {project.pipelines.nodes.map((pipeline) => (
             <li key={pipeline.id}>
-              <strong>{pipeline.name}</strong> <span className="muted">{pipeline.status}</span> {pipeline.workflowType}:{" "}
+              <a href={href("pipelines", pipeline.id)}>{pipeline.name}</a>{" "}
+              <span className="muted">{pipeline.status}</span> {pipeline.workflowType}:{" "}
               {pipeline.steps.map((s) => s.name).join(" → ")}
             </li>
           ))}
