@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 
 from app.db.engine import SessionFactory
 from app.db.scope import SYSTEM, enter_scope
-from app.domain.pipelines.schedules import Fired, schedules_fire
+from app.domain.cron import Fired
+from app.domain.pipelines.schedules import schedules_fire
 from app.domain.serving.workflow_runs import workflow_schedules_fire
 from app.process.background import stop_task
 

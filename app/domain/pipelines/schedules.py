@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from croniter import croniter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import SessionFactory
-from app.domain import validation as v
+from app.domain.cron import MISSED_AFTER, Fired, clean_schedule, fire_due, next_fire
 from app.domain.errors import validation
 from app.domain.pipelines.enums import MissedRuns, PipelineStatus
 from app.domain.pipelines.models import Pipeline, PipelineSchedule
@@ -34,45 +31,7 @@ from app.domain.pipelines.rules import MAX_RETRIES
 from app.domain.pipelines.services import new_run
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
-from app.domain.tenancy.enums import ProjectVisibility
-from app.domain.tenancy.models import Project
-from app.domain.tenancy.projects import get_contributable
-
-MISSED_AFTER = timedelta(minutes=5)
-FIRE_BATCH = 100
-
-
-def clean_cron(expression: str) -> str:
-    """Five fields (minute hour day-of-month month day-of-week), as cron writes them."""
-    cleaned = " ".join(expression.split())
-    if len(cleaned.split(" ")) != 5 or len(cleaned) > 120 or not croniter.is_valid(cleaned):
-        raise validation(
-            "must be a cron expression of 5 fields: minute hour day-of-month month "
-            "day-of-week, e.g. 0 3 * * 1-5",
-            ["cron"],
-        )
-    return cleaned
-
-
-def next_fire(cron: str, time_zone: str, after: datetime) -> datetime:
-    """The first fire time strictly after ``after``, read in ``time_zone`` (DST as the
-    zone has it: a time that does not exist that day fires at the first one that does)."""
-    local = after.astimezone(ZoneInfo(time_zone))
-    fire: datetime = croniter(cron, local).get_next(datetime)
-    return fire.astimezone(UTC)
-
-
-def clean_schedule(cron: str, time_zone: str) -> tuple[str, str]:
-    return clean_cron(cron), v.time_zone(time_zone, ["time_zone"])
-
-
-@dataclass(frozen=True)
-class Fired:
-    """One scheduler pass: runs started, and schedules moved on without a run (missed
-    fire times skipped, or a pipeline that is not ACTIVE)."""
-
-    started: list[uuid.UUID]
-    skipped: int
+from app.domain.tenancy.projects import get_contributable, project_writable
 
 
 async def schedules_fire(
@@ -81,35 +40,16 @@ async def schedules_fire(
     *,
     missed_after: timedelta = MISSED_AFTER,
 ) -> Fired:
-    """Every schedule due at ``now``: its run started (or its missed fire times skipped),
-    its next fire time set; batches of FIRE_BATCH, each one transaction."""
-    started: list[uuid.UUID] = []
-    skipped = 0
-    while True:
-        async with session_factory() as session, session.begin():
-            due = list(
-                await session.scalars(
-                    select(PipelineSchedule)
-                    .where(PipelineSchedule.enabled, PipelineSchedule.next_run_at <= now)
-                    .order_by(PipelineSchedule.next_run_at, PipelineSchedule.id)
-                    .limit(FIRE_BATCH)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            for schedule in due:
-                run_id = await _fire(session, schedule, now, missed_after)
-                if run_id is None:
-                    skipped += 1
-                else:
-                    started.append(run_id)
-        if len(due) < FIRE_BATCH:
-            return Fired(started, skipped)
-
-
-async def _writable(session: AsyncSession, project_id: uuid.UUID) -> bool:
-    """Not PUBLIC: a published project takes no new runs, from a schedule either."""
-    visibility = await session.scalar(select(Project.visibility).where(Project.id == project_id))
-    return visibility != ProjectVisibility.PUBLIC.value
+    """Every pipeline schedule due at ``now``: its run started (or its missed fire times
+    skipped), its next fire time set."""
+    due = (
+        select(PipelineSchedule)
+        .where(PipelineSchedule.enabled, PipelineSchedule.next_run_at <= now)
+        .order_by(PipelineSchedule.next_run_at, PipelineSchedule.id)
+    )
+    return await fire_due(
+        session_factory, due, lambda session, row: _fire(session, row, now, missed_after)
+    )
 
 
 async def _fire(
@@ -124,10 +64,7 @@ async def _fire(
         pipeline is not None
         and pipeline.deleted_at is None
         and pipeline.status == PipelineStatus.ACTIVE.value
-        and await session.scalar(
-            select(Project.visibility).where(Project.id == pipeline.project_id)
-        )
-        != ProjectVisibility.PUBLIC.value
+        and await project_writable(session, pipeline.project_id)
     )
     run_id = None
     if runnable and not (missed and MissedRuns(schedule.missed_runs) is MissedRuns.SKIP):

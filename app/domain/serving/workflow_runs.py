@@ -24,19 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.engine import SessionFactory
 from app.domain import topics
 from app.domain import validation as v
+from app.domain.cron import MISSED_AFTER, Fired, fire_due, next_fire
 from app.domain.errors import DomainError, ErrorCode, not_found, validation
 from app.domain.pipelines.enums import MissedRuns
-from app.domain.pipelines.schedules import FIRE_BATCH, MISSED_AFTER, Fired, next_fire
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import ModelVersion
 from app.domain.serving.enums import WORKFLOW_RUN_ENDED, WorkflowRunStatus, WorkflowRunTrigger
 from app.domain.serving.models import WorkflowConfig, WorkflowRun
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
-from app.domain.tenancy.enums import ProjectVisibility
 from app.domain.tenancy.lookup import get_visible
-from app.domain.tenancy.models import Project
-from app.domain.tenancy.projects import get_contributable
+from app.domain.tenancy.projects import get_contributable, project_writable
 from app.domain.work_queue import WorkQueue
 
 MAX_CLAIM = 20
@@ -204,33 +202,19 @@ async def workflow_schedules_fire(
     session_factory: SessionFactory, now: datetime, *, missed_after: timedelta = MISSED_AFTER
 ) -> Fired:
     """Every workflow config whose schedule is due at ``now``: its run queued (or its
-    missed fire times skipped), its next fire time set; batches of FIRE_BATCH, each one
-    transaction."""
-    started: list[uuid.UUID] = []
-    skipped = 0
-    while True:
-        async with session_factory() as session, session.begin():
-            due = list(
-                await session.scalars(
-                    select(WorkflowConfig)
-                    .where(
-                        WorkflowConfig.schedule_enabled,
-                        WorkflowConfig.cron.is_not(None),
-                        WorkflowConfig.next_run_at <= now,
-                    )
-                    .order_by(WorkflowConfig.next_run_at, WorkflowConfig.id)
-                    .limit(FIRE_BATCH)
-                    .with_for_update(skip_locked=True)
-                )
-            )
-            for config in due:
-                run_id = await _fire(session, config, now, missed_after)
-                if run_id is None:
-                    skipped += 1
-                else:
-                    started.append(run_id)
-        if len(due) < FIRE_BATCH:
-            return Fired(started, skipped)
+    missed fire times skipped), its next fire time set."""
+    due = (
+        select(WorkflowConfig)
+        .where(
+            WorkflowConfig.schedule_enabled,
+            WorkflowConfig.cron.is_not(None),
+            WorkflowConfig.next_run_at <= now,
+        )
+        .order_by(WorkflowConfig.next_run_at, WorkflowConfig.id)
+    )
+    return await fire_due(
+        session_factory, due, lambda session, row: _fire(session, row, now, missed_after)
+    )
 
 
 async def _fire(
@@ -239,12 +223,9 @@ async def _fire(
     assert config.next_run_at is not None and config.cron and config.time_zone  # due
     fire_time = config.next_run_at
     missed = now - fire_time > missed_after
-    visibility = await session.scalar(
-        select(Project.visibility).where(Project.id == config.project_id)
-    )
     version = await version_to_run(session, config, None)
     run_id = None
-    runnable = version is not None and visibility != ProjectVisibility.PUBLIC.value
+    runnable = version is not None and await project_writable(session, config.project_id)
     if runnable and not (missed and MissedRuns(config.missed_runs) is MissedRuns.SKIP):
         assert version is not None
         run = _queued(config, version, WorkflowRunTrigger.SCHEDULE, config.created_by_id,

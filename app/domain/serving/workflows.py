@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.cron import clean_schedule, next_fire
 from app.domain.environments.models import Environment
 from app.domain.errors import DomainError, not_found, validation
 from app.domain.pipelines.enums import MissedRuns
-from app.domain.pipelines.schedules import clean_schedule, next_fire
 from app.domain.registry.enums import ServeType
 from app.domain.registry.models import Model, ModelVersion
 from app.domain.serving.models import WorkflowConfig
@@ -123,13 +123,16 @@ async def workflow_config_set(
     if not 1 <= max_workers <= MAX_WORKERS or max_workers < min_workers:
         raise validation(f"must be between minWorkers and {MAX_WORKERS} (and >= 1)",
                          ["max_workers"])  # fmt: skip
-    cron = time_zone = None
+    cron: str | None = None
+    time_zone: str | None = None
+    next_run_at: datetime | None = None
     if schedule is not None:
         try:
             cron, time_zone = clean_schedule(schedule.cron, schedule.time_zone)
         except DomainError as error:  # its fields are the schedule's
             field = ["schedule", *(error.field or ())]
             raise DomainError(error.code, error.message, field) from None
+        next_run_at = next_fire(cron, time_zone, datetime.now(UTC))
     config = await session.scalar(
         select(WorkflowConfig)
         .where(WorkflowConfig.model_id == model.id, WorkflowConfig.environment_id == environment.id)
@@ -147,12 +150,9 @@ async def workflow_config_set(
     config.head_node, config.worker_node = clean_head.as_json(), clean_worker.as_json()
     config.min_workers, config.max_workers = min_workers, max_workers
     config.model_version_id = model_version_id
-    config.cron, config.time_zone = cron, time_zone
-    if schedule is not None and cron is not None and time_zone is not None:
+    config.cron, config.time_zone, config.next_run_at = cron, time_zone, next_run_at
+    if schedule is not None:
         config.schedule_enabled, config.missed_runs = schedule.enabled, schedule.missed_runs.value
-        config.next_run_at = next_fire(cron, time_zone, datetime.now(UTC))
-    else:
-        config.next_run_at = None
     await session.flush()
     await session.refresh(config)
     record_audit(session, actor, "workflow_config.set", config,

@@ -30,13 +30,22 @@ def ensure_writable(visibility: str, field: Sequence[str]) -> None:
         )
 
 
+async def _visibility(session: AsyncSession, project_id: uuid.UUID) -> str:
+    visibility = await session.scalar(select(Project.visibility).where(Project.id == project_id))
+    return visibility or ""
+
+
+async def project_writable(session: AsyncSession, project_id: uuid.UUID) -> bool:
+    """Not PUBLIC: the project takes writes (its own schedules' runs too)."""
+    return await _visibility(session, project_id) != ProjectVisibility.PUBLIC.value
+
+
 async def ensure_project_writable(
     session: AsyncSession, project_id: uuid.UUID, field: Sequence[str]
 ) -> None:
     """ensure_writable for a write whose role check is not a project role (an organization
     admin's, a requester's)."""
-    visibility = await session.scalar(select(Project.visibility).where(Project.id == project_id))
-    ensure_writable(visibility or "", field)
+    ensure_writable(await _visibility(session, project_id), field)
 
 
 def check_project_role(
