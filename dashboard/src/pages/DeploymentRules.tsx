@@ -5,6 +5,7 @@ import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
 import type { AlertSeverity, Comparator } from "../gql/graphql";
+import { type Problem, Problems, problemsOf } from "../problems";
 
 const RulesQuery = graphql(`
   query DeploymentRules($project: ID!) {
@@ -69,24 +70,8 @@ const PredictionsQuery = graphql(`
   }
 `);
 
-type Problem = { code: string; message: string };
 const COMPARATORS: Comparator[] = ["GT", "GTE", "LT", "LTE"];
 const SEVERITIES: AlertSeverity[] = ["LOW", "MEDIUM", "HIGH", "CRITICAL"];
-
-function problemsOf(result: { error?: { message: string }; data?: unknown }, key: string): Problem[] {
-  if (result.error) return [{ code: "NETWORK", message: result.error.message }];
-  const payload = (result.data as Record<string, { userErrors: Problem[] }> | undefined)?.[key];
-  return payload?.userErrors ?? [];
-}
-
-function Problems({ errors, label }: { errors?: Problem[]; label: string }) {
-  if (!errors?.length) return null;
-  return (
-    <span className="error" role="alert" aria-label={label}>
-      {errors.map((e) => `${e.code}: ${e.message}`).join("; ")}
-    </span>
-  );
-}
 
 export function AlertRules({ deploymentId, projectId }: { deploymentId: string; projectId: string }) {
   const [{ data }, refetch] = useQuery({ query: RulesQuery, variables: { project: projectId } });

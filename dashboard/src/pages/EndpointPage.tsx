@@ -4,6 +4,7 @@
 import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
+import { type Problem, Problems, problemsOf } from "../problems";
 import { href } from "../router";
 
 const EndpointQuery = graphql(`
@@ -54,7 +55,7 @@ export function EndpointPage({ id }: { id: string }) {
   const [{ data, error, fetching }, refetch] = useQuery({ query: EndpointQuery, variables: { id } });
   const [, setTraffic] = useMutation(TrafficSet);
   const [shares, setShares] = useState<Record<string, string>>({});
-  const [problems, setProblems] = useState<{ code: string; message: string }[]>([]);
+  const [problems, setProblems] = useState<Problem[]>([]);
   if (error) return <p className="error">{error.message}</p>;
   const endpoint = data?.node?.__typename === "ServingEndpoint" ? data.node : null;
   if (!endpoint) return <p>{fetching ? "Loading…" : "No endpoint with this id (or it is not yours to see)."}</p>;
@@ -71,9 +72,7 @@ export function EndpointPage({ id }: { id: string }) {
         splits: split.map((d) => ({ deploymentId: d.id, percentage: Number(share(d.id, d.trafficPercentage)) })),
       },
     });
-    const errors = result.error
-      ? [{ code: "NETWORK", message: result.error.message }]
-      : result.data?.deploymentTrafficSet.userErrors ?? [];
+    const errors = problemsOf(result, "deploymentTrafficSet");
     setProblems(errors);
     if (!errors.length) {
       setShares({});
@@ -145,11 +144,7 @@ export function EndpointPage({ id }: { id: string }) {
             </tbody>
           </table>
           <button type="submit">Set traffic</button>{" "}
-          {problems.length > 0 && (
-            <span className="error" role="alert" aria-label="Problems setting the traffic">
-              {problems.map((p) => `${p.code}: ${p.message}`).join("; ")}
-            </span>
-          )}
+          <Problems errors={problems} label="Problems setting the traffic" />
         </form>
       )}
 

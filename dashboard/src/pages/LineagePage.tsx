@@ -69,12 +69,15 @@ export function LineagePage({ id }: { id: string }) {
       placed.set(node.id, { ...node, x: 10 + i * (WIDTH + GAP_X), y: 10 + row * (HEIGHT + GAP_Y) }),
     ),
   );
-  const edges = [...version.upstream.edges, ...version.downstream.edges].filter(
-    (e, i, all) =>
-      placed.has(e.from) &&
-      placed.has(e.to) &&
-      all.findIndex((o) => o.from === e.from && o.to === e.to && o.kind === e.kind) === i,
-  );
+  // Each edge once (the two walks share the version's own), both ends drawn; a Set, not a
+  // search per edge: a walk may return 10,000 edges.
+  const drawn = new Set<string>();
+  const edges = [...version.upstream.edges, ...version.downstream.edges].filter((e) => {
+    const key = `${e.from} ${e.to} ${e.kind}`;
+    if (drawn.has(key) || !placed.has(e.from) || !placed.has(e.to)) return false;
+    drawn.add(key);
+    return true;
+  });
   const width = 20 + order.length * (WIDTH + GAP_X) - GAP_X;
   const tallest = Math.max(...order.map((c) => columns.get(c)!.length));
   const height = 20 + tallest * (HEIGHT + GAP_Y) - GAP_Y;

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
 import type { ModelStage } from "../gql/graphql";
+import { type Problem, Problems, problemsOf } from "../problems";
 import { href } from "../router";
 
 const ModelQuery = graphql(`
@@ -68,17 +69,6 @@ const AliasSet = graphql(`
 
 const STAGES: ModelStage[] = ["DEVELOPMENT", "STAGING", "PRODUCTION", "ARCHIVED"];
 
-type UserError = { code: string; message: string };
-
-function Problems({ errors, label }: { errors: UserError[] | undefined; label: string }) {
-  if (!errors?.length) return null;
-  return (
-    <span className="error" role="alert" aria-label={label}>
-      {errors.map((e) => `${e.code}: ${e.message}`).join("; ")}
-    </span>
-  );
-}
-
 function metricsText(metrics: unknown): string {
   if (!metrics || typeof metrics !== "object") return "";
   return Object.entries(metrics as Record<string, unknown>)
@@ -90,8 +80,8 @@ export function ModelPage({ id }: { id: string }) {
   const [{ data, error, fetching }, refetch] = useQuery({ query: ModelQuery, variables: { id } });
   const [, transition] = useMutation(Transition);
   const [, setAlias] = useMutation(AliasSet);
-  const [stageErrors, setStageErrors] = useState<Record<string, UserError[]>>({});
-  const [aliasErrors, setAliasErrors] = useState<UserError[]>([]);
+  const [stageErrors, setStageErrors] = useState<Record<string, Problem[]>>({});
+  const [aliasErrors, setAliasErrors] = useState<Problem[]>([]);
   const [aliasName, setAliasName] = useState("champion");
   const [aliasVersion, setAliasVersion] = useState("");
 
@@ -101,10 +91,7 @@ export function ModelPage({ id }: { id: string }) {
   const again = () => refetch({ requestPolicy: "network-only" });
 
   async function move(versionId: string, stage: ModelStage) {
-    const result = await transition({ input: { modelVersionId: versionId, stage } });
-    const errors = result.error
-      ? [{ code: "NETWORK", message: result.error.message }]
-      : result.data?.modelVersionTransition.userErrors ?? [];
+    const errors = problemsOf(await transition({ input: { modelVersionId: versionId, stage } }), "modelVersionTransition");
     setStageErrors((previous) => ({ ...previous, [versionId]: errors }));
     if (!errors.length) again();
   }
@@ -114,9 +101,7 @@ export function ModelPage({ id }: { id: string }) {
     const result = await setAlias({
       input: { modelId: model!.id, name: aliasName, modelVersionId: aliasVersion },
     });
-    const errors = result.error
-      ? [{ code: "NETWORK", message: result.error.message }]
-      : result.data?.modelAliasSet.userErrors ?? [];
+    const errors = problemsOf(result, "modelAliasSet");
     setAliasErrors(errors);
     if (!errors.length) again();
   }
