@@ -23,6 +23,7 @@ from app.api.patterns.mutations import PatternMutations
 from app.api.patterns.subscriptions import PatternSubscriptions
 from app.api.pipelines.mutations import PipelineMutations
 from app.api.pipelines.schedule_mutations import PipelineScheduleMutations
+from app.api.pipelines.subscriptions import PipelineSubscriptions
 from app.api.queries import Query
 from app.api.registry.links import RegistryLinkMutations
 from app.api.registry.mutations import RegistryMutations
@@ -73,7 +74,13 @@ class Mutation(
 
 
 @strawberry.type
-class Subscription(CoreSubscriptions, LogSubscriptions, SweepSubscriptions, PatternSubscriptions):
+class Subscription(
+    CoreSubscriptions,
+    LogSubscriptions,
+    SweepSubscriptions,
+    PatternSubscriptions,
+    PipelineSubscriptions,
+):
     pass
 
 

@@ -18,19 +18,18 @@ SWEEP_STATUS = "mlgraph_sweep_status"  # {"sweep": id}: a sweep or one of its tr
 PATTERN_JOB_STATUS = "mlgraph_pattern_job_status"  # {"pattern_job": id}: its status changed
 # {"workflow_run": id}: a WORKFLOW serve's run changed status
 WORKFLOW_RUN_STATUS = "mlgraph_workflow_run_status"
+# {"pipeline_run": id}: a pipeline run or one of its steps moved
+PIPELINE_RUN_STATUS = "mlgraph_pipeline_run_status"
 BUILD_STATUS = "mlgraph_build_status"  # {"build": id}: an artifact build's status changed
 ALERTS = "mlgraph_alerts"  # {"org": id, "alert": id}
 OUTBOX = "mlgraph_outbox"  # {"org": id}: notification deliveries are due
 ACCESS = "mlgraph_access"  # {"user": id}: a user's keys or memberships changed
 RATE_LIMITS = "mlgraph_ratelimit"  # {"bucket": name, "until": epoch seconds}: a block
+# The channels of rows followed by status (app/events/hubs.py STATUS_HUBS) are listened to
+# as well; these are the rest.
 CHANNELS = (
     RUN_METRICS,
     MONITORING,
-    RUN_STATUS,
-    TRAINING_STATUS,
-    SWEEP_STATUS,
-    PATTERN_JOB_STATUS,
-    BUILD_STATUS,
     ALERTS,
     OUTBOX,
     ACCESS,

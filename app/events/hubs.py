@@ -25,6 +25,8 @@ from app.domain import topics
 from app.domain.experiments.reads import MetricRow, high_water, points_after
 from app.domain.monitoring import reads as monitoring_reads
 from app.domain.monitoring.reads import MonitoringRow
+from app.domain.pipelines.enums import PipelineRunStatus
+from app.domain.pipelines.rules import run_is_final
 from app.events.access import AccessWatch
 
 log = logging.getLogger("mlgraph.events")
@@ -433,14 +435,69 @@ class SequenceHub(Hub):
         return None if self.last_seq is None else self.ring.after(seq, limit)
 
 
-# Hub kinds that follow one row's status: the statement that reads it, and its state.
-STATUS_HUBS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
-    "status": (RUN_STATE, run_state),
-    "training": (TRAINING_JOB_STATE, training_job_state),
-    "build": (BUILD_STATE, build_state),
-    "sweep": (SWEEP_STATE, sweep_state),
-    "pattern": (PATTERN_JOB_STATE, pattern_job_state),
+@dataclass
+class PipelineRunState:
+    status: str
+    final: bool
+    retry_count: int
+    max_retries: int
+    current_stage: str | None
+    error_message: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    steps: list[dict[str, Any]]
+    version: int
+
+
+PIPELINE_RUN_STATE = text(
+    "SELECT status, retry_count, max_retries, current_stage, error_message, started_at, "
+    "ended_at, steps, status_version FROM pipeline_runs WHERE id = :id"
+)
+
+
+def pipeline_run_state(row: Any) -> PipelineRunState:
+    return PipelineRunState(
+        row.status,
+        run_is_final(PipelineRunStatus(row.status), row.retry_count, row.max_retries),
+        row.retry_count,
+        row.max_retries,
+        row.current_stage,
+        row.error_message,
+        row.started_at,
+        row.ended_at,
+        row.steps,
+        row.status_version,
+    )
+
+
+@dataclass(frozen=True)
+class FollowedStatus:
+    """One row's status that subscribers follow: each change bumps the row's
+    ``status_version`` and NOTIFYs ``channel`` with {``key``: id}; the row's hub re-reads it
+    with ``statement`` and makes the state (with ``.status`` and ``.version``)."""
+
+    channel: str
+    key: str
+    statement: Any
+    make_state: Callable[[Any], Any]
+
+
+# Hub kinds that follow one row's status.
+STATUS_HUBS: dict[str, FollowedStatus] = {
+    "status": FollowedStatus(topics.RUN_STATUS, "run", RUN_STATE, run_state),
+    "training": FollowedStatus(
+        topics.TRAINING_STATUS, "job", TRAINING_JOB_STATE, training_job_state
+    ),
+    "build": FollowedStatus(topics.BUILD_STATUS, "build", BUILD_STATE, build_state),
+    "sweep": FollowedStatus(topics.SWEEP_STATUS, "sweep", SWEEP_STATE, sweep_state),
+    "pattern": FollowedStatus(
+        topics.PATTERN_JOB_STATUS, "pattern_job", PATTERN_JOB_STATE, pattern_job_state
+    ),
+    "pipeline_run": FollowedStatus(
+        topics.PIPELINE_RUN_STATUS, "pipeline_run", PIPELINE_RUN_STATE, pipeline_run_state
+    ),
 }
+STATUS_CHANNELS = {followed.channel: kind for kind, followed in STATUS_HUBS.items()}
 
 
 ALERT_CHANGES = text(
@@ -536,7 +593,8 @@ class Broker:
             elif kind == "monitoring":
                 hub = MonitoringHub(self.session_factory, key)
             elif kind in STATUS_HUBS:
-                hub = StatusHub(self.session_factory, key, *STATUS_HUBS[kind])
+                followed = STATUS_HUBS[kind]
+                hub = StatusHub(self.session_factory, key, followed.statement, followed.make_state)
             elif kind in FOLLOWED:
                 hub = SequenceHub(self.session_factory, key, FOLLOWED[kind])
             else:
@@ -574,24 +632,9 @@ class Broker:
                 hub = self.hubs.get(("monitoring", uuid.UUID(data["deployment"])))
                 if hub is not None and (hub.last_seq is None or data["seq"] > hub.last_seq):
                     hub.poke()
-            elif channel == topics.RUN_STATUS:
-                hub = self.hubs.get(("status", uuid.UUID(data["run"])))
-                if hub is not None:
-                    hub.poke()
-            elif channel == topics.TRAINING_STATUS:
-                hub = self.hubs.get(("training", uuid.UUID(data["job"])))
-                if hub is not None:
-                    hub.poke()
-            elif channel == topics.BUILD_STATUS:
-                hub = self.hubs.get(("build", uuid.UUID(data["build"])))
-                if hub is not None:
-                    hub.poke()
-            elif channel == topics.SWEEP_STATUS:
-                hub = self.hubs.get(("sweep", uuid.UUID(data["sweep"])))
-                if hub is not None:
-                    hub.poke()
-            elif channel == topics.PATTERN_JOB_STATUS:
-                hub = self.hubs.get(("pattern", uuid.UUID(data["pattern_job"])))
+            elif channel in STATUS_CHANNELS:
+                kind = STATUS_CHANNELS[channel]
+                hub = self.hubs.get((kind, uuid.UUID(data[STATUS_HUBS[kind].key])))
                 if hub is not None:
                     hub.poke()
             elif channel == topics.RATE_LIMITS:

@@ -82,7 +82,12 @@ class Listener:
 
 
 def listened() -> tuple[str, ...]:
-    """The core channels and those of the sequences contexts follow (app/events/hubs.py)."""
-    from app.events.hubs import FOLLOWED
+    """The core channels, those of rows followed by status, and those of the sequences
+    contexts follow (app/events/hubs.py)."""
+    from app.events.hubs import FOLLOWED, STATUS_CHANNELS
 
-    return CHANNELS + tuple(sequence.channel for sequence in FOLLOWED.values())
+    return (
+        CHANNELS
+        + tuple(STATUS_CHANNELS)
+        + tuple(sequence.channel for sequence in FOLLOWED.values())
+    )

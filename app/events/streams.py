@@ -29,6 +29,7 @@ from app.events.hubs import (
     Broker,
     BuildState,
     PatternJobState,
+    PipelineRunState,
     RunState,
     SharedBatch,
     SweepState,
@@ -171,9 +172,9 @@ async def monitoring_batches(
 
 
 async def status_states(
-    broker: Broker, kind: str, key: uuid.UUID, ended: Callable[[str], bool]
+    broker: Broker, kind: str, key: uuid.UUID, ended: Callable[[Any], bool]
 ) -> AsyncIterator[Any]:
-    """A row's current state, then every change; ends after a status for which ``ended``."""
+    """A row's current state, then every change; ends after a state for which ``ended``."""
     async with broker.subscribe(kind, key) as (hub, subscriber):
         version = -1
         while True:
@@ -181,7 +182,7 @@ async def status_states(
             if state is not None and state.version > version:
                 version = state.version
                 yield state
-                if ended(state.status):
+                if ended(state):
                     return
                 continue
             subscriber.wake.clear()
@@ -207,7 +208,7 @@ async def experiment_metric_commits(broker: Broker, experiment_id: uuid.UUID) ->
 
 def run_states(broker: Broker, run_id: uuid.UUID) -> AsyncIterator[RunState]:
     return status_states(
-        broker, "status", run_id, lambda status: RunStatus(status) in TERMINAL_RUN_STATUSES
+        broker, "status", run_id, lambda state: RunStatus(state.status) in TERMINAL_RUN_STATUSES
     )
 
 
@@ -216,26 +217,36 @@ def training_job_states(broker: Broker, job_id: uuid.UUID) -> AsyncIterator[Trai
         broker,
         "training",
         job_id,
-        lambda status: TrainingJobStatus(status) in FINAL_TRAINING_STATUSES,
+        lambda state: TrainingJobStatus(state.status) in FINAL_TRAINING_STATUSES,
     )
 
 
 def sweep_states(broker: Broker, sweep_id: uuid.UUID) -> AsyncIterator[SweepState]:
     return status_states(
-        broker, "sweep", sweep_id, lambda status: SweepStatus(status) is not SweepStatus.RUNNING
+        broker,
+        "sweep",
+        sweep_id,
+        lambda state: SweepStatus(state.status) is not SweepStatus.RUNNING,
     )
 
 
 def pattern_job_states(broker: Broker, job_id: uuid.UUID) -> AsyncIterator[PatternJobState]:
     return status_states(
-        broker, "pattern", job_id, lambda status: PatternJobStatus(status) in FINAL_PATTERN_STATUSES
+        broker,
+        "pattern",
+        job_id,
+        lambda state: PatternJobStatus(state.status) in FINAL_PATTERN_STATUSES,
     )
 
 
 def build_states(broker: Broker, build_id: uuid.UUID) -> AsyncIterator[BuildState]:
     return status_states(
-        broker, "build", build_id, lambda status: BuildStatus(status) in FINAL_BUILD_STATUSES
+        broker, "build", build_id, lambda state: BuildStatus(state.status) in FINAL_BUILD_STATUSES
     )
+
+
+def pipeline_run_states(broker: Broker, run_id: uuid.UUID) -> AsyncIterator[PipelineRunState]:
+    return status_states(broker, "pipeline_run", run_id, lambda state: state.final)
 
 
 ALERTS_SINCE = text(

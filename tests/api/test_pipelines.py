@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from gql.transport.exceptions import TransportQueryError
+
 from tests.helpers import (
     USER_ERRORS,
     assert_error,
@@ -23,6 +26,7 @@ from tests.support.pipelines import (
     environment_of,
     steps,
 )
+from tests.support.real_clients import TRANSPORT_WS, doc, ws_client
 
 STEP_MOVE = f"""mutation($input: PipelineRunStepUpdateInput!) {{
   pipelineRunStepUpdate(input: $input) {{ pipelineRun {{ {RUN_FIELDS} }} {USER_ERRORS} }} }}"""
@@ -267,3 +271,55 @@ async def test_only_an_active_pipeline_runs_and_it_links_what_it_works_on(tenant
     assert [p["name"] for p in found["node"]["pipelines"]["nodes"]] == ["nightly-train"]
     found = await client.data(BY_STATUS, {"id": project, "type": ["GENERIC"]})
     assert [p["name"] for p in found["node"]["pipelines"]["nodes"]] == ["generic"]
+
+
+LIVE = """subscription($id: ID!) { pipelineRunStatus(pipelineRunId: $id) {
+  pipelineRunId status currentStage retryCount endedAt version steps { name status } } }"""
+
+
+async def test_a_run_is_followed_live_step_by_step_until_it_ends(server, tenant, make_tenant):
+    """pipelineRunStatus (gql over graphql-ws, as the dashboard's DAG follows a run): the
+    state now, then one message per change of the run or a step; a FAILED run with a retry
+    left goes on, CANCELLED ends it; another organization cannot follow it."""
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    pipeline = assert_ok(await create_pipeline(client, project))["pipeline"]["id"]
+    run_id = assert_ok(await client.mutate(RUN_CREATE, {"pipelineId": pipeline,
+                                                        "maxRetries": 1}))["pipelineRun"]["id"]  # fmt: skip
+    changes: list[tuple[str, dict[str, Any]]] = [
+        ("run", {"status": "PENDING"}), ("run", {"status": "RUNNING"}),
+        ("step", {"step": "prepare", "status": "RUNNING"}),
+        ("step", {"step": "prepare", "status": "FAILED"}),
+        ("run", {"status": "FAILED"}), ("run", {"status": "RETRYING"}),
+        ("run", {"status": "CANCELLED"}),
+    ]  # fmt: skip
+    seen: list[tuple[str, str, str | None, int]] = []
+    async with ws_client(server.base_url, tenant.key, TRANSPORT_WS) as session:
+        stream = session.subscribe(doc(LIVE, id=run_id))
+        first = (await anext(stream))["pipelineRunStatus"]
+        assert (first["pipelineRunId"], first["status"]) == (run_id, "CREATED")
+        versions = [first["version"]]
+        for kind, change in changes:
+            mutation = RUN_MOVE if kind == "run" else STEP_MOVE
+            assert_ok(await client.mutate(mutation, {"pipelineRunId": run_id, **change}))
+            event = (await anext(stream))["pipelineRunStatus"]
+            steps = {s["name"]: s["status"] for s in event["steps"]}
+            seen.append((event["status"], steps["prepare"], event["currentStage"],
+                         event["retryCount"]))  # fmt: skip
+            versions.append(event["version"])
+        assert event["endedAt"] is not None
+        assert [event async for event in stream] == []  # CANCELLED: the stream ends
+    assert seen == [
+        ("PENDING", "PENDING", None, 0), ("RUNNING", "PENDING", None, 0),
+        ("RUNNING", "RUNNING", "prepare", 0), ("RUNNING", "FAILED", "prepare", 0),
+        ("FAILED", "FAILED", "prepare", 0), ("RETRYING", "FAILED", "prepare", 1),
+        ("CANCELLED", "FAILED", "prepare", 1),
+    ]  # fmt: skip
+    assert versions == sorted(set(versions))  # one newer version per change
+
+    outsider = await make_tenant("pipe-watcher")
+    async with ws_client(server.base_url, outsider.key, TRANSPORT_WS) as session:
+        with pytest.raises(TransportQueryError) as refused:
+            async for _ in session.subscribe(doc(LIVE, id=run_id)):
+                raise AssertionError("another organization followed the run")
+    assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"

@@ -678,7 +678,7 @@ STEP_UPDATE = """mutation($input: PipelineRunStepUpdateInput!) {
 async def test_a_pipeline_is_drawn_as_a_dag_and_its_steps_move_on_the_page(page, tenant):
     """Issue 31, item 4: a pipeline of five steps drawn as a DAG (an arrow per dependency),
     each step coloured by its status in the latest run, the statuses moving on the page as
-    the run's steps move through the API (without a reload)."""
+    the run's steps move through the API (pipelineRunStatus: no reload, no polling)."""
     from tests.support.pipelines import RUN_CREATE as PIPELINE_RUN_CREATE
     from tests.support.pipelines import RUN_MOVE, create_pipeline
 
@@ -695,6 +695,8 @@ async def test_a_pipeline_is_drawn_as_a_dag_and_its_steps_move_on_the_page(page,
     await page.click("ul.pipelines a")
     step = "(name) => document.querySelector(`g.dag-step[data-step=${name}]`)?.dataset.status"
     await wait_for(page, f"() => ({step})('prepare') === 'PENDING'", "dag")
+    queries: list[str] = []  # from here on, the page follows the run without asking again
+    page.on("request", lambda r: queries.append(r.url) if r.url.endswith("/graphql") else None)
     assert await page.evaluate("() => document.querySelectorAll('line.dag-edge').length") == 5
     columns = await page.evaluate(
         "() => Object.fromEntries([...document.querySelectorAll('g.dag-step')].map(g =>"
@@ -706,6 +708,7 @@ async def test_a_pipeline_is_drawn_as_a_dag_and_its_steps_move_on_the_page(page,
                                                     "status": status}))  # fmt: skip
         await wait_for(page, f"() => ({step})('prepare') === '{status}'", f"step-{status}")
     assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
+    assert queries == []  # moved by pipelineRunStatus over the WebSocket, not by polling
     await shot(page, "dashboard-pipeline.png")
     await audit(page, "pipeline page")
     assert page.errors == []

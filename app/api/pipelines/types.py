@@ -62,6 +62,25 @@ class PipelineRunStep:
     )
 
 
+def run_steps(states: list[dict[str, Any]]) -> list[PipelineRunStep]:
+    """The typed view of a run's step states (JSON)."""
+    return [
+        PipelineRunStep(
+            name=s["name"],
+            status=enums.StepStatus(s["status"]),
+            started_at=datetime.fromisoformat(s["startedAt"]) if s["startedAt"] else None,
+            ended_at=datetime.fromisoformat(s["endedAt"]) if s["endedAt"] else None,
+            training_job_id=_job_id(s.get("trainingJobId")),
+            evaluation_run_id=strawberry.ID(
+                encode_id("EvaluationRun", uuid.UUID(s["evaluationRunId"]))
+            )
+            if s.get("evaluationRunId")
+            else None,
+        )
+        for s in states
+    ]
+
+
 def _job_id(value: str | None) -> strawberry.ID | None:
     return strawberry.ID(encode_id("TrainingJob", uuid.UUID(value))) if value else None
 
@@ -182,25 +201,7 @@ class PipelineRun(Node, FromRow):
 
     @strawberry.field(description="Each step's state, in dependency order.")
     def steps(self) -> list[PipelineRunStep]:
-        return [
-            PipelineRunStep(
-                name=s["name"],
-                status=enums.StepStatus(s["status"]),
-                started_at=datetime.fromisoformat(s["startedAt"]) if s["startedAt"] else None,
-                ended_at=datetime.fromisoformat(s["endedAt"]) if s["endedAt"] else None,
-                training_job_id=strawberry.ID(
-                    encode_id("TrainingJob", uuid.UUID(s["trainingJobId"]))
-                )
-                if s.get("trainingJobId")
-                else None,
-                evaluation_run_id=strawberry.ID(
-                    encode_id("EvaluationRun", uuid.UUID(s["evaluationRunId"]))
-                )
-                if s.get("evaluationRunId")
-                else None,
-            )
-            for s in self.steps_
-        ]
+        return run_steps(self.steps_)
 
     pipeline = related()
 

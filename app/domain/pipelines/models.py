@@ -140,6 +140,10 @@ class PipelineRun(IdMixin, TenantMixin, TimestampsMixin, Base):
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+    # Bumped by every change of the run or a step (the pipelineRunStatus subscription).
+    status_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default=text("0")
+    )
 
 
 class PipelineSchedule(IdMixin, TenantMixin, TimestampsMixin, Base):

@@ -68,6 +68,13 @@ RUN_TRANSITIONS: dict[R, frozenset[R]] = {
 }
 
 
+def run_is_final(status: R, retry_count: int, max_retries: int) -> bool:
+    """SUCCEEDED and CANCELLED end a run; FAILED does once its retries are used up."""
+    return status in (R.SUCCEEDED, R.CANCELLED) or (
+        status is R.FAILED and retry_count >= max_retries
+    )
+
+
 def ensure_run_transition(current: R, target: R, retry_count: int, max_retries: int) -> None:
     allowed = RUN_TRANSITIONS[current]
     if current is R.FAILED and retry_count >= max_retries:

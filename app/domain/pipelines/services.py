@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain import topics
 from app.domain import validation as v
 from app.domain.datasets.models import Dataset
 from app.domain.environments.models import Environment
@@ -41,6 +42,7 @@ from app.domain.pipelines.rules import (
     Step,
     ensure_dag,
     ensure_run_transition,
+    run_is_final,
 )
 from app.domain.registry.models import Model
 from app.domain.tenancy.access import Actor
@@ -51,8 +53,6 @@ from app.domain.tenancy.projects import get_contributable, require_project_acces
 from app.domain.tenancy.visibility import visible_conditions
 from app.domain.training.rules import ensure_resources
 from app.domain.training.services import MAX_ENTRY_POINT, MAX_REFERENCE, training_job_create
-
-FINAL = frozenset({R.SUCCEEDED, R.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -356,7 +356,7 @@ async def pipeline_run_transition(
         run.retry_count += 1
     if status is R.RUNNING and run.started_at is None:
         run.started_at = now
-    if status in FINAL or status is R.FAILED:
+    if status in (R.SUCCEEDED, R.CANCELLED, R.FAILED):
         run.ended_at = now
     if status is R.RUNNING:
         run.ended_at = None
@@ -364,9 +364,8 @@ async def pipeline_run_transition(
         v.optional_text(error_message, ["error_message"]) if status is R.FAILED else None
     )
     run.status = status.value
-    await session.flush()
-    final = status in FINAL or (status is R.FAILED and run.retry_count >= run.max_retries)
-    if final:
+    await _moved(session, run)
+    if run_is_final(status, run.retry_count, run.max_retries):
         await enqueue_notifications(
             session,
             organization_id=run.organization_id,
@@ -384,6 +383,14 @@ async def pipeline_run_transition(
         session, actor, f"pipeline_run.{status.value}", run, details={"from": current.value}
     )
     return run
+
+
+async def _moved(session: AsyncSession, run: PipelineRun) -> None:
+    """The run or one of its steps moved: a newer version for those following it, told on
+    commit (pipelineRunStatus)."""
+    run.status_version += 1
+    await session.flush()
+    await topics.publish(session, topics.PIPELINE_RUN_STATUS, pipeline_run=run.id)
 
 
 async def _start_job(
@@ -492,7 +499,7 @@ async def pipeline_run_step_update(
         state["endedAt"] = datetime.now(UTC).isoformat()
     state["status"] = status.value
     run.steps = states
-    await session.flush()
+    await _moved(session, run)
     record_audit(
         session,
         actor,

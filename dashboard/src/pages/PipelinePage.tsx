@@ -1,9 +1,8 @@
 // A pipeline as a DAG: each step a box in the column of its longest path from a first step,
-// an arrow from each step it depends on, coloured by the step's status in the chosen run.
-// A run that is still moving is read again every 3 s (there is no pipeline-run
-// subscription yet), so its steps' statuses change on the page without a reload.
-import { useEffect, useState } from "react";
-import { useQuery } from "urql";
+// an arrow from each step it depends on, coloured by the step's status in the chosen run,
+// followed live (pipelineRunStatus) until the run ends: no reload, no polling.
+import { useState } from "react";
+import { useQuery, useSubscription } from "urql";
 import { graphql } from "../gql";
 import { href } from "../router";
 
@@ -25,24 +24,32 @@ const PipelineQuery = graphql(`
   }
 `);
 
-const FINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
+const RunStatus = graphql(`
+  subscription PipelinePageRunStatus($id: ID!) {
+    pipelineRunStatus(pipelineRunId: $id) { pipelineRunId status version steps { name status } }
+  }
+`);
+
 const WIDTH = 210;
 const HEIGHT = 48;
 const GAP_X = 70;
 const GAP_Y = 16;
 
 export function PipelinePage({ id }: { id: string }) {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: PipelineQuery, variables: { id } });
+  const [{ data, error, fetching }] = useQuery({ query: PipelineQuery, variables: { id } });
   const [chosen, setChosen] = useState<string | null>(null);
   const pipeline = data?.node?.__typename === "Pipeline" ? data.node : null;
   const runs = pipeline?.runs.nodes ?? [];
-  const run = runs.find((r) => r.id === chosen) ?? runs[0] ?? null;
-  const moving = !!run && !FINAL.has(run.status);
-  useEffect(() => {
-    if (!moving) return;
-    const timer = setInterval(() => refetch({ requestPolicy: "network-only" }), 3000);
-    return () => clearInterval(timer);
-  }, [moving, refetch]);
+  const listed = runs.find((r) => r.id === chosen) ?? runs[0] ?? null;
+  // The chosen run's state now and after each change (the server ends the stream when the
+  // run ends); a message of an earlier choice is ignored.
+  const [{ data: live }] = useSubscription({
+    query: RunStatus,
+    variables: { id: listed?.id ?? "" },
+    pause: !listed,
+  });
+  const now = live?.pipelineRunStatus;
+  const run = listed && now?.pipelineRunId === listed.id ? { ...listed, status: now.status, steps: now.steps } : listed;
 
   if (error) return <p className="error">{error.message}</p>;
   if (!pipeline) return <p>{fetching ? "Loading…" : "No pipeline with this id (or it is not yours to see)."}</p>;
@@ -87,7 +94,7 @@ export function PipelinePage({ id }: { id: string }) {
           <select name="run" value={run?.id ?? ""} onChange={(e) => setChosen(e.target.value)}>
             {runs.map((r) => (
               <option key={r.id} value={r.id}>
-                {new Date(r.createdAt).toLocaleString()} — {r.status}
+                {new Date(r.createdAt).toLocaleString()} — {r.id === run?.id ? run.status : r.status}
               </option>
             ))}
           </select>
