@@ -30,6 +30,7 @@ from app.api.registry.mutations import RegistryMutations
 from app.api.serving.gpu_mutations import GpuTypeMutations
 from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutations
 from app.api.serving.runtime_mutations import ServingRuntimeMutations
+from app.api.serving.subscriptions import ServingSubscriptions
 from app.api.serving.workflow_mutations import WorkflowMutations
 from app.api.subscriptions import CoreSubscriptions
 from app.api.sweeps.mutations import SweepMutations
@@ -80,6 +81,7 @@ class Subscription(
     SweepSubscriptions,
     PatternSubscriptions,
     PipelineSubscriptions,
+    ServingSubscriptions,
 ):
     pass
 

@@ -18,6 +18,8 @@ SWEEP_STATUS = "mlgraph_sweep_status"  # {"sweep": id}: a sweep or one of its tr
 PATTERN_JOB_STATUS = "mlgraph_pattern_job_status"  # {"pattern_job": id}: its status changed
 # {"workflow_run": id}: a WORKFLOW serve's run changed status
 WORKFLOW_RUN_STATUS = "mlgraph_workflow_run_status"
+# {"endpoint": id}: a serving endpoint's traffic, active deployment, policy or URL changed
+ENDPOINT_CHANGES = "mlgraph_endpoint_changes"
 # {"pipeline_run": id}: a pipeline run or one of its steps moved
 PIPELINE_RUN_STATUS = "mlgraph_pipeline_run_status"
 BUILD_STATUS = "mlgraph_build_status"  # {"build": id}: an artifact build's status changed

@@ -470,6 +470,19 @@ def pipeline_run_state(row: Any) -> PipelineRunState:
     )
 
 
+@dataclass
+class EndpointState:
+    status: str
+    version: int
+
+
+ENDPOINT_STATE = text("SELECT status, status_version FROM serving_endpoints WHERE id = :id")
+
+
+def endpoint_state(row: Any) -> EndpointState:
+    return EndpointState(row.status, row.status_version)
+
+
 @dataclass(frozen=True)
 class FollowedStatus:
     """One row's status that subscribers follow: each change bumps the row's
@@ -496,6 +509,7 @@ STATUS_HUBS: dict[str, FollowedStatus] = {
     "pipeline_run": FollowedStatus(
         topics.PIPELINE_RUN_STATUS, "pipeline_run", PIPELINE_RUN_STATE, pipeline_run_state
     ),
+    "endpoint": FollowedStatus(topics.ENDPOINT_CHANGES, "endpoint", ENDPOINT_STATE, endpoint_state),
 }
 STATUS_CHANNELS = {followed.channel: kind for kind, followed in STATUS_HUBS.items()}
 

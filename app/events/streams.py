@@ -28,6 +28,7 @@ from app.domain.training.rules import FINAL as FINAL_TRAINING_STATUSES
 from app.events.hubs import (
     Broker,
     BuildState,
+    EndpointState,
     PatternJobState,
     PipelineRunState,
     RunState,
@@ -247,6 +248,11 @@ def build_states(broker: Broker, build_id: uuid.UUID) -> AsyncIterator[BuildStat
 
 def pipeline_run_states(broker: Broker, run_id: uuid.UUID) -> AsyncIterator[PipelineRunState]:
     return status_states(broker, "pipeline_run", run_id, lambda state: state.final)
+
+
+def endpoint_states(broker: Broker, endpoint_id: uuid.UUID) -> AsyncIterator[EndpointState]:
+    """A serving endpoint's version now, then after each change; an endpoint never ends."""
+    return status_states(broker, "endpoint", endpoint_id, lambda state: False)
 
 
 ALERTS_SINCE = text(

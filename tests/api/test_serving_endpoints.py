@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from gql.transport.exceptions import TransportQueryError
+
+from tests.conftest import GraphQLClient
 from tests.helpers import (
     USER_ERRORS,
     assert_error,
@@ -18,8 +22,11 @@ from tests.helpers import (
     create_version,
     transition,
 )
+from tests.support.project_visibility import member
+from tests.support.promotion_policies import POLICY
+from tests.support.real_clients import TRANSPORT_WS, doc, ws_client
 from tests.support.serving_endpoints import TRAFFIC, activate, endpoint_of, move
-from tests.support.tenancy import INVITE, ROLE_UPDATE, my_membership_id
+from tests.support.tenancy import INVITE, KEY_CREATE, ROLE_UPDATE, my_membership_id
 
 EVENTS = """query($id: ID!) { node(id: $id) { ... on Deployment {
   events(orderBy: CREATED_ASC) { nodes { eventType status errorMessage startedAt finishedAt } }
@@ -293,3 +300,101 @@ async def test_an_endpoint_dashboard_is_one_statement_and_time_travel_reads_hist
     )
     assert travelled.headers["x-mlgraph-path"] == "resolvers"
     assert travelled.json()["data"]["node"]["productionVersion"] is None
+
+
+CAN_SET = """query($id: ID!) { node(id: $id) { ... on ServingEndpoint { viewerCanSetTraffic } } }"""
+
+
+async def test_viewer_can_set_traffic_says_what_the_traffic_mutation_does(
+    tenant, http, database_url
+):
+    """Issue 31, item 3 (traffic editable by those allowed): for each caller — the admin, a
+    read-only key of theirs, a VIEWER and a DEVELOPER — and each environment (protected or
+    not), `viewerCanSetTraffic` is true exactly when `deploymentTrafficSet` succeeds."""
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    model = (await create_model(client, project))["id"]
+    version = (await create_version(client, model, "1.0.0"))["id"]
+    endpoints: dict[str, tuple[str, dict[str, Any]]] = {}
+    for name, protected in (("open", False), ("protected", True)):
+        env = (await create_environment(client, tenant.org_id, protected=protected))["id"]
+        deployment = (await create_deployment(client, version, env))["id"]
+        await activate(client, deployment)
+        split = {"modelId": model, "environmentId": env,
+                 "splits": [{"deploymentId": deployment, "percentage": 100}]}  # fmt: skip
+        endpoints[name] = ((await endpoint_of(client, deployment))["id"], split)
+    made = assert_ok(await client.mutate(KEY_CREATE, {"name": "r", "scopes": ["READ"],
+                                                      "organizationId": tenant.org_id}))  # fmt: skip
+    callers = {
+        "admin": client,
+        "read-only key": GraphQLClient(http, made["secret"]),
+        "viewer": await member(tenant, http, database_url, "VIEWER"),
+        "developer": await member(tenant, http, database_url, "DEVELOPER"),
+    }
+    answers = {}
+    for who, caller in callers.items():
+        for where, (endpoint, split) in endpoints.items():
+            can = (await caller.data(CAN_SET, {"id": endpoint}))["node"]["viewerCanSetTraffic"]
+            errors = (await caller.mutate(TRAFFIC, split))["userErrors"]
+            assert can == (not errors), (who, where, can, errors)
+            answers[(who, where)] = can
+    assert answers == {
+        ("admin", "open"): True, ("admin", "protected"): True,
+        ("read-only key", "open"): False, ("read-only key", "protected"): False,
+        ("viewer", "open"): False, ("viewer", "protected"): False,
+        ("developer", "open"): True, ("developer", "protected"): False,
+    }  # fmt: skip
+
+
+LIVE_ENDPOINT = """subscription($id: ID!) { servingEndpointChanges(endpointId: $id) {
+  id url activeDeployment { id } trafficSplit { nodes { id trafficPercentage } }
+  promotionPolicy { bakeMinutes } history(first: 1) { nodes { reason } } viewerCanSetTraffic } }"""
+
+
+async def test_an_endpoint_is_followed_live_through_every_change_its_page_shows(
+    server, tenant, make_tenant
+):
+    """servingEndpointChanges (gql over graphql-ws, as the dashboard's endpoint page
+    follows it): the endpoint now, then again after a traffic change, a URL change and a
+    promotion policy, each with the fields selected; another organization cannot follow."""
+    client = tenant.client
+    project = (await create_project(client, tenant.org_id))["id"]
+    model = (await create_model(client, project))["id"]
+    env = (await create_environment(client, tenant.org_id))["id"]
+    blue, green = [
+        (await create_deployment(client, (await create_version(client, model, v))["id"], env))["id"]
+        for v in ("1.0.0", "2.0.0")
+    ]
+    for deployment in (blue, green):
+        await activate(client, deployment)
+    endpoint = (await endpoint_of(client, blue))["id"]
+
+    def shares(event: dict[str, Any]) -> dict[str, int]:
+        return {n["id"]: n["trafficPercentage"] for n in event["trafficSplit"]["nodes"]}
+
+    async with ws_client(server.base_url, tenant.key, TRANSPORT_WS) as session:
+        stream = session.subscribe(doc(LIVE_ENDPOINT, id=endpoint))
+        now = (await anext(stream))["servingEndpointChanges"]
+        assert (now["id"], now["url"], now["viewerCanSetTraffic"]) == (endpoint, None, True)
+        splits = [{"deploymentId": blue, "percentage": 70},
+                  {"deploymentId": green, "percentage": 30}]  # fmt: skip
+        assert_ok(await client.mutate(TRAFFIC, {"modelId": model, "environmentId": env,
+                                                "splits": splits}))  # fmt: skip
+        moved = (await anext(stream))["servingEndpointChanges"]
+        assert shares(moved) == {blue: 70, green: 30}
+        assert moved["activeDeployment"]["id"] == blue  # now the most traffic
+        assert moved["history"]["nodes"] == [{"reason": "TRAFFIC"}]
+        url = "https://live.example/predict"
+        assert_ok(await client.mutate(ENDPOINT_UPDATE, {"endpointId": endpoint, "url": url}))
+        assert (await anext(stream))["servingEndpointChanges"]["url"] == url
+        assert_ok(await client.mutate(POLICY, {"endpointId": endpoint, "bakeMinutes": 15}))
+        gated = (await anext(stream))["servingEndpointChanges"]
+        assert gated["promotionPolicy"] == {"bakeMinutes": 15}
+        await stream.aclose()  # complete it: an endpoint's stream never ends by itself
+
+    outsider = await make_tenant("endpoint-watcher")
+    async with ws_client(server.base_url, outsider.key, TRANSPORT_WS) as session:
+        with pytest.raises(TransportQueryError) as refused:
+            async for _ in session.subscribe(doc(LIVE_ENDPOINT, id=endpoint)):
+                raise AssertionError("another organization followed the endpoint")
+    assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"

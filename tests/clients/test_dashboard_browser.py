@@ -556,7 +556,8 @@ async def test_an_endpoint_page_edits_the_traffic_split_with_the_servers_errors(
     previous deployments, the split across two active deployments set from the page (a
     split not summing to 100 refused by the server, its error beside the form), and the
     endpoint's history recording the change."""
-    from tests.support.serving_endpoints import activate
+    from tests.support.serving_endpoints import TRAFFIC, activate
+    from tests.support.tenancy import KEY_CREATE
 
     client = tenant.client
     ids = await build_graph(client, tenant.org_id)
@@ -588,7 +589,35 @@ async def test_an_endpoint_page_edits_the_traffic_split_with_the_servers_errors(
     assert await page.evaluate(f'() => document.querySelector("{problem}")') is None
     await shot(page, "dashboard-endpoint.png")
     await audit(page, "endpoint page")
+
+    # A change made elsewhere (another user, the promotion worker) arrives without a reload.
+    model, environment = ids["model"], ids["environment"]
+    assert_ok(await client.mutate(TRAFFIC, {"modelId": model, "environmentId": environment,
+                                            "splits": [{"deploymentId": canary, "percentage": 55},
+                                                       {"deploymentId": stable, "percentage": 45}]}))  # fmt: skip
+    await wait_for(page, "() => document.querySelector('tr[data-deployment=canary]')?.dataset.traffic"
+                         " === '55'", "split-live")  # fmt: skip
+    assert await page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
     assert page.errors == []
+
+    # A read-only key sees the split, not the form (the server's viewerCanSetTraffic).
+    reader = assert_ok(await client.mutate(KEY_CREATE, {"name": "reader", "scopes": ["READ"],
+                                                        "organizationId": tenant.org_id}))  # fmt: skip
+    endpoint_url = page.url
+    other = await open_tab(page.context.browser, page.base_url)
+    await sign_in(other, reader["secret"])
+    await other.goto(endpoint_url)
+    await wait_for(other, "() => !!document.querySelector('.traffic.read-only p.muted')"
+                          " && !!document.querySelector('.traffic.read-only tr[data-deployment=canary]')",
+                   "read-only")  # fmt: skip
+    assert (
+        await other.evaluate(
+            "() => document.querySelectorAll('form.traffic, .traffic input').length"
+        )
+        == 0
+    )
+    await audit(other, "endpoint page, read-only")
+    assert other.errors == []
 
 
 PREDICTIONS_RECORD = """mutation($input: PredictionsRecordInput!) {

@@ -76,12 +76,14 @@ from app.domain.integrations.models import IntegrationConfig as IntegrationConfi
 from app.domain.monitoring.embeddings import embedding_drift
 from app.domain.monitoring.models import Prediction as PredictionRow
 from app.domain.serving.endpoints import active_deployment_at
+from app.domain.serving.lifecycle import deployment_write_refusal
 from app.domain.serving.models import Deployment as DeploymentRow
 from app.domain.serving.models import DeploymentEvent as DeploymentEventRow
 from app.domain.serving.models import GpuType as GpuTypeRow
 from app.domain.serving.models import PromotionPolicy as PromotionPolicyRow
 from app.domain.serving.models import ServingEndpoint as ServingEndpointRow
 from app.domain.serving.models import ServingEndpointEvent as ServingEndpointEventRow
+from app.domain.tenancy.models import Project as ProjectRow
 
 
 @strawberry.input(description="Filter deployments.")
@@ -483,7 +485,13 @@ class Prediction(FromRow):
     )
 
 
-@from_declaration(ServingEndpointRow)
+@from_declaration(
+    ServingEndpointRow,
+    python={
+        "viewerCanSetTraffic": "the caller's write rule (app/domain/serving/lifecycle.py), "
+        "known to the request"
+    },
+)
 @strawberry.type(
     description="What clients call for one model in one environment: its active deployment "
     "(the ACTIVE one taking the most traffic), the one before, and the traffic split."
@@ -535,6 +543,22 @@ class ServingEndpoint(Node, FromRow):
         [*PAGING, ("order_by", CreatedOrder, CreatedOrder.CREATED_DESC)],
         description="Every move of the active deployment, newest first.",
     )
+
+    @strawberry.field(
+        description="Whether the caller may set this endpoint's traffic split (and change "
+        "its deployments): a key that writes, a contributor of the project (which is not "
+        "PUBLIC), an organization admin in a protected environment. A page offers the "
+        "controls only then; the mutations check the same rule."
+    )
+    async def viewer_can_set_traffic(self, info: Info) -> bool:
+        async with info.context.read_session_factory() as session:
+            project = await session.get(ProjectRow, self.project_id)
+            if project is None:
+                return False
+            refusal = await deployment_write_refusal(
+                session, info.context.actor, project, self.environment_id
+            )
+        return refusal is None
 
 
 @from_declaration(PromotionPolicyRow)

@@ -36,7 +36,7 @@ from app.db.scope import SYSTEM, enter_scope
 from app.domain.alert_kinds import AlertSeverity
 from app.domain.errors import not_found, validation
 from app.domain.monitoring.models import Alert, MonitoringMetric
-from app.domain.serving.endpoints import sync_endpoint, writable_endpoint
+from app.domain.serving.endpoints import endpoint_changed, sync_endpoint, writable_endpoint
 from app.domain.serving.enums import (
     DeploymentEventType,
     DeploymentStatus,
@@ -118,6 +118,7 @@ async def promotion_policy_set(
     policy.max_alert_severity, policy.metric_bounds = max_alert_severity.value, bounds
     await session.flush()
     await session.refresh(policy)
+    await endpoint_changed(session, endpoint)
     record_audit(
         session,
         actor,
@@ -346,6 +347,7 @@ async def promotion_policy_delete(
     if policy is None:
         raise not_found("promotion policy of this endpoint", ["endpoint_id"])
     await session.delete(policy)
+    await endpoint_changed(session, endpoint)
     record_audit(session, actor, "promotion_policy.delete", endpoint)
     await session.flush()
     return policy

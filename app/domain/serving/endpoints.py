@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.ids import uuid7
+from app.domain import topics
 from app.domain import validation as v
 from app.domain.environments.models import Environment
 from app.domain.errors import validation
@@ -101,8 +102,17 @@ async def sync_endpoint(
             endpoint.previous_deployment_id = endpoint.active_deployment_id
         endpoint.active_deployment_id = best
         endpoint.status = (EndpointStatus.SERVING if best else EndpointStatus.IDLE).value
-        await session.flush()
+    await endpoint_changed(session, endpoint)
     return endpoint
+
+
+async def endpoint_changed(session: AsyncSession, endpoint: ServingEndpoint) -> None:
+    """Something the endpoint's page shows changed (traffic, the active deployment, its
+    promotion policy, its URL): a newer version for those following it, told on commit
+    (servingEndpointChanges)."""
+    endpoint.status_version += 1
+    await session.flush()
+    await topics.publish(session, topics.ENDPOINT_CHANGES, endpoint=endpoint.id)
 
 
 async def active_deployment_at(
@@ -149,6 +159,7 @@ async def serving_endpoint_update(
     endpoint.url = v.url(url, ["url"])
     if endpoint.url is not None and not endpoint.url.startswith(("https://", "http://")):
         raise validation("must be an http:// or https:// URL", ["url"])
+    await endpoint_changed(session, endpoint)
     record_audit(
         session,
         actor,

@@ -40,7 +40,8 @@ from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
 from app.domain.tenancy.enums import OrgRole, ProjectRole
 from app.domain.tenancy.lookup import get_visible
-from app.domain.tenancy.projects import require_project_access
+from app.domain.tenancy.models import Project
+from app.domain.tenancy.projects import require_project_access, require_project_role
 
 
 async def writable_deployment(
@@ -59,10 +60,31 @@ async def writable_deployment(
         what="deployment",
         field=field,
     )
-    environment = await session.get(Environment, deployment.environment_id)
-    if environment is not None and environment.protected:
-        actor.require_org_role(deployment.organization_id, OrgRole.ADMIN, field=field)
+    await _require_environment_role(session, actor, deployment.environment_id, field)
     return deployment
+
+
+async def _require_environment_role(
+    session: AsyncSession, actor: Actor, environment_id: uuid.UUID, field: Sequence[str]
+) -> None:
+    """A protected environment's deployments are changed by the organization's admins."""
+    environment = await session.get(Environment, environment_id)
+    if environment is not None and environment.protected:
+        actor.require_org_role(environment.organization_id, OrgRole.ADMIN, field=field)
+
+
+async def deployment_write_refusal(
+    session: AsyncSession, actor: Actor, project: Project, environment_id: uuid.UUID
+) -> DomainError | None:
+    """Why the caller may not change the deployments of a project in an environment (their
+    traffic, status, rollbacks) — the rule every such write applies (writable_deployment)
+    — or None: what a page asks before it offers the controls."""
+    try:
+        await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, [])
+        await _require_environment_role(session, actor, environment_id, [])
+    except DomainError as refusal:
+        return refusal
+    return None
 
 
 async def notify_deployment(

@@ -285,6 +285,11 @@ class ServingEndpoint(IdMixin, TenantMixin, TimestampsMixin, Base):
         ForeignKey("deployments.id", ondelete="SET NULL", use_alter=True),
         nullable=True,
     )
+    # Bumped by every change its page shows (traffic, active deployment, promotion policy,
+    # URL): the servingEndpointChanges subscription follows it.
+    status_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default=text("0")
+    )
 
 
 class ServingEndpointEvent(IdMixin, TenantMixin, Base):
