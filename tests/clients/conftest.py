@@ -5,14 +5,16 @@ tool fails the run instead, so CI always runs them."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import server_process
+from tests.support.dashboard import DASHBOARD, open_tab
 from tests.support.mlflow_client import MLFLOW_PYTHON
+from tests.support.tools import require_tool
 
 JS_DIR = Path(__file__).resolve().parent.parent / "js"
 # What Chromium needs here: no sandbox as root, no GPU, and none of its background
@@ -22,16 +24,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-
-
-def require_tool(what: str, found: bool, how: str) -> None:
-    if found:
-        return
-    message = f"{what} is missing: {how}"
-    if os.environ.get("MLGRAPH_REQUIRE_BROWSER_TESTS") == "1":
-        pytest.fail(f"MLGRAPH_REQUIRE_BROWSER_TESTS=1 but {message}")
-    print(f"\n!!! SKIPPED: {message} !!!")
-    pytest.skip(f"SKIPPED LOUDLY: {message}")
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +61,23 @@ def mlflow_python() -> Path:
     if not MLFLOW_PYTHON.exists():
         pytest.fail("MLflow's client is missing: make .venv-mlflow/.installed (make test does)")
     return MLFLOW_PYTHON
+
+
+@pytest.fixture(scope="session")
+def dashboard_dist() -> Path:
+    """dashboard/dist, built (npm ci, codegen, type check, vite) unless `make dashboard`
+    already did."""
+    dist = DASHBOARD / "dist"
+    if not (dist / "index.html").exists():
+        require_tool("Node.js", bool(shutil.which("npm")), "apt-get install -y nodejs npm")
+        for step in (["npm", "ci", "--no-audit", "--no-fund"], ["npm", "run", "build"]):
+            done = subprocess.run(step, cwd=DASHBOARD, capture_output=True, text=True)
+            require_tool("the dashboard build", done.returncode == 0,
+                         f"{' '.join(step)} failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")  # fmt: skip
+    return dist
+
+
+@pytest.fixture
+async def page(browser, dashboard_dist, database_url):  # type: ignore[no-untyped-def]
+    async with server_process(database_url, MLGRAPH_DASHBOARD_DIR=str(dashboard_dist)) as served:
+        yield await open_tab(browser, served.base_url)

@@ -6,18 +6,12 @@ breaching metric without a reload, and acknowledges it. Screenshots: test-artifa
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import httpx
-import pytest
 
 from app.settings import Limits, Settings
-from tests.clients.conftest import require_tool
 from tests.conftest import TEST_SETTINGS, serve, server_process
 from tests.helpers import (
-    ARTIFACTS,
     EXPERIMENT_CREATE,
     RUN_CREATE,
     RUN_FINISH,
@@ -33,83 +27,13 @@ from tests.helpers import (
     log_points,
 )
 from tests.support.alert_rules import record, rule
+from tests.support.dashboard import DASHBOARD, audit, open_tab, shot, sign_in, wait_for
 from tests.support.health import rule as health_rule
 from tests.support.subscriptions import points
 from tests.support.sweeps import claim_trial, create_sweep, finish_trial, log_loss, sweep_setup
 
-DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 ALERT_CREATE = """mutation($input: AlertCreateInput!) {
   alertCreate(input: $input) { alert { id } userErrors { field code message } } }"""
-
-
-@pytest.fixture(scope="session")
-def dashboard_dist() -> Path:
-    """dashboard/dist, built (npm ci, codegen, type check, vite) unless `make dashboard`
-    already did."""
-    dist = DASHBOARD / "dist"
-    if not (dist / "index.html").exists():
-        require_tool("Node.js", bool(shutil.which("npm")), "apt-get install -y nodejs npm")
-        for step in (["npm", "ci", "--no-audit", "--no-fund"], ["npm", "run", "build"]):
-            done = subprocess.run(step, cwd=DASHBOARD, capture_output=True, text=True)
-            require_tool("the dashboard build", done.returncode == 0,
-                         f"{' '.join(step)} failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")  # fmt: skip
-    return dist
-
-
-@pytest.fixture
-async def page(browser, dashboard_dist, database_url):  # type: ignore[no-untyped-def]
-    async with server_process(database_url, MLGRAPH_DASHBOARD_DIR=str(dashboard_dist)) as served:
-        yield await open_tab(browser, served.base_url)
-
-
-async def open_tab(browser, base_url: str):  # type: ignore[no-untyped-def]
-    """A fresh tab that records the page's uncaught errors (``tab.errors``)."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = await context.new_page()
-    tab.errors = []
-    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
-    tab.base_url = base_url
-    return tab
-
-
-async def sign_in(page, key: str) -> None:  # type: ignore[no-untyped-def]
-    await page.goto(f"{page.base_url}/app/")
-    await page.fill("input[name=apiKey]", key)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("header .brand")
-    stored = await page.evaluate(
-        "() => [sessionStorage.getItem('mlgraph:apiKey'), localStorage.length]"
-    )
-    assert stored == [key, 0]  # session storage only: gone with the tab
-
-
-async def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-
-
-AXE = DASHBOARD / "node_modules" / "axe-core" / "axe.min.js"
-
-
-async def audit(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """axe-core's WCAG 2 A and AA rules on the page as it stands: no violation (each one
-    listed with the elements it found, to fix)."""
-    require_tool("axe-core", AXE.exists(), "make dashboard (npm ci installs axe-core)")
-    await page.add_script_tag(path=str(AXE))
-    found = await page.evaluate(
-        """async () => (await axe.run(document, {runOnly: {type: 'tag',
-            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations.map(v =>
-            `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`)"""
-    )
-    assert found == [], f"{name}: " + "\n".join(found)
-
-
-async def wait_for(page, script: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    try:
-        await page.wait_for_function(script, timeout=30_000)
-    except Exception:
-        await shot(page, f"failure-{name}.png")
-        raise AssertionError(f"never true: {script}; page errors: {page.errors}") from None
 
 
 async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
