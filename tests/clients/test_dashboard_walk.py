@@ -136,7 +136,10 @@ async def test_a_new_user_walks_every_page_of_the_demo(browser, dashboard_dist, 
         await wait_for(page, "() => !!document.querySelector('form.traffic')", "endpoint")
         splits = production["trafficSplit"]["nodes"]
         assert [s["trafficPercentage"] for s in splits] == [90, 10]
-        moved = [{"deploymentId": s["id"], "percentage": p} for s, p in zip(splits, (80, 20))]
+        moved = [
+            {"deploymentId": s["id"], "percentage": p}
+            for s, p in zip(splits, (80, 20), strict=True)
+        ]
         assert_ok(await client.mutate(TRAFFIC, {"modelId": model["id"], "splits": moved,
                                                 "environmentId": environments["production"]}))  # fmt: skip
         share = (
