@@ -79,6 +79,8 @@ def _compiles(type_name: str, field_name: str) -> bool:
     return (
         field_name == "id"
         or field_name in declared.computed
+        or (field_name in declared.built  # compiled by hand: argument-free ones here
+            and not GQL.get_type(type_name).fields[field_name].args)
         or field_name in declared.links
         or field_name in declared.lookups
         or (field_name in lists and not GRAPH[lists[field_name].target].admin_only)

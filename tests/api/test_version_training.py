@@ -65,7 +65,12 @@ async def test_the_training_job_feeds_the_versions_training_status(tenant, make_
     assert (made["trainingStatus"], made["trainingDurationSeconds"]) == ("TRAINING", None)
 
     async def status() -> dict:  # type: ignore[type-arg]
-        return (await client.data(READ, {"id": made["id"]}))["node"]  # type: ignore[no-any-return]
+        """As both paths answer it: the compiled statement and the resolvers agree."""
+        compiled = await client.post(READ, {"id": made["id"]})
+        assert compiled.headers["x-mlgraph-path"] == "compiled"
+        reference = await client.on_resolvers().post(READ, {"id": made["id"]})
+        assert compiled.content == reference.content
+        return compiled.json()["data"]["node"]  # type: ignore[no-any-return]
 
     for moved in ("QUEUED", "RUNNING"):
         assert_ok(await client.mutate(JOB_MOVE, {"trainingJobId": job, "status": moved}))

@@ -5,8 +5,6 @@ breaching metric without a reload, and acknowledges it. Screenshots: test-artifa
 
 from __future__ import annotations
 
-import re
-
 import httpx
 
 from app.settings import Limits, Settings
@@ -27,7 +25,14 @@ from tests.helpers import (
     log_points,
 )
 from tests.support.alert_rules import record, rule
-from tests.support.dashboard import DASHBOARD, audit, open_tab, shot, sign_in, wait_for
+from tests.support.dashboard import (
+    audit,
+    dashboard_documents,
+    open_tab,
+    shot,
+    sign_in,
+    wait_for,
+)
 from tests.support.health import rule as health_rule
 from tests.support.subscriptions import points
 from tests.support.sweeps import claim_trial, create_sweep, finish_trial, log_loss, sweep_setup
@@ -276,32 +281,6 @@ async def test_the_server_serves_a_built_dashboard_and_works_without_one(databas
                                "/app/%2e%2e/%2e%2e/app/settings.py"):  # fmt: skip
                     assert (await http.get(escape)).status_code == 404, escape
             assert (await http.get("/readyz")).status_code == 200
-
-
-DOCUMENT = re.compile(r"graphql\(`([^`]*)`\)")
-
-
-def dashboard_documents() -> dict[str, str]:
-    """Every GraphQL operation the dashboard's source sends, by name, with the fragments
-    it spreads (as graphql-codegen's client preset sends it)."""
-    operations, fragments = {}, {}
-    for source in sorted((DASHBOARD / "src").rglob("*.tsx")):
-        for document in DOCUMENT.findall(source.read_text()):
-            if name := re.search(r"(query|mutation|subscription)\s+(\w+)", document):
-                operations[name[2]] = document
-            else:
-                fragment = re.search(r"fragment\s+(\w+)", document)
-                assert fragment, (source, document)
-                fragments[fragment[1]] = document
-
-    def with_fragments(document: str) -> str:
-        text, added = document, set()
-        while needed := set(re.findall(r"\.\.\.\s*(\w+)", text)) - added - {"on"}:
-            added |= needed
-            text += "".join(fragments[n] for n in sorted(needed) if n in fragments)
-        return text
-
-    return {name: with_fragments(document) for name, document in operations.items()}
 
 
 async def test_every_dashboard_document_passes_the_default_limits(database_url):

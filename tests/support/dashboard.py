@@ -3,6 +3,7 @@ errors, the key form, screenshots, axe-core's audit, waiting for a state, the la
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.helpers import ARTIFACTS
@@ -69,3 +70,29 @@ async def fits_the_width(page, name: str) -> None:  # type: ignore[no-untyped-de
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0, f"{name}: {overflow} px wider than the window"
+
+
+DOCUMENT = re.compile(r"graphql\(`([^`]*)`\)")
+
+
+def dashboard_documents() -> dict[str, str]:
+    """Every GraphQL operation the dashboard's source sends, by name, with the fragments
+    it spreads (as graphql-codegen's client preset sends it)."""
+    operations, fragments = {}, {}
+    for source in sorted((DASHBOARD / "src").rglob("*.tsx")):
+        for document in DOCUMENT.findall(source.read_text()):
+            if name := re.search(r"(query|mutation|subscription)\s+(\w+)", document):
+                operations[name[2]] = document
+            else:
+                fragment = re.search(r"fragment\s+(\w+)", document)
+                assert fragment, (source, document)
+                fragments[fragment[1]] = document
+
+    def with_fragments(document: str) -> str:
+        text, added = document, set()
+        while needed := set(re.findall(r"\.\.\.\s*(\w+)", text)) - added - {"on"}:
+            added |= needed
+            text += "".join(fragments[n] for n in sorted(needed) if n in fragments)
+        return text
+
+    return {name: with_fragments(document) for name, document in operations.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -34,6 +35,7 @@ from app.api.graph.declare import Built, Computed, elapsed_seconds, status_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.graph.leaf_lists import ColumnRows
 from app.api.graph.metric_pages import metric_series, page_size, series_key
+from app.api.graph.sql_text import scalar_json
 from app.api.health.lists import ALERTS_OF_RUN
 from app.api.ids import encode_id
 from app.api.loaders.metric_history import HistoryKey
@@ -405,6 +407,16 @@ class RunMetricSeries:
         )
 
 
+def metric_keys_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
+    """``Run.metricKeys`` on the compiled path: the summaries loader's keys, in its order
+    (the resolver path reads them through the loader, shared with metricSummary)."""
+    return scalar_json(
+        parent.fields[nodes[0].name.value].type,
+        f"ARRAY(SELECT s.key FROM run_metric_summaries s WHERE s.run_id = {alias}.id "
+        "AND s.organization_id = ANY($1) ORDER BY s.key)",
+    )
+
+
 @from_declaration(
     RunRow,
     computed={
@@ -414,9 +426,8 @@ class RunMetricSeries:
             sql="({a}.metric_seq)::text", python=lambda row: str(row.metric_seq)
         )
     },
-    built={"metric": Built(metric_series)},
+    built={"metric": Built(metric_series), "metricKeys": Built(metric_keys_sql)},
     python={
-        "metricKeys": "from the metric summaries loader (shared with metricSummary)",
         "metricSummary": "filtered by key in Python over the summaries loader",
         "metricHistory": "a downsampling plan chosen in Python (rollup level per range)",
         "lineage": LINEAGE_IN_SQL,

@@ -423,7 +423,7 @@ class _Run:
 
     def _visible(self, declared: NodeType, alias: str) -> str:
         """Tenancy of a row read by id: the by-id loader's own condition."""
-        return visibility_sql(declared.model, alias, bool(self.emitter.hidden))
+        return self.visible(declared.model, alias)
 
     # -- connections -------------------------------------------------------------------
 
@@ -464,7 +464,7 @@ class _Run:
         direction = " DESC" if descending else ""
         keys_sql = self.order_keys(spec, order, query.order_argument, alias)
 
-        base = self._list_conditions(children, alias, parent_alias, query)
+        base = self._list_conditions(children.spec, alias, parent_alias, query.filter)
         where = list(base)
         if args.cursor is not None:
             if len(args.cursor) != len(keys_sql):
@@ -543,15 +543,26 @@ class _Run:
 
     def total_count(self, children: Children, parent_alias: str, query: Any) -> str:
         alias = self.emitter.alias()
-        conditions = self._list_conditions(children, alias, parent_alias, query)
+        conditions = self._list_conditions(children.spec, alias, parent_alias, query.filter)
         table = children.spec.model.__table__.name
         return f"(SELECT count(*) FROM {table} {alias} WHERE {' AND '.join(conditions)})::text"
 
+    def any_child(self, spec: Any, parent_alias: str, list_filter: Any) -> str:
+        """Whether the row at ``parent_alias`` has a child of ``spec`` matching
+        ``list_filter`` that the caller sees (what its count loader would count above 0)."""
+        alias = self.emitter.alias()
+        conditions = self._list_conditions(spec, alias, parent_alias, list_filter)
+        table = spec.model.__table__.name
+        return f"EXISTS (SELECT 1 FROM {table} {alias} WHERE {' AND '.join(conditions)})"
+
+    def visible(self, model: Any, alias: str) -> str:
+        """The by-id loader's tenancy condition on a row of ``model`` at ``alias``."""
+        return visibility_sql(model, alias, bool(self.emitter.hidden))
+
     def _list_conditions(
-        self, children: Children, alias: str, parent_alias: str, query: Any
+        self, spec: Any, alias: str, parent_alias: str, list_filter: Any
     ) -> list[str]:
         """Parent, tenancy, liveness and filter (as app/api/loaders/child_pages)."""
-        spec = children.spec
         parent_id = self.emitter.known_ids.get(parent_alias, f"{parent_alias}.id")
         conditions = [
             f"{alias}.{spec.parent_column} = {parent_id}",
@@ -560,8 +571,8 @@ class _Run:
         if spec.live_only:
             conditions.append(f"{alias}.deleted_at IS NULL")
         conditions.extend(self.emitter.outside_hidden(spec.model.__table__.name, alias))
-        if query.filter is not None:
-            conditions.extend(self.filter_conditions(spec, query.filter, alias))
+        if list_filter is not None:
+            conditions.extend(self.filter_conditions(spec, list_filter, alias))
         return conditions
 
     def edge(

@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 
 from app.api.evaluations.lists import EVALUATIONS_OF_PIPELINE_RUN
 from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.declare import status_query
+from app.api.graph.declare import Computed, status_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.ids import encode_id
 from app.api.node import Node
@@ -103,10 +103,14 @@ def _evaluation(template: dict[str, str] | None) -> dict[str, str] | None:
 
 @from_declaration(
     PipelineRow,
-    python={
-        "steps": "a typed view of the definition's JSON",
-        "order": "a typed view of the definition's JSON",
+    computed={
+        "order": Computed(
+            sql="ARRAY(SELECT o.name FROM jsonb_array_elements_text({a}.definition -> 'order') "
+            "WITH ORDINALITY AS o(name, n) ORDER BY o.n)",
+            python=lambda row: list(row.definition["order"]),
+        )
     },
+    python={"steps": "a typed view of the definition's JSON"},
     attributes={"definition_": "definition"},
 )
 @strawberry.type(description="A pipeline of a project: steps forming a DAG.")
@@ -121,6 +125,9 @@ class Pipeline(Node, FromRow):
         description="DRAFT, ACTIVE (its runs may start) or ARCHIVED."
     )
     workflow_type: WorkflowType
+    order: list[str] = strawberry.field(
+        description="The step names in an order that respects dependencies."
+    )
     db_id: strawberry.Private[uuid.UUID]
     project_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
@@ -147,10 +154,6 @@ class Pipeline(Node, FromRow):
             )
             for s in self.definition_["steps"]
         ]
-
-    @strawberry.field(description="The step names in an order that respects dependencies.")
-    def order(self) -> list[str]:
-        return list(self.definition_["order"])
 
     project = related()
     schedules = children(

@@ -30,8 +30,9 @@ from app.api.experiments.lists import EXPERIMENTS_OF_PROJECT, RUNS_OF_PROJECT, r
 from app.api.experiments.run_filter import ExperimentFilterInput, RunFilterInput
 from app.api.governance.lists import GATES_OF_MODEL, REQUESTS_OF_VERSION
 from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.declare import Lookup, filtered_query, status_query
+from app.api.graph.declare import Built, Lookup, filtered_query, status_query
 from app.api.graph.fields import PAGING, children, related
+from app.api.graph.sql_text import scalar_json
 from app.api.health.lists import HEALTH_RULES_OF_PROJECT
 from app.api.ids import decode_any, filter_ids
 from app.api.lists import load_row
@@ -91,6 +92,7 @@ from app.domain.registry.models import ModelVersion as ModelVersionRow
 from app.domain.serving.enums import DeploymentStatus
 from app.domain.tenancy.models import Project as ProjectRow
 from app.domain.tenancy.models import ProjectMember as ProjectMemberRow
+from app.domain.training.enums import TrainingJobStatus as TrainingJobStatusValue
 from app.domain.training.models import TrainingJob as TrainingJobRow
 
 if TYPE_CHECKING:
@@ -454,18 +456,63 @@ class ModelAliasEvent(FromRow):
     actor = related(column="actor_user_id")
 
 
+def training_status_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
+    """``ModelVersion.trainingStatus`` on the compiled path: the resolver's rule over the
+    same rows — its stage, an ACTIVE deployment the caller sees (DEPLOYMENTS_OF_VERSION's
+    conditions) and its training job if the caller sees it."""
+    S, J = TrainingStatus, TrainingJobStatusValue
+
+    def name(status: TrainingStatus) -> str:
+        return f"'\"{status.name}\"'"
+
+    active = run.any_child(DEPLOYMENTS_OF_VERSION, alias, ACTIVE_DEPLOYMENTS)
+    job = run.emitter.alias()
+    of_job = (
+        f"SELECT CASE WHEN {job}.status = '{J.SUCCEEDED.value}' THEN {name(S.READY)} "
+        f"WHEN {job}.status IN ('{J.FAILED.value}', '{J.CANCELLED.value}') "
+        f"THEN {name(S.FAILED)} ELSE {name(S.TRAINING)} END FROM training_jobs {job} "
+        f"WHERE {job}.id = {alias}.training_job_id AND {run.visible(TrainingJobRow, job)}"
+    )
+    return (
+        f"(CASE WHEN {alias}.stage = '{ModelStage.ARCHIVED.value}' THEN {name(S.ARCHIVED)} "
+        f"WHEN {active} THEN {name(S.DEPLOYED)} "
+        f"ELSE coalesce(({of_job}), {name(S.READY)}) END)"
+    )
+
+
+def training_duration_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
+    """``ModelVersion.trainingDurationSeconds`` on the compiled path: its training job's
+    run time if the caller sees the job (null until it ended), else its run's."""
+    job, other = run.emitter.alias(), run.emitter.alias()
+    seen_job = (
+        f"FROM training_jobs {job} WHERE {job}.id = {alias}.training_job_id "
+        f"AND {run.visible(TrainingJobRow, job)}"
+    )
+    of_run = (
+        f"SELECT (extract(epoch FROM {other}.ended_at - {other}.started_at))::float8 "
+        f"FROM runs {other} WHERE {other}.id = {alias}.run_id AND {run.visible(RunRow, other)}"
+    )
+    seconds = (
+        f"(CASE WHEN EXISTS (SELECT 1 {seen_job}) THEN (SELECT (extract(epoch FROM "
+        f"{job}.ended_at - {job}.started_at))::float8 {seen_job}) ELSE ({of_run}) END)"
+    )
+    return scalar_json(parent.fields[nodes[0].name.value].type, seconds)
+
+
+ACTIVE_DEPLOYMENTS = DeploymentFilter(statuses=(DeploymentStatus.ACTIVE.value,))
+
+
 async def _training(info: Info, job_id: uuid.UUID | None) -> Any:
     return await info.context.loaders.by_id(TrainingJobRow).load(job_id) if job_id else None
 
 
 @from_declaration(
     ModelVersionRow,
-    python={
-        "lineage": LINEAGE_IN_SQL,
-        "trainingStatus": "derived from the stage, the version's ACTIVE deployments (a count "
-        "loader) and its training job's status (a by-id loader)",
-        "trainingDurationSeconds": "its training job's or run's times (by-id loaders)",
+    built={
+        "trainingStatus": Built(training_status_sql),
+        "trainingDurationSeconds": Built(training_duration_sql),
     },
+    python={"lineage": LINEAGE_IN_SQL},
 )
 @strawberry.type(description="One version of a model: artifact, metrics and stage.")
 class ModelVersion(Node, FromRow):
@@ -509,8 +556,8 @@ class ModelVersion(Node, FromRow):
     async def training_status(self, info: Info) -> TrainingStatus:
         if self.stage is ModelStage.ARCHIVED:
             return TrainingStatus.ARCHIVED
-        active = DeploymentFilter(statuses=(DeploymentStatus.ACTIVE.value,))
-        if await info.context.loaders.count(DEPLOYMENTS_OF_VERSION).load((self.db_id, active)):
+        counted = (self.db_id, ACTIVE_DEPLOYMENTS)
+        if await info.context.loaders.count(DEPLOYMENTS_OF_VERSION).load(counted):
             return TrainingStatus.DEPLOYED
         job = await _training(info, self.training_job_id)
         if job is None or job.status == TrainingJobStatus.SUCCEEDED.value:

@@ -16,7 +16,7 @@ const ProjectQuery = graphql(`
           totalCount
           nodes { id name status gpus gpuType createdAt environment { name } run { id name } }
         }
-        pipelines(first: 50) { nodes { id name status workflowType steps { name } } }
+        pipelines(first: 50) { nodes { id name status workflowType order } }
         datasets(first: 50) {
           nodes {
             id
@@ -80,7 +80,7 @@ export function ProjectPage({ id }: { id: string }) {
             <li key={pipeline.id}>
               <a href={href("pipelines", pipeline.id)}>{pipeline.name}</a>{" "}
               <span className="muted">{pipeline.status}</span> {pipeline.workflowType}:{" "}
-              {pipeline.steps.map((s) => s.name).join(" → ")}
+              {pipeline.order.join(" → ")}
             </li>
           ))}
         </ul>
