@@ -1,6 +1,6 @@
 """Issue 31, item 6: a new user's walk through the dashboard on the demo data (`mlgraph seed
 --demo`, Acme's fraud model), in headless Chromium at a laptop's width: from the key form,
-by links only, through every page — home, project, training job, pipeline, experiment,
+by links only (the first one by the keyboard alone), through every page — home, project, training job, pipeline, experiment,
 sweep, run, model, endpoint, deployment, version, lineage — each audited with axe-core,
 none wider than the window, each screenshotted (test-artifacts/walk-*.png). Three
 changes made elsewhere while a page is open arrive without a reload: a training job
@@ -91,8 +91,16 @@ async def test_a_new_user_walks_every_page_of_the_demo(browser, dashboard_dist, 
         await wait_for(page, "() => !!document.querySelector(\"a[href^='#/projects/']\")", "home")
         await look(page, "home")
 
-        # Training: the project, a job finishing while its page is open, the pipeline's DAG.
-        await page.click("a[href^='#/projects/']")
+        # Training: the project (reached by the keyboard alone: Tab to its link, Enter), a
+        # job finishing while its page is open, the pipeline's DAG.
+        focused = "document.activeElement?.matches(\"a[href^='#/projects/']\")"
+        for _ in range(40):
+            await page.keyboard.press("Tab")
+            if await page.evaluate(f"() => {focused}"):
+                break
+        else:
+            raise AssertionError("Tab never reached the project's link")
+        await page.keyboard.press("Enter")
         await wait_for(page, "() => !!document.querySelector('table.training-jobs')", "project")
         assert await page.is_visible("text=SHA256")  # its datasets' versions and checksums
         await look(page, "project")
