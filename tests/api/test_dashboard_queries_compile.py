@@ -27,7 +27,6 @@ PAGES = (
 VARIABLES = {"orderBy": "CREATED_DESC", "keys": ["val/auc"], "up": 2, "down": 2}
 # Page -> the field computed in Python that keeps its query on the resolver path.
 NOT_COMPILED = {
-    "DeploymentPage": "DriftReport.features is computed in Python",
     "ExperimentRuns": "Run.metricSummary is computed in Python",
     "VersionLineage": "ModelVersion.lineage is computed in Python",
     "PipelinePage": "Pipeline.steps is computed in Python",

@@ -47,6 +47,19 @@ async def test_drift_report_scores_features_and_opens_an_alert(tenant):
         "totalCount": 2,
         "nodes": [{"isDriftDetected": False}, {"isDriftDetected": True}],
     }
+    # The deployment page's shape: each report's scores, in the order given, on both paths.
+    scores = """query($id: ID!) { node(id: $id) { ... on Deployment { driftReports {
+      nodes { overallScore features { __typename name psi ksStatistic jsDistance isDrifted }
+        f: features { isDrifted name } } } } } }"""
+    compiled = await tenant.client.post(scores, {"id": ids["deployment"]})
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    reference = await tenant.client.on_resolvers().post(scores, {"id": ids["deployment"]})
+    assert compiled.content == reference.content
+    reports = compiled.json()["data"]["node"]["driftReports"]["nodes"]
+    assert [[f["name"] for f in r["features"]] for r in reports] == [
+        ["amount"],
+        ["amount", "merchant"],
+    ]
 
 
 async def test_drift_input_validation(tenant):

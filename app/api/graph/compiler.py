@@ -555,6 +555,43 @@ class _Run:
         table = spec.model.__table__.name
         return f"EXISTS (SELECT 1 FROM {table} {alias} WHERE {' AND '.join(conditions)})"
 
+    def child_list(
+        self,
+        spec: Any,
+        order_name: str,
+        limit: int,
+        parent_alias: str,
+        field_type: Any,
+        nodes: list[FieldNode],
+        columns: Mapping[str, str],
+    ) -> str:
+        """A plain list (no connection) of the children of ``spec`` under the row at
+        ``parent_alias`` that the caller sees, in order ``order_name``, at most ``limit``,
+        as its resolver reads them through the page loader; ``field_type`` is the list
+        field's type, its items' leaf fields read from ``columns`` (field -> column)."""
+        item_type = unwrap(unwrap(field_type).of_type)
+        alias = self.emitter.alias()
+        conditions = self._list_conditions(spec, alias, parent_alias, None)
+        keys = ", ".join(self.order_keys(spec, spec.orders[order_name], None, alias))
+
+        def value(name: str, _: list[FieldNode]) -> str:
+            if name == "__typename":
+                return literal(f'"{item_type.name}"')
+            if name not in columns:
+                raise Unsupported(f"{item_type.name}.{name}")
+            return scalar_json(item_type.fields[name].type, f"{alias}.{columns[name]}")
+
+        item = self.json_object(self.selected(item_type, nodes), value)
+        table = spec.model.__table__.name
+        rows = (
+            f"SELECT {alias}.* FROM {table} {alias} WHERE {' AND '.join(conditions)} "
+            f"ORDER BY {keys} LIMIT {int(limit)}"
+        )
+        return (
+            f"(SELECT '[' || coalesce(string_agg({item}, ',' ORDER BY {keys}), '') || ']' "
+            f"FROM ({rows}) {alias})"
+        )
+
     def visible(self, model: Any, alias: str) -> str:
         """The by-id loader's tenancy condition on a row of ``model`` at ``alias``."""
         return visibility_sql(model, alias, bool(self.emitter.hidden))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.declare import Computed
+from app.api.graph.declare import Built, Computed
 from app.api.graph.fields import related
 from app.api.monitoring.enums import Aggregation, AlertSeverity, AlertStatus, Comparator
 from app.api.monitoring.lists import SCORES_OF_REPORT
@@ -137,10 +138,29 @@ class DriftFeatureScore:
         )
 
 
-@from_declaration(
-    DriftReportRow,
-    python={"features": "every score of the report as a plain list, in the given order"},
-)
+def drift_features_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
+    """``DriftReport.features`` on the compiled path: every score, in the order given."""
+    return run.child_list(
+        SCORES_OF_REPORT,
+        "CREATED_ASC",
+        MAX_FEATURES,
+        alias,
+        parent.fields[nodes[0].name.value].type,
+        nodes,
+        FEATURE_COLUMNS,
+    )
+
+
+FEATURE_COLUMNS = {
+    "name": "name",
+    "psi": "psi",
+    "ksStatistic": "ks_statistic",
+    "jsDistance": "js_distance",
+    "isDrifted": "is_drifted",
+}
+
+
+@from_declaration(DriftReportRow, built={"features": Built(drift_features_sql)})
 @strawberry.type(description="Reference vs current distributions of a deployment's features.")
 class DriftReport(Node, FromRow):
     threshold: float
