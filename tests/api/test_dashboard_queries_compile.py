@@ -29,8 +29,6 @@ VARIABLES = {"orderBy": "CREATED_DESC", "keys": ["val/auc"], "up": 2, "down": 2}
 NOT_COMPILED = {
     "ExperimentRuns": "Run.metricSummary is computed in Python",
     "VersionLineage": "ModelVersion.lineage is computed in Python",
-    "PipelinePage": "Pipeline.steps is computed in Python",
-    "SweepPage": "Sweep.parameters is computed in Python",
     # A signed, expiring download link: made with the server's key, never in SQL.
     "VersionPage": "RunArtifact.downloadUrl is computed in Python",
 }

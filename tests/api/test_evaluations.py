@@ -16,7 +16,7 @@ from tests.helpers import (
     create_version,
 )
 from tests.support.datasets import LINEAGE, dataset, version
-from tests.support.pipelines import PIPELINE_CREATE, RUN_CREATE, RUN_MOVE
+from tests.support.pipelines import PIPELINE_CREATE, RUN_CREATE, RUN_MOVE, same_on_both_paths
 from tests.support.project_visibility import member
 
 FIELDS = """id status metrics errorMessage step startedAt endedAt modelVersion { version }
@@ -102,6 +102,9 @@ async def test_an_evaluation_step_makes_its_evaluation_run_and_lineage_shows_it(
     assert started["pipelineRun"]["steps"][0]["evaluationRunId"] == made_run["id"]
     assert_ok(await client.mutate(MOVE, {"evaluationRunId": made_run["id"], "status": "SUCCEEDED",
                                          "metrics": {"auc": 0.91}}))  # fmt: skip
+    read = await same_on_both_paths(client, made["pipeline"]["id"])
+    assert read["steps"][0]["evaluation"] == evaluation
+    assert read["runs"]["nodes"][0]["steps"][0]["evaluationRunId"] == made_run["id"]
 
     down = await client.data(LINEAGE, {"id": ids["data_version"], "direction": "DOWNSTREAM",
                                        "depth": 2})  # fmt: skip

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from gql.transport.exceptions import TransportQueryError
 
+from app.api.ids import decode_any
 from tests.helpers import (
     USER_ERRORS,
     assert_error,
@@ -24,6 +25,7 @@ from tests.support.pipelines import (
     RUN_MOVE,
     create_pipeline,
     environment_of,
+    same_on_both_paths,
     steps,
 )
 from tests.support.real_clients import TRANSPORT_WS, doc, ws_client
@@ -152,6 +154,11 @@ async def test_a_run_moves_step_by_step_in_dependency_order_and_retries(tenant, 
     assert_error(await move("CANCELLED"), "INVALID_TRANSITION", ["input", "status"])
     nodes = (await client.data(DELIVERIES, {"id": hook["id"]}))["node"]["deliveries"]["nodes"]
     assert [n["eventType"] for n in nodes] == ["pipeline_run.finished"]
+    read = await same_on_both_paths(client, pipeline)
+    [state] = [s for s in read["runs"]["nodes"][0]["steps"] if s["name"] == "train"]
+    assert state["trainingJobId"] and state["startedAt"] and state["endedAt"]
+    environment = decode_any(read["steps"][1]["trainingJob"]["environment_id"])
+    assert environment is not None and environment[0] == "Environment"  # a global id
 
 
 async def test_retries_run_out_and_runs_are_listed_by_status(tenant):

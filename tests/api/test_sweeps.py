@@ -193,6 +193,16 @@ async def test_random_and_tpe_trials_are_what_optuna_proposes(tenant):
     ids = await sweep_setup(client, tenant.org_id)
     drawn = await create_sweep(client, ids, method="RANDOM", parameters=SPACE, seed=7,
                                maxTrials=3, maxParallel=3)  # fmt: skip
+    # Its space as the sweep page reads it: the same bytes on both paths.
+    space = """query($id: ID!) { node(id: $id) { ... on Sweep {
+      parameters { __typename name kind values low high step } p: parameters { step name } } } }"""
+    compiled = await client.post(space, {"id": drawn["id"]})
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    assert (
+        compiled.content == (await client.on_resolvers().post(space, {"id": drawn["id"]})).content
+    )
+    kinds = {p["kind"] for p in compiled.json()["data"]["node"]["parameters"]}
+    assert len(kinds) >= 3, kinds
     trials = (await read_sweep(client, drawn["id"]))["trials"]["nodes"]
     assert [t["params"] for t in trials] == [
         optuna_asks(optuna.samplers.RandomSampler(seed=7 + n), []) for n in range(3)

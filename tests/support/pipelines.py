@@ -52,3 +52,19 @@ async def environment_of(client: GraphQLClient) -> str:
     viewer = await client.data("{ viewer { memberships { nodes { organization { id } } } } }")
     org = viewer["viewer"]["memberships"]["nodes"][0]["organization"]["id"]
     return (await create_environment(client, org))["id"]
+
+
+BOTH_PATHS = """query($id: ID!) { node(id: $id) { ... on Pipeline { order
+  steps { __typename name kind dependsOn config trainingJob evaluation }
+  runs(first: 5) { nodes { status steps { __typename name status startedAt endedAt
+    trainingJobId evaluationRunId } } } } } }"""
+
+
+async def same_on_both_paths(client: GraphQLClient, pipeline: str) -> dict[str, Any]:
+    """The pipeline's steps and its runs' step states as the DAG page reads them: one
+    compiled statement, the same bytes as the resolvers."""
+    compiled = await client.post(BOTH_PATHS, {"id": pipeline})
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    reference = await client.on_resolvers().post(BOTH_PATHS, {"id": pipeline})
+    assert compiled.content == reference.content, (compiled.text, reference.text)
+    return compiled.json()["data"]["node"]  # type: ignore[no-any-return]

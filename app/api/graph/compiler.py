@@ -592,6 +592,30 @@ class _Run:
             f"FROM ({rows}) {alias})"
         )
 
+    def json_items(
+        self,
+        array_sql: str,
+        field_type: Any,
+        nodes: list[FieldNode],
+        value: Callable[[str, Any, str], str],
+    ) -> str:
+        """A list of objects its resolver reads from a JSON array kept in the row
+        (``array_sql``, jsonb), in the array's order; each selected field of an item is
+        ``value(field name, its GraphQL type, the item's jsonb)``."""
+        item_type = unwrap(unwrap(field_type).of_type)
+        alias = self.emitter.alias()
+
+        def field(name: str, _: list[FieldNode]) -> str:
+            if name == "__typename":
+                return literal(f'"{item_type.name}"')
+            return value(name, item_type.fields[name].type, f"{alias}.v")
+
+        item = self.json_object(self.selected(item_type, nodes), field)
+        return (
+            f"(SELECT '[' || coalesce(string_agg({item}, ',' ORDER BY {alias}.o), '') || ']' "
+            f"FROM jsonb_array_elements({array_sql}) WITH ORDINALITY AS {alias}(v, o))"
+        )
+
     def visible(self, model: Any, alias: str) -> str:
         """The by-id loader's tenancy condition on a row of ``model`` at ``alias``."""
         return visibility_sql(model, alias, bool(self.emitter.hidden))

@@ -11,9 +11,11 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.api.evaluations.lists import EVALUATIONS_OF_PIPELINE_RUN
+from app.api.graph.compiler import Unsupported
 from app.api.graph.converters import FromRow, from_declaration
-from app.api.graph.declare import Computed, status_query
+from app.api.graph.declare import Built, Computed, status_query
 from app.api.graph.fields import PAGING, children, related
+from app.api.graph.sql_text import global_id_sql, scalar_json
 from app.api.ids import encode_id
 from app.api.node import Node
 from app.api.orders import CreatedOrder
@@ -101,6 +103,48 @@ def _evaluation(template: dict[str, str] | None) -> dict[str, str] | None:
     }
 
 
+def steps_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
+    """``Pipeline.steps`` on the compiled path: the definition's JSON, step by step, as
+    the resolver types it (the templates' ids made global ids, in place)."""
+
+    def gid(type_name: str, item: str, *path: str) -> str:
+        keys = ",".join(path)
+        return global_id_sql(type_name, f"(({item} #>> '{{{keys}}}')::uuid)")
+
+    def value(name: str, gql_type: Any, item: str) -> str:
+        if name in ("name", "kind"):
+            return scalar_json(gql_type, f"({item} ->> '{name}')")
+        if name == "dependsOn":
+            names = (
+                f"ARRAY(SELECT d.v FROM jsonb_array_elements_text({item} -> 'dependsOn') "
+                "WITH ORDINALITY AS d(v, o) ORDER BY d.o)"
+            )
+            return scalar_json(gql_type, names)
+        if name == "config":
+            return f"mlgraph_json({item} -> 'config')"
+        if name == "trainingJob":
+            template = f"({item} -> 'trainingJob')"
+            environment = gid("Environment", item, "trainingJob", "environment_id")
+            return (
+                f"(CASE WHEN coalesce(jsonb_typeof({template}), 'null') = 'null' THEN 'null' "
+                f"ELSE mlgraph_json(jsonb_set({template}, '{{environment_id}}', "
+                f"({environment})::jsonb)) END)"
+            )
+        if name == "evaluation":
+            template = f"({item} -> 'evaluation')"
+            version = gid("ModelVersion", item, "evaluation", "modelVersionId")
+            data = gid("DatasetVersion", item, "evaluation", "datasetVersionId")
+            return (
+                f"(CASE WHEN coalesce(jsonb_typeof({template}), 'null') = 'null' THEN 'null' "
+                f"""ELSE '{{"modelVersionId":' || {version} || ',"datasetVersionId":' """
+                f"|| {data} || '}}' END)"
+            )
+        raise Unsupported(f"PipelineStep.{name}")
+
+    field = parent.fields[nodes[0].name.value].type
+    return run.json_items(f"({alias}.definition -> 'steps')", field, nodes, value)
+
+
 @from_declaration(
     PipelineRow,
     computed={
@@ -110,7 +154,7 @@ def _evaluation(template: dict[str, str] | None) -> dict[str, str] | None:
             python=lambda row: list(row.definition["order"]),
         )
     },
-    python={"steps": "a typed view of the definition's JSON"},
+    built={"steps": Built(steps_sql)},
     attributes={"definition_": "definition"},
 )
 @strawberry.type(description="A pipeline of a project: steps forming a DAG.")
@@ -175,9 +219,28 @@ class Pipeline(Node, FromRow):
     )
 
 
+def run_steps_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
+    """``PipelineRun.steps`` on the compiled path: the run's step states (JSON) as
+    ``run_steps`` types them."""
+    ids = {"trainingJobId": "TrainingJob", "evaluationRunId": "EvaluationRun"}
+
+    def value(name: str, gql_type: Any, item: str) -> str:
+        if name in ("name", "status"):
+            return scalar_json(gql_type, f"({item} ->> '{name}')")
+        if name in ("startedAt", "endedAt"):
+            return scalar_json(gql_type, f"(nullif({item} ->> '{name}', ''))::timestamptz")
+        if name in ids:
+            raw = f"(nullif({item} ->> '{name}', ''))::uuid"
+            return f"coalesce({global_id_sql(ids[name], raw)}, 'null')"
+        raise Unsupported(f"PipelineRunStep.{name}")
+
+    field = parent.fields[nodes[0].name.value].type
+    return run.json_items(f"{alias}.steps", field, nodes, value)
+
+
 @from_declaration(
     PipelineRunRow,
-    python={"steps": "a typed view of the run's step states (JSON)"},
+    built={"steps": Built(run_steps_sql)},
     attributes={"steps_": "steps"},
 )
 @strawberry.type(description="One run of a pipeline.")

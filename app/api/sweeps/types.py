@@ -9,8 +9,11 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from app.api.graph.compiler import Unsupported
 from app.api.graph.converters import FromRow, from_declaration
+from app.api.graph.declare import Built
 from app.api.graph.fields import PAGING, children, related
+from app.api.graph.sql_text import scalar_json
 from app.api.node import Node
 from app.api.sweeps.enums import (
     EarlyStopping,
@@ -21,6 +24,7 @@ from app.api.sweeps.enums import (
     SweepTrialStatus,
 )
 from app.api.sweeps.lists import TRIALS_OF_SWEEP, SweepTrialOrder
+from app.domain.sweeps.enums import ParamKind
 from app.domain.sweeps.models import Sweep as SweepRow
 from app.domain.sweeps.models import SweepTrial as SweepTrialRow
 from app.domain.sweeps.space import Param
@@ -48,9 +52,39 @@ class SweepParameter:
         )
 
 
+def parameters_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
+    """``Sweep.parameters`` on the compiled path: the space's JSON, item by item, as
+    ``SweepParameter.of`` reads it (a range has no values; a choice no bounds)."""
+
+    def value(name: str, gql_type: Any, item: str) -> str:
+        choice = f"{item} ->> 'kind' = '{ParamKind.CHOICE.value}'"
+        if name == "name":
+            return scalar_json(gql_type, f"({item} ->> 'name')")
+        if name == "kind":
+            return scalar_json(gql_type, f"({item} ->> 'kind')")
+        if name == "values":
+            each = (
+                "SELECT string_agg(mlgraph_json(x.v), ',' ORDER BY x.o) FROM "
+                f"jsonb_array_elements({item} -> 'values') WITH ORDINALITY AS x(v, o)"
+            )
+            return (
+                f"(CASE WHEN {choice} AND jsonb_array_length({item} -> 'values') > 0 "
+                f"THEN '[' || ({each}) || ']' ELSE 'null' END)"
+            )
+        if name in ("low", "high", "step"):
+            cast = "::int" if name == "step" else "::float8"
+            return scalar_json(
+                gql_type, f"(CASE WHEN {choice} THEN NULL ELSE ({item} ->> '{name}'){cast} END)"
+            )
+        raise Unsupported(f"SweepParameter.{name}")
+
+    field = parent.fields[nodes[0].name.value].type
+    return run.json_items(f"{alias}.space", field, nodes, value)
+
+
 @from_declaration(
     SweepRow,
-    python={"parameters": "a typed list read from the row's JSON"},
+    built={"parameters": Built(parameters_sql)},
     columns={"stoppingStartupTrials": "stopping_startup", "job": "job_spec"},
     attributes={"space_": "space"},
 )
