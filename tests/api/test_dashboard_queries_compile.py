@@ -27,7 +27,6 @@ PAGES = (
 VARIABLES = {"orderBy": "CREATED_DESC", "keys": ["val/auc"], "up": 2, "down": 2}
 # Page -> the field computed in Python that keeps its query on the resolver path.
 NOT_COMPILED = {
-    "ExperimentRuns": "Run.metricSummary is computed in Python",
     "VersionLineage": "ModelVersion.lineage is computed in Python",
     # A signed, expiring download link: made with the server's key, never in SQL.
     "VersionPage": "RunArtifact.downloadUrl is computed in Python",

@@ -81,6 +81,18 @@ async def test_every_ingest_shape_stores_nan_and_infinity(tenant, http):
         assert (summary["min"], summary["max"]) == (min(finite), max(finite))
         assert same(summary["last"], values[-1])
 
+    # The experiment page's summaries (all keys, or some): one statement, the same bytes.
+    summaries = """query($id: ID!) { node(id: $id) { ... on Run {
+      metricSummary { __typename key count min max nonFinite last lastStep lastTimestamp }
+      some: metricSummary(keys: ["p", "b", "never"]) { key last min } } } }"""
+    compiled = await tenant.client.post(summaries, {"id": run})
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    reference = await tenant.client.on_resolvers().post(summaries, {"id": run})
+    assert compiled.content == reference.content
+    node = compiled.json()["data"]["node"]
+    assert [s["key"] for s in node["metricSummary"]] == ["b", "c", "p", "s"]
+    assert [s["key"] for s in node["some"]] == ["b", "p"]
+
 
 async def read_both_paths(tenant: Any, run: str, key: str) -> dict[str, Any]:
     """The run read on the compiled path and the resolver path: byte for byte the same."""

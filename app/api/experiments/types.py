@@ -30,12 +30,13 @@ from app.api.experiments.comparison import ComparisonArgs, RunComparison, run_co
 from app.api.experiments.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
 from app.api.experiments.lists import RUNS_OF_EXPERIMENT, runs_query
 from app.api.experiments.run_filter import RunFilterInput
+from app.api.graph.compiler import Unsupported
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Built, Computed, elapsed_seconds, status_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.graph.leaf_lists import ColumnRows
-from app.api.graph.metric_pages import metric_series, page_size, series_key
-from app.api.graph.sql_text import scalar_json
+from app.api.graph.metric_pages import metric_json, metric_series, page_size, series_key
+from app.api.graph.sql_text import literal, scalar_json, unwrap
 from app.api.health.lists import ALERTS_OF_RUN
 from app.api.ids import encode_id
 from app.api.loaders.metric_history import HistoryKey
@@ -417,6 +418,42 @@ def metric_keys_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
     )
 
 
+SUMMARY_COLUMNS = {
+    "key": "key",
+    "count": "count",
+    "min": "min_value",
+    "max": "max_value",
+    "nonFinite": "nonfinite",
+    "lastStep": "last_step",
+    "lastTimestamp": "last_timestamp",
+}
+
+
+def metric_summary_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
+    """``Run.metricSummary(keys:)`` on the compiled path: the summaries loader's rows of
+    the run, in its order (by key), those of ``keys`` only when given."""
+    keys = run.arguments(parent, nodes[0]).get("keys")
+    item_type = unwrap(unwrap(parent.fields[nodes[0].name.value].type).of_type)
+    s = run.emitter.alias()
+
+    def value(name: str, _: Any) -> str:
+        if name == "__typename":
+            return literal(f'"{item_type.name}"')
+        if name == "last":
+            return metric_json(f"{s}.last_value")
+        if name not in SUMMARY_COLUMNS:
+            raise Unsupported(f"{item_type.name}.{name}")
+        return scalar_json(item_type.fields[name].type, f"{s}.{SUMMARY_COLUMNS[name]}")
+
+    item = run.json_object(run.selected(item_type, nodes), value)
+    wanted = "" if keys is None else f" AND {s}.key = ANY({run.emitter.param(list(keys))}::text[])"
+    return (
+        f"(SELECT '[' || coalesce(string_agg({item}, ',' ORDER BY {s}.key), '') || ']' "
+        f"FROM run_metric_summaries {s} WHERE {s}.run_id = {alias}.id "
+        f"AND {s}.organization_id = ANY($1){wanted})"
+    )
+
+
 @from_declaration(
     RunRow,
     computed={
@@ -426,9 +463,12 @@ def metric_keys_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
             sql="({a}.metric_seq)::text", python=lambda row: str(row.metric_seq)
         )
     },
-    built={"metric": Built(metric_series), "metricKeys": Built(metric_keys_sql)},
+    built={
+        "metric": Built(metric_series),
+        "metricKeys": Built(metric_keys_sql),
+        "metricSummary": Built(metric_summary_sql),
+    },
     python={
-        "metricSummary": "filtered by key in Python over the summaries loader",
         "metricHistory": "a downsampling plan chosen in Python (rollup level per range)",
         "lineage": LINEAGE_IN_SQL,
     },
