@@ -15,15 +15,13 @@ import httpx
 
 from app.db.engine import make_engine, make_session_factory
 from app.db.migrate import upgrade
-from app.domain.tenancy.enums import ApiKeyScope
-from app.domain.tenancy.models import User
-from app.domain.tenancy.services import issue_key
 from app.seed.demo import DEMO_ADMIN, seed_demo
 from tests.conftest import GraphQLClient, create_database, server_process
 from tests.helpers import assert_ok
 from tests.support.dashboard import audit, fits_the_width, open_tab, shot, sign_in, wait_for
 from tests.support.serving_endpoints import TRAFFIC
 from tests.support.sweeps import create_sweep
+from tests.support.tenancy import issue_secret
 from tests.support.training_jobs import TRANSITION, create_job
 from tests.support.training_queue import CLAIM
 
@@ -39,27 +37,15 @@ ALERT_CREATE = """mutation($input: AlertCreateInput!) {
 async def demo_database(pg_server_url: str) -> tuple[str, str]:
     """A database holding the demo, and a key of its admin (as `mlgraph seed --demo` and
     `mlgraph create-key` make them)."""
-    from sqlalchemy import select
-
     url = await create_database(pg_server_url, f"mlgraph_walk_{os.getpid()}")
     upgrade(url)
     engine = make_engine(url, pool_size=1, max_overflow=0)
     try:
         async with make_session_factory(engine)() as session, session.begin():
             assert await seed_demo(session)
-            admin = await session.scalar(select(User).where(User.email == DEMO_ADMIN))
-            assert admin is not None
-            created = await issue_key(
-                session,
-                None,
-                user_id=admin.id,
-                name="walk",
-                organization_id=None,
-                scopes=[ApiKeyScope.READ, ApiKeyScope.WRITE],
-            )
     finally:
         await engine.dispose()
-    return url, created.secret
+    return url, await issue_secret(url, DEMO_ADMIN)
 
 
 async def look(page: Any, name: str) -> None:

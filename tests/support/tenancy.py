@@ -66,6 +66,11 @@ async def key_for(client: GraphQLClient, http, **input) -> GraphQLClient:  # typ
 
 async def bootstrap_key_for(database_url: str, http, email: str) -> GraphQLClient:  # type: ignore[no-untyped-def]
     """A key for an existing user, issued the way an operator would (create-key's service)."""
+    return GraphQLClient(http, await issue_secret(database_url, email))
+
+
+async def issue_secret(database_url: str, email: str) -> str:
+    """A read-write key's secret for an existing user (create-key's service)."""
     from sqlalchemy import select
 
     from app.db.engine import make_session_factory
@@ -87,7 +92,7 @@ async def bootstrap_key_for(database_url: str, http, email: str) -> GraphQLClien
             )
     finally:
         await engine.dispose()
-    return GraphQLClient(http, created.secret)
+    return created.secret
 
 
 MEMBER_SET = f"""
