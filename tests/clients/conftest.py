@@ -77,7 +77,17 @@ def dashboard_dist() -> Path:
     return dist
 
 
-@pytest.fixture
-async def page(browser, dashboard_dist, database_url):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="session")
+async def dashboard_server(dashboard_dist, database_url):  # type: ignore[no-untyped-def]
+    """A server process serving the built dashboard, shared by a worker's browser tests
+    (each has its own tenant and its own browser context): starting one costs ~6 s."""
     async with server_process(database_url, MLGRAPH_DASHBOARD_DIR=str(dashboard_dist)) as served:
-        yield await open_tab(browser, served.base_url)
+        yield served
+
+
+@pytest.fixture
+async def page(browser, dashboard_server):  # type: ignore[no-untyped-def]
+    """A fresh tab (its own browser context: storage, cookies, sockets) on the dashboard."""
+    tab = await open_tab(browser, dashboard_server.base_url)
+    yield tab
+    await tab.context.close()
