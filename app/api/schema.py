@@ -32,6 +32,7 @@ from app.api.serving.mutations import DeploymentLifecycleMutations, ServingMutat
 from app.api.serving.runtime_mutations import ServingRuntimeMutations
 from app.api.serving.subscriptions import ServingSubscriptions
 from app.api.serving.workflow_mutations import WorkflowMutations
+from app.api.serving.workflow_subscriptions import WorkflowSubscriptions
 from app.api.subscriptions import CoreSubscriptions
 from app.api.sweeps.mutations import SweepMutations
 from app.api.sweeps.subscriptions import SweepSubscriptions
@@ -82,6 +83,7 @@ class Subscription(
     PatternSubscriptions,
     PipelineSubscriptions,
     ServingSubscriptions,
+    WorkflowSubscriptions,
 ):
     pass
 

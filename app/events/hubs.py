@@ -471,6 +471,27 @@ def pipeline_run_state(row: Any) -> PipelineRunState:
 
 
 @dataclass
+class WorkflowRunState:
+    status: str
+    error_message: str | None
+    lease_owner: str | None
+    finished_at: datetime | None
+    version: int
+
+
+WORKFLOW_RUN_STATE = text(
+    "SELECT status, error_message, lease_owner, finished_at, status_version "
+    "FROM workflow_runs WHERE id = :id"
+)
+
+
+def workflow_run_state(row: Any) -> WorkflowRunState:
+    return WorkflowRunState(
+        row.status, row.error_message, row.lease_owner, row.finished_at, row.status_version
+    )
+
+
+@dataclass
 class EndpointState:
     status: str
     version: int
@@ -510,6 +531,9 @@ STATUS_HUBS: dict[str, FollowedStatus] = {
         topics.PIPELINE_RUN_STATUS, "pipeline_run", PIPELINE_RUN_STATE, pipeline_run_state
     ),
     "endpoint": FollowedStatus(topics.ENDPOINT_CHANGES, "endpoint", ENDPOINT_STATE, endpoint_state),
+    "workflow_run": FollowedStatus(
+        topics.WORKFLOW_RUN_STATUS, "workflow_run", WORKFLOW_RUN_STATE, workflow_run_state
+    ),
 }
 STATUS_CHANNELS = {followed.channel: kind for kind, followed in STATUS_HUBS.items()}
 

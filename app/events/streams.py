@@ -22,6 +22,7 @@ from app.domain.monitoring import reads as monitoring_reads
 from app.domain.monitoring.reads import MonitoringRow
 from app.domain.patterns.enums import FINAL as FINAL_PATTERN_STATUSES
 from app.domain.patterns.enums import PatternJobStatus
+from app.domain.serving.enums import WORKFLOW_RUN_ENDED, WorkflowRunStatus
 from app.domain.sweeps.enums import SweepStatus
 from app.domain.training.enums import TrainingJobStatus
 from app.domain.training.rules import FINAL as FINAL_TRAINING_STATUSES
@@ -35,6 +36,7 @@ from app.events.hubs import (
     SharedBatch,
     SweepState,
     TrainingJobState,
+    WorkflowRunState,
     read_points_after,
 )
 
@@ -248,6 +250,15 @@ def build_states(broker: Broker, build_id: uuid.UUID) -> AsyncIterator[BuildStat
 
 def pipeline_run_states(broker: Broker, run_id: uuid.UUID) -> AsyncIterator[PipelineRunState]:
     return status_states(broker, "pipeline_run", run_id, lambda state: state.final)
+
+
+def workflow_run_states(broker: Broker, run_id: uuid.UUID) -> AsyncIterator[WorkflowRunState]:
+    return status_states(
+        broker,
+        "workflow_run",
+        run_id,
+        lambda state: WorkflowRunStatus(state.status) in WORKFLOW_RUN_ENDED,
+    )
 
 
 def endpoint_states(broker: Broker, endpoint_id: uuid.UUID) -> AsyncIterator[EndpointState]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+from gql.transport.exceptions import TransportQueryError
+
 from app.api.ids import decode_id
 from tests.helpers import (
     USER_ERRORS,
@@ -21,6 +24,7 @@ from tests.helpers import (
     transition,
 )
 from tests.support.project_visibility import VISIBILITY, set_visibility
+from tests.support.real_clients import TRANSPORT_WS, doc, ws_client
 from tests.support.schedules import fire, started
 
 CONFIG = "id cron timeZone scheduleEnabled missedRuns nextRunAt lastRunAt modelVersion { id }"
@@ -199,3 +203,46 @@ async def test_schedules_are_checked_and_a_config_without_one_runs_by_hand_only(
     assert (await model_runs(client, ids["model"], ["SUCCEEDED"]))["totalCount"] == 1
     assert (await model_runs(client, ids["model"]))["totalCount"] == 2
     decode_id(run["id"], "WorkflowRun", [])  # a node of its own type
+
+
+LIVE = """subscription($id: ID!) { workflowRunStatus(workflowRunId: $id) {
+  workflowRunId status leaseOwner errorMessage finishedAt } }"""
+
+
+async def test_a_workflow_run_is_followed_live_until_it_ends(server, tenant, make_tenant):  # type: ignore[no-untyped-def]
+    """workflowRunStatus (gql over graphql-ws): PENDING, claimed, failed by its worker —
+    and the stream ends; a cancelled run's stream ends too; another organization cannot
+    follow either."""
+    client = tenant.client
+    ids = await serve(client, tenant.org_id)
+    version = await create_version(client, ids["model"], "1.0.0")
+    config = assert_ok(await client.mutate(SET, config_input(ids)))["workflowConfig"]
+    queued = {"workflowConfigId": config["id"], "modelVersionId": version["id"]}
+    run = assert_ok(await client.mutate(CREATE, queued))["workflowRun"]["id"]
+    async with ws_client(server.base_url, tenant.key, TRANSPORT_WS) as session:
+        stream = session.subscribe(doc(LIVE, id=run))
+        first = (await anext(stream))["workflowRunStatus"]
+        assert (first["workflowRunId"], first["status"]) == (run, "PENDING")
+        assert_ok(await client.mutate(CLAIM, {"worker": "ray-head-0"}))
+        claimed = (await anext(stream))["workflowRunStatus"]
+        assert (claimed["status"], claimed["leaseOwner"]) == ("RUNNING", "ray-head-0")
+        assert_ok(await client.mutate(FINISH, {"workflowRunId": run, "worker": "ray-head-0",
+                                               "status": "FAILED", "errorMessage": "OOM"}))  # fmt: skip
+        failed = (await anext(stream))["workflowRunStatus"]
+        assert (failed["status"], failed["errorMessage"]) == ("FAILED", "OOM")
+        assert failed["finishedAt"] is not None
+        assert [event async for event in stream] == []  # ended with the run
+
+        second = assert_ok(await client.mutate(CREATE, queued))["workflowRun"]["id"]
+        stream = session.subscribe(doc(LIVE, id=second))
+        assert (await anext(stream))["workflowRunStatus"]["status"] == "PENDING"
+        assert_ok(await client.mutate(CANCEL, {"workflowRunId": second}))
+        assert (await anext(stream))["workflowRunStatus"]["status"] == "CANCELLED"
+        assert [event async for event in stream] == []
+
+    outsider = await make_tenant("workflow-watcher")
+    async with ws_client(server.base_url, outsider.key, TRANSPORT_WS) as session:
+        with pytest.raises(TransportQueryError) as refused:
+            async for _ in session.subscribe(doc(LIVE, id=run)):
+                raise AssertionError("another organization followed the run")
+    assert refused.value.errors[0]["extensions"]["code"] == "NOT_FOUND"
