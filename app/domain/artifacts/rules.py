@@ -18,14 +18,18 @@ DEFAULT_CONTENT_TYPE = "application/octet-stream"
 def artifact_path(raw: str, field: list[str]) -> str:
     """A relative path of segments separated by "/", as it will be stored: no absolute
     path, no "." or ".." segment, no empty segment (a doubled or trailing "/" is refused,
-    not guessed at), no backslash, NUL or other control character, at most 1,024
-    characters and 255 per segment."""
+    not guessed at), no backslash, NUL or other control character, no lone surrogate, at
+    most 1,024 characters and 255 per segment."""
     if not raw:
         raise validation("the path is empty", field)
     if len(raw) > MAX_PATH_CHARS:
         raise validation(f"the path is longer than {MAX_PATH_CHARS} characters", field)
     if any(ord(c) < 32 or ord(c) == 127 for c in raw):
         raise validation("the path holds a control character", field)
+    try:  # the API refuses such strings at its edge; MLflow's JSON and importers too
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise validation("the path is not valid Unicode (a lone surrogate)", field) from None
     if "\\" in raw:
         raise validation('use "/" between folders, not "\\"', field)
     if raw.startswith("/"):
