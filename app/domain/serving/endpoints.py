@@ -8,6 +8,7 @@ rollback, status or traffic change, and records each move for time travel."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -144,10 +145,18 @@ async def writable_endpoint(
         field=field,
         for_update=True,
     )
-    environment = await session.get(Environment, endpoint.environment_id)
-    if environment is not None and environment.protected:
-        actor.require_org_role(endpoint.organization_id, OrgRole.ADMIN, field=field)
+    await require_environment_role(session, actor, endpoint.environment_id, field)
     return endpoint
+
+
+async def require_environment_role(
+    session: AsyncSession, actor: Actor, environment_id: uuid.UUID, field: Sequence[str]
+) -> None:
+    """What runs in a protected environment (its endpoints, deployments and their traffic)
+    is changed by the organization's admins only."""
+    environment = await session.get(Environment, environment_id)
+    if environment is not None and environment.protected:
+        actor.require_org_role(environment.organization_id, OrgRole.ADMIN, field=field)
 
 
 async def serving_endpoint_update(

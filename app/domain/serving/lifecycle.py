@@ -19,7 +19,7 @@ from app.domain.notifications.enums import Trigger
 from app.domain.notifications.services import enqueue_notifications
 from app.domain.registry.enums import ModelStage
 from app.domain.registry.models import ModelVersion
-from app.domain.serving.endpoints import sync_endpoint
+from app.domain.serving.endpoints import require_environment_role, sync_endpoint
 from app.domain.serving.enums import (
     DeploymentActionStatus,
     DeploymentEventType,
@@ -38,7 +38,7 @@ from app.domain.serving.rules import (
 from app.domain.serving.runtime import apply_report, apply_runtime
 from app.domain.tenancy.access import Actor
 from app.domain.tenancy.audit import record_audit
-from app.domain.tenancy.enums import OrgRole, ProjectRole
+from app.domain.tenancy.enums import ProjectRole
 from app.domain.tenancy.lookup import get_visible
 from app.domain.tenancy.models import Project
 from app.domain.tenancy.projects import require_project_access, require_project_role
@@ -60,17 +60,8 @@ async def writable_deployment(
         what="deployment",
         field=field,
     )
-    await _require_environment_role(session, actor, deployment.environment_id, field)
+    await require_environment_role(session, actor, deployment.environment_id, field)
     return deployment
-
-
-async def _require_environment_role(
-    session: AsyncSession, actor: Actor, environment_id: uuid.UUID, field: Sequence[str]
-) -> None:
-    """A protected environment's deployments are changed by the organization's admins."""
-    environment = await session.get(Environment, environment_id)
-    if environment is not None and environment.protected:
-        actor.require_org_role(environment.organization_id, OrgRole.ADMIN, field=field)
 
 
 async def deployment_write_refusal(
@@ -81,7 +72,7 @@ async def deployment_write_refusal(
     — or None: what a page asks before it offers the controls."""
     try:
         await require_project_role(session, actor, project, ProjectRole.CONTRIBUTOR, [])
-        await _require_environment_role(session, actor, environment_id, [])
+        await require_environment_role(session, actor, environment_id, [])
     except DomainError as refusal:
         return refusal
     return None
