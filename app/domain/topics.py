@@ -4,6 +4,7 @@ reads the rows itself, once per notification, for all of its subscribers."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import orjson
 from sqlalchemy import text
@@ -48,3 +49,12 @@ async def publish(session: AsyncSession, channel: str, **payload: object) -> Non
         {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in payload.items()}
     ).decode()
     await session.execute(NOTIFY, {"channel": channel, "payload": encoded})
+
+
+async def row_changed(session: AsyncSession, row: Any, channel: str, key: str) -> None:
+    """A row followed by status (app/events/hubs.py STATUS_HUBS) changed: its
+    ``status_version`` grows, and ``channel`` is told {``key``: its id} on commit, for its
+    hub to read it again."""
+    row.status_version = (row.status_version or 0) + 1
+    await session.flush()
+    await publish(session, channel, **{key: row.id})

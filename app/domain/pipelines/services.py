@@ -388,9 +388,7 @@ async def pipeline_run_transition(
 async def _moved(session: AsyncSession, run: PipelineRun) -> None:
     """The run or one of its steps moved: a newer version for those following it, told on
     commit (pipelineRunStatus)."""
-    run.status_version += 1
-    await session.flush()
-    await topics.publish(session, topics.PIPELINE_RUN_STATUS, pipeline_run=run.id)
+    await topics.row_changed(session, run, topics.PIPELINE_RUN_STATUS, "pipeline_run")
 
 
 async def _start_job(

@@ -111,9 +111,7 @@ async def endpoint_changed(session: AsyncSession, endpoint: ServingEndpoint) -> 
     """Something the endpoint's page shows changed (traffic, the active deployment, its
     promotion policy, its URL): a newer version for those following it, told on commit
     (servingEndpointChanges)."""
-    endpoint.status_version += 1
-    await session.flush()
-    await topics.publish(session, topics.ENDPOINT_CHANGES, endpoint=endpoint.id)
+    await topics.row_changed(session, endpoint, topics.ENDPOINT_CHANGES, "endpoint")
 
 
 async def active_deployment_at(

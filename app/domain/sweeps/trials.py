@@ -66,9 +66,7 @@ async def locked_sweep(session: AsyncSession, sweep_id: uuid.UUID) -> Sweep:
 
 async def sweep_changed(session: AsyncSession, sweep: Sweep) -> None:
     """Bump the sweep's version and tell its sweepStatus subscribers (on commit)."""
-    sweep.status_version = (sweep.status_version or 0) + 1
-    await session.flush()
-    await topics.publish(session, topics.SWEEP_STATUS, sweep=sweep.id)
+    await topics.row_changed(session, sweep, topics.SWEEP_STATUS, "sweep")
 
 
 def _count(sweep: Sweep, status: T, change: int) -> None:

@@ -43,9 +43,7 @@ MAX_EXTERNAL_ID = 256
 
 async def status_changed(session: AsyncSession, job: TrainingJob) -> None:
     """Bump the job's status version and tell its subscribers (on commit)."""
-    job.status_version = (job.status_version or 0) + 1
-    await session.flush()
-    await topics.publish(session, topics.TRAINING_STATUS, job=job.id)
+    await topics.row_changed(session, job, topics.TRAINING_STATUS, "job")
 
 
 # What else ends with a job, in the same transaction (a sweep's trial records its result
