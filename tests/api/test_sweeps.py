@@ -52,6 +52,8 @@ async def test_a_sweep_is_checked_and_errors_name_the_field(tenant, make_tenant)
          ["parameters", "0", "distribution", "choice", "values"]),
         ({"parameters": [{"name": "a", "distribution": {"choice": {"values": [{"x": 1}]}}}]},
          ["parameters", "0", "distribution", "choice", "values", "0"]),
+        ({"parameters": [{"name": "a", "distribution": {"choice": {"values": [1.0, 2.5e20]}}}]},
+         ["parameters", "0", "distribution", "choice", "values", "1"]),
         ({"parameters": [{"name": "a", "distribution": {"uniform": {"low": 1, "high": 1}}}]},
          ["parameters", "0", "distribution", "uniform", "high"]),
         ({"parameters": [{"name": "a", "distribution": {"logUniform": {"low": 0, "high": 1}}}]},

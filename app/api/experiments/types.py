@@ -30,13 +30,12 @@ from app.api.experiments.comparison import ComparisonArgs, RunComparison, run_co
 from app.api.experiments.enums import ExperimentStatus, RunOrder, RunStatus, StepOrder
 from app.api.experiments.lists import RUNS_OF_EXPERIMENT, runs_query
 from app.api.experiments.run_filter import RunFilterInput
-from app.api.graph.compiler import Unsupported
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Built, Computed, elapsed_seconds, status_query
 from app.api.graph.fields import PAGING, children, related
 from app.api.graph.leaf_lists import ColumnRows
 from app.api.graph.metric_pages import metric_json, metric_series, page_size, series_key
-from app.api.graph.sql_text import literal, scalar_json, unwrap
+from app.api.graph.sql_text import json_array_sql, scalar_json
 from app.api.health.lists import ALERTS_OF_RUN
 from app.api.ids import encode_id
 from app.api.loaders.metric_history import HistoryKey
@@ -408,13 +407,21 @@ class RunMetricSeries:
         )
 
 
+def _summaries(summary: str, alias: str) -> str:
+    """The summaries loader's rows of the run at ``alias`` (its organizations'), as
+    ``summary``."""
+    return (
+        f"FROM run_metric_summaries {summary} WHERE {summary}.run_id = {alias}.id "
+        f"AND {summary}.organization_id = ANY($1)"
+    )
+
+
 def metric_keys_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
     """``Run.metricKeys`` on the compiled path: the summaries loader's keys, in its order
     (the resolver path reads them through the loader, shared with metricSummary)."""
     return scalar_json(
         parent.fields[nodes[0].name.value].type,
-        f"ARRAY(SELECT s.key FROM run_metric_summaries s WHERE s.run_id = {alias}.id "
-        "AND s.organization_id = ANY($1) ORDER BY s.key)",
+        f"ARRAY(SELECT s.key {_summaries('s', alias)} ORDER BY s.key)",
     )
 
 
@@ -433,25 +440,17 @@ def metric_summary_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
     """``Run.metricSummary(keys:)`` on the compiled path: the summaries loader's rows of
     the run, in its order (by key), those of ``keys`` only when given."""
     keys = run.arguments(parent, nodes[0]).get("keys")
-    item_type = unwrap(unwrap(parent.fields[nodes[0].name.value].type).of_type)
     s = run.emitter.alias()
 
-    def value(name: str, _: Any) -> str:
-        if name == "__typename":
-            return literal(f'"{item_type.name}"')
+    def value(name: str, gql_type: Any) -> str | None:
         if name == "last":
             return metric_json(f"{s}.last_value")
-        if name not in SUMMARY_COLUMNS:
-            raise Unsupported(f"{item_type.name}.{name}")
-        return scalar_json(item_type.fields[name].type, f"{s}.{SUMMARY_COLUMNS[name]}")
+        column = SUMMARY_COLUMNS.get(name)
+        return None if column is None else scalar_json(gql_type, f"{s}.{column}")
 
-    item = run.json_object(run.selected(item_type, nodes), value)
+    item = run.list_item(parent, nodes, value)
     wanted = "" if keys is None else f" AND {s}.key = ANY({run.emitter.param(list(keys))}::text[])"
-    return (
-        f"(SELECT '[' || coalesce(string_agg({item}, ',' ORDER BY {s}.key), '') || ']' "
-        f"FROM run_metric_summaries {s} WHERE {s}.run_id = {alias}.id "
-        f"AND {s}.organization_id = ANY($1){wanted})"
-    )
+    return f"(SELECT {json_array_sql(item, f'{s}.key')} {_summaries(s, alias)}{wanted})"
 
 
 @from_declaration(

@@ -53,6 +53,7 @@ from app.api.graph.sql_text import (
     cursor_sql,
     filter_fragments,
     global_id_sql,
+    json_array_sql,
     literal,
     order_fragments,
     scalar_json,
@@ -555,64 +556,71 @@ class _Run:
         table = spec.model.__table__.name
         return f"EXISTS (SELECT 1 FROM {table} {alias} WHERE {' AND '.join(conditions)})"
 
+    def list_item(
+        self,
+        parent: GraphQLObjectType,
+        nodes: list[FieldNode],
+        value: Callable[[str, Any], str | None],
+    ) -> str:
+        """The JSON of one item of the plain list field ``nodes`` select on ``parent``:
+        ``value(field name, its GraphQL type)`` for each selected field (``__typename``
+        answered here); a field it has no SQL for (None) leaves the query to the resolvers."""
+        item_type = unwrap(unwrap(parent.fields[nodes[0].name.value].type).of_type)
+
+        def field(name: str, _: list[FieldNode]) -> str:
+            if name == "__typename":
+                return literal(f'"{item_type.name}"')
+            sql = value(name, item_type.fields[name].type)
+            if sql is None:
+                raise Unsupported(f"{item_type.name}.{name}")
+            return sql
+
+        return self.json_object(self.selected(item_type, nodes), field)
+
     def child_list(
         self,
         spec: Any,
         order_name: str,
         limit: int,
         parent_alias: str,
-        field_type: Any,
+        parent: GraphQLObjectType,
         nodes: list[FieldNode],
         columns: Mapping[str, str],
     ) -> str:
         """A plain list (no connection) of the children of ``spec`` under the row at
         ``parent_alias`` that the caller sees, in order ``order_name``, at most ``limit``,
-        as its resolver reads them through the page loader; ``field_type`` is the list
-        field's type, its items' leaf fields read from ``columns`` (field -> column)."""
-        item_type = unwrap(unwrap(field_type).of_type)
+        as its resolver reads them through the page loader; the items' leaf fields are read
+        from ``columns`` (field -> column)."""
         alias = self.emitter.alias()
         conditions = self._list_conditions(spec, alias, parent_alias, None)
         keys = ", ".join(self.order_keys(spec, spec.orders[order_name], None, alias))
 
-        def value(name: str, _: list[FieldNode]) -> str:
-            if name == "__typename":
-                return literal(f'"{item_type.name}"')
-            if name not in columns:
-                raise Unsupported(f"{item_type.name}.{name}")
-            return scalar_json(item_type.fields[name].type, f"{alias}.{columns[name]}")
+        def value(name: str, gql_type: Any) -> str | None:
+            column = columns.get(name)
+            return None if column is None else scalar_json(gql_type, f"{alias}.{column}")
 
-        item = self.json_object(self.selected(item_type, nodes), value)
+        item = self.list_item(parent, nodes, value)
         table = spec.model.__table__.name
         rows = (
             f"SELECT {alias}.* FROM {table} {alias} WHERE {' AND '.join(conditions)} "
             f"ORDER BY {keys} LIMIT {int(limit)}"
         )
-        return (
-            f"(SELECT '[' || coalesce(string_agg({item}, ',' ORDER BY {keys}), '') || ']' "
-            f"FROM ({rows}) {alias})"
-        )
+        return f"(SELECT {json_array_sql(item, keys)} FROM ({rows}) {alias})"
 
     def json_items(
         self,
         array_sql: str,
-        field_type: Any,
+        parent: GraphQLObjectType,
         nodes: list[FieldNode],
-        value: Callable[[str, Any, str], str],
+        value: Callable[[str, Any, str], str | None],
     ) -> str:
-        """A list of objects its resolver reads from a JSON array kept in the row
-        (``array_sql``, jsonb), in the array's order; each selected field of an item is
-        ``value(field name, its GraphQL type, the item's jsonb)``."""
-        item_type = unwrap(unwrap(field_type).of_type)
+        """A plain list its resolver reads from a JSON array kept in the row (``array_sql``,
+        jsonb), in the array's order; each selected field of an item is ``value(field name,
+        its GraphQL type, the item's jsonb)``."""
         alias = self.emitter.alias()
-
-        def field(name: str, _: list[FieldNode]) -> str:
-            if name == "__typename":
-                return literal(f'"{item_type.name}"')
-            return value(name, item_type.fields[name].type, f"{alias}.v")
-
-        item = self.json_object(self.selected(item_type, nodes), field)
+        item = self.list_item(parent, nodes, lambda name, t: value(name, t, f"{alias}.v"))
         return (
-            f"(SELECT '[' || coalesce(string_agg({item}, ',' ORDER BY {alias}.o), '') || ']' "
+            f"(SELECT {json_array_sql(item, f'{alias}.o')} "
             f"FROM jsonb_array_elements({array_sql}) WITH ORDINALITY AS {alias}(v, o))"
         )
 

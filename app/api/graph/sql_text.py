@@ -109,6 +109,20 @@ def filter_fragments(spec: Any, list_filter: Any, alias: str) -> tuple[Fragment,
 # -- values ----------------------------------------------------------------------------
 
 
+def json_array_sql(item: str, order: str) -> str:
+    """A JSON list aggregated over the rows of the FROM it is selected with: ``item`` (JSON
+    text) per row, in ``order``; ``[]`` for no row."""
+    return f"'[' || coalesce(string_agg({item}, ',' ORDER BY {order}), '') || ']'"
+
+
+def text_array_sql(jsonb: str) -> str:
+    """A jsonb array of strings as text[], in its order."""
+    return (
+        f"ARRAY(SELECT t.v FROM jsonb_array_elements_text({jsonb}) WITH ORDINALITY AS t(v, o) "
+        "ORDER BY t.o)"
+    )
+
+
 def global_id_sql(type_name: str, id_sql: str) -> str:
     """base64url("<Type>:<uuid>") without padding, as app/api/ids.encode_id."""
     return typed_global_id_sql(literal(type_name), id_sql)

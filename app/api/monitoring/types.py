@@ -141,13 +141,7 @@ class DriftFeatureScore:
 def drift_features_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
     """``DriftReport.features`` on the compiled path: every score, in the order given."""
     return run.child_list(
-        SCORES_OF_REPORT,
-        "CREATED_ASC",
-        MAX_FEATURES,
-        alias,
-        parent.fields[nodes[0].name.value].type,
-        nodes,
-        FEATURE_COLUMNS,
+        SCORES_OF_REPORT, "CREATED_ASC", MAX_FEATURES, alias, parent, nodes, FEATURE_COLUMNS
     )
 
 

@@ -11,11 +11,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.api.evaluations.lists import EVALUATIONS_OF_PIPELINE_RUN
-from app.api.graph.compiler import Unsupported
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Built, Computed, status_query
 from app.api.graph.fields import PAGING, children, related
-from app.api.graph.sql_text import global_id_sql, scalar_json
+from app.api.graph.sql_text import global_id_sql, scalar_json, text_array_sql
 from app.api.ids import encode_id
 from app.api.node import Node
 from app.api.orders import CreatedOrder
@@ -72,19 +71,16 @@ def run_steps(states: list[dict[str, Any]]) -> list[PipelineRunStep]:
             status=enums.StepStatus(s["status"]),
             started_at=datetime.fromisoformat(s["startedAt"]) if s["startedAt"] else None,
             ended_at=datetime.fromisoformat(s["endedAt"]) if s["endedAt"] else None,
-            training_job_id=_job_id(s.get("trainingJobId")),
-            evaluation_run_id=strawberry.ID(
-                encode_id("EvaluationRun", uuid.UUID(s["evaluationRunId"]))
-            )
-            if s.get("evaluationRunId")
-            else None,
+            training_job_id=_global_id("TrainingJob", s.get("trainingJobId")),
+            evaluation_run_id=_global_id("EvaluationRun", s.get("evaluationRunId")),
         )
         for s in states
     ]
 
 
-def _job_id(value: str | None) -> strawberry.ID | None:
-    return strawberry.ID(encode_id("TrainingJob", uuid.UUID(value))) if value else None
+def _global_id(type_name: str, value: str | None) -> strawberry.ID | None:
+    """A uuid kept in JSON, as the global id of its ``type_name`` (null when absent)."""
+    return strawberry.ID(encode_id(type_name, uuid.UUID(value))) if value else None
 
 
 def _template(template: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -111,15 +107,11 @@ def steps_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
         keys = ",".join(path)
         return global_id_sql(type_name, f"(({item} #>> '{{{keys}}}')::uuid)")
 
-    def value(name: str, gql_type: Any, item: str) -> str:
+    def value(name: str, gql_type: Any, item: str) -> str | None:
         if name in ("name", "kind"):
             return scalar_json(gql_type, f"({item} ->> '{name}')")
         if name == "dependsOn":
-            names = (
-                f"ARRAY(SELECT d.v FROM jsonb_array_elements_text({item} -> 'dependsOn') "
-                "WITH ORDINALITY AS d(v, o) ORDER BY d.o)"
-            )
-            return scalar_json(gql_type, names)
+            return scalar_json(gql_type, text_array_sql(f"{item} -> 'dependsOn'"))
         if name == "config":
             return f"mlgraph_json({item} -> 'config')"
         if name == "trainingJob":
@@ -139,18 +131,16 @@ def steps_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
                 f"""ELSE '{{"modelVersionId":' || {version} || ',"datasetVersionId":' """
                 f"|| {data} || '}}' END)"
             )
-        raise Unsupported(f"PipelineStep.{name}")
+        return None
 
-    field = parent.fields[nodes[0].name.value].type
-    return run.json_items(f"({alias}.definition -> 'steps')", field, nodes, value)
+    return run.json_items(f"({alias}.definition -> 'steps')", parent, nodes, value)
 
 
 @from_declaration(
     PipelineRow,
     computed={
         "order": Computed(
-            sql="ARRAY(SELECT o.name FROM jsonb_array_elements_text({a}.definition -> 'order') "
-            "WITH ORDINALITY AS o(name, n) ORDER BY o.n)",
+            sql=text_array_sql("{a}.definition -> 'order'"),
             python=lambda row: list(row.definition["order"]),
         )
     },
@@ -224,7 +214,7 @@ def run_steps_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
     ``run_steps`` types them."""
     ids = {"trainingJobId": "TrainingJob", "evaluationRunId": "EvaluationRun"}
 
-    def value(name: str, gql_type: Any, item: str) -> str:
+    def value(name: str, gql_type: Any, item: str) -> str | None:
         if name in ("name", "status"):
             return scalar_json(gql_type, f"({item} ->> '{name}')")
         if name in ("startedAt", "endedAt"):
@@ -232,10 +222,9 @@ def run_steps_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
         if name in ids:
             raw = f"(nullif({item} ->> '{name}', ''))::uuid"
             return f"coalesce({global_id_sql(ids[name], raw)}, 'null')"
-        raise Unsupported(f"PipelineRunStep.{name}")
+        return None
 
-    field = parent.fields[nodes[0].name.value].type
-    return run.json_items(f"{alias}.steps", field, nodes, value)
+    return run.json_items(f"{alias}.steps", parent, nodes, value)
 
 
 @from_declaration(

@@ -9,7 +9,6 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from app.api.graph.compiler import Unsupported
 from app.api.graph.converters import FromRow, from_declaration
 from app.api.graph.declare import Built
 from app.api.graph.fields import PAGING, children, related
@@ -56,30 +55,23 @@ def parameters_sql(run: Any, parent: Any, alias: str, nodes: Any) -> str:
     """``Sweep.parameters`` on the compiled path: the space's JSON, item by item, as
     ``SweepParameter.of`` reads it (a range has no values; a choice no bounds)."""
 
-    def value(name: str, gql_type: Any, item: str) -> str:
+    def value(name: str, gql_type: Any, item: str) -> str | None:
         choice = f"{item} ->> 'kind' = '{ParamKind.CHOICE.value}'"
-        if name == "name":
-            return scalar_json(gql_type, f"({item} ->> 'name')")
-        if name == "kind":
-            return scalar_json(gql_type, f"({item} ->> 'kind')")
+        if name in ("name", "kind"):
+            return scalar_json(gql_type, f"({item} ->> '{name}')")
         if name == "values":
-            each = (
-                "SELECT string_agg(mlgraph_json(x.v), ',' ORDER BY x.o) FROM "
-                f"jsonb_array_elements({item} -> 'values') WITH ORDINALITY AS x(v, o)"
-            )
             return (
                 f"(CASE WHEN {choice} AND jsonb_array_length({item} -> 'values') > 0 "
-                f"THEN '[' || ({each}) || ']' ELSE 'null' END)"
+                f"THEN mlgraph_json({item} -> 'values') ELSE 'null' END)"
             )
         if name in ("low", "high", "step"):
             cast = "::int" if name == "step" else "::float8"
             return scalar_json(
                 gql_type, f"(CASE WHEN {choice} THEN NULL ELSE ({item} ->> '{name}'){cast} END)"
             )
-        raise Unsupported(f"SweepParameter.{name}")
+        return None
 
-    field = parent.fields[nodes[0].name.value].type
-    return run.json_items(f"{alias}.space", field, nodes, value)
+    return run.json_items(f"{alias}.space", parent, nodes, value)
 
 
 @from_declaration(

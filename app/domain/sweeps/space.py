@@ -75,8 +75,10 @@ def _choice(value: Any, field: list[str]) -> Scalar:
             raise validation(f"an integer choice is at most {MAX_ABS} in size", field)
         return value
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise validation("a number choice must be finite", field)
+        # Held to MAX_ABS as integers and bounds are: a float past 2^63 is kept by
+        # PostgreSQL as a 20-digit integer, which the two read paths would write differently.
+        if not math.isfinite(value) or abs(value) > MAX_ABS:
+            raise validation(f"a number choice must be finite and at most {MAX_ABS} in size", field)
         return value
     if isinstance(value, str):
         if not value or len(value) > MAX_CHOICE_CHARS or not value.isprintable():
