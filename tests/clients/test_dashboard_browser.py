@@ -26,6 +26,7 @@ from tests.helpers import (
 )
 from tests.support.alert_rules import record, rule
 from tests.support.dashboard import (
+    alert_shows_live,
     audit,
     dashboard_documents,
     open_tab,
@@ -36,9 +37,6 @@ from tests.support.dashboard import (
 from tests.support.health import rule as health_rule
 from tests.support.subscriptions import points
 from tests.support.sweeps import claim_trial, create_sweep, finish_trial, log_loss, sweep_setup
-
-ALERT_CREATE = """mutation($input: AlertCreateInput!) {
-  alertCreate(input: $input) { alert { id } userErrors { field code message } } }"""
 
 
 async def test_a_run_chart_loads_its_history_then_grows_live(page, tenant):
@@ -225,17 +223,7 @@ async def test_a_breaching_metric_shows_an_alert_live_and_it_is_acknowledged(pag
     await page.goto(f"{page.base_url}/app/#/deployments/{ids['deployment']}")
     await wait_for(page, "() => !!document.querySelector('table.alerts')", "deployment")
     # The alerts subscription is live once a probe alert opened now shows up.
-    for attempt in range(60):
-        assert_ok(await tenant.client.mutate(ALERT_CREATE, {
-            "deploymentId": ids["deployment"], "severity": "LOW",
-            "title": f"probe {attempt}"}))  # fmt: skip
-        try:
-            await page.wait_for_selector(f"text=probe {attempt}", timeout=500)
-            break
-        except Exception:  # noqa: BLE001 - not subscribed yet: another probe
-            continue
-    else:
-        raise AssertionError("the alerts subscription never delivered")
+    await alert_shows_live(page, tenant.client, ids["deployment"], "probe", "LOW")
 
     await record(tenant.client, ids["deployment"], "latency_ms", [950])
     row = "tr.alert:has-text('latency_ms = 950')"

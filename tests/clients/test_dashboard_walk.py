@@ -18,7 +18,15 @@ from app.db.migrate import upgrade
 from app.seed.demo import DEMO_ADMIN, seed_demo
 from tests.conftest import GraphQLClient, create_database, server_process
 from tests.helpers import assert_ok
-from tests.support.dashboard import audit, fits_the_width, open_tab, shot, sign_in, wait_for
+from tests.support.dashboard import (
+    alert_shows_live,
+    audit,
+    fits_the_width,
+    open_tab,
+    shot,
+    sign_in,
+    wait_for,
+)
 from tests.support.serving_endpoints import TRAFFIC
 from tests.support.sweeps import create_sweep
 from tests.support.tenancy import issue_secret
@@ -30,8 +38,6 @@ DEMO = """{ organization(slug: "acme") {
   projects { nodes { id experiments { nodes { id } }
     models { nodes { id endpoints { nodes { id environment { name } activeDeployment { id }
       trafficSplit { nodes { id trafficPercentage } } } } } } } } } }"""
-ALERT_CREATE = """mutation($input: AlertCreateInput!) {
-  alertCreate(input: $input) { alert { id } userErrors { field code message } } }"""
 
 
 async def demo_database(pg_server_url: str) -> tuple[str, str]:
@@ -144,18 +150,8 @@ async def test_a_new_user_walks_every_page_of_the_demo(browser, dashboard_dist, 
         await look(page, "endpoint")
         await page.click(f"a[href='#/deployments/{production['activeDeployment']['id']}']")
         await wait_for(page, "() => !!document.querySelector('table.alerts')", "deployment")
-        for attempt in range(60):  # until the page's alerts subscription delivers one
-            assert_ok(await client.mutate(ALERT_CREATE, {
-                "deploymentId": production["activeDeployment"]["id"], "severity": "HIGH",
-                "title": f"p95 latency over budget ({attempt})"}))  # fmt: skip
-            try:
-                await page.wait_for_selector(f"text=p95 latency over budget ({attempt})",
-                                             timeout=500)  # fmt: skip
-                break
-            except Exception:  # noqa: BLE001 - not subscribed yet: another one
-                continue
-        else:
-            raise AssertionError("the alerts subscription never delivered")
+        await alert_shows_live(page, client, production["activeDeployment"]["id"],
+                               "p95 latency over budget", "HIGH")  # fmt: skip
         await look(page, "deployment")
 
         # The version it serves, and where that came from.

@@ -96,3 +96,23 @@ def dashboard_documents() -> dict[str, str]:
         return text
 
     return {name: with_fragments(document) for name, document in operations.items()}
+
+
+ALERT_CREATE = """mutation($input: AlertCreateInput!) {
+  alertCreate(input: $input) { alert { id } userErrors { field code message } } }"""
+
+
+async def alert_shows_live(page, client, deployment: str, title: str, severity: str) -> None:  # type: ignore[no-untyped-def]
+    """Open alerts "<title> (n)" on the deployment until the page shows one it was sent by
+    its alerts subscription (one opened before the page subscribed never comes): the state
+    waited for, a new alert per look."""
+    for attempt in range(60):
+        made = await client.mutate(ALERT_CREATE, {
+            "deploymentId": deployment, "severity": severity, "title": f"{title} ({attempt})"})  # fmt: skip
+        assert made["userErrors"] == [], made
+        try:
+            await page.wait_for_selector(f"text={title} ({attempt})", timeout=500)
+            return
+        except Exception:  # noqa: BLE001 - not subscribed yet: another one
+            continue
+    raise AssertionError("the alerts subscription never delivered")
