@@ -30,8 +30,8 @@ from tests.support.dashboard import (
 from tests.support.serving_endpoints import TRAFFIC
 from tests.support.sweeps import create_sweep
 from tests.support.tenancy import issue_secret
-from tests.support.training_jobs import TRANSITION, create_job
-from tests.support.training_queue import CLAIM
+from tests.support.training_jobs import TRANSITION
+from tests.support.training_queue import CLAIM, queued_job
 
 DEMO = """{ organization(slug: "acme") {
   id environments { nodes { id name } }
@@ -75,8 +75,7 @@ async def test_a_new_user_walks_every_page_of_the_demo(browser, dashboard_dist, 
         production = next(e for e in model["endpoints"]["nodes"]
                           if e["environment"]["name"] == "production")  # fmt: skip
         ids = {"project": project["id"], "environment": environments["staging"]}
-        job = assert_ok(await create_job(client, ids, name="walk-retrain"))["trainingJob"]["id"]
-        assert_ok(await client.mutate(TRANSITION, {"trainingJobId": job, "status": "QUEUED"}))
+        job = await queued_job(client, ids, name="walk-retrain")
 
         page = await open_tab(browser, served.base_url)
         await sign_in(page, key)
