@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import dataclasses
 import logging
 import time
 import uuid
@@ -242,13 +243,6 @@ class RunState:
     version: int
 
 
-RUN_STATE = text("SELECT status, ended_at, status_version FROM runs WHERE id = :id")
-
-
-def run_state(row: Any) -> RunState:
-    return RunState(row.status, row.ended_at, row.status_version)
-
-
 @dataclass
 class TrainingJobState:
     status: str
@@ -256,18 +250,6 @@ class TrainingJobState:
     lease_owner: str | None
     ended_at: datetime | None
     version: int
-
-
-TRAINING_JOB_STATE = text(
-    "SELECT status, error_message, lease_owner, ended_at, status_version "
-    "FROM training_jobs WHERE id = :id"
-)
-
-
-def training_job_state(row: Any) -> TrainingJobState:
-    return TrainingJobState(
-        row.status, row.error_message, row.lease_owner, row.ended_at, row.status_version
-    )
 
 
 @dataclass
@@ -278,23 +260,6 @@ class BuildState:
     lease_owner: str | None
     finished_at: datetime | None
     version: int
-
-
-BUILD_STATE = text(
-    "SELECT status, image_url, error_message, lease_owner, finished_at, status_version "
-    "FROM artifact_builds WHERE id = :id"
-)
-
-
-def build_state(row: Any) -> BuildState:
-    return BuildState(
-        row.status,
-        row.image_url,
-        row.error_message,
-        row.lease_owner,
-        row.finished_at,
-        row.status_version,
-    )
 
 
 @dataclass
@@ -310,26 +275,6 @@ class SweepState:
     version: int
 
 
-SWEEP_STATE = text(
-    "SELECT status, trials_made, trials_active, trials_completed, trials_pruned, "
-    "trials_failed, trials_cancelled, best_value, status_version FROM sweeps WHERE id = :id"
-)
-
-
-def sweep_state(row: Any) -> SweepState:
-    return SweepState(
-        row.status,
-        row.trials_made,
-        row.trials_active,
-        row.trials_completed,
-        row.trials_pruned,
-        row.trials_failed,
-        row.trials_cancelled,
-        row.best_value,
-        row.status_version,
-    )
-
-
 @dataclass
 class PatternJobState:
     status: str
@@ -338,23 +283,6 @@ class PatternJobState:
     lease_owner: str | None
     finished_at: datetime | None
     version: int
-
-
-PATTERN_JOB_STATE = text(
-    "SELECT status, pattern_count, error_message, lease_owner, finished_at, status_version "
-    "FROM pattern_jobs WHERE id = :id"
-)
-
-
-def pattern_job_state(row: Any) -> PatternJobState:
-    return PatternJobState(
-        row.status,
-        row.pattern_count,
-        row.error_message,
-        row.lease_owner,
-        row.finished_at,
-        row.status_version,
-    )
 
 
 class StatusHub(Hub):
@@ -377,7 +305,7 @@ class StatusHub(Hub):
     async def refresh(self) -> None:
         async with self.session_factory() as session:
             row = (await session.execute(self.statement, {"id": self.key})).first()
-        if row is not None and (self.state is None or row.status_version > self.state.version):
+        if row is not None and (self.state is None or row.version > self.state.version):
             self.state = self.make_state(row)
 
 
@@ -438,7 +366,6 @@ class SequenceHub(Hub):
 @dataclass
 class PipelineRunState:
     status: str
-    final: bool
     retry_count: int
     max_retries: int
     current_stage: str | None
@@ -448,26 +375,9 @@ class PipelineRunState:
     steps: list[dict[str, Any]]
     version: int
 
-
-PIPELINE_RUN_STATE = text(
-    "SELECT status, retry_count, max_retries, current_stage, error_message, started_at, "
-    "ended_at, steps, status_version FROM pipeline_runs WHERE id = :id"
-)
-
-
-def pipeline_run_state(row: Any) -> PipelineRunState:
-    return PipelineRunState(
-        row.status,
-        run_is_final(PipelineRunStatus(row.status), row.retry_count, row.max_retries),
-        row.retry_count,
-        row.max_retries,
-        row.current_stage,
-        row.error_message,
-        row.started_at,
-        row.ended_at,
-        row.steps,
-        row.status_version,
-    )
+    @property
+    def final(self) -> bool:
+        return run_is_final(PipelineRunStatus(self.status), self.retry_count, self.max_retries)
 
 
 @dataclass
@@ -479,36 +389,18 @@ class WorkflowRunState:
     version: int
 
 
-WORKFLOW_RUN_STATE = text(
-    "SELECT status, error_message, lease_owner, finished_at, status_version "
-    "FROM workflow_runs WHERE id = :id"
-)
-
-
-def workflow_run_state(row: Any) -> WorkflowRunState:
-    return WorkflowRunState(
-        row.status, row.error_message, row.lease_owner, row.finished_at, row.status_version
-    )
-
-
 @dataclass
 class EndpointState:
     status: str
     version: int
 
 
-ENDPOINT_STATE = text("SELECT status, status_version FROM serving_endpoints WHERE id = :id")
-
-
-def endpoint_state(row: Any) -> EndpointState:
-    return EndpointState(row.status, row.status_version)
-
-
 @dataclass(frozen=True)
 class FollowedStatus:
     """One row's status that subscribers follow: each change bumps the row's
     ``status_version`` and NOTIFYs ``channel`` with {``key``: id}; the row's hub re-reads it
-    with ``statement`` and makes the state (with ``.status`` and ``.version``)."""
+    with ``statement`` (the state's fields, ``version`` being ``status_version``) and makes
+    the state (with ``.status`` and ``.version``)."""
 
     channel: str
     key: str
@@ -516,23 +408,29 @@ class FollowedStatus:
     make_state: Callable[[Any], Any]
 
 
+def followed(channel: str, key: str, table: str, state: type) -> FollowedStatus:
+    """The rows of ``table`` followed as ``state`` (a dataclass of its columns)."""
+    columns = ", ".join(
+        "status_version AS version" if f.name == "version" else f.name
+        for f in dataclasses.fields(state)
+    )
+    statement = text(f"SELECT {columns} FROM {table} WHERE id = :id")
+    return FollowedStatus(channel, key, statement, lambda row: state(**row._mapping))
+
+
 # Hub kinds that follow one row's status.
 STATUS_HUBS: dict[str, FollowedStatus] = {
-    "status": FollowedStatus(topics.RUN_STATUS, "run", RUN_STATE, run_state),
-    "training": FollowedStatus(
-        topics.TRAINING_STATUS, "job", TRAINING_JOB_STATE, training_job_state
+    "status": followed(topics.RUN_STATUS, "run", "runs", RunState),
+    "training": followed(topics.TRAINING_STATUS, "job", "training_jobs", TrainingJobState),
+    "build": followed(topics.BUILD_STATUS, "build", "artifact_builds", BuildState),
+    "sweep": followed(topics.SWEEP_STATUS, "sweep", "sweeps", SweepState),
+    "pattern": followed(topics.PATTERN_JOB_STATUS, "pattern_job", "pattern_jobs", PatternJobState),
+    "pipeline_run": followed(
+        topics.PIPELINE_RUN_STATUS, "pipeline_run", "pipeline_runs", PipelineRunState
     ),
-    "build": FollowedStatus(topics.BUILD_STATUS, "build", BUILD_STATE, build_state),
-    "sweep": FollowedStatus(topics.SWEEP_STATUS, "sweep", SWEEP_STATE, sweep_state),
-    "pattern": FollowedStatus(
-        topics.PATTERN_JOB_STATUS, "pattern_job", PATTERN_JOB_STATE, pattern_job_state
-    ),
-    "pipeline_run": FollowedStatus(
-        topics.PIPELINE_RUN_STATUS, "pipeline_run", PIPELINE_RUN_STATE, pipeline_run_state
-    ),
-    "endpoint": FollowedStatus(topics.ENDPOINT_CHANGES, "endpoint", ENDPOINT_STATE, endpoint_state),
-    "workflow_run": FollowedStatus(
-        topics.WORKFLOW_RUN_STATUS, "workflow_run", WORKFLOW_RUN_STATE, workflow_run_state
+    "endpoint": followed(topics.ENDPOINT_CHANGES, "endpoint", "serving_endpoints", EndpointState),
+    "workflow_run": followed(
+        topics.WORKFLOW_RUN_STATUS, "workflow_run", "workflow_runs", WorkflowRunState
     ),
 }
 STATUS_CHANNELS = {followed.channel: kind for kind, followed in STATUS_HUBS.items()}
