@@ -369,6 +369,15 @@ async def server_process(
         await asyncio.wait_for(process.wait(), 30)
 
 
+@pytest.fixture(scope="session")
+async def other_servers(database_url: str) -> AsyncIterator[tuple[ServerProcess, ServerProcess]]:
+    """Two more `mlgraph serve` processes on the worker's database, started once and shared
+    by the tests that need only "another process" as it is configured by default (each start
+    costs seconds of CPU). A test that configures, kills or restarts one starts its own."""
+    async with server_process(database_url) as first, server_process(database_url) as second:
+        yield first, second
+
+
 class _CompiledPathFailures(logging.Handler):
     """Errors of the compiled read path (it answers on the resolver path instead, so a
     test would pass without noticing): every test fails if one was logged."""

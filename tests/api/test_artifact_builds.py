@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from app.api.ids import decode_id
 from app.db.engine import make_engine
-from tests.conftest import GraphQLClient, server_process
+from tests.conftest import GraphQLClient
 from tests.helpers import (
     USER_ERRORS,
     assert_error,
@@ -181,7 +181,7 @@ async def test_builds_stay_in_their_organization(tenant, make_tenant):
     assert seen["node"] is None
 
 
-async def test_two_server_processes_claiming_at_once_never_share_a_build(tenant, database_url):
+async def test_two_server_processes_claiming_at_once_never_share_a_build(tenant, other_servers):
     client = tenant.client
     made = {
         assert_ok(await build(client, version))["artifactBuild"]["id"]
@@ -195,11 +195,11 @@ async def test_two_server_processes_claiming_at_once_never_share_a_build(tenant,
             while got := await claim(other, worker=worker, limit=2):
                 claimed.extend(b["id"] for b in got)
 
-    async with server_process(database_url) as first, server_process(database_url) as second:
-        await asyncio.gather(
-            *(drain(s.base_url, f"{n}-{i}") for n, s in (("a", first), ("b", second))
-              for i in range(3))
-        )  # fmt: skip
+    first, second = other_servers
+    await asyncio.gather(
+        *(drain(s.base_url, f"{n}-{i}") for n, s in (("a", first), ("b", second))
+          for i in range(3))
+    )  # fmt: skip
     assert len(claimed) == len(set(claimed)) == len(made) and set(claimed) == made
 
 

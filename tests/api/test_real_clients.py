@@ -183,7 +183,7 @@ async def test_a_chart_reads_metric_cursor_then_streams_only_newer_points(server
         await stream.aclose()  # complete it, or leaving the session waits for a timeout
 
 
-async def test_websocket_compression_is_off_unless_configured(tenant, database_url):
+async def test_websocket_compression_is_off_unless_configured(tenant, database_url, other_servers):
     """Clients offer permessage-deflate (browsers, websockets, gql): by default the server
     declines it; with MLGRAPH_WS_COMPRESSION=true (`mlgraph serve`) it accepts, and gql
     follows a subscription over the compressed socket."""
@@ -194,12 +194,10 @@ async def test_websocket_compression_is_off_unless_configured(tenant, database_u
     def url(base: str) -> str:
         return base.replace("http://", "ws://") + "/graphql"
 
-    async with (
-        server_process(database_url) as default,
-        websockets.connect(
-            url(default.base_url), subprotocols=[TRANSPORT_WS], compression="deflate"
-        ) as plain,
-    ):
+    default = other_servers[0]  # `mlgraph serve` as configured by default
+    async with websockets.connect(
+        url(default.base_url), subprotocols=[TRANSPORT_WS], compression="deflate"
+    ) as plain:
         assert plain.response.headers.get("Sec-WebSocket-Extensions") is None
     ids = await create_run(tenant.client, tenant.org_id)
     await log_points(tenant.client, ids["run"], points("loss", range(50)))

@@ -13,21 +13,20 @@ from tests.ws import WSClient
 
 
 async def test_points_written_through_one_process_reach_subscribers_of_another(
-    server, tenant, database_url
+    server, tenant, other_servers
 ):
     ids = await create_run(tenant.client, tenant.org_id)
-    async with server_process(database_url) as other:
-        client = await WSClient.connect(other.base_url, tenant.key)
-        try:
-            await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
-            await asyncio.sleep(0.3)
-            # Written through the in-test server, received from the separate process.
-            await log_points(tenant.client, ids["run"], points("loss", range(500)))
-            seen: list[tuple[str, int]] = []
-            await collect(client, 500, seen)
-            assert seen == [("loss", s) for s in range(500)]
-        finally:
-            await client.close()
+    client = await WSClient.connect(other_servers[0].base_url, tenant.key)
+    try:
+        await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+        await asyncio.sleep(0.3)
+        # Written through the in-test server, received from the separate process.
+        await log_points(tenant.client, ids["run"], points("loss", range(500)))
+        seen: list[tuple[str, int]] = []
+        await collect(client, 500, seen)
+        assert seen == [("loss", s) for s in range(500)]
+    finally:
+        await client.close()
 
 
 async def test_a_slow_subscriber_keeps_server_memory_bounded(server, tenant, database_url):

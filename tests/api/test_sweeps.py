@@ -17,7 +17,7 @@ import pytest
 from gql import gql
 from gql.transport.exceptions import TransportQueryError
 
-from tests.conftest import GraphQLClient, server_process
+from tests.conftest import GraphQLClient
 from tests.helpers import assert_error, assert_ok
 from tests.support.real_clients import TRANSPORT_WS, ws_client
 from tests.support.sweeps import (
@@ -345,7 +345,7 @@ async def test_a_trial_whose_worker_died_goes_back_to_the_queue(tenant, database
     assert (trial["status"], trial["value"]) == ("COMPLETED", 0.7)
 
 
-async def test_claims_at_once_through_two_processes_never_share_a_trial(tenant, database_url):
+async def test_claims_at_once_through_two_processes_never_share_a_trial(tenant, other_servers):
     client = tenant.client
     ids = await sweep_setup(client, tenant.org_id)
     sweep = await create_sweep(client, ids, maxParallel=4)
@@ -355,9 +355,9 @@ async def test_claims_at_once_through_two_processes_never_share_a_trial(tenant, 
             there = GraphQLClient(http, tenant.key)
             return [await claim_trial(there, sweep["id"], f"{worker}-{i}") for i in range(3)]
 
-    async with server_process(database_url) as first, server_process(database_url) as second:
-        got = await asyncio.gather(*(claims(s.base_url, f"{n}{i}") for n, s in
-                                     (("a", first), ("b", second)) for i in range(2)))  # fmt: skip
+    first, second = other_servers
+    got = await asyncio.gather(*(claims(s.base_url, f"{n}{i}") for n, s in
+                                 (("a", first), ("b", second)) for i in range(2)))  # fmt: skip
     claimed = [c for worker in got for c in worker if c["trial"] is not None]
     assert len(claimed) == 4  # maxParallel: the 8 other claims got none
     assert len({c["trial"]["id"] for c in claimed}) == len({c["run"]["id"] for c in claimed}) == 4

@@ -305,7 +305,7 @@ async def test_what_watching_costs_a_batch_in_statements(tenant, count_statement
 
 
 async def test_a_window_is_read_again_when_another_process_logged_in_between(
-    tenant, database_url, http
+    tenant, other_servers, http
 ):
     """The process that logged batch 1 keeps its tail; batch 2 goes through another process;
     batch 3, back on the first, must judge against batch 2's points, not its stale tail."""
@@ -315,10 +315,8 @@ async def test_a_window_is_read_again_when_another_process_logged_in_between(
                                                   "zScore": 5}})  # fmt: skip
     noisy = [1.0 + 0.01 * ((s * 7) % 5 - 2) for s in range(60)]
     assert_ok(await log_series(client, ids["run"], "loss", list(range(60)), noisy))
-    async with (
-        server_process(database_url) as other,
-        httpx.AsyncClient(base_url=other.base_url) as through,
-    ):
+    other = other_servers[0]
+    async with httpx.AsyncClient(base_url=other.base_url) as through:
         second = GraphQLClient(through, tenant.key)
         assert_ok(await log_series(second, ids["run"], "loss", list(range(60, 120)), noisy))
     assert (await run_alerts(client, ids["run"]))["totalCount"] == 0

@@ -12,7 +12,7 @@ import pytest
 from gql import gql
 from gql.transport.exceptions import TransportQueryError
 
-from tests.conftest import GraphQLClient, server_process
+from tests.conftest import GraphQLClient
 from tests.helpers import USER_ERRORS, assert_error, assert_ok
 from tests.support.real_clients import TRANSPORT_WS, ws_client
 from tests.support.training_jobs import TRANSITION, create_job, setup
@@ -92,7 +92,7 @@ async def test_claims_are_validated_field_by_field(tenant):
         assert_error(await client.mutate(CLAIM, {"worker": "w", **input}), "VALIDATION", field)
 
 
-async def test_two_server_processes_claiming_at_once_never_share_a_job(tenant, database_url):
+async def test_two_server_processes_claiming_at_once_never_share_a_job(tenant, other_servers):
     client = tenant.client
     ids = await setup(client, tenant.org_id)
     jobs = {await queued_job(client, ids, name=f"j{i}") for i in range(40)}
@@ -108,11 +108,11 @@ async def test_two_server_processes_claiming_at_once_never_share_a_job(tenant, d
                     return
                 claimed.extend(j["id"] for j in got)
 
-    async with server_process(database_url) as first, server_process(database_url) as second:
-        await asyncio.gather(
-            *(drain(server.base_url, f"{n}-{i}") for n, server in (("a", first), ("b", second))
-              for i in range(4))
-        )  # fmt: skip
+    first, second = other_servers
+    await asyncio.gather(
+        *(drain(server.base_url, f"{n}-{i}") for n, server in (("a", first), ("b", second))
+          for i in range(4))
+    )  # fmt: skip
     assert len(claimed) == len(set(claimed)) == len(jobs)
     assert set(claimed) == jobs
 

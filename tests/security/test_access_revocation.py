@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import GraphQLClient, server_process
+import httpx
+
+from tests.conftest import GraphQLClient
 from tests.helpers import assert_ok, create_run
 from tests.support.access_revocation import ALERTS, closed_with
 from tests.support.subscriptions import RUN_METRICS
@@ -22,27 +24,25 @@ from tests.ws import WSClient
 
 
 async def test_revoking_a_key_ends_its_subscriptions_in_every_process(
-    server, tenant, http, database_url
+    server, tenant, http, other_servers
 ):
     ids = await create_run(tenant.client, tenant.org_id)
     created = assert_ok(await tenant.client.mutate(KEY_CREATE, {"name": "live"}))
-    async with server_process(database_url) as other:
-        here = await WSClient.connect(server.base_url, created["secret"])
-        there = await WSClient.connect(other.base_url, created["secret"])
-        for client in (here, there):
-            await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
-        bystander = await WSClient.connect(server.base_url, tenant.key)  # another key: stays
-        await bystander.subscribe(RUN_METRICS, {"runId": ids["run"]})
-        await asyncio.sleep(0.2)
-        assert_ok(await tenant.client.mutate(KEY_REVOKE, {"apiKeyId": created["apiKey"]["id"]}))
-        for client in (here, there):
-            assert await closed_with(client) == (4403, "Forbidden: this API key was revoked")
-        assert (
-            await GraphQLClient(http, created["secret"]).post("{ __typename }")
-        ).status_code == 401
-        await bystander.socket.send('{"type": "ping"}')
-        assert "pong" in await asyncio.wait_for(bystander.socket.recv(), 10)
-        await bystander.close()
+    other = other_servers[0]
+    here = await WSClient.connect(server.base_url, created["secret"])
+    there = await WSClient.connect(other.base_url, created["secret"])
+    for client in (here, there):
+        await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
+    bystander = await WSClient.connect(server.base_url, tenant.key)  # another key: stays
+    await bystander.subscribe(RUN_METRICS, {"runId": ids["run"]})
+    await asyncio.sleep(0.2)
+    assert_ok(await tenant.client.mutate(KEY_REVOKE, {"apiKeyId": created["apiKey"]["id"]}))
+    for client in (here, there):
+        assert await closed_with(client) == (4403, "Forbidden: this API key was revoked")
+    assert (await GraphQLClient(http, created["secret"]).post("{ __typename }")).status_code == 401
+    await bystander.socket.send('{"type": "ping"}')
+    assert "pong" in await asyncio.wait_for(bystander.socket.recv(), 10)
+    await bystander.close()
 
 
 async def test_removing_a_member_or_lowering_a_role_ends_theirs(server, tenant, http, database_url):
@@ -86,25 +86,22 @@ async def test_revoking_a_key_ends_its_http_subscription_streams(server, tenant,
 
 
 async def test_a_revoked_key_is_refused_at_once_although_authentication_is_cached(
-    server, tenant, http, database_url
+    server, tenant, http, other_servers
 ):
     created = assert_ok(await tenant.client.mutate(KEY_CREATE, {"name": "cached"}))
     key = GraphQLClient(http, created["secret"])
     assert (await key.post("{ __typename }")).status_code == 200  # now cached here
-    async with server_process(database_url) as other:
-        import httpx
-
-        async with httpx.AsyncClient(base_url=other.base_url) as elsewhere_http:
-            elsewhere = GraphQLClient(elsewhere_http, created["secret"])
-            assert (await elsewhere.post("{ __typename }")).status_code == 200  # cached there
-            assert_ok(await tenant.client.mutate(KEY_REVOKE, {"apiKeyId": created["apiKey"]["id"]}))
-            assert (await key.post("{ __typename }")).status_code == 401  # this process: at once
-            for _ in range(100):  # the other process: as soon as the NOTIFY arrives
-                status = (await elsewhere.post("{ __typename }")).status_code
-                if status == 401:
-                    break
-                await asyncio.sleep(0.02)
-            assert status == 401
+    async with httpx.AsyncClient(base_url=other_servers[0].base_url) as elsewhere_http:
+        elsewhere = GraphQLClient(elsewhere_http, created["secret"])
+        assert (await elsewhere.post("{ __typename }")).status_code == 200  # cached there
+        assert_ok(await tenant.client.mutate(KEY_REVOKE, {"apiKeyId": created["apiKey"]["id"]}))
+        assert (await key.post("{ __typename }")).status_code == 401  # this process: at once
+        for _ in range(100):  # the other process: as soon as the NOTIFY arrives
+            status = (await elsewhere.post("{ __typename }")).status_code
+            if status == 401:
+                break
+            await asyncio.sleep(0.02)
+        assert status == 401
 
 
 async def test_an_expiring_key_ends_its_socket_and_streams_when_it_expires(server, tenant, http):
