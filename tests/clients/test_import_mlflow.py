@@ -38,6 +38,9 @@ async def mlflow_server(tmp_path: Path) -> AsyncIterator[str]:
         "--artifacts-destination", str(tmp_path / "mlflow-artifacts"),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         start_new_session=True,
+        # MLflow 3 starts seven job-queue consumers (huey) with its server by default, each
+        # importing mlflow: tens of seconds of CPU for jobs the importer never asks for.
+        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
