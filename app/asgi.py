@@ -359,10 +359,11 @@ def lifespan(
             secrets=parts.secrets,
         )
         await seal_legacy_secrets(worker.session_factory, parts.secrets)
-        parts.broker.outbox_wake = worker.wake
         listener = Listener(database.url, parts.broker.on_notification, parts.broker.resync)
         listener.start()
-        worker.start()
+        if settings.notification_poll_seconds > 0:  # 0: other processes deliver
+            parts.broker.outbox_wake = worker.wake
+            worker.start()
         promotions = PromotionWorker(worker.session_factory, settings.promotion_poll_seconds)
         if settings.promotion_poll_seconds > 0:
             promotions.start()

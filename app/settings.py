@@ -76,6 +76,8 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     notification_backoff_seconds: float = 5.0
     notification_max_attempts: int = 6
+    # How often the outbox worker looks for due deliveries besides being woken by NOTIFY
+    # (0: this process delivers none; the other processes do).
     notification_poll_seconds: float = 1.0
     # How often the background worker evaluates promotion policies (0: never; tests and
     # admins can still ask for an evaluation with promotionPoliciesEvaluate).

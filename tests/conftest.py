@@ -369,12 +369,27 @@ async def server_process(
         await asyncio.wait_for(process.wait(), 30)
 
 
+# A server process that outlives its test takes none of the background work (deliveries,
+# promotion, health and retention passes) from the in-test server, which does it with the
+# test settings for the tests that ask; a later test's notification is not its to send.
+BACKGROUND_OFF = {
+    "MLGRAPH_NOTIFY_POLL_SECONDS": "0",
+    "MLGRAPH_PROMOTION_POLL_SECONDS": "0",
+    "MLGRAPH_HEALTH_POLL_SECONDS": "0",
+    "MLGRAPH_RETENTION_POLL_SECONDS": "0",
+}
+
+
 @pytest.fixture(scope="session")
 async def other_servers(database_url: str) -> AsyncIterator[tuple[ServerProcess, ServerProcess]]:
     """Two more `mlgraph serve` processes on the worker's database, started once and shared
-    by the tests that need only "another process" as it is configured by default (each start
-    costs seconds of CPU). A test that configures, kills or restarts one starts its own."""
-    async with server_process(database_url) as first, server_process(database_url) as second:
+    by the tests that need only "another process" (each start costs seconds of CPU): default
+    settings but for BACKGROUND_OFF. A test that configures, kills or restarts one starts its
+    own."""
+    async with (
+        server_process(database_url, **BACKGROUND_OFF) as first,
+        server_process(database_url, **BACKGROUND_OFF) as second,
+    ):
         yield first, second
 
 

@@ -6,10 +6,13 @@ import hashlib
 import hmac
 import json
 
+import httpx
 from sqlalchemy import text
 
 from app.api.ids import decode_id
 from app.db.engine import make_engine
+from app.settings import Settings
+from tests.conftest import ORG_QUERY, TEST_SETTINGS, GraphQLClient, serve, server_process
 from tests.helpers import (
     RUN_FINISH,
     assert_error,
@@ -18,6 +21,7 @@ from tests.helpers import (
     create_run,
 )
 from tests.support.alert_rules import record, rule
+from tests.support.databases import fresh_database
 from tests.support.notifications import CHANNEL, DELIVERIES, NRULE, channel, deliveries
 from tests.support.tenancy import INVITE, bootstrap_key_for
 
@@ -69,6 +73,32 @@ async def test_a_receiver_failing_twice_gets_it_on_the_third_attempt(tenant, rec
     assert [(a["attempt"], a["statusCode"], a["succeeded"]) for a in log] == [
         (1, 500, False), (2, 500, False), (3, 200, True)]  # fmt: skip
     assert len(receiver.received(path)) == 3
+
+
+async def test_a_process_without_a_delivery_worker_sends_nothing(pg_server_url, receiver):
+    """MLGRAPH_NOTIFY_POLL_SECONDS=0: the process takes no delivery (another one does). On
+    its own database, that process queues a delivery it could not make (a loopback receiver,
+    refused without MLGRAPH_WEBHOOK_ALLOW_PRIVATE); it stays untouched until a delivering
+    process starts, which sends it at its first attempt."""
+    url, key = await fresh_database(pg_server_url, "outbox_elsewhere")
+    path = "/elsewhere"
+    async with (
+        server_process(url, MLGRAPH_NOTIFY_POLL_SECONDS="0") as quiet,
+        httpx.AsyncClient(base_url=quiet.base_url) as http,
+    ):
+        client = GraphQLClient(http, key)
+        org = (await client.data(ORG_QUERY, {"slug": "outbox-elsewhere"}))["organization"]
+        hook = await channel(client, org["id"], receiver.base_url + path)
+        assert_ok(await client.mutate(NRULE, {"channelId": hook["id"],
+                                              "trigger": "EXPERIMENT_COMPLETE"}))  # fmt: skip
+        ids = await create_run(client, org["id"])
+        assert_ok(await client.mutate(RUN_FINISH, {"runId": ids["run"], "status": "COMPLETED"}))
+        [queued] = await deliveries(client, hook["id"], bool)
+        assert queued["attempts"] == 0 and queued["attemptLog"]["nodes"] == []
+        async with serve(Settings(database_url=url, **TEST_SETTINGS)):  # type: ignore[arg-type]
+            [sent] = await deliveries(client, hook["id"], lambda n: n[0]["status"] != "PENDING")
+    assert sent["status"] == "DELIVERED" and sent["attempts"] == 1, sent
+    assert len(receiver.received(path)) == 1
 
 
 async def test_a_receiver_that_never_answers_well_ends_failed(tenant, receiver):

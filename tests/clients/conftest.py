@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import server_process
+from tests.conftest import BACKGROUND_OFF, server_process
 from tests.support.dashboard import DASHBOARD, open_tab
 from tests.support.mlflow_client import MLFLOW_PYTHON
 from tests.support.tools import require_tool
@@ -81,7 +81,9 @@ def dashboard_dist() -> Path:
 async def dashboard_server(dashboard_dist, database_url):  # type: ignore[no-untyped-def]
     """A server process serving the built dashboard, shared by a worker's browser tests
     (each has its own tenant and its own browser context): starting one costs ~6 s."""
-    async with server_process(database_url, MLGRAPH_DASHBOARD_DIR=str(dashboard_dist)) as served:
+    async with server_process(
+        database_url, MLGRAPH_DASHBOARD_DIR=str(dashboard_dist), **BACKGROUND_OFF
+    ) as served:
         yield served
 
 

@@ -4,15 +4,12 @@ and per key prefix, requests per key; 429 with Retry-After."""
 from __future__ import annotations
 
 import asyncio
-import os
 
 import httpx
 
-from app.db.engine import make_engine, make_session_factory
-from app.db.migrate import upgrade
-from app.domain.tenancy.services import bootstrap_admin
 from app.settings import Settings
-from tests.conftest import TEST_SETTINGS, create_database, serve, server_process
+from tests.conftest import TEST_SETTINGS, serve, server_process
+from tests.support.databases import fresh_database
 
 LIMITS = {
     "rate_auth_failures_per_address": 5,
@@ -25,18 +22,6 @@ ENV = {
     "MLGRAPH_RATE_REQUESTS_PER_KEY": "20",
 }
 QUERY = {"query": "{ __typename }"}
-
-
-async def fresh_database(pg_server_url: str, name: str) -> tuple[str, str]:
-    url = await create_database(pg_server_url, f"mlgraph_{name}_{os.getpid()}")
-    upgrade(url)
-    engine = make_engine(url, pool_size=1, max_overflow=0)
-    async with make_session_factory(engine)() as session, session.begin():
-        created = await bootstrap_admin(
-            session, email=f"{name}@example.com", org_slug=name.replace("_", "-")
-        )
-    await engine.dispose()
-    return url, created.secret
 
 
 def bearer(key: str) -> dict[str, str]:
