@@ -46,14 +46,24 @@ def chromium() -> str:
     return str(path)
 
 
-@pytest.fixture
-async def browser(chromium):  # type: ignore[no-untyped-def]
-    """Headless Chromium (Debian's), driven by Playwright."""
+@pytest.fixture(scope="session")
+async def chromium_process(chromium):  # type: ignore[no-untyped-def]
+    """Headless Chromium (Debian's), driven by Playwright: one per worker (starting the
+    driver and the browser costs a second or two of CPU)."""
     playwright_api = pytest.importorskip("playwright.async_api")
     async with playwright_api.async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         await browser.close()
+
+
+@pytest.fixture
+async def browser(chromium_process):  # type: ignore[no-untyped-def]
+    """The worker's Chromium for one test: every browser context the test opened (its
+    storage, cookies, sockets, pages) is closed after it, so nothing of it lives on."""
+    yield chromium_process
+    for context in list(chromium_process.contexts):
+        await context.close()
 
 
 @pytest.fixture(scope="session")
