@@ -97,6 +97,9 @@ async def test_a_chart_gets_the_last_points_then_each_write_as_it_commits(server
         assert seen((await anext(stream))["deploymentMonitoringMetrics"]) == [
             ("latency_ms", 11, 11.0)
         ]
+        # Completed here: a stream left open makes gql wait out its close timeout (10 s).
+        await only.aclose()
+        await stream.aclose()
 
 
 @pytest.mark.parametrize("ring", [hubs.MONITORING_RING_SIZE, 3])
@@ -190,3 +193,4 @@ async def test_a_point_outside_its_thresholds_is_an_anomaly_live_too(server, ten
         live = (await anext(stream))["deploymentMonitoringMetrics"]
         assert live["points"] == [{"value": 9.0, "thresholdLow": None, "thresholdHigh": 8.5,
                                    "isAnomaly": True}]  # fmt: skip
+        await stream.aclose()
