@@ -12,6 +12,10 @@ CODEGEN_STAMP := $(CODEGEN)/.installed
 # tests run them from here, as a user's own environment would.
 MLFLOW := .venv-mlflow
 MLFLOW_STAMP := $(MLFLOW)/.installed
+# Compiled modules are cached (__pycache__/, ignored by git) even where the environment says
+# not to (PYTHONDONTWRITEBYTECODE): the suite starts dozens of Python processes, and
+# compiling the app's modules again costs each about a second of CPU.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install run test lint schema client dashboard bench clean
 
