@@ -194,7 +194,7 @@ async def test_websocket_compression_is_off_unless_configured(tenant, database_u
     def url(base: str) -> str:
         return base.replace("http://", "ws://") + "/graphql"
 
-    default = other_servers[0]  # `mlgraph serve` as configured by default
+    default = other_servers[0]  # `mlgraph serve` with the default WebSocket settings
     async with websockets.connect(
         url(default.base_url), subprotocols=[TRANSPORT_WS], compression="deflate"
     ) as plain:
