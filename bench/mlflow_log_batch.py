@@ -96,6 +96,10 @@ async def mlflow_server(store_url: str, workers: int):  # type: ignore[no-untype
         "--artifacts-destination", artifacts,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         start_new_session=True,
+        # MLflow 3 also starts seven job-queue consumers (huey) by default, each importing
+        # mlflow on these same 2 cores while the clients log: off, unless the environment
+        # says otherwise (they serve GenAI jobs, nothing a log_batch asks for).
+        env={"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", **os.environ},
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
