@@ -8,6 +8,7 @@ import signal
 
 import httpx
 
+from app.api.ids import decode_any
 from tests.conftest import GraphQLClient, server_process
 from tests.helpers import (
     USER_ERRORS,
@@ -17,6 +18,7 @@ from tests.helpers import (
     create_deployment,
 )
 from tests.support.alert_rules import PREDICTIONS, RULE_CREATE, RULE_UPDATE, record, rule
+from tests.support.subscriptions import following
 
 ALERTS = """query($id: ID!) { node(id: $id) { ... on Deployment {
   alerts(orderBy: CREATED_ASC) { nodes { id status severity metricValue rule { name } resolvedBy { email } } } } } }"""
@@ -195,7 +197,7 @@ async def test_opened_alerts_reach_alert_subscribers(server, tenant):
             "subscription($o: ID!) { alerts(organizationId: $o, minSeverity: HIGH) { status severity rule { name } } }",
             {"o": tenant.org_id},
         )
-        await asyncio.sleep(0.3)
+        await following(server, "alerts", decode_any(tenant.org_id)[1])  # type: ignore[index]
         await record(tenant.client, ids["deployment"], "latency_ms", [5000])
         alert = (await client.next())["alerts"]
         assert alert == {"status": "OPEN", "severity": "CRITICAL", "rule": {"name": "latency"}}

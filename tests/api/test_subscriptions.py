@@ -79,7 +79,11 @@ async def test_reconnecting_with_the_cursor_sees_every_point_exactly_once(server
     ids = await create_run(tenant.client, tenant.org_id)
     expected = [(key, step) for step in range(3_000) for key in ("loss", "acc")]
 
+    written = 0  # batches committed so far
+    progressed = asyncio.Condition()
+
     async def writer() -> None:
+        nonlocal written
         for start in range(0, 3_000, 100):
             await log_points(
                 tenant.client,
@@ -87,6 +91,9 @@ async def test_reconnecting_with_the_cursor_sees_every_point_exactly_once(server
                 points("loss", range(start, start + 100))
                 + points("acc", range(start, start + 100)),
             )
+            async with progressed:
+                written += 1
+                progressed.notify_all()
             await asyncio.sleep(0.01)
 
     writing = asyncio.create_task(writer())
@@ -95,7 +102,9 @@ async def test_reconnecting_with_the_cursor_sees_every_point_exactly_once(server
     await client.subscribe(RUN_METRICS, {"runId": ids["run"]})
     cursor = await collect(client, 1_000, seen)
     await client.close()  # drop the connection mid-stream; the writer goes on
-    await asyncio.sleep(0.2)
+    gone_at = written
+    async with progressed:  # points committed while nobody listens
+        await progressed.wait_for(lambda: written >= min(gone_at + 2, 30))
     client = await WSClient.connect(server.base_url, tenant.key)
     try:
         await client.subscribe(RUN_METRICS, {"runId": ids["run"], "after": cursor})

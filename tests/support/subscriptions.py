@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from typing import Any
+
 from tests.ws import WSClient
 
 RUN_METRICS = """
@@ -33,3 +37,16 @@ LIVE_CHART = """subscription($runId: ID!, $keys: [String!]!, $max: Int!) {
     reset bucketSize cursor histories { key columns { stepStart stepEnd min max last lastStep count } }
   }
 }"""
+
+
+async def following(server: Any, kind: str, key: uuid.UUID, subscribers: int = 1) -> None:
+    """Wait until the in-test server's hub of (kind, key) is ready and holds ``subscribers``:
+    for streams that start "from now on" (alerts), a change written after this is seen."""
+    broker = server.app.state.broker
+    async with asyncio.timeout(30):  # a guard against a wrong key, not a wait for time
+        while True:
+            hub = broker.hubs.get((kind, key))
+            if hub is not None and hub.ready.is_set() and len(hub.subscribers) >= subscribers:
+                break
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0)  # the subscriber resumes from the hub's ready and takes its position
