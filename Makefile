@@ -42,8 +42,12 @@ run: $(STAMP)
 	MLGRAPH_CORS_ORIGINS="$${MLGRAPH_CORS_ORIGINS-http://localhost:*,http://127.0.0.1:*}" \
 	  $(BIN)/mlgraph serve --seed-demo
 
+# The suite under SlipCover (line coverage of app/, test-artifacts/coverage.json), then the
+# coverage floor (pyproject.toml, [tool.mlgraph]); `.venv/bin/pytest` alone runs it bare.
 test: $(STAMP) $(CODEGEN_STAMP) $(MLFLOW_STAMP)
-	$(BIN)/pytest
+	mkdir -p test-artifacts
+	$(BIN)/python -m slipcover --json --out test-artifacts/coverage.json -m pytest
+	$(BIN)/python -m tests.support.coverage_floor test-artifacts/coverage.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench migrations clients/python
