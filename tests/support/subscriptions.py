@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
+from tests.helpers import until
 from tests.ws import WSClient
 
 RUN_METRICS = """
@@ -42,11 +43,11 @@ LIVE_CHART = """subscription($runId: ID!, $keys: [String!]!, $max: Int!) {
 async def following(server: Any, kind: str, key: uuid.UUID, subscribers: int = 1) -> None:
     """Wait until the in-test server's hub of (kind, key) is ready and holds ``subscribers``:
     for streams that start "from now on" (alerts), a change written after this is seen."""
-    broker = server.app.state.broker
-    async with asyncio.timeout(30):  # a guard against a wrong key, not a wait for time
-        while True:
-            hub = broker.hubs.get((kind, key))
-            if hub is not None and hub.ready.is_set() and len(hub.subscribers) >= subscribers:
-                break
-            await asyncio.sleep(0.01)
+    hubs = server.app.state.broker.hubs
+
+    def ready() -> bool:
+        hub = hubs.get((kind, key))
+        return hub is not None and hub.ready.is_set() and len(hub.subscribers) >= subscribers
+
+    await until(ready, f"the {kind} hub of {key} ready with {subscribers} subscriber(s)")
     await asyncio.sleep(0)  # the subscriber resumes from the hub's ready and takes its position
