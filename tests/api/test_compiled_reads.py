@@ -428,6 +428,53 @@ async def test_cursor_pages_match_forward_and_backward(make_tenant, database_url
                     break
 
 
+UNNUMBERED = PAGED.replace(
+    "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }", "totalCount"
+)
+
+
+async def test_a_page_without_page_info_reads_only_its_rows(
+    make_tenant, database_url, count_statements
+):
+    """A page whose pageInfo nobody asks for reads its ``first``/``last`` rows and no
+    more, unnumbered, in the order's own direction (forward and backward, from every
+    cursor): the resolvers' bytes. With pageInfo, one row more is read (is there a next
+    page?) and the rows are numbered to tell it apart."""
+    tenant = await make_tenant("cmpn")
+    await seed_varied(database_url, tenant.org_id, 3)
+    cases = 0
+    for order in ("CREATED_ASC", "CREATED_DESC", "NAME_ASC", "NAME_DESC", "UPDATED_DESC"):
+        for forward in (True, False):
+            cursors: list[str | None] = [None]
+            first = {"slug": tenant.org_slug, "order": order, "first" if forward else "last": 10}
+            all_edges = (await tenant.client.post(UNNUMBERED, first)).json()["data"]
+            edges = all_edges["organization"]["projects"]["nodes"][0]["models"]["edges"]
+            assert len(edges) >= 3, edges
+            cursors += [edge["cursor"] for edge in edges]
+            for cursor in cursors:
+                for size in (1, 2):
+                    variables: dict[str, Any] = {"slug": tenant.org_slug, "order": order}
+                    variables.update(
+                        {"first": size, "after": cursor}
+                        if forward
+                        else {"last": size, "before": cursor}
+                    )
+                    with count_statements() as counter:
+                        compiled = await tenant.client.post(UNNUMBERED, variables)
+                    reference = await tenant.client.on_resolvers().post(UNNUMBERED, variables)
+                    assert compiled.headers["x-mlgraph-path"] == "compiled"
+                    assert compiled.content == reference.content, (order, forward, cursor)
+                    (read,) = [s for s in counter.statements if "FROM models" in s]
+                    assert "row_number()" not in read
+                    cases += 1
+    assert cases >= 80
+    with count_statements() as counter:
+        paged = await tenant.client.post(PAGED, {"slug": tenant.org_slug, "first": 2})
+    assert paged.headers["x-mlgraph-path"] == "compiled"
+    (read,) = [s for s in counter.statements if "FROM models" in s]
+    assert "row_number()" in read
+
+
 TENANCY = """query($slug: String!, $ids: [ID!]!) {
   organization(slug: $slug) { id projects(first: 10) { totalCount nodes { id } } }
   nodes(ids: $ids) { id ... on Project { slug models(first: 5) { totalCount } } } }"""

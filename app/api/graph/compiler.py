@@ -176,38 +176,61 @@ class Compiler:
 
 @dataclass
 class PageAggregates:
-    """The aggregates of a page of numbered rows (``alias``, numbered ``_rn`` in the read
-    order, ``size`` shown, one more read): each list of the page's items written as a JSON
-    array in display order, its cursors once for pageInfo, and ``n`` (more than ``size``:
-    there is more)."""
+    """The aggregates of a page of rows (``alias``, ``size`` shown): each list of the page's
+    items written as a JSON array in display order, and, when pageInfo is read
+    (``read_cursors``), the shown rows' cursors and ``n`` (more than ``size``: there is
+    more). Only then (``numbered``) are the rows numbered (``_rn``, in read order) and one
+    more read; otherwise the rows are the page's, shown in ``lean_order`` (the display
+    order by the rows' own keys; None: always numbered). Numbering costs PostgreSQL a
+    window and a subquery scan at every level of nested pages: 29% of the benchmark's
+    six-level query (bench/nested_query.py, fan-out 10)."""
 
     alias: str
     size: str
     display: str  # " DESC" when the page is shown reversed (read backward)
     cursor: str  # a row's cursor as SQL text
-    aggregates: list[str] = field(default_factory=lambda: ["count(*) AS n"])
+    lean_order: str | None = None
+    item_sql: list[str] = field(default_factory=list)
+    counted: bool = False
 
     def items(self, item: str) -> str:
         """The JSON array of the page's rows written as ``item``, in display order."""
-        column = f"j{len(self.aggregates)}"
-        self.aggregates.append(
-            f"coalesce(string_agg({item}, ',' ORDER BY {self.alias}._rn{self.display}) "
-            f"FILTER (WHERE {self.alias}._rn <= {self.size}), '') AS {column}"
-        )
-        return f"('[' || g.{column} || ']')"
+        self.item_sql.append(item)
+        return f"('[' || g.j{len(self.item_sql)} || ']')"
 
     def read_cursors(self) -> None:
-        """``g.cs``: the shown rows' cursors in read order (what page_info reads)."""
-        if not any(a.endswith(" AS cs") for a in self.aggregates):
-            self.aggregates.append(
-                f"array_agg({self.cursor} ORDER BY {self.alias}._rn) "
-                f"FILTER (WHERE {self.alias}._rn <= {self.size}) AS cs"
+        """``g.cs``: the shown rows' cursors in read order, and ``g.n`` (what page_info
+        reads)."""
+        self.counted = True
+
+    @property
+    def numbered(self) -> bool:
+        return self.counted or self.lean_order is None or not self.item_sql
+
+    def aggregates(self) -> str:
+        a = self.alias
+        if not self.numbered:
+            columns = [
+                f"coalesce(string_agg({item}, ',' ORDER BY {self.lean_order}), '') AS j{i}"
+                for i, item in enumerate(self.item_sql, 1)
+            ]
+            return ", ".join(columns)
+        columns = ["count(*) AS n"]
+        columns += [
+            f"coalesce(string_agg({item}, ',' ORDER BY {a}._rn{self.display}) "
+            f"FILTER (WHERE {a}._rn <= {self.size}), '') AS j{i}"
+            for i, item in enumerate(self.item_sql, 1)
+        ]
+        if self.counted:
+            columns.append(
+                f"array_agg({self.cursor} ORDER BY {a}._rn) FILTER (WHERE {a}._rn <= {self.size}) "
+                "AS cs"
             )
+        return ", ".join(columns)
 
     def select(self, body: str, rows: str) -> str:
         """``body`` (reading ``g``) over the aggregates of ``rows``."""
-        aggregates = ", ".join(self.aggregates)
-        return f"(SELECT {body} FROM (SELECT {aggregates} FROM ({rows}) {self.alias}) g)"
+        return f"(SELECT {body} FROM (SELECT {self.aggregates()} FROM ({rows}) {self.alias}) g)"
 
 
 @dataclass
@@ -482,18 +505,14 @@ class _Run:
         table = spec.model.__table__.name
         keys_select = ", ".join(f"{sql} AS _k{i}" for i, sql in enumerate(keys_sql))
         order_by = ", ".join(f"{sql}{direction}" for sql in keys_sql)
-        limit = self.emitter.param(args.size + 1) + "::bigint"
         size = self.emitter.param(args.size) + "::bigint"
-        inner = (
-            f"SELECT {alias}.*, {keys_select} FROM {table} {alias} "
-            f"WHERE {' AND '.join(where)} ORDER BY {order_by} LIMIT {limit}"
-        )
-        numbered_order = ", ".join(f"p._k{i}{direction}" for i in range(len(keys_sql)))
-        rows = f"SELECT p.*, row_number() OVER (ORDER BY {numbered_order}) AS _rn FROM ({inner}) p"
         display = " DESC" if args.backward else ""
         cursor = cursor_sql(alias, key_types)
-
-        page = PageAggregates(alias, size, display, cursor)
+        # Shown in the order's own direction (read reversed when backward): by the keys,
+        # when no pageInfo asks for the rows to be numbered.
+        shown = " DESC" if order.descending else ""
+        lean_order = ", ".join(f"{alias}._k{i}{shown}" for i in range(len(keys_sql)))
+        page = PageAggregates(alias, size, display, cursor, lean_order)
         has_cursor = "'true'" if args.cursor is not None else "'false'"
 
         def value(name: str, field_nodes: list[FieldNode]) -> str:
@@ -522,6 +541,16 @@ class _Run:
             raise Unsupported(f"{connection_type.name}.{name}")
 
         body = self.json_object(selected, value)  # fills the aggregates
+        # Without pageInfo, the page is its ``size`` rows as they are read; with it, one
+        # more is read (is there more?) and the rows are numbered to tell it apart.
+        limit = self.emitter.param(args.size + 1) + "::bigint" if page.numbered else size
+        rows = (
+            f"SELECT {alias}.*, {keys_select} FROM {table} {alias} "
+            f"WHERE {' AND '.join(where)} ORDER BY {order_by} LIMIT {limit}"
+        )
+        if page.numbered:
+            numbered = ", ".join(f"p._k{i}{direction}" for i in range(len(keys_sql)))
+            rows = f"SELECT p.*, row_number() OVER (ORDER BY {numbered}) AS _rn FROM ({rows}) p"
         return page.select(body, rows)
 
     def counts_only(
