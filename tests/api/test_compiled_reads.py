@@ -475,6 +475,40 @@ async def test_a_page_without_page_info_reads_only_its_rows(
     assert "row_number()" in read
 
 
+ENDS_ONLY = PAGED.replace("edges { cursor node { id name updatedAt } }", "nodes { name }")
+
+
+async def test_page_info_writes_two_cursors_not_one_per_row(
+    make_tenant, database_url, count_statements
+):
+    """pageInfo's start and end cursors are written from the first and last rows' keys
+    (the resolvers' bytes, forward and backward, every order, empty pages included): no
+    row's cursor is built unless an edge asks for it."""
+    tenant = await make_tenant("cmpk")
+    await seed_varied(database_url, tenant.org_id, 3)
+    for order in ("CREATED_ASC", "CREATED_DESC", "NAME_ASC", "NAME_DESC", "UPDATED_DESC"):
+        for forward in (True, False):
+            cursor: str | None = None
+            for _ in range(5):
+                variables: dict[str, Any] = {"slug": tenant.org_slug, "order": order}
+                variables.update(
+                    {"first": 2, "after": cursor} if forward else {"last": 2, "before": cursor}
+                )
+                with count_statements() as counter:
+                    compiled = await tenant.client.post(ENDS_ONLY, variables)
+                reference = await tenant.client.on_resolvers().post(ENDS_ONLY, variables)
+                assert compiled.headers["x-mlgraph-path"] == "compiled"
+                assert compiled.content == reference.content, (order, forward, cursor)
+                (read,) = [s for s in counter.statements if "FROM models" in s]
+                assert "array_agg(translate(" not in read  # no aggregate of row cursors
+                connection = compiled.json()["data"]["organization"]["projects"]["nodes"][0]
+                info = connection["models"]["pageInfo"]
+                if info["endCursor"] is None:
+                    break
+                cursor = info["endCursor"] if forward else info["startCursor"]
+            assert info["startCursor"] is None and info["endCursor"] is None  # an empty page
+
+
 TENANCY = """query($slug: String!, $ids: [ID!]!) {
   organization(slug: $slug) { id projects(first: 10) { totalCount nodes { id } } }
   nodes(ids: $ids) { id ... on Project { slug models(first: 5) { totalCount } } } }"""

@@ -17,7 +17,7 @@ from graphql import FieldNode, GraphQLObjectType
 from app.api.errors import ClientError
 from app.api.experiments.enums import StepOrder
 from app.api.graph.compiler import PageAggregates
-from app.api.graph.sql_text import Unsupported, cursor_sql, literal, unwrap
+from app.api.graph.sql_text import Unsupported, literal, unwrap
 from app.api.pagination import coerce_cursor_value, page_args
 from app.domain.experiments.reads import NO_BOUND, page_statement
 from app.domain.experiments.rules import MAX_POINT_COLUMNS, METRIC_KEY_RE
@@ -171,7 +171,7 @@ def point_connection(
         f"SELECT p.*, p.step AS _k0, row_number() OVER (ORDER BY p.step{direction}) AS _rn "
         f"FROM ({points}) p"
     )
-    page = PageAggregates(inner, size, display, cursor_sql(inner, [int]))
+    page = PageAggregates(inner, size, display, (int,))
 
     connection_type = unwrap(series_type.fields[nodes[0].name.value].type)
     edge_type = unwrap(unwrap(connection_type.fields["edges"].type).of_type)
@@ -212,7 +212,7 @@ def point_connection(
         if name == "pageInfo":
             page.read_cursors()
             given = "'true'" if args.cursor is not None else "'false'"
-            return run.page_info(page_type, field_nodes, args, size, given)
+            return run.page_info(page_type, field_nodes, args, page, given)
         raise Unsupported(f"{connection_type.name}.{name}")
 
     body = run.json_object(run.selected(connection_type, nodes), value)  # fills the aggregates

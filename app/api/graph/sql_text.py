@@ -137,9 +137,13 @@ def typed_global_id_sql(type_sql: str, id_sql: str) -> str:
 
 def cursor_sql(alias: str, key_types: Sequence[type]) -> str:
     """The cursor of a row, as app/api/pagination.encode_cursor writes it."""
+    return cursor_of([f"{alias}._k{index}" for index in range(len(key_types))], key_types)
+
+
+def cursor_of(columns: Sequence[str], key_types: Sequence[type]) -> str:
+    """The cursor of the order key values ``columns`` (SQL expressions), one per key."""
     items = []
-    for index, key_type in enumerate(key_types):
-        column = f"{alias}._k{index}"
+    for column, key_type in zip(columns, key_types, strict=True):
         if key_type is datetime:
             text = f"btrim(mlgraph_json_time({column}), '\"')"
         elif key_type is bool:
