@@ -177,14 +177,14 @@ class Compiler:
 
 @dataclass
 class PageAggregates:
-    """The aggregates of a page of rows (``alias``, ``size`` shown): each list of the page's
-    items written as a JSON array in display order, and, when pageInfo is read
-    (``read_cursors``), the shown rows' cursors and ``n`` (more than ``size``: there is
-    more). Only then (``numbered``) are the rows numbered (``_rn``, in read order) and one
-    more read; otherwise the rows are the page's, shown in ``lean_order`` (the display
-    order by the rows' own keys; None: always numbered). Numbering costs PostgreSQL a
-    window and a subquery scan at every level of nested pages: 29% of the benchmark's
-    six-level query (bench/nested_query.py, fan-out 10)."""
+    """The aggregates of a page of rows (``alias``, ``size`` shown): each list of the
+    page's items written as a JSON array in display order, and, when pageInfo is read
+    (``read_cursors``), the shown rows' order keys (for its first and last cursors) and
+    ``n`` (more than ``size``: there is more). Only then (``numbered``) are the rows
+    numbered (``_rn``, in read order) and one more read; otherwise the rows are the
+    page's, shown in ``lean_order`` (the display order by the rows' own keys; None:
+    always numbered). Numbering costs PostgreSQL a window and a subquery scan at every
+    level of nested pages: 29% of the benchmark's six-level query (fan-out 10)."""
 
     alias: str
     size: str
