@@ -1,0 +1,88 @@
+"""The compiler writes a jsonb object one level in SQL (app/api/graph/sql_text.json_sql)
+instead of calling mlgraph_json's PL/pgSQL for every member: for any JSON value — nested
+objects and arrays, floats of every magnitude, integers past 64 bits, strings with
+quotes, escapes and non-ASCII, empty containers, scalars and null at the top — both
+write the same text, held here by PostgreSQL itself."""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import make_url
+
+from app.api.graph.sql_text import json_sql
+
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.1, 2.5, 1e-5, 1e-7, 1e15, 1.5e300, -0.0, 1.0]),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.text(
+                st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=5
+            ),
+            inner,
+            max_size=5,
+        ),
+    ),
+    max_leaves=20,
+)
+OBJECTS = st.dictionaries(
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=6),
+    VALUES,
+    max_size=10,
+)
+
+
+def drawn(strategy: st.SearchStrategy[object], count: int) -> list[object]:
+    examples: list[object] = []
+
+    @settings(max_examples=count, database=None, derandomize=True, deadline=None)
+    @given(strategy)
+    def collect(value: object) -> None:
+        examples.append(value)
+
+    collect()
+    return examples
+
+
+@pytest.fixture
+async def connection(database_url):  # type: ignore[no-untyped-def]
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    connection = await asyncpg.connect(url)
+    yield connection
+    await connection.close()
+
+
+async def test_objects_are_written_as_mlgraph_json_writes_them(connection) -> None:  # type: ignore[no-untyped-def]
+    values = drawn(OBJECTS, 150) + drawn(VALUES, 50)
+    values += [{}, [], None, {"lr": 0.001, "wd": 1e-5, "big": 2**80, "s": 'a "q", b: c\n'}]
+    await connection.execute("CREATE TEMP TABLE json_cases (i int, v jsonb)")
+    await connection.executemany(
+        "INSERT INTO json_cases VALUES ($1, $2::jsonb)",
+        [
+            (i, None if v is None else json.dumps(v, ensure_ascii=False))
+            for i, v in enumerate(values)
+        ],
+    )
+    rows = await connection.fetch(
+        f"SELECT t.i, {json_sql('t.v')} AS fast, mlgraph_json(t.v) AS slow FROM json_cases t"
+    )
+    assert len(rows) == len(values)
+    differing = [(values[r["i"]], r["fast"], r["slow"]) for r in rows if r["fast"] != r["slow"]]
+    assert not differing, differing[:3]
+    objects = await connection.fetchval(
+        "SELECT count(*) FROM json_cases WHERE jsonb_typeof(v) = 'object'"
+    )
+    assert objects > 150  # the fast path was taken
