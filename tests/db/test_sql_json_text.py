@@ -1,8 +1,10 @@
-"""The compiler writes a jsonb object one level in SQL (app/api/graph/sql_text.json_sql)
-instead of calling mlgraph_json's PL/pgSQL for every member: for any JSON value — nested
-objects and arrays, floats of every magnitude, integers past 64 bits, strings with
-quotes, escapes and non-ASCII, empty containers, scalars and null at the top — both
-write the same text, held here by PostgreSQL itself."""
+"""Two of the compiled read path's value writers held to what they replace, by
+PostgreSQL itself. A jsonb object is written one level in SQL
+(app/api/graph/sql_text.json_sql) instead of by mlgraph_json's PL/pgSQL calling itself
+for every member: for any JSON value — nested objects and arrays, floats of every
+magnitude, integers past 64 bits, strings with quotes, escapes and non-ASCII, empty
+containers, scalars and null at the top — both write the same text. Timestamps
+(mlgraph_json_time, one to_char since migration 0068) are Python's isoformat in UTC."""
 
 from __future__ import annotations
 
@@ -86,3 +88,25 @@ async def test_objects_are_written_as_mlgraph_json_writes_them(connection) -> No
         "SELECT count(*) FROM json_cases WHERE jsonb_typeof(v) = 'object'"
     )
     assert objects > 150  # the fast path was taken
+
+
+async def test_timestamps_are_written_as_python_writes_them(connection) -> None:  # type: ignore[no-untyped-def]
+    """mlgraph_json_time (migration 0068) is the resolver path's ``isoformat()`` in UTC —
+    microseconds only when not zero — whatever the session's time zone."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    instants = drawn(
+        st.datetimes(
+            min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+        ),
+        200,
+    )
+    edges = [datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=UTC)]
+    edges += [datetime(2026, 6, 30, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=5.5)))]
+    statement = "SELECT mlgraph_json_time($1::timestamptz)"
+    for zone in ("UTC", "America/New_York", "Asia/Kolkata"):
+        await connection.execute(f"SET TIME ZONE '{zone}'")
+        for instant in [*instants, *edges]:
+            expected = f'"{instant.astimezone(UTC).isoformat()}"'
+            assert await connection.fetchval(statement, instant) == expected, (zone, instant)
+    assert await connection.fetchval(statement, None) == "null"
