@@ -4,45 +4,22 @@ stores, for random arrays of every element type they carry."""
 
 from __future__ import annotations
 
-import asyncpg
 import numpy as np
 import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import make_url
 
 from app.db.arrays import array_text, numpy_array
+from tests.support.drawn import drawn
 
 BIGINTS = st.lists(st.integers(-(2**63), 2**63 - 1), max_size=300)
 INTS = st.lists(st.integers(-(2**31), 2**31 - 1), max_size=300)
 FLOATS = st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=300)
 
 
-def examples_of(strategy: st.SearchStrategy[list]) -> list[list]:  # type: ignore[type-arg]
-    """60 examples hypothesis draws (the database check itself is async)."""
-    examples: list[list] = []  # type: ignore[type-arg]
-
-    @settings(max_examples=60, database=None, derandomize=True, deadline=None)
-    @given(strategy)
-    def collect(values: list) -> None:  # type: ignore[type-arg]
-        examples.append(values)
-
-    collect()
-    return examples
-
-
-@pytest.fixture
-async def connection(database_url):  # type: ignore[no-untyped-def]
-    url = make_url(database_url).set(drivername="postgresql").render_as_string(False)
-    connection = await asyncpg.connect(url)
-    yield connection
-    await connection.close()
-
-
 async def test_binary_arrays_read_as_postgresql_stores_them(connection):
     checked = 0
     for sql_type, strategy in (("bigint", BIGINTS), ("integer", INTS), ("float8", FLOATS)):
-        for values in examples_of(strategy):
+        for values in drawn(strategy, 60):
             sent = await connection.fetchval(f"SELECT array_send($1::{sql_type}[])", values)
             read = numpy_array(sent)
             assert read.tolist() == values, (sql_type, values)
@@ -61,7 +38,7 @@ async def test_array_text_is_read_back_as_the_same_numbers(connection):
     extremes = [[5e-324, -0.0, 1.7976931348623157e308, -2.2250738585072014e-308, 0.1, 1 / 3]]
     checked = 0
     for sql_type, dtype, strategy in (("float8", np.float64, FLOATS), ("int8", np.int64, BIGINTS)):
-        samples = examples_of(strategy) + (extremes if dtype is np.float64 else [])
+        samples = drawn(strategy, 60) + (extremes if dtype is np.float64 else [])
         for values in samples:
             sent = array_text(np.array(values, dtype=dtype))
             read = await connection.fetchval(f"SELECT CAST(CAST($1 AS text) AS {sql_type}[])", sent)
@@ -80,7 +57,7 @@ async def test_array_text_carries_nan_and_infinity(connection):
     element: PostgreSQL reads back every value bit for bit, NaN as NaN — or as NULL where
     the caller says a NaN means "no value" (a bucket's min without a finite value)."""
     checked = 0
-    for values in examples_of(ANY_FLOATS) + [[float("nan"), float("inf"), -float("inf"), -0.0]]:
+    for values in drawn(ANY_FLOATS, 60) + [[float("nan"), float("inf"), -float("inf"), -0.0]]:
         array = np.array(values, dtype=np.float64)
         read = await connection.fetchval(
             "SELECT CAST(CAST($1 AS text) AS float8[])", array_text(array)

@@ -7,33 +7,10 @@ from __future__ import annotations
 
 import base64
 
-import asyncpg
-import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import make_url
 
 from app.api.graph.sql_text import base64url_sql, cursor_sql, global_id_sql
-
-
-def drawn(strategy: st.SearchStrategy[bytes], count: int) -> list[bytes]:
-    examples: list[bytes] = []
-
-    @settings(max_examples=count, database=None, derandomize=True, deadline=None)
-    @given(strategy)
-    def collect(value: bytes) -> None:
-        examples.append(value)
-
-    collect()
-    return examples
-
-
-@pytest.fixture
-async def connection(database_url):  # type: ignore[no-untyped-def]
-    url = make_url(database_url).set(drivername="postgresql").render_as_string(False)
-    connection = await asyncpg.connect(url)
-    yield connection
-    await connection.close()
+from tests.support.drawn import drawn
 
 
 async def test_base64url_is_pythons_for_any_bytes(connection) -> None:  # type: ignore[no-untyped-def]

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 
-import asyncpg
-import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import make_url
 
 from app.api.graph.sql_text import json_sql
+from tests.support.drawn import drawn
 
 SCALARS = st.one_of(
     st.none(),
@@ -45,26 +42,6 @@ OBJECTS = st.dictionaries(
     VALUES,
     max_size=10,
 )
-
-
-def drawn(strategy: st.SearchStrategy[object], count: int) -> list[object]:
-    examples: list[object] = []
-
-    @settings(max_examples=count, database=None, derandomize=True, deadline=None)
-    @given(strategy)
-    def collect(value: object) -> None:
-        examples.append(value)
-
-    collect()
-    return examples
-
-
-@pytest.fixture
-async def connection(database_url):  # type: ignore[no-untyped-def]
-    url = make_url(database_url).set(drivername="postgresql").render_as_string(False)
-    connection = await asyncpg.connect(url)
-    yield connection
-    await connection.close()
 
 
 async def test_objects_are_written_as_mlgraph_json_writes_them(connection) -> None:  # type: ignore[no-untyped-def]
