@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -406,26 +407,49 @@ PAGED = """query($slug: String!, $first: Int, $after: String, $last: Int, $befor
       edges { cursor node { id name updatedAt } } } } } } }"""
 
 
-async def test_cursor_pages_match_forward_and_backward(make_tenant, database_url):
-    tenant = await make_tenant("cmpc")
-    await seed_varied(database_url, tenant.org_id, 3)
-    for order in ("CREATED_ASC", "CREATED_DESC", "NAME_ASC", "NAME_DESC", "UPDATED_DESC"):
+ORDERS = ("CREATED_ASC", "CREATED_DESC", "NAME_ASC", "NAME_DESC", "UPDATED_DESC")
+KEYS_ONLY = re.compile(r"a\d+\._k\d+")  # a row's order key, as it is
+
+
+async def walk_pages(
+    tenant: Any, document: str, size: int, pages: int, count_statements: Any
+) -> list[dict[str, Any]]:
+    """Every order, forward and backward, ``pages`` pages of ``size`` from the start (or
+    until an empty page): the resolvers' bytes on the compiled path, whose statement
+    aggregates no row's cursor (``array_agg`` only of the rows' order keys, for
+    pageInfo's two cursors). The last pageInfo of each walk."""
+    ends = []
+    for order in ORDERS:
         for forward in (True, False):
             cursor: str | None = None
-            for _ in range(4):
+            for _ in range(pages):
                 variables: dict[str, Any] = {"slug": tenant.org_slug, "order": order}
                 variables.update(
-                    {"first": 1, "after": cursor} if forward else {"last": 1, "before": cursor}
+                    {"first": size, "after": cursor}
+                    if forward
+                    else {"last": size, "before": cursor}
                 )
-                compiled = await tenant.client.post(PAGED, variables)
-                reference = await tenant.client.on_resolvers().post(PAGED, variables)
+                with count_statements() as counter:
+                    compiled = await tenant.client.post(document, variables)
+                reference = await tenant.client.on_resolvers().post(document, variables)
                 assert compiled.headers["x-mlgraph-path"] == "compiled"
                 assert compiled.content == reference.content, (order, forward, cursor)
+                (read,) = [s for s in counter.statements if "FROM models" in s]
+                aggregated = re.findall(r"array_agg\((.+?) ORDER BY", read)
+                assert aggregated and all(KEYS_ONLY.fullmatch(a) for a in aggregated), aggregated
                 connection = compiled.json()["data"]["organization"]["projects"]["nodes"][0]
                 info = connection["models"]["pageInfo"]
-                cursor = info["endCursor"] if forward else info["startCursor"]
-                if cursor is None:
+                if info["endCursor"] is None:
                     break
+                cursor = info["endCursor"] if forward else info["startCursor"]
+            ends.append(info)
+    return ends
+
+
+async def test_cursor_pages_match_forward_and_backward(make_tenant, database_url, count_statements):
+    tenant = await make_tenant("cmpc")
+    await seed_varied(database_url, tenant.org_id, 3)
+    await walk_pages(tenant, PAGED, 1, 4, count_statements)
 
 
 UNNUMBERED = PAGED.replace(
@@ -443,7 +467,7 @@ async def test_a_page_without_page_info_reads_only_its_rows(
     tenant = await make_tenant("cmpn")
     await seed_varied(database_url, tenant.org_id, 3)
     cases = 0
-    for order in ("CREATED_ASC", "CREATED_DESC", "NAME_ASC", "NAME_DESC", "UPDATED_DESC"):
+    for order in ORDERS:
         for forward in (True, False):
             cursors: list[str | None] = [None]
             first = {"slug": tenant.org_slug, "order": order, "first" if forward else "last": 10}
@@ -486,27 +510,8 @@ async def test_page_info_writes_two_cursors_not_one_per_row(
     row's cursor is built unless an edge asks for it."""
     tenant = await make_tenant("cmpk")
     await seed_varied(database_url, tenant.org_id, 3)
-    for order in ("CREATED_ASC", "CREATED_DESC", "NAME_ASC", "NAME_DESC", "UPDATED_DESC"):
-        for forward in (True, False):
-            cursor: str | None = None
-            for _ in range(5):
-                variables: dict[str, Any] = {"slug": tenant.org_slug, "order": order}
-                variables.update(
-                    {"first": 2, "after": cursor} if forward else {"last": 2, "before": cursor}
-                )
-                with count_statements() as counter:
-                    compiled = await tenant.client.post(ENDS_ONLY, variables)
-                reference = await tenant.client.on_resolvers().post(ENDS_ONLY, variables)
-                assert compiled.headers["x-mlgraph-path"] == "compiled"
-                assert compiled.content == reference.content, (order, forward, cursor)
-                (read,) = [s for s in counter.statements if "FROM models" in s]
-                assert "array_agg(translate(" not in read  # no aggregate of row cursors
-                connection = compiled.json()["data"]["organization"]["projects"]["nodes"][0]
-                info = connection["models"]["pageInfo"]
-                if info["endCursor"] is None:
-                    break
-                cursor = info["endCursor"] if forward else info["startCursor"]
-            assert info["startCursor"] is None and info["endCursor"] is None  # an empty page
+    ends = await walk_pages(tenant, ENDS_ONLY, 2, 5, count_statements)
+    assert all(info["startCursor"] is None and info["endCursor"] is None for info in ends)
 
 
 TENANCY = """query($slug: String!, $ids: [ID!]!) {
