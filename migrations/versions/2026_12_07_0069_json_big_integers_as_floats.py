@@ -7,6 +7,9 @@ by jsonb as 301 digits) or as 2**80 is answered ``1.5e+300`` / ``1.2089258196146
 (found by tests/db/test_sql_json_text.py, which holds it to orjson for any JSON). Numbers
 past the 64-bit range now go through ``mlgraph_json_float`` as the floats they are read
 as; one past even a double's range keeps its digits (orjson refuses to read it at all).
+The rule is one function, ``mlgraph_json_number``, which ``mlgraph_json_slow`` calls and
+the compiler's inline object writer (app/api/graph/sql_text.json_sql) calls too
+(PostgreSQL inlines it there: SQL, one expression).
 
 Revision ID: 0069
 Revises: 0068
@@ -42,7 +45,6 @@ def _slow(number_branch: str) -> str:
                     mlgraph_json_slow(e.value), ',' ORDER BY e.ordinality), '') || ']'
                 INTO out FROM jsonb_array_elements(v) WITH ORDINALITY AS e;
             WHEN 'number' THEN
-                out := v::text;
                 {number_branch}
             ELSE
                 out := v::text;
@@ -54,21 +56,30 @@ def _slow(number_branch: str) -> str:
 
 
 UPGRADE = [
-    _slow(
-        """IF out ~ '[.eE]' OR (length(out) > 18
-                    AND (v::numeric < -9223372036854775808 OR v::numeric > 18446744073709551615)
-                    AND abs(v::numeric) <= 1.7976931348623157e308) THEN
-                    out := mlgraph_json_float(out::float8);
-                END IF;"""
-    ),
+    """
+    CREATE FUNCTION mlgraph_json_number(n jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+        SELECT CASE
+            WHEN n::text ~ '[.eE]' OR (length(n::text) > 18
+                AND (n::numeric < -9223372036854775808 OR n::numeric > 18446744073709551615)
+                AND abs(n::numeric) <= 1.7976931348623157e308)
+            THEN mlgraph_json_float(n::float8)
+            ELSE n::text
+        END
+    $$
+    """,
+    _slow("out := mlgraph_json_number(v);"),
 ]
 
 DOWNGRADE = [
     _slow(
-        """IF out ~ '[.eE]' THEN
+        """out := v::text;
+                IF out ~ '[.eE]' THEN
                     out := mlgraph_json_float(out::float8);
                 END IF;"""
     ),
+    "DROP FUNCTION mlgraph_json_number(jsonb)",
 ]
 
 

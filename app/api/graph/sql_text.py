@@ -210,15 +210,12 @@ def scalar_json(gql_type: Any, column: str) -> str:
 
 
 COLUMN = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
-# A jsonb value inside an object, as mlgraph_json_slow (migration 0069) writes it:
-# numbers with a fraction or exponent, or past 64 bits, as the float orjson reads (the
-# resolver path), nested containers through the function itself.
+# A jsonb value inside an object, as mlgraph_json_slow writes it: a number as
+# mlgraph_json_number (migration 0069: as the value orjson reads, the resolver path),
+# nested containers through the function itself.
 JSON_MEMBER = (
     "CASE jsonb_typeof(jm.value) "
-    "WHEN 'number' THEN (CASE WHEN jm.value::text ~ '[.eE]' OR (length(jm.value::text) > 18 "
-    "AND (jm.value::numeric < -9223372036854775808 OR jm.value::numeric > 18446744073709551615) "
-    "AND abs(jm.value::numeric) <= 1.7976931348623157e308) "
-    "THEN mlgraph_json_float(jm.value::float8) ELSE jm.value::text END) "
+    "WHEN 'number' THEN mlgraph_json_number(jm.value) "
     "WHEN 'object' THEN mlgraph_json_slow(jm.value) "
     "WHEN 'array' THEN mlgraph_json_slow(jm.value) "
     "ELSE jm.value::text END"
