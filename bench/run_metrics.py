@@ -199,7 +199,7 @@ async def watched(api: Api, org: str, args: argparse.Namespace) -> str:
     divergence (100-step windows) on others. None fires on the bench's curves, so every
     batch is judged in full."""
     made = await api.call(
-        PROJECT, {"i": {"organizationId": org, "slug": "bench-watched", "name": "W"}}
+        PROJECT, {"i": {"organizationId": org, "slug": f"watched-{time.time_ns()}", "name": "W"}}
     )
     project = made["projectCreate"]["project"]["id"]
     names = key_names(max(map(int, args.keys.split(","))))
@@ -288,8 +288,9 @@ async def main() -> None:
                 org = (await api.call('{ organization(slug: "bench") { id } }', {}))[
                     "organization"
                 ]["id"]
+                slug = f"bench-{time.time_ns()}"  # a fresh project on a reused DATABASE_URL
                 project = await api.call(
-                    PROJECT, {"i": {"organizationId": org, "slug": "bench", "name": "B"}}
+                    PROJECT, {"i": {"organizationId": org, "slug": slug, "name": slug}}
                 )
                 project_id = project["projectCreate"]["project"]["id"]
                 experiment = (await api.call(EXPERIMENT, {"i": {"projectId": project_id, "name": "bench"}}))[
