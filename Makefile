@@ -87,6 +87,7 @@ bench: $(STAMP) $(MLFLOW_STAMP)
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/run_pages.py
 	$(BIN)/python bench/sweeps.py
+	$(BIN)/python bench/ingest_breakdown.py
 
 clean:
 	rm -rf $(VENV) $(CODEGEN) $(MLFLOW) .data

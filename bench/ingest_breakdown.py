@@ -1,0 +1,165 @@
+"""What each part of a batch's ingest costs PostgreSQL (issue 28, item 1).
+
+    .venv/bin/python bench/ingest_breakdown.py [--batches 60] [--cycles 5] [--keys 10]
+
+Calls the ingest service (`run_metrics_log_watched`, what GraphQL's `series` and the bulk
+endpoint call) in this process, on one connection, with 1,000-point batches of `--keys`
+keys, and reads that connection's backend CPU from `/proc` (Linux) around each block of
+`--batches` batches. Each variant writes its own run; the variants take turns, block by
+block, `--cycles` times, so a slower minute of a shared machine falls on all of them.
+A variant is the shipped statement with one part switched off (a `WHERE false`), so
+the differences are what each part costs:
+
+- `shipped`: the statement as it is;
+- `no rollups`, `no chunks`, `no summaries`, `no audit+notify`: without that part;
+- `no writes`: the overlap probe and the sequence bump alone;
+- `lock only`: the run's row lock and the transaction, the statement replaced by a constant.
+
+The figures are PostgreSQL CPU only (the server's own Python is not counted here:
+`bench/run_metrics.py` measures both over HTTP)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+from sqlalchemy import TextClause, text  # noqa: E402
+
+from app.api.ids import decode_id  # noqa: E402
+from app.db.engine import make_engine, make_read_session_factory, make_session_factory  # noqa: E402
+from app.db.scope import scope_connections, scoped  # noqa: E402
+from app.db.url import app_role_url  # noqa: E402
+from app.domain.experiments import services  # noqa: E402
+from app.domain.experiments.points import batch_from_series  # noqa: E402
+from app.domain.health.watching import run_metrics_log_watched  # noqa: E402
+from app.server.middleware import actor_for_token  # noqa: E402
+from bench.common import admin_key, counted_server, database, machine  # noqa: E402
+from bench.run_metrics import EXPERIMENT, PROJECT, RUN, Api  # noqa: E402
+
+SHIPPED = services.LOG_POINTS.text
+# Each part's switch: the text that lets its rows through, and what stops them.
+ROLLUPS = (
+    "WHERE EXISTS (SELECT FROM bumped)\n        ORDER BY f.key, f.width, f.bucket",
+    "WHERE false",
+)
+SUMMARIES = ("WHERE EXISTS (SELECT FROM bumped)\n        ORDER BY f.key\n", "WHERE false\n")
+CHUNKS = ("CROSS JOIN given g\n", "CROSS JOIN given g WHERE false\n")
+AUDIT = ("WHERE NOT (SELECT found FROM overlap)\n        RETURNING 1\n    ),\n    notified",
+         "WHERE false RETURNING 1\n    ),\n    notified")  # fmt: skip
+NOTIFY = ("FROM bumped b\n    )", "FROM bumped b WHERE false\n    )")
+
+
+def without(*parts: tuple[str, str]) -> TextClause:
+    sql = SHIPPED
+    for old, new in parts:
+        if old not in sql:  # the statement changed: this bench must follow it
+            raise SystemExit(f"LOG_POINTS no longer contains {old!r}: update {__file__}")
+        sql = sql.replace(old, new)
+    return text(sql)
+
+
+VARIANTS: dict[str, TextClause] = {
+    "shipped": services.LOG_POINTS,
+    "no rollups": without(ROLLUPS),
+    "no chunks": without(CHUNKS),
+    "no summaries": without(SUMMARIES),
+    "no audit+notify": without(AUDIT, NOTIFY),
+    "no writes": without(ROLLUPS, CHUNKS, SUMMARIES, AUDIT, NOTIFY),
+    "lock only": text("SELECT false AS overlap, CAST(:n AS int8) AS high_water, 0 AS written"),
+}
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def series(start: int, keys: int) -> dict:  # type: ignore[type-arg]
+    steps = list(range(start, start + 1000 // keys))
+    return {
+        f"key{k}": {"steps": steps, "values": [1.0 / (1 + s + k) for s in steps]}
+        for k in range(keys)
+    }
+
+
+async def make_runs(url: str, key: str, count: int) -> list[uuid.UUID]:
+    async with (
+        counted_server(url) as server,
+        httpx.AsyncClient(base_url=server.base_url, timeout=60) as client,
+    ):
+        api = Api(client, key)
+        org = (await api.call('{ organization(slug: "bench") { id } }', {}))["organization"]["id"]
+        slug = f"breakdown-{time.time_ns()}"
+        project = (await api.call(PROJECT, {"i": {"organizationId": org, "slug": slug, "name": slug}}))[
+            "projectCreate"]["project"]["id"]  # fmt: skip
+        experiment = (await api.call(EXPERIMENT, {"i": {"projectId": project, "name": "b"}}))[
+            "experimentCreate"]["experiment"]["id"]  # fmt: skip
+        runs = []
+        for i in range(count):
+            made = await api.call(RUN, {"i": {"experimentId": experiment, "name": f"r{i}"}})
+            runs.append(decode_id(made["runCreate"]["run"]["id"], "Run", ["id"]))
+        return runs
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--batches", type=int, default=60, help="batches per block")
+    parser.add_argument("--cycles", type=int, default=5, help="blocks per variant")
+    parser.add_argument("--keys", type=int, default=10, help="keys per 1,000-point batch")
+    args = parser.parse_args()
+    print(machine())
+    with database() as url:
+        key = await admin_key(url)
+        runs = dict(zip(VARIANTS, await make_runs(url, key, len(VARIANTS)), strict=True))
+        engine = make_engine(app_role_url(url), pool_size=1, max_overflow=0)
+        scope_connections(engine)
+        sessions = make_session_factory(engine)
+        actor = replace(
+            await actor_for_token(make_read_session_factory(engine), key), ingesting=True
+        )
+        done = {name: 0 for name in VARIANTS}
+        cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}
+
+        async def log(name: str) -> None:
+            batch = batch_from_series(series(done[name] * 1000 // args.keys, args.keys), 10**6)
+            async with sessions() as session, session.begin():
+                await run_metrics_log_watched(session, actor, run_id=runs[name], batch=batch)
+            done[name] += 1
+
+        with scoped(actor.db_scope()):
+            async with sessions() as session:
+                pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            for _ in range(args.cycles):
+                for name, statement in VARIANTS.items():
+                    services.LOG_POINTS = statement
+                    for _ in range(5):  # a new statement text: prepared and planned first
+                        await log(name)
+                    before = backend_cpu(pid)
+                    for _ in range(args.batches):
+                        await log(name)
+                    cpu[name].append((backend_cpu(pid) - before) / args.batches * 1000)
+        services.LOG_POINTS = VARIANTS["shipped"]
+        await engine.dispose()
+    shipped = statistics.median(cpu["shipped"])
+    print(f"\nPostgreSQL CPU per {args.keys}-key 1,000-point batch (one connection; "
+          f"median of {args.cycles} blocks of {args.batches})")  # fmt: skip
+    print(f"{'variant':>16} {'ms/batch':>9} {'saved':>7}   blocks")
+    for name, figures in cpu.items():
+        median = statistics.median(figures)
+        saved = "" if name == "shipped" else f"{100 * (shipped - median) / shipped:6.0f}%"
+        print(f"{name:>16} {median:9.2f} {saved:>7}   {' '.join(f'{f:.2f}' for f in figures)}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
