@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -120,11 +121,95 @@ def _first(mask: np.ndarray) -> int:
 
 def batch_from_series(series: Any, max_points: int, now: datetime | None = None) -> PointBatch:
     """``{key: {steps: [int], values: [number], timestamps?: [epoch ms]}}``, checked whole:
-    errors name the key, the column and the index of the first bad item."""
+    errors name the key, the column and the index of the first bad item.
+
+    A training loop's batch (every key valid, steps ascending, finite numbers, timestamps
+    on every key or on none) is checked and converted for all its keys at once; anything
+    else is taken key by key, which also finds and names the first bad item."""
     field = ["series"]
     if not isinstance(series, Mapping) or not series:
         raise validation("give at least one metric key", field)
     now = now or datetime.now(UTC)
+    return _all_keys_at_once(series, max_points, now) or _key_by_key(series, max_points, now)
+
+
+def _all_keys_at_once(
+    series: Mapping[Any, Any], max_points: int, now: datetime
+) -> PointBatch | None:
+    """The batch, or None if anything in it is not as a training loop sends it (then the
+    key-by-key reading decides, and explains)."""
+    keys = sorted(series)
+    steps: list[Any] = []
+    values: list[Any] = []
+    stamps: list[Any] = []
+    lens = []
+    for key in keys:
+        columns = series[key]
+        if (
+            not isinstance(key, str)
+            or not METRIC_KEY_RE.fullmatch(key)
+            or key != key.strip()
+            or not isinstance(columns, Mapping)
+            or not {"steps", "values"} <= set(columns) <= SERIES_FIELDS
+            or type(columns["steps"]) is not list
+            or type(columns["values"]) is not list
+            or ("timestamps" in columns) != ("timestamps" in series[keys[0]])
+        ):
+            return None
+        n = len(columns["steps"])
+        if n == 0 or len(columns["values"]) != n:
+            return None
+        if "timestamps" in columns:
+            if type(columns["timestamps"]) is not list or len(columns["timestamps"]) != n:
+                return None
+            stamps += columns["timestamps"]
+        steps += columns["steps"]
+        values += columns["values"]
+        lens.append(n)
+    if len(steps) > max_points:
+        return None
+    if not set(map(type, steps)) <= INTS or not set(map(type, values)) <= NUMBERS:
+        return None
+    if stamps and not set(map(type, stamps)) <= NUMBERS:
+        return None
+    try:
+        step_array = np.array(steps, dtype=np.int64)
+        value_array = np.array(values, dtype=np.float64)
+        stamp_array = np.array(stamps, dtype=np.float64)
+    except OverflowError:
+        return None
+    ends = list(accumulate(lens))
+    starts = [0, *ends[:-1]]
+    lasts = [end - 1 for end in ends]
+    ascending = step_array[1:] > step_array[:-1]
+    ascending[lasts[:-1]] = True  # (one key's last step against the next key's first)
+    if not ascending.all():
+        return None
+    # Each key ascends, so its first step is its least and its last its greatest.
+    if step_array[starts].min() < 0 or step_array[lasts].max() > MAX_STEP:
+        return None
+    if stamps:
+        with np.errstate(invalid="ignore", over="ignore"):
+            scaled = np.rint(stamp_array * 1000.0)
+        if not ((scaled >= micros(EARLIEST)) & (scaled <= micros(now + MAX_CLOCK_SKEW))).all():
+            return None
+        times = scaled.astype(np.int64)
+    else:
+        times = np.full(len(step_array), micros(now), dtype=np.int64)
+    return PointBatch(
+        tuple(
+            KeySeries(key, step_array[a:b], value_array[a:b], times[a:b])
+            for key, a, b in zip(keys, starts, ends, strict=True)
+        )
+    )
+
+
+INTS = frozenset({int})
+NUMBERS = frozenset({int, float})
+
+
+def _key_by_key(series: Mapping[Any, Any], max_points: int, now: datetime) -> PointBatch:
+    field = ["series"]
     earliest, latest = micros(EARLIEST), micros(now + MAX_CLOCK_SKEW)
     total = 0
     out = []
