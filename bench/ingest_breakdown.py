@@ -33,9 +33,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
-from sqlalchemy import TextClause, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from app.api.ids import decode_id  # noqa: E402
+from app.db.driver import DriverStatement  # noqa: E402
 from app.db.engine import make_engine, make_read_session_factory, make_session_factory  # noqa: E402
 from app.db.scope import scope_connections, scoped  # noqa: E402
 from app.db.url import app_role_url  # noqa: E402
@@ -46,7 +47,7 @@ from app.server.middleware import actor_for_token  # noqa: E402
 from bench.common import admin_key, counted_server, database, machine  # noqa: E402
 from bench.run_metrics import EXPERIMENT, PROJECT, RUN, Api  # noqa: E402
 
-SHIPPED = services.LOG_POINTS.text
+SHIPPED = services.LOG_POINTS.named_sql
 # Each part's switch: the text that lets its rows through, and what stops them.
 ROLLUPS = (
     "WHERE EXISTS (SELECT FROM bumped)\n        ORDER BY f.key, f.width, f.bucket",
@@ -59,23 +60,25 @@ AUDIT = ("WHERE NOT (SELECT found FROM overlap)\n        RETURNING 1\n    ),\n  
 NOTIFY = ("FROM bumped b\n    )", "FROM bumped b WHERE false\n    )")
 
 
-def without(*parts: tuple[str, str]) -> TextClause:
+def without(*parts: tuple[str, str]) -> DriverStatement:
     sql = SHIPPED
     for old, new in parts:
         if old not in sql:  # the statement changed: this bench must follow it
             raise SystemExit(f"LOG_POINTS no longer contains {old!r}: update {__file__}")
         sql = sql.replace(old, new)
-    return text(sql)
+    return DriverStatement(sql)
 
 
-VARIANTS: dict[str, TextClause] = {
+VARIANTS: dict[str, DriverStatement] = {
     "shipped": services.LOG_POINTS,
     "no rollups": without(ROLLUPS),
     "no chunks": without(CHUNKS),
     "no summaries": without(SUMMARIES),
     "no audit+notify": without(AUDIT, NOTIFY),
     "no writes": without(ROLLUPS, CHUNKS, SUMMARIES, AUDIT, NOTIFY),
-    "lock only": text("SELECT false AS overlap, CAST(:n AS int8) AS high_water, 0 AS written"),
+    "lock only": DriverStatement(
+        "SELECT false AS overlap, CAST(:n AS int8) AS high_water, 0 AS written"
+    ),
 }
 TICK = os.sysconf("SC_CLK_TCK")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Iterable
 
 import numpy as np
 import orjson
@@ -68,3 +69,20 @@ def array_text(values: np.ndarray, nan_as_null: bool = False) -> str:
             + "}"
         )
     return "{" + orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].decode() + "}"
+
+
+def int_array_text(values: Iterable[int]) -> str:
+    """Python ints as array text, for ``CAST(CAST(:p AS text) AS int8[])``: asyncpg's own
+    encoding of a list checks every element against abstract base classes, in Python."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def str_array_text(values: Iterable[str]) -> str:
+    """Strings as array text, each double-quoted, a backslash before ``"`` and ``\\``
+    (PostgreSQL reads every other character inside the quotes as it is), for
+    ``CAST(CAST(:p AS text) AS varchar[])``."""
+    return "{" + ",".join('"' + _escape(value) + '"' for value in values) + "}"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')

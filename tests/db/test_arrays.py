@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-from app.db.arrays import array_text, numpy_array
+from app.db.arrays import array_text, int_array_text, numpy_array, str_array_text
 from tests.support.drawn import drawn
 
 BIGINTS = st.lists(st.integers(-(2**63), 2**63 - 1), max_size=300)
@@ -70,3 +70,29 @@ async def test_array_text_carries_nan_and_infinity(connection):
         assert [v is None for v in nulls] == np.isnan(array).tolist()
         checked += 1
     assert checked == 61
+
+
+# Any text PostgreSQL stores (no NUL): quotes, backslashes, braces, commas, spaces, NULL.
+TEXTS = st.lists(
+    st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"])), max_size=20
+)
+
+
+async def test_short_lists_as_array_text_are_read_back_as_sent(connection):
+    """Strings (whatever they hold) and Python ints written as array text, as the ingest
+    statement sends its short lists, are what PostgreSQL reads."""
+    tricky = [['"', "\\", "a,b", "{x}", " padded ", "NULL", "", "é\n\t"]]
+    checked = 0
+    for values in drawn(TEXTS, 60) + tricky:
+        read = await connection.fetchval(
+            "SELECT CAST(CAST($1 AS text) AS varchar[])", str_array_text(values)
+        )
+        assert read == values, values
+        checked += 1
+    for ints in drawn(BIGINTS, 30):
+        read = await connection.fetchval(
+            "SELECT CAST(CAST($1 AS text) AS int8[])", int_array_text(ints)
+        )
+        assert read == ints
+        checked += 1
+    assert checked == 91

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.arrays import array_text
+from app.db.arrays import array_text, int_array_text, str_array_text
+from app.db.driver import DriverStatement
 from app.db.ids import uuid7
 from app.domain import topics
 from app.domain import validation as v
@@ -298,12 +298,13 @@ STORED_STEPS = text(
 #   order), write one chunk per key (slices of the flat arrays), fold the batch's per-bucket
 #   and per-key aggregates (computed by numpy) into rollups and summaries, append the audit
 #   row and queue the NOTIFY — the three statements a batch cost apart, in one round trip.
-LOG_POINTS = text(
+LOG_POINTS = DriverStatement(  # sent without SQLAlchemy's work around it (app/db/driver.py)
     """
     WITH overlap AS (
         SELECT EXISTS (
-            SELECT FROM unnest(CAST(:check_keys AS varchar[]), CAST(:check_lows AS int8[]),
-                               CAST(:check_highs AS int8[])) AS k(key, low, high)
+            SELECT FROM unnest(CAST(CAST(:check_keys AS text) AS varchar[]),
+                               CAST(CAST(:check_lows AS text) AS int8[]),
+                               CAST(CAST(:check_highs AS text) AS int8[])) AS k(key, low, high)
             CROSS JOIN LATERAL (
                 SELECT FROM run_metric_chunks c
                 WHERE c.run_id = :run_id AND c.key = k.key AND c.max_step >= k.low
@@ -330,8 +331,11 @@ LOG_POINTS = text(
                g.steps[k.off + 1 : k.off + k.len],
                g."values"[k.off + 1 : k.off + k.len],
                g.times[k.off + 1 : k.off + k.len]
-        FROM unnest(CAST(:c_keys AS varchar[]), CAST(:offs AS int8[]), CAST(:c_lens AS int8[]),
-                    CAST(:c_min_steps AS int8[]), CAST(:c_max_steps AS int8[]))
+        FROM unnest(CAST(CAST(:c_keys AS text) AS varchar[]),
+                    CAST(CAST(:offs AS text) AS int8[]),
+                    CAST(CAST(:c_lens AS text) AS int8[]),
+                    CAST(CAST(:c_min_steps AS text) AS int8[]),
+                    CAST(CAST(:c_max_steps AS text) AS int8[]))
              AS k(key, off, len, min_step, max_step)
         CROSS JOIN bumped b
         CROSS JOIN given g
@@ -342,7 +346,8 @@ LOG_POINTS = text(
             (run_id, key, width, bucket, organization_id, min_value, max_value, count,
              nonfinite, last_step, last_value)
         SELECT :run_id, f.key, f.width, f.bucket, :org_id, f.mn, f.mx, f.n, f.nf, f.ls, f.lv
-        FROM unnest(CAST(:r_keys AS varchar[]), CAST(:r_widths AS int4[]),
+        FROM unnest(CAST(CAST(:r_keys AS text) AS varchar[]),
+                    CAST(CAST(:r_widths AS text) AS int4[]),
                     CAST(CAST(:r_buckets AS text) AS int8[]),
                     CAST(CAST(:r_mins AS text) AS float8[]),
                     CAST(CAST(:r_maxs AS text) AS float8[]),
@@ -369,11 +374,14 @@ LOG_POINTS = text(
              last_value, last_timestamp)
         SELECT :run_id, f.key, :org_id, f.n, f.mn, f.mx, f.nf, f.ls, f.lv,
                timestamptz 'epoch' + f.lt * interval '1 microsecond'
-        FROM unnest(CAST(:keys AS varchar[]), CAST(:lens AS int8[]),
-                    CAST(:s_mins AS float8[]), CAST(:s_maxs AS float8[]),
-                    CAST(:s_nonfinite AS int8[]),
-                    CAST(:max_steps AS int8[]), CAST(:s_last_values AS float8[]),
-                    CAST(:s_last_times AS int8[]))
+        FROM unnest(CAST(CAST(:keys AS text) AS varchar[]),
+                    CAST(CAST(:lens AS text) AS int8[]),
+                    CAST(CAST(:s_mins AS text) AS float8[]),
+                    CAST(CAST(:s_maxs AS text) AS float8[]),
+                    CAST(CAST(:s_nonfinite AS text) AS int8[]),
+                    CAST(CAST(:max_steps AS text) AS int8[]),
+                    CAST(CAST(:s_last_values AS text) AS float8[]),
+                    CAST(CAST(:s_last_times AS text) AS int8[]))
              AS f(key, n, mn, mx, nf, ls, lv, lt)
         WHERE EXISTS (SELECT FROM bumped)
         ORDER BY f.key
@@ -458,26 +466,30 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
     folds = [(width, *fold_keys(steps, values, key_of, width)) for width in ROLLUP_WIDTHS]
     # Each key's min and max of its finite values (NaN: none) and count of the others.
     if series:
-        mins, maxs, nonfinite = (a.tolist() for a in finite_bounds(values, key_starts))
+        mins, maxs, nonfinite = finite_bounds(values, key_starts)
     else:
-        mins, maxs, nonfinite = [], [], []
+        mins = maxs = nonfinite = np.empty(0)
+    # Every array goes as array text (app/db/arrays.py): ~200 list elements a batch, each
+    # checked against abstract base classes by asyncpg's encoder, cost more than all of it.
     return {
         "run_id": run.id,
         "org_id": run.organization_id,
         "n": batch.size,
-        "c_keys": [key for key, *_ in pieces],
-        "offs": [base + start for _, start, _, base in pieces],
-        "c_lens": [length for _, _, length, _ in pieces],
-        "c_min_steps": [int(steps[base + start]) for _, start, _, base in pieces],
-        "c_max_steps": [int(steps[base + start + n - 1]) for _, start, n, base in pieces],
-        "keys": names,
-        "lens": lens,
-        "max_steps": [int(s.steps[-1]) for s in series],
+        "c_keys": str_array_text(key for key, *_ in pieces),
+        "offs": int_array_text(base + start for _, start, _, base in pieces),
+        "c_lens": int_array_text(length for _, _, length, _ in pieces),
+        "c_min_steps": int_array_text(int(steps[base + start]) for _, start, _, base in pieces),
+        "c_max_steps": int_array_text(
+            int(steps[base + start + n - 1]) for _, start, n, base in pieces
+        ),
+        "keys": str_array_text(names),
+        "lens": int_array_text(lens),
+        "max_steps": int_array_text(int(s.steps[-1]) for s in series),
         "steps": array_text(steps),
         "values": array_text(values),
         "times": array_text(_flat([s.times for s in series])),
-        "r_keys": [names[i] for _, owners, _ in folds for i in owners.tolist()],
-        "r_widths": [width for width, owners, _ in folds for _ in range(len(owners))],
+        "r_keys": str_array_text(names[i] for _, owners, _ in folds for i in owners.tolist()),
+        "r_widths": int_array_text(width for width, owners, _ in folds for _ in range(len(owners))),
         "r_buckets": array_text(_flat([f.buckets for *_, f in folds])),
         "r_mins": array_text(_flat([f.mins for *_, f in folds]), nan_as_null=True),
         "r_maxs": array_text(_flat([f.maxs for *_, f in folds]), nan_as_null=True),
@@ -485,17 +497,12 @@ def _log_parameters(run: IngestTarget, batch: PointBatch) -> dict[str, Any]:
         "r_nonfinite": array_text(_flat([f.nonfinite for *_, f in folds])),
         "r_last_steps": array_text(_flat([f.last_steps for *_, f in folds])),
         "r_last_values": array_text(_flat([f.last_values for *_, f in folds])),
-        "s_mins": [_finite_or_none(v) for v in mins],
-        "s_maxs": [_finite_or_none(v) for v in maxs],
-        "s_nonfinite": nonfinite,
-        "s_last_values": [float(s.values[-1]) for s in series],
-        "s_last_times": [int(s.times[-1]) for s in series],
+        "s_mins": array_text(mins, nan_as_null=True),  # NULL: no finite value
+        "s_maxs": array_text(maxs, nan_as_null=True),
+        "s_nonfinite": array_text(nonfinite),
+        "s_last_values": array_text(np.array([s.values[-1] for s in series], dtype=np.float64)),
+        "s_last_times": int_array_text(int(s.times[-1]) for s in series),
     }
-
-
-def _finite_or_none(value: float) -> float | None:
-    """A min or max over finite values; None (SQL NULL) where there were none."""
-    return None if math.isnan(value) else float(value)
 
 
 def _flat(parts: list[np.ndarray]) -> np.ndarray:
@@ -618,19 +625,28 @@ async def _log(
     audit: dict[str, Any],
     *,
     check: bool,
-) -> Any:
+) -> Written:
     ranges = batch.series if check else ()
     parameters = {
         **_log_parameters(run, batch),
-        "check_keys": [s.key for s in ranges],
-        "check_lows": [int(s.steps[0]) for s in ranges],
-        "check_highs": [int(s.steps[-1]) for s in ranges],
+        "check_keys": str_array_text(s.key for s in ranges),
+        "check_lows": int_array_text(int(s.steps[0]) for s in ranges),
+        "check_highs": int_array_text(int(s.steps[-1]) for s in ranges),
         "logged": logged,
         "channel": topics.RUN_METRICS,
         "audit_id": audit["id"],
         **{name: audit[name] for name in AUDITED},
     }
-    return (await session.execute(LOG_POINTS, parameters)).one()
+    row = await LOG_POINTS.fetchrow(session, parameters)
+    return Written(row["overlap"], row["high_water"])
+
+
+class Written(NamedTuple):
+    """What LOG_POINTS did: found a stored chunk in the batch's range (then wrote nothing),
+    or wrote the batch and moved the run's ingest sequence to ``high_water``."""
+
+    overlap: bool
+    high_water: int | None
 
 
 _E = ExperimentStatus
