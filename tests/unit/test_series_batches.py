@@ -122,7 +122,7 @@ def key_by_key(body: Any, max_points: int, now: datetime) -> Any:
     return _key_by_key(body, max_points, now)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(body=bodies(), max_points=st.sampled_from([3, 10, 1_000]))
 @example(
     body={"a": {"steps": [1, 2], "values": [1, 2]}, "b": {"steps": [0], "values": [3]}},
