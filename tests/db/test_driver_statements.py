@@ -39,18 +39,23 @@ async def test_it_runs_in_the_sessions_transaction_and_is_heard(sessions) -> Non
     heard: list[str] = []
     event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: heard.append(a[2]))
     statement = DriverStatement(SQL)
-    async with factory() as session:
-        with pytest.raises(AssertionError, match="through the session"):  # no transaction yet
-            await statement.fetchrow(session, {"a": 1, "b": 2, "c": "y"})
-        await session.execute(text("CREATE TEMPORARY TABLE t (n int) ON COMMIT DROP"))
-        row = await statement.fetchrow(session, {"a": 1, "b": 2, "c": "y"})
-        assert dict(row) == {"total": 3, "again": "1", "sliced": [2, 3], "c": "y"}
-        insert = DriverStatement("INSERT INTO t VALUES (:n) RETURNING n")
-        assert (await insert.fetchrow(session, {"n": 7}))["n"] == 7
-        # The session sees the row: one connection, one transaction.
-        assert (await session.execute(text("SELECT n FROM t"))).scalar_one() == 7
-        await session.rollback()
-    assert heard.count(statement.sql) == 1 and heard.count(insert.sql) == 1
+    insert = DriverStatement("INSERT INTO t VALUES (CAST(:n AS int)) RETURNING n")
+    async with factory() as session:  # one pooled connection: its temporary table stays
+        await session.execute(text("CREATE TEMPORARY TABLE t (n int)"))
+        await session.commit()
+    for ending in ("rollback", "commit"):
+        async with factory() as session:
+            # The session's first statement: it begins the session's transaction.
+            assert (await insert.fetchrow(session, {"n": 7}))["n"] == 7  # type: ignore[index]
+            row = await statement.fetchrow(session, {"a": 1, "b": 2, "c": "y"})
+            assert dict(row or {}) == {"total": 3, "again": "1", "sliced": [2, 3], "c": "y"}
+            # The session sees the row: one connection, one transaction.
+            assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 1
+            await getattr(session, ending)()
+        async with factory() as session:
+            stored = (await session.execute(text("SELECT count(*) FROM t"))).scalar_one()
+            assert stored == (0 if ending == "rollback" else 1), ending
+    assert heard.count(statement.sql) == 2 and heard.count(insert.sql) == 2
 
 
 async def test_its_errors_are_sqlalchemys(sessions) -> None:  # type: ignore[no-untyped-def]

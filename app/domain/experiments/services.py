@@ -513,7 +513,7 @@ def _flat(parts: list[np.ndarray]) -> np.ndarray:
 # The run (live, in one of the caller's organizations, its project live and not hidden from
 # the caller), locked, with the caller's project role: what get_visible +
 # require_project_access check in three statements, in one, for the hottest write path.
-LOCK_RUN_FOR_INGEST = text(
+LOCK_RUN_FOR_INGEST = DriverStatement(
     """
     SELECT r.id, r.organization_id, r.status, m.role AS member_role, r.project_id,
            r.experiment_id, p.rules_version, p.visibility
@@ -543,34 +543,32 @@ async def _lock_run_for_ingest(
     field = ["run_id"]
     if run_id is None or not actor.org_ids:
         raise not_found("run", field)
-    row = (
-        await session.execute(
-            LOCK_RUN_FOR_INGEST,
-            {
-                "run_id": run_id,
-                "org_ids": list(actor.org_ids),
-                "user_id": actor.user_id,
-                "hidden": actor.hidden,
-            },
-        )
-    ).first()
+    row = await LOCK_RUN_FOR_INGEST.fetchrow(
+        session,
+        {
+            "run_id": run_id,
+            "org_ids": list(actor.org_ids),
+            "user_id": actor.user_id,
+            "hidden": actor.hidden,
+        },
+    )
     if row is None:
         raise not_found("run", field)
     check_project_role(
         actor,
-        row.organization_id,
-        row.member_role,
+        row["organization_id"],
+        row["member_role"],
         ProjectRole.CONTRIBUTOR,
         field,
-        visibility=row.visibility,
+        visibility=row["visibility"],
     )
     return IngestTarget(
-        row.id,
-        row.organization_id,
-        RunStatus(row.status),
-        row.project_id,
-        row.experiment_id,
-        row.rules_version,
+        row["id"],
+        row["organization_id"],
+        RunStatus(row["status"]),
+        row["project_id"],
+        row["experiment_id"],
+        row["rules_version"],
     )
 
 
@@ -638,6 +636,7 @@ async def _log(
         **{name: audit[name] for name in AUDITED},
     }
     row = await LOG_POINTS.fetchrow(session, parameters)
+    assert row is not None  # (one row, whatever it did)
     return Written(row["overlap"], row["high_water"])
 
 
