@@ -18,32 +18,26 @@ asyncpg adapter (its lock, its transaction, begun as SQLAlchemy begins it):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
-from sqlalchemy import exc
+from sqlalchemy import exc, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# ``:name`` binds (not ``::type`` casts), as in SQLAlchemy's text().
-_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
 
 class DriverStatement:
-    """SQL with ``:name`` binds, sent positionally through asyncpg."""
+    """SQL with ``:name`` binds, sent positionally through asyncpg: the ``$n`` text and
+    parameter order SQLAlchemy's compiler writes for it, compiled once."""
 
     def __init__(self, sql: str) -> None:
         self.named_sql = sql
-        self.names: list[str] = []
-
-        def number(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name not in self.names:
-                self.names.append(name)
-            return f"${self.names.index(name) + 1}"
-
-        self.sql = _BIND.sub(number, sql)
+        compiled = text(sql).compile(dialect=DIALECT)
+        self.sql = compiled.string
+        self.names: list[str] = list(compiled.positiontup or ())
 
     async def fetchrow(
         self, session: AsyncSession, params: Mapping[str, Any]
