@@ -87,6 +87,10 @@ def batch_from_points(
     return PointBatch(tuple(series))
 
 
+INTS = frozenset({int})
+NUMBERS = frozenset({int, float})
+
+
 def _column(raw: Any, kinds: frozenset[type], dtype: type, field: list[str]) -> np.ndarray:
     """A JSON array of numbers as a numpy array, refusing other types (bools included)."""
     if not isinstance(raw, list):
@@ -110,13 +114,22 @@ def _values(raw: Any, field: list[str]) -> np.ndarray:
             bad = next(i for i, v in enumerate(raw) if type(v) is str and v not in NONFINITE_VALUES)
             raise validation(VALUE_RULE, [*field, str(bad)]) from None
     try:
-        return _column(raw, frozenset({int, float}), np.float64, field)
+        return _column(raw, NUMBERS, np.float64, field)
     except DomainError as error:
         raise validation(VALUE_RULE, error.field) from None
 
 
 def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
+
+
+def _epoch_micros(stamps: np.ndarray, now: datetime) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch milliseconds as whole microseconds, and where they are out of bounds (before
+    2000, more than MAX_CLOCK_SKEW after ``now``, or not numbers at all)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = np.rint(stamps * 1000.0)
+    bad = ~((scaled >= micros(EARLIEST)) & (scaled <= micros(now + MAX_CLOCK_SKEW)))
+    return scaled, bad
 
 
 def batch_from_series(series: Any, max_points: int, now: datetime | None = None) -> PointBatch:
@@ -189,9 +202,8 @@ def _all_keys_at_once(
     if step_array[starts].min() < 0 or step_array[lasts].max() > MAX_STEP:
         return None
     if stamps:
-        with np.errstate(invalid="ignore", over="ignore"):
-            scaled = np.rint(stamp_array * 1000.0)
-        if not ((scaled >= micros(EARLIEST)) & (scaled <= micros(now + MAX_CLOCK_SKEW))).all():
+        scaled, bad = _epoch_micros(stamp_array, now)
+        if bad.any():
             return None
         times = scaled.astype(np.int64)
     else:
@@ -204,13 +216,8 @@ def _all_keys_at_once(
     )
 
 
-INTS = frozenset({int})
-NUMBERS = frozenset({int, float})
-
-
 def _key_by_key(series: Mapping[Any, Any], max_points: int, now: datetime) -> PointBatch:
     field = ["series"]
-    earliest, latest = micros(EARLIEST), micros(now + MAX_CLOCK_SKEW)
     total = 0
     out = []
     for key in sorted(series):
@@ -223,7 +230,7 @@ def _key_by_key(series: Mapping[Any, Any], max_points: int, now: datetime) -> Po
         unknown = set(columns) - SERIES_FIELDS
         if unknown:
             raise validation(f"unknown column {sorted(unknown)[0]!r}", key_field)
-        steps = _column(columns["steps"], frozenset({int}), np.int64, [*key_field, "steps"])
+        steps = _column(columns["steps"], INTS, np.int64, [*key_field, "steps"])
         values = _values(columns["values"], [*key_field, "values"])
         n = len(steps)
         if n == 0 or len(values) != n:
@@ -240,14 +247,10 @@ def _key_by_key(series: Mapping[Any, Any], max_points: int, now: datetime) -> Po
         if raw_times is None:
             times = np.full(n, micros(now), dtype=np.int64)
         else:
-            stamps = _column(
-                raw_times, frozenset({int, float}), np.float64, [*key_field, "timestamps"]
-            )
+            stamps = _column(raw_times, NUMBERS, np.float64, [*key_field, "timestamps"])
             if len(stamps) != n:
                 raise validation("timestamps must have one item per step", key_field)
-            with np.errstate(invalid="ignore", over="ignore"):
-                scaled = np.rint(stamps * 1000.0)
-            bad = ~((scaled >= earliest) & (scaled <= latest))
+            scaled, bad = _epoch_micros(stamps, now)
             if bad.any():
                 raise validation(
                     "must be epoch milliseconds after 2000-01-01 and not more than a day "
