@@ -45,7 +45,7 @@ from app.domain.experiments.points import batch_from_series  # noqa: E402
 from app.domain.health.watching import run_metrics_log_watched  # noqa: E402
 from app.server.middleware import actor_for_token  # noqa: E402
 from bench.common import admin_key, counted_server, database, machine  # noqa: E402
-from bench.run_metrics import EXPERIMENT, PROJECT, RUN, Api  # noqa: E402
+from bench.run_metrics import EXPERIMENT, PROJECT, Api, new_run, series  # noqa: E402
 
 SHIPPED = services.LOG_POINTS.named_sql
 # Each part's switch: the text that lets its rows through, and what stops them.
@@ -88,14 +88,6 @@ def backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def series(start: int, keys: int) -> dict:  # type: ignore[type-arg]
-    steps = list(range(start, start + 1000 // keys))
-    return {
-        f"key{k}": {"steps": steps, "values": [1.0 / (1 + s + k) for s in steps]}
-        for k in range(keys)
-    }
-
-
 async def make_runs(url: str, key: str, count: int) -> list[uuid.UUID]:
     async with (
         counted_server(url) as server,
@@ -108,11 +100,7 @@ async def make_runs(url: str, key: str, count: int) -> list[uuid.UUID]:
             "projectCreate"]["project"]["id"]  # fmt: skip
         experiment = (await api.call(EXPERIMENT, {"i": {"projectId": project, "name": "b"}}))[
             "experimentCreate"]["experiment"]["id"]  # fmt: skip
-        runs = []
-        for i in range(count):
-            made = await api.call(RUN, {"i": {"experimentId": experiment, "name": f"r{i}"}})
-            runs.append(decode_id(made["runCreate"]["run"]["id"], "Run", ["id"]))
-        return runs
+        return [decode_id(await new_run(api, experiment), "Run", ["id"]) for _ in range(count)]
 
 
 async def main() -> None:
@@ -135,7 +123,8 @@ async def main() -> None:
         cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}
 
         async def log(name: str) -> None:
-            batch = batch_from_series(series(done[name] * 1000 // args.keys, args.keys), 10**6)
+            body = series(done[name] * 1000 // args.keys, 1000, args.keys)  # as run_metrics.py
+            batch = batch_from_series(body, 10**6)
             async with sessions() as session, session.begin():
                 await run_metrics_log_watched(session, actor, run_id=runs[name], batch=batch)
             done[name] += 1
