@@ -411,6 +411,30 @@ ORDERS = ("CREATED_ASC", "CREATED_DESC", "NAME_ASC", "NAME_DESC", "UPDATED_DESC"
 KEYS_ONLY = re.compile(r"a\d+\._k\d+")  # a row's order key, as it is
 
 
+async def page_both_ways(
+    tenant: Any,
+    document: str,
+    order: str,
+    forward: bool,
+    size: int,
+    cursor: str | None,
+    count_statements: Any,
+) -> tuple[Any, str]:
+    """One page (``first``/``after`` forward, ``last``/``before`` backward) compiled and
+    on the resolvers, the same bytes; the compiled answer and its statement on models."""
+    variables: dict[str, Any] = {"slug": tenant.org_slug, "order": order}
+    variables.update(
+        {"first": size, "after": cursor} if forward else {"last": size, "before": cursor}
+    )
+    with count_statements() as counter:
+        compiled = await tenant.client.post(document, variables)
+    reference = await tenant.client.on_resolvers().post(document, variables)
+    assert compiled.headers["x-mlgraph-path"] == "compiled"
+    assert compiled.content == reference.content, (order, forward, cursor)
+    (read,) = [s for s in counter.statements if "FROM models" in s]
+    return compiled, read
+
+
 async def walk_pages(
     tenant: Any, document: str, size: int, pages: int, count_statements: Any
 ) -> list[dict[str, Any]]:
@@ -423,18 +447,9 @@ async def walk_pages(
         for forward in (True, False):
             cursor: str | None = None
             for _ in range(pages):
-                variables: dict[str, Any] = {"slug": tenant.org_slug, "order": order}
-                variables.update(
-                    {"first": size, "after": cursor}
-                    if forward
-                    else {"last": size, "before": cursor}
+                compiled, read = await page_both_ways(
+                    tenant, document, order, forward, size, cursor, count_statements
                 )
-                with count_statements() as counter:
-                    compiled = await tenant.client.post(document, variables)
-                reference = await tenant.client.on_resolvers().post(document, variables)
-                assert compiled.headers["x-mlgraph-path"] == "compiled"
-                assert compiled.content == reference.content, (order, forward, cursor)
-                (read,) = [s for s in counter.statements if "FROM models" in s]
                 aggregated = re.findall(r"array_agg\((.+?) ORDER BY", read)
                 assert aggregated and all(KEYS_ONLY.fullmatch(a) for a in aggregated), aggregated
                 connection = compiled.json()["data"]["organization"]["projects"]["nodes"][0]
@@ -477,18 +492,9 @@ async def test_a_page_without_page_info_reads_only_its_rows(
             cursors += [edge["cursor"] for edge in edges]
             for cursor in cursors:
                 for size in (1, 2):
-                    variables: dict[str, Any] = {"slug": tenant.org_slug, "order": order}
-                    variables.update(
-                        {"first": size, "after": cursor}
-                        if forward
-                        else {"last": size, "before": cursor}
+                    _, read = await page_both_ways(
+                        tenant, UNNUMBERED, order, forward, size, cursor, count_statements
                     )
-                    with count_statements() as counter:
-                        compiled = await tenant.client.post(UNNUMBERED, variables)
-                    reference = await tenant.client.on_resolvers().post(UNNUMBERED, variables)
-                    assert compiled.headers["x-mlgraph-path"] == "compiled"
-                    assert compiled.content == reference.content, (order, forward, cursor)
-                    (read,) = [s for s in counter.statements if "FROM models" in s]
                     assert "row_number()" not in read
                     cases += 1
     assert cases >= 80
