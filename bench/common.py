@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -34,11 +35,13 @@ def database() -> Iterator[str]:
     warnings.filterwarnings("ignore", module="platformdirs")
     from app.db.embedded import start_embedded
 
-    embedded = start_embedded(Path(tempfile.mkdtemp(prefix="mlgraph-bench-")))
+    folder = Path(tempfile.mkdtemp(prefix="mlgraph-bench-"))
+    embedded = start_embedded(folder)
     try:
         yield embedded.url
     finally:
         embedded.stop()
+        shutil.rmtree(folder, ignore_errors=True)  # a run's database: hundreds of MB
 
 
 async def admin_key(url: str) -> str:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import contextlib
 import json
 import os
+import shutil
 import signal
 import statistics
 import sys
@@ -109,6 +111,7 @@ async def mlflow_server(store_url: str, workers: int):  # type: ignore[no-untype
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         await asyncio.wait_for(process.wait(), timeout=60)
+        shutil.rmtree(artifacts, ignore_errors=True)
 
 
 async def clients(uri: str, token: str | None, n: int, batches: int, tmp: Path) -> dict[str, float]:
@@ -154,7 +157,8 @@ async def main() -> None:
     counts = [int(c) for c in args.clients.split(",")]
     if not MLFLOW_PYTHON.exists():
         sys.exit("MLflow's environment is missing: make .venv-mlflow/.installed")
-    tmp = Path(tempfile.mkdtemp(prefix="mlflow-bench-"))
+    tmp = Path(tempfile.mkdtemp(prefix="mlflow-bench-"))  # the clients' script
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     print(f"machine: {machine()}")
     print(f"log_batch of 1,000 metrics (10 keys x 100 steps), {args.batches} calls per client")
     figures: dict[tuple[str, int], dict[str, float]] = {}

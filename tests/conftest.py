@@ -4,6 +4,7 @@ migrated database per test session, the app served by uvicorn over real HTTP, an
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import itertools
 import logging
@@ -119,6 +120,14 @@ TEST_LIMITS = Limits(max_depth=16, max_tokens=2_000, max_aliases=15, max_body_by
 
 TEST_SECRET_KEY = "kT6gkF0mFqVbq6Y6d0v3J3n2Xb0cDq9S7mC1jK8r2wE="  # a Fernet key for tests only
 
+def _scratch_folder(prefix: str) -> Path:
+    """A temporary folder removed when this process exits (each pytest-xdist worker
+    imports this module and makes its own; left behind, they filled /tmp run after run)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 TEST_SETTINGS = dict(  # noqa: C408
     secret_key=TEST_SECRET_KEY,
     limits=TEST_LIMITS,
@@ -130,8 +139,8 @@ TEST_SETTINGS = dict(  # noqa: C408
     health_poll_seconds=0,  # judged when a test asks (trainingHealthEvaluate)
     retention_poll_seconds=0,  # applied when a test asks (retentionApply)
     scheduler_poll_seconds=0,  # fired when a test asks, at the time it says (schedules-fire)
-    audit_archive_dir=Path(tempfile.mkdtemp(prefix="mlgraph-audit-archive-")),
-    artifact_dir=Path(tempfile.mkdtemp(prefix="mlgraph-artifacts-")),
+    audit_archive_dir=_scratch_folder("mlgraph-audit-archive-"),
+    artifact_dir=_scratch_folder("mlgraph-artifacts-"),
     webhook_allow_private=True,  # the test receiver listens on 127.0.0.1
     # Every test client is 127.0.0.1: the rate limit test has its own database and server.
     rate_auth_failures_per_address=0,
