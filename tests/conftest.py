@@ -120,6 +120,7 @@ TEST_LIMITS = Limits(max_depth=16, max_tokens=2_000, max_aliases=15, max_body_by
 
 TEST_SECRET_KEY = "kT6gkF0mFqVbq6Y6d0v3J3n2Xb0cDq9S7mC1jK8r2wE="  # a Fernet key for tests only
 
+
 def _scratch_folder(prefix: str) -> Path:
     """A temporary folder removed when this process exits (each pytest-xdist worker
     imports this module and makes its own; left behind, they filled /tmp run after run)."""
