@@ -13,6 +13,9 @@ the differences are what each part costs:
 - `shipped`: the statement as it is;
 - `no rollups`, `no chunks`, `no summaries`, `no audit+notify`: without that part;
 - `no writes`: the overlap probe and the sequence bump alone;
+- `probe only`, `bump only`: one of those two (the other switched off too);
+- `statement only`: neither: what sending and starting the statement costs by itself
+  (its plan is cached, but each execution initialises every node of it);
 - `lock only`: the run's row lock and the transaction, the statement replaced by a constant.
 
 The figures are PostgreSQL CPU only (the server's own Python is not counted here:
@@ -58,6 +61,10 @@ CHUNKS = ("CROSS JOIN given g\n", "CROSS JOIN given g WHERE false\n")
 AUDIT = ("WHERE NOT (SELECT found FROM overlap)\n        RETURNING 1\n    ),\n    notified",
          "WHERE false RETURNING 1\n    ),\n    notified")  # fmt: skip
 NOTIFY = ("FROM bumped b\n    )", "FROM bumped b WHERE false\n    )")
+WRITES = (ROLLUPS, CHUNKS, SUMMARIES, AUDIT, NOTIFY)
+PROBE = ("WHERE c.run_id = :run_id AND c.key = k.key AND c.max_step >= k.low\n                  AND",
+         "WHERE false AND c.run_id = :run_id AND c.key = k.key AND c.max_step >= k.low\n                  AND")  # fmt: skip
+BUMP = ("WHERE id = :run_id AND :n > 0", "WHERE false AND id = :run_id AND :n > 0")
 
 
 def without(*parts: tuple[str, str]) -> DriverStatement:
@@ -75,7 +82,10 @@ VARIANTS: dict[str, DriverStatement] = {
     "no chunks": without(CHUNKS),
     "no summaries": without(SUMMARIES),
     "no audit+notify": without(AUDIT, NOTIFY),
-    "no writes": without(ROLLUPS, CHUNKS, SUMMARIES, AUDIT, NOTIFY),
+    "no writes": without(*WRITES),
+    "probe only": without(*WRITES, BUMP),
+    "bump only": without(*WRITES, PROBE),
+    "statement only": without(*WRITES, PROBE, BUMP),
     "lock only": DriverStatement(
         "SELECT false AS overlap, CAST(:n AS int8) AS high_water, 0 AS written"
     ),
