@@ -18,6 +18,14 @@ the differences are what each part costs:
   (its plan is cached, but each execution initialises every node of it);
 - `lock only`: the run's row lock and the transaction, the statement replaced by a constant.
 
+With `--row-security`, four more, each the shipped statement or the statement alone with
+the database changed for its block only (by the owner, restored after it):
+
+- `no row security`, `statement, no row security`: row-level security disabled on the
+  tables the statement touches (what the policies cost in all);
+- `org-only policies`, `statement, org-only policies`: the metric tables' policies cut to
+  the organization check (what the private-project check costs: its EXISTS on `runs`).
+
 The figures are PostgreSQL CPU only (the server's own Python is not counted here:
 `bench/run_metrics.py` measures both over HTTP)."""
 
@@ -25,11 +33,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from app.api.ids import decode_id  # noqa: E402
 from app.db.driver import DriverStatement  # noqa: E402
@@ -91,6 +102,46 @@ VARIANTS: dict[str, DriverStatement] = {
     ),
 }
 TICK = os.sysconf("SC_CLK_TCK")
+# The tables LOG_POINTS reads or writes, and those whose policies hold the private-project
+# check (an EXISTS on runs).
+TOUCHED = ("runs", "run_metric_chunks", "run_metric_rollups", "run_metric_summaries", "audit_logs")
+METRIC_TABLES = ("run_metric_chunks", "run_metric_rollups", "run_metric_summaries")
+ORG_ONLY = "organization_id = ANY ((SELECT mlgraph_orgs())::uuid[])"
+# --row-security: name -> (the variant whose statement it runs, the database change)
+ROW_SECURITY = {
+    "no row security": ("shipped", "off"),
+    "statement, no row security": ("statement only", "off"),
+    "org-only policies": ("shipped", "org only"),
+    "statement, org-only policies": ("statement only", "org only"),
+}
+
+
+@contextlib.asynccontextmanager
+async def row_security(owner: AsyncEngine, change: str | None) -> AsyncIterator[None]:
+    """The database as ``change`` says for the block (nothing for None), as it was after."""
+    if change is None:
+        yield
+        return
+    async with owner.begin() as conn:
+        kept = (await conn.execute(text(
+            "SELECT tablename, qual, with_check FROM pg_policies"
+            " WHERE policyname = 'tenancy' AND tablename = ANY(:t)"
+        ), {"t": list(METRIC_TABLES)})).all()  # fmt: skip
+        for table in TOUCHED if change == "off" else ():
+            await conn.execute(text(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"))
+        for table, *_ in kept if change == "org only" else ():
+            await conn.execute(text(f"ALTER POLICY tenancy ON {table} USING ({ORG_ONLY})"
+                                    f" WITH CHECK ({ORG_ONLY})"))  # fmt: skip
+    try:
+        yield
+    finally:
+        async with owner.begin() as conn:
+            for table in TOUCHED:
+                await conn.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"))
+            for table, using, check in kept:
+                await conn.execute(
+                    text(f"ALTER POLICY tenancy ON {table} USING ({using}) WITH CHECK ({check})")
+                )
 
 
 def backend_cpu(pid: int) -> float:
@@ -118,19 +169,26 @@ async def main() -> None:
     parser.add_argument("--batches", type=int, default=60, help="batches per block")
     parser.add_argument("--cycles", type=int, default=5, help="blocks per variant")
     parser.add_argument("--keys", type=int, default=10, help="keys per 1,000-point batch")
+    parser.add_argument("--row-security", action="store_true",
+                        help="also what the tables' row-level security costs (see above)")  # fmt: skip
     args = parser.parse_args()
+    if args.row_security and os.environ.get("DATABASE_URL"):
+        raise SystemExit("--row-security changes the database's policies: only on the bench's "
+                         "own embedded database (unset DATABASE_URL)")  # fmt: skip
+    names = [*VARIANTS, *(ROW_SECURITY if args.row_security else ())]
     print(machine())
     with database() as url:
         key = await admin_key(url)
-        runs = dict(zip(VARIANTS, await make_runs(url, key, len(VARIANTS)), strict=True))
+        runs = dict(zip(names, await make_runs(url, key, len(names)), strict=True))
         engine = make_engine(app_role_url(url), pool_size=1, max_overflow=0)
+        owner = make_engine(url, pool_size=1, max_overflow=0)
         scope_connections(engine)
         sessions = make_session_factory(engine)
         actor = replace(
             await actor_for_token(make_read_session_factory(engine), key), ingesting=True
         )
-        done = {name: 0 for name in VARIANTS}
-        cpu: dict[str, list[float]] = {name: [] for name in VARIANTS}
+        done = {name: 0 for name in names}
+        cpu: dict[str, list[float]] = {name: [] for name in names}
 
         async def log(name: str) -> None:
             body = series(done[name] * 1000 // args.keys, 1000, args.keys)  # as run_metrics.py
@@ -143,24 +201,27 @@ async def main() -> None:
             async with sessions() as session:
                 pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
             for _ in range(args.cycles):
-                for name, statement in VARIANTS.items():
-                    services.LOG_POINTS = statement
-                    for _ in range(5):  # a new statement text: prepared and planned first
-                        await log(name)
-                    before = backend_cpu(pid)
-                    for _ in range(args.batches):
-                        await log(name)
-                    cpu[name].append((backend_cpu(pid) - before) / args.batches * 1000)
+                for name in names:
+                    runs_as, change = ROW_SECURITY.get(name, (name, None))
+                    services.LOG_POINTS = VARIANTS[runs_as]
+                    async with row_security(owner, change):
+                        for _ in range(5):  # a new statement or policy: planned again first
+                            await log(name)
+                        before = backend_cpu(pid)
+                        for _ in range(args.batches):
+                            await log(name)
+                        cpu[name].append((backend_cpu(pid) - before) / args.batches * 1000)
         services.LOG_POINTS = VARIANTS["shipped"]
         await engine.dispose()
+        await owner.dispose()
     shipped = statistics.median(cpu["shipped"])
     print(f"\nPostgreSQL CPU per {args.keys}-key 1,000-point batch (one connection; "
           f"median of {args.cycles} blocks of {args.batches})")  # fmt: skip
-    print(f"{'variant':>16} {'ms/batch':>9} {'saved':>7}   blocks")
+    print(f"{'variant':>28} {'ms/batch':>9} {'saved':>7}   blocks")
     for name, figures in cpu.items():
         median = statistics.median(figures)
         saved = "" if name == "shipped" else f"{100 * (shipped - median) / shipped:6.0f}%"
-        print(f"{name:>16} {median:9.2f} {saved:>7}   {' '.join(f'{f:.2f}' for f in figures)}")
+        print(f"{name:>28} {median:9.2f} {saved:>7}   {' '.join(f'{f:.2f}' for f in figures)}")
 
 
 if __name__ == "__main__":
