@@ -118,30 +118,33 @@ ROW_SECURITY = {
 
 @contextlib.asynccontextmanager
 async def row_security(owner: AsyncEngine, change: str | None) -> AsyncIterator[None]:
-    """The database as ``change`` says for the block (nothing for None), as it was after."""
+    """The database as ``change`` says for the block (nothing for None), as it was after:
+    each change undone by its own inverse."""
     if change is None:
         yield
         return
+    if change == "off":
+        changed = [f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY" for table in TOUCHED]
+        undone = [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY" for table in TOUCHED]
+    else:  # "org only": the metric tables' policies as they are, then cut
+        async with owner.connect() as conn:
+            kept = (await conn.execute(text(
+                "SELECT tablename, qual, with_check FROM pg_policies"
+                " WHERE policyname = 'tenancy' AND tablename = ANY(:t)"
+            ), {"t": list(METRIC_TABLES)})).all()  # fmt: skip
+        changed = [f"ALTER POLICY tenancy ON {table} USING ({ORG_ONLY}) WITH CHECK ({ORG_ONLY})"
+                   for table, *_ in kept]  # fmt: skip
+        undone = [f"ALTER POLICY tenancy ON {table} USING ({using}) WITH CHECK ({check})"
+                  for table, using, check in kept]  # fmt: skip
     async with owner.begin() as conn:
-        kept = (await conn.execute(text(
-            "SELECT tablename, qual, with_check FROM pg_policies"
-            " WHERE policyname = 'tenancy' AND tablename = ANY(:t)"
-        ), {"t": list(METRIC_TABLES)})).all()  # fmt: skip
-        for table in TOUCHED if change == "off" else ():
-            await conn.execute(text(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"))
-        for table, *_ in kept if change == "org only" else ():
-            await conn.execute(text(f"ALTER POLICY tenancy ON {table} USING ({ORG_ONLY})"
-                                    f" WITH CHECK ({ORG_ONLY})"))  # fmt: skip
+        for statement in changed:
+            await conn.execute(text(statement))
     try:
         yield
     finally:
         async with owner.begin() as conn:
-            for table in TOUCHED:
-                await conn.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"))
-            for table, using, check in kept:
-                await conn.execute(
-                    text(f"ALTER POLICY tenancy ON {table} USING ({using}) WITH CHECK ({check})")
-                )
+            for statement in undone:
+                await conn.execute(text(statement))
 
 
 def backend_cpu(pid: int) -> float:
